@@ -1,0 +1,470 @@
+//! Records: one event, framed as `tag, payload length, payload`.
+//!
+//! Encoding writes into a caller's slice and never allocates. Decoding borrows from the
+//! input. A payload longer than this version knows is fine (newer writers may append
+//! fields); a shorter one is corruption.
+
+use std::borrow::Cow;
+
+use crate::event::*;
+use crate::wire::{Dec, DecodeError, Enc, Full};
+
+/// Record tags (the first byte of a record). 0 is padding; bit 7 set marks a chunk.
+pub mod tag {
+    /// [`crate::Process`]
+    pub const PROCESS: u8 = 1;
+    /// [`crate::Module`]
+    pub const MODULE: u8 = 2;
+    /// [`crate::ModuleUnload`]
+    pub const MODULE_UNLOAD: u8 = 3;
+    /// [`crate::Stack`]
+    pub const STACK: u8 = 4;
+    /// [`crate::Thread`]
+    pub const THREAD: u8 = 5;
+    /// [`crate::Alloc`]
+    pub const ALLOC: u8 = 6;
+    /// [`crate::Free`]
+    pub const FREE: u8 = 7;
+    /// [`crate::Realloc`]
+    pub const REALLOC: u8 = 8;
+    /// [`crate::Syscall`]
+    pub const SYSCALL: u8 = 9;
+    /// [`crate::LibCall`]
+    pub const LIBCALL: u8 = 10;
+    /// [`crate::Signal`]
+    pub const SIGNAL: u8 = 11;
+    /// [`crate::Crash`]
+    pub const CRASH: u8 = 12;
+    /// [`crate::Fence`]
+    pub const FENCE: u8 = 13;
+    /// [`crate::Exec`]
+    pub const EXEC: u8 = 14;
+    /// [`crate::Exit`]
+    pub const EXIT: u8 = 15;
+}
+
+/// True for the tags this version decodes; others are skipped by readers.
+pub fn is_known(t: u8) -> bool {
+    (tag::PROCESS..=tag::EXIT).contains(&t)
+}
+
+/// Room reserved for a record's header: the tag and a length of up to 5 LEB128 bytes.
+const HEAD_ROOM: usize = 6;
+
+/// Encodes `event` as one record at the start of `buf`; returns the bytes written.
+///
+/// Never allocates: safe inside a malloc hook or a signal handler.
+pub fn encode(event: &Event<'_>, buf: &mut [u8]) -> Result<usize, Full> {
+    if buf.len() <= HEAD_ROOM {
+        return Err(Full);
+    }
+    let (t, payload_len) = {
+        let mut e = Enc::new(&mut buf[HEAD_ROOM..]);
+        let t = payload(event, &mut e)?;
+        (t, e.len())
+    };
+    let mut head = [0u8; HEAD_ROOM];
+    let head_len = {
+        let mut h = Enc::new(&mut head);
+        h.u8(t)?;
+        h.u(payload_len as u64)?;
+        h.len()
+    };
+    buf.copy_within(HEAD_ROOM..HEAD_ROOM + payload_len, head_len);
+    buf[..head_len].copy_from_slice(&head[..head_len]);
+    Ok(head_len + payload_len)
+}
+
+fn payload(event: &Event<'_>, e: &mut Enc<'_>) -> Result<u8, Full> {
+    Ok(match event {
+        Event::Process(p) => {
+            e.u(p.pid.into())?;
+            e.u(p.ppid.into())?;
+            e.u(p.start_unix_ns)?;
+            e.u(p.start_mono_ns)?;
+            e.bytes(p.exe.as_bytes())?;
+            e.bytes(p.cmdline.as_bytes())?;
+            e.bytes(p.tool.as_bytes())?;
+            e.u8(p.arch.code())?;
+            tag::PROCESS
+        }
+        Event::Module(m) => {
+            e.u(m.time_ns)?;
+            e.u(m.base)?;
+            e.bytes(m.path.as_bytes())?;
+            e.bytes(&m.build_id)?;
+            e.u(m.segments.len() as u64)?;
+            for s in m.segments.iter() {
+                e.u(s.vaddr)?;
+                e.u(s.memsz)?;
+                e.u(s.file_offset)?;
+                e.u(s.flags.into())?;
+            }
+            tag::MODULE
+        }
+        Event::ModuleUnload(u) => {
+            e.u(u.time_ns)?;
+            e.u(u.base)?;
+            tag::MODULE_UNLOAD
+        }
+        Event::Stack(s) => {
+            e.u(s.id)?;
+            e.u(s.frames.len() as u64)?;
+            // Frames of one stack are mostly close together: store deltas.
+            let mut prev = 0u64;
+            for &f in s.frames.iter() {
+                e.s(f.wrapping_sub(prev) as i64)?;
+                prev = f;
+            }
+            tag::STACK
+        }
+        Event::Thread(t) => {
+            e.u(t.time_ns)?;
+            e.u(t.tid.into())?;
+            e.bytes(t.name.as_bytes())?;
+            tag::THREAD
+        }
+        Event::Alloc(a) => {
+            e.u(a.time_ns)?;
+            e.u(a.tid.into())?;
+            e.u8(a.kind.code())?;
+            e.u(a.ptr)?;
+            e.u(a.size)?;
+            e.u(a.align)?;
+            e.u(a.stack)?;
+            tag::ALLOC
+        }
+        Event::Free(f) => {
+            e.u(f.time_ns)?;
+            e.u(f.tid.into())?;
+            e.u8(f.kind.code())?;
+            e.u(f.ptr)?;
+            e.u(f.size)?;
+            e.u(f.stack)?;
+            tag::FREE
+        }
+        Event::Realloc(r) => {
+            e.u(r.time_ns)?;
+            e.u(r.tid.into())?;
+            e.u8(r.kind.code())?;
+            e.u(r.old_ptr)?;
+            e.u(r.new_ptr)?;
+            e.u(r.size)?;
+            e.u(r.stack)?;
+            tag::REALLOC
+        }
+        Event::Syscall(s) => {
+            e.u(s.pid.into())?;
+            e.u(s.tid.into())?;
+            e.u(s.entry_ns)?;
+            e.u(s.exit_ns)?;
+            e.u(s.nr)?;
+            e.bytes(s.name.as_bytes())?;
+            for a in s.args {
+                e.u(a)?;
+            }
+            opt_i64(e, s.ret)?;
+            e.bytes(s.text.as_bytes())?;
+            tag::SYSCALL
+        }
+        Event::LibCall(l) => {
+            e.u(l.pid.into())?;
+            e.u(l.tid.into())?;
+            e.u(l.entry_ns)?;
+            e.u(l.exit_ns)?;
+            e.bytes(l.library.as_bytes())?;
+            e.bytes(l.name.as_bytes())?;
+            opt_i64(e, l.ret)?;
+            e.bytes(l.text.as_bytes())?;
+            tag::LIBCALL
+        }
+        Event::Signal(s) => {
+            e.u(s.time_ns)?;
+            e.u(s.pid.into())?;
+            e.u(s.tid.into())?;
+            e.u(s.signo.into())?;
+            e.s(s.code.into())?;
+            e.u(s.addr)?;
+            tag::SIGNAL
+        }
+        Event::Crash(c) => {
+            e.u(c.time_ns)?;
+            e.u(c.pid.into())?;
+            e.u(c.tid.into())?;
+            e.bytes(c.thread_name.as_bytes())?;
+            e.u(c.signo.into())?;
+            e.s(c.code.into())?;
+            e.u(c.addr)?;
+            e.u8(c.access.code())?;
+            e.u8(c.arch.code())?;
+            e.u(c.regs.len() as u64)?;
+            for &r in c.regs.iter() {
+                e.u(r)?;
+            }
+            e.u(c.stack)?;
+            e.bytes(c.report.as_bytes())?;
+            tag::CRASH
+        }
+        Event::Fence(f) => {
+            e.u(f.time_ns)?;
+            e.u(f.tid.into())?;
+            e.u8(f.kind.code())?;
+            e.u(f.addr)?;
+            e.u(f.block)?;
+            e.u(f.block_size)?;
+            e.u(f.alloc_stack)?;
+            e.u(f.free_stack)?;
+            e.u(f.access_stack)?;
+            tag::FENCE
+        }
+        Event::Exec(x) => {
+            e.u(x.time_ns)?;
+            e.u(x.pid.into())?;
+            e.bytes(x.path.as_bytes())?;
+            tag::EXEC
+        }
+        Event::Exit(x) => {
+            e.u(x.time_ns)?;
+            e.u(x.pid.into())?;
+            opt_i64(e, x.code.map(i64::from))?;
+            opt_i64(e, x.signal.map(i64::from))?;
+            tag::EXIT
+        }
+    })
+}
+
+fn opt_i64(e: &mut Enc<'_>, v: Option<i64>) -> Result<(), Full> {
+    match v {
+        None => e.u8(0),
+        Some(v) => {
+            e.u8(1)?;
+            e.s(v)
+        }
+    }
+}
+
+/// Why a record's payload could not be decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PayloadError {
+    /// A primitive was cut short or overlong.
+    Wire(DecodeError),
+    /// A field held a value that has no meaning.
+    BadValue(&'static str),
+}
+
+impl From<DecodeError> for PayloadError {
+    fn from(e: DecodeError) -> Self {
+        PayloadError::Wire(e)
+    }
+}
+
+fn u32f(d: &mut Dec<'_>, what: &'static str) -> Result<u32, PayloadError> {
+    u32::try_from(d.u()?).map_err(|_| PayloadError::BadValue(what))
+}
+
+fn i32f(d: &mut Dec<'_>, what: &'static str) -> Result<i32, PayloadError> {
+    i32::try_from(d.s()?).map_err(|_| PayloadError::BadValue(what))
+}
+
+fn opt(d: &mut Dec<'_>) -> Result<Option<i64>, PayloadError> {
+    match d.u8()? {
+        0 => Ok(None),
+        1 => Ok(Some(d.s()?)),
+        _ => Err(PayloadError::BadValue("option flag")),
+    }
+}
+
+fn bytes<'a>(d: &mut Dec<'a>) -> Result<Bytes<'a>, PayloadError> {
+    Ok(Bytes::borrowed(d.bytes()?))
+}
+
+/// A count of items that each take at least one byte can't exceed what is left.
+fn count(d: &mut Dec<'_>, what: &'static str) -> Result<usize, PayloadError> {
+    let n = d.u()?;
+    if n > d.remaining() as u64 {
+        return Err(PayloadError::BadValue(what));
+    }
+    Ok(n as usize)
+}
+
+/// Decodes a record payload with tag `t`. `Ok(None)` for a tag this version does not know.
+pub fn decode(t: u8, p: &[u8]) -> Result<Option<Event<'_>>, PayloadError> {
+    let d = &mut Dec::new(p);
+    let alloc_kind = |c: u8| AllocKind::from_code(c).ok_or(PayloadError::BadValue("alloc kind"));
+    Ok(Some(match t {
+        tag::PROCESS => Event::Process(Process {
+            pid: u32f(d, "pid")?,
+            ppid: u32f(d, "ppid")?,
+            start_unix_ns: d.u()?,
+            start_mono_ns: d.u()?,
+            exe: bytes(d)?,
+            cmdline: bytes(d)?,
+            tool: bytes(d)?,
+            arch: Arch::from_code(d.u8()?).unwrap_or(Arch::Unknown),
+        }),
+        tag::MODULE => {
+            let time_ns = d.u()?;
+            let base = d.u()?;
+            let path = bytes(d)?;
+            let build_id = Cow::Borrowed(d.bytes()?);
+            let n = count(d, "segment count")?;
+            let mut segments = Vec::with_capacity(n);
+            for _ in 0..n {
+                segments.push(Segment {
+                    vaddr: d.u()?,
+                    memsz: d.u()?,
+                    file_offset: d.u()?,
+                    flags: u32f(d, "segment flags")?,
+                });
+            }
+            Event::Module(Module {
+                time_ns,
+                base,
+                path,
+                build_id,
+                segments: Cow::Owned(segments),
+            })
+        }
+        tag::MODULE_UNLOAD => Event::ModuleUnload(ModuleUnload {
+            time_ns: d.u()?,
+            base: d.u()?,
+        }),
+        tag::STACK => {
+            let id = d.u()?;
+            let n = count(d, "frame count")?;
+            let mut frames = Vec::with_capacity(n);
+            let mut prev = 0u64;
+            for _ in 0..n {
+                prev = prev.wrapping_add(d.s()? as u64);
+                frames.push(prev);
+            }
+            Event::Stack(Stack {
+                id,
+                frames: Cow::Owned(frames),
+            })
+        }
+        tag::THREAD => Event::Thread(Thread {
+            time_ns: d.u()?,
+            tid: u32f(d, "tid")?,
+            name: bytes(d)?,
+        }),
+        tag::ALLOC => Event::Alloc(Alloc {
+            time_ns: d.u()?,
+            tid: u32f(d, "tid")?,
+            kind: alloc_kind(d.u8()?)?,
+            ptr: d.u()?,
+            size: d.u()?,
+            align: d.u()?,
+            stack: d.u()?,
+        }),
+        tag::FREE => Event::Free(Free {
+            time_ns: d.u()?,
+            tid: u32f(d, "tid")?,
+            kind: FreeKind::from_code(d.u8()?).ok_or(PayloadError::BadValue("free kind"))?,
+            ptr: d.u()?,
+            size: d.u()?,
+            stack: d.u()?,
+        }),
+        tag::REALLOC => Event::Realloc(Realloc {
+            time_ns: d.u()?,
+            tid: u32f(d, "tid")?,
+            kind: alloc_kind(d.u8()?)?,
+            old_ptr: d.u()?,
+            new_ptr: d.u()?,
+            size: d.u()?,
+            stack: d.u()?,
+        }),
+        tag::SYSCALL => Event::Syscall(Syscall {
+            pid: u32f(d, "pid")?,
+            tid: u32f(d, "tid")?,
+            entry_ns: d.u()?,
+            exit_ns: d.u()?,
+            nr: d.u()?,
+            name: bytes(d)?,
+            args: [d.u()?, d.u()?, d.u()?, d.u()?, d.u()?, d.u()?],
+            ret: opt(d)?,
+            text: bytes(d)?,
+        }),
+        tag::LIBCALL => Event::LibCall(LibCall {
+            pid: u32f(d, "pid")?,
+            tid: u32f(d, "tid")?,
+            entry_ns: d.u()?,
+            exit_ns: d.u()?,
+            library: bytes(d)?,
+            name: bytes(d)?,
+            ret: opt(d)?,
+            text: bytes(d)?,
+        }),
+        tag::SIGNAL => Event::Signal(Signal {
+            time_ns: d.u()?,
+            pid: u32f(d, "pid")?,
+            tid: u32f(d, "tid")?,
+            signo: u32f(d, "signo")?,
+            code: i32f(d, "si_code")?,
+            addr: d.u()?,
+        }),
+        tag::CRASH => {
+            let time_ns = d.u()?;
+            let pid = u32f(d, "pid")?;
+            let tid = u32f(d, "tid")?;
+            let thread_name = bytes(d)?;
+            let signo = u32f(d, "signo")?;
+            let code = i32f(d, "si_code")?;
+            let addr = d.u()?;
+            let access = Access::from_code(d.u8()?).unwrap_or(Access::Unknown);
+            let arch = Arch::from_code(d.u8()?).unwrap_or(Arch::Unknown);
+            let n = count(d, "register count")?;
+            let mut regs = Vec::with_capacity(n);
+            for _ in 0..n {
+                regs.push(d.u()?);
+            }
+            Event::Crash(Crash {
+                time_ns,
+                pid,
+                tid,
+                thread_name,
+                signo,
+                code,
+                addr,
+                access,
+                arch,
+                regs: Cow::Owned(regs),
+                stack: d.u()?,
+                report: bytes(d)?,
+            })
+        }
+        tag::FENCE => Event::Fence(Fence {
+            time_ns: d.u()?,
+            tid: u32f(d, "tid")?,
+            kind: FenceKind::from_code(d.u8()?).ok_or(PayloadError::BadValue("fence kind"))?,
+            addr: d.u()?,
+            block: d.u()?,
+            block_size: d.u()?,
+            alloc_stack: d.u()?,
+            free_stack: d.u()?,
+            access_stack: d.u()?,
+        }),
+        tag::EXEC => Event::Exec(Exec {
+            time_ns: d.u()?,
+            pid: u32f(d, "pid")?,
+            path: bytes(d)?,
+        }),
+        tag::EXIT => {
+            let time_ns = d.u()?;
+            let pid = u32f(d, "pid")?;
+            let code = opt(d)?
+                .map(|c| i32::try_from(c).map_err(|_| PayloadError::BadValue("exit code")))
+                .transpose()?;
+            let signal = opt(d)?
+                .map(|c| u32::try_from(c).map_err(|_| PayloadError::BadValue("signal")))
+                .transpose()?;
+            Event::Exit(Exit {
+                time_ns,
+                pid,
+                code,
+                signal,
+            })
+        }
+        _ => return Ok(None),
+    }))
+}

@@ -1,0 +1,67 @@
+//! The tracekit event log: one binary format that every tracekit tool writes (the heap
+//! tracker, the fence allocator, the crash handler, strace-rs, ltrace-rs) and `tracekit` reads.
+//!
+//! # Layout (version 1)
+//!
+//! ```text
+//! file    := header item*
+//! header  := magic "TRKLOG\r\n" (8 bytes), version u16 LE, flags u16 LE        (12 bytes)
+//! item    := 0x00                                   padding, skipped (a crashed writer
+//!                                                   may leave zeros at the end)
+//!          | record
+//!          | chunk
+//! record  := tag u8 (1..=0x7f), len uleb128, payload[len]
+//! chunk   := 0x80|codec u8, raw_len uleb128, stored_len uleb128, data[stored_len]
+//!            data, once decoded by `codec` (0 stored, 1 zstd), is raw_len bytes of
+//!            padding and records (never chunks)
+//! ```
+//!
+//! Integers in payloads are LEB128 (unsigned) or zig-zag LEB128 (signed); byte strings are a
+//! length then bytes. See [`codec`] for each record's fields, in order. A record whose tag is
+//! unknown is skipped, and a payload longer than the fields a reader knows is accepted, so
+//! newer writers can add records and append fields without breaking older readers. The version
+//! in the header changes only when an existing field changes meaning; [`Reader`] upgrades every
+//! version it knows into the current [`Event`] types.
+//!
+//! Times in heap and crash events are nanoseconds of `CLOCK_MONOTONIC` since the
+//! [`Process`] record's `start_mono_ns`; stacks are interned: a [`Stack`] record is written
+//! once, before the first event that names its id.
+//!
+//! # Writing without allocating
+//!
+//! [`encode`] and [`write_header`] fill a caller's slice and never allocate, so a preload
+//! library can call them inside a malloc hook or a signal handler. [`FileWriter`] is the
+//! convenient, allocating writer for tools that run as ordinary programs.
+//!
+//! ```
+//! use tracekit_log::{Event, Exit, FileWriter, Reader};
+//! let mut out = Vec::new();
+//! let mut w = FileWriter::new(&mut out, tracekit_log::Codec::Zstd).unwrap();
+//! w.write(&Event::Exit(Exit { time_ns: 5, pid: 42, code: Some(0), signal: None })).unwrap();
+//! w.finish().unwrap();
+//! let events: Vec<_> = Reader::new(&out[..]).unwrap().collect::<Result<_, _>>().unwrap();
+//! assert_eq!(events.len(), 1);
+//! ```
+
+pub mod codec;
+mod event;
+mod read;
+pub mod wire;
+mod write;
+
+pub use codec::{decode, encode};
+pub use event::*;
+pub use read::{Error, ErrorKind, Reader};
+pub use wire::Full;
+pub use write::{chunk_header, write_header, Codec, FileWriter};
+
+/// The first eight bytes of every log.
+pub const MAGIC: [u8; 8] = *b"TRKLOG\r\n";
+/// The version this crate writes.
+pub const VERSION: u16 = 1;
+/// Length of the file header.
+pub const HEADER_LEN: usize = 12;
+/// The most a chunk may decode to; larger claims are treated as corruption.
+pub const MAX_CHUNK: usize = 64 << 20;
+/// Set on a tag byte that starts a chunk.
+pub const CHUNK_BIT: u8 = 0x80;

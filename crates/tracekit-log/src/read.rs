@@ -1,0 +1,386 @@
+//! Reading logs: a streaming reader that stops at the first damage, with its byte offset,
+//! after handing out every event before it.
+
+use std::fmt;
+use std::io::{self, BufRead, BufReader, Read};
+
+use crate::codec::{self, PayloadError};
+use crate::wire::{Dec, DecodeError};
+use crate::{Codec, Event, CHUNK_BIT, HEADER_LEN, MAGIC, MAX_CHUNK, VERSION};
+
+/// What went wrong reading a log.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// Reading the file failed.
+    Io(io::Error),
+    /// The file does not start with the tracekit magic.
+    NotALog,
+    /// The file is a tracekit log of a version this reader does not know.
+    UnsupportedVersion(u16),
+    /// The file ends in the middle of a record or chunk (the writer died, or the file was cut).
+    Truncated,
+    /// A record's fields do not decode.
+    BadRecord {
+        /// The record's tag.
+        tag: u8,
+        /// What was wrong.
+        detail: String,
+    },
+    /// A chunk does not decode.
+    BadChunk(String),
+}
+
+/// A read error and the byte offset in the file where the damage starts.
+#[derive(Debug)]
+pub struct Error {
+    /// Byte offset of the record or chunk that could not be read.
+    pub offset: u64,
+    /// What was wrong.
+    pub kind: ErrorKind,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let at = self.offset;
+        match &self.kind {
+            ErrorKind::Io(e) => write!(f, "read error at byte {at}: {e}"),
+            ErrorKind::NotALog => write!(f, "not a tracekit log (bad magic at byte {at})"),
+            ErrorKind::UnsupportedVersion(v) => write!(
+                f,
+                "tracekit log version {v} is not supported (this build reads versions 1 to {VERSION})"
+            ),
+            ErrorKind::Truncated => write!(f, "log is truncated at byte {at} (cut inside a record)"),
+            ErrorKind::BadRecord { tag, detail } => {
+                write!(f, "corrupt log at byte {at}: record with tag {tag}: {detail}")
+            }
+            ErrorKind::BadChunk(d) => write!(f, "corrupt log at byte {at}: {d}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.kind {
+            ErrorKind::Io(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+fn payload_detail(e: PayloadError) -> String {
+    match e {
+        PayloadError::Wire(DecodeError::Eof) => "fields run past the record's end".into(),
+        PayloadError::Wire(DecodeError::Overflow) => "integer longer than 64 bits".into(),
+        PayloadError::BadValue(what) => format!("invalid {what}"),
+    }
+}
+
+/// Reads events from a log, one at a time, without loading the whole file.
+pub struct Reader<R: Read> {
+    src: BufReader<R>,
+    version: u16,
+    /// File offset of the next byte `src` will give.
+    offset: u64,
+    rec: Vec<u8>,
+    chunk: Vec<u8>,
+    chunk_pos: usize,
+    chunk_offset: u64,
+    zbuf: Vec<u8>,
+    failed: std::cell::Cell<bool>,
+    skipped: u64,
+}
+
+impl<R: Read> fmt::Debug for Reader<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Reader")
+            .field("version", &self.version)
+            .field("offset", &self.offset)
+            .finish()
+    }
+}
+
+enum Next {
+    /// A record's payload is in `rec` (from the stream) or at `chunk[range]`.
+    Stream(u8, u64),
+    Chunk(u8, std::ops::Range<usize>, u64),
+    End,
+}
+
+impl<R: Read> Reader<R> {
+    /// Reads and checks the header.
+    pub fn new(src: R) -> Result<Self, Error> {
+        let mut src = BufReader::with_capacity(1 << 16, src);
+        let mut head = [0u8; HEADER_LEN];
+        let mut got = 0;
+        while got < HEADER_LEN {
+            match src.read(&mut head[got..]) {
+                Ok(0) => break,
+                Ok(n) => got += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    return Err(Error {
+                        offset: got as u64,
+                        kind: ErrorKind::Io(e),
+                    })
+                }
+            }
+        }
+        if got < MAGIC.len() || head[..8] != MAGIC {
+            return Err(Error {
+                offset: 0,
+                kind: ErrorKind::NotALog,
+            });
+        }
+        if got < HEADER_LEN {
+            return Err(Error {
+                offset: got as u64,
+                kind: ErrorKind::Truncated,
+            });
+        }
+        let version = u16::from_le_bytes([head[8], head[9]]);
+        // Version 1 is the first; an older layout would be upgraded here, record by record.
+        if version == 0 || version > VERSION {
+            return Err(Error {
+                offset: 8,
+                kind: ErrorKind::UnsupportedVersion(version),
+            });
+        }
+        Ok(Reader {
+            src,
+            version,
+            offset: HEADER_LEN as u64,
+            rec: Vec::new(),
+            chunk: Vec::new(),
+            chunk_pos: 0,
+            chunk_offset: 0,
+            zbuf: Vec::new(),
+            failed: std::cell::Cell::new(false),
+            skipped: 0,
+        })
+    }
+
+    /// The file's format version.
+    pub fn version(&self) -> u16 {
+        self.version
+    }
+
+    /// Bytes of the file consumed so far.
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// Records skipped because their tag is newer than this reader.
+    pub fn skipped(&self) -> u64 {
+        self.skipped
+    }
+
+    fn byte(&mut self) -> Result<Option<u8>, Error> {
+        loop {
+            let buf = match self.src.fill_buf() {
+                Ok(b) => b,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    return Err(Error {
+                        offset: self.offset,
+                        kind: ErrorKind::Io(e),
+                    })
+                }
+            };
+            let Some(&b) = buf.first() else {
+                return Ok(None);
+            };
+            self.src.consume(1);
+            self.offset += 1;
+            return Ok(Some(b));
+        }
+    }
+
+    fn uleb(&mut self, start: u64) -> Result<u64, Error> {
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = self.byte()?.ok_or(Error {
+                offset: start,
+                kind: ErrorKind::Truncated,
+            })?;
+            v |= u64::from(b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                return Ok(v);
+            }
+        }
+        Err(Error {
+            offset: start,
+            kind: ErrorKind::BadChunk("length longer than 64 bits".into()),
+        })
+    }
+
+    fn exact(&mut self, into: Vec<u8>, n: usize, start: u64) -> Result<Vec<u8>, Error> {
+        let mut buf = into;
+        buf.clear();
+        let got = (&mut self.src).take(n as u64).read_to_end(&mut buf);
+        match got {
+            Ok(k) => {
+                self.offset += k as u64;
+                if k < n {
+                    return Err(Error {
+                        offset: start,
+                        kind: ErrorKind::Truncated,
+                    });
+                }
+                Ok(buf)
+            }
+            Err(e) => Err(Error {
+                offset: self.offset,
+                kind: ErrorKind::Io(e),
+            }),
+        }
+    }
+
+    fn next_item(&mut self) -> Result<Next, Error> {
+        loop {
+            if self.chunk_pos < self.chunk.len() {
+                let at = self.chunk_pos;
+                let t = self.chunk[at];
+                if t == 0 {
+                    self.chunk_pos += 1;
+                    continue;
+                }
+                let bad = |detail: &str| Error {
+                    offset: self.chunk_offset,
+                    kind: ErrorKind::BadChunk(format!("{detail} at byte {at} of the chunk's data")),
+                };
+                if t & CHUNK_BIT != 0 {
+                    return Err(bad("chunk nested in a chunk"));
+                }
+                let mut d = Dec::new(&self.chunk[at + 1..]);
+                let len = d.u().map_err(|_| bad("record length cut short"))?;
+                let start = at + 1 + d.pos();
+                let end = usize::try_from(len)
+                    .ok()
+                    .and_then(|l| start.checked_add(l))
+                    .filter(|&e| e <= self.chunk.len())
+                    .ok_or_else(|| bad("record runs past the chunk's end"))?;
+                self.chunk_pos = end;
+                return Ok(Next::Chunk(t, start..end, self.chunk_offset));
+            }
+            let start = self.offset;
+            let Some(t) = self.byte()? else {
+                return Ok(Next::End);
+            };
+            if t == 0 {
+                continue;
+            }
+            if t & CHUNK_BIT == 0 {
+                let len = self.uleb(start)?;
+                if len > MAX_CHUNK as u64 {
+                    return Err(Error {
+                        offset: start,
+                        kind: ErrorKind::BadRecord {
+                            tag: t,
+                            detail: format!("implausible length {len}"),
+                        },
+                    });
+                }
+                let rec = std::mem::take(&mut self.rec);
+                self.rec = self.exact(rec, len as usize, start)?;
+                return Ok(Next::Stream(t, start));
+            }
+            let codec = Codec::from_code(t & !CHUNK_BIT).ok_or_else(|| Error {
+                offset: start,
+                kind: ErrorKind::BadChunk(format!("unknown chunk codec {}", t & !CHUNK_BIT)),
+            })?;
+            let raw_len = self.uleb(start)?;
+            let stored_len = self.uleb(start)?;
+            if raw_len > MAX_CHUNK as u64 || stored_len > MAX_CHUNK as u64 {
+                return Err(Error {
+                    offset: start,
+                    kind: ErrorKind::BadChunk(format!(
+                        "implausible chunk size {raw_len}/{stored_len}"
+                    )),
+                });
+            }
+            let (raw_len, stored_len) = (raw_len as usize, stored_len as usize);
+            let chunk_err = |d: String| Error {
+                offset: start,
+                kind: ErrorKind::BadChunk(d),
+            };
+            match codec {
+                Codec::Stored => {
+                    if raw_len != stored_len {
+                        return Err(chunk_err("stored chunk with differing lengths".into()));
+                    }
+                    let buf = std::mem::take(&mut self.chunk);
+                    self.chunk = self.exact(buf, stored_len, start)?;
+                }
+                Codec::Zstd => {
+                    let z = std::mem::take(&mut self.zbuf);
+                    self.zbuf = self.exact(z, stored_len, start)?;
+                    let out = zstd::bulk::decompress(&self.zbuf, raw_len)
+                        .map_err(|e| chunk_err(format!("zstd data does not decode: {e}")))?;
+                    if out.len() != raw_len {
+                        return Err(chunk_err(format!(
+                            "chunk decodes to {} bytes, header says {raw_len}",
+                            out.len()
+                        )));
+                    }
+                    self.chunk = out;
+                }
+            }
+            self.chunk_pos = 0;
+            self.chunk_offset = start;
+        }
+    }
+
+    /// The next event, borrowing the reader's buffer; `Ok(None)` at a clean end.
+    /// After an error, every later call returns `Ok(None)`.
+    pub fn next_event(&mut self) -> Result<Option<Event<'_>>, Error> {
+        if self.failed.get() {
+            return Ok(None);
+        }
+        let item = loop {
+            let item = match self.next_item() {
+                Ok(i) => i,
+                Err(e) => {
+                    self.failed.set(true);
+                    return Err(e);
+                }
+            };
+            match item {
+                Next::End => return Ok(None),
+                Next::Stream(t, _) | Next::Chunk(t, _, _) if !codec::is_known(t) => {
+                    self.skipped += 1
+                }
+                item => break item,
+            }
+        };
+        let (t, payload, at) = match item {
+            Next::Stream(t, at) => (t, &self.rec[..], at),
+            Next::Chunk(t, r, at) => (t, &self.chunk[r], at),
+            Next::End => unreachable!("handled in the loop"),
+        };
+        match codec::decode(t, payload) {
+            Ok(ev) => Ok(ev),
+            Err(e) => {
+                // `failed` is a Cell: the payload borrow is still live on this path.
+                self.failed.set(true);
+                Err(Error {
+                    offset: at,
+                    kind: ErrorKind::BadRecord {
+                        tag: t,
+                        detail: payload_detail(e),
+                    },
+                })
+            }
+        }
+    }
+}
+
+impl<R: Read> Iterator for Reader<R> {
+    type Item = Result<Event<'static>, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_event()
+            .map(|o| o.map(Event::into_owned))
+            .transpose()
+    }
+}

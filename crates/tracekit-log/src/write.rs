@@ -1,0 +1,150 @@
+//! Writing logs: the no-allocation pieces a preload library needs, and [`FileWriter`] for the rest.
+
+use std::io::{self, Write};
+
+use crate::wire::{Enc, Full};
+use crate::{codec, Event, CHUNK_BIT, HEADER_LEN, MAGIC, VERSION};
+
+/// How a chunk's data is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Codec {
+    /// As is.
+    Stored = 0,
+    /// zstd frame.
+    Zstd = 1,
+}
+
+impl Codec {
+    /// The codec for a chunk tag's low bits.
+    pub fn from_code(c: u8) -> Option<Codec> {
+        match c {
+            0 => Some(Codec::Stored),
+            1 => Some(Codec::Zstd),
+            _ => None,
+        }
+    }
+}
+
+/// Writes the file header into `buf`. Never allocates.
+pub fn write_header(buf: &mut [u8]) -> Result<usize, Full> {
+    let mut e = Enc::new(buf);
+    e.raw(&MAGIC)?;
+    e.raw(&VERSION.to_le_bytes())?;
+    e.raw(&0u16.to_le_bytes())?;
+    debug_assert_eq!(e.len(), HEADER_LEN);
+    Ok(e.len())
+}
+
+/// Writes a chunk header (`codec`, decoded length, stored length) into `buf`; the stored data
+/// follows it. Never allocates.
+pub fn chunk_header(
+    buf: &mut [u8],
+    codec: Codec,
+    raw_len: usize,
+    stored_len: usize,
+) -> Result<usize, Full> {
+    let mut e = Enc::new(buf);
+    e.u8(CHUNK_BIT | codec as u8)?;
+    e.u(raw_len as u64)?;
+    e.u(stored_len as u64)?;
+    Ok(e.len())
+}
+
+/// A buffered log writer for ordinary programs (strace-rs, tracekit itself): records gather
+/// in a buffer that is written as one chunk, compressed or not, when it fills.
+pub struct FileWriter<W: Write> {
+    out: W,
+    codec: Codec,
+    buf: Vec<u8>,
+    used: usize,
+}
+
+impl<W: Write> std::fmt::Debug for FileWriter<W> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileWriter")
+            .field("codec", &self.codec)
+            .field("used", &self.used)
+            .finish()
+    }
+}
+
+const CHUNK_TARGET: usize = 1 << 20;
+
+impl<W: Write> FileWriter<W> {
+    /// Writes the header to `out` and returns a writer.
+    pub fn new(mut out: W, codec: Codec) -> io::Result<Self> {
+        let mut head = [0u8; HEADER_LEN];
+        write_header(&mut head).expect("header fits");
+        out.write_all(&head)?;
+        Ok(FileWriter {
+            out,
+            codec,
+            buf: vec![0; CHUNK_TARGET],
+            used: 0,
+        })
+    }
+
+    /// Appends one event.
+    pub fn write(&mut self, event: &Event<'_>) -> io::Result<()> {
+        loop {
+            match codec::encode(event, &mut self.buf[self.used..]) {
+                Ok(n) => {
+                    self.used += n;
+                    if self.used >= CHUNK_TARGET / 2 {
+                        self.flush_chunk()?;
+                    }
+                    return Ok(());
+                }
+                Err(Full) if self.used > 0 => self.flush_chunk()?,
+                Err(Full) => {
+                    // A record larger than the buffer: grow for it.
+                    let len = self.buf.len() * 2;
+                    if len > crate::MAX_CHUNK {
+                        return Err(io::Error::new(
+                            io::ErrorKind::InvalidInput,
+                            "event too large for a log record",
+                        ));
+                    }
+                    self.buf.resize(len, 0);
+                }
+            }
+        }
+    }
+
+    /// Writes what is buffered as one chunk.
+    pub fn flush_chunk(&mut self) -> io::Result<()> {
+        if self.used == 0 {
+            return Ok(());
+        }
+        let raw = &self.buf[..self.used];
+        let mut head = [0u8; 24];
+        match self.codec {
+            Codec::Stored => {
+                let n = chunk_header(&mut head, Codec::Stored, raw.len(), raw.len()).expect("fits");
+                self.out.write_all(&head[..n])?;
+                self.out.write_all(raw)?;
+            }
+            Codec::Zstd => {
+                let z = zstd::bulk::compress(raw, 3)?;
+                let n = chunk_header(&mut head, Codec::Zstd, raw.len(), z.len()).expect("fits");
+                self.out.write_all(&head[..n])?;
+                self.out.write_all(&z)?;
+            }
+        }
+        self.used = 0;
+        Ok(())
+    }
+
+    /// Flushes the buffered chunk and the underlying writer.
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.flush_chunk()?;
+        self.out.flush()
+    }
+
+    /// Flushes and returns the underlying writer.
+    pub fn finish(mut self) -> io::Result<W> {
+        self.flush()?;
+        Ok(self.out)
+    }
+}
