@@ -1,1 +1,71 @@
-fn main() {}
+//! Compiles every program in `c/` (`*.c`, `*.cpp`) into `$OUT_DIR/bin/NAME`.
+//!
+//! A program can ask for extra compiler flags with a first line such as
+//! `// build: -pthread -ldl -O0`; the default is `-g -O1`. The compiler is the one the `cc`
+//! crate finds (honouring `CC`/`CXX`), so the programs build wherever the workspace builds.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn main() {
+    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR")).join("bin");
+    std::fs::create_dir_all(&out).expect("create OUT_DIR/bin");
+    let src = Path::new("c");
+    println!("cargo:rerun-if-changed=c");
+    let mut names = Vec::new();
+    let mut entries: Vec<_> = std::fs::read_dir(src)
+        .expect("examples/c exists")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+        let cpp = match ext {
+            "c" => false,
+            "cpp" => true,
+            _ => continue,
+        };
+        let name = path
+            .file_stem()
+            .unwrap()
+            .to_str()
+            .expect("UTF-8 example name")
+            .to_owned();
+        println!("cargo:rerun-if-changed={}", path.display());
+        let text = std::fs::read_to_string(&path).expect("read example");
+        let flags: Vec<String> = text
+            .lines()
+            .next()
+            .and_then(|l| l.trim().strip_prefix("// build:"))
+            .map(|f| f.split_whitespace().map(str::to_owned).collect())
+            .unwrap_or_default();
+        let compiler = cc::Build::new()
+            .cpp(cpp)
+            .cargo_metadata(false)
+            .get_compiler();
+        let mut cmd: Command = Command::new(compiler.path());
+        cmd.arg("-g")
+            .arg("-O1")
+            .arg("-o")
+            .arg(out.join(&name))
+            .arg(&path);
+        // Flags after the source so `-l` libraries resolve and `-O0` overrides the default.
+        cmd.args(&flags);
+        let status = cmd
+            .status()
+            .unwrap_or_else(|e| panic!("cannot run {:?}: {e}", compiler.path()));
+        assert!(
+            status.success(),
+            "compiling {} failed: {cmd:?}",
+            path.display()
+        );
+        names.push(name);
+    }
+    let list: String = names.iter().map(|n| format!("    {n:?},\n")).collect();
+    std::fs::write(
+        out.parent().unwrap().join("names.rs"),
+        format!("/// Every example program, by name.\npub const NAMES: &[&str] = &[\n{list}];\n"),
+    )
+    .expect("write names.rs");
+}

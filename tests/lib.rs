@@ -1,1 +1,118 @@
-//! End-to-end tests live in tests/.
+//! Shared helpers for the end-to-end tests in `tests/tests/*.rs`: where the built tools are,
+//! running commands with a time limit, and skipping politely when an anchor tool is missing.
+//!
+//! The tests use the artifacts of the same profile as the test binary, so run
+//! `cargo build --workspace && cargo test --workspace` (the README's test command).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+pub use tracekit_examples::path as example;
+
+/// The cargo profile directory the tests were built in (`target/debug` or `target/release`).
+pub fn target_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("current_exe");
+    // target/<profile>/deps/<test binary>
+    exe.parent()
+        .and_then(Path::parent)
+        .expect("test binary lives in target/<profile>/deps")
+        .to_path_buf()
+}
+
+fn artifact(name: &str) -> PathBuf {
+    let p = target_dir().join(name);
+    assert!(
+        p.exists(),
+        "{} is not built; run `cargo build --workspace` before `cargo test --workspace`",
+        p.display()
+    );
+    p
+}
+
+/// A binary of the workspace (`tracekit`, `strace-rs`, ...).
+pub fn bin(name: &str) -> PathBuf {
+    artifact(name)
+}
+
+/// A preload library of the workspace, by crate name (`preload-heaptrack`).
+pub fn preload(crate_name: &str) -> PathBuf {
+    artifact(&format!("lib{}.so", crate_name.replace('-', "_")))
+}
+
+/// True when `tool` is on PATH.
+pub fn has_tool(tool: &str) -> bool {
+    std::env::var_os("PATH")
+        .map(|paths| std::env::split_paths(&paths).any(|d| d.join(tool).is_file()))
+        .unwrap_or(false)
+}
+
+/// Skips the rest of a test, saying why, when an anchor tool is not installed.
+/// On CI (`CI` set) a missing anchor is a failure: `.ci/run` installs them.
+#[macro_export]
+macro_rules! require_tool {
+    ($tool:expr) => {
+        if !$crate::has_tool($tool) {
+            if std::env::var_os("CI").is_some() {
+                panic!("{} is not installed; .ci/run must install it", $tool);
+            }
+            eprintln!("SKIP: {} is not installed", $tool);
+            return;
+        }
+    };
+}
+
+/// Runs `cmd` to completion, killing it after `limit`. Panics on timeout with what it printed.
+pub fn run_limited(cmd: &mut Command, limit: Duration) -> Output {
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
+    let start = Instant::now();
+    loop {
+        if child.try_wait().expect("try_wait").is_some() {
+            return child.wait_with_output().expect("collect output");
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let out = child.wait_with_output().expect("collect output");
+            panic!(
+                "{cmd:?} did not finish within {limit:?}\nstdout:\n{}\nstderr:\n{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Runs `cmd` with a one-minute limit.
+pub fn run(cmd: &mut Command) -> Output {
+    run_limited(cmd, Duration::from_secs(60))
+}
+
+/// stdout as text.
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// stderr as text.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A fresh temporary directory, removed on drop.
+pub fn tempdir() -> tempfile::TempDir {
+    tempfile::tempdir().expect("tempdir")
+}
+
+/// Reads every event of a log, panicking with the reader's message on damage.
+pub fn read_log(path: &Path) -> Vec<tracekit_log::Event<'static>> {
+    let f = std::fs::File::open(path).unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
+    tracekit_log::Reader::new(f)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .collect::<Result<_, _>>()
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}

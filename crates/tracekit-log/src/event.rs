@@ -276,6 +276,7 @@ impl Module<'_> {
     }
 }
 
+#[allow(clippy::ptr_arg)] // serde's `serialize_with` passes the field's own type
 fn hex<S: Serializer>(b: &Cow<'_, [u8]>, s: S) -> Result<S::Ok, S::Error> {
     let mut out = String::with_capacity(b.len() * 2);
     for byte in b.iter() {

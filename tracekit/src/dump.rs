@@ -1,0 +1,44 @@
+//! `tracekit dump LOG`: every event as one JSON object per line, for people and scripts.
+
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+
+use anyhow::Context;
+
+/// Options of `tracekit dump`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The event log to dump.
+    pub log: PathBuf,
+}
+
+/// Dumps `args.log` to stdout; returns 1 when the log is damaged (after dumping what precedes it).
+pub fn run(args: Args) -> anyhow::Result<u8> {
+    let file = std::fs::File::open(&args.log)
+        .with_context(|| format!("cannot open {}", args.log.display()))?;
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let ok = dump(file, &mut out).with_context(|| args.log.display().to_string())?;
+    out.flush()?;
+    Ok(if ok { 0 } else { 1 })
+}
+
+/// Writes each event of `log` as a JSON line to `out`. Returns false (after writing the events
+/// before it and a message on stderr) when the log is damaged.
+pub fn dump(log: impl std::io::Read, out: &mut dyn Write) -> anyhow::Result<bool> {
+    let mut reader = tracekit_log::Reader::new(log)?;
+    loop {
+        match reader.next_event() {
+            Ok(Some(ev)) => {
+                serde_json::to_writer(&mut *out, &ev)?;
+                out.write_all(b"\n")?;
+            }
+            Ok(None) => return Ok(true),
+            Err(e) => {
+                out.flush()?;
+                eprintln!("tracekit: {e}");
+                return Ok(false);
+            }
+        }
+    }
+}
