@@ -1,1 +1,50 @@
-//! Work in progress.
+//! `preload-segv`: a crash reporter to `LD_PRELOAD` into unmodified programs, the successor of
+//! glibc's removed `libSegFault.so`/`catchsegv`.
+//!
+//! At load it installs a handler for SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT and SIGTRAP
+//! (`TRACEKIT_SEGV_SIGNALS` chooses others, as `SEGFAULT_SIGNALS` did) with an alternate signal
+//! stack for every thread. On a crash it prints the signal and what its `si_code` means, the
+//! fault address and access, a diagnosis, the registers, the backtrace from the faulting
+//! instruction (symbolized by a `tracekit` child process, see [`spawn`]), the mapping of the
+//! fault address and the loaded modules; then the process dies exactly as it would have.
+//!
+//! Environment:
+//! - `TRACEKIT_SEGV_SIGNALS`: signals to handle (`"segv bus abrt"`, `"all"`).
+//! - `TRACEKIT_SEGV_OUTPUT`: also append the report to this file.
+//! - `TRACEKIT_LOG`: append a crash event to this event log (`%p`: the pid).
+//! - `TRACEKIT_SEGV_SYMBOLIZER`: the `tracekit` binary to symbolize with (default: the one next
+//!   to this library); `TRACEKIT_SEGV_SYMBOLIZE=0` prints raw frames only.
+//! - `TRACEKIT_SEGV_TIMEOUT_MS`: how long symbolizing may take (default 1500).
+//!
+//! Everything on the handler path is async-signal-safe: raw system calls, fixed buffers,
+//! `core::fmt` (which never allocates), libgcc's unwinder (lock-free since glibc 2.35).
+
+pub mod altstack;
+pub mod config;
+pub mod describe;
+pub mod eventlog;
+pub mod handler;
+pub mod maps;
+pub mod out;
+pub mod report;
+pub mod spawn;
+pub mod sys;
+pub mod threads;
+pub mod unwind;
+
+#[cfg_attr(test, allow(dead_code))]
+extern "C" fn load() {
+    let cfg = config::from_env();
+    altstack::init();
+    altstack::install(false);
+    threads::init();
+    unwind::warm_up();
+    handler::install(cfg);
+}
+
+// Runs `load` when the library is loaded (before `main` under LD_PRELOAD). Not in unit tests,
+// which must keep the test harness's own signal behaviour.
+#[cfg(not(test))]
+#[used]
+#[link_section = ".init_array"]
+static LOAD: extern "C" fn() = load;

@@ -1,0 +1,157 @@
+//! The crash as events in the common log (`TRACEKIT_LOG`), encoded into a fixed buffer and
+//! appended with raw writes: a `Process` record (when the log is new), the loaded modules,
+//! the thread, the backtrace as a `Stack` and the `Crash` itself.
+
+use std::borrow::Cow;
+
+use tracekit_log::{Arch, Bytes, Crash, Event, Module, Process, Segment, Stack, Thread};
+
+use crate::config::{CPath, Config};
+use crate::maps;
+use crate::out::Small;
+use crate::sys;
+
+/// Room for one record.
+pub const RECORD_CAP: usize = 96 * 1024;
+
+/// The facts about the crash that go into the log.
+#[derive(Debug)]
+pub struct CrashRecord<'a> {
+    /// The crash event (its `stack` is set here).
+    pub crash: Crash<'a>,
+    /// Backtrace addresses, innermost first.
+    pub frames: &'a [u64],
+    /// `/proc/self/maps` text.
+    pub maps: &'a [u8],
+    /// `/proc/self/cmdline`.
+    pub cmdline: &'a [u8],
+    /// `/proc/self/exe`.
+    pub exe: &'a [u8],
+}
+
+/// Expands `%p` in the log path to the pid, NUL-terminated.
+fn log_path(p: &CPath, pid: i32) -> Small<4200> {
+    use core::fmt::Write;
+    let mut out = Small::<4200>::new();
+    let mut rest = p.bytes();
+    while let Some(i) = rest.windows(2).position(|w| w == b"%p") {
+        let _ = out.write_str(core::str::from_utf8(&rest[..i]).unwrap_or("?"));
+        let _ = write!(out, "{pid}");
+        rest = &rest[i + 2..];
+    }
+    let _ = out.write_str(core::str::from_utf8(rest).unwrap_or("?"));
+    let _ = out.write_str("\0");
+    out
+}
+
+fn put(fd: i32, buf: &mut [u8], ev: &Event<'_>) {
+    if let Ok(n) = tracekit_log::encode(ev, buf) {
+        sys::write_all(fd, &buf[..n]);
+    }
+}
+
+/// Appends the crash to the log named by `cfg.log`, if any.
+pub fn append(cfg: &Config, rec: &mut CrashRecord<'_>, buf: &mut [u8]) {
+    let Some(path) = cfg.log.as_ref() else {
+        return;
+    };
+    let pid = rec.crash.pid as i32;
+    let path = log_path(path, pid);
+    let Ok(fd) = sys::open(
+        path.as_bytes(),
+        libc::O_WRONLY | libc::O_CREAT | libc::O_APPEND | libc::O_CLOEXEC,
+        0o644,
+    ) else {
+        return;
+    };
+    let now = sys::clock_ns(libc::CLOCK_MONOTONIC).saturating_sub(cfg.start_mono_ns);
+    if sys::file_size(fd) == Ok(0) {
+        if let Ok(n) = tracekit_log::write_header(buf) {
+            sys::write_all(fd, &buf[..n]);
+        }
+        put(
+            fd,
+            buf,
+            &Event::Process(Process {
+                pid: pid as u32,
+                ppid: sys::getppid() as u32,
+                start_unix_ns: cfg.start_unix_ns,
+                start_mono_ns: cfg.start_mono_ns,
+                exe: Bytes::borrowed(rec.exe),
+                cmdline: Bytes::borrowed(rec.cmdline),
+                tool: Bytes::borrowed(b"segv"),
+                arch: Arch::X86_64,
+            }),
+        );
+    }
+    let mut segs = [Segment::default(); 16];
+    for m in maps::modules(rec.maps) {
+        let mut n = 0;
+        for x in maps::parse(rec.maps)
+            .filter(|x| x.path == m.path && x.start >= m.start && x.end <= m.end)
+        {
+            if n == segs.len() {
+                break;
+            }
+            let flags = (x.perms[0] == b'r') as u32 * 4
+                + (x.perms[1] == b'w') as u32 * 2
+                + (x.perms[2] == b'x') as u32;
+            segs[n] = Segment {
+                vaddr: x.start - m.base,
+                memsz: x.end - x.start,
+                file_offset: x.offset,
+                flags,
+            };
+            n += 1;
+        }
+        put(
+            fd,
+            buf,
+            &Event::Module(Module {
+                time_ns: now,
+                base: m.base,
+                path: Bytes::borrowed(m.path),
+                build_id: Cow::Borrowed(&[]),
+                segments: Cow::Borrowed(&segs[..n]),
+            }),
+        );
+    }
+    put(
+        fd,
+        buf,
+        &Event::Thread(Thread {
+            time_ns: now,
+            tid: rec.crash.tid,
+            name: rec.crash.thread_name.clone(),
+        }),
+    );
+    // An id no other tool writing to the same log will use.
+    let stack_id = (1u64 << 62) | rec.crash.tid as u64;
+    if !rec.frames.is_empty() {
+        put(
+            fd,
+            buf,
+            &Event::Stack(Stack {
+                id: stack_id,
+                frames: Cow::Borrowed(rec.frames),
+            }),
+        );
+        rec.crash.stack = stack_id;
+    }
+    rec.crash.time_ns = now;
+    put(fd, buf, &Event::Crash(rec.crash.clone()));
+    sys::close(fd);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expands_pid() {
+        let p = CPath::new(b"/tmp/x.%p.log").unwrap();
+        assert_eq!(log_path(&p, 42).as_bytes(), b"/tmp/x.42.log\0");
+        let p = CPath::new(b"/tmp/plain").unwrap();
+        assert_eq!(log_path(&p, 42).as_bytes(), b"/tmp/plain\0");
+    }
+}

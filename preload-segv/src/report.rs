@@ -1,0 +1,414 @@
+//! Writing the report, from inside the signal handler: everything into fixed buffers, out
+//! through raw `write`s.
+
+use core::cell::UnsafeCell;
+use core::fmt::Write as _;
+use std::borrow::Cow;
+
+use tracekit_log::{Access, Arch, Bytes, Crash};
+
+use crate::config::Config;
+use crate::eventlog::{self, CrashRecord};
+use crate::maps::{self, Mapping, MAPS_CAP};
+use crate::out::{Report, Text};
+use crate::spawn::{self, Argv};
+use crate::unwind::Backtrace;
+use crate::{describe, sys};
+
+/// The handler's working memory, static so that the handler never allocates.
+struct State {
+    report: Report,
+    maps: [u8; MAPS_CAP],
+    bt: Backtrace,
+    argv: Argv,
+    cmdline: [u8; 4096],
+    exe: [u8; 4096],
+    record: [u8; eventlog::RECORD_CAP],
+}
+
+struct Exclusive(UnsafeCell<State>);
+
+// SAFETY: only the thread that won the report (handler::CRASH_TID) touches the state, once.
+unsafe impl Sync for Exclusive {}
+
+static STATE: Exclusive = Exclusive(UnsafeCell::new(State {
+    report: Report::new(),
+    maps: [0; MAPS_CAP],
+    bt: Backtrace::new(),
+    argv: Argv::new(),
+    cmdline: [0; 4096],
+    exe: [0; 4096],
+    record: [0; eventlog::RECORD_CAP],
+}));
+
+/// The registers, in `tracekit_log::X86_64_REGS` order.
+pub fn registers(uc: &libc::ucontext_t) -> [u64; 24] {
+    let g = &uc.uc_mcontext.gregs;
+    let r = |i: libc::c_int| g[i as usize] as u64;
+    let csgsfs = r(libc::REG_CSGSFS);
+    [
+        r(libc::REG_RAX),
+        r(libc::REG_RBX),
+        r(libc::REG_RCX),
+        r(libc::REG_RDX),
+        r(libc::REG_RSI),
+        r(libc::REG_RDI),
+        r(libc::REG_RBP),
+        r(libc::REG_RSP),
+        r(libc::REG_R8),
+        r(libc::REG_R9),
+        r(libc::REG_R10),
+        r(libc::REG_R11),
+        r(libc::REG_R12),
+        r(libc::REG_R13),
+        r(libc::REG_R14),
+        r(libc::REG_R15),
+        r(libc::REG_RIP),
+        r(libc::REG_EFL),
+        csgsfs & 0xffff,
+        (csgsfs >> 32) & 0xffff,
+        (csgsfs >> 16) & 0xffff,
+        r(libc::REG_ERR),
+        r(libc::REG_TRAPNO),
+        r(libc::REG_CR2),
+    ]
+}
+
+const RIP: usize = 16;
+const RSP: usize = 7;
+const ERR: usize = 21;
+const TRAPNO: usize = 22;
+
+fn read_proc(path: &[u8], buf: &mut [u8]) -> usize {
+    match sys::open(path, libc::O_RDONLY | libc::O_CLOEXEC, 0) {
+        Ok(fd) => {
+            let n = sys::read_to_fill(fd, buf);
+            sys::close(fd);
+            n
+        }
+        Err(_) => 0,
+    }
+}
+
+fn readlink(path: &[u8], buf: &mut [u8]) -> usize {
+    // SAFETY: path is NUL-terminated (a literal below); buf is writable for its length.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_readlinkat,
+            libc::AT_FDCWD,
+            path.as_ptr(),
+            buf.as_mut_ptr(),
+            buf.len(),
+        )
+    };
+    r.max(0) as usize
+}
+
+/// glibc's `__abort_msg` (set by `assert` and by malloc's consistency checks), read without
+/// trusting it: through `process_vm_readv`, so a bad pointer cannot fault.
+fn abort_message<'a>(cfg: &Config, buf: &'a mut [u8; 1024]) -> Option<&'a [u8]> {
+    if cfg.abort_msg == 0 {
+        return None;
+    }
+    let msg = sys::read_u64(cfg.abort_msg as u64).filter(|&p| p != 0)?;
+    // struct abort_msg_s { unsigned int size; char msg[]; }
+    let text = msg + 4;
+    let mut n = 0;
+    while n < buf.len() {
+        let chunk = (buf.len() - n).min(64);
+        if !sys::read_memory(text + n as u64, &mut buf[n..n + chunk]) {
+            // The tail may cross into an unmapped page: read byte by byte.
+            if !sys::read_memory(text + n as u64, &mut buf[n..n + 1]) {
+                break;
+            }
+            if buf[n] == 0 {
+                break;
+            }
+            n += 1;
+            continue;
+        }
+        if let Some(z) = buf[n..n + chunk].iter().position(|&b| b == 0) {
+            n += z;
+            break;
+        }
+        n += chunk;
+    }
+    let s = &buf[..n];
+    let s = s.strip_suffix(b"\n").unwrap_or(s);
+    (!s.is_empty()).then_some(s)
+}
+
+fn is_stack_overflow(maps: &[u8], addr: u64, sp: u64) -> Option<Mapping<'_>> {
+    if maps::find(maps, addr).is_some_and(|m| m.is_rw()) {
+        return None;
+    }
+    let above = maps::next_above(maps, addr)?;
+    let near_sp = sp.abs_diff(addr) <= 64 * 1024;
+    let in_guard = above.is_rw() && above.start - addr <= 1 << 20;
+    (near_sp && in_guard).then_some(above)
+}
+
+/// Writes the diagnosis line, if there is one.
+fn diagnosis(rep: &mut Report, cfg: &Config, c: &Crash<'_>, sp: u64, maps: &[u8]) {
+    let sig = c.signo as i32;
+    let addr = c.addr;
+    let _ = match sig {
+        libc::SIGSEGV if c.code > 0 => {
+            if let Some(stack) = is_stack_overflow(maps, addr, sp) {
+                let which = if stack.path == b"[stack]" {
+                    "the main thread's stack"
+                } else {
+                    "this thread's stack"
+                };
+                writeln!(
+                    rep,
+                    "diagnosis: stack overflow: {:#x} is in the guard area {} bytes below {which} (sp {sp:#x})",
+                    addr,
+                    stack.start - addr
+                )
+            } else if addr < 0x10000 && c.access == Access::Exec && addr == 0 {
+                writeln!(rep, "diagnosis: call through a NULL function pointer")
+            } else if addr < 0x10000 {
+                writeln!(
+                    rep,
+                    "diagnosis: NULL pointer dereference ({} at {addr:#x}, offset {addr} from NULL)",
+                    c.access.name()
+                )
+            } else if c.code == 0x80 {
+                writeln!(rep, "diagnosis: general protection fault (a non-canonical or otherwise invalid address; si_addr is not meaningful)")
+            } else if c.access == Access::Exec {
+                writeln!(rep, "diagnosis: jump to {addr:#x}, which is not executable code")
+            } else if c.access == Access::Write && maps::find(maps, addr).is_some_and(|m| !m.is_rw()) {
+                writeln!(rep, "diagnosis: write to read-only memory")
+            } else {
+                Ok(())
+            }
+        }
+        libc::SIGABRT => {
+            let mut buf = [0u8; 1024];
+            match abort_message(cfg, &mut buf) {
+                Some(m) if m.windows(9).any(|w| w == b"Assertion") => {
+                    writeln!(rep, "diagnosis: assertion failed: {}", Text(m))
+                }
+                Some(m) => writeln!(rep, "diagnosis: abort: {}", Text(m)),
+                None => writeln!(rep, "diagnosis: abort() was called"),
+            }
+        }
+        libc::SIGFPE if c.code == 1 => writeln!(rep, "diagnosis: integer division by zero"),
+        libc::SIGBUS if c.code == 2 => match maps::find(maps, addr) {
+            Some(m) if m.is_file() => writeln!(
+                rep,
+                "diagnosis: access beyond the end of mapped file {} (the file is shorter than its mapping)",
+                Text(m.path)
+            ),
+            _ => writeln!(rep, "diagnosis: access to memory with no backing page"),
+        },
+        libc::SIGILL => writeln!(
+            rep,
+            "diagnosis: illegal instruction (a trap such as __builtin_trap, or code for another CPU)"
+        ),
+        libc::SIGTRAP => writeln!(rep, "diagnosis: breakpoint trap with no debugger attached"),
+        _ => Ok(()),
+    };
+}
+
+fn header(rep: &mut Report, c: &Crash<'_>, exe: &[u8]) {
+    let sig = c.signo as i32;
+    let (code_name, code_text) = describe::code_text(sig, c.code);
+    let _ = writeln!(
+        rep,
+        "\n*** tracekit segv: {} ({}) ***",
+        describe::signal_name(sig),
+        describe::signal_text(sig)
+    );
+    let _ = writeln!(
+        rep,
+        "signal:    {} ({}), {code_name}: {code_text}",
+        describe::signal_name(sig),
+        sig
+    );
+    if describe::has_fault_addr(sig, c.code) {
+        if sig == libc::SIGSEGV && c.access != Access::Unknown {
+            let _ = writeln!(rep, "address:   {:#018x} ({})", c.addr, c.access.name());
+        } else {
+            let _ = writeln!(rep, "address:   {:#018x}", c.addr);
+        }
+    }
+    let _ = writeln!(rep, "process:   {} {}", c.pid, Text(exe));
+    let _ = writeln!(
+        rep,
+        "thread:    {} \"{}\"",
+        c.tid,
+        Text(c.thread_name.as_bytes())
+    );
+}
+
+fn register_dump(rep: &mut Report, regs: &[u64; 24]) {
+    let _ = writeln!(rep, "registers:");
+    for (i, (name, v)) in tracekit_log::X86_64_REGS.iter().zip(regs).enumerate() {
+        let sep = if i % 4 == 3 || i + 1 == regs.len() {
+            "\n"
+        } else {
+            "  "
+        };
+        let _ = write!(rep, "  {name:>6} {v:#018x}{sep}");
+    }
+}
+
+fn raw_frames(rep: &mut Report, bt: &Backtrace, maps: &[u8]) {
+    let mut prev = None;
+    for f in bt.frames() {
+        if let Some(p) = prev {
+            if f.index > p + 1 {
+                let _ = writeln!(rep, "      ... {} frames omitted ...", f.index - p - 1);
+            }
+        }
+        prev = Some(f.index);
+        let _ = write!(rep, "  #{:<3} {:#018x}", f.index, f.pc);
+        // A return address points after the call: look up the call itself.
+        let look = if f.exact {
+            f.pc
+        } else {
+            f.pc.saturating_sub(1)
+        };
+        match maps::module_of(maps, look) {
+            Some((m, base)) => {
+                let _ = writeln!(rep, " in {}+{:#x}", Text(m.path), f.pc - base);
+            }
+            None => {
+                let _ = writeln!(rep, " in ??");
+            }
+        }
+    }
+}
+
+fn memory(rep: &mut Report, c: &Crash<'_>, maps: &[u8]) {
+    if describe::has_fault_addr(c.signo as i32, c.code) {
+        match maps::find(maps, c.addr) {
+            Some(m) => {
+                let _ = writeln!(
+                    rep,
+                    "fault address {:#x} is in {:#x}-{:#x} {} offset {:#x} {}",
+                    c.addr,
+                    m.start,
+                    m.end,
+                    Text(&m.perms),
+                    m.offset + (c.addr - m.start),
+                    Text(m.path)
+                );
+            }
+            None => {
+                let _ = writeln!(rep, "fault address {:#x} is not in any mapping", c.addr);
+            }
+        }
+    }
+    let _ = writeln!(rep, "loaded modules:");
+    for m in maps::modules(maps) {
+        let _ = writeln!(rep, "  {:#014x}-{:#014x}  {}", m.start, m.end, Text(m.path));
+    }
+}
+
+/// Writes the whole report for this crash.
+///
+/// # Safety
+/// Only the one thread that claimed the report may call this, once at a time.
+pub unsafe fn write(cfg: &Config, sig: i32, info: &libc::siginfo_t, uc: &libc::ucontext_t) {
+    // SAFETY: per the contract, this thread has exclusive use of the state.
+    let st = unsafe { &mut *STATE.0.get() };
+    let out_fd = cfg
+        .output
+        .as_ref()
+        .and_then(|p| {
+            sys::open(
+                p.with_nul(),
+                libc::O_WRONLY | libc::O_CREAT | libc::O_APPEND | libc::O_CLOEXEC,
+                0o644,
+            )
+            .ok()
+        })
+        .unwrap_or(-1);
+    st.report.reset([cfg.stderr_fd, out_fd]);
+
+    let pid = sys::getpid();
+    let regs = registers(uc);
+    // SAFETY: for fault signals si_addr is the fault address; for others it reads the union's
+    // first word, which we only print when has_fault_addr says it is an address.
+    let addr = unsafe { info.si_addr() } as u64;
+    let name = sys::thread_name();
+    let name_len = name.iter().position(|&b| b == 0).unwrap_or(name.len());
+    let exe_len = readlink(b"/proc/self/exe\0", &mut st.exe);
+    let cmd_len = read_proc(b"/proc/self/cmdline\0", &mut st.cmdline);
+    let maps_len = maps::read_self(&mut st.maps);
+    let maps = &st.maps[..maps_len];
+    let access = describe::access(sig, info.si_code, regs[TRAPNO], regs[ERR], regs[RIP], addr);
+    let mut crash = Crash {
+        time_ns: 0,
+        pid: pid as u32,
+        tid: sys::gettid() as u32,
+        thread_name: Bytes::borrowed(&name[..name_len]),
+        signo: sig as u32,
+        code: info.si_code,
+        addr: if describe::has_fault_addr(sig, info.si_code) {
+            addr
+        } else {
+            0
+        },
+        access,
+        arch: Arch::X86_64,
+        regs: Cow::Borrowed(&regs),
+        stack: 0,
+        report: Bytes::borrowed(b""),
+    };
+
+    let rep = &mut st.report;
+    header(rep, &crash, &st.exe[..exe_len]);
+    if info.si_code <= 0 {
+        // SAFETY: for signals sent by a process, the union holds the sender's pid.
+        let sender = unsafe { info.si_pid() };
+        let _ = writeln!(
+            rep,
+            "sent by:   process {sender}{}",
+            if sender == pid { " (this process)" } else { "" }
+        );
+    }
+    diagnosis(rep, cfg, &crash, regs[RSP], maps);
+    rep.flush();
+    register_dump(rep, &regs);
+    rep.flush();
+
+    st.bt.capture(regs[RIP]);
+    if !st.bt.found_fault {
+        st.bt.fallback(regs[RIP], regs[RSP]);
+    }
+    let _ = writeln!(rep, "backtrace (from the faulting instruction):");
+    rep.flush();
+    if !spawn::symbolize(cfg, pid, &st.bt, &mut st.argv, rep) {
+        if cfg.symbolizer.is_some() {
+            let _ = writeln!(rep, "  (symbolizer failed; raw frames:)");
+        }
+        raw_frames(rep, &st.bt, maps);
+    }
+    rep.flush();
+    memory(rep, &crash, maps);
+    let _ = writeln!(rep, "*** end of tracekit segv report ***");
+    rep.flush();
+    if out_fd >= 0 {
+        sys::close(out_fd);
+    }
+
+    let mut frames = [0u64; crate::unwind::HEAD + crate::unwind::TAIL];
+    let mut n = 0;
+    for f in st.bt.frames() {
+        frames[n] = f.pc;
+        n += 1;
+    }
+    crash.report = Bytes::borrowed(st.report.text());
+    let mut rec = CrashRecord {
+        crash,
+        frames: &frames[..n],
+        maps,
+        cmdline: &st.cmdline[..cmd_len],
+        exe: &st.exe[..exe_len],
+    };
+    eventlog::append(cfg, &mut rec, &mut st.record);
+}

@@ -1,0 +1,437 @@
+//! Every raw system call the crash handler makes, behind small safe wrappers.
+//!
+//! All of these are plain system calls (through `libc::syscall` or libc's thin wrappers that
+//! POSIX lists as async-signal-safe), so they may be called from a signal handler: none
+//! allocates, takes a lock or touches stdio. Errors come back as negative errno values.
+
+use core::ffi::{c_int, c_long, c_void};
+use core::mem::MaybeUninit;
+
+fn ret(r: c_long) -> Result<usize, i32> {
+    if r < 0 {
+        Err(errno())
+    } else {
+        Ok(r as usize)
+    }
+}
+
+fn errno() -> i32 {
+    // SAFETY: __errno_location returns this thread's errno slot; it is always valid.
+    unsafe { *libc::__errno_location() }
+}
+
+/// `write(2)` until everything is written or an error other than EINTR occurs.
+pub fn write_all(fd: c_int, mut buf: &[u8]) {
+    while !buf.is_empty() {
+        // SAFETY: buf is a live slice; the kernel reads at most buf.len() bytes from it.
+        let r = unsafe { libc::syscall(libc::SYS_write, fd, buf.as_ptr(), buf.len()) };
+        match ret(r) {
+            Ok(0) => return,
+            Ok(n) => buf = &buf[n.min(buf.len())..],
+            Err(libc::EINTR) => {}
+            Err(_) => return,
+        }
+    }
+}
+
+/// `read(2)`.
+pub fn read(fd: c_int, buf: &mut [u8]) -> Result<usize, i32> {
+    // SAFETY: the kernel writes at most buf.len() bytes into the live slice.
+    ret(unsafe { libc::syscall(libc::SYS_read, fd, buf.as_mut_ptr(), buf.len()) })
+}
+
+/// Reads until EOF or `buf` is full; returns the bytes read.
+pub fn read_to_fill(fd: c_int, buf: &mut [u8]) -> usize {
+    let mut n = 0;
+    while n < buf.len() {
+        match read(fd, &mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(libc::EINTR) => {}
+            Err(_) => break,
+        }
+    }
+    n
+}
+
+/// `open(2)` of a NUL-terminated path.
+pub fn open(path: &[u8], flags: c_int, mode: u32) -> Result<c_int, i32> {
+    if path.last() != Some(&0) {
+        return Err(libc::EINVAL);
+    }
+    // SAFETY: path is NUL-terminated (checked above) and outlives the call.
+    ret(unsafe { libc::syscall(libc::SYS_openat, libc::AT_FDCWD, path.as_ptr(), flags, mode) })
+        .map(|fd| fd as c_int)
+}
+
+/// `close(2)`.
+pub fn close(fd: c_int) {
+    // SAFETY: closing a descriptor we own; a bad fd only yields EBADF.
+    unsafe { libc::syscall(libc::SYS_close, fd) };
+}
+
+/// `dup3(2)` (`dup2` without the CLOEXEC flag carried over).
+pub fn dup2(from: c_int, to: c_int) {
+    if from != to {
+        // SAFETY: plain descriptor duplication.
+        unsafe { libc::syscall(libc::SYS_dup3, from, to, 0) };
+    }
+}
+
+/// `fcntl(fd, F_DUPFD_CLOEXEC, min)`.
+pub fn dup_cloexec_above(fd: c_int, min: c_int) -> Result<c_int, i32> {
+    // SAFETY: plain descriptor duplication.
+    ret(unsafe { libc::syscall(libc::SYS_fcntl, fd, libc::F_DUPFD_CLOEXEC, min) })
+        .map(|fd| fd as c_int)
+}
+
+/// Size of an open file, from `fstat(2)`.
+pub fn file_size(fd: c_int) -> Result<u64, i32> {
+    let mut st = MaybeUninit::<libc::stat>::zeroed();
+    // SAFETY: st is a writable stat buffer of the right size.
+    ret(unsafe { libc::syscall(libc::SYS_fstat, fd, st.as_mut_ptr()) })?;
+    // SAFETY: fstat succeeded, so it filled the buffer (and zeroed is valid anyway).
+    Ok(unsafe { st.assume_init() }.st_size as u64)
+}
+
+/// `access(path, X_OK) == 0`.
+pub fn is_executable(path: &[u8]) -> bool {
+    if path.last() != Some(&0) {
+        return false;
+    }
+    // SAFETY: NUL-terminated path.
+    unsafe {
+        libc::syscall(
+            libc::SYS_faccessat,
+            libc::AT_FDCWD,
+            path.as_ptr(),
+            libc::X_OK,
+            0,
+        ) == 0
+    }
+}
+
+/// This process's id.
+pub fn getpid() -> i32 {
+    // SAFETY: no arguments, cannot fail.
+    unsafe { libc::syscall(libc::SYS_getpid) as i32 }
+}
+
+/// The parent's process id.
+pub fn getppid() -> i32 {
+    // SAFETY: no arguments, cannot fail.
+    unsafe { libc::syscall(libc::SYS_getppid) as i32 }
+}
+
+/// This thread's id.
+pub fn gettid() -> i32 {
+    // SAFETY: no arguments, cannot fail.
+    unsafe { libc::syscall(libc::SYS_gettid) as i32 }
+}
+
+/// `tgkill(2)`: sends `sig` to thread `tid` of this process.
+pub fn tgkill(tid: i32, sig: c_int) {
+    // SAFETY: sending a signal has no memory-safety preconditions.
+    unsafe { libc::syscall(libc::SYS_tgkill, getpid(), tid, sig) };
+}
+
+/// `kill(2)`.
+pub fn kill(pid: i32, sig: c_int) {
+    // SAFETY: sending a signal has no memory-safety preconditions.
+    unsafe { libc::syscall(libc::SYS_kill, pid, sig) };
+}
+
+/// The calling thread's name (`PR_GET_NAME`), NUL-padded.
+pub fn thread_name() -> [u8; 16] {
+    let mut name = [0u8; 16];
+    // SAFETY: PR_GET_NAME writes at most 16 bytes into `name`.
+    unsafe { libc::syscall(libc::SYS_prctl, libc::PR_GET_NAME, name.as_mut_ptr()) };
+    name
+}
+
+/// `CLOCK_MONOTONIC` or `CLOCK_REALTIME` in nanoseconds.
+pub fn clock_ns(clock: libc::clockid_t) -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: ts is a valid timespec to fill.
+    unsafe { libc::syscall(libc::SYS_clock_gettime, clock, &mut ts) };
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
+/// Sleeps for `ms` milliseconds.
+pub fn sleep_ms(ms: u64) {
+    let ts = libc::timespec {
+        tv_sec: (ms / 1000) as _,
+        tv_nsec: ((ms % 1000) * 1_000_000) as _,
+    };
+    // SAFETY: ts is a valid timespec; the remainder pointer may be NULL.
+    unsafe {
+        libc::syscall(
+            libc::SYS_nanosleep,
+            &ts,
+            core::ptr::null_mut::<libc::timespec>(),
+        )
+    };
+}
+
+/// Arms (or with 0, disarms) `ITIMER_REAL` to fire once after `ms` milliseconds.
+pub fn alarm_ms(ms: u64) {
+    let t = libc::itimerval {
+        it_interval: libc::timeval {
+            tv_sec: 0,
+            tv_usec: 0,
+        },
+        it_value: libc::timeval {
+            tv_sec: (ms / 1000) as _,
+            tv_usec: ((ms % 1000) * 1000) as _,
+        },
+    };
+    // SAFETY: t is a valid itimerval; the old value pointer may be NULL.
+    unsafe {
+        libc::syscall(
+            libc::SYS_setitimer,
+            libc::ITIMER_REAL,
+            &t,
+            core::ptr::null_mut::<libc::itimerval>(),
+        )
+    };
+}
+
+/// Installs `act` for `sig`, returning the previous action.
+pub fn sigaction(sig: c_int, act: &libc::sigaction) -> Result<libc::sigaction, i32> {
+    let mut old = MaybeUninit::<libc::sigaction>::zeroed();
+    // SAFETY: act is a valid sigaction; old is writable. libc's sigaction is async-signal-safe.
+    let r = unsafe { libc::sigaction(sig, act, old.as_mut_ptr()) };
+    if r != 0 {
+        return Err(errno());
+    }
+    // SAFETY: sigaction succeeded and filled `old`.
+    Ok(unsafe { old.assume_init() })
+}
+
+/// The current action for `sig`.
+pub fn current_action(sig: c_int) -> Option<libc::sigaction> {
+    let mut old = MaybeUninit::<libc::sigaction>::zeroed();
+    // SAFETY: a NULL new action only queries; old is writable.
+    let r = unsafe { libc::sigaction(sig, core::ptr::null(), old.as_mut_ptr()) };
+    // SAFETY: on success the kernel filled `old`.
+    (r == 0).then(|| unsafe { old.assume_init() })
+}
+
+/// A `sigaction` that runs `handler` with siginfo on the alternate stack.
+pub fn handler_action(
+    handler: extern "C" fn(c_int, *mut libc::siginfo_t, *mut c_void),
+    extra_flags: c_int,
+    blocked: &[c_int],
+) -> libc::sigaction {
+    // SAFETY: an all-zero sigaction is a valid value (SIG_DFL, empty mask).
+    let mut act: libc::sigaction = unsafe { core::mem::zeroed() };
+    act.sa_sigaction = handler as usize;
+    act.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK | libc::SA_RESTART | extra_flags;
+    // SAFETY: sa_mask is a valid sigset_t to fill.
+    unsafe {
+        libc::sigemptyset(&mut act.sa_mask);
+        for &s in blocked {
+            libc::sigaddset(&mut act.sa_mask, s);
+        }
+    }
+    act
+}
+
+/// The default action (`SIG_DFL`) for any signal.
+pub fn default_action() -> libc::sigaction {
+    // SAFETY: all-zero is SIG_DFL with an empty mask and no flags.
+    unsafe { core::mem::zeroed() }
+}
+
+/// Unblocks `sig` in the calling thread.
+pub fn unblock(sig: c_int) {
+    // SAFETY: set is a valid sigset_t; pthread_sigmask is async-signal-safe.
+    unsafe {
+        let mut set = MaybeUninit::<libc::sigset_t>::zeroed().assume_init();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, sig);
+        libc::pthread_sigmask(libc::SIG_UNBLOCK, &set, core::ptr::null_mut());
+    }
+}
+
+/// Anonymous read-write memory with an inaccessible guard page below it; returns the usable
+/// start. Used for alternate signal stacks.
+pub fn map_stack(size: usize) -> Option<*mut u8> {
+    const PAGE: usize = 4096;
+    // SAFETY: a fresh private anonymous mapping; no existing memory is affected.
+    let p = unsafe {
+        libc::mmap(
+            core::ptr::null_mut(),
+            size + PAGE,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_STACK,
+            -1,
+            0,
+        )
+    };
+    if p == libc::MAP_FAILED {
+        return None;
+    }
+    // SAFETY: the first page belongs to the mapping just made.
+    unsafe { libc::mprotect(p, PAGE, libc::PROT_NONE) };
+    // SAFETY: PAGE is within the mapping.
+    Some(unsafe { (p as *mut u8).add(PAGE) })
+}
+
+/// Releases a stack made by [`map_stack`].
+///
+/// # Safety
+/// `start` and `size` must come from one `map_stack` call, and nothing may use it any more.
+pub unsafe fn unmap_stack(start: *mut u8, size: usize) {
+    // SAFETY: per the contract, this is the mapping map_stack made, guard page included.
+    unsafe { libc::munmap(start.sub(4096) as *mut c_void, size + 4096) };
+}
+
+/// The calling thread's alternate signal stack, if enabled.
+pub fn current_altstack() -> Option<libc::stack_t> {
+    let mut old = MaybeUninit::<libc::stack_t>::zeroed();
+    // SAFETY: a NULL new stack only queries.
+    let r = unsafe { libc::sigaltstack(core::ptr::null(), old.as_mut_ptr()) };
+    // SAFETY: filled on success.
+    let old = unsafe { old.assume_init() };
+    (r == 0 && old.ss_flags & libc::SS_DISABLE == 0).then_some(old)
+}
+
+/// Makes `[start, start+size)` the calling thread's alternate signal stack.
+pub fn set_altstack(start: *mut u8, size: usize) -> bool {
+    let st = libc::stack_t {
+        ss_sp: start as *mut c_void,
+        ss_flags: 0,
+        ss_size: size,
+    };
+    // SAFETY: the memory is a live mapping owned by this thread's altstack slot.
+    unsafe { libc::sigaltstack(&st, core::ptr::null_mut()) == 0 }
+}
+
+/// Disables the calling thread's alternate signal stack.
+pub fn disable_altstack() {
+    let st = libc::stack_t {
+        ss_sp: core::ptr::null_mut(),
+        ss_flags: libc::SS_DISABLE,
+        ss_size: 0,
+    };
+    // SAFETY: disabling needs no memory.
+    unsafe { libc::sigaltstack(&st, core::ptr::null_mut()) };
+}
+
+/// Copies `buf.len()` bytes from our own address `addr` without faulting
+/// (`process_vm_readv` on ourselves): false when any of it is unreadable.
+pub fn read_memory(addr: u64, buf: &mut [u8]) -> bool {
+    let local = libc::iovec {
+        iov_base: buf.as_mut_ptr() as *mut c_void,
+        iov_len: buf.len(),
+    };
+    let remote = libc::iovec {
+        iov_base: addr as *mut c_void,
+        iov_len: buf.len(),
+    };
+    // SAFETY: the kernel checks the remote range and writes only into `buf`.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_process_vm_readv,
+            getpid(),
+            &local,
+            1,
+            &remote,
+            1,
+            0,
+        )
+    };
+    r == buf.len() as c_long
+}
+
+/// Reads a u64 from our own memory without faulting.
+pub fn read_u64(addr: u64) -> Option<u64> {
+    let mut b = [0u8; 8];
+    read_memory(addr, &mut b).then(|| u64::from_ne_bytes(b))
+}
+
+/// A pipe whose both ends are close-on-exec: `(read, write)`.
+pub fn pipe() -> Result<(c_int, c_int), i32> {
+    let mut fds = [0 as c_int; 2];
+    // SAFETY: fds has room for two descriptors.
+    ret(unsafe { libc::syscall(libc::SYS_pipe2, fds.as_mut_ptr(), libc::O_CLOEXEC) })?;
+    Ok((fds[0], fds[1]))
+}
+
+/// `fork` as a bare `clone(SIGCHLD)`: unlike libc's `fork`, it runs no `atfork` handlers (which
+/// take malloc's locks), so it is safe in a signal handler. The child must only make raw system
+/// calls and then `execve` or `_exit`.
+pub fn raw_fork() -> Result<i32, i32> {
+    // SAFETY: clone with only SIGCHLD behaves as fork; the child shares nothing with us.
+    ret(unsafe { libc::syscall(libc::SYS_clone, libc::SIGCHLD, 0, 0, 0, 0) }).map(|p| p as i32)
+}
+
+/// `execve(2)`; returns only on failure.
+///
+/// # Safety
+/// `path` must be NUL-terminated; `argv` and `envp` NULL-terminated arrays of NUL-terminated
+/// strings that stay valid for the call.
+pub unsafe fn execve(path: *const u8, argv: *const *const u8, envp: *const *const u8) {
+    // SAFETY: per the contract.
+    unsafe { libc::syscall(libc::SYS_execve, path, argv, envp) };
+}
+
+/// `_exit(2)` of this process only (the raw-forked child).
+pub fn exit_now(code: c_int) -> ! {
+    loop {
+        // SAFETY: exit_group never returns.
+        unsafe { libc::syscall(libc::SYS_exit_group, code) };
+    }
+}
+
+/// Waits up to `timeout_ms` for `fd` to become readable (or hang up). True when it did.
+pub fn poll_readable(fd: c_int, timeout_ms: i64) -> bool {
+    let mut p = libc::pollfd {
+        fd,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: p is one valid pollfd.
+    let r = unsafe { libc::syscall(libc::SYS_poll, &mut p, 1, timeout_ms.max(0) as c_int) };
+    r > 0
+}
+
+/// How a waited-for child ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Waited {
+    /// Still running.
+    Running,
+    /// Exited with this status.
+    Exited(i32),
+    /// Killed by a signal, or unknown (already reaped elsewhere).
+    Other,
+}
+
+/// `wait4(pid)`, blocking or not.
+pub fn wait(pid: i32, block: bool) -> Waited {
+    let mut status: c_int = 0;
+    let flags = if block { 0 } else { libc::WNOHANG };
+    loop {
+        // SAFETY: status is writable; rusage may be NULL.
+        let r = unsafe {
+            libc::syscall(
+                libc::SYS_wait4,
+                pid,
+                &mut status,
+                flags | libc::__WALL,
+                core::ptr::null_mut::<libc::rusage>(),
+            )
+        };
+        match ret(r) {
+            Ok(0) => return Waited::Running,
+            Ok(_) if libc::WIFEXITED(status) => return Waited::Exited(libc::WEXITSTATUS(status)),
+            Ok(_) => return Waited::Other,
+            Err(libc::EINTR) => {}
+            Err(_) => return Waited::Other,
+        }
+    }
+}
