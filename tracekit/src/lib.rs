@@ -1,7 +1,15 @@
 //! The tracekit library behind the `tracekit` binary: launching commands under the preload
 //! libraries, and turning event logs into reports.
+//!
+//! - [`analysis`] streams logs into per-process heap statistics (the engine);
+//! - [`report`] builds the report model, its JSON schema and the text printer;
+//! - [`symbols`] symbolizes the backtraces of the sites a report prints;
+//! - [`heap`] runs a command under `libpreload_heaptrack.so` and reports on its logs.
 
+pub mod analysis;
 pub mod dump;
 pub mod heap;
 pub mod report;
 pub mod segv;
+pub mod size;
+pub mod symbols;

@@ -1,0 +1,427 @@
+//! Heap accounting for one process, fed one event at a time.
+//!
+//! The counters follow glibc `memusage` (malloc/memusage.c) where it has a definition, so a
+//! reader can compare the two tools line by line:
+//!
+//! - *heap total* (`heap_total`): bytes requested by every allocation call, failed or not,
+//!   where a `realloc` adds only its growth (`new - old` when larger, else nothing);
+//! - *heap peak*: the most bytes (as requested, not as the allocator rounds them) live at once;
+//! - per function: calls, bytes (the same rule as heap total; `free` counts the bytes it
+//!   released) and failed calls (a null result);
+//! - `realloc`'s `nomove` (returned the block it was given), `dec` (shrunk) and `free`
+//!   (`realloc(p, 0)`, which releases `p`: counted as a realloc call, not in the histogram);
+//! - the histogram of requested sizes in 16-byte buckets below 65536, and `large` above.
+//!
+//! It adds what `valgrind` counts ([`ValgrindCounts`]: a `realloc` is one allocation of its full
+//! new size plus one free of the old block), blocks still live at the end (leaks), and per-site
+//! statistics ([`Site`]) including each site's share of the heap at the moment of the peak.
+
+use rustc_hash::FxHashMap;
+use tracekit_log::{Alloc, AllocKind, Free, FreeKind, Module, Realloc};
+
+/// memusage's histogram: 16-byte buckets below this size.
+pub const HISTOGRAM_LIMIT: u64 = 65536;
+/// Width of a histogram bucket.
+pub const BUCKET: u64 = 16;
+const BUCKETS: usize = (HISTOGRAM_LIMIT / BUCKET) as usize;
+
+/// Number of distinct [`AllocKind`] codes (index = code).
+const ALLOC_SLOTS: usize = 32;
+/// Number of distinct [`FreeKind`] codes (index = code).
+const FREE_SLOTS: usize = 16;
+
+/// Calls, bytes and failures of one allocation function.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AllocCounter {
+    /// Calls.
+    pub calls: u64,
+    /// Bytes requested (memusage's rule: a realloc counts only its growth).
+    pub bytes: u64,
+    /// Calls that returned null.
+    pub failed: u64,
+}
+
+/// Calls and bytes of one release function.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FreeCounter {
+    /// Calls, including `free(NULL)`.
+    pub calls: u64,
+    /// Bytes of the blocks released.
+    pub bytes: u64,
+}
+
+/// `realloc`'s breakdown, as memusage prints it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReallocCounts {
+    /// Returned the block it was given.
+    pub nomove: u64,
+    /// Made a block smaller.
+    pub dec: u64,
+    /// `realloc(p, 0)`: released the block.
+    pub free: u64,
+}
+
+/// The counts valgrind's memcheck prints in its `HEAP SUMMARY` ("total heap usage: A allocs,
+/// F frees, B bytes allocated"): a `realloc` is one allocation of its whole new size, plus one
+/// free when it was given a block.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ValgrindCounts {
+    /// Blocks handed out.
+    pub allocs: u64,
+    /// Blocks released (`free(NULL)` is not one).
+    pub frees: u64,
+    /// Bytes of every block handed out.
+    pub bytes: u64,
+}
+
+/// An allocation site: one distinct call stack.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Site {
+    /// The stack id in the log (0: none recorded).
+    pub stack: u64,
+    /// Allocation calls made here.
+    pub calls: u64,
+    /// Bytes requested here (each call's full size).
+    pub bytes: u64,
+    /// Calls that failed.
+    pub failed: u64,
+    /// Bytes of this site's blocks live now (at the end: leaked).
+    pub live_bytes: u64,
+    /// This site's blocks live now.
+    pub live_blocks: u64,
+    /// `live_bytes` at the peak, once [`HeapProcess::finish`] ran.
+    pub peak_bytes: u64,
+    snap_bytes: u64,
+    snap_epoch: u64,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Live {
+    size: u64,
+    site: u32,
+}
+
+/// Who a process was.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProcessInfo {
+    /// Process id (0 when the log has no process record).
+    pub pid: u32,
+    /// Parent's id.
+    pub ppid: u32,
+    /// Executable path.
+    pub exe: String,
+    /// Command line.
+    pub argv: Vec<String>,
+    /// The tool that wrote the log.
+    pub tool: String,
+}
+
+/// How a process ended, when the log says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExitStatus {
+    /// Exit code.
+    pub code: Option<i32>,
+    /// Fatal signal.
+    pub signal: Option<u32>,
+}
+
+/// Everything known about one process's heap.
+#[derive(Debug, Clone)]
+pub struct HeapProcess {
+    /// Who it was.
+    pub info: ProcessInfo,
+    /// How it ended.
+    pub exit: Option<ExitStatus>,
+    /// It called `exec` (its heap ends there).
+    pub exec: Option<String>,
+    /// Its modules, for symbolization.
+    pub modules: Vec<Module<'static>>,
+    stacks: FxHashMap<u64, Box<[u64]>>,
+    alloc: [AllocCounter; ALLOC_SLOTS],
+    free: [FreeCounter; FREE_SLOTS],
+    /// `realloc`'s breakdown (`reallocarray` included).
+    pub realloc: ReallocCounts,
+    /// Releases of blocks the log never saw allocated (made before tracking started, or in a
+    /// parent process before `fork`).
+    pub untracked_frees: u64,
+    /// memusage's heap total.
+    pub heap_total: u64,
+    /// valgrind's view.
+    pub valgrind: ValgrindCounts,
+    /// Bytes live now (at the end: leaked).
+    pub current: u64,
+    /// Blocks live now.
+    pub current_blocks: u64,
+    /// The heap peak, bytes.
+    pub peak: u64,
+    /// When the peak was reached (ns since process start).
+    pub peak_time_ns: u64,
+    peak_epoch: u64,
+    histogram: Box<[u64; BUCKETS]>,
+    /// Calls of `HISTOGRAM_LIMIT` bytes or more.
+    pub large: u64,
+    /// Calls counted in the histogram.
+    pub histogram_calls: u64,
+    live: FxHashMap<u64, Live>,
+    sites: Vec<Site>,
+    site_of_stack: FxHashMap<u64, u32>,
+    /// The last timestamp seen.
+    pub last_time_ns: u64,
+    /// Heap events seen.
+    pub events: u64,
+}
+
+impl HeapProcess {
+    /// A process about which nothing is known yet.
+    pub fn new(info: ProcessInfo) -> Self {
+        HeapProcess {
+            info,
+            exit: None,
+            exec: None,
+            modules: Vec::new(),
+            stacks: FxHashMap::default(),
+            alloc: [AllocCounter::default(); ALLOC_SLOTS],
+            free: [FreeCounter::default(); FREE_SLOTS],
+            realloc: ReallocCounts::default(),
+            untracked_frees: 0,
+            heap_total: 0,
+            valgrind: ValgrindCounts::default(),
+            current: 0,
+            current_blocks: 0,
+            peak: 0,
+            peak_time_ns: 0,
+            peak_epoch: 0,
+            histogram: Box::new([0; BUCKETS]),
+            large: 0,
+            histogram_calls: 0,
+            live: FxHashMap::default(),
+            sites: Vec::new(),
+            site_of_stack: FxHashMap::default(),
+            last_time_ns: 0,
+            events: 0,
+        }
+    }
+
+    /// Remembers a stack record.
+    pub fn add_stack(&mut self, id: u64, frames: &[u64]) {
+        self.stacks.insert(id, frames.into());
+    }
+
+    /// The frames of stack `id` (innermost first), when the log defined it.
+    pub fn stack(&self, id: u64) -> Option<&[u64]> {
+        self.stacks.get(&id).map(|f| &f[..])
+    }
+
+    /// Counters of allocation function `kind`.
+    pub fn alloc_counter(&self, kind: AllocKind) -> AllocCounter {
+        self.alloc[usize::from(kind.code()) % ALLOC_SLOTS]
+    }
+
+    /// Counters of release function `kind`.
+    pub fn free_counter(&self, kind: FreeKind) -> FreeCounter {
+        self.free[usize::from(kind.code()) % FREE_SLOTS]
+    }
+
+    /// Non-zero histogram buckets: (first byte of the bucket, calls).
+    pub fn histogram(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
+        self.histogram
+            .iter()
+            .enumerate()
+            .filter(|(_, &n)| n != 0)
+            .map(|(i, &n)| (i as u64 * BUCKET, n))
+    }
+
+    /// The sites, in order of first use. Their `peak_bytes` is set by [`finish`](Self::finish).
+    pub fn sites(&self) -> &[Site] {
+        &self.sites
+    }
+
+    fn site(&mut self, stack: u64) -> u32 {
+        let next = self.sites.len() as u32;
+        let idx = *self.site_of_stack.entry(stack).or_insert(next);
+        if idx == next {
+            self.sites.push(Site {
+                stack,
+                ..Site::default()
+            });
+        }
+        idx
+    }
+
+    fn count_size(&mut self, size: u64) {
+        if size < HISTOGRAM_LIMIT {
+            self.histogram[(size / BUCKET) as usize] += 1;
+        } else {
+            self.large += 1;
+        }
+        self.histogram_calls += 1;
+    }
+
+    /// Adds or removes bytes of `site`'s live set, and moves the peak. Before the first change
+    /// after a new peak, the site saves its live bytes: that was its share at the peak (see
+    /// [`finish`](Self::finish)). This keeps the peak attribution O(1) per event.
+    fn change(&mut self, site: u32, grow: u64, shrink: u64, time_ns: u64) {
+        let s = &mut self.sites[site as usize];
+        if s.snap_epoch != self.peak_epoch {
+            s.snap_epoch = self.peak_epoch;
+            s.snap_bytes = s.live_bytes;
+        }
+        s.live_bytes = s.live_bytes.saturating_add(grow).saturating_sub(shrink);
+        self.current = self.current.saturating_add(grow).saturating_sub(shrink);
+        if self.current > self.peak {
+            self.peak = self.current;
+            self.peak_time_ns = time_ns;
+            self.peak_epoch += 1;
+        }
+    }
+
+    fn insert_block(&mut self, ptr: u64, size: u64, site: u32, time_ns: u64) {
+        // A pointer already live means a release was not recorded (or recorded out of order):
+        // drop the stale block so the accounting stays consistent.
+        if let Some(old) = self.live.insert(ptr, Live { size, site }) {
+            self.remove_accounting(old, time_ns);
+        }
+        let s = &mut self.sites[site as usize];
+        s.live_blocks += 1;
+        self.current_blocks += 1;
+        self.change(site, size, 0, time_ns);
+    }
+
+    fn remove_accounting(&mut self, old: Live, time_ns: u64) {
+        let s = &mut self.sites[old.site as usize];
+        s.live_blocks = s.live_blocks.saturating_sub(1);
+        self.current_blocks = self.current_blocks.saturating_sub(1);
+        self.change(old.site, 0, old.size, time_ns);
+    }
+
+    fn release(&mut self, ptr: u64, time_ns: u64) -> Option<u64> {
+        let old = self.live.remove(&ptr)?;
+        self.remove_accounting(old, time_ns);
+        Some(old.size)
+    }
+
+    /// An allocation (everything but realloc).
+    pub fn on_alloc(&mut self, a: &Alloc) {
+        self.events += 1;
+        self.last_time_ns = self.last_time_ns.max(a.time_ns);
+        let c = &mut self.alloc[usize::from(a.kind.code()) % ALLOC_SLOTS];
+        c.calls += 1;
+        c.bytes += a.size;
+        self.heap_total += a.size;
+        self.count_size(a.size);
+        let site = self.site(a.stack);
+        let s = &mut self.sites[site as usize];
+        s.calls += 1;
+        s.bytes += a.size;
+        if a.ptr == 0 {
+            self.alloc[usize::from(a.kind.code()) % ALLOC_SLOTS].failed += 1;
+            self.sites[site as usize].failed += 1;
+            return;
+        }
+        self.valgrind.allocs += 1;
+        self.valgrind.bytes += a.size;
+        self.insert_block(a.ptr, a.size, site, a.time_ns);
+    }
+
+    /// A release.
+    pub fn on_free(&mut self, f: &Free) {
+        self.events += 1;
+        self.last_time_ns = self.last_time_ns.max(f.time_ns);
+        let slot = usize::from(f.kind.code()) % FREE_SLOTS;
+        self.free[slot].calls += 1;
+        if f.ptr == 0 {
+            return;
+        }
+        match self.release(f.ptr, f.time_ns) {
+            Some(size) => {
+                self.free[slot].bytes += size;
+                self.valgrind.frees += 1;
+            }
+            None => self.untracked_frees += 1,
+        }
+    }
+
+    /// A `realloc` or `reallocarray`.
+    pub fn on_realloc(&mut self, r: &Realloc) {
+        self.events += 1;
+        self.last_time_ns = self.last_time_ns.max(r.time_ns);
+        let slot = usize::from(r.kind.code()) % ALLOC_SLOTS;
+        let old_len = if r.old_ptr == 0 {
+            0
+        } else {
+            self.live.get(&r.old_ptr).map_or(0, |l| l.size)
+        };
+        self.alloc[slot].calls += 1;
+        let growth = r.size.saturating_sub(old_len);
+        self.alloc[slot].bytes += growth;
+        self.heap_total += growth;
+        let site = self.site(r.stack);
+        {
+            let s = &mut self.sites[site as usize];
+            s.calls += 1;
+            s.bytes += r.size;
+        }
+        if r.size == 0 && r.old_ptr != 0 && r.new_ptr == 0 {
+            // realloc(p, 0) released p (memusage: "free:N", and the bytes go to free's row).
+            self.realloc.free += 1;
+            if let Some(size) = self.release(r.old_ptr, r.time_ns) {
+                self.free[usize::from(FreeKind::Free.code())].bytes += size;
+                self.valgrind.frees += 1;
+            } else {
+                self.untracked_frees += 1;
+            }
+            return;
+        }
+        self.count_size(r.size);
+        if r.new_ptr == 0 {
+            self.alloc[slot].failed += 1;
+            self.sites[site as usize].failed += 1;
+            return;
+        }
+        if r.old_ptr != 0 {
+            if r.new_ptr == r.old_ptr {
+                self.realloc.nomove += 1;
+            }
+            if old_len > r.size {
+                self.realloc.dec += 1;
+            }
+            match self.release(r.old_ptr, r.time_ns) {
+                Some(_) => self.valgrind.frees += 1,
+                None => self.untracked_frees += 1,
+            }
+        }
+        self.valgrind.allocs += 1;
+        self.valgrind.bytes += r.size;
+        self.insert_block(r.new_ptr, r.size, site, r.time_ns);
+    }
+
+    /// Settles each site's share of the peak. Call once, after the last event.
+    pub fn finish(&mut self) {
+        let epoch = self.peak_epoch;
+        for s in &mut self.sites {
+            // A site changed since the last peak saved its bytes at that moment; one that was
+            // not changed still holds them.
+            s.peak_bytes = if s.snap_epoch == epoch {
+                s.snap_bytes
+            } else {
+                s.live_bytes
+            };
+        }
+    }
+
+    /// Every allocation function with calls, in wire order.
+    pub fn alloc_kinds(&self) -> impl Iterator<Item = (AllocKind, AllocCounter)> + '_ {
+        AllocKind::ALL
+            .iter()
+            .map(|&k| (k, self.alloc_counter(k)))
+            .filter(|(_, c)| c.calls != 0)
+    }
+
+    /// Every release function with calls, in wire order.
+    pub fn free_kinds(&self) -> impl Iterator<Item = (FreeKind, FreeCounter)> + '_ {
+        FreeKind::ALL
+            .iter()
+            .map(|&k| (k, self.free_counter(k)))
+            .filter(|(_, c)| c.calls != 0 || c.bytes != 0)
+    }
+}

@@ -1,0 +1,173 @@
+//! The analysis engine: streams event logs into per-process statistics, holding only what the
+//! report needs (live blocks, per-site counters, interned stacks, modules), never the events.
+//!
+//! ```
+//! use tracekit::analysis::Analysis;
+//! use tracekit_log::{Alloc, AllocKind, Event, FileWriter, Codec};
+//! let mut log = Vec::new();
+//! let mut w = FileWriter::new(&mut log, Codec::Stored).unwrap();
+//! w.write(&Event::Alloc(Alloc { time_ns: 1, tid: 1, kind: AllocKind::Malloc, ptr: 0x1000,
+//!     size: 64, align: 0, stack: 0 })).unwrap();
+//! w.finish().unwrap();
+//! let mut a = Analysis::new();
+//! a.read_log("mem", &log[..]).unwrap();
+//! assert_eq!(a.processes[0].peak, 64);
+//! ```
+
+pub mod heap;
+
+use std::io::Read;
+
+use tracekit_log::{Event, Reader};
+
+pub use heap::{HeapProcess, ProcessInfo, Site};
+
+/// A crash report found in a log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CrashInfo {
+    /// Process id.
+    pub pid: u32,
+    /// Thread id.
+    pub tid: u32,
+    /// Signal number.
+    pub signo: u32,
+    /// The report as the crash handler printed it.
+    pub report: String,
+}
+
+/// A fence-allocator finding, with the process it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FenceInfo {
+    /// Index into [`Analysis::processes`].
+    pub process: usize,
+    /// The event.
+    pub fence: tracekit_log::Fence,
+}
+
+/// A log that could not be read to its end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Damage {
+    /// The log's name as given.
+    pub log: String,
+    /// Byte offset where the damage starts.
+    pub offset: u64,
+    /// The reader's message.
+    pub message: String,
+}
+
+/// Everything gathered from one or more logs.
+#[derive(Debug, Default)]
+pub struct Analysis {
+    /// One entry per process record (a process that `exec`s starts a new one).
+    pub processes: Vec<HeapProcess>,
+    /// Crash reports.
+    pub crashes: Vec<CrashInfo>,
+    /// Fence-allocator findings.
+    pub fences: Vec<FenceInfo>,
+    /// System-call events (strace-rs logs).
+    pub syscalls: Vec<tracekit_log::Syscall<'static>>,
+    /// Logs that ended in damage.
+    pub damage: Vec<Damage>,
+    /// Records skipped because this build does not know them.
+    pub skipped_records: u64,
+}
+
+impl Analysis {
+    /// An empty analysis.
+    pub fn new() -> Self {
+        Analysis::default()
+    }
+
+    /// Streams one log in. A damaged log is not an error here: everything before the damage is
+    /// kept and the damage is recorded in [`damage`](Self::damage). The error is for a log that
+    /// cannot be opened as a log at all (not a tracekit log, unsupported version).
+    pub fn read_log(&mut self, name: &str, src: impl Read) -> Result<(), tracekit_log::Error> {
+        let mut reader = Reader::new(src)?;
+        let first = self.processes.len();
+        let mut cur: Option<usize> = None;
+        loop {
+            match reader.next_event() {
+                Ok(Some(ev)) => self.on_event(&mut cur, ev),
+                Ok(None) => break,
+                Err(e) => {
+                    self.damage.push(Damage {
+                        log: name.to_owned(),
+                        offset: e.offset,
+                        message: e.to_string(),
+                    });
+                    break;
+                }
+            }
+        }
+        self.skipped_records += reader.skipped();
+        for p in &mut self.processes[first..] {
+            p.finish();
+        }
+        Ok(())
+    }
+
+    fn process(&mut self, cur: &mut Option<usize>) -> &mut HeapProcess {
+        let idx = *cur.get_or_insert_with(|| {
+            self.processes
+                .push(HeapProcess::new(ProcessInfo::default()));
+            self.processes.len() - 1
+        });
+        &mut self.processes[idx]
+    }
+
+    fn on_event(&mut self, cur: &mut Option<usize>, ev: Event<'_>) {
+        match ev {
+            Event::Process(p) => {
+                self.processes.push(HeapProcess::new(ProcessInfo {
+                    pid: p.pid,
+                    ppid: p.ppid,
+                    exe: p.exe.to_string_lossy().into_owned(),
+                    argv: p.argv(),
+                    tool: p.tool.to_string_lossy().into_owned(),
+                }));
+                *cur = Some(self.processes.len() - 1);
+            }
+            Event::Module(m) => {
+                let p = self.process(cur);
+                let m = Event::Module(m).into_owned();
+                if let Event::Module(m) = m {
+                    p.modules.push(m);
+                }
+            }
+            Event::ModuleUnload(u) => {
+                // Keep the module: blocks allocated while it was loaded still point into it.
+                // A later module at the same base replaces it for lookups (pushed after it).
+                let _ = u;
+            }
+            Event::Stack(s) => self.process(cur).add_stack(s.id, &s.frames),
+            Event::Alloc(a) => self.process(cur).on_alloc(&a),
+            Event::Free(f) => self.process(cur).on_free(&f),
+            Event::Realloc(r) => self.process(cur).on_realloc(&r),
+            Event::Exit(e) => {
+                self.process(cur).exit = Some(heap::ExitStatus {
+                    code: e.code,
+                    signal: e.signal,
+                });
+            }
+            Event::Exec(e) => self.process(cur).exec = Some(e.path.to_string_lossy().into_owned()),
+            Event::Crash(c) => self.crashes.push(CrashInfo {
+                pid: c.pid,
+                tid: c.tid,
+                signo: c.signo,
+                report: c.report.to_string_lossy().into_owned(),
+            }),
+            Event::Fence(f) => {
+                self.process(cur);
+                let process = cur.unwrap_or(0);
+                self.fences.push(FenceInfo { process, fence: f });
+            }
+            Event::Syscall(s) => {
+                if let Event::Syscall(s) = Event::Syscall(s).into_owned() {
+                    self.syscalls.push(s);
+                }
+            }
+            // Threads, signals and library calls do not change the heap report.
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,97 @@
+//! Starting the command under the preload library and waiting for it: the only place in
+//! `tracekit heap` that touches signal dispositions.
+
+use std::ffi::OsString;
+use std::io;
+use std::os::unix::process::ExitStatusExt;
+use std::path::Path;
+use std::process::Command;
+
+/// How the command ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+    /// It exited with this code.
+    Code(i32),
+    /// A signal killed it.
+    Signal(i32),
+}
+
+impl Ended {
+    /// The status a shell reports: the code, or 128 + the signal.
+    pub fn shell_status(self) -> u8 {
+        match self {
+            Ended::Code(c) => (c & 0xff) as u8,
+            Ended::Signal(s) => (128 + s).clamp(0, 255) as u8,
+        }
+    }
+}
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct Launch<'a> {
+    /// Program and arguments.
+    pub command: &'a [OsString],
+    /// The preload library (absolute path).
+    pub preload: &'a Path,
+    /// `TRACEKIT_LOG` (a pattern with `%p`, `%e`).
+    pub log_pattern: &'a Path,
+    /// Set `TRACEKIT_FOLLOW_EXEC=1`.
+    pub follow_exec: bool,
+}
+
+/// Runs the command to completion. While it runs, `tracekit` ignores SIGINT and SIGQUIT (as
+/// `time` and `memusage`'s shell wrapper do), so Ctrl-C stops the command and the report is
+/// still printed.
+pub fn run(l: &Launch<'_>) -> io::Result<Ended> {
+    let (program, args) = l
+        .command
+        .split_first()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no command"))?;
+    let mut preload = l.preload.as_os_str().to_owned();
+    if let Some(existing) = std::env::var_os("LD_PRELOAD").filter(|v| !v.is_empty()) {
+        preload.push(":");
+        preload.push(existing);
+    }
+    let mut cmd = Command::new(program);
+    cmd.args(args)
+        .env("LD_PRELOAD", preload)
+        .env("TRACEKIT_LOG", l.log_pattern);
+    if l.follow_exec {
+        cmd.env("TRACEKIT_FOLLOW_EXEC", "1");
+    }
+    let mut child = cmd.spawn()?;
+    // Ignore only after the spawn: a child inherits ignored dispositions across exec.
+    let saved = ignore_interrupts();
+    let status = child.wait();
+    restore(saved);
+    let status = status?;
+    Ok(match (status.code(), status.signal()) {
+        (Some(c), _) => Ended::Code(c),
+        (None, Some(s)) => Ended::Signal(s),
+        (None, None) => Ended::Code(255),
+    })
+}
+
+type Saved = [libc::sighandler_t; 2];
+
+fn ignore_interrupts() -> Saved {
+    // SAFETY: `signal` with SIG_IGN installs no handler code; it only changes this process's
+    // disposition, and we restore the previous ones in `restore`.
+    unsafe {
+        [
+            libc::signal(libc::SIGINT, libc::SIG_IGN),
+            libc::signal(libc::SIGQUIT, libc::SIG_IGN),
+        ]
+    }
+}
+
+fn restore(saved: Saved) {
+    for (sig, old) in [libc::SIGINT, libc::SIGQUIT].into_iter().zip(saved) {
+        if old != libc::SIG_ERR {
+            // SAFETY: `old` is the disposition `signal` returned for this very signal.
+            unsafe {
+                libc::signal(sig, old);
+            }
+        }
+    }
+}

@@ -1,0 +1,180 @@
+//! `tracekit report`: read event logs, print a memusage-style summary plus leaks, allocation
+//! sites with backtraces and the peak's attribution; or the same as JSON
+//! (`tracekit.heap-report/1`, documented in `tracekit/SCHEMA.md`).
+//!
+//! Exit status: 0; 1 when a `--max-*` gate is exceeded; 3 when a log is damaged (the report
+//! covers the events before the damage); 2 for errors (options, unreadable files).
+
+pub mod model;
+pub mod text;
+
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+
+use anyhow::Context;
+
+use crate::analysis::Analysis;
+use crate::size::Size;
+use crate::symbols::{NoSymbols, Resolve, Symbols};
+use model::{HeapReport, Selection};
+
+/// Exit status when a gate is exceeded.
+pub const EXIT_GATE: u8 = 1;
+/// Exit status when a log is damaged.
+pub const EXIT_DAMAGED: u8 = 3;
+
+/// Options of `tracekit report`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Print JSON (schema `tracekit.heap-report/1`, see SCHEMA.md) instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Allocation sites to show per ranking (calls, bytes, peak, leaks); 0 shows every site.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub top: usize,
+    /// Fail (exit 1) when the heap peak (of the largest process) exceeds SIZE: `64KiB`, `10MB`,
+    /// `1.5GiB`, or plain bytes.
+    #[arg(long, value_name = "SIZE")]
+    pub max_peak: Option<Size>,
+    /// Fail (exit 1) when the bytes leaked at exit (all processes together) exceed SIZE.
+    #[arg(long, value_name = "SIZE")]
+    pub max_leaked: Option<Size>,
+    /// Do not symbolize backtraces (print raw addresses and modules).
+    #[arg(long)]
+    pub no_symbols: bool,
+    /// The event logs (several: the processes of one run, such as a parent and its children).
+    #[arg(required = true, value_name = "LOG")]
+    pub logs: Vec<PathBuf>,
+}
+
+/// Limits that fail a run, for CI.
+#[derive(Debug, Clone, Default)]
+pub struct Gates {
+    /// Largest allowed heap peak.
+    pub max_peak: Option<Size>,
+    /// Largest allowed leak.
+    pub max_leaked: Option<Size>,
+}
+
+impl Gates {
+    /// One message per exceeded gate.
+    pub fn check(&self, r: &HeapReport) -> Vec<String> {
+        let mut v = Vec::new();
+        if let Some(max) = &self.max_peak {
+            if r.total.peak.heap_bytes > max.bytes {
+                v.push(format!(
+                    "heap peak {} bytes (pid {}) exceeds --max-peak {max}",
+                    r.total.peak.heap_bytes, r.total.peak.pid
+                ));
+            }
+        }
+        if let Some(max) = &self.max_leaked {
+            if r.total.leaked.bytes > max.bytes {
+                v.push(format!(
+                    "{} bytes leaked in {} blocks exceeds --max-leaked {max}",
+                    r.total.leaked.bytes, r.total.leaked.blocks
+                ));
+            }
+        }
+        v
+    }
+}
+
+/// What the report core needs, free of the argument parser.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// JSON instead of text.
+    pub json: bool,
+    /// Sites per ranking.
+    pub top: usize,
+    /// Symbolize backtraces.
+    pub symbolize: bool,
+    /// CI limits.
+    pub gates: Gates,
+}
+
+impl From<&Args> for Config {
+    fn from(a: &Args) -> Self {
+        Config {
+            json: a.json,
+            top: a.top,
+            symbolize: !a.no_symbols,
+            gates: Gates {
+                max_peak: a.max_peak.clone(),
+                max_leaked: a.max_leaked.clone(),
+            },
+        }
+    }
+}
+
+/// Runs `tracekit report`; returns the exit status.
+pub fn run(args: Args) -> anyhow::Result<u8> {
+    let config = Config::from(&args);
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let code = report_logs(&args.logs, &config, &mut out)?;
+    out.flush()?;
+    Ok(code)
+}
+
+/// Reads `logs`, writes the report to `out`, prints damage and gate messages on stderr, and
+/// returns the exit status.
+pub fn report_logs(logs: &[PathBuf], config: &Config, out: &mut dyn Write) -> anyhow::Result<u8> {
+    let mut analysis = Analysis::new();
+    let names: Vec<String> = logs.iter().map(|p| p.display().to_string()).collect();
+    for (path, name) in logs.iter().zip(&names) {
+        let file = std::fs::File::open(path).with_context(|| format!("cannot open {name}"))?;
+        analysis
+            .read_log(name, file)
+            .with_context(|| name.clone())?;
+    }
+    let report = build_report(&analysis, &names, config);
+    write_report(&report, config, out)?;
+    Ok(finish(&report, config))
+}
+
+/// Builds the report of `analysis` with the configured symbolizer.
+pub fn build_report(analysis: &Analysis, names: &[String], config: &Config) -> HeapReport {
+    let mut resolver: Box<dyn Resolve> = if config.symbolize {
+        Box::new(Symbols::new())
+    } else {
+        Box::new(NoSymbols)
+    };
+    model::build(
+        analysis,
+        names,
+        Selection { top: config.top },
+        resolver.as_mut(),
+    )
+}
+
+/// Writes the report as text or JSON.
+pub fn write_report(
+    report: &HeapReport,
+    config: &Config,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    if config.json {
+        serde_json::to_writer_pretty(&mut *out, report)?;
+        writeln!(out)?;
+    } else {
+        text::write(report, text::TextOptions { top: config.top }, out)?;
+    }
+    Ok(())
+}
+
+/// Prints damage and gate messages on stderr and returns the exit status they call for.
+pub fn finish(report: &HeapReport, config: &Config) -> u8 {
+    let mut code = 0;
+    for d in &report.damage {
+        eprintln!("tracekit: {}: {}", d.log, d.message);
+        code = EXIT_DAMAGED;
+    }
+    for msg in config.gates.check(report) {
+        eprintln!("tracekit: {msg}");
+        if code == 0 {
+            code = EXIT_GATE;
+        }
+    }
+    code
+}

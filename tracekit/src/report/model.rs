@@ -1,0 +1,588 @@
+//! The report as data: built from an [`Analysis`], serialized as the JSON schema
+//! `tracekit.heap-report/1` (see `SCHEMA.md`) and rendered as text by [`super::text`].
+
+use serde::ser::{Serialize, SerializeMap, Serializer};
+
+use crate::analysis::heap::{HeapProcess, BUCKET};
+use crate::analysis::Analysis;
+use crate::symbols::{resolve_stack, Resolve, ResolvedFrame};
+use tracekit_log::{AllocKind, FreeKind};
+
+/// The schema name and version written in every JSON report.
+pub const SCHEMA: &str = "tracekit.heap-report/1";
+
+/// The whole report.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct HeapReport {
+    /// Always [`SCHEMA`].
+    pub schema: &'static str,
+    /// The logs read, as named on the command line.
+    pub logs: Vec<String>,
+    /// False when a log was damaged: the numbers then cover the events before the damage.
+    pub complete: bool,
+    /// Where each damaged log stops.
+    pub damage: Vec<DamageReport>,
+    /// Totals over every process.
+    #[serde(flatten)]
+    pub total: HeapSummary,
+    /// Each process.
+    pub processes: Vec<ProcessReport>,
+    /// The selected allocation sites of every process (see [`Selection`]), by bytes.
+    pub sites: Vec<SiteReport>,
+    /// Crash reports found in the logs.
+    pub crashes: Vec<CrashReport>,
+    /// Fence-allocator findings.
+    pub fences: Vec<FenceReport>,
+    /// Number of system-call events (strace-rs logs).
+    pub syscalls: u64,
+}
+
+/// A damaged log.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DamageReport {
+    /// The log.
+    pub log: String,
+    /// Byte offset of the damage.
+    pub offset: u64,
+    /// The reader's message.
+    pub message: String,
+}
+
+/// Call counts per function, every known function present (0 when never called), keyed by
+/// a snake_case name (`malloc`, `operator_new_array`, `free`, `operator_delete_sized`, ...).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Calls(pub Vec<(String, u64)>);
+
+impl Calls {
+    /// The count for `key`.
+    pub fn get(&self, key: &str) -> u64 {
+        self.0.iter().find(|(k, _)| k == key).map_or(0, |(_, v)| *v)
+    }
+}
+
+impl Serialize for Calls {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+/// The JSON key of an allocation function.
+pub fn alloc_key(kind: AllocKind) -> String {
+    use AllocKind as K;
+    let key = match kind {
+        K::Malloc => "malloc",
+        K::Calloc => "calloc",
+        K::Realloc => "realloc",
+        K::Reallocarray => "reallocarray",
+        K::PosixMemalign => "posix_memalign",
+        K::AlignedAlloc => "aligned_alloc",
+        K::Memalign => "memalign",
+        K::Valloc => "valloc",
+        K::Pvalloc => "pvalloc",
+        K::New => "operator_new",
+        K::NewArray => "operator_new_array",
+        K::NewNothrow => "operator_new_nothrow",
+        K::NewArrayNothrow => "operator_new_array_nothrow",
+        K::NewAligned => "operator_new_aligned",
+        K::NewArrayAligned => "operator_new_array_aligned",
+        K::NewAlignedNothrow => "operator_new_aligned_nothrow",
+        K::NewArrayAlignedNothrow => "operator_new_array_aligned_nothrow",
+        K::Mmap => "mmap",
+        other => return format!("alloc_{}", other.code()),
+    };
+    key.to_owned()
+}
+
+/// The JSON key of a release function.
+pub fn free_key(kind: FreeKind) -> String {
+    use FreeKind as K;
+    let key = match kind {
+        K::Free => "free",
+        K::Delete => "operator_delete",
+        K::DeleteArray => "operator_delete_array",
+        K::DeleteSized => "operator_delete_sized",
+        K::DeleteArraySized => "operator_delete_array_sized",
+        K::DeleteAligned => "operator_delete_aligned",
+        K::DeleteArrayAligned => "operator_delete_array_aligned",
+        K::DeleteSizedAligned => "operator_delete_sized_aligned",
+        K::DeleteArraySizedAligned => "operator_delete_array_sized_aligned",
+        K::DeleteNothrow => "operator_delete_nothrow",
+        K::DeleteArrayNothrow => "operator_delete_array_nothrow",
+        K::Munmap => "munmap",
+        other => return format!("free_{}", other.code()),
+    };
+    key.to_owned()
+}
+
+/// One row of memusage's table.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FunctionRow {
+    /// The function as C/C++ names it (`malloc`, `operator new[]`).
+    pub function: String,
+    /// Calls.
+    pub calls: u64,
+    /// Bytes (memusage's rule: a realloc counts its growth; a free the bytes released).
+    pub bytes: u64,
+    /// Calls that returned null (absent for release functions).
+    pub failed: Option<u64>,
+}
+
+/// `realloc`'s breakdown.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ReallocReport {
+    /// Returned the block it was given.
+    pub nomove: u64,
+    /// Shrunk a block.
+    pub dec: u64,
+    /// `realloc(p, 0)`.
+    pub free: u64,
+}
+
+/// All releases together.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct FreesReport {
+    /// Calls of every release function, `free(NULL)` included.
+    pub calls: u64,
+    /// Bytes released (blocks moved by realloc are not counted, as in memusage).
+    pub bytes: u64,
+    /// Releases of blocks allocated before tracking started (or before `fork`).
+    pub untracked: u64,
+}
+
+/// valgrind memcheck's `total heap usage` line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ValgrindReport {
+    /// Blocks handed out (a realloc is one).
+    pub allocs: u64,
+    /// Blocks released (a realloc given a block is one).
+    pub frees: u64,
+    /// Bytes of every block handed out.
+    pub bytes: u64,
+}
+
+/// The heap peak.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct PeakReport {
+    /// Most bytes live at once (requested sizes). In the totals: the largest process's peak.
+    pub heap_bytes: u64,
+    /// When, ns since that process started.
+    pub time_ns: u64,
+    /// The process.
+    pub pid: u32,
+}
+
+/// Blocks live when the process ended.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct LeakedReport {
+    /// Bytes.
+    pub bytes: u64,
+    /// Blocks.
+    pub blocks: u64,
+}
+
+/// One non-empty histogram bucket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Bucket {
+    /// Smallest size in the bucket.
+    pub from: u64,
+    /// Largest size in the bucket.
+    pub to: u64,
+    /// Calls.
+    pub calls: u64,
+}
+
+/// memusage's histogram of requested sizes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct HistogramReport {
+    /// Non-empty 16-byte buckets below 65536.
+    pub buckets: Vec<Bucket>,
+    /// Calls of 65536 bytes or more.
+    pub large: u64,
+    /// Calls counted (malloc, calloc, realloc other than `realloc(p, 0)`, the memalign
+    /// family and the C++ operators).
+    pub calls: u64,
+}
+
+/// The numbers of one process, or their totals.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct HeapSummary {
+    /// Calls per function.
+    pub calls: Calls,
+    /// memusage's table: malloc, realloc, calloc, free always, then every other function called.
+    pub functions: Vec<FunctionRow>,
+    /// realloc's breakdown.
+    pub realloc: ReallocReport,
+    /// Releases.
+    pub frees: FreesReport,
+    /// memusage's heap total.
+    pub heap_total: u64,
+    /// valgrind's "bytes allocated": every block's requested size, reallocs at their new size.
+    pub bytes_allocated: u64,
+    /// valgrind's counts.
+    pub valgrind: ValgrindReport,
+    /// The peak.
+    pub peak: PeakReport,
+    /// Leaks.
+    pub leaked: LeakedReport,
+    /// The size histogram.
+    pub histogram: HistogramReport,
+}
+
+/// How a process ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct ExitReport {
+    /// Exit code.
+    pub code: Option<i32>,
+    /// Fatal signal.
+    pub signal: Option<u32>,
+}
+
+/// One process.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ProcessReport {
+    /// Process id.
+    pub pid: u32,
+    /// Parent's id.
+    pub ppid: u32,
+    /// Executable.
+    pub exe: String,
+    /// Command line.
+    pub argv: Vec<String>,
+    /// How it ended (absent when the log does not say: it was killed or is still running).
+    pub exit: Option<ExitReport>,
+    /// The program it `exec`ed, if it did.
+    pub exec: Option<String>,
+    /// Its numbers.
+    #[serde(flatten)]
+    pub summary: HeapSummary,
+}
+
+/// One allocation site.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SiteReport {
+    /// The process.
+    pub pid: u32,
+    /// The stack id in that process's log (0: no stack recorded).
+    pub stack_id: u64,
+    /// Allocation calls.
+    pub calls: u64,
+    /// Bytes requested (each call's full size).
+    pub bytes: u64,
+    /// Failed calls.
+    pub failed: u64,
+    /// Bytes live at the process's heap peak.
+    pub peak_bytes: u64,
+    /// Still live at exit.
+    pub leaked: LeakedReport,
+    /// The backtrace, innermost first, tracekit's own hook frames removed.
+    pub frames: Vec<ResolvedFrame>,
+    /// Index into [`HeapReport::processes`] (not serialized).
+    #[serde(skip)]
+    pub process: usize,
+}
+
+/// A crash report.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CrashReport {
+    /// Process id.
+    pub pid: u32,
+    /// Thread id.
+    pub tid: u32,
+    /// Signal.
+    pub signal: u32,
+    /// The text the crash handler printed.
+    pub report: String,
+}
+
+/// A fence-allocator finding.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FenceReport {
+    /// Process id.
+    pub pid: u32,
+    /// Thread id.
+    pub tid: u32,
+    /// What was caught (`heap-buffer-overflow`, ...).
+    pub kind: String,
+    /// The address touched.
+    pub addr: u64,
+    /// The block it belongs to.
+    pub block: u64,
+    /// That block's size.
+    pub block_size: u64,
+    /// Where the bad access happened.
+    pub frames: Vec<ResolvedFrame>,
+}
+
+/// Which sites a report keeps: the `top` first of each ranking (calls, bytes, peak, leaked),
+/// per process.
+#[derive(Debug, Clone, Copy)]
+pub struct Selection {
+    /// How many of each ranking; 0 keeps every site.
+    pub top: usize,
+}
+
+fn summarize(p: &HeapProcess) -> HeapSummary {
+    let mut calls = Vec::new();
+    for &k in AllocKind::ALL {
+        calls.push((alloc_key(k), p.alloc_counter(k).calls));
+    }
+    for &k in FreeKind::ALL {
+        calls.push((free_key(k), p.free_counter(k).calls));
+    }
+    let mut functions = Vec::new();
+    let row = |k: AllocKind| {
+        let c = p.alloc_counter(k);
+        FunctionRow {
+            function: k.name().to_owned(),
+            calls: c.calls,
+            bytes: c.bytes,
+            failed: Some(c.failed),
+        }
+    };
+    let classic = [AllocKind::Malloc, AllocKind::Realloc, AllocKind::Calloc];
+    functions.extend(classic.iter().map(|&k| row(k)));
+    for (k, _) in p.alloc_kinds().filter(|(k, _)| !classic.contains(k)) {
+        functions.push(row(k));
+    }
+    let free = p.free_counter(FreeKind::Free);
+    functions.push(FunctionRow {
+        function: "free".to_owned(),
+        calls: free.calls,
+        bytes: free.bytes,
+        failed: None,
+    });
+    for (k, c) in p.free_kinds().filter(|(k, _)| *k != FreeKind::Free) {
+        functions.push(FunctionRow {
+            function: k.name().to_owned(),
+            calls: c.calls,
+            bytes: c.bytes,
+            failed: None,
+        });
+    }
+    let frees = p.free_kinds().fold(
+        FreesReport {
+            untracked: p.untracked_frees,
+            ..FreesReport::default()
+        },
+        |mut acc, (_, c)| {
+            acc.calls += c.calls;
+            acc.bytes += c.bytes;
+            acc
+        },
+    );
+    HeapSummary {
+        calls: Calls(calls),
+        functions,
+        realloc: ReallocReport {
+            nomove: p.realloc.nomove,
+            dec: p.realloc.dec,
+            free: p.realloc.free,
+        },
+        frees,
+        heap_total: p.heap_total,
+        bytes_allocated: p.valgrind.bytes,
+        valgrind: ValgrindReport {
+            allocs: p.valgrind.allocs,
+            frees: p.valgrind.frees,
+            bytes: p.valgrind.bytes,
+        },
+        peak: PeakReport {
+            heap_bytes: p.peak,
+            time_ns: p.peak_time_ns,
+            pid: p.info.pid,
+        },
+        leaked: LeakedReport {
+            bytes: p.current,
+            blocks: p.current_blocks,
+        },
+        histogram: HistogramReport {
+            buckets: p
+                .histogram()
+                .map(|(from, calls)| Bucket {
+                    from,
+                    to: from + BUCKET - 1,
+                    calls,
+                })
+                .collect(),
+            large: p.large,
+            calls: p.histogram_calls,
+        },
+    }
+}
+
+/// Adds `b` into `a` (peak: the larger).
+fn add(a: &mut HeapSummary, b: &HeapSummary) {
+    if a.calls.0.is_empty() {
+        *a = b.clone();
+        return;
+    }
+    for ((_, x), (_, y)) in a.calls.0.iter_mut().zip(&b.calls.0) {
+        *x += y;
+    }
+    for r in &b.functions {
+        match a.functions.iter_mut().find(|f| f.function == r.function) {
+            Some(f) => {
+                f.calls += r.calls;
+                f.bytes += r.bytes;
+                f.failed = f.failed.zip(r.failed).map(|(x, y)| x + y);
+            }
+            None => a.functions.push(r.clone()),
+        }
+    }
+    a.realloc.nomove += b.realloc.nomove;
+    a.realloc.dec += b.realloc.dec;
+    a.realloc.free += b.realloc.free;
+    a.frees.calls += b.frees.calls;
+    a.frees.bytes += b.frees.bytes;
+    a.frees.untracked += b.frees.untracked;
+    a.heap_total += b.heap_total;
+    a.bytes_allocated += b.bytes_allocated;
+    a.valgrind.allocs += b.valgrind.allocs;
+    a.valgrind.frees += b.valgrind.frees;
+    a.valgrind.bytes += b.valgrind.bytes;
+    if b.peak.heap_bytes > a.peak.heap_bytes {
+        a.peak = b.peak;
+    }
+    a.leaked.bytes += b.leaked.bytes;
+    a.leaked.blocks += b.leaked.blocks;
+    for bk in &b.histogram.buckets {
+        match a
+            .histogram
+            .buckets
+            .binary_search_by_key(&bk.from, |x| x.from)
+        {
+            Ok(i) => a.histogram.buckets[i].calls += bk.calls,
+            Err(i) => a.histogram.buckets.insert(i, *bk),
+        }
+    }
+    a.histogram.large += b.histogram.large;
+    a.histogram.calls += b.histogram.calls;
+}
+
+/// Site indices of `p` kept by `sel`: the union of each ranking's first `top`.
+fn select_sites(p: &HeapProcess, sel: Selection) -> Vec<usize> {
+    let sites = p.sites();
+    let mut keep = vec![false; sites.len()];
+    if sel.top == 0 {
+        keep.iter_mut().for_each(|k| *k = true);
+    } else {
+        let keys: [fn(&crate::analysis::Site) -> u64; 4] =
+            [|s| s.calls, |s| s.bytes, |s| s.peak_bytes, |s| s.live_bytes];
+        for key in keys {
+            let mut idx: Vec<usize> = (0..sites.len()).filter(|&i| key(&sites[i]) > 0).collect();
+            idx.sort_by_key(|&i| std::cmp::Reverse(key(&sites[i])));
+            for &i in idx.iter().take(sel.top) {
+                keep[i] = true;
+            }
+        }
+    }
+    let mut idx: Vec<usize> = (0..sites.len()).filter(|&i| keep[i]).collect();
+    idx.sort_by_key(|&i| std::cmp::Reverse(sites[i].bytes));
+    idx
+}
+
+/// Builds the report, symbolizing only the selected sites' stacks.
+pub fn build(
+    analysis: &Analysis,
+    logs: &[String],
+    sel: Selection,
+    resolver: &mut dyn Resolve,
+) -> HeapReport {
+    let mut total = HeapSummary::default();
+    let mut processes = Vec::new();
+    let mut sites = Vec::new();
+    for (pi, p) in analysis.processes.iter().enumerate() {
+        let summary = summarize(p);
+        add(&mut total, &summary);
+        processes.push(ProcessReport {
+            pid: p.info.pid,
+            ppid: p.info.ppid,
+            exe: p.info.exe.clone(),
+            argv: p.info.argv.clone(),
+            exit: p.exit.map(|e| ExitReport {
+                code: e.code,
+                signal: e.signal,
+            }),
+            exec: p.exec.clone(),
+            summary,
+        });
+        for i in select_sites(p, sel) {
+            let s = &p.sites()[i];
+            let frames = p
+                .stack(s.stack)
+                .map(|f| resolve_stack(resolver, pi, &p.modules, f))
+                .unwrap_or_default();
+            sites.push(SiteReport {
+                pid: p.info.pid,
+                stack_id: s.stack,
+                calls: s.calls,
+                bytes: s.bytes,
+                failed: s.failed,
+                peak_bytes: s.peak_bytes,
+                leaked: LeakedReport {
+                    bytes: s.live_bytes,
+                    blocks: s.live_blocks,
+                },
+                frames,
+                process: pi,
+            });
+        }
+    }
+    if processes.is_empty() {
+        total = summarize(&HeapProcess::new(Default::default()));
+    }
+    let crashes = analysis
+        .crashes
+        .iter()
+        .map(|c| CrashReport {
+            pid: c.pid,
+            tid: c.tid,
+            signal: c.signo,
+            report: c.report.clone(),
+        })
+        .collect();
+    let fences = analysis
+        .fences
+        .iter()
+        .map(|f| {
+            let p = &analysis.processes[f.process];
+            let frames = p
+                .stack(f.fence.access_stack)
+                .map(|st| resolve_stack(resolver, f.process, &p.modules, st))
+                .unwrap_or_default();
+            FenceReport {
+                pid: p.info.pid,
+                tid: f.fence.tid,
+                kind: f.fence.kind.name().to_owned(),
+                addr: f.fence.addr,
+                block: f.fence.block,
+                block_size: f.fence.block_size,
+                frames,
+            }
+        })
+        .collect();
+    HeapReport {
+        schema: SCHEMA,
+        logs: logs.to_vec(),
+        complete: analysis.damage.is_empty(),
+        damage: analysis
+            .damage
+            .iter()
+            .map(|d| DamageReport {
+                log: d.log.clone(),
+                offset: d.offset,
+                message: d.message.clone(),
+            })
+            .collect(),
+        total,
+        processes,
+        sites,
+        crashes,
+        fences,
+        syscalls: analysis.syscalls.len() as u64,
+    }
+}

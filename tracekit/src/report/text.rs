@@ -1,0 +1,370 @@
+//! The text report: glibc memusage's summary (same definitions and layout, without the colour
+//! escapes and the stack peak, which a preload library cannot measure), then what memusage
+//! lacks: leaks, valgrind's counts, and the top allocation sites with backtraces.
+
+use std::io::{self, Write};
+
+use super::model::{FunctionRow, HeapReport, HeapSummary, ProcessReport, SiteReport};
+use crate::symbols::ResolvedFrame;
+
+/// A ranking key over sites.
+type SiteKey = fn(&SiteReport) -> u64;
+
+/// Options of the text printer.
+#[derive(Debug, Clone, Copy)]
+pub struct TextOptions {
+    /// Sites per ranking.
+    pub top: usize,
+}
+
+/// Writes `report` as text.
+pub fn write(report: &HeapReport, opts: TextOptions, out: &mut dyn Write) -> io::Result<()> {
+    for d in &report.damage {
+        writeln!(
+            out,
+            "WARNING: {}: {}; this report covers the events before byte {}",
+            d.log, d.message, d.offset
+        )?;
+    }
+    match report.processes.len() {
+        0 => {
+            writeln!(out, "No heap events in {}.", report.logs.join(", "))?;
+        }
+        1 => write_process(report, 0, opts, out)?,
+        _ => {
+            write_process_table(report, out)?;
+            for i in 0..report.processes.len() {
+                let p = &report.processes[i];
+                writeln!(out)?;
+                writeln!(out, "== process {} ({}) ==", p.pid, command(p))?;
+                write_process(report, i, opts, out)?;
+            }
+        }
+    }
+    write_extras(report, out)
+}
+
+fn command(p: &ProcessReport) -> String {
+    if p.argv.is_empty() {
+        if p.exe.is_empty() {
+            "unknown command".to_owned()
+        } else {
+            p.exe.clone()
+        }
+    } else {
+        p.argv.join(" ")
+    }
+}
+
+fn exit_text(p: &ProcessReport) -> String {
+    match (&p.exec, p.exit) {
+        (Some(_), _) => "exec".to_owned(),
+        (None, Some(e)) => match (e.code, e.signal) {
+            (_, Some(sig)) => format!("sig {sig}"),
+            (Some(c), None) => c.to_string(),
+            (None, None) => "?".to_owned(),
+        },
+        (None, None) => "?".to_owned(),
+    }
+}
+
+fn write_process_table(r: &HeapReport, out: &mut dyn Write) -> io::Result<()> {
+    let t = &r.total;
+    writeln!(
+        out,
+        "{} processes: heap total: {}, largest heap peak: {} (pid {}), leaked: {} bytes in {} blocks",
+        r.processes.len(),
+        t.heap_total,
+        t.peak.heap_bytes,
+        t.peak.pid,
+        t.leaked.bytes,
+        t.leaked.blocks
+    )?;
+    writeln!(
+        out,
+        "{:>8} {:>8} {:>12} {:>12} {:>12} {:>8} {:>6}  command",
+        "pid", "ppid", "heap total", "heap peak", "leaked", "blocks", "exit"
+    )?;
+    for p in &r.processes {
+        let s = &p.summary;
+        writeln!(
+            out,
+            "{:>8} {:>8} {:>12} {:>12} {:>12} {:>8} {:>6}  {}",
+            p.pid,
+            p.ppid,
+            s.heap_total,
+            s.peak.heap_bytes,
+            s.leaked.bytes,
+            s.leaked.blocks,
+            exit_text(p),
+            command(p)
+        )?;
+    }
+    Ok(())
+}
+
+fn write_process(
+    r: &HeapReport,
+    idx: usize,
+    opts: TextOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let s = &r.processes[idx].summary;
+    write_memusage(s, out)?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Leaked at exit: {} bytes in {} blocks",
+        s.leaked.bytes, s.leaked.blocks
+    )?;
+    writeln!(
+        out,
+        "Total heap usage (as valgrind counts it): {} allocs, {} frees, {} bytes allocated",
+        s.valgrind.allocs, s.valgrind.frees, s.valgrind.bytes
+    )?;
+    if s.frees.untracked != 0 {
+        writeln!(
+            out,
+            "Releases of blocks allocated before tracking started: {}",
+            s.frees.untracked
+        )?;
+    }
+    let sites: Vec<&SiteReport> = r.sites.iter().filter(|x| x.process == idx).collect();
+    if sites.is_empty() {
+        return Ok(());
+    }
+    let total = sites.len();
+    let rankings: [(&str, SiteKey); 2] = [("calls", |x| x.calls), ("bytes", |x| x.bytes)];
+    for (what, key) in rankings {
+        let ranked = rank(&sites, key, opts.top);
+        writeln!(out)?;
+        writeln!(
+            out,
+            "Top {} allocation sites by {what}:",
+            ranked.len().min(total)
+        )?;
+        for site in ranked {
+            write_site(site, out)?;
+        }
+    }
+    let at_peak = rank(&sites, |x| x.peak_bytes, opts.top);
+    if !at_peak.is_empty() {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "Heap at its peak ({} bytes, {} after start), by site:",
+            s.peak.heap_bytes,
+            ms(s.peak.time_ns)
+        )?;
+        for site in at_peak {
+            writeln!(
+                out,
+                "  {} bytes at peak ({}):",
+                site.peak_bytes,
+                percent(site.peak_bytes, s.peak.heap_bytes)
+            )?;
+            write_frames(&site.frames, out)?;
+        }
+    }
+    let leaks = rank(&sites, |x| x.leaked.bytes, opts.top);
+    if !leaks.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "Leaks by site:")?;
+        for site in leaks {
+            writeln!(
+                out,
+                "  {} bytes in {} blocks leaked, of {} calls:",
+                site.leaked.bytes, site.leaked.blocks, site.calls
+            )?;
+            write_frames(&site.frames, out)?;
+        }
+    }
+    Ok(())
+}
+
+fn rank<'a>(sites: &[&'a SiteReport], key: SiteKey, top: usize) -> Vec<&'a SiteReport> {
+    let mut v: Vec<&SiteReport> = sites.iter().copied().filter(|s| key(s) > 0).collect();
+    v.sort_by_key(|s| std::cmp::Reverse(key(s)));
+    if top != 0 {
+        v.truncate(top);
+    }
+    v
+}
+
+fn ms(ns: u64) -> String {
+    format!("{}.{:03} ms", ns / 1_000_000, (ns / 1000) % 1000)
+}
+
+fn percent(part: u64, whole: u64) -> String {
+    if whole == 0 {
+        return "-".to_owned();
+    }
+    let tenths = (u128::from(part) * 1000 / u128::from(whole)) as u64;
+    format!("{}.{}%", tenths / 10, tenths % 10)
+}
+
+fn write_site(site: &SiteReport, out: &mut dyn Write) -> io::Result<()> {
+    let failed = if site.failed != 0 {
+        format!(" ({} failed)", site.failed)
+    } else {
+        String::new()
+    };
+    writeln!(
+        out,
+        "  {} calls{failed}, {} bytes; {} bytes at peak; {} bytes in {} blocks leaked:",
+        site.calls, site.bytes, site.peak_bytes, site.leaked.bytes, site.leaked.blocks
+    )?;
+    write_frames(&site.frames, out)
+}
+
+/// The backtrace, valgrind-style (`at` then `by`), down to `main`.
+fn write_frames(frames: &[ResolvedFrame], out: &mut dyn Write) -> io::Result<()> {
+    if frames.is_empty() {
+        return writeln!(out, "      (no backtrace recorded)");
+    }
+    for (i, f) in frames.iter().enumerate() {
+        let word = if i == 0 { "at" } else { "by" };
+        let inl = if f.inlined { " [inlined]" } else { "" };
+        match (&f.file, f.line) {
+            (Some(file), Some(line)) => {
+                let base = file.rsplit('/').next().unwrap_or(file);
+                writeln!(out, "      {word} {} ({base}:{line}){inl}", f.function)?;
+            }
+            _ => {
+                let module = f.module.as_deref().unwrap_or("unknown module");
+                writeln!(
+                    out,
+                    "      {word} {:#x}: {} (in {module}){inl}",
+                    f.addr, f.function
+                )?;
+            }
+        }
+        if f.function == "main" && !f.inlined {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// memusage's summary, line for line.
+pub fn write_memusage(s: &HeapSummary, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "Memory usage summary: heap total: {}, heap peak: {}",
+        s.heap_total, s.peak.heap_bytes
+    )?;
+    let width = s
+        .functions
+        .iter()
+        .map(|f| f.function.len())
+        .max()
+        .unwrap_or(0)
+        .max(7);
+    writeln!(
+        out,
+        "{:width$}total calls   total memory   failed calls",
+        "",
+        width = width + 2
+    )?;
+    for f in &s.functions {
+        write_row(f, s, width, out)?;
+    }
+    writeln!(out, "Histogram for block sizes:")?;
+    let h = &s.histogram;
+    let maxcalls = h
+        .buckets
+        .iter()
+        .map(|b| b.calls)
+        .max()
+        .unwrap_or(0)
+        .max(h.large);
+    let bar = |out: &mut dyn Write, calls: u64| -> io::Result<()> {
+        let pct = (calls * 100).checked_div(h.calls).unwrap_or(0);
+        if pct == 0 {
+            write!(out, " <1% ")?;
+        } else {
+            write!(out, "{pct:3}% ")?;
+        }
+        let len = (calls * 50).checked_div(maxcalls).unwrap_or(0);
+        writeln!(out, "{}", "=".repeat(len as usize))
+    };
+    for b in &h.buckets {
+        write!(out, "{:5}-{:<5}{:12} ", b.from, b.to, b.calls)?;
+        bar(out, b.calls)?;
+    }
+    if h.large != 0 {
+        write!(out, "   large   {:12} ", h.large)?;
+        bar(out, h.large)?;
+    }
+    Ok(())
+}
+
+fn write_row(
+    f: &FunctionRow,
+    s: &HeapSummary,
+    width: usize,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    match f.failed {
+        Some(failed) => {
+            write!(
+                out,
+                "{:>width$}| {:10}   {:12}   {:12}",
+                f.function, f.calls, f.bytes, failed
+            )?;
+            if f.function == "realloc" {
+                write!(
+                    out,
+                    "  (nomove:{}, dec:{}, free:{})",
+                    s.realloc.nomove, s.realloc.dec, s.realloc.free
+                )?;
+            }
+            writeln!(out)
+        }
+        None => writeln!(
+            out,
+            "{:>width$}| {:10}   {:12}",
+            f.function, f.calls, f.bytes
+        ),
+    }
+}
+
+fn write_extras(r: &HeapReport, out: &mut dyn Write) -> io::Result<()> {
+    for c in &r.crashes {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "Crash of process {} (thread {}, signal {}):",
+            c.pid, c.tid, c.signal
+        )?;
+        write!(out, "{}", c.report)?;
+        if !c.report.ends_with('\n') {
+            writeln!(out)?;
+        }
+    }
+    if !r.fences.is_empty() {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "Heap errors caught by the fence allocator: {}",
+            r.fences.len()
+        )?;
+        for f in &r.fences {
+            writeln!(
+                out,
+                "  {} at {:#x} (block {:#x} of {} bytes), process {} thread {}:",
+                f.kind, f.addr, f.block, f.block_size, f.pid, f.tid
+            )?;
+            write_frames(&f.frames, out)?;
+        }
+    }
+    if r.syscalls != 0 {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "System calls: {} events (the strace -c table is not available in this build yet)",
+            r.syscalls
+        )?;
+    }
+    Ok(())
+}

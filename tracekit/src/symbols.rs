@@ -1,0 +1,144 @@
+//! Turning recorded return addresses into frames for the report, behind a small trait so the
+//! printers can be tested with fixed names and the real symbolizer runs only on printed sites.
+
+use tracekit_log::Module;
+use tracekit_symbolize::{AddrKind, ModuleMap, Symbolizer};
+
+/// One frame as the report shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+pub struct ResolvedFrame {
+    /// The runtime address (a return address).
+    pub addr: u64,
+    /// The module's path, when known.
+    pub module: Option<String>,
+    /// The function (demangled), `??` when unknown.
+    pub function: String,
+    /// Source file, when debug info has it.
+    pub file: Option<String>,
+    /// Source line.
+    pub line: Option<u32>,
+    /// True when this function was inlined into the next frame.
+    pub inlined: bool,
+}
+
+/// Resolves an address of one process to frames (inline chain, innermost first; at least one).
+pub trait Resolve {
+    /// Frames for `addr`, a return address recorded in process number `process` whose modules
+    /// are `modules`.
+    fn resolve(
+        &mut self,
+        process: usize,
+        modules: &[Module<'static>],
+        addr: u64,
+    ) -> Vec<ResolvedFrame>;
+}
+
+/// The real resolver: DWARF or ELF symbols of the modules recorded in the log.
+#[derive(Debug, Default)]
+pub struct Symbols {
+    sym: Symbolizer,
+    maps: Vec<Option<ModuleMap>>,
+}
+
+impl Symbols {
+    /// A resolver with an empty cache.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl Resolve for Symbols {
+    fn resolve(
+        &mut self,
+        process: usize,
+        modules: &[Module<'static>],
+        addr: u64,
+    ) -> Vec<ResolvedFrame> {
+        if self.maps.len() <= process {
+            self.maps.resize_with(process + 1, || None);
+        }
+        let map = self.maps[process].get_or_insert_with(|| {
+            let mut m = ModuleMap::new();
+            for module in modules {
+                m.push(module.clone());
+            }
+            m
+        });
+        let loc = self.sym.symbolize(map, addr, AddrKind::Return);
+        if loc.frames.is_empty() {
+            return vec![ResolvedFrame {
+                addr,
+                module: loc.module,
+                function: "??".to_owned(),
+                ..ResolvedFrame::default()
+            }];
+        }
+        loc.frames
+            .into_iter()
+            .map(|f| ResolvedFrame {
+                addr,
+                module: loc.module.clone(),
+                function: f.function,
+                file: f.file,
+                line: f.line,
+                inlined: f.inlined,
+            })
+            .collect()
+    }
+}
+
+/// A resolver that names nothing (`??`, module from the map only): for `--no-symbols` and
+/// for tests.
+#[derive(Debug, Default)]
+pub struct NoSymbols;
+
+impl Resolve for NoSymbols {
+    fn resolve(
+        &mut self,
+        _process: usize,
+        modules: &[Module<'static>],
+        addr: u64,
+    ) -> Vec<ResolvedFrame> {
+        let module = modules
+            .iter()
+            .rev()
+            .find(|m| m.contains(addr.wrapping_sub(1)))
+            .map(|m| m.path.to_string_lossy().into_owned());
+        vec![ResolvedFrame {
+            addr,
+            module,
+            function: "??".to_owned(),
+            ..ResolvedFrame::default()
+        }]
+    }
+}
+
+/// True for a module that is one of tracekit's own preload libraries: its frames (the hook
+/// that recorded the stack) are dropped from the top of a backtrace.
+pub fn is_tracekit_module(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.starts_with("libpreload_") || name.starts_with("libtracekit")
+}
+
+/// Resolves a whole stack, dropping the tracekit hook frames at its top.
+pub fn resolve_stack(
+    r: &mut dyn Resolve,
+    process: usize,
+    modules: &[Module<'static>],
+    frames: &[u64],
+) -> Vec<ResolvedFrame> {
+    let mut out = Vec::with_capacity(frames.len());
+    for &addr in frames {
+        let resolved = r.resolve(process, modules, addr);
+        if out.is_empty()
+            && resolved
+                .first()
+                .and_then(|f| f.module.as_deref())
+                .is_some_and(is_tracekit_module)
+        {
+            continue;
+        }
+        out.extend(resolved);
+    }
+    out
+}

@@ -1,0 +1,491 @@
+//! The report printers on logs built here with `FileWriter`: exact text (insta snapshots) and
+//! JSON, without needing the preload library.
+
+use std::collections::HashMap;
+
+use tracekit::analysis::Analysis;
+use tracekit::report::model::{build, Selection};
+use tracekit::report::text::{self, TextOptions};
+use tracekit::report::{self as rep, Config, Gates};
+use tracekit::symbols::{Resolve, ResolvedFrame};
+use tracekit_log::{
+    Alloc, AllocKind, Arch, Bytes, Codec, Event, Exit, FileWriter, Free, FreeKind, Module, Process,
+    Realloc, Segment, Stack,
+};
+
+const BASE: u64 = 0x5555_0000_0000;
+/// Return addresses inside the fake executable, one per function.
+const MAIN: u64 = BASE + 0x1300;
+const MANY_SMALL: u64 = BASE + 0x1180;
+const SOME_CALLOCS: u64 = BASE + 0x1200;
+const GROWTH: u64 = BASE + 0x1250;
+const ONE_LEAK: u64 = BASE + 0x12a0;
+const HOOK: u64 = 0x7f00_0000_1080;
+
+/// Names the fake addresses, like DWARF would.
+struct FakeSymbols(HashMap<u64, (&'static str, u32)>);
+
+impl FakeSymbols {
+    fn new() -> Self {
+        FakeSymbols(HashMap::from([
+            (MAIN, ("main", 45)),
+            (MANY_SMALL, ("many_small", 17)),
+            (SOME_CALLOCS, ("some_callocs", 24)),
+            (GROWTH, ("growth_chain", 32)),
+            (ONE_LEAK, ("one_leak", 39)),
+        ]))
+    }
+}
+
+impl Resolve for FakeSymbols {
+    fn resolve(&mut self, _: usize, modules: &[Module<'static>], addr: u64) -> Vec<ResolvedFrame> {
+        let module = modules
+            .iter()
+            .find(|m| m.contains(addr - 1))
+            .map(|m| m.path.to_string_lossy().into_owned());
+        let (function, file, line) = match self.0.get(&addr) {
+            Some(&(f, l)) => (
+                f.to_owned(),
+                Some("/src/examples/c/heap_known.c".to_owned()),
+                Some(l),
+            ),
+            None => ("??".to_owned(), None, None),
+        };
+        vec![ResolvedFrame {
+            addr,
+            module,
+            function,
+            file,
+            line,
+            inlined: false,
+        }]
+    }
+}
+
+fn module(path: &'static str, base: u64) -> Event<'static> {
+    Event::Module(Module {
+        time_ns: 0,
+        base,
+        path: Bytes::from(path),
+        build_id: vec![0xab, 0xcd].into(),
+        segments: vec![Segment {
+            vaddr: 0x1000,
+            memsz: 0x1000,
+            file_offset: 0x1000,
+            flags: 5,
+        }]
+        .into(),
+    })
+}
+
+fn process(pid: u32, ppid: u32) -> Event<'static> {
+    Event::Process(Process {
+        pid,
+        ppid,
+        start_unix_ns: 1_700_000_000_000_000_000,
+        start_mono_ns: 1000,
+        exe: Bytes::from("/build/heap_known"),
+        cmdline: Bytes::from("/build/heap_known\0"),
+        tool: Bytes::from("heaptrack"),
+        arch: Arch::X86_64,
+    })
+}
+
+fn stack(id: u64, frames: &[u64]) -> Event<'static> {
+    Event::Stack(Stack {
+        id,
+        frames: frames.to_vec().into(),
+    })
+}
+
+fn alloc(t: u64, kind: AllocKind, ptr: u64, size: u64, stack: u64) -> Event<'static> {
+    Event::Alloc(Alloc {
+        time_ns: t,
+        tid: 7,
+        kind,
+        ptr,
+        size,
+        align: 0,
+        stack,
+    })
+}
+
+fn free(t: u64, ptr: u64) -> Event<'static> {
+    Event::Free(Free {
+        time_ns: t,
+        tid: 7,
+        kind: FreeKind::Free,
+        ptr,
+        size: 0,
+        stack: 0,
+    })
+}
+
+fn realloc(t: u64, old: u64, new: u64, size: u64, stack: u64) -> Event<'static> {
+    Event::Realloc(Realloc {
+        time_ns: t,
+        tid: 7,
+        kind: AllocKind::Realloc,
+        old_ptr: old,
+        new_ptr: new,
+        size,
+        stack,
+    })
+}
+
+/// What examples/c/heap_known.c does, as the preload would record it (with its own hook frame
+/// on top of every stack, which the report drops).
+fn heap_known(pid: u32, ppid: u32) -> Vec<Event<'static>> {
+    let mut ev = vec![
+        process(pid, ppid),
+        module("/build/heap_known", BASE),
+        module("/build/libpreload_heaptrack.so", 0x7f00_0000_0000),
+        stack(1, &[HOOK, MANY_SMALL, MAIN]),
+        stack(2, &[HOOK, SOME_CALLOCS, MAIN]),
+        stack(3, &[HOOK, GROWTH, MAIN]),
+        stack(4, &[HOOK, ONE_LEAK, MAIN]),
+    ];
+    let mut t = 1_000_000;
+    let mut tick = || {
+        t += 1000;
+        t
+    };
+    for i in 0..1000 {
+        ev.push(alloc(
+            tick(),
+            AllocKind::Malloc,
+            0x10_0000 + i * 0x70,
+            100,
+            1,
+        ));
+    }
+    for i in 0..1000 {
+        ev.push(free(tick(), 0x10_0000 + i * 0x70));
+    }
+    for i in 0..10 {
+        ev.push(alloc(
+            tick(),
+            AllocKind::Calloc,
+            0x20_0000 + i * 0x200,
+            500,
+            2,
+        ));
+    }
+    for i in 0..7 {
+        ev.push(free(tick(), 0x20_0000 + i * 0x200));
+    }
+    // The growth chain: 2^k moves when k is a multiple of 3, else grows in place.
+    let mut p = 0;
+    let mut n: u64 = 1;
+    while n <= 65536 {
+        let new = if p != 0 && !n.trailing_zeros().is_multiple_of(3) {
+            p
+        } else {
+            0x30_0000 + n * 2
+        };
+        ev.push(realloc(tick(), p, new, n, 3));
+        p = new;
+        n *= 2;
+    }
+    ev.push(free(tick(), p));
+    ev.push(alloc(tick(), AllocKind::Malloc, 0x40_0000, 4096, 4));
+    ev.push(Event::Exit(Exit {
+        time_ns: tick(),
+        pid,
+        code: Some(0),
+        signal: None,
+    }));
+    ev
+}
+
+fn encode(events: &[Event<'_>]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut w = FileWriter::new(&mut out, Codec::Zstd).unwrap();
+    for e in events {
+        w.write(e).unwrap();
+    }
+    w.finish().unwrap();
+    out
+}
+
+fn analyse(logs: &[(&str, Vec<u8>)]) -> Analysis {
+    let mut a = Analysis::new();
+    for (name, bytes) in logs {
+        a.read_log(name, &bytes[..]).unwrap();
+    }
+    a
+}
+
+fn text_of(a: &Analysis, names: &[String], top: usize) -> String {
+    let report = build(a, names, Selection { top }, &mut FakeSymbols::new());
+    let mut out = Vec::new();
+    text::write(&report, TextOptions { top }, &mut out).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn heap_known_numbers_match_memusage_definitions() {
+    let a = analyse(&[("heap_known.log", encode(&heap_known(100, 1)))]);
+    let r = build(
+        &a,
+        &["x".into()],
+        Selection { top: 10 },
+        &mut FakeSymbols::new(),
+    );
+    let t = &r.total;
+    // The figures glibc memusage prints for the real program (see the e2e test).
+    assert_eq!(t.heap_total, 174_632);
+    assert_eq!(t.peak.heap_bytes, 100_000);
+    assert_eq!(t.calls.get("malloc"), 1001);
+    assert_eq!(t.calls.get("calloc"), 10);
+    assert_eq!(t.calls.get("realloc"), 17);
+    assert_eq!(t.calls.get("free"), 1008);
+    assert_eq!(t.frees.bytes, 169_036);
+    assert_eq!((t.leaked.bytes, t.leaked.blocks), (5596, 4));
+    // valgrind's: 1,028 allocs, 1,024 frees, 240,167 bytes allocated.
+    assert_eq!(
+        (t.valgrind.allocs, t.valgrind.frees, t.bytes_allocated),
+        (1028, 1024, 240_167)
+    );
+    assert_eq!(t.histogram.calls, 1028);
+    assert_eq!(r.sites.len(), 4);
+    let many = r
+        .sites
+        .iter()
+        .find(|s| s.frames[0].function == "many_small")
+        .unwrap();
+    assert_eq!(
+        (many.calls, many.bytes, many.peak_bytes),
+        (1000, 100_000, 100_000)
+    );
+    let callocs = r
+        .sites
+        .iter()
+        .find(|s| s.frames[0].function == "some_callocs")
+        .unwrap();
+    assert_eq!(
+        (
+            callocs.leaked.bytes,
+            callocs.leaked.blocks,
+            callocs.peak_bytes
+        ),
+        (1500, 3, 0)
+    );
+}
+
+#[test]
+fn text_report_single_process() {
+    let a = analyse(&[("heap_known.log", encode(&heap_known(100, 1)))]);
+    insta::assert_snapshot!(text_of(&a, &["heap_known.log".into()], 10));
+}
+
+#[test]
+fn text_report_top_limits_each_ranking() {
+    let a = analyse(&[("heap_known.log", encode(&heap_known(100, 1)))]);
+    insta::assert_snapshot!(text_of(&a, &["heap_known.log".into()], 1));
+}
+
+#[test]
+fn text_report_several_processes() {
+    let a = analyse(&[
+        ("parent.log", encode(&heap_known(100, 1))),
+        ("child.log", encode(&heap_known(101, 100)[..1500])),
+    ]);
+    insta::assert_snapshot!(text_of(&a, &["parent.log".into(), "child.log".into()], 2));
+}
+
+#[test]
+fn json_report_schema() {
+    let a = analyse(&[("heap_known.log", encode(&heap_known(100, 1)))]);
+    let r = build(
+        &a,
+        &["heap_known.log".into()],
+        Selection { top: 10 },
+        &mut FakeSymbols::new(),
+    );
+    insta::assert_json_snapshot!(r);
+}
+
+#[test]
+fn memusage_layout_is_exact() {
+    // glibc memusage's output for heap_known, with the colour escapes and the stack peak
+    // removed; the nomove count is what this synthetic log does.
+    let a = analyse(&[("heap_known.log", encode(&heap_known(100, 1)))]);
+    let r = build(&a, &[], Selection { top: 10 }, &mut FakeSymbols::new());
+    let mut out = Vec::new();
+    text::write_memusage(&r.total, &mut out).unwrap();
+    let expected = "\
+Memory usage summary: heap total: 174632, heap peak: 100000
+         total calls   total memory   failed calls
+ malloc|       1001         104096              0
+realloc|         17          65536              0  (nomove:11, dec:0, free:0)
+ calloc|         10           5000              0
+   free|       1008         169036
+Histogram for block sizes:
+    0-15              4  <1% 
+   16-31              1  <1% 
+   32-47              1  <1% 
+   64-79              1  <1% 
+   96-111          1000  97% ==================================================
+  128-143             1  <1% 
+  256-271             1  <1% 
+  496-511            10  <1% 
+  512-527             1  <1% 
+ 1024-1039            1  <1% 
+ 2048-2063            1  <1% 
+ 4096-4111            2  <1% 
+ 8192-8207            1  <1% 
+16384-16399           1  <1% 
+32768-32783           1  <1% 
+   large              1  <1% 
+";
+    assert_eq!(String::from_utf8(out).unwrap(), expected);
+}
+
+#[test]
+fn realloc_edge_cases_follow_memusage() {
+    let ev = vec![
+        process(5, 1),
+        realloc(1, 0, 0x100, 100, 0), // acts as malloc: a realloc call
+        realloc(2, 0x100, 0x100, 40, 0), // shrinks in place: nomove and dec
+        realloc(3, 0x100, 0, 0, 0),   // realloc(p, 0): free:1, bytes to free's row
+        realloc(4, 0, 0, 1 << 40, 0), // fails
+        free(5, 0),                   // free(NULL): a call, nothing released
+        free(6, 0xdead),              // never allocated here
+        alloc(7, AllocKind::Malloc, 0, 1 << 40, 0), // fails
+    ];
+    let a = analyse(&[("e.log", encode(&ev))]);
+    let r = build(&a, &[], Selection { top: 10 }, &mut FakeSymbols::new());
+    let t = &r.total;
+    assert_eq!(t.calls.get("realloc"), 4);
+    assert_eq!((t.realloc.nomove, t.realloc.dec, t.realloc.free), (1, 1, 1));
+    let row = |name: &str| {
+        t.functions
+            .iter()
+            .find(|f| f.function == name)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        (row("realloc").bytes, row("realloc").failed),
+        (100 + (1 << 40), Some(1))
+    );
+    assert_eq!((row("malloc").calls, row("malloc").failed), (1, Some(1)));
+    assert_eq!((row("free").calls, row("free").bytes), (2, 40));
+    assert_eq!(t.frees.untracked, 1);
+    assert_eq!(t.peak.heap_bytes, 100);
+    assert_eq!((t.leaked.bytes, t.leaked.blocks), (0, 0));
+    // Histogram: realloc(p, 0) is not counted; the failed calls are.
+    assert_eq!(t.histogram.calls, 4);
+    assert_eq!(t.heap_total, 100 + (1 << 40) + (1 << 40));
+}
+
+#[test]
+fn peak_attribution_is_the_moment_of_the_peak() {
+    // Site 1 holds 300 at the peak (t=3); afterwards site 1 shrinks and site 2 grows, but never
+    // past the peak: the attribution must be the state at t=3.
+    let ev = vec![
+        process(5, 1),
+        alloc(1, AllocKind::Malloc, 0x10, 100, 1),
+        alloc(2, AllocKind::Malloc, 0x20, 200, 1),
+        alloc(3, AllocKind::Malloc, 0x30, 50, 2),
+        free(4, 0x20),
+        alloc(5, AllocKind::Malloc, 0x40, 150, 2),
+        free(6, 0x40),
+    ];
+    let a = analyse(&[("p.log", encode(&ev))]);
+    let p = &a.processes[0];
+    assert_eq!(p.peak, 350);
+    assert_eq!(p.peak_time_ns, 3);
+    let peaks: Vec<u64> = p.sites().iter().map(|s| s.peak_bytes).collect();
+    assert_eq!(peaks, [300, 50]);
+}
+
+#[test]
+fn truncated_log_reports_what_precedes_and_exits_3() {
+    let bytes = encode(&heap_known(100, 1));
+    // Stored chunks make the cut land inside a record; zstd would fail as one chunk.
+    let mut stored = Vec::new();
+    let mut w = FileWriter::new(&mut stored, Codec::Stored).unwrap();
+    for e in heap_known(100, 1) {
+        w.write(&e).unwrap();
+        w.flush_chunk().unwrap();
+    }
+    w.finish().unwrap();
+    assert!(bytes.len() < stored.len());
+    // Two thirds in: all of many_small's mallocs, part of its frees.
+    // (A cut exactly between two chunks would be a clean, shorter log: step to one that isn't.)
+    let cut = (stored.len() * 2 / 3..)
+        .find(|&n| {
+            tracekit_log::Reader::new(&stored[..n])
+                .unwrap()
+                .any(|e| e.is_err())
+        })
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cut.log");
+    std::fs::write(&path, &stored[..cut]).unwrap();
+    let config = Config {
+        json: false,
+        top: 3,
+        symbolize: false,
+        gates: Gates::default(),
+    };
+    let mut out = Vec::new();
+    let code = rep::report_logs(&[path], &config, &mut out).unwrap();
+    assert_eq!(code, rep::EXIT_DAMAGED);
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.starts_with("WARNING: "), "{text}");
+    assert!(text.contains("truncated at byte"), "{text}");
+    assert!(text.contains(" malloc|       1000 "), "{text}");
+    assert!(text.contains("Leaked at exit: "), "{text}");
+    assert!(!text.contains("   free|       1008 "), "{text}");
+}
+
+#[test]
+fn gates_fail_with_a_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("k.log");
+    std::fs::write(&path, encode(&heap_known(100, 1))).unwrap();
+    let run = |peak: &str, leak: &str| {
+        let config = Config {
+            json: true,
+            top: 3,
+            symbolize: false,
+            gates: Gates {
+                max_peak: Some(peak.parse().unwrap()),
+                max_leaked: Some(leak.parse().unwrap()),
+            },
+        };
+        let mut out = Vec::new();
+        let code = rep::report_logs(std::slice::from_ref(&path), &config, &mut out).unwrap();
+        let r = rep::build_report(
+            &{
+                let mut a = Analysis::new();
+                a.read_log("k", std::fs::File::open(&path).unwrap())
+                    .unwrap();
+                a
+            },
+            &[],
+            &config,
+        );
+        (code, config.gates.check(&r))
+    };
+    assert_eq!(run("100000", "5596"), (0, vec![]));
+    let (code, msgs) = run("64KiB", "5KB");
+    assert_eq!(code, rep::EXIT_GATE);
+    assert_eq!(
+        msgs,
+        [
+            "heap peak 100000 bytes (pid 100) exceeds --max-peak 64KiB (65536 bytes)",
+            "5596 bytes leaked in 4 blocks exceeds --max-leaked 5KB (5000 bytes)"
+        ]
+    );
+}
+
+#[test]
+fn not_a_log_is_an_error() {
+    let mut a = Analysis::new();
+    let e = a.read_log("x", &b"hello world, not a log"[..]).unwrap_err();
+    assert_eq!(e.to_string(), "not a tracekit log (bad magic at byte 0)");
+}
