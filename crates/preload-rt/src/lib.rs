@@ -1,1 +1,36 @@
-//! Work in progress.
+//! The runtime every tracekit preload library shares (the heap tracker, the crash handler,
+//! the fence allocator).
+//!
+//! Everything here is usable inside a malloc hook: nothing allocates through the hooked
+//! allocator, nothing uses stdio, and the only lock ([`lock::SpinLock`]) is one the owner
+//! takes around `fork`.
+//!
+//! - [`guard`]: the per-thread reentrancy guard every hook takes first.
+//! - [`real`]: glibc's real allocator, and [`real::RealAllocator`] for `#[global_allocator]`.
+//! - [`sys`]: raw system calls (files, maps, ids, clocks) behind a safe API.
+//! - [`fmt`]: formatting into fixed buffers; [`stderr`]: messages on a private copy of fd 2.
+//! - [`env`]: options from the environment, and in-place environment edits.
+//! - [`logpath`]: `TRACEKIT_LOG` expansion (`%p`, `%e`) and the default log name.
+//! - [`modules`]: the module map (`dl_iterate_phdr`, build-ids, `PT_LOAD` segments).
+//! - [`unwind`]: cached `.eh_frame` unwinding to raw return addresses.
+//! - [`stacks`]: interning stacks into ids, each written once as a `Stack` record.
+//! - [`logfile`]: the log file, written through a shared memory map so a crash loses nothing.
+//! - [`compress`]: zstd compression of a finished log's records, in place.
+//! - [`session`]: one process's log session: start, fork, exec, exit.
+//! - [`exec`]: building an `exec` environment without allocating.
+
+pub mod compress;
+pub mod env;
+pub mod exec;
+pub mod fmt;
+pub mod guard;
+pub mod lock;
+pub mod logfile;
+pub mod logpath;
+pub mod modules;
+pub mod real;
+pub mod session;
+pub mod stacks;
+pub mod stderr;
+pub mod sys;
+pub mod unwind;

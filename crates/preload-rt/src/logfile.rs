@@ -1,0 +1,301 @@
+//! The log file, written through a shared memory map.
+//!
+//! Records are encoded (with [`tracekit_log::encode`], which never allocates) straight into a
+//! `MAP_SHARED` window of the file. The kernel owns those pages from the moment they are
+//! written, so whatever was recorded before a crash, `_exit` or `exec` is in the file: a
+//! process that dies leaves at most a tail of zero padding, which readers skip. When the
+//! window fills, the file grows and the window moves on. [`LogFile::finish`] compresses the
+//! records in place and cuts the file to its used length.
+
+use std::ffi::c_int;
+
+use tracekit_log::{encode, write_header, Event, Full, HEADER_LEN};
+
+use crate::sys::{self, Errno, SysResult};
+
+/// Bytes mapped at a time.
+const WINDOW: usize = 8 << 20;
+const PAGE: u64 = 4096;
+
+/// `encode` builds the payload a few bytes further on and then moves it into place, which
+/// can leave stale bytes just past the record: zero them, so that the end of the records is
+/// always followed by padding.
+#[inline]
+fn clear_scratch(room: &mut [u8], n: usize) {
+    let end = (n + 8).min(room.len());
+    room[n..end].fill(0);
+}
+
+/// A log file being written. `const`-constructible in the closed state.
+#[derive(Debug)]
+pub struct LogFile {
+    fd: c_int,
+    map: *mut u8,
+    map_off: u64,
+    map_len: usize,
+    /// File offset of the next record.
+    pos: u64,
+    /// Where this process's records start (after the header, or at the end of the records
+    /// of the image that `exec`ed us).
+    start: u64,
+    failed: bool,
+}
+
+// SAFETY: the file and its mapping belong to the LogFile; users serialize access.
+unsafe impl Send for LogFile {}
+
+impl Default for LogFile {
+    fn default() -> Self {
+        Self::closed()
+    }
+}
+
+impl LogFile {
+    /// No file.
+    pub const fn closed() -> Self {
+        LogFile {
+            fd: -1,
+            map: std::ptr::null_mut(),
+            map_off: 0,
+            map_len: 0,
+            pos: 0,
+            start: 0,
+            failed: false,
+        }
+    }
+
+    /// True while records can be written.
+    pub fn is_open(&self) -> bool {
+        self.fd >= 0 && !self.failed
+    }
+
+    /// The descriptor (for keeping it across `exec`).
+    pub fn fd(&self) -> c_int {
+        self.fd
+    }
+
+    /// File offset of the next record.
+    pub fn pos(&self) -> u64 {
+        self.pos
+    }
+
+    /// Creates (truncating) the log at `path` (NUL-terminated) and writes the header.
+    pub fn create(path: &[u8]) -> SysResult<LogFile> {
+        let fd = sys::open(
+            path,
+            libc::O_RDWR | libc::O_CREAT | libc::O_TRUNC | libc::O_CLOEXEC,
+            0o644,
+        )?;
+        let mut head = [0u8; HEADER_LEN];
+        write_header(&mut head).map_err(|Full| Errno(libc::EINVAL))?;
+        if let Err(e) = sys::write_all(fd, &head) {
+            sys::close(fd);
+            return Err(e);
+        }
+        Ok(Self::with_fd(fd, HEADER_LEN as u64))
+    }
+
+    /// Opens the existing log at `path` to add records after its end (a process that
+    /// `exec`ed keeps writing the same log).
+    pub fn append(path: &[u8]) -> SysResult<LogFile> {
+        let fd = sys::open(path, libc::O_RDWR | libc::O_CLOEXEC, 0)?;
+        let mut head = [0u8; 8];
+        let len = sys::file_size(fd)?;
+        if len < HEADER_LEN as u64
+            || sys::pread_full(fd, &mut head, 0)? != 8
+            || head != tracekit_log::MAGIC
+        {
+            sys::close(fd);
+            return Err(Errno(libc::EINVAL));
+        }
+        Ok(Self::with_fd(fd, len))
+    }
+
+    fn with_fd(fd: c_int, pos: u64) -> LogFile {
+        LogFile {
+            fd,
+            map: std::ptr::null_mut(),
+            map_off: 0,
+            map_len: 0,
+            pos,
+            start: pos,
+            failed: false,
+        }
+    }
+
+    /// Appends one record. Returns false (and stops logging) when the file can't grow.
+    #[inline]
+    pub fn write(&mut self, ev: &Event<'_>) -> bool {
+        if !self.map.is_null() {
+            let at = (self.pos - self.map_off) as usize;
+            // SAFETY: the window [map, map+map_len) is mapped and we are its only writer.
+            let room =
+                unsafe { std::slice::from_raw_parts_mut(self.map.add(at), self.map_len - at) };
+            if let Ok(n) = encode(ev, room) {
+                clear_scratch(room, n);
+                self.pos += n as u64;
+                return true;
+            }
+            // `encode` may have used the rest of the window as scratch: zero it, so a crash
+            // leaves only padding after the last record.
+            room.fill(0);
+        }
+        self.write_slow(ev)
+    }
+
+    #[cold]
+    fn write_slow(&mut self, ev: &Event<'_>) -> bool {
+        if !self.is_open() {
+            return false;
+        }
+        if self.move_window().is_err() {
+            self.failed = true;
+            crate::say!("cannot extend the log file; recording stops here");
+            return false;
+        }
+        let at = (self.pos - self.map_off) as usize;
+        // SAFETY: as in write.
+        let room = unsafe { std::slice::from_raw_parts_mut(self.map.add(at), self.map_len - at) };
+        match encode(ev, room) {
+            Ok(n) => {
+                clear_scratch(room, n);
+                self.pos += n as u64;
+                true
+            }
+            // A single record larger than the window: drop it.
+            Err(Full) => {
+                room.fill(0);
+                false
+            }
+        }
+    }
+
+    fn unmap(&mut self) {
+        if !self.map.is_null() {
+            // SAFETY: our window, no longer referenced.
+            unsafe { sys::unmap(self.map, self.map_len) };
+            self.map = std::ptr::null_mut();
+            self.map_len = 0;
+        }
+    }
+
+    /// Maps a fresh window starting at the page that holds `pos`, growing the file to cover
+    /// it (with real blocks where the file system allows, so a full disk is an error here
+    /// and not a SIGBUS later).
+    fn move_window(&mut self) -> SysResult<()> {
+        self.unmap();
+        let off = self.pos & !(PAGE - 1);
+        let end = off + WINDOW as u64;
+        // SAFETY: fallocate on our own fd.
+        let r = unsafe { libc::fallocate(self.fd, 0, off as libc::off_t, WINDOW as libc::off_t) };
+        if r != 0 {
+            sys::ftruncate(self.fd, end)?;
+        }
+        self.map = sys::map_shared(self.fd, off, WINDOW)?;
+        self.map_off = off;
+        self.map_len = WINDOW;
+        Ok(())
+    }
+
+    /// Ends the log: compresses this process's records (when `compress`), cuts the file to
+    /// its used length and closes it.
+    pub fn finish(&mut self, compress: bool) {
+        if self.fd < 0 {
+            return;
+        }
+        self.unmap();
+        let mut end = self.pos;
+        if compress && !self.failed {
+            if let Some(new_end) = crate::compress::in_place(self.fd, self.start, self.pos) {
+                end = new_end;
+            }
+        }
+        let _ = sys::ftruncate(self.fd, end);
+        sys::close(self.fd);
+        self.fd = -1;
+        self.pos = end;
+    }
+
+    /// Compresses what this process wrote so far and cuts the file to its used length,
+    /// keeping it open: the state to leave behind before `exec`. The next write maps a new
+    /// window after the compressed records, so logging goes on if the `exec` fails.
+    pub fn compact(&mut self, compress: bool) {
+        if self.fd < 0 {
+            return;
+        }
+        self.unmap();
+        if compress && !self.failed {
+            if let Some(new_end) = crate::compress::in_place(self.fd, self.start, self.pos) {
+                self.pos = new_end;
+                self.start = new_end;
+            }
+        }
+        let _ = sys::ftruncate(self.fd, self.pos);
+    }
+
+    /// Drops the file without touching it (a forked child must not write its parent's log).
+    pub fn abandon(&mut self) {
+        self.unmap();
+        if self.fd >= 0 {
+            sys::close(self.fd);
+        }
+        *self = LogFile::closed();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tracekit_log::{Exit, Reader};
+
+    fn temp(name: &str) -> (std::path::PathBuf, Vec<u8>) {
+        let p = std::env::temp_dir().join(format!("tk-logfile-{}-{name}", std::process::id()));
+        let mut c = p.clone().into_os_string().into_encoded_bytes();
+        c.push(0);
+        (p, c)
+    }
+
+    fn exit(i: u64) -> Event<'static> {
+        Event::Exit(Exit {
+            time_ns: i,
+            pid: 1,
+            code: Some(0),
+            signal: None,
+        })
+    }
+
+    #[test]
+    fn records_are_readable_before_finish_and_after() {
+        let (p, c) = temp("a");
+        let mut log = LogFile::create(&c).unwrap();
+        // More than one window's worth.
+        let n = 1_200_000u64;
+        for i in 0..n {
+            assert!(log.write(&exit(i)));
+        }
+        // Unfinished (as after a crash): zero padding at the end, every record readable.
+        let got = Reader::new(std::fs::File::open(&p).unwrap())
+            .unwrap()
+            .inspect(|e| assert!(e.is_ok(), "{e:?}"))
+            .count();
+        assert_eq!(got as u64, n);
+        log.finish(true);
+        let size = std::fs::metadata(&p).unwrap().len();
+        assert!(size < n * 4, "compressed to {size} bytes");
+        let events: Vec<_> = Reader::new(std::fs::File::open(&p).unwrap())
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(events.len() as u64, n);
+        assert_eq!(events[777], exit(777));
+        // Another image appends after the compressed records.
+        let mut more = LogFile::append(&c).unwrap();
+        assert!(more.write(&exit(5)));
+        more.finish(true);
+        let count = Reader::new(std::fs::File::open(&p).unwrap())
+            .unwrap()
+            .count();
+        assert_eq!(count as u64, n + 1);
+        std::fs::remove_file(p).unwrap();
+    }
+}

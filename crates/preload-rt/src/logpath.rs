@@ -1,0 +1,76 @@
+//! Where a log goes: `TRACEKIT_LOG` with `%p` (pid), `%e` (executable name) and `%%`, or
+//! `./tracekit-<tool>.<exe>.<pid>.tklog` by default.
+
+use crate::fmt::FixedBuf;
+
+/// A path buffer.
+pub type PathBuf = FixedBuf<4096>;
+
+/// The last component of `path`.
+pub fn file_name(path: &[u8]) -> &[u8] {
+    path.rsplit(|&b| b == b'/').next().unwrap_or(path)
+}
+
+/// True when `pattern` contains `%p`, so every process gets its own file.
+pub fn has_pid(pattern: &[u8]) -> bool {
+    let mut i = 0;
+    while i + 1 < pattern.len() {
+        if pattern[i] == b'%' {
+            if pattern[i + 1] == b'p' {
+                return true;
+            }
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    false
+}
+
+/// Expands `pattern` for process `pid` running `exe` into `out`. Unknown `%x` sequences are
+/// kept as they are.
+pub fn expand(pattern: &[u8], pid: u32, exe: &[u8], out: &mut PathBuf) {
+    out.clear();
+    let mut i = 0;
+    while i < pattern.len() {
+        let c = pattern[i];
+        if c == b'%' && i + 1 < pattern.len() {
+            match pattern[i + 1] {
+                b'p' => out.push_u64(pid.into()),
+                b'e' => out.push_bytes(file_name(exe)),
+                b'%' => out.push_bytes(b"%"),
+                other => out.push_bytes(&[b'%', other]),
+            }
+            i += 2;
+        } else {
+            out.push_bytes(&[c]);
+            i += 1;
+        }
+    }
+}
+
+/// The default pattern for `tool`: `tracekit-<tool>.%e.%p.tklog` in the current directory.
+pub fn default_pattern(tool: &[u8], out: &mut FixedBuf<256>) {
+    out.clear();
+    out.push_bytes(b"tracekit-");
+    out.push_bytes(tool);
+    out.push_bytes(b".%e.%p.tklog");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expands_pid_and_exe() {
+        let mut out = PathBuf::new();
+        expand(b"/tmp/log.%e.%p.%%.%x", 42, b"/usr/bin/sort", &mut out);
+        assert_eq!(out.as_bytes(), b"/tmp/log.sort.42.%.%x");
+        assert!(has_pid(b"a%pb"));
+        assert!(!has_pid(b"a%%pb"));
+        let mut pat = FixedBuf::<256>::new();
+        default_pattern(b"heap", &mut pat);
+        expand(pat.as_bytes(), 7, b"ls", &mut out);
+        assert_eq!(out.as_bytes(), b"tracekit-heap.ls.7.tklog");
+    }
+}

@@ -1,0 +1,524 @@
+//! One process's log session: what every preload tool does around its own events.
+//!
+//! - [`start`] (from the library constructor, or lazily from the first hook, whichever runs
+//!   first) opens the log named by `TRACEKIT_LOG` (or the default, announced on stderr),
+//!   writes the `Process` record and the module map, and registers the `fork` and exit
+//!   handlers.
+//! - [`with`] runs a closure on the [`Writer`] under the process-wide lock: that is how hooks
+//!   write events, intern stacks and name threads.
+//! - `fork`: the child gets its own log (new `Process` record with its parent's pid, module
+//!   records, a fresh stack table); the parent's log is untouched by the child.
+//! - [`before_exec`] writes `Exec`, compresses the log and leaves it complete on disk; with
+//!   `TRACEKIT_FOLLOW_EXEC=1` it also tells the new image (via the environment) to append
+//!   to the same log. Without it, the library removed itself from `LD_PRELOAD` at start, so
+//!   programs the process runs are not traced.
+//! - The exit handler (glibc's `on_exit`, which sees the status) and [`exit_now`] (for
+//!   `_exit`) write `Exit` and finish the log.
+//!
+//! Options: `TRACEKIT_LOG` (path, `%p` and `%e` expand), `TRACEKIT_FOLLOW_EXEC=1`,
+//! `TRACEKIT_COMPRESS=0` (leave records uncompressed).
+
+use std::cell::Cell;
+use std::ffi::{c_char, c_int, c_void};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
+
+use tracekit_log::{Arch, Bytes, Event, Exec, Exit, Module, ModuleUnload, Process, Stack, Thread};
+
+use crate::exec::ExecEnv;
+use crate::fmt::FixedBuf;
+use crate::lock::{SpinGuard, SpinLock};
+use crate::logfile::LogFile;
+use crate::logpath::{self, PathBuf};
+use crate::stacks::{Interned, StackTable};
+use crate::{env, modules, sys};
+
+/// What a tool tells the session about itself.
+#[derive(Debug)]
+pub struct Config {
+    /// The `tool` field of the `Process` record (`heaptrack`).
+    pub tool: &'static str,
+    /// The word in the default log name: `tracekit-<short>.<exe>.<pid>.tklog`.
+    pub short: &'static str,
+    /// The library's file name, removed from `LD_PRELOAD` unless exec is followed.
+    pub lib_file_name: &'static [u8],
+}
+
+const OFF: u8 = 0;
+const STARTING: u8 = 1;
+const ON: u8 = 2;
+const DONE: u8 = 3;
+
+static STATE: AtomicU8 = AtomicU8::new(OFF);
+static HANDLERS: AtomicBool = AtomicBool::new(false);
+
+/// The environment variable that hands the log to the image after `exec`: `PID:PATH`.
+pub const APPEND_VAR: &str = "TRACEKIT_APPEND_LOG";
+
+const MAX_MODULES: usize = 1024;
+const CMDLINE_MAX: usize = 32 << 10;
+
+thread_local! {
+    static TID: Cell<u32> = const { Cell::new(0) };
+}
+
+/// The state behind the session lock.
+#[derive(Debug)]
+pub struct Writer {
+    /// The log.
+    pub log: LogFile,
+    stacks: StackTable,
+    config: Option<&'static Config>,
+    start_mono: u64,
+    pid: u32,
+    pattern: FixedBuf<4096>,
+    default_path: bool,
+    exe: FixedBuf<4096>,
+    path: PathBuf,
+    cmdline: FixedBuf<CMDLINE_MAX>,
+    known: [u64; MAX_MODULES],
+    nknown: usize,
+    follow_exec: bool,
+    compress: bool,
+    skip: (u64, u64),
+}
+
+static W: SpinLock<Writer> = SpinLock::new(Writer {
+    log: LogFile::closed(),
+    stacks: StackTable::new(),
+    config: None,
+    start_mono: 0,
+    pid: 0,
+    pattern: FixedBuf::new(),
+    default_path: false,
+    exe: FixedBuf::new(),
+    path: FixedBuf::new(),
+    cmdline: FixedBuf::new(),
+    known: [0; MAX_MODULES],
+    nknown: 0,
+    follow_exec: false,
+    compress: true,
+    skip: (0, 0),
+});
+
+/// True while events are being recorded.
+#[inline]
+pub fn is_on() -> bool {
+    STATE.load(Ordering::Acquire) == ON
+}
+
+/// Starts the session (once per process image; later calls return at once). Call it with
+/// the reentrancy guard held.
+pub fn start(config: &'static Config) {
+    if STATE
+        .compare_exchange(OFF, STARTING, Ordering::AcqRel, Ordering::Acquire)
+        .is_err()
+    {
+        return;
+    }
+    crate::stderr::init();
+    let follow = env::flag("TRACEKIT_FOLLOW_EXEC");
+    let ok = {
+        let mut w = W.lock();
+        w.config = Some(config);
+        w.follow_exec = follow;
+        w.compress = env::var("TRACEKIT_COMPRESS") != Some(b"0");
+        let own = start as fn(&'static Config) as usize as u64;
+        w.skip = crate::unwind::object_range(own).unwrap_or((0, 0));
+        SKIP_LO.store(w.skip.0, Ordering::Relaxed);
+        SKIP_HI.store(w.skip.1, Ordering::Relaxed);
+        w.pid = sys::getpid();
+        let mut exe = [0u8; 4096];
+        let n = sys::readlink(b"/proc/self/exe\0", &mut exe).unwrap_or(0);
+        w.exe.clear();
+        w.exe.push_bytes(&exe[..n]);
+        let mut cmd = [0u8; 4096];
+        w.cmdline.clear();
+        let mut off = 0u64;
+        // /proc/PID/cmdline can be longer than one read.
+        let fd = sys::open(b"/proc/self/cmdline\0", libc::O_RDONLY | libc::O_CLOEXEC, 0);
+        if let Ok(fd) = fd {
+            while let Ok(k) = sys::pread_full(fd, &mut cmd, off) {
+                if k == 0 {
+                    break;
+                }
+                w.cmdline.push_bytes(&cmd[..k]);
+                off += k as u64;
+            }
+            sys::close(fd);
+        }
+        w.pattern.clear();
+        match env::var("TRACEKIT_LOG").filter(|v| !v.is_empty()) {
+            Some(p) => {
+                w.pattern.push_bytes(p);
+                w.default_path = false;
+            }
+            None => {
+                let mut d = FixedBuf::<256>::new();
+                logpath::default_pattern(config.short.as_bytes(), &mut d);
+                w.pattern.push_bytes(d.as_bytes());
+                w.default_path = true;
+            }
+        }
+        let append = inherited_log(w.pid);
+        w.open_log(append, 0)
+    };
+    if !ok {
+        STATE.store(DONE, Ordering::Release);
+        return;
+    }
+    // Only now: these may allocate (through the hooks, which pass the guard straight on).
+    if !HANDLERS.swap(true, Ordering::AcqRel) {
+        extern "C" {
+            fn on_exit(f: extern "C" fn(c_int, *mut c_void), arg: *mut c_void) -> c_int;
+        }
+        // SAFETY: the handlers are plain functions of this library, which is never unloaded.
+        unsafe {
+            libc::pthread_atfork(Some(fork_prepare), Some(fork_parent), Some(fork_child));
+            on_exit(exit_handler, std::ptr::null_mut());
+        }
+    }
+    if !follow {
+        env::strip_own_preload(config.lib_file_name);
+    }
+    env::remove(APPEND_VAR);
+    STATE.store(ON, Ordering::Release);
+    scan_modules();
+}
+
+/// `TRACEKIT_APPEND_LOG=PID:PATH` for this pid: the path of the log to append to.
+fn inherited_log(pid: u32) -> Option<&'static [u8]> {
+    let v = env::var(APPEND_VAR)?;
+    let colon = v.iter().position(|&b| b == b':')?;
+    (env::parse_u64(&v[..colon])? == u64::from(pid)).then_some(&v[colon + 1..])
+}
+
+impl Writer {
+    /// Opens this process's log (appending to `append` when given) and writes the
+    /// `Process` record. Returns false when there is no log.
+    fn open_log(&mut self, append: Option<&[u8]>, ppid: u32) -> bool {
+        let Some(config) = self.config else {
+            return false;
+        };
+        self.start_mono = sys::mono_coarse_ns();
+        self.path.clear();
+        match append {
+            Some(p) => self.path.push_bytes(p),
+            None => {
+                let mut path = PathBuf::new();
+                logpath::expand(
+                    self.pattern.as_bytes(),
+                    self.pid,
+                    self.exe.as_bytes(),
+                    &mut path,
+                );
+                self.path.push_bytes(path.as_bytes());
+                // A forked child of a process whose log name has no pid: add it.
+                if ppid != 0 && !logpath::has_pid(self.pattern.as_bytes()) {
+                    self.path.push_bytes(b".");
+                    self.path.push_u64(self.pid.into());
+                }
+            }
+        }
+        let Some(cpath) = self.path.as_c_str() else {
+            crate::say!("log path too long");
+            return false;
+        };
+        let opened = match append {
+            Some(_) => LogFile::append(cpath).or_else(|_| LogFile::create(cpath)),
+            None => LogFile::create(cpath),
+        };
+        let shown = std::str::from_utf8(&cpath[..cpath.len() - 1]).unwrap_or("(non-UTF-8 path)");
+        match opened {
+            Ok(log) => self.log = log,
+            Err(e) => {
+                crate::say!("cannot create the log {shown}: errno {}", e.0);
+                return false;
+            }
+        }
+        if self.default_path && append.is_none() {
+            crate::say!("writing the {} log to {shown}", config.short);
+        }
+        let ppid = if ppid != 0 { ppid } else { sys::getppid() };
+        let ev = Event::Process(Process {
+            pid: self.pid,
+            ppid,
+            start_unix_ns: sys::realtime_ns(),
+            start_mono_ns: self.start_mono,
+            exe: Bytes::borrowed(self.exe.as_bytes()),
+            cmdline: Bytes::borrowed(self.cmdline.as_bytes()),
+            tool: Bytes::borrowed(config.tool.as_bytes()),
+            arch: Arch::X86_64,
+        });
+        self.log.write(&ev);
+        self.nknown = 0;
+        true
+    }
+
+    /// ns since the session started (`CLOCK_MONOTONIC_COARSE`: the kernel tick's resolution,
+    /// a few ms, which costs a few ns to read).
+    #[inline]
+    pub fn now(&self) -> u64 {
+        sys::mono_coarse_ns().saturating_sub(self.start_mono)
+    }
+
+    /// This thread's id; its first call in a thread writes the `Thread` record.
+    #[inline]
+    pub fn tid(&mut self) -> u32 {
+        let t = TID.get();
+        if t != 0 {
+            return t;
+        }
+        let t = sys::gettid();
+        TID.set(t);
+        let mut name = [0u8; 16];
+        let n = sys::thread_name(&mut name);
+        let ev = Event::Thread(Thread {
+            time_ns: self.now(),
+            tid: t,
+            name: Bytes::borrowed(&name[..n]),
+        });
+        self.log.write(&ev);
+        t
+    }
+
+    /// The id of a stack of return addresses, writing its `Stack` record the first time.
+    #[inline]
+    pub fn stack(&mut self, frames: &[u64]) -> u64 {
+        match self.stacks.intern(frames) {
+            Interned::Known(id) => id,
+            Interned::New(id) => {
+                self.log.write(&Event::Stack(Stack {
+                    id,
+                    frames: std::borrow::Cow::Borrowed(frames),
+                }));
+                id
+            }
+            Interned::None => 0,
+        }
+    }
+
+    /// Appends an event.
+    #[inline]
+    pub fn write(&mut self, ev: &Event<'_>) -> bool {
+        self.log.write(ev)
+    }
+
+    /// The address range of the preload library, whose frames backtraces leave out.
+    pub fn skip(&self) -> (u64, u64) {
+        self.skip
+    }
+
+    fn is_known(&self, base: u64) -> bool {
+        self.known[..self.nknown].contains(&base)
+    }
+
+    fn note_module(&mut self, m: &Module<'_>) {
+        if self.is_known(m.base) {
+            return;
+        }
+        if self.nknown < MAX_MODULES {
+            self.known[self.nknown] = m.base;
+            self.nknown += 1;
+        }
+        self.log.write(&Event::Module(m.clone()));
+    }
+}
+
+/// Runs `f` on the writer under the session lock, when the session records.
+#[inline]
+pub fn with<R>(f: impl FnOnce(&mut Writer) -> R) -> Option<R> {
+    if !is_on() {
+        return None;
+    }
+    let mut w = W.lock();
+    if !w.log.is_open() {
+        return None;
+    }
+    Some(f(&mut w))
+}
+
+/// Takes the session lock for a caller that must hold it across a real allocator call (so
+/// that no other thread's event about the same address can come in between).
+pub fn lock() -> Option<SpinGuard<'static, Writer>> {
+    if !is_on() {
+        return None;
+    }
+    let w = W.lock();
+    w.log.is_open().then_some(w)
+}
+
+static SKIP_LO: AtomicU64 = AtomicU64::new(0);
+static SKIP_HI: AtomicU64 = AtomicU64::new(0);
+
+/// The address range of the preload library (whose frames backtraces leave out), without
+/// taking the lock.
+#[inline]
+pub fn skip_range() -> (u64, u64) {
+    (
+        SKIP_LO.load(Ordering::Relaxed),
+        SKIP_HI.load(Ordering::Relaxed),
+    )
+}
+
+/// Writes `Module` records for objects loaded since the last scan, and `ModuleUnload` for
+/// those gone (call after `dlopen` and `dlclose`, without the session lock).
+pub fn scan_modules() {
+    if !is_on() {
+        return;
+    }
+    let mut exe = FixedBuf::<4096>::new();
+    let now = {
+        let w = W.lock();
+        exe.push_bytes(w.exe.as_bytes());
+        w.now()
+    };
+    let mut present = [0u64; MAX_MODULES];
+    let mut npresent = 0;
+    // The callback runs under the loader's lock; it takes the session lock inside (the
+    // order every path uses: loader, then session).
+    modules::for_each(exe.as_bytes(), now, &mut |m| {
+        if npresent < MAX_MODULES {
+            present[npresent] = m.base;
+            npresent += 1;
+        }
+        if let Some(mut w) = lock() {
+            w.note_module(m);
+        }
+    });
+    if let Some(mut w) = lock() {
+        let mut i = 0;
+        while i < w.nknown {
+            let base = w.known[i];
+            if present[..npresent].contains(&base) {
+                i += 1;
+                continue;
+            }
+            let time_ns = w.now();
+            w.write(&Event::ModuleUnload(ModuleUnload { time_ns, base }));
+            let last = w.nknown - 1;
+            w.known[i] = w.known[last];
+            w.nknown = last;
+        }
+    }
+}
+
+extern "C" fn fork_prepare() {
+    W.lock_for_fork();
+}
+
+extern "C" fn fork_parent() {
+    // SAFETY: taken in fork_prepare by this thread.
+    unsafe { W.force_unlock() };
+}
+
+extern "C" fn fork_child() {
+    // SAFETY: taken in fork_prepare by the thread that forked, which is this one.
+    unsafe { W.force_unlock() };
+    TID.set(0);
+    if !is_on() {
+        return;
+    }
+    let ok = {
+        let mut w = W.lock();
+        let ppid = w.pid;
+        w.log.abandon();
+        w.stacks.clear();
+        w.pid = sys::getpid();
+        w.open_log(None, ppid)
+    };
+    if ok {
+        scan_modules();
+    } else {
+        STATE.store(DONE, Ordering::Release);
+    }
+}
+
+/// Ends the session: writes `Exit` and finishes the log. Later events are not recorded.
+pub fn finish(code: Option<i32>) {
+    if STATE
+        .compare_exchange(ON, DONE, Ordering::AcqRel, Ordering::Acquire)
+        .is_err()
+    {
+        return;
+    }
+    let mut w = W.lock();
+    if w.pid != sys::getpid() {
+        // A vfork child: the log is its parent's.
+        STATE.store(ON, Ordering::Release);
+        return;
+    }
+    if w.log.is_open() {
+        let time_ns = w.now();
+        let pid = w.pid;
+        w.write(&Event::Exit(Exit {
+            time_ns,
+            pid,
+            code,
+            signal: None,
+        }));
+    }
+    let compress = w.compress;
+    w.log.finish(compress);
+}
+
+extern "C" fn exit_handler(status: c_int, _arg: *mut c_void) {
+    let _g = crate::guard::Guard::enter();
+    finish(Some(status));
+}
+
+/// For an `_exit` hook: records the exit, finishes the log, and ends the process.
+pub fn exit_now(code: c_int) -> ! {
+    let _g = crate::guard::Guard::enter();
+    finish(Some(code));
+    sys::exit_group(code)
+}
+
+/// Prepares for `exec(path, .., envp)`: writes `Exec` and leaves the log complete on disk.
+/// Returns the environment to pass (with the log handed on when exec is followed; `env`
+/// must live on the caller's stack until the `exec` call).
+///
+/// # Safety
+/// `path` is null or a C string; `envp` is null or a NULL-terminated array of C strings.
+pub unsafe fn before_exec(
+    path: *const c_char,
+    envp: *const *const c_char,
+    env: &mut ExecEnv,
+) -> *const *const c_char {
+    if !is_on() {
+        return envp;
+    }
+    let mut w = W.lock();
+    if w.pid != sys::getpid() || !w.log.is_open() {
+        // A vfork child (its parent's log is not its own), or nothing to write.
+        return envp;
+    }
+    let p: &[u8] = if path.is_null() {
+        b""
+    } else {
+        // SAFETY: the caller's contract.
+        unsafe { std::ffi::CStr::from_ptr(path) }.to_bytes()
+    };
+    let time_ns = w.now();
+    let pid = w.pid;
+    w.write(&Event::Exec(Exec {
+        time_ns,
+        pid,
+        path: Bytes::borrowed(p),
+    }));
+    let compress = w.compress;
+    w.log.compact(compress);
+    if !w.follow_exec {
+        return envp;
+    }
+    let mut value = FixedBuf::<4200>::new();
+    value.push_u64(pid.into());
+    value.push_bytes(b":");
+    value.push_bytes(w.path.as_bytes());
+    // SAFETY: the caller's contract on envp.
+    unsafe { env.with_var(envp, APPEND_VAR.as_bytes(), value.as_bytes()) }
+}
+
+/// This thread's cached id, without writing anything (0 before its first event).
+pub fn cached_tid() -> u32 {
+    TID.get()
+}

@@ -1,0 +1,191 @@
+//! Interning call stacks: each distinct stack gets an id the first time it is seen, so the
+//! log stores it once (as a `Stack` record) and events refer to it by id.
+//!
+//! The table and the frames live in lazily-committed anonymous maps, not on the heap; a
+//! full table answers 0 ("no stack") instead of growing.
+
+use crate::sys;
+
+#[derive(Debug, Clone, Copy)]
+#[repr(C)]
+struct Entry {
+    hash: u64,
+    id: u64,
+    off: u32,
+    len: u32,
+}
+
+const SLOTS: usize = 1 << 20;
+const FRAME_WORDS: usize = 1 << 26;
+
+/// The interning table. `const`-constructible; maps its memory on first use.
+#[derive(Debug)]
+pub struct StackTable {
+    slots: *mut Entry,
+    frames: *mut u64,
+    used_frames: usize,
+    count: usize,
+    next_id: u64,
+}
+
+// SAFETY: the table owns its maps; users serialize access (it lives behind a lock).
+unsafe impl Send for StackTable {}
+
+/// What [`StackTable::intern`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Interned {
+    /// Seen before, with this id.
+    Known(u64),
+    /// New: write its `Stack` record before using the id.
+    New(u64),
+    /// No stack (empty, or the table is full).
+    None,
+}
+
+impl Interned {
+    /// The id to put in an event (0 for none).
+    pub fn id(self) -> u64 {
+        match self {
+            Interned::Known(id) | Interned::New(id) => id,
+            Interned::None => 0,
+        }
+    }
+}
+
+impl Default for StackTable {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl StackTable {
+    /// An empty table with nothing mapped yet.
+    pub const fn new() -> Self {
+        StackTable {
+            slots: std::ptr::null_mut(),
+            frames: std::ptr::null_mut(),
+            used_frames: 0,
+            count: 0,
+            next_id: 1,
+        }
+    }
+
+    fn ensure_mapped(&mut self) -> bool {
+        if self.slots.is_null() {
+            let Ok(s) = sys::map_anon(SLOTS * std::mem::size_of::<Entry>()) else {
+                return false;
+            };
+            let Ok(f) = sys::map_anon(FRAME_WORDS * 8) else {
+                // SAFETY: s was just mapped and is unused.
+                unsafe { sys::unmap(s, SLOTS * std::mem::size_of::<Entry>()) };
+                return false;
+            };
+            self.slots = s.cast();
+            self.frames = f.cast();
+        }
+        true
+    }
+
+    /// Number of distinct stacks.
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    /// True when no stack was interned.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The id of `frames`, adding it when new.
+    pub fn intern(&mut self, frames: &[u64]) -> Interned {
+        if frames.is_empty() || !self.ensure_mapped() {
+            return Interned::None;
+        }
+        let hash = hash(frames);
+        let mask = SLOTS - 1;
+        let mut i = (hash as usize) & mask;
+        loop {
+            // SAFETY: i < SLOTS, inside the mapped slot array.
+            let e = unsafe { &mut *self.slots.add(i) };
+            if e.id == 0 {
+                break;
+            }
+            if e.hash == hash && e.len as usize == frames.len() {
+                // SAFETY: entries point at frames they stored, inside the frame map.
+                let stored = unsafe {
+                    std::slice::from_raw_parts(self.frames.add(e.off as usize), e.len as usize)
+                };
+                if stored == frames {
+                    return Interned::Known(e.id);
+                }
+            }
+            i = (i + 1) & mask;
+        }
+        if self.count >= SLOTS / 4 * 3 || self.used_frames + frames.len() > FRAME_WORDS {
+            return Interned::None;
+        }
+        let off = self.used_frames;
+        // SAFETY: off + len <= FRAME_WORDS (checked above).
+        unsafe {
+            std::ptr::copy_nonoverlapping(frames.as_ptr(), self.frames.add(off), frames.len())
+        };
+        self.used_frames += frames.len();
+        let id = self.next_id;
+        self.next_id += 1;
+        self.count += 1;
+        // SAFETY: i is the free slot found above.
+        unsafe {
+            *self.slots.add(i) = Entry {
+                hash,
+                id,
+                off: off as u32,
+                len: frames.len() as u32,
+            }
+        };
+        Interned::New(id)
+    }
+
+    /// Forgets every stack (a forked child starts its own log); ids restart at 1.
+    pub fn clear(&mut self) {
+        if !self.slots.is_null() {
+            // SAFETY: both are private anonymous maps of ours; zeroed pages are empty slots.
+            unsafe {
+                sys::discard(self.slots.cast(), SLOTS * std::mem::size_of::<Entry>());
+                sys::discard(self.frames.cast(), FRAME_WORDS * 8);
+            }
+        }
+        self.used_frames = 0;
+        self.count = 0;
+        self.next_id = 1;
+    }
+}
+
+fn hash(frames: &[u64]) -> u64 {
+    let mut h = 0xcbf2_9ce4_8422_2325u64 ^ frames.len() as u64;
+    for &f in frames {
+        h = (h ^ f).wrapping_mul(0x0000_0100_0000_01b3).rotate_left(29);
+    }
+    h ^ (h >> 32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interns_each_stack_once() {
+        let mut t = StackTable::new();
+        assert_eq!(t.intern(&[]), Interned::None);
+        assert_eq!(t.intern(&[1, 2, 3]), Interned::New(1));
+        assert_eq!(t.intern(&[1, 2]), Interned::New(2));
+        assert_eq!(t.intern(&[1, 2, 3]), Interned::Known(1));
+        assert_eq!(t.intern(&[1, 2]), Interned::Known(2));
+        for i in 0..10_000u64 {
+            t.intern(&[i, i + 1]);
+        }
+        assert_eq!(t.intern(&[1, 2, 3]), Interned::Known(1));
+        t.clear();
+        assert!(t.is_empty());
+        assert_eq!(t.intern(&[9]), Interned::New(1));
+    }
+}

@@ -1,0 +1,394 @@
+//! In-process stack unwinding from `.eh_frame`, fast enough to run on every allocation.
+//!
+//! Each return address's unwind rule (where the caller's frame and return address are) is
+//! computed once with `gimli` from the object's `.eh_frame_hdr`, found with glibc's lock-free
+//! `_dl_find_object`, and cached in a process-wide lock-free table. A cached step is a hash
+//! probe and two loads. Rules this unwinder does not model (DWARF expressions, registers
+//! other than `rsp`/`rbp` as the frame base, signal frames) end the walk.
+//!
+//! Nothing here allocates or takes a lock, so it is usable from a malloc hook and, with the
+//! registers of the interrupted context, from a signal handler.
+
+use std::ffi::c_void;
+use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
+
+use gimli::{
+    BaseAddresses, CfaRule, EhFrame, EhFrameHdr, NativeEndian, Pointer, Register, RegisterRule,
+    UnwindContext, UnwindContextStorage, UnwindSection, UnwindTableRow, X86_64,
+};
+
+/// The registers a walk starts from.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Regs {
+    /// Instruction pointer.
+    pub ip: u64,
+    /// Stack pointer.
+    pub sp: u64,
+    /// Frame pointer.
+    pub bp: u64,
+}
+
+#[repr(C)]
+struct DlFindObject {
+    flags: u64,
+    map_start: *mut c_void,
+    map_end: *mut c_void,
+    link_map: *mut c_void,
+    eh_frame: *mut c_void,
+    reserved: [u64; 7],
+}
+
+extern "C" {
+    // glibc 2.35+: lock-free and async-signal-safe lookup of the object containing `pc`.
+    fn _dl_find_object(pc: *mut c_void, result: *mut DlFindObject) -> i32;
+}
+
+/// The object (start, end) containing `addr`, if any.
+pub fn object_range(addr: u64) -> Option<(u64, u64)> {
+    let mut r = std::mem::MaybeUninit::<DlFindObject>::zeroed();
+    // SAFETY: r is a valid out-pointer of the documented layout.
+    if unsafe { _dl_find_object(addr as *mut c_void, r.as_mut_ptr()) } != 0 {
+        return None;
+    }
+    // SAFETY: _dl_find_object filled it on success.
+    let r = unsafe { r.assume_init() };
+    Some((r.map_start as u64, r.map_end as u64))
+}
+
+// A rule, packed in a u64:
+//   bits 0..2   kind: 0 empty, 1 CFA = rsp + off, 2 CFA = rbp + off, 3 stop
+//   bits 2..4   rbp: 0 unchanged, 1 saved at CFA + rbp_off, 2 unknown
+//   bits 8..16  check byte (from the address) against torn cache entries
+//   bits 16..32 rbp_off (i16)
+//   bits 32..64 cfa_off (i32)
+const KIND_RSP: u64 = 1;
+const KIND_RBP: u64 = 2;
+const KIND_STOP: u64 = 3;
+const BP_SAME: u64 = 0;
+const BP_SAVED: u64 = 1;
+const BP_UNKNOWN: u64 = 2;
+
+fn check_byte(addr: u64) -> u64 {
+    (addr.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) | 1
+}
+
+fn pack(kind: u64, bp: u64, bp_off: i16, cfa_off: i32, addr: u64) -> u64 {
+    kind | bp << 2
+        | check_byte(addr) << 8
+        | u64::from(bp_off as u16) << 16
+        | u64::from(cfa_off as u32) << 32
+}
+
+const STOP: u64 = KIND_STOP;
+
+/// A process-wide cache of rules by address. Each slot is `(addr ^ rule, rule)`: a reader
+/// accepts a slot only when the two words agree, so a torn write from racing threads reads
+/// as a miss (and the rule's check byte guards the rest).
+struct Cache {
+    slots: AtomicPtr<AtomicU64>,
+}
+
+const CACHE_SLOTS: usize = 1 << 16;
+
+static CACHE: Cache = Cache {
+    slots: AtomicPtr::new(std::ptr::null_mut()),
+};
+
+impl Cache {
+    fn slots(&self) -> Option<&'static [AtomicU64]> {
+        let mut p = self.slots.load(Ordering::Acquire);
+        if p.is_null() {
+            let fresh = crate::sys::map_anon(CACHE_SLOTS * 2 * 8)
+                .ok()?
+                .cast::<AtomicU64>();
+            match self.slots.compare_exchange(
+                std::ptr::null_mut(),
+                fresh,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => p = fresh,
+                Err(other) => {
+                    // SAFETY: our fresh mapping was never published.
+                    unsafe { crate::sys::unmap(fresh.cast(), CACHE_SLOTS * 2 * 8) };
+                    p = other;
+                }
+            }
+        }
+        // SAFETY: the mapping holds CACHE_SLOTS * 2 zero-initialized u64s and is never freed.
+        Some(unsafe { std::slice::from_raw_parts(p, CACHE_SLOTS * 2) })
+    }
+
+    #[inline]
+    fn index(addr: u64) -> usize {
+        (addr.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - 16)) as usize
+    }
+
+    #[inline]
+    fn get(slots: &[AtomicU64], addr: u64) -> Option<u64> {
+        let i = Self::index(addr) * 2;
+        let rule = slots[i + 1].load(Ordering::Relaxed);
+        let key = slots[i].load(Ordering::Relaxed);
+        (rule != 0 && key ^ rule == addr && (rule >> 8) & 0xff == check_byte(addr)).then_some(rule)
+    }
+
+    fn put(slots: &[AtomicU64], addr: u64, rule: u64) {
+        let i = Self::index(addr) * 2;
+        slots[i + 1].store(rule, Ordering::Relaxed);
+        slots[i].store(addr ^ rule, Ordering::Relaxed);
+    }
+}
+
+/// The rule for an address, from the cache or computed.
+#[inline]
+fn rule_for(slots: &[AtomicU64], addr: u64) -> u64 {
+    if let Some(r) = Cache::get(slots, addr) {
+        return r;
+    }
+    let r = compute_rule(addr);
+    Cache::put(slots, addr, r);
+    r
+}
+
+/// gimli's unwind context, kept on the stack (a few KiB): nothing allocates.
+struct OnStack;
+
+impl<T: gimli::ReaderOffset> UnwindContextStorage<T> for OnStack {
+    type Rules = [(Register, RegisterRule<T>); 24];
+    type Stack = [UnwindTableRow<T, Self>; 4];
+}
+
+#[inline(never)]
+fn compute_rule(addr: u64) -> u64 {
+    compute(addr).unwrap_or(STOP)
+}
+
+fn compute(addr: u64) -> Option<u64> {
+    let mut r = std::mem::MaybeUninit::<DlFindObject>::zeroed();
+    // SAFETY: r is a valid out-pointer of the documented layout.
+    if unsafe { _dl_find_object(addr as *mut c_void, r.as_mut_ptr()) } != 0 {
+        return None;
+    }
+    // SAFETY: filled on success.
+    let r = unsafe { r.assume_init() };
+    let hdr = r.eh_frame as u64;
+    let end = r.map_end as u64;
+    if hdr == 0 || hdr >= end {
+        return None;
+    }
+    // SAFETY: the loader maps the object's whole span [map_start, map_end), and
+    // .eh_frame_hdr (PT_GNU_EH_FRAME) and .eh_frame lie inside it. gimli reads only what
+    // the tables point to.
+    let hdr_bytes = unsafe { std::slice::from_raw_parts(hdr as *const u8, (end - hdr) as usize) };
+    let bases = BaseAddresses::default().set_eh_frame_hdr(hdr);
+    let parsed = EhFrameHdr::new(hdr_bytes, NativeEndian)
+        .parse(&bases, 8)
+        .ok()?;
+    let eh_frame_addr = match parsed.eh_frame_ptr() {
+        Pointer::Direct(a) => a,
+        Pointer::Indirect(_) => return None,
+    };
+    if eh_frame_addr >= end {
+        return None;
+    }
+    // SAFETY: as above: .eh_frame is inside the mapped object.
+    let eh_bytes = unsafe {
+        std::slice::from_raw_parts(eh_frame_addr as *const u8, (end - eh_frame_addr) as usize)
+    };
+    let bases = bases.set_eh_frame(eh_frame_addr);
+    let eh_frame = EhFrame::new(eh_bytes, NativeEndian);
+    let table = parsed.table()?;
+    let mut ctx = UnwindContext::<usize, OnStack>::new_in();
+    let row = table
+        .unwind_info_for_address(&eh_frame, &bases, &mut ctx, addr, EhFrame::cie_from_offset)
+        .ok()?;
+    let (kind, cfa_off) = match *row.cfa() {
+        CfaRule::RegisterAndOffset { register, offset } if register == X86_64::RSP => {
+            (KIND_RSP, offset)
+        }
+        CfaRule::RegisterAndOffset { register, offset } if register == X86_64::RBP => {
+            (KIND_RBP, offset)
+        }
+        _ => return None,
+    };
+    let cfa_off = i32::try_from(cfa_off).ok()?;
+    match row.register(X86_64::RA) {
+        Some(RegisterRule::Offset(-8)) => {}
+        _ => return None,
+    }
+    let (bp, bp_off) = match row.register(X86_64::RBP) {
+        None | Some(RegisterRule::Undefined | RegisterRule::SameValue) => (BP_SAME, 0),
+        Some(RegisterRule::Offset(o)) => (BP_SAVED, i16::try_from(o).ok()?),
+        _ => (BP_UNKNOWN, 0),
+    };
+    Some(pack(kind, bp, bp_off, cfa_off, addr))
+}
+
+/// The most a frame may be above the previous one: a larger jump means a bad rule.
+const MAX_FRAME_SIZE: u64 = 64 << 20;
+
+/// Walks the stack from `regs`, writing return addresses into `out` (innermost first) and
+/// skipping leading frames inside `[skip.0, skip.1)` (the preload library itself).
+/// Returns the number written.
+pub fn unwind_from(regs: Regs, skip: (u64, u64), out: &mut [u64]) -> usize {
+    let Some(slots) = CACHE.slots() else {
+        return 0;
+    };
+    let Regs {
+        mut ip,
+        mut sp,
+        mut bp,
+    } = regs;
+    let mut bp_known = true;
+    let mut n = 0;
+    let mut first = true;
+    let mut skipping = skip.0 < skip.1;
+    // A walk also ends after this many frames, skipped ones included.
+    for _ in 0..out.len() + 64 {
+        // Return addresses point after the call; look up the call instruction itself.
+        let lookup = if first { ip } else { ip - 1 };
+        first = false;
+        let rule = rule_for(slots, lookup);
+        let base = match rule & 3 {
+            KIND_RSP => sp,
+            KIND_RBP if bp_known => bp,
+            _ => break,
+        };
+        let cfa = base.wrapping_add((rule >> 32) as u32 as i32 as i64 as u64);
+        if cfa <= sp || cfa - sp > MAX_FRAME_SIZE || cfa & 7 != 0 {
+            break;
+        }
+        // SAFETY: the CFA rule of the current frame says the caller's return address is
+        // stored at CFA-8 in this thread's stack, which is above sp and mapped.
+        let ra = unsafe { ((cfa - 8) as *const u64).read() };
+        match (rule >> 2) & 3 {
+            BP_SAME => {}
+            BP_SAVED => {
+                let at = cfa.wrapping_add((rule >> 16) as u16 as i16 as i64 as u64);
+                // SAFETY: the rule says the caller's rbp was saved at this stack slot.
+                bp = unsafe { (at as *const u64).read() };
+            }
+            _ => bp_known = false,
+        }
+        sp = cfa;
+        ip = ra;
+        if ip < 4096 {
+            break;
+        }
+        if skipping && ip >= skip.0 && ip < skip.1 {
+            continue;
+        }
+        skipping = false;
+        out[n] = ip;
+        n += 1;
+        if n == out.len() {
+            break;
+        }
+    }
+    n
+}
+
+/// Walks the calling thread's stack: the return addresses of its callers, innermost first,
+/// skipping leading frames inside `skip` (pass the preload library's own range). Returns the
+/// number written to `out`.
+#[inline(never)]
+pub fn backtrace(skip: (u64, u64), out: &mut [u64]) -> usize {
+    let regs = here();
+    unwind_from(regs, skip, out)
+}
+
+/// The registers at this point of the caller.
+#[inline(always)]
+fn here() -> Regs {
+    let (ip, sp, bp): (u64, u64, u64);
+    // SAFETY: reads rip, rsp and rbp into registers; no memory access, no stack change.
+    unsafe {
+        std::arch::asm!(
+            "lea {ip}, [rip]",
+            "mov {sp}, rsp",
+            "mov {bp}, rbp",
+            ip = out(reg) ip,
+            sp = out(reg) sp,
+            bp = out(reg) bp,
+            options(nomem, nostack, preserves_flags),
+        );
+    }
+    Regs { ip, sp, bp }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[inline(never)]
+    fn level3(out: &mut [u64]) -> usize {
+        let n = backtrace((0, 0), out);
+        std::hint::black_box(n)
+    }
+
+    #[inline(never)]
+    fn level2(out: &mut [u64]) -> usize {
+        std::hint::black_box(level3(out))
+    }
+
+    #[inline(never)]
+    fn level1(out: &mut [u64]) -> usize {
+        std::hint::black_box(level2(out))
+    }
+
+    fn within(f: usize, ip: u64) -> bool {
+        ip >= f as u64 && ip < f as u64 + 512
+    }
+
+    #[test]
+    fn walks_through_known_callers() {
+        let mut out = [0u64; 64];
+        let n = level1(&mut out);
+        assert!(n >= 4, "got only {n} frames");
+        // out[0] is in level3 (return from backtrace), then level2, then level1.
+        assert!(
+            within(level3 as fn(&mut [u64]) -> usize as usize, out[0]),
+            "{:x?}",
+            &out[..n]
+        );
+        assert!(
+            within(level2 as fn(&mut [u64]) -> usize as usize, out[1]),
+            "{:x?}",
+            &out[..n]
+        );
+        assert!(
+            within(level1 as fn(&mut [u64]) -> usize as usize, out[2]),
+            "{:x?}",
+            &out[..n]
+        );
+        // A second walk (now from the cache) agrees, up to the call sites in this test.
+        let mut again = [0u64; 64];
+        let m = level1(&mut again);
+        assert_eq!(n, m);
+        assert_eq!(&out[..3], &again[..3]);
+    }
+
+    #[test]
+    fn skipping_a_range_drops_leading_frames() {
+        let (lo, hi) = object_range(level1 as fn(&mut [u64]) -> usize as usize as u64).unwrap();
+        let mut out = [0u64; 64];
+        let n = {
+            #[inline(never)]
+            fn go(lo: u64, hi: u64, out: &mut [u64]) -> usize {
+                std::hint::black_box(backtrace((lo, hi), out))
+            }
+            go(lo, hi, &mut out)
+        };
+        // Every frame of the test binary is skipped: what remains is libc's thread start.
+        assert!(out[..n].iter().all(|&ip| ip < lo || ip >= hi));
+    }
+
+    #[test]
+    fn rules_pack_round_trip() {
+        let r = pack(KIND_RBP, BP_SAVED, -16, 16, 0x1234);
+        assert_eq!(r & 3, KIND_RBP);
+        assert_eq!((r >> 2) & 3, BP_SAVED);
+        assert_eq!((r >> 16) as u16 as i16, -16);
+        assert_eq!((r >> 32) as u32 as i32, 16);
+    }
+}
