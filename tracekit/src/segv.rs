@@ -1,10 +1,285 @@
-//! `tracekit segv` (work in progress).
+//! `tracekit segv -- CMD ARGS...`: runs a command with the crash handler (`preload-segv`)
+//! preloaded, like glibc's old `catchsegv`. The command replaces tracekit (`exec`), so its pid,
+//! exit status and death by signal are exactly its own.
+//!
+//! A hidden mode, `tracekit segv --symbolize PID -- INDEX:ADDR[!]...`, is what the crash handler
+//! runs in a child process while the crashed process waits: it reads `/proc/PID/maps` and the
+//! modules' symbols and prints one line per frame (`!` marks an exact pc, the others are return
+//! addresses).
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{bail, Context};
+use tracekit_symbolize::{AddrKind, Location, ModuleMap, Symbolizer};
 
 /// Options of `tracekit segv`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Signals to report, e.g. "segv bus abrt" or "all"
+    /// [default: SEGV BUS ILL FPE ABRT TRAP]
+    #[arg(long, value_name = "LIST")]
+    pub signals: Option<String>,
+    /// Also append the report to FILE
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Also record the crash in this event log (for `tracekit report`)
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
+    /// Print raw frames only (no symbolizer process)
+    #[arg(long)]
+    pub no_symbols: bool,
+    /// The crash handler library [default: libpreload_segv.so next to tracekit]
+    #[arg(long, value_name = "FILE")]
+    pub library: Option<PathBuf>,
+    /// Internal: symbolize the frames of crashing process PID.
+    #[arg(long, hide = true, value_name = "PID")]
+    pub symbolize: Option<u32>,
+    /// The command to run, and its arguments
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "CMD"
+    )]
+    pub command: Vec<OsString>,
+}
 
-/// Runs `tracekit segv`; returns the exit status.
-pub fn run(_args: Args) -> anyhow::Result<u8> {
-    anyhow::bail!("tracekit segv is not implemented yet")
+/// Runs `tracekit segv`; returns the exit status (only on failure to start the command).
+pub fn run(args: Args) -> anyhow::Result<u8> {
+    if let Some(pid) = args.symbolize {
+        let frames = args
+            .command
+            .iter()
+            .map(|a| parse_frame(&a.to_string_lossy()))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let mut map = ModuleMap::from_proc_maps(pid)
+            .with_context(|| format!("cannot read the modules of process {pid}"))?;
+        let mut sym = Symbolizer::new();
+        let located: Vec<(usize, Location)> = frames
+            .iter()
+            .map(|f| {
+                let kind = if f.exact {
+                    AddrKind::Exact
+                } else {
+                    AddrKind::Return
+                };
+                (f.index, sym.symbolize(&mut map, f.addr, kind))
+            })
+            .collect();
+        let stdout = std::io::stdout();
+        let mut out = stdout.lock();
+        print_frames(&mut out, &located)?;
+        out.flush()?;
+        return Ok(0);
+    }
+    let Some((prog, rest)) = args.command.split_first() else {
+        bail!("no command given: tracekit segv [OPTIONS] -- CMD [ARGS...]");
+    };
+    let lib = match args.library {
+        Some(l) => l,
+        None => default_library()?,
+    };
+    let mut cmd = Command::new(prog);
+    cmd.args(rest);
+    let mut preload = lib.into_os_string();
+    if let Some(old) = std::env::var_os("LD_PRELOAD").filter(|v| !v.is_empty()) {
+        preload.push(":");
+        preload.push(old);
+    }
+    cmd.env("LD_PRELOAD", preload);
+    if let Some(s) = &args.signals {
+        cmd.env("TRACEKIT_SEGV_SIGNALS", s);
+    }
+    if let Some(o) = &args.output {
+        cmd.env("TRACEKIT_SEGV_OUTPUT", absolute(o)?);
+    }
+    if let Some(l) = &args.log {
+        cmd.env("TRACEKIT_LOG", absolute(l)?);
+    }
+    if args.no_symbols {
+        cmd.env("TRACEKIT_SEGV_SYMBOLIZE", "0");
+    }
+    let err = cmd.exec();
+    bail!("cannot run {}: {err}", Path::new(prog).display())
+}
+
+fn absolute(p: &Path) -> anyhow::Result<PathBuf> {
+    Ok(if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir()?.join(p)
+    })
+}
+
+fn default_library() -> anyhow::Result<PathBuf> {
+    let exe = std::env::current_exe().context("cannot find the tracekit binary")?;
+    let lib = exe
+        .parent()
+        .map(|d| d.join("libpreload_segv.so"))
+        .context("tracekit has no directory")?;
+    if !lib.exists() {
+        bail!(
+            "{} not found (build it with `cargo build -p preload-segv`, or pass --library)",
+            lib.display()
+        );
+    }
+    Ok(lib)
+}
+
+/// One frame to symbolize, as the crash handler passes it: `INDEX:HEXADDR`, `!` when exact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RawFrame {
+    /// Position from the faulting frame.
+    pub index: usize,
+    /// The address.
+    pub addr: u64,
+    /// An exact pc rather than a return address.
+    pub exact: bool,
+}
+
+/// Parses `INDEX:HEXADDR[!]`.
+pub fn parse_frame(s: &str) -> anyhow::Result<RawFrame> {
+    let (body, exact) = match s.strip_suffix('!') {
+        Some(b) => (b, true),
+        None => (s, false),
+    };
+    let (i, a) = body
+        .split_once(':')
+        .with_context(|| format!("bad frame {s:?}: expected INDEX:HEXADDR"))?;
+    Ok(RawFrame {
+        index: i
+            .parse()
+            .with_context(|| format!("bad frame index in {s:?}"))?,
+        addr: u64::from_str_radix(a, 16).with_context(|| format!("bad frame address in {s:?}"))?,
+        exact,
+    })
+}
+
+fn file_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+/// Prints symbolized frames as the crash report shows them; a gap in the indices is shown as
+/// omitted frames.
+pub fn print_frames(out: &mut dyn Write, frames: &[(usize, Location)]) -> std::io::Result<()> {
+    let mut prev: Option<usize> = None;
+    for (index, loc) in frames {
+        if let Some(p) = prev {
+            if *index > p + 1 {
+                writeln!(out, "      ... {} frames omitted ...", index - p - 1)?;
+            }
+        }
+        prev = Some(*index);
+        let module = match &loc.module {
+            Some(m) => format!("{}+{:#x}", file_name(m), loc.module_offset),
+            None => "??".to_owned(),
+        };
+        write!(out, "  #{index:<3} {:#018x} in ", loc.addr)?;
+        if loc.frames.is_empty() {
+            write!(out, "??")?;
+            if let Some(n) = &loc.note {
+                write!(out, " ({n})")?;
+            }
+            writeln!(out, " ({module})")?;
+            continue;
+        }
+        for (i, f) in loc.frames.iter().enumerate() {
+            if i > 0 {
+                write!(out, "{:27}in ", "")?;
+            }
+            write!(out, "{}", f.function)?;
+            if let Some(off) = f.function_offset {
+                write!(out, "+{off:#x}")?;
+            }
+            if let Some(file) = &f.file {
+                write!(out, " at {file}")?;
+                if let Some(line) = f.line {
+                    write!(out, ":{line}")?;
+                }
+            }
+            if f.inlined {
+                writeln!(out, " [inlined]")?;
+            } else {
+                writeln!(out, " ({module})")?;
+            }
+        }
+        if loc.frames.last().is_some_and(|f| f.inlined) {
+            // An inline chain whose outer function is unknown still names its module.
+            writeln!(out, "{:27}({module})", "")?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tracekit_symbolize::Frame;
+
+    #[test]
+    fn parses_frames() {
+        assert_eq!(
+            parse_frame("3:7f00aa!").unwrap(),
+            RawFrame {
+                index: 3,
+                addr: 0x7f00aa,
+                exact: true
+            }
+        );
+        assert!(!parse_frame("0:10").unwrap().exact);
+        assert!(parse_frame("zz").is_err());
+        assert!(parse_frame("1:xyz").is_err());
+    }
+
+    fn frame(function: &str, off: Option<u64>, file: &str, line: u32, inlined: bool) -> Frame {
+        Frame {
+            function: function.into(),
+            function_offset: off,
+            file: Some(file.into()),
+            line: Some(line),
+            column: None,
+            inlined,
+        }
+    }
+
+    #[test]
+    fn prints_frames_with_inlining_and_gaps() {
+        let frames = vec![
+            (
+                0,
+                Location {
+                    addr: 0x5555_0000_114b,
+                    module: Some("/tmp/prog".into()),
+                    module_offset: 0x114b,
+                    frames: vec![
+                        frame("helper", None, "/src/p.c", 3, true),
+                        frame("walk", Some(0xb), "/src/p.c", 9, false),
+                    ],
+                    note: None,
+                },
+            ),
+            (
+                7,
+                Location {
+                    addr: 0x10,
+                    module: None,
+                    module_offset: 0,
+                    frames: vec![],
+                    note: Some("address is in no known module".into()),
+                },
+            ),
+        ];
+        let mut out = Vec::new();
+        print_frames(&mut out, &frames).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let expected = "  #0   0x000055550000114b in helper at /src/p.c:3 [inlined]
+                           in walk+0xb at /src/p.c:9 (prog+0x114b)
+      ... 6 frames omitted ...
+  #7   0x0000000000000010 in ?? (address is in no known module) (??)
+";
+        assert_eq!(text, expected);
+    }
 }
