@@ -3,9 +3,9 @@
 //!
 //! - The preload library is `--preload PATH` (the `.so` or its directory), else
 //!   `$TRACEKIT_PRELOAD_DIR/libpreload_heaptrack.so`, else the one next to the `tracekit` binary.
-//! - The log goes to `-o PATH` or `./tracekit-heap.%e.%p.log`; `%p` becomes each process's pid
-//!   and `%e` its executable's name, so every process of a command that forks writes its own
-//!   log. All the logs this run wrote are reported together: a table of the processes, then
+//! - The log goes to `-o PATH` or `./tracekit-heaptrack.%e.%p.tklog`; `%p` becomes each
+//!   process's pid and `%e` its executable's name. Every process of a command that forks writes
+//!   its own log (without `%p`, the preload names a child's log `PATH.PID`). All the logs this run wrote are reported together: a table of the processes, then
 //!   each process's full summary (see `report::text`).
 //! - The report goes to stderr (the command's stdout stays its own), or to `--report FILE`.
 //! - Exit status: the command's (128 + signal when a signal killed it); when the command
@@ -31,7 +31,7 @@ pub const PRELOAD_NAME: &str = "libpreload_heaptrack.so";
 /// Options of `tracekit heap`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Log path; `%p` becomes the pid and `%e` the executable's name [default: ./tracekit-heap.%e.%p.log]
+    /// Log path; `%p` becomes the pid and `%e` the executable's name [default: ./tracekit-heaptrack.%e.%p.tklog]
     #[arg(short, long, value_name = "PATH")]
     pub output: Option<PathBuf>,
     /// The preload library, or its directory [default: $TRACEKIT_PRELOAD_DIR, else next to tracekit]
@@ -79,10 +79,10 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let pattern = absolute(
         args.output
             .clone()
-            .unwrap_or_else(|| PathBuf::from("tracekit-heap.%e.%p.log")),
+            .unwrap_or_else(|| PathBuf::from("tracekit-heaptrack.%e.%p.tklog")),
     )?;
     eprintln!("tracekit heap: recording to {}", pattern.display());
-    let started = SystemTime::now();
+    let before = matching_files(&pattern)?;
     let ended = launch::run(&launch::Launch {
         command: &args.command,
         preload: &preload,
@@ -101,7 +101,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         }
     };
     let status = ended.shell_status();
-    let logs = find_logs(&pattern, started)?;
+    let logs = find_logs(&pattern, &before)?;
     let config = Config {
         json: args.json,
         top: args.top,
@@ -173,37 +173,84 @@ fn absolute(p: PathBuf) -> anyhow::Result<PathBuf> {
         .join(p))
 }
 
-/// The logs a run wrote: files matching `pattern` (`%p` digits, `%e` any name, `%%` a percent
-/// sign) modified since `since`, the oldest first (the first process, then its children).
-pub fn find_logs(pattern: &Path, since: SystemTime) -> anyhow::Result<Vec<PathBuf>> {
+/// Files matching `pattern` (`%p` digits, `%e` any name, `%%` a percent sign; a pattern
+/// without `%p` also matches `PATTERN.PID`, the preload's name for a forked child's log), with
+/// what identifies their current content.
+pub fn matching_files(pattern: &Path) -> anyhow::Result<Vec<(PathBuf, FileStamp)>> {
     let name = pattern
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let dir = pattern.parent().unwrap_or(Path::new("."));
-    if !name.contains('%') {
-        return Ok(if pattern.is_file() {
-            vec![pattern.to_path_buf()]
-        } else {
-            Vec::new()
-        });
+    let mut patterns = vec![name.clone()];
+    if !has_pid(&name) {
+        patterns.push(format!("{name}.%p"));
     }
     let mut found = Vec::new();
-    let entries =
-        std::fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))?;
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(found),
+        Err(e) => return Err(e).with_context(|| format!("cannot list {}", dir.display())),
+    };
     for e in entries.flatten() {
         let fname = e.file_name().to_string_lossy().into_owned();
-        if !matches_pattern(&name, &fname) {
+        if !patterns.iter().any(|p| matches_pattern(p, &fname)) {
             continue;
         }
         let Ok(meta) = e.metadata() else { continue };
-        let modified = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
-        if meta.is_file() && modified >= since {
-            found.push((modified, e.path()));
+        if meta.is_file() {
+            found.push((e.path(), FileStamp::of(&meta)));
         }
     }
-    found.sort();
-    Ok(found.into_iter().map(|(_, p)| p).collect())
+    Ok(found)
+}
+
+/// What tells a file's versions apart: inode, size, modification time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileStamp {
+    ino: u64,
+    len: u64,
+    modified: Option<SystemTime>,
+    created: Option<SystemTime>,
+}
+
+impl FileStamp {
+    fn of(meta: &std::fs::Metadata) -> Self {
+        use std::os::unix::fs::MetadataExt;
+        FileStamp {
+            ino: meta.ino(),
+            len: meta.len(),
+            modified: meta.modified().ok(),
+            created: meta.created().ok(),
+        }
+    }
+}
+
+/// The logs a run wrote: matching files that are new or changed since `before` was taken,
+/// in order of creation (the first process, then its children).
+pub fn find_logs(pattern: &Path, before: &[(PathBuf, FileStamp)]) -> anyhow::Result<Vec<PathBuf>> {
+    let mut new: Vec<(PathBuf, FileStamp)> = matching_files(pattern)?
+        .into_iter()
+        .filter(|f| !before.contains(f))
+        .collect();
+    new.sort_by_key(|(p, st)| (st.created.or(st.modified), p.clone()));
+    Ok(new.into_iter().map(|(p, _)| p).collect())
+}
+
+fn has_pid(pattern: &str) -> bool {
+    let b = pattern.as_bytes();
+    let mut i = 0;
+    while i + 1 < b.len() {
+        if b[i] == b'%' {
+            if b[i + 1] == b'p' {
+                return true;
+            }
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    false
 }
 
 /// Does file name `name` match `pattern` (`%p` one or more digits, `%e` one or more

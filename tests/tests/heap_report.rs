@@ -1,0 +1,650 @@
+//! `tracekit heap` and `tracekit report` end to end: the real preload library in a real C
+//! program with known heap activity (examples/c/heap_known.c), checked against what the program
+//! does, against valgrind's memcheck and against glibc's memusage.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde::Deserialize;
+use tracekit_e2e::{bin, example, require_tool, run, stderr, stdout, tempdir};
+
+// ---- the JSON schema, read back strictly (a new or renamed field fails these tests) ----
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Report {
+    schema: String,
+    logs: Vec<String>,
+    complete: bool,
+    damage: Vec<Damage>,
+    calls: Calls,
+    functions: Vec<Function>,
+    realloc: ReallocCounts,
+    frees: Frees,
+    heap_total: u64,
+    bytes_allocated: u64,
+    valgrind: Valgrind,
+    peak: Peak,
+    leaked: Leaked,
+    histogram: Histogram,
+    processes: Vec<ProcessJson>,
+    sites: Vec<Site>,
+    crashes: Vec<serde_json::Value>,
+    fences: Vec<serde_json::Value>,
+    syscalls: u64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // read for strictness
+struct Damage {
+    log: String,
+    offset: u64,
+    message: String,
+}
+
+#[derive(Debug, Deserialize, PartialEq, Eq, Default)]
+#[serde(deny_unknown_fields)]
+struct Calls {
+    malloc: u64,
+    calloc: u64,
+    realloc: u64,
+    reallocarray: u64,
+    posix_memalign: u64,
+    aligned_alloc: u64,
+    memalign: u64,
+    valloc: u64,
+    pvalloc: u64,
+    operator_new: u64,
+    operator_new_array: u64,
+    operator_new_nothrow: u64,
+    operator_new_array_nothrow: u64,
+    operator_new_aligned: u64,
+    operator_new_array_aligned: u64,
+    operator_new_aligned_nothrow: u64,
+    operator_new_array_aligned_nothrow: u64,
+    mmap: u64,
+    free: u64,
+    operator_delete: u64,
+    operator_delete_array: u64,
+    operator_delete_sized: u64,
+    operator_delete_array_sized: u64,
+    operator_delete_aligned: u64,
+    operator_delete_array_aligned: u64,
+    operator_delete_sized_aligned: u64,
+    operator_delete_array_sized_aligned: u64,
+    operator_delete_nothrow: u64,
+    operator_delete_array_nothrow: u64,
+    munmap: u64,
+}
+
+#[derive(Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+struct Function {
+    function: String,
+    calls: u64,
+    bytes: u64,
+    failed: Option<u64>,
+}
+
+#[derive(Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+struct ReallocCounts {
+    nomove: u64,
+    dec: u64,
+    free: u64,
+}
+
+#[derive(Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+struct Frees {
+    calls: u64,
+    bytes: u64,
+    untracked: u64,
+}
+
+#[derive(Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+struct Valgrind {
+    allocs: u64,
+    frees: u64,
+    bytes: u64,
+}
+
+#[derive(Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+struct Peak {
+    heap_bytes: u64,
+    time_ns: u64,
+    pid: u32,
+}
+
+#[derive(Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+struct Leaked {
+    bytes: u64,
+    blocks: u64,
+}
+
+#[derive(Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+struct Histogram {
+    buckets: Vec<Bucket>,
+    large: u64,
+    calls: u64,
+}
+
+#[derive(Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+struct Bucket {
+    from: u64,
+    to: u64,
+    calls: u64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // read for strictness
+struct ProcessJson {
+    pid: u32,
+    ppid: u32,
+    exe: String,
+    argv: Vec<String>,
+    exit: Option<Exit>,
+    exec: Option<String>,
+    calls: Calls,
+    functions: Vec<Function>,
+    realloc: ReallocCounts,
+    frees: Frees,
+    heap_total: u64,
+    bytes_allocated: u64,
+    valgrind: Valgrind,
+    peak: Peak,
+    leaked: Leaked,
+    histogram: Histogram,
+}
+
+#[derive(Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+struct Exit {
+    code: Option<i32>,
+    signal: Option<u32>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Site {
+    pid: u32,
+    stack_id: u64,
+    calls: u64,
+    bytes: u64,
+    failed: u64,
+    peak_bytes: u64,
+    leaked: Leaked,
+    frames: Vec<Frame>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // read for strictness
+struct Frame {
+    addr: u64,
+    module: Option<String>,
+    function: String,
+    file: Option<String>,
+    line: Option<u32>,
+    inlined: bool,
+}
+
+// ---- helpers ----
+
+fn tracekit() -> Command {
+    Command::new(bin("tracekit"))
+}
+
+/// Runs heap_known under `tracekit heap --json`, the report in a file; returns the run's
+/// output, the parsed report and the log paths.
+fn heap_json(dir: &Path, extra: &[&str]) -> (Output, Report, Vec<PathBuf>) {
+    let report = dir.join("report.json");
+    let out = run(tracekit()
+        .arg("heap")
+        .arg("--json")
+        .arg("--report")
+        .arg(&report)
+        .arg("-o")
+        .arg(dir.join("heap.%p.tklog"))
+        .args(extra)
+        .arg("--")
+        .arg(example("heap_known")));
+    let text = std::fs::read_to_string(&report)
+        .unwrap_or_else(|e| panic!("no report ({e}); stderr:\n{}", stderr(&out)));
+    let parsed: Report = serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("report does not match the schema: {e}\n{text}"));
+    let logs = parsed.logs.iter().map(PathBuf::from).collect();
+    (out, parsed, logs)
+}
+
+/// The line of heap_known.c that holds `needle`.
+fn source_line(needle: &str) -> u32 {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/c/heap_known.c");
+    let text = std::fs::read_to_string(&src).expect("read heap_known.c");
+    let idx = text
+        .lines()
+        .position(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("{needle:?} not in heap_known.c"));
+    idx as u32 + 1
+}
+
+/// The one site whose innermost frame is `function`.
+fn site<'a>(r: &'a Report, function: &str) -> &'a Site {
+    let found: Vec<&Site> = r
+        .sites
+        .iter()
+        .filter(|s| s.frames.first().is_some_and(|f| f.function == function))
+        .collect();
+    assert_eq!(
+        found.len(),
+        1,
+        "sites named {function}: {:#?}",
+        r.sites
+            .iter()
+            .map(|s| s.frames.iter().map(|f| &f.function).collect::<Vec<_>>())
+            .collect::<Vec<_>>()
+    );
+    found[0]
+}
+
+fn check_site(s: &Site, line_of: &str, calls: u64, bytes: u64, leaked: (u64, u64)) {
+    let top = &s.frames[0];
+    assert!(
+        top.file
+            .as_deref()
+            .is_some_and(|f| f.ends_with("heap_known.c")),
+        "{top:?}"
+    );
+    assert_eq!(top.line, Some(source_line(line_of)), "{top:?}");
+    assert!(
+        s.frames.iter().any(|f| f.function == "main"),
+        "{:?}",
+        s.frames
+    );
+    assert_eq!((s.calls, s.bytes, s.failed), (calls, bytes, 0), "{s:?}");
+    assert_eq!((s.leaked.bytes, s.leaked.blocks), leaked, "{s:?}");
+}
+
+// ---- what heap_known does, exactly ----
+
+#[test]
+fn heap_known_json_is_exact() {
+    let dir = tempdir();
+    let (out, r, logs) = heap_json(dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(0), "stderr:\n{}", stderr(&out));
+    assert_eq!(r.schema, "tracekit.heap-report/1");
+    assert!(r.complete && r.damage.is_empty());
+    assert_eq!(logs.len(), 1, "{logs:?}");
+    assert_eq!(r.processes.len(), 1);
+    assert_eq!(
+        r.processes[0].exit,
+        Some(Exit {
+            code: Some(0),
+            signal: None
+        })
+    );
+    // Calls per function: 1000 + 1 malloc, 10 calloc, 17 realloc (1, 2, ..., 65536),
+    // 1000 + 7 + 1 free.
+    let expected = Calls {
+        malloc: 1001,
+        calloc: 10,
+        realloc: 17,
+        free: 1008,
+        ..Calls::default()
+    };
+    assert_eq!(r.calls, expected);
+    // The peak: the 1000 blocks of 100 bytes, all live at once.
+    assert_eq!(r.peak.heap_bytes, 100_000);
+    // Leaks: three calloc(10, 50) and one malloc(4096).
+    assert_eq!((r.leaked.bytes, r.leaked.blocks), (3 * 500 + 4096, 4));
+    // Every block's size: 1000*100 + 10*500 + (1+2+...+65536) + 4096.
+    assert_eq!(r.bytes_allocated, 100_000 + 5000 + 131_071 + 4096);
+    // memusage's heap total counts a realloc's growth only: 65536 for the chain.
+    assert_eq!(r.heap_total, 100_000 + 5000 + 65_536 + 4096);
+    assert_eq!(
+        r.valgrind,
+        Valgrind {
+            allocs: 1028,
+            frees: 1024,
+            bytes: 240_167
+        }
+    );
+    assert_eq!(
+        (r.frees.calls, r.frees.bytes, r.frees.untracked),
+        (1008, 169_036, 0)
+    );
+    let row = |function: &str, calls, bytes, failed| Function {
+        function: function.to_owned(),
+        calls,
+        bytes,
+        failed,
+    };
+    assert_eq!(
+        r.functions,
+        [
+            row("malloc", 1001, 104_096, Some(0)),
+            row("realloc", 17, 65_536, Some(0)),
+            row("calloc", 10, 5000, Some(0)),
+            row("free", 1008, 169_036, None),
+        ]
+    );
+    assert_eq!((r.realloc.dec, r.realloc.free), (0, 0));
+    assert_eq!(r.histogram.calls, 1028);
+    assert_eq!(r.histogram.large, 1);
+    assert!(r.crashes.is_empty() && r.fences.is_empty() && r.syscalls == 0);
+
+    let many = site(&r, "many_small");
+    check_site(many, "keep[i] = malloc(100);", 1000, 100_000, (0, 0));
+    assert_eq!(many.peak_bytes, 100_000);
+    let callocs = site(&r, "some_callocs");
+    check_site(callocs, "c[i] = calloc(10, 50);", 10, 5000, (1500, 3));
+    let chain = site(&r, "growth_chain");
+    check_site(chain, "p = realloc(p, n);", 17, 131_071, (0, 0));
+    let leak = site(&r, "one_leak");
+    check_site(leak, "leaked[3] = malloc(4096);", 1, 4096, (4096, 1));
+    assert_eq!(r.sites.len(), 4, "nothing else allocates in heap_known");
+    for s in &r.sites {
+        assert_eq!(s.pid, r.processes[0].pid);
+        assert_ne!(s.stack_id, 0);
+    }
+}
+
+#[test]
+fn heap_text_report_names_the_sites() {
+    let dir = tempdir();
+    let out = run(tracekit()
+        .arg("heap")
+        .arg("-o")
+        .arg(dir.path().join("h.%p.tklog"))
+        .arg("--")
+        .arg(example("heap_known")));
+    assert_eq!(out.status.code(), Some(0), "stderr:\n{}", stderr(&out));
+    let err = stderr(&out);
+    // The report goes to stderr, like memusage's, leaving the program's stdout alone.
+    assert!(stdout(&out).is_empty());
+    assert!(err.contains("log written to "), "{err}");
+    assert!(
+        err.contains("Memory usage summary: heap total: 174632, heap peak: 100000\n"),
+        "{err}"
+    );
+    assert!(
+        err.contains("Leaked at exit: 5596 bytes in 4 blocks\n"),
+        "{err}"
+    );
+    for f in ["many_small", "some_callocs", "growth_chain", "one_leak"] {
+        assert!(
+            err.contains(&format!("      at {f} (heap_known.c:")),
+            "{f}:\n{err}"
+        );
+    }
+}
+
+// ---- the anchors ----
+
+/// valgrind's memcheck counts blocks like `valgrind.*` and `leaked`: a realloc is a new block
+/// (and a free of the old one), whole new size counted; `free(NULL)` is not counted. Its
+/// "in use at exit" is our `leaked`.
+#[test]
+fn heap_known_matches_valgrind() {
+    require_tool!("valgrind");
+    let dir = tempdir();
+    let (_, r, _) = heap_json(dir.path(), &[]);
+    let out = run(Command::new("valgrind")
+        .arg("--leak-check=full")
+        .arg(example("heap_known")));
+    let err = stderr(&out);
+    let num = |s: &str| -> u64 { s.replace(',', "").parse().unwrap() };
+    let in_use = err
+        .lines()
+        .find_map(|l| l.split_once("in use at exit: ").map(|x| x.1.to_owned()))
+        .unwrap_or_else(|| panic!("no 'in use at exit' in:\n{err}"));
+    let w: Vec<&str> = in_use.split_whitespace().collect(); // N bytes in M blocks
+    assert_eq!(
+        (num(w[0]), num(w[3])),
+        (r.leaked.bytes, r.leaked.blocks),
+        "{err}"
+    );
+    let usage = err
+        .lines()
+        .find_map(|l| l.split_once("total heap usage: ").map(|x| x.1.to_owned()))
+        .unwrap_or_else(|| panic!("no 'total heap usage' in:\n{err}"));
+    let w: Vec<&str> = usage.split_whitespace().collect(); // A allocs, F frees, B bytes allocated
+    assert_eq!(
+        (num(w[0]), num(w[2]), num(w[4])),
+        (r.valgrind.allocs, r.valgrind.frees, r.bytes_allocated),
+        "{err}"
+    );
+}
+
+/// glibc memusage prints the same summary we print first; compare line by line. Two parts
+/// differ by construction: memusage measures the stack (a preload cannot), and its realloc
+/// "nomove" count depends on the block layout, which memusage changes by putting a 16-byte
+/// header in front of every block. Everything else must be identical.
+#[test]
+fn heap_known_matches_memusage() {
+    require_tool!("memusage");
+    let dir = tempdir();
+    let (_, _, logs) = heap_json(dir.path(), &[]);
+    let ours = run(tracekit().arg("report").arg(&logs[0]));
+    assert_eq!(ours.status.code(), Some(0), "{}", stderr(&ours));
+    let ours = stdout(&ours);
+    let theirs = run(Command::new("memusage").arg(example("heap_known")));
+    let theirs = strip_ansi(&stderr(&theirs));
+    let normalize = |text: &str| -> Vec<String> {
+        text.lines()
+            .skip_while(|l| !l.starts_with("Memory usage summary"))
+            .take_while(|l| !l.is_empty())
+            .map(|l| {
+                let l = match l.find(", stack peak:") {
+                    Some(i) => &l[..i],
+                    None => l,
+                };
+                match l.find("(nomove:") {
+                    Some(i) => format!(
+                        "{}(nomove:_{}",
+                        &l[..i],
+                        &l[l[i..].find(',').unwrap() + i..]
+                    ),
+                    None => l.to_owned(),
+                }
+            })
+            .collect()
+    };
+    let (o, t) = (normalize(&ours), normalize(&theirs));
+    assert!(o.len() > 8, "{ours}");
+    assert_eq!(o, t, "ours:\n{ours}\nmemusage:\n{theirs}");
+}
+
+fn strip_ansi(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for d in chars.by_ref() {
+                if d.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+// ---- gates ----
+
+#[test]
+fn heap_gates_fail_with_a_clear_message() {
+    let dir = tempdir();
+    let (out, _, logs) = heap_json(dir.path(), &["--max-peak", "64KiB", "--max-leaked", "1MB"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "tracekit: heap peak 100000 bytes (pid " //
+        ) && err.contains(") exceeds --max-peak 64KiB (65536 bytes)\n"),
+        "{err}"
+    );
+    assert!(!err.contains("--max-leaked"), "{err}");
+
+    let ok = run(tracekit()
+        .args(["report", "--max-peak", "100000", "--max-leaked", "5596"])
+        .arg(&logs[0]));
+    assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
+    let leak = run(tracekit()
+        .args(["report", "--max-leaked", "4KiB"])
+        .arg(&logs[0]));
+    assert_eq!(leak.status.code(), Some(1));
+    assert!(
+        stderr(&leak).contains(
+            "tracekit: 5596 bytes leaked in 4 blocks exceeds --max-leaked 4KiB (4096 bytes)"
+        ),
+        "{}",
+        stderr(&leak)
+    );
+}
+
+// ---- exit status, processes ----
+
+#[test]
+fn heap_passes_on_exit_status_and_signals() {
+    let dir = tempdir();
+    let o = |script: &str| {
+        run(tracekit()
+            .arg("heap")
+            .arg("-o")
+            .arg(dir.path().join("s.%p.tklog"))
+            .args(["--", "sh", "-c", script]))
+    };
+    assert_eq!(o("exit 7").status.code(), Some(7));
+    assert_eq!(o("kill -TERM $$").status.code(), Some(128 + libc::SIGTERM));
+}
+
+#[test]
+fn heap_reports_every_process_of_a_forking_command() {
+    let dir = tempdir();
+    let report = dir.path().join("r.json");
+    // sh forks for `ls` (and runs the last command in a second child it waits for).
+    let out = run(tracekit()
+        .arg("heap")
+        .arg("--json")
+        .arg("--report")
+        .arg(&report)
+        .arg("-o")
+        .arg(dir.path().join("f.%p.tklog"))
+        .args([
+            "--",
+            "sh",
+            "-c",
+            "ls / >/dev/null; ls /tmp >/dev/null; exit 3",
+        ]));
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let r: Report = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert!(r.processes.len() >= 3, "{:?}", r.logs);
+    let sh = r.processes[0].pid;
+    let children: Vec<&ProcessJson> = r.processes.iter().filter(|p| p.ppid == sh).collect();
+    assert!(
+        children.len() >= 2,
+        "{:?}",
+        r.processes
+            .iter()
+            .map(|p| (p.pid, p.ppid))
+            .collect::<Vec<_>>()
+    );
+    // The totals add up the processes.
+    let sum: u64 = r.processes.iter().map(|p| p.calls.malloc).sum();
+    assert_eq!(r.calls.malloc, sum);
+    let text = run(tracekit().arg("report").args(&r.logs));
+    let text = stdout(&text);
+    assert!(
+        text.starts_with(&format!("{} processes: heap total: ", r.processes.len())),
+        "{text}"
+    );
+    assert!(text.contains(&format!("== process {sh} (")), "{text}");
+}
+
+// ---- bad input ----
+
+fn one_line_error(o: &Output, code: i32, needle: &str) {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(code), "{err}");
+    assert!(err.contains(needle), "{needle:?} not in {err:?}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn bad_input_gives_one_clear_line() {
+    let dir = tempdir();
+    let e = run(tracekit().arg("heap"));
+    one_line_error(&e, 2, "tracekit: heap: no command given");
+    assert_eq!(stderr(&e).lines().count(), 1);
+
+    let e = run(tracekit().args(["heap", "--", "/no/such/program"]));
+    one_line_error(
+        &e,
+        127,
+        "tracekit: cannot run /no/such/program: No such file or directory",
+    );
+
+    let e = run(tracekit().args(["heap", "--preload", "/no/such.so", "--", "true"]));
+    one_line_error(&e, 2, "tracekit: preload library not found: /no/such.so");
+    assert_eq!(stderr(&e).lines().count(), 1);
+
+    let e = run(tracekit()
+        .env("TRACEKIT_PRELOAD_DIR", dir.path())
+        .args(["heap", "--", "true"]));
+    one_line_error(&e, 2, "(TRACEKIT_PRELOAD_DIR)");
+
+    let e = run(tracekit().args(["report", "/no/such.tklog"]));
+    one_line_error(
+        &e,
+        2,
+        "tracekit: cannot open /no/such.tklog: No such file or directory",
+    );
+
+    let text = dir.path().join("notes.txt");
+    std::fs::write(&text, "hello").unwrap();
+    let e = run(tracekit().arg("report").arg(&text));
+    one_line_error(&e, 2, "not a tracekit log (bad magic at byte 0)");
+
+    let e = run(tracekit().args(["report", "--max-peak", "12XB", "x.tklog"]));
+    one_line_error(&e, 2, "invalid size \"12XB\"");
+
+    let e = run(tracekit().arg("report"));
+    assert_eq!(e.status.code(), Some(2));
+}
+
+#[test]
+fn truncated_real_log_reports_the_rest_and_the_offset() {
+    let dir = tempdir();
+    let (_, _, logs) = heap_json(dir.path(), &[]);
+    let bytes = std::fs::read(&logs[0]).unwrap();
+    let cut = dir.path().join("cut.tklog");
+    // Cut in the middle of the last chunk or record.
+    std::fs::write(&cut, &bytes[..bytes.len() - 3]).unwrap();
+    let o = run(tracekit().arg("report").arg(&cut));
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("is truncated at byte ") || err.contains("corrupt log at byte "),
+        "{err}"
+    );
+    assert!(
+        stdout(&o).contains("Memory usage summary: "),
+        "{}",
+        stdout(&o)
+    );
+    let j = run(tracekit().args(["report", "--json"]).arg(&cut));
+    assert_eq!(j.status.code(), Some(3));
+    let r: Report = serde_json::from_str(&stdout(&j)).unwrap();
+    assert!(!r.complete);
+    assert_eq!(r.damage.len(), 1);
+}
