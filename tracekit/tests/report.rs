@@ -438,7 +438,7 @@ fn truncated_log_reports_what_precedes_and_exits_3() {
     assert!(text.starts_with("WARNING: "), "{text}");
     assert!(text.contains("truncated at byte"), "{text}");
     assert!(text.contains(" malloc|       1000 "), "{text}");
-    assert!(text.contains("Leaked at exit: "), "{text}");
+    assert!(text.contains("Live at the end of the log (no exit recorded): "), "{text}");
     assert!(!text.contains("   free|       1008 "), "{text}");
 }
 
@@ -488,4 +488,52 @@ fn not_a_log_is_an_error() {
     let mut a = Analysis::new();
     let e = a.read_log("x", &b"hello world, not a log"[..]).unwrap_err();
     assert_eq!(e.to_string(), "not a tracekit log (bad magic at byte 0)");
+}
+
+#[test]
+fn text_report_lists_crashes_fences_and_syscalls() {
+    let mut ev = vec![
+        process(9, 1),
+        module("/build/heap_known", BASE),
+        stack(1, &[MANY_SMALL, MAIN]),
+        alloc(10, AllocKind::Malloc, 0x1000, 24, 1),
+    ];
+    ev.push(Event::Fence(tracekit_log::Fence {
+        time_ns: 20,
+        tid: 9,
+        kind: tracekit_log::FenceKind::Overflow,
+        addr: 0x1018,
+        block: 0x1000,
+        block_size: 24,
+        alloc_stack: 1,
+        free_stack: 0,
+        access_stack: 1,
+    }));
+    ev.push(Event::Syscall(tracekit_log::Syscall {
+        pid: 9,
+        tid: 9,
+        entry_ns: 1,
+        exit_ns: 2,
+        nr: 1,
+        name: Bytes::from("write"),
+        args: [1, 0, 3, 0, 0, 0],
+        ret: Some(3),
+        text: Bytes::from("write(1, \"hi\\n\", 3) = 3"),
+    }));
+    ev.push(Event::Crash(tracekit_log::Crash {
+        time_ns: 30,
+        pid: 9,
+        tid: 9,
+        thread_name: Bytes::from("main"),
+        signo: 11,
+        code: 1,
+        addr: 0,
+        access: tracekit_log::Access::Read,
+        arch: Arch::X86_64,
+        regs: vec![0; 24].into(),
+        stack: 1,
+        report: Bytes::from("SIGSEGV at address 0x0 (read)\n  #0 many_small\n"),
+    }));
+    let a = analyse(&[("x.log", encode(&ev))]);
+    insta::assert_snapshot!(text_of(&a, &["x.log".into()], 3));
 }

@@ -109,12 +109,18 @@ fn write_process(
     opts: TextOptions,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    let s = &r.processes[idx].summary;
+    let p = &r.processes[idx];
+    let s = &p.summary;
     write_memusage(s, out)?;
     writeln!(out)?;
+    let when = match (&p.exec, p.exit) {
+        (Some(prog), _) => format!("Live when it exec'd {prog}"),
+        (None, Some(_)) => "Leaked at exit".to_owned(),
+        (None, None) => "Live at the end of the log (no exit recorded)".to_owned(),
+    };
     writeln!(
         out,
-        "Leaked at exit: {} bytes in {} blocks",
+        "{when}: {} bytes in {} blocks",
         s.leaked.bytes, s.leaked.blocks
     )?;
     writeln!(
