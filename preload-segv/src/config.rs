@@ -41,6 +41,17 @@ impl CPath {
     }
 }
 
+/// A deliberate failure inside the handler, for tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TestFail {
+    /// None (always, unless the test variable is set).
+    None,
+    /// Dereference NULL inside the handler.
+    Fault,
+    /// Sleep forever inside the handler.
+    Hang,
+}
+
 /// Everything decided at load.
 #[derive(Debug)]
 pub struct Config {
@@ -61,6 +72,9 @@ pub struct Config {
     pub abort_msg: usize,
     /// The actions that were installed before ours.
     pub old: [Option<libc::sigaction>; 65],
+    /// Test hook (`TRACEKIT_SEGV_TEST_FAIL`): `fault` makes the handler fault, `hang` makes it
+    /// hang, after the report's first lines, to prove the process still dies of its signal.
+    pub test_fail: TestFail,
     /// Process start, wall clock (ns since the epoch).
     pub start_unix_ns: u64,
     /// Process start, `CLOCK_MONOTONIC`.
@@ -159,6 +173,11 @@ pub fn from_env() -> Config {
         timeout_ms,
         abort_msg: abort_msg_addr(),
         old: [None; 65],
+        test_fail: match std::env::var("TRACEKIT_SEGV_TEST_FAIL").as_deref() {
+            Ok("fault") => TestFail::Fault,
+            Ok("hang") => TestFail::Hang,
+            _ => TestFail::None,
+        },
         start_unix_ns: sys::clock_ns(libc::CLOCK_REALTIME),
         start_mono_ns: sys::clock_ns(libc::CLOCK_MONOTONIC),
     }

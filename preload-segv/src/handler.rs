@@ -166,5 +166,5 @@ fn arm_watchdog(cfg: &Config) {
     let act = sys::handler_action(on_watchdog, 0, &[]);
     let _ = sys::sigaction(libc::SIGALRM, &act);
     sys::unblock(libc::SIGALRM);
-    sys::alarm_ms(cfg.timeout_ms + 1000);
+    sys::alarm_ms(cfg.timeout_ms + 500);
 }

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 
 use tracekit_log::{Access, Arch, Bytes, Crash};
 
-use crate::config::Config;
+use crate::config::{Config, TestFail};
 use crate::eventlog::{self, CrashRecord};
 use crate::maps::{self, Mapping, MAPS_CAP};
 use crate::out::{Report, Text};
@@ -373,6 +373,14 @@ pub unsafe fn write(cfg: &Config, sig: i32, info: &libc::siginfo_t, uc: &libc::u
     }
     diagnosis(rep, cfg, &crash, regs[RSP], maps);
     rep.flush();
+    match cfg.test_fail {
+        TestFail::None => {}
+        // SAFETY: deliberately invalid: this test hook must fault here.
+        TestFail::Fault => unsafe { core::ptr::write_volatile(8 as *mut u8, 1) },
+        TestFail::Hang => loop {
+            sys::sleep_ms(1000);
+        },
+    }
     register_dump(rep, &regs);
     rep.flush();
 

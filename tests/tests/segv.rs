@@ -1,0 +1,491 @@
+//! End-to-end tests of the crash handler (`preload-segv`) and `tracekit segv`: each crash
+//! program of `examples/` runs with and without the preload; the report must name the signal,
+//! the functions and their file:line, and the program must die exactly as it does without it.
+
+use std::os::unix::process::ExitStatusExt;
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use tracekit_e2e::{bin, example, preload, run_limited, stderr, stdout, tempdir};
+
+/// Runs `prog` (with `args` and `envs`), with or without the crash handler preloaded.
+fn run_prog(prog: &Path, args: &[&str], envs: &[(&str, &str)], with_handler: bool) -> Output {
+    let mut cmd = Command::new(prog);
+    cmd.args(args);
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    // A loaded machine may be slow to symbolize; the tests are about content, not speed.
+    cmd.env("TRACEKIT_SEGV_TIMEOUT_MS", "20000");
+    if with_handler {
+        cmd.env("LD_PRELOAD", preload("preload-segv"));
+    } else {
+        cmd.env_remove("LD_PRELOAD");
+    }
+    run_limited(&mut cmd, Duration::from_secs(60))
+}
+
+/// Runs a crash example both ways; checks the death is the same and returns the report.
+fn crash(prog: &Path, args: &[&str], envs: &[(&str, &str)]) -> (Output, String) {
+    let without = run_prog(prog, args, envs, false);
+    let with = run_prog(prog, args, envs, true);
+    let report = stderr(&with);
+    assert_eq!(
+        (with.status.signal(), with.status.code()),
+        (without.status.signal(), without.status.code()),
+        "{} died differently under the crash handler: {:?} vs {:?}\n{report}",
+        prog.display(),
+        with.status,
+        without.status
+    );
+    (with, report)
+}
+
+fn assert_has(report: &str, needles: &[&str]) {
+    for n in needles {
+        assert!(
+            report.contains(n),
+            "the report lacks {n:?}:\n-----\n{report}\n-----"
+        );
+    }
+}
+
+fn report_count(text: &str) -> usize {
+    text.matches("*** tracekit segv: ").count()
+}
+
+/// The backtrace line of the frame that names `function`.
+fn frame_line<'a>(report: &'a str, function: &str) -> &'a str {
+    report
+        .lines()
+        .find(|l| l.trim_start().starts_with('#') && l.contains(&format!(" in {function}")))
+        .unwrap_or_else(|| panic!("no frame for {function}:\n{report}"))
+}
+
+#[test]
+fn null_dereference_a_few_frames_deep() {
+    let (out, r) = crash(&example("crash_null"), &[], &[]);
+    assert_eq!(out.status.signal(), Some(libc::SIGSEGV));
+    assert_has(
+        &r,
+        &[
+            "SIGSEGV (11), SEGV_MAPERR: address not mapped to object",
+            "address:   0x0000000000000000 (write)",
+            "diagnosis: NULL pointer dereference",
+            "thread:",
+            "\"crash_null\"",
+            "rip 0x",
+            "fault address 0x0 is not in any mapping",
+            "loaded modules:",
+        ],
+    );
+    // The backtrace starts at the faulting instruction, not in the handler.
+    let first = r
+        .lines()
+        .find(|l| l.trim_start().starts_with("#0 "))
+        .expect("frame #0");
+    assert!(first.contains("set_value"), "{first}");
+    assert!(frame_line(&r, "set_value").contains("crash_null.c:12"));
+    assert!(frame_line(&r, "visit").contains("crash_null.c:16"));
+    assert!(frame_line(&r, "walk").contains("crash_null.c:20"));
+    assert!(frame_line(&r, "main").contains("crash_null.c:25"));
+    assert!(!r.contains("preload_segv::"), "handler frames leaked:\n{r}");
+    assert_eq!(report_count(&r), 1);
+}
+
+#[test]
+fn unbounded_recursion_is_a_stack_overflow() {
+    let (out, r) = crash(&example("crash_recursion"), &[], &[]);
+    assert_eq!(out.status.signal(), Some(libc::SIGSEGV));
+    assert_has(
+        &r,
+        &[
+            "diagnosis: stack overflow",
+            "main thread's stack",
+            "frames omitted",
+        ],
+    );
+    assert!(
+        r.lines()
+            .any(|l| l.contains(" in recurse+") && l.contains("crash_recursion.c:8")),
+        "{r}"
+    );
+    // The walk reaches the bottom of the stack.
+    assert!(frame_line(&r, "main").contains("crash_recursion.c:12"));
+}
+
+#[test]
+fn crash_in_a_named_second_thread() {
+    let (out, r) = crash(&example("crash_thread"), &[], &[]);
+    assert_eq!(out.status.signal(), Some(libc::SIGSEGV));
+    assert_has(&r, &["\"worker\"", "address:   0x0000000000000018 (write)"]);
+    assert!(frame_line(&r, "store").contains("crash_thread.c:7"));
+    assert!(frame_line(&r, "worker_main").contains("crash_thread.c:13"));
+}
+
+#[test]
+fn integer_division_by_zero() {
+    let (out, r) = crash(&example("crash_divzero"), &[], &[]);
+    assert_eq!(out.status.signal(), Some(libc::SIGFPE));
+    assert_has(
+        &r,
+        &[
+            "SIGFPE (8), FPE_INTDIV: integer divide by zero",
+            "diagnosis: integer division by zero",
+        ],
+    );
+    assert!(frame_line(&r, "average").contains("crash_divzero.c:6"));
+    assert!(frame_line(&r, "main").contains("crash_divzero.c:11"));
+}
+
+#[test]
+fn failed_assert_shows_its_message() {
+    let (out, r) = crash(&example("crash_assert"), &[], &[]);
+    assert_eq!(out.status.signal(), Some(libc::SIGABRT));
+    assert_has(
+        &r,
+        &[
+            "SIGABRT (6), SI_TKILL",
+            "diagnosis: assertion failed: ",
+            "x must be positive",
+            "(this process)",
+        ],
+    );
+    assert!(frame_line(&r, "check_positive").contains("crash_assert.c:7"));
+    assert!(frame_line(&r, "main").contains("crash_assert.c:12"));
+}
+
+#[test]
+fn strlen_of_null_inside_libc() {
+    let (out, r) = crash(&example("crash_strlen"), &[], &[]);
+    assert_eq!(out.status.signal(), Some(libc::SIGSEGV));
+    assert_has(&r, &["(read)", "diagnosis: NULL pointer dereference"]);
+    let first = r
+        .lines()
+        .find(|l| l.trim_start().starts_with("#0 "))
+        .expect("frame #0");
+    assert!(
+        first.contains("strlen") && first.contains("libc.so.6"),
+        "{first}"
+    );
+    assert!(frame_line(&r, "name_length").contains("crash_strlen.c:7"));
+}
+
+#[test]
+fn sigbus_from_a_truncated_mapped_file() {
+    let (out, r) = crash(&example("crash_sigbus"), &[], &[]);
+    assert_eq!(out.status.signal(), Some(libc::SIGBUS));
+    assert_has(
+        &r,
+        &[
+            "SIGBUS (7), BUS_ADRERR",
+            "diagnosis: access beyond the end of mapped file /tmp/crash_sigbus_",
+        ],
+    );
+    assert!(frame_line(&r, "read_byte").contains("crash_sigbus.c:10"));
+}
+
+#[test]
+fn uncaught_cpp_exception() {
+    let (out, r) = crash(&example("crash_exception"), &[], &[]);
+    assert_eq!(out.status.signal(), Some(libc::SIGABRT));
+    assert_has(
+        &r,
+        &[
+            "terminate called after throwing",
+            "__cxa_throw",
+            "std::terminate",
+        ],
+    );
+    assert!(frame_line(&r, "parser::parse_config(int)").contains("crash_exception.cpp:9"));
+    assert!(frame_line(&r, "main").contains("crash_exception.cpp:16"));
+}
+
+#[test]
+fn crash_after_heap_corruption_reports_without_touching_the_heap() {
+    let (out, r) = crash(&example("crash_heap"), &[], &[]);
+    // Exit status 99 would mean the handler called malloc/free after the corruption.
+    assert_eq!(out.status.signal(), Some(libc::SIGABRT), "{r}");
+    assert!(!r.contains("heap function called"), "{r}");
+    assert_has(
+        &r,
+        &["diagnosis: abort: ", "*** end of tracekit segv report ***"],
+    );
+    assert!(frame_line(&r, "main").contains("crash_heap.c:51"));
+}
+
+#[test]
+fn rust_stack_overflow() {
+    let prog = bin("crash-rust-overflow");
+    let without = run_prog(&prog, &[], &[], false);
+    assert!(
+        stderr(&without).contains("has overflowed its stack"),
+        "Rust's own handler reports without us"
+    );
+    // Rust's runtime installs its own SIGSEGV handler (which prints the message above and
+    // aborts) only when none is installed; under ours it skips it, so the program dies of
+    // SIGSEGV as a C program would, with our report.
+    assert_eq!(without.status.signal(), Some(libc::SIGABRT));
+    let with = run_prog(&prog, &[], &[], true);
+    let r = stderr(&with);
+    assert_eq!(with.status.signal(), Some(libc::SIGSEGV), "{r}");
+    assert_has(&r, &["diagnosis: stack overflow"]);
+    assert!(frame_line(&r, "crash_rust_overflow::recurse").contains("crash-rust-overflow.rs:"));
+    assert!(frame_line(&r, "crash_rust_overflow::main").contains("crash-rust-overflow.rs:"));
+}
+
+#[test]
+fn a_handler_the_program_installs_replaces_ours() {
+    let (out, r) = crash(&example("crash_own_handler"), &[], &[]);
+    assert_eq!(out.status.signal(), Some(libc::SIGSEGV));
+    assert_has(&r, &["own handler ran"]);
+    assert_eq!(report_count(&r), 0, "{r}");
+}
+
+#[test]
+fn a_handler_installed_before_ours_is_chained_to() {
+    let lib = preload("preload-segv");
+    let lib = lib.to_str().unwrap();
+    let without = run_prog(&example("crash_chain"), &[], &[], false);
+    assert_eq!(without.status.code(), Some(42));
+    // The program installs its handler, then dlopens the crash handler.
+    let with = run_prog(
+        &example("crash_chain"),
+        &[],
+        &[
+            ("CRASH_CHAIN_LIB", lib),
+            ("TRACEKIT_SEGV_TIMEOUT_MS", "20000"),
+        ],
+        false,
+    );
+    let r = stderr(&with);
+    assert_eq!(with.status.code(), Some(42), "{r}");
+    assert_eq!(report_count(&r), 1, "{r}");
+    let report_at = r.find("*** tracekit segv").unwrap();
+    let chained_at = r.find("earlier handler ran").expect("chained handler ran");
+    assert!(report_at < chained_at, "{r}");
+    assert!(frame_line(&r, "poke").contains("crash_chain.c:"));
+}
+
+#[test]
+fn several_threads_crashing_at_once_give_one_report() {
+    for _ in 0..3 {
+        let (out, r) = crash(&example("crash_threads"), &[], &[]);
+        assert_eq!(out.status.signal(), Some(libc::SIGSEGV));
+        assert_eq!(report_count(&r), 1, "{r}");
+        assert!(frame_line(&r, "crash_now").contains("crash_threads.c:10"));
+    }
+}
+
+#[test]
+fn closed_stderr_still_gets_the_report() {
+    let (out, r) = crash(&example("crash_closed_stderr"), &[], &[]);
+    assert_eq!(out.status.signal(), Some(libc::SIGSEGV));
+    assert_has(&r, &["SIGSEGV", "poke"]);
+}
+
+#[test]
+fn no_crash_no_output() {
+    let without = run_prog(&example("crash_benign"), &["20"], &[], false);
+    let with = run_prog(&example("crash_benign"), &["20"], &[], true);
+    assert_eq!(with.status.code(), Some(0));
+    assert_eq!(stdout(&with), stdout(&without));
+    assert_eq!(stderr(&with), "");
+}
+
+#[test]
+fn unselected_signals_are_left_alone() {
+    let (_, r) = crash(
+        &example("crash_null"),
+        &[],
+        &[("TRACEKIT_SEGV_SIGNALS", "bus fpe")],
+    );
+    assert_eq!(report_count(&r), 0, "{r}");
+    let (_, r) = crash(
+        &example("crash_divzero"),
+        &[],
+        &[("TRACEKIT_SEGV_SIGNALS", "bus fpe")],
+    );
+    assert_eq!(report_count(&r), 1, "{r}");
+}
+
+#[test]
+fn raw_frames_without_the_symbolizer() {
+    let (_, r) = crash(
+        &example("crash_null"),
+        &[],
+        &[("TRACEKIT_SEGV_SYMBOLIZE", "0")],
+    );
+    let first = r
+        .lines()
+        .find(|l| l.trim_start().starts_with("#0 "))
+        .expect("frame #0");
+    assert!(first.contains("/crash_null+0x"), "{first}");
+}
+
+#[test]
+fn a_fault_inside_the_handler_still_dies_of_the_original_signal() {
+    let start = Instant::now();
+    let (out, r) = crash(
+        &example("crash_divzero"),
+        &[],
+        &[("TRACEKIT_SEGV_TEST_FAIL", "fault")],
+    );
+    assert_eq!(out.status.signal(), Some(libc::SIGFPE));
+    assert_has(&r, &["the crash handler itself failed"]);
+    assert!(start.elapsed() < Duration::from_secs(10));
+}
+
+#[test]
+fn a_hang_inside_the_handler_is_cut_short() {
+    let prog = example("crash_null");
+    let mut cmd = Command::new(&prog);
+    cmd.env("LD_PRELOAD", preload("preload-segv"))
+        .env("TRACEKIT_SEGV_TEST_FAIL", "hang")
+        .env("TRACEKIT_SEGV_TIMEOUT_MS", "500");
+    let start = Instant::now();
+    let out = run_limited(&mut cmd, Duration::from_secs(20));
+    let took = start.elapsed();
+    assert_eq!(out.status.signal(), Some(libc::SIGSEGV));
+    assert_has(&stderr(&out), &["took too long"]);
+    assert!(took < Duration::from_millis(2500), "took {took:?}");
+}
+
+#[test]
+fn core_dump_is_still_produced() {
+    let pattern = std::fs::read_to_string("/proc/sys/kernel/core_pattern").unwrap_or_default();
+    if pattern.starts_with('|') || pattern.contains('/') {
+        eprintln!(
+            "SKIP: core_pattern {pattern:?} does not write a core file in the working directory"
+        );
+        return;
+    }
+    let dir = tempdir();
+    let script = "ulimit -c unlimited 2>/dev/null || exit 77; exec \"$0\"";
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(script)
+        .arg(example("crash_null"))
+        .current_dir(dir.path())
+        .env("LD_PRELOAD", preload("preload-segv"))
+        .env("TRACEKIT_SEGV_TIMEOUT_MS", "20000");
+    let out = run_limited(&mut cmd, Duration::from_secs(60));
+    if out.status.code() == Some(77) {
+        eprintln!("SKIP: cannot raise the core file size limit");
+        return;
+    }
+    assert_eq!(out.status.signal(), Some(libc::SIGSEGV));
+    assert!(out.status.core_dumped(), "no core dumped: {:?}", out.status);
+    let cores: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("core"))
+        .collect();
+    assert_eq!(
+        cores.len(),
+        1,
+        "expected one core file in {}",
+        dir.path().display()
+    );
+    assert!(cores[0].metadata().unwrap().len() > 0);
+    assert_has(&stderr(&out), &["set_value"]);
+}
+
+#[test]
+fn report_goes_to_the_output_file_and_the_event_log() {
+    let dir = tempdir();
+    let out_file = dir.path().join("report.txt");
+    let log = dir.path().join("crash.%p.trk");
+    let (out, r) = crash(
+        &example("crash_null"),
+        &[],
+        &[
+            ("TRACEKIT_SEGV_OUTPUT", out_file.to_str().unwrap()),
+            ("TRACEKIT_LOG", log.to_str().unwrap()),
+        ],
+    );
+    let pid: u32 = r
+        .lines()
+        .find_map(|l| l.strip_prefix("process:   "))
+        .and_then(|l| l.split_whitespace().next())
+        .and_then(|p| p.parse().ok())
+        .expect("pid in report");
+    let file = std::fs::read_to_string(&out_file).unwrap();
+    assert!(
+        r.ends_with(&file) || r.contains(file.trim()),
+        "file:\n{file}\nstderr:\n{r}"
+    );
+    assert_eq!(out.status.signal(), Some(libc::SIGSEGV));
+
+    let events = tracekit_e2e::read_log(&dir.path().join(format!("crash.{pid}.trk")));
+    use tracekit_log::Event;
+    let process = events
+        .iter()
+        .find_map(|e| match e {
+            Event::Process(p) => Some(p),
+            _ => None,
+        })
+        .expect("a process record");
+    assert_eq!(process.pid, pid);
+    assert_eq!(process.tool.as_bytes(), b"segv");
+    let crash = events
+        .iter()
+        .find_map(|e| match e {
+            Event::Crash(c) => Some(c),
+            _ => None,
+        })
+        .expect("a crash record");
+    assert_eq!(crash.signo, libc::SIGSEGV as u32);
+    assert_eq!(crash.code, 1);
+    assert_eq!(crash.addr, 0);
+    assert_eq!(crash.access, tracekit_log::Access::Write);
+    assert_eq!(crash.regs.len(), tracekit_log::X86_64_REGS.len());
+    assert!(crash.report.to_string_lossy().contains("set_value"));
+    let stack = events
+        .iter()
+        .find_map(|e| match e {
+            Event::Stack(s) if s.id == crash.stack => Some(s),
+            _ => None,
+        })
+        .expect("the crash's stack");
+    assert_eq!(
+        stack.frames[0], crash.regs[16],
+        "frame 0 is the faulting pc"
+    );
+    let exe_module = events.iter().any(|e| {
+        matches!(e, Event::Module(m) if m.path.to_string_lossy().ends_with("/crash_null") && m.contains(crash.regs[16]))
+    });
+    assert!(exe_module, "the executable's module record covers the pc");
+}
+
+#[test]
+fn tracekit_segv_launcher() {
+    let dir = tempdir();
+    let out_file = dir.path().join("r.txt");
+    let without = run_prog(&example("crash_divzero"), &[], &[], false);
+    let mut cmd = Command::new(bin("tracekit"));
+    cmd.arg("segv")
+        .arg("-o")
+        .arg(&out_file)
+        .arg("--")
+        .arg(example("crash_divzero"))
+        .env("TRACEKIT_SEGV_TIMEOUT_MS", "20000");
+    let out = run_limited(&mut cmd, Duration::from_secs(60));
+    assert_eq!(out.status.signal(), without.status.signal());
+    assert_eq!(out.status.signal(), Some(libc::SIGFPE));
+    let r = stderr(&out);
+    assert!(frame_line(&r, "average").contains("crash_divzero.c:6"));
+    let file = std::fs::read_to_string(&out_file).unwrap();
+    assert!(file.contains("FPE_INTDIV"), "{file}");
+
+    let mut cmd = Command::new(bin("tracekit"));
+    cmd.args(["segv", "--", "/nonexistent/program"]);
+    let out = run_limited(&mut cmd, Duration::from_secs(10));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("cannot run /nonexistent/program"),
+        "{}",
+        stderr(&out)
+    );
+}
