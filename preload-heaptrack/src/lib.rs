@@ -1,1 +1,46 @@
-//! Work in progress.
+//! The tracekit heap tracker: `LD_PRELOAD=libpreload_heaptrack.so PROGRAM` records every
+//! allocation and release, with a raw backtrace for each allocation, into a tracekit log
+//! (`TRACEKIT_LOG`, `%p` and `%e` expanded; by default `./tracekit-heap.<exe>.<pid>.tklog`).
+//! `tracekit heap -- PROGRAM` does this for you and prints the report.
+//!
+//! - [`hooks`]: `malloc`, `free`, `calloc`, `realloc`, `reallocarray`, `posix_memalign`,
+//!   `aligned_alloc`, `memalign`, `valloc`, `pvalloc` (`malloc_usable_size` is not touched).
+//! - [`cxx`]: every `operator new` and `operator delete` (sized, aligned, nothrow, arrays).
+//! - [`process`]: `exec*`, `_exit`, `dlopen`/`dlclose`.
+//! - [`record`]: the safe logic behind them: backtrace, intern, write one event.
+//!
+//! Every hook takes the per-thread reentrancy guard first; a call made while it is held
+//! (from inside the tracker, or from libc functions the tracker calls) goes straight to
+//! glibc's allocator. The library's own allocations use glibc's allocator directly through
+//! its `#[global_allocator]`. Hooks never allocate (see `tests/no_alloc.rs`).
+
+pub mod cxx;
+pub mod hooks;
+pub mod process;
+pub mod record;
+
+use tracekit_preload_rt::session::Config;
+
+/// This tool, as the session knows it.
+pub static CONFIG: Config = Config {
+    tool: "heaptrack",
+    short: "heap",
+    lib_file_name: b"libpreload_heaptrack.so",
+};
+
+#[cfg(not(test))]
+#[global_allocator]
+static ALLOCATOR: tracekit_preload_rt::real::RealAllocator =
+    tracekit_preload_rt::real::RealAllocator;
+
+/// Starts recording when the library is loaded (allocations made before this, by the loader
+/// or other constructors, start it from the first hook instead).
+extern "C" fn init() {
+    if let Some(_g) = tracekit_preload_rt::guard::Guard::enter() {
+        tracekit_preload_rt::session::start(&CONFIG);
+    }
+}
+
+#[used]
+#[cfg_attr(not(test), link_section = ".init_array")]
+static INIT: extern "C" fn() = init;

@@ -1,71 +1,223 @@
-//! Compressing a finished log's records in place with zstd.
+//! Compressing the log with zstd, mostly on a helper thread, without giving up crash safety.
 //!
-//! The records a process wrote (from `start` to `end` of the file) are read in pieces of a
-//! few MiB cut at record boundaries, and each piece is written back, lower in the file, as
-//! one zstd chunk (or as is, when it does not shrink). Writing never overtakes reading, so
-//! the file is rewritten without a second copy. This runs once, when the process ends; a
-//! process that dies before leaves its records uncompressed, which is just as readable.
+//! While the program runs, records go to the file uncompressed (through the shared map, so
+//! a crash loses nothing). A helper thread, started once there is enough to compress,
+//! reads the finished part of the records back, cut at record boundaries, and compresses it
+//! into zstd chunks kept in memory. When the process ends (or `exec`s), the rest is
+//! compressed and the chunks are written over the raw records, from the start of this
+//! process's part of the file; the file is then cut to its new length. A process that dies
+//! first leaves its records uncompressed, which is just as readable.
+//!
+//! The helper thread blocks every signal, holds the reentrancy guard for good (its own
+//! allocations, zstd's included, pass straight to glibc) and never takes the session lock.
 
-use std::ffi::c_int;
+use std::ffi::{c_int, c_void};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 
 use tracekit_log::{chunk_header, Codec, CHUNK_BIT};
 
+use crate::lock::SpinLock;
 use crate::sys;
 
-/// Records per chunk (before compression).
+/// Raw bytes per chunk, at most.
 const PIECE: usize = 4 << 20;
+/// The helper starts on a piece once this much is ready.
+pub const MIN_PIECE: u64 = 1 << 20;
 
-/// The zstd level: 3 compresses a heap log about as well as higher levels at a third of the
-/// time (the records repeat, the work is in the matching).
+/// The zstd level: 3 shrinks heap logs about as well as 4 and 5 at half their cost.
 pub const LEVEL: i32 = 3;
 
-/// Compresses the records in `[start, end)` of the log `fd`; returns the new end of the
-/// log's data, or `None` (file untouched) when compression could not start.
-pub fn in_place(fd: c_int, start: u64, end: u64) -> Option<u64> {
-    if end <= start {
-        return Some(end);
+/// State shared by the writer and the helper thread (one log per process at a time).
+#[derive(Debug)]
+struct Shared {
+    fd: AtomicI32,
+    /// Raw records up to here are complete (published by the writer).
+    sealed: AtomicU64,
+    /// Raw records up to here are compressed into `chunks`.
+    done: AtomicU64,
+    running: AtomicBool,
+    stop: AtomicBool,
+    chunks: SpinLock<Vec<u8>>,
+}
+
+static BG: Shared = Shared {
+    fd: AtomicI32::new(-1),
+    sealed: AtomicU64::new(0),
+    done: AtomicU64::new(0),
+    running: AtomicBool::new(false),
+    stop: AtomicBool::new(false),
+    chunks: SpinLock::new(Vec::new()),
+};
+
+/// Starts compressing a new log's records from file offset `start`.
+pub fn reset(fd: c_int, start: u64) {
+    stop_helper();
+    BG.fd.store(fd, Ordering::Release);
+    BG.sealed.store(start, Ordering::Release);
+    BG.done.store(start, Ordering::Release);
+    BG.chunks.lock().clear();
+}
+
+/// The writer says: raw records up to `pos` are complete. Returns true when the helper
+/// thread should be started (do that without holding the session lock: [`spawn`]).
+#[inline]
+pub fn seal(pos: u64) -> bool {
+    BG.sealed.store(pos, Ordering::Release);
+    !BG.running.load(Ordering::Acquire) && pos - BG.done.load(Ordering::Acquire) >= MIN_PIECE
+}
+
+/// Starts the helper thread, if it is not running.
+pub fn spawn() {
+    if BG
+        .running
+        .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+        .is_err()
+    {
+        return;
+    }
+    BG.stop.store(false, Ordering::Release);
+    // SAFETY: plain pthread calls with valid out-pointers; the signal mask is restored
+    // right after the thread is created (it inherits the all-blocked mask).
+    unsafe {
+        let mut all: libc::sigset_t = std::mem::zeroed();
+        let mut old: libc::sigset_t = std::mem::zeroed();
+        libc::sigfillset(&mut all);
+        libc::pthread_sigmask(libc::SIG_SETMASK, &all, &mut old);
+        let mut t: libc::pthread_t = 0;
+        let r = libc::pthread_create(&mut t, std::ptr::null(), helper, std::ptr::null_mut());
+        libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut());
+        if r == 0 {
+            libc::pthread_detach(t);
+        } else {
+            BG.running.store(false, Ordering::Release);
+        }
+    }
+}
+
+extern "C" fn helper(_: *mut c_void) -> *mut c_void {
+    crate::guard::Guard::hold_forever();
+    let name = b"tracekit-zstd\0";
+    // SAFETY: a NUL-terminated name for the calling thread.
+    unsafe { libc::prctl(libc::PR_SET_NAME, name.as_ptr()) };
+    let mut comp = zstd::bulk::Compressor::new(LEVEL).ok();
+    let mut input = vec![0u8; PIECE];
+    let mut out = vec![0u8; zstd::zstd_safe::compress_bound(PIECE) + 32];
+    while !BG.stop.load(Ordering::Acquire) {
+        let done = BG.done.load(Ordering::Acquire);
+        let sealed = BG.sealed.load(Ordering::Acquire);
+        let fd = BG.fd.load(Ordering::Acquire);
+        let Some(comp) = comp.as_mut() else { break };
+        if fd < 0 || sealed < done + MIN_PIECE {
+            // SAFETY: a plain sleep.
+            unsafe { libc::usleep(2000) };
+            continue;
+        }
+        match piece(fd, done, sealed, comp, &mut input, &mut out) {
+            Some((consumed, n)) => {
+                let mut chunks = BG.chunks.lock();
+                // The log may have been reset (exec, fork) while we worked.
+                if BG.done.load(Ordering::Acquire) == done && BG.fd.load(Ordering::Acquire) == fd {
+                    chunks.extend_from_slice(&out[..n]);
+                    BG.done.store(done + consumed, Ordering::Release);
+                }
+            }
+            None => break,
+        }
+    }
+    BG.running.store(false, Ordering::Release);
+    std::ptr::null_mut()
+}
+
+/// Compresses the records starting at `from` (up to `to`, at most one piece) into `out` as
+/// one chunk (or raw, when that is smaller). Returns (raw bytes consumed, bytes in `out`).
+fn piece(
+    fd: c_int,
+    from: u64,
+    to: u64,
+    comp: &mut zstd::bulk::Compressor<'_>,
+    input: &mut [u8],
+    out: &mut [u8],
+) -> Option<(u64, usize)> {
+    let want = (to - from).min(PIECE as u64) as usize;
+    let got = sys::pread_full(fd, &mut input[..want], from).ok()?;
+    let mut cut = record_boundary(&input[..got]);
+    if cut == 0 {
+        // Nothing whole (a record longer than a piece, or the cut end of a crashed
+        // writer's records): keep it raw.
+        cut = got;
+    }
+    if cut == 0 {
+        return None;
+    }
+    let raw = &input[..cut];
+    let mut head = [0u8; 24];
+    match comp.compress_to_buffer(raw, &mut out[24..]) {
+        Ok(z) if z + 24 < cut => {
+            let h = chunk_header(&mut head, Codec::Zstd, cut, z).ok()?;
+            out.copy_within(24..24 + z, h);
+            out[..h].copy_from_slice(&head[..h]);
+            Some((cut as u64, h + z))
+        }
+        _ => {
+            out[..cut].copy_from_slice(raw);
+            Some((cut as u64, cut))
+        }
+    }
+}
+
+fn stop_helper() {
+    BG.stop.store(true, Ordering::Release);
+    while BG.running.load(Ordering::Acquire) {
+        sys::yield_now();
+    }
+}
+
+/// After `fork`, in the child: the helper thread is not there; forget its work.
+pub fn forget_in_child() {
+    BG.running.store(false, Ordering::Release);
+    BG.fd.store(-1, Ordering::Release);
+    BG.chunks.lock().clear();
+}
+
+/// Takes the helper's lock around `fork`.
+pub fn fork_prepare() {
+    BG.chunks.lock_for_fork();
+}
+
+/// Releases the lock taken by [`fork_prepare`].
+pub fn fork_release() {
+    // SAFETY: taken by fork_prepare in this thread (or, in the child, its copy).
+    unsafe { BG.chunks.force_unlock() };
+}
+
+/// Finishes compressing the records in `[start, end)` of `fd` (stopping the helper, then
+/// doing the rest here) and writes the chunks over them. Returns the new end of the log's
+/// data, or `None` (the raw records are left as they are) when that could not be done.
+pub fn finish(fd: c_int, start: u64, end: u64) -> Option<u64> {
+    stop_helper();
+    if BG.fd.load(Ordering::Acquire) != fd {
+        reset(fd, start);
+    }
+    let mut chunks = std::mem::take(&mut *BG.chunks.lock());
+    let mut done = BG.done.load(Ordering::Acquire);
+    if done < start || done > end {
+        chunks.clear();
+        done = start;
     }
     let mut comp = zstd::bulk::Compressor::new(LEVEL).ok()?;
     let mut input = vec![0u8; PIECE];
     let mut out = vec![0u8; zstd::zstd_safe::compress_bound(PIECE) + 32];
-    let (mut rpos, mut wpos, mut carry) = (start, start, 0usize);
-    loop {
-        let want = (PIECE - carry).min((end - rpos) as usize);
-        let got = sys::pread_full(fd, &mut input[carry..carry + want], rpos).ok()?;
-        rpos += got as u64;
-        let total = carry + got;
-        if total == 0 {
-            break;
-        }
-        let at_end = rpos >= end || got < want;
-        let mut cut = record_boundary(&input[..total]);
-        if at_end || cut == 0 {
-            // The last piece (a cut record at the very end stays as it is), or a single
-            // record larger than a piece: write everything raw.
-            cut = total;
-        }
-        let raw = &input[..cut];
-        let mut head = [0u8; 24];
-        let written = match comp.compress_to_buffer(raw, &mut out[..]) {
-            Ok(z) if z + 24 < cut => {
-                let h = chunk_header(&mut head, Codec::Zstd, cut, z).ok()?;
-                sys::pwrite_all(fd, &head[..h], wpos).ok()?;
-                sys::pwrite_all(fd, &out[..z], wpos + h as u64).ok()?;
-                h + z
-            }
-            _ => {
-                sys::pwrite_all(fd, raw, wpos).ok()?;
-                cut
-            }
-        };
-        wpos += written as u64;
-        carry = total - cut;
-        input.copy_within(cut..total, 0);
-        if at_end && carry == 0 {
-            break;
-        }
+    while done < end {
+        let (consumed, n) = piece(fd, done, end, &mut comp, &mut input, &mut out)?;
+        chunks.extend_from_slice(&out[..n]);
+        done += consumed;
     }
-    Some(wpos)
+    sys::pwrite_all(fd, &chunks, start).ok()?;
+    let new_end = start + chunks.len() as u64;
+    chunks.clear();
+    *BG.chunks.lock() = chunks;
+    BG.fd.store(-1, Ordering::Release);
+    Some(new_end)
 }
 
 /// The end of the last whole item (record, padding byte, chunk) in `buf`.

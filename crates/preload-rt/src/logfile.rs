@@ -13,6 +13,20 @@ use tracekit_log::{encode, write_header, Event, Full, HEADER_LEN};
 
 use crate::sys::{self, Errno, SysResult};
 
+/// Set when the compressor thread should be started; the session does it once it has
+/// released its lock ([`take_spawn_request`]).
+static SPAWN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// True (once) when a write asked for the compressor thread.
+#[inline]
+pub fn take_spawn_request() -> bool {
+    SPAWN.load(std::sync::atomic::Ordering::Relaxed)
+        && SPAWN.swap(false, std::sync::atomic::Ordering::AcqRel)
+}
+
+/// Records are handed to the compressor in steps of this many bytes.
+const SEAL_EVERY: u64 = 256 << 10;
+
 /// Bytes mapped at a time.
 const WINDOW: usize = 8 << 20;
 const PAGE: u64 = 4096;
@@ -39,6 +53,8 @@ pub struct LogFile {
     /// of the image that `exec`ed us).
     start: u64,
     failed: bool,
+    /// The next position at which finished records are handed to the compressor.
+    next_seal: u64,
 }
 
 // SAFETY: the file and its mapping belong to the LogFile; users serialize access.
@@ -61,6 +77,7 @@ impl LogFile {
             pos: 0,
             start: 0,
             failed: false,
+            next_seal: u64::MAX,
         }
     }
 
@@ -120,6 +137,17 @@ impl LogFile {
             pos,
             start: pos,
             failed: false,
+            next_seal: u64::MAX,
+        }
+    }
+
+    /// Compresses the records in the background as they are written (call once, after
+    /// opening). Writes then raise [`take_spawn_request`] when the helper thread should be
+    /// started.
+    pub fn compress_in_background(&mut self) {
+        if self.fd >= 0 {
+            crate::compress::reset(self.fd, self.start);
+            self.next_seal = self.pos + SEAL_EVERY;
         }
     }
 
@@ -134,6 +162,9 @@ impl LogFile {
             if let Ok(n) = encode(ev, room) {
                 clear_scratch(room, n);
                 self.pos += n as u64;
+                if self.pos >= self.next_seal {
+                    self.seal();
+                }
                 return true;
             }
             // `encode` may have used the rest of the window as scratch: zero it, so a crash
@@ -141,6 +172,14 @@ impl LogFile {
             room.fill(0);
         }
         self.write_slow(ev)
+    }
+
+    #[cold]
+    fn seal(&mut self) {
+        self.next_seal = self.pos + SEAL_EVERY;
+        if crate::compress::seal(self.pos) {
+            SPAWN.store(true, std::sync::atomic::Ordering::Release);
+        }
     }
 
     #[cold]
@@ -160,6 +199,9 @@ impl LogFile {
             Ok(n) => {
                 clear_scratch(room, n);
                 self.pos += n as u64;
+                if self.pos >= self.next_seal {
+                    self.seal();
+                }
                 true
             }
             // A single record larger than the window: drop it.
@@ -206,7 +248,7 @@ impl LogFile {
         self.unmap();
         let mut end = self.pos;
         if compress && !self.failed {
-            if let Some(new_end) = crate::compress::in_place(self.fd, self.start, self.pos) {
+            if let Some(new_end) = crate::compress::finish(self.fd, self.start, self.pos) {
                 end = new_end;
             }
         }
@@ -225,9 +267,12 @@ impl LogFile {
         }
         self.unmap();
         if compress && !self.failed {
-            if let Some(new_end) = crate::compress::in_place(self.fd, self.start, self.pos) {
+            if let Some(new_end) = crate::compress::finish(self.fd, self.start, self.pos) {
                 self.pos = new_end;
                 self.start = new_end;
+            }
+            if self.next_seal != u64::MAX {
+                self.compress_in_background();
             }
         }
         let _ = sys::ftruncate(self.fd, self.pos);

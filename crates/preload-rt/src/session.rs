@@ -109,6 +109,9 @@ pub fn is_on() -> bool {
 /// Starts the session (once per process image; later calls return at once). Call it with
 /// the reentrancy guard held.
 pub fn start(config: &'static Config) {
+    if STATE.load(Ordering::Relaxed) != OFF {
+        return;
+    }
     if STATE
         .compare_exchange(OFF, STARTING, Ordering::AcqRel, Ordering::Acquire)
         .is_err()
@@ -250,6 +253,9 @@ impl Writer {
             arch: Arch::X86_64,
         });
         self.log.write(&ev);
+        if self.compress {
+            self.log.compress_in_background();
+        }
         self.nknown = 0;
         true
     }
@@ -330,11 +336,25 @@ pub fn with<R>(f: impl FnOnce(&mut Writer) -> R) -> Option<R> {
     if !is_on() {
         return None;
     }
-    let mut w = W.lock();
-    if !w.log.is_open() {
-        return None;
+    let r = {
+        let mut w = W.lock();
+        if !w.log.is_open() {
+            return None;
+        }
+        f(&mut w)
+    };
+    after_unlock();
+    Some(r)
+}
+
+/// Work a writer asked for that must run without the session lock (starting the
+/// compressor thread). [`with`] calls it; callers of [`lock`] call it after dropping the
+/// guard.
+#[inline]
+pub fn after_unlock() {
+    if crate::logfile::take_spawn_request() {
+        crate::compress::spawn();
     }
-    Some(f(&mut w))
 }
 
 /// Takes the session lock for a caller that must hold it across a real allocator call (so
@@ -404,14 +424,18 @@ pub fn scan_modules() {
 
 extern "C" fn fork_prepare() {
     W.lock_for_fork();
+    crate::compress::fork_prepare();
 }
 
 extern "C" fn fork_parent() {
+    crate::compress::fork_release();
     // SAFETY: taken in fork_prepare by this thread.
     unsafe { W.force_unlock() };
 }
 
 extern "C" fn fork_child() {
+    crate::compress::fork_release();
+    crate::compress::forget_in_child();
     // SAFETY: taken in fork_prepare by the thread that forked, which is this one.
     unsafe { W.force_unlock() };
     TID.set(0);

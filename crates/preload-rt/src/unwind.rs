@@ -79,8 +79,6 @@ fn pack(kind: u64, bp: u64, bp_off: i16, cfa_off: i32, addr: u64) -> u64 {
         | u64::from(cfa_off as u32) << 32
 }
 
-const STOP: u64 = KIND_STOP;
-
 /// A process-wide cache of rules by address. Each slot is `(addr ^ rule, rule)`: a reader
 /// accepts a slot only when the two words agree, so a torn write from racing threads reads
 /// as a miss (and the rule's check byte guards the rest).
@@ -160,7 +158,7 @@ impl<T: gimli::ReaderOffset> UnwindContextStorage<T> for OnStack {
 
 #[inline(never)]
 fn compute_rule(addr: u64) -> u64 {
-    compute(addr).unwrap_or(STOP)
+    compute(addr).unwrap_or_else(|| pack(KIND_STOP, 0, 0, 0, addr))
 }
 
 fn compute(addr: u64) -> Option<u64> {

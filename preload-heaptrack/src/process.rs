@@ -1,0 +1,246 @@
+//! Process events: `exec*` (write `Exec`, leave the log complete, hand it on when exec is
+//! followed), `_exit`/`_Exit` (write `Exit`), `dlopen`/`dlclose` (module records).
+//!
+//! `execl`, `execlp` and `execle` are variadic, which Rust can't define: small assembly
+//! functions save the register arguments next to the stack ones and call
+//! [`tk_execl`], which collects the list.
+
+#![allow(non_snake_case)] // `_Exit` is C's name
+
+use std::ffi::{c_char, c_int, c_void};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use tracekit_preload_rt::exec::ExecEnv;
+use tracekit_preload_rt::guard::Guard;
+use tracekit_preload_rt::session;
+
+extern "C" {
+    static environ: *const *const c_char;
+}
+
+fn next_symbol(slot: &AtomicUsize, name: &'static [u8]) -> usize {
+    let f = slot.load(Ordering::Acquire);
+    if f != 0 {
+        return f;
+    }
+    // SAFETY: name is NUL-terminated; RTLD_NEXT finds the definition after this library.
+    let f = unsafe { libc::dlsym(libc::RTLD_NEXT, name.as_ptr().cast::<c_char>()) } as usize;
+    slot.store(f, Ordering::Release);
+    f
+}
+
+fn raw_execve(
+    path: *const c_char,
+    argv: *const *const c_char,
+    envp: *const *const c_char,
+) -> c_int {
+    // SAFETY: the arguments are the caller's (checked by the kernel); the raw system call
+    // avoids calling our own `execve` through the symbol table.
+    unsafe { libc::syscall(libc::SYS_execve, path, argv, envp) as c_int }
+}
+
+/// `execve`.
+///
+/// # Safety
+/// As C's `execve`.
+#[cfg_attr(not(test), no_mangle)]
+pub unsafe extern "C" fn execve(
+    path: *const c_char,
+    argv: *const *const c_char,
+    envp: *const *const c_char,
+) -> c_int {
+    let _g = Guard::enter();
+    let mut env = ExecEnv::new();
+    // SAFETY: the caller's contract.
+    let envp = unsafe { session::before_exec(path, envp, &mut env) };
+    raw_execve(path, argv, envp)
+}
+
+/// `execv`.
+///
+/// # Safety
+/// As C's `execv`.
+#[cfg_attr(not(test), no_mangle)]
+pub unsafe extern "C" fn execv(path: *const c_char, argv: *const *const c_char) -> c_int {
+    // SAFETY: the caller's contract; environ is the process environment.
+    unsafe { execve(path, argv, environ) }
+}
+
+static REAL_EXECVPE: AtomicUsize = AtomicUsize::new(0);
+
+/// `execvpe`.
+///
+/// # Safety
+/// As C's `execvpe`.
+#[cfg_attr(not(test), no_mangle)]
+pub unsafe extern "C" fn execvpe(
+    file: *const c_char,
+    argv: *const *const c_char,
+    envp: *const *const c_char,
+) -> c_int {
+    let _g = Guard::enter();
+    let real = next_symbol(&REAL_EXECVPE, b"execvpe\0");
+    if real == 0 {
+        // SAFETY: errno is this thread's.
+        unsafe { *libc::__errno_location() = libc::ENOSYS };
+        return -1;
+    }
+    let mut env = ExecEnv::new();
+    // SAFETY: the caller's contract.
+    let envp = unsafe { session::before_exec(file, envp, &mut env) };
+    type Execvpe =
+        unsafe extern "C" fn(*const c_char, *const *const c_char, *const *const c_char) -> c_int;
+    // SAFETY: dlsym found libc's execvpe, which has this signature.
+    unsafe { std::mem::transmute::<usize, Execvpe>(real)(file, argv, envp) }
+}
+
+/// `execvp`.
+///
+/// # Safety
+/// As C's `execvp`.
+#[cfg_attr(not(test), no_mangle)]
+pub unsafe extern "C" fn execvp(file: *const c_char, argv: *const *const c_char) -> c_int {
+    // SAFETY: the caller's contract.
+    unsafe { execvpe(file, argv, environ) }
+}
+
+const EXECL: u32 = 0;
+const EXECLP: u32 = 1;
+const EXECLE: u32 = 2;
+const MAX_ARGS: usize = 4096;
+
+/// Collects a variadic argument list (`regs`: the five register arguments after `path`;
+/// `stack`: the first stack argument) and runs the matching `exec`.
+unsafe extern "C" fn tk_execl(
+    path: *const c_char,
+    regs: *const *const c_char,
+    stack: *const *const c_char,
+    variant: u32,
+) -> c_int {
+    let mut argv = [std::ptr::null::<c_char>(); MAX_ARGS + 1];
+    // SAFETY: the assembly passes the saved register arguments (5) and the caller's stack
+    // arguments, which run until the NULL that ends the list (and, for execle, one more).
+    unsafe {
+        let arg = |i: usize| {
+            if i < 5 {
+                *regs.add(i)
+            } else {
+                *stack.add(i - 5)
+            }
+        };
+        let mut n = 0;
+        loop {
+            let a = arg(n);
+            if n == MAX_ARGS {
+                *libc::__errno_location() = libc::E2BIG;
+                return -1;
+            }
+            argv[n] = a;
+            if a.is_null() {
+                break;
+            }
+            n += 1;
+        }
+        match variant {
+            EXECLP => execvp(path, argv.as_ptr()),
+            EXECLE => execve(path, argv.as_ptr(), arg(n + 1) as *const *const c_char),
+            _ => execv(path, argv.as_ptr()),
+        }
+    }
+}
+
+macro_rules! execl_like {
+    ($(#[$m:meta])* $name:ident, $variant:expr) => {
+        $(#[$m])*
+        #[unsafe(naked)]
+        #[cfg_attr(not(test), no_mangle)]
+        pub extern "C" fn $name(_path: *const c_char, _arg0: *const c_char) -> c_int {
+            core::arch::naked_asm!(
+                ".cfi_startproc",
+                "sub rsp, 56",
+                ".cfi_adjust_cfa_offset 56",
+                "mov [rsp], rsi",
+                "mov [rsp + 8], rdx",
+                "mov [rsp + 16], rcx",
+                "mov [rsp + 24], r8",
+                "mov [rsp + 32], r9",
+                "mov rsi, rsp",
+                "lea rdx, [rsp + 64]",
+                "mov ecx, {variant}",
+                "call {imp}",
+                "add rsp, 56",
+                ".cfi_adjust_cfa_offset -56",
+                "ret",
+                ".cfi_endproc",
+                variant = const $variant,
+                imp = sym tk_execl,
+            )
+        }
+    };
+}
+
+execl_like!(
+    /// `execl(path, arg0, ..., NULL)`.
+    execl, EXECL
+);
+execl_like!(
+    /// `execlp(file, arg0, ..., NULL)`.
+    execlp, EXECLP
+);
+execl_like!(
+    /// `execle(path, arg0, ..., NULL, envp)`.
+    execle, EXECLE
+);
+
+/// `_exit`.
+#[cfg_attr(not(test), no_mangle)]
+pub extern "C" fn _exit(code: c_int) -> ! {
+    session::exit_now(code)
+}
+
+/// `_Exit`.
+#[cfg_attr(not(test), no_mangle)]
+pub extern "C" fn _Exit(code: c_int) -> ! {
+    session::exit_now(code)
+}
+
+static REAL_DLOPEN: AtomicUsize = AtomicUsize::new(0);
+static REAL_DLCLOSE: AtomicUsize = AtomicUsize::new(0);
+
+/// `dlopen`: records the modules it loaded.
+///
+/// # Safety
+/// As C's `dlopen`.
+#[cfg_attr(not(test), no_mangle)]
+pub unsafe extern "C" fn dlopen(file: *const c_char, flags: c_int) -> *mut c_void {
+    let real = next_symbol(&REAL_DLOPEN, b"dlopen\0");
+    if real == 0 {
+        return std::ptr::null_mut();
+    }
+    type Dlopen = unsafe extern "C" fn(*const c_char, c_int) -> *mut c_void;
+    // SAFETY: dlsym found libc's dlopen, which has this signature.
+    let h = unsafe { std::mem::transmute::<usize, Dlopen>(real)(file, flags) };
+    if let Some(_g) = Guard::enter() {
+        session::scan_modules();
+    }
+    h
+}
+
+/// `dlclose`: records the modules it unloaded.
+///
+/// # Safety
+/// As C's `dlclose`.
+#[cfg_attr(not(test), no_mangle)]
+pub unsafe extern "C" fn dlclose(handle: *mut c_void) -> c_int {
+    let real = next_symbol(&REAL_DLCLOSE, b"dlclose\0");
+    if real == 0 {
+        return -1;
+    }
+    type Dlclose = unsafe extern "C" fn(*mut c_void) -> c_int;
+    // SAFETY: dlsym found libc's dlclose, which has this signature.
+    let r = unsafe { std::mem::transmute::<usize, Dlclose>(real)(handle) };
+    if let Some(_g) = Guard::enter() {
+        session::scan_modules();
+    }
+    r
+}

@@ -1,0 +1,86 @@
+//! What the hooks record: one event per call, each allocation with its backtrace.
+
+use tracekit_log::{Alloc, AllocKind, Event, Free, FreeKind, Realloc};
+use tracekit_preload_rt::{session, unwind};
+
+/// Frames kept per backtrace (innermost first).
+pub const MAX_FRAMES: usize = 128;
+
+/// Starts the session if nothing did yet (an allocation before our constructor).
+#[inline]
+pub fn ensure_started() {
+    session::start(&crate::CONFIG);
+}
+
+/// Records an allocation that returned `ptr` (0 when it failed).
+#[inline(always)]
+pub fn alloc(kind: AllocKind, ptr: u64, size: u64, align: u64) {
+    if !session::is_on() {
+        return;
+    }
+    let mut frames = [0u64; MAX_FRAMES];
+    let n = unwind::backtrace(session::skip_range(), &mut frames);
+    session::with(|w| {
+        let stack = w.stack(&frames[..n]);
+        let tid = w.tid();
+        let time_ns = w.now();
+        w.write(&Event::Alloc(Alloc {
+            time_ns,
+            tid,
+            kind,
+            ptr,
+            size,
+            align,
+            stack,
+        }));
+    });
+}
+
+/// Records a release (before the block goes back to the allocator, so that no other thread
+/// can be handed the same address and record it first).
+#[inline(always)]
+pub fn free(kind: FreeKind, ptr: u64, size: u64) {
+    session::with(|w| {
+        let tid = w.tid();
+        let time_ns = w.now();
+        w.write(&Event::Free(Free {
+            time_ns,
+            tid,
+            kind,
+            ptr,
+            size,
+            stack: 0,
+        }));
+    });
+}
+
+/// Runs `real` (the allocator's realloc) and records it as one event. The session lock is
+/// held across the call: the old block may be handed to another thread the moment `real`
+/// returns, and its event must come after ours.
+#[inline(always)]
+pub fn realloc(kind: AllocKind, old: u64, size: u64, real: impl FnOnce() -> u64) -> u64 {
+    if !session::is_on() {
+        return real();
+    }
+    let mut frames = [0u64; MAX_FRAMES];
+    let n = unwind::backtrace(session::skip_range(), &mut frames);
+    let Some(mut w) = session::lock() else {
+        return real();
+    };
+    let new = real();
+    let stack = w.stack(&frames[..n]);
+    let tid = w.tid();
+    let time_ns = w.now();
+    w.write(&Event::Realloc(Realloc {
+        time_ns,
+        tid,
+        kind,
+        old_ptr: old,
+        new_ptr: new,
+        size,
+        stack,
+    }));
+    drop(w);
+    session::after_unlock();
+    new
+}
