@@ -1,1 +1,32 @@
-fn main() {}
+//! `strace-rs`: parses the command line into a config and runs the tracer.
+
+use strace_rs::cli::{self, Action};
+
+fn main() {
+    let args: Vec<_> = std::env::args_os().skip(1).collect();
+    let cfg = match cli::parse(args) {
+        Ok(Action::Run(cfg)) => cfg,
+        Ok(Action::Help) => {
+            print!("{}", cli::USAGE);
+            return;
+        }
+        Ok(Action::Version) => {
+            println!("strace-rs -- version {}", env!("CARGO_PKG_VERSION"));
+            return;
+        }
+        Err(e) => {
+            eprintln!("strace-rs: {e}");
+            if e.hint {
+                eprintln!("Try 'strace-rs -h' for more information.");
+            }
+            std::process::exit(1);
+        }
+    };
+    match strace_rs::run(&cfg) {
+        Ok(outcome) => strace_rs::exit_like(outcome),
+        Err(e) => {
+            eprintln!("strace-rs: {e}");
+            std::process::exit(1);
+        }
+    }
+}

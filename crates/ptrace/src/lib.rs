@@ -1,1 +1,176 @@
-//! Work in progress.
+//! Safe process control over `ptrace(2)` for the tracekit tracers (strace-rs, ltrace-rs).
+//!
+//! Every raw `ptrace`, `waitpid`/`wait4`, `process_vm_readv` and `fork` call of the suite lives
+//! in this crate, behind a small safe API:
+//!
+//! - [`spawn`] starts a command stopped, seizes it ([`Options`]) and lets it run to `execve`,
+//!   optionally under a seccomp filter that only reports the syscalls a tracer wants
+//!   ([`seccomp::Filter`]).
+//! - [`seize`], [`detach`], [`interrupt`], [`listen`], [`resume`] and friends drive tracees.
+//! - [`wait`] returns the next [`Stop`], already classified: syscall stop, signal-delivery stop,
+//!   group-stop, fork/vfork/clone/exec/exit events, seccomp stop, exit or death by signal.
+//! - [`syscall_info`] wraps `PTRACE_GET_SYSCALL_INFO`; [`get_regs`]/[`set_regs`] the registers.
+//! - [`mem`] reads tracee memory with `process_vm_readv`, falling back to `/proc/PID/mem` and
+//!   `PTRACE_PEEKDATA`, and writes it with `PTRACE_POKEDATA` (for breakpoints).
+//!
+//! ```no_run
+//! use tracekit_ptrace::{spawn, wait, resume, Resume, Options, SpawnOptions, Stop};
+//! let cmd = SpawnOptions::new("/bin/true", ["true"]);
+//! let pid = spawn(&cmd, Options::default()).unwrap();
+//! resume(pid, Resume::Syscall, 0).unwrap();
+//! loop {
+//!     let (pid, stop) = wait(None).unwrap();
+//!     match stop {
+//!         Stop::Exited { .. } | Stop::Killed { .. } => break,
+//!         _ => resume(pid, Resume::Syscall, 0).unwrap(),
+//!     }
+//! }
+//! ```
+
+pub mod mem;
+mod raw;
+pub mod seccomp;
+mod spawn;
+mod stop;
+
+pub use raw::*;
+pub use spawn::{spawn, SpawnOptions};
+pub use stop::{wait, wait_pid, Event, Rusage, Stop};
+
+use std::fmt;
+
+/// A thread id of a tracee (a thread-group leader's tid is its process id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Pid(pub i32);
+
+impl fmt::Display for Pid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// The `PTRACE_O_*` options set when seizing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// Report syscall stops as `SIGTRAP|0x80` (always wanted; on by default).
+    pub sysgood: bool,
+    /// Follow `fork`, `vfork` and `clone` (strace's `-f`).
+    pub follow_forks: bool,
+    /// Report `execve` with an event stop (on by default).
+    pub exec: bool,
+    /// Report thread exits with an event stop.
+    pub exit: bool,
+    /// Report the end of a `vfork` in the parent.
+    pub vfork_done: bool,
+    /// Report `SECCOMP_RET_TRACE` stops.
+    pub seccomp: bool,
+    /// Kill the tracee when the tracer exits.
+    pub exit_kill: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            sysgood: true,
+            follow_forks: false,
+            exec: true,
+            exit: false,
+            vfork_done: false,
+            seccomp: false,
+            exit_kill: false,
+        }
+    }
+}
+
+impl Options {
+    /// The `PTRACE_O_*` bit mask.
+    pub fn bits(&self) -> i32 {
+        let mut b = 0;
+        if self.sysgood {
+            b |= libc::PTRACE_O_TRACESYSGOOD;
+        }
+        if self.follow_forks {
+            b |= libc::PTRACE_O_TRACEFORK | libc::PTRACE_O_TRACEVFORK | libc::PTRACE_O_TRACECLONE;
+        }
+        if self.exec {
+            b |= libc::PTRACE_O_TRACEEXEC;
+        }
+        if self.exit {
+            b |= libc::PTRACE_O_TRACEEXIT;
+        }
+        if self.vfork_done {
+            b |= libc::PTRACE_O_TRACEVFORKDONE;
+        }
+        if self.seccomp {
+            b |= libc::PTRACE_O_TRACESECCOMP;
+        }
+        if self.exit_kill {
+            b |= libc::PTRACE_O_EXITKILL;
+        }
+        b
+    }
+}
+
+/// How to restart a stopped tracee.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resume {
+    /// Until the next syscall entry or exit (`PTRACE_SYSCALL`).
+    Syscall,
+    /// Until the next signal or event (`PTRACE_CONT`).
+    Continue,
+    /// One instruction (`PTRACE_SINGLESTEP`).
+    Step,
+}
+
+/// What `PTRACE_GET_SYSCALL_INFO` says about a syscall stop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyscallInfo {
+    /// Syscall-entry stop.
+    Entry {
+        /// `AUDIT_ARCH_*` of the calling convention.
+        arch: u32,
+        /// Instruction pointer.
+        ip: u64,
+        /// Stack pointer.
+        sp: u64,
+        /// Syscall number.
+        nr: u64,
+        /// Arguments.
+        args: [u64; 6],
+    },
+    /// Syscall-exit stop.
+    Exit {
+        /// `AUDIT_ARCH_*`.
+        arch: u32,
+        /// Instruction pointer.
+        ip: u64,
+        /// Stack pointer.
+        sp: u64,
+        /// Return value (a negative errno when `is_error`).
+        rval: i64,
+        /// True when the syscall failed.
+        is_error: bool,
+    },
+    /// A `PTRACE_EVENT_SECCOMP` stop: a syscall entry seen by the seccomp filter.
+    Seccomp {
+        /// `AUDIT_ARCH_*`.
+        arch: u32,
+        /// Instruction pointer.
+        ip: u64,
+        /// Stack pointer.
+        sp: u64,
+        /// Syscall number.
+        nr: u64,
+        /// Arguments.
+        args: [u64; 6],
+        /// The filter's `SECCOMP_RET_DATA`.
+        ret_data: u32,
+    },
+    /// Not a syscall stop.
+    None,
+}
+
+/// `AUDIT_ARCH_X86_64`.
+pub const AUDIT_ARCH_X86_64: u32 = 0xc000_003e;
+/// `AUDIT_ARCH_I386`.
+pub const AUDIT_ARCH_I386: u32 = 0x4000_0003;

@@ -1,0 +1,147 @@
+//! Starting a command under trace.
+
+use std::ffi::CString;
+use std::io;
+
+use crate::seccomp::Filter;
+use crate::{kill, listen, resume, seize, wait_pid, Options, Pid, Resume, Stop};
+
+/// What to run and how.
+#[derive(Debug, Clone)]
+pub struct SpawnOptions {
+    /// The executable's path (already resolved against `PATH`).
+    pub path: CString,
+    /// `argv`, including `argv[0]`.
+    pub argv: Vec<CString>,
+    /// The environment (`NAME=value`); `None` inherits ours.
+    pub env: Option<Vec<CString>>,
+    /// Run as this `(uid, gid)` (the caller must be root).
+    pub user: Option<(u32, u32)>,
+    /// Install this seccomp filter just before `execve`.
+    pub seccomp: Option<Filter>,
+}
+
+impl SpawnOptions {
+    /// Runs `path` with `argv`, our environment, as ourselves.
+    pub fn new<I, S>(path: &str, argv: I) -> SpawnOptions
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        SpawnOptions {
+            path: CString::new(path).expect("path without NUL"),
+            argv: argv
+                .into_iter()
+                .map(|a| CString::new(a.as_ref()).expect("argument without NUL"))
+                .collect(),
+            env: None,
+            user: None,
+            seccomp: None,
+        }
+    }
+}
+
+/// Exit code of a child whose `execve` failed (the shell's "not executable").
+pub const EXEC_FAILED: i32 = 127;
+
+/// Forks, seizes the child with `opts` and returns it stopped (at the delivery of the
+/// `SIGCONT` that woke it) just before it calls `execve`. Resume it with
+/// [`Resume::Syscall`] (or [`Resume::Continue`] under a seccomp filter) and signal 0.
+pub fn spawn(cmd: &SpawnOptions, opts: Options) -> io::Result<Pid> {
+    // Everything the child needs is built before fork: after it, only async-signal-safe calls.
+    let mut argv: Vec<*const libc::c_char> = cmd.argv.iter().map(|a| a.as_ptr()).collect();
+    argv.push(std::ptr::null());
+    let envp_store: Option<Vec<*const libc::c_char>> = cmd.env.as_ref().map(|env| {
+        let mut v: Vec<_> = env.iter().map(|e| e.as_ptr()).collect();
+        v.push(std::ptr::null());
+        v
+    });
+    // SAFETY: fork has no memory arguments; the child below only makes async-signal-safe calls
+    // on memory prepared before the fork, then execs or _exits.
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    if pid == 0 {
+        child(cmd, &argv, envp_store.as_deref());
+    }
+    let pid = Pid(pid);
+    match attach_started(pid, opts) {
+        Ok(()) => Ok(pid),
+        Err(e) => {
+            let _ = kill(pid, libc::SIGKILL);
+            let _ = wait_pid(Some(pid), false);
+            Err(e)
+        }
+    }
+}
+
+fn child(
+    cmd: &SpawnOptions,
+    argv: &[*const libc::c_char],
+    envp: Option<&[*const libc::c_char]>,
+) -> ! {
+    // SAFETY: only async-signal-safe libc calls on memory prepared before fork; every path
+    // ends in execve or _exit.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigprocmask(libc::SIG_SETMASK, &set, std::ptr::null_mut());
+        if let Some((uid, gid)) = cmd.user {
+            let groups = [gid];
+            if libc::setgroups(1, groups.as_ptr()) != 0
+                || libc::setgid(gid) != 0
+                || libc::setuid(uid) != 0
+            {
+                libc::_exit(EXEC_FAILED);
+            }
+        }
+        // Wait here for the tracer to seize us.
+        libc::kill(libc::getpid(), libc::SIGSTOP);
+        if let Some(f) = &cmd.seccomp {
+            if f.install().is_err() {
+                libc::_exit(EXEC_FAILED);
+            }
+        }
+        match envp {
+            Some(envp) => libc::execve(cmd.path.as_ptr(), argv.as_ptr(), envp.as_ptr()),
+            None => libc::execv(cmd.path.as_ptr(), argv.as_ptr()),
+        };
+        libc::_exit(EXEC_FAILED);
+    }
+}
+
+fn attach_started(pid: Pid, opts: Options) -> io::Result<()> {
+    // Wait until the child has stopped itself (it is not traced yet: a plain WUNTRACED wait).
+    loop {
+        let mut status = 0;
+        // SAFETY: waitpid writes one int to `status`.
+        let r = unsafe { libc::waitpid(pid.0, &mut status, libc::WUNTRACED) };
+        if r == -1 {
+            let e = io::Error::last_os_error();
+            if e.kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(e);
+        }
+        if libc::WIFSTOPPED(status) {
+            break;
+        }
+        return Err(io::Error::other(
+            "the child exited before it could be traced",
+        ));
+    }
+    seize(pid, opts)?;
+    kill(pid, libc::SIGCONT)?;
+    loop {
+        match wait_pid(Some(pid), false)?.map(|(_, s, _)| s) {
+            Some(Stop::Signal(libc::SIGCONT)) => return Ok(()),
+            Some(Stop::GroupStop(_)) => listen(pid)?,
+            Some(Stop::Signal(sig)) => resume(pid, Resume::Continue, sig)?,
+            Some(Stop::Exited(_)) | Some(Stop::Killed { .. }) => {
+                return Err(io::Error::other("the child died before execve"))
+            }
+            _ => resume(pid, Resume::Continue, 0)?,
+        }
+    }
+}

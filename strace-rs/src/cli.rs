@@ -1,0 +1,723 @@
+//! strace's command line, parsed into a [`Config`]. Options stop at the first non-option
+//! (POSIX `+` getopt), so `strace-rs ls -l` passes `-l` to `ls`.
+
+use std::ffi::OsString;
+use std::fmt;
+
+use crate::config::{
+    Config, InjectAction, InjectRule, StatusSet, SummaryMode, SyscallSet, Timestamps,
+};
+use crate::summary::SortBy;
+use crate::sysent::{self, class};
+use crate::text::{HexMode, XlatStyle};
+
+/// A command-line problem, printed as `strace-rs: MESSAGE`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageError {
+    /// The message.
+    pub message: String,
+    /// Add "Try 'strace-rs -h' for more information."
+    pub hint: bool,
+}
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+fn err(msg: impl Into<String>) -> UsageError {
+    UsageError {
+        message: msg.into(),
+        hint: false,
+    }
+}
+
+fn err_hint(msg: impl Into<String>) -> UsageError {
+    UsageError {
+        message: msg.into(),
+        hint: true,
+    }
+}
+
+/// What the command line asks for.
+#[derive(Debug, Clone)]
+pub enum Action {
+    /// Trace.
+    Run(Box<Config>),
+    /// `-h`.
+    Help,
+    /// `-V`.
+    Version,
+}
+
+/// The usage text.
+pub const USAGE: &str = "\
+Usage: strace-rs [-ACdffhikqqrtttTvVwxxyyzZ] [-I N] [-e EXPR]...
+              [-a COLUMN] [-o FILE] [-s STRSIZE] [-X FORMAT] [-S SORTBY]
+              [-p PID]... [--seccomp-bpf] [--log FILE]
+              { -p PID | [-E VAR=VAL]... [-u USERNAME] PROG [ARGS] }
+   or: strace-rs -c[dfwzZ] [-e EXPR]... [-S SORTBY] [-p PID]... [--seccomp-bpf]
+              { -p PID | [-E VAR=VAL]... [-u USERNAME] PROG [ARGS] }
+
+A system call tracer with strace's options and output. See strace(1); the options below
+are supported:
+  -f, -ff        follow forks (-ff with -o: one file per process, FILE.PID)
+  -o FILE        write the trace to FILE        -A  append to it
+  -c, -C         count time, calls and errors per syscall (-C: and trace)
+  -w             summarise wall-clock latency    -S SORTBY  sort the summary
+  -e trace=SET   syscalls to trace: names, !negation, %file %process %network %signal
+                 %ipc %desc %memory %creds %clock %stat %lstat %fstat %%stat %statfs
+                 %fstatfs %%statfs %pure, /regex, all, none
+  -e signal=SET  signals to print     -e status=SET  successful,failed,unfinished,...
+  -z, -Z         print only successful / failed calls
+  -e read=FDS, -e write=FDS   hex dumps of data read/written
+  -e inject=SET:error=ERRNO|retval=N|signal=SIG[:when=FIRST[..LAST][+[STEP]]]
+  -e raw=SET     print arguments undecoded
+  -s N           string limit (default 32)       -v  unabbreviated structures
+  -x, -xx        non-ASCII / all strings in hex   -X raw|abbrev|verbose
+  -y, -yy        decode descriptor paths / socket endpoints
+  -t, -tt, -ttt  absolute timestamps    -r  relative timestamps    -T  time in syscall
+  -i             instruction pointer    -k  stack trace at each syscall   -n  syscall number
+  -q, -qq, -qqq  fewer messages         -a N  column of return values (default 40)
+  -p PID         attach (several allowed, or PID,PID)
+  -E VAR=VAL, -E VAR   set or remove an environment variable for the command
+  -u USER        run the command as USER (needs root)
+  --seccomp-bpf  filter syscalls in the kernel (default when -f and a narrowed trace set)
+  --no-seccomp-bpf  never use a seccomp filter
+  --log FILE     also write the tracekit event log (syscall events) to FILE
+  -h, -V         help, version
+";
+
+fn parse_num<T: std::str::FromStr>(opt: char, v: &str) -> Result<T, UsageError> {
+    v.parse()
+        .map_err(|_| err(format!("invalid -{opt} argument: '{v}'")))
+}
+
+/// Parses a set expression with `!` negation into "in set" per item; `items` resolves one
+/// token into a list of members.
+fn parse_set<F>(spec: &str, universe: &[u32], mut items: F) -> Result<Vec<u32>, UsageError>
+where
+    F: FnMut(&str) -> Result<Vec<u32>, UsageError>,
+{
+    let (neg, body) = match spec.strip_prefix('!') {
+        Some(b) => (true, b),
+        None => (false, spec),
+    };
+    let mut chosen: Vec<u32> = Vec::new();
+    for tok in body.split(',') {
+        let tok = tok.trim();
+        if tok.is_empty() {
+            continue;
+        }
+        match tok {
+            "all" => chosen.extend_from_slice(universe),
+            "none" => {}
+            _ => chosen.extend(items(tok)?),
+        }
+    }
+    chosen.sort_unstable();
+    chosen.dedup();
+    if neg {
+        Ok(universe
+            .iter()
+            .copied()
+            .filter(|n| chosen.binary_search(n).is_err())
+            .collect())
+    } else {
+        Ok(chosen)
+    }
+}
+
+fn class_bits(name: &str) -> Option<u32> {
+    Some(match name {
+        "file" => class::FILE,
+        "process" => class::PROCESS,
+        "network" | "net" => class::NETWORK,
+        "signal" => class::SIGNAL,
+        "ipc" => class::IPC,
+        "desc" => class::DESC,
+        "memory" => class::MEMORY,
+        "creds" => class::CREDS,
+        "clock" => class::CLOCK,
+        "stat" => class::STAT,
+        "lstat" => class::LSTAT,
+        "fstat" => class::FSTAT,
+        "%stat" => class::STAT_LIKE,
+        "statfs" => class::STATFS,
+        "fstatfs" => class::FSTATFS,
+        "%statfs" => class::STATFS_LIKE,
+        "pure" => class::PURE,
+        _ => return None,
+    })
+}
+
+/// Parses a syscall set (`-e trace=`, `-e raw=`, inject sets).
+pub fn parse_syscall_set(spec: &str) -> Result<SyscallSet, UsageError> {
+    let universe: Vec<u32> = sysent::table().iter().flatten().map(|s| s.nr).collect();
+    let nrs = parse_set(spec, &universe, |tok| {
+        let (optional, tok) = match tok.strip_prefix('?') {
+            Some(t) => (true, t),
+            None => (false, tok),
+        };
+        let tok = tok.strip_suffix("@64").unwrap_or(tok);
+        if let Some(re) = tok.strip_prefix('/') {
+            let re = regex::Regex::new(re)
+                .map_err(|e| err(format!("invalid regular expression '{re}': {e}")))?;
+            let v: Vec<u32> = sysent::table()
+                .iter()
+                .flatten()
+                .filter(|s| re.is_match(s.name))
+                .map(|s| s.nr)
+                .collect();
+            if v.is_empty() && !optional {
+                return Err(err(format!("invalid system call '/{re}'")));
+            }
+            return Ok(v);
+        }
+        let cls = tok.strip_prefix('%').and_then(class_bits).or_else(|| {
+            // The old spelling without '%' for the classic classes.
+            matches!(
+                tok,
+                "file" | "process" | "network" | "signal" | "ipc" | "desc" | "memory"
+            )
+            .then(|| class_bits(tok))
+            .flatten()
+        });
+        if let Some(bits) = cls {
+            return Ok(sysent::table()
+                .iter()
+                .flatten()
+                .filter(|s| s.classes & bits != 0)
+                .map(|s| s.nr)
+                .collect());
+        }
+        match sysent::by_name(tok) {
+            Some(nr) => Ok(vec![nr]),
+            None if optional => Ok(vec![]),
+            None => Err(err(format!("invalid system call '{tok}'"))),
+        }
+    })?;
+    let mut set = SyscallSet::all(false);
+    for nr in nrs {
+        set.set(nr, true);
+    }
+    Ok(set)
+}
+
+fn parse_signal_set(spec: &str) -> Result<u64, UsageError> {
+    let universe: Vec<u32> = (1..=64).collect();
+    let sigs = parse_set(spec, &universe, |tok| match crate::signals::parse(tok) {
+        Some(s) => Ok(vec![s]),
+        None => Err(err(format!("invalid signal '{tok}'"))),
+    })?;
+    Ok(sigs.iter().fold(0u64, |m, s| m | (1u64 << (s - 1))))
+}
+
+fn parse_status_set(spec: &str) -> Result<StatusSet, UsageError> {
+    let universe: Vec<u32> = (0..5).collect();
+    let v = parse_set(spec, &universe, |tok| {
+        Ok(vec![match tok {
+            "successful" => 0,
+            "failed" => 1,
+            "unfinished" => 2,
+            "unavailable" => 3,
+            "detached" => 4,
+            _ => return Err(err(format!("invalid status '{tok}'"))),
+        }])
+    })?;
+    Ok(StatusSet {
+        successful: v.contains(&0),
+        failed: v.contains(&1),
+        unfinished: v.contains(&2),
+        unavailable: v.contains(&3),
+        detached: v.contains(&4),
+    })
+}
+
+fn parse_fd_set(spec: &str) -> Result<(Vec<i32>, bool), UsageError> {
+    if spec == "all" {
+        return Ok((Vec::new(), true));
+    }
+    let mut v = Vec::new();
+    for tok in spec.split(',') {
+        let fd: i32 = tok
+            .trim()
+            .parse()
+            .map_err(|_| err(format!("invalid descriptor '{tok}'")))?;
+        if fd < 0 {
+            return Err(err(format!("invalid descriptor '{tok}'")));
+        }
+        v.push(fd);
+    }
+    Ok((v, false))
+}
+
+fn errno_by_name(name: &str) -> Option<i64> {
+    if let Ok(n) = name.parse::<i64>() {
+        return (1..4096).contains(&n).then_some(n);
+    }
+    (1..4096u64)
+        .find(|&e| crate::errno_names::errno_name(e) == Some(name))
+        .map(|e| e as i64)
+}
+
+fn parse_inject(spec: &str, fault: bool) -> Result<InjectRule, UsageError> {
+    let mut parts = spec.split(':');
+    let set = parse_syscall_set(parts.next().unwrap_or(""))?;
+    let mut rule = InjectRule {
+        syscalls: set,
+        actions: Vec::new(),
+        first: 1,
+        last: None,
+        step: 1,
+    };
+    let mut when_given = false;
+    for p in parts {
+        let (k, v) = p
+            .split_once('=')
+            .ok_or_else(|| err(format!("invalid inject argument '{p}'")))?;
+        match k {
+            "error" => {
+                let e = errno_by_name(v).ok_or_else(|| err(format!("invalid error '{v}'")))?;
+                rule.actions.push(InjectAction::Error(e));
+            }
+            "retval" => {
+                let n: i64 = v
+                    .parse()
+                    .map_err(|_| err(format!("invalid retval '{v}'")))?;
+                rule.actions.push(InjectAction::Retval(n));
+            }
+            "signal" => {
+                let s =
+                    crate::signals::parse(v).ok_or_else(|| err(format!("invalid signal '{v}'")))?;
+                rule.actions.push(InjectAction::Signal(s as i32));
+            }
+            "when" => {
+                when_given = true;
+                let (range, step) = match v.split_once('+') {
+                    Some((r, s)) => (r, Some(s)),
+                    None => (v, None),
+                };
+                let (first, last) = match range.split_once("..") {
+                    Some((a, b)) => (a, Some(b)),
+                    None => (range, None),
+                };
+                rule.first = first
+                    .parse()
+                    .map_err(|_| err(format!("invalid when '{v}'")))?;
+                if rule.first == 0 {
+                    return Err(err(format!("invalid when '{v}'")));
+                }
+                rule.last = match last {
+                    Some(l) => Some(l.parse().map_err(|_| err(format!("invalid when '{v}'")))?),
+                    None => None,
+                };
+                rule.step = match step {
+                    None => 0,
+                    Some("") => 1,
+                    Some(s) => s.parse().map_err(|_| err(format!("invalid when '{v}'")))?,
+                };
+            }
+            _ => return Err(err(format!("invalid inject argument '{p}'"))),
+        }
+    }
+    if !when_given {
+        rule.first = 1;
+        rule.step = 1;
+    }
+    if rule.actions.is_empty() {
+        if fault {
+            rule.actions.push(InjectAction::Error(libc::ENOSYS as i64));
+        } else {
+            return Err(err(format!("invalid inject argument '{spec}'")));
+        }
+    }
+    Ok(rule)
+}
+
+fn qualify(cfg: &mut Config, expr: &str, trace_seen: &mut bool) -> Result<(), UsageError> {
+    let (key, val) = match expr.split_once('=') {
+        Some((k, v)) => (k, v),
+        None => ("trace", expr),
+    };
+    match key {
+        "trace" | "t" => {
+            let set = parse_syscall_set(val)?;
+            if *trace_seen {
+                cfg.trace.union(&set);
+            } else {
+                cfg.trace = set;
+                *trace_seen = true;
+            }
+            cfg.trace_filtered = !cfg.trace.is_all();
+        }
+        "signal" | "signals" | "s" => cfg.signals = parse_signal_set(val)?,
+        "status" => cfg.status = parse_status_set(val)?,
+        "read" | "r" => {
+            let (fds, all) = parse_fd_set(val)?;
+            cfg.read_fds = fds;
+            cfg.read_all = all;
+        }
+        "write" | "w" => {
+            let (fds, all) = parse_fd_set(val)?;
+            cfg.write_fds = fds;
+            cfg.write_all = all;
+        }
+        "inject" => cfg.inject.push(parse_inject(val, false)?),
+        "fault" => cfg.inject.push(parse_inject(val, true)?),
+        "raw" => cfg.raw = parse_syscall_set(val)?,
+        "abbrev" | "a" => cfg.decode.verbose = val == "none",
+        "verbose" | "v" => cfg.decode.verbose = val != "none",
+        "quiet" | "silent" | "silence" | "q" => {
+            for tok in val.split(',') {
+                match tok {
+                    "attach" => cfg.quiet.attach = true,
+                    "exit" | "exits" => cfg.quiet.exit = true,
+                    "thread-execve" | "superseded" => cfg.quiet.thread_execve = true,
+                    "all" => {
+                        cfg.quiet.attach = true;
+                        cfg.quiet.exit = true;
+                        cfg.quiet.thread_execve = true;
+                    }
+                    "none" | "personality" | "path-resolution" => {}
+                    _ => return Err(err(format!("invalid quiet '{tok}'"))),
+                }
+            }
+        }
+        "decode-fds" => {
+            cfg.decode.decode_fds = match val {
+                "none" => 0,
+                "path" => 1,
+                _ => 2,
+            }
+        }
+        _ => return Err(err_hint(format!("invalid -e argument: '{expr}'"))),
+    }
+    Ok(())
+}
+
+fn lookup_user(name: &str) -> Result<(u32, u32), UsageError> {
+    let text = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+    for line in text.lines() {
+        let f: Vec<&str> = line.split(':').collect();
+        if f.len() >= 4 && (f[0] == name || f[2] == name) {
+            if let (Ok(u), Ok(g)) = (f[2].parse(), f[3].parse()) {
+                return Ok((u, g));
+            }
+        }
+    }
+    Err(err(format!("Cannot find user '{name}'")))
+}
+
+/// Parses `args` (without the program name).
+pub fn parse(args: Vec<OsString>) -> Result<Action, UsageError> {
+    let mut cfg = Config::default();
+    let mut follow = 0;
+    let mut hex = 0;
+    let mut fds = 0;
+    let mut ts = 0;
+    let mut quiet = 0;
+    let mut trace_seen = false;
+    let mut c = false;
+    let mut big_c = false;
+    let mut no_seccomp = false;
+    let mut i = 0;
+    let text: Vec<String> = args
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    // Options with an argument.
+    const WITH_ARG: &str = "abeEIoOpPsSuUX";
+    while i < text.len() {
+        let arg = &text[i];
+        if arg == "--" {
+            i += 1;
+            break;
+        }
+        if let Some(long) = arg.strip_prefix("--") {
+            let (name, inline) = match long.split_once('=') {
+                Some((n, v)) => (n, Some(v.to_owned())),
+                None => (long, None),
+            };
+            let value = |i: &mut usize| -> Result<String, UsageError> {
+                if let Some(v) = &inline {
+                    return Ok(v.clone());
+                }
+                *i += 1;
+                text.get(*i)
+                    .cloned()
+                    .ok_or_else(|| err_hint(format!("option '--{name}' requires an argument")))
+            };
+            match name {
+                "seccomp-bpf" => cfg.seccomp_explicit = true,
+                "no-seccomp-bpf" => no_seccomp = true,
+                "log" => cfg.log = Some(value(&mut i)?.into()),
+                "output" => cfg.output = Some(value(&mut i)?.into()),
+                "follow-forks" => follow = follow.max(1),
+                "output-separately" => follow = 2,
+                "summary-only" => c = true,
+                "summary" => big_c = true,
+                "summary-wall-clock" => cfg.wallclock = true,
+                "attach" => {
+                    let v = value(&mut i)?;
+                    add_pids(&mut cfg, &v)?;
+                }
+                "env" => add_env(&mut cfg, &value(&mut i)?),
+                "user" => cfg.user = Some(lookup_user(&value(&mut i)?)?),
+                "string-limit" => cfg.decode.max_strlen = parse_num('s', &value(&mut i)?)?,
+                "columns" => cfg.acolumn = parse_num('a', &value(&mut i)?)?,
+                "no-abbrev" => cfg.decode.verbose = true,
+                "syscall-times" => cfg.syscall_times = true,
+                "relative-timestamps" => cfg.relative = true,
+                "instruction-pointer" => cfg.instruction_pointer = true,
+                "stack-traces" => cfg.stack_trace = true,
+                "kill-on-exit" => cfg.kill_on_exit = true,
+                "successful-only" => cfg.status = parse_status_set("successful")?,
+                "failed-only" => cfg.status = parse_status_set("failed")?,
+                "help" => return Ok(Action::Help),
+                "version" => return Ok(Action::Version),
+                "trace" | "signal" | "status" | "read" | "write" | "inject" | "fault" | "raw"
+                | "quiet" | "decode-fds" | "abbrev" | "verbose" => {
+                    let v = value(&mut i)?;
+                    qualify(&mut cfg, &format!("{name}={v}"), &mut trace_seen)?;
+                }
+                _ => return Err(err_hint(format!("unrecognized option '--{name}'"))),
+            }
+            i += 1;
+            continue;
+        }
+        if !arg.starts_with('-') || arg == "-" {
+            break;
+        }
+        let chars: Vec<char> = arg[1..].chars().collect();
+        let mut k = 0;
+        while k < chars.len() {
+            let o = chars[k];
+            k += 1;
+            let val =
+                if WITH_ARG.contains(o) {
+                    let rest: String = chars[k..].iter().collect();
+                    k = chars.len();
+                    if !rest.is_empty() {
+                        Some(rest)
+                    } else {
+                        i += 1;
+                        Some(text.get(i).cloned().ok_or_else(|| {
+                            err_hint(format!("option requires an argument -- '{o}'"))
+                        })?)
+                    }
+                } else {
+                    None
+                };
+            let v = val.as_deref().unwrap_or("");
+            match o {
+                'f' => follow += 1,
+                'c' => c = true,
+                'C' => big_c = true,
+                'w' => cfg.wallclock = true,
+                'S' => {
+                    cfg.sort_by = SortBy::parse(v)
+                        .ok_or_else(|| err_hint(format!("invalid sortby: '{v}'")))?
+                }
+                'e' => qualify(&mut cfg, v, &mut trace_seen)?,
+                'o' => cfg.output = Some(v.into()),
+                'A' => cfg.append = true,
+                's' => {
+                    let n: i64 = parse_num('s', v)?;
+                    if n < 0 {
+                        return Err(err(format!("invalid -s argument: '{v}'")));
+                    }
+                    cfg.decode.max_strlen = n as usize;
+                }
+                'a' => cfg.acolumn = parse_num('a', v)?,
+                'v' => cfg.decode.verbose = true,
+                'x' => hex += 1,
+                'X' => {
+                    cfg.decode.xlat = match v {
+                        "raw" => XlatStyle::Raw,
+                        "abbrev" => XlatStyle::Abbrev,
+                        "verbose" => XlatStyle::Verbose,
+                        _ => return Err(err(format!("invalid xlat style '{v}'"))),
+                    }
+                }
+                'y' => fds += 1,
+                't' => ts += 1,
+                'T' => cfg.syscall_times = true,
+                'r' => cfg.relative = true,
+                'i' => cfg.instruction_pointer = true,
+                'n' => cfg.syscall_number = true,
+                'k' => cfg.stack_trace = true,
+                'q' => quiet += 1,
+                'z' => cfg.status = parse_status_set("successful")?,
+                'Z' => cfg.status = parse_status_set("failed")?,
+                'p' => add_pids(&mut cfg, v)?,
+                'E' => add_env(&mut cfg, v),
+                'u' => cfg.user = Some(lookup_user(v)?),
+                'I' | 'O' | 'P' | 'U' | 'b' | 'd' | 'D' | 'F' => {}
+                'h' => return Ok(Action::Help),
+                'V' => return Ok(Action::Version),
+                _ => return Err(err_hint(format!("invalid option -- '{o}'"))),
+            }
+        }
+        i += 1;
+    }
+    cfg.command = args[i.min(args.len())..].to_vec();
+    if cfg.command.is_empty() && cfg.attach.is_empty() {
+        return Err(err_hint("must have PROG [ARGS] or -p PID"));
+    }
+    if c && big_c {
+        return Err(err("-c and -C are mutually exclusive"));
+    }
+    cfg.summary = if c {
+        SummaryMode::Only
+    } else if big_c {
+        SummaryMode::Also
+    } else {
+        SummaryMode::None
+    };
+    if cfg.wallclock && cfg.summary == SummaryMode::None {
+        // strace: -w without -c/-C only warns.
+        eprintln!("strace-rs: -w has no effect without -c or -C");
+    }
+    cfg.follow_forks = follow >= 1;
+    cfg.output_separately = follow >= 2 && cfg.output.is_some();
+    if cfg.output_separately && cfg.summary == SummaryMode::Only {
+        return Err(err("(-c or -C) and -ff are mutually exclusive"));
+    }
+    cfg.decode.hex = match hex {
+        0 => HexMode::None,
+        1 => HexMode::NonAscii,
+        _ => HexMode::All,
+    };
+    cfg.decode.decode_fds = cfg.decode.decode_fds.max(fds.min(2));
+    cfg.timestamps = match ts {
+        0 => Timestamps::None,
+        1 => Timestamps::Seconds,
+        2 => Timestamps::Micros,
+        _ => Timestamps::Unix,
+    };
+    if quiet >= 1 {
+        cfg.quiet.attach = true;
+    }
+    if quiet >= 2 {
+        cfg.quiet.exit = true;
+    }
+    if quiet >= 3 {
+        cfg.quiet.thread_execve = true;
+    }
+    if cfg.user.is_some() {
+        // SAFETY: getuid has no arguments and cannot fail.
+        if unsafe { libc::getuid() } != 0 {
+            return Err(err("You must be root to use the -u option"));
+        }
+    }
+    if cfg.stack_trace && cfg.summary == SummaryMode::Only {
+        return Err(err("-k and -c are mutually exclusive"));
+    }
+    if !cfg.inject.is_empty() {
+        for r in &cfg.inject {
+            cfg.trace.union(&r.syscalls);
+        }
+    }
+    cfg.seccomp = !no_seccomp;
+    if cfg.seccomp_explicit && cfg.command.is_empty() {
+        eprintln!("strace-rs: --seccomp-bpf cannot be used with -p alone; ignored");
+    }
+    if cfg.seccomp_explicit && !cfg.follow_forks {
+        // Like strace: a filter inherited by untraced children would make their traced
+        // syscalls fail with ENOSYS.
+        eprintln!("strace-rs: --seccomp-bpf cannot be used without -f/--follow-forks, disabling");
+        cfg.seccomp = false;
+    }
+    Ok(Action::Run(Box::new(cfg)))
+}
+
+fn add_pids(cfg: &mut Config, v: &str) -> Result<(), UsageError> {
+    for tok in v.split([',', ' ', '\t', '\n']).filter(|t| !t.is_empty()) {
+        let pid: i32 = tok
+            .parse()
+            .ok()
+            .filter(|&p: &i32| p > 0)
+            .ok_or_else(|| err(format!("Invalid process id: '{tok}'")))?;
+        if pid == std::process::id() as i32 {
+            return Err(err("I'm sorry, I can't let you do that, Dave."));
+        }
+        cfg.attach.push(pid);
+    }
+    Ok(())
+}
+
+fn add_env(cfg: &mut Config, v: &str) {
+    match v.split_once('=') {
+        Some((k, val)) => cfg.env.push((k.to_owned(), Some(val.to_owned()))),
+        None => cfg.env.push((v.to_owned(), None)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(args: &[&str]) -> Result<Config, UsageError> {
+        match parse(args.iter().map(OsString::from).collect())? {
+            Action::Run(c) => Ok(*c),
+            a => panic!("{a:?}"),
+        }
+    }
+
+    #[test]
+    fn options_stop_at_the_command() {
+        let c = run(&["-f", "-s100", "-e", "trace=openat,close", "ls", "-l"]).unwrap();
+        assert!(c.follow_forks);
+        assert_eq!(c.decode.max_strlen, 100);
+        assert_eq!(c.command, vec![OsString::from("ls"), OsString::from("-l")]);
+        assert!(c.trace.contains(257) && c.trace.contains(3) && !c.trace.contains(0));
+        assert!(c.trace_filtered);
+    }
+
+    #[test]
+    fn classes_negation_and_regex() {
+        let s = parse_syscall_set("%file").unwrap();
+        assert!(s.contains(257) && s.contains(59) && !s.contains(0));
+        let s = parse_syscall_set("!read,write").unwrap();
+        assert!(!s.contains(0) && !s.contains(1) && s.contains(2));
+        let s = parse_syscall_set("/^rt_sig").unwrap();
+        assert!(s.contains(13) && s.contains(14) && !s.contains(0));
+        assert!(parse_syscall_set("nosuchcall").is_err());
+    }
+
+    #[test]
+    fn errors_like_strace() {
+        assert_eq!(
+            run(&[]).unwrap_err().message,
+            "must have PROG [ARGS] or -p PID"
+        );
+        assert_eq!(
+            run(&["-c", "-C", "true"]).unwrap_err().message,
+            "-c and -C are mutually exclusive"
+        );
+        assert_eq!(
+            run(&["-j", "true"]).unwrap_err().message,
+            "invalid option -- 'j'"
+        );
+        assert_eq!(
+            run(&["-p", "x"]).unwrap_err().message,
+            "Invalid process id: 'x'"
+        );
+        assert_eq!(
+            run(&["-e", "trace=bogus", "true"]).unwrap_err().message,
+            "invalid system call 'bogus'"
+        );
+    }
+
+    #[test]
+    fn inject_spec() {
+        let c = run(&["-e", "inject=openat:error=ENOENT:when=2+", "true"]).unwrap();
+        let r = &c.inject[0];
+        assert_eq!(r.actions, vec![InjectAction::Error(2)]);
+        assert_eq!((r.first, r.step), (2, 1));
+    }
+}

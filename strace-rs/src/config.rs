@@ -1,0 +1,271 @@
+//! The tracer's configuration: what the command line asked for, already validated.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use crate::decode::DecodeOpts;
+use crate::summary::SortBy;
+
+/// A set of syscall numbers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyscallSet {
+    bits: Vec<bool>,
+}
+
+impl SyscallSet {
+    /// Every syscall (or none).
+    pub fn all(on: bool) -> SyscallSet {
+        SyscallSet {
+            bits: vec![on; crate::sysent::max_nr().max(512)],
+        }
+    }
+
+    /// True when `nr` is in the set (numbers beyond the table count as "all" members when
+    /// the set was built from `all`).
+    pub fn contains(&self, nr: u64) -> bool {
+        self.bits
+            .get(nr as usize)
+            .copied()
+            .unwrap_or_else(|| self.bits.last().copied().unwrap_or(false))
+    }
+
+    /// Adds or removes `nr`.
+    pub fn set(&mut self, nr: u32, on: bool) {
+        if let Some(b) = self.bits.get_mut(nr as usize) {
+            *b = on;
+        }
+    }
+
+    /// True when every known syscall is in the set.
+    pub fn is_all(&self) -> bool {
+        crate::sysent::table()
+            .iter()
+            .flatten()
+            .all(|s| self.contains(s.nr as u64))
+    }
+
+    /// The known syscall numbers in the set.
+    pub fn numbers(&self) -> Vec<u32> {
+        crate::sysent::table()
+            .iter()
+            .flatten()
+            .filter(|s| self.contains(s.nr as u64))
+            .map(|s| s.nr)
+            .collect()
+    }
+
+    /// Union.
+    pub fn union(&mut self, other: &SyscallSet) {
+        for (a, b) in self.bits.iter_mut().zip(&other.bits) {
+            *a |= *b;
+        }
+    }
+}
+
+/// Which return statuses are printed (`-e status=`, `-z`, `-Z`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatusSet {
+    /// Returned without error.
+    pub successful: bool,
+    /// Returned an error.
+    pub failed: bool,
+    /// Never returned (`= ?`).
+    pub unfinished: bool,
+    /// Return value not available.
+    pub unavailable: bool,
+    /// The tracer detached.
+    pub detached: bool,
+}
+
+impl StatusSet {
+    /// All statuses (the default: no filtering, no staging).
+    pub const ALL: StatusSet = StatusSet {
+        successful: true,
+        failed: true,
+        unfinished: true,
+        unavailable: true,
+        detached: true,
+    };
+
+    /// True when every status is printed.
+    pub fn is_all(&self) -> bool {
+        *self == StatusSet::ALL
+    }
+}
+
+/// What an injection does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InjectAction {
+    /// Fail with this errno.
+    Error(i64),
+    /// Return this value without running the call.
+    Retval(i64),
+    /// Deliver this signal after the call.
+    Signal(i32),
+}
+
+/// One `-e inject=` rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InjectRule {
+    /// Syscalls it applies to.
+    pub syscalls: SyscallSet,
+    /// What to do.
+    pub actions: Vec<InjectAction>,
+    /// First matching call (1-based) to inject into.
+    pub first: u64,
+    /// Last matching call, when bounded.
+    pub last: Option<u64>,
+    /// Every `step`-th call after `first` (0: only `first`).
+    pub step: u64,
+}
+
+/// `-t` style.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Timestamps {
+    /// None.
+    #[default]
+    None,
+    /// `-t`: `HH:MM:SS`.
+    Seconds,
+    /// `-tt`: `HH:MM:SS.uuuuuu`.
+    Micros,
+    /// `-ttt`: seconds since the epoch with microseconds.
+    Unix,
+}
+
+/// `-c`/`-C`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SummaryMode {
+    /// No summary.
+    #[default]
+    None,
+    /// `-c`: only the summary.
+    Only,
+    /// `-C`: trace and summary.
+    Also,
+}
+
+/// Messages `-q`/`-e quiet=` suppress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Quiet {
+    /// "Process N attached/detached".
+    pub attach: bool,
+    /// "+++ exited with N +++" and "+++ killed by ... +++".
+    pub exit: bool,
+    /// "+++ superseded by execve ... +++".
+    pub thread_execve: bool,
+}
+
+/// Everything the tracer needs to know.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The command to start (empty with only `-p`).
+    pub command: Vec<OsString>,
+    /// Processes to attach to.
+    pub attach: Vec<i32>,
+    /// `-f`.
+    pub follow_forks: bool,
+    /// `-ff` with `-o`: one file per process.
+    pub output_separately: bool,
+    /// `-o FILE`.
+    pub output: Option<PathBuf>,
+    /// `-A`: append to the output file.
+    pub append: bool,
+    /// `-c`/`-C`.
+    pub summary: SummaryMode,
+    /// `-w`: summarise wall-clock latency instead of system time.
+    pub wallclock: bool,
+    /// `-S`.
+    pub sort_by: SortBy,
+    /// Syscalls traced (`-e trace=`).
+    pub trace: SyscallSet,
+    /// True when `-e trace=` narrowed the set.
+    pub trace_filtered: bool,
+    /// Syscalls printed undecoded (`-e raw=`).
+    pub raw: SyscallSet,
+    /// Signals printed (bit `n-1` for signal `n`).
+    pub signals: u64,
+    /// Statuses printed.
+    pub status: StatusSet,
+    /// Descriptors whose reads are dumped (`-e read=`).
+    pub read_fds: Vec<i32>,
+    /// Descriptors whose writes are dumped (`-e write=`).
+    pub write_fds: Vec<i32>,
+    /// `-e read=all`.
+    pub read_all: bool,
+    /// `-e write=all`.
+    pub write_all: bool,
+    /// `-e inject=`.
+    pub inject: Vec<InjectRule>,
+    /// Argument printing.
+    pub decode: DecodeOpts,
+    /// `-t`, `-tt`, `-ttt`.
+    pub timestamps: Timestamps,
+    /// `-T`.
+    pub syscall_times: bool,
+    /// `-r`.
+    pub relative: bool,
+    /// `-i`.
+    pub instruction_pointer: bool,
+    /// `-n`.
+    pub syscall_number: bool,
+    /// `-k`.
+    pub stack_trace: bool,
+    /// `-q`...
+    pub quiet: Quiet,
+    /// `-a`.
+    pub acolumn: usize,
+    /// `-E`: `(name, Some(value))` sets, `(name, None)` removes.
+    pub env: Vec<(String, Option<String>)>,
+    /// `-u`: `(uid, gid)`.
+    pub user: Option<(u32, u32)>,
+    /// Use a seccomp-bpf filter when the trace set allows it.
+    pub seccomp: bool,
+    /// `--seccomp-bpf` was given explicitly.
+    pub seccomp_explicit: bool,
+    /// `--log FILE`: the common event log.
+    pub log: Option<PathBuf>,
+    /// `--kill-on-exit`.
+    pub kill_on_exit: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            command: Vec::new(),
+            attach: Vec::new(),
+            follow_forks: false,
+            output_separately: false,
+            output: None,
+            append: false,
+            summary: SummaryMode::None,
+            wallclock: false,
+            sort_by: SortBy::Time,
+            trace: SyscallSet::all(true),
+            trace_filtered: false,
+            raw: SyscallSet::all(false),
+            signals: u64::MAX,
+            status: StatusSet::ALL,
+            read_fds: Vec::new(),
+            write_fds: Vec::new(),
+            read_all: false,
+            write_all: false,
+            inject: Vec::new(),
+            decode: DecodeOpts::default(),
+            timestamps: Timestamps::None,
+            syscall_times: false,
+            relative: false,
+            instruction_pointer: false,
+            syscall_number: false,
+            stack_trace: false,
+            quiet: Quiet::default(),
+            acolumn: 40,
+            env: Vec::new(),
+            user: None,
+            seccomp: true,
+            seccomp_explicit: false,
+            log: None,
+            kill_on_exit: false,
+        }
+    }
+}

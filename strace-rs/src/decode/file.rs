@@ -1,0 +1,1076 @@
+//! Files, directories and descriptors.
+
+use std::fmt::Write as _;
+
+use super::structs::{self, mode_arg};
+use super::{Ctx, Decoder, Rval, Step};
+use crate::text;
+use crate::xlat;
+
+pub fn decoder(name: &str) -> Option<Decoder> {
+    Some(match name {
+        "open" => open,
+        "openat" => openat,
+        "creat" => creat,
+        "close" | "fsync" | "fdatasync" | "fchdir" | "syncfs" => fd_only,
+        "dup" => fd_only,
+        "dup2" => dup2,
+        "dup3" => dup3,
+        "read" => read,
+        "write" => write,
+        "pread64" => pread,
+        "pwrite64" => pwrite,
+        "readv" => readv,
+        "writev" => writev,
+        "preadv" => readv,
+        "pwritev" => writev,
+        "lseek" => lseek,
+        "stat" | "lstat" => stat,
+        "fstat" => fstat,
+        "newfstatat" => newfstatat,
+        "statx" => statx,
+        "access" => access,
+        "faccessat" => faccessat,
+        "faccessat2" => faccessat2,
+        "unlink" | "rmdir" | "chdir" | "chroot" | "acct" | "swapoff" => path_only,
+        "unlinkat" => unlinkat,
+        "mkdir" => path_mode,
+        "chmod" => path_mode,
+        "mkdirat" => dirfd_path_mode,
+        "fchmodat" => dirfd_path_mode,
+        "fchmod" => fchmod,
+        "rename" | "link" | "symlink" | "pivot_root" => two_paths,
+        "renameat" => renameat,
+        "renameat2" => renameat2,
+        "linkat" => linkat,
+        "symlinkat" => symlinkat,
+        "readlink" => readlink,
+        "readlinkat" => readlinkat,
+        "getcwd" => getcwd,
+        "truncate" => truncate,
+        "ftruncate" => ftruncate,
+        "getdents" | "getdents64" => getdents,
+        "fcntl" => fcntl,
+        "flock" => flock,
+        "umask" => umask,
+        "ioctl" => ioctl,
+        "chown" | "lchown" => chown,
+        "fchown" => fchown,
+        "fchownat" => fchownat,
+        "pipe" => pipe,
+        "pipe2" => pipe2,
+        "fadvise64" => fadvise64,
+        "utimensat" => utimensat,
+        "close_range" => close_range,
+        "eventfd2" => eventfd2,
+        "memfd_create" => memfd_create,
+        "sendfile" => sendfile,
+        "copy_file_range" => copy_file_range,
+        "fallocate" => fallocate,
+        "statfs" => statfs,
+        "getxattr" | "lgetxattr" => getxattr,
+        "fgetxattr" => fgetxattr,
+        "setxattr" | "lsetxattr" => setxattr,
+        "fsetxattr" => fsetxattr,
+        "listxattr" | "llistxattr" => listxattr,
+        "flistxattr" => flistxattr,
+        "removexattr" | "lremovexattr" => removexattr,
+        "fstatfs" => fstatfs,
+        "timerfd_create" => timerfd_create,
+        _ => return None,
+    })
+}
+
+fn open_flags(ctx: &mut Ctx<'_>, v: u64) {
+    let v = v & 0xffff_ffff;
+    if ctx.opts.xlat == text::XlatStyle::Raw {
+        let _ = write!(ctx.out, "{v:#x}");
+        return;
+    }
+    let acc = v & 3;
+    let rest = v & !3;
+    let name = text::lookup(xlat::OPEN_ACCESS, acc).unwrap_or("O_ACCMODE");
+    if ctx.opts.xlat == text::XlatStyle::Verbose {
+        let _ = write!(ctx.out, "{v:#x} /* {name}");
+        if rest != 0 {
+            ctx.out.push('|');
+            text::flags(
+                &mut ctx.out,
+                text::XlatStyle::Abbrev,
+                xlat::OPEN_FLAGS,
+                rest,
+                "",
+            );
+        }
+        ctx.out.push_str(" */");
+        return;
+    }
+    ctx.out.push_str(name);
+    if rest != 0 {
+        ctx.out.push('|');
+        text::flags(&mut ctx.out, ctx.opts.xlat, xlat::OPEN_FLAGS, rest, "");
+    }
+}
+
+fn open_tail(ctx: &mut Ctx<'_>, fi: usize) {
+    let flags = ctx.a(fi);
+    open_flags(ctx, flags);
+    if flags & 0o100 != 0 || flags & 0o20000000 == 0o20000000 {
+        ctx.sep();
+        mode_arg(ctx, ctx.a(fi + 1));
+    }
+}
+
+fn open(ctx: &mut Ctx<'_>) -> Step {
+    ctx.path(0);
+    ctx.sep();
+    open_tail(ctx, 1);
+    Step::Decoded
+}
+
+fn openat(ctx: &mut Ctx<'_>) -> Step {
+    ctx.dirfd(0);
+    ctx.sep();
+    ctx.path(1);
+    ctx.sep();
+    open_tail(ctx, 2);
+    Step::Decoded
+}
+
+fn creat(ctx: &mut Ctx<'_>) -> Step {
+    ctx.path(0);
+    ctx.sep();
+    mode_arg(ctx, ctx.a(1));
+    Step::Decoded
+}
+
+fn fd_only(ctx: &mut Ctx<'_>) -> Step {
+    ctx.fd(0);
+    Step::Decoded
+}
+
+fn dup2(ctx: &mut Ctx<'_>) -> Step {
+    ctx.fd(0);
+    ctx.sep();
+    ctx.fd(1);
+    Step::Decoded
+}
+
+fn dup3(ctx: &mut Ctx<'_>) -> Step {
+    dup2(ctx);
+    ctx.sep();
+    let f = ctx.a(2);
+    ctx.flags(&[(0o2000000, "O_CLOEXEC")], f, "O_???");
+    Step::Decoded
+}
+
+fn read(ctx: &mut Ctx<'_>) -> Step {
+    if !ctx.exiting {
+        ctx.fd(0);
+        ctx.sep();
+        return Step::Exit;
+    }
+    if ctx.error {
+        ctx.hex(1);
+    } else {
+        ctx.buf(ctx.a(1), ctx.rval as u64);
+    }
+    ctx.sep();
+    ctx.ulong(2);
+    Step::Decoded
+}
+
+fn write(ctx: &mut Ctx<'_>) -> Step {
+    ctx.fd(0);
+    ctx.sep();
+    ctx.buf(ctx.a(1), ctx.a(2));
+    ctx.sep();
+    ctx.ulong(2);
+    Step::Decoded
+}
+
+fn pread(ctx: &mut Ctx<'_>) -> Step {
+    if !ctx.exiting {
+        ctx.fd(0);
+        ctx.sep();
+        return Step::Exit;
+    }
+    if ctx.error {
+        ctx.hex(1);
+    } else {
+        ctx.buf(ctx.a(1), ctx.rval as u64);
+    }
+    ctx.sep();
+    ctx.ulong(2);
+    ctx.sep();
+    ctx.long(3);
+    Step::Decoded
+}
+
+fn pwrite(ctx: &mut Ctx<'_>) -> Step {
+    write(ctx);
+    ctx.sep();
+    ctx.long(3);
+    Step::Decoded
+}
+
+fn readv(ctx: &mut Ctx<'_>) -> Step {
+    if !ctx.exiting {
+        ctx.fd(0);
+        ctx.sep();
+        return Step::Exit;
+    }
+    if ctx.error {
+        ctx.hex(1);
+    } else {
+        structs::iovec(ctx, ctx.a(1), ctx.a(2), Some(ctx.rval as u64), true);
+    }
+    ctx.sep();
+    ctx.ulong(2);
+    if ctx.nr == 295 {
+        ctx.sep();
+        ctx.long(3);
+    }
+    Step::Decoded
+}
+
+fn writev(ctx: &mut Ctx<'_>) -> Step {
+    ctx.fd(0);
+    ctx.sep();
+    structs::iovec(ctx, ctx.a(1), ctx.a(2), None, true);
+    ctx.sep();
+    ctx.ulong(2);
+    if ctx.nr == 296 {
+        ctx.sep();
+        ctx.long(3);
+    }
+    Step::Decoded
+}
+
+fn lseek(ctx: &mut Ctx<'_>) -> Step {
+    ctx.fd(0);
+    ctx.sep();
+    ctx.long(1);
+    ctx.sep();
+    ctx.xval(xlat::SEEK, ctx.a(2) as u32 as u64, "SEEK_???");
+    Step::Decoded
+}
+
+fn stat_out(ctx: &mut Ctx<'_>, i: usize) {
+    if ctx.error {
+        ctx.ptr(i);
+    } else {
+        structs::stat(ctx, ctx.a(i));
+    }
+}
+
+fn stat(ctx: &mut Ctx<'_>) -> Step {
+    if !ctx.exiting {
+        ctx.path(0);
+        ctx.sep();
+        return Step::Exit;
+    }
+    stat_out(ctx, 1);
+    Step::Decoded
+}
+
+fn fstat(ctx: &mut Ctx<'_>) -> Step {
+    if !ctx.exiting {
+        ctx.fd(0);
+        ctx.sep();
+        return Step::Exit;
+    }
+    stat_out(ctx, 1);
+    Step::Decoded
+}
+
+fn newfstatat(ctx: &mut Ctx<'_>) -> Step {
+    if !ctx.exiting {
+        ctx.dirfd(0);
+        ctx.sep();
+        ctx.path(1);
+        ctx.sep();
+        return Step::Exit;
+    }
+    stat_out(ctx, 2);
+    ctx.sep();
+    ctx.flags(xlat::AT_FLAGS, ctx.a(3) as u32 as u64, "AT_???");
+    Step::Decoded
+}
+
+fn statx(ctx: &mut Ctx<'_>) -> Step {
+    if !ctx.exiting {
+        ctx.dirfd(0);
+        ctx.sep();
+        ctx.path(1);
+        ctx.sep();
+        let f = ctx.a(2) as u32 as u64;
+        let sync = f & 0x6000;
+        ctx.s(match sync {
+            0x2000 => "AT_STATX_FORCE_SYNC",
+            0x4000 => "AT_STATX_DONT_SYNC",
+            0x6000 => "AT_STATX_FORCE_SYNC|AT_STATX_DONT_SYNC",
+            _ => "AT_STATX_SYNC_AS_STAT",
+        });
+        if f & !0x6000 != 0 {
+            ctx.s("|");
+            ctx.flags(xlat::AT_FLAGS, f & !0x6000, "AT_???");
+        }
+        ctx.sep();
+        let m = ctx.a(3) as u32 as u64;
+        if m & 0xfff == 0xfff {
+            ctx.s("STATX_ALL");
+            if m & !0xfff != 0 {
+                ctx.s("|");
+                ctx.flags(xlat::STATX_MASK, m & !0xfff, "");
+            }
+        } else if m & 0x7ff == 0x7ff {
+            ctx.s("STATX_BASIC_STATS");
+            if m & !0x7ff != 0 {
+                ctx.s("|");
+                ctx.flags(xlat::STATX_MASK, m & !0x7ff, "");
+            }
+        } else {
+            ctx.flags(xlat::STATX_MASK, m, "STATX_???");
+        }
+        ctx.sep();
+        return Step::Exit;
+    }
+    if ctx.error {
+        ctx.ptr(4);
+    } else {
+        structs::statx(ctx, ctx.a(4));
+    }
+    Step::Decoded
+}
+
+fn access_mode(ctx: &mut Ctx<'_>, v: u64) {
+    if v == 0 {
+        ctx.s("F_OK");
+    } else {
+        ctx.flags(xlat::ACCESS_MODES, v, "?_OK");
+    }
+}
+
+fn access(ctx: &mut Ctx<'_>) -> Step {
+    ctx.path(0);
+    ctx.sep();
+    access_mode(ctx, ctx.a(1) as u32 as u64);
+    Step::Decoded
+}
+
+fn faccessat(ctx: &mut Ctx<'_>) -> Step {
+    ctx.dirfd(0);
+    ctx.sep();
+    ctx.path(1);
+    ctx.sep();
+    access_mode(ctx, ctx.a(2) as u32 as u64);
+    Step::Decoded
+}
+
+fn faccessat2(ctx: &mut Ctx<'_>) -> Step {
+    faccessat(ctx);
+    ctx.sep();
+    let t: text::Xlat = &[
+        (0x200, "AT_EACCESS"),
+        (0x100, "AT_SYMLINK_NOFOLLOW"),
+        (0x1000, "AT_EMPTY_PATH"),
+    ];
+    ctx.flags(t, ctx.a(3) as u32 as u64, "AT_???");
+    Step::Decoded
+}
+
+fn path_only(ctx: &mut Ctx<'_>) -> Step {
+    ctx.path(0);
+    Step::Decoded
+}
+
+fn unlinkat(ctx: &mut Ctx<'_>) -> Step {
+    ctx.dirfd(0);
+    ctx.sep();
+    ctx.path(1);
+    ctx.sep();
+    ctx.flags(xlat::AT_FLAGS, ctx.a(2) as u32 as u64, "AT_???");
+    Step::Decoded
+}
+
+fn path_mode(ctx: &mut Ctx<'_>) -> Step {
+    ctx.path(0);
+    ctx.sep();
+    mode_arg(ctx, ctx.a(1));
+    Step::Decoded
+}
+
+fn dirfd_path_mode(ctx: &mut Ctx<'_>) -> Step {
+    ctx.dirfd(0);
+    ctx.sep();
+    ctx.path(1);
+    ctx.sep();
+    mode_arg(ctx, ctx.a(2));
+    Step::Decoded
+}
+
+fn fchmod(ctx: &mut Ctx<'_>) -> Step {
+    ctx.fd(0);
+    ctx.sep();
+    mode_arg(ctx, ctx.a(1));
+    Step::Decoded
+}
+
+fn two_paths(ctx: &mut Ctx<'_>) -> Step {
+    ctx.path(0);
+    ctx.sep();
+    ctx.path(1);
+    Step::Decoded
+}
+
+fn renameat(ctx: &mut Ctx<'_>) -> Step {
+    ctx.dirfd(0);
+    ctx.sep();
+    ctx.path(1);
+    ctx.sep();
+    ctx.dirfd(2);
+    ctx.sep();
+    ctx.path(3);
+    Step::Decoded
+}
+
+fn renameat2(ctx: &mut Ctx<'_>) -> Step {
+    renameat(ctx);
+    ctx.sep();
+    ctx.flags(xlat::RENAME_FLAGS, ctx.a(4) as u32 as u64, "RENAME_???");
+    Step::Decoded
+}
+
+fn linkat(ctx: &mut Ctx<'_>) -> Step {
+    renameat(ctx);
+    ctx.sep();
+    ctx.flags(xlat::AT_FLAGS, ctx.a(4) as u32 as u64, "AT_???");
+    Step::Decoded
+}
+
+fn symlinkat(ctx: &mut Ctx<'_>) -> Step {
+    ctx.path(0);
+    ctx.sep();
+    ctx.dirfd(1);
+    ctx.sep();
+    ctx.path(2);
+    Step::Decoded
+}
+
+fn readlink_common(ctx: &mut Ctx<'_>, b: usize) -> Step {
+    if ctx.error {
+        ctx.hex(b);
+    } else {
+        let addr = ctx.a(b);
+        let n = ctx.rval as u64;
+        // readlink output is a path: not limited by -s.
+        match ctx.read_bytes(addr, n as usize) {
+            Some(data) => text::quote(&mut ctx.out, &data, ctx.opts.hex, false),
+            None => ctx.addr(addr),
+        }
+    }
+    ctx.sep();
+    ctx.ulong(b + 1);
+    Step::Decoded
+}
+
+fn readlink(ctx: &mut Ctx<'_>) -> Step {
+    if !ctx.exiting {
+        ctx.path(0);
+        ctx.sep();
+        return Step::Exit;
+    }
+    readlink_common(ctx, 1)
+}
+
+fn readlinkat(ctx: &mut Ctx<'_>) -> Step {
+    if !ctx.exiting {
+        ctx.dirfd(0);
+        ctx.sep();
+        ctx.path(1);
+        ctx.sep();
+        return Step::Exit;
+    }
+    readlink_common(ctx, 2)
+}
+
+fn getcwd(ctx: &mut Ctx<'_>) -> Step {
+    if !ctx.exiting {
+        return Step::Exit;
+    }
+    if ctx.error {
+        ctx.hex(0);
+    } else {
+        ctx.path(0);
+    }
+    ctx.sep();
+    ctx.ulong(1);
+    Step::Decoded
+}
+
+fn truncate(ctx: &mut Ctx<'_>) -> Step {
+    ctx.path(0);
+    ctx.sep();
+    ctx.long(1);
+    Step::Decoded
+}
+
+fn ftruncate(ctx: &mut Ctx<'_>) -> Step {
+    ctx.fd(0);
+    ctx.sep();
+    ctx.long(1);
+    Step::Decoded
+}
+
+fn getdents(ctx: &mut Ctx<'_>) -> Step {
+    if !ctx.exiting {
+        ctx.fd(0);
+        ctx.sep();
+        return Step::Exit;
+    }
+    ctx.hex(1);
+    if !ctx.error {
+        // Count the entries (d_reclen at offset 16 in linux_dirent64, 16 in linux_dirent).
+        let n = ctx.rval as usize;
+        let mut count = 0;
+        if let Some(buf) = ctx.read_bytes(ctx.a(1), n) {
+            let mut off = 0;
+            while off + 18 <= n {
+                let reclen = u16::from_ne_bytes([buf[off + 16], buf[off + 17]]) as usize;
+                if reclen == 0 {
+                    break;
+                }
+                count += 1;
+                off += reclen;
+            }
+        }
+        let _ = write!(ctx.out, " /* {count} entries */");
+    }
+    ctx.sep();
+    ctx.uint(2);
+    Step::Decoded
+}
+
+fn fcntl(ctx: &mut Ctx<'_>) -> Step {
+    let cmd = ctx.a(1) as u32 as u64;
+    if !ctx.exiting {
+        ctx.fd(0);
+        ctx.sep();
+        ctx.xval(xlat::FCNTL_CMDS, cmd, "F_???");
+        match cmd {
+            0 | 1030 => {
+                ctx.sep();
+                ctx.int(2);
+                ctx.rfmt = Rval::Fd;
+            }
+            2 => {
+                ctx.sep();
+                let v = ctx.a(2);
+                ctx.flags(xlat::FD_FLAGS, v, "");
+            }
+            4 => {
+                ctx.sep();
+                let v = ctx.a(2);
+                open_flags(ctx, v);
+            }
+            8 | 10 | 1024 | 1026 | 1031 | 1033 => {
+                ctx.sep();
+                ctx.int(2);
+            }
+            5 | 6 | 7 | 36 | 37 | 38 => {
+                ctx.sep();
+                ctx.hex(2);
+            }
+            _ => {}
+        }
+        return Step::Exit;
+    }
+    match cmd {
+        0 | 1030 => ctx.rfmt = Rval::Fd,
+        1 if !ctx.error && ctx.rval != 0 => {
+            ctx.rfmt = Rval::Hex;
+            let mut s = String::from(" (flags ");
+            text::flags(&mut s, ctx.opts.xlat, xlat::FD_FLAGS, ctx.rval as u64, "");
+            s.push(')');
+            ctx.rextra = s;
+        }
+        3 if !ctx.error => {
+            ctx.rfmt = Rval::Hex;
+            let mut s = String::from(" (flags ");
+            let mut sub = Ctx::new(ctx.pid, ctx.nr, ctx.args, ctx.opts);
+            open_flags(&mut sub, ctx.rval as u64);
+            s.push_str(&sub.out);
+            s.push(')');
+            ctx.rextra = s;
+        }
+        _ => {}
+    }
+    Step::Decoded
+}
+
+fn flock(ctx: &mut Ctx<'_>) -> Step {
+    ctx.fd(0);
+    ctx.sep();
+    let op = ctx.a(1) as u32 as u64;
+    let base = op & !(4 | 32);
+    ctx.xval(xlat::LOCK_OPS, base, "LOCK_???");
+    if op & 4 != 0 {
+        ctx.s("|LOCK_NB");
+    }
+    Step::Decoded
+}
+
+fn umask(ctx: &mut Ctx<'_>) -> Step {
+    let v = ctx.a(0) & 0o7777;
+    let s = if v == 0 {
+        "0".to_owned()
+    } else {
+        format!("0{v:o}")
+    };
+    let _ = write!(ctx.out, "{s:0>3}");
+    ctx.rfmt = Rval::Oct;
+    Step::Decoded
+}
+
+fn ioctl(ctx: &mut Ctx<'_>) -> Step {
+    let req = ctx.a(1) as u32 as u64;
+    if !ctx.exiting {
+        ctx.fd(0);
+        ctx.sep();
+        match text::lookup(xlat::IOCTLS, req) {
+            Some(n) => ctx.s(n),
+            None => {
+                let _ = write!(ctx.out, "{req:#x}");
+            }
+        }
+        match req {
+            0x5401 | 0x5413 | 0x541b | 0x540f | 0x5429 => {
+                ctx.sep();
+                return Step::Exit;
+            }
+            0x5450 | 0x5451 => {}
+            0x5421 | 0x5452 => {
+                ctx.sep();
+                ctx.int_ptr(ctx.a(2));
+            }
+            _ => {
+                ctx.sep();
+                ctx.hex(2);
+            }
+        }
+        return Step::Decoded;
+    }
+    let arg = ctx.a(2);
+    if ctx.error {
+        ctx.addr(arg);
+        return Step::Decoded;
+    }
+    match req {
+        0x541b | 0x540f | 0x5429 => ctx.int_ptr(arg),
+        0x5413 => match ctx.read::<[u16; 4]>(arg) {
+            Some([r, c, x, y]) => {
+                let _ = write!(
+                    ctx.out,
+                    "{{ws_row={r}, ws_col={c}, ws_xpixel={x}, ws_ypixel={y}}}"
+                );
+            }
+            None => ctx.addr(arg),
+        },
+        0x5401 => termios(ctx, arg),
+        _ => ctx.addr(arg),
+    }
+    Step::Decoded
+}
+
+fn termios(ctx: &mut Ctx<'_>, addr: u64) {
+    let Some(b) = ctx.read_bytes(addr, 36) else {
+        ctx.addr(addr);
+        return;
+    };
+    let u = |o: usize| u32::from_ne_bytes(b[o..o + 4].try_into().unwrap());
+    let (iflag, oflag, cflag, lflag) = (u(0), u(4), u(8), u(12));
+    let speeds = [
+        "B0", "B50", "B75", "B110", "B134", "B150", "B200", "B300", "B600", "B1200", "B1800",
+        "B2400", "B4800", "B9600", "B19200", "B38400",
+    ];
+    let speed = (cflag & 0o17) as usize;
+    let mut parts: Vec<String> = vec![speeds[speed].to_owned()];
+    if oflag & 1 != 0 {
+        parts.push("opost".into());
+    }
+    if lflag & 1 != 0 {
+        parts.push("isig".into());
+    }
+    if lflag & 2 != 0 {
+        parts.push("icanon".into());
+    }
+    if lflag & 0o10 != 0 {
+        parts.push("echo".into());
+    }
+    let _ = iflag;
+    let _ = write!(ctx.out, "{{{} ...}}", parts.join(" "));
+}
+
+fn chown(ctx: &mut Ctx<'_>) -> Step {
+    ctx.path(0);
+    ctx.sep();
+    ctx.int(1);
+    ctx.sep();
+    ctx.int(2);
+    Step::Decoded
+}
+
+fn fchown(ctx: &mut Ctx<'_>) -> Step {
+    ctx.fd(0);
+    ctx.sep();
+    ctx.int(1);
+    ctx.sep();
+    ctx.int(2);
+    Step::Decoded
+}
+
+fn fchownat(ctx: &mut Ctx<'_>) -> Step {
+    ctx.dirfd(0);
+    ctx.sep();
+    ctx.path(1);
+    ctx.sep();
+    ctx.int(2);
+    ctx.sep();
+    ctx.int(3);
+    ctx.sep();
+    ctx.flags(xlat::AT_FLAGS, ctx.a(4) as u32 as u64, "AT_???");
+    Step::Decoded
+}
+
+fn fd_pair(ctx: &mut Ctx<'_>, addr: u64) {
+    match ctx.read::<[i32; 2]>(addr) {
+        Some([a, b]) if !ctx.error => {
+            ctx.s("[");
+            ctx.fd_val(a);
+            ctx.s(", ");
+            ctx.fd_val(b);
+            ctx.s("]");
+        }
+        _ => ctx.addr(addr),
+    }
+}
+
+fn pipe(ctx: &mut Ctx<'_>) -> Step {
+    if !ctx.exiting {
+        return Step::Exit;
+    }
+    fd_pair(ctx, ctx.a(0));
+    Step::Decoded
+}
+
+fn pipe2(ctx: &mut Ctx<'_>) -> Step {
+    if !ctx.exiting {
+        return Step::Exit;
+    }
+    fd_pair(ctx, ctx.a(0));
+    ctx.sep();
+    ctx.flags(xlat::PIPE_FLAGS, ctx.a(1) as u32 as u64, "O_???");
+    Step::Decoded
+}
+
+pub(crate) fn fd_pair_pub(ctx: &mut Ctx<'_>, addr: u64) {
+    fd_pair(ctx, addr);
+}
+
+fn fadvise64(ctx: &mut Ctx<'_>) -> Step {
+    ctx.fd(0);
+    ctx.sep();
+    ctx.long(1);
+    ctx.sep();
+    ctx.long(2);
+    ctx.sep();
+    let adv: text::Xlat = &[
+        (0, "POSIX_FADV_NORMAL"),
+        (1, "POSIX_FADV_RANDOM"),
+        (2, "POSIX_FADV_SEQUENTIAL"),
+        (3, "POSIX_FADV_WILLNEED"),
+        (4, "POSIX_FADV_DONTNEED"),
+        (5, "POSIX_FADV_NOREUSE"),
+    ];
+    ctx.xval(adv, ctx.a(3) as u32 as u64, "POSIX_FADV_???");
+    Step::Decoded
+}
+
+fn utimensat(ctx: &mut Ctx<'_>) -> Step {
+    ctx.dirfd(0);
+    ctx.sep();
+    ctx.path(1);
+    ctx.sep();
+    let addr = ctx.a(2);
+    if addr == 0 {
+        ctx.s("NULL");
+    } else {
+        match ctx.read::<[i64; 4]>(addr) {
+            Some(t) => {
+                let f = |s: i64, ns: i64| match ns {
+                    0x3fffffff => "UTIME_NOW".to_owned(),
+                    0x3ffffffe => "UTIME_OMIT".to_owned(),
+                    _ => format!("{{tv_sec={s}, tv_nsec={ns}}}"),
+                };
+                let _ = write!(ctx.out, "[{}, {}]", f(t[0], t[1]), f(t[2], t[3]));
+            }
+            None => ctx.addr(addr),
+        }
+    }
+    ctx.sep();
+    ctx.flags(xlat::AT_FLAGS, ctx.a(3) as u32 as u64, "AT_???");
+    Step::Decoded
+}
+
+fn close_range(ctx: &mut Ctx<'_>) -> Step {
+    ctx.uint(0);
+    ctx.sep();
+    ctx.uint(1);
+    ctx.sep();
+    ctx.flags(
+        xlat::CLOSE_RANGE_FLAGS,
+        ctx.a(2) as u32 as u64,
+        "CLOSE_RANGE_???",
+    );
+    Step::Decoded
+}
+
+fn eventfd2(ctx: &mut Ctx<'_>) -> Step {
+    ctx.uint(0);
+    ctx.sep();
+    ctx.flags(xlat::EFD_FLAGS, ctx.a(1) as u32 as u64, "EFD_???");
+    Step::Decoded
+}
+
+fn memfd_create(ctx: &mut Ctx<'_>) -> Step {
+    ctx.cstr(0);
+    ctx.sep();
+    ctx.flags(xlat::MFD_FLAGS, ctx.a(1) as u32 as u64, "MFD_???");
+    Step::Decoded
+}
+
+fn sendfile(ctx: &mut Ctx<'_>) -> Step {
+    if !ctx.exiting {
+        ctx.fd(0);
+        ctx.sep();
+        ctx.fd(1);
+        ctx.sep();
+        if ctx.a(2) == 0 {
+            ctx.s("NULL");
+            ctx.sep();
+            ctx.ulong(3);
+            return Step::Decoded;
+        }
+        ctx.u64_ptr(ctx.a(2));
+        return Step::Exit;
+    }
+    if !ctx.error {
+        if let Some(v) = ctx.read::<u64>(ctx.a(2)) {
+            let _ = write!(ctx.out, " => [{v}]");
+        }
+    }
+    ctx.sep();
+    ctx.ulong(3);
+    Step::Decoded
+}
+
+fn copy_file_range(ctx: &mut Ctx<'_>) -> Step {
+    ctx.fd(0);
+    ctx.sep();
+    ctx.ptr(1);
+    ctx.sep();
+    ctx.fd(2);
+    ctx.sep();
+    ctx.ptr(3);
+    ctx.sep();
+    ctx.ulong(4);
+    ctx.sep();
+    ctx.uint(5);
+    Step::Decoded
+}
+
+fn fallocate(ctx: &mut Ctx<'_>) -> Step {
+    ctx.fd(0);
+    ctx.sep();
+    ctx.flags(xlat::FALLOC_FLAGS, ctx.a(1) as u32 as u64, "FALLOC_FL_???");
+    ctx.sep();
+    ctx.long(2);
+    ctx.sep();
+    ctx.long(3);
+    Step::Decoded
+}
+
+fn statfs_body(ctx: &mut Ctx<'_>, i: usize) {
+    if ctx.error {
+        ctx.hex(i);
+        return;
+    }
+    match ctx.read::<[u64; 11]>(ctx.a(i)) {
+        Some(f) => {
+            let magic: text::Xlat = &[
+                (0xef53, "EXT2_SUPER_MAGIC"),
+                (0x01021994, "TMPFS_MAGIC"),
+                (0x794c7630, "OVERLAYFS_SUPER_MAGIC"),
+                (0x9fa0, "PROC_SUPER_MAGIC"),
+                (0x62656572, "SYSFS_MAGIC"),
+                (0x9123683e, "BTRFS_SUPER_MAGIC"),
+                (0x58465342, "XFS_SUPER_MAGIC"),
+                (0x6969, "NFS_SUPER_MAGIC"),
+                (0x1cd1, "DEVPTS_SUPER_MAGIC"),
+                (0x63677270, "CGROUP2_SUPER_MAGIC"),
+            ];
+            let st: text::Xlat = &[
+                (1, "ST_RDONLY"),
+                (2, "ST_NOSUID"),
+                (4, "ST_NODEV"),
+                (8, "ST_NOEXEC"),
+                (16, "ST_SYNCHRONOUS"),
+                (32, "ST_VALID"),
+                (64, "ST_MANDLOCK"),
+                (1024, "ST_NOATIME"),
+                (2048, "ST_NODIRATIME"),
+                (4096, "ST_RELATIME"),
+                (0x2000000, "ST_NOSYMFOLLOW"),
+            ];
+            ctx.s("{f_type=");
+            ctx.xval_hex(magic, f[0], "");
+            let _ = write!(
+                ctx.out,
+                ", f_bsize={}, f_blocks={}, f_bfree={}, f_bavail={}, f_files={}, f_ffree={}, f_fsid={{val=[{}, {}]}}, f_namelen={}, f_frsize={}, f_flags=",
+                f[1], f[2], f[3], f[4], f[5], f[6], text::Hx(f[7] & 0xffff_ffff), text::Hx(f[7] >> 32), f[8], f[9]
+            );
+            ctx.flags(st, f[10], "ST_???");
+            ctx.s("}");
+        }
+        None => ctx.hex(i),
+    }
+}
+
+fn statfs(ctx: &mut Ctx<'_>) -> Step {
+    if !ctx.exiting {
+        ctx.path(0);
+        ctx.sep();
+        return Step::Exit;
+    }
+    statfs_body(ctx, 1);
+    Step::Decoded
+}
+
+fn fstatfs(ctx: &mut Ctx<'_>) -> Step {
+    if !ctx.exiting {
+        ctx.fd(0);
+        ctx.sep();
+        return Step::Exit;
+    }
+    statfs_body(ctx, 1);
+    Step::Decoded
+}
+
+fn timerfd_create(ctx: &mut Ctx<'_>) -> Step {
+    ctx.xval(xlat::CLOCKS, ctx.a(0) as u32 as u64, "CLOCK_???");
+    ctx.sep();
+    ctx.flags(xlat::TIMERFD_FLAGS, ctx.a(1) as u32 as u64, "TFD_???");
+    Step::Decoded
+}
+
+fn xattr_value(ctx: &mut Ctx<'_>, addr: u64, len: u64) {
+    if addr == 0 {
+        ctx.s("NULL");
+    } else {
+        ctx.buf(addr, len);
+    }
+}
+
+fn getxattr_tail(ctx: &mut Ctx<'_>) -> Step {
+    if ctx.error || ctx.a(2) == 0 {
+        ctx.ptr(2);
+    } else {
+        xattr_value(ctx, ctx.a(2), ctx.rval as u64);
+    }
+    ctx.sep();
+    ctx.ulong(3);
+    Step::Decoded
+}
+
+fn getxattr(ctx: &mut Ctx<'_>) -> Step {
+    if !ctx.exiting {
+        ctx.path(0);
+        ctx.sep();
+        ctx.cstr(1);
+        ctx.sep();
+        return Step::Exit;
+    }
+    getxattr_tail(ctx)
+}
+
+fn fgetxattr(ctx: &mut Ctx<'_>) -> Step {
+    if !ctx.exiting {
+        ctx.fd(0);
+        ctx.sep();
+        ctx.cstr(1);
+        ctx.sep();
+        return Step::Exit;
+    }
+    getxattr_tail(ctx)
+}
+
+fn setxattr_tail(ctx: &mut Ctx<'_>) -> Step {
+    ctx.cstr(1);
+    ctx.sep();
+    xattr_value(ctx, ctx.a(2), ctx.a(3));
+    ctx.sep();
+    ctx.ulong(3);
+    ctx.sep();
+    let t: text::Xlat = &[(1, "XATTR_CREATE"), (2, "XATTR_REPLACE")];
+    ctx.flags(t, ctx.a(4) as u32 as u64, "XATTR_???");
+    Step::Decoded
+}
+
+fn setxattr(ctx: &mut Ctx<'_>) -> Step {
+    ctx.path(0);
+    ctx.sep();
+    setxattr_tail(ctx)
+}
+
+fn fsetxattr(ctx: &mut Ctx<'_>) -> Step {
+    ctx.fd(0);
+    ctx.sep();
+    setxattr_tail(ctx)
+}
+
+fn listxattr_tail(ctx: &mut Ctx<'_>) -> Step {
+    if ctx.error || ctx.a(1) == 0 {
+        ctx.ptr(1);
+    } else {
+        xattr_value(ctx, ctx.a(1), ctx.rval as u64);
+    }
+    ctx.sep();
+    ctx.ulong(2);
+    Step::Decoded
+}
+
+fn listxattr(ctx: &mut Ctx<'_>) -> Step {
+    if !ctx.exiting {
+        ctx.path(0);
+        ctx.sep();
+        return Step::Exit;
+    }
+    listxattr_tail(ctx)
+}
+
+fn flistxattr(ctx: &mut Ctx<'_>) -> Step {
+    if !ctx.exiting {
+        ctx.fd(0);
+        ctx.sep();
+        return Step::Exit;
+    }
+    listxattr_tail(ctx)
+}
+
+fn removexattr(ctx: &mut Ctx<'_>) -> Step {
+    ctx.path(0);
+    ctx.sep();
+    ctx.cstr(1);
+    Step::Decoded
+}

@@ -1,0 +1,460 @@
+//! Argument and return value decoding, one function per syscall, in strace's format.
+//!
+//! A decoder runs at syscall entry and prints the arguments known then; it returns
+//! [`Step::Exit`] when it must run again at exit to print output arguments (strace's
+//! `entering()`/`exiting()` split, which decides where `<unfinished ...>` cuts a line).
+
+use std::fmt::Write as _;
+
+use tracekit_ptrace::{mem, Pid};
+
+use crate::text::{self, HexMode, Xlat, XlatStyle};
+
+mod file;
+mod memory;
+mod net;
+mod process;
+mod signal;
+pub mod structs;
+
+/// Options that change how arguments are printed.
+#[derive(Debug, Clone)]
+pub struct DecodeOpts {
+    /// `-s`: longest string printed.
+    pub max_strlen: usize,
+    /// `-x`/`-xx`.
+    pub hex: HexMode,
+    /// `-X`.
+    pub xlat: XlatStyle,
+    /// `-v`: structures in full.
+    pub verbose: bool,
+    /// `-y` (1) / `-yy` (2).
+    pub decode_fds: u8,
+}
+
+impl Default for DecodeOpts {
+    fn default() -> Self {
+        DecodeOpts {
+            max_strlen: 32,
+            hex: HexMode::None,
+            xlat: XlatStyle::Abbrev,
+            verbose: false,
+            decode_fds: 0,
+        }
+    }
+}
+
+/// Whether a decoder is done after entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Everything printed (strace's `RVAL_DECODED`).
+    Decoded,
+    /// Call again at exit.
+    Exit,
+}
+
+/// How the return value is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Rval {
+    /// Signed decimal.
+    #[default]
+    Dec,
+    /// `%#lx`.
+    Hex,
+    /// `%#lo`.
+    Oct,
+    /// Unsigned decimal.
+    Udec,
+    /// A file descriptor (decorated with `-y`).
+    Fd,
+}
+
+/// One syscall being decoded.
+#[derive(Debug)]
+pub struct Ctx<'a> {
+    /// The thread.
+    pub pid: Pid,
+    /// The syscall number.
+    pub nr: u64,
+    /// Its arguments.
+    pub args: [u64; 6],
+    /// Stack pointer at entry (for rt_sigreturn).
+    pub sp: u64,
+    /// False at entry, true at exit.
+    pub exiting: bool,
+    /// Return value (at exit).
+    pub rval: i64,
+    /// The call failed (at exit).
+    pub error: bool,
+    /// Printing options.
+    pub opts: &'a DecodeOpts,
+    /// The text printed so far.
+    pub out: String,
+    /// How to print the return value.
+    pub rfmt: Rval,
+    /// Text after the return value (` (flags O_RDWR)`).
+    pub rextra: String,
+    /// State carried from entry to exit.
+    pub stash: u64,
+}
+
+impl<'a> Ctx<'a> {
+    /// A context for `nr` with `args`.
+    pub fn new(pid: Pid, nr: u64, args: [u64; 6], opts: &'a DecodeOpts) -> Ctx<'a> {
+        Ctx {
+            pid,
+            nr,
+            args,
+            sp: 0,
+            exiting: false,
+            rval: 0,
+            error: false,
+            opts,
+            out: String::new(),
+            rfmt: Rval::Dec,
+            rextra: String::new(),
+            stash: 0,
+        }
+    }
+
+    /// Argument `i`.
+    pub fn a(&self, i: usize) -> u64 {
+        self.args[i]
+    }
+
+    /// Argument `i` as a C `int`.
+    pub fn ai(&self, i: usize) -> i32 {
+        self.args[i] as i32
+    }
+
+    /// Appends literal text.
+    pub fn s(&mut self, s: &str) {
+        self.out.push_str(s);
+    }
+
+    /// `, `.
+    pub fn sep(&mut self) {
+        self.out.push_str(", ");
+    }
+
+    /// A signed int argument.
+    pub fn int(&mut self, i: usize) {
+        let v = self.ai(i);
+        let _ = write!(self.out, "{v}");
+    }
+
+    /// A signed long argument.
+    pub fn long(&mut self, i: usize) {
+        let v = self.a(i) as i64;
+        let _ = write!(self.out, "{v}");
+    }
+
+    /// An unsigned long argument.
+    pub fn ulong(&mut self, i: usize) {
+        let v = self.a(i);
+        let _ = write!(self.out, "{v}");
+    }
+
+    /// An unsigned int argument.
+    pub fn uint(&mut self, i: usize) {
+        let v = self.a(i) as u32;
+        let _ = write!(self.out, "{v}");
+    }
+
+    /// A hex argument (`%#lx`).
+    pub fn hex(&mut self, i: usize) {
+        let v = self.a(i);
+        let _ = write!(self.out, "{}", text::Hx(v));
+    }
+
+    /// An octal mode argument.
+    pub fn oct(&mut self, i: usize) {
+        let v = self.a(i) & 0xffff_ffff;
+        text::octal(&mut self.out, v);
+    }
+
+    /// A pointer: `NULL` or hex.
+    pub fn ptr(&mut self, i: usize) {
+        let v = self.a(i);
+        self.addr(v);
+    }
+
+    /// An address value.
+    pub fn addr(&mut self, v: u64) {
+        if v == 0 {
+            self.out.push_str("NULL");
+        } else {
+            let _ = write!(self.out, "{v:#x}");
+        }
+    }
+
+    /// A file descriptor argument (with `-y` decoration).
+    pub fn fd(&mut self, i: usize) {
+        let fd = self.ai(i);
+        self.fd_val(fd);
+    }
+
+    /// Prints a file descriptor value.
+    pub fn fd_val(&mut self, fd: i32) {
+        let _ = write!(self.out, "{fd}");
+        if self.opts.decode_fds > 0 && fd >= 0 {
+            if let Some(p) = structs::fd_path(self.pid, fd, self.opts.decode_fds) {
+                self.out.push('<');
+                self.out.push_str(&p);
+                self.out.push('>');
+            }
+        }
+    }
+
+    /// A `dirfd` argument: `AT_FDCWD` or a descriptor.
+    pub fn dirfd(&mut self, i: usize) {
+        if self.ai(i) == -100 {
+            self.out.push_str("AT_FDCWD");
+            if self.opts.decode_fds > 0 {
+                if let Ok(cwd) = std::fs::read_link(format!("/proc/{}/cwd", self.pid.0)) {
+                    let _ = write!(self.out, "<{}>", cwd.display());
+                }
+            }
+        } else {
+            self.fd(i);
+        }
+    }
+
+    /// A constant from `table`.
+    pub fn xval(&mut self, table: Xlat, v: u64, dflt: &str) {
+        text::xval(&mut self.out, self.opts.xlat, table, v, dflt, false);
+    }
+
+    /// A hex-printed constant from `table` (unknown values in hex).
+    pub fn xval_hex(&mut self, table: Xlat, v: u64, dflt: &str) {
+        text::xval(&mut self.out, self.opts.xlat, table, v, dflt, true);
+    }
+
+    /// A flag set from `table`.
+    pub fn flags(&mut self, table: Xlat, v: u64, dflt: &str) {
+        text::flags(&mut self.out, self.opts.xlat, table, v, dflt);
+    }
+
+    /// Reads `len` bytes of tracee memory.
+    pub fn read_bytes(&self, addr: u64, len: usize) -> Option<Vec<u8>> {
+        let mut buf = vec![0u8; len];
+        mem::read_exact(self.pid, addr, &mut buf).ok()?;
+        Some(buf)
+    }
+
+    /// Reads a plain value.
+    pub fn read<T: mem::Pod>(&self, addr: u64) -> Option<T> {
+        if addr == 0 {
+            return None;
+        }
+        mem::read_val(self.pid, addr).ok()
+    }
+
+    /// A path (up to PATH_MAX, not limited by `-s`).
+    pub fn path(&mut self, i: usize) {
+        let addr = self.a(i);
+        self.path_at(addr);
+    }
+
+    /// A path at `addr`.
+    pub fn path_at(&mut self, addr: u64) {
+        if addr == 0 {
+            self.out.push_str("NULL");
+            return;
+        }
+        match mem::read_cstr(self.pid, addr, 4096) {
+            Ok((s, true)) => text::quote(&mut self.out, &s, self.opts.hex, false),
+            Ok((s, false)) if !s.is_empty() => {
+                text::quote(&mut self.out, &s, self.opts.hex, false);
+                self.out.push_str("...");
+            }
+            _ => {
+                let _ = write!(self.out, "{addr:#x}");
+            }
+        }
+    }
+
+    /// A NUL-terminated string limited by `-s` (strace's `printstr`).
+    pub fn cstr(&mut self, i: usize) {
+        let addr = self.a(i);
+        self.cstr_at(addr);
+    }
+
+    /// A NUL-terminated string at `addr`, limited by `-s`.
+    pub fn cstr_at(&mut self, addr: u64) {
+        if addr == 0 {
+            self.out.push_str("NULL");
+            return;
+        }
+        let max = self.opts.max_strlen;
+        match mem::read_cstr(self.pid, addr, max) {
+            Ok((s, terminated)) => {
+                text::quote(&mut self.out, &s, self.opts.hex, false);
+                if !terminated {
+                    self.out.push_str("...");
+                }
+            }
+            Err(_) => {
+                let _ = write!(self.out, "{addr:#x}");
+            }
+        }
+    }
+
+    /// A buffer of `len` bytes limited by `-s` (strace's `printstrn`).
+    pub fn buf(&mut self, addr: u64, len: u64) {
+        self.buf_ex(addr, len, false);
+    }
+
+    /// Like [`Ctx::buf`]; `force_hex` prints every byte as `\x`.
+    pub fn buf_ex(&mut self, addr: u64, len: u64, force_hex: bool) {
+        if addr == 0 {
+            self.out.push_str("NULL");
+            return;
+        }
+        let max = self.opts.max_strlen as u64;
+        let n = len.min(max) as usize;
+        let mut data = vec![0u8; n];
+        match mem::read(self.pid, addr, &mut data) {
+            Ok(k) if k == n => {
+                text::quote(&mut self.out, &data, self.opts.hex, force_hex);
+                if len > max {
+                    self.out.push_str("...");
+                }
+            }
+            _ => {
+                let _ = write!(self.out, "{addr:#x}");
+            }
+        }
+    }
+
+    /// `[int]` at `addr` (strace's `printnum_int`).
+    pub fn int_ptr(&mut self, addr: u64) {
+        match self.read::<i32>(addr) {
+            Some(v) => {
+                let _ = write!(self.out, "[{v}]");
+            }
+            None => self.addr(addr),
+        }
+    }
+
+    /// `[unsigned long]` at `addr`.
+    pub fn u64_ptr(&mut self, addr: u64) {
+        match self.read::<u64>(addr) {
+            Some(v) => {
+                let _ = write!(self.out, "[{v}]");
+            }
+            None => self.addr(addr),
+        }
+    }
+
+    /// True when the call failed (at exit) so output buffers are not printed.
+    pub fn failed(&self) -> bool {
+        self.exiting && self.error
+    }
+}
+
+/// A decoder.
+pub type Decoder = fn(&mut Ctx<'_>) -> Step;
+
+/// Prints the arguments of a syscall strace does not decode: `nargs` hex values.
+pub fn raw_args(ctx: &mut Ctx<'_>, nargs: usize) -> Step {
+    for i in 0..nargs {
+        if i > 0 {
+            ctx.sep();
+        }
+        ctx.hex(i);
+    }
+    Step::Decoded
+}
+
+/// The decoder for a syscall name, if it has one.
+pub fn decoder(name: &str) -> Option<Decoder> {
+    file::decoder(name)
+        .or_else(|| memory::decoder(name))
+        .or_else(|| process::decoder(name))
+        .or_else(|| signal::decoder(name))
+        .or_else(|| net::decoder(name))
+}
+
+/// Syscalls whose return value is printed specially.
+pub fn default_rval(name: &str) -> Rval {
+    match name {
+        "brk" | "mmap" | "mremap" | "shmat" | "set_tid_address_hex" => Rval::Hex,
+        "umask" => Rval::Oct,
+        "open" | "openat" | "openat2" | "creat" | "dup" | "dup2" | "dup3" | "socket" | "accept"
+        | "accept4" | "epoll_create" | "epoll_create1" | "eventfd" | "eventfd2" | "signalfd"
+        | "signalfd4" | "timerfd_create" | "memfd_create" | "inotify_init" | "inotify_init1"
+        | "pidfd_open" | "open_tree" | "fsopen" | "fsmount" | "fspick" | "userfaultfd"
+        | "perf_event_open" | "fanotify_init" | "bpf_fd" | "io_uring_setup" | "pidfd_getfd"
+        | "open_by_handle_at" | "memfd_secret" => Rval::Fd,
+        _ => Rval::Dec,
+    }
+}
+
+/// Appends the return value text (`= 3</etc/passwd>`, `= -1 ENOENT (...)`), without `= `.
+pub fn format_rval(ctx: &Ctx<'_>, out: &mut String) {
+    if ctx.error {
+        let e = (-ctx.rval) as u64;
+        match crate::errno_names::errno_name(e) {
+            Some(name) => {
+                let restart = matches!(e, 512..=516);
+                if restart {
+                    let _ = write!(out, "? {name} ({})", restart_msg(e));
+                } else {
+                    let _ = write!(out, "-1 {name} ({})", strerror(e as i32));
+                }
+            }
+            None => {
+                let _ = write!(out, "-1 E??? ({})", strerror(e as i32));
+            }
+        }
+        return;
+    }
+    let v = ctx.rval;
+    match ctx.rfmt {
+        Rval::Dec => {
+            let _ = write!(out, "{v}");
+        }
+        Rval::Hex => {
+            let _ = write!(out, "{}", text::Hx(v as u64));
+        }
+        Rval::Oct => {
+            if v == 0 {
+                out.push('0');
+            } else {
+                let _ = write!(out, "0{:o}", v as u64);
+            }
+        }
+        Rval::Udec => {
+            let _ = write!(out, "{}", v as u64);
+        }
+        Rval::Fd => {
+            let _ = write!(out, "{v}");
+            if ctx.opts.decode_fds > 0 && v >= 0 {
+                if let Some(p) = structs::fd_path(ctx.pid, v as i32, ctx.opts.decode_fds) {
+                    let _ = write!(out, "<{p}>");
+                }
+            }
+        }
+    }
+    out.push_str(&ctx.rextra);
+}
+
+fn restart_msg(e: u64) -> &'static str {
+    match e {
+        512 => "To be restarted if SA_RESTART is set",
+        513 => "To be restarted",
+        514 => "To be restarted if no handler",
+        516 => "Interrupted by signal",
+        _ => "Unknown error",
+    }
+}
+
+/// The C library's message for an errno value.
+pub fn strerror(e: i32) -> String {
+    let s = std::io::Error::from_raw_os_error(e).to_string();
+    match s.rfind(" (os error") {
+        Some(i) => s[..i].to_owned(),
+        None => s,
+    }
+}

@@ -1,0 +1,609 @@
+//! Printers for the structures syscalls pass by pointer.
+
+use std::fmt::Write as _;
+
+use tracekit_ptrace::Pid;
+
+use super::Ctx;
+use crate::signals;
+use crate::text;
+use crate::xlat;
+
+/// What `-y` prints for a descriptor: its path (`/etc/passwd`, `pipe:[123]`,
+/// `socket:[456]`); with `-yy`, sockets as `TCP:[127.0.0.1:80->127.0.0.1:4242]`.
+pub fn fd_path(pid: Pid, fd: i32, level: u8) -> Option<String> {
+    let link = std::fs::read_link(format!("/proc/{}/fd/{fd}", pid.0)).ok()?;
+    let s = link.to_string_lossy().into_owned();
+    if level >= 2 {
+        if let Some(ino) = s.strip_prefix("socket:[").and_then(|r| r.strip_suffix(']')) {
+            if let Some(desc) = crate::sockets::describe(pid, ino) {
+                return Some(desc);
+            }
+        }
+    }
+    Some(s)
+}
+
+/// `{tv_sec=1, tv_nsec=500}` at `addr`.
+pub fn timespec(ctx: &mut Ctx<'_>, addr: u64) {
+    match ctx.read::<[i64; 2]>(addr) {
+        Some([s, ns]) => {
+            let _ = write!(ctx.out, "{{tv_sec={s}, tv_nsec={ns}}}");
+        }
+        None => ctx.addr(addr),
+    }
+}
+
+/// `{tv_sec=1, tv_usec=500}` at `addr`.
+pub fn timeval(ctx: &mut Ctx<'_>, addr: u64) {
+    match ctx.read::<[i64; 2]>(addr) {
+        Some([s, us]) => {
+            let _ = write!(ctx.out, "{{tv_sec={s}, tv_usec={us}}}");
+        }
+        None => ctx.addr(addr),
+    }
+}
+
+/// `{it_interval={...}, it_value={...}}` (timespec pairs).
+pub fn itimerspec(ctx: &mut Ctx<'_>, addr: u64) {
+    match ctx.read::<[i64; 4]>(addr) {
+        Some([a, b, c, d]) => {
+            let _ = write!(
+                ctx.out,
+                "{{it_interval={{tv_sec={a}, tv_nsec={b}}}, it_value={{tv_sec={c}, tv_nsec={d}}}}}"
+            );
+        }
+        None => ctx.addr(addr),
+    }
+}
+
+/// `{it_interval={...}, it_value={...}}` (timeval pairs).
+pub fn itimerval(ctx: &mut Ctx<'_>, addr: u64) {
+    match ctx.read::<[i64; 4]>(addr) {
+        Some([a, b, c, d]) => {
+            let _ = write!(
+                ctx.out,
+                "{{it_interval={{tv_sec={a}, tv_usec={b}}}, it_value={{tv_sec={c}, tv_usec={d}}}}}"
+            );
+        }
+        None => ctx.addr(addr),
+    }
+}
+
+fn mode(out: &mut String, m: u64) {
+    let kind = m & 0o170000;
+    if let Some(n) = text::lookup(xlat::STAT_TYPES, kind) {
+        out.push_str(n);
+        out.push('|');
+    } else if kind != 0 {
+        let _ = write!(out, "{kind:#o}|");
+    }
+    let special = m & 0o7000;
+    for (bit, n) in xlat::MODE_BITS {
+        if special & bit != 0 {
+            out.push_str(n);
+            out.push('|');
+        }
+    }
+    text::octal(out, m & 0o777);
+}
+
+/// A mode argument of open/mkdir/chmod: `0644`, `S_IFREG|0644`.
+pub fn mode_arg(ctx: &mut Ctx<'_>, m: u64) {
+    let m = m & 0xffff_ffff;
+    if m & 0o177000 == 0 {
+        text::octal(&mut ctx.out, m);
+    } else {
+        mode(&mut ctx.out, m);
+    }
+}
+
+fn makedev(dev: u64) -> String {
+    let major = ((dev >> 32) & 0xffff_f000) | ((dev >> 8) & 0xfff);
+    let minor = ((dev >> 12) & 0xffff_ff00) | (dev & 0xff);
+    format!("makedev({}, {})", text::Hx(major), text::Hx(minor))
+}
+
+fn time_field(out: &mut String, name: &str, sec: i64, nsec: i64) {
+    let _ = write!(out, "{name}={sec}");
+    if nsec != 0 {
+        let _ = write!(out, " /* {}.{:09} */", fmt_time(sec), nsec);
+    } else {
+        let _ = write!(out, " /* {} */", fmt_time(sec));
+    }
+    let _ = write!(out, ", {name}_nsec={nsec}");
+}
+
+fn fmt_time(sec: i64) -> String {
+    // SAFETY: tm is plain integers and a pointer; all-zero is valid before localtime_r fills it.
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    let t = sec as libc::time_t;
+    // SAFETY: localtime_r writes one struct tm into `tm` and reads `t`.
+    if unsafe { libc::localtime_r(&t, &mut tm) }.is_null() {
+        return sec.to_string();
+    }
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{}",
+        tm.tm_year + 1900,
+        tm.tm_mon + 1,
+        tm.tm_mday,
+        tm.tm_hour,
+        tm.tm_min,
+        tm.tm_sec,
+        tz_offset(tm.tm_gmtoff)
+    )
+}
+
+fn tz_offset(off: i64) -> String {
+    let sign = if off < 0 { '-' } else { '+' };
+    let a = off.abs();
+    format!("{sign}{:02}{:02}", a / 3600, (a % 3600) / 60)
+}
+
+/// `struct stat` at `addr` (x86_64 layout), abbreviated unless `-v`.
+pub fn stat(ctx: &mut Ctx<'_>, addr: u64) {
+    let Some(st) = ctx.read::<[u64; 18]>(addr) else {
+        ctx.addr(addr);
+        return;
+    };
+    // st_dev, st_ino, st_nlink, st_mode|st_uid (u32,u32), st_gid|pad, st_rdev, st_size,
+    // st_blksize, st_blocks, atime, atime_ns, mtime, mtime_ns, ctime, ctime_ns
+    let (dev, ino, nlink) = (st[0], st[1], st[2]);
+    let m = st[3] & 0xffff_ffff;
+    let uid = st[3] >> 32;
+    let gid = st[4] & 0xffff_ffff;
+    let (rdev, size, blksize, blocks) = (st[5], st[6] as i64, st[7], st[8]);
+    let out = &mut ctx.out;
+    let is_dev = matches!(m & 0o170000, 0o20000 | 0o60000);
+    if ctx.opts.verbose {
+        let _ = write!(out, "{{st_dev={}, st_ino={ino}, st_mode=", makedev(dev));
+        mode(out, m);
+        let _ = write!(
+            out,
+            ", st_nlink={nlink}, st_uid={uid}, st_gid={gid}, st_blksize={blksize}, st_blocks={blocks}, "
+        );
+        if is_dev {
+            let _ = write!(out, "st_rdev={}", makedev(rdev));
+        } else {
+            let _ = write!(out, "st_size={size}");
+        }
+        out.push_str(", ");
+        time_field(out, "st_atime", st[9] as i64, st[10] as i64);
+        out.push_str(", ");
+        time_field(out, "st_mtime", st[11] as i64, st[12] as i64);
+        out.push_str(", ");
+        time_field(out, "st_ctime", st[13] as i64, st[14] as i64);
+        out.push('}');
+    } else {
+        out.push_str("{st_mode=");
+        mode(out, m);
+        if is_dev {
+            let _ = write!(out, ", st_rdev={}", makedev(rdev));
+        } else {
+            let _ = write!(out, ", st_size={size}");
+        }
+        out.push_str(", ...}");
+    }
+}
+
+/// `struct statx` at `addr`.
+pub fn statx(ctx: &mut Ctx<'_>, addr: u64) {
+    let Some(b) = ctx.read_bytes(addr, 256) else {
+        ctx.addr(addr);
+        return;
+    };
+    let u32_at = |o: usize| u32::from_ne_bytes(b[o..o + 4].try_into().unwrap()) as u64;
+    let u16_at = |o: usize| u16::from_ne_bytes(b[o..o + 2].try_into().unwrap()) as u64;
+    let u64_at = |o: usize| u64::from_ne_bytes(b[o..o + 8].try_into().unwrap());
+    let mask = u32_at(0);
+    let out = &mut ctx.out;
+    out.push_str("{stx_mask=");
+    let basic = 0x7ff;
+    if mask & basic == basic {
+        out.push_str("STATX_BASIC_STATS");
+        let rest = mask & !basic;
+        if rest != 0 {
+            out.push('|');
+            text::flags(out, ctx.opts.xlat, xlat::STATX_MASK, rest, "");
+        }
+    } else {
+        text::flags(out, ctx.opts.xlat, xlat::STATX_MASK, mask, "");
+    }
+    let attrs = u64_at(8);
+    out.push_str(", stx_attributes=");
+    text::flags(
+        out,
+        ctx.opts.xlat,
+        xlat::STATX_ATTRS,
+        attrs,
+        "STATX_ATTR_???",
+    );
+    out.push_str(", stx_mode=");
+    mode(out, u16_at(28));
+    let _ = write!(out, ", stx_size={}", u64_at(40));
+    if ctx.opts.verbose {
+        let _ = write!(
+            out,
+            ", stx_blksize={}, stx_nlink={}, stx_uid={}, stx_gid={}, stx_ino={}, stx_blocks={}",
+            u32_at(4),
+            u32_at(16),
+            u32_at(20),
+            u32_at(24),
+            u64_at(32),
+            u64_at(48)
+        );
+        out.push('}');
+    } else {
+        out.push_str(", ...}");
+    }
+}
+
+/// A signal mask of `size` bytes at `addr`.
+pub fn sigmask(ctx: &mut Ctx<'_>, addr: u64, size: u64) {
+    if addr == 0 {
+        ctx.out.push_str("NULL");
+        return;
+    }
+    if size == 0 || size > 8 {
+        ctx.addr(addr);
+        return;
+    }
+    match ctx.read_bytes(addr, size as usize) {
+        Some(b) => {
+            let mut m = [0u8; 8];
+            m[..b.len()].copy_from_slice(&b);
+            let v = u64::from_ne_bytes(m);
+            let s = signals::sigset(v, (size * 8) as u32);
+            ctx.out.push_str(&s);
+        }
+        None => ctx.addr(addr),
+    }
+}
+
+/// A signal number argument.
+pub fn signo(ctx: &mut Ctx<'_>, sig: i64) {
+    if (1..=64).contains(&sig) {
+        let n = signals::name(sig);
+        ctx.out.push_str(&n);
+    } else {
+        let _ = write!(ctx.out, "{sig}");
+    }
+}
+
+/// `struct sigaction` (kernel layout) at `addr`.
+pub fn sigaction(ctx: &mut Ctx<'_>, addr: u64) {
+    let Some([handler, flags, restorer, mask]) = ctx.read::<[u64; 4]>(addr) else {
+        ctx.addr(addr);
+        return;
+    };
+    ctx.out.push_str("{sa_handler=");
+    match handler {
+        0 => ctx.out.push_str("SIG_DFL"),
+        1 => ctx.out.push_str("SIG_IGN"),
+        _ => {
+            let _ = write!(ctx.out, "{handler:#x}");
+        }
+    }
+    let _ = write!(ctx.out, ", sa_mask={}", signals::sigset(mask, 64));
+    ctx.out.push_str(", sa_flags=");
+    text::flags(&mut ctx.out, ctx.opts.xlat, xlat::SA_FLAGS, flags, "SA_???");
+    if flags & 0x0400_0000 != 0 {
+        let _ = write!(ctx.out, ", sa_restorer={restorer:#x}");
+    }
+    ctx.out.push('}');
+}
+
+/// `struct rlimit` at `addr`.
+pub fn rlimit(ctx: &mut Ctx<'_>, addr: u64) {
+    let Some([cur, max]) = ctx.read::<[u64; 2]>(addr) else {
+        ctx.addr(addr);
+        return;
+    };
+    let f = |v: u64| {
+        if v == u64::MAX {
+            "RLIM64_INFINITY".to_owned()
+        } else if v > 0 && v.is_multiple_of(1024) {
+            format!("{}*1024", v / 1024)
+        } else {
+            v.to_string()
+        }
+    };
+    let _ = write!(ctx.out, "{{rlim_cur={}, rlim_max={}}}", f(cur), f(max));
+}
+
+/// `struct utsname` at `addr`.
+pub fn utsname(ctx: &mut Ctx<'_>, addr: u64) {
+    let Some(b) = ctx.read_bytes(addr, 65 * 6) else {
+        ctx.addr(addr);
+        return;
+    };
+    let field = |i: usize| {
+        let f = &b[i * 65..(i + 1) * 65];
+        let end = f.iter().position(|&c| c == 0).unwrap_or(65);
+        let mut s = String::new();
+        text::quote(&mut s, &f[..end], ctx.opts.hex, false);
+        s
+    };
+    let names = [
+        "sysname",
+        "nodename",
+        "release",
+        "version",
+        "machine",
+        "domainname",
+    ];
+    let n = if ctx.opts.verbose { 6 } else { 2 };
+    let mut parts: Vec<String> = (0..n)
+        .map(|i| format!("{}={}", names[i], field(i)))
+        .collect();
+    if !ctx.opts.verbose {
+        parts.push("...".to_owned());
+    }
+    let _ = write!(ctx.out, "{{{}}}", parts.join(", "));
+}
+
+/// Decodes a `sockaddr` of `len` bytes at `addr`.
+pub fn sockaddr(ctx: &mut Ctx<'_>, addr: u64, len: u64) {
+    if addr == 0 {
+        ctx.out.push_str("NULL");
+        return;
+    }
+    let len = len.min(128) as usize;
+    let Some(b) = ctx.read_bytes(addr, len) else {
+        ctx.addr(addr);
+        return;
+    };
+    if b.len() < 2 {
+        ctx.addr(addr);
+        return;
+    }
+    let family = u16::from_ne_bytes([b[0], b[1]]) as u64;
+    let out = &mut ctx.out;
+    out.push_str("{sa_family=");
+    text::xval(out, ctx.opts.xlat, xlat::AF, family, "AF_???", false);
+    match family {
+        1 => {
+            let path = &b[2..];
+            if path.first() == Some(&0) && path.len() > 1 {
+                out.push_str(", sun_path=@");
+                let end = path[1..]
+                    .iter()
+                    .position(|&c| c == 0)
+                    .map_or(path.len(), |p| p + 1);
+                text::quote(out, &path[1..end], ctx.opts.hex, false);
+            } else if !path.is_empty() {
+                let end = path.iter().position(|&c| c == 0).unwrap_or(path.len());
+                out.push_str(", sun_path=");
+                text::quote(out, &path[..end], ctx.opts.hex, false);
+            }
+        }
+        2 if b.len() >= 8 => {
+            let port = u16::from_be_bytes([b[2], b[3]]);
+            let _ = write!(
+                out,
+                ", sin_port=htons({port}), sin_addr=inet_addr(\"{}.{}.{}.{}\")",
+                b[4], b[5], b[6], b[7]
+            );
+        }
+        10 if b.len() >= 28 => {
+            let port = u16::from_be_bytes([b[2], b[3]]);
+            let flow = u32::from_be_bytes([b[4], b[5], b[6], b[7]]);
+            let a: [u8; 16] = b[8..24].try_into().unwrap();
+            let ip = std::net::Ipv6Addr::from(a);
+            let scope = u32::from_ne_bytes([b[24], b[25], b[26], b[27]]);
+            let _ = write!(
+                out,
+                ", sin6_port=htons({port}), sin6_flowinfo=htonl({flow}), inet_pton(AF_INET6, \"{ip}\", &sin6_addr), sin6_scope_id={scope}"
+            );
+        }
+        16 if b.len() >= 12 => {
+            let pid = u32::from_ne_bytes([b[4], b[5], b[6], b[7]]);
+            let groups = u32::from_ne_bytes([b[8], b[9], b[10], b[11]]);
+            let _ = write!(out, ", nl_pid={pid}, nl_groups={groups:#010x}");
+        }
+        _ => {
+            out.push_str(", sa_data=");
+            text::quote(out, &b[2..], ctx.opts.hex, false);
+        }
+    }
+    out.push('}');
+}
+
+/// An iovec array; `data_len` limits how many bytes are shown in total (the return value of
+/// readv), `None` for all.
+pub fn iovec(ctx: &mut Ctx<'_>, addr: u64, count: u64, data_len: Option<u64>, show_data: bool) {
+    if addr == 0 {
+        ctx.out.push_str("NULL");
+        return;
+    }
+    let n = count.min(1024) as usize;
+    let Some(b) = ctx.read_bytes(addr, n * 16) else {
+        ctx.addr(addr);
+        return;
+    };
+    let mut left = data_len.unwrap_or(u64::MAX);
+    ctx.out.push('[');
+    for i in 0..n {
+        if i > 0 {
+            ctx.out.push_str(", ");
+        }
+        if i >= ctx.opts.max_strlen {
+            ctx.out.push_str("...");
+            break;
+        }
+        let base = u64::from_ne_bytes(b[i * 16..i * 16 + 8].try_into().unwrap());
+        let len = u64::from_ne_bytes(b[i * 16 + 8..i * 16 + 16].try_into().unwrap());
+        ctx.out.push_str("{iov_base=");
+        if show_data {
+            let shown = len.min(left);
+            ctx.buf(base, shown);
+            left -= shown;
+        } else {
+            ctx.addr(base);
+        }
+        let _ = write!(ctx.out, ", iov_len={len}}}");
+    }
+    ctx.out.push(']');
+}
+
+/// A `struct msghdr` at `addr`; `data_len` as for [`iovec`].
+pub fn msghdr(ctx: &mut Ctx<'_>, addr: u64, data_len: Option<u64>, show_data: bool) {
+    let Some(h) = ctx.read::<[u64; 7]>(addr) else {
+        ctx.addr(addr);
+        return;
+    };
+    let (name, namelen, iov, iovlen, control, controllen, flags) = (
+        h[0],
+        h[1] as u32 as u64,
+        h[2],
+        h[3],
+        h[4],
+        h[5],
+        h[6] as u32 as u64,
+    );
+    ctx.out.push_str("{msg_name=");
+    if name == 0 {
+        ctx.out.push_str("NULL");
+    } else {
+        sockaddr(ctx, name, namelen);
+    }
+    let _ = write!(ctx.out, ", msg_namelen={namelen}, msg_iov=");
+    iovec(ctx, iov, iovlen, data_len, show_data);
+    let _ = write!(ctx.out, ", msg_iovlen={iovlen}");
+    if controllen > 0 {
+        ctx.out.push_str(", msg_control=");
+        ctx.addr(control);
+    }
+    let _ = write!(ctx.out, ", msg_controllen={controllen}, msg_flags=");
+    text::flags(
+        &mut ctx.out,
+        ctx.opts.xlat,
+        xlat::MSG_FLAGS,
+        flags,
+        "MSG_???",
+    );
+    ctx.out.push('}');
+}
+
+/// The `wait4` status word: `[{WIFEXITED(s) && WEXITSTATUS(s) == 0}]`.
+pub fn wait_status(ctx: &mut Ctx<'_>, addr: u64) {
+    let Some(s) = ctx.read::<i32>(addr) else {
+        ctx.addr(addr);
+        return;
+    };
+    let out = &mut ctx.out;
+    out.push_str("[{");
+    if libc::WIFEXITED(s) {
+        let _ = write!(
+            out,
+            "WIFEXITED(s) && WEXITSTATUS(s) == {}",
+            libc::WEXITSTATUS(s)
+        );
+    } else if libc::WIFSIGNALED(s) {
+        let _ = write!(
+            out,
+            "WIFSIGNALED(s) && WTERMSIG(s) == {}",
+            signals::name(libc::WTERMSIG(s) as i64)
+        );
+        if libc::WCOREDUMP(s) {
+            out.push_str(" && WCOREDUMP(s)");
+        }
+    } else if libc::WIFSTOPPED(s) {
+        let _ = write!(
+            out,
+            "WIFSTOPPED(s) && WSTOPSIG(s) == {}",
+            signals::name(libc::WSTOPSIG(s) as i64)
+        );
+    } else if libc::WIFCONTINUED(s) {
+        out.push_str("WIFCONTINUED(s)");
+    } else {
+        let _ = write!(out, "{s:#x}");
+    }
+    out.push_str("}]");
+}
+
+/// `struct pollfd` array; with `revents`, only entries with events and their `revents`.
+pub fn pollfds(ctx: &mut Ctx<'_>, addr: u64, n: u64, revents: bool) {
+    let n = n.min(1024) as usize;
+    let Some(b) = ctx.read_bytes(addr, n * 8) else {
+        ctx.addr(addr);
+        return;
+    };
+    ctx.out.push('[');
+    let mut first = true;
+    for i in 0..n {
+        let fd = i32::from_ne_bytes(b[i * 8..i * 8 + 4].try_into().unwrap());
+        let ev = u16::from_ne_bytes(b[i * 8 + 4..i * 8 + 6].try_into().unwrap()) as u64;
+        let rev = u16::from_ne_bytes(b[i * 8 + 6..i * 8 + 8].try_into().unwrap()) as u64;
+        if revents && rev == 0 {
+            continue;
+        }
+        if !first {
+            ctx.out.push_str(", ");
+        }
+        first = false;
+        ctx.out.push_str("{fd=");
+        ctx.fd_val(fd);
+        if revents {
+            ctx.out.push_str(", revents=");
+            text::flags(
+                &mut ctx.out,
+                ctx.opts.xlat,
+                xlat::POLL_EVENTS,
+                rev,
+                "POLL???",
+            );
+        } else {
+            ctx.out.push_str(", events=");
+            text::flags(
+                &mut ctx.out,
+                ctx.opts.xlat,
+                xlat::POLL_EVENTS,
+                ev,
+                "POLL???",
+            );
+        }
+        ctx.out.push('}');
+    }
+    ctx.out.push(']');
+}
+
+/// One `struct epoll_event` (packed, 12 bytes) from `b`.
+pub fn epoll_event(ctx: &mut Ctx<'_>, b: &[u8]) {
+    let ev = u32::from_ne_bytes(b[0..4].try_into().unwrap()) as u64;
+    let data = u64::from_ne_bytes(b[4..12].try_into().unwrap());
+    ctx.out.push_str("{events=");
+    text::flags(
+        &mut ctx.out,
+        ctx.opts.xlat,
+        xlat::EPOLL_EVENTS,
+        ev,
+        "EPOLL???",
+    );
+    let _ = write!(ctx.out, ", data={{u32={}, u64={data}}}}}", data as u32);
+}
+
+/// An fd_set of `nfds` bits at `addr`: `[3 4]`.
+pub fn fdset(ctx: &mut Ctx<'_>, addr: u64, nfds: u64) {
+    if addr == 0 {
+        ctx.out.push_str("NULL");
+        return;
+    }
+    let bytes = nfds.div_ceil(64) as usize * 8;
+    let Some(b) = ctx.read_bytes(addr, bytes.max(8)) else {
+        ctx.addr(addr);
+        return;
+    };
+    ctx.out.push('[');
+    let mut first = true;
+    for fd in 0..nfds.min(b.len() as u64 * 8) {
+        if b[(fd / 8) as usize] & (1 << (fd % 8)) != 0 {
+            if !first {
+                ctx.out.push(' ');
+            }
+            first = false;
+            ctx.fd_val(fd as i32);
+        }
+    }
+    ctx.out.push(']');
+}

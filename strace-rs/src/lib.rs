@@ -1,0 +1,40 @@
+//! strace-rs: a system call tracer with strace's command line and output.
+//!
+//! [`cli::parse`] turns the command line into a [`config::Config`]; [`tracer::Tracer`] runs
+//! the trace (process control comes from `tracekit-ptrace`), [`decode`] prints each
+//! syscall's arguments the way strace does, and [`summary`] prints the `-c` table, also from
+//! the common event log ([`summary::write_summary`], used by `tracekit report`).
+
+pub mod cli;
+pub mod config;
+pub mod decode;
+mod errno_names;
+mod hexdump;
+pub mod output;
+mod siginfo;
+pub mod signals;
+mod sockets;
+mod stack;
+pub mod summary;
+mod sys;
+pub mod sysent;
+pub mod text;
+pub mod tracer;
+pub mod xlat;
+
+pub use tracer::Outcome;
+
+/// Runs a trace for `cfg`; the error is a one-line message.
+pub fn run(cfg: &config::Config) -> Result<Outcome, String> {
+    let t = tracer::Tracer::new(cfg).map_err(|e| e.to_string())?;
+    t.run()
+}
+
+/// Ends the process the way strace does for `outcome`: the tracee's exit status, or death
+/// by the tracee's signal (the shell sees 128+signal).
+pub fn exit_like(outcome: Outcome) -> ! {
+    match outcome {
+        Outcome::Exited(c) => std::process::exit(c),
+        Outcome::Signaled(s) => sys::die_by_signal(s),
+    }
+}

@@ -1,0 +1,251 @@
+//! The trace output: line prefixes, column alignment and strace's `<unfinished ...>` rule.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use tracekit_ptrace::Pid;
+
+use crate::config::{Config, Timestamps};
+
+struct Out {
+    w: BufWriter<Box<dyn Write>>,
+    /// Characters on the current (unfinished) line.
+    curcol: usize,
+    /// Whose line is unfinished.
+    owner: Option<Pid>,
+    /// Flush at every line end (stderr, like strace's line buffering).
+    line_flush: bool,
+}
+
+/// Where lines go: one shared stream, or one file per process with `-ff`.
+pub struct Printer {
+    outs: Vec<Out>,
+    acolumn: usize,
+    timestamps: Timestamps,
+    relative: bool,
+    last_relative: Option<Instant>,
+    instruction_pointer: bool,
+    pid_prefix_always: bool,
+    separate: Option<String>,
+    append: bool,
+}
+
+impl std::fmt::Debug for Printer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Printer")
+            .field("outs", &self.outs.len())
+            .finish()
+    }
+}
+
+/// Index of an output stream.
+pub type OutId = usize;
+
+impl Printer {
+    /// Opens the output `cfg` asks for (stderr, `-o FILE`; `-ff` files open per process).
+    pub fn new(cfg: &Config) -> io::Result<Printer> {
+        let mut p = Printer {
+            outs: Vec::new(),
+            acolumn: cfg.acolumn,
+            timestamps: cfg.timestamps,
+            relative: cfg.relative,
+            last_relative: None,
+            instruction_pointer: cfg.instruction_pointer,
+            pid_prefix_always: cfg.output.is_some()
+                && !cfg.output_separately
+                && (cfg.follow_forks || cfg.attach.len() > 1),
+            separate: None,
+            append: cfg.append,
+        };
+        if cfg.output_separately {
+            p.separate = cfg
+                .output
+                .as_ref()
+                .map(|o| o.to_string_lossy().into_owned());
+        }
+        let (w, line_flush): (Box<dyn Write>, bool) = match &cfg.output {
+            Some(path) if !cfg.output_separately => {
+                (Box::new(open(path.as_os_str(), cfg.append)?), false)
+            }
+            _ => (Box::new(io::stderr()), true),
+        };
+        p.outs.push(Out {
+            w: BufWriter::with_capacity(64 << 10, w),
+            curcol: 0,
+            owner: None,
+            line_flush,
+        });
+        Ok(p)
+    }
+
+    /// The stream for a new process: the shared one, or `FILE.PID` with `-ff`.
+    pub fn stream_for(&mut self, pid: Pid) -> io::Result<OutId> {
+        let Some(base) = &self.separate else {
+            return Ok(0);
+        };
+        let f = open(format!("{base}.{}", pid.0).as_ref(), self.append)?;
+        self.outs.push(Out {
+            w: BufWriter::with_capacity(16 << 10, Box::new(f)),
+            curcol: 0,
+            owner: None,
+            line_flush: false,
+        });
+        Ok(self.outs.len() - 1)
+    }
+
+    /// True with `-ff`.
+    pub fn separate(&self) -> bool {
+        self.separate.is_some()
+    }
+
+    /// The process whose line on `out` is unfinished.
+    pub fn owner(&self, out: OutId) -> Option<Pid> {
+        let o = &self.outs[out];
+        if o.curcol == 0 {
+            None
+        } else {
+            o.owner
+        }
+    }
+
+    /// Starts a line for `pid`: ends another process's unfinished line with
+    /// `<unfinished ...>`, then prints the prefix.
+    pub fn leader(&mut self, out: OutId, pid: Pid, nprocs: usize, ip: u64) {
+        let ts = self.timestamps;
+        let relative = self.relative;
+        let rel = if relative {
+            let now = Instant::now();
+            let d = self
+                .last_relative
+                .map_or(std::time::Duration::ZERO, |l| now - l);
+            self.last_relative = Some(now);
+            Some(d)
+        } else {
+            None
+        };
+        let pid_prefix_always = self.pid_prefix_always;
+        let separate = self.separate.is_some();
+        let want_ip = self.instruction_pointer;
+        let o = &mut self.outs[out];
+        if o.curcol != 0 {
+            let _ = o.w.write_all(b" <unfinished ...>\n");
+            o.curcol = 0;
+        }
+        o.owner = Some(pid);
+        let mut s = String::new();
+        if pid_prefix_always {
+            s.push_str(&format!("{:<5} ", pid.0));
+        } else if nprocs > 1 && !separate && !pid_prefix_always {
+            s.push_str(&format!("[pid {:>5}] ", pid.0));
+        }
+        if ts != Timestamps::None {
+            s.push_str(&timestamp(ts));
+        }
+        if let Some(d) = rel {
+            s.push_str(&format!("{:6}.{:06} ", d.as_secs(), d.subsec_micros()));
+        }
+        if want_ip {
+            s.push_str(&format!("[{ip:016x}] "));
+        }
+        Self::put(o, &s);
+    }
+
+    fn put(o: &mut Out, s: &str) {
+        let _ = o.w.write_all(s.as_bytes());
+        o.curcol += s.chars().count();
+    }
+
+    /// Appends text to the current line.
+    pub fn write(&mut self, out: OutId, s: &str) {
+        Self::put(&mut self.outs[out], s);
+    }
+
+    /// Pads to the return-value column (strace's `tabto`).
+    pub fn tabto(&mut self, out: OutId) {
+        let o = &mut self.outs[out];
+        if o.curcol < self.acolumn {
+            let pad = " ".repeat(self.acolumn - o.curcol);
+            Self::put(o, &pad);
+        }
+    }
+
+    /// Ends the line.
+    pub fn line_end(&mut self, out: OutId) {
+        let o = &mut self.outs[out];
+        let _ = o.w.write_all(b"\n");
+        o.curcol = 0;
+        o.owner = None;
+        if o.line_flush {
+            let _ = o.w.flush();
+        }
+    }
+
+    /// Writes a whole raw line (hex dumps, stack frames) after the current one ended.
+    pub fn raw_line(&mut self, out: OutId, s: &str) {
+        let o = &mut self.outs[out];
+        let _ = o.w.write_all(s.as_bytes());
+        let _ = o.w.write_all(b"\n");
+    }
+
+    /// Ends an unfinished line of `pid` on `out` with `<detached ...>` (when detaching).
+    pub fn detached(&mut self, out: OutId, pid: Pid) {
+        let o = &mut self.outs[out];
+        if o.curcol != 0 && o.owner == Some(pid) {
+            let _ = o.w.write_all(b" <detached ...>\n");
+            o.curcol = 0;
+            o.owner = None;
+        }
+    }
+
+    /// Writes the `-c` table (to the shared stream).
+    pub fn summary(&mut self, f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Result<()> {
+        let o = &mut self.outs[0];
+        f(&mut o.w)?;
+        o.w.flush()
+    }
+
+    /// Flushes every stream.
+    pub fn flush(&mut self) {
+        for o in &mut self.outs {
+            let _ = o.w.flush();
+        }
+    }
+}
+
+fn open(path: &std::ffi::OsStr, append: bool) -> io::Result<File> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create(true);
+    if append {
+        o.append(true);
+    } else {
+        o.truncate(true);
+    }
+    o.open(path).map_err(|e| {
+        io::Error::new(
+            e.kind(),
+            format!("Can't fopen '{}': {e}", path.to_string_lossy()),
+        )
+    })
+}
+
+fn timestamp(ts: Timestamps) -> String {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    let secs = now.as_secs() as i64;
+    let us = now.subsec_micros();
+    if ts == Timestamps::Unix {
+        return format!("{secs}.{us:06} ");
+    }
+    // SAFETY: tm is plain data; localtime_r fills it from `t`.
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    let t = secs as libc::time_t;
+    // SAFETY: both pointers are to live locals.
+    unsafe { libc::localtime_r(&t, &mut tm) };
+    let hms = format!("{:02}:{:02}:{:02}", tm.tm_hour, tm.tm_min, tm.tm_sec);
+    match ts {
+        Timestamps::Micros => format!("{hms}.{us:06} "),
+        _ => format!("{hms} "),
+    }
+}

@@ -1,0 +1,58 @@
+//! The tracer's own signal handling: Ctrl-C/SIGTERM set a flag (the handler only stores an
+//! atomic: async-signal-safe), and dying "like the tracee" when it was killed by a signal.
+
+use std::sync::atomic::{AtomicI32, Ordering};
+
+static INTERRUPTED: AtomicI32 = AtomicI32::new(0);
+
+extern "C" fn on_signal(sig: libc::c_int) {
+    INTERRUPTED.store(sig, Ordering::SeqCst);
+}
+
+/// Installs the handlers (without `SA_RESTART`, so a blocked `wait4` returns `EINTR`).
+pub fn install_handlers() {
+    for sig in [
+        libc::SIGINT,
+        libc::SIGTERM,
+        libc::SIGHUP,
+        libc::SIGQUIT,
+        libc::SIGPIPE,
+    ] {
+        // SAFETY: sigaction is plain data; all-zero is a valid starting value.
+        let mut sa: libc::sigaction = unsafe { std::mem::zeroed() };
+        sa.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as usize;
+        // SAFETY: `sa.sa_mask` is ours; the handler only stores an atomic.
+        unsafe {
+            libc::sigemptyset(&mut sa.sa_mask);
+            libc::sigaction(sig, &sa, std::ptr::null_mut());
+        }
+    }
+}
+
+/// The signal that interrupted the tracer, if any.
+pub fn interrupted() -> Option<i32> {
+    match INTERRUPTED.load(Ordering::SeqCst) {
+        0 => None,
+        s => Some(s),
+    }
+}
+
+/// Dies by `sig` like the tracee did (no core file), so the shell sees 128+sig;
+/// exits with 128+sig if the signal does not kill us.
+pub fn die_by_signal(sig: i32) -> ! {
+    let zero = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: plain syscalls on our own process with valid arguments.
+    unsafe {
+        libc::setrlimit(libc::RLIMIT_CORE, &zero);
+        libc::signal(sig, libc::SIG_DFL);
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, sig);
+        libc::sigprocmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
+        libc::raise(sig);
+    }
+    std::process::exit(128 + sig)
+}

@@ -1,0 +1,216 @@
+//! Text helpers shared by the decoders: strace's string quoting and flag/constant printing.
+
+use std::fmt::Write as _;
+
+/// How strings are escaped (`-x`, `-xx`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HexMode {
+    /// Octal escapes for non-printable bytes (the default).
+    #[default]
+    None,
+    /// `-x`: a string with any non-printable byte is printed all in `\x` escapes.
+    NonAscii,
+    /// `-xx`: every byte as `\x` escapes.
+    All,
+}
+
+/// How named constants are printed (`-X`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum XlatStyle {
+    /// Numbers only.
+    Raw,
+    /// Names only (the default).
+    #[default]
+    Abbrev,
+    /// Number followed by the names in a comment.
+    Verbose,
+}
+
+fn printable(b: u8) -> bool {
+    (0x20..0x7f).contains(&b)
+}
+
+/// Appends `bytes` quoted the way strace's `print_quoted_string` does.
+/// `force_hex` is strace's `QUOTE_FORCE_HEX` (getrandom).
+pub fn quote(out: &mut String, bytes: &[u8], hex: HexMode, force_hex: bool) {
+    let all_hex = force_hex
+        || match hex {
+            HexMode::All => true,
+            HexMode::NonAscii => bytes
+                .iter()
+                .any(|&b| !printable(b) && !matches!(b, b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r')),
+            HexMode::None => false,
+        };
+    out.push('"');
+    for (i, &b) in bytes.iter().enumerate() {
+        if all_hex {
+            let _ = write!(out, "\\x{b:02x}");
+            continue;
+        }
+        match b {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\t' => out.push_str("\\t"),
+            b'\n' => out.push_str("\\n"),
+            b'\x0b' => out.push_str("\\v"),
+            b'\x0c' => out.push_str("\\f"),
+            b'\r' => out.push_str("\\r"),
+            _ if printable(b) => out.push(b as char),
+            _ => {
+                let next_is_octal = bytes.get(i + 1).is_some_and(|c| (b'0'..=b'7').contains(c));
+                if next_is_octal {
+                    let _ = write!(out, "\\{b:03o}");
+                } else {
+                    let _ = write!(out, "\\{b:o}");
+                }
+            }
+        }
+    }
+    out.push('"');
+}
+
+/// One named value.
+pub type Xlat = &'static [(u64, &'static str)];
+
+/// The name of `val` in `table`.
+pub fn lookup(table: Xlat, val: u64) -> Option<&'static str> {
+    table.iter().find(|(v, _)| *v == val).map(|(_, n)| *n)
+}
+
+/// Prints a constant: its name, or `val /* dflt */` (strace's `printxval`).
+pub fn xval(out: &mut String, style: XlatStyle, table: Xlat, val: u64, dflt: &str, hex: bool) {
+    let num = |out: &mut String| {
+        if hex {
+            let _ = write!(out, "{}", Hx(val));
+        } else {
+            let _ = write!(out, "{}", val as i64 as i32);
+        }
+    };
+    match (style, lookup(table, val)) {
+        (XlatStyle::Raw, _) => num(out),
+        (XlatStyle::Abbrev, Some(n)) => out.push_str(n),
+        (XlatStyle::Verbose, Some(n)) => {
+            num(out);
+            let _ = write!(out, " /* {n} */");
+        }
+        (_, None) => {
+            num(out);
+            if !dflt.is_empty() {
+                let _ = write!(out, " /* {dflt} */");
+            }
+        }
+    }
+}
+
+/// Prints a flag set `A|B|0x40` (strace's `printflags`): `zero` when `val` is 0 and the table
+/// has no zero entry; unknown bits in hex; with `dflt`, unknown bits get a `/* dflt */` comment.
+pub fn flags(out: &mut String, style: XlatStyle, table: Xlat, val: u64, dflt: &str) {
+    if style == XlatStyle::Raw {
+        let _ = write!(out, "{}", Hx(val));
+        return;
+    }
+    if val == 0 {
+        if let Some(n) = lookup(table, 0) {
+            if style == XlatStyle::Verbose {
+                let _ = write!(out, "0 /* {n} */");
+            } else {
+                out.push_str(n);
+            }
+        } else {
+            out.push('0');
+        }
+        return;
+    }
+    let mut names = String::new();
+    let mut rest = val;
+    for &(bit, name) in table {
+        if bit != 0 && rest & bit == bit {
+            if !names.is_empty() {
+                names.push('|');
+            }
+            names.push_str(name);
+            rest &= !bit;
+        }
+    }
+    if style == XlatStyle::Verbose {
+        let _ = write!(out, "{val:#x}");
+        if !names.is_empty() {
+            let _ = write!(out, " /* {names} */");
+        }
+        return;
+    }
+    if names.is_empty() {
+        let _ = write!(out, "{rest:#x}");
+        if !dflt.is_empty() {
+            let _ = write!(out, " /* {dflt} */");
+        }
+        return;
+    }
+    out.push_str(&names);
+    if rest != 0 {
+        let _ = write!(out, "|{rest:#x}");
+    }
+}
+
+/// Formats `n` as strace's `%#o` for modes (`0644`, `0`).
+pub fn octal(out: &mut String, n: u64) {
+    if n == 0 {
+        out.push('0');
+    } else {
+        let _ = write!(out, "0{n:o}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting_matches_strace() {
+        let mut s = String::new();
+        quote(
+            &mut s,
+            b"\x7fELF\x02\x01\x01\x03\0\0a\"\\\n",
+            HexMode::None,
+            false,
+        );
+        assert_eq!(s, r#""\177ELF\2\1\1\3\0\0a\"\\\n""#);
+        let mut s = String::new();
+        quote(&mut s, b"\x001", HexMode::None, false);
+        assert_eq!(s, r#""\0001""#);
+        let mut s = String::new();
+        quote(&mut s, b"ab\x01", HexMode::NonAscii, false);
+        assert_eq!(s, r#""\x61\x62\x01""#);
+        let mut s = String::new();
+        quote(&mut s, b"ab", HexMode::NonAscii, false);
+        assert_eq!(s, r#""ab""#);
+    }
+
+    #[test]
+    fn flags_like_strace() {
+        const T: Xlat = &[(1, "A"), (2, "B")];
+        let mut s = String::new();
+        flags(&mut s, XlatStyle::Abbrev, T, 7, "");
+        assert_eq!(s, "A|B|0x4");
+        let mut s = String::new();
+        flags(&mut s, XlatStyle::Abbrev, T, 0, "");
+        assert_eq!(s, "0");
+        let mut s = String::new();
+        flags(&mut s, XlatStyle::Verbose, T, 3, "");
+        assert_eq!(s, "0x3 /* A|B */");
+    }
+}
+
+/// C's `%#lx`: `0` for zero, `0x1f` otherwise.
+#[derive(Debug, Clone, Copy)]
+pub struct Hx(pub u64);
+
+impl std::fmt::Display for Hx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.0 == 0 {
+            f.write_str("0")
+        } else {
+            write!(f, "{:#x}", self.0)
+        }
+    }
+}

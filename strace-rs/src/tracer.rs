@@ -1,0 +1,954 @@
+//! The trace loop: starts or attaches to tracees, waits for their stops and prints them.
+
+use std::collections::HashMap;
+use std::ffi::CString;
+use std::fmt::Write as _;
+use std::io::{self, BufWriter};
+use std::os::unix::ffi::OsStrExt;
+use std::time::Instant;
+
+use tracekit_ptrace::{self as pt, Event, Options, Pid, Resume, Stop, SyscallInfo};
+
+use crate::config::{Config, InjectAction, SummaryMode};
+use crate::decode::{self, Ctx, Decoder, Rval, Step};
+use crate::output::{OutId, Printer};
+use crate::signals;
+use crate::summary::Summary;
+use crate::sysent;
+
+/// How the traced command ended (what strace-rs exits with).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Exit status (0 when only attached processes were traced).
+    Exited(i32),
+    /// Killed by this signal.
+    Signaled(i32),
+}
+
+#[derive(Debug, Default)]
+struct Tcb {
+    out: OutId,
+    /// Attached with -p (detached at the end) rather than started/followed.
+    attached: bool,
+    /// Before the started command's execve: print nothing (strace's TCB_HIDE_LOG).
+    hide: bool,
+    in_syscall: bool,
+    nr: u64,
+    args: [u64; 6],
+    ip: u64,
+    sp: u64,
+    entry: Option<Instant>,
+    entry_stime_us: u64,
+    /// The entry was shown (trace set, not hidden, not -c).
+    printed: bool,
+    /// Counted for -c.
+    counted: bool,
+    /// Text kept for --log or -e status=.
+    keep_text: bool,
+    step: Option<Step>,
+    stash: u64,
+    rfmt: Rval,
+    entry_text: String,
+    injected: Option<InjectAction>,
+    inject_counts: HashMap<u64, u64>,
+    stack: Vec<String>,
+    /// Set after a seccomp stop: the next syscall stop is this call's exit.
+    seccomp_entry: bool,
+}
+
+struct SyscallMeta {
+    name: String,
+    decoder: Option<Decoder>,
+    nargs: usize,
+    rfmt: Rval,
+    maps_change: bool,
+}
+
+/// The tracer.
+pub struct Tracer<'c> {
+    cfg: &'c Config,
+    printer: Printer,
+    tcbs: HashMap<Pid, Tcb>,
+    summary: Summary,
+    meta: Vec<SyscallMeta>,
+    log: Option<tracekit_log::FileWriter<BufWriter<std::fs::File>>>,
+    log_start: Instant,
+    started: Option<Pid>,
+    outcome: Option<Outcome>,
+    seccomp: bool,
+    opts: Options,
+    stacks: Option<crate::stack::Stacks>,
+}
+
+impl std::fmt::Debug for Tracer<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tracer")
+            .field("tcbs", &self.tcbs.len())
+            .finish()
+    }
+}
+
+fn meta_table() -> Vec<SyscallMeta> {
+    let n = sysent::max_nr().max(512);
+    (0..n as u64)
+        .map(|nr| {
+            let name = sysent::name(nr);
+            let ent = sysent::get(nr);
+            SyscallMeta {
+                decoder: decode::decoder(&name),
+                nargs: ent.map_or(6, |e| e.nargs as usize),
+                rfmt: decode::default_rval(&name),
+                maps_change: matches!(nr, 9 | 10 | 11 | 12 | 25 | 59 | 322 | 329),
+                name,
+            }
+        })
+        .collect()
+}
+
+fn resolve_path(cmd: &std::ffi::OsStr) -> Result<std::path::PathBuf, String> {
+    let p = std::path::Path::new(cmd);
+    if cmd.as_bytes().contains(&b'/') {
+        return match std::fs::metadata(p) {
+            Ok(_) => Ok(p.to_path_buf()),
+            Err(e) => Err(format!(
+                "Cannot stat '{}': {}",
+                p.display(),
+                crate::decode::strerror(e.raw_os_error().unwrap_or(0))
+            )),
+        };
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    for dir in std::env::split_paths(&path) {
+        let dir = if dir.as_os_str().is_empty() {
+            std::env::current_dir().unwrap_or_default()
+        } else {
+            dir
+        };
+        let cand = dir.join(p);
+        if let Ok(m) = std::fs::metadata(&cand) {
+            use std::os::unix::fs::PermissionsExt;
+            if m.is_file() && m.permissions().mode() & 0o111 != 0 {
+                return Ok(cand);
+            }
+        }
+    }
+    Err(format!("Cannot find executable '{}'", p.display()))
+}
+
+impl<'c> Tracer<'c> {
+    /// Prepares outputs for `cfg`.
+    pub fn new(cfg: &'c Config) -> io::Result<Tracer<'c>> {
+        let log = match &cfg.log {
+            Some(p) => {
+                let f = std::fs::File::create(p).map_err(|e| {
+                    io::Error::new(e.kind(), format!("Can't open log '{}': {e}", p.display()))
+                })?;
+                Some(tracekit_log::FileWriter::new(
+                    BufWriter::new(f),
+                    tracekit_log::Codec::Zstd,
+                )?)
+            }
+            None => None,
+        };
+        let seccomp = cfg.seccomp
+            && cfg.follow_forks
+            && !cfg.command.is_empty()
+            && cfg.attach.is_empty()
+            && cfg.trace_filtered
+            && cfg.log.is_none();
+        let opts = Options {
+            sysgood: true,
+            follow_forks: cfg.follow_forks,
+            exec: true,
+            exit: true,
+            vfork_done: false,
+            seccomp,
+            exit_kill: cfg.kill_on_exit,
+        };
+        Ok(Tracer {
+            cfg,
+            printer: Printer::new(cfg)?,
+            tcbs: HashMap::new(),
+            summary: Summary::new(),
+            meta: meta_table(),
+            log,
+            log_start: Instant::now(),
+            started: None,
+            outcome: None,
+            seccomp,
+            opts,
+            stacks: cfg.stack_trace.then(crate::stack::Stacks::new),
+        })
+    }
+
+    fn new_tcb(&mut self, pid: Pid, attached: bool, hide: bool) -> io::Result<()> {
+        let out = self.printer.stream_for(pid)?;
+        self.tcbs.insert(
+            pid,
+            Tcb {
+                out,
+                attached,
+                hide,
+                ..Tcb::default()
+            },
+        );
+        Ok(())
+    }
+
+    fn spawn(&mut self) -> Result<(), String> {
+        let cfg = self.cfg;
+        let path = resolve_path(&cfg.command[0])?;
+        let cstr =
+            |b: &[u8]| CString::new(b).map_err(|_| "argument contains a NUL byte".to_owned());
+        let argv = cfg
+            .command
+            .iter()
+            .map(|a| cstr(a.as_bytes()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let env = if cfg.env.is_empty() {
+            None
+        } else {
+            let mut vars: Vec<(Vec<u8>, Vec<u8>)> = std::env::vars_os()
+                .map(|(k, v)| (k.as_bytes().to_vec(), v.as_bytes().to_vec()))
+                .collect();
+            for (k, v) in &cfg.env {
+                vars.retain(|(name, _)| name != k.as_bytes());
+                if let Some(v) = v {
+                    vars.push((k.as_bytes().to_vec(), v.as_bytes().to_vec()));
+                }
+            }
+            Some(
+                vars.into_iter()
+                    .map(|(k, v)| cstr(&[k, b"=".to_vec(), v].concat()))
+                    .collect::<Result<Vec<_>, _>>()?,
+            )
+        };
+        let seccomp = self.seccomp.then(|| {
+            let mut nrs = cfg.trace.numbers();
+            nrs.extend(
+                sysent::table()
+                    .iter()
+                    .flatten()
+                    .filter(|s| s.classes & sysent::class::SECCOMP_DEFAULT != 0)
+                    .map(|s| s.nr),
+            );
+            pt::seccomp::Filter::trace_only(&nrs)
+        });
+        let spawn = pt::SpawnOptions {
+            path: cstr(path.as_os_str().as_bytes())?,
+            argv,
+            env,
+            user: cfg.user,
+            seccomp,
+        };
+        let pid = pt::spawn(&spawn, self.opts).map_err(|e| format!("exec: {e}"))?;
+        self.started = Some(pid);
+        self.new_tcb(pid, false, true).map_err(|e| e.to_string())?;
+        if let Some(log) = &mut self.log {
+            let cmdline = cfg
+                .command
+                .iter()
+                .map(|a| a.as_bytes())
+                .collect::<Vec<_>>()
+                .join(&b"\0"[..]);
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default();
+            let _ = log.write(&tracekit_log::Event::Process(tracekit_log::Process {
+                pid: pid.0 as u32,
+                ppid: std::process::id(),
+                start_unix_ns: now.as_nanos() as u64,
+                start_mono_ns: 0,
+                exe: tracekit_log::Bytes(path.as_os_str().as_bytes().to_vec().into()),
+                cmdline: tracekit_log::Bytes(cmdline.into()),
+                tool: tracekit_log::Bytes(b"strace-rs".to_vec().into()),
+                arch: tracekit_log::Arch::X86_64,
+            }));
+        }
+        let how = if self.seccomp {
+            Resume::Continue
+        } else {
+            Resume::Syscall
+        };
+        pt::resume(pid, how, 0).map_err(|e| format!("resume: {e}"))?;
+        Ok(())
+    }
+
+    fn attach(&mut self, pid: Pid) -> io::Result<()> {
+        let mut tids = vec![pid];
+        if self.cfg.follow_forks {
+            if let Ok(dir) = std::fs::read_dir(format!("/proc/{}/task", pid.0)) {
+                for e in dir.flatten() {
+                    if let Some(t) = e.file_name().to_str().and_then(|s| s.parse().ok()) {
+                        if t != pid.0 {
+                            tids.push(Pid(t));
+                        }
+                    }
+                }
+            }
+        }
+        pt::seize(pid, self.opts).map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!(
+                    "attach: ptrace(PTRACE_SEIZE, {pid}): {}",
+                    decode::strerror(e.raw_os_error().unwrap_or(0))
+                ),
+            )
+        })?;
+        pt::interrupt(pid)?;
+        self.new_tcb(pid, true, false)?;
+        for &t in &tids[1..] {
+            if pt::seize(t, self.opts).is_ok() && pt::interrupt(t).is_ok() {
+                self.new_tcb(t, true, false)?;
+            }
+        }
+        if !self.cfg.quiet.attach {
+            if tids.len() > 1 {
+                eprintln!(
+                    "strace-rs: Process {pid} attached with {} threads",
+                    tids.len()
+                );
+            } else {
+                eprintln!("strace-rs: Process {pid} attached");
+            }
+        }
+        Ok(())
+    }
+
+    fn resume_how(&self, pid: Pid) -> Resume {
+        match self.tcbs.get(&pid) {
+            Some(t) if self.seccomp && !t.in_syscall => Resume::Continue,
+            _ => Resume::Syscall,
+        }
+    }
+
+    fn resume(&self, pid: Pid, sig: i32) {
+        let _ = pt::resume(pid, self.resume_how(pid), sig);
+    }
+
+    fn show(&self) -> bool {
+        self.cfg.summary != SummaryMode::Only
+    }
+
+    /// Runs until every tracee is gone (or the tracer is interrupted).
+    pub fn run(mut self) -> Result<Outcome, String> {
+        crate::sys::install_handlers();
+        for &p in &self.cfg.attach {
+            if let Err(e) = self.attach(Pid(p)) {
+                eprintln!("strace-rs: {e}");
+            }
+        }
+        if !self.cfg.command.is_empty() {
+            self.spawn()?;
+        }
+        if self.tcbs.is_empty() {
+            return Err("no tracees".to_owned());
+        }
+        loop {
+            if let Some(sig) = crate::sys::interrupted() {
+                self.cleanup(sig);
+                break;
+            }
+            match pt::wait_pid(None, false) {
+                Ok(Some((pid, stop, ru))) => self.handle(pid, stop, ru),
+                Ok(None) => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) if e.raw_os_error() == Some(libc::ECHILD) => break,
+                Err(e) => return Err(format!("wait4: {e}")),
+            }
+            if self.tcbs.is_empty() {
+                break;
+            }
+        }
+        self.finish()
+    }
+
+    fn finish(mut self) -> Result<Outcome, String> {
+        if self.cfg.summary != SummaryMode::None {
+            let sort = self.cfg.sort_by;
+            let summary = std::mem::take(&mut self.summary);
+            let _ = self.printer.summary(|w| summary.write(sort, w));
+        }
+        self.printer.flush();
+        if let Some(log) = self.log.take() {
+            log.finish().map_err(|e| format!("--log: {e}"))?;
+        }
+        Ok(self.outcome.unwrap_or(Outcome::Exited(0)))
+    }
+
+    fn cleanup(&mut self, sig: i32) {
+        if let Some(child) = self.started {
+            if self.tcbs.contains_key(&child) {
+                let _ = pt::kill(child, libc::SIGCONT);
+                let _ = pt::kill(child, sig);
+            }
+        }
+        let pids: Vec<Pid> = self.tcbs.keys().copied().collect();
+        for pid in pids {
+            self.detach(pid);
+        }
+        if self.outcome.is_none() && self.started.is_some() {
+            self.outcome = Some(Outcome::Signaled(sig));
+        }
+    }
+
+    fn detach(&mut self, pid: Pid) {
+        let Some(tcb) = self.tcbs.remove(&pid) else {
+            return;
+        };
+        self.printer.detached(tcb.out, pid);
+        let mut sig = 0;
+        if pt::detach(pid, 0).is_err() && pt::interrupt(pid).is_ok() {
+            loop {
+                match pt::wait_pid(Some(pid), false) {
+                    Ok(Some((_, Stop::Signal(s), _))) => {
+                        sig = s;
+                        break;
+                    }
+                    Ok(Some((_, Stop::Exited(_) | Stop::Killed { .. }, _))) => return,
+                    Ok(Some(_)) => break,
+                    Ok(None) => continue,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(_) => return,
+                }
+            }
+            let _ = pt::detach(pid, sig);
+        }
+        if tcb.attached && !self.cfg.quiet.attach {
+            eprintln!("strace-rs: Process {pid} detached");
+        }
+    }
+
+    fn handle(&mut self, pid: Pid, stop: Stop, ru: pt::Rusage) {
+        if !self.tcbs.contains_key(&pid) {
+            match stop {
+                Stop::Exited(_) | Stop::Killed { .. } => return,
+                _ => {
+                    // A new child reporting before its parent's fork event.
+                    if self.new_tcb(pid, false, false).is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+        match stop {
+            Stop::Syscall => self.on_syscall(pid, ru),
+            Stop::Event(Event::Seccomp) => {
+                if let Some(t) = self.tcbs.get_mut(&pid) {
+                    t.seccomp_entry = true;
+                }
+                self.on_syscall(pid, ru);
+            }
+            Stop::Signal(sig) => self.on_signal(pid, sig),
+            Stop::GroupStop(sig) => {
+                if self.show() && !self.tcbs[&pid].hide && self.signal_shown(sig) {
+                    self.line(
+                        pid,
+                        &format!("--- stopped by {} ---", signals::name(sig as i64)),
+                    );
+                }
+                let _ = pt::listen(pid);
+            }
+            Stop::Interrupt => self.resume(pid, 0),
+            Stop::Event(Event::Fork(c) | Event::Vfork(c) | Event::Clone(c)) => {
+                if c.0 > 0 && !self.tcbs.contains_key(&c) {
+                    let _ = self.new_tcb(c, false, false);
+                }
+                self.resume(pid, 0);
+            }
+            Stop::Event(Event::Exec(old)) => {
+                self.on_exec(pid, old);
+                self.resume(pid, 0);
+            }
+            Stop::Event(Event::Exit(_)) => {
+                self.on_exit_event(pid);
+                let _ = pt::resume(pid, Resume::Continue, 0);
+            }
+            Stop::Event(Event::VforkDone) => self.resume(pid, 0),
+            Stop::Exited(code) => self.on_death(pid, Outcome::Exited(code), false),
+            Stop::Killed { signal, core } => self.on_death(pid, Outcome::Signaled(signal), core),
+        }
+    }
+
+    fn signal_shown(&self, sig: i32) -> bool {
+        (1..=64).contains(&sig) && self.cfg.signals & (1u64 << (sig - 1)) != 0
+    }
+
+    fn nprocs(&self) -> usize {
+        self.tcbs.len()
+    }
+
+    /// A complete line for `pid`.
+    fn line(&mut self, pid: Pid, text: &str) {
+        let (out, ip) = {
+            let t = &self.tcbs[&pid];
+            (t.out, t.ip)
+        };
+        let n = self.nprocs();
+        self.printer.leader(out, pid, n, ip);
+        self.printer.write(out, text);
+        self.printer.line_end(out);
+    }
+
+    fn on_signal(&mut self, pid: Pid, sig: i32) {
+        let hide = self.tcbs[&pid].hide;
+        if self.show() && !hide && self.signal_shown(sig) {
+            let text = match pt::siginfo(pid) {
+                Ok(si) => format!(
+                    "--- {} {} ---",
+                    signals::name(sig as i64),
+                    crate::siginfo::format(&si)
+                ),
+                Err(_) => format!("--- {} ---", signals::name(sig as i64)),
+            };
+            if self.cfg.instruction_pointer {
+                if let Ok(r) = pt::get_regs(pid) {
+                    if let Some(t) = self.tcbs.get_mut(&pid) {
+                        t.ip = r.rip;
+                    }
+                }
+            }
+            self.line(pid, &text);
+        }
+        self.resume(pid, sig);
+    }
+
+    fn on_exec(&mut self, pid: Pid, old: Pid) {
+        if old != pid && old.0 > 0 {
+            // A non-leader thread called execve: it takes over the leader's pid.
+            if let Some(leader) = self.tcbs.remove(&pid) {
+                if self.show() && !self.cfg.quiet.thread_execve {
+                    let out = leader.out;
+                    let n = self.nprocs() + 1;
+                    if leader.in_syscall && leader.printed {
+                        if self.printer.owner(out) != Some(pid) {
+                            self.printer.leader(out, pid, n, leader.ip);
+                            let name = self.meta_name(leader.nr);
+                            self.printer.write(out, &format!("<... {name} resumed>"));
+                        }
+                        self.printer.write(out, ") ");
+                        self.printer.tabto(out);
+                        self.printer.write(out, "= ?");
+                        self.printer.line_end(out);
+                    }
+                    self.printer.leader(out, pid, n, leader.ip);
+                    self.printer
+                        .write(out, &format!("+++ superseded by execve in pid {old} +++"));
+                    self.printer.line_end(out);
+                }
+                if let Some(mut t) = self.tcbs.remove(&old) {
+                    t.out = leader.out;
+                    // Lines already printed for `old` belong to a line owned by `old`.
+                    self.tcbs.insert(pid, t);
+                } else {
+                    self.tcbs.insert(pid, leader);
+                }
+            }
+        }
+        if let Some(st) = &mut self.stacks {
+            st.invalidate(pid);
+        }
+    }
+
+    fn meta_name(&self, nr: u64) -> String {
+        self.meta
+            .get(nr as usize)
+            .map_or_else(|| sysent::name(nr), |m| m.name.clone())
+    }
+
+    fn on_exit_event(&mut self, pid: Pid) {
+        let show = self.show();
+        let Some(t) = self.tcbs.get_mut(&pid) else {
+            return;
+        };
+        if !t.in_syscall {
+            return;
+        }
+        t.in_syscall = false;
+        let printed = t.printed && show;
+        t.printed = false;
+        let (out, ip, nr, step) = (t.out, t.ip, t.nr, t.step);
+        let staged = std::mem::take(&mut t.entry_text);
+        if let Some(log) = &mut self.log {
+            if t.keep_text {
+                let entry = t
+                    .entry
+                    .map_or(0, |e| e.duration_since(self.log_start).as_nanos() as u64);
+                let name = self
+                    .meta
+                    .get(nr as usize)
+                    .map_or_else(|| sysent::name(nr), |m| m.name.clone());
+                let text = format!("{name}({staged}) = ?");
+                let _ = log.write(&tracekit_log::Event::Syscall(tracekit_log::Syscall {
+                    pid: pid.0 as u32,
+                    tid: pid.0 as u32,
+                    entry_ns: entry,
+                    exit_ns: self.log_start.elapsed().as_nanos() as u64,
+                    nr,
+                    name: tracekit_log::Bytes(name.into_bytes().into()),
+                    args: t.args,
+                    ret: None,
+                    text: tracekit_log::Bytes(text.into_bytes().into()),
+                }));
+            }
+        }
+        if !printed {
+            return;
+        }
+        let name = self.meta_name(nr);
+        let n = self.nprocs();
+        if !self.cfg.status.is_all() {
+            if !self.cfg.status.unfinished {
+                return;
+            }
+            self.printer.leader(out, pid, n, ip);
+            self.printer.write(out, &format!("{name}({staged}"));
+        } else if self.printer.owner(out) != Some(pid) {
+            self.printer.leader(out, pid, n, ip);
+            self.printer.write(out, &format!("<... {name} resumed>"));
+        }
+        if step == Some(Step::Exit) {
+            self.printer.write(out, " <unfinished ...>");
+        }
+        self.printer.write(out, ") ");
+        self.printer.tabto(out);
+        self.printer.write(out, "= ?");
+        self.printer.line_end(out);
+    }
+
+    fn on_death(&mut self, pid: Pid, how: Outcome, core: bool) {
+        if Some(pid) == self.started {
+            self.outcome = Some(how);
+        }
+        let Some(t) = self.tcbs.get(&pid) else { return };
+        let (out, hide, ip) = (t.out, t.hide, t.ip);
+        if self.show() && !hide && !self.cfg.quiet.exit {
+            let text = match how {
+                Outcome::Exited(c) => format!("+++ exited with {c} +++"),
+                Outcome::Signaled(s) => format!(
+                    "+++ killed by {}{} +++",
+                    signals::name(s as i64),
+                    if core { " (core dumped)" } else { "" }
+                ),
+            };
+            let n = self.nprocs();
+            self.printer.leader(out, pid, n, ip);
+            self.printer.write(out, &text);
+            self.printer.line_end(out);
+        } else if self.printer.owner(out) == Some(pid) {
+            self.printer.detached(out, pid);
+        }
+        self.tcbs.remove(&pid);
+        if let Some(st) = &mut self.stacks {
+            st.invalidate(pid);
+        }
+    }
+
+    fn on_syscall(&mut self, pid: Pid, ru: pt::Rusage) {
+        let info = match pt::syscall_info(pid) {
+            Ok(i) => i,
+            Err(_) => return,
+        };
+        match info {
+            SyscallInfo::Entry {
+                nr,
+                args,
+                ip,
+                sp,
+                arch,
+            }
+            | SyscallInfo::Seccomp {
+                nr,
+                args,
+                ip,
+                sp,
+                arch,
+                ..
+            } => {
+                if arch != pt::AUDIT_ARCH_X86_64 {
+                    self.arch_warning(pid, arch);
+                }
+                self.on_entry(pid, nr, args, ip, sp, ru);
+            }
+            SyscallInfo::Exit { rval, is_error, .. } => self.on_exit(pid, rval, is_error, ru),
+            SyscallInfo::None => {}
+        }
+        self.resume(pid, 0);
+    }
+
+    fn arch_warning(&mut self, pid: Pid, arch: u32) {
+        static WARNED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+        if !WARNED.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            let _ = pid;
+            eprintln!(
+                "strace-rs: syscalls of a non-x86_64 calling convention (audit arch {arch:#x}, e.g. a 32-bit tracee) are printed with x86_64 names; 32-bit decoding is not supported"
+            );
+        }
+    }
+
+    fn injection(&mut self, pid: Pid, nr: u64) -> Option<InjectAction> {
+        let cfg = self.cfg;
+        let t = self.tcbs.get_mut(&pid)?;
+        for rule in &cfg.inject {
+            if !rule.syscalls.contains(nr) {
+                continue;
+            }
+            let c = t.inject_counts.entry(nr).or_insert(0);
+            *c += 1;
+            let n = *c;
+            let hit = n >= rule.first
+                && rule.last.is_none_or(|l| n <= l)
+                && if rule.step == 0 {
+                    n == rule.first
+                } else {
+                    (n - rule.first) % rule.step == 0
+                };
+            if hit {
+                return rule.actions.first().copied();
+            }
+            return None;
+        }
+        None
+    }
+
+    fn on_entry(&mut self, pid: Pid, nr: u64, args: [u64; 6], ip: u64, sp: u64, ru: pt::Rusage) {
+        let cfg = self.cfg;
+        let summary = cfg.summary;
+        let keep_text = self.log.is_some() || !cfg.status.is_all();
+        let n = self.nprocs();
+        let traced = cfg.trace.contains(nr);
+        {
+            let t = self.tcbs.get_mut(&pid).expect("tcb");
+            t.in_syscall = true;
+            t.nr = nr;
+            t.args = args;
+            t.ip = ip;
+            t.sp = sp;
+            t.entry = Some(Instant::now());
+            t.entry_stime_us = ru.stime_us;
+            t.injected = None;
+            t.step = None;
+            t.entry_text.clear();
+            t.printed = false;
+            t.counted = false;
+            if t.hide {
+                if nr == 59 || nr == 322 {
+                    t.hide = false;
+                } else {
+                    return;
+                }
+            }
+            t.counted = traced && summary != SummaryMode::None;
+            t.printed = traced && summary != SummaryMode::Only;
+            t.keep_text = traced && keep_text;
+        }
+        if traced && !cfg.inject.is_empty() {
+            if let Some(act) = self.injection(pid, nr) {
+                let t = self.tcbs.get_mut(&pid).expect("tcb");
+                t.injected = Some(act);
+                if !matches!(act, InjectAction::Signal(_)) {
+                    // Skip the call: syscall number -1.
+                    if let Ok(mut r) = pt::get_regs(pid) {
+                        r.orig_rax = u64::MAX;
+                        let _ = pt::set_regs(pid, &r);
+                    }
+                }
+            }
+        }
+        let t = &self.tcbs[&pid];
+        if !t.printed && !t.keep_text {
+            return;
+        }
+        let meta = &self.meta[(nr as usize).min(self.meta.len() - 1)];
+        let mut ctx = Ctx::new(pid, nr, args, &cfg.decode);
+        ctx.sp = sp;
+        ctx.rfmt = meta.rfmt;
+        let step = match meta.decoder {
+            Some(d) if !cfg.raw.contains(nr) => d(&mut ctx),
+            _ => decode::raw_args(&mut ctx, meta.nargs),
+        };
+        let stack = match &mut self.stacks {
+            Some(st) if t.printed => st.capture(pid, ip, sp, meta.maps_change),
+            _ => Vec::new(),
+        };
+        let name = meta.name.clone();
+        let staged = !cfg.status.is_all();
+        let t = self.tcbs.get_mut(&pid).expect("tcb");
+        t.step = Some(step);
+        t.stash = ctx.stash;
+        t.rfmt = ctx.rfmt;
+        t.stack = stack;
+        let out = t.out;
+        let printed = t.printed;
+        if keep_text {
+            t.entry_text = ctx.out.clone();
+        }
+        if printed && !staged {
+            self.printer.leader(out, pid, n, ip);
+            if cfg.syscall_number {
+                self.printer.write(out, &format!("[{nr:>4}] "));
+            }
+            self.printer.write(out, &name);
+            self.printer.write(out, "(");
+            self.printer.write(out, &ctx.out);
+        }
+    }
+
+    fn on_exit(&mut self, pid: Pid, mut rval: i64, mut is_error: bool, ru: pt::Rusage) {
+        let cfg = self.cfg;
+        let n = self.nprocs();
+        let Some(t) = self.tcbs.get_mut(&pid) else {
+            return;
+        };
+        if !t.in_syscall {
+            return;
+        }
+        t.in_syscall = false;
+        t.seccomp_entry = false;
+        let mut injected_note = "";
+        if let Some(act) = t.injected.take() {
+            match act {
+                InjectAction::Error(e) => {
+                    rval = -e;
+                    is_error = true;
+                    injected_note = " (INJECTED)";
+                }
+                InjectAction::Retval(v) => {
+                    rval = v;
+                    is_error = false;
+                    injected_note = " (INJECTED)";
+                }
+                InjectAction::Signal(s) => {
+                    let _ = pt::kill(pid, s);
+                }
+            }
+            if !injected_note.is_empty() {
+                if let Ok(mut r) = pt::get_regs(pid) {
+                    r.rax = rval as u64;
+                    let _ = pt::set_regs(pid, &r);
+                }
+            }
+        }
+        let nr = t.nr;
+        let elapsed = t.entry.map(|e| e.elapsed()).unwrap_or_default();
+        if t.counted {
+            let ns = if cfg.wallclock {
+                elapsed.as_nanos() as u64
+            } else {
+                ru.stime_us.saturating_sub(t.entry_stime_us) * 1000
+            };
+            let name = &self.meta[(nr as usize).min(self.meta.len() - 1)].name;
+            self.summary.add(nr, name, ns, is_error);
+        }
+        let t = self.tcbs.get_mut(&pid).expect("tcb");
+        if !t.printed && !t.keep_text {
+            return;
+        }
+        let meta = &self.meta[(nr as usize).min(self.meta.len() - 1)];
+        let mut ctx = Ctx::new(pid, nr, t.args, &cfg.decode);
+        ctx.exiting = true;
+        ctx.rval = rval;
+        ctx.error = is_error;
+        ctx.stash = t.stash;
+        ctx.rfmt = t.rfmt;
+        ctx.sp = t.sp;
+        if t.step == Some(Step::Exit) {
+            if let Some(d) = meta.decoder {
+                d(&mut ctx);
+            }
+        }
+        let mut ret = String::new();
+        decode::format_rval(&ctx, &mut ret);
+        ret.push_str(injected_note);
+        if cfg.syscall_times {
+            let _ = write!(
+                ret,
+                " <{}.{:06}>",
+                elapsed.as_secs(),
+                elapsed.subsec_micros()
+            );
+        }
+        let name = meta.name.clone();
+        let (out, ip, printed) = (t.out, t.ip, t.printed);
+        let entry_text = std::mem::take(&mut t.entry_text);
+        let stack = std::mem::take(&mut t.stack);
+        let args = t.args;
+        if let Some(log) = &mut self.log {
+            if t.keep_text {
+                let entry_ns = t
+                    .entry
+                    .map_or(0, |e| e.duration_since(self.log_start).as_nanos() as u64);
+                let text = format!("{name}({entry_text}{}) = {ret}", ctx.out);
+                let _ = log.write(&tracekit_log::Event::Syscall(tracekit_log::Syscall {
+                    pid: pid.0 as u32,
+                    tid: pid.0 as u32,
+                    entry_ns,
+                    exit_ns: self.log_start.elapsed().as_nanos() as u64,
+                    nr,
+                    name: tracekit_log::Bytes(name.clone().into_bytes().into()),
+                    args,
+                    ret: Some(rval),
+                    text: tracekit_log::Bytes(text.into_bytes().into()),
+                }));
+            }
+        }
+        if !printed {
+            return;
+        }
+        if !cfg.status.is_all() {
+            let pass = if is_error {
+                cfg.status.failed
+            } else {
+                cfg.status.successful
+            };
+            if !pass {
+                return;
+            }
+            self.printer.leader(out, pid, n, ip);
+            self.printer.write(out, &format!("{name}({entry_text}"));
+        } else if self.printer.owner(out) != Some(pid) {
+            self.printer.leader(out, pid, n, ip);
+            self.printer.write(out, &format!("<... {name} resumed>"));
+        }
+        self.printer.write(out, &ctx.out);
+        self.printer.write(out, ") ");
+        self.printer.tabto(out);
+        self.printer.write(out, "= ");
+        self.printer.write(out, &ret);
+        self.printer.line_end(out);
+        if !is_error {
+            self.dump_io(pid, out, nr, &args, rval);
+        }
+        for frame in stack {
+            self.printer.raw_line(out, &frame);
+        }
+    }
+
+    fn dump_io(&mut self, pid: Pid, out: OutId, nr: u64, args: &[u64; 6], rval: i64) {
+        let cfg = self.cfg;
+        let fd = args[0] as i32;
+        let (is_read, is_write) = match nr {
+            0 | 17 | 45 => (true, false),
+            1 | 18 | 44 => (false, true),
+            _ => return,
+        };
+        let wanted = (is_read && (cfg.read_all || cfg.read_fds.contains(&fd)))
+            || (is_write && (cfg.write_all || cfg.write_fds.contains(&fd)));
+        if !wanted || rval <= 0 {
+            return;
+        }
+        let len = if is_read {
+            rval as usize
+        } else {
+            (args[2] as usize).min(rval as usize)
+        };
+        let mut buf = vec![0u8; len.min(1 << 20)];
+        if tracekit_ptrace::mem::read_exact(pid, args[1], &mut buf).is_err() {
+            return;
+        }
+        for line in crate::hexdump::dump(&buf) {
+            self.printer.raw_line(out, &line);
+        }
+    }
+}
