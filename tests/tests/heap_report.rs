@@ -540,6 +540,8 @@ fn heap_reports_every_process_of_a_forking_command() {
         .arg(&report)
         .arg("-o")
         .arg(dir.path().join("f.%p.tklog"))
+        // Follow the exec of `ls` in each child: the preload then traces it.
+        .arg("--follow-exec")
         .args([
             "--",
             "sh",
@@ -548,7 +550,7 @@ fn heap_reports_every_process_of_a_forking_command() {
         ]));
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     let r: Report = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
-    assert!(r.processes.len() >= 3, "{:?}", r.logs);
+    assert!(r.processes.len() >= 3, "{:?}\n{}", r.logs, stderr(&out));
     let sh = r.processes[0].pid;
     let children: Vec<&ProcessJson> = r.processes.iter().filter(|p| p.ppid == sh).collect();
     assert!(
@@ -623,28 +625,83 @@ fn bad_input_gives_one_clear_line() {
 }
 
 #[test]
-fn truncated_real_log_reports_the_rest_and_the_offset() {
+fn damaged_real_log_reports_the_rest_and_the_offset() {
     let dir = tempdir();
-    let (_, _, logs) = heap_json(dir.path(), &[]);
+    let (_, full, logs) = heap_json(dir.path(), &[]);
     let bytes = std::fs::read(&logs[0]).unwrap();
+
+    // Garbage after a complete log (a chunk tag with an unknown codec): every event is
+    // reported, and the damage is where the garbage starts.
+    let tail = dir.path().join("tail.tklog");
+    let mut damaged = bytes.clone();
+    damaged.extend_from_slice(&[0xff, 0x01, 0x02, 0x03]);
+    std::fs::write(&tail, &damaged).unwrap();
+    let j = run(tracekit().args(["report", "--json"]).arg(&tail));
+    assert_eq!(j.status.code(), Some(3), "{}", stderr(&j));
+    let r: Report = serde_json::from_str(&stdout(&j)).unwrap();
+    assert!(!r.complete);
+    assert_eq!(r.damage.len(), 1);
+    assert_eq!(r.damage[0].offset, bytes.len() as u64);
+    assert_eq!(r.calls, full.calls);
+    assert_eq!(
+        (r.leaked, r.peak.heap_bytes),
+        (full.leaked, full.peak.heap_bytes)
+    );
+    let err = stderr(&j);
+    assert!(
+        err.starts_with(&format!(
+            "tracekit: {}: corrupt log at byte {}",
+            tail.display(),
+            bytes.len()
+        )),
+        "{err}"
+    );
+
+    // Cut short: the reader's message with the offset on stderr, exit 3, the text report of
+    // whatever precedes the cut on stdout.
     let cut = dir.path().join("cut.tklog");
-    // Cut in the middle of the last chunk or record.
     std::fs::write(&cut, &bytes[..bytes.len() - 3]).unwrap();
     let o = run(tracekit().arg("report").arg(&cut));
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     let err = stderr(&o);
+    assert!(err.contains(" is truncated at byte "), "{err}");
+    assert!(stdout(&o).starts_with("WARNING: "), "{}", stdout(&o));
+}
+
+#[test]
+fn heap_reports_a_forked_child_without_exec() {
+    require_tool!("perl");
+    let dir = tempdir();
+    let report = dir.path().join("r.json");
+    // The child allocates a known amount: 1000 strings of 1..=1000 bytes, then exits.
+    let script = r#"my $p = fork; if ($p == 0) { my @a = map { "x" x $_ } (1..1000); exit 0 } waitpid($p, 0); exit 5"#;
+    let out = run(tracekit()
+        .args(["heap", "--json", "--report"])
+        .arg(&report)
+        .arg("-o")
+        .arg(dir.path().join("p.%p.tklog"))
+        .args(["--", "perl", "-e", script]));
+    assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+    let r: Report = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(r.processes.len(), 2, "{:?}", r.logs);
+    let (parent, child) = (&r.processes[0], &r.processes[1]);
+    assert_eq!(child.ppid, parent.pid);
+    assert_eq!(parent.exit.as_ref().and_then(|e| e.code), Some(5));
+    assert_eq!(child.exit.as_ref().and_then(|e| e.code), Some(0));
+    // The child's own allocations: at least the 500500 bytes of strings.
     assert!(
-        err.contains("is truncated at byte ") || err.contains("corrupt log at byte "),
-        "{err}"
-    );
-    assert!(
-        stdout(&o).contains("Memory usage summary: "),
+        child.bytes_allocated >= 500_500,
         "{}",
-        stdout(&o)
+        child.bytes_allocated
     );
-    let j = run(tracekit().args(["report", "--json"]).arg(&cut));
-    assert_eq!(j.status.code(), Some(3));
-    let r: Report = serde_json::from_str(&stdout(&j)).unwrap();
-    assert!(!r.complete);
-    assert_eq!(r.damage.len(), 1);
+    assert!(
+        child.peak.heap_bytes >= 500_500,
+        "{}",
+        child.peak.heap_bytes
+    );
+    assert_eq!(r.peak.pid, child.pid);
+    assert_eq!(
+        r.bytes_allocated,
+        parent.bytes_allocated + child.bytes_allocated
+    );
 }

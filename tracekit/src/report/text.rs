@@ -223,12 +223,16 @@ fn write_site(site: &SiteReport, out: &mut dyn Write) -> io::Result<()> {
     write_frames(&site.frames, out)
 }
 
-/// The backtrace, valgrind-style (`at` then `by`), down to `main`.
+/// The backtrace, valgrind-style (`at` then `by`), down to `main` (or the C start-up code).
 fn write_frames(frames: &[ResolvedFrame], out: &mut dyn Write) -> io::Result<()> {
     if frames.is_empty() {
         return writeln!(out, "      (no backtrace recorded)");
     }
     for (i, f) in frames.iter().enumerate() {
+        // Below main there is only the C runtime's start-up: stop there, as valgrind does.
+        if i > 0 && (f.function.starts_with("__libc_start") || f.function == "_start") {
+            break;
+        }
         let word = if i == 0 { "at" } else { "by" };
         let inl = if f.inlined { " [inlined]" } else { "" };
         match (&f.file, f.line) {
