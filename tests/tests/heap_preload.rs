@@ -1,0 +1,617 @@
+//! End to end: real programs run under `LD_PRELOAD=libpreload_heaptrack.so`, their logs
+//! decoded and counted exactly.
+
+use std::collections::BTreeMap;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use tracekit_e2e::{example, preload, read_log, require_tool, run, stdout, tempdir};
+use tracekit_log::{AllocKind, Event, FreeKind};
+
+fn lib() -> PathBuf {
+    preload("preload-heaptrack")
+}
+
+/// Runs `cmd` under the heap tracker with `TRACEKIT_LOG=log`.
+fn traced(cmd: &mut Command, log: &Path) -> Output {
+    run(cmd.env("LD_PRELOAD", lib()).env("TRACEKIT_LOG", log))
+}
+
+fn ok(o: &Output) {
+    assert!(
+        o.status.success(),
+        "status {:?}\nstdout:\n{}\nstderr:\n{}",
+        o.status,
+        stdout(o),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// `(kind, size, align, failed)` of every allocation, counted.
+fn allocs(events: &[Event<'_>]) -> BTreeMap<(AllocKind, u64, u64, bool), usize> {
+    let mut m = BTreeMap::new();
+    for e in events {
+        match e {
+            Event::Alloc(a) => *m.entry((a.kind, a.size, a.align, a.ptr == 0)).or_default() += 1,
+            Event::Realloc(r) => *m.entry((r.kind, r.size, 0, r.new_ptr == 0)).or_default() += 1,
+            _ => {}
+        }
+    }
+    m
+}
+
+fn frees(events: &[Event<'_>]) -> BTreeMap<(FreeKind, u64), usize> {
+    let mut m = BTreeMap::new();
+    for e in events {
+        if let Event::Free(f) = e {
+            if f.ptr != 0 {
+                *m.entry((f.kind, f.size)).or_default() += 1;
+            }
+        }
+    }
+    m
+}
+
+fn count(events: &[Event<'_>], kind: AllocKind, size: u64) -> usize {
+    allocs(events)
+        .iter()
+        .filter(|((k, s, _, failed), _)| *k == kind && *s == size && !failed)
+        .map(|(_, n)| n)
+        .sum()
+}
+
+fn processes(events: &[Event<'_>]) -> Vec<(u32, u32)> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Process(p) => Some((p.pid, p.ppid)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn exit_code(events: &[Event<'_>]) -> Option<i32> {
+    events.iter().rev().find_map(|e| match e {
+        Event::Exit(x) => x.code,
+        _ => None,
+    })
+}
+
+/// Every stack id an event uses was defined by a `Stack` record before it, and every
+/// allocation of a traced program has a stack.
+fn check_stacks(events: &[Event<'_>]) {
+    let mut defined = std::collections::HashSet::new();
+    for e in events {
+        match e {
+            Event::Process(_) => defined.clear(),
+            Event::Stack(s) => {
+                assert!(!s.frames.is_empty());
+                assert!(defined.insert(s.id), "stack {} defined twice", s.id);
+            }
+            Event::Alloc(a) => assert!(defined.contains(&a.stack), "alloc without stack: {a:?}"),
+            Event::Realloc(r) => {
+                assert!(defined.contains(&r.stack), "realloc without stack: {r:?}")
+            }
+            _ => {}
+        }
+    }
+}
+
+#[test]
+fn every_allocation_function_is_recorded_with_its_kind() {
+    let dir = tempdir();
+    let log = dir.path().join("funcs.tklog");
+    let o = traced(&mut Command::new(example("heap_funcs")), &log);
+    ok(&o);
+    assert_eq!(stdout(&o), "fail=(nil) rc=22 usable>=11:1\n");
+    let ev = read_log(&log);
+    check_stacks(&ev);
+    let a = allocs(&ev);
+    use AllocKind::*;
+    for key in [
+        (Malloc, 11, 0, false),
+        (Calloc, 21, 0, false),
+        (Malloc, 50, 0, false),
+        (Realloc, 100, 0, false),
+        (Reallocarray, 200, 0, false),
+        (PosixMemalign, 200, 64, false),
+        (AlignedAlloc, 256, 128, false),
+        (Memalign, 300, 32, false),
+        (Valloc, 400, 4096, false),
+        (Pvalloc, 500, 4096, false),
+        (Malloc, u64::MAX / 2, 0, true),
+        (PosixMemalign, 10, 3, true),
+    ] {
+        assert_eq!(a.get(&key), Some(&1), "{key:?} in {a:#?}");
+    }
+    // Eight blocks freed by the program (printf's buffer is never freed), plus free(NULL).
+    assert_eq!(frees(&ev).get(&(FreeKind::Free, 0)), Some(&8));
+    let null_frees = ev
+        .iter()
+        .filter(|e| matches!(e, Event::Free(f) if f.ptr == 0))
+        .count();
+    assert_eq!(null_frees, 1);
+    assert_eq!(exit_code(&ev), Some(0));
+}
+
+#[test]
+fn cxx_operators_record_which_operator_made_and_freed_each_block() {
+    let dir = tempdir();
+    let log = dir.path().join("cxx.tklog");
+    let o = traced(&mut Command::new(example("heap_cxx")), &log);
+    ok(&o);
+    assert_eq!(stdout(&o), "caught=1 none=(nil) words=1\n");
+    let ev = read_log(&log);
+    check_stacks(&ev);
+    let a = allocs(&ev);
+    use AllocKind::*;
+    for key in [
+        (New, 24, 0, false),
+        (NewArray, 40, 0, false),
+        (New, 56, 0, false),
+        (NewArray, 72, 0, false),
+        (NewAligned, 88, 64, false),
+        (NewArrayAligned, 104, 128, false),
+        (NewAligned, 120, 64, false),
+        (NewArrayAligned, 136, 64, false),
+        (NewNothrow, 152, 0, false),
+        (NewArrayNothrow, 168, 0, false),
+        (NewAlignedNothrow, 184, 64, false),
+        (NewArrayAlignedNothrow, 200, 64, false),
+        (New, u64::MAX / 2, 0, true),
+        (NewNothrow, u64::MAX / 2, 0, true),
+    ] {
+        assert_eq!(a.get(&key), Some(&1), "{key:?} in {a:#?}");
+    }
+    let f = frees(&ev);
+    use FreeKind::*;
+    for key in [
+        (DeleteSized, 56),
+        (DeleteArraySized, 72),
+        (DeleteSizedAligned, 120),
+        (DeleteArraySizedAligned, 136),
+        (DeleteNothrow, 0),
+        (DeleteArrayNothrow, 0),
+    ] {
+        assert_eq!(f.get(&key), Some(&1), "{key:?} in {f:#?}");
+    }
+    assert!(f[&(Delete, 0)] >= 1 && f[&(DeleteArray, 0)] >= 1);
+    assert_eq!(
+        f[&(DeleteAligned, 0)],
+        2,
+        "plain and nothrow aligned delete"
+    );
+    assert_eq!(f[&(DeleteArrayAligned, 0)], 2);
+}
+
+#[test]
+fn threads_are_named_and_nothing_is_lost() {
+    let dir = tempdir();
+    let log = dir.path().join("threads.tklog");
+    let o = traced(&mut Command::new(example("heap_threads")), &log);
+    ok(&o);
+    let ev = read_log(&log);
+    check_stacks(&ev);
+    assert_eq!(count(&ev, AllocKind::Malloc, 777), 4000);
+    assert_eq!(count(&ev, AllocKind::Malloc, 555), 1);
+    let threads: std::collections::HashSet<u32> = ev
+        .iter()
+        .filter_map(|e| match e {
+            Event::Thread(t) => Some(t.tid),
+            _ => None,
+        })
+        .collect();
+    let alloc_tids: std::collections::HashSet<u32> = ev
+        .iter()
+        .filter_map(|e| match e {
+            Event::Alloc(a) if a.size == 777 => Some(a.tid),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(alloc_tids.len(), 4, "four worker threads");
+    assert!(alloc_tids.is_subset(&threads), "each has a Thread record");
+    // Every 777-byte block is freed after it was made.
+    let mut live = std::collections::HashSet::new();
+    for e in &ev {
+        match e {
+            Event::Alloc(a) if a.size == 777 => assert!(live.insert(a.ptr)),
+            Event::Free(f) => {
+                live.remove(&f.ptr);
+            }
+            _ => {}
+        }
+    }
+    assert!(live.is_empty());
+}
+
+#[test]
+fn fork_child_gets_its_own_log_and_nothing_is_lost() {
+    let dir = tempdir();
+    let log = dir.path().join("fork.tklog");
+    let o = traced(&mut Command::new(example("heap_fork")), &log);
+    ok(&o);
+    let child_pid: u32 = stdout(&o)
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .expect("child pid printed");
+    let parent = read_log(&log);
+    let child = read_log(&dir.path().join(format!("fork.tklog.{child_pid}")));
+    check_stacks(&parent);
+    check_stacks(&child);
+    let parent_pid = processes(&parent)[0].0;
+    assert_eq!(processes(&child), vec![(child_pid, parent_pid)]);
+    assert_eq!(count(&parent, AllocKind::Malloc, 100), 10);
+    assert_eq!(count(&parent, AllocKind::Malloc, 300), 30);
+    assert_eq!(count(&parent, AllocKind::Malloc, 200), 0);
+    assert_eq!(count(&child, AllocKind::Malloc, 200), 20);
+    assert_eq!(count(&child, AllocKind::Malloc, 100), 0);
+    assert_eq!(frees(&child)[&(FreeKind::Free, 0)], 20);
+    assert_eq!(exit_code(&child), Some(0));
+    assert_eq!(exit_code(&parent), Some(0));
+    // The child's log has its own module map.
+    assert!(child.iter().any(|e| matches!(e, Event::Module(_))));
+}
+
+#[test]
+fn fork_logs_with_pid_pattern_are_named_by_pid() {
+    let dir = tempdir();
+    let pattern = dir.path().join("h.%e.%p.tklog");
+    let o = traced(&mut Command::new(example("heap_fork")), &pattern);
+    ok(&o);
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(names
+        .iter()
+        .all(|n| n.starts_with("h.heap_fork.") && n.ends_with(".tklog")));
+}
+
+#[test]
+fn exec_is_followed_into_the_same_log_when_asked() {
+    for how in ["execv", "execl", "execvp"] {
+        let dir = tempdir();
+        let log = dir.path().join("exec.tklog");
+        let o = traced(
+            Command::new(example("heap_exec"))
+                .arg(how)
+                .env("TRACEKIT_FOLLOW_EXEC", "1"),
+            &log,
+        );
+        assert_eq!(o.status.code(), Some(3), "{how}");
+        let ev = read_log(&log);
+        check_stacks(&ev);
+        let procs = processes(&ev);
+        assert_eq!(procs.len(), 2, "{how}: a Process record per image");
+        assert_eq!(procs[0], procs[1], "{how}: same pid");
+        let exec_at = ev
+            .iter()
+            .position(|e| matches!(e, Event::Exec(_)))
+            .expect("Exec record");
+        let second = ev
+            .iter()
+            .rposition(|e| matches!(e, Event::Process(_)))
+            .unwrap();
+        assert!(exec_at < second);
+        assert_eq!(count(&ev[..exec_at], AllocKind::Malloc, 111), 5, "{how}");
+        assert_eq!(count(&ev[second..], AllocKind::Malloc, 222), 7, "{how}");
+        assert_eq!(exit_code(&ev), Some(3));
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+}
+
+#[test]
+fn exec_without_follow_stops_tracing_at_exec() {
+    let dir = tempdir();
+    let log = dir.path().join("exec.tklog");
+    let o = traced(Command::new(example("heap_exec")).arg("execl"), &log);
+    assert_eq!(o.status.code(), Some(3));
+    let ev = read_log(&log);
+    assert_eq!(processes(&ev).len(), 1);
+    assert!(matches!(ev.last(), Some(Event::Exec(x)) if x.path.as_bytes() == b"/proc/self/exe"));
+    assert_eq!(count(&ev, AllocKind::Malloc, 111), 5);
+    assert_eq!(count(&ev, AllocKind::Malloc, 222), 0);
+}
+
+#[test]
+fn dlopened_library_is_in_the_module_map_and_its_stacks() {
+    let dir = tempdir();
+    let log = dir.path().join("dl.tklog");
+    let lib_path = example("heap_dlib");
+    let o = traced(Command::new(example("heap_dlopen")).arg(&lib_path), &log);
+    ok(&o);
+    let ev = read_log(&log);
+    check_stacks(&ev);
+    let module = ev
+        .iter()
+        .find_map(|e| match e {
+            Event::Module(m) if m.path.as_bytes() == lib_path.as_os_str().as_encoded_bytes() => {
+                Some(m.clone())
+            }
+            _ => None,
+        })
+        .expect("Module record for the dlopened library");
+    assert!(!module.build_id.is_empty());
+    let stacks: BTreeMap<u64, Vec<u64>> = ev
+        .iter()
+        .filter_map(|e| match e {
+            Event::Stack(s) => Some((s.id, s.frames.to_vec())),
+            _ => None,
+        })
+        .collect();
+    let lib_allocs: Vec<_> = ev
+        .iter()
+        .filter_map(|e| match e {
+            Event::Alloc(a) if a.size == 333 => Some(a.stack),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(lib_allocs.len(), 3);
+    for id in lib_allocs {
+        assert!(
+            module.contains(stacks[&id][0]),
+            "innermost frame is lib_alloc"
+        );
+    }
+    assert!(ev
+        .iter()
+        .any(|e| matches!(e, Event::ModuleUnload(u) if u.base == module.base)));
+}
+
+#[test]
+fn closed_stderr_still_gets_the_log_and_the_announcement() {
+    let dir = tempdir();
+    let o = run(Command::new(example("heap_closed_stderr"))
+        .current_dir(dir.path())
+        .env("LD_PRELOAD", lib())
+        .env_remove("TRACEKIT_LOG"));
+    ok(&o);
+    let logs: Vec<PathBuf> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(logs.len(), 1);
+    let name = logs[0].file_name().unwrap().to_string_lossy().into_owned();
+    assert!(name.starts_with("tracekit-heap.heap_closed_stderr.") && name.ends_with(".tklog"));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains(&name), "announced on stderr: {err:?}");
+    let ev = read_log(&logs[0]);
+    assert_eq!(count(&ev, AllocKind::Malloc, 444), 5);
+    assert_eq!(frees(&ev)[&(FreeKind::Free, 0)], 4);
+}
+
+#[test]
+fn a_crashing_program_leaves_a_readable_log() {
+    require_tool!("python3");
+    let dir = tempdir();
+    let log = dir.path().join("crash.tklog");
+    let mut cmd = Command::new(system_tool("python3"));
+    // No core file: the abort is the point.
+    // SAFETY: setrlimit is async-signal-safe, fine between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            let none = libc::rlimit {
+                rlim_cur: 0,
+                rlim_max: 0,
+            };
+            libc::setrlimit(libc::RLIMIT_CORE, &none);
+            Ok(())
+        });
+    }
+    let o = traced(
+        cmd.current_dir(dir.path()).args([
+            "-c",
+            "import os\nx = [bytearray(4321) for _ in range(9)]\nos.abort()",
+        ]),
+        &log,
+    );
+    assert!(!o.status.success());
+    let ev = read_log(&log);
+    assert!(exit_code(&ev).is_none(), "no Exit record after abort");
+    let buffers = ev
+        .iter()
+        .filter(|e| matches!(e, Event::Alloc(a) if a.size > 4321 && a.size < 4321 + 128))
+        .count();
+    assert!(
+        buffers >= 9,
+        "the nine bytearrays made before abort: {buffers}"
+    );
+}
+
+#[test]
+fn counts_match_memusage_on_the_known_program() {
+    require_tool!("memusage");
+    let dir = tempdir();
+    let log = dir.path().join("known.tklog");
+    let o = traced(&mut Command::new(example("heap_known")), &log);
+    ok(&o);
+    let ev = read_log(&log);
+    let mu = run(Command::new("memusage").arg(example("heap_known")));
+    let text = String::from_utf8_lossy(&mu.stderr).into_owned() + &stdout(&mu);
+    let plain: String = strip_ansi(&text);
+    let calls = |name: &str| -> usize {
+        plain
+            .lines()
+            .find_map(|l| {
+                let l = l.trim_start();
+                l.strip_prefix(name)?
+                    .strip_prefix('|')?
+                    .split_whitespace()
+                    .next()?
+                    .parse()
+                    .ok()
+            })
+            .unwrap_or_else(|| panic!("no {name} line in memusage output:\n{plain}"))
+    };
+    let kinds = |k: AllocKind| {
+        ev.iter()
+            .filter(|e| {
+                matches!(e, Event::Alloc(a) if a.kind == k)
+                    || matches!(e, Event::Realloc(r) if r.kind == k)
+            })
+            .count()
+    };
+    assert_eq!(kinds(AllocKind::Malloc), calls("malloc"));
+    assert_eq!(kinds(AllocKind::Calloc), calls("calloc"));
+    assert_eq!(kinds(AllocKind::Realloc), calls("realloc"));
+    let all_frees = ev.iter().filter(|e| matches!(e, Event::Free(_))).count();
+    assert_eq!(all_frees, calls("free"));
+    assert_eq!(kinds(AllocKind::Malloc), 1001);
+}
+
+fn strip_ansi(s: &str) -> String {
+    let mut out = String::new();
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for d in chars.by_ref() {
+                if d.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The distribution's own `tool` (`/usr/bin/python3` rather than a version manager's shell
+/// wrapper, whose `exec` would end tracing), else whatever PATH finds.
+fn system_tool(tool: &str) -> PathBuf {
+    let p = Path::new("/usr/bin").join(tool);
+    if p.exists() {
+        p
+    } else {
+        PathBuf::from(tool)
+    }
+}
+
+/// Runs `cmd` natively and under the tracker; output and status must be the same, and the
+/// log complete (ending in an `Exit` with the same status).
+fn same_under_tracker(name: &str, make: impl Fn() -> Command) {
+    let dir = tempdir();
+    let log = dir.path().join(format!("{name}.tklog"));
+    let native = run(&mut make());
+    let under = traced(&mut make(), &log);
+    assert_eq!(stdout(&native), stdout(&under), "{name}: stdout differs");
+    assert_eq!(
+        native.status.code(),
+        under.status.code(),
+        "{name}: status differs"
+    );
+    let ev = read_log(&log);
+    assert_eq!(exit_code(&ev), native.status.code(), "{name}: Exit record");
+    assert!(
+        ev.iter().any(|e| matches!(e, Event::Alloc(_))),
+        "{name}: allocations recorded"
+    );
+    check_stacks(&ev);
+}
+
+#[test]
+fn never_breaks_its_host() {
+    let dir = tempdir();
+    let input = dir.path().join("lines.txt");
+    let text: String = (0..5000)
+        .map(|i| format!("{}\n", (i * 7919) % 5003))
+        .collect();
+    std::fs::write(&input, text).unwrap();
+    let src = dir.path().join("prog.c");
+    std::fs::write(
+        &src,
+        "#include <stdio.h>\nint main(void){puts(\"built\");return 0;}\n",
+    )
+    .unwrap();
+
+    same_under_tracker("heap_cxx", || Command::new(example("heap_cxx")));
+    same_under_tracker("heap_threads", || Command::new(example("heap_threads")));
+    if tracekit_e2e::has_tool("python3") {
+        same_under_tracker("python3", || {
+            let mut c = Command::new(system_tool("python3"));
+            c.args(["-c", "import json, hashlib\nd = {str(i): list(range(i % 17)) for i in range(3000)}\nprint(hashlib.sha1(json.dumps(d, sort_keys=True).encode()).hexdigest())"]);
+            c
+        });
+    }
+    if tracekit_e2e::has_tool("perl") {
+        same_under_tracker("perl", || {
+            let mut c = Command::new("perl");
+            c.args(["-e", "my %h = map { $_ => $_ * 2 } 1..20000; my $s = 0; $s += $_ for values %h; print scalar(keys %h), \" $s\\n\";"]);
+            c
+        });
+    }
+    if tracekit_e2e::has_tool("sort") {
+        let input = input.clone();
+        same_under_tracker("sort", move || {
+            let mut c = Command::new("sort");
+            c.arg("-n").arg(&input);
+            c
+        });
+    }
+    if tracekit_e2e::has_tool("git") {
+        let repo = dir.path().join("repo");
+        std::fs::create_dir(&repo).unwrap();
+        run(Command::new("git").args(["init", "-q"]).current_dir(&repo));
+        std::fs::write(repo.join("a.txt"), "hello\n").unwrap();
+        same_under_tracker("git", || {
+            let mut c = Command::new("git");
+            c.args(["status", "--porcelain=v1", "--untracked-files=all"])
+                .current_dir(&repo);
+            c
+        });
+        same_under_tracker("git-hash", || {
+            let mut c = Command::new("git");
+            c.args(["hash-object", "a.txt"]).current_dir(&repo);
+            c
+        });
+    }
+    if tracekit_e2e::has_tool("gcc") {
+        let out = dir.path().join("prog");
+        same_under_tracker("gcc", || {
+            let mut c = Command::new("gcc");
+            c.arg("-O1").arg("-o").arg(&out).arg(&src);
+            c
+        });
+        assert_eq!(stdout(&run(&mut Command::new(&out))), "built\n");
+    }
+}
+
+#[test]
+fn gcc_with_followed_execs_gives_each_process_a_readable_log() {
+    require_tool!("gcc");
+    let dir = tempdir();
+    let src = dir.path().join("p.c");
+    std::fs::write(&src, "int main(void){return 7;}\n").unwrap();
+    let out = dir.path().join("p");
+    let logs = dir.path().join("logs");
+    std::fs::create_dir(&logs).unwrap();
+    let o = traced(
+        Command::new("gcc")
+            .arg("-o")
+            .arg(&out)
+            .arg(&src)
+            .env("TRACEKIT_FOLLOW_EXEC", "1"),
+        &logs.join("%e.%p.tklog"),
+    );
+    ok(&o);
+    assert_eq!(run(&mut Command::new(&out)).status.code(), Some(7));
+    let mut exes = Vec::new();
+    for e in std::fs::read_dir(&logs).unwrap() {
+        let ev = read_log(&e.unwrap().path());
+        check_stacks(&ev);
+        exes.push(
+            ev.iter()
+                .find_map(|e| match e {
+                    Event::Process(p) => Some(p.exe.to_string_lossy().into_owned()),
+                    _ => None,
+                })
+                .unwrap(),
+        );
+    }
+    // gcc runs the compiler proper, the assembler and the linker: each traced.
+    assert!(exes.len() >= 3, "{exes:?}");
+    assert!(exes.iter().any(|e| e.ends_with("/cc1")), "{exes:?}");
+}
