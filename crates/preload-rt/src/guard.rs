@@ -7,6 +7,15 @@
 //! library that may run before `main` and during thread exit.
 
 use std::cell::Cell;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+static REENTRIES: AtomicU64 = AtomicU64::new(0);
+
+/// How many times a hook found the guard already held: calls into the allocator made by
+/// tracekit's own code, or by libc functions it called. The no-allocation test reads it.
+pub fn reentries() -> u64 {
+    REENTRIES.load(Ordering::Relaxed)
+}
 
 thread_local! {
     static HELD: Cell<bool> = const { Cell::new(false) };
@@ -21,6 +30,7 @@ impl Guard {
     #[inline]
     pub fn enter() -> Option<Guard> {
         if HELD.get() {
+            REENTRIES.fetch_add(1, Ordering::Relaxed);
             return None;
         }
         HELD.set(true);

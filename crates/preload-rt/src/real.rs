@@ -73,6 +73,17 @@ pub unsafe fn realloc(ptr: *mut c_void, size: usize) -> *mut c_void {
     unsafe { __libc_realloc(ptr, size) }
 }
 
+static RUST_ALLOCATIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// How many allocations [`RealAllocator`] has made (the no-allocation test reads it).
+pub fn rust_allocations() -> u64 {
+    RUST_ALLOCATIONS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+fn count() {
+    RUST_ALLOCATIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// A `GlobalAlloc` on glibc's allocator that bypasses any `malloc` hook.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RealAllocator;
@@ -84,6 +95,7 @@ const MALLOC_ALIGN: usize = 2 * std::mem::size_of::<usize>();
 // (memalign when malloc's natural alignment is not enough) and goes back to it.
 unsafe impl GlobalAlloc for RealAllocator {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        count();
         if layout.align() <= MALLOC_ALIGN {
             malloc(layout.size()).cast()
         } else {
@@ -92,6 +104,7 @@ unsafe impl GlobalAlloc for RealAllocator {
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        count();
         if layout.align() <= MALLOC_ALIGN {
             calloc(1, layout.size()).cast()
         } else {
@@ -110,6 +123,7 @@ unsafe impl GlobalAlloc for RealAllocator {
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        count();
         if layout.align() <= MALLOC_ALIGN {
             // SAFETY: ptr came from alloc above (GlobalAlloc contract).
             unsafe { realloc(ptr.cast(), new_size).cast() }

@@ -485,6 +485,20 @@ pub fn finish(code: Option<i32>) {
     w.log.finish(compress);
 }
 
+/// Stops recording and deletes this process's log (a process that turned out not to be
+/// worth tracing, such as a test's own launcher).
+pub fn discard() {
+    if STATE.swap(DONE, Ordering::AcqRel) != ON {
+        return;
+    }
+    let mut w = W.lock();
+    w.log.abandon();
+    if let Some(p) = w.path.as_c_str() {
+        // SAFETY: p is NUL-terminated.
+        unsafe { libc::unlink(p.as_ptr().cast()) };
+    }
+}
+
 extern "C" fn exit_handler(status: c_int, _arg: *mut c_void) {
     let _g = crate::guard::Guard::enter();
     finish(Some(status));
