@@ -64,7 +64,7 @@ const ROUNDS: usize = 5000;
 /// Every kind of call, from a stack `i % 9` frames deeper (so new stacks get interned).
 #[inline(never)]
 fn calls(i: usize) {
-    if i % 9 != 0 {
+    if !i.is_multiple_of(9) {
         return deeper(i, i % 9);
     }
     every_kind(i)
