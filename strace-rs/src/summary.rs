@@ -197,6 +197,48 @@ mod tests {
     use super::*;
 
     #[test]
+    fn summary_from_event_log_records() {
+        let ev = |nr: u64, name: &str, ret: Option<i64>, dt: u64| tracekit_log::Syscall {
+            pid: 1,
+            tid: 1,
+            entry_ns: 1000,
+            exit_ns: 1000 + dt,
+            nr,
+            name: tracekit_log::Bytes(name.as_bytes().to_vec().into()),
+            args: [0; 6],
+            ret,
+            text: tracekit_log::Bytes(Vec::new().into()),
+        };
+        let events = vec![
+            ev(257, "openat", Some(3), 3000),
+            ev(257, "openat", Some(-2), 1000),
+            ev(0, "read", Some(10), 8000),
+            ev(231, "exit_group", None, 0),
+        ];
+        let mut out = Vec::new();
+        write_summary(&events, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let rows: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            rows[2],
+            " 66.67    0.000008           8         1           read"
+        );
+        assert_eq!(
+            rows[3],
+            " 33.33    0.000004           2         2         1 openat"
+        );
+        assert_eq!(
+            rows[5],
+            "100.00    0.000012           4         3         1 total"
+        );
+        assert_eq!(
+            rows.len(),
+            6,
+            "a call that never returned is not counted:\n{text}"
+        );
+    }
+
+    #[test]
     fn table_format_matches_strace() {
         let mut s = Summary::new();
         s.add(0, "read", 2000, false);

@@ -84,14 +84,14 @@ pub fn decoder(name: &str) -> Option<Decoder> {
 fn open_flags(ctx: &mut Ctx<'_>, v: u64) {
     let v = v & 0xffff_ffff;
     if ctx.opts.xlat == text::XlatStyle::Raw {
-        let _ = write!(ctx.out, "{v:#x}");
+        let _ = write!(ctx.out, "{}", text::Hx(v));
         return;
     }
     let acc = v & 3;
     let rest = v & !3;
     let name = text::lookup(xlat::OPEN_ACCESS, acc).unwrap_or("O_ACCMODE");
     if ctx.opts.xlat == text::XlatStyle::Verbose {
-        let _ = write!(ctx.out, "{v:#x} /* {name}");
+        let _ = write!(ctx.out, "{} /* {name}", text::Hx(v));
         if rest != 0 {
             ctx.out.push('|');
             text::flags(
@@ -345,7 +345,9 @@ fn statx(ctx: &mut Ctx<'_>) -> Step {
 }
 
 fn access_mode(ctx: &mut Ctx<'_>, v: u64) {
-    if v == 0 {
+    if v == 0 && ctx.opts.xlat == text::XlatStyle::Verbose {
+        ctx.s("0 /* F_OK */");
+    } else if v == 0 && ctx.opts.xlat != text::XlatStyle::Raw {
         ctx.s("F_OK");
     } else {
         ctx.flags(xlat::ACCESS_MODES, v, "?_OK");

@@ -208,8 +208,12 @@ impl<'a> Ctx<'a> {
 
     /// A `dirfd` argument: `AT_FDCWD` or a descriptor.
     pub fn dirfd(&mut self, i: usize) {
-        if self.ai(i) == -100 {
-            self.out.push_str("AT_FDCWD");
+        if self.ai(i) == -100 && self.opts.xlat != XlatStyle::Raw {
+            if self.opts.xlat == XlatStyle::Verbose {
+                self.out.push_str("-100 /* AT_FDCWD */");
+            } else {
+                self.out.push_str("AT_FDCWD");
+            }
             if self.opts.decode_fds > 0 {
                 if let Ok(cwd) = std::fs::read_link(format!("/proc/{}/cwd", self.pid.0)) {
                     let _ = write!(self.out, "<{}>", cwd.display());

@@ -1,0 +1,623 @@
+//! strace-rs against the real strace: the same programs traced by both, outputs compared
+//! line by line after normalizing pids, addresses and other run-to-run noise; plus the
+//! options strace users rely on, exit statuses, detaching, and the event log.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use tracekit_e2e::{bin, example, require_tool, run, run_limited, stderr, tempdir};
+
+/// The corpus: (name, argv). Programs from examples/c/st_*.c and everyday commands.
+fn corpus(tmp: &Path) -> Vec<(String, Vec<String>)> {
+    let ex = |n: &str| example(n).to_string_lossy().into_owned();
+    let mut v: Vec<(String, Vec<String>)> = vec![
+        (
+            "fileio".into(),
+            vec![
+                ex("st_fileio"),
+                tmp.join("fileio.d").to_string_lossy().into_owned(),
+            ],
+        ),
+        ("pipe_fork".into(), vec![ex("st_pipe_fork")]),
+        ("socket".into(), vec![ex("st_socket")]),
+        ("signals".into(), vec![ex("st_signals")]),
+        ("threads".into(), vec![ex("st_threads")]),
+        ("exec_thread".into(), vec![ex("st_exec_thread")]),
+        ("stop".into(), vec![ex("st_stop")]),
+        ("kill".into(), vec![ex("st_kill")]),
+        ("segv".into(), vec![ex("st_kill"), "segv".into()]),
+        (
+            "shell".into(),
+            vec![
+                "sh".into(),
+                "-c".into(),
+                "echo hi | cat; ls / > /dev/null; cat /etc/hostname".into(),
+            ],
+        ),
+        ("uname".into(), vec!["uname".into(), "-a".into()]),
+    ];
+    if Path::new("/usr/bin/python3").exists() {
+        v.push((
+            "python3".into(),
+            vec![
+                "/usr/bin/python3".into(),
+                "-c".into(),
+                "import os; print(os.getcwd())".into(),
+            ],
+        ));
+    }
+    v
+}
+
+fn pid_of_line(line: &str) -> (String, String) {
+    let digits: String = line.chars().take_while(|c| c.is_ascii_digit()).collect();
+    if !digits.is_empty() && line[digits.len()..].starts_with(' ') {
+        return (digits.clone(), line[digits.len()..].trim_start().to_owned());
+    }
+    (String::new(), line.to_owned())
+}
+
+/// Replaces whole-word occurrences of any pid in `pids` with `PID`.
+fn replace_pids(s: &str, pids: &[String]) -> String {
+    let mut out = String::new();
+    let b: Vec<char> = s.chars().collect();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i].is_ascii_digit() && (i == 0 || !b[i - 1].is_ascii_alphanumeric()) {
+            let j = (i..b.len())
+                .find(|&k| !b[k].is_ascii_digit())
+                .unwrap_or(b.len());
+            let word: String = b[i..j].iter().collect();
+            let next_alnum = b.get(j).is_some_and(|c| c.is_ascii_alphanumeric());
+            if !next_alnum && pids.contains(&word) {
+                out.push_str("PID");
+            } else {
+                out.push_str(&word);
+            }
+            i = j;
+            continue;
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    out
+}
+
+fn squash_hex(s: &str) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(p) = rest.find("0x") {
+        out.push_str(&rest[..p]);
+        let after = &rest[p + 2..];
+        let n = after.chars().take_while(|c| c.is_ascii_hexdigit()).count();
+        if n >= 5 {
+            out.push_str("0xADDR");
+        } else {
+            out.push_str(&rest[p..p + 2 + n]);
+        }
+        rest = &after[n..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn squash_between(s: &str, open: &str, close: char, with: &str) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(p) = rest.find(open) {
+        out.push_str(&rest[..p + open.len()]);
+        let after = &rest[p + open.len()..];
+        match after.find(close) {
+            Some(e) => {
+                out.push_str(with);
+                rest = &after[e..];
+            }
+            None => {
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Normalized lines of a `-f -o` trace: unfinished/resumed pairs joined, pids, addresses,
+/// random bytes, ephemeral ports and alignment made comparable; lines whose content is
+/// inherently different between runs (sysinfo, getppid of the tracer) dropped.
+fn normalize(text: &str) -> Vec<String> {
+    let mut pids: Vec<String> = Vec::new();
+    let mut pending: HashMap<String, String> = HashMap::new();
+    let mut lines = Vec::new();
+    for line in text.lines() {
+        let (pid, rest) = pid_of_line(line);
+        if !pid.is_empty() && !pids.contains(&pid) {
+            pids.push(pid.clone());
+        }
+        if let Some(head) = rest.strip_suffix(" <unfinished ...>") {
+            pending.insert(pid, head.to_owned());
+            continue;
+        }
+        let rest = match rest.strip_prefix("<... ") {
+            Some(r) if pending.contains_key(&pid) => {
+                let tail = r.split_once(" resumed>").map_or("", |(_, t)| t);
+                format!("{}{tail}", pending.remove(&pid).unwrap())
+            }
+            _ => rest,
+        };
+        lines.push(rest);
+    }
+    lines
+        .into_iter()
+        .filter(|l| !l.starts_with("sysinfo(") && !l.starts_with("getppid()"))
+        .map(|l| {
+            let l = replace_pids(&l, &pids);
+            let l = squash_hex(&l);
+            let l = squash_between(&l, "getrandom(\"", '"', "RAND");
+            let l = squash_between(&l, "htons(", ')', "PORT");
+            let mut squeezed = String::new();
+            for part in l.split(" = ") {
+                if !squeezed.is_empty() {
+                    squeezed.push_str(" = ");
+                }
+                squeezed.push_str(part.trim_end());
+            }
+            squeezed
+        })
+        .collect()
+}
+
+/// How many of `expected`'s lines `actual` reproduces (multiset intersection).
+fn matched(expected: &[String], actual: &[String]) -> usize {
+    let mut have: HashMap<&str, usize> = HashMap::new();
+    for l in actual {
+        *have.entry(l).or_default() += 1;
+    }
+    expected
+        .iter()
+        .filter(|l| match have.get_mut(l.as_str()) {
+            Some(n) if *n > 0 => {
+                *n -= 1;
+                true
+            }
+            _ => false,
+        })
+        .count()
+}
+
+fn trace(tool: &Path, extra: &[&str], out: &Path, argv: &[String]) -> std::process::Output {
+    let mut cmd = Command::new(tool);
+    cmd.env_remove("LD_LIBRARY_PATH")
+        .args(extra)
+        .arg("-o")
+        .arg(out)
+        .args(argv);
+    run_limited(&mut cmd, Duration::from_secs(60))
+}
+
+#[test]
+fn differential_output_matches_strace() {
+    require_tool!("strace");
+    let tmp = tempdir();
+    let strace = Path::new("strace");
+    let ours = bin("strace-rs");
+    let (mut total, mut same) = (0, 0);
+    let mut report = String::new();
+    for (name, argv) in corpus(tmp.path()) {
+        let a = tmp.path().join(format!("{name}.strace"));
+        let b = tmp.path().join(format!("{name}.ours"));
+        trace(strace, &["-f"], &a, &argv);
+        trace(&ours, &["-f"], &b, &argv);
+        let ea = normalize(&std::fs::read_to_string(&a).unwrap());
+        let eb = normalize(&std::fs::read_to_string(&b).unwrap());
+        let m = matched(&ea, &eb);
+        total += ea.len();
+        same += m;
+        report.push_str(&format!("{name}: {m}/{} lines\n", ea.len()));
+        if m * 100 < ea.len() * 90 {
+            let missing: Vec<_> = ea.iter().filter(|l| !eb.contains(l)).take(10).collect();
+            report.push_str(&format!("  first differences: {missing:#?}\n"));
+        }
+    }
+    let pct = 100.0 * same as f64 / total.max(1) as f64;
+    eprintln!("{report}total: {same}/{total} = {pct:.1}% of strace's lines reproduced exactly");
+    assert!(
+        total > 500,
+        "the corpus produced too little output:\n{report}"
+    );
+    assert!(
+        pct >= 95.0,
+        "only {pct:.1}% of strace's lines reproduced\n{report}"
+    );
+}
+
+fn counts(table: &str) -> Vec<(String, u64, u64)> {
+    let mut v: Vec<(String, u64, u64)> = table
+        .lines()
+        .filter(|l| !l.starts_with('%') && !l.starts_with('-') && !l.trim().is_empty())
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            let name = f.last()?.to_string();
+            if name == "total" || f.len() < 5 {
+                return None;
+            }
+            let calls = f[3].parse().ok()?;
+            let errors = if f.len() == 6 { f[4].parse().ok()? } else { 0 };
+            Some((name, calls, errors))
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn summary_counts_equal_strace() {
+    require_tool!("strace");
+    let tmp = tempdir();
+    for prog in ["st_fileio", "st_pipe_fork", "st_signals", "st_socket"] {
+        let argv = vec![example(prog).to_string_lossy().into_owned()];
+        let a = tmp.path().join("a");
+        let b = tmp.path().join("b");
+        trace(Path::new("strace"), &["-f", "-c"], &a, &argv);
+        trace(&bin("strace-rs"), &["-f", "-c"], &b, &argv);
+        let ta = std::fs::read_to_string(&a).unwrap();
+        let tb = std::fs::read_to_string(&b).unwrap();
+        assert!(
+            tb.starts_with("% time     seconds  usecs/call     calls    errors syscall\n"),
+            "{tb}"
+        );
+        assert_eq!(
+            counts(&ta),
+            counts(&tb),
+            "{prog}\nstrace:\n{ta}\nstrace-rs:\n{tb}"
+        );
+    }
+}
+
+fn ours(args: &[&str]) -> std::process::Output {
+    run(Command::new(bin("strace-rs"))
+        .args(args)
+        .env_remove("LD_LIBRARY_PATH"))
+}
+
+#[test]
+fn exit_status_and_death_by_signal() {
+    let ex = example("st_kill");
+    let o = ours(&["-qq", ex.to_str().unwrap(), "segv"]);
+    assert_eq!(o.status.code(), None, "died by a signal like the tracee");
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(o.status.signal(), Some(libc::SIGSEGV));
+    let o = ours(&["sh", "-c", "exit 7"]);
+    assert_eq!(o.status.code(), Some(7));
+    assert!(
+        stderr(&o).ends_with("+++ exited with 7 +++\n"),
+        "{}",
+        stderr(&o)
+    );
+    let o = ours(&["-f", ex.to_str().unwrap(), "segv"]);
+    let e = stderr(&o);
+    assert!(e.contains("+++ killed by SIGKILL +++"), "{e}");
+    assert!(
+        e.contains("--- SIGSEGV {si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=NULL} ---"),
+        "{e}"
+    );
+    assert!(e.contains("+++ killed by SIGSEGV"), "{e}");
+}
+
+#[test]
+fn trace_filters_status_and_injection() {
+    let ex = example("st_fileio");
+    let tmp = tempdir();
+    let dir = tmp.path().join("d");
+    let d = dir.to_str().unwrap();
+    for extra in [
+        &["-e", "trace=openat,unlinkat"][..],
+        &["-f", "-e", "trace=openat,unlinkat", "--seccomp-bpf"][..],
+    ] {
+        let mut args = extra.to_vec();
+        args.extend([ex.to_str().unwrap(), d]);
+        let o = ours(&args);
+        let e = stderr(&o);
+        let calls: Vec<&str> = e.lines().filter(|l| !l.starts_with("+++")).collect();
+        assert!(!calls.is_empty());
+        assert!(
+            calls
+                .iter()
+                .all(|l| l.starts_with("openat(") || l.starts_with("unlinkat(")),
+            "{e}"
+        );
+        assert!(
+            e.contains("openat(AT_FDCWD, \"data.txt\", O_RDONLY|O_CLOEXEC) = 3"),
+            "{e}"
+        );
+        assert!(
+            e.contains("unlinkat(AT_FDCWD, \"moved.txt\", 0)      = 0"),
+            "{e}"
+        );
+    }
+    let o = ours(&["-Z", "-e", "trace=%file", ex.to_str().unwrap(), d]);
+    let e = stderr(&o);
+    assert!(
+        e.lines()
+            .filter(|l| !l.starts_with("+++"))
+            .all(|l| l.contains("= -1 E")),
+        "{e}"
+    );
+    assert!(
+        e.contains(
+            "access(\"missing.txt\", F_OK)             = -1 ENOENT (No such file or directory)"
+        ),
+        "{e}"
+    );
+    let o = ours(&[
+        "-e",
+        "trace=chdir",
+        "-e",
+        "inject=chdir:error=EACCES:when=1",
+        ex.to_str().unwrap(),
+        d,
+    ]);
+    let e = stderr(&o);
+    assert!(
+        e.contains("= -1 EACCES (Permission denied) (INJECTED)"),
+        "{e}"
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "the program saw the injected failure"
+    );
+}
+
+/// Runs strace and strace-rs with the same arguments and returns both stderr texts.
+fn both(args: &[&str]) -> (String, String) {
+    let a = run(Command::new("strace")
+        .args(args)
+        .env_remove("LD_LIBRARY_PATH"));
+    let b = ours(args);
+    (stderr(&a), stderr(&b))
+}
+
+/// Panics with the first differing line.
+fn assert_same(expected: &str, actual: &str, what: &str) {
+    for (i, (a, b)) in expected.lines().zip(actual.lines()).enumerate() {
+        assert_eq!(
+            squash_hex(a),
+            squash_hex(b),
+            "{what}: line {} differs",
+            i + 1
+        );
+    }
+    assert_eq!(
+        expected.lines().count(),
+        actual.lines().count(),
+        "{what}: line counts differ\n{actual}"
+    );
+}
+
+#[test]
+fn formatting_options_match_strace() {
+    require_tool!("strace");
+    let fileio = example("st_fileio");
+    let tmp = tempdir();
+    let dir = tmp.path().join("d");
+    let (f, d) = (fileio.to_str().unwrap(), dir.to_str().unwrap());
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["-qq", "-s", "5", "-e", "trace=write", f, d],
+        vec!["-qq", "-x", "-e", "trace=write", f, d],
+        vec!["-qq", "-xx", "-e", "trace=write,read", f, d],
+        vec![
+            "-qq",
+            "-y",
+            "-e",
+            "trace=write,read,close,fstat,lseek",
+            f,
+            d,
+        ],
+        vec!["-qq", "-v", "-e", "trace=%stat", f, d],
+        vec!["-qq", "-X", "raw", "-e", "trace=openat,access", f, d],
+        vec!["-qq", "-X", "verbose", "-e", "trace=openat,access", f, d],
+        vec!["-qq", "-a", "20", "-e", "trace=%file", f, d],
+        vec!["-qq", "-e", "trace=write", "-e", "write=3", f, d],
+        vec!["-qq", "-e", "trace=read", "-e", "read=all", f, d],
+        vec!["-qq", "-e", "trace=/^(l|f)?stat", f, d],
+        vec!["-qq", "-z", "-e", "trace=%file", f, d],
+        vec!["-qq", "-Z", "-e", "trace=!%memory", f, d],
+        vec![
+            "-q",
+            "-e",
+            "trace=none",
+            "-e",
+            "signal=none",
+            "sh",
+            "-c",
+            "exit 3",
+        ],
+        vec![
+            "-e",
+            "trace=chdir",
+            "-e",
+            "inject=chdir:error=EACCES:when=1",
+            f,
+            d,
+        ],
+        vec![
+            "-qq",
+            "-e",
+            "trace=fsync",
+            "-e",
+            "inject=fsync:retval=42",
+            f,
+            d,
+        ],
+    ];
+    for args in cases {
+        let (a, b) = both(&args);
+        assert_same(&a, &b, &format!("{args:?}"));
+    }
+}
+
+#[test]
+fn timestamps_and_durations() {
+    let o = ours(&[
+        "-qq",
+        "-T",
+        "-tt",
+        "-e",
+        "trace=write",
+        "sh",
+        "-c",
+        "echo hi >/dev/null",
+    ]);
+    let line = stderr(&o);
+    let b = line.as_bytes();
+    assert!(
+        b[2] == b':' && b[5] == b':' && b[8] == b'.' && b[15] == b' ',
+        "{line}"
+    );
+    assert!(
+        line.trim_end().ends_with('>') && line.contains("= 3 <0."),
+        "{line}"
+    );
+    let o = ours(&[
+        "-qq",
+        "-ttt",
+        "-i",
+        "-e",
+        "trace=write",
+        "sh",
+        "-c",
+        "echo hi >/dev/null",
+    ]);
+    let line = stderr(&o);
+    let (secs, rest) = line.split_once('.').unwrap();
+    assert!(secs.parse::<u64>().unwrap() > 1_600_000_000, "{line}");
+    assert!(rest[6..].starts_with(" [0000"), "{line}");
+    let o = ours(&[
+        "-qq",
+        "-r",
+        "-e",
+        "trace=write,exit_group",
+        "sh",
+        "-c",
+        "echo hi >/dev/null",
+    ]);
+    let line = stderr(&o);
+    assert!(line.starts_with("     0.000000 write(1, "), "{line}");
+}
+
+#[test]
+fn output_files_per_process() {
+    let tmp = tempdir();
+    let base = tmp.path().join("trace");
+    let o = ours(&[
+        "-ff",
+        "-o",
+        base.to_str().unwrap(),
+        example("st_pipe_fork").to_str().unwrap(),
+    ]);
+    assert!(o.status.success());
+    let files: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().flatten().collect();
+    assert!(files.len() >= 5, "one file per process: {files:?}");
+    for f in files {
+        let t = std::fs::read_to_string(f.path()).unwrap();
+        assert!(
+            !t.lines()
+                .next()
+                .unwrap_or("")
+                .starts_with(|c: char| c.is_ascii_digit()),
+            "no pid prefix with -ff:\n{t}"
+        );
+    }
+}
+
+#[test]
+fn bad_options_fail_like_strace() {
+    let o = ours(&[]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).starts_with("strace-rs: must have PROG [ARGS] or -p PID\n"));
+    let o = ours(&["-e", "trace=nosuch", "true"]);
+    assert_eq!(stderr(&o), "strace-rs: invalid system call 'nosuch'\n");
+    let o = ours(&["-c", "-C", "true"]);
+    assert_eq!(stderr(&o), "strace-rs: -c and -C are mutually exclusive\n");
+    let o = ours(&["/nonexistent/prog"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("Cannot stat '/nonexistent/prog'"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn attach_and_detach_on_sigterm() {
+    let mut victim = Command::new("sleep").arg("30").spawn().unwrap();
+    let pid = victim.id().to_string();
+    let tracer = Command::new(bin("strace-rs"))
+        .args(["-p", &pid])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    // SAFETY: kill has no memory arguments.
+    unsafe { libc::kill(tracer.id() as i32, libc::SIGTERM) };
+    let out = tracer.wait_with_output().unwrap();
+    let e = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(e.contains(&format!("Process {pid} attached")), "{e}");
+    assert!(e.contains(&format!("Process {pid} detached")), "{e}");
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let state = stat
+        .rsplit(')')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap();
+    assert_eq!(state, "S", "the victim keeps running untraced: {stat}");
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    assert!(status.contains("TracerPid:\t0"), "{status}");
+    victim.kill().unwrap();
+    victim.wait().unwrap();
+}
+
+#[test]
+fn event_log_feeds_the_summary() {
+    let tmp = tempdir();
+    let log = tmp.path().join("trace.log");
+    let o = ours(&[
+        "-f",
+        "-qq",
+        "--log",
+        log.to_str().unwrap(),
+        "-o",
+        "/dev/null",
+        example("st_signals").to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let events = tracekit_e2e::read_log(&log);
+    let sys: Vec<tracekit_log::Syscall<'static>> = events
+        .into_iter()
+        .filter_map(|e| match e {
+            tracekit_log::Event::Syscall(s) => Some(s),
+            _ => None,
+        })
+        .collect();
+    let kill = sys
+        .iter()
+        .find(|s| &*s.name.0 == b"kill")
+        .expect("a kill event");
+    let text = String::from_utf8_lossy(&kill.text.0);
+    assert!(
+        text.starts_with("kill(") && text.ends_with(", SIGUSR1) = 0"),
+        "{text}"
+    );
+    assert_eq!(kill.ret, Some(0));
+    assert!(kill.exit_ns >= kill.entry_ns);
+    let sigactions = sys.iter().filter(|s| &*s.name.0 == b"rt_sigaction").count();
+    assert!(
+        sigactions >= 3,
+        "three sigaction() calls in st_signals, got {sigactions}"
+    );
+    assert!(sys.iter().all(|s| !s.text.0.is_empty()));
+}
