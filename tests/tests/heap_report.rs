@@ -705,3 +705,45 @@ fn heap_reports_a_forked_child_without_exec() {
         parent.bytes_allocated + child.bytes_allocated
     );
 }
+
+/// (syscall, calls, errors) rows of a strace `-c` table.
+fn strace_rows(table: &str) -> Vec<(String, u64, u64)> {
+    let mut rows: Vec<(String, u64, u64)> = table
+        .lines()
+        .skip_while(|l| !l.starts_with("------"))
+        .skip(1)
+        .take_while(|l| !l.starts_with("------"))
+        .map(|l| {
+            let w: Vec<&str> = l.split_whitespace().collect();
+            let errors = if w.len() == 6 {
+                w[4].parse().unwrap()
+            } else {
+                0
+            };
+            (w[w.len() - 1].to_owned(), w[3].parse().unwrap(), errors)
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
+#[test]
+fn report_prints_the_strace_table_of_a_strace_rs_log() {
+    let dir = tempdir();
+    let log = dir.path().join("s.tklog");
+    let traced = run(Command::new(bin("strace-rs"))
+        .arg("-c")
+        .arg("--log")
+        .arg(&log)
+        .args(["--", "/bin/true"]));
+    assert_eq!(traced.status.code(), Some(0), "{}", stderr(&traced));
+    let o = run(tracekit().arg("report").arg(&log));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.starts_with("System calls: "), "{text}");
+    // Same calls and errors per syscall as strace-rs's own -c of that run (the times differ:
+    // the log gives wall-clock latencies).
+    let ours = strace_rows(&text);
+    assert!(ours.iter().any(|r| r.0 == "execve"), "{text}");
+    assert_eq!(ours, strace_rows(&stderr(&traced)), "{text}");
+}

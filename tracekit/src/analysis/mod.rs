@@ -64,8 +64,10 @@ pub struct Analysis {
     pub crashes: Vec<CrashInfo>,
     /// Fence-allocator findings.
     pub fences: Vec<FenceInfo>,
-    /// System-call events (strace-rs logs).
-    pub syscalls: Vec<tracekit_log::Syscall<'static>>,
+    /// System-call events seen (strace-rs logs).
+    pub syscalls: u64,
+    /// strace's `-c` table of those that returned (wall-clock latency, entry to exit).
+    pub syscall_summary: strace_rs::summary::Summary,
     /// Logs that ended in damage.
     pub damage: Vec<Damage>,
     /// Records skipped because this build does not know them.
@@ -162,8 +164,15 @@ impl Analysis {
                 self.fences.push(FenceInfo { process, fence: f });
             }
             Event::Syscall(s) => {
-                if let Event::Syscall(s) = Event::Syscall(s).into_owned() {
-                    self.syscalls.push(s);
+                self.syscalls += 1;
+                // As strace-rs's own `-c`: calls that never returned are not counted.
+                if let Some(ret) = s.ret {
+                    self.syscall_summary.add(
+                        s.nr,
+                        &s.name.to_string_lossy(),
+                        s.exit_ns.saturating_sub(s.entry_ns),
+                        strace_rs::summary::is_error_ret(ret),
+                    );
                 }
             }
             // Threads, signals and library calls do not change the heap report.

@@ -35,6 +35,9 @@ pub struct HeapReport {
     pub fences: Vec<FenceReport>,
     /// Number of system-call events (strace-rs logs).
     pub syscalls: u64,
+    /// strace's `-c` table, printed by the text report.
+    #[serde(skip)]
+    pub syscall_table: String,
 }
 
 /// A damaged log.
@@ -583,6 +586,19 @@ pub fn build(
         sites,
         crashes,
         fences,
-        syscalls: analysis.syscalls.len() as u64,
+        syscalls: analysis.syscalls,
+        syscall_table: syscall_table(analysis),
     }
+}
+
+fn syscall_table(analysis: &Analysis) -> String {
+    if analysis.syscall_summary.is_empty() {
+        return String::new();
+    }
+    let mut out = Vec::new();
+    // Writing to a Vec cannot fail.
+    let _ = analysis
+        .syscall_summary
+        .write(strace_rs::summary::SortBy::Time, &mut out);
+    String::from_utf8_lossy(&out).into_owned()
 }

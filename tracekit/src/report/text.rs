@@ -26,6 +26,17 @@ pub fn write(report: &HeapReport, opts: TextOptions, out: &mut dyn Write) -> io:
             d.log, d.message, d.offset
         )?;
     }
+    let others = !report.crashes.is_empty() || !report.fences.is_empty() || report.syscalls != 0;
+    let heap = report
+        .processes
+        .iter()
+        .any(|p| p.summary.calls.0.iter().any(|(_, n)| *n > 0));
+    if others && !heap {
+        // A crash-handler or strace-rs log: no heap section of zeros.
+        let mut buf = Vec::new();
+        write_extras(report, &mut buf)?;
+        return out.write_all(buf.strip_prefix(b"\n").unwrap_or(&buf));
+    }
     match report.processes.len() {
         0 => {
             writeln!(out, "No heap events in {}.", report.logs.join(", "))?;
@@ -370,11 +381,8 @@ fn write_extras(r: &HeapReport, out: &mut dyn Write) -> io::Result<()> {
     }
     if r.syscalls != 0 {
         writeln!(out)?;
-        writeln!(
-            out,
-            "System calls: {} events (the strace -c table is not available in this build yet)",
-            r.syscalls
-        )?;
+        writeln!(out, "System calls: {} events (strace -c):", r.syscalls)?;
+        write!(out, "{}", r.syscall_table)?;
     }
     Ok(())
 }
