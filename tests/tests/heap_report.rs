@@ -747,3 +747,25 @@ fn report_prints_the_strace_table_of_a_strace_rs_log() {
     assert!(ours.iter().any(|r| r.0 == "execve"), "{text}");
     assert_eq!(ours, strace_rows(&stderr(&traced)), "{text}");
 }
+
+#[test]
+fn report_prints_the_crash_of_a_segv_log() {
+    let dir = tempdir();
+    let log = dir.path().join("c.tklog");
+    let crashed = run(tracekit()
+        .args(["segv", "--log"])
+        .arg(&log)
+        .arg("--")
+        .arg(example("crash_null")));
+    assert_ne!(crashed.status.code(), Some(0), "{}", stderr(&crashed));
+    let o = run(tracekit().arg("report").arg(&log));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.starts_with("Crash of process "), "{text}");
+    assert!(text.contains("SIGSEGV"), "{text}");
+    assert!(text.contains("set_value"), "{text}");
+    let j = run(tracekit().args(["report", "--json"]).arg(&log));
+    let r: Report = serde_json::from_str(&stdout(&j)).unwrap();
+    assert_eq!(r.crashes.len(), 1);
+    assert_eq!(r.crashes[0]["signal"], 11);
+}
