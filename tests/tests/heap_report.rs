@@ -176,6 +176,7 @@ struct Exit {
 struct Site {
     pid: u32,
     stack_id: u64,
+    function: String,
     calls: u64,
     bytes: u64,
     failed: u64,
@@ -254,7 +255,8 @@ fn site<'a>(r: &'a Report, function: &str) -> &'a Site {
     found[0]
 }
 
-fn check_site(s: &Site, line_of: &str, calls: u64, bytes: u64, leaked: (u64, u64)) {
+fn check_site(s: &Site, function: &str, line_of: &str, calls: u64, bytes: u64, leaked: (u64, u64)) {
+    assert_eq!(s.function, function);
     let top = &s.frames[0];
     assert!(
         top.file
@@ -341,14 +343,35 @@ fn heap_known_json_is_exact() {
     assert!(r.crashes.is_empty() && r.fences.is_empty() && r.syscalls == 0);
 
     let many = site(&r, "many_small");
-    check_site(many, "keep[i] = malloc(100);", 1000, 100_000, (0, 0));
+    check_site(
+        many,
+        "malloc",
+        "keep[i] = malloc(100);",
+        1000,
+        100_000,
+        (0, 0),
+    );
     assert_eq!(many.peak_bytes, 100_000);
     let callocs = site(&r, "some_callocs");
-    check_site(callocs, "c[i] = calloc(10, 50);", 10, 5000, (1500, 3));
+    check_site(
+        callocs,
+        "calloc",
+        "c[i] = calloc(10, 50);",
+        10,
+        5000,
+        (1500, 3),
+    );
     let chain = site(&r, "growth_chain");
-    check_site(chain, "p = realloc(p, n);", 17, 131_071, (0, 0));
+    check_site(chain, "realloc", "p = realloc(p, n);", 17, 131_071, (0, 0));
     let leak = site(&r, "one_leak");
-    check_site(leak, "leaked[3] = malloc(4096);", 1, 4096, (4096, 1));
+    check_site(
+        leak,
+        "malloc",
+        "leaked[3] = malloc(4096);",
+        1,
+        4096,
+        (4096, 1),
+    );
     assert_eq!(r.sites.len(), 4, "nothing else allocates in heap_known");
     for s in &r.sites {
         assert_eq!(s.pid, r.processes[0].pid);

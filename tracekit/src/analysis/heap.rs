@@ -91,6 +91,8 @@ pub struct Site {
     pub live_blocks: u64,
     /// `live_bytes` at the peak, once [`HeapProcess::finish`] ran.
     pub peak_bytes: u64,
+    /// The allocation function called here (the first one seen: one call site calls one).
+    pub kind: Option<AllocKind>,
     snap_bytes: u64,
     snap_epoch: u64,
 }
@@ -311,6 +313,7 @@ impl HeapProcess {
         self.count_size(a.size);
         let site = self.site(a.stack);
         let s = &mut self.sites[site as usize];
+        s.kind.get_or_insert(a.kind);
         s.calls += 1;
         s.bytes += a.size;
         if a.ptr == 0 {
@@ -358,6 +361,7 @@ impl HeapProcess {
         let site = self.site(r.stack);
         {
             let s = &mut self.sites[site as usize];
+            s.kind.get_or_insert(r.kind);
             s.calls += 1;
             s.bytes += r.size;
         }

@@ -271,6 +271,8 @@ pub struct SiteReport {
     pub pid: u32,
     /// The stack id in that process's log (0: no stack recorded).
     pub stack_id: u64,
+    /// The allocation function called (`malloc`, `operator new[]`, ...).
+    pub function: String,
     /// Allocation calls.
     pub calls: u64,
     /// Bytes requested (each call's full size).
@@ -522,6 +524,7 @@ pub fn build(
             sites.push(SiteReport {
                 pid: p.info.pid,
                 stack_id: s.stack,
+                function: s.kind.map_or("?", |k| k.name()).to_owned(),
                 calls: s.calls,
                 bytes: s.bytes,
                 failed: s.failed,

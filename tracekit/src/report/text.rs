@@ -176,9 +176,10 @@ fn write_process(
         for site in at_peak {
             writeln!(
                 out,
-                "  {} bytes at peak ({}):",
+                "  {} bytes at peak ({}), from {}:",
                 site.peak_bytes,
-                percent(site.peak_bytes, s.peak.heap_bytes)
+                percent(site.peak_bytes, s.peak.heap_bytes),
+                site.function
             )?;
             write_frames(&site.frames, out)?;
         }
@@ -190,8 +191,8 @@ fn write_process(
         for site in leaks {
             writeln!(
                 out,
-                "  {} bytes in {} blocks leaked, of {} calls:",
-                site.leaked.bytes, site.leaked.blocks, site.calls
+                "  {} bytes in {} blocks leaked, of {} calls to {}:",
+                site.leaked.bytes, site.leaked.blocks, site.calls, site.function
             )?;
             write_frames(&site.frames, out)?;
         }
@@ -228,8 +229,13 @@ fn write_site(site: &SiteReport, out: &mut dyn Write) -> io::Result<()> {
     };
     writeln!(
         out,
-        "  {} calls{failed}, {} bytes; {} bytes at peak; {} bytes in {} blocks leaked:",
-        site.calls, site.bytes, site.peak_bytes, site.leaked.bytes, site.leaked.blocks
+        "  {} calls to {}{failed}, {} bytes; {} bytes at peak; {} bytes in {} blocks leaked:",
+        site.calls,
+        site.function,
+        site.bytes,
+        site.peak_bytes,
+        site.leaked.bytes,
+        site.leaked.blocks
     )?;
     write_frames(&site.frames, out)
 }
