@@ -1,6 +1,8 @@
 //! What the hooks record: one event per call, each allocation with its backtrace.
 
-use tracekit_log::{Alloc, AllocKind, Event, Free, FreeKind, Realloc};
+use std::mem::MaybeUninit;
+
+use tracekit_log::{Alloc, AllocKind, Free, FreeKind, Realloc};
 use tracekit_preload_rt::{session, unwind};
 
 /// Frames kept per backtrace (innermost first).
@@ -18,13 +20,13 @@ pub fn alloc(kind: AllocKind, ptr: u64, size: u64, align: u64) {
     if !session::is_on() {
         return;
     }
-    let mut frames = [0u64; MAX_FRAMES];
-    let n = unwind::backtrace(session::skip_range(), &mut frames);
+    let mut buf = [MaybeUninit::<u64>::uninit(); MAX_FRAMES];
+    let frames = unwind::backtrace_into(session::skip_range(), &mut buf);
     session::with(|w| {
-        let stack = w.stack(&frames[..n]);
+        let stack = w.stack(frames);
         let tid = w.tid();
         let time_ns = w.now();
-        w.write(&Event::Alloc(Alloc {
+        w.write_alloc(&Alloc {
             time_ns,
             tid,
             kind,
@@ -32,7 +34,7 @@ pub fn alloc(kind: AllocKind, ptr: u64, size: u64, align: u64) {
             size,
             align,
             stack,
-        }));
+        });
     });
 }
 
@@ -43,14 +45,14 @@ pub fn free(kind: FreeKind, ptr: u64, size: u64) {
     session::with(|w| {
         let tid = w.tid();
         let time_ns = w.now();
-        w.write(&Event::Free(Free {
+        w.write_free(&Free {
             time_ns,
             tid,
             kind,
             ptr,
             size,
             stack: 0,
-        }));
+        });
     });
 }
 
@@ -62,16 +64,16 @@ pub fn realloc(kind: AllocKind, old: u64, size: u64, real: impl FnOnce() -> u64)
     if !session::is_on() {
         return real();
     }
-    let mut frames = [0u64; MAX_FRAMES];
-    let n = unwind::backtrace(session::skip_range(), &mut frames);
+    let mut buf = [MaybeUninit::<u64>::uninit(); MAX_FRAMES];
+    let frames = unwind::backtrace_into(session::skip_range(), &mut buf);
     let Some(mut w) = session::lock() else {
         return real();
     };
     let new = real();
-    let stack = w.stack(&frames[..n]);
+    let stack = w.stack(frames);
     let tid = w.tid();
     let time_ns = w.now();
-    w.write(&Event::Realloc(Realloc {
+    w.write_realloc(&Realloc {
         time_ns,
         tid,
         kind,
@@ -79,7 +81,7 @@ pub fn realloc(kind: AllocKind, old: u64, size: u64, real: impl FnOnce() -> u64)
         new_ptr: new,
         size,
         stack,
-    }));
+    });
     drop(w);
     session::after_unlock();
     new

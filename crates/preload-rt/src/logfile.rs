@@ -11,6 +11,7 @@ use std::ffi::c_int;
 
 use tracekit_log::{encode, write_header, Event, Full, HEADER_LEN};
 
+use crate::fastenc::MAX_RECORD;
 use crate::sys::{self, Errno, SysResult};
 
 /// Set when the compressor thread should be started; the session does it once it has
@@ -172,6 +173,34 @@ impl LogFile {
             room.fill(0);
         }
         self.write_slow(ev)
+    }
+
+    /// Appends one record built by `fill` in at most [`fastenc::MAX_RECORD`] bytes
+    /// (one of the [`fastenc`] encoders). Returns false when the file can't grow.
+    ///
+    /// [`fastenc`]: crate::fastenc
+    /// [`fastenc::MAX_RECORD`]: crate::fastenc::MAX_RECORD
+    #[inline]
+    pub fn write_small(&mut self, fill: impl FnOnce(&mut [u8; MAX_RECORD]) -> usize) -> bool {
+        if self.map.is_null() || (self.pos - self.map_off) as usize + MAX_RECORD > self.map_len {
+            if !self.is_open() || self.move_window().is_err() {
+                if self.is_open() {
+                    self.failed = true;
+                    crate::say!("cannot extend the log file; recording stops here");
+                }
+                return false;
+            }
+        }
+        let at = (self.pos - self.map_off) as usize;
+        // SAFETY: at + MAX_RECORD <= map_len (checked above, a fresh window has room for
+        // it), inside the window we alone write.
+        let room = unsafe { &mut *self.map.add(at).cast::<[u8; MAX_RECORD]>() };
+        let n = fill(room);
+        self.pos += n as u64;
+        if self.pos >= self.next_seal {
+            self.seal();
+        }
+        true
     }
 
     #[cold]

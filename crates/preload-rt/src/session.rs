@@ -309,6 +309,24 @@ impl Writer {
         self.log.write(ev)
     }
 
+    /// Appends an `Alloc` (the fast encoder: same bytes as [`Writer::write`]).
+    #[inline]
+    pub fn write_alloc(&mut self, a: &tracekit_log::Alloc) -> bool {
+        self.log.write_small(|b| crate::fastenc::alloc(a, b))
+    }
+
+    /// Appends a `Free` (the fast encoder).
+    #[inline]
+    pub fn write_free(&mut self, f: &tracekit_log::Free) -> bool {
+        self.log.write_small(|b| crate::fastenc::free(f, b))
+    }
+
+    /// Appends a `Realloc` (the fast encoder).
+    #[inline]
+    pub fn write_realloc(&mut self, r: &tracekit_log::Realloc) -> bool {
+        self.log.write_small(|b| crate::fastenc::realloc(r, b))
+    }
+
     /// The address range of the preload library, whose frames backtraces leave out.
     pub fn skip(&self) -> (u64, u64) {
         self.skip

@@ -137,7 +137,8 @@ pub fn file_size(fd: c_int) -> SysResult<u64> {
     check(r as isize).map(|n| n as u64)
 }
 
-/// Maps `len` bytes of `fd` at `off`, shared and writable.
+/// Maps `len` bytes of `fd` at `off`, shared and writable, with the pages faulted in at once
+/// (one system call instead of a page fault per 4 KiB written).
 pub fn map_shared(fd: c_int, off: u64, len: usize) -> SysResult<*mut u8> {
     // SAFETY: a fresh mapping chosen by the kernel; nothing existing is replaced.
     let p = unsafe {
@@ -151,10 +152,13 @@ pub fn map_shared(fd: c_int, off: u64, len: usize) -> SysResult<*mut u8> {
         )
     };
     if p == libc::MAP_FAILED {
-        Err(errno())
-    } else {
-        Ok(p.cast())
+        return Err(errno());
     }
+    // Fault the pages in writable, in one call (Linux 5.14+; older kernels ignore it).
+    const MADV_POPULATE_WRITE: c_int = 23;
+    // SAFETY: advice on the mapping just made.
+    unsafe { libc::madvise(p, len, MADV_POPULATE_WRITE) };
+    Ok(p.cast())
 }
 
 /// Maps `len` bytes of zeroed private memory (reserved lazily: pages cost nothing until used).

@@ -10,6 +10,7 @@
 //! registers of the interrupted context, from a signal handler.
 
 use std::ffi::c_void;
+use std::mem::MaybeUninit;
 use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 
 use gimli::{
@@ -229,8 +230,16 @@ const MAX_FRAME_SIZE: u64 = 64 << 20;
 /// skipping leading frames inside `[skip.0, skip.1)` (the preload library itself).
 /// Returns the number written.
 pub fn unwind_from(regs: Regs, skip: (u64, u64), out: &mut [u64]) -> usize {
+    // SAFETY: MaybeUninit<u64> has u64's layout, and every u64 is a valid MaybeUninit.
+    let out = unsafe { &mut *(out as *mut [u64] as *mut [MaybeUninit<u64>]) };
+    unwind_into(regs, skip, out).len()
+}
+
+/// [`unwind_from`] into uninitialized space (no need to zero a big frame buffer for every
+/// allocation); returns the frames written.
+pub fn unwind_into(regs: Regs, skip: (u64, u64), out: &mut [MaybeUninit<u64>]) -> &[u64] {
     let Some(slots) = CACHE.slots() else {
-        return 0;
+        return &[];
     };
     let Regs {
         mut ip,
@@ -277,13 +286,14 @@ pub fn unwind_from(regs: Regs, skip: (u64, u64), out: &mut [u64]) -> usize {
             continue;
         }
         skipping = false;
-        out[n] = ip;
+        out[n].write(ip);
         n += 1;
         if n == out.len() {
             break;
         }
     }
-    n
+    // SAFETY: the first n elements were written above.
+    unsafe { std::slice::from_raw_parts(out.as_ptr().cast::<u64>(), n) }
 }
 
 /// Walks the calling thread's stack: the return addresses of its callers, innermost first,
@@ -293,6 +303,13 @@ pub fn unwind_from(regs: Regs, skip: (u64, u64), out: &mut [u64]) -> usize {
 pub fn backtrace(skip: (u64, u64), out: &mut [u64]) -> usize {
     let regs = here();
     unwind_from(regs, skip, out)
+}
+
+/// [`backtrace`] into uninitialized space; returns the frames written.
+#[inline(never)]
+pub fn backtrace_into(skip: (u64, u64), out: &mut [MaybeUninit<u64>]) -> &[u64] {
+    let regs = here();
+    unwind_into(regs, skip, out)
 }
 
 /// The registers at this point of the caller.
