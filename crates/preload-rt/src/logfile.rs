@@ -182,14 +182,10 @@ impl LogFile {
     /// [`fastenc::MAX_RECORD`]: crate::fastenc::MAX_RECORD
     #[inline]
     pub fn write_small(&mut self, fill: impl FnOnce(&mut [u8; MAX_RECORD]) -> usize) -> bool {
-        if self.map.is_null() || (self.pos - self.map_off) as usize + MAX_RECORD > self.map_len {
-            if !self.is_open() || self.move_window().is_err() {
-                if self.is_open() {
-                    self.failed = true;
-                    crate::say!("cannot extend the log file; recording stops here");
-                }
-                return false;
-            }
+        let full =
+            self.map.is_null() || (self.pos - self.map_off) as usize + MAX_RECORD > self.map_len;
+        if full && !self.next_window() {
+            return false;
         }
         let at = (self.pos - self.map_off) as usize;
         // SAFETY: at + MAX_RECORD <= map_len (checked above, a fresh window has room for
@@ -199,6 +195,20 @@ impl LogFile {
         self.pos += n as u64;
         if self.pos >= self.next_seal {
             self.seal();
+        }
+        true
+    }
+
+    /// Moves to a fresh window; false (and logging stops) when the file can't grow.
+    #[cold]
+    fn next_window(&mut self) -> bool {
+        if !self.is_open() {
+            return false;
+        }
+        if self.move_window().is_err() {
+            self.failed = true;
+            crate::say!("cannot extend the log file; recording stops here");
+            return false;
         }
         true
     }
