@@ -615,3 +615,44 @@ fn gcc_with_followed_execs_gives_each_process_a_readable_log() {
     assert!(exes.len() >= 3, "{exes:?}");
     assert!(exes.iter().any(|e| e.ends_with("/cc1")), "{exes:?}");
 }
+
+#[test]
+fn followed_children_never_take_over_the_first_log() {
+    require_tool!("python3");
+    let dir = tempdir();
+    let log = dir.path().join("py.tklog");
+    // subprocess uses vfork + execve (or posix_spawn): the child is not a fork child and
+    // gets no log handed on; with a log name without %p it must still pick its own file.
+    let o = traced(
+        Command::new(system_tool("python3"))
+            .args([
+                "-c",
+                "import subprocess, sys\nsubprocess.run([sys.argv[1]], check=True)\nprint('ok')",
+            ])
+            .arg(example("heap_funcs"))
+            .env("TRACEKIT_FOLLOW_EXEC", "1"),
+        &log,
+    );
+    ok(&o);
+    let root = read_log(&log);
+    assert_eq!(processes(&root).len(), 1);
+    assert!(processes(&root).iter().all(|&(pid, _)| pid == o_pid(&root)));
+    assert_eq!(exit_code(&root), Some(0));
+    let others: Vec<PathBuf> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p != &log)
+        .collect();
+    assert_eq!(others.len(), 1, "{others:?}");
+    let child = read_log(&others[0]);
+    assert_eq!(
+        processes(&child)[0].1,
+        o_pid(&root),
+        "the child's parent is python"
+    );
+    assert_eq!(count(&child, AllocKind::Pvalloc, 500), 1);
+}
+
+fn o_pid(events: &[Event<'_>]) -> u32 {
+    processes(events)[0].0
+}

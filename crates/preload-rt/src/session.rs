@@ -51,6 +51,9 @@ const DONE: u8 = 3;
 static STATE: AtomicU8 = AtomicU8::new(OFF);
 static HANDLERS: AtomicBool = AtomicBool::new(false);
 
+/// Follow `exec`: `1` as the user sets it, `2` in processes started by a traced one.
+pub const FOLLOW_VAR: &str = "TRACEKIT_FOLLOW_EXEC";
+
 /// The environment variable that hands the log to the image after `exec`: `PID:PATH`.
 pub const APPEND_VAR: &str = "TRACEKIT_APPEND_LOG";
 
@@ -119,7 +122,18 @@ pub fn start(config: &'static Config) {
         return;
     }
     crate::stderr::init();
-    let follow = env::flag("TRACEKIT_FOLLOW_EXEC");
+    // `TRACEKIT_FOLLOW_EXEC=1` in the first traced process becomes `=2` (rewritten in place:
+    // same length, no allocation) so that the programs it starts know they are not the
+    // first: they must not take over a log name without a pid (see `open_log`).
+    let follow_var = env::var(FOLLOW_VAR);
+    let follow = env::flag(FOLLOW_VAR) || follow_var == Some(b"2");
+    let descendant = follow_var == Some(b"2");
+    if follow_var == Some(b"1") {
+        let p = follow_var.unwrap_or_default().as_ptr().cast_mut();
+        // SAFETY: the value's one byte lives in this process's environment block, which is
+        // writable; no other thread reads it yet (library start).
+        unsafe { *p = b'2' };
+    }
     let ok = {
         let mut w = W.lock();
         w.config = Some(config);
@@ -163,7 +177,7 @@ pub fn start(config: &'static Config) {
             }
         }
         let append = inherited_log(w.pid);
-        w.open_log(append, 0)
+        w.open_log(append, 0, descendant)
     };
     if !ok {
         STATE.store(DONE, Ordering::Release);
@@ -198,7 +212,7 @@ fn inherited_log(pid: u32) -> Option<&'static [u8]> {
 impl Writer {
     /// Opens this process's log (appending to `append` when given) and writes the
     /// `Process` record. Returns false when there is no log.
-    fn open_log(&mut self, append: Option<&[u8]>, ppid: u32) -> bool {
+    fn open_log(&mut self, append: Option<&[u8]>, ppid: u32, descendant: bool) -> bool {
         let Some(config) = self.config else {
             return false;
         };
@@ -215,8 +229,9 @@ impl Writer {
                     &mut path,
                 );
                 self.path.push_bytes(path.as_bytes());
-                // A forked child of a process whose log name has no pid: add it.
-                if ppid != 0 && !logpath::has_pid(self.pattern.as_bytes()) {
+                // A forked child, or a program started by a traced one, when the log name
+                // has no pid: add it, so the first process keeps its log.
+                if (ppid != 0 || descendant) && !logpath::has_pid(self.pattern.as_bytes()) {
                     self.path.push_bytes(b".");
                     self.path.push_u64(self.pid.into());
                 }
@@ -466,7 +481,7 @@ extern "C" fn fork_child() {
         w.log.abandon();
         w.stacks.clear();
         w.pid = sys::getpid();
-        w.open_log(None, ppid)
+        w.open_log(None, ppid, true)
     };
     if ok {
         scan_modules();
