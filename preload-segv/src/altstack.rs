@@ -1,11 +1,16 @@
 //! An alternate signal stack for every thread, so a stack overflow can still be reported.
 //!
 //! The main thread gets one at load; threads created later get one from our `pthread_create`
-//! (see `lib.rs`), freed by a thread-specific-data destructor when the thread ends. A thread
-//! that already has an alternate stack (the program's own) keeps it.
+//! (see `lib.rs`), given back by a thread-specific-data destructor when the thread ends. A
+//! thread that already has an alternate stack (the program's own) keeps it.
+//!
+//! Stacks given back go to a small lock-free pool and are reused by the next threads, so a
+//! program that creates and joins threads in a loop pays two `sigaltstack` calls per thread,
+//! not an `mmap`/`mprotect`/`munmap` (whose TLB shootdowns are what made thread creation
+//! measurably slower).
 
 use std::ffi::c_void;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
 
 use crate::sys;
 
@@ -16,18 +21,45 @@ pub const SIZE: usize = 128 * 1024;
 /// 0: not created; otherwise key + 1.
 static KEY: AtomicU32 = AtomicU32::new(0);
 
+/// Stacks of finished threads, ready for reuse (null: empty slot).
+static POOL: [AtomicPtr<u8>; 32] = [const { AtomicPtr::new(std::ptr::null_mut()) }; 32];
+
+fn take_pooled() -> Option<*mut u8> {
+    POOL.iter().find_map(|slot| {
+        if slot.load(Ordering::Relaxed).is_null() {
+            return None;
+        }
+        let p = slot.swap(std::ptr::null_mut(), Ordering::Acquire);
+        (!p.is_null()).then_some(p)
+    })
+}
+
+fn give_back(p: *mut u8) {
+    for slot in &POOL {
+        if slot
+            .compare_exchange(
+                std::ptr::null_mut(),
+                p,
+                Ordering::Release,
+                Ordering::Relaxed,
+            )
+            .is_ok()
+        {
+            return;
+        }
+    }
+    // SAFETY: p is a stack from map_stack that no thread uses any more, and it is in no slot.
+    unsafe { sys::unmap_stack(p, SIZE) };
+}
+
 extern "C" fn release(p: *mut c_void) {
     if p.is_null() {
         return;
     }
-    // Only ours is released; if the thread replaced it, leave theirs alone.
-    if let Some(cur) = sys::current_altstack() {
-        if cur.ss_sp == p {
-            sys::disable_altstack();
-        }
-    }
-    // SAFETY: p is the stack this thread's `install` mapped, no longer the active altstack.
-    unsafe { sys::unmap_stack(p as *mut u8, SIZE) };
+    // The thread is ending; stop using the stack before anyone else may get it. (Should the
+    // program have replaced ours, this disables theirs, which is as harmless at thread exit.)
+    sys::disable_altstack();
+    give_back(p as *mut u8);
 }
 
 /// Creates the key whose destructor frees a thread's stack. Call once at load.
@@ -42,15 +74,16 @@ pub fn init() {
 /// Gives the calling thread an alternate signal stack unless it has one. `owned`: free it
 /// when the thread exits (not for the main thread, whose stack lives as long as the process).
 pub fn install(owned: bool) {
-    if sys::current_altstack().is_some() {
+    // A thread made by pthread_create starts without one (the kernel clears it for threads);
+    // the main thread may have been given one by whoever loaded before us.
+    if !owned && sys::current_altstack().is_some() {
         return;
     }
-    let Some(stack) = sys::map_stack(SIZE) else {
+    let Some(stack) = take_pooled().or_else(|| sys::map_stack(SIZE)) else {
         return;
     };
     if !sys::set_altstack(stack, SIZE) {
-        // SAFETY: just mapped, never used.
-        unsafe { sys::unmap_stack(stack, SIZE) };
+        give_back(stack);
         return;
     }
     let key = KEY.load(Ordering::Acquire);

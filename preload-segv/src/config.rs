@@ -8,11 +8,10 @@ use std::sync::OnceLock;
 
 use crate::{describe, sys};
 
-/// A NUL-terminated path in a fixed buffer.
+/// A NUL-terminated path, allocated at load (the handler only reads it).
 #[derive(Clone)]
 pub struct CPath {
-    buf: [u8; 4096],
-    len: usize,
+    buf: Box<[u8]>,
 }
 
 impl std::fmt::Debug for CPath {
@@ -27,17 +26,20 @@ impl CPath {
         if p.is_empty() || p.len() >= 4096 || p.contains(&0) {
             return None;
         }
-        let mut buf = [0u8; 4096];
-        buf[..p.len()].copy_from_slice(p);
-        Some(CPath { buf, len: p.len() })
+        let mut buf = Vec::with_capacity(p.len() + 1);
+        buf.extend_from_slice(p);
+        buf.push(0);
+        Some(CPath {
+            buf: buf.into_boxed_slice(),
+        })
     }
     /// Without the NUL.
     pub fn bytes(&self) -> &[u8] {
-        &self.buf[..self.len]
+        &self.buf[..self.buf.len() - 1]
     }
     /// With the NUL.
     pub fn with_nul(&self) -> &[u8] {
-        &self.buf[..=self.len]
+        &self.buf
     }
 }
 
@@ -71,7 +73,7 @@ pub struct Config {
     /// Address of glibc's `__abort_msg` pointer, 0 when absent.
     pub abort_msg: usize,
     /// The actions that were installed before ours.
-    pub old: [Option<libc::sigaction>; 65],
+    pub old: Box<[Option<libc::sigaction>; 65]>,
     /// Test hook (`TRACEKIT_SEGV_TEST_FAIL`): `fault` makes the handler fault, `hang` makes it
     /// hang, after the report's first lines, to prove the process still dies of its signal.
     pub test_fail: TestFail,
@@ -116,7 +118,11 @@ fn own_dir() -> Option<PathBuf> {
     // SAFETY: dladdr gives a NUL-terminated name that lives as long as the library.
     let name = unsafe { CStr::from_ptr(info.dli_fname) };
     let path = Path::new(OsStr::from_bytes(name.to_bytes()));
-    let path = std::fs::canonicalize(path).ok()?;
+    let path = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::fs::canonicalize(path).ok()?
+    };
     path.parent().map(Path::to_path_buf)
 }
 
@@ -172,7 +178,7 @@ pub fn from_env() -> Config {
         symbolizer: symbolizer(),
         timeout_ms,
         abort_msg: abort_msg_addr(),
-        old: [None; 65],
+        old: Box::new([None; 65]),
         test_fail: match std::env::var("TRACEKIT_SEGV_TEST_FAIL").as_deref() {
             Ok("fault") => TestFail::Fault,
             Ok("hang") => TestFail::Hang,

@@ -24,7 +24,8 @@ impl Report {
             buf: [0; REPORT_CAP],
             len: 0,
             flushed: 0,
-            fds: [-1, -1],
+            // Zero, not -1, so the static report stays in .bss; `reset` sets the real ones.
+            fds: [0, 0],
             truncated: false,
         }
     }

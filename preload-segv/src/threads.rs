@@ -2,7 +2,7 @@
 //! an alternate signal stack.
 
 use std::ffi::{c_int, c_void};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use crate::altstack;
 
@@ -32,14 +32,70 @@ pub fn init() {
     let _ = real();
 }
 
+/// What the new thread must run. Handed over through a static slot rather than a heap box:
+/// freeing a box in the new thread would make it set up its own malloc cache (and perhaps an
+/// arena), which cost more than everything else we add to thread creation.
 struct Start {
+    start: AtomicUsize,
+    arg: AtomicUsize,
+    busy: AtomicBool,
+}
+
+const SLOTS: usize = 128;
+static SLOT: [Start; SLOTS] = [const {
+    Start {
+        start: AtomicUsize::new(0),
+        arg: AtomicUsize::new(0),
+        busy: AtomicBool::new(false),
+    }
+}; SLOTS];
+
+/// Handed over when every slot is busy (many threads starting at once).
+struct Boxed {
     start: StartFn,
     arg: *mut c_void,
 }
 
+/// Tags a `Boxed` pointer (slots are `&SLOT[i]`, boxes are tagged in bit 0).
+const BOXED: usize = 1;
+
+fn claim(start: StartFn, arg: *mut c_void) -> usize {
+    for s in &SLOT {
+        if !s.busy.load(Ordering::Relaxed)
+            && s.busy
+                .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+                .is_ok()
+        {
+            s.start.store(start as usize, Ordering::Relaxed);
+            s.arg.store(arg as usize, Ordering::Relaxed);
+            return s as *const Start as usize;
+        }
+    }
+    Box::into_raw(Box::new(Boxed { start, arg })) as usize | BOXED
+}
+
+/// Takes back what `claim` handed over.
+///
+/// # Safety
+/// `token` comes from one `claim` and is redeemed once.
+unsafe fn redeem(token: usize) -> (StartFn, *mut c_void) {
+    if token & BOXED != 0 {
+        // SAFETY: per the contract, this is the box claim leaked.
+        let b = unsafe { Box::from_raw((token & !BOXED) as *mut Boxed) };
+        return (b.start, b.arg);
+    }
+    // SAFETY: a slot address from claim; slots are statics.
+    let s = unsafe { &*(token as *const Start) };
+    let start = s.start.load(Ordering::Relaxed);
+    let arg = s.arg.load(Ordering::Relaxed) as *mut c_void;
+    s.busy.store(false, Ordering::Release);
+    // SAFETY: claim stored a StartFn here.
+    (unsafe { std::mem::transmute::<usize, StartFn>(start) }, arg)
+}
+
 extern "C" fn trampoline(p: *mut c_void) -> *mut c_void {
-    // SAFETY: p is the Box<Start> our pthread_create leaked for this thread.
-    let Start { start, arg } = *unsafe { Box::from_raw(p as *mut Start) };
+    // SAFETY: p is the token our pthread_create claimed for this thread.
+    let (start, arg) = unsafe { redeem(p as usize) };
     altstack::install(true);
     start(arg)
 }
@@ -58,12 +114,12 @@ pub unsafe extern "C" fn pthread_create(
     let Some(real) = real() else {
         return libc::EAGAIN;
     };
-    let boxed = Box::into_raw(Box::new(Start { start, arg }));
-    // SAFETY: forwarding the caller's arguments; the trampoline takes ownership of `boxed`.
-    let rc = unsafe { real(thread, attr, trampoline, boxed as *mut c_void) };
+    let token = claim(start, arg);
+    // SAFETY: forwarding the caller's arguments; the trampoline redeems `token`.
+    let rc = unsafe { real(thread, attr, trampoline, token as *mut c_void) };
     if rc != 0 {
-        // SAFETY: the thread was not created, so the box is still ours.
-        drop(unsafe { Box::from_raw(boxed) });
+        // SAFETY: the thread was not created, so the token is still ours to redeem.
+        let _ = unsafe { redeem(token) };
     }
     rc
 }
