@@ -308,21 +308,21 @@ impl HeapProcess {
         self.last_time_ns = self.last_time_ns.max(a.time_ns);
         let c = &mut self.alloc[usize::from(a.kind.code()) % ALLOC_SLOTS];
         c.calls += 1;
-        c.bytes += a.size;
-        self.heap_total += a.size;
+        c.bytes = c.bytes.saturating_add(a.size);
+        self.heap_total = self.heap_total.saturating_add(a.size);
         self.count_size(a.size);
         let site = self.site(a.stack);
         let s = &mut self.sites[site as usize];
         s.kind.get_or_insert(a.kind);
         s.calls += 1;
-        s.bytes += a.size;
+        s.bytes = s.bytes.saturating_add(a.size);
         if a.ptr == 0 {
             self.alloc[usize::from(a.kind.code()) % ALLOC_SLOTS].failed += 1;
             self.sites[site as usize].failed += 1;
             return;
         }
         self.valgrind.allocs += 1;
-        self.valgrind.bytes += a.size;
+        self.valgrind.bytes = self.valgrind.bytes.saturating_add(a.size);
         self.insert_block(a.ptr, a.size, site, a.time_ns);
     }
 
@@ -337,7 +337,7 @@ impl HeapProcess {
         }
         match self.release(f.ptr, f.time_ns) {
             Some(size) => {
-                self.free[slot].bytes += size;
+                self.free[slot].bytes = self.free[slot].bytes.saturating_add(size);
                 self.valgrind.frees += 1;
             }
             None => self.untracked_frees += 1,
@@ -356,20 +356,21 @@ impl HeapProcess {
         };
         self.alloc[slot].calls += 1;
         let growth = r.size.saturating_sub(old_len);
-        self.alloc[slot].bytes += growth;
-        self.heap_total += growth;
+        self.alloc[slot].bytes = self.alloc[slot].bytes.saturating_add(growth);
+        self.heap_total = self.heap_total.saturating_add(growth);
         let site = self.site(r.stack);
         {
             let s = &mut self.sites[site as usize];
             s.kind.get_or_insert(r.kind);
             s.calls += 1;
-            s.bytes += r.size;
+            s.bytes = s.bytes.saturating_add(r.size);
         }
         if r.size == 0 && r.old_ptr != 0 && r.new_ptr == 0 {
             // realloc(p, 0) released p (memusage: "free:N", and the bytes go to free's row).
             self.realloc.free += 1;
             if let Some(size) = self.release(r.old_ptr, r.time_ns) {
-                self.free[usize::from(FreeKind::Free.code())].bytes += size;
+                let f = &mut self.free[usize::from(FreeKind::Free.code())];
+                f.bytes = f.bytes.saturating_add(size);
                 self.valgrind.frees += 1;
             } else {
                 self.untracked_frees += 1;
@@ -395,7 +396,7 @@ impl HeapProcess {
             }
         }
         self.valgrind.allocs += 1;
-        self.valgrind.bytes += r.size;
+        self.valgrind.bytes = self.valgrind.bytes.saturating_add(r.size);
         self.insert_block(r.new_ptr, r.size, site, r.time_ns);
     }
 

@@ -426,34 +426,34 @@ fn add(a: &mut HeapSummary, b: &HeapSummary) {
         return;
     }
     for ((_, x), (_, y)) in a.calls.0.iter_mut().zip(&b.calls.0) {
-        *x += y;
+        *x = x.saturating_add(*y);
     }
     for r in &b.functions {
         match a.functions.iter_mut().find(|f| f.function == r.function) {
             Some(f) => {
-                f.calls += r.calls;
-                f.bytes += r.bytes;
+                f.calls = f.calls.saturating_add(r.calls);
+                f.bytes = f.bytes.saturating_add(r.bytes);
                 f.failed = f.failed.zip(r.failed).map(|(x, y)| x + y);
             }
             None => a.functions.push(r.clone()),
         }
     }
-    a.realloc.nomove += b.realloc.nomove;
-    a.realloc.dec += b.realloc.dec;
-    a.realloc.free += b.realloc.free;
-    a.frees.calls += b.frees.calls;
-    a.frees.bytes += b.frees.bytes;
-    a.frees.untracked += b.frees.untracked;
-    a.heap_total += b.heap_total;
-    a.bytes_allocated += b.bytes_allocated;
-    a.valgrind.allocs += b.valgrind.allocs;
-    a.valgrind.frees += b.valgrind.frees;
-    a.valgrind.bytes += b.valgrind.bytes;
+    a.realloc.nomove = a.realloc.nomove.saturating_add(b.realloc.nomove);
+    a.realloc.dec = a.realloc.dec.saturating_add(b.realloc.dec);
+    a.realloc.free = a.realloc.free.saturating_add(b.realloc.free);
+    a.frees.calls = a.frees.calls.saturating_add(b.frees.calls);
+    a.frees.bytes = a.frees.bytes.saturating_add(b.frees.bytes);
+    a.frees.untracked = a.frees.untracked.saturating_add(b.frees.untracked);
+    a.heap_total = a.heap_total.saturating_add(b.heap_total);
+    a.bytes_allocated = a.bytes_allocated.saturating_add(b.bytes_allocated);
+    a.valgrind.allocs = a.valgrind.allocs.saturating_add(b.valgrind.allocs);
+    a.valgrind.frees = a.valgrind.frees.saturating_add(b.valgrind.frees);
+    a.valgrind.bytes = a.valgrind.bytes.saturating_add(b.valgrind.bytes);
     if b.peak.heap_bytes > a.peak.heap_bytes {
         a.peak = b.peak;
     }
-    a.leaked.bytes += b.leaked.bytes;
-    a.leaked.blocks += b.leaked.blocks;
+    a.leaked.bytes = a.leaked.bytes.saturating_add(b.leaked.bytes);
+    a.leaked.blocks = a.leaked.blocks.saturating_add(b.leaked.blocks);
     for bk in &b.histogram.buckets {
         match a
             .histogram
@@ -464,8 +464,8 @@ fn add(a: &mut HeapSummary, b: &HeapSummary) {
             Err(i) => a.histogram.buckets.insert(i, *bk),
         }
     }
-    a.histogram.large += b.histogram.large;
-    a.histogram.calls += b.histogram.calls;
+    a.histogram.large = a.histogram.large.saturating_add(b.histogram.large);
+    a.histogram.calls = a.histogram.calls.saturating_add(b.histogram.calls);
 }
 
 /// Site indices of `p` kept by `sel`: the union of each ranking's first `top`.

@@ -306,13 +306,17 @@ pub fn write_memusage(s: &HeapSummary, out: &mut dyn Write) -> io::Result<()> {
         .unwrap_or(0)
         .max(h.large);
     let bar = |out: &mut dyn Write, calls: u64| -> io::Result<()> {
-        let pct = (calls * 100).checked_div(h.calls).unwrap_or(0);
+        let pct = (u128::from(calls) * 100)
+            .checked_div(u128::from(h.calls))
+            .unwrap_or(0);
         if pct == 0 {
             write!(out, " <1% ")?;
         } else {
             write!(out, "{pct:3}% ")?;
         }
-        let len = (calls * 50).checked_div(maxcalls).unwrap_or(0);
+        let len = (u128::from(calls) * 50)
+            .checked_div(u128::from(maxcalls))
+            .unwrap_or(0);
         writeln!(out, "{}", "=".repeat(len as usize))
     };
     for b in &h.buckets {
