@@ -98,9 +98,9 @@ proptest! {
                 Op::Realloc { slot, size, stack, in_place, fail } => {
                     let old = live.get(&slot).copied();
                     let old_ptr = old.map_or(0, |o| o.0);
-                    let new_ptr = if fail && size != 0 {
-                        0
-                    } else if size == 0 && old_ptr != 0 {
+                    // Fails, or realloc(p, 0) releasing p: no new block.
+                    let no_block = (fail && size != 0) || (size == 0 && old_ptr != 0);
+                    let new_ptr = if no_block {
                         0
                     } else if in_place && old_ptr != 0 {
                         old_ptr
