@@ -125,6 +125,26 @@ fn crash_in_a_named_second_thread() {
 }
 
 #[test]
+fn stack_overflow_in_a_thread_created_later() {
+    let (out, r) = crash(&example("crash_thread_overflow"), &[], &[]);
+    assert_eq!(out.status.signal(), Some(libc::SIGSEGV));
+    assert_has(
+        &r,
+        &[
+            "\"deep\"",
+            "diagnosis: stack overflow",
+            "this thread's stack",
+        ],
+    );
+    assert!(
+        r.lines()
+            .any(|l| l.contains(" in descend+") && l.contains("crash_thread_overflow.c:10")),
+        "{r}"
+    );
+    assert!(frame_line(&r, "deep").contains("crash_thread_overflow.c:16"));
+}
+
+#[test]
 fn integer_division_by_zero() {
     let (out, r) = crash(&example("crash_divzero"), &[], &[]);
     assert_eq!(out.status.signal(), Some(libc::SIGFPE));
