@@ -30,6 +30,10 @@ pub const PRELOAD_NAME: &str = "libpreload_heaptrack.so";
 
 /// Options of `tracekit heap`.
 #[derive(Debug, clap::Args)]
+#[command(after_help = "The report goes to stderr (or --report FILE); the logs are kept. \
+A command that forks leaves one log per process: all are reported.\n\
+Exit status: the command's (128 + signal if killed); if it succeeded, 1 when a --max-* gate \
+is exceeded and 3 when a log is damaged; 127/126 when the command cannot be run; 2 on errors.")]
 pub struct Args {
     /// Log path; `%p` becomes the pid and `%e` the executable's name [default: ./tracekit-heaptrack.%e.%p.tklog]
     #[arg(short, long, value_name = "PATH")]

@@ -25,6 +25,9 @@ pub const EXIT_DAMAGED: u8 = 3;
 
 /// Options of `tracekit report`.
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Exit status: 0; 1 when a --max-* gate is exceeded; 3 when a log is \
+damaged (the report covers what precedes the damage); 2 on errors.\n\
+JSON schema: tracekit.heap-report/1 (tracekit/SCHEMA.md).")]
 pub struct Args {
     /// Print JSON (schema `tracekit.heap-report/1`, see SCHEMA.md) instead of text.
     #[arg(long)]
