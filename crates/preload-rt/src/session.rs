@@ -228,6 +228,17 @@ impl Writer {
                     self.exe.as_bytes(),
                     &mut path,
                 );
+                // Absolute, so the image after an `exec` finds it whatever the cwd then.
+                if !path.as_bytes().starts_with(b"/") {
+                    let mut cwd = [0u8; 4096];
+                    // SAFETY: getcwd writes at most cwd.len() bytes into our buffer.
+                    let ok = !unsafe { libc::getcwd(cwd.as_mut_ptr().cast(), cwd.len()) }.is_null();
+                    if ok {
+                        let n = cwd.iter().position(|&b| b == 0).unwrap_or(0);
+                        self.path.push_bytes(&cwd[..n]);
+                        self.path.push_bytes(b"/");
+                    }
+                }
                 self.path.push_bytes(path.as_bytes());
                 // A forked child, or a program started by a traced one, when the log name
                 // has no pid: add it, so the first process keeps its log.
