@@ -587,7 +587,7 @@ fn heap_reports_every_process_of_a_forking_command() {
     // The totals add up the processes.
     let sum: u64 = r.processes.iter().map(|p| p.calls.malloc).sum();
     assert_eq!(r.calls.malloc, sum);
-    let text = run(tracekit().arg("report").args(&r.logs));
+    let text = run(tracekit().args(["report", "--per-process"]).args(&r.logs));
     let text = stdout(&text);
     assert!(
         text.starts_with(&format!("{} processes: heap total: ", r.processes.len())),

@@ -217,9 +217,25 @@ fn analyse(logs: &[(&str, Vec<u8>)]) -> Analysis {
 }
 
 fn text_of(a: &Analysis, names: &[String], top: usize) -> String {
-    let report = build(a, names, Selection { top }, &mut FakeSymbols::new());
+    text_with(
+        a,
+        names,
+        TextOptions {
+            top,
+            per_process: false,
+        },
+    )
+}
+
+fn text_with(a: &Analysis, names: &[String], opts: TextOptions) -> String {
+    let report = build(
+        a,
+        names,
+        Selection { top: opts.top },
+        &mut FakeSymbols::new(),
+    );
     let mut out = Vec::new();
-    text::write(&report, TextOptions { top }, &mut out).unwrap();
+    text::write(&report, opts, &mut out).unwrap();
     String::from_utf8(out).unwrap()
 }
 
@@ -292,6 +308,23 @@ fn text_report_several_processes() {
         ("child.log", encode(&heap_known(101, 100)[..1500])),
     ]);
     insta::assert_snapshot!(text_of(&a, &["parent.log".into(), "child.log".into()], 2));
+}
+
+#[test]
+fn text_report_several_processes_in_full() {
+    let a = analyse(&[
+        ("parent.log", encode(&heap_known(100, 1))),
+        ("child.log", encode(&heap_known(101, 100)[..1500])),
+    ]);
+    let opts = TextOptions {
+        top: 1,
+        per_process: true,
+    };
+    insta::assert_snapshot!(text_with(
+        &a,
+        &["parent.log".into(), "child.log".into()],
+        opts
+    ));
 }
 
 #[test]
@@ -429,6 +462,7 @@ fn truncated_log_reports_what_precedes_and_exits_3() {
         json: false,
         top: 3,
         symbolize: false,
+        per_process: false,
         gates: Gates::default(),
     };
     let mut out = Vec::new();
@@ -438,7 +472,10 @@ fn truncated_log_reports_what_precedes_and_exits_3() {
     assert!(text.starts_with("WARNING: "), "{text}");
     assert!(text.contains("truncated at byte"), "{text}");
     assert!(text.contains(" malloc|       1000 "), "{text}");
-    assert!(text.contains("Live at the end of the log (no exit recorded): "), "{text}");
+    assert!(
+        text.contains("Live at the end of the log (no exit recorded): "),
+        "{text}"
+    );
     assert!(!text.contains("   free|       1008 "), "{text}");
 }
 
@@ -452,6 +489,7 @@ fn gates_fail_with_a_message() {
             json: true,
             top: 3,
             symbolize: false,
+            per_process: false,
             gates: Gates {
                 max_peak: Some(peak.parse().unwrap()),
                 max_leaked: Some(leak.parse().unwrap()),

@@ -30,10 +30,12 @@ pub const PRELOAD_NAME: &str = "libpreload_heaptrack.so";
 
 /// Options of `tracekit heap`.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "The report goes to stderr (or --report FILE); the logs are kept. \
+#[command(
+    after_help = "The report goes to stderr (or --report FILE); the logs are kept. \
 A command that forks leaves one log per process: all are reported.\n\
 Exit status: the command's (128 + signal if killed); if it succeeded, 1 when a --max-* gate \
-is exceeded and 3 when a log is damaged; 127/126 when the command cannot be run; 2 on errors.")]
+is exceeded and 3 when a log is damaged; 127/126 when the command cannot be run; 2 on errors."
+)]
 pub struct Args {
     /// Log path; `%p` becomes the pid and `%e` the executable's name [default: ./tracekit-heaptrack.%e.%p.tklog]
     #[arg(short, long, value_name = "PATH")]
@@ -62,6 +64,9 @@ pub struct Args {
     /// Do not symbolize backtraces.
     #[arg(long)]
     pub no_symbols: bool,
+    /// With several processes, print each one's full summary after the totals.
+    #[arg(long)]
+    pub per_process: bool,
     /// The command and its arguments (after `--`).
     #[arg(
         trailing_var_arg = true,
@@ -110,6 +115,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         json: args.json,
         top: args.top,
         symbolize: !args.no_symbols,
+        per_process: args.per_process,
         gates: Gates {
             max_peak: args.max_peak.clone(),
             max_leaked: args.max_leaked.clone(),

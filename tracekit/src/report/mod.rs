@@ -25,9 +25,11 @@ pub const EXIT_DAMAGED: u8 = 3;
 
 /// Options of `tracekit report`.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Exit status: 0; 1 when a --max-* gate is exceeded; 3 when a log is \
+#[command(
+    after_help = "Exit status: 0; 1 when a --max-* gate is exceeded; 3 when a log is \
 damaged (the report covers what precedes the damage); 2 on errors.\n\
-JSON schema: tracekit.heap-report/1 (tracekit/SCHEMA.md).")]
+JSON schema: tracekit.heap-report/1 (tracekit/SCHEMA.md)."
+)]
 pub struct Args {
     /// Print JSON (schema `tracekit.heap-report/1`, see SCHEMA.md) instead of text.
     #[arg(long)]
@@ -45,6 +47,9 @@ pub struct Args {
     /// Do not symbolize backtraces (print raw addresses and modules).
     #[arg(long)]
     pub no_symbols: bool,
+    /// With several processes, print each one's full summary after the totals.
+    #[arg(long)]
+    pub per_process: bool,
     /// The event logs (several: the processes of one run, such as a parent and its children).
     #[arg(required = true, value_name = "LOG")]
     pub logs: Vec<PathBuf>,
@@ -92,6 +97,8 @@ pub struct Config {
     pub top: usize,
     /// Symbolize backtraces.
     pub symbolize: bool,
+    /// Each process in full after the totals.
+    pub per_process: bool,
     /// CI limits.
     pub gates: Gates,
 }
@@ -102,6 +109,7 @@ impl From<&Args> for Config {
             json: a.json,
             top: a.top,
             symbolize: !a.no_symbols,
+            per_process: a.per_process,
             gates: Gates {
                 max_peak: a.max_peak.clone(),
                 max_leaked: a.max_leaked.clone(),
@@ -161,7 +169,14 @@ pub fn write_report(
         serde_json::to_writer_pretty(&mut *out, report)?;
         writeln!(out)?;
     } else {
-        text::write(report, text::TextOptions { top: config.top }, out)?;
+        text::write(
+            report,
+            text::TextOptions {
+                top: config.top,
+                per_process: config.per_process,
+            },
+            out,
+        )?;
     }
     Ok(())
 }

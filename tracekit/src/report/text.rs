@@ -15,6 +15,8 @@ type SiteKey = fn(&SiteReport) -> u64;
 pub struct TextOptions {
     /// Sites per ranking.
     pub top: usize,
+    /// With several processes, each one's full summary after the totals.
+    pub per_process: bool,
 }
 
 /// Writes `report` as text.
@@ -44,11 +46,14 @@ pub fn write(report: &HeapReport, opts: TextOptions, out: &mut dyn Write) -> io:
         1 => write_process(report, 0, opts, out)?,
         _ => {
             write_process_table(report, out)?;
-            for i in 0..report.processes.len() {
-                let p = &report.processes[i];
-                writeln!(out)?;
-                writeln!(out, "== process {} ({}) ==", p.pid, command(p))?;
-                write_process(report, i, opts, out)?;
+            write_totals(report, opts, out)?;
+            if opts.per_process {
+                for i in 0..report.processes.len() {
+                    let p = &report.processes[i];
+                    writeln!(out)?;
+                    writeln!(out, "== process {} ({}) ==", p.pid, command(p))?;
+                    write_process(report, i, opts, out)?;
+                }
             }
         }
     }
@@ -114,6 +119,19 @@ fn write_process_table(r: &HeapReport, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
+/// One summary with its sites: a process, or the totals of several.
+struct Section<'a> {
+    summary: &'a HeapSummary,
+    /// What `leaked` means here.
+    end_label: String,
+    /// The sites ranked by calls, bytes and leaks.
+    sites: Vec<&'a SiteReport>,
+    /// The sites of the process whose peak `summary.peak` is.
+    peak_sites: Vec<&'a SiteReport>,
+    /// Name each site's process.
+    with_pid: bool,
+}
+
 fn write_process(
     r: &HeapReport,
     idx: usize,
@@ -121,18 +139,55 @@ fn write_process(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let p = &r.processes[idx];
-    let s = &p.summary;
-    write_memusage(s, out)?;
-    writeln!(out)?;
-    let when = match (&p.exec, p.exit) {
+    let end_label = match (&p.exec, p.exit) {
         (Some(prog), _) => format!("Live when it exec'd {prog}"),
         (None, Some(_)) => "Leaked at exit".to_owned(),
         (None, None) => "Live at the end of the log (no exit recorded)".to_owned(),
     };
+    let sites: Vec<&SiteReport> = r.sites.iter().filter(|x| x.process == idx).collect();
+    write_section(
+        &Section {
+            summary: &p.summary,
+            end_label,
+            peak_sites: sites.clone(),
+            sites,
+            with_pid: false,
+        },
+        opts,
+        out,
+    )
+}
+
+fn write_totals(r: &HeapReport, opts: TextOptions, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out)?;
+    writeln!(out, "== all {} processes ==", r.processes.len())?;
+    let sites: Vec<&SiteReport> = r.sites.iter().collect();
+    let peak_sites = sites
+        .iter()
+        .copied()
+        .filter(|x| x.pid == r.total.peak.pid)
+        .collect();
+    write_section(
+        &Section {
+            summary: &r.total,
+            end_label: "Leaked at exit, all processes".to_owned(),
+            sites,
+            peak_sites,
+            with_pid: true,
+        },
+        opts,
+        out,
+    )
+}
+
+fn write_section(sec: &Section<'_>, opts: TextOptions, out: &mut dyn Write) -> io::Result<()> {
+    let s = sec.summary;
+    write_memusage(s, out)?;
+    writeln!(out)?;
     writeln!(
         out,
-        "{when}: {} bytes in {} blocks",
-        s.leaked.bytes, s.leaked.blocks
+        "{}: {} bytes in {} blocks",
+        sec.end_label, s.leaked.bytes, s.leaked.blocks
     )?;
     writeln!(
         out,
@@ -146,30 +201,36 @@ fn write_process(
             s.frees.untracked
         )?;
     }
-    let sites: Vec<&SiteReport> = r.sites.iter().filter(|x| x.process == idx).collect();
-    if sites.is_empty() {
+    if sec.sites.is_empty() {
         return Ok(());
     }
-    let total = sites.len();
+    let pid = |site: &SiteReport| {
+        if sec.with_pid {
+            format!(" in process {}", site.pid)
+        } else {
+            String::new()
+        }
+    };
     let rankings: [(&str, SiteKey); 2] = [("calls", |x| x.calls), ("bytes", |x| x.bytes)];
     for (what, key) in rankings {
-        let ranked = rank(&sites, key, opts.top);
+        let ranked = rank(&sec.sites, key, opts.top);
         writeln!(out)?;
-        writeln!(
-            out,
-            "Top {} allocation sites by {what}:",
-            ranked.len().min(total)
-        )?;
+        writeln!(out, "Top {} allocation sites by {what}:", ranked.len())?;
         for site in ranked {
-            write_site(site, out)?;
+            write_site(site, &pid(site), out)?;
         }
     }
-    let at_peak = rank(&sites, |x| x.peak_bytes, opts.top);
+    let at_peak = rank(&sec.peak_sites, |x| x.peak_bytes, opts.top);
     if !at_peak.is_empty() {
         writeln!(out)?;
+        let whose = if sec.with_pid {
+            format!("Process {}'s heap", s.peak.pid)
+        } else {
+            "Heap".to_owned()
+        };
         writeln!(
             out,
-            "Heap at its peak ({} bytes, {} after start), by site:",
+            "{whose} at its peak ({} bytes, {} after start), by site:",
             s.peak.heap_bytes,
             ms(s.peak.time_ns)
         )?;
@@ -184,15 +245,19 @@ fn write_process(
             write_frames(&site.frames, out)?;
         }
     }
-    let leaks = rank(&sites, |x| x.leaked.bytes, opts.top);
+    let leaks = rank(&sec.sites, |x| x.leaked.bytes, opts.top);
     if !leaks.is_empty() {
         writeln!(out)?;
         writeln!(out, "Leaks by site:")?;
         for site in leaks {
             writeln!(
                 out,
-                "  {} bytes in {} blocks leaked, of {} calls to {}:",
-                site.leaked.bytes, site.leaked.blocks, site.calls, site.function
+                "  {} bytes in {} blocks leaked, of {} calls to {}{}:",
+                site.leaked.bytes,
+                site.leaked.blocks,
+                site.calls,
+                site.function,
+                pid(site)
             )?;
             write_frames(&site.frames, out)?;
         }
@@ -221,7 +286,7 @@ fn percent(part: u64, whole: u64) -> String {
     format!("{}.{}%", tenths / 10, tenths % 10)
 }
 
-fn write_site(site: &SiteReport, out: &mut dyn Write) -> io::Result<()> {
+fn write_site(site: &SiteReport, pid: &str, out: &mut dyn Write) -> io::Result<()> {
     let failed = if site.failed != 0 {
         format!(" ({} failed)", site.failed)
     } else {
@@ -229,7 +294,7 @@ fn write_site(site: &SiteReport, out: &mut dyn Write) -> io::Result<()> {
     };
     writeln!(
         out,
-        "  {} calls to {}{failed}, {} bytes; {} bytes at peak; {} bytes in {} blocks leaked:",
+        "  {} calls to {}{pid}{failed}, {} bytes; {} bytes at peak; {} bytes in {} blocks leaked:",
         site.calls,
         site.function,
         site.bytes,
