@@ -22,6 +22,7 @@
 pub mod altstack;
 pub mod config;
 pub mod describe;
+pub mod dynsym;
 pub mod eventlog;
 pub mod handler;
 pub mod maps;

@@ -13,7 +13,7 @@ use crate::maps::{self, Mapping, MAPS_CAP};
 use crate::out::{Report, Text};
 use crate::spawn::{self, Argv};
 use crate::unwind::Backtrace;
-use crate::{describe, sys};
+use crate::{describe, dynsym, sys};
 
 /// The handler's working memory, static so that the handler never allocates.
 struct State {
@@ -95,10 +95,10 @@ fn readlink(path: &[u8], buf: &mut [u8]) -> usize {
     let r = unsafe {
         libc::syscall(
             libc::SYS_readlinkat,
-            libc::AT_FDCWD,
+            libc::AT_FDCWD as libc::c_long,
             path.as_ptr(),
             buf.as_mut_ptr(),
-            buf.len(),
+            buf.len() as libc::c_long,
         )
     };
     r.max(0) as usize
@@ -273,7 +273,16 @@ fn raw_frames(rep: &mut Report, bt: &Backtrace, maps: &[u8]) {
         };
         match maps::module_of(maps, look) {
             Some((m, base)) => {
-                let _ = writeln!(rep, " in {}+{:#x}", Text(m.path), f.pc - base);
+                let header = maps::parse(maps)
+                    .find(|x| x.path == m.path && x.offset == 0)
+                    .map(|x| x.start);
+                if let Some(sym) = header.and_then(|h| dynsym::lookup(h, look)) {
+                    let off = sym.offset + (f.pc - look);
+                    let _ = write!(rep, " in {}+{off:#x}", Text(sym.name()));
+                    let _ = writeln!(rep, " ({}+{:#x})", Text(m.path), f.pc - base);
+                } else {
+                    let _ = writeln!(rep, " in {}+{:#x}", Text(m.path), f.pc - base);
+                }
             }
             None => {
                 let _ = writeln!(rep, " in ??");

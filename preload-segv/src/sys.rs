@@ -2,7 +2,11 @@
 //!
 //! All of these are plain system calls (through `libc::syscall` or libc's thin wrappers that
 //! POSIX lists as async-signal-safe), so they may be called from a signal handler: none
-//! allocates, takes a lock or touches stdio. Errors come back as negative errno values.
+//! allocates, takes a lock or touches stdio. Errors come back as errno values.
+//!
+//! `libc::syscall` is variadic: every integer argument is passed as a `c_long`, because a
+//! 32-bit value leaves the upper half of its register undefined and the kernel reads all 64
+//! bits of an `unsigned long` argument.
 
 use core::ffi::{c_int, c_long, c_void};
 use core::mem::MaybeUninit;
@@ -24,7 +28,14 @@ fn errno() -> i32 {
 pub fn write_all(fd: c_int, mut buf: &[u8]) {
     while !buf.is_empty() {
         // SAFETY: buf is a live slice; the kernel reads at most buf.len() bytes from it.
-        let r = unsafe { libc::syscall(libc::SYS_write, fd, buf.as_ptr(), buf.len()) };
+        let r = unsafe {
+            libc::syscall(
+                libc::SYS_write,
+                fd as c_long,
+                buf.as_ptr(),
+                buf.len() as c_long,
+            )
+        };
         match ret(r) {
             Ok(0) => return,
             Ok(n) => buf = &buf[n.min(buf.len())..],
@@ -37,7 +48,14 @@ pub fn write_all(fd: c_int, mut buf: &[u8]) {
 /// `read(2)`.
 pub fn read(fd: c_int, buf: &mut [u8]) -> Result<usize, i32> {
     // SAFETY: the kernel writes at most buf.len() bytes into the live slice.
-    ret(unsafe { libc::syscall(libc::SYS_read, fd, buf.as_mut_ptr(), buf.len()) })
+    ret(unsafe {
+        libc::syscall(
+            libc::SYS_read,
+            fd as c_long,
+            buf.as_mut_ptr(),
+            buf.len() as c_long,
+        )
+    })
 }
 
 /// Reads until EOF or `buf` is full; returns the bytes read.
@@ -60,36 +78,51 @@ pub fn open(path: &[u8], flags: c_int, mode: u32) -> Result<c_int, i32> {
         return Err(libc::EINVAL);
     }
     // SAFETY: path is NUL-terminated (checked above) and outlives the call.
-    ret(unsafe { libc::syscall(libc::SYS_openat, libc::AT_FDCWD, path.as_ptr(), flags, mode) })
-        .map(|fd| fd as c_int)
+    ret(unsafe {
+        libc::syscall(
+            libc::SYS_openat,
+            libc::AT_FDCWD as c_long,
+            path.as_ptr(),
+            flags as c_long,
+            mode as c_long,
+        )
+    })
+    .map(|fd| fd as c_int)
 }
 
 /// `close(2)`.
 pub fn close(fd: c_int) {
     // SAFETY: closing a descriptor we own; a bad fd only yields EBADF.
-    unsafe { libc::syscall(libc::SYS_close, fd) };
+    unsafe { libc::syscall(libc::SYS_close, fd as c_long) };
 }
 
 /// `dup3(2)` (`dup2` without the CLOEXEC flag carried over).
 pub fn dup2(from: c_int, to: c_int) {
     if from != to {
         // SAFETY: plain descriptor duplication.
-        unsafe { libc::syscall(libc::SYS_dup3, from, to, 0) };
+        unsafe { libc::syscall(libc::SYS_dup3, from as c_long, to as c_long, 0 as c_long) };
     }
 }
 
 /// `fcntl(fd, F_DUPFD_CLOEXEC, min)`.
 pub fn dup_cloexec_above(fd: c_int, min: c_int) -> Result<c_int, i32> {
     // SAFETY: plain descriptor duplication.
-    ret(unsafe { libc::syscall(libc::SYS_fcntl, fd, libc::F_DUPFD_CLOEXEC, min) })
-        .map(|fd| fd as c_int)
+    ret(unsafe {
+        libc::syscall(
+            libc::SYS_fcntl,
+            fd as c_long,
+            libc::F_DUPFD_CLOEXEC as c_long,
+            min as c_long,
+        )
+    })
+    .map(|fd| fd as c_int)
 }
 
 /// Size of an open file, from `fstat(2)`.
 pub fn file_size(fd: c_int) -> Result<u64, i32> {
     let mut st = MaybeUninit::<libc::stat>::zeroed();
     // SAFETY: st is a writable stat buffer of the right size.
-    ret(unsafe { libc::syscall(libc::SYS_fstat, fd, st.as_mut_ptr()) })?;
+    ret(unsafe { libc::syscall(libc::SYS_fstat, fd as c_long, st.as_mut_ptr()) })?;
     // SAFETY: fstat succeeded, so it filled the buffer (and zeroed is valid anyway).
     Ok(unsafe { st.assume_init() }.st_size as u64)
 }
@@ -103,10 +136,10 @@ pub fn is_executable(path: &[u8]) -> bool {
     unsafe {
         libc::syscall(
             libc::SYS_faccessat,
-            libc::AT_FDCWD,
+            libc::AT_FDCWD as c_long,
             path.as_ptr(),
-            libc::X_OK,
-            0,
+            libc::X_OK as c_long,
+            0 as c_long,
         ) == 0
     }
 }
@@ -132,20 +165,33 @@ pub fn gettid() -> i32 {
 /// `tgkill(2)`: sends `sig` to thread `tid` of this process.
 pub fn tgkill(tid: i32, sig: c_int) {
     // SAFETY: sending a signal has no memory-safety preconditions.
-    unsafe { libc::syscall(libc::SYS_tgkill, getpid(), tid, sig) };
+    unsafe {
+        libc::syscall(
+            libc::SYS_tgkill,
+            getpid() as c_long,
+            tid as c_long,
+            sig as c_long,
+        )
+    };
 }
 
 /// `kill(2)`.
 pub fn kill(pid: i32, sig: c_int) {
     // SAFETY: sending a signal has no memory-safety preconditions.
-    unsafe { libc::syscall(libc::SYS_kill, pid, sig) };
+    unsafe { libc::syscall(libc::SYS_kill, pid as c_long, sig as c_long) };
 }
 
 /// The calling thread's name (`PR_GET_NAME`), NUL-padded.
 pub fn thread_name() -> [u8; 16] {
     let mut name = [0u8; 16];
     // SAFETY: PR_GET_NAME writes at most 16 bytes into `name`.
-    unsafe { libc::syscall(libc::SYS_prctl, libc::PR_GET_NAME, name.as_mut_ptr()) };
+    unsafe {
+        libc::syscall(
+            libc::SYS_prctl,
+            libc::PR_GET_NAME as c_long,
+            name.as_mut_ptr(),
+        )
+    };
     name
 }
 
@@ -156,7 +202,7 @@ pub fn clock_ns(clock: libc::clockid_t) -> u64 {
         tv_nsec: 0,
     };
     // SAFETY: ts is a valid timespec to fill.
-    unsafe { libc::syscall(libc::SYS_clock_gettime, clock, &mut ts) };
+    unsafe { libc::syscall(libc::SYS_clock_gettime, clock as c_long, &mut ts) };
     ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
 }
 
@@ -192,7 +238,7 @@ pub fn alarm_ms(ms: u64) {
     unsafe {
         libc::syscall(
             libc::SYS_setitimer,
-            libc::ITIMER_REAL,
+            libc::ITIMER_REAL as c_long,
             &t,
             core::ptr::null_mut::<libc::itimerval>(),
         )
@@ -337,12 +383,12 @@ pub fn read_memory(addr: u64, buf: &mut [u8]) -> bool {
     let r = unsafe {
         libc::syscall(
             libc::SYS_process_vm_readv,
-            getpid(),
+            getpid() as c_long,
             &local,
-            1,
+            1 as c_long,
             &remote,
-            1,
-            0,
+            1 as c_long,
+            0 as c_long,
         )
     };
     r == buf.len() as c_long
@@ -358,7 +404,7 @@ pub fn read_u64(addr: u64) -> Option<u64> {
 pub fn pipe() -> Result<(c_int, c_int), i32> {
     let mut fds = [0 as c_int; 2];
     // SAFETY: fds has room for two descriptors.
-    ret(unsafe { libc::syscall(libc::SYS_pipe2, fds.as_mut_ptr(), libc::O_CLOEXEC) })?;
+    ret(unsafe { libc::syscall(libc::SYS_pipe2, fds.as_mut_ptr(), libc::O_CLOEXEC as c_long) })?;
     Ok((fds[0], fds[1]))
 }
 
@@ -367,7 +413,17 @@ pub fn pipe() -> Result<(c_int, c_int), i32> {
 /// calls and then `execve` or `_exit`.
 pub fn raw_fork() -> Result<i32, i32> {
     // SAFETY: clone with only SIGCHLD behaves as fork; the child shares nothing with us.
-    ret(unsafe { libc::syscall(libc::SYS_clone, libc::SIGCHLD, 0, 0, 0, 0) }).map(|p| p as i32)
+    ret(unsafe {
+        libc::syscall(
+            libc::SYS_clone,
+            libc::SIGCHLD as c_long,
+            0 as c_long,
+            0 as c_long,
+            0 as c_long,
+            0 as c_long,
+        )
+    })
+    .map(|p| p as i32)
 }
 
 /// `execve(2)`; returns only on failure.
@@ -384,7 +440,7 @@ pub unsafe fn execve(path: *const u8, argv: *const *const u8, envp: *const *cons
 pub fn exit_now(code: c_int) -> ! {
     loop {
         // SAFETY: exit_group never returns.
-        unsafe { libc::syscall(libc::SYS_exit_group, code) };
+        unsafe { libc::syscall(libc::SYS_exit_group, code as c_long) };
     }
 }
 
@@ -396,7 +452,14 @@ pub fn poll_readable(fd: c_int, timeout_ms: i64) -> bool {
         revents: 0,
     };
     // SAFETY: p is one valid pollfd.
-    let r = unsafe { libc::syscall(libc::SYS_poll, &mut p, 1, timeout_ms.max(0) as c_int) };
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_poll,
+            &mut p,
+            1 as c_long,
+            (timeout_ms.max(0) as c_int) as c_long,
+        )
+    };
     r > 0
 }
 
@@ -420,9 +483,9 @@ pub fn wait(pid: i32, block: bool) -> Waited {
         let r = unsafe {
             libc::syscall(
                 libc::SYS_wait4,
-                pid,
+                pid as c_long,
                 &mut status,
-                flags | libc::__WALL,
+                (flags | libc::__WALL) as c_long,
                 core::ptr::null_mut::<libc::rusage>(),
             )
         };

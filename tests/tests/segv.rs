@@ -342,6 +342,15 @@ fn raw_frames_without_the_symbolizer() {
         .find(|l| l.trim_start().starts_with("#0 "))
         .expect("frame #0");
     assert!(first.contains("/crash_null+0x"), "{first}");
+    // Without the symbolizer, exported (dynamic) symbols still name frames: crash_heap is
+    // linked with -rdynamic, and abort is exported by libc.
+    let (_, r) = crash(
+        &example("crash_heap"),
+        &[],
+        &[("TRACEKIT_SEGV_SYMBOLIZE", "0")],
+    );
+    assert!(frame_line(&r, "abort+0x").contains("libc.so.6+0x"), "{r}");
+    assert!(frame_line(&r, "main+0x").contains("/crash_heap+0x"), "{r}");
 }
 
 #[test]
