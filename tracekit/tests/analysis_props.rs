@@ -154,7 +154,7 @@ proptest! {
             &mut tracekit::symbols::NoSymbols,
         );
         let mut out = Vec::new();
-        tracekit::report::text::write(&r, tracekit::report::text::TextOptions { top: 3, per_process: true }, &mut out).unwrap();
+        tracekit::report::text::write(&r, tracekit::report::text::TextOptions { top: 3, per_process: true, depth: 2 }, &mut out).unwrap();
         serde_json::to_vec(&r).unwrap();
     }
 }

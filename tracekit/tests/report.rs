@@ -223,6 +223,7 @@ fn text_of(a: &Analysis, names: &[String], top: usize) -> String {
         TextOptions {
             top,
             per_process: false,
+            depth: 12,
         },
     )
 }
@@ -319,6 +320,7 @@ fn text_report_several_processes_in_full() {
     let opts = TextOptions {
         top: 1,
         per_process: true,
+        depth: 1,
     };
     insta::assert_snapshot!(text_with(
         &a,
@@ -463,6 +465,7 @@ fn truncated_log_reports_what_precedes_and_exits_3() {
         top: 3,
         symbolize: false,
         per_process: false,
+        depth: 12,
         gates: Gates::default(),
     };
     let mut out = Vec::new();
@@ -490,6 +493,7 @@ fn gates_fail_with_a_message() {
             top: 3,
             symbolize: false,
             per_process: false,
+            depth: 12,
             gates: Gates {
                 max_peak: Some(peak.parse().unwrap()),
                 max_leaked: Some(leak.parse().unwrap()),

@@ -67,6 +67,9 @@ pub struct Args {
     /// With several processes, print each one's full summary after the totals.
     #[arg(long)]
     pub per_process: bool,
+    /// Frames shown per backtrace in the text report (as valgrind's --num-callers); 0: all.
+    #[arg(long, value_name = "N", default_value_t = 12)]
+    pub depth: usize,
     /// The command and its arguments (after `--`).
     #[arg(
         trailing_var_arg = true,
@@ -116,6 +119,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         top: args.top,
         symbolize: !args.no_symbols,
         per_process: args.per_process,
+        depth: args.depth,
         gates: Gates {
             max_peak: args.max_peak.clone(),
             max_leaked: args.max_leaked.clone(),

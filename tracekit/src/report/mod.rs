@@ -50,6 +50,9 @@ pub struct Args {
     /// With several processes, print each one's full summary after the totals.
     #[arg(long)]
     pub per_process: bool,
+    /// Frames shown per backtrace in the text report (as valgrind's --num-callers); 0: all.
+    #[arg(long, value_name = "N", default_value_t = 12)]
+    pub depth: usize,
     /// The event logs (several: the processes of one run, such as a parent and its children).
     #[arg(required = true, value_name = "LOG")]
     pub logs: Vec<PathBuf>,
@@ -99,6 +102,8 @@ pub struct Config {
     pub symbolize: bool,
     /// Each process in full after the totals.
     pub per_process: bool,
+    /// Frames per backtrace in text.
+    pub depth: usize,
     /// CI limits.
     pub gates: Gates,
 }
@@ -110,6 +115,7 @@ impl From<&Args> for Config {
             top: a.top,
             symbolize: !a.no_symbols,
             per_process: a.per_process,
+            depth: a.depth,
             gates: Gates {
                 max_peak: a.max_peak.clone(),
                 max_leaked: a.max_leaked.clone(),
@@ -174,6 +180,7 @@ pub fn write_report(
             text::TextOptions {
                 top: config.top,
                 per_process: config.per_process,
+                depth: config.depth,
             },
             out,
         )?;

@@ -17,6 +17,8 @@ pub struct TextOptions {
     pub top: usize,
     /// With several processes, each one's full summary after the totals.
     pub per_process: bool,
+    /// Frames per backtrace (valgrind's `--num-callers`); 0 prints them all.
+    pub depth: usize,
 }
 
 /// Writes `report` as text.
@@ -217,7 +219,7 @@ fn write_section(sec: &Section<'_>, opts: TextOptions, out: &mut dyn Write) -> i
         writeln!(out)?;
         writeln!(out, "Top {} allocation sites by {what}:", ranked.len())?;
         for site in ranked {
-            write_site(site, &pid(site), out)?;
+            write_site(site, &pid(site), opts.depth, out)?;
         }
     }
     let at_peak = rank(&sec.peak_sites, |x| x.peak_bytes, opts.top);
@@ -242,7 +244,7 @@ fn write_section(sec: &Section<'_>, opts: TextOptions, out: &mut dyn Write) -> i
                 percent(site.peak_bytes, s.peak.heap_bytes),
                 site.function
             )?;
-            write_frames(&site.frames, out)?;
+            write_frames(&site.frames, opts.depth, out)?;
         }
     }
     let leaks = rank(&sec.sites, |x| x.leaked.bytes, opts.top);
@@ -259,7 +261,7 @@ fn write_section(sec: &Section<'_>, opts: TextOptions, out: &mut dyn Write) -> i
                 site.function,
                 pid(site)
             )?;
-            write_frames(&site.frames, out)?;
+            write_frames(&site.frames, opts.depth, out)?;
         }
     }
     Ok(())
@@ -286,7 +288,7 @@ fn percent(part: u64, whole: u64) -> String {
     format!("{}.{}%", tenths / 10, tenths % 10)
 }
 
-fn write_site(site: &SiteReport, pid: &str, out: &mut dyn Write) -> io::Result<()> {
+fn write_site(site: &SiteReport, pid: &str, depth: usize, out: &mut dyn Write) -> io::Result<()> {
     let failed = if site.failed != 0 {
         format!(" ({} failed)", site.failed)
     } else {
@@ -302,17 +304,29 @@ fn write_site(site: &SiteReport, pid: &str, out: &mut dyn Write) -> io::Result<(
         site.leaked.bytes,
         site.leaked.blocks
     )?;
-    write_frames(&site.frames, out)
+    write_frames(&site.frames, depth, out)
 }
 
 /// The backtrace, valgrind-style (`at` then `by`), down to `main` (or the C start-up code).
-fn write_frames(frames: &[ResolvedFrame], out: &mut dyn Write) -> io::Result<()> {
+fn write_frames(frames: &[ResolvedFrame], depth: usize, out: &mut dyn Write) -> io::Result<()> {
     if frames.is_empty() {
         return writeln!(out, "      (no backtrace recorded)");
     }
-    for (i, f) in frames.iter().enumerate() {
-        // Below main there is only the C runtime's start-up: stop there, as valgrind does.
-        if i > 0 && (f.function.starts_with("__libc_start") || f.function == "_start") {
+    // Below main there is only the C runtime's start-up: stop there, as valgrind does.
+    let shown = frames
+        .iter()
+        .enumerate()
+        .position(|(i, f)| {
+            i > 0 && (f.function.starts_with("__libc_start") || f.function == "_start")
+        })
+        .unwrap_or(frames.len());
+    let shown = frames[..shown]
+        .iter()
+        .position(|f| f.function == "main" && !f.inlined)
+        .map_or(shown, |m| m + 1);
+    for (i, f) in frames[..shown].iter().enumerate() {
+        if depth != 0 && i == depth {
+            writeln!(out, "      ... {} more", shown - i)?;
             break;
         }
         let word = if i == 0 { "at" } else { "by" };
@@ -330,9 +344,6 @@ fn write_frames(frames: &[ResolvedFrame], out: &mut dyn Write) -> io::Result<()>
                     f.addr, f.function
                 )?;
             }
-        }
-        if f.function == "main" && !f.inlined {
-            break;
         }
     }
     Ok(())
@@ -451,7 +462,7 @@ fn write_extras(r: &HeapReport, out: &mut dyn Write) -> io::Result<()> {
                 "  {} at {:#x} (block {:#x} of {} bytes), process {} thread {}:",
                 f.kind, f.addr, f.block, f.block_size, f.pid, f.tid
             )?;
-            write_frames(&f.frames, out)?;
+            write_frames(&f.frames, 0, out)?;
         }
     }
     if r.syscalls != 0 {
