@@ -10,6 +10,25 @@ use std::time::{Duration, Instant};
 use tracekit_e2e::{bin, example, preload, run_limited, stderr, stdout, tempdir};
 
 /// Runs `prog` (with `args` and `envs`), with or without the crash handler preloaded.
+/// CI raises the core size limit for the core-dump test; the other crashes must not write
+/// core files into the working directory.
+fn no_core_files(cmd: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: setrlimit is async-signal-safe, as pre_exec requires.
+    unsafe {
+        cmd.pre_exec(|| {
+            let mut lim = libc::rlimit {
+                rlim_cur: 0,
+                rlim_max: 0,
+            };
+            libc::getrlimit(libc::RLIMIT_CORE, &mut lim);
+            lim.rlim_cur = 0;
+            libc::setrlimit(libc::RLIMIT_CORE, &lim);
+            Ok(())
+        });
+    }
+}
+
 fn run_prog(prog: &Path, args: &[&str], envs: &[(&str, &str)], with_handler: bool) -> Output {
     let mut cmd = Command::new(prog);
     cmd.args(args);
@@ -18,6 +37,7 @@ fn run_prog(prog: &Path, args: &[&str], envs: &[(&str, &str)], with_handler: boo
     }
     // A loaded machine may be slow to symbolize; the tests are about content, not speed.
     cmd.env("TRACEKIT_SEGV_TIMEOUT_MS", "20000");
+    no_core_files(&mut cmd);
     if with_handler {
         cmd.env("LD_PRELOAD", preload("preload-segv"));
     } else {
@@ -373,6 +393,7 @@ fn a_hang_inside_the_handler_is_cut_short() {
     cmd.env("LD_PRELOAD", preload("preload-segv"))
         .env("TRACEKIT_SEGV_TEST_FAIL", "hang")
         .env("TRACEKIT_SEGV_TIMEOUT_MS", "500");
+    no_core_files(&mut cmd);
     let start = Instant::now();
     let out = run_limited(&mut cmd, Duration::from_secs(20));
     let took = start.elapsed();
@@ -500,6 +521,7 @@ fn tracekit_segv_launcher() {
         .arg("--")
         .arg(example("crash_divzero"))
         .env("TRACEKIT_SEGV_TIMEOUT_MS", "20000");
+    no_core_files(&mut cmd);
     let out = run_limited(&mut cmd, Duration::from_secs(60));
     assert_eq!(out.status.signal(), without.status.signal());
     assert_eq!(out.status.signal(), Some(libc::SIGFPE));
