@@ -612,6 +612,14 @@ fn bad_input_gives_one_clear_line() {
     one_line_error(&e, 2, "tracekit: heap: no command given");
     assert_eq!(stderr(&e).lines().count(), 1);
 
+    let e = run(tracekit().args(["heap", "--bogus", "--", "true"]));
+    one_line_error(&e, 2, "tracekit: heap: unknown option --bogus");
+    assert_eq!(stderr(&e).lines().count(), 1);
+
+    let e = run(tracekit().args(["report", "--bogus", "x.tklog"]));
+    one_line_error(&e, 2, "tracekit: unexpected argument '--bogus' found");
+    assert_eq!(stderr(&e).lines().count(), 1);
+
     let e = run(tracekit().args(["heap", "--", "/no/such/program"]));
     one_line_error(
         &e,
@@ -644,7 +652,12 @@ fn bad_input_gives_one_clear_line() {
     one_line_error(&e, 2, "invalid size \"12XB\"");
 
     let e = run(tracekit().arg("report"));
-    assert_eq!(e.status.code(), Some(2));
+    one_line_error(
+        &e,
+        2,
+        "tracekit: the following required arguments were not provided: <LOG>...",
+    );
+    assert_eq!(stderr(&e).lines().count(), 1);
 }
 
 #[test]

@@ -39,10 +39,14 @@ pub struct Launch<'a> {
     pub follow_exec: bool,
 }
 
-/// Runs the command to completion. While it runs, `tracekit` ignores SIGINT and SIGQUIT (as
-/// `time` and `memusage`'s shell wrapper do), so Ctrl-C stops the command and the report is
-/// still printed.
-pub fn run(l: &Launch<'_>) -> io::Result<Ended> {
+/// A started command.
+#[derive(Debug)]
+pub struct Running {
+    child: std::process::Child,
+}
+
+/// Starts the command.
+pub fn spawn(l: &Launch<'_>) -> io::Result<Running> {
     let (program, args) = l
         .command
         .split_first()
@@ -59,17 +63,26 @@ pub fn run(l: &Launch<'_>) -> io::Result<Ended> {
     if l.follow_exec {
         cmd.env("TRACEKIT_FOLLOW_EXEC", "1");
     }
-    let mut child = cmd.spawn()?;
-    // Ignore only after the spawn: a child inherits ignored dispositions across exec.
-    let saved = ignore_interrupts();
-    let status = child.wait();
-    restore(saved);
-    let status = status?;
-    Ok(match (status.code(), status.signal()) {
-        (Some(c), _) => Ended::Code(c),
-        (None, Some(s)) => Ended::Signal(s),
-        (None, None) => Ended::Code(255),
+    Ok(Running {
+        child: cmd.spawn()?,
     })
+}
+
+impl Running {
+    /// Waits for the command to end. Meanwhile `tracekit` ignores SIGINT and SIGQUIT (as
+    /// `time` does), so Ctrl-C stops the command and the report is still printed.
+    pub fn wait(mut self) -> io::Result<Ended> {
+        // Ignored only after the spawn: a child inherits ignored dispositions across exec.
+        let saved = ignore_interrupts();
+        let status = self.child.wait();
+        restore(saved);
+        let status = status?;
+        Ok(match (status.code(), status.signal()) {
+            (Some(c), _) => Ended::Code(c),
+            (None, Some(s)) => Ended::Signal(s),
+            (None, None) => Ended::Code(255),
+        })
+    }
 }
 
 type Saved = [libc::sighandler_t; 2];

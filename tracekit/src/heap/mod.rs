@@ -84,6 +84,11 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     if args.command.is_empty() {
         bail!("heap: no command given (usage: tracekit heap [OPTIONS] -- COMMAND [ARGS...])");
     }
+    // clap takes an unknown option in front of the command as the command itself.
+    let first = args.command[0].to_string_lossy();
+    if first.starts_with('-') {
+        bail!("heap: unknown option {first} (see tracekit heap --help)");
+    }
     let preload = find_preload(
         args.preload.as_deref(),
         std::env::var_os("TRACEKIT_PRELOAD_DIR").map(PathBuf::from),
@@ -93,16 +98,15 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             .clone()
             .unwrap_or_else(|| PathBuf::from("tracekit-heaptrack.%e.%p.tklog")),
     )?;
-    eprintln!("tracekit heap: recording to {}", pattern.display());
     let before = matching_files(&pattern)?;
-    let ended = launch::run(&launch::Launch {
+    let started = launch::spawn(&launch::Launch {
         command: &args.command,
         preload: &preload,
         log_pattern: &pattern,
         follow_exec: args.follow_exec,
     });
-    let ended = match ended {
-        Ok(e) => e,
+    let running = match started {
+        Ok(r) => r,
         Err(e) => {
             let name = args.command[0].to_string_lossy();
             eprintln!("tracekit: cannot run {name}: {e}");
@@ -112,6 +116,8 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             });
         }
     };
+    eprintln!("tracekit heap: recording to {}", pattern.display());
+    let ended = running.wait().context("waiting for the command")?;
     let status = ended.shell_status();
     let logs = find_logs(&pattern, &before)?;
     let config = Config {
