@@ -3,6 +3,7 @@
 # a million malloc/calloc/realloc events with their frees, sizes 16-4096, three call sites,
 # stack depths 1-4) run natively, under our preload (full backtraces, zstd log), under
 # `heaptrack -r` (record only) and under glibc's `memusage`, side by side.
+# "(no zstd)" is our preload with TRACEKIT_COMPRESS=0 (records left uncompressed).
 # Prints the median wall time, CPU time (user+sys, the tool's helper processes and threads
 # included) and max RSS of RUNS runs of each, and the ratios; then the log sizes (ours vs
 # heaptrack's compressed raw file), and `tracekit report` vs `heaptrack_print` on those logs
@@ -44,6 +45,9 @@ def have(tool):
 ours_log = os.path.join(tmp, "ours.tklog")
 setups = [("native", lambda: once([prog, n]))]
 setups.append(("tracekit preload", lambda: once([prog, n], dict(base, LD_PRELOAD=lib, TRACEKIT_LOG=ours_log))))
+raw_log = os.path.join(tmp, "raw.tklog")
+setups.append(("  (no zstd)", lambda: once([prog, n], dict(base, LD_PRELOAD=lib, TRACEKIT_LOG=raw_log,
+                                                              TRACEKIT_COMPRESS="0"))))
 if have("heaptrack"):
     setups.append(("heaptrack -r", lambda: once(["heaptrack", "-r", "-o", os.path.join(tmp, "ht"), prog, n])))
 if have("memusage"):
@@ -61,12 +65,14 @@ nat = med["native"]
 for name, (w, c, rss) in med.items():
     print(f"{name:<18} {w:8.3f} {w / nat[0]:9.2f} {c:8.3f} {c / nat[1]:9.2f} {rss / 1024:8.1f}MB")
 if "heaptrack -r" in med:
-    o, h = med["tracekit preload"], med["heaptrack -r"]
-    print(f"tracekit / heaptrack -r: wall {o[0] / h[0]:.2f}, cpu {o[1] / h[1]:.2f}  (target: <= 0.5)")
+    h = med["heaptrack -r"]
+    for name in ("tracekit preload", "  (no zstd)"):
+        o = med[name]
+        print(f"{name.strip()} / heaptrack -r: wall {o[0] / h[0]:.2f}, cpu {o[1] / h[1]:.2f}  (target: <= 0.5)")
 
 print()
 ours_size = os.path.getsize(ours_log)
-print(f"log size: tracekit {ours_size / 1e6:.2f} MB", end="")
+print(f"log size: tracekit {ours_size / 1e6:.2f} MB (uncompressed {os.path.getsize(raw_log) / 1e6:.2f} MB)", end="")
 raw = os.path.join(tmp, "ht.raw.zst")
 if os.path.exists(raw):
     print(f", heaptrack raw .zst {os.path.getsize(raw) / 1e6:.2f} MB, ratio {ours_size / os.path.getsize(raw):.2f}")
