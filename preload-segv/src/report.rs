@@ -149,7 +149,28 @@ fn is_stack_overflow(maps: &[u8], addr: u64, sp: u64) -> Option<Mapping<'_>> {
 }
 
 /// Writes the diagnosis line, if there is one.
-fn diagnosis(rep: &mut Report, cfg: &Config, c: &Crash<'_>, sp: u64, maps: &[u8]) {
+/// True when a frame near the top is libstdc++'s `__cxa_throw`/`__cxa_rethrow` (found by
+/// exported name): an exception nobody caught, which ended in `std::terminate` and `abort`.
+fn uncaught_exception(bt: &Backtrace, maps: &[u8]) -> bool {
+    bt.frames().take(16).any(|f| {
+        let look = if f.exact {
+            f.pc
+        } else {
+            f.pc.saturating_sub(1)
+        };
+        let Some((m, _)) = maps::module_of(maps, look) else {
+            return false;
+        };
+        let header = maps::parse(maps)
+            .find(|x| x.path == m.path && x.offset == 0)
+            .map(|x| x.start);
+        header
+            .and_then(|h| dynsym::lookup(h, look))
+            .is_some_and(|s| s.name() == b"__cxa_throw" || s.name() == b"__cxa_rethrow")
+    })
+}
+
+fn diagnosis(rep: &mut Report, cfg: &Config, c: &Crash<'_>, sp: u64, maps: &[u8], bt: &Backtrace) {
     let sig = c.signo as i32;
     let addr = c.addr;
     let _ = match sig {
@@ -191,6 +212,10 @@ fn diagnosis(rep: &mut Report, cfg: &Config, c: &Crash<'_>, sp: u64, maps: &[u8]
                     writeln!(rep, "diagnosis: assertion failed: {}", Text(m))
                 }
                 Some(m) => writeln!(rep, "diagnosis: abort: {}", Text(m)),
+                None if uncaught_exception(bt, maps) => writeln!(
+                    rep,
+                    "diagnosis: uncaught C++ exception (std::terminate called abort)"
+                ),
                 None => writeln!(rep, "diagnosis: abort() was called"),
             }
         }
@@ -336,7 +361,13 @@ pub unsafe fn write(cfg: &Config, sig: i32, info: &libc::siginfo_t, uc: &libc::u
             .ok()
         })
         .unwrap_or(-1);
-    st.report.reset([cfg.stderr_fd, out_fd]);
+    // A program that closed every descriptor also closed our duplicate: fall back to fd 2.
+    let err_fd = if sys::is_open(cfg.stderr_fd) {
+        cfg.stderr_fd
+    } else {
+        2
+    };
+    st.report.reset([err_fd, out_fd]);
 
     let pid = sys::getpid();
     let regs = registers(uc);
@@ -380,7 +411,12 @@ pub unsafe fn write(cfg: &Config, sig: i32, info: &libc::siginfo_t, uc: &libc::u
             if sender == pid { " (this process)" } else { "" }
         );
     }
-    diagnosis(rep, cfg, &crash, regs[RSP], maps);
+    rep.flush();
+    st.bt.capture(regs[RIP]);
+    if !st.bt.found_fault {
+        st.bt.fallback(regs[RIP], regs[RSP]);
+    }
+    diagnosis(rep, cfg, &crash, regs[RSP], maps, &st.bt);
     rep.flush();
     match cfg.test_fail {
         TestFail::None => {}
@@ -393,10 +429,6 @@ pub unsafe fn write(cfg: &Config, sig: i32, info: &libc::siginfo_t, uc: &libc::u
     register_dump(rep, &regs);
     rep.flush();
 
-    st.bt.capture(regs[RIP]);
-    if !st.bt.found_fault {
-        st.bt.fallback(regs[RIP], regs[RSP]);
-    }
     let _ = writeln!(rep, "backtrace (from the faulting instruction):");
     rep.flush();
     if !spawn::symbolize(cfg, pid, &st.bt, &mut st.argv, rep) {

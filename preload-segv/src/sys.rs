@@ -118,6 +118,12 @@ pub fn dup_cloexec_above(fd: c_int, min: c_int) -> Result<c_int, i32> {
     .map(|fd| fd as c_int)
 }
 
+/// True when `fd` is an open descriptor.
+pub fn is_open(fd: c_int) -> bool {
+    // SAFETY: F_GETFD only queries the descriptor's flags.
+    unsafe { libc::syscall(libc::SYS_fcntl, fd as c_long, libc::F_GETFD as c_long) >= 0 }
+}
+
 /// Size of an open file, from `fstat(2)`.
 pub fn file_size(fd: c_int) -> Result<u64, i32> {
     let mut st = MaybeUninit::<libc::stat>::zeroed();

@@ -236,6 +236,7 @@ fn uncaught_cpp_exception() {
             "terminate called after throwing",
             "__cxa_throw",
             "std::terminate",
+            "diagnosis: uncaught C++ exception",
         ],
     );
     assert!(frame_line(&r, "parser::parse_config(int)").contains("crash_exception.cpp:9"));
