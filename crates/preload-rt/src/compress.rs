@@ -204,20 +204,112 @@ pub fn finish(fd: c_int, start: u64, end: u64) -> Option<u64> {
         chunks.clear();
         done = start;
     }
-    let mut comp = zstd::bulk::Compressor::new(LEVEL).ok()?;
-    let mut input = vec![0u8; PIECE];
-    let mut out = vec![0u8; zstd::zstd_safe::compress_bound(PIECE) + 32];
-    while done < end {
-        let (consumed, n) = piece(fd, done, end, &mut comp, &mut input, &mut out)?;
-        chunks.extend_from_slice(&out[..n]);
-        done += consumed;
+    // When the helper fell behind (a busy machine, a burst just before exit), compress the
+    // rest on two threads: a second one takes the first half.
+    let mid = if end - done > 2 * PIECE as u64 {
+        split_point(fd, done, done + (end - done) / 2)
+    } else {
+        done
+    };
+    let first_half = (mid > done).then(|| {
+        let from = done;
+        spawn_blocked(move || {
+            crate::guard::Guard::hold_forever();
+            compress_range(fd, from, mid)
+        })
+    });
+    let second = compress_range(fd, mid, end)?;
+    if let Some(t) = first_half {
+        chunks.extend_from_slice(&t.join().ok()??);
     }
+    chunks.extend_from_slice(&second);
     sys::pwrite_all(fd, &chunks, start).ok()?;
     let new_end = start + chunks.len() as u64;
     chunks.clear();
     *BG.chunks.lock() = chunks;
     BG.fd.store(-1, Ordering::Release);
     Some(new_end)
+}
+
+/// Compresses the records in `[from, to)` (which start and end at record boundaries) into
+/// chunks.
+fn compress_range(fd: c_int, mut from: u64, to: u64) -> Option<Vec<u8>> {
+    let mut comp = zstd::bulk::Compressor::new(LEVEL).ok()?;
+    let mut input = vec![0u8; PIECE];
+    let mut out = vec![0u8; zstd::zstd_safe::compress_bound(PIECE) + 32];
+    let mut chunks = Vec::new();
+    while from < to {
+        let (consumed, n) = piece(fd, from, to, &mut comp, &mut input, &mut out)?;
+        chunks.extend_from_slice(&out[..n]);
+        from += consumed;
+    }
+    Some(chunks)
+}
+
+/// The first record boundary at or after `target`, walking whole records from `from` (a
+/// boundary); `from` when the records can't be walked.
+fn split_point(fd: c_int, from: u64, target: u64) -> u64 {
+    let mut buf = vec![0u8; 1 << 20];
+    let mut at = from;
+    loop {
+        let got = match sys::pread_full(fd, &mut buf, at) {
+            Ok(0) | Err(_) => return from,
+            Ok(n) => n,
+        };
+        let mut i = 0;
+        loop {
+            let n = first_item_len(&buf[i..got]);
+            if n == 0 {
+                break;
+            }
+            i += n;
+            if at + i as u64 >= target {
+                return at + i as u64;
+            }
+        }
+        if i == 0 {
+            return from;
+        }
+        at += i as u64;
+    }
+}
+
+/// The length of the first whole item in `buf` (0 when it is cut).
+fn first_item_len(buf: &[u8]) -> usize {
+    let Some(&t) = buf.first() else { return 0 };
+    if t == 0 {
+        return 1;
+    }
+    let mut j = 1;
+    let mut lens = [0u64; 2];
+    let count = if t & CHUNK_BIT != 0 { 2 } else { 1 };
+    for l in lens.iter_mut().take(count) {
+        match uleb(buf, &mut j) {
+            Some(v) => *l = v,
+            None => return 0,
+        }
+    }
+    let body = if t & CHUNK_BIT != 0 { lens[1] } else { lens[0] };
+    match (j as u64).checked_add(body) {
+        Some(n) if n <= buf.len() as u64 => n as usize,
+        _ => 0,
+    }
+}
+
+/// A thread with every signal blocked (the program's handlers must not run on it).
+fn spawn_blocked<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> std::thread::JoinHandle<T> {
+    // SAFETY: sigset operations on local sets; the mask is restored right after the spawn.
+    unsafe {
+        let mut all: libc::sigset_t = std::mem::zeroed();
+        let mut old: libc::sigset_t = std::mem::zeroed();
+        libc::sigfillset(&mut all);
+        libc::pthread_sigmask(libc::SIG_SETMASK, &all, &mut old);
+        let t = std::thread::spawn(f);
+        libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut());
+        t
+    }
 }
 
 /// The end of the last whole item (record, padding byte, chunk) in `buf`.

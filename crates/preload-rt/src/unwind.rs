@@ -69,8 +69,15 @@ const BP_SAME: u64 = 0;
 const BP_SAVED: u64 = 1;
 const BP_UNKNOWN: u64 = 2;
 
+#[inline(always)]
+fn hash(addr: u64) -> u64 {
+    addr.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+/// 8 bits of the address's hash that the slot index does not use.
+#[inline(always)]
 fn check_byte(addr: u64) -> u64 {
-    (addr.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) | 1
+    ((hash(addr) >> 40) & 0xff) | 1
 }
 
 fn pack(kind: u64, bp: u64, bp_off: i16, cfa_off: i32, addr: u64) -> u64 {
@@ -118,17 +125,19 @@ impl Cache {
         Some(unsafe { std::slice::from_raw_parts(p, CACHE_SLOTS * 2) })
     }
 
-    #[inline]
+    #[inline(always)]
     fn index(addr: u64) -> usize {
-        (addr.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - 16)) as usize
+        (hash(addr) >> (64 - 16)) as usize
     }
 
-    #[inline]
+    #[inline(always)]
     fn get(slots: &[AtomicU64], addr: u64) -> Option<u64> {
-        let i = Self::index(addr) * 2;
+        let h = hash(addr);
+        let i = (h >> (64 - 16)) as usize * 2;
         let rule = slots[i + 1].load(Ordering::Relaxed);
         let key = slots[i].load(Ordering::Relaxed);
-        (rule != 0 && key ^ rule == addr && (rule >> 8) & 0xff == check_byte(addr)).then_some(rule)
+        let check = ((h >> 40) & 0xff) | 1;
+        (key ^ rule == addr && (rule >> 8) & 0xff == check).then_some(rule)
     }
 
     fn put(slots: &[AtomicU64], addr: u64, rule: u64) {
@@ -312,9 +321,10 @@ pub fn backtrace_into(skip: (u64, u64), out: &mut [MaybeUninit<u64>]) -> &[u64] 
     unwind_into(regs, skip, out)
 }
 
-/// The registers at this point of the caller.
+/// The registers at this point of the caller: `unwind_into(here(), ..)` in a hook starts the
+/// walk in the hook's own frame, so the first frame recorded is its caller's.
 #[inline(always)]
-fn here() -> Regs {
+pub fn here() -> Regs {
     let (ip, sp, bp): (u64, u64, u64);
     // SAFETY: reads rip, rsp and rbp into registers; no memory access, no stack change.
     unsafe {
