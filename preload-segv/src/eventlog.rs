@@ -29,17 +29,31 @@ pub struct CrashRecord<'a> {
     pub exe: &'a [u8],
 }
 
-/// Expands `%p` in the log path to the pid, NUL-terminated.
-fn log_path(p: &CPath, pid: i32) -> Small<4200> {
+/// Expands the log path as every tracekit preload does (`crates/preload-rt`'s `logpath`):
+/// `%p` the pid, `%e` the executable's file name, `%%` a `%`; NUL-terminated.
+fn log_path(p: &CPath, pid: i32, exe: &[u8]) -> Small<4200> {
     use core::fmt::Write;
     let mut out = Small::<4200>::new();
-    let mut rest = p.bytes();
-    while let Some(i) = rest.windows(2).position(|w| w == b"%p") {
-        let _ = out.write_str(core::str::from_utf8(&rest[..i]).unwrap_or("?"));
-        let _ = write!(out, "{pid}");
-        rest = &rest[i + 2..];
+    let exe_name = exe.rsplit(|&b| b == b'/').next().unwrap_or(exe);
+    let pat = p.bytes();
+    let mut i = 0;
+    while i < pat.len() {
+        let c = pat[i];
+        if c == b'%' && i + 1 < pat.len() {
+            let done = match pat[i + 1] {
+                b'p' => write!(out, "{pid}").is_ok(),
+                b'e' => out.push_bytes(exe_name),
+                b'%' => out.write_str("%").is_ok(),
+                _ => false,
+            };
+            if done {
+                i += 2;
+                continue;
+            }
+        }
+        out.push_bytes(&pat[i..i + 1]);
+        i += 1;
     }
-    let _ = out.write_str(core::str::from_utf8(rest).unwrap_or("?"));
     let _ = out.write_str("\0");
     out
 }
@@ -56,7 +70,7 @@ pub fn append(cfg: &Config, rec: &mut CrashRecord<'_>, buf: &mut [u8]) {
         return;
     };
     let pid = rec.crash.pid as i32;
-    let path = log_path(path, pid);
+    let path = log_path(path, pid, rec.exe);
     let Ok(fd) = sys::open(
         path.as_bytes(),
         libc::O_WRONLY | libc::O_CREAT | libc::O_APPEND | libc::O_CLOEXEC,
@@ -149,9 +163,12 @@ mod tests {
 
     #[test]
     fn expands_pid() {
-        let p = CPath::new(b"/tmp/x.%p.log").unwrap();
-        assert_eq!(log_path(&p, 42).as_bytes(), b"/tmp/x.42.log\0");
-        let p = CPath::new(b"/tmp/plain").unwrap();
-        assert_eq!(log_path(&p, 42).as_bytes(), b"/tmp/plain\0");
+        let p = CPath::new(b"/tmp/x.%e.%p.log").unwrap();
+        assert_eq!(
+            log_path(&p, 42, b"/usr/bin/prog").as_bytes(),
+            b"/tmp/x.prog.42.log\0"
+        );
+        let p = CPath::new(b"/tmp/100%%-%q").unwrap();
+        assert_eq!(log_path(&p, 42, b"").as_bytes(), b"/tmp/100%-%q\0");
     }
 }

@@ -11,7 +11,7 @@
 //! Environment:
 //! - `TRACEKIT_SEGV_SIGNALS`: signals to handle (`"segv bus abrt"`, `"all"`).
 //! - `TRACEKIT_SEGV_OUTPUT`: also append the report to this file.
-//! - `TRACEKIT_LOG`: append a crash event to this event log (`%p`: the pid).
+//! - `TRACEKIT_LOG`: append a crash event to this event log (`%p` pid, `%e` executable name).
 //! - `TRACEKIT_SEGV_SYMBOLIZER`: the `tracekit` binary to symbolize with (default: the one next
 //!   to this library); `TRACEKIT_SEGV_SYMBOLIZE=0` prints raw frames only.
 //! - `TRACEKIT_SEGV_TIMEOUT_MS`: how long symbolizing may take (default 1500).

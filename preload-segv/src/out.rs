@@ -143,6 +143,15 @@ impl<const N: usize> Small<N> {
     pub fn as_bytes(&self) -> &[u8] {
         &self.buf[..self.len]
     }
+    /// Appends raw bytes (not necessarily UTF-8); false when they do not fit.
+    pub fn push_bytes(&mut self, b: &[u8]) -> bool {
+        if self.len + b.len() > N {
+            return false;
+        }
+        self.buf[self.len..self.len + b.len()].copy_from_slice(b);
+        self.len += b.len();
+        true
+    }
 }
 
 impl<const N: usize> Default for Small<N> {
