@@ -123,3 +123,47 @@ pub unsafe extern "C" fn pthread_create(
     }
     rc
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    extern "C" fn nothing(p: *mut c_void) -> *mut c_void {
+        p
+    }
+
+    #[test]
+    fn slots_are_reused_and_boxes_take_the_overflow() {
+        let tokens: Vec<usize> = (0..SLOTS + 3)
+            .map(|i| claim(nothing, i as *mut c_void))
+            .collect();
+        assert_eq!(tokens.iter().filter(|&&t| t & BOXED != 0).count(), 3);
+        for (i, &t) in tokens.iter().enumerate() {
+            // SAFETY: each token is redeemed once.
+            let (f, arg) = unsafe { redeem(t) };
+            assert_eq!(f as usize, nothing as *const () as usize);
+            assert_eq!(arg as usize, i);
+        }
+        assert!(SLOT.iter().all(|s| !s.busy.load(Ordering::Relaxed)));
+    }
+
+    #[test]
+    fn threads_get_an_alternate_stack() {
+        extern "C" fn probe(_: *mut c_void) -> *mut c_void {
+            crate::sys::current_altstack().map_or(0, |s| s.ss_size) as *mut c_void
+        }
+        altstack::init();
+        let mut t: libc::pthread_t = 0;
+        // SAFETY: plain thread creation and join through our interposer.
+        let size = unsafe {
+            assert_eq!(
+                pthread_create(&mut t, std::ptr::null(), probe, std::ptr::null_mut()),
+                0
+            );
+            let mut ret: *mut c_void = std::ptr::null_mut();
+            libc::pthread_join(t, &mut ret);
+            ret as usize
+        };
+        assert_eq!(size, altstack::SIZE);
+    }
+}
