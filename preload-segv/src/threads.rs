@@ -137,14 +137,18 @@ mod tests {
         let tokens: Vec<usize> = (0..SLOTS + 3)
             .map(|i| claim(nothing, i as *mut c_void))
             .collect();
-        assert_eq!(tokens.iter().filter(|&&t| t & BOXED != 0).count(), 3);
+        // At least 3: a test running alongside may hold a slot for a moment.
+        assert!(tokens.iter().filter(|&&t| t & BOXED != 0).count() >= 3);
         for (i, &t) in tokens.iter().enumerate() {
             // SAFETY: each token is redeemed once.
             let (f, arg) = unsafe { redeem(t) };
             assert_eq!(f as usize, nothing as *const () as usize);
             assert_eq!(arg as usize, i);
         }
-        assert!(SLOT.iter().all(|s| !s.busy.load(Ordering::Relaxed)));
+        let again = claim(nothing, std::ptr::null_mut());
+        assert_eq!(again & BOXED, 0, "slots are free again");
+        // SAFETY: redeemed once.
+        let _ = unsafe { redeem(again) };
     }
 
     #[test]
