@@ -1,6 +1,7 @@
 // build: -O1 -pthread
-/* Four threads, each doing 1000 malloc(777)/free pairs, plus the main thread's one
- * malloc(555). Prints the total. */
+/* Four threads, each doing 1000 malloc(777)/free pairs (naming itself "worker" after the
+ * first), plus the main thread's one malloc(555). Prints the total. */
+#define _GNU_SOURCE
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@ static void *work(void *arg) {
         char *volatile p = malloc(777);
         p[0] = 1;
         free(p);
+        if (i == 0) pthread_setname_np(pthread_self(), "worker");
     }
     return NULL;
 }

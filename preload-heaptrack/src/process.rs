@@ -1,5 +1,6 @@
 //! Process events: `exec*` (write `Exec`, leave the log complete, hand it on when exec is
-//! followed), `_exit`/`_Exit` (write `Exit`), `dlopen`/`dlclose` (module records).
+//! followed), `_exit`/`_Exit` (write `Exit`), `dlopen`/`dlclose` (module records),
+//! `pthread_setname_np` (a `Thread` record with the new name).
 //!
 //! `execl`, `execlp` and `execle` are variadic, which Rust can't define: small assembly
 //! functions save the register arguments next to the stack ones and call
@@ -202,6 +203,29 @@ pub extern "C" fn _exit(code: c_int) -> ! {
 #[cfg_attr(not(test), no_mangle)]
 pub extern "C" fn _Exit(code: c_int) -> ! {
     session::exit_now(code)
+}
+
+static REAL_SETNAME: AtomicUsize = AtomicUsize::new(0);
+
+/// `pthread_setname_np`: a thread naming itself gets a new `Thread` record.
+///
+/// # Safety
+/// As the C function.
+#[cfg_attr(not(test), no_mangle)]
+pub unsafe extern "C" fn pthread_setname_np(thread: libc::pthread_t, name: *const c_char) -> c_int {
+    let g = Guard::enter();
+    let real = next_symbol(&REAL_SETNAME, b"pthread_setname_np\0");
+    if real == 0 {
+        return libc::ENOSYS;
+    }
+    type SetName = unsafe extern "C" fn(libc::pthread_t, *const c_char) -> c_int;
+    // SAFETY: dlsym found libc's pthread_setname_np, which has this signature.
+    let r = unsafe { std::mem::transmute::<usize, SetName>(real)(thread, name) };
+    // SAFETY: pthread_self has no preconditions.
+    if r == 0 && g.is_some() && thread == unsafe { libc::pthread_self() } {
+        session::thread_renamed();
+    }
+    r
 }
 
 static REAL_DLOPEN: AtomicUsize = AtomicUsize::new(0);

@@ -21,7 +21,8 @@ pub fn alloc(kind: AllocKind, ptr: u64, size: u64, align: u64) {
         return;
     }
     let mut buf = [MaybeUninit::<u64>::uninit(); MAX_FRAMES];
-    let frames = unwind::backtrace_into(session::skip_range(), &mut buf);
+    // Start in the hook's own frame (this function is inlined into it).
+    let frames = unwind::unwind_into(unwind::here(), session::skip_range(), &mut buf);
     session::with(|w| {
         let stack = w.stack(frames);
         let tid = w.tid();
@@ -65,7 +66,7 @@ pub fn realloc(kind: AllocKind, old: u64, size: u64, real: impl FnOnce() -> u64)
         return real();
     }
     let mut buf = [MaybeUninit::<u64>::uninit(); MAX_FRAMES];
-    let frames = unwind::backtrace_into(session::skip_range(), &mut buf);
+    let frames = unwind::unwind_into(unwind::here(), session::skip_range(), &mut buf);
     let Some(mut w) = session::lock() else {
         return real();
     };

@@ -211,6 +211,14 @@ fn threads_are_named_and_nothing_is_lost() {
         .collect();
     assert_eq!(alloc_tids.len(), 4, "four worker threads");
     assert!(alloc_tids.is_subset(&threads), "each has a Thread record");
+    let renamed: std::collections::HashSet<u32> = ev
+        .iter()
+        .filter_map(|e| match e {
+            Event::Thread(t) if t.name.as_bytes() == b"worker" => Some(t.tid),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(renamed, alloc_tids, "each worker's new name is recorded");
     // Every 777-byte block is freed after it was made.
     let mut live = std::collections::HashSet::new();
     for e in &ev {

@@ -260,7 +260,12 @@ impl Writer {
         match opened {
             Ok(log) => self.log = log,
             Err(e) => {
-                crate::say!("cannot create the log {shown}: errno {}", e.0);
+                let mut msg = [0u8; 128];
+                // SAFETY: the XSI strerror_r writes a NUL-terminated message into our buffer.
+                unsafe { libc::strerror_r(e.0, msg.as_mut_ptr().cast(), msg.len()) };
+                let n = msg.iter().position(|&b| b == 0).unwrap_or(0);
+                let why = std::str::from_utf8(&msg[..n]).unwrap_or("error");
+                crate::say!("cannot create the log {shown}: {why} (errno {})", e.0);
                 return false;
             }
         }
@@ -598,6 +603,24 @@ pub unsafe fn before_exec(
     value.push_bytes(w.path.as_bytes());
     // SAFETY: the caller's contract on envp.
     unsafe { env.with_var(envp, APPEND_VAR.as_bytes(), value.as_bytes()) }
+}
+
+/// The calling thread changed its name: writes a `Thread` record with the new one.
+pub fn thread_renamed() {
+    with(|w| {
+        let known = TID.get() != 0;
+        let tid = w.tid();
+        if known {
+            let mut name = [0u8; 16];
+            let n = sys::thread_name(&mut name);
+            let time_ns = w.now();
+            w.write(&Event::Thread(Thread {
+                time_ns,
+                tid,
+                name: Bytes::borrowed(&name[..n]),
+            }));
+        }
+    });
 }
 
 /// This thread's cached id, without writing anything (0 before its first event).
