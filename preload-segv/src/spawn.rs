@@ -98,6 +98,7 @@ pub fn symbolize(
             // The child: only raw system calls until execve.
             sys::dup2(wr, 1);
             sys::dup2(wr, 2);
+            sys::unblock_all();
             // SAFETY: prog is NUL-terminated; argv and env are NULL-terminated arrays of
             // NUL-terminated strings in memory this (copied) process owns.
             unsafe {

@@ -309,6 +309,22 @@ pub fn unblock(sig: c_int) {
     }
 }
 
+/// Unblocks every signal in the calling thread (raw `rt_sigprocmask`, for the forked child,
+/// which would otherwise carry the handler's mask into the program it runs).
+pub fn unblock_all() {
+    let empty: u64 = 0;
+    // SAFETY: an 8-byte empty kernel sigset; the old-set pointer may be NULL.
+    unsafe {
+        libc::syscall(
+            libc::SYS_rt_sigprocmask,
+            libc::SIG_SETMASK as c_long,
+            &empty,
+            core::ptr::null_mut::<u64>(),
+            8 as c_long,
+        )
+    };
+}
+
 /// Anonymous read-write memory with an inaccessible guard page below it; returns the usable
 /// start. Used for alternate signal stacks.
 pub fn map_stack(size: usize) -> Option<*mut u8> {
