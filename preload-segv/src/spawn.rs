@@ -119,6 +119,7 @@ pub fn symbolize(
     };
     CHILD.store(child, Ordering::SeqCst);
     sys::close(wr);
+    let before = rep.text().len();
     let deadline = sys::clock_ns(libc::CLOCK_MONOTONIC) + cfg.timeout_ms * 1_000_000;
     let mut timed_out = false;
     loop {
@@ -159,5 +160,9 @@ pub fn symbolize(
         sys::wait(child, true)
     };
     CHILD.store(0, Ordering::SeqCst);
-    status == sys::Waited::Exited(0)
+    // Success is a clean exit that printed frames.
+    let printed_frames = rep.text()[before.min(rep.text().len())..]
+        .windows(3)
+        .any(|w| w == b" #0");
+    status == sys::Waited::Exited(0) && printed_frames
 }

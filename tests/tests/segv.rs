@@ -541,3 +541,36 @@ fn tracekit_segv_launcher() {
         stderr(&out)
     );
 }
+
+#[test]
+fn a_stuck_symbolizer_is_killed_and_raw_frames_printed() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempdir();
+    let script = dir.path().join("stuck-symbolizer");
+    std::fs::write(&script, "#!/bin/sh\necho starting\nexec sleep 30\n").unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut cmd = Command::new(example("crash_null"));
+    cmd.env("LD_PRELOAD", preload("preload-segv"))
+        .env("TRACEKIT_SEGV_SYMBOLIZER", &script)
+        .env("TRACEKIT_SEGV_TIMEOUT_MS", "300");
+    no_core_files(&mut cmd);
+    let start = Instant::now();
+    let out = run_limited(&mut cmd, Duration::from_secs(20));
+    let r = stderr(&out);
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(out.status.signal(), Some(libc::SIGSEGV));
+    assert_has(
+        &r,
+        &[
+            "starting",
+            "the symbolizer took longer than 300 ms",
+            "(symbolizer failed; raw frames:)",
+            "/crash_null+0x",
+            "*** end of tracekit segv report ***",
+        ],
+    );
+}
