@@ -33,7 +33,7 @@ pub mod sys;
 pub mod threads;
 pub mod unwind;
 
-#[cfg_attr(test, allow(dead_code))]
+#[cfg_attr(any(test, not(feature = "preload")), allow(dead_code))]
 extern "C" fn load() {
     let cfg = config::from_env();
     altstack::init();
@@ -45,7 +45,7 @@ extern "C" fn load() {
 
 // Runs `load` when the library is loaded (before `main` under LD_PRELOAD). Not in unit tests,
 // which must keep the test harness's own signal behaviour.
-#[cfg(not(test))]
+#[cfg(all(feature = "preload", not(test)))]
 #[used]
 #[link_section = ".init_array"]
 static LOAD: extern "C" fn() = load;

@@ -104,7 +104,7 @@ extern "C" fn trampoline(p: *mut c_void) -> *mut c_void {
 ///
 /// # Safety
 /// As `pthread_create(3)`.
-#[cfg_attr(not(test), no_mangle)]
+#[cfg_attr(all(feature = "preload", not(test)), no_mangle)]
 pub unsafe extern "C" fn pthread_create(
     thread: *mut libc::pthread_t,
     attr: *const libc::pthread_attr_t,
