@@ -18,6 +18,7 @@ mod stack;
 pub mod summary;
 mod sys;
 pub mod sysent;
+mod sysent32;
 pub mod text;
 pub mod tracer;
 pub mod xlat;

@@ -56,3 +56,23 @@ pub fn die_by_signal(sig: i32) -> ! {
     }
     std::process::exit(128 + sig)
 }
+
+/// Blocks the signals that would interrupt the tracer (strace's `-I never`, its default for
+/// `-o FILE PROG`: Ctrl-C reaches the traced command, and the trace records its death).
+pub fn block_fatal() {
+    // SAFETY: sigset_t is plain data; sigprocmask reads our set.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        for sig in [
+            libc::SIGINT,
+            libc::SIGTERM,
+            libc::SIGHUP,
+            libc::SIGQUIT,
+            libc::SIGPIPE,
+        ] {
+            libc::sigaddset(&mut set, sig);
+        }
+        libc::sigprocmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+    }
+}

@@ -28,8 +28,6 @@ pub enum Outcome {
 #[derive(Debug, Default)]
 struct Tcb {
     out: OutId,
-    /// Attached with -p (detached at the end) rather than started/followed.
-    attached: bool,
     /// Before the started command's execve: print nothing (strace's TCB_HIDE_LOG).
     hide: bool,
     in_syscall: bool,
@@ -54,6 +52,10 @@ struct Tcb {
     stack: Vec<String>,
     /// Set after a seccomp stop: the next syscall stop is this call's exit.
     seccomp_entry: bool,
+    /// The current call uses the i386 convention (`int $0x80`, 32-bit tracee).
+    compat: bool,
+    /// Personality last announced with "[ Process PID=N runs in ... mode. ]".
+    announced_compat: bool,
 }
 
 struct SyscallMeta {
@@ -71,6 +73,7 @@ pub struct Tracer<'c> {
     tcbs: HashMap<Pid, Tcb>,
     summary: Summary,
     meta: Vec<SyscallMeta>,
+    meta32: Vec<SyscallMeta>,
     log: Option<tracekit_log::FileWriter<BufWriter<std::fs::File>>>,
     log_start: Instant,
     started: Option<Pid>,
@@ -99,6 +102,28 @@ fn meta_table() -> Vec<SyscallMeta> {
                 nargs: ent.map_or(6, |e| e.nargs as usize),
                 rfmt: decode::default_rval(&name),
                 maps_change: matches!(nr, 9 | 10 | 11 | 12 | 25 | 59 | 322 | 329),
+                name,
+            }
+        })
+        .collect()
+}
+
+fn meta_table32() -> Vec<SyscallMeta> {
+    (0..400u64)
+        .map(|nr| {
+            let name = crate::sysent32::name(nr);
+            let nr64 = sysent::by_name(&name);
+            SyscallMeta {
+                decoder: if crate::sysent32::decodable(&name) {
+                    decode::decoder(&name)
+                } else {
+                    None
+                },
+                nargs: nr64
+                    .and_then(|n| sysent::get(n as u64))
+                    .map_or(crate::sysent32::RAW_ARGS, |e| e.nargs as usize),
+                rfmt: decode::default_rval(&name),
+                maps_change: false,
                 name,
             }
         })
@@ -171,6 +196,7 @@ impl<'c> Tracer<'c> {
             tcbs: HashMap::new(),
             summary: Summary::new(),
             meta: meta_table(),
+            meta32: meta_table32(),
             log,
             log_start: Instant::now(),
             started: None,
@@ -181,13 +207,12 @@ impl<'c> Tracer<'c> {
         })
     }
 
-    fn new_tcb(&mut self, pid: Pid, attached: bool, hide: bool) -> io::Result<()> {
+    fn new_tcb(&mut self, pid: Pid, hide: bool) -> io::Result<()> {
         let out = self.printer.stream_for(pid)?;
         self.tcbs.insert(
             pid,
             Tcb {
                 out,
-                attached,
                 hide,
                 ..Tcb::default()
             },
@@ -243,7 +268,7 @@ impl<'c> Tracer<'c> {
         };
         let pid = pt::spawn(&spawn, self.opts).map_err(|e| format!("exec: {e}"))?;
         self.started = Some(pid);
-        self.new_tcb(pid, false, true).map_err(|e| e.to_string())?;
+        self.new_tcb(pid, true).map_err(|e| e.to_string())?;
         if let Some(log) = &mut self.log {
             let cmdline = cfg
                 .command
@@ -297,10 +322,10 @@ impl<'c> Tracer<'c> {
             )
         })?;
         pt::interrupt(pid)?;
-        self.new_tcb(pid, true, false)?;
+        self.new_tcb(pid, false)?;
         for &t in &tids[1..] {
             if pt::seize(t, self.opts).is_ok() && pt::interrupt(t).is_ok() {
-                self.new_tcb(t, true, false)?;
+                self.new_tcb(t, false)?;
             }
         }
         if !self.cfg.quiet.attach {
@@ -341,6 +366,9 @@ impl<'c> Tracer<'c> {
         }
         if !self.cfg.command.is_empty() {
             self.spawn()?;
+            if self.cfg.output.is_some() {
+                crate::sys::block_fatal();
+            }
         }
         if self.tcbs.is_empty() {
             return Err("no tracees".to_owned());
@@ -397,27 +425,40 @@ impl<'c> Tracer<'c> {
         let Some(tcb) = self.tcbs.remove(&pid) else {
             return;
         };
-        self.printer.detached(tcb.out, pid);
-        let mut sig = 0;
+        // PTRACE_DETACH needs a stopped tracee: interrupt it, wait for the stop (passing on
+        // a signal it was about to receive), then detach.
         if pt::detach(pid, 0).is_err() && pt::interrupt(pid).is_ok() {
+            let mut sig = Some(0);
             loop {
                 match pt::wait_pid(Some(pid), false) {
                     Ok(Some((_, Stop::Signal(s), _))) => {
-                        sig = s;
+                        sig = Some(s);
                         break;
                     }
-                    Ok(Some((_, Stop::Exited(_) | Stop::Killed { .. }, _))) => return,
+                    Ok(Some((_, Stop::Exited(_) | Stop::Killed { .. }, _))) => {
+                        sig = None;
+                        break;
+                    }
                     Ok(Some(_)) => break,
                     Ok(None) => continue,
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(_) => return,
+                    Err(_) => {
+                        sig = None;
+                        break;
+                    }
                 }
             }
-            let _ = pt::detach(pid, sig);
+            if let Some(sig) = sig {
+                let _ = pt::detach(pid, sig);
+            }
         }
-        if tcb.attached && !self.cfg.quiet.attach {
+        if !self.cfg.quiet.attach {
+            // Like strace: the message goes straight to stderr, then an unfinished line of
+            // this tracee is closed with <detached ...>.
+            self.printer.flush();
             eprintln!("strace-rs: Process {pid} detached");
         }
+        self.printer.detached(tcb.out, pid);
     }
 
     fn handle(&mut self, pid: Pid, stop: Stop, ru: pt::Rusage) {
@@ -426,7 +467,7 @@ impl<'c> Tracer<'c> {
                 Stop::Exited(_) | Stop::Killed { .. } => return,
                 _ => {
                     // A new child reporting before its parent's fork event.
-                    if self.new_tcb(pid, false, false).is_err() {
+                    if self.new_tcb(pid, false).is_err() {
                         return;
                     }
                 }
@@ -453,7 +494,7 @@ impl<'c> Tracer<'c> {
             Stop::Interrupt => self.resume(pid, 0),
             Stop::Event(Event::Fork(c) | Event::Vfork(c) | Event::Clone(c)) => {
                 if c.0 > 0 && !self.tcbs.contains_key(&c) {
-                    let _ = self.new_tcb(c, false, false);
+                    let _ = self.new_tcb(c, false);
                 }
                 self.resume(pid, 0);
             }
@@ -549,6 +590,11 @@ impl<'c> Tracer<'c> {
         if let Some(st) = &mut self.stacks {
             st.invalidate(pid);
         }
+    }
+
+    fn meta_of(&self, nr: u64, compat: bool) -> &SyscallMeta {
+        let t = if compat { &self.meta32 } else { &self.meta };
+        &t[(nr as usize).min(t.len() - 1)]
     }
 
     fn meta_name(&self, nr: u64) -> String {
@@ -666,15 +712,38 @@ impl<'c> Tracer<'c> {
                 arch,
                 ..
             } => {
-                if arch != pt::AUDIT_ARCH_X86_64 {
+                let compat = arch == pt::AUDIT_ARCH_I386;
+                if arch != pt::AUDIT_ARCH_X86_64 && !compat {
                     self.arch_warning(pid, arch);
                 }
+                self.personality(pid, compat);
                 self.on_entry(pid, nr, args, ip, sp, ru);
             }
             SyscallInfo::Exit { rval, is_error, .. } => self.on_exit(pid, rval, is_error, ru),
             SyscallInfo::None => {}
         }
         self.resume(pid, 0);
+    }
+
+    /// Notes a switch between the x86_64 and i386 conventions, like strace.
+    fn personality(&mut self, pid: Pid, compat: bool) {
+        // strace prints the switch only when tracing to stderr.
+        let show = self.show() && !self.cfg.quiet.attach && self.cfg.output.is_none();
+        let Some(t) = self.tcbs.get_mut(&pid) else {
+            return;
+        };
+        t.compat = compat;
+        if t.announced_compat == compat {
+            return;
+        }
+        t.announced_compat = compat;
+        if show && !t.hide {
+            let bits = if compat { 32 } else { 64 };
+            self.line(
+                pid,
+                &format!("[ Process PID={pid} runs in {bits} bit mode. ]"),
+            );
+        }
     }
 
     fn arch_warning(&mut self, pid: Pid, arch: u32) {
@@ -717,9 +786,18 @@ impl<'c> Tracer<'c> {
         let summary = cfg.summary;
         let keep_text = self.log.is_some() || !cfg.status.is_all();
         let n = self.nprocs();
-        let traced = cfg.trace.contains(nr);
+        let compat = self.tcbs.get(&pid).is_some_and(|t| t.compat);
+        let traced = if compat {
+            !cfg.trace_filtered
+                || sysent::by_name(&self.meta_of(nr, true).name)
+                    .is_some_and(|n| cfg.trace.contains(n as u64))
+        } else {
+            cfg.trace.contains(nr)
+        };
+        let prev_nr;
         {
             let t = self.tcbs.get_mut(&pid).expect("tcb");
+            prev_nr = t.nr;
             t.in_syscall = true;
             t.nr = nr;
             t.args = args;
@@ -760,12 +838,17 @@ impl<'c> Tracer<'c> {
         if !t.printed && !t.keep_text {
             return;
         }
-        let meta = &self.meta[(nr as usize).min(self.meta.len() - 1)];
+        let meta = if compat {
+            &self.meta32[(nr as usize).min(self.meta32.len() - 1)]
+        } else {
+            &self.meta[(nr as usize).min(self.meta.len() - 1)]
+        };
         let mut ctx = Ctx::new(pid, nr, args, &cfg.decode);
         ctx.sp = sp;
         ctx.rfmt = meta.rfmt;
+        ctx.stash = prev_nr;
         let step = match meta.decoder {
-            Some(d) if !cfg.raw.contains(nr) => d(&mut ctx),
+            Some(d) if compat || !cfg.raw.contains(nr) => d(&mut ctx),
             _ => decode::raw_args(&mut ctx, meta.nargs),
         };
         let stack = match &mut self.stacks {
@@ -831,6 +914,7 @@ impl<'c> Tracer<'c> {
             }
         }
         let nr = t.nr;
+        let compat = t.compat;
         let elapsed = t.entry.map(|e| e.elapsed()).unwrap_or_default();
         if t.counted {
             let ns = if cfg.wallclock {
@@ -838,14 +922,23 @@ impl<'c> Tracer<'c> {
             } else {
                 ru.stime_us.saturating_sub(t.entry_stime_us) * 1000
             };
-            let name = &self.meta[(nr as usize).min(self.meta.len() - 1)].name;
-            self.summary.add(nr, name, ns, is_error);
+            let name = if compat {
+                &self.meta32[(nr as usize).min(self.meta32.len() - 1)].name
+            } else {
+                &self.meta[(nr as usize).min(self.meta.len() - 1)].name
+            };
+            let key = if compat { nr | 1 << 32 } else { nr };
+            self.summary.add(key, name, ns, is_error);
         }
         let t = self.tcbs.get_mut(&pid).expect("tcb");
         if !t.printed && !t.keep_text {
             return;
         }
-        let meta = &self.meta[(nr as usize).min(self.meta.len() - 1)];
+        let meta = if compat {
+            &self.meta32[(nr as usize).min(self.meta32.len() - 1)]
+        } else {
+            &self.meta[(nr as usize).min(self.meta.len() - 1)]
+        };
         let mut ctx = Ctx::new(pid, nr, t.args, &cfg.decode);
         ctx.exiting = true;
         ctx.rval = rval;

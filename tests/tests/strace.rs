@@ -28,6 +28,7 @@ fn corpus(tmp: &Path) -> Vec<(String, Vec<String>)> {
         ("stop".into(), vec![ex("st_stop")]),
         ("kill".into(), vec![ex("st_kill")]),
         ("segv".into(), vec![ex("st_kill"), "segv".into()]),
+        ("int80".into(), vec![ex("st_int80")]),
         (
             "shell".into(),
             vec![

@@ -52,12 +52,21 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         "membarrier" => membarrier,
         "sched_yield" | "getpid" | "getppid" | "gettid" | "getuid" | "geteuid" | "getgid"
         | "getegid" | "getpgrp" | "setsid" | "fork" | "vfork" | "pause" | "sync" | "munlockall"
-        | "inotify_init" | "restart_syscall" | "vhangup" => none,
+        | "inotify_init" | "vhangup" => none,
+        "restart_syscall" => restart_syscall,
         "personality" => personality,
         "sysinfo" => sysinfo,
         "getcpu" => getcpu,
         _ => return None,
     })
+}
+
+fn restart_syscall(ctx: &mut Ctx<'_>) -> Step {
+    // The call being restarted is the previous one of this thread (strace's tcp->scno,
+    // which is 0, "read", right after attaching).
+    let prev = crate::sysent::name(ctx.stash);
+    let _ = write!(ctx.out, "<... resuming interrupted {prev} ...>");
+    Step::Decoded
 }
 
 fn none(_ctx: &mut Ctx<'_>) -> Step {
