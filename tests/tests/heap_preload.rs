@@ -664,3 +664,21 @@ fn followed_children_never_take_over_the_first_log() {
 fn o_pid(events: &[Event<'_>]) -> u32 {
     processes(events)[0].0
 }
+
+#[test]
+fn fork_while_other_threads_allocate() {
+    let dir = tempdir();
+    let pattern = dir.path().join("ft.%p.tklog");
+    let o = traced(&mut Command::new(example("heap_fork_threads")), &pattern);
+    ok(&o);
+    assert_eq!(stdout(&o), "10 children ok\n");
+    let mut children = 0;
+    for e in std::fs::read_dir(dir.path()).unwrap() {
+        let ev = read_log(&e.unwrap().path());
+        if count(&ev, AllocKind::Malloc, 321) == 10 {
+            children += 1;
+            assert_eq!(exit_code(&ev), Some(0), "the child's _exit is recorded");
+        }
+    }
+    assert_eq!(children, 10);
+}
