@@ -254,6 +254,29 @@ fn crash_after_heap_corruption_reports_without_touching_the_heap() {
         &["diagnosis: abort: ", "*** end of tracekit segv report ***"],
     );
     assert!(frame_line(&r, "main").contains("crash_heap.c:51"));
+
+    // Every other path of the handler too: raw frames with dynamic symbols, the output file
+    // and the event log.
+    let dir = tempdir();
+    let log = dir.path().join("heap.trk");
+    let file = dir.path().join("heap.txt");
+    let (out, r) = crash(
+        &example("crash_heap"),
+        &[],
+        &[
+            ("TRACEKIT_SEGV_SYMBOLIZE", "0"),
+            ("TRACEKIT_LOG", log.to_str().unwrap()),
+            ("TRACEKIT_SEGV_OUTPUT", file.to_str().unwrap()),
+        ],
+    );
+    assert_eq!(out.status.signal(), Some(libc::SIGABRT), "{r}");
+    assert!(!r.contains("heap function called"), "{r}");
+    assert!(frame_line(&r, "abort+0x").contains("libc.so.6"), "{r}");
+    assert!(std::fs::read_to_string(&file).unwrap().contains("SIGABRT"));
+    let events = tracekit_e2e::read_log(&log);
+    assert!(events
+        .iter()
+        .any(|e| matches!(e, tracekit_log::Event::Crash(c) if c.signo == libc::SIGABRT as u32)));
 }
 
 #[test]
