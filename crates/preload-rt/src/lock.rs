@@ -1,19 +1,40 @@
-//! A spin lock for the runtime's shared state: no allocation, no futex word shared with libc,
-//! and explicitly taken and released around `fork` by the owner's atfork handlers (so the
-//! child never inherits it held by a thread that does not exist there).
+//! A lock for the runtime's shared state: no allocation, nothing shared with libc, and
+//! explicitly taken and released around `fork` by the owner's atfork handlers (so the child
+//! never inherits it held by a thread that does not exist there).
+//!
+//! It spins briefly, then sleeps on a futex (the classic three-state mutex: 0 free,
+//! 1 held, 2 held with sleepers), so a busy multi-threaded program does not burn its CPUs
+//! waiting for the log.
 
 use std::cell::UnsafeCell;
 use std::ops::{Deref, DerefMut};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU32, Ordering};
 
-/// A spin lock around a `T`. Contended waiters spin briefly, then yield the CPU.
+/// A lock around a `T`. Contended waiters spin briefly, then sleep on a futex.
 #[derive(Debug)]
 pub struct SpinLock<T> {
-    locked: AtomicBool,
+    state: AtomicU32,
     value: UnsafeCell<T>,
 }
 
-// SAFETY: access to `value` is serialized by `locked` (acquire on lock, release on unlock).
+const FREE: u32 = 0;
+const HELD: u32 = 1;
+const SLEEPERS: u32 = 2;
+
+fn futex(word: &AtomicU32, op: libc::c_int, val: u32) {
+    // SAFETY: a futex call on a valid, aligned u32 that lives as long as the lock.
+    unsafe {
+        libc::syscall(
+            libc::SYS_futex,
+            word.as_ptr(),
+            op | libc::FUTEX_PRIVATE_FLAG,
+            val,
+            std::ptr::null::<libc::timespec>(),
+        )
+    };
+}
+
+// SAFETY: access to `value` is serialized by `state` (acquire on lock, release on unlock).
 unsafe impl<T: Send> Sync for SpinLock<T> {}
 // SAFETY: the lock owns its value.
 unsafe impl<T: Send> Send for SpinLock<T> {}
@@ -28,7 +49,7 @@ impl<T> SpinLock<T> {
     /// A new, unlocked lock.
     pub const fn new(value: T) -> Self {
         SpinLock {
-            locked: AtomicBool::new(false),
+            state: AtomicU32::new(FREE),
             value: UnsafeCell::new(value),
         }
     }
@@ -37,8 +58,8 @@ impl<T> SpinLock<T> {
     #[inline]
     pub fn lock(&self) -> SpinGuard<'_, T> {
         if self
-            .locked
-            .compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed)
+            .state
+            .compare_exchange_weak(FREE, HELD, Ordering::Acquire, Ordering::Relaxed)
             .is_err()
         {
             self.lock_slow();
@@ -48,22 +69,26 @@ impl<T> SpinLock<T> {
 
     #[cold]
     fn lock_slow(&self) {
-        let mut spins = 0u32;
-        loop {
-            if !self.locked.load(Ordering::Relaxed)
+        for _ in 0..100 {
+            if self.state.load(Ordering::Relaxed) == FREE
                 && self
-                    .locked
-                    .compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed)
+                    .state
+                    .compare_exchange_weak(FREE, HELD, Ordering::Acquire, Ordering::Relaxed)
                     .is_ok()
             {
                 return;
             }
-            spins += 1;
-            if spins < 64 {
-                std::hint::spin_loop();
-            } else {
-                crate::sys::yield_now();
-            }
+            std::hint::spin_loop();
+        }
+        while self.state.swap(SLEEPERS, Ordering::Acquire) != FREE {
+            futex(&self.state, libc::FUTEX_WAIT, SLEEPERS);
+        }
+    }
+
+    #[inline]
+    fn unlock(&self) {
+        if self.state.swap(FREE, Ordering::Release) == SLEEPERS {
+            futex(&self.state, libc::FUTEX_WAKE, 1);
         }
     }
 
@@ -78,7 +103,7 @@ impl<T> SpinLock<T> {
     /// # Safety
     /// The caller took the lock with `lock_for_fork` and holds no guard for it.
     pub unsafe fn force_unlock(&self) {
-        self.locked.store(false, Ordering::Release);
+        self.unlock();
     }
 }
 
@@ -98,8 +123,9 @@ impl<T> DerefMut for SpinGuard<'_, T> {
 }
 
 impl<T> Drop for SpinGuard<'_, T> {
+    #[inline]
     fn drop(&mut self) {
-        self.lock.locked.store(false, Ordering::Release);
+        self.lock.unlock();
     }
 }
 
