@@ -463,7 +463,51 @@ fn core_dump_is_still_produced() {
         dir.path().display()
     );
     assert!(cores[0].metadata().unwrap().len() > 0);
-    assert_has(&stderr(&out), &["set_value"]);
+    let report = stderr(&out);
+    assert_has(&report, &["set_value"]);
+
+    // The anchor: gdb's backtrace of that core names the same functions, in the same order,
+    // as the report's (the core is the kernel's, taken at the faulting instruction).
+    tracekit_e2e::require_tool!("gdb");
+    let gdb = run_limited(
+        Command::new("gdb")
+            .args(["-batch", "-nx", "-ex", "bt"])
+            .arg(example("crash_null"))
+            .arg(cores[0].path()),
+        Duration::from_secs(60),
+    );
+    // gdb shows frame #0 when it loads the core, then the backtrace: take the last "#0" on.
+    let gdb_out = stdout(&gdb);
+    let bt_start = gdb_out.rfind("\n#0 ").map_or(0, |i| i + 1);
+    let gdb_frames: Vec<String> = gdb_out[bt_start..]
+        .lines()
+        .filter(|l| l.starts_with('#'))
+        .filter_map(|l| {
+            let rest = l.split_once(' ')?.1.trim_start();
+            let rest = match rest.split_once(" in ") {
+                Some((addr, f)) if addr.starts_with("0x") => f,
+                _ => rest,
+            };
+            Some(rest.split([' ', '(']).next()?.to_owned())
+        })
+        .take(4)
+        .collect();
+    let ours: Vec<String> = report
+        .lines()
+        .filter(|l| l.trim_start().starts_with('#'))
+        .filter_map(|l| {
+            let f = l.split_once(" in ")?.1;
+            Some(f.split(['+', ' ']).next()?.to_owned())
+        })
+        .take(4)
+        .collect();
+    assert_eq!(
+        gdb_frames,
+        ["set_value", "visit", "walk", "main"],
+        "{}",
+        stdout(&gdb)
+    );
+    assert_eq!(ours, gdb_frames, "{report}");
 }
 
 #[test]
