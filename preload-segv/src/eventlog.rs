@@ -111,8 +111,8 @@ pub fn append(cfg: &Config, rec: &mut CrashRecord<'_>, buf: &mut [u8]) {
                 + (x.perms[1] == b'w') as u32 * 2
                 + (x.perms[2] == b'x') as u32;
             segs[n] = Segment {
-                vaddr: x.start - m.base,
-                memsz: x.end - x.start,
+                vaddr: x.start.wrapping_sub(m.base),
+                memsz: x.end.wrapping_sub(x.start),
                 file_offset: x.offset,
                 flags,
             };

@@ -185,7 +185,7 @@ fn diagnosis(rep: &mut Report, cfg: &Config, c: &Crash<'_>, sp: u64, maps: &[u8]
                     rep,
                     "diagnosis: stack overflow: {:#x} is in the guard area {} bytes below {which} (sp {sp:#x})",
                     addr,
-                    stack.start - addr
+                    stack.start.wrapping_sub(addr)
                 )
             } else if addr < 0x10000 && c.access == Access::Exec && addr == 0 {
                 writeln!(rep, "diagnosis: call through a NULL function pointer")
@@ -304,9 +304,9 @@ fn raw_frames(rep: &mut Report, bt: &Backtrace, maps: &[u8]) {
                 if let Some(sym) = header.and_then(|h| dynsym::lookup(h, look)) {
                     let off = sym.offset + (f.pc - look);
                     let _ = write!(rep, " in {}+{off:#x}", Text(sym.name()));
-                    let _ = writeln!(rep, " ({}+{:#x})", Text(m.path), f.pc - base);
+                    let _ = writeln!(rep, " ({}+{:#x})", Text(m.path), f.pc.wrapping_sub(base));
                 } else {
-                    let _ = writeln!(rep, " in {}+{:#x}", Text(m.path), f.pc - base);
+                    let _ = writeln!(rep, " in {}+{:#x}", Text(m.path), f.pc.wrapping_sub(base));
                 }
             }
             None => {
@@ -327,7 +327,7 @@ fn memory(rep: &mut Report, c: &Crash<'_>, maps: &[u8]) {
                     m.start,
                     m.end,
                     Text(&m.perms),
-                    m.offset + (c.addr - m.start),
+                    m.offset.wrapping_add(c.addr.wrapping_sub(m.start)),
                     Text(m.path)
                 );
             }
