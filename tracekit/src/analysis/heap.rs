@@ -166,6 +166,9 @@ pub struct HeapProcess {
     pub histogram_calls: u64,
     live: FxHashMap<u64, Live>,
     sites: Vec<Site>,
+    /// Site index + 1 by stack id, for the small ids writers hand out in order (0: none yet).
+    site_by_small_id: Vec<u32>,
+    /// Site index by stack id, for ids too large for `site_by_small_id`.
     site_of_stack: FxHashMap<u64, u32>,
     /// The last timestamp seen.
     pub last_time_ns: u64,
@@ -198,6 +201,7 @@ impl HeapProcess {
             histogram_calls: 0,
             live: FxHashMap::default(),
             sites: Vec::new(),
+            site_by_small_id: Vec::new(),
             site_of_stack: FxHashMap::default(),
             last_time_ns: 0,
             events: 0,
@@ -239,15 +243,35 @@ impl HeapProcess {
     }
 
     fn site(&mut self, stack: u64) -> u32 {
-        let next = self.sites.len() as u32;
-        let idx = *self.site_of_stack.entry(stack).or_insert(next);
-        if idx == next {
-            self.sites.push(Site {
-                stack,
-                ..Site::default()
-            });
+        // Stack ids are interned in order, so they are small: a vector lookup is the hot path.
+        const SMALL: u64 = 1 << 20;
+        if stack < SMALL {
+            let i = stack as usize;
+            if let Some(&s) = self.site_by_small_id.get(i) {
+                if s != 0 {
+                    return s - 1;
+                }
+            } else {
+                self.site_by_small_id.resize(i + 1, 0);
+            }
+            let idx = self.new_site(stack);
+            self.site_by_small_id[i] = idx + 1;
+            return idx;
         }
+        if let Some(&idx) = self.site_of_stack.get(&stack) {
+            return idx;
+        }
+        let idx = self.new_site(stack);
+        self.site_of_stack.insert(stack, idx);
         idx
+    }
+
+    fn new_site(&mut self, stack: u64) -> u32 {
+        self.sites.push(Site {
+            stack,
+            ..Site::default()
+        });
+        (self.sites.len() - 1) as u32
     }
 
     fn count_size(&mut self, size: u64) {
