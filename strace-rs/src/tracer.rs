@@ -551,6 +551,13 @@ impl<'c> Tracer<'c> {
                 }
             }
             self.line(pid, &text);
+            // strace -k also shows where a signal arrived.
+            if let Some(st) = &mut self.stacks {
+                let out = self.tcbs[&pid].out;
+                for frame in st.capture(pid, false) {
+                    self.printer.raw_line(out, &frame);
+                }
+            }
         }
         self.resume(pid, sig);
     }
@@ -795,6 +802,10 @@ impl<'c> Tracer<'c> {
             cfg.trace.contains(nr)
         };
         let prev_nr;
+        let refresh_maps = self
+            .tcbs
+            .get(&pid)
+            .is_some_and(|t| self.meta.get(t.nr as usize).is_some_and(|m| m.maps_change));
         {
             let t = self.tcbs.get_mut(&pid).expect("tcb");
             prev_nr = t.nr;
@@ -852,7 +863,7 @@ impl<'c> Tracer<'c> {
             _ => decode::raw_args(&mut ctx, meta.nargs),
         };
         let stack = match &mut self.stacks {
-            Some(st) if t.printed => st.capture(pid, ip, sp, meta.maps_change),
+            Some(st) if t.printed => st.capture(pid, refresh_maps),
             _ => Vec::new(),
         };
         let name = meta.name.clone();

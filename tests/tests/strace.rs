@@ -622,3 +622,33 @@ fn event_log_feeds_the_summary() {
     );
     assert!(sys.iter().all(|s| !s.text.0.is_empty()));
 }
+
+#[test]
+fn stack_traces_match_strace_in_the_program() {
+    require_tool!("strace");
+    let ex = example("st_signals");
+    let args = [
+        "-qq",
+        "-k",
+        "-e",
+        "trace=kill,rt_sigprocmask",
+        ex.to_str().unwrap(),
+    ];
+    let (a, b) = both(&args);
+    // Frames in the program itself: same function+offset and file offset as strace
+    // (library frames can differ in which alias of a libc symbol is named).
+    let own = |t: &str| -> Vec<String> {
+        t.lines()
+            .filter(|l| l.starts_with(" > ") && l.contains("/st_signals("))
+            .map(str::to_owned)
+            .collect()
+    };
+    assert!(!own(&a).is_empty(), "strace -k printed no frames:\n{a}");
+    assert_eq!(own(&a), own(&b), "strace:\n{a}\nstrace-rs:\n{b}");
+    let count = |t: &str| t.lines().filter(|l| l.starts_with(" > ")).count();
+    assert_eq!(
+        count(&a),
+        count(&b),
+        "same depth\nstrace:\n{a}\nstrace-rs:\n{b}"
+    );
+}

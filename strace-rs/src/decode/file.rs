@@ -464,13 +464,8 @@ fn readlink_common(ctx: &mut Ctx<'_>, b: usize) -> Step {
     if ctx.error {
         ctx.hex(b);
     } else {
-        let addr = ctx.a(b);
-        let n = ctx.rval as u64;
-        // readlink output is a path: not limited by -s.
-        match ctx.read_bytes(addr, n as usize) {
-            Some(data) => text::quote(&mut ctx.out, &data, ctx.opts.hex, false),
-            None => ctx.addr(addr),
-        }
+        // strace prints the link target like a buffer: limited by -s.
+        ctx.buf(ctx.a(b), ctx.rval as u64);
     }
     ctx.sep();
     ctx.ulong(b + 1);
