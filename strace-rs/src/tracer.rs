@@ -179,8 +179,7 @@ impl<'c> Tracer<'c> {
             && cfg.follow_forks
             && !cfg.command.is_empty()
             && cfg.attach.is_empty()
-            && cfg.trace_filtered
-            && cfg.log.is_none();
+            && cfg.trace_filtered;
         let opts = Options {
             sysgood: true,
             follow_forks: cfg.follow_forks,
