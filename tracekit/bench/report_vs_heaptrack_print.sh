@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `tracekit report` against `heaptrack_print`, each on its own recording of the same run of
 # examples/c/heap_bench.c (a million allocation events, three sites, a few stack depths).
-# Prints the median wall time and peak RSS of RUNS runs of each, and the ratios.
+# Prints the median wall time, CPU time (user + system: steadier on a shared machine) and peak
+# RSS of RUNS runs of each, and the ratios.
 #
 #   tracekit/bench/report_vs_heaptrack_print.sh [ITERATIONS] [RUNS]
 #
@@ -34,16 +35,17 @@ for f in "$work"/run.zst "$work"/run.gz; do [ -e "$f" ] && ht=$f; done
 # median of the numbers on stdin
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
-# measure NAME CMD...: RUNS runs; prints "NAME median_seconds median_kb"
+# measure NAME CMD...: RUNS runs; prints "NAME median_wall_s median_cpu_s median_kb"
 measure() {
     local name=$1; shift
-    local times=() mems=()
+    local walls=() cpus=() mems=()
     for _ in $(seq "$runs"); do
-        /usr/bin/time -f "%e %M" -o "$work/time" "$@" >/dev/null 2>&1
-        read -r t m <"$work/time"
-        times+=("$t"); mems+=("$m")
+        /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$@" >/dev/null 2>&1
+        read -r e u s m <"$work/time"
+        walls+=("$e"); cpus+=("$(awk -v u="$u" -v s="$s" 'BEGIN { print u + s }')"); mems+=("$m")
     done
-    echo "$name $(printf '%s\n' "${times[@]}" | median) $(printf '%s\n' "${mems[@]}" | median)"
+    echo "$name $(printf '%s\n' "${walls[@]}" | median) $(printf '%s\n' "${cpus[@]}" | median)" \
+        "$(printf '%s\n' "${mems[@]}" | median)"
 }
 
 events=$("$tracekit" dump "$work/run.tklog" | grep -c '"type":"\(alloc\|free\|realloc\)"')
@@ -51,12 +53,13 @@ echo "heap_bench $iterations: $events heap events"
 echo "log sizes: tracekit $(stat -c %s "$work/run.tklog") bytes, heaptrack $(stat -c %s "$ht") bytes"
 ours=$(measure "tracekit-report" "$tracekit" report "$work/run.tklog")
 theirs=$(measure "heaptrack_print" heaptrack_print "$ht")
-printf '%-18s %10s %12s\n' tool "median s" "max RSS KB"
+printf '%-18s %10s %10s %12s\n' tool "wall s" "cpu s" "max RSS KB"
 for line in "$ours" "$theirs"; do
     # shellcheck disable=SC2086
-    printf '%-18s %10s %12s\n' $line
+    printf '%-18s %10s %10s %12s\n' $line
 done
-read -r _ t1 m1 <<<"$ours"
-read -r _ t2 m2 <<<"$theirs"
-awk -v t1="$t1" -v t2="$t2" -v m1="$m1" -v m2="$m2" \
-    'BEGIN { printf "ratio tracekit/heaptrack_print: time %.2f, memory %.2f\n", t1 / t2, m1 / m2 }'
+read -r _ w1 c1 m1 <<<"$ours"
+read -r _ w2 c2 m2 <<<"$theirs"
+awk -v w1="$w1" -v w2="$w2" -v c1="$c1" -v c2="$c2" -v m1="$m1" -v m2="$m2" 'BEGIN {
+    printf "ratio tracekit/heaptrack_print: wall %.2f, cpu %.2f, memory %.2f\n", w1 / w2, c1 / c2, m1 / m2
+}'
