@@ -638,7 +638,19 @@ fn ioctl(ctx: &mut Ctx<'_>) -> Step {
         match text::lookup(xlat::IOCTLS, req) {
             Some(n) => ctx.s(n),
             None => {
-                let _ = write!(ctx.out, "{req:#x}");
+                let dir = match req >> 30 {
+                    0 => "_IOC_NONE",
+                    1 => "_IOC_WRITE",
+                    2 => "_IOC_READ",
+                    _ => "_IOC_READ|_IOC_WRITE",
+                };
+                let _ = write!(
+                    ctx.out,
+                    "_IOC({dir}, {}, {}, {})",
+                    text::Hx((req >> 8) & 0xff),
+                    text::Hx(req & 0xff),
+                    text::Hx((req >> 16) & 0x3fff)
+                );
             }
         }
         match req {
@@ -647,6 +659,10 @@ fn ioctl(ctx: &mut Ctx<'_>) -> Step {
                 return Step::Exit;
             }
             0x5450 | 0x5451 => {}
+            0x40049409 => {
+                ctx.sep();
+                ctx.fd(2);
+            }
             0x5421 | 0x5452 => {
                 ctx.sep();
                 ctx.int_ptr(ctx.a(2));

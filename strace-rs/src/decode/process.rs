@@ -574,7 +574,12 @@ fn prctl(ctx: &mut Ctx<'_>) -> Step {
                 Step::Decoded
             }
             3 | 7 | 21 | 39 | 42 | 37 => Step::Decoded,
-            4 | 8 | 36 | 38 | 41 | 24 | 23 => {
+            23 | 24 => {
+                ctx.sep();
+                ctx.xval_hex(xlat::CAPS, ctx.a(1), "CAP_???");
+                Step::Decoded
+            }
+            4 | 8 | 36 | 38 | 41 => {
                 ctx.sep();
                 ctx.ulong(1);
                 if op == 38 {
@@ -887,7 +892,7 @@ fn sched_getaffinity(ctx: &mut Ctx<'_>) -> Step {
                     }
                 }
             }
-            let _ = write!(ctx.out, "[{}]", cpus.join(", "));
+            let _ = write!(ctx.out, "[{}]", cpus.join(" "));
         }
         None => ctx.hex(2),
     }

@@ -199,7 +199,14 @@ pub fn statx(ctx: &mut Ctx<'_>, addr: u64) {
     let out = &mut ctx.out;
     out.push_str("{stx_mask=");
     let basic = 0x7ff;
-    if mask & basic == basic {
+    if mask & 0xfff == 0xfff {
+        out.push_str("STATX_ALL");
+        let rest = mask & !0xfff;
+        if rest != 0 {
+            out.push('|');
+            text::flags(out, ctx.opts.xlat, xlat::STATX_MASK, rest, "");
+        }
+    } else if mask & basic == basic {
         out.push_str("STATX_BASIC_STATS");
         let rest = mask & !basic;
         if rest != 0 {
