@@ -805,3 +805,36 @@ fn report_prints_the_crash_of_a_segv_log() {
     assert_eq!(r.crashes.len(), 1);
     assert_eq!(r.crashes[0]["signal"], 11);
 }
+
+/// Ctrl-C reaches the whole foreground process group: the command dies of it, and `tracekit
+/// heap` (which ignores it while waiting, as `time` does) still prints the report and exits
+/// 128 + SIGINT.
+#[test]
+fn heap_survives_ctrl_c_and_reports() {
+    use std::os::unix::process::CommandExt;
+    let dir = tempdir();
+    let mut cmd = tracekit();
+    cmd.arg("heap")
+        .arg("-o")
+        .arg(dir.path().join("i.%p.tklog"))
+        .args(["--", "sleep", "5"])
+        .process_group(0)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    let pgid = child.id() as i32;
+    // Wait until the command runs (its log exists), then interrupt the group.
+    let start = std::time::Instant::now();
+    while std::fs::read_dir(dir.path()).unwrap().next().is_none() {
+        assert!(start.elapsed().as_secs() < 10, "sleep never started");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    // SAFETY: kill(2) with a process group we created; no memory is involved.
+    assert_eq!(unsafe { libc::kill(-pgid, libc::SIGINT) }, 0);
+    let out = child.wait_with_output().unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(128 + libc::SIGINT), "{err}");
+    assert!(err.contains("Memory usage summary: "), "{err}");
+}
