@@ -107,6 +107,12 @@ fn null_dereference_a_few_frames_deep() {
         .expect("frame #0");
     assert!(first.contains("set_value"), "{first}");
     assert!(frame_line(&r, "set_value").contains("crash_null.c:12"));
+    // The faulting line is quoted from the source.
+    assert!(
+        r.lines()
+            .any(|l| l.trim_start().starts_with("12 | ") && l.contains("n->value = v;")),
+        "{r}"
+    );
     assert!(frame_line(&r, "visit").contains("crash_null.c:16"));
     assert!(frame_line(&r, "walk").contains("crash_null.c:20"));
     assert!(frame_line(&r, "main").contains("crash_null.c:25"));

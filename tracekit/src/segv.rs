@@ -162,10 +162,20 @@ fn file_name(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
 }
 
+/// Line `line` (1-based) of `file`, if the file can be read.
+fn source_line(file: &str, line: u32) -> Option<String> {
+    let text = std::fs::read(file).ok()?;
+    let l = text
+        .split(|&b| b == b'\n')
+        .nth(line.checked_sub(1)? as usize)?;
+    Some(String::from_utf8_lossy(l).trim_end().to_owned())
+}
+
 /// Prints symbolized frames as the crash report shows them; a gap in the indices is shown as
-/// omitted frames.
+/// omitted frames. Under the first frame whose source file is readable, its line is quoted.
 pub fn print_frames(out: &mut dyn Write, frames: &[(usize, Location)]) -> std::io::Result<()> {
     let mut prev: Option<usize> = None;
+    let mut quoted = false;
     for (index, loc) in frames {
         if let Some(p) = prev {
             if *index > p + 1 {
@@ -209,6 +219,15 @@ pub fn print_frames(out: &mut dyn Write, frames: &[(usize, Location)]) -> std::i
         if loc.frames.last().is_some_and(|f| f.inlined) {
             // An inline chain whose outer function is unknown still names its module.
             writeln!(out, "{:27}({module})", "")?;
+        }
+        if !quoted {
+            let first = &loc.frames[0];
+            if let (Some(file), Some(line)) = (&first.file, first.line) {
+                if let Some(text) = source_line(file, line) {
+                    writeln!(out, "{:>27} | {text}", line)?;
+                    quoted = true;
+                }
+            }
         }
     }
     Ok(())
@@ -281,5 +300,30 @@ mod tests {
   #7   0x0000000000000010 in ?? (address is in no known module) (??)
 ";
         assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn quotes_the_first_readable_source_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("p.c");
+        std::fs::write(&src, "int main(void) {\n    *(int *)0 = 1;  \n}\n").unwrap();
+        let src = src.to_str().unwrap();
+        let loc = |file: &str, line| Location {
+            addr: 0x1000,
+            module: Some("/tmp/prog".into()),
+            module_offset: 0x1000,
+            frames: vec![frame("main", Some(4), file, line, false)],
+            note: None,
+        };
+        let frames = vec![
+            (0, loc("/nonexistent.c", 1)),
+            (1, loc(src, 2)),
+            (2, loc(src, 1)),
+        ];
+        let mut out = Vec::new();
+        print_frames(&mut out, &frames).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let quoted: Vec<&str> = text.lines().filter(|l| l.contains(" | ")).collect();
+        assert_eq!(quoted, [format!("{:>27} | {}", 2, "    *(int *)0 = 1;")]);
     }
 }
