@@ -579,3 +579,39 @@ fn text_report_lists_crashes_fences_and_syscalls() {
     let a = analyse(&[("x.log", encode(&ev))]);
     insta::assert_snapshot!(text_of(&a, &["x.log".into()], 3));
 }
+
+#[test]
+fn reallocarray_has_its_own_breakdown() {
+    let ra = |t, old, new, size| {
+        let mut e = realloc(t, old, new, size, 0);
+        if let Event::Realloc(r) = &mut e {
+            r.kind = AllocKind::Reallocarray;
+        }
+        e
+    };
+    let ev = vec![
+        process(5, 1),
+        realloc(1, 0, 0x100, 10, 0),
+        realloc(2, 0x100, 0x100, 20, 0),
+        ra(3, 0, 0x200, 200),
+        ra(4, 0x200, 0x200, 100),
+        ra(5, 0x200, 0x300, 50),
+    ];
+    let a = analyse(&[("r.log", encode(&ev))]);
+    let r = build(&a, &[], Selection { top: 3 }, &mut FakeSymbols::new());
+    let mut out = Vec::new();
+    text::write_memusage(&r.total, &mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    let rows: Vec<&str> = text.lines().skip(2).take(4).collect();
+    assert_eq!(
+        rows,
+        [
+            "      malloc|          0              0              0",
+            "     realloc|          2             20              0  (nomove:1, dec:0, free:0)",
+            "      calloc|          0              0              0",
+            "reallocarray|          3            200              0  (nomove:1, dec:2, free:0)",
+        ],
+        "{text}"
+    );
+    assert_eq!((r.total.realloc.nomove, r.total.realloc.dec), (1, 0));
+}

@@ -141,8 +141,10 @@ pub struct HeapProcess {
     stacks: FxHashMap<u64, Box<[u64]>>,
     alloc: [AllocCounter; ALLOC_SLOTS],
     free: [FreeCounter; FREE_SLOTS],
-    /// `realloc`'s breakdown (`reallocarray` included).
+    /// `realloc`'s breakdown.
     pub realloc: ReallocCounts,
+    /// `reallocarray`'s breakdown.
+    pub reallocarray: ReallocCounts,
     /// Releases of blocks the log never saw allocated (made before tracking started, or in a
     /// parent process before `fork`).
     pub untracked_frees: u64,
@@ -188,6 +190,7 @@ impl HeapProcess {
             alloc: [AllocCounter::default(); ALLOC_SLOTS],
             free: [FreeCounter::default(); FREE_SLOTS],
             realloc: ReallocCounts::default(),
+            reallocarray: ReallocCounts::default(),
             untracked_frees: 0,
             heap_total: 0,
             valgrind: ValgrindCounts::default(),
@@ -368,6 +371,15 @@ impl HeapProcess {
         }
     }
 
+    /// The breakdown counters of `realloc` or `reallocarray`.
+    fn breakdown(&mut self, kind: AllocKind) -> &mut ReallocCounts {
+        if kind == AllocKind::Reallocarray {
+            &mut self.reallocarray
+        } else {
+            &mut self.realloc
+        }
+    }
+
     /// A `realloc` or `reallocarray`.
     pub fn on_realloc(&mut self, r: &Realloc) {
         self.events += 1;
@@ -391,7 +403,7 @@ impl HeapProcess {
         }
         if r.size == 0 && r.old_ptr != 0 && r.new_ptr == 0 {
             // realloc(p, 0) released p (memusage: "free:N", and the bytes go to free's row).
-            self.realloc.free += 1;
+            self.breakdown(r.kind).free += 1;
             if let Some(size) = self.release(r.old_ptr, r.time_ns) {
                 let f = &mut self.free[usize::from(FreeKind::Free.code())];
                 f.bytes = f.bytes.saturating_add(size);
@@ -409,10 +421,10 @@ impl HeapProcess {
         }
         if r.old_ptr != 0 {
             if r.new_ptr == r.old_ptr {
-                self.realloc.nomove += 1;
+                self.breakdown(r.kind).nomove += 1;
             }
             if old_len > r.size {
-                self.realloc.dec += 1;
+                self.breakdown(r.kind).dec += 1;
             }
             match self.release(r.old_ptr, r.time_ns) {
                 Some(_) => self.valgrind.frees += 1,

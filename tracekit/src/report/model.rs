@@ -132,6 +132,8 @@ pub struct FunctionRow {
     pub bytes: u64,
     /// Calls that returned null (absent for release functions).
     pub failed: Option<u64>,
+    /// memusage's `(nomove, dec, free)`, for `realloc` and `reallocarray` (absent otherwise).
+    pub realloc: Option<ReallocReport>,
 }
 
 /// `realloc`'s breakdown.
@@ -217,7 +219,7 @@ pub struct HeapSummary {
     pub calls: Calls,
     /// memusage's table: malloc, realloc, calloc, free always, then every other function called.
     pub functions: Vec<FunctionRow>,
-    /// realloc's breakdown.
+    /// `realloc`'s breakdown (memusage's; `reallocarray`'s is in its row of `functions`).
     pub realloc: ReallocReport,
     /// Releases.
     pub frees: FreesReport,
@@ -339,6 +341,11 @@ fn summarize(p: &HeapProcess) -> HeapSummary {
         calls.push((free_key(k), p.free_counter(k).calls));
     }
     let mut functions = Vec::new();
+    let breakdown = |r: &crate::analysis::heap::ReallocCounts| ReallocReport {
+        nomove: r.nomove,
+        dec: r.dec,
+        free: r.free,
+    };
     let row = |k: AllocKind| {
         let c = p.alloc_counter(k);
         FunctionRow {
@@ -346,6 +353,11 @@ fn summarize(p: &HeapProcess) -> HeapSummary {
             calls: c.calls,
             bytes: c.bytes,
             failed: Some(c.failed),
+            realloc: match k {
+                AllocKind::Realloc => Some(breakdown(&p.realloc)),
+                AllocKind::Reallocarray => Some(breakdown(&p.reallocarray)),
+                _ => None,
+            },
         }
     };
     let classic = [AllocKind::Malloc, AllocKind::Realloc, AllocKind::Calloc];
@@ -359,6 +371,7 @@ fn summarize(p: &HeapProcess) -> HeapSummary {
         calls: free.calls,
         bytes: free.bytes,
         failed: None,
+        realloc: None,
     });
     for (k, c) in p.free_kinds().filter(|(k, _)| *k != FreeKind::Free) {
         functions.push(FunctionRow {
@@ -366,6 +379,7 @@ fn summarize(p: &HeapProcess) -> HeapSummary {
             calls: c.calls,
             bytes: c.bytes,
             failed: None,
+            realloc: None,
         });
     }
     let frees = p.free_kinds().fold(
@@ -382,11 +396,7 @@ fn summarize(p: &HeapProcess) -> HeapSummary {
     HeapSummary {
         calls: Calls(calls),
         functions,
-        realloc: ReallocReport {
-            nomove: p.realloc.nomove,
-            dec: p.realloc.dec,
-            free: p.realloc.free,
-        },
+        realloc: breakdown(&p.realloc),
         frees,
         heap_total: p.heap_total,
         bytes_allocated: p.valgrind.bytes,
@@ -434,6 +444,11 @@ fn add(a: &mut HeapSummary, b: &HeapSummary) {
                 f.calls = f.calls.saturating_add(r.calls);
                 f.bytes = f.bytes.saturating_add(r.bytes);
                 f.failed = f.failed.zip(r.failed).map(|(x, y)| x + y);
+                f.realloc = f.realloc.zip(r.realloc).map(|(x, y)| ReallocReport {
+                    nomove: x.nomove + y.nomove,
+                    dec: x.dec + y.dec,
+                    free: x.free + y.free,
+                });
             }
             None => a.functions.push(r.clone()),
         }

@@ -370,7 +370,7 @@ pub fn write_memusage(s: &HeapSummary, out: &mut dyn Write) -> io::Result<()> {
         width = width + 2
     )?;
     for f in &s.functions {
-        write_row(f, s, width, out)?;
+        write_row(f, width, out)?;
     }
     writeln!(out, "Histogram for block sizes:")?;
     let h = &s.histogram;
@@ -406,12 +406,7 @@ pub fn write_memusage(s: &HeapSummary, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-fn write_row(
-    f: &FunctionRow,
-    s: &HeapSummary,
-    width: usize,
-    out: &mut dyn Write,
-) -> io::Result<()> {
+fn write_row(f: &FunctionRow, width: usize, out: &mut dyn Write) -> io::Result<()> {
     match f.failed {
         Some(failed) => {
             write!(
@@ -419,11 +414,11 @@ fn write_row(
                 "{:>width$}| {:10}   {:12}   {:12}",
                 f.function, f.calls, f.bytes, failed
             )?;
-            if f.function == "realloc" {
+            if let Some(r) = &f.realloc {
                 write!(
                     out,
                     "  (nomove:{}, dec:{}, free:{})",
-                    s.realloc.nomove, s.realloc.dec, s.realloc.free
+                    r.nomove, r.dec, r.free
                 )?;
             }
             writeln!(out)
