@@ -196,6 +196,7 @@ struct Frame {
     file: Option<String>,
     line: Option<u32>,
     inlined: bool,
+    note: Option<String>,
 }
 
 // ---- helpers ----
@@ -602,7 +603,10 @@ fn heap_reports_every_process_of_a_forking_command() {
     // The totals add up the processes.
     let sum: u64 = r.processes.iter().map(|p| p.calls.malloc).sum();
     assert_eq!(r.calls.malloc, sum);
-    let text = run(tracekit().args(["report", "--per-process"]).args(&r.logs));
+    // (Small output: `run` reads the pipes only after the exit, so more than 64 KiB would block.)
+    let text = run(tracekit()
+        .args(["report", "--per-process", "--top", "2", "--depth", "4"])
+        .args(&r.logs));
     let text = stdout(&text);
     assert!(
         text.starts_with(&format!("{} processes: heap total: ", r.processes.len())),
@@ -852,4 +856,46 @@ fn heap_survives_ctrl_c_and_reports() {
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(128 + libc::SIGINT), "{err}");
     assert!(err.contains("Memory usage summary: "), "{err}");
+}
+
+/// A program rebuilt after the run is not symbolized with the new file: its frames stay
+/// unknown, and say why.
+#[test]
+fn rebuilt_binary_is_not_symbolized_wrongly() {
+    let dir = tempdir();
+    let exe = dir.path().join("heap_known");
+    std::fs::copy(example("heap_known"), &exe).unwrap();
+    let out = run(tracekit()
+        .arg("heap")
+        .arg("-o")
+        .arg(dir.path().join("r.%p.tklog"))
+        .arg("--")
+        .arg(&exe));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // "Rebuild" it: another program at the same path.
+    std::fs::remove_file(&exe).unwrap();
+    std::fs::copy(example("heap_funcs"), &exe).unwrap();
+    let logs: Vec<PathBuf> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "tklog"))
+        .collect();
+    let j = run(tracekit().args(["report", "--json"]).args(&logs));
+    let r: Report = serde_json::from_str(&stdout(&j)).unwrap();
+    let ours: Vec<&Frame> = r
+        .sites
+        .iter()
+        .flat_map(|s| &s.frames)
+        .filter(|f| f.module.as_deref() == Some(exe.to_str().unwrap()))
+        .collect();
+    assert!(!ours.is_empty());
+    for f in ours {
+        assert_eq!(f.function, "??", "{f:?}");
+        assert!(
+            f.note.as_deref().is_some_and(|n| n.contains("build-id")),
+            "{f:?}"
+        );
+    }
+    let text = stdout(&run(tracekit().arg("report").args(&logs)));
+    assert!(text.contains("build-id differs"), "{text}");
 }

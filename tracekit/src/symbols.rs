@@ -19,6 +19,9 @@ pub struct ResolvedFrame {
     pub line: Option<u32>,
     /// True when this function was inlined into the next frame.
     pub inlined: bool,
+    /// Why the function is unknown, when the symbolizer knows (for example the module was
+    /// rebuilt since the run: its build-id differs).
+    pub note: Option<String>,
 }
 
 /// Resolves an address of one process to frames (inline chain, innermost first; at least one).
@@ -70,6 +73,7 @@ impl Resolve for Symbols {
                 addr,
                 module: loc.module,
                 function: "??".to_owned(),
+                note: loc.note,
                 ..ResolvedFrame::default()
             }];
         }
@@ -82,6 +86,7 @@ impl Resolve for Symbols {
                 file: f.file,
                 line: f.line,
                 inlined: f.inlined,
+                note: None,
             })
             .collect()
     }

@@ -58,6 +58,7 @@ impl Resolve for FakeSymbols {
             file,
             line,
             inlined: false,
+            note: None,
         }]
     }
 }

@@ -338,9 +338,14 @@ fn write_frames(frames: &[ResolvedFrame], depth: usize, out: &mut dyn Write) -> 
             }
             _ => {
                 let module = f.module.as_deref().unwrap_or("unknown module");
+                let note = f
+                    .note
+                    .as_deref()
+                    .map(|n| format!("; {n}"))
+                    .unwrap_or_default();
                 writeln!(
                     out,
-                    "      {word} {:#x}: {} (in {module}){inl}",
+                    "      {word} {:#x}: {} (in {module}{note}){inl}",
                     f.addr, f.function
                 )?;
             }
