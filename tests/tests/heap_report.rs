@@ -899,3 +899,48 @@ fn rebuilt_binary_is_not_symbolized_wrongly() {
     let text = stdout(&run(tracekit().arg("report").args(&logs)));
     assert!(text.contains("build-id differs"), "{text}");
 }
+
+/// A static program cannot load the preload library: no log, a clear message, the program's
+/// status (or 2 when a gate was asked for and cannot be checked).
+#[test]
+fn static_program_gives_a_clear_message() {
+    require_tool!("gcc");
+    let dir = tempdir();
+    let src = dir.path().join("s.c");
+    std::fs::write(
+        &src,
+        "#include <stdlib.h>\nint main(int argc, char **argv) { return malloc(10) ? argc > 1 ? 4 : 0 : 1; }\n",
+    )
+    .unwrap();
+    let exe = dir.path().join("s");
+    let cc = run(Command::new("gcc")
+        .arg("-static")
+        .arg("-o")
+        .arg(&exe)
+        .arg(&src));
+    assert!(cc.status.success(), "gcc -static: {}", stderr(&cc));
+    let log = dir.path().join("s.%p.tklog");
+    let o = run(tracekit()
+        .arg("heap")
+        .arg("-o")
+        .arg(&log)
+        .arg("--")
+        .arg(&exe));
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("tracekit heap: no log was written to "),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(tracekit()
+        .args(["heap", "--max-leaked", "0", "-o"])
+        .arg(&log)
+        .arg("--")
+        .arg(&exe));
+    assert_eq!(
+        o.status.code(),
+        Some(4),
+        "the command's failure wins: {}",
+        stderr(&o)
+    );
+}
