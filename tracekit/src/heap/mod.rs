@@ -154,8 +154,10 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         }
         None => {
             let stderr = std::io::stderr();
-            let mut out = stderr.lock();
-            report::report_logs(&logs, &config, &mut out)?
+            let mut out = BufWriter::new(stderr.lock());
+            let c = report::report_logs(&logs, &config, &mut out)?;
+            out.flush()?;
+            c
         }
     };
     Ok(if status != 0 { status } else { code })

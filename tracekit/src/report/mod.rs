@@ -147,6 +147,8 @@ pub fn report_logs(logs: &[PathBuf], config: &Config, out: &mut dyn Write) -> an
     }
     let report = build_report(&analysis, &names, config);
     write_report(&report, config, out)?;
+    // The report first, then the messages (which go to stderr, maybe the same stream).
+    out.flush()?;
     Ok(finish(&report, config))
 }
 
