@@ -261,17 +261,13 @@ impl LogFile {
     }
 
     /// Maps a fresh window starting at the page that holds `pos`, growing the file to cover
-    /// it (with real blocks where the file system allows, so a full disk is an error here
-    /// and not a SIGBUS later).
+    /// it. The window's pages are faulted in writable at once, which also reserves their
+    /// blocks: a full disk is an error here, not a SIGBUS later.
     fn move_window(&mut self) -> SysResult<()> {
         self.unmap();
         let off = self.pos & !(PAGE - 1);
         let end = off + WINDOW as u64;
-        // SAFETY: fallocate on our own fd.
-        let r = unsafe { libc::fallocate(self.fd, 0, off as libc::off_t, WINDOW as libc::off_t) };
-        if r != 0 {
-            sys::ftruncate(self.fd, end)?;
-        }
+        sys::ftruncate(self.fd, end)?;
         self.map = sys::map_shared(self.fd, off, WINDOW)?;
         self.map_off = off;
         self.map_len = WINDOW;

@@ -154,10 +154,19 @@ pub fn map_shared(fd: c_int, off: u64, len: usize) -> SysResult<*mut u8> {
     if p == libc::MAP_FAILED {
         return Err(errno());
     }
-    // Fault the pages in writable, in one call (Linux 5.14+; older kernels ignore it).
+    // Fault the pages in writable, in one call (Linux 5.14+; older kernels answer EINVAL and
+    // the pages fault in one by one). For a file, this reserves the blocks too: a full disk
+    // fails here (EFAULT, "would have raised SIGBUS") instead of killing the process later.
     const MADV_POPULATE_WRITE: c_int = 23;
     // SAFETY: advice on the mapping just made.
-    unsafe { libc::madvise(p, len, MADV_POPULATE_WRITE) };
+    if unsafe { libc::madvise(p, len, MADV_POPULATE_WRITE) } != 0 {
+        let e = errno();
+        if e.0 != libc::EINVAL {
+            // SAFETY: our mapping, unused.
+            unsafe { libc::munmap(p, len) };
+            return Err(e);
+        }
+    }
     Ok(p.cast())
 }
 
