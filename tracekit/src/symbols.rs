@@ -41,6 +41,8 @@ pub trait Resolve {
 pub struct Symbols {
     sym: Symbolizer,
     maps: Vec<Option<ModuleMap>>,
+    /// (process, address) already resolved: sites share their outer frames.
+    cache: std::collections::HashMap<(usize, u64), Vec<ResolvedFrame>>,
 }
 
 impl Symbols {
@@ -52,6 +54,22 @@ impl Symbols {
 
 impl Resolve for Symbols {
     fn resolve(
+        &mut self,
+        process: usize,
+        modules: &[Module<'static>],
+        addr: u64,
+    ) -> Vec<ResolvedFrame> {
+        if let Some(hit) = self.cache.get(&(process, addr)) {
+            return hit.clone();
+        }
+        let frames = self.lookup(process, modules, addr);
+        self.cache.insert((process, addr), frames.clone());
+        frames
+    }
+}
+
+impl Symbols {
+    fn lookup(
         &mut self,
         process: usize,
         modules: &[Module<'static>],
