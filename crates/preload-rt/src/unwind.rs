@@ -134,8 +134,14 @@ impl Cache {
     fn get(slots: &[AtomicU64], addr: u64) -> Option<u64> {
         let h = hash(addr);
         let i = (h >> (64 - 16)) as usize * 2;
-        let rule = slots[i + 1].load(Ordering::Relaxed);
-        let key = slots[i].load(Ordering::Relaxed);
+        debug_assert!(i + 1 < slots.len());
+        // SAFETY: i < 2 * 2^16 - 1 and the table has 2 * 2^16 slots (CACHE_SLOTS * 2).
+        let (key, rule) = unsafe {
+            (
+                slots.get_unchecked(i).load(Ordering::Relaxed),
+                slots.get_unchecked(i + 1).load(Ordering::Relaxed),
+            )
+        };
         let check = ((h >> 40) & 0xff) | 1;
         (key ^ rule == addr && (rule >> 8) & 0xff == check).then_some(rule)
     }
@@ -257,13 +263,14 @@ pub fn unwind_into(regs: Regs, skip: (u64, u64), out: &mut [MaybeUninit<u64>]) -
     } = regs;
     let mut bp_known = true;
     let mut n = 0;
-    let mut first = true;
+    // The first frame's address is where the registers were taken; every later one is a
+    // return address, which points after its call: look up the call instruction itself.
+    let mut lookup = ip;
     let mut skipping = skip.0 < skip.1;
     // A walk also ends after this many frames, skipped ones included.
-    for _ in 0..out.len() + 64 {
-        // Return addresses point after the call; look up the call instruction itself.
-        let lookup = if first { ip } else { ip - 1 };
-        first = false;
+    let mut budget = out.len() + 64;
+    while budget > 0 {
+        budget -= 1;
         let rule = rule_for(slots, lookup);
         let base = match rule & 3 {
             KIND_RSP => sp,
@@ -271,30 +278,32 @@ pub fn unwind_into(regs: Regs, skip: (u64, u64), out: &mut [MaybeUninit<u64>]) -
             _ => break,
         };
         let cfa = base.wrapping_add((rule >> 32) as u32 as i32 as i64 as u64);
-        if cfa <= sp || cfa - sp > MAX_FRAME_SIZE || cfa & 7 != 0 {
+        // The caller's frame is above this one, not absurdly far, and aligned.
+        if cfa.wrapping_sub(sp).wrapping_sub(1) >= MAX_FRAME_SIZE || cfa & 7 != 0 {
             break;
         }
         // SAFETY: the CFA rule of the current frame says the caller's return address is
         // stored at CFA-8 in this thread's stack, which is above sp and mapped.
-        let ra = unsafe { ((cfa - 8) as *const u64).read() };
-        match (rule >> 2) & 3 {
-            BP_SAME => {}
-            BP_SAVED => {
-                let at = cfa.wrapping_add((rule >> 16) as u16 as i16 as i64 as u64);
-                // SAFETY: the rule says the caller's rbp was saved at this stack slot.
-                bp = unsafe { (at as *const u64).read() };
-            }
-            _ => bp_known = false,
+        ip = unsafe { ((cfa - 8) as *const u64).read() };
+        let bp_rule = (rule >> 2) & 3;
+        if bp_rule == BP_SAVED {
+            let at = cfa.wrapping_add((rule >> 16) as u16 as i16 as i64 as u64);
+            // SAFETY: the rule says the caller's rbp was saved at this stack slot.
+            bp = unsafe { (at as *const u64).read() };
+        } else if bp_rule != BP_SAME {
+            bp_known = false;
         }
         sp = cfa;
-        ip = ra;
+        lookup = ip.wrapping_sub(1);
         if ip < 4096 {
             break;
         }
-        if skipping && ip >= skip.0 && ip < skip.1 {
-            continue;
+        if skipping {
+            if ip >= skip.0 && ip < skip.1 {
+                continue;
+            }
+            skipping = false;
         }
-        skipping = false;
         out[n].write(ip);
         n += 1;
         if n == out.len() {
