@@ -27,6 +27,7 @@ struct Report {
     peak: Peak,
     leaked: Leaked,
     histogram: Histogram,
+    temporary: u64,
     processes: Vec<ProcessJson>,
     sites: Vec<Site>,
     crashes: Vec<serde_json::Value>,
@@ -163,6 +164,7 @@ struct ProcessJson {
     peak: Peak,
     leaked: Leaked,
     histogram: Histogram,
+    temporary: u64,
 }
 
 #[derive(Debug, Deserialize, PartialEq, Eq)]
@@ -183,6 +185,7 @@ struct Site {
     failed: u64,
     peak_bytes: u64,
     leaked: Leaked,
+    temporary: u64,
     frames: Vec<Frame>,
 }
 
@@ -355,6 +358,9 @@ fn heap_known_json_is_exact() {
     );
     assert_eq!((r.realloc.dec, r.realloc.free), (0, 0));
     assert_eq!(r.histogram.calls, 1028);
+    // The one temporary block: the last of the growth chain, freed right after its realloc.
+    assert_eq!(r.temporary, 1);
+    assert_eq!(site(&r, "growth_chain").temporary, 1);
     assert_eq!(r.histogram.large, 1);
     assert!(r.crashes.is_empty() && r.fences.is_empty() && r.syscalls == 0);
 

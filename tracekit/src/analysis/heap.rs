@@ -93,6 +93,8 @@ pub struct Site {
     pub peak_bytes: u64,
     /// The allocation function called here (the first one seen: one call site calls one).
     pub kind: Option<AllocKind>,
+    /// Blocks from here freed right away (see [`HeapProcess::temporary`]).
+    pub temporary: u64,
     snap_bytes: u64,
     snap_epoch: u64,
 }
@@ -176,6 +178,11 @@ pub struct HeapProcess {
     pub last_time_ns: u64,
     /// Heap events seen.
     pub events: u64,
+    /// Temporary allocations, as heaptrack defines them: blocks freed by the very next heap
+    /// event after the one that made them (no allocation in between).
+    pub temporary: u64,
+    /// The block the last heap event made, and its site (0: the last event made none).
+    last_block: (u64, u32),
 }
 
 impl HeapProcess {
@@ -208,6 +215,8 @@ impl HeapProcess {
             site_of_stack: FxHashMap::default(),
             last_time_ns: 0,
             events: 0,
+            temporary: 0,
+            last_block: (0, 0),
         }
     }
 
@@ -314,6 +323,7 @@ impl HeapProcess {
         s.live_blocks += 1;
         self.current_blocks += 1;
         self.change(site, size, 0, time_ns);
+        self.last_block = (ptr, site);
     }
 
     fn remove_accounting(&mut self, old: Live, time_ns: u64) {
@@ -332,6 +342,7 @@ impl HeapProcess {
     /// An allocation (everything but realloc).
     pub fn on_alloc(&mut self, a: &Alloc) {
         self.events += 1;
+        self.last_block = (0, 0);
         self.last_time_ns = self.last_time_ns.max(a.time_ns);
         let c = &mut self.alloc[usize::from(a.kind.code()) % ALLOC_SLOTS];
         c.calls += 1;
@@ -359,8 +370,13 @@ impl HeapProcess {
         self.last_time_ns = self.last_time_ns.max(f.time_ns);
         let slot = usize::from(f.kind.code()) % FREE_SLOTS;
         self.free[slot].calls += 1;
+        let (last, last_site) = std::mem::take(&mut self.last_block);
         if f.ptr == 0 {
             return;
+        }
+        if f.ptr == last {
+            self.temporary += 1;
+            self.sites[last_site as usize].temporary += 1;
         }
         match self.release(f.ptr, f.time_ns) {
             Some(size) => {
@@ -383,6 +399,7 @@ impl HeapProcess {
     /// A `realloc` or `reallocarray`.
     pub fn on_realloc(&mut self, r: &Realloc) {
         self.events += 1;
+        self.last_block = (0, 0);
         self.last_time_ns = self.last_time_ns.max(r.time_ns);
         let slot = usize::from(r.kind.code()) % ALLOC_SLOTS;
         let old_len = if r.old_ptr == 0 {

@@ -235,6 +235,9 @@ pub struct HeapSummary {
     pub leaked: LeakedReport,
     /// The size histogram.
     pub histogram: HistogramReport,
+    /// heaptrack's temporary allocations: blocks freed by the next heap event after the one
+    /// that made them.
+    pub temporary: u64,
 }
 
 /// How a process ended.
@@ -285,6 +288,8 @@ pub struct SiteReport {
     pub peak_bytes: u64,
     /// Still live at exit.
     pub leaked: LeakedReport,
+    /// Temporary allocations made here.
+    pub temporary: u64,
     /// The backtrace, innermost first, tracekit's own hook frames removed.
     pub frames: Vec<ResolvedFrame>,
     /// Index into [`HeapReport::processes`] (not serialized).
@@ -426,6 +431,7 @@ fn summarize(p: &HeapProcess) -> HeapSummary {
             large: p.large,
             calls: p.histogram_calls,
         },
+        temporary: p.temporary,
     }
 }
 
@@ -481,6 +487,7 @@ fn add(a: &mut HeapSummary, b: &HeapSummary) {
     }
     a.histogram.large = a.histogram.large.saturating_add(b.histogram.large);
     a.histogram.calls = a.histogram.calls.saturating_add(b.histogram.calls);
+    a.temporary = a.temporary.saturating_add(b.temporary);
 }
 
 /// Site indices of `p` kept by `sel`: the union of each ranking's first `top`.
@@ -548,6 +555,7 @@ pub fn build(
                     bytes: s.live_bytes,
                     blocks: s.live_blocks,
                 },
+                temporary: s.temporary,
                 frames,
                 process: pi,
             });

@@ -196,6 +196,15 @@ fn write_section(sec: &Section<'_>, opts: TextOptions, out: &mut dyn Write) -> i
         "Total heap usage (as valgrind counts it): {} allocs, {} frees, {} bytes allocated",
         s.valgrind.allocs, s.valgrind.frees, s.valgrind.bytes
     )?;
+    if s.temporary != 0 {
+        writeln!(
+            out,
+            "Temporary allocations (freed by the next heap call): {} of {} ({})",
+            s.temporary,
+            s.valgrind.allocs,
+            percent(s.temporary, s.valgrind.allocs)
+        )?;
+    }
     if s.frees.untracked != 0 {
         writeln!(
             out,
