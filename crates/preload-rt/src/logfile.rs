@@ -56,6 +56,23 @@ pub struct LogFile {
     failed: bool,
     /// The next position at which finished records are handed to the compressor.
     next_seal: u64,
+    /// The file's (device, inode), checked before touching `fd` again.
+    id: (u64, u64),
+}
+
+/// Log descriptors are moved at least this high: programs that close "all" their files
+/// usually stop much lower, and a low number is soon reused by the program's own files.
+const FD_FLOOR: c_int = 500;
+
+/// Moves `fd` to a high number (keeping it where it is when that fails).
+fn lift(fd: c_int) -> c_int {
+    match sys::dup_cloexec(fd, FD_FLOOR) {
+        Ok(high) => {
+            sys::close(fd);
+            high
+        }
+        Err(_) => fd,
+    }
 }
 
 // SAFETY: the file and its mapping belong to the LogFile; users serialize access.
@@ -79,6 +96,7 @@ impl LogFile {
             start: 0,
             failed: false,
             next_seal: u64::MAX,
+            id: (0, 0),
         }
     }
 
@@ -130,7 +148,9 @@ impl LogFile {
     }
 
     fn with_fd(fd: c_int, pos: u64) -> LogFile {
+        let fd = lift(fd);
         LogFile {
+            id: sys::file_id(fd).unwrap_or((0, 0)),
             fd,
             map: std::ptr::null_mut(),
             map_off: 0,
@@ -265,6 +285,9 @@ impl LogFile {
     /// blocks: a full disk is an error here, not a SIGBUS later.
     fn move_window(&mut self) -> SysResult<()> {
         self.unmap();
+        if !self.still_ours() {
+            return Err(Errno(libc::EBADF));
+        }
         let off = self.pos & !(PAGE - 1);
         let end = off + WINDOW as u64;
         sys::ftruncate(self.fd, end)?;
@@ -281,6 +304,12 @@ impl LogFile {
             return;
         }
         self.unmap();
+        if !self.still_ours() {
+            // The program closed our descriptor (and maybe reuses the number): the records
+            // are in the file already; leave it, and the descriptor, alone.
+            *self = LogFile::closed();
+            return;
+        }
         let mut end = self.pos;
         if compress && !self.failed {
             if let Some(new_end) = crate::compress::finish(self.fd, self.start, self.pos) {
@@ -301,6 +330,10 @@ impl LogFile {
             return;
         }
         self.unmap();
+        if !self.still_ours() {
+            self.failed = true;
+            return;
+        }
         if compress && !self.failed {
             if let Some(new_end) = crate::compress::finish(self.fd, self.start, self.pos) {
                 self.pos = new_end;
@@ -313,10 +346,15 @@ impl LogFile {
         let _ = sys::ftruncate(self.fd, self.pos);
     }
 
+    /// True while `fd` is still the log we opened.
+    fn still_ours(&self) -> bool {
+        self.fd >= 0 && sys::file_id(self.fd) == Some(self.id)
+    }
+
     /// Drops the file without touching it (a forked child must not write its parent's log).
     pub fn abandon(&mut self) {
         self.unmap();
-        if self.fd >= 0 {
+        if self.still_ours() {
             sys::close(self.fd);
         }
         *self = LogFile::closed();
@@ -342,6 +380,41 @@ mod tests {
             code: Some(0),
             signal: None,
         })
+    }
+
+    #[test]
+    fn a_closed_and_reused_descriptor_is_left_alone() {
+        let (p, c) = temp("b");
+        let (other, other_c) = temp("other");
+        let mut log = LogFile::create(&c).unwrap();
+        assert!(log.fd() >= FD_FLOOR, "moved out of the program's way");
+        assert!(log.write(&exit(1)));
+        // The program closes "all files" and opens its own, which gets our number.
+        sys::close(log.fd());
+        let fd = sys::open(
+            &other_c,
+            libc::O_RDWR | libc::O_CREAT | libc::O_TRUNC,
+            0o600,
+        )
+        .unwrap();
+        let moved = sys::dup_cloexec(fd, log.fd()).unwrap();
+        assert_eq!(moved, log.fd());
+        sys::write_all(moved, b"user data").unwrap();
+        log.finish(true);
+        assert_eq!(
+            std::fs::read(&other).unwrap(),
+            b"user data",
+            "not truncated or overwritten"
+        );
+        // What was recorded is still in the log.
+        let got = Reader::new(std::fs::File::open(&p).unwrap())
+            .unwrap()
+            .count();
+        assert_eq!(got, 1);
+        sys::close(moved);
+        sys::close(fd);
+        std::fs::remove_file(p).unwrap();
+        std::fs::remove_file(other).unwrap();
     }
 
     #[test]

@@ -15,7 +15,7 @@ pub fn init() {
     if FD.load(Ordering::Relaxed) >= 0 {
         return;
     }
-    if let Ok(fd) = sys::dup_cloexec(2, 100) {
+    if let Ok(fd) = sys::dup_cloexec(2, 500) {
         if FD
             .compare_exchange(-1, fd, Ordering::AcqRel, Ordering::Relaxed)
             .is_err()

@@ -118,6 +118,19 @@ pub fn set_cloexec(fd: c_int, on: bool) -> SysResult<()> {
     check(r as isize).map(|_| ())
 }
 
+/// The (device, inode) of the file behind `fd`: a descriptor's identity, to notice that a
+/// program closed ours and got the number back for another file.
+pub fn file_id(fd: c_int) -> Option<(u64, u64)> {
+    let mut st = std::mem::MaybeUninit::<libc::stat>::zeroed();
+    // SAFETY: st is a valid out-pointer for fstat.
+    if unsafe { libc::fstat(fd, st.as_mut_ptr()) } != 0 {
+        return None;
+    }
+    // SAFETY: fstat filled it.
+    let st = unsafe { st.assume_init() };
+    Some((st.st_dev, st.st_ino))
+}
+
 /// Sets the length of the file behind `fd`.
 pub fn ftruncate(fd: c_int, len: u64) -> SysResult<()> {
     loop {
