@@ -312,6 +312,22 @@ fn exec_is_followed_into_the_same_log_when_asked() {
 }
 
 #[test]
+fn followed_exec_after_chdir_finds_a_relative_log() {
+    let dir = tempdir();
+    let o = run(Command::new(example("heap_exec"))
+        .arg("chdir")
+        .current_dir(dir.path())
+        .env("LD_PRELOAD", lib())
+        .env("TRACEKIT_LOG", "rel.tklog")
+        .env("TRACEKIT_FOLLOW_EXEC", "1"));
+    assert_eq!(o.status.code(), Some(3));
+    let ev = read_log(&dir.path().join("rel.tklog"));
+    assert_eq!(processes(&ev).len(), 2);
+    assert_eq!(count(&ev, AllocKind::Malloc, 222), 7);
+    assert!(!Path::new("/rel.tklog").exists());
+}
+
+#[test]
 fn exec_without_follow_stops_tracing_at_exec() {
     let dir = tempdir();
     let log = dir.path().join("exec.tklog");
