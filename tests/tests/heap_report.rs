@@ -638,7 +638,7 @@ fn bad_input_gives_one_clear_line() {
     assert_eq!(stderr(&e).lines().count(), 1);
 
     let e = run(tracekit().args(["heap", "--bogus", "--", "true"]));
-    one_line_error(&e, 2, "tracekit: heap: unknown option --bogus");
+    one_line_error(&e, 2, "tracekit: unexpected argument '--bogus' found");
     assert_eq!(stderr(&e).lines().count(), 1);
 
     let e = run(tracekit().args(["report", "--bogus", "x.tklog"]));

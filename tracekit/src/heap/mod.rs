@@ -71,11 +71,7 @@ pub struct Args {
     #[arg(long, value_name = "N", default_value_t = 12)]
     pub depth: usize,
     /// The command and its arguments (after `--`).
-    #[arg(
-        trailing_var_arg = true,
-        allow_hyphen_values = true,
-        value_name = "COMMAND"
-    )]
+    #[arg(trailing_var_arg = true, value_name = "COMMAND")]
     pub command: Vec<OsString>,
 }
 
