@@ -3,7 +3,7 @@
 //!
 //! The throwing `operator new`s must throw `std::bad_alloc` on failure, and an exception may
 //! not unwind through a Rust frame (the workspace builds with `panic = "abort"`). So they are
-//! small assembly functions: call [`tk_new`] (which allocates and records), return its block,
+//! small assembly functions: call `tk_new` (which allocates and records), return its block,
 //! or on failure *jump* (leaving no frame of ours) to libstdc++'s own operator, which runs
 //! the new-handler and throws. Their unwind info is written by hand, so backtraces walk
 //! through them.

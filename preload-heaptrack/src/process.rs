@@ -4,7 +4,7 @@
 //!
 //! `execl`, `execlp` and `execle` are variadic, which Rust can't define: small assembly
 //! functions save the register arguments next to the stack ones and call
-//! [`tk_execl`], which collects the list.
+//! `tk_execl`, which collects the list.
 
 #![allow(non_snake_case)] // `_Exit` is C's name
 

@@ -9,7 +9,7 @@
 //! - [`real`]: glibc's real allocator, and [`real::RealAllocator`] for `#[global_allocator]`.
 //! - [`sys`]: raw system calls (files, maps, ids, clocks) behind a safe API.
 //! - [`fmt`]: formatting into fixed buffers; [`stderr`]: messages on a private copy of fd 2.
-//! - [`env`]: options from the environment, and in-place environment edits.
+//! - [`env`](mod@env): options from the environment, and in-place environment edits.
 //! - [`logpath`]: `TRACEKIT_LOG` expansion (`%p`, `%e`) and the default log name.
 //! - [`modules`]: the module map (`dl_iterate_phdr`, build-ids, `PT_LOAD` segments).
 //! - [`unwind`]: cached `.eh_frame` unwinding to raw return addresses.
