@@ -263,6 +263,7 @@ pub unsafe extern "C" fn dlclose(handle: *mut c_void) -> c_int {
     type Dlclose = unsafe extern "C" fn(*mut c_void) -> c_int;
     // SAFETY: dlsym found libc's dlclose, which has this signature.
     let r = unsafe { std::mem::transmute::<usize, Dlclose>(real)(handle) };
+    tracekit_preload_rt::unwind::flush_cache();
     if let Some(_g) = Guard::enter() {
         session::scan_modules();
     }

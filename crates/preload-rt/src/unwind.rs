@@ -153,6 +153,22 @@ impl Cache {
     }
 }
 
+/// Forgets every cached rule: call after `dlclose`, whose addresses a later `dlopen` may reuse
+/// for other code.
+pub fn flush_cache() {
+    let p = CACHE.slots.load(Ordering::Acquire);
+    if p.is_null() {
+        return;
+    }
+    // SAFETY: the table holds CACHE_SLOTS * 2 u64s and is never freed.
+    let slots = unsafe { std::slice::from_raw_parts(p, CACHE_SLOTS * 2) };
+    for s in slots {
+        // A reader racing with this sees either the old entry or a miss (the key/rule
+        // check fails on half-cleared slots).
+        s.store(0, Ordering::Relaxed);
+    }
+}
+
 /// The rule for an address, from the cache or computed.
 #[inline]
 fn rule_for(slots: &[AtomicU64], addr: u64) -> u64 {
