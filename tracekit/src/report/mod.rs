@@ -53,7 +53,8 @@ pub struct Args {
     /// Frames shown per backtrace in the text report (as valgrind's --num-callers); 0: all.
     #[arg(long, value_name = "N", default_value_t = 12)]
     pub depth: usize,
-    /// The event logs (several: the processes of one run, such as a parent and its children).
+    /// The event logs (several: the processes of one run, such as a parent and its children;
+    /// `-` reads standard input).
     #[arg(required = true, value_name = "LOG")]
     pub logs: Vec<PathBuf>,
 }
@@ -140,6 +141,12 @@ pub fn report_logs(logs: &[PathBuf], config: &Config, out: &mut dyn Write) -> an
     let mut analysis = Analysis::new();
     let names: Vec<String> = logs.iter().map(|p| p.display().to_string()).collect();
     for (path, name) in logs.iter().zip(&names) {
+        if path.as_os_str() == "-" {
+            analysis
+                .read_log("stdin", std::io::stdin())
+                .context("stdin")?;
+            continue;
+        }
         let file = std::fs::File::open(path).with_context(|| format!("cannot open {name}"))?;
         analysis
             .read_log(name, file)
