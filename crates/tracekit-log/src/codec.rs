@@ -53,7 +53,8 @@ const HEAD_ROOM: usize = 6;
 
 /// Encodes `event` as one record at the start of `buf`; returns the bytes written.
 ///
-/// Never allocates: safe inside a malloc hook or a signal handler.
+/// Never allocates: safe inside a malloc hook or a signal handler. Encoding into zeroed
+/// memory leaves zeros after the record (the bytes the payload vacated are cleared).
 pub fn encode(event: &Event<'_>, buf: &mut [u8]) -> Result<usize, Full> {
     if buf.len() <= HEAD_ROOM {
         return Err(Full);
@@ -72,7 +73,11 @@ pub fn encode(event: &Event<'_>, buf: &mut [u8]) -> Result<usize, Full> {
     };
     buf.copy_within(HEAD_ROOM..HEAD_ROOM + payload_len, head_len);
     buf[..head_len].copy_from_slice(&head[..head_len]);
-    Ok(head_len + payload_len)
+    // The payload moved down by up to five bytes: zero what it left behind, so a writer that
+    // encodes into a zeroed window leaves padding, never stale bytes, after the record.
+    let end = head_len + payload_len;
+    buf[end..HEAD_ROOM + payload_len].fill(0);
+    Ok(end)
 }
 
 fn payload(event: &Event<'_>, e: &mut Enc<'_>) -> Result<u8, Full> {

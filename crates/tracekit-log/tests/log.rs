@@ -245,6 +245,16 @@ fn encode_never_allocates() {
 }
 
 #[test]
+fn encode_leaves_zeros_after_the_record() {
+    for ev in sample() {
+        let mut buf = [0u8; 4096];
+        let n = encode(&ev, &mut buf).unwrap();
+        let room = 8.min(4096 - n);
+        assert!(buf[n..n + room].iter().all(|&b| b == 0), "{ev:?}: {:?}", &buf[n..n + room]);
+    }
+}
+
+#[test]
 fn encode_into_small_buffers_reports_full() {
     for ev in sample() {
         let mut big = [0u8; 4096];
