@@ -952,3 +952,38 @@ fn static_program_gives_a_clear_message() {
         stderr(&o)
     );
 }
+
+/// `tracekit report ... | head` is not an error: a closed pipe ends the output quietly. (Every
+/// site of a perl run, and a dump, are far more than a pipe buffer.)
+#[test]
+fn closed_pipe_is_not_an_error() {
+    require_tool!("perl");
+    let dir = tempdir();
+    let out = run(tracekit()
+        .args(["heap", "--report", "/dev/null", "-o"])
+        .arg(dir.path().join("p.%p.tklog"))
+        .args(["--", "perl", "-e", "my @a = map { 'x' x $_ } 1..100"]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let log = std::fs::read_dir(dir.path())
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    for args in [
+        &["report", "--top", "0", "--depth", "0"][..],
+        &["report", "--json", "--top", "0"],
+        &["dump"],
+    ] {
+        let o = run(Command::new("bash")
+            .args([
+                "-c",
+                "\"$0\" \"$@\" | head -c 1 >/dev/null; exit ${PIPESTATUS[0]}",
+            ])
+            .arg(bin("tracekit"))
+            .args(args)
+            .arg(&log));
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).is_empty(), "{args:?}: {}", stderr(&o));
+    }
+}

@@ -30,7 +30,7 @@ pub fn dump(log: impl std::io::Read, out: &mut dyn Write) -> anyhow::Result<bool
     loop {
         match reader.next_event() {
             Ok(Some(ev)) => {
-                serde_json::to_writer(&mut *out, &ev)?;
+                serde_json::to_writer(&mut *out, &ev).map_err(std::io::Error::from)?;
                 out.write_all(b"\n")?;
             }
             Ok(None) => return Ok(true),

@@ -181,7 +181,8 @@ pub fn write_report(
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
     if config.json {
-        serde_json::to_writer_pretty(&mut *out, report)?;
+        // As an io::Error, so a closed pipe is recognized (and is not an error).
+        serde_json::to_writer_pretty(&mut *out, report).map_err(std::io::Error::from)?;
         writeln!(out)?;
     } else {
         text::write(
