@@ -188,8 +188,10 @@ fn write_section(sec: &Section<'_>, opts: TextOptions, out: &mut dyn Write) -> i
     writeln!(out)?;
     writeln!(
         out,
-        "{}: {} bytes in {} blocks",
-        sec.end_label, s.leaked.bytes, s.leaked.blocks
+        "{}: {} in {}",
+        sec.end_label,
+        count(s.leaked.bytes, "byte"),
+        count(s.leaked.blocks, "block")
     )?;
     writeln!(
         out,
@@ -263,10 +265,10 @@ fn write_section(sec: &Section<'_>, opts: TextOptions, out: &mut dyn Write) -> i
         for site in leaks {
             writeln!(
                 out,
-                "  {} bytes in {} blocks leaked, of {} calls to {}{}:",
-                site.leaked.bytes,
-                site.leaked.blocks,
-                site.calls,
+                "  {} in {} leaked, of {} to {}{}:",
+                count(site.leaked.bytes, "byte"),
+                count(site.leaked.blocks, "block"),
+                count(site.calls, "call"),
                 site.function,
                 pid(site)
             )?;
@@ -283,6 +285,15 @@ fn rank<'a>(sites: &[&'a SiteReport], key: SiteKey, top: usize) -> Vec<&'a SiteR
         v.truncate(top);
     }
     v
+}
+
+/// `1 block`, `2 blocks`.
+fn count(n: u64, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
 }
 
 fn ms(ns: u64) -> String {
@@ -305,13 +316,13 @@ fn write_site(site: &SiteReport, pid: &str, depth: usize, out: &mut dyn Write) -
     };
     writeln!(
         out,
-        "  {} calls to {}{pid}{failed}, {} bytes; {} bytes at peak; {} bytes in {} blocks leaked:",
-        site.calls,
+        "  {} to {}{pid}{failed}, {}; {} at peak; {} in {} leaked:",
+        count(site.calls, "call"),
         site.function,
-        site.bytes,
-        site.peak_bytes,
-        site.leaked.bytes,
-        site.leaked.blocks
+        count(site.bytes, "byte"),
+        count(site.peak_bytes, "byte"),
+        count(site.leaked.bytes, "byte"),
+        count(site.leaked.blocks, "block")
     )?;
     write_frames(&site.frames, depth, out)
 }
