@@ -154,6 +154,7 @@ struct ProcessJson {
     argv: Vec<String>,
     exit: Option<Exit>,
     exec: Option<String>,
+    timeline: Timeline,
     calls: Calls,
     functions: Vec<Function>,
     realloc: ReallocCounts,
@@ -165,6 +166,13 @@ struct ProcessJson {
     leaked: Leaked,
     histogram: Histogram,
     temporary: u64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Timeline {
+    slice_ns: u64,
+    heap_bytes: Vec<u64>,
 }
 
 #[derive(Debug, Deserialize, PartialEq, Eq)]
@@ -358,6 +366,14 @@ fn heap_known_json_is_exact() {
     );
     assert_eq!((r.realloc.dec, r.realloc.free), (0, 0));
     assert_eq!(r.histogram.calls, 1028);
+    // The timeline peaks at the peak, and ends at what leaked.
+    let t = &r.processes[0].timeline;
+    assert!(
+        t.slice_ns.is_power_of_two() && t.heap_bytes.len() <= 64,
+        "{t:?}"
+    );
+    assert_eq!(t.heap_bytes.iter().max(), Some(&100_000), "{t:?}");
+    assert!(t.heap_bytes.last().is_some_and(|&b| b >= 5596), "{t:?}");
     // The one temporary block: the last of the growth chain, freed right after its realloc.
     assert_eq!(r.temporary, 1);
     assert_eq!(site(&r, "growth_chain").temporary, 1);

@@ -183,6 +183,8 @@ pub struct HeapProcess {
     pub temporary: u64,
     /// The block the last heap event made, and its site (0: the last event made none).
     last_block: (u64, u32),
+    /// Bytes live over time.
+    pub timeline: super::timeline::Timeline,
 }
 
 impl HeapProcess {
@@ -217,6 +219,7 @@ impl HeapProcess {
             events: 0,
             temporary: 0,
             last_block: (0, 0),
+            timeline: Default::default(),
         }
     }
 
@@ -311,6 +314,7 @@ impl HeapProcess {
             self.peak_time_ns = time_ns;
             self.peak_epoch += 1;
         }
+        self.timeline.record(time_ns, self.current);
     }
 
     fn insert_block(&mut self, ptr: u64, size: u64, site: u32, time_ns: u64) {

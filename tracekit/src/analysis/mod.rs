@@ -15,6 +15,7 @@
 //! ```
 
 pub mod heap;
+pub mod timeline;
 
 use std::io::Read;
 use std::sync::mpsc;

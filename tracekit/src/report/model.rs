@@ -264,9 +264,20 @@ pub struct ProcessReport {
     pub exit: Option<ExitReport>,
     /// The program it `exec`ed, if it did.
     pub exec: Option<String>,
+    /// Its heap over time.
+    pub timeline: TimelineReport,
     /// Its numbers.
     #[serde(flatten)]
     pub summary: HeapSummary,
+}
+
+/// The heap over time: the most bytes live in each slice of `slice_ns`, from the start.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct TimelineReport {
+    /// Width of a slice, ns (a power of two; at most 64 slices).
+    pub slice_ns: u64,
+    /// Most bytes live during each slice.
+    pub heap_bytes: Vec<u64>,
 }
 
 /// One allocation site.
@@ -535,6 +546,10 @@ pub fn build(
                 signal: e.signal,
             }),
             exec: p.exec.clone(),
+            timeline: TimelineReport {
+                slice_ns: p.timeline.slice_ns(),
+                heap_bytes: p.timeline.maxima(),
+            },
             summary,
         });
         for i in select_sites(p, sel) {

@@ -4,7 +4,9 @@
 
 use std::io::{self, Write};
 
-use super::model::{FunctionRow, HeapReport, HeapSummary, ProcessReport, SiteReport};
+use super::model::{
+    FunctionRow, HeapReport, HeapSummary, ProcessReport, SiteReport, TimelineReport,
+};
 use crate::symbols::ResolvedFrame;
 
 /// A ranking key over sites.
@@ -132,6 +134,8 @@ struct Section<'a> {
     peak_sites: Vec<&'a SiteReport>,
     /// Name each site's process.
     with_pid: bool,
+    /// The heap over time (one process only).
+    timeline: Option<&'a TimelineReport>,
 }
 
 fn write_process(
@@ -154,6 +158,7 @@ fn write_process(
             peak_sites: sites.clone(),
             sites,
             with_pid: false,
+            timeline: Some(&p.timeline),
         },
         opts,
         out,
@@ -176,6 +181,7 @@ fn write_totals(r: &HeapReport, opts: TextOptions, out: &mut dyn Write) -> io::R
             sites,
             peak_sites,
             with_pid: true,
+            timeline: None,
         },
         opts,
         out,
@@ -213,6 +219,9 @@ fn write_section(sec: &Section<'_>, opts: TextOptions, out: &mut dyn Write) -> i
             "Releases of blocks allocated before tracking started: {}",
             s.frees.untracked
         )?;
+    }
+    if let Some(t) = sec.timeline {
+        write_timeline(t, out)?;
     }
     if sec.sites.is_empty() {
         return Ok(());
@@ -285,6 +294,50 @@ fn rank<'a>(sites: &[&'a SiteReport], key: SiteKey, top: usize) -> Vec<&'a SiteR
         v.truncate(top);
     }
     v
+}
+
+/// memusagestat's graph, in 8 rows of text: one column per slice, `#` up to the slice's most
+/// live bytes.
+fn write_timeline(t: &TimelineReport, out: &mut dyn Write) -> io::Result<()> {
+    const ROWS: u64 = 8;
+    let max = t.heap_bytes.iter().copied().max().unwrap_or(0);
+    if t.heap_bytes.len() < 2 || max == 0 {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Heap over time (a column per {}, a row per {}):",
+        ms(t.slice_ns),
+        count(max.div_ceil(ROWS), "byte")
+    )?;
+    let width = max.to_string().len();
+    let heights: Vec<u64> = t
+        .heap_bytes
+        .iter()
+        .map(|&b| (u128::from(b) * u128::from(ROWS)).div_ceil(u128::from(max)) as u64)
+        .collect();
+    for row in (1..=ROWS).rev() {
+        let label = if row == ROWS {
+            max.to_string()
+        } else {
+            String::new()
+        };
+        let bars: String = heights
+            .iter()
+            .map(|&h| if h >= row { '#' } else { ' ' })
+            .collect();
+        writeln!(out, "{label:>width$} |{}", bars.trim_end())?;
+    }
+    let end = t.slice_ns.saturating_mul(t.heap_bytes.len() as u64);
+    writeln!(out, "{:>width$} +{}", 0, "-".repeat(t.heap_bytes.len()))?;
+    writeln!(
+        out,
+        "{:width$}  0 ms{:>pad$}",
+        "",
+        ms(end),
+        pad = t.heap_bytes.len().saturating_sub(4)
+    )
 }
 
 /// `1 block`, `2 blocks`.
