@@ -1003,3 +1003,27 @@ fn closed_pipe_is_not_an_error() {
         assert!(stderr(&o).is_empty(), "{args:?}: {}", stderr(&o));
     }
 }
+
+#[test]
+fn collapsed_stacks_of_a_real_run() {
+    let dir = tempdir();
+    let (_, _, logs) = heap_json(dir.path(), &[]);
+    let folded = dir.path().join("heap.folded");
+    let o = run(tracekit()
+        .args(["report", "--collapsed"])
+        .arg(&folded)
+        .arg(&logs[0]));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&folded).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "main;growth_chain 131071",
+            "main;many_small 100000",
+            "main;one_leak 4096",
+            "main;some_callocs 5000"
+        ],
+        "{text}"
+    );
+}

@@ -467,6 +467,7 @@ fn truncated_log_reports_what_precedes_and_exits_3() {
         symbolize: false,
         per_process: false,
         depth: 12,
+        collapsed: None,
         gates: Gates::default(),
     };
     let mut out = Vec::new();
@@ -495,6 +496,7 @@ fn gates_fail_with_a_message() {
             symbolize: false,
             per_process: false,
             depth: 12,
+            collapsed: None,
             gates: Gates {
                 max_peak: Some(peak.parse().unwrap()),
                 max_leaked: Some(leak.parse().unwrap()),
@@ -615,4 +617,15 @@ fn reallocarray_has_its_own_breakdown() {
         "{text}"
     );
     assert_eq!((r.total.realloc.nomove, r.total.realloc.dec), (1, 0));
+}
+
+#[test]
+fn collapsed_stacks_for_flame_graphs() {
+    let a = analyse(&[("heap_known.log", encode(&heap_known(100, 1)))]);
+    let mut out = Vec::new();
+    tracekit::report::collapsed::write(&a, &mut FakeSymbols::new(), &mut out).unwrap();
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "main;growth_chain 131071\nmain;many_small 100000\nmain;one_leak 4096\nmain;some_callocs 5000\n"
+    );
 }

@@ -70,6 +70,9 @@ pub struct Args {
     /// Frames shown per backtrace in the text report (as valgrind's --num-callers); 0: all.
     #[arg(long, value_name = "N", default_value_t = 12)]
     pub depth: usize,
+    /// Also write every allocation site as collapsed stacks weighted by bytes (flame graphs).
+    #[arg(long, value_name = "FILE")]
+    pub collapsed: Option<PathBuf>,
     /// The command and its arguments (after `--`).
     #[arg(trailing_var_arg = true, value_name = "COMMAND")]
     pub command: Vec<OsString>,
@@ -122,6 +125,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         symbolize: !args.no_symbols,
         per_process: args.per_process,
         depth: args.depth,
+        collapsed: args.collapsed.clone(),
         gates: Gates {
             max_peak: args.max_peak.clone(),
             max_leaked: args.max_leaked.clone(),

@@ -5,6 +5,7 @@
 //! Exit status: 0; 1 when a `--max-*` gate is exceeded; 3 when a log is damaged (the report
 //! covers the events before the damage); 2 for errors (options, unreadable files).
 
+pub mod collapsed;
 pub mod model;
 pub mod text;
 
@@ -53,6 +54,10 @@ pub struct Args {
     /// Frames shown per backtrace in the text report (as valgrind's --num-callers); 0: all.
     #[arg(long, value_name = "N", default_value_t = 12)]
     pub depth: usize,
+    /// Also write every allocation site as collapsed stacks weighted by bytes, for
+    /// flamegraph.pl or inferno-flamegraph.
+    #[arg(long, value_name = "FILE")]
+    pub collapsed: Option<PathBuf>,
     /// The event logs (several: the processes of one run, such as a parent and its children;
     /// `-` reads standard input).
     #[arg(required = true, value_name = "LOG")]
@@ -105,6 +110,8 @@ pub struct Config {
     pub per_process: bool,
     /// Frames per backtrace in text.
     pub depth: usize,
+    /// Where to write collapsed stacks.
+    pub collapsed: Option<PathBuf>,
     /// CI limits.
     pub gates: Gates,
 }
@@ -117,6 +124,7 @@ impl From<&Args> for Config {
             symbolize: !a.no_symbols,
             per_process: a.per_process,
             depth: a.depth,
+            collapsed: a.collapsed.clone(),
             gates: Gates {
                 max_peak: a.max_peak.clone(),
                 max_leaked: a.max_leaked.clone(),
@@ -152,7 +160,21 @@ pub fn report_logs(logs: &[PathBuf], config: &Config, out: &mut dyn Write) -> an
             .read_log(name, file)
             .with_context(|| name.clone())?;
     }
-    let report = build_report(&analysis, &names, config);
+    let mut resolver = resolver(config);
+    let report = model::build(
+        &analysis,
+        &names,
+        Selection { top: config.top },
+        resolver.as_mut(),
+    );
+    if let Some(path) = &config.collapsed {
+        let f = std::fs::File::create(path)
+            .with_context(|| format!("cannot create {}", path.display()))?;
+        let mut w = BufWriter::new(f);
+        collapsed::write(&analysis, resolver.as_mut(), &mut w)
+            .and_then(|()| w.flush())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
     write_report(&report, config, out)?;
     // The report first, then the messages (which go to stderr, maybe the same stream).
     out.flush()?;
@@ -161,17 +183,20 @@ pub fn report_logs(logs: &[PathBuf], config: &Config, out: &mut dyn Write) -> an
 
 /// Builds the report of `analysis` with the configured symbolizer.
 pub fn build_report(analysis: &Analysis, names: &[String], config: &Config) -> HeapReport {
-    let mut resolver: Box<dyn Resolve> = if config.symbolize {
-        Box::new(Symbols::new())
-    } else {
-        Box::new(NoSymbols)
-    };
     model::build(
         analysis,
         names,
         Selection { top: config.top },
-        resolver.as_mut(),
+        resolver(config).as_mut(),
     )
+}
+
+fn resolver(config: &Config) -> Box<dyn Resolve> {
+    if config.symbolize {
+        Box::new(Symbols::new())
+    } else {
+        Box::new(NoSymbols)
+    }
 }
 
 /// Writes the report as text or JSON.
