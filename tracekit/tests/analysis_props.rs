@@ -80,7 +80,8 @@ proptest! {
             m
         };
         for (t, op) in ops.iter().enumerate() {
-            let t = t as u64;
+            // Spread over a few ms, so the timeline merges its slices several times.
+            let t = t as u64 * 7919;
             match *op {
                 Op::Alloc { slot, size, stack, fail } => {
                     if live.contains_key(&slot) { continue; }
@@ -135,6 +136,10 @@ proptest! {
         prop_assert_eq!(live_sum, current);
         let peak_sum: u64 = p.sites().iter().map(|s| s.peak_bytes).sum();
         prop_assert_eq!(peak_sum, peak);
+        // The timeline's highest slice is the peak; its last slice ends where the heap ends.
+        let t = p.timeline.maxima();
+        prop_assert_eq!(t.iter().copied().max().unwrap_or(0), peak);
+        prop_assert!(t.last().copied().unwrap_or(0) >= current);
     }
 }
 
