@@ -81,6 +81,8 @@ pub struct Tracer<'c> {
     seccomp: bool,
     opts: Options,
     stacks: Option<crate::stack::Stacks>,
+    /// -c with system time needs the tracees' rusage from wait4.
+    need_rusage: bool,
 }
 
 impl std::fmt::Debug for Tracer<'_> {
@@ -203,6 +205,7 @@ impl<'c> Tracer<'c> {
             seccomp,
             opts,
             stacks: cfg.stack_trace.then(crate::stack::Stacks::new),
+            need_rusage: cfg.summary != SummaryMode::None && !cfg.wallclock,
         })
     }
 
@@ -377,7 +380,12 @@ impl<'c> Tracer<'c> {
                 self.cleanup(sig);
                 break;
             }
-            match pt::wait_pid(None, false) {
+            let waited = if self.need_rusage {
+                pt::wait_pid(None, false)
+            } else {
+                pt::wait_any_fast().map(|(p, s)| Some((p, s, pt::Rusage::default())))
+            };
+            match waited {
                 Ok(Some((pid, stop, ru))) => self.handle(pid, stop, ru),
                 Ok(None) => {}
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,

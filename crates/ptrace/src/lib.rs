@@ -35,7 +35,7 @@ mod stop;
 
 pub use raw::*;
 pub use spawn::{spawn, SpawnOptions};
-pub use stop::{wait, wait_pid, Event, Rusage, Stop};
+pub use stop::{wait, wait_any_fast, wait_pid, Event, Rusage, Stop};
 
 use std::fmt;
 

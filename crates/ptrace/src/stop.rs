@@ -90,12 +90,20 @@ fn classify(pid: Pid, status: i32) -> Stop {
     }
 }
 
-fn wait_raw(pid: i32, flags: i32) -> io::Result<Option<(Pid, Stop, Rusage)>> {
+fn wait_raw(pid: i32, flags: i32, want_rusage: bool) -> io::Result<Option<(Pid, Stop, Rusage)>> {
     let mut status = 0;
     // SAFETY: rusage is plain integers; all-zero is valid.
     let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: wait4 writes one int to `status` and one rusage to `ru`, both ours.
-    let r = unsafe { libc::wait4(pid, &mut status, flags | libc::__WALL, &mut ru) };
+    // The kernel sums the CPU times of the whole thread group for rusage: skip it when the
+    // caller does not need it.
+    let ru_ptr: *mut libc::rusage = if want_rusage {
+        &mut ru
+    } else {
+        std::ptr::null_mut()
+    };
+    // SAFETY: wait4 writes one int to `status` and, when non-null, one rusage to `ru_ptr`,
+    // both ours.
+    let r = unsafe { libc::wait4(pid, &mut status, flags | libc::__WALL, ru_ptr) };
     if r == -1 {
         return Err(io::Error::last_os_error());
     }
@@ -122,5 +130,14 @@ pub fn wait(pid: Option<Pid>) -> io::Result<(Pid, Stop)> {
 /// Like [`wait`] with the tracee's CPU times; with `nohang`, `Ok(None)` when nothing is ready.
 pub fn wait_pid(pid: Option<Pid>, nohang: bool) -> io::Result<Option<(Pid, Stop, Rusage)>> {
     let flags = if nohang { libc::WNOHANG } else { 0 };
-    wait_raw(pid.map_or(-1, |p| p.0), flags)
+    wait_raw(pid.map_or(-1, |p| p.0), flags, true)
+}
+
+/// Like [`wait_pid`] (blocking, any tracee) without collecting CPU times (cheaper; the
+/// returned [`Rusage`] is zero).
+pub fn wait_any_fast() -> io::Result<(Pid, Stop)> {
+    wait_raw(-1, 0, false).map(|r| {
+        let (p, s, _) = r.expect("blocking wait returns a stop");
+        (p, s)
+    })
 }
