@@ -477,6 +477,7 @@ impl<'c> Tracer<'c> {
                     if self.new_tcb(pid, false).is_err() {
                         return;
                     }
+                    self.announce_child(pid);
                 }
             }
         }
@@ -500,8 +501,8 @@ impl<'c> Tracer<'c> {
             }
             Stop::Interrupt => self.resume(pid, 0),
             Stop::Event(Event::Fork(c) | Event::Vfork(c) | Event::Clone(c)) => {
-                if c.0 > 0 && !self.tcbs.contains_key(&c) {
-                    let _ = self.new_tcb(c, false);
+                if c.0 > 0 && !self.tcbs.contains_key(&c) && self.new_tcb(c, false).is_ok() {
+                    self.announce_child(c);
                 }
                 self.resume(pid, 0);
             }
@@ -516,6 +517,15 @@ impl<'c> Tracer<'c> {
             Stop::Event(Event::VforkDone) => self.resume(pid, 0),
             Stop::Exited(code) => self.on_death(pid, Outcome::Exited(code), false),
             Stop::Killed { signal, core } => self.on_death(pid, Outcome::Signaled(signal), core),
+        }
+    }
+
+    /// strace's "Process N attached" for a followed child, shown when tracing to stderr.
+    fn announce_child(&mut self, pid: Pid) {
+        if !self.cfg.quiet.attach && self.cfg.output.is_none() {
+            // Straight to stderr, into an unfinished line if there is one, as strace does.
+            self.printer.flush();
+            eprintln!("strace-rs: Process {pid} attached");
         }
     }
 
