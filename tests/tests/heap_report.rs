@@ -726,6 +726,19 @@ fn damaged_real_log_reports_the_rest_and_the_offset() {
         (r.leaked, r.peak.heap_bytes),
         (full.leaked, full.peak.heap_bytes)
     );
+    // dump prints far more than a pipe holds, and `run` reads pipes only at the exit: a file.
+    let dumped = dir.path().join("tail.jsonl");
+    let d = run(Command::new("sh")
+        .args(["-c", "exec \"$0\" dump \"$1\" > \"$2\""])
+        .arg(bin("tracekit"))
+        .arg(&tail)
+        .arg(&dumped));
+    assert_eq!(d.status.code(), Some(3), "{}", stderr(&d));
+    let jsonl = std::fs::read_to_string(&dumped).unwrap();
+    assert!(jsonl
+        .lines()
+        .last()
+        .is_some_and(|l| l.contains("\"type\":\"exit\"")));
     let err = stderr(&j);
     assert!(
         err.starts_with(&format!(

@@ -12,7 +12,8 @@ pub struct Args {
     pub log: PathBuf,
 }
 
-/// Dumps `args.log` to stdout; returns 1 when the log is damaged (after dumping what precedes it).
+/// Dumps `args.log` to stdout; returns 3 when the log is damaged (after dumping what precedes
+/// it), as `tracekit report` does.
 pub fn run(args: Args) -> anyhow::Result<u8> {
     let file = std::fs::File::open(&args.log)
         .with_context(|| format!("cannot open {}", args.log.display()))?;
@@ -20,7 +21,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let mut out = BufWriter::new(stdout.lock());
     let ok = dump(file, &mut out).with_context(|| args.log.display().to_string())?;
     out.flush()?;
-    Ok(if ok { 0 } else { 1 })
+    Ok(if ok { 0 } else { crate::report::EXIT_DAMAGED })
 }
 
 /// Writes each event of `log` as a JSON line to `out`. Returns false (after writing the events
