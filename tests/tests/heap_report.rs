@@ -216,6 +216,18 @@ fn tracekit() -> Command {
     Command::new(bin("tracekit"))
 }
 
+/// Runs `tracekit ARGS` with stdout to a file (`run` reads the pipes only once the command
+/// exits, so more than a pipe's 64 KiB would block): its output and that stdout.
+fn tracekit_big(args: &[&std::ffi::OsStr]) -> (Output, String) {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    let out = run(Command::new("sh")
+        .args(["-c", "f=$1; shift; exec \"$0\" \"$@\" > \"$f\""])
+        .arg(bin("tracekit"))
+        .arg(file.path())
+        .args(args));
+    (out, std::fs::read_to_string(file.path()).unwrap())
+}
+
 /// Runs heap_known under `tracekit heap --json`, the report in a file; returns the run's
 /// output, the parsed report and the log paths.
 fn heap_json(dir: &Path, extra: &[&str]) -> (Output, Report, Vec<PathBuf>) {
@@ -637,6 +649,18 @@ fn heap_reports_every_process_of_a_forking_command() {
         "{text}"
     );
     assert!(text.contains(&format!("== process {sh} (")), "{text}");
+    // Only the `ls` processes, as memusage --progname does.
+    let mut args: Vec<&std::ffi::OsStr> = ["report", "--json", "--progname", "ls"]
+        .iter()
+        .map(std::ffi::OsStr::new)
+        .collect();
+    args.extend(r.logs.iter().map(std::ffi::OsStr::new));
+    let (o, json) = tracekit_big(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let ls: Report = serde_json::from_str(&json).unwrap();
+    assert_eq!(ls.processes.len(), r.processes.len() - 1);
+    assert!(ls.processes.iter().all(|p| p.exe.ends_with("/ls")));
+    assert!(ls.sites.iter().all(|s| s.pid != sh));
 }
 
 // ---- bad input ----

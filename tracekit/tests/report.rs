@@ -468,6 +468,7 @@ fn truncated_log_reports_what_precedes_and_exits_3() {
         per_process: false,
         depth: 12,
         collapsed: None,
+        progname: None,
         gates: Gates::default(),
     };
     let mut out = Vec::new();
@@ -497,6 +498,7 @@ fn gates_fail_with_a_message() {
             per_process: false,
             depth: 12,
             collapsed: None,
+            progname: None,
             gates: Gates {
                 max_peak: Some(peak.parse().unwrap()),
                 max_leaked: Some(leak.parse().unwrap()),

@@ -168,6 +168,33 @@ impl Analysis {
         Ok(())
     }
 
+    /// Keeps only the processes `keep` accepts (and their fence findings).
+    pub fn retain_processes(&mut self, keep: impl Fn(&HeapProcess) -> bool) {
+        let mut new_index = Vec::with_capacity(self.processes.len());
+        let mut kept = 0;
+        for p in &self.processes {
+            new_index.push(keep(p).then(|| {
+                kept += 1;
+                kept - 1
+            }));
+        }
+        let mut i = 0;
+        self.processes.retain(|_| {
+            i += 1;
+            new_index[i - 1].is_some()
+        });
+        self.fences
+            .retain_mut(|f| match new_index.get(f.process).copied().flatten() {
+                Some(n) => {
+                    f.process = n;
+                    true
+                }
+                None => false,
+            });
+        let pids: Vec<u32> = self.processes.iter().map(|p| p.info.pid).collect();
+        self.crashes.retain(|c| pids.contains(&c.pid));
+    }
+
     fn process(&mut self, cur: &mut Option<usize>) -> &mut HeapProcess {
         let idx = *cur.get_or_insert_with(|| {
             self.processes

@@ -67,6 +67,9 @@ pub struct Args {
     /// With several processes, print each one's full summary after the totals.
     #[arg(long)]
     pub per_process: bool,
+    /// Report only the processes whose executable is named NAME (memusage's --progname).
+    #[arg(long, value_name = "NAME")]
+    pub progname: Option<String>,
     /// Frames shown per backtrace in the text report (as valgrind's --num-callers); 0: all.
     #[arg(long, value_name = "N", default_value_t = 12)]
     pub depth: usize,
@@ -126,6 +129,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         per_process: args.per_process,
         depth: args.depth,
         collapsed: args.collapsed.clone(),
+        progname: args.progname.clone(),
         gates: Gates {
             max_peak: args.max_peak.clone(),
             max_leaked: args.max_leaked.clone(),

@@ -51,6 +51,9 @@ pub struct Args {
     /// With several processes, print each one's full summary after the totals.
     #[arg(long)]
     pub per_process: bool,
+    /// Report only the processes whose executable is named NAME (memusage's --progname).
+    #[arg(long, value_name = "NAME")]
+    pub progname: Option<String>,
     /// Frames shown per backtrace in the text report (as valgrind's --num-callers); 0: all.
     #[arg(long, value_name = "N", default_value_t = 12)]
     pub depth: usize,
@@ -112,6 +115,8 @@ pub struct Config {
     pub depth: usize,
     /// Where to write collapsed stacks.
     pub collapsed: Option<PathBuf>,
+    /// Only the processes whose executable has this file name.
+    pub progname: Option<String>,
     /// CI limits.
     pub gates: Gates,
 }
@@ -125,6 +130,7 @@ impl From<&Args> for Config {
             per_process: a.per_process,
             depth: a.depth,
             collapsed: a.collapsed.clone(),
+            progname: a.progname.clone(),
             gates: Gates {
                 max_peak: a.max_peak.clone(),
                 max_leaked: a.max_leaked.clone(),
@@ -159,6 +165,12 @@ pub fn report_logs(logs: &[PathBuf], config: &Config, out: &mut dyn Write) -> an
         analysis
             .read_log(name, file)
             .with_context(|| name.clone())?;
+    }
+    if let Some(name) = &config.progname {
+        analysis.retain_processes(|p| {
+            let exe = p.info.exe.rsplit('/').next().unwrap_or(&p.info.exe);
+            exe == name
+        });
     }
     let mut resolver = resolver(config);
     let report = model::build(
