@@ -63,29 +63,60 @@ macro_rules! require_tool {
 }
 
 /// Runs `cmd` to completion, killing it after `limit`. Panics on timeout with what it printed.
+/// stdout and stderr are drained while it runs, so a chatty command never blocks on a full pipe.
 pub fn run_limited(cmd: &mut Command, limit: Duration) -> Output {
+    use std::io::Read;
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let mut child = cmd
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
+    let drain = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = pipe.read_to_end(&mut buf);
+            buf
+        })
+    };
+    let out_thread = drain(Box::new(child.stdout.take().expect("piped stdout")));
+    let err_thread = drain(Box::new(child.stderr.take().expect("piped stderr")));
     let start = Instant::now();
-    loop {
-        if child.try_wait().expect("try_wait").is_some() {
-            return child.wait_with_output().expect("collect output");
+    let (status, timed_out) = loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            break (status, false);
         }
         if start.elapsed() > limit {
             let _ = child.kill();
-            let out = child.wait_with_output().expect("collect output");
-            panic!(
-                "{cmd:?} did not finish within {limit:?}\nstdout:\n{}\nstderr:\n{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            );
+            break (child.wait().expect("wait"), true);
         }
         std::thread::sleep(Duration::from_millis(5));
+    };
+    // A grandchild that inherited the pipes can keep them open: don't wait for it forever.
+    let collect = |t: std::thread::JoinHandle<Vec<u8>>| {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !t.is_finished() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        if t.is_finished() {
+            t.join().unwrap_or_default()
+        } else {
+            b"<output still open>".to_vec()
+        }
+    };
+    let out = Output {
+        status,
+        stdout: collect(out_thread),
+        stderr: collect(err_thread),
+    };
+    if timed_out {
+        panic!(
+            "{cmd:?} did not finish within {limit:?}\nstdout:\n{}\nstderr:\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
+    out
 }
 
 /// Runs `cmd` with a one-minute limit.
