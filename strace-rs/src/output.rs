@@ -79,6 +79,23 @@ impl Printer {
         Ok(p)
     }
 
+    /// A printer writing the shared stream to `w` (tests, embedding).
+    pub fn with_writer(cfg: &Config, w: Box<dyn Write>) -> Printer {
+        let mut p = Printer::new(&Config {
+            output: None,
+            ..cfg.clone()
+        })
+        .expect("stderr printer");
+        p.pid_prefix_always = cfg.output.is_some() && (cfg.follow_forks || cfg.attach.len() > 1);
+        p.outs[0] = Out {
+            w: BufWriter::new(w),
+            curcol: 0,
+            owner: None,
+            line_flush: true,
+        };
+        p
+    }
+
     /// The stream for a new process: the shared one, or `FILE.PID` with `-ff`.
     pub fn stream_for(&mut self, pid: Pid) -> io::Result<OutId> {
         let Some(base) = &self.separate else {
@@ -247,5 +264,78 @@ fn timestamp(ts: Timestamps) -> String {
     match ts {
         Timestamps::Micros => format!("{hms}.{us:06} "),
         _ => format!("{hms} "),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone, Default)]
+    struct Sink(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Sink {
+        fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn unfinished_and_resumed_lines_like_strace() {
+        let sink = Sink::default();
+        let cfg = Config {
+            output: Some("x".into()),
+            follow_forks: true,
+            ..Config::default()
+        };
+        let mut p = Printer::with_writer(&cfg, Box::new(sink.clone()));
+        let (a, b) = (Pid(100), Pid(2001));
+        p.leader(0, a, 2, 0);
+        p.write(0, "read(3, ");
+        // Another process prints: the first line is cut.
+        p.leader(0, b, 2, 0);
+        p.write(0, "getpid() ");
+        p.tabto(0);
+        p.write(0, "= 2001");
+        p.line_end(0);
+        // The first call returns: a new line that resumes it.
+        assert_eq!(p.owner(0), None);
+        p.leader(0, a, 2, 0);
+        p.write(0, "<... read resumed>\"x\", 1) ");
+        p.tabto(0);
+        p.write(0, "= 1");
+        p.line_end(0);
+        p.flush();
+        let text = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+        assert_eq!(
+            text,
+            "100   read(3,  <unfinished ...>\n\
+             2001  getpid()                          = 2001\n\
+             100   <... read resumed>\"x\", 1)         = 1\n"
+        );
+    }
+
+    #[test]
+    fn pid_prefix_on_stderr_only_with_several_processes() {
+        let sink = Sink::default();
+        let mut p = Printer::with_writer(&Config::default(), Box::new(sink.clone()));
+        p.leader(0, Pid(7), 1, 0);
+        p.write(0, "exit_group(0) ");
+        p.tabto(0);
+        p.write(0, "= ?");
+        p.line_end(0);
+        p.leader(0, Pid(7), 2, 0);
+        p.write(0, "+++ exited with 0 +++");
+        p.line_end(0);
+        let text = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+        assert_eq!(
+            text,
+            "exit_group(0)                           = ?\n[pid     7] +++ exited with 0 +++\n"
+        );
     }
 }
