@@ -1,76 +1,254 @@
-//! Socket endpoints for `-yy`, from `/proc/PID/net/*`.
+//! Socket details for `-yy`, the way strace gets them: the protocol name from the
+//! `system.sockprotoname` attribute of `/proc/PID/fd/N`, endpoints from the kernel's
+//! sock_diag netlink interface (`UNIX-STREAM:[1234->1235]`, `TCP:[127.0.0.1:80->127.0.0.1:4242]`).
+//! This module owns the netlink socket calls.
 
+use std::ffi::CString;
 use std::net::{Ipv4Addr, Ipv6Addr};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
 use tracekit_ptrace::Pid;
 
-fn hex_v4(s: &str) -> Option<(String, u16)> {
-    let (a, p) = s.split_once(':')?;
-    let ip = u32::from_str_radix(a, 16).ok()?;
-    let port = u16::from_str_radix(p, 16).ok()?;
-    Some((Ipv4Addr::from(u32::from_be(ip)).to_string(), port))
-}
+const NETLINK_SOCK_DIAG: i32 = 4;
+const SOCK_DIAG_BY_FAMILY: u16 = 20;
+const NLM_F_REQUEST: u16 = 1;
+const NLM_F_DUMP: u16 = 0x300;
+const NLMSG_DONE: u16 = 3;
+const NLMSG_ERROR: u16 = 2;
+const UDIAG_SHOW_NAME: u32 = 1;
+const UDIAG_SHOW_PEER: u32 = 4;
+const UNIX_DIAG_NAME: u16 = 0;
+const UNIX_DIAG_PEER: u16 = 2;
 
-fn hex_v6(s: &str) -> Option<(String, u16)> {
-    let (a, p) = s.split_once(':')?;
-    if a.len() != 32 {
+fn proto_name(pid: Pid, fd: i32) -> Option<String> {
+    let path = CString::new(format!("/proc/{}/fd/{fd}", pid.0)).ok()?;
+    let name = CString::new("system.sockprotoname").ok()?;
+    let mut buf = [0u8; 64];
+    // SAFETY: both strings are NUL-terminated; the kernel writes at most buf.len() bytes.
+    let n = unsafe {
+        libc::getxattr(
+            path.as_ptr(),
+            name.as_ptr(),
+            buf.as_mut_ptr() as *mut libc::c_void,
+            buf.len(),
+        )
+    };
+    if n <= 0 {
         return None;
     }
-    let mut bytes = [0u8; 16];
-    for w in 0..4 {
-        let word = u32::from_str_radix(&a[w * 8..w * 8 + 8], 16).ok()?;
-        bytes[w * 4..w * 4 + 4].copy_from_slice(&word.to_le_bytes());
-    }
-    let port = u16::from_str_radix(p, 16).ok()?;
-    Some((Ipv6Addr::from(bytes).to_string(), port))
+    let s = &buf[..n as usize];
+    let end = s.iter().position(|&c| c == 0).unwrap_or(s.len());
+    Some(String::from_utf8_lossy(&s[..end]).into_owned())
 }
 
-fn inet(pid: Pid, file: &str, proto: &str, v6: bool, ino: &str) -> Option<String> {
-    let text = std::fs::read_to_string(format!("/proc/{}/net/{file}", pid.0)).ok()?;
-    for line in text.lines().skip(1) {
-        let f: Vec<&str> = line.split_whitespace().collect();
-        if f.len() < 10 || f[9] != ino {
+fn netlink() -> Option<OwnedFd> {
+    // SAFETY: socket has no memory arguments.
+    let fd = unsafe {
+        libc::socket(
+            libc::AF_NETLINK,
+            libc::SOCK_RAW | libc::SOCK_CLOEXEC,
+            NETLINK_SOCK_DIAG,
+        )
+    };
+    if fd < 0 {
+        return None;
+    }
+    // SAFETY: `fd` is a new descriptor we own.
+    Some(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// Sends one request (`payload` after a netlink header) and returns every message payload
+/// of the answer, with its type.
+fn query(flags: u16, payload: &[u8]) -> Vec<(u16, Vec<u8>)> {
+    let Some(sock) = netlink() else {
+        return Vec::new();
+    };
+    let len = 16 + payload.len();
+    let mut msg = Vec::with_capacity(len);
+    msg.extend_from_slice(&(len as u32).to_ne_bytes());
+    msg.extend_from_slice(&SOCK_DIAG_BY_FAMILY.to_ne_bytes());
+    msg.extend_from_slice(&(NLM_F_REQUEST | flags).to_ne_bytes());
+    msg.extend_from_slice(&1u32.to_ne_bytes());
+    msg.extend_from_slice(&0u32.to_ne_bytes());
+    msg.extend_from_slice(payload);
+    // SAFETY: `msg` is a valid buffer of `msg.len()` bytes; the kernel only reads it.
+    let sent = unsafe {
+        libc::send(
+            sock.as_raw_fd(),
+            msg.as_ptr() as *const libc::c_void,
+            msg.len(),
+            0,
+        )
+    };
+    if sent < 0 {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let mut buf = vec![0u8; 32 << 10];
+    loop {
+        // SAFETY: the kernel writes at most buf.len() bytes into our buffer.
+        let n = unsafe {
+            libc::recv(
+                sock.as_raw_fd(),
+                buf.as_mut_ptr() as *mut libc::c_void,
+                buf.len(),
+                0,
+            )
+        };
+        if n <= 0 {
+            return out;
+        }
+        let data = &buf[..n as usize];
+        let mut off = 0;
+        while off + 16 <= data.len() {
+            let mlen = u32::from_ne_bytes(data[off..off + 4].try_into().unwrap()) as usize;
+            let mtype = u16::from_ne_bytes(data[off + 4..off + 6].try_into().unwrap());
+            if mlen < 16 || off + mlen > data.len() {
+                return out;
+            }
+            if mtype == NLMSG_DONE || mtype == NLMSG_ERROR {
+                return out;
+            }
+            out.push((mtype, data[off + 16..off + mlen].to_vec()));
+            off += (mlen + 3) & !3;
+        }
+        if flags & NLM_F_DUMP == 0 {
+            return out;
+        }
+    }
+}
+
+fn rtattrs(mut b: &[u8]) -> Vec<(u16, &[u8])> {
+    let mut v = Vec::new();
+    while b.len() >= 4 {
+        let len = u16::from_ne_bytes([b[0], b[1]]) as usize;
+        let ty = u16::from_ne_bytes([b[2], b[3]]);
+        if len < 4 || len > b.len() {
+            break;
+        }
+        v.push((ty, &b[4..len]));
+        b = &b[((len + 3) & !3).min(b.len())..];
+    }
+    v
+}
+
+fn unix(ino: u32, proto: &str) -> Option<String> {
+    let mut req = vec![libc::AF_UNIX as u8, 0, 0, 0];
+    req.extend_from_slice(&u32::MAX.to_ne_bytes()); // all states
+    req.extend_from_slice(&ino.to_ne_bytes());
+    req.extend_from_slice(&(UDIAG_SHOW_NAME | UDIAG_SHOW_PEER).to_ne_bytes());
+    req.extend_from_slice(&u32::MAX.to_ne_bytes());
+    req.extend_from_slice(&u32::MAX.to_ne_bytes());
+    let resp = query(0, &req);
+    let (_, msg) = resp.first()?;
+    if msg.len() < 16 {
+        return None;
+    }
+    let ty = match msg[1] as i32 {
+        libc::SOCK_STREAM => "-STREAM",
+        libc::SOCK_DGRAM => "-DGRAM",
+        libc::SOCK_SEQPACKET => "-SEQPACKET",
+        _ => "",
+    };
+    let mut s = format!("{proto}{ty}:[{ino}");
+    let mut name = None;
+    for (t, v) in rtattrs(&msg[16..]) {
+        match t {
+            UNIX_DIAG_PEER if v.len() >= 4 => {
+                let peer = u32::from_ne_bytes(v[..4].try_into().unwrap());
+                if peer != 0 {
+                    s.push_str(&format!("->{peer}"));
+                }
+            }
+            UNIX_DIAG_NAME if !v.is_empty() => {
+                let mut q = String::new();
+                if v[0] == 0 {
+                    q.push('@');
+                    crate::text::quote(&mut q, &v[1..], crate::text::HexMode::None, false);
+                } else {
+                    let end = v.iter().position(|&c| c == 0).unwrap_or(v.len());
+                    crate::text::quote(&mut q, &v[..end], crate::text::HexMode::None, false);
+                }
+                name = Some(q);
+            }
+            _ => {}
+        }
+    }
+    if let Some(n) = name {
+        s.push(',');
+        s.push_str(&n);
+    }
+    s.push(']');
+    Some(s)
+}
+
+fn inet(ino: u32, family: u8, protocol: u8, proto: &str) -> Option<String> {
+    // struct inet_diag_req_v2 with an empty socket id: dump everything, find the inode.
+    let mut req = vec![family, protocol, 0, 0];
+    req.extend_from_slice(&u32::MAX.to_ne_bytes());
+    req.extend_from_slice(&[0u8; 48]);
+    for (_, msg) in query(NLM_F_DUMP, &req) {
+        if msg.len() < 72 {
             continue;
         }
-        let parse = if v6 { hex_v6 } else { hex_v4 };
-        let (la, lp) = parse(f[1])?;
-        let (ra, rp) = parse(f[2])?;
-        let fmt = |a: &str, p: u16| {
-            if v6 {
-                format!("[{a}]:{p}")
+        let inode = u32::from_ne_bytes(msg[68..72].try_into().unwrap());
+        if inode != ino {
+            continue;
+        }
+        let sport = u16::from_be_bytes([msg[4], msg[5]]);
+        let dport = u16::from_be_bytes([msg[6], msg[7]]);
+        let addr = |o: usize| -> String {
+            if family == libc::AF_INET as u8 {
+                Ipv4Addr::new(msg[o], msg[o + 1], msg[o + 2], msg[o + 3]).to_string()
             } else {
-                format!("{a}:{p}")
+                let a: [u8; 16] = msg[o..o + 16].try_into().unwrap();
+                format!("[{}]", Ipv6Addr::from(a))
             }
         };
-        let connected = rp != 0 || (ra != "0.0.0.0" && ra != "::");
-        return Some(if connected {
-            format!("{proto}:[{}->{}]", fmt(&la, lp), fmt(&ra, rp))
+        let (src, dst) = (addr(8), addr(24));
+        let unspecified = |a: &str| a == "0.0.0.0" || a == "[::]";
+        return Some(if dport == 0 && unspecified(&dst) {
+            format!("{proto}:[{src}:{sport}]")
         } else {
-            format!("{proto}:[{}]", fmt(&la, lp))
+            format!("{proto}:[{src}:{sport}->{dst}:{dport}]")
         });
     }
     None
 }
 
-fn unix(pid: Pid, ino: &str) -> Option<String> {
-    let text = std::fs::read_to_string(format!("/proc/{}/net/unix", pid.0)).ok()?;
-    for line in text.lines().skip(1) {
-        let f: Vec<&str> = line.split_whitespace().collect();
-        if f.len() >= 7 && f[6] == ino {
-            return Some(match f.get(7) {
-                Some(path) => format!("UNIX:[{ino},\"{path}\"]"),
-                None => format!("UNIX:[{ino}]"),
-            });
-        }
+/// `TCP:[127.0.0.1:80->127.0.0.1:4242]`, `UNIX-STREAM:[1234->1235]`, `TCP:[5678]`... for
+/// descriptor `fd` of `pid`, a socket with inode `ino`.
+pub fn describe(pid: Pid, fd: i32, ino: &str) -> Option<String> {
+    static CACHE: std::sync::Mutex<Option<std::collections::HashMap<u32, String>>> =
+        std::sync::Mutex::new(None);
+    let inode: u32 = ino.parse().ok()?;
+    // Like strace, details found once are reused for the inode (a UNIX socket keeps showing
+    // its peer after the peer closed).
+    if let Some(hit) = CACHE
+        .lock()
+        .ok()?
+        .as_ref()
+        .and_then(|c| c.get(&inode).cloned())
+    {
+        return Some(hit);
     }
-    None
-}
-
-/// `TCP:[127.0.0.1:80->127.0.0.1:4242]`, `UNIX:[1234]`, ... for socket inode `ino`.
-pub fn describe(pid: Pid, ino: &str) -> Option<String> {
-    inet(pid, "tcp", "TCP", false, ino)
-        .or_else(|| inet(pid, "tcp6", "TCPv6", true, ino))
-        .or_else(|| inet(pid, "udp", "UDP", false, ino))
-        .or_else(|| inet(pid, "udp6", "UDPv6", true, ino))
-        .or_else(|| unix(pid, ino))
+    let proto = proto_name(pid, fd)?;
+    let found = match proto.as_str() {
+        p if p.starts_with("UNIX") => unix(inode, "UNIX"),
+        "TCP" => inet(inode, libc::AF_INET as u8, libc::IPPROTO_TCP as u8, &proto),
+        "UDP" => inet(inode, libc::AF_INET as u8, libc::IPPROTO_UDP as u8, &proto),
+        "TCPv6" => inet(inode, libc::AF_INET6 as u8, libc::IPPROTO_TCP as u8, &proto),
+        "UDPv6" => inet(inode, libc::AF_INET6 as u8, libc::IPPROTO_UDP as u8, &proto),
+        _ => None,
+    };
+    match found {
+        Some(d) => {
+            if let Ok(mut c) = CACHE.lock() {
+                c.get_or_insert_with(Default::default)
+                    .insert(inode, d.clone());
+            }
+            Some(d)
+        }
+        None => Some(format!("{proto}:[{ino}]")),
+    }
 }

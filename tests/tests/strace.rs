@@ -684,3 +684,52 @@ fn environment_and_user() {
     let o = ours(&["-qq", "-u", "nobody", "-e", "trace=none", "id", "-u"]);
     assert_eq!(tracekit_e2e::stdout(&o), "65534\n", "{}", stderr(&o));
 }
+
+/// Replaces runs of 4 or more digits (inodes, ports, pids) with `N`.
+fn squash_numbers(s: &str) -> String {
+    let mut out = String::new();
+    let mut digits = String::new();
+    for c in s.chars().chain(std::iter::once('\0')) {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        if digits.len() >= 4 {
+            out.push('N');
+        } else {
+            out.push_str(&digits);
+        }
+        digits.clear();
+        if c != '\0' {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[test]
+fn socket_endpoints_match_strace() {
+    require_tool!("strace");
+    let ex = example("st_socket");
+    let (a, b) = both(&[
+        "-qq",
+        "-yy",
+        "-e",
+        "trace=%network,close,epoll_ctl",
+        ex.to_str().unwrap(),
+    ]);
+    let (a, b) = (squash_numbers(&a), squash_numbers(&b));
+    assert!(a.contains("<TCP:[127.0.0.1:N->127.0.0.1:N]>"), "{a}");
+    let lines = |t: &str| {
+        t.lines()
+            .map(|l| {
+                // Column padding depends on the width of the numbers squashed above.
+                l.split(" = ")
+                    .map(str::trim_end)
+                    .collect::<Vec<_>>()
+                    .join(" = ")
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(lines(&a), lines(&b), "strace:\n{a}\nstrace-rs:\n{b}");
+}

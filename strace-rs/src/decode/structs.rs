@@ -16,7 +16,7 @@ pub fn fd_path(pid: Pid, fd: i32, level: u8) -> Option<String> {
     let s = link.to_string_lossy().into_owned();
     if level >= 2 {
         if let Some(ino) = s.strip_prefix("socket:[").and_then(|r| r.strip_suffix(']')) {
-            if let Some(desc) = crate::sockets::describe(pid, ino) {
+            if let Some(desc) = crate::sockets::describe(pid, fd, ino) {
                 return Some(desc);
             }
         }
