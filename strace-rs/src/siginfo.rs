@@ -61,9 +61,8 @@ pub fn format(si: &SigInfo) -> String {
     };
     let sigval = |out: &mut String| {
         let v = si.value();
-        let _ = write!(out, ", si_value={{int={}, ptr=", v as i32);
+        let _ = write!(out, ", si_int={}, si_ptr=", v as i32);
         addr(out, v);
-        out.push('}');
     };
     if code <= 0 {
         match code {
@@ -71,7 +70,7 @@ pub fn format(si: &SigInfo) -> String {
             -2 => {
                 let _ = write!(
                     out,
-                    ", si_timerid={:#x}, si_overrun={}",
+                    ", si_timerid={}, si_overrun={}",
                     si.timerid(),
                     si.overrun()
                 );

@@ -57,6 +57,10 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         "personality" => personality,
         "sysinfo" => sysinfo,
         "getcpu" => getcpu,
+        "timer_create" => timer_create,
+        "timer_settime" => timer_settime,
+        "timer_gettime" => timer_gettime,
+        "timer_delete" | "timer_getoverrun" => one_int,
         _ => return None,
     })
 }
@@ -573,7 +577,8 @@ fn prctl(ctx: &mut Ctx<'_>) -> Step {
                 structs::signo(ctx, ctx.a(1) as i64);
                 Step::Decoded
             }
-            3 | 7 | 21 | 39 | 42 | 37 => Step::Decoded,
+            3 => Step::Exit,
+            7 | 21 | 39 | 42 | 37 => Step::Decoded,
             23 | 24 => {
                 ctx.sep();
                 ctx.xval_hex(xlat::CAPS, ctx.a(1), "CAP_???");
@@ -599,7 +604,17 @@ fn prctl(ctx: &mut Ctx<'_>) -> Step {
             }
         }
     } else {
-        if ctx.error {
+        if op == 3 {
+            if !ctx.error {
+                ctx.rextra = match ctx.rval {
+                    0 => " (SUID_DUMP_DISABLE)",
+                    1 => " (SUID_DUMP_USER)",
+                    2 => " (SUID_DUMP_ROOT)",
+                    _ => "",
+                }
+                .to_owned();
+            }
+        } else if ctx.error {
             ctx.hex(1);
         } else if op == 16 {
             ctx.cstr(1);
@@ -992,5 +1007,102 @@ fn getcpu(ctx: &mut Ctx<'_>) -> Step {
         ctx.sep();
     }
     ctx.ptr(2);
+    Step::Decoded
+}
+
+fn sigevent(ctx: &mut Ctx<'_>, addr: u64) {
+    if addr == 0 {
+        ctx.s("NULL");
+        return;
+    }
+    // struct sigevent: sigev_value (8), sigev_signo (4), sigev_notify (4), then the union.
+    let Some(b) = ctx.read_bytes(addr, 24) else {
+        ctx.addr(addr);
+        return;
+    };
+    let value = u64::from_ne_bytes(b[0..8].try_into().unwrap());
+    let signo = i32::from_ne_bytes(b[8..12].try_into().unwrap());
+    let notify = i32::from_ne_bytes(b[12..16].try_into().unwrap());
+    let tid = i32::from_ne_bytes(b[16..20].try_into().unwrap());
+    ctx.s("{");
+    if value != 0 {
+        let _ = write!(
+            ctx.out,
+            "sigev_value={{sival_int={}, sival_ptr={}}}, ",
+            value as i32,
+            crate::text::Hx(value)
+        );
+    }
+    match notify {
+        0 | 2 => {
+            ctx.s("sigev_signo=");
+            structs::signo(ctx, signo as i64);
+            ctx.s(if notify == 0 {
+                ", sigev_notify=SIGEV_SIGNAL"
+            } else {
+                ", sigev_notify=SIGEV_THREAD"
+            });
+        }
+        1 => ctx.s("sigev_notify=SIGEV_NONE"),
+        4 => {
+            ctx.s("sigev_signo=");
+            structs::signo(ctx, signo as i64);
+            let _ = write!(
+                ctx.out,
+                ", sigev_notify=SIGEV_THREAD_ID, sigev_notify_thread_id={tid}"
+            );
+        }
+        n => {
+            let _ = write!(ctx.out, "sigev_signo={signo}, sigev_notify={n}");
+        }
+    }
+    ctx.s("}");
+}
+
+fn timer_create(ctx: &mut Ctx<'_>) -> Step {
+    if !ctx.exiting {
+        ctx.xval(xlat::CLOCKS, ctx.a(0) as u32 as u64, "CLOCK_???");
+        ctx.sep();
+        sigevent(ctx, ctx.a(1));
+        ctx.sep();
+        return Step::Exit;
+    }
+    if ctx.error {
+        ctx.ptr(2);
+    } else {
+        ctx.int_ptr(ctx.a(2));
+    }
+    Step::Decoded
+}
+
+fn timer_settime(ctx: &mut Ctx<'_>) -> Step {
+    if !ctx.exiting {
+        ctx.int(0);
+        ctx.sep();
+        ctx.flags(xlat::TIMER_FLAGS, ctx.a(1) as u32 as u64, "TIMER_???");
+        ctx.sep();
+        structs::itimerspec(ctx, ctx.a(2));
+        ctx.sep();
+        return Step::Exit;
+    }
+    if ctx.a(3) == 0 || ctx.error {
+        ctx.ptr(3);
+    } else {
+        structs::itimerspec(ctx, ctx.a(3));
+    }
+    Step::Decoded
+}
+
+fn timer_gettime(ctx: &mut Ctx<'_>) -> Step {
+    if !ctx.exiting {
+        ctx.int(0);
+        ctx.sep();
+        return Step::Exit;
+    }
+    if ctx.error {
+        ctx.ptr(1);
+    } else {
+        structs::itimerspec(ctx, ctx.a(1));
+    }
     Step::Decoded
 }

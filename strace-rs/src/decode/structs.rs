@@ -406,7 +406,7 @@ pub fn sockaddr(ctx: &mut Ctx<'_>, addr: u64, len: u64) {
         16 if b.len() >= 12 => {
             let pid = u32::from_ne_bytes([b[4], b[5], b[6], b[7]]);
             let groups = u32::from_ne_bytes([b[8], b[9], b[10], b[11]]);
-            let _ = write!(out, ", nl_pid={pid}, nl_groups={groups:#010x}");
+            let _ = write!(out, ", nl_pid={pid}, nl_groups={groups:08x}");
         }
         _ => {
             out.push_str(", sa_data=");
