@@ -22,8 +22,7 @@ use std::time::SystemTime;
 
 use anyhow::{bail, Context};
 
-use crate::report::{self, Config, Gates};
-use crate::size::Size;
+use crate::report::{self, Config, ReportOptions};
 
 /// The preload library's file name.
 pub const PRELOAD_NAME: &str = "libpreload_heaptrack.so";
@@ -49,33 +48,8 @@ pub struct Args {
     /// Write the report to FILE instead of stderr.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
-    /// Print the report as JSON (schema `tracekit.heap-report/1`).
-    #[arg(long)]
-    pub json: bool,
-    /// Allocation sites to show per ranking; 0 shows every site.
-    #[arg(long, value_name = "N", default_value_t = 10)]
-    pub top: usize,
-    /// Fail when the heap peak exceeds SIZE (`64KiB`, `10MB`, `1.5GiB`, bytes).
-    #[arg(long, value_name = "SIZE")]
-    pub max_peak: Option<Size>,
-    /// Fail when the bytes leaked at exit exceed SIZE.
-    #[arg(long, value_name = "SIZE")]
-    pub max_leaked: Option<Size>,
-    /// Do not symbolize backtraces.
-    #[arg(long)]
-    pub no_symbols: bool,
-    /// With several processes, print each one's full summary after the totals.
-    #[arg(long)]
-    pub per_process: bool,
-    /// Report only the processes whose executable is named NAME (memusage's --progname).
-    #[arg(long, value_name = "NAME")]
-    pub progname: Option<String>,
-    /// Frames shown per backtrace in the text report (as valgrind's --num-callers); 0: all.
-    #[arg(long, value_name = "N", default_value_t = 12)]
-    pub depth: usize,
-    /// Also write every allocation site as collapsed stacks weighted by bytes (flame graphs).
-    #[arg(long, value_name = "FILE")]
-    pub collapsed: Option<PathBuf>,
+    #[command(flatten)]
+    pub options: ReportOptions,
     /// The command and its arguments (after `--`).
     #[arg(trailing_var_arg = true, value_name = "COMMAND")]
     pub command: Vec<OsString>,
@@ -122,19 +96,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let ended = running.wait().context("waiting for the command")?;
     let status = ended.shell_status();
     let logs = find_logs(&pattern, &before)?;
-    let config = Config {
-        json: args.json,
-        top: args.top,
-        symbolize: !args.no_symbols,
-        per_process: args.per_process,
-        depth: args.depth,
-        collapsed: args.collapsed.clone(),
-        progname: args.progname.clone(),
-        gates: Gates {
-            max_peak: args.max_peak.clone(),
-            max_leaked: args.max_leaked.clone(),
-        },
-    };
+    let config = Config::from(&args.options);
     if logs.is_empty() {
         eprintln!(
             "tracekit heap: no log was written to {} (a static program, or one that never ran, \

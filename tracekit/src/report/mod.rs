@@ -32,6 +32,17 @@ damaged (the report covers what precedes the damage); 2 on errors.\n\
 JSON schema: tracekit.heap-report/1 (tracekit/SCHEMA.md)."
 )]
 pub struct Args {
+    #[command(flatten)]
+    pub options: ReportOptions,
+    /// The event logs (several: the processes of one run, such as a parent and its children;
+    /// `-` reads standard input).
+    #[arg(required = true, value_name = "LOG")]
+    pub logs: Vec<PathBuf>,
+}
+
+/// The report options `tracekit report` and `tracekit heap` share.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ReportOptions {
     /// Print JSON (schema `tracekit.heap-report/1`, see SCHEMA.md) instead of text.
     #[arg(long)]
     pub json: bool,
@@ -61,10 +72,6 @@ pub struct Args {
     /// flamegraph.pl or inferno-flamegraph.
     #[arg(long, value_name = "FILE")]
     pub collapsed: Option<PathBuf>,
-    /// The event logs (several: the processes of one run, such as a parent and its children;
-    /// `-` reads standard input).
-    #[arg(required = true, value_name = "LOG")]
-    pub logs: Vec<PathBuf>,
 }
 
 /// Limits that fail a run, for CI.
@@ -121,8 +128,8 @@ pub struct Config {
     pub gates: Gates,
 }
 
-impl From<&Args> for Config {
-    fn from(a: &Args) -> Self {
+impl From<&ReportOptions> for Config {
+    fn from(a: &ReportOptions) -> Self {
         Config {
             json: a.json,
             top: a.top,
@@ -141,7 +148,7 @@ impl From<&Args> for Config {
 
 /// Runs `tracekit report`; returns the exit status.
 pub fn run(args: Args) -> anyhow::Result<u8> {
-    let config = Config::from(&args);
+    let config = Config::from(&args.options);
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let code = report_logs(&args.logs, &config, &mut out)?;
