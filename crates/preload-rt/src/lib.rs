@@ -14,7 +14,6 @@
 //! - [`modules`]: the module map (`dl_iterate_phdr`, build-ids, `PT_LOAD` segments).
 //! - [`unwind`]: cached `.eh_frame` unwinding to raw return addresses.
 //! - [`stacks`]: interning stacks into ids, each written once as a `Stack` record.
-//! - [`fastenc`]: fast encoders for the heap records, byte-identical to the log crate's.
 //! - [`logfile`]: the log file, written through a shared memory map so a crash loses nothing.
 //! - [`compress`]: zstd compression of a finished log's records, in place.
 //! - [`session`]: one process's log session: start, fork, exec, exit.
@@ -23,7 +22,6 @@
 pub mod compress;
 pub mod env;
 pub mod exec;
-pub mod fastenc;
 pub mod fmt;
 pub mod guard;
 pub mod lock;

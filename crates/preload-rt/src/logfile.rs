@@ -9,10 +9,9 @@
 
 use std::ffi::c_int;
 
-use tracekit_log::{encode, write_header, Event, Full, HEADER_LEN};
-
-use crate::fastenc::MAX_RECORD;
 use crate::sys::{self, Errno, SysResult};
+use tracekit_log::delta::{self, Delta, MAX_COMPACT};
+use tracekit_log::{encode, write_header, Event, Full, HEADER_LEN};
 
 /// Set when the compressor thread should be started; the session does it once it has
 /// released its lock ([`take_spawn_request`]).
@@ -58,6 +57,11 @@ pub struct LogFile {
     next_seal: u64,
     /// The file's (device, inode), checked before touching `fd` again.
     id: (u64, u64),
+    /// The state compact heap records are coded against.
+    delta: Delta,
+    /// A `Sync` record goes before the next compact one (after appending to a log, and at
+    /// every seal, where a reader that lost its place can resume).
+    sync_due: bool,
 }
 
 /// Log descriptors are moved at least this high: programs that close "all" their files
@@ -97,6 +101,12 @@ impl LogFile {
             failed: false,
             next_seal: u64::MAX,
             id: (0, 0),
+            delta: Delta {
+                tid: 0,
+                time_ns: 0,
+                ptr: 0,
+            },
+            sync_due: false,
         }
     }
 
@@ -159,6 +169,9 @@ impl LogFile {
             start: pos,
             failed: false,
             next_seal: u64::MAX,
+            delta: Delta::default(),
+            // Records after another image's: the compact-record state starts afresh.
+            sync_due: pos > HEADER_LEN as u64,
         }
     }
 
@@ -195,23 +208,32 @@ impl LogFile {
         self.write_slow(ev)
     }
 
-    /// Appends one record built by `fill` in at most [`fastenc::MAX_RECORD`] bytes
-    /// (one of the [`fastenc`] encoders). Returns false when the file can't grow.
-    ///
-    /// [`fastenc`]: crate::fastenc
-    /// [`fastenc::MAX_RECORD`]: crate::fastenc::MAX_RECORD
+    /// Appends one compact heap record built by `fill` (one of [`tracekit_log::delta`]'s
+    /// encoders) against the log's compact-record state. Returns false when the file can't
+    /// grow.
     #[inline]
-    pub fn write_small(&mut self, fill: impl FnOnce(&mut [u8; MAX_RECORD]) -> usize) -> bool {
-        let full =
-            self.map.is_null() || (self.pos - self.map_off) as usize + MAX_RECORD > self.map_len;
+    pub fn write_heap(
+        &mut self,
+        fill: impl FnOnce(&mut [u8; MAX_COMPACT], &mut Delta) -> usize,
+    ) -> bool {
+        const NEED: usize = MAX_COMPACT + 2;
+        let full = self.map.is_null() || (self.pos - self.map_off) as usize + NEED > self.map_len;
         if full && !self.next_window() {
             return false;
         }
-        let at = (self.pos - self.map_off) as usize;
-        // SAFETY: at + MAX_RECORD <= map_len (checked above, a fresh window has room for
+        let mut at = (self.pos - self.map_off) as usize;
+        if self.sync_due {
+            self.sync_due = false;
+            // SAFETY: at + NEED <= map_len (checked above), inside the window we alone write.
+            let room = unsafe { std::slice::from_raw_parts_mut(self.map.add(at), 2) };
+            let n = delta::sync(&mut self.delta, room).unwrap_or(0);
+            self.pos += n as u64;
+            at += n;
+        }
+        // SAFETY: at + MAX_COMPACT <= map_len (checked above, a fresh window has room for
         // it), inside the window we alone write.
-        let room = unsafe { &mut *self.map.add(at).cast::<[u8; MAX_RECORD]>() };
-        let n = fill(room);
+        let room = unsafe { &mut *self.map.add(at).cast::<[u8; MAX_COMPACT]>() };
+        let n = fill(room, &mut self.delta);
         self.pos += n as u64;
         if self.pos >= self.next_seal {
             self.seal();
@@ -236,6 +258,7 @@ impl LogFile {
     #[cold]
     fn seal(&mut self) {
         self.next_seal = self.pos + SEAL_EVERY;
+        self.sync_due = true;
         if crate::compress::seal(self.pos) {
             SPAWN.store(true, std::sync::atomic::Ordering::Release);
         }

@@ -22,6 +22,7 @@ use std::cell::Cell;
 use std::ffi::{c_char, c_int, c_void};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 
+use tracekit_log::delta;
 use tracekit_log::{Arch, Bytes, Event, Exec, Exit, Module, ModuleUnload, Process, Stack, Thread};
 
 use crate::exec::ExecEnv;
@@ -340,22 +341,22 @@ impl Writer {
         self.log.write(ev)
     }
 
-    /// Appends an `Alloc` (the fast encoder: same bytes as [`Writer::write`]).
+    /// Appends an `Alloc` (as a compact record, coded against the heap records before it).
     #[inline]
     pub fn write_alloc(&mut self, a: &tracekit_log::Alloc) -> bool {
-        self.log.write_small(|b| crate::fastenc::alloc(a, b))
+        self.log.write_heap(|b, d| delta::alloc(a, d, b))
     }
 
-    /// Appends a `Free` (the fast encoder).
+    /// Appends a `Free` (compact).
     #[inline]
     pub fn write_free(&mut self, f: &tracekit_log::Free) -> bool {
-        self.log.write_small(|b| crate::fastenc::free(f, b))
+        self.log.write_heap(|b, d| delta::free(f, d, b))
     }
 
-    /// Appends a `Realloc` (the fast encoder).
+    /// Appends a `Realloc` (compact).
     #[inline]
     pub fn write_realloc(&mut self, r: &tracekit_log::Realloc) -> bool {
-        self.log.write_small(|b| crate::fastenc::realloc(r, b))
+        self.log.write_heap(|b, d| delta::realloc(r, d, b))
     }
 
     /// The address range of the preload library, whose frames backtraces leave out.

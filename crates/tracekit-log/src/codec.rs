@@ -41,11 +41,24 @@ pub mod tag {
     pub const EXEC: u8 = 14;
     /// [`crate::Exit`]
     pub const EXIT: u8 = 15;
+    /// Resets the state compact records are coded against ([`crate::delta`]).
+    pub const SYNC: u8 = 16;
+    /// [`crate::Alloc`], compact ([`crate::delta`]).
+    pub const C_ALLOC: u8 = 17;
+    /// [`crate::Free`], compact ([`crate::delta`]).
+    pub const C_FREE: u8 = 18;
+    /// [`crate::Realloc`], compact ([`crate::delta`]).
+    pub const C_REALLOC: u8 = 19;
 }
 
 /// True for the tags this version decodes; others are skipped by readers.
 pub fn is_known(t: u8) -> bool {
-    (tag::PROCESS..=tag::EXIT).contains(&t)
+    (tag::PROCESS..=tag::C_REALLOC).contains(&t)
+}
+
+/// True for the compact heap records, decoded with [`crate::delta::decode`].
+pub fn is_compact(t: u8) -> bool {
+    (tag::C_ALLOC..=tag::C_REALLOC).contains(&t)
 }
 
 /// Room reserved for a record's header: the tag and a length of up to 5 LEB128 bytes.
@@ -292,7 +305,9 @@ fn count(d: &mut Dec<'_>, what: &'static str) -> Result<usize, PayloadError> {
     Ok(n as usize)
 }
 
-/// Decodes a record payload with tag `t`. `Ok(None)` for a tag this version does not know.
+/// Decodes a record payload with tag `t`. `Ok(None)` for a tag this version does not know,
+/// and for `Sync` and the compact heap records, which need the reader's state
+/// ([`crate::delta`]; [`crate::Reader`] handles them).
 pub fn decode(t: u8, p: &[u8]) -> Result<Option<Event<'_>>, PayloadError> {
     let d = &mut Dec::new(p);
     let alloc_kind = |c: u8| AllocKind::from_code(c).ok_or(PayloadError::BadValue("alloc kind"));

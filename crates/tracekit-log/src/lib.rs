@@ -23,6 +23,12 @@
 //! in the header changes only when an existing field changes meaning; [`Reader`] upgrades every
 //! version it knows into the current [`Event`] types.
 //!
+//! Heap events also have compact records (tags 17-19, see [`delta`]) that code the thread,
+//! time and pointer against the heap record before them; a `Sync` record (tag 16, empty)
+//! resets that state, which starts at zero at the top of the file and runs through the
+//! record stream across chunks. A compact record decodes to the same [`Event`] as its full
+//! form; a log may mix both.
+//!
 //! Times in heap and crash events are nanoseconds of `CLOCK_MONOTONIC` since the
 //! [`Process`] record's `start_mono_ns`; stacks are interned: a [`Stack`] record is written
 //! once, before the first event that names its id.
@@ -44,6 +50,7 @@
 //! ```
 
 pub mod codec;
+pub mod delta;
 mod event;
 mod read;
 pub mod wire;

@@ -4,7 +4,8 @@
 use std::fmt;
 use std::io::{self, BufRead, BufReader, Read};
 
-use crate::codec::{self, PayloadError};
+use crate::codec::{self, tag, PayloadError};
+use crate::delta::{self, Delta};
 use crate::wire::{Dec, DecodeError};
 use crate::{Codec, Event, CHUNK_BIT, HEADER_LEN, MAGIC, MAX_CHUNK, VERSION};
 
@@ -89,6 +90,8 @@ pub struct Reader<R: Read> {
     zbuf: Vec<u8>,
     failed: std::cell::Cell<bool>,
     skipped: u64,
+    /// The state compact heap records are decoded against.
+    delta: std::cell::Cell<Delta>,
 }
 
 impl<R: Read> fmt::Debug for Reader<R> {
@@ -157,6 +160,7 @@ impl<R: Read> Reader<R> {
             zbuf: Vec::new(),
             failed: std::cell::Cell::new(false),
             skipped: 0,
+            delta: std::cell::Cell::new(Delta::default()),
         })
     }
 
@@ -347,6 +351,9 @@ impl<R: Read> Reader<R> {
             };
             match item {
                 Next::End => return Ok(None),
+                Next::Stream(tag::SYNC, _) | Next::Chunk(tag::SYNC, _, _) => {
+                    self.delta.set(Delta::default())
+                }
                 Next::Stream(t, _) | Next::Chunk(t, _, _) if !codec::is_known(t) => {
                     self.skipped += 1
                 }
@@ -358,7 +365,15 @@ impl<R: Read> Reader<R> {
             Next::Chunk(t, r, at) => (t, &self.chunk[r], at),
             Next::End => unreachable!("handled in the loop"),
         };
-        match codec::decode(t, payload) {
+        let decoded = if codec::is_compact(t) {
+            let mut st = self.delta.get();
+            let r = delta::decode(t, payload, &mut st).map(Some);
+            self.delta.set(st);
+            r
+        } else {
+            codec::decode(t, payload)
+        };
+        match decoded {
             Ok(ev) => Ok(ev),
             Err(e) => {
                 // `failed` is a Cell: the payload borrow is still live on this path.

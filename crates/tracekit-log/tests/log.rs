@@ -250,7 +250,11 @@ fn encode_leaves_zeros_after_the_record() {
         let mut buf = [0u8; 4096];
         let n = encode(&ev, &mut buf).unwrap();
         let room = 8.min(4096 - n);
-        assert!(buf[n..n + room].iter().all(|&b| b == 0), "{ev:?}: {:?}", &buf[n..n + room]);
+        assert!(
+            buf[n..n + room].iter().all(|&b| b == 0),
+            "{ev:?}: {:?}",
+            &buf[n..n + room]
+        );
     }
 }
 
@@ -401,5 +405,207 @@ proptest! {
         let intact = ends.iter().filter(|&&e| e <= pos).count();
         prop_assert!(got.len() >= intact);
         prop_assert_eq!(&got[..intact], &sample()[..intact]);
+    }
+}
+
+/// A heap-heavy stream: several threads, times that go forwards and back, failed calls,
+/// aligned blocks, sized frees.
+fn heap_events(n: usize, seed: u64) -> Vec<Event<'static>> {
+    let mut s = seed | 1;
+    let mut rnd = move || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        s
+    };
+    (0..n)
+        .map(|i| {
+            let r = rnd();
+            let tid = 100 + (r % 3) as u32;
+            let time_ns = (i as u64 / 7) * 4_000_000 + (r >> 60);
+            let ptr = if r % 31 == 0 {
+                0
+            } else {
+                0x5555_0000_0000 + (rnd() % (1 << 20)) * 16
+            };
+            match r % 5 {
+                0 | 1 => Event::Alloc(Alloc {
+                    time_ns,
+                    tid,
+                    kind: AllocKind::ALL[(r >> 8) as usize % AllocKind::ALL.len()],
+                    ptr,
+                    size: rnd() % 5000,
+                    align: if r % 11 == 0 { 64 } else { 0 },
+                    stack: rnd() % 40,
+                }),
+                2 | 3 => Event::Free(Free {
+                    time_ns,
+                    tid,
+                    kind: FreeKind::ALL[(r >> 8) as usize % FreeKind::ALL.len()],
+                    ptr,
+                    size: if r % 13 == 0 { 48 } else { 0 },
+                    stack: if r % 17 == 0 { 2 } else { 0 },
+                }),
+                _ => Event::Realloc(Realloc {
+                    time_ns,
+                    tid,
+                    kind: AllocKind::Realloc,
+                    old_ptr: ptr,
+                    new_ptr: if r % 7 == 0 { ptr } else { rnd() },
+                    size: rnd() % 100_000,
+                    stack: rnd() % 40,
+                }),
+            }
+        })
+        .collect()
+}
+
+/// Records as a preload library writes them: compact heap records mixed with full ones,
+/// a `Sync` now and then. Returns the file and the end offset of each event's record.
+fn compact_file(events: &[Event<'_>]) -> (Vec<u8>, Vec<usize>) {
+    let mut file = vec![0u8; HEADER_LEN];
+    write_header(&mut file).unwrap();
+    let mut d = delta::Delta::default();
+    let mut buf = [0u8; 4096];
+    let mut ends = Vec::new();
+    for (i, ev) in events.iter().enumerate() {
+        if i % 10 == 9 {
+            let n = delta::sync(&mut d, &mut buf).unwrap();
+            file.extend_from_slice(&buf[..n]);
+        }
+        let n = if i % 4 == 3 {
+            encode(ev, &mut buf).unwrap()
+        } else {
+            delta::encode(ev, &mut d, &mut buf)
+                .unwrap()
+                .unwrap_or_else(|| encode(ev, &mut buf).unwrap())
+        };
+        file.extend_from_slice(&buf[..n]);
+        ends.push(file.len());
+    }
+    (file, ends)
+}
+
+#[test]
+fn compact_heap_records_round_trip_mixed_with_full_ones() {
+    let mut events = heap_events(3000, 42);
+    events.extend(sample());
+    events.extend(heap_events(100, 7));
+    let (file, ends) = compact_file(&events);
+    let (got, err) = read_all(&file);
+    assert!(err.is_none(), "{err:?}");
+    assert_eq!(got, events);
+    // Compact records are smaller than full ones (even with three threads and random
+    // pointers, as here).
+    let full: usize = events
+        .iter()
+        .map(|e| encode(e, &mut [0u8; 4096]).unwrap())
+        .sum();
+    assert!(file.len() * 10 < full * 9, "{} vs {full}", file.len());
+    // And they survive chunking (compressed or not): the state runs across chunks.
+    for codec in [Codec::Stored, Codec::Zstd] {
+        let mut out = file[..HEADER_LEN].to_vec();
+        // Chunks cut at a record boundary in the middle of a run of compact records.
+        let cut = ends[1000];
+        for piece in [&file[HEADER_LEN..cut], &file[cut..]] {
+            let stored = match codec {
+                Codec::Zstd => zstd::bulk::compress(piece, 3).unwrap(),
+                _ => piece.to_vec(),
+            };
+            let mut head = [0u8; 24];
+            let h = chunk_header(&mut head, codec, piece.len(), stored.len()).unwrap();
+            out.extend_from_slice(&head[..h]);
+            out.extend_from_slice(&stored);
+        }
+        let (got, err) = read_all(&out);
+        assert!(err.is_none(), "{err:?}");
+        assert_eq!(got, events);
+    }
+}
+
+#[test]
+fn compact_records_cut_anywhere_keep_the_prefix() {
+    let events = heap_events(60, 3);
+    let (file, ends) = compact_file(&events);
+    for cut in HEADER_LEN..file.len() {
+        let (got, err) = read_all(&file[..cut]);
+        let complete = ends.iter().filter(|&&e| e <= cut).count();
+        assert!(got.len() >= complete, "cut at {cut}");
+        assert_eq!(&got[..complete], &events[..complete]);
+        if cut > HEADER_LEN && got.len() == complete && !ends.contains(&cut) && err.is_none() {
+            // Only a cut right after a Sync record ends cleanly.
+            assert_eq!(file[cut - 2..cut], [codec::tag::SYNC, 0], "cut at {cut}");
+        }
+    }
+}
+
+#[test]
+fn compact_encoding_never_allocates() {
+    let events = heap_events(500, 9);
+    let mut d = delta::Delta::default();
+    let mut buf = [0u8; delta::MAX_COMPACT];
+    let before = ALLOCS.with(Cell::get);
+    let mut total = 0;
+    for ev in &events {
+        total += match ev {
+            Event::Alloc(a) => delta::alloc(a, &mut d, &mut buf),
+            Event::Free(f) => delta::free(f, &mut d, &mut buf),
+            Event::Realloc(r) => delta::realloc(r, &mut d, &mut buf),
+            _ => 0,
+        };
+        total += delta::sync(&mut d, &mut buf).unwrap();
+    }
+    assert_eq!(ALLOCS.with(Cell::get), before, "compact encoding allocated");
+    assert!(total > 1000);
+}
+
+#[test]
+fn corrupt_compact_record_names_its_offset() {
+    let events = heap_events(5, 1);
+    let (mut file, ends) = compact_file(&events[..3]);
+    // A compact free with an unknown kind.
+    file.extend_from_slice(&[codec::tag::C_FREE, 2, 0x1f, 0]);
+    let (got, err) = read_all(&file);
+    assert_eq!(got, events[..3]);
+    let err = err.unwrap();
+    assert_eq!(err.offset, *ends.last().unwrap() as u64);
+    assert!(err.to_string().contains("invalid free kind"), "{err}");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1000))]
+    /// Flipping any byte of a log of compact records never panics and keeps every event
+    /// before the damage.
+    #[test]
+    fn flipped_byte_in_compact_records_keeps_prefix(pos in 0usize..100_000, val in any::<u8>(), seed in any::<u64>()) {
+        let events = heap_events(40, seed);
+        let (mut file, ends) = compact_file(&events);
+        let pos = HEADER_LEN + pos % (file.len() - HEADER_LEN);
+        file[pos] = val;
+        let (got, _) = read_all(&file);
+        let intact = ends.iter().filter(|&&e| e <= pos).count();
+        prop_assert!(got.len() >= intact);
+        prop_assert_eq!(&got[..intact], &events[..intact]);
+    }
+
+    /// Any heap events, compact-coded against any starting state, decode to themselves.
+    #[test]
+    fn compact_round_trip_any_values(
+        vals in proptest::collection::vec(any::<(u64, u32, u64, u64, u64, u8)>(), 1..50),
+    ) {
+        let mut w = delta::Delta::default();
+        let mut r = delta::Delta::default();
+        for (time_ns, tid, ptr, size, stack, k) in vals {
+            let ev = match k % 3 {
+                0 => Event::Alloc(Alloc { time_ns, tid, kind: AllocKind::ALL[k as usize % AllocKind::ALL.len()], ptr, size, align: stack, stack: size }),
+                1 => Event::Free(Free { time_ns, tid, kind: FreeKind::ALL[k as usize % FreeKind::ALL.len()], ptr, size, stack }),
+                _ => Event::Realloc(Realloc { time_ns, tid, kind: AllocKind::Reallocarray, old_ptr: ptr, new_ptr: size, size: stack, stack: ptr }),
+            };
+            let mut buf = [0u8; 128];
+            let n = delta::encode(&ev, &mut w, &mut buf).unwrap().unwrap();
+            prop_assert_eq!(usize::from(buf[1]) + 2, n);
+            let back = delta::decode(buf[0], &buf[2..n], &mut r).unwrap();
+            prop_assert_eq!(back, ev);
+        }
     }
 }
