@@ -54,6 +54,8 @@ struct Tcb {
     seccomp_entry: bool,
     /// The current call uses the i386 convention (`int $0x80`, 32-bit tracee).
     compat: bool,
+    /// Thread-group id, looked up once for the event log (0: not yet).
+    tgid: u32,
     /// Personality last announced with "[ Process PID=N runs in ... mode. ]".
     announced_compat: bool,
 }
@@ -108,6 +110,18 @@ fn meta_table() -> Vec<SyscallMeta> {
             }
         })
         .collect()
+}
+
+/// The thread-group id of `tid` (for the event log's pid field).
+fn tgid_of(tid: Pid) -> u32 {
+    std::fs::read_to_string(format!("/proc/{}/status", tid.0))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Tgid:"))
+                .and_then(|v| v.trim().parse().ok())
+        })
+        .unwrap_or(tid.0 as u32)
 }
 
 fn meta_table32() -> Vec<SyscallMeta> {
@@ -651,7 +665,7 @@ impl<'c> Tracer<'c> {
                     .map_or_else(|| sysent::name(nr), |m| m.name.clone());
                 let text = format!("{name}({staged}) = ?");
                 let _ = log.write(&tracekit_log::Event::Syscall(tracekit_log::Syscall {
-                    pid: pid.0 as u32,
+                    pid: t.tgid,
                     tid: pid.0 as u32,
                     entry_ns: entry,
                     exit_ns: self.log_start.elapsed().as_nanos() as u64,
@@ -845,6 +859,9 @@ impl<'c> Tracer<'c> {
                     return;
                 }
             }
+            if keep_text && t.tgid == 0 {
+                t.tgid = tgid_of(pid);
+            }
             t.counted = traced && summary != SummaryMode::None;
             t.printed = traced && summary != SummaryMode::Only;
             t.keep_text = traced && keep_text;
@@ -1002,7 +1019,7 @@ impl<'c> Tracer<'c> {
                     .map_or(0, |e| e.duration_since(self.log_start).as_nanos() as u64);
                 let text = format!("{name}({entry_text}{}) = {ret}", ctx.out);
                 let _ = log.write(&tracekit_log::Event::Syscall(tracekit_log::Syscall {
-                    pid: pid.0 as u32,
+                    pid: t.tgid,
                     tid: pid.0 as u32,
                     entry_ns,
                     exit_ns: self.log_start.elapsed().as_nanos() as u64,

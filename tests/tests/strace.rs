@@ -733,3 +733,39 @@ fn socket_endpoints_match_strace() {
     };
     assert_eq!(lines(&a), lines(&b), "strace:\n{a}\nstrace-rs:\n{b}");
 }
+
+#[test]
+fn event_log_names_threads_of_a_process() {
+    let tmp = tempdir();
+    let log = tmp.path().join("threads.log");
+    let o = ours(&[
+        "-f",
+        "-qq",
+        "-o",
+        "/dev/null",
+        "--log",
+        log.to_str().unwrap(),
+        example("st_threads").to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let events = tracekit_e2e::read_log(&log);
+    let process = events
+        .iter()
+        .find_map(|e| match e {
+            tracekit_log::Event::Process(p) => Some(p.pid),
+            _ => None,
+        })
+        .expect("a Process record");
+    let writes: Vec<_> = events
+        .iter()
+        .filter_map(|e| match e {
+            tracekit_log::Event::Syscall(s) if &*s.name.0 == b"write" => Some((s.pid, s.tid)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(writes.len(), 2, "one write per thread: {writes:?}");
+    for (pid, tid) in writes {
+        assert_eq!(pid, process, "pid is the thread group");
+        assert_ne!(tid, pid, "written by a thread");
+    }
+}
