@@ -233,6 +233,38 @@ fn differential_output_matches_strace() {
     );
 }
 
+#[test]
+fn filtered_trace_matches_strace_seccomp_bpf() {
+    require_tool!("strace");
+    let tmp = tempdir();
+    let sets = "trace=%file,%process,%signal";
+    let (mut total, mut same) = (0, 0);
+    for (name, argv) in corpus(tmp.path()).into_iter().take(9) {
+        let a = tmp.path().join(format!("{name}.strace"));
+        let b = tmp.path().join(format!("{name}.ours"));
+        trace(
+            Path::new("strace"),
+            &["-f", "--seccomp-bpf", "-e", sets],
+            &a,
+            &argv,
+        );
+        // strace-rs filters in the kernel by default when -f narrows the trace set.
+        trace(&bin("strace-rs"), &["-f", "-e", sets], &b, &argv);
+        let ea = normalize(&std::fs::read_to_string(&a).unwrap());
+        let eb = normalize(&std::fs::read_to_string(&b).unwrap());
+        assert!(
+            eb.iter()
+                .all(|l| !l.starts_with("read(") && !l.starts_with("mmap(")),
+            "{eb:#?}"
+        );
+        total += ea.len();
+        same += matched(&ea, &eb);
+    }
+    let pct = 100.0 * same as f64 / total.max(1) as f64;
+    eprintln!("filtered: {same}/{total} = {pct:.1}%");
+    assert!(total > 100 && pct >= 95.0, "{same}/{total}");
+}
+
 fn counts(table: &str) -> Vec<(String, u64, u64)> {
     let mut v: Vec<(String, u64, u64)> = table
         .lines()
