@@ -10,7 +10,7 @@
 use std::ffi::c_int;
 
 use crate::sys::{self, Errno, SysResult};
-use tracekit_log::delta::{self, Delta, MAX_COMPACT};
+use tracekit_log::delta::{self, Encoder, MAX_COMPACT};
 use tracekit_log::{encode, write_header, Event, Full, HEADER_LEN};
 
 /// Set when the compressor thread should be started; the session does it once it has
@@ -57,8 +57,6 @@ pub struct LogFile {
     next_seal: u64,
     /// The file's (device, inode), checked before touching `fd` again.
     id: (u64, u64),
-    /// The state compact heap records are coded against.
-    delta: Delta,
     /// A `Sync` record goes before the next compact one (after appending to a log, and at
     /// every seal, where a reader that lost its place can resume).
     sync_due: bool,
@@ -101,11 +99,6 @@ impl LogFile {
             failed: false,
             next_seal: u64::MAX,
             id: (0, 0),
-            delta: Delta {
-                tid: 0,
-                time_ns: 0,
-                ptr: 0,
-            },
             sync_due: false,
         }
     }
@@ -169,9 +162,9 @@ impl LogFile {
             start: pos,
             failed: false,
             next_seal: u64::MAX,
-            delta: Delta::default(),
-            // Records after another image's: the compact-record state starts afresh.
-            sync_due: pos > HEADER_LEN as u64,
+            // The compact-record state starts afresh in every log we open (the encoder the
+            // caller passes may have served another log before).
+            sync_due: true,
         }
     }
 
@@ -209,12 +202,14 @@ impl LogFile {
     }
 
     /// Appends one compact heap record built by `fill` (one of [`tracekit_log::delta`]'s
-    /// encoders) against the log's compact-record state. Returns false when the file can't
-    /// grow.
+    /// encoders) against `enc`, the state of the compact records of this log (always pass
+    /// the same one: it is reset by the `Sync` records this writes). Returns false when the
+    /// file can't grow.
     #[inline]
     pub fn write_heap(
         &mut self,
-        fill: impl FnOnce(&mut [u8; MAX_COMPACT], &mut Delta) -> usize,
+        enc: &mut Encoder,
+        fill: impl FnOnce(&mut [u8; MAX_COMPACT], &mut Encoder) -> usize,
     ) -> bool {
         const NEED: usize = MAX_COMPACT + 2;
         let full = self.map.is_null() || (self.pos - self.map_off) as usize + NEED > self.map_len;
@@ -226,14 +221,14 @@ impl LogFile {
             self.sync_due = false;
             // SAFETY: at + NEED <= map_len (checked above), inside the window we alone write.
             let room = unsafe { std::slice::from_raw_parts_mut(self.map.add(at), 2) };
-            let n = delta::sync(&mut self.delta, room).unwrap_or(0);
+            let n = delta::sync(enc, room).unwrap_or(0);
             self.pos += n as u64;
             at += n;
         }
         // SAFETY: at + MAX_COMPACT <= map_len (checked above, a fresh window has room for
         // it), inside the window we alone write.
         let room = unsafe { &mut *self.map.add(at).cast::<[u8; MAX_COMPACT]>() };
-        let n = fill(room, &mut self.delta);
+        let n = fill(room, enc);
         self.pos += n as u64;
         if self.pos >= self.next_seal {
             self.seal();

@@ -70,6 +70,8 @@ thread_local! {
 pub struct Writer {
     /// The log.
     pub log: LogFile,
+    /// The compact heap records' state (big: it lives here, in the static, never on a stack).
+    enc: delta::Encoder,
     stacks: StackTable,
     config: Option<&'static Config>,
     start_mono: u64,
@@ -88,6 +90,7 @@ pub struct Writer {
 
 static W: SpinLock<Writer> = SpinLock::new(Writer {
     log: LogFile::closed(),
+    enc: delta::Encoder::new(),
     stacks: StackTable::new(),
     config: None,
     start_mono: 0,
@@ -344,19 +347,22 @@ impl Writer {
     /// Appends an `Alloc` (as a compact record, coded against the heap records before it).
     #[inline]
     pub fn write_alloc(&mut self, a: &tracekit_log::Alloc) -> bool {
-        self.log.write_heap(|b, d| delta::alloc(a, d, b))
+        self.log
+            .write_heap(&mut self.enc, |b, d| delta::alloc(a, d, b))
     }
 
     /// Appends a `Free` (compact).
     #[inline]
     pub fn write_free(&mut self, f: &tracekit_log::Free) -> bool {
-        self.log.write_heap(|b, d| delta::free(f, d, b))
+        self.log
+            .write_heap(&mut self.enc, |b, d| delta::free(f, d, b))
     }
 
     /// Appends a `Realloc` (compact).
     #[inline]
     pub fn write_realloc(&mut self, r: &tracekit_log::Realloc) -> bool {
-        self.log.write_heap(|b, d| delta::realloc(r, d, b))
+        self.log
+            .write_heap(&mut self.enc, |b, d| delta::realloc(r, d, b))
     }
 
     /// The address range of the preload library, whose frames backtraces leave out.

@@ -5,19 +5,27 @@
 //! The compact forms keep a little state, [`Delta`], shared by writer and reader:
 //!
 //! ```text
-//! state   := tid u32, time_ns u64, ptr u64       all 0 at the start of the file and
-//!                                                after every Sync record
+//! state   := tid u32, time_ns u64, ptr u64,      all 0 (and the ring empty) at the start
+//!            ring: the last RING (2048) nonzero  of the file and after every Sync record
+//!            pointers allocations returned
 //! Sync    := tag 16, len 0                       resets the state
 //! CAlloc  := tag 17, len, flags, [tid], [dtime], dptr, size, stack, [align]
-//! CFree   := tag 18, len, flags, [tid], [dtime], dptr, [size, stack]
-//! CRealloc:= tag 19, len, flags, [tid], [dtime], dptr(old), dptr(new vs old), size, stack
+//! CFree   := tag 18, len, flags, [tid], [dtime], rptr, [size, stack]
+//! CRealloc:= tag 19, len, flags, [tid], [dtime], rptr(old), dptr(new vs old), size, stack
 //! flags   := kind (bits 0-4: the AllocKind / FreeKind code)
 //!          | 0x20 tid follows (uleb), and becomes the state's thread
 //!          | 0x40 dtime follows (zig-zag: time_ns minus the state's time); else the same time
 //!          | 0x80 extra: CAlloc has `align` (else 0), CFree has `size, stack` (else 0, 0)
-//! dptr    := zig-zag of (pointer minus the state's ptr, wrapping); the state's ptr becomes
-//!            the record's pointer (a realloc's new one)
+//! dptr    := zig-zag of (pointer minus the state's ptr, wrapping)
+//! rptr    := uleb 0                 a null pointer
+//!          | uleb 1, dptr           as dptr
+//!          | uleb age + 1           the pointer the age-th most recent allocation returned
+//!                                   (age 1 = the last one; at most RING, counted since Sync)
 //! ```
+//!
+//! After each record the state's `ptr` is the record's pointer (a realloc's new one), and a
+//! nonzero pointer an `Alloc` or `Realloc` returned joins the ring. Programs mostly free
+//! what they allocated recently: its age takes fewer bits than its address.
 //!
 //! Each compact record decodes to the same [`Event`] as its full form (tags 6, 7, 8), which
 //! stay valid: a log may mix both. The state runs through the logical record stream (chunks
@@ -29,8 +37,12 @@ use crate::codec::{tag, PayloadError};
 use crate::wire::Dec;
 use crate::{Alloc, AllocKind, Event, Free, FreeKind, Realloc};
 
-/// The state compact records are coded against (see the [module docs](self)).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// Pointers remembered for age coding.
+pub const RING: usize = 2048;
+
+/// The state compact records are coded against (see the [module docs](self)): what a
+/// reader keeps.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Delta {
     /// The current thread.
     pub tid: u32,
@@ -38,11 +50,135 @@ pub struct Delta {
     pub time_ns: u64,
     /// The last pointer (an allocation's, a release's, or a realloc's new one).
     pub ptr: u64,
+    /// Pointers pushed into `ring` since the last `Sync`.
+    pub pushed: u64,
+    /// The last [`RING`] pointers allocations returned; push `i` is at `i % RING`.
+    pub ring: [u64; RING],
 }
 
-/// Room a compact record may need: tag, one-byte length, and a payload of at most
-/// 1 + 5 + 10 + 4 * 10 bytes.
-pub const MAX_COMPACT: usize = 2 + 56;
+impl std::fmt::Debug for Delta {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Delta")
+            .field("tid", &self.tid)
+            .field("time_ns", &self.time_ns)
+            .field("ptr", &self.ptr)
+            .field("pushed", &self.pushed)
+            .finish()
+    }
+}
+
+impl Default for Delta {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Delta {
+    /// The state at the start of a file.
+    pub const fn new() -> Self {
+        Delta {
+            tid: 0,
+            time_ns: 0,
+            ptr: 0,
+            pushed: 0,
+            ring: [0; RING],
+        }
+    }
+
+    /// Back to the start state (what `Sync` does). The ring's old contents are never
+    /// referred to again (ages count from here), so they stay.
+    pub fn reset(&mut self) {
+        self.tid = 0;
+        self.time_ns = 0;
+        self.ptr = 0;
+        self.pushed = 0;
+    }
+
+    #[inline(always)]
+    fn push(&mut self, ptr: u64) {
+        if ptr != 0 {
+            self.ring[self.pushed as usize % RING] = ptr;
+            self.pushed += 1;
+        }
+    }
+
+    /// The pointer of age `age` (1 = the last pushed), if the ring still holds it.
+    #[inline]
+    fn aged(&self, age: u64) -> Option<u64> {
+        (age >= 1 && age <= RING as u64 && age <= self.pushed)
+            .then(|| self.ring[(self.pushed - age) as usize % RING])
+    }
+}
+
+/// Index slots of [`Encoder`].
+const INDEX: usize = 4096;
+
+/// A writer's side of the state: the [`Delta`] without its ring, plus an index from
+/// pointer to the push that last returned it (to find ages). Never allocates.
+#[derive(Debug)]
+pub struct Encoder {
+    tid: u32,
+    time_ns: u64,
+    ptr: u64,
+    /// Pushes since the start (never reset: `base` marks the last `Sync`).
+    pushed: u64,
+    base: u64,
+    /// Direct-mapped: (pointer, push number + 1); 0 is empty.
+    index: [(u64, u64); INDEX],
+}
+
+impl Default for Encoder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Encoder {
+    /// The state at the start of a file.
+    pub const fn new() -> Self {
+        Encoder {
+            tid: 0,
+            time_ns: 0,
+            ptr: 0,
+            pushed: 0,
+            base: 0,
+            index: [(0, 0); INDEX],
+        }
+    }
+
+    /// Back to the start state: call when writing a `Sync` record.
+    pub fn reset(&mut self) {
+        self.tid = 0;
+        self.time_ns = 0;
+        self.ptr = 0;
+        self.base = self.pushed;
+    }
+
+    #[inline(always)]
+    fn slot(ptr: u64) -> usize {
+        (ptr.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - 12)) as usize
+    }
+
+    #[inline(always)]
+    fn push(&mut self, ptr: u64) {
+        if ptr != 0 {
+            self.pushed += 1;
+            self.index[Self::slot(ptr)] = (ptr, self.pushed);
+        }
+    }
+
+    /// The age of `ptr` in the reader's ring, if it is there.
+    #[inline(always)]
+    fn age(&self, ptr: u64) -> Option<u64> {
+        let (p, n) = self.index[Self::slot(ptr)];
+        let age = self.pushed.wrapping_sub(n) + 1;
+        (p == ptr && n > self.base && age <= RING as u64).then_some(age)
+    }
+}
+
+/// Room a compact record may need: tag, one-byte length, and a payload of at most 57
+/// bytes (a realloc: flags 1, tid 5, time 10, rptr 11, three more integers of 10).
+pub const MAX_COMPACT: usize = 2 + 57;
 
 const TID: u8 = 0x20;
 const TIME: u8 = 0x40;
@@ -74,7 +210,7 @@ impl Out<'_> {
 
     /// Flags byte at 2, then the thread and time when they changed.
     #[inline(always)]
-    fn head(&mut self, d: &mut Delta, kind: u8, tid: u32, time_ns: u64) -> usize {
+    fn head(&mut self, d: &mut Encoder, kind: u8, tid: u32, time_ns: u64) -> usize {
         debug_assert!(kind <= KIND);
         let mut flags = kind;
         self.i = 3;
@@ -92,6 +228,21 @@ impl Out<'_> {
         2
     }
 
+    /// A pointer by age when the reader's ring has it, else against the last pointer.
+    #[inline(always)]
+    fn r(&mut self, d: &Encoder, ptr: u64) {
+        if ptr == 0 {
+            return self.u(0);
+        }
+        match d.age(ptr) {
+            Some(age) => self.u(age + 1),
+            None => {
+                self.u(1);
+                self.s(ptr.wrapping_sub(d.ptr));
+            }
+        }
+    }
+
     #[inline(always)]
     fn finish(self, t: u8) -> usize {
         self.buf[0] = t;
@@ -103,11 +254,12 @@ impl Out<'_> {
 /// Encodes `a` as a compact record into `buf`, updating `d`; returns its length. Never
 /// allocates.
 #[inline]
-pub fn alloc(a: &Alloc, d: &mut Delta, buf: &mut [u8; MAX_COMPACT]) -> usize {
+pub fn alloc(a: &Alloc, d: &mut Encoder, buf: &mut [u8; MAX_COMPACT]) -> usize {
     let mut o = Out { buf, i: 0 };
     let f = o.head(d, a.kind.code(), a.tid, a.time_ns);
     o.s(a.ptr.wrapping_sub(d.ptr));
     d.ptr = a.ptr;
+    d.push(a.ptr);
     o.u(a.size);
     o.u(a.stack);
     if a.align != 0 {
@@ -119,10 +271,10 @@ pub fn alloc(a: &Alloc, d: &mut Delta, buf: &mut [u8; MAX_COMPACT]) -> usize {
 
 /// Encodes `fr` as a compact record into `buf`, updating `d`; returns its length.
 #[inline]
-pub fn free(fr: &Free, d: &mut Delta, buf: &mut [u8; MAX_COMPACT]) -> usize {
+pub fn free(fr: &Free, d: &mut Encoder, buf: &mut [u8; MAX_COMPACT]) -> usize {
     let mut o = Out { buf, i: 0 };
     let f = o.head(d, fr.kind.code(), fr.tid, fr.time_ns);
-    o.s(fr.ptr.wrapping_sub(d.ptr));
+    o.r(d, fr.ptr);
     d.ptr = fr.ptr;
     if fr.size != 0 || fr.stack != 0 {
         o.buf[f] |= EXTRA;
@@ -134,12 +286,13 @@ pub fn free(fr: &Free, d: &mut Delta, buf: &mut [u8; MAX_COMPACT]) -> usize {
 
 /// Encodes `r` as a compact record into `buf`, updating `d`; returns its length.
 #[inline]
-pub fn realloc(r: &Realloc, d: &mut Delta, buf: &mut [u8; MAX_COMPACT]) -> usize {
+pub fn realloc(r: &Realloc, d: &mut Encoder, buf: &mut [u8; MAX_COMPACT]) -> usize {
     let mut o = Out { buf, i: 0 };
     o.head(d, r.kind.code(), r.tid, r.time_ns);
-    o.s(r.old_ptr.wrapping_sub(d.ptr));
+    o.r(d, r.old_ptr);
     o.s(r.new_ptr.wrapping_sub(r.old_ptr));
     d.ptr = r.new_ptr;
+    d.push(r.new_ptr);
     o.u(r.size);
     o.u(r.stack);
     o.finish(tag::C_REALLOC)
@@ -147,28 +300,41 @@ pub fn realloc(r: &Realloc, d: &mut Delta, buf: &mut [u8; MAX_COMPACT]) -> usize
 
 /// Encodes a `Sync` record (2 bytes) into `buf` and resets `d`.
 #[inline]
-pub fn sync(d: &mut Delta, buf: &mut [u8]) -> Option<usize> {
+pub fn sync(d: &mut Encoder, buf: &mut [u8]) -> Option<usize> {
     let b = buf.get_mut(..2)?;
     b.copy_from_slice(&[tag::SYNC, 0]);
-    *d = Delta::default();
+    d.reset();
     Some(2)
 }
 
 /// Encodes a heap event compactly into `buf` (any length), updating `d`; `Err(Full)` when
 /// `buf` is too short, `Ok(None)` for events that have no compact form.
-pub fn encode(ev: &Event<'_>, d: &mut Delta, buf: &mut [u8]) -> Result<Option<usize>, crate::Full> {
+pub fn encode(
+    ev: &Event<'_>,
+    d: &mut Encoder,
+    buf: &mut [u8],
+) -> Result<Option<usize>, crate::Full> {
     let mut tmp = [0u8; MAX_COMPACT];
-    let mut next = *d;
+    let saved = (d.tid, d.time_ns, d.ptr, d.pushed);
+    let pushes = match ev {
+        Event::Alloc(a) => a.ptr,
+        Event::Realloc(r) => r.new_ptr,
+        _ => 0,
+    };
+    let saved_slot = d.index[Encoder::slot(pushes)];
     let n = match ev {
-        Event::Alloc(a) => alloc(a, &mut next, &mut tmp),
-        Event::Free(f) => free(f, &mut next, &mut tmp),
-        Event::Realloc(r) => realloc(r, &mut next, &mut tmp),
+        Event::Alloc(a) => alloc(a, d, &mut tmp),
+        Event::Free(f) => free(f, d, &mut tmp),
+        Event::Realloc(r) => realloc(r, d, &mut tmp),
         _ => return Ok(None),
     };
-    buf.get_mut(..n)
-        .ok_or(crate::Full)?
-        .copy_from_slice(&tmp[..n]);
-    *d = next;
+    let Some(out) = buf.get_mut(..n) else {
+        // Undo: the record is not written.
+        (d.tid, d.time_ns, d.ptr, d.pushed) = saved;
+        d.index[Encoder::slot(pushes)] = saved_slot;
+        return Err(crate::Full);
+    };
+    out.copy_from_slice(&tmp[..n]);
     Ok(Some(n))
 }
 
@@ -176,11 +342,25 @@ fn zz(d: &mut Dec<'_>) -> Result<u64, PayloadError> {
     Ok(d.s()? as u64)
 }
 
+/// An `rptr`: by age, or against the last pointer.
+fn rptr(d: &mut Dec<'_>, st: &Delta) -> Result<u64, PayloadError> {
+    match d.u()? {
+        0 => Ok(0),
+        1 => Ok(st.ptr.wrapping_add(zz(d)?)),
+        v => st.aged(v - 1).ok_or(PayloadError::BadValue("pointer age")),
+    }
+}
+
 /// Decodes the payload `p` of compact record `t` (17, 18 or 19) against `st`, updating it.
 pub fn decode(t: u8, p: &[u8], st: &mut Delta) -> Result<Event<'static>, PayloadError> {
     let d = &mut Dec::new(p);
     let flags = d.u8()?;
-    let mut next = *st;
+    // The state changes only when the whole record decodes.
+    let mut next = Next {
+        tid: st.tid,
+        time_ns: st.time_ns,
+        ptr: st.ptr,
+    };
     if flags & TID != 0 {
         next.tid = u32::try_from(d.u()?).map_err(|_| PayloadError::BadValue("tid"))?;
     }
@@ -204,7 +384,7 @@ pub fn decode(t: u8, p: &[u8], st: &mut Delta) -> Result<Event<'static>, Payload
             })
         }
         tag::C_FREE => {
-            let ptr = next.ptr.wrapping_add(zz(d)?);
+            let ptr = rptr(d, st)?;
             next.ptr = ptr;
             let (size, stack) = if flags & EXTRA != 0 {
                 (d.u()?, d.u()?)
@@ -221,7 +401,7 @@ pub fn decode(t: u8, p: &[u8], st: &mut Delta) -> Result<Event<'static>, Payload
             })
         }
         tag::C_REALLOC => {
-            let old_ptr = next.ptr.wrapping_add(zz(d)?);
+            let old_ptr = rptr(d, st)?;
             let new_ptr = old_ptr.wrapping_add(zz(d)?);
             next.ptr = new_ptr;
             Event::Realloc(Realloc {
@@ -236,8 +416,21 @@ pub fn decode(t: u8, p: &[u8], st: &mut Delta) -> Result<Event<'static>, Payload
         }
         _ => return Err(PayloadError::BadValue("compact record tag")),
     };
-    *st = next;
+    st.tid = next.tid;
+    st.time_ns = next.time_ns;
+    st.ptr = next.ptr;
+    match &ev {
+        Event::Alloc(a) => st.push(a.ptr),
+        Event::Realloc(r) => st.push(r.new_ptr),
+        _ => {}
+    }
     Ok(ev)
+}
+
+struct Next {
+    tid: u32,
+    time_ns: u64,
+    ptr: u64,
 }
 
 #[cfg(test)]
@@ -291,8 +484,8 @@ mod tests {
                 stack: 9,
             }),
         ];
-        let mut w = Delta::default();
-        let mut r = Delta::default();
+        let mut w = Encoder::new();
+        let mut r = Delta::new();
         let mut lens = Vec::new();
         for ev in &evs {
             let mut buf = [0u8; 64];
@@ -301,16 +494,33 @@ mod tests {
             assert_eq!(usize::from(buf[1]) + 2, n);
             let back = decode(buf[0], &buf[2..n], &mut r).unwrap();
             assert_eq!(&back, ev);
-            assert_eq!(w, r);
+            assert_eq!((w.tid, w.time_ns, w.ptr), (r.tid, r.time_ns, r.ptr));
             lens.push(n);
         }
-        // Same thread and time, a pointer close by: a free takes 5 bytes.
-        assert_eq!(lens[1], 5);
+        // Same thread and time, a pointer not allocated lately but close by: 6 bytes.
+        assert_eq!(lens[1], 6);
+        // Freeing a recent allocation (two allocations ago): 4 bytes.
+        let mut buf = [0u8; MAX_COMPACT];
+        let n = free(
+            &Free {
+                time_ns: 0,
+                tid: 1,
+                kind: FreeKind::DeleteArraySizedAligned,
+                ptr: 0x5555_5555_a000,
+                size: 0,
+                stack: 0,
+            },
+            &mut w,
+            &mut buf,
+        );
+        assert_eq!(n, 4, "{:?}", &buf[..n]);
+        let back = decode(buf[0], &buf[2..n], &mut r).unwrap();
+        assert!(matches!(back, Event::Free(f) if f.ptr == 0x5555_5555_a000));
     }
 
     #[test]
     fn too_short_a_buffer_leaves_the_state_alone() {
-        let mut d = Delta::default();
+        let mut d = Encoder::new();
         let ev = Event::Free(Free {
             time_ns: 1,
             tid: 2,
@@ -320,6 +530,6 @@ mod tests {
             stack: 0,
         });
         assert_eq!(encode(&ev, &mut d, &mut [0u8; 3]), Err(crate::Full));
-        assert_eq!(d, Delta::default());
+        assert_eq!((d.tid, d.time_ns, d.ptr, d.pushed), (0, 0, 0, 0));
     }
 }

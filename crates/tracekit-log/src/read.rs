@@ -91,7 +91,7 @@ pub struct Reader<R: Read> {
     failed: std::cell::Cell<bool>,
     skipped: u64,
     /// The state compact heap records are decoded against.
-    delta: std::cell::Cell<Delta>,
+    delta: Box<Delta>,
 }
 
 impl<R: Read> fmt::Debug for Reader<R> {
@@ -160,7 +160,7 @@ impl<R: Read> Reader<R> {
             zbuf: Vec::new(),
             failed: std::cell::Cell::new(false),
             skipped: 0,
-            delta: std::cell::Cell::new(Delta::default()),
+            delta: Box::default(),
         })
     }
 
@@ -351,9 +351,7 @@ impl<R: Read> Reader<R> {
             };
             match item {
                 Next::End => return Ok(None),
-                Next::Stream(tag::SYNC, _) | Next::Chunk(tag::SYNC, _, _) => {
-                    self.delta.set(Delta::default())
-                }
+                Next::Stream(tag::SYNC, _) | Next::Chunk(tag::SYNC, _, _) => self.delta.reset(),
                 Next::Stream(t, _) | Next::Chunk(t, _, _) if !codec::is_known(t) => {
                     self.skipped += 1
                 }
@@ -366,10 +364,7 @@ impl<R: Read> Reader<R> {
             Next::End => unreachable!("handled in the loop"),
         };
         let decoded = if codec::is_compact(t) {
-            let mut st = self.delta.get();
-            let r = delta::decode(t, payload, &mut st).map(Some);
-            self.delta.set(st);
-            r
+            delta::decode(t, payload, &mut self.delta).map(Some)
         } else {
             codec::decode(t, payload)
         };

@@ -418,17 +418,28 @@ fn heap_events(n: usize, seed: u64) -> Vec<Event<'static>> {
         s ^= s << 17;
         s
     };
+    // Frees and reallocs mostly take a recent allocation (as programs do, and as the
+    // compact records' age coding expects), sometimes one from long ago or none at all.
+    let mut recent: Vec<u64> = Vec::new();
     (0..n)
         .map(|i| {
             let r = rnd();
             let tid = 100 + (r % 3) as u32;
             let time_ns = (i as u64 / 7) * 4_000_000 + (r >> 60);
-            let ptr = if r % 31 == 0 {
+            let fresh = if r % 31 == 0 {
                 0
             } else {
                 0x5555_0000_0000 + (rnd() % (1 << 20)) * 16
             };
-            match r % 5 {
+            let old = match (r >> 20) % 4 {
+                0 | 1 if !recent.is_empty() => {
+                    let k = (rnd() as usize % 3000).min(recent.len() - 1);
+                    recent[recent.len() - 1 - k]
+                }
+                _ => fresh,
+            };
+            let ptr = if r % 5 < 2 { fresh } else { old };
+            let ev = match r % 5 {
                 0 | 1 => Event::Alloc(Alloc {
                     time_ns,
                     tid,
@@ -455,7 +466,13 @@ fn heap_events(n: usize, seed: u64) -> Vec<Event<'static>> {
                     size: rnd() % 100_000,
                     stack: rnd() % 40,
                 }),
+            };
+            match &ev {
+                Event::Alloc(a) => recent.push(a.ptr),
+                Event::Realloc(x) => recent.push(x.new_ptr),
+                _ => {}
             }
+            ev
         })
         .collect()
 }
@@ -465,7 +482,7 @@ fn heap_events(n: usize, seed: u64) -> Vec<Event<'static>> {
 fn compact_file(events: &[Event<'_>]) -> (Vec<u8>, Vec<usize>) {
     let mut file = vec![0u8; HEADER_LEN];
     write_header(&mut file).unwrap();
-    let mut d = delta::Delta::default();
+    let mut d = delta::Encoder::new();
     let mut buf = [0u8; 4096];
     let mut ends = Vec::new();
     for (i, ev) in events.iter().enumerate() {
@@ -542,7 +559,7 @@ fn compact_records_cut_anywhere_keep_the_prefix() {
 #[test]
 fn compact_encoding_never_allocates() {
     let events = heap_events(500, 9);
-    let mut d = delta::Delta::default();
+    let mut d = Box::new(delta::Encoder::new());
     let mut buf = [0u8; delta::MAX_COMPACT];
     let before = ALLOCS.with(Cell::get);
     let mut total = 0;
@@ -593,9 +610,13 @@ proptest! {
     fn compact_round_trip_any_values(
         vals in proptest::collection::vec(any::<(u64, u32, u64, u64, u64, u8)>(), 1..50),
     ) {
-        let mut w = delta::Delta::default();
-        let mut r = delta::Delta::default();
+        let mut w = Box::new(delta::Encoder::new());
+        let mut r = Box::new(delta::Delta::new());
+        let mut prev = 0u64;
         for (time_ns, tid, ptr, size, stack, k) in vals {
+            // Sometimes release what the last allocation returned (coded by age).
+            let ptr = if k % 2 == 0 { prev } else { ptr };
+            prev = match k % 3 { 0 => ptr, 1 => prev, _ => size };
             let ev = match k % 3 {
                 0 => Event::Alloc(Alloc { time_ns, tid, kind: AllocKind::ALL[k as usize % AllocKind::ALL.len()], ptr, size, align: stack, stack: size }),
                 1 => Event::Free(Free { time_ns, tid, kind: FreeKind::ALL[k as usize % FreeKind::ALL.len()], ptr, size, stack }),
