@@ -37,10 +37,21 @@ fn addr(out: &mut String, a: u64) {
 
 /// `{si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=42, ...}`.
 pub fn format(si: &SigInfo) -> String {
+    format_styled(si, XlatStyle::Abbrev)
+}
+
+/// [`format`] in a `-X` style.
+pub fn format_styled(si: &SigInfo, style: XlatStyle) -> String {
     let mut out = String::new();
     let signo = si.signo();
     let code = si.code();
-    let _ = write!(out, "{{si_signo={}", signals::name(signo as i64));
+    out.push_str("{si_signo=");
+    text::named(
+        &mut out,
+        style,
+        &signo.to_string(),
+        &signals::name(signo as i64),
+    );
     if si.errno() != 0 {
         let e = si.errno() as u64;
         let _ = write!(
@@ -51,7 +62,10 @@ pub fn format(si: &SigInfo) -> String {
     }
     out.push_str(", si_code=");
     match code_name(signo, code) {
-        Some(n) => out.push_str(n),
+        Some(n) => {
+            let num = text::Hx(code as u32 as u64).to_string();
+            text::named(&mut out, style, &num, n);
+        }
         None => {
             let _ = write!(out, "{code}");
         }
@@ -88,7 +102,9 @@ pub fn format(si: &SigInfo) -> String {
                 if code == 1 {
                     let _ = write!(out, ", si_status={}", si.status());
                 } else {
-                    let _ = write!(out, ", si_status={}", signals::name(si.status() as i64));
+                    out.push_str(", si_status=");
+                    let st = si.status();
+                    text::named(&mut out, style, &st.to_string(), &signals::name(st as i64));
                 }
                 let ticks = |t: i64| {
                     if t == 0 {
@@ -132,6 +148,5 @@ pub fn format(si: &SigInfo) -> String {
         addr(&mut out, si.addr());
     }
     out.push('}');
-    let _ = XlatStyle::Abbrev;
     out
 }

@@ -64,6 +64,11 @@ pub fn parse(s: &str) -> Option<u32> {
 /// Prints a signal set of `bytes` (strace's `sprintsigmask_n`): `[INT TERM]`, or `~[...]`
 /// listing the missing signals when more than half are set.
 pub fn sigset(mask: u64, nbits: u32) -> String {
+    sigset_styled(mask, nbits, crate::text::XlatStyle::Abbrev)
+}
+
+/// [`sigset`] in a `-X` style (`[2]`, `[2 /* INT */]`).
+pub fn sigset_styled(mask: u64, nbits: u32, style: crate::text::XlatStyle) -> String {
     let count = mask.count_ones();
     let (inverted, m) = if count * 2 > nbits {
         let full = if nbits >= 64 {
@@ -83,7 +88,7 @@ pub fn sigset(mask: u64, nbits: u32) -> String {
                 s.push(' ');
             }
             first = false;
-            s.push_str(&short_name(i + 1));
+            crate::text::named(&mut s, style, &(i + 1).to_string(), &short_name(i + 1));
         }
     }
     s.push(']');

@@ -80,7 +80,7 @@ pub fn lookup(table: Xlat, val: u64) -> Option<&'static str> {
 /// Prints a constant: its name, or `val /* dflt */` (strace's `printxval`).
 pub fn xval(out: &mut String, style: XlatStyle, table: Xlat, val: u64, dflt: &str, hex: bool) {
     let num = |out: &mut String| {
-        if hex {
+        if hex || style != XlatStyle::Abbrev {
             let _ = write!(out, "{}", Hx(val));
         } else {
             let _ = write!(out, "{}", val as i64 as i32);
@@ -211,6 +211,17 @@ impl std::fmt::Display for Hx {
             f.write_str("0")
         } else {
             write!(f, "{:#x}", self.0)
+        }
+    }
+}
+
+/// A named value in the `-X` style: `name`, `number` (raw), `number /* name */` (verbose).
+pub fn named(out: &mut String, style: XlatStyle, number: &str, name: &str) {
+    match style {
+        XlatStyle::Abbrev => out.push_str(name),
+        XlatStyle::Raw => out.push_str(number),
+        XlatStyle::Verbose => {
+            let _ = write!(out, "{number} /* {name} */");
         }
     }
 }

@@ -570,7 +570,7 @@ impl<'c> Tracer<'c> {
                 Ok(si) => format!(
                     "--- {} {} ---",
                     signals::name(sig as i64),
-                    crate::siginfo::format(&si)
+                    crate::siginfo::format_styled(&si, self.cfg.decode.xlat)
                 ),
                 Err(_) => format!("--- {} ---", signals::name(sig as i64)),
             };

@@ -451,6 +451,8 @@ fn formatting_options_match_strace() {
         vec!["-qq", "-v", "-e", "trace=%stat", f, d],
         vec!["-qq", "-X", "raw", "-e", "trace=openat,access", f, d],
         vec!["-qq", "-X", "verbose", "-e", "trace=openat,access", f, d],
+        vec!["-qq", "-X", "verbose", "-e", "trace=!set_tid_address", f, d],
+        vec!["-qq", "-X", "raw", "-e", "trace=!set_tid_address", f, d],
         vec!["-qq", "-a", "20", "-e", "trace=%file", f, d],
         vec!["-qq", "-e", "trace=write", "-e", "write=3", f, d],
         vec!["-qq", "-e", "trace=read", "-e", "read=all", f, d],

@@ -595,7 +595,12 @@ fn fcntl(ctx: &mut Ctx<'_>) -> Step {
         3 if !ctx.error => {
             ctx.rfmt = Rval::Hex;
             let mut s = String::from(" (flags ");
-            let mut sub = Ctx::new(ctx.pid, ctx.nr, ctx.args, ctx.opts);
+            // strace prints this note abbreviated whatever -X says.
+            let opts = super::DecodeOpts {
+                xlat: text::XlatStyle::Abbrev,
+                ..ctx.opts.clone()
+            };
+            let mut sub = Ctx::new(ctx.pid, ctx.nr, ctx.args, &opts);
             open_flags(&mut sub, ctx.rval as u64);
             s.push_str(&sub.out);
             s.push(')');

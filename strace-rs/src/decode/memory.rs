@@ -1,5 +1,7 @@
 //! Memory mapping.
 
+use std::fmt::Write as _;
+
 use super::{Ctx, Decoder, Rval, Step};
 use crate::text;
 use crate::xlat;
@@ -26,7 +28,7 @@ fn brk(ctx: &mut Ctx<'_>) -> Step {
 
 fn prot(ctx: &mut Ctx<'_>, v: u64) {
     if v == 0 {
-        ctx.s("PROT_NONE");
+        text::named(&mut ctx.out, ctx.opts.xlat, "0", "PROT_NONE");
     } else {
         ctx.flags(xlat::PROT, v, "PROT_???");
     }
@@ -42,6 +44,27 @@ fn mmap(ctx: &mut Ctx<'_>) -> Step {
     let flags = ctx.a(3) as u32 as u64;
     if ctx.opts.xlat == text::XlatStyle::Raw {
         ctx.hex(3);
+    } else if ctx.opts.xlat == text::XlatStyle::Verbose {
+        let mut names = String::new();
+        text::xval(
+            &mut names,
+            text::XlatStyle::Abbrev,
+            xlat::MAP_TYPE,
+            flags & 0xf,
+            "MAP_???",
+            true,
+        );
+        if flags & !0xf != 0 {
+            names.push('|');
+            text::flags(
+                &mut names,
+                text::XlatStyle::Abbrev,
+                xlat::MAP_FLAGS,
+                flags & !0xf,
+                "",
+            );
+        }
+        let _ = write!(ctx.out, "{} /* {names} */", text::Hx(flags));
     } else {
         let ty = flags & 0xf;
         ctx.xval_hex(xlat::MAP_TYPE, ty, "MAP_???");

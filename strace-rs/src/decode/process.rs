@@ -287,7 +287,7 @@ fn clone_flags(ctx: &mut Ctx<'_>, flags: u64) {
         }
     }
     if sig != 0 {
-        ctx.s(&signals::name(sig as i64));
+        structs::signo(ctx, sig as i64);
     }
 }
 
@@ -670,6 +670,17 @@ fn futex(ctx: &mut Ctx<'_>) -> Step {
     ctx.hex(0);
     ctx.sep();
     match crate::text::lookup(xlat::FUTEX_OPS, cmd) {
+        Some(_) if ctx.opts.xlat != crate::text::XlatStyle::Abbrev => {
+            let mut names = String::from(crate::text::lookup(xlat::FUTEX_OPS, cmd).unwrap_or(""));
+            if op & 128 != 0 {
+                names.push_str("_PRIVATE");
+            }
+            if op & 256 != 0 {
+                names.push_str("|FUTEX_CLOCK_REALTIME");
+            }
+            let num = format!("{:#x}", op);
+            crate::text::named(&mut ctx.out, ctx.opts.xlat, &num, &names);
+        }
         Some(n) => {
             ctx.s(n);
             if op & 128 != 0 {
@@ -699,7 +710,12 @@ fn futex(ctx: &mut Ctx<'_>) -> Step {
     let bitset = |ctx: &mut Ctx<'_>| {
         let v = ctx.a(5) as u32;
         if v == u32::MAX {
-            ctx.s("FUTEX_BITSET_MATCH_ANY");
+            crate::text::named(
+                &mut ctx.out,
+                ctx.opts.xlat,
+                "0xffffffff",
+                "FUTEX_BITSET_MATCH_ANY",
+            );
         } else {
             let _ = write!(ctx.out, "{v:#x}");
         }

@@ -74,7 +74,11 @@ fn rt_sigreturn(ctx: &mut Ctx<'_>) -> Step {
     let mask_addr = ctx.sp + 296;
     match ctx.read::<u64>(mask_addr) {
         Some(m) => {
-            let _ = write!(ctx.out, "{{mask={}}}", crate::signals::sigset(m, 64));
+            let _ = write!(
+                ctx.out,
+                "{{mask={}}}",
+                crate::signals::sigset_styled(m, 64, ctx.opts.xlat)
+            );
         }
         None => ctx.s("{mask=?}"),
     }

@@ -70,6 +70,20 @@ pub fn itimerval(ctx: &mut Ctx<'_>, addr: u64) {
     }
 }
 
+/// A file mode with its type, in the `-X` style.
+fn mode_styled(out: &mut String, style: text::XlatStyle, m: u64) {
+    match style {
+        text::XlatStyle::Abbrev => mode(out, m),
+        text::XlatStyle::Raw => text::octal(out, m),
+        text::XlatStyle::Verbose => {
+            text::octal(out, m);
+            out.push_str(" /* ");
+            mode(out, m);
+            out.push_str(" */");
+        }
+    }
+}
+
 fn mode(out: &mut String, m: u64) {
     let kind = m & 0o170000;
     if let Some(n) = text::lookup(xlat::STAT_TYPES, kind) {
@@ -94,7 +108,7 @@ pub fn mode_arg(ctx: &mut Ctx<'_>, m: u64) {
     if m & 0o177000 == 0 {
         text::octal(&mut ctx.out, m);
     } else {
-        mode(&mut ctx.out, m);
+        mode_styled(&mut ctx.out, ctx.opts.xlat, m);
     }
 }
 
@@ -157,7 +171,7 @@ pub fn stat(ctx: &mut Ctx<'_>, addr: u64) {
     let is_dev = matches!(m & 0o170000, 0o20000 | 0o60000);
     if ctx.opts.verbose {
         let _ = write!(out, "{{st_dev={}, st_ino={ino}, st_mode=", makedev(dev));
-        mode(out, m);
+        mode_styled(out, ctx.opts.xlat, m);
         let _ = write!(
             out,
             ", st_nlink={nlink}, st_uid={uid}, st_gid={gid}, st_blksize={blksize}, st_blocks={blocks}, "
@@ -176,7 +190,7 @@ pub fn stat(ctx: &mut Ctx<'_>, addr: u64) {
         out.push('}');
     } else {
         out.push_str("{st_mode=");
-        mode(out, m);
+        mode_styled(out, ctx.opts.xlat, m);
         if is_dev {
             let _ = write!(out, ", st_rdev={}", makedev(rdev));
         } else {
@@ -226,7 +240,7 @@ pub fn statx(ctx: &mut Ctx<'_>, addr: u64) {
         "STATX_ATTR_???",
     );
     out.push_str(", stx_mode=");
-    mode(out, u16_at(28));
+    mode_styled(out, ctx.opts.xlat, u16_at(28));
     let _ = write!(out, ", stx_size={}", u64_at(40));
     if ctx.opts.verbose {
         let _ = write!(
@@ -260,7 +274,7 @@ pub fn sigmask(ctx: &mut Ctx<'_>, addr: u64, size: u64) {
             let mut m = [0u8; 8];
             m[..b.len()].copy_from_slice(&b);
             let v = u64::from_ne_bytes(m);
-            let s = signals::sigset(v, (size * 8) as u32);
+            let s = signals::sigset_styled(v, (size * 8) as u32, ctx.opts.xlat);
             ctx.out.push_str(&s);
         }
         None => ctx.addr(addr),
@@ -271,7 +285,7 @@ pub fn sigmask(ctx: &mut Ctx<'_>, addr: u64, size: u64) {
 pub fn signo(ctx: &mut Ctx<'_>, sig: i64) {
     if (1..=64).contains(&sig) {
         let n = signals::name(sig);
-        ctx.out.push_str(&n);
+        text::named(&mut ctx.out, ctx.opts.xlat, &sig.to_string(), &n);
     } else {
         let _ = write!(ctx.out, "{sig}");
     }
@@ -285,13 +299,17 @@ pub fn sigaction(ctx: &mut Ctx<'_>, addr: u64) {
     };
     ctx.out.push_str("{sa_handler=");
     match handler {
-        0 => ctx.out.push_str("SIG_DFL"),
-        1 => ctx.out.push_str("SIG_IGN"),
+        0 => text::named(&mut ctx.out, ctx.opts.xlat, "0", "SIG_DFL"),
+        1 => text::named(&mut ctx.out, ctx.opts.xlat, "0x1", "SIG_IGN"),
         _ => {
             let _ = write!(ctx.out, "{handler:#x}");
         }
     }
-    let _ = write!(ctx.out, ", sa_mask={}", signals::sigset(mask, 64));
+    let _ = write!(
+        ctx.out,
+        ", sa_mask={}",
+        signals::sigset_styled(mask, 64, ctx.opts.xlat)
+    );
     ctx.out.push_str(", sa_flags=");
     text::flags(&mut ctx.out, ctx.opts.xlat, xlat::SA_FLAGS, flags, "SA_???");
     if flags & 0x0400_0000 != 0 {
@@ -306,13 +324,19 @@ pub fn rlimit(ctx: &mut Ctx<'_>, addr: u64) {
         ctx.addr(addr);
         return;
     };
+    let style = ctx.opts.xlat;
     let f = |v: u64| {
-        if v == u64::MAX {
-            "RLIM64_INFINITY".to_owned()
+        let named = if v == u64::MAX {
+            Some("RLIM64_INFINITY".to_owned())
         } else if v > 0 && v.is_multiple_of(1024) {
-            format!("{}*1024", v / 1024)
+            Some(format!("{}*1024", v / 1024))
         } else {
-            v.to_string()
+            None
+        };
+        match (style, named) {
+            (text::XlatStyle::Abbrev, Some(n)) => n,
+            (text::XlatStyle::Verbose, Some(n)) => format!("{v} /* {n} */"),
+            _ => v.to_string(),
         }
     };
     let _ = write!(ctx.out, "{{rlim_cur={}, rlim_max={}}}", f(cur), f(max));
