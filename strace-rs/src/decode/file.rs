@@ -526,6 +526,12 @@ fn getdents(ctx: &mut Ctx<'_>) -> Step {
         ctx.sep();
         return Step::Exit;
     }
+    if ctx.opts.verbose && !ctx.error && ctx.nr == 217 {
+        dirents64(ctx);
+        ctx.sep();
+        ctx.uint(2);
+        return Step::Decoded;
+    }
     ctx.hex(1);
     if !ctx.error {
         // Count the entries (d_reclen at offset 16 in linux_dirent64, 16 in linux_dirent).
@@ -1108,4 +1114,52 @@ fn removexattr(ctx: &mut Ctx<'_>) -> Step {
     ctx.sep();
     ctx.cstr(1);
     Step::Decoded
+}
+
+/// `-v` getdents64: every entry.
+fn dirents64(ctx: &mut Ctx<'_>) {
+    let n = ctx.rval as usize;
+    let Some(buf) = ctx.read_bytes(ctx.a(1), n) else {
+        ctx.hex(1);
+        return;
+    };
+    let types: text::Xlat = &[
+        (0, "DT_UNKNOWN"),
+        (1, "DT_FIFO"),
+        (2, "DT_CHR"),
+        (4, "DT_DIR"),
+        (6, "DT_BLK"),
+        (8, "DT_REG"),
+        (10, "DT_LNK"),
+        (12, "DT_SOCK"),
+        (14, "DT_WHT"),
+    ];
+    ctx.s("[");
+    let mut off = 0;
+    let mut first = true;
+    while off + 19 <= n {
+        let ino = u64::from_ne_bytes(buf[off..off + 8].try_into().unwrap());
+        let d_off = i64::from_ne_bytes(buf[off + 8..off + 16].try_into().unwrap());
+        let reclen = u16::from_ne_bytes([buf[off + 16], buf[off + 17]]) as usize;
+        if reclen == 0 || off + reclen > n {
+            break;
+        }
+        let ty = buf[off + 18] as u64;
+        let name = &buf[off + 19..off + reclen];
+        let end = name.iter().position(|&c| c == 0).unwrap_or(name.len());
+        if !first {
+            ctx.sep();
+        }
+        first = false;
+        let _ = write!(
+            ctx.out,
+            "{{d_ino={ino}, d_off={d_off}, d_reclen={reclen}, d_type="
+        );
+        ctx.xval(types, ty, "DT_???");
+        ctx.s(", d_name=");
+        text::quote(&mut ctx.out, &name[..end], ctx.opts.hex, false);
+        ctx.s("}");
+        off += reclen;
+    }
+    ctx.s("]");
 }

@@ -204,7 +204,8 @@ fn string_array(ctx: &mut Ctx<'_>, addr: u64) {
         if p == 0 {
             break;
         }
-        if items.len() >= ctx.opts.max_strlen {
+        // Abbreviated (no -v): at most -s elements, like strace.
+        if !ctx.opts.verbose && items.len() >= ctx.opts.max_strlen {
             truncated = true;
             break;
         }

@@ -119,16 +119,11 @@ fn makedev(dev: u64) -> String {
 }
 
 fn time_field(out: &mut String, name: &str, sec: i64, nsec: i64) {
-    let _ = write!(out, "{name}={sec}");
-    if nsec != 0 {
-        let _ = write!(out, " /* {}.{:09} */", fmt_time(sec), nsec);
-    } else {
-        let _ = write!(out, " /* {} */", fmt_time(sec));
-    }
+    let _ = write!(out, "{name}={sec} /* {} */", fmt_time(sec, nsec));
     let _ = write!(out, ", {name}_nsec={nsec}");
 }
 
-fn fmt_time(sec: i64) -> String {
+fn fmt_time(sec: i64, nsec: i64) -> String {
     // SAFETY: tm is plain integers and a pointer; all-zero is valid before localtime_r fills it.
     let mut tm: libc::tm = unsafe { std::mem::zeroed() };
     let t = sec as libc::time_t;
@@ -136,8 +131,14 @@ fn fmt_time(sec: i64) -> String {
     if unsafe { libc::localtime_r(&t, &mut tm) }.is_null() {
         return sec.to_string();
     }
+    let _ = nsec;
+    let frac = if nsec != 0 {
+        format!(".{nsec:09}")
+    } else {
+        String::new()
+    };
     format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{}",
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{frac}{}",
         tm.tm_year + 1900,
         tm.tm_mon + 1,
         tm.tm_mday,
