@@ -308,6 +308,42 @@ fn summary_counts_equal_strace() {
     }
 }
 
+#[test]
+fn summary_sort_orders_equal_strace() {
+    require_tool!("strace");
+    let tmp = tempdir();
+    let prog = example("st_fileio").to_string_lossy().into_owned();
+    let dir = tmp.path().join("d").to_string_lossy().into_owned();
+    for sort in ["name", "calls", "errors", "nothing"] {
+        let a = tmp.path().join("a");
+        let b = tmp.path().join("b");
+        let argv = vec![prog.clone(), dir.clone()];
+        trace(Path::new("strace"), &["-f", "-c", "-S", sort], &a, &argv);
+        trace(&bin("strace-rs"), &["-f", "-c", "-S", sort], &b, &argv);
+        // Row order and counts (times differ between runs).
+        let rows = |t: &str| -> Vec<(String, String)> {
+            t.lines()
+                .map(|l| {
+                    let f: Vec<&str> = l.split_whitespace().collect();
+                    (
+                        f.last().unwrap_or(&"").to_string(),
+                        f.get(3).unwrap_or(&"").to_string(),
+                    )
+                })
+                .collect()
+        };
+        let (ta, tb) = (
+            std::fs::read_to_string(&a).unwrap(),
+            std::fs::read_to_string(&b).unwrap(),
+        );
+        assert_eq!(
+            rows(&ta),
+            rows(&tb),
+            "-S {sort}\nstrace:\n{ta}\nstrace-rs:\n{tb}"
+        );
+    }
+}
+
 fn ours(args: &[&str]) -> std::process::Output {
     run(Command::new(bin("strace-rs"))
         .args(args)
