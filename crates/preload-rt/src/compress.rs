@@ -20,15 +20,15 @@ use crate::lock::SpinLock;
 use crate::sys;
 
 /// Raw bytes per chunk, at most.
-const PIECE: usize = 4 << 20;
+const PIECE: usize = 2 << 20;
 /// The helper starts on a piece once this much is ready.
-pub const MIN_PIECE: u64 = 1 << 20;
+pub const MIN_PIECE: u64 = 512 << 10;
 
-/// The zstd level. Measured on `bench/heap.sh`'s log (35 MB of records): level 3 makes
-/// 8.88 MB for 0.23 s of CPU on the helper thread; level 1 with a minimum match of 5
-/// (`TRACEKIT_ZSTD_LEVEL=1 TRACEKIT_ZSTD_MIN_MATCH=5`) 8.99 MB for 0.14 s, which is not
-/// always smaller than heaptrack's file for the same run.
-pub const LEVEL: i32 = 3;
+/// The zstd level. Measured on `bench/heap.sh`'s log (12.3 MB of compact records), on a
+/// loaded 2-core machine: level 3 makes 7.69 MB for ~0.16 s of CPU, level 2 7.97 MB for
+/// ~0.10 s (wall 0.63 -> 0.55 s with 2 MiB pieces), level 1 8.5 MB, too close to
+/// heaptrack's 8.8-9.0 MB for the same run. `TRACEKIT_ZSTD_LEVEL` overrides it.
+pub const LEVEL: i32 = 2;
 /// zstd's minimum match length; 0 leaves the level's own.
 pub const MIN_MATCH: u32 = 0;
 
@@ -224,7 +224,7 @@ pub fn finish(fd: c_int, start: u64, end: u64) -> Option<u64> {
     }
     // When the helper fell behind (a busy machine, a burst just before exit), compress the
     // rest on two threads: a second one takes the first half.
-    let mid = if end - done > 2 * PIECE as u64 {
+    let mid = if end - done > 2 * MIN_PIECE {
         split_point(fd, done, done + (end - done) / 2)
     } else {
         done
