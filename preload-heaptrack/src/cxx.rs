@@ -47,13 +47,13 @@ extern "C" fn tk_new(size: usize, align: usize, kind: u32) -> *mut c_void {
             real::memalign(align, size.max(1))
         }
     };
-    let Some(_g) = Guard::enter() else {
+    let Some(g) = Guard::enter() else {
         return alloc();
     };
     ensure_started();
     let kind = AllocKind::from_code(kind as u8).unwrap_or(AllocKind::New);
     let p = alloc();
-    record::alloc(kind, p as u64, size as u64, align as u64);
+    record::alloc(&g, kind, p as u64, size as u64, align as u64);
     if p.is_null() {
         match kind {
             AllocKind::New => resolve(&REAL_NEW, b"_Znwm\0"),
@@ -183,8 +183,8 @@ pub extern "C" fn _ZnamSt11align_val_tRKSt9nothrow_t(
 }
 
 fn delete(kind: FreeKind, ptr: *mut c_void, size: usize) {
-    if let Some(_g) = Guard::enter() {
-        record::free(kind, ptr as u64, size as u64);
+    if let Some(g) = Guard::enter() {
+        record::free(&g, kind, ptr as u64, size as u64);
     }
     // SAFETY: the caller's contract: a block from operator new (i.e. from glibc).
     unsafe { real::free(ptr) }

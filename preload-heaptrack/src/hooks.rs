@@ -12,25 +12,25 @@ use crate::record::{self, ensure_started};
 /// `malloc`.
 #[cfg_attr(not(test), no_mangle)]
 pub extern "C" fn malloc(size: usize) -> *mut c_void {
-    let Some(_g) = Guard::enter() else {
+    let Some(g) = Guard::enter() else {
         return real::malloc(size);
     };
     ensure_started();
     let p = real::malloc(size);
-    record::alloc(AllocKind::Malloc, p as u64, size as u64, 0);
+    record::alloc(&g, AllocKind::Malloc, p as u64, size as u64, 0);
     p
 }
 
 /// `calloc`.
 #[cfg_attr(not(test), no_mangle)]
 pub extern "C" fn calloc(nmemb: usize, size: usize) -> *mut c_void {
-    let Some(_g) = Guard::enter() else {
+    let Some(g) = Guard::enter() else {
         return real::calloc(nmemb, size);
     };
     ensure_started();
     let p = real::calloc(nmemb, size);
     let bytes = (nmemb as u64).saturating_mul(size as u64);
-    record::alloc(AllocKind::Calloc, p as u64, bytes, 0);
+    record::alloc(&g, AllocKind::Calloc, p as u64, bytes, 0);
     p
 }
 
@@ -40,8 +40,8 @@ pub extern "C" fn calloc(nmemb: usize, size: usize) -> *mut c_void {
 /// As C's `free`.
 #[cfg_attr(not(test), no_mangle)]
 pub unsafe extern "C" fn free(ptr: *mut c_void) {
-    if let Some(_g) = Guard::enter() {
-        record::free(FreeKind::Free, ptr as u64, 0);
+    if let Some(g) = Guard::enter() {
+        record::free(&g, FreeKind::Free, ptr as u64, 0);
     }
     // SAFETY: the caller's contract (a block of this allocator, or null).
     unsafe { real::free(ptr) }
@@ -53,14 +53,14 @@ pub unsafe extern "C" fn free(ptr: *mut c_void) {
 /// As C's `realloc`.
 #[cfg_attr(not(test), no_mangle)]
 pub unsafe extern "C" fn realloc(ptr: *mut c_void, size: usize) -> *mut c_void {
-    let Some(_g) = Guard::enter() else {
+    let Some(g) = Guard::enter() else {
         // SAFETY: the caller's contract.
         return unsafe { real::realloc(ptr, size) };
     };
     ensure_started();
     // SAFETY: the caller's contract.
     let real = || unsafe { real::realloc(ptr, size) } as u64;
-    record::realloc(AllocKind::Realloc, ptr as u64, size as u64, real) as *mut c_void
+    record::realloc(&g, AllocKind::Realloc, ptr as u64, size as u64, real) as *mut c_void
 }
 
 /// `reallocarray`.
@@ -70,7 +70,7 @@ pub unsafe extern "C" fn realloc(ptr: *mut c_void, size: usize) -> *mut c_void {
 #[cfg_attr(not(test), no_mangle)]
 pub unsafe extern "C" fn reallocarray(ptr: *mut c_void, nmemb: usize, size: usize) -> *mut c_void {
     let bytes = nmemb.checked_mul(size);
-    let Some(_g) = Guard::enter() else {
+    let Some(g) = Guard::enter() else {
         return match bytes {
             // SAFETY: the caller's contract.
             Some(b) => unsafe { real::realloc(ptr, b) },
@@ -84,7 +84,7 @@ pub unsafe extern "C" fn reallocarray(ptr: *mut c_void, nmemb: usize, size: usiz
         Some(b) => (unsafe { real::realloc(ptr, b) }) as u64,
         None => enomem() as u64,
     };
-    record::realloc(AllocKind::Reallocarray, ptr as u64, wanted, real) as *mut c_void
+    record::realloc(&g, AllocKind::Reallocarray, ptr as u64, wanted, real) as *mut c_void
 }
 
 fn enomem() -> *mut c_void {
@@ -118,8 +118,9 @@ pub unsafe extern "C" fn posix_memalign(
         // SAFETY: the caller's contract.
         unsafe { *memptr = p };
     }
-    if g.is_some() {
+    if let Some(g) = &g {
         record::alloc(
+            g,
             AllocKind::PosixMemalign,
             p as u64,
             size as u64,
@@ -134,12 +135,12 @@ macro_rules! aligned_hook {
         $(#[$m])*
         #[cfg_attr(not(test), no_mangle)]
         pub extern "C" fn $name($a: usize, $s: usize) -> *mut c_void {
-            let Some(_g) = Guard::enter() else {
+            let Some(g) = Guard::enter() else {
                 return $real;
             };
             ensure_started();
             let p = $real;
-            record::alloc($kind, p as u64, $s as u64, $align as u64);
+            record::alloc(&g, $kind, p as u64, $s as u64, $align as u64);
             p
         }
     };
@@ -157,24 +158,24 @@ aligned_hook!(
 /// `valloc`.
 #[cfg_attr(not(test), no_mangle)]
 pub extern "C" fn valloc(size: usize) -> *mut c_void {
-    let Some(_g) = Guard::enter() else {
+    let Some(g) = Guard::enter() else {
         return real::valloc(size);
     };
     ensure_started();
     let p = real::valloc(size);
-    record::alloc(AllocKind::Valloc, p as u64, size as u64, page_size());
+    record::alloc(&g, AllocKind::Valloc, p as u64, size as u64, page_size());
     p
 }
 
 /// `pvalloc`.
 #[cfg_attr(not(test), no_mangle)]
 pub extern "C" fn pvalloc(size: usize) -> *mut c_void {
-    let Some(_g) = Guard::enter() else {
+    let Some(g) = Guard::enter() else {
         return real::pvalloc(size);
     };
     ensure_started();
     let p = real::pvalloc(size);
-    record::alloc(AllocKind::Pvalloc, p as u64, size as u64, page_size());
+    record::alloc(&g, AllocKind::Pvalloc, p as u64, size as u64, page_size());
     p
 }
 

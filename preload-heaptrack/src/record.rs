@@ -3,6 +3,7 @@
 use std::mem::MaybeUninit;
 
 use tracekit_log::{Alloc, AllocKind, Free, FreeKind, Realloc};
+use tracekit_preload_rt::guard::Guard;
 use tracekit_preload_rt::{session, unwind};
 
 /// Frames kept per backtrace (innermost first).
@@ -16,7 +17,7 @@ pub fn ensure_started() {
 
 /// Records an allocation that returned `ptr` (0 when it failed).
 #[inline(always)]
-pub fn alloc(kind: AllocKind, ptr: u64, size: u64, align: u64) {
+pub fn alloc(g: &Guard, kind: AllocKind, ptr: u64, size: u64, align: u64) {
     if !session::is_on() {
         return;
     }
@@ -25,7 +26,7 @@ pub fn alloc(kind: AllocKind, ptr: u64, size: u64, align: u64) {
     let frames = unwind::unwind_into(unwind::here(), session::skip_range(), &mut buf);
     session::with(|w| {
         let stack = w.stack(frames);
-        let tid = w.tid();
+        let tid = w.tid_of(g);
         let time_ns = w.now();
         w.write_alloc(&Alloc {
             time_ns,
@@ -42,9 +43,9 @@ pub fn alloc(kind: AllocKind, ptr: u64, size: u64, align: u64) {
 /// Records a release (before the block goes back to the allocator, so that no other thread
 /// can be handed the same address and record it first).
 #[inline(always)]
-pub fn free(kind: FreeKind, ptr: u64, size: u64) {
+pub fn free(g: &Guard, kind: FreeKind, ptr: u64, size: u64) {
     session::with(|w| {
-        let tid = w.tid();
+        let tid = w.tid_of(g);
         let time_ns = w.now();
         w.write_free(&Free {
             time_ns,
@@ -61,7 +62,7 @@ pub fn free(kind: FreeKind, ptr: u64, size: u64) {
 /// held across the call: the old block may be handed to another thread the moment `real`
 /// returns, and its event must come after ours.
 #[inline(always)]
-pub fn realloc(kind: AllocKind, old: u64, size: u64, real: impl FnOnce() -> u64) -> u64 {
+pub fn realloc(g: &Guard, kind: AllocKind, old: u64, size: u64, real: impl FnOnce() -> u64) -> u64 {
     if !session::is_on() {
         return real();
     }
@@ -72,7 +73,7 @@ pub fn realloc(kind: AllocKind, old: u64, size: u64, real: impl FnOnce() -> u64)
     };
     let new = real();
     let stack = w.stack(frames);
-    let tid = w.tid();
+    let tid = w.tid_of(g);
     let time_ns = w.now();
     w.write_realloc(&Realloc {
         time_ns,

@@ -17,43 +17,87 @@ pub fn reentries() -> u64 {
     REENTRIES.load(Ordering::Relaxed)
 }
 
-thread_local! {
-    static HELD: Cell<bool> = const { Cell::new(false) };
+/// What tracekit keeps per thread: the guard flag and the thread's id (cached by the session
+/// once it wrote the thread's `Thread` record; 0 before). One TLS block, so a hook looks it
+/// up once (in a shared library every thread-local access is a `__tls_get_addr` call).
+#[derive(Debug)]
+struct ThreadState {
+    held: Cell<bool>,
+    tid: Cell<u32>,
 }
 
-/// Proof that this thread holds the guard; releases it on drop.
+thread_local! {
+    static STATE: ThreadState = const {
+        ThreadState { held: Cell::new(false), tid: Cell::new(0) }
+    };
+}
+
+/// Proof that this thread holds the guard; releases it on drop. It points at the thread's
+/// state (so it is neither `Send` nor `Sync`).
 #[derive(Debug)]
-pub struct Guard(());
+pub struct Guard(std::ptr::NonNull<ThreadState>);
 
 impl Guard {
     /// Takes the guard, or `None` when this thread already holds it.
     #[inline]
     pub fn enter() -> Option<Guard> {
-        if HELD.get() {
-            REENTRIES.fetch_add(1, Ordering::Relaxed);
-            return None;
-        }
-        HELD.set(true);
-        Some(Guard(()))
+        STATE.with(|s| {
+            if s.held.get() {
+                REENTRIES.fetch_add(1, Ordering::Relaxed);
+                return None;
+            }
+            s.held.set(true);
+            Some(Guard(std::ptr::NonNull::from(s)))
+        })
+    }
+
+    #[inline(always)]
+    fn state(&self) -> &ThreadState {
+        // SAFETY: the pointer is this thread's TLS block (the guard never leaves the thread),
+        // which lives as long as the thread.
+        unsafe { self.0.as_ref() }
+    }
+
+    /// This thread's cached id (0 until [`Guard::set_tid`]).
+    #[inline]
+    pub fn tid(&self) -> u32 {
+        self.state().tid.get()
+    }
+
+    /// Caches this thread's id.
+    #[inline]
+    pub fn set_tid(&self, tid: u32) {
+        self.state().tid.set(tid)
     }
 
     /// True when this thread holds the guard.
     #[inline]
     pub fn held() -> bool {
-        HELD.get()
+        STATE.with(|s| s.held.get())
     }
 
     /// Marks this thread as permanently inside tracekit (a helper thread of the runtime):
     /// every hook it reaches passes straight through.
     pub fn hold_forever() {
-        HELD.set(true);
+        STATE.with(|s| s.held.set(true));
     }
+}
+
+/// This thread's cached id, without the guard (0 until set).
+#[inline]
+pub fn cached_tid() -> u32 {
+    STATE.with(|s| s.tid.get())
+}
+
+/// Caches (or, with 0, forgets) this thread's id, without the guard.
+pub fn set_cached_tid(tid: u32) {
+    STATE.with(|s| s.tid.set(tid))
 }
 
 impl Drop for Guard {
     #[inline]
     fn drop(&mut self) {
-        HELD.set(false);
+        self.state().held.set(false);
     }
 }
 
@@ -65,6 +109,10 @@ mod tests {
     fn guard_is_not_reentrant_and_released_on_drop() {
         let g = Guard::enter().expect("first entry");
         assert!(Guard::held());
+        assert_eq!(g.tid(), 0);
+        g.set_tid(7);
+        assert_eq!(cached_tid(), 7);
+        set_cached_tid(0);
         assert!(Guard::enter().is_none());
         drop(g);
         assert!(!Guard::held());

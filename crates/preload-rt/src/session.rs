@@ -18,7 +18,6 @@
 //! Options: `TRACEKIT_LOG` (path, `%p` and `%e` expand), `TRACEKIT_FOLLOW_EXEC=1`,
 //! `TRACEKIT_COMPRESS=0` (leave records uncompressed).
 
-use std::cell::Cell;
 use std::ffi::{c_char, c_int, c_void};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 
@@ -60,10 +59,6 @@ pub const APPEND_VAR: &str = "TRACEKIT_APPEND_LOG";
 
 const MAX_MODULES: usize = 1024;
 const CMDLINE_MAX: usize = 32 << 10;
-
-thread_local! {
-    static TID: Cell<u32> = const { Cell::new(0) };
-}
 
 /// The state behind the session lock.
 #[derive(Debug)]
@@ -115,10 +110,17 @@ pub fn is_on() -> bool {
 
 /// Starts the session (once per process image; later calls return at once). Call it with
 /// the reentrancy guard held.
+#[inline]
 pub fn start(config: &'static Config) {
     if STATE.load(Ordering::Relaxed) != OFF {
         return;
     }
+    start_slow(config)
+}
+
+#[cold]
+#[inline(never)]
+fn start_slow(config: &'static Config) {
     if STATE
         .compare_exchange(OFF, STARTING, Ordering::AcqRel, Ordering::Acquire)
         .is_err()
@@ -143,7 +145,7 @@ pub fn start(config: &'static Config) {
         w.config = Some(config);
         w.follow_exec = follow;
         w.compress = env::var("TRACEKIT_COMPRESS") != Some(b"0");
-        let own = start as fn(&'static Config) as usize as u64;
+        let own = start_slow as fn(&'static Config) as usize as u64;
         w.skip = crate::unwind::object_range(own).unwrap_or((0, 0));
         SKIP_LO.store(w.skip.0, Ordering::Relaxed);
         SKIP_HI.store(w.skip.1, Ordering::Relaxed);
@@ -305,12 +307,27 @@ impl Writer {
     /// This thread's id; its first call in a thread writes the `Thread` record.
     #[inline]
     pub fn tid(&mut self) -> u32 {
-        let t = TID.get();
+        let t = crate::guard::cached_tid();
         if t != 0 {
             return t;
         }
+        self.new_thread()
+    }
+
+    /// [`Writer::tid`] for a hook that holds the guard (no second thread-local lookup).
+    #[inline]
+    pub fn tid_of(&mut self, g: &crate::guard::Guard) -> u32 {
+        let t = g.tid();
+        if t != 0 {
+            return t;
+        }
+        self.new_thread()
+    }
+
+    #[cold]
+    fn new_thread(&mut self) -> u32 {
         let t = sys::gettid();
-        TID.set(t);
+        crate::guard::set_cached_tid(t);
         let mut name = [0u8; 16];
         let n = sys::thread_name(&mut name);
         let ev = Event::Thread(Thread {
@@ -494,7 +511,7 @@ extern "C" fn fork_child() {
     crate::compress::forget_in_child();
     // SAFETY: taken in fork_prepare by the thread that forked, which is this one.
     unsafe { W.force_unlock() };
-    TID.set(0);
+    crate::guard::set_cached_tid(0);
     if !is_on() {
         return;
     }
@@ -615,7 +632,7 @@ pub unsafe fn before_exec(
 /// The calling thread changed its name: writes a `Thread` record with the new one.
 pub fn thread_renamed() {
     with(|w| {
-        let known = TID.get() != 0;
+        let known = crate::guard::cached_tid() != 0;
         let tid = w.tid();
         if known {
             let mut name = [0u8; 16];
@@ -632,5 +649,5 @@ pub fn thread_renamed() {
 
 /// This thread's cached id, without writing anything (0 before its first event).
 pub fn cached_tid() -> u32 {
-    TID.get()
+    crate::guard::cached_tid()
 }

@@ -115,7 +115,8 @@ impl StackTable {
                 let stored = unsafe {
                     std::slice::from_raw_parts(self.frames.add(e.off as usize), e.len as usize)
                 };
-                if stored == frames {
+                // An inline loop: stacks are short, and `==` on slices calls `bcmp`.
+                if stored.iter().zip(frames).all(|(a, b)| a == b) {
                     return Interned::Known(e.id);
                 }
             }
