@@ -60,3 +60,6 @@ row "-f -e trace=openat ($MANY calls, seccomp)" "$a" "$b"
 a=$(median strace -f -e trace=openat -o "$OUT/s.g" "$MANYBIN" "$MANY")
 b=$(median "$OURS" -f --no-seccomp-bpf -e trace=openat -o "$OUT/r.g" "$MANYBIN" "$MANY")
 row "-f -e trace=openat (no seccomp, both)" "$a" "$b"
+a=$(median strace -f -e trace=openat -o "$OUT/s.h" "$MANYBIN" "$MANY")
+b=$(median "$OURS" -f -e trace=openat -o "$OUT/r.h" "$MANYBIN" "$MANY")
+row "-f -e trace=openat (each tool's default)" "$a" "$b"
