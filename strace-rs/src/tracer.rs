@@ -437,7 +437,9 @@ impl<'c> Tracer<'c> {
         for pid in pids {
             self.detach(pid);
         }
-        if self.outcome.is_none() && self.started.is_some() {
+        // Like strace, a tracer stopped by a signal dies by it (the shell sees 128+sig),
+        // with or without a started command.
+        if self.outcome.is_none() {
             self.outcome = Some(Outcome::Signaled(sig));
         }
     }

@@ -634,6 +634,12 @@ fn attach_and_detach_on_sigterm() {
     // SAFETY: kill has no memory arguments.
     unsafe { libc::kill(tracer.id() as i32, libc::SIGTERM) };
     let out = tracer.wait_with_output().unwrap();
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(
+        out.status.signal(),
+        Some(libc::SIGTERM),
+        "dies by the signal, like strace"
+    );
     let e = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(e.contains(&format!("Process {pid} attached")), "{e}");
     assert!(e.contains(&format!("Process {pid} detached")), "{e}");
