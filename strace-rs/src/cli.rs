@@ -394,7 +394,13 @@ fn qualify(cfg: &mut Config, expr: &str, trace_seen: &mut bool) -> Result<(), Us
                 _ => 2,
             }
         }
-        _ => return Err(err_hint(format!("invalid -e argument: '{expr}'"))),
+        // Like strace: an unknown qualifier is read as a syscall set (and fails as one).
+        _ => {
+            let set = parse_syscall_set(expr)?;
+            cfg.trace = set;
+            *trace_seen = true;
+            cfg.trace_filtered = !cfg.trace.is_all();
+        }
     }
     Ok(())
 }
@@ -528,7 +534,7 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, UsageError> {
                 's' => {
                     let n: i64 = parse_num('s', v)?;
                     if n < 0 {
-                        return Err(err(format!("invalid -s argument: '{v}'")));
+                        return Err(err_hint(format!("invalid -s argument: '{v}'")));
                     }
                     cfg.decode.max_strlen = n as usize;
                 }
@@ -540,7 +546,7 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, UsageError> {
                         "raw" => XlatStyle::Raw,
                         "abbrev" => XlatStyle::Abbrev,
                         "verbose" => XlatStyle::Verbose,
-                        _ => return Err(err(format!("invalid xlat style '{v}'"))),
+                        _ => return Err(err_hint(format!("invalid -X argument: '{v}'"))),
                     }
                 }
                 'y' => fds += 1,
@@ -569,7 +575,9 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, UsageError> {
         return Err(err_hint("must have PROG [ARGS] or -p PID"));
     }
     if c && big_c {
-        return Err(err("-c and -C are mutually exclusive"));
+        return Err(err_hint(
+            "-c/--summary-only and -C/--summary are mutually exclusive",
+        ));
     }
     cfg.summary = if c {
         SummaryMode::Only
@@ -579,13 +587,16 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, UsageError> {
         SummaryMode::None
     };
     if cfg.wallclock && cfg.summary == SummaryMode::None {
-        // strace: -w without -c/-C only warns.
-        eprintln!("strace-rs: -w has no effect without -c or -C");
+        return Err(err_hint(
+            "-w/--summary-wall-clock must be given with (-c/--summary-only or -C/--summary)",
+        ));
     }
     cfg.follow_forks = follow >= 1;
     cfg.output_separately = follow >= 2 && cfg.output.is_some();
-    if cfg.output_separately && cfg.summary == SummaryMode::Only {
-        return Err(err("(-c or -C) and -ff are mutually exclusive"));
+    if follow >= 2 && cfg.output.is_some() && cfg.summary != SummaryMode::None {
+        return Err(err_hint(
+            "(-c/--summary-only or -C/--summary) and -ff/--output-separately are mutually exclusive",
+        ));
     }
     cfg.decode.hex = match hex {
         0 => HexMode::None,
@@ -615,7 +626,8 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, UsageError> {
         }
     }
     if cfg.stack_trace && cfg.summary == SummaryMode::Only {
-        return Err(err("-k and -c are mutually exclusive"));
+        eprintln!("strace-rs: -k/--stack-traces has no effect with -c/--summary-only");
+        cfg.stack_trace = false;
     }
     if !cfg.inject.is_empty() {
         for r in &cfg.inject {
@@ -697,8 +709,13 @@ mod tests {
         );
         assert_eq!(
             run(&["-c", "-C", "true"]).unwrap_err().message,
-            "-c and -C are mutually exclusive"
+            "-c/--summary-only and -C/--summary are mutually exclusive"
         );
+        assert_eq!(
+            run(&["-e", "bogus=1", "true"]).unwrap_err().message,
+            "invalid system call 'bogus=1'"
+        );
+        assert!(run(&["-w", "true"]).unwrap_err().hint);
         assert_eq!(
             run(&["-j", "true"]).unwrap_err().message,
             "invalid option -- 'j'"

@@ -25,7 +25,9 @@ fn main() {
     match strace_rs::run(&cfg) {
         Ok(outcome) => strace_rs::exit_like(outcome),
         Err(e) => {
-            eprintln!("strace-rs: {e}");
+            if !e.is_empty() {
+                eprintln!("strace-rs: {e}");
+            }
             std::process::exit(1);
         }
     }

@@ -152,7 +152,7 @@ fn resolve_path(cmd: &std::ffi::OsStr) -> Result<std::path::PathBuf, String> {
         return match std::fs::metadata(p) {
             Ok(_) => Ok(p.to_path_buf()),
             Err(e) => Err(format!(
-                "Cannot stat '{}': {}",
+                "Can't stat '{}': {}",
                 p.display(),
                 crate::decode::strerror(e.raw_os_error().unwrap_or(0))
             )),
@@ -173,7 +173,10 @@ fn resolve_path(cmd: &std::ffi::OsStr) -> Result<std::path::PathBuf, String> {
             }
         }
     }
-    Err(format!("Cannot find executable '{}'", p.display()))
+    Err(format!(
+        "Can't stat '{}': No such file or directory",
+        p.display()
+    ))
 }
 
 impl<'c> Tracer<'c> {
@@ -387,7 +390,8 @@ impl<'c> Tracer<'c> {
             }
         }
         if self.tcbs.is_empty() {
-            return Err("no tracees".to_owned());
+            // Every attach failed and was reported: exit 1 quietly, like strace.
+            return Err(String::new());
         }
         loop {
             if let Some(sig) = crate::sys::interrupted() {
