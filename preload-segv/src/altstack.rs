@@ -1,6 +1,7 @@
 //! An alternate signal stack for every thread, so a stack overflow can still be reported.
 //!
-//! The main thread gets one at load; threads created later get one from our `pthread_create`
+//! The main thread gets one at load, a static buffer (in `.bss`: no system call but the
+//! `sigaltstack` itself, and no page is touched until a signal uses it); threads created later get one from our `pthread_create`
 //! (see `lib.rs`), given back by a thread-specific-data destructor when the thread ends. A
 //! thread that already has an alternate stack (the program's own) keeps it.
 //!
@@ -9,8 +10,9 @@
 //! not an `mmap`/`mprotect`/`munmap` (whose TLB shootdowns are what made thread creation
 //! measurably slower).
 
-use std::ffi::c_void;
-use std::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
+use core::cell::UnsafeCell;
+use core::ffi::c_void;
+use core::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
 
 use crate::sys;
 
@@ -22,14 +24,14 @@ pub const SIZE: usize = 128 * 1024;
 static KEY: AtomicU32 = AtomicU32::new(0);
 
 /// Stacks of finished threads, ready for reuse (null: empty slot).
-static POOL: [AtomicPtr<u8>; 32] = [const { AtomicPtr::new(std::ptr::null_mut()) }; 32];
+static POOL: [AtomicPtr<u8>; 32] = [const { AtomicPtr::new(core::ptr::null_mut()) }; 32];
 
 fn take_pooled() -> Option<*mut u8> {
     POOL.iter().find_map(|slot| {
         if slot.load(Ordering::Relaxed).is_null() {
             return None;
         }
-        let p = slot.swap(std::ptr::null_mut(), Ordering::Acquire);
+        let p = slot.swap(core::ptr::null_mut(), Ordering::Acquire);
         (!p.is_null()).then_some(p)
     })
 }
@@ -38,7 +40,7 @@ fn give_back(p: *mut u8) {
     for slot in &POOL {
         if slot
             .compare_exchange(
-                std::ptr::null_mut(),
+                core::ptr::null_mut(),
                 p,
                 Ordering::Release,
                 Ordering::Relaxed,
@@ -71,14 +73,27 @@ pub fn init() {
     }
 }
 
-/// Gives the calling thread an alternate signal stack unless it has one. `owned`: free it
-/// when the thread exits (not for the main thread, whose stack lives as long as the process).
-pub fn install(owned: bool) {
-    // A thread made by pthread_create starts without one (the kernel clears it for threads);
-    // the main thread may have been given one by whoever loaded before us.
-    if !owned && sys::current_altstack().is_some() {
-        return;
+/// The main thread's alternate stack.
+#[repr(C, align(64))]
+struct MainStack(UnsafeCell<[u8; SIZE]>);
+
+// SAFETY: only the kernel writes it (signal frames of the main thread), and only after
+// `install_main` made it that thread's alternate stack.
+unsafe impl Sync for MainStack {}
+
+static MAIN: MainStack = MainStack(UnsafeCell::new([0; SIZE]));
+
+/// Gives the calling (main) thread the static alternate stack, unless it already had one (then
+/// that one is kept, as whoever loaded before us set it up). One `sigaltstack` call.
+pub fn install_main() {
+    if let Ok(Some(old)) = sys::swap_altstack(MAIN.0.get() as *mut u8, SIZE) {
+        sys::restore_altstack(&old);
     }
+}
+
+/// Gives the calling thread (one our `pthread_create` started) an alternate signal stack, freed
+/// when the thread exits. (The kernel starts threads without one.)
+pub fn install_thread() {
     let Some(stack) = take_pooled().or_else(|| sys::map_stack(SIZE)) else {
         return;
     };
@@ -87,7 +102,7 @@ pub fn install(owned: bool) {
         return;
     }
     let key = KEY.load(Ordering::Acquire);
-    if owned && key != 0 {
+    if key != 0 {
         // SAFETY: key was created by init; the value is released by `release`.
         unsafe { libc::pthread_setspecific(key - 1, stack as *const c_void) };
     }

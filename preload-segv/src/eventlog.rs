@@ -66,7 +66,7 @@ fn put(fd: i32, buf: &mut [u8], ev: &Event<'_>) {
 
 /// Appends the crash to the log named by `cfg.log`, if any.
 pub fn append(cfg: &Config, rec: &mut CrashRecord<'_>, buf: &mut [u8]) {
-    let Some(path) = cfg.log.as_ref() else {
+    let Some(path) = cfg.log.get() else {
         return;
     };
     let pid = rec.crash.pid as i32;

@@ -7,8 +7,9 @@
 //! with `SA_NODEFER`) kills the process with the original signal at once; a hang is cut short
 //! by the watchdog (`ITIMER_REAL`), which does the same.
 
-use std::ffi::{c_int, c_void};
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use core::cell::UnsafeCell;
+use core::ffi::{c_int, c_void};
+use core::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 
 use crate::config::{self, Config};
 use crate::{describe, report, sys};
@@ -49,20 +50,37 @@ pub fn blocked_during_handler() -> [c_int; 64] {
     out
 }
 
-/// Installs the handler for every configured signal, remembering the previous actions.
-pub fn install(mut cfg: Config) {
-    let mask = blocked_during_handler();
-    let blocked: Vec<c_int> = mask.iter().copied().filter(|&s| s != 0).collect();
-    let act = sys::handler_action(on_signal, libc::SA_NODEFER, &blocked);
-    for sig in 1..65 {
-        if cfg.signals[sig] {
-            cfg.old[sig] = sys::current_action(sig as c_int);
-        }
+/// The actions that were installed before ours, written by the kernel as it installs ours
+/// (one `rt_sigaction` per signal). All zero (`SIG_DFL`) for signals we did not take.
+struct OldActions([UnsafeCell<libc::sigaction>; 65]);
+
+// SAFETY: each entry is written once, by the kernel, in the `sigaction` call that installs our
+// handler for that signal, before the handler can run for it; afterwards it is only read.
+unsafe impl Sync for OldActions {}
+
+static OLD: OldActions = OldActions(
+    // SAFETY: an all-zero sigaction is SIG_DFL with an empty mask.
+    [const { UnsafeCell::new(unsafe { core::mem::zeroed() }) }; 65],
+);
+
+/// The action that was there before ours for `sig` (`SIG_DFL` if we never took it).
+pub fn previous_action(sig: c_int) -> libc::sigaction {
+    match OLD.0.get(sig as usize) {
+        // SAFETY: see OldActions; a volatile read of a plain value the kernel wrote.
+        Some(slot) => unsafe { core::ptr::read_volatile(slot.get()) },
+        None => sys::default_action(),
     }
-    let cfg = config::set(cfg);
+}
+
+/// Installs the handler for every configured signal, remembering the previous actions.
+pub fn install(cfg: &Config) {
+    let mask = blocked_during_handler();
+    let n = mask.iter().position(|&s| s == 0).unwrap_or(mask.len());
+    let act = sys::handler_action(on_signal, libc::SA_NODEFER, &mask[..n]);
     for sig in 1..65 {
         if cfg.signals[sig] {
-            let _ = sys::sigaction(sig as c_int, &act);
+            // SAFETY: the slot is ours to write (see OldActions); the kernel fills it.
+            let _ = unsafe { sys::sigaction_into(sig as c_int, &act, OLD.0[sig].get()) };
         }
     }
 }
@@ -109,9 +127,7 @@ fn stderr_fd() -> c_int {
 /// handler is called; a fault that will repeat is left to repeat (so the kernel's own default
 /// action, core dump included, happens exactly as without us); anything else is re-raised.
 fn die_as_before(sig: c_int, info: *mut libc::siginfo_t, ctx: *mut c_void) {
-    let old = config::get()
-        .and_then(|c| c.old.get(sig as usize).copied().flatten())
-        .unwrap_or_else(sys::default_action);
+    let old = previous_action(sig);
     let _ = sys::sigaction(sig, &old);
     let h = old.sa_sigaction;
     if h != libc::SIG_DFL && h != libc::SIG_IGN {
@@ -119,11 +135,11 @@ fn die_as_before(sig: c_int, info: *mut libc::siginfo_t, ctx: *mut c_void) {
             // SAFETY: the program installed this as an SA_SIGINFO handler; we pass it the
             // same arguments the kernel gave us.
             let f: extern "C" fn(c_int, *mut libc::siginfo_t, *mut c_void) =
-                unsafe { std::mem::transmute(h) };
+                unsafe { core::mem::transmute(h) };
             f(sig, info, ctx);
         } else {
             // SAFETY: a plain handler taking the signal number.
-            let f: extern "C" fn(c_int) = unsafe { std::mem::transmute(h) };
+            let f: extern "C" fn(c_int) = unsafe { core::mem::transmute(h) };
             f(sig);
         }
         return;

@@ -35,11 +35,13 @@ pub mod unwind;
 
 #[cfg_attr(any(test, not(feature = "preload")), allow(dead_code))]
 extern "C" fn load() {
-    let cfg = config::from_env();
+    // Only what must be ready before a crash: the configuration (stderr's duplicate), the
+    // main thread's alternate stack, the key that frees threads' stacks, the handlers.
+    // Resolving the real pthread_create waits for the first thread; the unwinder, a private
+    // copy (see `unwind`), needs no warm-up: nothing else can hold its one-time lock.
+    let cfg = config::load_from_env();
+    altstack::install_main();
     altstack::init();
-    altstack::install(false);
-    threads::init();
-    unwind::warm_up();
     handler::install(cfg);
 }
 

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 
 use tracekit_log::{Access, Arch, Bytes, Crash};
 
-use crate::config::{Config, TestFail};
+use crate::config::{CPath, Config, TestFail};
 use crate::eventlog::{self, CrashRecord};
 use crate::maps::{self, Mapping, MAPS_CAP};
 use crate::out::{Report, Text};
@@ -24,6 +24,7 @@ struct State {
     cmdline: [u8; 4096],
     exe: [u8; 4096],
     record: [u8; eventlog::RECORD_CAP],
+    symbolizer: CPath,
 }
 
 struct Exclusive(UnsafeCell<State>);
@@ -39,6 +40,7 @@ static STATE: Exclusive = Exclusive(UnsafeCell::new(State {
     cmdline: [0; 4096],
     exe: [0; 4096],
     record: [0; eventlog::RECORD_CAP],
+    symbolizer: CPath::empty(),
 }));
 
 /// The registers, in `tracekit_log::X86_64_REGS` order.
@@ -351,7 +353,7 @@ pub unsafe fn write(cfg: &Config, sig: i32, info: &libc::siginfo_t, uc: &libc::u
     let st = unsafe { &mut *STATE.0.get() };
     let out_fd = cfg
         .output
-        .as_ref()
+        .get()
         .and_then(|p| {
             sys::open(
                 p.with_nul(),
@@ -412,7 +414,10 @@ pub unsafe fn write(cfg: &Config, sig: i32, info: &libc::siginfo_t, uc: &libc::u
         );
     }
     rep.flush();
-    st.bt.capture(regs[RIP]);
+    // Our own frame in threads' stacks (the trampoline our pthread_create starts them with)
+    // is not the program's: leave it out.
+    st.bt
+        .capture(regs[RIP], crate::threads::trampoline as *const () as u64);
     if !st.bt.found_fault {
         st.bt.fallback(regs[RIP], regs[RSP]);
     }
@@ -431,8 +436,9 @@ pub unsafe fn write(cfg: &Config, sig: i32, info: &libc::siginfo_t, uc: &libc::u
 
     let _ = writeln!(rep, "backtrace (from the faulting instruction):");
     rep.flush();
-    if !spawn::symbolize(cfg, pid, &st.bt, &mut st.argv, rep) {
-        if cfg.symbolizer.is_some() {
+    let symbolizer = cfg.symbolizer(maps, &mut st.symbolizer);
+    if !spawn::symbolize(symbolizer, cfg.timeout_ms, pid, &st.bt, &mut st.argv, rep) {
+        if symbolizer.is_some() {
             let _ = writeln!(rep, "  (symbolizer failed; raw frames:)");
         }
         raw_frames(rep, &st.bt, maps);

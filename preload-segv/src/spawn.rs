@@ -5,9 +5,9 @@
 //! corrupted heap, and a child that takes too long is killed.
 
 use core::fmt::Write as _;
-use std::sync::atomic::Ordering;
+use core::sync::atomic::Ordering;
 
-use crate::config::Config;
+use crate::config::CPath;
 use crate::handler::CHILD;
 use crate::out::Report;
 use crate::unwind::Backtrace;
@@ -53,13 +53,14 @@ fn set(slot: &mut [u8; ARG_BYTES], args: core::fmt::Arguments<'_>) {
 /// (exit status 0); on false, whatever it printed is in the report and the caller adds the
 /// raw frames.
 pub fn symbolize(
-    cfg: &Config,
+    prog: Option<&CPath>,
+    timeout_ms: u64,
     pid: i32,
     bt: &Backtrace,
     argv: &mut Argv,
     rep: &mut Report,
 ) -> bool {
-    let Some(prog) = cfg.symbolizer.as_ref() else {
+    let Some(prog) = prog else {
         return false;
     };
     // argv: PROG segv --symbolize PID -- INDEX:ADDR[!]...
@@ -120,7 +121,7 @@ pub fn symbolize(
     CHILD.store(child, Ordering::SeqCst);
     sys::close(wr);
     let before = rep.text().len();
-    let deadline = sys::clock_ns(libc::CLOCK_MONOTONIC) + cfg.timeout_ms * 1_000_000;
+    let deadline = sys::clock_ns(libc::CLOCK_MONOTONIC) + timeout_ms * 1_000_000;
     let mut timed_out = false;
     loop {
         let now = sys::clock_ns(libc::CLOCK_MONOTONIC);
@@ -153,7 +154,7 @@ pub fn symbolize(
         let _ = writeln!(
             rep,
             "  (the symbolizer took longer than {} ms and was stopped)",
-            cfg.timeout_ms
+            timeout_ms
         );
         sys::Waited::Other
     } else {

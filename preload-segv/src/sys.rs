@@ -263,13 +263,20 @@ pub fn sigaction(sig: c_int, act: &libc::sigaction) -> Result<libc::sigaction, i
     Ok(unsafe { old.assume_init() })
 }
 
-/// The current action for `sig`.
-pub fn current_action(sig: c_int) -> Option<libc::sigaction> {
-    let mut old = MaybeUninit::<libc::sigaction>::zeroed();
-    // SAFETY: a NULL new action only queries; old is writable.
-    let r = unsafe { libc::sigaction(sig, core::ptr::null(), old.as_mut_ptr()) };
-    // SAFETY: on success the kernel filled `old`.
-    (r == 0).then(|| unsafe { old.assume_init() })
+/// Installs `act` for `sig`; the kernel writes the previous action into `old` in the same call.
+///
+/// # Safety
+/// `old` must be valid for writing a `sigaction`, and not read by anyone meanwhile.
+pub unsafe fn sigaction_into(
+    sig: c_int,
+    act: &libc::sigaction,
+    old: *mut libc::sigaction,
+) -> Result<(), i32> {
+    // SAFETY: act is a valid sigaction; old is writable per the contract.
+    if unsafe { libc::sigaction(sig, act, old) } != 0 {
+        return Err(errno());
+    }
+    Ok(())
 }
 
 /// A `sigaction` that runs `handler` with siginfo on the alternate stack.
@@ -366,6 +373,30 @@ pub fn current_altstack() -> Option<libc::stack_t> {
     // SAFETY: filled on success.
     let old = unsafe { old.assume_init() };
     (r == 0 && old.ss_flags & libc::SS_DISABLE == 0).then_some(old)
+}
+
+/// Makes `[start, start+size)` the calling thread's alternate signal stack, in one call that
+/// also returns the previous one (None if there was none). Err(errno) when the call failed.
+pub fn swap_altstack(start: *mut u8, size: usize) -> Result<Option<libc::stack_t>, i32> {
+    let st = libc::stack_t {
+        ss_sp: start as *mut c_void,
+        ss_flags: 0,
+        ss_size: size,
+    };
+    let mut old = MaybeUninit::<libc::stack_t>::zeroed();
+    // SAFETY: the memory is owned by the caller's altstack; old is writable.
+    if unsafe { libc::sigaltstack(&st, old.as_mut_ptr()) } != 0 {
+        return Err(errno());
+    }
+    // SAFETY: filled on success.
+    let old = unsafe { old.assume_init() };
+    Ok((old.ss_flags & libc::SS_DISABLE == 0).then_some(old))
+}
+
+/// Puts back an alternate signal stack returned by [`swap_altstack`].
+pub fn restore_altstack(old: &libc::stack_t) {
+    // SAFETY: `old` describes a stack that was in use before, which its owner still keeps.
+    unsafe { libc::sigaltstack(old, core::ptr::null_mut()) };
 }
 
 /// Makes `[start, start+size)` the calling thread's alternate signal stack.

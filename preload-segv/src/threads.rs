@@ -1,8 +1,8 @@
 //! Our `pthread_create`: the real one, with a start routine that first gives the new thread
 //! an alternate signal stack.
 
-use std::ffi::{c_int, c_void};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use core::ffi::{c_int, c_void};
+use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use crate::altstack;
 
@@ -24,12 +24,7 @@ fn real() -> Option<CreateFn> {
         REAL.store(p, Ordering::Release);
     }
     // SAFETY: a non-null result of dlsym("pthread_create") is that function.
-    (p != 0).then(|| unsafe { std::mem::transmute::<usize, CreateFn>(p) })
-}
-
-/// Resolves the real `pthread_create` now, while loading, rather than on first use.
-pub fn init() {
-    let _ = real();
+    (p != 0).then(|| unsafe { core::mem::transmute::<usize, CreateFn>(p) })
 }
 
 /// What the new thread must run. Handed over through a static slot rather than a heap box:
@@ -90,13 +85,17 @@ unsafe fn redeem(token: usize) -> (StartFn, *mut c_void) {
     let arg = s.arg.load(Ordering::Relaxed) as *mut c_void;
     s.busy.store(false, Ordering::Release);
     // SAFETY: claim stored a StartFn here.
-    (unsafe { std::mem::transmute::<usize, StartFn>(start) }, arg)
+    (
+        unsafe { core::mem::transmute::<usize, StartFn>(start) },
+        arg,
+    )
 }
 
-extern "C" fn trampoline(p: *mut c_void) -> *mut c_void {
+/// Starts a thread made by our `pthread_create` (the crash report leaves its frame out).
+pub(crate) extern "C" fn trampoline(p: *mut c_void) -> *mut c_void {
     // SAFETY: p is the token our pthread_create claimed for this thread.
     let (start, arg) = unsafe { redeem(p as usize) };
-    altstack::install(true);
+    altstack::install_thread();
     start(arg)
 }
 

@@ -4,8 +4,11 @@
 //! Why libgcc: it understands the kernel's signal frame (glibc's `__restore_rt` carries CFI),
 //! it finds unwind tables through glibc's lock-free `_dl_find_object` (gcc 12 and glibc 2.35
 //! or later), so it takes no loader lock and does not allocate, and it sees modules that were
-//! `dlopen`ed after we loaded. It is warmed up once at load ([`warm_up`]) so nothing lazy
-//! (binding, first-use setup) happens inside the handler.
+//! `dlopen`ed after we loaded. The preload links a private copy (the static `libgcc_eh.a`)
+//! rather than `libgcc_s.so.1`: one object less to load, and no warm-up needed, since its only
+//! lazy step (a `pthread_once` that fills a register-size table) belongs to this copy, which
+//! only the one thread that writes the report ever runs. Its imports are bound at load
+//! (`-z now`, see `build.rs`).
 //!
 //! Deep stacks (unbounded recursion) are walked to the end, up to [`MAX_WALK`] frames, keeping
 //! the first [`HEAD`] frames and the last [`TAIL`].
@@ -22,9 +25,18 @@ pub const MAX_WALK: usize = 1_000_000;
 #[allow(non_camel_case_types)]
 type _Unwind_Trace_Fn = extern "C" fn(ctx: *mut c_void, arg: *mut c_void) -> c_int;
 
+// The cdylib carries its own copy of libgcc's unwinder (the static `libgcc_eh.a`, which the
+// compiler driver always has): linking it before std's `-lgcc_s` satisfies every `_Unwind_*`
+// reference, so `--as-needed` drops `libgcc_s.so.1` and loading the preload maps one object
+// instead of two (the largest part of its start-up cost). Same code, same lock-free lookups.
+#[cfg_attr(
+    all(feature = "preload", not(test)),
+    link(name = "gcc_eh", kind = "static", modifiers = "-bundle")
+)]
 extern "C" {
     fn _Unwind_Backtrace(trace: _Unwind_Trace_Fn, arg: *mut c_void) -> c_int;
     fn _Unwind_GetIPInfo(ctx: *mut c_void, ip_before_insn: *mut c_int) -> usize;
+    fn _Unwind_GetRegionStart(ctx: *mut c_void) -> usize;
 }
 
 const URC_NO_REASON: c_int = 0;
@@ -102,12 +114,15 @@ impl Backtrace {
 
     /// Walks the stack of the interrupted code, from the frame whose pc is `fault_pc`.
     /// Must be called from the signal handler (the walk starts in the handler's own frames).
-    pub fn capture(&mut self, fault_pc: u64) {
+    /// Frames after the first that belong to the function starting at `hide` (our own thread
+    /// trampoline, which calls the program's thread function) are left out.
+    pub fn capture(&mut self, fault_pc: u64, hide: u64) {
         *self = Backtrace::new();
         let mut walk = Walk {
             bt: self,
             fault_pc,
             seen: 0,
+            hide,
         };
         // SAFETY: the callback only reads the context it is given and writes into `walk`,
         // which outlives the call.
@@ -137,6 +152,7 @@ struct Walk<'a> {
     bt: &'a mut Backtrace,
     fault_pc: u64,
     seen: usize,
+    hide: u64,
 }
 
 extern "C" fn on_frame(ctx: *mut c_void, arg: *mut c_void) -> c_int {
@@ -161,7 +177,11 @@ extern "C" fn on_frame(ctx: *mut c_void, arg: *mut c_void) -> c_int {
     if ip == 0 {
         return URC_END_OF_STACK;
     }
-    walk.bt.push(ip, before != 0);
+    // SAFETY: ctx is the unwinder's live context for this frame.
+    let func = unsafe { _Unwind_GetRegionStart(ctx) } as u64;
+    if walk.hide == 0 || func != walk.hide {
+        walk.bt.push(ip, before != 0);
+    }
     URC_NO_REASON
 }
 
@@ -171,7 +191,7 @@ extern "C" fn count_frame(_ctx: *mut c_void, arg: *mut c_void) -> c_int {
     URC_NO_REASON
 }
 
-/// Runs the unwinder once, so that its first-use work happens now and not in a handler.
+/// Runs the unwinder once from here; returns the number of frames it walked.
 pub fn warm_up() -> usize {
     let mut n = 0usize;
     // SAFETY: the callback only increments the counter that outlives the call.

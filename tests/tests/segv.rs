@@ -148,6 +148,17 @@ fn crash_in_a_named_second_thread() {
     assert_has(&r, &["\"worker\"", "address:   0x0000000000000018 (write)"]);
     assert!(frame_line(&r, "store").contains("crash_thread.c:7"));
     assert!(frame_line(&r, "worker_main").contains("crash_thread.c:13"));
+    // The thread function is called by libc's start_thread, as without us: our
+    // pthread_create's trampoline is left out of the backtrace.
+    let after = r.split_once("worker_main+").expect("worker_main frame").1;
+    let next = after.lines().nth(1).unwrap_or("");
+    let next = if next.trim_start().starts_with(|c: char| c.is_ascii_digit()) {
+        after.lines().nth(2).unwrap_or("")
+    } else {
+        next
+    };
+    assert!(next.contains("start_thread"), "{r}");
+    assert!(!r.contains("trampoline"), "{r}");
 }
 
 #[test]
