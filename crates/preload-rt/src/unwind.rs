@@ -272,62 +272,84 @@ pub fn unwind_into(regs: Regs, skip: (u64, u64), out: &mut [MaybeUninit<u64>]) -
     let Some(slots) = CACHE.slots() else {
         return &[];
     };
-    let Regs {
-        mut ip,
-        mut sp,
-        mut bp,
-    } = regs;
-    let mut bp_known = true;
+    let mut w = Walk {
+        ip: regs.ip,
+        sp: regs.sp,
+        bp: regs.bp,
+        bp_known: true,
+        // The first frame's address is where the registers were taken; every later one is
+        // a return address, which points after its call: look up the call instruction.
+        lookup: regs.ip,
+    };
     let mut n = 0;
-    // The first frame's address is where the registers were taken; every later one is a
-    // return address, which points after its call: look up the call instruction itself.
-    let mut lookup = ip;
-    let mut skipping = skip.0 < skip.1;
-    // A walk also ends after this many frames, skipped ones included.
-    let mut budget = out.len() + 64;
-    while budget > 0 {
-        budget -= 1;
-        let rule = rule_for(slots, lookup);
+    if skip.0 < skip.1 {
+        // Leading frames inside `skip` (the preload library's own, at most 64 of them) are
+        // left out.
+        let mut spare = 64;
+        loop {
+            if spare == 0 || !w.step(slots) {
+                return &[];
+            }
+            spare -= 1;
+            if w.ip < skip.0 || w.ip >= skip.1 {
+                break;
+            }
+        }
+        let Some(first) = out.first_mut() else {
+            return &[];
+        };
+        first.write(w.ip);
+        n = 1;
+    }
+    // Every further step emits a frame or ends the walk.
+    while n < out.len() && w.step(slots) {
+        out[n].write(w.ip);
+        n += 1;
+    }
+    // SAFETY: the first n elements were written above.
+    unsafe { std::slice::from_raw_parts(out.as_ptr().cast::<u64>(), n) }
+}
+
+/// The state of a walk between steps.
+struct Walk {
+    ip: u64,
+    sp: u64,
+    bp: u64,
+    bp_known: bool,
+    lookup: u64,
+}
+
+impl Walk {
+    /// Moves to the caller's frame; false when the walk ends here (no rule, a bad frame, or
+    /// a return address below 4096). Afterwards `ip` is the caller's return address.
+    #[inline(always)]
+    fn step(&mut self, slots: &[AtomicU64]) -> bool {
+        let rule = rule_for(slots, self.lookup);
         let base = match rule & 3 {
-            KIND_RSP => sp,
-            KIND_RBP if bp_known => bp,
-            _ => break,
+            KIND_RSP => self.sp,
+            KIND_RBP if self.bp_known => self.bp,
+            _ => return false,
         };
         let cfa = base.wrapping_add((rule >> 32) as u32 as i32 as i64 as u64);
         // The caller's frame is above this one, not absurdly far, and aligned.
-        if cfa.wrapping_sub(sp).wrapping_sub(1) >= MAX_FRAME_SIZE || cfa & 7 != 0 {
-            break;
+        if cfa.wrapping_sub(self.sp).wrapping_sub(1) >= MAX_FRAME_SIZE || cfa & 7 != 0 {
+            return false;
         }
         // SAFETY: the CFA rule of the current frame says the caller's return address is
         // stored at CFA-8 in this thread's stack, which is above sp and mapped.
-        ip = unsafe { ((cfa - 8) as *const u64).read() };
+        self.ip = unsafe { ((cfa - 8) as *const u64).read() };
         let bp_rule = (rule >> 2) & 3;
         if bp_rule == BP_SAVED {
             let at = cfa.wrapping_add((rule >> 16) as u16 as i16 as i64 as u64);
             // SAFETY: the rule says the caller's rbp was saved at this stack slot.
-            bp = unsafe { (at as *const u64).read() };
+            self.bp = unsafe { (at as *const u64).read() };
         } else if bp_rule != BP_SAME {
-            bp_known = false;
+            self.bp_known = false;
         }
-        sp = cfa;
-        lookup = ip.wrapping_sub(1);
-        if ip < 4096 {
-            break;
-        }
-        if skipping {
-            if ip >= skip.0 && ip < skip.1 {
-                continue;
-            }
-            skipping = false;
-        }
-        out[n].write(ip);
-        n += 1;
-        if n == out.len() {
-            break;
-        }
+        self.sp = cfa;
+        self.lookup = self.ip.wrapping_sub(1);
+        self.ip >= 4096
     }
-    // SAFETY: the first n elements were written above.
-    unsafe { std::slice::from_raw_parts(out.as_ptr().cast::<u64>(), n) }
 }
 
 /// Walks the calling thread's stack: the return addresses of its callers, innermost first,
