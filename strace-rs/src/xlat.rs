@@ -635,9 +635,9 @@ pub const POLL_CODES: Xlat = &[
 ];
 pub const IOCTLS: Xlat = &[
     (0x5401, "TCGETS"),
-    (0x5402, "TCSETS"),
-    (0x5403, "TCSETSW"),
-    (0x5404, "TCSETSF"),
+    (0x5402, "SNDCTL_TMR_START or TCSETS"),
+    (0x5403, "SNDCTL_TMR_STOP or TCSETSW"),
+    (0x5404, "SNDCTL_TMR_CONTINUE or TCSETSF"),
     (0x540b, "TCFLSH"),
     (0x540e, "TIOCSCTTY"),
     (0x540f, "TIOCGPGRP"),

@@ -859,3 +859,21 @@ fn event_log_names_threads_of_a_process() {
         assert_ne!(tid, pid, "written by a thread");
     }
 }
+
+#[test]
+fn terminal_ioctls_match_strace() {
+    require_tool!("strace");
+    require_tool!("script");
+    // `script` gives the command a pseudo-terminal, so TCGETS/TCSETSW succeed.
+    let under_pty = |tracer: &str| {
+        let cmd = format!("{tracer} -qq -e trace=ioctl stty raw -echo");
+        let o = run(Command::new("script")
+            .args(["-qc", &cmd, "/dev/null"])
+            .env_remove("LD_LIBRARY_PATH"));
+        tracekit_e2e::stdout(&o)
+    };
+    let a = under_pty("strace");
+    let b = under_pty(bin("strace-rs").to_str().unwrap());
+    assert!(a.contains("TCGETS, {c_iflag="), "{a}");
+    assert_eq!(a, b);
+}
