@@ -347,6 +347,22 @@ pub const SOL: Xlat = &[
     (41, "SOL_IPV6"),
     (270, "SOL_NETLINK"),
 ];
+pub const IP_OPTS: Xlat = &[
+    (1, "IP_TOS"),
+    (2, "IP_TTL"),
+    (3, "IP_HDRINCL"),
+    (4, "IP_OPTIONS"),
+    (6, "IP_RECVOPTS"),
+    (7, "IP_RETOPTS"),
+    (8, "IP_PKTINFO"),
+    (10, "IP_MTU_DISCOVER"),
+    (11, "IP_RECVERR"),
+    (12, "IP_RECVTTL"),
+    (13, "IP_RECVTOS"),
+    (14, "IP_MTU"),
+    (15, "IP_FREEBIND"),
+    (19, "IP_TRANSPARENT"),
+];
 pub const NETLINK_OPTS: Xlat = &[
     (1, "NETLINK_ADD_MEMBERSHIP"),
     (2, "NETLINK_DROP_MEMBERSHIP"),

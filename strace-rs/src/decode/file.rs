@@ -68,6 +68,8 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         "copy_file_range" => copy_file_range,
         "fallocate" => fallocate,
         "statfs" => statfs,
+        "mknod" => mknod,
+        "mknodat" => mknodat,
         "getxattr" | "lgetxattr" => getxattr,
         "fgetxattr" => fgetxattr,
         "setxattr" | "lsetxattr" => setxattr,
@@ -1249,4 +1251,36 @@ fn dirents64(ctx: &mut Ctx<'_>) {
         off += reclen;
     }
     ctx.s("]");
+}
+
+fn mknod_tail(ctx: &mut Ctx<'_>, i: usize) {
+    let mode = ctx.a(i) & 0xffff_ffff;
+    super::structs::mode_arg(ctx, mode);
+    if matches!(mode & 0o170000, 0o20000 | 0o60000) {
+        let dev = ctx.a(i + 1);
+        let major = ((dev >> 32) & 0xffff_f000) | ((dev >> 8) & 0xfff);
+        let minor = ((dev >> 12) & 0xffff_ff00) | (dev & 0xff);
+        let _ = write!(
+            ctx.out,
+            ", makedev({}, {})",
+            text::Hx(major),
+            text::Hx(minor)
+        );
+    }
+}
+
+fn mknod(ctx: &mut Ctx<'_>) -> Step {
+    ctx.path(0);
+    ctx.sep();
+    mknod_tail(ctx, 1);
+    Step::Decoded
+}
+
+fn mknodat(ctx: &mut Ctx<'_>) -> Step {
+    ctx.dirfd(0);
+    ctx.sep();
+    ctx.path(1);
+    ctx.sep();
+    mknod_tail(ctx, 2);
+    Step::Decoded
 }

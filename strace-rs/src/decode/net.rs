@@ -244,6 +244,7 @@ fn sockopt_name(ctx: &mut Ctx<'_>) {
         1 => ctx.xval(xlat::SO_OPTS, name, "SO_???"),
         6 => ctx.xval(xlat::TCP_OPTS, name, "TCP_???"),
         270 => ctx.xval(xlat::NETLINK_OPTS, name, "NETLINK_???"),
+        0 => ctx.xval(xlat::IP_OPTS, name, "IP_???"),
         _ => {
             let _ = write!(ctx.out, "{name}");
         }

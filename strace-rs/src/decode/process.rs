@@ -58,6 +58,15 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         "sysinfo" => sysinfo,
         "getcpu" => getcpu,
         "timer_create" => timer_create,
+        "sched_setaffinity" => sched_setaffinity,
+        "sched_get_priority_min" | "sched_get_priority_max" => sched_policy_only,
+        "sched_getscheduler" => one_int_sched,
+        "sched_setscheduler" => sched_setscheduler,
+        "sched_getparam" => sched_getparam,
+        "sched_setparam" => sched_setparam,
+        "ioprio_set" => ioprio_set,
+        "ioprio_get" => ioprio_get,
+        "unshare" => unshare,
         "timer_settime" => timer_settime,
         "timer_gettime" => timer_gettime,
         "timer_delete" | "timer_getoverrun" => one_int,
@@ -914,7 +923,12 @@ fn sched_getaffinity(ctx: &mut Ctx<'_>) -> Step {
         ctx.hex(2);
         return Step::Decoded;
     }
-    match ctx.read_bytes(ctx.a(2), ctx.rval as usize) {
+    cpu_set(ctx, ctx.a(2), ctx.rval as usize);
+    Step::Decoded
+}
+
+fn cpu_set(ctx: &mut Ctx<'_>, addr: u64, len: usize) {
+    match ctx.read_bytes(addr, len) {
         Some(b) => {
             let mut cpus = Vec::new();
             for (i, byte) in b.iter().enumerate() {
@@ -926,9 +940,8 @@ fn sched_getaffinity(ctx: &mut Ctx<'_>) -> Step {
             }
             let _ = write!(ctx.out, "[{}]", cpus.join(" "));
         }
-        None => ctx.hex(2),
+        None => ctx.addr(addr),
     }
-    Step::Decoded
 }
 
 fn getitimer(ctx: &mut Ctx<'_>) -> Step {
@@ -1121,5 +1134,122 @@ fn timer_gettime(ctx: &mut Ctx<'_>) -> Step {
     } else {
         structs::itimerspec(ctx, ctx.a(1));
     }
+    Step::Decoded
+}
+
+fn sched_setaffinity(ctx: &mut Ctx<'_>) -> Step {
+    ctx.int(0);
+    ctx.sep();
+    ctx.uint(1);
+    ctx.sep();
+    cpu_set(ctx, ctx.a(2), ctx.a(1) as u32 as usize);
+    Step::Decoded
+}
+
+fn sched_policy_only(ctx: &mut Ctx<'_>) -> Step {
+    ctx.xval(xlat::SCHED_POLICIES, ctx.a(0) as u32 as u64, "SCHED_???");
+    Step::Decoded
+}
+
+fn one_int_sched(ctx: &mut Ctx<'_>) -> Step {
+    ctx.int(0);
+    if !ctx.exiting {
+        return Step::Exit;
+    }
+    Step::Decoded
+}
+
+fn sched_param(ctx: &mut Ctx<'_>, addr: u64) {
+    match ctx.read::<i32>(addr) {
+        Some(p) => {
+            let _ = write!(ctx.out, "[{p}]");
+        }
+        None => ctx.addr(addr),
+    }
+}
+
+fn sched_setscheduler(ctx: &mut Ctx<'_>) -> Step {
+    ctx.int(0);
+    ctx.sep();
+    let pol = ctx.a(1) as u32 as u64;
+    let base = pol & !0x40000000;
+    ctx.xval(xlat::SCHED_POLICIES, base, "SCHED_???");
+    if pol & 0x40000000 != 0 {
+        ctx.s("|SCHED_RESET_ON_FORK");
+    }
+    ctx.sep();
+    sched_param(ctx, ctx.a(2));
+    Step::Decoded
+}
+
+fn sched_getparam(ctx: &mut Ctx<'_>) -> Step {
+    if !ctx.exiting {
+        ctx.int(0);
+        ctx.sep();
+        return Step::Exit;
+    }
+    if ctx.error {
+        ctx.ptr(1);
+    } else {
+        sched_param(ctx, ctx.a(1));
+    }
+    Step::Decoded
+}
+
+fn sched_setparam(ctx: &mut Ctx<'_>) -> Step {
+    ctx.int(0);
+    ctx.sep();
+    sched_param(ctx, ctx.a(1));
+    Step::Decoded
+}
+
+const IOPRIO_WHO: crate::text::Xlat = &[
+    (1, "IOPRIO_WHO_PROCESS"),
+    (2, "IOPRIO_WHO_PGRP"),
+    (3, "IOPRIO_WHO_USER"),
+];
+
+fn ioprio_value(v: u64) -> String {
+    let class = v >> 13;
+    let data = v & 0x1fff;
+    let name = match class {
+        0 => "IOPRIO_CLASS_NONE",
+        1 => "IOPRIO_CLASS_RT",
+        2 => "IOPRIO_CLASS_BE",
+        3 => "IOPRIO_CLASS_IDLE",
+        _ => return format!("{v:#x}"),
+    };
+    format!("IOPRIO_PRIO_VALUE({name}, {data})")
+}
+
+fn ioprio_set(ctx: &mut Ctx<'_>) -> Step {
+    ctx.xval(IOPRIO_WHO, ctx.a(0) as u32 as u64, "IOPRIO_WHO_???");
+    ctx.sep();
+    ctx.int(1);
+    ctx.sep();
+    let v = ioprio_value(ctx.a(2) as u32 as u64);
+    ctx.s(&v);
+    Step::Decoded
+}
+
+fn ioprio_get(ctx: &mut Ctx<'_>) -> Step {
+    if !ctx.exiting {
+        ctx.xval(IOPRIO_WHO, ctx.a(0) as u32 as u64, "IOPRIO_WHO_???");
+        ctx.sep();
+        ctx.int(1);
+        return Step::Exit;
+    }
+    if !ctx.error {
+        ctx.rextra = format!(
+            " (IOPRIO_PRIO_VALUE({}))",
+            &ioprio_value(ctx.rval as u64)[18..]
+        );
+        ctx.rextra = ctx.rextra.replace("((", "(").replace("))", ")");
+    }
+    Step::Decoded
+}
+
+fn unshare(ctx: &mut Ctx<'_>) -> Step {
+    ctx.flags(xlat::CLONE_FLAGS, ctx.a(0), "CLONE_???");
     Step::Decoded
 }
