@@ -1240,11 +1240,7 @@ fn ioprio_get(ctx: &mut Ctx<'_>) -> Step {
         return Step::Exit;
     }
     if !ctx.error {
-        ctx.rextra = format!(
-            " (IOPRIO_PRIO_VALUE({}))",
-            &ioprio_value(ctx.rval as u64)[18..]
-        );
-        ctx.rextra = ctx.rextra.replace("((", "(").replace("))", ")");
+        ctx.rextra = format!(" ({})", ioprio_value(ctx.rval as u64));
     }
     Step::Decoded
 }
