@@ -289,14 +289,21 @@ pub fn handler_action(
     let mut act: libc::sigaction = unsafe { core::mem::zeroed() };
     act.sa_sigaction = handler as usize;
     act.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK | libc::SA_RESTART | extra_flags;
-    // SAFETY: sa_mask is a valid sigset_t to fill.
-    unsafe {
-        libc::sigemptyset(&mut act.sa_mask);
-        for &s in blocked {
-            libc::sigaddset(&mut act.sa_mask, s);
+    act.sa_mask = sigset(blocked);
+    act
+}
+
+/// A signal set holding `sigs` (built in place: glibc's `sigset_t` is the kernel's bit mask,
+/// signal N at bit N-1, followed by unused words), without calling into libc.
+pub fn sigset(sigs: &[c_int]) -> libc::sigset_t {
+    let mut words = [0u64; core::mem::size_of::<libc::sigset_t>() / 8];
+    for &s in sigs {
+        if (1..=64).contains(&s) {
+            words[0] |= 1 << (s - 1);
         }
     }
-    act
+    // SAFETY: sigset_t is plain data of exactly this size (an array of unsigned longs).
+    unsafe { core::mem::transmute(words) }
 }
 
 /// The default action (`SIG_DFL`) for any signal.
@@ -305,15 +312,22 @@ pub fn default_action() -> libc::sigaction {
     unsafe { core::mem::zeroed() }
 }
 
-/// Unblocks `sig` in the calling thread.
+/// Unblocks `sig` in the calling thread (raw `rt_sigprocmask`).
 pub fn unblock(sig: c_int) {
-    // SAFETY: set is a valid sigset_t; pthread_sigmask is async-signal-safe.
-    unsafe {
-        let mut set = MaybeUninit::<libc::sigset_t>::zeroed().assume_init();
-        libc::sigemptyset(&mut set);
-        libc::sigaddset(&mut set, sig);
-        libc::pthread_sigmask(libc::SIG_UNBLOCK, &set, core::ptr::null_mut());
+    if !(1..=64).contains(&sig) {
+        return;
     }
+    let set: u64 = 1 << (sig - 1);
+    // SAFETY: an 8-byte kernel sigset; the old-set pointer may be NULL.
+    unsafe {
+        libc::syscall(
+            libc::SYS_rt_sigprocmask,
+            libc::SIG_UNBLOCK as c_long,
+            &set,
+            core::ptr::null_mut::<u64>(),
+            8 as c_long,
+        )
+    };
 }
 
 /// Unblocks every signal in the calling thread (raw `rt_sigprocmask`, for the forked child,
@@ -338,22 +352,30 @@ pub fn map_stack(size: usize) -> Option<*mut u8> {
     const PAGE: usize = 4096;
     // SAFETY: a fresh private anonymous mapping; no existing memory is affected.
     let p = unsafe {
-        libc::mmap(
-            core::ptr::null_mut(),
-            size + PAGE,
-            libc::PROT_READ | libc::PROT_WRITE,
-            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_STACK,
-            -1,
-            0,
+        libc::syscall(
+            libc::SYS_mmap,
+            0 as c_long,
+            (size + PAGE) as c_long,
+            (libc::PROT_READ | libc::PROT_WRITE) as c_long,
+            (libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_STACK) as c_long,
+            -1 as c_long,
+            0 as c_long,
         )
     };
-    if p == libc::MAP_FAILED {
+    if p < 0 {
         return None;
     }
     // SAFETY: the first page belongs to the mapping just made.
-    unsafe { libc::mprotect(p, PAGE, libc::PROT_NONE) };
+    unsafe {
+        libc::syscall(
+            libc::SYS_mprotect,
+            p,
+            PAGE as c_long,
+            libc::PROT_NONE as c_long,
+        )
+    };
     // SAFETY: PAGE is within the mapping.
-    Some(unsafe { (p as *mut u8).add(PAGE) })
+    Some(unsafe { (p as usize as *mut u8).add(PAGE) })
 }
 
 /// Releases a stack made by [`map_stack`].
@@ -365,11 +387,21 @@ pub unsafe fn unmap_stack(start: *mut u8, size: usize) {
     unsafe { libc::munmap(start.sub(4096) as *mut c_void, size + 4096) };
 }
 
+/// Raw `sigaltstack(2)`.
+///
+/// # Safety
+/// `new`, if not NULL, must describe memory the caller keeps for the thread's signal handlers;
+/// `old`, if not NULL, must be writable.
+unsafe fn sigaltstack(new: *const libc::stack_t, old: *mut libc::stack_t) -> c_long {
+    // SAFETY: per the contract.
+    unsafe { libc::syscall(libc::SYS_sigaltstack, new, old) }
+}
+
 /// The calling thread's alternate signal stack, if enabled.
 pub fn current_altstack() -> Option<libc::stack_t> {
     let mut old = MaybeUninit::<libc::stack_t>::zeroed();
     // SAFETY: a NULL new stack only queries.
-    let r = unsafe { libc::sigaltstack(core::ptr::null(), old.as_mut_ptr()) };
+    let r = unsafe { sigaltstack(core::ptr::null(), old.as_mut_ptr()) };
     // SAFETY: filled on success.
     let old = unsafe { old.assume_init() };
     (r == 0 && old.ss_flags & libc::SS_DISABLE == 0).then_some(old)
@@ -385,7 +417,7 @@ pub fn swap_altstack(start: *mut u8, size: usize) -> Result<Option<libc::stack_t
     };
     let mut old = MaybeUninit::<libc::stack_t>::zeroed();
     // SAFETY: the memory is owned by the caller's altstack; old is writable.
-    if unsafe { libc::sigaltstack(&st, old.as_mut_ptr()) } != 0 {
+    if unsafe { sigaltstack(&st, old.as_mut_ptr()) } != 0 {
         return Err(errno());
     }
     // SAFETY: filled on success.
@@ -396,7 +428,7 @@ pub fn swap_altstack(start: *mut u8, size: usize) -> Result<Option<libc::stack_t
 /// Puts back an alternate signal stack returned by [`swap_altstack`].
 pub fn restore_altstack(old: &libc::stack_t) {
     // SAFETY: `old` describes a stack that was in use before, which its owner still keeps.
-    unsafe { libc::sigaltstack(old, core::ptr::null_mut()) };
+    unsafe { sigaltstack(old, core::ptr::null_mut()) };
 }
 
 /// Makes `[start, start+size)` the calling thread's alternate signal stack.
@@ -407,7 +439,7 @@ pub fn set_altstack(start: *mut u8, size: usize) -> bool {
         ss_size: size,
     };
     // SAFETY: the memory is a live mapping owned by this thread's altstack slot.
-    unsafe { libc::sigaltstack(&st, core::ptr::null_mut()) == 0 }
+    unsafe { sigaltstack(&st, core::ptr::null_mut()) == 0 }
 }
 
 /// Disables the calling thread's alternate signal stack.
@@ -418,7 +450,7 @@ pub fn disable_altstack() {
         ss_size: 0,
     };
     // SAFETY: disabling needs no memory.
-    unsafe { libc::sigaltstack(&st, core::ptr::null_mut()) };
+    unsafe { sigaltstack(&st, core::ptr::null_mut()) };
 }
 
 /// Copies `buf.len()` bytes from our own address `addr` without faulting
@@ -548,6 +580,32 @@ pub fn wait(pid: i32, block: bool) -> Waited {
             Ok(_) => return Waited::Other,
             Err(libc::EINTR) => {}
             Err(_) => return Waited::Other,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sigset_matches_libc() {
+        let sigs = [1, libc::SIGSEGV, libc::SIGALRM, 34, 64];
+        let ours = sigset(&sigs);
+        // SAFETY: plain sigset_t manipulation on local values.
+        unsafe {
+            let mut theirs: libc::sigset_t = core::mem::zeroed();
+            libc::sigemptyset(&mut theirs);
+            for s in sigs {
+                libc::sigaddset(&mut theirs, s);
+            }
+            for s in 1..=64 {
+                assert_eq!(
+                    libc::sigismember(&ours, s),
+                    libc::sigismember(&theirs, s),
+                    "signal {s}"
+                );
+            }
         }
     }
 }
