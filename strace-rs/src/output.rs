@@ -39,6 +39,9 @@ impl std::fmt::Debug for Printer {
     }
 }
 
+/// An instruction pointer that is not known (the process is gone): `-i` prints `?`s.
+pub const UNKNOWN_IP: u64 = u64::MAX;
+
 /// Index of an output stream.
 pub type OutId = usize;
 
@@ -163,7 +166,11 @@ impl Printer {
             s.push_str(&format!("{:6}.{:06} ", d.as_secs(), d.subsec_micros()));
         }
         if want_ip {
-            s.push_str(&format!("[{ip:016x}] "));
+            if ip == UNKNOWN_IP {
+                s.push_str("[????????????????] ");
+            } else {
+                s.push_str(&format!("[{ip:016x}] "));
+            }
         }
         Self::put(o, &s);
     }

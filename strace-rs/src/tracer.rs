@@ -712,7 +712,7 @@ impl<'c> Tracer<'c> {
             self.outcome = Some(how);
         }
         let Some(t) = self.tcbs.get(&pid) else { return };
-        let (out, hide, ip) = (t.out, t.hide, t.ip);
+        let (out, hide) = (t.out, t.hide);
         if self.show() && !hide && !self.cfg.quiet.exit {
             let text = match how {
                 Outcome::Exited(c) => format!("+++ exited with {c} +++"),
@@ -723,7 +723,7 @@ impl<'c> Tracer<'c> {
                 ),
             };
             let n = self.nprocs();
-            self.printer.leader(out, pid, n, ip);
+            self.printer.leader(out, pid, n, crate::output::UNKNOWN_IP);
             self.printer.write(out, &text);
             self.printer.line_end(out);
         } else if self.printer.owner(out) == Some(pid) {
