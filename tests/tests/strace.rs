@@ -565,6 +565,8 @@ fn timestamps_and_durations() {
     let (secs, rest) = line.split_once('.').unwrap();
     assert!(secs.parse::<u64>().unwrap() > 1_600_000_000, "{line}");
     assert!(rest[6..].starts_with(" [0000"), "{line}");
+    let o = ours(&["-i", "-e", "trace=none", "true"]);
+    assert_eq!(stderr(&o), "[????????????????] +++ exited with 0 +++\n");
     let o = ours(&[
         "-qq",
         "-r",
