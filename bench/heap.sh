@@ -9,8 +9,13 @@
 # heaptrack's compressed raw file), and `tracekit report` vs `heaptrack_print` on those logs
 # (time and max RSS), when `tracekit report` exists.
 #
+# With CALLGRIND=1 it also counts instructions (repeatable, unlike times on a shared machine):
+# native and under our preload (records uncompressed), N/10 iterations, and prints our cost
+# per iteration (one allocation event and, for malloc and calloc, its free).
+#
 #   bench/heap.sh              # RUNS=5 N=1000000
 #   RUNS=11 N=200000 bench/heap.sh
+#   CALLGRIND=1 bench/heap.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-5}
@@ -21,6 +26,19 @@ T=${CARGO_TARGET_DIR:-target}/release
 LIB=$(realpath "$T/libpreload_heaptrack.so")
 PROG=$("$T/tracekit-example" heap_bench)
 TRACEKIT=$(realpath "$T/tracekit" 2>/dev/null || true)
+if [ "${CALLGRIND:-0}" = 1 ] && command -v valgrind >/dev/null; then
+    CG=$(mktemp -d)
+    M=$((N / 10))
+    count() { valgrind --tool=callgrind --trace-children=yes --callgrind-out-file="$CG/cg.%p" "$@" \
+        2>&1 >/dev/null | sed -n 's/.*Collected : *//p' | tail -1; }
+    native=$(count "$PROG" "$M")
+    # valgrind's launcher is a program of its own: follow exec so the preload reaches heap_bench.
+    ours=$(TRACEKIT_FOLLOW_EXEC=1 TRACEKIT_COMPRESS=0 TRACEKIT_LOG="$CG/cg.tklog" \
+        count env LD_PRELOAD="$LIB" "$PROG" "$M")
+    echo "callgrind, heap_bench $M: native $native instructions, tracekit preload $ours:" \
+        "$(( (ours - native) / M )) more per iteration"
+    rm -rf "$CG"
+fi
 python3 - "$RUNS" "$N" "$LIB" "$PROG" "$TRACEKIT" <<'PY'
 import os, shutil, statistics, subprocess, sys, tempfile, time
 
