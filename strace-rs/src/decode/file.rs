@@ -258,21 +258,13 @@ fn lseek(ctx: &mut Ctx<'_>) -> Step {
     Step::Decoded
 }
 
-fn stat_out(ctx: &mut Ctx<'_>, i: usize) {
-    if ctx.error {
-        ctx.ptr(i);
-    } else {
-        structs::stat(ctx, ctx.a(i));
-    }
-}
-
 fn stat(ctx: &mut Ctx<'_>) -> Step {
     if !ctx.exiting {
         ctx.path(0);
         ctx.sep();
         return Step::Exit;
     }
-    stat_out(ctx, 1);
+    ctx.out_arg(1, structs::stat);
     Step::Decoded
 }
 
@@ -282,7 +274,7 @@ fn fstat(ctx: &mut Ctx<'_>) -> Step {
         ctx.sep();
         return Step::Exit;
     }
-    stat_out(ctx, 1);
+    ctx.out_arg(1, structs::stat);
     Step::Decoded
 }
 
@@ -294,7 +286,7 @@ fn newfstatat(ctx: &mut Ctx<'_>) -> Step {
         ctx.sep();
         return Step::Exit;
     }
-    stat_out(ctx, 2);
+    ctx.out_arg(2, structs::stat);
     ctx.sep();
     ctx.flags(xlat::AT_FLAGS, ctx.a(3) as u32 as u64, "AT_???");
     Step::Decoded
@@ -338,11 +330,7 @@ fn statx(ctx: &mut Ctx<'_>) -> Step {
         ctx.sep();
         return Step::Exit;
     }
-    if ctx.error {
-        ctx.ptr(4);
-    } else {
-        structs::statx(ctx, ctx.a(4));
-    }
+    ctx.out_arg(4, structs::statx);
     Step::Decoded
 }
 

@@ -351,6 +351,16 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// An output argument, at exit: its address alone when the call failed (the kernel
+    /// wrote nothing there), else what `print` makes of the memory it points to.
+    pub fn out_arg(&mut self, i: usize, print: impl FnOnce(&mut Self, u64)) {
+        if self.error {
+            self.ptr(i);
+        } else {
+            print(self, self.a(i));
+        }
+    }
+
     /// True when the call failed (at exit) so output buffers are not printed.
     pub fn failed(&self) -> bool {
         self.exiting && self.error

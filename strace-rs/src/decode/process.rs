@@ -515,11 +515,7 @@ fn prlimit64(ctx: &mut Ctx<'_>) -> Step {
         ctx.sep();
         return Step::Exit;
     }
-    if ctx.error {
-        ctx.ptr(3);
-    } else {
-        structs::rlimit(ctx, ctx.a(3));
-    }
+    ctx.out_arg(3, structs::rlimit);
     Step::Decoded
 }
 
@@ -529,11 +525,7 @@ fn getrlimit(ctx: &mut Ctx<'_>) -> Step {
         ctx.sep();
         return Step::Exit;
     }
-    if ctx.error {
-        ctx.ptr(1);
-    } else {
-        structs::rlimit(ctx, ctx.a(1));
-    }
+    ctx.out_arg(1, structs::rlimit);
     Step::Decoded
 }
 
@@ -650,11 +642,7 @@ fn uname(ctx: &mut Ctx<'_>) -> Step {
     if !ctx.exiting {
         return Step::Exit;
     }
-    if ctx.error {
-        ctx.ptr(0);
-    } else {
-        structs::utsname(ctx, ctx.a(0));
-    }
+    ctx.out_arg(0, structs::utsname);
     Step::Decoded
 }
 
@@ -950,11 +938,7 @@ fn getitimer(ctx: &mut Ctx<'_>) -> Step {
         ctx.sep();
         return Step::Exit;
     }
-    if ctx.error {
-        ctx.ptr(1);
-    } else {
-        structs::itimerval(ctx, ctx.a(1));
-    }
+    ctx.out_arg(1, structs::itimerval);
     Step::Decoded
 }
 
@@ -1097,11 +1081,7 @@ fn timer_create(ctx: &mut Ctx<'_>) -> Step {
         ctx.sep();
         return Step::Exit;
     }
-    if ctx.error {
-        ctx.ptr(2);
-    } else {
-        ctx.int_ptr(ctx.a(2));
-    }
+    ctx.out_arg(2, Ctx::int_ptr);
     Step::Decoded
 }
 
@@ -1129,11 +1109,7 @@ fn timer_gettime(ctx: &mut Ctx<'_>) -> Step {
         ctx.sep();
         return Step::Exit;
     }
-    if ctx.error {
-        ctx.ptr(1);
-    } else {
-        structs::itimerspec(ctx, ctx.a(1));
-    }
+    ctx.out_arg(1, structs::itimerspec);
     Step::Decoded
 }
 
@@ -1188,11 +1164,7 @@ fn sched_getparam(ctx: &mut Ctx<'_>) -> Step {
         ctx.sep();
         return Step::Exit;
     }
-    if ctx.error {
-        ctx.ptr(1);
-    } else {
-        sched_param(ctx, ctx.a(1));
-    }
+    ctx.out_arg(1, sched_param);
     Step::Decoded
 }
 

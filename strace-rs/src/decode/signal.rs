@@ -58,11 +58,7 @@ fn rt_sigprocmask(ctx: &mut Ctx<'_>) -> Step {
         ctx.sep();
         return Step::Exit;
     }
-    if ctx.error {
-        ctx.ptr(2);
-    } else {
-        structs::sigmask(ctx, ctx.a(2), ctx.a(3));
-    }
+    ctx.out_arg(2, |c, addr| structs::sigmask(c, addr, c.a(3)));
     ctx.sep();
     ctx.ulong(3);
     Step::Decoded
@@ -116,11 +112,7 @@ fn rt_sigpending(ctx: &mut Ctx<'_>) -> Step {
     if !ctx.exiting {
         return Step::Exit;
     }
-    if ctx.error {
-        ctx.ptr(0);
-    } else {
-        structs::sigmask(ctx, ctx.a(0), ctx.a(1));
-    }
+    ctx.out_arg(0, |c, addr| structs::sigmask(c, addr, c.a(1)));
     ctx.sep();
     ctx.ulong(1);
     Step::Decoded
@@ -154,11 +146,7 @@ fn sigaltstack(ctx: &mut Ctx<'_>) -> Step {
         ctx.sep();
         return Step::Exit;
     }
-    if ctx.error {
-        ctx.ptr(1);
-    } else {
-        stack_t(ctx, ctx.a(1));
-    }
+    ctx.out_arg(1, stack_t);
     Step::Decoded
 }
 
