@@ -332,12 +332,7 @@ fn ppoll(ctx: &mut Ctx<'_>) -> Step {
         ctx.sep();
         ctx.uint(1);
         ctx.sep();
-        let t = ctx.a(2);
-        if t == 0 {
-            ctx.s("NULL");
-        } else {
-            structs::timespec(ctx, t);
-        }
+        structs::timespec(ctx, ctx.a(2));
         ctx.sep();
         structs::sigmask(ctx, ctx.a(3), ctx.a(4));
         ctx.sep();
@@ -357,12 +352,7 @@ fn select(ctx: &mut Ctx<'_>) -> Step {
             structs::fdset(ctx, ctx.a(i), nfds);
         }
         ctx.sep();
-        let t = ctx.a(4);
-        if t == 0 {
-            ctx.s("NULL");
-        } else {
-            structs::timeval(ctx, t);
-        }
+        structs::timeval(ctx, ctx.a(4));
         return Step::Exit;
     }
     if ctx.error {
@@ -401,12 +391,7 @@ fn pselect6(ctx: &mut Ctx<'_>) -> Step {
             structs::fdset(ctx, ctx.a(i), nfds);
         }
         ctx.sep();
-        let t = ctx.a(4);
-        if t == 0 {
-            ctx.s("NULL");
-        } else {
-            structs::timespec(ctx, t);
-        }
+        structs::timespec(ctx, ctx.a(4));
         ctx.sep();
         let d = ctx.a(5);
         if d == 0 {

@@ -698,12 +698,7 @@ fn futex(ctx: &mut Ctx<'_>) -> Step {
     }
     let val = ctx.a(2) as u32;
     let timeout = |ctx: &mut Ctx<'_>| {
-        let a = ctx.a(3);
-        if a == 0 {
-            ctx.s("NULL");
-        } else {
-            structs::timespec(ctx, a);
-        }
+        structs::timespec(ctx, ctx.a(3));
     };
     let bitset = |ctx: &mut Ctx<'_>| {
         let v = ctx.a(5) as u32;
@@ -768,9 +763,7 @@ fn futex(ctx: &mut Ctx<'_>) -> Step {
 
 fn rem_ptr(ctx: &mut Ctx<'_>, i: usize) {
     let a = ctx.a(i);
-    if a == 0 {
-        ctx.s("NULL");
-    } else if ctx.error {
+    if ctx.error {
         structs::timespec(ctx, a);
     } else {
         ctx.addr(a);

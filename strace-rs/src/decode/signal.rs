@@ -28,23 +28,11 @@ fn rt_sigaction(ctx: &mut Ctx<'_>) -> Step {
     if !ctx.exiting {
         structs::signo(ctx, ctx.a(0) as i32 as i64);
         ctx.sep();
-        let a = ctx.a(1);
-        if a == 0 {
-            ctx.s("NULL");
-        } else {
-            structs::sigaction(ctx, a);
-        }
+        structs::sigaction(ctx, ctx.a(1));
         ctx.sep();
         return Step::Exit;
     }
-    let o = ctx.a(2);
-    if o == 0 {
-        ctx.s("NULL");
-    } else if ctx.error {
-        ctx.addr(o);
-    } else {
-        structs::sigaction(ctx, o);
-    }
+    ctx.out_arg(2, structs::sigaction);
     ctx.sep();
     ctx.ulong(3);
     Step::Decoded
@@ -169,12 +157,7 @@ fn rt_sigtimedwait(ctx: &mut Ctx<'_>) -> Step {
         }
     }
     ctx.sep();
-    let t = ctx.a(2);
-    if t == 0 {
-        ctx.s("NULL");
-    } else {
-        structs::timespec(ctx, t);
-    }
+    structs::timespec(ctx, ctx.a(2));
     ctx.sep();
     ctx.ulong(3);
     if !ctx.error {
