@@ -343,18 +343,19 @@ fn ppoll(ctx: &mut Ctx<'_>) -> Step {
     Step::Decoded
 }
 
-fn select(ctx: &mut Ctx<'_>) -> Step {
-    let nfds = ctx.a(0) as u32 as u64;
-    if !ctx.exiting {
-        ctx.int(0);
-        for i in 1..4 {
-            ctx.sep();
-            structs::fdset(ctx, ctx.a(i), nfds);
-        }
+/// select/pselect6 at entry: `nfds` and the three descriptor sets.
+fn select_sets(ctx: &mut Ctx<'_>, nfds: u64) {
+    ctx.int(0);
+    for i in 1..4 {
         ctx.sep();
-        structs::timeval(ctx, ctx.a(4));
-        return Step::Exit;
+        structs::fdset(ctx, ctx.a(i), nfds);
     }
+}
+
+/// select/pselect6 at exit: the ready descriptors and the time left after the return
+/// value (` (in [3], left {tv_sec=0, tv_usec=99})`); `timeout` prints the time structure
+/// (a timeval for select, a timespec for pselect6).
+fn select_result(ctx: &mut Ctx<'_>, nfds: u64, timeout: fn(&mut Ctx<'_>, u64)) -> Step {
     if ctx.error {
         return Step::Decoded;
     }
@@ -375,64 +376,44 @@ fn select(ctx: &mut Ctx<'_>) -> Step {
     }
     if ctx.a(4) != 0 {
         let mut sub = Ctx::new(ctx.pid, ctx.nr, ctx.args, ctx.opts);
-        structs::timeval(&mut sub, ctx.a(4));
+        timeout(&mut sub, ctx.a(4));
         parts.push(format!("left {}", sub.out));
     }
     ctx.rextra = format!(" ({})", parts.join(", "));
     Step::Decoded
 }
 
+fn select(ctx: &mut Ctx<'_>) -> Step {
+    let nfds = ctx.a(0) as u32 as u64;
+    if !ctx.exiting {
+        select_sets(ctx, nfds);
+        ctx.sep();
+        structs::timeval(ctx, ctx.a(4));
+        return Step::Exit;
+    }
+    select_result(ctx, nfds, structs::timeval)
+}
+
 fn pselect6(ctx: &mut Ctx<'_>) -> Step {
     let nfds = ctx.a(0) as u32 as u64;
     if !ctx.exiting {
-        ctx.int(0);
-        for i in 1..4 {
-            ctx.sep();
-            structs::fdset(ctx, ctx.a(i), nfds);
-        }
+        select_sets(ctx, nfds);
         ctx.sep();
         structs::timespec(ctx, ctx.a(4));
         ctx.sep();
+        // `{sigmask, sigsetsize}`; `read` gives None for NULL, which `addr` prints.
         let d = ctx.a(5);
-        if d == 0 {
-            ctx.s("NULL");
-        } else {
-            match ctx.read::<[u64; 2]>(d) {
-                Some([m, sz]) => {
-                    ctx.s("{");
-                    structs::sigmask(ctx, m, sz);
-                    let _ = write!(ctx.out, ", {sz}}}");
-                }
-                None => ctx.addr(d),
+        match ctx.read::<[u64; 2]>(d) {
+            Some([m, sz]) => {
+                ctx.s("{");
+                structs::sigmask(ctx, m, sz);
+                let _ = write!(ctx.out, ", {sz}}}");
             }
+            None => ctx.addr(d),
         }
         return Step::Exit;
     }
-    if ctx.error {
-        return Step::Decoded;
-    }
-    if ctx.rval == 0 {
-        ctx.rextra = " (Timeout)".to_owned();
-        return Step::Decoded;
-    }
-    let mut parts = Vec::new();
-    for (i, name) in [(1, "in"), (2, "out"), (3, "except")] {
-        if ctx.a(i) == 0 {
-            continue;
-        }
-        let mut sub = Ctx::new(ctx.pid, ctx.nr, ctx.args, ctx.opts);
-        structs::fdset(&mut sub, ctx.a(i), nfds);
-        if sub.out != "[]" {
-            parts.push(format!("{name} {}", sub.out));
-        }
-    }
-    if ctx.a(4) != 0 {
-        let mut sub = Ctx::new(ctx.pid, ctx.nr, ctx.args, ctx.opts);
-        structs::timespec(&mut sub, ctx.a(4));
-        parts.push(format!("left {}", sub.out));
-    }
-    ctx.rextra = format!(" ({})", parts.join(", "));
-    Step::Decoded
+    select_result(ctx, nfds, structs::timespec)
 }
 
 fn epoll_create(ctx: &mut Ctx<'_>) -> Step {
