@@ -25,8 +25,8 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         "preadv" => readv,
         "pwritev" => writev,
         "lseek" => lseek,
-        "stat" | "lstat" => stat,
-        "fstat" => fstat,
+        "stat" | "lstat" => stat::<BY_PATH>,
+        "fstat" => stat::<BY_FD>,
         "newfstatat" => newfstatat,
         "statx" => statx,
         "access" => access,
@@ -34,11 +34,11 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         "faccessat2" => faccessat2,
         "unlink" | "rmdir" | "chdir" | "chroot" | "acct" | "swapoff" => path_only,
         "unlinkat" => unlinkat,
-        "mkdir" => path_mode,
-        "chmod" => path_mode,
+        "mkdir" => file_mode::<BY_PATH>,
+        "chmod" => file_mode::<BY_PATH>,
         "mkdirat" => dirfd_path_mode,
         "fchmodat" => dirfd_path_mode,
-        "fchmod" => fchmod,
+        "fchmod" => file_mode::<BY_FD>,
         "rename" | "link" | "symlink" | "pivot_root" => two_paths,
         "renameat" => renameat,
         "renameat2" => renameat2,
@@ -47,15 +47,15 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         "readlink" => readlink,
         "readlinkat" => readlinkat,
         "getcwd" => getcwd,
-        "truncate" => truncate,
-        "ftruncate" => ftruncate,
+        "truncate" => truncate::<BY_PATH>,
+        "ftruncate" => truncate::<BY_FD>,
         "getdents" | "getdents64" => getdents,
         "fcntl" => fcntl,
         "flock" => flock,
         "umask" => umask,
         "ioctl" => ioctl,
-        "chown" | "lchown" => chown,
-        "fchown" => fchown,
+        "chown" | "lchown" => chown::<BY_PATH>,
+        "fchown" => chown::<BY_FD>,
         "fchownat" => fchownat,
         "pipe" => pipe,
         "pipe2" => pipe2,
@@ -67,21 +67,37 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         "sendfile" => sendfile,
         "copy_file_range" => copy_file_range,
         "fallocate" => fallocate,
-        "statfs" => statfs,
+        "statfs" => statfs::<BY_PATH>,
         "mknod" => mknod,
         "mknodat" => mknodat,
-        "getxattr" | "lgetxattr" => getxattr,
-        "fgetxattr" => fgetxattr,
-        "setxattr" | "lsetxattr" => setxattr,
-        "fsetxattr" => fsetxattr,
-        "listxattr" | "llistxattr" => listxattr,
-        "flistxattr" => flistxattr,
+        "getxattr" | "lgetxattr" => getxattr::<BY_PATH>,
+        "fgetxattr" => getxattr::<BY_FD>,
+        "setxattr" | "lsetxattr" => setxattr::<BY_PATH>,
+        "fsetxattr" => setxattr::<BY_FD>,
+        "listxattr" | "llistxattr" => listxattr::<BY_PATH>,
+        "flistxattr" => listxattr::<BY_FD>,
         "removexattr" | "lremovexattr" => removexattr,
-        "fstatfs" => fstatfs,
+        "fstatfs" => statfs::<BY_FD>,
         "timerfd_create" => timerfd_create,
         _ => return None,
     })
 }
+
+/// Argument 0 of the calls that come in a path form and an `f` form taking a descriptor
+/// instead (`stat`/`fstat`, `getxattr`/`fgetxattr`, ...); their decoders are generic over
+/// the form: `FD` is true for the `f` one.
+fn file_arg<const FD: bool>(ctx: &mut Ctx<'_>) {
+    if FD {
+        ctx.fd(0);
+    } else {
+        ctx.path(0);
+    }
+}
+
+/// The path form, for [`file_arg`].
+const BY_PATH: bool = false;
+/// The descriptor (`f`) form, for [`file_arg`].
+const BY_FD: bool = true;
 
 fn open_flags(ctx: &mut Ctx<'_>, v: u64) {
     let v = v & 0xffff_ffff;
@@ -258,19 +274,9 @@ fn lseek(ctx: &mut Ctx<'_>) -> Step {
     Step::Decoded
 }
 
-fn stat(ctx: &mut Ctx<'_>) -> Step {
+fn stat<const FD: bool>(ctx: &mut Ctx<'_>) -> Step {
     if !ctx.exiting {
-        ctx.path(0);
-        ctx.sep();
-        return Step::Exit;
-    }
-    ctx.out_arg(1, structs::stat);
-    Step::Decoded
-}
-
-fn fstat(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        ctx.fd(0);
+        file_arg::<FD>(ctx);
         ctx.sep();
         return Step::Exit;
     }
@@ -386,8 +392,8 @@ fn unlinkat(ctx: &mut Ctx<'_>) -> Step {
     Step::Decoded
 }
 
-fn path_mode(ctx: &mut Ctx<'_>) -> Step {
-    ctx.path(0);
+fn file_mode<const FD: bool>(ctx: &mut Ctx<'_>) -> Step {
+    file_arg::<FD>(ctx);
     ctx.sep();
     mode_arg(ctx, ctx.a(1));
     Step::Decoded
@@ -399,13 +405,6 @@ fn dirfd_path_mode(ctx: &mut Ctx<'_>) -> Step {
     ctx.path(1);
     ctx.sep();
     mode_arg(ctx, ctx.a(2));
-    Step::Decoded
-}
-
-fn fchmod(ctx: &mut Ctx<'_>) -> Step {
-    ctx.fd(0);
-    ctx.sep();
-    mode_arg(ctx, ctx.a(1));
     Step::Decoded
 }
 
@@ -496,15 +495,8 @@ fn getcwd(ctx: &mut Ctx<'_>) -> Step {
     Step::Decoded
 }
 
-fn truncate(ctx: &mut Ctx<'_>) -> Step {
-    ctx.path(0);
-    ctx.sep();
-    ctx.long(1);
-    Step::Decoded
-}
-
-fn ftruncate(ctx: &mut Ctx<'_>) -> Step {
-    ctx.fd(0);
+fn truncate<const FD: bool>(ctx: &mut Ctx<'_>) -> Step {
+    file_arg::<FD>(ctx);
     ctx.sep();
     ctx.long(1);
     Step::Decoded
@@ -813,17 +805,8 @@ fn termios(ctx: &mut Ctx<'_>, addr: u64) {
     out.push_str(", ...}");
 }
 
-fn chown(ctx: &mut Ctx<'_>) -> Step {
-    ctx.path(0);
-    ctx.sep();
-    ctx.int(1);
-    ctx.sep();
-    ctx.int(2);
-    Step::Decoded
-}
-
-fn fchown(ctx: &mut Ctx<'_>) -> Step {
-    ctx.fd(0);
+fn chown<const FD: bool>(ctx: &mut Ctx<'_>) -> Step {
+    file_arg::<FD>(ctx);
     ctx.sep();
     ctx.int(1);
     ctx.sep();
@@ -1065,19 +1048,9 @@ fn statfs_body(ctx: &mut Ctx<'_>, i: usize) {
     }
 }
 
-fn statfs(ctx: &mut Ctx<'_>) -> Step {
+fn statfs<const FD: bool>(ctx: &mut Ctx<'_>) -> Step {
     if !ctx.exiting {
-        ctx.path(0);
-        ctx.sep();
-        return Step::Exit;
-    }
-    statfs_body(ctx, 1);
-    Step::Decoded
-}
-
-fn fstatfs(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        ctx.fd(0);
+        file_arg::<FD>(ctx);
         ctx.sep();
         return Step::Exit;
     }
@@ -1092,51 +1065,31 @@ fn timerfd_create(ctx: &mut Ctx<'_>) -> Step {
     Step::Decoded
 }
 
-fn xattr_value(ctx: &mut Ctx<'_>, addr: u64, len: u64) {
-    if addr == 0 {
-        ctx.s("NULL");
-    } else {
-        ctx.buf(addr, len);
-    }
-}
-
-fn getxattr_tail(ctx: &mut Ctx<'_>) -> Step {
-    if ctx.error || ctx.a(2) == 0 {
-        ctx.ptr(2);
-    } else {
-        xattr_value(ctx, ctx.a(2), ctx.rval as u64);
-    }
+/// The buffer a get/list xattr call filled (argument `i`, `rval` bytes) and its size.
+fn xattr_out(ctx: &mut Ctx<'_>, i: usize) -> Step {
+    ctx.out_arg(i, |c, addr| c.buf(addr, c.rval as u64));
     ctx.sep();
-    ctx.ulong(3);
+    ctx.ulong(i + 1);
     Step::Decoded
 }
 
-fn getxattr(ctx: &mut Ctx<'_>) -> Step {
+fn getxattr<const FD: bool>(ctx: &mut Ctx<'_>) -> Step {
     if !ctx.exiting {
-        ctx.path(0);
+        file_arg::<FD>(ctx);
         ctx.sep();
         ctx.cstr(1);
         ctx.sep();
         return Step::Exit;
     }
-    getxattr_tail(ctx)
+    xattr_out(ctx, 2)
 }
 
-fn fgetxattr(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        ctx.fd(0);
-        ctx.sep();
-        ctx.cstr(1);
-        ctx.sep();
-        return Step::Exit;
-    }
-    getxattr_tail(ctx)
-}
-
-fn setxattr_tail(ctx: &mut Ctx<'_>) -> Step {
+fn setxattr<const FD: bool>(ctx: &mut Ctx<'_>) -> Step {
+    file_arg::<FD>(ctx);
+    ctx.sep();
     ctx.cstr(1);
     ctx.sep();
-    xattr_value(ctx, ctx.a(2), ctx.a(3));
+    ctx.buf(ctx.a(2), ctx.a(3));
     ctx.sep();
     ctx.ulong(3);
     ctx.sep();
@@ -1145,45 +1098,13 @@ fn setxattr_tail(ctx: &mut Ctx<'_>) -> Step {
     Step::Decoded
 }
 
-fn setxattr(ctx: &mut Ctx<'_>) -> Step {
-    ctx.path(0);
-    ctx.sep();
-    setxattr_tail(ctx)
-}
-
-fn fsetxattr(ctx: &mut Ctx<'_>) -> Step {
-    ctx.fd(0);
-    ctx.sep();
-    setxattr_tail(ctx)
-}
-
-fn listxattr_tail(ctx: &mut Ctx<'_>) -> Step {
-    if ctx.error || ctx.a(1) == 0 {
-        ctx.ptr(1);
-    } else {
-        xattr_value(ctx, ctx.a(1), ctx.rval as u64);
-    }
-    ctx.sep();
-    ctx.ulong(2);
-    Step::Decoded
-}
-
-fn listxattr(ctx: &mut Ctx<'_>) -> Step {
+fn listxattr<const FD: bool>(ctx: &mut Ctx<'_>) -> Step {
     if !ctx.exiting {
-        ctx.path(0);
+        file_arg::<FD>(ctx);
         ctx.sep();
         return Step::Exit;
     }
-    listxattr_tail(ctx)
-}
-
-fn flistxattr(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        ctx.fd(0);
-        ctx.sep();
-        return Step::Exit;
-    }
-    listxattr_tail(ctx)
+    xattr_out(ctx, 1)
 }
 
 fn removexattr(ctx: &mut Ctx<'_>) -> Step {
