@@ -5,19 +5,23 @@ use std::sync::atomic::{AtomicI32, Ordering};
 
 static INTERRUPTED: AtomicI32 = AtomicI32::new(0);
 
+/// The signals that stop the tracer: handled by [`install_handlers`], or blocked by
+/// [`block_fatal`].
+const FATAL_SIGNALS: [libc::c_int; 5] = [
+    libc::SIGINT,
+    libc::SIGTERM,
+    libc::SIGHUP,
+    libc::SIGQUIT,
+    libc::SIGPIPE,
+];
+
 extern "C" fn on_signal(sig: libc::c_int) {
     INTERRUPTED.store(sig, Ordering::SeqCst);
 }
 
 /// Installs the handlers (without `SA_RESTART`, so a blocked `wait4` returns `EINTR`).
 pub fn install_handlers() {
-    for sig in [
-        libc::SIGINT,
-        libc::SIGTERM,
-        libc::SIGHUP,
-        libc::SIGQUIT,
-        libc::SIGPIPE,
-    ] {
+    for sig in FATAL_SIGNALS {
         // SAFETY: sigaction is plain data; all-zero is a valid starting value.
         let mut sa: libc::sigaction = unsafe { std::mem::zeroed() };
         sa.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as usize;
@@ -64,13 +68,7 @@ pub fn block_fatal() {
     unsafe {
         let mut set: libc::sigset_t = std::mem::zeroed();
         libc::sigemptyset(&mut set);
-        for sig in [
-            libc::SIGINT,
-            libc::SIGTERM,
-            libc::SIGHUP,
-            libc::SIGQUIT,
-            libc::SIGPIPE,
-        ] {
+        for sig in FATAL_SIGNALS {
             libc::sigaddset(&mut set, sig);
         }
         libc::sigprocmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
