@@ -24,50 +24,53 @@ pub fn fd_path(pid: Pid, fd: i32, level: u8) -> Option<String> {
     Some(s)
 }
 
-/// `{tv_sec=1, tv_nsec=500}` at `addr`.
-pub fn timespec(ctx: &mut Ctx<'_>, addr: u64) {
+/// `{tv_sec=1, tv_nsec=500}`: a time as the kernel lays out `timespec` and `timeval`
+/// (two longs); `frac` names the second field (`tv_nsec` or `tv_usec`).
+fn time_pair(out: &mut String, [sec, sub]: [i64; 2], frac: &str) {
+    let _ = write!(out, "{{tv_sec={sec}, {frac}={sub}}}");
+}
+
+/// A `timespec` (`frac` = `tv_nsec`) or `timeval` (`tv_usec`) at `addr`.
+fn time_at(ctx: &mut Ctx<'_>, addr: u64, frac: &str) {
     match ctx.read::<[i64; 2]>(addr) {
-        Some([s, ns]) => {
-            let _ = write!(ctx.out, "{{tv_sec={s}, tv_nsec={ns}}}");
+        Some(t) => time_pair(&mut ctx.out, t, frac),
+        None => ctx.addr(addr),
+    }
+}
+
+/// `{it_interval={...}, it_value={...}}` at `addr`: two times named by `frac` as in
+/// [`time_at`].
+fn itimer_at(ctx: &mut Ctx<'_>, addr: u64, frac: &str) {
+    match ctx.read::<[i64; 4]>(addr) {
+        Some([a, b, c, d]) => {
+            ctx.out.push_str("{it_interval=");
+            time_pair(&mut ctx.out, [a, b], frac);
+            ctx.out.push_str(", it_value=");
+            time_pair(&mut ctx.out, [c, d], frac);
+            ctx.out.push('}');
         }
         None => ctx.addr(addr),
     }
+}
+
+/// `{tv_sec=1, tv_nsec=500}` at `addr`.
+pub fn timespec(ctx: &mut Ctx<'_>, addr: u64) {
+    time_at(ctx, addr, "tv_nsec");
 }
 
 /// `{tv_sec=1, tv_usec=500}` at `addr`.
 pub fn timeval(ctx: &mut Ctx<'_>, addr: u64) {
-    match ctx.read::<[i64; 2]>(addr) {
-        Some([s, us]) => {
-            let _ = write!(ctx.out, "{{tv_sec={s}, tv_usec={us}}}");
-        }
-        None => ctx.addr(addr),
-    }
+    time_at(ctx, addr, "tv_usec");
 }
 
 /// `{it_interval={...}, it_value={...}}` (timespec pairs).
 pub fn itimerspec(ctx: &mut Ctx<'_>, addr: u64) {
-    match ctx.read::<[i64; 4]>(addr) {
-        Some([a, b, c, d]) => {
-            let _ = write!(
-                ctx.out,
-                "{{it_interval={{tv_sec={a}, tv_nsec={b}}}, it_value={{tv_sec={c}, tv_nsec={d}}}}}"
-            );
-        }
-        None => ctx.addr(addr),
-    }
+    itimer_at(ctx, addr, "tv_nsec");
 }
 
 /// `{it_interval={...}, it_value={...}}` (timeval pairs).
 pub fn itimerval(ctx: &mut Ctx<'_>, addr: u64) {
-    match ctx.read::<[i64; 4]>(addr) {
-        Some([a, b, c, d]) => {
-            let _ = write!(
-                ctx.out,
-                "{{it_interval={{tv_sec={a}, tv_usec={b}}}, it_value={{tv_sec={c}, tv_usec={d}}}}}"
-            );
-        }
-        None => ctx.addr(addr),
-    }
+    itimer_at(ctx, addr, "tv_usec");
 }
 
 /// A file mode with its type, in the `-X` style.
