@@ -188,13 +188,7 @@ fn read(ctx: &mut Ctx<'_>) -> Step {
         ctx.sep();
         return Step::Exit;
     }
-    if ctx.error {
-        ctx.hex(1);
-    } else {
-        ctx.buf(ctx.a(1), ctx.rval as u64);
-    }
-    ctx.sep();
-    ctx.ulong(2);
+    ctx.received(1);
     Step::Decoded
 }
 
@@ -213,13 +207,7 @@ fn pread(ctx: &mut Ctx<'_>) -> Step {
         ctx.sep();
         return Step::Exit;
     }
-    if ctx.error {
-        ctx.hex(1);
-    } else {
-        ctx.buf(ctx.a(1), ctx.rval as u64);
-    }
-    ctx.sep();
-    ctx.ulong(2);
+    ctx.received(1);
     ctx.sep();
     ctx.long(3);
     Step::Decoded
@@ -449,25 +437,15 @@ fn symlinkat(ctx: &mut Ctx<'_>) -> Step {
     Step::Decoded
 }
 
-fn readlink_common(ctx: &mut Ctx<'_>, b: usize) -> Step {
-    if ctx.error {
-        ctx.hex(b);
-    } else {
-        // strace prints the link target like a buffer: limited by -s.
-        ctx.buf(ctx.a(b), ctx.rval as u64);
-    }
-    ctx.sep();
-    ctx.ulong(b + 1);
-    Step::Decoded
-}
-
 fn readlink(ctx: &mut Ctx<'_>) -> Step {
     if !ctx.exiting {
         ctx.path(0);
         ctx.sep();
         return Step::Exit;
     }
-    readlink_common(ctx, 1)
+    // strace prints the link target like a buffer: limited by -s.
+    ctx.received(1);
+    Step::Decoded
 }
 
 fn readlinkat(ctx: &mut Ctx<'_>) -> Step {
@@ -478,7 +456,9 @@ fn readlinkat(ctx: &mut Ctx<'_>) -> Step {
         ctx.sep();
         return Step::Exit;
     }
-    readlink_common(ctx, 2)
+    // strace prints the link target like a buffer: limited by -s.
+    ctx.received(2);
+    Step::Decoded
 }
 
 fn getcwd(ctx: &mut Ctx<'_>) -> Step {

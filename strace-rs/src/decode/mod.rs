@@ -361,6 +361,19 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// The buffer a read-like call filled (argument `i`) and its size (argument `i + 1`):
+    /// the `rval` bytes received, limited by `-s`, or the buffer's address alone (in hex)
+    /// when the call failed.
+    pub fn received(&mut self, i: usize) {
+        if self.error {
+            self.hex(i);
+        } else {
+            self.buf(self.a(i), self.rval as u64);
+        }
+        self.sep();
+        self.ulong(i + 1);
+    }
+
     /// True when the call failed (at exit) so output buffers are not printed.
     pub fn failed(&self) -> bool {
         self.exiting && self.error

@@ -169,13 +169,7 @@ fn recvfrom(ctx: &mut Ctx<'_>) -> Step {
         ctx.stash = ctx.read::<u32>(ctx.a(5)).map_or(u64::MAX, u64::from);
         return Step::Exit;
     }
-    if ctx.error {
-        ctx.hex(1);
-    } else {
-        ctx.buf(ctx.a(1), ctx.rval as u64);
-    }
-    ctx.sep();
-    ctx.ulong(2);
+    ctx.received(1);
     ctx.sep();
     msg_flags(ctx, 3);
     ctx.sep();
