@@ -24,11 +24,11 @@ const PIECE: usize = 2 << 20;
 /// The helper starts on a piece once this much is ready.
 pub const MIN_PIECE: u64 = 512 << 10;
 
-/// The zstd level. Measured on `bench/heap.sh`'s log (12.3 MB of compact records), on a
-/// loaded 2-core machine: level 3 makes 7.69 MB for ~0.16 s of CPU, level 2 7.97 MB for
-/// ~0.10 s (wall 0.63 -> 0.55 s with 2 MiB pieces), level 1 8.5 MB, too close to
-/// heaptrack's 8.8-9.0 MB for the same run. `TRACEKIT_ZSTD_LEVEL` overrides it.
-pub const LEVEL: i32 = 2;
+/// The zstd level. Measured on `bench/heap.sh`'s log (8.9 MB of batched heap events):
+/// level 1 makes 7.57 MB at ~420 MB/s, level 2 7.56 MB at ~290 MB/s, level 3 barely less
+/// for half the speed (heaptrack's raw file for the same run: 8.8-9.0 MB).
+/// `TRACEKIT_ZSTD_LEVEL` overrides it.
+pub const LEVEL: i32 = 1;
 /// zstd's minimum match length; 0 leaves the level's own.
 pub const MIN_MATCH: u32 = 0;
 

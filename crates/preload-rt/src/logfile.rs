@@ -10,7 +10,7 @@
 use std::ffi::c_int;
 
 use crate::sys::{self, Errno, SysResult};
-use tracekit_log::delta::{self, Encoder, MAX_COMPACT};
+use tracekit_log::delta::{self, Encoder, MAX_EVENT};
 use tracekit_log::{encode, write_header, Event, Full, HEADER_LEN};
 
 /// Set when the compressor thread should be started; the session does it once it has
@@ -26,6 +26,11 @@ pub fn take_spawn_request() -> bool {
 
 /// Records are handed to the compressor in steps of this many bytes.
 const SEAL_EVERY: u64 = 256 << 10;
+
+/// No open batch record.
+const NO_BATCH: u64 = u64::MAX;
+/// A batch record is closed once it holds this much (its length has 3 LEB128 bytes).
+const BATCH_LIMIT: u64 = 64 << 10;
 
 /// Bytes mapped at a time.
 const WINDOW: usize = 8 << 20;
@@ -57,6 +62,9 @@ pub struct LogFile {
     next_seal: u64,
     /// The file's (device, inode), checked before touching `fd` again.
     id: (u64, u64),
+    /// File offset of the open batch record (`NO_BATCH`: none), which heap events are
+    /// appended to.
+    batch: u64,
     /// A `Sync` record goes before the next compact one (after appending to a log, and at
     /// every seal, where a reader that lost its place can resume).
     sync_due: bool,
@@ -100,6 +108,7 @@ impl LogFile {
             next_seal: u64::MAX,
             id: (0, 0),
             sync_due: false,
+            batch: NO_BATCH,
         }
     }
 
@@ -165,6 +174,7 @@ impl LogFile {
             // The compact-record state starts afresh in every log we open (the encoder the
             // caller passes may have served another log before).
             sync_due: true,
+            batch: NO_BATCH,
         }
     }
 
@@ -181,6 +191,7 @@ impl LogFile {
     /// Appends one record. Returns false (and stops logging) when the file can't grow.
     #[inline]
     pub fn write(&mut self, ev: &Event<'_>) -> bool {
+        self.batch = NO_BATCH;
         if !self.map.is_null() {
             let at = (self.pos - self.map_off) as usize;
             // SAFETY: the window [map, map+map_len) is mapped and we are its only writer.
@@ -201,17 +212,18 @@ impl LogFile {
         self.write_slow(ev)
     }
 
-    /// Appends one compact heap record built by `fill` (one of [`tracekit_log::delta`]'s
-    /// encoders) against `enc`, the state of the compact records of this log (always pass
-    /// the same one: it is reset by the `Sync` records this writes). Returns false when the
-    /// file can't grow.
+    /// Appends one heap event built by `fill` (one of [`tracekit_log::delta`]'s batch
+    /// encoders) against `enc`, the state of this log's compact heap records (always pass
+    /// the same one: it is reset by the `Sync` records this writes). Events go into a batch
+    /// record whose length is updated after each one, so the records in the file are whole
+    /// at every moment. Returns false when the file can't grow.
     #[inline]
     pub fn write_heap(
         &mut self,
         enc: &mut Encoder,
-        fill: impl FnOnce(&mut [u8; MAX_COMPACT], &mut Encoder) -> usize,
+        fill: impl FnOnce(&mut [u8; MAX_EVENT], &mut Encoder) -> usize,
     ) -> bool {
-        const NEED: usize = MAX_COMPACT + 2;
+        const NEED: usize = 2 + 4 + MAX_EVENT;
         let full = self.map.is_null() || (self.pos - self.map_off) as usize + NEED > self.map_len;
         if full && !self.next_window() {
             return false;
@@ -219,17 +231,37 @@ impl LogFile {
         let mut at = (self.pos - self.map_off) as usize;
         if self.sync_due {
             self.sync_due = false;
+            self.batch = NO_BATCH;
             // SAFETY: at + NEED <= map_len (checked above), inside the window we alone write.
             let room = unsafe { std::slice::from_raw_parts_mut(self.map.add(at), 2) };
             let n = delta::sync(enc, room).unwrap_or(0);
             self.pos += n as u64;
             at += n;
         }
-        // SAFETY: at + MAX_COMPACT <= map_len (checked above, a fresh window has room for
+        if self.batch == NO_BATCH || self.pos - self.batch >= BATCH_LIMIT {
+            // SAFETY: as above (4 of the NEED bytes).
+            unsafe {
+                std::ptr::copy_nonoverlapping(delta::batch_head(0).as_ptr(), self.map.add(at), 4)
+            };
+            self.batch = self.pos;
+            self.pos += 4;
+            at += 4;
+        }
+        // SAFETY: at + MAX_EVENT <= map_len (checked above, a fresh window has room for
         // it), inside the window we alone write.
-        let room = unsafe { &mut *self.map.add(at).cast::<[u8; MAX_COMPACT]>() };
+        let room = unsafe { &mut *self.map.add(at).cast::<[u8; MAX_EVENT]>() };
         let n = fill(room, enc);
         self.pos += n as u64;
+        // The event is in place: now the batch's length takes it in.
+        let head = delta::batch_head((self.pos - self.batch - 4) as usize);
+        // SAFETY: the batch started in this window (a window move ends it) at `batch`.
+        unsafe {
+            std::ptr::copy_nonoverlapping(
+                head.as_ptr(),
+                self.map.add((self.batch - self.map_off) as usize),
+                4,
+            )
+        };
         if self.pos >= self.next_seal {
             self.seal();
         }
@@ -252,6 +284,8 @@ impl LogFile {
 
     #[cold]
     fn seal(&mut self) {
+        // What is sealed is final: the compressor reads it. The next event opens a new batch.
+        self.batch = NO_BATCH;
         self.next_seal = self.pos + SEAL_EVERY;
         self.sync_due = true;
         if crate::compress::seal(self.pos) {
@@ -290,6 +324,8 @@ impl LogFile {
     }
 
     fn unmap(&mut self) {
+        // A batch never spans windows (its length is updated through the window).
+        self.batch = NO_BATCH;
         if !self.map.is_null() {
             // SAFETY: our window, no longer referenced.
             unsafe { sys::unmap(self.map, self.map_len) };
@@ -302,6 +338,7 @@ impl LogFile {
     /// it. The window's pages are faulted in writable at once, which also reserves their
     /// blocks: a full disk is an error here, not a SIGBUS later.
     fn move_window(&mut self) -> SysResult<()> {
+        self.batch = NO_BATCH;
         self.unmap();
         if !self.still_ours() {
             return Err(Errno(libc::EBADF));

@@ -365,21 +365,21 @@ impl Writer {
     #[inline]
     pub fn write_alloc(&mut self, a: &tracekit_log::Alloc) -> bool {
         self.log
-            .write_heap(&mut self.enc, |b, d| delta::alloc(a, d, b))
+            .write_heap(&mut self.enc, |b, d| delta::batch_alloc(a, d, b))
     }
 
     /// Appends a `Free` (compact).
     #[inline]
     pub fn write_free(&mut self, f: &tracekit_log::Free) -> bool {
         self.log
-            .write_heap(&mut self.enc, |b, d| delta::free(f, d, b))
+            .write_heap(&mut self.enc, |b, d| delta::batch_free(f, d, b))
     }
 
     /// Appends a `Realloc` (compact).
     #[inline]
     pub fn write_realloc(&mut self, r: &tracekit_log::Realloc) -> bool {
         self.log
-            .write_heap(&mut self.enc, |b, d| delta::realloc(r, d, b))
+            .write_heap(&mut self.enc, |b, d| delta::batch_realloc(r, d, b))
     }
 
     /// The address range of the preload library, whose frames backtraces leave out.

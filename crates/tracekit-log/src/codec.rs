@@ -49,11 +49,13 @@ pub mod tag {
     pub const C_FREE: u8 = 18;
     /// [`crate::Realloc`], compact ([`crate::delta`]).
     pub const C_REALLOC: u8 = 19;
+    /// Heap events back to back, compact ([`crate::delta`]).
+    pub const BATCH: u8 = 20;
 }
 
 /// True for the tags this version decodes; others are skipped by readers.
 pub fn is_known(t: u8) -> bool {
-    (tag::PROCESS..=tag::C_REALLOC).contains(&t)
+    (tag::PROCESS..=tag::BATCH).contains(&t)
 }
 
 /// True for the compact heap records, decoded with [`crate::delta::decode`].

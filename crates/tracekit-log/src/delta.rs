@@ -23,6 +23,18 @@
 //!                                   (age 1 = the last one; at most RING, counted since Sync)
 //! ```
 //!
+//! A batch record holds many heap events back to back, each without a tag or a length:
+//!
+//! ```text
+//! Batch   := tag 20, len, event*             (writers use a 3-byte length, updated in place
+//!                                             after each event they add)
+//! event   := head, [kind u8], [tid], [dtime], fields as CAlloc / CFree / CRealloc above
+//! head    := type (bits 0-1: 1 alloc, 2 free, 3 realloc)
+//!          | 0x04 tid follows | 0x08 dtime follows | 0x10 extra (as in flags)
+//!          | kind (bits 5-7: 1-7 index the common kinds of the type, see KINDS_ALLOC and
+//!            KINDS_FREE; 0: the kind's code follows in a byte)
+//! ```
+//!
 //! After each record the state's `ptr` is the record's pointer (a realloc's new one), and a
 //! nonzero pointer an `Alloc` or `Realloc` returned joins the ring. Programs mostly free
 //! what they allocated recently: its age takes fewer bits than its address.
@@ -185,12 +197,19 @@ const TIME: u8 = 0x40;
 const EXTRA: u8 = 0x80;
 const KIND: u8 = 0x1f;
 
-struct Out<'a> {
-    buf: &'a mut [u8; MAX_COMPACT],
+struct Out<'a, const N: usize = MAX_COMPACT> {
+    buf: &'a mut [u8; N],
     i: usize,
 }
 
-impl Out<'_> {
+impl<'a> Out<'a, MAX_EVENT> {
+    #[inline(always)]
+    fn batch(buf: &'a mut [u8; MAX_EVENT]) -> Self {
+        Out { buf, i: 0 }
+    }
+}
+
+impl<const N: usize> Out<'_, N> {
     #[inline(always)]
     fn u(&mut self, mut v: u64) {
         while v >= 0x80 {
@@ -336,6 +355,303 @@ pub fn encode(
     };
     out.copy_from_slice(&tmp[..n]);
     Ok(Some(n))
+}
+
+/// Allocation kinds a batch event's head names in bits 5-7 (index 1-7).
+pub const KINDS_ALLOC: [AllocKind; 8] = [
+    AllocKind::Malloc,
+    AllocKind::Malloc,
+    AllocKind::Calloc,
+    AllocKind::Realloc,
+    AllocKind::New,
+    AllocKind::NewArray,
+    AllocKind::Reallocarray,
+    AllocKind::PosixMemalign,
+];
+
+/// Release kinds a batch event's head names in bits 5-7 (index 1-7).
+pub const KINDS_FREE: [FreeKind; 8] = [
+    FreeKind::Free,
+    FreeKind::Free,
+    FreeKind::Delete,
+    FreeKind::DeleteArray,
+    FreeKind::DeleteSized,
+    FreeKind::DeleteArraySized,
+    FreeKind::DeleteAligned,
+    FreeKind::DeleteSizedAligned,
+];
+
+/// Room one batch event may need: head, kind, tid 5, time 10, and at most 41 more.
+pub const MAX_EVENT: usize = 60;
+
+const B_ALLOC: u8 = 1;
+const B_FREE: u8 = 2;
+const B_REALLOC: u8 = 3;
+const B_TID: u8 = 0x04;
+const B_TIME: u8 = 0x08;
+const B_EXTRA: u8 = 0x10;
+
+/// Writes the head (type, kind, thread, time) of a batch event; returns the head's index.
+#[inline(always)]
+fn bhead(
+    o: &mut Out<'_, MAX_EVENT>,
+    d: &mut Encoder,
+    ty: u8,
+    idx: u8,
+    code: u8,
+    tid: u32,
+    time: u64,
+) {
+    let mut head = ty;
+    o.i = 1;
+    if idx != 0 {
+        head |= idx << 5;
+    } else {
+        o.buf[1] = code;
+        o.i = 2;
+    }
+    if tid != d.tid {
+        head |= B_TID;
+        o.u(tid.into());
+        d.tid = tid;
+    }
+    if time != d.time_ns {
+        head |= B_TIME;
+        o.s(time.wrapping_sub(d.time_ns));
+        d.time_ns = time;
+    }
+    o.buf[0] = head;
+}
+
+#[inline(always)]
+fn alloc_index(k: AllocKind) -> u8 {
+    match k {
+        AllocKind::Malloc => 1,
+        AllocKind::Calloc => 2,
+        AllocKind::Realloc => 3,
+        AllocKind::New => 4,
+        AllocKind::NewArray => 5,
+        AllocKind::Reallocarray => 6,
+        AllocKind::PosixMemalign => 7,
+        _ => 0,
+    }
+}
+
+#[inline(always)]
+fn free_index(k: FreeKind) -> u8 {
+    match k {
+        FreeKind::Free => 1,
+        FreeKind::Delete => 2,
+        FreeKind::DeleteArray => 3,
+        FreeKind::DeleteSized => 4,
+        FreeKind::DeleteArraySized => 5,
+        FreeKind::DeleteAligned => 6,
+        FreeKind::DeleteSizedAligned => 7,
+        _ => 0,
+    }
+}
+
+/// Encodes `a` as a batch event (no tag, no length) at the start of `buf`, updating `d`;
+/// returns its length. Never allocates.
+#[inline]
+pub fn batch_alloc(a: &Alloc, d: &mut Encoder, buf: &mut [u8; MAX_EVENT]) -> usize {
+    let mut o = Out::batch(buf);
+    let k = a.kind;
+    bhead(
+        &mut o,
+        d,
+        B_ALLOC,
+        alloc_index(k),
+        k.code(),
+        a.tid,
+        a.time_ns,
+    );
+    o.s(a.ptr.wrapping_sub(d.ptr));
+    d.ptr = a.ptr;
+    d.push(a.ptr);
+    o.u(a.size);
+    o.u(a.stack);
+    if a.align != 0 {
+        o.buf[0] |= B_EXTRA;
+        o.u(a.align);
+    }
+    o.i
+}
+
+/// Encodes `fr` as a batch event, updating `d`; returns its length.
+#[inline]
+pub fn batch_free(fr: &Free, d: &mut Encoder, buf: &mut [u8; MAX_EVENT]) -> usize {
+    let mut o = Out::batch(buf);
+    let k = fr.kind;
+    bhead(
+        &mut o,
+        d,
+        B_FREE,
+        free_index(k),
+        k.code(),
+        fr.tid,
+        fr.time_ns,
+    );
+    o.r(d, fr.ptr);
+    d.ptr = fr.ptr;
+    if fr.size != 0 || fr.stack != 0 {
+        o.buf[0] |= B_EXTRA;
+        o.u(fr.size);
+        o.u(fr.stack);
+    }
+    o.i
+}
+
+/// Encodes `r` as a batch event, updating `d`; returns its length.
+#[inline]
+pub fn batch_realloc(r: &Realloc, d: &mut Encoder, buf: &mut [u8; MAX_EVENT]) -> usize {
+    let mut o = Out::batch(buf);
+    let k = r.kind;
+    bhead(
+        &mut o,
+        d,
+        B_REALLOC,
+        alloc_index(k),
+        k.code(),
+        r.tid,
+        r.time_ns,
+    );
+    o.r(d, r.old_ptr);
+    o.s(r.new_ptr.wrapping_sub(r.old_ptr));
+    d.ptr = r.new_ptr;
+    d.push(r.new_ptr);
+    o.u(r.size);
+    o.u(r.stack);
+    o.i
+}
+
+/// Decodes the batch event at the start of `p` against `st`, updating it; returns the event
+/// and the bytes it took.
+pub fn decode_event(p: &[u8], st: &mut Delta) -> Result<(Event<'static>, usize), PayloadError> {
+    let d = &mut Dec::new(p);
+    let head = d.u8()?;
+    let idx = (head >> 5) as usize;
+    let code = if idx == 0 { d.u8()? } else { 0 };
+    let mut next = Next {
+        tid: st.tid,
+        time_ns: st.time_ns,
+        ptr: st.ptr,
+    };
+    if head & B_TID != 0 {
+        next.tid = u32::try_from(d.u()?).map_err(|_| PayloadError::BadValue("tid"))?;
+    }
+    if head & B_TIME != 0 {
+        next.time_ns = next.time_ns.wrapping_add(zz(d)?);
+    }
+    let akind = || match idx {
+        0 => AllocKind::from_code(code).ok_or(PayloadError::BadValue("alloc kind")),
+        i => Ok(KINDS_ALLOC[i]),
+    };
+    let ev = match head & 3 {
+        B_ALLOC => {
+            let kind = akind()?;
+            let ptr = next.ptr.wrapping_add(zz(d)?);
+            next.ptr = ptr;
+            Event::Alloc(Alloc {
+                time_ns: next.time_ns,
+                tid: next.tid,
+                kind,
+                ptr,
+                size: d.u()?,
+                stack: d.u()?,
+                align: if head & B_EXTRA != 0 { d.u()? } else { 0 },
+            })
+        }
+        B_FREE => {
+            let kind = match idx {
+                0 => FreeKind::from_code(code).ok_or(PayloadError::BadValue("free kind"))?,
+                i => KINDS_FREE[i],
+            };
+            let ptr = rptr(d, st)?;
+            next.ptr = ptr;
+            let (size, stack) = if head & B_EXTRA != 0 {
+                (d.u()?, d.u()?)
+            } else {
+                (0, 0)
+            };
+            Event::Free(Free {
+                time_ns: next.time_ns,
+                tid: next.tid,
+                kind,
+                ptr,
+                size,
+                stack,
+            })
+        }
+        B_REALLOC => {
+            let kind = akind()?;
+            let old_ptr = rptr(d, st)?;
+            let new_ptr = old_ptr.wrapping_add(zz(d)?);
+            next.ptr = new_ptr;
+            Event::Realloc(Realloc {
+                time_ns: next.time_ns,
+                tid: next.tid,
+                kind,
+                old_ptr,
+                new_ptr,
+                size: d.u()?,
+                stack: d.u()?,
+            })
+        }
+        _ => return Err(PayloadError::BadValue("batch event type")),
+    };
+    st.tid = next.tid;
+    st.time_ns = next.time_ns;
+    st.ptr = next.ptr;
+    match &ev {
+        Event::Alloc(a) => st.push(a.ptr),
+        Event::Realloc(r) => st.push(r.new_ptr),
+        _ => {}
+    }
+    Ok((ev, d.pos()))
+}
+
+/// Encodes a heap event as a batch event into `buf` (any length), updating `d`; `Err(Full)`
+/// when `buf` is too short (`d` unchanged), `Ok(None)` for other events.
+pub fn encode_event(
+    ev: &Event<'_>,
+    d: &mut Encoder,
+    buf: &mut [u8],
+) -> Result<Option<usize>, crate::Full> {
+    let mut tmp = [0u8; MAX_EVENT];
+    let saved = (d.tid, d.time_ns, d.ptr, d.pushed);
+    let pushes = match ev {
+        Event::Alloc(a) => a.ptr,
+        Event::Realloc(r) => r.new_ptr,
+        _ => 0,
+    };
+    let saved_slot = d.index[Encoder::slot(pushes)];
+    let n = match ev {
+        Event::Alloc(a) => batch_alloc(a, d, &mut tmp),
+        Event::Free(f) => batch_free(f, d, &mut tmp),
+        Event::Realloc(r) => batch_realloc(r, d, &mut tmp),
+        _ => return Ok(None),
+    };
+    let Some(out) = buf.get_mut(..n) else {
+        (d.tid, d.time_ns, d.ptr, d.pushed) = saved;
+        d.index[Encoder::slot(pushes)] = saved_slot;
+        return Err(crate::Full);
+    };
+    out.copy_from_slice(&tmp[..n]);
+    Ok(Some(n))
+}
+
+/// The head of a batch record holding `len` bytes of events: tag and a 3-byte length (so a
+/// writer can update it in place as the batch grows). `len` must be below 2^21.
+#[inline]
+pub fn batch_head(len: usize) -> [u8; 4] {
+    debug_assert!(len < 1 << 21);
+    [
+        tag::BATCH,
+        0x80 | (len & 0x7f) as u8,
+        0x80 | ((len >> 7) & 0x7f) as u8,
+        ((len >> 14) & 0x7f) as u8,
+    ]
 }
 
 fn zz(d: &mut Dec<'_>) -> Result<u64, PayloadError> {

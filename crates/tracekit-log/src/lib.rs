@@ -24,10 +24,12 @@
 //! version it knows into the current [`Event`] types.
 //!
 //! Heap events also have compact records (tags 17-19, see [`delta`]) that code the thread,
-//! time and pointer against the heap record before them; a `Sync` record (tag 16, empty)
-//! resets that state, which starts at zero at the top of the file and runs through the
-//! record stream across chunks. A compact record decodes to the same [`Event`] as its full
-//! form; a log may mix both.
+//! time and pointer against the heap record before them (a freed pointer by its age among
+//! recent allocations), and batch records (tag 20) that hold many such events back to back
+//! without tags or lengths; a `Sync` record (tag 16, empty) resets that state, which starts
+//! at zero at the top of the file and runs through the record stream across chunks. A
+//! compact or batched event decodes to the same [`Event`] as its full form; a log may mix
+//! them.
 //!
 //! Times in heap and crash events are nanoseconds of `CLOCK_MONOTONIC` since the
 //! [`Process`] record's `start_mono_ns`; stacks are interned: a [`Stack`] record is written

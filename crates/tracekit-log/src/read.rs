@@ -92,6 +92,8 @@ pub struct Reader<R: Read> {
     skipped: u64,
     /// The state compact heap records are decoded against.
     delta: Box<Delta>,
+    /// The batch record being read: its events are at `rec` (or `chunk`) `[pos..end]`.
+    batch: Option<Batch>,
 }
 
 impl<R: Read> fmt::Debug for Reader<R> {
@@ -101,6 +103,18 @@ impl<R: Read> fmt::Debug for Reader<R> {
             .field("offset", &self.offset)
             .finish()
     }
+}
+
+/// Where the rest of a batch record's events are.
+#[derive(Debug, Clone, Copy)]
+struct Batch {
+    in_chunk: bool,
+    pos: usize,
+    end: usize,
+    /// Offset of the batch record (for errors).
+    at: u64,
+    /// Offset of its first event in the buffer (errors name the event by its position).
+    start: usize,
 }
 
 enum Next {
@@ -161,6 +175,7 @@ impl<R: Read> Reader<R> {
             failed: std::cell::Cell::new(false),
             skipped: 0,
             delta: Box::default(),
+            batch: None,
         })
     }
 
@@ -335,11 +350,58 @@ impl<R: Read> Reader<R> {
         }
     }
 
+    /// Starts reading a batch record's events (`pos < end`).
+    fn batch_start(
+        &mut self,
+        in_chunk: bool,
+        pos: usize,
+        end: usize,
+        at: u64,
+    ) -> Result<Option<Event<'_>>, Error> {
+        self.batch = Some(Batch {
+            in_chunk,
+            pos,
+            end,
+            at,
+            start: pos,
+        });
+        self.next_event()
+    }
+
     /// The next event, borrowing the reader's buffer; `Ok(None)` at a clean end.
     /// After an error, every later call returns `Ok(None)`.
     pub fn next_event(&mut self) -> Result<Option<Event<'_>>, Error> {
         if self.failed.get() {
             return Ok(None);
+        }
+        if let Some(b) = self.batch {
+            if b.pos < b.end {
+                let buf = if b.in_chunk { &self.chunk } else { &self.rec };
+                return match delta::decode_event(&buf[b.pos..b.end], &mut self.delta) {
+                    Ok((ev, n)) => {
+                        self.batch = Some(Batch {
+                            pos: b.pos + n,
+                            ..b
+                        });
+                        Ok(Some(ev))
+                    }
+                    Err(e) => {
+                        self.failed.set(true);
+                        Err(Error {
+                            offset: b.at,
+                            kind: ErrorKind::BadRecord {
+                                tag: tag::BATCH,
+                                detail: format!(
+                                    "event at byte {} of the batch: {}",
+                                    b.pos - b.start,
+                                    payload_detail(e)
+                                ),
+                            },
+                        })
+                    }
+                };
+            }
+            self.batch = None;
         }
         let item = loop {
             let item = match self.next_item() {
@@ -352,6 +414,16 @@ impl<R: Read> Reader<R> {
             match item {
                 Next::End => return Ok(None),
                 Next::Stream(tag::SYNC, _) | Next::Chunk(tag::SYNC, _, _) => self.delta.reset(),
+                // A batch with events: the call below decodes its first one at once (so it
+                // recurses once); empty batches are skipped here.
+                Next::Stream(tag::BATCH, at) if !self.rec.is_empty() => {
+                    let end = self.rec.len();
+                    return self.batch_start(false, 0, end, at);
+                }
+                Next::Chunk(tag::BATCH, r, at) if !r.is_empty() => {
+                    return self.batch_start(true, r.start, r.end, at)
+                }
+                Next::Stream(tag::BATCH, _) | Next::Chunk(tag::BATCH, _, _) => {}
                 Next::Stream(t, _) | Next::Chunk(t, _, _) if !codec::is_known(t) => {
                     self.skipped += 1
                 }

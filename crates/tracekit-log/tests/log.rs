@@ -630,3 +630,193 @@ proptest! {
         }
     }
 }
+
+/// Records as the heap tracker writes them: heap events in batch records (a 3-byte length
+/// updated as events are added), closed by a full record or a `Sync` now and then. Returns
+/// the file and, for each event, the end of the record that holds it.
+fn batch_file(events: &[Event<'_>]) -> (Vec<u8>, Vec<usize>) {
+    let mut file = vec![0u8; HEADER_LEN];
+    write_header(&mut file).unwrap();
+    let mut d = Box::new(delta::Encoder::new());
+    let mut buf = [0u8; 4096];
+    let mut ends = Vec::new();
+    let mut open: Option<(usize, usize)> = None; // (batch start, events in it)
+    for (i, ev) in events.iter().enumerate() {
+        if i % 50 == 49 {
+            open = None;
+            let n = delta::sync(&mut d, &mut buf).unwrap();
+            file.extend_from_slice(&buf[..n]);
+        }
+        // Every 17th event goes as a full record (which does not touch the state).
+        let batched = if i % 17 != 16 {
+            delta::encode_event(ev, &mut d, &mut buf).unwrap()
+        } else {
+            None
+        };
+        match batched {
+            Some(n) => {
+                let (start, count) = *open.get_or_insert_with(|| {
+                    file.extend_from_slice(&delta::batch_head(0));
+                    (file.len() - 4, 0)
+                });
+                file.extend_from_slice(&buf[..n]);
+                let len = file.len() - start - 4;
+                file[start..start + 4].copy_from_slice(&delta::batch_head(len));
+                open = Some((start, count + 1));
+                // Events of this batch end where the batch ends (so far).
+                let l = ends.len();
+                for e in &mut ends[l - count..] {
+                    *e = file.len();
+                }
+                ends.push(file.len());
+            }
+            _ => {
+                open = None;
+                let n = encode(ev, &mut buf).unwrap();
+                file.extend_from_slice(&buf[..n]);
+                ends.push(file.len());
+            }
+        }
+    }
+    (file, ends)
+}
+
+#[test]
+fn batched_heap_events_round_trip_and_are_smaller_than_compact_records() {
+    let mut events = heap_events(5000, 11);
+    events.extend(sample());
+    events.extend(heap_events(300, 5));
+    let (file, _) = batch_file(&events);
+    let (got, err) = read_all(&file);
+    assert!(err.is_none(), "{err:?}");
+    assert_eq!(got, events);
+    let (compact, _) = compact_file(&events);
+    assert!(
+        file.len() < compact.len(),
+        "{} vs {}",
+        file.len(),
+        compact.len()
+    );
+    // Across chunks, compressed or not, cut at a record boundary.
+    for codec in [Codec::Stored, Codec::Zstd] {
+        let (_, ends) = batch_file(&events);
+        let cut = ends[2500];
+        let mut out = file[..HEADER_LEN].to_vec();
+        for piece in [&file[HEADER_LEN..cut], &file[cut..]] {
+            let stored = match codec {
+                Codec::Zstd => zstd::bulk::compress(piece, 3).unwrap(),
+                _ => piece.to_vec(),
+            };
+            let mut head = [0u8; 24];
+            let h = chunk_header(&mut head, codec, piece.len(), stored.len()).unwrap();
+            out.extend_from_slice(&head[..h]);
+            out.extend_from_slice(&stored);
+        }
+        let (got, err) = read_all(&out);
+        assert!(err.is_none(), "{err:?}");
+        assert_eq!(got, events);
+    }
+}
+
+#[test]
+fn batch_cut_anywhere_keeps_the_records_before() {
+    let events = heap_events(80, 4);
+    let (file, ends) = batch_file(&events);
+    for cut in HEADER_LEN..file.len() {
+        let (got, _) = read_all(&file[..cut]);
+        let complete = ends.iter().filter(|&&e| e <= cut).count();
+        assert!(got.len() >= complete, "cut at {cut}");
+        assert_eq!(&got[..complete], &events[..complete], "cut at {cut}");
+    }
+}
+
+#[test]
+fn batch_events_encode_without_allocating() {
+    let events = heap_events(500, 9);
+    let mut d = Box::new(delta::Encoder::new());
+    let mut buf = [0u8; delta::MAX_EVENT];
+    let before = ALLOCS.with(Cell::get);
+    let mut total = 0;
+    for ev in &events {
+        total += match ev {
+            Event::Alloc(a) => delta::batch_alloc(a, &mut d, &mut buf),
+            Event::Free(f) => delta::batch_free(f, &mut d, &mut buf),
+            Event::Realloc(r) => delta::batch_realloc(r, &mut d, &mut buf),
+            _ => 0,
+        };
+        total += delta::batch_head(total % 1000).len();
+    }
+    assert_eq!(ALLOCS.with(Cell::get), before, "batch encoding allocated");
+    assert!(total > 1000);
+}
+
+#[test]
+fn corrupt_batch_event_names_the_batch_and_the_event() {
+    let events = heap_events(3, 2);
+    let (mut file, ends) = batch_file(&events);
+    // A batch whose second event has type 0.
+    let ok = {
+        let mut d = Box::new(delta::Encoder::new());
+        let mut b = [0u8; 64];
+        let n = delta::encode_event(&events[0], &mut d, &mut b)
+            .unwrap()
+            .unwrap();
+        b[..n].to_vec()
+    };
+    let mut body = ok.clone();
+    body.push(0x20);
+    let at = file.len();
+    file.extend_from_slice(&delta::batch_head(body.len()));
+    file.extend_from_slice(&body);
+    let (got, err) = read_all(&file);
+    assert_eq!(got.len(), events.len() + 1);
+    let err = err.unwrap();
+    assert_eq!(err.offset, at as u64, "{err}");
+    assert!(ends.last().unwrap() <= &at);
+    let text = err.to_string();
+    assert!(
+        text.contains(&format!("event at byte {} of the batch", ok.len())),
+        "{text}"
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1000))]
+    /// Flipping any byte of a log of batches never panics and keeps every record before it.
+    #[test]
+    fn flipped_byte_in_batches_keeps_prefix(pos in 0usize..100_000, val in any::<u8>(), seed in any::<u64>()) {
+        let events = heap_events(60, seed);
+        let (mut file, ends) = batch_file(&events);
+        let pos = HEADER_LEN + pos % (file.len() - HEADER_LEN);
+        file[pos] = val;
+        let (got, _) = read_all(&file);
+        let intact = ends.iter().filter(|&&e| e <= pos).count();
+        prop_assert!(got.len() >= intact);
+        prop_assert_eq!(&got[..intact], &events[..intact]);
+    }
+
+    /// Any heap events, as batch events against any state, decode to themselves.
+    #[test]
+    fn batch_events_round_trip_any_values(
+        vals in proptest::collection::vec(any::<(u64, u32, u64, u64, u64, u8)>(), 1..50),
+    ) {
+        let mut w = Box::new(delta::Encoder::new());
+        let mut r = Box::new(delta::Delta::new());
+        let mut prev = 0u64;
+        for (time_ns, tid, ptr, size, stack, k) in vals {
+            let ptr = if k % 2 == 0 { prev } else { ptr };
+            prev = match k % 3 { 0 => ptr, 1 => prev, _ => size };
+            let ev = match k % 3 {
+                0 => Event::Alloc(Alloc { time_ns, tid, kind: AllocKind::ALL[k as usize % AllocKind::ALL.len()], ptr, size, align: stack, stack: size }),
+                1 => Event::Free(Free { time_ns, tid, kind: FreeKind::ALL[k as usize % FreeKind::ALL.len()], ptr, size, stack }),
+                _ => Event::Realloc(Realloc { time_ns, tid, kind: AllocKind::ALL[k as usize % AllocKind::ALL.len()], old_ptr: ptr, new_ptr: size, size: stack, stack: ptr }),
+            };
+            let mut buf = [0u8; 128];
+            let n = delta::encode_event(&ev, &mut w, &mut buf).unwrap().unwrap();
+            prop_assert!(n <= delta::MAX_EVENT);
+            let (back, used) = delta::decode_event(&buf[..n], &mut r).unwrap();
+            prop_assert_eq!(used, n);
+            prop_assert_eq!(back, ev);
+        }
+    }
+}
