@@ -102,20 +102,11 @@ fn listen(ctx: &mut Ctx<'_>) -> Step {
     Step::Decoded
 }
 
-fn accept(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        ctx.fd(0);
-        ctx.sep();
-        ctx.stash = ctx.read::<u32>(ctx.a(2)).map_or(u64::MAX, u64::from);
-        if ctx.nr == 43 || ctx.nr == 288 {
-            ctx.rfmt = super::Rval::Fd;
-        }
-        return Step::Exit;
-    }
-    if ctx.nr == 43 || ctx.nr == 288 {
-        ctx.rfmt = super::Rval::Fd;
-    }
-    let (addr, lenp) = (ctx.a(1), ctx.a(2));
+/// The address a call filled (argument `i`) and its length (argument `i + 1`, a pointer to
+/// the `socklen_t` whose value at entry is in `ctx.stash`, `u64::MAX` when unreadable):
+/// `[16]`, or `[112 => 16]` when the kernel changed it.
+fn sockaddr_out(ctx: &mut Ctx<'_>, i: usize) {
+    let (addr, lenp) = (ctx.a(i), ctx.a(i + 1));
     let after = ctx.read::<u32>(lenp).map(u64::from);
     if addr == 0 || ctx.error {
         ctx.addr(addr);
@@ -136,6 +127,22 @@ fn accept(ctx: &mut Ctx<'_>) -> Step {
             _ => ctx.addr(lenp),
         }
     }
+}
+
+fn accept(ctx: &mut Ctx<'_>) -> Step {
+    if !ctx.exiting {
+        ctx.fd(0);
+        ctx.sep();
+        ctx.stash = ctx.read::<u32>(ctx.a(2)).map_or(u64::MAX, u64::from);
+        if ctx.nr == 43 || ctx.nr == 288 {
+            ctx.rfmt = super::Rval::Fd;
+        }
+        return Step::Exit;
+    }
+    if ctx.nr == 43 || ctx.nr == 288 {
+        ctx.rfmt = super::Rval::Fd;
+    }
+    sockaddr_out(ctx, 1);
     if ctx.nr == 288 {
         ctx.sep();
         ctx.flags(xlat::SOCK_FLAGS, ctx.a(3) as u32 as u64, "SOCK_???");
@@ -173,27 +180,7 @@ fn recvfrom(ctx: &mut Ctx<'_>) -> Step {
     ctx.sep();
     msg_flags(ctx, 3);
     ctx.sep();
-    let (addr, lenp) = (ctx.a(4), ctx.a(5));
-    let after = ctx.read::<u32>(lenp).map(u64::from);
-    if addr == 0 || ctx.error {
-        ctx.addr(addr);
-    } else {
-        structs::sockaddr(ctx, addr, after.unwrap_or(0).min(ctx.stash));
-    }
-    ctx.sep();
-    if lenp == 0 {
-        ctx.s("NULL");
-    } else {
-        match (ctx.stash, after) {
-            (b, Some(a)) if b != a && !ctx.error => {
-                let _ = write!(ctx.out, "[{b} => {a}]");
-            }
-            (_, Some(a)) => {
-                let _ = write!(ctx.out, "[{a}]");
-            }
-            _ => ctx.addr(lenp),
-        }
-    }
+    sockaddr_out(ctx, 4);
     Step::Decoded
 }
 
