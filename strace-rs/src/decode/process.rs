@@ -804,11 +804,7 @@ fn clock_gettime(ctx: &mut Ctx<'_>) -> Step {
         ctx.sep();
         return Step::Exit;
     }
-    if ctx.error || ctx.a(1) == 0 {
-        ctx.ptr(1);
-    } else {
-        structs::timespec(ctx, ctx.a(1));
-    }
+    ctx.out_arg(1, structs::timespec);
     Step::Decoded
 }
 
@@ -823,11 +819,7 @@ fn gettimeofday(ctx: &mut Ctx<'_>) -> Step {
     if !ctx.exiting {
         return Step::Exit;
     }
-    if ctx.error || ctx.a(0) == 0 {
-        ctx.ptr(0);
-    } else {
-        structs::timeval(ctx, ctx.a(0));
-    }
+    ctx.out_arg(0, structs::timeval);
     ctx.sep();
     ctx.ptr(1);
     Step::Decoded
@@ -943,11 +935,7 @@ fn setitimer(ctx: &mut Ctx<'_>) -> Step {
         ctx.sep();
         return Step::Exit;
     }
-    if ctx.error || ctx.a(2) == 0 {
-        ctx.ptr(2);
-    } else {
-        structs::itimerval(ctx, ctx.a(2));
-    }
+    ctx.out_arg(2, structs::itimerval);
     Step::Decoded
 }
 
@@ -1088,11 +1076,7 @@ fn timer_settime(ctx: &mut Ctx<'_>) -> Step {
         ctx.sep();
         return Step::Exit;
     }
-    if ctx.a(3) == 0 || ctx.error {
-        ctx.ptr(3);
-    } else {
-        structs::itimerspec(ctx, ctx.a(3));
-    }
+    ctx.out_arg(3, structs::itimerspec);
     Step::Decoded
 }
 
