@@ -68,14 +68,35 @@ struct SyscallMeta {
     maps_change: bool,
 }
 
+/// The syscall tables: x86_64, and i386 for the calls made with `int $0x80`.
+struct MetaTables {
+    native: Vec<SyscallMeta>,
+    compat: Vec<SyscallMeta>,
+}
+
+impl MetaTables {
+    /// The entry for `nr` in the i386 table (`compat`) or the x86_64 one; numbers past
+    /// the end get the table's last entry.
+    fn get(&self, nr: u64, compat: bool) -> &SyscallMeta {
+        let t = if compat { &self.compat } else { &self.native };
+        &t[(nr as usize).min(t.len() - 1)]
+    }
+
+    /// The x86_64 name of `nr` (`syscall_0x1ff` past the table).
+    fn name(&self, nr: u64) -> String {
+        self.native
+            .get(nr as usize)
+            .map_or_else(|| sysent::name(nr), |m| m.name.clone())
+    }
+}
+
 /// The tracer.
 pub struct Tracer<'c> {
     cfg: &'c Config,
     printer: Printer,
     tcbs: HashMap<Pid, Tcb>,
     summary: Summary,
-    meta: Vec<SyscallMeta>,
-    meta32: Vec<SyscallMeta>,
+    meta: MetaTables,
     log: Option<tracekit_log::FileWriter<BufWriter<std::fs::File>>>,
     log_start: Instant,
     started: Option<Pid>,
@@ -213,8 +234,10 @@ impl<'c> Tracer<'c> {
             printer: Printer::new(cfg)?,
             tcbs: HashMap::new(),
             summary: Summary::new(),
-            meta: meta_table(),
-            meta32: meta_table32(),
+            meta: MetaTables {
+                native: meta_table(),
+                compat: meta_table32(),
+            },
             log,
             log_start: Instant::now(),
             started: None,
@@ -609,7 +632,7 @@ impl<'c> Tracer<'c> {
                     if leader.in_syscall && leader.printed {
                         if self.printer.owner(out) != Some(pid) {
                             self.printer.leader(out, pid, n, leader.ip);
-                            let name = self.meta_name(leader.nr);
+                            let name = self.meta.name(leader.nr);
                             self.printer.write(out, &format!("<... {name} resumed>"));
                         }
                         self.printer.write(out, ") ");
@@ -636,17 +659,6 @@ impl<'c> Tracer<'c> {
         }
     }
 
-    fn meta_of(&self, nr: u64, compat: bool) -> &SyscallMeta {
-        let t = if compat { &self.meta32 } else { &self.meta };
-        &t[(nr as usize).min(t.len() - 1)]
-    }
-
-    fn meta_name(&self, nr: u64) -> String {
-        self.meta
-            .get(nr as usize)
-            .map_or_else(|| sysent::name(nr), |m| m.name.clone())
-    }
-
     fn on_exit_event(&mut self, pid: Pid) {
         let show = self.show();
         let Some(t) = self.tcbs.get_mut(&pid) else {
@@ -665,10 +677,7 @@ impl<'c> Tracer<'c> {
                 let entry = t
                     .entry
                     .map_or(0, |e| e.duration_since(self.log_start).as_nanos() as u64);
-                let name = self
-                    .meta
-                    .get(nr as usize)
-                    .map_or_else(|| sysent::name(nr), |m| m.name.clone());
+                let name = self.meta.name(nr);
                 let text = format!("{name}({staged}) = ?");
                 let _ = log.write(&tracekit_log::Event::Syscall(tracekit_log::Syscall {
                     pid: t.tgid,
@@ -686,7 +695,7 @@ impl<'c> Tracer<'c> {
         if !printed {
             return;
         }
-        let name = self.meta_name(nr);
+        let name = self.meta.name(nr);
         let n = self.nprocs();
         if !self.cfg.status.is_all() {
             if !self.cfg.status.unfinished {
@@ -833,16 +842,18 @@ impl<'c> Tracer<'c> {
         let compat = self.tcbs.get(&pid).is_some_and(|t| t.compat);
         let traced = if compat {
             !cfg.trace_filtered
-                || sysent::by_name(&self.meta_of(nr, true).name)
+                || sysent::by_name(&self.meta.get(nr, true).name)
                     .is_some_and(|n| cfg.trace.contains(n as u64))
         } else {
             cfg.trace.contains(nr)
         };
         let prev_nr;
-        let refresh_maps = self
-            .tcbs
-            .get(&pid)
-            .is_some_and(|t| self.meta.get(t.nr as usize).is_some_and(|m| m.maps_change));
+        let refresh_maps = self.tcbs.get(&pid).is_some_and(|t| {
+            self.meta
+                .native
+                .get(t.nr as usize)
+                .is_some_and(|m| m.maps_change)
+        });
         {
             let t = self.tcbs.get_mut(&pid).expect("tcb");
             prev_nr = t.nr;
@@ -889,11 +900,7 @@ impl<'c> Tracer<'c> {
         if !t.printed && !t.keep_text {
             return;
         }
-        let meta = if compat {
-            &self.meta32[(nr as usize).min(self.meta32.len() - 1)]
-        } else {
-            &self.meta[(nr as usize).min(self.meta.len() - 1)]
-        };
+        let meta = self.meta.get(nr, compat);
         let mut ctx = Ctx::new(pid, nr, args, &cfg.decode);
         ctx.sp = sp;
         ctx.rfmt = meta.rfmt;
@@ -973,11 +980,7 @@ impl<'c> Tracer<'c> {
             } else {
                 ru.stime_us.saturating_sub(t.entry_stime_us) * 1000
             };
-            let name = if compat {
-                &self.meta32[(nr as usize).min(self.meta32.len() - 1)].name
-            } else {
-                &self.meta[(nr as usize).min(self.meta.len() - 1)].name
-            };
+            let name = &self.meta.get(nr, compat).name;
             let key = if compat { nr | 1 << 32 } else { nr };
             self.summary.add(key, name, ns, is_error);
         }
@@ -985,11 +988,7 @@ impl<'c> Tracer<'c> {
         if !t.printed && !t.keep_text {
             return;
         }
-        let meta = if compat {
-            &self.meta32[(nr as usize).min(self.meta32.len() - 1)]
-        } else {
-            &self.meta[(nr as usize).min(self.meta.len() - 1)]
-        };
+        let meta = self.meta.get(nr, compat);
         let mut ctx = Ctx::new(pid, nr, t.args, &cfg.decode);
         ctx.exiting = true;
         ctx.rval = rval;
