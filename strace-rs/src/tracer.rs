@@ -68,6 +68,36 @@ struct SyscallMeta {
     maps_change: bool,
 }
 
+/// The `--log` file.
+type LogWriter = tracekit_log::FileWriter<BufWriter<std::fs::File>>;
+
+/// Writes the `--log` event of the call thread `tid` made (`t`, after its exit or its
+/// death): `ret` is None when it never returned, `text` the line as printed.
+fn log_syscall(
+    log: &mut LogWriter,
+    log_start: Instant,
+    tid: Pid,
+    t: &Tcb,
+    name: &str,
+    ret: Option<i64>,
+    text: &str,
+) {
+    let entry_ns = t
+        .entry
+        .map_or(0, |e| e.duration_since(log_start).as_nanos() as u64);
+    let _ = log.write(&tracekit_log::Event::Syscall(tracekit_log::Syscall {
+        pid: t.tgid,
+        tid: tid.0 as u32,
+        entry_ns,
+        exit_ns: log_start.elapsed().as_nanos() as u64,
+        nr: t.nr,
+        name: tracekit_log::Bytes(name.as_bytes().into()),
+        args: t.args,
+        ret,
+        text: tracekit_log::Bytes(text.as_bytes().into()),
+    }));
+}
+
 /// The syscall tables: x86_64, and i386 for the calls made with `int $0x80`.
 struct MetaTables {
     native: Vec<SyscallMeta>,
@@ -97,7 +127,7 @@ pub struct Tracer<'c> {
     tcbs: HashMap<Pid, Tcb>,
     summary: Summary,
     meta: MetaTables,
-    log: Option<tracekit_log::FileWriter<BufWriter<std::fs::File>>>,
+    log: Option<LogWriter>,
     log_start: Instant,
     started: Option<Pid>,
     outcome: Option<Outcome>,
@@ -674,22 +704,9 @@ impl<'c> Tracer<'c> {
         let staged = std::mem::take(&mut t.entry_text);
         if let Some(log) = &mut self.log {
             if t.keep_text {
-                let entry = t
-                    .entry
-                    .map_or(0, |e| e.duration_since(self.log_start).as_nanos() as u64);
                 let name = self.meta.name(nr);
                 let text = format!("{name}({staged}) = ?");
-                let _ = log.write(&tracekit_log::Event::Syscall(tracekit_log::Syscall {
-                    pid: t.tgid,
-                    tid: pid.0 as u32,
-                    entry_ns: entry,
-                    exit_ns: self.log_start.elapsed().as_nanos() as u64,
-                    nr,
-                    name: tracekit_log::Bytes(name.into_bytes().into()),
-                    args: t.args,
-                    ret: None,
-                    text: tracekit_log::Bytes(text.into_bytes().into()),
-                }));
+                log_syscall(log, self.log_start, pid, t, &name, None, &text);
             }
         }
         if !printed {
@@ -1019,21 +1036,8 @@ impl<'c> Tracer<'c> {
         let args = t.args;
         if let Some(log) = &mut self.log {
             if t.keep_text {
-                let entry_ns = t
-                    .entry
-                    .map_or(0, |e| e.duration_since(self.log_start).as_nanos() as u64);
                 let text = format!("{name}({entry_text}{}) = {ret}", ctx.out);
-                let _ = log.write(&tracekit_log::Event::Syscall(tracekit_log::Syscall {
-                    pid: t.tgid,
-                    tid: pid.0 as u32,
-                    entry_ns,
-                    exit_ns: self.log_start.elapsed().as_nanos() as u64,
-                    nr,
-                    name: tracekit_log::Bytes(name.clone().into_bytes().into()),
-                    args,
-                    ret: Some(rval),
-                    text: tracekit_log::Bytes(text.into_bytes().into()),
-                }));
+                log_syscall(log, self.log_start, pid, t, &name, Some(rval), &text);
             }
         }
         if !printed {
