@@ -689,6 +689,33 @@ impl<'c> Tracer<'c> {
         }
     }
 
+    /// Starts the exit half of a call's line. With `-e status=` narrowing, nothing was
+    /// printed at entry: the whole line starts now (`name(args`) if the call is `wanted`.
+    /// Otherwise the entry half is on the line, unless another line came in between:
+    /// then `<... name resumed>`. False when the call is not shown.
+    fn resume_line(
+        &mut self,
+        out: OutId,
+        pid: Pid,
+        ip: u64,
+        name: &str,
+        entry_text: &str,
+        wanted: bool,
+    ) -> bool {
+        let n = self.nprocs();
+        if !self.cfg.status.is_all() {
+            if !wanted {
+                return false;
+            }
+            self.printer.leader(out, pid, n, ip);
+            self.printer.write(out, &format!("{name}({entry_text}"));
+        } else if self.printer.owner(out) != Some(pid) {
+            self.printer.leader(out, pid, n, ip);
+            self.printer.write(out, &format!("<... {name} resumed>"));
+        }
+        true
+    }
+
     fn on_exit_event(&mut self, pid: Pid) {
         let show = self.show();
         let Some(t) = self.tcbs.get_mut(&pid) else {
@@ -713,16 +740,8 @@ impl<'c> Tracer<'c> {
             return;
         }
         let name = self.meta.name(nr);
-        let n = self.nprocs();
-        if !self.cfg.status.is_all() {
-            if !self.cfg.status.unfinished {
-                return;
-            }
-            self.printer.leader(out, pid, n, ip);
-            self.printer.write(out, &format!("{name}({staged}"));
-        } else if self.printer.owner(out) != Some(pid) {
-            self.printer.leader(out, pid, n, ip);
-            self.printer.write(out, &format!("<... {name} resumed>"));
+        if !self.resume_line(out, pid, ip, &name, &staged, self.cfg.status.unfinished) {
+            return;
         }
         if step == Some(Step::Exit) {
             self.printer.write(out, " <unfinished ...>");
@@ -955,7 +974,6 @@ impl<'c> Tracer<'c> {
 
     fn on_exit(&mut self, pid: Pid, mut rval: i64, mut is_error: bool, ru: pt::Rusage) {
         let cfg = self.cfg;
-        let n = self.nprocs();
         let Some(t) = self.tcbs.get_mut(&pid) else {
             return;
         };
@@ -1043,20 +1061,13 @@ impl<'c> Tracer<'c> {
         if !printed {
             return;
         }
-        if !cfg.status.is_all() {
-            let pass = if is_error {
-                cfg.status.failed
-            } else {
-                cfg.status.successful
-            };
-            if !pass {
-                return;
-            }
-            self.printer.leader(out, pid, n, ip);
-            self.printer.write(out, &format!("{name}({entry_text}"));
-        } else if self.printer.owner(out) != Some(pid) {
-            self.printer.leader(out, pid, n, ip);
-            self.printer.write(out, &format!("<... {name} resumed>"));
+        let wanted = if is_error {
+            cfg.status.failed
+        } else {
+            cfg.status.successful
+        };
+        if !self.resume_line(out, pid, ip, &name, &entry_text, wanted) {
+            return;
         }
         self.printer.write(out, &ctx.out);
         self.printer.write(out, ") ");
