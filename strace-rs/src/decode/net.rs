@@ -102,6 +102,12 @@ fn listen(ctx: &mut Ctx<'_>) -> Step {
     Step::Decoded
 }
 
+/// At entry: keeps the `socklen_t` argument `i` points to in `ctx.stash` (`u64::MAX`
+/// when unreadable), to show at exit how the kernel changed it.
+fn stash_len(ctx: &mut Ctx<'_>, i: usize) {
+    ctx.stash = ctx.read::<u32>(ctx.a(i)).map_or(u64::MAX, u64::from);
+}
+
 /// The address a call filled (argument `i`) and its length (argument `i + 1`, a pointer to
 /// the `socklen_t` whose value at entry is in `ctx.stash`, `u64::MAX` when unreadable):
 /// `[16]`, or `[112 => 16]` when the kernel changed it.
@@ -133,7 +139,7 @@ fn accept(ctx: &mut Ctx<'_>) -> Step {
     if !ctx.exiting {
         ctx.fd(0);
         ctx.sep();
-        ctx.stash = ctx.read::<u32>(ctx.a(2)).map_or(u64::MAX, u64::from);
+        stash_len(ctx, 2);
         if ctx.nr == 43 || ctx.nr == 288 {
             ctx.rfmt = super::Rval::Fd;
         }
@@ -173,7 +179,7 @@ fn recvfrom(ctx: &mut Ctx<'_>) -> Step {
     if !ctx.exiting {
         ctx.fd(0);
         ctx.sep();
-        ctx.stash = ctx.read::<u32>(ctx.a(5)).map_or(u64::MAX, u64::from);
+        stash_len(ctx, 5);
         return Step::Exit;
     }
     ctx.received(1);
@@ -259,7 +265,7 @@ fn getsockopt(ctx: &mut Ctx<'_>) -> Step {
         ctx.sep();
         sockopt_name(ctx);
         ctx.sep();
-        ctx.stash = ctx.read::<u32>(ctx.a(4)).map_or(u64::MAX, u64::from);
+        stash_len(ctx, 4);
         return Step::Exit;
     }
     let after = ctx.read::<u32>(ctx.a(4)).map(u64::from);
