@@ -11,7 +11,7 @@ pub fn decoder(name: &str) -> Option<Decoder> {
     Some(match name {
         "open" => open,
         "openat" => openat,
-        "creat" => creat,
+        "creat" => file_mode::<BY_PATH>,
         "close" | "fsync" | "fdatasync" | "fchdir" | "syncfs" => fd_only,
         "dup" => fd_only,
         "dup2" => dup2,
@@ -152,13 +152,6 @@ fn openat(ctx: &mut Ctx<'_>) -> Step {
     ctx.path(1);
     ctx.sep();
     open_tail(ctx, 2);
-    Step::Decoded
-}
-
-fn creat(ctx: &mut Ctx<'_>) -> Step {
-    ctx.path(0);
-    ctx.sep();
-    mode_arg(ctx, ctx.a(1));
     Step::Decoded
 }
 

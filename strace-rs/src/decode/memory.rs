@@ -95,7 +95,8 @@ fn mprotect(ctx: &mut Ctx<'_>) -> Step {
     Step::Decoded
 }
 
-fn addr_len(ctx: &mut Ctx<'_>) -> Step {
+/// `addr, len`: munmap, mlock, munlock, set_robust_list.
+pub(super) fn addr_len(ctx: &mut Ctx<'_>) -> Step {
     ctx.hex(0);
     ctx.sep();
     ctx.ulong(1);

@@ -25,7 +25,7 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         "ppoll" => ppoll,
         "select" => select,
         "pselect6" => pselect6,
-        "epoll_create" => epoll_create,
+        "epoll_create" => super::process::one_int,
         "epoll_create1" => epoll_create1,
         "epoll_ctl" => epoll_ctl,
         "epoll_wait" | "epoll_pwait" => epoll_wait,
@@ -401,11 +401,6 @@ fn pselect6(ctx: &mut Ctx<'_>) -> Step {
         return Step::Exit;
     }
     select_result(ctx, nfds, structs::timespec)
-}
-
-fn epoll_create(ctx: &mut Ctx<'_>) -> Step {
-    ctx.int(0);
-    Step::Decoded
 }
 
 fn epoll_create1(ctx: &mut Ctx<'_>) -> Step {

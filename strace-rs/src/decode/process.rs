@@ -15,9 +15,9 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         "clone3" => clone3,
         "wait4" => wait4,
         "waitid" => waitid,
-        "exit" | "exit_group" => exit,
+        "exit" | "exit_group" => one_int,
         "set_tid_address" => one_hex,
-        "set_robust_list" => set_robust_list,
+        "set_robust_list" => super::memory::addr_len,
         "rseq" => rseq,
         "prlimit64" => prlimit64,
         "getrlimit" => getrlimit,
@@ -33,8 +33,7 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         "clock_settime" => clock_settime,
         "gettimeofday" => gettimeofday,
         "time" => time,
-        "alarm" => alarm,
-        "setuid" | "setgid" | "setfsuid" | "setfsgid" => one_uint,
+        "alarm" | "setuid" | "setgid" | "setfsuid" | "setfsgid" => one_uint,
         "getpgid" | "getsid" | "personality_int" => one_int,
         "setpgid" => two_ints,
         "setreuid" | "setregid" => two_uints,
@@ -91,7 +90,7 @@ fn one_hex(ctx: &mut Ctx<'_>) -> Step {
     Step::Decoded
 }
 
-fn one_int(ctx: &mut Ctx<'_>) -> Step {
+pub(super) fn one_int(ctx: &mut Ctx<'_>) -> Step {
     ctx.int(0);
     Step::Decoded
 }
@@ -478,18 +477,6 @@ fn waitid(ctx: &mut Ctx<'_>) -> Step {
     Step::Decoded
 }
 
-fn exit(ctx: &mut Ctx<'_>) -> Step {
-    ctx.int(0);
-    Step::Decoded
-}
-
-fn set_robust_list(ctx: &mut Ctx<'_>) -> Step {
-    ctx.hex(0);
-    ctx.sep();
-    ctx.ulong(1);
-    Step::Decoded
-}
-
 fn rseq(ctx: &mut Ctx<'_>) -> Step {
     ctx.hex(0);
     ctx.sep();
@@ -834,11 +821,6 @@ fn time(ctx: &mut Ctx<'_>) -> Step {
     } else {
         ctx.u64_ptr(ctx.a(0));
     }
-    Step::Decoded
-}
-
-fn alarm(ctx: &mut Ctx<'_>) -> Step {
-    ctx.uint(0);
     Step::Decoded
 }
 
