@@ -59,7 +59,7 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         "timer_create" => timer_create,
         "sched_setaffinity" => sched_setaffinity,
         "sched_get_priority_min" | "sched_get_priority_max" => sched_policy_only,
-        "sched_getscheduler" => one_int_sched,
+        "sched_getscheduler" => sched_getscheduler,
         "sched_setscheduler" => sched_setscheduler,
         "sched_getparam" => sched_getparam,
         "sched_setparam" => sched_setparam,
@@ -1086,10 +1086,16 @@ fn sched_policy_only(ctx: &mut Ctx<'_>) -> Step {
     Step::Decoded
 }
 
-fn one_int_sched(ctx: &mut Ctx<'_>) -> Step {
-    ctx.int(0);
+fn sched_getscheduler(ctx: &mut Ctx<'_>) -> Step {
     if !ctx.exiting {
+        ctx.int(0);
         return Step::Exit;
+    }
+    // The policy returned, by name after the value (strace's auxstr).
+    if !ctx.error {
+        if let Some(name) = crate::text::lookup(xlat::SCHED_POLICIES, ctx.rval as u64) {
+            ctx.rextra = format!(" ({name})");
+        }
     }
     Step::Decoded
 }
