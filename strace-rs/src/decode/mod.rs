@@ -331,9 +331,10 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// `[int]` at `addr` (strace's `printnum_int`).
-    pub fn int_ptr(&mut self, addr: u64) {
-        match self.read::<i32>(addr) {
+    /// `[number]` of type `T` at `addr` (strace's `printnum_*`); the address when it
+    /// can't be read.
+    pub fn num_ptr<T: mem::Pod + std::fmt::Display>(&mut self, addr: u64) {
+        match self.read::<T>(addr) {
             Some(v) => {
                 let _ = write!(self.out, "[{v}]");
             }
@@ -341,14 +342,14 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// `[int]` at `addr` (strace's `printnum_int`).
+    pub fn int_ptr(&mut self, addr: u64) {
+        self.num_ptr::<i32>(addr);
+    }
+
     /// `[unsigned long]` at `addr`.
     pub fn u64_ptr(&mut self, addr: u64) {
-        match self.read::<u64>(addr) {
-            Some(v) => {
-                let _ = write!(self.out, "[{v}]");
-            }
-            None => self.addr(addr),
-        }
+        self.num_ptr::<u64>(addr);
     }
 
     /// An output argument, at exit: its address alone when the call failed (the kernel

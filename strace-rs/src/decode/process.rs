@@ -971,16 +971,7 @@ fn getcpu(ctx: &mut Ctx<'_>) -> Step {
         return Step::Exit;
     }
     for i in 0..2 {
-        if ctx.a(i) == 0 || ctx.error {
-            ctx.ptr(i);
-        } else {
-            match ctx.read::<u32>(ctx.a(i)) {
-                Some(v) => {
-                    let _ = write!(ctx.out, "[{v}]");
-                }
-                None => ctx.ptr(i),
-            }
-        }
+        ctx.out_arg(i, Ctx::num_ptr::<u32>);
         ctx.sep();
     }
     ctx.ptr(2);
