@@ -1,102 +1,479 @@
-//! The i386 system call names (for `int $0x80` calls and 32-bit tracees), and which of them
-//! the x86_64 decoders can print correctly (integer, descriptor and byte-buffer arguments
-//! only; 32-bit structure layouts are not decoded).
+//! The i386 system calls (for `int $0x80` calls and 32-bit tracees): names and argument
+//! counts from `sysent32_table.txt`, and their decoders. A call whose arguments have the same
+//! layout on i386 and x86_64 (integers, descriptors, flags, strings, byte buffers, `statx`,
+//! `termios`, 64-bit `timespec`, ...) goes to the x86_64 decoder; `mmap2`, `clone`,
+//! `ugetrlimit`, `set_thread_area`, `_llseek`, `pread64`, `lseek`, `wait4`, `fcntl64`,
+//! `rt_sigaction`, `rt_sigreturn`, `sigreturn` and the 32-bit time calls (`nanosleep`,
+//! `clock_nanosleep`, `clock_gettime`, `clock_getres`, `gettimeofday`) have small i386
+//! decoders here; the rest (`stat64`, `iovec`, `msghdr`, `rusage`, ...) print raw.
 
-const NAMES: &str = "restart_syscall exit fork read write open close waitpid creat link unlink execve chdir time mknod chmod lchown break oldstat lseek getpid mount umount setuid getuid stime ptrace alarm oldfstat pause utime stty gtty access nice ftime sync kill rename mkdir rmdir dup pipe times prof brk setgid getgid signal geteuid getegid acct umount2 lock ioctl fcntl mpx setpgid ulimit oldolduname umask chroot ustat dup2 getppid getpgrp setsid sigaction sgetmask ssetmask setreuid setregid sigsuspend sigpending sethostname setrlimit getrlimit getrusage gettimeofday settimeofday getgroups setgroups select symlink oldlstat readlink uselib swapon reboot readdir mmap munmap truncate ftruncate fchmod fchown getpriority setpriority profil statfs fstatfs ioperm socketcall syslog setitimer getitimer stat lstat fstat olduname iopl vhangup idle vm86old wait4 swapoff sysinfo ipc fsync sigreturn clone setdomainname uname modify_ldt adjtimex mprotect sigprocmask create_module init_module delete_module get_kernel_syms quotactl getpgid fchdir bdflush sysfs personality afs_syscall setfsuid setfsgid _llseek getdents _newselect flock msync readv writev getsid fdatasync _sysctl mlock munlock mlockall munlockall sched_setparam sched_getparam sched_setscheduler sched_getscheduler sched_yield sched_get_priority_max sched_get_priority_min sched_rr_get_interval nanosleep mremap setresuid getresuid vm86 query_module poll nfsservctl setresgid getresgid prctl rt_sigreturn rt_sigaction rt_sigprocmask rt_sigpending rt_sigtimedwait rt_sigqueueinfo rt_sigsuspend pread64 pwrite64 chown getcwd capget capset sigaltstack sendfile getpmsg putpmsg vfork ugetrlimit mmap2 truncate64 ftruncate64 stat64 lstat64 fstat64 lchown32 getuid32 getgid32 geteuid32 getegid32 setreuid32 setregid32 getgroups32 setgroups32 fchown32 setresuid32 getresuid32 setresgid32 getresgid32 chown32 setuid32 setgid32 setfsuid32 setfsgid32 pivot_root mincore madvise getdents64 fcntl64";
+use std::fmt::Write as _;
 
-/// The i386 name of `nr`.
-pub fn name(nr: u64) -> String {
-    let extra = match nr {
-        224 => Some("gettid"),
-        243 => Some("set_thread_area"),
-        252 => Some("exit_group"),
-        258 => Some("set_tid_address"),
-        265 => Some("clock_gettime"),
-        295 => Some("openat"),
-        311 => Some("set_robust_list"),
-        355 => Some("getrandom"),
-        384 => Some("arch_prctl"),
-        386 => Some("rseq"),
-        _ => None,
-    };
-    if let Some(n) = extra {
-        return n.to_owned();
-    }
-    match NAMES.split(' ').nth(nr as usize) {
-        Some(n) => n.to_owned(),
-        None => format!("syscall_{nr:#x}"),
-    }
-}
+use crate::decode::{self, Ctx, Decoder, Rval, Step};
+use crate::{text, xlat};
 
-/// True when the x86_64 decoder of `name` prints the i386 call correctly.
-pub fn decodable(name: &str) -> bool {
-    matches!(
-        name,
-        "read"
-            | "write"
-            | "open"
-            | "close"
-            | "creat"
-            | "link"
-            | "unlink"
-            | "chdir"
-            | "chmod"
-            | "getpid"
-            | "access"
-            | "kill"
-            | "rename"
-            | "mkdir"
-            | "rmdir"
-            | "dup"
-            | "dup2"
-            | "brk"
-            | "exit"
-            | "exit_group"
-            | "getuid"
-            | "getgid"
-            | "geteuid"
-            | "getegid"
-            | "umask"
-            | "chroot"
-            | "setuid"
-            | "setgid"
-            | "fsync"
-            | "fchdir"
-            | "fchmod"
-            | "getppid"
-            | "getpgrp"
-            | "setsid"
-            | "gettid"
-            | "sched_yield"
-            | "pause"
-            | "alarm"
-            | "sync"
-            | "symlink"
-            | "readlink"
-            | "pipe"
-            | "openat"
-            | "fork"
-            | "vfork"
-            | "getuid32"
-            | "getgid32"
-            | "geteuid32"
-            | "getegid32"
-    )
-}
+const TABLE: &str = include_str!("sysent32_table.txt");
 
-/// Number of arguments printed raw for undecoded i386 calls.
+/// Number of i386 syscall numbers the table covers (0 to 464).
+pub const COUNT: usize = 465;
+
+/// Number of arguments printed raw for numbers outside the table.
 pub const RAW_ARGS: usize = 6;
+
+fn entry(nr: u64) -> Option<(&'static str, usize)> {
+    TABLE
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .flat_map(str::split_whitespace)
+        .nth(usize::try_from(nr).ok()?)
+        .and_then(|t| t.split_once('/'))
+        .map(|(n, a)| (n, a.parse().unwrap_or(RAW_ARGS)))
+}
+
+/// The i386 name of `nr` (`syscall_0xNNN` when it has none).
+pub fn name(nr: u64) -> String {
+    entry(nr).map_or_else(|| format!("syscall_{nr:#x}"), |(n, _)| n.to_owned())
+}
+
+/// How many arguments strace prints for `nr` when it does not decode them.
+pub fn nargs(nr: u64) -> usize {
+    entry(nr).map_or(RAW_ARGS, |(_, n)| n)
+}
+
+/// The x86_64 call whose decoder prints the i386 call `name` correctly, if any.
+fn same_layout(name: &str) -> Option<&str> {
+    let n = match name {
+        "clock_gettime64" => "clock_gettime",
+        "clock_getres_time64" => "clock_getres",
+        "clock_settime64" => "clock_settime",
+        "clock_nanosleep_time64" => "clock_nanosleep",
+        "futex_time64" => "futex",
+        "ppoll_time64" => "ppoll",
+        "utimensat_time64" => "utimensat",
+        "timerfd_settime64" => "timerfd_settime",
+        "timerfd_gettime64" => "timerfd_gettime",
+        "timer_settime64" => "timer_settime",
+        "timer_gettime64" => "timer_gettime",
+        "sched_rr_get_interval_time64" => "sched_rr_get_interval",
+        "sendfile64" => "sendfile",
+        "lchown32" | "fchown32" | "chown32" | "getuid32" | "getgid32" | "geteuid32"
+        | "getegid32" | "setuid32" | "setgid32" | "setreuid32" | "setregid32" | "setresuid32"
+        | "setresgid32" | "getresuid32" | "getresgid32" | "setfsuid32" | "setfsgid32"
+        | "getgroups32" | "setgroups32" => name.strip_suffix("32")?,
+        "read" | "write" | "open" | "close" | "creat" | "link" | "unlink" | "chdir" | "chmod"
+        | "getpid" | "access" | "kill" | "rename" | "mkdir" | "rmdir" | "dup" | "dup2" | "dup3"
+        | "brk" | "exit" | "exit_group" | "umask" | "chroot" | "fsync" | "fdatasync" | "fchdir"
+        | "fchmod" | "getppid" | "getpgrp" | "setsid" | "gettid" | "sched_yield" | "pause"
+        | "alarm" | "sync" | "syncfs" | "symlink" | "readlink" | "pipe" | "pipe2" | "openat"
+        | "fork" | "vfork" | "statx" | "getrandom" | "set_robust_list" | "set_tid_address"
+        | "rseq" | "ioctl" | "mprotect" | "munmap" | "madvise" | "mlock" | "mlock2" | "munlock"
+        | "mlockall" | "munlockall" | "msync" | "mincore" | "mkdirat" | "mknodat" | "unlinkat"
+        | "renameat" | "renameat2" | "linkat" | "symlinkat" | "readlinkat" | "fchmodat"
+        | "faccessat" | "faccessat2" | "fchownat" | "getdents64" | "socket" | "socketpair"
+        | "bind" | "connect" | "listen" | "accept4" | "getsockname" | "getpeername" | "sendto"
+        | "recvfrom" | "shutdown" | "setsockopt" | "getsockopt" | "uname" | "sched_getaffinity"
+        | "sched_setaffinity" | "tkill" | "tgkill" | "getcwd" | "eventfd" | "eventfd2"
+        | "epoll_create" | "epoll_create1" | "epoll_ctl" | "epoll_wait" | "epoll_pwait"
+        | "poll" | "rt_sigprocmask" | "rt_sigpending" | "rt_sigsuspend" | "prlimit64"
+        | "arch_prctl" | "memfd_create" | "close_range" | "flock" | "getpgid" | "getsid"
+        | "setpgid" | "getpriority" | "setpriority" | "personality" | "sched_getscheduler"
+        | "inotify_init" | "inotify_init1" | "inotify_add_watch" | "inotify_rm_watch"
+        | "unshare" | "setns" | "membarrier" | "copy_file_range" | "pidfd_open" | "getxattr"
+        | "lgetxattr" | "fgetxattr" | "listxattr" | "llistxattr" | "flistxattr" | "removexattr"
+        | "lremovexattr" | "fremovexattr" | "setxattr" | "lsetxattr" | "fsetxattr" | "clone3" => {
+            name
+        }
+        _ => return None,
+    };
+    Some(n)
+}
+
+/// The decoder of the i386 call `name`, or `None` to print its arguments raw.
+pub fn decoder(name: &str) -> Option<Decoder> {
+    let own: Decoder = match name {
+        "mmap2" => mmap2,
+        "clone" => clone,
+        "getrlimit" | "ugetrlimit" => getrlimit,
+        "set_thread_area" => set_thread_area,
+        "_llseek" => llseek,
+        "pread64" => pread64,
+        "pwrite64" => pwrite64,
+        "lseek" => lseek,
+        "wait4" => wait4,
+        "fcntl" | "fcntl64" => fcntl64,
+        "rt_sigaction" => rt_sigaction,
+        "rt_sigreturn" => rt_sigreturn,
+        "sigreturn" => sigreturn,
+        "nanosleep" => nanosleep,
+        "clock_nanosleep" => clock_nanosleep,
+        "clock_gettime" | "clock_getres" => clock_gettime,
+        "gettimeofday" => gettimeofday,
+        _ => return same_layout(name).and_then(decode::decoder),
+    };
+    Some(own)
+}
+
+/// How the return value of the i386 call `name` is printed.
+pub fn rval(name: &str) -> Rval {
+    match name {
+        "mmap2" => Rval::Hex,
+        _ => decode::default_rval(same_layout(name).unwrap_or(name)),
+    }
+}
+
+/// Runs the x86_64 decoder of `name` on the arguments `fix` rearranges.
+fn as_x86_64(ctx: &mut Ctx<'_>, name: &str, fix: impl FnOnce(&mut [u64; 6])) -> Step {
+    fix(&mut ctx.args);
+    match decode::decoder(name) {
+        Some(d) => d(ctx),
+        None => decode::raw_args(ctx, 6),
+    }
+}
+
+/// `mmap2`: the offset is in 4096-byte pages; strace prints it in bytes.
+fn mmap2(ctx: &mut Ctx<'_>) -> Step {
+    as_x86_64(ctx, "mmap", |a| a[5] <<= 12)
+}
+
+/// i386 `clone(flags, stack, parent_tid, tls, child_tid)`: x86_64 swaps the last two.
+fn clone(ctx: &mut Ctx<'_>) -> Step {
+    as_x86_64(ctx, "clone", |a| a.swap(3, 4))
+}
+
+/// `lseek`: the offset is a 32-bit signed long.
+fn lseek(ctx: &mut Ctx<'_>) -> Step {
+    as_x86_64(ctx, "lseek", |a| a[1] = a[1] as i32 as i64 as u64)
+}
+
+/// `pread64`/`pwrite64`: the 64-bit offset comes in two registers.
+fn pread64(ctx: &mut Ctx<'_>) -> Step {
+    as_x86_64(ctx, "pread64", |a| a[3] |= a[4] << 32)
+}
+
+fn pwrite64(ctx: &mut Ctx<'_>) -> Step {
+    as_x86_64(ctx, "pwrite64", |a| a[3] |= a[4] << 32)
+}
+
+/// `wait4`: decoded when there is no (32-bit) `rusage` to print.
+fn wait4(ctx: &mut Ctx<'_>) -> Step {
+    if ctx.a(3) == 0 {
+        as_x86_64(ctx, "wait4", |_| ())
+    } else {
+        decode::raw_args(ctx, 4)
+    }
+}
+
+/// `fcntl`/`fcntl64`: the record-lock commands take 32-bit structures and print raw.
+fn fcntl64(ctx: &mut Ctx<'_>) -> Step {
+    match ctx.ai(1) {
+        5..=7 | 12..=14 | 36..=38 => decode::raw_args(ctx, 3),
+        _ => as_x86_64(ctx, "fcntl", |_| ()),
+    }
+}
+
+/// `ugetrlimit(RLIMIT_STACK, {rlim_cur=8192*1024, rlim_max=RLIM_INFINITY})`: 32-bit limits.
+fn getrlimit(ctx: &mut Ctx<'_>) -> Step {
+    if !ctx.exiting {
+        ctx.xval(xlat::RLIMITS, u64::from(ctx.a(0) as u32), "RLIMIT_???");
+        ctx.sep();
+        return Step::Exit;
+    }
+    ctx.out_arg(1, rlimit32);
+    Step::Decoded
+}
+
+fn rlimit32(ctx: &mut Ctx<'_>, addr: u64) {
+    let Some([cur, max]) = ctx.read::<[u32; 2]>(addr) else {
+        ctx.addr(addr);
+        return;
+    };
+    let style = ctx.opts.xlat;
+    let f = |v: u32| {
+        let named = if v == u32::MAX {
+            Some("RLIM_INFINITY".to_owned())
+        } else if v > 0 && v.is_multiple_of(1024) {
+            Some(format!("{}*1024", v / 1024))
+        } else {
+            None
+        };
+        match (style, named) {
+            (text::XlatStyle::Abbrev, Some(n)) => n,
+            (text::XlatStyle::Verbose, Some(n)) => format!("{v} /* {n} */"),
+            _ => v.to_string(),
+        }
+    };
+    let _ = write!(ctx.out, "{{rlim_cur={}, rlim_max={}}}", f(cur), f(max));
+}
+
+/// `set_thread_area({entry_number=-1, base_addr=0x..., limit=0x0fffff, seg_32bit=1, ...})`,
+/// and ` (entry_number=12)` after the return value when the kernel chose the entry.
+fn set_thread_area(ctx: &mut Ctx<'_>) -> Step {
+    let addr = ctx.a(0);
+    let desc = ctx.read::<[u32; 4]>(addr);
+    if !ctx.exiting {
+        let Some([entry, base, limit, bits]) = desc else {
+            ctx.addr(addr);
+            return Step::Decoded;
+        };
+        let _ = write!(
+            ctx.out,
+            "{{entry_number={}, base_addr={:#x}, limit={:#08x}, seg_32bit={}, contents={}, \
+             read_exec_only={}, limit_in_pages={}, seg_not_present={}, useable={}}}",
+            entry as i32,
+            base,
+            limit,
+            bits & 1,
+            (bits >> 1) & 3,
+            (bits >> 3) & 1,
+            (bits >> 4) & 1,
+            (bits >> 5) & 1,
+            (bits >> 6) & 1,
+        );
+        ctx.stash = u64::from(entry);
+        return Step::Exit;
+    }
+    if let (false, u32::MAX, Some([entry, ..])) = (ctx.error, ctx.stash as u32, desc) {
+        ctx.rextra = format!(" (entry_number={entry})");
+    }
+    Step::Decoded
+}
+
+/// `_llseek(fd, offset_high, offset_low, result, whence)`, printed
+/// `_llseek(3, 0, [0], SEEK_CUR)` like strace.
+fn llseek(ctx: &mut Ctx<'_>) -> Step {
+    if !ctx.exiting {
+        ctx.fd(0);
+        let off = ((ctx.a(1) & 0xffff_ffff) << 32 | (ctx.a(2) & 0xffff_ffff)) as i64;
+        let _ = write!(ctx.out, ", {off}, ");
+        return Step::Exit;
+    }
+    ctx.out_arg(3, |c, a| match c.read::<i64>(a) {
+        Some(v) => {
+            let _ = write!(c.out, "[{v}]");
+        }
+        None => c.addr(a),
+    });
+    ctx.sep();
+    ctx.xval(xlat::SEEK, u64::from(ctx.a(4) as u32), "SEEK_???");
+    Step::Decoded
+}
+
+/// i386 `rt_sigaction`: `struct sigaction` with 32-bit handler, flags and restorer.
+fn rt_sigaction(ctx: &mut Ctx<'_>) -> Step {
+    if !ctx.exiting {
+        decode::structs::signo(ctx, i64::from(ctx.ai(0)));
+        ctx.sep();
+        sigaction32(ctx, ctx.a(1));
+        ctx.sep();
+        return Step::Exit;
+    }
+    ctx.out_arg(2, sigaction32);
+    ctx.sep();
+    ctx.ulong(3);
+    Step::Decoded
+}
+
+fn sigaction32(ctx: &mut Ctx<'_>, addr: u64) {
+    let Some([handler, flags, restorer, lo, hi]) = ctx.read::<[u32; 5]>(addr) else {
+        ctx.addr(addr);
+        return;
+    };
+    let style = ctx.opts.xlat;
+    ctx.out.push_str("{sa_handler=");
+    match handler {
+        0 => text::named(&mut ctx.out, style, "0", "SIG_DFL"),
+        1 => text::named(&mut ctx.out, style, "0x1", "SIG_IGN"),
+        _ => {
+            let _ = write!(ctx.out, "{handler:#x}");
+        }
+    }
+    let mask = u64::from(hi) << 32 | u64::from(lo);
+    let _ = write!(
+        ctx.out,
+        ", sa_mask={}, sa_flags=",
+        crate::signals::sigset_styled(mask, 64, style)
+    );
+    text::flags(
+        &mut ctx.out,
+        style,
+        xlat::SA_FLAGS,
+        u64::from(flags),
+        "SA_???",
+    );
+    if flags & 0x0400_0000 != 0 {
+        let _ = write!(ctx.out, ", sa_restorer={restorer:#x}");
+    }
+    ctx.out.push('}');
+}
+
+/// Prints `{mask=[...]}` for a signal mask.
+fn print_mask(ctx: &mut Ctx<'_>, mask: Option<u64>) {
+    match mask {
+        Some(m) => {
+            let _ = write!(
+                ctx.out,
+                "{{mask={}}}",
+                crate::signals::sigset_styled(m, 64, ctx.opts.xlat)
+            );
+        }
+        None => ctx.s("{mask=?}"),
+    }
+}
+
+/// i386 `rt_sigreturn`: esp is 4 bytes into the `rt_sigframe` (the return address was
+/// popped); its ucontext starts at byte 144 and `uc_sigmask` is 108 bytes into that.
+fn rt_sigreturn(ctx: &mut Ctx<'_>) -> Step {
+    let mask = ctx.read::<u64>(ctx.sp.wrapping_add(248));
+    print_mask(ctx, mask);
+    Step::Decoded
+}
+
+/// i386 `sigreturn`: esp is 8 bytes into the `sigframe`, at its `sigcontext`, whose
+/// `oldmask` (signals 1-32) is at byte 80; `extramask` (33-64) follows the sigcontext
+/// (88 bytes) and the legacy FPU state (624 bytes).
+fn sigreturn(ctx: &mut Ctx<'_>) -> Step {
+    let lo = ctx.read::<u32>(ctx.sp.wrapping_add(80));
+    let hi = ctx.read::<u32>(ctx.sp.wrapping_add(88 + 624));
+    let mask = lo.zip(hi).map(|(l, h)| u64::from(h) << 32 | u64::from(l));
+    print_mask(ctx, mask);
+    Step::Decoded
+}
+
+/// A 32-bit `timespec` (`frac` = `tv_nsec`) or `timeval` (`tv_usec`) at `addr`.
+fn time32(ctx: &mut Ctx<'_>, addr: u64, frac: &str) {
+    match ctx.read::<[i32; 2]>(addr) {
+        Some([sec, sub]) => {
+            let _ = write!(ctx.out, "{{tv_sec={sec}, {frac}={sub}}}");
+        }
+        None => ctx.addr(addr),
+    }
+}
+
+fn timespec32(ctx: &mut Ctx<'_>, addr: u64) {
+    time32(ctx, addr, "tv_nsec");
+}
+
+/// The remaining time of an interrupted sleep (argument `i`), or its address.
+fn rem32(ctx: &mut Ctx<'_>, i: usize) {
+    let a = ctx.a(i);
+    if ctx.error {
+        timespec32(ctx, a);
+    } else {
+        ctx.addr(a);
+    }
+}
+
+/// `nanosleep` with 32-bit `timespec`s.
+fn nanosleep(ctx: &mut Ctx<'_>) -> Step {
+    if !ctx.exiting {
+        timespec32(ctx, ctx.a(0));
+        ctx.sep();
+        return Step::Exit;
+    }
+    rem32(ctx, 1);
+    Step::Decoded
+}
+
+/// `clock_nanosleep` with 32-bit `timespec`s.
+fn clock_nanosleep(ctx: &mut Ctx<'_>) -> Step {
+    if !ctx.exiting {
+        ctx.xval(xlat::CLOCKS, u64::from(ctx.a(0) as u32), "CLOCK_???");
+        ctx.sep();
+        ctx.flags(xlat::TIMER_FLAGS, u64::from(ctx.a(1) as u32), "TIMER_???");
+        ctx.sep();
+        timespec32(ctx, ctx.a(2));
+        ctx.sep();
+        return Step::Exit;
+    }
+    if ctx.a(1) & 1 != 0 {
+        ctx.ptr(3);
+    } else {
+        rem32(ctx, 3);
+    }
+    Step::Decoded
+}
+
+/// `clock_gettime`/`clock_getres` with a 32-bit `timespec`.
+fn clock_gettime(ctx: &mut Ctx<'_>) -> Step {
+    if !ctx.exiting {
+        ctx.xval(xlat::CLOCKS, u64::from(ctx.a(0) as u32), "CLOCK_???");
+        ctx.sep();
+        return Step::Exit;
+    }
+    ctx.out_arg(1, timespec32);
+    Step::Decoded
+}
+
+/// `gettimeofday` with a 32-bit `timeval`.
+fn gettimeofday(ctx: &mut Ctx<'_>) -> Step {
+    if !ctx.exiting {
+        return Step::Exit;
+    }
+    ctx.out_arg(0, |c, a| time32(c, a, "tv_usec"));
+    ctx.sep();
+    ctx.ptr(1);
+    Step::Decoded
+}
 
 #[cfg(test)]
 mod tests {
+    use super::{name, nargs, COUNT};
+
     #[test]
     fn numbers() {
-        assert_eq!(super::name(4), "write");
-        assert_eq!(super::name(20), "getpid");
-        assert_eq!(super::name(45), "brk");
-        assert_eq!(super::name(102), "socketcall");
-        assert_eq!(super::name(192), "mmap2");
-        assert_eq!(super::name(221), "fcntl64");
-        assert_eq!(super::name(252), "exit_group");
+        assert_eq!(name(0), "restart_syscall");
+        assert_eq!(name(4), "write");
+        assert_eq!(name(20), "getpid");
+        assert_eq!(name(45), "brk");
+        assert_eq!(name(102), "socketcall");
+        assert_eq!(name(140), "_llseek");
+        assert_eq!(name(191), "ugetrlimit");
+        assert_eq!(name(192), "mmap2");
+        assert_eq!(name(221), "fcntl64");
+        assert_eq!(name(222), "syscall_0xde");
+        assert_eq!(name(224), "gettid");
+        assert_eq!(name(243), "set_thread_area");
+        assert_eq!(name(251), "syscall_0xfb");
+        assert_eq!(name(252), "exit_group");
+        assert_eq!(name(295), "openat");
+        assert_eq!(name(355), "getrandom");
+        assert_eq!(name(383), "statx");
+        assert_eq!(name(386), "rseq");
+        assert_eq!(name(390), "syscall_0x186");
+        assert_eq!(name(393), "semget");
+        assert_eq!(name(403), "clock_gettime64");
+        assert_eq!(name(415), "syscall_0x19f");
+        assert_eq!(name(423), "sched_rr_get_interval_time64");
+        assert_eq!(name(435), "clone3");
+        assert_eq!(name(462), "mseal");
+        assert_eq!(name(464), "getxattrat");
+        assert_eq!(name(COUNT as u64), "syscall_0x1d1");
+        assert_eq!(nargs(192), 6);
+        assert_eq!(nargs(383), 5);
+        assert_eq!(nargs(243), 1);
+        assert_eq!(nargs(222), 6);
+    }
+
+    #[test]
+    fn decoders_for_common_calls() {
+        for n in [
+            "mmap2",
+            "statx",
+            "clock_gettime64",
+            "getuid32",
+            "ugetrlimit",
+            "set_thread_area",
+            "_llseek",
+            "openat",
+            "ioctl",
+            "rt_sigaction",
+        ] {
+            assert!(super::decoder(n).is_some(), "{n}");
+        }
+        for n in ["readv", "sendmsg", "fstat64", "socketcall", "sysinfo"] {
+            assert!(super::decoder(n).is_none(), "{n}");
+        }
+        assert_eq!(super::rval("mmap2"), crate::decode::Rval::Hex);
+        assert_eq!(super::rval("openat"), crate::decode::Rval::Fd);
     }
 }

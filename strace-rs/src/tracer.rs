@@ -176,20 +176,13 @@ fn tgid_of(tid: Pid) -> u32 {
 }
 
 fn meta_table32() -> Vec<SyscallMeta> {
-    (0..400u64)
+    (0..crate::sysent32::COUNT as u64 + 1)
         .map(|nr| {
             let name = crate::sysent32::name(nr);
-            let nr64 = sysent::by_name(&name);
             SyscallMeta {
-                decoder: if crate::sysent32::decodable(&name) {
-                    decode::decoder(&name)
-                } else {
-                    None
-                },
-                nargs: nr64
-                    .and_then(|n| sysent::get(n as u64))
-                    .map_or(crate::sysent32::RAW_ARGS, |e| e.nargs as usize),
-                rfmt: decode::default_rval(&name),
+                decoder: crate::sysent32::decoder(&name),
+                nargs: crate::sysent32::nargs(nr),
+                rfmt: crate::sysent32::rval(&name),
                 maps_change: false,
                 name,
             }

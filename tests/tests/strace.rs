@@ -879,3 +879,152 @@ fn terminal_ioctls_match_strace() {
     assert!(a.contains("TCGETS, {c_iflag="), "{a}");
     assert_eq!(a, b);
 }
+
+/// The 32-bit program of [`a_32_bit_tracee_matches_strace`]: files, pipes, `_llseek`,
+/// `pread64`, signals with and without `SA_SIGINFO` (`sigreturn`, `rt_sigreturn`), a thread,
+/// a UDP socket on loopback (`socketcall` on i386), rlimits, time, fork and wait.
+const M32_SOURCE: &str = r#"
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static void *worker(void *arg) { write(1, "", 0); return arg; }
+static void on_usr1(int sig) { (void)sig; }
+static void on_usr2(int sig, siginfo_t *si, void *uc) { (void)sig; (void)si; (void)uc; }
+
+int main(int argc, char **argv) {
+    char buf[64], path[4096];
+    snprintf(path, sizeof path, "%s/file", argc > 1 ? argv[1] : "/tmp");
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+    write(fd, "hello, 32-bit world\n", 20);
+    lseek(fd, 0, SEEK_SET);
+    read(fd, buf, sizeof buf);
+    pread(fd, buf, 5, 7);
+    struct stat st;
+    fstat(fd, &st);
+    dup2(fd, 10);
+    close(10);
+    close(fd);
+    close(-1);
+    stat(path, &st);
+    unlink(path);
+    open("/nonexistent", O_RDONLY);
+    int p[2];
+    pipe(p);
+    write(p[1], "ping", 4);
+    read(p[0], buf, 4);
+    lseek(p[0], 0, SEEK_CUR);
+    getpid();
+    getuid();
+    struct utsname u;
+    uname(&u);
+    isatty(0);
+    sigset_t blocked;
+    sigemptyset(&blocked);
+    sigaddset(&blocked, SIGHUP);
+    sigaddset(&blocked, SIGRTMIN + 2);
+    sigprocmask(SIG_BLOCK, &blocked, NULL);
+    signal(SIGUSR1, on_usr1);
+    raise(SIGUSR1);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_usr2;
+    sa.sa_flags = SA_SIGINFO;
+    sigaction(SIGUSR2, &sa, NULL);
+    kill(getpid(), SIGUSR2);
+    struct timespec ts = {0, 1000};
+    nanosleep(&ts, NULL);
+    pthread_t th;
+    pthread_create(&th, NULL, worker, NULL);
+    pthread_join(th, NULL);
+    int s = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in sin;
+    memset(&sin, 0, sizeof sin);
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(s, (struct sockaddr *)&sin, sizeof sin);
+    socklen_t sl = sizeof sin;
+    getsockname(s, (struct sockaddr *)&sin, &sl);
+    sendto(s, "dgram", 5, 0, (struct sockaddr *)&sin, sizeof sin);
+    recvfrom(s, buf, sizeof buf, 0, NULL, NULL);
+    close(s);
+    struct rlimit rl;
+    getrlimit(RLIMIT_NOFILE, &rl);
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    pid_t c = fork();
+    if (c == 0) _exit(3);
+    int status;
+    waitpid(c, &status, 0);
+    void *m = malloc(1 << 20);
+    free(m);
+    printf("child %d\n", WEXITSTATUS(status));
+    return 7;
+}
+"#;
+
+#[test]
+fn a_32_bit_tracee_matches_strace() {
+    require_tool!("strace");
+    let tmp = tempdir();
+    let src = tmp.path().join("m32.c");
+    let prog = tmp.path().join("m32");
+    std::fs::write(&src, M32_SOURCE).unwrap();
+    let cc = Command::new("cc")
+        .args(["-m32", "-O0", "-pthread", "-o"])
+        .arg(&prog)
+        .arg(&src)
+        .output();
+    match cc {
+        Ok(o) if o.status.success() => {}
+        other => {
+            let why = match other {
+                Ok(o) => String::from_utf8_lossy(&o.stderr).into_owned(),
+                Err(e) => e.to_string(),
+            };
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "cc -m32 failed on CI (gcc-multilib missing?): {why}"
+            );
+            eprintln!("SKIP: cannot build a 32-bit program (cc -m32): {why}");
+            return;
+        }
+    }
+    let argv = [
+        prog.to_string_lossy().into_owned(),
+        tmp.path().to_string_lossy().into_owned(),
+    ];
+    let a = tmp.path().join("m32.strace");
+    let b = tmp.path().join("m32.ours");
+    let theirs = trace(Path::new("strace"), &["-f"], &a, &argv);
+    let ours = trace(&bin("strace-rs"), &["-f"], &b, &argv);
+    assert_eq!(ours.status.code(), Some(7), "{}", stderr(&ours));
+    assert_eq!(theirs.status.code(), Some(7));
+    let ta = std::fs::read_to_string(&a).unwrap();
+    let tb = std::fs::read_to_string(&b).unwrap();
+    assert!(tb.ends_with("+++ exited with 7 +++\n"), "{tb}");
+    assert!(tb.contains("+++ exited with 3 +++\n"), "{tb}");
+    let (ea, eb) = (normalize(&ta), normalize(&tb));
+    let m = matched(&ea, &eb);
+    let pct = 100.0 * m as f64 / ea.len().max(1) as f64;
+    let missing: Vec<_> = ea.iter().filter(|l| !eb.contains(l)).collect();
+    eprintln!(
+        "32-bit tracee: {m}/{} = {pct:.1}% of strace's lines reproduced exactly; \
+         differing: {missing:#?}",
+        ea.len()
+    );
+    assert!(ea.len() > 60, "strace printed too little:\n{ta}");
+    assert!(pct >= 90.0, "only {pct:.1}% reproduced:\n{ta}\n---\n{tb}");
+}
