@@ -2,10 +2,11 @@
 //! counts from `sysent32_table.txt`, and their decoders. A call whose arguments have the same
 //! layout on i386 and x86_64 (integers, descriptors, flags, strings, byte buffers, `statx`,
 //! `termios`, 64-bit `timespec`, ...) goes to the x86_64 decoder; `mmap2`, `clone`,
-//! `ugetrlimit`, `set_thread_area`, `_llseek`, `pread64`, `lseek`, `wait4`, `fcntl64`,
+//! `execve`, `ugetrlimit`, `set_thread_area`, `_llseek`, `pread64`, `lseek`, `wait4`, `fcntl64`,
 //! `rt_sigaction`, `rt_sigreturn`, `sigreturn` and the 32-bit time calls (`nanosleep`,
 //! `clock_nanosleep`, `clock_gettime`, `clock_getres`, `gettimeofday`) have small i386
-//! decoders here; the rest (`stat64`, `iovec`, `msghdr`, `rusage`, ...) print raw.
+//! decoders here; `socketcall` is shown as its subcall (`socket`, `bind`, ...) like strace
+//! does; the rest (`stat64`, `iovec`, `msghdr`, `rusage`, ...) print raw.
 
 use std::fmt::Write as _;
 
@@ -14,13 +15,44 @@ use crate::{text, xlat};
 
 const TABLE: &str = include_str!("sysent32_table.txt");
 
-/// Number of i386 syscall numbers the table covers (0 to 464).
-pub const COUNT: usize = 465;
-
 /// Number of arguments printed raw for numbers outside the table.
 pub const RAW_ARGS: usize = 6;
 
+/// Where the `socketcall` subcalls are numbered (strace's `SYS_socket_subcall`): call
+/// `SYS_SOCKET` (1) of `socketcall` is traced as number 501, `socket`.
+pub const SOCKET_SUBCALL: u64 = 500;
+
+/// The `socketcall` subcalls 1 to 20 and their argument counts.
+const SOCKET_CALLS: [(&str, usize); 20] = [
+    ("socket", 3),
+    ("bind", 3),
+    ("connect", 3),
+    ("listen", 2),
+    ("accept", 3),
+    ("getsockname", 3),
+    ("getpeername", 3),
+    ("socketpair", 4),
+    ("send", 4),
+    ("recv", 4),
+    ("sendto", 6),
+    ("recvfrom", 6),
+    ("shutdown", 2),
+    ("setsockopt", 5),
+    ("getsockopt", 5),
+    ("sendmsg", 3),
+    ("recvmsg", 3),
+    ("accept4", 4),
+    ("recvmmsg", 5),
+    ("sendmmsg", 4),
+];
+
+/// Size of the tracer's i386 table: the syscalls, then the `socketcall` subcalls.
+pub const TABLE_LEN: usize = SOCKET_SUBCALL as usize + SOCKET_CALLS.len() + 2;
+
 fn entry(nr: u64) -> Option<(&'static str, usize)> {
+    if let Some(sub) = nr.checked_sub(SOCKET_SUBCALL + 1) {
+        return SOCKET_CALLS.get(usize::try_from(sub).ok()?).copied();
+    }
     TABLE
         .lines()
         .filter(|l| !l.starts_with('#'))
@@ -38,6 +70,27 @@ pub fn name(nr: u64) -> String {
 /// How many arguments strace prints for `nr` when it does not decode them.
 pub fn nargs(nr: u64) -> usize {
     entry(nr).map_or(RAW_ARGS, |(_, n)| n)
+}
+
+/// `socketcall(call, args)` as strace shows it: the subcall `call` (numbered from
+/// [`SOCKET_SUBCALL`]) with the arguments read from the tracee's `args` array; any other
+/// call, or one whose array cannot be read, unchanged.
+pub fn subcall(pid: tracekit_ptrace::Pid, nr: u64, args: [u64; 6]) -> (u64, [u64; 6]) {
+    let Some(&(_, n)) = (nr == 102)
+        .then(|| SOCKET_CALLS.get(usize::try_from(args[0].wrapping_sub(1)).ok()?))
+        .flatten()
+    else {
+        return (nr, args);
+    };
+    let mut buf = [0u8; 24];
+    if tracekit_ptrace::mem::read_exact(pid, args[1], &mut buf[..4 * n]).is_err() {
+        return (nr, args);
+    }
+    let mut sub = [0u64; 6];
+    for (v, b) in sub.iter_mut().zip(buf.chunks_exact(4)) {
+        *v = u64::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+    }
+    (SOCKET_SUBCALL + args[0], sub)
 }
 
 /// The x86_64 call whose decoder prints the i386 call `name` correctly, if any.
@@ -80,7 +133,7 @@ fn same_layout(name: &str) -> Option<&str> {
         | "inotify_init" | "inotify_init1" | "inotify_add_watch" | "inotify_rm_watch"
         | "unshare" | "setns" | "membarrier" | "copy_file_range" | "pidfd_open" | "getxattr"
         | "lgetxattr" | "fgetxattr" | "listxattr" | "llistxattr" | "flistxattr" | "removexattr"
-        | "lremovexattr" | "fremovexattr" | "setxattr" | "lsetxattr" | "fsetxattr" | "clone3" => {
+        | "lremovexattr" | "fremovexattr" | "setxattr" | "lsetxattr" | "fsetxattr" | "accept" => {
             name
         }
         _ => return None,
@@ -93,6 +146,9 @@ pub fn decoder(name: &str) -> Option<Decoder> {
     let own: Decoder = match name {
         "mmap2" => mmap2,
         "clone" => clone,
+        "clone3" => clone3,
+        "execve" => execve,
+        "futex" => futex,
         "getrlimit" | "ugetrlimit" => getrlimit,
         "set_thread_area" => set_thread_area,
         "_llseek" => llseek,
@@ -130,14 +186,109 @@ fn as_x86_64(ctx: &mut Ctx<'_>, name: &str, fix: impl FnOnce(&mut [u64; 6])) -> 
     }
 }
 
+/// `execve` with 32-bit `argv` and `envp` pointers.
+fn execve(ctx: &mut Ctx<'_>) -> Step {
+    ctx.path(0);
+    ctx.sep();
+    string_array32(ctx, ctx.a(1));
+    ctx.sep();
+    let envp = ctx.a(2);
+    if ctx.opts.verbose || envp == 0 {
+        string_array32(ctx, envp);
+        return Step::Decoded;
+    }
+    let _ = write!(ctx.out, "{envp:#x}");
+    let n = (0..1u64 << 16)
+        .map_while(|i| ctx.read::<u32>(envp + i * 4))
+        .position(|p| p == 0);
+    if let Some(n) = n {
+        let _ = write!(ctx.out, " /* {n} var{} */", if n == 1 { "" } else { "s" });
+    }
+    Step::Decoded
+}
+
+/// A NULL-terminated array of 32-bit string pointers: `["a", "b"]`, at most `-s` strings
+/// unless `-v`.
+fn string_array32(ctx: &mut Ctx<'_>, addr: u64) {
+    if addr == 0 {
+        ctx.s("NULL");
+        return;
+    }
+    let mut items = Vec::new();
+    let mut truncated = false;
+    for i in 0u64.. {
+        let Some(p) = ctx.read::<u32>(addr + i * 4) else {
+            if i == 0 {
+                ctx.addr(addr);
+                return;
+            }
+            break;
+        };
+        if p == 0 {
+            break;
+        }
+        if !ctx.opts.verbose && items.len() >= ctx.opts.max_strlen {
+            truncated = true;
+            break;
+        }
+        items.push(u64::from(p));
+    }
+    ctx.s("[");
+    for (k, p) in items.into_iter().enumerate() {
+        if k > 0 {
+            ctx.sep();
+        }
+        ctx.cstr_at(p);
+    }
+    ctx.s(if truncated { ", ...]" } else { "]" });
+}
+
 /// `mmap2`: the offset is in 4096-byte pages; strace prints it in bytes.
 fn mmap2(ctx: &mut Ctx<'_>) -> Step {
     as_x86_64(ctx, "mmap", |a| a[5] <<= 12)
 }
 
-/// i386 `clone(flags, stack, parent_tid, tls, child_tid)`: x86_64 swaps the last two.
+/// i386 `clone(flags, stack, parent_tid, tls, child_tid)`: x86_64 swaps the last two; the
+/// TLS is a `user_desc`.
 fn clone(ctx: &mut Ctx<'_>) -> Step {
-    as_x86_64(ctx, "clone", |a| a.swap(3, 4))
+    let step = as_x86_64(ctx, "clone", |a| a.swap(3, 4));
+    if ctx.exiting {
+        tls_as_user_desc(ctx, ctx.a(4));
+    }
+    step
+}
+
+/// `clone3`: `struct clone_args` is the same; its TLS is a `user_desc`.
+fn clone3(ctx: &mut Ctx<'_>) -> Step {
+    let step = as_x86_64(ctx, "clone3", |_| ());
+    if !ctx.exiting {
+        if let Some(a) = ctx.read::<[u64; 8]>(ctx.a(0)) {
+            tls_as_user_desc(ctx, a[7]);
+        }
+    }
+    step
+}
+
+/// Replaces the `tls=ADDRESS` the x86_64 decoder printed by the `user_desc` there.
+fn tls_as_user_desc(ctx: &mut Ctx<'_>, tls: u64) {
+    let raw = format!("tls={}", text::Hx(tls));
+    let Some(at) = ctx.out.rfind(&raw) else {
+        return;
+    };
+    if let Some(desc) = ctx.read::<[u32; 4]>(tls) {
+        let text = format!("tls={}", user_desc(desc));
+        ctx.out.replace_range(at..at + raw.len(), &text);
+    }
+}
+
+/// `futex`: decoded unless a waiting operation has a (32-bit) timeout.
+fn futex(ctx: &mut Ctx<'_>) -> Step {
+    let waits = matches!(ctx.a(1) & 0x7f, 0 | 6 | 9 | 11 | 13);
+    if waits && ctx.a(3) != 0 {
+        decode::raw_args(ctx, 6)
+    } else {
+        as_x86_64(ctx, "futex", |_| ())
+    }
 }
 
 /// `lseek`: the offset is a 32-bit signed long.
@@ -211,31 +362,35 @@ fn set_thread_area(ctx: &mut Ctx<'_>) -> Step {
     let addr = ctx.a(0);
     let desc = ctx.read::<[u32; 4]>(addr);
     if !ctx.exiting {
-        let Some([entry, base, limit, bits]) = desc else {
+        let Some(d) = desc else {
             ctx.addr(addr);
             return Step::Decoded;
         };
-        let _ = write!(
-            ctx.out,
-            "{{entry_number={}, base_addr={:#x}, limit={:#08x}, seg_32bit={}, contents={}, \
-             read_exec_only={}, limit_in_pages={}, seg_not_present={}, useable={}}}",
-            entry as i32,
-            base,
-            limit,
-            bits & 1,
-            (bits >> 1) & 3,
-            (bits >> 3) & 1,
-            (bits >> 4) & 1,
-            (bits >> 5) & 1,
-            (bits >> 6) & 1,
-        );
-        ctx.stash = u64::from(entry);
+        ctx.out.push_str(&user_desc(d));
+        ctx.stash = u64::from(d[0]);
         return Step::Exit;
     }
     if let (false, u32::MAX, Some([entry, ..])) = (ctx.error, ctx.stash as u32, desc) {
         ctx.rextra = format!(" (entry_number={entry})");
     }
     Step::Decoded
+}
+
+/// `struct user_desc` (entry, base, limit, flag bits) as strace prints it.
+fn user_desc([entry, base, limit, bits]: [u32; 4]) -> String {
+    format!(
+        "{{entry_number={}, base_addr={:#x}, limit={:#08x}, seg_32bit={}, contents={}, \
+         read_exec_only={}, limit_in_pages={}, seg_not_present={}, useable={}}}",
+        entry as i32,
+        base,
+        limit,
+        bits & 1,
+        (bits >> 1) & 3,
+        (bits >> 3) & 1,
+        (bits >> 4) & 1,
+        (bits >> 5) & 1,
+        (bits >> 6) & 1,
+    )
 }
 
 /// `_llseek(fd, offset_high, offset_low, result, whence)`, printed
@@ -417,7 +572,7 @@ fn gettimeofday(ctx: &mut Ctx<'_>) -> Step {
 
 #[cfg(test)]
 mod tests {
-    use super::{name, nargs, COUNT};
+    use super::{name, nargs};
 
     #[test]
     fn numbers() {
@@ -447,11 +602,16 @@ mod tests {
         assert_eq!(name(435), "clone3");
         assert_eq!(name(462), "mseal");
         assert_eq!(name(464), "getxattrat");
-        assert_eq!(name(COUNT as u64), "syscall_0x1d1");
+        assert_eq!(name(465), "syscall_0x1d1");
         assert_eq!(nargs(192), 6);
         assert_eq!(nargs(383), 5);
         assert_eq!(nargs(243), 1);
         assert_eq!(nargs(222), 6);
+        assert_eq!(name(super::SOCKET_SUBCALL + 1), "socket");
+        assert_eq!(name(super::SOCKET_SUBCALL + 12), "recvfrom");
+        assert_eq!(nargs(super::SOCKET_SUBCALL + 11), 6);
+        assert_eq!(name(super::SOCKET_SUBCALL + 20), "sendmmsg");
+        assert_eq!(name(super::SOCKET_SUBCALL + 21), "syscall_0x209");
     }
 
     #[test]

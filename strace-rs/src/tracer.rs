@@ -176,7 +176,7 @@ fn tgid_of(tid: Pid) -> u32 {
 }
 
 fn meta_table32() -> Vec<SyscallMeta> {
-    (0..crate::sysent32::COUNT as u64 + 1)
+    (0..crate::sysent32::TABLE_LEN as u64)
         .map(|nr| {
             let name = crate::sysent32::name(nr);
             SyscallMeta {
@@ -869,6 +869,11 @@ impl<'c> Tracer<'c> {
         let keep_text = self.log.is_some() || !cfg.status.is_all();
         let n = self.nprocs();
         let compat = self.tcbs.get(&pid).is_some_and(|t| t.compat);
+        let (nr, args) = if compat {
+            crate::sysent32::subcall(pid, nr, args)
+        } else {
+            (nr, args)
+        };
         let traced = if compat {
             !cfg.trace_filtered
                 || sysent::by_name(&self.meta.get(nr, true).name)

@@ -881,8 +881,9 @@ fn terminal_ioctls_match_strace() {
 }
 
 /// The 32-bit program of [`a_32_bit_tracee_matches_strace`]: files, pipes, `_llseek`,
-/// `pread64`, signals with and without `SA_SIGINFO` (`sigreturn`, `rt_sigreturn`), a thread,
-/// a UDP socket on loopback (`socketcall` on i386), rlimits, time, fork and wait.
+/// `pread64`, signals with and without `SA_SIGINFO` (`sigreturn`, `rt_sigreturn`), a thread
+/// (`clone3` with its TLS), a UDP socket on loopback (`socketcall` on i386), rlimits, time,
+/// fork, a failing `execve` and wait.
 const M32_SOURCE: &str = r#"
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -965,7 +966,10 @@ int main(int argc, char **argv) {
     struct timeval tv;
     gettimeofday(&tv, NULL);
     pid_t c = fork();
-    if (c == 0) _exit(3);
+    if (c == 0) {
+        execl("/nonexistent/prog", "prog", "x", (char *)NULL);
+        _exit(3);
+    }
     int status;
     waitpid(c, &status, 0);
     void *m = malloc(1 << 20);
@@ -1026,5 +1030,6 @@ fn a_32_bit_tracee_matches_strace() {
         ea.len()
     );
     assert!(ea.len() > 60, "strace printed too little:\n{ta}");
-    assert!(pct >= 90.0, "only {pct:.1}% reproduced:\n{ta}\n---\n{tb}");
+    // Measured: 100% (99/99 lines); the margin is for scheduling races around the thread.
+    assert!(pct >= 95.0, "only {pct:.1}% reproduced:\n{ta}\n---\n{tb}");
 }
