@@ -2,7 +2,7 @@
 //! counts from `sysent32_table.txt`, and their decoders. A call whose arguments have the same
 //! layout on i386 and x86_64 (integers, descriptors, flags, strings, byte buffers, `statx`,
 //! `termios`, 64-bit `timespec`, ...) goes to the x86_64 decoder; `mmap2`, `clone`,
-//! `execve`, `ugetrlimit`, `set_thread_area`, `_llseek`, `pread64`, `lseek`, `wait4`, `fcntl64`,
+//! `execve`, `stat64`/`lstat64`/`fstat64`/`fstatat64`, `ugetrlimit`, `set_thread_area`, `_llseek`, `pread64`, `lseek`, `wait4`, `fcntl64`,
 //! `rt_sigaction`, `rt_sigreturn`, `sigreturn` and the 32-bit time calls (`nanosleep`,
 //! `clock_nanosleep`, `clock_gettime`, `clock_getres`, `gettimeofday`) have small i386
 //! decoders here; `socketcall` is shown as its subcall (`socket`, `bind`, ...) like strace
@@ -148,6 +148,9 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         "clone" => clone,
         "clone3" => clone3,
         "execve" => execve,
+        "stat64" | "lstat64" => stat64,
+        "fstat64" => fstat64,
+        "fstatat64" => fstatat64,
         "futex" => futex,
         "getrlimit" | "ugetrlimit" => getrlimit,
         "set_thread_area" => set_thread_area,
@@ -241,6 +244,69 @@ fn string_array32(ctx: &mut Ctx<'_>, addr: u64) {
         ctx.cstr_at(p);
     }
     ctx.s(if truncated { ", ...]" } else { "]" });
+}
+
+/// `stat64`/`lstat64(path, buf)`.
+fn stat64(ctx: &mut Ctx<'_>) -> Step {
+    if !ctx.exiting {
+        ctx.path(0);
+        ctx.sep();
+        return Step::Exit;
+    }
+    ctx.out_arg(1, stat64_at);
+    Step::Decoded
+}
+
+/// `fstat64(fd, buf)`.
+fn fstat64(ctx: &mut Ctx<'_>) -> Step {
+    if !ctx.exiting {
+        ctx.fd(0);
+        ctx.sep();
+        return Step::Exit;
+    }
+    ctx.out_arg(1, stat64_at);
+    Step::Decoded
+}
+
+/// `fstatat64(dirfd, path, buf, flags)`.
+fn fstatat64(ctx: &mut Ctx<'_>) -> Step {
+    if !ctx.exiting {
+        ctx.dirfd(0);
+        ctx.sep();
+        ctx.path(1);
+        ctx.sep();
+        return Step::Exit;
+    }
+    ctx.out_arg(2, stat64_at);
+    ctx.sep();
+    ctx.flags(xlat::AT_FLAGS, u64::from(ctx.a(3) as u32), "AT_???");
+    Step::Decoded
+}
+
+/// The i386 `struct stat64` at `addr` (96 bytes, 4-byte aligned 64-bit fields), printed by
+/// the x86_64 `struct stat` printer.
+fn stat64_at(ctx: &mut Ctx<'_>, addr: u64) {
+    let Some(b) = ctx.read::<[u8; 96]>(addr) else {
+        ctx.addr(addr);
+        return;
+    };
+    let u32_at = |o: usize| u64::from(u32::from_le_bytes([b[o], b[o + 1], b[o + 2], b[o + 3]]));
+    let i32_at = |o: usize| u32_at(o) as u32 as i32 as i64 as u64;
+    let u64_at = |o: usize| u32_at(o) | u32_at(o + 4) << 32;
+    let mut st = [0u64; 18];
+    st[0] = u64_at(0);
+    st[1] = u64_at(88);
+    st[2] = u32_at(20);
+    st[3] = u32_at(16) | u32_at(24) << 32;
+    st[4] = u32_at(28);
+    st[5] = u64_at(32);
+    st[6] = u64_at(44);
+    st[7] = u32_at(52);
+    st[8] = u64_at(56);
+    for (k, o) in [64, 68, 72, 76, 80, 84].into_iter().enumerate() {
+        st[9 + k] = if k % 2 == 0 { i32_at(o) } else { u32_at(o) };
+    }
+    decode::structs::stat_fields(ctx, st);
 }
 
 /// `mmap2`: the offset is in 4096-byte pages; strace prints it in bytes.
@@ -630,7 +696,7 @@ mod tests {
         ] {
             assert!(super::decoder(n).is_some(), "{n}");
         }
-        for n in ["readv", "sendmsg", "fstat64", "socketcall", "sysinfo"] {
+        for n in ["readv", "sendmsg", "statfs64", "socketcall", "sysinfo"] {
             assert!(super::decoder(n).is_none(), "{n}");
         }
         assert_eq!(super::rval("mmap2"), crate::decode::Rval::Hex);

@@ -881,7 +881,7 @@ fn terminal_ioctls_match_strace() {
 }
 
 /// The 32-bit program of [`a_32_bit_tracee_matches_strace`]: files, pipes, `_llseek`,
-/// `pread64`, signals with and without `SA_SIGINFO` (`sigreturn`, `rt_sigreturn`), a thread
+/// `pread64`, `stat64`/`fstatat64`, signals with and without `SA_SIGINFO` (`sigreturn`, `rt_sigreturn`), a thread
 /// (`clone3` with its TLS), a UDP socket on loopback (`socketcall` on i386), rlimits, time,
 /// fork, a failing `execve` and wait.
 const M32_SOURCE: &str = r#"
@@ -895,6 +895,7 @@ const M32_SOURCE: &str = r#"
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -920,6 +921,9 @@ int main(int argc, char **argv) {
     close(fd);
     close(-1);
     stat(path, &st);
+    char st64[96];
+    syscall(SYS_stat64, path, st64);
+    syscall(SYS_fstatat64, AT_FDCWD, path, st64, AT_SYMLINK_NOFOLLOW);
     unlink(path);
     open("/nonexistent", O_RDONLY);
     int p[2];

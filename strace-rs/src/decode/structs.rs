@@ -160,10 +160,15 @@ fn tz_offset(off: i64) -> String {
 
 /// `struct stat` at `addr` (x86_64 layout), abbreviated unless `-v`.
 pub fn stat(ctx: &mut Ctx<'_>, addr: u64) {
-    let Some(st) = ctx.read::<[u64; 18]>(addr) else {
-        ctx.addr(addr);
-        return;
-    };
+    match ctx.read::<[u64; 18]>(addr) {
+        Some(st) => stat_fields(ctx, st),
+        None => ctx.addr(addr),
+    }
+}
+
+/// A `struct stat` given as the 18 words of its x86_64 layout (the i386 `stat64` decoder
+/// converts to it).
+pub fn stat_fields(ctx: &mut Ctx<'_>, st: [u64; 18]) {
     // st_dev, st_ino, st_nlink, st_mode|st_uid (u32,u32), st_gid|pad, st_rdev, st_size,
     // st_blksize, st_blocks, atime, atime_ns, mtime, mtime_ns, ctime, ctime_ns
     let (dev, ino, nlink) = (st[0], st[1], st[2]);
