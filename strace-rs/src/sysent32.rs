@@ -93,6 +93,42 @@ pub fn subcall(pid: tracekit_ptrace::Pid, nr: u64, args: [u64; 6]) -> (u64, [u64
     (SOCKET_SUBCALL + args[0], sub)
 }
 
+/// The x86_64 name `-e trace=` selects the i386 call `name` by (`-e trace=` sets are
+/// x86_64 numbers): the call itself when x86_64 has it, else its x86_64 counterpart
+/// (`mmap2` is selected with `mmap`, `%memory` or `/mmap`, `fstat64` with `fstat`, `%fstat`
+/// or `/stat`, ...).
+pub fn filter_name(name: &str) -> &str {
+    match name {
+        "mmap2" => "mmap",
+        "stat64" => "stat",
+        "lstat64" => "lstat",
+        "fstat64" => "fstat",
+        "fstatat64" => "newfstatat",
+        "statfs64" => "statfs",
+        "fstatfs64" => "fstatfs",
+        "truncate64" => "truncate",
+        "ftruncate64" => "ftruncate",
+        "_llseek" => "lseek",
+        "ugetrlimit" => "getrlimit",
+        "fcntl64" => "fcntl",
+        "_newselect" => "select",
+        "waitpid" => "wait4",
+        "sigaction" => "rt_sigaction",
+        "sigprocmask" => "rt_sigprocmask",
+        "sigreturn" => "rt_sigreturn",
+        "fadvise64_64" => "fadvise64",
+        "pselect6_time64" => "pselect6",
+        "recvmmsg_time64" => "recvmmsg",
+        "io_pgetevents_time64" => "io_pgetevents",
+        "mq_timedsend_time64" => "mq_timedsend",
+        "mq_timedreceive_time64" => "mq_timedreceive",
+        "semtimedop_time64" => "semtimedop",
+        "rt_sigtimedwait_time64" => "rt_sigtimedwait",
+        "clock_adjtime64" => "clock_adjtime",
+        _ => same_layout(name).unwrap_or(name),
+    }
+}
+
 /// The x86_64 call whose decoder prints the i386 call `name` correctly, if any.
 fn same_layout(name: &str) -> Option<&str> {
     let n = match name {
@@ -701,5 +737,15 @@ mod tests {
         }
         assert_eq!(super::rval("mmap2"), crate::decode::Rval::Hex);
         assert_eq!(super::rval("openat"), crate::decode::Rval::Fd);
+        for (i386, x86_64) in [
+            ("mmap2", "mmap"),
+            ("fstat64", "fstat"),
+            ("getuid32", "getuid"),
+            ("clock_gettime64", "clock_gettime"),
+            ("openat", "openat"),
+            ("socket", "socket"),
+        ] {
+            assert_eq!(super::filter_name(i386), x86_64);
+        }
     }
 }

@@ -876,7 +876,7 @@ impl<'c> Tracer<'c> {
         };
         let traced = if compat {
             !cfg.trace_filtered
-                || sysent::by_name(&self.meta.get(nr, true).name)
+                || sysent::by_name(crate::sysent32::filter_name(&self.meta.get(nr, true).name))
                     .is_some_and(|n| cfg.trace.contains(n as u64))
         } else {
             cfg.trace.contains(nr)
