@@ -2,7 +2,7 @@
 //! counts from `sysent32_table.txt`, and their decoders. A call whose arguments have the same
 //! layout on i386 and x86_64 (integers, descriptors, flags, strings, byte buffers, `statx`,
 //! `termios`, 64-bit `timespec`, ...) goes to the x86_64 decoder; `mmap2`, `clone`,
-//! `execve`, `stat64`/`lstat64`/`fstat64`/`fstatat64`, `ugetrlimit`, `set_thread_area`, `_llseek`, `pread64`, `lseek`, `wait4`, `fcntl64`,
+//! `execve`, `readv`/`writev`, `stat64`/`lstat64`/`fstat64`/`fstatat64`, `ugetrlimit`, `set_thread_area`, `_llseek`, `pread64`, `lseek`, `wait4`, `fcntl64`,
 //! `rt_sigaction`, `rt_sigreturn`, `sigreturn` and the 32-bit time calls (`nanosleep`,
 //! `clock_nanosleep`, `clock_gettime`, `clock_getres`, `gettimeofday`) have small i386
 //! decoders here; `socketcall` is shown as its subcall (`socket`, `bind`, ...) like strace
@@ -184,6 +184,8 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         "clone" => clone,
         "clone3" => clone3,
         "execve" => execve,
+        "readv" => readv,
+        "writev" => writev,
         "stat64" | "lstat64" => stat64,
         "fstat64" => fstat64,
         "fstatat64" => fstatat64,
@@ -280,6 +282,47 @@ fn string_array32(ctx: &mut Ctx<'_>, addr: u64) {
         ctx.cstr_at(p);
     }
     ctx.s(if truncated { ", ...]" } else { "]" });
+}
+
+/// `readv(fd, iov, n)` with 32-bit `iovec`s: the bytes received, at exit.
+fn readv(ctx: &mut Ctx<'_>) -> Step {
+    if !ctx.exiting {
+        ctx.fd(0);
+        ctx.sep();
+        return Step::Exit;
+    }
+    // Failed: the buffers' addresses, like strace.
+    let (len, data) = (Some(ctx.rval as u64), !ctx.error);
+    iovec32(ctx, ctx.a(1), ctx.a(2), len, data);
+    ctx.sep();
+    ctx.ulong(2);
+    Step::Decoded
+}
+
+/// `writev(fd, iov, n)` with 32-bit `iovec`s.
+fn writev(ctx: &mut Ctx<'_>) -> Step {
+    ctx.fd(0);
+    ctx.sep();
+    iovec32(ctx, ctx.a(1), ctx.a(2), None, true);
+    ctx.sep();
+    ctx.ulong(2);
+    Step::Decoded
+}
+
+/// An array of `count` 32-bit `struct iovec` (base, len) at `addr`.
+fn iovec32(ctx: &mut Ctx<'_>, addr: u64, count: u64, data_len: Option<u64>, data: bool) {
+    if addr == 0 {
+        ctx.s("NULL");
+        return;
+    }
+    let n = count.min(1024) as usize;
+    let Some(b) = ctx.read_bytes(addr, n * 8) else {
+        ctx.addr(addr);
+        return;
+    };
+    let word = |o: usize| u64::from(u32::from_le_bytes([b[o], b[o + 1], b[o + 2], b[o + 3]]));
+    let entries: Vec<(u64, u64)> = (0..n).map(|i| (word(i * 8), word(i * 8 + 4))).collect();
+    decode::structs::iovec_entries(ctx, &entries, data_len, data);
 }
 
 /// `stat64`/`lstat64(path, buf)`.
@@ -732,7 +775,7 @@ mod tests {
         ] {
             assert!(super::decoder(n).is_some(), "{n}");
         }
-        for n in ["readv", "sendmsg", "statfs64", "socketcall", "sysinfo"] {
+        for n in ["preadv", "sendmsg", "statfs64", "socketcall", "sysinfo"] {
             assert!(super::decoder(n).is_none(), "{n}");
         }
         assert_eq!(super::rval("mmap2"), crate::decode::Rval::Hex);

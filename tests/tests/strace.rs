@@ -641,22 +641,39 @@ fn bad_options_fail_like_strace() {
 fn attach_and_detach_on_sigterm() {
     let mut victim = Command::new("sleep").arg("30").spawn().unwrap();
     let pid = victim.id().to_string();
-    let tracer = Command::new(bin("strace-rs"))
+    let mut tracer = Command::new(bin("strace-rs"))
         .args(["-p", &pid])
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(300));
+    // Send SIGTERM only once the tracer says it attached (a fixed sleep flakes under load).
+    let mut stderr_pipe = std::io::BufReader::new(tracer.stderr.take().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        use std::io::BufRead;
+        let mut all = String::new();
+        let mut line = String::new();
+        while stderr_pipe.read_line(&mut line).unwrap_or(0) > 0 {
+            if line.contains("attached") {
+                let _ = tx.send(());
+            }
+            all.push_str(&line);
+            line.clear();
+        }
+        all
+    });
+    rx.recv_timeout(Duration::from_secs(20))
+        .expect("strace-rs said it attached");
     // SAFETY: kill has no memory arguments.
     unsafe { libc::kill(tracer.id() as i32, libc::SIGTERM) };
-    let out = tracer.wait_with_output().unwrap();
+    let status = tracer.wait().unwrap();
     use std::os::unix::process::ExitStatusExt;
     assert_eq!(
-        out.status.signal(),
+        status.signal(),
         Some(libc::SIGTERM),
         "dies by the signal, like strace"
     );
-    let e = String::from_utf8_lossy(&out.stderr).into_owned();
+    let e = reader.join().unwrap();
     assert!(e.contains(&format!("Process {pid} attached")), "{e}");
     assert!(e.contains(&format!("Process {pid} detached")), "{e}");
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
@@ -881,7 +898,7 @@ fn terminal_ioctls_match_strace() {
 }
 
 /// The 32-bit program of [`a_32_bit_tracee_matches_strace`]: files, pipes, `_llseek`,
-/// `pread64`, `stat64`/`fstatat64`, signals with and without `SA_SIGINFO` (`sigreturn`, `rt_sigreturn`), a thread
+/// `pread64`, `stat64`/`fstatat64`, `readv`/`writev`, signals with and without `SA_SIGINFO` (`sigreturn`, `rt_sigreturn`), a thread
 /// (`clone3` with its TLS), a UDP socket on loopback (`socketcall` on i386), rlimits, time,
 /// fork, a failing `execve` and wait.
 const M32_SOURCE: &str = r#"
@@ -897,6 +914,7 @@ const M32_SOURCE: &str = r#"
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/uio.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -930,6 +948,11 @@ int main(int argc, char **argv) {
     pipe(p);
     write(p[1], "ping", 4);
     read(p[0], buf, 4);
+    struct iovec iov[2] = {{"ab", 2}, {"cdefgh\n", 7}};
+    writev(p[1], iov, 2);
+    struct iovec in[2] = {{buf, 4}, {buf + 4, 32}};
+    readv(p[0], in, 2);
+    readv(-1, in, 2);
     lseek(p[0], 0, SEEK_CUR);
     getpid();
     getuid();

@@ -461,9 +461,22 @@ pub fn iovec(ctx: &mut Ctx<'_>, addr: u64, count: u64, data_len: Option<u64>, sh
         ctx.addr(addr);
         return;
     };
+    let word = |o: usize| u64::from_ne_bytes(b[o..o + 8].try_into().unwrap());
+    let entries: Vec<(u64, u64)> = (0..n).map(|i| (word(i * 16), word(i * 16 + 8))).collect();
+    iovec_entries(ctx, &entries, data_len, show_data);
+}
+
+/// `[{iov_base=..., iov_len=N}, ...]` for `(base, len)` pairs already read (the i386
+/// decoders read 32-bit `iovec`s); `data_len` and `show_data` as for [`iovec`].
+pub fn iovec_entries(
+    ctx: &mut Ctx<'_>,
+    entries: &[(u64, u64)],
+    data_len: Option<u64>,
+    show_data: bool,
+) {
     let mut left = data_len.unwrap_or(u64::MAX);
     ctx.out.push('[');
-    for i in 0..n {
+    for (i, &(base, len)) in entries.iter().enumerate() {
         if i > 0 {
             ctx.out.push_str(", ");
         }
@@ -471,8 +484,6 @@ pub fn iovec(ctx: &mut Ctx<'_>, addr: u64, count: u64, data_len: Option<u64>, sh
             ctx.out.push_str("...");
             break;
         }
-        let base = u64::from_ne_bytes(b[i * 16..i * 16 + 8].try_into().unwrap());
-        let len = u64::from_ne_bytes(b[i * 16 + 8..i * 16 + 16].try_into().unwrap());
         ctx.out.push_str("{iov_base=");
         if show_data {
             let shown = len.min(left);
