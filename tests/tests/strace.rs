@@ -676,7 +676,28 @@ fn attach_and_detach_on_sigterm() {
     let e = reader.join().unwrap();
     assert!(e.contains(&format!("Process {pid} attached")), "{e}");
     assert!(e.contains(&format!("Process {pid} detached")), "{e}");
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // Right after the detach the victim may still be runnable on a loaded machine before it
+    // goes back to sleep: wait (bounded) for it to be sleeping, never stopped or traced.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let stat = loop {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+        let state = stat
+            .rsplit(')')
+            .next()
+            .unwrap()
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .to_owned();
+        if state == "S" || std::time::Instant::now() > deadline {
+            break stat;
+        }
+        assert!(
+            !matches!(state.as_str(), "t" | "T" | "Z"),
+            "the victim is {state} after the detach: {stat}"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    };
     let state = stat
         .rsplit(')')
         .next()
@@ -990,6 +1011,8 @@ int main(int argc, char **argv) {
     close(s);
     struct rlimit rl;
     getrlimit(RLIMIT_NOFILE, &rl);
+    struct rusage ru;
+    getrusage(RUSAGE_CHILDREN, &ru);
     struct timeval tv;
     gettimeofday(&tv, NULL);
     pid_t c = fork();
@@ -998,7 +1021,7 @@ int main(int argc, char **argv) {
         _exit(3);
     }
     int status;
-    waitpid(c, &status, 0);
+    wait4(c, &status, 0, &ru);
     void *m = malloc(1 << 20);
     free(m);
     printf("child %d\n", WEXITSTATUS(status));
