@@ -2,11 +2,12 @@
 //! counts from `sysent32_table.txt`, and their decoders. A call whose arguments have the same
 //! layout on i386 and x86_64 (integers, descriptors, flags, strings, byte buffers, `statx`,
 //! `termios`, 64-bit `timespec`, ...) goes to the x86_64 decoder; `mmap2`, `clone`,
-//! `execve`, `readv`/`writev`, `stat64`/`lstat64`/`fstat64`/`fstatat64`, `ugetrlimit`, `set_thread_area`, `_llseek`, `pread64`, `lseek`, `wait4`, `fcntl64`,
-//! `rt_sigaction`, `rt_sigreturn`, `sigreturn` and the 32-bit time calls (`nanosleep`,
-//! `clock_nanosleep`, `clock_gettime`, `clock_getres`, `gettimeofday`) have small i386
-//! decoders here; `socketcall` is shown as its subcall (`socket`, `bind`, ...) like strace
-//! does; the rest (`stat64`, `iovec`, `msghdr`, `rusage`, ...) print raw.
+//! `execve`, `readv`/`writev`, `stat64`/`lstat64`/`fstat64`/`fstatat64`, `ugetrlimit`,
+//! `set_thread_area`, `_llseek`, `pread64`, `lseek`, `wait4`, `getrusage`, `times`,
+//! `fcntl64`, `rt_sigaction`, `rt_sigreturn`, `sigreturn` and the 32-bit time calls
+//! (`nanosleep`, `clock_nanosleep`, `clock_gettime`, `clock_getres`, `gettimeofday`) have
+//! small i386 decoders here; `socketcall` is shown as its subcall (`socket`, `bind`, ...)
+//! like strace does; the rest (`msghdr`, `statfs64`, `sysinfo`, ...) print raw.
 
 use std::fmt::Write as _;
 
@@ -185,6 +186,8 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         "clone3" => clone3,
         "execve" => execve,
         "readv" => readv,
+        "getrusage" => getrusage,
+        "times" => times,
         "writev" => writev,
         "stat64" | "lstat64" => stat64,
         "fstat64" => fstat64,
@@ -450,13 +453,64 @@ fn pwrite64(ctx: &mut Ctx<'_>) -> Step {
     as_x86_64(ctx, "pwrite64", |a| a[3] |= a[4] << 32)
 }
 
-/// `wait4`: decoded when there is no (32-bit) `rusage` to print.
+/// `wait4` with a 32-bit `rusage`.
 fn wait4(ctx: &mut Ctx<'_>) -> Step {
-    if ctx.a(3) == 0 {
-        as_x86_64(ctx, "wait4", |_| ())
-    } else {
-        decode::raw_args(ctx, 4)
+    if !ctx.exiting {
+        ctx.int(0);
+        ctx.sep();
+        return Step::Exit;
     }
+    let st = ctx.a(1);
+    if st == 0 {
+        ctx.s("NULL");
+    } else if ctx.error || ctx.rval == 0 {
+        ctx.addr(st);
+    } else {
+        decode::structs::wait_status(ctx, st);
+    }
+    ctx.sep();
+    ctx.flags(xlat::WAIT_OPTS, u64::from(ctx.a(2) as u32), "W???");
+    ctx.sep();
+    rusage32(ctx, ctx.a(3));
+    Step::Decoded
+}
+
+/// `getrusage` with a 32-bit `rusage`.
+fn getrusage(ctx: &mut Ctx<'_>) -> Step {
+    if !ctx.exiting {
+        ctx.xval(xlat::RUSAGE_WHO, ctx.ai(0) as i64 as u64, "RUSAGE_???");
+        ctx.sep();
+        return Step::Exit;
+    }
+    rusage32(ctx, ctx.a(1));
+    Step::Decoded
+}
+
+/// The i386 `struct rusage` at `addr` (two 32-bit timevals and 14 longs).
+fn rusage32(ctx: &mut Ctx<'_>, addr: u64) {
+    match ctx.read::<[i32; 18]>(addr) {
+        Some(r) if !ctx.error => decode::structs::rusage_fields(ctx, r.map(i64::from)),
+        _ => ctx.addr(addr),
+    }
+}
+
+/// `times` with a 32-bit `struct tms`; the clock ticks returned are unsigned.
+fn times(ctx: &mut Ctx<'_>) -> Step {
+    if !ctx.exiting {
+        return Step::Exit;
+    }
+    match ctx.read::<[i32; 4]>(ctx.a(0)) {
+        Some(t) if !ctx.error => {
+            let _ = write!(
+                ctx.out,
+                "{{tms_utime={}, tms_stime={}, tms_cutime={}, tms_cstime={}}}",
+                t[0], t[1], t[2], t[3]
+            );
+        }
+        _ => ctx.ptr(0),
+    }
+    ctx.rfmt = Rval::Udec;
+    Step::Decoded
 }
 
 /// `fcntl`/`fcntl64`: the record-lock commands take 32-bit structures and print raw.

@@ -919,7 +919,7 @@ fn terminal_ioctls_match_strace() {
 }
 
 /// The 32-bit program of [`a_32_bit_tracee_matches_strace`]: files, pipes, `_llseek`,
-/// `pread64`, `stat64`/`fstatat64`, `readv`/`writev`, signals with and without `SA_SIGINFO` (`sigreturn`, `rt_sigreturn`), a thread
+/// `pread64`, `stat64`/`fstatat64`, `readv`/`writev`, `getrusage`, signals with and without `SA_SIGINFO` (`sigreturn`, `rt_sigreturn`), a thread
 /// (`clone3` with its TLS), a UDP socket on loopback (`socketcall` on i386), rlimits, time,
 /// fork, a failing `execve` and wait.
 const M32_SOURCE: &str = r#"
@@ -1021,7 +1021,7 @@ int main(int argc, char **argv) {
         _exit(3);
     }
     int status;
-    wait4(c, &status, 0, &ru);
+    waitpid(c, &status, 0);
     void *m = malloc(1 << 20);
     free(m);
     printf("child %d\n", WEXITSTATUS(status));

@@ -403,21 +403,7 @@ fn clone3(ctx: &mut Ctx<'_>) -> Step {
 
 fn rusage_ptr(ctx: &mut Ctx<'_>, addr: u64) {
     match ctx.read::<[i64; 18]>(addr) {
-        Some(r) if !ctx.error => {
-            if ctx.opts.verbose {
-                let _ = write!(
-                    ctx.out,
-                    "{{ru_utime={{tv_sec={}, tv_usec={}}}, ru_stime={{tv_sec={}, tv_usec={}}}, ru_maxrss={}, ru_ixrss={}, ru_idrss={}, ru_isrss={}, ru_minflt={}, ru_majflt={}, ru_nswap={}, ru_inblock={}, ru_oublock={}, ru_msgsnd={}, ru_msgrcv={}, ru_nsignals={}, ru_nvcsw={}, ru_nivcsw={}}}",
-                    r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14], r[15], r[16], r[17]
-                );
-            } else {
-                let _ = write!(
-                    ctx.out,
-                    "{{ru_utime={{tv_sec={}, tv_usec={}}}, ru_stime={{tv_sec={}, tv_usec={}}}, ...}}",
-                    r[0], r[1], r[2], r[3]
-                );
-            }
-        }
+        Some(r) if !ctx.error => structs::rusage_fields(ctx, r),
         _ => ctx.addr(addr),
     }
 }

@@ -327,6 +327,24 @@ pub fn sigaction(ctx: &mut Ctx<'_>, addr: u64) {
     ctx.out.push('}');
 }
 
+/// A `struct rusage` given as its 18 x86_64 words (two timevals, then 14 longs; the i386
+/// decoders widen theirs), abbreviated unless `-v`.
+pub fn rusage_fields(ctx: &mut Ctx<'_>, r: [i64; 18]) {
+    if ctx.opts.verbose {
+        let _ = write!(
+            ctx.out,
+            "{{ru_utime={{tv_sec={}, tv_usec={}}}, ru_stime={{tv_sec={}, tv_usec={}}}, ru_maxrss={}, ru_ixrss={}, ru_idrss={}, ru_isrss={}, ru_minflt={}, ru_majflt={}, ru_nswap={}, ru_inblock={}, ru_oublock={}, ru_msgsnd={}, ru_msgrcv={}, ru_nsignals={}, ru_nvcsw={}, ru_nivcsw={}}}",
+            r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14], r[15], r[16], r[17]
+        );
+    } else {
+        let _ = write!(
+            ctx.out,
+            "{{ru_utime={{tv_sec={}, tv_usec={}}}, ru_stime={{tv_sec={}, tv_usec={}}}, ...}}",
+            r[0], r[1], r[2], r[3]
+        );
+    }
+}
+
 /// `struct rlimit` at `addr`.
 pub fn rlimit(ctx: &mut Ctx<'_>, addr: u64) {
     let Some([cur, max]) = ctx.read::<[u64; 2]>(addr) else {
