@@ -919,9 +919,10 @@ fn terminal_ioctls_match_strace() {
 }
 
 /// The 32-bit program of [`a_32_bit_tracee_matches_strace`]: files, pipes, `_llseek`,
-/// `pread64`, `stat64`/`fstatat64`, `readv`/`writev`, `getrusage`, signals with and without `SA_SIGINFO` (`sigreturn`, `rt_sigreturn`), a thread
-/// (`clone3` with its TLS), a UDP socket on loopback (`socketcall` on i386), rlimits, time,
-/// fork, a failing `execve` and wait.
+/// `pread64`, `stat64`/`fstatat64`, `readv`/`writev`, `getrusage`, signals with and without
+/// `SA_SIGINFO` (`sigreturn`, `rt_sigreturn`), a thread (`clone3` with its TLS), a UDP
+/// socket on loopback (`socketcall` on i386), rlimits, time, fork, a failing `execve` and
+/// wait.
 const M32_SOURCE: &str = r#"
 #include <fcntl.h>
 #include <netinet/in.h>
