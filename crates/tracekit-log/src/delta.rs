@@ -333,7 +333,21 @@ pub fn encode(
     d: &mut Encoder,
     buf: &mut [u8],
 ) -> Result<Option<usize>, crate::Full> {
-    let mut tmp = [0u8; MAX_COMPACT];
+    transact::<MAX_COMPACT>(ev, d, buf, alloc, free, realloc)
+}
+
+/// Encodes heap event `ev` with the matching one of `on_alloc`, `on_free`, `on_realloc` into
+/// a scratch buffer, then copies it into `buf`. When `buf` is too short, `d` is put back as it
+/// was, so nothing half-written shifts the coding state; `Ok(None)` for other events.
+fn transact<const N: usize>(
+    ev: &Event<'_>,
+    d: &mut Encoder,
+    buf: &mut [u8],
+    on_alloc: fn(&Alloc, &mut Encoder, &mut [u8; N]) -> usize,
+    on_free: fn(&Free, &mut Encoder, &mut [u8; N]) -> usize,
+    on_realloc: fn(&Realloc, &mut Encoder, &mut [u8; N]) -> usize,
+) -> Result<Option<usize>, crate::Full> {
+    let mut tmp = [0u8; N];
     let saved = (d.tid, d.time_ns, d.ptr, d.pushed);
     let pushes = match ev {
         Event::Alloc(a) => a.ptr,
@@ -342,9 +356,9 @@ pub fn encode(
     };
     let saved_slot = d.index[Encoder::slot(pushes)];
     let n = match ev {
-        Event::Alloc(a) => alloc(a, d, &mut tmp),
-        Event::Free(f) => free(f, d, &mut tmp),
-        Event::Realloc(r) => realloc(r, d, &mut tmp),
+        Event::Alloc(a) => on_alloc(a, d, &mut tmp),
+        Event::Free(f) => on_free(f, d, &mut tmp),
+        Event::Realloc(r) => on_realloc(r, d, &mut tmp),
         _ => return Ok(None),
     };
     let Some(out) = buf.get_mut(..n) else {
@@ -618,27 +632,7 @@ pub fn encode_event(
     d: &mut Encoder,
     buf: &mut [u8],
 ) -> Result<Option<usize>, crate::Full> {
-    let mut tmp = [0u8; MAX_EVENT];
-    let saved = (d.tid, d.time_ns, d.ptr, d.pushed);
-    let pushes = match ev {
-        Event::Alloc(a) => a.ptr,
-        Event::Realloc(r) => r.new_ptr,
-        _ => 0,
-    };
-    let saved_slot = d.index[Encoder::slot(pushes)];
-    let n = match ev {
-        Event::Alloc(a) => batch_alloc(a, d, &mut tmp),
-        Event::Free(f) => batch_free(f, d, &mut tmp),
-        Event::Realloc(r) => batch_realloc(r, d, &mut tmp),
-        _ => return Ok(None),
-    };
-    let Some(out) = buf.get_mut(..n) else {
-        (d.tid, d.time_ns, d.ptr, d.pushed) = saved;
-        d.index[Encoder::slot(pushes)] = saved_slot;
-        return Err(crate::Full);
-    };
-    out.copy_from_slice(&tmp[..n]);
-    Ok(Some(n))
+    transact::<MAX_EVENT>(ev, d, buf, batch_alloc, batch_free, batch_realloc)
 }
 
 /// The head of a batch record holding `len` bytes of events: tag and a 3-byte length (so a
