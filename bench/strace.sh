@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # strace-rs against strace, side by side: a syscall-heavy command natively, under -f -c, under
 # -f -o FILE, and a filtered run (-e trace=openat on a program making many other calls)
-# against strace --seccomp-bpf. Prints the median wall time of each row and the ratio
+# against strace --seccomp-bpf, the two tools alternating run by run. Prints the median wall
+# and CPU time of each row and the ratio
 # strace-rs / strace (below 1.00: strace-rs is faster).
 #
 #   bench/strace.sh            # COUNT=200000 dd bytes, RUNS=5 (slow on a small machine)
@@ -20,20 +21,36 @@ OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
 DD=(dd if=/dev/zero of=/dev/null bs=1 count="$COUNT")
 
-# "WALL CPU": medians over RUNS runs of "$@" of wall seconds and of CPU seconds (user+sys of
-# the tracer and its tracees, less sensitive to a busy machine than wall time).
+# One timed run of "$@": prints "WALL CPU" in seconds (CPU = user+sys of the tracer and its
+# tracees, less sensitive to a busy machine than wall time).
+timed() {
+    /usr/bin/time -f "%e %U %S" -o "$OUT/time" "$@" >/dev/null 2>&1 || true
+    read -r e u s < <(tail -1 "$OUT/time")
+    echo "$e $(awk -v u="$u" -v s="$s" 'BEGIN {print u + s}')"
+}
+
+# The median of numbers on stdin.
+med() { sort -g | awk '{a[NR]=$1} END {print (NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2}'; }
+
+# "WALL CPU": medians over RUNS runs of "$@".
 median() {
-    local walls=() cpus=()
+    local runs=()
+    for _ in $(seq "$RUNS"); do runs+=("$(timed "$@")"); done
+    echo "$(printf '%s\n' "${runs[@]}" | cut -d' ' -f1 | med) $(printf '%s\n' "${runs[@]}" | cut -d' ' -f2 | med)"
+}
+
+# Runs the arrays A (strace) and B (strace-rs) RUNS times each, alternating so that drift on a
+# shared machine hits both alike, and prints their row.
+pair() { # name
+    local ra=() rb=()
     for _ in $(seq "$RUNS"); do
-        /usr/bin/time -f "%e %U %S" -o "$OUT/time" "$@" >/dev/null 2>&1 || true
-        read -r e u s < <(tail -1 "$OUT/time")
-        walls+=("$e")
-        cpus+=("$(awk -v u="$u" -v s="$s" 'BEGIN {print u + s}')")
+        ra+=("$(timed "${A[@]}")")
+        rb+=("$(timed "${B[@]}")")
     done
-    local mw mc
-    mw=$(printf '%s\n' "${walls[@]}" | sort -g | awk '{a[NR]=$1} END {print (NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2}')
-    mc=$(printf '%s\n' "${cpus[@]}" | sort -g | awk '{a[NR]=$1} END {print (NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2}')
-    echo "$mw $mc"
+    local a b
+    a="$(printf '%s\n' "${ra[@]}" | cut -d' ' -f1 | med) $(printf '%s\n' "${ra[@]}" | cut -d' ' -f2 | med)"
+    b="$(printf '%s\n' "${rb[@]}" | cut -d' ' -f1 | med) $(printf '%s\n' "${rb[@]}" | cut -d' ' -f2 | med)"
+    row "$1" "$a" "$b"
 }
 
 row() { # name, "strace wall cpu", "ours wall cpu"
@@ -48,18 +65,18 @@ echo "dd bs=1 count=$COUNT; $RUNS runs each; medians in seconds; ratio = strace-
 printf '%-42s %8s %8s %6s | %8s %8s %6s\n' "case" "strace" "ours" "ratio" "cpu" "cpu" "ratio"
 read -r nw nc <<<"$(median "${DD[@]}")"
 printf '%-42s %8.3f (cpu %.3f)\n' "native dd" "$nw" "$nc"
-a=$(median strace -f -c -o "$OUT/s.c" "${DD[@]}")
-b=$(median "$OURS" -f -c -o "$OUT/r.c" "${DD[@]}")
-row "-f -c dd" "$a" "$b"
-a=$(median strace -f -o "$OUT/s.o" "${DD[@]}")
-b=$(median "$OURS" -f -o "$OUT/r.o" "${DD[@]}")
-row "-f -o FILE dd" "$a" "$b"
-a=$(median strace -f --seccomp-bpf -e trace=openat -o "$OUT/s.f" "$MANYBIN" "$MANY")
-b=$(median "$OURS" -f -e trace=openat -o "$OUT/r.f" "$MANYBIN" "$MANY")
-row "-f -e trace=openat ($MANY calls, seccomp)" "$a" "$b"
-a=$(median strace -f -e trace=openat -o "$OUT/s.g" "$MANYBIN" "$MANY")
-b=$(median "$OURS" -f --no-seccomp-bpf -e trace=openat -o "$OUT/r.g" "$MANYBIN" "$MANY")
-row "-f -e trace=openat (no seccomp, both)" "$a" "$b"
-a=$(median strace -f -e trace=openat -o "$OUT/s.h" "$MANYBIN" "$MANY")
-b=$(median "$OURS" -f -e trace=openat -o "$OUT/r.h" "$MANYBIN" "$MANY")
-row "-f -e trace=openat (each tool's default)" "$a" "$b"
+A=(strace -f -c -o "$OUT/s.c" "${DD[@]}")
+B=("$OURS" -f -c -o "$OUT/r.c" "${DD[@]}")
+pair "-f -c dd"
+A=(strace -f -o "$OUT/s.o" "${DD[@]}")
+B=("$OURS" -f -o "$OUT/r.o" "${DD[@]}")
+pair "-f -o FILE dd"
+A=(strace -f --seccomp-bpf -e trace=openat -o "$OUT/s.f" "$MANYBIN" "$MANY")
+B=("$OURS" -f -e trace=openat -o "$OUT/r.f" "$MANYBIN" "$MANY")
+pair "-f -e trace=openat ($MANY calls, seccomp)"
+A=(strace -f -e trace=openat -o "$OUT/s.g" "$MANYBIN" "$MANY")
+B=("$OURS" -f --no-seccomp-bpf -e trace=openat -o "$OUT/r.g" "$MANYBIN" "$MANY")
+pair "-f -e trace=openat (no seccomp, both)"
+A=(strace -f -e trace=openat -o "$OUT/s.h" "$MANYBIN" "$MANY")
+B=("$OURS" -f -e trace=openat -o "$OUT/r.h" "$MANYBIN" "$MANY")
+pair "-f -e trace=openat (each tool's default)"
