@@ -54,13 +54,24 @@ fn entry(nr: u64) -> Option<(&'static str, usize)> {
     if let Some(sub) = nr.checked_sub(SOCKET_SUBCALL + 1) {
         return SOCKET_CALLS.get(usize::try_from(sub).ok()?).copied();
     }
-    TABLE
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .flat_map(str::split_whitespace)
-        .nth(usize::try_from(nr).ok()?)
-        .and_then(|t| t.split_once('/'))
-        .map(|(n, a)| (n, a.parse().unwrap_or(RAW_ARGS)))
+    table().get(usize::try_from(nr).ok()?).copied().flatten()
+}
+
+/// `TABLE` parsed once: entry `nr` is `Some((name, nargs))`, `None` for a hole.
+fn table() -> &'static [Option<(&'static str, usize)>] {
+    static PARSED: std::sync::OnceLock<Vec<Option<(&'static str, usize)>>> =
+        std::sync::OnceLock::new();
+    PARSED.get_or_init(|| {
+        TABLE
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .flat_map(str::split_whitespace)
+            .map(|t| {
+                t.split_once('/')
+                    .map(|(n, a)| (n, a.parse().unwrap_or(RAW_ARGS)))
+            })
+            .collect()
+    })
 }
 
 /// The i386 name of `nr` (`syscall_0xNNN` when it has none).
