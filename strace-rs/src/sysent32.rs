@@ -198,7 +198,7 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         "execve" => execve,
         "readv" => readv,
         "getrusage" => getrusage,
-        "times" => times,
+        "times" => decode::structs::times::<i32>,
         "writev" => writev,
         "stat64" | "lstat64" => stat64,
         "fstat64" => fstat64,
@@ -505,25 +505,6 @@ fn rusage32(ctx: &mut Ctx<'_>, addr: u64) {
     }
 }
 
-/// `times` with a 32-bit `struct tms`; the clock ticks returned are unsigned.
-fn times(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        return Step::Exit;
-    }
-    match ctx.read::<[i32; 4]>(ctx.a(0)) {
-        Some(t) if !ctx.error => {
-            let _ = write!(
-                ctx.out,
-                "{{tms_utime={}, tms_stime={}, tms_cutime={}, tms_cstime={}}}",
-                t[0], t[1], t[2], t[3]
-            );
-        }
-        _ => ctx.ptr(0),
-    }
-    ctx.rfmt = Rval::Udec;
-    Step::Decoded
-}
-
 /// `fcntl`/`fcntl64`: the record-lock commands take 32-bit structures and print raw.
 fn fcntl64(ctx: &mut Ctx<'_>) -> Step {
     match ctx.ai(1) {
@@ -544,26 +525,15 @@ fn getrlimit(ctx: &mut Ctx<'_>) -> Step {
 }
 
 fn rlimit32(ctx: &mut Ctx<'_>, addr: u64) {
-    let Some([cur, max]) = ctx.read::<[u32; 2]>(addr) else {
-        ctx.addr(addr);
-        return;
-    };
-    let style = ctx.opts.xlat;
-    let f = |v: u32| {
-        let named = if v == u32::MAX {
-            Some("RLIM_INFINITY".to_owned())
-        } else if v > 0 && v.is_multiple_of(1024) {
-            Some(format!("{}*1024", v / 1024))
-        } else {
-            None
-        };
-        match (style, named) {
-            (text::XlatStyle::Abbrev, Some(n)) => n,
-            (text::XlatStyle::Verbose, Some(n)) => format!("{v} /* {n} */"),
-            _ => v.to_string(),
-        }
-    };
-    let _ = write!(ctx.out, "{{rlim_cur={}, rlim_max={}}}", f(cur), f(max));
+    match ctx.read::<[u32; 2]>(addr) {
+        Some(lim) => decode::structs::rlimit_fields(
+            ctx,
+            lim.map(u64::from),
+            u64::from(u32::MAX),
+            "RLIM_INFINITY",
+        ),
+        None => ctx.addr(addr),
+    }
 }
 
 /// `set_thread_area({entry_number=-1, base_addr=0x..., limit=0x0fffff, seg_32bit=1, ...})`,

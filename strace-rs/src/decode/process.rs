@@ -44,7 +44,7 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         "getpriority" => getpriority,
         "setpriority" => setpriority,
         "getrusage" => getrusage,
-        "times" => times,
+        "times" => structs::times::<u64>,
         "sched_getaffinity" => sched_getaffinity,
         "getitimer" => getitimer,
         "setitimer" => setitimer,
@@ -831,24 +831,6 @@ fn getrusage(ctx: &mut Ctx<'_>) -> Step {
         return Step::Exit;
     }
     rusage_ptr(ctx, ctx.a(1));
-    Step::Decoded
-}
-
-fn times(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        return Step::Exit;
-    }
-    match ctx.read::<[u64; 4]>(ctx.a(0)) {
-        Some(t) if !ctx.error => {
-            let _ = write!(
-                ctx.out,
-                "{{tms_utime={}, tms_stime={}, tms_cutime={}, tms_cstime={}}}",
-                t[0], t[1], t[2], t[3]
-            );
-        }
-        _ => ctx.ptr(0),
-    }
-    ctx.rfmt = Rval::Udec;
     Step::Decoded
 }
 

@@ -347,14 +347,19 @@ pub fn rusage_fields(ctx: &mut Ctx<'_>, r: [i64; 18]) {
 
 /// `struct rlimit` at `addr`.
 pub fn rlimit(ctx: &mut Ctx<'_>, addr: u64) {
-    let Some([cur, max]) = ctx.read::<[u64; 2]>(addr) else {
-        ctx.addr(addr);
-        return;
-    };
+    match ctx.read::<[u64; 2]>(addr) {
+        Some(lim) => rlimit_fields(ctx, lim, u64::MAX, "RLIM64_INFINITY"),
+        None => ctx.addr(addr),
+    }
+}
+
+/// `{rlim_cur=..., rlim_max=...}` for limits of any width: `infinity` (that width's
+/// `RLIM_INFINITY`) prints as `infinity_name`, multiples of 1024 as `N*1024`, by `-X` style.
+pub fn rlimit_fields(ctx: &mut Ctx<'_>, [cur, max]: [u64; 2], infinity: u64, infinity_name: &str) {
     let style = ctx.opts.xlat;
     let f = |v: u64| {
-        let named = if v == u64::MAX {
-            Some("RLIM64_INFINITY".to_owned())
+        let named = if v == infinity {
+            Some(infinity_name.to_owned())
         } else if v > 0 && v.is_multiple_of(1024) {
             Some(format!("{}*1024", v / 1024))
         } else {
@@ -367,6 +372,25 @@ pub fn rlimit(ctx: &mut Ctx<'_>, addr: u64) {
         }
     };
     let _ = write!(ctx.out, "{{rlim_cur={}, rlim_max={}}}", f(cur), f(max));
+}
+
+/// The `times` decoder for a `struct tms` of four `T` clock-tick counts (`u64` on x86_64,
+/// `i32` on i386); the ticks returned are printed unsigned.
+pub fn times<T: tracekit_ptrace::mem::Pod + std::fmt::Display>(ctx: &mut Ctx<'_>) -> super::Step {
+    if !ctx.exiting {
+        return super::Step::Exit;
+    }
+    match ctx.read::<[T; 4]>(ctx.a(0)) {
+        Some([utime, stime, cutime, cstime]) if !ctx.error => {
+            let _ = write!(
+                ctx.out,
+                "{{tms_utime={utime}, tms_stime={stime}, tms_cutime={cutime}, tms_cstime={cstime}}}"
+            );
+        }
+        _ => ctx.ptr(0),
+    }
+    ctx.rfmt = super::Rval::Udec;
+    super::Step::Decoded
 }
 
 /// `struct utsname` at `addr`.
