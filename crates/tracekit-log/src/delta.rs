@@ -231,20 +231,34 @@ impl<const N: usize> Out<'_, N> {
     #[inline(always)]
     fn head(&mut self, d: &mut Encoder, kind: u8, tid: u32, time_ns: u64) -> usize {
         debug_assert!(kind <= KIND);
-        let mut flags = kind;
         self.i = 3;
+        self.buf[2] = kind | self.thread_time(d, tid, time_ns, TID, TIME);
+        2
+    }
+
+    /// The thread and the time delta, each only when it changed since the last event; returns
+    /// `tid_flag` and `time_flag` for those written.
+    #[inline(always)]
+    fn thread_time(
+        &mut self,
+        d: &mut Encoder,
+        tid: u32,
+        time_ns: u64,
+        tid_flag: u8,
+        time_flag: u8,
+    ) -> u8 {
+        let mut flags = 0;
         if tid != d.tid {
-            flags |= TID;
+            flags |= tid_flag;
             self.u(tid.into());
             d.tid = tid;
         }
         if time_ns != d.time_ns {
-            flags |= TIME;
+            flags |= time_flag;
             self.s(time_ns.wrapping_sub(d.time_ns));
             d.time_ns = time_ns;
         }
-        self.buf[2] = flags;
-        2
+        flags
     }
 
     /// A pointer by age when the reader's ring has it, else against the last pointer.
@@ -424,16 +438,7 @@ fn bhead(
         o.buf[1] = code;
         o.i = 2;
     }
-    if tid != d.tid {
-        head |= B_TID;
-        o.u(tid.into());
-        d.tid = tid;
-    }
-    if time != d.time_ns {
-        head |= B_TIME;
-        o.s(time.wrapping_sub(d.time_ns));
-        d.time_ns = time;
-    }
+    head |= o.thread_time(d, tid, time, B_TID, B_TIME);
     o.buf[0] = head;
 }
 
