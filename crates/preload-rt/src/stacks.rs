@@ -115,8 +115,7 @@ impl StackTable {
                 let stored = unsafe {
                     std::slice::from_raw_parts(self.frames.add(e.off as usize), e.len as usize)
                 };
-                // An inline loop: stacks are short, and `==` on slices calls `bcmp`.
-                if stored.iter().zip(frames).all(|(a, b)| a == b) {
+                if same(stored, frames) {
                     return Interned::Known(e.id);
                 }
             }
@@ -161,12 +160,28 @@ impl StackTable {
     }
 }
 
+#[inline(always)]
 fn hash(frames: &[u64]) -> u64 {
-    let mut h = 0xcbf2_9ce4_8422_2325u64 ^ frames.len() as u64;
+    let mut h = frames.len() as u64;
     for &f in frames {
-        h = (h ^ f).wrapping_mul(0x0000_0100_0000_01b3).rotate_left(29);
+        h = (h.rotate_left(23) ^ f).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     }
-    h ^ (h >> 32)
+    h ^ (h >> 29)
+}
+
+/// `a == b` for slices of the same length, as a plain loop: stacks are short, and slice
+/// equality calls `bcmp`.
+#[inline(always)]
+fn same(a: &[u64], b: &[u64]) -> bool {
+    debug_assert_eq!(a.len(), b.len());
+    let mut i = 0;
+    while i < a.len() && i < b.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 #[cfg(test)]

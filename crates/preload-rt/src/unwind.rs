@@ -242,6 +242,12 @@ fn compute(addr: u64) -> Option<u64> {
         _ => return None,
     };
     let cfa_off = i32::try_from(cfa_off).ok()?;
+    // The walk's fast path trusts an rsp-based rule to move up by a positive, 8-byte aligned
+    // amount below MAX_FRAME_SIZE (so sp stays aligned and the walk always ends): other
+    // offsets end the walk.
+    if kind == KIND_RSP && (cfa_off <= 0 || cfa_off % 8 != 0 || cfa_off as u64 >= MAX_FRAME_SIZE) {
+        return None;
+    }
     match row.register(X86_64::RA) {
         Some(RegisterRule::Offset(-8)) => {}
         _ => return None,
@@ -311,6 +317,7 @@ pub fn unwind_into(regs: Regs, skip: (u64, u64), out: &mut [MaybeUninit<u64>]) -
 }
 
 /// The state of a walk between steps.
+#[derive(Clone, Copy)]
 struct Walk {
     ip: u64,
     sp: u64,
@@ -324,31 +331,78 @@ impl Walk {
     /// a return address below 4096). Afterwards `ip` is the caller's return address.
     #[inline(always)]
     fn step(&mut self, slots: &[AtomicU64]) -> bool {
-        let rule = rule_for(slots, self.lookup);
-        let base = match rule & 3 {
-            KIND_RSP => self.sp,
-            KIND_RBP if self.bp_known => self.bp,
-            _ => return false,
+        let h = hash(self.lookup);
+        debug_assert_eq!(slots.len(), CACHE_SLOTS * 2);
+        // SAFETY: the index is below 2^16 = CACHE_SLOTS, and the table has two words per slot.
+        let (key, rule) = unsafe {
+            let e = slots.as_ptr().add((h >> (64 - 16)) as usize * 2);
+            (
+                (*e).load(Ordering::Relaxed),
+                (*e.add(1)).load(Ordering::Relaxed),
+            )
         };
-        let cfa = base.wrapping_add((rule >> 32) as u32 as i32 as i64 as u64);
-        // The caller's frame is above this one, not absurdly far, and aligned.
-        if cfa.wrapping_sub(self.sp).wrapping_sub(1) >= MAX_FRAME_SIZE || cfa & 7 != 0 {
-            return false;
+        // The rule's low 16 bits: its kind and rbp rule, and the address's check byte.
+        let head = (((h >> 40) & 0xff) | 1) << 8;
+        let class = rule & 0xffff;
+        let cfa;
+        if key ^ rule == self.lookup && class == head | KIND_RSP {
+            // The common case: CFA = rsp + a checked offset, rbp unchanged.
+            cfa = self.sp + (rule >> 32);
+        } else if key ^ rule == self.lookup && class == head | KIND_RSP | BP_SAVED << 2 {
+            // CFA = rsp + a checked offset, the caller's rbp saved in the frame.
+            cfa = self.sp + (rule >> 32);
+            let at = cfa.wrapping_add((rule >> 16) as u16 as i16 as i64 as u64);
+            // SAFETY: the rule says the caller's rbp was saved at this stack slot.
+            self.bp = unsafe { (at as *const u64).read() };
+        } else {
+            return match self.step_slow(slots) {
+                Some(next) => {
+                    *self = next;
+                    true
+                }
+                None => false,
+            };
         }
         // SAFETY: the CFA rule of the current frame says the caller's return address is
         // stored at CFA-8 in this thread's stack, which is above sp and mapped.
         self.ip = unsafe { ((cfa - 8) as *const u64).read() };
+        self.sp = cfa;
+        self.lookup = self.ip.wrapping_sub(1);
+        self.ip >= 4096
+    }
+
+    /// [`Walk::step`] for rules off the fast path (and cache misses): the state after the
+    /// step, `None` when the walk ends. (By value, so that the fast path's state can stay in
+    /// registers.)
+    #[cold]
+    #[inline(never)]
+    fn step_slow(self, slots: &[AtomicU64]) -> Option<Walk> {
+        let mut w = self;
+        let rule = rule_for(slots, w.lookup);
+        let base = match rule & 3 {
+            KIND_RSP => w.sp,
+            KIND_RBP if w.bp_known => w.bp,
+            _ => return None,
+        };
+        let cfa = base.wrapping_add((rule >> 32) as u32 as i32 as i64 as u64);
+        // The caller's frame is above this one, not absurdly far, and aligned.
+        if cfa.wrapping_sub(w.sp).wrapping_sub(1) >= MAX_FRAME_SIZE || cfa & 7 != 0 {
+            return None;
+        }
+        // SAFETY: the CFA rule of the current frame says the caller's return address is
+        // stored at CFA-8 in this thread's stack, which is above sp and mapped.
+        w.ip = unsafe { ((cfa - 8) as *const u64).read() };
         let bp_rule = (rule >> 2) & 3;
         if bp_rule == BP_SAVED {
             let at = cfa.wrapping_add((rule >> 16) as u16 as i16 as i64 as u64);
             // SAFETY: the rule says the caller's rbp was saved at this stack slot.
-            self.bp = unsafe { (at as *const u64).read() };
+            w.bp = unsafe { (at as *const u64).read() };
         } else if bp_rule != BP_SAME {
-            self.bp_known = false;
+            w.bp_known = false;
         }
-        self.sp = cfa;
-        self.lookup = self.ip.wrapping_sub(1);
-        self.ip >= 4096
+        w.sp = cfa;
+        w.lookup = w.ip.wrapping_sub(1);
+        (w.ip >= 4096).then_some(w)
     }
 }
 
