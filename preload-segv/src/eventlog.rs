@@ -2,9 +2,9 @@
 //! appended with raw writes: a `Process` record (when the log is new), the loaded modules,
 //! the thread, the backtrace as a `Stack` and the `Crash` itself.
 
-use std::borrow::Cow;
+use alloc::borrow::Cow;
 
-use tracekit_log::{Arch, Bytes, Crash, Event, Module, Process, Segment, Stack, Thread};
+use tracekit_log_core::{Arch, Bytes, Crash, Event, Module, Process, Segment, Stack, Thread};
 
 use crate::config::{CPath, Config};
 use crate::maps;
@@ -59,7 +59,7 @@ fn log_path(p: &CPath, pid: i32, exe: &[u8]) -> Small<4200> {
 }
 
 fn put(fd: i32, buf: &mut [u8], ev: &Event<'_>) {
-    if let Ok(n) = tracekit_log::encode(ev, buf) {
+    if let Ok(n) = tracekit_log_core::encode(ev, buf) {
         sys::write_all(fd, &buf[..n]);
     }
 }
@@ -80,7 +80,7 @@ pub fn append(cfg: &Config, rec: &mut CrashRecord<'_>, buf: &mut [u8]) {
     };
     let now = sys::clock_ns(libc::CLOCK_MONOTONIC).saturating_sub(cfg.start_mono_ns);
     if sys::file_size(fd) == Ok(0) {
-        if let Ok(n) = tracekit_log::write_header(buf) {
+        if let Ok(n) = tracekit_log_core::write_header(buf) {
             sys::write_all(fd, &buf[..n]);
         }
         put(
@@ -136,7 +136,7 @@ pub fn append(cfg: &Config, rec: &mut CrashRecord<'_>, buf: &mut [u8]) {
         &Event::Thread(Thread {
             time_ns: now,
             tid: rec.crash.tid,
-            name: rec.crash.thread_name.clone(),
+            name: Bytes::borrowed(rec.crash.thread_name.as_bytes()),
         }),
     );
     // An id no other tool writing to the same log will use.
@@ -153,7 +153,15 @@ pub fn append(cfg: &Config, rec: &mut CrashRecord<'_>, buf: &mut [u8]) {
         rec.crash.stack = stack_id;
     }
     rec.crash.time_ns = now;
-    put(fd, buf, &Event::Crash(rec.crash.clone()));
+    // Borrowed, not cloned: cloning a `Cow` is code that can allocate.
+    let c = &rec.crash;
+    let crash = Crash {
+        thread_name: Bytes::borrowed(c.thread_name.as_bytes()),
+        regs: Cow::Borrowed(&c.regs),
+        report: Bytes::borrowed(c.report.as_bytes()),
+        ..*c
+    };
+    put(fd, buf, &Event::Crash(crash));
     sys::close(fd);
 }
 

@@ -18,6 +18,18 @@
 //!
 //! Everything on the handler path is async-signal-safe: raw system calls, fixed buffers,
 //! `core::fmt` (which never allocates), libgcc's unwinder (lock-free since glibc 2.35).
+//!
+//! The release build (`panic = "abort"`) is `#![no_std]`: Rust's standard library would cost
+//! every program that loads us more than everything else the library does at load (the
+//! dynamic linker binding its ~45 libc imports, its relocations and pages). The code only
+//! uses `core`; [`nostd`] supplies the panic handler and the allocator hook `std` would.
+//! Dev and test builds (`panic = "unwind"`, which a `no_std` cdylib cannot use on stable) keep
+//! `std`, so the unit tests run as usual. The event log format comes from the dependency-free
+//! `tracekit-log-core`, so no crate in our graph can bring `std` back.
+
+#![cfg_attr(all(panic = "abort", not(test)), no_std)]
+
+extern crate alloc;
 
 pub mod altstack;
 pub mod config;
@@ -26,6 +38,8 @@ pub mod dynsym;
 pub mod eventlog;
 pub mod handler;
 pub mod maps;
+#[cfg(all(panic = "abort", not(test)))]
+pub mod nostd;
 pub mod out;
 pub mod report;
 pub mod spawn;

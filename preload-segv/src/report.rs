@@ -1,11 +1,11 @@
 //! Writing the report, from inside the signal handler: everything into fixed buffers, out
 //! through raw `write`s.
 
+use alloc::borrow::Cow;
 use core::cell::UnsafeCell;
 use core::fmt::Write as _;
-use std::borrow::Cow;
 
-use tracekit_log::{Access, Arch, Bytes, Crash};
+use tracekit_log_core::{Access, Arch, Bytes, Crash};
 
 use crate::config::{CPath, Config, TestFail};
 use crate::eventlog::{self, CrashRecord};
@@ -43,7 +43,7 @@ static STATE: Exclusive = Exclusive(UnsafeCell::new(State {
     symbolizer: CPath::empty(),
 }));
 
-/// The registers, in `tracekit_log::X86_64_REGS` order.
+/// The registers, in `tracekit_log_core::X86_64_REGS` order.
 pub fn registers(uc: &libc::ucontext_t) -> [u64; 24] {
     let g = &uc.uc_mcontext.gregs;
     let r = |i: libc::c_int| g[i as usize] as u64;
@@ -272,7 +272,7 @@ fn header(rep: &mut Report, c: &Crash<'_>, exe: &[u8]) {
 
 fn register_dump(rep: &mut Report, regs: &[u64; 24]) {
     let _ = writeln!(rep, "registers:");
-    for (i, (name, v)) in tracekit_log::X86_64_REGS.iter().zip(regs).enumerate() {
+    for (i, (name, v)) in tracekit_log_core::X86_64_REGS.iter().zip(regs).enumerate() {
         let sep = if i % 4 == 3 || i + 1 == regs.len() {
             "\n"
         } else {

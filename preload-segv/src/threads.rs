@@ -45,7 +45,8 @@ static SLOT: [Start; SLOTS] = [const {
     }
 }; SLOTS];
 
-/// Handed over when every slot is busy (many threads starting at once).
+/// Handed over when every slot is busy (many threads starting at once), in a block from
+/// libc's `malloc` (the library has no Rust allocator of its own: see `nostd.rs`).
 struct Boxed {
     start: StartFn,
     arg: *mut c_void,
@@ -54,7 +55,9 @@ struct Boxed {
 /// Tags a `Boxed` pointer (slots are `&SLOT[i]`, boxes are tagged in bit 0).
 const BOXED: usize = 1;
 
-fn claim(start: StartFn, arg: *mut c_void) -> usize {
+/// A token for the new thread to redeem; `None` only when every slot is busy and `malloc`
+/// fails (the thread then starts without our trampoline, so without an alternate stack).
+fn claim(start: StartFn, arg: *mut c_void) -> Option<usize> {
     for s in &SLOT {
         if !s.busy.load(Ordering::Relaxed)
             && s.busy
@@ -63,10 +66,17 @@ fn claim(start: StartFn, arg: *mut c_void) -> usize {
         {
             s.start.store(start as usize, Ordering::Relaxed);
             s.arg.store(arg as usize, Ordering::Relaxed);
-            return s as *const Start as usize;
+            return Some(s as *const Start as usize);
         }
     }
-    Box::into_raw(Box::new(Boxed { start, arg })) as usize | BOXED
+    // SAFETY: plain malloc of the size of a Boxed (malloc's alignment, 16, suffices).
+    let b = unsafe { libc::malloc(core::mem::size_of::<Boxed>()) } as *mut Boxed;
+    if b.is_null() {
+        return None;
+    }
+    // SAFETY: b is a fresh block large and aligned enough for a Boxed.
+    unsafe { b.write(Boxed { start, arg }) };
+    Some(b as usize | BOXED)
 }
 
 /// Takes back what `claim` handed over.
@@ -75,9 +85,12 @@ fn claim(start: StartFn, arg: *mut c_void) -> usize {
 /// `token` comes from one `claim` and is redeemed once.
 unsafe fn redeem(token: usize) -> (StartFn, *mut c_void) {
     if token & BOXED != 0 {
-        // SAFETY: per the contract, this is the box claim leaked.
-        let b = unsafe { Box::from_raw((token & !BOXED) as *mut Boxed) };
-        return (b.start, b.arg);
+        let b = (token & !BOXED) as *mut Boxed;
+        // SAFETY: per the contract, this is the block claim filled, read once and freed.
+        let Boxed { start, arg } = unsafe { b.read() };
+        // SAFETY: b came from malloc and is freed once.
+        unsafe { libc::free(b as *mut c_void) };
+        return (start, arg);
     }
     // SAFETY: a slot address from claim; slots are statics.
     let s = unsafe { &*(token as *const Start) };
@@ -113,7 +126,10 @@ pub unsafe extern "C" fn pthread_create(
     let Some(real) = real() else {
         return libc::EAGAIN;
     };
-    let token = claim(start, arg);
+    let Some(token) = claim(start, arg) else {
+        // SAFETY: the caller's own arguments, unchanged.
+        return unsafe { real(thread, attr, start, arg) };
+    };
     // SAFETY: forwarding the caller's arguments; the trampoline redeems `token`.
     let rc = unsafe { real(thread, attr, trampoline, token as *mut c_void) };
     if rc != 0 {
@@ -134,7 +150,7 @@ mod tests {
     #[test]
     fn slots_are_reused_and_boxes_take_the_overflow() {
         let tokens: Vec<usize> = (0..SLOTS + 3)
-            .map(|i| claim(nothing, i as *mut c_void))
+            .map(|i| claim(nothing, i as *mut c_void).unwrap())
             .collect();
         // At least 3: a test running alongside may hold a slot for a moment.
         assert!(tokens.iter().filter(|&&t| t & BOXED != 0).count() >= 3);
@@ -144,7 +160,7 @@ mod tests {
             assert_eq!(f as usize, nothing as *const () as usize);
             assert_eq!(arg as usize, i);
         }
-        let again = claim(nothing, std::ptr::null_mut());
+        let again = claim(nothing, std::ptr::null_mut()).unwrap();
         assert_eq!(again & BOXED, 0, "slots are free again");
         // SAFETY: redeemed once.
         let _ = unsafe { redeem(again) };
