@@ -79,6 +79,8 @@ pub enum TestFail {
     Fault,
     /// Sleep forever inside the handler.
     Hang,
+    /// Panic inside the handler (the `no_std` build's panic handler, see `nostd.rs`).
+    Panic,
 }
 
 /// Everything decided at load.
@@ -101,7 +103,8 @@ pub struct Config {
     /// Address of glibc's `__abort_msg` pointer, 0 when absent.
     pub abort_msg: usize,
     /// Test hook (`TRACEKIT_SEGV_TEST_FAIL`): `fault` makes the handler fault, `hang` makes it
-    /// hang, after the report's first lines, to prove the process still dies of its signal.
+    /// hang, `panic` makes it panic, after the report's first lines, to prove the process
+    /// still dies of its signal.
     pub test_fail: TestFail,
     /// Process start, wall clock (ns since the epoch); taken only when `log` is set.
     pub start_unix_ns: u64,
@@ -252,6 +255,7 @@ fn fill(c: &mut Config) {
     c.test_fail = match env(c"TRACEKIT_SEGV_TEST_FAIL") {
         Some(b"fault") => TestFail::Fault,
         Some(b"hang") => TestFail::Hang,
+        Some(b"panic") => TestFail::Panic,
         _ => TestFail::None,
     };
 }

@@ -430,6 +430,7 @@ pub unsafe fn write(cfg: &Config, sig: i32, info: &libc::siginfo_t, uc: &libc::u
         TestFail::Hang => loop {
             sys::sleep_ms(1000);
         },
+        TestFail::Panic => panic!("test hook: a panic inside the handler"),
     }
     register_dump(rep, &regs);
     rep.flush();

@@ -439,6 +439,27 @@ fn a_fault_inside_the_handler_still_dies_of_the_original_signal() {
 }
 
 #[test]
+fn a_panic_inside_the_handler_still_dies_of_the_original_signal() {
+    // The release build is no_std: its own panic handler prints the panic and aborts (dev
+    // builds: std's message, then the abort of a panic in an `extern "C"` function). Either
+    // way the abort re-enters the handler, which gives up and dies of the original signal.
+    let (out, r) = crash(
+        &example("crash_divzero"),
+        &[],
+        &[("TRACEKIT_SEGV_TEST_FAIL", "panic")],
+    );
+    assert_eq!(out.status.signal(), Some(libc::SIGFPE));
+    assert_has(
+        &r,
+        &[
+            "panicked at",
+            "test hook: a panic inside the handler",
+            "the crash handler itself failed",
+        ],
+    );
+}
+
+#[test]
 fn a_hang_inside_the_handler_is_cut_short() {
     let prog = example("crash_null");
     let mut cmd = Command::new(&prog);
