@@ -20,8 +20,9 @@ use crate::sys;
 /// stack; the unwinder and the kernel's signal frame (with AVX-512 state) need some.
 pub const SIZE: usize = 128 * 1024;
 
-/// 0: not created; otherwise key + 1.
+/// 0: not created; [`CREATING`]: being created; otherwise key + 1.
 static KEY: AtomicU32 = AtomicU32::new(0);
+const CREATING: u32 = u32::MAX;
 
 /// Stacks of finished threads, ready for reuse (null: empty slot).
 static POOL: [AtomicPtr<u8>; 32] = [const { AtomicPtr::new(core::ptr::null_mut()) }; 32];
@@ -64,12 +65,34 @@ extern "C" fn release(p: *mut c_void) {
     give_back(p as *mut u8);
 }
 
-/// Creates the key whose destructor frees a thread's stack. Call once at load.
+/// Creates the key whose destructor frees a thread's stack, once: called by our
+/// `pthread_create` before it starts a thread (so a program that never creates one never
+/// pays for it). Threads that race here wait for the one that creates it.
 pub fn init() {
-    let mut key: libc::pthread_key_t = 0;
-    // SAFETY: key is writable; release is a valid destructor.
-    if unsafe { libc::pthread_key_create(&mut key, Some(release)) } == 0 {
-        KEY.store(key + 1, Ordering::Release);
+    loop {
+        match KEY.load(Ordering::Acquire) {
+            0 => {
+                if KEY
+                    .compare_exchange(0, CREATING, Ordering::Acquire, Ordering::Acquire)
+                    .is_err()
+                {
+                    continue;
+                }
+                let mut key: libc::pthread_key_t = 0;
+                // SAFETY: key is writable; release is a valid destructor.
+                let ok = unsafe { libc::pthread_key_create(&mut key, Some(release)) } == 0;
+                // On failure, 0 again: the next thread to start tries again.
+                let state = if ok && key + 1 != CREATING {
+                    key + 1
+                } else {
+                    0
+                };
+                KEY.store(state, Ordering::Release);
+                return;
+            }
+            CREATING => core::hint::spin_loop(),
+            _ => return,
+        }
     }
 }
 
@@ -102,7 +125,7 @@ pub fn install_thread() {
         return;
     }
     let key = KEY.load(Ordering::Acquire);
-    if key != 0 {
+    if key != 0 && key != CREATING {
         // SAFETY: key was created by init; the value is released by `release`.
         unsafe { libc::pthread_setspecific(key - 1, stack as *const c_void) };
     }

@@ -31,6 +31,8 @@
 
 extern crate alloc;
 
+use core::ffi::{c_char, c_int};
+
 pub mod altstack;
 pub mod config;
 pub mod describe;
@@ -47,15 +49,20 @@ pub mod sys;
 pub mod threads;
 pub mod unwind;
 
+/// What glibc passes to every `.init_array` function: `argc`, `argv` and the environment.
+#[cfg(all(feature = "preload", not(test)))]
+type InitFn = extern "C" fn(c_int, *const *const c_char, *const *const c_char);
+
 #[cfg_attr(any(test, not(feature = "preload")), allow(dead_code))]
-extern "C" fn load() {
+extern "C" fn load(_argc: c_int, _argv: *const *const c_char, envp: *const *const c_char) {
     // Only what must be ready before a crash: the configuration (stderr's duplicate), the
-    // main thread's alternate stack, the key that frees threads' stacks, the handlers.
-    // Resolving the real pthread_create waits for the first thread; the unwinder, a private
-    // copy (see `unwind`), needs no warm-up: nothing else can hold its one-time lock.
-    let cfg = config::load_from_env();
+    // main thread's alternate stack, the handlers. The key that frees threads' stacks and
+    // the real pthread_create wait for the first thread; the unwinder, a private copy (see
+    // `unwind`), needs no warm-up: nothing else can hold its one-time lock.
+    // SAFETY: glibc calls `.init_array` functions with the process's environment (as it
+    // does when the library is `dlopen`ed), and nothing changes it while we read it.
+    let cfg = unsafe { config::load_from_env(envp) };
     altstack::install_main();
-    altstack::init();
     handler::install(cfg);
 }
 
@@ -64,4 +71,4 @@ extern "C" fn load() {
 #[cfg(all(feature = "preload", not(test)))]
 #[used]
 #[link_section = ".init_array"]
-static LOAD: extern "C" fn() = load;
+static LOAD: InitFn = load;

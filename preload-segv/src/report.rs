@@ -106,13 +106,24 @@ fn readlink(path: &[u8], buf: &mut [u8]) -> usize {
     r.max(0) as usize
 }
 
+/// Where glibc's `__abort_msg` pointer is: a symbol of libc (private, but exported), found
+/// in libc's dynamic symbol table in memory, here rather than with `dlsym` at load, which
+/// would cost every program that never crashes.
+fn abort_msg_addr(maps: &[u8]) -> Option<u64> {
+    maps::parse(maps)
+        .filter(|m| m.offset == 0 && m.is_file())
+        .filter(|m| {
+            let file = m.path.rsplit(|&b| b == b'/').next().unwrap_or(m.path);
+            file.starts_with(b"libc.so") || file.starts_with(b"libc-")
+        })
+        .find_map(|m| dynsym::find(m.start, b"__abort_msg"))
+}
+
 /// glibc's `__abort_msg` (set by `assert` and by malloc's consistency checks), read without
 /// trusting it: through `process_vm_readv`, so a bad pointer cannot fault.
-fn abort_message<'a>(cfg: &Config, buf: &'a mut [u8; 1024]) -> Option<&'a [u8]> {
-    if cfg.abort_msg == 0 {
-        return None;
-    }
-    let msg = sys::read_u64(cfg.abort_msg as u64).filter(|&p| p != 0)?;
+fn abort_message<'a>(maps: &[u8], buf: &'a mut [u8; 1024]) -> Option<&'a [u8]> {
+    let at = abort_msg_addr(maps)?;
+    let msg = sys::read_u64(at).filter(|&p| p != 0)?;
     // struct abort_msg_s { unsigned int size; char msg[]; }
     let text = msg + 4;
     let mut n = 0;
@@ -172,7 +183,7 @@ fn uncaught_exception(bt: &Backtrace, maps: &[u8]) -> bool {
     })
 }
 
-fn diagnosis(rep: &mut Report, cfg: &Config, c: &Crash<'_>, sp: u64, maps: &[u8], bt: &Backtrace) {
+fn diagnosis(rep: &mut Report, c: &Crash<'_>, sp: u64, maps: &[u8], bt: &Backtrace) {
     let sig = c.signo as i32;
     let addr = c.addr;
     let _ = match sig {
@@ -209,7 +220,7 @@ fn diagnosis(rep: &mut Report, cfg: &Config, c: &Crash<'_>, sp: u64, maps: &[u8]
         }
         libc::SIGABRT => {
             let mut buf = [0u8; 1024];
-            match abort_message(cfg, &mut buf) {
+            match abort_message(maps, &mut buf) {
                 Some(m) if m.windows(9).any(|w| w == b"Assertion") => {
                     writeln!(rep, "diagnosis: assertion failed: {}", Text(m))
                 }
@@ -421,7 +432,7 @@ pub unsafe fn write(cfg: &Config, sig: i32, info: &libc::siginfo_t, uc: &libc::u
     if !st.bt.found_fault {
         st.bt.fallback(regs[RIP], regs[RSP]);
     }
-    diagnosis(rep, cfg, &crash, regs[RSP], maps, &st.bt);
+    diagnosis(rep, &crash, regs[RSP], maps, &st.bt);
     rep.flush();
     match cfg.test_fail {
         TestFail::None => {}

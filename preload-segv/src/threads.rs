@@ -126,6 +126,7 @@ pub unsafe extern "C" fn pthread_create(
     let Some(real) = real() else {
         return libc::EAGAIN;
     };
+    altstack::init();
     let Some(token) = claim(start, arg) else {
         // SAFETY: the caller's own arguments, unchanged.
         return unsafe { real(thread, attr, start, arg) };
