@@ -92,20 +92,6 @@ fn read_proc(path: &[u8], buf: &mut [u8]) -> usize {
     }
 }
 
-fn readlink(path: &[u8], buf: &mut [u8]) -> usize {
-    // SAFETY: path is NUL-terminated (a literal below); buf is writable for its length.
-    let r = unsafe {
-        libc::syscall(
-            libc::SYS_readlinkat,
-            libc::AT_FDCWD as libc::c_long,
-            path.as_ptr(),
-            buf.as_mut_ptr(),
-            buf.len() as libc::c_long,
-        )
-    };
-    r.max(0) as usize
-}
-
 /// Where glibc's `__abort_msg` pointer is: a symbol of libc (private, but exported), found
 /// in libc's dynamic symbol table in memory, here rather than with `dlsym` at load, which
 /// would cost every program that never crashes.
@@ -389,7 +375,7 @@ pub unsafe fn write(cfg: &Config, sig: i32, info: &libc::siginfo_t, uc: &libc::u
     let addr = unsafe { info.si_addr() } as u64;
     let name = sys::thread_name();
     let name_len = name.iter().position(|&b| b == 0).unwrap_or(name.len());
-    let exe_len = readlink(b"/proc/self/exe\0", &mut st.exe);
+    let exe_len = sys::readlink(b"/proc/self/exe\0", &mut st.exe);
     let cmd_len = read_proc(b"/proc/self/cmdline\0", &mut st.cmdline);
     let maps_len = maps::read_self(&mut st.maps);
     let maps = &st.maps[..maps_len];
