@@ -220,6 +220,7 @@ impl<'e> Vars<'e> {
 /// for `'e`.
 unsafe fn tracekit_entries<'e>(envp: *const *const c_char) -> impl Iterator<Item = &'e [u8]> {
     const PREFIX: &[u8] = b"TRACEKIT_";
+    const ENTRY_MAX: usize = PATH_CAP + 64;
     let mut i = 0;
     core::iter::from_fn(move || loop {
         if envp.is_null() {
@@ -240,9 +241,12 @@ unsafe fn tracekit_entries<'e>(envp: *const *const c_char) -> impl Iterator<Item
         if k < PREFIX.len() {
             continue;
         }
+        // Bounded, which also keeps the compiler from making this loop a call to `strlen`
+        // (one more import to bind at load): a longer entry is cut, and a path that long
+        // (or a signal list) is refused anyway.
         let mut n = PREFIX.len();
         // SAFETY: as above, up to the NUL.
-        while unsafe { *p.add(n) } != 0 {
+        while n < ENTRY_MAX && unsafe { *p.add(n) } != 0 {
             n += 1;
         }
         // SAFETY: n bytes before the NUL, alive for 'e per the contract.

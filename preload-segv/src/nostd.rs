@@ -4,7 +4,8 @@
 //! - The panic handler. Nothing here should panic (the handler path is written not to), but
 //!   if something does, it says so on the saved stderr with one raw `write` (formatting with
 //!   `core::fmt` into a stack buffer: no allocation) and aborts as `std`'s `panic = "abort"`
-//!   does: `abort()` raises SIGABRT, which our own handler reports, or, when the panic
+//!   does (`sys::abort`, libc's `abort()` in system calls): SIGABRT, which our own handler
+//!   reports, or, when the panic
 //!   happened inside that handler, takes as the handler failing (it then dies of the
 //!   original signal).
 //! - The global allocator, which Rust requires of any `no_std` library that links the `alloc`
@@ -26,8 +27,7 @@ fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
     let _ = write!(msg, "\ntracekit segv: {info}");
     let _ = msg.write_str("\n");
     sys::write_all(fd, msg.as_bytes());
-    // SAFETY: abort has no preconditions.
-    unsafe { libc::abort() }
+    sys::abort()
 }
 
 /// libc's allocator (glibc's `malloc` returns 16-byte-aligned blocks on x86_64).

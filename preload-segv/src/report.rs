@@ -4,6 +4,7 @@
 use alloc::borrow::Cow;
 use core::cell::UnsafeCell;
 use core::fmt::Write as _;
+use core::mem::ManuallyDrop;
 
 use tracekit_log_core::{Access, Arch, Bytes, Crash};
 
@@ -380,7 +381,9 @@ pub unsafe fn write(cfg: &Config, sig: i32, info: &libc::siginfo_t, uc: &libc::u
     let maps_len = maps::read_self(&mut st.maps);
     let maps = &st.maps[..maps_len];
     let access = describe::access(sig, info.si_code, regs[TRAPNO], regs[ERR], regs[RIP], addr);
-    let mut crash = Crash {
+    // Events here only borrow: never dropping them keeps the drop code of their (never
+    // used) owned form out of the library, and with it an import of libc's `free`.
+    let crash = ManuallyDrop::new(Crash {
         time_ns: 0,
         pid: pid as u32,
         tid: sys::gettid() as u32,
@@ -397,7 +400,7 @@ pub unsafe fn write(cfg: &Config, sig: i32, info: &libc::siginfo_t, uc: &libc::u
         regs: Cow::Borrowed(&regs),
         stack: 0,
         report: Bytes::borrowed(b""),
-    };
+    });
 
     let rep = &mut st.report;
     header(rep, &crash, &st.exe[..exe_len]);
@@ -455,9 +458,13 @@ pub unsafe fn write(cfg: &Config, sig: i32, info: &libc::siginfo_t, uc: &libc::u
         frames[n] = f.pc;
         n += 1;
     }
-    crash.report = Bytes::borrowed(st.report.text());
     let mut rec = CrashRecord {
-        crash,
+        crash: ManuallyDrop::new(Crash {
+            thread_name: Bytes::borrowed(crash.thread_name.as_bytes()),
+            regs: Cow::Borrowed(&regs),
+            report: Bytes::borrowed(st.report.text()),
+            ..*crash
+        }),
         frames: &frames[..n],
         maps,
         cmdline: &st.cmdline[..cmd_len],

@@ -477,6 +477,32 @@ pub fn map_stack(size: usize) -> Option<*mut u8> {
     Some(unsafe { (p as usize as *mut u8).add(PAGE) })
 }
 
+/// One fresh page of private anonymous memory (zeroed), or None.
+pub fn map_page() -> Option<*mut u8> {
+    // SAFETY: a fresh private anonymous mapping; no existing memory is affected.
+    let p = unsafe {
+        syscall!(
+            libc::SYS_mmap,
+            0 as c_long,
+            4096 as c_long,
+            (libc::PROT_READ | libc::PROT_WRITE) as c_long,
+            (libc::MAP_PRIVATE | libc::MAP_ANONYMOUS) as c_long,
+            -1 as c_long,
+            0 as c_long,
+        )
+    };
+    ret(p).ok().map(|p| p as *mut u8)
+}
+
+/// Releases a page from [`map_page`].
+///
+/// # Safety
+/// `page` comes from `map_page`, and nothing uses it any more.
+pub unsafe fn unmap_page(page: *mut u8) {
+    // SAFETY: per the contract, the whole mapping map_page made.
+    unsafe { syscall!(libc::SYS_munmap, page, 4096 as c_long) };
+}
+
 /// Releases a stack made by [`map_stack`].
 ///
 /// # Safety
@@ -606,6 +632,17 @@ pub fn raw_fork() -> Result<i32, i32> {
         )
     })
     .map(|p| p as i32)
+}
+
+/// Dies of SIGABRT as libc's `abort()` does (a handler for it runs first; if it returns, the
+/// default action is restored and the signal sent again), with system calls only.
+pub fn abort() -> ! {
+    unblock(libc::SIGABRT);
+    tgkill(gettid(), libc::SIGABRT);
+    let _ = sigaction(libc::SIGABRT, &default_action());
+    unblock(libc::SIGABRT);
+    tgkill(gettid(), libc::SIGABRT);
+    exit_now(127)
 }
 
 /// `execve(2)`; returns only on failure.

@@ -4,7 +4,7 @@
 use core::ffi::{c_int, c_void};
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use crate::altstack;
+use crate::{altstack, sys};
 
 type StartFn = extern "C" fn(*mut c_void) -> *mut c_void;
 type CreateFn = unsafe extern "C" fn(
@@ -45,8 +45,9 @@ static SLOT: [Start; SLOTS] = [const {
     }
 }; SLOTS];
 
-/// Handed over when every slot is busy (many threads starting at once), in a block from
-/// libc's `malloc` (the library has no Rust allocator of its own: see `nostd.rs`).
+/// Handed over when every slot is busy (many threads starting at once), in a page of its
+/// own (two system calls, in that rare case; no `malloc`, whose import would cost every
+/// program at load, and which would make the new thread set up its own malloc cache).
 struct Boxed {
     start: StartFn,
     arg: *mut c_void,
@@ -55,8 +56,8 @@ struct Boxed {
 /// Tags a `Boxed` pointer (slots are `&SLOT[i]`, boxes are tagged in bit 0).
 const BOXED: usize = 1;
 
-/// A token for the new thread to redeem; `None` only when every slot is busy and `malloc`
-/// fails (the thread then starts without our trampoline, so without an alternate stack).
+/// A token for the new thread to redeem; `None` only when every slot is busy and no page can
+/// be mapped (the thread then starts without our trampoline, so without an alternate stack).
 fn claim(start: StartFn, arg: *mut c_void) -> Option<usize> {
     for s in &SLOT {
         if !s.busy.load(Ordering::Relaxed)
@@ -69,12 +70,8 @@ fn claim(start: StartFn, arg: *mut c_void) -> Option<usize> {
             return Some(s as *const Start as usize);
         }
     }
-    // SAFETY: plain malloc of the size of a Boxed (malloc's alignment, 16, suffices).
-    let b = unsafe { libc::malloc(core::mem::size_of::<Boxed>()) } as *mut Boxed;
-    if b.is_null() {
-        return None;
-    }
-    // SAFETY: b is a fresh block large and aligned enough for a Boxed.
+    let b = sys::map_page()? as *mut Boxed;
+    // SAFETY: b is a fresh page, large and aligned enough for a Boxed.
     unsafe { b.write(Boxed { start, arg }) };
     Some(b as usize | BOXED)
 }
@@ -86,10 +83,10 @@ fn claim(start: StartFn, arg: *mut c_void) -> Option<usize> {
 unsafe fn redeem(token: usize) -> (StartFn, *mut c_void) {
     if token & BOXED != 0 {
         let b = (token & !BOXED) as *mut Boxed;
-        // SAFETY: per the contract, this is the block claim filled, read once and freed.
+        // SAFETY: per the contract, this is the page claim filled, read once and unmapped.
         let Boxed { start, arg } = unsafe { b.read() };
-        // SAFETY: b came from malloc and is freed once.
-        unsafe { libc::free(b as *mut c_void) };
+        // SAFETY: b came from map_page and is unmapped once, after the read.
+        unsafe { sys::unmap_page(b as *mut u8) };
         return (start, arg);
     }
     // SAFETY: a slot address from claim; slots are statics.
