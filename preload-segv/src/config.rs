@@ -85,47 +85,93 @@ pub enum TestFail {
     Panic,
 }
 
+/// The actions that were installed before ours, one per signal, written by the kernel as it
+/// installs ours (one `rt_sigaction` per signal, see `handler::install`). All zero
+/// (`SIG_DFL`) for signals we did not take.
+pub struct Previous([UnsafeCell<libc::sigaction>; 65]);
+
+// SAFETY: each entry is written once, by the kernel, in the `sigaction` call that installs our
+// handler for that signal, before the handler can run for it; afterwards it is only read.
+unsafe impl Sync for Previous {}
+
+impl Previous {
+    const fn new() -> Previous {
+        // SAFETY: an all-zero sigaction is SIG_DFL with an empty mask.
+        Previous([const { UnsafeCell::new(unsafe { core::mem::zeroed() }) }; 65])
+    }
+
+    /// Where the kernel is to write the action `sig` had before ours.
+    pub fn slot(&self, sig: c_int) -> Option<*mut libc::sigaction> {
+        self.0.get(usize::try_from(sig).ok()?).map(UnsafeCell::get)
+    }
+
+    /// The action that was there before ours for `sig` (`SIG_DFL` if we never took it).
+    pub fn get(&self, sig: c_int) -> libc::sigaction {
+        match self.slot(sig) {
+            // SAFETY: see `Previous`; a volatile read of a plain value the kernel wrote.
+            Some(p) => unsafe { core::ptr::read_volatile(p) },
+            None => sys::default_action(),
+        }
+    }
+}
+
+impl core::fmt::Debug for Previous {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("Previous { .. }")
+    }
+}
+
 /// Everything decided at load.
+///
+/// `repr(C)`, in this order, because every program that loads us pays for each page loading
+/// writes: what is written at load (the small fields, and the previous actions of the
+/// default signals, which sit in the first 2 KiB of `previous`) comes first, so that it
+/// shares a page with the flags (see `Slot`); the paths, 4 KiB each, come last and are
+/// touched only when set.
 #[derive(Debug)]
+#[repr(C)]
 pub struct Config {
-    /// Which signals we handle, by number.
-    pub signals: [bool; 65],
     /// A duplicate of stderr made at load (-1 if none).
     pub stderr_fd: c_int,
-    /// `TRACEKIT_SEGV_OUTPUT`: also write the report here.
-    pub output: CPath,
-    /// `TRACEKIT_LOG`: append a crash event here (`%p` becomes the pid).
-    pub log: CPath,
     /// False when `TRACEKIT_SEGV_SYMBOLIZE=0`.
     pub symbolize: bool,
-    /// `TRACEKIT_SEGV_SYMBOLIZER`, if set (otherwise `tracekit` next to this library).
-    pub symbolizer_env: CPath,
-    /// How long the symbolizer may take, in ms (`TRACEKIT_SEGV_TIMEOUT_MS`, default 1500).
-    pub timeout_ms: u64,
     /// Test hook (`TRACEKIT_SEGV_TEST_FAIL`): `fault` makes the handler fault, `hang` makes it
     /// hang, `panic` makes it panic, after the report's first lines, to prove the process
     /// still dies of its signal.
     pub test_fail: TestFail,
+    /// How long the symbolizer may take, in ms (`TRACEKIT_SEGV_TIMEOUT_MS`, default 1500).
+    pub timeout_ms: u64,
     /// Process start, wall clock (ns since the epoch); taken only when `log` is set.
     pub start_unix_ns: u64,
     /// Process start, `CLOCK_MONOTONIC`; taken only when `log` is set.
     pub start_mono_ns: u64,
+    /// Which signals we handle, by number.
+    pub signals: [bool; 65],
+    /// The actions our handlers replaced (the kernel writes them as we install ours).
+    pub previous: Previous,
+    /// `TRACEKIT_SEGV_OUTPUT`: also write the report here.
+    pub output: CPath,
+    /// `TRACEKIT_LOG`: append a crash event here (`%p` becomes the pid).
+    pub log: CPath,
+    /// `TRACEKIT_SEGV_SYMBOLIZER`, if set (otherwise `tracekit` next to this library).
+    pub symbolizer_env: CPath,
 }
 
 impl Config {
     /// Nothing configured (all zero, so the static stays in `.bss`).
     pub const fn empty() -> Config {
         Config {
-            signals: [false; 65],
             stderr_fd: 0,
-            output: CPath::empty(),
-            log: CPath::empty(),
             symbolize: false,
-            symbolizer_env: CPath::empty(),
-            timeout_ms: 0,
             test_fail: TestFail::None,
+            timeout_ms: 0,
             start_unix_ns: 0,
             start_mono_ns: 0,
+            signals: [false; 65],
+            previous: Previous::new(),
+            output: CPath::empty(),
+            log: CPath::empty(),
+            symbolizer_env: CPath::empty(),
         }
     }
 
@@ -155,21 +201,37 @@ impl Config {
     }
 }
 
-struct Slot(UnsafeCell<Config>);
+/// The configuration and its flags, together so that what loading writes (the flags and the
+/// start of the `repr(C)` configuration, under 2 KiB) shares a page or two: each page written
+/// at load is a page fault in every program that loads us. (Not page-aligned: that would
+/// align all of `.bss`, and move the C runtime's own flag onto a page of its own.)
+#[repr(C)]
+struct Slot {
+    /// Set by the first (only) call of `load_from_env`. Its first access is this write: a
+    /// read first would map the shared zero page, and the write then fault a second time.
+    loading: AtomicBool,
+    ready: AtomicBool,
+    config: UnsafeCell<Config>,
+}
 
-// SAFETY: the configuration is written only by `load_from_env`, at load, before `READY` is
-// set (Release); after that it is only read, by threads that saw `READY` (Acquire).
+// SAFETY: the configuration is written only by `load_from_env`, at load, before `ready` is
+// set (Release); after that it is only read, by threads that saw `ready` (Acquire), except
+// for `previous`, which has its own rule (see `Previous`).
 unsafe impl Sync for Slot {}
 
-static CONFIG: Slot = Slot(UnsafeCell::new(Config::empty()));
-static READY: AtomicBool = AtomicBool::new(false);
+static CONFIG: Slot = Slot {
+    loading: AtomicBool::new(false),
+    ready: AtomicBool::new(false),
+    config: UnsafeCell::new(Config::empty()),
+};
 
 /// The configuration, once loading finished.
 pub fn get() -> Option<&'static Config> {
-    // SAFETY: READY means the writer finished and never writes again.
-    READY
+    // SAFETY: `ready` means the writer finished and never writes again.
+    CONFIG
+        .ready
         .load(Ordering::Acquire)
-        .then(|| unsafe { &*CONFIG.0.get() })
+        .then(|| unsafe { &*CONFIG.config.get() })
 }
 
 /// Our variables' values (empty values count as unset), found in one pass over the
@@ -265,18 +327,24 @@ fn parse_u64(v: &[u8]) -> Option<u64> {
 /// `envp` is NULL or the process's environment array (what glibc passes to `.init_array`
 /// functions, and `environ`), not changed meanwhile.
 pub unsafe fn load_from_env(envp: *const *const c_char) -> &'static Config {
-    if let Some(c) = get() {
-        return c;
+    if CONFIG.loading.swap(true, Ordering::AcqRel) {
+        // Loaded already (or being loaded: then wait for it).
+        loop {
+            if let Some(c) = get() {
+                return c;
+            }
+            core::hint::spin_loop();
+        }
     }
     // SAFETY: per the contract; the values are copied or parsed before this returns.
     let vars = Vars::pick(unsafe { tracekit_entries(envp) });
-    // SAFETY: not published yet (READY is false), and loading runs once, on one thread, so
-    // nothing else reads or writes the configuration meanwhile.
-    let c = unsafe { &mut *CONFIG.0.get() };
+    // SAFETY: not published yet (`ready` is false), and only the one caller that set
+    // `loading` gets here, so nothing else reads or writes the configuration meanwhile.
+    let c = unsafe { &mut *CONFIG.config.get() };
     fill(c, &vars);
-    READY.store(true, Ordering::Release);
+    CONFIG.ready.store(true, Ordering::Release);
     // SAFETY: published; from now on only read.
-    unsafe { &*CONFIG.0.get() }
+    unsafe { &*CONFIG.config.get() }
 }
 
 fn fill(c: &mut Config, env: &Vars<'_>) {
