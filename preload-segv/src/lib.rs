@@ -22,7 +22,7 @@
 //! The release build (`panic = "abort"`) is `#![no_std]`: Rust's standard library would cost
 //! every program that loads us more than everything else the library does at load (the
 //! dynamic linker binding its ~45 libc imports, its relocations and pages). The code only
-//! uses `core`; [`nostd`] supplies the panic handler and the allocator hook `std` would.
+//! uses `core`; `nostd.rs` supplies the panic handler and the allocator hook `std` would.
 //! Dev and test builds (`panic = "unwind"`, which a `no_std` cdylib cannot use on stable) keep
 //! `std`, so the unit tests run as usual. The event log format comes from the dependency-free
 //! `tracekit-log-core`, so no crate in our graph can bring `std` back.
