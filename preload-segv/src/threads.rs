@@ -182,5 +182,11 @@ mod tests {
             ret as usize
         };
         assert_eq!(size, altstack::SIZE);
+        // The thread-specific-data destructor gave its stack back to the pool at exit
+        // (`pthread_key_create`/`pthread_setspecific` are found with dlsym, not imported).
+        assert!(
+            altstack::pooled() > 0,
+            "the thread's stack was not given back"
+        );
     }
 }
