@@ -155,7 +155,9 @@ mod tests {
         for (i, &t) in tokens.iter().enumerate() {
             // SAFETY: each token is redeemed once.
             let (f, arg) = unsafe { redeem(t) };
-            assert_eq!(f as usize, nothing as *const () as usize);
+            // Called, not compared: function addresses are not unique in optimized builds
+            // (a copy per codegen unit), and `nothing` returns its argument.
+            assert_eq!(f(0x5a5a as *mut c_void) as usize, 0x5a5a);
             assert_eq!(arg as usize, i);
         }
         let again = claim(nothing, std::ptr::null_mut()).unwrap();
