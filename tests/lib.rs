@@ -3,6 +3,11 @@
 //!
 //! The tests use the artifacts of the same profile as the test binary, so run
 //! `cargo build --workspace && cargo test --workspace` (the README's test command).
+//! `TRACEKIT_TEST_TARGET_DIR` points them at another profile's artifacts instead, e.g. the
+//! release (`no_std`) crash handler: `TRACEKIT_TEST_TARGET_DIR=$PWD/target/release cargo test
+//! -p tracekit-e2e --test segv` after `cargo build --release -p preload-segv -p tracekit -p
+//! tracekit-examples`. (The C programs of `examples/` are the same in every profile: the
+//! `example()` paths do not change.)
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -10,8 +15,12 @@ use std::time::{Duration, Instant};
 
 pub use tracekit_examples::path as example;
 
-/// The cargo profile directory the tests were built in (`target/debug` or `target/release`).
+/// The cargo profile directory the tests were built in (`target/debug` or `target/release`),
+/// or `TRACEKIT_TEST_TARGET_DIR` when set.
 pub fn target_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("TRACEKIT_TEST_TARGET_DIR").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
+    }
     let exe = std::env::current_exe().expect("current_exe");
     // target/<profile>/deps/<test binary>
     exe.parent()
@@ -24,7 +33,8 @@ fn artifact(name: &str) -> PathBuf {
     let p = target_dir().join(name);
     assert!(
         p.exists(),
-        "{} is not built; run `cargo build --workspace` before `cargo test --workspace`",
+        "{} is not built; run `cargo build --workspace` before `cargo test --workspace` (or \
+         build the profile TRACEKIT_TEST_TARGET_DIR names)",
         p.display()
     );
     p

@@ -11,8 +11,8 @@
 //! measurably slower).
 
 use core::cell::UnsafeCell;
-use core::ffi::c_void;
-use core::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
+use core::ffi::{c_int, c_void};
+use core::sync::atomic::{AtomicPtr, AtomicU32, AtomicUsize, Ordering};
 
 use crate::sys;
 
@@ -20,8 +20,44 @@ use crate::sys;
 /// stack; the unwinder and the kernel's signal frame (with AVX-512 state) need some.
 pub const SIZE: usize = 128 * 1024;
 
-/// 0: not created; otherwise key + 1.
+/// 0: not created; [`CREATING`]: being created; otherwise key + 1.
 static KEY: AtomicU32 = AtomicU32::new(0);
+const CREATING: u32 = u32::MAX;
+
+/// libc's `pthread_setspecific`, found with `dlsym` when the key is created (before `KEY` is
+/// published), as `pthread_key_create` is: imported, each would be one more symbol for the
+/// dynamic linker to bind in every program that loads us, threads or not.
+static SET_SPECIFIC: AtomicUsize = AtomicUsize::new(0);
+
+type KeyCreateFn = unsafe extern "C" fn(
+    *mut libc::pthread_key_t,
+    Option<unsafe extern "C" fn(*mut c_void)>,
+) -> c_int;
+type SetSpecificFn = unsafe extern "C" fn(libc::pthread_key_t, *const c_void) -> c_int;
+
+/// Creates the key with libc's `pthread_key_create` (looked up here, see `SET_SPECIFIC`) and
+/// remembers `pthread_setspecific`; the key, or None.
+fn create_key() -> Option<libc::pthread_key_t> {
+    // SAFETY: dlsym with NUL-terminated names; RTLD_DEFAULT finds what an import would bind.
+    let (create, set) = unsafe {
+        (
+            libc::dlsym(libc::RTLD_DEFAULT, c"pthread_key_create".as_ptr()) as usize,
+            libc::dlsym(libc::RTLD_DEFAULT, c"pthread_setspecific".as_ptr()) as usize,
+        )
+    };
+    if create == 0 || set == 0 {
+        return None;
+    }
+    // SAFETY: a non-null result of dlsym("pthread_key_create") is that function.
+    let create = unsafe { core::mem::transmute::<usize, KeyCreateFn>(create) };
+    let mut key: libc::pthread_key_t = 0;
+    // SAFETY: key is writable; release is a valid destructor.
+    if unsafe { create(&mut key, Some(release)) } != 0 {
+        return None;
+    }
+    SET_SPECIFIC.store(set, Ordering::Relaxed);
+    Some(key)
+}
 
 /// Stacks of finished threads, ready for reuse (null: empty slot).
 static POOL: [AtomicPtr<u8>; 32] = [const { AtomicPtr::new(core::ptr::null_mut()) }; 32];
@@ -34,6 +70,14 @@ fn take_pooled() -> Option<*mut u8> {
         let p = slot.swap(core::ptr::null_mut(), Ordering::Acquire);
         (!p.is_null()).then_some(p)
     })
+}
+
+/// Stacks in the pool now.
+#[cfg(test)]
+pub(crate) fn pooled() -> usize {
+    POOL.iter()
+        .filter(|s| !s.load(Ordering::Relaxed).is_null())
+        .count()
 }
 
 fn give_back(p: *mut u8) {
@@ -64,12 +108,31 @@ extern "C" fn release(p: *mut c_void) {
     give_back(p as *mut u8);
 }
 
-/// Creates the key whose destructor frees a thread's stack. Call once at load.
+/// Creates the key whose destructor frees a thread's stack, once: called by our
+/// `pthread_create` before it starts a thread (so a program that never creates one never
+/// pays for it). Threads that race here wait for the one that creates it.
 pub fn init() {
-    let mut key: libc::pthread_key_t = 0;
-    // SAFETY: key is writable; release is a valid destructor.
-    if unsafe { libc::pthread_key_create(&mut key, Some(release)) } == 0 {
-        KEY.store(key + 1, Ordering::Release);
+    loop {
+        match KEY.load(Ordering::Acquire) {
+            0 => {
+                if KEY
+                    .compare_exchange(0, CREATING, Ordering::Acquire, Ordering::Acquire)
+                    .is_err()
+                {
+                    continue;
+                }
+                // On failure, 0 again: the next thread to start tries again. (Release:
+                // whoever sees the key sees SET_SPECIFIC.)
+                let state = match create_key() {
+                    Some(key) if key + 1 != CREATING => key + 1,
+                    _ => 0,
+                };
+                KEY.store(state, Ordering::Release);
+                return;
+            }
+            CREATING => core::hint::spin_loop(),
+            _ => return,
+        }
     }
 }
 
@@ -102,8 +165,11 @@ pub fn install_thread() {
         return;
     }
     let key = KEY.load(Ordering::Acquire);
-    if key != 0 {
+    let set = SET_SPECIFIC.load(Ordering::Relaxed);
+    if key != 0 && key != CREATING && set != 0 {
+        // SAFETY: set by create_key (published with KEY) from dlsym("pthread_setspecific").
+        let set = unsafe { core::mem::transmute::<usize, SetSpecificFn>(set) };
         // SAFETY: key was created by init; the value is released by `release`.
-        unsafe { libc::pthread_setspecific(key - 1, stack as *const c_void) };
+        unsafe { set(key - 1, stack as *const c_void) };
     }
 }

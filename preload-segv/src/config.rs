@@ -1,13 +1,15 @@
 //! What the handler needs, decided once at load time (environment, descriptors), so the
 //! handler only reads it.
 //!
-//! Loading must cost next to nothing, so this reads the environment with `getenv` (no
-//! allocation, no lock), fills a static in place (its pages are touched only for what is set)
-//! and leaves everything that can wait to the crash: the symbolizer's path is found in
-//! `/proc/self/maps` by the handler ([`Config::symbolizer`]).
+//! Loading must cost next to nothing, so this reads the environment in one pass over the
+//! array glibc hands to `.init_array` functions (no `getenv` per variable, no allocation, no
+//! lock), fills a static in place (its pages are touched only for what is set) and leaves
+//! everything that can wait to the crash: the symbolizer's path is found in
+//! `/proc/self/maps` by the handler ([`Config::symbolizer`]), glibc's `__abort_msg` in libc's
+//! dynamic symbols (see `report`).
 
 use core::cell::UnsafeCell;
-use core::ffi::{c_int, CStr};
+use core::ffi::{c_char, c_int};
 use core::sync::atomic::{AtomicBool, Ordering};
 
 use crate::{describe, maps, sys};
@@ -79,51 +81,97 @@ pub enum TestFail {
     Fault,
     /// Sleep forever inside the handler.
     Hang,
+    /// Panic inside the handler (the `no_std` build's panic handler, see `nostd.rs`).
+    Panic,
+}
+
+/// The actions that were installed before ours, one per signal, written by the kernel as it
+/// installs ours (one `rt_sigaction` per signal, see `handler::install`). All zero
+/// (`SIG_DFL`) for signals we did not take.
+pub struct Previous([UnsafeCell<libc::sigaction>; 65]);
+
+// SAFETY: each entry is written once, by the kernel, in the `sigaction` call that installs our
+// handler for that signal, before the handler can run for it; afterwards it is only read.
+unsafe impl Sync for Previous {}
+
+impl Previous {
+    const fn new() -> Previous {
+        // SAFETY: an all-zero sigaction is SIG_DFL with an empty mask.
+        Previous([const { UnsafeCell::new(unsafe { core::mem::zeroed() }) }; 65])
+    }
+
+    /// Where the kernel is to write the action `sig` had before ours.
+    pub fn slot(&self, sig: c_int) -> Option<*mut libc::sigaction> {
+        self.0.get(usize::try_from(sig).ok()?).map(UnsafeCell::get)
+    }
+
+    /// The action that was there before ours for `sig` (`SIG_DFL` if we never took it).
+    pub fn get(&self, sig: c_int) -> libc::sigaction {
+        match self.slot(sig) {
+            // SAFETY: see `Previous`; a volatile read of a plain value the kernel wrote.
+            Some(p) => unsafe { core::ptr::read_volatile(p) },
+            None => sys::default_action(),
+        }
+    }
+}
+
+impl core::fmt::Debug for Previous {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("Previous { .. }")
+    }
 }
 
 /// Everything decided at load.
+///
+/// `repr(C)`, in this order, because every program that loads us pays for each page loading
+/// writes: what is written at load (the small fields, and the previous actions of the
+/// default signals, which sit in the first 2 KiB of `previous`) comes first, so that it
+/// shares a page with the flags (see `Slot`); the paths, 4 KiB each, come last and are
+/// touched only when set.
 #[derive(Debug)]
+#[repr(C)]
 pub struct Config {
-    /// Which signals we handle, by number.
-    pub signals: [bool; 65],
     /// A duplicate of stderr made at load (-1 if none).
     pub stderr_fd: c_int,
-    /// `TRACEKIT_SEGV_OUTPUT`: also write the report here.
-    pub output: CPath,
-    /// `TRACEKIT_LOG`: append a crash event here (`%p` becomes the pid).
-    pub log: CPath,
     /// False when `TRACEKIT_SEGV_SYMBOLIZE=0`.
     pub symbolize: bool,
-    /// `TRACEKIT_SEGV_SYMBOLIZER`, if set (otherwise `tracekit` next to this library).
-    pub symbolizer_env: CPath,
+    /// Test hook (`TRACEKIT_SEGV_TEST_FAIL`): `fault` makes the handler fault, `hang` makes it
+    /// hang, `panic` makes it panic, after the report's first lines, to prove the process
+    /// still dies of its signal.
+    pub test_fail: TestFail,
     /// How long the symbolizer may take, in ms (`TRACEKIT_SEGV_TIMEOUT_MS`, default 1500).
     pub timeout_ms: u64,
-    /// Address of glibc's `__abort_msg` pointer, 0 when absent.
-    pub abort_msg: usize,
-    /// Test hook (`TRACEKIT_SEGV_TEST_FAIL`): `fault` makes the handler fault, `hang` makes it
-    /// hang, after the report's first lines, to prove the process still dies of its signal.
-    pub test_fail: TestFail,
     /// Process start, wall clock (ns since the epoch); taken only when `log` is set.
     pub start_unix_ns: u64,
     /// Process start, `CLOCK_MONOTONIC`; taken only when `log` is set.
     pub start_mono_ns: u64,
+    /// Which signals we handle, by number.
+    pub signals: [bool; 65],
+    /// The actions our handlers replaced (the kernel writes them as we install ours).
+    pub previous: Previous,
+    /// `TRACEKIT_SEGV_OUTPUT`: also write the report here.
+    pub output: CPath,
+    /// `TRACEKIT_LOG`: append a crash event here (`%p` becomes the pid).
+    pub log: CPath,
+    /// `TRACEKIT_SEGV_SYMBOLIZER`, if set (otherwise `tracekit` next to this library).
+    pub symbolizer_env: CPath,
 }
 
 impl Config {
     /// Nothing configured (all zero, so the static stays in `.bss`).
     pub const fn empty() -> Config {
         Config {
-            signals: [false; 65],
             stderr_fd: 0,
-            output: CPath::empty(),
-            log: CPath::empty(),
             symbolize: false,
-            symbolizer_env: CPath::empty(),
-            timeout_ms: 0,
-            abort_msg: 0,
             test_fail: TestFail::None,
+            timeout_ms: 0,
             start_unix_ns: 0,
             start_mono_ns: 0,
+            signals: [false; 65],
+            previous: Previous::new(),
+            output: CPath::empty(),
+            log: CPath::empty(),
+            symbolizer_env: CPath::empty(),
         }
     }
 
@@ -153,62 +201,154 @@ impl Config {
     }
 }
 
-struct Slot(UnsafeCell<Config>);
+/// The configuration and its flags, together so that what loading writes (the flags and the
+/// start of the `repr(C)` configuration, under 2 KiB) shares a page or two: each page written
+/// at load is a page fault in every program that loads us. (Not page-aligned: that would
+/// align all of `.bss`, and move the C runtime's own flag onto a page of its own.)
+#[repr(C)]
+struct Slot {
+    /// Set by the first (only) call of `load_from_env`. Its first access is this write: a
+    /// read first would map the shared zero page, and the write then fault a second time.
+    loading: AtomicBool,
+    ready: AtomicBool,
+    config: UnsafeCell<Config>,
+}
 
-// SAFETY: the configuration is written only by `load_from_env`, at load, before `READY` is
-// set (Release); after that it is only read, by threads that saw `READY` (Acquire).
+// SAFETY: the configuration is written only by `load_from_env`, at load, before `ready` is
+// set (Release); after that it is only read, by threads that saw `ready` (Acquire), except
+// for `previous`, which has its own rule (see `Previous`).
 unsafe impl Sync for Slot {}
 
-static CONFIG: Slot = Slot(UnsafeCell::new(Config::empty()));
-static READY: AtomicBool = AtomicBool::new(false);
+static CONFIG: Slot = Slot {
+    loading: AtomicBool::new(false),
+    ready: AtomicBool::new(false),
+    config: UnsafeCell::new(Config::empty()),
+};
 
 /// The configuration, once loading finished.
 pub fn get() -> Option<&'static Config> {
-    // SAFETY: READY means the writer finished and never writes again.
-    READY
+    // SAFETY: `ready` means the writer finished and never writes again.
+    CONFIG
+        .ready
         .load(Ordering::Acquire)
-        .then(|| unsafe { &*CONFIG.0.get() })
+        .then(|| unsafe { &*CONFIG.config.get() })
 }
 
-/// `getenv`, as bytes (empty values count as unset).
-fn env(name: &CStr) -> Option<&'static [u8]> {
-    // SAFETY: getenv with a NUL-terminated name; the result, when not NULL, is a NUL-terminated
-    // string in the environment, which we copy or parse before the constructor returns.
-    let p = unsafe { libc::getenv(name.as_ptr()) };
-    if p.is_null() {
-        return None;
+/// Our variables' values (empty values count as unset), found in one pass over the
+/// environment: cheaper at load than a `getenv` per variable, each of which scans it all.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Vars<'e> {
+    signals: Option<&'e [u8]>,
+    output: Option<&'e [u8]>,
+    log: Option<&'e [u8]>,
+    symbolize: Option<&'e [u8]>,
+    symbolizer: Option<&'e [u8]>,
+    timeout_ms: Option<&'e [u8]>,
+    test_fail: Option<&'e [u8]>,
+}
+
+impl<'e> Vars<'e> {
+    /// Picks ours out of `NAME=value` entries; the first of a name counts, as for `getenv`.
+    fn pick(entries: impl Iterator<Item = &'e [u8]>) -> Vars<'e> {
+        let mut v = Vars::default();
+        for e in entries {
+            let Some(eq) = e.iter().position(|&b| b == b'=') else {
+                continue;
+            };
+            let (name, value) = (&e[..eq], &e[eq + 1..]);
+            let slot = match name {
+                b"TRACEKIT_SEGV_SIGNALS" => &mut v.signals,
+                b"TRACEKIT_SEGV_OUTPUT" => &mut v.output,
+                b"TRACEKIT_LOG" => &mut v.log,
+                b"TRACEKIT_SEGV_SYMBOLIZE" => &mut v.symbolize,
+                b"TRACEKIT_SEGV_SYMBOLIZER" => &mut v.symbolizer,
+                b"TRACEKIT_SEGV_TIMEOUT_MS" => &mut v.timeout_ms,
+                b"TRACEKIT_SEGV_TEST_FAIL" => &mut v.test_fail,
+                _ => continue,
+            };
+            if slot.is_none() && !value.is_empty() {
+                *slot = Some(value);
+            }
+        }
+        v
     }
-    // SAFETY: non-NULL getenv results are NUL-terminated.
-    let v = unsafe { CStr::from_ptr(p) }.to_bytes();
-    (!v.is_empty()).then_some(v)
+}
+
+/// The entries of a C environment array that start with `TRACEKIT_` (the others are not
+/// even measured).
+///
+/// # Safety
+/// `envp` is NULL or a NULL-terminated array of NUL-terminated strings, alive and unchanged
+/// for `'e`.
+unsafe fn tracekit_entries<'e>(envp: *const *const c_char) -> impl Iterator<Item = &'e [u8]> {
+    const PREFIX: &[u8] = b"TRACEKIT_";
+    const ENTRY_MAX: usize = PATH_CAP + 64;
+    let mut i = 0;
+    core::iter::from_fn(move || loop {
+        if envp.is_null() {
+            return None;
+        }
+        // SAFETY: per the contract, entries up to and including the NULL one are readable.
+        let p = unsafe { *envp.add(i) } as *const u8;
+        if p.is_null() {
+            return None;
+        }
+        i += 1;
+        let mut k = 0;
+        // SAFETY: a NUL-terminated string: the comparison stops at the first byte that
+        // differs from the prefix (a NUL included), so every byte read is at or before the NUL.
+        while k < PREFIX.len() && unsafe { *p.add(k) } == PREFIX[k] {
+            k += 1;
+        }
+        if k < PREFIX.len() {
+            continue;
+        }
+        // Bounded, which also keeps the compiler from making this loop a call to `strlen`
+        // (one more import to bind at load): a longer entry is cut, and a path that long
+        // (or a signal list) is refused anyway.
+        let mut n = PREFIX.len();
+        // SAFETY: as above, up to the NUL.
+        while n < ENTRY_MAX && unsafe { *p.add(n) } != 0 {
+            n += 1;
+        }
+        // SAFETY: n bytes before the NUL, alive for 'e per the contract.
+        return Some(unsafe { core::slice::from_raw_parts(p, n) });
+    })
 }
 
 fn parse_u64(v: &[u8]) -> Option<u64> {
     core::str::from_utf8(v).ok()?.trim().parse().ok()
 }
 
-fn abort_msg_addr() -> usize {
-    // SAFETY: dlsym with a NUL-terminated name; RTLD_DEFAULT searches the global scope.
-    unsafe { libc::dlsym(libc::RTLD_DEFAULT, c"__abort_msg".as_ptr()) as usize }
-}
-
-/// Reads the environment and fills the configuration in place (call once, at load, before
-/// any handler is installed); returns it, published.
-pub fn load_from_env() -> &'static Config {
-    if let Some(c) = get() {
-        return c;
+/// Reads the environment `envp` and fills the configuration in place (call once, at load,
+/// before any handler is installed); returns it, published.
+///
+/// # Safety
+/// `envp` is NULL or the process's environment array (what glibc passes to `.init_array`
+/// functions, and `environ`), not changed meanwhile.
+pub unsafe fn load_from_env(envp: *const *const c_char) -> &'static Config {
+    if CONFIG.loading.swap(true, Ordering::AcqRel) {
+        // Loaded already (or being loaded: then wait for it).
+        loop {
+            if let Some(c) = get() {
+                return c;
+            }
+            core::hint::spin_loop();
+        }
     }
-    // SAFETY: not published yet (READY is false), and loading runs once, on one thread, so
-    // nothing else reads or writes the configuration meanwhile.
-    let c = unsafe { &mut *CONFIG.0.get() };
-    fill(c);
-    READY.store(true, Ordering::Release);
+    // SAFETY: per the contract; the values are copied or parsed before this returns.
+    let vars = Vars::pick(unsafe { tracekit_entries(envp) });
+    // SAFETY: not published yet (`ready` is false), and only the one caller that set
+    // `loading` gets here, so nothing else reads or writes the configuration meanwhile.
+    let c = unsafe { &mut *CONFIG.config.get() };
+    fill(c, &vars);
+    CONFIG.ready.store(true, Ordering::Release);
     // SAFETY: published; from now on only read.
-    unsafe { &*CONFIG.0.get() }
+    unsafe { &*CONFIG.config.get() }
 }
 
-fn fill(c: &mut Config) {
-    match env(c"TRACEKIT_SEGV_SIGNALS").and_then(|v| core::str::from_utf8(v).ok()) {
+fn fill(c: &mut Config, env: &Vars<'_>) {
+    match env.signals.and_then(|v| core::str::from_utf8(v).ok()) {
         Some(spec) if !spec.trim().is_empty() => {
             if let Err(bad) = describe::parse_signals(spec, &mut c.signals) {
                 let mut msg = crate::out::Small::<256>::new();
@@ -232,26 +372,24 @@ fn fill(c: &mut Config) {
     c.stderr_fd = sys::dup_cloexec_above(2, 100)
         .or_else(|_| sys::dup_cloexec_above(2, 3))
         .unwrap_or(2);
-    c.timeout_ms = env(c"TRACEKIT_SEGV_TIMEOUT_MS")
-        .and_then(parse_u64)
-        .unwrap_or(1500);
-    if let Some(p) = env(c"TRACEKIT_SEGV_OUTPUT") {
+    c.timeout_ms = env.timeout_ms.and_then(parse_u64).unwrap_or(1500);
+    if let Some(p) = env.output {
         c.output.set(p);
     }
-    if let Some(p) = env(c"TRACEKIT_LOG") {
+    if let Some(p) = env.log {
         if c.log.set(p) {
             c.start_unix_ns = sys::clock_ns(libc::CLOCK_REALTIME);
             c.start_mono_ns = sys::clock_ns(libc::CLOCK_MONOTONIC);
         }
     }
-    c.symbolize = env(c"TRACEKIT_SEGV_SYMBOLIZE") != Some(b"0");
-    if let Some(p) = env(c"TRACEKIT_SEGV_SYMBOLIZER") {
+    c.symbolize = env.symbolize != Some(b"0");
+    if let Some(p) = env.symbolizer {
         c.symbolizer_env.set(p);
     }
-    c.abort_msg = abort_msg_addr();
-    c.test_fail = match env(c"TRACEKIT_SEGV_TEST_FAIL") {
+    c.test_fail = match env.test_fail {
         Some(b"fault") => TestFail::Fault,
         Some(b"hang") => TestFail::Hang,
+        Some(b"panic") => TestFail::Panic,
         _ => TestFail::None,
     };
 }
@@ -259,6 +397,7 @@ fn fill(c: &mut Config) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use core::ffi::CStr;
 
     #[test]
     fn cpath_keeps_a_nul_terminated_copy() {
@@ -269,6 +408,51 @@ mod tests {
         assert!(CPath::new(b"a\0b").is_none());
         assert!(CPath::new(&[b'a'; PATH_CAP]).is_none());
         assert!(CPath::empty().get().is_none());
+    }
+
+    #[test]
+    fn environment_is_read_in_one_pass_first_value_wins_empty_is_unset() {
+        let entries: [&[u8]; 7] = [
+            b"PATH=/bin",
+            b"TRACEKIT_SEGV_OUTPUT=/tmp/a",
+            b"TRACEKIT_SEGV_OUTPUT=/tmp/b",
+            b"TRACEKIT_LOG=",
+            b"TRACEKIT_SEGV_SIGNALS_X=1",
+            b"TRACEKIT_SEGV_TIMEOUT_MS=250",
+            b"TRACEKIT_SEGV_SYMBOLIZE",
+        ];
+        let v = Vars::pick(entries.into_iter());
+        assert_eq!(
+            v,
+            Vars {
+                output: Some(b"/tmp/a"),
+                timeout_ms: Some(b"250"),
+                ..Vars::default()
+            }
+        );
+    }
+
+    #[test]
+    fn only_tracekit_entries_of_a_c_environment_are_taken() {
+        let strings: [&CStr; 4] = [
+            c"HOME=/root",
+            c"TRACEKIT",
+            c"TRACEKIT_LOG=/tmp/x.trk",
+            c"TRACEKIT_SEGV_TEST_FAIL=hang",
+        ];
+        let mut envp: Vec<*const c_char> = strings.iter().map(|s| s.as_ptr()).collect();
+        envp.push(std::ptr::null());
+        // SAFETY: a NULL-terminated array of NUL-terminated strings that outlive the calls.
+        let got: Vec<&[u8]> = unsafe { tracekit_entries(envp.as_ptr()) }.collect();
+        assert_eq!(
+            got,
+            [
+                &b"TRACEKIT_LOG=/tmp/x.trk"[..],
+                b"TRACEKIT_SEGV_TEST_FAIL=hang"
+            ]
+        );
+        // SAFETY: NULL is allowed.
+        assert_eq!(unsafe { tracekit_entries(std::ptr::null()) }.count(), 0);
     }
 
     #[test]

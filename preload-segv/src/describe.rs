@@ -2,7 +2,7 @@
 
 use core::ffi::c_int;
 
-use tracekit_log::Access;
+use tracekit_log_core::Access;
 
 /// The signals handled by default (as catchsegv's `SEGFAULT_SIGNALS` default, plus SIGTRAP).
 pub const DEFAULT_SIGNALS: &[c_int] = &[

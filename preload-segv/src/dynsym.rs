@@ -50,6 +50,8 @@ struct Tables {
     strtab: u64,
     strsz: u64,
     count: u64,
+    /// The `DT_GNU_HASH` table, 0 when absent.
+    gnu_hash: u64,
 }
 
 fn tables(header: u64) -> Option<Tables> {
@@ -112,6 +114,7 @@ fn tables(header: u64) -> Option<Tables> {
         strtab,
         strsz,
         count: count.min(1 << 20),
+        gnu_hash,
     })
 }
 
@@ -191,6 +194,68 @@ pub fn lookup(header: u64, addr: u64) -> Option<Found> {
     (found.len > 0).then_some(found)
 }
 
+/// The dynamic linker's hash of a symbol name for `DT_GNU_HASH` tables.
+fn gnu_hash(name: &[u8]) -> u32 {
+    name.iter()
+        .fold(5381u32, |h, &b| h.wrapping_mul(33).wrapping_add(b as u32))
+}
+
+/// True when the NUL-terminated string at `at` is `name`.
+fn name_is(at: u64, name: &[u8]) -> bool {
+    let mut buf = [0u8; 128];
+    let n = name.len() + 1;
+    n <= buf.len()
+        && sys::read_memory(at, &mut buf[..n])
+        && &buf[..name.len()] == name
+        && buf[name.len()] == 0
+}
+
+/// The runtime address of the symbol `name` that the module whose ELF header is mapped at
+/// `header` defines, looked up as the dynamic linker does, through its `DT_GNU_HASH` table
+/// (modules without one yield `None`). A handful of reads, whatever the table's size.
+pub fn find(header: u64, name: &[u8]) -> Option<u64> {
+    let t = tables(header)?;
+    if t.gnu_hash == 0 {
+        return None;
+    }
+    let h = gnu_hash(name);
+    let nbuckets = u32_at(t.gnu_hash)? as u64;
+    let symoffset = u32_at(t.gnu_hash + 4)? as u64;
+    let bloom_size = u32_at(t.gnu_hash + 8)? as u64;
+    if nbuckets == 0 {
+        return None;
+    }
+    let buckets = t.gnu_hash + 16 + bloom_size * 8;
+    let chains = buckets + nbuckets * 4;
+    let first = u32_at(buckets + (h as u64 % nbuckets) * 4)? as u64;
+    if first < symoffset {
+        return None;
+    }
+    // A chain ends at the entry with bit 0 set; bound the walk anyway.
+    for i in first..first + (1 << 16) {
+        let ch = u32_at(chains + (i - symoffset) * 4)?;
+        if ch | 1 == h | 1 {
+            let mut sym = [0u8; 24];
+            if !sys::read_memory(t.symtab + i * 24, &mut sym) {
+                return None;
+            }
+            let st_name = u32::from_le_bytes([sym[0], sym[1], sym[2], sym[3]]) as u64;
+            let shndx = u16::from_le_bytes([sym[6], sym[7]]);
+            let value = u64::from_le_bytes(sym[8..16].try_into().ok()?);
+            if shndx != 0
+                && (t.strsz == 0 || st_name < t.strsz)
+                && name_is(t.strtab + st_name, name)
+            {
+                return Some(t.bias.wrapping_add(value));
+            }
+        }
+        if ch & 1 != 0 {
+            return None;
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -229,6 +294,23 @@ mod tests {
             let f = lookup(header, addr + 0x10).expect("abort is exported");
             assert_eq!(f.name(), b"abort");
         }
+    }
+
+    #[test]
+    fn finds_symbols_by_name_as_dlsym_does() {
+        let mut buf = vec![0u8; crate::maps::MAPS_CAP];
+        let n = crate::maps::read_self(&mut buf);
+        let maps = &buf[..n];
+        let libc_header = crate::maps::module_of(maps, libc::abort as *const () as u64)
+            .map(|(_, b)| b)
+            .unwrap();
+        for name in [&c"__abort_msg", &c"abort", &c"getpid", &c"environ"] {
+            // SAFETY: dlsym with a NUL-terminated name.
+            let want = unsafe { libc::dlsym(libc::RTLD_DEFAULT, name.as_ptr()) } as u64;
+            assert_ne!(want, 0, "{name:?}");
+            assert_eq!(find(libc_header, name.to_bytes()), Some(want), "{name:?}");
+        }
+        assert_eq!(find(libc_header, b"no_such_symbol_here"), None);
     }
 
     #[test]

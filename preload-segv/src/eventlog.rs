@@ -2,9 +2,10 @@
 //! appended with raw writes: a `Process` record (when the log is new), the loaded modules,
 //! the thread, the backtrace as a `Stack` and the `Crash` itself.
 
-use std::borrow::Cow;
+use alloc::borrow::Cow;
+use core::mem::ManuallyDrop;
 
-use tracekit_log::{Arch, Bytes, Crash, Event, Module, Process, Segment, Stack, Thread};
+use tracekit_log_core::{Arch, Bytes, Crash, Event, Module, Process, Segment, Stack, Thread};
 
 use crate::config::{CPath, Config};
 use crate::maps;
@@ -17,8 +18,9 @@ pub const RECORD_CAP: usize = 96 * 1024;
 /// The facts about the crash that go into the log.
 #[derive(Debug)]
 pub struct CrashRecord<'a> {
-    /// The crash event (its `stack` is set here).
-    pub crash: Crash<'a>,
+    /// The crash event (its `stack` is set here). Never dropped: it only borrows, and its
+    /// drop code would bring an import of libc's `free` (see `put`).
+    pub crash: ManuallyDrop<Crash<'a>>,
     /// Backtrace addresses, innermost first.
     pub frames: &'a [u64],
     /// `/proc/self/maps` text.
@@ -58,8 +60,13 @@ fn log_path(p: &CPath, pid: i32, exe: &[u8]) -> Small<4200> {
     out
 }
 
-fn put(fd: i32, buf: &mut [u8], ev: &Event<'_>) {
-    if let Ok(n) = tracekit_log::encode(ev, buf) {
+/// Encodes `ev` into `buf` and appends it to `fd`. Takes the event by value and never drops
+/// it: every event here borrows its data, and the drop code of the owned form (never used)
+/// would import libc's `free`, one more symbol for the dynamic linker to bind in every
+/// program that loads us.
+fn put(fd: i32, buf: &mut [u8], ev: Event<'_>) {
+    let ev = ManuallyDrop::new(ev);
+    if let Ok(n) = tracekit_log_core::encode(&ev, buf) {
         sys::write_all(fd, &buf[..n]);
     }
 }
@@ -80,13 +87,13 @@ pub fn append(cfg: &Config, rec: &mut CrashRecord<'_>, buf: &mut [u8]) {
     };
     let now = sys::clock_ns(libc::CLOCK_MONOTONIC).saturating_sub(cfg.start_mono_ns);
     if sys::file_size(fd) == Ok(0) {
-        if let Ok(n) = tracekit_log::write_header(buf) {
+        if let Ok(n) = tracekit_log_core::write_header(buf) {
             sys::write_all(fd, &buf[..n]);
         }
         put(
             fd,
             buf,
-            &Event::Process(Process {
+            Event::Process(Process {
                 pid: pid as u32,
                 ppid: sys::getppid() as u32,
                 start_unix_ns: cfg.start_unix_ns,
@@ -121,7 +128,7 @@ pub fn append(cfg: &Config, rec: &mut CrashRecord<'_>, buf: &mut [u8]) {
         put(
             fd,
             buf,
-            &Event::Module(Module {
+            Event::Module(Module {
                 time_ns: now,
                 base: m.base,
                 path: Bytes::borrowed(m.path),
@@ -133,10 +140,10 @@ pub fn append(cfg: &Config, rec: &mut CrashRecord<'_>, buf: &mut [u8]) {
     put(
         fd,
         buf,
-        &Event::Thread(Thread {
+        Event::Thread(Thread {
             time_ns: now,
             tid: rec.crash.tid,
-            name: rec.crash.thread_name.clone(),
+            name: Bytes::borrowed(rec.crash.thread_name.as_bytes()),
         }),
     );
     // An id no other tool writing to the same log will use.
@@ -145,7 +152,7 @@ pub fn append(cfg: &Config, rec: &mut CrashRecord<'_>, buf: &mut [u8]) {
         put(
             fd,
             buf,
-            &Event::Stack(Stack {
+            Event::Stack(Stack {
                 id: stack_id,
                 frames: Cow::Borrowed(rec.frames),
             }),
@@ -153,7 +160,15 @@ pub fn append(cfg: &Config, rec: &mut CrashRecord<'_>, buf: &mut [u8]) {
         rec.crash.stack = stack_id;
     }
     rec.crash.time_ns = now;
-    put(fd, buf, &Event::Crash(rec.crash.clone()));
+    // Borrowed, not cloned: cloning a `Cow` is code that can allocate.
+    let c: &Crash<'_> = &rec.crash;
+    let crash = Crash {
+        thread_name: Bytes::borrowed(c.thread_name.as_bytes()),
+        regs: Cow::Borrowed(&c.regs),
+        report: Bytes::borrowed(c.report.as_bytes()),
+        ..*c
+    };
+    put(fd, buf, Event::Crash(crash));
     sys::close(fd);
 }
 

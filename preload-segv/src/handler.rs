@@ -7,7 +7,6 @@
 //! with `SA_NODEFER`) kills the process with the original signal at once; a hang is cut short
 //! by the watchdog (`ITIMER_REAL`), which does the same.
 
-use core::cell::UnsafeCell;
 use core::ffi::{c_int, c_void};
 use core::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 
@@ -24,12 +23,13 @@ static DONE: AtomicBool = AtomicBool::new(false);
 pub static CHILD: AtomicI32 = AtomicI32::new(0);
 
 /// Signals the report may not be interrupted by: everything except the crash signals themselves
-/// (so a fault in the handler re-enters it) and the watchdog's SIGALRM.
-pub fn blocked_during_handler() -> [c_int; 64] {
+/// (so a fault in the handler re-enters it) and the watchdog's SIGALRM; zero-padded.
+pub const fn blocked_during_handler() -> [c_int; 64] {
     let mut out = [0; 64];
     let mut n = 0;
-    for s in 1..=64 {
-        if matches!(
+    let mut s = 1;
+    while s <= 64 {
+        let skip = matches!(
             s,
             libc::SIGSEGV
                 | libc::SIGBUS
@@ -40,47 +40,34 @@ pub fn blocked_during_handler() -> [c_int; 64] {
                 | libc::SIGALRM
                 | libc::SIGKILL
                 | libc::SIGSTOP
-        ) || (32..=34).contains(&s)
-        {
-            continue;
+        ) || (s >= 32 && s <= 34);
+        if !skip {
+            out[n] = s;
+            n += 1;
         }
-        out[n] = s;
-        n += 1;
+        s += 1;
     }
     out
 }
 
-/// The actions that were installed before ours, written by the kernel as it installs ours
-/// (one `rt_sigaction` per signal). All zero (`SIG_DFL`) for signals we did not take.
-struct OldActions([UnsafeCell<libc::sigaction>; 65]);
-
-// SAFETY: each entry is written once, by the kernel, in the `sigaction` call that installs our
-// handler for that signal, before the handler can run for it; afterwards it is only read.
-unsafe impl Sync for OldActions {}
-
-static OLD: OldActions = OldActions(
-    // SAFETY: an all-zero sigaction is SIG_DFL with an empty mask.
-    [const { UnsafeCell::new(unsafe { core::mem::zeroed() }) }; 65],
-);
+/// [`blocked_during_handler`] as a signal set, computed at compile time.
+const BLOCKED: libc::sigset_t = sys::sigset(&blocked_during_handler());
 
 /// The action that was there before ours for `sig` (`SIG_DFL` if we never took it).
 pub fn previous_action(sig: c_int) -> libc::sigaction {
-    match OLD.0.get(sig as usize) {
-        // SAFETY: see OldActions; a volatile read of a plain value the kernel wrote.
-        Some(slot) => unsafe { core::ptr::read_volatile(slot.get()) },
-        None => sys::default_action(),
-    }
+    config::get().map_or_else(sys::default_action, |c| c.previous.get(sig))
 }
 
 /// Installs the handler for every configured signal, remembering the previous actions.
 pub fn install(cfg: &Config) {
-    let mask = blocked_during_handler();
-    let n = mask.iter().position(|&s| s == 0).unwrap_or(mask.len());
-    let act = sys::handler_action(on_signal, libc::SA_NODEFER, &mask[..n]);
+    let act = sys::handler_action(on_signal, libc::SA_NODEFER, BLOCKED);
     for sig in 1..65 {
+        let Some(slot) = cfg.previous.slot(sig as c_int) else {
+            continue;
+        };
         if cfg.signals[sig] {
-            // SAFETY: the slot is ours to write (see OldActions); the kernel fills it.
-            let _ = unsafe { sys::sigaction_into(sig as c_int, &act, OLD.0[sig].get()) };
+            // SAFETY: the slot is ours to write (see config::Previous); the kernel fills it.
+            let _ = unsafe { sys::sigaction_into(sig as c_int, &act, slot) };
         }
     }
 }
@@ -179,7 +166,7 @@ extern "C" fn on_watchdog(_sig: c_int, _info: *mut libc::siginfo_t, _ctx: *mut c
 }
 
 fn arm_watchdog(cfg: &Config) {
-    let act = sys::handler_action(on_watchdog, 0, &[]);
+    let act = sys::handler_action(on_watchdog, 0, sys::sigset(&[]));
     let _ = sys::sigaction(libc::SIGALRM, &act);
     sys::unblock(libc::SIGALRM);
     sys::alarm_ms(cfg.timeout_ms + 500);

@@ -18,6 +18,20 @@
 //!
 //! Everything on the handler path is async-signal-safe: raw system calls, fixed buffers,
 //! `core::fmt` (which never allocates), libgcc's unwinder (lock-free since glibc 2.35).
+//!
+//! The release build (`panic = "abort"`) is `#![no_std]`: Rust's standard library would cost
+//! every program that loads us more than everything else the library does at load (the
+//! dynamic linker binding its ~45 libc imports, its relocations and pages). The code only
+//! uses `core`; `nostd.rs` supplies the panic handler and the allocator hook `std` would.
+//! Dev and test builds (`panic = "unwind"`, which a `no_std` cdylib cannot use on stable) keep
+//! `std`, so the unit tests run as usual. The event log format comes from the dependency-free
+//! `tracekit-log-core`, so no crate in our graph can bring `std` back.
+
+#![cfg_attr(all(panic = "abort", not(test)), no_std)]
+
+extern crate alloc;
+
+use core::ffi::{c_char, c_int};
 
 pub mod altstack;
 pub mod config;
@@ -26,6 +40,8 @@ pub mod dynsym;
 pub mod eventlog;
 pub mod handler;
 pub mod maps;
+#[cfg(all(panic = "abort", not(test)))]
+pub mod nostd;
 pub mod out;
 pub mod report;
 pub mod spawn;
@@ -33,15 +49,20 @@ pub mod sys;
 pub mod threads;
 pub mod unwind;
 
+/// What glibc passes to every `.init_array` function: `argc`, `argv` and the environment.
+#[cfg(all(feature = "preload", not(test)))]
+type InitFn = extern "C" fn(c_int, *const *const c_char, *const *const c_char);
+
 #[cfg_attr(any(test, not(feature = "preload")), allow(dead_code))]
-extern "C" fn load() {
+extern "C" fn load(_argc: c_int, _argv: *const *const c_char, envp: *const *const c_char) {
     // Only what must be ready before a crash: the configuration (stderr's duplicate), the
-    // main thread's alternate stack, the key that frees threads' stacks, the handlers.
-    // Resolving the real pthread_create waits for the first thread; the unwinder, a private
-    // copy (see `unwind`), needs no warm-up: nothing else can hold its one-time lock.
-    let cfg = config::load_from_env();
+    // main thread's alternate stack, the handlers. The key that frees threads' stacks and
+    // the real pthread_create wait for the first thread; the unwinder, a private copy (see
+    // `unwind`), needs no warm-up: nothing else can hold its one-time lock.
+    // SAFETY: glibc calls `.init_array` functions with the process's environment (as it
+    // does when the library is `dlopen`ed), and nothing changes it while we read it.
+    let cfg = unsafe { config::load_from_env(envp) };
     altstack::install_main();
-    altstack::init();
     handler::install(cfg);
 }
 
@@ -50,4 +71,4 @@ extern "C" fn load() {
 #[cfg(all(feature = "preload", not(test)))]
 #[used]
 #[link_section = ".init_array"]
-static LOAD: extern "C" fn() = load;
+static LOAD: InitFn = load;

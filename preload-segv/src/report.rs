@@ -1,11 +1,12 @@
 //! Writing the report, from inside the signal handler: everything into fixed buffers, out
 //! through raw `write`s.
 
+use alloc::borrow::Cow;
 use core::cell::UnsafeCell;
 use core::fmt::Write as _;
-use std::borrow::Cow;
+use core::mem::ManuallyDrop;
 
-use tracekit_log::{Access, Arch, Bytes, Crash};
+use tracekit_log_core::{Access, Arch, Bytes, Crash};
 
 use crate::config::{CPath, Config, TestFail};
 use crate::eventlog::{self, CrashRecord};
@@ -43,7 +44,7 @@ static STATE: Exclusive = Exclusive(UnsafeCell::new(State {
     symbolizer: CPath::empty(),
 }));
 
-/// The registers, in `tracekit_log::X86_64_REGS` order.
+/// The registers, in `tracekit_log_core::X86_64_REGS` order.
 pub fn registers(uc: &libc::ucontext_t) -> [u64; 24] {
     let g = &uc.uc_mcontext.gregs;
     let r = |i: libc::c_int| g[i as usize] as u64;
@@ -92,27 +93,24 @@ fn read_proc(path: &[u8], buf: &mut [u8]) -> usize {
     }
 }
 
-fn readlink(path: &[u8], buf: &mut [u8]) -> usize {
-    // SAFETY: path is NUL-terminated (a literal below); buf is writable for its length.
-    let r = unsafe {
-        libc::syscall(
-            libc::SYS_readlinkat,
-            libc::AT_FDCWD as libc::c_long,
-            path.as_ptr(),
-            buf.as_mut_ptr(),
-            buf.len() as libc::c_long,
-        )
-    };
-    r.max(0) as usize
+/// Where glibc's `__abort_msg` pointer is: a symbol of libc (private, but exported), found
+/// in libc's dynamic symbol table in memory, here rather than with `dlsym` at load, which
+/// would cost every program that never crashes.
+fn abort_msg_addr(maps: &[u8]) -> Option<u64> {
+    maps::parse(maps)
+        .filter(|m| m.offset == 0 && m.is_file())
+        .filter(|m| {
+            let file = m.path.rsplit(|&b| b == b'/').next().unwrap_or(m.path);
+            file.starts_with(b"libc.so") || file.starts_with(b"libc-")
+        })
+        .find_map(|m| dynsym::find(m.start, b"__abort_msg"))
 }
 
 /// glibc's `__abort_msg` (set by `assert` and by malloc's consistency checks), read without
 /// trusting it: through `process_vm_readv`, so a bad pointer cannot fault.
-fn abort_message<'a>(cfg: &Config, buf: &'a mut [u8; 1024]) -> Option<&'a [u8]> {
-    if cfg.abort_msg == 0 {
-        return None;
-    }
-    let msg = sys::read_u64(cfg.abort_msg as u64).filter(|&p| p != 0)?;
+fn abort_message<'a>(maps: &[u8], buf: &'a mut [u8; 1024]) -> Option<&'a [u8]> {
+    let at = abort_msg_addr(maps)?;
+    let msg = sys::read_u64(at).filter(|&p| p != 0)?;
     // struct abort_msg_s { unsigned int size; char msg[]; }
     let text = msg + 4;
     let mut n = 0;
@@ -172,7 +170,7 @@ fn uncaught_exception(bt: &Backtrace, maps: &[u8]) -> bool {
     })
 }
 
-fn diagnosis(rep: &mut Report, cfg: &Config, c: &Crash<'_>, sp: u64, maps: &[u8], bt: &Backtrace) {
+fn diagnosis(rep: &mut Report, c: &Crash<'_>, sp: u64, maps: &[u8], bt: &Backtrace) {
     let sig = c.signo as i32;
     let addr = c.addr;
     let _ = match sig {
@@ -209,7 +207,7 @@ fn diagnosis(rep: &mut Report, cfg: &Config, c: &Crash<'_>, sp: u64, maps: &[u8]
         }
         libc::SIGABRT => {
             let mut buf = [0u8; 1024];
-            match abort_message(cfg, &mut buf) {
+            match abort_message(maps, &mut buf) {
                 Some(m) if m.windows(9).any(|w| w == b"Assertion") => {
                     writeln!(rep, "diagnosis: assertion failed: {}", Text(m))
                 }
@@ -272,7 +270,7 @@ fn header(rep: &mut Report, c: &Crash<'_>, exe: &[u8]) {
 
 fn register_dump(rep: &mut Report, regs: &[u64; 24]) {
     let _ = writeln!(rep, "registers:");
-    for (i, (name, v)) in tracekit_log::X86_64_REGS.iter().zip(regs).enumerate() {
+    for (i, (name, v)) in tracekit_log_core::X86_64_REGS.iter().zip(regs).enumerate() {
         let sep = if i % 4 == 3 || i + 1 == regs.len() {
             "\n"
         } else {
@@ -378,12 +376,14 @@ pub unsafe fn write(cfg: &Config, sig: i32, info: &libc::siginfo_t, uc: &libc::u
     let addr = unsafe { info.si_addr() } as u64;
     let name = sys::thread_name();
     let name_len = name.iter().position(|&b| b == 0).unwrap_or(name.len());
-    let exe_len = readlink(b"/proc/self/exe\0", &mut st.exe);
+    let exe_len = sys::readlink(b"/proc/self/exe\0", &mut st.exe);
     let cmd_len = read_proc(b"/proc/self/cmdline\0", &mut st.cmdline);
     let maps_len = maps::read_self(&mut st.maps);
     let maps = &st.maps[..maps_len];
     let access = describe::access(sig, info.si_code, regs[TRAPNO], regs[ERR], regs[RIP], addr);
-    let mut crash = Crash {
+    // Events here only borrow: never dropping them keeps the drop code of their (never
+    // used) owned form out of the library, and with it an import of libc's `free`.
+    let crash = ManuallyDrop::new(Crash {
         time_ns: 0,
         pid: pid as u32,
         tid: sys::gettid() as u32,
@@ -400,7 +400,7 @@ pub unsafe fn write(cfg: &Config, sig: i32, info: &libc::siginfo_t, uc: &libc::u
         regs: Cow::Borrowed(&regs),
         stack: 0,
         report: Bytes::borrowed(b""),
-    };
+    });
 
     let rep = &mut st.report;
     header(rep, &crash, &st.exe[..exe_len]);
@@ -421,7 +421,7 @@ pub unsafe fn write(cfg: &Config, sig: i32, info: &libc::siginfo_t, uc: &libc::u
     if !st.bt.found_fault {
         st.bt.fallback(regs[RIP], regs[RSP]);
     }
-    diagnosis(rep, cfg, &crash, regs[RSP], maps, &st.bt);
+    diagnosis(rep, &crash, regs[RSP], maps, &st.bt);
     rep.flush();
     match cfg.test_fail {
         TestFail::None => {}
@@ -430,6 +430,7 @@ pub unsafe fn write(cfg: &Config, sig: i32, info: &libc::siginfo_t, uc: &libc::u
         TestFail::Hang => loop {
             sys::sleep_ms(1000);
         },
+        TestFail::Panic => panic!("test hook: a panic inside the handler"),
     }
     register_dump(rep, &regs);
     rep.flush();
@@ -457,9 +458,13 @@ pub unsafe fn write(cfg: &Config, sig: i32, info: &libc::siginfo_t, uc: &libc::u
         frames[n] = f.pc;
         n += 1;
     }
-    crash.report = Bytes::borrowed(st.report.text());
     let mut rec = CrashRecord {
-        crash,
+        crash: ManuallyDrop::new(Crash {
+            thread_name: Bytes::borrowed(crash.thread_name.as_bytes()),
+            regs: Cow::Borrowed(&regs),
+            report: Bytes::borrowed(st.report.text()),
+            ..*crash
+        }),
         frames: &frames[..n],
         maps,
         cmdline: &st.cmdline[..cmd_len],

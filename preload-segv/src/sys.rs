@@ -1,27 +1,101 @@
 //! Every raw system call the crash handler makes, behind small safe wrappers.
 //!
-//! All of these are plain system calls (through `libc::syscall` or libc's thin wrappers that
+//! All of these are plain system calls (the `syscall` instruction, or libc wrappers that
 //! POSIX lists as async-signal-safe), so they may be called from a signal handler: none
 //! allocates, takes a lock or touches stdio. Errors come back as errno values.
 //!
-//! `libc::syscall` is variadic: every integer argument is passed as a `c_long`, because a
-//! 32-bit value leaves the upper half of its register undefined and the kernel reads all 64
-//! bits of an `unsigned long` argument.
+//! System calls are made with the `syscall` instruction itself ([`raw`]), not libc's variadic
+//! `syscall()`: the library then imports neither `syscall` nor `__errno_location` (every
+//! import costs each program that loads us a symbol lookup, see `bench/segv.sh`), and a
+//! failure comes back as the kernel reports it, a negative errno, rather than through the
+//! thread's `errno`. Every argument travels in a full 64-bit register ([`raw::Arg`]): the
+//! kernel reads all 64 bits of an `unsigned long` argument.
 
 use core::ffi::{c_int, c_long, c_void};
 use core::mem::MaybeUninit;
 
-fn ret(r: c_long) -> Result<usize, i32> {
-    if r < 0 {
-        Err(errno())
-    } else {
-        Ok(r as usize)
+/// The `syscall` instruction (x86_64 Linux).
+pub mod raw {
+    use core::ffi::c_long;
+
+    /// A system-call argument, widened to the register the kernel reads.
+    pub trait Arg {
+        /// The register's value.
+        fn arg(self) -> usize;
+    }
+    impl Arg for c_long {
+        fn arg(self) -> usize {
+            self as usize
+        }
+    }
+    impl<T> Arg for *const T {
+        fn arg(self) -> usize {
+            self as usize
+        }
+    }
+    impl<T> Arg for *mut T {
+        fn arg(self) -> usize {
+            self as usize
+        }
+    }
+    impl<T> Arg for &T {
+        fn arg(self) -> usize {
+            self as *const T as usize
+        }
+    }
+    impl<T> Arg for &mut T {
+        fn arg(self) -> usize {
+            self as *mut T as usize
+        }
+    }
+
+    /// System call `nr` with up to six arguments (unused ones are 0); returns what the kernel
+    /// returned: the result, or a negative errno.
+    ///
+    /// # Safety
+    /// As the system call requires of its arguments.
+    #[inline]
+    pub unsafe fn call(nr: c_long, a: [usize; 6]) -> c_long {
+        let ret: c_long;
+        // SAFETY: the kernel's x86_64 system-call convention: number in rax, arguments in
+        // rdi, rsi, rdx, r10, r8, r9; it clobbers rcx and r11 and no user stack. Memory the
+        // call reads or writes is the caller's contract.
+        unsafe {
+            core::arch::asm!(
+                "syscall",
+                inlateout("rax") nr => ret,
+                in("rdi") a[0],
+                in("rsi") a[1],
+                in("rdx") a[2],
+                in("r10") a[3],
+                in("r8") a[4],
+                in("r9") a[5],
+                lateout("rcx") _,
+                lateout("r11") _,
+                options(nostack),
+            );
+        }
+        ret
     }
 }
 
-fn errno() -> i32 {
-    // SAFETY: __errno_location returns this thread's errno slot; it is always valid.
-    unsafe { *libc::__errno_location() }
+/// `syscall!(libc::SYS_x, args...)`: [`raw::call`] with each argument widened by [`raw::Arg`].
+macro_rules! syscall {
+    ($nr:expr $(, $a:expr)* $(,)?) => {{
+        let given: &[usize] = &[$($crate::sys::raw::Arg::arg($a)),*];
+        let mut args = [0usize; 6];
+        args[..given.len()].copy_from_slice(given);
+        $crate::sys::raw::call($nr, args)
+    }};
+}
+
+/// A raw result as `Ok(value)` or `Err(errno)`.
+fn ret(r: c_long) -> Result<usize, i32> {
+    if (-4095..0).contains(&r) {
+        Err(-r as i32)
+    } else {
+        Ok(r as usize)
+    }
 }
 
 /// `write(2)` until everything is written or an error other than EINTR occurs.
@@ -29,7 +103,7 @@ pub fn write_all(fd: c_int, mut buf: &[u8]) {
     while !buf.is_empty() {
         // SAFETY: buf is a live slice; the kernel reads at most buf.len() bytes from it.
         let r = unsafe {
-            libc::syscall(
+            syscall!(
                 libc::SYS_write,
                 fd as c_long,
                 buf.as_ptr(),
@@ -49,7 +123,7 @@ pub fn write_all(fd: c_int, mut buf: &[u8]) {
 pub fn read(fd: c_int, buf: &mut [u8]) -> Result<usize, i32> {
     // SAFETY: the kernel writes at most buf.len() bytes into the live slice.
     ret(unsafe {
-        libc::syscall(
+        syscall!(
             libc::SYS_read,
             fd as c_long,
             buf.as_mut_ptr(),
@@ -79,7 +153,7 @@ pub fn open(path: &[u8], flags: c_int, mode: u32) -> Result<c_int, i32> {
     }
     // SAFETY: path is NUL-terminated (checked above) and outlives the call.
     ret(unsafe {
-        libc::syscall(
+        syscall!(
             libc::SYS_openat,
             libc::AT_FDCWD as c_long,
             path.as_ptr(),
@@ -93,14 +167,14 @@ pub fn open(path: &[u8], flags: c_int, mode: u32) -> Result<c_int, i32> {
 /// `close(2)`.
 pub fn close(fd: c_int) {
     // SAFETY: closing a descriptor we own; a bad fd only yields EBADF.
-    unsafe { libc::syscall(libc::SYS_close, fd as c_long) };
+    unsafe { syscall!(libc::SYS_close, fd as c_long) };
 }
 
 /// `dup3(2)` (`dup2` without the CLOEXEC flag carried over).
 pub fn dup2(from: c_int, to: c_int) {
     if from != to {
         // SAFETY: plain descriptor duplication.
-        unsafe { libc::syscall(libc::SYS_dup3, from as c_long, to as c_long, 0 as c_long) };
+        unsafe { syscall!(libc::SYS_dup3, from as c_long, to as c_long, 0 as c_long) };
     }
 }
 
@@ -108,7 +182,7 @@ pub fn dup2(from: c_int, to: c_int) {
 pub fn dup_cloexec_above(fd: c_int, min: c_int) -> Result<c_int, i32> {
     // SAFETY: plain descriptor duplication.
     ret(unsafe {
-        libc::syscall(
+        syscall!(
             libc::SYS_fcntl,
             fd as c_long,
             libc::F_DUPFD_CLOEXEC as c_long,
@@ -121,14 +195,14 @@ pub fn dup_cloexec_above(fd: c_int, min: c_int) -> Result<c_int, i32> {
 /// True when `fd` is an open descriptor.
 pub fn is_open(fd: c_int) -> bool {
     // SAFETY: F_GETFD only queries the descriptor's flags.
-    unsafe { libc::syscall(libc::SYS_fcntl, fd as c_long, libc::F_GETFD as c_long) >= 0 }
+    unsafe { syscall!(libc::SYS_fcntl, fd as c_long, libc::F_GETFD as c_long) >= 0 }
 }
 
 /// Size of an open file, from `fstat(2)`.
 pub fn file_size(fd: c_int) -> Result<u64, i32> {
     let mut st = MaybeUninit::<libc::stat>::zeroed();
     // SAFETY: st is a writable stat buffer of the right size.
-    ret(unsafe { libc::syscall(libc::SYS_fstat, fd as c_long, st.as_mut_ptr()) })?;
+    ret(unsafe { syscall!(libc::SYS_fstat, fd as c_long, st.as_mut_ptr()) })?;
     // SAFETY: fstat succeeded, so it filled the buffer (and zeroed is valid anyway).
     Ok(unsafe { st.assume_init() }.st_size as u64)
 }
@@ -140,7 +214,7 @@ pub fn is_executable(path: &[u8]) -> bool {
     }
     // SAFETY: NUL-terminated path.
     unsafe {
-        libc::syscall(
+        syscall!(
             libc::SYS_faccessat,
             libc::AT_FDCWD as c_long,
             path.as_ptr(),
@@ -150,29 +224,47 @@ pub fn is_executable(path: &[u8]) -> bool {
     }
 }
 
+/// `readlink(2)` of a NUL-terminated `path` into `buf`: the length read (0 on failure).
+pub fn readlink(path: &[u8], buf: &mut [u8]) -> usize {
+    if path.last() != Some(&0) {
+        return 0;
+    }
+    // SAFETY: path is NUL-terminated; the kernel writes at most buf.len() bytes into buf.
+    let r = unsafe {
+        syscall!(
+            libc::SYS_readlinkat,
+            libc::AT_FDCWD as c_long,
+            path.as_ptr(),
+            buf.as_mut_ptr(),
+            buf.len() as c_long,
+        )
+    };
+    ret(r).unwrap_or(0)
+}
+
 /// This process's id.
 pub fn getpid() -> i32 {
     // SAFETY: no arguments, cannot fail.
-    unsafe { libc::syscall(libc::SYS_getpid) as i32 }
+    unsafe { syscall!(libc::SYS_getpid) as i32 }
 }
 
 /// The parent's process id.
 pub fn getppid() -> i32 {
     // SAFETY: no arguments, cannot fail.
-    unsafe { libc::syscall(libc::SYS_getppid) as i32 }
+    unsafe { syscall!(libc::SYS_getppid) as i32 }
 }
 
 /// This thread's id.
 pub fn gettid() -> i32 {
     // SAFETY: no arguments, cannot fail.
-    unsafe { libc::syscall(libc::SYS_gettid) as i32 }
+    unsafe { syscall!(libc::SYS_gettid) as i32 }
 }
 
 /// `tgkill(2)`: sends `sig` to thread `tid` of this process.
 pub fn tgkill(tid: i32, sig: c_int) {
     // SAFETY: sending a signal has no memory-safety preconditions.
     unsafe {
-        libc::syscall(
+        syscall!(
             libc::SYS_tgkill,
             getpid() as c_long,
             tid as c_long,
@@ -184,7 +276,7 @@ pub fn tgkill(tid: i32, sig: c_int) {
 /// `kill(2)`.
 pub fn kill(pid: i32, sig: c_int) {
     // SAFETY: sending a signal has no memory-safety preconditions.
-    unsafe { libc::syscall(libc::SYS_kill, pid as c_long, sig as c_long) };
+    unsafe { syscall!(libc::SYS_kill, pid as c_long, sig as c_long) };
 }
 
 /// The calling thread's name (`PR_GET_NAME`), NUL-padded.
@@ -192,7 +284,7 @@ pub fn thread_name() -> [u8; 16] {
     let mut name = [0u8; 16];
     // SAFETY: PR_GET_NAME writes at most 16 bytes into `name`.
     unsafe {
-        libc::syscall(
+        syscall!(
             libc::SYS_prctl,
             libc::PR_GET_NAME as c_long,
             name.as_mut_ptr(),
@@ -208,7 +300,7 @@ pub fn clock_ns(clock: libc::clockid_t) -> u64 {
         tv_nsec: 0,
     };
     // SAFETY: ts is a valid timespec to fill.
-    unsafe { libc::syscall(libc::SYS_clock_gettime, clock as c_long, &mut ts) };
+    unsafe { syscall!(libc::SYS_clock_gettime, clock as c_long, &mut ts) };
     ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
 }
 
@@ -220,7 +312,7 @@ pub fn sleep_ms(ms: u64) {
     };
     // SAFETY: ts is a valid timespec; the remainder pointer may be NULL.
     unsafe {
-        libc::syscall(
+        syscall!(
             libc::SYS_nanosleep,
             &ts,
             core::ptr::null_mut::<libc::timespec>(),
@@ -242,7 +334,7 @@ pub fn alarm_ms(ms: u64) {
     };
     // SAFETY: t is a valid itimerval; the old value pointer may be NULL.
     unsafe {
-        libc::syscall(
+        syscall!(
             libc::SYS_setitimer,
             libc::ITIMER_REAL as c_long,
             &t,
@@ -257,7 +349,8 @@ pub fn sigaction(sig: c_int, act: &libc::sigaction) -> Result<libc::sigaction, i
     // SAFETY: act is a valid sigaction; old is writable. libc's sigaction is async-signal-safe.
     let r = unsafe { libc::sigaction(sig, act, old.as_mut_ptr()) };
     if r != 0 {
-        return Err(errno());
+        // The one way it fails with valid pointers: a signal that cannot be caught.
+        return Err(libc::EINVAL);
     }
     // SAFETY: sigaction succeeded and filled `old`.
     Ok(unsafe { old.assume_init() })
@@ -274,33 +367,39 @@ pub unsafe fn sigaction_into(
 ) -> Result<(), i32> {
     // SAFETY: act is a valid sigaction; old is writable per the contract.
     if unsafe { libc::sigaction(sig, act, old) } != 0 {
-        return Err(errno());
+        // As above.
+        return Err(libc::EINVAL);
     }
     Ok(())
 }
 
-/// A `sigaction` that runs `handler` with siginfo on the alternate stack.
+/// A `sigaction` that runs `handler` with siginfo on the alternate stack, blocking `blocked`
+/// (see [`sigset`]).
 pub fn handler_action(
     handler: extern "C" fn(c_int, *mut libc::siginfo_t, *mut c_void),
     extra_flags: c_int,
-    blocked: &[c_int],
+    blocked: libc::sigset_t,
 ) -> libc::sigaction {
     // SAFETY: an all-zero sigaction is a valid value (SIG_DFL, empty mask).
     let mut act: libc::sigaction = unsafe { core::mem::zeroed() };
     act.sa_sigaction = handler as usize;
     act.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK | libc::SA_RESTART | extra_flags;
-    act.sa_mask = sigset(blocked);
+    act.sa_mask = blocked;
     act
 }
 
 /// A signal set holding `sigs` (built in place: glibc's `sigset_t` is the kernel's bit mask,
-/// signal N at bit N-1, followed by unused words), without calling into libc.
-pub fn sigset(sigs: &[c_int]) -> libc::sigset_t {
+/// signal N at bit N-1, followed by unused words), without calling into libc. Entries outside
+/// 1..=64 (a zero-padded list) are ignored. A `const fn`, so fixed sets cost nothing at load.
+pub const fn sigset(sigs: &[c_int]) -> libc::sigset_t {
     let mut words = [0u64; core::mem::size_of::<libc::sigset_t>() / 8];
-    for &s in sigs {
-        if (1..=64).contains(&s) {
+    let mut i = 0;
+    while i < sigs.len() {
+        let s = sigs[i];
+        if s >= 1 && s <= 64 {
             words[0] |= 1 << (s - 1);
         }
+        i += 1;
     }
     // SAFETY: sigset_t is plain data of exactly this size (an array of unsigned longs).
     unsafe { core::mem::transmute(words) }
@@ -320,7 +419,7 @@ pub fn unblock(sig: c_int) {
     let set: u64 = 1 << (sig - 1);
     // SAFETY: an 8-byte kernel sigset; the old-set pointer may be NULL.
     unsafe {
-        libc::syscall(
+        syscall!(
             libc::SYS_rt_sigprocmask,
             libc::SIG_UNBLOCK as c_long,
             &set,
@@ -336,7 +435,7 @@ pub fn unblock_all() {
     let empty: u64 = 0;
     // SAFETY: an 8-byte empty kernel sigset; the old-set pointer may be NULL.
     unsafe {
-        libc::syscall(
+        syscall!(
             libc::SYS_rt_sigprocmask,
             libc::SIG_SETMASK as c_long,
             &empty,
@@ -352,7 +451,7 @@ pub fn map_stack(size: usize) -> Option<*mut u8> {
     const PAGE: usize = 4096;
     // SAFETY: a fresh private anonymous mapping; no existing memory is affected.
     let p = unsafe {
-        libc::syscall(
+        syscall!(
             libc::SYS_mmap,
             0 as c_long,
             (size + PAGE) as c_long,
@@ -367,7 +466,7 @@ pub fn map_stack(size: usize) -> Option<*mut u8> {
     }
     // SAFETY: the first page belongs to the mapping just made.
     unsafe {
-        libc::syscall(
+        syscall!(
             libc::SYS_mprotect,
             p,
             PAGE as c_long,
@@ -378,13 +477,39 @@ pub fn map_stack(size: usize) -> Option<*mut u8> {
     Some(unsafe { (p as usize as *mut u8).add(PAGE) })
 }
 
+/// One fresh page of private anonymous memory (zeroed), or None.
+pub fn map_page() -> Option<*mut u8> {
+    // SAFETY: a fresh private anonymous mapping; no existing memory is affected.
+    let p = unsafe {
+        syscall!(
+            libc::SYS_mmap,
+            0 as c_long,
+            4096 as c_long,
+            (libc::PROT_READ | libc::PROT_WRITE) as c_long,
+            (libc::MAP_PRIVATE | libc::MAP_ANONYMOUS) as c_long,
+            -1 as c_long,
+            0 as c_long,
+        )
+    };
+    ret(p).ok().map(|p| p as *mut u8)
+}
+
+/// Releases a page from [`map_page`].
+///
+/// # Safety
+/// `page` comes from `map_page`, and nothing uses it any more.
+pub unsafe fn unmap_page(page: *mut u8) {
+    // SAFETY: per the contract, the whole mapping map_page made.
+    unsafe { syscall!(libc::SYS_munmap, page, 4096 as c_long) };
+}
+
 /// Releases a stack made by [`map_stack`].
 ///
 /// # Safety
 /// `start` and `size` must come from one `map_stack` call, and nothing may use it any more.
 pub unsafe fn unmap_stack(start: *mut u8, size: usize) {
     // SAFETY: per the contract, this is the mapping map_stack made, guard page included.
-    unsafe { libc::munmap(start.sub(4096) as *mut c_void, size + 4096) };
+    unsafe { syscall!(libc::SYS_munmap, start.sub(4096), (size + 4096) as c_long) };
 }
 
 /// Raw `sigaltstack(2)`.
@@ -394,7 +519,7 @@ pub unsafe fn unmap_stack(start: *mut u8, size: usize) {
 /// `old`, if not NULL, must be writable.
 unsafe fn sigaltstack(new: *const libc::stack_t, old: *mut libc::stack_t) -> c_long {
     // SAFETY: per the contract.
-    unsafe { libc::syscall(libc::SYS_sigaltstack, new, old) }
+    unsafe { syscall!(libc::SYS_sigaltstack, new, old) }
 }
 
 /// The calling thread's alternate signal stack, if enabled.
@@ -417,9 +542,7 @@ pub fn swap_altstack(start: *mut u8, size: usize) -> Result<Option<libc::stack_t
     };
     let mut old = MaybeUninit::<libc::stack_t>::zeroed();
     // SAFETY: the memory is owned by the caller's altstack; old is writable.
-    if unsafe { sigaltstack(&st, old.as_mut_ptr()) } != 0 {
-        return Err(errno());
-    }
+    ret(unsafe { sigaltstack(&st, old.as_mut_ptr()) })?;
     // SAFETY: filled on success.
     let old = unsafe { old.assume_init() };
     Ok((old.ss_flags & libc::SS_DISABLE == 0).then_some(old))
@@ -466,7 +589,7 @@ pub fn read_memory(addr: u64, buf: &mut [u8]) -> bool {
     };
     // SAFETY: the kernel checks the remote range and writes only into `buf`.
     let r = unsafe {
-        libc::syscall(
+        syscall!(
             libc::SYS_process_vm_readv,
             getpid() as c_long,
             &local,
@@ -489,7 +612,7 @@ pub fn read_u64(addr: u64) -> Option<u64> {
 pub fn pipe() -> Result<(c_int, c_int), i32> {
     let mut fds = [0 as c_int; 2];
     // SAFETY: fds has room for two descriptors.
-    ret(unsafe { libc::syscall(libc::SYS_pipe2, fds.as_mut_ptr(), libc::O_CLOEXEC as c_long) })?;
+    ret(unsafe { syscall!(libc::SYS_pipe2, fds.as_mut_ptr(), libc::O_CLOEXEC as c_long) })?;
     Ok((fds[0], fds[1]))
 }
 
@@ -499,7 +622,7 @@ pub fn pipe() -> Result<(c_int, c_int), i32> {
 pub fn raw_fork() -> Result<i32, i32> {
     // SAFETY: clone with only SIGCHLD behaves as fork; the child shares nothing with us.
     ret(unsafe {
-        libc::syscall(
+        syscall!(
             libc::SYS_clone,
             libc::SIGCHLD as c_long,
             0 as c_long,
@@ -511,6 +634,17 @@ pub fn raw_fork() -> Result<i32, i32> {
     .map(|p| p as i32)
 }
 
+/// Dies of SIGABRT as libc's `abort()` does (a handler for it runs first; if it returns, the
+/// default action is restored and the signal sent again), with system calls only.
+pub fn abort() -> ! {
+    unblock(libc::SIGABRT);
+    tgkill(gettid(), libc::SIGABRT);
+    let _ = sigaction(libc::SIGABRT, &default_action());
+    unblock(libc::SIGABRT);
+    tgkill(gettid(), libc::SIGABRT);
+    exit_now(127)
+}
+
 /// `execve(2)`; returns only on failure.
 ///
 /// # Safety
@@ -518,14 +652,14 @@ pub fn raw_fork() -> Result<i32, i32> {
 /// strings that stay valid for the call.
 pub unsafe fn execve(path: *const u8, argv: *const *const u8, envp: *const *const u8) {
     // SAFETY: per the contract.
-    unsafe { libc::syscall(libc::SYS_execve, path, argv, envp) };
+    unsafe { syscall!(libc::SYS_execve, path, argv, envp) };
 }
 
 /// `_exit(2)` of this process only (the raw-forked child).
 pub fn exit_now(code: c_int) -> ! {
     loop {
         // SAFETY: exit_group never returns.
-        unsafe { libc::syscall(libc::SYS_exit_group, code as c_long) };
+        unsafe { syscall!(libc::SYS_exit_group, code as c_long) };
     }
 }
 
@@ -538,7 +672,7 @@ pub fn poll_readable(fd: c_int, timeout_ms: i64) -> bool {
     };
     // SAFETY: p is one valid pollfd.
     let r = unsafe {
-        libc::syscall(
+        syscall!(
             libc::SYS_poll,
             &mut p,
             1 as c_long,
@@ -566,7 +700,7 @@ pub fn wait(pid: i32, block: bool) -> Waited {
     loop {
         // SAFETY: status is writable; rusage may be NULL.
         let r = unsafe {
-            libc::syscall(
+            syscall!(
                 libc::SYS_wait4,
                 pid as c_long,
                 &mut status,

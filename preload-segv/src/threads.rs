@@ -4,7 +4,7 @@
 use core::ffi::{c_int, c_void};
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use crate::altstack;
+use crate::{altstack, sys};
 
 type StartFn = extern "C" fn(*mut c_void) -> *mut c_void;
 type CreateFn = unsafe extern "C" fn(
@@ -45,7 +45,9 @@ static SLOT: [Start; SLOTS] = [const {
     }
 }; SLOTS];
 
-/// Handed over when every slot is busy (many threads starting at once).
+/// Handed over when every slot is busy (many threads starting at once), in a page of its
+/// own (two system calls, in that rare case; no `malloc`, whose import would cost every
+/// program at load, and which would make the new thread set up its own malloc cache).
 struct Boxed {
     start: StartFn,
     arg: *mut c_void,
@@ -54,7 +56,9 @@ struct Boxed {
 /// Tags a `Boxed` pointer (slots are `&SLOT[i]`, boxes are tagged in bit 0).
 const BOXED: usize = 1;
 
-fn claim(start: StartFn, arg: *mut c_void) -> usize {
+/// A token for the new thread to redeem; `None` only when every slot is busy and no page can
+/// be mapped (the thread then starts without our trampoline, so without an alternate stack).
+fn claim(start: StartFn, arg: *mut c_void) -> Option<usize> {
     for s in &SLOT {
         if !s.busy.load(Ordering::Relaxed)
             && s.busy
@@ -63,10 +67,13 @@ fn claim(start: StartFn, arg: *mut c_void) -> usize {
         {
             s.start.store(start as usize, Ordering::Relaxed);
             s.arg.store(arg as usize, Ordering::Relaxed);
-            return s as *const Start as usize;
+            return Some(s as *const Start as usize);
         }
     }
-    Box::into_raw(Box::new(Boxed { start, arg })) as usize | BOXED
+    let b = sys::map_page()? as *mut Boxed;
+    // SAFETY: b is a fresh page, large and aligned enough for a Boxed.
+    unsafe { b.write(Boxed { start, arg }) };
+    Some(b as usize | BOXED)
 }
 
 /// Takes back what `claim` handed over.
@@ -75,9 +82,12 @@ fn claim(start: StartFn, arg: *mut c_void) -> usize {
 /// `token` comes from one `claim` and is redeemed once.
 unsafe fn redeem(token: usize) -> (StartFn, *mut c_void) {
     if token & BOXED != 0 {
-        // SAFETY: per the contract, this is the box claim leaked.
-        let b = unsafe { Box::from_raw((token & !BOXED) as *mut Boxed) };
-        return (b.start, b.arg);
+        let b = (token & !BOXED) as *mut Boxed;
+        // SAFETY: per the contract, this is the page claim filled, read once and unmapped.
+        let Boxed { start, arg } = unsafe { b.read() };
+        // SAFETY: b came from map_page and is unmapped once, after the read.
+        unsafe { sys::unmap_page(b as *mut u8) };
+        return (start, arg);
     }
     // SAFETY: a slot address from claim; slots are statics.
     let s = unsafe { &*(token as *const Start) };
@@ -113,7 +123,11 @@ pub unsafe extern "C" fn pthread_create(
     let Some(real) = real() else {
         return libc::EAGAIN;
     };
-    let token = claim(start, arg);
+    altstack::init();
+    let Some(token) = claim(start, arg) else {
+        // SAFETY: the caller's own arguments, unchanged.
+        return unsafe { real(thread, attr, start, arg) };
+    };
     // SAFETY: forwarding the caller's arguments; the trampoline redeems `token`.
     let rc = unsafe { real(thread, attr, trampoline, token as *mut c_void) };
     if rc != 0 {
@@ -134,17 +148,19 @@ mod tests {
     #[test]
     fn slots_are_reused_and_boxes_take_the_overflow() {
         let tokens: Vec<usize> = (0..SLOTS + 3)
-            .map(|i| claim(nothing, i as *mut c_void))
+            .map(|i| claim(nothing, i as *mut c_void).unwrap())
             .collect();
         // At least 3: a test running alongside may hold a slot for a moment.
         assert!(tokens.iter().filter(|&&t| t & BOXED != 0).count() >= 3);
         for (i, &t) in tokens.iter().enumerate() {
             // SAFETY: each token is redeemed once.
             let (f, arg) = unsafe { redeem(t) };
-            assert_eq!(f as usize, nothing as *const () as usize);
+            // Called, not compared: function addresses are not unique in optimized builds
+            // (a copy per codegen unit), and `nothing` returns its argument.
+            assert_eq!(f(0x5a5a as *mut c_void) as usize, 0x5a5a);
             assert_eq!(arg as usize, i);
         }
-        let again = claim(nothing, std::ptr::null_mut());
+        let again = claim(nothing, std::ptr::null_mut()).unwrap();
         assert_eq!(again & BOXED, 0, "slots are free again");
         // SAFETY: redeemed once.
         let _ = unsafe { redeem(again) };
@@ -168,5 +184,11 @@ mod tests {
             ret as usize
         };
         assert_eq!(size, altstack::SIZE);
+        // The thread-specific-data destructor gave its stack back to the pool at exit
+        // (`pthread_key_create`/`pthread_setspecific` are found with dlsym, not imported).
+        assert!(
+            altstack::pooled() > 0,
+            "the thread's stack was not given back"
+        );
     }
 }

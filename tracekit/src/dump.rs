@@ -31,7 +31,8 @@ pub fn dump(log: impl std::io::Read, out: &mut dyn Write) -> anyhow::Result<bool
     loop {
         match reader.next_event() {
             Ok(Some(ev)) => {
-                serde_json::to_writer(&mut *out, &ev).map_err(std::io::Error::from)?;
+                serde_json::to_writer(&mut *out, &tracekit_log::json::Json(&ev))
+                    .map_err(std::io::Error::from)?;
                 out.write_all(b"\n")?;
             }
             Ok(None) => return Ok(true),

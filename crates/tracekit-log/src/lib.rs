@@ -50,27 +50,19 @@
 //! let events: Vec<_> = Reader::new(&out[..]).unwrap().collect::<Result<_, _>>().unwrap();
 //! assert_eq!(events.len(), 1);
 //! ```
+//!
+//! # Crates
+//!
+//! The format itself (the [`Event`] types, [`encode`]/[`decode`], [`wire`], the headers) is
+//! the `no_std`, dependency-free `tracekit-log-core`, which the preload libraries can link
+//! without Rust's standard library; this crate re-exports all of it and adds the [`Reader`],
+//! the compact heap records ([`delta`]), [`FileWriter`] (zstd) and the JSON form ([`json`]).
 
-pub mod codec;
 pub mod delta;
-mod event;
+pub mod json;
 mod read;
-pub mod wire;
 mod write;
 
-pub use codec::{decode, encode};
-pub use event::*;
 pub use read::{Error, ErrorKind, Reader};
-pub use wire::Full;
-pub use write::{chunk_header, write_header, Codec, FileWriter};
-
-/// The first eight bytes of every log.
-pub const MAGIC: [u8; 8] = *b"TRKLOG\r\n";
-/// The version this crate writes.
-pub const VERSION: u16 = 1;
-/// Length of the file header.
-pub const HEADER_LEN: usize = 12;
-/// The most a chunk may decode to; larger claims are treated as corruption.
-pub const MAX_CHUNK: usize = 64 << 20;
-/// Set on a tag byte that starts a chunk.
-pub const CHUNK_BIT: u8 = 0x80;
+pub use tracekit_log_core::*;
+pub use write::FileWriter;

@@ -344,6 +344,9 @@ impl<R: Read> Reader<R> {
                     }
                     self.chunk = out;
                 }
+                // `Codec` is non-exhaustive (and defined in tracekit-log-core): a codec this
+                // reader does not know is damage, as an unknown code is above.
+                _ => return Err(chunk_err(format!("unsupported chunk codec {codec:?}"))),
             }
             self.chunk_pos = 0;
             self.chunk_offset = start;

@@ -368,11 +368,11 @@ fn corrupt_record_names_its_offset() {
 
 #[test]
 fn json_dump_names_types_and_fields() {
-    let v = serde_json::to_value(&sample()[4]).unwrap();
+    let v = serde_json::to_value(json::Json(&sample()[4])).unwrap();
     assert_eq!(v["type"], "alloc");
     assert_eq!(v["kind"], "calloc");
     assert_eq!(v["size"], 500);
-    let m = serde_json::to_value(&sample()[1]).unwrap();
+    let m = serde_json::to_value(json::Json(&sample()[1])).unwrap();
     assert_eq!(m["build_id"], "deadbeef");
 }
 

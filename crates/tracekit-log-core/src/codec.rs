@@ -4,7 +4,8 @@
 //! input. A payload longer than this version knows is fine (newer writers may append
 //! fields); a shorter one is corruption.
 
-use std::borrow::Cow;
+use alloc::borrow::Cow;
+use alloc::vec::Vec;
 
 use crate::event::*;
 use crate::wire::{Dec, DecodeError, Enc, Full};
@@ -41,15 +42,15 @@ pub mod tag {
     pub const EXEC: u8 = 14;
     /// [`crate::Exit`]
     pub const EXIT: u8 = 15;
-    /// Resets the state compact records are coded against ([`crate::delta`]).
+    /// Resets the state compact records are coded against (`tracekit_log::delta`).
     pub const SYNC: u8 = 16;
-    /// [`crate::Alloc`], compact ([`crate::delta`]).
+    /// [`crate::Alloc`], compact (`tracekit_log::delta`).
     pub const C_ALLOC: u8 = 17;
-    /// [`crate::Free`], compact ([`crate::delta`]).
+    /// [`crate::Free`], compact (`tracekit_log::delta`).
     pub const C_FREE: u8 = 18;
-    /// [`crate::Realloc`], compact ([`crate::delta`]).
+    /// [`crate::Realloc`], compact (`tracekit_log::delta`).
     pub const C_REALLOC: u8 = 19;
-    /// Heap events back to back, compact ([`crate::delta`]).
+    /// Heap events back to back, compact (`tracekit_log::delta`).
     pub const BATCH: u8 = 20;
 }
 
@@ -58,7 +59,7 @@ pub fn is_known(t: u8) -> bool {
     (tag::PROCESS..=tag::BATCH).contains(&t)
 }
 
-/// True for the compact heap records, decoded with [`crate::delta::decode`].
+/// True for the compact heap records, decoded with `tracekit_log::delta::decode`.
 pub fn is_compact(t: u8) -> bool {
     (tag::C_ALLOC..=tag::C_REALLOC).contains(&t)
 }
@@ -309,7 +310,7 @@ fn count(d: &mut Dec<'_>, what: &'static str) -> Result<usize, PayloadError> {
 
 /// Decodes a record payload with tag `t`. `Ok(None)` for a tag this version does not know,
 /// and for `Sync` and the compact heap records, which need the reader's state
-/// ([`crate::delta`]; [`crate::Reader`] handles them).
+/// (`tracekit_log::delta`; `tracekit_log::Reader` handles them).
 pub fn decode(t: u8, p: &[u8]) -> Result<Option<Event<'_>>, PayloadError> {
     let d = &mut Dec::new(p);
     let alloc_kind = |c: u8| AllocKind::from_code(c).ok_or(PayloadError::BadValue("alloc kind"));

@@ -2,13 +2,16 @@
 //!
 //! Each event borrows its variable-length data (`Cow`), so a writer can encode straight from
 //! its own buffers without allocating, and a reader hands out owned events.
+//!
+//! The JSON form (`tracekit dump`) is `tracekit-log`'s `json` module: this crate has no
+//! dependencies, so that a `no_std` preload library can use it.
 
-use std::borrow::Cow;
-
-use serde::{Serialize, Serializer};
+use alloc::borrow::{Cow, ToOwned};
+use alloc::string::String;
+use alloc::vec::Vec;
 
 /// A byte string (a path, a command line, a name) that is usually but not always UTF-8.
-/// It is serialized to JSON as a string, with invalid UTF-8 replaced.
+/// Its JSON form is a string, with invalid UTF-8 replaced.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Bytes<'a>(pub Cow<'a, [u8]>);
 
@@ -41,12 +44,6 @@ impl<'a> From<&'a str> for Bytes<'a> {
     }
 }
 
-impl Serialize for Bytes<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.to_string_lossy())
-    }
-}
-
 macro_rules! code_enum {
     ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $var:ident = $val:expr => $text:expr,)* }) => {
         $(#[$m])*
@@ -69,11 +66,6 @@ macro_rules! code_enum {
             }
             /// Every value, in wire order.
             pub const ALL: &'static [$name] = &[$($name::$var,)*];
-        }
-        impl Serialize for $name {
-            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(self.name())
-            }
         }
     };
 }
@@ -203,7 +195,7 @@ pub const X86_64_REGS: &[&str] = &[
 ];
 
 /// A process: the first record of every log (and of every process after `fork` or `exec`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Process<'a> {
     /// Process id.
     pub pid: u32,
@@ -238,7 +230,7 @@ impl Process<'_> {
 }
 
 /// One `PT_LOAD` segment of a module, in the module's own (file) addresses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Segment {
     /// `p_vaddr`.
     pub vaddr: u64,
@@ -251,7 +243,7 @@ pub struct Segment {
 }
 
 /// A loaded module (the executable, a shared library, the vDSO).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Module<'a> {
     /// When it was seen (ns since process start).
     pub time_ns: u64,
@@ -259,8 +251,7 @@ pub struct Module<'a> {
     pub base: u64,
     /// Its path (empty for the main program when unknown; `[vdso]` for the vDSO).
     pub path: Bytes<'a>,
-    /// The GNU build-id, empty when absent.
-    #[serde(serialize_with = "hex")]
+    /// The GNU build-id, empty when absent (in JSON: lowercase hex).
     pub build_id: Cow<'a, [u8]>,
     /// Its loadable segments.
     pub segments: Cow<'a, [Segment]>,
@@ -276,17 +267,8 @@ impl Module<'_> {
     }
 }
 
-#[allow(clippy::ptr_arg)] // serde's `serialize_with` passes the field's own type
-fn hex<S: Serializer>(b: &Cow<'_, [u8]>, s: S) -> Result<S::Ok, S::Error> {
-    let mut out = String::with_capacity(b.len() * 2);
-    for byte in b.iter() {
-        out.push_str(&format!("{byte:02x}"));
-    }
-    s.serialize_str(&out)
-}
-
 /// A distinct call stack, stored once and referred to by its id.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stack<'a> {
     /// Its id (never 0: 0 means "no stack").
     pub id: u64,
@@ -295,7 +277,7 @@ pub struct Stack<'a> {
 }
 
 /// A heap allocation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Alloc {
     /// ns since process start.
     pub time_ns: u64,
@@ -314,7 +296,7 @@ pub struct Alloc {
 }
 
 /// A heap block released.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Free {
     /// ns since process start.
     pub time_ns: u64,
@@ -331,7 +313,7 @@ pub struct Free {
 }
 
 /// `realloc`/`reallocarray`, as one event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Realloc {
     /// ns since process start.
     pub time_ns: u64,
@@ -350,7 +332,7 @@ pub struct Realloc {
 }
 
 /// A thread started or was named.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Thread<'a> {
     /// ns since process start.
     pub time_ns: u64,
@@ -361,7 +343,7 @@ pub struct Thread<'a> {
 }
 
 /// A system call, written by strace-rs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Syscall<'a> {
     /// Process id.
     pub pid: u32,
@@ -384,7 +366,7 @@ pub struct Syscall<'a> {
 }
 
 /// A library call, written by ltrace-rs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LibCall<'a> {
     /// Process id.
     pub pid: u32,
@@ -405,7 +387,7 @@ pub struct LibCall<'a> {
 }
 
 /// A signal delivered to a traced process.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Signal {
     /// ns since start.
     pub time_ns: u64,
@@ -422,7 +404,7 @@ pub struct Signal {
 }
 
 /// A process died of a fatal signal; written by the crash handler.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Crash<'a> {
     /// ns since process start.
     pub time_ns: u64,
@@ -451,7 +433,7 @@ pub struct Crash<'a> {
 }
 
 /// A heap error caught by the fence allocator.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Fence {
     /// ns since process start.
     pub time_ns: u64,
@@ -474,7 +456,7 @@ pub struct Fence {
 }
 
 /// A process is about to `exec`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Exec<'a> {
     /// ns since process start.
     pub time_ns: u64,
@@ -485,7 +467,7 @@ pub struct Exec<'a> {
 }
 
 /// How a process ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Exit {
     /// ns since process start.
     pub time_ns: u64,
@@ -498,7 +480,7 @@ pub struct Exit {
 }
 
 /// A module unloaded (`dlclose`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ModuleUnload {
     /// ns since process start.
     pub time_ns: u64,
@@ -507,8 +489,7 @@ pub struct ModuleUnload {
 }
 
 /// Everything a log can hold.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Event<'a> {
     /// See [`Process`].

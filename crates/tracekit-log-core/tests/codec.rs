@@ -1,0 +1,90 @@
+//! The codec on its own (the reader, compact records and files are `tracekit-log`'s tests):
+//! every record kind round-trips through `encode` and `decode`, encoding never allocates, and
+//! a buffer too small for a record is reported, never overrun. One event of each kind comes
+//! from the codec itself: a payload of zeros or of ones decodes under every full tag.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+use tracekit_log_core::wire::{Dec, Full};
+use tracekit_log_core::*;
+
+struct Counting;
+thread_local! { static ALLOCS: Cell<u64> = const { Cell::new(0) }; }
+// SAFETY: forwards to the system allocator unchanged; only counts.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        ALLOCS.with(|c| c.set(c.get() + 1));
+        // SAFETY: same contract as ours.
+        unsafe { System.alloc(l) }
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        // SAFETY: same contract as ours.
+        unsafe { System.dealloc(p, l) }
+    }
+}
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// One event of each kind the codec knows, owned.
+fn one_of_each() -> Vec<Event<'static>> {
+    let payloads = [[0u8; 256], [1u8; 256]];
+    (0..=u8::MAX)
+        .filter_map(|t| {
+            payloads
+                .iter()
+                .find_map(|p| decode(t, p).ok().flatten())
+                .map(Event::into_owned)
+        })
+        .collect()
+}
+
+/// Splits one encoded record into its tag and payload.
+fn frame(rec: &[u8]) -> (u8, &[u8]) {
+    let mut d = Dec::new(rec);
+    let t = d.u8().unwrap();
+    let len = d.u().unwrap() as usize;
+    let start = d.pos();
+    assert_eq!(
+        start + len,
+        rec.len(),
+        "the length covers the rest of the record"
+    );
+    (t, &rec[start..])
+}
+
+#[test]
+fn every_kind_round_trips() {
+    let events = one_of_each();
+    assert_eq!(events.len(), 15, "{events:?}");
+    let mut buf = [0u8; 1024];
+    for ev in &events {
+        let n = encode(ev, &mut buf).unwrap();
+        let (t, payload) = frame(&buf[..n]);
+        assert!(codec::is_known(t) && !codec::is_compact(t));
+        assert_eq!(decode(t, payload).unwrap().as_ref(), Some(ev));
+    }
+}
+
+#[test]
+fn encoding_never_allocates_and_small_buffers_are_full() {
+    let events = one_of_each();
+    let mut buf = [0u8; 1024];
+    let before = ALLOCS.with(Cell::get);
+    for ev in &events {
+        let n = encode(ev, &mut buf).unwrap();
+        for small in 0..n {
+            assert_eq!(
+                encode(ev, &mut buf[..small]),
+                Err(Full),
+                "{ev:?} in {small}"
+            );
+        }
+    }
+    let mut head = [0u8; HEADER_LEN];
+    assert_eq!(write_header(&mut head), Ok(HEADER_LEN));
+    assert!(chunk_header(&mut buf, Codec::Zstd, 1 << 20, 1000).is_ok());
+    assert_eq!(ALLOCS.with(Cell::get), before, "the encoder allocated");
+    assert_eq!(&head[..8], &MAGIC);
+    assert_eq!(head[8..10], VERSION.to_le_bytes());
+}
