@@ -3,7 +3,9 @@
 # run with and without LD_PRELOAD=libpreload_segv.so (release build).
 #  - start-up: `crash_benign 0` (load, init, exit): the library's load and its constructor;
 #  - run time: `crash_benign N`: N threads created and joined, N malloc/free (our
-#    pthread_create gives each thread an alternate signal stack).
+#    pthread_create gives each thread an alternate signal stack: the worst case, a program
+#    that does nothing but start threads);
+#  - run time, no threads: `crash_benign N inline`, the same work in the main thread.
 # Runs alternate between the setups; prints medians of RUNS runs and the ratio. Wall-clock
 # times on a shared machine are noisy, so when valgrind is installed the start-up is also
 # counted in instructions (callgrind), which repeat exactly.
@@ -63,6 +65,7 @@ def bench(name, args, n, with_floor=False):
 print(f"crash_benign, median of {runs} runs (runs alternate)")
 bench("start-up (crash_benign 0)", ["0"], runs, with_floor=True)
 bench(f"run time (crash_benign {work})", [work], max(runs // 10, 10))
+bench(f"run time, no threads ({work} inline)", [work, "inline"], max(runs // 10, 10))
 PY
 
 if command -v valgrind >/dev/null; then
