@@ -13,9 +13,9 @@
 # object), so start-up is also measured with an empty C library preloaded (when cc exists):
 # "with" close to "empty .so" is as cheap as a preload can be. The release library is no_std
 # (Rust's std made ld.so bind ~45 more libc symbols in every process: +56k instructions over
-# the empty .so, now +15k); what is left is binding its 15 imports (most of them libgcc's
-# unwinder's), its relocations, the constructor's eight system calls and the one page it
-# writes (see preload-segv/README.md).
+# the empty .so, now +14k) and linked into two segments (see preload-segv/build.rs); what is
+# left is binding its 15 imports (most of them libgcc's unwinder's), its relocations, the
+# constructor's eight system calls and the one page it writes (see preload-segv/README.md).
 # There is no anchor tool to compare with: glibc removed catchsegv/libSegFault.so in 2.35.
 #
 #   bench/segv.sh              # RUNS=300 WORK=20000
