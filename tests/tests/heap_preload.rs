@@ -455,7 +455,7 @@ fn counts_match_memusage_on_the_known_program() {
     let ev = read_log(&log);
     let mu = run(Command::new("memusage").arg(example("heap_known")));
     let text = String::from_utf8_lossy(&mu.stderr).into_owned() + &stdout(&mu);
-    let plain: String = strip_ansi(&text);
+    let plain: String = strip_ansi_escapes::strip_str(&text);
     let calls = |name: &str| -> usize {
         plain
             .lines()
@@ -486,22 +486,6 @@ fn counts_match_memusage_on_the_known_program() {
     assert_eq!(kinds(AllocKind::Malloc), 1001);
 }
 
-fn strip_ansi(s: &str) -> String {
-    let mut out = String::new();
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            for d in chars.by_ref() {
-                if d.is_ascii_alphabetic() {
-                    break;
-                }
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
 
 /// The distribution's own `tool` (`/usr/bin/python3` rather than a version manager's shell
 /// wrapper, whose `exec` would end tracing), else whatever PATH finds.

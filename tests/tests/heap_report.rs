@@ -509,7 +509,7 @@ fn heap_known_matches_memusage() {
     assert_eq!(ours.status.code(), Some(0), "{}", stderr(&ours));
     let ours = stdout(&ours);
     let theirs = run(Command::new("memusage").arg(example("heap_known")));
-    let theirs = strip_ansi(&stderr(&theirs));
+    let theirs = strip_ansi_escapes::strip_str(stderr(&theirs));
     let normalize = |text: &str| -> Vec<String> {
         text.lines()
             .skip_while(|l| !l.starts_with("Memory usage summary"))
@@ -535,22 +535,6 @@ fn heap_known_matches_memusage() {
     assert_eq!(o, t, "ours:\n{ours}\nmemusage:\n{theirs}");
 }
 
-fn strip_ansi(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            for d in chars.by_ref() {
-                if d.is_ascii_alphabetic() {
-                    break;
-                }
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
 
 // ---- gates ----
 
