@@ -486,7 +486,6 @@ fn counts_match_memusage_on_the_known_program() {
     assert_eq!(kinds(AllocKind::Malloc), 1001);
 }
 
-
 /// The distribution's own `tool` (`/usr/bin/python3` rather than a version manager's shell
 /// wrapper, whose `exec` would end tracing), else whatever PATH finds.
 fn system_tool(tool: &str) -> PathBuf {

@@ -535,7 +535,6 @@ fn heap_known_matches_memusage() {
     assert_eq!(o, t, "ours:\n{ours}\nmemusage:\n{theirs}");
 }
 
-
 // ---- gates ----
 
 #[test]
