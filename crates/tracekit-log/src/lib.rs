@@ -59,6 +59,7 @@
 //! the compact heap records ([`delta`]), [`FileWriter`] (zstd) and the JSON form ([`json`]).
 
 pub mod delta;
+pub mod fixtures;
 pub mod json;
 mod read;
 mod write;

@@ -1,7 +1,6 @@
 //! Round trips, damage handling and the no-allocation property of the encoder.
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::borrow::Cow;
 use std::cell::Cell;
 
 use proptest::prelude::*;
@@ -25,156 +24,13 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
+/// The shared fixtures: one event of each kind, with awkward values.
 fn sample() -> Vec<Event<'static>> {
-    vec![
-        Event::Process(Process {
-            pid: 4242,
-            ppid: 1,
-            start_unix_ns: 1_700_000_000_000_000_000,
-            start_mono_ns: 123_456_789,
-            exe: Bytes::borrowed(b"/usr/bin/true"),
-            cmdline: Bytes::borrowed(b"true\0--flag\0\xff\0"),
-            tool: "heaptrack".into(),
-            arch: Arch::X86_64,
-        }),
-        Event::Module(Module {
-            time_ns: 1,
-            base: 0x5555_5555_0000,
-            path: "/usr/bin/true".into(),
-            build_id: Cow::Borrowed(&[0xde, 0xad, 0xbe, 0xef]),
-            segments: Cow::Owned(vec![
-                Segment {
-                    vaddr: 0,
-                    memsz: 0x1000,
-                    file_offset: 0,
-                    flags: 4,
-                },
-                Segment {
-                    vaddr: 0x1000,
-                    memsz: 0x3000,
-                    file_offset: 0x1000,
-                    flags: 5,
-                },
-            ]),
-        }),
-        Event::Stack(Stack {
-            id: 1,
-            frames: Cow::Owned(vec![
-                0x5555_5555_1234,
-                0x7fff_0000_0010,
-                0x5555_5555_1000,
-                0,
-            ]),
-        }),
-        Event::Thread(Thread {
-            time_ns: 2,
-            tid: 4243,
-            name: "worker".into(),
-        }),
-        Event::Alloc(Alloc {
-            time_ns: 3,
-            tid: 4242,
-            kind: AllocKind::Calloc,
-            ptr: 0x1000,
-            size: 500,
-            align: 0,
-            stack: 1,
-        }),
-        Event::Realloc(Realloc {
-            time_ns: 4,
-            tid: 4242,
-            kind: AllocKind::Realloc,
-            old_ptr: 0x1000,
-            new_ptr: 0x2000,
-            size: 1 << 40,
-            stack: 1,
-        }),
-        Event::Free(Free {
-            time_ns: 5,
-            tid: 4243,
-            kind: FreeKind::DeleteArraySized,
-            ptr: 0x2000,
-            size: 8,
-            stack: 0,
-        }),
-        Event::ModuleUnload(ModuleUnload {
-            time_ns: 6,
-            base: 0x7f00_0000_0000,
-        }),
-        Event::Syscall(Syscall {
-            pid: 7,
-            tid: 8,
-            entry_ns: 9,
-            exit_ns: 10,
-            nr: 257,
-            name: "openat".into(),
-            args: [u64::MAX, 1, 2, 3, 4, 5],
-            ret: Some(-2),
-            text: "openat(AT_FDCWD, \"/nope\", O_RDONLY) = -1 ENOENT (No such file or directory)"
-                .into(),
-        }),
-        Event::LibCall(LibCall {
-            pid: 7,
-            tid: 7,
-            entry_ns: 1,
-            exit_ns: 0,
-            library: "libc.so.6".into(),
-            name: "puts".into(),
-            ret: None,
-            text: "puts(\"hi\")".into(),
-        }),
-        Event::Signal(Signal {
-            time_ns: 1,
-            pid: 7,
-            tid: 7,
-            signo: 17,
-            code: -6,
-            addr: 0,
-        }),
-        Event::Crash(Crash {
-            time_ns: 11,
-            pid: 7,
-            tid: 9,
-            thread_name: "boom".into(),
-            signo: 11,
-            code: 1,
-            addr: 0,
-            access: Access::Write,
-            arch: Arch::X86_64,
-            regs: Cow::Owned((0..X86_64_REGS.len() as u64).collect()),
-            stack: 1,
-            report: "SIGSEGV".into(),
-        }),
-        Event::Fence(Fence {
-            time_ns: 1,
-            tid: 2,
-            kind: FenceKind::UseAfterFree,
-            addr: 3,
-            block: 4,
-            block_size: 5,
-            alloc_stack: 6,
-            free_stack: 7,
-            access_stack: 8,
-        }),
-        Event::Exec(Exec {
-            time_ns: 12,
-            pid: 7,
-            path: "/bin/sh".into(),
-        }),
-        Event::Exit(Exit {
-            time_ns: 13,
-            pid: 7,
-            code: None,
-            signal: Some(11),
-        }),
-        Event::Exit(Exit {
-            time_ns: 13,
-            pid: 8,
-            code: Some(-1),
-            signal: None,
-        }),
-    ]
+    fixtures::one_of_each()
 }
+
+/// The sample's allocation event.
+const ALLOC: usize = 6;
 
 fn write_all(events: &[Event<'_>], codec: Codec) -> Vec<u8> {
     let mut w = FileWriter::new(Vec::new(), codec).unwrap();
@@ -341,7 +197,7 @@ fn unknown_records_are_skipped() {
     write_header(&mut file).unwrap();
     file.extend_from_slice(&[0x7e, 3, 1, 2, 3]);
     let mut buf = [0u8; 256];
-    let ev = &sample()[4];
+    let ev = &sample()[ALLOC];
     let n = encode(ev, &mut buf).unwrap();
     file.extend_from_slice(&buf[..n]);
     let mut r = Reader::new(&file[..]).unwrap();
@@ -355,7 +211,7 @@ fn corrupt_record_names_its_offset() {
     let mut file = vec![0u8; HEADER_LEN];
     write_header(&mut file).unwrap();
     let mut buf = [0u8; 256];
-    let n = encode(&sample()[4], &mut buf).unwrap();
+    let n = encode(&sample()[ALLOC], &mut buf).unwrap();
     file.extend_from_slice(&buf[..n]);
     // An alloc record whose kind byte is invalid.
     file.extend_from_slice(&[6, 3, 1, 1, 200]);
@@ -368,12 +224,13 @@ fn corrupt_record_names_its_offset() {
 
 #[test]
 fn json_dump_names_types_and_fields() {
-    let v = serde_json::to_value(json::Json(&sample()[4])).unwrap();
+    let v = serde_json::to_value(json::Json(&sample()[ALLOC])).unwrap();
     assert_eq!(v["type"], "alloc");
-    assert_eq!(v["kind"], "calloc");
+    assert_eq!(v["kind"], "operator new[](align, nothrow)");
     assert_eq!(v["size"], 500);
+    assert_eq!(v["align"], 64);
     let m = serde_json::to_value(json::Json(&sample()[1])).unwrap();
-    assert_eq!(m["build_id"], "deadbeef");
+    assert_eq!(m["build_id"], "dead000f");
 }
 
 proptest! {
