@@ -169,12 +169,8 @@ pub fn flush_cache() {
     }
 }
 
-/// The rule for an address, from the cache or computed.
-#[inline]
-fn rule_for(slots: &[AtomicU64], addr: u64) -> u64 {
-    if let Some(r) = Cache::get(slots, addr) {
-        return r;
-    }
+/// The rule for an address the cache does not have: computed, then cached.
+fn compute_and_cache(slots: &[AtomicU64], addr: u64) -> u64 {
     let r = compute_rule(addr);
     Cache::put(slots, addr, r);
     r
@@ -331,38 +327,30 @@ impl Walk {
     /// a return address below 4096). Afterwards `ip` is the caller's return address.
     #[inline(always)]
     fn step(&mut self, slots: &[AtomicU64]) -> bool {
-        let h = hash(self.lookup);
-        debug_assert_eq!(slots.len(), CACHE_SLOTS * 2);
-        // SAFETY: the index is below 2^16 = CACHE_SLOTS, and the table has two words per slot.
-        let (key, rule) = unsafe {
-            let e = slots.as_ptr().add((h >> (64 - 16)) as usize * 2);
-            (
-                (*e).load(Ordering::Relaxed),
-                (*e.add(1)).load(Ordering::Relaxed),
-            )
+        let cached = Cache::get(slots, self.lookup);
+        // A rule's low byte is its kind and rbp rule (the check byte is above it).
+        let cfa = match cached {
+            // The common case: CFA = rsp + an offset checked when the rule was computed,
+            // rbp unchanged.
+            Some(rule) if rule & 0xff == KIND_RSP | BP_SAME << 2 => self.sp + (rule >> 32),
+            // The same, with the caller's rbp saved in the frame.
+            Some(rule) if rule & 0xff == KIND_RSP | BP_SAVED << 2 => {
+                let cfa = self.sp + (rule >> 32);
+                let at = cfa.wrapping_add((rule >> 16) as u16 as i16 as i64 as u64);
+                // SAFETY: the rule says the caller's rbp was saved at this stack slot.
+                self.bp = unsafe { (at as *const u64).read() };
+                cfa
+            }
+            _ => {
+                return match self.step_slow(slots, cached) {
+                    Some(next) => {
+                        *self = next;
+                        true
+                    }
+                    None => false,
+                };
+            }
         };
-        // The rule's low 16 bits: its kind and rbp rule, and the address's check byte.
-        let head = (((h >> 40) & 0xff) | 1) << 8;
-        let class = rule & 0xffff;
-        let cfa;
-        if key ^ rule == self.lookup && class == head | KIND_RSP {
-            // The common case: CFA = rsp + a checked offset, rbp unchanged.
-            cfa = self.sp + (rule >> 32);
-        } else if key ^ rule == self.lookup && class == head | KIND_RSP | BP_SAVED << 2 {
-            // CFA = rsp + a checked offset, the caller's rbp saved in the frame.
-            cfa = self.sp + (rule >> 32);
-            let at = cfa.wrapping_add((rule >> 16) as u16 as i16 as i64 as u64);
-            // SAFETY: the rule says the caller's rbp was saved at this stack slot.
-            self.bp = unsafe { (at as *const u64).read() };
-        } else {
-            return match self.step_slow(slots) {
-                Some(next) => {
-                    *self = next;
-                    true
-                }
-                None => false,
-            };
-        }
         // SAFETY: the CFA rule of the current frame says the caller's return address is
         // stored at CFA-8 in this thread's stack, which is above sp and mapped.
         self.ip = unsafe { ((cfa - 8) as *const u64).read() };
@@ -371,14 +359,14 @@ impl Walk {
         self.ip >= 4096
     }
 
-    /// [`Walk::step`] for rules off the fast path (and cache misses): the state after the
-    /// step, `None` when the walk ends. (By value, so that the fast path's state can stay in
-    /// registers.)
+    /// [`Walk::step`] for rules off the fast path, `cached` when the cache had it (else it
+    /// is computed): the state after the step, `None` when the walk ends. (By value, so that
+    /// the fast path's state can stay in registers.)
     #[cold]
     #[inline(never)]
-    fn step_slow(self, slots: &[AtomicU64]) -> Option<Walk> {
+    fn step_slow(self, slots: &[AtomicU64], cached: Option<u64>) -> Option<Walk> {
         let mut w = self;
-        let rule = rule_for(slots, w.lookup);
+        let rule = cached.unwrap_or_else(|| compute_and_cache(slots, w.lookup));
         let base = match rule & 3 {
             KIND_RSP => w.sp,
             KIND_RBP if w.bp_known => w.bp,
