@@ -247,22 +247,22 @@ proptest! {
     /// Flipping any byte of a valid log never panics and never loses events before it.
     #[test]
     fn flipped_byte_keeps_prefix(pos in 0usize..10_000, val in any::<u8>()) {
-        let mut file = vec![0u8; HEADER_LEN];
-        write_header(&mut file).unwrap();
-        let mut buf = [0u8; 4096];
-        let mut ends = vec![];
-        for ev in sample() {
-            let n = encode(&ev, &mut buf).unwrap();
-            file.extend_from_slice(&buf[..n]);
-            ends.push(file.len());
-        }
-        let pos = HEADER_LEN + pos % (file.len() - HEADER_LEN);
-        file[pos] = val;
-        let (got, _) = read_all(&file);
-        let intact = ends.iter().filter(|&&e| e <= pos).count();
-        prop_assert!(got.len() >= intact);
-        prop_assert_eq!(&got[..intact], &sample()[..intact]);
+        check_flip(&sample(), full_file, pos, val)?;
     }
+}
+
+/// `events` as full records after a header, and where each record ends.
+fn full_file(events: &[Event<'_>]) -> (Vec<u8>, Vec<usize>) {
+    let mut file = vec![0u8; HEADER_LEN];
+    write_header(&mut file).unwrap();
+    let mut buf = [0u8; 4096];
+    let mut ends = vec![];
+    for ev in events {
+        let n = encode(ev, &mut buf).unwrap();
+        file.extend_from_slice(&buf[..n]);
+        ends.push(file.len());
+    }
+    (file, ends)
 }
 
 /// A heap-heavy stream: several threads, times that go forwards and back, failed calls,
@@ -332,6 +332,28 @@ fn heap_events(n: usize, seed: u64) -> Vec<Event<'static>> {
             ev
         })
         .collect()
+}
+
+/// Writes events into a log: the file, and where each event's record ends.
+type WriteLog = fn(&[Event<'_>]) -> (Vec<u8>, Vec<usize>);
+
+/// `events` written by `write` (the file and where each event's record ends), with the byte
+/// at `pos` (past the header) set to `val`: the reader must not panic and must return every
+/// event whose record ends before the damage.
+fn check_flip(
+    events: &[Event<'static>],
+    write: WriteLog,
+    pos: usize,
+    val: u8,
+) -> Result<(), TestCaseError> {
+    let (mut file, ends) = write(events);
+    let pos = HEADER_LEN + pos % (file.len() - HEADER_LEN);
+    file[pos] = val;
+    let (got, _) = read_all(&file);
+    let intact = ends.iter().filter(|&&e| e <= pos).count();
+    prop_assert!(got.len() >= intact);
+    prop_assert_eq!(&got[..intact], &events[..intact]);
+    Ok(())
 }
 
 /// Records as a preload library writes them: compact heap records mixed with full ones,
@@ -452,14 +474,7 @@ proptest! {
     /// before the damage.
     #[test]
     fn flipped_byte_in_compact_records_keeps_prefix(pos in 0usize..100_000, val in any::<u8>(), seed in any::<u64>()) {
-        let events = heap_events(40, seed);
-        let (mut file, ends) = compact_file(&events);
-        let pos = HEADER_LEN + pos % (file.len() - HEADER_LEN);
-        file[pos] = val;
-        let (got, _) = read_all(&file);
-        let intact = ends.iter().filter(|&&e| e <= pos).count();
-        prop_assert!(got.len() >= intact);
-        prop_assert_eq!(&got[..intact], &events[..intact]);
+        check_flip(&heap_events(40, seed), compact_file, pos, val)?;
     }
 
     /// Any heap events, compact-coded against any starting state, decode to themselves.
@@ -642,14 +657,7 @@ proptest! {
     /// Flipping any byte of a log of batches never panics and keeps every record before it.
     #[test]
     fn flipped_byte_in_batches_keeps_prefix(pos in 0usize..100_000, val in any::<u8>(), seed in any::<u64>()) {
-        let events = heap_events(60, seed);
-        let (mut file, ends) = batch_file(&events);
-        let pos = HEADER_LEN + pos % (file.len() - HEADER_LEN);
-        file[pos] = val;
-        let (got, _) = read_all(&file);
-        let intact = ends.iter().filter(|&&e| e <= pos).count();
-        prop_assert!(got.len() >= intact);
-        prop_assert_eq!(&got[..intact], &events[..intact]);
+        check_flip(&heap_events(60, seed), batch_file, pos, val)?;
     }
 
     /// Any heap events, as batch events against any state, decode to themselves.
