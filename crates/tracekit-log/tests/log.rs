@@ -334,6 +334,58 @@ fn heap_events(n: usize, seed: u64) -> Vec<Event<'static>> {
         .collect()
 }
 
+/// What the "any values" proptests draw: time, tid, pointer, size, stack and a selector.
+type Draw = (u64, u32, u64, u64, u64, u8);
+
+/// An allocation kind picked by a drawn selector.
+fn any_alloc_kind(k: u8) -> AllocKind {
+    AllocKind::ALL[k as usize % AllocKind::ALL.len()]
+}
+
+/// Heap events made of drawn values: allocations, releases (sometimes of what the last
+/// allocation returned, which is coded by age) and reallocations of `realloc_kind`.
+fn events_from(vals: &[Draw], realloc_kind: fn(u8) -> AllocKind) -> Vec<Event<'static>> {
+    let mut prev = 0u64;
+    vals.iter()
+        .map(|&(time_ns, tid, ptr, size, stack, k)| {
+            let ptr = if k % 2 == 0 { prev } else { ptr };
+            prev = match k % 3 {
+                0 => ptr,
+                1 => prev,
+                _ => size,
+            };
+            match k % 3 {
+                0 => Event::Alloc(Alloc {
+                    time_ns,
+                    tid,
+                    kind: any_alloc_kind(k),
+                    ptr,
+                    size,
+                    align: stack,
+                    stack: size,
+                }),
+                1 => Event::Free(Free {
+                    time_ns,
+                    tid,
+                    kind: FreeKind::ALL[k as usize % FreeKind::ALL.len()],
+                    ptr,
+                    size,
+                    stack,
+                }),
+                _ => Event::Realloc(Realloc {
+                    time_ns,
+                    tid,
+                    kind: realloc_kind(k),
+                    old_ptr: ptr,
+                    new_ptr: size,
+                    size: stack,
+                    stack: ptr,
+                }),
+            }
+        })
+        .collect()
+}
+
 /// Writes events into a log: the file, and where each event's record ends.
 type WriteLog = fn(&[Event<'_>]) -> (Vec<u8>, Vec<usize>);
 
@@ -480,20 +532,11 @@ proptest! {
     /// Any heap events, compact-coded against any starting state, decode to themselves.
     #[test]
     fn compact_round_trip_any_values(
-        vals in proptest::collection::vec(any::<(u64, u32, u64, u64, u64, u8)>(), 1..50),
+        vals in proptest::collection::vec(any::<Draw>(), 1..50),
     ) {
         let mut w = Box::new(delta::Encoder::new());
         let mut r = Box::new(delta::Delta::new());
-        let mut prev = 0u64;
-        for (time_ns, tid, ptr, size, stack, k) in vals {
-            // Sometimes release what the last allocation returned (coded by age).
-            let ptr = if k % 2 == 0 { prev } else { ptr };
-            prev = match k % 3 { 0 => ptr, 1 => prev, _ => size };
-            let ev = match k % 3 {
-                0 => Event::Alloc(Alloc { time_ns, tid, kind: AllocKind::ALL[k as usize % AllocKind::ALL.len()], ptr, size, align: stack, stack: size }),
-                1 => Event::Free(Free { time_ns, tid, kind: FreeKind::ALL[k as usize % FreeKind::ALL.len()], ptr, size, stack }),
-                _ => Event::Realloc(Realloc { time_ns, tid, kind: AllocKind::Reallocarray, old_ptr: ptr, new_ptr: size, size: stack, stack: ptr }),
-            };
+        for ev in events_from(&vals, |_| AllocKind::Reallocarray) {
             let mut buf = [0u8; 128];
             let n = delta::encode(&ev, &mut w, &mut buf).unwrap().unwrap();
             prop_assert_eq!(usize::from(buf[1]) + 2, n);
@@ -663,19 +706,11 @@ proptest! {
     /// Any heap events, as batch events against any state, decode to themselves.
     #[test]
     fn batch_events_round_trip_any_values(
-        vals in proptest::collection::vec(any::<(u64, u32, u64, u64, u64, u8)>(), 1..50),
+        vals in proptest::collection::vec(any::<Draw>(), 1..50),
     ) {
         let mut w = Box::new(delta::Encoder::new());
         let mut r = Box::new(delta::Delta::new());
-        let mut prev = 0u64;
-        for (time_ns, tid, ptr, size, stack, k) in vals {
-            let ptr = if k % 2 == 0 { prev } else { ptr };
-            prev = match k % 3 { 0 => ptr, 1 => prev, _ => size };
-            let ev = match k % 3 {
-                0 => Event::Alloc(Alloc { time_ns, tid, kind: AllocKind::ALL[k as usize % AllocKind::ALL.len()], ptr, size, align: stack, stack: size }),
-                1 => Event::Free(Free { time_ns, tid, kind: FreeKind::ALL[k as usize % FreeKind::ALL.len()], ptr, size, stack }),
-                _ => Event::Realloc(Realloc { time_ns, tid, kind: AllocKind::ALL[k as usize % AllocKind::ALL.len()], old_ptr: ptr, new_ptr: size, size: stack, stack: ptr }),
-            };
+        for ev in events_from(&vals, any_alloc_kind) {
             let mut buf = [0u8; 128];
             let n = delta::encode_event(&ev, &mut w, &mut buf).unwrap().unwrap();
             prop_assert!(n <= delta::MAX_EVENT);
