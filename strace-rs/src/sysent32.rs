@@ -11,6 +11,7 @@
 
 use std::fmt::Write as _;
 
+use crate::decode::process::{self, PtrWidth};
 use crate::decode::{self, Ctx, Decoder, Rval, Step};
 use crate::{text, xlat};
 
@@ -245,57 +246,10 @@ fn as_x86_64(ctx: &mut Ctx<'_>, name: &str, fix: impl FnOnce(&mut [u64; 6])) -> 
 fn execve(ctx: &mut Ctx<'_>) -> Step {
     ctx.path(0);
     ctx.sep();
-    string_array32(ctx, ctx.a(1));
+    process::string_array(ctx, ctx.a(1), PtrWidth::W32);
     ctx.sep();
-    let envp = ctx.a(2);
-    if ctx.opts.verbose || envp == 0 {
-        string_array32(ctx, envp);
-        return Step::Decoded;
-    }
-    let _ = write!(ctx.out, "{envp:#x}");
-    let n = (0..1u64 << 16)
-        .map_while(|i| ctx.read::<u32>(envp + i * 4))
-        .position(|p| p == 0);
-    if let Some(n) = n {
-        let _ = write!(ctx.out, " /* {n} var{} */", if n == 1 { "" } else { "s" });
-    }
+    process::envp(ctx, ctx.a(2), PtrWidth::W32);
     Step::Decoded
-}
-
-/// A NULL-terminated array of 32-bit string pointers: `["a", "b"]`, at most `-s` strings
-/// unless `-v`.
-fn string_array32(ctx: &mut Ctx<'_>, addr: u64) {
-    if addr == 0 {
-        ctx.s("NULL");
-        return;
-    }
-    let mut items = Vec::new();
-    let mut truncated = false;
-    for i in 0u64.. {
-        let Some(p) = ctx.read::<u32>(addr + i * 4) else {
-            if i == 0 {
-                ctx.addr(addr);
-                return;
-            }
-            break;
-        };
-        if p == 0 {
-            break;
-        }
-        if !ctx.opts.verbose && items.len() >= ctx.opts.max_strlen {
-            truncated = true;
-            break;
-        }
-        items.push(u64::from(p));
-    }
-    ctx.s("[");
-    for (k, p) in items.into_iter().enumerate() {
-        if k > 0 {
-            ctx.sep();
-        }
-        ctx.cstr_at(p);
-    }
-    ctx.s(if truncated { ", ...]" } else { "]" });
 }
 
 /// `readv(fd, iov, n)` with 32-bit `iovec`s: the bytes received, at exit.

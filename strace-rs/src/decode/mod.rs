@@ -13,7 +13,7 @@ use crate::text::{self, HexMode, Xlat, XlatStyle};
 mod file;
 mod memory;
 mod net;
-mod process;
+pub(crate) mod process;
 mod signal;
 pub mod structs;
 

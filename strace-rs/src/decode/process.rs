@@ -193,7 +193,26 @@ fn setgroups(ctx: &mut Ctx<'_>) -> Step {
     Step::Decoded
 }
 
-fn string_array(ctx: &mut Ctx<'_>, addr: u64) {
+/// The width of the pointers in a tracee's arrays (`argv`, `envp`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum PtrWidth {
+    /// x86_64.
+    W64,
+    /// i386.
+    W32,
+}
+
+/// Pointer `i` of the array at `addr`.
+fn read_ptr(ctx: &Ctx<'_>, addr: u64, i: u64, w: PtrWidth) -> Option<u64> {
+    match w {
+        PtrWidth::W64 => ctx.read::<u64>(addr + i * 8),
+        PtrWidth::W32 => ctx.read::<u32>(addr + i * 4).map(u64::from),
+    }
+}
+
+/// A NULL-terminated array of string pointers: `["a", "b"]`, at most `-s` strings unless
+/// `-v`.
+pub(crate) fn string_array(ctx: &mut Ctx<'_>, addr: u64, w: PtrWidth) {
     if addr == 0 {
         ctx.s("NULL");
         return;
@@ -202,7 +221,7 @@ fn string_array(ctx: &mut Ctx<'_>, addr: u64) {
     let mut truncated = false;
     let mut i = 0u64;
     loop {
-        let Some(p) = ctx.read::<u64>(addr + i * 8) else {
+        let Some(p) = read_ptr(ctx, addr, i, w) else {
             if i == 0 {
                 ctx.addr(addr);
                 return;
@@ -233,10 +252,10 @@ fn string_array(ctx: &mut Ctx<'_>, addr: u64) {
     ctx.s("]");
 }
 
-fn count_array(ctx: &Ctx<'_>, addr: u64) -> Option<u64> {
+fn count_array(ctx: &Ctx<'_>, addr: u64, w: PtrWidth) -> Option<u64> {
     let mut n = 0;
     loop {
-        let p = ctx.read::<u64>(addr + n * 8)?;
+        let p = read_ptr(ctx, addr, n, w)?;
         if p == 0 {
             return Some(n);
         }
@@ -247,13 +266,14 @@ fn count_array(ctx: &Ctx<'_>, addr: u64) -> Option<u64> {
     }
 }
 
-fn envp(ctx: &mut Ctx<'_>, addr: u64) {
+/// `envp`: the strings with `-v`, else the address and the count, like strace.
+pub(crate) fn envp(ctx: &mut Ctx<'_>, addr: u64, w: PtrWidth) {
     if ctx.opts.verbose || addr == 0 {
-        string_array(ctx, addr);
+        string_array(ctx, addr, w);
         return;
     }
     let _ = write!(ctx.out, "{addr:#x}");
-    if let Some(n) = count_array(ctx, addr) {
+    if let Some(n) = count_array(ctx, addr, w) {
         let _ = write!(ctx.out, " /* {n} var{} */", if n == 1 { "" } else { "s" });
     }
 }
@@ -261,9 +281,9 @@ fn envp(ctx: &mut Ctx<'_>, addr: u64) {
 fn execve(ctx: &mut Ctx<'_>) -> Step {
     ctx.path(0);
     ctx.sep();
-    string_array(ctx, ctx.a(1));
+    string_array(ctx, ctx.a(1), PtrWidth::W64);
     ctx.sep();
-    envp(ctx, ctx.a(2));
+    envp(ctx, ctx.a(2), PtrWidth::W64);
     Step::Decoded
 }
 
@@ -272,9 +292,9 @@ fn execveat(ctx: &mut Ctx<'_>) -> Step {
     ctx.sep();
     ctx.path(1);
     ctx.sep();
-    string_array(ctx, ctx.a(2));
+    string_array(ctx, ctx.a(2), PtrWidth::W64);
     ctx.sep();
-    envp(ctx, ctx.a(3));
+    envp(ctx, ctx.a(3), PtrWidth::W64);
     ctx.sep();
     ctx.flags(xlat::AT_FLAGS, ctx.a(4) as u32 as u64, "AT_???");
     Step::Decoded
