@@ -459,6 +459,47 @@ fn heap_text_report_names_the_sites() {
     }
 }
 
+/// Backtraces end at `main`, as valgrind's do: glibc's start-up code below it is left out
+/// while recording, unless `TRACEKIT_BELOW_MAIN=1` asks for it.
+#[test]
+fn backtraces_end_at_main_unless_below_main_is_asked() {
+    for below in [false, true] {
+        let dir = tempdir();
+        let report = dir.path().join("report.json");
+        let mut cmd = tracekit();
+        cmd.arg("heap")
+            .arg("--json")
+            .arg("--report")
+            .arg(&report)
+            .arg("-o")
+            .arg(dir.path().join("h.%p.tklog"))
+            .arg("--")
+            .arg(example("heap_known"));
+        if below {
+            cmd.env("TRACEKIT_BELOW_MAIN", "1");
+        } else {
+            cmd.env_remove("TRACEKIT_BELOW_MAIN");
+        }
+        let out = run(&mut cmd);
+        assert_eq!(out.status.code(), Some(0), "stderr:\n{}", stderr(&out));
+        let r: Report = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+        assert_eq!(r.sites.len(), 4);
+        for s in &r.sites {
+            let names: Vec<&str> = s.frames.iter().map(|f| f.function.as_str()).collect();
+            let main = names
+                .iter()
+                .rposition(|&f| f == "main")
+                .unwrap_or_else(|| panic!("no main in {names:?}"));
+            let under = names.len() - main - 1;
+            if below {
+                assert!(under >= 2, "start-up frames missing: {names:?}");
+            } else {
+                assert_eq!(under, 0, "frames below main: {names:?}");
+            }
+        }
+    }
+}
+
 // ---- the anchors ----
 
 /// valgrind's memcheck counts blocks like `valgrind.*` and `leaked`: a realloc is a new block

@@ -149,6 +149,11 @@ fn start_slow(config: &'static Config) {
         w.skip = crate::unwind::object_range(own).unwrap_or((0, 0));
         SKIP_LO.store(w.skip.0, Ordering::Relaxed);
         SKIP_HI.store(w.skip.1, Ordering::Relaxed);
+        // Backtraces end at `main`, as valgrind's do, unless the user wants glibc's start-up
+        // frames too.
+        if !env::flag("TRACEKIT_BELOW_MAIN") {
+            crate::unwind::stop_below_main();
+        }
         w.pid = sys::getpid();
         let mut exe = [0u8; 4096];
         let n = sys::readlink(b"/proc/self/exe\0", &mut exe).unwrap_or(0);

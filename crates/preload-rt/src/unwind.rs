@@ -14,8 +14,9 @@ use std::mem::MaybeUninit;
 use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 
 use gimli::{
-    BaseAddresses, CfaRule, EhFrame, EhFrameHdr, NativeEndian, Pointer, Register, RegisterRule,
-    UnwindContext, UnwindContextStorage, UnwindSection, UnwindTableRow, X86_64,
+    BaseAddresses, CfaRule, EhFrame, EhFrameHdr, EndianSlice, NativeEndian, ParsedEhFrameHdr,
+    Pointer, Register, RegisterRule, UnwindContext, UnwindContextStorage, UnwindSection,
+    UnwindTableRow, X86_64,
 };
 
 /// The registers a walk starts from.
@@ -68,6 +69,9 @@ const KIND_STOP: u64 = 3;
 const BP_SAME: u64 = 0;
 const BP_SAVED: u64 = 1;
 const BP_UNKNOWN: u64 = 2;
+/// With `KIND_STOP`: the frame of this return address is the C start-up code's call of
+/// `main` (see [`stop_below_main`]); the walk ends and leaves it out.
+const BP_BELOW_MAIN: u64 = 3;
 
 #[inline(always)]
 fn hash(addr: u64) -> u64 {
@@ -189,44 +193,63 @@ fn compute_rule(addr: u64) -> u64 {
     compute(addr).unwrap_or_else(|| pack(KIND_STOP, 0, 0, 0, addr))
 }
 
+/// An object's unwind tables, as mapped by the loader.
+struct Tables {
+    hdr: ParsedEhFrameHdr<EndianSlice<'static, NativeEndian>>,
+    eh_frame: EhFrame<EndianSlice<'static, NativeEndian>>,
+    bases: BaseAddresses,
+}
+
+impl Tables {
+    /// The tables of the object containing `addr`.
+    fn of(addr: u64) -> Option<Tables> {
+        let mut r = std::mem::MaybeUninit::<DlFindObject>::zeroed();
+        // SAFETY: r is a valid out-pointer of the documented layout.
+        if unsafe { _dl_find_object(addr as *mut c_void, r.as_mut_ptr()) } != 0 {
+            return None;
+        }
+        // SAFETY: filled on success.
+        let r = unsafe { r.assume_init() };
+        let hdr = r.eh_frame as u64;
+        let end = r.map_end as u64;
+        if hdr == 0 || hdr >= end {
+            return None;
+        }
+        // SAFETY: the loader maps the object's whole span [map_start, map_end), and
+        // .eh_frame_hdr (PT_GNU_EH_FRAME) and .eh_frame lie inside it, for as long as the
+        // object is loaded. gimli reads only what the tables point to.
+        let hdr_bytes: &'static [u8] =
+            unsafe { std::slice::from_raw_parts(hdr as *const u8, (end - hdr) as usize) };
+        let bases = BaseAddresses::default().set_eh_frame_hdr(hdr);
+        let parsed = EhFrameHdr::new(hdr_bytes, NativeEndian)
+            .parse(&bases, 8)
+            .ok()?;
+        let eh_frame_addr = match parsed.eh_frame_ptr() {
+            Pointer::Direct(a) => a,
+            Pointer::Indirect(_) => return None,
+        };
+        if eh_frame_addr >= end {
+            return None;
+        }
+        // SAFETY: as above: .eh_frame is inside the mapped object.
+        let eh_bytes: &'static [u8] = unsafe {
+            std::slice::from_raw_parts(eh_frame_addr as *const u8, (end - eh_frame_addr) as usize)
+        };
+        Some(Tables {
+            hdr: parsed,
+            eh_frame: EhFrame::new(eh_bytes, NativeEndian),
+            bases: bases.set_eh_frame(eh_frame_addr),
+        })
+    }
+}
+
 fn compute(addr: u64) -> Option<u64> {
-    let mut r = std::mem::MaybeUninit::<DlFindObject>::zeroed();
-    // SAFETY: r is a valid out-pointer of the documented layout.
-    if unsafe { _dl_find_object(addr as *mut c_void, r.as_mut_ptr()) } != 0 {
-        return None;
-    }
-    // SAFETY: filled on success.
-    let r = unsafe { r.assume_init() };
-    let hdr = r.eh_frame as u64;
-    let end = r.map_end as u64;
-    if hdr == 0 || hdr >= end {
-        return None;
-    }
-    // SAFETY: the loader maps the object's whole span [map_start, map_end), and
-    // .eh_frame_hdr (PT_GNU_EH_FRAME) and .eh_frame lie inside it. gimli reads only what
-    // the tables point to.
-    let hdr_bytes = unsafe { std::slice::from_raw_parts(hdr as *const u8, (end - hdr) as usize) };
-    let bases = BaseAddresses::default().set_eh_frame_hdr(hdr);
-    let parsed = EhFrameHdr::new(hdr_bytes, NativeEndian)
-        .parse(&bases, 8)
-        .ok()?;
-    let eh_frame_addr = match parsed.eh_frame_ptr() {
-        Pointer::Direct(a) => a,
-        Pointer::Indirect(_) => return None,
-    };
-    if eh_frame_addr >= end {
-        return None;
-    }
-    // SAFETY: as above: .eh_frame is inside the mapped object.
-    let eh_bytes = unsafe {
-        std::slice::from_raw_parts(eh_frame_addr as *const u8, (end - eh_frame_addr) as usize)
-    };
-    let bases = bases.set_eh_frame(eh_frame_addr);
-    let eh_frame = EhFrame::new(eh_bytes, NativeEndian);
-    let table = parsed.table()?;
+    let t = Tables::of(addr)?;
+    let (eh_frame, bases) = (&t.eh_frame, &t.bases);
+    let table = t.hdr.table()?;
     let mut ctx = UnwindContext::<usize, OnStack>::new_in();
     let row = table
-        .unwind_info_for_address(&eh_frame, &bases, &mut ctx, addr, EhFrame::cie_from_offset)
+        .unwind_info_for_address(eh_frame, bases, &mut ctx, addr, EhFrame::cie_from_offset)
         .ok()?;
     let (kind, cfa_off) = match *row.cfa() {
         CfaRule::RegisterAndOffset { register, offset } if register == X86_64::RSP => {
@@ -256,6 +279,57 @@ fn compute(addr: u64) -> Option<u64> {
     Some(pack(kind, bp, bp_off, cfa_off, addr))
 }
 
+/// Where `__libc_start_main` (the function) and the object holding it (libc) lie, when
+/// walks stop at `main`; all zero when they don't.
+static START_FN: [AtomicU64; 2] = [AtomicU64::new(0), AtomicU64::new(0)];
+static START_LIB: [AtomicU64; 2] = [AtomicU64::new(0), AtomicU64::new(0)];
+
+extern "C" {
+    // glibc's start-up: `_start` calls it, and it calls `main` through a helper of libc's
+    // own (`__libc_start_call_main` since glibc 2.34), which also calls `exit`.
+    fn __libc_start_main();
+}
+
+/// Makes walks stop at `main`, like valgrind's default (`--show-below-main=no`): the
+/// frames of glibc's start-up code below it (`__libc_start_call_main`,
+/// `__libc_start_main`, `_start`) are the same in every backtrace of the main thread and
+/// say nothing, so they are left out, and the walk saves their steps. Frames called by
+/// `__libc_start_main` that are not in libc (the program's constructors) are kept. Call
+/// before walking; without it (or where glibc's start-up is not found) walks go on to
+/// `_start`.
+pub fn stop_below_main() {
+    let f = __libc_start_main as unsafe extern "C" fn() as usize as u64;
+    let (Some((lo, hi)), Some((lib_lo, lib_hi))) = (function_range(f), object_range(f)) else {
+        return;
+    };
+    START_LIB[0].store(lib_lo, Ordering::Relaxed);
+    START_LIB[1].store(lib_hi, Ordering::Relaxed);
+    START_FN[0].store(lo, Ordering::Relaxed);
+    START_FN[1].store(hi, Ordering::Relaxed);
+}
+
+#[inline]
+fn within(range: &[AtomicU64; 2], addr: u64) -> bool {
+    addr >= range[0].load(Ordering::Relaxed) && addr < range[1].load(Ordering::Relaxed)
+}
+
+/// Is the frame at `ip` (a return address, whose caller's return address is `next`)
+/// libc's call of `main` (or of `exit` after it)? Then `next` is in `__libc_start_main`
+/// and `ip` in libc; a constructor called from there is not in libc.
+fn is_below_main(ip: u64, next: u64) -> bool {
+    within(&START_FN, next) && within(&START_LIB, ip)
+}
+
+/// The start and end of the function containing `addr`, from its FDE.
+pub fn function_range(addr: u64) -> Option<(u64, u64)> {
+    let t = Tables::of(addr)?;
+    let table = t.hdr.table()?;
+    let fde = table
+        .fde_for_address(&t.eh_frame, &t.bases, addr, EhFrame::cie_from_offset)
+        .ok()?;
+    Some((fde.initial_address(), fde.end_address()))
+}
+
 /// The most a frame may be above the previous one: a larger jump means a bad rule.
 const MAX_FRAME_SIZE: u64 = 64 << 20;
 
@@ -282,6 +356,7 @@ pub fn unwind_into(regs: Regs, skip: (u64, u64), out: &mut [MaybeUninit<u64>]) -
         // The first frame's address is where the registers were taken; every later one is
         // a return address, which points after its call: look up the call instruction.
         lookup: regs.ip,
+        below_main: false,
     };
     let mut n = 0;
     if skip.0 < skip.1 {
@@ -308,6 +383,9 @@ pub fn unwind_into(regs: Regs, skip: (u64, u64), out: &mut [MaybeUninit<u64>]) -
         out[n].write(w.ip);
         n += 1;
     }
+    if w.below_main {
+        n = n.saturating_sub(1);
+    }
     // SAFETY: the first n elements were written above.
     unsafe { std::slice::from_raw_parts(out.as_ptr().cast::<u64>(), n) }
 }
@@ -320,6 +398,8 @@ struct Walk {
     bp: u64,
     bp_known: bool,
     lookup: u64,
+    /// The walk ended on a frame below `main`, which must be left out.
+    below_main: bool,
 }
 
 impl Walk {
@@ -343,11 +423,15 @@ impl Walk {
             }
             _ => {
                 return match self.step_slow(slots, cached) {
-                    Some(next) => {
+                    Step::Next(next) => {
                         *self = next;
                         true
                     }
-                    None => false,
+                    Step::End => false,
+                    Step::BelowMain => {
+                        self.below_main = true;
+                        false
+                    }
                 };
             }
         };
@@ -360,26 +444,36 @@ impl Walk {
     }
 
     /// [`Walk::step`] for rules off the fast path, `cached` when the cache had it (else it
-    /// is computed): the state after the step, `None` when the walk ends. (By value, so that
-    /// the fast path's state can stay in registers.)
+    /// is computed): the state after the step, or why the walk ends. (By value, so that the
+    /// fast path's state can stay in registers.)
     #[cold]
     #[inline(never)]
-    fn step_slow(self, slots: &[AtomicU64], cached: Option<u64>) -> Option<Walk> {
+    fn step_slow(self, slots: &[AtomicU64], cached: Option<u64>) -> Step {
         let mut w = self;
-        let rule = cached.unwrap_or_else(|| compute_and_cache(slots, w.lookup));
+        let rule = match cached {
+            Some(rule) if rule & 0xf == KIND_STOP | BP_BELOW_MAIN << 2 => return Step::BelowMain,
+            Some(rule) => rule,
+            None => compute_and_cache(slots, w.lookup),
+        };
         let base = match rule & 3 {
             KIND_RSP => w.sp,
             KIND_RBP if w.bp_known => w.bp,
-            _ => return None,
+            _ => return Step::End,
         };
         let cfa = base.wrapping_add((rule >> 32) as u32 as i32 as i64 as u64);
         // The caller's frame is above this one, not absurdly far, and aligned.
         if cfa.wrapping_sub(w.sp).wrapping_sub(1) >= MAX_FRAME_SIZE || cfa & 7 != 0 {
-            return None;
+            return Step::End;
         }
         // SAFETY: the CFA rule of the current frame says the caller's return address is
         // stored at CFA-8 in this thread's stack, which is above sp and mapped.
         w.ip = unsafe { ((cfa - 8) as *const u64).read() };
+        if cached.is_none() && is_below_main(self.ip, w.ip) {
+            // Decided once per return address: later walks find the mark in the cache.
+            let mark = pack(KIND_STOP, BP_BELOW_MAIN, 0, 0, self.lookup);
+            Cache::put(slots, self.lookup, mark);
+            return Step::BelowMain;
+        }
         let bp_rule = (rule >> 2) & 3;
         if bp_rule == BP_SAVED {
             let at = cfa.wrapping_add((rule >> 16) as u16 as i16 as i64 as u64);
@@ -390,8 +484,22 @@ impl Walk {
         }
         w.sp = cfa;
         w.lookup = w.ip.wrapping_sub(1);
-        (w.ip >= 4096).then_some(w)
+        if w.ip >= 4096 {
+            Step::Next(w)
+        } else {
+            Step::End
+        }
     }
+}
+
+/// What a slow step found.
+enum Step {
+    /// The caller's frame.
+    Next(Walk),
+    /// The walk ends here.
+    End,
+    /// The walk ends, and the current frame is glibc's start-up code below `main`.
+    BelowMain,
 }
 
 /// Walks the calling thread's stack: the return addresses of its callers, innermost first,
