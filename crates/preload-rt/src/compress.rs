@@ -81,7 +81,9 @@ pub fn reset(fd: c_int, start: u64) {
 #[inline]
 pub fn seal(pos: u64) -> bool {
     BG.sealed.store(pos, Ordering::Release);
-    !BG.running.load(Ordering::Acquire) && pos - BG.done.load(Ordering::Acquire) >= MIN_PIECE
+    // Started at the first seal: besides compressing, it readies the log's pages ahead of
+    // the writer.
+    !BG.running.load(Ordering::Acquire)
 }
 
 /// Starts the helper thread, if it is not running.
@@ -125,6 +127,8 @@ extern "C" fn helper(_: *mut c_void) -> *mut c_void {
         let sealed = BG.sealed.load(Ordering::Acquire);
         let fd = BG.fd.load(Ordering::Acquire);
         let Some(comp) = comp.as_mut() else { break };
+        // First keep the writer's window ready ahead of it (the pages it will write next).
+        crate::logfile::ready_ahead(sealed);
         if fd < 0 || sealed < done + MIN_PIECE {
             // SAFETY: a plain sleep.
             unsafe { libc::usleep(2000) };
@@ -200,10 +204,12 @@ pub fn forget_in_child() {
 /// Takes the helper's lock around `fork`.
 pub fn fork_prepare() {
     BG.chunks.lock_for_fork();
+    crate::logfile::fork_prepare();
 }
 
 /// Releases the lock taken by [`fork_prepare`].
 pub fn fork_release() {
+    crate::logfile::fork_release();
     // SAFETY: taken by fork_prepare in this thread (or, in the child, its copy).
     unsafe { BG.chunks.force_unlock() };
 }

@@ -150,8 +150,8 @@ pub fn file_size(fd: c_int) -> SysResult<u64> {
     check(r as isize).map(|n| n as u64)
 }
 
-/// Maps `len` bytes of `fd` at `off`, shared and writable, with the pages faulted in at once
-/// (one system call instead of a page fault per 4 KiB written).
+/// Maps `len` bytes of `fd` at `off`, shared and writable. The pages are not faulted in:
+/// see [`populate_write`].
 pub fn map_shared(fd: c_int, off: u64, len: usize) -> SysResult<*mut u8> {
     // SAFETY: a fresh mapping chosen by the kernel; nothing existing is replaced.
     let p = unsafe {
@@ -167,20 +167,27 @@ pub fn map_shared(fd: c_int, off: u64, len: usize) -> SysResult<*mut u8> {
     if p == libc::MAP_FAILED {
         return Err(errno());
     }
-    // Fault the pages in writable, in one call (Linux 5.14+; older kernels answer EINVAL and
-    // the pages fault in one by one). For a file, this reserves the blocks too: a full disk
-    // fails here (EFAULT, "would have raised SIGBUS") instead of killing the process later.
+    Ok(p.cast())
+}
+
+/// Faults the pages of `[p, p + len)` in writable, in one system call instead of a page fault
+/// per 4 KiB written (Linux 5.14+; older kernels answer EINVAL, which is taken as success:
+/// the pages then fault in one by one). For a shared file mapping this reserves the blocks
+/// too: a full disk fails here (EFAULT, "would have raised SIGBUS") instead of killing the
+/// process at the write. The contents are not changed.
+///
+/// # Safety
+/// `[p, p + len)` is page-aligned and inside a writable mapping of the caller's.
+pub unsafe fn populate_write(p: *mut u8, len: usize) -> SysResult<()> {
     const MADV_POPULATE_WRITE: c_int = 23;
-    // SAFETY: advice on the mapping just made.
-    if unsafe { libc::madvise(p, len, MADV_POPULATE_WRITE) } != 0 {
+    // SAFETY: the caller's contract; the advice changes no contents.
+    if unsafe { libc::madvise(p.cast(), len, MADV_POPULATE_WRITE) } != 0 {
         let e = errno();
         if e.0 != libc::EINVAL {
-            // SAFETY: our mapping, unused.
-            unsafe { libc::munmap(p, len) };
             return Err(e);
         }
     }
-    Ok(p.cast())
+    Ok(())
 }
 
 /// Maps `len` bytes of zeroed private memory (reserved lazily: pages cost nothing until used).

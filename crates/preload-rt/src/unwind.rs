@@ -421,6 +421,11 @@ impl Walk {
                 self.bp = unsafe { (at as *const u64).read() };
                 cfa
             }
+            // glibc's start-up code below main (every walk of the main thread ends here).
+            Some(rule) if rule & 0xff == KIND_STOP | BP_BELOW_MAIN << 2 => {
+                self.below_main = true;
+                return false;
+            }
             _ => {
                 return match self.step_slow(slots, cached) {
                     Step::Next(next) => {
@@ -451,7 +456,7 @@ impl Walk {
     fn step_slow(self, slots: &[AtomicU64], cached: Option<u64>) -> Step {
         let mut w = self;
         let rule = match cached {
-            Some(rule) if rule & 0xf == KIND_STOP | BP_BELOW_MAIN << 2 => return Step::BelowMain,
+            Some(rule) if rule & 0xff == KIND_STOP | BP_BELOW_MAIN << 2 => return Step::BelowMain,
             Some(rule) => rule,
             None => compute_and_cache(slots, w.lookup),
         };
