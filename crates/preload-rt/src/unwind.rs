@@ -131,13 +131,16 @@ impl Cache {
 
     #[inline(always)]
     fn index(addr: u64) -> usize {
-        (hash(addr) >> (64 - 16)) as usize
+        // Not the multiplicative hash: this is on the walk's critical path (each frame's
+        // lookup waits for the previous frame's return address), and two cheap operations
+        // spread code addresses well enough for a cache that checks its keys.
+        ((addr ^ (addr >> 16)) & (CACHE_SLOTS as u64 - 1)) as usize
     }
 
     #[inline(always)]
     fn get(slots: &[AtomicU64], addr: u64) -> Option<u64> {
         let h = hash(addr);
-        let i = (h >> (64 - 16)) as usize * 2;
+        let i = Self::index(addr) * 2;
         debug_assert!(i + 1 < slots.len());
         // SAFETY: i < 2 * 2^16 - 1 and the table has 2 * 2^16 slots (CACHE_SLOTS * 2).
         let (key, rule) = unsafe {
