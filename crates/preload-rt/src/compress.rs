@@ -55,6 +55,8 @@ struct Shared {
     done: AtomicU64,
     running: AtomicBool,
     stop: AtomicBool,
+    /// `CLOCK_MONOTONIC_COARSE` as of the helper's last round; 0 when it is not running.
+    clock: AtomicU64,
     chunks: SpinLock<Vec<u8>>,
 }
 
@@ -64,8 +66,17 @@ static BG: Shared = Shared {
     done: AtomicU64::new(0),
     running: AtomicBool::new(false),
     stop: AtomicBool::new(false),
+    clock: AtomicU64::new(0),
     chunks: SpinLock::new(Vec::new()),
 };
+
+/// The clock as the helper thread last read it (`CLOCK_MONOTONIC_COARSE`, ns), or 0 when it
+/// is not running. It reads it every round: at most a couple of ms apart, the coarse clock's
+/// own resolution.
+#[inline]
+pub fn published_clock_ns() -> u64 {
+    BG.clock.load(Ordering::Relaxed)
+}
 
 /// Starts compressing a new log's records from file offset `start`.
 pub fn reset(fd: c_int, start: u64) {
@@ -123,6 +134,7 @@ extern "C" fn helper(_: *mut c_void) -> *mut c_void {
     let mut input = vec![0u8; PIECE];
     let mut out = vec![0u8; zstd::zstd_safe::compress_bound(PIECE) + 32];
     while !BG.stop.load(Ordering::Acquire) {
+        BG.clock.store(sys::mono_coarse_ns(), Ordering::Relaxed);
         let done = BG.done.load(Ordering::Acquire);
         let sealed = BG.sealed.load(Ordering::Acquire);
         let fd = BG.fd.load(Ordering::Acquire);
@@ -146,6 +158,7 @@ extern "C" fn helper(_: *mut c_void) -> *mut c_void {
             None => break,
         }
     }
+    BG.clock.store(0, Ordering::Relaxed);
     BG.running.store(false, Ordering::Release);
     std::ptr::null_mut()
 }
@@ -196,6 +209,7 @@ fn stop_helper() {
 
 /// After `fork`, in the child: the helper thread is not there; forget its work.
 pub fn forget_in_child() {
+    BG.clock.store(0, Ordering::Relaxed);
     BG.running.store(false, Ordering::Release);
     BG.fd.store(-1, Ordering::Release);
     BG.chunks.lock().clear();

@@ -302,11 +302,28 @@ impl Writer {
         true
     }
 
-    /// ns since the session started (`CLOCK_MONOTONIC_COARSE`: the kernel tick's resolution,
-    /// a few ms, which costs a few ns to read).
+    /// ns since the session started, from `CLOCK_MONOTONIC_COARSE` (the kernel tick's
+    /// resolution, a few ms). While the compressor thread runs it publishes that clock every
+    /// couple of ms (as heaptrack's timer thread does every 10 ms), and events take it from
+    /// there: a load instead of a vDSO call. Never goes back (the clock read here before the
+    /// thread started can be newer than its first value).
     #[inline]
     pub fn now(&self) -> u64 {
-        sys::mono_coarse_ns().saturating_sub(self.start_mono)
+        let published = crate::compress::published_clock_ns();
+        let t = if published != 0 {
+            published
+        } else {
+            sys::mono_coarse_ns()
+        };
+        // Only written under the session lock, which the caller holds.
+        let last = LAST_CLOCK.load(Ordering::Relaxed);
+        let t = if t > last {
+            LAST_CLOCK.store(t, Ordering::Relaxed);
+            t
+        } else {
+            last
+        };
+        t.saturating_sub(self.start_mono)
     }
 
     /// This thread's id; its first call in a thread writes the `Thread` record.
@@ -444,6 +461,9 @@ pub fn lock() -> Option<SpinGuard<'static, Writer>> {
     let w = W.lock();
     w.log.is_open().then_some(w)
 }
+
+/// The latest clock value [`Writer::now`] handed out.
+static LAST_CLOCK: AtomicU64 = AtomicU64::new(0);
 
 static SKIP_LO: AtomicU64 = AtomicU64::new(0);
 static SKIP_HI: AtomicU64 = AtomicU64::new(0);
