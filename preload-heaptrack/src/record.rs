@@ -4,7 +4,8 @@ use std::mem::MaybeUninit;
 
 use tracekit_log::{Alloc, AllocKind, Free, FreeKind, Realloc};
 use tracekit_preload_rt::guard::Guard;
-use tracekit_preload_rt::{session, unwind};
+use tracekit_preload_rt::session;
+use tracekit_preload_rt::unwind::{self, Trace};
 
 /// Frames kept per backtrace (innermost first).
 pub const MAX_FRAMES: usize = 128;
@@ -21,11 +22,9 @@ pub fn alloc(g: &Guard, kind: AllocKind, ptr: u64, size: u64, align: u64) {
     if !session::is_on() {
         return;
     }
-    let mut buf = [MaybeUninit::<u64>::uninit(); MAX_FRAMES];
     // Start in the hook's own frame (this function is inlined into it).
-    let frames = unwind::unwind_into(unwind::here(), session::skip_range(), &mut buf);
-    session::with(|w| {
-        let stack = w.stack(frames);
+    let regs = unwind::here();
+    let write = |w: &mut session::Writer, stack: u64| {
         let tid = w.tid_of(g);
         let time_ns = w.now();
         w.write_alloc(&Alloc {
@@ -37,6 +36,23 @@ pub fn alloc(g: &Guard, kind: AllocKind, ptr: u64, size: u64, align: u64) {
             align,
             stack,
         });
+    };
+    // A hot site: the stack as it was last time, if it still is.
+    let found = session::with(|w| {
+        let stack = w.remembered_stack(regs)?;
+        write(w, stack);
+        Some(())
+    });
+    if !matches!(found, Some(None)) {
+        return;
+    }
+    let mut buf = [MaybeUninit::<u64>::uninit(); MAX_FRAMES];
+    let mut trace = Trace::new();
+    let generation = unwind::generation();
+    let frames = unwind::unwind_traced(regs, session::skip_range(), &mut buf, &mut trace);
+    session::with(|w| {
+        let stack = w.stack_of_walk(frames, regs, &trace, generation);
+        write(w, stack);
     });
 }
 
@@ -66,13 +82,27 @@ pub fn realloc(g: &Guard, kind: AllocKind, old: u64, size: u64, real: impl FnOnc
     if !session::is_on() {
         return real();
     }
-    let mut buf = [MaybeUninit::<u64>::uninit(); MAX_FRAMES];
-    let frames = unwind::unwind_into(unwind::here(), session::skip_range(), &mut buf);
+    let regs = unwind::here();
     let Some(mut w) = session::lock() else {
         return real();
     };
+    let stack = match w.remembered_stack(regs) {
+        Some(stack) => stack,
+        None => {
+            // Walk without the lock (other threads' events need not wait for it).
+            drop(w);
+            let mut buf = [MaybeUninit::<u64>::uninit(); MAX_FRAMES];
+            let mut trace = Trace::new();
+            let generation = unwind::generation();
+            let frames = unwind::unwind_traced(regs, session::skip_range(), &mut buf, &mut trace);
+            let Some(again) = session::lock() else {
+                return real();
+            };
+            w = again;
+            w.stack_of_walk(frames, regs, &trace, generation)
+        }
+    };
     let new = real();
-    let stack = w.stack(frames);
     let tid = w.tid_of(g);
     let time_ns = w.now();
     w.write_realloc(&Realloc {

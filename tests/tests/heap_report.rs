@@ -500,6 +500,109 @@ fn backtraces_end_at_main_unless_below_main_is_asked() {
     }
 }
 
+/// Every allocation of a hot loop gets its own exact stack, though the tracker remembers
+/// recent walks instead of walking again (`preload-rt/src/memo.rs`): heap_bench reaches its
+/// three sites through 1 to 4 recursive calls picked by a xorshift generator, and the count
+/// of each (site, depth) pair, worked out here from the same generator, must match the
+/// report's sites one for one.
+#[test]
+fn hot_loop_stacks_are_exact_at_every_depth() {
+    const N: u64 = 30_000;
+    // heap_bench.c: each iteration draws r (depth r % 4, site i % 3), then the site draws
+    // its size.
+    let mut rng: u32 = 2_463_534_242;
+    let mut next = || {
+        rng ^= rng << 13;
+        rng ^= rng >> 17;
+        rng ^= rng << 5;
+        rng
+    };
+    let mut want = std::collections::BTreeMap::new();
+    for i in 0..N {
+        let r = next();
+        let site = ["site_malloc", "site_calloc", "site_realloc"][(i % 3) as usize];
+        *want.entry((site.to_string(), r % 4)).or_insert(0u64) += 1;
+        next();
+    }
+    let dir = tempdir();
+    let report = dir.path().join("report.json");
+    let out = run(tracekit()
+        .arg("heap")
+        .arg("--json")
+        .arg("--top")
+        .arg("0")
+        .arg("--report")
+        .arg(&report)
+        .arg("-o")
+        .arg(dir.path().join("h.%p.tklog"))
+        .arg("--")
+        .arg(example("heap_bench"))
+        .arg(N.to_string()));
+    assert_eq!(out.status.code(), Some(0), "stderr:\n{}", stderr(&out));
+    let r: Report = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let mut by_frames = Vec::new();
+    for s in &r.sites {
+        let names: Vec<&str> = s.frames.iter().map(|f| f.function.as_str()).collect();
+        if !names[0].starts_with("site_") {
+            continue;
+        }
+        let descends = names.iter().filter(|&&f| f == "descend").count() as u32;
+        assert_eq!(
+            names[1..],
+            [vec!["descend"; descends as usize], vec!["main"]].concat()[..],
+            "{names:?}"
+        );
+        by_frames.push((names[0].to_string(), descends, s.calls));
+    }
+    // descend(0) may call its site as a tail call (gcc -O2 does), leaving no frame: depth
+    // d shows d or d + 1 descend frames, the same for every site.
+    let shallowest = by_frames.iter().map(|s| s.1).min().unwrap();
+    let mut got = std::collections::BTreeMap::new();
+    for (site, descends, calls) in by_frames {
+        *got.entry((site, descends - shallowest)).or_insert(0u64) += calls;
+    }
+    assert_eq!(got, want);
+}
+
+/// Two callers reach one allocating function at the same stack depth, with the same return
+/// addresses in the two innermost frames: a remembered walk must not lend one caller's stack
+/// to the other (heap_callers: via_b when i % 3 == 0, else via_a).
+#[test]
+fn callers_alike_up_to_the_third_frame_are_told_apart() {
+    let dir = tempdir();
+    let report = dir.path().join("report.json");
+    let out = run(tracekit()
+        .arg("heap")
+        .arg("--json")
+        .arg("--top")
+        .arg("0")
+        .arg("--report")
+        .arg(&report)
+        .arg("-o")
+        .arg(dir.path().join("h.%p.tklog"))
+        .arg("--")
+        .arg(example("heap_callers"))
+        .arg("3000"));
+    assert_eq!(out.status.code(), Some(0), "stderr:\n{}", stderr(&out));
+    let r: Report = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let calls = |via: &str| -> u64 {
+        r.sites
+            .iter()
+            .filter(|s| {
+                let names: Vec<&str> = s.frames.iter().map(|f| f.function.as_str()).collect();
+                names == ["leaf", "mid", via, "main"]
+            })
+            .map(|s| s.calls)
+            .sum()
+    };
+    assert_eq!(
+        (calls("via_a"), calls("via_b")),
+        (2000, 1000),
+        "{:#?}",
+        r.sites
+    );
+}
+
 // ---- the anchors ----
 
 /// valgrind's memcheck counts blocks like `valgrind.*` and `leaked`: a realloc is a new block

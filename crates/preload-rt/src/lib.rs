@@ -14,6 +14,7 @@
 //! - [`modules`]: the module map (`dl_iterate_phdr`, build-ids, `PT_LOAD` segments).
 //! - [`unwind`]: cached `.eh_frame` unwinding to raw return addresses.
 //! - [`stacks`]: interning stacks into ids, each written once as a `Stack` record.
+//! - [`memo`]: remembered walks: a hot site's stack id without walking or interning again.
 //! - [`logfile`]: the log file, written through a shared memory map so a crash loses nothing.
 //! - [`compress`]: zstd compression of a finished log's records, in place.
 //! - [`session`]: one process's log session: start, fork, exec, exit.
@@ -27,6 +28,7 @@ pub mod guard;
 pub mod lock;
 pub mod logfile;
 pub mod logpath;
+pub mod memo;
 pub mod modules;
 pub mod real;
 pub mod session;

@@ -163,6 +163,7 @@ impl Cache {
 /// Forgets every cached rule: call after `dlclose`, whose addresses a later `dlopen` may reuse
 /// for other code.
 pub fn flush_cache() {
+    GENERATION.fetch_add(1, Ordering::AcqRel);
     let p = CACHE.slots.load(Ordering::Acquire);
     if p.is_null() {
         return;
@@ -348,6 +349,93 @@ pub fn unwind_from(regs: Regs, skip: (u64, u64), out: &mut [u64]) -> usize {
 /// [`unwind_from`] into uninitialized space (no need to zero a big frame buffer for every
 /// allocation); returns the frames written.
 pub fn unwind_into(regs: Regs, skip: (u64, u64), out: &mut [MaybeUninit<u64>]) -> &[u64] {
+    walk::<false>(regs, skip, out, &mut Trace::new())
+}
+
+/// [`unwind_into`], also noting in `trace` the stack cells the walk read (see [`Trace`]).
+pub fn unwind_traced<'a>(
+    regs: Regs,
+    skip: (u64, u64),
+    out: &'a mut [MaybeUninit<u64>],
+    trace: &mut Trace,
+) -> &'a [u64] {
+    walk::<true>(regs, skip, out, trace)
+}
+
+/// Stack cells a traced walk read: at most this many are kept.
+pub const TRACE_CELLS: usize = 32;
+
+/// What a walk's result depends on: the return addresses it read from the stack, as
+/// (offset from the starting `sp`, value), in the order read. When `complete`, a walk from
+/// the same `ip` and `sp` that finds the same values in these cells, checked in this order,
+/// takes the same steps and gives the same frames (every rule it used is a function of the
+/// address it was looked up for, and locates the next cell from `sp` alone), as long as the
+/// rules are the same ([`generation`]). Checking them in order reads only cells the walk
+/// itself would read, so it is as safe as walking.
+#[derive(Debug, Clone)]
+pub struct Trace {
+    /// Cells noted.
+    pub len: usize,
+    /// Each cell's offset from the starting `sp`.
+    pub offs: [u32; TRACE_CELLS],
+    /// Each cell's value.
+    pub vals: [u64; TRACE_CELLS],
+    /// False when the walk also depended on something else (a frame-pointer-based rule), or
+    /// read more cells than are kept.
+    pub complete: bool,
+}
+
+impl Trace {
+    /// Nothing noted yet.
+    pub const fn new() -> Trace {
+        Trace {
+            len: 0,
+            offs: [0; TRACE_CELLS],
+            vals: [0; TRACE_CELLS],
+            complete: true,
+        }
+    }
+
+    /// Notes the cell a step read, if it read one (it moved `sp` up from `before`).
+    #[inline(always)]
+    fn note(&mut self, before: u64, w: &Walk, sp0: u64) {
+        if w.sp == before {
+            return;
+        }
+        let off = w.sp.wrapping_sub(8).wrapping_sub(sp0);
+        match (self.len < TRACE_CELLS, u32::try_from(off)) {
+            (true, Ok(off)) => {
+                self.offs[self.len] = off;
+                self.vals[self.len] = w.ip;
+                self.len += 1;
+            }
+            _ => self.complete = false,
+        }
+    }
+}
+
+impl Default for Trace {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+static GENERATION: AtomicU64 = AtomicU64::new(0);
+
+/// Changes whenever cached rules are dropped ([`flush_cache`]): a [`Trace`] taken in an
+/// older generation may describe code that is gone.
+#[inline]
+pub fn generation() -> u64 {
+    GENERATION.load(Ordering::Acquire)
+}
+
+#[inline(always)]
+fn walk<'a, const TRACE: bool>(
+    regs: Regs,
+    skip: (u64, u64),
+    out: &'a mut [MaybeUninit<u64>],
+    trace: &mut Trace,
+) -> &'a [u64] {
     let Some(slots) = CACHE.slots() else {
         return &[];
     };
@@ -360,6 +448,7 @@ pub fn unwind_into(regs: Regs, skip: (u64, u64), out: &mut [MaybeUninit<u64>]) -
         // a return address, which points after its call: look up the call instruction.
         lookup: regs.ip,
         below_main: false,
+        used_bp: false,
     };
     let mut n = 0;
     if skip.0 < skip.1 {
@@ -367,8 +456,12 @@ pub fn unwind_into(regs: Regs, skip: (u64, u64), out: &mut [MaybeUninit<u64>]) -
         // left out.
         let mut spare = 64;
         loop {
+            let before = w.sp;
             if spare == 0 || !w.step(slots) {
                 return &[];
+            }
+            if TRACE {
+                trace.note(before, &w, regs.sp);
             }
             spare -= 1;
             if w.ip < skip.0 || w.ip >= skip.1 {
@@ -382,12 +475,23 @@ pub fn unwind_into(regs: Regs, skip: (u64, u64), out: &mut [MaybeUninit<u64>]) -
         n = 1;
     }
     // Every further step emits a frame or ends the walk.
-    while n < out.len() && w.step(slots) {
+    while n < out.len() {
+        let before = w.sp;
+        let more = w.step(slots);
+        if TRACE {
+            trace.note(before, &w, regs.sp);
+        }
+        if !more {
+            break;
+        }
         out[n].write(w.ip);
         n += 1;
     }
     if w.below_main {
         n = n.saturating_sub(1);
+    }
+    if TRACE && w.used_bp {
+        trace.complete = false;
     }
     // SAFETY: the first n elements were written above.
     unsafe { std::slice::from_raw_parts(out.as_ptr().cast::<u64>(), n) }
@@ -403,6 +507,9 @@ struct Walk {
     lookup: u64,
     /// The walk ended on a frame below `main`, which must be left out.
     below_main: bool,
+    /// A step found the frame from `rbp` (so the walk depends on more than the return
+    /// addresses it read).
+    used_bp: bool,
 }
 
 impl Walk {
@@ -433,7 +540,7 @@ impl Walk {
                 return match self.step_slow(slots, cached) {
                     Step::Next(next) => {
                         *self = next;
-                        true
+                        self.ip >= 4096
                     }
                     Step::End => false,
                     Step::BelowMain => {
@@ -465,7 +572,10 @@ impl Walk {
         };
         let base = match rule & 3 {
             KIND_RSP => w.sp,
-            KIND_RBP if w.bp_known => w.bp,
+            KIND_RBP if w.bp_known => {
+                w.used_bp = true;
+                w.bp
+            }
             _ => return Step::End,
         };
         let cfa = base.wrapping_add((rule >> 32) as u32 as i32 as i64 as u64);
@@ -492,17 +602,14 @@ impl Walk {
         }
         w.sp = cfa;
         w.lookup = w.ip.wrapping_sub(1);
-        if w.ip >= 4096 {
-            Step::Next(w)
-        } else {
-            Step::End
-        }
+        // (The caller ends the walk when the address is below 4096.)
+        Step::Next(w)
     }
 }
 
 /// What a slow step found.
 enum Step {
-    /// The caller's frame.
+    /// The caller's frame (the walk ends there when its return address is below 4096).
     Next(Walk),
     /// The walk ends here.
     End,
