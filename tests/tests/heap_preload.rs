@@ -445,6 +445,40 @@ fn a_crashing_program_leaves_a_readable_log() {
     );
 }
 
+/// A file size limit (`ulimit -f`) stops the log, not the program: growing the log past it
+/// would raise SIGXFSZ, whose default action kills. What was recorded up to the limit reads.
+#[test]
+fn a_file_size_limit_stops_the_log_not_the_program() {
+    const LIMIT: u64 = 1 << 20;
+    let dir = tempdir();
+    let log = dir.path().join("limited.tklog");
+    let mut cmd = Command::new(example("heap_bench"));
+    // SAFETY: setrlimit is async-signal-safe, fine between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            let limit = libc::rlimit {
+                rlim_cur: LIMIT,
+                rlim_max: LIMIT,
+            };
+            libc::setrlimit(libc::RLIMIT_FSIZE, &limit);
+            Ok(())
+        });
+    }
+    // About 2.7 MB of records.
+    let o = traced(cmd.arg("300000"), &log);
+    ok(&o);
+    assert_eq!(stdout(&o), "300000 allocation events\n");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("file size limit"), "{err}");
+    assert!(std::fs::metadata(&log).unwrap().len() <= LIMIT);
+    let ev = read_log(&log);
+    let n = ev.iter().filter(|e| matches!(e, Event::Alloc(_))).count();
+    assert!(
+        (50_000..200_000).contains(&n),
+        "{n} allocations recorded before the limit"
+    );
+}
+
 #[test]
 fn counts_match_memusage_on_the_known_program() {
     require_tool!("memusage");

@@ -53,9 +53,10 @@ const AHEAD: usize = 3 << 20;
 /// the helper never touches a window that is being unmapped.
 struct Window {
     map: *mut u8,
-    /// The window's file offset and mapped size.
+    /// The window's file offset.
     off: u64,
-    size: usize,
+    /// How much of it may be used (its size, or less under a file size limit).
+    usable: usize,
     /// The log's descriptor and (device, inode), checked before each chunk is written.
     fd: c_int,
     id: (u64, u64),
@@ -70,7 +71,7 @@ unsafe impl Send for Window {}
 static WINDOW_AHEAD: SpinLock<Window> = SpinLock::new(Window {
     map: std::ptr::null_mut(),
     off: 0,
-    size: 0,
+    usable: 0,
     fd: -1,
     id: (0, 0),
     data_end: 0,
@@ -117,7 +118,7 @@ pub(crate) fn ready_ahead(pos: u64) {
         }
         let target = ((pos - w.off) as usize + AHEAD)
             .next_multiple_of(CHUNK)
-            .min(w.size);
+            .min(w.usable);
         let r = READY.load(Ordering::Relaxed);
         if r >= target {
             return;
@@ -160,6 +161,9 @@ pub struct LogFile {
     map_len: usize,
     /// The window's mapped size.
     map_size: usize,
+    /// How much of the window the file size limit (`ulimit -f`) lets us use: growing the file
+    /// past it would raise SIGXFSZ, which kills the program.
+    map_usable: usize,
     /// File offset of the next record.
     pos: u64,
     /// Where this process's records start (after the header, or at the end of the records
@@ -211,6 +215,7 @@ impl LogFile {
             map_off: 0,
             map_len: 0,
             map_size: 0,
+            map_usable: 0,
             pos: 0,
             start: 0,
             failed: false,
@@ -277,6 +282,7 @@ impl LogFile {
             map_off: 0,
             map_len: 0,
             map_size: 0,
+            map_usable: 0,
             pos,
             start: pos,
             failed: false,
@@ -385,10 +391,20 @@ impl LogFile {
         if !self.is_open() {
             return false;
         }
-        if self.grow(need).is_err() {
-            self.failed = true;
-            crate::say!("cannot extend the log file; recording stops here");
-            return false;
+        match self.grow(need) {
+            Ok(()) => {}
+            Err(Errno(libc::EFBIG)) => {
+                self.failed = true;
+                crate::say!(
+                    "the log file reached the file size limit (ulimit -f); recording stops here"
+                );
+                return false;
+            }
+            Err(_) => {
+                self.failed = true;
+                crate::say!("cannot extend the log file; recording stops here");
+                return false;
+            }
         }
         true
     }
@@ -453,6 +469,7 @@ impl LogFile {
             self.map = std::ptr::null_mut();
             self.map_len = 0;
             self.map_size = 0;
+            self.map_usable = 0;
         }
     }
 
@@ -462,9 +479,11 @@ impl LogFile {
         if self.map.is_null() || (self.pos - self.map_off) as usize + need > self.map_size {
             self.move_window(need)?;
         }
-        let want = ((self.pos - self.map_off) as usize + need)
-            .next_multiple_of(CHUNK)
-            .min(self.map_size);
+        let end = (self.pos - self.map_off) as usize + need;
+        if end > self.map_usable {
+            return Err(Errno(libc::EFBIG));
+        }
+        let want = end.next_multiple_of(CHUNK).min(self.map_usable);
         if want > self.map_len {
             let w = WINDOW_AHEAD.lock();
             if w.map == self.map {
@@ -489,7 +508,7 @@ impl LogFile {
         Window {
             map: self.map,
             off: self.map_off,
-            size: self.map_size,
+            usable: self.map_usable,
             fd: self.fd,
             id: self.id,
             data_end: self.pos,
@@ -511,6 +530,8 @@ impl LogFile {
         self.map_off = off;
         self.map_len = 0;
         self.map_size = size;
+        let room = sys::file_size_limit().saturating_sub(off) & !(PAGE - 1);
+        self.map_usable = size.min(usize::try_from(room).unwrap_or(usize::MAX));
         let mut w = WINDOW_AHEAD.lock();
         *w = self.window();
         READY.store(0, Ordering::Relaxed);

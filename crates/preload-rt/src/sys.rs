@@ -240,6 +240,23 @@ pub fn getppid() -> u32 {
     unsafe { libc::getppid() as u32 }
 }
 
+/// The largest size this process may give a file (`RLIMIT_FSIZE`, `ulimit -f`): growing one
+/// past it fails with EFBIG and raises SIGXFSZ, which kills by default. `u64::MAX` when
+/// unlimited.
+pub fn file_size_limit() -> u64 {
+    let mut r = libc::rlimit {
+        rlim_cur: libc::RLIM_INFINITY,
+        rlim_max: libc::RLIM_INFINITY,
+    };
+    // SAFETY: r is a valid out-pointer.
+    if unsafe { libc::getrlimit(libc::RLIMIT_FSIZE, &mut r) } != 0
+        || r.rlim_cur == libc::RLIM_INFINITY
+    {
+        return u64::MAX;
+    }
+    r.rlim_cur
+}
+
 /// The calling thread's id.
 pub fn gettid() -> u32 {
     // SAFETY: no arguments, cannot fail.
