@@ -38,12 +38,8 @@ pub fn alloc(g: &Guard, kind: AllocKind, ptr: u64, size: u64, align: u64) {
         });
     };
     // A hot site: the stack as it was last time, if it still is.
-    let found = session::with(|w| {
-        let stack = w.remembered_stack(regs)?;
-        write(w, stack);
-        Some(())
-    });
-    if !matches!(found, Some(None)) {
+    if let Some(stack) = session::remembered_stack(regs) {
+        session::with(|w| write(w, stack));
         return;
     }
     let mut buf = [MaybeUninit::<u64>::uninit(); MAX_FRAMES];
@@ -83,24 +79,20 @@ pub fn realloc(g: &Guard, kind: AllocKind, old: u64, size: u64, real: impl FnOnc
         return real();
     }
     let regs = unwind::here();
+    let remembered = session::remembered_stack(regs);
+    let mut buf = [MaybeUninit::<u64>::uninit(); MAX_FRAMES];
+    let mut trace = Trace::new();
+    let generation = unwind::generation();
+    let frames = match remembered {
+        Some(_) => &[][..],
+        None => unwind::unwind_traced(regs, session::skip_range(), &mut buf, &mut trace),
+    };
     let Some(mut w) = session::lock() else {
         return real();
     };
-    let stack = match w.remembered_stack(regs) {
+    let stack = match remembered {
         Some(stack) => stack,
-        None => {
-            // Walk without the lock (other threads' events need not wait for it).
-            drop(w);
-            let mut buf = [MaybeUninit::<u64>::uninit(); MAX_FRAMES];
-            let mut trace = Trace::new();
-            let generation = unwind::generation();
-            let frames = unwind::unwind_traced(regs, session::skip_range(), &mut buf, &mut trace);
-            let Some(again) = session::lock() else {
-                return real();
-            };
-            w = again;
-            w.stack_of_walk(frames, regs, &trace, generation)
-        }
+        None => w.stack_of_walk(frames, regs, &trace, generation),
     };
     let new = real();
     let tid = w.tid_of(g);

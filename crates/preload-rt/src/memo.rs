@@ -8,42 +8,76 @@
 //! walk is a chain of dependent ones (cell, rule, next cell) and interning hashes and
 //! compares the frames again.
 //!
-//! The table lives behind the session lock, with the stack table whose ids it holds, and is
-//! cleared with it. Nothing allocates.
+//! The table is process-wide, set-associative (a few hot starts that hash alike don't evict
+//! each other). It is written only under the session lock (where stacks are interned), and
+//! read without it: each entry is a seqlock, and a reader copies the entry and checks that
+//! it did not change meanwhile before it reads any stack cell the entry names. A walk is remembered the second time a walk starts from the same place, so a
+//! program whose walks never repeat pays little for the table. Nothing allocates.
+//!
+//! [`unwind::Trace`]: crate::unwind::Trace
+
+use std::mem::MaybeUninit;
+use std::sync::atomic::{fence, AtomicU32, AtomicU64, Ordering};
 
 use crate::unwind::{Regs, Trace, TRACE_CELLS};
 
-/// Remembered walks (direct-mapped by start).
-const SLOTS: usize = 256;
+/// Sets of the table, and entries per set.
+const SETS: usize = 128;
+const WAYS: usize = 4;
 
-#[derive(Debug, Clone, Copy)]
 struct Entry {
-    /// Where the walk started; `ip` 0 is an empty slot.
-    ip: u64,
-    sp: u64,
+    /// Even when the entry is stable, odd while it is being written.
+    seq: AtomicU32,
+    /// Cells to check; 0: only the start was noted (a walk seen once).
+    len: AtomicU32,
+    /// Where the walk started; `ip` 0 is an empty entry.
+    ip: AtomicU64,
+    sp: AtomicU64,
     /// The unwinder's rule generation then.
-    generation: u64,
+    generation: AtomicU64,
     /// The interned stack.
-    id: u64,
-    len: u32,
-    offs: [u32; TRACE_CELLS],
-    vals: [u64; TRACE_CELLS],
+    id: AtomicU64,
+    offs: [AtomicU32; TRACE_CELLS],
+    vals: [AtomicU64; TRACE_CELLS],
 }
 
+#[allow(clippy::declare_interior_mutable_const)] // a template for the arrays below
 const EMPTY: Entry = Entry {
-    ip: 0,
-    sp: 0,
-    generation: 0,
-    id: 0,
-    len: 0,
-    offs: [0; TRACE_CELLS],
-    vals: [0; TRACE_CELLS],
+    seq: AtomicU32::new(0),
+    len: AtomicU32::new(0),
+    ip: AtomicU64::new(0),
+    sp: AtomicU64::new(0),
+    generation: AtomicU64::new(0),
+    id: AtomicU64::new(0),
+    offs: [const { AtomicU32::new(0) }; TRACE_CELLS],
+    vals: [const { AtomicU64::new(0) }; TRACE_CELLS],
+};
+
+struct Set {
+    /// Per way, a hash of its entry's start (0: empty), to find the way without touching
+    /// the entries. Only a hint: the entry's own start is checked under its `seq`.
+    tags: [AtomicU64; WAYS],
+    /// The way the next new start replaces when none is free.
+    next: AtomicU32,
+    entries: [Entry; WAYS],
+}
+
+#[allow(clippy::declare_interior_mutable_const)] // a template for the array below
+const EMPTY_SET: Set = Set {
+    tags: [const { AtomicU64::new(0) }; WAYS],
+    next: AtomicU32::new(0),
+    entries: [EMPTY; WAYS],
 };
 
 /// Recent walks and the stacks they gave.
-#[derive(Debug)]
 pub struct Memo {
-    entries: [Entry; SLOTS],
+    sets: [Set; SETS],
+}
+
+impl std::fmt::Debug for Memo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Memo").finish_non_exhaustive()
+    }
 }
 
 impl Default for Memo {
@@ -52,67 +86,155 @@ impl Default for Memo {
     }
 }
 
+/// The process's table.
+pub static MEMO: Memo = Memo::new();
+
 impl Memo {
     /// Empty.
     pub const fn new() -> Memo {
         Memo {
-            entries: [EMPTY; SLOTS],
+            sets: [EMPTY_SET; SETS],
         }
     }
 
+    /// The set for a start, and the start's tag (never 0).
     #[inline(always)]
-    fn slot(regs: Regs) -> usize {
-        ((regs.ip ^ regs.sp.rotate_left(29)).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - 8))
-            as usize
+    fn set(&self, regs: Regs) -> (&Set, u64) {
+        let h = (regs.ip ^ regs.sp.rotate_left(29)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        (&self.sets[(h >> (64 - 7)) as usize % SETS], h | 1)
     }
 
     /// The stack id a walk from `regs` would be interned as, if a remembered walk from there
     /// read cells that still hold what they held (and the unwinder's rules are still of
     /// `generation`). Call in the frame whose registers `regs` are (or one it called), so
-    /// that the stack they describe is live.
+    /// that the stack they describe is live. Needs no lock.
     #[inline]
     pub fn lookup(&self, regs: Regs, generation: u64) -> Option<u64> {
-        let e = &self.entries[Self::slot(regs)];
-        if e.ip != regs.ip || e.sp != regs.sp || e.generation != generation {
+        let (set, tag) = self.set(regs);
+        // Several walks from one start (through different callers) may be remembered.
+        (0..WAYS)
+            .filter(|&w| set.tags[w].load(Ordering::Relaxed) == tag)
+            .find_map(|w| Self::check(&set.entries[w], regs, generation))
+    }
+
+    /// [`Memo::lookup`] in one entry.
+    #[inline(always)]
+    fn check(e: &Entry, regs: Regs, generation: u64) -> Option<u64> {
+        let seq = e.seq.load(Ordering::Acquire);
+        if seq & 1 != 0
+            || e.ip.load(Ordering::Relaxed) != regs.ip
+            || e.sp.load(Ordering::Relaxed) != regs.sp
+        {
             return None;
         }
-        let len = (e.len as usize).min(TRACE_CELLS);
+        let len = e.len.load(Ordering::Relaxed) as usize;
+        if len == 0 || len > TRACE_CELLS {
+            return None;
+        }
+        let id = e.id.load(Ordering::Relaxed);
+        let entry_generation = e.generation.load(Ordering::Relaxed);
+        let mut offs = [MaybeUninit::<u32>::uninit(); TRACE_CELLS];
+        let mut vals = [MaybeUninit::<u64>::uninit(); TRACE_CELLS];
         for i in 0..len {
-            let at = regs.sp.wrapping_add(u64::from(e.offs[i]));
+            offs[i].write(e.offs[i].load(Ordering::Relaxed));
+            vals[i].write(e.vals[i].load(Ordering::Relaxed));
+        }
+        // The copy is one writer's whole entry only if nobody wrote meanwhile.
+        fence(Ordering::Acquire);
+        if e.seq.load(Ordering::Relaxed) != seq || entry_generation != generation {
+            return None;
+        }
+        for i in 0..len {
+            // SAFETY: the first `len` were written just above.
+            let (off, val) = unsafe { (offs[i].assume_init(), vals[i].assume_init()) };
+            let at = regs.sp.wrapping_add(u64::from(off));
             // SAFETY: the cells are checked in the order the walk read them: cell i is the
             // one the walk from `regs` reads next when cells 0..i hold the values checked
             // so far (the rules that locate it depend on nothing else: see `Trace`), so it
             // is a return-address slot of the live stack above `regs.sp`, as readable as it
             // is to the unwinder. A remembered walk from another stack that happened to sit
             // at the same `sp` fails at its first differing cell, before reading further.
+            // (The offsets are a consistent copy: checked against `seq` above.)
             let v = unsafe { (at as *const u64).read() };
-            if v != e.vals[i] {
+            if v != val {
                 return None;
             }
         }
-        Some(e.id)
+        Some(id)
     }
 
-    /// Remembers that the walk from `regs`, which read `trace`, was interned as `id`.
-    pub fn remember(&mut self, regs: Regs, trace: &Trace, id: u64, generation: u64) {
-        if !trace.complete || id == 0 || regs.ip == 0 {
+    /// Notes that the walk from `regs`, which read `trace`, was interned as `id` (after
+    /// [`Memo::lookup`] found nothing): remembered when a walk from the same start was seen
+    /// before, else only its start is noted. Call under the session lock (one writer at a
+    /// time).
+    pub fn remember(&self, regs: Regs, trace: &Trace, id: u64, generation: u64) {
+        if !trace.complete() || id == 0 || regs.ip == 0 {
             return;
         }
-        let len = trace.len.min(TRACE_CELLS);
-        let e = &mut self.entries[Self::slot(regs)];
-        e.ip = regs.ip;
-        e.sp = regs.sp;
-        e.generation = generation;
-        e.id = id;
-        e.len = len as u32;
-        e.offs[..len].copy_from_slice(&trace.offs[..len]);
-        e.vals[..len].copy_from_slice(&trace.vals[..len]);
+        let (set, tag) = self.set(regs);
+        let same = |w: usize| {
+            let e = &set.entries[w];
+            set.tags[w].load(Ordering::Relaxed) == tag
+                && e.ip.load(Ordering::Relaxed) == regs.ip
+                && e.sp.load(Ordering::Relaxed) == regs.sp
+        };
+        // A start seen before (noted, or remembered with walks through other callers) gets
+        // this walk remembered, in its noted entry if it has one; a new start is noted. Else
+        // a free way is used, or the next in turn.
+        let seen = (0..WAYS).any(same);
+        let noted = (0..WAYS).find(|&w| same(w) && set.entries[w].len.load(Ordering::Relaxed) == 0);
+        let way = noted.unwrap_or_else(|| {
+            let free = (0..WAYS).find(|&w| set.tags[w].load(Ordering::Relaxed) == 0);
+            free.unwrap_or_else(|| {
+                let n = set.next.load(Ordering::Relaxed);
+                set.next.store(n.wrapping_add(1), Ordering::Relaxed);
+                n as usize % WAYS
+            })
+        });
+        let mut offs = [MaybeUninit::<u32>::uninit(); TRACE_CELLS];
+        let mut vals = [MaybeUninit::<u64>::uninit(); TRACE_CELLS];
+        let mut len = 0;
+        if seen {
+            for (off, val) in trace.cells() {
+                let Ok(off) = u32::try_from(off) else {
+                    return;
+                };
+                offs[len].write(off);
+                vals[len].write(val);
+                len += 1;
+            }
+        }
+        let e = &set.entries[way];
+        let seq = e.seq.load(Ordering::Relaxed);
+        e.seq.store(seq.wrapping_add(1), Ordering::Relaxed);
+        fence(Ordering::Release);
+        e.ip.store(regs.ip, Ordering::Relaxed);
+        e.sp.store(regs.sp, Ordering::Relaxed);
+        e.generation.store(generation, Ordering::Relaxed);
+        e.id.store(id, Ordering::Relaxed);
+        e.len.store(len as u32, Ordering::Relaxed);
+        for i in 0..len {
+            // SAFETY: the first `len` were written above.
+            let (off, val) = unsafe { (offs[i].assume_init(), vals[i].assume_init()) };
+            e.offs[i].store(off, Ordering::Relaxed);
+            e.vals[i].store(val, Ordering::Relaxed);
+        }
+        e.seq.store(seq.wrapping_add(2), Ordering::Release);
+        set.tags[way].store(tag, Ordering::Relaxed);
     }
 
-    /// Forgets every walk (the stack ids they hold are gone).
-    pub fn clear(&mut self) {
-        for e in &mut self.entries {
-            e.ip = 0;
+    /// Forgets every walk (the stack ids they hold are gone). Call under the session lock.
+    pub fn clear(&self) {
+        for set in &self.sets {
+            for (tag, e) in set.tags.iter().zip(&set.entries) {
+                tag.store(0, Ordering::Relaxed);
+                let seq = e.seq.load(Ordering::Relaxed);
+                e.seq.store(seq.wrapping_add(1), Ordering::Relaxed);
+                fence(Ordering::Release);
+                e.ip.store(0, Ordering::Relaxed);
+                e.len.store(0, Ordering::Relaxed);
+                e.seq.store(seq.wrapping_add(2), Ordering::Release);
+            }
         }
     }
 }
@@ -124,7 +246,7 @@ mod tests {
     use std::mem::MaybeUninit;
 
     #[inline(never)]
-    fn walk_here(memo: &mut Memo, id: u64) -> (Option<u64>, Vec<u64>) {
+    fn walk_here(memo: &Memo, id: u64) -> (Option<u64>, Vec<u64>) {
         let regs = here();
         // Walks remembered under other rules don't count.
         assert_eq!(memo.lookup(regs, crate::unwind::generation() + 1), None);
@@ -134,54 +256,57 @@ mod tests {
         let mut buf = [MaybeUninit::<u64>::uninit(); 3];
         let mut trace = Trace::new();
         let frames = unwind_traced(regs, (0, 0), &mut buf, &mut trace).to_vec();
-        assert!(trace.complete, "{trace:?}");
+        assert!(trace.complete(), "{trace:?}");
         assert!(
-            trace.len >= frames.len(),
+            trace.cells().count() >= frames.len(),
             "a cell for every frame: {trace:?}"
         );
-        memo.remember(regs, &trace, id, crate::unwind::generation());
+        if found.is_none() {
+            memo.remember(regs, &trace, id, crate::unwind::generation());
+        }
         std::hint::black_box((found, frames))
     }
 
     #[inline(never)]
-    fn caller_a(memo: &mut Memo, id: u64) -> (Option<u64>, Vec<u64>) {
+    fn caller_a(memo: &Memo, id: u64) -> (Option<u64>, Vec<u64>) {
         std::hint::black_box(walk_here(memo, id))
     }
 
     #[inline(never)]
-    fn caller_b(memo: &mut Memo, id: u64) -> (Option<u64>, Vec<u64>) {
+    fn caller_b(memo: &Memo, id: u64) -> (Option<u64>, Vec<u64>) {
         std::hint::black_box(walk_here(memo, id))
     }
 
     #[test]
     fn a_walk_is_remembered_only_from_the_same_calls() {
-        let mut memo = Box::new(Memo::new());
+        let memo = Box::new(Memo::new());
         // The same place, reached through the same calls (from one call site here) at the
-        // same depth: found the second time, with the same frames.
+        // same depth: noted the first time, remembered the second, found the third, with
+        // the same frames.
         let mut seen = Vec::new();
-        for id in [7, 8] {
-            seen.push(caller_a(&mut memo, id));
+        for id in [7, 8, 9] {
+            seen.push(caller_a(&memo, id));
         }
-        assert_eq!(seen[0].0, None);
-        assert_eq!(seen[1].0, Some(7));
-        assert_eq!(seen[0].1, seen[1].1);
-        // Same `ip` and (likely) the same `sp`, through another caller: its return address
-        // differs, so the remembered walk does not match.
+        assert_eq!((seen[0].0, seen[1].0, seen[2].0), (None, None, Some(8)));
+        assert_eq!(seen[0].1, seen[2].1);
+        // The same `ip` (and likely `sp`), through another caller: its return address
+        // differs, so the walk remembered from caller_a does not match; then its own is.
         let mut other = Vec::new();
-        for id in [9, 10] {
-            other.push(caller_b(&mut memo, id));
+        for id in [10, 11, 12] {
+            other.push(caller_b(&memo, id));
         }
         assert_ne!(other[0].1, seen[0].1);
         assert_eq!(other[0].0, None);
-        assert_eq!(other[1].0, Some(9));
+        assert!(matches!(other[2].0, Some(10 | 11)), "{other:?}");
         // Cleared (with the stack table whose ids it holds), nothing is found.
         let mut after = Vec::new();
-        for id in [11, 12] {
-            if id == 12 {
+        for id in [13, 14, 15, 16] {
+            if id == 15 {
                 memo.clear();
             }
-            after.push(caller_b(&mut memo, id));
+            after.push(caller_b(&memo, id));
         }
-        assert_eq!(after[1].0, None);
+        assert!(after[1].0.is_some());
+        assert_eq!(after[2].0, None);
     }
 }

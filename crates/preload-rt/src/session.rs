@@ -29,7 +29,7 @@ use crate::fmt::FixedBuf;
 use crate::lock::{SpinGuard, SpinLock};
 use crate::logfile::LogFile;
 use crate::logpath::{self, PathBuf};
-use crate::memo::Memo;
+use crate::memo::MEMO;
 use crate::stacks::{Interned, StackTable};
 use crate::unwind::{Regs, Trace};
 use crate::{env, modules, sys};
@@ -70,8 +70,6 @@ pub struct Writer {
     /// The compact heap records' state (big: it lives here, in the static, never on a stack).
     enc: delta::Encoder,
     stacks: StackTable,
-    /// Recent walks and the stack ids they were interned as.
-    memo: Memo,
     config: Option<&'static Config>,
     start_mono: u64,
     pid: u32,
@@ -91,7 +89,6 @@ static W: SpinLock<Writer> = SpinLock::new(Writer {
     log: LogFile::closed(),
     enc: delta::Encoder::new(),
     stacks: StackTable::new(),
-    memo: Memo::new(),
     config: None,
     start_mono: 0,
     pid: 0,
@@ -382,14 +379,6 @@ impl Writer {
         }
     }
 
-    /// The stack id a walk from `regs` would give, without walking, when a walk remembered
-    /// from there still matches the stack (see [`crate::memo`]). Call from the frame `regs`
-    /// were taken in (or one it called).
-    #[inline]
-    pub fn remembered_stack(&self, regs: Regs) -> Option<u64> {
-        self.memo.lookup(regs, crate::unwind::generation())
-    }
-
     /// [`Writer::stack`] for the frames of a walk from `regs` that read `trace` under the
     /// unwinder's rules of `generation` (taken before the walk), remembering it.
     #[inline]
@@ -401,7 +390,7 @@ impl Writer {
         generation: u64,
     ) -> u64 {
         let id = self.stack(frames);
-        self.memo.remember(regs, trace, id, generation);
+        MEMO.remember(regs, trace, id, generation);
         id
     }
 
@@ -468,6 +457,14 @@ pub fn with<R>(f: impl FnOnce(&mut Writer) -> R) -> Option<R> {
     };
     after_unlock();
     Some(r)
+}
+
+/// The stack id a walk from `regs` would give, without walking, when a walk remembered from
+/// there still matches the stack (see [`crate::memo`]). Takes no lock. Call from the frame
+/// `regs` were taken in (or one it called).
+#[inline]
+pub fn remembered_stack(regs: Regs) -> Option<u64> {
+    MEMO.lookup(regs, crate::unwind::generation())
 }
 
 /// Work a writer asked for that must run without the session lock (starting the
@@ -573,7 +570,7 @@ extern "C" fn fork_child() {
         let ppid = w.pid;
         w.log.abandon();
         w.stacks.clear();
-        w.memo.clear();
+        MEMO.clear();
         w.pid = sys::getpid();
         w.open_log(None, ppid, true)
     };

@@ -372,44 +372,66 @@ pub const TRACE_CELLS: usize = 32;
 /// address it was looked up for, and locates the next cell from `sp` alone), as long as the
 /// rules are the same ([`generation`]). Checking them in order reads only cells the walk
 /// itself would read, so it is as safe as walking.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Trace {
-    /// Cells noted.
-    pub len: usize,
-    /// Each cell's offset from the starting `sp`.
-    pub offs: [u32; TRACE_CELLS],
-    /// Each cell's value.
-    pub vals: [u64; TRACE_CELLS],
-    /// False when the walk also depended on something else (a frame-pointer-based rule), or
-    /// read more cells than are kept.
-    pub complete: bool,
+    /// `sp` where the walk started.
+    sp0: u64,
+    len: usize,
+    /// After each step: `sp` and `ip`. The first `len` are set (the rest left
+    /// uninitialized: a trace is made for every walk that is not remembered, and zeroing it
+    /// would cost more than the notes). A step that read no cell left `sp` as it was.
+    sps: [MaybeUninit<u64>; TRACE_CELLS],
+    ips: [MaybeUninit<u64>; TRACE_CELLS],
+    complete: bool,
 }
 
 impl Trace {
     /// Nothing noted yet.
-    pub const fn new() -> Trace {
-        Trace {
-            len: 0,
-            offs: [0; TRACE_CELLS],
-            vals: [0; TRACE_CELLS],
-            complete: true,
+    #[inline(always)]
+    pub fn new() -> Trace {
+        // Only the scalars are written: built as a struct literal, the arrays' undefined
+        // bytes let the compiler fold them with `complete` into one memset.
+        let mut t = MaybeUninit::<Trace>::uninit();
+        let p = t.as_mut_ptr();
+        // SAFETY: the scalars are written in place; the arrays are MaybeUninit, valid
+        // uninitialized, so the whole is initialized.
+        unsafe {
+            std::ptr::addr_of_mut!((*p).sp0).write(0);
+            std::ptr::addr_of_mut!((*p).len).write(0);
+            std::ptr::addr_of_mut!((*p).complete).write(true);
+            t.assume_init()
         }
     }
 
-    /// Notes the cell a step read, if it read one (it moved `sp` up from `before`).
+    /// True when the walk depended on nothing but its cells (no frame-pointer-based rule)
+    /// and all of them were kept.
+    pub fn complete(&self) -> bool {
+        self.complete
+    }
+
+    /// The cells the walk read, as (offset from the starting `sp`, value), in the order
+    /// read: at most [`TRACE_CELLS`].
+    pub fn cells(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
+        let mut last = self.sp0;
+        (0..self.len).filter_map(move |i| {
+            // SAFETY: the first `len` of each array were written by `note`.
+            let (sp, ip) = unsafe { (self.sps[i].assume_init(), self.ips[i].assume_init()) };
+            // A step that moved `sp` up read the cell below its new value.
+            let read = sp != last;
+            last = sp;
+            read.then(|| (sp.wrapping_sub(8).wrapping_sub(self.sp0), ip))
+        })
+    }
+
+    /// Notes the state after a step (whether or not it read a cell).
     #[inline(always)]
-    fn note(&mut self, before: u64, w: &Walk, sp0: u64) {
-        if w.sp == before {
-            return;
-        }
-        let off = w.sp.wrapping_sub(8).wrapping_sub(sp0);
-        match (self.len < TRACE_CELLS, u32::try_from(off)) {
-            (true, Ok(off)) => {
-                self.offs[self.len] = off;
-                self.vals[self.len] = w.ip;
-                self.len += 1;
-            }
-            _ => self.complete = false,
+    fn note(&mut self, w: &Walk) {
+        if self.len < TRACE_CELLS {
+            self.sps[self.len].write(w.sp);
+            self.ips[self.len].write(w.ip);
+            self.len += 1;
+        } else {
+            self.complete = false;
         }
     }
 }
@@ -439,6 +461,9 @@ fn walk<'a, const TRACE: bool>(
     let Some(slots) = CACHE.slots() else {
         return &[];
     };
+    if TRACE {
+        trace.sp0 = regs.sp;
+    }
     let mut w = Walk {
         ip: regs.ip,
         sp: regs.sp,
@@ -456,12 +481,11 @@ fn walk<'a, const TRACE: bool>(
         // left out.
         let mut spare = 64;
         loop {
-            let before = w.sp;
             if spare == 0 || !w.step(slots) {
                 return &[];
             }
             if TRACE {
-                trace.note(before, &w, regs.sp);
+                trace.note(&w);
             }
             spare -= 1;
             if w.ip < skip.0 || w.ip >= skip.1 {
@@ -476,10 +500,9 @@ fn walk<'a, const TRACE: bool>(
     }
     // Every further step emits a frame or ends the walk.
     while n < out.len() {
-        let before = w.sp;
         let more = w.step(slots);
         if TRACE {
-            trace.note(before, &w, regs.sp);
+            trace.note(&w);
         }
         if !more {
             break;
