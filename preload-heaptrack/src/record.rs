@@ -4,6 +4,7 @@ use std::mem::MaybeUninit;
 
 use tracekit_log::{Alloc, AllocKind, Free, FreeKind, Realloc};
 use tracekit_preload_rt::guard::Guard;
+use tracekit_preload_rt::memo::Found;
 use tracekit_preload_rt::session;
 use tracekit_preload_rt::unwind::{self, Trace};
 
@@ -38,18 +39,34 @@ pub fn alloc(g: &Guard, kind: AllocKind, ptr: u64, size: u64, align: u64) {
         });
     };
     // A hot site: the stack as it was last time, if it still is.
-    if let Some(stack) = session::remembered_stack(regs) {
-        session::with(|w| write(w, stack));
-        return;
-    }
+    let traced = match session::remembered_stack(regs) {
+        Found::Stack(stack) => {
+            session::with(|w| write(w, stack));
+            return;
+        }
+        Found::Walk { trace } => trace,
+    };
     let mut buf = [MaybeUninit::<u64>::uninit(); MAX_FRAMES];
     let mut trace = Trace::new();
     let generation = unwind::generation();
-    let frames = unwind::unwind_traced(regs, session::skip_range(), &mut buf, &mut trace);
+    let frames = walk(regs, &mut buf, traced.then_some(&mut trace));
     session::with(|w| {
-        let stack = w.stack_of_walk(frames, regs, &trace, generation);
+        let stack = w.stack_of_walk(frames, regs, traced.then_some(&trace), generation);
         write(w, stack);
     });
+}
+
+/// The frames of a walk from `regs`, noted in `trace` when given.
+#[inline(always)]
+fn walk<'a>(
+    regs: unwind::Regs,
+    buf: &'a mut [MaybeUninit<u64>],
+    trace: Option<&mut Trace>,
+) -> &'a [u64] {
+    match trace {
+        Some(t) => unwind::unwind_traced(regs, session::skip_range(), buf, t),
+        None => unwind::unwind_into(regs, session::skip_range(), buf),
+    }
 }
 
 /// Records a release (before the block goes back to the allocator, so that no other thread
@@ -79,20 +96,21 @@ pub fn realloc(g: &Guard, kind: AllocKind, old: u64, size: u64, real: impl FnOnc
         return real();
     }
     let regs = unwind::here();
-    let remembered = session::remembered_stack(regs);
+    let found = session::remembered_stack(regs);
+    let traced = found == Found::Walk { trace: true };
     let mut buf = [MaybeUninit::<u64>::uninit(); MAX_FRAMES];
     let mut trace = Trace::new();
     let generation = unwind::generation();
-    let frames = match remembered {
-        Some(_) => &[][..],
-        None => unwind::unwind_traced(regs, session::skip_range(), &mut buf, &mut trace),
+    let frames = match found {
+        Found::Stack(_) => &[][..],
+        Found::Walk { .. } => walk(regs, &mut buf, traced.then_some(&mut trace)),
     };
     let Some(mut w) = session::lock() else {
         return real();
     };
-    let stack = match remembered {
-        Some(stack) => stack,
-        None => w.stack_of_walk(frames, regs, &trace, generation),
+    let stack = match found {
+        Found::Stack(stack) => stack,
+        Found::Walk { .. } => w.stack_of_walk(frames, regs, traced.then_some(&trace), generation),
     };
     let new = real();
     let tid = w.tid_of(g);

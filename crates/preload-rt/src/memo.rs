@@ -59,15 +59,35 @@ struct Set {
     tags: [AtomicU64; WAYS],
     /// The way the next new start replaces when none is free.
     next: AtomicU32,
+    /// Walks remembered in this set so far (saturating): past [`FULL_BUDGET`], only one in
+    /// [`FULL_SAMPLE`] is, so that a start reached through ever-changing calls (more
+    /// callers than ways, taking turns) costs little more than not remembering at all.
+    fulls: AtomicU32,
     entries: [Entry; WAYS],
 }
+
+const FULL_BUDGET: u32 = 64;
+const FULL_SAMPLE: u32 = 16;
 
 #[allow(clippy::declare_interior_mutable_const)] // a template for the array below
 const EMPTY_SET: Set = Set {
     tags: [const { AtomicU64::new(0) }; WAYS],
     next: AtomicU32::new(0),
+    fulls: AtomicU32::new(0),
     entries: [EMPTY; WAYS],
 };
+
+/// What [`Memo::lookup`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Found {
+    /// The stack id.
+    Stack(u64),
+    /// Nothing: walk, with a [`Trace`] when asked, and [`Memo::remember`] it.
+    Walk {
+        /// Trace the walk: it may be remembered.
+        trace: bool,
+    },
+}
 
 /// Recent walks and the stacks they gave.
 pub struct Memo {
@@ -106,15 +126,28 @@ impl Memo {
 
     /// The stack id a walk from `regs` would be interned as, if a remembered walk from there
     /// read cells that still hold what they held (and the unwinder's rules are still of
-    /// `generation`). Call in the frame whose registers `regs` are (or one it called), so
-    /// that the stack they describe is live. Needs no lock.
+    /// `generation`); else whether the walk is worth tracing for [`Memo::remember`]. Call in
+    /// the frame whose registers `regs` are (or one it called), so that the stack they
+    /// describe is live. Needs no lock.
     #[inline]
-    pub fn lookup(&self, regs: Regs, generation: u64) -> Option<u64> {
+    pub fn lookup(&self, regs: Regs, generation: u64) -> Found {
         let (set, tag) = self.set(regs);
+        let mut started = false;
         // Several walks from one start (through different callers) may be remembered.
-        (0..WAYS)
-            .filter(|&w| set.tags[w].load(Ordering::Relaxed) == tag)
-            .find_map(|w| Self::check(&set.entries[w], regs, generation))
+        for w in 0..WAYS {
+            if set.tags[w].load(Ordering::Relaxed) == tag {
+                if let Some(id) = Self::check(&set.entries[w], regs, generation) {
+                    return Found::Stack(id);
+                }
+                started = true;
+            }
+        }
+        // A start seen for the first time is only noted: its walk needs no trace. Neither
+        // does one that `remember` will pass over (a set past its budget).
+        let fulls = set.fulls.load(Ordering::Relaxed);
+        Found::Walk {
+            trace: started && (fulls < FULL_BUDGET || fulls % FULL_SAMPLE == 0),
+        }
     }
 
     /// [`Memo::lookup`] in one entry.
@@ -163,12 +196,12 @@ impl Memo {
         Some(id)
     }
 
-    /// Notes that the walk from `regs`, which read `trace`, was interned as `id` (after
-    /// [`Memo::lookup`] found nothing): remembered when a walk from the same start was seen
-    /// before, else only its start is noted. Call under the session lock (one writer at a
-    /// time).
-    pub fn remember(&self, regs: Regs, trace: &Trace, id: u64, generation: u64) {
-        if !trace.complete() || id == 0 || regs.ip == 0 {
+    /// Notes that the walk from `regs`, which read `trace` (`None`: not traced), was
+    /// interned as `id` (after [`Memo::lookup`] found nothing): remembered when a walk from
+    /// the same start was seen before, else only its start is noted. Call under the session
+    /// lock (one writer at a time).
+    pub fn remember(&self, regs: Regs, trace: Option<&Trace>, id: u64, generation: u64) {
+        if id == 0 || regs.ip == 0 {
             return;
         }
         let (set, tag) = self.set(regs);
@@ -182,6 +215,18 @@ impl Memo {
         // this walk remembered, in its noted entry if it has one; a new start is noted. Else
         // a free way is used, or the next in turn.
         let seen = (0..WAYS).any(same);
+        let trace = match (seen, trace) {
+            (true, Some(t)) if t.complete() => Some(t),
+            (true, _) => return,
+            (false, _) => None,
+        };
+        if seen {
+            let fulls = set.fulls.load(Ordering::Relaxed);
+            set.fulls.store(fulls.saturating_add(1), Ordering::Relaxed);
+            if fulls >= FULL_BUDGET && fulls % FULL_SAMPLE != 0 {
+                return;
+            }
+        }
         let noted = (0..WAYS).find(|&w| same(w) && set.entries[w].len.load(Ordering::Relaxed) == 0);
         let way = noted.unwrap_or_else(|| {
             let free = (0..WAYS).find(|&w| set.tags[w].load(Ordering::Relaxed) == 0);
@@ -191,19 +236,6 @@ impl Memo {
                 n as usize % WAYS
             })
         });
-        let mut offs = [MaybeUninit::<u32>::uninit(); TRACE_CELLS];
-        let mut vals = [MaybeUninit::<u64>::uninit(); TRACE_CELLS];
-        let mut len = 0;
-        if seen {
-            for (off, val) in trace.cells() {
-                let Ok(off) = u32::try_from(off) else {
-                    return;
-                };
-                offs[len].write(off);
-                vals[len].write(val);
-                len += 1;
-            }
-        }
         let e = &set.entries[way];
         let seq = e.seq.load(Ordering::Relaxed);
         e.seq.store(seq.wrapping_add(1), Ordering::Relaxed);
@@ -212,13 +244,20 @@ impl Memo {
         e.sp.store(regs.sp, Ordering::Relaxed);
         e.generation.store(generation, Ordering::Relaxed);
         e.id.store(id, Ordering::Relaxed);
-        e.len.store(len as u32, Ordering::Relaxed);
-        for i in 0..len {
-            // SAFETY: the first `len` were written above.
-            let (off, val) = unsafe { (offs[i].assume_init(), vals[i].assume_init()) };
-            e.offs[i].store(off, Ordering::Relaxed);
-            e.vals[i].store(val, Ordering::Relaxed);
+        let mut len = 0;
+        if let Some(trace) = trace {
+            for (off, val) in trace.cells() {
+                let Ok(off) = u32::try_from(off) else {
+                    // Too far apart to keep: only the start stays noted.
+                    len = 0;
+                    break;
+                };
+                e.offs[len].store(off, Ordering::Relaxed);
+                e.vals[len].store(val, Ordering::Relaxed);
+                len += 1;
+            }
         }
+        e.len.store(len as u32, Ordering::Relaxed);
         e.seq.store(seq.wrapping_add(2), Ordering::Release);
         set.tags[way].store(tag, Ordering::Relaxed);
     }
@@ -226,6 +265,7 @@ impl Memo {
     /// Forgets every walk (the stack ids they hold are gone). Call under the session lock.
     pub fn clear(&self) {
         for set in &self.sets {
+            set.fulls.store(0, Ordering::Relaxed);
             for (tag, e) in set.tags.iter().zip(&set.entries) {
                 tag.store(0, Ordering::Relaxed);
                 let seq = e.seq.load(Ordering::Relaxed);
@@ -249,8 +289,14 @@ mod tests {
     fn walk_here(memo: &Memo, id: u64) -> (Option<u64>, Vec<u64>) {
         let regs = here();
         // Walks remembered under other rules don't count.
-        assert_eq!(memo.lookup(regs, crate::unwind::generation() + 1), None);
-        let found = memo.lookup(regs, crate::unwind::generation());
+        assert!(matches!(
+            memo.lookup(regs, crate::unwind::generation() + 1),
+            Found::Walk { .. }
+        ));
+        let found = match memo.lookup(regs, crate::unwind::generation()) {
+            Found::Stack(id) => Some(id),
+            Found::Walk { .. } => None,
+        };
         // The first frames only: further up, the test harness's own code may use frame
         // pointers (which makes a walk not rememberable).
         let mut buf = [MaybeUninit::<u64>::uninit(); 3];
@@ -262,7 +308,7 @@ mod tests {
             "a cell for every frame: {trace:?}"
         );
         if found.is_none() {
-            memo.remember(regs, &trace, id, crate::unwind::generation());
+            memo.remember(regs, Some(&trace), id, crate::unwind::generation());
         }
         std::hint::black_box((found, frames))
     }

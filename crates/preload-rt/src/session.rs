@@ -29,7 +29,7 @@ use crate::fmt::FixedBuf;
 use crate::lock::{SpinGuard, SpinLock};
 use crate::logfile::LogFile;
 use crate::logpath::{self, PathBuf};
-use crate::memo::MEMO;
+use crate::memo::{Found, MEMO};
 use crate::stacks::{Interned, StackTable};
 use crate::unwind::{Regs, Trace};
 use crate::{env, modules, sys};
@@ -379,14 +379,14 @@ impl Writer {
         }
     }
 
-    /// [`Writer::stack`] for the frames of a walk from `regs` that read `trace` under the
-    /// unwinder's rules of `generation` (taken before the walk), remembering it.
+    /// [`Writer::stack`] for the frames of a walk from `regs` that read `trace` (if traced)
+    /// under the unwinder's rules of `generation` (taken before the walk), remembering it.
     #[inline]
     pub fn stack_of_walk(
         &mut self,
         frames: &[u64],
         regs: Regs,
-        trace: &Trace,
+        trace: Option<&Trace>,
         generation: u64,
     ) -> u64 {
         let id = self.stack(frames);
@@ -460,10 +460,10 @@ pub fn with<R>(f: impl FnOnce(&mut Writer) -> R) -> Option<R> {
 }
 
 /// The stack id a walk from `regs` would give, without walking, when a walk remembered from
-/// there still matches the stack (see [`crate::memo`]). Takes no lock. Call from the frame
-/// `regs` were taken in (or one it called).
+/// there still matches the stack; else whether to trace the walk (see [`crate::memo`]).
+/// Takes no lock. Call from the frame `regs` were taken in (or one it called).
 #[inline]
-pub fn remembered_stack(regs: Regs) -> Option<u64> {
+pub fn remembered_stack(regs: Regs) -> Found {
     MEMO.lookup(regs, crate::unwind::generation())
 }
 
