@@ -11,8 +11,13 @@
 //! The table is process-wide, set-associative (a few hot starts that hash alike don't evict
 //! each other). It is written only under the session lock (where stacks are interned), and
 //! read without it: each entry is a seqlock, and a reader copies the entry and checks that
-//! it did not change meanwhile before it reads any stack cell the entry names. A walk is remembered the second time a walk starts from the same place, so a
-//! program whose walks never repeat pays little for the table. Nothing allocates.
+//! it did not change meanwhile before it reads any stack cell the entry names.
+//!
+//! What it costs when it does not help: a start seen for the first time is only noted, and
+//! its walk is not traced, so a program whose walks never repeat pays a lookup and a note;
+//! a walk is remembered (and traced) from the second time a walk starts from the same
+//! place; a set that has remembered [`FULL_BUDGET`] walks (more callers taking turns at one
+//! start than it has ways) remembers only one miss in [`FULL_SAMPLE`]. Nothing allocates.
 //!
 //! [`unwind::Trace`]: crate::unwind::Trace
 
