@@ -5,7 +5,7 @@
 //! written, so whatever was recorded before a crash, `_exit` or `exec` is in the file: a
 //! process that dies leaves at most a tail of zero padding, which readers skip. The file
 //! grows a chunk at a time ahead of the records (zeros written, pages mapped in: see
-//! [`Window::ready`]), mostly on the compressor thread, so the program's thread rarely pays
+//! `Window::ready`), mostly on the compressor thread, so the program's thread rarely pays
 //! for it; when the window is used up the next one is mapped. [`LogFile::finish`]
 //! compresses the records in place and cuts the file to its used length.
 

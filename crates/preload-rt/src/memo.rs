@@ -16,8 +16,8 @@
 //! What it costs when it does not help: a start seen for the first time is only noted, and
 //! its walk is not traced, so a program whose walks never repeat pays a lookup and a note;
 //! a walk is remembered (and traced) from the second time a walk starts from the same
-//! place; a set that has remembered [`FULL_BUDGET`] walks (more callers taking turns at one
-//! start than it has ways) remembers only one miss in [`FULL_SAMPLE`]. Nothing allocates.
+//! place; a set that has remembered 64 walks (more callers taking turns at one
+//! start than it has ways) remembers only one miss in 16. Nothing allocates.
 //!
 //! [`unwind::Trace`]: crate::unwind::Trace
 
