@@ -407,6 +407,21 @@ fn closed_stderr_still_gets_the_log_and_the_announcement() {
     assert_eq!(frees(&ev)[&(FreeKind::Free, 0)], 4);
 }
 
+/// Sets the resource limit `resource` of the program `cmd` runs to `value`.
+fn limit(cmd: &mut Command, resource: libc::__rlimit_resource_t, value: u64) {
+    // SAFETY: setrlimit is async-signal-safe, fine between fork and exec.
+    unsafe {
+        cmd.pre_exec(move || {
+            let l = libc::rlimit {
+                rlim_cur: value,
+                rlim_max: value,
+            };
+            libc::setrlimit(resource, &l);
+            Ok(())
+        });
+    }
+}
+
 #[test]
 fn a_crashing_program_leaves_a_readable_log() {
     require_tool!("python3");
@@ -414,17 +429,7 @@ fn a_crashing_program_leaves_a_readable_log() {
     let log = dir.path().join("crash.tklog");
     let mut cmd = Command::new(system_tool("python3"));
     // No core file: the abort is the point.
-    // SAFETY: setrlimit is async-signal-safe, fine between fork and exec.
-    unsafe {
-        cmd.pre_exec(|| {
-            let none = libc::rlimit {
-                rlim_cur: 0,
-                rlim_max: 0,
-            };
-            libc::setrlimit(libc::RLIMIT_CORE, &none);
-            Ok(())
-        });
-    }
+    limit(&mut cmd, libc::RLIMIT_CORE, 0);
     let o = traced(
         cmd.current_dir(dir.path()).args([
             "-c",
@@ -453,17 +458,7 @@ fn a_file_size_limit_stops_the_log_not_the_program() {
     let dir = tempdir();
     let log = dir.path().join("limited.tklog");
     let mut cmd = Command::new(example("heap_bench"));
-    // SAFETY: setrlimit is async-signal-safe, fine between fork and exec.
-    unsafe {
-        cmd.pre_exec(|| {
-            let limit = libc::rlimit {
-                rlim_cur: LIMIT,
-                rlim_max: LIMIT,
-            };
-            libc::setrlimit(libc::RLIMIT_FSIZE, &limit);
-            Ok(())
-        });
-    }
+    limit(&mut cmd, libc::RLIMIT_FSIZE, LIMIT);
     // About 2.7 MB of records.
     let o = traced(cmd.arg("300000"), &log);
     ok(&o);

@@ -250,6 +250,31 @@ fn heap_json(dir: &Path, extra: &[&str]) -> (Output, Report, Vec<PathBuf>) {
     (out, parsed, logs)
 }
 
+/// Runs the example `program` with `args` under `tracekit heap --json --top 0` (every site,
+/// the report in a file), with the environment variables `env` set (`None`: removed);
+/// checks that it succeeded and returns the parsed report.
+fn every_site(program: &str, args: &[&str], env: &[(&str, Option<&str>)]) -> Report {
+    let dir = tempdir();
+    let report = dir.path().join("report.json");
+    let mut cmd = tracekit();
+    cmd.args(["heap", "--json", "--top", "0", "--report"])
+        .arg(&report)
+        .arg("-o")
+        .arg(dir.path().join("h.%p.tklog"))
+        .arg("--")
+        .arg(example(program))
+        .args(args);
+    for &(name, value) in env {
+        match value {
+            Some(v) => cmd.env(name, v),
+            None => cmd.env_remove(name),
+        };
+    }
+    let out = run(&mut cmd);
+    assert_eq!(out.status.code(), Some(0), "stderr:\n{}", stderr(&out));
+    serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap()
+}
+
 /// The line of heap_known.c that holds `needle`.
 fn source_line(needle: &str) -> u32 {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/c/heap_known.c");
@@ -464,25 +489,11 @@ fn heap_text_report_names_the_sites() {
 #[test]
 fn backtraces_end_at_main_unless_below_main_is_asked() {
     for below in [false, true] {
-        let dir = tempdir();
-        let report = dir.path().join("report.json");
-        let mut cmd = tracekit();
-        cmd.arg("heap")
-            .arg("--json")
-            .arg("--report")
-            .arg(&report)
-            .arg("-o")
-            .arg(dir.path().join("h.%p.tklog"))
-            .arg("--")
-            .arg(example("heap_known"));
-        if below {
-            cmd.env("TRACEKIT_BELOW_MAIN", "1");
-        } else {
-            cmd.env_remove("TRACEKIT_BELOW_MAIN");
-        }
-        let out = run(&mut cmd);
-        assert_eq!(out.status.code(), Some(0), "stderr:\n{}", stderr(&out));
-        let r: Report = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+        let r = every_site(
+            "heap_known",
+            &[],
+            &[("TRACEKIT_BELOW_MAIN", below.then_some("1"))],
+        );
         assert_eq!(r.sites.len(), 4);
         for s in &r.sites {
             let names: Vec<&str> = s.frames.iter().map(|f| f.function.as_str()).collect();
@@ -524,22 +535,7 @@ fn hot_loop_stacks_are_exact_at_every_depth() {
         *want.entry((site.to_string(), r % 4)).or_insert(0u64) += 1;
         next();
     }
-    let dir = tempdir();
-    let report = dir.path().join("report.json");
-    let out = run(tracekit()
-        .arg("heap")
-        .arg("--json")
-        .arg("--top")
-        .arg("0")
-        .arg("--report")
-        .arg(&report)
-        .arg("-o")
-        .arg(dir.path().join("h.%p.tklog"))
-        .arg("--")
-        .arg(example("heap_bench"))
-        .arg(N.to_string()));
-    assert_eq!(out.status.code(), Some(0), "stderr:\n{}", stderr(&out));
-    let r: Report = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let r = every_site("heap_bench", &[&N.to_string()], &[]);
     let mut by_frames = Vec::new();
     for s in &r.sites {
         let names: Vec<&str> = s.frames.iter().map(|f| f.function.as_str()).collect();
@@ -569,22 +565,7 @@ fn hot_loop_stacks_are_exact_at_every_depth() {
 /// to the other (heap_callers: via_b when i % 3 == 0, else via_a).
 #[test]
 fn callers_alike_up_to_the_third_frame_are_told_apart() {
-    let dir = tempdir();
-    let report = dir.path().join("report.json");
-    let out = run(tracekit()
-        .arg("heap")
-        .arg("--json")
-        .arg("--top")
-        .arg("0")
-        .arg("--report")
-        .arg(&report)
-        .arg("-o")
-        .arg(dir.path().join("h.%p.tklog"))
-        .arg("--")
-        .arg(example("heap_callers"))
-        .arg("3000"));
-    assert_eq!(out.status.code(), Some(0), "stderr:\n{}", stderr(&out));
-    let r: Report = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let r = every_site("heap_callers", &["3000"], &[]);
     let calls = |via: &str| -> u64 {
         r.sites
             .iter()
