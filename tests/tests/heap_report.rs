@@ -562,26 +562,29 @@ fn hot_loop_stacks_are_exact_at_every_depth() {
 
 /// Two callers reach one allocating function at the same stack depth, with the same return
 /// addresses in the two innermost frames: a remembered walk must not lend one caller's stack
-/// to the other (heap_callers: via_b when i % 3 == 0, else via_a).
+/// to the other, in one thread or in several at once (heap_callers: via_b when i % 3 == 0,
+/// else via_a).
 #[test]
 fn callers_alike_up_to_the_third_frame_are_told_apart() {
-    let r = every_site("heap_callers", &["3000"], &[]);
-    let calls = |via: &str| -> u64 {
-        r.sites
-            .iter()
-            .filter(|s| {
-                let names: Vec<&str> = s.frames.iter().map(|f| f.function.as_str()).collect();
-                names == ["leaf", "mid", via, "main"]
-            })
-            .map(|s| s.calls)
-            .sum()
-    };
-    assert_eq!(
-        (calls("via_a"), calls("via_b")),
-        (2000, 1000),
-        "{:#?}",
-        r.sites
-    );
+    for threads in [1u64, 4] {
+        let r = every_site("heap_callers", &["3000", &threads.to_string()], &[]);
+        let calls = |via: &str| -> u64 {
+            r.sites
+                .iter()
+                .filter(|s| {
+                    let names: Vec<&str> = s.frames.iter().map(|f| f.function.as_str()).collect();
+                    names.starts_with(&["leaf", "mid", via])
+                })
+                .map(|s| s.calls)
+                .sum()
+        };
+        assert_eq!(
+            (calls("via_a"), calls("via_b")),
+            (2000 * threads, 1000 * threads),
+            "{threads} threads: {:#?}",
+            r.sites
+        );
+    }
 }
 
 // ---- the anchors ----
