@@ -407,6 +407,46 @@ fn closed_stderr_still_gets_the_log_and_the_announcement() {
     assert_eq!(frees(&ev)[&(FreeKind::Free, 0)], 4);
 }
 
+/// Events are timed at the coarse clock's resolution all along, even when compressing the
+/// log takes long (TRACEKIT_ZSTD_LEVEL=19: each piece takes a good part of a second): the
+/// clock the compressor thread publishes is not used while it compresses. Timestamps that
+/// stood still for the length of a piece (over 100 ms here) were the bug this catches; the
+/// coarse clock ticks every 4 ms.
+#[test]
+fn timestamps_keep_moving_while_the_log_compresses_slowly() {
+    let dir = tempdir();
+    let log = dir.path().join("slow-zstd.tklog");
+    let o = traced(
+        Command::new(example("heap_bench"))
+            .arg("300000")
+            .env("TRACEKIT_ZSTD_LEVEL", "19"),
+        &log,
+    );
+    ok(&o);
+    let ev = read_log(&log);
+    let times: Vec<u64> = ev
+        .iter()
+        .filter_map(|e| match e {
+            Event::Alloc(a) => Some(a.time_ns),
+            Event::Free(f) => Some(f.time_ns),
+            Event::Realloc(r) => Some(r.time_ns),
+            Event::Exit(x) => Some(x.time_ns),
+            _ => None,
+        })
+        .collect();
+    assert!(times.len() > 500_000);
+    let gap = times
+        .windows(2)
+        .map(|w| w[1].saturating_sub(w[0]))
+        .max()
+        .unwrap();
+    assert!(
+        gap < 40_000_000,
+        "timestamps stood still for {} ms",
+        gap / 1_000_000
+    );
+}
+
 /// Sets the resource limit `resource` of the program `cmd` runs to `value`.
 fn limit(cmd: &mut Command, resource: libc::__rlimit_resource_t, value: u64) {
     // SAFETY: setrlimit is async-signal-safe, fine between fork and exec.

@@ -71,8 +71,8 @@ static BG: Shared = Shared {
 };
 
 /// The clock as the helper thread last read it (`CLOCK_MONOTONIC_COARSE`, ns), or 0 when it
-/// is not running. It reads it every round: at most a couple of ms apart, the coarse clock's
-/// own resolution.
+/// is not running or is compressing. It reads it every round (at most a couple of ms apart
+/// when it is not compressing: the coarse clock's own resolution).
 #[inline]
 pub fn published_clock_ns() -> u64 {
     BG.clock.load(Ordering::Relaxed)
@@ -141,11 +141,15 @@ extern "C" fn helper(_: *mut c_void) -> *mut c_void {
         let Some(comp) = comp.as_mut() else { break };
         // First keep the writer's window ready ahead of it (the pages it will write next).
         crate::logfile::ready_ahead(sealed);
+        BG.clock.store(sys::mono_coarse_ns(), Ordering::Relaxed);
         if fd < 0 || sealed < done + MIN_PIECE {
             // SAFETY: a plain sleep.
             unsafe { libc::usleep(2000) };
             continue;
         }
+        // Compressing a piece can take long (at a high TRACEKIT_ZSTD_LEVEL, most of a
+        // second): meanwhile events read the clock themselves.
+        BG.clock.store(0, Ordering::Relaxed);
         match piece(fd, done, sealed, comp, &mut input, &mut out) {
             Some((consumed, n)) => {
                 let mut chunks = BG.chunks.lock();
