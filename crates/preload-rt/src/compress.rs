@@ -32,10 +32,19 @@ pub const LEVEL: i32 = 1;
 /// zstd's minimum match length; 0 leaves the level's own.
 pub const MIN_MATCH: u32 = 0;
 
+/// The zstd level: [`LEVEL`], or `TRACEKIT_ZSTD_LEVEL`.
+fn level() -> i32 {
+    crate::env::number("TRACEKIT_ZSTD_LEVEL", LEVEL as u64).min(22) as i32
+}
+
+/// Up to this level a piece compresses in a few ms (level 1: ~1.3 ms for MIN_PIECE), within
+/// the coarse clock's tick: the clock published before it stays good enough meanwhile.
+const QUICK_LEVEL: i32 = 3;
+
 /// A compressor with [`LEVEL`] and [`MIN_MATCH`], or `TRACEKIT_ZSTD_LEVEL` and
 /// `TRACEKIT_ZSTD_MIN_MATCH` (3 to 7) when set.
 fn compressor() -> Option<zstd::bulk::Compressor<'static>> {
-    let level = crate::env::number("TRACEKIT_ZSTD_LEVEL", LEVEL as u64).min(22) as i32;
+    let level = level();
     let min_match = crate::env::number("TRACEKIT_ZSTD_MIN_MATCH", u64::from(MIN_MATCH)) as u32;
     let mut c = zstd::bulk::Compressor::new(level).ok()?;
     if (3..=7).contains(&min_match) {
@@ -71,8 +80,8 @@ static BG: Shared = Shared {
 };
 
 /// The clock as the helper thread last read it (`CLOCK_MONOTONIC_COARSE`, ns), or 0 when it
-/// is not running or is compressing. It reads it every round (at most a couple of ms apart
-/// when it is not compressing: the coarse clock's own resolution).
+/// is not running, or compressing at a slow level. It reads it every round: a few ms apart
+/// at most (the coarse clock's own tick).
 #[inline]
 pub fn published_clock_ns() -> u64 {
     BG.clock.load(Ordering::Relaxed)
@@ -131,6 +140,7 @@ extern "C" fn helper(_: *mut c_void) -> *mut c_void {
     // SAFETY: a NUL-terminated name for the calling thread.
     unsafe { libc::prctl(libc::PR_SET_NAME, name.as_ptr()) };
     let mut comp = compressor();
+    let quick = level() <= QUICK_LEVEL;
     let mut input = vec![0u8; PIECE];
     let mut out = vec![0u8; zstd::zstd_safe::compress_bound(PIECE) + 32];
     while !BG.stop.load(Ordering::Acquire) {
@@ -147,9 +157,11 @@ extern "C" fn helper(_: *mut c_void) -> *mut c_void {
             unsafe { libc::usleep(2000) };
             continue;
         }
-        // Compressing a piece can take long (at a high TRACEKIT_ZSTD_LEVEL, most of a
-        // second): meanwhile events read the clock themselves.
-        BG.clock.store(0, Ordering::Relaxed);
+        // At a high TRACEKIT_ZSTD_LEVEL compressing a piece takes long (most of a second at
+        // 19): meanwhile events read the clock themselves.
+        if !quick {
+            BG.clock.store(0, Ordering::Relaxed);
+        }
         match piece(fd, done, sealed, comp, &mut input, &mut out) {
             Some((consumed, n)) => {
                 let mut chunks = BG.chunks.lock();
