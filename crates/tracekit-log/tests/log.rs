@@ -450,25 +450,29 @@ fn compact_heap_records_round_trip_mixed_with_full_ones() {
         .map(|e| encode(e, &mut [0u8; 4096]).unwrap())
         .sum();
     assert!(file.len() * 10 < full * 9, "{} vs {full}", file.len());
-    // And they survive chunking (compressed or not): the state runs across chunks.
+    // And they survive chunking (compressed or not): the state runs across chunks, cut at a
+    // record boundary in the middle of a run of compact records.
     for codec in [Codec::Stored, Codec::Zstd] {
-        let mut out = file[..HEADER_LEN].to_vec();
-        // Chunks cut at a record boundary in the middle of a run of compact records.
-        let cut = ends[1000];
-        for piece in [&file[HEADER_LEN..cut], &file[cut..]] {
-            let stored = match codec {
-                Codec::Zstd => zstd::bulk::compress(piece, 3).unwrap(),
-                _ => piece.to_vec(),
-            };
-            let mut head = [0u8; 24];
-            let h = chunk_header(&mut head, codec, piece.len(), stored.len()).unwrap();
-            out.extend_from_slice(&head[..h]);
-            out.extend_from_slice(&stored);
-        }
-        let (got, err) = read_all(&out);
+        let (got, err) = read_all(&in_two_chunks(&file, ends[1000], codec));
         assert!(err.is_none(), "{err:?}");
         assert_eq!(got, events);
     }
+}
+
+/// `file`'s records as two chunks of `codec`, cut at `cut` (a record boundary).
+fn in_two_chunks(file: &[u8], cut: usize, codec: Codec) -> Vec<u8> {
+    let mut out = file[..HEADER_LEN].to_vec();
+    for piece in [&file[HEADER_LEN..cut], &file[cut..]] {
+        let stored = match codec {
+            Codec::Zstd => zstd::bulk::compress(piece, 3).unwrap(),
+            _ => piece.to_vec(),
+        };
+        let mut head = [0u8; 24];
+        let h = chunk_header(&mut head, codec, piece.len(), stored.len()).unwrap();
+        out.extend_from_slice(&head[..h]);
+        out.extend_from_slice(&stored);
+    }
+    out
 }
 
 #[test]
@@ -601,7 +605,7 @@ fn batched_heap_events_round_trip_and_are_smaller_than_compact_records() {
     let mut events = heap_events(5000, 11);
     events.extend(sample());
     events.extend(heap_events(300, 5));
-    let (file, _) = batch_file(&events);
+    let (file, ends) = batch_file(&events);
     let (got, err) = read_all(&file);
     assert!(err.is_none(), "{err:?}");
     assert_eq!(got, events);
@@ -614,20 +618,7 @@ fn batched_heap_events_round_trip_and_are_smaller_than_compact_records() {
     );
     // Across chunks, compressed or not, cut at a record boundary.
     for codec in [Codec::Stored, Codec::Zstd] {
-        let (_, ends) = batch_file(&events);
-        let cut = ends[2500];
-        let mut out = file[..HEADER_LEN].to_vec();
-        for piece in [&file[HEADER_LEN..cut], &file[cut..]] {
-            let stored = match codec {
-                Codec::Zstd => zstd::bulk::compress(piece, 3).unwrap(),
-                _ => piece.to_vec(),
-            };
-            let mut head = [0u8; 24];
-            let h = chunk_header(&mut head, codec, piece.len(), stored.len()).unwrap();
-            out.extend_from_slice(&head[..h]);
-            out.extend_from_slice(&stored);
-        }
-        let (got, err) = read_all(&out);
+        let (got, err) = read_all(&in_two_chunks(&file, ends[2500], codec));
         assert!(err.is_none(), "{err:?}");
         assert_eq!(got, events);
     }
