@@ -679,7 +679,7 @@ fn attach_and_detach_on_sigterm() {
     // Right after the detach the victim may still be runnable on a loaded machine before it
     // goes back to sleep: wait (bounded) for it to be sleeping, never stopped or traced.
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    let stat = loop {
+    let (state, stat) = loop {
         let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
         let state = stat
             .rsplit(')')
@@ -690,7 +690,7 @@ fn attach_and_detach_on_sigterm() {
             .unwrap()
             .to_owned();
         if state == "S" || std::time::Instant::now() > deadline {
-            break stat;
+            break (state, stat);
         }
         assert!(
             !matches!(state.as_str(), "t" | "T" | "Z"),
@@ -698,13 +698,6 @@ fn attach_and_detach_on_sigterm() {
         );
         std::thread::sleep(Duration::from_millis(10));
     };
-    let state = stat
-        .rsplit(')')
-        .next()
-        .unwrap()
-        .split_whitespace()
-        .next()
-        .unwrap();
     assert_eq!(state, "S", "the victim keeps running untraced: {stat}");
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
     assert!(status.contains("TracerPid:\t0"), "{status}");
