@@ -391,22 +391,18 @@ impl LogFile {
         if !self.is_open() {
             return false;
         }
-        match self.grow(need) {
-            Ok(()) => {}
-            Err(Errno(libc::EFBIG)) => {
-                self.failed = true;
-                crate::say!(
-                    "the log file reached the file size limit (ulimit -f); recording stops here"
-                );
-                return false;
-            }
-            Err(_) => {
-                self.failed = true;
-                crate::say!("cannot extend the log file; recording stops here");
-                return false;
-            }
+        let Err(e) = self.grow(need) else {
+            return true;
+        };
+        self.failed = true;
+        if e == Errno(libc::EFBIG) {
+            crate::say!(
+                "the log file reached the file size limit (ulimit -f); recording stops here"
+            );
+        } else {
+            crate::say!("cannot extend the log file; recording stops here");
         }
-        true
+        false
     }
 
     #[cold]

@@ -139,7 +139,6 @@ impl Cache {
 
     #[inline(always)]
     fn get(slots: &[AtomicU64], addr: u64) -> Option<u64> {
-        let h = hash(addr);
         let i = Self::index(addr) * 2;
         debug_assert!(i + 1 < slots.len());
         // SAFETY: i < 2 * 2^16 - 1 and the table has 2 * 2^16 slots (CACHE_SLOTS * 2).
@@ -149,8 +148,7 @@ impl Cache {
                 slots.get_unchecked(i + 1).load(Ordering::Relaxed),
             )
         };
-        let check = ((h >> 40) & 0xff) | 1;
-        (key ^ rule == addr && (rule >> 8) & 0xff == check).then_some(rule)
+        (key ^ rule == addr && (rule >> 8) & 0xff == check_byte(addr)).then_some(rule)
     }
 
     fn put(slots: &[AtomicU64], addr: u64, rule: u64) {
