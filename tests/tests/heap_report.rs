@@ -1015,9 +1015,8 @@ fn heap_survives_ctrl_c_and_reports() {
         .stderr(std::process::Stdio::piped());
     let child = cmd.spawn().unwrap();
     let pgid = child.id() as i32;
-    // Wait until the command runs (its log exists, or 3 s passed), then interrupt the group.
-    let start = std::time::Instant::now();
-    while std::fs::read_dir(dir.path()).unwrap().next().is_none() && start.elapsed().as_secs() < 3 {
+    // Wait until the command runs (its log exists), then interrupt the group.
+    while std::fs::read_dir(dir.path()).unwrap().next().is_none() {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     std::thread::sleep(std::time::Duration::from_millis(100));
