@@ -136,7 +136,7 @@ pub struct HeapProcess {
     pub info: ProcessInfo,
     /// How it ended.
     pub exit: Option<ExitStatus>,
-    /// It called `exec` (its heap ends there).
+    /// It called `exec` (its heap ends there: nothing it had live then counts as leaked).
     pub exec: Option<String>,
     /// Its modules, for symbolization.
     pub modules: Vec<Module<'static>>,
@@ -468,6 +468,15 @@ impl HeapProcess {
             } else {
                 s.live_bytes
             };
+        }
+        if self.exec.is_some() {
+            // `exec` gave the image's whole heap back to the kernel: nothing of it leaked.
+            self.current = 0;
+            self.current_blocks = 0;
+            for s in &mut self.sites {
+                s.live_bytes = 0;
+                s.live_blocks = 0;
+            }
         }
     }
 

@@ -233,10 +233,13 @@ impl Analysis {
             Event::Free(f) => self.process(cur).on_free(&f),
             Event::Realloc(r) => self.process(cur).on_realloc(&r),
             Event::Exit(e) => {
-                self.process(cur).exit = Some(heap::ExitStatus {
+                let p = self.process(cur);
+                p.exit = Some(heap::ExitStatus {
                     code: e.code,
                     signal: e.signal,
                 });
+                // An `exec` that returned (it failed) did not end the image.
+                p.exec = None;
             }
             Event::Exec(e) => self.process(cur).exec = Some(e.path.to_string_lossy().into_owned()),
             Event::Crash(c) => self.crashes.push(CrashInfo {

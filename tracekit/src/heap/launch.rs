@@ -37,6 +37,8 @@ pub struct Launch<'a> {
     pub log_pattern: &'a Path,
     /// Set `TRACEKIT_FOLLOW_EXEC=1`.
     pub follow_exec: bool,
+    /// Send the command's stdout to tracekit's stderr (the report takes stdout).
+    pub stdout_to_stderr: bool,
 }
 
 /// A started command.
@@ -62,6 +64,11 @@ pub fn spawn(l: &Launch<'_>) -> io::Result<Running> {
         .env("TRACEKIT_LOG", l.log_pattern);
     if l.follow_exec {
         cmd.env("TRACEKIT_FOLLOW_EXEC", "1");
+    } else {
+        cmd.env_remove("TRACEKIT_FOLLOW_EXEC");
+    }
+    if l.stdout_to_stderr {
+        cmd.stdout(std::io::stderr());
     }
     Ok(Running {
         child: cmd.spawn()?,

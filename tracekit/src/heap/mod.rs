@@ -1,16 +1,26 @@
 //! `tracekit heap [options] -- CMD ARGS...`: run a command under `libpreload_heaptrack.so`,
-//! keep its log (like heaptrack), and print the summary when it exits (like memusage).
+//! keep its logs (like heaptrack), and print the summary when it exits (like memusage).
 //!
 //! - The preload library is `--preload PATH` (the `.so` or its directory), else
 //!   `$TRACEKIT_PRELOAD_DIR/libpreload_heaptrack.so`, else the one next to the `tracekit` binary.
-//! - The log goes to `-o PATH` or `./tracekit-heaptrack.%e.%p.tklog`; `%p` becomes each
-//!   process's pid and `%e` its executable's name. Every process of a command that forks writes
-//!   its own log (without `%p`, the preload names a child's log `PATH.PID`). All the logs this run wrote are reported together: a table of the processes, then
-//!   each process's full summary (see `report::text`).
-//! - The report goes to stderr (the command's stdout stays its own), or to `--report FILE`.
+//! - Every process of the run is traced: forked children (each its own log) and the programs a
+//!   process `exec`s (appended to the same log as a new process), so a command behind a
+//!   wrapper (a shell-script shim, `env`, `sh -c`, `make`) is traced, not only the wrapper.
+//!   `--no-follow-exec` traces only the first program of each process.
+//! - The logs of one run go to one place: a new directory `./tracekit-heap.<exe>.<pid>/`
+//!   (mode 0700, created before the command starts; `<pid>` is tracekit's), holding
+//!   `<exe>.<pid>.tklog` per process; `tracekit report DIR` reads them all. `-o DIR/` (an
+//!   existing directory, or a path ending in `/`) puts them in DIR; `-o PATH` with `%p`/`%e`
+//!   names the files as before. A place that cannot be written is an error before the command
+//!   starts.
+//! - Where the report goes: stderr for text (the command's stdout stays its own, as with
+//!   memusage); stdout for `--json` or `--report -`, so `tracekit heap --json -- CMD | jq`
+//!   works, and then the command's own stdout is sent to stderr; `--report FILE` writes it to
+//!   FILE. tracekit's status lines (`recording to`, `log written to`) always go to stderr, and
+//!   `-q` leaves them out.
 //! - Exit status: the command's (128 + signal when a signal killed it); when the command
 //!   succeeded, 1 if a `--max-*` gate is exceeded and 3 if a log is damaged; 127/126 when the
-//!   command cannot be found/run; 2 for tracekit's own errors.
+//!   command cannot be found/run; 2 for tracekit's own errors, and when no log was written.
 
 pub mod launch;
 
@@ -27,27 +37,41 @@ use crate::report::{self, Config, ReportOptions};
 /// The preload library's file name.
 pub const PRELOAD_NAME: &str = "libpreload_heaptrack.so";
 
+/// The name of a process's log inside a run directory.
+pub const LOG_IN_DIR: &str = "%e.%p.tklog";
+
 /// Options of `tracekit heap`.
 #[derive(Debug, clap::Args)]
-#[command(
-    after_help = "The report goes to stderr (or --report FILE); the logs are kept. \
-A command that forks leaves one log per process: all are reported.\n\
+#[command(after_help = "\
+Logs: one per process, in a new directory ./tracekit-heap.<exe>.<pid>/ (or -o DIR/); \
+`tracekit report DIR` reads them all.\n\
+Output: the text report goes to stderr; --json (or --report -) writes the report to stdout and \
+sends the command's own stdout to stderr, so it can be piped; status lines go to stderr.\n\
 Exit status: the command's (128 + signal if killed); if it succeeded, 1 when a --max-* gate \
-is exceeded and 3 when a log is damaged; 127/126 when the command cannot be run; 2 on errors."
-)]
+is exceeded and 3 when a log is damaged; 127/126 when the command cannot be run; 2 on errors \
+and when no log was written.")]
 pub struct Args {
-    /// Log path; `%p` becomes the pid and `%e` the executable's name [default: ./tracekit-heaptrack.%e.%p.tklog]
+    /// Where the logs go: a directory (an existing one, or a path ending in `/`), or a file
+    /// pattern where `%p` becomes the pid and `%e` the executable's name [default: a new
+    /// directory ./tracekit-heap.<exe>.<pid>/]
     #[arg(short, long, value_name = "PATH")]
     pub output: Option<PathBuf>,
     /// The preload library, or its directory [default: $TRACEKIT_PRELOAD_DIR, else next to tracekit]
     #[arg(long, value_name = "PATH")]
     pub preload: Option<PathBuf>,
-    /// Keep tracing the programs the command `exec`s (TRACEKIT_FOLLOW_EXEC=1).
+    /// Trace only the first program of each process, not the programs it `exec`s (by
+    /// default a command behind a wrapper script, `env` or `sh -c` is traced too).
     #[arg(long)]
+    pub no_follow_exec: bool,
+    /// Follow `exec` (the default; kept for older scripts).
+    #[arg(long, hide = true, conflicts_with = "no_follow_exec")]
     pub follow_exec: bool,
-    /// Write the report to FILE instead of stderr.
+    /// Write the report to FILE instead of stderr (`-`: stdout, as --json does).
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+    /// No status lines (where the logs go), only the report and errors.
+    #[arg(short, long)]
+    pub quiet: bool,
     #[command(flatten)]
     pub options: ReportOptions,
     /// The command and its arguments (after `--`).
@@ -55,36 +79,111 @@ pub struct Args {
     pub command: Vec<OsString>,
 }
 
+/// Where the report of a run goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReportTo {
+    /// Standard error (the text report's default).
+    Stderr,
+    /// Standard output (`--json`, `--report -`); the command's stdout then goes to stderr.
+    Stdout,
+    /// A file.
+    File(PathBuf),
+}
+
+/// Where the logs of a run go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogPlace {
+    /// A new directory of this run's own (`./tracekit-heap.<exe>.<pid>/`).
+    NewDir,
+    /// A directory the user named (created if missing).
+    Dir(PathBuf),
+    /// A file pattern the user named (`%p`, `%e`).
+    Pattern(PathBuf),
+}
+
+/// What `tracekit heap` does, free of the argument parser.
+#[derive(Debug, Clone)]
+pub struct HeapConfig {
+    /// The command and its arguments.
+    pub command: Vec<OsString>,
+    /// `--preload`.
+    pub preload: Option<PathBuf>,
+    /// Follow `exec`.
+    pub follow_exec: bool,
+    /// Where the logs go.
+    pub logs: LogPlace,
+    /// Where the report goes.
+    pub report_to: ReportTo,
+    /// Print status lines.
+    pub verbose: bool,
+    /// The report itself.
+    pub report: Config,
+}
+
+impl HeapConfig {
+    /// Checks what the user typed and turns it into a config.
+    pub fn from_args(args: &Args) -> anyhow::Result<Self> {
+        if args.command.is_empty() {
+            bail!("heap: no command given (usage: tracekit heap [OPTIONS] -- COMMAND [ARGS...])");
+        }
+        // clap takes an unknown option in front of the command as the command itself.
+        let first = args.command[0].to_string_lossy();
+        if first.starts_with('-') {
+            bail!("heap: unknown option {first} (see tracekit heap --help)");
+        }
+        let logs = match &args.output {
+            None => LogPlace::NewDir,
+            Some(p) if p.as_os_str().to_string_lossy().ends_with('/') || p.is_dir() => {
+                LogPlace::Dir(p.clone())
+            }
+            Some(p) => LogPlace::Pattern(p.clone()),
+        };
+        let report_to = match &args.report {
+            Some(p) if p.as_os_str() == "-" => ReportTo::Stdout,
+            Some(p) => ReportTo::File(p.clone()),
+            None if args.options.json => ReportTo::Stdout,
+            None => ReportTo::Stderr,
+        };
+        Ok(HeapConfig {
+            command: args.command.clone(),
+            preload: args.preload.clone(),
+            follow_exec: !args.no_follow_exec,
+            logs,
+            report_to,
+            verbose: !args.quiet,
+            report: Config::from(&args.options),
+        })
+    }
+}
+
 /// Runs `tracekit heap`; returns the exit status.
 pub fn run(args: Args) -> anyhow::Result<u8> {
-    if args.command.is_empty() {
-        bail!("heap: no command given (usage: tracekit heap [OPTIONS] -- COMMAND [ARGS...])");
-    }
-    // clap takes an unknown option in front of the command as the command itself.
-    let first = args.command[0].to_string_lossy();
-    if first.starts_with('-') {
-        bail!("heap: unknown option {first} (see tracekit heap --help)");
-    }
+    run_config(&HeapConfig::from_args(&args)?)
+}
+
+/// Runs a configured `tracekit heap`; returns the exit status.
+pub fn run_config(c: &HeapConfig) -> anyhow::Result<u8> {
     let preload = find_preload(
-        args.preload.as_deref(),
+        c.preload.as_deref(),
         std::env::var_os("TRACEKIT_PRELOAD_DIR").map(PathBuf::from),
     )?;
-    let pattern = absolute(
-        args.output
-            .clone()
-            .unwrap_or_else(|| PathBuf::from("tracekit-heaptrack.%e.%p.tklog")),
-    )?;
+    // Where the logs go, made ready (and checked writable) before the command starts.
+    let (pattern, made_dir) = prepare_logs(&c.logs, &c.command[0])?;
     let before = matching_files(&pattern)?;
     let started = launch::spawn(&launch::Launch {
-        command: &args.command,
+        command: &c.command,
         preload: &preload,
         log_pattern: &pattern,
-        follow_exec: args.follow_exec,
+        follow_exec: c.follow_exec,
+        stdout_to_stderr: c.report_to == ReportTo::Stdout,
     });
     let running = match started {
         Ok(r) => r,
         Err(e) => {
-            let name = args.command[0].to_string_lossy();
+            if let Some(dir) = &made_dir {
+                let _ = std::fs::remove_dir(dir);
+            }
+            let name = c.command[0].to_string_lossy();
             eprintln!("tracekit: cannot run {name}: {e}");
             return Ok(match e.kind() {
                 std::io::ErrorKind::NotFound => 127,
@@ -92,41 +191,160 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             });
         }
     };
-    eprintln!("tracekit heap: recording to {}", pattern.display());
+    if c.verbose {
+        let shown = made_dir.as_deref().unwrap_or(&pattern);
+        eprintln!("tracekit heap: recording to {}", shown.display());
+    }
     let ended = running.wait().context("waiting for the command")?;
     let status = ended.shell_status();
     let logs = find_logs(&pattern, &before)?;
-    let config = Config::from(&args.options);
     if logs.is_empty() {
+        if let Some(dir) = &made_dir {
+            let _ = std::fs::remove_dir(dir);
+        }
         eprintln!(
-            "tracekit heap: no log was written to {} (a static program, or one that never ran, \
-             cannot be traced)",
-            pattern.display()
+            "tracekit heap: no log was written to {}: the command did not load the preload \
+             library (a statically linked program cannot be traced) or could not create its \
+             log (see its message above)",
+            made_dir.as_deref().unwrap_or(&pattern).display()
         );
-        let gated = config.gates.max_peak.is_some() || config.gates.max_leaked.is_some();
-        return Ok(if status == 0 && gated { 2 } else { status });
+        return Ok(if status == 0 { 2 } else { status });
     }
-    for l in &logs {
-        eprintln!("tracekit heap: log written to {}", l.display());
+    if c.verbose {
+        match &made_dir {
+            Some(dir) => eprintln!(
+                "tracekit heap: {} written to {} (tracekit report {} reads them again)",
+                plural(logs.len(), "log"),
+                dir.display(),
+                dir.display()
+            ),
+            None => {
+                for l in &logs {
+                    eprintln!("tracekit heap: log written to {}", l.display());
+                }
+            }
+        }
     }
-    let code = match &args.report {
-        Some(path) => {
+    let code = match &c.report_to {
+        ReportTo::File(path) => {
             let f =
                 File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
             let mut out = BufWriter::new(f);
-            let c = report::report_logs(&logs, &config, &mut out)?;
+            let code = report::report_logs(&logs, &c.report, &mut out)?;
             out.flush()?;
-            c
+            code
         }
-        None => {
+        ReportTo::Stdout => {
+            let stdout = std::io::stdout();
+            let mut out = BufWriter::new(stdout.lock());
+            let code = report::report_logs(&logs, &c.report, &mut out)?;
+            out.flush()?;
+            code
+        }
+        ReportTo::Stderr => {
             let stderr = std::io::stderr();
             let mut out = BufWriter::new(stderr.lock());
-            let c = report::report_logs(&logs, &config, &mut out)?;
+            let code = report::report_logs(&logs, &c.report, &mut out)?;
             out.flush()?;
-            c
+            code
         }
     };
     Ok(if status != 0 { status } else { code })
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+/// Makes `place` ready for the preload library's logs: returns the absolute log pattern to
+/// hand it and, for a directory this run made, that directory. Fails, before anything runs,
+/// when the logs could not be written there.
+fn prepare_logs(place: &LogPlace, program: &OsString) -> anyhow::Result<(PathBuf, Option<PathBuf>)> {
+    match place {
+        LogPlace::NewDir => {
+            let exe = Path::new(program)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "cmd".into());
+            let cwd = std::env::current_dir().context("cannot read the current directory")?;
+            let dir = new_run_dir(&cwd, &exe)?;
+            Ok((dir.join(LOG_IN_DIR), Some(dir)))
+        }
+        LogPlace::Dir(d) => {
+            let d = absolute(d.clone())?;
+            if !d.is_dir() {
+                make_private_dir(&d)
+                    .with_context(|| format!("cannot create the log directory {}", d.display()))?;
+            }
+            check_writable(&d)?;
+            Ok((d.join(LOG_IN_DIR), None))
+        }
+        LogPlace::Pattern(p) => {
+            let p = absolute(p.clone())?;
+            let dir = p.parent().unwrap_or(Path::new("/"));
+            let meta = std::fs::metadata(dir)
+                .with_context(|| format!("cannot write logs to {}", dir.display()))?;
+            if !meta.is_dir() {
+                bail!("cannot write logs to {}: not a directory", dir.display());
+            }
+            check_writable(dir)?;
+            if p.is_dir() {
+                bail!("the log {} is a directory", p.display());
+            }
+            Ok((p, None))
+        }
+    }
+}
+
+/// Creates `DIR/tracekit-heap.<exe>.<pid>` (or `.<pid>.<n>` when that exists): a new
+/// directory, mode 0700, never one that was there before (nor a symlink planted there).
+fn new_run_dir(parent: &Path, exe: &str) -> anyhow::Result<PathBuf> {
+    let pid = std::process::id();
+    for n in 0..1000 {
+        let name = if n == 0 {
+            format!("tracekit-heap.{exe}.{pid}")
+        } else {
+            format!("tracekit-heap.{exe}.{pid}.{n}")
+        };
+        let dir = parent.join(name);
+        match make_private_dir(&dir) {
+            Ok(()) => return Ok(dir),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => {
+                return Err(e).with_context(|| {
+                    format!(
+                        "cannot create the log directory {} (give another place with -o DIR/)",
+                        dir.display()
+                    )
+                })
+            }
+        }
+    }
+    bail!("cannot find a free log directory name in {}", parent.display())
+}
+
+fn make_private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new().mode(0o700).create(dir)
+}
+
+/// Fails when this process could not create files in `dir` (permissions, read-only file
+/// system).
+fn check_writable(dir: &Path) -> anyhow::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(dir.as_os_str().as_bytes())
+        .with_context(|| format!("bad directory name {}", dir.display()))?;
+    // SAFETY: access(2) reads the NUL-terminated path and nothing else.
+    let r = unsafe { libc::access(c.as_ptr(), libc::W_OK | libc::X_OK) };
+    if r != 0 {
+        let e = std::io::Error::last_os_error();
+        bail!("cannot write logs to {}: {e}", dir.display());
+    }
+    Ok(())
 }
 
 /// Where the preload library is: `explicit` (file or directory), else `env_dir`, else next to

@@ -35,7 +35,8 @@ pub struct Args {
     #[command(flatten)]
     pub options: ReportOptions,
     /// The event logs (several: the processes of one run, such as a parent and its children;
-    /// `-` reads standard input).
+    /// a directory: every `*.tklog` in it, such as a `tracekit heap` run's; `-` reads standard
+    /// input).
     #[arg(required = true, value_name = "LOG")]
     pub logs: Vec<PathBuf>,
 }
@@ -151,9 +152,40 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let config = Config::from(&args.options);
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
-    let code = report_logs(&args.logs, &config, &mut out)?;
+    let logs = expand_dirs(&args.logs)?;
+    let code = report_logs(&logs, &config, &mut out)?;
     out.flush()?;
     Ok(code)
+}
+
+/// The logs named by `paths`: a directory stands for the `*.tklog` files in it (the logs of
+/// one `tracekit heap` run), oldest first.
+pub fn expand_dirs(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+    let mut logs = Vec::new();
+    for p in paths {
+        if p.as_os_str() == "-" || !p.is_dir() {
+            logs.push(p.clone());
+            continue;
+        }
+        let entries =
+            std::fs::read_dir(p).with_context(|| format!("cannot list {}", p.display()))?;
+        let mut found = Vec::new();
+        for e in entries {
+            let e = e.with_context(|| format!("cannot list {}", p.display()))?;
+            let path = e.path();
+            if path.extension().is_some_and(|x| x == "tklog") && path.is_file() {
+                let meta = e.metadata().ok();
+                let time = meta.and_then(|m| m.created().or_else(|_| m.modified()).ok());
+                found.push((time, path));
+            }
+        }
+        if found.is_empty() {
+            anyhow::bail!("{}: a directory without tracekit logs (*.tklog)", p.display());
+        }
+        found.sort();
+        logs.extend(found.into_iter().map(|(_, path)| path));
+    }
+    Ok(logs)
 }
 
 /// Reads `logs`, writes the report to `out`, prints damage and gate messages on stderr, and
