@@ -5,7 +5,7 @@
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::{Command, Output};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tracekit_e2e::{bin, example, preload, run_limited, stderr, stdout, tempdir};
 
