@@ -60,7 +60,10 @@ fn process<'a>(r: &'a Value, exe_suffix: &str) -> &'a Value {
 fn a_command_behind_a_wrapper_script_is_traced_not_only_the_wrapper() {
     let dir = tempdir();
     let shim = dir.path().join("python3");
-    script(&shim, &format!("exec \"{}\" \"$@\"", example("heap_known").display()));
+    script(
+        &shim,
+        &format!("exec \"{}\" \"$@\"", example("heap_known").display()),
+    );
     let (out, r) = heap_json(dir.path(), &[], &[shim.as_os_str()]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     // The shell, then heap_known in the same process after its exec.
@@ -87,7 +90,11 @@ fn env_and_sh_c_wrappers_are_followed_too() {
     require_tool!("env");
     let known = example("heap_known");
     for wrapper in [
-        vec!["env".to_owned(), "X=1".to_owned(), known.display().to_string()],
+        vec![
+            "env".to_owned(),
+            "X=1".to_owned(),
+            known.display().to_string(),
+        ],
         vec![
             "sh".to_owned(),
             "-c".to_owned(),
@@ -145,7 +152,11 @@ fn json_report_goes_through_a_pipe_into_a_json_parser() {
         .arg(&prog)
         .current_dir(dir.path()));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(stdout(&out).starts_with("2 processes: heap total: "), "{}", stdout(&out));
+    assert!(
+        stdout(&out).starts_with("2 processes: heap total: "),
+        "{}",
+        stdout(&out)
+    );
     assert_eq!(stderr(&out), "program-stdout\nprogram-stderr\n");
 }
 
@@ -214,15 +225,29 @@ fn a_program_that_writes_no_log_is_an_error_not_a_success() {
     require_tool!("cc");
     let dir = tempdir();
     let src = dir.path().join("s.c");
-    std::fs::write(&src, "#include <stdlib.h>\nint main(void){free(malloc(9));return 0;}\n")
-        .unwrap();
+    std::fs::write(
+        &src,
+        "#include <stdlib.h>\nint main(void){free(malloc(9));return 0;}\n",
+    )
+    .unwrap();
     let exe = dir.path().join("static-prog");
-    let cc = run(Command::new("cc").arg("-static").arg("-o").arg(&exe).arg(&src));
+    let cc = run(Command::new("cc")
+        .arg("-static")
+        .arg("-o")
+        .arg(&exe)
+        .arg(&src));
     if !cc.status.success() {
-        eprintln!("skipped: cc -static failed (no static libc?): {}", stderr(&cc));
+        eprintln!(
+            "skipped: cc -static failed (no static libc?): {}",
+            stderr(&cc)
+        );
         return;
     }
-    let o = run(tracekit().arg("heap").arg("--").arg(&exe).current_dir(dir.path()));
+    let o = run(tracekit()
+        .arg("heap")
+        .arg("--")
+        .arg(&exe)
+        .current_dir(dir.path()));
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("no log was written"), "{err}");
@@ -304,4 +329,32 @@ fn a_run_keeps_its_logs_in_one_private_directory_that_report_reads() {
             empty.display()
         )
     );
+}
+
+/// What ships is small: the release build carries no debug info (it was 36 MB for `tracekit`
+/// and 18 MB for the heap tracker with line tables). Checked where the tests run against the
+/// release build (`.ci/run` does, with TRACEKIT_TEST_TARGET_DIR).
+#[test]
+fn release_binaries_are_small() {
+    let dir = tracekit_e2e::target_dir();
+    if dir.file_name().is_none_or(|n| n != "release") {
+        eprintln!("skipped: {} is not a release build", dir.display());
+        return;
+    }
+    for (file, limit_mib) in [
+        ("tracekit", 8),
+        ("libpreload_heaptrack.so", 4),
+        ("libpreload_segv.so", 1),
+    ] {
+        let path = dir.join(file);
+        let len = std::fs::metadata(&path)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+            .len();
+        assert!(len < limit_mib << 20, "{file}: {len} bytes");
+        // No DWARF left in it (the symbol table stays, for names in our own backtraces).
+        let out = run(Command::new("readelf").args(["-S", "-W"]).arg(&path));
+        let sections = stdout(&out);
+        assert!(sections.contains(".symtab"), "{file}: {sections}");
+        assert!(!sections.contains(".debug_info"), "{file}: {sections}");
+    }
 }

@@ -263,7 +263,10 @@ fn plural(n: usize, word: &str) -> String {
 /// Makes `place` ready for the preload library's logs: returns the absolute log pattern to
 /// hand it and, for a directory this run made, that directory. Fails, before anything runs,
 /// when the logs could not be written there.
-fn prepare_logs(place: &LogPlace, program: &OsString) -> anyhow::Result<(PathBuf, Option<PathBuf>)> {
+fn prepare_logs(
+    place: &LogPlace,
+    program: &OsString,
+) -> anyhow::Result<(PathBuf, Option<PathBuf>)> {
     match place {
         LogPlace::NewDir => {
             let exe = Path::new(program)
@@ -324,7 +327,10 @@ fn new_run_dir(parent: &Path, exe: &str) -> anyhow::Result<PathBuf> {
             }
         }
     }
-    bail!("cannot find a free log directory name in {}", parent.display())
+    bail!(
+        "cannot find a free log directory name in {}",
+        parent.display()
+    )
 }
 
 fn make_private_dir(dir: &Path) -> std::io::Result<()> {

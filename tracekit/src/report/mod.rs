@@ -180,7 +180,10 @@ pub fn expand_dirs(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
             }
         }
         if found.is_empty() {
-            anyhow::bail!("{}: a directory without tracekit logs (*.tklog)", p.display());
+            anyhow::bail!(
+                "{}: a directory without tracekit logs (*.tklog)",
+                p.display()
+            );
         }
         found.sort();
         logs.extend(found.into_iter().map(|(_, path)| path));
