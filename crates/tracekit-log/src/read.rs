@@ -1,5 +1,11 @@
 //! Reading logs: a streaming reader that stops at the first damage, with its byte offset,
 //! after handing out every event before it.
+//!
+//! A file cut short (a writer killed before it compressed, an interrupted copy, a full disk)
+//! loses only what the cut falls in: a cut stored chunk gives its records up to the cut, a cut
+//! zstd chunk gives what its whole blocks decode to (zstd decodes block by block: at most
+//! 128 KiB of records are lost), and a cut batch record gives its events up to the cut; then
+//! the reader reports the truncation.
 
 use std::fmt;
 use std::io::{self, BufRead, BufReader, Read};
@@ -94,6 +100,9 @@ pub struct Reader<R: Read> {
     delta: Box<Delta>,
     /// The batch record being read: its events are at `rec` (or `chunk`) `[pos..end]`.
     batch: Option<Batch>,
+    /// The file ended inside the chunk (or batch record) being read: what it held up to the
+    /// cut is handed out first, then this error.
+    cut: Option<Error>,
 }
 
 impl<R: Read> fmt::Debug for Reader<R> {
@@ -115,13 +124,35 @@ struct Batch {
     at: u64,
     /// Offset of its first event in the buffer (errors name the event by its position).
     start: usize,
+    /// The file was cut inside it: an event that does not decode is where the cut is.
+    cut: bool,
 }
 
 enum Next {
     /// A record's payload is in `rec` (from the stream) or at `chunk[range]`.
     Stream(u8, u64),
     Chunk(u8, std::ops::Range<usize>, u64),
+    /// A batch record the file cuts: its events up to the cut are in `rec`, or at
+    /// `chunk[range]`.
+    CutStream(u64),
+    CutBatch(std::ops::Range<usize>, u64),
     End,
+}
+
+/// What the complete zstd frames and blocks of a cut chunk (`z`) decode to: at most `raw_len`
+/// bytes, fewer when the cut came first.
+fn decode_prefix(z: &[u8], raw_len: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(raw_len);
+    if let Ok(mut d) = zstd::stream::read::Decoder::with_buffer(z) {
+        let mut buf = [0u8; 1 << 14];
+        while out.len() < raw_len {
+            match d.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => out.extend_from_slice(&buf[..n.min(raw_len - out.len())]),
+            }
+        }
+    }
+    out
 }
 
 impl<R: Read> Reader<R> {
@@ -176,6 +207,7 @@ impl<R: Read> Reader<R> {
             skipped: 0,
             delta: Box::default(),
             batch: None,
+            cut: None,
         })
     }
 
@@ -233,19 +265,13 @@ impl<R: Read> Reader<R> {
         })
     }
 
-    fn exact(&mut self, into: Vec<u8>, n: usize, start: u64) -> Result<Vec<u8>, Error> {
+    /// Reads up to `n` bytes into `into`; fewer only at the end of the file.
+    fn up_to(&mut self, into: Vec<u8>, n: usize) -> Result<Vec<u8>, Error> {
         let mut buf = into;
         buf.clear();
-        let got = (&mut self.src).take(n as u64).read_to_end(&mut buf);
-        match got {
+        match (&mut self.src).take(n as u64).read_to_end(&mut buf) {
             Ok(k) => {
                 self.offset += k as u64;
-                if k < n {
-                    return Err(Error {
-                        offset: start,
-                        kind: ErrorKind::Truncated,
-                    });
-                }
                 Ok(buf)
             }
             Err(e) => Err(Error {
@@ -255,8 +281,21 @@ impl<R: Read> Reader<R> {
         }
     }
 
+    /// The truncation error of a chunk or record starting at `start` that the file cuts.
+    fn truncated(start: u64) -> Error {
+        Error {
+            offset: start,
+            kind: ErrorKind::Truncated,
+        }
+    }
+
     fn next_item(&mut self) -> Result<Next, Error> {
         loop {
+            if self.chunk_pos >= self.chunk.len() {
+                if let Some(e) = self.cut.take() {
+                    return Err(e);
+                }
+            }
             if self.chunk_pos < self.chunk.len() {
                 let at = self.chunk_pos;
                 let t = self.chunk[at];
@@ -272,13 +311,31 @@ impl<R: Read> Reader<R> {
                     return Err(bad("chunk nested in a chunk"));
                 }
                 let mut d = Dec::new(&self.chunk[at + 1..]);
-                let len = d.u().map_err(|_| bad("record length cut short"))?;
+                let len = d.u();
                 let start = at + 1 + d.pos();
-                let end = usize::try_from(len)
-                    .ok()
-                    .and_then(|l| start.checked_add(l))
-                    .filter(|&e| e <= self.chunk.len())
-                    .ok_or_else(|| bad("record runs past the chunk's end"))?;
+                let end = len.ok().and_then(|len| {
+                    usize::try_from(len)
+                        .ok()
+                        .and_then(|l| start.checked_add(l))
+                        .filter(|&e| e <= self.chunk.len())
+                });
+                let Some(end) = end else {
+                    let Some(cut) = self.cut.take() else {
+                        return Err(if len.is_err() {
+                            bad("record length cut short")
+                        } else {
+                            bad("record runs past the chunk's end")
+                        });
+                    };
+                    // The file was cut in this chunk: the events of a batch record up to
+                    // the cut are still good; any other record cut short is lost.
+                    self.chunk_pos = self.chunk.len();
+                    if t == tag::BATCH && len.is_ok() && start < self.chunk.len() {
+                        self.cut = Some(cut);
+                        return Ok(Next::CutBatch(start..self.chunk.len(), self.chunk_offset));
+                    }
+                    return Err(cut);
+                };
                 self.chunk_pos = end;
                 return Ok(Next::Chunk(t, start..end, self.chunk_offset));
             }
@@ -301,7 +358,15 @@ impl<R: Read> Reader<R> {
                     });
                 }
                 let rec = std::mem::take(&mut self.rec);
-                self.rec = self.exact(rec, len as usize, start)?;
+                self.rec = self.up_to(rec, len as usize)?;
+                if self.rec.len() < len as usize {
+                    // A batch record cut short still holds its events up to the cut.
+                    if t == tag::BATCH && !self.rec.is_empty() {
+                        self.cut = Some(Self::truncated(start));
+                        return Ok(Next::CutStream(start));
+                    }
+                    return Err(Self::truncated(start));
+                }
                 return Ok(Next::Stream(t, start));
             }
             let codec = Codec::from_code(t & !CHUNK_BIT).ok_or_else(|| Error {
@@ -329,20 +394,30 @@ impl<R: Read> Reader<R> {
                         return Err(chunk_err("stored chunk with differing lengths".into()));
                     }
                     let buf = std::mem::take(&mut self.chunk);
-                    self.chunk = self.exact(buf, stored_len, start)?;
+                    self.chunk = self.up_to(buf, stored_len)?;
+                    if self.chunk.len() < stored_len {
+                        self.cut = Some(Self::truncated(start));
+                    }
                 }
                 Codec::Zstd => {
                     let z = std::mem::take(&mut self.zbuf);
-                    self.zbuf = self.exact(z, stored_len, start)?;
-                    let out = zstd::bulk::decompress(&self.zbuf, raw_len)
-                        .map_err(|e| chunk_err(format!("zstd data does not decode: {e}")))?;
-                    if out.len() != raw_len {
-                        return Err(chunk_err(format!(
-                            "chunk decodes to {} bytes, header says {raw_len}",
-                            out.len()
-                        )));
+                    self.zbuf = self.up_to(z, stored_len)?;
+                    if self.zbuf.len() < stored_len {
+                        // Cut inside the compressed data: decode as far as it goes (zstd
+                        // streams decode block by block), keep the records up to the cut.
+                        self.chunk = decode_prefix(&self.zbuf, raw_len);
+                        self.cut = Some(Self::truncated(start));
+                    } else {
+                        let out = zstd::bulk::decompress(&self.zbuf, raw_len)
+                            .map_err(|e| chunk_err(format!("zstd data does not decode: {e}")))?;
+                        if out.len() != raw_len {
+                            return Err(chunk_err(format!(
+                                "chunk decodes to {} bytes, header says {raw_len}",
+                                out.len()
+                            )));
+                        }
+                        self.chunk = out;
                     }
-                    self.chunk = out;
                 }
                 // `Codec` is non-exhaustive (and defined in tracekit-log-core): a codec this
                 // reader does not know is damage, as an unknown code is above.
@@ -360,6 +435,7 @@ impl<R: Read> Reader<R> {
         pos: usize,
         end: usize,
         at: u64,
+        cut: bool,
     ) -> Result<Option<Event<'_>>, Error> {
         self.batch = Some(Batch {
             in_chunk,
@@ -367,6 +443,7 @@ impl<R: Read> Reader<R> {
             end,
             at,
             start: pos,
+            cut,
         });
         self.next_event()
     }
@@ -387,6 +464,11 @@ impl<R: Read> Reader<R> {
                             ..b
                         });
                         Ok(Some(ev))
+                    }
+                    Err(_) if b.cut => {
+                        // The cut: what follows is the truncation.
+                        self.failed.set(true);
+                        Err(self.cut.take().unwrap_or(Self::truncated(b.at)))
                     }
                     Err(e) => {
                         self.failed.set(true);
@@ -421,11 +503,16 @@ impl<R: Read> Reader<R> {
                 // recurses once); empty batches are skipped here.
                 Next::Stream(tag::BATCH, at) if !self.rec.is_empty() => {
                     let end = self.rec.len();
-                    return self.batch_start(false, 0, end, at);
+                    return self.batch_start(false, 0, end, at, false);
                 }
                 Next::Chunk(tag::BATCH, r, at) if !r.is_empty() => {
-                    return self.batch_start(true, r.start, r.end, at)
+                    return self.batch_start(true, r.start, r.end, at, false)
                 }
+                Next::CutStream(at) => {
+                    let end = self.rec.len();
+                    return self.batch_start(false, 0, end, at, true);
+                }
+                Next::CutBatch(r, at) => return self.batch_start(true, r.start, r.end, at, true),
                 Next::Stream(tag::BATCH, _) | Next::Chunk(tag::BATCH, _, _) => {}
                 Next::Stream(t, _) | Next::Chunk(t, _, _) if !codec::is_known(t) => {
                     self.skipped += 1
@@ -436,7 +523,9 @@ impl<R: Read> Reader<R> {
         let (t, payload, at) = match item {
             Next::Stream(t, at) => (t, &self.rec[..], at),
             Next::Chunk(t, r, at) => (t, &self.chunk[r], at),
-            Next::End => unreachable!("handled in the loop"),
+            Next::End | Next::CutStream(_) | Next::CutBatch(..) => {
+                unreachable!("handled in the loop")
+            }
         };
         let decoded = if codec::is_compact(t) {
             delta::decode(t, payload, &mut self.delta).map(Some)

@@ -166,10 +166,69 @@ fn truncation_anywhere_keeps_what_came_before_and_names_the_offset() {
             assert!(err.to_string().contains(&format!("byte {start}")), "{err}");
         }
     }
-    // A cut chunk is reported as truncated too.
+    // A cut chunk is reported as truncated too, after the records before the cut.
     let (got, err) = read_all(&full[..full.len() - 1]);
-    assert!(got.is_empty());
+    assert_eq!(&got[..], &events[..events.len() - 1]);
     assert!(matches!(err.unwrap().kind, ErrorKind::Truncated));
+}
+
+/// Many allocation events, enough for several zstd blocks (128 KiB of records each).
+fn many_allocs(n: u64) -> Vec<Event<'static>> {
+    (0..n)
+        .map(|i| {
+            Event::Alloc(tracekit_log::Alloc {
+                time_ns: i * 1000,
+                tid: 7,
+                kind: tracekit_log::AllocKind::Malloc,
+                ptr: 0x5555_0000_0000 + i * 48,
+                size: 16 + i % 977,
+                align: 0,
+                stack: 1 + i % 13,
+            })
+        })
+        .collect()
+}
+
+/// A log cut inside a chunk keeps the records of the chunk up to the cut: every record for a
+/// stored chunk, every whole zstd block's for a compressed one (zstd decodes block by
+/// block). Cutting later never gives fewer events, and the whole file gives them all.
+#[test]
+fn a_cut_chunk_keeps_its_records_up_to_the_cut() {
+    let events = many_allocs(60_000);
+    for codec in [Codec::Stored, Codec::Zstd] {
+        let full = write_all(&events, codec);
+        let mut last = 0;
+        let points = 40;
+        for k in 1..=points {
+            let cut = HEADER_LEN + (full.len() - HEADER_LEN) * k / points;
+            let (got, err) = read_all(&full[..cut]);
+            assert_eq!(&got[..], &events[..got.len()], "{codec:?} cut at {cut}");
+            assert!(
+                got.len() >= last,
+                "{codec:?} cut at {cut}: {} < {last}",
+                got.len()
+            );
+            last = got.len();
+            if cut < full.len() {
+                assert!(
+                    matches!(err.unwrap().kind, ErrorKind::Truncated),
+                    "{codec:?}"
+                );
+            } else {
+                assert!(err.is_none());
+            }
+        }
+        assert_eq!(last, events.len());
+        // A stored chunk loses at most the record the cut falls in.
+        if codec == Codec::Stored {
+            let (got, _) = read_all(&full[..full.len() / 2]);
+            assert!(got.len() * 2 + 2 >= events.len(), "{}", got.len());
+        } else {
+            // Half the file: half the blocks.
+            let (got, _) = read_all(&full[..full.len() / 2]);
+            assert!(got.len() * 3 >= events.len(), "{}", got.len());
+        }
+    }
 }
 
 #[test]
