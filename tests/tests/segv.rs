@@ -782,7 +782,8 @@ fn copied_handler() -> (tempfile::TempDir, std::path::PathBuf) {
     (dir, lib)
 }
 
-/// The report of crash_null run under the handler at `lib`.
+/// The report of crash_null run under the handler at `lib`: symbolized, though no `tracekit`
+/// sits next to that copy (`tracekit segv` names itself as the symbolizer).
 fn assert_crash_reported_by(out: &Output, lib: &Path) {
     let r = stderr(out);
     assert_eq!(out.status.signal(), Some(libc::SIGSEGV), "{r}");
@@ -792,6 +793,10 @@ fn assert_crash_reported_by(out: &Output, lib: &Path) {
         modules.contains(&format!("  {}\n", lib.display())),
         "{} not loaded:\n{r}",
         lib.display()
+    );
+    assert!(
+        frame_line(&r, "set_value").contains("crash_null.c:12"),
+        "{r}"
     );
 }
 

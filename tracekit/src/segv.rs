@@ -113,6 +113,14 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     if args.no_symbols {
         cmd.env("TRACEKIT_SEGV_SYMBOLIZE", "0");
     }
+    // The handler looks for its symbolizer next to itself: a library found elsewhere
+    // (`--preload`, TRACEKIT_PRELOAD_DIR) would print raw frames. This tracekit is the
+    // symbolizer, unless the user chose another.
+    if std::env::var_os("TRACEKIT_SEGV_SYMBOLIZER").is_none() {
+        if let Ok(me) = std::env::current_exe() {
+            cmd.env("TRACEKIT_SEGV_SYMBOLIZER", me);
+        }
+    }
     let err = cmd.exec();
     Ok(preload::cannot_run(prog, &err))
 }
