@@ -841,20 +841,124 @@ fn socket_endpoints_match_strace() {
         "trace=%network,close,epoll_ctl",
         ex.to_str().unwrap(),
     ]);
-    let (a, b) = (squash_numbers(&a), squash_numbers(&b));
-    assert!(a.contains("<TCP:[127.0.0.1:N->127.0.0.1:N]>"), "{a}");
-    let lines = |t: &str| {
-        t.lines()
-            .map(|l| {
-                // Column padding depends on the width of the numbers squashed above.
-                l.split(" = ")
-                    .map(str::trim_end)
-                    .collect::<Vec<_>>()
-                    .join(" = ")
-            })
-            .collect::<Vec<_>>()
+    assert!(
+        squash_numbers(&a).contains("<TCP:[127.0.0.1:N->127.0.0.1:N]>"),
+        "{a}"
+    );
+    assert_eq!(
+        comparable(&a),
+        comparable(&b),
+        "strace:\n{a}\nstrace-rs:\n{b}"
+    );
+}
+
+/// The lines of a trace with inodes, ports and pids squashed (see [`squash_numbers`]), and
+/// without the padding before ` = `, whose width depends on those numbers.
+fn comparable(trace: &str) -> Vec<String> {
+    squash_numbers(trace)
+        .lines()
+        .map(|l| {
+            l.split(" = ")
+                .map(str::trim_end)
+                .collect::<Vec<_>>()
+                .join(" = ")
+        })
+        .collect()
+}
+
+/// A block device this user can open, loop devices first (reading one is harmless).
+fn readable_block_device() -> Option<String> {
+    use std::os::unix::fs::FileTypeExt;
+    let mut devices: Vec<String> = std::fs::read_dir("/dev")
+        .ok()?
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_block_device()))
+        .map(|e| e.path().to_string_lossy().into_owned())
+        .collect();
+    devices.sort_by_key(|d| (!d.starts_with("/dev/loop"), d.clone()));
+    devices.into_iter().find(|d| std::fs::File::open(d).is_ok())
+}
+
+#[test]
+fn device_descriptors_match_strace() {
+    require_tool!("strace");
+    // `-yy` names a device's type and numbers, `/dev/null<char 1:3>`, `-y` only its path.
+    // Standard input and output on /dev/null, /dev/zero and /dev/urandom read (`-s 0`: their
+    // bytes are not compared), then a block device if there is one to read.
+    let mut scripts =
+        vec!["exec head -c 4 /dev/zero /dev/urandom /dev/null < /dev/null > /dev/null".to_owned()];
+    match readable_block_device() {
+        Some(dev) => scripts.push(format!("exec head -c 1 {dev} > /dev/null")),
+        None => eprintln!("no readable block device: only character devices compared"),
+    }
+    let calls = "trace=openat,read,write,close,dup2,newfstatat,ioctl";
+    for script in &scripts {
+        for y in ["-y", "-yy"] {
+            let (a, b) = both(&["-qq", y, "-s", "0", "-e", calls, "sh", "-c", script]);
+            let labelled = a
+                .lines()
+                .filter(|l| l.contains("<char ") || l.contains("<block "))
+                .count();
+            if y == "-yy" {
+                assert!(labelled >= 3, "strace labelled no devices:\n{a}");
+            } else {
+                assert_eq!(labelled, 0, "{a}");
+            }
+            assert_eq!(
+                comparable(&squash_hex(&a)),
+                comparable(&squash_hex(&b)),
+                "{y} sh -c {script:?}\nstrace:\n{a}\nstrace-rs:\n{b}"
+            );
+        }
+    }
+}
+
+#[test]
+fn terminal_descriptors_match_strace() {
+    require_tool!("strace");
+    require_tool!("script");
+    // Both tracers run in one `script` session, so both see the same pseudo-terminal
+    // (`/dev/pts/N<char 136:N>` with `-yy`); `/dev/tty` is `char 5:0`.
+    let tmp = tempdir();
+    let ours = bin("strace-rs");
+    let out = |tool: &str, y: &str| tmp.path().join(format!("{tool}{y}"));
+    let mut session = String::new();
+    for y in ["-y", "-yy"] {
+        for (tool, path) in [("strace", Path::new("strace")), ("ours", ours.as_path())] {
+            session.push_str(&format!(
+                "{} -o {} -qq {y} -e trace=openat,write,close,newfstatat,ioctl \
+                 sh -c 'echo hi; echo there > /dev/tty'; ",
+                path.display(),
+                out(tool, y).display()
+            ));
+        }
+    }
+    let o = run(Command::new("script")
+        .args(["-qc", &session, "/dev/null"])
+        .env_remove("LD_LIBRARY_PATH"));
+    let read = |p: std::path::PathBuf| {
+        std::fs::read_to_string(&p)
+            .unwrap_or_else(|e| panic!("{}: {e}\n{}", p.display(), tracekit_e2e::stdout(&o)))
     };
-    assert_eq!(lines(&a), lines(&b), "strace:\n{a}\nstrace-rs:\n{b}");
+    for y in ["-y", "-yy"] {
+        let (a, b) = (read(out("strace", y)), read(out("ours", y)));
+        let pty = a
+            .lines()
+            .find(|l| l.starts_with("write(1</dev/pts/"))
+            .unwrap_or_else(|| panic!("no write to the pseudo-terminal:\n{a}"));
+        let tty = "</dev/tty<char 5:0>>";
+        if y == "-yy" {
+            assert!(pty.contains("<char "), "{a}");
+            assert!(a.contains(tty), "{a}");
+        } else {
+            assert!(!a.contains("<char "), "{a}");
+        }
+        assert_eq!(
+            comparable(&squash_hex(&a)),
+            comparable(&squash_hex(&b)),
+            "{y}\nstrace:\n{a}\nstrace-rs:\n{b}"
+        );
+    }
 }
 
 #[test]
