@@ -38,6 +38,15 @@ fn corpus(tmp: &Path) -> Vec<(String, Vec<String>)> {
             ],
         ),
         ("uname".into(), vec!["uname".into(), "-a".into()]),
+        (
+            // Character devices, which `-yy` shows as `/dev/null<char 1:3>`.
+            "devices".into(),
+            vec![
+                "sh".into(),
+                "-c".into(),
+                "head -c 4 /dev/zero /dev/null < /dev/null > /dev/null; cat /dev/null".into(),
+            ],
+        ),
     ];
     if Path::new("/usr/bin/python3").exists() {
         v.push((
@@ -124,6 +133,23 @@ fn squash_between(s: &str, open: &str, close: char, with: &str) -> String {
     out
 }
 
+/// Inode numbers and ports in what `-y`/`-yy` prints for pipes and sockets
+/// (`pipe:[12345]`, `TCP:[127.0.0.1:43343->127.0.0.1:55608]`) squashed (see
+/// [`squash_numbers`]).
+fn squash_in_brackets(s: &str) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(p) = rest.find(":[") {
+        let (head, tail) = rest.split_at(p + 2);
+        out.push_str(head);
+        let end = tail.find(']').unwrap_or(tail.len());
+        out.push_str(&squash_numbers(&tail[..end]));
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Normalized lines of a `-f -o` trace: unfinished/resumed pairs joined, pids, addresses,
 /// random bytes, ephemeral ports and alignment made comparable; lines whose content is
 /// inherently different between runs (sysinfo, getppid of the tracer) dropped.
@@ -157,6 +183,7 @@ fn normalize(text: &str) -> Vec<String> {
             let l = squash_hex(&l);
             let l = squash_between(&l, "getrandom(\"", '"', "RAND");
             let l = squash_between(&l, "htons(", ')', "PORT");
+            let l = squash_in_brackets(&l);
             let mut squeezed = String::new();
             for part in l.split(" = ") {
                 if !squeezed.is_empty() {
@@ -203,34 +230,41 @@ fn differential_output_matches_strace() {
     let tmp = tempdir();
     let strace = Path::new("strace");
     let ours = bin("strace-rs");
-    let (mut total, mut same) = (0, 0);
-    let mut report = String::new();
-    for (name, argv) in corpus(tmp.path()) {
-        let a = tmp.path().join(format!("{name}.strace"));
-        let b = tmp.path().join(format!("{name}.ours"));
-        trace(strace, &["-f"], &a, &argv);
-        trace(&ours, &["-f"], &b, &argv);
-        let ea = normalize(&std::fs::read_to_string(&a).unwrap());
-        let eb = normalize(&std::fs::read_to_string(&b).unwrap());
-        let m = matched(&ea, &eb);
-        total += ea.len();
-        same += m;
-        report.push_str(&format!("{name}: {m}/{} lines\n", ea.len()));
-        if m * 100 < ea.len() * 90 {
-            let missing: Vec<_> = ea.iter().filter(|l| !eb.contains(l)).take(10).collect();
-            report.push_str(&format!("  first differences: {missing:#?}\n"));
+    // The corpus as is, then with `-yy` (paths, socket endpoints and devices on every
+    // descriptor).
+    for flags in [&["-f"][..], &["-f", "-yy"]] {
+        let (mut total, mut same) = (0, 0);
+        let mut report = String::new();
+        for (name, argv) in corpus(tmp.path()) {
+            let a = tmp.path().join(format!("{name}.strace"));
+            let b = tmp.path().join(format!("{name}.ours"));
+            trace(strace, flags, &a, &argv);
+            trace(&ours, flags, &b, &argv);
+            let ea = normalize(&std::fs::read_to_string(&a).unwrap());
+            let eb = normalize(&std::fs::read_to_string(&b).unwrap());
+            let m = matched(&ea, &eb);
+            total += ea.len();
+            same += m;
+            report.push_str(&format!("{name}: {m}/{} lines\n", ea.len()));
+            if m * 100 < ea.len() * 90 {
+                let missing: Vec<_> = ea.iter().filter(|l| !eb.contains(l)).take(10).collect();
+                report.push_str(&format!("  first differences: {missing:#?}\n"));
+            }
         }
+        let pct = 100.0 * same as f64 / total.max(1) as f64;
+        eprintln!(
+            "{flags:?}:\n{report}total: {same}/{total} = {pct:.1}% of strace's lines reproduced \
+             exactly"
+        );
+        assert!(
+            total > 500,
+            "{flags:?}: the corpus produced too little output:\n{report}"
+        );
+        assert!(
+            pct >= 95.0,
+            "{flags:?}: only {pct:.1}% of strace's lines reproduced\n{report}"
+        );
     }
-    let pct = 100.0 * same as f64 / total.max(1) as f64;
-    eprintln!("{report}total: {same}/{total} = {pct:.1}% of strace's lines reproduced exactly");
-    assert!(
-        total > 500,
-        "the corpus produced too little output:\n{report}"
-    );
-    assert!(
-        pct >= 95.0,
-        "only {pct:.1}% of strace's lines reproduced\n{report}"
-    );
 }
 
 #[test]
