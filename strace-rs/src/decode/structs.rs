@@ -11,7 +11,7 @@ use crate::xlat;
 
 /// What `-y` prints for a descriptor: its path (`/etc/passwd`, `pipe:[123]`,
 /// `socket:[456]`); with `-yy`, sockets as `TCP:[127.0.0.1:80->127.0.0.1:4242]` and devices
-/// with their type and numbers, `/dev/null<char 1:3>` (see [`device`]).
+/// with their type and numbers, `/dev/null<char 1:3>` (see `device`).
 pub fn fd_path(pid: Pid, fd: i32, level: u8) -> Option<String> {
     let link = std::fs::read_link(format!("/proc/{}/fd/{fd}", pid.0)).ok()?;
     let s = link.to_string_lossy().into_owned();
