@@ -4,65 +4,8 @@ use core::ffi::c_int;
 
 use tracekit_log_core::Access;
 
-/// The signals handled by default (as catchsegv's `SEGFAULT_SIGNALS` default, plus SIGTRAP).
-pub const DEFAULT_SIGNALS: &[c_int] = &[
-    libc::SIGSEGV,
-    libc::SIGBUS,
-    libc::SIGILL,
-    libc::SIGFPE,
-    libc::SIGABRT,
-    libc::SIGTRAP,
-];
-
-/// Every signal that may be selected, with its name (without `SIG`).
-pub const SELECTABLE: &[(c_int, &str)] = &[
-    (libc::SIGSEGV, "SEGV"),
-    (libc::SIGBUS, "BUS"),
-    (libc::SIGILL, "ILL"),
-    (libc::SIGFPE, "FPE"),
-    (libc::SIGABRT, "ABRT"),
-    (libc::SIGTRAP, "TRAP"),
-    (libc::SIGSYS, "SYS"),
-    (libc::SIGSTKFLT, "STKFLT"),
-    (libc::SIGXCPU, "XCPU"),
-    (libc::SIGXFSZ, "XFSZ"),
-];
-
-/// Parses a signal list such as `"segv bus abrt"`, `"SIGSEGV,SIGFPE"`, `"11 7"` or `"all"`.
-/// Unknown words are errors (returned as the word).
-pub fn parse_signals<'a>(spec: &'a str, out: &mut [bool; 65]) -> Result<(), &'a str> {
-    for word in spec
-        .split(|c: char| c == ',' || c.is_whitespace())
-        .filter(|w| !w.is_empty())
-    {
-        if word.eq_ignore_ascii_case("all") {
-            for &(s, _) in SELECTABLE {
-                out[s as usize] = true;
-            }
-            continue;
-        }
-        if let Ok(n) = word.parse::<usize>() {
-            if SELECTABLE.iter().any(|&(s, _)| s as usize == n) {
-                out[n] = true;
-                continue;
-            }
-            return Err(word);
-        }
-        let bare = if word.len() > 3 && word[..3].eq_ignore_ascii_case("SIG") {
-            &word[3..]
-        } else {
-            word
-        };
-        match SELECTABLE
-            .iter()
-            .find(|(_, n)| n.eq_ignore_ascii_case(bare))
-        {
-            Some(&(s, _)) => out[s as usize] = true,
-            None => return Err(word),
-        }
-    }
-    Ok(())
-}
+// The signal lists (also what `tracekit segv --signals` checks a list against).
+pub use tracekit_signals::{parse_signals, DEFAULT_SIGNALS, SELECTABLE};
 
 /// `SIGSEGV`, ... (`SIG?` for others).
 pub fn signal_name(sig: c_int) -> &'static str {
@@ -191,18 +134,6 @@ pub fn access(sig: c_int, code: c_int, trapno: u64, err: u64, pc: u64, addr: u64
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn parses_signal_lists() {
-        let mut s = [false; 65];
-        parse_signals("segv, SIGBUS 8", &mut s).unwrap();
-        assert!(s[11] && s[7] && s[8] && !s[6]);
-        let mut s = [false; 65];
-        parse_signals("all", &mut s).unwrap();
-        assert!(DEFAULT_SIGNALS.iter().all(|&x| s[x as usize]));
-        assert_eq!(parse_signals("segv bogus", &mut s), Err("bogus"));
-        assert_eq!(parse_signals("9", &mut s), Err("9"));
-    }
 
     #[test]
     fn codes_have_meanings() {

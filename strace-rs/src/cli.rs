@@ -78,7 +78,7 @@ are supported:
   -e raw=SET     print arguments undecoded
   -s N           string limit (default 32)       -v  unabbreviated structures
   -x, -xx        non-ASCII / all strings in hex   -X raw|abbrev|verbose
-  -y, -yy        decode descriptor paths / socket endpoints
+  -y, -yy        decode descriptor paths / socket endpoints and devices
   -t, -tt, -ttt  absolute timestamps    -r  relative timestamps    -T  time in syscall
   -i             instruction pointer    -k  stack trace at each syscall   -n  syscall number
   -q, -qq, -qqq  fewer messages         -a N  column of return values (default 40)

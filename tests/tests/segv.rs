@@ -642,16 +642,236 @@ fn tracekit_segv_launcher() {
     assert!(frame_line(&r, "average").contains("crash_divzero.c:6"));
     let file = std::fs::read_to_string(&out_file).unwrap();
     assert!(file.contains("FPE_INTDIV"), "{file}");
+}
 
+/// Runs `tracekit segv ARGS...` as a user would (with `envs`, without core files).
+fn tracekit_segv<I, S>(args: I, envs: &[(&str, &std::ffi::OsStr)]) -> Output
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
     let mut cmd = Command::new(bin("tracekit"));
-    cmd.args(["segv", "--", "/nonexistent/program"]);
-    let out = run_limited(&mut cmd, Duration::from_secs(10));
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("cannot run /nonexistent/program"),
-        "{}",
-        stderr(&out)
+    cmd.arg("segv")
+        .args(args)
+        .env_remove("TRACEKIT_PRELOAD_DIR")
+        .env("TRACEKIT_SEGV_TIMEOUT_MS", "20000");
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    no_core_files(&mut cmd);
+    run_limited(&mut cmd, Duration::from_secs(60))
+}
+
+/// tracekit's own refusal: exit status `code`, nothing on stdout, one line on stderr
+/// containing every one of `needles`.
+fn assert_refused(out: &Output, code: i32, needles: &[&str]) {
+    let err = stderr(out);
+    assert_eq!(out.status.code(), Some(code), "{:?}: {err}", out.status);
+    assert_eq!(stdout(out), "", "the command ran: {err}");
+    assert_eq!(err.lines().count(), 1, "not one line: {err}");
+    assert!(err.starts_with("tracekit: "), "{err}");
+    for n in needles {
+        assert!(err.contains(n), "{n:?} missing from: {err}");
+    }
+}
+
+#[test]
+fn unknown_option_before_the_command_is_a_usage_error() {
+    // With `--` and without: `--bogus` is an option tracekit does not know, not the command,
+    // and `echo` must not run.
+    let out = tracekit_segv(["--bogus", "--", "echo", "ran"], &[]);
+    assert_refused(&out, 2, &["'--bogus'"]);
+    let out = tracekit_segv(["--bogus", "echo", "ran"], &[]);
+    assert_refused(&out, 2, &["'--bogus'"]);
+    // The command's own options are its own, with or without `--`.
+    let out = tracekit_segv(["echo", "-n", "ran"], &[]);
+    assert_eq!((out.status.code(), stdout(&out)), (Some(0), "ran".into()));
+    // After `--` a word is the command, whatever it starts with: then it is not found.
+    let out = tracekit_segv(["--", "--bogus"], &[]);
+    assert_refused(
+        &out,
+        127,
+        &["cannot run --bogus: No such file or directory"],
     );
+}
+
+#[test]
+fn a_missing_program_exits_127_as_in_a_shell() {
+    let out = tracekit_segv(["--", "/nonexistent/program"], &[]);
+    assert_refused(
+        &out,
+        127,
+        &["cannot run /nonexistent/program: No such file or directory"],
+    );
+    // Not found on PATH either.
+    let out = tracekit_segv(["tracekit-no-such-program", "arg"], &[]);
+    assert_refused(
+        &out,
+        127,
+        &["cannot run tracekit-no-such-program: No such file or directory"],
+    );
+}
+
+#[test]
+fn a_program_that_cannot_be_executed_exits_126() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempdir();
+    let script = dir.path().join("not-executable.sh");
+    std::fs::write(&script, "#!/bin/sh\necho ran\n").unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = tracekit_segv([script.as_os_str()], &[]);
+    let name = format!("cannot run {}: Permission denied", script.display());
+    assert_refused(&out, 126, &[&name]);
+    // A directory is found but cannot be executed either.
+    let out = tracekit_segv([dir.path()], &[]);
+    let name = format!("cannot run {}: Permission denied", dir.path().display());
+    assert_refused(&out, 126, &[&name]);
+}
+
+#[test]
+fn a_bad_signal_list_is_refused_before_anything_runs() {
+    // crash_null would die of SIGSEGV if it ran.
+    let prog = example("crash_null");
+    let out = tracekit_segv(
+        [
+            "--signals".as_ref(),
+            "segv bogus".as_ref(),
+            prog.as_os_str(),
+        ],
+        &[],
+    );
+    assert_refused(
+        &out,
+        2,
+        &[
+            "--signals",
+            "\"bogus\"",
+            "accepted: SEGV BUS ILL FPE ABRT TRAP",
+            "all",
+        ],
+    );
+    assert!(!stderr(&out).contains("TRACEKIT_SEGV_SIGNALS"));
+    let out = tracekit_segv(["--signals".as_ref(), ", ".as_ref(), prog.as_os_str()], &[]);
+    assert_refused(&out, 2, &["--signals", "no signal given"]);
+}
+
+#[test]
+fn the_signal_list_reaches_the_handler() {
+    // The words the handler accepts: a name with SIG, a number (8 is SIGFPE), any case.
+    let args = |name: &str| -> Vec<std::ffi::OsString> {
+        vec!["--signals".into(), "SIGbus, 8".into(), example(name).into()]
+    };
+    let out = tracekit_segv(args("crash_null"), &[]);
+    assert_eq!(out.status.signal(), Some(libc::SIGSEGV));
+    assert_eq!(report_count(&stderr(&out)), 0, "{}", stderr(&out));
+    let out = tracekit_segv(args("crash_divzero"), &[]);
+    assert_eq!(out.status.signal(), Some(libc::SIGFPE));
+    assert_eq!(report_count(&stderr(&out)), 1, "{}", stderr(&out));
+}
+
+/// A copy of the crash handler in a directory of its own, so a report can tell which copy
+/// was loaded: its "loaded modules" list the path.
+fn copied_handler() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempdir();
+    let lib = dir.path().join("libpreload_segv.so");
+    std::fs::copy(preload("preload-segv"), &lib).unwrap();
+    (dir, lib)
+}
+
+/// The report of crash_null run under the handler at `lib`: symbolized, though no `tracekit`
+/// sits next to that copy (`tracekit segv` names itself as the symbolizer).
+fn assert_crash_reported_by(out: &Output, lib: &Path) {
+    let r = stderr(out);
+    assert_eq!(out.status.signal(), Some(libc::SIGSEGV), "{r}");
+    assert_eq!(report_count(&r), 1, "{r}");
+    let modules = r.split_once("loaded modules:").expect("modules").1;
+    assert!(
+        modules.contains(&format!("  {}\n", lib.display())),
+        "{} not loaded:\n{r}",
+        lib.display()
+    );
+    assert!(
+        frame_line(&r, "set_value").contains("crash_null.c:12"),
+        "{r}"
+    );
+}
+
+#[test]
+fn preload_option_takes_the_library_or_its_directory() {
+    let (dir, lib) = copied_handler();
+    let prog = example("crash_null");
+    let out = tracekit_segv(
+        [
+            "--preload".as_ref(),
+            dir.path().as_os_str(),
+            prog.as_os_str(),
+        ],
+        &[],
+    );
+    assert_crash_reported_by(&out, &lib);
+    let out = tracekit_segv(
+        [
+            "--preload".as_ref(),
+            lib.as_os_str(),
+            "--".as_ref(),
+            prog.as_os_str(),
+        ],
+        &[],
+    );
+    assert_crash_reported_by(&out, &lib);
+    // `--library`, its old name, still works.
+    let out = tracekit_segv(
+        [
+            "--library".as_ref(),
+            dir.path().as_os_str(),
+            prog.as_os_str(),
+        ],
+        &[],
+    );
+    assert_crash_reported_by(&out, &lib);
+    // A directory without the library: one line saying where it looked.
+    let empty = tempdir();
+    let out = tracekit_segv(
+        [
+            "--preload".as_ref(),
+            empty.path().as_os_str(),
+            prog.as_os_str(),
+        ],
+        &[],
+    );
+    let want = format!(
+        "preload library not found: {}/libpreload_segv.so (--preload)",
+        empty.path().display()
+    );
+    assert_refused(&out, 2, &[&want]);
+}
+
+#[test]
+fn tracekit_preload_dir_is_honoured() {
+    let (dir, lib) = copied_handler();
+    let prog = example("crash_null");
+    let out = tracekit_segv([&prog], &[("TRACEKIT_PRELOAD_DIR", dir.path().as_os_str())]);
+    assert_crash_reported_by(&out, &lib);
+    let empty = tempdir();
+    let out = tracekit_segv(
+        [&prog],
+        &[("TRACEKIT_PRELOAD_DIR", empty.path().as_os_str())],
+    );
+    let want = format!(
+        "preload library not found: {}/libpreload_segv.so (TRACEKIT_PRELOAD_DIR)",
+        empty.path().display()
+    );
+    assert_refused(&out, 2, &[&want]);
+    // --preload wins over the environment.
+    let out = tracekit_segv(
+        [
+            "--preload".as_ref(),
+            dir.path().as_os_str(),
+            prog.as_os_str(),
+        ],
+        &[("TRACEKIT_PRELOAD_DIR", empty.path().as_os_str())],
+    );
+    assert_crash_reported_by(&out, &lib);
 }
 
 #[test]

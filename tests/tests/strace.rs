@@ -38,6 +38,15 @@ fn corpus(tmp: &Path) -> Vec<(String, Vec<String>)> {
             ],
         ),
         ("uname".into(), vec!["uname".into(), "-a".into()]),
+        (
+            // Character devices, which `-yy` shows as `/dev/null<char 1:3>`.
+            "devices".into(),
+            vec![
+                "sh".into(),
+                "-c".into(),
+                "head -c 4 /dev/zero /dev/null < /dev/null > /dev/null; cat /dev/null".into(),
+            ],
+        ),
     ];
     if Path::new("/usr/bin/python3").exists() {
         v.push((
@@ -124,6 +133,23 @@ fn squash_between(s: &str, open: &str, close: char, with: &str) -> String {
     out
 }
 
+/// Inode numbers and ports in what `-y`/`-yy` prints for pipes and sockets
+/// (`pipe:[12345]`, `TCP:[127.0.0.1:43343->127.0.0.1:55608]`) squashed (see
+/// [`squash_numbers`]).
+fn squash_in_brackets(s: &str) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(p) = rest.find(":[") {
+        let (head, tail) = rest.split_at(p + 2);
+        out.push_str(head);
+        let end = tail.find(']').unwrap_or(tail.len());
+        out.push_str(&squash_numbers(&tail[..end]));
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Normalized lines of a `-f -o` trace: unfinished/resumed pairs joined, pids, addresses,
 /// random bytes, ephemeral ports and alignment made comparable; lines whose content is
 /// inherently different between runs (sysinfo, getppid of the tracer) dropped.
@@ -157,6 +183,7 @@ fn normalize(text: &str) -> Vec<String> {
             let l = squash_hex(&l);
             let l = squash_between(&l, "getrandom(\"", '"', "RAND");
             let l = squash_between(&l, "htons(", ')', "PORT");
+            let l = squash_in_brackets(&l);
             let mut squeezed = String::new();
             for part in l.split(" = ") {
                 if !squeezed.is_empty() {
@@ -203,34 +230,41 @@ fn differential_output_matches_strace() {
     let tmp = tempdir();
     let strace = Path::new("strace");
     let ours = bin("strace-rs");
-    let (mut total, mut same) = (0, 0);
-    let mut report = String::new();
-    for (name, argv) in corpus(tmp.path()) {
-        let a = tmp.path().join(format!("{name}.strace"));
-        let b = tmp.path().join(format!("{name}.ours"));
-        trace(strace, &["-f"], &a, &argv);
-        trace(&ours, &["-f"], &b, &argv);
-        let ea = normalize(&std::fs::read_to_string(&a).unwrap());
-        let eb = normalize(&std::fs::read_to_string(&b).unwrap());
-        let m = matched(&ea, &eb);
-        total += ea.len();
-        same += m;
-        report.push_str(&format!("{name}: {m}/{} lines\n", ea.len()));
-        if m * 100 < ea.len() * 90 {
-            let missing: Vec<_> = ea.iter().filter(|l| !eb.contains(l)).take(10).collect();
-            report.push_str(&format!("  first differences: {missing:#?}\n"));
+    // The corpus as is, then with `-yy` (paths, socket endpoints and devices on every
+    // descriptor).
+    for flags in [&["-f"][..], &["-f", "-yy"]] {
+        let (mut total, mut same) = (0, 0);
+        let mut report = String::new();
+        for (name, argv) in corpus(tmp.path()) {
+            let a = tmp.path().join(format!("{name}.strace"));
+            let b = tmp.path().join(format!("{name}.ours"));
+            trace(strace, flags, &a, &argv);
+            trace(&ours, flags, &b, &argv);
+            let ea = normalize(&std::fs::read_to_string(&a).unwrap());
+            let eb = normalize(&std::fs::read_to_string(&b).unwrap());
+            let m = matched(&ea, &eb);
+            total += ea.len();
+            same += m;
+            report.push_str(&format!("{name}: {m}/{} lines\n", ea.len()));
+            if m * 100 < ea.len() * 90 {
+                let missing: Vec<_> = ea.iter().filter(|l| !eb.contains(l)).take(10).collect();
+                report.push_str(&format!("  first differences: {missing:#?}\n"));
+            }
         }
+        let pct = 100.0 * same as f64 / total.max(1) as f64;
+        eprintln!(
+            "{flags:?}:\n{report}total: {same}/{total} = {pct:.1}% of strace's lines reproduced \
+             exactly"
+        );
+        assert!(
+            total > 500,
+            "{flags:?}: the corpus produced too little output:\n{report}"
+        );
+        assert!(
+            pct >= 95.0,
+            "{flags:?}: only {pct:.1}% of strace's lines reproduced\n{report}"
+        );
     }
-    let pct = 100.0 * same as f64 / total.max(1) as f64;
-    eprintln!("{report}total: {same}/{total} = {pct:.1}% of strace's lines reproduced exactly");
-    assert!(
-        total > 500,
-        "the corpus produced too little output:\n{report}"
-    );
-    assert!(
-        pct >= 95.0,
-        "only {pct:.1}% of strace's lines reproduced\n{report}"
-    );
 }
 
 #[test]
@@ -841,20 +875,124 @@ fn socket_endpoints_match_strace() {
         "trace=%network,close,epoll_ctl",
         ex.to_str().unwrap(),
     ]);
-    let (a, b) = (squash_numbers(&a), squash_numbers(&b));
-    assert!(a.contains("<TCP:[127.0.0.1:N->127.0.0.1:N]>"), "{a}");
-    let lines = |t: &str| {
-        t.lines()
-            .map(|l| {
-                // Column padding depends on the width of the numbers squashed above.
-                l.split(" = ")
-                    .map(str::trim_end)
-                    .collect::<Vec<_>>()
-                    .join(" = ")
-            })
-            .collect::<Vec<_>>()
+    assert!(
+        squash_numbers(&a).contains("<TCP:[127.0.0.1:N->127.0.0.1:N]>"),
+        "{a}"
+    );
+    assert_eq!(
+        comparable(&a),
+        comparable(&b),
+        "strace:\n{a}\nstrace-rs:\n{b}"
+    );
+}
+
+/// The lines of a trace with inodes, ports and pids squashed (see [`squash_numbers`]), and
+/// without the padding before ` = `, whose width depends on those numbers.
+fn comparable(trace: &str) -> Vec<String> {
+    squash_numbers(trace)
+        .lines()
+        .map(|l| {
+            l.split(" = ")
+                .map(str::trim_end)
+                .collect::<Vec<_>>()
+                .join(" = ")
+        })
+        .collect()
+}
+
+/// A block device this user can open, loop devices first (reading one is harmless).
+fn readable_block_device() -> Option<String> {
+    use std::os::unix::fs::FileTypeExt;
+    let mut devices: Vec<String> = std::fs::read_dir("/dev")
+        .ok()?
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_block_device()))
+        .map(|e| e.path().to_string_lossy().into_owned())
+        .collect();
+    devices.sort_by_key(|d| (!d.starts_with("/dev/loop"), d.clone()));
+    devices.into_iter().find(|d| std::fs::File::open(d).is_ok())
+}
+
+#[test]
+fn device_descriptors_match_strace() {
+    require_tool!("strace");
+    // `-yy` names a device's type and numbers, `/dev/null<char 1:3>`, `-y` only its path.
+    // Standard input and output on /dev/null, /dev/zero and /dev/urandom read (`-s 0`: their
+    // bytes are not compared), then a block device if there is one to read.
+    let mut scripts =
+        vec!["exec head -c 4 /dev/zero /dev/urandom /dev/null < /dev/null > /dev/null".to_owned()];
+    match readable_block_device() {
+        Some(dev) => scripts.push(format!("exec head -c 1 {dev} > /dev/null")),
+        None => eprintln!("no readable block device: only character devices compared"),
+    }
+    let calls = "trace=openat,read,write,close,dup2,newfstatat,ioctl";
+    for script in &scripts {
+        for y in ["-y", "-yy"] {
+            let (a, b) = both(&["-qq", y, "-s", "0", "-e", calls, "sh", "-c", script]);
+            let labelled = a
+                .lines()
+                .filter(|l| l.contains("<char ") || l.contains("<block "))
+                .count();
+            if y == "-yy" {
+                assert!(labelled >= 3, "strace labelled no devices:\n{a}");
+            } else {
+                assert_eq!(labelled, 0, "{a}");
+            }
+            assert_eq!(
+                comparable(&squash_hex(&a)),
+                comparable(&squash_hex(&b)),
+                "{y} sh -c {script:?}\nstrace:\n{a}\nstrace-rs:\n{b}"
+            );
+        }
+    }
+}
+
+#[test]
+fn terminal_descriptors_match_strace() {
+    require_tool!("strace");
+    require_tool!("script");
+    // Both tracers run in one `script` session, so both see the same pseudo-terminal
+    // (`/dev/pts/N<char 136:N>` with `-yy`); `/dev/tty` is `char 5:0`.
+    let tmp = tempdir();
+    let ours = bin("strace-rs");
+    let out = |tool: &str, y: &str| tmp.path().join(format!("{tool}{y}"));
+    let mut session = String::new();
+    for y in ["-y", "-yy"] {
+        for (tool, path) in [("strace", Path::new("strace")), ("ours", ours.as_path())] {
+            session.push_str(&format!(
+                "{} -o {} -qq {y} -e trace=openat,write,close,newfstatat,ioctl \
+                 sh -c 'echo hi; echo there > /dev/tty'; ",
+                path.display(),
+                out(tool, y).display()
+            ));
+        }
+    }
+    let o = run(Command::new("script")
+        .args(["-qc", &session, "/dev/null"])
+        .env_remove("LD_LIBRARY_PATH"));
+    let read = |p: std::path::PathBuf| {
+        std::fs::read_to_string(&p)
+            .unwrap_or_else(|e| panic!("{}: {e}\n{}", p.display(), tracekit_e2e::stdout(&o)))
     };
-    assert_eq!(lines(&a), lines(&b), "strace:\n{a}\nstrace-rs:\n{b}");
+    for y in ["-y", "-yy"] {
+        let (a, b) = (read(out("strace", y)), read(out("ours", y)));
+        let pty = a
+            .lines()
+            .find(|l| l.starts_with("write(1</dev/pts/"))
+            .unwrap_or_else(|| panic!("no write to the pseudo-terminal:\n{a}"));
+        let tty = "</dev/tty<char 5:0>>";
+        if y == "-yy" {
+            assert!(pty.contains("<char "), "{a}");
+            assert!(a.contains(tty), "{a}");
+        } else {
+            assert!(!a.contains("<char "), "{a}");
+        }
+        assert_eq!(
+            comparable(&squash_hex(&a)),
+            comparable(&squash_hex(&b)),
+            "{y}\nstrace:\n{a}\nstrace-rs:\n{b}"
+        );
+    }
 }
 
 #[test]

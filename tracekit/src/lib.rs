@@ -4,11 +4,14 @@
 //! - [`analysis`] streams logs into per-process heap statistics (the engine);
 //! - [`report`] builds the report model, its JSON schema and the text printer;
 //! - [`symbols`] symbolizes the backtraces of the sites a report prints;
-//! - [`heap`] runs a command under `libpreload_heaptrack.so` and reports on its logs.
+//! - [`heap`] runs a command under `libpreload_heaptrack.so` and reports on its logs;
+//! - [`segv`] runs a command under `libpreload_segv.so` (and symbolizes its crash frames);
+//! - [`preload`] is what both launchers share: finding the library, failing to start.
 
 pub mod analysis;
 pub mod dump;
 pub mod heap;
+pub mod preload;
 pub mod report;
 pub mod segv;
 pub mod size;

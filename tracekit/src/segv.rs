@@ -2,6 +2,12 @@
 //! preloaded, like glibc's old `catchsegv`. The command replaces tracekit (`exec`), so its pid,
 //! exit status and death by signal are exactly its own.
 //!
+//! - The library is `--preload PATH` (the `.so` or its directory; `--library` is a hidden
+//!   alias), else `$TRACEKIT_PRELOAD_DIR/libpreload_segv.so`, else the one next to `tracekit`.
+//! - `--signals` is checked here with the handler's own parser, so a bad list is a usage error
+//!   (exit 2) rather than a warning from every process and no handler at all.
+//! - Exit status when the command cannot be started: 127 not found, 126 not executable.
+//!
 //! A hidden mode, `tracekit segv --symbolize PID -- INDEX:ADDR[!]...`, is what the crash handler
 //! runs in a child process while the crashed process waits: it reads `/proc/PID/maps` and the
 //! modules' symbols and prints one line per frame (`!` marks an exact pc, the others are return
@@ -10,18 +16,25 @@
 use std::ffi::OsString;
 use std::io::Write;
 use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use anyhow::{bail, Context};
 use tracekit_symbolize::{AddrKind, Location, ModuleMap, Symbolizer};
 
+use crate::preload::{self, absolute, find_preload};
+
 /// Options of `tracekit segv`.
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "The command replaces tracekit: its pid, output and exit status \
+(or death by its signal) are its own. tracekit exits 127 when the command is not found, 126 \
+when it cannot be executed, 2 on a usage error."
+)]
 pub struct Args {
-    /// Signals to report, e.g. "segv bus abrt" or "all"
-    /// [default: SEGV BUS ILL FPE ABRT TRAP]
-    #[arg(long, value_name = "LIST")]
+    /// Signals to report: names with or without SIG (any case), numbers, or "all", separated
+    /// by spaces or commas, e.g. "segv bus abrt" [default: SEGV BUS ILL FPE ABRT TRAP]
+    #[arg(long, value_name = "LIST", value_parser = signal_list)]
     pub signals: Option<String>,
     /// Also append the report to FILE
     #[arg(short, long, value_name = "FILE")]
@@ -32,101 +45,111 @@ pub struct Args {
     /// Print raw frames only (no symbolizer process)
     #[arg(long)]
     pub no_symbols: bool,
-    /// The crash handler library [default: libpreload_segv.so next to tracekit]
-    #[arg(long, value_name = "FILE")]
-    pub library: Option<PathBuf>,
+    /// The crash handler library, or its directory [default: $TRACEKIT_PRELOAD_DIR, else next to tracekit]
+    // `--library` was its name before it took `tracekit heap`'s; kept, hidden, for old scripts.
+    #[arg(long, alias = "library", value_name = "PATH")]
+    pub preload: Option<PathBuf>,
     /// Internal: symbolize the frames of crashing process PID.
     #[arg(long, hide = true, value_name = "PID")]
     pub symbolize: Option<u32>,
-    /// The command to run, and its arguments
-    #[arg(
-        trailing_var_arg = true,
-        allow_hyphen_values = true,
-        value_name = "CMD"
-    )]
+    /// The command to run, and its arguments (after `--`, or after the options)
+    // No `allow_hyphen_values`: an unknown option before the command is a usage error, not
+    // the command; once the command started, `trailing_var_arg` takes its options as its own.
+    #[arg(trailing_var_arg = true, value_name = "CMD")]
     pub command: Vec<OsString>,
+}
+
+/// `--signals`, checked with the crash handler's own parser (which would otherwise warn at
+/// load and handle nothing); passed on as typed.
+fn signal_list(list: &str) -> Result<String, String> {
+    let mut selected = [false; 65];
+    let accepted = || {
+        let names: Vec<&str> = tracekit_signals::SELECTABLE
+            .iter()
+            .map(|&(_, n)| n)
+            .collect();
+        format!(
+            "accepted: {}, with or without SIG, in any case; their numbers; all",
+            names.join(" ")
+        )
+    };
+    match tracekit_signals::parse_signals(list, &mut selected) {
+        Err(bad) => Err(format!("unknown signal {bad:?} ({})", accepted())),
+        Ok(()) if !selected.contains(&true) => Err(format!("no signal given ({})", accepted())),
+        Ok(()) => Ok(list.to_owned()),
+    }
 }
 
 /// Runs `tracekit segv`; returns the exit status (only on failure to start the command).
 pub fn run(args: Args) -> anyhow::Result<u8> {
     if let Some(pid) = args.symbolize {
-        let frames = args
-            .command
-            .iter()
-            .map(|a| parse_frame(&a.to_string_lossy()))
-            .collect::<anyhow::Result<Vec<_>>>()?;
-        let mut map = ModuleMap::from_proc_maps(pid)
-            .with_context(|| format!("cannot read the modules of process {pid}"))?;
-        let mut sym = Symbolizer::new();
-        let located: Vec<(usize, Location)> = frames
-            .iter()
-            .map(|f| {
-                let kind = if f.exact {
-                    AddrKind::Exact
-                } else {
-                    AddrKind::Return
-                };
-                (f.index, sym.symbolize(&mut map, f.addr, kind))
-            })
-            .collect();
-        let stdout = std::io::stdout();
-        let mut out = stdout.lock();
-        print_frames(&mut out, &located)?;
-        out.flush()?;
-        return Ok(0);
+        return symbolize(pid, &args.command);
     }
     let Some((prog, rest)) = args.command.split_first() else {
-        bail!("no command given: tracekit segv [OPTIONS] -- CMD [ARGS...]");
+        bail!("segv: no command given (usage: tracekit segv [OPTIONS] -- CMD [ARGS...])");
     };
-    let lib = match args.library {
-        Some(l) => l,
-        None => default_library()?,
-    };
+    let library = find_preload(
+        preload::SEGV,
+        args.preload.as_deref(),
+        std::env::var_os("TRACEKIT_PRELOAD_DIR").map(PathBuf::from),
+    )?;
     let mut cmd = Command::new(prog);
     cmd.args(rest);
-    let mut preload = lib.into_os_string();
+    let mut ld_preload = library.into_os_string();
     if let Some(old) = std::env::var_os("LD_PRELOAD").filter(|v| !v.is_empty()) {
-        preload.push(":");
-        preload.push(old);
+        ld_preload.push(":");
+        ld_preload.push(old);
     }
-    cmd.env("LD_PRELOAD", preload);
+    cmd.env("LD_PRELOAD", ld_preload);
     if let Some(s) = &args.signals {
         cmd.env("TRACEKIT_SEGV_SIGNALS", s);
     }
     if let Some(o) = &args.output {
-        cmd.env("TRACEKIT_SEGV_OUTPUT", absolute(o)?);
+        cmd.env("TRACEKIT_SEGV_OUTPUT", absolute(o.clone())?);
     }
     if let Some(l) = &args.log {
-        cmd.env("TRACEKIT_LOG", absolute(l)?);
+        cmd.env("TRACEKIT_LOG", absolute(l.clone())?);
     }
     if args.no_symbols {
         cmd.env("TRACEKIT_SEGV_SYMBOLIZE", "0");
     }
-    let err = cmd.exec();
-    bail!("cannot run {}: {err}", Path::new(prog).display())
-}
-
-fn absolute(p: &Path) -> anyhow::Result<PathBuf> {
-    Ok(if p.is_absolute() {
-        p.to_path_buf()
-    } else {
-        std::env::current_dir()?.join(p)
-    })
-}
-
-fn default_library() -> anyhow::Result<PathBuf> {
-    let exe = std::env::current_exe().context("cannot find the tracekit binary")?;
-    let lib = exe
-        .parent()
-        .map(|d| d.join("libpreload_segv.so"))
-        .context("tracekit has no directory")?;
-    if !lib.exists() {
-        bail!(
-            "{} not found (build it with `cargo build -p preload-segv`, or pass --library)",
-            lib.display()
-        );
+    // The handler looks for its symbolizer next to itself: a library found elsewhere
+    // (`--preload`, TRACEKIT_PRELOAD_DIR) would print raw frames. This tracekit is the
+    // symbolizer, unless the user chose another.
+    if std::env::var_os("TRACEKIT_SEGV_SYMBOLIZER").is_none() {
+        if let Ok(me) = std::env::current_exe() {
+            cmd.env("TRACEKIT_SEGV_SYMBOLIZER", me);
+        }
     }
-    Ok(lib)
+    let err = cmd.exec();
+    Ok(preload::cannot_run(prog, &err))
+}
+
+/// The hidden mode the crash handler runs: prints the frames of the crashed process `pid`.
+fn symbolize(pid: u32, frames: &[OsString]) -> anyhow::Result<u8> {
+    let frames = frames
+        .iter()
+        .map(|a| parse_frame(&a.to_string_lossy()))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let mut map = ModuleMap::from_proc_maps(pid)
+        .with_context(|| format!("cannot read the modules of process {pid}"))?;
+    let mut sym = Symbolizer::new();
+    let located: Vec<(usize, Location)> = frames
+        .iter()
+        .map(|f| {
+            let kind = if f.exact {
+                AddrKind::Exact
+            } else {
+                AddrKind::Return
+            };
+            (f.index, sym.symbolize(&mut map, f.addr, kind))
+        })
+        .collect();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    print_frames(&mut out, &located)?;
+    out.flush()?;
+    Ok(0)
 }
 
 /// One frame to symbolize, as the crash handler passes it: `INDEX:HEXADDR`, `!` when exact.

@@ -10,7 +10,8 @@ use crate::text;
 use crate::xlat;
 
 /// What `-y` prints for a descriptor: its path (`/etc/passwd`, `pipe:[123]`,
-/// `socket:[456]`); with `-yy`, sockets as `TCP:[127.0.0.1:80->127.0.0.1:4242]`.
+/// `socket:[456]`); with `-yy`, sockets as `TCP:[127.0.0.1:80->127.0.0.1:4242]` and devices
+/// with their type and numbers, `/dev/null<char 1:3>` (see `device`).
 pub fn fd_path(pid: Pid, fd: i32, level: u8) -> Option<String> {
     let link = std::fs::read_link(format!("/proc/{}/fd/{fd}", pid.0)).ok()?;
     let s = link.to_string_lossy().into_owned();
@@ -20,8 +21,46 @@ pub fn fd_path(pid: Pid, fd: i32, level: u8) -> Option<String> {
                 return Some(desc);
             }
         }
+        if let Some(dev) = device(&s) {
+            return Some(format!("{s}<{dev}>"));
+        }
     }
     Some(s)
+}
+
+/// `char 1:3` or `block 7:0` when `path` is a character or block device, as strace's
+/// `printdev` says it with `-yy`: like strace, it `stat`s the path read from
+/// `/proc/PID/fd/N` (an absolute path, following symbolic links), not the descriptor.
+fn device(path: &str) -> Option<String> {
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    if !path.starts_with('/') {
+        return None;
+    }
+    let meta = std::fs::metadata(path).ok()?;
+    let kind = meta.file_type();
+    let block = if kind.is_block_device() {
+        true
+    } else if kind.is_char_device() {
+        false
+    } else {
+        return None;
+    };
+    Some(device_label(block, meta.rdev()))
+}
+
+/// `block MAJOR:MINOR` or `char MAJOR:MINOR`, in decimal.
+fn device_label(block: bool, rdev: u64) -> String {
+    let (major, minor) = dev_numbers(rdev);
+    let kind = if block { "block" } else { "char" };
+    format!("{kind} {major}:{minor}")
+}
+
+/// A `dev_t`'s major and minor numbers (glibc's encoding: 12 + 20 bits of major, 8 + 24 of
+/// minor).
+fn dev_numbers(dev: u64) -> (u64, u64) {
+    let major = ((dev >> 32) & 0xffff_f000) | ((dev >> 8) & 0xfff);
+    let minor = ((dev >> 12) & 0xffff_ff00) | (dev & 0xff);
+    (major, minor)
 }
 
 /// `{tv_sec=1, tv_nsec=500}`: a time as the kernel lays out `timespec` and `timeval`
@@ -116,8 +155,7 @@ pub fn mode_arg(ctx: &mut Ctx<'_>, m: u64) {
 }
 
 fn makedev(dev: u64) -> String {
-    let major = ((dev >> 32) & 0xffff_f000) | ((dev >> 8) & 0xfff);
-    let minor = ((dev >> 12) & 0xffff_ff00) | (dev & 0xff);
+    let (major, minor) = dev_numbers(dev);
     format!("makedev({}, {})", text::Hx(major), text::Hx(minor))
 }
 
@@ -699,4 +737,43 @@ pub fn fdset(ctx: &mut Ctx<'_>, addr: u64, nfds: u64) {
         }
     }
     ctx.out.push(']');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn device_labels_are_decimal_major_minor() {
+        assert_eq!(device_label(false, libc::makedev(1, 3)), "char 1:3");
+        assert_eq!(device_label(true, libc::makedev(7, 0)), "block 7:0");
+        // Numbers beyond the old 8-bit fields (an NVMe partition, a high minor).
+        assert_eq!(
+            device_label(true, libc::makedev(259, 1_048_575)),
+            "block 259:1048575"
+        );
+        assert_eq!(
+            makedev(libc::makedev(4095, 70_000)),
+            "makedev(0xfff, 0x11170)"
+        );
+    }
+
+    #[test]
+    fn only_yy_shows_what_device_a_descriptor_is() {
+        use std::os::fd::AsRawFd;
+        let me = Pid(std::process::id() as i32);
+        let null = std::fs::File::open("/dev/null").unwrap();
+        let fd = null.as_raw_fd();
+        assert_eq!(fd_path(me, fd, 1).as_deref(), Some("/dev/null"));
+        assert_eq!(fd_path(me, fd, 2).as_deref(), Some("/dev/null<char 1:3>"));
+        // A regular file and a directory are shown by path alone.
+        let exe = std::fs::File::open("/proc/self/exe").unwrap();
+        let exe_path = std::fs::read_link("/proc/self/exe").unwrap();
+        assert_eq!(
+            fd_path(me, exe.as_raw_fd(), 2).as_deref(),
+            exe_path.to_str()
+        );
+        let root = std::fs::File::open("/").unwrap();
+        assert_eq!(fd_path(me, root.as_raw_fd(), 2).as_deref(), Some("/"));
+    }
 }

@@ -32,10 +32,8 @@ use std::time::SystemTime;
 
 use anyhow::{bail, Context};
 
+use crate::preload::{self, absolute, find_preload};
 use crate::report::{self, Config, ReportOptions};
-
-/// The preload library's file name.
-pub const PRELOAD_NAME: &str = "libpreload_heaptrack.so";
 
 /// The name of a process's log inside a run directory.
 pub const LOG_IN_DIR: &str = "%e.%p.tklog";
@@ -163,7 +161,8 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
 
 /// Runs a configured `tracekit heap`; returns the exit status.
 pub fn run_config(c: &HeapConfig) -> anyhow::Result<u8> {
-    let preload = find_preload(
+    let library = find_preload(
+        preload::HEAPTRACK,
         c.preload.as_deref(),
         std::env::var_os("TRACEKIT_PRELOAD_DIR").map(PathBuf::from),
     )?;
@@ -172,7 +171,7 @@ pub fn run_config(c: &HeapConfig) -> anyhow::Result<u8> {
     let before = matching_files(&pattern)?;
     let started = launch::spawn(&launch::Launch {
         command: &c.command,
-        preload: &preload,
+        preload: &library,
         log_pattern: &pattern,
         follow_exec: c.follow_exec,
         stdout_to_stderr: c.report_to == ReportTo::Stdout,
@@ -183,12 +182,7 @@ pub fn run_config(c: &HeapConfig) -> anyhow::Result<u8> {
             if let Some(dir) = &made_dir {
                 let _ = std::fs::remove_dir(dir);
             }
-            let name = c.command[0].to_string_lossy();
-            eprintln!("tracekit: cannot run {name}: {e}");
-            return Ok(match e.kind() {
-                std::io::ErrorKind::NotFound => 127,
-                _ => 126,
-            });
+            return Ok(preload::cannot_run(&c.command[0], &e));
         }
     };
     if c.verbose {
@@ -353,38 +347,6 @@ fn check_writable(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Where the preload library is: `explicit` (file or directory), else `env_dir`, else next to
-/// the running `tracekit`.
-pub fn find_preload(explicit: Option<&Path>, env_dir: Option<PathBuf>) -> anyhow::Result<PathBuf> {
-    let (candidate, how) = match (explicit, env_dir) {
-        (Some(p), _) if p.is_dir() => (p.join(PRELOAD_NAME), "--preload"),
-        (Some(p), _) => (p.to_path_buf(), "--preload"),
-        (None, Some(d)) => (d.join(PRELOAD_NAME), "TRACEKIT_PRELOAD_DIR"),
-        (None, None) => {
-            let exe = std::env::current_exe().context("cannot find the tracekit binary")?;
-            let dir = exe.parent().map(Path::to_path_buf).unwrap_or_default();
-            (dir.join(PRELOAD_NAME), "next to tracekit")
-        }
-    };
-    if !candidate.is_file() {
-        bail!(
-            "preload library not found: {} ({how}); build it with `cargo build -p preload-heaptrack` \
-             or point --preload or TRACEKIT_PRELOAD_DIR at it",
-            candidate.display()
-        );
-    }
-    absolute(candidate)
-}
-
-fn absolute(p: PathBuf) -> anyhow::Result<PathBuf> {
-    if p.is_absolute() {
-        return Ok(p);
-    }
-    Ok(std::env::current_dir()
-        .context("cannot read the current directory")?
-        .join(p))
-}
-
 /// Files matching `pattern` (`%p` digits, `%e` any name, `%%` a percent sign; a pattern
 /// without `%p` also matches `PATTERN.PID`, the preload's name for a forked child's log), with
 /// what identifies their current content.
@@ -508,18 +470,5 @@ mod tests {
         assert!(matches_pattern("out.%p", "out.1"));
         assert!(matches_pattern("100%%.%p", "100%.5"));
         assert!(!matches_pattern("out.%p", "out."));
-    }
-
-    #[test]
-    fn missing_preload_is_one_clear_line() {
-        let dir = tempfile::tempdir().unwrap();
-        let e = find_preload(None, Some(dir.path().to_path_buf())).unwrap_err();
-        let msg = format!("{e:#}");
-        assert!(msg.starts_with("preload library not found: "), "{msg}");
-        assert!(msg.contains("TRACEKIT_PRELOAD_DIR"), "{msg}");
-        assert!(!msg.contains('\n'));
-        std::fs::write(dir.path().join(PRELOAD_NAME), b"").unwrap();
-        let p = find_preload(Some(dir.path()), None).unwrap();
-        assert_eq!(p, dir.path().join(PRELOAD_NAME));
     }
 }
