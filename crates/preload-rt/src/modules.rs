@@ -114,6 +114,129 @@ unsafe extern "C" fn callback(
     0
 }
 
+/// Most modules a [`Snapshot`] holds.
+pub const SNAPSHOT_MODULES: usize = 512;
+/// Bytes of paths a [`Snapshot`] holds.
+const SNAPSHOT_PATHS: usize = 128 << 10;
+/// Longest build-id kept (GNU build-ids are 20 bytes; 16 to 64 exist).
+const MAX_BUILD_ID: usize = 64;
+
+#[derive(Clone, Copy)]
+struct Entry {
+    base: u64,
+    path: (u32, u32),
+    build_id: [u8; MAX_BUILD_ID],
+    build_id_len: u8,
+    segments: [Segment; MAX_SEGMENTS],
+    nsegments: u8,
+}
+
+const NO_SEGMENT: Segment = Segment {
+    vaddr: 0,
+    memsz: 0,
+    file_offset: 0,
+    flags: 0,
+};
+
+const EMPTY: Entry = Entry {
+    base: 0,
+    path: (0, 0),
+    build_id: [0; MAX_BUILD_ID],
+    build_id_len: 0,
+    segments: [NO_SEGMENT; MAX_SEGMENTS],
+    nsegments: 0,
+};
+
+/// The module map copied out of the loader, for a forked child: the child must not call
+/// `dl_iterate_phdr` (another thread of the parent may have held the loader's lock at the
+/// fork, in the middle of a `dlopen`, and the child would wait for it forever), so the parent
+/// takes this copy in its atfork prepare handler and the child writes it. Fixed size, in
+/// `.bss`: nothing is allocated, and untouched pages cost nothing.
+pub struct Snapshot {
+    entries: [Entry; SNAPSHOT_MODULES],
+    n: usize,
+    paths: [u8; SNAPSHOT_PATHS],
+    used: usize,
+}
+
+impl std::fmt::Debug for Snapshot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Snapshot")
+            .field("modules", &self.n)
+            .finish()
+    }
+}
+
+impl Default for Snapshot {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Snapshot {
+    /// An empty snapshot.
+    pub const fn new() -> Self {
+        Snapshot {
+            entries: [EMPTY; SNAPSHOT_MODULES],
+            n: 0,
+            paths: [0; SNAPSHOT_PATHS],
+            used: 0,
+        }
+    }
+
+    /// Copies the loaded modules (calls `dl_iterate_phdr`: not in a forked child).
+    pub fn take(&mut self, exe: &[u8]) {
+        self.n = 0;
+        self.used = 0;
+        for_each(exe, 0, &mut |m| self.push(m));
+    }
+
+    /// Modules in the snapshot.
+    pub fn len(&self) -> usize {
+        self.n
+    }
+
+    /// True when it holds no module.
+    pub fn is_empty(&self) -> bool {
+        self.n == 0
+    }
+
+    fn push(&mut self, m: &Module<'_>) {
+        let path = m.path.as_bytes();
+        if self.n == SNAPSHOT_MODULES || self.used + path.len() > SNAPSHOT_PATHS {
+            return;
+        }
+        let mut e = EMPTY;
+        e.base = m.base;
+        e.path = (self.used as u32, path.len() as u32);
+        self.paths[self.used..self.used + path.len()].copy_from_slice(path);
+        self.used += path.len();
+        let bid = &m.build_id[..m.build_id.len().min(MAX_BUILD_ID)];
+        e.build_id[..bid.len()].copy_from_slice(bid);
+        e.build_id_len = bid.len() as u8;
+        let segs = &m.segments[..m.segments.len().min(MAX_SEGMENTS)];
+        e.segments[..segs.len()].copy_from_slice(segs);
+        e.nsegments = segs.len() as u8;
+        self.entries[self.n] = e;
+        self.n += 1;
+    }
+
+    /// Calls `f` with every module of the snapshot, timed `time_ns`.
+    pub fn for_each(&self, time_ns: u64, f: &mut dyn FnMut(&Module<'_>)) {
+        for e in &self.entries[..self.n] {
+            let (at, len) = (e.path.0 as usize, e.path.1 as usize);
+            let m = Module {
+                time_ns,
+                base: e.base,
+                path: Bytes::borrowed(&self.paths[at..at + len]),
+                build_id: Cow::Borrowed(&e.build_id[..usize::from(e.build_id_len)]),
+                segments: Cow::Borrowed(&e.segments[..usize::from(e.nsegments)]),
+            };
+            f(&m);
+        }
+    }
+}
+
 /// The GNU build-id in a block of ELF notes.
 pub fn find_build_id(mut notes: &[u8]) -> Option<&[u8]> {
     const NT_GNU_BUILD_ID: u32 = 3;

@@ -545,22 +545,40 @@ pub fn scan_modules() {
     }
 }
 
+/// The module map for a forked child, taken before the fork (see [`modules::Snapshot`]).
+static FORK_MODULES: SpinLock<modules::Snapshot> = SpinLock::new(modules::Snapshot::new());
+
 extern "C" fn fork_prepare() {
+    // Lock order: the snapshot, then the loader (inside `take`), then, after it, the session.
+    let mut snap = FORK_MODULES.lock();
+    if is_on() {
+        let mut exe = FixedBuf::<4096>::new();
+        exe.push_bytes(W.lock().exe.as_bytes());
+        snap.take(exe.as_bytes());
+    }
+    // Kept until the parent and child handlers: no other fork replaces it meanwhile.
+    std::mem::forget(snap);
     W.lock_for_fork();
     crate::compress::fork_prepare();
 }
 
 extern "C" fn fork_parent() {
     crate::compress::fork_release();
-    // SAFETY: taken in fork_prepare by this thread.
-    unsafe { W.force_unlock() };
+    // SAFETY: both taken in fork_prepare by this thread.
+    unsafe {
+        W.force_unlock();
+        FORK_MODULES.force_unlock();
+    }
 }
 
 extern "C" fn fork_child() {
     crate::compress::fork_release();
     crate::compress::forget_in_child();
-    // SAFETY: taken in fork_prepare by the thread that forked, which is this one.
-    unsafe { W.force_unlock() };
+    // SAFETY: both taken in fork_prepare by the thread that forked, which is this one.
+    unsafe {
+        W.force_unlock();
+        FORK_MODULES.force_unlock();
+    }
     crate::guard::set_cached_tid(0);
     if !is_on() {
         return;
@@ -572,11 +590,18 @@ extern "C" fn fork_child() {
         w.stacks.clear();
         MEMO.clear();
         w.pid = sys::getpid();
-        w.open_log(None, ppid, true)
+        let ok = w.open_log(None, ppid, true);
+        if ok {
+            // Not `scan_modules`: the loader's lock may be held by a thread that the child
+            // does not have (a `dlopen` in progress at the fork). The parent's map from just
+            // before the fork is the child's; a module that another thread finished loading
+            // in between is written at the child's next dlopen/dlclose.
+            let now = w.now();
+            FORK_MODULES.lock().for_each(now, &mut |m| w.note_module(m));
+        }
+        ok
     };
-    if ok {
-        scan_modules();
-    } else {
+    if !ok {
         STATE.store(DONE, Ordering::Release);
     }
 }
