@@ -89,6 +89,7 @@ fn process(pid: u32, ppid: u32) -> Event<'static> {
         cmdline: Bytes::from("/build/heap_known\0"),
         tool: Bytes::from("heaptrack"),
         arch: Arch::X86_64,
+        clock_res_ns: 0,
     })
 }
 
@@ -195,6 +196,7 @@ fn heap_known(pid: u32, ppid: u32) -> Vec<Event<'static>> {
         pid,
         code: Some(0),
         signal: None,
+        freeres: 0,
     }));
     ev
 }
