@@ -23,6 +23,16 @@ use tracekit_log::Exit;
 use crate::sys;
 
 static RAN: AtomicBool = AtomicBool::new(false);
+static RUNNING: AtomicBool = AtomicBool::new(false);
+
+/// True while the runtimes' free functions run. `__libc_freeres` calls `free` on dozens of
+/// pointers that were never set (`free(NULL)`): calls of ours, not the program's, which a
+/// hook leaves out of the counts (memusage, which frees nothing at exit, counts the
+/// program's alone).
+#[inline]
+pub fn is_running() -> bool {
+    RUNNING.load(Ordering::Relaxed)
+}
 
 /// Runs the runtimes' free functions (once per process image) and returns which ran
 /// ([`Exit::FREERES_CXX`], [`Exit::FREERES_LIBC`]). Call it without the reentrancy guard:
@@ -38,6 +48,7 @@ pub fn run() -> u32 {
         return 0;
     }
     let mut ran = 0;
+    RUNNING.store(true, Ordering::Relaxed);
     // Looked up now, not at start-up: the first allocation, which starts the session, can
     // come from inside the dynamic loader; at exit `dlsym` is an ordinary call. Only for a
     // loaded libstdc++: a failed lookup would leave a `dlerror` buffer behind.
@@ -59,6 +70,7 @@ pub fn run() -> u32 {
             ran |= Exit::FREERES_LIBC;
         }
     }
+    RUNNING.store(false, Ordering::Relaxed);
     ran
 }
 
