@@ -286,7 +286,8 @@ impl Writer {
                 unsafe { libc::strerror_r(e.0, msg.as_mut_ptr().cast(), msg.len()) };
                 let n = msg.iter().position(|&b| b == 0).unwrap_or(0);
                 let why = std::str::from_utf8(&msg[..n]).unwrap_or("error");
-                crate::say!("cannot create the log {shown}: {why} (errno {})", e.0);
+                // Worded as Rust's `io::Error` says it, as every other tracekit message does.
+                crate::say!("cannot create the log {shown}: {why} (os error {})", e.0);
                 return false;
             }
         }
