@@ -213,6 +213,7 @@ impl Analysis {
                     exe: p.exe.to_string_lossy().into_owned(),
                     argv: p.argv(),
                     tool: p.tool.to_string_lossy().into_owned(),
+                    clock_res_ns: p.clock_res_ns,
                 }));
                 *cur = Some(self.processes.len() - 1);
             }
@@ -236,6 +237,7 @@ impl Analysis {
                 self.process(cur).exit = Some(heap::ExitStatus {
                     code: e.code,
                     signal: e.signal,
+                    freeres: e.freeres,
                 });
             }
             Event::Exec(e) => self.process(cur).exec = Some(e.path.to_string_lossy().into_owned()),

@@ -96,7 +96,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let ended = running.wait().context("waiting for the command")?;
     let status = ended.shell_status();
     let logs = find_logs(&pattern, &before)?;
-    let config = Config::from(&args.options);
+    let config = Config::from(&args.options).with_command_signal(ended.signal());
     if logs.is_empty() {
         eprintln!(
             "tracekit heap: no log was written to {} (a static program, or one that never ran, \
