@@ -770,3 +770,27 @@ fn the_command_a_launcher_saw_killed_is_reported_killed() {
         "{text}"
     );
 }
+
+#[test]
+fn the_timeline_has_no_column_narrower_than_the_clock_tick() {
+    let mut ev = heap_known(100, 1);
+    if let Event::Process(p) = &mut ev[0] {
+        p.clock_res_ns = 1_000_000;
+    }
+    let a = analyse(&[("k.log", encode(&ev))]);
+    let r = build(&a, &[], Selection { top: 3 }, &mut FakeSymbols::new());
+    // The log's slices are 65536 ns wide: 16 of them make a column of a 1 ms tick.
+    assert_eq!(r.processes[0].timeline.slice_ns, 65_536);
+    let mut out = Vec::new();
+    let opts = TextOptions {
+        top: 3,
+        per_process: false,
+        depth: 12,
+    };
+    text::write(&r, opts, &mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains("Heap over time (a column per 1 ms, "), "{text}");
+    let axis = text.lines().find(|l| l.trim_start().starts_with("0 +")).unwrap();
+    let columns = r.processes[0].timeline.heap_bytes.len().div_ceil(16);
+    assert_eq!(axis.trim_start(), format!("0 +{}", "-".repeat(columns)), "{text}");
+}

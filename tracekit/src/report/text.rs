@@ -407,6 +407,23 @@ fn rank<'a>(sites: &[&'a SiteReport], key: SiteKey, top: usize) -> Vec<&'a SiteR
 /// memusagestat's graph, in 8 rows of text: one column per slice, `#` up to the slice's most
 /// live bytes.
 fn write_timeline(t: &TimelineReport, clock_res_ns: u64, out: &mut dyn Write) -> io::Result<()> {
+    // A column narrower than the clock's tick shows nothing the clock saw: merge slices
+    // (their widths are powers of two) into columns at least one tick wide.
+    let merged;
+    let t = if t.slice_ns != 0 && clock_res_ns > t.slice_ns {
+        let k = clock_res_ns.div_ceil(t.slice_ns).next_power_of_two();
+        merged = TimelineReport {
+            slice_ns: t.slice_ns.saturating_mul(k),
+            heap_bytes: t
+                .heap_bytes
+                .chunks(k as usize)
+                .map(|c| c.iter().copied().max().unwrap_or(0))
+                .collect(),
+        };
+        &merged
+    } else {
+        t
+    };
     const ROWS: u64 = 8;
     let max = t.heap_bytes.iter().copied().max().unwrap_or(0);
     if t.heap_bytes.len() < 2 || max == 0 {
