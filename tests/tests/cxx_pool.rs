@@ -139,10 +139,7 @@ fn heaptrack_does_not_count_the_pool_either() {
     let kept = heap(dir.path(), &program, &[("TRACEKIT_FREERES", "0")], &[]);
     let pool = pool_bytes(&json(&kept.log));
     let data = dir.path().join("ht");
-    let out = run(Command::new("heaptrack")
-        .arg("-o")
-        .arg(&data)
-        .arg(&program));
+    let out = run(Command::new("heaptrack").arg("-o").arg(&data).arg(&program));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let file = std::fs::read_dir(dir.path())
         .unwrap()
@@ -271,7 +268,9 @@ fn valgrind(program: &Path, options: &[&str]) -> Valgrind {
     let num = |s: &str| s.replace(',', "").parse::<u64>().unwrap();
     // "==N==     in use at exit: 76,800 bytes in 2 blocks"
     let after = |key: &str| -> Option<Vec<u64>> {
-        let line = text.lines().find_map(|l| l.split_once(key).map(|(_, r)| r))?;
+        let line = text
+            .lines()
+            .find_map(|l| l.split_once(key).map(|(_, r)| r))?;
         Some(
             line.split_whitespace()
                 .filter(|w| w.chars().next().is_some_and(|c| c.is_ascii_digit()))

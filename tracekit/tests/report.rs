@@ -709,7 +709,12 @@ fn text_report_tells_sites_apart_and_says_each_thing_once() {
         freeres: Exit::FREERES_CXX | Exit::FREERES_LIBC,
     }));
     let a = analyse(&[("two.log", encode(&ev))]);
-    let report = build(&a, &["two.log".into()], Selection { top: 10 }, &mut LineSymbols);
+    let report = build(
+        &a,
+        &["two.log".into()],
+        Selection { top: 10 },
+        &mut LineSymbols,
+    );
     let mut out = Vec::new();
     let opts = TextOptions {
         top: 10,
@@ -724,7 +729,10 @@ fn text_report_tells_sites_apart_and_says_each_thing_once() {
     assert!(text.contains("at main (two.cpp:7; two+0x1040)\n"), "{text}");
     // A line that tells nothing apart keeps its plain form.
     assert!(text.contains("by main (two.cpp:9)\n"), "{text}");
-    assert!(text.contains("0x7f1000001234: ?? (libfoo.so+0x1234)\n"), "{text}");
+    assert!(
+        text.contains("0x7f1000001234: ?? (libfoo.so+0x1234)\n"),
+        "{text}"
+    );
     assert_eq!(text.matches(NO_SYMBOLS).count(), 1, "{text}");
     assert!(text.contains("424 ms after start"), "{text}");
     insta::assert_snapshot!(text);
@@ -762,7 +770,10 @@ fn the_command_a_launcher_saw_killed_is_reported_killed() {
     };
     text::write(&r, opts, &mut out).unwrap();
     let text = String::from_utf8(out).unwrap();
-    assert!(text.contains("Live when SIGTERM killed it: 5596 bytes"), "{text}");
+    assert!(
+        text.contains("Live when SIGTERM killed it: 5596 bytes"),
+        "{text}"
+    );
     assert!(
         text.contains(
             "Live at the end of the log (no exit recorded: killed by a signal, or still running)"
@@ -789,8 +800,18 @@ fn the_timeline_has_no_column_narrower_than_the_clock_tick() {
     };
     text::write(&r, opts, &mut out).unwrap();
     let text = String::from_utf8(out).unwrap();
-    assert!(text.contains("Heap over time (a column per 1 ms, "), "{text}");
-    let axis = text.lines().find(|l| l.trim_start().starts_with("0 +")).unwrap();
+    assert!(
+        text.contains("Heap over time (a column per 1 ms, "),
+        "{text}"
+    );
+    let axis = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("0 +"))
+        .unwrap();
     let columns = r.processes[0].timeline.heap_bytes.len().div_ceil(16);
-    assert_eq!(axis.trim_start(), format!("0 +{}", "-".repeat(columns)), "{text}");
+    assert_eq!(
+        axis.trim_start(),
+        format!("0 +{}", "-".repeat(columns)),
+        "{text}"
+    );
 }

@@ -493,8 +493,8 @@ pub fn decode(t: u8, p: &[u8]) -> Result<Option<Event<'_>>, PayloadError> {
             let signal = opt(d)?
                 .map(|c| u32::try_from(c).map_err(|_| PayloadError::BadValue("signal")))
                 .transpose()?;
-            let freeres = u32::try_from(appended(d)?)
-                .map_err(|_| PayloadError::BadValue("freeres flags"))?;
+            let freeres =
+                u32::try_from(appended(d)?).map_err(|_| PayloadError::BadValue("freeres flags"))?;
             Event::Exit(Exit {
                 time_ns,
                 pid,

@@ -116,11 +116,10 @@ fn disambiguate(sites: &[SiteReport], depth: usize) -> Details {
                 continue;
             }
             for k in 0..text.len() {
-                let columns: HashSet<Option<u32>> = members
-                    .iter()
-                    .map(|&i| sites[i].frames[k].column)
-                    .collect();
-                let addrs: HashSet<u64> = members.iter().map(|&i| sites[i].frames[k].addr).collect();
+                let columns: HashSet<Option<u32>> =
+                    members.iter().map(|&i| sites[i].frames[k].column).collect();
+                let addrs: HashSet<u64> =
+                    members.iter().map(|&i| sites[i].frames[k].addr).collect();
                 let now = details[members[0]][k];
                 let more = if now == Detail::Line && columns.len() > 1 {
                     Detail::Column
@@ -273,7 +272,12 @@ fn write_totals(r: &HeapReport, ctx: &Ctx<'_>, out: &mut dyn Write) -> io::Resul
             peak_sites,
             with_pid: true,
             timeline: None,
-            clock_res_ns: r.processes.iter().map(|p| p.clock_res_ns).max().unwrap_or(0),
+            clock_res_ns: r
+                .processes
+                .iter()
+                .map(|p| p.clock_res_ns)
+                .max()
+                .unwrap_or(0),
             freeres: Freeres(
                 r.processes
                     .iter()
@@ -490,12 +494,7 @@ pub fn ms(ns: u64, res_ns: u64) -> String {
         return format!("{v} ms");
     }
     let scale = 10u64.pow(decimals);
-    format!(
-        "{}.{:0w$} ms",
-        v / scale,
-        v % scale,
-        w = decimals as usize
-    )
+    format!("{}.{:0w$} ms", v / scale, v % scale, w = decimals as usize)
 }
 
 fn percent(part: u64, whole: u64) -> String {
@@ -628,7 +627,11 @@ fn write_modules_without_symbols(
         .sites
         .iter()
         .flat_map(|s| &s.frames[..printed_len(&s.frames, depth)])
-        .chain(r.fences.iter().flat_map(|f| &f.frames[..shown_len(&f.frames)]));
+        .chain(
+            r.fences
+                .iter()
+                .flat_map(|f| &f.frames[..shown_len(&f.frames)]),
+        );
     for f in frames {
         if let (Some(m), Some(why)) = (&f.module, &f.note) {
             if f.function == "??" && !seen.contains(&(m.as_str(), why.as_str())) {
@@ -640,7 +643,10 @@ fn write_modules_without_symbols(
         return Ok(());
     }
     writeln!(out)?;
-    writeln!(out, "Frames shown as module+offset are in modules without symbols:")?;
+    writeln!(
+        out,
+        "Frames shown as module+offset are in modules without symbols:"
+    )?;
     for (m, why) in seen {
         writeln!(out, "  {m}: {why}")?;
     }
