@@ -139,10 +139,8 @@ fn times_print_at_the_clocks_resolution() {
         tv_nsec: 0,
     };
     // SAFETY: ts is a valid out-pointer.
-    assert_eq!(
-        unsafe { libc::clock_getres(libc::CLOCK_MONOTONIC_COARSE, &mut ts) },
-        0
-    );
+    let rc = unsafe { libc::clock_getres(libc::CLOCK_MONOTONIC_COARSE, &mut ts) };
+    assert_eq!(rc, 0);
     let res = ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64;
     assert!(res >= 1_000_000, "a coarse clock of {res} ns");
     let out = report(&["--json"], &r.log);

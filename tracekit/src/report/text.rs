@@ -115,24 +115,23 @@ fn disambiguate(sites: &[SiteReport], depth: usize) -> Details {
             if members.len() < 2 {
                 continue;
             }
-            for k in 0..text.len() {
+            // The first of the lines they share where a column or an address tells them apart.
+            let found = (0..text.len()).find_map(|k| {
                 let columns: HashSet<Option<u32>> =
                     members.iter().map(|&i| sites[i].frames[k].column).collect();
                 let addrs: HashSet<u64> =
                     members.iter().map(|&i| sites[i].frames[k].addr).collect();
-                let now = details[members[0]][k];
-                let more = if now == Detail::Line && columns.len() > 1 {
-                    Detail::Column
-                } else if now != Detail::Address && addrs.len() > 1 {
-                    Detail::Address
-                } else {
-                    continue;
-                };
+                match details[members[0]][k] {
+                    Detail::Line if columns.len() > 1 => Some((k, Detail::Column)),
+                    Detail::Line | Detail::Column if addrs.len() > 1 => Some((k, Detail::Address)),
+                    _ => None,
+                }
+            });
+            if let Some((k, more)) = found {
                 for &i in &members {
                     details[i][k] = more;
                 }
                 changed = true;
-                break;
             }
         }
     }
