@@ -26,6 +26,7 @@ pub static CONFIG: Config = Config {
     tool: "heaptrack",
     short: "heap",
     lib_file_name: b"libpreload_heaptrack.so",
+    freeres: true,
 };
 
 #[cfg(not(test))]

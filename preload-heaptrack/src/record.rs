@@ -70,9 +70,13 @@ fn walk<'a>(
 }
 
 /// Records a release (before the block goes back to the allocator, so that no other thread
-/// can be handed the same address and record it first).
+/// can be handed the same address and record it first). `free(NULL)` calls made by the
+/// runtimes' freeres at exit are left out (see `freeres::is_running`).
 #[inline(always)]
 pub fn free(g: &Guard, kind: FreeKind, ptr: u64, size: u64) {
+    if ptr == 0 && tracekit_preload_rt::freeres::is_running() {
+        return;
+    }
     session::with(|w| {
         let tid = w.tid_of(g);
         let time_ns = w.now();

@@ -102,6 +102,9 @@ pub fn append(cfg: &Config, rec: &mut CrashRecord<'_>, buf: &mut [u8]) {
                 cmdline: Bytes::borrowed(rec.cmdline),
                 tool: Bytes::borrowed(b"segv"),
                 arch: Arch::X86_64,
+                // Its times are CLOCK_MONOTONIC's, whose resolution (`clock_getres`) is 1 ns
+                // on Linux.
+                clock_res_ns: 1,
             }),
         );
     }

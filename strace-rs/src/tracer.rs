@@ -353,6 +353,7 @@ impl<'c> Tracer<'c> {
                 cmdline: tracekit_log::Bytes(cmdline.into()),
                 tool: tracekit_log::Bytes(b"strace-rs".to_vec().into()),
                 arch: tracekit_log::Arch::X86_64,
+                clock_res_ns: 0,
             }));
         }
         let how = if self.seccomp {

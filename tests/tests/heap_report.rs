@@ -155,6 +155,7 @@ struct ProcessJson {
     exit: Option<Exit>,
     exec: Option<String>,
     timeline: Timeline,
+    clock_res_ns: u64,
     calls: Calls,
     functions: Vec<Function>,
     realloc: ReallocCounts,
@@ -180,6 +181,7 @@ struct Timeline {
 struct Exit {
     code: Option<i32>,
     signal: Option<u32>,
+    freeres: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -206,6 +208,8 @@ struct Frame {
     function: String,
     file: Option<String>,
     line: Option<u32>,
+    column: Option<u32>,
+    offset: Option<u64>,
     inlined: bool,
     note: Option<String>,
 }
@@ -339,7 +343,9 @@ fn heap_known_json_is_exact() {
         r.processes[0].exit,
         Some(Exit {
             code: Some(0),
-            signal: None
+            signal: None,
+            // A C program: glibc's buffers were freed at exit, there is no libstdc++.
+            freeres: vec!["glibc".to_owned()],
         })
     );
     // Calls per function: 1000 + 1 malloc, 10 calloc, 17 realloc (1, 2, ..., 65536),

@@ -17,6 +17,11 @@ pub struct ResolvedFrame {
     pub file: Option<String>,
     /// Source line.
     pub line: Option<u32>,
+    /// Source column, when debug info has it.
+    pub column: Option<u32>,
+    /// The address relative to the module (what `addr2line -e MODULE` takes), when the
+    /// module is known.
+    pub offset: Option<u64>,
     /// True when this function was inlined into the next frame.
     pub inlined: bool,
     /// Why the function is unknown, when the symbolizer knows (for example the module was
@@ -86,11 +91,13 @@ impl Symbols {
             m
         });
         let loc = self.sym.symbolize(map, addr, AddrKind::Return);
+        let offset = loc.module.is_some().then_some(loc.module_offset);
         if loc.frames.is_empty() {
             return vec![ResolvedFrame {
                 addr,
                 module: loc.module,
                 function: "??".to_owned(),
+                offset,
                 note: loc.note,
                 ..ResolvedFrame::default()
             }];
@@ -103,6 +110,8 @@ impl Symbols {
                 function: f.function,
                 file: f.file,
                 line: f.line,
+                column: f.column,
+                offset,
                 inlined: f.inlined,
                 note: None,
             })
@@ -125,11 +134,11 @@ impl Resolve for NoSymbols {
         let module = modules
             .iter()
             .rev()
-            .find(|m| m.contains(addr.wrapping_sub(1)))
-            .map(|m| m.path.to_string_lossy().into_owned());
+            .find(|m| m.contains(addr.wrapping_sub(1)));
         vec![ResolvedFrame {
             addr,
-            module,
+            module: module.map(|m| m.path.to_string_lossy().into_owned()),
+            offset: module.map(|m| addr.wrapping_sub(m.base)),
             function: "??".to_owned(),
             ..ResolvedFrame::default()
         }]

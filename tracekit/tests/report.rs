@@ -58,7 +58,7 @@ impl Resolve for FakeSymbols {
             file,
             line,
             inlined: false,
-            note: None,
+            ..ResolvedFrame::default()
         }]
     }
 }
@@ -89,6 +89,7 @@ fn process(pid: u32, ppid: u32) -> Event<'static> {
         cmdline: Bytes::from("/build/heap_known\0"),
         tool: Bytes::from("heaptrack"),
         arch: Arch::X86_64,
+        clock_res_ns: 0,
     })
 }
 
@@ -195,6 +196,7 @@ fn heap_known(pid: u32, ppid: u32) -> Vec<Event<'static>> {
         pid,
         code: Some(0),
         signal: None,
+        freeres: 0,
     }));
     ev
 }
@@ -470,6 +472,7 @@ fn truncated_log_reports_what_precedes_and_exits_3() {
         collapsed: None,
         progname: None,
         gates: Gates::default(),
+        command_killed: None,
     };
     let mut out = Vec::new();
     let code = rep::report_logs(&[path], &config, &mut out).unwrap();
@@ -479,7 +482,9 @@ fn truncated_log_reports_what_precedes_and_exits_3() {
     assert!(text.contains("truncated at byte"), "{text}");
     assert!(text.contains(" malloc|       1000 "), "{text}");
     assert!(
-        text.contains("Live at the end of the log (no exit recorded): "),
+        text.contains(
+            "Live at the end of the log (no exit recorded: killed by a signal, or still running): "
+        ),
         "{text}"
     );
     assert!(!text.contains("   free|       1008 "), "{text}");
@@ -503,6 +508,7 @@ fn gates_fail_with_a_message() {
                 max_peak: Some(peak.parse().unwrap()),
                 max_leaked: Some(leak.parse().unwrap()),
             },
+            command_killed: None,
         };
         let mut out = Vec::new();
         let code = rep::report_logs(std::slice::from_ref(&path), &config, &mut out).unwrap();
@@ -629,5 +635,183 @@ fn collapsed_stacks_for_flame_graphs() {
     assert_eq!(
         String::from_utf8(out).unwrap(),
         "main;growth_chain 131071\nmain;many_small 100000\nmain;one_leak 4096\nmain;some_callocs 5000\n"
+    );
+}
+
+/// Frames as a real symbolizer gives them for a small C++ program: two allocations on one
+/// line told apart by their columns, two with the same line and column (a macro expanding
+/// to two calls) told apart by their address, and a stripped library with no symbols.
+struct LineSymbols;
+
+const LIBFOO: u64 = 0x7f10_0000_0000;
+const NO_SYMBOLS: &str = "no symbols: stripped, and no separate debug file found";
+
+impl Resolve for LineSymbols {
+    fn resolve(&mut self, _: usize, modules: &[Module<'static>], addr: u64) -> Vec<ResolvedFrame> {
+        let m = modules.iter().find(|m| m.contains(addr - 1)).unwrap();
+        let mut f = ResolvedFrame {
+            addr,
+            module: Some(m.path.to_string_lossy().into_owned()),
+            offset: Some(addr - m.base),
+            function: "main".to_owned(),
+            file: Some("/src/two.cpp".to_owned()),
+            ..ResolvedFrame::default()
+        };
+        let (line, column) = match addr - BASE {
+            0x1010 => (5, 13),
+            0x1020 => (5, 31),
+            0x1030 | 0x1040 => (7, 5),
+            0x1050 => (9, 5),
+            _ => {
+                f.function = "??".to_owned();
+                f.file = None;
+                f.note = Some(NO_SYMBOLS.to_owned());
+                return vec![f];
+            }
+        };
+        f.line = Some(line);
+        f.column = Some(column);
+        vec![f]
+    }
+}
+
+#[test]
+fn text_report_tells_sites_apart_and_says_each_thing_once() {
+    let mut ev = vec![
+        Event::Process(Process {
+            clock_res_ns: 4_000_000,
+            ..match process(300, 1) {
+                Event::Process(p) => p,
+                _ => unreachable!(),
+            }
+        }),
+        module("/build/two", BASE),
+        module("/lib/libfoo.so", LIBFOO),
+        stack(1, &[BASE + 0x1010]),
+        stack(2, &[BASE + 0x1020]),
+        stack(3, &[BASE + 0x1030]),
+        stack(4, &[BASE + 0x1040]),
+        stack(5, &[LIBFOO + 0x1234, LIBFOO + 0x1300, BASE + 0x1050]),
+    ];
+    // On a 4 ms clock, 423.999999 ms is 424 ms.
+    let t = 423_999_999;
+    for (i, size) in [(1u64, 16u64), (2, 32), (3, 48), (4, 64), (5, 80)] {
+        ev.push(alloc(t, AllocKind::Malloc, 0x1000 * i, size, i));
+    }
+    for i in 1..=5 {
+        ev.push(free(t + 4_000_000, 0x1000 * i));
+    }
+    ev.push(Event::Exit(Exit {
+        time_ns: t + 4_000_000,
+        pid: 300,
+        code: Some(0),
+        signal: None,
+        freeres: Exit::FREERES_CXX | Exit::FREERES_LIBC,
+    }));
+    let a = analyse(&[("two.log", encode(&ev))]);
+    let report = build(
+        &a,
+        &["two.log".into()],
+        Selection { top: 10 },
+        &mut LineSymbols,
+    );
+    let mut out = Vec::new();
+    let opts = TextOptions {
+        top: 10,
+        per_process: false,
+        depth: 12,
+    };
+    text::write(&report, opts, &mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains("at main (two.cpp:5:13)\n"), "{text}");
+    assert!(text.contains("at main (two.cpp:5:31)\n"), "{text}");
+    assert!(text.contains("at main (two.cpp:7; two+0x1030)\n"), "{text}");
+    assert!(text.contains("at main (two.cpp:7; two+0x1040)\n"), "{text}");
+    // A line that tells nothing apart keeps its plain form.
+    assert!(text.contains("by main (two.cpp:9)\n"), "{text}");
+    assert!(
+        text.contains("0x7f1000001234: ?? (libfoo.so+0x1234)\n"),
+        "{text}"
+    );
+    assert_eq!(text.matches(NO_SYMBOLS).count(), 1, "{text}");
+    assert!(text.contains("424 ms after start"), "{text}");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn times_print_no_more_precisely_than_the_clock_ticks() {
+    use tracekit::report::text::ms;
+    assert_eq!(ms(423_999_999, 4_000_000), "424 ms");
+    assert_eq!(ms(0, 4_000_000), "0 ms");
+    assert_eq!(ms(1_234_567, 250_000), "1.2 ms");
+    assert_eq!(ms(1_234_567, 20_000), "1.23 ms");
+    assert_eq!(ms(1_234_567, 1), "1.235 ms");
+    // A log that does not say (written before the resolution was recorded): µs.
+    assert_eq!(ms(65_536, 0), "0.066 ms");
+}
+
+#[test]
+fn the_command_a_launcher_saw_killed_is_reported_killed() {
+    let mut ev = heap_known(100, 4242);
+    ev.pop(); // its Exit: a process killed by a signal writes none
+    let mut child = heap_known(101, 100);
+    child.pop();
+    let a = analyse(&[("p.log", encode(&ev)), ("c.log", encode(&child))]);
+    let mut r = build(&a, &[], Selection { top: 3 }, &mut FakeSymbols::new());
+    r.command_killed(4242, 15);
+    assert_eq!(r.processes[0].exit.map(|e| e.signal), Some(Some(15)));
+    // Its child's end is not the launcher's to know.
+    assert_eq!(r.processes[1].exit, None);
+    let mut out = Vec::new();
+    let opts = TextOptions {
+        top: 3,
+        per_process: true,
+        depth: 12,
+    };
+    text::write(&r, opts, &mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.contains("Live when SIGTERM killed it: 5596 bytes"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "Live at the end of the log (no exit recorded: killed by a signal, or still running)"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_timeline_has_no_column_narrower_than_the_clock_tick() {
+    let mut ev = heap_known(100, 1);
+    if let Event::Process(p) = &mut ev[0] {
+        p.clock_res_ns = 1_000_000;
+    }
+    let a = analyse(&[("k.log", encode(&ev))]);
+    let r = build(&a, &[], Selection { top: 3 }, &mut FakeSymbols::new());
+    // The log's slices are 65536 ns wide: 16 of them make a column of a 1 ms tick.
+    assert_eq!(r.processes[0].timeline.slice_ns, 65_536);
+    let mut out = Vec::new();
+    let opts = TextOptions {
+        top: 3,
+        per_process: false,
+        depth: 12,
+    };
+    text::write(&r, opts, &mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.contains("Heap over time (a column per 1 ms, "),
+        "{text}"
+    );
+    let axis = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("0 +"))
+        .unwrap();
+    let columns = r.processes[0].timeline.heap_bytes.len().div_ceil(16);
+    assert_eq!(
+        axis.trim_start(),
+        format!("0 +{}", "-".repeat(columns)),
+        "{text}"
     );
 }

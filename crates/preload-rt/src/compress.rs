@@ -12,7 +12,7 @@
 //! allocations, zstd's included, pass straight to glibc) and never takes the session lock.
 
 use std::ffi::{c_int, c_void};
-use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, Ordering};
 
 use tracekit_log::{chunk_header, Codec, CHUNK_BIT};
 
@@ -66,6 +66,8 @@ struct Shared {
     stop: AtomicBool,
     /// `CLOCK_MONOTONIC_COARSE` as of the helper's last round; 0 when it is not running.
     clock: AtomicU64,
+    /// The helper thread's id while it runs, else 0.
+    tid: AtomicU32,
     chunks: SpinLock<Vec<u8>>,
 }
 
@@ -76,6 +78,7 @@ static BG: Shared = Shared {
     running: AtomicBool::new(false),
     stop: AtomicBool::new(false),
     clock: AtomicU64::new(0),
+    tid: AtomicU32::new(0),
     chunks: SpinLock::new(Vec::new()),
 };
 
@@ -85,6 +88,11 @@ static BG: Shared = Shared {
 #[inline]
 pub fn published_clock_ns() -> u64 {
     BG.clock.load(Ordering::Relaxed)
+}
+
+/// The helper thread's id, or 0 when it is not running.
+pub fn helper_tid() -> u32 {
+    BG.tid.load(Ordering::Acquire)
 }
 
 /// Starts compressing a new log's records from file offset `start`.
@@ -136,6 +144,7 @@ pub fn spawn() {
 
 extern "C" fn helper(_: *mut c_void) -> *mut c_void {
     crate::guard::Guard::hold_forever();
+    BG.tid.store(sys::gettid(), Ordering::Release);
     let name = b"tracekit-zstd\0";
     // SAFETY: a NUL-terminated name for the calling thread.
     unsafe { libc::prctl(libc::PR_SET_NAME, name.as_ptr()) };
@@ -175,6 +184,7 @@ extern "C" fn helper(_: *mut c_void) -> *mut c_void {
         }
     }
     BG.clock.store(0, Ordering::Relaxed);
+    BG.tid.store(0, Ordering::Release);
     BG.running.store(false, Ordering::Release);
     std::ptr::null_mut()
 }
@@ -226,6 +236,7 @@ fn stop_helper() {
 /// After `fork`, in the child: the helper thread is not there; forget its work.
 pub fn forget_in_child() {
     BG.clock.store(0, Ordering::Relaxed);
+    BG.tid.store(0, Ordering::Release);
     BG.running.store(false, Ordering::Release);
     BG.fd.store(-1, Ordering::Release);
     BG.chunks.lock().clear();

@@ -24,6 +24,7 @@ pub mod compress;
 pub mod env;
 pub mod exec;
 pub mod fmt;
+pub mod freeres;
 pub mod guard;
 pub mod lock;
 pub mod logfile;

@@ -616,6 +616,7 @@ mod tests {
             pid: 1,
             code: Some(0),
             signal: None,
+            freeres: 0,
         })
     }
 

@@ -13,10 +13,13 @@
 //!   to the same log. Without it, the library removed itself from `LD_PRELOAD` at start, so
 //!   programs the process runs are not traced.
 //! - The exit handler (glibc's `on_exit`, which sees the status) and [`exit_now`] (for
-//!   `_exit`) write `Exit` and finish the log.
+//!   `_exit`) write `Exit` and finish the log. The exit handler first frees the runtimes'
+//!   one-off buffers when the tool asks for it ([`crate::freeres`]); `_exit` never does
+//!   (a forked child leaving with `_exit` must not touch its parent's libc state).
 //!
 //! Options: `TRACEKIT_LOG` (path, `%p` and `%e` expand), `TRACEKIT_FOLLOW_EXEC=1`,
-//! `TRACEKIT_COMPRESS=0` (leave records uncompressed).
+//! `TRACEKIT_COMPRESS=0` (leave records uncompressed), `TRACEKIT_FREERES=0` (keep the
+//! runtimes' buffers at exit).
 
 use std::ffi::{c_char, c_int, c_void};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
@@ -43,6 +46,8 @@ pub struct Config {
     pub short: &'static str,
     /// The library's file name, removed from `LD_PRELOAD` unless exec is followed.
     pub lib_file_name: &'static [u8],
+    /// Free libstdc++'s and glibc's one-off buffers at exit (unless `TRACEKIT_FREERES=0`).
+    pub freeres: bool,
 }
 
 const OFF: u8 = 0;
@@ -82,6 +87,7 @@ pub struct Writer {
     nknown: usize,
     follow_exec: bool,
     compress: bool,
+    freeres: bool,
     skip: (u64, u64),
 }
 
@@ -101,6 +107,7 @@ static W: SpinLock<Writer> = SpinLock::new(Writer {
     nknown: 0,
     follow_exec: false,
     compress: true,
+    freeres: false,
     skip: (0, 0),
 });
 
@@ -147,6 +154,7 @@ fn start_slow(config: &'static Config) {
         w.config = Some(config);
         w.follow_exec = follow;
         w.compress = env::var("TRACEKIT_COMPRESS") != Some(b"0");
+        w.freeres = config.freeres && env::var("TRACEKIT_FREERES") != Some(b"0");
         let own = start_slow as fn(&'static Config) as usize as u64;
         w.skip = crate::unwind::object_range(own).unwrap_or((0, 0));
         SKIP_LO.store(w.skip.0, Ordering::Relaxed);
@@ -278,7 +286,8 @@ impl Writer {
                 unsafe { libc::strerror_r(e.0, msg.as_mut_ptr().cast(), msg.len()) };
                 let n = msg.iter().position(|&b| b == 0).unwrap_or(0);
                 let why = std::str::from_utf8(&msg[..n]).unwrap_or("error");
-                crate::say!("cannot create the log {shown}: {why} (errno {})", e.0);
+                // Worded as Rust's `io::Error` says it, as every other tracekit message does.
+                crate::say!("cannot create the log {shown}: {why} (os error {})", e.0);
                 return false;
             }
         }
@@ -295,6 +304,8 @@ impl Writer {
             cmdline: Bytes::borrowed(self.cmdline.as_bytes()),
             tool: Bytes::borrowed(config.tool.as_bytes()),
             arch: Arch::X86_64,
+            // Every time_ns comes from the coarse clock (see `now`).
+            clock_res_ns: sys::mono_coarse_res_ns(),
         });
         self.log.write(&ev);
         if self.compress {
@@ -606,8 +617,9 @@ extern "C" fn fork_child() {
     }
 }
 
-/// Ends the session: writes `Exit` and finishes the log. Later events are not recorded.
-pub fn finish(code: Option<i32>) {
+/// Ends the session: writes `Exit` (with `freeres`, the runtime buffers freed just before)
+/// and finishes the log. Later events are not recorded.
+pub fn finish(code: Option<i32>, freeres: u32) {
     if STATE
         .compare_exchange(ON, DONE, Ordering::AcqRel, Ordering::Acquire)
         .is_err()
@@ -628,6 +640,7 @@ pub fn finish(code: Option<i32>) {
             pid,
             code,
             signal: None,
+            freeres,
         }));
     }
     let compress = w.compress;
@@ -648,15 +661,48 @@ pub fn discard() {
     }
 }
 
+/// The exit handler, registered with `on_exit` when the session starts.
+///
+/// When it runs. Exit handlers run in the reverse order of their registration, and ours was
+/// registered while the dynamic loader initialized the program's libraries (in our
+/// constructor, or at the first allocation, which comes earlier): before `__libc_start_main`
+/// registered `_dl_fini` and before the program's own constructors registered their
+/// destructors. So everything of the program has run by now: `atexit` handlers, static
+/// destructors, thread-local destructors, and (in `_dl_fini`) every shared library's
+/// destructors, libstdc++'s included, which also runs the `atexit` handlers a library
+/// registered. What can still follow is a handler registered before ours without a library
+/// handle (none that the C and C++ runtimes register), glibc's stdio flush (which
+/// `__libc_freeres` does itself first) and the `exit_group` system call: the point where
+/// valgrind frees the runtimes' buffers, as near as a preload library can get to it. (This
+/// holds for the library loaded by `LD_PRELOAD`, the only way it is meant to be loaded.)
 extern "C" fn exit_handler(status: c_int, _arg: *mut c_void) {
+    let freed = if may_free_runtime_buffers() {
+        crate::freeres::run()
+    } else {
+        0
+    };
     let _g = crate::guard::Guard::enter();
-    finish(Some(status));
+    finish(Some(status), freed);
 }
 
-/// For an `_exit` hook: records the exit, finishes the log, and ends the process.
+/// True when the exit handler should free the runtimes' buffers: the tool asks for it, the
+/// session records, this is the process that owns the log (a `vfork` child calling `exit`
+/// shares its parent's memory), and this thread is not inside tracekit (the frees must be
+/// recorded).
+fn may_free_runtime_buffers() -> bool {
+    if !is_on() || crate::guard::Guard::held() {
+        return false;
+    }
+    let w = W.lock();
+    w.freeres && w.log.is_open() && w.pid == sys::getpid()
+}
+
+/// For an `_exit` hook: records the exit, finishes the log, and ends the process. The
+/// runtimes' buffers are left alone: `_exit` skips the exit handlers, and a forked child
+/// that calls it shares nothing it should free.
 pub fn exit_now(code: c_int) -> ! {
     let _g = crate::guard::Guard::enter();
-    finish(Some(code));
+    finish(Some(code), 0);
     sys::exit_group(code)
 }
 

@@ -290,6 +290,71 @@ pub fn realtime_ns() -> u64 {
     clock(libc::CLOCK_REALTIME)
 }
 
+/// The resolution of `CLOCK_MONOTONIC_COARSE` in ns (`clock_getres`: the kernel tick, 4 ms
+/// at 250 Hz), or 0 when the kernel does not say.
+pub fn mono_coarse_res_ns() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: ts is a valid out-pointer.
+    if unsafe { libc::clock_getres(libc::CLOCK_MONOTONIC_COARSE, &mut ts) } != 0 {
+        return 0;
+    }
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
+/// This process's thread ids (`/proc/self/task`), as many as fit into `out`; returns how
+/// many threads there are (more than `out.len()` when it was too small), or `None` when the
+/// directory can't be read.
+pub fn thread_ids(out: &mut [u32]) -> Option<usize> {
+    let fd = open(
+        b"/proc/self/task\0",
+        libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC,
+        0,
+    )
+    .ok()?;
+    let mut buf = [0u8; 4096];
+    let mut count = 0;
+    let result = loop {
+        // SAFETY: getdents64 writes at most buf.len() bytes of directory entries into buf.
+        let r = unsafe {
+            libc::syscall(
+                libc::SYS_getdents64,
+                fd,
+                buf.as_mut_ptr().cast::<c_void>(),
+                buf.len(),
+            )
+        };
+        let Ok(n) = check(r as isize) else {
+            break None;
+        };
+        if n == 0 {
+            break Some(count);
+        }
+        // struct linux_dirent64 { u64 d_ino; i64 d_off; u16 d_reclen; u8 d_type; char d_name[]; }
+        let mut at = 0;
+        while at + 19 < n {
+            let reclen = usize::from(u16::from_ne_bytes([buf[at + 16], buf[at + 17]]));
+            if reclen == 0 || at + reclen > n {
+                break;
+            }
+            let name = &buf[at + 19..at + reclen];
+            let name = &name[..name.iter().position(|&b| b == 0).unwrap_or(name.len())];
+            // "." and ".." are no numbers.
+            if let Some(tid) = crate::env::parse_u64(name).and_then(|t| u32::try_from(t).ok()) {
+                if let Some(slot) = out.get_mut(count) {
+                    *slot = tid;
+                }
+                count += 1;
+            }
+            at += reclen;
+        }
+    };
+    close(fd);
+    result
+}
+
 /// Reads the target of the symlink `path` (NUL-terminated) into `buf`; returns its length.
 pub fn readlink(path: &[u8], buf: &mut [u8]) -> SysResult<usize> {
     assert_c_str(path);
@@ -363,5 +428,33 @@ mod tests {
         assert!(readlink(b"/proc/self/exe\0", &mut exe).unwrap() > 0);
         let mut name = [0u8; 16];
         assert!(thread_name(&mut name) > 0);
+    }
+
+    #[test]
+    fn thread_ids_list_every_living_thread() {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+        let t = std::thread::spawn(move || {
+            tx.send(gettid()).unwrap();
+            let _ = done_rx.recv();
+        });
+        let other = rx.recv().unwrap();
+        let mut ids = [0u32; 256];
+        let n = thread_ids(&mut ids).unwrap();
+        assert!(n >= 2 && n <= ids.len(), "{n}");
+        assert!(ids[..n].contains(&gettid()), "{:?}", &ids[..n]);
+        assert!(ids[..n].contains(&other), "{:?}", &ids[..n]);
+        // Too small a buffer: the count is still the whole.
+        let mut one = [0u32; 1];
+        assert!(thread_ids(&mut one).unwrap() >= 2);
+        done_tx.send(()).unwrap();
+        t.join().unwrap();
+    }
+
+    #[test]
+    fn the_coarse_clock_has_a_resolution_of_whole_ticks() {
+        let res = mono_coarse_res_ns();
+        // The kernel tick: 1 ms (1000 Hz) to 10 ms (100 Hz).
+        assert!((1_000_000..=10_000_000).contains(&res), "{res}");
     }
 }

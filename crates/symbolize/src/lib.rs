@@ -207,10 +207,19 @@ impl Symbolizer {
                 frames.reverse();
                 loc.frames = frames;
             }
-            Ok(Symbolized::Unknown(reason)) => loc.note = Some(reason.to_string()),
+            Ok(Symbolized::Unknown(reason)) => loc.note = Some(unknown_reason(reason)),
             Err(e) => loc.note = Some(e.to_string()),
         }
         loc
+    }
+}
+
+/// Why an address has no symbol, in the words of someone who has to do something about it.
+fn unknown_reason(reason: blazesym::symbolize::Reason) -> String {
+    use blazesym::symbolize::Reason;
+    match reason {
+        Reason::MissingSyms => "no symbols: stripped, and no separate debug file found".to_owned(),
+        other => other.to_string(),
     }
 }
 

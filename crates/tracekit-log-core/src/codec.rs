@@ -107,6 +107,7 @@ fn payload(event: &Event<'_>, e: &mut Enc<'_>) -> Result<u8, Full> {
             e.bytes(p.cmdline.as_bytes())?;
             e.bytes(p.tool.as_bytes())?;
             e.u8(p.arch.code())?;
+            e.u(p.clock_res_ns)?;
             tag::PROCESS
         }
         Event::Module(m) => {
@@ -249,6 +250,7 @@ fn payload(event: &Event<'_>, e: &mut Enc<'_>) -> Result<u8, Full> {
             e.u(x.pid.into())?;
             opt_i64(e, x.code.map(i64::from))?;
             opt_i64(e, x.signal.map(i64::from))?;
+            e.u(x.freeres.into())?;
             tag::EXIT
         }
     })
@@ -299,6 +301,15 @@ fn bytes<'a>(d: &mut Dec<'a>) -> Result<Bytes<'a>, PayloadError> {
     Ok(Bytes::borrowed(d.bytes()?))
 }
 
+/// A field appended to a record after its first version: 0 when an older writer's payload
+/// ends before it.
+fn appended(d: &mut Dec<'_>) -> Result<u64, PayloadError> {
+    if d.remaining() == 0 {
+        return Ok(0);
+    }
+    Ok(d.u()?)
+}
+
 /// A count of items that each take at least one byte can't exceed what is left.
 fn count(d: &mut Dec<'_>, what: &'static str) -> Result<usize, PayloadError> {
     let n = d.u()?;
@@ -324,6 +335,7 @@ pub fn decode(t: u8, p: &[u8]) -> Result<Option<Event<'_>>, PayloadError> {
             cmdline: bytes(d)?,
             tool: bytes(d)?,
             arch: Arch::from_code(d.u8()?).unwrap_or(Arch::Unknown),
+            clock_res_ns: appended(d)?,
         }),
         tag::MODULE => {
             let time_ns = d.u()?;
@@ -481,11 +493,14 @@ pub fn decode(t: u8, p: &[u8]) -> Result<Option<Event<'_>>, PayloadError> {
             let signal = opt(d)?
                 .map(|c| u32::try_from(c).map_err(|_| PayloadError::BadValue("signal")))
                 .transpose()?;
+            let freeres =
+                u32::try_from(appended(d)?).map_err(|_| PayloadError::BadValue("freeres flags"))?;
             Event::Exit(Exit {
                 time_ns,
                 pid,
                 code,
                 signal,
+                freeres,
             })
         }
         _ => return Ok(None),

@@ -213,6 +213,10 @@ pub struct Process<'a> {
     pub tool: Bytes<'a>,
     /// The architecture.
     pub arch: Arch,
+    /// The resolution of the clock behind this process's `time_ns` values, ns (what
+    /// `clock_getres` says: a few ms for `CLOCK_MONOTONIC_COARSE`); 0 when not recorded
+    /// (logs written before the field existed). Times are no more precise than this.
+    pub clock_res_ns: u64,
 }
 
 impl Process<'_> {
@@ -477,6 +481,17 @@ pub struct Exit {
     pub code: Option<i32>,
     /// Fatal signal, when it was killed.
     pub signal: Option<u32>,
+    /// The runtimes' one-off buffers the tracker freed right before this exit, as valgrind
+    /// does at exit ([`Exit::FREERES_LIBC`], [`Exit::FREERES_CXX`]); 0 when it freed none
+    /// (or the log predates the field). Their frees are in the log, before this record.
+    pub freeres: u32,
+}
+
+impl Exit {
+    /// glibc's `__libc_freeres()` ran.
+    pub const FREERES_LIBC: u32 = 1;
+    /// libstdc++'s `__gnu_cxx::__freeres()` ran (it frees the emergency exception pool).
+    pub const FREERES_CXX: u32 = 2;
 }
 
 /// A module unloaded (`dlclose`).

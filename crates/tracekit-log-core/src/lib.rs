@@ -10,7 +10,7 @@
 //!
 //! ```
 //! use tracekit_log_core::{decode, encode, Event, Exit};
-//! let ev = Event::Exit(Exit { time_ns: 5, pid: 42, code: Some(0), signal: None });
+//! let ev = Event::Exit(Exit { time_ns: 5, pid: 42, code: Some(0), signal: None, freeres: 0 });
 //! let mut buf = [0u8; 64];
 //! let n = encode(&ev, &mut buf).unwrap();
 //! // A record is a tag, the payload's length, the payload.

@@ -19,6 +19,7 @@ pub fn one_of_each() -> Vec<Event<'static>> {
             cmdline: Bytes::borrowed(b"true\0--flag\0\xff\0"),
             tool: "heaptrack".into(),
             arch: Arch::X86_64,
+            clock_res_ns: 4_000_000,
         }),
         Event::Module(Module {
             time_ns: 1,
@@ -151,12 +152,14 @@ pub fn one_of_each() -> Vec<Event<'static>> {
             pid: 7,
             code: None,
             signal: Some(11),
+            freeres: 0,
         }),
         Event::Exit(Exit {
             time_ns: 13,
             pid: 8,
             code: Some(-1),
             signal: None,
+            freeres: Exit::FREERES_LIBC | Exit::FREERES_CXX,
         }),
     ]
 }

@@ -11,10 +11,10 @@
 //!
 //! ```
 //! use tracekit_log::{json::Json, Event, Exit};
-//! let ev = Event::Exit(Exit { time_ns: 5, pid: 42, code: None, signal: Some(11) });
+//! let ev = Event::Exit(Exit { time_ns: 5, pid: 42, code: None, signal: Some(11), freeres: 0 });
 //! assert_eq!(
 //!     serde_json::to_string(&Json(&ev)).unwrap(),
-//!     r#"{"type":"exit","time_ns":5,"pid":42,"code":null,"signal":11}"#
+//!     r#"{"type":"exit","time_ns":5,"pid":42,"code":null,"signal":11,"freeres":0}"#
 //! );
 //! ```
 
@@ -133,6 +133,7 @@ mirror! {
         ppid: u32,
         start_unix_ns: u64,
         start_mono_ns: u64,
+        clock_res_ns: u64,
         #[serde(serialize_with = "bytes")]
         exe: Bytes<'a>,
         #[serde(serialize_with = "bytes")]
@@ -291,6 +292,7 @@ mirror! {
         pid: u32,
         code: Option<i32>,
         signal: Option<u32>,
+        freeres: u32,
     }
 }
 

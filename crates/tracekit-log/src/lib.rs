@@ -19,9 +19,10 @@
 //! Integers in payloads are LEB128 (unsigned) or zig-zag LEB128 (signed); byte strings are a
 //! length then bytes. See [`codec`] for each record's fields, in order. A record whose tag is
 //! unknown is skipped, and a payload longer than the fields a reader knows is accepted, so
-//! newer writers can add records and append fields without breaking older readers. The version
-//! in the header changes only when an existing field changes meaning; [`Reader`] upgrades every
-//! version it knows into the current [`Event`] types.
+//! newer writers can add records and append fields without breaking older readers; a field
+//! appended since a record's first version reads as 0 from an older writer's shorter payload.
+//! The version in the header changes only when an existing field changes meaning; [`Reader`]
+//! upgrades every version it knows into the current [`Event`] types.
 //!
 //! Heap events also have compact records (tags 17-19, see [`delta`]) that code the thread,
 //! time and pointer against the heap record before them (a freed pointer by its age among
@@ -45,7 +46,7 @@
 //! use tracekit_log::{Event, Exit, FileWriter, Reader};
 //! let mut out = Vec::new();
 //! let mut w = FileWriter::new(&mut out, tracekit_log::Codec::Zstd).unwrap();
-//! w.write(&Event::Exit(Exit { time_ns: 5, pid: 42, code: Some(0), signal: None })).unwrap();
+//! w.write(&Event::Exit(Exit { time_ns: 5, pid: 42, code: Some(0), signal: None, freeres: 0 })).unwrap();
 //! w.finish().unwrap();
 //! let events: Vec<_> = Reader::new(&out[..]).unwrap().collect::<Result<_, _>>().unwrap();
 //! assert_eq!(events.len(), 1);

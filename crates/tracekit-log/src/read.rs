@@ -66,14 +66,9 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match &self.kind {
-            ErrorKind::Io(e) => Some(e),
-            _ => None,
-        }
-    }
-}
+/// The I/O error is part of the message, so it is not also given as the source: a printer
+/// of the whole chain (`anyhow`'s `{:#}`) would say it twice.
+impl std::error::Error for Error {}
 
 fn payload_detail(e: PayloadError) -> String {
     match e {

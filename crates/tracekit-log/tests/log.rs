@@ -770,3 +770,29 @@ proptest! {
         }
     }
 }
+
+/// An older writer's `Process` and `Exit` records end before the fields appended since
+/// (`clock_res_ns`, `freeres`): they read as 0.
+#[test]
+fn fields_appended_to_process_and_exit_read_as_zero_from_older_logs() {
+    let mut seen = 0;
+    for ev in sample() {
+        let zeroed = match ev {
+            Event::Process(p) => Event::Process(Process {
+                clock_res_ns: 0,
+                ..p
+            }),
+            Event::Exit(x) => Event::Exit(Exit { freeres: 0, ..x }),
+            _ => continue,
+        };
+        let mut buf = vec![0u8; 4096];
+        let n = encode(&zeroed, &mut buf).unwrap();
+        assert!(buf[1] < 0x80, "a one-byte length");
+        // The appended field, 0, is the payload's last byte: an older writer stopped before it.
+        assert_eq!(buf[n - 1], 0);
+        let old = &buf[2..n - 1];
+        assert_eq!(decode(buf[0], old).unwrap(), Some(zeroed));
+        seen += 1;
+    }
+    assert!(seen >= 2);
+}

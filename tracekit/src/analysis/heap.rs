@@ -118,6 +118,8 @@ pub struct ProcessInfo {
     pub argv: Vec<String>,
     /// The tool that wrote the log.
     pub tool: String,
+    /// The resolution of the clock of its times, ns (0: not recorded).
+    pub clock_res_ns: u64,
 }
 
 /// How a process ended, when the log says.
@@ -127,6 +129,8 @@ pub struct ExitStatus {
     pub code: Option<i32>,
     /// Fatal signal.
     pub signal: Option<u32>,
+    /// The runtime buffers the tracker freed just before (`tracekit_log::Exit::freeres`).
+    pub freeres: u32,
 }
 
 /// Everything known about one process's heap.

@@ -213,6 +213,7 @@ impl Analysis {
                     exe: p.exe.to_string_lossy().into_owned(),
                     argv: p.argv(),
                     tool: p.tool.to_string_lossy().into_owned(),
+                    clock_res_ns: p.clock_res_ns,
                 }));
                 *cur = Some(self.processes.len() - 1);
             }
@@ -237,6 +238,7 @@ impl Analysis {
                 p.exit = Some(heap::ExitStatus {
                     code: e.code,
                     signal: e.signal,
+                    freeres: e.freeres,
                 });
                 // An `exec` that returned (it failed) did not end the image.
                 p.exec = None;

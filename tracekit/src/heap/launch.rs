@@ -17,6 +17,14 @@ pub enum Ended {
 }
 
 impl Ended {
+    /// The signal that killed it, if one did.
+    pub fn signal(self) -> Option<u32> {
+        match self {
+            Ended::Signal(s) => u32::try_from(s).ok(),
+            Ended::Code(_) => None,
+        }
+    }
+
     /// The status a shell reports: the code, or 128 + the signal.
     pub fn shell_status(self) -> u8 {
         match self {

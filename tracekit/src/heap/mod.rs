@@ -219,26 +219,27 @@ pub fn run_config(c: &HeapConfig) -> anyhow::Result<u8> {
             }
         }
     }
+    let config = c.report.clone().with_command_signal(ended.signal());
     let code = match &c.report_to {
         ReportTo::File(path) => {
             let f =
                 File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
             let mut out = BufWriter::new(f);
-            let code = report::report_logs(&logs, &c.report, &mut out)?;
+            let code = report::report_logs(&logs, &config, &mut out)?;
             out.flush()?;
             code
         }
         ReportTo::Stdout => {
             let stdout = std::io::stdout();
             let mut out = BufWriter::new(stdout.lock());
-            let code = report::report_logs(&logs, &c.report, &mut out)?;
+            let code = report::report_logs(&logs, &config, &mut out)?;
             out.flush()?;
             code
         }
         ReportTo::Stderr => {
             let stderr = std::io::stderr();
             let mut out = BufWriter::new(stderr.lock());
-            let code = report::report_logs(&logs, &c.report, &mut out)?;
+            let code = report::report_logs(&logs, &config, &mut out)?;
             out.flush()?;
             code
         }

@@ -127,6 +127,29 @@ pub struct Config {
     pub progname: Option<String>,
     /// CI limits.
     pub gates: Gates,
+    /// The signal that killed the command `tracekit heap` ran, which its log cannot record.
+    pub command_killed: Option<CommandKilled>,
+}
+
+/// A command killed by a signal, as the launcher that waited for it knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CommandKilled {
+    /// The launcher's pid: the command is the process it is the parent of.
+    pub launcher_pid: u32,
+    /// The signal.
+    pub signal: u32,
+}
+
+impl Config {
+    /// Tells the report that the command this process ran was killed by `signal` (when
+    /// `Some`): its process, which could not write an `Exit` record, is reported as killed.
+    pub fn with_command_signal(mut self, signal: Option<u32>) -> Self {
+        self.command_killed = signal.map(|signal| CommandKilled {
+            launcher_pid: std::process::id(),
+            signal,
+        });
+        self
+    }
 }
 
 impl From<&ReportOptions> for Config {
@@ -143,6 +166,7 @@ impl From<&ReportOptions> for Config {
                 max_peak: a.max_peak.clone(),
                 max_leaked: a.max_leaked.clone(),
             },
+            command_killed: None,
         }
     }
 }
@@ -215,12 +239,15 @@ pub fn report_logs(logs: &[PathBuf], config: &Config, out: &mut dyn Write) -> an
         });
     }
     let mut resolver = resolver(config);
-    let report = model::build(
+    let mut report = model::build(
         &analysis,
         &names,
         Selection { top: config.top },
         resolver.as_mut(),
     );
+    if let Some(k) = config.command_killed {
+        report.command_killed(k.launcher_pid, k.signal);
+    }
     if let Some(path) = &config.collapsed {
         let f = std::fs::File::create(path)
             .with_context(|| format!("cannot create {}", path.display()))?;
@@ -237,12 +264,16 @@ pub fn report_logs(logs: &[PathBuf], config: &Config, out: &mut dyn Write) -> an
 
 /// Builds the report of `analysis` with the configured symbolizer.
 pub fn build_report(analysis: &Analysis, names: &[String], config: &Config) -> HeapReport {
-    model::build(
+    let mut report = model::build(
         analysis,
         names,
         Selection { top: config.top },
         resolver(config).as_mut(),
-    )
+    );
+    if let Some(k) = config.command_killed {
+        report.command_killed(k.launcher_pid, k.signal);
+    }
+    report
 }
 
 fn resolver(config: &Config) -> Box<dyn Resolve> {

@@ -6,7 +6,7 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 use crate::analysis::heap::{HeapProcess, BUCKET};
 use crate::analysis::Analysis;
 use crate::symbols::{resolve_stack, Resolve, ResolvedFrame};
-use tracekit_log::{AllocKind, FreeKind};
+use tracekit_log::{AllocKind, Exit, FreeKind};
 
 /// The schema name and version written in every JSON report.
 pub const SCHEMA: &str = "tracekit.heap-report/1";
@@ -247,6 +247,33 @@ pub struct ExitReport {
     pub code: Option<i32>,
     /// Fatal signal.
     pub signal: Option<u32>,
+    /// The runtimes whose one-off buffers the tracker freed at exit, as valgrind does.
+    pub freeres: Freeres,
+}
+
+/// Which runtimes' one-off buffers were freed at exit (`tracekit_log::Exit::freeres`); in
+/// JSON the list of their names, `["libstdc++", "glibc"]`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Freeres(pub u32);
+
+impl Freeres {
+    /// The runtimes' names, in the order they were freed.
+    pub fn names(self) -> Vec<&'static str> {
+        let mut v = Vec::new();
+        if self.0 & Exit::FREERES_CXX != 0 {
+            v.push("libstdc++");
+        }
+        if self.0 & Exit::FREERES_LIBC != 0 {
+            v.push("glibc");
+        }
+        v
+    }
+}
+
+impl Serialize for Freeres {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.names().serialize(s)
+    }
 }
 
 /// One process.
@@ -260,12 +287,15 @@ pub struct ProcessReport {
     pub exe: String,
     /// Command line.
     pub argv: Vec<String>,
-    /// How it ended (absent when the log does not say: it was killed or is still running).
+    /// How it ended: from its log, or for the command `tracekit heap` ran, from its wait
+    /// status (absent when neither says: it was killed or is still running).
     pub exit: Option<ExitReport>,
     /// The program it `exec`ed, if it did.
     pub exec: Option<String>,
     /// Its heap over time.
     pub timeline: TimelineReport,
+    /// The resolution of its clock, ns: its times are no more precise (0: not recorded).
+    pub clock_res_ns: u64,
     /// Its numbers.
     #[serde(flatten)]
     pub summary: HeapSummary,
@@ -544,12 +574,14 @@ pub fn build(
             exit: p.exit.map(|e| ExitReport {
                 code: e.code,
                 signal: e.signal,
+                freeres: Freeres(e.freeres),
             }),
             exec: p.exec.clone(),
             timeline: TimelineReport {
                 slice_ns: p.timeline.slice_ns(),
                 heap_bytes: p.timeline.maxima(),
             },
+            clock_res_ns: p.info.clock_res_ns,
             summary,
         });
         for i in select_sites(p, sel) {
@@ -629,6 +661,23 @@ pub fn build(
         fences,
         syscalls: analysis.syscalls,
         syscall_table: syscall_table(analysis),
+    }
+}
+
+impl HeapReport {
+    /// What a launcher knows and the log cannot say: the command it ran (the process whose
+    /// parent it is, in its last image) was killed by `signal`. Processes whose logs record
+    /// how they ended are left as they are.
+    pub fn command_killed(&mut self, launcher_pid: u32, signal: u32) {
+        for p in &mut self.processes {
+            if p.ppid == launcher_pid && p.exit.is_none() && p.exec.is_none() {
+                p.exit = Some(ExitReport {
+                    code: None,
+                    signal: Some(signal),
+                    freeres: Freeres::default(),
+                });
+            }
+        }
     }
 }
 

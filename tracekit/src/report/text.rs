@@ -2,10 +2,11 @@
 //! escapes and the stack peak, which a preload library cannot measure), then what memusage
 //! lacks: leaks, valgrind's counts, and the top allocation sites with backtraces.
 
+use std::collections::{HashMap, HashSet};
 use std::io::{self, Write};
 
 use super::model::{
-    FunctionRow, HeapReport, HeapSummary, ProcessReport, SiteReport, TimelineReport,
+    Freeres, FunctionRow, HeapReport, HeapSummary, ProcessReport, SiteReport, TimelineReport,
 };
 use crate::symbols::ResolvedFrame;
 
@@ -43,25 +44,103 @@ pub fn write(report: &HeapReport, opts: TextOptions, out: &mut dyn Write) -> io:
         write_extras(report, &mut buf)?;
         return out.write_all(buf.strip_prefix(b"\n").unwrap_or(&buf));
     }
+    let details = disambiguate(&report.sites, opts.depth);
+    let ctx = Ctx {
+        opts,
+        details: &details,
+    };
     match report.processes.len() {
         0 => {
             writeln!(out, "No heap events in {}.", report.logs.join(", "))?;
         }
-        1 => write_process(report, 0, opts, out)?,
+        1 => write_process(report, 0, &ctx, out)?,
         _ => {
             write_process_table(report, out)?;
-            write_totals(report, opts, out)?;
+            write_totals(report, &ctx, out)?;
             if opts.per_process {
                 for i in 0..report.processes.len() {
                     let p = &report.processes[i];
                     writeln!(out)?;
                     writeln!(out, "== process {} ({}) ==", p.pid, command(p))?;
-                    write_process(report, i, opts, out)?;
+                    write_process(report, i, &ctx, out)?;
                 }
             }
         }
     }
+    write_modules_without_symbols(report, opts.depth, out)?;
     write_extras(report, out)
+}
+
+/// What the printers of one report share.
+struct Ctx<'a> {
+    opts: TextOptions,
+    details: &'a Details,
+}
+
+/// How much a frame line says about where it is: its source line, and, to tell apart sites
+/// that would print the same lines (two calls on one line), the column or the address.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum Detail {
+    #[default]
+    Line,
+    Column,
+    Address,
+}
+
+/// Per site (by address), the detail of each of its frames; sites not in it print plainly.
+type Details = HashMap<*const SiteReport, Vec<Detail>>;
+
+/// Finds the sites of a process whose printed backtraces would be the same lines and gives
+/// the first frame where they differ its column, or where the columns don't tell them apart
+/// (no column in the debug info, or the same one), its address.
+fn disambiguate(sites: &[SiteReport], depth: usize) -> Details {
+    let mut details: Vec<Vec<Detail>> = sites
+        .iter()
+        .map(|s| vec![Detail::Line; s.frames.len()])
+        .collect();
+    let mut changed = true;
+    // Each round adds detail to at least one frame of each group of look-alikes, at most
+    // two per frame: this ends.
+    while changed {
+        changed = false;
+        let mut groups: HashMap<(usize, Vec<String>), Vec<usize>> = HashMap::new();
+        for (i, s) in sites.iter().enumerate() {
+            let n = printed_len(&s.frames, depth);
+            let text = (0..n)
+                .map(|k| frame_text(&s.frames[k], details[i][k]))
+                .collect();
+            groups.entry((s.process, text)).or_default().push(i);
+        }
+        for ((_, text), members) in groups {
+            if members.len() < 2 {
+                continue;
+            }
+            // The first of the lines they share where a column or an address tells them apart.
+            let found = (0..text.len()).find_map(|k| {
+                let columns: HashSet<Option<u32>> =
+                    members.iter().map(|&i| sites[i].frames[k].column).collect();
+                let addrs: HashSet<u64> =
+                    members.iter().map(|&i| sites[i].frames[k].addr).collect();
+                match details[members[0]][k] {
+                    Detail::Line if columns.len() > 1 => Some((k, Detail::Column)),
+                    Detail::Line | Detail::Column if addrs.len() > 1 => Some((k, Detail::Address)),
+                    _ => None,
+                }
+            });
+            if let Some((k, more)) = found {
+                for &i in &members {
+                    details[i][k] = more;
+                }
+                changed = true;
+            }
+        }
+    }
+    sites
+        .iter()
+        .zip(details)
+        .filter(|(_, d)| d.iter().any(|&x| x != Detail::Line))
+        .map(|(s, d)| (s as *const SiteReport, d))
+        .collect()
 }
 
 fn command(p: &ProcessReport) -> String {
@@ -136,19 +215,27 @@ struct Section<'a> {
     with_pid: bool,
     /// The heap over time (one process only).
     timeline: Option<&'a TimelineReport>,
+    /// The resolution of the clock of its times, ns (0: unknown).
+    clock_res_ns: u64,
+    /// The runtime buffers freed at exit.
+    freeres: Freeres,
 }
 
-fn write_process(
-    r: &HeapReport,
-    idx: usize,
-    opts: TextOptions,
-    out: &mut dyn Write,
-) -> io::Result<()> {
+fn write_process(r: &HeapReport, idx: usize, ctx: &Ctx<'_>, out: &mut dyn Write) -> io::Result<()> {
     let p = &r.processes[idx];
     let end_label = match (&p.exec, p.exit) {
         (Some(prog), _) => format!("Live when it exec'd {prog}"),
-        (None, Some(_)) => "Leaked at exit".to_owned(),
-        (None, None) => "Live at the end of the log (no exit recorded)".to_owned(),
+        (None, Some(e)) => match e.signal {
+            Some(sig) => format!(
+                "Live when {} killed it",
+                strace_rs::signals::name(i64::from(sig))
+            ),
+            None => "Leaked at exit".to_owned(),
+        },
+        (None, None) => {
+            "Live at the end of the log (no exit recorded: killed by a signal, or still running)"
+                .to_owned()
+        }
     };
     let sites: Vec<&SiteReport> = r.sites.iter().filter(|x| x.process == idx).collect();
     write_section(
@@ -159,13 +246,15 @@ fn write_process(
             sites,
             with_pid: false,
             timeline: Some(&p.timeline),
+            clock_res_ns: p.clock_res_ns,
+            freeres: p.exit.map(|e| e.freeres).unwrap_or_default(),
         },
-        opts,
+        ctx,
         out,
     )
 }
 
-fn write_totals(r: &HeapReport, opts: TextOptions, out: &mut dyn Write) -> io::Result<()> {
+fn write_totals(r: &HeapReport, ctx: &Ctx<'_>, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)?;
     writeln!(out, "== all {} processes ==", r.processes.len())?;
     let sites: Vec<&SiteReport> = r.sites.iter().collect();
@@ -182,13 +271,26 @@ fn write_totals(r: &HeapReport, opts: TextOptions, out: &mut dyn Write) -> io::R
             peak_sites,
             with_pid: true,
             timeline: None,
+            clock_res_ns: r
+                .processes
+                .iter()
+                .map(|p| p.clock_res_ns)
+                .max()
+                .unwrap_or(0),
+            freeres: Freeres(
+                r.processes
+                    .iter()
+                    .filter_map(|p| p.exit)
+                    .fold(0, |acc, e| acc | e.freeres.0),
+            ),
         },
-        opts,
+        ctx,
         out,
     )
 }
 
-fn write_section(sec: &Section<'_>, opts: TextOptions, out: &mut dyn Write) -> io::Result<()> {
+fn write_section(sec: &Section<'_>, ctx: &Ctx<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let opts = ctx.opts;
     let s = sec.summary;
     write_memusage(s, out)?;
     writeln!(out)?;
@@ -199,6 +301,15 @@ fn write_section(sec: &Section<'_>, opts: TextOptions, out: &mut dyn Write) -> i
         count(s.leaked.bytes, "byte"),
         count(s.leaked.blocks, "block")
     )?;
+    let freed = sec.freeres.names();
+    if !freed.is_empty() {
+        let whose: Vec<String> = freed.iter().map(|n| format!("{n}'s")).collect();
+        writeln!(
+            out,
+            "  ({} one-off buffers were freed at exit, as valgrind does)",
+            whose.join(" and ")
+        )?;
+    }
     writeln!(
         out,
         "Total heap usage (as valgrind counts it): {} allocs, {} frees, {} bytes allocated",
@@ -221,7 +332,7 @@ fn write_section(sec: &Section<'_>, opts: TextOptions, out: &mut dyn Write) -> i
         )?;
     }
     if let Some(t) = sec.timeline {
-        write_timeline(t, out)?;
+        write_timeline(t, sec.clock_res_ns, out)?;
     }
     if sec.sites.is_empty() {
         return Ok(());
@@ -239,7 +350,7 @@ fn write_section(sec: &Section<'_>, opts: TextOptions, out: &mut dyn Write) -> i
         writeln!(out)?;
         writeln!(out, "Top {} allocation sites by {what}:", ranked.len())?;
         for site in ranked {
-            write_site(site, &pid(site), opts.depth, out)?;
+            write_site(site, &pid(site), ctx, out)?;
         }
     }
     let at_peak = rank(&sec.peak_sites, |x| x.peak_bytes, opts.top);
@@ -254,7 +365,7 @@ fn write_section(sec: &Section<'_>, opts: TextOptions, out: &mut dyn Write) -> i
             out,
             "{whose} at its peak ({} bytes, {} after start), by site:",
             s.peak.heap_bytes,
-            ms(s.peak.time_ns)
+            ms(s.peak.time_ns, sec.clock_res_ns)
         )?;
         for site in at_peak {
             writeln!(
@@ -264,7 +375,7 @@ fn write_section(sec: &Section<'_>, opts: TextOptions, out: &mut dyn Write) -> i
                 percent(site.peak_bytes, s.peak.heap_bytes),
                 site.function
             )?;
-            write_frames(&site.frames, opts.depth, out)?;
+            write_site_frames(site, ctx, out)?;
         }
     }
     let leaks = rank(&sec.sites, |x| x.leaked.bytes, opts.top);
@@ -281,7 +392,7 @@ fn write_section(sec: &Section<'_>, opts: TextOptions, out: &mut dyn Write) -> i
                 site.function,
                 pid(site)
             )?;
-            write_frames(&site.frames, opts.depth, out)?;
+            write_site_frames(site, ctx, out)?;
         }
     }
     Ok(())
@@ -298,7 +409,24 @@ fn rank<'a>(sites: &[&'a SiteReport], key: SiteKey, top: usize) -> Vec<&'a SiteR
 
 /// memusagestat's graph, in 8 rows of text: one column per slice, `#` up to the slice's most
 /// live bytes.
-fn write_timeline(t: &TimelineReport, out: &mut dyn Write) -> io::Result<()> {
+fn write_timeline(t: &TimelineReport, clock_res_ns: u64, out: &mut dyn Write) -> io::Result<()> {
+    // A column narrower than the clock's tick shows nothing the clock saw: merge slices
+    // (their widths are powers of two) into columns at least one tick wide.
+    let merged;
+    let t = if t.slice_ns != 0 && clock_res_ns > t.slice_ns {
+        let k = clock_res_ns.div_ceil(t.slice_ns).next_power_of_two();
+        merged = TimelineReport {
+            slice_ns: t.slice_ns.saturating_mul(k),
+            heap_bytes: t
+                .heap_bytes
+                .chunks(k as usize)
+                .map(|c| c.iter().copied().max().unwrap_or(0))
+                .collect(),
+        };
+        &merged
+    } else {
+        t
+    };
     const ROWS: u64 = 8;
     let max = t.heap_bytes.iter().copied().max().unwrap_or(0);
     if t.heap_bytes.len() < 2 || max == 0 {
@@ -308,7 +436,7 @@ fn write_timeline(t: &TimelineReport, out: &mut dyn Write) -> io::Result<()> {
     writeln!(
         out,
         "Heap over time (a column per {}, a row per {}):",
-        ms(t.slice_ns),
+        ms(t.slice_ns, clock_res_ns),
         count(max.div_ceil(ROWS), "byte")
     )?;
     let width = max.to_string().len();
@@ -335,7 +463,7 @@ fn write_timeline(t: &TimelineReport, out: &mut dyn Write) -> io::Result<()> {
         out,
         "{:width$}  0 ms{:>pad$}",
         "",
-        ms(end),
+        ms(end, clock_res_ns),
         pad = t.heap_bytes.len().saturating_sub(4)
     )
 }
@@ -349,8 +477,23 @@ fn count(n: u64, what: &str) -> String {
     }
 }
 
-fn ms(ns: u64) -> String {
-    format!("{}.{:03} ms", ns / 1_000_000, (ns / 1000) % 1000)
+/// `ns` in milliseconds, with no more decimals than a clock of resolution `res_ns` can
+/// tell (rounded: a 4 ms clock's 423.999 ms is `424 ms`); µs when the resolution is unknown.
+pub fn ms(ns: u64, res_ns: u64) -> String {
+    let decimals: u32 = match res_ns {
+        0 => 3,
+        r if r >= 1_000_000 => 0,
+        r if r >= 100_000 => 1,
+        r if r >= 10_000 => 2,
+        _ => 3,
+    };
+    let unit = 10u64.pow(6 - decimals);
+    let v = ns.saturating_add(unit / 2) / unit;
+    if decimals == 0 {
+        return format!("{v} ms");
+    }
+    let scale = 10u64.pow(decimals);
+    format!("{}.{:0w$} ms", v / scale, v % scale, w = decimals as usize)
 }
 
 fn percent(part: u64, whole: u64) -> String {
@@ -361,7 +504,7 @@ fn percent(part: u64, whole: u64) -> String {
     format!("{}.{}%", tenths / 10, tenths % 10)
 }
 
-fn write_site(site: &SiteReport, pid: &str, depth: usize, out: &mut dyn Write) -> io::Result<()> {
+fn write_site(site: &SiteReport, pid: &str, ctx: &Ctx<'_>, out: &mut dyn Write) -> io::Result<()> {
     let failed = if site.failed != 0 {
         format!(" ({} failed)", site.failed)
     } else {
@@ -377,14 +520,19 @@ fn write_site(site: &SiteReport, pid: &str, depth: usize, out: &mut dyn Write) -
         count(site.leaked.bytes, "byte"),
         count(site.leaked.blocks, "block")
     )?;
-    write_frames(&site.frames, depth, out)
+    write_site_frames(site, ctx, out)
 }
 
-/// The backtrace, valgrind-style (`at` then `by`), down to `main` (or the C start-up code).
-fn write_frames(frames: &[ResolvedFrame], depth: usize, out: &mut dyn Write) -> io::Result<()> {
-    if frames.is_empty() {
-        return writeln!(out, "      (no backtrace recorded)");
-    }
+fn write_site_frames(site: &SiteReport, ctx: &Ctx<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let detail = ctx
+        .details
+        .get(&(site as *const SiteReport))
+        .map_or(&[][..], Vec::as_slice);
+    write_frames(&site.frames, ctx.opts.depth, detail, out)
+}
+
+/// How many of `frames` the backtrace shows: down to `main` (or the C start-up code).
+fn shown_len(frames: &[ResolvedFrame]) -> usize {
     // Below main there is only the C runtime's start-up: stop there, as valgrind does.
     let shown = frames
         .iter()
@@ -393,36 +541,113 @@ fn write_frames(frames: &[ResolvedFrame], depth: usize, out: &mut dyn Write) -> 
             i > 0 && (f.function.starts_with("__libc_start") || f.function == "_start")
         })
         .unwrap_or(frames.len());
-    let shown = frames[..shown]
+    frames[..shown]
         .iter()
         .position(|f| f.function == "main" && !f.inlined)
-        .map_or(shown, |m| m + 1);
+        .map_or(shown, |m| m + 1)
+}
+
+/// How many frame lines a backtrace prints (`depth` 0: all shown).
+fn printed_len(frames: &[ResolvedFrame], depth: usize) -> usize {
+    let shown = shown_len(frames);
+    if depth == 0 {
+        shown
+    } else {
+        shown.min(depth)
+    }
+}
+
+fn file_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+/// A frame line after `at`/`by`.
+fn frame_text(f: &ResolvedFrame, detail: Detail) -> String {
+    let inl = if f.inlined { " [inlined]" } else { "" };
+    let place = || match (&f.module, f.offset) {
+        (Some(m), Some(off)) => format!("{}+{off:#x}", file_name(m)),
+        _ => format!("{:#x}", f.addr),
+    };
+    match (&f.file, f.line) {
+        (Some(file), Some(line)) => {
+            let base = file_name(file);
+            let at = match (detail, f.column) {
+                (Detail::Column, Some(c)) => format!("{base}:{line}:{c}"),
+                (Detail::Address, _) => format!("{base}:{line}; {}", place()),
+                _ => format!("{base}:{line}"),
+            };
+            format!("{} ({at}){inl}", f.function)
+        }
+        _ if f.function == "??" => match &f.module {
+            // Why the module has no symbols is said once, below the report.
+            Some(_) => format!("{:#x}: ?? ({}){inl}", f.addr, place()),
+            None => format!("{:#x}: ?? (in no known module){inl}", f.addr),
+        },
+        _ => {
+            let module = f.module.as_deref().unwrap_or("unknown module");
+            format!("{:#x}: {} (in {module}){inl}", f.addr, f.function)
+        }
+    }
+}
+
+/// The backtrace, valgrind-style (`at` then `by`), down to `main` (or the C start-up code);
+/// `detail` (when not empty) says how much each frame line says.
+fn write_frames(
+    frames: &[ResolvedFrame],
+    depth: usize,
+    detail: &[Detail],
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    if frames.is_empty() {
+        return writeln!(out, "      (no backtrace recorded)");
+    }
+    let shown = shown_len(frames);
     for (i, f) in frames[..shown].iter().enumerate() {
         if depth != 0 && i == depth {
             writeln!(out, "      ... {} more", shown - i)?;
             break;
         }
         let word = if i == 0 { "at" } else { "by" };
-        let inl = if f.inlined { " [inlined]" } else { "" };
-        match (&f.file, f.line) {
-            (Some(file), Some(line)) => {
-                let base = file.rsplit('/').next().unwrap_or(file);
-                writeln!(out, "      {word} {} ({base}:{line}){inl}", f.function)?;
-            }
-            _ => {
-                let module = f.module.as_deref().unwrap_or("unknown module");
-                let note = f
-                    .note
-                    .as_deref()
-                    .map(|n| format!("; {n}"))
-                    .unwrap_or_default();
-                writeln!(
-                    out,
-                    "      {word} {:#x}: {} (in {module}{note}){inl}",
-                    f.addr, f.function
-                )?;
+        let d = detail.get(i).copied().unwrap_or_default();
+        writeln!(out, "      {word} {}", frame_text(f, d))?;
+    }
+    Ok(())
+}
+
+/// One note for the frames that print as module+offset: which modules have no symbols, and
+/// why (rather than the reason on every frame).
+fn write_modules_without_symbols(
+    r: &HeapReport,
+    depth: usize,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let mut seen: Vec<(&str, &str)> = Vec::new();
+    let frames = r
+        .sites
+        .iter()
+        .flat_map(|s| &s.frames[..printed_len(&s.frames, depth)])
+        .chain(
+            r.fences
+                .iter()
+                .flat_map(|f| &f.frames[..shown_len(&f.frames)]),
+        );
+    for f in frames {
+        if let (Some(m), Some(why)) = (&f.module, &f.note) {
+            if f.function == "??" && !seen.contains(&(m.as_str(), why.as_str())) {
+                seen.push((m, why));
             }
         }
+    }
+    if seen.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Frames shown as module+offset are in modules without symbols:"
+    )?;
+    for (m, why) in seen {
+        writeln!(out, "  {m}: {why}")?;
     }
     Ok(())
 }
@@ -535,7 +760,7 @@ fn write_extras(r: &HeapReport, out: &mut dyn Write) -> io::Result<()> {
                 "  {} at {:#x} (block {:#x} of {} bytes), process {} thread {}:",
                 f.kind, f.addr, f.block, f.block_size, f.pid, f.tid
             )?;
-            write_frames(&f.frames, 0, out)?;
+            write_frames(&f.frames, 0, &[], out)?;
         }
     }
     if r.syscalls != 0 {
