@@ -94,6 +94,9 @@ pub struct Reader<R: Read> {
     delta: Box<Delta>,
     /// The batch record being read: its events are at `rec` (or `chunk`) `[pos..end]`.
     batch: Option<Batch>,
+    /// Skip heap records undecoded (see [`Reader::skip_heap_events`]).
+    skip_heap: bool,
+    zstd_chunks: u64,
 }
 
 impl<R: Read> fmt::Debug for Reader<R> {
@@ -176,7 +179,24 @@ impl<R: Read> Reader<R> {
             skipped: 0,
             delta: Box::default(),
             batch: None,
+            skip_heap: false,
+            zstd_chunks: 0,
         })
+    }
+
+    /// Hands out no heap events (`Alloc`, `Free`, `Realloc`): their records are skipped
+    /// without being decoded, for a reader that wants only the rest (the modules and stacks)
+    /// and reads a large log in about the time decompressing it takes. Damage inside a
+    /// skipped record goes unnoticed; damage to the file's framing (a cut, a bad chunk) is
+    /// still reported.
+    pub fn skip_heap_events(mut self) -> Self {
+        self.skip_heap = true;
+        self
+    }
+
+    /// The zstd chunks read so far (0 for a log written uncompressed).
+    pub fn zstd_chunks(&self) -> u64 {
+        self.zstd_chunks
     }
 
     /// The file's format version.
@@ -343,6 +363,7 @@ impl<R: Read> Reader<R> {
                         )));
                     }
                     self.chunk = out;
+                    self.zstd_chunks += 1;
                 }
                 // `Codec` is non-exhaustive (and defined in tracekit-log-core): a codec this
                 // reader does not know is damage, as an unknown code is above.
@@ -416,6 +437,8 @@ impl<R: Read> Reader<R> {
             };
             match item {
                 Next::End => return Ok(None),
+                Next::Stream(t, _) | Next::Chunk(t, _, _)
+                    if self.skip_heap && codec::is_heap(t) => {}
                 Next::Stream(tag::SYNC, _) | Next::Chunk(tag::SYNC, _, _) => self.delta.reset(),
                 // A batch with events: the call below decodes its first one at once (so it
                 // recurses once); empty batches are skipped here.
