@@ -48,6 +48,9 @@ pub struct Args {
     /// Write the report to FILE instead of stderr.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+    /// Leave the logs without their symbols (see `tracekit pack`).
+    #[arg(long)]
+    pub no_pack: bool,
     #[command(flatten)]
     pub options: ReportOptions,
     /// The command and its arguments (after `--`).
@@ -108,6 +111,9 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     }
     for l in &logs {
         eprintln!("tracekit heap: log written to {}", l.display());
+    }
+    if !args.no_pack {
+        crate::pack::pack_after_run(&logs);
     }
     let code = match &args.report {
         Some(path) => {
