@@ -51,13 +51,21 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
 /// that cannot be packed is left as it was, with a message: the run and its report stand.
 pub fn pack_after_run(logs: &[PathBuf]) {
     let mut total = Packed::default();
+    let mut packed = 0;
     for log in logs {
         match pack(log) {
-            Ok(p) => total.merge(p),
+            Ok(p) => {
+                total.merge(p);
+                packed += 1;
+            }
             Err(e) => eprintln!("tracekit heap: {} left unpacked: {e:#}", log.display()),
         }
     }
-    eprintln!("tracekit heap: symbols packed into the log: {total}");
+    match packed {
+        0 => {}
+        1 => eprintln!("tracekit heap: symbols packed into the log: {total}"),
+        n => eprintln!("tracekit heap: symbols packed into {n} logs: {total}"),
+    }
 }
 
 /// What packing did.
