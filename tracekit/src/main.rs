@@ -20,6 +20,8 @@ enum Cmd {
     Report(tracekit::report::Args),
     /// Dump an event log as JSON lines.
     Dump(tracekit::dump::Args),
+    /// Write the symbols of a log's stacks into it, so it reports the same without the binaries.
+    Pack(tracekit::pack::Args),
     /// Run a command under the crash handler (the catchsegv of tracekit).
     Segv(tracekit::segv::Args),
 }
@@ -33,6 +35,7 @@ fn main() -> ExitCode {
         Cmd::Heap(a) => tracekit::heap::run(a),
         Cmd::Report(a) => tracekit::report::run(a),
         Cmd::Dump(a) => tracekit::dump::run(a),
+        Cmd::Pack(a) => tracekit::pack::run(a),
         Cmd::Segv(a) => tracekit::segv::run(a),
     };
     match result {

@@ -55,6 +55,14 @@ impl Symbols {
     pub fn new() -> Self {
         Self::default()
     }
+
+    /// A resolver that falls back on the symbols the logs carry (`tracekit pack`) where a
+    /// module's file is missing or rebuilt.
+    pub fn with_packed(packed: tracekit_symbolize::PackedSymbols) -> Self {
+        let mut s = Self::default();
+        s.sym.set_packed(packed);
+        s
+    }
 }
 
 impl Resolve for Symbols {

@@ -5,7 +5,9 @@
 //! hook or a signal handler. DWARF gives file:line and inlined frames (via `blazesym`); a
 //! module without debug info falls back to its ELF symbol tables; detached debug info is
 //! found by build-id under `/usr/lib/debug/.build-id/`. A module whose file on disk no longer
-//! has the recorded build-id (it was rebuilt) is not symbolized with the wrong file.
+//! has the recorded build-id (it was rebuilt) is not symbolized with the wrong file; the
+//! symbols a log carries itself ([`PackedSymbols`], from its `Symbols` records) answer for
+//! such a module, or for one whose file is missing.
 //!
 //! ```
 //! use tracekit_symbolize::{AddrKind, ModuleMap, Symbolizer};
@@ -17,6 +19,7 @@
 //! ```
 
 mod modules;
+mod packed;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -24,6 +27,8 @@ use std::path::{Path, PathBuf};
 use blazesym::symbolize::source::{Elf, Source};
 use blazesym::symbolize::{CodeInfo, Input, Symbolized};
 pub use modules::{elf_info, parse_maps_line, ElfInfo, MapsLine, ModuleMap};
+pub use packed::{records, PackedSymbols, Resolution, ADDRS_PER_RECORD};
+use tracekit_log::Module;
 
 /// How an address was obtained, which decides the address that is looked up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,6 +87,8 @@ pub struct Symbolizer {
     /// why it can't be used.
     files: HashMap<(String, Vec<u8>), Result<PathBuf, String>>,
     debug_root: PathBuf,
+    /// The symbols the logs carry, for modules whose file can't be used.
+    packed: PackedSymbols,
 }
 
 impl std::fmt::Debug for Symbolizer {
@@ -118,7 +125,16 @@ impl Symbolizer {
             inner,
             files: HashMap::new(),
             debug_root: root,
+            packed: PackedSymbols::new(),
         }
+    }
+
+    /// Uses `packed` (the logs' own symbols) for the modules whose file is missing, unreadable
+    /// or rebuilt since the run (build-id differs), and for modules without a build-id, whose
+    /// file cannot be checked: there the log's symbols, made closest to the run, are
+    /// preferred. Otherwise the file wins, which may know more (debug info installed since).
+    pub fn set_packed(&mut self, packed: PackedSymbols) {
+        self.packed = packed;
     }
 
     /// Which file to read `path`'s symbols from, given the build-id recorded for it.
@@ -171,17 +187,36 @@ impl Symbolizer {
         let offset = lookup.wrapping_sub(module.base);
         loc.module_offset = addr.wrapping_sub(module.base);
         loc.module = Some(path.clone());
-        let build_id = module.build_id.to_vec();
         if path.starts_with('[') {
             return loc;
         }
-        let file = match self.source_file(&path, &build_id) {
-            Ok(f) => f,
-            Err(why) => {
-                loc.note = Some(why);
-                return loc;
-            }
+        let resolved = match self.packed.get(module, offset) {
+            Some(p) if module.build_id.is_empty() => Ok(p.clone()),
+            _ => self
+                .symbolize_file(module, offset)
+                .or_else(|why| self.packed.get(module, offset).cloned().ok_or(why)),
         };
+        match resolved {
+            Ok(r) => {
+                loc.frames = r.frames;
+                loc.note = r.note;
+            }
+            Err(why) => loc.note = Some(why),
+        }
+        loc
+    }
+
+    /// Symbolizes `offset` (the module-relative address to look up) from `module`'s file
+    /// only (or its debug file found by build-id). `Err` says why the file cannot be used:
+    /// missing, unreadable, or rebuilt since the run (its build-id differs from the one
+    /// recorded). `Ok` with no frames: the file has no symbol for the address.
+    pub fn symbolize_file(
+        &mut self,
+        module: &Module<'_>,
+        offset: u64,
+    ) -> Result<Resolution, String> {
+        let path = module.path.to_string_lossy();
+        let file = self.source_file(&path, &module.build_id)?;
         let src = Source::Elf(Elf::new(file));
         match self.inner.symbolize_single(&src, Input::VirtOffset(offset)) {
             Ok(Symbolized::Sym(sym)) => {
@@ -205,12 +240,15 @@ impl Symbolizer {
                     frames.push(f);
                 }
                 frames.reverse();
-                loc.frames = frames;
+                Ok(Resolution { frames, note: None })
             }
-            Ok(Symbolized::Unknown(reason)) => loc.note = Some(unknown_reason(reason)),
-            Err(e) => loc.note = Some(e.to_string()),
+            Ok(Symbolized::Unknown(reason)) => Ok(Resolution {
+                frames: Vec::new(),
+                note: Some(unknown_reason(reason)),
+            }),
+            // The file passed the checks but does not parse: as unusable as a missing one.
+            Err(e) => Err(e.to_string()),
         }
-        loc
     }
 }
 
@@ -228,5 +266,89 @@ fn set_code(f: &mut Frame, code: Option<&CodeInfo<'_>>) {
         f.file = Some(c.to_path().display().to_string());
         f.line = c.line;
         f.column = c.column.map(u32::from);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use object::{Object, ObjectSymbol};
+    use tracekit_log::Bytes;
+
+    use super::*;
+
+    /// The example `heap_known` as a module loaded at 0 (runtime = file addresses), with
+    /// `build_id` recorded, at `path`.
+    fn module(path: &Path, build_id: &[u8]) -> Module<'static> {
+        let info = elf_info(&tracekit_examples::path("heap_known")).unwrap();
+        Module {
+            time_ns: 0,
+            base: 0,
+            path: Bytes::owned(path.as_os_str().as_encoded_bytes().to_vec()),
+            build_id: Cow::Owned(build_id.to_vec()),
+            segments: Cow::Owned(info.segments),
+        }
+    }
+
+    /// A return address inside `one_leak` of heap_known.
+    fn in_one_leak() -> u64 {
+        let data = std::fs::read(tracekit_examples::path("heap_known")).unwrap();
+        let file = object::File::parse(&*data).unwrap();
+        let sym = file
+            .symbols()
+            .find(|s| s.name() == Ok("one_leak"))
+            .expect("heap_known has one_leak");
+        sym.address() + 5
+    }
+
+    fn function(sym: &mut Symbolizer, m: &Module<'static>) -> Location {
+        let mut map = ModuleMap::new();
+        map.push(m.clone());
+        sym.symbolize(&mut map, in_one_leak(), AddrKind::Return)
+    }
+
+    /// The file is used when it has the recorded build-id; the log's symbols when it is
+    /// missing or rebuilt, or has no build-id to check; without them, the reason.
+    #[test]
+    fn packed_symbols_answer_where_the_file_cannot() {
+        let real = tracekit_examples::path("heap_known");
+        let id = elf_info(&real).unwrap().build_id;
+        assert!(!id.is_empty(), "the examples link with a build-id");
+        let packed_answer = Resolution {
+            frames: vec![Frame {
+                function: "as_packed".into(),
+                ..Frame::default()
+            }],
+            note: None,
+        };
+        let offset = in_one_leak() - 1;
+        let table = |m: &Module<'_>| {
+            let mut t = PackedSymbols::new();
+            for r in records(m, vec![(offset, packed_answer.clone())]) {
+                t.add(&r);
+            }
+            t
+        };
+        let missing = Path::new("/nonexistent/heap_known");
+        let cases = [
+            (module(&real, &id), "one_leak"),
+            (module(&real, &[0xee; 20]), "as_packed"),
+            (module(missing, &id), "as_packed"),
+            (module(&real, &[]), "as_packed"),
+        ];
+        for (m, want) in &cases {
+            let mut sym = Symbolizer::new();
+            sym.set_packed(table(m));
+            assert_eq!(function(&mut sym, m).function(), *want, "{m:?}");
+        }
+        // Without packed symbols: today's answers.
+        let mut sym = Symbolizer::new();
+        assert_eq!(function(&mut sym, &cases[0].0).function(), "one_leak");
+        let rebuilt = function(&mut sym, &cases[1].0);
+        assert_eq!(rebuilt.function(), "??");
+        assert!(rebuilt.note.unwrap().contains("build-id differs"));
+        let gone = function(&mut sym, &cases[2].0);
+        assert!(gone.note.unwrap().starts_with("cannot read module"));
     }
 }

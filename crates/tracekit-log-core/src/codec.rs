@@ -52,11 +52,19 @@ pub mod tag {
     pub const C_REALLOC: u8 = 19;
     /// Heap events back to back, compact (`tracekit_log::delta`).
     pub const BATCH: u8 = 20;
+    /// [`crate::Symbols`]
+    pub const SYMBOLS: u8 = 21;
 }
 
 /// True for the tags this version decodes; others are skipped by readers.
 pub fn is_known(t: u8) -> bool {
-    (tag::PROCESS..=tag::BATCH).contains(&t)
+    (tag::PROCESS..=tag::SYMBOLS).contains(&t)
+}
+
+/// True for the records that carry heap events or the state they are coded against (full,
+/// compact, batched, `Sync`): a reader that wants no heap events can skip them undecoded.
+pub fn is_heap(t: u8) -> bool {
+    matches!(t, tag::ALLOC | tag::FREE | tag::REALLOC) || (tag::SYNC..=tag::BATCH).contains(&t)
 }
 
 /// True for the compact heap records, decoded with `tracekit_log::delta::decode`.
@@ -253,7 +261,45 @@ fn payload(event: &Event<'_>, e: &mut Enc<'_>) -> Result<u8, Full> {
             e.u(x.freeres.into())?;
             tag::EXIT
         }
+        Event::Symbols(s) => {
+            symbols(s, e)?;
+            tag::SYMBOLS
+        }
     })
+}
+
+/// A `Symbols` payload: path, build-id, the strings (count, then each), the addresses (count,
+/// then each: offset as a signed difference from the one before, frame count, note as
+/// index + 1 or 0, then its frames: function index, file index + 1 or 0, line + 1 or 0,
+/// column + 1 or 0, flags with bit 0 set for an inlined frame).
+fn symbols(s: &Symbols<'_>, e: &mut Enc<'_>) -> Result<(), Full> {
+    let opt = |v: Option<u32>| v.map_or(0, |v| u64::from(v) + 1);
+    e.bytes(s.path.as_bytes())?;
+    e.bytes(&s.build_id)?;
+    e.u(s.strings.len() as u64)?;
+    for st in s.strings.iter() {
+        e.bytes(st.as_bytes())?;
+    }
+    e.u(s.addrs.len() as u64)?;
+    let mut frames = s.frames.iter();
+    let mut prev = 0u64;
+    for a in s.addrs.iter() {
+        e.s(a.offset.wrapping_sub(prev) as i64)?;
+        prev = a.offset;
+        // An address claiming more frames than are left gets those left: the record stays
+        // consistent whatever the caller built.
+        let n = (a.frames as usize).min(frames.len());
+        e.u(n as u64)?;
+        e.u(opt(a.note))?;
+        for f in frames.by_ref().take(n) {
+            e.u(f.function.into())?;
+            e.u(opt(f.file))?;
+            e.u(opt(f.line))?;
+            e.u(opt(f.column))?;
+            e.u8(u8::from(f.inlined))?;
+        }
+    }
+    Ok(())
 }
 
 fn opt_i64(e: &mut Enc<'_>, v: Option<i64>) -> Result<(), Full> {
@@ -503,6 +549,63 @@ pub fn decode(t: u8, p: &[u8]) -> Result<Option<Event<'_>>, PayloadError> {
                 freeres,
             })
         }
+        tag::SYMBOLS => Event::Symbols(decode_symbols(d)?),
         _ => return Ok(None),
     }))
+}
+
+fn decode_symbols<'a>(d: &mut Dec<'a>) -> Result<Symbols<'a>, PayloadError> {
+    let path = bytes(d)?;
+    let build_id = Cow::Borrowed(d.bytes()?);
+    let n = count(d, "string count")?;
+    let mut strings = Vec::with_capacity(n);
+    for _ in 0..n {
+        strings.push(bytes(d)?);
+    }
+    // An index (stored + 1 when optional) must name one of the strings.
+    let index = |v: u64| {
+        u32::try_from(v)
+            .ok()
+            .filter(|&i| (i as usize) < strings.len())
+            .ok_or(PayloadError::BadValue("string index"))
+    };
+    let opt_index = |v: u64| match v {
+        0 => Ok(None),
+        v => index(v - 1).map(Some),
+    };
+    let opt_u32 = |v: u64, what| match v {
+        0 => Ok(None),
+        v => u32::try_from(v - 1)
+            .map(Some)
+            .map_err(|_| PayloadError::BadValue(what)),
+    };
+    let n = count(d, "address count")?;
+    let mut addrs = Vec::with_capacity(n);
+    let mut frames = Vec::new();
+    let mut prev = 0u64;
+    for _ in 0..n {
+        prev = prev.wrapping_add(d.s()? as u64);
+        let k = count(d, "frame count")?;
+        addrs.push(SymbolAddr {
+            offset: prev,
+            frames: u32::try_from(k).map_err(|_| PayloadError::BadValue("frame count"))?,
+            note: opt_index(d.u()?)?,
+        });
+        for _ in 0..k {
+            frames.push(SymbolFrame {
+                function: index(d.u()?)?,
+                file: opt_index(d.u()?)?,
+                line: opt_u32(d.u()?, "line")?,
+                column: opt_u32(d.u()?, "column")?,
+                inlined: d.u8()? & 1 != 0,
+            });
+        }
+    }
+    Ok(Symbols {
+        path,
+        build_id,
+        strings,
+        addrs: Cow::Owned(addrs),
+        frames: Cow::Owned(frames),
+    })
 }

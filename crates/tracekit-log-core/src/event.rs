@@ -503,6 +503,65 @@ pub struct ModuleUnload {
     pub base: u64,
 }
 
+/// Symbols for addresses of one module, resolved after the run from the module's file
+/// (`tracekit pack`), so that a log reports the same where that file is missing or was rebuilt.
+///
+/// A reader matches the record to the [`Module`] records by build-id, or by path when the
+/// module has none; an address of a process is looked up as its offset from the module's
+/// `base`. Function names and file paths are stored once per record, in `strings`; frames
+/// refer to them by index. A module's addresses may be split over several records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Symbols<'a> {
+    /// The module's path, as its `Module` record has it.
+    pub path: Bytes<'a>,
+    /// Its GNU build-id, as its `Module` record has it (empty when none).
+    pub build_id: Cow<'a, [u8]>,
+    /// Function names and file paths, each once. (A `Vec`: a `Cow` of borrowing items would
+    /// make [`Event`] invariant in its lifetime.)
+    pub strings: Vec<Bytes<'a>>,
+    /// The addresses, each owning the next [`SymbolAddr::frames`] entries of `frames`.
+    pub addrs: Cow<'a, [SymbolAddr]>,
+    /// The frames of every address, in the order of `addrs`.
+    pub frames: Cow<'a, [SymbolFrame]>,
+}
+
+/// One address of a [`Symbols`] record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SymbolAddr {
+    /// The address that was looked up, relative to the module's `base` (for a return address
+    /// of a stack, one less than it: the call instruction).
+    pub offset: u64,
+    /// How many frames follow in [`Symbols::frames`] (the inline chain, innermost first); 0
+    /// when no symbol covers the address.
+    pub frames: u32,
+    /// Why no symbol covers it, when known: an index into [`Symbols::strings`].
+    pub note: Option<u32>,
+}
+
+/// One frame of a [`Symbols`] record; strings are indices into [`Symbols::strings`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SymbolFrame {
+    /// The function (demangled).
+    pub function: u32,
+    /// Its source file, when debug info has it.
+    pub file: Option<u32>,
+    /// Source line.
+    pub line: Option<u32>,
+    /// Source column.
+    pub column: Option<u32>,
+    /// True for a function inlined into the next frame.
+    pub inlined: bool,
+}
+
+impl Symbols<'_> {
+    /// The string at `index` (empty when out of range: the decoder checks every index).
+    pub fn string(&self, index: u32) -> &[u8] {
+        self.strings
+            .get(index as usize)
+            .map_or(&[][..], Bytes::as_bytes)
+    }
+}
+
 /// Everything a log can hold.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -537,6 +596,8 @@ pub enum Event<'a> {
     Exec(Exec<'a>),
     /// See [`Exit`].
     Exit(Exit),
+    /// See [`Symbols`].
+    Symbols(Symbols<'a>),
 }
 
 impl Event<'_> {
@@ -595,6 +656,13 @@ impl Event<'_> {
                 ..e
             }),
             Event::Exit(e) => Event::Exit(e),
+            Event::Symbols(s) => Event::Symbols(Symbols {
+                path: s.path.into_owned(),
+                build_id: c(s.build_id),
+                strings: s.strings.into_iter().map(Bytes::into_owned).collect(),
+                addrs: c(s.addrs),
+                frames: c(s.frames),
+            }),
         }
     }
 }

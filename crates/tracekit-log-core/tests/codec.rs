@@ -56,7 +56,7 @@ fn frame(rec: &[u8]) -> (u8, &[u8]) {
 #[test]
 fn every_kind_round_trips() {
     let events = one_of_each();
-    assert_eq!(events.len(), 15, "{events:?}");
+    assert_eq!(events.len(), 16, "{events:?}");
     let mut buf = [0u8; 1024];
     for ev in &events {
         let n = encode(ev, &mut buf).unwrap();
@@ -87,4 +87,98 @@ fn encoding_never_allocates_and_small_buffers_are_full() {
     assert_eq!(ALLOCS.with(Cell::get), before, "the encoder allocated");
     assert_eq!(&head[..8], &MAGIC);
     assert_eq!(head[8..10], VERSION.to_le_bytes());
+}
+
+/// A `Symbols` record as `tracekit pack` writes one: shared strings, an inline chain, an
+/// address without a symbol but with a note, line 0 told apart from no line, offsets out of
+/// order.
+fn packed_symbols() -> Event<'static> {
+    let f = |function, file, line, column, inlined| SymbolFrame {
+        function,
+        file,
+        line,
+        column,
+        inlined,
+    };
+    Event::Symbols(Symbols {
+        path: "/tmp/prog".into(),
+        build_id: vec![0xab, 0, 0xcd].into(),
+        strings: vec![
+            "main".into(),
+            "/src/prog.c".into(),
+            "helper".into(),
+            Bytes::borrowed(b"no symbol \xff"),
+        ],
+        addrs: vec![
+            SymbolAddr {
+                offset: 0x1234,
+                frames: 2,
+                note: None,
+            },
+            SymbolAddr {
+                offset: 0x1000,
+                frames: 0,
+                note: Some(3),
+            },
+            SymbolAddr {
+                offset: u64::MAX,
+                frames: 1,
+                note: None,
+            },
+        ]
+        .into(),
+        frames: vec![
+            f(2, Some(1), Some(7), Some(3), true),
+            f(0, Some(1), Some(0), None, false),
+            f(2, None, None, None, false),
+        ]
+        .into(),
+    })
+}
+
+#[test]
+fn symbols_round_trip_with_every_optional_field() {
+    let ev = packed_symbols();
+    let mut buf = [0u8; 256];
+    let n = encode(&ev, &mut buf).unwrap();
+    let (t, payload) = frame(&buf[..n]);
+    assert_eq!(t, codec::tag::SYMBOLS);
+    let back = decode(t, payload).unwrap().unwrap();
+    assert_eq!(back, ev);
+    let Event::Symbols(s) = back else {
+        unreachable!()
+    };
+    assert_eq!(s.string(s.frames[1].function), b"main");
+    assert_eq!(s.string(99), b"");
+}
+
+#[test]
+fn symbols_with_a_string_index_out_of_range_is_corrupt() {
+    let Event::Symbols(mut s) = packed_symbols() else {
+        unreachable!()
+    };
+    s.frames.to_mut()[2].function = 4; // there are four strings
+    let mut buf = [0u8; 256];
+    let n = encode(&Event::Symbols(s), &mut buf).unwrap();
+    let (t, payload) = frame(&buf[..n]);
+    assert_eq!(
+        decode(t, payload),
+        Err(codec::PayloadError::BadValue("string index"))
+    );
+}
+
+#[test]
+fn symbols_claiming_more_frames_than_given_encode_what_there_is() {
+    let Event::Symbols(mut s) = packed_symbols() else {
+        unreachable!()
+    };
+    s.addrs.to_mut()[2].frames = 5;
+    let mut buf = [0u8; 256];
+    let n = encode(&Event::Symbols(s), &mut buf).unwrap();
+    let (t, payload) = frame(&buf[..n]);
+    let Some(Event::Symbols(back)) = decode(t, payload).unwrap() else {
+        unreachable!()
+    };
+    assert_eq!(back.addrs[2].frames, 1);
+    assert_eq!(back.frames.len(), 3);
 }

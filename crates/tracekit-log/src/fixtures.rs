@@ -161,5 +161,44 @@ pub fn one_of_each() -> Vec<Event<'static>> {
             signal: None,
             freeres: Exit::FREERES_LIBC | Exit::FREERES_CXX,
         }),
+        // `tracekit pack` puts it after the header; last here, so the others keep their places.
+        Event::Symbols(Symbols {
+            path: "/usr/lib/libé.so".into(),
+            build_id: Cow::Borrowed(&[0xde, 0xad, 0x00, 0x0f]),
+            strings: vec![
+                "inner".into(),
+                "/src/a \"b\".c".into(),
+                "outer".into(),
+                Bytes::borrowed(b"no symbol\t\xff"),
+            ],
+            addrs: Cow::Owned(vec![
+                SymbolAddr {
+                    offset: 0x1233,
+                    frames: 2,
+                    note: None,
+                },
+                SymbolAddr {
+                    offset: 0x10,
+                    frames: 0,
+                    note: Some(3),
+                },
+            ]),
+            frames: Cow::Owned(vec![
+                SymbolFrame {
+                    function: 0,
+                    file: Some(1),
+                    line: Some(0),
+                    column: None,
+                    inlined: true,
+                },
+                SymbolFrame {
+                    function: 2,
+                    file: Some(1),
+                    line: Some(42),
+                    column: Some(7),
+                    inlined: false,
+                },
+            ]),
+        }),
     ]
 }

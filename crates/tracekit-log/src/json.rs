@@ -7,7 +7,8 @@
 //! compile-time check below fails when a field is added to the type and not here). Formats:
 //! byte strings ([`Bytes`]) are strings with invalid UTF-8 replaced, the code enums
 //! ([`AllocKind`], [`Access`]...) are their names, a build-id is lowercase hex, and the event's
-//! kind is the `"type"` field, in snake case.
+//! kind is the `"type"` field, in snake case. A `Symbols` record is shown as stored: its frames
+//! name functions and files by their index in its `strings`.
 //!
 //! ```
 //! use tracekit_log::{json::Json, Event, Exit};
@@ -68,6 +69,34 @@ fn segments<S: Serializer>(segs: &Cow<'_, [Segment]>, s: S) -> Result<S::Ok, S::
         seq.serialize_element(&Json(seg))?;
     }
     seq.end()
+}
+
+#[allow(clippy::ptr_arg)] // serde's `serialize_with` passes the field's own type
+fn strings<S: Serializer>(v: &Vec<Bytes<'_>>, s: S) -> Result<S::Ok, S::Error> {
+    let mut seq = s.serialize_seq(Some(v.len()))?;
+    for b in v {
+        seq.serialize_element(&Json(b))?;
+    }
+    seq.end()
+}
+
+/// A slice of mirrored values (a `Symbols` record's addresses and frames).
+fn each<T: ToJson, S: Serializer>(v: &[T], s: S) -> Result<S::Ok, S::Error> {
+    let mut seq = s.serialize_seq(Some(v.len()))?;
+    for x in v {
+        seq.serialize_element(&Json(x))?;
+    }
+    seq.end()
+}
+
+#[allow(clippy::ptr_arg)] // serde's `serialize_with` passes the field's own type
+fn symbol_addrs<S: Serializer>(v: &Cow<'_, [SymbolAddr]>, s: S) -> Result<S::Ok, S::Error> {
+    each(v, s)
+}
+
+#[allow(clippy::ptr_arg)] // serde's `serialize_with` passes the field's own type
+fn symbol_frames<S: Serializer>(v: &Cow<'_, [SymbolFrame]>, s: S) -> Result<S::Ok, S::Error> {
+    each(v, s)
 }
 
 /// The code enums: their names.
@@ -294,6 +323,33 @@ mirror! {
         signal: Option<u32>,
         freeres: u32,
     }
+
+    "SymbolAddr" SymbolAddr as SymbolAddrDef {
+        offset: u64,
+        frames: u32,
+        note: Option<u32>,
+    }
+
+    "SymbolFrame" SymbolFrame as SymbolFrameDef {
+        function: u32,
+        file: Option<u32>,
+        line: Option<u32>,
+        column: Option<u32>,
+        inlined: bool,
+    }
+
+    "Symbols" Symbols<'a> as SymbolsDef {
+        #[serde(serialize_with = "bytes")]
+        path: Bytes<'a>,
+        #[serde(serialize_with = "hex")]
+        build_id: Cow<'a, [u8]>,
+        #[serde(serialize_with = "strings")]
+        strings: Vec<Bytes<'a>>,
+        #[serde(serialize_with = "symbol_addrs")]
+        addrs: Cow<'a, [SymbolAddr]>,
+        #[serde(serialize_with = "symbol_frames")]
+        frames: Cow<'a, [SymbolFrame]>,
+    }
 }
 
 /// `Event` is `#[non_exhaustive]`: a kind added to it and not here serializes as an error
@@ -317,6 +373,7 @@ enum EventDef<'a> {
     Fence(#[serde(with = "FenceDef")] Fence),
     Exec(#[serde(with = "ExecDef")] Exec<'a>),
     Exit(#[serde(with = "ExitDef")] Exit),
+    Symbols(#[serde(with = "SymbolsDef")] Symbols<'a>),
 }
 
 #[cfg(test)]
@@ -340,7 +397,7 @@ mod tests {
                 kinds += 1;
             }
         }
-        assert_eq!(kinds, 15);
+        assert_eq!(kinds, 16);
     }
 
     #[test]

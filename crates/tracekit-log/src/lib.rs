@@ -32,6 +32,25 @@
 //! compact or batched event decodes to the same [`Event`] as its full form; a log may mix
 //! them.
 //!
+//! A `Symbols` record (tag 21) carries the names of addresses of one module, resolved after
+//! the run from the module's file (`tracekit pack` puts such records right after the header):
+//!
+//! ```text
+//! symbols := path bytes, build_id bytes,
+//!            nstrings uleb128, string bytes * nstrings       function names and file paths
+//!            naddrs uleb128, addr * naddrs
+//! addr    := offset sleb128 (difference from the previous addr's; module-relative, the
+//!            address looked up: a return address minus one),
+//!            nframes uleb128, note uleb128 (string index + 1, 0: none), frame * nframes
+//! frame   := function uleb128 (string index), file uleb128 (index + 1, 0: none),
+//!            line uleb128 (+1, 0: none), column uleb128 (+1, 0: none), flags u8 (bit 0: inlined)
+//! ```
+//!
+//! A reader matches it to the [`Module`] records by build-id (by path when the module has
+//! none) and uses it when the module's file is missing or no longer has that build-id, so a
+//! log reports the same on another machine. Frames are innermost first (the inline chain
+//! ending with the real function); an address with no frames has the reason in `note`.
+//!
 //! Times in heap and crash events are nanoseconds of `CLOCK_MONOTONIC` since the
 //! [`Process`] record's `start_mono_ns`; stacks are interned: a [`Stack`] record is written
 //! once, before the first event that names its id.

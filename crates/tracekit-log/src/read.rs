@@ -98,6 +98,9 @@ pub struct Reader<R: Read> {
     /// The file ended inside the chunk (or batch record) being read: what it held up to the
     /// cut is handed out first, then this error.
     cut: Option<Error>,
+    /// Skip heap records undecoded (see [`Reader::skip_heap_events`]).
+    skip_heap: bool,
+    zstd_chunks: u64,
 }
 
 impl<R: Read> fmt::Debug for Reader<R> {
@@ -203,7 +206,24 @@ impl<R: Read> Reader<R> {
             delta: Box::default(),
             batch: None,
             cut: None,
+            skip_heap: false,
+            zstd_chunks: 0,
         })
+    }
+
+    /// Hands out no heap events (`Alloc`, `Free`, `Realloc`): their records are skipped
+    /// without being decoded, for a reader that wants only the rest (the modules and stacks)
+    /// and reads a large log in about the time decompressing it takes. Damage inside a
+    /// skipped record goes unnoticed; damage to the file's framing (a cut, a bad chunk) is
+    /// still reported.
+    pub fn skip_heap_events(mut self) -> Self {
+        self.skip_heap = true;
+        self
+    }
+
+    /// The zstd chunks read so far (0 for a log written uncompressed).
+    pub fn zstd_chunks(&self) -> u64 {
+        self.zstd_chunks
     }
 
     /// The file's format version.
@@ -402,6 +422,7 @@ impl<R: Read> Reader<R> {
                         // streams decode block by block), keep the records up to the cut.
                         self.chunk = decode_prefix(&self.zbuf, raw_len);
                         self.cut = Some(Self::truncated(start));
+                        self.zstd_chunks += 1;
                     } else {
                         let out = zstd::bulk::decompress(&self.zbuf, raw_len)
                             .map_err(|e| chunk_err(format!("zstd data does not decode: {e}")))?;
@@ -412,6 +433,7 @@ impl<R: Read> Reader<R> {
                             )));
                         }
                         self.chunk = out;
+                        self.zstd_chunks += 1;
                     }
                 }
                 // `Codec` is non-exhaustive (and defined in tracekit-log-core): a codec this
@@ -493,6 +515,10 @@ impl<R: Read> Reader<R> {
             };
             match item {
                 Next::End => return Ok(None),
+                Next::Stream(t, _) | Next::Chunk(t, _, _)
+                    if self.skip_heap && codec::is_heap(t) => {}
+                // A cut batch holds heap events only.
+                Next::CutStream(_) | Next::CutBatch(..) if self.skip_heap => {}
                 Next::Stream(tag::SYNC, _) | Next::Chunk(tag::SYNC, _, _) => self.delta.reset(),
                 // A batch with events: the call below decodes its first one at once (so it
                 // recurses once); empty batches are skipped here.

@@ -33,12 +33,18 @@ impl<W: Write> FileWriter<W> {
         let mut head = [0u8; HEADER_LEN];
         write_header(&mut head).expect("header fits");
         out.write_all(&head)?;
-        Ok(FileWriter {
+        Ok(Self::without_header(out, codec))
+    }
+
+    /// A writer that writes no header, for adding records to a log whose header `out`
+    /// already has (`tracekit pack`).
+    pub fn without_header(out: W, codec: Codec) -> Self {
+        FileWriter {
             out,
             codec,
             buf: vec![0; CHUNK_TARGET],
             used: 0,
-        })
+        }
     }
 
     /// Appends one event.

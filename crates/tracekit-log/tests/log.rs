@@ -683,6 +683,64 @@ fn batched_heap_events_round_trip_and_are_smaller_than_compact_records() {
     }
 }
 
+/// A reader that skips heap events hands out exactly the other events, from full, compact
+/// and batched heap records alike, in chunks or not; and it still reports a cut.
+#[test]
+fn skipping_heap_events_keeps_every_other_event() {
+    let is_heap = |e: &Event<'_>| matches!(e, Event::Alloc(_) | Event::Free(_) | Event::Realloc(_));
+    let mut events = heap_events(3000, 7);
+    events.extend(sample());
+    events.extend(heap_events(200, 9));
+    let rest: Vec<_> = events.iter().filter(|e| !is_heap(e)).cloned().collect();
+    let (batched, ends) = batch_file(&events);
+    let files = [
+        full_file(&events).0,
+        compact_file(&events).0,
+        in_two_chunks(&batched, ends[1500], Codec::Zstd),
+        batched,
+    ];
+    for file in &files {
+        let r = Reader::new(&file[..]).unwrap().skip_heap_events();
+        let got: Vec<_> = r.collect::<Result<_, _>>().unwrap();
+        assert_eq!(got, rest);
+        let cut = Reader::new(&file[..file.len() - 1])
+            .unwrap()
+            .skip_heap_events()
+            .collect::<Result<Vec<_>, _>>();
+        assert!(
+            matches!(
+                cut,
+                Err(Error {
+                    kind: ErrorKind::Truncated,
+                    ..
+                })
+            ),
+            "{cut:?}"
+        );
+    }
+}
+
+/// `FileWriter::without_header` adds a chunk to an existing log: both halves read back, in
+/// order, and the reader counts the zstd chunks it read.
+#[test]
+fn records_added_without_a_header_read_back_after_the_others() {
+    let all = sample();
+    let (first, rest) = all.split_at(5);
+    let mut file = write_all(first, Codec::Stored);
+    let mut w = FileWriter::without_header(&mut file, Codec::Zstd);
+    for e in rest {
+        w.write(e).unwrap();
+    }
+    w.finish().unwrap();
+    let mut r = Reader::new(&file[..]).unwrap();
+    let mut got = Vec::new();
+    while let Some(ev) = r.next_event().unwrap() {
+        got.push(ev.into_owned());
+    }
+    assert_eq!(got, sample());
+    assert_eq!(r.zstd_chunks(), 1);
+}
+
 #[test]
 fn batch_cut_anywhere_keeps_the_records_before() {
     let events = heap_events(80, 4);

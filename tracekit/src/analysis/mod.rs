@@ -83,6 +83,8 @@ pub struct Analysis {
     pub damage: Vec<Damage>,
     /// Records skipped because this build does not know them.
     pub skipped_records: u64,
+    /// The symbols the logs carry (`tracekit pack`), for modules whose files are gone.
+    pub packed: tracekit_symbolize::PackedSymbols,
 }
 
 impl Analysis {
@@ -267,6 +269,7 @@ impl Analysis {
                     );
                 }
             }
+            Event::Symbols(s) => self.packed.add(&s),
             // Threads, signals and library calls do not change the heap report.
             _ => {}
         }

@@ -70,6 +70,9 @@ pub struct Args {
     /// No status lines (where the logs go), only the report and errors.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Leave the logs without their symbols (see `tracekit pack`).
+    #[arg(long)]
+    pub no_pack: bool,
     #[command(flatten)]
     pub options: ReportOptions,
     /// The command and its arguments (after `--`).
@@ -114,6 +117,8 @@ pub struct HeapConfig {
     pub report_to: ReportTo,
     /// Print status lines.
     pub verbose: bool,
+    /// Leave the logs without their symbols.
+    pub no_pack: bool,
     /// The report itself.
     pub report: Config,
 }
@@ -149,6 +154,7 @@ impl HeapConfig {
             logs,
             report_to,
             verbose: !args.quiet,
+            no_pack: args.no_pack,
             report: Config::from(&args.options),
         })
     }
@@ -218,6 +224,9 @@ pub fn run_config(c: &HeapConfig) -> anyhow::Result<u8> {
                 }
             }
         }
+    }
+    if !c.no_pack {
+        crate::pack::pack_after_run(&logs, c.verbose);
     }
     let config = c.report.clone().with_command_signal(ended.signal());
     let code = match &c.report_to {

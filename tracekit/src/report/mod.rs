@@ -238,7 +238,7 @@ pub fn report_logs(logs: &[PathBuf], config: &Config, out: &mut dyn Write) -> an
             exe == name
         });
     }
-    let mut resolver = resolver(config);
+    let mut resolver = resolver(config, &analysis);
     let mut report = model::build(
         &analysis,
         &names,
@@ -268,7 +268,7 @@ pub fn build_report(analysis: &Analysis, names: &[String], config: &Config) -> H
         analysis,
         names,
         Selection { top: config.top },
-        resolver(config).as_mut(),
+        resolver(config, analysis).as_mut(),
     );
     if let Some(k) = config.command_killed {
         report.command_killed(k.launcher_pid, k.signal);
@@ -276,9 +276,9 @@ pub fn build_report(analysis: &Analysis, names: &[String], config: &Config) -> H
     report
 }
 
-fn resolver(config: &Config) -> Box<dyn Resolve> {
+fn resolver(config: &Config, analysis: &Analysis) -> Box<dyn Resolve> {
     if config.symbolize {
-        Box::new(Symbols::new())
+        Box::new(Symbols::with_packed(analysis.packed.clone()))
     } else {
         Box::new(NoSymbols)
     }
