@@ -3,9 +3,14 @@
  *
  * THREADS threads each make ALLOCS posix_memalign(512, n)/free pairs (n from a per-thread
  * xorshift, a few blocks kept live at a time), while the main thread forks FORKS children
- * (each makes a few blocks of its own in several threads-free steps; every 8th forks a
- * grandchild; children end alternately with exit and _exit), and one more thread dlopens and
- * dlcloses DLIB DLOPENS times, allocating through its lib_aligned() while it is loaded.
+ * (each makes a few blocks of its own; every 8th forks a grandchild; children end alternately
+ * with exit and _exit), and one more thread dlopens and dlcloses DLIB DLOPENS times,
+ * allocating through its lib_aligned() while it is loaded.
+ *
+ * A child calls exit() only once the dlopen thread has finished: dlclose runs
+ * __cxa_finalize, which holds glibc's lock of exit handlers, and a child forked meanwhile
+ * inherits that lock held, so its exit() would wait forever, traced or not (exit() is not
+ * async-signal-safe: POSIX does not allow it in the child of a multi-threaded process).
  *
  * posix_memalign with alignment 512 is the program's own mark: glibc's internals (stdio,
  * dlopen) never call it, so each process's posix_memalign calls and bytes as the tracker saw
@@ -24,6 +29,7 @@
 
 static atomic_ulong calls, bytes;
 static atomic_int stop;
+static atomic_int dl_done;
 
 static void *aligned(size_t n) {
     void *p = NULL;
@@ -77,6 +83,7 @@ static void *dl_churn(void *arg) {
         free(p);
         dlclose(h);
     }
+    atomic_store(&dl_done, 1);
     return NULL;
 }
 
@@ -93,7 +100,7 @@ static void child(int depth, int i) {
     }
     for (int j = 0; j < 5; j++) free(p[j]);
     report();
-    if (i % 2) _exit(0);
+    if (i % 2 || !atomic_load(&dl_done)) _exit(0);
     exit(0);
 }
 

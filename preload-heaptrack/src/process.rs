@@ -245,7 +245,8 @@ pub unsafe extern "C" fn dlopen(file: *const c_char, flags: c_int) -> *mut c_voi
     // SAFETY: dlsym found libc's dlopen, which has this signature.
     let h = unsafe { std::mem::transmute::<usize, Dlopen>(real)(file, flags) };
     if let Some(_g) = Guard::enter() {
-        session::scan_modules();
+        // SAFETY: `h` is what dlopen just returned.
+        unsafe { session::dlopened(h) };
     }
     h
 }

@@ -75,7 +75,7 @@ pub fn run() -> u32 {
 }
 
 /// True when the calling thread (and the compressor thread) are all that is left.
-fn only_thread_left() -> bool {
+pub(crate) fn only_thread_left() -> bool {
     let mut ids = [0u32; 64];
     let Some(n) = sys::thread_ids(&mut ids) else {
         return false;
@@ -84,14 +84,21 @@ fn only_thread_left() -> bool {
     n <= ids.len() && ids[..n].iter().all(|t| known.contains(t))
 }
 
+/// Set when a module record names libstdc++ (see [`note_module_path`]).
+static LIBSTDCXX: AtomicBool = AtomicBool::new(false);
+
+/// Notes a module the session records: is it libstdc++? (Not asked of the loader at exit:
+/// `dl_iterate_phdr` waits for a lock that a forked child of a multi-threaded program may
+/// have inherited held, forever.)
+pub fn note_module_path(path: &[u8]) {
+    let name = path.rsplit(|&b| b == b'/').next().unwrap_or(path);
+    if name.starts_with(b"libstdc++.so") {
+        LIBSTDCXX.store(true, Ordering::Relaxed);
+    }
+}
+
 fn has_libstdcxx() -> bool {
-    let mut found = false;
-    crate::modules::for_each(b"", 0, &mut |m| {
-        let path = m.path.as_bytes();
-        let name = path.rsplit(|&b| b == b'/').next().unwrap_or(path);
-        found |= name.starts_with(b"libstdc++.so");
-    });
-    found
+    LIBSTDCXX.load(Ordering::Relaxed)
 }
 
 fn lookup(name: &[u8]) -> Option<unsafe extern "C" fn()> {

@@ -449,6 +449,7 @@ impl Writer {
             self.known[self.nknown] = m.base;
             self.nknown += 1;
         }
+        crate::freeres::note_module_path(m.path.as_bytes());
         self.log.write(&Event::Module(m.clone()));
     }
 }
@@ -517,7 +518,7 @@ pub fn skip_range() -> (u64, u64) {
 /// Writes `Module` records for objects loaded since the last scan, and `ModuleUnload` for
 /// those gone (call after `dlopen` and `dlclose`, without the session lock).
 pub fn scan_modules() {
-    if !is_on() {
+    if !is_on() || !loader_trusted() {
         return;
     }
     let mut exe = FixedBuf::<4096>::new();
@@ -559,10 +560,62 @@ pub fn scan_modules() {
 /// The module map for a forked child, taken before the fork (see [`modules::Snapshot`]).
 static FORK_MODULES: SpinLock<modules::Snapshot> = SpinLock::new(modules::Snapshot::new());
 
+/// False in a forked child whose parent had other threads of the program at the fork: one of
+/// them may have held the loader's write lock then (inside `dlopen` or `dlclose`), and glibc
+/// resets only its other loader lock in the child, so `dl_iterate_phdr` could wait forever.
+/// Such a process does not ask the loader for its modules until a `dlopen` in it has
+/// provably taken and released that lock (see [`dlopened`]); an `exec` starts afresh.
+static LOADER_TRUSTED: AtomicBool = AtomicBool::new(true);
+
+/// Whether threads of the program other than the forking one ran at the last fork.
+static FORK_WITH_THREADS: AtomicBool = AtomicBool::new(false);
+
+/// True when this process may call `dl_iterate_phdr` (see [`LOADER_TRUSTED`]).
+pub fn loader_trusted() -> bool {
+    LOADER_TRUSTED.load(Ordering::Acquire)
+}
+
+/// A `dlopen` returned `handle`: when it loaded a new object the loader's write lock was taken
+/// and released, so it is free: the process may scan again. Then records the new modules.
+///
+/// # Safety
+/// `handle` is null or what `dlopen` just returned (not yet closed).
+pub unsafe fn dlopened(handle: *mut c_void) {
+    if !loader_trusted() {
+        if handle.is_null() {
+            return;
+        }
+        let mut map: *mut libc::c_void = std::ptr::null_mut();
+        // SAFETY: the caller's contract: a handle dlopen returned; RTLD_DI_LINKMAP stores
+        // its `struct link_map *`.
+        let r = unsafe {
+            libc::dlinfo(
+                handle,
+                libc::RTLD_DI_LINKMAP,
+                (&mut map as *mut *mut libc::c_void).cast(),
+            )
+        };
+        if r != 0 || map.is_null() {
+            return;
+        }
+        // SAFETY: the loader's link_map for a loaded object, whose first field is l_addr.
+        let base = unsafe { *map.cast::<u64>() };
+        // An object loaded before (only its count went up) took no lock worth knowing of.
+        let known = W.lock().is_known(base);
+        if known {
+            return;
+        }
+        LOADER_TRUSTED.store(true, Ordering::Release);
+    }
+    scan_modules();
+}
+
 extern "C" fn fork_prepare() {
     // Lock order: the snapshot, then the loader (inside `take`), then, after it, the session.
     let mut snap = FORK_MODULES.lock();
-    if is_on() {
+    FORK_WITH_THREADS.store(!crate::freeres::only_thread_left(), Ordering::Relaxed);
+    // A process that may not scan keeps the map it was given at its own fork.
+    if is_on() && loader_trusted() {
         let mut exe = FixedBuf::<4096>::new();
         exe.push_bytes(W.lock().exe.as_bytes());
         snap.take(exe.as_bytes());
@@ -591,6 +644,9 @@ extern "C" fn fork_child() {
         FORK_MODULES.force_unlock();
     }
     crate::guard::set_cached_tid(0);
+    if FORK_WITH_THREADS.load(Ordering::Relaxed) {
+        LOADER_TRUSTED.store(false, Ordering::Release);
+    }
     if !is_on() {
         return;
     }
