@@ -229,30 +229,16 @@ pub fn run_config(c: &HeapConfig) -> anyhow::Result<u8> {
         crate::pack::pack_after_run(&logs, c.verbose);
     }
     let config = c.report.clone().with_command_signal(ended.signal());
-    let code = match &c.report_to {
-        ReportTo::File(path) => {
-            let f =
-                File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
-            let mut out = BufWriter::new(f);
-            let code = report::report_logs(&logs, &config, &mut out)?;
-            out.flush()?;
-            code
-        }
-        ReportTo::Stdout => {
-            let stdout = std::io::stdout();
-            let mut out = BufWriter::new(stdout.lock());
-            let code = report::report_logs(&logs, &config, &mut out)?;
-            out.flush()?;
-            code
-        }
-        ReportTo::Stderr => {
-            let stderr = std::io::stderr();
-            let mut out = BufWriter::new(stderr.lock());
-            let code = report::report_logs(&logs, &config, &mut out)?;
-            out.flush()?;
-            code
-        }
+    let sink: Box<dyn Write> = match &c.report_to {
+        ReportTo::File(path) => Box::new(
+            File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
+        ),
+        ReportTo::Stdout => Box::new(std::io::stdout().lock()),
+        ReportTo::Stderr => Box::new(std::io::stderr().lock()),
     };
+    let mut out = BufWriter::new(sink);
+    let code = report::report_logs(&logs, &config, &mut out)?;
+    out.flush()?;
     Ok(if status != 0 { status } else { code })
 }
 
