@@ -132,3 +132,44 @@ fn top_readme_preload_examples_run_as_written() {
     );
     assert!(out.contains("Memory usage summary: heap total: "), "{out}");
 }
+
+#[test]
+fn preload_heaptrack_readme_runs_as_written() {
+    let dir = tempdir();
+    let profile = format!("{}/", target_dir().display());
+    let lines = sh_block(&workspace().join("preload-heaptrack/README.md"), 0);
+    let mut last = String::new();
+    for line in lines {
+        last = sh(&line.replace("target/release/", &profile), dir.path()).0;
+    }
+    assert!(
+        last.contains("Memory usage summary: heap total: "),
+        "{last}"
+    );
+}
+
+#[test]
+fn strace_rs_readme_runs_as_written() {
+    let dir = tempdir();
+    let lines = sh_block(&workspace().join("strace-rs/README.md"), 0);
+    assert_eq!(lines.len(), 6, "{lines:?}");
+    let outputs: Vec<(String, String)> = lines.iter().map(|l| sh(l, dir.path())).collect();
+    let trace = std::fs::read_to_string(dir.path().join("trace.txt")).unwrap();
+    assert!(
+        trace.contains("execve(") && trace.contains("+++ exited with 0 +++"),
+        "{trace}"
+    );
+    assert!(
+        outputs[1].1.contains("% time     seconds  usecs/call"),
+        "{}",
+        outputs[1].1
+    );
+    assert!(outputs[2].1.contains("</"), "{}", outputs[2].1);
+    assert!(outputs[3].1.contains("attached"), "{}", outputs[3].1);
+    assert!(
+        outputs[4].1.contains("write(1, \"hello\\n\", 6)"),
+        "{}",
+        outputs[4].1
+    );
+    assert!(dir.path().join("trace.log").is_file());
+}
