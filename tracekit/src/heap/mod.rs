@@ -213,7 +213,7 @@ pub fn run_config(c: &HeapConfig) -> anyhow::Result<u8> {
     if c.verbose {
         match &made_dir {
             Some(dir) => eprintln!(
-                "tracekit heap: {} written to {} (tracekit report {} reads them again)",
+                "tracekit heap: {} written to {} (`tracekit report {}` prints this report again)",
                 plural(logs.len(), "log"),
                 dir.display(),
                 dir.display()
