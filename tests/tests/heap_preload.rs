@@ -818,3 +818,75 @@ fn a_compressed_log_cut_anywhere_keeps_what_came_before() {
     }
     assert_eq!(last, all);
 }
+
+/// Log files cannot be hijacked: a symlink planted at the log path is not followed (the
+/// program runs on, its target is untouched), a log is mode 0600, an existing regular file
+/// of ours named explicitly is overwritten (as strace's -o), and a generated default name
+/// never reuses a file that exists (a pid seen before, as in a pid namespace, or a planted
+/// file or symlink): the next free `NAME.N.tklog` is used.
+#[test]
+fn log_files_are_created_safely() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempdir();
+    let d = dir.path();
+    let victim = d.join("victim");
+    std::fs::write(&victim, "precious\n").unwrap();
+
+    // A symlink as the explicit log path.
+    let link = d.join("link.tklog");
+    std::os::unix::fs::symlink(&victim, &link).unwrap();
+    let o = run(Command::new("/bin/true")
+        .env("LD_PRELOAD", preload("preload-heaptrack"))
+        .env("TRACEKIT_LOG", &link));
+    assert_eq!(o.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(
+        err.contains("cannot create the log") && err.contains("(os error 40)"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+
+    // An explicit path: created 0600; an existing file of ours there is overwritten.
+    let mine = d.join("mine.tklog");
+    std::fs::write(&mine, "old contents").unwrap();
+    std::fs::set_permissions(&mine, std::fs::Permissions::from_mode(0o644)).unwrap();
+    ok(&traced(&mut Command::new("/bin/true"), &mine));
+    assert!(!read_log(&mine).is_empty());
+    let fresh = d.join("fresh.tklog");
+    ok(&traced(&mut Command::new("/bin/true"), &fresh));
+    let mode = std::fs::metadata(&fresh).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "{mode:o}");
+
+    // The default name (no TRACEKIT_LOG) of a process whose pid already named a log: a
+    // symlink and a file of ours planted at the names it would take are left alone.
+    let script = format!(
+        "ln -s {victim} tracekit-heap.true.$$.tklog && echo mine > tracekit-heap.true.$$.1.tklog \
+         && LD_PRELOAD={lib} exec /bin/true",
+        victim = victim.display(),
+        lib = preload("preload-heaptrack").display()
+    );
+    let o = run(Command::new("sh")
+        .args(["-c", &script])
+        .current_dir(d)
+        .env_remove("TRACEKIT_LOG"));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+    let names: Vec<String> = std::fs::read_dir(d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("tracekit-heap.true."))
+        .collect();
+    assert_eq!(names.len(), 3, "{names:?}");
+    let log = names
+        .iter()
+        .find(|n| n.ends_with(".2.tklog"))
+        .expect("a .2 log");
+    assert!(!read_log(&d.join(log)).is_empty());
+    let planted = names.iter().find(|n| n.ends_with(".1.tklog")).unwrap();
+    assert_eq!(std::fs::read_to_string(d.join(planted)).unwrap(), "mine\n");
+}

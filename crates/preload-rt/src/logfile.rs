@@ -241,13 +241,36 @@ impl LogFile {
         self.pos
     }
 
-    /// Creates (truncating) the log at `path` (NUL-terminated) and writes the header.
-    pub fn create(path: &[u8]) -> SysResult<LogFile> {
-        let fd = sys::open(
-            path,
-            libc::O_RDWR | libc::O_CREAT | libc::O_TRUNC | libc::O_CLOEXEC,
-            0o644,
-        )?;
+    /// Creates the log at `path` (NUL-terminated), mode 0600 (a log holds command lines and
+    /// paths), and writes the header. A symlink as the last component is never followed
+    /// (`ELOOP`). With `exclusive` (a name tracekit made up) the file must not exist
+    /// (`EEXIST`: the caller picks another name); otherwise an existing regular file of this
+    /// user is overwritten (strace's `-o`), and anything else is refused (`EPERM`) before a
+    /// byte of it changes.
+    pub fn create(path: &[u8], exclusive: bool) -> SysResult<LogFile> {
+        let flags = libc::O_RDWR | libc::O_CLOEXEC | libc::O_NOFOLLOW;
+        let fd = match sys::open(path, flags | libc::O_CREAT | libc::O_EXCL, 0o600) {
+            Ok(fd) => fd,
+            Err(Errno(libc::EEXIST)) if !exclusive => {
+                // There already: only a regular file of ours is taken over.
+                let fd = sys::open(path, flags, 0)?;
+                let ours = sys::owner_and_kind(fd).is_some_and(|(uid, regular)| {
+                    // SAFETY: geteuid has no preconditions.
+                    regular && uid == unsafe { libc::geteuid() }
+                });
+                let emptied = if ours {
+                    sys::ftruncate(fd, 0)
+                } else {
+                    Err(Errno(libc::EPERM))
+                };
+                if let Err(e) = emptied {
+                    sys::close(fd);
+                    return Err(e);
+                }
+                fd
+            }
+            Err(e) => return Err(e),
+        };
         let mut head = [0u8; HEADER_LEN];
         write_header(&mut head).map_err(|Full| Errno(libc::EINVAL))?;
         if let Err(e) = sys::write_all(fd, &head) {
@@ -624,7 +647,7 @@ mod tests {
     fn a_closed_and_reused_descriptor_is_left_alone() {
         let (p, c) = temp("b");
         let (other, other_c) = temp("other");
-        let mut log = LogFile::create(&c).unwrap();
+        let mut log = LogFile::create(&c, false).unwrap();
         assert!(log.fd() >= FD_FLOOR, "moved out of the program's way");
         assert!(log.write(&exit(1)));
         // The program closes "all files" and opens its own, which gets our number.
@@ -658,7 +681,7 @@ mod tests {
     #[test]
     fn records_are_readable_before_finish_and_after() {
         let (p, c) = temp("a");
-        let mut log = LogFile::create(&c).unwrap();
+        let mut log = LogFile::create(&c, false).unwrap();
         // More than one window's worth.
         let n = 1_200_000u64;
         for i in 0..n {

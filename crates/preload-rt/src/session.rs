@@ -274,8 +274,15 @@ impl Writer {
             return false;
         };
         let opened = match append {
-            Some(_) => LogFile::append(cpath).or_else(|_| LogFile::create(cpath)),
-            None => LogFile::create(cpath),
+            Some(_) => LogFile::append(cpath).or_else(|_| LogFile::create(cpath, false)),
+            // A name we made up is never one that exists (a pid seen before: pid namespaces
+            // start at 1; or a file planted there): the next free `NAME.N.tklog` instead.
+            None if self.default_path => self.create_new(),
+            None => LogFile::create(cpath, false),
+        };
+        let Some(cpath) = self.path.as_c_str() else {
+            crate::say!("log path too long");
+            return false;
         };
         let shown = std::str::from_utf8(&cpath[..cpath.len() - 1]).unwrap_or("(non-UTF-8 path)");
         match opened {
@@ -435,6 +442,37 @@ impl Writer {
     /// The address range of the preload library, whose frames backtraces leave out.
     pub fn skip(&self) -> (u64, u64) {
         self.skip
+    }
+
+    /// Creates the log at `self.path` (a generated name) or, while that exists, at the same
+    /// name with `.1`, `.2`, ... before its `.tklog`; `self.path` ends as the name used.
+    fn create_new(&mut self) -> crate::sys::SysResult<LogFile> {
+        let mut base = PathBuf::new();
+        base.push_bytes(self.path.as_bytes());
+        let name = base.as_bytes();
+        let (stem, ext): (&[u8], &[u8]) = match name.strip_suffix(b".tklog") {
+            Some(stem) => (stem, b".tklog"),
+            None => (name, b""),
+        };
+        let mut last = Err(crate::sys::Errno(libc::EEXIST));
+        for n in 0..1000u64 {
+            self.path.clear();
+            self.path.push_bytes(stem);
+            if n > 0 {
+                self.path.push_bytes(b".");
+                self.path.push_u64(n);
+            }
+            self.path.push_bytes(ext);
+            let Some(c) = self.path.as_c_str() else {
+                return Err(crate::sys::Errno(libc::ENAMETOOLONG));
+            };
+            last = LogFile::create(c, true);
+            match last {
+                Err(crate::sys::Errno(libc::EEXIST)) => continue,
+                _ => break,
+            }
+        }
+        last
     }
 
     fn is_known(&self, base: u64) -> bool {

@@ -131,6 +131,18 @@ pub fn file_id(fd: c_int) -> Option<(u64, u64)> {
     Some((st.st_dev, st.st_ino))
 }
 
+/// The owner of the file behind `fd`, and whether it is a regular file.
+pub fn owner_and_kind(fd: c_int) -> Option<(u32, bool)> {
+    let mut st = std::mem::MaybeUninit::<libc::stat>::zeroed();
+    // SAFETY: st is a valid out-pointer for fstat.
+    if unsafe { libc::fstat(fd, st.as_mut_ptr()) } != 0 {
+        return None;
+    }
+    // SAFETY: fstat filled it.
+    let st = unsafe { st.assume_init() };
+    Some((st.st_uid, st.st_mode & libc::S_IFMT == libc::S_IFREG))
+}
+
 /// Sets the length of the file behind `fd`.
 pub fn ftruncate(fd: c_int, len: u64) -> SysResult<()> {
     loop {
