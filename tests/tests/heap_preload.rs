@@ -890,3 +890,54 @@ fn log_files_are_created_safely() {
     let planted = names.iter().find(|n| n.ends_with(".1.tklog")).unwrap();
     assert_eq!(std::fs::read_to_string(d.join(planted)).unwrap(), "mine\n");
 }
+
+/// SIGKILL leaves no handler a chance to run: the log still holds every record written
+/// before it (raw records then zero padding, compressed pieces before them), and reads
+/// without damage.
+#[test]
+fn a_program_killed_by_sigkill_leaves_a_readable_log() {
+    let dir = tempdir();
+    let log = dir.path().join("killed.tklog");
+    let mut child = Command::new(example("heap_bench"))
+        .arg("50000000")
+        .env("LD_PRELOAD", lib())
+        .env("TRACEKIT_LOG", &log)
+        .spawn()
+        .unwrap();
+    // Until several pieces (2 MiB of records each) were written, or the program ended.
+    while std::fs::metadata(&log).map_or(0, |m| m.len()) < 12 << 20 {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    child.kill().unwrap();
+    let status = child.wait().unwrap();
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(
+        status.signal(),
+        Some(libc::SIGKILL),
+        "heap_bench ended first"
+    );
+    let bytes = std::fs::read(&log).unwrap();
+    let (n, err) = heap_events_in_prefix(&bytes);
+    assert!(err.is_none(), "{err:?}");
+    // heap_bench's records take about 9 bytes per event uncompressed.
+    assert!(n > 500_000, "{n} events");
+    // And `tracekit report` reads it: the process, no exit recorded.
+    let out = run(Command::new(tracekit_e2e::bin("tracekit"))
+        .args(["report", "--json"])
+        .arg(&log));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let j: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert!(
+        j["processes"][0]["exit"].is_null(),
+        "{}",
+        j["processes"][0]["exit"]
+    );
+}
