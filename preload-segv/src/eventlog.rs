@@ -80,8 +80,9 @@ pub fn append(cfg: &Config, rec: &mut CrashRecord<'_>, buf: &mut [u8]) {
     let path = log_path(path, pid, rec.exe);
     let Ok(fd) = sys::open(
         path.as_bytes(),
-        libc::O_WRONLY | libc::O_CREAT | libc::O_APPEND | libc::O_CLOEXEC,
-        0o644,
+        // 0600, and never through a symlink planted at the name (see issue 13's rules).
+        libc::O_WRONLY | libc::O_CREAT | libc::O_APPEND | libc::O_CLOEXEC | libc::O_NOFOLLOW,
+        0o600,
     ) else {
         return;
     };

@@ -355,8 +355,13 @@ pub unsafe fn write(cfg: &Config, sig: i32, info: &libc::siginfo_t, uc: &libc::u
         .and_then(|p| {
             sys::open(
                 p.with_nul(),
-                libc::O_WRONLY | libc::O_CREAT | libc::O_APPEND | libc::O_CLOEXEC,
-                0o644,
+                // 0600, and never through a symlink planted at the name.
+                libc::O_WRONLY
+                    | libc::O_CREAT
+                    | libc::O_APPEND
+                    | libc::O_CLOEXEC
+                    | libc::O_NOFOLLOW,
+                0o600,
             )
             .ok()
         })

@@ -228,7 +228,10 @@ impl<'c> Tracer<'c> {
     pub fn new(cfg: &'c Config) -> io::Result<Tracer<'c>> {
         let log = match &cfg.log {
             Some(p) => {
-                let f = std::fs::File::create(p).map_err(|e| {
+                let mut o = std::fs::OpenOptions::new();
+                o.write(true).create(true).truncate(true);
+                crate::output::log_file_rules(&mut o, p.as_os_str());
+                let f = o.open(p).map_err(|e| {
                     io::Error::new(e.kind(), format!("Can't open log '{}': {e}", p.display()))
                 })?;
                 Some(tracekit_log::FileWriter::new(

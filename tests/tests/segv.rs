@@ -901,3 +901,38 @@ fn a_stuck_symbolizer_is_killed_and_raw_frames_printed() {
         ],
     );
 }
+
+/// The report file and the crash log are created 0600 and never through a symlink planted at
+/// their names: the symlink's target is untouched, and the process still dies as it would.
+#[test]
+fn report_files_are_not_written_through_symlinks() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempdir();
+    let victim = dir.path().join("victim");
+    std::fs::write(&victim, "precious\n").unwrap();
+    let out_link = dir.path().join("out.txt");
+    let log_link = dir.path().join("crash.tklog");
+    std::os::unix::fs::symlink(&victim, &out_link).unwrap();
+    std::os::unix::fs::symlink(&victim, &log_link).unwrap();
+    let (out, r) = crash(
+        &example("crash_null"),
+        &[],
+        &[
+            ("TRACEKIT_SEGV_OUTPUT", out_link.to_str().unwrap()),
+            ("TRACEKIT_LOG", log_link.to_str().unwrap()),
+        ],
+    );
+    assert_eq!(out.status.signal(), Some(libc::SIGSEGV));
+    assert!(r.contains("SIGSEGV"), "{r}");
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+    // Real files get the report, mode 0600.
+    let file = dir.path().join("real.txt");
+    let (_, _) = crash(
+        &example("crash_null"),
+        &[],
+        &[("TRACEKIT_SEGV_OUTPUT", file.to_str().unwrap())],
+    );
+    assert!(std::fs::read_to_string(&file).unwrap().contains("SIGSEGV"));
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "{mode:o}");
+}

@@ -1215,3 +1215,40 @@ fn a_32_bit_tracee_matches_strace() {
     // Measured: 100% (99/99 lines); the margin is for scheduling races around the thread.
     assert!(pct >= 95.0, "only {pct:.1}% reproduced:\n{ta}\n---\n{tb}");
 }
+
+/// `-o` and `--log` create their files 0600 and refuse a symlink planted at the name (strace
+/// itself would follow it), leaving its target untouched; `/dev/stderr` still works.
+#[test]
+fn output_files_are_not_written_through_symlinks() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempdir();
+    let victim = dir.path().join("victim");
+    std::fs::write(&victim, "precious\n").unwrap();
+    let link = dir.path().join("trace.txt");
+    std::os::unix::fs::symlink(&victim, &link).unwrap();
+    for opt in ["-o", "--log"] {
+        let o = run(Command::new(bin("strace-rs"))
+            .arg(opt)
+            .arg(&link)
+            .arg("true"));
+        assert_ne!(o.status.code(), Some(0), "{opt}");
+        assert!(
+            stderr(&o).contains("(os error 40)"),
+            "{opt}: {}",
+            stderr(&o)
+        );
+    }
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+    let file = dir.path().join("real.txt");
+    let o = run(Command::new(bin("strace-rs"))
+        .arg("-o")
+        .arg(&file)
+        .arg("true"));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(std::fs::read_to_string(&file).unwrap().contains("execve("));
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "{mode:o}");
+    let o = run(Command::new(bin("strace-rs")).args(["-o", "/dev/stderr", "true"]));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("execve("), "{}", stderr(&o));
+}
