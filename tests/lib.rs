@@ -157,3 +157,33 @@ pub fn read_log(path: &Path) -> Vec<tracekit_log::Event<'static>> {
         .collect::<Result<_, _>>()
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
+
+/// What an attacker would plant at a predictable log name: `dir/victim` holding
+/// `precious\n`, and a symlink to it named `link_name` in `dir`. Returns (victim, link).
+pub fn planted_symlink(dir: &Path, link_name: &str) -> (PathBuf, PathBuf) {
+    let victim = dir.join("victim");
+    std::fs::write(&victim, "precious\n").expect("write the victim");
+    let link = dir.join(link_name);
+    std::os::unix::fs::symlink(&victim, &link).expect("plant the symlink");
+    (victim, link)
+}
+
+/// The planted symlink's target was not written through.
+pub fn assert_untouched(victim: &Path) {
+    assert_eq!(
+        std::fs::read_to_string(victim).expect("read the victim"),
+        "precious\n",
+        "{} was written through a symlink",
+        victim.display()
+    );
+}
+
+/// The permission bits of `path`.
+pub fn mode_of(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}

@@ -6,7 +6,10 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use tracekit_e2e::{example, preload, read_log, require_tool, run, stdout, tempdir};
+use tracekit_e2e::{
+    assert_untouched, example, mode_of, planted_symlink, preload, read_log, require_tool, run,
+    stdout, tempdir,
+};
 use tracekit_log::{AllocKind, Event, FreeKind};
 
 fn lib() -> PathBuf {
@@ -829,12 +832,8 @@ fn log_files_are_created_safely() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempdir();
     let d = dir.path();
-    let victim = d.join("victim");
-    std::fs::write(&victim, "precious\n").unwrap();
-
     // A symlink as the explicit log path.
-    let link = d.join("link.tklog");
-    std::os::unix::fs::symlink(&victim, &link).unwrap();
+    let (victim, link) = planted_symlink(d, "link.tklog");
     let o = run(Command::new("/bin/true")
         .env("LD_PRELOAD", preload("preload-heaptrack"))
         .env("TRACEKIT_LOG", &link));
@@ -844,7 +843,7 @@ fn log_files_are_created_safely() {
         err.contains("cannot create the log") && err.contains("(os error 40)"),
         "{err}"
     );
-    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+    assert_untouched(&victim);
 
     // An explicit path: created 0600; an existing file of ours there is overwritten.
     let mine = d.join("mine.tklog");
@@ -854,8 +853,7 @@ fn log_files_are_created_safely() {
     assert!(!read_log(&mine).is_empty());
     let fresh = d.join("fresh.tklog");
     ok(&traced(&mut Command::new("/bin/true"), &fresh));
-    let mode = std::fs::metadata(&fresh).unwrap().permissions().mode() & 0o777;
-    assert_eq!(mode, 0o600, "{mode:o}");
+    assert_eq!(mode_of(&fresh), 0o600);
 
     // The default name (no TRACEKIT_LOG) of a process whose pid already named a log: a
     // symlink and a file of ours planted at the names it would take are left alone.

@@ -7,7 +7,10 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use tracekit_e2e::{bin, example, preload, run_limited, stderr, stdout, tempdir};
+use tracekit_e2e::{
+    assert_untouched, bin, example, mode_of, planted_symlink, preload, run_limited, stderr, stdout,
+    tempdir,
+};
 
 /// Runs `prog` (with `args` and `envs`), with or without the crash handler preloaded.
 /// CI raises the core size limit for the core-dump test; the other crashes must not write
@@ -906,13 +909,9 @@ fn a_stuck_symbolizer_is_killed_and_raw_frames_printed() {
 /// their names: the symlink's target is untouched, and the process still dies as it would.
 #[test]
 fn report_files_are_not_written_through_symlinks() {
-    use std::os::unix::fs::PermissionsExt;
     let dir = tempdir();
-    let victim = dir.path().join("victim");
-    std::fs::write(&victim, "precious\n").unwrap();
-    let out_link = dir.path().join("out.txt");
+    let (victim, out_link) = planted_symlink(dir.path(), "out.txt");
     let log_link = dir.path().join("crash.tklog");
-    std::os::unix::fs::symlink(&victim, &out_link).unwrap();
     std::os::unix::fs::symlink(&victim, &log_link).unwrap();
     let (out, r) = crash(
         &example("crash_null"),
@@ -924,7 +923,7 @@ fn report_files_are_not_written_through_symlinks() {
     );
     assert_eq!(out.status.signal(), Some(libc::SIGSEGV));
     assert!(r.contains("SIGSEGV"), "{r}");
-    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+    assert_untouched(&victim);
     // Real files get the report, mode 0600.
     let file = dir.path().join("real.txt");
     let (_, _) = crash(
@@ -933,6 +932,5 @@ fn report_files_are_not_written_through_symlinks() {
         &[("TRACEKIT_SEGV_OUTPUT", file.to_str().unwrap())],
     );
     assert!(std::fs::read_to_string(&file).unwrap().contains("SIGSEGV"));
-    let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
-    assert_eq!(mode, 0o600, "{mode:o}");
+    assert_eq!(mode_of(&file), 0o600);
 }

@@ -7,7 +7,10 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use tracekit_e2e::{bin, example, require_tool, run, run_limited, stderr, tempdir};
+use tracekit_e2e::{
+    assert_untouched, bin, example, mode_of, planted_symlink, require_tool, run, run_limited,
+    stderr, tempdir,
+};
 
 /// The corpus: (name, argv). Programs from examples/c/st_*.c and everyday commands.
 fn corpus(tmp: &Path) -> Vec<(String, Vec<String>)> {
@@ -1220,12 +1223,8 @@ fn a_32_bit_tracee_matches_strace() {
 /// itself would follow it), leaving its target untouched; `/dev/stderr` still works.
 #[test]
 fn output_files_are_not_written_through_symlinks() {
-    use std::os::unix::fs::PermissionsExt;
     let dir = tempdir();
-    let victim = dir.path().join("victim");
-    std::fs::write(&victim, "precious\n").unwrap();
-    let link = dir.path().join("trace.txt");
-    std::os::unix::fs::symlink(&victim, &link).unwrap();
+    let (victim, link) = planted_symlink(dir.path(), "trace.txt");
     for opt in ["-o", "--log"] {
         let o = run(Command::new(bin("strace-rs"))
             .arg(opt)
@@ -1238,7 +1237,7 @@ fn output_files_are_not_written_through_symlinks() {
             stderr(&o)
         );
     }
-    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+    assert_untouched(&victim);
     let file = dir.path().join("real.txt");
     let o = run(Command::new(bin("strace-rs"))
         .arg("-o")
@@ -1246,8 +1245,7 @@ fn output_files_are_not_written_through_symlinks() {
         .arg("true"));
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(std::fs::read_to_string(&file).unwrap().contains("execve("));
-    let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
-    assert_eq!(mode, 0o600, "{mode:o}");
+    assert_eq!(mode_of(&file), 0o600);
     let o = run(Command::new(bin("strace-rs")).args(["-o", "/dev/stderr", "true"]));
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stderr(&o).contains("execve("), "{}", stderr(&o));
