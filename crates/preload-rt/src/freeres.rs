@@ -20,8 +20,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use tracekit_log::Exit;
 
-use crate::sys;
-
 static RAN: AtomicBool = AtomicBool::new(false);
 static RUNNING: AtomicBool = AtomicBool::new(false);
 
@@ -61,7 +59,7 @@ pub fn run() -> u32 {
         unsafe { cxx() };
         ran |= Exit::FREERES_CXX;
     }
-    let alone = only_thread_left();
+    let alone = crate::session::only_thread_left();
     if alone {
         if let Some(libc_freeres) = lookup(b"__libc_freeres\0") {
             // SAFETY: glibc's public `void __libc_freeres(void)`, meant to be called just
@@ -72,16 +70,6 @@ pub fn run() -> u32 {
     }
     RUNNING.store(false, Ordering::Relaxed);
     ran
-}
-
-/// True when the calling thread (and the compressor thread) are all that is left.
-pub(crate) fn only_thread_left() -> bool {
-    let mut ids = [0u32; 64];
-    let Some(n) = sys::thread_ids(&mut ids) else {
-        return false;
-    };
-    let known = [sys::gettid(), crate::compress::helper_tid()];
-    n <= ids.len() && ids[..n].iter().all(|t| known.contains(t))
 }
 
 /// Set when a module record names libstdc++ (see [`note_module_path`]).

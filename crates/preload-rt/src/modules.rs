@@ -191,16 +191,6 @@ impl Snapshot {
         for_each(exe, 0, &mut |m| self.push(m));
     }
 
-    /// Modules in the snapshot.
-    pub fn len(&self) -> usize {
-        self.n
-    }
-
-    /// True when it holds no module.
-    pub fn is_empty(&self) -> bool {
-        self.n == 0
-    }
-
     fn push(&mut self, m: &Module<'_>) {
         let path = m.path.as_bytes();
         if self.n == SNAPSHOT_MODULES || self.used + path.len() > SNAPSHOT_PATHS {

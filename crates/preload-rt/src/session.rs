@@ -280,11 +280,8 @@ impl Writer {
             None if self.default_path => self.create_new(),
             None => LogFile::create(cpath, false),
         };
-        let Some(cpath) = self.path.as_c_str() else {
-            crate::say!("log path too long");
-            return false;
-        };
-        let shown = std::str::from_utf8(&cpath[..cpath.len() - 1]).unwrap_or("(non-UTF-8 path)");
+        // The name used (`create_new` may have moved on from the first one).
+        let shown = std::str::from_utf8(self.path.as_bytes()).unwrap_or("(non-UTF-8 path)");
         match opened {
             Ok(log) => self.log = log,
             Err(e) => {
@@ -595,6 +592,17 @@ pub fn scan_modules() {
     }
 }
 
+/// True when the calling thread (and the compressor thread) are all that is left of the
+/// process (more than 64 threads count as others).
+pub(crate) fn only_thread_left() -> bool {
+    let mut ids = [0u32; 64];
+    let Some(n) = sys::thread_ids(&mut ids) else {
+        return false;
+    };
+    let known = [sys::gettid(), crate::compress::helper_tid()];
+    n <= ids.len() && ids[..n].iter().all(|t| known.contains(t))
+}
+
 /// The module map for a forked child, taken before the fork (see [`modules::Snapshot`]).
 static FORK_MODULES: SpinLock<modules::Snapshot> = SpinLock::new(modules::Snapshot::new());
 
@@ -651,7 +659,7 @@ pub unsafe fn dlopened(handle: *mut c_void) {
 extern "C" fn fork_prepare() {
     // Lock order: the snapshot, then the loader (inside `take`), then, after it, the session.
     let mut snap = FORK_MODULES.lock();
-    FORK_WITH_THREADS.store(!crate::freeres::only_thread_left(), Ordering::Relaxed);
+    FORK_WITH_THREADS.store(!only_thread_left(), Ordering::Relaxed);
     // A process that may not scan keeps the map it was given at its own fork.
     if is_on() && loader_trusted() {
         let mut exe = FixedBuf::<4096>::new();

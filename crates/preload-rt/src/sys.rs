@@ -121,26 +121,22 @@ pub fn set_cloexec(fd: c_int, on: bool) -> SysResult<()> {
 /// The (device, inode) of the file behind `fd`: a descriptor's identity, to notice that a
 /// program closed ours and got the number back for another file.
 pub fn file_id(fd: c_int) -> Option<(u64, u64)> {
-    let mut st = std::mem::MaybeUninit::<libc::stat>::zeroed();
-    // SAFETY: st is a valid out-pointer for fstat.
-    if unsafe { libc::fstat(fd, st.as_mut_ptr()) } != 0 {
-        return None;
-    }
-    // SAFETY: fstat filled it.
-    let st = unsafe { st.assume_init() };
-    Some((st.st_dev, st.st_ino))
+    fstat(fd).map(|st| (st.st_dev, st.st_ino))
 }
 
 /// The owner of the file behind `fd`, and whether it is a regular file.
 pub fn owner_and_kind(fd: c_int) -> Option<(u32, bool)> {
+    fstat(fd).map(|st| (st.st_uid, st.st_mode & libc::S_IFMT == libc::S_IFREG))
+}
+
+fn fstat(fd: c_int) -> Option<libc::stat> {
     let mut st = std::mem::MaybeUninit::<libc::stat>::zeroed();
     // SAFETY: st is a valid out-pointer for fstat.
     if unsafe { libc::fstat(fd, st.as_mut_ptr()) } != 0 {
         return None;
     }
     // SAFETY: fstat filled it.
-    let st = unsafe { st.assume_init() };
-    Some((st.st_uid, st.st_mode & libc::S_IFMT == libc::S_IFREG))
+    Some(unsafe { st.assume_init() })
 }
 
 /// Sets the length of the file behind `fd`.
