@@ -1079,7 +1079,8 @@ fn rebuilt_binary_is_not_symbolized_wrongly() {
 }
 
 /// A static program cannot load the preload library: no log, a clear message, the program's
-/// status (or 2 when a gate was asked for and cannot be checked).
+/// status when it failed, else 2 (no report was made; see heap_launch.rs for the run
+/// directory it leaves behind: none).
 #[test]
 fn static_program_gives_a_clear_message() {
     require_tool!("gcc");

@@ -129,11 +129,6 @@ impl HeapConfig {
         if args.command.is_empty() {
             bail!("heap: no command given (usage: tracekit heap [OPTIONS] -- COMMAND [ARGS...])");
         }
-        // clap takes an unknown option in front of the command as the command itself.
-        let first = args.command[0].to_string_lossy();
-        if first.starts_with('-') {
-            bail!("heap: unknown option {first} (see tracekit heap --help)");
-        }
         let logs = match &args.output {
             None => LogPlace::NewDir,
             Some(p) if p.as_os_str().to_string_lossy().ends_with('/') || p.is_dir() => {
