@@ -278,9 +278,18 @@ fn pack_leaves_a_log_that_is_still_being_written() {
     let pid = child.id();
     let mut guard = Guard(child);
     let log = dir.path().join(format!("s.{pid}.tklog"));
-    // The preload writes the log's process record as the program starts.
+    // The preload writes the log's process record as the program starts; until it is there
+    // (the header alone is written first) the log names no process that could be writing it.
+    let names_a_process = |p: &Path| {
+        std::fs::read(p).is_ok_and(|bytes| {
+            tracekit_log::Reader::new(&bytes[..]).is_ok_and(|r| {
+                r.map_while(Result::ok)
+                    .any(|e| matches!(e, tracekit_log::Event::Process(_)))
+            })
+        })
+    };
     let deadline = Instant::now() + Duration::from_secs(30);
-    while !std::fs::metadata(&log).is_ok_and(|m| m.len() > 12) {
+    while !names_a_process(&log) {
         assert!(Instant::now() < deadline, "no log from sleep");
         std::thread::sleep(Duration::from_millis(10));
     }
