@@ -10,8 +10,8 @@
 
 #![allow(non_snake_case)] // the operators have their mangled C++ names
 
-use std::ffi::{c_char, c_void};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::ffi::c_void;
+use tracekit_preload_rt::sys::NextFn;
 
 use tracekit_log::{AllocKind, FreeKind};
 use tracekit_preload_rt::guard::Guard;
@@ -19,22 +19,16 @@ use tracekit_preload_rt::real;
 
 use crate::record::{self, ensure_started};
 
-/// libstdc++'s throwing operators, resolved when an allocation first fails.
-static REAL_NEW: AtomicUsize = AtomicUsize::new(0);
-static REAL_NEW_ARRAY: AtomicUsize = AtomicUsize::new(0);
-static REAL_NEW_ALIGNED: AtomicUsize = AtomicUsize::new(0);
-static REAL_NEW_ARRAY_ALIGNED: AtomicUsize = AtomicUsize::new(0);
+/// libstdc++'s throwing operators, resolved when an allocation first fails (the assembly below
+/// jumps through them; `abort` when libstdc++ is not loaded, which cannot happen for a program
+/// that calls `operator new`).
+static REAL_NEW: NextFn = NextFn::new(c"_Znwm");
+static REAL_NEW_ARRAY: NextFn = NextFn::new(c"_Znam");
+static REAL_NEW_ALIGNED: NextFn = NextFn::new(c"_ZnwmSt11align_val_t");
+static REAL_NEW_ARRAY_ALIGNED: NextFn = NextFn::new(c"_ZnamSt11align_val_t");
 
-fn resolve(slot: &AtomicUsize, name: &'static [u8]) {
-    if slot.load(Ordering::Acquire) != 0 {
-        return;
-    }
-    // SAFETY: name is NUL-terminated; RTLD_NEXT finds the definition after this library.
-    let mut f = unsafe { libc::dlsym(libc::RTLD_NEXT, name.as_ptr().cast::<c_char>()) } as usize;
-    if f == 0 {
-        f = libc::abort as unsafe extern "C" fn() -> ! as usize;
-    }
-    slot.store(f, Ordering::Release);
+fn resolve(next: &NextFn) {
+    next.addr_or(libc::abort as unsafe extern "C" fn() -> ! as usize);
 }
 
 /// Allocates for an `operator new` of `kind` (`align` 0: the default alignment) and records
@@ -56,12 +50,10 @@ extern "C" fn tk_new(size: usize, align: usize, kind: u32) -> *mut c_void {
     record::alloc(&g, kind, p as u64, size as u64, align as u64);
     if p.is_null() {
         match kind {
-            AllocKind::New => resolve(&REAL_NEW, b"_Znwm\0"),
-            AllocKind::NewArray => resolve(&REAL_NEW_ARRAY, b"_Znam\0"),
-            AllocKind::NewAligned => resolve(&REAL_NEW_ALIGNED, b"_ZnwmSt11align_val_t\0"),
-            AllocKind::NewArrayAligned => {
-                resolve(&REAL_NEW_ARRAY_ALIGNED, b"_ZnamSt11align_val_t\0")
-            }
+            AllocKind::New => resolve(&REAL_NEW),
+            AllocKind::NewArray => resolve(&REAL_NEW_ARRAY),
+            AllocKind::NewAligned => resolve(&REAL_NEW_ALIGNED),
+            AllocKind::NewArrayAligned => resolve(&REAL_NEW_ARRAY_ALIGNED),
             _ => {}
         }
     }

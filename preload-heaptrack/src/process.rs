@@ -9,7 +9,7 @@
 #![allow(non_snake_case)] // `_Exit` is C's name
 
 use std::ffi::{c_char, c_int, c_void};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use tracekit_preload_rt::sys::{self, NextFn};
 
 use tracekit_preload_rt::exec::ExecEnv;
 use tracekit_preload_rt::guard::Guard;
@@ -19,15 +19,9 @@ extern "C" {
     static environ: *const *const c_char;
 }
 
-fn next_symbol(slot: &AtomicUsize, name: &'static [u8]) -> usize {
-    let f = slot.load(Ordering::Acquire);
-    if f != 0 {
-        return f;
-    }
-    // SAFETY: name is NUL-terminated; RTLD_NEXT finds the definition after this library.
-    let f = unsafe { libc::dlsym(libc::RTLD_NEXT, name.as_ptr().cast::<c_char>()) } as usize;
-    slot.store(f, Ordering::Release);
-    f
+fn set_errno(e: c_int) {
+    // SAFETY: __errno_location returns this thread's errno slot.
+    unsafe { *libc::__errno_location() = e };
 }
 
 fn raw_execve(
@@ -37,7 +31,9 @@ fn raw_execve(
 ) -> c_int {
     // SAFETY: the arguments are the caller's (checked by the kernel); the raw system call
     // avoids calling our own `execve` through the symbol table.
-    unsafe { libc::syscall(libc::SYS_execve, path, argv, envp) as c_int }
+    let e = unsafe { sys::execve(path.cast(), argv.cast(), envp.cast()) };
+    set_errno(e.0);
+    -1
 }
 
 /// `execve`.
@@ -67,7 +63,7 @@ pub unsafe extern "C" fn execv(path: *const c_char, argv: *const *const c_char) 
     unsafe { execve(path, argv, environ) }
 }
 
-static REAL_EXECVPE: AtomicUsize = AtomicUsize::new(0);
+static REAL_EXECVPE: NextFn = NextFn::new(c"execvpe");
 
 /// `execvpe`.
 ///
@@ -80,19 +76,18 @@ pub unsafe extern "C" fn execvpe(
     envp: *const *const c_char,
 ) -> c_int {
     let _g = Guard::enter();
-    let real = next_symbol(&REAL_EXECVPE, b"execvpe\0");
-    if real == 0 {
-        // SAFETY: errno is this thread's.
-        unsafe { *libc::__errno_location() = libc::ENOSYS };
+    type Execvpe =
+        unsafe extern "C" fn(*const c_char, *const *const c_char, *const *const c_char) -> c_int;
+    // SAFETY: libc's execvpe has this signature.
+    let Some(real) = (unsafe { REAL_EXECVPE.get::<Execvpe>() }) else {
+        set_errno(libc::ENOSYS);
         return -1;
-    }
+    };
     let mut env = ExecEnv::new();
     // SAFETY: the caller's contract.
     let envp = unsafe { session::before_exec(file, envp, &mut env) };
-    type Execvpe =
-        unsafe extern "C" fn(*const c_char, *const *const c_char, *const *const c_char) -> c_int;
-    // SAFETY: dlsym found libc's execvpe, which has this signature.
-    unsafe { std::mem::transmute::<usize, Execvpe>(real)(file, argv, envp) }
+    // SAFETY: the caller's contract, with our environment.
+    unsafe { real(file, argv, envp) }
 }
 
 /// `execvp`.
@@ -133,7 +128,7 @@ unsafe extern "C" fn tk_execl(
         loop {
             let a = arg(n);
             if n == MAX_ARGS {
-                *libc::__errno_location() = libc::E2BIG;
+                set_errno(libc::E2BIG);
                 return -1;
             }
             argv[n] = a;
@@ -205,7 +200,7 @@ pub extern "C" fn _Exit(code: c_int) -> ! {
     session::exit_now(code)
 }
 
-static REAL_SETNAME: AtomicUsize = AtomicUsize::new(0);
+static REAL_SETNAME: NextFn = NextFn::new(c"pthread_setname_np");
 
 /// `pthread_setname_np`: a thread naming itself gets a new `Thread` record.
 ///
@@ -214,13 +209,13 @@ static REAL_SETNAME: AtomicUsize = AtomicUsize::new(0);
 #[cfg_attr(not(test), no_mangle)]
 pub unsafe extern "C" fn pthread_setname_np(thread: libc::pthread_t, name: *const c_char) -> c_int {
     let g = Guard::enter();
-    let real = next_symbol(&REAL_SETNAME, b"pthread_setname_np\0");
-    if real == 0 {
-        return libc::ENOSYS;
-    }
     type SetName = unsafe extern "C" fn(libc::pthread_t, *const c_char) -> c_int;
-    // SAFETY: dlsym found libc's pthread_setname_np, which has this signature.
-    let r = unsafe { std::mem::transmute::<usize, SetName>(real)(thread, name) };
+    // SAFETY: libc's pthread_setname_np has this signature.
+    let Some(real) = (unsafe { REAL_SETNAME.get::<SetName>() }) else {
+        return libc::ENOSYS;
+    };
+    // SAFETY: the caller's contract.
+    let r = unsafe { real(thread, name) };
     // SAFETY: pthread_self has no preconditions.
     if r == 0 && g.is_some() && thread == unsafe { libc::pthread_self() } {
         session::thread_renamed();
@@ -228,8 +223,8 @@ pub unsafe extern "C" fn pthread_setname_np(thread: libc::pthread_t, name: *cons
     r
 }
 
-static REAL_DLOPEN: AtomicUsize = AtomicUsize::new(0);
-static REAL_DLCLOSE: AtomicUsize = AtomicUsize::new(0);
+static REAL_DLOPEN: NextFn = NextFn::new(c"dlopen");
+static REAL_DLCLOSE: NextFn = NextFn::new(c"dlclose");
 
 /// `dlopen`: records the modules it loaded.
 ///
@@ -237,13 +232,13 @@ static REAL_DLCLOSE: AtomicUsize = AtomicUsize::new(0);
 /// As C's `dlopen`.
 #[cfg_attr(not(test), no_mangle)]
 pub unsafe extern "C" fn dlopen(file: *const c_char, flags: c_int) -> *mut c_void {
-    let real = next_symbol(&REAL_DLOPEN, b"dlopen\0");
-    if real == 0 {
-        return std::ptr::null_mut();
-    }
     type Dlopen = unsafe extern "C" fn(*const c_char, c_int) -> *mut c_void;
-    // SAFETY: dlsym found libc's dlopen, which has this signature.
-    let h = unsafe { std::mem::transmute::<usize, Dlopen>(real)(file, flags) };
+    // SAFETY: libc's dlopen has this signature.
+    let Some(real) = (unsafe { REAL_DLOPEN.get::<Dlopen>() }) else {
+        return std::ptr::null_mut();
+    };
+    // SAFETY: the caller's contract.
+    let h = unsafe { real(file, flags) };
     if let Some(_g) = Guard::enter() {
         // SAFETY: `h` is what dlopen just returned.
         unsafe { session::dlopened(h) };
@@ -257,13 +252,13 @@ pub unsafe extern "C" fn dlopen(file: *const c_char, flags: c_int) -> *mut c_voi
 /// As C's `dlclose`.
 #[cfg_attr(not(test), no_mangle)]
 pub unsafe extern "C" fn dlclose(handle: *mut c_void) -> c_int {
-    let real = next_symbol(&REAL_DLCLOSE, b"dlclose\0");
-    if real == 0 {
-        return -1;
-    }
     type Dlclose = unsafe extern "C" fn(*mut c_void) -> c_int;
-    // SAFETY: dlsym found libc's dlclose, which has this signature.
-    let r = unsafe { std::mem::transmute::<usize, Dlclose>(real)(handle) };
+    // SAFETY: libc's dlclose has this signature.
+    let Some(real) = (unsafe { REAL_DLCLOSE.get::<Dlclose>() }) else {
+        return -1;
+    };
+    // SAFETY: the caller's contract.
+    let r = unsafe { real(handle) };
     tracekit_preload_rt::unwind::flush_cache();
     if let Some(_g) = Guard::enter() {
         session::scan_modules();

@@ -157,7 +157,7 @@ pub fn install_main() {
 /// Gives the calling thread (one our `pthread_create` started) an alternate signal stack, freed
 /// when the thread exits. (The kernel starts threads without one.)
 pub fn install_thread() {
-    let Some(stack) = take_pooled().or_else(|| sys::map_stack(SIZE)) else {
+    let Some(stack) = take_pooled().or_else(|| sys::map_stack(SIZE).ok()) else {
         return;
     };
     if !sys::set_altstack(stack, SIZE) {

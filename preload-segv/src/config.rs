@@ -12,10 +12,16 @@ use core::cell::UnsafeCell;
 use core::ffi::{c_char, c_int};
 use core::sync::atomic::{AtomicBool, Ordering};
 
+use tracekit_preload_core::env;
+
 use crate::{describe, maps, sys};
 
 /// Longest path kept (with its NUL).
 pub const PATH_CAP: usize = 4096;
+
+/// Longest environment entry read (a longer one is cut, and a path that long, or a signal
+/// list, is refused anyway).
+const ENTRY_MAX: usize = PATH_CAP + 64;
 
 /// A NUL-terminated path in a fixed buffer (so the configuration never allocates).
 pub struct CPath {
@@ -25,7 +31,7 @@ pub struct CPath {
 
 impl core::fmt::Debug for CPath {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "\"{}\"", crate::out::Text(self.bytes()))
+        write!(f, "\"{}\"", tracekit_preload_core::fmt::Text(self.bytes()))
     }
 }
 
@@ -252,10 +258,9 @@ impl<'e> Vars<'e> {
     fn pick(entries: impl Iterator<Item = &'e [u8]>) -> Vars<'e> {
         let mut v = Vars::default();
         for e in entries {
-            let Some(eq) = e.iter().position(|&b| b == b'=') else {
+            let Some((name, value)) = env::split_entry(e) else {
                 continue;
             };
-            let (name, value) = (&e[..eq], &e[eq + 1..]);
             let slot = match name {
                 b"TRACEKIT_SEGV_SIGNALS" => &mut v.signals,
                 b"TRACEKIT_SEGV_OUTPUT" => &mut v.output,
@@ -274,50 +279,8 @@ impl<'e> Vars<'e> {
     }
 }
 
-/// The entries of a C environment array that start with `TRACEKIT_` (the others are not
-/// even measured).
-///
-/// # Safety
-/// `envp` is NULL or a NULL-terminated array of NUL-terminated strings, alive and unchanged
-/// for `'e`.
-unsafe fn tracekit_entries<'e>(envp: *const *const c_char) -> impl Iterator<Item = &'e [u8]> {
-    const PREFIX: &[u8] = b"TRACEKIT_";
-    const ENTRY_MAX: usize = PATH_CAP + 64;
-    let mut i = 0;
-    core::iter::from_fn(move || loop {
-        if envp.is_null() {
-            return None;
-        }
-        // SAFETY: per the contract, entries up to and including the NULL one are readable.
-        let p = unsafe { *envp.add(i) } as *const u8;
-        if p.is_null() {
-            return None;
-        }
-        i += 1;
-        let mut k = 0;
-        // SAFETY: a NUL-terminated string: the comparison stops at the first byte that
-        // differs from the prefix (a NUL included), so every byte read is at or before the NUL.
-        while k < PREFIX.len() && unsafe { *p.add(k) } == PREFIX[k] {
-            k += 1;
-        }
-        if k < PREFIX.len() {
-            continue;
-        }
-        // Bounded, which also keeps the compiler from making this loop a call to `strlen`
-        // (one more import to bind at load): a longer entry is cut, and a path that long
-        // (or a signal list) is refused anyway.
-        let mut n = PREFIX.len();
-        // SAFETY: as above, up to the NUL.
-        while n < ENTRY_MAX && unsafe { *p.add(n) } != 0 {
-            n += 1;
-        }
-        // SAFETY: n bytes before the NUL, alive for 'e per the contract.
-        return Some(unsafe { core::slice::from_raw_parts(p, n) });
-    })
-}
-
 fn parse_u64(v: &[u8]) -> Option<u64> {
-    core::str::from_utf8(v).ok()?.trim().parse().ok()
+    tracekit_preload_core::env::parse_u64(v.trim_ascii())
 }
 
 /// Reads the environment `envp` and fills the configuration in place (call once, at load,
@@ -337,7 +300,7 @@ pub unsafe fn load_from_env(envp: *const *const c_char) -> &'static Config {
         }
     }
     // SAFETY: per the contract; the values are copied or parsed before this returns.
-    let vars = Vars::pick(unsafe { tracekit_entries(envp) });
+    let vars = Vars::pick(unsafe { env::entries_with_prefix(envp, b"TRACEKIT_", ENTRY_MAX) });
     // SAFETY: not published yet (`ready` is false), and only the one caller that set
     // `loading` gets here, so nothing else reads or writes the configuration meanwhile.
     let c = unsafe { &mut *CONFIG.config.get() };
@@ -351,14 +314,14 @@ fn fill(c: &mut Config, env: &Vars<'_>) {
     match env.signals.and_then(|v| core::str::from_utf8(v).ok()) {
         Some(spec) if !spec.trim().is_empty() => {
             if let Err(bad) = describe::parse_signals(spec, &mut c.signals) {
-                let mut msg = crate::out::Small::<256>::new();
+                let mut msg = tracekit_preload_core::fmt::FixedBuf::<256>::new();
                 let _ = core::fmt::Write::write_fmt(
                     &mut msg,
                     format_args!(
                         "tracekit segv: TRACEKIT_SEGV_SIGNALS: unknown signal {bad:?} (ignored)\n"
                     ),
                 );
-                sys::write_all(2, msg.as_bytes());
+                let _ = sys::write_all(2, msg.as_bytes());
             }
         }
         _ => {
@@ -369,8 +332,8 @@ fn fill(c: &mut Config, env: &Vars<'_>) {
     }
     // A descriptor well above the ones programs use, so closing or reusing fd 2 leaves
     // the report its destination.
-    c.stderr_fd = sys::dup_cloexec_above(2, 100)
-        .or_else(|_| sys::dup_cloexec_above(2, 3))
+    c.stderr_fd = sys::dup_cloexec(2, 100)
+        .or_else(|_| sys::dup_cloexec(2, 3))
         .unwrap_or(2);
     c.timeout_ms = env.timeout_ms.and_then(parse_u64).unwrap_or(1500);
     if let Some(p) = env.output {
@@ -443,7 +406,8 @@ mod tests {
         let mut envp: Vec<*const c_char> = strings.iter().map(|s| s.as_ptr()).collect();
         envp.push(std::ptr::null());
         // SAFETY: a NULL-terminated array of NUL-terminated strings that outlive the calls.
-        let got: Vec<&[u8]> = unsafe { tracekit_entries(envp.as_ptr()) }.collect();
+        let got: Vec<&[u8]> =
+            unsafe { env::entries_with_prefix(envp.as_ptr(), b"TRACEKIT_", ENTRY_MAX) }.collect();
         assert_eq!(
             got,
             [
@@ -452,7 +416,8 @@ mod tests {
             ]
         );
         // SAFETY: NULL is allowed.
-        assert_eq!(unsafe { tracekit_entries(std::ptr::null()) }.count(), 0);
+        let none = unsafe { env::entries_with_prefix(std::ptr::null(), b"TRACEKIT_", ENTRY_MAX) };
+        assert_eq!(none.count(), 0);
     }
 
     #[test]

@@ -7,9 +7,10 @@ use core::mem::ManuallyDrop;
 
 use tracekit_log_core::{Arch, Bytes, Crash, Event, Module, Process, Segment, Stack, Thread};
 
-use crate::config::{CPath, Config};
+use tracekit_preload_core::{logpath, modules, record};
+
+use crate::config::Config;
 use crate::maps;
-use crate::out::Small;
 use crate::sys;
 
 /// Room for one record.
@@ -31,44 +32,11 @@ pub struct CrashRecord<'a> {
     pub exe: &'a [u8],
 }
 
-/// Expands the log path as every tracekit preload does (`crates/preload-rt`'s `logpath`):
-/// `%p` the pid, `%e` the executable's file name, `%%` a `%`; NUL-terminated.
-fn log_path(p: &CPath, pid: i32, exe: &[u8]) -> Small<4200> {
-    use core::fmt::Write;
-    let mut out = Small::<4200>::new();
-    let exe_name = exe.rsplit(|&b| b == b'/').next().unwrap_or(exe);
-    let pat = p.bytes();
-    let mut i = 0;
-    while i < pat.len() {
-        let c = pat[i];
-        if c == b'%' && i + 1 < pat.len() {
-            let done = match pat[i + 1] {
-                b'p' => write!(out, "{pid}").is_ok(),
-                b'e' => out.push_bytes(exe_name),
-                b'%' => out.write_str("%").is_ok(),
-                _ => false,
-            };
-            if done {
-                i += 2;
-                continue;
-            }
-        }
-        out.push_bytes(&pat[i..i + 1]);
-        i += 1;
-    }
-    let _ = out.write_str("\0");
-    out
-}
-
-/// Encodes `ev` into `buf` and appends it to `fd`. Takes the event by value and never drops
-/// it: every event here borrows its data, and the drop code of the owned form (never used)
-/// would import libc's `free`, one more symbol for the dynamic linker to bind in every
-/// program that loads us.
+/// Appends `ev` to the log: [`record::append`], which never drops the event (its owned
+/// form's drop code would import libc's `free`). A record that cannot be written is lost
+/// alone; the crash report on stderr has it all.
 fn put(fd: i32, buf: &mut [u8], ev: Event<'_>) {
-    let ev = ManuallyDrop::new(ev);
-    if let Ok(n) = tracekit_log_core::encode(&ev, buf) {
-        sys::write_all(fd, &buf[..n]);
-    }
+    let _ = record::append(fd, buf, ev);
 }
 
 /// Appends the crash to the log named by `cfg.log`, if any.
@@ -76,10 +44,15 @@ pub fn append(cfg: &Config, rec: &mut CrashRecord<'_>, buf: &mut [u8]) {
     let Some(path) = cfg.log.get() else {
         return;
     };
-    let pid = rec.crash.pid as i32;
-    let path = log_path(path, pid, rec.exe);
+    let pid = rec.crash.pid;
+    // Expanded as every tracekit preload library does (`%p`, `%e`, `%%`).
+    let mut expanded = logpath::PathBuf::new();
+    logpath::expand(path.bytes(), pid, rec.exe, &mut expanded);
+    let Some(path) = expanded.as_c_str() else {
+        return;
+    };
     let Ok(fd) = sys::open(
-        path.as_bytes(),
+        path,
         // 0600, and never through a symlink planted at the name (see issue 13's rules).
         libc::O_WRONLY | libc::O_CREAT | libc::O_APPEND | libc::O_CLOEXEC | libc::O_NOFOLLOW,
         0o600,
@@ -87,16 +60,13 @@ pub fn append(cfg: &Config, rec: &mut CrashRecord<'_>, buf: &mut [u8]) {
         return;
     };
     let now = sys::clock_ns(libc::CLOCK_MONOTONIC).saturating_sub(cfg.start_mono_ns);
-    if sys::file_size(fd) == Ok(0) {
-        if let Ok(n) = tracekit_log_core::write_header(buf) {
-            sys::write_all(fd, &buf[..n]);
-        }
+    if record::start_if_empty(fd, buf) {
         put(
             fd,
             buf,
             Event::Process(Process {
-                pid: pid as u32,
-                ppid: sys::getppid() as u32,
+                pid,
+                ppid: sys::getppid(),
                 start_unix_ns: cfg.start_unix_ns,
                 start_mono_ns: cfg.start_mono_ns,
                 exe: Bytes::borrowed(rec.exe),
@@ -111,6 +81,11 @@ pub fn append(cfg: &Config, rec: &mut CrashRecord<'_>, buf: &mut [u8]) {
     }
     let mut segs = [Segment::default(); 16];
     for m in maps::modules(rec.maps) {
+        // The build-id, read from the module's header in memory (no `dl_iterate_phdr` in a
+        // signal handler: it takes the loader's lock): what tells `tracekit report` that a
+        // binary was rebuilt since the crash, as for a heap log.
+        let mut build_id = [0u8; modules::MAX_BUILD_ID];
+        let build_id_len = modules::build_id_in_memory(m.base, &mut build_id);
         let mut n = 0;
         for x in maps::parse(rec.maps)
             .filter(|x| x.path == m.path && x.start >= m.start && x.end <= m.end)
@@ -136,7 +111,7 @@ pub fn append(cfg: &Config, rec: &mut CrashRecord<'_>, buf: &mut [u8]) {
                 time_ns: now,
                 base: m.base,
                 path: Bytes::borrowed(m.path),
-                build_id: Cow::Borrowed(&[]),
+                build_id: Cow::Borrowed(&build_id[..build_id_len]),
                 segments: Cow::Borrowed(&segs[..n]),
             }),
         );
@@ -174,20 +149,4 @@ pub fn append(cfg: &Config, rec: &mut CrashRecord<'_>, buf: &mut [u8]) {
     };
     put(fd, buf, Event::Crash(crash));
     sys::close(fd);
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn expands_pid() {
-        let p = CPath::new(b"/tmp/x.%e.%p.log").unwrap();
-        assert_eq!(
-            log_path(&p, 42, b"/usr/bin/prog").as_bytes(),
-            b"/tmp/x.prog.42.log\0"
-        );
-        let p = CPath::new(b"/tmp/100%%-%q").unwrap();
-        assert_eq!(log_path(&p, 42, b"").as_bytes(), b"/tmp/100%-%q\0");
-    }
 }

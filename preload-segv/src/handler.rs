@@ -8,19 +8,19 @@
 //! by the watchdog (`ITIMER_REAL`), which does the same.
 
 use core::ffi::{c_int, c_void};
-use core::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, Ordering};
 
 use crate::config::{self, Config};
 use crate::{describe, report, sys};
 
 /// Thread id that is writing the report (0: none).
-static CRASH_TID: AtomicI32 = AtomicI32::new(0);
+static CRASH_TID: AtomicU32 = AtomicU32::new(0);
 /// Its signal.
 static CRASH_SIG: AtomicI32 = AtomicI32::new(0);
 /// The report is finished.
 static DONE: AtomicBool = AtomicBool::new(false);
 /// The symbolizer child, killed by the watchdog if it fires.
-pub static CHILD: AtomicI32 = AtomicI32::new(0);
+pub static CHILD: AtomicU32 = AtomicU32::new(0);
 
 /// Signals the report may not be interrupted by: everything except the crash signals themselves
 /// (so a fault in the handler re-enters it) and the watchdog's SIGALRM; zero-padded.
@@ -78,7 +78,7 @@ extern "C" fn on_signal(sig: c_int, info: *mut libc::siginfo_t, ctx: *mut c_void
         Ok(_) => {}
         Err(owner) if owner == tid => {
             // We faulted while writing the report: give up and die of the original signal.
-            sys::write_all(
+            let _ = sys::write_all(
                 stderr_fd(),
                 b"\ntracekit segv: the crash handler itself failed; dying of the original signal\n",
             );
@@ -148,17 +148,17 @@ fn die_now(sig: c_int) {
     let _ = sys::sigaction(sig, &sys::default_action());
     let child = CHILD.load(Ordering::SeqCst);
     if child > 0 {
-        sys::kill(child, libc::SIGKILL);
+        sys::kill(child as i32, libc::SIGKILL);
     }
     sys::unblock(sig);
     let tid = CRASH_TID.load(Ordering::SeqCst);
     sys::tgkill(if tid > 0 { tid } else { sys::gettid() }, sig);
     // A blocked or ignored-by-force case: make sure we do not carry on.
-    sys::kill(sys::getpid(), sig);
+    sys::kill(sys::getpid() as i32, sig);
 }
 
 extern "C" fn on_watchdog(_sig: c_int, _info: *mut libc::siginfo_t, _ctx: *mut c_void) {
-    sys::write_all(
+    let _ = sys::write_all(
         stderr_fd(),
         b"\ntracekit segv: the crash report took too long; dying of the original signal\n",
     );

@@ -22,7 +22,8 @@
 //! The release build (`panic = "abort"`) is `#![no_std]`: Rust's standard library would cost
 //! every program that loads us more than everything else the library does at load (the
 //! dynamic linker binding its ~45 libc imports, its relocations and pages). The code only
-//! uses `core`; `nostd.rs` supplies the panic handler and the allocator hook `std` would.
+//! uses `core`; `tracekit_preload_core::no_std_runtime!` supplies the panic handler and the
+//! allocator hook `std` would.
 //! Dev and test builds (`panic = "unwind"`, which a `no_std` cdylib cannot use on stable) keep
 //! `std`, so the unit tests run as usual. The event log format comes from the dependency-free
 //! `tracekit-log-core`, so no crate in our graph can bring `std` back.
@@ -39,15 +40,24 @@ pub mod describe;
 pub mod dynsym;
 pub mod eventlog;
 pub mod handler;
-pub mod maps;
-#[cfg(all(panic = "abort", not(test)))]
-pub mod nostd;
 pub mod out;
 pub mod report;
 pub mod spawn;
-pub mod sys;
 pub mod threads;
 pub mod unwind;
+
+pub use tracekit_preload_core::maps;
+pub use tracekit_preload_sys as sys;
+
+// What `std` would provide: the panic handler (the message goes to the saved stderr, then
+// SIGABRT, which our own handler reports, or, when the panic happened inside that handler,
+// takes as the handler failing: it then dies of the original signal), the allocator nothing
+// here calls, and the unwinder's personality routine.
+#[cfg(all(panic = "abort", not(test)))]
+tracekit_preload_core::no_std_runtime!(
+    fd: config::get().map_or(2, |c| c.stderr_fd),
+    prefix: "tracekit segv",
+);
 
 /// What glibc passes to every `.init_array` function: `argc`, `argv` and the environment.
 #[cfg(all(feature = "preload", not(test)))]

@@ -48,7 +48,7 @@ impl Report {
             self.truncated = true;
             for &fd in &self.fds {
                 if fd >= 0 {
-                    sys::write_all(fd, b);
+                    let _ = sys::write_all(fd, b);
                 }
             }
             return;
@@ -62,7 +62,7 @@ impl Report {
         let pending = &self.buf[self.flushed..self.len];
         for &fd in &self.fds {
             if fd >= 0 {
-                sys::write_all(fd, pending);
+                let _ = sys::write_all(fd, pending);
             }
         }
         self.flushed = self.len;
@@ -108,87 +108,10 @@ impl fmt::Write for Report {
     }
 }
 
-#[derive(Debug)]
-/// A byte string shown as text: valid UTF-8 as is, other bytes as `\xNN`.
-pub struct Text<'a>(pub &'a [u8]);
-
-impl fmt::Display for Text<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for chunk in self.0.utf8_chunks() {
-            f.write_str(chunk.valid())?;
-            for b in chunk.invalid() {
-                write!(f, "\\x{b:02x}")?;
-            }
-        }
-        Ok(())
-    }
-}
-
-#[derive(Debug)]
-/// A small formatting buffer for strings built in the handler (argv entries, paths).
-pub struct Small<const N: usize> {
-    buf: [u8; N],
-    len: usize,
-}
-
-impl<const N: usize> Small<N> {
-    /// Empty.
-    pub const fn new() -> Self {
-        Small {
-            buf: [0; N],
-            len: 0,
-        }
-    }
-    /// The bytes written.
-    pub fn as_bytes(&self) -> &[u8] {
-        &self.buf[..self.len]
-    }
-    /// Appends raw bytes (not necessarily UTF-8); false when they do not fit.
-    pub fn push_bytes(&mut self, b: &[u8]) -> bool {
-        if self.len + b.len() > N {
-            return false;
-        }
-        self.buf[self.len..self.len + b.len()].copy_from_slice(b);
-        self.len += b.len();
-        true
-    }
-}
-
-impl<const N: usize> Default for Small<N> {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl<const N: usize> fmt::Write for Small<N> {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        let b = s.as_bytes();
-        if self.len + b.len() > N {
-            return Err(fmt::Error);
-        }
-        self.buf[self.len..self.len + b.len()].copy_from_slice(b);
-        self.len += b.len();
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use core::fmt::Write;
-
-    #[test]
-    fn text_escapes_invalid_utf8() {
-        let mut s = Small::<64>::new();
-        write!(s, "{}", Text(b"a\xffb")).unwrap();
-        assert_eq!(s.as_bytes(), b"a\\xffb");
-    }
-
-    #[test]
-    fn small_refuses_overflow() {
-        let mut s = Small::<4>::new();
-        assert!(write!(s, "12345").is_err());
-    }
 
     #[test]
     fn report_keeps_text_and_streams() {

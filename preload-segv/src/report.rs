@@ -11,10 +11,11 @@ use tracekit_log_core::{Access, Arch, Bytes, Crash};
 use crate::config::{CPath, Config, TestFail};
 use crate::eventlog::{self, CrashRecord};
 use crate::maps::{self, Mapping, MAPS_CAP};
-use crate::out::{Report, Text};
+use crate::out::Report;
 use crate::spawn::{self, Argv};
 use crate::unwind::Backtrace;
 use crate::{describe, dynsym, sys};
+use tracekit_preload_core::fmt::Text;
 
 /// The handler's working memory, static so that the handler never allocates.
 struct State {
@@ -379,9 +380,9 @@ pub unsafe fn write(cfg: &Config, sig: i32, info: &libc::siginfo_t, uc: &libc::u
     // SAFETY: for fault signals si_addr is the fault address; for others it reads the union's
     // first word, which we only print when has_fault_addr says it is an address.
     let addr = unsafe { info.si_addr() } as u64;
-    let name = sys::thread_name();
-    let name_len = name.iter().position(|&b| b == 0).unwrap_or(name.len());
-    let exe_len = sys::readlink(b"/proc/self/exe\0", &mut st.exe);
+    let mut name = [0u8; 16];
+    let name_len = sys::thread_name(&mut name);
+    let exe_len = sys::readlink(b"/proc/self/exe\0", &mut st.exe).unwrap_or(0);
     let cmd_len = read_proc(b"/proc/self/cmdline\0", &mut st.cmdline);
     let maps_len = maps::read_self(&mut st.maps);
     let maps = &st.maps[..maps_len];
@@ -391,7 +392,7 @@ pub unsafe fn write(cfg: &Config, sig: i32, info: &libc::siginfo_t, uc: &libc::u
     let crash = ManuallyDrop::new(Crash {
         time_ns: 0,
         pid: pid as u32,
-        tid: sys::gettid() as u32,
+        tid: sys::gettid(),
         thread_name: Bytes::borrowed(&name[..name_len]),
         signo: sig as u32,
         code: info.si_code,
@@ -415,7 +416,11 @@ pub unsafe fn write(cfg: &Config, sig: i32, info: &libc::siginfo_t, uc: &libc::u
         let _ = writeln!(
             rep,
             "sent by:   process {sender}{}",
-            if sender == pid { " (this process)" } else { "" }
+            if sender as u32 == pid {
+                " (this process)"
+            } else {
+                ""
+            }
         );
     }
     rep.flush();

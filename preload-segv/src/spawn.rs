@@ -42,7 +42,7 @@ impl Default for Argv {
 }
 
 fn set(slot: &mut [u8; ARG_BYTES], args: core::fmt::Arguments<'_>) {
-    let mut s = crate::out::Small::<{ ARG_BYTES - 1 }>::new();
+    let mut s = tracekit_preload_core::fmt::FixedBuf::<{ ARG_BYTES - 1 }>::new();
     let _ = s.write_fmt(args);
     let b = s.as_bytes();
     slot[..b.len()].copy_from_slice(b);
@@ -55,7 +55,7 @@ fn set(slot: &mut [u8; ARG_BYTES], args: core::fmt::Arguments<'_>) {
 pub fn symbolize(
     prog: Option<&CPath>,
     timeout_ms: u64,
-    pid: i32,
+    pid: u32,
     bt: &Backtrace,
     argv: &mut Argv,
     rep: &mut Report,
@@ -97,8 +97,8 @@ pub fn symbolize(
     let child = match sys::raw_fork() {
         Ok(0) => {
             // The child: only raw system calls until execve.
-            sys::dup2(wr, 1);
-            sys::dup2(wr, 2);
+            let _ = sys::dup2(wr, 1);
+            let _ = sys::dup2(wr, 2);
             sys::unblock_all();
             // SAFETY: prog is NUL-terminated; argv and env are NULL-terminated arrays of
             // NUL-terminated strings in memory this (copied) process owns.
@@ -109,7 +109,7 @@ pub fn symbolize(
                     argv.env.as_ptr(),
                 )
             };
-            sys::exit_now(127);
+            sys::exit_group(127);
         }
         Ok(pid) => pid,
         Err(_) => {
@@ -143,13 +143,13 @@ pub fn symbolize(
                 rep.commit(k);
                 rep.flush();
             }
-            Err(libc::EINTR) => {}
+            Err(sys::Errno(libc::EINTR)) => {}
             Err(_) => break,
         }
     }
     sys::close(rd);
     let status = if timed_out {
-        sys::kill(child, libc::SIGKILL);
+        sys::kill(child as i32, libc::SIGKILL);
         let _ = sys::wait(child, true);
         let _ = writeln!(
             rep,

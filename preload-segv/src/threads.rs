@@ -14,17 +14,11 @@ type CreateFn = unsafe extern "C" fn(
     *mut c_void,
 ) -> c_int;
 
-static REAL: AtomicUsize = AtomicUsize::new(0);
+static REAL: sys::NextFn = sys::NextFn::new(c"pthread_create");
 
 fn real() -> Option<CreateFn> {
-    let mut p = REAL.load(Ordering::Acquire);
-    if p == 0 {
-        // SAFETY: dlsym with a NUL-terminated name; RTLD_NEXT finds libc's definition.
-        p = unsafe { libc::dlsym(libc::RTLD_NEXT, c"pthread_create".as_ptr()) } as usize;
-        REAL.store(p, Ordering::Release);
-    }
-    // SAFETY: a non-null result of dlsym("pthread_create") is that function.
-    (p != 0).then(|| unsafe { core::mem::transmute::<usize, CreateFn>(p) })
+    // SAFETY: libc's pthread_create has this signature.
+    unsafe { REAL.get::<CreateFn>() }
 }
 
 /// What the new thread must run. Handed over through a static slot rather than a heap box:
@@ -70,7 +64,7 @@ fn claim(start: StartFn, arg: *mut c_void) -> Option<usize> {
             return Some(s as *const Start as usize);
         }
     }
-    let b = sys::map_page()? as *mut Boxed;
+    let b = sys::map_page().ok()? as *mut Boxed;
     // SAFETY: b is a fresh page, large and aligned enough for a Boxed.
     unsafe { b.write(Boxed { start, arg }) };
     Some(b as usize | BOXED)
@@ -86,7 +80,7 @@ unsafe fn redeem(token: usize) -> (StartFn, *mut c_void) {
         // SAFETY: per the contract, this is the page claim filled, read once and unmapped.
         let Boxed { start, arg } = unsafe { b.read() };
         // SAFETY: b came from map_page and is unmapped once, after the read.
-        unsafe { sys::unmap_page(b as *mut u8) };
+        unsafe { sys::unmap(b as *mut u8, sys::PAGE) };
         return (start, arg);
     }
     // SAFETY: a slot address from claim; slots are statics.

@@ -124,30 +124,24 @@ pub fn spawn() {
         return;
     }
     BG.stop.store(false, Ordering::Release);
-    // SAFETY: plain pthread calls with valid out-pointers; the signal mask is restored
-    // right after the thread is created (it inherits the all-blocked mask).
-    unsafe {
-        let mut all: libc::sigset_t = std::mem::zeroed();
-        let mut old: libc::sigset_t = std::mem::zeroed();
-        libc::sigfillset(&mut all);
-        libc::pthread_sigmask(libc::SIG_SETMASK, &all, &mut old);
-        let mut t: libc::pthread_t = 0;
-        let r = libc::pthread_create(&mut t, std::ptr::null(), helper, std::ptr::null_mut());
-        libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut());
-        if r == 0 {
-            libc::pthread_detach(t);
-        } else {
-            BG.running.store(false, Ordering::Release);
-        }
+    // The thread inherits the all-blocked mask; ours is restored right after.
+    let old = sys::set_thread_sigmask(&sys::full_sigset());
+    let mut t: libc::pthread_t = 0;
+    // SAFETY: t is writable; default attributes; `helper` takes no argument.
+    let r = unsafe { libc::pthread_create(&mut t, std::ptr::null(), helper, std::ptr::null_mut()) };
+    sys::set_thread_sigmask(&old);
+    if r == 0 {
+        // SAFETY: t is the thread just created, never joined.
+        unsafe { libc::pthread_detach(t) };
+    } else {
+        BG.running.store(false, Ordering::Release);
     }
 }
 
 extern "C" fn helper(_: *mut c_void) -> *mut c_void {
     crate::guard::Guard::hold_forever();
     BG.tid.store(sys::gettid(), Ordering::Release);
-    let name = b"tracekit-zstd\0";
-    // SAFETY: a NUL-terminated name for the calling thread.
-    unsafe { libc::prctl(libc::PR_SET_NAME, name.as_ptr()) };
+    let _ = sys::set_thread_name(b"tracekit-zstd\0");
     let mut comp = compressor();
     let quick = level() <= QUICK_LEVEL;
     let mut input = vec![0u8; PIECE];
@@ -162,8 +156,7 @@ extern "C" fn helper(_: *mut c_void) -> *mut c_void {
         crate::logfile::ready_ahead(sealed);
         BG.clock.store(sys::mono_coarse_ns(), Ordering::Relaxed);
         if fd < 0 || sealed < done + MIN_PIECE {
-            // SAFETY: a plain sleep.
-            unsafe { libc::usleep(2000) };
+            sys::sleep_us(2000);
             continue;
         }
         // At a high TRACEKIT_ZSTD_LEVEL compressing a piece takes long (most of a second at
@@ -365,16 +358,11 @@ fn first_item_len(buf: &[u8]) -> usize {
 fn spawn_blocked<T: Send + 'static>(
     f: impl FnOnce() -> T + Send + 'static,
 ) -> std::thread::JoinHandle<T> {
-    // SAFETY: sigset operations on local sets; the mask is restored right after the spawn.
-    unsafe {
-        let mut all: libc::sigset_t = std::mem::zeroed();
-        let mut old: libc::sigset_t = std::mem::zeroed();
-        libc::sigfillset(&mut all);
-        libc::pthread_sigmask(libc::SIG_SETMASK, &all, &mut old);
-        let t = std::thread::spawn(f);
-        libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut());
-        t
-    }
+    // The thread inherits the all-blocked mask; ours is restored right after the spawn.
+    let old = sys::set_thread_sigmask(&sys::full_sigset());
+    let t = std::thread::spawn(f);
+    sys::set_thread_sigmask(&old);
+    t
 }
 
 /// The end of the last whole item (record, padding byte, chunk) in `buf`.

@@ -21,19 +21,16 @@
 //! - [`exec`]: building an `exec` environment without allocating.
 
 pub mod compress;
-pub mod env;
 pub mod exec;
-pub mod fmt;
 pub mod freeres;
 pub mod guard;
-pub mod lock;
 pub mod logfile;
-pub mod logpath;
 pub mod memo;
-pub mod modules;
 pub mod real;
 pub mod session;
 pub mod stacks;
-pub mod stderr;
-pub mod sys;
 pub mod unwind;
+
+// The layers below, under the names the hooks have always used.
+pub use tracekit_preload_core::{env, fmt, lock, logpath, modules, say, stderr};
+pub use tracekit_preload_sys as sys;

@@ -254,10 +254,8 @@ impl LogFile {
             Err(Errno(libc::EEXIST)) if !exclusive => {
                 // There already: only a regular file of ours is taken over.
                 let fd = sys::open(path, flags, 0)?;
-                let ours = sys::owner_and_kind(fd).is_some_and(|(uid, regular)| {
-                    // SAFETY: geteuid has no preconditions.
-                    regular && uid == unsafe { libc::geteuid() }
-                });
+                let ours = sys::owner_and_kind(fd)
+                    .is_some_and(|(uid, regular)| regular && uid == sys::geteuid());
                 let emptied = if ours {
                     sys::ftruncate(fd, 0)
                 } else {

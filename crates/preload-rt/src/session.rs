@@ -252,10 +252,7 @@ impl Writer {
                 // Absolute, so the image after an `exec` finds it whatever the cwd then.
                 if !path.as_bytes().starts_with(b"/") {
                     let mut cwd = [0u8; 4096];
-                    // SAFETY: getcwd writes at most cwd.len() bytes into our buffer.
-                    let ok = !unsafe { libc::getcwd(cwd.as_mut_ptr().cast(), cwd.len()) }.is_null();
-                    if ok {
-                        let n = cwd.iter().position(|&b| b == 0).unwrap_or(0);
+                    if let Ok(n) = sys::getcwd(&mut cwd) {
                         self.path.push_bytes(&cwd[..n]);
                         self.path.push_bytes(b"/");
                     }
@@ -758,8 +755,7 @@ pub fn discard() {
     let mut w = W.lock();
     w.log.abandon();
     if let Some(p) = w.path.as_c_str() {
-        // SAFETY: p is NUL-terminated.
-        unsafe { libc::unlink(p.as_ptr().cast()) };
+        let _ = sys::unlink(p);
     }
 }
 

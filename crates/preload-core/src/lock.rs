@@ -6,9 +6,11 @@
 //! 1 held, 2 held with sleepers), so a busy multi-threaded program does not burn its CPUs
 //! waiting for the log.
 
-use std::cell::UnsafeCell;
-use std::ops::{Deref, DerefMut};
-use std::sync::atomic::{AtomicU32, Ordering};
+use core::cell::UnsafeCell;
+use core::ops::{Deref, DerefMut};
+use core::sync::atomic::{AtomicU32, Ordering};
+
+use tracekit_preload_sys as sys;
 
 /// A lock around a `T`. Contended waiters spin briefly, then sleep on a futex.
 #[derive(Debug)]
@@ -20,19 +22,6 @@ pub struct SpinLock<T> {
 const FREE: u32 = 0;
 const HELD: u32 = 1;
 const SLEEPERS: u32 = 2;
-
-fn futex(word: &AtomicU32, op: libc::c_int, val: u32) {
-    // SAFETY: a futex call on a valid, aligned u32 that lives as long as the lock.
-    unsafe {
-        libc::syscall(
-            libc::SYS_futex,
-            word.as_ptr(),
-            op | libc::FUTEX_PRIVATE_FLAG,
-            val,
-            std::ptr::null::<libc::timespec>(),
-        )
-    };
-}
 
 // SAFETY: access to `value` is serialized by `state` (acquire on lock, release on unlock).
 unsafe impl<T: Send> Sync for SpinLock<T> {}
@@ -78,24 +67,24 @@ impl<T> SpinLock<T> {
             {
                 return;
             }
-            std::hint::spin_loop();
+            core::hint::spin_loop();
         }
         while self.state.swap(SLEEPERS, Ordering::Acquire) != FREE {
-            futex(&self.state, libc::FUTEX_WAIT, SLEEPERS);
+            sys::futex_wait(&self.state, SLEEPERS);
         }
     }
 
     #[inline]
     fn unlock(&self) {
         if self.state.swap(FREE, Ordering::Release) == SLEEPERS {
-            futex(&self.state, libc::FUTEX_WAKE, 1);
+            sys::futex_wake(&self.state, 1);
         }
     }
 
     /// Takes the lock and keeps it until [`SpinLock::force_unlock`] (an atfork prepare
     /// handler, paired with the parent and child handlers).
     pub fn lock_for_fork(&self) {
-        std::mem::forget(self.lock());
+        core::mem::forget(self.lock());
     }
 
     /// Releases a lock taken with [`SpinLock::lock_for_fork`].
@@ -132,6 +121,7 @@ impl<T> Drop for SpinGuard<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::prelude::rust_2021::*;
 
     #[test]
     fn lock_serializes_threads() {

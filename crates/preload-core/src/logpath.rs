@@ -60,6 +60,7 @@ pub fn default_pattern(tool: &[u8], out: &mut FixedBuf<256>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::prelude::rust_2021::*;
 
     #[test]
     fn expands_pid_and_exe() {

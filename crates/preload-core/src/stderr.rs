@@ -2,11 +2,11 @@
 //! or redirects its stderr (as `ls` does at exit) still gets tracekit's announcements and
 //! errors where the user is looking.
 
-use std::fmt::Write as _;
-use std::sync::atomic::{AtomicI32, Ordering};
+use core::fmt::Write as _;
+use core::sync::atomic::{AtomicI32, Ordering};
 
 use crate::fmt::FixedBuf;
-use crate::sys;
+use tracekit_preload_sys as sys;
 
 static FD: AtomicI32 = AtomicI32::new(-1);
 
@@ -36,7 +36,7 @@ pub fn fd() -> i32 {
 }
 
 /// Writes `tracekit: <message>\n` to the user's stderr. Never allocates.
-pub fn say(args: std::fmt::Arguments<'_>) {
+pub fn say(args: core::fmt::Arguments<'_>) {
     let mut b = FixedBuf::<1024>::new();
     b.push_bytes(b"tracekit: ");
     let _ = b.write_fmt(args);

@@ -1,6 +1,6 @@
 //! `/proc/self/maps`, read with raw system calls into a fixed buffer and parsed in place.
 
-use crate::sys;
+use tracekit_preload_sys as sys;
 
 /// Room for the maps text; bigger processes are listed as far as it reaches.
 pub const MAPS_CAP: usize = 512 * 1024;
@@ -160,6 +160,7 @@ pub fn modules(text: &[u8]) -> impl Iterator<Item = ModuleSpan<'_>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::prelude::rust_2021::*;
 
     const SAMPLE: &[u8] = b"55d4c3a00000-55d4c3a01000 r--p 00000000 08:01 123 /usr/bin/prog\n\
 55d4c3a01000-55d4c3a02000 r-xp 00001000 08:01 123 /usr/bin/prog\n\

@@ -5,7 +5,7 @@
 //! entry shifts the `environ` pointer array, and removing our library from `LD_PRELOAD`
 //! rewrites that string's bytes where they are.
 
-use std::ffi::{c_char, CStr};
+use core::ffi::{c_char, CStr};
 
 extern "C" {
     static mut environ: *mut *mut c_char;
@@ -80,7 +80,7 @@ pub fn remove(name: &str) {
             }
             p = p.add(1);
         }
-        *out = std::ptr::null_mut();
+        *out = core::ptr::null_mut();
     }
 }
 
@@ -134,7 +134,7 @@ pub fn strip_own_preload(lib_file_name: &[u8]) {
             let entry = CStr::from_ptr(*p).to_bytes();
             if let Some(value) = entry.strip_prefix(b"LD_PRELOAD=") {
                 let start = (*p).add(11).cast::<u8>();
-                let value = std::slice::from_raw_parts_mut(start, value.len());
+                let value = core::slice::from_raw_parts_mut(start, value.len());
                 let n = strip_preload_list(value, lib_file_name);
                 *start.add(n) = 0;
                 if n == 0 {
@@ -147,9 +147,60 @@ pub fn strip_own_preload(lib_file_name: &[u8]) {
     }
 }
 
+/// The entries of a C environment array that start with `prefix` (the others are not even
+/// measured), each cut at `max` bytes: what a library constructor reads from the `envp` glibc
+/// hands to `.init_array` functions, in one pass instead of a `getenv` per variable.
+///
+/// # Safety
+/// `envp` is NULL or a NULL-terminated array of NUL-terminated strings, alive and unchanged
+/// for `'e`.
+pub unsafe fn entries_with_prefix<'e>(
+    envp: *const *const c_char,
+    prefix: &'static [u8],
+    max: usize,
+) -> impl Iterator<Item = &'e [u8]> {
+    let mut i = 0;
+    core::iter::from_fn(move || loop {
+        if envp.is_null() {
+            return None;
+        }
+        // SAFETY: per the contract, entries up to and including the NULL one are readable.
+        let p = unsafe { *envp.add(i) }.cast::<u8>();
+        if p.is_null() {
+            return None;
+        }
+        i += 1;
+        let mut k = 0;
+        // SAFETY: a NUL-terminated string: the comparison stops at the first byte that
+        // differs from the prefix (a NUL included), so every byte read is at or before the NUL.
+        while k < prefix.len() && unsafe { *p.add(k) } == prefix[k] {
+            k += 1;
+        }
+        if k < prefix.len() {
+            continue;
+        }
+        // Bounded, which also keeps the compiler from making this loop a call to `strlen`
+        // (one more import to bind at load).
+        let mut n = prefix.len();
+        // SAFETY: as above, up to the NUL.
+        while n < max && unsafe { *p.add(n) } != 0 {
+            n += 1;
+        }
+        // SAFETY: n bytes before the NUL, alive for 'e per the contract.
+        return Some(unsafe { core::slice::from_raw_parts(p, n) });
+    })
+}
+
+/// `NAME=value` split at its first `=`.
+pub fn split_entry(entry: &[u8]) -> Option<(&[u8], &[u8])> {
+    let eq = entry.iter().position(|&b| b == b'=')?;
+    Some((&entry[..eq], &entry[eq + 1..]))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::prelude::rust_2021::*;
 
     #[test]
     fn strips_only_our_library() {
@@ -158,6 +209,26 @@ mod tests {
         assert_eq!(&l[..n], b"/a/libx.so:/b/liby.so");
         let mut l = *b"libpreload_heaptrack.so";
         assert_eq!(strip_preload_list(&mut l, b"libpreload_heaptrack.so"), 0);
+    }
+
+    #[test]
+    fn envp_entries_with_a_prefix() {
+        let owned = [
+            &b"PATH=/bin\0"[..],
+            b"TRACEKIT_A=1\0",
+            b"TRACE=x\0",
+            b"TRACEKIT_B=long\0",
+        ];
+        let mut envp: Vec<*const c_char> = owned.iter().map(|e| e.as_ptr().cast()).collect();
+        envp.push(core::ptr::null());
+        // SAFETY: NUL-terminated strings in a NULL-terminated array that outlive the use.
+        let got: Vec<&[u8]> =
+            unsafe { entries_with_prefix(envp.as_ptr(), b"TRACEKIT_", 13) }.collect();
+        assert_eq!(got, [&b"TRACEKIT_A=1"[..], b"TRACEKIT_B=lo"]);
+        assert_eq!(split_entry(got[0]), Some((&b"TRACEKIT_A"[..], &b"1"[..])));
+        // SAFETY: NULL is allowed.
+        let none = unsafe { entries_with_prefix(core::ptr::null(), b"X", 9) };
+        assert_eq!(none.count(), 0);
     }
 
     #[test]

@@ -4,10 +4,11 @@
 //! Nothing here allocates: segments go into a fixed array, the build-id and the path are
 //! borrowed from the loaded image and the loader's own strings.
 
-use std::borrow::Cow;
-use std::ffi::{c_int, c_void, CStr};
+use alloc::borrow::Cow;
+use core::ffi::{c_int, c_void, CStr};
 
-use tracekit_log::{Bytes, Module, Segment};
+use tracekit_log_core::{Bytes, Module, Segment};
+use tracekit_preload_sys as sys;
 
 /// At most this many `PT_LOAD` segments are recorded per module (real objects have 2 to 5).
 pub const MAX_SEGMENTS: usize = 16;
@@ -62,7 +63,7 @@ unsafe extern "C" fn callback(
         &[]
     } else {
         // SAFETY: the loader guarantees dlpi_phnum headers at dlpi_phdr.
-        unsafe { std::slice::from_raw_parts(info.dlpi_phdr, info.dlpi_phnum as usize) }
+        unsafe { core::slice::from_raw_parts(info.dlpi_phdr, info.dlpi_phnum as usize) }
     };
     let name: &[u8] = if info.dlpi_name.is_null() {
         b""
@@ -87,7 +88,7 @@ unsafe extern "C" fn callback(
             libc::PT_NOTE if build_id.is_empty() => {
                 let start = info.dlpi_addr.wrapping_add(ph.p_vaddr) as *const u8;
                 // SAFETY: a PT_NOTE segment lies inside a loaded, readable PT_LOAD segment.
-                let notes = unsafe { std::slice::from_raw_parts(start, ph.p_memsz as usize) };
+                let notes = unsafe { core::slice::from_raw_parts(start, ph.p_memsz as usize) };
                 build_id = find_build_id(notes).unwrap_or(&[]);
             }
             _ => {}
@@ -119,7 +120,7 @@ pub const SNAPSHOT_MODULES: usize = 512;
 /// Bytes of paths a [`Snapshot`] holds.
 const SNAPSHOT_PATHS: usize = 128 << 10;
 /// Longest build-id kept (GNU build-ids are 20 bytes; 16 to 64 exist).
-const MAX_BUILD_ID: usize = 64;
+pub const MAX_BUILD_ID: usize = 64;
 
 #[derive(Clone, Copy)]
 struct Entry {
@@ -159,8 +160,8 @@ pub struct Snapshot {
     used: usize,
 }
 
-impl std::fmt::Debug for Snapshot {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for Snapshot {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Snapshot")
             .field("modules", &self.n)
             .finish()
@@ -248,9 +249,61 @@ pub fn find_build_id(mut notes: &[u8]) -> Option<&[u8]> {
     None
 }
 
+/// The GNU build-id of the ELF object whose header is mapped at `base` (the start of its first
+/// mapping, as `/proc/self/maps` shows it), read with [`sys::read_memory`] so that nothing
+/// faults: for a crash handler, which must not call `dl_iterate_phdr` (it takes the loader's
+/// lock). Copies it into `out`; returns its length (0 when there is none or it can't be read).
+pub fn build_id_in_memory(base: u64, out: &mut [u8; MAX_BUILD_ID]) -> usize {
+    let mut eh = [0u8; 64];
+    if !sys::read_memory(base, &mut eh) || eh[..4] != *b"\x7fELF" || eh[4] != 2 {
+        return 0;
+    }
+    let u16_at = |b: &[u8], i: usize| u64::from(u16::from_le_bytes([b[i], b[i + 1]]));
+    let u64_at = |b: &[u8], i: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&b[i..i + 8]);
+        u64::from_le_bytes(w)
+    };
+    let (phoff, phentsize, phnum) = (u64_at(&eh, 32), u16_at(&eh, 54), u16_at(&eh, 56));
+    if phentsize < 56 || phnum > 128 {
+        return 0;
+    }
+    let phdr = |i: u64| {
+        let mut ph = [0u8; 56];
+        sys::read_memory(base.wrapping_add(phoff + i * phentsize), &mut ph).then_some(ph)
+    };
+    let kind = |ph: &[u8; 56]| u32::from_le_bytes([ph[0], ph[1], ph[2], ph[3]]);
+    // The load bias: the header's address minus the address the first PT_LOAD asks for at
+    // file offset 0 (0 for a fixed-address executable, `base` for PIE and shared objects).
+    let Some(bias) = (0..phnum)
+        .filter_map(phdr)
+        .find(|ph| kind(ph) == libc::PT_LOAD)
+        .map(|ph| base.wrapping_sub(u64_at(&ph, 16).wrapping_sub(u64_at(&ph, 8))))
+    else {
+        return 0;
+    };
+    // Objects often have several note segments (`.note.gnu.property` first): look in each.
+    for ph in (0..phnum)
+        .filter_map(phdr)
+        .filter(|ph| kind(ph) == libc::PT_NOTE)
+    {
+        let mut notes = [0u8; 1024];
+        let len = (u64_at(&ph, 40) as usize).min(notes.len());
+        if !sys::read_memory(bias.wrapping_add(u64_at(&ph, 16)), &mut notes[..len]) {
+            continue;
+        }
+        if let Some(id) = find_build_id(&notes[..len]).filter(|id| id.len() <= MAX_BUILD_ID) {
+            out[..id.len()].copy_from_slice(id);
+            return id.len();
+        }
+    }
+    0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::prelude::rust_2021::*;
 
     #[test]
     fn finds_this_test_binary_and_libc_with_build_ids() {
@@ -271,6 +324,19 @@ mod tests {
             }
         });
         assert!(saw_exe && saw_libc);
+        // The same build-ids read from memory at each module's header, as a crash handler
+        // reads them.
+        let mut checked = 0;
+        for_each(exe, 0, &mut |m| {
+            let Some(first) = m.segments.iter().find(|s| s.file_offset == 0) else {
+                return;
+            };
+            let mut id = [0u8; MAX_BUILD_ID];
+            let n = build_id_in_memory(m.base.wrapping_add(first.vaddr), &mut id);
+            assert_eq!(&id[..n], &m.build_id[..], "{:?}", m.path);
+            checked += usize::from(n > 0);
+        });
+        assert!(checked >= 2, "{checked}");
         let (adds, _) = generation();
         assert!(adds >= 2);
     }

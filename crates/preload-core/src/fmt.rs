@@ -3,7 +3,7 @@
 //! `core::fmt` itself never allocates; [`FixedBuf`] gives it a fixed destination and
 //! truncates (remembering that it did) instead of failing.
 
-use std::fmt;
+use core::fmt;
 
 /// A byte buffer of `N` bytes that `write!` can target. Output beyond `N` is dropped.
 #[derive(Debug)]
@@ -98,10 +98,27 @@ impl<const N: usize> fmt::Write for FixedBuf<N> {
     }
 }
 
+/// A byte string shown as text: valid UTF-8 as is, other bytes as `\xNN`.
+#[derive(Debug)]
+pub struct Text<'a>(pub &'a [u8]);
+
+impl fmt::Display for Text<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for chunk in self.0.utf8_chunks() {
+            f.write_str(chunk.valid())?;
+            for b in chunk.invalid() {
+                write!(f, "\\x{b:02x}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::fmt::Write;
+    use core::fmt::Write;
+    use std::prelude::rust_2021::*;
 
     #[test]
     fn formats_and_truncates() {
@@ -114,5 +131,12 @@ mod tests {
         assert!(b.truncated());
         assert_eq!(b.as_bytes(), b"12-ab184");
         assert_eq!(b.as_c_str(), None);
+    }
+
+    #[test]
+    fn text_escapes_invalid_utf8() {
+        let mut s = FixedBuf::<64>::new();
+        write!(s, "{}", Text(b"a\xffb")).unwrap();
+        assert_eq!(s.as_bytes(), b"a\\xffb");
     }
 }
