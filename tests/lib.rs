@@ -129,6 +129,11 @@ pub fn run_limited(cmd: &mut Command, limit: Duration) -> Output {
     out
 }
 
+/// A `tracekit` command of the build under test.
+pub fn tracekit() -> Command {
+    Command::new(bin("tracekit"))
+}
+
 /// Runs `cmd` with a one-minute limit.
 pub fn run(cmd: &mut Command) -> Output {
     run_limited(cmd, Duration::from_secs(60))

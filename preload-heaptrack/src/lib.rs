@@ -24,7 +24,7 @@ use tracekit_preload_rt::session::Config;
 /// This tool, as the session knows it.
 pub static CONFIG: Config = Config {
     tool: "heaptrack",
-    short: "heap",
+    short: tracekit_preload_rt::logpath::HEAP,
     lib_file_name: b"libpreload_heaptrack.so",
     freeres: true,
 };

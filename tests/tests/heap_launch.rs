@@ -352,3 +352,48 @@ fn release_binaries_are_small() {
         assert!(!sections.contains(".debug_info"), "{file}: {sections}");
     }
 }
+
+/// The file names in `dir`, each process id replaced by `PID`.
+fn names_without_pids(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .map(|n| {
+            n.split('.')
+                .map(|part| match part.parse::<u32>() {
+                    Ok(_) => "PID",
+                    Err(_) => part,
+                })
+                .collect::<Vec<_>>()
+                .join(".")
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+/// The heap tracker names its log the same whichever way it was started: preloaded by hand
+/// (in the current directory) or by `tracekit heap` (in the run's directory).
+#[test]
+fn the_log_has_one_name_however_the_tracker_was_started() {
+    let by_hand = tempdir();
+    let out = run(Command::new(example("heap_known"))
+        .env("LD_PRELOAD", tracekit_e2e::preload("preload-heaptrack"))
+        .current_dir(by_hand.path()));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let hand = names_without_pids(by_hand.path());
+    assert_eq!(hand, ["tracekit-heap.heap_known.PID.tklog"]);
+
+    let launched = tempdir();
+    let out = run(tracekit()
+        .args(["heap", "-q", "--no-pack", "--"])
+        .arg(example("heap_known"))
+        .current_dir(launched.path()));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let run_dirs: Vec<PathBuf> = std::fs::read_dir(launched.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(run_dirs.len(), 1, "{run_dirs:?}");
+    assert_eq!(names_without_pids(&run_dirs[0]), hand);
+}

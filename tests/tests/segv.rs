@@ -934,3 +934,79 @@ fn report_files_are_not_written_through_symlinks() {
     assert!(std::fs::read_to_string(&file).unwrap().contains("SIGSEGV"));
     assert_eq!(mode_of(&file), 0o600);
 }
+
+/// The build-id in a file's notes, as `readelf -n` prints it.
+fn readelf_build_id(file: &Path) -> String {
+    let out = tracekit_e2e::run(Command::new("readelf").arg("-n").arg(file));
+    stdout(&out)
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Build ID: ").map(str::to_owned))
+        .unwrap_or_else(|| panic!("no build-id in {}", file.display()))
+}
+
+/// A crash log names each module's build-id (read from memory by the handler), as a heap log
+/// does: a binary rebuilt since the crash is then recognised and not used to name the crash's
+/// frames, and `tracekit pack` says why they stay unresolved.
+#[test]
+fn crash_logs_carry_build_ids_so_a_rebuilt_binary_is_flagged() {
+    let dir = tempdir();
+    let exe = dir.path().join("prog");
+    std::fs::copy(example("crash_null"), &exe).unwrap();
+    let log = dir.path().join("crash.tklog");
+    let (out, r) = crash(
+        &exe,
+        &[],
+        &[
+            ("TRACEKIT_LOG", log.to_str().unwrap()),
+            ("TRACEKIT_SEGV_SYMBOLIZE", "0"),
+        ],
+    );
+    assert_eq!(out.status.signal(), Some(libc::SIGSEGV), "{r}");
+    use tracekit_log::Event;
+    let events = tracekit_e2e::read_log(&log);
+    let build_id = |suffix: &str| {
+        events
+            .iter()
+            .find_map(|e| match e {
+                Event::Module(m) if m.path.to_string_lossy().ends_with(suffix) => Some(
+                    m.build_id
+                        .iter()
+                        .map(|b| format!("{b:02x}"))
+                        .collect::<String>(),
+                ),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("no module {suffix} in the crash log"))
+    };
+    assert_eq!(build_id("/prog"), readelf_build_id(&exe));
+    let libc_path = events
+        .iter()
+        .find_map(|e| match e {
+            Event::Module(m) if m.path.to_string_lossy().contains("/libc.so") => {
+                Some(m.path.to_string_lossy().into_owned())
+            }
+            _ => None,
+        })
+        .expect("libc in the crash log");
+    assert_eq!(
+        build_id("/libc.so.6"),
+        readelf_build_id(Path::new(&libc_path))
+    );
+
+    // The same program: every frame of it is named. Rebuilt: none is, and pack says why.
+    let same = dir.path().join("same.tklog");
+    std::fs::copy(&log, &same).unwrap();
+    let packed = tracekit_e2e::run(tracekit_e2e::tracekit().arg("pack").arg(&same));
+    let said = format!("{}{}", stdout(&packed), stderr(&packed));
+    assert!(packed.status.success(), "{said}");
+    assert!(!said.contains("rebuilt"), "{said}");
+    std::fs::remove_file(&exe).unwrap();
+    std::fs::copy(example("crash_divzero"), &exe).unwrap();
+    let packed = tracekit_e2e::run(tracekit_e2e::tracekit().arg("pack").arg(&log));
+    let said = format!("{}{}", stdout(&packed), stderr(&packed));
+    assert!(packed.status.success(), "{said}");
+    assert!(
+        said.contains("/prog (") && said.contains("binary rebuilt since the run: build-id differs"),
+        "{said}"
+    );
+}

@@ -49,12 +49,23 @@ pub fn expand(pattern: &[u8], pid: u32, exe: &[u8], out: &mut PathBuf) {
     }
 }
 
-/// The default pattern for `tool`: `tracekit-<tool>.%e.%p.tklog` in the current directory.
+/// The heap tracker's short name, which names its logs.
+pub const HEAP: &str = "heap";
+
+/// What every default log name starts with.
+pub const PREFIX: &str = "tracekit-";
+
+/// What follows the tool's name in a default log name: the executable, the pid.
+pub const SUFFIX: &str = ".%e.%p.tklog";
+
+/// The default pattern for `tool`: `tracekit-<tool>.%e.%p.tklog`. One name however the tool was
+/// started: preloaded by hand (in the current directory) or by `tracekit` (in its run
+/// directory, see `tracekit heap`).
 pub fn default_pattern(tool: &[u8], out: &mut FixedBuf<256>) {
     out.clear();
-    out.push_bytes(b"tracekit-");
+    out.push_bytes(PREFIX.as_bytes());
     out.push_bytes(tool);
-    out.push_bytes(b".%e.%p.tklog");
+    out.push_bytes(SUFFIX.as_bytes());
 }
 
 #[cfg(test)]
@@ -70,7 +81,7 @@ mod tests {
         assert!(has_pid(b"a%pb"));
         assert!(!has_pid(b"a%%pb"));
         let mut pat = FixedBuf::<256>::new();
-        default_pattern(b"heap", &mut pat);
+        default_pattern(HEAP.as_bytes(), &mut pat);
         expand(pat.as_bytes(), 7, b"ls", &mut out);
         assert_eq!(out.as_bytes(), b"tracekit-heap.ls.7.tklog");
     }

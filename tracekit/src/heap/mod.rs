@@ -9,7 +9,7 @@
 //!   `--no-follow-exec` traces only the first program of each process.
 //! - The logs of one run go to one place: a new directory `./tracekit-heap.<exe>.<pid>/`
 //!   (mode 0700, created before the command starts; `<pid>` is tracekit's), holding
-//!   `<exe>.<pid>.tklog` per process; `tracekit report DIR` reads them all. `-o DIR/` (an
+//!   `tracekit-heap.<exe>.<pid>.tklog` per process; `tracekit report DIR` reads them all. `-o DIR/` (an
 //!   existing directory, or a path ending in `/`) puts them in DIR; `-o PATH` with `%p`/`%e`
 //!   names the files as before. A place that cannot be written is an error before the command
 //!   starts.
@@ -35,8 +35,12 @@ use anyhow::{bail, Context};
 use crate::preload::{self, absolute, find_preload};
 use crate::report::{self, Config, ReportOptions};
 
-/// The name of a process's log inside a run directory.
-pub const LOG_IN_DIR: &str = "%e.%p.tklog";
+/// The name of a process's log inside a run directory: the name the heap tracker gives its log
+/// when preloaded by hand (one owner: `tracekit_preload_core::logpath`).
+pub fn log_in_dir() -> String {
+    use tracekit_preload_core::logpath;
+    format!("{}{}{}", logpath::PREFIX, logpath::HEAP, logpath::SUFFIX)
+}
 
 /// Options of `tracekit heap`.
 #[derive(Debug, clap::Args)]
@@ -260,7 +264,7 @@ fn prepare_logs(
                 .unwrap_or_else(|| "cmd".into());
             let cwd = std::env::current_dir().context("cannot read the current directory")?;
             let dir = new_run_dir(&cwd, &exe)?;
-            Ok((dir.join(LOG_IN_DIR), Some(dir)))
+            Ok((dir.join(log_in_dir()), Some(dir)))
         }
         LogPlace::Dir(d) => {
             let d = absolute(d.clone())?;
@@ -269,7 +273,7 @@ fn prepare_logs(
                     .with_context(|| format!("cannot create the log directory {}", d.display()))?;
             }
             check_writable(&d)?;
-            Ok((d.join(LOG_IN_DIR), None))
+            Ok((d.join(log_in_dir()), None))
         }
         LogPlace::Pattern(p) => {
             let p = absolute(p.clone())?;
