@@ -174,14 +174,6 @@ pub extern "C" fn _ZnamSt11align_val_tRKSt9nothrow_t(
     tk_new(size, align, AllocKind::NewArrayAlignedNothrow as u32)
 }
 
-fn delete(kind: FreeKind, ptr: *mut c_void, size: usize) {
-    if let Some(g) = Guard::enter() {
-        record::free(&g, kind, ptr as u64, size as u64);
-    }
-    // SAFETY: the caller's contract: a block from operator new (i.e. from glibc).
-    unsafe { real::free(ptr) }
-}
-
 macro_rules! deletes {
     ($($(#[$m:meta])* $name:ident($($arg:ident: $t:ty),*) => $kind:expr, $size:expr;)*) => {$(
         $(#[$m])*
@@ -191,7 +183,8 @@ macro_rules! deletes {
         #[cfg_attr(not(test), no_mangle)]
         pub unsafe extern "C" fn $name(ptr: *mut c_void, $($arg: $t),*) {
             $(let _ = $arg;)*
-            delete($kind, ptr, $size)
+            // SAFETY: the caller's contract: a block from operator new (i.e. from glibc).
+            unsafe { crate::hooks::released(Guard::enter(), $kind, ptr, $size as u64) }
         }
     )*};
 }

@@ -1,37 +1,62 @@
-//! The C allocation functions. Each is a thin shim: take the guard (or pass straight
-//! through), call glibc's allocator, record.
+//! The C allocation functions. Each is a thin shim written with preload-rt's `hook!`: take
+//! the guard (or pass straight through), call glibc's allocator, record.
 
 use std::ffi::{c_int, c_void};
 
 use tracekit_log::{AllocKind, FreeKind};
 use tracekit_preload_rt::guard::Guard;
-use tracekit_preload_rt::real;
+use tracekit_preload_rt::{hook, real};
 
 use crate::record::{self, ensure_started};
 
-/// `malloc`.
-#[cfg_attr(not(test), no_mangle)]
-pub extern "C" fn malloc(size: usize) -> *mut c_void {
-    let Some(g) = Guard::enter() else {
-        return real::malloc(size);
-    };
+/// Starts the session if needed, allocates with `real`, records the block: the body of every
+/// allocating hook.
+#[inline(always)]
+fn allocated(
+    g: &Guard,
+    kind: AllocKind,
+    size: u64,
+    align: u64,
+    real: impl FnOnce() -> *mut c_void,
+) -> *mut c_void {
     ensure_started();
-    let p = real::malloc(size);
-    record::alloc(&g, AllocKind::Malloc, p as u64, size as u64, 0);
+    let p = real();
+    record::alloc(g, kind, p as u64, size, align);
     p
 }
 
-/// `calloc`.
-#[cfg_attr(not(test), no_mangle)]
-pub extern "C" fn calloc(nmemb: usize, size: usize) -> *mut c_void {
-    let Some(g) = Guard::enter() else {
-        return real::calloc(nmemb, size);
-    };
-    ensure_started();
-    let p = real::calloc(nmemb, size);
-    let bytes = (nmemb as u64).saturating_mul(size as u64);
-    record::alloc(&g, AllocKind::Calloc, p as u64, bytes, 0);
-    p
+/// Records a release, then gives the block back: the body of `free` and of C++'s `delete`s
+/// (recorded first, so that no other thread can be handed the same address and record it
+/// before us).
+///
+/// # Safety
+/// `ptr` is null or a live block of glibc's allocator, not used afterwards.
+#[inline(always)]
+pub unsafe fn released(g: Option<Guard>, kind: FreeKind, ptr: *mut c_void, size: u64) {
+    if let Some(g) = g {
+        record::free(&g, kind, ptr as u64, size);
+    }
+    // SAFETY: the caller's contract (a block of this allocator, or null).
+    unsafe { real::free(ptr) }
+}
+
+hook! {
+    /// `malloc`.
+    fn malloc(size: usize) -> *mut c_void {
+        nested => real::malloc(size),
+        g => allocated(&g, AllocKind::Malloc, size as u64, 0, || real::malloc(size)),
+    }
+}
+
+hook! {
+    /// `calloc`.
+    fn calloc(nmemb: usize, size: usize) -> *mut c_void {
+        nested => real::calloc(nmemb, size),
+        g => {
+            let bytes = (nmemb as u64).saturating_mul(size as u64);
+            allocated(&g, AllocKind::Calloc, bytes, 0, || real::calloc(nmemb, size))
+        }
+    }
 }
 
 /// `free`.
@@ -40,11 +65,8 @@ pub extern "C" fn calloc(nmemb: usize, size: usize) -> *mut c_void {
 /// As C's `free`.
 #[cfg_attr(not(test), no_mangle)]
 pub unsafe extern "C" fn free(ptr: *mut c_void) {
-    if let Some(g) = Guard::enter() {
-        record::free(&g, FreeKind::Free, ptr as u64, 0);
-    }
-    // SAFETY: the caller's contract (a block of this allocator, or null).
-    unsafe { real::free(ptr) }
+    // SAFETY: the caller's contract.
+    unsafe { released(Guard::enter(), FreeKind::Free, ptr, 0) }
 }
 
 /// `realloc`.
@@ -130,53 +152,40 @@ pub unsafe extern "C" fn posix_memalign(
     rc
 }
 
-macro_rules! aligned_hook {
-    ($(#[$m:meta])* $name:ident, $kind:expr, |$a:ident, $s:ident| $real:expr, $align:expr) => {
-        $(#[$m])*
-        #[cfg_attr(not(test), no_mangle)]
-        pub extern "C" fn $name($a: usize, $s: usize) -> *mut c_void {
-            let Some(g) = Guard::enter() else {
-                return $real;
-            };
-            ensure_started();
-            let p = $real;
-            record::alloc(&g, $kind, p as u64, $s as u64, $align as u64);
-            p
-        }
-    };
-}
-
-aligned_hook!(
+hook! {
     /// `aligned_alloc`.
-    aligned_alloc, AllocKind::AlignedAlloc, |align, size| real::memalign(align, size), align
-);
-aligned_hook!(
-    /// `memalign`.
-    memalign, AllocKind::Memalign, |align, size| real::memalign(align, size), align
-);
-
-/// `valloc`.
-#[cfg_attr(not(test), no_mangle)]
-pub extern "C" fn valloc(size: usize) -> *mut c_void {
-    let Some(g) = Guard::enter() else {
-        return real::valloc(size);
-    };
-    ensure_started();
-    let p = real::valloc(size);
-    record::alloc(&g, AllocKind::Valloc, p as u64, size as u64, page_size());
-    p
+    fn aligned_alloc(align: usize, size: usize) -> *mut c_void {
+        nested => real::memalign(align, size),
+        g => allocated(&g, AllocKind::AlignedAlloc, size as u64, align as u64, || {
+            real::memalign(align, size)
+        }),
+    }
 }
 
-/// `pvalloc`.
-#[cfg_attr(not(test), no_mangle)]
-pub extern "C" fn pvalloc(size: usize) -> *mut c_void {
-    let Some(g) = Guard::enter() else {
-        return real::pvalloc(size);
-    };
-    ensure_started();
-    let p = real::pvalloc(size);
-    record::alloc(&g, AllocKind::Pvalloc, p as u64, size as u64, page_size());
-    p
+hook! {
+    /// `memalign`.
+    fn memalign(align: usize, size: usize) -> *mut c_void {
+        nested => real::memalign(align, size),
+        g => allocated(&g, AllocKind::Memalign, size as u64, align as u64, || {
+            real::memalign(align, size)
+        }),
+    }
+}
+
+hook! {
+    /// `valloc`.
+    fn valloc(size: usize) -> *mut c_void {
+        nested => real::valloc(size),
+        g => allocated(&g, AllocKind::Valloc, size as u64, page_size(), || real::valloc(size)),
+    }
+}
+
+hook! {
+    /// `pvalloc`.
+    fn pvalloc(size: usize) -> *mut c_void {
+        nested => real::pvalloc(size),
+        g => allocated(&g, AllocKind::Pvalloc, size as u64, page_size(), || real::pvalloc(size)),
+    }
 }
 
 fn page_size() -> u64 {

@@ -1,17 +1,15 @@
-//! The runtime every tracekit preload library shares (the heap tracker, the crash handler,
-//! the fence allocator).
+//! The runtime of the preload libraries that use `std` (today the heap tracker): what a hook
+//! needs beyond [`tracekit_preload_core`] and [`tracekit_preload_sys`] (which it re-exports
+//! under their old names: [`sys`], [`fmt`], [`env`](mod@env), [`logpath`], [`lock`],
+//! [`modules`], [`stderr`]).
 //!
 //! Everything here is usable inside a malloc hook: nothing allocates through the hooked
 //! allocator, nothing uses stdio, and the only lock ([`lock::SpinLock`]) is one the owner
 //! takes around `fork`.
 //!
-//! - [`guard`]: the per-thread reentrancy guard every hook takes first.
+//! - [`guard`]: the per-thread reentrancy guard every hook takes first; [`hook!`]: the shim
+//!   shape every hook shares, written once.
 //! - [`real`]: glibc's real allocator, and [`real::RealAllocator`] for `#[global_allocator]`.
-//! - [`sys`]: raw system calls (files, maps, ids, clocks) behind a safe API.
-//! - [`fmt`]: formatting into fixed buffers; [`stderr`]: messages on a private copy of fd 2.
-//! - [`env`](mod@env): options from the environment, and in-place environment edits.
-//! - [`logpath`]: `TRACEKIT_LOG` expansion (`%p`, `%e`) and the default log name.
-//! - [`modules`]: the module map (`dl_iterate_phdr`, build-ids, `PT_LOAD` segments).
 //! - [`unwind`]: cached `.eh_frame` unwinding to raw return addresses.
 //! - [`stacks`]: interning stacks into ids, each written once as a `Stack` record.
 //! - [`memo`]: remembered walks: a hot site's stack id without walking or interning again.
@@ -24,6 +22,7 @@ pub mod compress;
 pub mod exec;
 pub mod freeres;
 pub mod guard;
+pub mod hook;
 pub mod logfile;
 pub mod memo;
 pub mod real;
