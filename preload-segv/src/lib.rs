@@ -5,7 +5,7 @@
 //! (`TRACEKIT_SEGV_SIGNALS` chooses others, as `SEGFAULT_SIGNALS` did) with an alternate signal
 //! stack for every thread. On a crash it prints the signal and what its `si_code` means, the
 //! fault address and access, a diagnosis, the registers, the backtrace from the faulting
-//! instruction (symbolized by a `tracekit` child process, see [`spawn`]), the mapping of the
+//! instruction (symbolized by a `tracekit` child process), the mapping of the
 //! fault address and the loaded modules; then the process dies exactly as it would have.
 //!
 //! Environment:
@@ -16,8 +16,11 @@
 //!   to this library); `TRACEKIT_SEGV_SYMBOLIZE=0` prints raw frames only.
 //! - `TRACEKIT_SEGV_TIMEOUT_MS`: how long symbolizing may take (default 1500).
 //!
-//! Everything on the handler path is async-signal-safe: raw system calls, fixed buffers,
-//! `core::fmt` (which never allocates), libgcc's unwinder (lock-free since glibc 2.35).
+//! The handler, the report and everything they use are the crate `tracekit-crash` (shared
+//! with the other preload libraries that report faults); this crate is the shell that makes it
+//! a preload library: the load-time constructor, the `no_std` runtime, the link options
+//! (`build.rs`). Everything on the handler path is async-signal-safe: raw system calls, fixed
+//! buffers, `core::fmt` (which never allocates), libgcc's unwinder (lock-free since glibc 2.35).
 //!
 //! The release build (`panic = "abort"`) is `#![no_std]`: Rust's standard library would cost
 //! every program that loads us more than everything else the library does at load (the
@@ -30,24 +33,9 @@
 
 #![cfg_attr(all(panic = "abort", not(test)), no_std)]
 
-extern crate alloc;
-
 use core::ffi::{c_char, c_int};
 
-pub mod altstack;
-pub mod config;
-pub mod describe;
-pub mod dynsym;
-pub mod eventlog;
-pub mod handler;
-pub mod out;
-pub mod report;
-pub mod spawn;
-pub mod threads;
-pub mod unwind;
-
-pub use tracekit_preload_core::maps;
-pub use tracekit_preload_sys as sys;
+pub use tracekit_crash as crash;
 
 // What `std` would provide: the panic handler (the message goes to the saved stderr, then
 // SIGABRT, which our own handler reports, or, when the panic happened inside that handler,
@@ -55,7 +43,7 @@ pub use tracekit_preload_sys as sys;
 // here calls, and the unwinder's personality routine.
 #[cfg(all(panic = "abort", not(test)))]
 tracekit_preload_core::no_std_runtime!(
-    fd: config::get().map_or(2, |c| c.stderr_fd),
+    fd: tracekit_crash::config::get().map_or(2, |c| c.stderr_fd),
     prefix: "tracekit segv",
 );
 
@@ -65,15 +53,10 @@ type InitFn = extern "C" fn(c_int, *const *const c_char, *const *const c_char);
 
 #[cfg_attr(any(test, not(feature = "preload")), allow(dead_code))]
 extern "C" fn load(_argc: c_int, _argv: *const *const c_char, envp: *const *const c_char) {
-    // Only what must be ready before a crash: the configuration (stderr's duplicate), the
-    // main thread's alternate stack, the handlers. The key that frees threads' stacks and
-    // the real pthread_create wait for the first thread; the unwinder, a private copy (see
-    // `unwind`), needs no warm-up: nothing else can hold its one-time lock.
     // SAFETY: glibc calls `.init_array` functions with the process's environment (as it
-    // does when the library is `dlopen`ed), and nothing changes it while we read it.
-    let cfg = unsafe { config::load_from_env(envp) };
-    altstack::install_main();
-    handler::install(cfg);
+    // does when the library is `dlopen`ed), and nothing changes it while we read it; this
+    // runs once.
+    unsafe { tracekit_crash::install_from_env(envp) };
 }
 
 // Runs `load` when the library is loaded (before `main` under LD_PRELOAD). Not in unit tests,
