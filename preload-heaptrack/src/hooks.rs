@@ -110,9 +110,16 @@ pub unsafe extern "C" fn reallocarray(ptr: *mut c_void, nmemb: usize, size: usiz
 }
 
 fn enomem() -> *mut c_void {
-    // SAFETY: errno is this thread's.
-    unsafe { *libc::__errno_location() = libc::ENOMEM };
+    set_errno(libc::ENOMEM);
     std::ptr::null_mut()
+}
+
+/// Sets the calling thread's `errno`, as a failing libc function does.
+pub(crate) fn set_errno(e: c_int) {
+    // SAFETY: no preconditions.
+    let slot = unsafe { libc::__errno_location() };
+    // SAFETY: glibc's errno slot of this thread: valid and aligned for an int.
+    unsafe { *slot = e };
 }
 
 /// `posix_memalign`.

@@ -14,6 +14,8 @@
 //! glibc's allocator. The library's own allocations use glibc's allocator directly through
 //! its `#[global_allocator]`. Hooks never allocate (see `tests/no_alloc.rs`).
 
+#![deny(clippy::multiple_unsafe_ops_per_block)]
+
 pub mod cxx;
 pub mod hooks;
 pub mod process;

@@ -11,17 +11,14 @@
 use std::ffi::{c_char, c_int, c_void};
 use tracekit_preload_rt::sys::{self, NextFn};
 
+use crate::hooks::set_errno;
+
 use tracekit_preload_rt::exec::ExecEnv;
 use tracekit_preload_rt::guard::Guard;
 use tracekit_preload_rt::session;
 
 extern "C" {
     static environ: *const *const c_char;
-}
-
-fn set_errno(e: c_int) {
-    // SAFETY: __errno_location returns this thread's errno slot.
-    unsafe { *libc::__errno_location() = e };
 }
 
 fn raw_execve(
@@ -114,34 +111,40 @@ unsafe extern "C" fn tk_execl(
     variant: u32,
 ) -> c_int {
     let mut argv = [std::ptr::null::<c_char>(); MAX_ARGS + 1];
-    // SAFETY: the assembly passes the saved register arguments (5) and the caller's stack
-    // arguments, which run until the NULL that ends the list (and, for execle, one more).
-    unsafe {
-        let arg = |i: usize| {
-            if i < 5 {
-                *regs.add(i)
-            } else {
-                *stack.add(i - 5)
-            }
+    // Argument `i` of the list. The assembly passes the saved register arguments (5) and the
+    // caller's stack arguments, which run until the NULL that ends the list (and, for
+    // execle, one more): `i` is never past that.
+    let arg = |i: usize| {
+        let p = if i < 5 {
+            // SAFETY: one of the five saved registers, in the assembly's array.
+            unsafe { regs.add(i) }
+        } else {
+            // SAFETY: a stack argument at or before the list's end (see above).
+            unsafe { stack.add(i - 5) }
         };
-        let mut n = 0;
-        loop {
-            let a = arg(n);
-            if n == MAX_ARGS {
-                set_errno(libc::E2BIG);
-                return -1;
-            }
-            argv[n] = a;
-            if a.is_null() {
-                break;
-            }
-            n += 1;
+        // SAFETY: p points at a saved argument, aligned and readable (see above).
+        unsafe { *p }
+    };
+    let mut n = 0;
+    loop {
+        let a = arg(n);
+        if n == MAX_ARGS {
+            set_errno(libc::E2BIG);
+            return -1;
         }
-        match variant {
-            EXECLP => execvp(path, argv.as_ptr()),
-            EXECLE => execve(path, argv.as_ptr(), arg(n + 1) as *const *const c_char),
-            _ => execv(path, argv.as_ptr()),
+        argv[n] = a;
+        if a.is_null() {
+            break;
         }
+        n += 1;
+    }
+    match variant {
+        // SAFETY: the caller's path and a NULL-terminated argv of its strings.
+        EXECLP => unsafe { execvp(path, argv.as_ptr()) },
+        // SAFETY: as above, and execle's environment follows the NULL.
+        EXECLE => unsafe { execve(path, argv.as_ptr(), arg(n + 1) as *const *const c_char) },
+        // SAFETY: as above.
+        _ => unsafe { execv(path, argv.as_ptr()) },
     }
 }
 

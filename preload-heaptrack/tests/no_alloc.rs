@@ -85,15 +85,16 @@ fn every_kind(i: usize) {
     let size = 1000 + i * 8;
     let a = hooks::malloc(size);
     let b = hooks::calloc(1, size);
-    // SAFETY: a and b are live blocks from the hooks above; each is freed once.
-    unsafe {
-        let a = hooks::realloc(a, size + 8);
-        let mut m: *mut c_void = std::ptr::null_mut();
-        assert_eq!(hooks::posix_memalign(&mut m, 64, size), 0);
-        let n = cxx::_ZnwmRKSt9nothrow_t(size, std::ptr::null());
-        cxx::_ZdlPvm(n, size);
-        hooks::free(m);
-        hooks::free(a);
-        hooks::free(b);
+    // SAFETY: a is a live block from malloc above, replaced by the result.
+    let a = unsafe { hooks::realloc(a, size + 8) };
+    let mut m: *mut c_void = std::ptr::null_mut();
+    // SAFETY: m is writable; 64 is a valid alignment.
+    assert_eq!(unsafe { hooks::posix_memalign(&mut m, 64, size) }, 0);
+    let n = cxx::_ZnwmRKSt9nothrow_t(size, std::ptr::null());
+    // SAFETY: n is the live block of the nothrow new above, of this size, deleted once.
+    unsafe { cxx::_ZdlPvm(n, size) };
+    for p in [m, a, b] {
+        // SAFETY: each is a live block from the hooks above, freed once.
+        unsafe { hooks::free(p) };
     }
 }

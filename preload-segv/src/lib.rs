@@ -32,6 +32,7 @@
 //! `tracekit-log-core`, so no crate in our graph can bring `std` back.
 
 #![cfg_attr(all(panic = "abort", not(test)), no_std)]
+#![deny(clippy::multiple_unsafe_ops_per_block)]
 
 use core::ffi::{c_char, c_int};
 

@@ -38,13 +38,11 @@ type SetSpecificFn = unsafe extern "C" fn(libc::pthread_key_t, *const c_void) ->
 /// Creates the key with libc's `pthread_key_create` (looked up here, see `SET_SPECIFIC`) and
 /// remembers `pthread_setspecific`; the key, or None.
 fn create_key() -> Option<libc::pthread_key_t> {
-    // SAFETY: dlsym with NUL-terminated names; RTLD_DEFAULT finds what an import would bind.
-    let (create, set) = unsafe {
-        (
-            libc::dlsym(libc::RTLD_DEFAULT, c"pthread_key_create".as_ptr()) as usize,
-            libc::dlsym(libc::RTLD_DEFAULT, c"pthread_setspecific".as_ptr()) as usize,
-        )
-    };
+    // SAFETY: dlsym with a NUL-terminated name; RTLD_DEFAULT finds what an import would bind.
+    let create = unsafe { libc::dlsym(libc::RTLD_DEFAULT, c"pthread_key_create".as_ptr()) };
+    // SAFETY: as above.
+    let set = unsafe { libc::dlsym(libc::RTLD_DEFAULT, c"pthread_setspecific".as_ptr()) };
+    let (create, set) = (create as usize, set as usize);
     if create == 0 || set == 0 {
         return None;
     }

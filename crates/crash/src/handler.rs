@@ -97,9 +97,12 @@ extern "C" fn on_signal(sig: c_int, info: *mut libc::siginfo_t, ctx: *mut c_void
     CRASH_SIG.store(sig, Ordering::SeqCst);
     if let Some(cfg) = config::get() {
         arm_watchdog(cfg);
-        // SAFETY: info and ctx are the kernel's siginfo and ucontext for this delivery, and
-        // this thread alone won the report (CRASH_TID), so the report state is ours.
-        unsafe { report::write(cfg, sig, &*info, &*(ctx as *const libc::ucontext_t)) };
+        // SAFETY: the kernel's siginfo for this delivery, valid while the handler runs.
+        let info = unsafe { &*info };
+        // SAFETY: the kernel's ucontext for this delivery (SA_SIGINFO), as above.
+        let uc = unsafe { &*(ctx as *const libc::ucontext_t) };
+        // SAFETY: this thread alone won the report (CRASH_TID), so the report state is ours.
+        unsafe { report::write(cfg, sig, info, uc) };
         sys::alarm_ms(0);
     }
     DONE.store(true, Ordering::SeqCst);

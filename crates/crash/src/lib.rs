@@ -17,6 +17,7 @@
 //! library it is linked into pays for `std` at every program's start (see preload-segv).
 
 #![cfg_attr(not(test), no_std)]
+#![deny(clippy::multiple_unsafe_ops_per_block)]
 
 extern crate alloc;
 

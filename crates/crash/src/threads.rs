@@ -167,16 +167,13 @@ mod tests {
         }
         altstack::init();
         let mut t: libc::pthread_t = 0;
-        // SAFETY: plain thread creation and join through our interposer.
-        let size = unsafe {
-            assert_eq!(
-                pthread_create(&mut t, std::ptr::null(), probe, std::ptr::null_mut()),
-                0
-            );
-            let mut ret: *mut c_void = std::ptr::null_mut();
-            libc::pthread_join(t, &mut ret);
-            ret as usize
-        };
+        // SAFETY: plain thread creation through our interposer; t is writable.
+        let rc = unsafe { pthread_create(&mut t, std::ptr::null(), probe, std::ptr::null_mut()) };
+        assert_eq!(rc, 0);
+        let mut ret: *mut c_void = std::ptr::null_mut();
+        // SAFETY: t is the thread just created, joined once.
+        unsafe { libc::pthread_join(t, &mut ret) };
+        let size = ret as usize;
         assert_eq!(size, altstack::SIZE);
         // The thread-specific-data destructor gave its stack back to the pool at exit
         // (`pthread_key_create`/`pthread_setspecific` are found with dlsym, not imported).
