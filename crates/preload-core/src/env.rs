@@ -14,24 +14,68 @@ extern "C" {
 /// The value of `name`, if set. The slice points into the environment block: it stays valid
 /// until the environment is changed.
 pub fn var(name: &str) -> Option<&'static [u8]> {
-    // SAFETY: environ is NULL-terminated; each entry is a NUL-terminated string.
-    unsafe {
-        let mut p = environ;
-        if p.is_null() {
+    // SAFETY: `environ` is NULL or libc's NULL-terminated array of NUL-terminated strings; the
+    // walk only reads it, and the slice returned lives until the environment is changed, as
+    // this function's doc says.
+    unsafe { c_entries(environ_array().cast()) }.find_map(|e| entry_value(e.bytes, name.as_bytes()))
+}
+
+/// The C library's `environ` pointer (NULL when there is no environment at all).
+fn environ_array() -> *mut *mut c_char {
+    // SAFETY: a by-value read of libc's `environ` (no reference to the static is made); it is
+    // written only by libc's `setenv` family, never while a preload library reads it.
+    unsafe { environ }
+}
+
+/// The value of `entry` (`NAME=value`) when its name is `name`.
+pub fn entry_value<'e>(entry: &'e [u8], name: &[u8]) -> Option<&'e [u8]> {
+    (entry.len() > name.len() && entry[name.len()] == b'=' && entry.starts_with(name))
+        .then(|| &entry[name.len() + 1..])
+}
+
+/// One entry of a NULL-terminated array of C strings: where it sits and what it says.
+#[derive(Debug, Clone, Copy)]
+pub struct CEntry<'a> {
+    /// The array slot that holds the entry.
+    pub slot: *const *const c_char,
+    /// The entry: a NUL-terminated string.
+    pub ptr: *const c_char,
+    /// The entry's bytes, without the NUL.
+    pub bytes: &'a [u8],
+}
+
+/// The entries of `array`, a NULL-terminated array of C strings (`environ`, an exec's
+/// `envp`), in order, up to its NULL. The one walk of such arrays: each string is measured
+/// (`strlen`), so a constructor reading a few variables uses [`entries_with_prefix`] instead.
+///
+/// # Safety
+/// `array` is NULL or a NULL-terminated array of NUL-terminated strings. The slots not yet
+/// walked, and the strings, stay valid and unchanged for `'a`, except that the caller may
+/// rewrite slots already walked, and the bytes of an entry it no longer reads.
+pub unsafe fn c_entries<'a>(array: *const *const c_char) -> impl Iterator<Item = CEntry<'a>> {
+    let mut slot = array;
+    core::iter::from_fn(move || {
+        if slot.is_null() {
             return None;
         }
-        while !(*p).is_null() {
-            let entry = CStr::from_ptr(*p).to_bytes();
-            if entry.len() > name.len()
-                && entry[name.len()] == b'='
-                && &entry[..name.len()] == name.as_bytes()
-            {
-                return Some(&entry[name.len() + 1..]);
-            }
-            p = p.add(1);
+        // SAFETY: per the contract, `slot` is one of the array's slots at or before its NULL
+        // (the walk stops on reading the NULL), so it is readable.
+        let ptr = unsafe { *slot };
+        if ptr.is_null() {
+            return None;
         }
-    }
-    None
+        // SAFETY: per the contract, a non-NULL entry is a NUL-terminated string valid for 'a.
+        let bytes = unsafe { CStr::from_ptr(ptr) }.to_bytes();
+        let here = slot;
+        // SAFETY: the slot just read was not the NULL, so the next one is within the array
+        // (at worst its NULL slot).
+        slot = unsafe { slot.add(1) };
+        Some(CEntry {
+            slot: here,
+            ptr,
+            bytes,
+        })
+    })
 }
 
 /// True when `name` is set to `1`, `yes`, `true` or `on`.
@@ -61,27 +105,27 @@ pub fn parse_u64(b: &[u8]) -> Option<u64> {
 ///
 /// Only call this while no other thread reads the environment (a library constructor).
 pub fn remove(name: &str) {
-    // SAFETY: environ is NULL-terminated; we only move pointers within the array and never
-    // free anything.
-    unsafe {
-        let mut p = environ;
-        if p.is_null() {
-            return;
-        }
-        let mut out = p;
-        while !(*p).is_null() {
-            let entry = CStr::from_ptr(*p).to_bytes();
-            let is_it = entry.len() > name.len()
-                && entry[name.len()] == b'='
-                && &entry[..name.len()] == name.as_bytes();
-            if !is_it {
-                *out = *p;
-                out = out.add(1);
-            }
-            p = p.add(1);
-        }
-        *out = core::ptr::null_mut();
+    let array = environ_array();
+    if array.is_null() {
+        return;
     }
+    // Pointers are only moved within the array (`out` never passes the walk), nothing is freed.
+    let mut out = array;
+    // SAFETY: `environ` is libc's NULL-terminated array of NUL-terminated strings; below we
+    // rewrite only slots already walked, as `c_entries` allows.
+    for e in unsafe { c_entries(array.cast()) } {
+        if entry_value(e.bytes, name.as_bytes()).is_none() {
+            // SAFETY: `out` is at or before `e.slot` in the same array: a slot already walked,
+            // which we may rewrite as the caller guarantees no other thread reads the array.
+            unsafe { *out = e.ptr.cast_mut() };
+            // SAFETY: `out` was at or before `e.slot`, which is not the NULL slot, so `out + 1`
+            // is at most `e.slot + 1`: still within the array.
+            out = unsafe { out.add(1) };
+        }
+    }
+    // SAFETY: `out` is at or before the array's NULL slot: a slot already walked, which
+    // becomes the new end.
+    unsafe { *out = core::ptr::null_mut() };
 }
 
 /// Removes from a preload list every entry whose file name is `lib_file_name` (for example
@@ -124,25 +168,30 @@ pub fn strip_preload_list(list: &mut [u8], lib_file_name: &[u8]) -> usize {
 ///
 /// Only call this while no other thread reads the environment (a library constructor).
 pub fn strip_own_preload(lib_file_name: &[u8]) {
-    // SAFETY: we rewrite the bytes of the LD_PRELOAD entry in place, never past its NUL.
-    unsafe {
-        let mut p = environ;
-        if p.is_null() {
+    const PREFIX: &[u8] = b"LD_PRELOAD=";
+    // SAFETY: `environ` is NULL or libc's NULL-terminated array of NUL-terminated strings; an
+    // entry's bytes are rewritten only once we no longer read them, as `c_entries` allows.
+    for e in unsafe { c_entries(environ_array().cast()) } {
+        let Some(value) = e.bytes.strip_prefix(PREFIX) else {
+            continue;
+        };
+        let len = value.len();
+        // SAFETY: the entry starts with `PREFIX`, so the value starts `PREFIX.len()` bytes
+        // into the same string.
+        let start = unsafe { e.ptr.add(PREFIX.len()) }.cast::<u8>().cast_mut();
+        // SAFETY: `len` bytes from `start` are the value, before the entry's NUL; `e.bytes` is
+        // not read again and the caller guarantees no other thread reads the environment, so
+        // this is the only reference to those bytes.
+        let value = unsafe { core::slice::from_raw_parts_mut(start, len) };
+        let n = strip_preload_list(value, lib_file_name);
+        // SAFETY: `n <= len`, so `start + n` is at most the entry's NUL: within the string.
+        let end = unsafe { start.add(n) };
+        // SAFETY: a byte of the entry (the `value` borrow has ended), rewritten in place as
+        // above.
+        unsafe { *end = 0 };
+        if n == 0 {
+            remove("LD_PRELOAD");
             return;
-        }
-        while !(*p).is_null() {
-            let entry = CStr::from_ptr(*p).to_bytes();
-            if let Some(value) = entry.strip_prefix(b"LD_PRELOAD=") {
-                let start = (*p).add(11).cast::<u8>();
-                let value = core::slice::from_raw_parts_mut(start, value.len());
-                let n = strip_preload_list(value, lib_file_name);
-                *start.add(n) = 0;
-                if n == 0 {
-                    remove("LD_PRELOAD");
-                    return;
-                }
-            }
-            p = p.add(1);
         }
     }
 }
@@ -164,16 +213,26 @@ pub unsafe fn entries_with_prefix<'e>(
         if envp.is_null() {
             return None;
         }
+        // SAFETY: `i` counts the non-NULL entries read so far, so `envp + i` is at most the
+        // array's NULL slot, within the array the contract describes.
+        let slot = unsafe { envp.add(i) };
         // SAFETY: per the contract, entries up to and including the NULL one are readable.
-        let p = unsafe { *envp.add(i) }.cast::<u8>();
+        let p = unsafe { *slot }.cast::<u8>();
         if p.is_null() {
             return None;
         }
         i += 1;
         let mut k = 0;
-        // SAFETY: a NUL-terminated string: the comparison stops at the first byte that
-        // differs from the prefix (a NUL included), so every byte read is at or before the NUL.
-        while k < prefix.len() && unsafe { *p.add(k) } == prefix[k] {
+        // A NUL-terminated string: the comparison stops at the first byte that differs from
+        // the prefix (a NUL included), so every byte read is at or before the NUL.
+        while k < prefix.len() {
+            // SAFETY: bytes 0..k matched the prefix, so none was the NUL: `p + k` is at most
+            // the NUL, within the string.
+            let at = unsafe { p.add(k) };
+            // SAFETY: `at` is within the string (above), which the contract keeps alive.
+            if unsafe { *at } != prefix[k] {
+                break;
+            }
             k += 1;
         }
         if k < prefix.len() {
@@ -182,8 +241,13 @@ pub unsafe fn entries_with_prefix<'e>(
         // Bounded, which also keeps the compiler from making this loop a call to `strlen`
         // (one more import to bind at load).
         let mut n = prefix.len();
-        // SAFETY: as above, up to the NUL.
-        while n < max && unsafe { *p.add(n) } != 0 {
+        while n < max {
+            // SAFETY: bytes before `n` were not the NUL, so `p + n` is at most the NUL.
+            let at = unsafe { p.add(n) };
+            // SAFETY: `at` is within the string (above), which the contract keeps alive.
+            if unsafe { *at } == 0 {
+                break;
+            }
             n += 1;
         }
         // SAFETY: n bytes before the NUL, alive for 'e per the contract.
@@ -229,6 +293,24 @@ mod tests {
         // SAFETY: NULL is allowed.
         let none = unsafe { entries_with_prefix(core::ptr::null(), b"X", 9) };
         assert_eq!(none.count(), 0);
+    }
+
+    #[test]
+    fn c_entries_walk_to_the_null() {
+        let owned = [c"A=1", c"TK=x", c"B="];
+        let mut array: Vec<*const c_char> = owned.iter().map(|e| e.as_ptr()).collect();
+        array.push(core::ptr::null());
+        // SAFETY: NUL-terminated strings in a NULL-terminated array that outlive the walk.
+        let got: Vec<CEntry<'_>> = unsafe { c_entries(array.as_ptr()) }.collect();
+        let bytes: Vec<&[u8]> = got.iter().map(|e| e.bytes).collect();
+        assert_eq!(bytes, [&b"A=1"[..], b"TK=x", b"B="]);
+        assert_eq!(got[1].slot, array[1..].as_ptr());
+        assert_eq!(got[1].ptr, owned[1].as_ptr());
+        assert_eq!(entry_value(got[1].bytes, b"TK"), Some(&b"x"[..]));
+        assert_eq!(entry_value(got[2].bytes, b"B"), Some(&b""[..]));
+        assert_eq!(entry_value(got[1].bytes, b"T"), None);
+        // SAFETY: NULL is allowed.
+        assert_eq!(unsafe { c_entries(core::ptr::null()) }.count(), 0);
     }
 
     #[test]

@@ -22,6 +22,9 @@
 //! [`tracekit-preload-rt`]: ../tracekit_preload_rt/index.html
 
 #![no_std]
+// Each `unsafe` block holds one operation, with its own `// SAFETY:` reason (issue 17). A
+// crate-level attribute: `[lints] workspace = true` cannot be combined with a per-crate table.
+#![deny(clippy::multiple_unsafe_ops_per_block)]
 
 extern crate alloc;
 #[cfg(test)]

@@ -38,11 +38,12 @@ pub fn generation() -> (u64, u64) {
         _: usize,
         data: *mut c_void,
     ) -> c_int {
-        // SAFETY: the loader passes a valid info; data is the tuple below.
-        unsafe {
-            let out = &mut *data.cast::<(u64, u64)>();
-            *out = ((*info).dlpi_adds, (*info).dlpi_subs);
-        }
+        // SAFETY: the loader passes an info valid for the duration of this call.
+        let info = unsafe { &*info };
+        // SAFETY: `data` is `&mut g` from `generation`, a live, aligned `(u64, u64)` that
+        // nothing else touches during `dl_iterate_phdr`.
+        let out = unsafe { &mut *data.cast::<(u64, u64)>() };
+        *out = (info.dlpi_adds, info.dlpi_subs);
         1
     }
     let mut g = (0u64, 0u64);
@@ -56,9 +57,11 @@ unsafe extern "C" fn callback(
     _size: usize,
     data: *mut c_void,
 ) -> c_int {
-    // SAFETY: dl_iterate_phdr passes a valid info for the duration of the call, and data is
-    // the Ctx given to for_each.
-    let (info, ctx) = unsafe { (&*info, &mut *data.cast::<Ctx<'_>>()) };
+    // SAFETY: dl_iterate_phdr passes a valid info for the duration of the call.
+    let info = unsafe { &*info };
+    // SAFETY: `data` is the `Ctx` that `for_each` lent to dl_iterate_phdr: alive until it
+    // returns, and reached only through this pointer meanwhile.
+    let ctx = unsafe { &mut *data.cast::<Ctx<'_>>() };
     let phdrs: &[libc::Elf64_Phdr] = if info.dlpi_phdr.is_null() {
         &[]
     } else {

@@ -2,8 +2,9 @@
 //! of ours, in a buffer on the caller's stack (safe in a `vfork` child, which must not touch
 //! the heap).
 
-use std::ffi::{c_char, CStr};
+use std::ffi::c_char;
 
+use crate::env;
 use crate::fmt::FixedBuf;
 
 /// Most environment entries passed through; a larger environment is passed unchanged.
@@ -53,22 +54,15 @@ impl ExecEnv {
         };
         let var = var.as_ptr().cast::<c_char>();
         let mut n = 0;
-        if !envp.is_null() {
-            let mut p = envp;
-            // SAFETY: the caller's contract: a NULL-terminated array of C strings.
-            unsafe {
-                while !(*p).is_null() {
-                    let e = CStr::from_ptr(*p).to_bytes();
-                    let ours = e.len() > name.len() && e[name.len()] == b'=' && e.starts_with(name);
-                    if !ours {
-                        if n == MAX_ENTRIES {
-                            return envp;
-                        }
-                        self.ptrs[n] = *p;
-                        n += 1;
-                    }
-                    p = p.add(1);
+        // SAFETY: the caller's contract: `envp` is NULL or a NULL-terminated array of C
+        // strings, alive and unchanged through this call.
+        for e in unsafe { env::c_entries(envp) } {
+            if env::entry_value(e.bytes, name).is_none() {
+                if n == MAX_ENTRIES {
+                    return envp;
                 }
+                self.ptrs[n] = e.ptr;
+                n += 1;
             }
         }
         self.ptrs[n] = var;
@@ -90,15 +84,9 @@ mod tests {
         let mut env = ExecEnv::new();
         // SAFETY: envp is a NULL-terminated array of C strings living through the test.
         let out = unsafe { env.with_var(envp.as_ptr(), b"TK", b"new") };
-        let mut got = Vec::new();
-        // SAFETY: out is NULL-terminated (built above).
-        unsafe {
-            let mut p = out;
-            while !(*p).is_null() {
-                got.push(CStr::from_ptr(*p).to_str().unwrap().to_owned());
-                p = p.add(1);
-            }
-        }
-        assert_eq!(got, ["A=1", "B=2", "TK=new"]);
+        // SAFETY: `out` is NULL-terminated (built above); its entries are this test's
+        // strings and `env`'s own, alive here.
+        let got: Vec<&[u8]> = unsafe { env::c_entries(out) }.map(|e| e.bytes).collect();
+        assert_eq!(got, [&b"A=1"[..], b"B=2", b"TK=new"]);
     }
 }

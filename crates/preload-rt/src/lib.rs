@@ -18,6 +18,10 @@
 //! - [`session`]: one process's log session: start, fork, exec, exit.
 //! - [`exec`]: building an `exec` environment without allocating.
 
+// Each `unsafe` block holds one operation, with its own `// SAFETY:` reason (issue 17). A
+// crate-level attribute: `[lints] workspace = true` cannot be combined with a per-crate table.
+#![deny(clippy::multiple_unsafe_ops_per_block)]
+
 pub mod compress;
 pub mod exec;
 pub mod freeres;

@@ -101,9 +101,12 @@ impl Window {
             sys::pwrite_all(self.fd, &ZEROS[..n], at)?;
             at += n as u64;
         }
+        // SAFETY: `from <= to` and `to` is at most the window's size, so `map + from` is
+        // inside (or one past) the window mapped at `map`.
+        let start = unsafe { self.map.add(from) };
         // SAFETY: [from, to) is page-aligned (multiples of CHUNK, or the window's
         // page-multiple size) and inside the window, which stays mapped while its lock is held.
-        unsafe { sys::populate_write(self.map.add(from), to - from) }
+        unsafe { sys::populate_write(start, to - from) }
     }
 }
 
@@ -331,9 +334,12 @@ impl LogFile {
         self.batch = NO_BATCH;
         if !self.map.is_null() {
             let at = (self.pos - self.map_off) as usize;
-            // SAFETY: the window [map, map+map_len) is mapped and we are its only writer.
-            let room =
-                unsafe { std::slice::from_raw_parts_mut(self.map.add(at), self.map_len - at) };
+            // SAFETY: `pos` lies within the window (`map_off <= pos <= map_off + map_len`), so
+            // `map + at` is inside it or one past its end.
+            let start = unsafe { self.map.add(at) };
+            // SAFETY: [start, map + map_len) is the rest of the window, mapped writable, and we
+            // are its only writer, so no other reference to those bytes exists.
+            let room = unsafe { std::slice::from_raw_parts_mut(start, self.map_len - at) };
             if let Ok(n) = encode(ev, room) {
                 clear_scratch(room, n);
                 self.pos += n as u64;
@@ -369,36 +375,41 @@ impl LogFile {
         if self.sync_due {
             self.sync_due = false;
             self.batch = NO_BATCH;
-            // SAFETY: at + NEED <= map_len (checked above), inside the window we alone write.
-            let room = unsafe { std::slice::from_raw_parts_mut(self.map.add(at), 2) };
+            // SAFETY: at + NEED <= map_len (checked above): `map + at` is inside the window.
+            let start = unsafe { self.map.add(at) };
+            // SAFETY: 2 of the NEED bytes from `start`, inside the window we alone write.
+            let room = unsafe { std::slice::from_raw_parts_mut(start, 2) };
             let n = delta::sync(enc, room).unwrap_or(0);
             self.pos += n as u64;
             at += n;
         }
         if self.batch == NO_BATCH || self.pos - self.batch >= BATCH_LIMIT {
-            // SAFETY: as above (4 of the NEED bytes).
-            unsafe {
-                std::ptr::copy_nonoverlapping(delta::batch_head(0).as_ptr(), self.map.add(at), 4)
-            };
+            let head = delta::batch_head(0);
+            // SAFETY: at + 4 <= at + NEED <= map_len: `map + at` is inside the window.
+            let dst = unsafe { self.map.add(at) };
+            // SAFETY: 4 of the NEED bytes from `dst`, inside the window we alone write; `head`
+            // is a local array, so the two ranges do not overlap.
+            unsafe { std::ptr::copy_nonoverlapping(head.as_ptr(), dst, 4) };
             self.batch = self.pos;
             self.pos += 4;
             at += 4;
         }
         // SAFETY: at + MAX_EVENT <= map_len (checked above, a fresh window has room for
-        // it), inside the window we alone write.
-        let room = unsafe { &mut *self.map.add(at).cast::<[u8; MAX_EVENT]>() };
+        // it): `map + at` is inside the window.
+        let start = unsafe { self.map.add(at) };
+        // SAFETY: MAX_EVENT bytes from `start` inside the window we alone write; a byte array
+        // needs no alignment.
+        let room = unsafe { &mut *start.cast::<[u8; MAX_EVENT]>() };
         let n = fill(room, enc);
         self.pos += n as u64;
         // The event is in place: now the batch's length takes it in.
         let head = delta::batch_head((self.pos - self.batch - 4) as usize);
-        // SAFETY: the batch started in this window (a window move ends it) at `batch`.
-        unsafe {
-            std::ptr::copy_nonoverlapping(
-                head.as_ptr(),
-                self.map.add((self.batch - self.map_off) as usize),
-                4,
-            )
-        };
+        // SAFETY: the batch started in this window (a window move ends it) at `batch`, so
+        // `map + (batch - map_off)` is inside the window.
+        let dst = unsafe { self.map.add((self.batch - self.map_off) as usize) };
+        // SAFETY: the batch's 4-byte head at `dst`, written before in this window; `head` is a
+        // local array, so the ranges do not overlap.
+        unsafe { std::ptr::copy_nonoverlapping(head.as_ptr(), dst, 4) };
         if self.pos >= self.next_seal {
             self.seal();
         }
@@ -446,9 +457,10 @@ impl LogFile {
                 return false;
             }
             let at = (self.pos - self.map_off) as usize;
-            // SAFETY: as in write.
-            let room =
-                unsafe { std::slice::from_raw_parts_mut(self.map.add(at), self.map_len - at) };
+            // SAFETY: `make_room` left `pos` inside the window, so `map + at` is inside it.
+            let start = unsafe { self.map.add(at) };
+            // SAFETY: as in `write`: the rest of the window, which we alone write.
+            let room = unsafe { std::slice::from_raw_parts_mut(start, self.map_len - at) };
             match encode(ev, room) {
                 Ok(n) => {
                     clear_scratch(room, n);

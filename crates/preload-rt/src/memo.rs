@@ -183,8 +183,10 @@ impl Memo {
             return None;
         }
         for i in 0..len {
-            // SAFETY: the first `len` were written just above.
-            let (off, val) = unsafe { (offs[i].assume_init(), vals[i].assume_init()) };
+            // SAFETY: offs[..len] were written by the copy loop above.
+            let off = unsafe { offs[i].assume_init() };
+            // SAFETY: vals[..len] were written by the same loop, cell for cell with offs.
+            let val = unsafe { vals[i].assume_init() };
             let at = regs.sp.wrapping_add(u64::from(off));
             // SAFETY: the cells are checked in the order the walk read them: cell i is the
             // one the walk from `regs` reads next when cells 0..i hold the values checked

@@ -130,11 +130,13 @@ unsafe impl GlobalAlloc for RealAllocator {
         } else {
             let new = memalign(layout.align(), new_size).cast::<u8>();
             if !new.is_null() {
-                // SAFETY: both blocks are live and at least min(old, new) bytes long.
-                unsafe {
-                    new.copy_from_nonoverlapping(ptr, layout.size().min(new_size));
-                    free(ptr.cast());
-                }
+                // SAFETY: `ptr` is a live block of `layout.size()` bytes (GlobalAlloc
+                // contract), `new` a fresh one of `new_size`: both hold min(old, new) bytes,
+                // and two distinct live blocks do not overlap.
+                unsafe { new.copy_from_nonoverlapping(ptr, layout.size().min(new_size)) };
+                // SAFETY: `ptr` came from `alloc` above (GlobalAlloc contract) and its bytes
+                // have been copied out; the caller no longer uses it once realloc succeeds.
+                unsafe { free(ptr.cast()) };
             }
             new
         }
@@ -150,16 +152,20 @@ mod tests {
         let a = RealAllocator;
         for align in [1, 8, 16, 64, 4096] {
             let l = Layout::from_size_align(100, align).unwrap();
-            // SAFETY: non-zero layout; freed with the same layout.
-            unsafe {
-                let p = a.alloc_zeroed(l);
-                assert!(!p.is_null());
-                assert_eq!(p as usize % align, 0);
-                assert_eq!(*p.add(99), 0);
-                let p = a.realloc(p, l, 5000);
-                assert_eq!(p as usize % align, 0);
-                a.dealloc(p, Layout::from_size_align(5000, align).unwrap());
-            }
+            // SAFETY: `l` has a non-zero size.
+            let p = unsafe { a.alloc_zeroed(l) };
+            assert!(!p.is_null());
+            assert_eq!(p as usize % align, 0);
+            // SAFETY: the block is 100 bytes long, so byte 99 is its last.
+            let last = unsafe { p.add(99) };
+            // SAFETY: `last` is inside the live block, which alloc_zeroed initialised.
+            assert_eq!(unsafe { *last }, 0);
+            // SAFETY: `p` is live and was allocated with `l`; 5000 is a non-zero size.
+            let p = unsafe { a.realloc(p, l, 5000) };
+            assert_eq!(p as usize % align, 0);
+            let l = Layout::from_size_align(5000, align).unwrap();
+            // SAFETY: `p` is live and its layout is now `l` (the size given to realloc).
+            unsafe { a.dealloc(p, l) };
         }
     }
 }

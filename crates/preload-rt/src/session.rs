@@ -209,11 +209,12 @@ fn start_slow(config: &'static Config) {
         extern "C" {
             fn on_exit(f: extern "C" fn(c_int, *mut c_void), arg: *mut c_void) -> c_int;
         }
-        // SAFETY: the handlers are plain functions of this library, which is never unloaded.
-        unsafe {
-            libc::pthread_atfork(Some(fork_prepare), Some(fork_parent), Some(fork_child));
-            on_exit(exit_handler, std::ptr::null_mut());
-        }
+        // SAFETY: the handlers are plain functions of this library, which is never unloaded,
+        // so they stay callable at every later fork.
+        unsafe { libc::pthread_atfork(Some(fork_prepare), Some(fork_parent), Some(fork_child)) };
+        // SAFETY: `exit_handler` is a plain function of this library (never unloaded) and
+        // ignores its argument, so a null one is fine.
+        unsafe { on_exit(exit_handler, std::ptr::null_mut()) };
     }
     if !follow {
         env::strip_own_preload(config.lib_file_name);
@@ -671,21 +672,22 @@ extern "C" fn fork_prepare() {
 
 extern "C" fn fork_parent() {
     crate::compress::fork_release();
-    // SAFETY: both taken in fork_prepare by this thread.
-    unsafe {
-        W.force_unlock();
-        FORK_MODULES.force_unlock();
-    }
+    // SAFETY: taken by this thread with lock_for_fork in fork_prepare; no guard exists.
+    unsafe { W.force_unlock() };
+    // SAFETY: taken by this thread in fork_prepare, whose guard was forgotten there, so no
+    // guard exists to unlock it a second time.
+    unsafe { FORK_MODULES.force_unlock() };
 }
 
 extern "C" fn fork_child() {
     crate::compress::fork_release();
     crate::compress::forget_in_child();
-    // SAFETY: both taken in fork_prepare by the thread that forked, which is this one.
-    unsafe {
-        W.force_unlock();
-        FORK_MODULES.force_unlock();
-    }
+    // SAFETY: taken with lock_for_fork in fork_prepare by the thread that forked, which is
+    // this one; no guard exists.
+    unsafe { W.force_unlock() };
+    // SAFETY: taken in fork_prepare by the thread that forked (this one), whose guard was
+    // forgotten there, so no guard exists to unlock it a second time.
+    unsafe { FORK_MODULES.force_unlock() };
     crate::guard::set_cached_tid(0);
     if FORK_WITH_THREADS.load(Ordering::Relaxed) {
         LOADER_TRUSTED.store(false, Ordering::Release);

@@ -105,16 +105,21 @@ impl StackTable {
         let mask = SLOTS - 1;
         let mut i = (hash as usize) & mask;
         loop {
-            // SAFETY: i < SLOTS, inside the mapped slot array.
-            let e = unsafe { &mut *self.slots.add(i) };
+            // SAFETY: i < SLOTS (masked), so `slots + i` is inside the mapped slot array.
+            let slot = unsafe { self.slots.add(i) };
+            // SAFETY: an aligned `Entry` of our private mapping (zeroed pages are valid empty
+            // entries); `&mut self` makes this the only reference to it.
+            let e = unsafe { &mut *slot };
             if e.id == 0 {
                 break;
             }
             if e.hash == hash && e.len as usize == frames.len() {
-                // SAFETY: entries point at frames they stored, inside the frame map.
-                let stored = unsafe {
-                    std::slice::from_raw_parts(self.frames.add(e.off as usize), e.len as usize)
-                };
+                // SAFETY: a used entry's `off` is where its frames were copied, with
+                // off + len <= FRAME_WORDS, so `frames + off` is inside the frame map.
+                let start = unsafe { self.frames.add(e.off as usize) };
+                // SAFETY: the entry's `len` frames from `start`, written when it was added and
+                // not changed since (only `clear` discards them, and it empties the slots too).
+                let stored = unsafe { std::slice::from_raw_parts(start, e.len as usize) };
                 if same(stored, frames) {
                     return Interned::Known(e.id);
                 }
@@ -125,17 +130,22 @@ impl StackTable {
             return Interned::None;
         }
         let off = self.used_frames;
-        // SAFETY: off + len <= FRAME_WORDS (checked above).
-        unsafe {
-            std::ptr::copy_nonoverlapping(frames.as_ptr(), self.frames.add(off), frames.len())
-        };
+        // SAFETY: off + len <= FRAME_WORDS (checked above), so `frames + off` is inside the
+        // frame map.
+        let dst = unsafe { self.frames.add(off) };
+        // SAFETY: `len` unused words of our private frame map from `dst`, which cannot overlap
+        // the caller's `frames` slice.
+        unsafe { std::ptr::copy_nonoverlapping(frames.as_ptr(), dst, frames.len()) };
         self.used_frames += frames.len();
         let id = self.next_id;
         self.next_id += 1;
         self.count += 1;
-        // SAFETY: i is the free slot found above.
+        // SAFETY: i < SLOTS, the free slot found above, inside the mapped slot array.
+        let slot = unsafe { self.slots.add(i) };
+        // SAFETY: an aligned `Entry` of our private mapping, not borrowed any more (the probe's
+        // `e` ended with the loop).
         unsafe {
-            *self.slots.add(i) = Entry {
+            *slot = Entry {
                 hash,
                 id,
                 off: off as u32,
@@ -148,11 +158,12 @@ impl StackTable {
     /// Forgets every stack (a forked child starts its own log); ids restart at 1.
     pub fn clear(&mut self) {
         if !self.slots.is_null() {
-            // SAFETY: both are private anonymous maps of ours; zeroed pages are empty slots.
-            unsafe {
-                sys::discard(self.slots.cast(), SLOTS * std::mem::size_of::<Entry>());
-                sys::discard(self.frames.cast(), FRAME_WORDS * 8);
-            }
+            // SAFETY: the slot array is a private anonymous map of ours of this size (both
+            // are mapped together in `ensure_mapped`); zeroed pages are empty slots.
+            unsafe { sys::discard(self.slots.cast(), SLOTS * std::mem::size_of::<Entry>()) };
+            // SAFETY: the frame map is a private anonymous map of ours of this size; with every
+            // slot empty, no entry refers to its contents any more.
+            unsafe { sys::discard(self.frames.cast(), FRAME_WORDS * 8) };
         }
         self.used_frames = 0;
         self.count = 0;

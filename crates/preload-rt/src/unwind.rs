@@ -142,12 +142,9 @@ impl Cache {
         let i = Self::index(addr) * 2;
         debug_assert!(i + 1 < slots.len());
         // SAFETY: i < 2 * 2^16 - 1 and the table has 2 * 2^16 slots (CACHE_SLOTS * 2).
-        let (key, rule) = unsafe {
-            (
-                slots.get_unchecked(i).load(Ordering::Relaxed),
-                slots.get_unchecked(i + 1).load(Ordering::Relaxed),
-            )
-        };
+        let key = unsafe { slots.get_unchecked(i) }.load(Ordering::Relaxed);
+        // SAFETY: i is even (index * 2) and below 2 * 2^16 - 1, so i + 1 < 2 * 2^16 too.
+        let rule = unsafe { slots.get_unchecked(i + 1) }.load(Ordering::Relaxed);
         (key ^ rule == addr && (rule >> 8) & 0xff == check_byte(addr)).then_some(rule)
     }
 
@@ -391,14 +388,23 @@ impl Trace {
         // bytes let the compiler fold them with `complete` into one memset.
         let mut t = MaybeUninit::<Trace>::uninit();
         let p = t.as_mut_ptr();
-        // SAFETY: the scalars are written in place; the arrays are MaybeUninit, valid
+        // Each field's address is taken without reading or referencing the uninitialized
+        // whole: `p` is the address of the local `t`, so every projection stays inside it.
+        // SAFETY: `p` points at `t`, live and aligned; only the place is formed, not read.
+        let sp0 = unsafe { std::ptr::addr_of_mut!((*p).sp0) };
+        // SAFETY: `sp0` is an aligned field of `t`, writable; a write needs no prior value.
+        unsafe { sp0.write(0) };
+        // SAFETY: as for `sp0`: a field place of the live local `t`.
+        let len = unsafe { std::ptr::addr_of_mut!((*p).len) };
+        // SAFETY: an aligned, writable field of `t`.
+        unsafe { len.write(0) };
+        // SAFETY: as for `sp0`: a field place of the live local `t`.
+        let complete = unsafe { std::ptr::addr_of_mut!((*p).complete) };
+        // SAFETY: an aligned, writable field of `t`.
+        unsafe { complete.write(true) };
+        // SAFETY: the scalars were written just above; the arrays are MaybeUninit, valid
         // uninitialized, so the whole is initialized.
-        unsafe {
-            std::ptr::addr_of_mut!((*p).sp0).write(0);
-            std::ptr::addr_of_mut!((*p).len).write(0);
-            std::ptr::addr_of_mut!((*p).complete).write(true);
-            t.assume_init()
-        }
+        unsafe { t.assume_init() }
     }
 
     /// True when the walk depended on nothing but its cells (no frame-pointer-based rule)
@@ -412,8 +418,10 @@ impl Trace {
     pub fn cells(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
         let mut last = self.sp0;
         (0..self.len).filter_map(move |i| {
-            // SAFETY: the first `len` of each array were written by `note`.
-            let (sp, ip) = unsafe { (self.sps[i].assume_init(), self.ips[i].assume_init()) };
+            // SAFETY: i < len, and `note` wrote the first `len` of `sps`.
+            let sp = unsafe { self.sps[i].assume_init() };
+            // SAFETY: `note` writes `ips` alongside `sps`, so its first `len` are written too.
+            let ip = unsafe { self.ips[i].assume_init() };
             // A step that moved `sp` up read the cell below its new value.
             let read = sp != last;
             last = sp;

@@ -18,6 +18,9 @@
 //!   bits of an `unsigned long` argument.
 
 #![no_std]
+// Each `unsafe` block holds one operation, with its own `// SAFETY:` reason (issue 17). A
+// crate-level attribute: `[lints] workspace = true` cannot be combined with a per-crate table.
+#![deny(clippy::multiple_unsafe_ops_per_block)]
 
 mod file;
 mod mem;

@@ -63,12 +63,12 @@ fn descriptors_duplicate_and_pipes_carry_bytes() {
 #[test]
 fn ids_clocks_and_names_agree_with_libc() {
     assert_eq!(getpid(), std::process::id());
-    // SAFETY: plain libc queries.
-    unsafe {
-        assert_eq!(getppid(), libc::getppid() as u32);
-        assert_eq!(gettid(), libc::gettid() as u32);
-        assert_eq!(geteuid(), libc::geteuid());
-    }
+    // SAFETY: getppid takes no argument and cannot fail.
+    assert_eq!(getppid(), unsafe { libc::getppid() } as u32);
+    // SAFETY: gettid takes no argument and cannot fail.
+    assert_eq!(gettid(), unsafe { libc::gettid() } as u32);
+    // SAFETY: geteuid takes no argument and cannot fail.
+    assert_eq!(geteuid(), unsafe { libc::geteuid() });
     let a = mono_ns();
     assert!(mono_ns() >= a);
     assert!(clock_ns(libc::CLOCK_MONOTONIC) >= a);
@@ -126,22 +126,22 @@ fn the_coarse_clock_has_a_resolution_of_whole_ticks() {
 fn sigset_matches_libc() {
     let sigs = [1, libc::SIGSEGV, libc::SIGALRM, 34, 64];
     let ours = sigset(&sigs);
-    // SAFETY: plain sigset_t manipulation on local values.
-    unsafe {
-        let mut theirs: libc::sigset_t = core::mem::zeroed();
-        libc::sigemptyset(&mut theirs);
-        for s in sigs {
-            libc::sigaddset(&mut theirs, s);
-        }
-        let full = full_sigset();
-        for s in 1..=64 {
-            assert_eq!(
-                libc::sigismember(&ours, s),
-                libc::sigismember(&theirs, s),
-                "signal {s}"
-            );
-            assert_eq!(libc::sigismember(&full, s), 1, "signal {s}");
-        }
+    fn libc_has(set: &libc::sigset_t, s: libc::c_int) -> libc::c_int {
+        // SAFETY: `set` is an initialized sigset_t borrowed for the call, which only reads it.
+        unsafe { libc::sigismember(set, s) }
+    }
+    // SAFETY: sigset_t is plain integers, for which all-zero bytes are a valid value.
+    let mut theirs: libc::sigset_t = unsafe { core::mem::zeroed() };
+    // SAFETY: `theirs` is a local sigset_t, exclusively borrowed for the call.
+    unsafe { libc::sigemptyset(&mut theirs) };
+    for s in sigs {
+        // SAFETY: as above; `s` is a valid signal number (1..=64).
+        unsafe { libc::sigaddset(&mut theirs, s) };
+    }
+    let full = full_sigset();
+    for s in 1..=64 {
+        assert_eq!(libc_has(&ours, s), libc_has(&theirs, s), "signal {s}");
+        assert_eq!(libc_has(&full, s), 1, "signal {s}");
     }
 }
 
@@ -167,16 +167,19 @@ fn memory_maps_guard_pages_and_safe_reads() {
     // SAFETY: the stack is no longer in use.
     unsafe { unmap_stack(stack, 8 * PAGE) };
     let page = map_page().unwrap();
-    // SAFETY: one page just mapped; then it is made read-only and back, and discarded.
-    unsafe {
-        page.write(1);
-        protect(page, PAGE, libc::PROT_READ).unwrap();
-        assert!(read_memory(page as u64, &mut b));
-        protect(page, PAGE, libc::PROT_READ | libc::PROT_WRITE).unwrap();
-        discard(page, PAGE);
-        assert_eq!(page.read(), 0);
-        unmap(page, PAGE);
-    }
+    // SAFETY: the first byte of the page just mapped, readable and writable.
+    unsafe { page.write(1) };
+    // SAFETY: the whole page is ours, and no reference into it is alive.
+    unsafe { protect(page, PAGE, libc::PROT_READ) }.unwrap();
+    assert!(read_memory(page as u64, &mut b));
+    // SAFETY: as above; it becomes writable again.
+    unsafe { protect(page, PAGE, libc::PROT_READ | libc::PROT_WRITE) }.unwrap();
+    // SAFETY: a private anonymous page of ours whose contents the test means to drop.
+    unsafe { discard(page, PAGE) };
+    // SAFETY: still mapped and readable; a discarded page reads as zeros.
+    assert_eq!(unsafe { page.read() }, 0);
+    // SAFETY: the page is not used after this.
+    unsafe { unmap(page, PAGE) };
 }
 
 #[test]
