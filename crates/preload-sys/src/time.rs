@@ -69,26 +69,25 @@ pub fn mono_coarse_res_ns() -> u64 {
     ns(&ts)
 }
 
-/// Sleeps for `ms` milliseconds (once: an interrupting signal ends it early).
-pub fn sleep_ms(ms: u64) {
+/// Sleeps for `ns` nanoseconds (once: an interrupting signal ends it early).
+pub fn sleep_ns(ns: u64) {
     let ts = libc::timespec {
-        tv_sec: (ms / 1000) as _,
-        tv_nsec: ((ms % 1000) * 1_000_000) as _,
+        tv_sec: (ns / 1_000_000_000) as _,
+        tv_nsec: (ns % 1_000_000_000) as _,
     };
     let none = core::ptr::null_mut::<libc::timespec>();
     // SAFETY: ts is a valid timespec; the remainder pointer may be NULL.
     unsafe { syscall!(libc::SYS_nanosleep, &ts, none) };
 }
 
+/// Sleeps for `ms` milliseconds (once).
+pub fn sleep_ms(ms: u64) {
+    sleep_ns(ms.saturating_mul(1_000_000));
+}
+
 /// Sleeps for `us` microseconds (once).
 pub fn sleep_us(us: u64) {
-    let ts = libc::timespec {
-        tv_sec: (us / 1_000_000) as _,
-        tv_nsec: ((us % 1_000_000) * 1000) as _,
-    };
-    let none = core::ptr::null_mut::<libc::timespec>();
-    // SAFETY: ts is a valid timespec; the remainder pointer may be NULL.
-    unsafe { syscall!(libc::SYS_nanosleep, &ts, none) };
+    sleep_ns(us.saturating_mul(1000));
 }
 
 /// Arms (or with 0, disarms) `ITIMER_REAL` to fire once after `ms` milliseconds.
