@@ -5,11 +5,14 @@
 use alloc::borrow::Cow;
 use core::mem::ManuallyDrop;
 
-use tracekit_log_core::{Arch, Bytes, Crash, Event, Module, Process, Segment, Stack, Thread};
+use tracekit_log_core::{
+    Arch, Bytes, Crash, Event, Fence, Module, Process, Segment, Stack, Thread,
+};
 
 use tracekit_preload_core::{logpath, modules, record};
 
 use crate::config::Config;
+use crate::fault::BlockNote;
 use crate::maps;
 use crate::sys;
 
@@ -30,6 +33,8 @@ pub struct CrashRecord<'a> {
     pub cmdline: &'a [u8],
     /// `/proc/self/exe`.
     pub exe: &'a [u8],
+    /// What the fence allocator said about the fault (a `Fence` event follows the crash).
+    pub note: Option<&'a BlockNote>,
 }
 
 /// Appends `ev` to the log: [`record::append`], which never drops the event (its owned
@@ -148,5 +153,31 @@ pub fn append(cfg: &Config, rec: &mut CrashRecord<'_>, buf: &mut [u8]) {
         ..*c
     };
     put(fd, buf, Event::Crash(crash));
+    if let Some(n) = rec.note {
+        // The block's stacks, with ids no other writer of the log uses.
+        let stack = |fd: i32, buf: &mut [u8], which: u64, frames: &[u64]| {
+            if frames.is_empty() {
+                return 0;
+            }
+            let id = (1u64 << 62) | (which << 40) | u64::from(rec.crash.tid);
+            let frames = Cow::Borrowed(frames);
+            put(fd, buf, Event::Stack(Stack { id, frames }));
+            id
+        };
+        let alloc_stack = stack(fd, buf, 1, n.alloc_stack());
+        let free_stack = stack(fd, buf, 2, n.free_stack());
+        let fence = Fence {
+            time_ns: now,
+            tid: rec.crash.tid,
+            kind: n.kind,
+            addr: n.addr,
+            block: n.block,
+            block_size: n.size,
+            alloc_stack,
+            free_stack,
+            access_stack: rec.crash.stack,
+        };
+        put(fd, buf, Event::Fence(fence));
+    }
     sys::close(fd);
 }

@@ -28,6 +28,7 @@ pub mod config;
 pub mod describe;
 pub mod dynsym;
 pub mod eventlog;
+pub mod fault;
 pub mod handler;
 pub mod out;
 pub mod report;

@@ -6,10 +6,11 @@ use core::cell::UnsafeCell;
 use core::fmt::Write as _;
 use core::mem::ManuallyDrop;
 
-use tracekit_log_core::{Access, Arch, Bytes, Crash};
+use tracekit_log_core::{Access, Arch, Bytes, Crash, FenceKind};
 
 use crate::config::{CPath, Config, TestFail};
 use crate::eventlog::{self, CrashRecord};
+use crate::fault::{self, BlockNote};
 use crate::maps::{self, Mapping, MAPS_CAP};
 use crate::out::Report;
 use crate::spawn::{self, Argv};
@@ -238,6 +239,70 @@ fn diagnosis(rep: &mut Report, c: &Crash<'_>, sp: u64, maps: &[u8], bt: &Backtra
     };
 }
 
+/// The diagnosis of a fault or misuse the allocator explained, in AddressSanitizer's words.
+fn block_diagnosis(rep: &mut Report, n: &BlockNote, access: Access) {
+    let (start, end) = (n.block, n.block.wrapping_add(n.size));
+    let what = n.kind.name();
+    let _ = match n.kind {
+        FenceKind::Overflow if n.corrupted > 0 => writeln!(
+            rep,
+            "diagnosis: {what}: {} byte(s) past the end of the {}-byte block [{start:#x},{end:#x}) were overwritten (found at {})",
+            n.corrupted, n.size, n.free_fn
+        ),
+        FenceKind::Overflow => writeln!(
+            rep,
+            "diagnosis: {what}: {} at {:#x} is {} bytes after the {}-byte block [{start:#x},{end:#x})",
+            access.name(),
+            n.addr,
+            n.addr.wrapping_sub(end),
+            n.size
+        ),
+        FenceKind::Underflow => writeln!(
+            rep,
+            "diagnosis: {what}: {} at {:#x} is {} bytes before the {}-byte block [{start:#x},{end:#x})",
+            access.name(),
+            n.addr,
+            start.wrapping_sub(n.addr),
+            n.size
+        ),
+        FenceKind::UseAfterFree => writeln!(
+            rep,
+            "diagnosis: {what}: {} at {:#x} is {} bytes inside the {}-byte block [{start:#x},{end:#x}), freed by {}",
+            access.name(),
+            n.addr,
+            n.addr.wrapping_sub(start),
+            n.size,
+            n.free_fn
+        ),
+        FenceKind::DoubleFree => writeln!(
+            rep,
+            "diagnosis: {what}: {} of the {}-byte block [{start:#x},{end:#x}), already freed by {}",
+            n.free_fn,
+            n.size,
+            n.free_fn
+        ),
+        FenceKind::InvalidFree if n.block != 0 => writeln!(
+            rep,
+            "diagnosis: {what}: {} of {:#x}, {} bytes inside the {}-byte block [{start:#x},{end:#x})",
+            n.free_fn,
+            n.addr,
+            n.addr.wrapping_sub(start),
+            n.size
+        ),
+        FenceKind::InvalidFree => writeln!(
+            rep,
+            "diagnosis: {what}: {} of {:#x}, which no allocation returned",
+            n.free_fn, n.addr
+        ),
+        FenceKind::MismatchedFree => writeln!(
+            rep,
+            "diagnosis: {what}: the {}-byte block [{start:#x},{end:#x}) was allocated by {} and freed by {}",
+            n.size, n.alloc_fn, n.free_fn
+        ),
+        _ => writeln!(rep, "diagnosis: {what} at {:#x}", n.addr),
+    };
+}
+
 fn header(rep: &mut Report, c: &Crash<'_>, exe: &[u8]) {
     let sig = c.signo as i32;
     let (code_name, code_text) = describe::code_text(sig, c.code);
@@ -431,7 +496,19 @@ pub unsafe fn write(cfg: &Config, sig: i32, info: &libc::siginfo_t, uc: &libc::u
     if !st.bt.found_fault {
         st.bt.fallback(regs[RIP], regs[RSP]);
     }
-    diagnosis(rep, &crash, regs[RSP], maps, &st.bt);
+    // What a fence allocator knows: the block a fault address belongs to, or the misuse it
+    // aborted for.
+    let note = match sig {
+        libc::SIGABRT => fault::pending(),
+        libc::SIGSEGV | libc::SIGBUS if describe::has_fault_addr(sig, info.si_code) => {
+            fault::describe(crash.addr)
+        }
+        _ => None,
+    };
+    match &note {
+        Some(n) => block_diagnosis(rep, n, crash.access),
+        None => diagnosis(rep, &crash, regs[RSP], maps, &st.bt),
+    }
     rep.flush();
     match cfg.test_fail {
         TestFail::None => {}
@@ -455,6 +532,24 @@ pub unsafe fn write(cfg: &Config, sig: i32, info: &libc::siginfo_t, uc: &libc::u
         raw_frames(rep, &st.bt, maps);
     }
     rep.flush();
+    if let Some(n) = &note {
+        let stacks = [
+            ("allocated", n.alloc_stack(), n.alloc_tid, n.alloc_fn),
+            ("freed", n.free_stack(), n.free_tid, n.free_fn),
+        ];
+        for (what, frames, tid, func) in stacks {
+            if frames.is_empty() {
+                continue;
+            }
+            let _ = writeln!(rep, "the block was {what} by thread {tid} ({func}) at:");
+            rep.flush();
+            st.bt.set_return_addresses(frames);
+            if !spawn::symbolize(symbolizer, cfg.timeout_ms, pid, &st.bt, &mut st.argv, rep) {
+                raw_frames(rep, &st.bt, maps);
+            }
+            rep.flush();
+        }
+    }
     memory(rep, &crash, maps);
     let _ = writeln!(rep, "*** end of tracekit segv report ***");
     rep.flush();
@@ -479,6 +574,7 @@ pub unsafe fn write(cfg: &Config, sig: i32, info: &libc::siginfo_t, uc: &libc::u
         maps,
         cmdline: &st.cmdline[..cmd_len],
         exe: &st.exe[..exe_len],
+        note: note.as_ref(),
     };
     eventlog::append(cfg, &mut rec, &mut st.record);
 }

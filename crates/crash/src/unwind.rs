@@ -129,6 +129,16 @@ impl Backtrace {
         unsafe { _Unwind_Backtrace(on_frame, &mut walk as *mut Walk<'_> as *mut c_void) };
     }
 
+    /// Makes this the backtrace of `pcs`, return addresses innermost first (a block's
+    /// allocation stack, recorded by the allocator).
+    pub fn set_return_addresses(&mut self, pcs: &[u64]) {
+        *self = Backtrace::new();
+        for &pc in pcs {
+            self.push(pc, false);
+        }
+        self.found_fault = true;
+    }
+
     /// When the walk could not reach the faulting frame (a jump to a bad address, code
     /// without unwind tables): the pc itself, then the return address a `call` just pushed.
     pub fn fallback(&mut self, pc: u64, sp: u64) {
