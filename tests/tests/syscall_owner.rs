@@ -10,8 +10,10 @@ use std::path::{Path, PathBuf};
 const PRELOAD_CRATES: &[&str] = &[
     "crates/preload-core",
     "crates/preload-rt",
+    "crates/crash",
     "preload-heaptrack",
     "preload-segv",
+    "preload-efence",
 ];
 
 /// libc functions that are (thin wrappers of) system calls.

@@ -276,10 +276,8 @@ fn block_diagnosis(rep: &mut Report, n: &BlockNote, access: Access) {
         ),
         FenceKind::DoubleFree => writeln!(
             rep,
-            "diagnosis: {what}: {} of the {}-byte block [{start:#x},{end:#x}), already freed by {}",
-            n.free_fn,
-            n.size,
-            n.free_fn
+            "diagnosis: {what}: the {}-byte block [{start:#x},{end:#x}) was already freed (by {})",
+            n.size, n.free_fn
         ),
         FenceKind::InvalidFree if n.block != 0 => writeln!(
             rep,
@@ -505,6 +503,14 @@ pub unsafe fn write(cfg: &Config, sig: i32, info: &libc::siginfo_t, uc: &libc::u
         }
         _ => None,
     };
+    if sig == libc::SIGABRT && note.is_some() {
+        // The allocator aborted for a misuse it found: its own frames (down to the program's
+        // call of free) are not the program's.
+        let here = fault::report_and_abort as *const () as u64;
+        if let Some(m) = maps::modules(maps).find(|m| m.start <= here && here < m.end) {
+            st.bt.drop_leading_in(m.start, m.end);
+        }
+    }
     match &note {
         Some(n) => block_diagnosis(rep, n, crash.access),
         None => diagnosis(rep, &crash, regs[RSP], maps, &st.bt),

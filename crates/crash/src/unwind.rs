@@ -129,6 +129,24 @@ impl Backtrace {
         unsafe { _Unwind_Backtrace(on_frame, &mut walk as *mut Walk<'_> as *mut c_void) };
     }
 
+    /// Drops the leading frames whose pc is in `[lo, hi)` (the allocator's own frames above a
+    /// misuse it reported: the program's frame that called it comes first).
+    pub fn drop_leading_in(&mut self, lo: u64, hi: u64) {
+        let keep: usize = self
+            .frames()
+            .take_while(|f| (lo..hi).contains(&f.pc))
+            .count();
+        if keep == 0 || keep >= self.head_len {
+            return;
+        }
+        let mut rest = Backtrace::new();
+        for f in self.frames().skip(keep) {
+            rest.push(f.pc, false);
+        }
+        rest.found_fault = self.found_fault;
+        *self = rest;
+    }
+
     /// Makes this the backtrace of `pcs`, return addresses innermost first (a block's
     /// allocation stack, recorded by the allocator).
     pub fn set_return_addresses(&mut self, pcs: &[u64]) {

@@ -23,6 +23,7 @@
 #![deny(clippy::multiple_unsafe_ops_per_block)]
 
 pub mod compress;
+pub mod cxx;
 pub mod exec;
 pub mod freeres;
 pub mod guard;

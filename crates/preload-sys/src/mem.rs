@@ -33,6 +33,14 @@ pub fn map_anon(len: usize) -> SysResult<*mut u8> {
     map(len, libc::PROT_READ | libc::PROT_WRITE, flags, -1, 0)
 }
 
+/// Reserves `len` bytes of address space, inaccessible and backed by nothing (no memory is
+/// committed and nothing is charged): parts are made usable later with [`protect`]. Other
+/// mappings cannot land inside it, so an inaccessible page in it stays a guard.
+pub fn reserve(len: usize) -> SysResult<*mut u8> {
+    let flags = libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE;
+    map(len, libc::PROT_NONE, flags, -1, 0)
+}
+
 /// One fresh page of private anonymous memory (zeroed).
 pub fn map_page() -> SysResult<*mut u8> {
     let flags = libc::MAP_PRIVATE | libc::MAP_ANONYMOUS;

@@ -1,0 +1,951 @@
+//! The fence allocator: every block in a slot of its own, against an inaccessible guard page.
+//!
+//! # Layout
+//!
+//! At the first allocation one stretch of address space is reserved, inaccessible and backed
+//! by nothing ([`sys::reserve`]): nothing else can be mapped inside it, so an inaccessible page
+//! there stays a guard. It is cut into classes of equal span:
+//!
+//! - **Guarded classes** `0..GUARDED`: slots of `2^k` data pages followed by one guard page.
+//!   A block is placed at the end of its slot's data (by default; [`Options::protect_below`]
+//!   puts the guard first and the block right after it), its start aligned, so that the first
+//!   byte past it is the guard page, or, with alignment 16, a byte of *slack* before it. Only
+//!   the pages the block touches are made accessible (one `mprotect`); the slack is filled with
+//!   a canary checked at `free`, `realloc` and exit, so a 1-byte overflow of `malloc(13)` is
+//!   found too. `free` makes the pages inaccessible again (one `mprotect`) and puts the slot in
+//!   a FIFO quarantine: a use after free faults until the slot is reused.
+//! - **Dense classes**: slots of `16 << k` bytes plus a 16-byte canary zone, in memory that is
+//!   always accessible. The kernel allows `vm.max_map_count` (65530) mappings per process and a
+//!   live guarded block costs two (its accessible pages, and the guard that separates them
+//!   from the next slot's: inaccessible neighbours merge into one mapping), so past a budget
+//!   (`TRACEKIT_EFENCE_MAX_GUARDED`, by default what the limit leaves) blocks go here: their
+//!   overflows are found at `free` by the canary instead of at the faulting instruction, and
+//!   the program keeps running (Electric Fence and DUMA die at about 32k live blocks). A dense
+//!   block costs no mapping.
+//!
+//! Each slot has a [`Meta`] entry in a parallel table (reserved the same way, made accessible
+//! as slots are first used): state, the block's address, size, the function that allocated
+//! it, and the return addresses where it was allocated and freed. A fault address maps to its
+//! class and slot by arithmetic, which is what the crash handler's describer does
+//! ([`describe`]), async-signal-safely.
+//!
+//! Nothing here allocates: the free lists and the quarantine are linked through the table.
+
+use core::cell::UnsafeCell;
+use core::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering};
+
+use tracekit_crash::fault::{BlockNote, NOTE_FRAMES};
+use tracekit_log_core::{AllocKind, FenceKind, FreeKind};
+use tracekit_preload_rt::lock::SpinLock;
+use tracekit_preload_rt::sys;
+use tracekit_preload_rt::unwind;
+
+use crate::options::{self, Options};
+
+const PAGE: usize = sys::PAGE;
+/// Guarded classes: 1 to 2^16 data pages (256 MiB).
+const GUARDED: usize = 17;
+/// Dense classes: 16 B to 8 MiB.
+const DENSE: usize = 20;
+const CLASSES: usize = GUARDED + DENSE;
+/// Canary bytes after a dense block's slot.
+const DENSE_ZONE: usize = 16;
+/// The table entries (and dense memory) are made accessible this much at a time.
+const COMMIT_STEP: usize = 1 << 20;
+
+const UNUSED: u8 = 0;
+const LIVE: u8 = 1;
+const QUARANTINED: u8 = 2;
+const FREE: u8 = 3;
+const NONE: u32 = u32::MAX;
+
+/// One slot's story.
+#[repr(C)]
+struct Meta {
+    state: AtomicU8,
+    alloc_kind: u8,
+    free_kind: u8,
+    alloc_len: u8,
+    free_len: u8,
+    alloc_tid: u32,
+    free_tid: u32,
+    /// The next slot in the free list or the quarantine.
+    next: u32,
+    user: u64,
+    size: u64,
+    alloc: [u64; NOTE_FRAMES],
+    free: [u64; NOTE_FRAMES],
+}
+
+/// A class's lists, under its lock.
+struct Lists {
+    /// Slots handed out so far (the next fresh one).
+    bump: u32,
+    /// Table entries accessible so far.
+    meta_ready: usize,
+    /// Dense classes: bytes of slots accessible so far.
+    data_ready: usize,
+    /// Freed slots ready for reuse (a stack).
+    free_head: u32,
+    /// The quarantine, oldest first.
+    q_head: u32,
+    q_tail: u32,
+    q_len: u64,
+}
+
+struct Class {
+    lists: SpinLock<Lists>,
+}
+
+/// Where everything is, fixed at the first allocation.
+struct Layout {
+    base: usize,
+    span: usize,
+    meta_base: usize,
+    meta_span: usize,
+}
+
+struct Global {
+    ready: AtomicU8,
+    layout: UnsafeCell<Layout>,
+    options: UnsafeCell<Options>,
+    /// Live guarded blocks, against `budget`.
+    guarded_live: AtomicU64,
+    budget: AtomicU64,
+    /// Dense blocks handed out since the budget ran out (said once).
+    spilled: AtomicU64,
+    classes: [Class; CLASSES],
+    /// The object this library is (frames inside it are not the program's).
+    own: AtomicUsize,
+    own_end: AtomicUsize,
+}
+
+// SAFETY: `layout` and `options` are written once, by the thread that moves `ready` from 0 to
+// 1, before it publishes 2 (Release); every reader waits for 2 (Acquire). The rest is atomic
+// or under a lock.
+unsafe impl Sync for Global {}
+
+const fn class() -> Class {
+    Class {
+        lists: SpinLock::new(Lists {
+            bump: 0,
+            meta_ready: 0,
+            data_ready: 0,
+            free_head: NONE,
+            q_head: NONE,
+            q_tail: NONE,
+            q_len: 0,
+        }),
+    }
+}
+
+static G: Global = Global {
+    ready: AtomicU8::new(0),
+    layout: UnsafeCell::new(Layout {
+        base: 0,
+        span: 0,
+        meta_base: 0,
+        meta_span: 0,
+    }),
+    options: UnsafeCell::new(Options::DEFAULT),
+    guarded_live: AtomicU64::new(0),
+    budget: AtomicU64::new(0),
+    spilled: AtomicU64::new(0),
+    classes: [const { class() }; CLASSES],
+    own: AtomicUsize::new(0),
+    own_end: AtomicUsize::new(0),
+};
+
+/// The options in force (the defaults until the first allocation read them).
+pub fn options() -> Options {
+    if G.ready.load(Ordering::Acquire) == 2 {
+        // SAFETY: published (see `Global`).
+        unsafe { *G.options.get() }
+    } else {
+        Options::DEFAULT
+    }
+}
+
+fn layout() -> Option<&'static Layout> {
+    // SAFETY: published (see `Global`).
+    (G.ready.load(Ordering::Acquire) == 2).then(|| unsafe { &*G.layout.get() })
+}
+
+/// Reads the options and reserves the address space, once; false when that failed (the
+/// allocator then refuses: every allocation fails with ENOMEM).
+fn init() -> bool {
+    match G.ready.load(Ordering::Acquire) {
+        2 => return true,
+        3 => return false,
+        _ => {}
+    }
+    if G.ready
+        .compare_exchange(0, 1, Ordering::AcqRel, Ordering::Acquire)
+        .is_err()
+    {
+        // Another thread is setting up: wait for it.
+        loop {
+            match G.ready.load(Ordering::Acquire) {
+                2 => return true,
+                3 => return false,
+                _ => sys::yield_now(),
+            }
+        }
+    }
+    let opts = read_options();
+    let mut done = None;
+    // Address space first: 16 GiB a class, less when the process may not have that much.
+    for span in [16usize << 30, 4 << 30, 1 << 30, 256 << 20] {
+        let Ok(base) = sys::reserve(span * CLASSES) else {
+            continue;
+        };
+        let meta_span = (span / (2 * PAGE)) * core::mem::size_of::<Meta>();
+        match sys::reserve(meta_span * CLASSES) {
+            Ok(meta) => {
+                done = Some(Layout {
+                    base: base as usize,
+                    span,
+                    meta_base: meta as usize,
+                    meta_span,
+                });
+                break;
+            }
+            // SAFETY: the reservation just made, unused.
+            Err(_) => unsafe { sys::unmap(base, span * CLASSES) },
+        }
+    }
+    let Some(l) = done else {
+        options::say(format_args!(
+            "cannot reserve address space for guarded blocks: every allocation will fail"
+        ));
+        G.ready.store(3, Ordering::Release);
+        return false;
+    };
+    // SAFETY: this thread alone moved `ready` to 1; nobody reads these before 2.
+    unsafe {
+        *G.layout.get() = l;
+    }
+    // SAFETY: as above.
+    unsafe {
+        *G.options.get() = opts;
+    }
+    G.budget.store(guard_budget(&opts), Ordering::Relaxed);
+    if let Some((lo, hi)) = unwind::object_range(init as *const () as u64) {
+        G.own.store(lo as usize, Ordering::Relaxed);
+        G.own_end.store(hi as usize, Ordering::Relaxed);
+    }
+    G.ready.store(2, Ordering::Release);
+    true
+}
+
+fn read_options() -> Options {
+    extern "C" {
+        static environ: *const *const core::ffi::c_char;
+    }
+    // SAFETY: the process environment: NULL-terminated, and nobody edits it during the
+    // first allocation (libc's own setenv allocates through us only after it is done).
+    let envp = unsafe { environ };
+    // SAFETY: as above.
+    let efence = unsafe { tracekit_preload_rt::env::entries_with_prefix(envp, b"EF_", 4096) };
+    // SAFETY: as above.
+    let ours =
+        unsafe { tracekit_preload_rt::env::entries_with_prefix(envp, b"TRACEKIT_EFENCE_", 4096) };
+    options::parse(efence.chain(ours))
+}
+
+/// How many guarded blocks may be live at once: two mappings each, within what
+/// `vm.max_map_count` leaves after the mappings the process has now and a margin for those it
+/// will make itself.
+fn guard_budget(o: &Options) -> u64 {
+    if o.max_guarded > 0 {
+        return o.max_guarded;
+    }
+    let mut buf = [0u8; 32];
+    let limit = sys::read_file(b"/proc/sys/vm/max_map_count\0", &mut buf)
+        .ok()
+        .and_then(|n| tracekit_preload_rt::env::parse_u64(buf[..n].trim_ascii()))
+        .unwrap_or(65530);
+    let mut maps = 0u64;
+    let _ = count_lines(b"/proc/self/maps\0", &mut maps);
+    limit.saturating_sub(maps + 2048) / 2
+}
+
+fn count_lines(path: &[u8], n: &mut u64) -> sys::SysResult<()> {
+    let fd = sys::open(path, libc::O_RDONLY | libc::O_CLOEXEC, 0)?;
+    let mut buf = [0u8; 4096];
+    loop {
+        match sys::read(fd, &mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(k) => *n += buf[..k].iter().filter(|&&b| b == b'\n').count() as u64,
+        }
+    }
+    sys::close(fd);
+    Ok(())
+}
+
+// ---- classes ----
+
+fn is_guarded(c: usize) -> bool {
+    c < GUARDED
+}
+
+/// Data bytes of a slot of class `c`.
+fn data_size(c: usize) -> usize {
+    if is_guarded(c) {
+        PAGE << c
+    } else {
+        16 << (c - GUARDED)
+    }
+}
+
+/// Address space of a slot of class `c`.
+fn slot_size(c: usize) -> usize {
+    if is_guarded(c) {
+        data_size(c) + PAGE
+    } else {
+        data_size(c) + DENSE_ZONE
+    }
+}
+
+fn capacity(l: &Layout, c: usize) -> u32 {
+    let by_space = l.span / slot_size(c);
+    let by_table = l.meta_span / core::mem::size_of::<Meta>();
+    by_space.min(by_table).min(NONE as usize - 1) as u32
+}
+
+fn slot_base(l: &Layout, c: usize, i: u32) -> usize {
+    l.base + c * l.span + i as usize * slot_size(c)
+}
+
+fn meta_ptr(l: &Layout, c: usize, i: u32) -> *mut Meta {
+    (l.meta_base + c * l.meta_span + i as usize * core::mem::size_of::<Meta>()) as *mut Meta
+}
+
+/// The class and slot of an address inside the reservation.
+fn locate(l: &Layout, addr: usize) -> Option<(usize, u32)> {
+    let off = addr.checked_sub(l.base)?;
+    let c = off / l.span;
+    if c >= CLASSES {
+        return None;
+    }
+    let i = (off % l.span) / slot_size(c);
+    (i < capacity(l, c) as usize).then_some((c, i as u32))
+}
+
+fn round_up(v: usize, to: usize) -> usize {
+    v.div_ceil(to) * to
+}
+
+/// The guarded class whose data holds `size` bytes aligned to `align` (None: too big).
+fn guarded_class(size: usize, align: usize) -> Option<usize> {
+    let need = size
+        .checked_add(if align > 16 { align - 1 } else { 0 })?
+        .max(1);
+    let pages = need.div_ceil(PAGE);
+    let c = pages.next_power_of_two().trailing_zeros() as usize;
+    (c < GUARDED).then_some(c)
+}
+
+/// The dense class for `size` bytes (None: too big, or an alignment it cannot give).
+fn dense_class(size: usize, align: usize) -> Option<usize> {
+    if align > 16 {
+        return None;
+    }
+    let k = size
+        .max(16)
+        .div_ceil(16)
+        .next_power_of_two()
+        .trailing_zeros() as usize;
+    (k < DENSE).then_some(GUARDED + k)
+}
+
+// ---- canaries ----
+
+fn canary(at: usize) -> u8 {
+    0xc3 ^ (at as u8).wrapping_mul(0x3b)
+}
+
+/// The bytes between a block's end and the end of what it may touch, filled with canaries.
+fn slack(l: &Layout, c: usize, i: u32, user: usize, size: usize, below: bool) -> (usize, usize) {
+    let end = user + size;
+    let limit = if is_guarded(c) && !below {
+        slot_base(l, c, i) + data_size(c)
+    } else if is_guarded(c) {
+        round_up(end.max(user + 1), PAGE)
+    } else {
+        slot_base(l, c, i) + slot_size(c)
+    };
+    (end, limit.max(end))
+}
+
+fn fill_canary(from: usize, to: usize) {
+    for at in from..to {
+        // SAFETY: slack bytes of a live block's accessible pages (see `slack`).
+        unsafe { (at as *mut u8).write(canary(at)) };
+    }
+}
+
+/// How many slack bytes no longer hold their canary.
+fn damaged(from: usize, to: usize) -> u64 {
+    let mut n = 0;
+    for at in from..to {
+        // SAFETY: as in `fill_canary`; the pages are still accessible.
+        if unsafe { (at as *const u8).read_volatile() } != canary(at) {
+            n += 1;
+        }
+    }
+    n
+}
+
+// ---- the table ----
+
+/// Makes the table entries and (dense) memory of slot `i` accessible.
+fn make_ready(l: &Layout, c: usize, lists: &mut Lists, i: u32) -> bool {
+    let need = (i as usize + 1) * core::mem::size_of::<Meta>();
+    if need > lists.meta_ready {
+        let to = round_up(need, COMMIT_STEP).min(l.meta_span);
+        let at = l.meta_base + c * l.meta_span + lists.meta_ready;
+        // SAFETY: inside the table's reservation, past what is in use.
+        if unsafe { sys::protect(at as *mut u8, to - lists.meta_ready, RW) }.is_err() {
+            return false;
+        }
+        lists.meta_ready = to;
+    }
+    if !is_guarded(c) {
+        let need = (i as usize + 1) * slot_size(c);
+        if need > lists.data_ready {
+            let to = round_up(need, COMMIT_STEP).min(l.span);
+            let at = l.base + c * l.span + lists.data_ready;
+            // SAFETY: inside the class's reservation, past what is in use.
+            if unsafe { sys::protect(at as *mut u8, to - lists.data_ready, RW) }.is_err() {
+                return false;
+            }
+            lists.data_ready = to;
+        }
+    }
+    true
+}
+
+const RW: i32 = libc::PROT_READ | libc::PROT_WRITE;
+
+/// A slot of class `c`: a freed one, or a fresh one.
+fn take_slot(l: &Layout, c: usize, lists: &mut Lists) -> Option<u32> {
+    if lists.free_head != NONE {
+        let i = lists.free_head;
+        // SAFETY: a slot in the free list has its entry ready.
+        lists.free_head = unsafe { (*meta_ptr(l, c, i)).next };
+        return Some(i);
+    }
+    let i = lists.bump;
+    if i >= capacity(l, c) || !make_ready(l, c, lists, i) {
+        return None;
+    }
+    lists.bump += 1;
+    Some(i)
+}
+
+/// The caller's return addresses (frames inside this library skipped).
+fn stack(out: &mut [u64; NOTE_FRAMES]) -> u8 {
+    let own = (
+        G.own.load(Ordering::Relaxed) as u64,
+        G.own_end.load(Ordering::Relaxed) as u64,
+    );
+    unwind::backtrace(own, out) as u8
+}
+
+std::thread_local! {
+    static TID: core::cell::Cell<u32> = const { core::cell::Cell::new(0) };
+    static SAMPLE: core::cell::Cell<u64> = const { core::cell::Cell::new(0) };
+}
+
+/// This thread's id (cached).
+fn tid() -> u32 {
+    TID.with(|t| {
+        if t.get() == 0 {
+            t.set(sys::gettid());
+        }
+        t.get()
+    })
+}
+
+/// True when this allocation is to be guarded (always, unless sampling).
+fn sampled(o: &Options) -> bool {
+    if o.sample <= 1 {
+        return true;
+    }
+    SAMPLE.with(|s| {
+        // xorshift64*, seeded per thread from its id and the clock.
+        let mut x = s.get();
+        if x == 0 {
+            x = (u64::from(sys::gettid()) << 32) ^ sys::mono_ns() | 1;
+        }
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        s.set(x);
+        x.wrapping_mul(0x2545_f491_4f6c_dd1d) % u64::from(o.sample) == 0
+    })
+}
+
+// ---- the operations ----
+
+/// How an allocation is to be made.
+#[derive(Debug, Clone, Copy)]
+pub struct Request {
+    /// Bytes asked for.
+    pub size: usize,
+    /// Alignment (a power of two; 0: the configured default).
+    pub align: usize,
+    /// The function asked.
+    pub kind: AllocKind,
+    /// Zero the block (`calloc`).
+    pub zero: bool,
+}
+
+/// Where a request went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placed {
+    /// A block of ours.
+    Ours(*mut u8),
+    /// Not sampled: the caller asks glibc.
+    Real,
+    /// Cannot be had (ENOMEM, or EINVAL for a bad alignment).
+    Failed(i32),
+}
+
+/// Allocates a guarded (or, past the budget, dense) block.
+pub fn allocate(r: Request) -> Placed {
+    if !init() {
+        return Placed::Failed(libc::ENOMEM);
+    }
+    let o = options();
+    if !sampled(&o) {
+        return Placed::Real;
+    }
+    if r.size == 0 && !o.allow_malloc_0 {
+        options::say(format_args!(
+            "{}(0), which EF_ALLOW_MALLOC_0=0 forbids: aborting",
+            r.kind.name()
+        ));
+        tracekit_crash::sys::abort();
+    }
+    let align = match r.align {
+        0 if o.alignment == 1 => 1,
+        0 => o.alignment.min(16),
+        a => a,
+    };
+    if r.size > isize::MAX as usize / 2 {
+        return Placed::Failed(libc::ENOMEM);
+    }
+    let Some(l) = layout() else {
+        return Placed::Failed(libc::ENOMEM);
+    };
+    let mut frames = [0u64; NOTE_FRAMES];
+    let nframes = stack(&mut frames);
+    let guarded_ok = G.guarded_live.load(Ordering::Relaxed) < G.budget.load(Ordering::Relaxed);
+    let choice = match (guarded_ok, dense_class(r.size, align)) {
+        (true, _) | (false, None) => guarded_class(r.size, align).map(|c| (c, true)),
+        (false, Some(c)) => Some((c, false)),
+    };
+    let Some((c, guarded)) = choice else {
+        return Placed::Failed(libc::ENOMEM);
+    };
+    let mut lists = G.classes[c].lists.lock();
+    let Some(i) = take_slot(l, c, &mut lists) else {
+        return Placed::Failed(libc::ENOMEM);
+    };
+    let base = slot_base(l, c, i);
+    let user = if !guarded {
+        base
+    } else if o.protect_below {
+        round_up(base + PAGE, align.max(1))
+    } else {
+        (base + data_size(c) - r.size) & !(align.max(1) - 1)
+    };
+    if guarded {
+        let (lo, hi) = if o.protect_below {
+            (base + PAGE, round_up(user + r.size.max(1), PAGE))
+        } else {
+            (user & !(PAGE - 1), base + data_size(c))
+        };
+        // SAFETY: pages of this slot, which nobody else uses.
+        if unsafe { sys::protect(lo as *mut u8, hi - lo, RW) }.is_err() {
+            // SAFETY: the slot's entry is ready (take_slot).
+            let m = unsafe { &mut *meta_ptr(l, c, i) };
+            m.next = lists.free_head;
+            lists.free_head = i;
+            return Placed::Failed(libc::ENOMEM);
+        }
+        G.guarded_live.fetch_add(1, Ordering::Relaxed);
+    } else if G.spilled.fetch_add(1, Ordering::Relaxed) == 0 {
+        options::say(format_args!(
+            "{} guarded blocks are live, as many as vm.max_map_count allows: further blocks get canaries checked at free instead of guard pages",
+            G.guarded_live.load(Ordering::Relaxed)
+        ));
+    }
+    // SAFETY: the slot's entry is ready (take_slot) and ours under the class lock.
+    let m = unsafe { &mut *meta_ptr(l, c, i) };
+    m.alloc_kind = r.kind as u8;
+    m.free_kind = 0;
+    m.alloc_len = nframes;
+    m.alloc = frames;
+    m.free_len = 0;
+    m.alloc_tid = tid();
+    m.free_tid = 0;
+    m.user = user as u64;
+    m.size = r.size as u64;
+    m.state.store(LIVE, Ordering::Release);
+    drop(lists);
+    let p = user as *mut u8;
+    if r.zero {
+        // SAFETY: the block's bytes, accessible now.
+        unsafe { core::ptr::write_bytes(p, 0, r.size) };
+    } else if let Some(b) = o.fill {
+        // SAFETY: as above.
+        unsafe { core::ptr::write_bytes(p, b, r.size) };
+    }
+    let (from, to) = slack(l, c, i, user, r.size, o.protect_below);
+    fill_canary(from, to);
+    Placed::Ours(p)
+}
+
+/// True when `p` is in our reservation (a block of ours, or garbage pointing into it).
+pub fn owns(p: *const u8) -> bool {
+    layout().is_some_and(|l| locate(l, p as usize).is_some())
+}
+
+/// The size of our block at `p` (what `malloc_usable_size` answers: exactly what was asked).
+pub fn size_of(p: *const u8) -> Option<usize> {
+    let l = layout()?;
+    let (c, i) = locate(l, p as usize)?;
+    let lists = G.classes[c].lists.lock();
+    let m = meta_locked(l, c, i, &lists)?;
+    (m.state == LIVE && m.user == p as u64).then_some(m.size as usize)
+}
+
+/// A copy of a slot's entry, if its table page is accessible.
+struct MetaCopy {
+    state: u8,
+    alloc_kind: u8,
+    free_kind: u8,
+    user: u64,
+    size: u64,
+    alloc_tid: u32,
+    free_tid: u32,
+    alloc: [u64; NOTE_FRAMES],
+    alloc_len: usize,
+    free: [u64; NOTE_FRAMES],
+    free_len: usize,
+}
+
+/// A copy of slot `i`'s entry, read under its class's lock (None: never handed out).
+fn meta_locked(l: &Layout, c: usize, i: u32, lists: &Lists) -> Option<MetaCopy> {
+    // SAFETY: handed-out slots have their entries ready, and the lock is held.
+    (i < lists.bump).then(|| copy_meta(unsafe { &*meta_ptr(l, c, i) }))
+}
+
+/// A copy of slot `i`'s entry without the lock (in a signal handler), if its table page is
+/// accessible: checked through `process_vm_readv`, which cannot fault.
+fn read_meta(l: &Layout, c: usize, i: u32) -> Option<MetaCopy> {
+    let p = meta_ptr(l, c, i);
+    let mut state = [0u8; 1];
+    if !sys::read_memory(p as u64, &mut state) || state[0] == UNUSED {
+        return None;
+    }
+    // SAFETY: the entry's page is accessible (just read) and stays so (the table only grows);
+    // a concurrent writer may change fields meanwhile, which only blurs a report.
+    Some(copy_meta(unsafe { &*p }))
+}
+
+fn copy_meta(m: &Meta) -> MetaCopy {
+    MetaCopy {
+        state: m.state.load(Ordering::Acquire),
+        alloc_kind: m.alloc_kind,
+        free_kind: m.free_kind,
+        user: m.user,
+        size: m.size,
+        alloc_tid: m.alloc_tid,
+        free_tid: m.free_tid,
+        alloc: m.alloc,
+        alloc_len: usize::from(m.alloc_len),
+        free: m.free,
+        free_len: usize::from(m.free_len),
+    }
+}
+
+fn note_of(kind: FenceKind, addr: u64, m: &MetaCopy) -> BlockNote {
+    let mut n = BlockNote::new(kind, addr);
+    n.block = m.user;
+    n.size = m.size;
+    n.alloc_fn = AllocKind::from_code(m.alloc_kind).map_or("?", AllocKind::name);
+    n.free_fn = FreeKind::from_code(m.free_kind).map_or("", FreeKind::name);
+    n.alloc_frames = m.alloc;
+    n.alloc_len = m.alloc_len;
+    n.alloc_tid = m.alloc_tid;
+    n.free_frames = m.free;
+    n.free_len = m.free_len;
+    n.free_tid = m.free_tid;
+    n
+}
+
+/// Which functions may free a block of `kind`: 0 the C family, 1 `new`, 2 `new[]`.
+fn alloc_family(kind: u8) -> u8 {
+    match AllocKind::from_code(kind) {
+        Some(AllocKind::New | AllocKind::NewNothrow | AllocKind::NewAligned) => 1,
+        Some(AllocKind::NewAlignedNothrow) => 1,
+        Some(
+            AllocKind::NewArray
+            | AllocKind::NewArrayNothrow
+            | AllocKind::NewArrayAligned
+            | AllocKind::NewArrayAlignedNothrow,
+        ) => 2,
+        _ => 0,
+    }
+}
+
+fn free_family(kind: FreeKind) -> u8 {
+    match kind {
+        FreeKind::Free | FreeKind::Munmap => 0,
+        FreeKind::Delete
+        | FreeKind::DeleteSized
+        | FreeKind::DeleteAligned
+        | FreeKind::DeleteSizedAligned
+        | FreeKind::DeleteNothrow => 1,
+        _ => 2,
+    }
+}
+
+/// Releases our block at `p` (for `free`, `delete`, and `realloc`'s old block), or reports
+/// why it cannot be released and aborts: a double free, a pointer no allocation returned, the
+/// wrong function, or a canary that an overflow changed.
+pub fn release(p: *mut u8, kind: FreeKind) {
+    let Some(l) = layout() else {
+        return;
+    };
+    let Some((c, i)) = locate(l, p as usize) else {
+        return;
+    };
+    let o = options();
+    let mut frames = [0u64; NOTE_FRAMES];
+    let nframes = stack(&mut frames);
+    let mut lists = G.classes[c].lists.lock();
+    if let Some(mut note) = check(l, c, i, &lists, p as u64, &o, kind) {
+        drop(lists);
+        // A double free's function is the first free's (its stack is the one shown); the
+        // others are about this call.
+        if note.kind != FenceKind::DoubleFree {
+            note.free_fn = kind.name();
+        }
+        tracekit_crash::fault::report_and_abort(&note);
+    }
+    // SAFETY: checked live above, under the class lock.
+    let m = unsafe { &mut *meta_ptr(l, c, i) };
+    m.free_kind = kind as u8;
+    m.free_len = nframes;
+    m.free = frames;
+    m.free_tid = tid();
+    m.state.store(QUARANTINED, Ordering::Release);
+    let base = slot_base(l, c, i);
+    if is_guarded(c) {
+        // SAFETY: the slot's data pages; the block is freed, so nobody may touch them.
+        let _ = unsafe { sys::protect(base as *mut u8, data_size(c) + PAGE, libc::PROT_NONE) };
+        G.guarded_live.fetch_sub(1, Ordering::Relaxed);
+    }
+    // Into the quarantine; the oldest out of it, when it holds too much.
+    m.next = NONE;
+    if lists.q_tail == NONE {
+        lists.q_head = i;
+    } else {
+        // SAFETY: the tail's entry is ready (it was handed out).
+        unsafe { (*meta_ptr(l, c, lists.q_tail)).next = i };
+    }
+    lists.q_tail = i;
+    lists.q_len += data_size(c) as u64;
+    if o.protect_free {
+        return;
+    }
+    while lists.q_len > o.quarantine && lists.q_head != NONE {
+        let old = lists.q_head;
+        // SAFETY: a quarantined slot's entry is ready.
+        let om = unsafe { &mut *meta_ptr(l, c, old) };
+        lists.q_head = om.next;
+        if lists.q_head == NONE {
+            lists.q_tail = NONE;
+        }
+        lists.q_len -= data_size(c) as u64;
+        om.state.store(FREE, Ordering::Release);
+        om.next = lists.free_head;
+        lists.free_head = old;
+    }
+}
+
+/// What is wrong with freeing `p` (slot `i` of class `c`) by `kind`, if anything.
+fn check(
+    l: &Layout,
+    c: usize,
+    i: u32,
+    lists: &Lists,
+    p: u64,
+    o: &Options,
+    kind: FreeKind,
+) -> Option<BlockNote> {
+    let Some(m) = meta_locked(l, c, i, lists) else {
+        return Some(BlockNote::new(FenceKind::InvalidFree, p));
+    };
+    if m.state != LIVE {
+        let kind = if m.user == p && m.state != UNUSED {
+            FenceKind::DoubleFree
+        } else {
+            FenceKind::InvalidFree
+        };
+        let mut n = note_of(kind, p, &m);
+        if kind == FenceKind::InvalidFree {
+            n.block = 0;
+        }
+        return Some(n);
+    }
+    if m.user != p {
+        return Some(note_of(FenceKind::InvalidFree, p, &m));
+    }
+    if alloc_family(m.alloc_kind) != free_family(kind) {
+        return Some(note_of(FenceKind::MismatchedFree, p, &m));
+    }
+    let (from, to) = slack(l, c, i, p as usize, m.size as usize, o.protect_below);
+    let bad = damaged(from, to);
+    if bad > 0 {
+        let mut n = note_of(FenceKind::Overflow, from as u64, &m);
+        n.corrupted = bad;
+        return Some(n);
+    }
+    None
+}
+
+/// Checks the canaries of every live block (at exit): the first overwritten one is reported.
+pub fn check_all() {
+    let Some(l) = layout() else {
+        return;
+    };
+    let o = options();
+    for c in 0..CLASSES {
+        let lists = G.classes[c].lists.lock();
+        for i in 0..lists.bump {
+            // SAFETY: handed-out slots have their entries ready.
+            let m = unsafe { &*meta_ptr(l, c, i) };
+            if m.state.load(Ordering::Acquire) != LIVE {
+                continue;
+            }
+            let (from, to) = slack(l, c, i, m.user as usize, m.size as usize, o.protect_below);
+            let bad = damaged(from, to);
+            if bad > 0 {
+                let Some(copy) = meta_locked(l, c, i, &lists) else {
+                    continue;
+                };
+                drop(lists);
+                let mut n = note_of(FenceKind::Overflow, from as u64, &copy);
+                n.corrupted = bad;
+                n.free_fn = "exit";
+                tracekit_crash::fault::report_and_abort(&n);
+            }
+        }
+    }
+}
+
+/// The crash handler's describer: which block a fault address hit (async-signal-safe: reads
+/// the table without locks, through `process_vm_readv` where it might not be mapped).
+pub fn describe(addr: u64, note: &mut BlockNote) -> bool {
+    let Some(l) = layout() else {
+        return false;
+    };
+    let Some((c, i)) = locate(l, addr as usize) else {
+        return false;
+    };
+    // With the guard below each block, the guard page of slot `i` also ends slot `i - 1`:
+    // an address there is an overflow of that block when it is nearer than this one.
+    let mut m = read_meta(l, c, i);
+    if options().protect_below && is_guarded(c) && i > 0 {
+        let guard_end = (slot_base(l, c, i) + PAGE) as u64;
+        if addr < guard_end {
+            if let Some(prev) = read_meta(l, c, i - 1) {
+                let after_prev = addr.wrapping_sub(prev.user + prev.size);
+                let before_mine = m.as_ref().map_or(u64::MAX, |m| m.user.wrapping_sub(addr));
+                if prev.state == LIVE && after_prev < before_mine {
+                    m = Some(prev);
+                }
+            }
+        }
+    }
+    let Some(m) = m else {
+        return false;
+    };
+    let start = m.user;
+    let end = m.user + m.size;
+    let kind = if m.state != LIVE {
+        FenceKind::UseAfterFree
+    } else if addr >= end {
+        FenceKind::Overflow
+    } else if addr < start {
+        FenceKind::Underflow
+    } else {
+        // Inside a live block: not ours to explain (a protection we did not set?).
+        return false;
+    };
+    *note = note_of(kind, addr, &m);
+    true
+}
+
+/// Takes every class's lock (before `fork`), so the child never inherits one held by a
+/// thread that does not exist there.
+pub fn lock_all() {
+    for c in &G.classes {
+        c.lists.lock_for_fork();
+    }
+}
+
+/// Releases what [`lock_all`] took (after `fork`, in parent and child).
+pub fn unlock_all() {
+    for c in &G.classes {
+        // SAFETY: taken by lock_all in this process (or the parent it was forked from).
+        unsafe { c.lists.force_unlock() };
+    }
+}
+
+/// How many guarded blocks are live (for tests and the budget message).
+pub fn guarded_live() -> u64 {
+    G.guarded_live.load(Ordering::Relaxed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classes_fit_their_blocks() {
+        assert_eq!(guarded_class(13, 16), Some(0));
+        assert_eq!(guarded_class(4096, 16), Some(0));
+        assert_eq!(guarded_class(4097, 16), Some(1));
+        assert_eq!(guarded_class(100, 64), Some(0));
+        assert_eq!(guarded_class(4096, 4096), Some(1));
+        assert_eq!(guarded_class(usize::MAX, 16), None);
+        assert_eq!(dense_class(1, 16), Some(GUARDED));
+        assert_eq!(dense_class(32, 16), Some(GUARDED + 1));
+        assert_eq!(dense_class(33, 16), Some(GUARDED + 2));
+        assert_eq!(dense_class(33, 64), None);
+        for c in 0..CLASSES {
+            assert!(slot_size(c) > data_size(c));
+        }
+    }
+
+    #[test]
+    fn canaries_notice_a_changed_byte() {
+        let mut buf = [0u8; 64];
+        let (a, b) = (
+            buf.as_mut_ptr() as usize + 10,
+            buf.as_mut_ptr() as usize + 30,
+        );
+        fill_canary(a, b);
+        assert_eq!(damaged(a, b), 0);
+        buf[12] ^= 1;
+        let (a, b) = (buf.as_ptr() as usize + 10, buf.as_ptr() as usize + 30);
+        assert_eq!(damaged(a, b), 1);
+    }
+}

@@ -1,0 +1,274 @@
+//! The allocation family, C and C++, over the fence allocator ([`crate::fence`]). A request
+//! the sampler passes over (`TRACEKIT_EFENCE_SAMPLE`) goes to glibc's allocator, and so does
+//! the release of a block that is not ours in that mode; without sampling every block is ours,
+//! and a pointer that is not is reported as an invalid free.
+
+#![allow(non_snake_case)] // the C++ operators have their mangled names
+
+use core::ffi::{c_int, c_void};
+
+use tracekit_crash::fault::{report_and_abort, BlockNote};
+use tracekit_log_core::{AllocKind, FenceKind, FreeKind};
+use tracekit_preload_rt::sys::NextFn;
+use tracekit_preload_rt::{cxx, real};
+
+use crate::fence::{self, Placed, Request};
+
+/// Sets the calling thread's `errno`, as a failing libc function does.
+fn set_errno(e: c_int) {
+    // SAFETY: no preconditions.
+    let slot = unsafe { libc::__errno_location() };
+    // SAFETY: glibc's errno slot of this thread: valid and aligned for an int.
+    unsafe { *slot = e };
+}
+
+/// A block for `r`, from us or (not sampled) from glibc; NULL with errno on failure.
+fn allocate(r: Request, real: impl FnOnce() -> *mut c_void) -> *mut c_void {
+    match fence::allocate(r) {
+        Placed::Ours(p) => p.cast(),
+        Placed::Real => real(),
+        Placed::Failed(e) => {
+            set_errno(e);
+            core::ptr::null_mut()
+        }
+    }
+}
+
+fn request(size: usize, align: usize, kind: AllocKind) -> Request {
+    Request {
+        size,
+        align,
+        kind,
+        zero: false,
+    }
+}
+
+/// Releases `p` by `kind`: ours to the fence allocator, glibc's (sampling) to glibc; anything
+/// else is reported.
+///
+/// # Safety
+/// As C's `free`.
+unsafe fn release(p: *mut c_void, kind: FreeKind) {
+    if p.is_null() {
+        return;
+    }
+    if fence::owns(p.cast()) {
+        fence::release(p.cast(), kind);
+    } else if fence::options().sample > 1 {
+        // SAFETY: not ours, and sampling sends what it passes over to glibc: the caller's
+        // contract makes it a block of glibc's.
+        unsafe { real::free(p) }
+    } else {
+        let mut note = BlockNote::new(FenceKind::InvalidFree, p as u64);
+        note.free_fn = kind.name();
+        report_and_abort(&note);
+    }
+}
+
+/// `malloc`.
+#[cfg_attr(not(test), no_mangle)]
+pub extern "C" fn malloc(size: usize) -> *mut c_void {
+    allocate(request(size, 0, AllocKind::Malloc), || real::malloc(size))
+}
+
+/// `calloc`.
+#[cfg_attr(not(test), no_mangle)]
+pub extern "C" fn calloc(nmemb: usize, size: usize) -> *mut c_void {
+    let Some(bytes) = nmemb.checked_mul(size) else {
+        set_errno(libc::ENOMEM);
+        return core::ptr::null_mut();
+    };
+    let r = Request {
+        zero: true,
+        ..request(bytes, 0, AllocKind::Calloc)
+    };
+    allocate(r, || real::calloc(nmemb, size))
+}
+
+/// `free`.
+///
+/// # Safety
+/// As C's `free`.
+#[cfg_attr(not(test), no_mangle)]
+pub unsafe extern "C" fn free(ptr: *mut c_void) {
+    // SAFETY: the caller's contract.
+    unsafe { release(ptr, FreeKind::Free) }
+}
+
+/// `realloc`: a new block (guarded as any), the old bytes copied, the old block freed (so a
+/// stale pointer to it faults).
+///
+/// # Safety
+/// As C's `realloc`.
+#[cfg_attr(not(test), no_mangle)]
+pub unsafe extern "C" fn realloc(ptr: *mut c_void, size: usize) -> *mut c_void {
+    // SAFETY: the caller's contract.
+    unsafe { reallocate(ptr, size, AllocKind::Realloc) }
+}
+
+/// `reallocarray`.
+///
+/// # Safety
+/// As C's `reallocarray`.
+#[cfg_attr(not(test), no_mangle)]
+pub unsafe extern "C" fn reallocarray(ptr: *mut c_void, nmemb: usize, size: usize) -> *mut c_void {
+    match nmemb.checked_mul(size) {
+        // SAFETY: the caller's contract.
+        Some(bytes) => unsafe { reallocate(ptr, bytes, AllocKind::Reallocarray) },
+        None => {
+            set_errno(libc::ENOMEM);
+            core::ptr::null_mut()
+        }
+    }
+}
+
+/// # Safety
+/// As C's `realloc`.
+unsafe fn reallocate(ptr: *mut c_void, size: usize, kind: AllocKind) -> *mut c_void {
+    if ptr.is_null() {
+        return allocate(request(size, 0, kind), || real::malloc(size));
+    }
+    let old = match fence::size_of(ptr.cast()) {
+        Some(n) => n,
+        None if !fence::owns(ptr.cast()) && fence::options().sample > 1 => {
+            // SAFETY: glibc's block (sampling), per the caller's contract.
+            return unsafe { real::realloc(ptr, size) };
+        }
+        // Not a live block of ours: `release` says what it is.
+        None => {
+            // SAFETY: the caller's contract; this reports and aborts.
+            unsafe { release(ptr, FreeKind::Free) };
+            return core::ptr::null_mut();
+        }
+    };
+    if size == 0 {
+        // glibc frees and returns NULL.
+        // SAFETY: a live block of ours.
+        unsafe { release(ptr, FreeKind::Free) };
+        return core::ptr::null_mut();
+    }
+    let new = allocate(request(size, 0, kind), || real::malloc(size));
+    if new.is_null() {
+        return new;
+    }
+    // SAFETY: both blocks are live and at least this long; they are distinct.
+    unsafe { core::ptr::copy_nonoverlapping(ptr.cast::<u8>(), new.cast::<u8>(), old.min(size)) };
+    // SAFETY: the old block, live, ours.
+    unsafe { release(ptr, FreeKind::Free) };
+    new
+}
+
+/// `posix_memalign`.
+///
+/// # Safety
+/// As C's `posix_memalign`: `memptr` is writable.
+#[cfg_attr(not(test), no_mangle)]
+pub unsafe extern "C" fn posix_memalign(
+    memptr: *mut *mut c_void,
+    align: usize,
+    size: usize,
+) -> c_int {
+    if !align.is_power_of_two() || !align.is_multiple_of(core::mem::size_of::<usize>()) {
+        return libc::EINVAL;
+    }
+    let p = allocate(request(size, align, AllocKind::PosixMemalign), || {
+        real::memalign(align, size)
+    });
+    if p.is_null() {
+        return libc::ENOMEM;
+    }
+    // SAFETY: the caller's contract.
+    unsafe { *memptr = p };
+    0
+}
+
+fn aligned(size: usize, align: usize, kind: AllocKind) -> *mut c_void {
+    if !align.is_power_of_two() {
+        set_errno(libc::EINVAL);
+        return core::ptr::null_mut();
+    }
+    allocate(request(size, align, kind), || real::memalign(align, size))
+}
+
+/// `aligned_alloc`.
+#[cfg_attr(not(test), no_mangle)]
+pub extern "C" fn aligned_alloc(align: usize, size: usize) -> *mut c_void {
+    aligned(size, align, AllocKind::AlignedAlloc)
+}
+
+/// `memalign`.
+#[cfg_attr(not(test), no_mangle)]
+pub extern "C" fn memalign(align: usize, size: usize) -> *mut c_void {
+    aligned(size, align, AllocKind::Memalign)
+}
+
+/// `valloc`.
+#[cfg_attr(not(test), no_mangle)]
+pub extern "C" fn valloc(size: usize) -> *mut c_void {
+    aligned(size, sys_page(), AllocKind::Valloc)
+}
+
+/// `pvalloc`: `valloc` of the size rounded up to whole pages.
+#[cfg_attr(not(test), no_mangle)]
+pub extern "C" fn pvalloc(size: usize) -> *mut c_void {
+    let Some(rounded) = size.max(1).checked_next_multiple_of(sys_page()) else {
+        set_errno(libc::ENOMEM);
+        return core::ptr::null_mut();
+    };
+    aligned(rounded, sys_page(), AllocKind::Pvalloc)
+}
+
+fn sys_page() -> usize {
+    tracekit_preload_rt::sys::PAGE
+}
+
+/// `malloc_usable_size`: exactly the size asked for (a program that uses more than it asked
+/// for overflows, and is told so).
+///
+/// # Safety
+/// As C's `malloc_usable_size`.
+#[cfg_attr(not(test), no_mangle)]
+pub unsafe extern "C" fn malloc_usable_size(ptr: *mut c_void) -> usize {
+    if ptr.is_null() {
+        return 0;
+    }
+    match fence::size_of(ptr.cast()) {
+        Some(n) => n,
+        None if !fence::owns(ptr.cast()) => {
+            static GLIBC: NextFn = NextFn::new(c"malloc_usable_size");
+            type UsableSize = unsafe extern "C" fn(*mut c_void) -> usize;
+            // SAFETY: glibc's malloc_usable_size has this signature.
+            match unsafe { GLIBC.get::<UsableSize>() } {
+                // SAFETY: glibc's block (sampling), per the caller's contract.
+                Some(f) => unsafe { f(ptr) },
+                None => 0,
+            }
+        }
+        None => 0,
+    }
+}
+
+/// The C++ operators' allocation: ours, or (not sampled) glibc's.
+extern "C" fn tk_new(size: usize, align: usize, kind: u32) -> *mut c_void {
+    let kind = AllocKind::from_code(kind as u8).unwrap_or(AllocKind::New);
+    let p = allocate(request(size, align, kind), || {
+        if align == 0 {
+            real::malloc(size.max(1))
+        } else {
+            real::memalign(align, size.max(1))
+        }
+    });
+    if p.is_null() {
+        cxx::prepare_throw(kind);
+    }
+    p
+}
+
+/// # Safety
+/// As the C++ operators: `ptr` is null or a live block from the matching `new`.
+unsafe fn tk_delete(kind: FreeKind, ptr: *mut c_void, _size: usize) {
+    // SAFETY: the caller's contract.
+    unsafe { release(ptr, kind) }
+}
+
+tracekit_preload_rt::cxx_operators!(new: tk_new, delete: tk_delete);
