@@ -78,7 +78,7 @@ pub struct Analysis {
     /// System-call events seen (strace-rs logs).
     pub syscalls: u64,
     /// strace's `-c` table of those that returned (wall-clock latency, entry to exit).
-    pub syscall_summary: strace_rs::summary::Summary,
+    pub syscall_summary: tracekit_syscall_summary::Summary,
     /// Logs that ended in damage.
     pub damage: Vec<Damage>,
     /// Records skipped because this build does not know them.
@@ -259,15 +259,7 @@ impl Analysis {
             }
             Event::Syscall(s) => {
                 self.syscalls += 1;
-                // As strace-rs's own `-c`: calls that never returned are not counted.
-                if let Some(ret) = s.ret {
-                    self.syscall_summary.add(
-                        s.nr,
-                        &s.name.to_string_lossy(),
-                        s.exit_ns.saturating_sub(s.entry_ns),
-                        strace_rs::summary::is_error_ret(ret),
-                    );
-                }
+                self.syscall_summary.add_event(&s);
             }
             Event::Symbols(s) => self.packed.add(&s),
             // Threads, signals and library calls do not change the heap report.

@@ -689,6 +689,6 @@ fn syscall_table(analysis: &Analysis) -> String {
     // Writing to a Vec cannot fail.
     let _ = analysis
         .syscall_summary
-        .write(strace_rs::summary::SortBy::Time, &mut out);
+        .write(tracekit_syscall_summary::SortBy::Time, &mut out);
     String::from_utf8_lossy(&out).into_owned()
 }

@@ -228,7 +228,7 @@ fn write_process(r: &HeapReport, idx: usize, ctx: &Ctx<'_>, out: &mut dyn Write)
         (None, Some(e)) => match e.signal {
             Some(sig) => format!(
                 "Live when {} killed it",
-                strace_rs::signals::name(i64::from(sig))
+                tracekit_syscall_summary::signals::name(i64::from(sig))
             ),
             None => "Leaked at exit".to_owned(),
         },
