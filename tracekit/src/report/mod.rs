@@ -24,57 +24,6 @@ pub const EXIT_GATE: u8 = 1;
 /// Exit status when a log is damaged.
 pub const EXIT_DAMAGED: u8 = 3;
 
-/// Options of `tracekit report`.
-#[derive(Debug, clap::Args)]
-#[command(
-    after_help = "Exit status: 0; 1 when a --max-* gate is exceeded; 3 when a log is \
-damaged (the report covers what precedes the damage); 2 on errors.\n\
-JSON schema: tracekit.heap-report/1 (tracekit/SCHEMA.md)."
-)]
-pub struct Args {
-    #[command(flatten)]
-    pub options: ReportOptions,
-    /// The event logs (several: the processes of one run, such as a parent and its children;
-    /// a directory: every `*.tklog` in it, such as a `tracekit heap` run's; `-` reads standard
-    /// input).
-    #[arg(required = true, value_name = "LOG")]
-    pub logs: Vec<PathBuf>,
-}
-
-/// The report options `tracekit report` and `tracekit heap` share.
-#[derive(Debug, Clone, clap::Args)]
-pub struct ReportOptions {
-    /// Print JSON (schema `tracekit.heap-report/1`, see SCHEMA.md) instead of text.
-    #[arg(long)]
-    pub json: bool,
-    /// Allocation sites to show per ranking (calls, bytes, peak, leaks); 0 shows every site.
-    #[arg(long, value_name = "N", default_value_t = 10)]
-    pub top: usize,
-    /// Fail (exit 1) when the heap peak (of the largest process) exceeds SIZE: `64KiB`, `10MB`,
-    /// `1.5GiB`, or plain bytes.
-    #[arg(long, value_name = "SIZE")]
-    pub max_peak: Option<Size>,
-    /// Fail (exit 1) when the bytes leaked at exit (all processes together) exceed SIZE.
-    #[arg(long, value_name = "SIZE")]
-    pub max_leaked: Option<Size>,
-    /// Do not symbolize backtraces (print raw addresses and modules).
-    #[arg(long)]
-    pub no_symbols: bool,
-    /// With several processes, print each one's full summary after the totals.
-    #[arg(long)]
-    pub per_process: bool,
-    /// Report only the processes whose executable is named NAME (memusage's --progname).
-    #[arg(long, value_name = "NAME")]
-    pub progname: Option<String>,
-    /// Frames shown per backtrace in the text report (as valgrind's --num-callers); 0: all.
-    #[arg(long, value_name = "N", default_value_t = 12)]
-    pub depth: usize,
-    /// Also write every allocation site as collapsed stacks weighted by bytes, for
-    /// flamegraph.pl or inferno-flamegraph.
-    #[arg(long, value_name = "FILE")]
-    pub collapsed: Option<PathBuf>,
-}
-
 /// Limits that fail a run, for CI.
 #[derive(Debug, Clone, Default)]
 pub struct Gates {
@@ -108,7 +57,7 @@ impl Gates {
     }
 }
 
-/// What the report core needs, free of the argument parser.
+/// What the report core needs (the command line's `cli::report` makes it).
 #[derive(Debug, Clone)]
 pub struct Config {
     /// JSON instead of text.
@@ -152,32 +101,13 @@ impl Config {
     }
 }
 
-impl From<&ReportOptions> for Config {
-    fn from(a: &ReportOptions) -> Self {
-        Config {
-            json: a.json,
-            top: a.top,
-            symbolize: !a.no_symbols,
-            per_process: a.per_process,
-            depth: a.depth,
-            collapsed: a.collapsed.clone(),
-            progname: a.progname.clone(),
-            gates: Gates {
-                max_peak: a.max_peak.clone(),
-                max_leaked: a.max_leaked.clone(),
-            },
-            command_killed: None,
-        }
-    }
-}
-
 /// Runs `tracekit report`; returns the exit status.
-pub fn run(args: Args) -> anyhow::Result<u8> {
-    let config = Config::from(&args.options);
+/// `logs` as named on the command line (a directory stands for its logs, `-` for stdin).
+pub fn run(logs: &[PathBuf], config: &Config) -> anyhow::Result<u8> {
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
-    let logs = expand_dirs(&args.logs)?;
-    let code = report_logs(&logs, &config, &mut out)?;
+    let logs = expand_dirs(logs)?;
+    let code = report_logs(&logs, config, &mut out)?;
     out.flush()?;
     Ok(code)
 }
