@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use tracekit::export::Format;
 use tracekit::report::{Config, Gates};
 use tracekit::size::Size;
 
@@ -68,12 +69,20 @@ impl ReportOptions {
     /// The report's plain config.
     pub fn to_config(&self) -> Config {
         Config {
-            json: self.json,
+            format: if self.json {
+                Format::Json
+            } else {
+                Format::Text
+            },
             top: self.top,
             symbolize: !self.no_symbols,
             per_process: self.per_process,
             depth: self.depth,
-            collapsed: self.collapsed.clone(),
+            also: self
+                .collapsed
+                .iter()
+                .map(|path| (Format::Collapsed, path.clone()))
+                .collect(),
             progname: self.progname.clone(),
             gates: Gates {
                 max_peak: self.max_peak.clone(),

@@ -1,13 +1,10 @@
-//! `tracekit report`: read event logs, print a memusage-style summary plus leaks, allocation
-//! sites with backtraces and the peak's attribution; or the same as JSON
-//! (`tracekit.heap-report/1`, documented in `tracekit/SCHEMA.md`).
+//! `tracekit report` (and the report at the end of `tracekit heap`): reads event logs through
+//! the [`analysis`](crate::analysis), builds the [`model`](crate::model) and writes it in the
+//! configured [`Format`] (memusage-style text, or JSON `tracekit.heap-report/1` documented in
+//! `tracekit/SCHEMA.md`), plus any other formats to files (`--collapsed`); then the gates.
 //!
 //! Exit status: 0; 1 when a `--max-*` gate is exceeded; 3 when a log is damaged (the report
 //! covers the events before the damage); 2 for errors (options, unreadable files).
-
-pub mod collapsed;
-pub mod model;
-pub mod text;
 
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
@@ -15,9 +12,10 @@ use std::path::PathBuf;
 use anyhow::Context;
 
 use crate::analysis::Analysis;
+use crate::export::{ExportOptions, Format};
+use crate::model::{self, Report};
 use crate::size::Size;
 use crate::symbols::{NoSymbols, Resolve, Symbols};
-use model::{HeapReport, Selection};
 
 /// Exit status when a gate is exceeded.
 pub const EXIT_GATE: u8 = 1;
@@ -35,7 +33,8 @@ pub struct Gates {
 
 impl Gates {
     /// One message per exceeded gate.
-    pub fn check(&self, r: &HeapReport) -> Vec<String> {
+    pub fn check(&self, r: &Report) -> Vec<String> {
+        let r = &r.heap;
         let mut v = Vec::new();
         if let Some(max) = &self.max_peak {
             if r.total.peak.heap_bytes > max.bytes {
@@ -60,8 +59,8 @@ impl Gates {
 /// What the report core needs (the command line's `cli::report` makes it).
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// JSON instead of text.
-    pub json: bool,
+    /// The report's format.
+    pub format: Format,
     /// Sites per ranking.
     pub top: usize,
     /// Symbolize backtraces.
@@ -70,8 +69,8 @@ pub struct Config {
     pub per_process: bool,
     /// Frames per backtrace in text.
     pub depth: usize,
-    /// Where to write collapsed stacks.
-    pub collapsed: Option<PathBuf>,
+    /// More outputs, each a format written to a file (`--collapsed FILE`).
+    pub also: Vec<(Format, PathBuf)>,
     /// Only the processes whose executable has this file name.
     pub progname: Option<String>,
     /// CI limits.
@@ -90,6 +89,15 @@ pub struct CommandKilled {
 }
 
 impl Config {
+    /// What the writers are asked besides the model.
+    pub fn export_options(&self) -> ExportOptions {
+        ExportOptions {
+            top: self.top,
+            per_process: self.per_process,
+            depth: self.depth,
+        }
+    }
+
     /// Tells the report that the command this process ran was killed by `signal` (when
     /// `Some`): its process, which could not write an `Exit` record, is reported as killed.
     pub fn with_command_signal(mut self, signal: Option<u32>) -> Self {
@@ -169,39 +177,73 @@ pub fn report_logs(logs: &[PathBuf], config: &Config, out: &mut dyn Write) -> an
         });
     }
     let mut resolver = resolver(config, &analysis);
-    let mut report = model::build(
-        &analysis,
-        &names,
-        Selection { top: config.top },
-        resolver.as_mut(),
-    );
-    if let Some(k) = config.command_killed {
-        report.command_killed(k.launcher_pid, k.signal);
-    }
-    if let Some(path) = &config.collapsed {
+    for (format, path) in &config.also {
         let f = std::fs::File::create(path)
             .with_context(|| format!("cannot create {}", path.display()))?;
         let mut w = BufWriter::new(f);
-        collapsed::write(&analysis, resolver.as_mut(), &mut w)
-            .and_then(|()| w.flush())
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        export(
+            &analysis,
+            &names,
+            config,
+            *format,
+            resolver.as_mut(),
+            &mut w,
+        )
+        .and_then(|_| w.flush())
+        .with_context(|| format!("cannot write {}", path.display()))?;
     }
-    write_report(&report, config, out)?;
+    let report = export(
+        &analysis,
+        &names,
+        config,
+        config.format,
+        resolver.as_mut(),
+        out,
+    )?;
     // The report first, then the messages (which go to stderr, maybe the same stream).
     out.flush()?;
     Ok(finish(&report, config))
 }
 
-/// Builds the report of `analysis` with the configured symbolizer.
-pub fn build_report(analysis: &Analysis, names: &[String], config: &Config) -> HeapReport {
-    let mut report = model::build(
+/// Builds the report `format` needs and writes it to `out`; returns it.
+fn export(
+    analysis: &Analysis,
+    names: &[String],
+    config: &Config,
+    format: Format,
+    resolver: &mut dyn Resolve,
+    out: &mut dyn Write,
+) -> std::io::Result<Report> {
+    let writer = format.writer();
+    let opts = config.export_options();
+    let report = build(analysis, names, config, writer.selection(&opts), resolver);
+    writer.write(&report, &opts, out)?;
+    Ok(report)
+}
+
+/// Builds the report of `analysis` with the configured symbolizer, holding the sites the
+/// configured format needs.
+pub fn build_report(analysis: &Analysis, names: &[String], config: &Config) -> Report {
+    let selection = config.format.writer().selection(&config.export_options());
+    build(
         analysis,
         names,
-        Selection { top: config.top },
+        config,
+        selection,
         resolver(config, analysis).as_mut(),
-    );
+    )
+}
+
+fn build(
+    analysis: &Analysis,
+    names: &[String],
+    config: &Config,
+    selection: model::Selection,
+    resolver: &mut dyn Resolve,
+) -> Report {
+    let mut report = model::build(analysis, names, selection, resolver);
     if let Some(k) = config.command_killed {
-        report.command_killed(k.launcher_pid, k.signal);
+        report.heap.command_killed(k.launcher_pid, k.signal);
     }
     report
 }
@@ -214,32 +256,8 @@ fn resolver(config: &Config, analysis: &Analysis) -> Box<dyn Resolve> {
     }
 }
 
-/// Writes the report as text or JSON.
-pub fn write_report(
-    report: &HeapReport,
-    config: &Config,
-    out: &mut dyn Write,
-) -> anyhow::Result<()> {
-    if config.json {
-        // As an io::Error, so a closed pipe is recognized (and is not an error).
-        serde_json::to_writer_pretty(&mut *out, report).map_err(std::io::Error::from)?;
-        writeln!(out)?;
-    } else {
-        text::write(
-            report,
-            text::TextOptions {
-                top: config.top,
-                per_process: config.per_process,
-                depth: config.depth,
-            },
-            out,
-        )?;
-    }
-    Ok(())
-}
-
 /// Prints damage and gate messages on stderr and returns the exit status they call for.
-pub fn finish(report: &HeapReport, config: &Config) -> u8 {
+pub fn finish(report: &Report, config: &Config) -> u8 {
     let mut code = 0;
     for d in &report.damage {
         eprintln!("tracekit: {}: {}", d.log, d.message);
