@@ -9,7 +9,7 @@
 //! - [`SyscallPass`]: strace-rs's system calls, as strace's `-c` table.
 //!
 //! A pass for another tool's events (library calls, ...) is a file implementing [`Pass`], a
-//! field of [`Analysis`] and an entry in [`Analysis::passes`].
+//! field of [`Analysis`] and an entry in its list of passes (`Analysis::passes`).
 //!
 //! ```
 //! use tracekit::analysis::Analysis;

@@ -35,8 +35,19 @@ use anyhow::{bail, Context};
 use crate::preload::{self, absolute};
 use crate::report::{self, Config};
 
-/// The name of a process's log inside a run directory.
+/// The name of a process's log inside a run directory (see [`run_dir_name`]).
 pub const LOG_IN_DIR: &str = "%e.%p.tklog";
+
+/// The name of a run's new log directory: `tracekit-heap.<exe>.<pid>`, then
+/// `tracekit-heap.<exe>.<pid>.<attempt>` when that one exists. With [`LOG_IN_DIR`], the one
+/// place that names a run's logs.
+pub fn run_dir_name(exe: &str, pid: u32, attempt: u32) -> String {
+    if attempt == 0 {
+        format!("tracekit-heap.{exe}.{pid}")
+    } else {
+        format!("tracekit-heap.{exe}.{pid}.{attempt}")
+    }
+}
 
 /// Where the report of a run goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -211,12 +222,7 @@ fn prepare_logs(
 fn new_run_dir(parent: &Path, exe: &str) -> anyhow::Result<PathBuf> {
     let pid = std::process::id();
     for n in 0..1000 {
-        let name = if n == 0 {
-            format!("tracekit-heap.{exe}.{pid}")
-        } else {
-            format!("tracekit-heap.{exe}.{pid}.{n}")
-        };
-        let dir = parent.join(name);
+        let dir = parent.join(run_dir_name(exe, pid, n));
         match make_private_dir(&dir) {
             Ok(()) => return Ok(dir),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,

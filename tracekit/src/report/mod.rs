@@ -1,5 +1,5 @@
 //! `tracekit report` (and the report at the end of `tracekit heap`): reads event logs through
-//! the [`analysis`](crate::analysis), builds the [`model`](crate::model) and writes it in the
+//! the [`analysis`](crate::analysis), builds the report [`model`] and writes it in the
 //! configured [`Format`] (memusage-style text, or JSON `tracekit.heap-report/1` documented in
 //! `tracekit/SCHEMA.md`), plus any other formats to files (`--collapsed`); then the gates.
 //!
