@@ -35,12 +35,12 @@ use anyhow::{bail, Context};
 use crate::preload::{self, absolute};
 use crate::report::{self, Config};
 
-/// The name of a process's log inside a run directory (see [`run_dir_name`]).
+/// The name of a process's log inside a run directory.
 pub const LOG_IN_DIR: &str = "%e.%p.tklog";
 
 /// The name of a run's new log directory: `tracekit-heap.<exe>.<pid>`, then
-/// `tracekit-heap.<exe>.<pid>.<attempt>` when that one exists. With [`LOG_IN_DIR`], the one
-/// place that names a run's logs.
+/// `tracekit-heap.<exe>.<pid>.<attempt>` when that one exists. With the name of each
+/// process's log inside it (above), the one place that names a run's logs.
 pub fn run_dir_name(exe: &str, pid: u32, attempt: u32) -> String {
     if attempt == 0 {
         format!("tracekit-heap.{exe}.{pid}")
