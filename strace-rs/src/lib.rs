@@ -2,8 +2,8 @@
 //!
 //! [`cli::parse`] turns the command line into a [`config::Config`]; [`tracer::Tracer`] runs
 //! the trace (process control comes from `tracekit-ptrace`), [`decode`] prints each
-//! syscall's arguments the way strace does, and [`summary`] prints the `-c` table, also from
-//! the common event log ([`summary::write_summary`], used by `tracekit report`).
+//! syscall's arguments the way strace does, and [`summary`] prints the `-c` table (from
+//! `tracekit-syscall-summary`, which `tracekit report` also uses on the common event log).
 
 pub mod cli;
 pub mod config;

@@ -1,49 +1,6 @@
 //! Signal names as strace prints them.
 
-const NAMES: [&str; 32] = [
-    "0",
-    "SIGHUP",
-    "SIGINT",
-    "SIGQUIT",
-    "SIGILL",
-    "SIGTRAP",
-    "SIGABRT",
-    "SIGBUS",
-    "SIGFPE",
-    "SIGKILL",
-    "SIGUSR1",
-    "SIGSEGV",
-    "SIGUSR2",
-    "SIGPIPE",
-    "SIGALRM",
-    "SIGTERM",
-    "SIGSTKFLT",
-    "SIGCHLD",
-    "SIGCONT",
-    "SIGSTOP",
-    "SIGTSTP",
-    "SIGTTIN",
-    "SIGTTOU",
-    "SIGURG",
-    "SIGXCPU",
-    "SIGXFSZ",
-    "SIGVTALRM",
-    "SIGPROF",
-    "SIGWINCH",
-    "SIGIO",
-    "SIGPWR",
-    "SIGSYS",
-];
-
-/// `SIGSEGV`, `SIGRTMIN`, `SIGRT_3`, or the number for out-of-range values.
-pub fn name(sig: i64) -> String {
-    match sig {
-        1..=31 => NAMES[sig as usize].to_owned(),
-        32 => "SIGRTMIN".to_owned(),
-        33..=64 => format!("SIGRT_{}", sig - 32),
-        _ => sig.to_string(),
-    }
-}
+pub use tracekit_syscall_summary::signals::name;
 
 /// The name inside a signal set: without the `SIG` prefix (`CHLD`, `RTMIN`, `RT_1`).
 pub fn short_name(sig: u32) -> String {

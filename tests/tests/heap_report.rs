@@ -1183,3 +1183,51 @@ fn collapsed_stacks_of_a_real_run() {
         "{text}"
     );
 }
+
+/// Regression: C functions named like Itanium type codes (`f`, `i`, `d`) were printed as
+/// `float`, `int`, `double`: names that are not mangled went through the C++ demangler.
+#[test]
+fn c_function_named_f_is_not_demangled_to_float() {
+    let r = every_site("heap_short_names", &[], &[]);
+    let f = site(&r, "f");
+    assert_eq!((f.calls, f.bytes, f.leaked.bytes), (1, 100, 100), "{f:?}");
+    let i = site(&r, "i");
+    assert_eq!((i.calls, i.bytes, i.leaked.bytes), (2, 400, 400), "{i:?}");
+    let d = site(&r, "d");
+    assert_eq!((d.calls, d.bytes, d.leaked.bytes), (1, 300, 0), "{d:?}");
+    for s in [f, i, d] {
+        assert!(
+            s.frames[0]
+                .file
+                .as_deref()
+                .is_some_and(|p| p.ends_with("heap_short_names.c")),
+            "{s:?}"
+        );
+        assert_eq!(s.frames[1].function, "main", "{s:?}");
+    }
+    let every_name: Vec<&str> = r
+        .sites
+        .iter()
+        .flat_map(|s| s.frames.iter().map(|f| f.function.as_str()))
+        .collect();
+    for wrong in ["float", "int", "double"] {
+        assert!(!every_name.contains(&wrong), "{wrong}: {every_name:?}");
+    }
+
+    // The text report names them the same way.
+    let dir = tempdir();
+    let out = run(tracekit()
+        .args(["heap", "--top", "0", "-o"])
+        .arg(dir.path().join("h.%p.tklog"))
+        .arg("--")
+        .arg(example("heap_short_names")));
+    assert_eq!(out.status.code(), Some(0), "stderr:\n{}", stderr(&out));
+    let err = stderr(&out);
+    for name in ["f", "i", "d"] {
+        assert!(
+            err.contains(&format!("      at {name} (heap_short_names.c:")),
+            "{name}:\n{err}"
+        );
+    }
+    assert!(!err.contains("float"), "{err}");
+}

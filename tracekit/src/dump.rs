@@ -1,25 +1,18 @@
 //! `tracekit dump LOG`: every event as one JSON object per line, for people and scripts.
 
 use std::io::{BufWriter, Write};
-use std::path::PathBuf;
+use std::path::Path;
 
 use anyhow::Context;
 
-/// Options of `tracekit dump`.
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    /// The event log to dump.
-    pub log: PathBuf,
-}
-
-/// Dumps `args.log` to stdout; returns 3 when the log is damaged (after dumping what precedes
+/// Dumps `log` to stdout; returns 3 when the log is damaged (after dumping what precedes
 /// it), as `tracekit report` does.
-pub fn run(args: Args) -> anyhow::Result<u8> {
-    let file = std::fs::File::open(&args.log)
-        .with_context(|| format!("cannot open {}", args.log.display()))?;
+pub fn run(log: &Path) -> anyhow::Result<u8> {
+    let file =
+        std::fs::File::open(log).with_context(|| format!("cannot open {}", log.display()))?;
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
-    let ok = dump(file, &mut out).with_context(|| args.log.display().to_string())?;
+    let ok = dump(file, &mut out).with_context(|| log.display().to_string())?;
     out.flush()?;
     Ok(if ok { 0 } else { crate::report::EXIT_DAMAGED })
 }

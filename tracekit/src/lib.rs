@@ -1,17 +1,25 @@
 //! The tracekit library behind the `tracekit` binary: launching commands under the preload
-//! libraries, and turning event logs into reports.
+//! libraries, and turning event logs into reports. It knows nothing of the command line: the
+//! binary's `cli` module parses arguments into the plain configs each module takes
+//! ([`heap::HeapConfig`], [`report::Config`], [`segv::SegvConfig`], ...).
 //!
-//! - [`analysis`] streams logs into per-process heap statistics (the engine);
-//! - [`report`] builds the report model, its JSON schema and the text printer;
+//! - [`analysis`] streams logs through passes (heap, crashes, fence findings, system calls),
+//!   each gathering what its model needs (the engine);
+//! - [`model`] is the report as data, one model per pass (serialized: the JSON schema);
+//! - [`export`] writes a model in a [`export::Format`] (text, JSON, collapsed stacks);
+//! - [`report`] is `tracekit report`: logs to analysis to model to formats, and the gates;
 //! - [`symbols`] symbolizes the backtraces of the sites a report prints;
 //! - [`heap`] runs a command under `libpreload_heaptrack.so` and reports on its logs;
-//! - [`segv`] runs a command under `libpreload_segv.so` (and symbolizes its crash frames);
-//! - [`preload`] is what both launchers share: finding the library, failing to start.
+//! - [`segv`] runs a command under `libpreload_segv.so`; [`segv::symbolizer`] is the crash
+//!   handler's call back to name its frames;
+//! - [`preload`] is the one launcher: finding a library, `LD_PRELOAD`, failing to start.
 //! - [`pack`] writes the symbols of a log's stacks into it, so it reports without the binaries.
 
 pub mod analysis;
 pub mod dump;
+pub mod export;
 pub mod heap;
+pub mod model;
 pub mod pack;
 pub mod preload;
 pub mod report;

@@ -2,41 +2,12 @@
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
-
-/// Userspace runtime instrumentation for Linux: heap tracking, crash reports, reports from logs.
-#[derive(Parser, Debug)]
-#[command(name = "tracekit", version, about)]
-struct Cli {
-    #[command(subcommand)]
-    cmd: Cmd,
-}
-
-#[derive(Subcommand, Debug)]
-enum Cmd {
-    /// Run a command under the heap tracker and print a memusage-style summary when it exits.
-    Heap(tracekit::heap::Args),
-    /// Print a report from an event log.
-    Report(tracekit::report::Args),
-    /// Dump an event log as JSON lines.
-    Dump(tracekit::dump::Args),
-    /// Write the symbols of a log's stacks into it, so it reports the same without the binaries.
-    Pack(tracekit::pack::Args),
-    /// Run a command under the crash handler (the catchsegv of tracekit).
-    Segv(tracekit::segv::Args),
-}
+mod cli;
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+    let result = match cli::run() {
+        Ok(result) => result,
         Err(e) => return usage_error(e),
-    };
-    let result = match cli.cmd {
-        Cmd::Heap(a) => tracekit::heap::run(a),
-        Cmd::Report(a) => tracekit::report::run(a),
-        Cmd::Dump(a) => tracekit::dump::run(a),
-        Cmd::Pack(a) => tracekit::pack::run(a),
-        Cmd::Segv(a) => tracekit::segv::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -22,20 +22,11 @@ use anyhow::{bail, Context};
 use tracekit_log::{Codec, Event, FileWriter, Module, Reader, HEADER_LEN};
 use tracekit_symbolize::{records, ModuleMap, PackedSymbols, Resolution, Symbolizer};
 
-/// Options of `tracekit pack`.
-#[derive(Debug, clap::Args)]
-#[command(after_help = "Exit status: 0; 2 when a log cannot be packed (it is left as it was).")]
-pub struct Args {
-    /// The logs to pack, each rewritten in place.
-    #[arg(required = true, value_name = "LOG")]
-    pub logs: Vec<PathBuf>,
-}
-
 /// Runs `tracekit pack`: one line per log on stdout, an error per log that cannot be packed on
 /// stderr; returns the exit status.
-pub fn run(args: Args) -> anyhow::Result<u8> {
+pub fn run(logs: &[PathBuf]) -> anyhow::Result<u8> {
     let mut code = 0;
-    for log in &args.logs {
+    for log in logs {
         match pack(log) {
             Ok(p) => println!("{}: {p}", log.display()),
             Err(e) => {

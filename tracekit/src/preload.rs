@@ -1,11 +1,13 @@
-//! What `tracekit heap` and `tracekit segv` share as launchers: finding their preload library
-//! (`--preload PATH`, else `$TRACEKIT_PRELOAD_DIR`, else next to the `tracekit` binary), and the
-//! status and message when the command cannot be started (127 not found, 126 not executable,
-//! as shells and `env` say).
+//! The one launcher of the preload tools (`tracekit heap`, `tracekit segv`, and those to
+//! come): the library is found by one rule (`--preload PATH`, the file or its directory, else
+//! `$TRACEKIT_PRELOAD_DIR`, else next to the `tracekit` binary) and put first in the command's
+//! `LD_PRELOAD` ([`command`]); and the status and message when the command cannot be started
+//! (127 not found, 126 not executable, as shells and `env` say).
 
-use std::ffi::OsStr;
+use std::ffi::{OsStr, OsString};
 use std::io;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use anyhow::{bail, Context};
 
@@ -57,6 +59,33 @@ pub fn find_preload(
         );
     }
     absolute(candidate)
+}
+
+/// The command `argv` (program and arguments, not empty) set up to run under `lib`: the
+/// library found by [`find_preload`] from `explicit` (`--preload`) and
+/// `$TRACEKIT_PRELOAD_DIR`, put first in `LD_PRELOAD`, before any the environment has. The
+/// caller adds the tool's own settings (`TRACEKIT_LOG`, ...) and spawns or execs it.
+pub fn command(
+    lib: Library,
+    explicit: Option<&Path>,
+    argv: &[OsString],
+) -> anyhow::Result<Command> {
+    let library = find_preload(
+        lib,
+        explicit,
+        std::env::var_os("TRACEKIT_PRELOAD_DIR").map(PathBuf::from),
+    )?;
+    let Some((program, args)) = argv.split_first() else {
+        bail!("no command given");
+    };
+    let mut ld_preload = library.into_os_string();
+    if let Some(existing) = std::env::var_os("LD_PRELOAD").filter(|v| !v.is_empty()) {
+        ld_preload.push(":");
+        ld_preload.push(existing);
+    }
+    let mut cmd = Command::new(program);
+    cmd.args(args).env("LD_PRELOAD", ld_preload);
+    Ok(cmd)
 }
 
 /// `p`, made absolute against the current directory.

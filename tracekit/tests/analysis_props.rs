@@ -152,14 +152,14 @@ proptest! {
         log.extend_from_slice(&body);
         let mut a = tracekit::analysis::Analysis::new();
         a.read_log("fuzz", &log[..]).unwrap();
-        let r = tracekit::report::model::build(
+        let r = tracekit::model::build(
             &a,
             &["fuzz".into()],
-            tracekit::report::model::Selection { top: 3 },
+            tracekit::model::Selection { top: 3 },
             &mut tracekit::symbols::NoSymbols,
         );
         let mut out = Vec::new();
-        tracekit::report::text::write(&r, tracekit::report::text::TextOptions { top: 3, per_process: true, depth: 2 }, &mut out).unwrap();
+        tracekit::export::text::write(&r, tracekit::export::ExportOptions { top: 3, per_process: true, depth: 2 }, &mut out).unwrap();
         serde_json::to_vec(&r).unwrap();
     }
 }

@@ -4,8 +4,9 @@
 use std::collections::HashMap;
 
 use tracekit::analysis::Analysis;
-use tracekit::report::model::{build, Selection};
-use tracekit::report::text::{self, TextOptions};
+use tracekit::export::text;
+use tracekit::export::{ExportOptions, Format};
+use tracekit::model::{build, Selection};
 use tracekit::report::{self as rep, Config, Gates};
 use tracekit::symbols::{Resolve, ResolvedFrame};
 use tracekit_log::{
@@ -223,7 +224,7 @@ fn text_of(a: &Analysis, names: &[String], top: usize) -> String {
     text_with(
         a,
         names,
-        TextOptions {
+        ExportOptions {
             top,
             per_process: false,
             depth: 12,
@@ -231,7 +232,7 @@ fn text_of(a: &Analysis, names: &[String], top: usize) -> String {
     )
 }
 
-fn text_with(a: &Analysis, names: &[String], opts: TextOptions) -> String {
+fn text_with(a: &Analysis, names: &[String], opts: ExportOptions) -> String {
     let report = build(
         a,
         names,
@@ -252,7 +253,7 @@ fn heap_known_numbers_match_memusage_definitions() {
         Selection { top: 10 },
         &mut FakeSymbols::new(),
     );
-    let t = &r.total;
+    let t = &r.heap.total;
     // The figures glibc memusage prints for the real program (see the e2e test).
     assert_eq!(t.heap_total, 174_632);
     assert_eq!(t.peak.heap_bytes, 100_000);
@@ -268,8 +269,9 @@ fn heap_known_numbers_match_memusage_definitions() {
         (1028, 1024, 240_167)
     );
     assert_eq!(t.histogram.calls, 1028);
-    assert_eq!(r.sites.len(), 4);
+    assert_eq!(r.heap.sites.len(), 4);
     let many = r
+        .heap
         .sites
         .iter()
         .find(|s| s.frames[0].function == "many_small")
@@ -279,6 +281,7 @@ fn heap_known_numbers_match_memusage_definitions() {
         (1000, 100_000, 100_000)
     );
     let callocs = r
+        .heap
         .sites
         .iter()
         .find(|s| s.frames[0].function == "some_callocs")
@@ -320,7 +323,7 @@ fn text_report_several_processes_in_full() {
         ("parent.log", encode(&heap_known(100, 1))),
         ("child.log", encode(&heap_known(101, 100)[..1500])),
     ]);
-    let opts = TextOptions {
+    let opts = ExportOptions {
         top: 1,
         per_process: true,
         depth: 1,
@@ -351,7 +354,7 @@ fn memusage_layout_is_exact() {
     let a = analyse(&[("heap_known.log", encode(&heap_known(100, 1)))]);
     let r = build(&a, &[], Selection { top: 10 }, &mut FakeSymbols::new());
     let mut out = Vec::new();
-    text::write_memusage(&r.total, &mut out).unwrap();
+    text::write_memusage(&r.heap.total, &mut out).unwrap();
     let expected = "\
 Memory usage summary: heap total: 174632, heap peak: 100000
          total calls   total memory   failed calls
@@ -394,7 +397,7 @@ fn realloc_edge_cases_follow_memusage() {
     ];
     let a = analyse(&[("e.log", encode(&ev))]);
     let r = build(&a, &[], Selection { top: 10 }, &mut FakeSymbols::new());
-    let t = &r.total;
+    let t = &r.heap.total;
     assert_eq!(t.calls.get("realloc"), 4);
     assert_eq!((t.realloc.nomove, t.realloc.dec, t.realloc.free), (1, 1, 1));
     let row = |name: &str| {
@@ -432,7 +435,7 @@ fn peak_attribution_is_the_moment_of_the_peak() {
         free(6, 0x40),
     ];
     let a = analyse(&[("p.log", encode(&ev))]);
-    let p = &a.processes[0];
+    let p = &a.heap.processes[0];
     assert_eq!(p.peak, 350);
     assert_eq!(p.peak_time_ns, 3);
     let peaks: Vec<u64> = p.sites().iter().map(|s| s.peak_bytes).collect();
@@ -464,12 +467,12 @@ fn truncated_log_reports_what_precedes_and_exits_3() {
     let path = dir.path().join("cut.log");
     std::fs::write(&path, &stored[..cut]).unwrap();
     let config = Config {
-        json: false,
+        format: Format::Text,
         top: 3,
         symbolize: false,
         per_process: false,
         depth: 12,
-        collapsed: None,
+        also: vec![],
         progname: None,
         gates: Gates::default(),
         command_killed: None,
@@ -497,12 +500,12 @@ fn gates_fail_with_a_message() {
     std::fs::write(&path, encode(&heap_known(100, 1))).unwrap();
     let run = |peak: &str, leak: &str| {
         let config = Config {
-            json: true,
+            format: Format::Json,
             top: 3,
             symbolize: false,
             per_process: false,
             depth: 12,
-            collapsed: None,
+            also: vec![],
             progname: None,
             gates: Gates {
                 max_peak: Some(peak.parse().unwrap()),
@@ -611,7 +614,7 @@ fn reallocarray_has_its_own_breakdown() {
     let a = analyse(&[("r.log", encode(&ev))]);
     let r = build(&a, &[], Selection { top: 3 }, &mut FakeSymbols::new());
     let mut out = Vec::new();
-    text::write_memusage(&r.total, &mut out).unwrap();
+    text::write_memusage(&r.heap.total, &mut out).unwrap();
     let text = String::from_utf8(out).unwrap();
     let rows: Vec<&str> = text.lines().skip(2).take(4).collect();
     assert_eq!(
@@ -624,14 +627,18 @@ fn reallocarray_has_its_own_breakdown() {
         ],
         "{text}"
     );
-    assert_eq!((r.total.realloc.nomove, r.total.realloc.dec), (1, 0));
+    assert_eq!(
+        (r.heap.total.realloc.nomove, r.heap.total.realloc.dec),
+        (1, 0)
+    );
 }
 
 #[test]
 fn collapsed_stacks_for_flame_graphs() {
     let a = analyse(&[("heap_known.log", encode(&heap_known(100, 1)))]);
+    let r = build(&a, &[], Selection { top: 0 }, &mut FakeSymbols::new());
     let mut out = Vec::new();
-    tracekit::report::collapsed::write(&a, &mut FakeSymbols::new(), &mut out).unwrap();
+    tracekit::export::collapsed::write(&r, &mut out).unwrap();
     assert_eq!(
         String::from_utf8(out).unwrap(),
         "main;growth_chain 131071\nmain;many_small 100000\nmain;one_leak 4096\nmain;some_callocs 5000\n"
@@ -716,7 +723,7 @@ fn text_report_tells_sites_apart_and_says_each_thing_once() {
         &mut LineSymbols,
     );
     let mut out = Vec::new();
-    let opts = TextOptions {
+    let opts = ExportOptions {
         top: 10,
         per_process: false,
         depth: 12,
@@ -740,7 +747,7 @@ fn text_report_tells_sites_apart_and_says_each_thing_once() {
 
 #[test]
 fn times_print_no_more_precisely_than_the_clock_ticks() {
-    use tracekit::report::text::ms;
+    use tracekit::export::text::ms;
     assert_eq!(ms(423_999_999, 4_000_000), "424 ms");
     assert_eq!(ms(0, 4_000_000), "0 ms");
     assert_eq!(ms(1_234_567, 250_000), "1.2 ms");
@@ -758,12 +765,12 @@ fn the_command_a_launcher_saw_killed_is_reported_killed() {
     child.pop();
     let a = analyse(&[("p.log", encode(&ev)), ("c.log", encode(&child))]);
     let mut r = build(&a, &[], Selection { top: 3 }, &mut FakeSymbols::new());
-    r.command_killed(4242, 15);
-    assert_eq!(r.processes[0].exit.map(|e| e.signal), Some(Some(15)));
+    r.heap.command_killed(4242, 15);
+    assert_eq!(r.heap.processes[0].exit.map(|e| e.signal), Some(Some(15)));
     // Its child's end is not the launcher's to know.
-    assert_eq!(r.processes[1].exit, None);
+    assert_eq!(r.heap.processes[1].exit, None);
     let mut out = Vec::new();
-    let opts = TextOptions {
+    let opts = ExportOptions {
         top: 3,
         per_process: true,
         depth: 12,
@@ -791,9 +798,9 @@ fn the_timeline_has_no_column_narrower_than_the_clock_tick() {
     let a = analyse(&[("k.log", encode(&ev))]);
     let r = build(&a, &[], Selection { top: 3 }, &mut FakeSymbols::new());
     // The log's slices are 65536 ns wide: 16 of them make a column of a 1 ms tick.
-    assert_eq!(r.processes[0].timeline.slice_ns, 65_536);
+    assert_eq!(r.heap.processes[0].timeline.slice_ns, 65_536);
     let mut out = Vec::new();
-    let opts = TextOptions {
+    let opts = ExportOptions {
         top: 3,
         per_process: false,
         depth: 12,
@@ -808,7 +815,7 @@ fn the_timeline_has_no_column_narrower_than_the_clock_tick() {
         .lines()
         .find(|l| l.trim_start().starts_with("0 +"))
         .unwrap();
-    let columns = r.processes[0].timeline.heap_bytes.len().div_ceil(16);
+    let columns = r.heap.processes[0].timeline.heap_bytes.len().div_ceil(16);
     assert_eq!(
         axis.trim_start(),
         format!("0 +{}", "-".repeat(columns)),

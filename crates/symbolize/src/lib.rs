@@ -18,6 +18,7 @@
 //! assert!(loc.module.is_some());
 //! ```
 
+mod demangle;
 mod modules;
 mod packed;
 
@@ -26,6 +27,7 @@ use std::path::{Path, PathBuf};
 
 use blazesym::symbolize::source::{Elf, Source};
 use blazesym::symbolize::{CodeInfo, Input, Symbolized};
+pub use demangle::demangle;
 pub use modules::{elf_info, parse_maps_line, ElfInfo, MapsLine, ModuleMap};
 pub use packed::{records, PackedSymbols, Resolution, ADDRS_PER_RECORD};
 use tracekit_log::Module;
@@ -118,7 +120,8 @@ impl Symbolizer {
         let inner = blazesym::symbolize::Symbolizer::builder()
             .enable_code_info(true)
             .enable_inlined_fns(true)
-            .enable_demangling(true)
+            // Ours, which leaves names that are not mangled alone (see `demangle`).
+            .enable_demangling(false)
             .set_debug_dirs(Some([root.clone()]))
             .build();
         Symbolizer {
@@ -224,7 +227,7 @@ impl Symbolizer {
                 // call, then the inlined functions outermost first, each with its own location.
                 let mut frames = Vec::with_capacity(sym.inlined.len() + 1);
                 let mut outer = Frame {
-                    function: sym.name.to_string(),
+                    function: demangle(&sym.name).into_owned(),
                     function_offset: Some(sym.offset as u64),
                     ..Frame::default()
                 };
@@ -232,7 +235,7 @@ impl Symbolizer {
                 frames.push(outer);
                 for inl in sym.inlined.iter() {
                     let mut f = Frame {
-                        function: inl.name.to_string(),
+                        function: demangle(&inl.name).into_owned(),
                         inlined: true,
                         ..Frame::default()
                     };

@@ -1,5 +1,15 @@
-//! The analysis engine: streams event logs into per-process statistics, holding only what the
-//! report needs (live blocks, per-site counters, interned stacks, modules), never the events.
+//! The analysis engine: streams event logs through passes, each building its own model of one
+//! kind of event and holding only what the report needs (live blocks, per-site counters,
+//! interned stacks, modules), never the events:
+//!
+//! - [`HeapPass`] (first: it keeps the processes the others refer to): heap accounting and the
+//!   heap over time per process ([`heap`], [`timeline`]);
+//! - [`CrashPass`]: the crash handler's reports;
+//! - [`FencePass`]: the fence allocator's findings;
+//! - [`SyscallPass`]: strace-rs's system calls, as strace's `-c` table.
+//!
+//! A pass for another tool's events (library calls, ...) is a file implementing [`Pass`], a
+//! field of [`Analysis`] and an entry in its list of passes (`Analysis::passes`).
 //!
 //! ```
 //! use tracekit::analysis::Analysis;
@@ -11,10 +21,14 @@
 //! w.finish().unwrap();
 //! let mut a = Analysis::new();
 //! a.read_log("mem", &log[..]).unwrap();
-//! assert_eq!(a.processes[0].peak, 64);
+//! assert_eq!(a.heap.processes[0].peak, 64);
 //! ```
 
+pub mod crash;
+pub mod fence;
 pub mod heap;
+mod heap_pass;
+pub mod syscalls;
 pub mod timeline;
 
 use std::io::Read;
@@ -22,7 +36,33 @@ use std::sync::mpsc;
 
 use tracekit_log::{Event, Reader};
 
+pub use crash::{CrashInfo, CrashPass};
+pub use fence::{FenceInfo, FencePass};
 pub use heap::{HeapProcess, ProcessInfo, Site};
+pub use heap_pass::HeapPass;
+pub use syscalls::SyscallPass;
+
+/// A pass over the events of the logs, after the heap pass has placed each in its process.
+pub trait Pass {
+    /// One event (other than the frequent heap events, which only the heap pass sees), of the
+    /// process at index `process` in [`HeapPass::processes`] (`None`: before any).
+    fn on_event(&mut self, process: Option<usize>, ev: &Event<'_>);
+
+    /// Only some processes are kept (`--progname`): drop what belongs to the others, renumber
+    /// what refers to the kept ones.
+    fn keep_processes(&mut self, kept: &Kept<'_>) {
+        let _ = kept;
+    }
+}
+
+/// The processes kept, for [`Pass::keep_processes`].
+#[derive(Debug, Clone, Copy)]
+pub struct Kept<'a> {
+    /// Each old process index's new one (`None`: dropped).
+    pub new_index: &'a [Option<usize>],
+    /// The pids of the processes kept.
+    pub pids: &'a [u32],
+}
 
 /// An event on its way from the decoding thread: the frequent heap events unboxed and small,
 /// the rest boxed.
@@ -31,28 +71,6 @@ enum Item {
     Free(tracekit_log::Free),
     Realloc(tracekit_log::Realloc),
     Other(Box<Event<'static>>),
-}
-
-/// A crash report found in a log.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CrashInfo {
-    /// Process id.
-    pub pid: u32,
-    /// Thread id.
-    pub tid: u32,
-    /// Signal number.
-    pub signo: u32,
-    /// The report as the crash handler printed it.
-    pub report: String,
-}
-
-/// A fence-allocator finding, with the process it belongs to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FenceInfo {
-    /// Index into [`Analysis::processes`].
-    pub process: usize,
-    /// The event.
-    pub fence: tracekit_log::Fence,
 }
 
 /// A log that could not be read to its end.
@@ -69,16 +87,14 @@ pub struct Damage {
 /// Everything gathered from one or more logs.
 #[derive(Debug, Default)]
 pub struct Analysis {
-    /// One entry per process record (a process that `exec`s starts a new one).
-    pub processes: Vec<HeapProcess>,
+    /// The processes and their heaps.
+    pub heap: HeapPass,
     /// Crash reports.
-    pub crashes: Vec<CrashInfo>,
+    pub crashes: CrashPass,
     /// Fence-allocator findings.
-    pub fences: Vec<FenceInfo>,
-    /// System-call events seen (strace-rs logs).
-    pub syscalls: u64,
-    /// strace's `-c` table of those that returned (wall-clock latency, entry to exit).
-    pub syscall_summary: strace_rs::summary::Summary,
+    pub fences: FencePass,
+    /// System calls (strace-rs logs).
+    pub syscalls: SyscallPass,
     /// Logs that ended in damage.
     pub damage: Vec<Damage>,
     /// Records skipped because this build does not know them.
@@ -106,7 +122,7 @@ impl Analysis {
         src: impl Read + Send,
     ) -> Result<(), tracekit_log::Error> {
         let mut reader = Reader::new(src)?;
-        let first = self.processes.len();
+        let first = self.heap.processes.len();
         let mut cur: Option<usize> = None;
         const BATCH: usize = 4096;
         let (full_tx, full_rx) = mpsc::sync_channel::<Vec<Item>>(4);
@@ -144,10 +160,10 @@ impl Analysis {
             for mut batch in full_rx {
                 for item in batch.drain(..) {
                     match item {
-                        Item::Alloc(a) => self.process(&mut cur).on_alloc(&a),
-                        Item::Free(f) => self.process(&mut cur).on_free(&f),
-                        Item::Realloc(r) => self.process(&mut cur).on_realloc(&r),
-                        Item::Other(ev) => self.on_event(&mut cur, *ev),
+                        Item::Alloc(a) => self.heap.process(&mut cur).on_alloc(&a),
+                        Item::Free(f) => self.heap.process(&mut cur).on_free(&f),
+                        Item::Realloc(r) => self.heap.process(&mut cur).on_realloc(&r),
+                        Item::Other(ev) => self.on_event(&mut cur, &ev),
                     }
                 }
                 let _ = empty_tx.send(batch);
@@ -164,114 +180,38 @@ impl Analysis {
             });
         }
         self.skipped_records += skipped;
-        for p in &mut self.processes[first..] {
+        for p in &mut self.heap.processes[first..] {
             p.finish();
         }
         Ok(())
     }
 
-    /// Keeps only the processes `keep` accepts (and their fence findings).
+    /// The passes after the heap pass, in the order they see each event.
+    fn passes(&mut self) -> [&mut dyn Pass; 3] {
+        [&mut self.crashes, &mut self.fences, &mut self.syscalls]
+    }
+
+    /// Keeps only the processes `keep` accepts (and what the other passes found in them).
     pub fn retain_processes(&mut self, keep: impl Fn(&HeapProcess) -> bool) {
-        let mut new_index = Vec::with_capacity(self.processes.len());
-        let mut kept = 0;
-        for p in &self.processes {
-            new_index.push(keep(p).then(|| {
-                kept += 1;
-                kept - 1
-            }));
+        let new_index = self.heap.retain(keep);
+        let pids: Vec<u32> = self.heap.processes.iter().map(|p| p.info.pid).collect();
+        let kept = Kept {
+            new_index: &new_index,
+            pids: &pids,
+        };
+        for pass in self.passes() {
+            pass.keep_processes(&kept);
         }
-        let mut i = 0;
-        self.processes.retain(|_| {
-            i += 1;
-            new_index[i - 1].is_some()
-        });
-        self.fences
-            .retain_mut(|f| match new_index.get(f.process).copied().flatten() {
-                Some(n) => {
-                    f.process = n;
-                    true
-                }
-                None => false,
-            });
-        let pids: Vec<u32> = self.processes.iter().map(|p| p.info.pid).collect();
-        self.crashes.retain(|c| pids.contains(&c.pid));
     }
 
-    fn process(&mut self, cur: &mut Option<usize>) -> &mut HeapProcess {
-        let idx = *cur.get_or_insert_with(|| {
-            self.processes
-                .push(HeapProcess::new(ProcessInfo::default()));
-            self.processes.len() - 1
-        });
-        &mut self.processes[idx]
-    }
-
-    fn on_event(&mut self, cur: &mut Option<usize>, ev: Event<'_>) {
-        match ev {
-            Event::Process(p) => {
-                self.processes.push(HeapProcess::new(ProcessInfo {
-                    pid: p.pid,
-                    ppid: p.ppid,
-                    exe: p.exe.to_string_lossy().into_owned(),
-                    argv: p.argv(),
-                    tool: p.tool.to_string_lossy().into_owned(),
-                    clock_res_ns: p.clock_res_ns,
-                }));
-                *cur = Some(self.processes.len() - 1);
-            }
-            Event::Module(m) => {
-                let p = self.process(cur);
-                let m = Event::Module(m).into_owned();
-                if let Event::Module(m) = m {
-                    p.modules.push(m);
-                }
-            }
-            Event::ModuleUnload(u) => {
-                // Keep the module: blocks allocated while it was loaded still point into it.
-                // A later module at the same base replaces it for lookups (pushed after it).
-                let _ = u;
-            }
-            Event::Stack(s) => self.process(cur).add_stack(s.id, &s.frames),
-            Event::Alloc(a) => self.process(cur).on_alloc(&a),
-            Event::Free(f) => self.process(cur).on_free(&f),
-            Event::Realloc(r) => self.process(cur).on_realloc(&r),
-            Event::Exit(e) => {
-                let p = self.process(cur);
-                p.exit = Some(heap::ExitStatus {
-                    code: e.code,
-                    signal: e.signal,
-                    freeres: e.freeres,
-                });
-                // An `exec` that returned (it failed) did not end the image.
-                p.exec = None;
-            }
-            Event::Exec(e) => self.process(cur).exec = Some(e.path.to_string_lossy().into_owned()),
-            Event::Crash(c) => self.crashes.push(CrashInfo {
-                pid: c.pid,
-                tid: c.tid,
-                signo: c.signo,
-                report: c.report.to_string_lossy().into_owned(),
-            }),
-            Event::Fence(f) => {
-                self.process(cur);
-                let process = cur.unwrap_or(0);
-                self.fences.push(FenceInfo { process, fence: f });
-            }
-            Event::Syscall(s) => {
-                self.syscalls += 1;
-                // As strace-rs's own `-c`: calls that never returned are not counted.
-                if let Some(ret) = s.ret {
-                    self.syscall_summary.add(
-                        s.nr,
-                        &s.name.to_string_lossy(),
-                        s.exit_ns.saturating_sub(s.entry_ns),
-                        strace_rs::summary::is_error_ret(ret),
-                    );
-                }
-            }
-            Event::Symbols(s) => self.packed.add(&s),
-            // Threads, signals and library calls do not change the heap report.
-            _ => {}
+    fn on_event(&mut self, cur: &mut Option<usize>, ev: &Event<'static>) {
+        self.heap.on_event(cur, ev);
+        if let Event::Symbols(s) = ev {
+            self.packed.add(s);
+        }
+        let process = *cur;
+        for pass in self.passes() {
+            pass.on_event(process, ev);
         }
     }
 }

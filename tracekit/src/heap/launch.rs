@@ -1,7 +1,6 @@
 //! Starting the command under the preload library and waiting for it: the only place in
 //! `tracekit heap` that touches signal dispositions.
 
-use std::ffi::OsString;
 use std::io;
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
@@ -34,13 +33,9 @@ impl Ended {
     }
 }
 
-/// What to run.
+/// How to run the command under the heap tracker.
 #[derive(Debug, Clone)]
 pub struct Launch<'a> {
-    /// Program and arguments.
-    pub command: &'a [OsString],
-    /// The preload library (absolute path).
-    pub preload: &'a Path,
     /// `TRACEKIT_LOG` (a pattern with `%p`, `%e`).
     pub log_pattern: &'a Path,
     /// Set `TRACEKIT_FOLLOW_EXEC=1`.
@@ -55,21 +50,9 @@ pub struct Running {
     child: std::process::Child,
 }
 
-/// Starts the command.
-pub fn spawn(l: &Launch<'_>) -> io::Result<Running> {
-    let (program, args) = l
-        .command
-        .split_first()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no command"))?;
-    let mut preload = l.preload.as_os_str().to_owned();
-    if let Some(existing) = std::env::var_os("LD_PRELOAD").filter(|v| !v.is_empty()) {
-        preload.push(":");
-        preload.push(existing);
-    }
-    let mut cmd = Command::new(program);
-    cmd.args(args)
-        .env("LD_PRELOAD", preload)
-        .env("TRACEKIT_LOG", l.log_pattern);
+/// Starts `cmd` (already set up by [`crate::preload::command`]).
+pub fn spawn(mut cmd: Command, l: &Launch<'_>) -> io::Result<Running> {
+    cmd.env("TRACEKIT_LOG", l.log_pattern);
     if l.follow_exec {
         cmd.env("TRACEKIT_FOLLOW_EXEC", "1");
     } else {

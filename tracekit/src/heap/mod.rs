@@ -32,8 +32,8 @@ use std::time::SystemTime;
 
 use anyhow::{bail, Context};
 
-use crate::preload::{self, absolute, find_preload};
-use crate::report::{self, Config, ReportOptions};
+use crate::preload::{self, absolute};
+use crate::report::{self, Config};
 
 /// The name of a process's log inside a run directory: the name the heap tracker gives its log
 /// when preloaded by hand (one owner: `tracekit_preload_core::logpath`).
@@ -42,46 +42,15 @@ pub fn log_in_dir() -> String {
     format!("{}{}{}", logpath::PREFIX, logpath::HEAP, logpath::SUFFIX)
 }
 
-/// Options of `tracekit heap`.
-#[derive(Debug, clap::Args)]
-#[command(after_help = "\
-Logs: one per process, in a new directory ./tracekit-heap.<exe>.<pid>/ (or -o DIR/); \
-`tracekit report DIR` reads them all.\n\
-Output: the text report goes to stderr; --json (or --report -) writes the report to stdout and \
-sends the command's own stdout to stderr, so it can be piped; status lines go to stderr.\n\
-Exit status: the command's (128 + signal if killed); if it succeeded, 1 when a --max-* gate \
-is exceeded and 3 when a log is damaged; 127/126 when the command cannot be run; 2 on errors \
-and when no log was written.")]
-pub struct Args {
-    /// Where the logs go: a directory (an existing one, or a path ending in `/`), or a file
-    /// pattern where `%p` becomes the pid and `%e` the executable's name [default: a new
-    /// directory ./tracekit-heap.<exe>.<pid>/]
-    #[arg(short, long, value_name = "PATH")]
-    pub output: Option<PathBuf>,
-    /// The preload library, or its directory [default: $TRACEKIT_PRELOAD_DIR, else next to tracekit]
-    #[arg(long, value_name = "PATH")]
-    pub preload: Option<PathBuf>,
-    /// Trace only the first program of each process, not the programs it `exec`s (by
-    /// default a command behind a wrapper script, `env` or `sh -c` is traced too).
-    #[arg(long)]
-    pub no_follow_exec: bool,
-    /// Follow `exec` (the default; kept for older scripts).
-    #[arg(long, hide = true, conflicts_with = "no_follow_exec")]
-    pub follow_exec: bool,
-    /// Write the report to FILE instead of stderr (`-`: stdout, as --json does).
-    #[arg(long, value_name = "FILE")]
-    pub report: Option<PathBuf>,
-    /// No status lines (where the logs go), only the report and errors.
-    #[arg(short, long)]
-    pub quiet: bool,
-    /// Leave the logs without their symbols (see `tracekit pack`).
-    #[arg(long)]
-    pub no_pack: bool,
-    #[command(flatten)]
-    pub options: ReportOptions,
-    /// The command and its arguments (after `--`).
-    #[arg(trailing_var_arg = true, value_name = "COMMAND")]
-    pub command: Vec<OsString>,
+/// The name of a run's new log directory: `tracekit-heap.<exe>.<pid>`, then
+/// `tracekit-heap.<exe>.<pid>.<attempt>` when that one exists. With the name of each
+/// process's log inside it (above), the one place that names a run's logs.
+pub fn run_dir_name(exe: &str, pid: u32, attempt: u32) -> String {
+    if attempt == 0 {
+        format!("tracekit-heap.{exe}.{pid}")
+    } else {
+        format!("tracekit-heap.{exe}.{pid}.{attempt}")
+    }
 }
 
 /// Where the report of a run goes.
@@ -106,7 +75,7 @@ pub enum LogPlace {
     Pattern(PathBuf),
 }
 
-/// What `tracekit heap` does, free of the argument parser.
+/// What `tracekit heap` does (the command line's `cli::heap` makes it).
 #[derive(Debug, Clone)]
 pub struct HeapConfig {
     /// The command and its arguments.
@@ -127,60 +96,20 @@ pub struct HeapConfig {
     pub report: Config,
 }
 
-impl HeapConfig {
-    /// Checks what the user typed and turns it into a config.
-    pub fn from_args(args: &Args) -> anyhow::Result<Self> {
-        if args.command.is_empty() {
-            bail!("heap: no command given (usage: tracekit heap [OPTIONS] -- COMMAND [ARGS...])");
-        }
-        let logs = match &args.output {
-            None => LogPlace::NewDir,
-            Some(p) if p.as_os_str().to_string_lossy().ends_with('/') || p.is_dir() => {
-                LogPlace::Dir(p.clone())
-            }
-            Some(p) => LogPlace::Pattern(p.clone()),
-        };
-        let report_to = match &args.report {
-            Some(p) if p.as_os_str() == "-" => ReportTo::Stdout,
-            Some(p) => ReportTo::File(p.clone()),
-            None if args.options.json => ReportTo::Stdout,
-            None => ReportTo::Stderr,
-        };
-        Ok(HeapConfig {
-            command: args.command.clone(),
-            preload: args.preload.clone(),
-            follow_exec: !args.no_follow_exec,
-            logs,
-            report_to,
-            verbose: !args.quiet,
-            no_pack: args.no_pack,
-            report: Config::from(&args.options),
-        })
-    }
-}
-
 /// Runs `tracekit heap`; returns the exit status.
-pub fn run(args: Args) -> anyhow::Result<u8> {
-    run_config(&HeapConfig::from_args(&args)?)
-}
-
-/// Runs a configured `tracekit heap`; returns the exit status.
-pub fn run_config(c: &HeapConfig) -> anyhow::Result<u8> {
-    let library = find_preload(
-        preload::HEAPTRACK,
-        c.preload.as_deref(),
-        std::env::var_os("TRACEKIT_PRELOAD_DIR").map(PathBuf::from),
-    )?;
+pub fn run(c: &HeapConfig) -> anyhow::Result<u8> {
+    let cmd = preload::command(preload::HEAPTRACK, c.preload.as_deref(), &c.command)?;
     // Where the logs go, made ready (and checked writable) before the command starts.
     let (pattern, made_dir) = prepare_logs(&c.logs, &c.command[0])?;
     let before = matching_files(&pattern)?;
-    let started = launch::spawn(&launch::Launch {
-        command: &c.command,
-        preload: &library,
-        log_pattern: &pattern,
-        follow_exec: c.follow_exec,
-        stdout_to_stderr: c.report_to == ReportTo::Stdout,
-    });
+    let started = launch::spawn(
+        cmd,
+        &launch::Launch {
+            log_pattern: &pattern,
+            follow_exec: c.follow_exec,
+            stdout_to_stderr: c.report_to == ReportTo::Stdout,
+        },
+    );
     let running = match started {
         Ok(r) => r,
         Err(e) => {
@@ -297,12 +226,7 @@ fn prepare_logs(
 fn new_run_dir(parent: &Path, exe: &str) -> anyhow::Result<PathBuf> {
     let pid = std::process::id();
     for n in 0..1000 {
-        let name = if n == 0 {
-            format!("tracekit-heap.{exe}.{pid}")
-        } else {
-            format!("tracekit-heap.{exe}.{pid}.{n}")
-        };
-        let dir = parent.join(name);
+        let dir = parent.join(run_dir_name(exe, pid, n));
         match make_private_dir(&dir) {
             Ok(()) => return Ok(dir),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,

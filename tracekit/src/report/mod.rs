@@ -1,13 +1,10 @@
-//! `tracekit report`: read event logs, print a memusage-style summary plus leaks, allocation
-//! sites with backtraces and the peak's attribution; or the same as JSON
-//! (`tracekit.heap-report/1`, documented in `tracekit/SCHEMA.md`).
+//! `tracekit report` (and the report at the end of `tracekit heap`): reads event logs through
+//! the [`analysis`](crate::analysis), builds the report [`model`] and writes it in the
+//! configured [`Format`] (memusage-style text, or JSON `tracekit.heap-report/1` documented in
+//! `tracekit/SCHEMA.md`), plus any other formats to files (`--collapsed`); then the gates.
 //!
 //! Exit status: 0; 1 when a `--max-*` gate is exceeded; 3 when a log is damaged (the report
 //! covers the events before the damage); 2 for errors (options, unreadable files).
-
-pub mod collapsed;
-pub mod model;
-pub mod text;
 
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
@@ -15,65 +12,15 @@ use std::path::PathBuf;
 use anyhow::Context;
 
 use crate::analysis::Analysis;
+use crate::export::{ExportOptions, Format};
+use crate::model::{self, Report};
 use crate::size::Size;
 use crate::symbols::{NoSymbols, Resolve, Symbols};
-use model::{HeapReport, Selection};
 
 /// Exit status when a gate is exceeded.
 pub const EXIT_GATE: u8 = 1;
 /// Exit status when a log is damaged.
 pub const EXIT_DAMAGED: u8 = 3;
-
-/// Options of `tracekit report`.
-#[derive(Debug, clap::Args)]
-#[command(
-    after_help = "Exit status: 0; 1 when a --max-* gate is exceeded; 3 when a log is \
-damaged (the report covers what precedes the damage); 2 on errors.\n\
-JSON schema: tracekit.heap-report/1 (tracekit/SCHEMA.md)."
-)]
-pub struct Args {
-    #[command(flatten)]
-    pub options: ReportOptions,
-    /// The event logs (several: the processes of one run, such as a parent and its children;
-    /// a directory: every `*.tklog` in it, such as a `tracekit heap` run's; `-` reads standard
-    /// input).
-    #[arg(required = true, value_name = "LOG")]
-    pub logs: Vec<PathBuf>,
-}
-
-/// The report options `tracekit report` and `tracekit heap` share.
-#[derive(Debug, Clone, clap::Args)]
-pub struct ReportOptions {
-    /// Print JSON (schema `tracekit.heap-report/1`, see SCHEMA.md) instead of text.
-    #[arg(long)]
-    pub json: bool,
-    /// Allocation sites to show per ranking (calls, bytes, peak, leaks); 0 shows every site.
-    #[arg(long, value_name = "N", default_value_t = 10)]
-    pub top: usize,
-    /// Fail (exit 1) when the heap peak (of the largest process) exceeds SIZE: `64KiB`, `10MB`,
-    /// `1.5GiB`, or plain bytes.
-    #[arg(long, value_name = "SIZE")]
-    pub max_peak: Option<Size>,
-    /// Fail (exit 1) when the bytes leaked at exit (all processes together) exceed SIZE.
-    #[arg(long, value_name = "SIZE")]
-    pub max_leaked: Option<Size>,
-    /// Do not symbolize backtraces (print raw addresses and modules).
-    #[arg(long)]
-    pub no_symbols: bool,
-    /// With several processes, print each one's full summary after the totals.
-    #[arg(long)]
-    pub per_process: bool,
-    /// Report only the processes whose executable is named NAME (memusage's --progname).
-    #[arg(long, value_name = "NAME")]
-    pub progname: Option<String>,
-    /// Frames shown per backtrace in the text report (as valgrind's --num-callers); 0: all.
-    #[arg(long, value_name = "N", default_value_t = 12)]
-    pub depth: usize,
-    /// Also write every allocation site as collapsed stacks weighted by bytes, for
-    /// flamegraph.pl or inferno-flamegraph.
-    #[arg(long, value_name = "FILE")]
-    pub collapsed: Option<PathBuf>,
-}
 
 /// Limits that fail a run, for CI.
 #[derive(Debug, Clone, Default)]
@@ -86,7 +33,8 @@ pub struct Gates {
 
 impl Gates {
     /// One message per exceeded gate.
-    pub fn check(&self, r: &HeapReport) -> Vec<String> {
+    pub fn check(&self, r: &Report) -> Vec<String> {
+        let r = &r.heap;
         let mut v = Vec::new();
         if let Some(max) = &self.max_peak {
             if r.total.peak.heap_bytes > max.bytes {
@@ -108,11 +56,11 @@ impl Gates {
     }
 }
 
-/// What the report core needs, free of the argument parser.
+/// What the report core needs (the command line's `cli::report` makes it).
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// JSON instead of text.
-    pub json: bool,
+    /// The report's format.
+    pub format: Format,
     /// Sites per ranking.
     pub top: usize,
     /// Symbolize backtraces.
@@ -121,8 +69,8 @@ pub struct Config {
     pub per_process: bool,
     /// Frames per backtrace in text.
     pub depth: usize,
-    /// Where to write collapsed stacks.
-    pub collapsed: Option<PathBuf>,
+    /// More outputs, each a format written to a file (`--collapsed FILE`).
+    pub also: Vec<(Format, PathBuf)>,
     /// Only the processes whose executable has this file name.
     pub progname: Option<String>,
     /// CI limits.
@@ -141,6 +89,15 @@ pub struct CommandKilled {
 }
 
 impl Config {
+    /// What the writers are asked besides the model.
+    pub fn export_options(&self) -> ExportOptions {
+        ExportOptions {
+            top: self.top,
+            per_process: self.per_process,
+            depth: self.depth,
+        }
+    }
+
     /// Tells the report that the command this process ran was killed by `signal` (when
     /// `Some`): its process, which could not write an `Exit` record, is reported as killed.
     pub fn with_command_signal(mut self, signal: Option<u32>) -> Self {
@@ -152,32 +109,13 @@ impl Config {
     }
 }
 
-impl From<&ReportOptions> for Config {
-    fn from(a: &ReportOptions) -> Self {
-        Config {
-            json: a.json,
-            top: a.top,
-            symbolize: !a.no_symbols,
-            per_process: a.per_process,
-            depth: a.depth,
-            collapsed: a.collapsed.clone(),
-            progname: a.progname.clone(),
-            gates: Gates {
-                max_peak: a.max_peak.clone(),
-                max_leaked: a.max_leaked.clone(),
-            },
-            command_killed: None,
-        }
-    }
-}
-
 /// Runs `tracekit report`; returns the exit status.
-pub fn run(args: Args) -> anyhow::Result<u8> {
-    let config = Config::from(&args.options);
+/// `logs` as named on the command line (a directory stands for its logs, `-` for stdin).
+pub fn run(logs: &[PathBuf], config: &Config) -> anyhow::Result<u8> {
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
-    let logs = expand_dirs(&args.logs)?;
-    let code = report_logs(&logs, &config, &mut out)?;
+    let logs = expand_dirs(logs)?;
+    let code = report_logs(&logs, config, &mut out)?;
     out.flush()?;
     Ok(code)
 }
@@ -239,39 +177,73 @@ pub fn report_logs(logs: &[PathBuf], config: &Config, out: &mut dyn Write) -> an
         });
     }
     let mut resolver = resolver(config, &analysis);
-    let mut report = model::build(
-        &analysis,
-        &names,
-        Selection { top: config.top },
-        resolver.as_mut(),
-    );
-    if let Some(k) = config.command_killed {
-        report.command_killed(k.launcher_pid, k.signal);
-    }
-    if let Some(path) = &config.collapsed {
+    for (format, path) in &config.also {
         let f = std::fs::File::create(path)
             .with_context(|| format!("cannot create {}", path.display()))?;
         let mut w = BufWriter::new(f);
-        collapsed::write(&analysis, resolver.as_mut(), &mut w)
-            .and_then(|()| w.flush())
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        export(
+            &analysis,
+            &names,
+            config,
+            *format,
+            resolver.as_mut(),
+            &mut w,
+        )
+        .and_then(|_| w.flush())
+        .with_context(|| format!("cannot write {}", path.display()))?;
     }
-    write_report(&report, config, out)?;
+    let report = export(
+        &analysis,
+        &names,
+        config,
+        config.format,
+        resolver.as_mut(),
+        out,
+    )?;
     // The report first, then the messages (which go to stderr, maybe the same stream).
     out.flush()?;
     Ok(finish(&report, config))
 }
 
-/// Builds the report of `analysis` with the configured symbolizer.
-pub fn build_report(analysis: &Analysis, names: &[String], config: &Config) -> HeapReport {
-    let mut report = model::build(
+/// Builds the report `format` needs and writes it to `out`; returns it.
+fn export(
+    analysis: &Analysis,
+    names: &[String],
+    config: &Config,
+    format: Format,
+    resolver: &mut dyn Resolve,
+    out: &mut dyn Write,
+) -> std::io::Result<Report> {
+    let writer = format.writer();
+    let opts = config.export_options();
+    let report = build(analysis, names, config, writer.selection(&opts), resolver);
+    writer.write(&report, &opts, out)?;
+    Ok(report)
+}
+
+/// Builds the report of `analysis` with the configured symbolizer, holding the sites the
+/// configured format needs.
+pub fn build_report(analysis: &Analysis, names: &[String], config: &Config) -> Report {
+    let selection = config.format.writer().selection(&config.export_options());
+    build(
         analysis,
         names,
-        Selection { top: config.top },
+        config,
+        selection,
         resolver(config, analysis).as_mut(),
-    );
+    )
+}
+
+fn build(
+    analysis: &Analysis,
+    names: &[String],
+    config: &Config,
+    selection: model::Selection,
+    resolver: &mut dyn Resolve,
+) -> Report {
+    let mut report = model::build(analysis, names, selection, resolver);
     if let Some(k) = config.command_killed {
-        report.command_killed(k.launcher_pid, k.signal);
+        report.heap.command_killed(k.launcher_pid, k.signal);
     }
     report
 }
@@ -284,32 +256,8 @@ fn resolver(config: &Config, analysis: &Analysis) -> Box<dyn Resolve> {
     }
 }
 
-/// Writes the report as text or JSON.
-pub fn write_report(
-    report: &HeapReport,
-    config: &Config,
-    out: &mut dyn Write,
-) -> anyhow::Result<()> {
-    if config.json {
-        // As an io::Error, so a closed pipe is recognized (and is not an error).
-        serde_json::to_writer_pretty(&mut *out, report).map_err(std::io::Error::from)?;
-        writeln!(out)?;
-    } else {
-        text::write(
-            report,
-            text::TextOptions {
-                top: config.top,
-                per_process: config.per_process,
-                depth: config.depth,
-            },
-            out,
-        )?;
-    }
-    Ok(())
-}
-
 /// Prints damage and gate messages on stderr and returns the exit status they call for.
-pub fn finish(report: &HeapReport, config: &Config) -> u8 {
+pub fn finish(report: &Report, config: &Config) -> u8 {
     let mut code = 0;
     for d in &report.damage {
         eprintln!("tracekit: {}: {}", d.log, d.message);

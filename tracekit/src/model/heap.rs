@@ -1,27 +1,16 @@
-//! The report as data: built from an [`Analysis`], serialized as the JSON schema
-//! `tracekit.heap-report/1` (see `SCHEMA.md`) and rendered as text by [`super::text`].
+//! The heap pass's model: memusage's and valgrind's numbers per process and in total, each
+//! process's heap over time, and the selected allocation sites with their backtraces.
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use crate::analysis::heap::{HeapProcess, BUCKET};
-use crate::analysis::Analysis;
+use crate::analysis::HeapPass;
 use crate::symbols::{resolve_stack, Resolve, ResolvedFrame};
 use tracekit_log::{AllocKind, Exit, FreeKind};
 
-/// The schema name and version written in every JSON report.
-pub const SCHEMA: &str = "tracekit.heap-report/1";
-
-/// The whole report.
+/// The heap of every process read.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct HeapReport {
-    /// Always [`SCHEMA`].
-    pub schema: &'static str,
-    /// The logs read, as named on the command line.
-    pub logs: Vec<String>,
-    /// False when a log was damaged: the numbers then cover the events before the damage.
-    pub complete: bool,
-    /// Where each damaged log stops.
-    pub damage: Vec<DamageReport>,
     /// Totals over every process.
     #[serde(flatten)]
     pub total: HeapSummary,
@@ -29,26 +18,6 @@ pub struct HeapReport {
     pub processes: Vec<ProcessReport>,
     /// The selected allocation sites of every process (see [`Selection`]), by bytes.
     pub sites: Vec<SiteReport>,
-    /// Crash reports found in the logs.
-    pub crashes: Vec<CrashReport>,
-    /// Fence-allocator findings.
-    pub fences: Vec<FenceReport>,
-    /// Number of system-call events (strace-rs logs).
-    pub syscalls: u64,
-    /// strace's `-c` table, printed by the text report.
-    #[serde(skip)]
-    pub syscall_table: String,
-}
-
-/// A damaged log.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct DamageReport {
-    /// The log.
-    pub log: String,
-    /// Byte offset of the damage.
-    pub offset: u64,
-    /// The reader's message.
-    pub message: String,
 }
 
 /// Call counts per function, every known function present (0 when never called), keyed by
@@ -338,38 +307,6 @@ pub struct SiteReport {
     pub process: usize,
 }
 
-/// A crash report.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct CrashReport {
-    /// Process id.
-    pub pid: u32,
-    /// Thread id.
-    pub tid: u32,
-    /// Signal.
-    pub signal: u32,
-    /// The text the crash handler printed.
-    pub report: String,
-}
-
-/// A fence-allocator finding.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct FenceReport {
-    /// Process id.
-    pub pid: u32,
-    /// Thread id.
-    pub tid: u32,
-    /// What was caught (`heap-buffer-overflow`, ...).
-    pub kind: String,
-    /// The address touched.
-    pub addr: u64,
-    /// The block it belongs to.
-    pub block: u64,
-    /// That block's size.
-    pub block_size: u64,
-    /// Where the bad access happened.
-    pub frames: Vec<ResolvedFrame>,
-}
-
 /// Which sites a report keeps: the `top` first of each ranking (calls, bytes, peak, leaked),
 /// per process.
 #[derive(Debug, Clone, Copy)]
@@ -553,17 +490,12 @@ fn select_sites(p: &HeapProcess, sel: Selection) -> Vec<usize> {
     idx
 }
 
-/// Builds the report, symbolizing only the selected sites' stacks.
-pub fn build(
-    analysis: &Analysis,
-    logs: &[String],
-    sel: Selection,
-    resolver: &mut dyn Resolve,
-) -> HeapReport {
+/// Builds the heap model, symbolizing only the selected sites' stacks.
+pub fn build(heap: &HeapPass, sel: Selection, resolver: &mut dyn Resolve) -> HeapReport {
     let mut total = HeapSummary::default();
     let mut processes = Vec::new();
     let mut sites = Vec::new();
-    for (pi, p) in analysis.processes.iter().enumerate() {
+    for (pi, p) in heap.processes.iter().enumerate() {
         let summary = summarize(p);
         add(&mut total, &summary);
         processes.push(ProcessReport {
@@ -611,56 +543,10 @@ pub fn build(
     if processes.is_empty() {
         total = summarize(&HeapProcess::new(Default::default()));
     }
-    let crashes = analysis
-        .crashes
-        .iter()
-        .map(|c| CrashReport {
-            pid: c.pid,
-            tid: c.tid,
-            signal: c.signo,
-            report: c.report.clone(),
-        })
-        .collect();
-    let fences = analysis
-        .fences
-        .iter()
-        .map(|f| {
-            let p = &analysis.processes[f.process];
-            let frames = p
-                .stack(f.fence.access_stack)
-                .map(|st| resolve_stack(resolver, f.process, &p.modules, st))
-                .unwrap_or_default();
-            FenceReport {
-                pid: p.info.pid,
-                tid: f.fence.tid,
-                kind: f.fence.kind.name().to_owned(),
-                addr: f.fence.addr,
-                block: f.fence.block,
-                block_size: f.fence.block_size,
-                frames,
-            }
-        })
-        .collect();
     HeapReport {
-        schema: SCHEMA,
-        logs: logs.to_vec(),
-        complete: analysis.damage.is_empty(),
-        damage: analysis
-            .damage
-            .iter()
-            .map(|d| DamageReport {
-                log: d.log.clone(),
-                offset: d.offset,
-                message: d.message.clone(),
-            })
-            .collect(),
         total,
         processes,
         sites,
-        crashes,
-        fences,
-        syscalls: analysis.syscalls,
-        syscall_table: syscall_table(analysis),
     }
 }
 
@@ -679,16 +565,4 @@ impl HeapReport {
             }
         }
     }
-}
-
-fn syscall_table(analysis: &Analysis) -> String {
-    if analysis.syscall_summary.is_empty() {
-        return String::new();
-    }
-    let mut out = Vec::new();
-    // Writing to a Vec cannot fail.
-    let _ = analysis
-        .syscall_summary
-        .write(strace_rs::summary::SortBy::Time, &mut out);
-    String::from_utf8_lossy(&out).into_owned()
 }

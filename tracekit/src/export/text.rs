@@ -5,27 +5,29 @@
 use std::collections::{HashMap, HashSet};
 use std::io::{self, Write};
 
-use super::model::{
+use super::{ExportOptions, Writer};
+use crate::model::heap::{
     Freeres, FunctionRow, HeapReport, HeapSummary, ProcessReport, SiteReport, TimelineReport,
 };
+use crate::model::Report;
 use crate::symbols::ResolvedFrame;
+use tracekit_syscall_summary::SortBy;
 
 /// A ranking key over sites.
 type SiteKey = fn(&SiteReport) -> u64;
 
-/// Options of the text printer.
+/// The text writer.
 #[derive(Debug, Clone, Copy)]
-pub struct TextOptions {
-    /// Sites per ranking.
-    pub top: usize,
-    /// With several processes, each one's full summary after the totals.
-    pub per_process: bool,
-    /// Frames per backtrace (valgrind's `--num-callers`); 0 prints them all.
-    pub depth: usize,
+pub struct Text;
+
+impl Writer for Text {
+    fn write(&self, report: &Report, opts: &ExportOptions, out: &mut dyn Write) -> io::Result<()> {
+        write(report, *opts, out)
+    }
 }
 
 /// Writes `report` as text.
-pub fn write(report: &HeapReport, opts: TextOptions, out: &mut dyn Write) -> io::Result<()> {
+pub fn write(report: &Report, opts: ExportOptions, out: &mut dyn Write) -> io::Result<()> {
     for d in &report.damage {
         writeln!(
             out,
@@ -33,36 +35,36 @@ pub fn write(report: &HeapReport, opts: TextOptions, out: &mut dyn Write) -> io:
             d.log, d.message, d.offset
         )?;
     }
-    let others = !report.crashes.is_empty() || !report.fences.is_empty() || report.syscalls != 0;
-    let heap = report
+    let heap = &report.heap;
+    let heap_events = heap
         .processes
         .iter()
         .any(|p| p.summary.calls.0.iter().any(|(_, n)| *n > 0));
-    if others && !heap {
+    if report.has_other_tools() && !heap_events {
         // A crash-handler or strace-rs log: no heap section of zeros.
         let mut buf = Vec::new();
         write_extras(report, &mut buf)?;
         return out.write_all(buf.strip_prefix(b"\n").unwrap_or(&buf));
     }
-    let details = disambiguate(&report.sites, opts.depth);
+    let details = disambiguate(&heap.sites, opts.depth);
     let ctx = Ctx {
         opts,
         details: &details,
     };
-    match report.processes.len() {
+    match heap.processes.len() {
         0 => {
             writeln!(out, "No heap events in {}.", report.logs.join(", "))?;
         }
-        1 => write_process(report, 0, &ctx, out)?,
+        1 => write_process(heap, 0, &ctx, out)?,
         _ => {
-            write_process_table(report, out)?;
-            write_totals(report, &ctx, out)?;
+            write_process_table(heap, out)?;
+            write_totals(heap, &ctx, out)?;
             if opts.per_process {
-                for i in 0..report.processes.len() {
-                    let p = &report.processes[i];
+                for i in 0..heap.processes.len() {
+                    let p = &heap.processes[i];
                     writeln!(out)?;
                     writeln!(out, "== process {} ({}) ==", p.pid, command(p))?;
-                    write_process(report, i, &ctx, out)?;
+                    write_process(heap, i, &ctx, out)?;
                 }
             }
         }
@@ -73,7 +75,7 @@ pub fn write(report: &HeapReport, opts: TextOptions, out: &mut dyn Write) -> io:
 
 /// What the printers of one report share.
 struct Ctx<'a> {
-    opts: TextOptions,
+    opts: ExportOptions,
     details: &'a Details,
 }
 
@@ -228,7 +230,7 @@ fn write_process(r: &HeapReport, idx: usize, ctx: &Ctx<'_>, out: &mut dyn Write)
         (None, Some(e)) => match e.signal {
             Some(sig) => format!(
                 "Live when {} killed it",
-                strace_rs::signals::name(i64::from(sig))
+                tracekit_syscall_summary::signals::name(i64::from(sig))
             ),
             None => "Leaked at exit".to_owned(),
         },
@@ -616,13 +618,10 @@ fn write_frames(
 
 /// One note for the frames that print as module+offset: which modules have no symbols, and
 /// why (rather than the reason on every frame).
-fn write_modules_without_symbols(
-    r: &HeapReport,
-    depth: usize,
-    out: &mut dyn Write,
-) -> io::Result<()> {
+fn write_modules_without_symbols(r: &Report, depth: usize, out: &mut dyn Write) -> io::Result<()> {
     let mut seen: Vec<(&str, &str)> = Vec::new();
     let frames = r
+        .heap
         .sites
         .iter()
         .flat_map(|s| &s.frames[..printed_len(&s.frames, depth)])
@@ -734,7 +733,7 @@ fn write_row(f: &FunctionRow, width: usize, out: &mut dyn Write) -> io::Result<(
     }
 }
 
-fn write_extras(r: &HeapReport, out: &mut dyn Write) -> io::Result<()> {
+fn write_extras(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     for c in &r.crashes {
         writeln!(out)?;
         writeln!(
@@ -763,10 +762,17 @@ fn write_extras(r: &HeapReport, out: &mut dyn Write) -> io::Result<()> {
             write_frames(&f.frames, 0, &[], out)?;
         }
     }
-    if r.syscalls != 0 {
+    if r.syscalls.events != 0 {
         writeln!(out)?;
-        writeln!(out, "System calls: {} events (strace -c):", r.syscalls)?;
-        write!(out, "{}", r.syscall_table)?;
+        writeln!(
+            out,
+            "System calls: {} events (strace -c):",
+            r.syscalls.events
+        )?;
+        // No table when no call returned.
+        if !r.syscalls.summary.is_empty() {
+            r.syscalls.summary.write(SortBy::Time, out)?;
+        }
     }
     Ok(())
 }

@@ -1,132 +1,20 @@
-//! `tracekit segv -- CMD ARGS...`: runs a command with the crash handler (`preload-segv`)
-//! preloaded, like glibc's old `catchsegv`. The command replaces tracekit (`exec`), so its pid,
-//! exit status and death by signal are exactly its own.
-//!
-//! - The library is `--preload PATH` (the `.so` or its directory; `--library` is a hidden
-//!   alias), else `$TRACEKIT_PRELOAD_DIR/libpreload_segv.so`, else the one next to `tracekit`.
-//! - `--signals` is checked here with the handler's own parser, so a bad list is a usage error
-//!   (exit 2) rather than a warning from every process and no handler at all.
-//! - Exit status when the command cannot be started: 127 not found, 126 not executable.
-//!
-//! A hidden mode, `tracekit segv --symbolize PID -- INDEX:ADDR[!]...`, is what the crash handler
-//! runs in a child process while the crashed process waits: it reads `/proc/PID/maps` and the
-//! modules' symbols and prints one line per frame (`!` marks an exact pc, the others are return
-//! addresses).
+//! The crash handler's symbolizer protocol. The crash handler (`preload-segv`), while the
+//! crashed process waits, starts a child that `execve`s
+//! `tracekit segv --symbolize PID -- INDEX:HEXADDR[!]...` (the program named by
+//! `TRACEKIT_SEGV_SYMBOLIZER`, which `tracekit segv` sets to itself): one argument per frame,
+//! `INDEX` its position from the faulting frame, `HEXADDR` its address, `!` marking an exact pc
+//! (the others are return addresses). This reads `/proc/PID/maps` and the modules' symbols
+//! and prints one line per frame on stdout, which the handler copies into its report.
 
 use std::ffi::OsString;
 use std::io::Write;
-use std::os::unix::process::CommandExt;
-use std::path::PathBuf;
-use std::process::Command;
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use tracekit_symbolize::{AddrKind, Location, ModuleMap, Symbolizer};
 
-use crate::preload::{self, absolute, find_preload};
-
-/// Options of `tracekit segv`.
-#[derive(Debug, clap::Args)]
-#[command(
-    after_help = "The command replaces tracekit: its pid, output and exit status \
-(or death by its signal) are its own. tracekit exits 127 when the command is not found, 126 \
-when it cannot be executed, 2 on a usage error."
-)]
-pub struct Args {
-    /// Signals to report: names with or without SIG (any case), numbers, or "all", separated
-    /// by spaces or commas, e.g. "segv bus abrt" [default: SEGV BUS ILL FPE ABRT TRAP]
-    #[arg(long, value_name = "LIST", value_parser = signal_list)]
-    pub signals: Option<String>,
-    /// Also append the report to FILE
-    #[arg(short, long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    /// Also record the crash in this event log (for `tracekit report`)
-    #[arg(long, value_name = "FILE")]
-    pub log: Option<PathBuf>,
-    /// Print raw frames only (no symbolizer process)
-    #[arg(long)]
-    pub no_symbols: bool,
-    /// The crash handler library, or its directory [default: $TRACEKIT_PRELOAD_DIR, else next to tracekit]
-    // `--library` was its name before it took `tracekit heap`'s; kept, hidden, for old scripts.
-    #[arg(long, alias = "library", value_name = "PATH")]
-    pub preload: Option<PathBuf>,
-    /// Internal: symbolize the frames of crashing process PID.
-    #[arg(long, hide = true, value_name = "PID")]
-    pub symbolize: Option<u32>,
-    /// The command to run, and its arguments (after `--`, or after the options)
-    // No `allow_hyphen_values`: an unknown option before the command is a usage error, not
-    // the command; once the command started, `trailing_var_arg` takes its options as its own.
-    #[arg(trailing_var_arg = true, value_name = "CMD")]
-    pub command: Vec<OsString>,
-}
-
-/// `--signals`, checked with the crash handler's own parser (which would otherwise warn at
-/// load and handle nothing); passed on as typed.
-fn signal_list(list: &str) -> Result<String, String> {
-    let mut selected = [false; 65];
-    let accepted = || {
-        let names: Vec<&str> = tracekit_signals::SELECTABLE
-            .iter()
-            .map(|&(_, n)| n)
-            .collect();
-        format!(
-            "accepted: {}, with or without SIG, in any case; their numbers; all",
-            names.join(" ")
-        )
-    };
-    match tracekit_signals::parse_signals(list, &mut selected) {
-        Err(bad) => Err(format!("unknown signal {bad:?} ({})", accepted())),
-        Ok(()) if !selected.contains(&true) => Err(format!("no signal given ({})", accepted())),
-        Ok(()) => Ok(list.to_owned()),
-    }
-}
-
-/// Runs `tracekit segv`; returns the exit status (only on failure to start the command).
-pub fn run(args: Args) -> anyhow::Result<u8> {
-    if let Some(pid) = args.symbolize {
-        return symbolize(pid, &args.command);
-    }
-    let Some((prog, rest)) = args.command.split_first() else {
-        bail!("segv: no command given (usage: tracekit segv [OPTIONS] -- CMD [ARGS...])");
-    };
-    let library = find_preload(
-        preload::SEGV,
-        args.preload.as_deref(),
-        std::env::var_os("TRACEKIT_PRELOAD_DIR").map(PathBuf::from),
-    )?;
-    let mut cmd = Command::new(prog);
-    cmd.args(rest);
-    let mut ld_preload = library.into_os_string();
-    if let Some(old) = std::env::var_os("LD_PRELOAD").filter(|v| !v.is_empty()) {
-        ld_preload.push(":");
-        ld_preload.push(old);
-    }
-    cmd.env("LD_PRELOAD", ld_preload);
-    if let Some(s) = &args.signals {
-        cmd.env("TRACEKIT_SEGV_SIGNALS", s);
-    }
-    if let Some(o) = &args.output {
-        cmd.env("TRACEKIT_SEGV_OUTPUT", absolute(o.clone())?);
-    }
-    if let Some(l) = &args.log {
-        cmd.env("TRACEKIT_LOG", absolute(l.clone())?);
-    }
-    if args.no_symbols {
-        cmd.env("TRACEKIT_SEGV_SYMBOLIZE", "0");
-    }
-    // The handler looks for its symbolizer next to itself: a library found elsewhere
-    // (`--preload`, TRACEKIT_PRELOAD_DIR) would print raw frames. This tracekit is the
-    // symbolizer, unless the user chose another.
-    if std::env::var_os("TRACEKIT_SEGV_SYMBOLIZER").is_none() {
-        if let Ok(me) = std::env::current_exe() {
-            cmd.env("TRACEKIT_SEGV_SYMBOLIZER", me);
-        }
-    }
-    let err = cmd.exec();
-    Ok(preload::cannot_run(prog, &err))
-}
-
-/// The hidden mode the crash handler runs: prints the frames of the crashed process `pid`.
-fn symbolize(pid: u32, frames: &[OsString]) -> anyhow::Result<u8> {
+/// Prints the frames of the crashed process `pid`, given as the protocol says; returns the
+/// exit status.
+pub fn run(pid: u32, frames: &[OsString]) -> anyhow::Result<u8> {
     let frames = frames
         .iter()
         .map(|a| parse_frame(&a.to_string_lossy()))

@@ -1,0 +1,87 @@
+//! The heap pass, the first every event goes through: it keeps the processes of the logs (a
+//! `Process` record starts one; the events after it are its own) with their modules and
+//! stacks, which the other passes' findings refer to by process index, and feeds each
+//! process's heap accounting ([`HeapProcess`], which keeps its timeline too).
+
+use tracekit_log::Event;
+
+use super::heap::{self, HeapProcess, ProcessInfo};
+
+/// Every process of the logs read, in log order (a process that `exec`s starts a new one).
+#[derive(Debug, Default)]
+pub struct HeapPass {
+    /// The processes.
+    pub processes: Vec<HeapProcess>,
+}
+
+impl HeapPass {
+    /// The current process (`cur`), made when the log has events before any `Process` record.
+    pub fn process(&mut self, cur: &mut Option<usize>) -> &mut HeapProcess {
+        let idx = *cur.get_or_insert_with(|| {
+            self.processes
+                .push(HeapProcess::new(ProcessInfo::default()));
+            self.processes.len() - 1
+        });
+        &mut self.processes[idx]
+    }
+
+    /// One event other than the frequent three (which go to [`HeapProcess`] directly); a
+    /// `Process` record makes `cur` the new process.
+    pub fn on_event(&mut self, cur: &mut Option<usize>, ev: &Event<'static>) {
+        match ev {
+            Event::Process(p) => {
+                self.processes.push(HeapProcess::new(ProcessInfo {
+                    pid: p.pid,
+                    ppid: p.ppid,
+                    exe: p.exe.to_string_lossy().into_owned(),
+                    argv: p.argv(),
+                    tool: p.tool.to_string_lossy().into_owned(),
+                    clock_res_ns: p.clock_res_ns,
+                }));
+                *cur = Some(self.processes.len() - 1);
+            }
+            Event::Module(m) => self.process(cur).modules.push(m.clone()),
+            // Keep the module: blocks allocated while it was loaded still point into it. A
+            // later module at the same base replaces it for lookups (pushed after it).
+            Event::ModuleUnload(_) => {}
+            Event::Stack(s) => self.process(cur).add_stack(s.id, &s.frames),
+            Event::Alloc(a) => self.process(cur).on_alloc(a),
+            Event::Free(f) => self.process(cur).on_free(f),
+            Event::Realloc(r) => self.process(cur).on_realloc(r),
+            Event::Exit(e) => {
+                let p = self.process(cur);
+                p.exit = Some(heap::ExitStatus {
+                    code: e.code,
+                    signal: e.signal,
+                    freeres: e.freeres,
+                });
+                // An `exec` that returned (it failed) did not end the image.
+                p.exec = None;
+            }
+            Event::Exec(e) => self.process(cur).exec = Some(e.path.to_string_lossy().into_owned()),
+            // A finding belongs to a process: there is one from here on.
+            Event::Fence(_) => {
+                self.process(cur);
+            }
+            _ => {}
+        }
+    }
+
+    /// Keeps only the processes `keep` accepts; returns each old index's new one.
+    pub fn retain(&mut self, keep: impl Fn(&HeapProcess) -> bool) -> Vec<Option<usize>> {
+        let mut new_index = Vec::with_capacity(self.processes.len());
+        let mut kept = 0;
+        for p in &self.processes {
+            new_index.push(keep(p).then(|| {
+                kept += 1;
+                kept - 1
+            }));
+        }
+        let mut i = 0;
+        self.processes.retain(|_| {
+            i += 1;
+            new_index[i - 1].is_some()
+        });
+        new_index
+    }
+}

@@ -1,0 +1,83 @@
+//! `tracekit heap`'s arguments, checked and turned into a [`HeapConfig`].
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use anyhow::bail;
+use tracekit::heap::{HeapConfig, LogPlace, ReportTo};
+
+use super::report::ReportOptions;
+
+/// Options of `tracekit heap`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Logs: one per process, in a new directory ./tracekit-heap.<exe>.<pid>/ (or -o DIR/); \
+`tracekit report DIR` reads them all.\n\
+Output: the text report goes to stderr; --json (or --report -) writes the report to stdout and \
+sends the command's own stdout to stderr, so it can be piped; status lines go to stderr.\n\
+Exit status: the command's (128 + signal if killed); if it succeeded, 1 when a --max-* gate \
+is exceeded and 3 when a log is damaged; 127/126 when the command cannot be run; 2 on errors \
+and when no log was written.")]
+pub struct Args {
+    /// Where the logs go: a directory (an existing one, or a path ending in `/`), or a file
+    /// pattern where `%p` becomes the pid and `%e` the executable's name [default: a new
+    /// directory ./tracekit-heap.<exe>.<pid>/]
+    #[arg(short, long, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+    /// The preload library, or its directory [default: $TRACEKIT_PRELOAD_DIR, else next to tracekit]
+    #[arg(long, value_name = "PATH")]
+    pub preload: Option<PathBuf>,
+    /// Trace only the first program of each process, not the programs it `exec`s (by
+    /// default a command behind a wrapper script, `env` or `sh -c` is traced too).
+    #[arg(long)]
+    pub no_follow_exec: bool,
+    /// Follow `exec` (the default; kept for older scripts).
+    #[arg(long, hide = true, conflicts_with = "no_follow_exec")]
+    pub follow_exec: bool,
+    /// Write the report to FILE instead of stderr (`-`: stdout, as --json does).
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// No status lines (where the logs go), only the report and errors.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Leave the logs without their symbols (see `tracekit pack`).
+    #[arg(long)]
+    pub no_pack: bool,
+    #[command(flatten)]
+    pub options: ReportOptions,
+    /// The command and its arguments (after `--`).
+    #[arg(trailing_var_arg = true, value_name = "COMMAND")]
+    pub command: Vec<OsString>,
+}
+
+impl Args {
+    /// Checks what the user typed and turns it into a config.
+    pub fn into_config(self) -> anyhow::Result<HeapConfig> {
+        if self.command.is_empty() {
+            bail!("heap: no command given (usage: tracekit heap [OPTIONS] -- COMMAND [ARGS...])");
+        }
+        let logs = match self.output {
+            None => LogPlace::NewDir,
+            Some(p) if p.as_os_str().to_string_lossy().ends_with('/') || p.is_dir() => {
+                LogPlace::Dir(p)
+            }
+            Some(p) => LogPlace::Pattern(p),
+        };
+        let report_to = match self.report {
+            Some(p) if p.as_os_str() == "-" => ReportTo::Stdout,
+            Some(p) => ReportTo::File(p),
+            None if self.options.json => ReportTo::Stdout,
+            None => ReportTo::Stderr,
+        };
+        Ok(HeapConfig {
+            command: self.command,
+            preload: self.preload,
+            follow_exec: !self.no_follow_exec,
+            logs,
+            report_to,
+            verbose: !self.quiet,
+            no_pack: self.no_pack,
+            report: self.options.to_config(),
+        })
+    }
+}

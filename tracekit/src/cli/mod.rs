@@ -1,0 +1,53 @@
+//! The command line, and the only place that knows clap: each command's arguments are parsed
+//! here and turned into the plain config its library module takes (`heap::HeapConfig`,
+//! `report::Config`, ...). A new command is a module here and one arm of [`Cmd`].
+
+mod dump;
+mod heap;
+mod pack;
+mod report;
+mod segv;
+
+use clap::{Parser, Subcommand};
+
+/// Userspace runtime instrumentation for Linux: heap tracking, crash reports, reports from logs.
+#[derive(Parser, Debug)]
+#[command(name = "tracekit", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// Run a command under the heap tracker and print a memusage-style summary when it exits.
+    Heap(heap::Args),
+    /// Print a report from an event log.
+    Report(report::Args),
+    /// Dump an event log as JSON lines.
+    Dump(dump::Args),
+    /// Write the symbols of a log's stacks into it, so it reports the same without the binaries.
+    Pack(pack::Args),
+    /// Run a command under the crash handler (the catchsegv of tracekit).
+    Segv(segv::Args),
+}
+
+/// Parses the command line; runs the command it names; returns its exit status. A usage error
+/// (or help, or version) is clap's, for the caller to print.
+pub fn run() -> Result<anyhow::Result<u8>, clap::Error> {
+    let cli = Cli::try_parse()?;
+    Ok(match cli.cmd {
+        Cmd::Heap(a) => a.into_config().and_then(|c| tracekit::heap::run(&c)),
+        Cmd::Report(a) => {
+            let (logs, config) = a.into_config();
+            tracekit::report::run(&logs, &config)
+        }
+        Cmd::Dump(a) => tracekit::dump::run(&a.log),
+        Cmd::Pack(a) => tracekit::pack::run(&a.logs),
+        Cmd::Segv(a) => match a.into_mode() {
+            Ok(segv::Mode::Run(c)) => tracekit::segv::run(&c),
+            Ok(segv::Mode::Symbolize(pid, frames)) => tracekit::segv::symbolizer::run(pid, &frames),
+            Err(e) => Err(e),
+        },
+    })
+}
