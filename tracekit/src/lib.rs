@@ -17,6 +17,7 @@
 
 pub mod analysis;
 pub mod dump;
+pub mod efence;
 pub mod export;
 pub mod heap;
 pub mod model;

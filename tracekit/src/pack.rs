@@ -132,12 +132,17 @@ pub fn pack(log: &Path) -> anyhow::Result<Packed> {
     if !before.is_file() {
         bail!("not a regular file");
     }
-    let contents = read(&path)?;
+    let (contents, damage) = read(&path)?;
+    // Checked before the damage: a log caught in the middle of a write reads as damaged,
+    // and the reason is that a process is still writing it.
     if let Some(pid) = open_in(&contents.pids, &before) {
         bail!(
             "process {pid} is still writing it; pack it once that process has ended \
              (the log is left as it was)"
         );
+    }
+    if let Some(e) = damage {
+        bail!("{e} (the log is left as it was)");
     }
     let (events, mut packed) = symbolize(&contents, &mut Symbolizer::new());
     if !events.is_empty() {
@@ -166,7 +171,9 @@ struct Contents {
     codec: Codec,
 }
 
-fn read(path: &Path) -> anyhow::Result<Contents> {
+/// The log's contents, and the reader's error if it stopped at damage (the contents are then
+/// what came before it).
+fn read(path: &Path) -> anyhow::Result<(Contents, Option<tracekit_log::Error>)> {
     let file = File::open(path).context("cannot open the log")?;
     // The heap events are most of a log and packing needs none of them.
     let mut reader = Reader::new(file)?.skip_heap_events();
@@ -180,7 +187,7 @@ fn read(path: &Path) -> anyhow::Result<Contents> {
         let ev = match reader.next_event() {
             Ok(Some(ev)) => ev,
             Ok(None) => break,
-            Err(e) => bail!("{e} (the log is left as it was)"),
+            Err(e) => return Ok((c, Some(e))),
         };
         if let Event::Process(p) = &ev {
             c.pids.push(p.pid);
@@ -204,7 +211,7 @@ fn read(path: &Path) -> anyhow::Result<Contents> {
     if reader.zstd_chunks() > 0 {
         c.codec = Codec::Zstd;
     }
-    Ok(c)
+    Ok((c, None))
 }
 
 /// Symbolizes every address of `c` that its records do not have yet, from the modules'

@@ -32,6 +32,12 @@ pub const SEGV: Library = Library {
     package: "preload-segv",
 };
 
+/// The fence allocator.
+pub const EFENCE: Library = Library {
+    file: "libpreload_efence.so",
+    package: "preload-efence",
+};
+
 /// Where `lib` is: `explicit` (the file, or its directory), else in `env_dir`
 /// (`$TRACEKIT_PRELOAD_DIR`), else next to the running `tracekit`. Absolute, and an existing
 /// file, or a one-line error saying where it was looked for.

@@ -3,6 +3,7 @@
 //! `report::Config`, ...). A new command is a module here and one arm of [`Cmd`].
 
 mod dump;
+mod efence;
 mod heap;
 mod pack;
 mod report;
@@ -30,6 +31,8 @@ enum Cmd {
     Pack(pack::Args),
     /// Run a command under the crash handler (the catchsegv of tracekit).
     Segv(segv::Args),
+    /// Run a command under the fence allocator: overflows and uses after free fault, with a report.
+    Efence(efence::Args),
 }
 
 /// Parses the command line; runs the command it names; returns its exit status. A usage error
@@ -49,5 +52,6 @@ pub fn run() -> Result<anyhow::Result<u8>, clap::Error> {
             Ok(segv::Mode::Symbolize(pid, frames)) => tracekit::segv::symbolizer::run(pid, &frames),
             Err(e) => Err(e),
         },
+        Cmd::Efence(a) => a.into_config().and_then(|c| tracekit::efence::run(&c)),
     })
 }

@@ -760,6 +760,12 @@ fn write_extras(r: &Report, out: &mut dyn Write) -> io::Result<()> {
                 f.kind, f.addr, f.block, f.block_size, f.pid, f.tid
             )?;
             write_frames(&f.frames, 0, &[], out)?;
+            for (what, frames) in [("allocated", &f.alloc_frames), ("freed", &f.free_frames)] {
+                if !frames.is_empty() {
+                    writeln!(out, "    the block was {what}:")?;
+                    write_frames(frames, 0, &[], out)?;
+                }
+            }
         }
     }
     if r.syscalls.events != 0 {

@@ -31,6 +31,7 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use anyhow::{bail, Context};
+use tracekit_preload_core::logpath;
 
 use crate::preload::{self, absolute};
 use crate::report::{self, Config};
@@ -38,7 +39,6 @@ use crate::report::{self, Config};
 /// The name of a process's log inside a run directory: the name the heap tracker gives its log
 /// when preloaded by hand (one owner: `tracekit_preload_core::logpath`).
 pub fn log_in_dir() -> String {
-    use tracekit_preload_core::logpath;
     format!("{}{}{}", logpath::PREFIX, logpath::HEAP, logpath::SUFFIX)
 }
 
@@ -46,10 +46,11 @@ pub fn log_in_dir() -> String {
 /// `tracekit-heap.<exe>.<pid>.<attempt>` when that one exists. With the name of each
 /// process's log inside it (above), the one place that names a run's logs.
 pub fn run_dir_name(exe: &str, pid: u32, attempt: u32) -> String {
+    let name = format!("{}{}.{exe}.{pid}", logpath::PREFIX, logpath::HEAP);
     if attempt == 0 {
-        format!("tracekit-heap.{exe}.{pid}")
+        name
     } else {
-        format!("tracekit-heap.{exe}.{pid}.{attempt}")
+        format!("{name}.{attempt}")
     }
 }
 

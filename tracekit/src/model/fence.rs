@@ -21,6 +21,10 @@ pub struct FenceReport {
     pub block_size: u64,
     /// Where the bad access happened.
     pub frames: Vec<ResolvedFrame>,
+    /// Where the block was allocated (empty when unknown).
+    pub alloc_frames: Vec<ResolvedFrame>,
+    /// Where it was freed (empty when it was not, or unknown).
+    pub free_frames: Vec<ResolvedFrame>,
 }
 
 /// The findings of `pass`, their backtraces symbolized with the stacks and modules of their
@@ -30,10 +34,14 @@ pub fn build(pass: &FencePass, heap: &HeapPass, resolver: &mut dyn Resolve) -> V
         .iter()
         .map(|f| {
             let p = &heap.processes[f.process];
-            let frames = p
-                .stack(f.fence.access_stack)
-                .map(|st| resolve_stack(resolver, f.process, &p.modules, st))
-                .unwrap_or_default();
+            let mut stack = |id: u64| {
+                p.stack(id)
+                    .map(|st| resolve_stack(resolver, f.process, &p.modules, st))
+                    .unwrap_or_default()
+            };
+            let frames = stack(f.fence.access_stack);
+            let alloc_frames = stack(f.fence.alloc_stack);
+            let free_frames = stack(f.fence.free_stack);
             FenceReport {
                 pid: p.info.pid,
                 tid: f.fence.tid,
@@ -42,6 +50,8 @@ pub fn build(pass: &FencePass, heap: &HeapPass, resolver: &mut dyn Resolve) -> V
                 block: f.fence.block,
                 block_size: f.fence.block_size,
                 frames,
+                alloc_frames,
+                free_frames,
             }
         })
         .collect()

@@ -13,7 +13,7 @@
 
 pub mod symbolizer;
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 
@@ -52,14 +52,20 @@ pub fn run(c: &SegvConfig) -> anyhow::Result<u8> {
     if !c.symbolize {
         cmd.env("TRACEKIT_SEGV_SYMBOLIZE", "0");
     }
-    // The handler looks for its symbolizer next to itself: a library found elsewhere
-    // (`--preload`, TRACEKIT_PRELOAD_DIR) would print raw frames. This tracekit is the
-    // symbolizer, unless the user chose another.
+    exec_with_symbolizer(cmd, &c.command[0])
+}
+
+/// Replaces this process with `cmd` (a command under a library whose faults the crash
+/// handler reports): returns the exit status only when it cannot be started. The handler looks
+/// for its symbolizer next to itself: a library found elsewhere (`--preload`,
+/// TRACEKIT_PRELOAD_DIR) would print raw frames. This tracekit is the symbolizer, unless the
+/// user chose another.
+pub fn exec_with_symbolizer(mut cmd: std::process::Command, program: &OsStr) -> anyhow::Result<u8> {
     if std::env::var_os("TRACEKIT_SEGV_SYMBOLIZER").is_none() {
         if let Ok(me) = std::env::current_exe() {
             cmd.env("TRACEKIT_SEGV_SYMBOLIZER", me);
         }
     }
     let err = cmd.exec();
-    Ok(preload::cannot_run(&c.command[0], &err))
+    Ok(preload::cannot_run(program, &err))
 }
