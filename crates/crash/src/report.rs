@@ -413,9 +413,12 @@ fn memory(rep: &mut Report, c: &Crash<'_>, maps: &[u8]) {
 pub unsafe fn write(cfg: &Config, sig: i32, info: &libc::siginfo_t, uc: &libc::ucontext_t) {
     // SAFETY: per the contract, this thread has exclusive use of the state.
     let st = unsafe { &mut *STATE.0.get() };
-    let out_fd = cfg
-        .output
-        .get()
+    // A setuid/setgid program: the environment that named the output file, the log and the
+    // symbolizer is the unprivileged caller's. Only stderr, and raw frames.
+    let secure = tracekit_preload_core::env::secure_execution();
+    let out_fd = (!secure)
+        .then(|| cfg.output.get())
+        .flatten()
         .and_then(|p| {
             sys::open(
                 p.with_nul(),
@@ -530,7 +533,12 @@ pub unsafe fn write(cfg: &Config, sig: i32, info: &libc::siginfo_t, uc: &libc::u
 
     let _ = writeln!(rep, "backtrace (from the faulting instruction):");
     rep.flush();
-    let symbolizer = cfg.symbolizer(maps, &mut st.symbolizer);
+    let symbolizer = if secure {
+        let _ = writeln!(rep, "  (a secure-execution program: no symbolizer is run)");
+        None
+    } else {
+        cfg.symbolizer(maps, &mut st.symbolizer)
+    };
     if !spawn::symbolize(symbolizer, cfg.timeout_ms, pid, &st.bt, &mut st.argv, rep) {
         if symbolizer.is_some() {
             let _ = writeln!(rep, "  (symbolizer failed; raw frames:)");
@@ -582,5 +590,7 @@ pub unsafe fn write(cfg: &Config, sig: i32, info: &libc::siginfo_t, uc: &libc::u
         exe: &st.exe[..exe_len],
         note: note.as_ref(),
     };
-    eventlog::append(cfg, &mut rec, &mut st.record);
+    if !secure {
+        eventlog::append(cfg, &mut rec, &mut st.record);
+    }
 }

@@ -261,6 +261,53 @@ pub fn split_entry(entry: &[u8]) -> Option<(&[u8], &[u8])> {
     Some((&entry[..eq], &entry[eq + 1..]))
 }
 
+/// True when this process runs in secure-execution mode (`AT_SECURE`: a setuid or setgid
+/// program, or one with file capabilities, perhaps loading us through `/etc/ld.so.preload`).
+/// Its environment is then the unprivileged caller's: a preload library must take no path and
+/// no program from it (a log written where the caller says, a symbolizer the caller chose).
+///
+/// Read from `/proc/self/auxv` once (no libc import: the crash handler's load cost), cached;
+/// where that cannot be read, differing real and effective ids say it.
+pub fn secure_execution() -> bool {
+    use core::sync::atomic::{AtomicU8, Ordering};
+    static SECURE: AtomicU8 = AtomicU8::new(0);
+    match SECURE.load(Ordering::Relaxed) {
+        1 => return false,
+        2 => return true,
+        _ => {}
+    }
+    let secure = auxv_secure().unwrap_or_else(ids_differ);
+    SECURE.store(if secure { 2 } else { 1 }, Ordering::Relaxed);
+    secure
+}
+
+/// `AT_SECURE` from `/proc/self/auxv`, if it can be read.
+fn auxv_secure() -> Option<bool> {
+    const AT_NULL: u64 = 0;
+    const AT_SECURE: u64 = 23;
+    let mut buf = [0u8; 1024];
+    let n = crate::sys::read_file(b"/proc/self/auxv\0", &mut buf).ok()?;
+    let word = |i: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&buf[i..i + 8]);
+        u64::from_ne_bytes(w)
+    };
+    let mut i = 0;
+    while i + 16 <= n {
+        match word(i) {
+            AT_SECURE => return Some(word(i + 8) != 0),
+            AT_NULL => break,
+            _ => i += 16,
+        }
+    }
+    None
+}
+
+/// Real and effective ids differ (what `AT_SECURE` says for setuid and setgid programs).
+fn ids_differ() -> bool {
+    crate::sys::getuid() != crate::sys::geteuid() || crate::sys::getgid() != crate::sys::getegid()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -311,6 +358,13 @@ mod tests {
         assert_eq!(entry_value(got[1].bytes, b"T"), None);
         // SAFETY: NULL is allowed.
         assert_eq!(unsafe { c_entries(core::ptr::null()) }.count(), 0);
+    }
+
+    #[test]
+    fn a_test_run_is_not_secure_execution() {
+        assert_eq!(auxv_secure(), Some(false));
+        assert!(!ids_differ());
+        assert!(!secure_execution());
     }
 
     #[test]

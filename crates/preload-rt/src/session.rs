@@ -137,6 +137,13 @@ fn start_slow(config: &'static Config) {
         return;
     }
     crate::stderr::init();
+    // A setuid/setgid program: its environment is the caller's, so neither the log's path
+    // nor the current directory may decide where a file of the privileged process goes.
+    if env::secure_execution() {
+        crate::say!("not recording a secure-execution (setuid, setgid or capabilities) program");
+        STATE.store(DONE, Ordering::Release);
+        return;
+    }
     // `TRACEKIT_FOLLOW_EXEC=1` in the first traced process becomes `=2` (rewritten in place:
     // same length, no allocation) so that the programs it starts know they are not the
     // first: they must not take over a log name without a pid (see `open_log`).

@@ -23,6 +23,24 @@ pub fn gettid() -> u32 {
     unsafe { syscall!(libc::SYS_gettid) as u32 }
 }
 
+/// The real user id.
+pub fn getuid() -> u32 {
+    // SAFETY: no arguments, cannot fail.
+    unsafe { syscall!(libc::SYS_getuid) as u32 }
+}
+
+/// The real group id.
+pub fn getgid() -> u32 {
+    // SAFETY: no arguments, cannot fail.
+    unsafe { syscall!(libc::SYS_getgid) as u32 }
+}
+
+/// The effective group id.
+pub fn getegid() -> u32 {
+    // SAFETY: no arguments, cannot fail.
+    unsafe { syscall!(libc::SYS_getegid) as u32 }
+}
+
 /// The effective user id.
 pub fn geteuid() -> u32 {
     // SAFETY: no arguments, cannot fail.
