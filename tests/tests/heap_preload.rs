@@ -528,6 +528,41 @@ fn a_file_size_limit_stops_the_log_not_the_program() {
     );
 }
 
+/// A full disk stops the log, not the program: the log (on a 256 KiB tmpfs mounted in a
+/// private mount namespace) takes what fits, the program's output and status are its own, and
+/// what was recorded reads.
+#[test]
+fn a_full_disk_stops_the_log_not_the_program() {
+    // SAFETY: no preconditions.
+    if unsafe { libc::geteuid() } != 0
+        || !run(Command::new("unshare").args(["-m", "true"]))
+            .status
+            .success()
+    {
+        eprintln!("skipped: mounting a small tmpfs needs root and unshare -m");
+        return;
+    }
+    let dir = tempdir();
+    let kept = dir.path().join("full.tklog");
+    let script = r#"d=$(mktemp -d) && mount -t tmpfs -o size=256k none "$d" || exit 99
+LD_PRELOAD="$1" TRACEKIT_LOG="$d/full.tklog" "$2" 300000; rc=$?
+cp "$d/full.tklog" "$3"; exit $rc"#;
+    let o = run(Command::new("unshare")
+        .args(["-m", "sh", "-c", script, "sh"])
+        .arg(preload("preload-heaptrack"))
+        .arg(example("heap_bench"))
+        .arg(&kept));
+    ok(&o);
+    assert_eq!(stdout(&o), "300000 allocation events\n");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("the disk holding the log is full"), "{err}");
+    let size = std::fs::metadata(&kept).unwrap().len();
+    assert!(size > 128 << 10 && size <= 256 << 10, "{size} bytes");
+    let ev = read_log(&kept);
+    let n = ev.iter().filter(|e| matches!(e, Event::Alloc(_))).count();
+    assert!(n > 5_000, "{n} allocations recorded before the disk filled");
+}
+
 #[test]
 fn counts_match_memusage_on_the_known_program() {
     require_tool!("memusage");

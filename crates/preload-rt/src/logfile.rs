@@ -431,6 +431,8 @@ impl LogFile {
             crate::say!(
                 "the log file reached the file size limit (ulimit -f); recording stops here"
             );
+        } else if e == Errno(libc::ENOSPC) {
+            crate::say!("the disk holding the log is full; recording stops here");
         } else {
             crate::say!("cannot extend the log file; recording stops here");
         }
@@ -513,22 +515,33 @@ impl LogFile {
             return Err(Errno(libc::EFBIG));
         }
         let want = end.next_multiple_of(CHUNK).min(self.map_usable);
-        if want > self.map_len {
-            let w = WINDOW_AHEAD.lock();
-            if w.map == self.map {
-                // The compressor thread may have readied it already.
-                let from = READY.load(Ordering::Relaxed).max(self.map_len);
-                if from < want {
-                    w.ready(from, want)?;
-                    READY.store(want, Ordering::Release);
-                }
-                self.map_len = want.max(from);
-            } else {
-                // Another log took the helper's slot (only in tests, which open several).
-                drop(w);
-                self.window().ready(self.map_len, want)?;
-                self.map_len = want;
+        match self.ready_to(want) {
+            // A disk with less than a chunk left: use what it has, a page at a time, so
+            // everything that fits is recorded before the log stops.
+            Err(Errno(libc::ENOSPC)) => self.ready_to(end.next_multiple_of(PAGE as usize)),
+            r => r,
+        }
+    }
+
+    /// Makes the window ready up to `want` (a no-op when it is already).
+    fn ready_to(&mut self, want: usize) -> SysResult<()> {
+        if want <= self.map_len {
+            return Ok(());
+        }
+        let w = WINDOW_AHEAD.lock();
+        if w.map == self.map {
+            // The compressor thread may have readied it already.
+            let from = READY.load(Ordering::Relaxed).max(self.map_len);
+            if from < want {
+                w.ready(from, want)?;
+                READY.store(want, Ordering::Release);
             }
+            self.map_len = want.max(from);
+        } else {
+            // Another log took the helper's slot (only in tests, which open several).
+            drop(w);
+            self.window().ready(self.map_len, want)?;
+            self.map_len = want;
         }
         Ok(())
     }
