@@ -4,9 +4,10 @@
 //! a crash loses nothing). A helper thread, started once there is enough to compress,
 //! reads the finished part of the records back, cut at record boundaries, and compresses it
 //! into zstd chunks kept in memory. When the process ends (or `exec`s), the rest is
-//! compressed and the chunks are written over the raw records, from the start of this
-//! process's part of the file; the file is then cut to its new length. A process that dies
-//! first leaves its records uncompressed, which is just as readable.
+//! compressed and the log is replaced, atomically, by a copy in which this process's part
+//! holds the chunks instead of the raw records (see `LogFile::finish`). A process that dies
+//! first, even in the middle of that, leaves its records uncompressed, which is just as
+//! readable.
 //!
 //! The helper thread blocks every signal, holds the reentrancy guard for good (its own
 //! allocations, zstd's included, pass straight to glibc) and never takes the session lock.
@@ -249,9 +250,10 @@ pub fn fork_release() {
 }
 
 /// Finishes compressing the records in `[start, end)` of `fd` (stopping the helper, then
-/// doing the rest here) and writes the chunks over them. Returns the new end of the log's
-/// data, or `None` (the raw records are left as they are) when that could not be done.
-pub fn finish(fd: c_int, start: u64, end: u64) -> Option<u64> {
+/// doing the rest here). Returns the chunks that stand for them, or `None` (the raw records
+/// are then left as they are) when that could not be done. The caller puts them in place
+/// (see `LogFile::finish`).
+pub fn finish(fd: c_int, start: u64, end: u64) -> Option<Vec<u8>> {
     stop_helper();
     if BG.fd.load(Ordering::Acquire) != fd {
         reset(fd, start);
@@ -281,12 +283,8 @@ pub fn finish(fd: c_int, start: u64, end: u64) -> Option<u64> {
         chunks.extend_from_slice(&t.join().ok()??);
     }
     chunks.extend_from_slice(&second);
-    sys::pwrite_all(fd, &chunks, start).ok()?;
-    let new_end = start + chunks.len() as u64;
-    chunks.clear();
-    *BG.chunks.lock() = chunks;
     BG.fd.store(-1, Ordering::Release);
-    Some(new_end)
+    Some(chunks)
 }
 
 /// Compresses the records in `[from, to)` (which start and end at record boundaries) into

@@ -12,6 +12,7 @@
 use std::ffi::c_int;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use crate::fmt::FixedBuf;
 use crate::lock::SpinLock;
 
 use crate::sys::{self, Errno, SysResult};
@@ -180,10 +181,15 @@ pub struct LogFile {
     /// File offset of the open batch record (`NO_BATCH`: none), which heap events are
     /// appended to.
     batch: u64,
+    /// Where the log is (empty when not known): the compressed log is renamed over it.
+    path: FixedBuf<{ PATH_ROOM }>,
     /// A `Sync` record goes before the next compact one (after appending to a log, and at
     /// every seal, where a reader that lost its place can resume).
     sync_due: bool,
 }
+
+/// Room for the log's path and the suffix of its replacement.
+const PATH_ROOM: usize = 4096 + 16;
 
 /// Log descriptors are moved at least this high: programs that close "all" their files
 /// usually stop much lower, and a low number is soon reused by the program's own files.
@@ -226,6 +232,7 @@ impl LogFile {
             id: (0, 0),
             sync_due: false,
             batch: NO_BATCH,
+            path: FixedBuf::new(),
         }
     }
 
@@ -278,7 +285,14 @@ impl LogFile {
             sys::close(fd);
             return Err(e);
         }
-        Ok(Self::with_fd(fd, HEADER_LEN as u64))
+        Ok(Self::with_fd(fd, HEADER_LEN as u64).at(path))
+    }
+
+    /// Remembers where the log is (`path` with its NUL).
+    fn at(mut self, path: &[u8]) -> LogFile {
+        self.path
+            .push_bytes(path.strip_suffix(b"\0").unwrap_or(path));
+        self
     }
 
     /// Opens the existing log at `path` to add records after its end (a process that
@@ -294,7 +308,7 @@ impl LogFile {
             sys::close(fd);
             return Err(Errno(libc::EINVAL));
         }
-        Ok(Self::with_fd(fd, len))
+        Ok(Self::with_fd(fd, len).at(path))
     }
 
     fn with_fd(fd: c_int, pos: u64) -> LogFile {
@@ -315,6 +329,7 @@ impl LogFile {
             // caller passes may have served another log before).
             sync_due: true,
             batch: NO_BATCH,
+            path: FixedBuf::new(),
         }
     }
 
@@ -595,7 +610,7 @@ impl LogFile {
         }
         let mut end = self.pos;
         if compress && !self.failed {
-            if let Some(new_end) = crate::compress::finish(self.fd, self.start, self.pos) {
+            if let Some(new_end) = self.put_compressed() {
                 end = new_end;
             }
         }
@@ -603,6 +618,57 @@ impl LogFile {
         sys::close(self.fd);
         self.fd = -1;
         self.pos = end;
+    }
+
+    /// Compresses this process's records and puts the chunks in place of the raw ones,
+    /// atomically: a new file holding the log's bytes before `start` and then the chunks is
+    /// renamed over the log, so whatever kills the process meanwhile (SIGKILL while a child
+    /// exits), the log is either all raw or all compressed, never half overwritten. The log is
+    /// then that file; returns its length. `None` leaves the raw records (nothing to
+    /// compress, no path known, the log moved or replaced meanwhile, no room for the copy).
+    fn put_compressed(&mut self) -> Option<u64> {
+        let chunks = crate::compress::finish(self.fd, self.start, self.pos)?;
+        let mut path = FixedBuf::<{ PATH_ROOM }>::new();
+        path.push_bytes(self.path.as_bytes());
+        if path.is_empty() || sys::path_id(path.as_c_str()?) != Some(self.id) {
+            return None;
+        }
+        let mut tmp = FixedBuf::<{ PATH_ROOM }>::new();
+        tmp.push_bytes(self.path.as_bytes());
+        tmp.push_bytes(b".tmp");
+        let tmp = tmp.as_c_str()?;
+        let flags =
+            libc::O_RDWR | libc::O_CREAT | libc::O_EXCL | libc::O_NOFOLLOW | libc::O_CLOEXEC;
+        let new = sys::open(tmp, flags, 0o600).ok()?;
+        let copied = self
+            .copy_head_to(new)
+            .and_then(|()| sys::pwrite_all(new, &chunks, self.start));
+        if copied.is_err() || sys::rename(tmp, path.as_c_str()?).is_err() {
+            sys::close(new);
+            let _ = sys::unlink(tmp);
+            return None;
+        }
+        sys::close(self.fd);
+        self.fd = lift(new);
+        self.id = sys::file_id(self.fd).unwrap_or((0, 0));
+        Some(self.start + chunks.len() as u64)
+    }
+
+    /// Copies the log's bytes before `start` (its header, and the records of the images that
+    /// `exec`ed before this one) to `to`.
+    fn copy_head_to(&self, to: c_int) -> SysResult<()> {
+        let mut buf = vec![0u8; (self.start as usize).clamp(1, 1 << 20)];
+        let mut at = 0;
+        while at < self.start {
+            let n = ((self.start - at) as usize).min(buf.len());
+            let got = sys::pread_full(self.fd, &mut buf[..n], at)?;
+            if got != n {
+                return Err(Errno(libc::EIO));
+            }
+            sys::pwrite_all(to, &buf[..n], at)?;
+            at += n as u64;
+        }
+        Ok(())
     }
 
     /// Compresses what this process wrote so far and cuts the file to its used length,
@@ -618,7 +684,7 @@ impl LogFile {
             return;
         }
         if compress && !self.failed {
-            if let Some(new_end) = crate::compress::finish(self.fd, self.start, self.pos) {
+            if let Some(new_end) = self.put_compressed() {
                 self.pos = new_end;
                 self.start = new_end;
             }

@@ -118,6 +118,37 @@ pub fn unlink(path: &[u8]) -> SysResult<()> {
     ret(unsafe { syscall!(libc::SYS_unlinkat, libc::AT_FDCWD, p, 0) }).map(|_| ())
 }
 
+/// `renameat(AT_FDCWD, from, AT_FDCWD, to)`: `to` becomes `from`'s file, atomically (a
+/// symbolic link at `to` is replaced, not followed).
+pub fn rename(from: &[u8], to: &[u8]) -> SysResult<()> {
+    let (f, t) = (c_path(from)?, c_path(to)?);
+    let cwd = libc::AT_FDCWD;
+    // SAFETY: both paths are NUL-terminated and outlive the call.
+    ret(unsafe { syscall!(libc::SYS_renameat, cwd, f, cwd, t) }).map(|_| ())
+}
+
+/// The (device, inode) of the directory entry `path` itself (a symbolic link is not
+/// followed).
+pub fn path_id(path: &[u8]) -> Option<(u64, u64)> {
+    let p = c_path(path).ok()?;
+    let mut st = MaybeUninit::<libc::stat>::zeroed();
+    let flags = libc::AT_SYMLINK_NOFOLLOW;
+    // SAFETY: p is NUL-terminated; st is a writable stat buffer of the kernel's size.
+    ret(unsafe {
+        syscall!(
+            libc::SYS_newfstatat,
+            libc::AT_FDCWD,
+            p,
+            st.as_mut_ptr(),
+            flags
+        )
+    })
+    .ok()?;
+    // SAFETY: filled on success.
+    let st = unsafe { st.assume_init() };
+    Some((st.st_dev, st.st_ino))
+}
+
 /// `faccessat(path, X_OK) == 0`.
 pub fn is_executable(path: &[u8]) -> bool {
     let Ok(p) = c_path(path) else {

@@ -30,6 +30,13 @@ fn files_round_trip_through_raw_calls() {
     close(fd);
     assert!(!is_open(fd));
     assert_eq!(read_file(&path, &mut buf).unwrap(), 2);
+    let mut moved = path[..path.len() - 1].to_vec();
+    moved.extend_from_slice(b".moved\0");
+    let id = path_id(&path).unwrap();
+    rename(&path, &moved).unwrap();
+    assert_eq!(path_id(&moved), Some(id));
+    assert_eq!(path_id(&path), None);
+    rename(&moved, &path).unwrap();
     unlink(&path).unwrap();
     assert_eq!(unlink(&path), Err(Errno(libc::ENOENT)));
 }

@@ -101,6 +101,8 @@ pub struct Reader<R: Read> {
     /// Skip heap records undecoded (see [`Reader::skip_heap_events`]).
     skip_heap: bool,
     zstd_chunks: u64,
+    /// The log ended in a torn last write (see [`Reader::torn`]).
+    torn: Option<u64>,
 }
 
 impl<R: Read> fmt::Debug for Reader<R> {
@@ -136,6 +138,10 @@ enum Next {
     CutBatch(std::ops::Range<usize>, u64),
     End,
 }
+
+/// The most bytes a torn last write leaves (one compact heap event, or a batch record's
+/// header, with room to spare).
+const TORN_MAX: u64 = 256;
 
 /// What the complete zstd frames and blocks of a cut chunk (`z`) decode to: at most `raw_len`
 /// bytes, fewer when the cut came first.
@@ -208,6 +214,7 @@ impl<R: Read> Reader<R> {
             cut: None,
             skip_heap: false,
             zstd_chunks: 0,
+            torn: None,
         })
     }
 
@@ -304,7 +311,64 @@ impl<R: Read> Reader<R> {
         }
     }
 
+    /// The next item, where a top-level item that does not parse but is followed by nothing
+    /// (zeros to the end of the file, as a writer's pre-extended file is) is the torn last
+    /// write of a writer killed in the middle of it: the end of the log, not damage.
     fn next_item(&mut self) -> Result<Next, Error> {
+        let start = self.offset;
+        let in_chunk = self.chunk_pos < self.chunk.len() || self.cut.is_some();
+        match self.next_item_raw() {
+            Err(e)
+                if !in_chunk
+                    && matches!(e.kind, ErrorKind::BadChunk(_) | ErrorKind::BadRecord { .. }) =>
+            {
+                if self.nothing_follows(start)? {
+                    self.torn = Some(start);
+                    return Ok(Next::End);
+                }
+                Err(e)
+            }
+            r => r,
+        }
+    }
+
+    /// True when, from `start`, at most [`TORN_MAX`] bytes hold anything and zeros follow to
+    /// the end of the file (reads the rest of the file: called on damage only).
+    fn nothing_follows(&mut self, start: u64) -> Result<bool, Error> {
+        loop {
+            let buf = match self.src.fill_buf() {
+                Ok(b) => b,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    return Err(Error {
+                        offset: self.offset,
+                        kind: ErrorKind::Io(e),
+                    })
+                }
+            };
+            if buf.is_empty() {
+                return Ok(true);
+            }
+            let n = buf.len();
+            let last_nonzero = buf.iter().rposition(|&b| b != 0);
+            if let Some(i) = last_nonzero {
+                if self.offset + i as u64 - start >= TORN_MAX {
+                    return Ok(false);
+                }
+            }
+            self.src.consume(n);
+            self.offset += n as u64;
+        }
+    }
+
+    /// Where the log ended in a torn last write, if it did: a writer killed (SIGKILL)
+    /// between writing an event's bytes and the length that makes them part of the stream.
+    /// At most that one event is lost; everything before it was read.
+    pub fn torn(&self) -> Option<u64> {
+        self.torn
+    }
+
+    fn next_item_raw(&mut self) -> Result<Next, Error> {
         loop {
             if self.chunk_pos >= self.chunk.len() {
                 if let Some(e) = self.cut.take() {

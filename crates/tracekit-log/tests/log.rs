@@ -854,3 +854,33 @@ fn fields_appended_to_process_and_exit_read_as_zero_from_older_logs() {
     }
     assert!(seen >= 2);
 }
+
+/// A writer killed between an event's bytes and the length that makes them part of the
+/// stream leaves those bytes after the last item, then the zeros its file was extended with:
+/// the reader ends there without damage, says where, and has every event before.
+#[test]
+fn a_torn_last_write_followed_by_zeros_is_the_end_not_damage() {
+    let events = sample();
+    let clean = write_all(&events, Codec::Stored);
+    let mut torn = clean.clone();
+    // An unframed event's bytes (0xf1 reads as a chunk of an unknown codec), then zeros.
+    torn.extend_from_slice(&[0xf1, 0x13, 0x07, 0x2a, 0x55]);
+    torn.extend_from_slice(&vec![0u8; 100_000]);
+    let mut r = Reader::new(&torn[..]).unwrap();
+    let mut n = 0;
+    while let Some(ev) = r.next_event().unwrap() {
+        assert_eq!(ev, events[n]);
+        n += 1;
+    }
+    assert_eq!(n, events.len());
+    assert_eq!(r.torn(), Some(clean.len() as u64));
+    assert_eq!(Reader::new(&clean[..]).unwrap().torn(), None);
+
+    // The same bytes with anything after them are damage, as before.
+    let mut damaged = torn.clone();
+    damaged.extend_from_slice(b"more");
+    let (got, err) = read_all(&damaged);
+    assert_eq!(got.len(), events.len());
+    let err = err.expect("damage is reported");
+    assert_eq!(err.offset, clean.len() as u64, "{err}");
+}

@@ -323,12 +323,30 @@ impl FileStamp {
 /// The logs a run wrote: matching files that are new or changed since `before` was taken,
 /// in order of creation (the first process, then its children).
 pub fn find_logs(pattern: &Path, before: &[(PathBuf, FileStamp)]) -> anyhow::Result<Vec<PathBuf>> {
-    let mut new: Vec<(PathBuf, FileStamp)> = matching_files(pattern)?
+    let new: Vec<(PathBuf, FileStamp)> = matching_files(pattern)?
         .into_iter()
         .filter(|f| !before.contains(f))
         .collect();
-    new.sort_by_key(|(p, st)| (st.created.or(st.modified), p.clone()));
-    Ok(new.into_iter().map(|(p, _)| p).collect())
+    // In the order the processes started (a log is replaced by its compressed copy when its
+    // process ends, so the files' own times say when each process ended).
+    let mut keyed: Vec<_> = new
+        .into_iter()
+        .map(|(p, st)| ((process_start(&p), st.created.or(st.modified)), p))
+        .collect();
+    keyed.sort();
+    Ok(keyed.into_iter().map(|(_, p)| p).collect())
+}
+
+/// When the first process of a log started (its `Process` record), if it says.
+fn process_start(log: &Path) -> Option<u64> {
+    let f = std::fs::File::open(log).ok()?;
+    let mut r = tracekit_log::Reader::new(f).ok()?.skip_heap_events();
+    while let Ok(Some(ev)) = r.next_event() {
+        if let tracekit_log::Event::Process(p) = ev {
+            return Some(p.start_unix_ns);
+        }
+    }
+    None
 }
 
 fn has_pid(pattern: &str) -> bool {
