@@ -248,10 +248,10 @@ impl<R: Read> Reader<R> {
         self.skipped
     }
 
-    fn byte(&mut self) -> Result<Option<u8>, Error> {
+    /// The buffered bytes next in the file (empty at its end).
+    fn fill(&mut self) -> Result<&[u8], Error> {
         loop {
-            let buf = match self.src.fill_buf() {
-                Ok(b) => b,
+            match self.src.fill_buf() {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
                     return Err(Error {
@@ -259,14 +259,19 @@ impl<R: Read> Reader<R> {
                         kind: ErrorKind::Io(e),
                     })
                 }
-            };
-            let Some(&b) = buf.first() else {
-                return Ok(None);
-            };
-            self.src.consume(1);
-            self.offset += 1;
-            return Ok(Some(b));
+                // Re-borrowed: the loop's borrow ends at each `continue`.
+                Ok(_) => return Ok(self.src.buffer()),
+            }
         }
+    }
+
+    fn byte(&mut self) -> Result<Option<u8>, Error> {
+        let Some(&b) = self.fill()?.first() else {
+            return Ok(None);
+        };
+        self.src.consume(1);
+        self.offset += 1;
+        Ok(Some(b))
     }
 
     fn uleb(&mut self, start: u64) -> Result<u64, Error> {
@@ -336,23 +341,15 @@ impl<R: Read> Reader<R> {
     /// the end of the file (reads the rest of the file: called on damage only).
     fn nothing_follows(&mut self, start: u64) -> Result<bool, Error> {
         loop {
-            let buf = match self.src.fill_buf() {
-                Ok(b) => b,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    return Err(Error {
-                        offset: self.offset,
-                        kind: ErrorKind::Io(e),
-                    })
-                }
-            };
+            let offset = self.offset;
+            let buf = self.fill()?;
             if buf.is_empty() {
                 return Ok(true);
             }
             let n = buf.len();
             let last_nonzero = buf.iter().rposition(|&b| b != 0);
             if let Some(i) = last_nonzero {
-                if self.offset + i as u64 - start >= TORN_MAX {
+                if offset + i as u64 - start >= TORN_MAX {
                     return Ok(false);
                 }
             }
