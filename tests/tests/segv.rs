@@ -376,6 +376,18 @@ fn several_threads_crashing_at_once_give_one_report() {
     }
 }
 
+/// A thread crashes while the main thread forks in a loop: one report (the crashing
+/// thread's), no hang in the handler or the forks, death by SIGSEGV.
+#[test]
+fn a_crash_while_another_thread_forks_gives_one_report() {
+    for _ in 0..3 {
+        let (out, r) = crash(&example("crash_fork"), &[], &[]);
+        assert_eq!(out.status.signal(), Some(libc::SIGSEGV));
+        assert_eq!(report_count(&r), 1, "{r}");
+        assert!(frame_line(&r, "crasher").contains("crash_fork.c:"), "{r}");
+    }
+}
+
 #[test]
 fn closed_stderr_still_gets_the_report() {
     let (out, r) = crash(&example("crash_closed_stderr"), &[], &[]);
