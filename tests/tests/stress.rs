@@ -139,3 +139,118 @@ fn a_fork_storm_killed_by_sigkill_leaves_readable_logs() {
         );
     }
 }
+
+/// `strace -c`'s rows: (syscall, calls, errors).
+fn syscall_counts(table: &str) -> BTreeMap<String, (u64, u64)> {
+    table
+        .lines()
+        .filter(|l| !l.starts_with('%') && !l.starts_with('-'))
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            let name = (*f.last()?).to_owned();
+            if name == "total" || f.len() < 5 {
+                return None;
+            }
+            let errors = if f.len() == 6 { f[4].parse().ok()? } else { 0 };
+            Some((name, (f[3].parse().ok()?, errors)))
+        })
+        .collect()
+}
+
+/// Runs `tracer -f ARGS -o OUT CMD...` in `dir`; returns what it wrote to OUT.
+fn traced_by(
+    tracer: &std::path::Path,
+    args: &[&str],
+    dir: &std::path::Path,
+    cmd: &[&str],
+) -> String {
+    let out = dir.join("trace.out");
+    let o = run_limited(
+        Command::new(tracer)
+            .arg("-f")
+            .args(args)
+            .arg("-o")
+            .arg(&out)
+            .args(cmd)
+            .current_dir(dir),
+        std::time::Duration::from_secs(300),
+    );
+    assert!(o.status.success(), "{}: {}", tracer.display(), stderr(&o));
+    std::fs::read_to_string(&out).unwrap()
+}
+
+/// strace-rs `-f` against strace `-f` on hundreds of short processes (300 runs of `true` from
+/// a shell loop: the whole `-c` table the same) and on a parallel build (`make -j4` of twelve
+/// C files, some 130 processes: the same `execve` calls and failures, the same process
+/// creations, and every process's exit reported, in both). make's own waiting (pselect6,
+/// wait4, signals) depends on timing and differs between two runs of strace itself, so it is
+/// not compared.
+#[test]
+fn strace_rs_follows_hundreds_of_processes_and_a_parallel_build_like_strace() {
+    tracekit_e2e::require_tool!("strace");
+    tracekit_e2e::require_tool!("make");
+    tracekit_e2e::require_tool!("gcc");
+    let strace = std::path::Path::new("strace");
+    let ours = bin("strace-rs");
+    let dir = tempdir();
+    let shell = ["sh", "-c", "for i in $(seq 300); do /bin/true; done"];
+    let a = syscall_counts(&traced_by(strace, &["-c"], dir.path(), &shell));
+    let b = syscall_counts(&traced_by(&ours, &["-c"], dir.path(), &shell));
+    assert_eq!(a, b, "300 processes");
+    // The shell, seq and the 300 runs of true.
+    assert_eq!(a["execve"], (302, 0));
+
+    let proj = dir.path().join("proj");
+    std::fs::create_dir(&proj).unwrap();
+    let mut objs = String::new();
+    for i in 1..=12 {
+        std::fs::write(
+            proj.join(format!("f{i}.c")),
+            format!("int f{i}(int x) {{ return x * {i}; }}\n"),
+        )
+        .unwrap();
+        objs += &format!(" f{i}.o");
+    }
+    std::fs::write(
+        proj.join("Makefile"),
+        format!("all: libp.a\nlibp.a:{objs}\n\tar rcs $@ $^\n%.o: %.c\n\tgcc -O1 -c $< -o $@\nclean:\n\trm -f *.o libp.a\n"),
+    )
+    .unwrap();
+    let build = |tracer: &std::path::Path, args: &[&str]| {
+        let clean = run_limited(
+            Command::new("make").arg("clean").current_dir(&proj),
+            std::time::Duration::from_secs(60),
+        );
+        assert!(clean.status.success());
+        traced_by(tracer, args, &proj, &["make", "-j4"])
+    };
+    let a = syscall_counts(&build(strace, &["-c"]));
+    let b = syscall_counts(&build(&ours, &["-c"]));
+    let spawned = |t: &BTreeMap<String, (u64, u64)>| {
+        ["fork", "vfork", "clone", "clone3"]
+            .iter()
+            .filter_map(|s| t.get(*s))
+            .map(|c| c.0)
+            .sum::<u64>()
+    };
+    assert_eq!(
+        a.get("execve"),
+        b.get("execve"),
+        "strace: {a:?}\nstrace-rs: {b:?}"
+    );
+    assert_eq!(spawned(&a), spawned(&b), "strace: {a:?}\nstrace-rs: {b:?}");
+    assert!(spawned(&a) >= 24, "{a:?}");
+    let exits = |text: &str| {
+        text.lines()
+            .filter(|l| l.contains("+++ exited with "))
+            .count()
+    };
+    let ea = exits(&build(strace, &[]));
+    let eb = exits(&build(&ours, &[]));
+    assert_eq!(ea, eb);
+    assert_eq!(
+        ea as u64,
+        spawned(&a) + 1,
+        "every process's exit is reported"
+    );
+}
