@@ -221,7 +221,20 @@ impl Symbolizer {
         let path = module.path.to_string_lossy();
         let file = self.source_file(&path, &module.build_id)?;
         let src = Source::Elf(Elf::new(file));
-        match self.inner.symbolize_single(&src, Input::VirtOffset(offset)) {
+        // blazesym panics on some damaged DWARF (a line row naming a file its table lacks:
+        // found by tests/corrupt.rs). A damaged file is as unusable as a missing one: say so
+        // rather than take the whole report down (in builds that unwind; a `panic = "abort"`
+        // build still aborts there).
+        let inner = &self.inner;
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            inner.symbolize_single(&src, Input::VirtOffset(offset))
+        }));
+        let Ok(result) = result else {
+            return Err(format!(
+                "{path}: its debug information is damaged (the DWARF reader failed on it)"
+            ));
+        };
+        match result {
             Ok(Symbolized::Sym(sym)) => {
                 // blazesym gives the real function with the location of its (first inlined)
                 // call, then the inlined functions outermost first, each with its own location.

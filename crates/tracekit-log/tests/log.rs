@@ -292,8 +292,17 @@ fn json_dump_names_types_and_fields() {
     assert_eq!(m["build_id"], "dead000f");
 }
 
+/// `default` cases, or `PROPTEST_CASES` (bench/fuzz.sh runs many more than CI).
+fn fuzz_config(default: u32) -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default);
+    ProptestConfig::with_cases(cases)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(2000))]
+    #![proptest_config(fuzz_config(2000))]
     /// Random bytes after a valid header never panic the reader.
     #[test]
     fn random_bytes_never_panic(body in proptest::collection::vec(any::<u8>(), 0..512)) {
