@@ -60,7 +60,7 @@ fn corrupt_binaries_never_take_the_symbolizer_down() {
         let mut bytes = original.clone();
         // A few bytes anywhere, or a run in one place (a header, a table, a DWARF unit).
         let flips = 1 + rng.next() % 16;
-        let burst = rng.next() % 4 == 0;
+        let burst = rng.next().is_multiple_of(4);
         let at0 = (rng.next() as usize) % bytes.len();
         for k in 0..flips as usize {
             let at = if burst {
