@@ -939,7 +939,8 @@ impl<'c> Tracer<'c> {
             return;
         }
         let meta = self.meta.get(nr, compat);
-        let mut ctx = Ctx::new(pid, nr, args, &cfg.decode);
+        let mem = decode::Ptrace(pid);
+        let mut ctx = Ctx::new(pid, &mem, nr, args, &cfg.decode);
         ctx.sp = sp;
         ctx.rfmt = meta.rfmt;
         ctx.stash = prev_nr;
@@ -1026,7 +1027,8 @@ impl<'c> Tracer<'c> {
             return;
         }
         let meta = self.meta.get(nr, compat);
-        let mut ctx = Ctx::new(pid, nr, t.args, &cfg.decode);
+        let mem = decode::Ptrace(pid);
+        let mut ctx = Ctx::new(pid, &mem, nr, t.args, &cfg.decode);
         ctx.exiting = true;
         ctx.rval = rval;
         ctx.error = is_error;

@@ -474,10 +474,11 @@ pub const EPOLL_CTL: Xlat = &[
     (3, "EPOLL_CTL_MOD"),
 ];
 pub const EPOLL_CREATE_FLAGS: Xlat = &[(0o2000000, "EPOLL_CLOEXEC")];
+/// In strace's order (by value): `pipe2([3, 4], O_NONBLOCK|O_CLOEXEC)`.
 pub const PIPE_FLAGS: Xlat = &[
-    (0o2000000, "O_CLOEXEC"),
     (0o4000, "O_NONBLOCK"),
     (0o40000, "O_DIRECT"),
+    (0o2000000, "O_CLOEXEC"),
     (0o200000000, "O_NOTIFICATION_PIPE"),
 ];
 pub const EFD_FLAGS: Xlat = &[

@@ -561,7 +561,7 @@ fn fcntl(ctx: &mut Ctx<'_>) -> Step {
                 xlat: text::XlatStyle::Abbrev,
                 ..ctx.opts.clone()
             };
-            let mut sub = Ctx::new(ctx.pid, ctx.nr, ctx.args, &opts);
+            let mut sub = Ctx::new(ctx.pid, ctx.mem, ctx.nr, ctx.args, &opts);
             open_flags(&mut sub, ctx.rval as u64);
             s.push_str(&sub.out);
             s.push(')');

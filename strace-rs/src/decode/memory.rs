@@ -97,7 +97,7 @@ fn mprotect(ctx: &mut Ctx<'_>) -> Step {
 
 /// `addr, len`: munmap, mlock, munlock, set_robust_list.
 pub(super) fn addr_len(ctx: &mut Ctx<'_>) -> Step {
-    ctx.hex(0);
+    ctx.ptr(0);
     ctx.sep();
     ctx.ulong(1);
     Step::Decoded

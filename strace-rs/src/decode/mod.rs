@@ -6,7 +6,7 @@
 
 use std::fmt::Write as _;
 
-use tracekit_ptrace::{mem, Pid};
+use tracekit_ptrace::Pid;
 
 use crate::text::{self, HexMode, Xlat, XlatStyle};
 
@@ -16,6 +16,11 @@ mod net;
 pub(crate) mod process;
 mod signal;
 pub mod structs;
+#[cfg(test)]
+mod tests;
+pub mod tracee;
+
+pub use tracee::{Ptrace, TraceeMemory};
 
 /// Options that change how arguments are printed.
 #[derive(Debug, Clone)]
@@ -74,6 +79,8 @@ pub enum Rval {
 pub struct Ctx<'a> {
     /// The thread.
     pub pid: Pid,
+    /// Its memory.
+    pub mem: &'a dyn TraceeMemory,
     /// The syscall number.
     pub nr: u64,
     /// Its arguments.
@@ -100,9 +107,16 @@ pub struct Ctx<'a> {
 
 impl<'a> Ctx<'a> {
     /// A context for `nr` with `args`.
-    pub fn new(pid: Pid, nr: u64, args: [u64; 6], opts: &'a DecodeOpts) -> Ctx<'a> {
+    pub fn new(
+        pid: Pid,
+        mem: &'a dyn TraceeMemory,
+        nr: u64,
+        args: [u64; 6],
+        opts: &'a DecodeOpts,
+    ) -> Ctx<'a> {
         Ctx {
             pid,
+            mem,
             nr,
             args,
             sp: 0,
@@ -115,6 +129,12 @@ impl<'a> Ctx<'a> {
             rextra: String::new(),
             stash: 0,
         }
+    }
+
+    /// A context for printing a part of this call's text elsewhere (after the return
+    /// value, say): same call, same memory, empty text.
+    pub fn scratch(&self) -> Ctx<'a> {
+        Ctx::new(self.pid, self.mem, self.nr, self.args, self.opts)
     }
 
     /// Argument `i`.
@@ -242,16 +262,16 @@ impl<'a> Ctx<'a> {
     /// Reads `len` bytes of tracee memory.
     pub fn read_bytes(&self, addr: u64, len: usize) -> Option<Vec<u8>> {
         let mut buf = vec![0u8; len];
-        mem::read_exact(self.pid, addr, &mut buf).ok()?;
+        self.mem.read_exact(addr, &mut buf).ok()?;
         Some(buf)
     }
 
     /// Reads a plain value.
-    pub fn read<T: mem::Pod>(&self, addr: u64) -> Option<T> {
+    pub fn read<T: tracee::Pod>(&self, addr: u64) -> Option<T> {
         if addr == 0 {
             return None;
         }
-        mem::read_val(self.pid, addr).ok()
+        self.mem.read_val(addr).ok()
     }
 
     /// A path (up to PATH_MAX, not limited by `-s`).
@@ -266,7 +286,7 @@ impl<'a> Ctx<'a> {
             self.out.push_str("NULL");
             return;
         }
-        match mem::read_cstr(self.pid, addr, 4096) {
+        match self.mem.read_cstr(addr, 4096) {
             Ok((s, true)) => text::quote(&mut self.out, &s, self.opts.hex, false),
             Ok((s, false)) if !s.is_empty() => {
                 text::quote(&mut self.out, &s, self.opts.hex, false);
@@ -291,7 +311,7 @@ impl<'a> Ctx<'a> {
             return;
         }
         let max = self.opts.max_strlen;
-        match mem::read_cstr(self.pid, addr, max) {
+        match self.mem.read_cstr(addr, max) {
             Ok((s, terminated)) => {
                 text::quote(&mut self.out, &s, self.opts.hex, false);
                 if !terminated {
@@ -318,7 +338,7 @@ impl<'a> Ctx<'a> {
         let max = self.opts.max_strlen as u64;
         let n = len.min(max) as usize;
         let mut data = vec![0u8; n];
-        match mem::read(self.pid, addr, &mut data) {
+        match self.mem.read(addr, &mut data) {
             Ok(k) if k == n => {
                 text::quote(&mut self.out, &data, self.opts.hex, force_hex);
                 if len > max {
@@ -333,7 +353,7 @@ impl<'a> Ctx<'a> {
 
     /// `[number]` of type `T` at `addr` (strace's `printnum_*`); the address when it
     /// can't be read.
-    pub fn num_ptr<T: mem::Pod + std::fmt::Display>(&mut self, addr: u64) {
+    pub fn num_ptr<T: tracee::Pod + std::fmt::Display>(&mut self, addr: u64) {
         match self.read::<T>(addr) {
             Some(v) => {
                 let _ = write!(self.out, "[{v}]");

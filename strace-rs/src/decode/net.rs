@@ -295,7 +295,7 @@ fn poll_result(ctx: &mut Ctx<'_>) {
         ctx.rextra = " (Timeout)".to_owned();
         return;
     }
-    let mut sub = Ctx::new(ctx.pid, ctx.nr, ctx.args, ctx.opts);
+    let mut sub = ctx.scratch();
     structs::pollfds(&mut sub, ctx.a(0), ctx.a(1), true);
     ctx.rextra = format!(" ({})", sub.out);
 }
@@ -355,14 +355,14 @@ fn select_result(ctx: &mut Ctx<'_>, nfds: u64, timeout: fn(&mut Ctx<'_>, u64)) -
         if ctx.a(i) == 0 {
             continue;
         }
-        let mut sub = Ctx::new(ctx.pid, ctx.nr, ctx.args, ctx.opts);
+        let mut sub = ctx.scratch();
         structs::fdset(&mut sub, ctx.a(i), nfds);
         if sub.out != "[]" {
             parts.push(format!("{name} {}", sub.out));
         }
     }
     if ctx.a(4) != 0 {
-        let mut sub = Ctx::new(ctx.pid, ctx.nr, ctx.args, ctx.opts);
+        let mut sub = ctx.scratch();
         timeout(&mut sub, ctx.a(4));
         parts.push(format!("left {}", sub.out));
     }

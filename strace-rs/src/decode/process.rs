@@ -846,7 +846,7 @@ fn setpriority(ctx: &mut Ctx<'_>) -> Step {
 
 fn getrusage(ctx: &mut Ctx<'_>) -> Step {
     if !ctx.exiting {
-        ctx.xval(xlat::RUSAGE_WHO, ctx.ai(0) as i64 as u64, "RUSAGE_???");
+        ctx.xval_hex(xlat::RUSAGE_WHO, ctx.ai(0) as i64 as u64, "RUSAGE_???");
         ctx.sep();
         return Step::Exit;
     }

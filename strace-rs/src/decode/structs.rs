@@ -398,7 +398,7 @@ pub fn rlimit_fields(ctx: &mut Ctx<'_>, [cur, max]: [u64; 2], infinity: u64, inf
     let f = |v: u64| {
         let named = if v == infinity {
             Some(infinity_name.to_owned())
-        } else if v > 0 && v.is_multiple_of(1024) {
+        } else if v > 1024 && v.is_multiple_of(1024) {
             Some(format!("{}*1024", v / 1024))
         } else {
             None
@@ -414,7 +414,7 @@ pub fn rlimit_fields(ctx: &mut Ctx<'_>, [cur, max]: [u64; 2], infinity: u64, inf
 
 /// The `times` decoder for a `struct tms` of four `T` clock-tick counts (`u64` on x86_64,
 /// `i32` on i386); the ticks returned are printed unsigned.
-pub fn times<T: tracekit_ptrace::mem::Pod + std::fmt::Display>(ctx: &mut Ctx<'_>) -> super::Step {
+pub fn times<T: super::tracee::Pod + std::fmt::Display>(ctx: &mut Ctx<'_>) -> super::Step {
     if !ctx.exiting {
         return super::Step::Exit;
     }
