@@ -1,8 +1,12 @@
-//! Argument and return value decoding, one function per syscall, in strace's format.
+//! Argument and return value decoding, in strace's format.
 //!
 //! A decoder runs at syscall entry and prints the arguments known then; it returns
 //! [`Step::Exit`] when it must run again at exit to print output arguments (strace's
 //! `entering()`/`exiting()` split, which decides where `<unfinished ...>` cuts a line).
+//! Most decoders are rows of argument kinds ([`table`]); calls with more logic (`ioctl`,
+//! `fcntl`, `clone`, `futex`, ...) are functions. Both read the tracee's memory through
+//! [`TraceeMemory`] and its ABI from [`Ctx::abi`], so the unit tests (`tests/`) feed them
+//! recorded memory instead of a process.
 
 use std::fmt::Write as _;
 
@@ -14,8 +18,9 @@ mod file;
 mod memory;
 mod net;
 pub(crate) mod process;
-mod signal;
+pub(crate) mod signal;
 pub mod structs;
+pub mod table;
 #[cfg(test)]
 mod tests;
 pub mod tracee;
@@ -74,6 +79,16 @@ pub enum Rval {
     Fd,
 }
 
+/// The tracee's system call ABI: how wide its registers, pointers and `long`s are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Abi {
+    /// 64-bit.
+    #[default]
+    X86_64,
+    /// 32-bit (`int $0x80`, or a 32-bit program).
+    I386,
+}
+
 /// One syscall being decoded.
 #[derive(Debug)]
 pub struct Ctx<'a> {
@@ -85,6 +100,8 @@ pub struct Ctx<'a> {
     pub nr: u64,
     /// Its arguments.
     pub args: [u64; 6],
+    /// The ABI it was made in.
+    pub abi: Abi,
     /// Stack pointer at entry (for rt_sigreturn).
     pub sp: u64,
     /// False at entry, true at exit.
@@ -119,6 +136,7 @@ impl<'a> Ctx<'a> {
             mem,
             nr,
             args,
+            abi: Abi::X86_64,
             sp: 0,
             exiting: false,
             rval: 0,
@@ -134,7 +152,10 @@ impl<'a> Ctx<'a> {
     /// A context for printing a part of this call's text elsewhere (after the return
     /// value, say): same call, same memory, empty text.
     pub fn scratch(&self) -> Ctx<'a> {
-        Ctx::new(self.pid, self.mem, self.nr, self.args, self.opts)
+        Ctx {
+            abi: self.abi,
+            ..Ctx::new(self.pid, self.mem, self.nr, self.args, self.opts)
+        }
     }
 
     /// Argument `i`.
@@ -152,6 +173,11 @@ impl<'a> Ctx<'a> {
         self.out.push_str(s);
     }
 
+    /// Appends literal text.
+    pub fn push(&mut self, s: &str) {
+        self.out.push_str(s);
+    }
+
     /// `, `.
     pub fn sep(&mut self) {
         self.out.push_str(", ");
@@ -163,15 +189,21 @@ impl<'a> Ctx<'a> {
         let _ = write!(self.out, "{v}");
     }
 
-    /// A signed long argument.
+    /// A signed long argument (32 bits on i386).
     pub fn long(&mut self, i: usize) {
-        let v = self.a(i) as i64;
+        let v = match self.abi {
+            Abi::X86_64 => self.a(i) as i64,
+            Abi::I386 => i64::from(self.a(i) as i32),
+        };
         let _ = write!(self.out, "{v}");
     }
 
-    /// An unsigned long argument.
+    /// An unsigned long argument (32 bits on i386).
     pub fn ulong(&mut self, i: usize) {
-        let v = self.a(i);
+        let v = match self.abi {
+            Abi::X86_64 => self.a(i),
+            Abi::I386 => u64::from(self.a(i) as u32),
+        };
         let _ = write!(self.out, "{v}");
     }
 
@@ -183,7 +215,11 @@ impl<'a> Ctx<'a> {
 
     /// A hex argument (`%#lx`).
     pub fn hex(&mut self, i: usize) {
-        let v = self.a(i);
+        self.hex_value(self.a(i));
+    }
+
+    /// A value in hex (`%#lx`: `0` for zero).
+    pub fn hex_value(&mut self, v: u64) {
         let _ = write!(self.out, "{}", text::Hx(v));
     }
 
@@ -257,6 +293,31 @@ impl<'a> Ctx<'a> {
     /// A flag set from `table`.
     pub fn flags(&mut self, table: Xlat, v: u64, dflt: &str) {
         text::flags(&mut self.out, self.opts.xlat, table, v, dflt);
+    }
+
+    /// A value made of a kind, in the bits of `mask`, and flags in the others:
+    /// `SOCK_DGRAM|SOCK_CLOEXEC`, `MAP_PRIVATE|MAP_ANONYMOUS`; `hex` prints an unknown
+    /// kind in hex.
+    pub fn kind_and_flags(
+        &mut self,
+        v: u64,
+        mask: u64,
+        kinds: (Xlat, &str),
+        flags: Xlat,
+        hex: bool,
+    ) {
+        text::xval(
+            &mut self.out,
+            self.opts.xlat,
+            kinds.0,
+            v & mask,
+            kinds.1,
+            hex,
+        );
+        if v & !mask != 0 {
+            self.out.push('|');
+            self.flags(flags, v & !mask, "");
+        }
     }
 
     /// Reads `len` bytes of tracee memory.
@@ -401,8 +462,24 @@ impl<'a> Ctx<'a> {
     }
 }
 
-/// A decoder.
-pub type Decoder = fn(&mut Ctx<'_>) -> Step;
+/// A decoder: a row of argument kinds, or a function for a call with more logic.
+#[derive(Debug, Clone, Copy)]
+pub enum Decoder {
+    /// Arguments printed one after the other ([`table::print_row`]).
+    Row(&'static [table::Arg]),
+    /// A function.
+    Func(fn(&mut Ctx<'_>) -> Step),
+}
+
+impl Decoder {
+    /// Decodes at entry or exit (`ctx.exiting`).
+    pub fn run(self, ctx: &mut Ctx<'_>) -> Step {
+        match self {
+            Decoder::Row(row) => table::print_row(ctx, row),
+            Decoder::Func(f) => f(ctx),
+        }
+    }
+}
 
 /// Prints the arguments of a syscall strace does not decode: `nargs` hex values.
 pub fn raw_args(ctx: &mut Ctx<'_>, nargs: usize) -> Step {
@@ -427,7 +504,8 @@ pub fn decoder(name: &str) -> Option<Decoder> {
 /// Syscalls whose return value is printed specially.
 pub fn default_rval(name: &str) -> Rval {
     match name {
-        "brk" | "mmap" | "mremap" | "shmat" | "set_tid_address_hex" => Rval::Hex,
+        "brk" | "mmap" | "mremap" | "shmat" | "personality" | "set_tid_address_hex" => Rval::Hex,
+        "times" => Rval::Udec,
         "umask" => Rval::Oct,
         "open" | "openat" | "openat2" | "creat" | "dup" | "dup2" | "dup3" | "socket" | "accept"
         | "accept4" | "epoll_create" | "epoll_create1" | "eventfd" | "eventfd2" | "signalfd"

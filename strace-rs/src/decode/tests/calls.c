@@ -1,36 +1,8 @@
-/* Every decoder's call with fixed arguments; buffers live in a mapping at a fixed address
- * (0x10000000) so the addresses strace prints are the same in every run. */
-#define _GNU_SOURCE
-#include <fcntl.h>
-#include <linux/futex.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sched.h>
-#include <signal.h>
-#include <string.h>
-#include <sys/epoll.h>
-#include <sys/mman.h>
-#include <sys/socket.h>
-#include <sys/syscall.h>
-#include <sys/uio.h>
-#include <sys/un.h>
-#include <time.h>
-#include <unistd.h>
-#include <stdint.h>
-#include <sys/stat.h>
-#include <sys/eventfd.h>
-#include <sys/timerfd.h>
-#include <sys/xattr.h>
-#include <sys/sysmacros.h>
-#include <stdio.h>
-
-#define B ((char *)0x10000000)
-static char *at(int off, const char *s) { strcpy(B + off, s); return B + off; }
-#define L(off) ((long *)(B + (off)))
-#define I(off) ((int *)(B + (off)))
+/* Files and descriptors: each decoder's calls with fixed arguments (buffers.h). */
+#include "buffers.h"
 
 int main(void) {
-    mmap(B, 0x10000, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    map_buffers();
     chdir("/tmp");
     char *dir = at(0x100, "/tmp/fx-dir");
     char *file = at(0x200, "/tmp/fx-dir/file");

@@ -1,27 +1,9 @@
-/* The i386 calls strace-rs decodes itself (gcc -m32), with fixed arguments; buffers live
- * in a mapping at a fixed address (0x10000000) so the addresses strace prints are the same
- * in every run. */
-#define _GNU_SOURCE
-#include <fcntl.h>
-#include <linux/futex.h>
-#include <sched.h>
-#include <signal.h>
-#include <string.h>
-#include <sys/mman.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <sys/uio.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
-#include <stdint.h>
-
-#define B ((char *)0x10000000)
-static char *at(int off, const char *s) { strcpy(B + off, s); return B + off; }
-#define I(off) ((int *)(B + (off)))
+/* The i386 calls strace-rs decodes itself or in the i386 ABI (gcc -m32), with fixed
+ * arguments (buffers.h). */
+#include "buffers.h"
 
 int main(void) {
-    syscall(SYS_mmap2, B, 0x10000, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    map_buffers();
     char *file = at(0x100, "/tmp/fx-m32");
     int fd = syscall(SYS_open, file, O_RDWR | O_CREAT | O_TRUNC, 0644);
     syscall(SYS_write, fd, at(0x200, "hello, i386 decoders\n"), 21);

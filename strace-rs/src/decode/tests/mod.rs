@@ -3,12 +3,13 @@
 //! tracee's memory is [`Recorded`], bytes at the addresses the call used.
 //!
 //! The calls come from the C programs in this directory, run under strace 6.1 (their
-//! buffers are in a mapping at the fixed address `0x10000000`, so the addresses strace
-//! printed are the ones the tests use):
+//! buffers are in a mapping at the fixed address `0x10000000`, `buffers.h`, so the addresses
+//! strace printed are the ones the tests use):
 //!
 //! ```text
 //! gcc -O1 -o calls calls.c && strace -o calls.strace ./calls   # files and descriptors
 //! gcc -O1 -o proc proc.c && strace -o proc.strace ./proc       # processes, memory, signals, sockets
+//! gcc -O1 -o more more.c && strace -o more.strace ./more       # the calls the others leave out
 //! gcc -m32 -O1 -o m32 m32.c && strace -o m32.strace ./m32      # i386
 //! gcc -O1 -pthread -o fork fork.c && strace -f -o fork.strace ./fork   # clone, wait4, execve
 //! strace -X verbose -e trace=open,fcntl,mmap -o xverbose.strace ./calls
@@ -25,10 +26,11 @@ use std::io;
 use tracekit_ptrace::Pid;
 
 use super::tracee::TraceeMemory;
-use super::{Ctx, DecodeOpts, Decoder, Rval, Step};
+use super::{Abi, Ctx, DecodeOpts, Decoder, Rval, Step};
 
 mod files;
 mod i386;
+mod more;
 mod net;
 mod process;
 mod signals;
@@ -93,13 +95,6 @@ impl TraceeMemory for Recorded {
         }
         Ok(done)
     }
-}
-
-/// Which system call table a call is numbered and decoded from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Abi {
-    X86_64,
-    I386,
 }
 
 /// One recorded system call.
@@ -176,12 +171,15 @@ impl Call {
         self
     }
 
-    fn table(&self) -> (u64, Option<Decoder>, Rval) {
+    /// The call's number, decoder, return value format and the ABI its decoder reads the
+    /// arguments in, from the table the tracer uses.
+    fn table(&self) -> (u64, Option<Decoder>, Rval, Abi) {
         match self.abi {
             Abi::X86_64 => (
                 u64::from(crate::sysent::by_name(self.name).expect("an x86_64 call")),
                 super::decoder(self.name),
                 super::default_rval(self.name),
+                Abi::X86_64,
             ),
             Abi::I386 => (
                 (0..crate::sysent32::TABLE_LEN as u64)
@@ -189,6 +187,7 @@ impl Call {
                     .expect("an i386 call"),
                 crate::sysent32::decoder(self.name),
                 crate::sysent32::rval(self.name),
+                crate::sysent32::abi(self.name),
             ),
         }
     }
@@ -196,13 +195,14 @@ impl Call {
     /// The line the decoder prints, as the tracer makes it: entry, then exit when the
     /// decoder asks for it, then the return value (`?` when the call did not return).
     pub fn line(&self) -> String {
-        let (nr, decoder, rfmt) = self.table();
+        let (nr, decoder, rfmt, abi) = self.table();
         let decoder = decoder.unwrap_or_else(|| panic!("{} has a decoder", self.name));
         let memory: &dyn TraceeMemory = &self.memory;
         let mut entry = Ctx::new(Pid(0), memory, nr, self.args, &self.opts);
+        entry.abi = abi;
         entry.sp = self.sp;
         entry.rfmt = rfmt;
-        let step = decoder(&mut entry);
+        let step = decoder.run(&mut entry);
         let mut line = format!("{}({}", self.name, entry.out);
         let Some(result) = self.result else {
             assert_eq!(step, Step::Decoded, "no exit to decode");
@@ -211,6 +211,7 @@ impl Call {
         };
         let exit_memory: &dyn TraceeMemory = self.exit_memory.as_ref().unwrap_or(&self.memory);
         let mut exit = Ctx::new(Pid(0), exit_memory, nr, self.args, &self.opts);
+        exit.abi = abi;
         exit.exiting = true;
         (exit.rval, exit.error) = match result {
             Ok(v) => (v, false),
@@ -220,7 +221,7 @@ impl Call {
         exit.rfmt = entry.rfmt;
         exit.sp = self.sp;
         if step == Step::Exit {
-            decoder(&mut exit);
+            decoder.run(&mut exit);
         }
         line.push_str(&exit.out);
         line.push_str(") = ");

@@ -19,7 +19,7 @@ fn loopback(port: u16) -> Vec<u8> {
 }
 
 const LOOPBACK_PORT: &str =
-    "{sa_family=AF_INET, sin_port=htons(56271), sin_addr=inet_addr(\"127.0.0.1\")}";
+    "{sa_family=AF_INET, sin_port=htons(37795), sin_addr=inet_addr(\"127.0.0.1\")}";
 
 #[test]
 fn socket() {
@@ -67,7 +67,7 @@ fn bind_and_connect() {
     check(
         call("connect", &[4, at(0x4200), 16])
             .returns(0)
-            .memory(Recorded::default().bytes(at(0x4200), &loopback(56271))),
+            .memory(Recorded::default().bytes(at(0x4200), &loopback(37795))),
         &format!("connect(4, {LOOPBACK_PORT}, 16) = 0"),
     );
 }
@@ -82,7 +82,7 @@ fn listen() {
 
 #[test]
 fn getsockname_shows_how_the_length_changed() {
-    let bound = Recorded::default().bytes(at(0x4200), &loopback(56271));
+    let bound = Recorded::default().bytes(at(0x4200), &loopback(37795));
     check(
         call("getsockname", &[4, at(0x4200), at(0x4100)])
             .returns(0)
@@ -142,7 +142,7 @@ fn sendto_and_recvfrom() {
     );
     let from = Recorded::default()
         .bytes(at(0x4500), b"ping")
-        .bytes(at(0x4600), &loopback(56271));
+        .bytes(at(0x4600), &loopback(37795));
     check(
         call(
             "recvfrom",
@@ -282,5 +282,16 @@ fn epoll_wait_and_epoll_pwait() {
             .returns(1)
             .memory(ready),
         "epoll_pwait(8, [{events=EPOLLOUT|EPOLLHUP, data={u32=7, u64=7}}], 4, 0, NULL, 8) = 1",
+    );
+}
+
+#[test]
+fn ppoll_shows_the_time_left() {
+    check(
+        call("ppoll", &[at(0x5000), 2, at(0x5100), 0, 8])
+            .returns(2)
+            .memory(pollfds(false))
+            .exit_memory(pollfds(true)),
+        "ppoll([{fd=0, events=POLLIN}, {fd=4, events=POLLOUT}], 2, {tv_sec=0, tv_nsec=0}, NULL, 8) = 2 ([{fd=0, revents=POLLIN}, {fd=4, revents=POLLOUT|POLLHUP}], left {tv_sec=0, tv_nsec=0})",
     );
 }

@@ -67,12 +67,12 @@ fn kill_tkill_tgkill() {
         "kill(0, 0)                              = 0",
     );
     check(
-        call("tkill", &[30411, c(SIGUSR1)]).returns(0),
-        "tkill(30411, SIGUSR1)                   = 0",
+        call("tkill", &[11189, c(SIGUSR1)]).returns(0),
+        "tkill(11189, SIGUSR1)                   = 0",
     );
     check(
-        call("tgkill", &[30411, 30411, c(SIGUSR1)]).returns(0),
-        "tgkill(30411, 30411, SIGUSR1)           = 0",
+        call("tgkill", &[11189, 11189, c(SIGUSR1)]).returns(0),
+        "tgkill(11189, 11189, SIGUSR1)           = 0",
     );
 }
 
