@@ -265,7 +265,7 @@ fn mmap2(ctx: &mut Ctx<'_>) -> Step {
 fn clone(ctx: &mut Ctx<'_>) -> Step {
     let step = as_x86_64(ctx, "clone", |a| a.swap(3, 4));
     if ctx.exiting {
-        tls_as_user_desc(ctx, ctx.a(4));
+        tls_as_user_desc(ctx, ctx.arg(4));
     }
     step
 }
@@ -274,7 +274,7 @@ fn clone(ctx: &mut Ctx<'_>) -> Step {
 fn clone3(ctx: &mut Ctx<'_>) -> Step {
     let step = as_x86_64(ctx, "clone3", |_| ());
     if !ctx.exiting {
-        if let Some(a) = ctx.read::<[u64; 8]>(ctx.a(0)) {
+        if let Some(a) = ctx.read::<[u64; 8]>(ctx.arg(0)) {
             tls_as_user_desc(ctx, a[7]);
         }
     }
@@ -295,8 +295,8 @@ fn tls_as_user_desc(ctx: &mut Ctx<'_>, tls: u64) {
 
 /// `futex`: decoded unless a waiting operation has a (32-bit) timeout.
 fn futex(ctx: &mut Ctx<'_>) -> Step {
-    let waits = matches!(ctx.a(1) & 0x7f, 0 | 6 | 9 | 11 | 13);
-    if waits && ctx.a(3) != 0 {
+    let waits = matches!(ctx.arg(1) & 0x7f, 0 | 6 | 9 | 11 | 13);
+    if waits && ctx.arg(3) != 0 {
         decode::raw_args(ctx, 6)
     } else {
         as_x86_64(ctx, "futex", |_| ())
@@ -305,7 +305,7 @@ fn futex(ctx: &mut Ctx<'_>) -> Step {
 
 /// `fcntl`/`fcntl64`: the record-lock commands take 32-bit structures and print raw.
 fn fcntl64(ctx: &mut Ctx<'_>) -> Step {
-    match ctx.ai(1) {
+    match ctx.arg_int(1) {
         5..=7 | 12..=14 | 36..=38 => decode::raw_args(ctx, 3),
         _ => as_x86_64(ctx, "fcntl", |_| ()),
     }
@@ -314,7 +314,7 @@ fn fcntl64(ctx: &mut Ctx<'_>) -> Step {
 /// `set_thread_area({entry_number=-1, base_addr=0x..., limit=0x0fffff, seg_32bit=1, ...})`,
 /// and ` (entry_number=12)` after the return value when the kernel chose the entry.
 fn set_thread_area(ctx: &mut Ctx<'_>) -> Step {
-    let addr = ctx.a(0);
+    let addr = ctx.arg(0);
     let desc = ctx.read::<[u32; 4]>(addr);
     if !ctx.exiting {
         let Some(d) = desc else {
@@ -353,7 +353,7 @@ fn user_desc([entry, base, limit, bits]: [u32; 4]) -> String {
 fn llseek(ctx: &mut Ctx<'_>) -> Step {
     if !ctx.exiting {
         ctx.fd(0);
-        let off = ((ctx.a(1) & 0xffff_ffff) << 32 | (ctx.a(2) & 0xffff_ffff)) as i64;
+        let off = ((ctx.arg(1) & 0xffff_ffff) << 32 | (ctx.arg(2) & 0xffff_ffff)) as i64;
         let _ = write!(ctx.out, ", {off}, ");
         return Step::Exit;
     }
@@ -363,8 +363,8 @@ fn llseek(ctx: &mut Ctx<'_>) -> Step {
         }
         None => c.addr(a),
     });
-    ctx.sep();
-    ctx.xval(xlat::SEEK, u64::from(ctx.a(4) as u32), "SEEK_???");
+    ctx.comma();
+    ctx.xval(xlat::SEEK, u64::from(ctx.arg(4) as u32), "SEEK_???");
     Step::Decoded
 }
 

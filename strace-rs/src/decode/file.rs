@@ -128,12 +128,12 @@ fn path(ctx: &mut Ctx<'_>, addr: u64) {
 /// or the buffers' addresses when it failed.
 fn iovec_received(ctx: &mut Ctx<'_>, addr: u64) {
     let (len, data) = (Some(ctx.rval as u64), !ctx.error);
-    structs::iovec(ctx, addr, ctx.a(2), len, data);
+    structs::iovec(ctx, addr, ctx.arg(2), len, data);
 }
 
 /// The `iovec` array a writev-like call sends (count in argument 2).
 fn iovec_sent(ctx: &mut Ctx<'_>, addr: u64) {
-    structs::iovec(ctx, addr, ctx.a(2), None, true);
+    structs::iovec(ctx, addr, ctx.arg(2), None, true);
 }
 
 fn open_flags(ctx: &mut Ctx<'_>, v: u64) {
@@ -168,26 +168,26 @@ fn open_flags(ctx: &mut Ctx<'_>, v: u64) {
 }
 
 fn open_tail(ctx: &mut Ctx<'_>, fi: usize) {
-    let flags = ctx.a(fi);
+    let flags = ctx.arg(fi);
     open_flags(ctx, flags);
     if flags & 0o100 != 0 || flags & 0o20000000 == 0o20000000 {
-        ctx.sep();
-        mode_arg(ctx, ctx.a(fi + 1));
+        ctx.comma();
+        mode_arg(ctx, ctx.arg(fi + 1));
     }
 }
 
 fn open(ctx: &mut Ctx<'_>) -> Step {
     ctx.path(0);
-    ctx.sep();
+    ctx.comma();
     open_tail(ctx, 1);
     Step::Decoded
 }
 
 fn openat(ctx: &mut Ctx<'_>) -> Step {
     ctx.dirfd(0);
-    ctx.sep();
+    ctx.comma();
     ctx.path(1);
-    ctx.sep();
+    ctx.comma();
     open_tail(ctx, 2);
     Step::Decoded
 }
@@ -195,14 +195,14 @@ fn openat(ctx: &mut Ctx<'_>) -> Step {
 /// `statx`'s flags: the sync mode, then `AT_*` flags.
 fn statx_flags(ctx: &mut Ctx<'_>, f: u64) {
     let f = f & 0xffff_ffff;
-    ctx.s(match f & 0x6000 {
+    ctx.push(match f & 0x6000 {
         0x2000 => "AT_STATX_FORCE_SYNC",
         0x4000 => "AT_STATX_DONT_SYNC",
         0x6000 => "AT_STATX_FORCE_SYNC|AT_STATX_DONT_SYNC",
         _ => "AT_STATX_SYNC_AS_STAT",
     });
     if f & !0x6000 != 0 {
-        ctx.s("|");
+        ctx.push("|");
         ctx.flags(xlat::AT_FLAGS, f & !0x6000, "AT_???");
     }
 }
@@ -216,9 +216,9 @@ fn statx_mask(ctx: &mut Ctx<'_>, m: u64) {
 fn access_mode(ctx: &mut Ctx<'_>, v: u64) {
     let v = v & 0xffff_ffff;
     if v == 0 && ctx.opts.xlat == text::XlatStyle::Verbose {
-        ctx.s("0 /* F_OK */");
+        ctx.push("0 /* F_OK */");
     } else if v == 0 && ctx.opts.xlat != text::XlatStyle::Raw {
-        ctx.s("F_OK");
+        ctx.push("F_OK");
     } else {
         ctx.flags(xlat::ACCESS_MODES, v, "?_OK");
     }
@@ -257,33 +257,33 @@ fn dirents64(ctx: &mut Ctx<'_>, addr: u64) {
 }
 
 fn fcntl(ctx: &mut Ctx<'_>) -> Step {
-    let cmd = ctx.a(1) as u32 as u64;
+    let cmd = ctx.arg(1) as u32 as u64;
     if !ctx.exiting {
         ctx.fd(0);
-        ctx.sep();
+        ctx.comma();
         ctx.xval(xlat::FCNTL_CMDS, cmd, "F_???");
         match cmd {
             0 | 1030 => {
-                ctx.sep();
+                ctx.comma();
                 ctx.int(2);
                 ctx.rfmt = Rval::Fd;
             }
             2 => {
-                ctx.sep();
-                let v = ctx.a(2);
+                ctx.comma();
+                let v = ctx.arg(2);
                 ctx.flags(xlat::FD_FLAGS, v, "");
             }
             4 => {
-                ctx.sep();
-                let v = ctx.a(2);
+                ctx.comma();
+                let v = ctx.arg(2);
                 open_flags(ctx, v);
             }
             8 | 10 | 1024 | 1026 | 1031 | 1033 => {
-                ctx.sep();
+                ctx.comma();
                 ctx.int(2);
             }
             5 | 6 | 7 | 36 | 37 | 38 => {
-                ctx.sep();
+                ctx.comma();
                 ctx.hex(2);
             }
             _ => {}
@@ -323,7 +323,7 @@ fn lock_operation(ctx: &mut Ctx<'_>, op: u64) {
     let op = op & 0xffff_ffff;
     ctx.xval(xlat::LOCK_OPS, op & !(4 | 32), "LOCK_???");
     if op & 4 != 0 {
-        ctx.s("|LOCK_NB");
+        ctx.push("|LOCK_NB");
     }
 }
 
@@ -339,12 +339,12 @@ fn umask_value(ctx: &mut Ctx<'_>, v: u64) {
 }
 
 fn ioctl(ctx: &mut Ctx<'_>) -> Step {
-    let req = ctx.a(1) as u32 as u64;
+    let req = ctx.arg(1) as u32 as u64;
     if !ctx.exiting {
         ctx.fd(0);
-        ctx.sep();
+        ctx.comma();
         match text::lookup(xlat::IOCTLS, req) {
-            Some(n) => ctx.s(n),
+            Some(n) => ctx.push(n),
             None => {
                 let dir = match req >> 30 {
                     0 => "_IOC_NONE",
@@ -363,30 +363,30 @@ fn ioctl(ctx: &mut Ctx<'_>) -> Step {
         }
         match req {
             0x5401 | 0x5413 | 0x541b | 0x540f | 0x5429 => {
-                ctx.sep();
+                ctx.comma();
                 return Step::Exit;
             }
             0x5450 | 0x5451 => {}
             0x5402..=0x5404 => {
-                ctx.sep();
-                termios(ctx, ctx.a(2));
+                ctx.comma();
+                termios(ctx, ctx.arg(2));
             }
             0x40049409 => {
-                ctx.sep();
+                ctx.comma();
                 ctx.fd(2);
             }
             0x5421 | 0x5452 => {
-                ctx.sep();
-                ctx.int_ptr(ctx.a(2));
+                ctx.comma();
+                ctx.int_ptr(ctx.arg(2));
             }
             _ => {
-                ctx.sep();
+                ctx.comma();
                 ctx.hex(2);
             }
         }
         return Step::Decoded;
     }
-    let arg = ctx.a(2);
+    let arg = ctx.arg(2);
     if ctx.error {
         ctx.addr(arg);
         return Step::Decoded;
@@ -524,11 +524,11 @@ fn termios(ctx: &mut Ctx<'_>, addr: u64) {
 pub(super) fn fd_pair(ctx: &mut Ctx<'_>, addr: u64) {
     match ctx.read::<[i32; 2]>(addr) {
         Some([a, b]) if !ctx.error => {
-            ctx.s("[");
+            ctx.push("[");
             ctx.fd_val(a);
-            ctx.s(", ");
+            ctx.push(", ");
             ctx.fd_val(b);
-            ctx.s("]");
+            ctx.push("]");
         }
         _ => ctx.addr(addr),
     }
@@ -553,24 +553,24 @@ fn utimens(ctx: &mut Ctx<'_>, addr: u64) {
 fn sendfile(ctx: &mut Ctx<'_>) -> Step {
     if !ctx.exiting {
         ctx.fd(0);
-        ctx.sep();
+        ctx.comma();
         ctx.fd(1);
-        ctx.sep();
-        if ctx.a(2) == 0 {
-            ctx.s("NULL");
-            ctx.sep();
+        ctx.comma();
+        if ctx.arg(2) == 0 {
+            ctx.push("NULL");
+            ctx.comma();
             ctx.ulong(3);
             return Step::Decoded;
         }
-        ctx.u64_ptr(ctx.a(2));
+        ctx.u64_ptr(ctx.arg(2));
         return Step::Exit;
     }
     if !ctx.error {
-        if let Some(v) = ctx.read::<u64>(ctx.a(2)) {
+        if let Some(v) = ctx.read::<u64>(ctx.arg(2)) {
             let _ = write!(ctx.out, " => [{v}]");
         }
     }
-    ctx.sep();
+    ctx.comma();
     ctx.ulong(3);
     Step::Decoded
 }
@@ -621,7 +621,7 @@ fn statfs(ctx: &mut Ctx<'_>, addr: u64) {
                 (4096, "ST_RELATIME"),
                 (0x2000000, "ST_NOSYMFOLLOW"),
             ];
-            ctx.s("{f_type=");
+            ctx.push("{f_type=");
             ctx.xval_hex(magic, f[0], "");
             let _ = write!(
                 ctx.out,
@@ -629,7 +629,7 @@ fn statfs(ctx: &mut Ctx<'_>, addr: u64) {
                 f[1], f[2], f[3], f[4], f[5], f[6], text::Hx(f[7] & 0xffff_ffff), text::Hx(f[7] >> 32), f[8], f[9]
             );
             ctx.flags(st, f[10], "ST_???");
-            ctx.s("}");
+            ctx.push("}");
         }
         None => ctx.addr(addr),
     }
@@ -653,7 +653,7 @@ fn dirent64_list(ctx: &mut Ctx<'_>, addr: u64) {
         (12, "DT_SOCK"),
         (14, "DT_WHT"),
     ];
-    ctx.s("[");
+    ctx.push("[");
     let mut off = 0;
     let mut first = true;
     while off + 19 <= n {
@@ -667,7 +667,7 @@ fn dirent64_list(ctx: &mut Ctx<'_>, addr: u64) {
         let name = &buf[off + 19..off + reclen];
         let end = name.iter().position(|&c| c == 0).unwrap_or(name.len());
         if !first {
-            ctx.sep();
+            ctx.comma();
         }
         first = false;
         let _ = write!(
@@ -675,12 +675,12 @@ fn dirent64_list(ctx: &mut Ctx<'_>, addr: u64) {
             "{{d_ino={ino}, d_off={d_off}, d_reclen={reclen}, d_type="
         );
         ctx.xval(types, ty, "DT_???");
-        ctx.s(", d_name=");
+        ctx.push(", d_name=");
         text::quote(&mut ctx.out, &name[..end], ctx.opts.hex, false);
-        ctx.s("}");
+        ctx.push("}");
         off += reclen;
     }
-    ctx.s("]");
+    ctx.push("]");
 }
 
 /// A `mknod` mode and, for a device node, its number (the next register):
@@ -689,7 +689,7 @@ pub(super) fn mode_and_device(ctx: &mut Ctx<'_>, mode: u64, dev: u64) {
     let mode = mode & 0xffff_ffff;
     structs::mode_arg(ctx, mode);
     if matches!(mode & 0o170000, 0o20000 | 0o60000) {
-        ctx.s(", ");
-        ctx.s(&structs::makedev(dev));
+        ctx.push(", ");
+        ctx.push(&structs::makedev(dev));
     }
 }

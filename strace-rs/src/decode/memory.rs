@@ -75,15 +75,15 @@ fn map_flags(ctx: &mut Ctx<'_>, flags: u64) {
 
 fn mremap(ctx: &mut Ctx<'_>) -> Step {
     ctx.ptr(0);
-    ctx.sep();
+    ctx.comma();
     ctx.ulong(1);
-    ctx.sep();
+    ctx.comma();
     ctx.ulong(2);
-    ctx.sep();
-    let f = ctx.a(3) as u32 as u64;
+    ctx.comma();
+    let f = ctx.arg(3) as u32 as u64;
     ctx.flags(xlat::MREMAP_FLAGS, f, "MREMAP_???");
     if f & 2 != 0 {
-        ctx.sep();
+        ctx.comma();
         ctx.hex(4);
     }
     ctx.rfmt = Rval::Hex;

@@ -158,19 +158,14 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// Argument `i`.
-    pub fn a(&self, i: usize) -> u64 {
+    /// Argument `i` (its register, zero-extended on i386).
+    pub fn arg(&self, i: usize) -> u64 {
         self.args[i]
     }
 
     /// Argument `i` as a C `int`.
-    pub fn ai(&self, i: usize) -> i32 {
+    pub fn arg_int(&self, i: usize) -> i32 {
         self.args[i] as i32
-    }
-
-    /// Appends literal text.
-    pub fn s(&mut self, s: &str) {
-        self.out.push_str(s);
     }
 
     /// Appends literal text.
@@ -178,22 +173,22 @@ impl<'a> Ctx<'a> {
         self.out.push_str(s);
     }
 
-    /// `, `.
-    pub fn sep(&mut self) {
+    /// `, `: between two arguments, or two fields.
+    pub fn comma(&mut self) {
         self.out.push_str(", ");
     }
 
     /// A signed int argument.
     pub fn int(&mut self, i: usize) {
-        let v = self.ai(i);
+        let v = self.arg_int(i);
         let _ = write!(self.out, "{v}");
     }
 
     /// A signed long argument (32 bits on i386).
     pub fn long(&mut self, i: usize) {
         let v = match self.abi {
-            Abi::X86_64 => self.a(i) as i64,
-            Abi::I386 => i64::from(self.a(i) as i32),
+            Abi::X86_64 => self.arg(i) as i64,
+            Abi::I386 => i64::from(self.arg(i) as i32),
         };
         let _ = write!(self.out, "{v}");
     }
@@ -201,21 +196,21 @@ impl<'a> Ctx<'a> {
     /// An unsigned long argument (32 bits on i386).
     pub fn ulong(&mut self, i: usize) {
         let v = match self.abi {
-            Abi::X86_64 => self.a(i),
-            Abi::I386 => u64::from(self.a(i) as u32),
+            Abi::X86_64 => self.arg(i),
+            Abi::I386 => u64::from(self.arg(i) as u32),
         };
         let _ = write!(self.out, "{v}");
     }
 
     /// An unsigned int argument.
     pub fn uint(&mut self, i: usize) {
-        let v = self.a(i) as u32;
+        let v = self.arg(i) as u32;
         let _ = write!(self.out, "{v}");
     }
 
     /// A hex argument (`%#lx`).
     pub fn hex(&mut self, i: usize) {
-        self.hex_value(self.a(i));
+        self.hex_value(self.arg(i));
     }
 
     /// A value in hex (`%#lx`: `0` for zero).
@@ -223,15 +218,9 @@ impl<'a> Ctx<'a> {
         let _ = write!(self.out, "{}", text::Hx(v));
     }
 
-    /// An octal mode argument.
-    pub fn oct(&mut self, i: usize) {
-        let v = self.a(i) & 0xffff_ffff;
-        text::octal(&mut self.out, v);
-    }
-
     /// A pointer: `NULL` or hex.
     pub fn ptr(&mut self, i: usize) {
-        let v = self.a(i);
+        let v = self.arg(i);
         self.addr(v);
     }
 
@@ -246,7 +235,7 @@ impl<'a> Ctx<'a> {
 
     /// A file descriptor argument (with `-y` decoration).
     pub fn fd(&mut self, i: usize) {
-        let fd = self.ai(i);
+        let fd = self.arg_int(i);
         self.fd_val(fd);
     }
 
@@ -264,7 +253,7 @@ impl<'a> Ctx<'a> {
 
     /// A `dirfd` argument: `AT_FDCWD` or a descriptor.
     pub fn dirfd(&mut self, i: usize) {
-        if self.ai(i) == -100 && self.opts.xlat != XlatStyle::Raw {
+        if self.arg_int(i) == -100 && self.opts.xlat != XlatStyle::Raw {
             if self.opts.xlat == XlatStyle::Verbose {
                 self.out.push_str("-100 /* AT_FDCWD */");
             } else {
@@ -337,7 +326,7 @@ impl<'a> Ctx<'a> {
 
     /// A path (up to PATH_MAX, not limited by `-s`).
     pub fn path(&mut self, i: usize) {
-        let addr = self.a(i);
+        let addr = self.arg(i);
         self.path_at(addr);
     }
 
@@ -361,7 +350,7 @@ impl<'a> Ctx<'a> {
 
     /// A NUL-terminated string limited by `-s` (strace's `printstr`).
     pub fn cstr(&mut self, i: usize) {
-        let addr = self.a(i);
+        let addr = self.arg(i);
         self.cstr_at(addr);
     }
 
@@ -439,7 +428,7 @@ impl<'a> Ctx<'a> {
         if self.error {
             self.ptr(i);
         } else {
-            print(self, self.a(i));
+            print(self, self.arg(i));
         }
     }
 
@@ -450,15 +439,10 @@ impl<'a> Ctx<'a> {
         if self.error {
             self.hex(i);
         } else {
-            self.buf(self.a(i), self.rval as u64);
+            self.buf(self.arg(i), self.rval as u64);
         }
-        self.sep();
+        self.comma();
         self.ulong(i + 1);
-    }
-
-    /// True when the call failed (at exit) so output buffers are not printed.
-    pub fn failed(&self) -> bool {
-        self.exiting && self.error
     }
 }
 
@@ -485,7 +469,7 @@ impl Decoder {
 pub fn raw_args(ctx: &mut Ctx<'_>, nargs: usize) -> Step {
     for i in 0..nargs {
         if i > 0 {
-            ctx.sep();
+            ctx.comma();
         }
         ctx.hex(i);
     }

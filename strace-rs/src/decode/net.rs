@@ -81,14 +81,14 @@ fn epoll_events(ctx: &mut Ctx<'_>, addr: u64) {
     let n = ctx.rval as usize;
     match ctx.read_bytes(addr, n * 12) {
         Some(b) => {
-            ctx.s("[");
+            ctx.push("[");
             for (i, event) in b.chunks_exact(12).enumerate() {
                 if i > 0 {
-                    ctx.sep();
+                    ctx.comma();
                 }
                 structs::epoll_event(ctx, event);
             }
-            ctx.s("]");
+            ctx.push("]");
         }
         None => ctx.addr(addr),
     }
@@ -109,7 +109,7 @@ fn sock_type(ctx: &mut Ctx<'_>, v: u64) {
 /// A socket protocol, named by the family in argument 0.
 fn protocol(ctx: &mut Ctx<'_>, proto: u64) {
     let proto = proto & 0xffff_ffff;
-    match ctx.a(0) & 0xffff_ffff {
+    match ctx.arg(0) & 0xffff_ffff {
         2 | 10 => ctx.xval(xlat::IPPROTO, proto, "IPPROTO_???"),
         16 => {
             let t: text::Xlat = &[
@@ -129,23 +129,23 @@ fn protocol(ctx: &mut Ctx<'_>, proto: u64) {
 /// At entry: keeps the `socklen_t` argument `i` points to in `ctx.stash` (`u64::MAX`
 /// when unreadable), to show at exit how the kernel changed it.
 fn stash_len(ctx: &mut Ctx<'_>, i: usize) {
-    ctx.stash = ctx.read::<u32>(ctx.a(i)).map_or(u64::MAX, u64::from);
+    ctx.stash = ctx.read::<u32>(ctx.arg(i)).map_or(u64::MAX, u64::from);
 }
 
 /// The address a call filled (argument `i`) and its length (argument `i + 1`, a pointer to
 /// the `socklen_t` whose value at entry is in `ctx.stash`, `u64::MAX` when unreadable):
 /// `[16]`, or `[112 => 16]` when the kernel changed it.
 fn sockaddr_out(ctx: &mut Ctx<'_>, i: usize) {
-    let (addr, lenp) = (ctx.a(i), ctx.a(i + 1));
+    let (addr, lenp) = (ctx.arg(i), ctx.arg(i + 1));
     let after = ctx.read::<u32>(lenp).map(u64::from);
     if addr == 0 || ctx.error {
         ctx.addr(addr);
     } else {
         structs::sockaddr(ctx, addr, after.unwrap_or(0).min(ctx.stash));
     }
-    ctx.sep();
+    ctx.comma();
     if lenp == 0 {
-        ctx.s("NULL");
+        ctx.push("NULL");
     } else {
         match (ctx.stash, after) {
             (b, Some(a)) if b != u64::MAX && b != a && !ctx.error => {
@@ -163,7 +163,7 @@ fn sockaddr_out(ctx: &mut Ctx<'_>, i: usize) {
 fn accept(ctx: &mut Ctx<'_>) -> Step {
     if !ctx.exiting {
         ctx.fd(0);
-        ctx.sep();
+        ctx.comma();
         stash_len(ctx, 2);
         return Step::Exit;
     }
@@ -175,36 +175,36 @@ fn accept(ctx: &mut Ctx<'_>) -> Step {
 fn accept4(ctx: &mut Ctx<'_>) -> Step {
     let step = accept(ctx);
     if ctx.exiting {
-        ctx.sep();
-        ctx.flags(xlat::SOCK_FLAGS, ctx.a(3) & 0xffff_ffff, "SOCK_???");
+        ctx.comma();
+        ctx.flags(xlat::SOCK_FLAGS, ctx.arg(3) & 0xffff_ffff, "SOCK_???");
     }
     step
 }
 
 fn msg_flags(ctx: &mut Ctx<'_>, i: usize) {
-    ctx.flags(xlat::MSG_FLAGS, ctx.a(i) as u32 as u64, "MSG_???");
+    ctx.flags(xlat::MSG_FLAGS, ctx.arg(i) as u32 as u64, "MSG_???");
 }
 
 fn recvfrom(ctx: &mut Ctx<'_>) -> Step {
     if !ctx.exiting {
         ctx.fd(0);
-        ctx.sep();
+        ctx.comma();
         stash_len(ctx, 5);
         return Step::Exit;
     }
     ctx.received(1);
-    ctx.sep();
+    ctx.comma();
     msg_flags(ctx, 3);
-    ctx.sep();
+    ctx.comma();
     sockaddr_out(ctx, 4);
     Step::Decoded
 }
 
 fn sockopt_name(ctx: &mut Ctx<'_>) {
-    let level = ctx.a(1) as u32 as u64;
-    let name = ctx.a(2) as u32 as u64;
+    let level = ctx.arg(1) as u32 as u64;
+    let name = ctx.arg(2) as u32 as u64;
     ctx.xval(xlat::SOL, level, "SOL_???");
-    ctx.sep();
+    ctx.comma();
     match level {
         1 => ctx.xval(xlat::SO_OPTS, name, "SO_???"),
         6 => ctx.xval(xlat::TCP_OPTS, name, "TCP_???"),
@@ -228,11 +228,11 @@ fn optval(ctx: &mut Ctx<'_>, addr: u64, len: u64) {
 
 fn setsockopt(ctx: &mut Ctx<'_>) -> Step {
     ctx.fd(0);
-    ctx.sep();
+    ctx.comma();
     sockopt_name(ctx);
-    ctx.sep();
-    optval(ctx, ctx.a(3), ctx.a(4) as u32 as u64);
-    ctx.sep();
+    ctx.comma();
+    optval(ctx, ctx.arg(3), ctx.arg(4) as u32 as u64);
+    ctx.comma();
     ctx.uint(4);
     Step::Decoded
 }
@@ -240,19 +240,19 @@ fn setsockopt(ctx: &mut Ctx<'_>) -> Step {
 fn getsockopt(ctx: &mut Ctx<'_>) -> Step {
     if !ctx.exiting {
         ctx.fd(0);
-        ctx.sep();
+        ctx.comma();
         sockopt_name(ctx);
-        ctx.sep();
+        ctx.comma();
         stash_len(ctx, 4);
         return Step::Exit;
     }
-    let after = ctx.read::<u32>(ctx.a(4)).map(u64::from);
+    let after = ctx.read::<u32>(ctx.arg(4)).map(u64::from);
     if ctx.error {
         ctx.hex(3);
     } else {
-        optval(ctx, ctx.a(3), after.unwrap_or(0));
+        optval(ctx, ctx.arg(3), after.unwrap_or(0));
     }
-    ctx.sep();
+    ctx.comma();
     match after {
         Some(a) if a != ctx.stash && !ctx.error => {
             let _ = write!(ctx.out, "[{} => {a}]", ctx.stash);
@@ -267,7 +267,7 @@ fn getsockopt(ctx: &mut Ctx<'_>) -> Step {
 
 /// The `pollfd`s a call is given (their number is argument 1).
 fn pollfds(ctx: &mut Ctx<'_>, addr: u64) {
-    structs::pollfds(ctx, addr, ctx.a(1), false);
+    structs::pollfds(ctx, addr, ctx.arg(1), false);
 }
 
 /// After the return value of `poll`: the descriptors ready (` ([{fd=3,
@@ -290,24 +290,24 @@ fn ready_and_time_left(ctx: &mut Ctx<'_>, time_left: bool) {
         return;
     }
     let mut sub = ctx.scratch();
-    structs::pollfds(&mut sub, ctx.a(0), ctx.a(1), true);
-    if time_left && ctx.a(2) != 0 {
-        sub.s(", left ");
-        structs::timespec(&mut sub, ctx.a(2));
+    structs::pollfds(&mut sub, ctx.arg(0), ctx.arg(1), true);
+    if time_left && ctx.arg(2) != 0 {
+        sub.push(", left ");
+        structs::timespec(&mut sub, ctx.arg(2));
     }
     ctx.rextra = format!(" ({})", sub.out);
 }
 
 /// A descriptor set of `select`/`pselect6` (argument 0 descriptors).
 fn fdset(ctx: &mut Ctx<'_>, addr: u64) {
-    structs::fdset(ctx, addr, ctx.a(0) & 0xffff_ffff);
+    structs::fdset(ctx, addr, ctx.arg(0) & 0xffff_ffff);
 }
 
 /// `pselect6`'s `{sigmask, sigsetsize}`.
 fn sigmask_and_size(ctx: &mut Ctx<'_>, addr: u64) {
     match ctx.read::<[u64; 2]>(addr) {
         Some([m, sz]) => {
-            ctx.s("{");
+            ctx.push("{");
             structs::sigmask(ctx, m, sz);
             let _ = write!(ctx.out, ", {sz}}}");
         }
@@ -336,18 +336,18 @@ fn ready_fdsets(ctx: &mut Ctx<'_>, time_left: fn(&mut Ctx<'_>, u64)) {
     }
     let mut parts = Vec::new();
     for (i, name) in [(1, "in"), (2, "out"), (3, "except")] {
-        if ctx.a(i) == 0 {
+        if ctx.arg(i) == 0 {
             continue;
         }
         let mut sub = ctx.scratch();
-        fdset(&mut sub, ctx.a(i));
+        fdset(&mut sub, ctx.arg(i));
         if sub.out != "[]" {
             parts.push(format!("{name} {}", sub.out));
         }
     }
-    if ctx.a(4) != 0 {
+    if ctx.arg(4) != 0 {
         let mut sub = ctx.scratch();
-        time_left(&mut sub, ctx.a(4));
+        time_left(&mut sub, ctx.arg(4));
         parts.push(format!("left {}", sub.out));
     }
     ctx.rextra = format!(" ({})", parts.join(", "));
@@ -355,15 +355,15 @@ fn ready_fdsets(ctx: &mut Ctx<'_>, time_left: fn(&mut Ctx<'_>, u64)) {
 
 fn epoll_ctl(ctx: &mut Ctx<'_>) -> Step {
     ctx.fd(0);
-    ctx.sep();
-    let op = ctx.a(1) as u32 as u64;
+    ctx.comma();
+    let op = ctx.arg(1) as u32 as u64;
     ctx.xval(xlat::EPOLL_CTL, op, "EPOLL_CTL_???");
-    ctx.sep();
+    ctx.comma();
     ctx.fd(2);
-    ctx.sep();
-    let ev = ctx.a(3);
+    ctx.comma();
+    let ev = ctx.arg(3);
     if op == 2 && ev == 0 {
-        ctx.s("NULL");
+        ctx.push("NULL");
     } else {
         match ctx.read_bytes(ev, 12) {
             Some(b) => structs::epoll_event(ctx, &b),

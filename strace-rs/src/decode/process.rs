@@ -126,7 +126,7 @@ fn u64_value(ctx: &mut Ctx<'_>, addr: u64) {
 /// The status `wait4` stored, when it reaped a child.
 fn wait_status(ctx: &mut Ctx<'_>, addr: u64) {
     if addr == 0 {
-        ctx.s("NULL");
+        ctx.push("NULL");
     } else if ctx.error || ctx.rval == 0 {
         ctx.addr(addr);
     } else {
@@ -163,7 +163,7 @@ fn time_left(ctx: &mut Ctx<'_>, addr: u64) {
 
 /// [`time_left`], but a sleep until an absolute time (`TIMER_ABSTIME`) has none.
 fn time_left_unless_absolute(ctx: &mut Ctx<'_>, addr: u64) {
-    if ctx.a(1) & 1 != 0 {
+    if ctx.arg(1) & 1 != 0 {
         ctx.addr(addr);
     } else {
         time_left(ctx, addr);
@@ -177,13 +177,13 @@ fn rusage_who(ctx: &mut Ctx<'_>, who: u64) {
 
 /// The group list `setgroups` sets (its length is argument 0).
 fn groups(ctx: &mut Ctx<'_>, addr: u64) {
-    let n = ctx.ai(0).max(0) as usize;
+    let n = ctx.arg_int(0).max(0) as usize;
     gid_list(ctx, addr, n);
 }
 
 /// `[0 1]`: the CPUs of the set `sched_setaffinity` gives (argument 1 bytes).
 fn cpus_given(ctx: &mut Ctx<'_>, addr: u64) {
-    cpu_set(ctx, addr, ctx.a(1) as u32 as usize);
+    cpu_set(ctx, addr, ctx.arg(1) as u32 as usize);
 }
 
 /// The CPUs of the set `sched_getaffinity` filled (the return value in bytes).
@@ -200,14 +200,14 @@ fn sched_policy(ctx: &mut Ctx<'_>, pol: u64) {
     let pol = pol & 0xffff_ffff;
     ctx.xval(xlat::SCHED_POLICIES, pol & !0x40000000, "SCHED_???");
     if pol & 0x40000000 != 0 {
-        ctx.s("|SCHED_RESET_ON_FORK");
+        ctx.push("|SCHED_RESET_ON_FORK");
     }
 }
 
 /// An I/O priority: `IOPRIO_PRIO_VALUE(IOPRIO_CLASS_BE, 4)`.
 fn ioprio(ctx: &mut Ctx<'_>, v: u64) {
     let v = ioprio_value(v & 0xffff_ffff);
-    ctx.s(&v);
+    ctx.push(&v);
 }
 
 fn restart_syscall(ctx: &mut Ctx<'_>) -> Step {
@@ -221,14 +221,14 @@ fn restart_syscall(ctx: &mut Ctx<'_>) -> Step {
 fn getgroups(ctx: &mut Ctx<'_>) -> Step {
     if !ctx.exiting {
         ctx.int(0);
-        ctx.sep();
+        ctx.comma();
         return Step::Exit;
     }
-    if ctx.error || ctx.a(1) == 0 {
+    if ctx.error || ctx.arg(1) == 0 {
         ctx.ptr(1);
         return Step::Decoded;
     }
-    gid_list(ctx, ctx.a(1), ctx.rval.max(0) as usize);
+    gid_list(ctx, ctx.arg(1), ctx.rval.max(0) as usize);
     Step::Decoded
 }
 
@@ -258,7 +258,7 @@ fn read_ptr(ctx: &Ctx<'_>, addr: u64, i: u64) -> Option<u64> {
 /// `-v`.
 fn argv(ctx: &mut Ctx<'_>, addr: u64) {
     if addr == 0 {
-        ctx.s("NULL");
+        ctx.push("NULL");
         return;
     }
     let mut items = Vec::new();
@@ -283,17 +283,17 @@ fn argv(ctx: &mut Ctx<'_>, addr: u64) {
         items.push(p);
         i += 1;
     }
-    ctx.s("[");
+    ctx.push("[");
     for (k, p) in items.iter().enumerate() {
         if k > 0 {
-            ctx.sep();
+            ctx.comma();
         }
         ctx.cstr_at(*p);
     }
     if truncated {
-        ctx.s(", ...");
+        ctx.push(", ...");
     }
-    ctx.s("]");
+    ctx.push("]");
 }
 
 fn count_array(ctx: &Ctx<'_>, addr: u64) -> Option<u64> {
@@ -334,7 +334,7 @@ fn clone_flags(ctx: &mut Ctx<'_>, flags: u64) {
     if rest != 0 || sig == 0 {
         ctx.flags(xlat::CLONE_FLAGS, rest, "CLONE_???");
         if sig != 0 {
-            ctx.s("|");
+            ctx.push("|");
         }
     }
     if sig != 0 {
@@ -344,11 +344,11 @@ fn clone_flags(ctx: &mut Ctx<'_>, flags: u64) {
 
 fn clone(ctx: &mut Ctx<'_>) -> Step {
     // x86_64: clone(flags, stack, parent_tid, child_tid, tls)
-    let flags = ctx.a(0);
+    let flags = ctx.arg(0);
     if !ctx.exiting {
-        ctx.s("child_stack=");
+        ctx.push("child_stack=");
         ctx.ptr(1);
-        ctx.s(", flags=");
+        ctx.push(", flags=");
         clone_flags(ctx, flags);
         if flags & (CLONE_PARENT_SETTID | CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | CLONE_SETTLS)
             == 0
@@ -358,29 +358,29 @@ fn clone(ctx: &mut Ctx<'_>) -> Step {
         return Step::Exit;
     }
     if flags & CLONE_PARENT_SETTID != 0 {
-        ctx.s(", parent_tid=");
-        ctx.int_ptr(ctx.a(2));
+        ctx.push(", parent_tid=");
+        ctx.int_ptr(ctx.arg(2));
     }
     if flags & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID) != 0 {
-        ctx.s(", child_tidptr=");
+        ctx.push(", child_tidptr=");
         ctx.hex(3);
     }
     if flags & CLONE_SETTLS != 0 {
-        ctx.s(", tls=");
+        ctx.push(", tls=");
         ctx.hex(4);
     }
     Step::Decoded
 }
 
 fn clone3(ctx: &mut Ctx<'_>) -> Step {
-    let addr = ctx.a(0);
-    let size = ctx.a(1);
+    let addr = ctx.arg(0);
+    let size = ctx.arg(1);
     let Some(a) = ctx.read::<[u64; 11]>(addr) else {
         if ctx.exiting {
             return Step::Decoded;
         }
         ctx.addr(addr);
-        ctx.sep();
+        ctx.comma();
         ctx.ulong(1);
         return Step::Decoded;
     };
@@ -388,7 +388,7 @@ fn clone3(ctx: &mut Ctx<'_>) -> Step {
     // set_tid_size, cgroup
     let flags = a[0];
     if !ctx.exiting {
-        ctx.s("{flags=");
+        ctx.push("{flags=");
         ctx.flags(xlat::CLONE_FLAGS, flags, "CLONE_???");
         if flags & 0x1000 != 0 {
             let _ = write!(ctx.out, ", pidfd={:#x}", a[1]);
@@ -399,11 +399,11 @@ fn clone3(ctx: &mut Ctx<'_>) -> Step {
         if flags & CLONE_PARENT_SETTID != 0 {
             let _ = write!(ctx.out, ", parent_tid={:#x}", a[3]);
         }
-        ctx.s(", exit_signal=");
+        ctx.push(", exit_signal=");
         if a[4] == 0 {
-            ctx.s("0");
+            ctx.push("0");
         } else {
-            ctx.s(&signals::name(a[4] as i64));
+            ctx.push(&signals::name(a[4] as i64));
         }
         let _ = write!(
             ctx.out,
@@ -420,34 +420,34 @@ fn clone3(ctx: &mut Ctx<'_>) -> Step {
         if a[10] != 0 && size >= 88 {
             let _ = write!(ctx.out, ", cgroup={}", a[10]);
         }
-        ctx.s("}");
+        ctx.push("}");
         return Step::Exit;
     }
     if !ctx.error && flags & (CLONE_PARENT_SETTID | 0x1000) != 0 {
-        ctx.s(" => {");
+        ctx.push(" => {");
         if flags & 0x1000 != 0 {
-            ctx.s("pidfd=");
+            ctx.push("pidfd=");
             ctx.int_ptr(a[1]);
             if flags & CLONE_PARENT_SETTID != 0 {
-                ctx.sep();
+                ctx.comma();
             }
         }
         if flags & CLONE_PARENT_SETTID != 0 {
-            ctx.s("parent_tid=");
+            ctx.push("parent_tid=");
             ctx.int_ptr(a[3]);
         }
-        ctx.s("}");
+        ctx.push("}");
     }
-    ctx.sep();
+    ctx.comma();
     ctx.ulong(1);
     Step::Decoded
 }
 
 fn arch_prctl(ctx: &mut Ctx<'_>) -> Step {
-    let code = ctx.a(0) as u32 as u64;
+    let code = ctx.arg(0) as u32 as u64;
     if !ctx.exiting {
         ctx.xval_hex(xlat::ARCH_PRCTL, code, "ARCH_???");
-        ctx.sep();
+        ctx.comma();
         if matches!(code, 0x1003 | 0x1004 | 0x1011) {
             return Step::Exit;
         }
@@ -457,7 +457,7 @@ fn arch_prctl(ctx: &mut Ctx<'_>) -> Step {
     if ctx.error || code == 0x1011 {
         ctx.hex(1);
     } else {
-        match ctx.read::<u64>(ctx.a(1)) {
+        match ctx.read::<u64>(ctx.arg(1)) {
             Some(v) => {
                 let _ = write!(ctx.out, "[{v:#x}]");
             }
@@ -468,37 +468,37 @@ fn arch_prctl(ctx: &mut Ctx<'_>) -> Step {
 }
 
 fn prctl(ctx: &mut Ctx<'_>) -> Step {
-    let op = ctx.a(0) as u32 as u64;
+    let op = ctx.arg(0) as u32 as u64;
     if !ctx.exiting {
         ctx.xval(xlat::PRCTL, op, "PR_???");
         match op {
             15 => {
-                ctx.sep();
+                ctx.comma();
                 ctx.cstr(1);
                 Step::Decoded
             }
             16 | 2 => {
-                ctx.sep();
+                ctx.comma();
                 Step::Exit
             }
             1 => {
-                ctx.sep();
-                structs::signo(ctx, ctx.a(1) as i64);
+                ctx.comma();
+                structs::signo(ctx, ctx.arg(1) as i64);
                 Step::Decoded
             }
             3 => Step::Exit,
             7 | 21 | 39 | 42 | 37 => Step::Decoded,
             23 | 24 => {
-                ctx.sep();
-                ctx.xval_hex(xlat::CAPS, ctx.a(1), "CAP_???");
+                ctx.comma();
+                ctx.xval_hex(xlat::CAPS, ctx.arg(1), "CAP_???");
                 Step::Decoded
             }
             4 | 8 | 36 | 38 | 41 => {
-                ctx.sep();
+                ctx.comma();
                 ctx.ulong(1);
                 if op == 38 {
                     for i in 2..5 {
-                        ctx.sep();
+                        ctx.comma();
                         ctx.ulong(i);
                     }
                 }
@@ -506,7 +506,7 @@ fn prctl(ctx: &mut Ctx<'_>) -> Step {
             }
             _ => {
                 for i in 1..5 {
-                    ctx.sep();
+                    ctx.comma();
                     ctx.hex(i);
                 }
                 Step::Decoded
@@ -528,15 +528,15 @@ fn prctl(ctx: &mut Ctx<'_>) -> Step {
         } else if op == 16 {
             ctx.cstr(1);
         } else if op == 2 {
-            match ctx.read::<i32>(ctx.a(1)) {
+            match ctx.read::<i32>(ctx.arg(1)) {
                 Some(s) => {
-                    ctx.s("[");
+                    ctx.push("[");
                     if s == 0 {
-                        ctx.s("0");
+                        ctx.push("0");
                     } else {
                         structs::signo(ctx, s as i64);
                     }
-                    ctx.s("]");
+                    ctx.push("]");
                 }
                 None => ctx.hex(1),
             }
@@ -546,10 +546,10 @@ fn prctl(ctx: &mut Ctx<'_>) -> Step {
 }
 
 fn futex(ctx: &mut Ctx<'_>) -> Step {
-    let op = ctx.a(1) as u32 as u64;
+    let op = ctx.arg(1) as u32 as u64;
     let cmd = op & 0x7f;
     ctx.hex(0);
-    ctx.sep();
+    ctx.comma();
     match crate::text::lookup(xlat::FUTEX_OPS, cmd) {
         Some(_) if ctx.opts.xlat != crate::text::XlatStyle::Abbrev => {
             let mut names = String::from(crate::text::lookup(xlat::FUTEX_OPS, cmd).unwrap_or(""));
@@ -563,12 +563,12 @@ fn futex(ctx: &mut Ctx<'_>) -> Step {
             crate::text::named(&mut ctx.out, ctx.opts.xlat, &num, &names);
         }
         Some(n) => {
-            ctx.s(n);
+            ctx.push(n);
             if op & 128 != 0 {
-                ctx.s("_PRIVATE");
+                ctx.push("_PRIVATE");
             }
             if op & 256 != 0 {
-                ctx.s("|FUTEX_CLOCK_REALTIME");
+                ctx.push("|FUTEX_CLOCK_REALTIME");
             }
             let rest = op & !(0x7f | 128 | 256);
             if rest != 0 {
@@ -579,12 +579,12 @@ fn futex(ctx: &mut Ctx<'_>) -> Step {
             let _ = write!(ctx.out, "{op:#x} /* FUTEX_??? */");
         }
     }
-    let val = ctx.a(2) as u32;
+    let val = ctx.arg(2) as u32;
     let timeout = |ctx: &mut Ctx<'_>| {
-        structs::timespec(ctx, ctx.a(3));
+        structs::timespec(ctx, ctx.arg(3));
     };
     let bitset = |ctx: &mut Ctx<'_>| {
-        let v = ctx.a(5) as u32;
+        let v = ctx.arg(5) as u32;
         if v == u32::MAX {
             crate::text::named(
                 &mut ctx.out,
@@ -604,7 +604,7 @@ fn futex(ctx: &mut Ctx<'_>) -> Step {
         9 => {
             let _ = write!(ctx.out, ", {val}, ");
             timeout(ctx);
-            ctx.sep();
+            ctx.comma();
             bitset(ctx);
         }
         10 => {
@@ -615,19 +615,19 @@ fn futex(ctx: &mut Ctx<'_>) -> Step {
             let _ = write!(ctx.out, ", {val}");
         }
         3 => {
-            let _ = write!(ctx.out, ", {val}, {}, {:#x}", ctx.a(3) as u32, ctx.a(4));
+            let _ = write!(ctx.out, ", {val}, {}, {:#x}", ctx.arg(3) as u32, ctx.arg(4));
         }
         4 | 12 => {
             let _ = write!(
                 ctx.out,
                 ", {val}, {}, {:#x}, {}",
-                ctx.a(3) as u32,
-                ctx.a(4),
-                ctx.a(5) as u32
+                ctx.arg(3) as u32,
+                ctx.arg(4),
+                ctx.arg(5) as u32
             );
         }
         6 | 13 => {
-            ctx.sep();
+            ctx.comma();
             timeout(ctx);
         }
         7 => {}
@@ -635,9 +635,9 @@ fn futex(ctx: &mut Ctx<'_>) -> Step {
             let _ = write!(
                 ctx.out,
                 ", {val}, {:#x}, {:#x}, {:#x}",
-                ctx.a(3),
-                ctx.a(4),
-                ctx.a(5)
+                ctx.arg(3),
+                ctx.arg(4),
+                ctx.arg(5)
             );
         }
     }
@@ -664,7 +664,7 @@ fn cpu_set(ctx: &mut Ctx<'_>, addr: u64, len: usize) {
 /// `membarrier(cmd, flags[, cpu])`: the CPU only with `MEMBARRIER_CMD_FLAG_CPU`; a query
 /// returns the commands supported, named after the return value.
 fn membarrier(ctx: &mut Ctx<'_>) -> Step {
-    let cmd = ctx.a(0) & 0xffff_ffff;
+    let cmd = ctx.arg(0) & 0xffff_ffff;
     if ctx.exiting {
         if !ctx.error {
             let mut sub = ctx.scratch();
@@ -675,10 +675,10 @@ fn membarrier(ctx: &mut Ctx<'_>) -> Step {
         return Step::Decoded;
     }
     ctx.xval(xlat::MEMBARRIER_CMDS, cmd, "MEMBARRIER_CMD_???");
-    ctx.sep();
+    ctx.comma();
     ctx.uint(1);
-    if ctx.a(1) & 1 != 0 {
-        ctx.sep();
+    if ctx.arg(1) & 1 != 0 {
+        ctx.comma();
         ctx.int(2);
     }
     if cmd == 0 {
@@ -692,9 +692,9 @@ fn membarrier(ctx: &mut Ctx<'_>) -> Step {
 fn persona(ctx: &mut Ctx<'_>, v: u64) {
     let v = v as u32;
     if v == u32::MAX {
-        ctx.s("0xffffffff");
+        ctx.push("0xffffffff");
     } else if v == 0 {
-        ctx.s("PER_LINUX");
+        ctx.push("PER_LINUX");
     } else {
         let _ = write!(ctx.out, "{v:#x}");
     }
@@ -723,7 +723,7 @@ fn sysinfo(ctx: &mut Ctx<'_>, addr: u64) {
 
 fn sigevent(ctx: &mut Ctx<'_>, addr: u64) {
     if addr == 0 {
-        ctx.s("NULL");
+        ctx.push("NULL");
         return;
     }
     // struct sigevent: sigev_value (8), sigev_signo (4), sigev_notify (4), then the union.
@@ -735,7 +735,7 @@ fn sigevent(ctx: &mut Ctx<'_>, addr: u64) {
     let signo = i32::from_ne_bytes(b[8..12].try_into().unwrap());
     let notify = i32::from_ne_bytes(b[12..16].try_into().unwrap());
     let tid = i32::from_ne_bytes(b[16..20].try_into().unwrap());
-    ctx.s("{");
+    ctx.push("{");
     if value != 0 {
         let _ = write!(
             ctx.out,
@@ -746,17 +746,17 @@ fn sigevent(ctx: &mut Ctx<'_>, addr: u64) {
     }
     match notify {
         0 | 2 => {
-            ctx.s("sigev_signo=");
+            ctx.push("sigev_signo=");
             structs::signo(ctx, signo as i64);
-            ctx.s(if notify == 0 {
+            ctx.push(if notify == 0 {
                 ", sigev_notify=SIGEV_SIGNAL"
             } else {
                 ", sigev_notify=SIGEV_THREAD"
             });
         }
-        1 => ctx.s("sigev_notify=SIGEV_NONE"),
+        1 => ctx.push("sigev_notify=SIGEV_NONE"),
         4 => {
-            ctx.s("sigev_signo=");
+            ctx.push("sigev_signo=");
             structs::signo(ctx, signo as i64);
             let _ = write!(
                 ctx.out,
@@ -767,7 +767,7 @@ fn sigevent(ctx: &mut Ctx<'_>, addr: u64) {
             let _ = write!(ctx.out, "sigev_signo={signo}, sigev_notify={n}");
         }
     }
-    ctx.s("}");
+    ctx.push("}");
 }
 
 fn sched_getscheduler(ctx: &mut Ctx<'_>) -> Step {
@@ -814,8 +814,8 @@ fn ioprio_value(v: u64) -> String {
 
 fn ioprio_get(ctx: &mut Ctx<'_>) -> Step {
     if !ctx.exiting {
-        ctx.xval(IOPRIO_WHO, ctx.a(0) as u32 as u64, "IOPRIO_WHO_???");
-        ctx.sep();
+        ctx.xval(IOPRIO_WHO, ctx.arg(0) as u32 as u64, "IOPRIO_WHO_???");
+        ctx.comma();
         ctx.int(1);
         return Step::Exit;
     }

@@ -46,10 +46,10 @@ pub fn decoder(name: &str) -> Option<Decoder> {
 /// A `siginfo_t`: `{}` when it holds no signal.
 pub(super) fn siginfo(ctx: &mut Ctx<'_>, addr: u64) {
     match ctx.read::<[u8; 128]>(addr).map(tracekit_ptrace::SigInfo) {
-        Some(si) if si.signo() == 0 => ctx.s("{}"),
+        Some(si) if si.signo() == 0 => ctx.push("{}"),
         Some(si) => {
             let s = crate::siginfo::format(&si);
-            ctx.s(&s);
+            ctx.push(&s);
         }
         None => ctx.addr(addr),
     }
@@ -79,21 +79,21 @@ pub(crate) fn print_mask(ctx: &mut Ctx<'_>, mask: Option<u64>) {
                 crate::signals::sigset_styled(m, 64, ctx.opts.xlat)
             );
         }
-        None => ctx.s("{mask=?}"),
+        None => ctx.push("{mask=?}"),
     }
 }
 
 /// A `stack_t` (an alternate signal stack).
 fn stack_t(ctx: &mut Ctx<'_>, addr: u64) {
     if addr == 0 {
-        ctx.s("NULL");
+        ctx.push("NULL");
         return;
     }
     match ctx.read::<[u64; 3]>(addr) {
         Some([sp, flags, size]) => {
-            ctx.s("{ss_sp=");
+            ctx.push("{ss_sp=");
             ctx.addr(sp);
-            ctx.s(", ss_flags=");
+            ctx.push(", ss_flags=");
             let f: crate::text::Xlat = &[
                 (1, "SS_ONSTACK"),
                 (2, "SS_DISABLE"),

@@ -146,7 +146,7 @@ pub fn print_row(ctx: &mut Ctx<'_>, row: &[Arg]) -> Step {
     let first = range.start;
     for k in range {
         if k > first && row[k].in_line() {
-            ctx.sep();
+            ctx.comma();
         }
         print_arg(ctx, row[k], reg);
         reg += row[k].registers(ctx.abi);
@@ -155,7 +155,7 @@ pub fn print_row(ctx: &mut Ctx<'_>, row: &[Arg]) -> Step {
         Step::Decoded
     } else {
         if split > 0 && row[split].in_line() {
-            ctx.sep();
+            ctx.comma();
         }
         Step::Exit
     }
@@ -173,7 +173,7 @@ fn print_arg(ctx: &mut Ctx<'_>, arg: Arg, i: usize) {
         Arg::Loff => {
             let off = match ctx.abi {
                 Abi::X86_64 => v as i64,
-                Abi::I386 => (v & 0xffff_ffff | ctx.a(i + 1) << 32) as i64,
+                Abi::I386 => (v & 0xffff_ffff | ctx.arg(i + 1) << 32) as i64,
             };
             ctx.push(&off.to_string());
         }
@@ -188,23 +188,23 @@ fn print_arg(ctx: &mut Ctx<'_>, arg: Arg, i: usize) {
         Arg::Path => ctx.path(i),
         Arg::Str => ctx.cstr(i),
         Arg::Mode => structs::mode_arg(ctx, v),
-        Arg::ModeDev => super::file::mode_and_device(ctx, v, ctx.a(i + 1)),
+        Arg::ModeDev => super::file::mode_and_device(ctx, v, ctx.arg(i + 1)),
         Arg::Signal => structs::signo(ctx, i64::from(v as i32)),
         Arg::Const(table, dflt) => ctx.xval(table, u64::from(v as u32), dflt),
         Arg::Flags(table, dflt) => ctx.flags(table, u64::from(v as u32), dflt),
         Arg::Flags64(table, dflt) => ctx.flags(table, v, dflt),
         Arg::Sent => {
-            ctx.buf(v, ctx.a(i + 1));
-            ctx.sep();
+            ctx.buf(v, ctx.arg(i + 1));
+            ctx.comma();
             ctx.ulong(i + 1);
         }
         Arg::Received => ctx.received(i),
-        Arg::Sigset(size) => structs::sigmask(ctx, v, ctx.a(size)),
-        Arg::Sockaddr(len) => structs::sockaddr(ctx, v, ctx.a(len) & 0xffff_ffff),
+        Arg::Sigset(size) => structs::sigmask(ctx, v, ctx.arg(size)),
+        Arg::Sockaddr(len) => structs::sockaddr(ctx, v, ctx.arg(len) & 0xffff_ffff),
         Arg::In(print) => print(ctx, v),
         Arg::Out(print) => ctx.out_arg(i, print),
         Arg::AtExit(print) => print(ctx, v),
-        Arg::OutSigset(size) => ctx.out_arg(i, |c, addr| structs::sigmask(c, addr, c.a(size))),
+        Arg::OutSigset(size) => ctx.out_arg(i, |c, addr| structs::sigmask(c, addr, c.arg(size))),
         Arg::Returned(print) => print(ctx),
     }
 }
