@@ -11,7 +11,7 @@
 
 use std::fmt::Write as _;
 
-use crate::decode::{self, Abi, Ctx, Decoder, Rval, Step};
+use crate::decode::{self, Abi, Ctx, Decoder, Rval, Step, TraceeMemory};
 use crate::{text, xlat};
 
 const TABLE: &str = include_str!("sysent32_table.txt");
@@ -87,7 +87,7 @@ pub fn nargs(nr: u64) -> usize {
 /// `socketcall(call, args)` as strace shows it: the subcall `call` (numbered from
 /// [`SOCKET_SUBCALL`]) with the arguments read from the tracee's `args` array; any other
 /// call, or one whose array cannot be read, unchanged.
-pub fn subcall(pid: tracekit_ptrace::Pid, nr: u64, args: [u64; 6]) -> (u64, [u64; 6]) {
+pub fn subcall(mem: &dyn TraceeMemory, nr: u64, args: [u64; 6]) -> (u64, [u64; 6]) {
     let Some(&(_, n)) = (nr == 102)
         .then(|| SOCKET_CALLS.get(usize::try_from(args[0].wrapping_sub(1)).ok()?))
         .flatten()
@@ -95,7 +95,7 @@ pub fn subcall(pid: tracekit_ptrace::Pid, nr: u64, args: [u64; 6]) -> (u64, [u64
         return (nr, args);
     };
     let mut buf = [0u8; 24];
-    if tracekit_ptrace::mem::read_exact(pid, args[1], &mut buf[..4 * n]).is_err() {
+    if mem.read_exact(args[1], &mut buf[..4 * n]).is_err() {
         return (nr, args);
     }
     let mut sub = [0u64; 6];

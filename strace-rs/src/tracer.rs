@@ -878,7 +878,7 @@ impl<'c> Tracer<'c> {
         let n = self.nprocs();
         let compat = self.tcbs.get(&pid).is_some_and(|t| t.compat);
         let (nr, args) = if compat {
-            crate::sysent32::subcall(pid, nr, args)
+            crate::sysent32::subcall(&decode::Ptrace(pid), nr, args)
         } else {
             (nr, args)
         };

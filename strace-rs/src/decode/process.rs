@@ -90,12 +90,16 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         "sched_get_priority_min" | "sched_get_priority_max" => {
             Row(&[Const(xlat::SCHED_POLICIES, "SCHED_???")])
         }
-        "sched_getscheduler" => Func(sched_getscheduler),
+        "sched_getscheduler" => Row(&[Int, Returned(policy_returned)]),
         "sched_setscheduler" => Row(&[Int, In(sched_policy), In(sched_param)]),
         "sched_getparam" => Row(&[Int, Out(sched_param)]),
         "sched_setparam" => Row(&[Int, In(sched_param)]),
         "ioprio_set" => Row(&[Const(IOPRIO_WHO, "IOPRIO_WHO_???"), Int, In(ioprio)]),
-        "ioprio_get" => Func(ioprio_get),
+        "ioprio_get" => Row(&[
+            Const(IOPRIO_WHO, "IOPRIO_WHO_???"),
+            Int,
+            Returned(ioprio_returned),
+        ]),
         "unshare" => Row(&[Flags64(xlat::CLONE_FLAGS, "CLONE_???")]),
         "timer_settime" => Row(&[
             Int,
@@ -770,18 +774,13 @@ fn sigevent(ctx: &mut Ctx<'_>, addr: u64) {
     ctx.push("}");
 }
 
-fn sched_getscheduler(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        ctx.int(0);
-        return Step::Exit;
-    }
-    // The policy returned, by name after the value (strace's auxstr).
+/// The policy `sched_getscheduler` returned, by name after the value (strace's auxstr).
+fn policy_returned(ctx: &mut Ctx<'_>) {
     if !ctx.error {
         if let Some(name) = crate::text::lookup(xlat::SCHED_POLICIES, ctx.rval as u64) {
             ctx.rextra = format!(" ({name})");
         }
     }
-    Step::Decoded
 }
 
 fn sched_param(ctx: &mut Ctx<'_>, addr: u64) {
@@ -812,15 +811,9 @@ fn ioprio_value(v: u64) -> String {
     format!("IOPRIO_PRIO_VALUE({name}, {data})")
 }
 
-fn ioprio_get(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        ctx.xval(IOPRIO_WHO, ctx.arg(0) as u32 as u64, "IOPRIO_WHO_???");
-        ctx.comma();
-        ctx.int(1);
-        return Step::Exit;
-    }
+/// The I/O priority `ioprio_get` returned, after the value.
+fn ioprio_returned(ctx: &mut Ctx<'_>) {
     if !ctx.error {
         ctx.rextra = format!(" ({})", ioprio_value(ctx.rval as u64));
     }
-    Step::Decoded
 }

@@ -15,33 +15,9 @@ pub trait TraceeMemory: std::fmt::Debug {
     fn read(&self, addr: u64, buf: &mut [u8]) -> io::Result<usize>;
 
     /// Reads a NUL-terminated string of at most `max` bytes (without the NUL): the bytes,
-    /// and whether the NUL was found within `max`. Fails when nothing is readable.
-    fn read_cstr(&self, addr: u64, max: usize) -> io::Result<(Vec<u8>, bool)> {
-        let mut out = Vec::new();
-        let mut at = addr;
-        while out.len() < max {
-            let mut chunk = [0u8; 256];
-            let want = (max - out.len()).min(chunk.len());
-            let got = match self.read(at, &mut chunk[..want]) {
-                Ok(k) => k,
-                Err(e) if out.is_empty() => return Err(e),
-                Err(_) => return Ok((out, false)),
-            };
-            if let Some(z) = chunk[..got].iter().position(|&b| b == 0) {
-                out.extend_from_slice(&chunk[..z]);
-                return Ok((out, true));
-            }
-            out.extend_from_slice(&chunk[..got]);
-            if got < want {
-                return Ok((out, false));
-            }
-            at += got as u64;
-        }
-        // Exactly `max` bytes read: terminated if the next byte is NUL.
-        let mut next = [0u8; 1];
-        let nul = matches!(self.read(at, &mut next), Ok(1) if next[0] == 0);
-        Ok((out, nul))
-    }
+    /// and whether the NUL was found within `max` (or right after it). Fails when nothing
+    /// is readable.
+    fn read_cstr(&self, addr: u64, max: usize) -> io::Result<(Vec<u8>, bool)>;
 }
 
 impl dyn TraceeMemory + '_ {
@@ -77,7 +53,6 @@ impl TraceeMemory for Ptrace {
     }
 
     fn read_cstr(&self, addr: u64, max: usize) -> io::Result<(Vec<u8>, bool)> {
-        // ptrace's own reader never crosses a page in one read (the next may be unmapped).
         mem::read_cstr(self.0, addr, max)
     }
 }

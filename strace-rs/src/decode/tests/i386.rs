@@ -348,3 +348,24 @@ fn sigreturn_and_rt_sigreturn() {
         "rt_sigreturn({mask=[HUP RT_4]})   = 0",
     );
 }
+
+/// m32e2e: i386 glibc sends on a socket with `socketcall(SYS_SENDTO, args)`; strace shows
+/// the subcall with the arguments read from the array.
+#[test]
+fn socketcall_is_shown_as_its_subcall() {
+    let (array, dgram, sin) = (0xffba4200u64, 0xffba4300u64, 0xffba4400u64);
+    let mut addr = vec![0u8; 16];
+    addr[0..2].copy_from_slice(&(AF_INET as u16).to_ne_bytes());
+    addr[2..4].copy_from_slice(&54080u16.to_be_bytes());
+    addr[4..8].copy_from_slice(&[127, 0, 0, 1]);
+    let m = Recorded::default()
+        .u32s(array, &[5, dgram as u32, 5, 0, sin as u32, 16])
+        .cstr(dgram, "dgram")
+        .bytes(sin, &addr);
+    let (nr, args) = crate::sysent32::subcall(&m, 102, [11, array, 0, 0, 0, 0]);
+    assert_eq!(crate::sysent32::name(nr), "sendto");
+    check(
+        call32("sendto", &args).returns(5).memory(m),
+        "sendto(5, \"dgram\", 5, 0, {sa_family=AF_INET, sin_port=htons(54080), sin_addr=inet_addr(\"127.0.0.1\")}, 16) = 5",
+    );
+}

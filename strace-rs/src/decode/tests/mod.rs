@@ -95,6 +95,20 @@ impl TraceeMemory for Recorded {
         }
         Ok(done)
     }
+
+    fn read_cstr(&self, addr: u64, max: usize) -> io::Result<(Vec<u8>, bool)> {
+        let mut out = Vec::new();
+        let mut byte = [0u8; 1];
+        loop {
+            match self.read(addr + out.len() as u64, &mut byte) {
+                Ok(_) if byte[0] == 0 => return Ok((out, true)),
+                Ok(_) if out.len() < max => out.push(byte[0]),
+                Err(e) if out.is_empty() => return Err(e),
+                // `max` bytes and no NUL after them, or the end of what was recorded.
+                _ => return Ok((out, false)),
+            }
+        }
+    }
 }
 
 /// One recorded system call.
