@@ -13,6 +13,7 @@
 //! gcc -m32 -O1 -o m32 m32.c && strace -o m32.strace ./m32      # i386
 //! gcc -O1 -pthread -o fork fork.c && strace -f -o fork.strace ./fork   # clone, wait4, execve
 //! strace -X verbose -e trace=open,fcntl,mmap -o xverbose.strace ./calls
+//! strace -o restart.strace sleep 1   # stopped (kill -STOP PID) and continued meanwhile
 //! ```
 //!
 //! and the 32-bit program of the end-to-end tests (`M32_SOURCE` in `tests/tests/strace.rs`,
@@ -122,6 +123,7 @@ pub(crate) struct Call {
     exit_memory: Option<Recorded>,
     opts: DecodeOpts,
     sp: u64,
+    previous: u64,
 }
 
 /// The x86_64 call `name` with `args`.
@@ -137,6 +139,7 @@ pub(crate) fn call(name: &'static str, args: &[u64]) -> Call {
         exit_memory: None,
         opts: DecodeOpts::default(),
         sp: 0,
+        previous: 0,
     }
 }
 
@@ -179,6 +182,12 @@ impl Call {
         self
     }
 
+    /// The thread's previous call (what `restart_syscall` resumes).
+    pub fn after(mut self, nr: u64) -> Self {
+        self.previous = nr;
+        self
+    }
+
     /// The stack pointer at entry.
     pub fn sp(mut self, sp: u64) -> Self {
         self.sp = sp;
@@ -216,6 +225,7 @@ impl Call {
         entry.abi = abi;
         entry.sp = self.sp;
         entry.rfmt = rfmt;
+        entry.stash = self.previous;
         let step = decoder.run(&mut entry);
         let mut line = format!("{}({}", self.name, entry.out);
         let Some(result) = self.result else {

@@ -670,3 +670,23 @@ fn membarrier_query() {
         "membarrier(MEMBARRIER_CMD_QUERY, 0)     = 0x3ff (MEMBARRIER_CMD_GLOBAL|MEMBARRIER_CMD_GLOBAL_EXPEDITED|MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED|MEMBARRIER_CMD_PRIVATE_EXPEDITED|MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED|MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE|MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE|MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ|MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ|0x200)",
     );
 }
+
+/// `strace -o restart.strace sleep 1`, stopped and continued during its sleep: the sleep is
+/// interrupted (the time left shown), then resumed by `restart_syscall`.
+#[test]
+fn interrupted_sleep_and_restart_syscall() {
+    check(
+        call("clock_nanosleep", &[c(CLOCK_REALTIME), 0, at(0x1800), at(0x1810)])
+            .fails(516)
+            .memory(
+                Recorded::default()
+                    .u64s(at(0x1800), &[1, 0])
+                    .u64s(at(0x1810), &[0, 759752220]),
+            ),
+        "clock_nanosleep(CLOCK_REALTIME, 0, {tv_sec=1, tv_nsec=0}, {tv_sec=0, tv_nsec=759752220}) = ? ERESTART_RESTARTBLOCK (Interrupted by signal)",
+    );
+    check(
+        call("restart_syscall", &[]).after(230).returns(0),
+        "restart_syscall(<... resuming interrupted clock_nanosleep ...>) = 0",
+    );
+}
