@@ -13,7 +13,7 @@ use crate::text::Xlat;
 pub type Printer = fn(&mut Ctx<'_>, u64);
 
 /// How one argument prints. Each kind takes one register unless it says otherwise.
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy)]
 pub enum Arg {
     /// A C `int`.
     Int,
@@ -71,41 +71,6 @@ pub enum Arg {
     /// No register: what the call reported, printed after the return value (`= 1 (out
     /// [4])`) by a printer that sets `ctx.rextra` at exit.
     Returned(fn(&mut Ctx<'_>)),
-}
-
-impl std::fmt::Debug for Arg {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let name = match self {
-            Arg::Int => "Int",
-            Arg::Uint => "Uint",
-            Arg::Long => "Long",
-            Arg::Ulong => "Ulong",
-            Arg::Loff => "Loff",
-            Arg::Hex => "Hex",
-            Arg::Ptr => "Ptr",
-            Arg::Id => "Id",
-            Arg::Fd => "Fd",
-            Arg::Dirfd => "Dirfd",
-            Arg::Path => "Path",
-            Arg::Str => "Str",
-            Arg::Mode => "Mode",
-            Arg::ModeDev => "ModeDev",
-            Arg::Signal => "Signal",
-            Arg::Const(..) => "Const",
-            Arg::Flags(..) => "Flags",
-            Arg::Flags64(..) => "Flags64",
-            Arg::Sent => "Sent",
-            Arg::Received => "Received",
-            Arg::Sigset(_) => "Sigset",
-            Arg::Sockaddr(_) => "Sockaddr",
-            Arg::In(_) => "In",
-            Arg::Out(_) => "Out",
-            Arg::AtExit(_) => "AtExit",
-            Arg::OutSigset(_) => "OutSigset",
-            Arg::Returned(_) => "Returned",
-        };
-        f.write_str(name)
-    }
 }
 
 impl Arg {
