@@ -461,9 +461,12 @@ fn arch_prctl(ctx: &mut Ctx<'_>) -> Step {
     if ctx.error || code == 0x1011 {
         ctx.hex(1);
     } else {
+        // The base read (strace's printnum_ptr): `[NULL]` when none is set.
         match ctx.read::<u64>(ctx.arg(1)) {
             Some(v) => {
-                let _ = write!(ctx.out, "[{v:#x}]");
+                ctx.push("[");
+                ctx.addr(v);
+                ctx.push("]");
             }
             None => ctx.hex(1),
         }

@@ -242,6 +242,16 @@ fn arch_prctl() {
         call("arch_prctl", &[0x1001, 0]).returns(0),
         "arch_prctl(ARCH_SET_GS, 0)              = 0",
     );
+    check(
+        call("arch_prctl", &[0x1004, at(0x1300)])
+            .returns(0)
+            .memory(Recorded::default().u64s(at(0x1300), &[0])),
+        "arch_prctl(ARCH_GET_GS, [NULL])         = 0",
+    );
+    check(
+        call("arch_prctl", &[0x1002, 0x7f86f533c740]).returns(0),
+        "arch_prctl(ARCH_SET_FS, 0x7f86f533c740) = 0",
+    );
 }
 
 #[test]
