@@ -14,8 +14,8 @@ pub fn decoder(name: &str) -> Option<Decoder> {
     const STAT: Arg = Out(structs::stat);
     const XATTR: Arg = Flags(&[(1, "XATTR_CREATE"), (2, "XATTR_REPLACE")], "XATTR_???");
     Some(match name {
-        "open" => Func(open),
-        "openat" => Func(openat),
+        "open" => Row(&[Path, OpenFlags]),
+        "openat" => Row(&[Dirfd, Path, OpenFlags]),
         "creat" | "mkdir" | "chmod" => Row(&[Path, Mode]),
         "fchmod" => Row(&[Fd, Mode]),
         "close" | "fsync" | "fdatasync" | "fchdir" | "syncfs" | "dup" => Row(&[Fd]),
@@ -167,29 +167,13 @@ fn open_flags(ctx: &mut Ctx<'_>, v: u64) {
     }
 }
 
-fn open_tail(ctx: &mut Ctx<'_>, fi: usize) {
-    let flags = ctx.arg(fi);
+/// `open`'s flags and, when they create a file (`O_CREAT`, `O_TMPFILE`), its mode.
+pub(super) fn open_flags_and_mode(ctx: &mut Ctx<'_>, flags: u64, mode: u64) {
     open_flags(ctx, flags);
     if flags & 0o100 != 0 || flags & 0o20000000 == 0o20000000 {
         ctx.comma();
-        mode_arg(ctx, ctx.arg(fi + 1));
+        mode_arg(ctx, mode);
     }
-}
-
-fn open(ctx: &mut Ctx<'_>) -> Step {
-    ctx.path(0);
-    ctx.comma();
-    open_tail(ctx, 1);
-    Step::Decoded
-}
-
-fn openat(ctx: &mut Ctx<'_>) -> Step {
-    ctx.dirfd(0);
-    ctx.comma();
-    ctx.path(1);
-    ctx.comma();
-    open_tail(ctx, 2);
-    Step::Decoded
 }
 
 /// `statx`'s flags: the sync mode, then `AT_*` flags.

@@ -68,7 +68,7 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         "setreuid" | "setregid" => Row(&[Id, Id]),
         "setresuid" | "setresgid" => Row(&[Id, Id, Id]),
         "getresuid" | "getresgid" => Row(&[Out(u32_value), Out(u32_value), Out(u32_value)]),
-        "getgroups" => Func(getgroups),
+        "getgroups" => Row(&[Int, AtExit(groups_returned)]),
         "setgroups" => Row(&[Int, In(groups)]),
         "getpriority" => Row(&[PRIO, Int]),
         "setpriority" => Row(&[PRIO, Int, Int]),
@@ -222,18 +222,13 @@ fn restart_syscall(ctx: &mut Ctx<'_>) -> Step {
     Step::Decoded
 }
 
-fn getgroups(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        ctx.int(0);
-        ctx.comma();
-        return Step::Exit;
+/// The groups `getgroups` returned (the return value says how many).
+fn groups_returned(ctx: &mut Ctx<'_>, addr: u64) {
+    if ctx.error || addr == 0 {
+        ctx.addr(addr);
+    } else {
+        gid_list(ctx, addr, ctx.rval.max(0) as usize);
     }
-    if ctx.error || ctx.arg(1) == 0 {
-        ctx.ptr(1);
-        return Step::Decoded;
-    }
-    gid_list(ctx, ctx.arg(1), ctx.rval.max(0) as usize);
-    Step::Decoded
 }
 
 /// `[0, 4, 27]`: `n` group ids at `addr`.

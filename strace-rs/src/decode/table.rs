@@ -43,6 +43,8 @@ pub enum Arg {
     Mode,
     /// Two registers: a `mknod` mode and, for a device node, its number.
     ModeDev,
+    /// Two registers: `open` flags and, when they create a file, its mode.
+    OpenFlags,
     /// A signal number.
     Signal,
     /// A constant from a table (an `int`), unknown ones in decimal with `/* dflt */`.
@@ -90,7 +92,7 @@ impl Arg {
     /// How many registers it takes.
     fn registers(self, abi: Abi) -> usize {
         match self {
-            Arg::Sent | Arg::Received | Arg::ModeDev => 2,
+            Arg::Sent | Arg::Received | Arg::ModeDev | Arg::OpenFlags => 2,
             Arg::Loff if abi == Abi::I386 => 2,
             Arg::Returned(_) => 0,
             _ => 1,
@@ -154,6 +156,7 @@ fn print_arg(ctx: &mut Ctx<'_>, arg: Arg, i: usize) {
         Arg::Str => ctx.cstr(i),
         Arg::Mode => structs::mode_arg(ctx, v),
         Arg::ModeDev => super::file::mode_and_device(ctx, v, ctx.arg(i + 1)),
+        Arg::OpenFlags => super::file::open_flags_and_mode(ctx, v, ctx.arg(i + 1)),
         Arg::Signal => structs::signo(ctx, i64::from(v as i32)),
         Arg::Const(table, dflt) => ctx.xval(table, u64::from(v as u32), dflt),
         Arg::Flags(table, dflt) => ctx.flags(table, u64::from(v as u32), dflt),
