@@ -488,7 +488,7 @@ pub fn decoder(name: &str) -> Option<Decoder> {
 /// Syscalls whose return value is printed specially.
 pub fn default_rval(name: &str) -> Rval {
     match name {
-        "brk" | "mmap" | "mremap" | "shmat" | "personality" | "set_tid_address_hex" => Rval::Hex,
+        "brk" | "mmap" | "mremap" | "shmat" | "personality" => Rval::Hex,
         "times" => Rval::Udec,
         "umask" => Rval::Oct,
         "open" | "openat" | "openat2" | "creat" | "dup" | "dup2" | "dup3" | "socket" | "accept"

@@ -35,8 +35,9 @@ pub fn decoder(name: &str) -> Option<Decoder> {
             WAIT,
             Out(structs::rusage),
         ]),
-        "exit" | "exit_group" | "getpgid" | "getsid" | "personality_int" | "timer_delete"
-        | "timer_getoverrun" => Row(&[Int]),
+        "exit" | "exit_group" | "getpgid" | "getsid" | "timer_delete" | "timer_getoverrun" => {
+            Row(&[Int])
+        }
         "set_tid_address" => Row(&[Hex]),
         "set_robust_list" => super::memory::ADDR_LEN,
         "rseq" => Row(&[Hex, Hex, Flags(xlat::RSEQ_FLAGS, "RSEQ_FLAG_???"), Hex]),
