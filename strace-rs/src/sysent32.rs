@@ -1,18 +1,17 @@
 //! The i386 system calls (for `int $0x80` calls and 32-bit tracees): names and argument
 //! counts from `sysent32_table.txt`, and their decoders. A call whose arguments have the same
 //! layout on i386 and x86_64 (integers, descriptors, flags, strings, byte buffers, `statx`,
-//! `termios`, 64-bit `timespec`, ...) goes to the x86_64 decoder; `mmap2`, `clone`,
-//! `execve`, `readv`/`writev`, `stat64`/`lstat64`/`fstat64`/`fstatat64`, `ugetrlimit`,
-//! `set_thread_area`, `_llseek`, `pread64`, `lseek`, `wait4`, `getrusage`, `times`,
-//! `fcntl64`, `rt_sigaction`, `rt_sigreturn`, `sigreturn` and the 32-bit time calls
-//! (`nanosleep`, `clock_nanosleep`, `clock_gettime`, `clock_getres`, `gettimeofday`) have
-//! small i386 decoders here; `socketcall` is shown as its subcall (`socket`, `bind`, ...)
-//! like strace does; the rest (`msghdr`, `statfs64`, `sysinfo`, ...) print raw.
+//! `termios`, 64-bit `timespec`, ...) goes to the x86_64 decoder as it is ([`same_layout`]);
+//! one whose `long`s, pointers and structures are 32-bit (`execve`, `readv`/`writev`,
+//! `stat64`, `wait4`, `rt_sigaction`, the 32-bit time calls, ...) goes to the x86_64
+//! decoder too, which reads them in the i386 ABI ([`same_row`], [`abi`]); `mmap2`, `clone`,
+//! `clone3`, `futex`, `set_thread_area`, `_llseek`, `fcntl64` and `sigreturn` have small
+//! i386 decoders here; `socketcall` is shown as its subcall (`socket`, `bind`, ...) like
+//! strace does; the rest (`msghdr`, `statfs64`, `sysinfo`, ...) print raw.
 
 use std::fmt::Write as _;
 
-use crate::decode::process::{self, PtrWidth};
-use crate::decode::{self, Ctx, Decoder, Rval, Step};
+use crate::decode::{self, Abi, Ctx, Decoder, Rval, Step, TraceeMemory};
 use crate::{text, xlat};
 
 const TABLE: &str = include_str!("sysent32_table.txt");
@@ -88,7 +87,7 @@ pub fn nargs(nr: u64) -> usize {
 /// `socketcall(call, args)` as strace shows it: the subcall `call` (numbered from
 /// [`SOCKET_SUBCALL`]) with the arguments read from the tracee's `args` array; any other
 /// call, or one whose array cannot be read, unchanged.
-pub fn subcall(pid: tracekit_ptrace::Pid, nr: u64, args: [u64; 6]) -> (u64, [u64; 6]) {
+pub fn subcall(mem: &dyn TraceeMemory, nr: u64, args: [u64; 6]) -> (u64, [u64; 6]) {
     let Some(&(_, n)) = (nr == 102)
         .then(|| SOCKET_CALLS.get(usize::try_from(args[0].wrapping_sub(1)).ok()?))
         .flatten()
@@ -96,7 +95,7 @@ pub fn subcall(pid: tracekit_ptrace::Pid, nr: u64, args: [u64; 6]) -> (u64, [u64
         return (nr, args);
     };
     let mut buf = [0u8; 24];
-    if tracekit_ptrace::mem::read_exact(pid, args[1], &mut buf[..4 * n]).is_err() {
+    if mem.read_exact(args[1], &mut buf[..4 * n]).is_err() {
         return (nr, args);
     }
     let mut sub = [0u64; 6];
@@ -190,39 +189,53 @@ fn same_layout(name: &str) -> Option<&str> {
     Some(n)
 }
 
+/// The x86_64 call whose decoder prints the i386 call `name` when it reads the
+/// arguments in the i386 ABI: its `long`s and pointers, and the structures made of them
+/// (`timespec`, `rusage`, `iovec`, `stat64`, `sigaction`, ...), are 32-bit, and a 64-bit
+/// offset takes two registers.
+fn same_row(name: &str) -> Option<&str> {
+    Some(match name {
+        "stat64" | "lstat64" => "stat",
+        "fstat64" => "fstat",
+        "fstatat64" => "newfstatat",
+        "ugetrlimit" => "getrlimit",
+        "execve" | "readv" | "writev" | "getrusage" | "times" | "getrlimit" | "pread64"
+        | "pwrite64" | "lseek" | "wait4" | "rt_sigaction" | "rt_sigreturn" | "nanosleep"
+        | "clock_nanosleep" | "clock_gettime" | "clock_getres" | "gettimeofday" => name,
+        _ => return None,
+    })
+}
+
 /// The decoder of the i386 call `name`, or `None` to print its arguments raw.
 pub fn decoder(name: &str) -> Option<Decoder> {
-    let own: Decoder = match name {
+    let own = match name {
         "mmap2" => mmap2,
         "clone" => clone,
         "clone3" => clone3,
-        "execve" => execve,
-        "readv" => readv,
-        "getrusage" => getrusage,
-        "times" => decode::structs::times::<i32>,
-        "writev" => writev,
-        "stat64" | "lstat64" => stat64,
-        "fstat64" => fstat64,
-        "fstatat64" => fstatat64,
         "futex" => futex,
-        "getrlimit" | "ugetrlimit" => getrlimit,
         "set_thread_area" => set_thread_area,
         "_llseek" => llseek,
-        "pread64" => pread64,
-        "pwrite64" => pwrite64,
-        "lseek" => lseek,
-        "wait4" => wait4,
         "fcntl" | "fcntl64" => fcntl64,
-        "rt_sigaction" => rt_sigaction,
-        "rt_sigreturn" => rt_sigreturn,
         "sigreturn" => sigreturn,
-        "nanosleep" => nanosleep,
-        "clock_nanosleep" => clock_nanosleep,
-        "clock_gettime" | "clock_getres" => clock_gettime,
-        "gettimeofday" => gettimeofday,
-        _ => return same_layout(name).and_then(decode::decoder),
+        _ => {
+            return same_row(name)
+                .or_else(|| same_layout(name))
+                .and_then(decode::decoder)
+        }
     };
-    Some(own)
+    Some(Decoder::Func(own))
+}
+
+/// The ABI the decoder of the i386 call `name` reads its arguments in: i386 for the
+/// decoders shared with x86_64 through [`same_row`]; the x86_64 one for the calls whose
+/// arguments have the same layout in both, and for the i386 decoders here, which
+/// rearrange the arguments for the x86_64 decoder themselves.
+pub fn abi(name: &str) -> Abi {
+    if same_row(name).is_some() {
+        Abi::I386
+    } else {
+        Abi::X86_64
+    }
 }
 
 /// How the return value of the i386 call `name` is printed.
@@ -237,123 +250,9 @@ pub fn rval(name: &str) -> Rval {
 fn as_x86_64(ctx: &mut Ctx<'_>, name: &str, fix: impl FnOnce(&mut [u64; 6])) -> Step {
     fix(&mut ctx.args);
     match decode::decoder(name) {
-        Some(d) => d(ctx),
+        Some(d) => d.run(ctx),
         None => decode::raw_args(ctx, 6),
     }
-}
-
-/// `execve` with 32-bit `argv` and `envp` pointers.
-fn execve(ctx: &mut Ctx<'_>) -> Step {
-    ctx.path(0);
-    ctx.sep();
-    process::string_array(ctx, ctx.a(1), PtrWidth::W32);
-    ctx.sep();
-    process::envp(ctx, ctx.a(2), PtrWidth::W32);
-    Step::Decoded
-}
-
-/// `readv(fd, iov, n)` with 32-bit `iovec`s: the bytes received, at exit.
-fn readv(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        ctx.fd(0);
-        ctx.sep();
-        return Step::Exit;
-    }
-    // Failed: the buffers' addresses, like strace.
-    let (len, data) = (Some(ctx.rval as u64), !ctx.error);
-    iovec32(ctx, ctx.a(1), ctx.a(2), len, data);
-    ctx.sep();
-    ctx.ulong(2);
-    Step::Decoded
-}
-
-/// `writev(fd, iov, n)` with 32-bit `iovec`s.
-fn writev(ctx: &mut Ctx<'_>) -> Step {
-    ctx.fd(0);
-    ctx.sep();
-    iovec32(ctx, ctx.a(1), ctx.a(2), None, true);
-    ctx.sep();
-    ctx.ulong(2);
-    Step::Decoded
-}
-
-/// An array of `count` 32-bit `struct iovec` (base, len) at `addr`.
-fn iovec32(ctx: &mut Ctx<'_>, addr: u64, count: u64, data_len: Option<u64>, data: bool) {
-    if addr == 0 {
-        ctx.s("NULL");
-        return;
-    }
-    let n = count.min(1024) as usize;
-    let Some(b) = ctx.read_bytes(addr, n * 8) else {
-        ctx.addr(addr);
-        return;
-    };
-    let word = |o: usize| u64::from(u32::from_le_bytes([b[o], b[o + 1], b[o + 2], b[o + 3]]));
-    let entries: Vec<(u64, u64)> = (0..n).map(|i| (word(i * 8), word(i * 8 + 4))).collect();
-    decode::structs::iovec_entries(ctx, &entries, data_len, data);
-}
-
-/// `stat64`/`lstat64(path, buf)`.
-fn stat64(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        ctx.path(0);
-        ctx.sep();
-        return Step::Exit;
-    }
-    ctx.out_arg(1, stat64_at);
-    Step::Decoded
-}
-
-/// `fstat64(fd, buf)`.
-fn fstat64(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        ctx.fd(0);
-        ctx.sep();
-        return Step::Exit;
-    }
-    ctx.out_arg(1, stat64_at);
-    Step::Decoded
-}
-
-/// `fstatat64(dirfd, path, buf, flags)`.
-fn fstatat64(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        ctx.dirfd(0);
-        ctx.sep();
-        ctx.path(1);
-        ctx.sep();
-        return Step::Exit;
-    }
-    ctx.out_arg(2, stat64_at);
-    ctx.sep();
-    ctx.flags(xlat::AT_FLAGS, u64::from(ctx.a(3) as u32), "AT_???");
-    Step::Decoded
-}
-
-/// The i386 `struct stat64` at `addr` (96 bytes, 4-byte aligned 64-bit fields), printed by
-/// the x86_64 `struct stat` printer.
-fn stat64_at(ctx: &mut Ctx<'_>, addr: u64) {
-    let Some(b) = ctx.read::<[u8; 96]>(addr) else {
-        ctx.addr(addr);
-        return;
-    };
-    let u32_at = |o: usize| u64::from(u32::from_le_bytes([b[o], b[o + 1], b[o + 2], b[o + 3]]));
-    let i32_at = |o: usize| u32_at(o) as u32 as i32 as i64 as u64;
-    let u64_at = |o: usize| u32_at(o) | u32_at(o + 4) << 32;
-    let mut st = [0u64; 18];
-    st[0] = u64_at(0);
-    st[1] = u64_at(88);
-    st[2] = u32_at(20);
-    st[3] = u32_at(16) | u32_at(24) << 32;
-    st[4] = u32_at(28);
-    st[5] = u64_at(32);
-    st[6] = u64_at(44);
-    st[7] = u32_at(52);
-    st[8] = u64_at(56);
-    for (k, o) in [64, 68, 72, 76, 80, 84].into_iter().enumerate() {
-        st[9 + k] = if k % 2 == 0 { i32_at(o) } else { u32_at(o) };
-    }
-    decode::structs::stat_fields(ctx, st);
 }
 
 /// `mmap2`: the offset is in 4096-byte pages; strace prints it in bytes.
@@ -366,7 +265,7 @@ fn mmap2(ctx: &mut Ctx<'_>) -> Step {
 fn clone(ctx: &mut Ctx<'_>) -> Step {
     let step = as_x86_64(ctx, "clone", |a| a.swap(3, 4));
     if ctx.exiting {
-        tls_as_user_desc(ctx, ctx.a(4));
+        tls_as_user_desc(ctx, ctx.arg(4));
     }
     step
 }
@@ -375,7 +274,7 @@ fn clone(ctx: &mut Ctx<'_>) -> Step {
 fn clone3(ctx: &mut Ctx<'_>) -> Step {
     let step = as_x86_64(ctx, "clone3", |_| ());
     if !ctx.exiting {
-        if let Some(a) = ctx.read::<[u64; 8]>(ctx.a(0)) {
+        if let Some(a) = ctx.read::<[u64; 8]>(ctx.arg(0)) {
             tls_as_user_desc(ctx, a[7]);
         }
     }
@@ -396,104 +295,26 @@ fn tls_as_user_desc(ctx: &mut Ctx<'_>, tls: u64) {
 
 /// `futex`: decoded unless a waiting operation has a (32-bit) timeout.
 fn futex(ctx: &mut Ctx<'_>) -> Step {
-    let waits = matches!(ctx.a(1) & 0x7f, 0 | 6 | 9 | 11 | 13);
-    if waits && ctx.a(3) != 0 {
+    let waits = matches!(ctx.arg(1) & 0x7f, 0 | 6 | 9 | 11 | 13);
+    if waits && ctx.arg(3) != 0 {
         decode::raw_args(ctx, 6)
     } else {
         as_x86_64(ctx, "futex", |_| ())
     }
 }
 
-/// `lseek`: the offset is a 32-bit signed long.
-fn lseek(ctx: &mut Ctx<'_>) -> Step {
-    as_x86_64(ctx, "lseek", |a| a[1] = a[1] as i32 as i64 as u64)
-}
-
-/// `pread64`/`pwrite64`: the 64-bit offset comes in two registers.
-fn pread64(ctx: &mut Ctx<'_>) -> Step {
-    as_x86_64(ctx, "pread64", |a| a[3] |= a[4] << 32)
-}
-
-fn pwrite64(ctx: &mut Ctx<'_>) -> Step {
-    as_x86_64(ctx, "pwrite64", |a| a[3] |= a[4] << 32)
-}
-
-/// `wait4` with a 32-bit `rusage`.
-fn wait4(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        ctx.int(0);
-        ctx.sep();
-        return Step::Exit;
-    }
-    let st = ctx.a(1);
-    if st == 0 {
-        ctx.s("NULL");
-    } else if ctx.error || ctx.rval == 0 {
-        ctx.addr(st);
-    } else {
-        decode::structs::wait_status(ctx, st);
-    }
-    ctx.sep();
-    ctx.flags(xlat::WAIT_OPTS, u64::from(ctx.a(2) as u32), "W???");
-    ctx.sep();
-    rusage32(ctx, ctx.a(3));
-    Step::Decoded
-}
-
-/// `getrusage` with a 32-bit `rusage`.
-fn getrusage(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        ctx.xval(xlat::RUSAGE_WHO, ctx.ai(0) as i64 as u64, "RUSAGE_???");
-        ctx.sep();
-        return Step::Exit;
-    }
-    rusage32(ctx, ctx.a(1));
-    Step::Decoded
-}
-
-/// The i386 `struct rusage` at `addr` (two 32-bit timevals and 14 longs).
-fn rusage32(ctx: &mut Ctx<'_>, addr: u64) {
-    match ctx.read::<[i32; 18]>(addr) {
-        Some(r) if !ctx.error => decode::structs::rusage_fields(ctx, r.map(i64::from)),
-        _ => ctx.addr(addr),
-    }
-}
-
 /// `fcntl`/`fcntl64`: the record-lock commands take 32-bit structures and print raw.
 fn fcntl64(ctx: &mut Ctx<'_>) -> Step {
-    match ctx.ai(1) {
+    match ctx.arg_int(1) {
         5..=7 | 12..=14 | 36..=38 => decode::raw_args(ctx, 3),
         _ => as_x86_64(ctx, "fcntl", |_| ()),
-    }
-}
-
-/// `ugetrlimit(RLIMIT_STACK, {rlim_cur=8192*1024, rlim_max=RLIM_INFINITY})`: 32-bit limits.
-fn getrlimit(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        ctx.xval(xlat::RLIMITS, u64::from(ctx.a(0) as u32), "RLIMIT_???");
-        ctx.sep();
-        return Step::Exit;
-    }
-    ctx.out_arg(1, rlimit32);
-    Step::Decoded
-}
-
-fn rlimit32(ctx: &mut Ctx<'_>, addr: u64) {
-    match ctx.read::<[u32; 2]>(addr) {
-        Some(lim) => decode::structs::rlimit_fields(
-            ctx,
-            lim.map(u64::from),
-            u64::from(u32::MAX),
-            "RLIM_INFINITY",
-        ),
-        None => ctx.addr(addr),
     }
 }
 
 /// `set_thread_area({entry_number=-1, base_addr=0x..., limit=0x0fffff, seg_32bit=1, ...})`,
 /// and ` (entry_number=12)` after the return value when the kernel chose the entry.
 fn set_thread_area(ctx: &mut Ctx<'_>) -> Step {
-    let addr = ctx.a(0);
+    let addr = ctx.arg(0);
     let desc = ctx.read::<[u32; 4]>(addr);
     if !ctx.exiting {
         let Some(d) = desc else {
@@ -532,7 +353,7 @@ fn user_desc([entry, base, limit, bits]: [u32; 4]) -> String {
 fn llseek(ctx: &mut Ctx<'_>) -> Step {
     if !ctx.exiting {
         ctx.fd(0);
-        let off = ((ctx.a(1) & 0xffff_ffff) << 32 | (ctx.a(2) & 0xffff_ffff)) as i64;
+        let off = ((ctx.arg(1) & 0xffff_ffff) << 32 | (ctx.arg(2) & 0xffff_ffff)) as i64;
         let _ = write!(ctx.out, ", {off}, ");
         return Step::Exit;
     }
@@ -542,78 +363,8 @@ fn llseek(ctx: &mut Ctx<'_>) -> Step {
         }
         None => c.addr(a),
     });
-    ctx.sep();
-    ctx.xval(xlat::SEEK, u64::from(ctx.a(4) as u32), "SEEK_???");
-    Step::Decoded
-}
-
-/// i386 `rt_sigaction`: `struct sigaction` with 32-bit handler, flags and restorer.
-fn rt_sigaction(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        decode::structs::signo(ctx, i64::from(ctx.ai(0)));
-        ctx.sep();
-        sigaction32(ctx, ctx.a(1));
-        ctx.sep();
-        return Step::Exit;
-    }
-    ctx.out_arg(2, sigaction32);
-    ctx.sep();
-    ctx.ulong(3);
-    Step::Decoded
-}
-
-fn sigaction32(ctx: &mut Ctx<'_>, addr: u64) {
-    let Some([handler, flags, restorer, lo, hi]) = ctx.read::<[u32; 5]>(addr) else {
-        ctx.addr(addr);
-        return;
-    };
-    let style = ctx.opts.xlat;
-    ctx.out.push_str("{sa_handler=");
-    match handler {
-        0 => text::named(&mut ctx.out, style, "0", "SIG_DFL"),
-        1 => text::named(&mut ctx.out, style, "0x1", "SIG_IGN"),
-        _ => {
-            let _ = write!(ctx.out, "{handler:#x}");
-        }
-    }
-    let mask = u64::from(hi) << 32 | u64::from(lo);
-    let _ = write!(
-        ctx.out,
-        ", sa_mask={}, sa_flags=",
-        crate::signals::sigset_styled(mask, 64, style)
-    );
-    text::flags(
-        &mut ctx.out,
-        style,
-        xlat::SA_FLAGS,
-        u64::from(flags),
-        "SA_???",
-    );
-    if flags & 0x0400_0000 != 0 {
-        let _ = write!(ctx.out, ", sa_restorer={restorer:#x}");
-    }
-    ctx.out.push('}');
-}
-
-/// Prints `{mask=[...]}` for a signal mask.
-fn print_mask(ctx: &mut Ctx<'_>, mask: Option<u64>) {
-    match mask {
-        Some(m) => {
-            let _ = write!(
-                ctx.out,
-                "{{mask={}}}",
-                crate::signals::sigset_styled(m, 64, ctx.opts.xlat)
-            );
-        }
-        None => ctx.s("{mask=?}"),
-    }
-}
-
-/// i386 `rt_sigreturn`: esp is 4 bytes into the `rt_sigframe` (the return address was
-/// popped); its ucontext starts at byte 144 and `uc_sigmask` is 108 bytes into that.
-fn rt_sigreturn(ctx: &mut Ctx<'_>) -> Step {
-    let mask = ctx.read::<u64>(ctx.sp.wrapping_add(248));
-    print_mask(ctx, mask);
+    ctx.comma();
+    ctx.xval(xlat::SEEK, u64::from(ctx.arg(4) as u32), "SEEK_???");
     Step::Decoded
 }
 
@@ -624,83 +375,7 @@ fn sigreturn(ctx: &mut Ctx<'_>) -> Step {
     let lo = ctx.read::<u32>(ctx.sp.wrapping_add(80));
     let hi = ctx.read::<u32>(ctx.sp.wrapping_add(88 + 624));
     let mask = lo.zip(hi).map(|(l, h)| u64::from(h) << 32 | u64::from(l));
-    print_mask(ctx, mask);
-    Step::Decoded
-}
-
-/// A 32-bit `timespec` (`frac` = `tv_nsec`) or `timeval` (`tv_usec`) at `addr`.
-fn time32(ctx: &mut Ctx<'_>, addr: u64, frac: &str) {
-    match ctx.read::<[i32; 2]>(addr) {
-        Some([sec, sub]) => {
-            let _ = write!(ctx.out, "{{tv_sec={sec}, {frac}={sub}}}");
-        }
-        None => ctx.addr(addr),
-    }
-}
-
-fn timespec32(ctx: &mut Ctx<'_>, addr: u64) {
-    time32(ctx, addr, "tv_nsec");
-}
-
-/// The remaining time of an interrupted sleep (argument `i`), or its address.
-fn rem32(ctx: &mut Ctx<'_>, i: usize) {
-    let a = ctx.a(i);
-    if ctx.error {
-        timespec32(ctx, a);
-    } else {
-        ctx.addr(a);
-    }
-}
-
-/// `nanosleep` with 32-bit `timespec`s.
-fn nanosleep(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        timespec32(ctx, ctx.a(0));
-        ctx.sep();
-        return Step::Exit;
-    }
-    rem32(ctx, 1);
-    Step::Decoded
-}
-
-/// `clock_nanosleep` with 32-bit `timespec`s.
-fn clock_nanosleep(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        ctx.xval(xlat::CLOCKS, u64::from(ctx.a(0) as u32), "CLOCK_???");
-        ctx.sep();
-        ctx.flags(xlat::TIMER_FLAGS, u64::from(ctx.a(1) as u32), "TIMER_???");
-        ctx.sep();
-        timespec32(ctx, ctx.a(2));
-        ctx.sep();
-        return Step::Exit;
-    }
-    if ctx.a(1) & 1 != 0 {
-        ctx.ptr(3);
-    } else {
-        rem32(ctx, 3);
-    }
-    Step::Decoded
-}
-
-/// `clock_gettime`/`clock_getres` with a 32-bit `timespec`.
-fn clock_gettime(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        ctx.xval(xlat::CLOCKS, u64::from(ctx.a(0) as u32), "CLOCK_???");
-        ctx.sep();
-        return Step::Exit;
-    }
-    ctx.out_arg(1, timespec32);
-    Step::Decoded
-}
-
-/// `gettimeofday` with a 32-bit `timeval`.
-fn gettimeofday(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        return Step::Exit;
-    }
-    ctx.out_arg(0, |c, a| time32(c, a, "tv_usec"));
-    ctx.sep();
-    ctx.ptr(1);
+    decode::signal::print_mask(ctx, mask);
     Step::Decoded
 }
 

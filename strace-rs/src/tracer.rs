@@ -10,7 +10,7 @@ use std::time::Instant;
 use tracekit_ptrace::{self as pt, Event, Options, Pid, Resume, Stop, SyscallInfo};
 
 use crate::config::{Config, InjectAction, SummaryMode};
-use crate::decode::{self, Ctx, Decoder, Rval, Step};
+use crate::decode::{self, Abi, Ctx, Decoder, Rval, Step};
 use crate::output::{OutId, Printer};
 use crate::signals;
 use crate::summary::Summary;
@@ -63,6 +63,8 @@ struct Tcb {
 struct SyscallMeta {
     name: String,
     decoder: Option<Decoder>,
+    /// The ABI its decoder reads the arguments in.
+    abi: Abi,
     nargs: usize,
     rfmt: Rval,
     maps_change: bool,
@@ -154,6 +156,7 @@ fn meta_table() -> Vec<SyscallMeta> {
             let ent = sysent::get(nr);
             SyscallMeta {
                 decoder: decode::decoder(&name),
+                abi: Abi::X86_64,
                 nargs: ent.map_or(6, |e| e.nargs as usize),
                 rfmt: decode::default_rval(&name),
                 maps_change: matches!(nr, 9 | 10 | 11 | 12 | 25 | 59 | 322 | 329),
@@ -181,6 +184,7 @@ fn meta_table32() -> Vec<SyscallMeta> {
             let name = crate::sysent32::name(nr);
             SyscallMeta {
                 decoder: crate::sysent32::decoder(&name),
+                abi: crate::sysent32::abi(&name),
                 nargs: crate::sysent32::nargs(nr),
                 rfmt: crate::sysent32::rval(&name),
                 maps_change: false,
@@ -874,7 +878,7 @@ impl<'c> Tracer<'c> {
         let n = self.nprocs();
         let compat = self.tcbs.get(&pid).is_some_and(|t| t.compat);
         let (nr, args) = if compat {
-            crate::sysent32::subcall(pid, nr, args)
+            crate::sysent32::subcall(&decode::Ptrace(pid), nr, args)
         } else {
             (nr, args)
         };
@@ -939,12 +943,14 @@ impl<'c> Tracer<'c> {
             return;
         }
         let meta = self.meta.get(nr, compat);
-        let mut ctx = Ctx::new(pid, nr, args, &cfg.decode);
+        let mem = decode::Ptrace(pid);
+        let mut ctx = Ctx::new(pid, &mem, nr, args, &cfg.decode);
+        ctx.abi = meta.abi;
         ctx.sp = sp;
         ctx.rfmt = meta.rfmt;
         ctx.stash = prev_nr;
         let step = match meta.decoder {
-            Some(d) if compat || !cfg.raw.contains(nr) => d(&mut ctx),
+            Some(d) if compat || !cfg.raw.contains(nr) => d.run(&mut ctx),
             _ => decode::raw_args(&mut ctx, meta.nargs),
         };
         let stack = match &mut self.stacks {
@@ -1026,7 +1032,9 @@ impl<'c> Tracer<'c> {
             return;
         }
         let meta = self.meta.get(nr, compat);
-        let mut ctx = Ctx::new(pid, nr, t.args, &cfg.decode);
+        let mem = decode::Ptrace(pid);
+        let mut ctx = Ctx::new(pid, &mem, nr, t.args, &cfg.decode);
+        ctx.abi = meta.abi;
         ctx.exiting = true;
         ctx.rval = rval;
         ctx.error = is_error;
@@ -1035,7 +1043,7 @@ impl<'c> Tracer<'c> {
         ctx.sp = t.sp;
         if t.step == Some(Step::Exit) {
             if let Some(d) = meta.decoder {
-                d(&mut ctx);
+                d.run(&mut ctx);
             }
         }
         let mut ret = String::new();

@@ -210,8 +210,9 @@ impl<'a> Out<'a, MAX_EVENT> {
 }
 
 impl<const N: usize> Out<'_, N> {
+    /// `v` as an unsigned LEB128 number.
     #[inline(always)]
-    fn u(&mut self, mut v: u64) {
+    fn varint(&mut self, mut v: u64) {
         while v >= 0x80 {
             self.buf[self.i] = v as u8 | 0x80;
             self.i += 1;
@@ -221,10 +222,11 @@ impl<const N: usize> Out<'_, N> {
         self.i += 1;
     }
 
+    /// `v`, a difference that may be negative, zigzag-coded as a [`Out::varint`].
     #[inline(always)]
-    fn s(&mut self, v: u64) {
+    fn zigzag(&mut self, v: u64) {
         let v = v as i64;
-        self.u(((v << 1) ^ (v >> 63)) as u64)
+        self.varint(((v << 1) ^ (v >> 63)) as u64)
     }
 
     /// Flags byte at 2, then the thread and time when they changed.
@@ -250,12 +252,12 @@ impl<const N: usize> Out<'_, N> {
         let mut flags = 0;
         if tid != d.tid {
             flags |= tid_flag;
-            self.u(tid.into());
+            self.varint(tid.into());
             d.tid = tid;
         }
         if time_ns != d.time_ns {
             flags |= time_flag;
-            self.s(time_ns.wrapping_sub(d.time_ns));
+            self.zigzag(time_ns.wrapping_sub(d.time_ns));
             d.time_ns = time_ns;
         }
         flags
@@ -263,15 +265,15 @@ impl<const N: usize> Out<'_, N> {
 
     /// A pointer by age when the reader's ring has it, else against the last pointer.
     #[inline(always)]
-    fn r(&mut self, d: &Encoder, ptr: u64) {
+    fn pointer(&mut self, d: &Encoder, ptr: u64) {
         if ptr == 0 {
-            return self.u(0);
+            return self.varint(0);
         }
         match d.age(ptr) {
-            Some(age) => self.u(age + 1),
+            Some(age) => self.varint(age + 1),
             None => {
-                self.u(1);
-                self.s(ptr.wrapping_sub(d.ptr));
+                self.varint(1);
+                self.zigzag(ptr.wrapping_sub(d.ptr));
             }
         }
     }
@@ -290,14 +292,14 @@ impl<const N: usize> Out<'_, N> {
 pub fn alloc(a: &Alloc, d: &mut Encoder, buf: &mut [u8; MAX_COMPACT]) -> usize {
     let mut o = Out { buf, i: 0 };
     let f = o.head(d, a.kind.code(), a.tid, a.time_ns);
-    o.s(a.ptr.wrapping_sub(d.ptr));
+    o.zigzag(a.ptr.wrapping_sub(d.ptr));
     d.ptr = a.ptr;
     d.push(a.ptr);
-    o.u(a.size);
-    o.u(a.stack);
+    o.varint(a.size);
+    o.varint(a.stack);
     if a.align != 0 {
         o.buf[f] |= EXTRA;
-        o.u(a.align);
+        o.varint(a.align);
     }
     o.finish(tag::C_ALLOC)
 }
@@ -307,12 +309,12 @@ pub fn alloc(a: &Alloc, d: &mut Encoder, buf: &mut [u8; MAX_COMPACT]) -> usize {
 pub fn free(fr: &Free, d: &mut Encoder, buf: &mut [u8; MAX_COMPACT]) -> usize {
     let mut o = Out { buf, i: 0 };
     let f = o.head(d, fr.kind.code(), fr.tid, fr.time_ns);
-    o.r(d, fr.ptr);
+    o.pointer(d, fr.ptr);
     d.ptr = fr.ptr;
     if fr.size != 0 || fr.stack != 0 {
         o.buf[f] |= EXTRA;
-        o.u(fr.size);
-        o.u(fr.stack);
+        o.varint(fr.size);
+        o.varint(fr.stack);
     }
     o.finish(tag::C_FREE)
 }
@@ -322,12 +324,12 @@ pub fn free(fr: &Free, d: &mut Encoder, buf: &mut [u8; MAX_COMPACT]) -> usize {
 pub fn realloc(r: &Realloc, d: &mut Encoder, buf: &mut [u8; MAX_COMPACT]) -> usize {
     let mut o = Out { buf, i: 0 };
     o.head(d, r.kind.code(), r.tid, r.time_ns);
-    o.r(d, r.old_ptr);
-    o.s(r.new_ptr.wrapping_sub(r.old_ptr));
+    o.pointer(d, r.old_ptr);
+    o.zigzag(r.new_ptr.wrapping_sub(r.old_ptr));
     d.ptr = r.new_ptr;
     d.push(r.new_ptr);
-    o.u(r.size);
-    o.u(r.stack);
+    o.varint(r.size);
+    o.varint(r.stack);
     o.finish(tag::C_REALLOC)
 }
 
@@ -485,14 +487,14 @@ pub fn batch_alloc(a: &Alloc, d: &mut Encoder, buf: &mut [u8; MAX_EVENT]) -> usi
         a.tid,
         a.time_ns,
     );
-    o.s(a.ptr.wrapping_sub(d.ptr));
+    o.zigzag(a.ptr.wrapping_sub(d.ptr));
     d.ptr = a.ptr;
     d.push(a.ptr);
-    o.u(a.size);
-    o.u(a.stack);
+    o.varint(a.size);
+    o.varint(a.stack);
     if a.align != 0 {
         o.buf[0] |= B_EXTRA;
-        o.u(a.align);
+        o.varint(a.align);
     }
     o.i
 }
@@ -511,12 +513,12 @@ pub fn batch_free(fr: &Free, d: &mut Encoder, buf: &mut [u8; MAX_EVENT]) -> usiz
         fr.tid,
         fr.time_ns,
     );
-    o.r(d, fr.ptr);
+    o.pointer(d, fr.ptr);
     d.ptr = fr.ptr;
     if fr.size != 0 || fr.stack != 0 {
         o.buf[0] |= B_EXTRA;
-        o.u(fr.size);
-        o.u(fr.stack);
+        o.varint(fr.size);
+        o.varint(fr.stack);
     }
     o.i
 }
@@ -535,12 +537,12 @@ pub fn batch_realloc(r: &Realloc, d: &mut Encoder, buf: &mut [u8; MAX_EVENT]) ->
         r.tid,
         r.time_ns,
     );
-    o.r(d, r.old_ptr);
-    o.s(r.new_ptr.wrapping_sub(r.old_ptr));
+    o.pointer(d, r.old_ptr);
+    o.zigzag(r.new_ptr.wrapping_sub(r.old_ptr));
     d.ptr = r.new_ptr;
     d.push(r.new_ptr);
-    o.u(r.size);
-    o.u(r.stack);
+    o.varint(r.size);
+    o.varint(r.stack);
     o.i
 }
 

@@ -3,101 +3,138 @@
 use std::fmt::Write as _;
 
 use super::structs::{self, mode_arg};
+use super::table::Arg::{self, *};
+use super::Decoder::{Func, Row};
 use super::{Ctx, Decoder, Rval, Step};
 use crate::text;
 use crate::xlat;
 
 pub fn decoder(name: &str) -> Option<Decoder> {
+    const AT: Arg = Flags(xlat::AT_FLAGS, "AT_???");
+    const STAT: Arg = Out(structs::stat);
+    const XATTR: Arg = Flags(&[(1, "XATTR_CREATE"), (2, "XATTR_REPLACE")], "XATTR_???");
     Some(match name {
-        "open" => open,
-        "openat" => openat,
-        "creat" => file_mode::<BY_PATH>,
-        "close" | "fsync" | "fdatasync" | "fchdir" | "syncfs" => fd_only,
-        "dup" => fd_only,
-        "dup2" => dup2,
-        "dup3" => dup3,
-        "read" => read,
-        "write" => write,
-        "pread64" => pread,
-        "pwrite64" => pwrite,
-        "readv" => readv,
-        "writev" => writev,
-        "preadv" => readv,
-        "pwritev" => writev,
-        "lseek" => lseek,
-        "stat" | "lstat" => stat::<BY_PATH>,
-        "fstat" => stat::<BY_FD>,
-        "newfstatat" => newfstatat,
-        "statx" => statx,
-        "access" => access,
-        "faccessat" => faccessat,
-        "faccessat2" => faccessat2,
-        "unlink" | "rmdir" | "chdir" | "chroot" | "acct" | "swapoff" => path_only,
-        "unlinkat" => unlinkat,
-        "mkdir" => file_mode::<BY_PATH>,
-        "chmod" => file_mode::<BY_PATH>,
-        "mkdirat" => dirfd_path_mode,
-        "fchmodat" => dirfd_path_mode,
-        "fchmod" => file_mode::<BY_FD>,
-        "rename" | "link" | "symlink" | "pivot_root" => two_paths,
-        "renameat" => renameat,
-        "renameat2" => renameat2,
-        "linkat" => linkat,
-        "symlinkat" => symlinkat,
-        "readlink" => readlink,
-        "readlinkat" => readlinkat,
-        "getcwd" => getcwd,
-        "truncate" => truncate::<BY_PATH>,
-        "ftruncate" => truncate::<BY_FD>,
-        "getdents" | "getdents64" => getdents,
-        "fcntl" => fcntl,
-        "flock" => flock,
-        "umask" => umask,
-        "ioctl" => ioctl,
-        "chown" | "lchown" => chown::<BY_PATH>,
-        "fchown" => chown::<BY_FD>,
-        "fchownat" => fchownat,
-        "pipe" => pipe,
-        "pipe2" => pipe2,
-        "fadvise64" => fadvise64,
-        "utimensat" => utimensat,
-        "close_range" => close_range,
-        "eventfd2" => eventfd2,
-        "memfd_create" => memfd_create,
-        "sendfile" => sendfile,
-        "copy_file_range" => copy_file_range,
-        "fallocate" => fallocate,
-        "statfs" => statfs::<BY_PATH>,
-        "mknod" => mknod,
-        "mknodat" => mknodat,
-        "getxattr" | "lgetxattr" => getxattr::<BY_PATH>,
-        "fgetxattr" => getxattr::<BY_FD>,
-        "setxattr" | "lsetxattr" => setxattr::<BY_PATH>,
-        "fsetxattr" => setxattr::<BY_FD>,
-        "listxattr" | "llistxattr" => listxattr::<BY_PATH>,
-        "flistxattr" => listxattr::<BY_FD>,
-        "removexattr" | "lremovexattr" => removexattr,
-        "fstatfs" => statfs::<BY_FD>,
-        "timerfd_create" => timerfd_create,
+        "open" => Row(&[Path, OpenFlags]),
+        "openat" => Row(&[Dirfd, Path, OpenFlags]),
+        "creat" | "mkdir" | "chmod" => Row(&[Path, Mode]),
+        "fchmod" => Row(&[Fd, Mode]),
+        "close" | "fsync" | "fdatasync" | "fchdir" | "syncfs" | "dup" => Row(&[Fd]),
+        "dup2" => Row(&[Fd, Fd]),
+        "dup3" => Row(&[Fd, Fd, Flags(&[(0o2000000, "O_CLOEXEC")], "O_???")]),
+        "read" => Row(&[Fd, Received]),
+        "write" => Row(&[Fd, Sent]),
+        "pread64" => Row(&[Fd, Received, Loff]),
+        "pwrite64" => Row(&[Fd, Sent, Loff]),
+        "readv" => Row(&[Fd, AtExit(iovec_received), Ulong]),
+        "writev" => Row(&[Fd, In(iovec_sent), Ulong]),
+        "preadv" => Row(&[Fd, AtExit(iovec_received), Ulong, Loff]),
+        "pwritev" => Row(&[Fd, In(iovec_sent), Ulong, Loff]),
+        "lseek" => Row(&[Fd, Long, Const(xlat::SEEK, "SEEK_???")]),
+        "stat" | "lstat" => Row(&[Path, STAT]),
+        "fstat" => Row(&[Fd, STAT]),
+        "newfstatat" => Row(&[Dirfd, Path, STAT, AT]),
+        "statx" => Row(&[
+            Dirfd,
+            Path,
+            In(statx_flags),
+            In(statx_mask),
+            Out(structs::statx),
+        ]),
+        "access" => Row(&[Path, In(access_mode)]),
+        "faccessat" => Row(&[Dirfd, Path, In(access_mode)]),
+        "faccessat2" => Row(&[Dirfd, Path, In(access_mode), Flags(FACCESSAT2, "AT_???")]),
+        "unlink" | "rmdir" | "chdir" | "chroot" | "acct" | "swapoff" => Row(&[Path]),
+        "unlinkat" => Row(&[Dirfd, Path, AT]),
+        "mkdirat" | "fchmodat" => Row(&[Dirfd, Path, Mode]),
+        "rename" | "link" | "symlink" | "pivot_root" => Row(&[Path, Path]),
+        "renameat" => Row(&[Dirfd, Path, Dirfd, Path]),
+        "renameat2" => Row(&[
+            Dirfd,
+            Path,
+            Dirfd,
+            Path,
+            Flags(xlat::RENAME_FLAGS, "RENAME_???"),
+        ]),
+        "linkat" => Row(&[Dirfd, Path, Dirfd, Path, AT]),
+        "symlinkat" => Row(&[Path, Dirfd, Path]),
+        // strace prints the link target like a buffer: limited by -s.
+        "readlink" => Row(&[Path, Received]),
+        "readlinkat" => Row(&[Dirfd, Path, Received]),
+        "getcwd" => Row(&[Out(path), Ulong]),
+        "truncate" => Row(&[Path, Long]),
+        "ftruncate" => Row(&[Fd, Long]),
+        "getdents" => Row(&[Fd, AtExit(dirent_count), Uint]),
+        "getdents64" => Row(&[Fd, AtExit(dirents64), Uint]),
+        "fcntl" => Func(fcntl),
+        "flock" => Row(&[Fd, In(lock_operation)]),
+        "umask" => Row(&[In(umask_value)]),
+        "ioctl" => Func(ioctl),
+        "chown" | "lchown" => Row(&[Path, Id, Id]),
+        "fchown" => Row(&[Fd, Id, Id]),
+        "fchownat" => Row(&[Dirfd, Path, Id, Id, AT]),
+        "pipe" => Row(&[Out(fd_pair)]),
+        "pipe2" => Row(&[Out(fd_pair), Flags(xlat::PIPE_FLAGS, "O_???")]),
+        "fadvise64" => Row(&[Fd, Long, Long, Const(FADVICE, "POSIX_FADV_???")]),
+        "utimensat" => Row(&[Dirfd, Path, In(utimens), AT]),
+        "close_range" => Row(&[
+            Uint,
+            Uint,
+            Flags(xlat::CLOSE_RANGE_FLAGS, "CLOSE_RANGE_???"),
+        ]),
+        "eventfd2" => Row(&[Uint, Flags(xlat::EFD_FLAGS, "EFD_???")]),
+        "memfd_create" => Row(&[Str, Flags(xlat::MFD_FLAGS, "MFD_???")]),
+        "sendfile" => Func(sendfile),
+        "copy_file_range" => Row(&[Fd, Ptr, Fd, Ptr, Ulong, Uint]),
+        "fallocate" => Row(&[Fd, Flags(xlat::FALLOC_FLAGS, "FALLOC_FL_???"), Long, Long]),
+        "statfs" => Row(&[Path, Out(statfs)]),
+        "fstatfs" => Row(&[Fd, Out(statfs)]),
+        "mknod" => Row(&[Path, ModeDev]),
+        "mknodat" => Row(&[Dirfd, Path, ModeDev]),
+        "getxattr" | "lgetxattr" => Row(&[Path, Str, Received]),
+        "fgetxattr" => Row(&[Fd, Str, Received]),
+        "setxattr" | "lsetxattr" => Row(&[Path, Str, Sent, XATTR]),
+        "fsetxattr" => Row(&[Fd, Str, Sent, XATTR]),
+        "listxattr" | "llistxattr" => Row(&[Path, Received]),
+        "flistxattr" => Row(&[Fd, Received]),
+        "removexattr" | "lremovexattr" => Row(&[Path, Str]),
+        "timerfd_create" => Row(&[
+            Const(xlat::CLOCKS, "CLOCK_???"),
+            Flags(xlat::TIMERFD_FLAGS, "TFD_???"),
+        ]),
         _ => return None,
     })
 }
 
-/// Argument 0 of the calls that come in a path form and an `f` form taking a descriptor
-/// instead (`stat`/`fstat`, `getxattr`/`fgetxattr`, ...); their decoders are generic over
-/// the form: `FD` is true for the `f` one.
-fn file_arg<const FD: bool>(ctx: &mut Ctx<'_>) {
-    if FD {
-        ctx.fd(0);
-    } else {
-        ctx.path(0);
-    }
+const FACCESSAT2: text::Xlat = &[
+    (0x200, "AT_EACCESS"),
+    (0x100, "AT_SYMLINK_NOFOLLOW"),
+    (0x1000, "AT_EMPTY_PATH"),
+];
+const FADVICE: text::Xlat = &[
+    (0, "POSIX_FADV_NORMAL"),
+    (1, "POSIX_FADV_RANDOM"),
+    (2, "POSIX_FADV_SEQUENTIAL"),
+    (3, "POSIX_FADV_WILLNEED"),
+    (4, "POSIX_FADV_DONTNEED"),
+    (5, "POSIX_FADV_NOREUSE"),
+];
+
+/// A path the call wrote.
+fn path(ctx: &mut Ctx<'_>, addr: u64) {
+    ctx.path_at(addr);
 }
 
-/// The path form, for [`file_arg`].
-const BY_PATH: bool = false;
-/// The descriptor (`f`) form, for [`file_arg`].
-const BY_FD: bool = true;
+/// The `iovec` array a readv-like call filled (count in argument 2): the bytes received,
+/// or the buffers' addresses when it failed.
+fn iovec_received(ctx: &mut Ctx<'_>, addr: u64) {
+    let (len, data) = (Some(ctx.rval as u64), !ctx.error);
+    structs::iovec(ctx, addr, ctx.arg(2), len, data);
+}
+
+/// The `iovec` array a writev-like call sends (count in argument 2).
+fn iovec_sent(ctx: &mut Ctx<'_>, addr: u64) {
+    structs::iovec(ctx, addr, ctx.arg(2), None, true);
+}
 
 fn open_flags(ctx: &mut Ctx<'_>, v: u64) {
     let v = v & 0xffff_ffff;
@@ -130,414 +167,107 @@ fn open_flags(ctx: &mut Ctx<'_>, v: u64) {
     }
 }
 
-fn open_tail(ctx: &mut Ctx<'_>, fi: usize) {
-    let flags = ctx.a(fi);
+/// `open`'s flags and, when they create a file (`O_CREAT`, `O_TMPFILE`), its mode.
+pub(super) fn open_flags_and_mode(ctx: &mut Ctx<'_>, flags: u64, mode: u64) {
     open_flags(ctx, flags);
     if flags & 0o100 != 0 || flags & 0o20000000 == 0o20000000 {
-        ctx.sep();
-        mode_arg(ctx, ctx.a(fi + 1));
+        ctx.comma();
+        mode_arg(ctx, mode);
     }
 }
 
-fn open(ctx: &mut Ctx<'_>) -> Step {
-    ctx.path(0);
-    ctx.sep();
-    open_tail(ctx, 1);
-    Step::Decoded
-}
-
-fn openat(ctx: &mut Ctx<'_>) -> Step {
-    ctx.dirfd(0);
-    ctx.sep();
-    ctx.path(1);
-    ctx.sep();
-    open_tail(ctx, 2);
-    Step::Decoded
-}
-
-fn fd_only(ctx: &mut Ctx<'_>) -> Step {
-    ctx.fd(0);
-    Step::Decoded
-}
-
-fn dup2(ctx: &mut Ctx<'_>) -> Step {
-    ctx.fd(0);
-    ctx.sep();
-    ctx.fd(1);
-    Step::Decoded
-}
-
-fn dup3(ctx: &mut Ctx<'_>) -> Step {
-    dup2(ctx);
-    ctx.sep();
-    let f = ctx.a(2);
-    ctx.flags(&[(0o2000000, "O_CLOEXEC")], f, "O_???");
-    Step::Decoded
-}
-
-fn read(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        ctx.fd(0);
-        ctx.sep();
-        return Step::Exit;
+/// `statx`'s flags: the sync mode, then `AT_*` flags.
+fn statx_flags(ctx: &mut Ctx<'_>, f: u64) {
+    let f = f & 0xffff_ffff;
+    ctx.push(match f & 0x6000 {
+        0x2000 => "AT_STATX_FORCE_SYNC",
+        0x4000 => "AT_STATX_DONT_SYNC",
+        0x6000 => "AT_STATX_FORCE_SYNC|AT_STATX_DONT_SYNC",
+        _ => "AT_STATX_SYNC_AS_STAT",
+    });
+    if f & !0x6000 != 0 {
+        ctx.push("|");
+        ctx.flags(xlat::AT_FLAGS, f & !0x6000, "AT_???");
     }
-    ctx.received(1);
-    Step::Decoded
 }
 
-fn write(ctx: &mut Ctx<'_>) -> Step {
-    ctx.fd(0);
-    ctx.sep();
-    ctx.buf(ctx.a(1), ctx.a(2));
-    ctx.sep();
-    ctx.ulong(2);
-    Step::Decoded
+/// `statx`'s mask of wanted fields.
+fn statx_mask(ctx: &mut Ctx<'_>, m: u64) {
+    structs::statx_mask(&mut ctx.out, ctx.opts.xlat, m & 0xffff_ffff, "STATX_???");
 }
 
-fn pread(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        ctx.fd(0);
-        ctx.sep();
-        return Step::Exit;
-    }
-    ctx.received(1);
-    ctx.sep();
-    ctx.long(3);
-    Step::Decoded
-}
-
-fn pwrite(ctx: &mut Ctx<'_>) -> Step {
-    write(ctx);
-    ctx.sep();
-    ctx.long(3);
-    Step::Decoded
-}
-
-fn readv(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        ctx.fd(0);
-        ctx.sep();
-        return Step::Exit;
-    }
-    if ctx.error {
-        ctx.hex(1);
-    } else {
-        structs::iovec(ctx, ctx.a(1), ctx.a(2), Some(ctx.rval as u64), true);
-    }
-    ctx.sep();
-    ctx.ulong(2);
-    if ctx.nr == 295 {
-        ctx.sep();
-        ctx.long(3);
-    }
-    Step::Decoded
-}
-
-fn writev(ctx: &mut Ctx<'_>) -> Step {
-    ctx.fd(0);
-    ctx.sep();
-    structs::iovec(ctx, ctx.a(1), ctx.a(2), None, true);
-    ctx.sep();
-    ctx.ulong(2);
-    if ctx.nr == 296 {
-        ctx.sep();
-        ctx.long(3);
-    }
-    Step::Decoded
-}
-
-fn lseek(ctx: &mut Ctx<'_>) -> Step {
-    ctx.fd(0);
-    ctx.sep();
-    ctx.long(1);
-    ctx.sep();
-    ctx.xval(xlat::SEEK, ctx.a(2) as u32 as u64, "SEEK_???");
-    Step::Decoded
-}
-
-fn stat<const FD: bool>(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        file_arg::<FD>(ctx);
-        ctx.sep();
-        return Step::Exit;
-    }
-    ctx.out_arg(1, structs::stat);
-    Step::Decoded
-}
-
-fn newfstatat(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        ctx.dirfd(0);
-        ctx.sep();
-        ctx.path(1);
-        ctx.sep();
-        return Step::Exit;
-    }
-    ctx.out_arg(2, structs::stat);
-    ctx.sep();
-    ctx.flags(xlat::AT_FLAGS, ctx.a(3) as u32 as u64, "AT_???");
-    Step::Decoded
-}
-
-fn statx(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        ctx.dirfd(0);
-        ctx.sep();
-        ctx.path(1);
-        ctx.sep();
-        let f = ctx.a(2) as u32 as u64;
-        let sync = f & 0x6000;
-        ctx.s(match sync {
-            0x2000 => "AT_STATX_FORCE_SYNC",
-            0x4000 => "AT_STATX_DONT_SYNC",
-            0x6000 => "AT_STATX_FORCE_SYNC|AT_STATX_DONT_SYNC",
-            _ => "AT_STATX_SYNC_AS_STAT",
-        });
-        if f & !0x6000 != 0 {
-            ctx.s("|");
-            ctx.flags(xlat::AT_FLAGS, f & !0x6000, "AT_???");
-        }
-        ctx.sep();
-        let m = ctx.a(3) as u32 as u64;
-        if m & 0xfff == 0xfff {
-            ctx.s("STATX_ALL");
-            if m & !0xfff != 0 {
-                ctx.s("|");
-                ctx.flags(xlat::STATX_MASK, m & !0xfff, "");
-            }
-        } else if m & 0x7ff == 0x7ff {
-            ctx.s("STATX_BASIC_STATS");
-            if m & !0x7ff != 0 {
-                ctx.s("|");
-                ctx.flags(xlat::STATX_MASK, m & !0x7ff, "");
-            }
-        } else {
-            ctx.flags(xlat::STATX_MASK, m, "STATX_???");
-        }
-        ctx.sep();
-        return Step::Exit;
-    }
-    ctx.out_arg(4, structs::statx);
-    Step::Decoded
-}
-
+/// `access`'s mode: `F_OK` or `R_OK|W_OK|X_OK` bits.
 fn access_mode(ctx: &mut Ctx<'_>, v: u64) {
+    let v = v & 0xffff_ffff;
     if v == 0 && ctx.opts.xlat == text::XlatStyle::Verbose {
-        ctx.s("0 /* F_OK */");
+        ctx.push("0 /* F_OK */");
     } else if v == 0 && ctx.opts.xlat != text::XlatStyle::Raw {
-        ctx.s("F_OK");
+        ctx.push("F_OK");
     } else {
         ctx.flags(xlat::ACCESS_MODES, v, "?_OK");
     }
 }
 
-fn access(ctx: &mut Ctx<'_>) -> Step {
-    ctx.path(0);
-    ctx.sep();
-    access_mode(ctx, ctx.a(1) as u32 as u64);
-    Step::Decoded
-}
-
-fn faccessat(ctx: &mut Ctx<'_>) -> Step {
-    ctx.dirfd(0);
-    ctx.sep();
-    ctx.path(1);
-    ctx.sep();
-    access_mode(ctx, ctx.a(2) as u32 as u64);
-    Step::Decoded
-}
-
-fn faccessat2(ctx: &mut Ctx<'_>) -> Step {
-    faccessat(ctx);
-    ctx.sep();
-    let t: text::Xlat = &[
-        (0x200, "AT_EACCESS"),
-        (0x100, "AT_SYMLINK_NOFOLLOW"),
-        (0x1000, "AT_EMPTY_PATH"),
-    ];
-    ctx.flags(t, ctx.a(3) as u32 as u64, "AT_???");
-    Step::Decoded
-}
-
-fn path_only(ctx: &mut Ctx<'_>) -> Step {
-    ctx.path(0);
-    Step::Decoded
-}
-
-fn unlinkat(ctx: &mut Ctx<'_>) -> Step {
-    ctx.dirfd(0);
-    ctx.sep();
-    ctx.path(1);
-    ctx.sep();
-    ctx.flags(xlat::AT_FLAGS, ctx.a(2) as u32 as u64, "AT_???");
-    Step::Decoded
-}
-
-fn file_mode<const FD: bool>(ctx: &mut Ctx<'_>) -> Step {
-    file_arg::<FD>(ctx);
-    ctx.sep();
-    mode_arg(ctx, ctx.a(1));
-    Step::Decoded
-}
-
-fn dirfd_path_mode(ctx: &mut Ctx<'_>) -> Step {
-    ctx.dirfd(0);
-    ctx.sep();
-    ctx.path(1);
-    ctx.sep();
-    mode_arg(ctx, ctx.a(2));
-    Step::Decoded
-}
-
-fn two_paths(ctx: &mut Ctx<'_>) -> Step {
-    ctx.path(0);
-    ctx.sep();
-    ctx.path(1);
-    Step::Decoded
-}
-
-fn renameat(ctx: &mut Ctx<'_>) -> Step {
-    ctx.dirfd(0);
-    ctx.sep();
-    ctx.path(1);
-    ctx.sep();
-    ctx.dirfd(2);
-    ctx.sep();
-    ctx.path(3);
-    Step::Decoded
-}
-
-fn renameat2(ctx: &mut Ctx<'_>) -> Step {
-    renameat(ctx);
-    ctx.sep();
-    ctx.flags(xlat::RENAME_FLAGS, ctx.a(4) as u32 as u64, "RENAME_???");
-    Step::Decoded
-}
-
-fn linkat(ctx: &mut Ctx<'_>) -> Step {
-    renameat(ctx);
-    ctx.sep();
-    ctx.flags(xlat::AT_FLAGS, ctx.a(4) as u32 as u64, "AT_???");
-    Step::Decoded
-}
-
-fn symlinkat(ctx: &mut Ctx<'_>) -> Step {
-    ctx.path(0);
-    ctx.sep();
-    ctx.dirfd(1);
-    ctx.sep();
-    ctx.path(2);
-    Step::Decoded
-}
-
-fn readlink(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        ctx.path(0);
-        ctx.sep();
-        return Step::Exit;
-    }
-    // strace prints the link target like a buffer: limited by -s.
-    ctx.received(1);
-    Step::Decoded
-}
-
-fn readlinkat(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        ctx.dirfd(0);
-        ctx.sep();
-        ctx.path(1);
-        ctx.sep();
-        return Step::Exit;
-    }
-    // strace prints the link target like a buffer: limited by -s.
-    ctx.received(2);
-    Step::Decoded
-}
-
-fn getcwd(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        return Step::Exit;
-    }
+/// What `getdents` read: the buffer's address and how many entries it holds.
+fn dirent_count(ctx: &mut Ctx<'_>, addr: u64) {
+    ctx.hex_value(addr);
     if ctx.error {
-        ctx.hex(0);
-    } else {
-        ctx.path(0);
+        return;
     }
-    ctx.sep();
-    ctx.ulong(1);
-    Step::Decoded
-}
-
-fn truncate<const FD: bool>(ctx: &mut Ctx<'_>) -> Step {
-    file_arg::<FD>(ctx);
-    ctx.sep();
-    ctx.long(1);
-    Step::Decoded
-}
-
-fn getdents(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        ctx.fd(0);
-        ctx.sep();
-        return Step::Exit;
-    }
-    if ctx.opts.verbose && !ctx.error && ctx.nr == 217 {
-        dirents64(ctx);
-        ctx.sep();
-        ctx.uint(2);
-        return Step::Decoded;
-    }
-    ctx.hex(1);
-    if !ctx.error {
-        // Count the entries (d_reclen at offset 16 in linux_dirent64, 16 in linux_dirent).
-        let n = ctx.rval as usize;
-        let mut count = 0;
-        if let Some(buf) = ctx.read_bytes(ctx.a(1), n) {
-            let mut off = 0;
-            while off + 18 <= n {
-                let reclen = u16::from_ne_bytes([buf[off + 16], buf[off + 17]]) as usize;
-                if reclen == 0 {
-                    break;
-                }
-                count += 1;
-                off += reclen;
+    // Count the entries (d_reclen at offset 16 in linux_dirent64, 16 in linux_dirent).
+    let n = ctx.rval as usize;
+    let mut count = 0;
+    if let Some(buf) = ctx.read_bytes(addr, n) {
+        let mut off = 0;
+        while off + 18 <= n {
+            let reclen = u16::from_ne_bytes([buf[off + 16], buf[off + 17]]) as usize;
+            if reclen == 0 {
+                break;
             }
+            count += 1;
+            off += reclen;
         }
-        let _ = write!(ctx.out, " /* {count} entries */");
     }
-    ctx.sep();
-    ctx.uint(2);
-    Step::Decoded
+    let _ = write!(ctx.out, " /* {count} entries */");
+}
+
+/// What `getdents64` read: with `-v` every entry, else as [`dirent_count`].
+fn dirents64(ctx: &mut Ctx<'_>, addr: u64) {
+    if ctx.opts.verbose && !ctx.error {
+        dirent64_list(ctx, addr);
+    } else {
+        dirent_count(ctx, addr);
+    }
 }
 
 fn fcntl(ctx: &mut Ctx<'_>) -> Step {
-    let cmd = ctx.a(1) as u32 as u64;
+    let cmd = ctx.arg(1) as u32 as u64;
     if !ctx.exiting {
         ctx.fd(0);
-        ctx.sep();
+        ctx.comma();
         ctx.xval(xlat::FCNTL_CMDS, cmd, "F_???");
         match cmd {
             0 | 1030 => {
-                ctx.sep();
+                ctx.comma();
                 ctx.int(2);
                 ctx.rfmt = Rval::Fd;
             }
             2 => {
-                ctx.sep();
-                let v = ctx.a(2);
+                ctx.comma();
+                let v = ctx.arg(2);
                 ctx.flags(xlat::FD_FLAGS, v, "");
             }
             4 => {
-                ctx.sep();
-                let v = ctx.a(2);
+                ctx.comma();
+                let v = ctx.arg(2);
                 open_flags(ctx, v);
             }
             8 | 10 | 1024 | 1026 | 1031 | 1033 => {
-                ctx.sep();
+                ctx.comma();
                 ctx.int(2);
             }
             5 | 6 | 7 | 36 | 37 | 38 => {
-                ctx.sep();
+                ctx.comma();
                 ctx.hex(2);
             }
             _ => {}
@@ -561,7 +291,7 @@ fn fcntl(ctx: &mut Ctx<'_>) -> Step {
                 xlat: text::XlatStyle::Abbrev,
                 ..ctx.opts.clone()
             };
-            let mut sub = Ctx::new(ctx.pid, ctx.nr, ctx.args, &opts);
+            let mut sub = Ctx::new(ctx.pid, ctx.mem, ctx.nr, ctx.args, &opts);
             open_flags(&mut sub, ctx.rval as u64);
             s.push_str(&sub.out);
             s.push(')');
@@ -572,37 +302,33 @@ fn fcntl(ctx: &mut Ctx<'_>) -> Step {
     Step::Decoded
 }
 
-fn flock(ctx: &mut Ctx<'_>) -> Step {
-    ctx.fd(0);
-    ctx.sep();
-    let op = ctx.a(1) as u32 as u64;
-    let base = op & !(4 | 32);
-    ctx.xval(xlat::LOCK_OPS, base, "LOCK_???");
+/// `flock`'s operation: `LOCK_EX|LOCK_NB`.
+fn lock_operation(ctx: &mut Ctx<'_>, op: u64) {
+    let op = op & 0xffff_ffff;
+    ctx.xval(xlat::LOCK_OPS, op & !(4 | 32), "LOCK_???");
     if op & 4 != 0 {
-        ctx.s("|LOCK_NB");
+        ctx.push("|LOCK_NB");
     }
-    Step::Decoded
 }
 
-fn umask(ctx: &mut Ctx<'_>) -> Step {
-    let v = ctx.a(0) & 0o7777;
+/// `umask`'s mask: at least three octal digits (`022`).
+fn umask_value(ctx: &mut Ctx<'_>, v: u64) {
+    let v = v & 0o7777;
     let s = if v == 0 {
         "0".to_owned()
     } else {
         format!("0{v:o}")
     };
     let _ = write!(ctx.out, "{s:0>3}");
-    ctx.rfmt = Rval::Oct;
-    Step::Decoded
 }
 
 fn ioctl(ctx: &mut Ctx<'_>) -> Step {
-    let req = ctx.a(1) as u32 as u64;
+    let req = ctx.arg(1) as u32 as u64;
     if !ctx.exiting {
         ctx.fd(0);
-        ctx.sep();
+        ctx.comma();
         match text::lookup(xlat::IOCTLS, req) {
-            Some(n) => ctx.s(n),
+            Some(n) => ctx.push(n),
             None => {
                 let dir = match req >> 30 {
                     0 => "_IOC_NONE",
@@ -621,30 +347,30 @@ fn ioctl(ctx: &mut Ctx<'_>) -> Step {
         }
         match req {
             0x5401 | 0x5413 | 0x541b | 0x540f | 0x5429 => {
-                ctx.sep();
+                ctx.comma();
                 return Step::Exit;
             }
             0x5450 | 0x5451 => {}
             0x5402..=0x5404 => {
-                ctx.sep();
-                termios(ctx, ctx.a(2));
+                ctx.comma();
+                termios(ctx, ctx.arg(2));
             }
             0x40049409 => {
-                ctx.sep();
+                ctx.comma();
                 ctx.fd(2);
             }
             0x5421 | 0x5452 => {
-                ctx.sep();
-                ctx.int_ptr(ctx.a(2));
+                ctx.comma();
+                ctx.int_ptr(ctx.arg(2));
             }
             _ => {
-                ctx.sep();
+                ctx.comma();
                 ctx.hex(2);
             }
         }
         return Step::Decoded;
     }
-    let arg = ctx.a(2);
+    let arg = ctx.arg(2);
     if ctx.error {
         ctx.addr(arg);
         return Step::Decoded;
@@ -778,192 +504,64 @@ fn termios(ctx: &mut Ctx<'_>, addr: u64) {
     out.push_str(", ...}");
 }
 
-fn chown<const FD: bool>(ctx: &mut Ctx<'_>) -> Step {
-    file_arg::<FD>(ctx);
-    ctx.sep();
-    ctx.int(1);
-    ctx.sep();
-    ctx.int(2);
-    Step::Decoded
-}
-
-fn fchownat(ctx: &mut Ctx<'_>) -> Step {
-    ctx.dirfd(0);
-    ctx.sep();
-    ctx.path(1);
-    ctx.sep();
-    ctx.int(2);
-    ctx.sep();
-    ctx.int(3);
-    ctx.sep();
-    ctx.flags(xlat::AT_FLAGS, ctx.a(4) as u32 as u64, "AT_???");
-    Step::Decoded
-}
-
-fn fd_pair(ctx: &mut Ctx<'_>, addr: u64) {
+/// Two descriptors the call made (`pipe`, `socketpair`): `[3, 4]`.
+pub(super) fn fd_pair(ctx: &mut Ctx<'_>, addr: u64) {
     match ctx.read::<[i32; 2]>(addr) {
         Some([a, b]) if !ctx.error => {
-            ctx.s("[");
+            ctx.push("[");
             ctx.fd_val(a);
-            ctx.s(", ");
+            ctx.push(", ");
             ctx.fd_val(b);
-            ctx.s("]");
+            ctx.push("]");
         }
         _ => ctx.addr(addr),
     }
 }
 
-fn pipe(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        return Step::Exit;
-    }
-    fd_pair(ctx, ctx.a(0));
-    Step::Decoded
-}
-
-fn pipe2(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        return Step::Exit;
-    }
-    fd_pair(ctx, ctx.a(0));
-    ctx.sep();
-    ctx.flags(xlat::PIPE_FLAGS, ctx.a(1) as u32 as u64, "O_???");
-    Step::Decoded
-}
-
-pub(crate) fn fd_pair_pub(ctx: &mut Ctx<'_>, addr: u64) {
-    fd_pair(ctx, addr);
-}
-
-fn fadvise64(ctx: &mut Ctx<'_>) -> Step {
-    ctx.fd(0);
-    ctx.sep();
-    ctx.long(1);
-    ctx.sep();
-    ctx.long(2);
-    ctx.sep();
-    let adv: text::Xlat = &[
-        (0, "POSIX_FADV_NORMAL"),
-        (1, "POSIX_FADV_RANDOM"),
-        (2, "POSIX_FADV_SEQUENTIAL"),
-        (3, "POSIX_FADV_WILLNEED"),
-        (4, "POSIX_FADV_DONTNEED"),
-        (5, "POSIX_FADV_NOREUSE"),
-    ];
-    ctx.xval(adv, ctx.a(3) as u32 as u64, "POSIX_FADV_???");
-    Step::Decoded
-}
-
-fn utimensat(ctx: &mut Ctx<'_>) -> Step {
-    ctx.dirfd(0);
-    ctx.sep();
-    ctx.path(1);
-    ctx.sep();
-    let addr = ctx.a(2);
-    if addr == 0 {
-        ctx.s("NULL");
-    } else {
-        match ctx.read::<[i64; 4]>(addr) {
-            Some(t) => {
-                let f = |s: i64, ns: i64| match ns {
-                    0x3fffffff => "UTIME_NOW".to_owned(),
-                    0x3ffffffe => "UTIME_OMIT".to_owned(),
-                    _ => format!("{{tv_sec={s}, tv_nsec={ns}}}"),
-                };
-                let _ = write!(ctx.out, "[{}, {}]", f(t[0], t[1]), f(t[2], t[3]));
-            }
-            None => ctx.addr(addr),
+/// `utimensat`'s two times (access, modification), either of them `UTIME_NOW` or
+/// `UTIME_OMIT`.
+fn utimens(ctx: &mut Ctx<'_>, addr: u64) {
+    match ctx.read::<[i64; 4]>(addr) {
+        Some(t) => {
+            let f = |s: i64, ns: i64| match ns {
+                0x3fffffff => "UTIME_NOW".to_owned(),
+                0x3ffffffe => "UTIME_OMIT".to_owned(),
+                _ => format!("{{tv_sec={s}, tv_nsec={ns}}}"),
+            };
+            let _ = write!(ctx.out, "[{}, {}]", f(t[0], t[1]), f(t[2], t[3]));
         }
+        None => ctx.addr(addr),
     }
-    ctx.sep();
-    ctx.flags(xlat::AT_FLAGS, ctx.a(3) as u32 as u64, "AT_???");
-    Step::Decoded
-}
-
-fn close_range(ctx: &mut Ctx<'_>) -> Step {
-    ctx.uint(0);
-    ctx.sep();
-    ctx.uint(1);
-    ctx.sep();
-    ctx.flags(
-        xlat::CLOSE_RANGE_FLAGS,
-        ctx.a(2) as u32 as u64,
-        "CLOSE_RANGE_???",
-    );
-    Step::Decoded
-}
-
-fn eventfd2(ctx: &mut Ctx<'_>) -> Step {
-    ctx.uint(0);
-    ctx.sep();
-    ctx.flags(xlat::EFD_FLAGS, ctx.a(1) as u32 as u64, "EFD_???");
-    Step::Decoded
-}
-
-fn memfd_create(ctx: &mut Ctx<'_>) -> Step {
-    ctx.cstr(0);
-    ctx.sep();
-    ctx.flags(xlat::MFD_FLAGS, ctx.a(1) as u32 as u64, "MFD_???");
-    Step::Decoded
 }
 
 fn sendfile(ctx: &mut Ctx<'_>) -> Step {
     if !ctx.exiting {
         ctx.fd(0);
-        ctx.sep();
+        ctx.comma();
         ctx.fd(1);
-        ctx.sep();
-        if ctx.a(2) == 0 {
-            ctx.s("NULL");
-            ctx.sep();
+        ctx.comma();
+        if ctx.arg(2) == 0 {
+            ctx.push("NULL");
+            ctx.comma();
             ctx.ulong(3);
             return Step::Decoded;
         }
-        ctx.u64_ptr(ctx.a(2));
+        ctx.u64_ptr(ctx.arg(2));
         return Step::Exit;
     }
     if !ctx.error {
-        if let Some(v) = ctx.read::<u64>(ctx.a(2)) {
+        if let Some(v) = ctx.read::<u64>(ctx.arg(2)) {
             let _ = write!(ctx.out, " => [{v}]");
         }
     }
-    ctx.sep();
+    ctx.comma();
     ctx.ulong(3);
     Step::Decoded
 }
 
-fn copy_file_range(ctx: &mut Ctx<'_>) -> Step {
-    ctx.fd(0);
-    ctx.sep();
-    ctx.ptr(1);
-    ctx.sep();
-    ctx.fd(2);
-    ctx.sep();
-    ctx.ptr(3);
-    ctx.sep();
-    ctx.ulong(4);
-    ctx.sep();
-    ctx.uint(5);
-    Step::Decoded
-}
-
-fn fallocate(ctx: &mut Ctx<'_>) -> Step {
-    ctx.fd(0);
-    ctx.sep();
-    ctx.flags(xlat::FALLOC_FLAGS, ctx.a(1) as u32 as u64, "FALLOC_FL_???");
-    ctx.sep();
-    ctx.long(2);
-    ctx.sep();
-    ctx.long(3);
-    Step::Decoded
-}
-
-fn statfs_body(ctx: &mut Ctx<'_>, i: usize) {
-    if ctx.error {
-        ctx.hex(i);
-        return;
-    }
-    match ctx.read::<[u64; 11]>(ctx.a(i)) {
+/// `struct statfs`.
+fn statfs(ctx: &mut Ctx<'_>, addr: u64) {
+    match ctx.read::<[u64; 11]>(addr) {
         Some(f) => {
             let magic: text::Xlat = &[
                 (0xef53, "EXT2_SUPER_MAGIC"),
@@ -1007,7 +605,7 @@ fn statfs_body(ctx: &mut Ctx<'_>, i: usize) {
                 (4096, "ST_RELATIME"),
                 (0x2000000, "ST_NOSYMFOLLOW"),
             ];
-            ctx.s("{f_type=");
+            ctx.push("{f_type=");
             ctx.xval_hex(magic, f[0], "");
             let _ = write!(
                 ctx.out,
@@ -1015,83 +613,17 @@ fn statfs_body(ctx: &mut Ctx<'_>, i: usize) {
                 f[1], f[2], f[3], f[4], f[5], f[6], text::Hx(f[7] & 0xffff_ffff), text::Hx(f[7] >> 32), f[8], f[9]
             );
             ctx.flags(st, f[10], "ST_???");
-            ctx.s("}");
+            ctx.push("}");
         }
-        None => ctx.hex(i),
+        None => ctx.addr(addr),
     }
-}
-
-fn statfs<const FD: bool>(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        file_arg::<FD>(ctx);
-        ctx.sep();
-        return Step::Exit;
-    }
-    statfs_body(ctx, 1);
-    Step::Decoded
-}
-
-fn timerfd_create(ctx: &mut Ctx<'_>) -> Step {
-    ctx.xval(xlat::CLOCKS, ctx.a(0) as u32 as u64, "CLOCK_???");
-    ctx.sep();
-    ctx.flags(xlat::TIMERFD_FLAGS, ctx.a(1) as u32 as u64, "TFD_???");
-    Step::Decoded
-}
-
-/// The buffer a get/list xattr call filled (argument `i`, `rval` bytes) and its size.
-fn xattr_out(ctx: &mut Ctx<'_>, i: usize) -> Step {
-    ctx.out_arg(i, |c, addr| c.buf(addr, c.rval as u64));
-    ctx.sep();
-    ctx.ulong(i + 1);
-    Step::Decoded
-}
-
-fn getxattr<const FD: bool>(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        file_arg::<FD>(ctx);
-        ctx.sep();
-        ctx.cstr(1);
-        ctx.sep();
-        return Step::Exit;
-    }
-    xattr_out(ctx, 2)
-}
-
-fn setxattr<const FD: bool>(ctx: &mut Ctx<'_>) -> Step {
-    file_arg::<FD>(ctx);
-    ctx.sep();
-    ctx.cstr(1);
-    ctx.sep();
-    ctx.buf(ctx.a(2), ctx.a(3));
-    ctx.sep();
-    ctx.ulong(3);
-    ctx.sep();
-    let t: text::Xlat = &[(1, "XATTR_CREATE"), (2, "XATTR_REPLACE")];
-    ctx.flags(t, ctx.a(4) as u32 as u64, "XATTR_???");
-    Step::Decoded
-}
-
-fn listxattr<const FD: bool>(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        file_arg::<FD>(ctx);
-        ctx.sep();
-        return Step::Exit;
-    }
-    xattr_out(ctx, 1)
-}
-
-fn removexattr(ctx: &mut Ctx<'_>) -> Step {
-    ctx.path(0);
-    ctx.sep();
-    ctx.cstr(1);
-    Step::Decoded
 }
 
 /// `-v` getdents64: every entry.
-fn dirents64(ctx: &mut Ctx<'_>) {
+fn dirent64_list(ctx: &mut Ctx<'_>, addr: u64) {
     let n = ctx.rval as usize;
-    let Some(buf) = ctx.read_bytes(ctx.a(1), n) else {
-        ctx.hex(1);
+    let Some(buf) = ctx.read_bytes(addr, n) else {
+        ctx.hex_value(addr);
         return;
     };
     let types: text::Xlat = &[
@@ -1105,7 +637,7 @@ fn dirents64(ctx: &mut Ctx<'_>) {
         (12, "DT_SOCK"),
         (14, "DT_WHT"),
     ];
-    ctx.s("[");
+    ctx.push("[");
     let mut off = 0;
     let mut first = true;
     while off + 19 <= n {
@@ -1119,7 +651,7 @@ fn dirents64(ctx: &mut Ctx<'_>) {
         let name = &buf[off + 19..off + reclen];
         let end = name.iter().position(|&c| c == 0).unwrap_or(name.len());
         if !first {
-            ctx.sep();
+            ctx.comma();
         }
         first = false;
         let _ = write!(
@@ -1127,42 +659,21 @@ fn dirents64(ctx: &mut Ctx<'_>) {
             "{{d_ino={ino}, d_off={d_off}, d_reclen={reclen}, d_type="
         );
         ctx.xval(types, ty, "DT_???");
-        ctx.s(", d_name=");
+        ctx.push(", d_name=");
         text::quote(&mut ctx.out, &name[..end], ctx.opts.hex, false);
-        ctx.s("}");
+        ctx.push("}");
         off += reclen;
     }
-    ctx.s("]");
+    ctx.push("]");
 }
 
-fn mknod_tail(ctx: &mut Ctx<'_>, i: usize) {
-    let mode = ctx.a(i) & 0xffff_ffff;
-    super::structs::mode_arg(ctx, mode);
+/// A `mknod` mode and, for a device node, its number (the next register):
+/// `S_IFCHR|0600, makedev(0x1, 0x3)`.
+pub(super) fn mode_and_device(ctx: &mut Ctx<'_>, mode: u64, dev: u64) {
+    let mode = mode & 0xffff_ffff;
+    structs::mode_arg(ctx, mode);
     if matches!(mode & 0o170000, 0o20000 | 0o60000) {
-        let dev = ctx.a(i + 1);
-        let major = ((dev >> 32) & 0xffff_f000) | ((dev >> 8) & 0xfff);
-        let minor = ((dev >> 12) & 0xffff_ff00) | (dev & 0xff);
-        let _ = write!(
-            ctx.out,
-            ", makedev({}, {})",
-            text::Hx(major),
-            text::Hx(minor)
-        );
+        ctx.push(", ");
+        ctx.push(&structs::makedev(dev));
     }
-}
-
-fn mknod(ctx: &mut Ctx<'_>) -> Step {
-    ctx.path(0);
-    ctx.sep();
-    mknod_tail(ctx, 1);
-    Step::Decoded
-}
-
-fn mknodat(ctx: &mut Ctx<'_>) -> Step {
-    ctx.dirfd(0);
-    ctx.sep();
-    ctx.path(1);
-    ctx.sep();
-    mknod_tail(ctx, 2);
-    Step::Decoded
 }

@@ -2,31 +2,33 @@
 
 use std::fmt::Write as _;
 
+use super::table::Arg::*;
+use super::Decoder::{Func, Row};
 use super::{Ctx, Decoder, Rval, Step};
 use crate::text;
 use crate::xlat;
 
 pub fn decoder(name: &str) -> Option<Decoder> {
     Some(match name {
-        "brk" => brk,
-        "mmap" => mmap,
-        "mprotect" | "pkey_mprotect" => mprotect,
-        "munmap" | "mlock" | "munlock" => addr_len,
-        "mremap" => mremap,
-        "madvise" => madvise,
-        "msync" => msync,
-        "mlockall" => mlockall,
+        "brk" => Row(&[Ptr]),
+        "mmap" => Row(&[Ptr, Ulong, In(prot), In(map_flags), Fd, Hex]),
+        "mprotect" => Row(&[Ptr, Ulong, In(prot)]),
+        "pkey_mprotect" => Row(&[Ptr, Ulong, In(prot), Int]),
+        "munmap" | "mlock" | "munlock" => ADDR_LEN,
+        "mremap" => Func(mremap),
+        "madvise" => Row(&[Ptr, Ulong, Const(xlat::MADV, "MADV_???")]),
+        "msync" => Row(&[Ptr, Ulong, Flags(xlat::MSYNC_FLAGS, "MS_???")]),
+        "mlockall" => Row(&[Flags(xlat::MLOCKALL_FLAGS, "MCL_???")]),
         _ => return None,
     })
 }
 
-fn brk(ctx: &mut Ctx<'_>) -> Step {
-    ctx.ptr(0);
-    ctx.rfmt = Rval::Hex;
-    Step::Decoded
-}
+/// `addr, len`: munmap, mlock, munlock, set_robust_list.
+pub(super) const ADDR_LEN: Decoder = Row(&[Ptr, Ulong]);
 
+/// Memory protection: `PROT_READ|PROT_WRITE`, `PROT_NONE`.
 fn prot(ctx: &mut Ctx<'_>, v: u64) {
+    let v = v & 0xffff_ffff;
     if v == 0 {
         text::named(&mut ctx.out, ctx.opts.xlat, "0", "PROT_NONE");
     } else {
@@ -34,16 +36,11 @@ fn prot(ctx: &mut Ctx<'_>, v: u64) {
     }
 }
 
-fn mmap(ctx: &mut Ctx<'_>) -> Step {
-    ctx.ptr(0);
-    ctx.sep();
-    ctx.ulong(1);
-    ctx.sep();
-    prot(ctx, ctx.a(2) as u32 as u64);
-    ctx.sep();
-    let flags = ctx.a(3) as u32 as u64;
+/// `mmap`'s flags: the mapping type, then the flags.
+fn map_flags(ctx: &mut Ctx<'_>, flags: u64) {
+    let flags = flags & 0xffff_ffff;
     if ctx.opts.xlat == text::XlatStyle::Raw {
-        ctx.hex(3);
+        let _ = write!(ctx.out, "{}", text::Hx(flags));
     } else if ctx.opts.xlat == text::XlatStyle::Verbose {
         let mut names = String::new();
         text::xval(
@@ -66,79 +63,29 @@ fn mmap(ctx: &mut Ctx<'_>) -> Step {
         }
         let _ = write!(ctx.out, "{} /* {names} */", text::Hx(flags));
     } else {
-        let ty = flags & 0xf;
-        ctx.xval_hex(xlat::MAP_TYPE, ty, "MAP_???");
-        let rest = flags & !0xf;
-        if rest != 0 {
-            ctx.s("|");
-            ctx.flags(xlat::MAP_FLAGS, rest, "");
-        }
+        ctx.kind_and_flags(
+            flags,
+            0xf,
+            (xlat::MAP_TYPE, "MAP_???"),
+            xlat::MAP_FLAGS,
+            true,
+        );
     }
-    ctx.sep();
-    ctx.fd(4);
-    ctx.sep();
-    ctx.hex(5);
-    ctx.rfmt = Rval::Hex;
-    Step::Decoded
-}
-
-fn mprotect(ctx: &mut Ctx<'_>) -> Step {
-    ctx.hex(0);
-    ctx.sep();
-    ctx.ulong(1);
-    ctx.sep();
-    prot(ctx, ctx.a(2) as u32 as u64);
-    if ctx.nr == 329 {
-        ctx.sep();
-        ctx.int(3);
-    }
-    Step::Decoded
-}
-
-/// `addr, len`: munmap, mlock, munlock, set_robust_list.
-pub(super) fn addr_len(ctx: &mut Ctx<'_>) -> Step {
-    ctx.hex(0);
-    ctx.sep();
-    ctx.ulong(1);
-    Step::Decoded
 }
 
 fn mremap(ctx: &mut Ctx<'_>) -> Step {
-    ctx.hex(0);
-    ctx.sep();
+    ctx.ptr(0);
+    ctx.comma();
     ctx.ulong(1);
-    ctx.sep();
+    ctx.comma();
     ctx.ulong(2);
-    ctx.sep();
-    let f = ctx.a(3) as u32 as u64;
+    ctx.comma();
+    let f = ctx.arg(3) as u32 as u64;
     ctx.flags(xlat::MREMAP_FLAGS, f, "MREMAP_???");
     if f & 2 != 0 {
-        ctx.sep();
+        ctx.comma();
         ctx.hex(4);
     }
     ctx.rfmt = Rval::Hex;
-    Step::Decoded
-}
-
-fn madvise(ctx: &mut Ctx<'_>) -> Step {
-    ctx.hex(0);
-    ctx.sep();
-    ctx.ulong(1);
-    ctx.sep();
-    ctx.xval(xlat::MADV, ctx.a(2) as u32 as u64, "MADV_???");
-    Step::Decoded
-}
-
-fn msync(ctx: &mut Ctx<'_>) -> Step {
-    ctx.hex(0);
-    ctx.sep();
-    ctx.ulong(1);
-    ctx.sep();
-    ctx.flags(xlat::MSYNC_FLAGS, ctx.a(2) as u32 as u64, "MS_???");
-    Step::Decoded
-}
-
-fn mlockall(ctx: &mut Ctx<'_>) -> Step {
-    ctx.flags(xlat::MLOCKALL_FLAGS, ctx.a(0) as u32 as u64, "MCL_???");
     Step::Decoded
 }

@@ -1,12 +1,16 @@
-//! Argument and return value decoding, one function per syscall, in strace's format.
+//! Argument and return value decoding, in strace's format.
 //!
 //! A decoder runs at syscall entry and prints the arguments known then; it returns
 //! [`Step::Exit`] when it must run again at exit to print output arguments (strace's
 //! `entering()`/`exiting()` split, which decides where `<unfinished ...>` cuts a line).
+//! Most decoders are rows of argument kinds ([`table`]); calls with more logic (`ioctl`,
+//! `fcntl`, `clone`, `futex`, ...) are functions. Both read the tracee's memory through
+//! [`TraceeMemory`] and its ABI from [`Ctx::abi`], so the unit tests (`tests/`) feed them
+//! recorded memory instead of a process.
 
 use std::fmt::Write as _;
 
-use tracekit_ptrace::{mem, Pid};
+use tracekit_ptrace::Pid;
 
 use crate::text::{self, HexMode, Xlat, XlatStyle};
 
@@ -14,8 +18,14 @@ mod file;
 mod memory;
 mod net;
 pub(crate) mod process;
-mod signal;
+pub(crate) mod signal;
 pub mod structs;
+pub mod table;
+#[cfg(test)]
+mod tests;
+pub mod tracee;
+
+pub use tracee::{Ptrace, TraceeMemory};
 
 /// Options that change how arguments are printed.
 #[derive(Debug, Clone)]
@@ -69,15 +79,29 @@ pub enum Rval {
     Fd,
 }
 
+/// The tracee's system call ABI: how wide its registers, pointers and `long`s are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Abi {
+    /// 64-bit.
+    #[default]
+    X86_64,
+    /// 32-bit (`int $0x80`, or a 32-bit program).
+    I386,
+}
+
 /// One syscall being decoded.
 #[derive(Debug)]
 pub struct Ctx<'a> {
     /// The thread.
     pub pid: Pid,
+    /// Its memory.
+    pub mem: &'a dyn TraceeMemory,
     /// The syscall number.
     pub nr: u64,
     /// Its arguments.
     pub args: [u64; 6],
+    /// The ABI it was made in.
+    pub abi: Abi,
     /// Stack pointer at entry (for rt_sigreturn).
     pub sp: u64,
     /// False at entry, true at exit.
@@ -100,11 +124,19 @@ pub struct Ctx<'a> {
 
 impl<'a> Ctx<'a> {
     /// A context for `nr` with `args`.
-    pub fn new(pid: Pid, nr: u64, args: [u64; 6], opts: &'a DecodeOpts) -> Ctx<'a> {
+    pub fn new(
+        pid: Pid,
+        mem: &'a dyn TraceeMemory,
+        nr: u64,
+        args: [u64; 6],
+        opts: &'a DecodeOpts,
+    ) -> Ctx<'a> {
         Ctx {
             pid,
+            mem,
             nr,
             args,
+            abi: Abi::X86_64,
             sp: 0,
             exiting: false,
             rval: 0,
@@ -117,65 +149,78 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// Argument `i`.
-    pub fn a(&self, i: usize) -> u64 {
+    /// A context for printing a part of this call's text elsewhere (after the return
+    /// value, say): same call, same memory, empty text.
+    pub fn scratch(&self) -> Ctx<'a> {
+        Ctx {
+            abi: self.abi,
+            ..Ctx::new(self.pid, self.mem, self.nr, self.args, self.opts)
+        }
+    }
+
+    /// Argument `i` (its register, zero-extended on i386).
+    pub fn arg(&self, i: usize) -> u64 {
         self.args[i]
     }
 
     /// Argument `i` as a C `int`.
-    pub fn ai(&self, i: usize) -> i32 {
+    pub fn arg_int(&self, i: usize) -> i32 {
         self.args[i] as i32
     }
 
     /// Appends literal text.
-    pub fn s(&mut self, s: &str) {
+    pub fn push(&mut self, s: &str) {
         self.out.push_str(s);
     }
 
-    /// `, `.
-    pub fn sep(&mut self) {
+    /// `, `: between two arguments, or two fields.
+    pub fn comma(&mut self) {
         self.out.push_str(", ");
     }
 
     /// A signed int argument.
     pub fn int(&mut self, i: usize) {
-        let v = self.ai(i);
+        let v = self.arg_int(i);
         let _ = write!(self.out, "{v}");
     }
 
-    /// A signed long argument.
+    /// A signed long argument (32 bits on i386).
     pub fn long(&mut self, i: usize) {
-        let v = self.a(i) as i64;
+        let v = match self.abi {
+            Abi::X86_64 => self.arg(i) as i64,
+            Abi::I386 => i64::from(self.arg(i) as i32),
+        };
         let _ = write!(self.out, "{v}");
     }
 
-    /// An unsigned long argument.
+    /// An unsigned long argument (32 bits on i386).
     pub fn ulong(&mut self, i: usize) {
-        let v = self.a(i);
+        let v = match self.abi {
+            Abi::X86_64 => self.arg(i),
+            Abi::I386 => u64::from(self.arg(i) as u32),
+        };
         let _ = write!(self.out, "{v}");
     }
 
     /// An unsigned int argument.
     pub fn uint(&mut self, i: usize) {
-        let v = self.a(i) as u32;
+        let v = self.arg(i) as u32;
         let _ = write!(self.out, "{v}");
     }
 
     /// A hex argument (`%#lx`).
     pub fn hex(&mut self, i: usize) {
-        let v = self.a(i);
-        let _ = write!(self.out, "{}", text::Hx(v));
+        self.hex_value(self.arg(i));
     }
 
-    /// An octal mode argument.
-    pub fn oct(&mut self, i: usize) {
-        let v = self.a(i) & 0xffff_ffff;
-        text::octal(&mut self.out, v);
+    /// A value in hex (`%#lx`: `0` for zero).
+    pub fn hex_value(&mut self, v: u64) {
+        let _ = write!(self.out, "{}", text::Hx(v));
     }
 
     /// A pointer: `NULL` or hex.
     pub fn ptr(&mut self, i: usize) {
-        let v = self.a(i);
+        let v = self.arg(i);
         self.addr(v);
     }
 
@@ -190,7 +235,7 @@ impl<'a> Ctx<'a> {
 
     /// A file descriptor argument (with `-y` decoration).
     pub fn fd(&mut self, i: usize) {
-        let fd = self.ai(i);
+        let fd = self.arg_int(i);
         self.fd_val(fd);
     }
 
@@ -208,7 +253,7 @@ impl<'a> Ctx<'a> {
 
     /// A `dirfd` argument: `AT_FDCWD` or a descriptor.
     pub fn dirfd(&mut self, i: usize) {
-        if self.ai(i) == -100 && self.opts.xlat != XlatStyle::Raw {
+        if self.arg_int(i) == -100 && self.opts.xlat != XlatStyle::Raw {
             if self.opts.xlat == XlatStyle::Verbose {
                 self.out.push_str("-100 /* AT_FDCWD */");
             } else {
@@ -239,24 +284,49 @@ impl<'a> Ctx<'a> {
         text::flags(&mut self.out, self.opts.xlat, table, v, dflt);
     }
 
+    /// A value made of a kind, in the bits of `mask`, and flags in the others:
+    /// `SOCK_DGRAM|SOCK_CLOEXEC`, `MAP_PRIVATE|MAP_ANONYMOUS`; `hex` prints an unknown
+    /// kind in hex.
+    pub fn kind_and_flags(
+        &mut self,
+        v: u64,
+        mask: u64,
+        kinds: (Xlat, &str),
+        flags: Xlat,
+        hex: bool,
+    ) {
+        text::xval(
+            &mut self.out,
+            self.opts.xlat,
+            kinds.0,
+            v & mask,
+            kinds.1,
+            hex,
+        );
+        if v & !mask != 0 {
+            self.out.push('|');
+            self.flags(flags, v & !mask, "");
+        }
+    }
+
     /// Reads `len` bytes of tracee memory.
     pub fn read_bytes(&self, addr: u64, len: usize) -> Option<Vec<u8>> {
         let mut buf = vec![0u8; len];
-        mem::read_exact(self.pid, addr, &mut buf).ok()?;
+        self.mem.read_exact(addr, &mut buf).ok()?;
         Some(buf)
     }
 
     /// Reads a plain value.
-    pub fn read<T: mem::Pod>(&self, addr: u64) -> Option<T> {
+    pub fn read<T: tracee::Pod>(&self, addr: u64) -> Option<T> {
         if addr == 0 {
             return None;
         }
-        mem::read_val(self.pid, addr).ok()
+        self.mem.read_val(addr).ok()
     }
 
     /// A path (up to PATH_MAX, not limited by `-s`).
     pub fn path(&mut self, i: usize) {
-        let addr = self.a(i);
+        let addr = self.arg(i);
         self.path_at(addr);
     }
 
@@ -266,7 +336,7 @@ impl<'a> Ctx<'a> {
             self.out.push_str("NULL");
             return;
         }
-        match mem::read_cstr(self.pid, addr, 4096) {
+        match self.mem.read_cstr(addr, 4096) {
             Ok((s, true)) => text::quote(&mut self.out, &s, self.opts.hex, false),
             Ok((s, false)) if !s.is_empty() => {
                 text::quote(&mut self.out, &s, self.opts.hex, false);
@@ -280,7 +350,7 @@ impl<'a> Ctx<'a> {
 
     /// A NUL-terminated string limited by `-s` (strace's `printstr`).
     pub fn cstr(&mut self, i: usize) {
-        let addr = self.a(i);
+        let addr = self.arg(i);
         self.cstr_at(addr);
     }
 
@@ -291,7 +361,7 @@ impl<'a> Ctx<'a> {
             return;
         }
         let max = self.opts.max_strlen;
-        match mem::read_cstr(self.pid, addr, max) {
+        match self.mem.read_cstr(addr, max) {
             Ok((s, terminated)) => {
                 text::quote(&mut self.out, &s, self.opts.hex, false);
                 if !terminated {
@@ -318,7 +388,7 @@ impl<'a> Ctx<'a> {
         let max = self.opts.max_strlen as u64;
         let n = len.min(max) as usize;
         let mut data = vec![0u8; n];
-        match mem::read(self.pid, addr, &mut data) {
+        match self.mem.read(addr, &mut data) {
             Ok(k) if k == n => {
                 text::quote(&mut self.out, &data, self.opts.hex, force_hex);
                 if len > max {
@@ -333,7 +403,7 @@ impl<'a> Ctx<'a> {
 
     /// `[number]` of type `T` at `addr` (strace's `printnum_*`); the address when it
     /// can't be read.
-    pub fn num_ptr<T: mem::Pod + std::fmt::Display>(&mut self, addr: u64) {
+    pub fn num_ptr<T: tracee::Pod + std::fmt::Display>(&mut self, addr: u64) {
         match self.read::<T>(addr) {
             Some(v) => {
                 let _ = write!(self.out, "[{v}]");
@@ -358,7 +428,7 @@ impl<'a> Ctx<'a> {
         if self.error {
             self.ptr(i);
         } else {
-            print(self, self.a(i));
+            print(self, self.arg(i));
         }
     }
 
@@ -369,26 +439,37 @@ impl<'a> Ctx<'a> {
         if self.error {
             self.hex(i);
         } else {
-            self.buf(self.a(i), self.rval as u64);
+            self.buf(self.arg(i), self.rval as u64);
         }
-        self.sep();
+        self.comma();
         self.ulong(i + 1);
-    }
-
-    /// True when the call failed (at exit) so output buffers are not printed.
-    pub fn failed(&self) -> bool {
-        self.exiting && self.error
     }
 }
 
-/// A decoder.
-pub type Decoder = fn(&mut Ctx<'_>) -> Step;
+/// A decoder: a row of argument kinds, or a function for a call with more logic.
+#[derive(Debug, Clone, Copy)]
+pub enum Decoder {
+    /// Arguments printed one after the other ([`table::print_row`]).
+    Row(&'static [table::Arg]),
+    /// A function.
+    Func(fn(&mut Ctx<'_>) -> Step),
+}
+
+impl Decoder {
+    /// Decodes at entry or exit (`ctx.exiting`).
+    pub fn run(self, ctx: &mut Ctx<'_>) -> Step {
+        match self {
+            Decoder::Row(row) => table::print_row(ctx, row),
+            Decoder::Func(f) => f(ctx),
+        }
+    }
+}
 
 /// Prints the arguments of a syscall strace does not decode: `nargs` hex values.
 pub fn raw_args(ctx: &mut Ctx<'_>, nargs: usize) -> Step {
     for i in 0..nargs {
         if i > 0 {
-            ctx.sep();
+            ctx.comma();
         }
         ctx.hex(i);
     }
@@ -407,7 +488,8 @@ pub fn decoder(name: &str) -> Option<Decoder> {
 /// Syscalls whose return value is printed specially.
 pub fn default_rval(name: &str) -> Rval {
     match name {
-        "brk" | "mmap" | "mremap" | "shmat" | "set_tid_address_hex" => Rval::Hex,
+        "brk" | "mmap" | "mremap" | "shmat" | "personality" => Rval::Hex,
+        "times" => Rval::Udec,
         "umask" => Rval::Oct,
         "open" | "openat" | "openat2" | "creat" | "dup" | "dup2" | "dup3" | "socket" | "accept"
         | "accept4" | "epoll_create" | "epoll_create1" | "eventfd" | "eventfd2" | "signalfd"

@@ -3,48 +3,113 @@
 use std::fmt::Write as _;
 
 use super::structs;
+use super::table::Arg::{self, *};
+use super::Decoder::{Func, Row};
 use super::{Ctx, Decoder, Step};
 use crate::text;
 use crate::xlat;
 
 pub fn decoder(name: &str) -> Option<Decoder> {
+    const FAMILY: Arg = Const(xlat::AF, "AF_???");
+    const MSG: Arg = Flags(xlat::MSG_FLAGS, "MSG_???");
     Some(match name {
-        "socket" => socket,
-        "socketpair" => socketpair,
-        "bind" | "connect" => bind,
-        "listen" => listen,
-        "accept" | "accept4" | "getsockname" | "getpeername" => accept,
-        "sendto" => sendto,
-        "recvfrom" => recvfrom,
-        "sendmsg" => sendmsg,
-        "recvmsg" => recvmsg,
-        "shutdown" => shutdown,
-        "setsockopt" => setsockopt,
-        "getsockopt" => getsockopt,
-        "poll" => poll,
-        "ppoll" => ppoll,
-        "select" => select,
-        "pselect6" => pselect6,
-        "epoll_create" => super::process::one_int,
-        "epoll_create1" => epoll_create1,
-        "epoll_ctl" => epoll_ctl,
-        "epoll_wait" | "epoll_pwait" => epoll_wait,
+        "socket" => Row(&[FAMILY, In(sock_type), In(protocol)]),
+        "socketpair" => Row(&[
+            FAMILY,
+            In(sock_type),
+            In(protocol),
+            Out(super::file::fd_pair),
+        ]),
+        "bind" | "connect" => Row(&[Fd, Sockaddr(2), Uint]),
+        "listen" => Row(&[Fd, Int]),
+        "accept" | "getsockname" | "getpeername" => Func(accept),
+        "accept4" => Func(accept4),
+        "sendto" => Row(&[Fd, Sent, MSG, Sockaddr(5), Uint]),
+        "recvfrom" => Func(recvfrom),
+        "sendmsg" => Row(&[Fd, In(msghdr_sent), MSG]),
+        "recvmsg" => Row(&[Fd, Out(msghdr_received), MSG]),
+        "shutdown" => Row(&[Fd, Const(xlat::SHUTDOWN, "SHUT_???")]),
+        "setsockopt" => Func(setsockopt),
+        "getsockopt" => Func(getsockopt),
+        "poll" => Row(&[In(pollfds), Uint, Int, Returned(ready_pollfds)]),
+        "ppoll" => Row(&[
+            In(pollfds),
+            Uint,
+            In(structs::timespec),
+            Sigset(4),
+            Ulong,
+            Returned(ready_pollfds_and_time_left),
+        ]),
+        "select" => Row(&[
+            Int,
+            In(fdset),
+            In(fdset),
+            In(fdset),
+            In(structs::timeval),
+            Returned(ready_fdsets_timeval),
+        ]),
+        "pselect6" => Row(&[
+            Int,
+            In(fdset),
+            In(fdset),
+            In(fdset),
+            In(structs::timespec),
+            In(sigmask_and_size),
+            Returned(ready_fdsets_timespec),
+        ]),
+        "epoll_create" => Row(&[Int]),
+        "epoll_create1" => Row(&[Flags(xlat::EPOLL_CREATE_FLAGS, "EPOLL_???")]),
+        "epoll_ctl" => Func(epoll_ctl),
+        "epoll_wait" => Row(&[Fd, Out(epoll_events), Int, Int]),
+        "epoll_pwait" => Row(&[Fd, Out(epoll_events), Int, Int, Sigset(5), Ulong]),
         _ => return None,
     })
 }
 
-fn sock_type(ctx: &mut Ctx<'_>, v: u64) {
-    let ty = v & 0xf;
-    ctx.xval(xlat::SOCK_TYPES, ty, "SOCK_???");
-    let rest = v & !0xf;
-    if rest != 0 {
-        ctx.s("|");
-        ctx.flags(xlat::SOCK_FLAGS, rest, "");
+/// The `msghdr` `sendmsg` sends.
+fn msghdr_sent(ctx: &mut Ctx<'_>, addr: u64) {
+    structs::msghdr(ctx, addr, None, true);
+}
+
+/// The `msghdr` `recvmsg` filled, with the bytes received.
+fn msghdr_received(ctx: &mut Ctx<'_>, addr: u64) {
+    structs::msghdr(ctx, addr, Some(ctx.rval as u64), true);
+}
+
+/// The events `epoll_wait` returned (the return value says how many).
+fn epoll_events(ctx: &mut Ctx<'_>, addr: u64) {
+    let n = ctx.rval as usize;
+    match ctx.read_bytes(addr, n * 12) {
+        Some(b) => {
+            ctx.push("[");
+            for (i, event) in b.chunks_exact(12).enumerate() {
+                if i > 0 {
+                    ctx.comma();
+                }
+                structs::epoll_event(ctx, event);
+            }
+            ctx.push("]");
+        }
+        None => ctx.addr(addr),
     }
 }
 
-fn protocol(ctx: &mut Ctx<'_>, family: u64, proto: u64) {
-    match family {
+/// A socket type and its flags: `SOCK_DGRAM|SOCK_CLOEXEC`.
+fn sock_type(ctx: &mut Ctx<'_>, v: u64) {
+    let v = v & 0xffff_ffff;
+    ctx.kind_and_flags(
+        v,
+        0xf,
+        (xlat::SOCK_TYPES, "SOCK_???"),
+        xlat::SOCK_FLAGS,
+        false,
+    );
+}
+
+/// A socket protocol, named by the family in argument 0.
+fn protocol(ctx: &mut Ctx<'_>, proto: u64) {
+    let proto = proto & 0xffff_ffff;
+    match ctx.arg(0) & 0xffff_ffff {
         2 | 10 => ctx.xval(xlat::IPPROTO, proto, "IPPROTO_???"),
         16 => {
             let t: text::Xlat = &[
@@ -61,67 +126,26 @@ fn protocol(ctx: &mut Ctx<'_>, family: u64, proto: u64) {
     }
 }
 
-fn socket(ctx: &mut Ctx<'_>) -> Step {
-    let fam = ctx.a(0) as u32 as u64;
-    ctx.xval(xlat::AF, fam, "AF_???");
-    ctx.sep();
-    sock_type(ctx, ctx.a(1) as u32 as u64);
-    ctx.sep();
-    protocol(ctx, fam, ctx.a(2) as u32 as u64);
-    Step::Decoded
-}
-
-fn socketpair(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        let fam = ctx.a(0) as u32 as u64;
-        ctx.xval(xlat::AF, fam, "AF_???");
-        ctx.sep();
-        sock_type(ctx, ctx.a(1) as u32 as u64);
-        ctx.sep();
-        protocol(ctx, fam, ctx.a(2) as u32 as u64);
-        ctx.sep();
-        return Step::Exit;
-    }
-    super::file::fd_pair_pub(ctx, ctx.a(3));
-    Step::Decoded
-}
-
-fn bind(ctx: &mut Ctx<'_>) -> Step {
-    ctx.fd(0);
-    ctx.sep();
-    structs::sockaddr(ctx, ctx.a(1), ctx.a(2) as u32 as u64);
-    ctx.sep();
-    ctx.uint(2);
-    Step::Decoded
-}
-
-fn listen(ctx: &mut Ctx<'_>) -> Step {
-    ctx.fd(0);
-    ctx.sep();
-    ctx.int(1);
-    Step::Decoded
-}
-
 /// At entry: keeps the `socklen_t` argument `i` points to in `ctx.stash` (`u64::MAX`
 /// when unreadable), to show at exit how the kernel changed it.
 fn stash_len(ctx: &mut Ctx<'_>, i: usize) {
-    ctx.stash = ctx.read::<u32>(ctx.a(i)).map_or(u64::MAX, u64::from);
+    ctx.stash = ctx.read::<u32>(ctx.arg(i)).map_or(u64::MAX, u64::from);
 }
 
 /// The address a call filled (argument `i`) and its length (argument `i + 1`, a pointer to
 /// the `socklen_t` whose value at entry is in `ctx.stash`, `u64::MAX` when unreadable):
 /// `[16]`, or `[112 => 16]` when the kernel changed it.
 fn sockaddr_out(ctx: &mut Ctx<'_>, i: usize) {
-    let (addr, lenp) = (ctx.a(i), ctx.a(i + 1));
+    let (addr, lenp) = (ctx.arg(i), ctx.arg(i + 1));
     let after = ctx.read::<u32>(lenp).map(u64::from);
     if addr == 0 || ctx.error {
         ctx.addr(addr);
     } else {
         structs::sockaddr(ctx, addr, after.unwrap_or(0).min(ctx.stash));
     }
-    ctx.sep();
+    ctx.comma();
     if lenp == 0 {
-        ctx.s("NULL");
+        ctx.push("NULL");
     } else {
         match (ctx.stash, after) {
             (b, Some(a)) if b != u64::MAX && b != a && !ctx.error => {
@@ -135,98 +159,52 @@ fn sockaddr_out(ctx: &mut Ctx<'_>, i: usize) {
     }
 }
 
+/// `accept`, `getsockname`, `getpeername`: the address the call filled and its length.
 fn accept(ctx: &mut Ctx<'_>) -> Step {
     if !ctx.exiting {
         ctx.fd(0);
-        ctx.sep();
+        ctx.comma();
         stash_len(ctx, 2);
-        if ctx.nr == 43 || ctx.nr == 288 {
-            ctx.rfmt = super::Rval::Fd;
-        }
         return Step::Exit;
     }
-    if ctx.nr == 43 || ctx.nr == 288 {
-        ctx.rfmt = super::Rval::Fd;
-    }
     sockaddr_out(ctx, 1);
-    if ctx.nr == 288 {
-        ctx.sep();
-        ctx.flags(xlat::SOCK_FLAGS, ctx.a(3) as u32 as u64, "SOCK_???");
-    }
     Step::Decoded
+}
+
+/// `accept4`: [`accept`] and the new descriptor's flags.
+fn accept4(ctx: &mut Ctx<'_>) -> Step {
+    let step = accept(ctx);
+    if ctx.exiting {
+        ctx.comma();
+        ctx.flags(xlat::SOCK_FLAGS, ctx.arg(3) & 0xffff_ffff, "SOCK_???");
+    }
+    step
 }
 
 fn msg_flags(ctx: &mut Ctx<'_>, i: usize) {
-    ctx.flags(xlat::MSG_FLAGS, ctx.a(i) as u32 as u64, "MSG_???");
-}
-
-fn sendto(ctx: &mut Ctx<'_>) -> Step {
-    ctx.fd(0);
-    ctx.sep();
-    ctx.buf(ctx.a(1), ctx.a(2));
-    ctx.sep();
-    ctx.ulong(2);
-    ctx.sep();
-    msg_flags(ctx, 3);
-    ctx.sep();
-    structs::sockaddr(ctx, ctx.a(4), ctx.a(5) as u32 as u64);
-    ctx.sep();
-    ctx.uint(5);
-    Step::Decoded
+    ctx.flags(xlat::MSG_FLAGS, ctx.arg(i) as u32 as u64, "MSG_???");
 }
 
 fn recvfrom(ctx: &mut Ctx<'_>) -> Step {
     if !ctx.exiting {
         ctx.fd(0);
-        ctx.sep();
+        ctx.comma();
         stash_len(ctx, 5);
         return Step::Exit;
     }
     ctx.received(1);
-    ctx.sep();
+    ctx.comma();
     msg_flags(ctx, 3);
-    ctx.sep();
+    ctx.comma();
     sockaddr_out(ctx, 4);
     Step::Decoded
 }
 
-fn sendmsg(ctx: &mut Ctx<'_>) -> Step {
-    ctx.fd(0);
-    ctx.sep();
-    structs::msghdr(ctx, ctx.a(1), None, true);
-    ctx.sep();
-    msg_flags(ctx, 2);
-    Step::Decoded
-}
-
-fn recvmsg(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        ctx.fd(0);
-        ctx.sep();
-        return Step::Exit;
-    }
-    if ctx.error {
-        ctx.hex(1);
-    } else {
-        structs::msghdr(ctx, ctx.a(1), Some(ctx.rval as u64), true);
-    }
-    ctx.sep();
-    msg_flags(ctx, 2);
-    Step::Decoded
-}
-
-fn shutdown(ctx: &mut Ctx<'_>) -> Step {
-    ctx.fd(0);
-    ctx.sep();
-    ctx.xval(xlat::SHUTDOWN, ctx.a(1) as u32 as u64, "SHUT_???");
-    Step::Decoded
-}
-
 fn sockopt_name(ctx: &mut Ctx<'_>) {
-    let level = ctx.a(1) as u32 as u64;
-    let name = ctx.a(2) as u32 as u64;
+    let level = ctx.arg(1) as u32 as u64;
+    let name = ctx.arg(2) as u32 as u64;
     ctx.xval(xlat::SOL, level, "SOL_???");
-    ctx.sep();
+    ctx.comma();
     match level {
         1 => ctx.xval(xlat::SO_OPTS, name, "SO_???"),
         6 => ctx.xval(xlat::TCP_OPTS, name, "TCP_???"),
@@ -250,11 +228,11 @@ fn optval(ctx: &mut Ctx<'_>, addr: u64, len: u64) {
 
 fn setsockopt(ctx: &mut Ctx<'_>) -> Step {
     ctx.fd(0);
-    ctx.sep();
+    ctx.comma();
     sockopt_name(ctx);
-    ctx.sep();
-    optval(ctx, ctx.a(3), ctx.a(4) as u32 as u64);
-    ctx.sep();
+    ctx.comma();
+    optval(ctx, ctx.arg(3), ctx.arg(4) as u32 as u64);
+    ctx.comma();
     ctx.uint(4);
     Step::Decoded
 }
@@ -262,19 +240,19 @@ fn setsockopt(ctx: &mut Ctx<'_>) -> Step {
 fn getsockopt(ctx: &mut Ctx<'_>) -> Step {
     if !ctx.exiting {
         ctx.fd(0);
-        ctx.sep();
+        ctx.comma();
         sockopt_name(ctx);
-        ctx.sep();
+        ctx.comma();
         stash_len(ctx, 4);
         return Step::Exit;
     }
-    let after = ctx.read::<u32>(ctx.a(4)).map(u64::from);
+    let after = ctx.read::<u32>(ctx.arg(4)).map(u64::from);
     if ctx.error {
         ctx.hex(3);
     } else {
-        optval(ctx, ctx.a(3), after.unwrap_or(0));
+        optval(ctx, ctx.arg(3), after.unwrap_or(0));
     }
-    ctx.sep();
+    ctx.comma();
     match after {
         Some(a) if a != ctx.stash && !ctx.error => {
             let _ = write!(ctx.out, "[{} => {a}]", ctx.stash);
@@ -287,7 +265,23 @@ fn getsockopt(ctx: &mut Ctx<'_>) -> Step {
     Step::Decoded
 }
 
-fn poll_result(ctx: &mut Ctx<'_>) {
+/// The `pollfd`s a call is given (their number is argument 1).
+fn pollfds(ctx: &mut Ctx<'_>, addr: u64) {
+    structs::pollfds(ctx, addr, ctx.arg(1), false);
+}
+
+/// After the return value of `poll`: the descriptors ready (` ([{fd=3,
+/// revents=POLLIN}])`), or ` (Timeout)`.
+fn ready_pollfds(ctx: &mut Ctx<'_>) {
+    ready_and_time_left(ctx, false);
+}
+
+/// After the return value of `ppoll`: as for `poll`, and the time left.
+fn ready_pollfds_and_time_left(ctx: &mut Ctx<'_>) {
+    ready_and_time_left(ctx, true);
+}
+
+fn ready_and_time_left(ctx: &mut Ctx<'_>, time_left: bool) {
     if ctx.error {
         return;
     }
@@ -295,176 +289,86 @@ fn poll_result(ctx: &mut Ctx<'_>) {
         ctx.rextra = " (Timeout)".to_owned();
         return;
     }
-    let mut sub = Ctx::new(ctx.pid, ctx.nr, ctx.args, ctx.opts);
-    structs::pollfds(&mut sub, ctx.a(0), ctx.a(1), true);
+    let mut sub = ctx.scratch();
+    structs::pollfds(&mut sub, ctx.arg(0), ctx.arg(1), true);
+    if time_left && ctx.arg(2) != 0 {
+        sub.push(", left ");
+        structs::timespec(&mut sub, ctx.arg(2));
+    }
     ctx.rextra = format!(" ({})", sub.out);
 }
 
-fn poll(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        structs::pollfds(ctx, ctx.a(0), ctx.a(1), false);
-        ctx.sep();
-        ctx.uint(1);
-        ctx.sep();
-        ctx.int(2);
-        return Step::Exit;
-    }
-    poll_result(ctx);
-    Step::Decoded
+/// A descriptor set of `select`/`pselect6` (argument 0 descriptors).
+fn fdset(ctx: &mut Ctx<'_>, addr: u64) {
+    structs::fdset(ctx, addr, ctx.arg(0) & 0xffff_ffff);
 }
 
-fn ppoll(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        structs::pollfds(ctx, ctx.a(0), ctx.a(1), false);
-        ctx.sep();
-        ctx.uint(1);
-        ctx.sep();
-        structs::timespec(ctx, ctx.a(2));
-        ctx.sep();
-        structs::sigmask(ctx, ctx.a(3), ctx.a(4));
-        ctx.sep();
-        ctx.ulong(4);
-        return Step::Exit;
-    }
-    poll_result(ctx);
-    Step::Decoded
-}
-
-/// select/pselect6 at entry: `nfds` and the three descriptor sets.
-fn select_sets(ctx: &mut Ctx<'_>, nfds: u64) {
-    ctx.int(0);
-    for i in 1..4 {
-        ctx.sep();
-        structs::fdset(ctx, ctx.a(i), nfds);
+/// `pselect6`'s `{sigmask, sigsetsize}`.
+fn sigmask_and_size(ctx: &mut Ctx<'_>, addr: u64) {
+    match ctx.read::<[u64; 2]>(addr) {
+        Some([m, sz]) => {
+            ctx.push("{");
+            structs::sigmask(ctx, m, sz);
+            let _ = write!(ctx.out, ", {sz}}}");
+        }
+        None => ctx.addr(addr),
     }
 }
 
-/// select/pselect6 at exit: the ready descriptors and the time left after the return
-/// value (` (in [3], left {tv_sec=0, tv_usec=99})`); `timeout` prints the time structure
-/// (a timeval for select, a timespec for pselect6).
-fn select_result(ctx: &mut Ctx<'_>, nfds: u64, timeout: fn(&mut Ctx<'_>, u64)) -> Step {
+/// After the return value of `select`: the ready descriptors and the time left (` (in [3],
+/// left {tv_sec=0, tv_usec=99})`), or ` (Timeout)`.
+fn ready_fdsets_timeval(ctx: &mut Ctx<'_>) {
+    ready_fdsets(ctx, structs::timeval);
+}
+
+/// [`ready_fdsets_timeval`] for `pselect6`, whose time left is a timespec.
+fn ready_fdsets_timespec(ctx: &mut Ctx<'_>) {
+    ready_fdsets(ctx, structs::timespec);
+}
+
+fn ready_fdsets(ctx: &mut Ctx<'_>, time_left: fn(&mut Ctx<'_>, u64)) {
     if ctx.error {
-        return Step::Decoded;
+        return;
     }
     if ctx.rval == 0 {
         ctx.rextra = " (Timeout)".to_owned();
-        return Step::Decoded;
+        return;
     }
     let mut parts = Vec::new();
     for (i, name) in [(1, "in"), (2, "out"), (3, "except")] {
-        if ctx.a(i) == 0 {
+        if ctx.arg(i) == 0 {
             continue;
         }
-        let mut sub = Ctx::new(ctx.pid, ctx.nr, ctx.args, ctx.opts);
-        structs::fdset(&mut sub, ctx.a(i), nfds);
+        let mut sub = ctx.scratch();
+        fdset(&mut sub, ctx.arg(i));
         if sub.out != "[]" {
             parts.push(format!("{name} {}", sub.out));
         }
     }
-    if ctx.a(4) != 0 {
-        let mut sub = Ctx::new(ctx.pid, ctx.nr, ctx.args, ctx.opts);
-        timeout(&mut sub, ctx.a(4));
+    if ctx.arg(4) != 0 {
+        let mut sub = ctx.scratch();
+        time_left(&mut sub, ctx.arg(4));
         parts.push(format!("left {}", sub.out));
     }
     ctx.rextra = format!(" ({})", parts.join(", "));
-    Step::Decoded
-}
-
-fn select(ctx: &mut Ctx<'_>) -> Step {
-    let nfds = ctx.a(0) as u32 as u64;
-    if !ctx.exiting {
-        select_sets(ctx, nfds);
-        ctx.sep();
-        structs::timeval(ctx, ctx.a(4));
-        return Step::Exit;
-    }
-    select_result(ctx, nfds, structs::timeval)
-}
-
-fn pselect6(ctx: &mut Ctx<'_>) -> Step {
-    let nfds = ctx.a(0) as u32 as u64;
-    if !ctx.exiting {
-        select_sets(ctx, nfds);
-        ctx.sep();
-        structs::timespec(ctx, ctx.a(4));
-        ctx.sep();
-        // `{sigmask, sigsetsize}`; `read` gives None for NULL, which `addr` prints.
-        let d = ctx.a(5);
-        match ctx.read::<[u64; 2]>(d) {
-            Some([m, sz]) => {
-                ctx.s("{");
-                structs::sigmask(ctx, m, sz);
-                let _ = write!(ctx.out, ", {sz}}}");
-            }
-            None => ctx.addr(d),
-        }
-        return Step::Exit;
-    }
-    select_result(ctx, nfds, structs::timespec)
-}
-
-fn epoll_create1(ctx: &mut Ctx<'_>) -> Step {
-    ctx.flags(
-        xlat::EPOLL_CREATE_FLAGS,
-        ctx.a(0) as u32 as u64,
-        "EPOLL_???",
-    );
-    Step::Decoded
 }
 
 fn epoll_ctl(ctx: &mut Ctx<'_>) -> Step {
     ctx.fd(0);
-    ctx.sep();
-    let op = ctx.a(1) as u32 as u64;
+    ctx.comma();
+    let op = ctx.arg(1) as u32 as u64;
     ctx.xval(xlat::EPOLL_CTL, op, "EPOLL_CTL_???");
-    ctx.sep();
+    ctx.comma();
     ctx.fd(2);
-    ctx.sep();
-    let ev = ctx.a(3);
+    ctx.comma();
+    let ev = ctx.arg(3);
     if op == 2 && ev == 0 {
-        ctx.s("NULL");
+        ctx.push("NULL");
     } else {
         match ctx.read_bytes(ev, 12) {
             Some(b) => structs::epoll_event(ctx, &b),
             None => ctx.addr(ev),
         }
-    }
-    Step::Decoded
-}
-
-fn epoll_wait(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        ctx.fd(0);
-        ctx.sep();
-        return Step::Exit;
-    }
-    if ctx.error {
-        ctx.hex(1);
-    } else {
-        let n = ctx.rval as usize;
-        match ctx.read_bytes(ctx.a(1), n * 12) {
-            Some(b) => {
-                ctx.s("[");
-                for i in 0..n {
-                    if i > 0 {
-                        ctx.sep();
-                    }
-                    structs::epoll_event(ctx, &b[i * 12..i * 12 + 12]);
-                }
-                ctx.s("]");
-            }
-            None => ctx.hex(1),
-        }
-    }
-    ctx.sep();
-    ctx.int(2);
-    ctx.sep();
-    ctx.int(3);
-    if ctx.nr == 281 {
-        ctx.sep();
-        structs::sigmask(ctx, ctx.a(4), ctx.a(5));
-        ctx.sep();
-        ctx.ulong(5);
     }
     Step::Decoded
 }

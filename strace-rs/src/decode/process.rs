@@ -3,74 +3,216 @@
 use std::fmt::Write as _;
 
 use super::structs;
-use super::{Ctx, Decoder, Rval, Step};
+use super::table::Arg::{self, *};
+use super::Decoder::{Func, Row};
+use super::{Abi, Ctx, Decoder, Rval, Step};
 use crate::signals;
 use crate::xlat;
 
 pub fn decoder(name: &str) -> Option<Decoder> {
+    const CLOCK: Arg = Const(xlat::CLOCKS, "CLOCK_???");
+    const RESOURCE: Arg = Const(xlat::RLIMITS, "RLIMIT_???");
+    const ITIMER: Arg = Const(xlat::ITIMERS, "ITIMER_???");
+    const PRIO: Arg = Const(xlat::PRIO_WHICH, "PRIO_???");
+    const WAIT: Arg = Flags(xlat::WAIT_OPTS, "W???");
+    const TIMER: Arg = Flags(xlat::TIMER_FLAGS, "TIMER_???");
     Some(match name {
-        "execve" => execve,
-        "execveat" => execveat,
-        "clone" => clone,
-        "clone3" => clone3,
-        "wait4" => wait4,
-        "waitid" => waitid,
-        "exit" | "exit_group" => one_int,
-        "set_tid_address" => one_hex,
-        "set_robust_list" => super::memory::addr_len,
-        "rseq" => rseq,
-        "prlimit64" => prlimit64,
-        "getrlimit" => getrlimit,
-        "setrlimit" => setrlimit,
-        "arch_prctl" => arch_prctl,
-        "prctl" => prctl,
-        "uname" => uname,
-        "getrandom" => getrandom,
-        "futex" => futex,
-        "nanosleep" => nanosleep,
-        "clock_nanosleep" => clock_nanosleep,
-        "clock_gettime" | "clock_getres" => clock_gettime,
-        "clock_settime" => clock_settime,
-        "gettimeofday" => gettimeofday,
-        "time" => time,
-        "alarm" | "setuid" | "setgid" | "setfsuid" | "setfsgid" => one_uint,
-        "getpgid" | "getsid" | "personality_int" => one_int,
-        "setpgid" => two_ints,
-        "setreuid" | "setregid" => two_uints,
-        "setresuid" | "setresgid" => three_uints,
-        "getresuid" | "getresgid" => getresuid,
-        "getgroups" => getgroups,
-        "setgroups" => setgroups,
-        "getpriority" => getpriority,
-        "setpriority" => setpriority,
-        "getrusage" => getrusage,
-        "times" => structs::times::<u64>,
-        "sched_getaffinity" => sched_getaffinity,
-        "getitimer" => getitimer,
-        "setitimer" => setitimer,
-        "membarrier" => membarrier,
+        "execve" => Row(&[Path, In(argv), In(envp)]),
+        "execveat" => Row(&[
+            Dirfd,
+            Path,
+            In(argv),
+            In(envp),
+            Flags(xlat::AT_FLAGS, "AT_???"),
+        ]),
+        "clone" => Func(clone),
+        "clone3" => Func(clone3),
+        "wait4" => Row(&[Int, AtExit(wait_status), WAIT, Out(structs::rusage)]),
+        "waitid" => Row(&[
+            Const(xlat::IDTYPES, "P_???"),
+            Int,
+            AtExit(waitid_info),
+            WAIT,
+            Out(structs::rusage),
+        ]),
+        "exit" | "exit_group" | "getpgid" | "getsid" | "timer_delete" | "timer_getoverrun" => {
+            Row(&[Int])
+        }
+        "set_tid_address" => Row(&[Hex]),
+        "set_robust_list" => super::memory::ADDR_LEN,
+        "rseq" => Row(&[Hex, Hex, Flags(xlat::RSEQ_FLAGS, "RSEQ_FLAG_???"), Hex]),
+        "prlimit64" => Row(&[Int, RESOURCE, In(structs::rlimit64), Out(structs::rlimit64)]),
+        "getrlimit" => Row(&[RESOURCE, Out(structs::rlimit)]),
+        "setrlimit" => Row(&[RESOURCE, In(structs::rlimit)]),
+        "arch_prctl" => Func(arch_prctl),
+        "prctl" => Func(prctl),
+        "uname" => Row(&[Out(structs::utsname)]),
+        "getrandom" => Row(&[
+            AtExit(random_bytes),
+            Ulong,
+            Flags(xlat::GRND_FLAGS, "GRND_???"),
+        ]),
+        "futex" => Func(futex),
+        "nanosleep" => Row(&[In(structs::timespec), AtExit(time_left)]),
+        "clock_nanosleep" => Row(&[
+            CLOCK,
+            TIMER,
+            In(structs::timespec),
+            AtExit(time_left_unless_absolute),
+        ]),
+        "clock_gettime" | "clock_getres" => Row(&[CLOCK, Out(structs::timespec)]),
+        "clock_settime" => Row(&[CLOCK, In(structs::timespec)]),
+        "gettimeofday" => Row(&[Out(structs::timeval), Ptr]),
+        "time" => Row(&[Out(u64_value)]),
+        "alarm" | "setuid" | "setgid" | "setfsuid" | "setfsgid" => Row(&[Uint]),
+        "setpgid" => Row(&[Int, Int]),
+        "setreuid" | "setregid" => Row(&[Id, Id]),
+        "setresuid" | "setresgid" => Row(&[Id, Id, Id]),
+        "getresuid" | "getresgid" => Row(&[Out(u32_value), Out(u32_value), Out(u32_value)]),
+        "getgroups" => Row(&[Int, AtExit(groups_returned)]),
+        "setgroups" => Row(&[Int, In(groups)]),
+        "getpriority" => Row(&[PRIO, Int]),
+        "setpriority" => Row(&[PRIO, Int, Int]),
+        "getrusage" => Row(&[In(rusage_who), Out(structs::rusage)]),
+        "times" => Row(&[Out(structs::tms)]),
+        "sched_getaffinity" => Row(&[Int, Uint, AtExit(cpus_returned)]),
+        "sched_setaffinity" => Row(&[Int, Uint, In(cpus_given)]),
+        "getitimer" => Row(&[ITIMER, Out(structs::itimerval)]),
+        "setitimer" => Row(&[ITIMER, In(structs::itimerval), Out(structs::itimerval)]),
+        "membarrier" => Func(membarrier),
         "sched_yield" | "getpid" | "getppid" | "gettid" | "getuid" | "geteuid" | "getgid"
         | "getegid" | "getpgrp" | "setsid" | "fork" | "vfork" | "pause" | "sync" | "munlockall"
-        | "inotify_init" | "vhangup" => none,
-        "restart_syscall" => restart_syscall,
-        "personality" => personality,
-        "sysinfo" => sysinfo,
-        "getcpu" => getcpu,
-        "timer_create" => timer_create,
-        "sched_setaffinity" => sched_setaffinity,
-        "sched_get_priority_min" | "sched_get_priority_max" => sched_policy_only,
-        "sched_getscheduler" => sched_getscheduler,
-        "sched_setscheduler" => sched_setscheduler,
-        "sched_getparam" => sched_getparam,
-        "sched_setparam" => sched_setparam,
-        "ioprio_set" => ioprio_set,
-        "ioprio_get" => ioprio_get,
-        "unshare" => unshare,
-        "timer_settime" => timer_settime,
-        "timer_gettime" => timer_gettime,
-        "timer_delete" | "timer_getoverrun" => one_int,
+        | "inotify_init" | "vhangup" => Row(&[]),
+        "restart_syscall" => Func(restart_syscall),
+        "personality" => Row(&[In(persona), Returned(previous_persona)]),
+        "sysinfo" => Row(&[Out(sysinfo)]),
+        "getcpu" => Row(&[Out(u32_value), Out(u32_value), Ptr]),
+        "timer_create" => Row(&[CLOCK, In(sigevent), Out(int_value)]),
+        "sched_get_priority_min" | "sched_get_priority_max" => {
+            Row(&[Const(xlat::SCHED_POLICIES, "SCHED_???")])
+        }
+        "sched_getscheduler" => Row(&[Int, Returned(policy_returned)]),
+        "sched_setscheduler" => Row(&[Int, In(sched_policy), In(sched_param)]),
+        "sched_getparam" => Row(&[Int, Out(sched_param)]),
+        "sched_setparam" => Row(&[Int, In(sched_param)]),
+        "ioprio_set" => Row(&[Const(IOPRIO_WHO, "IOPRIO_WHO_???"), Int, In(ioprio)]),
+        "ioprio_get" => Row(&[
+            Const(IOPRIO_WHO, "IOPRIO_WHO_???"),
+            Int,
+            Returned(ioprio_returned),
+        ]),
+        "unshare" => Row(&[Flags64(xlat::CLONE_FLAGS, "CLONE_???")]),
+        "timer_settime" => Row(&[
+            Int,
+            TIMER,
+            In(structs::itimerspec),
+            Out(structs::itimerspec),
+        ]),
+        "timer_gettime" => Row(&[Int, Out(structs::itimerspec)]),
         _ => return None,
     })
+}
+
+/// `[N]`: an `int` the call wrote.
+fn int_value(ctx: &mut Ctx<'_>, addr: u64) {
+    ctx.int_ptr(addr);
+}
+
+/// `[N]`: an `unsigned int` the call wrote.
+fn u32_value(ctx: &mut Ctx<'_>, addr: u64) {
+    ctx.num_ptr::<u32>(addr);
+}
+
+/// `[N]`: a 64-bit number the call wrote.
+fn u64_value(ctx: &mut Ctx<'_>, addr: u64) {
+    ctx.u64_ptr(addr);
+}
+
+/// The status `wait4` stored, when it reaped a child.
+fn wait_status(ctx: &mut Ctx<'_>, addr: u64) {
+    if addr == 0 {
+        ctx.push("NULL");
+    } else if ctx.error || ctx.rval == 0 {
+        ctx.addr(addr);
+    } else {
+        structs::wait_status(ctx, addr);
+    }
+}
+
+/// The `siginfo_t` `waitid` filled: `{}` when no child was waiting.
+fn waitid_info(ctx: &mut Ctx<'_>, addr: u64) {
+    if ctx.error {
+        ctx.addr(addr);
+    } else {
+        super::signal::siginfo(ctx, addr);
+    }
+}
+
+/// `getrandom`'s bytes, all in hex.
+fn random_bytes(ctx: &mut Ctx<'_>, addr: u64) {
+    if ctx.error {
+        ctx.addr(addr);
+    } else {
+        ctx.buf_ex(addr, ctx.rval as u64, true);
+    }
+}
+
+/// The time left of an interrupted sleep, else the address.
+fn time_left(ctx: &mut Ctx<'_>, addr: u64) {
+    if ctx.error {
+        structs::timespec(ctx, addr);
+    } else {
+        ctx.addr(addr);
+    }
+}
+
+/// [`time_left`], but a sleep until an absolute time (`TIMER_ABSTIME`) has none.
+fn time_left_unless_absolute(ctx: &mut Ctx<'_>, addr: u64) {
+    if ctx.arg(1) & 1 != 0 {
+        ctx.addr(addr);
+    } else {
+        time_left(ctx, addr);
+    }
+}
+
+/// `getrusage`'s whom: unknown ones in hex.
+fn rusage_who(ctx: &mut Ctx<'_>, who: u64) {
+    ctx.xval_hex(xlat::RUSAGE_WHO, who as i32 as i64 as u64, "RUSAGE_???");
+}
+
+/// The group list `setgroups` sets (its length is argument 0).
+fn groups(ctx: &mut Ctx<'_>, addr: u64) {
+    let n = ctx.arg_int(0).max(0) as usize;
+    gid_list(ctx, addr, n);
+}
+
+/// `[0 1]`: the CPUs of the set `sched_setaffinity` gives (argument 1 bytes).
+fn cpus_given(ctx: &mut Ctx<'_>, addr: u64) {
+    cpu_set(ctx, addr, ctx.arg(1) as u32 as usize);
+}
+
+/// The CPUs of the set `sched_getaffinity` filled (the return value in bytes).
+fn cpus_returned(ctx: &mut Ctx<'_>, addr: u64) {
+    if ctx.error {
+        ctx.addr(addr);
+    } else {
+        cpu_set(ctx, addr, ctx.rval as usize);
+    }
+}
+
+/// `sched_setscheduler`'s policy, with `SCHED_RESET_ON_FORK`.
+fn sched_policy(ctx: &mut Ctx<'_>, pol: u64) {
+    let pol = pol & 0xffff_ffff;
+    ctx.xval(xlat::SCHED_POLICIES, pol & !0x40000000, "SCHED_???");
+    if pol & 0x40000000 != 0 {
+        ctx.push("|SCHED_RESET_ON_FORK");
+    }
+}
+
+/// An I/O priority: `IOPRIO_PRIO_VALUE(IOPRIO_CLASS_BE, 4)`.
+fn ioprio(ctx: &mut Ctx<'_>, v: u64) {
+    let v = ioprio_value(v & 0xffff_ffff);
+    ctx.push(&v);
 }
 
 fn restart_syscall(ctx: &mut Ctx<'_>) -> Step {
@@ -81,89 +223,18 @@ fn restart_syscall(ctx: &mut Ctx<'_>) -> Step {
     Step::Decoded
 }
 
-fn none(_ctx: &mut Ctx<'_>) -> Step {
-    Step::Decoded
-}
-
-fn one_hex(ctx: &mut Ctx<'_>) -> Step {
-    ctx.hex(0);
-    Step::Decoded
-}
-
-pub(super) fn one_int(ctx: &mut Ctx<'_>) -> Step {
-    ctx.int(0);
-    Step::Decoded
-}
-
-fn one_uint(ctx: &mut Ctx<'_>) -> Step {
-    ctx.uint(0);
-    Step::Decoded
-}
-
-fn two_ints(ctx: &mut Ctx<'_>) -> Step {
-    ctx.int(0);
-    ctx.sep();
-    ctx.int(1);
-    Step::Decoded
-}
-
-fn uid(ctx: &mut Ctx<'_>, i: usize) {
-    let v = ctx.a(i) as u32;
-    if v == u32::MAX {
-        ctx.s("-1");
+/// The groups `getgroups` returned (the return value says how many).
+fn groups_returned(ctx: &mut Ctx<'_>, addr: u64) {
+    if ctx.error || addr == 0 {
+        ctx.addr(addr);
     } else {
-        let _ = write!(ctx.out, "{v}");
+        gid_list(ctx, addr, ctx.rval.max(0) as usize);
     }
 }
 
-fn two_uints(ctx: &mut Ctx<'_>) -> Step {
-    uid(ctx, 0);
-    ctx.sep();
-    uid(ctx, 1);
-    Step::Decoded
-}
-
-fn three_uints(ctx: &mut Ctx<'_>) -> Step {
-    two_uints(ctx);
-    ctx.sep();
-    uid(ctx, 2);
-    Step::Decoded
-}
-
-fn getresuid(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        return Step::Exit;
-    }
-    for i in 0..3 {
-        if i > 0 {
-            ctx.sep();
-        }
-        if ctx.error {
-            ctx.hex(i);
-        } else {
-            match ctx.read::<u32>(ctx.a(i)) {
-                Some(v) => {
-                    let _ = write!(ctx.out, "[{v}]");
-                }
-                None => ctx.hex(i),
-            }
-        }
-    }
-    Step::Decoded
-}
-
-fn getgroups(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        ctx.int(0);
-        ctx.sep();
-        return Step::Exit;
-    }
-    if ctx.error || ctx.a(1) == 0 {
-        ctx.ptr(1);
-        return Step::Decoded;
-    }
-    let n = ctx.rval.max(0) as usize;
-    match ctx.read_bytes(ctx.a(1), n * 4) {
+/// `[0, 4, 27]`: `n` group ids at `addr`.
+fn gid_list(ctx: &mut Ctx<'_>, addr: u64, n: usize) {
+    match ctx.read_bytes(addr, n * 4) {
         Some(b) => {
             let v: Vec<String> = b
                 .chunks(4)
@@ -171,57 +242,30 @@ fn getgroups(ctx: &mut Ctx<'_>) -> Step {
                 .collect();
             let _ = write!(ctx.out, "[{}]", v.join(", "));
         }
-        None => ctx.ptr(1),
-    }
-    Step::Decoded
-}
-
-fn setgroups(ctx: &mut Ctx<'_>) -> Step {
-    ctx.int(0);
-    ctx.sep();
-    let n = ctx.ai(0).max(0) as usize;
-    match ctx.read_bytes(ctx.a(1), n * 4) {
-        Some(b) => {
-            let v: Vec<String> = b
-                .chunks(4)
-                .map(|c| u32::from_ne_bytes(c.try_into().unwrap()).to_string())
-                .collect();
-            let _ = write!(ctx.out, "[{}]", v.join(", "));
-        }
-        None => ctx.ptr(1),
-    }
-    Step::Decoded
-}
-
-/// The width of the pointers in a tracee's arrays (`argv`, `envp`).
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum PtrWidth {
-    /// x86_64.
-    W64,
-    /// i386.
-    W32,
-}
-
-/// Pointer `i` of the array at `addr`.
-fn read_ptr(ctx: &Ctx<'_>, addr: u64, i: u64, w: PtrWidth) -> Option<u64> {
-    match w {
-        PtrWidth::W64 => ctx.read::<u64>(addr + i * 8),
-        PtrWidth::W32 => ctx.read::<u32>(addr + i * 4).map(u64::from),
+        None => ctx.addr(addr),
     }
 }
 
-/// A NULL-terminated array of string pointers: `["a", "b"]`, at most `-s` strings unless
+/// Pointer `i` of the array at `addr`, in the tracee's ABI.
+fn read_ptr(ctx: &Ctx<'_>, addr: u64, i: u64) -> Option<u64> {
+    match ctx.abi {
+        Abi::X86_64 => ctx.read::<u64>(addr + i * 8),
+        Abi::I386 => ctx.read::<u32>(addr + i * 4).map(u64::from),
+    }
+}
+
+/// `argv`, a NULL-terminated array of string pointers: `["a", "b"]`, at most `-s` strings unless
 /// `-v`.
-pub(crate) fn string_array(ctx: &mut Ctx<'_>, addr: u64, w: PtrWidth) {
+fn argv(ctx: &mut Ctx<'_>, addr: u64) {
     if addr == 0 {
-        ctx.s("NULL");
+        ctx.push("NULL");
         return;
     }
     let mut items = Vec::new();
     let mut truncated = false;
     let mut i = 0u64;
     loop {
-        let Some(p) = read_ptr(ctx, addr, i, w) else {
+        let Some(p) = read_ptr(ctx, addr, i) else {
             if i == 0 {
                 ctx.addr(addr);
                 return;
@@ -239,23 +283,23 @@ pub(crate) fn string_array(ctx: &mut Ctx<'_>, addr: u64, w: PtrWidth) {
         items.push(p);
         i += 1;
     }
-    ctx.s("[");
+    ctx.push("[");
     for (k, p) in items.iter().enumerate() {
         if k > 0 {
-            ctx.sep();
+            ctx.comma();
         }
         ctx.cstr_at(*p);
     }
     if truncated {
-        ctx.s(", ...");
+        ctx.push(", ...");
     }
-    ctx.s("]");
+    ctx.push("]");
 }
 
-fn count_array(ctx: &Ctx<'_>, addr: u64, w: PtrWidth) -> Option<u64> {
+fn count_array(ctx: &Ctx<'_>, addr: u64) -> Option<u64> {
     let mut n = 0;
     loop {
-        let p = read_ptr(ctx, addr, n, w)?;
+        let p = read_ptr(ctx, addr, n)?;
         if p == 0 {
             return Some(n);
         }
@@ -267,37 +311,15 @@ fn count_array(ctx: &Ctx<'_>, addr: u64, w: PtrWidth) -> Option<u64> {
 }
 
 /// `envp`: the strings with `-v`, else the address and the count, like strace.
-pub(crate) fn envp(ctx: &mut Ctx<'_>, addr: u64, w: PtrWidth) {
+fn envp(ctx: &mut Ctx<'_>, addr: u64) {
     if ctx.opts.verbose || addr == 0 {
-        string_array(ctx, addr, w);
+        argv(ctx, addr);
         return;
     }
     let _ = write!(ctx.out, "{addr:#x}");
-    if let Some(n) = count_array(ctx, addr, w) {
+    if let Some(n) = count_array(ctx, addr) {
         let _ = write!(ctx.out, " /* {n} var{} */", if n == 1 { "" } else { "s" });
     }
-}
-
-fn execve(ctx: &mut Ctx<'_>) -> Step {
-    ctx.path(0);
-    ctx.sep();
-    string_array(ctx, ctx.a(1), PtrWidth::W64);
-    ctx.sep();
-    envp(ctx, ctx.a(2), PtrWidth::W64);
-    Step::Decoded
-}
-
-fn execveat(ctx: &mut Ctx<'_>) -> Step {
-    ctx.dirfd(0);
-    ctx.sep();
-    ctx.path(1);
-    ctx.sep();
-    string_array(ctx, ctx.a(2), PtrWidth::W64);
-    ctx.sep();
-    envp(ctx, ctx.a(3), PtrWidth::W64);
-    ctx.sep();
-    ctx.flags(xlat::AT_FLAGS, ctx.a(4) as u32 as u64, "AT_???");
-    Step::Decoded
 }
 
 const CSIGNAL: u64 = 0xff;
@@ -312,7 +334,7 @@ fn clone_flags(ctx: &mut Ctx<'_>, flags: u64) {
     if rest != 0 || sig == 0 {
         ctx.flags(xlat::CLONE_FLAGS, rest, "CLONE_???");
         if sig != 0 {
-            ctx.s("|");
+            ctx.push("|");
         }
     }
     if sig != 0 {
@@ -322,11 +344,11 @@ fn clone_flags(ctx: &mut Ctx<'_>, flags: u64) {
 
 fn clone(ctx: &mut Ctx<'_>) -> Step {
     // x86_64: clone(flags, stack, parent_tid, child_tid, tls)
-    let flags = ctx.a(0);
+    let flags = ctx.arg(0);
     if !ctx.exiting {
-        ctx.s("child_stack=");
+        ctx.push("child_stack=");
         ctx.ptr(1);
-        ctx.s(", flags=");
+        ctx.push(", flags=");
         clone_flags(ctx, flags);
         if flags & (CLONE_PARENT_SETTID | CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | CLONE_SETTLS)
             == 0
@@ -336,29 +358,29 @@ fn clone(ctx: &mut Ctx<'_>) -> Step {
         return Step::Exit;
     }
     if flags & CLONE_PARENT_SETTID != 0 {
-        ctx.s(", parent_tid=");
-        ctx.int_ptr(ctx.a(2));
+        ctx.push(", parent_tid=");
+        ctx.int_ptr(ctx.arg(2));
     }
     if flags & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID) != 0 {
-        ctx.s(", child_tidptr=");
+        ctx.push(", child_tidptr=");
         ctx.hex(3);
     }
     if flags & CLONE_SETTLS != 0 {
-        ctx.s(", tls=");
+        ctx.push(", tls=");
         ctx.hex(4);
     }
     Step::Decoded
 }
 
 fn clone3(ctx: &mut Ctx<'_>) -> Step {
-    let addr = ctx.a(0);
-    let size = ctx.a(1);
+    let addr = ctx.arg(0);
+    let size = ctx.arg(1);
     let Some(a) = ctx.read::<[u64; 11]>(addr) else {
         if ctx.exiting {
             return Step::Decoded;
         }
         ctx.addr(addr);
-        ctx.sep();
+        ctx.comma();
         ctx.ulong(1);
         return Step::Decoded;
     };
@@ -366,7 +388,7 @@ fn clone3(ctx: &mut Ctx<'_>) -> Step {
     // set_tid_size, cgroup
     let flags = a[0];
     if !ctx.exiting {
-        ctx.s("{flags=");
+        ctx.push("{flags=");
         ctx.flags(xlat::CLONE_FLAGS, flags, "CLONE_???");
         if flags & 0x1000 != 0 {
             let _ = write!(ctx.out, ", pidfd={:#x}", a[1]);
@@ -377,11 +399,11 @@ fn clone3(ctx: &mut Ctx<'_>) -> Step {
         if flags & CLONE_PARENT_SETTID != 0 {
             let _ = write!(ctx.out, ", parent_tid={:#x}", a[3]);
         }
-        ctx.s(", exit_signal=");
+        ctx.push(", exit_signal=");
         if a[4] == 0 {
-            ctx.s("0");
+            ctx.push("0");
         } else {
-            ctx.s(&signals::name(a[4] as i64));
+            ctx.push(&signals::name(a[4] as i64));
         }
         let _ = write!(
             ctx.out,
@@ -398,142 +420,34 @@ fn clone3(ctx: &mut Ctx<'_>) -> Step {
         if a[10] != 0 && size >= 88 {
             let _ = write!(ctx.out, ", cgroup={}", a[10]);
         }
-        ctx.s("}");
+        ctx.push("}");
         return Step::Exit;
     }
     if !ctx.error && flags & (CLONE_PARENT_SETTID | 0x1000) != 0 {
-        ctx.s(" => {");
+        ctx.push(" => {");
         if flags & 0x1000 != 0 {
-            ctx.s("pidfd=");
+            ctx.push("pidfd=");
             ctx.int_ptr(a[1]);
             if flags & CLONE_PARENT_SETTID != 0 {
-                ctx.sep();
+                ctx.comma();
             }
         }
         if flags & CLONE_PARENT_SETTID != 0 {
-            ctx.s("parent_tid=");
+            ctx.push("parent_tid=");
             ctx.int_ptr(a[3]);
         }
-        ctx.s("}");
+        ctx.push("}");
     }
-    ctx.sep();
+    ctx.comma();
     ctx.ulong(1);
     Step::Decoded
 }
 
-fn rusage_ptr(ctx: &mut Ctx<'_>, addr: u64) {
-    match ctx.read::<[i64; 18]>(addr) {
-        Some(r) if !ctx.error => structs::rusage_fields(ctx, r),
-        _ => ctx.addr(addr),
-    }
-}
-
-fn wait4(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        ctx.int(0);
-        ctx.sep();
-        return Step::Exit;
-    }
-    let st = ctx.a(1);
-    if st == 0 {
-        ctx.s("NULL");
-    } else if ctx.error || ctx.rval == 0 {
-        ctx.addr(st);
-    } else {
-        structs::wait_status(ctx, st);
-    }
-    ctx.sep();
-    let o = ctx.a(2) as u32 as u64;
-    ctx.flags(xlat::WAIT_OPTS, o, "W???");
-    ctx.sep();
-    let ru = ctx.a(3);
-    rusage_ptr(ctx, ru);
-    Step::Decoded
-}
-
-fn waitid(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        ctx.xval(xlat::IDTYPES, ctx.a(0) as u32 as u64, "P_???");
-        ctx.sep();
-        ctx.int(1);
-        ctx.sep();
-        return Step::Exit;
-    }
-    let info = ctx.a(2);
-    if info == 0 || ctx.error {
-        ctx.addr(info);
-    } else {
-        match ctx.read_bytes(info, 128) {
-            Some(b) => {
-                let si = tracekit_ptrace::SigInfo(b.try_into().unwrap());
-                if si.signo() == 0 {
-                    ctx.s("{}");
-                } else {
-                    let s = crate::siginfo::format(&si);
-                    ctx.s(&s);
-                }
-            }
-            None => ctx.addr(info),
-        }
-    }
-    ctx.sep();
-    ctx.flags(xlat::WAIT_OPTS, ctx.a(3) as u32 as u64, "W???");
-    ctx.sep();
-    rusage_ptr(ctx, ctx.a(4));
-    Step::Decoded
-}
-
-fn rseq(ctx: &mut Ctx<'_>) -> Step {
-    ctx.hex(0);
-    ctx.sep();
-    ctx.hex(1);
-    ctx.sep();
-    ctx.flags(xlat::RSEQ_FLAGS, ctx.a(2) as u32 as u64, "RSEQ_FLAG_???");
-    ctx.sep();
-    ctx.hex(3);
-    Step::Decoded
-}
-
-fn resource(ctx: &mut Ctx<'_>, i: usize) {
-    ctx.xval(xlat::RLIMITS, ctx.a(i) as u32 as u64, "RLIMIT_???");
-}
-
-fn prlimit64(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        ctx.int(0);
-        ctx.sep();
-        resource(ctx, 1);
-        ctx.sep();
-        structs::rlimit(ctx, ctx.a(2));
-        ctx.sep();
-        return Step::Exit;
-    }
-    ctx.out_arg(3, structs::rlimit);
-    Step::Decoded
-}
-
-fn getrlimit(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        resource(ctx, 0);
-        ctx.sep();
-        return Step::Exit;
-    }
-    ctx.out_arg(1, structs::rlimit);
-    Step::Decoded
-}
-
-fn setrlimit(ctx: &mut Ctx<'_>) -> Step {
-    resource(ctx, 0);
-    ctx.sep();
-    structs::rlimit(ctx, ctx.a(1));
-    Step::Decoded
-}
-
 fn arch_prctl(ctx: &mut Ctx<'_>) -> Step {
-    let code = ctx.a(0) as u32 as u64;
+    let code = ctx.arg(0) as u32 as u64;
     if !ctx.exiting {
         ctx.xval_hex(xlat::ARCH_PRCTL, code, "ARCH_???");
-        ctx.sep();
+        ctx.comma();
         if matches!(code, 0x1003 | 0x1004 | 0x1011) {
             return Step::Exit;
         }
@@ -543,9 +457,12 @@ fn arch_prctl(ctx: &mut Ctx<'_>) -> Step {
     if ctx.error || code == 0x1011 {
         ctx.hex(1);
     } else {
-        match ctx.read::<u64>(ctx.a(1)) {
+        // The base read (strace's printnum_ptr): `[NULL]` when none is set.
+        match ctx.read::<u64>(ctx.arg(1)) {
             Some(v) => {
-                let _ = write!(ctx.out, "[{v:#x}]");
+                ctx.push("[");
+                ctx.addr(v);
+                ctx.push("]");
             }
             None => ctx.hex(1),
         }
@@ -554,37 +471,37 @@ fn arch_prctl(ctx: &mut Ctx<'_>) -> Step {
 }
 
 fn prctl(ctx: &mut Ctx<'_>) -> Step {
-    let op = ctx.a(0) as u32 as u64;
+    let op = ctx.arg(0) as u32 as u64;
     if !ctx.exiting {
         ctx.xval(xlat::PRCTL, op, "PR_???");
         match op {
             15 => {
-                ctx.sep();
+                ctx.comma();
                 ctx.cstr(1);
                 Step::Decoded
             }
             16 | 2 => {
-                ctx.sep();
+                ctx.comma();
                 Step::Exit
             }
             1 => {
-                ctx.sep();
-                structs::signo(ctx, ctx.a(1) as i64);
+                ctx.comma();
+                structs::signo(ctx, ctx.arg(1) as i64);
                 Step::Decoded
             }
             3 => Step::Exit,
             7 | 21 | 39 | 42 | 37 => Step::Decoded,
             23 | 24 => {
-                ctx.sep();
-                ctx.xval_hex(xlat::CAPS, ctx.a(1), "CAP_???");
+                ctx.comma();
+                ctx.xval_hex(xlat::CAPS, ctx.arg(1), "CAP_???");
                 Step::Decoded
             }
             4 | 8 | 36 | 38 | 41 => {
-                ctx.sep();
+                ctx.comma();
                 ctx.ulong(1);
                 if op == 38 {
                     for i in 2..5 {
-                        ctx.sep();
+                        ctx.comma();
                         ctx.ulong(i);
                     }
                 }
@@ -592,7 +509,7 @@ fn prctl(ctx: &mut Ctx<'_>) -> Step {
             }
             _ => {
                 for i in 1..5 {
-                    ctx.sep();
+                    ctx.comma();
                     ctx.hex(i);
                 }
                 Step::Decoded
@@ -614,15 +531,15 @@ fn prctl(ctx: &mut Ctx<'_>) -> Step {
         } else if op == 16 {
             ctx.cstr(1);
         } else if op == 2 {
-            match ctx.read::<i32>(ctx.a(1)) {
+            match ctx.read::<i32>(ctx.arg(1)) {
                 Some(s) => {
-                    ctx.s("[");
+                    ctx.push("[");
                     if s == 0 {
-                        ctx.s("0");
+                        ctx.push("0");
                     } else {
                         structs::signo(ctx, s as i64);
                     }
-                    ctx.s("]");
+                    ctx.push("]");
                 }
                 None => ctx.hex(1),
             }
@@ -631,35 +548,11 @@ fn prctl(ctx: &mut Ctx<'_>) -> Step {
     }
 }
 
-fn uname(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        return Step::Exit;
-    }
-    ctx.out_arg(0, structs::utsname);
-    Step::Decoded
-}
-
-fn getrandom(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        return Step::Exit;
-    }
-    if ctx.error {
-        ctx.hex(0);
-    } else {
-        ctx.buf_ex(ctx.a(0), ctx.rval as u64, true);
-    }
-    ctx.sep();
-    ctx.ulong(1);
-    ctx.sep();
-    ctx.flags(xlat::GRND_FLAGS, ctx.a(2) as u32 as u64, "GRND_???");
-    Step::Decoded
-}
-
 fn futex(ctx: &mut Ctx<'_>) -> Step {
-    let op = ctx.a(1) as u32 as u64;
+    let op = ctx.arg(1) as u32 as u64;
     let cmd = op & 0x7f;
     ctx.hex(0);
-    ctx.sep();
+    ctx.comma();
     match crate::text::lookup(xlat::FUTEX_OPS, cmd) {
         Some(_) if ctx.opts.xlat != crate::text::XlatStyle::Abbrev => {
             let mut names = String::from(crate::text::lookup(xlat::FUTEX_OPS, cmd).unwrap_or(""));
@@ -673,12 +566,12 @@ fn futex(ctx: &mut Ctx<'_>) -> Step {
             crate::text::named(&mut ctx.out, ctx.opts.xlat, &num, &names);
         }
         Some(n) => {
-            ctx.s(n);
+            ctx.push(n);
             if op & 128 != 0 {
-                ctx.s("_PRIVATE");
+                ctx.push("_PRIVATE");
             }
             if op & 256 != 0 {
-                ctx.s("|FUTEX_CLOCK_REALTIME");
+                ctx.push("|FUTEX_CLOCK_REALTIME");
             }
             let rest = op & !(0x7f | 128 | 256);
             if rest != 0 {
@@ -689,12 +582,12 @@ fn futex(ctx: &mut Ctx<'_>) -> Step {
             let _ = write!(ctx.out, "{op:#x} /* FUTEX_??? */");
         }
     }
-    let val = ctx.a(2) as u32;
+    let val = ctx.arg(2) as u32;
     let timeout = |ctx: &mut Ctx<'_>| {
-        structs::timespec(ctx, ctx.a(3));
+        structs::timespec(ctx, ctx.arg(3));
     };
     let bitset = |ctx: &mut Ctx<'_>| {
-        let v = ctx.a(5) as u32;
+        let v = ctx.arg(5) as u32;
         if v == u32::MAX {
             crate::text::named(
                 &mut ctx.out,
@@ -714,7 +607,7 @@ fn futex(ctx: &mut Ctx<'_>) -> Step {
         9 => {
             let _ = write!(ctx.out, ", {val}, ");
             timeout(ctx);
-            ctx.sep();
+            ctx.comma();
             bitset(ctx);
         }
         10 => {
@@ -725,19 +618,19 @@ fn futex(ctx: &mut Ctx<'_>) -> Step {
             let _ = write!(ctx.out, ", {val}");
         }
         3 => {
-            let _ = write!(ctx.out, ", {val}, {}, {:#x}", ctx.a(3) as u32, ctx.a(4));
+            let _ = write!(ctx.out, ", {val}, {}, {:#x}", ctx.arg(3) as u32, ctx.arg(4));
         }
         4 | 12 => {
             let _ = write!(
                 ctx.out,
                 ", {val}, {}, {:#x}, {}",
-                ctx.a(3) as u32,
-                ctx.a(4),
-                ctx.a(5) as u32
+                ctx.arg(3) as u32,
+                ctx.arg(4),
+                ctx.arg(5) as u32
             );
         }
         6 | 13 => {
-            ctx.sep();
+            ctx.comma();
             timeout(ctx);
         }
         7 => {}
@@ -745,128 +638,12 @@ fn futex(ctx: &mut Ctx<'_>) -> Step {
             let _ = write!(
                 ctx.out,
                 ", {val}, {:#x}, {:#x}, {:#x}",
-                ctx.a(3),
-                ctx.a(4),
-                ctx.a(5)
+                ctx.arg(3),
+                ctx.arg(4),
+                ctx.arg(5)
             );
         }
     }
-    Step::Decoded
-}
-
-fn rem_ptr(ctx: &mut Ctx<'_>, i: usize) {
-    let a = ctx.a(i);
-    if ctx.error {
-        structs::timespec(ctx, a);
-    } else {
-        ctx.addr(a);
-    }
-}
-
-fn nanosleep(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        structs::timespec(ctx, ctx.a(0));
-        ctx.sep();
-        return Step::Exit;
-    }
-    rem_ptr(ctx, 1);
-    Step::Decoded
-}
-
-fn clock_nanosleep(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        ctx.xval(xlat::CLOCKS, ctx.a(0) as u32 as u64, "CLOCK_???");
-        ctx.sep();
-        ctx.flags(xlat::TIMER_FLAGS, ctx.a(1) as u32 as u64, "TIMER_???");
-        ctx.sep();
-        structs::timespec(ctx, ctx.a(2));
-        ctx.sep();
-        return Step::Exit;
-    }
-    if ctx.a(1) & 1 != 0 {
-        ctx.ptr(3);
-    } else {
-        rem_ptr(ctx, 3);
-    }
-    Step::Decoded
-}
-
-fn clock_gettime(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        ctx.xval(xlat::CLOCKS, ctx.a(0) as u32 as u64, "CLOCK_???");
-        ctx.sep();
-        return Step::Exit;
-    }
-    ctx.out_arg(1, structs::timespec);
-    Step::Decoded
-}
-
-fn clock_settime(ctx: &mut Ctx<'_>) -> Step {
-    ctx.xval(xlat::CLOCKS, ctx.a(0) as u32 as u64, "CLOCK_???");
-    ctx.sep();
-    structs::timespec(ctx, ctx.a(1));
-    Step::Decoded
-}
-
-fn gettimeofday(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        return Step::Exit;
-    }
-    ctx.out_arg(0, structs::timeval);
-    ctx.sep();
-    ctx.ptr(1);
-    Step::Decoded
-}
-
-fn time(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        return Step::Exit;
-    }
-    if ctx.a(0) == 0 {
-        ctx.s("NULL");
-    } else {
-        ctx.u64_ptr(ctx.a(0));
-    }
-    Step::Decoded
-}
-
-fn getpriority(ctx: &mut Ctx<'_>) -> Step {
-    ctx.xval(xlat::PRIO_WHICH, ctx.a(0) as u32 as u64, "PRIO_???");
-    ctx.sep();
-    ctx.int(1);
-    Step::Decoded
-}
-
-fn setpriority(ctx: &mut Ctx<'_>) -> Step {
-    getpriority(ctx);
-    ctx.sep();
-    ctx.int(2);
-    Step::Decoded
-}
-
-fn getrusage(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        ctx.xval(xlat::RUSAGE_WHO, ctx.ai(0) as i64 as u64, "RUSAGE_???");
-        ctx.sep();
-        return Step::Exit;
-    }
-    rusage_ptr(ctx, ctx.a(1));
-    Step::Decoded
-}
-
-fn sched_getaffinity(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        ctx.int(0);
-        ctx.sep();
-        ctx.uint(1);
-        ctx.sep();
-        return Step::Exit;
-    }
-    if ctx.error {
-        ctx.hex(2);
-        return Step::Decoded;
-    }
-    cpu_set(ctx, ctx.a(2), ctx.rval as usize);
     Step::Decoded
 }
 
@@ -887,88 +664,69 @@ fn cpu_set(ctx: &mut Ctx<'_>, addr: u64, len: usize) {
     }
 }
 
-fn getitimer(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        ctx.xval(xlat::ITIMERS, ctx.a(0) as u32 as u64, "ITIMER_???");
-        ctx.sep();
-        return Step::Exit;
-    }
-    ctx.out_arg(1, structs::itimerval);
-    Step::Decoded
-}
-
-fn setitimer(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        ctx.xval(xlat::ITIMERS, ctx.a(0) as u32 as u64, "ITIMER_???");
-        ctx.sep();
-        structs::itimerval(ctx, ctx.a(1));
-        ctx.sep();
-        return Step::Exit;
-    }
-    ctx.out_arg(2, structs::itimerval);
-    Step::Decoded
-}
-
+/// `membarrier(cmd, flags[, cpu])`: the CPU only with `MEMBARRIER_CMD_FLAG_CPU`; a query
+/// returns the commands supported, named after the return value.
 fn membarrier(ctx: &mut Ctx<'_>) -> Step {
-    ctx.xval(
-        xlat::MEMBARRIER_CMDS,
-        ctx.a(0) as u32 as u64,
-        "MEMBARRIER_CMD_???",
-    );
-    ctx.sep();
+    let cmd = ctx.arg(0) & 0xffff_ffff;
+    if ctx.exiting {
+        if !ctx.error {
+            let mut sub = ctx.scratch();
+            sub.flags(xlat::MEMBARRIER_CMDS, ctx.rval as u64, "");
+            ctx.rfmt = Rval::Hex;
+            ctx.rextra = format!(" ({})", sub.out);
+        }
+        return Step::Decoded;
+    }
+    ctx.xval(xlat::MEMBARRIER_CMDS, cmd, "MEMBARRIER_CMD_???");
+    ctx.comma();
     ctx.uint(1);
-    if ctx.a(0) != 0 {
-        ctx.sep();
+    if ctx.arg(1) & 1 != 0 {
+        ctx.comma();
         ctx.int(2);
     }
-    Step::Decoded
+    if cmd == 0 {
+        Step::Exit
+    } else {
+        Step::Decoded
+    }
 }
 
-fn personality(ctx: &mut Ctx<'_>) -> Step {
-    let v = ctx.a(0) as u32;
+/// `personality`'s persona: `PER_LINUX`, or in hex.
+fn persona(ctx: &mut Ctx<'_>, v: u64) {
+    let v = v as u32;
     if v == u32::MAX {
-        ctx.s("0xffffffff");
+        ctx.push("0xffffffff");
     } else if v == 0 {
-        ctx.s("PER_LINUX");
+        ctx.push("PER_LINUX");
     } else {
         let _ = write!(ctx.out, "{v:#x}");
     }
-    ctx.rfmt = Rval::Hex;
-    Step::Decoded
 }
 
-fn sysinfo(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        return Step::Exit;
+/// After `personality`'s return value: the previous persona's name when it is plain Linux.
+fn previous_persona(ctx: &mut Ctx<'_>) {
+    if !ctx.error && ctx.rval == 0 {
+        ctx.rextra = " (PER_LINUX)".to_owned();
     }
-    match ctx.read::<[u64; 14]>(ctx.a(0)) {
-        Some(s) if !ctx.error => {
+}
+
+/// `struct sysinfo` (x86_64).
+fn sysinfo(ctx: &mut Ctx<'_>, addr: u64) {
+    match ctx.read::<[u64; 14]>(addr) {
+        Some(s) => {
             let _ = write!(
                 ctx.out,
                 "{{uptime={}, loads=[{}, {}, {}], totalram={}, freeram={}, sharedram={}, bufferram={}, totalswap={}, freeswap={}, procs={}, totalhigh={}, freehigh={}, mem_unit={}}}",
                 s[0] as i64, s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10] as u16, s[11], s[12], s[13] as u32
             );
         }
-        _ => ctx.ptr(0),
+        None => ctx.addr(addr),
     }
-    Step::Decoded
-}
-
-fn getcpu(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        return Step::Exit;
-    }
-    for i in 0..2 {
-        ctx.out_arg(i, Ctx::num_ptr::<u32>);
-        ctx.sep();
-    }
-    ctx.ptr(2);
-    Step::Decoded
 }
 
 fn sigevent(ctx: &mut Ctx<'_>, addr: u64) {
     if addr == 0 {
-        ctx.s("NULL");
+        ctx.push("NULL");
         return;
     }
     // struct sigevent: sigev_value (8), sigev_signo (4), sigev_notify (4), then the union.
@@ -980,7 +738,7 @@ fn sigevent(ctx: &mut Ctx<'_>, addr: u64) {
     let signo = i32::from_ne_bytes(b[8..12].try_into().unwrap());
     let notify = i32::from_ne_bytes(b[12..16].try_into().unwrap());
     let tid = i32::from_ne_bytes(b[16..20].try_into().unwrap());
-    ctx.s("{");
+    ctx.push("{");
     if value != 0 {
         let _ = write!(
             ctx.out,
@@ -991,17 +749,17 @@ fn sigevent(ctx: &mut Ctx<'_>, addr: u64) {
     }
     match notify {
         0 | 2 => {
-            ctx.s("sigev_signo=");
+            ctx.push("sigev_signo=");
             structs::signo(ctx, signo as i64);
-            ctx.s(if notify == 0 {
+            ctx.push(if notify == 0 {
                 ", sigev_notify=SIGEV_SIGNAL"
             } else {
                 ", sigev_notify=SIGEV_THREAD"
             });
         }
-        1 => ctx.s("sigev_notify=SIGEV_NONE"),
+        1 => ctx.push("sigev_notify=SIGEV_NONE"),
         4 => {
-            ctx.s("sigev_signo=");
+            ctx.push("sigev_signo=");
             structs::signo(ctx, signo as i64);
             let _ = write!(
                 ctx.out,
@@ -1012,71 +770,16 @@ fn sigevent(ctx: &mut Ctx<'_>, addr: u64) {
             let _ = write!(ctx.out, "sigev_signo={signo}, sigev_notify={n}");
         }
     }
-    ctx.s("}");
+    ctx.push("}");
 }
 
-fn timer_create(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        ctx.xval(xlat::CLOCKS, ctx.a(0) as u32 as u64, "CLOCK_???");
-        ctx.sep();
-        sigevent(ctx, ctx.a(1));
-        ctx.sep();
-        return Step::Exit;
-    }
-    ctx.out_arg(2, Ctx::int_ptr);
-    Step::Decoded
-}
-
-fn timer_settime(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        ctx.int(0);
-        ctx.sep();
-        ctx.flags(xlat::TIMER_FLAGS, ctx.a(1) as u32 as u64, "TIMER_???");
-        ctx.sep();
-        structs::itimerspec(ctx, ctx.a(2));
-        ctx.sep();
-        return Step::Exit;
-    }
-    ctx.out_arg(3, structs::itimerspec);
-    Step::Decoded
-}
-
-fn timer_gettime(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        ctx.int(0);
-        ctx.sep();
-        return Step::Exit;
-    }
-    ctx.out_arg(1, structs::itimerspec);
-    Step::Decoded
-}
-
-fn sched_setaffinity(ctx: &mut Ctx<'_>) -> Step {
-    ctx.int(0);
-    ctx.sep();
-    ctx.uint(1);
-    ctx.sep();
-    cpu_set(ctx, ctx.a(2), ctx.a(1) as u32 as usize);
-    Step::Decoded
-}
-
-fn sched_policy_only(ctx: &mut Ctx<'_>) -> Step {
-    ctx.xval(xlat::SCHED_POLICIES, ctx.a(0) as u32 as u64, "SCHED_???");
-    Step::Decoded
-}
-
-fn sched_getscheduler(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        ctx.int(0);
-        return Step::Exit;
-    }
-    // The policy returned, by name after the value (strace's auxstr).
+/// The policy `sched_getscheduler` returned, by name after the value (strace's auxstr).
+fn policy_returned(ctx: &mut Ctx<'_>) {
     if !ctx.error {
         if let Some(name) = crate::text::lookup(xlat::SCHED_POLICIES, ctx.rval as u64) {
             ctx.rextra = format!(" ({name})");
         }
     }
-    Step::Decoded
 }
 
 fn sched_param(ctx: &mut Ctx<'_>, addr: u64) {
@@ -1086,37 +789,6 @@ fn sched_param(ctx: &mut Ctx<'_>, addr: u64) {
         }
         None => ctx.addr(addr),
     }
-}
-
-fn sched_setscheduler(ctx: &mut Ctx<'_>) -> Step {
-    ctx.int(0);
-    ctx.sep();
-    let pol = ctx.a(1) as u32 as u64;
-    let base = pol & !0x40000000;
-    ctx.xval(xlat::SCHED_POLICIES, base, "SCHED_???");
-    if pol & 0x40000000 != 0 {
-        ctx.s("|SCHED_RESET_ON_FORK");
-    }
-    ctx.sep();
-    sched_param(ctx, ctx.a(2));
-    Step::Decoded
-}
-
-fn sched_getparam(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        ctx.int(0);
-        ctx.sep();
-        return Step::Exit;
-    }
-    ctx.out_arg(1, sched_param);
-    Step::Decoded
-}
-
-fn sched_setparam(ctx: &mut Ctx<'_>) -> Step {
-    ctx.int(0);
-    ctx.sep();
-    sched_param(ctx, ctx.a(1));
-    Step::Decoded
 }
 
 const IOPRIO_WHO: crate::text::Xlat = &[
@@ -1138,30 +810,9 @@ fn ioprio_value(v: u64) -> String {
     format!("IOPRIO_PRIO_VALUE({name}, {data})")
 }
 
-fn ioprio_set(ctx: &mut Ctx<'_>) -> Step {
-    ctx.xval(IOPRIO_WHO, ctx.a(0) as u32 as u64, "IOPRIO_WHO_???");
-    ctx.sep();
-    ctx.int(1);
-    ctx.sep();
-    let v = ioprio_value(ctx.a(2) as u32 as u64);
-    ctx.s(&v);
-    Step::Decoded
-}
-
-fn ioprio_get(ctx: &mut Ctx<'_>) -> Step {
-    if !ctx.exiting {
-        ctx.xval(IOPRIO_WHO, ctx.a(0) as u32 as u64, "IOPRIO_WHO_???");
-        ctx.sep();
-        ctx.int(1);
-        return Step::Exit;
-    }
+/// The I/O priority `ioprio_get` returned, after the value.
+fn ioprio_returned(ctx: &mut Ctx<'_>) {
     if !ctx.error {
         ctx.rextra = format!(" ({})", ioprio_value(ctx.rval as u64));
     }
-    Step::Decoded
-}
-
-fn unshare(ctx: &mut Ctx<'_>) -> Step {
-    ctx.flags(xlat::CLONE_FLAGS, ctx.a(0), "CLONE_???");
-    Step::Decoded
 }

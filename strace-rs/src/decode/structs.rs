@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use tracekit_ptrace::Pid;
 
-use super::Ctx;
+use super::{Abi, Ctx};
 use crate::signals;
 use crate::text;
 use crate::xlat;
@@ -63,6 +63,22 @@ fn dev_numbers(dev: u64) -> (u64, u64) {
     (major, minor)
 }
 
+/// `N` `long`s at `addr` in the tracee's ABI (32 bits on i386), sign-extended.
+fn read_longs<const N: usize>(ctx: &Ctx<'_>, addr: u64) -> Option<[i64; N]> {
+    match ctx.abi {
+        Abi::X86_64 => ctx.read::<[i64; N]>(addr),
+        Abi::I386 => ctx.read::<[i32; N]>(addr).map(|a| a.map(i64::from)),
+    }
+}
+
+/// `N` `unsigned long`s (or pointers) at `addr` in the tracee's ABI.
+pub(super) fn read_ulongs<const N: usize>(ctx: &Ctx<'_>, addr: u64) -> Option<[u64; N]> {
+    match ctx.abi {
+        Abi::X86_64 => ctx.read::<[u64; N]>(addr),
+        Abi::I386 => ctx.read::<[u32; N]>(addr).map(|a| a.map(u64::from)),
+    }
+}
+
 /// `{tv_sec=1, tv_nsec=500}`: a time as the kernel lays out `timespec` and `timeval`
 /// (two longs); `frac` names the second field (`tv_nsec` or `tv_usec`).
 fn time_pair(out: &mut String, [sec, sub]: [i64; 2], frac: &str) {
@@ -71,7 +87,7 @@ fn time_pair(out: &mut String, [sec, sub]: [i64; 2], frac: &str) {
 
 /// A `timespec` (`frac` = `tv_nsec`) or `timeval` (`tv_usec`) at `addr`.
 fn time_at(ctx: &mut Ctx<'_>, addr: u64, frac: &str) {
-    match ctx.read::<[i64; 2]>(addr) {
+    match read_longs::<2>(ctx, addr) {
         Some(t) => time_pair(&mut ctx.out, t, frac),
         None => ctx.addr(addr),
     }
@@ -80,7 +96,7 @@ fn time_at(ctx: &mut Ctx<'_>, addr: u64, frac: &str) {
 /// `{it_interval={...}, it_value={...}}` at `addr`: two times named by `frac` as in
 /// [`time_at`].
 fn itimer_at(ctx: &mut Ctx<'_>, addr: u64, frac: &str) {
-    match ctx.read::<[i64; 4]>(addr) {
+    match read_longs::<4>(ctx, addr) {
         Some([a, b, c, d]) => {
             ctx.out.push_str("{it_interval=");
             time_pair(&mut ctx.out, [a, b], frac);
@@ -154,7 +170,8 @@ pub fn mode_arg(ctx: &mut Ctx<'_>, m: u64) {
     }
 }
 
-fn makedev(dev: u64) -> String {
+/// `makedev(0x1, 0x3)`.
+pub(super) fn makedev(dev: u64) -> String {
     let (major, minor) = dev_numbers(dev);
     format!("makedev({}, {})", text::Hx(major), text::Hx(minor))
 }
@@ -196,17 +213,42 @@ fn tz_offset(off: i64) -> String {
     format!("{sign}{:02}{:02}", a / 3600, (a % 3600) / 60)
 }
 
-/// `struct stat` at `addr` (x86_64 layout), abbreviated unless `-v`.
+/// `struct stat` at `addr` (on i386, `struct stat64`), abbreviated unless `-v`.
 pub fn stat(ctx: &mut Ctx<'_>, addr: u64) {
-    match ctx.read::<[u64; 18]>(addr) {
+    let st = match ctx.abi {
+        Abi::X86_64 => ctx.read::<[u64; 18]>(addr),
+        Abi::I386 => ctx.read::<[u8; 96]>(addr).map(|b| stat64_as_x86_64(&b)),
+    };
+    match st {
         Some(st) => stat_fields(ctx, st),
         None => ctx.addr(addr),
     }
 }
 
-/// A `struct stat` given as the 18 words of its x86_64 layout (the i386 `stat64` decoder
-/// converts to it).
-pub fn stat_fields(ctx: &mut Ctx<'_>, st: [u64; 18]) {
+/// The i386 `struct stat64` (96 bytes, 4-byte aligned 64-bit fields) as the words of the
+/// x86_64 `struct stat`.
+fn stat64_as_x86_64(b: &[u8; 96]) -> [u64; 18] {
+    let u32_at = |o: usize| u64::from(u32::from_le_bytes([b[o], b[o + 1], b[o + 2], b[o + 3]]));
+    let i32_at = |o: usize| u32_at(o) as u32 as i32 as i64 as u64;
+    let u64_at = |o: usize| u32_at(o) | u32_at(o + 4) << 32;
+    let mut st = [0u64; 18];
+    st[0] = u64_at(0);
+    st[1] = u64_at(88);
+    st[2] = u32_at(20);
+    st[3] = u32_at(16) | u32_at(24) << 32;
+    st[4] = u32_at(28);
+    st[5] = u64_at(32);
+    st[6] = u64_at(44);
+    st[7] = u32_at(52);
+    st[8] = u64_at(56);
+    for (k, o) in [64, 68, 72, 76, 80, 84].into_iter().enumerate() {
+        st[9 + k] = if k % 2 == 0 { i32_at(o) } else { u32_at(o) };
+    }
+    st
+}
+
+/// A `struct stat` given as the 18 words of its x86_64 layout.
+fn stat_fields(ctx: &mut Ctx<'_>, st: [u64; 18]) {
     // st_dev, st_ino, st_nlink, st_mode|st_uid (u32,u32), st_gid|pad, st_rdev, st_size,
     // st_blksize, st_blocks, atime, atime_ns, mtime, mtime_ns, ctime, ctime_ns
     let (dev, ino, nlink) = (st[0], st[1], st[2]);
@@ -259,24 +301,7 @@ pub fn statx(ctx: &mut Ctx<'_>, addr: u64) {
     let mask = u32_at(0);
     let out = &mut ctx.out;
     out.push_str("{stx_mask=");
-    let basic = 0x7ff;
-    if mask & 0xfff == 0xfff {
-        out.push_str("STATX_ALL");
-        let rest = mask & !0xfff;
-        if rest != 0 {
-            out.push('|');
-            text::flags(out, ctx.opts.xlat, xlat::STATX_MASK, rest, "");
-        }
-    } else if mask & basic == basic {
-        out.push_str("STATX_BASIC_STATS");
-        let rest = mask & !basic;
-        if rest != 0 {
-            out.push('|');
-            text::flags(out, ctx.opts.xlat, xlat::STATX_MASK, rest, "");
-        }
-    } else {
-        text::flags(out, ctx.opts.xlat, xlat::STATX_MASK, mask, "");
-    }
+    statx_mask(out, ctx.opts.xlat, mask, "");
     let attrs = u64_at(8);
     out.push_str(", stx_attributes=");
     text::flags(
@@ -304,6 +329,22 @@ pub fn statx(ctx: &mut Ctx<'_>, addr: u64) {
     } else {
         out.push_str(", ...}");
     }
+}
+
+/// A `statx` field mask: `STATX_ALL` or `STATX_BASIC_STATS` and the bits beyond them, else
+/// the bits (unknown ones with `/* dflt */`).
+pub fn statx_mask(out: &mut String, style: text::XlatStyle, mask: u64, dflt: &str) {
+    for (all, name) in [(0xfff, "STATX_ALL"), (0x7ff, "STATX_BASIC_STATS")] {
+        if mask & all == all {
+            out.push_str(name);
+            if mask & !all != 0 {
+                out.push('|');
+                text::flags(out, style, xlat::STATX_MASK, mask & !all, "");
+            }
+            return;
+        }
+    }
+    text::flags(out, style, xlat::STATX_MASK, mask, dflt);
 }
 
 /// A signal mask of `size` bytes at `addr`.
@@ -338,9 +379,21 @@ pub fn signo(ctx: &mut Ctx<'_>, sig: i64) {
     }
 }
 
-/// `struct sigaction` (kernel layout) at `addr`.
+/// `struct sigaction` (kernel layout: handler, flags, restorer, mask; on i386 32-bit
+/// words and the mask in two) at `addr`.
 pub fn sigaction(ctx: &mut Ctx<'_>, addr: u64) {
-    let Some([handler, flags, restorer, mask]) = ctx.read::<[u64; 4]>(addr) else {
+    let read = match ctx.abi {
+        Abi::X86_64 => ctx.read::<[u64; 4]>(addr),
+        Abi::I386 => ctx.read::<[u32; 5]>(addr).map(|[h, f, r, lo, hi]| {
+            [
+                u64::from(h),
+                u64::from(f),
+                u64::from(r),
+                u64::from(hi) << 32 | u64::from(lo),
+            ]
+        }),
+    };
+    let Some([handler, flags, restorer, mask]) = read else {
         ctx.addr(addr);
         return;
     };
@@ -365,9 +418,15 @@ pub fn sigaction(ctx: &mut Ctx<'_>, addr: u64) {
     ctx.out.push('}');
 }
 
-/// A `struct rusage` given as its 18 x86_64 words (two timevals, then 14 longs; the i386
-/// decoders widen theirs), abbreviated unless `-v`.
-pub fn rusage_fields(ctx: &mut Ctx<'_>, r: [i64; 18]) {
+/// `struct rusage` at `addr` (two timevals, then 14 longs), abbreviated unless `-v`.
+pub fn rusage(ctx: &mut Ctx<'_>, addr: u64) {
+    match read_longs::<18>(ctx, addr) {
+        Some(r) => rusage_fields(ctx, r),
+        None => ctx.addr(addr),
+    }
+}
+
+fn rusage_fields(ctx: &mut Ctx<'_>, r: [i64; 18]) {
     if ctx.opts.verbose {
         let _ = write!(
             ctx.out,
@@ -383,8 +442,17 @@ pub fn rusage_fields(ctx: &mut Ctx<'_>, r: [i64; 18]) {
     }
 }
 
-/// `struct rlimit` at `addr`.
+/// `struct rlimit` at `addr`, in the tracee's ABI (`unsigned long`s).
 pub fn rlimit(ctx: &mut Ctx<'_>, addr: u64) {
+    match (ctx.abi, read_ulongs::<2>(ctx, addr)) {
+        (Abi::X86_64, Some(lim)) => rlimit_fields(ctx, lim, u64::MAX, "RLIM64_INFINITY"),
+        (Abi::I386, Some(lim)) => rlimit_fields(ctx, lim, u64::from(u32::MAX), "RLIM_INFINITY"),
+        (_, None) => ctx.addr(addr),
+    }
+}
+
+/// `struct rlimit64` at `addr` (`prlimit64`): 64-bit limits in every ABI.
+pub fn rlimit64(ctx: &mut Ctx<'_>, addr: u64) {
     match ctx.read::<[u64; 2]>(addr) {
         Some(lim) => rlimit_fields(ctx, lim, u64::MAX, "RLIM64_INFINITY"),
         None => ctx.addr(addr),
@@ -393,12 +461,12 @@ pub fn rlimit(ctx: &mut Ctx<'_>, addr: u64) {
 
 /// `{rlim_cur=..., rlim_max=...}` for limits of any width: `infinity` (that width's
 /// `RLIM_INFINITY`) prints as `infinity_name`, multiples of 1024 as `N*1024`, by `-X` style.
-pub fn rlimit_fields(ctx: &mut Ctx<'_>, [cur, max]: [u64; 2], infinity: u64, infinity_name: &str) {
+fn rlimit_fields(ctx: &mut Ctx<'_>, [cur, max]: [u64; 2], infinity: u64, infinity_name: &str) {
     let style = ctx.opts.xlat;
     let f = |v: u64| {
         let named = if v == infinity {
             Some(infinity_name.to_owned())
-        } else if v > 0 && v.is_multiple_of(1024) {
+        } else if v > 1024 && v.is_multiple_of(1024) {
             Some(format!("{}*1024", v / 1024))
         } else {
             None
@@ -412,23 +480,17 @@ pub fn rlimit_fields(ctx: &mut Ctx<'_>, [cur, max]: [u64; 2], infinity: u64, inf
     let _ = write!(ctx.out, "{{rlim_cur={}, rlim_max={}}}", f(cur), f(max));
 }
 
-/// The `times` decoder for a `struct tms` of four `T` clock-tick counts (`u64` on x86_64,
-/// `i32` on i386); the ticks returned are printed unsigned.
-pub fn times<T: tracekit_ptrace::mem::Pod + std::fmt::Display>(ctx: &mut Ctx<'_>) -> super::Step {
-    if !ctx.exiting {
-        return super::Step::Exit;
-    }
-    match ctx.read::<[T; 4]>(ctx.a(0)) {
-        Some([utime, stime, cutime, cstime]) if !ctx.error => {
+/// `struct tms` at `addr` (four clock-tick counts, `long`s).
+pub fn tms(ctx: &mut Ctx<'_>, addr: u64) {
+    match read_longs::<4>(ctx, addr) {
+        Some([utime, stime, cutime, cstime]) => {
             let _ = write!(
                 ctx.out,
                 "{{tms_utime={utime}, tms_stime={stime}, tms_cutime={cutime}, tms_cstime={cstime}}}"
             );
         }
-        _ => ctx.ptr(0),
+        None => ctx.addr(addr),
     }
-    ctx.rfmt = super::Rval::Udec;
-    super::Step::Decoded
 }
 
 /// `struct utsname` at `addr`.
@@ -529,26 +591,36 @@ pub fn sockaddr(ctx: &mut Ctx<'_>, addr: u64, len: u64) {
     out.push('}');
 }
 
-/// An iovec array; `data_len` limits how many bytes are shown in total (the return value of
-/// readv), `None` for all.
+/// An iovec array (in the tracee's ABI); `data_len` limits how many bytes are shown in
+/// total (the return value of readv), `None` for all.
 pub fn iovec(ctx: &mut Ctx<'_>, addr: u64, count: u64, data_len: Option<u64>, show_data: bool) {
     if addr == 0 {
         ctx.out.push_str("NULL");
         return;
     }
     let n = count.min(1024) as usize;
-    let Some(b) = ctx.read_bytes(addr, n * 16) else {
+    let width = match ctx.abi {
+        Abi::X86_64 => 8,
+        Abi::I386 => 4,
+    };
+    let Some(b) = ctx.read_bytes(addr, n * 2 * width) else {
         ctx.addr(addr);
         return;
     };
-    let word = |o: usize| u64::from_ne_bytes(b[o..o + 8].try_into().unwrap());
-    let entries: Vec<(u64, u64)> = (0..n).map(|i| (word(i * 16), word(i * 16 + 8))).collect();
+    let word = |o: usize| {
+        let mut w = [0u8; 8];
+        w[..width].copy_from_slice(&b[o..o + width]);
+        u64::from_le_bytes(w)
+    };
+    let entries: Vec<(u64, u64)> = (0..n)
+        .map(|i| (word(2 * i * width), word((2 * i + 1) * width)))
+        .collect();
     iovec_entries(ctx, &entries, data_len, show_data);
 }
 
-/// `[{iov_base=..., iov_len=N}, ...]` for `(base, len)` pairs already read (the i386
-/// decoders read 32-bit `iovec`s); `data_len` and `show_data` as for [`iovec`].
-pub fn iovec_entries(
+/// `[{iov_base=..., iov_len=N}, ...]` for `(base, len)` pairs already read; `data_len` and
+/// `show_data` as for [`iovec`].
+fn iovec_entries(
     ctx: &mut Ctx<'_>,
     entries: &[(u64, u64)],
     data_len: Option<u64>,
