@@ -309,8 +309,15 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// Reads `len` bytes of tracee memory.
+    /// Reads `len` bytes of tracee memory; `None` when they are not all readable, or when
+    /// `len` (which comes from the tracee: a count, a return value) is more than any buffer
+    /// strace-rs shows or walks (16 MiB): a program passing `write(fd, buf, 1 << 60)` must
+    /// not make the tracer allocate that.
     pub fn read_bytes(&self, addr: u64, len: usize) -> Option<Vec<u8>> {
+        const MAX_READ: usize = 16 << 20;
+        if len > MAX_READ {
+            return None;
+        }
         let mut buf = vec![0u8; len];
         self.mem.read_exact(addr, &mut buf).ok()?;
         Some(buf)

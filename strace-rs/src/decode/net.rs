@@ -79,7 +79,7 @@ fn msghdr_received(ctx: &mut Ctx<'_>, addr: u64) {
 /// The events `epoll_wait` returned (the return value says how many).
 fn epoll_events(ctx: &mut Ctx<'_>, addr: u64) {
     let n = ctx.rval as usize;
-    match ctx.read_bytes(addr, n * 12) {
+    match ctx.read_bytes(addr, n.saturating_mul(12)) {
         Some(b) => {
             ctx.push("[");
             for (i, event) in b.chunks_exact(12).enumerate() {

@@ -234,7 +234,7 @@ fn groups_returned(ctx: &mut Ctx<'_>, addr: u64) {
 
 /// `[0, 4, 27]`: `n` group ids at `addr`.
 fn gid_list(ctx: &mut Ctx<'_>, addr: u64, n: usize) {
-    match ctx.read_bytes(addr, n * 4) {
+    match ctx.read_bytes(addr, n.saturating_mul(4)) {
         Some(b) => {
             let v: Vec<String> = b
                 .chunks(4)

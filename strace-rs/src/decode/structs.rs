@@ -603,7 +603,7 @@ pub fn iovec(ctx: &mut Ctx<'_>, addr: u64, count: u64, data_len: Option<u64>, sh
         Abi::X86_64 => 8,
         Abi::I386 => 4,
     };
-    let Some(b) = ctx.read_bytes(addr, n * 2 * width) else {
+    let Some(b) = ctx.read_bytes(addr, n.saturating_mul(2 * width)) else {
         ctx.addr(addr);
         return;
     };
@@ -728,7 +728,7 @@ pub fn wait_status(ctx: &mut Ctx<'_>, addr: u64) {
 /// `struct pollfd` array; with `revents`, only entries with events and their `revents`.
 pub fn pollfds(ctx: &mut Ctx<'_>, addr: u64, n: u64, revents: bool) {
     let n = n.min(1024) as usize;
-    let Some(b) = ctx.read_bytes(addr, n * 8) else {
+    let Some(b) = ctx.read_bytes(addr, n.saturating_mul(8)) else {
         ctx.addr(addr);
         return;
     };

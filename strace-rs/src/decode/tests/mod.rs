@@ -30,6 +30,7 @@ use super::tracee::TraceeMemory;
 use super::{Abi, Ctx, DecodeOpts, Decoder, Rval, Step};
 
 mod files;
+mod fuzz;
 mod i386;
 mod more;
 mod net;
