@@ -55,7 +55,7 @@ fn random_call(rng: &mut XorShift, c: Call) -> Call {
         ..c
     };
     c.memory = memory(rng);
-    if rng.next() % 3 == 0 {
+    if rng.next().is_multiple_of(3) {
         c.exit_memory = Some(memory(rng));
     }
     c.result = match rng.next() % 3 {
