@@ -27,6 +27,10 @@
 //! }
 //! ```
 
+// One unsafe operation per `unsafe` block, each with its own `// SAFETY:` reason (the workspace's
+// [lints] cannot be extended per crate in Cargo.toml, hence the attribute).
+#![deny(clippy::multiple_unsafe_ops_per_block)]
+
 pub mod mem;
 mod raw;
 pub mod seccomp;
