@@ -3,8 +3,9 @@
 //!
 //! Every raw `ptrace` call of the workspace lives in this crate, with the `fork`,
 //! `waitpid`/`wait4` and `process_vm_readv` that tracing another process needs, behind a small
-//! safe API. (The crash handler, preload-segv, makes its own `process_vm_readv` on itself and
-//! `clone`/`wait4` for its symbolizer child: it is `no_std` and cannot link this crate.)
+//! safe API. (The crash handler's `process_vm_readv` on its own process and its `clone` and
+//! `wait4` for its symbolizer child are the preload layer's own `no_std` system calls: the
+//! crash handler cannot link this `std` crate.)
 //!
 //! - [`spawn`] forks a command, seizes it ([`Options`]) and returns it stopped just before its
 //!   `execve`, optionally under a seccomp filter that only reports the syscalls a tracer wants

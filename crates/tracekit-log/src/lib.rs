@@ -1,7 +1,7 @@
 //! The tracekit event log: one binary format that every tracekit tool writes (the heap
-//! tracker, the crash handler and strace-rs) and `tracekit` reads. It also defines the records
-//! of two tools not written yet, the fence allocator's [`Fence`] and ltrace-rs's [`LibCall`]
-//! (nothing writes them today; they round-trip in this crate's tests).
+//! tracker, the crash handler, the fence allocator and strace-rs) and `tracekit` reads. It also
+//! defines the record of a tool not written yet, ltrace-rs's [`LibCall`] (nothing writes it
+//! today; it round-trips in this crate's tests).
 //!
 //! # Layout (version 1)
 //!
