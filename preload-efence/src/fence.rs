@@ -23,7 +23,7 @@
 //!   the program keeps running (Electric Fence and DUMA die at about 32k live blocks). A dense
 //!   block costs no mapping.
 //!
-//! Each slot has a [`Meta`] entry in a parallel table (reserved the same way, made accessible
+//! Each slot has a `Meta` entry in a parallel table (reserved the same way, made accessible
 //! as slots are first used): state, the block's address, size, the function that allocated
 //! it, and the return addresses where it was allocated and freed. A fault address maps to its
 //! class and slot by arithmetic, which is what the crash handler's describer does

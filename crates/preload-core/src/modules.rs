@@ -1,5 +1,5 @@
 //! The module map of the running process, from `dl_iterate_phdr`: every loaded object's
-//! path, load bias, GNU build-id and `PT_LOAD` segments, as [`tracekit_log::Module`] records.
+//! path, load bias, GNU build-id and `PT_LOAD` segments, as [`tracekit_log_core::Module`] records.
 //!
 //! Nothing here allocates: segments go into a fixed array, the build-id and the path are
 //! borrowed from the loaded image and the loader's own strings.

@@ -1,4 +1,4 @@
-//! [`hook!`](crate::hook): the shape every hook shares, written once.
+//! [`hook!`](crate::hook!): the shape every hook shares, written once.
 //!
 //! A hook is exported under the C name it replaces (but not in unit tests, where the test
 //! harness must keep the real one). It first takes the per-thread reentrancy guard

@@ -621,7 +621,7 @@ static LOADER_TRUSTED: AtomicBool = AtomicBool::new(true);
 /// Whether threads of the program other than the forking one ran at the last fork.
 static FORK_WITH_THREADS: AtomicBool = AtomicBool::new(false);
 
-/// True when this process may call `dl_iterate_phdr` (see [`LOADER_TRUSTED`]).
+/// True when this process may call `dl_iterate_phdr` (see `LOADER_TRUSTED`).
 pub fn loader_trusted() -> bool {
     LOADER_TRUSTED.load(Ordering::Acquire)
 }

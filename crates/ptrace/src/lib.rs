@@ -1,17 +1,22 @@
-//! Safe process control over `ptrace(2)` for the tracekit tracers (strace-rs, ltrace-rs).
+//! Safe process control over `ptrace(2)` for tracekit's system call tracer, strace-rs (its one
+//! user today).
 //!
-//! Every raw `ptrace`, `waitpid`/`wait4`, `process_vm_readv` and `fork` call of the suite lives
-//! in this crate, behind a small safe API:
+//! Every raw `ptrace` call of the workspace lives in this crate, with the `fork`,
+//! `waitpid`/`wait4` and `process_vm_readv` that tracing another process needs, behind a small
+//! safe API. (The crash handler's `process_vm_readv` on its own process and its `clone` and
+//! `wait4` for its symbolizer child are the preload layer's own `no_std` system calls: the
+//! crash handler cannot link this `std` crate.)
 //!
-//! - [`spawn`] starts a command stopped, seizes it ([`Options`]) and lets it run to `execve`,
-//!   optionally under a seccomp filter that only reports the syscalls a tracer wants
+//! - [`spawn`] forks a command, seizes it ([`Options`]) and returns it stopped just before its
+//!   `execve`, optionally under a seccomp filter that only reports the syscalls a tracer wants
 //!   ([`seccomp::Filter`]).
 //! - [`seize`], [`detach`], [`interrupt`], [`listen`], [`resume`] and friends drive tracees.
 //! - [`wait`] returns the next [`Stop`], already classified: syscall stop, signal-delivery stop,
 //!   group-stop, fork/vfork/clone/exec/exit events, seccomp stop, exit or death by signal.
 //! - [`syscall_info`] wraps `PTRACE_GET_SYSCALL_INFO`; [`get_regs`]/[`set_regs`] the registers.
 //! - [`mem`] reads tracee memory with `process_vm_readv`, falling back to `/proc/PID/mem` and
-//!   `PTRACE_PEEKDATA`, and writes it with `PTRACE_POKEDATA` (for breakpoints).
+//!   `PTRACE_PEEKDATA`, and writes it with `PTRACE_POKEDATA`, which also writes read-only text
+//!   (no tracer writes tracee memory yet; `tests/live.rs` checks the round trip).
 //!
 //! ```no_run
 //! use tracekit_ptrace::{spawn, wait, resume, Resume, Options, SpawnOptions, Stop};
@@ -26,6 +31,10 @@
 //!     }
 //! }
 //! ```
+
+// One unsafe operation per `unsafe` block, each with its own `// SAFETY:` reason (the workspace's
+// [lints] cannot be extended per crate in Cargo.toml, hence the attribute).
+#![deny(clippy::multiple_unsafe_ops_per_block)]
 
 pub mod mem;
 mod raw;

@@ -249,8 +249,10 @@ pub fn siginfo(pid: Pid) -> io::Result<SigInfo> {
 /// `PTRACE_PEEKDATA`: one word of tracee memory.
 pub fn peek(pid: Pid, addr: u64) -> io::Result<u64> {
     // PEEKDATA returns the word, so -1 is ambiguous: clear errno first.
-    // SAFETY: __errno_location returns this thread's errno slot.
-    unsafe { *libc::__errno_location() = 0 };
+    // SAFETY: __errno_location has no arguments; it returns this thread's errno slot.
+    let errno = unsafe { libc::__errno_location() };
+    // SAFETY: that slot is valid, aligned and written only by this thread.
+    unsafe { *errno = 0 };
     // SAFETY: PEEKDATA reads tracee memory and returns it; it writes nothing of ours.
     let r = unsafe { libc::ptrace(libc::PTRACE_PEEKDATA, pid.0, addr as usize, 0usize) };
     if r == -1 {

@@ -81,34 +81,53 @@ fn child(
     argv: &[*const libc::c_char],
     envp: Option<&[*const libc::c_char]>,
 ) -> ! {
-    // SAFETY: only async-signal-safe libc calls on memory prepared before fork; every path
-    // ends in execve or _exit.
-    unsafe {
-        let mut set: libc::sigset_t = std::mem::zeroed();
-        libc::sigemptyset(&mut set);
-        libc::sigprocmask(libc::SIG_SETMASK, &set, std::ptr::null_mut());
-        if let Some((uid, gid)) = cmd.user {
-            let groups = [gid];
-            if libc::setgroups(1, groups.as_ptr()) != 0
-                || libc::setgid(gid) != 0
-                || libc::setuid(uid) != 0
-            {
-                libc::_exit(EXEC_FAILED);
-            }
+    // Between fork and execve: only async-signal-safe calls, on memory prepared before the
+    // fork; every path ends in execve or _exit.
+    // SAFETY: an all-zero sigset_t is a valid value (sigemptyset then makes it the empty set).
+    let mut set: libc::sigset_t = unsafe { std::mem::zeroed() };
+    // SAFETY: sigemptyset writes one sigset_t, `set`.
+    unsafe { libc::sigemptyset(&mut set) };
+    // SAFETY: sigprocmask reads one sigset_t, `set`; the old mask is not asked for (null).
+    unsafe { libc::sigprocmask(libc::SIG_SETMASK, &set, std::ptr::null_mut()) };
+    if let Some((uid, gid)) = cmd.user {
+        let groups = [gid];
+        // SAFETY: setgroups reads one gid_t, from `groups`.
+        if unsafe { libc::setgroups(1, groups.as_ptr()) } != 0 {
+            exit_exec_failed();
         }
-        // Wait here for the tracer to seize us.
-        libc::kill(libc::getpid(), libc::SIGSTOP);
-        if let Some(f) = &cmd.seccomp {
-            if f.install().is_err() {
-                libc::_exit(EXEC_FAILED);
-            }
+        // SAFETY: setgid has no memory arguments.
+        if unsafe { libc::setgid(gid) } != 0 {
+            exit_exec_failed();
         }
-        match envp {
-            Some(envp) => libc::execve(cmd.path.as_ptr(), argv.as_ptr(), envp.as_ptr()),
-            None => libc::execv(cmd.path.as_ptr(), argv.as_ptr()),
-        };
-        libc::_exit(EXEC_FAILED);
+        // SAFETY: setuid has no memory arguments.
+        if unsafe { libc::setuid(uid) } != 0 {
+            exit_exec_failed();
+        }
     }
+    // Wait here for the tracer to seize us (getpid and kill: no memory, no allocation).
+    let _ = kill(Pid(std::process::id() as i32), libc::SIGSTOP);
+    if let Some(f) = &cmd.seccomp {
+        if f.install().is_err() {
+            exit_exec_failed();
+        }
+    }
+    let path = cmd.path.as_ptr();
+    match envp {
+        // SAFETY: `path` is a NUL-terminated string, `argv` and `envp` are null-terminated
+        // arrays of pointers to NUL-terminated strings, all owned by our caller; execve only
+        // returns on failure.
+        Some(envp) => unsafe { libc::execve(path, argv.as_ptr(), envp.as_ptr()) },
+        // SAFETY: as for execve; execv takes the environment from `environ`.
+        None => unsafe { libc::execv(path, argv.as_ptr()) },
+    };
+    exit_exec_failed()
+}
+
+/// Ends the forked child when it cannot run the command.
+fn exit_exec_failed() -> ! {
+    // SAFETY: _exit has no memory arguments; unlike exit it runs no atexit handler and flushes
+    // no stdio buffer, neither of which is safe in a forked child.
+    unsafe { libc::_exit(EXEC_FAILED) }
 }
 
 fn attach_started(pid: Pid, opts: Options) -> io::Result<()> {

@@ -1,5 +1,7 @@
 //! The tracekit event log: one binary format that every tracekit tool writes (the heap
-//! tracker, the fence allocator, the crash handler, strace-rs, ltrace-rs) and `tracekit` reads.
+//! tracker, the crash handler, the fence allocator and strace-rs) and `tracekit` reads. It also
+//! defines the record of a tool not written yet, ltrace-rs's [`LibCall`] (nothing writes it
+//! today; it round-trips in this crate's tests).
 //!
 //! # Layout (version 1)
 //!

@@ -22,6 +22,7 @@ pub struct Args {
     /// Where the logs go: a directory (an existing one, or a path ending in `/`), or a file
     /// pattern where `%p` becomes the pid and `%e` the executable's name [default: a new
     /// directory ./tracekit-heap.<exe>.<pid>/]
+    #[allow(rustdoc::invalid_html_tags, rustdoc::broken_intra_doc_links)] // clap's --help text
     #[arg(short, long, value_name = "PATH")]
     pub output: Option<PathBuf>,
     /// The preload library, or its directory [default: $TRACEKIT_PRELOAD_DIR, else next to tracekit]
