@@ -1,4 +1,4 @@
-//! The runtime of the preload libraries that use `std` (today the heap tracker): what a hook
+//! The runtime of the preload libraries that use `std` (the heap tracker and the fence allocator): what a hook
 //! needs beyond [`tracekit_preload_core`] and [`tracekit_preload_sys`] (which it re-exports
 //! under their old names: [`sys`], [`fmt`], [`env`](mod@env), [`logpath`], [`lock`],
 //! [`modules`], [`stderr`]).
