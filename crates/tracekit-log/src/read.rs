@@ -337,19 +337,22 @@ impl<R: Read> Reader<R> {
         }
     }
 
-    /// True when, from `start`, at most [`TORN_MAX`] bytes hold anything and zeros follow to
-    /// the end of the file (reads the rest of the file: called on damage only).
+    /// True when, from `start`, at most [`TORN_MAX`] bytes hold anything and zeros follow
+    /// them to the end of the file, as in a killed writer's pre-extended file (garbage that
+    /// simply ends the file is damage). Reads the rest of the file: called on damage only.
     fn nothing_follows(&mut self, start: u64) -> Result<bool, Error> {
+        let mut last_nonzero = start;
         loop {
             let offset = self.offset;
             let buf = self.fill()?;
             if buf.is_empty() {
-                return Ok(true);
+                // At least one zero after the last byte that holds something.
+                return Ok(offset > last_nonzero + 1);
             }
             let n = buf.len();
-            let last_nonzero = buf.iter().rposition(|&b| b != 0);
-            if let Some(i) = last_nonzero {
-                if offset + i as u64 - start >= TORN_MAX {
+            if let Some(i) = buf.iter().rposition(|&b| b != 0) {
+                last_nonzero = offset + i as u64;
+                if last_nonzero - start >= TORN_MAX {
                     return Ok(false);
                 }
             }
