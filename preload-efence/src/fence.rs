@@ -450,7 +450,18 @@ fn stack(out: &mut [u64; NOTE_FRAMES]) -> u8 {
         G.own.load(Ordering::Relaxed) as u64,
         G.own_end.load(Ordering::Relaxed) as u64,
     );
-    unwind::backtrace(own, out) as u8
+    let n = unwind::backtrace(own, out);
+    program_frames(&out[..n], own) as u8
+}
+
+/// How many of `frames` (the allocator's own leading frames already skipped) are the
+/// program's: a frame of this library further down is the crash handler's thread trampoline
+/// (every thread starts in it), where the program's stack ends.
+fn program_frames(frames: &[u64], (lo, hi): (u64, u64)) -> usize {
+    frames
+        .iter()
+        .position(|&pc| lo <= pc && pc < hi)
+        .unwrap_or(frames.len())
 }
 
 std::thread_local! {
@@ -933,6 +944,14 @@ mod tests {
         for c in 0..CLASSES {
             assert!(slot_size(c) > data_size(c));
         }
+    }
+
+    #[test]
+    fn a_stack_ends_at_the_first_frame_of_this_library() {
+        let own = (0x1000, 0x2000);
+        assert_eq!(program_frames(&[0x500, 0x600, 0x1800, 0x700], own), 2);
+        assert_eq!(program_frames(&[0x500, 0x600], own), 2);
+        assert_eq!(program_frames(&[], own), 0);
     }
 
     #[test]

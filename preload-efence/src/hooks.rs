@@ -182,11 +182,17 @@ pub unsafe extern "C" fn posix_memalign(
     0
 }
 
+/// `memalign` and `aligned_alloc` as glibc (before 2.38) has them: an alignment that is not a
+/// power of two is rounded up to one (a program that works on glibc must work here); one too
+/// large to round is EINVAL.
 fn aligned(size: usize, align: usize, kind: AllocKind) -> *mut c_void {
-    if !align.is_power_of_two() {
+    let Some(align) = align
+        .checked_next_power_of_two()
+        .filter(|&a| a <= isize::MAX as usize + 1)
+    else {
         set_errno(libc::EINVAL);
         return core::ptr::null_mut();
-    }
+    };
     allocate(request(size, align, kind), || real::memalign(align, size))
 }
 
