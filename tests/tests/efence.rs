@@ -25,7 +25,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use tracekit_e2e::{bin, example, preload, run_limited, stderr, stdout};
+use tracekit_e2e::{bin, example, preload, run_limited, stderr, stdout, tempdir};
 
 /// Crashing victims must not leave core files behind.
 fn no_core_files(cmd: &mut Command) {
@@ -552,4 +552,266 @@ fn malloc_released_by_delete_is_a_mismatch() {
         "diagnosis: alloc-dealloc-mismatch: the 8-byte block",
         &["allocated by malloc and freed by operator delete"],
     );
+}
+
+// ---- clean programs run unchanged ----
+
+/// Runs `prog args` with and without the allocator (in `dir` when given, with `envs`) and
+/// checks that stdout and the exit status are the same; returns the fenced run.
+fn unchanged(prog: &str, args: &[&str], dir: Option<&Path>, envs: &[(&str, &str)]) -> Output {
+    let go = |fenced: bool| {
+        let mut cmd = command(prog, args, envs, fenced);
+        if let Some(d) = dir {
+            cmd.current_dir(d);
+        }
+        run_limited(&mut cmd, Duration::from_secs(300))
+    };
+    let native = go(false);
+    let fenced = go(true);
+    assert_eq!(
+        (fenced.status.code(), fenced.status.signal()),
+        (native.status.code(), native.status.signal()),
+        "{prog} {args:?} exits differently under the allocator:\n{}",
+        stderr(&fenced)
+    );
+    assert_eq!(
+        stdout(&fenced),
+        stdout(&native),
+        "{prog} {args:?} prints differently under the allocator:\n{}",
+        stderr(&fenced)
+    );
+    assert!(
+        !stderr(&fenced).contains("*** tracekit segv"),
+        "{prog} {args:?} was reported:\n{}",
+        stderr(&fenced)
+    );
+    fenced
+}
+
+fn example_str(name: &str) -> String {
+    example(name).to_str().expect("UTF-8 path").to_owned()
+}
+
+#[test]
+fn python3_runs_unchanged() {
+    tracekit_e2e::require_tool!("python3");
+    let script = "import json, re, collections\n\
+        d = {str(i): [i] * (i % 7) for i in range(20000)}\n\
+        s = json.dumps(d)\n\
+        c = collections.Counter(re.findall(r'[0-9]+', s))\n\
+        print(len(s), sum(c.values()), c.most_common(1))";
+    unchanged("python3", &["-c", script], None, &[]);
+}
+
+#[test]
+fn perl_runs_unchanged() {
+    tracekit_e2e::require_tool!("perl");
+    let script = "my %h; $h{$_} = [1 .. $_ % 9] for 1 .. 20000; \
+        my @k = sort { $a <=> $b } keys %h; my $s = join ',', @k; \
+        print length($s), ' ', scalar(@{$h{8}}), qq(\\n);";
+    unchanged("perl", &["-e", script], None, &[]);
+}
+
+#[test]
+fn sort_runs_unchanged() {
+    tracekit_e2e::require_tool!("sort");
+    let dir = tempdir();
+    let lines: String = (0..20000u64)
+        .map(|i| format!("{}\n", i.wrapping_mul(2_654_435_761) % 100_003))
+        .collect();
+    std::fs::write(dir.path().join("in.txt"), lines).expect("write input");
+    unchanged("sort", &["-n", "in.txt"], Some(dir.path()), &[]);
+}
+
+#[test]
+fn git_runs_unchanged() {
+    tracekit_e2e::require_tool!("git");
+    let dir = tempdir();
+    let git = |args: &[&str]| {
+        let out = run_limited(
+            Command::new("git")
+                .args(args)
+                .current_dir(dir.path())
+                .env("GIT_CONFIG_NOSYSTEM", "1")
+                .env("HOME", dir.path()),
+            Duration::from_secs(60),
+        );
+        assert!(out.status.success(), "git {args:?}: {}", stderr(&out));
+    };
+    git(&["init", "-q"]);
+    std::fs::write(dir.path().join("a.txt"), "one\ntwo\n").expect("write");
+    git(&["add", "a.txt"]);
+    git(&[
+        "-c",
+        "user.name=T",
+        "-c",
+        "user.email=t@example.com",
+        "commit",
+        "-qm",
+        "first",
+    ]);
+    let envs = [
+        ("HOME", dir.path().to_str().unwrap()),
+        ("GIT_CONFIG_NOSYSTEM", "1"),
+    ];
+    unchanged("git", &["--version"], Some(dir.path()), &envs);
+    unchanged(
+        "git",
+        &["log", "--format=%s %an", "--stat"],
+        Some(dir.path()),
+        &envs,
+    );
+}
+
+#[test]
+fn gcc_compiles_unchanged() {
+    tracekit_e2e::require_tool!("gcc");
+    let dir = tempdir();
+    std::fs::write(
+        dir.path().join("hello.c"),
+        "#include <stdio.h>\n#include <stdlib.h>\n\
+         int main(void) { char *p = malloc(6); snprintf(p, 6, \"hello\"); puts(p); free(p); return 0; }\n",
+    )
+    .expect("write source");
+    // The compiled program's output is what is compared (the compiler prints nothing).
+    let fenced = unchanged(
+        "gcc",
+        &["-O1", "-o", "hello", "hello.c"],
+        Some(dir.path()),
+        &[],
+    );
+    assert!(fenced.status.success(), "{}", stderr(&fenced));
+    let out = run_limited(
+        Command::new(dir.path().join("hello")).current_dir(dir.path()),
+        Duration::from_secs(60),
+    );
+    assert_eq!(stdout(&out), "hello\n");
+}
+
+#[test]
+fn cxx_aligned_new_runs_unchanged() {
+    let out = unchanged(&example_str("efence_aligned_new"), &[], None, &[]);
+    assert!(out.status.success());
+    assert!(
+        stdout(&out).starts_with("aligned new: 1000 lines"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn threaded_program_runs_unchanged() {
+    let out = unchanged(&example_str("efence_threads"), &[], None, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn two_hundred_thousand_live_blocks_run_and_the_spill_is_said_once() {
+    let out = unchanged(&example_str("efence_many"), &["200000"], None, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out).lines().next(),
+        Some("many: 200000 live blocks, checksum 50987712")
+    );
+    let err = stderr(&out);
+    assert_eq!(
+        err.matches("as many as vm.max_map_count allows").count(),
+        1,
+        "the spill into dense slots is to be said once:\n{err}"
+    );
+}
+
+#[test]
+fn sampled_mode_runs_programs_unchanged() {
+    let sample = [("TRACEKIT_EFENCE_SAMPLE", "100")];
+    let out = unchanged(&example_str("efence_threads"), &[], None, &sample);
+    assert!(out.status.success(), "{}", stderr(&out));
+    unchanged(&example_str("efence_many"), &["50000"], None, &sample);
+    tracekit_e2e::require_tool!("python3");
+    unchanged(
+        "python3",
+        &["-c", "print(sum(len(str(i) * 3) for i in range(100000)))"],
+        None,
+        &sample,
+    );
+}
+
+// ---- bad input ----
+
+#[test]
+fn unknown_or_malformed_ef_values_are_said_and_the_program_runs() {
+    let envs = [
+        ("EF_ALIGNMENT", "abc"),
+        ("EF_PROTECT_BELOW", "yes please"),
+        ("EF_FILL", "300"),
+        ("EF_TYPO", "1"),
+        ("TRACEKIT_EFENCE_QUARANTINE", "lots"),
+    ];
+    let out = unchanged(&example_str("efence_threads"), &[], None, &envs);
+    assert!(out.status.success());
+    let err = stderr(&out);
+    for said in [
+        "tracekit efence: EF_ALIGNMENT=abc: not a number (using 16)",
+        "tracekit efence: EF_PROTECT_BELOW=yes please: expected 0 or 1 (using 0)",
+        "tracekit efence: EF_FILL=300: expected a byte value 0-255 or -1 (not filling)",
+        "tracekit efence: unknown variable EF_TYPO (ignored)",
+        "tracekit efence: TRACEKIT_EFENCE_QUARANTINE=lots: not a number",
+    ] {
+        assert_eq!(
+            err.matches(said).count(),
+            1,
+            "{said:?} said not once:\n{err}"
+        );
+    }
+}
+
+#[test]
+fn nonsense_sizes_fail_as_glibc_fails_them() {
+    // malloc(SIZE_MAX) and friends: NULL with ENOMEM, not a crash; the same lines as glibc.
+    let out = unchanged(&example_str("efence_badinput"), &[], None, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    for line in [
+        "malloc(SIZE_MAX): NULL errno=ENOMEM",
+        "calloc(SIZE_MAX/2, 3): NULL errno=ENOMEM",
+        "realloc(p, SIZE_MAX): NULL errno=ENOMEM",
+        "posix_memalign(align 3): EINVAL",
+        "aligned_alloc(48, 96): non-NULL errno=0",
+    ] {
+        assert!(text.contains(line), "{line:?} missing:\n{text}");
+    }
+}
+
+#[test]
+fn fork_then_both_sides_allocate_and_free() {
+    let out = unchanged(&example_str("efence_fork"), &[], None, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("child: allocated before fork, churn 97000"),
+        "{text}"
+    );
+    assert!(text.contains("child status 0"), "{text}");
+}
+
+#[test]
+fn fork_then_exec_runs_the_new_program() {
+    let out = unchanged(&example_str("efence_fork"), &["exec"], None, &[]);
+    assert!(
+        stdout(&out).contains("child exec'd echo"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn a_program_with_its_own_segv_handler_gets_the_fault() {
+    // The program's handler, installed after ours, runs on the overflow and decides how the
+    // program ends (it exits with 3); without the allocator the overflow goes unnoticed.
+    let native = run(example("efence_own_handler"), &[], &[], false);
+    assert_eq!(native.status.code(), Some(0));
+    let fenced = run(example("efence_own_handler"), &[], &[], true);
+    let err = stderr(&fenced);
+    assert_eq!(fenced.status.code(), Some(3), "{err}");
+    assert!(err.contains("efence_own_handler: own handler ran"), "{err}");
 }
