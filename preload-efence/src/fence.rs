@@ -40,6 +40,7 @@ use tracekit_preload_rt::lock::SpinLock;
 use tracekit_preload_rt::sys;
 use tracekit_preload_rt::unwind;
 
+use crate::depot::{self, Depot};
 use crate::options::{self, Options};
 
 const PAGE: usize = sys::PAGE;
@@ -59,23 +60,26 @@ const QUARANTINED: u8 = 2;
 const FREE: u8 = 3;
 const NONE: u32 = u32::MAX;
 
-/// One slot's story.
+/// One slot's story, in 32 bytes: a live guarded block costs its page and this (the
+/// backtraces are ids in the [`Depot`]; offsets and sizes fit 32 bits, as no class is larger).
 #[repr(C)]
 struct Meta {
     state: AtomicU8,
     alloc_kind: u8,
     free_kind: u8,
-    alloc_len: u8,
-    free_len: u8,
     alloc_tid: u32,
     free_tid: u32,
     /// The next slot in the free list or the quarantine.
     next: u32,
-    user: u64,
-    size: u64,
-    alloc: [u64; NOTE_FRAMES],
-    free: [u64; NOTE_FRAMES],
+    /// The block's start, from the slot's start.
+    offset: u32,
+    size: u32,
+    /// Where it was allocated and freed: ids in the depot (0: none).
+    alloc_stack: u32,
+    free_stack: u32,
 }
+
+const _: () = assert!(core::mem::size_of::<Meta>() == 32);
 
 /// A class's lists, under its lock.
 struct Lists {
@@ -103,6 +107,7 @@ struct Layout {
     span: usize,
     meta_base: usize,
     meta_span: usize,
+    depot: Depot,
 }
 
 struct Global {
@@ -146,6 +151,7 @@ static G: Global = Global {
         span: 0,
         meta_base: 0,
         meta_span: 0,
+        depot: Depot::EMPTY,
     }),
     options: UnsafeCell::new(Options::DEFAULT),
     guarded_live: AtomicU64::new(0),
@@ -200,18 +206,25 @@ fn init() -> bool {
             continue;
         };
         let meta_span = (span / (2 * PAGE)) * core::mem::size_of::<Meta>();
-        match sys::reserve(meta_span * CLASSES) {
-            Ok(meta) => {
+        match (sys::reserve(meta_span * CLASSES), Depot::create()) {
+            (Ok(meta), Some(depot)) => {
                 done = Some(Layout {
                     base: base as usize,
                     span,
                     meta_base: meta as usize,
                     meta_span,
+                    depot,
                 });
                 break;
             }
-            // SAFETY: the reservation just made, unused.
-            Err(_) => unsafe { sys::unmap(base, span * CLASSES) },
+            (meta, _) => {
+                if let Ok(meta) = meta {
+                    // SAFETY: the reservation just made, unused.
+                    unsafe { sys::unmap(meta, meta_span * CLASSES) };
+                }
+                // SAFETY: as above.
+                unsafe { sys::unmap(base, span * CLASSES) };
+            }
         }
     }
     let Some(l) = done else {
@@ -553,6 +566,7 @@ pub fn allocate(r: Request) -> Placed {
     };
     let mut frames = [0u64; NOTE_FRAMES];
     let nframes = stack(&mut frames);
+    let alloc_stack = l.depot.intern(&frames[..usize::from(nframes)]);
     let guarded_ok = G.guarded_live.load(Ordering::Relaxed) < G.budget.load(Ordering::Relaxed);
     let choice = match (guarded_ok, dense_class(r.size, align)) {
         (true, _) | (false, None) => guarded_class(r.size, align).map(|c| (c, true)),
@@ -598,13 +612,13 @@ pub fn allocate(r: Request) -> Placed {
     let m = unsafe { &mut *meta_ptr(l, c, i) };
     m.alloc_kind = r.kind as u8;
     m.free_kind = 0;
-    m.alloc_len = nframes;
-    m.alloc = frames;
-    m.free_len = 0;
+    m.alloc_stack = alloc_stack;
+    m.free_stack = 0;
     m.alloc_tid = tid();
     m.free_tid = 0;
-    m.user = user as u64;
-    m.size = r.size as u64;
+    // Both fit: the class holds the block, and no class is 4 GiB.
+    m.offset = (user - base) as u32;
+    m.size = r.size as u32;
     m.state.store(LIVE, Ordering::Release);
     drop(lists);
     let p = user as *mut u8;
@@ -652,7 +666,7 @@ struct MetaCopy {
 /// A copy of slot `i`'s entry, read under its class's lock (None: never handed out).
 fn meta_locked(l: &Layout, c: usize, i: u32, lists: &Lists) -> Option<MetaCopy> {
     // SAFETY: handed-out slots have their entries ready, and the lock is held.
-    (i < lists.bump).then(|| copy_meta(unsafe { &*meta_ptr(l, c, i) }))
+    (i < lists.bump).then(|| copy_meta(l, c, i, unsafe { &*meta_ptr(l, c, i) }))
 }
 
 /// A copy of slot `i`'s entry without the lock (in a signal handler), if its table page is
@@ -665,23 +679,27 @@ fn read_meta(l: &Layout, c: usize, i: u32) -> Option<MetaCopy> {
     }
     // SAFETY: the entry's page is accessible (just read) and stays so (the table only grows);
     // a concurrent writer may change fields meanwhile, which only blurs a report.
-    Some(copy_meta(unsafe { &*p }))
+    Some(copy_meta(l, c, i, unsafe { &*p }))
 }
 
-fn copy_meta(m: &Meta) -> MetaCopy {
-    MetaCopy {
+/// Slot `i`'s entry with the block's address and its backtraces spelled out.
+fn copy_meta(l: &Layout, c: usize, i: u32, m: &Meta) -> MetaCopy {
+    let mut copy = MetaCopy {
         state: m.state.load(Ordering::Acquire),
         alloc_kind: m.alloc_kind,
         free_kind: m.free_kind,
-        user: m.user,
-        size: m.size,
+        user: (slot_base(l, c, i) + m.offset as usize) as u64,
+        size: u64::from(m.size),
         alloc_tid: m.alloc_tid,
         free_tid: m.free_tid,
-        alloc: m.alloc,
-        alloc_len: usize::from(m.alloc_len),
-        free: m.free,
-        free_len: usize::from(m.free_len),
-    }
+        alloc: [0; NOTE_FRAMES],
+        alloc_len: 0,
+        free: [0; NOTE_FRAMES],
+        free_len: 0,
+    };
+    copy.alloc_len = l.depot.get(m.alloc_stack, &mut copy.alloc);
+    copy.free_len = l.depot.get(m.free_stack, &mut copy.free);
+    copy
 }
 
 fn note_of(kind: FenceKind, addr: u64, m: &MetaCopy) -> BlockNote {
@@ -739,6 +757,7 @@ pub fn release(p: *mut u8, kind: FreeKind) {
     let o = options();
     let mut frames = [0u64; NOTE_FRAMES];
     let nframes = stack(&mut frames);
+    let free_stack = l.depot.intern(&frames[..usize::from(nframes)]);
     let mut lists = G.classes[c].lists.lock();
     if let Some(mut note) = check(l, c, i, &lists, p as u64, &o, kind) {
         drop(lists);
@@ -752,8 +771,7 @@ pub fn release(p: *mut u8, kind: FreeKind) {
     // SAFETY: checked live above, under the class lock.
     let m = unsafe { &mut *meta_ptr(l, c, i) };
     m.free_kind = kind as u8;
-    m.free_len = nframes;
-    m.free = frames;
+    m.free_stack = free_stack;
     m.free_tid = tid();
     m.state.store(QUARANTINED, Ordering::Release);
     let base = slot_base(l, c, i);
@@ -845,7 +863,8 @@ pub fn check_all() {
             if m.state.load(Ordering::Acquire) != LIVE {
                 continue;
             }
-            let (from, to) = slack(l, c, i, m.user as usize, m.size as usize, o.protect_below);
+            let user = slot_base(l, c, i) + m.offset as usize;
+            let (from, to) = slack(l, c, i, user, m.size as usize, o.protect_below);
             let bad = damaged(from, to);
             if bad > 0 {
                 let Some(copy) = meta_locked(l, c, i, &lists) else {
@@ -910,10 +929,12 @@ pub fn lock_all() {
     for c in &G.classes {
         c.lists.lock_for_fork();
     }
+    depot::lock_for_fork();
 }
 
 /// Releases what [`lock_all`] took (after `fork`, in parent and child).
 pub fn unlock_all() {
+    depot::unlock_after_fork();
     for c in &G.classes {
         // SAFETY: taken by lock_all in this process (or the parent it was forked from).
         unsafe { c.lists.force_unlock() };
