@@ -50,7 +50,7 @@ __attribute__((noinline)) static void memalign128_read(void) {
 __attribute__((noinline)) static void underflow_write(void) {
     char *p = malloc(32); /* A:underflow_write */
     p[-1] = 'x'; /* X:underflow_write */
-    free(p);
+    free(p); /* F:underflow_write */
 }
 
 __attribute__((noinline)) static void underflow_read(void) {

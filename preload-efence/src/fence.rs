@@ -391,6 +391,47 @@ fn slack(l: &Layout, c: usize, i: u32, user: usize, size: usize, below: bool) ->
     (end, limit.max(end))
 }
 
+/// Bytes of canary in front of a block when its guard page is above it: an underflow that
+/// writes there is found at `free` (one that goes further, or reads, is not: it takes
+/// `EF_PROTECT_BELOW=1`).
+const HEAD: usize = 16;
+
+/// The canaried bytes in front of a block: up to [`HEAD`] bytes before it, within its first
+/// accessible page (none for dense blocks, which start at their slot's start, or with the
+/// guard page below).
+fn head(c: usize, user: usize, below: bool) -> (usize, usize) {
+    if !is_guarded(c) || below {
+        return (user, user);
+    }
+    let lo = user.saturating_sub(HEAD).max(user & !(PAGE - 1));
+    (lo, user)
+}
+
+/// What an overwritten canary says about a live block: an overflow (the slack after it), or
+/// an underflow (the head before it); the address is the first byte found changed there.
+fn canary_damage(
+    l: &Layout,
+    c: usize,
+    i: u32,
+    user: usize,
+    size: usize,
+    below: bool,
+) -> Option<(FenceKind, u64, u64)> {
+    let (from, to) = slack(l, c, i, user, size, below);
+    let bad = damaged(from, to);
+    if bad > 0 {
+        return Some((FenceKind::Overflow, from as u64, bad));
+    }
+    let (from, to) = head(c, user, below);
+    let bad = damaged(from, to);
+    let first = (from..to).find(|&at| {
+        // SAFETY: as in `damaged`.
+        let byte = unsafe { (at as *const u8).read_volatile() };
+        byte != canary(at)
+    })?;
+    Some((FenceKind::Underflow, first as u64, bad))
+}
+
 fn fill_canary(from: usize, to: usize) {
     for at in from..to {
         // SAFETY: slack bytes of a live block's accessible pages (see `slack`).
@@ -631,6 +672,8 @@ pub fn allocate(r: Request) -> Placed {
     }
     let (from, to) = slack(l, c, i, user, r.size, o.protect_below);
     fill_canary(from, to);
+    let (from, to) = head(c, user, o.protect_below);
+    fill_canary(from, to);
     Placed::Ours(p)
 }
 
@@ -839,14 +882,10 @@ fn check(
     if alloc_family(m.alloc_kind) != free_family(kind) {
         return Some(note_of(FenceKind::MismatchedFree, p, &m));
     }
-    let (from, to) = slack(l, c, i, p as usize, m.size as usize, o.protect_below);
-    let bad = damaged(from, to);
-    if bad > 0 {
-        let mut n = note_of(FenceKind::Overflow, from as u64, &m);
-        n.corrupted = bad;
-        return Some(n);
-    }
-    None
+    let (kind, at, bad) = canary_damage(l, c, i, p as usize, m.size as usize, o.protect_below)?;
+    let mut n = note_of(kind, at, &m);
+    n.corrupted = bad;
+    Some(n)
 }
 
 /// Checks the canaries of every live block (at exit): the first overwritten one is reported.
@@ -864,14 +903,13 @@ pub fn check_all() {
                 continue;
             }
             let user = slot_base(l, c, i) + m.offset as usize;
-            let (from, to) = slack(l, c, i, user, m.size as usize, o.protect_below);
-            let bad = damaged(from, to);
-            if bad > 0 {
+            let below = o.protect_below;
+            if let Some((kind, at, bad)) = canary_damage(l, c, i, user, m.size as usize, below) {
                 let Some(copy) = meta_locked(l, c, i, &lists) else {
                     continue;
                 };
                 drop(lists);
-                let mut n = note_of(FenceKind::Overflow, from as u64, &copy);
+                let mut n = note_of(kind, at, &copy);
                 n.corrupted = bad;
                 n.free_fn = "exit";
                 tracekit_crash::fault::report_and_abort(&n);

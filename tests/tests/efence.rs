@@ -18,7 +18,9 @@
 //! `EF_ALIGNMENT=1` puts every block's end against its guard. The same holds for
 //! `memalign(64, 100)`, whose 64-byte alignment leaves 28 bytes of slack that no option can
 //! remove: its overflowing write is found at `free`, its overflowing read is not found (a
-//! read past `memalign(64, 128)` faults at once). Underflows fault with `EF_PROTECT_BELOW=1`.
+//! read past `memalign(64, 128)` faults at once). Underflows fault with `EF_PROTECT_BELOW=1`;
+//! by default a write into the 16 bytes before a block changes their canary and is found at
+//! `free`, and an underflowing read is not found.
 
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
@@ -436,6 +438,17 @@ fn underflow_write_faults_with_protect_below() {
     let r = bug("underflow_write", SEGV, false, &[("EF_PROTECT_BELOW", "1")]);
     r.says(
         "diagnosis: heap-buffer-underflow: write at ",
+        &["is 1 bytes before the 32-byte block"],
+    );
+}
+
+#[test]
+fn underflow_write_is_found_at_free_by_default() {
+    // By default the guard page is above the block; the 16 bytes in front of it hold a
+    // canary, so a small underflowing write is found when the block is freed.
+    let r = found_at_free("underflow_write");
+    r.says(
+        "diagnosis: heap-buffer-underflow: ",
         &["is 1 bytes before the 32-byte block"],
     );
 }
