@@ -32,7 +32,7 @@
 //! Nothing here allocates: the free lists and the quarantine are linked through the table.
 
 use core::cell::UnsafeCell;
-use core::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 
 use tracekit_crash::fault::{BlockNote, NOTE_FRAMES};
 use tracekit_log_core::{AllocKind, FenceKind, FreeKind};
@@ -117,6 +117,8 @@ struct Global {
     /// Live guarded blocks, against `budget`.
     guarded_live: AtomicU64,
     budget: AtomicU64,
+    /// `Options::sample`, where the hot path reads it without copying the options.
+    sample: AtomicU32,
     /// Dense blocks handed out since the budget ran out (said once).
     spilled: AtomicU64,
     classes: [Class; CLASSES],
@@ -156,6 +158,7 @@ static G: Global = Global {
     options: UnsafeCell::new(Options::DEFAULT),
     guarded_live: AtomicU64::new(0),
     budget: AtomicU64::new(0),
+    sample: AtomicU32::new(1),
     spilled: AtomicU64::new(0),
     classes: [const { class() }; CLASSES],
     own: AtomicUsize::new(0),
@@ -243,6 +246,7 @@ fn init() -> bool {
         *G.options.get() = opts;
     }
     G.budget.store(guard_budget(&opts), Ordering::Relaxed);
+    G.sample.store(opts.sample, Ordering::Relaxed);
     if let Some((lo, hi)) = unwind::object_range(init as *const () as u64) {
         G.own.store(lo as usize, Ordering::Relaxed);
         G.own_end.store(hi as usize, Ordering::Relaxed);
@@ -521,6 +525,8 @@ fn program_frames(frames: &[u64], (lo, hi): (u64, u64)) -> usize {
 std::thread_local! {
     static TID: core::cell::Cell<u32> = const { core::cell::Cell::new(0) };
     static SAMPLE: core::cell::Cell<u64> = const { core::cell::Cell::new(0) };
+    /// Allocations left before this thread guards one (0: not started).
+    static COUNTDOWN: core::cell::Cell<u32> = const { core::cell::Cell::new(0) };
 }
 
 /// This thread's id (cached).
@@ -534,10 +540,32 @@ fn tid() -> u32 {
 }
 
 /// True when this allocation is to be guarded (always, unless sampling).
-fn sampled(o: &Options) -> bool {
-    if o.sample <= 1 {
+///
+/// Sampling one in N counts down, as GWP-ASan does: each thread guards the allocation its
+/// countdown reaches, then draws the next gap at random in `1..2N` (mean N, so no allocation
+/// pattern hides from it for long). An allocation that is not guarded costs a decrement of a
+/// thread-local, not a random draw and a division: sampled mode is meant to stay on.
+#[inline]
+fn sampled(n: u32) -> bool {
+    if n <= 1 {
         return true;
     }
+    COUNTDOWN.with(|c| {
+        let left = c.get();
+        if left > 1 {
+            c.set(left - 1);
+            return false;
+        }
+        let first = left == 0;
+        c.set(next_gap(n));
+        // A thread's first allocation starts its countdown instead of being guarded.
+        !first
+    })
+}
+
+/// The next gap between guarded allocations: uniform in `1..2n`.
+#[cold]
+fn next_gap(n: u32) -> u32 {
     SAMPLE.with(|s| {
         // xorshift64*, seeded per thread from its id and the clock.
         let mut x = s.get();
@@ -548,7 +576,8 @@ fn sampled(o: &Options) -> bool {
         x ^= x << 25;
         x ^= x >> 27;
         s.set(x);
-        x.wrapping_mul(0x2545_f491_4f6c_dd1d) % u64::from(o.sample) == 0
+        let span = 2 * u64::from(n) - 1;
+        1 + (x.wrapping_mul(0x2545_f491_4f6c_dd1d) % span) as u32
     })
 }
 
@@ -583,10 +612,10 @@ pub fn allocate(r: Request) -> Placed {
     if !init() {
         return Placed::Failed(libc::ENOMEM);
     }
-    let o = options();
-    if !sampled(&o) {
+    if !sampled(G.sample.load(Ordering::Relaxed)) {
         return Placed::Real;
     }
+    let o = options();
     if r.size == 0 && !o.allow_malloc_0 {
         options::say(format_args!(
             "{}(0), which EF_ALLOW_MALLOC_0=0 forbids: aborting",
@@ -675,6 +704,12 @@ pub fn allocate(r: Request) -> Placed {
     let (from, to) = head(c, user, o.protect_below);
     fill_canary(from, to);
     Placed::Ours(p)
+}
+
+/// True when only some allocations are ours (`TRACEKIT_EFENCE_SAMPLE` above 1): a pointer
+/// that is not ours is then glibc's.
+pub fn sampling() -> bool {
+    G.sample.load(Ordering::Relaxed) > 1
 }
 
 /// True when `p` is in our reservation (a block of ours, or garbage pointing into it).
@@ -1011,6 +1046,20 @@ mod tests {
         assert_eq!(program_frames(&[0x500, 0x600, 0x1800, 0x700], own), 2);
         assert_eq!(program_frames(&[0x500, 0x600], own), 2);
         assert_eq!(program_frames(&[], own), 0);
+    }
+
+    #[test]
+    fn sampling_guards_about_one_in_n() {
+        let guarded = (0..100_000).filter(|_| sampled(100)).count();
+        assert!(
+            (700..1300).contains(&guarded),
+            "{guarded} of 100000 guarded"
+        );
+        assert!((0..10).all(|_| sampled(1)));
+        for _ in 0..1000 {
+            let g = next_gap(100);
+            assert!((1..200).contains(&g), "{g}");
+        }
     }
 
     #[test]
