@@ -267,6 +267,24 @@ fn bug(name: &str, signal: i32, freed: bool, envs: &[(&str, &str)]) -> Report {
     check_case(&case, "efence_bugs", envs)
 }
 
+/// A bug that faults at once (SIGSEGV) with diagnosis "heap-buffer-`kind`: `access` at ADDR
+/// is `offset` the `size`-byte block".
+fn faults(
+    name: &str,
+    kind: &str,
+    access: &str,
+    offset: &str,
+    size: u64,
+    envs: &[(&str, &str)],
+) -> Report {
+    let r = bug(name, SEGV, false, envs);
+    r.says(
+        &format!("diagnosis: heap-buffer-{kind}: {access} at "),
+        &[&format!("is {offset} the {size}-byte block")],
+    );
+    r
+}
+
 /// A bug the canary finds at `free` (SIGABRT, the free's stack first).
 fn found_at_free(name: &str) -> Report {
     let case = Case {
@@ -311,19 +329,25 @@ fn write_one_byte_past_malloc_13_is_found_at_free_by_the_canary() {
 
 #[test]
 fn write_one_byte_past_malloc_13_faults_at_once_with_alignment_1() {
-    let r = bug("overflow13_write", SEGV, false, &[("EF_ALIGNMENT", "1")]);
-    r.says(
-        "diagnosis: heap-buffer-overflow: write at ",
-        &["is 0 bytes after the 13-byte block"],
+    faults(
+        "overflow13_write",
+        "overflow",
+        "write",
+        "0 bytes after",
+        13,
+        &[("EF_ALIGNMENT", "1")],
     );
 }
 
 #[test]
 fn read_one_byte_past_malloc_13_faults_with_alignment_1() {
-    let r = bug("overflow13_read", SEGV, false, &[("EF_ALIGNMENT", "1")]);
-    r.says(
-        "diagnosis: heap-buffer-overflow: read at ",
-        &["is 0 bytes after the 13-byte block"],
+    faults(
+        "overflow13_read",
+        "overflow",
+        "read",
+        "0 bytes after",
+        13,
+        &[("EF_ALIGNMENT", "1")],
     );
 }
 
@@ -338,20 +362,26 @@ fn read_one_byte_past_malloc_13_is_unseen_in_the_default_alignment() {
 
 #[test]
 fn write_past_malloc_16_faults() {
-    let r = bug("overflow16_write", SEGV, false, &[]);
-    r.says(
-        "diagnosis: heap-buffer-overflow: write at ",
-        &["is 0 bytes after the 16-byte block"],
+    let r = faults(
+        "overflow16_write",
+        "overflow",
+        "write",
+        "0 bytes after",
+        16,
+        &[],
     );
     assert!(r.text.contains("SEGV_ACCERR"), "{}", r.text);
 }
 
 #[test]
 fn read_past_malloc_16_faults() {
-    let r = bug("overflow16_read", SEGV, false, &[]);
-    r.says(
-        "diagnosis: heap-buffer-overflow: read at ",
-        &["is 0 bytes after the 16-byte block"],
+    faults(
+        "overflow16_read",
+        "overflow",
+        "read",
+        "0 bytes after",
+        16,
+        &[],
     );
 }
 
@@ -367,10 +397,13 @@ fn write_past_memalign_64_100_is_found_at_free() {
 
 #[test]
 fn read_past_memalign_64_128_faults() {
-    let r = bug("memalign128_read", SEGV, false, &[]);
-    r.says(
-        "diagnosis: heap-buffer-overflow: read at ",
-        &["is 0 bytes after the 128-byte block"],
+    let r = faults(
+        "memalign128_read",
+        "overflow",
+        "read",
+        "0 bytes after",
+        128,
+        &[],
     );
     // The block keeps the alignment asked for.
     let start = r
@@ -385,10 +418,13 @@ fn read_past_memalign_64_128_faults() {
 
 #[test]
 fn strcpy_overflow_inside_libc_faults_in_strcpy() {
-    let r = bug("strcpy_overflow", SEGV, false, &[]);
-    r.says(
-        "diagnosis: heap-buffer-overflow: write at ",
-        &["is 0 bytes after the 16-byte block"],
+    let r = faults(
+        "strcpy_overflow",
+        "overflow",
+        "write",
+        "0 bytes after",
+        16,
+        &[],
     );
     // The faulting frame is libc's strcpy, called from the victim's line.
     let first = r
@@ -401,26 +437,17 @@ fn strcpy_overflow_inside_libc_faults_in_strcpy() {
 
 #[test]
 fn overflow_in_a_second_thread_names_that_thread() {
-    let r = bug("thread", SEGV, false, &[]);
-    r.says(
-        "diagnosis: heap-buffer-overflow: write at ",
-        &["is 0 bytes after the 64-byte block"],
-    );
+    let r = faults("thread", "overflow", "write", "0 bytes after", 64, &[]);
     // The block was allocated by the thread that overflowed it, not by the main thread.
-    let thread = r
-        .text
-        .lines()
-        .find_map(|l| l.strip_prefix("thread:"))
-        .and_then(|l| l.split_whitespace().next())
-        .expect("thread line")
-        .to_owned();
-    let pid = r
-        .text
-        .lines()
-        .find_map(|l| l.strip_prefix("process:"))
-        .and_then(|l| l.split_whitespace().next())
-        .expect("process line")
-        .to_owned();
+    let field = |name: &str| {
+        r.text
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|l| l.split_whitespace().next())
+            .unwrap_or_else(|| panic!("no {name} line:\n{}", r.text))
+            .to_owned()
+    };
+    let (thread, pid) = (field("thread:"), field("process:"));
     assert_ne!(thread, pid, "{}", r.text);
     assert!(
         r.allocated.starts_with(&format!(
@@ -435,10 +462,13 @@ fn overflow_in_a_second_thread_names_that_thread() {
 
 #[test]
 fn underflow_write_faults_with_protect_below() {
-    let r = bug("underflow_write", SEGV, false, &[("EF_PROTECT_BELOW", "1")]);
-    r.says(
-        "diagnosis: heap-buffer-underflow: write at ",
-        &["is 1 bytes before the 32-byte block"],
+    faults(
+        "underflow_write",
+        "underflow",
+        "write",
+        "1 bytes before",
+        32,
+        &[("EF_PROTECT_BELOW", "1")],
     );
 }
 
@@ -455,10 +485,13 @@ fn underflow_write_is_found_at_free_by_default() {
 
 #[test]
 fn underflow_read_faults_with_protect_below() {
-    let r = bug("underflow_read", SEGV, false, &[("EF_PROTECT_BELOW", "1")]);
-    r.says(
-        "diagnosis: heap-buffer-underflow: read at ",
-        &["is 1 bytes before the 32-byte block"],
+    faults(
+        "underflow_read",
+        "underflow",
+        "read",
+        "1 bytes before",
+        32,
+        &[("EF_PROTECT_BELOW", "1")],
     );
 }
 
@@ -605,6 +638,21 @@ fn example_str(name: &str) -> String {
     example(name).to_str().expect("UTF-8 path").to_owned()
 }
 
+/// Runs the example `name` both ways ([`unchanged`]): it must succeed and print each of
+/// `lines`. Returns the fenced run.
+fn clean_example(name: &str, args: &[&str], envs: &[(&str, &str)], lines: &[&str]) -> Output {
+    let out = unchanged(&example_str(name), args, None, envs);
+    assert!(out.status.success(), "{name}: {}", stderr(&out));
+    let text = stdout(&out);
+    for l in lines {
+        assert!(
+            text.lines().any(|t| t == *l),
+            "{name} did not print {l:?}:\n{text}"
+        );
+    }
+    out
+}
+
 #[test]
 fn python3_runs_unchanged() {
     tracekit_e2e::require_tool!("python3");
@@ -703,28 +751,26 @@ fn gcc_compiles_unchanged() {
 
 #[test]
 fn cxx_aligned_new_runs_unchanged() {
-    let out = unchanged(&example_str("efence_aligned_new"), &[], None, &[]);
-    assert!(out.status.success());
-    assert!(
-        stdout(&out).starts_with("aligned new: 1000 lines"),
-        "{}",
-        stdout(&out)
+    clean_example(
+        "efence_aligned_new",
+        &[],
+        &[],
+        &["aligned new: 1000 lines, checksum 129357"],
     );
 }
 
 #[test]
 fn threaded_program_runs_unchanged() {
-    let out = unchanged(&example_str("efence_threads"), &[], None, &[]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    clean_example("efence_threads", &[], &[], &[]);
 }
 
 #[test]
 fn two_hundred_thousand_live_blocks_run_and_the_spill_is_said_once() {
-    let out = unchanged(&example_str("efence_many"), &["200000"], None, &[]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(
-        stdout(&out).lines().next(),
-        Some("many: 200000 live blocks, checksum 50987712")
+    let out = clean_example(
+        "efence_many",
+        &["200000"],
+        &[],
+        &["many: 200000 live blocks, checksum 50987712"],
     );
     let err = stderr(&out);
     assert_eq!(
@@ -737,9 +783,8 @@ fn two_hundred_thousand_live_blocks_run_and_the_spill_is_said_once() {
 #[test]
 fn sampled_mode_runs_programs_unchanged() {
     let sample = [("TRACEKIT_EFENCE_SAMPLE", "100")];
-    let out = unchanged(&example_str("efence_threads"), &[], None, &sample);
-    assert!(out.status.success(), "{}", stderr(&out));
-    unchanged(&example_str("efence_many"), &["50000"], None, &sample);
+    clean_example("efence_threads", &[], &sample, &[]);
+    clean_example("efence_many", &["50000"], &sample, &[]);
     tracekit_e2e::require_tool!("python3");
     unchanged(
         "python3",
@@ -760,8 +805,7 @@ fn unknown_or_malformed_ef_values_are_said_and_the_program_runs() {
         ("EF_TYPO", "1"),
         ("TRACEKIT_EFENCE_QUARANTINE", "lots"),
     ];
-    let out = unchanged(&example_str("efence_threads"), &[], None, &envs);
-    assert!(out.status.success());
+    let out = clean_example("efence_threads", &[], &envs, &[]);
     let err = stderr(&out);
     for said in [
         "tracekit efence: EF_ALIGNMENT=abc: not a number (using 16)",
@@ -781,40 +825,36 @@ fn unknown_or_malformed_ef_values_are_said_and_the_program_runs() {
 #[test]
 fn nonsense_sizes_fail_as_glibc_fails_them() {
     // malloc(SIZE_MAX) and friends: NULL with ENOMEM, not a crash; the same lines as glibc.
-    let out = unchanged(&example_str("efence_badinput"), &[], None, &[]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let text = stdout(&out);
-    for line in [
-        "malloc(SIZE_MAX): NULL errno=ENOMEM",
-        "calloc(SIZE_MAX/2, 3): NULL errno=ENOMEM",
-        "realloc(p, SIZE_MAX): NULL errno=ENOMEM",
-        "posix_memalign(align 3): EINVAL",
-        "aligned_alloc(48, 96): non-NULL errno=0",
-    ] {
-        assert!(text.contains(line), "{line:?} missing:\n{text}");
-    }
+    clean_example(
+        "efence_badinput",
+        &[],
+        &[],
+        &[
+            "malloc(SIZE_MAX): NULL errno=ENOMEM",
+            "calloc(SIZE_MAX/2, 3): NULL errno=ENOMEM",
+            "realloc(p, SIZE_MAX): NULL errno=ENOMEM",
+            "posix_memalign(align 3): EINVAL",
+            "aligned_alloc(48, 96): non-NULL errno=0",
+        ],
+    );
 }
 
 #[test]
 fn fork_then_both_sides_allocate_and_free() {
-    let out = unchanged(&example_str("efence_fork"), &[], None, &[]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let text = stdout(&out);
-    assert!(
-        text.contains("child: allocated before fork, churn 97000"),
-        "{text}"
+    clean_example(
+        "efence_fork",
+        &[],
+        &[],
+        &[
+            "child: allocated before fork, churn 97000",
+            "parent: allocated before fork, churn 97000, child status 0",
+        ],
     );
-    assert!(text.contains("child status 0"), "{text}");
 }
 
 #[test]
 fn fork_then_exec_runs_the_new_program() {
-    let out = unchanged(&example_str("efence_fork"), &["exec"], None, &[]);
-    assert!(
-        stdout(&out).contains("child exec'd echo"),
-        "{}",
-        stdout(&out)
-    );
+    clean_example("efence_fork", &["exec"], &[], &["child exec'd echo"]);
 }
 
 #[test]
