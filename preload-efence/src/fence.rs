@@ -15,13 +15,16 @@
 //!   found too. `free` makes the pages inaccessible again (one `mprotect`) and puts the slot in
 //!   a FIFO quarantine: a use after free faults until the slot is reused.
 //! - **Dense classes**: slots of `16 << k` bytes plus a 16-byte canary zone, in memory that is
-//!   always accessible. The kernel allows `vm.max_map_count` (65530) mappings per process and a
+//!   always accessible. The kernel allows `vm.max_map_count` (65530) mappings per process. A
 //!   live guarded block costs two (its accessible pages, and the guard that separates them
-//!   from the next slot's: inaccessible neighbours merge into one mapping), so past a budget
-//!   (`TRACEKIT_EFENCE_MAX_GUARDED`, by default what the limit leaves) blocks go here: their
-//!   overflows are found at `free` by the canary instead of at the faulting instruction, and
-//!   the program keeps running (Electric Fence and DUMA die at about 32k live blocks). A dense
-//!   block costs no mapping.
+//!   from the next slot's); a freed slot's inaccessible pages merge with its neighbours' only
+//!   when the kernel finds them of the same anonymous-memory lineage, which after some churn
+//!   they often are not, so a slot handed out is counted as two mappings (three for blocks of
+//!   several pages) whatever its state. Past the budget (`TRACEKIT_EFENCE_MAX_GUARDED`, by
+//!   default what the limit leaves) the quarantine gives up its oldest slots for new blocks,
+//!   and when it has none, blocks go to dense slots: their overflows are found at `free` by
+//!   the canary instead of at the faulting instruction, and the program keeps running
+//!   (Electric Fence and DUMA die at about 32k live blocks). A dense block costs no mapping.
 //!
 //! Each slot has a 32-byte `Meta` entry in a parallel table (reserved the same way, made
 //! accessible as slots are first used): state, the block's offset in its slot, size, the
@@ -127,6 +130,8 @@ struct Global {
     /// Live guarded blocks, against `budget`.
     guarded_live: AtomicU64,
     budget: AtomicU64,
+    /// Mappings the guarded slots handed out so far may cost, against `budget`.
+    maps_used: AtomicU64,
     /// `Options::sample`, where the hot path reads it without copying the options.
     sample: AtomicU32,
     /// Dense blocks handed out since the budget ran out (said once).
@@ -168,6 +173,7 @@ static G: Global = Global {
     options: UnsafeCell::new(Options::DEFAULT),
     guarded_live: AtomicU64::new(0),
     budget: AtomicU64::new(0),
+    maps_used: AtomicU64::new(0),
     sample: AtomicU32::new(1),
     spilled: AtomicU64::new(0),
     classes: [const { class() }; CLASSES],
@@ -280,12 +286,12 @@ fn read_options() -> Options {
     options::parse(efence.chain(ours))
 }
 
-/// How many guarded blocks may be live at once: two mappings each, within what
-/// `vm.max_map_count` leaves after the mappings the process has now and a margin for those it
-/// will make itself.
+/// How many kernel mappings guarded slots may use: what `vm.max_map_count` leaves after the
+/// mappings the process has now and a margin for those it will make itself (or two for each
+/// of `TRACEKIT_EFENCE_MAX_GUARDED` slots).
 fn guard_budget(o: &Options) -> u64 {
     if o.max_guarded > 0 {
-        return o.max_guarded;
+        return o.max_guarded.saturating_mul(2);
     }
     let mut buf = [0u8; 32];
     let limit = sys::read_file(b"/proc/sys/vm/max_map_count\0", &mut buf)
@@ -294,7 +300,7 @@ fn guard_budget(o: &Options) -> u64 {
         .unwrap_or(65530);
     let mut maps = 0u64;
     let _ = count_lines(b"/proc/self/maps\0", &mut maps);
-    limit.saturating_sub(maps + 2048) / 2
+    limit.saturating_sub(maps + 2048)
 }
 
 fn count_lines(path: &[u8], n: &mut u64) -> sys::SysResult<()> {
@@ -512,6 +518,47 @@ fn take_slot(l: &Layout, c: usize, lists: &mut Lists) -> Option<u32> {
     Some(i)
 }
 
+/// Mappings a guarded slot of class `c` may cost once handed out, whatever its state: its
+/// accessible pages, the inaccessible ones below them (blocks of several pages), its guard.
+/// Freed slots' mappings do not always merge back with their neighbours' (the kernel merges
+/// only mappings of the same anonymous memory lineage), so the budget counts slots handed
+/// out, not live blocks.
+fn slot_mappings(c: usize) -> u64 {
+    if c == 0 {
+        2
+    } else {
+        3
+    }
+}
+
+/// A guarded slot of class `c`: a freed one; else a fresh one while the mappings budget lasts;
+/// else the oldest in the quarantine (a full budget shortens the quarantine rather than stop
+/// guarding; not with `EF_PROTECT_FREE`, which never reuses). None: a dense slot it is.
+fn take_guarded(l: &Layout, c: usize, lists: &mut Lists, o: &Options) -> Option<u32> {
+    if lists.free_head != NONE {
+        return take_slot(l, c, lists);
+    }
+    let cost = slot_mappings(c);
+    if G.maps_used.load(Ordering::Relaxed) + cost <= G.budget.load(Ordering::Relaxed) {
+        let i = take_slot(l, c, lists)?;
+        G.maps_used.fetch_add(cost, Ordering::Relaxed);
+        return Some(i);
+    }
+    if o.protect_free || lists.q_head == NONE {
+        return None;
+    }
+    let old = lists.q_head;
+    // SAFETY: a quarantined slot's entry is ready.
+    let om = unsafe { &mut *meta_ptr(l, c, old) };
+    lists.q_head = om.next;
+    if lists.q_head == NONE {
+        lists.q_tail = NONE;
+    }
+    lists.q_len -= data_size(c) as u64;
+    om.state.store(FREE, Ordering::Release);
+    Some(old)
+}
+
 /// The caller's return addresses (frames inside this library skipped).
 fn stack(out: &mut [u64; NOTE_FRAMES]) -> u8 {
     let own = (
@@ -647,47 +694,69 @@ pub fn allocate(r: Request) -> Placed {
     let mut frames = [0u64; NOTE_FRAMES];
     let nframes = stack(&mut frames);
     let alloc_stack = l.depot.intern(&frames[..usize::from(nframes)]);
-    let guarded_ok = G.guarded_live.load(Ordering::Relaxed) < G.budget.load(Ordering::Relaxed);
-    let choice = match (guarded_ok, dense_class(r.size, align)) {
-        (true, _) | (false, None) => guarded_class(r.size, align).map(|c| (c, true)),
-        (false, Some(c)) => Some((c, false)),
-    };
-    let Some((c, guarded)) = choice else {
-        return Placed::Failed(libc::ENOMEM);
-    };
-    let mut lists = G.classes[c].lists.lock();
-    let Some(i) = take_slot(l, c, &mut lists) else {
-        return Placed::Failed(libc::ENOMEM);
-    };
-    let base = slot_base(l, c, i);
-    let user = if !guarded {
-        base
-    } else if o.protect_below {
-        round_up(base + PAGE, align.max(1))
-    } else {
-        (base + data_size(c) - r.size) & !(align.max(1) - 1)
-    };
-    if guarded {
+    let dense = dense_class(r.size, align);
+    // Set when a guarded slot cannot be had: the block goes to a dense slot.
+    let mut dense_only = false;
+    let (c, i, base, user, lists) = loop {
+        let (c, guarded) = match (dense_only, guarded_class(r.size, align), dense) {
+            (false, Some(c), _) => (c, true),
+            (_, _, Some(c)) => (c, false),
+            _ => return Placed::Failed(libc::ENOMEM),
+        };
+        let mut lists = G.classes[c].lists.lock();
+        let slot = if guarded {
+            take_guarded(l, c, &mut lists, &o)
+        } else {
+            take_slot(l, c, &mut lists)
+        };
+        let Some(i) = slot else {
+            if guarded && dense.is_some() {
+                dense_only = true;
+                continue;
+            }
+            return Placed::Failed(libc::ENOMEM);
+        };
+        let base = slot_base(l, c, i);
+        let user = if !guarded {
+            base
+        } else if o.protect_below {
+            round_up(base + PAGE, align.max(1))
+        } else {
+            (base + data_size(c) - r.size) & !(align.max(1) - 1)
+        };
+        if !guarded {
+            if G.spilled.fetch_add(1, Ordering::Relaxed) == 0 {
+                options::say(format_args!(
+                    "{} guarded blocks are live, as many as vm.max_map_count allows: further blocks get canaries checked at free instead of guard pages",
+                    G.guarded_live.load(Ordering::Relaxed)
+                ));
+            }
+            break (c, i, base, user, lists);
+        }
         let (lo, hi) = if o.protect_below {
             (base + PAGE, round_up(user + r.size.max(1), PAGE))
         } else {
             (user & !(PAGE - 1), base + data_size(c))
         };
         // SAFETY: pages of this slot, which nobody else uses.
-        if unsafe { sys::protect(lo as *mut u8, hi - lo, RW) }.is_err() {
-            // SAFETY: the slot's entry is ready (take_slot).
-            let m = unsafe { &mut *meta_ptr(l, c, i) };
-            m.next = lists.free_head;
-            lists.free_head = i;
+        if unsafe { sys::protect(lo as *mut u8, hi - lo, RW) }.is_ok() {
+            G.guarded_live.fetch_add(1, Ordering::Relaxed);
+            break (c, i, base, user, lists);
+        }
+        // SAFETY: the slot's entry is ready (take_slot).
+        let m = unsafe { &mut *meta_ptr(l, c, i) };
+        m.next = lists.free_head;
+        lists.free_head = i;
+        drop(lists);
+        if dense.is_none() {
             return Placed::Failed(libc::ENOMEM);
         }
-        G.guarded_live.fetch_add(1, Ordering::Relaxed);
-    } else if G.spilled.fetch_add(1, Ordering::Relaxed) == 0 {
-        options::say(format_args!(
-            "{} guarded blocks are live, as many as vm.max_map_count allows: further blocks get canaries checked at free instead of guard pages",
-            G.guarded_live.load(Ordering::Relaxed)
-        ));
-    }
+        // The kernel ran out of mappings before the budget did (the program maps memory of its
+        // own): no more fresh guarded slots, and this block in a dense slot.
+        G.budget
+            .store(G.maps_used.load(Ordering::Relaxed), Ordering::Relaxed);
+        dense_only = true;
+    };
     // SAFETY: the slot's entry is ready (take_slot) and ours under the class lock.
     let m = unsafe { &mut *meta_ptr(l, c, i) };
     m.alloc_kind = r.kind as u8;

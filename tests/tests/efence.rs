@@ -781,6 +781,21 @@ fn two_hundred_thousand_live_blocks_run_and_the_spill_is_said_once() {
 }
 
 #[test]
+fn churn_among_thirty_thousand_live_blocks_keeps_allocating() {
+    // Regression: freed slots' mappings did not all merge back, so with 30k blocks live and
+    // random frees the kernel refused an mprotect before the budget (counted in live blocks)
+    // ran out, and malloc returned NULL. The budget now counts slots handed out.
+    let out = run(
+        example("efence_bench"),
+        &["live", "30000", "20000"],
+        &[],
+        true,
+    );
+    assert!(out.status.success(), "{:?}\n{}", out.status, stderr(&out));
+    assert!(stdout(&out).contains("ns_per_op "), "{}", stdout(&out));
+}
+
+#[test]
 fn sampled_mode_runs_programs_unchanged() {
     let sample = [("TRACEKIT_EFENCE_SAMPLE", "100")];
     clean_example("efence_threads", &[], &sample, &[]);
