@@ -15,24 +15,37 @@
 //!   found too. `free` makes the pages inaccessible again (one `mprotect`) and puts the slot in
 //!   a FIFO quarantine: a use after free faults until the slot is reused.
 //! - **Dense classes**: slots of `16 << k` bytes plus a 16-byte canary zone, in memory that is
-//!   always accessible. The kernel allows `vm.max_map_count` (65530) mappings per process and a
+//!   always accessible. The kernel allows `vm.max_map_count` (65530) mappings per process. A
 //!   live guarded block costs two (its accessible pages, and the guard that separates them
-//!   from the next slot's: inaccessible neighbours merge into one mapping), so past a budget
-//!   (`TRACEKIT_EFENCE_MAX_GUARDED`, by default what the limit leaves) blocks go here: their
-//!   overflows are found at `free` by the canary instead of at the faulting instruction, and
-//!   the program keeps running (Electric Fence and DUMA die at about 32k live blocks). A dense
-//!   block costs no mapping.
+//!   from the next slot's); a freed slot's inaccessible pages merge with its neighbours' only
+//!   when the kernel finds them of the same anonymous-memory lineage, which after some churn
+//!   they often are not, so a slot handed out is counted as two mappings (three for blocks of
+//!   several pages) whatever its state. Past the budget (`TRACEKIT_EFENCE_MAX_GUARDED`, by
+//!   default what the limit leaves) the quarantine gives up its oldest slots for new blocks,
+//!   and when it has none, blocks go to dense slots: their overflows are found at `free` by
+//!   the canary instead of at the faulting instruction, and the program keeps running
+//!   (Electric Fence and DUMA die at about 32k live blocks). A dense block costs no mapping.
 //!
-//! Each slot has a `Meta` entry in a parallel table (reserved the same way, made accessible
-//! as slots are first used): state, the block's address, size, the function that allocated
-//! it, and the return addresses where it was allocated and freed. A fault address maps to its
-//! class and slot by arithmetic, which is what the crash handler's describer does
-//! ([`describe`]), async-signal-safely.
+//! Each slot has a 32-byte `Meta` entry in a parallel table (reserved the same way, made
+//! accessible as slots are first used): state, the block's offset in its slot, size, the
+//! function that allocated it, and the ids of the backtraces where it was allocated and freed
+//! (stored once each in the [`crate::depot`]). A live 32-byte block so costs its page and 32
+//! bytes (Electric Fence: its page and about 60). A fault address maps to its class and slot
+//! by arithmetic, which is what the crash handler's describer does ([`describe`]),
+//! async-signal-safely.
+//!
+//! # Cost
+//!
+//! A guarded `malloc`/`free` pair makes two `mprotect` calls (the block's pages accessible,
+//! then inaccessible again), each splitting or merging a kernel mapping: that is most of its
+//! cost (about 10 µs a pair on the machine of `bench/efence.sh`, 2.1-2.5x less CPU than
+//! Electric Fence's seven `mprotect` and two `madvise`). Sampled mode pays it only for the
+//! allocations it guards.
 //!
 //! Nothing here allocates: the free lists and the quarantine are linked through the table.
 
 use core::cell::UnsafeCell;
-use core::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 
 use tracekit_crash::fault::{BlockNote, NOTE_FRAMES};
 use tracekit_log_core::{AllocKind, FenceKind, FreeKind};
@@ -40,6 +53,7 @@ use tracekit_preload_rt::lock::SpinLock;
 use tracekit_preload_rt::sys;
 use tracekit_preload_rt::unwind;
 
+use crate::depot::{self, Depot};
 use crate::options::{self, Options};
 
 const PAGE: usize = sys::PAGE;
@@ -59,23 +73,26 @@ const QUARANTINED: u8 = 2;
 const FREE: u8 = 3;
 const NONE: u32 = u32::MAX;
 
-/// One slot's story.
+/// One slot's story, in 32 bytes: a live guarded block costs its page and this (the
+/// backtraces are ids in the [`Depot`]; offsets and sizes fit 32 bits, as no class is larger).
 #[repr(C)]
 struct Meta {
     state: AtomicU8,
     alloc_kind: u8,
     free_kind: u8,
-    alloc_len: u8,
-    free_len: u8,
     alloc_tid: u32,
     free_tid: u32,
     /// The next slot in the free list or the quarantine.
     next: u32,
-    user: u64,
-    size: u64,
-    alloc: [u64; NOTE_FRAMES],
-    free: [u64; NOTE_FRAMES],
+    /// The block's start, from the slot's start.
+    offset: u32,
+    size: u32,
+    /// Where it was allocated and freed: ids in the depot (0: none).
+    alloc_stack: u32,
+    free_stack: u32,
 }
+
+const _: () = assert!(core::mem::size_of::<Meta>() == 32);
 
 /// A class's lists, under its lock.
 struct Lists {
@@ -103,6 +120,7 @@ struct Layout {
     span: usize,
     meta_base: usize,
     meta_span: usize,
+    depot: Depot,
 }
 
 struct Global {
@@ -112,6 +130,10 @@ struct Global {
     /// Live guarded blocks, against `budget`.
     guarded_live: AtomicU64,
     budget: AtomicU64,
+    /// Mappings the guarded slots handed out so far may cost, against `budget`.
+    maps_used: AtomicU64,
+    /// `Options::sample`, where the hot path reads it without copying the options.
+    sample: AtomicU32,
     /// Dense blocks handed out since the budget ran out (said once).
     spilled: AtomicU64,
     classes: [Class; CLASSES],
@@ -146,10 +168,13 @@ static G: Global = Global {
         span: 0,
         meta_base: 0,
         meta_span: 0,
+        depot: Depot::EMPTY,
     }),
     options: UnsafeCell::new(Options::DEFAULT),
     guarded_live: AtomicU64::new(0),
     budget: AtomicU64::new(0),
+    maps_used: AtomicU64::new(0),
+    sample: AtomicU32::new(1),
     spilled: AtomicU64::new(0),
     classes: [const { class() }; CLASSES],
     own: AtomicUsize::new(0),
@@ -200,18 +225,25 @@ fn init() -> bool {
             continue;
         };
         let meta_span = (span / (2 * PAGE)) * core::mem::size_of::<Meta>();
-        match sys::reserve(meta_span * CLASSES) {
-            Ok(meta) => {
+        match (sys::reserve(meta_span * CLASSES), Depot::create()) {
+            (Ok(meta), Some(depot)) => {
                 done = Some(Layout {
                     base: base as usize,
                     span,
                     meta_base: meta as usize,
                     meta_span,
+                    depot,
                 });
                 break;
             }
-            // SAFETY: the reservation just made, unused.
-            Err(_) => unsafe { sys::unmap(base, span * CLASSES) },
+            (meta, _) => {
+                if let Ok(meta) = meta {
+                    // SAFETY: the reservation just made, unused.
+                    unsafe { sys::unmap(meta, meta_span * CLASSES) };
+                }
+                // SAFETY: as above.
+                unsafe { sys::unmap(base, span * CLASSES) };
+            }
         }
     }
     let Some(l) = done else {
@@ -230,6 +262,7 @@ fn init() -> bool {
         *G.options.get() = opts;
     }
     G.budget.store(guard_budget(&opts), Ordering::Relaxed);
+    G.sample.store(opts.sample, Ordering::Relaxed);
     if let Some((lo, hi)) = unwind::object_range(init as *const () as u64) {
         G.own.store(lo as usize, Ordering::Relaxed);
         G.own_end.store(hi as usize, Ordering::Relaxed);
@@ -253,12 +286,12 @@ fn read_options() -> Options {
     options::parse(efence.chain(ours))
 }
 
-/// How many guarded blocks may be live at once: two mappings each, within what
-/// `vm.max_map_count` leaves after the mappings the process has now and a margin for those it
-/// will make itself.
+/// How many kernel mappings guarded slots may use: what `vm.max_map_count` leaves after the
+/// mappings the process has now and a margin for those it will make itself (or two for each
+/// of `TRACEKIT_EFENCE_MAX_GUARDED` slots).
 fn guard_budget(o: &Options) -> u64 {
     if o.max_guarded > 0 {
-        return o.max_guarded;
+        return o.max_guarded.saturating_mul(2);
     }
     let mut buf = [0u8; 32];
     let limit = sys::read_file(b"/proc/sys/vm/max_map_count\0", &mut buf)
@@ -267,7 +300,7 @@ fn guard_budget(o: &Options) -> u64 {
         .unwrap_or(65530);
     let mut maps = 0u64;
     let _ = count_lines(b"/proc/self/maps\0", &mut maps);
-    limit.saturating_sub(maps + 2048) / 2
+    limit.saturating_sub(maps + 2048)
 }
 
 fn count_lines(path: &[u8], n: &mut u64) -> sys::SysResult<()> {
@@ -378,6 +411,47 @@ fn slack(l: &Layout, c: usize, i: u32, user: usize, size: usize, below: bool) ->
     (end, limit.max(end))
 }
 
+/// Bytes of canary in front of a block when its guard page is above it: an underflow that
+/// writes there is found at `free` (one that goes further, or reads, is not: it takes
+/// `EF_PROTECT_BELOW=1`).
+const HEAD: usize = 16;
+
+/// The canaried bytes in front of a block: up to [`HEAD`] bytes before it, within its first
+/// accessible page (none for dense blocks, which start at their slot's start, or with the
+/// guard page below).
+fn head(c: usize, user: usize, below: bool) -> (usize, usize) {
+    if !is_guarded(c) || below {
+        return (user, user);
+    }
+    let lo = user.saturating_sub(HEAD).max(user & !(PAGE - 1));
+    (lo, user)
+}
+
+/// What an overwritten canary says about a live block: an overflow (the slack after it), or
+/// an underflow (the head before it); the address is the first byte found changed there.
+fn canary_damage(
+    l: &Layout,
+    c: usize,
+    i: u32,
+    user: usize,
+    size: usize,
+    below: bool,
+) -> Option<(FenceKind, u64, u64)> {
+    let (from, to) = slack(l, c, i, user, size, below);
+    let bad = damaged(from, to);
+    if bad > 0 {
+        return Some((FenceKind::Overflow, from as u64, bad));
+    }
+    let (from, to) = head(c, user, below);
+    let bad = damaged(from, to);
+    let first = (from..to).find(|&at| {
+        // SAFETY: as in `damaged`.
+        let byte = unsafe { (at as *const u8).read_volatile() };
+        byte != canary(at)
+    })?;
+    Some((FenceKind::Underflow, first as u64, bad))
+}
+
 fn fill_canary(from: usize, to: usize) {
     for at in from..to {
         // SAFETY: slack bytes of a live block's accessible pages (see `slack`).
@@ -444,18 +518,72 @@ fn take_slot(l: &Layout, c: usize, lists: &mut Lists) -> Option<u32> {
     Some(i)
 }
 
+/// Mappings a guarded slot of class `c` may cost once handed out, whatever its state: its
+/// accessible pages, the inaccessible ones below them (blocks of several pages), its guard.
+/// Freed slots' mappings do not always merge back with their neighbours' (the kernel merges
+/// only mappings of the same anonymous memory lineage), so the budget counts slots handed
+/// out, not live blocks.
+fn slot_mappings(c: usize) -> u64 {
+    if c == 0 {
+        2
+    } else {
+        3
+    }
+}
+
+/// A guarded slot of class `c`: a freed one; else a fresh one while the mappings budget lasts;
+/// else the oldest in the quarantine (a full budget shortens the quarantine rather than stop
+/// guarding; not with `EF_PROTECT_FREE`, which never reuses). None: a dense slot it is.
+fn take_guarded(l: &Layout, c: usize, lists: &mut Lists, o: &Options) -> Option<u32> {
+    if lists.free_head != NONE {
+        return take_slot(l, c, lists);
+    }
+    let cost = slot_mappings(c);
+    if G.maps_used.load(Ordering::Relaxed) + cost <= G.budget.load(Ordering::Relaxed) {
+        let i = take_slot(l, c, lists)?;
+        G.maps_used.fetch_add(cost, Ordering::Relaxed);
+        return Some(i);
+    }
+    if o.protect_free || lists.q_head == NONE {
+        return None;
+    }
+    let old = lists.q_head;
+    // SAFETY: a quarantined slot's entry is ready.
+    let om = unsafe { &mut *meta_ptr(l, c, old) };
+    lists.q_head = om.next;
+    if lists.q_head == NONE {
+        lists.q_tail = NONE;
+    }
+    lists.q_len -= data_size(c) as u64;
+    om.state.store(FREE, Ordering::Release);
+    Some(old)
+}
+
 /// The caller's return addresses (frames inside this library skipped).
 fn stack(out: &mut [u64; NOTE_FRAMES]) -> u8 {
     let own = (
         G.own.load(Ordering::Relaxed) as u64,
         G.own_end.load(Ordering::Relaxed) as u64,
     );
-    unwind::backtrace(own, out) as u8
+    let n = unwind::backtrace(own, out);
+    program_frames(&out[..n], own) as u8
+}
+
+/// How many of `frames` (the allocator's own leading frames already skipped) are the
+/// program's: a frame of this library further down is the crash handler's thread trampoline
+/// (every thread starts in it), where the program's stack ends.
+fn program_frames(frames: &[u64], (lo, hi): (u64, u64)) -> usize {
+    frames
+        .iter()
+        .position(|&pc| lo <= pc && pc < hi)
+        .unwrap_or(frames.len())
 }
 
 std::thread_local! {
     static TID: core::cell::Cell<u32> = const { core::cell::Cell::new(0) };
     static SAMPLE: core::cell::Cell<u64> = const { core::cell::Cell::new(0) };
+    /// Allocations left before this thread guards one (0: not started).
+    static COUNTDOWN: core::cell::Cell<u32> = const { core::cell::Cell::new(0) };
 }
 
 /// This thread's id (cached).
@@ -469,10 +597,32 @@ fn tid() -> u32 {
 }
 
 /// True when this allocation is to be guarded (always, unless sampling).
-fn sampled(o: &Options) -> bool {
-    if o.sample <= 1 {
+///
+/// Sampling one in N counts down, as GWP-ASan does: each thread guards the allocation its
+/// countdown reaches, then draws the next gap at random in `1..2N` (mean N, so no allocation
+/// pattern hides from it for long). An allocation that is not guarded costs a decrement of a
+/// thread-local, not a random draw and a division: sampled mode is meant to stay on.
+#[inline]
+fn sampled(n: u32) -> bool {
+    if n <= 1 {
         return true;
     }
+    COUNTDOWN.with(|c| {
+        let left = c.get();
+        if left > 1 {
+            c.set(left - 1);
+            return false;
+        }
+        let first = left == 0;
+        c.set(next_gap(n));
+        // A thread's first allocation starts its countdown instead of being guarded.
+        !first
+    })
+}
+
+/// The next gap between guarded allocations: uniform in `1..2n`.
+#[cold]
+fn next_gap(n: u32) -> u32 {
     SAMPLE.with(|s| {
         // xorshift64*, seeded per thread from its id and the clock.
         let mut x = s.get();
@@ -483,7 +633,8 @@ fn sampled(o: &Options) -> bool {
         x ^= x << 25;
         x ^= x >> 27;
         s.set(x);
-        x.wrapping_mul(0x2545_f491_4f6c_dd1d) % u64::from(o.sample) == 0
+        let span = 2 * u64::from(n) - 1;
+        1 + (x.wrapping_mul(0x2545_f491_4f6c_dd1d) % span) as u32
     })
 }
 
@@ -518,10 +669,10 @@ pub fn allocate(r: Request) -> Placed {
     if !init() {
         return Placed::Failed(libc::ENOMEM);
     }
-    let o = options();
-    if !sampled(&o) {
+    if !sampled(G.sample.load(Ordering::Relaxed)) {
         return Placed::Real;
     }
+    let o = options();
     if r.size == 0 && !o.allow_malloc_0 {
         options::say(format_args!(
             "{}(0), which EF_ALLOW_MALLOC_0=0 forbids: aborting",
@@ -542,58 +693,81 @@ pub fn allocate(r: Request) -> Placed {
     };
     let mut frames = [0u64; NOTE_FRAMES];
     let nframes = stack(&mut frames);
-    let guarded_ok = G.guarded_live.load(Ordering::Relaxed) < G.budget.load(Ordering::Relaxed);
-    let choice = match (guarded_ok, dense_class(r.size, align)) {
-        (true, _) | (false, None) => guarded_class(r.size, align).map(|c| (c, true)),
-        (false, Some(c)) => Some((c, false)),
-    };
-    let Some((c, guarded)) = choice else {
-        return Placed::Failed(libc::ENOMEM);
-    };
-    let mut lists = G.classes[c].lists.lock();
-    let Some(i) = take_slot(l, c, &mut lists) else {
-        return Placed::Failed(libc::ENOMEM);
-    };
-    let base = slot_base(l, c, i);
-    let user = if !guarded {
-        base
-    } else if o.protect_below {
-        round_up(base + PAGE, align.max(1))
-    } else {
-        (base + data_size(c) - r.size) & !(align.max(1) - 1)
-    };
-    if guarded {
+    let alloc_stack = l.depot.intern(&frames[..usize::from(nframes)]);
+    let dense = dense_class(r.size, align);
+    // Set when a guarded slot cannot be had: the block goes to a dense slot.
+    let mut dense_only = false;
+    let (c, i, base, user, lists) = loop {
+        let (c, guarded) = match (dense_only, guarded_class(r.size, align), dense) {
+            (false, Some(c), _) => (c, true),
+            (_, _, Some(c)) => (c, false),
+            _ => return Placed::Failed(libc::ENOMEM),
+        };
+        let mut lists = G.classes[c].lists.lock();
+        let slot = if guarded {
+            take_guarded(l, c, &mut lists, &o)
+        } else {
+            take_slot(l, c, &mut lists)
+        };
+        let Some(i) = slot else {
+            if guarded && dense.is_some() {
+                dense_only = true;
+                continue;
+            }
+            return Placed::Failed(libc::ENOMEM);
+        };
+        let base = slot_base(l, c, i);
+        let user = if !guarded {
+            base
+        } else if o.protect_below {
+            round_up(base + PAGE, align.max(1))
+        } else {
+            (base + data_size(c) - r.size) & !(align.max(1) - 1)
+        };
+        if !guarded {
+            if G.spilled.fetch_add(1, Ordering::Relaxed) == 0 {
+                options::say(format_args!(
+                    "{} guarded blocks are live, as many as vm.max_map_count allows: further blocks get canaries checked at free instead of guard pages",
+                    G.guarded_live.load(Ordering::Relaxed)
+                ));
+            }
+            break (c, i, base, user, lists);
+        }
         let (lo, hi) = if o.protect_below {
             (base + PAGE, round_up(user + r.size.max(1), PAGE))
         } else {
             (user & !(PAGE - 1), base + data_size(c))
         };
         // SAFETY: pages of this slot, which nobody else uses.
-        if unsafe { sys::protect(lo as *mut u8, hi - lo, RW) }.is_err() {
-            // SAFETY: the slot's entry is ready (take_slot).
-            let m = unsafe { &mut *meta_ptr(l, c, i) };
-            m.next = lists.free_head;
-            lists.free_head = i;
+        if unsafe { sys::protect(lo as *mut u8, hi - lo, RW) }.is_ok() {
+            G.guarded_live.fetch_add(1, Ordering::Relaxed);
+            break (c, i, base, user, lists);
+        }
+        // SAFETY: the slot's entry is ready (take_slot).
+        let m = unsafe { &mut *meta_ptr(l, c, i) };
+        m.next = lists.free_head;
+        lists.free_head = i;
+        drop(lists);
+        if dense.is_none() {
             return Placed::Failed(libc::ENOMEM);
         }
-        G.guarded_live.fetch_add(1, Ordering::Relaxed);
-    } else if G.spilled.fetch_add(1, Ordering::Relaxed) == 0 {
-        options::say(format_args!(
-            "{} guarded blocks are live, as many as vm.max_map_count allows: further blocks get canaries checked at free instead of guard pages",
-            G.guarded_live.load(Ordering::Relaxed)
-        ));
-    }
+        // The kernel ran out of mappings before the budget did (the program maps memory of its
+        // own): no more fresh guarded slots, and this block in a dense slot.
+        G.budget
+            .store(G.maps_used.load(Ordering::Relaxed), Ordering::Relaxed);
+        dense_only = true;
+    };
     // SAFETY: the slot's entry is ready (take_slot) and ours under the class lock.
     let m = unsafe { &mut *meta_ptr(l, c, i) };
     m.alloc_kind = r.kind as u8;
     m.free_kind = 0;
-    m.alloc_len = nframes;
-    m.alloc = frames;
-    m.free_len = 0;
+    m.alloc_stack = alloc_stack;
+    m.free_stack = 0;
     m.alloc_tid = tid();
     m.free_tid = 0;
-    m.user = user as u64;
-    m.size = r.size as u64;
+    // Both fit: the class holds the block, and no class is 4 GiB.
+    m.offset = (user - base) as u32;
+    m.size = r.size as u32;
     m.state.store(LIVE, Ordering::Release);
     drop(lists);
     let p = user as *mut u8;
@@ -606,7 +780,15 @@ pub fn allocate(r: Request) -> Placed {
     }
     let (from, to) = slack(l, c, i, user, r.size, o.protect_below);
     fill_canary(from, to);
+    let (from, to) = head(c, user, o.protect_below);
+    fill_canary(from, to);
     Placed::Ours(p)
+}
+
+/// True when only some allocations are ours (`TRACEKIT_EFENCE_SAMPLE` above 1): a pointer
+/// that is not ours is then glibc's.
+pub fn sampling() -> bool {
+    G.sample.load(Ordering::Relaxed) > 1
 }
 
 /// True when `p` is in our reservation (a block of ours, or garbage pointing into it).
@@ -641,7 +823,7 @@ struct MetaCopy {
 /// A copy of slot `i`'s entry, read under its class's lock (None: never handed out).
 fn meta_locked(l: &Layout, c: usize, i: u32, lists: &Lists) -> Option<MetaCopy> {
     // SAFETY: handed-out slots have their entries ready, and the lock is held.
-    (i < lists.bump).then(|| copy_meta(unsafe { &*meta_ptr(l, c, i) }))
+    (i < lists.bump).then(|| copy_meta(l, c, i, unsafe { &*meta_ptr(l, c, i) }))
 }
 
 /// A copy of slot `i`'s entry without the lock (in a signal handler), if its table page is
@@ -654,23 +836,27 @@ fn read_meta(l: &Layout, c: usize, i: u32) -> Option<MetaCopy> {
     }
     // SAFETY: the entry's page is accessible (just read) and stays so (the table only grows);
     // a concurrent writer may change fields meanwhile, which only blurs a report.
-    Some(copy_meta(unsafe { &*p }))
+    Some(copy_meta(l, c, i, unsafe { &*p }))
 }
 
-fn copy_meta(m: &Meta) -> MetaCopy {
-    MetaCopy {
+/// Slot `i`'s entry with the block's address and its backtraces spelled out.
+fn copy_meta(l: &Layout, c: usize, i: u32, m: &Meta) -> MetaCopy {
+    let mut copy = MetaCopy {
         state: m.state.load(Ordering::Acquire),
         alloc_kind: m.alloc_kind,
         free_kind: m.free_kind,
-        user: m.user,
-        size: m.size,
+        user: (slot_base(l, c, i) + m.offset as usize) as u64,
+        size: u64::from(m.size),
         alloc_tid: m.alloc_tid,
         free_tid: m.free_tid,
-        alloc: m.alloc,
-        alloc_len: usize::from(m.alloc_len),
-        free: m.free,
-        free_len: usize::from(m.free_len),
-    }
+        alloc: [0; NOTE_FRAMES],
+        alloc_len: 0,
+        free: [0; NOTE_FRAMES],
+        free_len: 0,
+    };
+    copy.alloc_len = l.depot.get(m.alloc_stack, &mut copy.alloc);
+    copy.free_len = l.depot.get(m.free_stack, &mut copy.free);
+    copy
 }
 
 fn note_of(kind: FenceKind, addr: u64, m: &MetaCopy) -> BlockNote {
@@ -728,6 +914,7 @@ pub fn release(p: *mut u8, kind: FreeKind) {
     let o = options();
     let mut frames = [0u64; NOTE_FRAMES];
     let nframes = stack(&mut frames);
+    let free_stack = l.depot.intern(&frames[..usize::from(nframes)]);
     let mut lists = G.classes[c].lists.lock();
     if let Some(mut note) = check(l, c, i, &lists, p as u64, &o, kind) {
         drop(lists);
@@ -741,8 +928,7 @@ pub fn release(p: *mut u8, kind: FreeKind) {
     // SAFETY: checked live above, under the class lock.
     let m = unsafe { &mut *meta_ptr(l, c, i) };
     m.free_kind = kind as u8;
-    m.free_len = nframes;
-    m.free = frames;
+    m.free_stack = free_stack;
     m.free_tid = tid();
     m.state.store(QUARANTINED, Ordering::Release);
     let base = slot_base(l, c, i);
@@ -810,14 +996,10 @@ fn check(
     if alloc_family(m.alloc_kind) != free_family(kind) {
         return Some(note_of(FenceKind::MismatchedFree, p, &m));
     }
-    let (from, to) = slack(l, c, i, p as usize, m.size as usize, o.protect_below);
-    let bad = damaged(from, to);
-    if bad > 0 {
-        let mut n = note_of(FenceKind::Overflow, from as u64, &m);
-        n.corrupted = bad;
-        return Some(n);
-    }
-    None
+    let (kind, at, bad) = canary_damage(l, c, i, p as usize, m.size as usize, o.protect_below)?;
+    let mut n = note_of(kind, at, &m);
+    n.corrupted = bad;
+    Some(n)
 }
 
 /// Checks the canaries of every live block (at exit): the first overwritten one is reported.
@@ -834,14 +1016,14 @@ pub fn check_all() {
             if m.state.load(Ordering::Acquire) != LIVE {
                 continue;
             }
-            let (from, to) = slack(l, c, i, m.user as usize, m.size as usize, o.protect_below);
-            let bad = damaged(from, to);
-            if bad > 0 {
+            let user = slot_base(l, c, i) + m.offset as usize;
+            let below = o.protect_below;
+            if let Some((kind, at, bad)) = canary_damage(l, c, i, user, m.size as usize, below) {
                 let Some(copy) = meta_locked(l, c, i, &lists) else {
                     continue;
                 };
                 drop(lists);
-                let mut n = note_of(FenceKind::Overflow, from as u64, &copy);
+                let mut n = note_of(kind, at, &copy);
                 n.corrupted = bad;
                 n.free_fn = "exit";
                 tracekit_crash::fault::report_and_abort(&n);
@@ -899,10 +1081,12 @@ pub fn lock_all() {
     for c in &G.classes {
         c.lists.lock_for_fork();
     }
+    depot::lock_for_fork();
 }
 
 /// Releases what [`lock_all`] took (after `fork`, in parent and child).
 pub fn unlock_all() {
+    depot::unlock_after_fork();
     for c in &G.classes {
         // SAFETY: taken by lock_all in this process (or the parent it was forked from).
         unsafe { c.lists.force_unlock() };
@@ -932,6 +1116,28 @@ mod tests {
         assert_eq!(dense_class(33, 64), None);
         for c in 0..CLASSES {
             assert!(slot_size(c) > data_size(c));
+        }
+    }
+
+    #[test]
+    fn a_stack_ends_at_the_first_frame_of_this_library() {
+        let own = (0x1000, 0x2000);
+        assert_eq!(program_frames(&[0x500, 0x600, 0x1800, 0x700], own), 2);
+        assert_eq!(program_frames(&[0x500, 0x600], own), 2);
+        assert_eq!(program_frames(&[], own), 0);
+    }
+
+    #[test]
+    fn sampling_guards_about_one_in_n() {
+        let guarded = (0..100_000).filter(|_| sampled(100)).count();
+        assert!(
+            (700..1300).contains(&guarded),
+            "{guarded} of 100000 guarded"
+        );
+        assert!((0..10).all(|_| sampled(1)));
+        for _ in 0..1000 {
+            let g = next_gap(100);
+            assert!((1..200).contains(&g), "{g}");
         }
     }
 

@@ -54,7 +54,7 @@ unsafe fn release(p: *mut c_void, kind: FreeKind) {
     }
     if fence::owns(p.cast()) {
         fence::release(p.cast(), kind);
-    } else if fence::options().sample > 1 {
+    } else if fence::sampling() {
         // SAFETY: not ours, and sampling sends what it passes over to glibc: the caller's
         // contract makes it a block of glibc's.
         unsafe { real::free(p) }
@@ -130,7 +130,7 @@ unsafe fn reallocate(ptr: *mut c_void, size: usize, kind: AllocKind) -> *mut c_v
     }
     let old = match fence::size_of(ptr.cast()) {
         Some(n) => n,
-        None if !fence::owns(ptr.cast()) && fence::options().sample > 1 => {
+        None if !fence::owns(ptr.cast()) && fence::sampling() => {
             // SAFETY: glibc's block (sampling), per the caller's contract.
             return unsafe { real::realloc(ptr, size) };
         }
@@ -182,11 +182,17 @@ pub unsafe extern "C" fn posix_memalign(
     0
 }
 
+/// `memalign` and `aligned_alloc` as glibc (before 2.38) has them: an alignment that is not a
+/// power of two is rounded up to one (a program that works on glibc must work here); one too
+/// large to round is EINVAL.
 fn aligned(size: usize, align: usize, kind: AllocKind) -> *mut c_void {
-    if !align.is_power_of_two() {
+    let Some(align) = align
+        .checked_next_power_of_two()
+        .filter(|&a| a <= isize::MAX as usize + 1)
+    else {
         set_errno(libc::EINVAL);
         return core::ptr::null_mut();
-    }
+    };
     allocate(request(size, align, kind), || real::memalign(align, size))
 }
 

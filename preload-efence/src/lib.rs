@@ -16,6 +16,7 @@
 
 #![deny(clippy::multiple_unsafe_ops_per_block)]
 
+pub mod depot;
 pub mod fence;
 pub mod hooks;
 pub mod options;

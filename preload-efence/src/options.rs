@@ -9,7 +9,7 @@
 //! | `EF_FILL` | a byte value (0-255) new blocks from `malloc` are filled with | none |
 //! | `TRACEKIT_EFENCE_SAMPLE` | N: guard one allocation in N (at random), the rest go to glibc | 1: every allocation |
 //! | `TRACEKIT_EFENCE_QUARANTINE` | bytes of freed blocks kept inaccessible (`64M`, `1G`; 0: none) | 64 MiB |
-//! | `TRACEKIT_EFENCE_MAX_GUARDED` | live guarded blocks at most; past it blocks get canaries checked at `free` | what `vm.max_map_count` allows |
+//! | `TRACEKIT_EFENCE_MAX_GUARDED` | guarded slots at most (live blocks and the quarantine); past it the quarantine gives up its oldest slots, and without any, blocks get canaries checked at `free` | what `vm.max_map_count` allows |
 //!
 //! A value that is not understood is said once on stderr and the default is used: a typo must
 //! not silently change what is checked.
@@ -37,7 +37,7 @@ pub struct Options {
     pub sample: u32,
     /// Bytes of freed blocks kept inaccessible.
     pub quarantine: u64,
-    /// Live guarded blocks at most (0: from `vm.max_map_count`).
+    /// Guarded slots at most, live or quarantined (0: from `vm.max_map_count`).
     pub max_guarded: u64,
 }
 
