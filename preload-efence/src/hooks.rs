@@ -9,18 +9,11 @@ use core::ffi::{c_int, c_void};
 
 use tracekit_crash::fault::{report_and_abort, BlockNote};
 use tracekit_log_core::{AllocKind, FenceKind, FreeKind};
+use tracekit_preload_rt::cabi::{self, set_errno};
 use tracekit_preload_rt::sys::NextFn;
 use tracekit_preload_rt::{cxx, real};
 
 use crate::fence::{self, Placed, Request};
-
-/// Sets the calling thread's `errno`, as a failing libc function does.
-fn set_errno(e: c_int) {
-    // SAFETY: no preconditions.
-    let slot = unsafe { libc::__errno_location() };
-    // SAFETY: glibc's errno slot of this thread: valid and aligned for an int.
-    unsafe { *slot = e };
-}
 
 /// A block for `r`, from us or (not sampled) from glibc; NULL with errno on failure.
 fn allocate(r: Request, real: impl FnOnce() -> *mut c_void) -> *mut c_void {
@@ -158,28 +151,21 @@ unsafe fn reallocate(ptr: *mut c_void, size: usize, kind: AllocKind) -> *mut c_v
     new
 }
 
-/// `posix_memalign`.
+tracekit_preload_rt::export_posix_memalign!(memalign_posix);
+
+/// `posix_memalign`'s work.
 ///
 /// # Safety
-/// As C's `posix_memalign`: `memptr` is writable.
-#[cfg_attr(not(test), no_mangle)]
-pub unsafe extern "C" fn posix_memalign(
-    memptr: *mut *mut c_void,
-    align: usize,
-    size: usize,
-) -> c_int {
-    if !align.is_power_of_two() || !align.is_multiple_of(core::mem::size_of::<usize>()) {
-        return libc::EINVAL;
-    }
-    let p = allocate(request(size, align, AllocKind::PosixMemalign), || {
-        real::memalign(align, size)
-    });
-    if p.is_null() {
-        return libc::ENOMEM;
-    }
+/// `memptr` is writable, as C's `posix_memalign` requires.
+unsafe fn memalign_posix(memptr: *mut *mut c_void, align: usize, size: usize) -> c_int {
+    let r = request(size, align, AllocKind::PosixMemalign);
     // SAFETY: the caller's contract.
-    unsafe { *memptr = p };
-    0
+    unsafe {
+        cabi::posix_memalign_with(memptr, align, || {
+            allocate(r, || real::memalign(align, size))
+        })
+    }
+    .1
 }
 
 /// `memalign` and `aligned_alloc` as glibc (before 2.38) has them: an alignment that is not a

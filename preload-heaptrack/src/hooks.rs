@@ -4,6 +4,7 @@
 use std::ffi::{c_int, c_void};
 
 use tracekit_log::{AllocKind, FreeKind};
+use tracekit_preload_rt::cabi::{self, set_errno};
 use tracekit_preload_rt::guard::Guard;
 use tracekit_preload_rt::{hook, real};
 
@@ -114,39 +115,20 @@ fn enomem() -> *mut c_void {
     std::ptr::null_mut()
 }
 
-/// Sets the calling thread's `errno`, as a failing libc function does.
-pub(crate) fn set_errno(e: c_int) {
-    // SAFETY: no preconditions.
-    let slot = unsafe { libc::__errno_location() };
-    // SAFETY: glibc's errno slot of this thread: valid and aligned for an int.
-    unsafe { *slot = e };
-}
+tracekit_preload_rt::export_posix_memalign!(memalign_posix);
 
-/// `posix_memalign`.
+/// `posix_memalign`'s work.
 ///
 /// # Safety
-/// As C's `posix_memalign`: `memptr` is writable.
-#[cfg_attr(not(test), no_mangle)]
-pub unsafe extern "C" fn posix_memalign(
-    memptr: *mut *mut c_void,
-    align: usize,
-    size: usize,
-) -> c_int {
-    let valid = align.is_power_of_two() && align.is_multiple_of(std::mem::size_of::<usize>());
+/// `memptr` is writable, as C's `posix_memalign` requires.
+unsafe fn memalign_posix(memptr: *mut *mut c_void, align: usize, size: usize) -> c_int {
     let g = Guard::enter();
     if g.is_some() {
         ensure_started();
     }
-    let (p, rc) = if !valid {
-        (std::ptr::null_mut(), libc::EINVAL)
-    } else {
-        let p = real::memalign(align, size);
-        (p, if p.is_null() { libc::ENOMEM } else { 0 })
-    };
-    if rc == 0 {
-        // SAFETY: the caller's contract.
-        unsafe { *memptr = p };
-    }
+    // SAFETY: the caller's contract.
+    let (p, rc) =
+        unsafe { cabi::posix_memalign_with(memptr, align, || real::memalign(align, size)) };
     if let Some(g) = &g {
         record::alloc(
             g,

@@ -11,7 +11,7 @@
 use std::ffi::{c_char, c_int, c_void};
 use tracekit_preload_rt::sys::{self, NextFn};
 
-use crate::hooks::set_errno;
+use tracekit_preload_rt::cabi::set_errno;
 
 use tracekit_preload_rt::exec::ExecEnv;
 use tracekit_preload_rt::guard::Guard;

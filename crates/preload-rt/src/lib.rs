@@ -22,6 +22,7 @@
 // crate-level attribute: `[lints] workspace = true` cannot be combined with a per-crate table.
 #![deny(clippy::multiple_unsafe_ops_per_block)]
 
+pub mod cabi;
 pub mod compress;
 pub mod cxx;
 pub mod exec;
