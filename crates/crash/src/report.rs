@@ -257,6 +257,15 @@ fn block_diagnosis(rep: &mut Report, n: &BlockNote, access: Access) {
             n.addr.wrapping_sub(end),
             n.size
         ),
+        FenceKind::Underflow if n.corrupted > 0 => writeln!(
+            rep,
+            "diagnosis: {what}: a write at {:#x} is {} bytes before the {}-byte block [{start:#x},{end:#x}) ({} byte(s) of the canary in front of it overwritten, found at {})",
+            n.addr,
+            start.wrapping_sub(n.addr),
+            n.size,
+            n.corrupted,
+            n.free_fn
+        ),
         FenceKind::Underflow => writeln!(
             rep,
             "diagnosis: {what}: {} at {:#x} is {} bytes before the {}-byte block [{start:#x},{end:#x})",
