@@ -544,7 +544,16 @@ fn take_guarded(l: &Layout, c: usize, lists: &mut Lists, o: &Options) -> Option<
         G.maps_used.fetch_add(cost, Ordering::Relaxed);
         return Some(i);
     }
-    if o.protect_free || lists.q_head == NONE {
+    if o.protect_free {
+        return None;
+    }
+    pop_quarantine(l, c, lists)
+}
+
+/// Takes the oldest slot out of class `c`'s quarantine (its pages stay inaccessible): it is
+/// free from now on, for the caller to reuse or to put on the free list.
+fn pop_quarantine(l: &Layout, c: usize, lists: &mut Lists) -> Option<u32> {
+    if lists.q_head == NONE {
         return None;
     }
     let old = lists.q_head;
@@ -950,16 +959,12 @@ pub fn release(p: *mut u8, kind: FreeKind) {
     if o.protect_free {
         return;
     }
-    while lists.q_len > o.quarantine && lists.q_head != NONE {
-        let old = lists.q_head;
+    while lists.q_len > o.quarantine {
+        let Some(old) = pop_quarantine(l, c, &mut lists) else {
+            break;
+        };
         // SAFETY: a quarantined slot's entry is ready.
         let om = unsafe { &mut *meta_ptr(l, c, old) };
-        lists.q_head = om.next;
-        if lists.q_head == NONE {
-            lists.q_tail = NONE;
-        }
-        lists.q_len -= data_size(c) as u64;
-        om.state.store(FREE, Ordering::Release);
         om.next = lists.free_head;
         lists.free_head = old;
     }
