@@ -12,6 +12,7 @@
 //! - [`syscall_info`] wraps `PTRACE_GET_SYSCALL_INFO`; [`get_regs`]/[`set_regs`] the registers.
 //! - [`mem`] reads tracee memory with `process_vm_readv`, falling back to `/proc/PID/mem` and
 //!   `PTRACE_PEEKDATA`, and writes it with `PTRACE_POKEDATA` (for breakpoints).
+//! - [`Breakpoint`] plants an `int3` and steps a thread over it (ltrace-rs).
 //!
 //! ```no_run
 //! use tracekit_ptrace::{spawn, wait, resume, Resume, Options, SpawnOptions, Stop};
@@ -27,12 +28,14 @@
 //! }
 //! ```
 
+mod breakpoint;
 pub mod mem;
 mod raw;
 pub mod seccomp;
 mod spawn;
 mod stop;
 
+pub use breakpoint::{Breakpoint, INT3};
 pub use raw::*;
 pub use spawn::{spawn, SpawnOptions};
 pub use stop::{wait, wait_any_fast, wait_pid, Event, Rusage, Stop};

@@ -1,0 +1,34 @@
+//! `ltrace-rs`: parses the command line into a config and runs the tracer.
+
+use ltrace_rs::cli::{self, Action};
+use ltrace_rs::{Outcome, PROG};
+
+fn main() {
+    let args: Vec<_> = std::env::args_os().skip(1).collect();
+    let cfg = match cli::parse(args) {
+        Ok(Action::Run(cfg)) => cfg,
+        Ok(Action::Help) => {
+            print!("{}", cli::USAGE);
+            return;
+        }
+        Ok(Action::Version) => {
+            println!("ltrace-rs version {}", env!("CARGO_PKG_VERSION"));
+            return;
+        }
+        Err(e) => {
+            eprintln!("{PROG}: {e}");
+            eprintln!("Try `{PROG} --help' for more information.");
+            std::process::exit(1);
+        }
+    };
+    match ltrace_rs::run(&cfg) {
+        // ltrace exits with the traced program's status.
+        Ok(Outcome::Exited(code)) => std::process::exit(code),
+        Ok(Outcome::Killed(sig)) => std::process::exit(128 + sig),
+        Ok(Outcome::Detached) => {}
+        Err(e) => {
+            eprintln!("{PROG}: {}", e.msg);
+            std::process::exit(e.code);
+        }
+    }
+}
