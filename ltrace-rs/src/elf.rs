@@ -7,7 +7,7 @@ use std::io;
 
 use object::elf;
 use object::read::elf::{ElfFile64, FileHeader, Sym};
-use object::{Endianness, Object, ObjectSymbol, RelocationFlags, RelocationTarget};
+use object::{Endianness, Object, RelocationFlags, RelocationTarget};
 
 /// A function the program imports from a shared library.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,7 +41,7 @@ pub struct ElfInfo {
     /// Exported (dynamic, default-version) functions by name.
     pub exports: HashMap<String, Export>,
     /// All defined functions of `.symtab` and `.dynsym` (for `-x`), by name.
-    pub functions: HashMap<String, u64>,
+    pub functions: HashMap<String, Export>,
     /// The lowest `PT_LOAD` virtual address (the bias is `mapped start - this`, page-aligned).
     pub first_load: u64,
 }
@@ -115,7 +115,6 @@ pub fn parse(data: &[u8]) -> io::Result<ElfInfo> {
             continue;
         }
         let value = sym.st_value(endian);
-        info.functions.entry(name.to_owned()).or_insert(value);
         // A symbol with several versions (memcpy@GLIBC_2.2.5, memcpy@@GLIBC_2.14): programs
         // linked today bind to the default one, which is not hidden.
         let hidden = versions
@@ -126,10 +125,34 @@ pub fn parse(data: &[u8]) -> io::Result<ElfInfo> {
             addr: value,
             ifunc: ty == elf::STT_GNU_IFUNC,
         };
+        info.functions
+            .entry(name.to_owned())
+            .or_insert_with(|| export.clone());
         if !hidden {
             info.exports.insert(name.to_owned(), export);
         } else {
             info.exports.entry(name.to_owned()).or_insert(export);
+        }
+    }
+    let symtab = file.elf_symbol_table();
+    for sym in symtab.iter() {
+        let ty = sym.st_type();
+        if (ty != elf::STT_FUNC && ty != elf::STT_GNU_IFUNC)
+            || sym.is_undefined(endian)
+            || sym.st_value(endian) == 0
+        {
+            continue;
+        }
+        let Ok(name) = symtab.symbol_name(endian, sym) else {
+            continue;
+        };
+        if let Ok(name) = std::str::from_utf8(name) {
+            info.functions
+                .entry(name.to_owned())
+                .or_insert_with(|| Export {
+                    addr: sym.st_value(endian),
+                    ifunc: ty == elf::STT_GNU_IFUNC,
+                });
         }
     }
     if let Some(relocs) = file.dynamic_relocations() {
@@ -143,17 +166,6 @@ pub fn parse(data: &[u8]) -> io::Result<ElfInfo> {
             if let RelocationTarget::Symbol(idx) = reloc.target() {
                 if let Some(&k) = import_idx.get(&idx.0) {
                     info.imports[k].got.push(offset);
-                }
-            }
-        }
-    }
-    for sym in file.symbols() {
-        if sym.kind() == object::SymbolKind::Text && sym.is_definition() {
-            if let Ok(name) = sym.name() {
-                if !name.is_empty() && sym.address() != 0 {
-                    info.functions
-                        .entry(name.to_owned())
-                        .or_insert(sym.address());
                 }
             }
         }

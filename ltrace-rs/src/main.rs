@@ -22,10 +22,9 @@ fn main() {
         }
     };
     match ltrace_rs::run(&cfg) {
-        // ltrace exits with the traced program's status.
-        Ok(Outcome::Exited(code)) => std::process::exit(code),
-        Ok(Outcome::Killed(sig)) => std::process::exit(128 + sig),
-        Ok(Outcome::Detached) => {}
+        // Like ltrace 0.7.3: a finished trace is a success whatever the program's status
+        // (which the `+++ exited (status N) +++` line gives).
+        Ok(Outcome::Exited(_) | Outcome::Killed(_) | Outcome::Detached) => {}
         Err(e) => {
             eprintln!("{PROG}: {}", e.msg);
             std::process::exit(e.code);

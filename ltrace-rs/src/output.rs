@@ -79,20 +79,22 @@ impl Printer {
         self.out.write_all(b"\n")
     }
 
-    /// Ends another thread's open line with ` <unfinished ...>`.
-    fn interrupt(&mut self, tid: i32) -> io::Result<()> {
-        if let Some(t) = self.open {
-            if t != tid || self.col > 0 {
+    /// Ends the open line: ` <unfinished ...>` when a call (of any thread) comes next,
+    /// ` <no return ...>` when an event of its own thread does (a signal, an exec).
+    fn interrupt(&mut self, tid: i32, by_call: bool) -> io::Result<()> {
+        if let Some(t) = self.open.take() {
+            if by_call || t != tid {
                 self.put(" <unfinished ...>")?;
-                self.newline()?;
+            } else {
+                self.put(" <no return ...>")?;
             }
-            self.open = None;
+            self.newline()?;
         }
         Ok(())
     }
 
-    fn begin(&mut self, tid: i32, depth: usize, ip: Option<u64>) -> io::Result<()> {
-        self.interrupt(tid)?;
+    fn begin(&mut self, tid: i32, depth: usize, ip: Option<u64>, by_call: bool) -> io::Result<()> {
+        self.interrupt(tid, by_call)?;
         if self.layout.pid {
             self.put(&format!("[pid {tid}] "))?;
         }
@@ -140,7 +142,7 @@ impl Printer {
         name: &str,
         args: &str,
     ) -> io::Result<()> {
-        self.begin(tid, depth, Some(ret_addr))?;
+        self.begin(tid, depth, Some(ret_addr), true)?;
         self.put(&format!("{name}({args}"))?;
         self.open = Some(tid);
         Ok(())
@@ -159,7 +161,7 @@ impl Printer {
         spent: Duration,
     ) -> io::Result<()> {
         if self.open != Some(tid) {
-            self.begin(tid, depth, Some(ret_addr))?;
+            self.begin(tid, depth, Some(ret_addr), true)?;
             self.put(&format!("<... {name} resumed> "))?;
         }
         self.open = None;
@@ -183,16 +185,15 @@ impl Printer {
     /// A call that never returns (`exec`): the open line ends with ` <no return ...>`.
     pub fn no_return(&mut self, tid: i32) -> io::Result<()> {
         if self.open == Some(tid) {
-            self.put(" <no return ...>")?;
-            self.newline()?;
-            self.open = None;
+            self.interrupt(tid, false)?;
         }
         Ok(())
     }
 
     /// A whole line that is not a call: `--- SIGCHLD (Child exited) ---`, `+++ exited ... +++`.
-    pub fn event(&mut self, tid: i32, text: &str) -> io::Result<()> {
-        self.begin(tid, 0, None)?;
+    /// `ip` is where the thread is (`-i`; ltrace prints all ones for a process that ended).
+    pub fn event(&mut self, tid: i32, ip: Option<u64>, text: &str) -> io::Result<()> {
+        self.begin(tid, 0, ip, false)?;
         self.put(text)?;
         self.newline()
     }
@@ -290,7 +291,7 @@ mod tests {
         p.entry(8, 0, 0, "strlen", "\"three\"").unwrap();
         p.ret(7, 0, 0, "strlen", "", "3", z).unwrap();
         p.ret(8, 0, 0, "strlen", "", "5", z).unwrap();
-        p.event(8, "+++ exited (status 0) +++").unwrap();
+        p.event(8, None, "+++ exited (status 0) +++").unwrap();
         let text = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
         assert_eq!(
             text,

@@ -32,7 +32,7 @@ pub enum Ty {
     Bool,
     /// `void`.
     Void,
-    /// A pointer (`addr`, `file`, `T*` of other types): `0x...` or `nil`.
+    /// A pointer (`addr`, `file`, `T*` of other types): `0x...`.
     Addr,
     /// A string.
     Str(Len),
@@ -398,13 +398,8 @@ pub fn value(
         }
         Ty::Bool => if v as u32 != 0 { "true" } else { "false" }.into(),
         Ty::Void => "<void>".into(),
-        Ty::Addr => {
-            if v == 0 {
-                "nil".into()
-            } else {
-                format!("{v:#x}")
-            }
-        }
+        // ltrace prints pointers with "%#lx": a null one is "0" (strings say "nil").
+        Ty::Addr => format!("{v:#x}").replace("0x0", "0"),
         Ty::Str(len) => {
             let n = match len {
                 Len::Nul => None,
@@ -538,6 +533,7 @@ mod tests {
         assert_eq!(f(&Ty::Str(Len::Arg(3)), 0x1000, &[1, 2, 5]), "\"copy\\0\"");
         assert_eq!(f(&Ty::Int(4), u32::MAX as u64, &[]), "-1");
         assert_eq!(f(&Ty::Addr, 0x5555, &[]), "0x5555");
+        assert_eq!(f(&Ty::Addr, 0, &[]), "0");
         assert_eq!(f(&Ty::Void, 0, &[]), "<void>");
         assert_eq!(f(&Ty::Unknown, 1, &[]), "1");
         assert_eq!(f(&Ty::Unknown, 0x79706f63, &[]), "0x79706f63");

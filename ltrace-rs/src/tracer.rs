@@ -41,6 +41,8 @@ enum Site {
 /// One address space (a process, shared by its threads and vfork children).
 #[derive(Debug, Clone)]
 struct Space {
+    /// The program's file name (ltrace's `prog->name` when a filter is given).
+    exe_name: Rc<str>,
     exe_lo: u64,
     exe_hi: u64,
     entry: u64,
@@ -206,6 +208,11 @@ impl<'a> Tracer<'a> {
                 (lo.min(m.start), hi.max(m.end))
             });
         let mut space = Space {
+            exe_name: exe
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+                .into(),
             exe_lo: lo,
             exe_hi: hi,
             entry,
@@ -320,15 +327,28 @@ impl<'a> Tracer<'a> {
                 ));
             }
         }
-        for (name, &addr) in &exe.functions {
+        for (name, e) in &exe.functions {
             if self.cfg.syms.iter().any(|p| crate::filter::glob(p, name)) {
-                wanted.push((
-                    exe_bias + addr,
-                    Func {
-                        name: name.as_str().into(),
-                        any_caller: true,
-                    },
-                ));
+                let func = Func {
+                    name: name.as_str().into(),
+                    any_caller: true,
+                };
+                if !e.ifunc {
+                    wanted.push((exe_bias + e.addr, func));
+                } else if exe.interp {
+                    let addr = self.call_resolver(pid, exe_bias + e.addr, space.borrow().entry)?;
+                    wanted.push((addr, func));
+                } else {
+                    // A static program selects its IFUNCs after its entry point (the CPU
+                    // features are not known yet): break at every implementation, which
+                    // glibc names `__NAME_variant`.
+                    let prefix = format!("__{name}_");
+                    for (other, impl_) in &exe.functions {
+                        if other.starts_with(&prefix) && !impl_.ifunc {
+                            wanted.push((exe_bias + impl_.addr, func.clone()));
+                        }
+                    }
+                }
             }
         }
         let mut s = space.borrow_mut();
@@ -576,7 +596,8 @@ impl<'a> Tracer<'a> {
                     let s = space.borrow();
                     (s.exe_lo, s.exe_hi, s.started, s.entry)
                 };
-                let counted = started && (f.any_caller || (lo <= ret && ret < hi));
+                let shown = self.threads[&tid].shown;
+                let counted = shown && started && (f.any_caller || (lo <= ret && ret < hi));
                 if counted {
                     let proto = self.proto(&f.name);
                     let frame = Frame {
@@ -588,12 +609,15 @@ impl<'a> Tracer<'a> {
                         start: Instant::now(),
                     };
                     pt::mem::write(pid, regs.rsp, &entry.to_ne_bytes())?;
-                    let th = &self.threads[&tid];
-                    let (depth, shown) = (th.frames.len(), th.shown);
-                    if shown && !self.cfg.count {
+                    let depth = self.threads[&tid].frames.len();
+                    if !self.cfg.count {
                         let args =
                             self.format_args(pid, &frame, 0..frame.proto.entry_params(), None);
-                        let name = self.display_name(&frame.name);
+                        let mut name = self.display_name(&frame.name);
+                        // With a filter, ltrace names the object whose call it is.
+                        if !f.any_caller && !self.cfg.filter.is_default() {
+                            name = format!("{}->{name}", space.borrow().exe_name);
+                        }
                         self.printer.entry(tid, depth, ret, &name, &args)?;
                     }
                     self.threads
@@ -610,7 +634,8 @@ impl<'a> Tracer<'a> {
     fn deliver(&mut self, tid: i32, sig: i32) -> io::Result<()> {
         if self.threads.get(&tid).is_some_and(|t| t.shown) && !self.cfg.count {
             let text = format!("--- {} ({}) ---", signame(sig), sigdesc(sig));
-            self.printer.event(tid, &text)?;
+            let ip = pt::get_regs(Pid(tid)).ok().map(|r| r.rip);
+            self.printer.event(tid, ip, &text)?;
         }
         pt::resume(Pid(tid), Resume::Continue, sig)
     }
@@ -627,6 +652,13 @@ impl<'a> Tracer<'a> {
     }
 
     fn wait_first_stop(&mut self, child: Pid) -> io::Result<()> {
+        // Another wait (stopping threads for a step) may have collected it already.
+        if let Some(i) = self.deferred.iter().position(|(p, s)| {
+            *p == child && matches!(s, Stop::Interrupt | Stop::Signal(libc::SIGSTOP))
+        }) {
+            self.deferred.remove(i);
+            return Ok(());
+        }
         loop {
             match pt::wait_pid(Some(child), false)?.map(|(_, s, _)| s) {
                 Some(Stop::Interrupt) | Some(Stop::Signal(libc::SIGSTOP)) => return Ok(()),
@@ -711,7 +743,8 @@ impl<'a> Tracer<'a> {
         if shown && !self.cfg.count && !first_exec {
             self.printer.no_return(old.0)?;
             if self.cfg.follow {
-                self.printer.event(pid.0, "--- Called exec() ---")?;
+                let ip = pt::get_regs(pid).ok().map(|r| r.rip);
+                self.printer.event(pid.0, ip, "--- Called exec() ---")?;
             }
         }
         self.threads.retain(|_, t| t.tgid != tgid);
@@ -739,7 +772,7 @@ impl<'a> Tracer<'a> {
                 Stop::Killed { signal, .. } => format!("+++ killed by {} +++", signame(signal)),
                 _ => unreachable!("only ends"),
             };
-            self.printer.event(pid.0, &text)?;
+            self.printer.event(pid.0, Some(u64::MAX), &text)?;
         }
         if Some(pid.0) == self.first {
             self.outcome = Some(match stop {
@@ -768,6 +801,7 @@ impl<'a> Tracer<'a> {
         self.first = Some(pid.0);
         // Placeholder until the exec event sets up the image.
         let space = Rc::new(RefCell::new(Space {
+            exe_name: "".into(),
             exe_lo: 0,
             exe_hi: 0,
             entry: 0,
@@ -846,7 +880,11 @@ impl<'a> Tracer<'a> {
                 Ok(()) => {}
                 // The thread died under us (SIGKILL, exit_group of another thread).
                 Err(e) if e.raw_os_error() == Some(libc::ESRCH) => {}
-                Err(e) => return Err(e),
+                // Never leave a breakpoint behind, even when the output fails (a closed pipe).
+                Err(e) => {
+                    self.detach_all();
+                    return Err(e);
+                }
             }
         }
         self.printer.flush()?;
