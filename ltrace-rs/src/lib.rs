@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod elf;
 pub mod filter;
+pub mod insn;
 pub mod output;
 pub mod procfs;
 pub mod proto;

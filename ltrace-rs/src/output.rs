@@ -33,6 +33,7 @@ pub struct Printer {
     open: Option<i32>,
     col: usize,
     last: Option<SystemTime>,
+    dirty: bool,
 }
 
 impl std::fmt::Debug for Printer {
@@ -66,10 +67,17 @@ impl Printer {
             open: None,
             col: 0,
             last: None,
+            dirty: false,
         }
     }
 
+    /// Lines were written since the last flush.
+    pub fn dirty(&self) -> bool {
+        self.dirty
+    }
+
     fn put(&mut self, s: &str) -> io::Result<()> {
+        self.dirty = true;
         self.col += s.chars().count();
         self.out.write_all(s.as_bytes())
     }
@@ -200,6 +208,7 @@ impl Printer {
 
     /// Flushes the output.
     pub fn flush(&mut self) -> io::Result<()> {
+        self.dirty = false;
         self.out.flush()
     }
 }

@@ -29,6 +29,9 @@ struct Func {
     name: Rc<str>,
     /// `-x` symbols count whoever calls them.
     any_caller: bool,
+    /// Where a copy of the displaced first instruction runs, followed by a jump back (no
+    /// single-step needed), when it can run anywhere.
+    ool: Option<u64>,
 }
 
 #[derive(Debug, Clone)]
@@ -323,6 +326,7 @@ impl<'a> Tracer<'a> {
                     Func {
                         name: imp.name.as_str().into(),
                         any_caller: false,
+                        ool: None,
                     },
                 ));
             }
@@ -332,6 +336,7 @@ impl<'a> Tracer<'a> {
                 let func = Func {
                     name: name.as_str().into(),
                     any_caller: true,
+                    ool: None,
                 };
                 if !e.ifunc {
                     wanted.push((exe_bias + e.addr, func));
@@ -351,11 +356,14 @@ impl<'a> Tracer<'a> {
                 }
             }
         }
+        {
+            let s = space.borrow();
+            let mut seen = std::collections::HashSet::new();
+            wanted.retain(|(a, _)| !s.bps.contains_key(a) && seen.insert(*a));
+        }
+        self.place_out_of_line(pid, space, &mut wanted);
         let mut s = space.borrow_mut();
         for (addr, f) in wanted {
-            if s.bps.contains_key(&addr) {
-                continue;
-            }
             match Breakpoint::insert(pid, addr) {
                 Ok(bp) => {
                     s.bps.insert(addr, (bp, Site::Func(f)));
@@ -368,6 +376,89 @@ impl<'a> Tracer<'a> {
             }
         }
         Ok(())
+    }
+
+    /// Copies the first instruction of each function in `wanted` that can run anywhere into a
+    /// scratch page of the tracee, followed by an absolute jump back to the next one. A hit
+    /// then continues there: no single-step, no other thread to stop.
+    fn place_out_of_line(
+        &mut self,
+        pid: Pid,
+        space: &Rc<RefCell<Space>>,
+        wanted: &mut [(u64, Func)],
+    ) {
+        const SLOT: u64 = 32;
+        let mut plan = Vec::new();
+        for (k, (addr, _)) in wanted.iter().enumerate() {
+            let mut code = [0u8; 16];
+            if pt::mem::read_exact(pid, *addr, &mut code).is_err() {
+                continue;
+            }
+            if let Some(len) = crate::insn::relocatable_len(&code) {
+                plan.push((k, code, len));
+            }
+        }
+        if plan.is_empty() {
+            return;
+        }
+        let size = (plan.len() as u64 * SLOT).div_ceil(4096) * 4096;
+        let entry = space.borrow().entry;
+        let base = match self.map_scratch(pid, entry, size) {
+            Ok(b) => b,
+            // A sandbox refusing mmap: single-step instead.
+            Err(_) => return,
+        };
+        for (n, (k, code, len)) in plan.into_iter().enumerate() {
+            let slot = base + n as u64 * SLOT;
+            let back = wanted[k].0 + len as u64;
+            let mut bytes = code[..len].to_vec();
+            bytes.extend_from_slice(&[0xff, 0x25, 0, 0, 0, 0]); // jmp *0(%rip)
+            bytes.extend_from_slice(&back.to_ne_bytes());
+            if pt::mem::write(pid, slot, &bytes).is_ok() {
+                wanted[k].1.ool = Some(slot);
+            }
+        }
+    }
+
+    /// Maps `len` bytes of executable memory in the tracee by running `mmap` there, from a
+    /// `syscall; int3` written over the entry point (which never runs again) for the purpose.
+    fn map_scratch(&mut self, pid: Pid, at: u64, len: u64) -> io::Result<u64> {
+        let saved = pt::get_regs(pid)?;
+        let mut orig = [0u8; 3];
+        pt::mem::read_exact(pid, at, &mut orig)?;
+        pt::mem::write(pid, at, &[0x0f, 0x05, 0xcc])?;
+        let mut r = saved;
+        r.rip = at;
+        r.rax = libc::SYS_mmap as u64;
+        r.orig_rax = u64::MAX;
+        r.rdi = 0;
+        r.rsi = len;
+        r.rdx = (libc::PROT_READ | libc::PROT_EXEC) as u64;
+        r.r10 = (libc::MAP_PRIVATE | libc::MAP_ANONYMOUS) as u64;
+        r.r8 = u64::MAX;
+        r.r9 = 0;
+        let result = pt::set_regs(pid, &r)
+            .and_then(|()| pt::resume(pid, Resume::Continue, 0))
+            .and_then(|()| loop {
+                match pt::wait_pid(Some(pid), false)?.map(|(_, s, _)| s) {
+                    Some(Stop::Signal(libc::SIGTRAP)) => break pt::get_regs(pid),
+                    Some(s @ (Stop::Exited(_) | Stop::Killed { .. })) => {
+                        self.deferred.push_back((pid, s));
+                        break Err(io::Error::other("the process ended in mmap"));
+                    }
+                    Some(Stop::Signal(sig)) => {
+                        break Err(io::Error::other(format!("mmap got {}", signame(sig))))
+                    }
+                    _ => pt::resume(pid, Resume::Continue, 0)?,
+                }
+            });
+        pt::mem::write(pid, at, &orig)?;
+        pt::set_regs(pid, &saved)?;
+        let now = result?;
+        if now.rip != at + 3 || now.rax > (-4096i64) as u64 {
+            return Err(io::Error::other("mmap in the tracee failed"));
+        }
+        Ok(now.rax)
     }
 
     /// Runs an IFUNC resolver in the tracee (stopped at its entry breakpoint, whose `int3`
@@ -626,7 +717,14 @@ impl<'a> Tracer<'a> {
                         .frames
                         .push(frame);
                 }
-                self.step_over(tid, bp)
+                match f.ool {
+                    Some(slot) => {
+                        regs.rip = slot;
+                        pt::set_regs(pid, &regs)?;
+                        pt::resume(pid, Resume::Continue, 0)
+                    }
+                    None => self.step_over(tid, bp),
+                }
             }
         }
     }
@@ -787,6 +885,19 @@ impl<'a> Tracer<'a> {
     fn next(&mut self) -> io::Result<Option<(Pid, Stop)>> {
         if let Some(x) = self.deferred.pop_front() {
             return Ok(Some(x));
+        }
+        // Before blocking, let a reader of the output (`tail -f` of `-o FILE`) see the lines
+        // so far: a tracee that waits for something must not hold our output back.
+        if self.printer.dirty() {
+            match pt::wait_pid(None, true) {
+                Ok(Some((p, s, _))) => return Ok(Some((p, s))),
+                Ok(None) => self.printer.flush()?,
+                Err(e) if e.raw_os_error() == Some(libc::ECHILD) => return Ok(None),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {
+                    return Ok(Some((Pid(0), Stop::Interrupt)))
+                }
+                Err(e) => return Err(e),
+            }
         }
         match pt::wait_any_fast() {
             Ok(x) => Ok(Some(x)),

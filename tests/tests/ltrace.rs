@@ -406,11 +406,17 @@ fn bad_input_gets_one_line_and_ltraces_exit_code() {
 
 #[test]
 fn sigint_detaches_and_leaves_no_breakpoint() {
+    use std::io::BufRead;
     let prog = example("lt_attach");
     let mut victim = Command::new(&prog)
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .spawn()
-        .expect("start lt_bench");
+        .expect("start lt_attach");
+    let mut ready = String::new();
+    std::io::BufReader::new(victim.stdout.take().unwrap())
+        .read_line(&mut ready)
+        .unwrap();
+    assert_eq!(ready, "ready\n");
     let dir = tempdir();
     let file = dir.path().join("attach.out");
     let mut tracer = Command::new(ltrace_rs())
@@ -425,10 +431,12 @@ fn sigint_detaches_and_leaves_no_breakpoint() {
         .map(|t| t.matches("strlen(").count() < 20)
         .unwrap_or(true)
     {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "ltrace-rs traced nothing"
-        );
+        if std::time::Instant::now() > deadline {
+            let _ = tracer.kill();
+            let _ = victim.kill();
+            let _ = (tracer.wait(), victim.wait());
+            panic!("ltrace-rs traced nothing");
+        }
         std::thread::sleep(Duration::from_millis(20));
     }
     // SAFETY: kill has no memory arguments.
