@@ -273,35 +273,24 @@ impl Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::{Arc, Mutex};
-
-    #[derive(Clone, Default)]
-    struct Buf(Arc<Mutex<Vec<u8>>>);
-    impl Write for Buf {
-        fn write(&mut self, b: &[u8]) -> io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(b);
-            Ok(b.len())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
 
     #[test]
     fn lines_are_aligned_and_interleaved_like_ltrace() {
-        let buf = Buf::default();
+        let path = std::env::temp_dir().join(format!("ltrace-rs-printer-{}", std::process::id()));
         let layout = Layout {
             pid: true,
             ..Layout::default()
         };
-        let mut p = Printer::new(Box::new(buf.clone()), layout);
+        let mut p = Printer::new(Box::new(std::fs::File::create(&path).unwrap()), layout);
         let z = Duration::ZERO;
         p.entry(7, 0, 0, "strlen", "\"two\"").unwrap();
         p.entry(8, 0, 0, "strlen", "\"three\"").unwrap();
         p.ret(7, 0, 0, "strlen", "", "3", z).unwrap();
         p.ret(8, 0, 0, "strlen", "", "5", z).unwrap();
         p.event(8, None, "+++ exited (status 0) +++").unwrap();
-        let text = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+        drop(p);
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
         assert_eq!(
             text,
             "[pid 7] strlen(\"two\" <unfinished ...>\n\
