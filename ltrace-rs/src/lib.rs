@@ -232,7 +232,18 @@ pub fn run(cfg: &Config) -> Result<Outcome, Error> {
         }
         tracer.run_attached(&pids)
     }
-    .map_err(|e| Error::new(e.to_string()))?;
+    .map_err(|e| {
+        // A reader that went away (`ltrace-rs ... 2>&1 | head`) ends the trace quietly; the
+        // tracer has detached and the program runs on.
+        if e.kind() == io::ErrorKind::BrokenPipe {
+            Error {
+                msg: String::new(),
+                code: 0,
+            }
+        } else {
+            Error::new(e.to_string())
+        }
+    })?;
     if cfg.count {
         let mut table = Vec::new();
         tracer

@@ -26,7 +26,10 @@ fn main() {
         // (which the `+++ exited (status N) +++` line gives).
         Ok(Outcome::Exited(_) | Outcome::Killed(_) | Outcome::Detached) => {}
         Err(e) => {
-            eprintln!("{PROG}: {}", e.msg);
+            if !e.msg.is_empty() {
+                use std::io::Write;
+                let _ = writeln!(std::io::stderr(), "{PROG}: {}", e.msg);
+            }
             std::process::exit(e.code);
         }
     }

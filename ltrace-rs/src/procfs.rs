@@ -48,6 +48,17 @@ pub fn maps(pid: i32) -> io::Result<Vec<Mapping>> {
     ))?))
 }
 
+/// The thread is in a ptrace stop (state `t` in `/proc/TID/stat`), or gone.
+pub fn is_trace_stopped(tid: i32) -> bool {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{tid}/stat")) else {
+        return true;
+    };
+    // The state follows the command name, which is in parentheses and may contain anything.
+    stat.rfind(')')
+        .and_then(|i| stat[i + 1..].split_whitespace().next())
+        .is_none_or(|state| state == "t" || state == "Z" || state == "X")
+}
+
 /// One entry of the auxiliary vector.
 pub fn auxv(pid: i32, key: u64) -> io::Result<Option<u64>> {
     let data = std::fs::read(format!("/proc/{pid}/auxv"))?;

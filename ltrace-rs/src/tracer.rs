@@ -971,23 +971,39 @@ impl<'a> Tracer<'a> {
         for &t in &tids {
             let _ = pt::interrupt(Pid(t));
         }
+        // Wait until every thread is stopped. One may be stopped already (the one whose stop
+        // was being handled when the output failed, those with deferred stops): the interrupt
+        // then reports nothing, so the thread's state in /proc says it instead.
         let mut pending: Vec<i32> = tids.clone();
+        let mut deliver: HashMap<i32, i32> = HashMap::new();
+        for (p, s) in self.deferred.drain(..) {
+            if let Stop::Signal(sig) = s {
+                if sig != libc::SIGTRAP {
+                    deliver.insert(p.0, sig);
+                }
+            }
+        }
         while !pending.is_empty() {
-            match pt::wait_pid(None, false) {
+            match pt::wait_pid(None, true) {
                 Ok(Some((p, s, _))) => {
-                    if let Some(i) = pending.iter().position(|&x| x == p.0) {
-                        pending.swap_remove(i);
-                        if let Stop::Signal(sig) = s {
-                            if sig != libc::SIGTRAP {
-                                let _ = pt::tgkill(Pid(self.threads[&p.0].tgid), p, sig);
-                            }
+                    pending.retain(|&x| x != p.0);
+                    match s {
+                        Stop::Signal(sig) if sig != libc::SIGTRAP => {
+                            deliver.insert(p.0, sig);
                         }
-                        if matches!(s, Stop::Exited(_) | Stop::Killed { .. }) {
+                        Stop::Exited(_) | Stop::Killed { .. } => {
                             self.threads.remove(&p.0);
                         }
+                        _ => {}
                     }
                 }
-                _ => break,
+                Ok(None) => {
+                    pending.retain(|&t| !procfs::is_trace_stopped(t));
+                    if !pending.is_empty() {
+                        std::thread::sleep(std::time::Duration::from_millis(1));
+                    }
+                }
+                Err(_) => break,
             }
         }
         let mut cleaned: Vec<*const RefCell<Space>> = Vec::new();
@@ -1017,7 +1033,7 @@ impl<'a> Tracer<'a> {
             }
         }
         for &t in self.threads.keys() {
-            let _ = pt::detach(Pid(t), 0);
+            let _ = pt::detach(Pid(t), deliver.get(&t).copied().unwrap_or(0));
         }
         let _ = self.printer.flush();
     }

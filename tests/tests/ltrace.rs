@@ -447,3 +447,33 @@ fn sigint_detaches_and_leaves_no_breakpoint() {
     let st = victim.wait().unwrap();
     assert_eq!(st.code(), Some(0), "the victim after the detach: {st:?}");
 }
+
+/// `ltrace-rs ... 2>&1 | head -1`: the reader goes away after one line. ltrace-rs used to wait
+/// forever for a stop of the thread it was already holding, then panic on the closed stderr.
+#[test]
+fn a_closed_output_detaches_quietly_and_the_program_finishes() {
+    use std::io::{BufRead, Read};
+    let prog = example("lt_calls");
+    let mut tracer = Command::new(ltrace_rs())
+        .arg(&prog)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start ltrace-rs");
+    let mut first = String::new();
+    let mut err = std::io::BufReader::new(tracer.stderr.take().unwrap());
+    err.read_line(&mut first).unwrap();
+    assert!(first.starts_with("strlen("), "{first}");
+    drop(err);
+    let mut out = String::new();
+    tracer
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    let st = tracer.wait().unwrap();
+    assert_eq!(st.code(), Some(0), "{st:?}");
+    // The program ran to its end, untraced after the detach.
+    assert!(out.ends_with("unset\n"), "{out}");
+}
