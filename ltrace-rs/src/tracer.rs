@@ -662,23 +662,29 @@ impl<'a> Tracer<'a> {
                         proto,
                         start: Instant::now(),
                     };
-                    pt::mem::write(pid, regs.rsp, &entry.to_ne_bytes())?;
+                    // The frame is recorded before anything can fail (the output), so that a
+                    // detach always finds the return address it swapped.
                     let depth = self.threads[&tid].frames.len();
+                    let args = if self.cfg.count {
+                        String::new()
+                    } else {
+                        self.format_args(pid, &frame, 0..frame.proto.entry_params(), None)
+                    };
+                    let name = frame.name.clone();
+                    self.threads
+                        .get_mut(&tid)
+                        .expect("known thread")
+                        .frames
+                        .push(frame);
+                    pt::mem::write(pid, regs.rsp, &entry.to_ne_bytes())?;
                     if !self.cfg.count {
-                        let args =
-                            self.format_args(pid, &frame, 0..frame.proto.entry_params(), None);
-                        let mut name = self.display_name(&frame.name);
+                        let mut name = self.display_name(&name);
                         // With a filter, ltrace names the object whose call it is.
                         if !f.any_caller && !self.cfg.filter.is_default() {
                             name = format!("{}->{name}", space.borrow().exe_name);
                         }
                         self.printer.entry(tid, depth, ret, &name, &args)?;
                     }
-                    self.threads
-                        .get_mut(&tid)
-                        .expect("known thread")
-                        .frames
-                        .push(frame);
                 }
                 match f.ool {
                     Some(slot) => {
