@@ -3,6 +3,10 @@
 //! A program can ask for extra compiler flags with a first line such as
 //! `// build: -pthread -ldl -O0`; the default is `-g -O1`. The compiler is the one the `cc`
 //! crate finds (honouring `CC`/`CXX`), so the programs build wherever the workspace builds.
+//!
+//! A second line `// variants: now=-Wl,-z,now cet=-fcf-protection=full+-Wl,-z,lazy` also builds
+//! `NAME_now`, `NAME_cet`, ... with those extra flags (`+` separates flags within one variant):
+//! the same program in each linkage a tracer has to handle.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -34,32 +38,25 @@ fn main() {
             .to_owned();
         println!("cargo:rerun-if-changed={}", path.display());
         let text = std::fs::read_to_string(&path).expect("read example");
-        let flags: Vec<String> = text
-            .lines()
-            .next()
-            .and_then(|l| l.trim().strip_prefix("// build:"))
-            .map(|f| f.split_whitespace().map(str::to_owned).collect())
-            .unwrap_or_default();
-        let compiler = cc::Build::new()
-            .cpp(cpp)
-            .cargo_metadata(false)
-            .get_compiler();
-        let mut cmd: Command = Command::new(compiler.path());
-        cmd.arg("-g")
-            .arg("-O1")
-            .arg("-o")
-            .arg(out.join(&name))
-            .arg(&path);
-        // Flags after the source so `-l` libraries resolve and `-O0` overrides the default.
-        cmd.args(&flags);
-        let status = cmd
-            .status()
-            .unwrap_or_else(|e| panic!("cannot run {:?}: {e}", compiler.path()));
-        assert!(
-            status.success(),
-            "compiling {} failed: {cmd:?}",
-            path.display()
-        );
+        let mut lines = text.lines();
+        let words = |line: Option<&str>, tag: &str| -> Vec<String> {
+            line.and_then(|l| l.trim().strip_prefix(tag))
+                .map(|f| f.split_whitespace().map(str::to_owned).collect())
+                .unwrap_or_default()
+        };
+        let flags = words(lines.next(), "// build:");
+        let variants = words(lines.next(), "// variants:");
+        compile(cpp, &path, &out.join(&name), &flags);
+        for v in variants {
+            let (suffix, extra) = v
+                .split_once('=')
+                .unwrap_or_else(|| panic!("{}: variant {v:?} is not NAME=FLAGS", path.display()));
+            let mut all = flags.clone();
+            all.extend(extra.split('+').map(str::to_owned));
+            let vname = format!("{name}_{suffix}");
+            compile(cpp, &path, &out.join(&vname), &all);
+            names.push(vname);
+        }
         names.push(name);
     }
     let list: String = names.iter().map(|n| format!("    {n:?},\n")).collect();
@@ -68,4 +65,23 @@ fn main() {
         format!("/// Every example program, by name.\npub const NAMES: &[&str] = &[\n{list}];\n"),
     )
     .expect("write names.rs");
+}
+
+fn compile(cpp: bool, src: &Path, dest: &Path, flags: &[String]) {
+    let compiler = cc::Build::new()
+        .cpp(cpp)
+        .cargo_metadata(false)
+        .get_compiler();
+    let mut cmd: Command = Command::new(compiler.path());
+    cmd.arg("-g").arg("-O1").arg("-o").arg(dest).arg(src);
+    // Flags after the source so `-l` libraries resolve and `-O0` overrides the default.
+    cmd.args(flags);
+    let status = cmd
+        .status()
+        .unwrap_or_else(|e| panic!("cannot run {:?}: {e}", compiler.path()));
+    assert!(
+        status.success(),
+        "compiling {} failed: {cmd:?}",
+        src.display()
+    );
 }

@@ -1,5 +1,5 @@
-//! Safe process control over `ptrace(2)` for tracekit's system call tracer, strace-rs (its one
-//! user today).
+//! Safe process control over `ptrace(2)` for tracekit's tracers: strace-rs (system calls) and
+//! ltrace-rs (library calls).
 //!
 //! Every raw `ptrace` call of the workspace lives in this crate, with the `fork`,
 //! `waitpid`/`wait4` and `process_vm_readv` that tracing another process needs, behind a small
@@ -16,7 +16,8 @@
 //! - [`syscall_info`] wraps `PTRACE_GET_SYSCALL_INFO`; [`get_regs`]/[`set_regs`] the registers.
 //! - [`mem`] reads tracee memory with `process_vm_readv`, falling back to `/proc/PID/mem` and
 //!   `PTRACE_PEEKDATA`, and writes it with `PTRACE_POKEDATA`, which also writes read-only text
-//!   (no tracer writes tracee memory yet; `tests/live.rs` checks the round trip).
+//!   (ltrace-rs's breakpoints; `tests/live.rs` checks the round trip).
+//! - [`Breakpoint`] plants an `int3` and steps a thread over it (ltrace-rs).
 //!
 //! ```no_run
 //! use tracekit_ptrace::{spawn, wait, resume, Resume, Options, SpawnOptions, Stop};
@@ -36,12 +37,14 @@
 // [lints] cannot be extended per crate in Cargo.toml, hence the attribute).
 #![deny(clippy::multiple_unsafe_ops_per_block)]
 
+mod breakpoint;
 pub mod mem;
 mod raw;
 pub mod seccomp;
 mod spawn;
 mod stop;
 
+pub use breakpoint::{Breakpoint, INT3};
 pub use raw::*;
 pub use spawn::{spawn, SpawnOptions};
 pub use stop::{wait, wait_any_fast, wait_pid, Event, Rusage, Stop};

@@ -1,0 +1,275 @@
+//! ltrace-rs: a library call tracer with ltrace's command line and output.
+//!
+//! The ptrace backend ([`tracer`]) breaks at the entry of each imported function inside the
+//! library that implements it, so calls are seen whatever the linkage (lazy or immediate
+//! binding, `.plt.sec`, `-fno-plt`, IFUNCs, non-PIE); a hit counts when its return address is
+//! in the program. Prototypes come from ltrace's own files ([`proto`]).
+
+pub mod cli;
+pub mod elf;
+pub mod filter;
+pub mod insn;
+pub mod output;
+pub mod procfs;
+pub mod proto;
+pub mod tracer;
+
+use std::ffi::CString;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use tracekit_ptrace::{self as pt, Pid};
+
+pub use filter::Filter;
+pub use tracer::Outcome;
+
+/// The program's name in messages.
+pub const PROG: &str = "ltrace-rs";
+
+/// What to trace and how to print it (built from the command line by [`cli::parse`]).
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The command to run (empty with `-p`).
+    pub command: Vec<String>,
+    /// `-p`.
+    pub pids: Vec<i32>,
+    /// `-c`.
+    pub count: bool,
+    /// `-o FILE`.
+    pub output: Option<PathBuf>,
+    /// `-f`.
+    pub follow: bool,
+    /// `-e`, `-l`, `-L`.
+    pub filter: Filter,
+    /// `-L`: no library calls at all (only `-x` symbols).
+    pub no_libs: bool,
+    /// `-x` globs: symbols of the program traced at their entry.
+    pub syms: Vec<String>,
+    /// `-s`.
+    pub strsize: usize,
+    /// `-C`.
+    pub demangle: bool,
+    /// The output columns.
+    pub layout: output::Layout,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            command: Vec::new(),
+            pids: Vec::new(),
+            count: false,
+            output: None,
+            follow: false,
+            filter: Filter::all(),
+            no_libs: false,
+            syms: Vec::new(),
+            strsize: 32,
+            demangle: false,
+            layout: output::Layout::default(),
+        }
+    }
+}
+
+/// An error for the user: one line, and the exit code ltrace uses for it.
+#[derive(Debug)]
+pub struct Error {
+    /// The message (without the program name).
+    pub msg: String,
+    /// The exit code.
+    pub code: i32,
+}
+
+impl Error {
+    fn new(msg: impl Into<String>) -> Error {
+        Error {
+            msg: msg.into(),
+            code: 1,
+        }
+    }
+}
+
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// True once SIGINT/SIGTERM arrived (we then detach).
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::Relaxed)
+}
+
+extern "C" fn on_signal(_: libc::c_int) {
+    INTERRUPTED.store(true, Ordering::Relaxed);
+}
+
+fn catch_interrupts() {
+    for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+        // SAFETY: `sa` is fully initialized below; the handler only stores to an atomic, which
+        // is async-signal-safe. No SA_RESTART: the wait in progress returns EINTR.
+        unsafe {
+            let mut sa: libc::sigaction = std::mem::zeroed();
+            sa.sa_sigaction = on_signal as *const () as usize;
+            libc::sigemptyset(&mut sa.sa_mask);
+            libc::sigaction(sig, &sa, std::ptr::null_mut());
+        }
+    }
+}
+
+/// The ptrace options: every fork, vfork, clone and exec is followed (a child we do not
+/// trace still has our breakpoints in its copy of the memory, which we remove).
+pub fn options() -> pt::Options {
+    pt::Options {
+        follow_forks: true,
+        exit_kill: false,
+        ..pt::Options::default()
+    }
+}
+
+/// `_Z` (C++) and `_R` (Rust v0) names demangled; anything else unchanged.
+pub fn demangle(name: &str) -> String {
+    if name.starts_with("_R") || name.starts_with("_ZN") && name.ends_with('E') {
+        if let Ok(d) = rustc_demangle::try_demangle(name) {
+            if name.starts_with("_R") || d.to_string().contains("::h") {
+                return format!("{d:#}");
+            }
+        }
+    }
+    if name.starts_with("_Z") {
+        if let Ok(sym) = cpp_demangle::Symbol::new(name) {
+            if let Ok(s) = sym.demangle() {
+                return s;
+            }
+        }
+    }
+    name.to_owned()
+}
+
+fn find_in_path(cmd: &str) -> Option<PathBuf> {
+    if cmd.contains('/') {
+        return Some(PathBuf::from(cmd));
+    }
+    let paths = std::env::var_os("PATH")?;
+    std::env::split_paths(&paths)
+        .map(|d| d.join(cmd))
+        .find(|p| p.is_file())
+}
+
+/// Checks the program before running it: ltrace's messages for a missing, non-ELF or static
+/// program.
+fn check_program(path: &Path, cfg: &Config) -> Result<(), Error> {
+    let data = std::fs::read(path)
+        .map_err(|e| Error::new(format!("Can't open {}: {e}", path.display())))?;
+    if !elf::is_elf(&data) {
+        // A script: the kernel runs its interpreter, which is what gets traced.
+        if data.starts_with(b"#!") {
+            return Ok(());
+        }
+        return Err(Error::new(format!("{}: not an ELF file", path.display())));
+    }
+    let info = elf::parse(&data).map_err(|e| Error::new(format!("{}: {e}", path.display())))?;
+    if !info.interp && cfg.syms.is_empty() {
+        return Err(Error::new(format!(
+            "{}: statically linked: it calls no shared library, so there is nothing to trace \
+             (use -x PATTERN to trace its own functions)",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Runs the trace `cfg` describes.
+pub fn run(cfg: &Config) -> Result<Outcome, Error> {
+    let out: Box<dyn Write> = match &cfg.output {
+        Some(p) => Box::new(io::BufWriter::new(std::fs::File::create(p).map_err(
+            |e| Error::new(format!("can't open {} for writing: {e}", p.display())),
+        )?)),
+        None => Box::new(io::stderr()),
+    };
+    let mut cfg = cfg.clone();
+    if cfg.no_libs {
+        cfg.filter = Filter::default();
+    }
+    if cfg.pids.len() > 1 {
+        cfg.layout.pid = true;
+    }
+    let printer = output::Printer::new(out, cfg.layout);
+    let mut tracer = tracer::Tracer::new(&cfg, printer);
+    catch_interrupts();
+    let outcome = if cfg.pids.is_empty() {
+        let cmd = &cfg.command[0];
+        let path = find_in_path(cmd).ok_or_else(|| {
+            Error::new(format!("Can't execute `{cmd}': No such file or directory"))
+        })?;
+        if !path.exists() {
+            return Err(Error::new(format!(
+                "Can't execute `{cmd}': No such file or directory"
+            )));
+        }
+        check_program(&path, &cfg)?;
+        let spawn = pt::SpawnOptions {
+            path: CString::new(path.as_os_str().as_encoded_bytes())
+                .map_err(|_| Error::new("NUL in the program's path"))?,
+            argv: cfg
+                .command
+                .iter()
+                .map(|a| CString::new(a.as_bytes()).map_err(|_| Error::new("NUL in an argument")))
+                .collect::<Result<_, _>>()?,
+            env: None,
+            user: None,
+            seccomp: None,
+        };
+        let pid = pt::spawn(&spawn, options())
+            .map_err(|e| Error::new(format!("can't start {cmd}: {e}")))?;
+        tracer.run_spawned(pid)
+    } else {
+        let pids: Vec<Pid> = cfg.pids.iter().map(|&p| Pid(p)).collect();
+        for p in &pids {
+            if !Path::new(&format!("/proc/{}", p.0)).exists() {
+                return Err(Error::new(format!(
+                    "Cannot attach to pid {}: No such process",
+                    p.0
+                )));
+            }
+        }
+        tracer.run_attached(&pids)
+    }
+    .map_err(|e| {
+        // A reader that went away (`ltrace-rs ... 2>&1 | head`) ends the trace quietly; the
+        // tracer has detached and the program runs on.
+        if e.kind() == io::ErrorKind::BrokenPipe {
+            Error {
+                msg: String::new(),
+                code: 0,
+            }
+        } else {
+            Error::new(e.to_string())
+        }
+    })?;
+    if cfg.count {
+        let mut table = Vec::new();
+        tracer
+            .summary
+            .write(&mut table)
+            .and_then(|()| match &cfg.output {
+                Some(p) => std::fs::OpenOptions::new()
+                    .append(true)
+                    .open(p)?
+                    .write_all(&table),
+                None => io::stderr().write_all(&table),
+            })
+            .map_err(|e| Error::new(e.to_string()))?;
+    }
+    Ok(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn demangles_cxx_and_rust_only() {
+        assert_eq!(super::demangle("_ZN3foo3barEv"), "foo::bar()");
+        assert_eq!(super::demangle("strlen"), "strlen");
+        assert_eq!(
+            super::demangle("_ZN4core3fmt5write17h0123456789abcdefE"),
+            "core::fmt::write"
+        );
+    }
+}

@@ -1,0 +1,557 @@
+//! Prototypes in ltrace.conf(5) syntax (`int puts(string);`) and formatting arguments and
+//! return values with them, the way ltrace prints them.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+/// Where the length of a string argument comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Len {
+    /// NUL-terminated, cut at `-s`.
+    Nul,
+    /// The value of argument N (1-based); 0 is the return value.
+    Arg(usize),
+    /// A fixed number of bytes.
+    Fixed(usize),
+}
+
+/// A type, as far as ltrace-rs formats it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ty {
+    /// Signed integer of `bytes` bytes.
+    Int(u8),
+    /// Unsigned integer of `bytes` bytes.
+    Uint(u8),
+    /// Integer in octal (`octal`, `oct(T)`).
+    Octal,
+    /// Integer in hex (`hex(T)`).
+    Hex(u8),
+    /// `char`.
+    Char,
+    /// `bool`.
+    Bool,
+    /// `void`.
+    Void,
+    /// A pointer (`addr`, `file`, `T*` of other types): `0x...`.
+    Addr,
+    /// A string.
+    Str(Len),
+    /// A printf format, followed by the variadic arguments it describes.
+    Format,
+    /// An enumeration.
+    Enum(Vec<(String, i64)>),
+    /// ltrace's type for functions without a prototype: decimal when small, hex otherwise.
+    Unknown,
+}
+
+/// A function's prototype.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Proto {
+    /// Return type.
+    pub ret: Ty,
+    /// Parameters; `true` marks an output parameter (`+T`), printed at return.
+    pub params: Vec<(Ty, bool)>,
+}
+
+impl Proto {
+    /// ltrace's prototype for a function it knows nothing about: four unknown arguments.
+    pub fn unknown() -> Proto {
+        Proto {
+            ret: Ty::Unknown,
+            params: vec![(Ty::Unknown, false); 4],
+        }
+    }
+
+    /// How many parameters are printed at the entry (those before the first output one).
+    pub fn entry_params(&self) -> usize {
+        self.params
+            .iter()
+            .position(|(_, out)| *out)
+            .unwrap_or(self.params.len())
+    }
+}
+
+/// Prototypes by function name.
+#[derive(Debug, Default, Clone)]
+pub struct Protos {
+    map: HashMap<String, Proto>,
+    typedefs: HashMap<String, Ty>,
+}
+
+/// The files ltrace reads, in its order (a later definition does not replace an earlier one).
+pub fn default_files() -> Vec<std::path::PathBuf> {
+    let mut v = Vec::new();
+    if let Some(home) = std::env::var_os("HOME") {
+        v.push(std::path::Path::new(&home).join(".ltrace.conf"));
+    }
+    v.push("/etc/ltrace.conf".into());
+    v.push("/usr/share/ltrace/libc.so.conf".into());
+    v
+}
+
+impl Protos {
+    /// Reads every file of `paths` that exists.
+    pub fn load(paths: &[std::path::PathBuf]) -> Protos {
+        let mut p = Protos::default();
+        for path in paths {
+            if let Ok(text) = std::fs::read_to_string(path) {
+                p.parse_text(&text);
+            }
+        }
+        p
+    }
+
+    /// The prototype of `name`, or ltrace's default.
+    pub fn get(&self, name: &str) -> Proto {
+        self.map.get(name).cloned().unwrap_or_else(Proto::unknown)
+    }
+
+    /// Adds the declarations in `text` (ltrace.conf syntax). Lines it cannot read are skipped,
+    /// like ltrace does with a warning.
+    pub fn parse_text(&mut self, text: &str) {
+        // Declarations end with ';' and may not span lines; ';' after that starts a comment.
+        for line in text.lines() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with(';') {
+                continue;
+            }
+            let Some(decl) = split_decl(line) else {
+                continue;
+            };
+            if let Some(rest) = decl.strip_prefix("typedef ") {
+                if let Some((name, ty)) = rest.split_once('=') {
+                    let ty = self.parse_ty(ty.trim());
+                    self.typedefs.insert(name.trim().to_owned(), ty);
+                }
+                continue;
+            }
+            if let Some((name, proto)) = self.parse_proto(decl) {
+                self.map.entry(name).or_insert(proto);
+            }
+        }
+    }
+
+    fn parse_proto(&self, decl: &str) -> Option<(String, Proto)> {
+        let open = decl.find('(')?;
+        let close = decl.rfind(')')?;
+        let head = decl[..open].trim();
+        let split = head.rfind(|c: char| c.is_whitespace() || c == '*' || c == ')')?;
+        let (ret, name) = (head[..=split].trim(), head[split + 1..].trim());
+        if name.is_empty() {
+            return None;
+        }
+        let params = split_top(&decl[open + 1..close])
+            .into_iter()
+            .filter(|p| !p.is_empty() && *p != "void")
+            .map(|p| match p.strip_prefix('+') {
+                Some(rest) => (self.parse_ty(rest.trim()), true),
+                None => (self.parse_ty(p), false),
+            })
+            .collect();
+        Some((
+            name.to_owned(),
+            Proto {
+                ret: self.parse_ty(ret),
+                params,
+            },
+        ))
+    }
+
+    /// Parses one type expression.
+    pub fn parse_ty(&self, s: &str) -> Ty {
+        let s = s.trim();
+        if let Some(inner) = s.strip_suffix('*') {
+            let inner = inner.trim();
+            return match self.parse_ty(inner) {
+                Ty::Char => Ty::Str(Len::Nul),
+                _ => Ty::Addr,
+            };
+        }
+        let (head, args) = match s.find('(') {
+            Some(i) if s.ends_with(')') => (s[..i].trim(), Some(&s[i + 1..s.len() - 1])),
+            _ => (s, None),
+        };
+        match (head, args) {
+            ("int", None) => Ty::Int(4),
+            ("uint", None) => Ty::Uint(4),
+            ("long", None) => Ty::Int(8),
+            ("ulong", None) => Ty::Uint(8),
+            ("short", None) => Ty::Int(2),
+            ("ushort", None) => Ty::Uint(2),
+            ("char", None) => Ty::Char,
+            ("bool", None) => Ty::Bool,
+            ("void", None) => Ty::Void,
+            ("addr" | "file" | "array" | "struct" | "bitvec", _) => Ty::Addr,
+            ("format", None) => Ty::Format,
+            ("octal", _) | ("oct", _) => Ty::Octal,
+            ("hex", Some(a)) => match self.parse_ty(a) {
+                Ty::Int(n) | Ty::Uint(n) => Ty::Hex(n),
+                _ => Ty::Hex(8),
+            },
+            ("enum", Some(a)) => {
+                let mut next = 0i64;
+                let vals = split_top(a)
+                    .into_iter()
+                    .map(|item| {
+                        let (n, v) = match item.split_once('=') {
+                            Some((n, v)) => (n.trim(), v.trim().parse().unwrap_or(next)),
+                            None => (item, next),
+                        };
+                        next = v + 1;
+                        (n.to_owned(), v)
+                    })
+                    .collect();
+                Ty::Enum(vals)
+            }
+            ("string", None) => Ty::Str(Len::Nul),
+            ("string", Some(a)) => {
+                // string(array(char, argN)*), string(array(char, N)*), string[argN].
+                let a = a.trim().trim_end_matches('*').trim();
+                let len = a
+                    .strip_prefix("array(")
+                    .and_then(|r| r.strip_suffix(')'))
+                    .and_then(|r| r.split_once(','))
+                    .map(|(_, n)| n.trim())
+                    .map(len_spec)
+                    .unwrap_or(Len::Nul);
+                Ty::Str(len)
+            }
+            (h, None) if h.starts_with("string") => {
+                let rest = &h[6..];
+                let rest = rest.trim_start_matches('[').trim_end_matches(']');
+                match rest.parse::<usize>() {
+                    Ok(n) => Ty::Str(Len::Arg(n)),
+                    Err(_) => Ty::Str(len_spec(rest)),
+                }
+            }
+            (h, None) => self.typedefs.get(h).cloned().unwrap_or(Ty::Unknown),
+            _ => Ty::Unknown,
+        }
+    }
+}
+
+fn len_spec(s: &str) -> Len {
+    if let Some(n) = s.strip_prefix("arg").and_then(|n| n.parse().ok()) {
+        return Len::Arg(n);
+    }
+    if s == "retval" {
+        return Len::Arg(0);
+    }
+    s.parse().map(Len::Fixed).unwrap_or(Len::Nul)
+}
+
+/// The declaration of a line, up to its terminating ';' at paren depth 0.
+fn split_decl(line: &str) -> Option<&str> {
+    let mut depth = 0i32;
+    for (i, c) in line.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ';' if depth == 0 => return Some(line[..i].trim()),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Splits at commas outside parentheses.
+fn split_top(s: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut depth, mut start) = (0i32, 0);
+    for (i, c) in s.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 => {
+                out.push(s[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(s[start..].trim());
+    out
+}
+
+/// Reading the tracee's memory, as the formatter needs it.
+pub trait Memory {
+    /// Up to `max` bytes of a NUL-terminated string; `None` when unreadable. The flag says the
+    /// NUL was found within `max`.
+    fn cstr(&self, addr: u64, max: usize) -> Option<(Vec<u8>, bool)>;
+    /// Exactly `len` bytes, or `None`.
+    fn bytes(&self, addr: u64, len: usize) -> Option<Vec<u8>>;
+}
+
+/// Formatting settings.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    /// `-s`: the longest string printed.
+    pub strsize: usize,
+}
+
+/// ltrace's rendering of a value of unknown type.
+pub fn unknown(v: u64) -> String {
+    let l = v as i64;
+    if l > -1_000_000 && l < 1_000_000 {
+        l.to_string()
+    } else {
+        format!("{v:#x}")
+    }
+}
+
+fn escape_into(out: &mut String, bytes: &[u8]) {
+    for &b in bytes {
+        match b {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\t' => out.push_str("\\t"),
+            b'\r' => out.push_str("\\r"),
+            0x07 => out.push_str("\\a"),
+            0x08 => out.push_str("\\b"),
+            0x0c => out.push_str("\\f"),
+            0x0b => out.push_str("\\v"),
+            0 => out.push_str("\\0"),
+            0x20..=0x7e => out.push(b as char),
+            _ => {
+                let _ = write!(out, "\\{b:03o}");
+            }
+        }
+    }
+}
+
+fn string(mem: &dyn Memory, addr: u64, len: Option<usize>, style: Style) -> String {
+    if addr == 0 {
+        return "nil".into();
+    }
+    let (bytes, complete) = match len {
+        Some(n) => {
+            let n_read = n.min(style.strsize);
+            match mem.bytes(addr, n_read) {
+                Some(b) => (b, n <= style.strsize),
+                None => return format!("{addr:#x}"),
+            }
+        }
+        None => match mem.cstr(addr, style.strsize) {
+            Some(x) => x,
+            None => return format!("{addr:#x}"),
+        },
+    };
+    let mut s = String::from("\"");
+    escape_into(&mut s, &bytes);
+    s.push('"');
+    if !complete {
+        s.push_str("...");
+    }
+    s
+}
+
+fn sign_extend(v: u64, bytes: u8) -> i64 {
+    match bytes {
+        1 => v as u8 as i8 as i64,
+        2 => v as u16 as i16 as i64,
+        4 => v as u32 as i32 as i64,
+        _ => v as i64,
+    }
+}
+
+fn truncate(v: u64, bytes: u8) -> u64 {
+    match bytes {
+        1 => v as u8 as u64,
+        2 => v as u16 as u64,
+        4 => v as u32 as u64,
+        _ => v,
+    }
+}
+
+/// Formats one value. `args` gives the call's argument values (for lengths taken from other
+/// arguments); `ret` the return value when known.
+pub fn value(
+    ty: &Ty,
+    v: u64,
+    args: &[u64],
+    ret: Option<u64>,
+    mem: &dyn Memory,
+    style: Style,
+) -> String {
+    match ty {
+        Ty::Int(n) => sign_extend(v, *n).to_string(),
+        Ty::Uint(n) => truncate(v, *n).to_string(),
+        Ty::Octal => {
+            let v = v as u32;
+            if v == 0 {
+                "0".into()
+            } else {
+                format!("0{v:o}")
+            }
+        }
+        Ty::Hex(n) => format!("{:#x}", truncate(v, *n)),
+        Ty::Char => {
+            let mut s = String::from("'");
+            match v as u8 {
+                b'\'' => s.push_str("\\'"),
+                b'"' => s.push('"'),
+                b => escape_into(&mut s, &[b]),
+            }
+            s.push('\'');
+            s
+        }
+        Ty::Bool => if v as u32 != 0 { "true" } else { "false" }.into(),
+        Ty::Void => "<void>".into(),
+        // ltrace prints pointers with "%#lx": a null one is "0" (strings say "nil").
+        Ty::Addr => format!("{v:#x}").replace("0x0", "0"),
+        Ty::Str(len) => {
+            let n = match len {
+                Len::Nul => None,
+                Len::Fixed(n) => Some(*n),
+                Len::Arg(0) => ret.map(|r| r as i64 as usize),
+                Len::Arg(k) => args.get(k - 1).map(|&x| x as usize),
+            };
+            // A negative length (an error return) prints the pointer.
+            if n.is_some_and(|n| n > 1 << 20) {
+                return format!("{v:#x}");
+            }
+            string(mem, v, n, style)
+        }
+        Ty::Format => string(mem, v, None, style),
+        Ty::Enum(vals) => {
+            let iv = v as i32 as i64;
+            vals.iter()
+                .find(|(_, x)| *x == iv)
+                .map(|(n, _)| n.clone())
+                .unwrap_or_else(|| iv.to_string())
+        }
+        Ty::Unknown => unknown(v),
+    }
+}
+
+/// The types of the variadic arguments a printf format describes (ltrace prints them after the
+/// format; floating point ones are not in integer registers and print as ltrace does not
+/// know them either: skipped).
+pub fn format_args(fmt: &[u8]) -> Vec<Ty> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < fmt.len() {
+        if fmt[i] != b'%' {
+            i += 1;
+            continue;
+        }
+        i += 1;
+        if fmt.get(i) == Some(&b'%') {
+            i += 1;
+            continue;
+        }
+        let mut long = 0;
+        while i < fmt.len() {
+            let c = fmt[i];
+            i += 1;
+            match c {
+                b'-' | b'+' | b' ' | b'#' | b'0'..=b'9' | b'.' | b'\'' => {}
+                b'*' => out.push(Ty::Int(4)),
+                b'l' | b'j' | b'z' | b't' | b'q' | b'L' => long += 1,
+                b'h' => {}
+                b'd' | b'i' => {
+                    out.push(if long > 0 { Ty::Int(8) } else { Ty::Int(4) });
+                    break;
+                }
+                b'u' => {
+                    out.push(if long > 0 { Ty::Uint(8) } else { Ty::Uint(4) });
+                    break;
+                }
+                b'x' | b'X' => {
+                    out.push(Ty::Hex(if long > 0 { 8 } else { 4 }));
+                    break;
+                }
+                b'o' => {
+                    out.push(Ty::Octal);
+                    break;
+                }
+                b'c' => {
+                    out.push(Ty::Char);
+                    break;
+                }
+                b's' => {
+                    out.push(Ty::Str(Len::Nul));
+                    break;
+                }
+                b'p' | b'n' => {
+                    out.push(Ty::Addr);
+                    break;
+                }
+                _ => break,
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct NoMem;
+    impl Memory for NoMem {
+        fn cstr(&self, _: u64, _: usize) -> Option<(Vec<u8>, bool)> {
+            Some((b"hello world".to_vec(), true))
+        }
+        fn bytes(&self, _: u64, len: usize) -> Option<Vec<u8>> {
+            Some(b"copy\0rest"[..len].to_vec())
+        }
+    }
+
+    const STYLE: Style = Style { strsize: 32 };
+
+    #[test]
+    fn parses_ltrace_conf_lines() {
+        let mut p = Protos::default();
+        p.parse_text(
+            "; comment\nulong strlen(string);\naddr memcpy(addr,string(array(char, arg3)*),ulong);\n\
+             int snprintf(+string2,ulong,format);\nstring setlocale(enum(LC_CTYPE=0, LC_ALL=6), string);\n\
+             typedef in_addr = struct(hex(uint));\nin_addr inet_makeaddr(hex(int), hex(int));\n\
+             int open(string,int,octal);\t\t; WARNING: 3rd argument may not be there\n",
+        );
+        assert_eq!(p.get("strlen").params, vec![(Ty::Str(Len::Nul), false)]);
+        assert_eq!(p.get("strlen").ret, Ty::Uint(8));
+        assert_eq!(p.get("memcpy").params[1].0, Ty::Str(Len::Arg(3)));
+        assert_eq!(p.get("snprintf").params[0], (Ty::Str(Len::Arg(2)), true));
+        assert_eq!(p.get("snprintf").entry_params(), 0);
+        assert_eq!(p.get("open").params[2].0, Ty::Octal);
+        assert_eq!(p.get("inet_makeaddr").ret, Ty::Addr);
+        assert_eq!(
+            p.get("setlocale").params[0].0,
+            Ty::Enum(vec![("LC_CTYPE".into(), 0), ("LC_ALL".into(), 6)])
+        );
+        assert_eq!(p.get("atoi"), Proto::unknown());
+    }
+
+    #[test]
+    fn formats_like_ltrace() {
+        let m = NoMem;
+        let f = |ty: &Ty, v: u64, args: &[u64]| value(ty, v, args, None, &m, STYLE);
+        assert_eq!(f(&Ty::Str(Len::Nul), 0, &[]), "nil");
+        assert_eq!(f(&Ty::Str(Len::Nul), 0x1000, &[]), "\"hello world\"");
+        assert_eq!(f(&Ty::Str(Len::Arg(3)), 0x1000, &[1, 2, 5]), "\"copy\\0\"");
+        assert_eq!(f(&Ty::Int(4), u32::MAX as u64, &[]), "-1");
+        assert_eq!(f(&Ty::Addr, 0x5555, &[]), "0x5555");
+        assert_eq!(f(&Ty::Addr, 0, &[]), "0");
+        assert_eq!(f(&Ty::Void, 0, &[]), "<void>");
+        assert_eq!(f(&Ty::Unknown, 1, &[]), "1");
+        assert_eq!(f(&Ty::Unknown, 0x79706f63, &[]), "0x79706f63");
+        assert_eq!(f(&Ty::Octal, 0o644, &[]), "0644");
+        assert_eq!(f(&Ty::Char, b'a' as u64, &[]), "'a'");
+    }
+
+    #[test]
+    fn printf_formats_give_argument_types() {
+        assert_eq!(
+            format_args(b"%d %s %5.2lu %% %c %p"),
+            vec![
+                Ty::Int(4),
+                Ty::Str(Len::Nul),
+                Ty::Uint(8),
+                Ty::Char,
+                Ty::Addr
+            ]
+        );
+    }
+}

@@ -1,0 +1,1046 @@
+//! The ptrace backend: breakpoints at the entry of the functions a program imports, in the
+//! library that implements them (found after the dynamic linker mapped everything, at the
+//! program's entry point), so every linkage is seen: lazy or immediate binding, `.plt.sec`,
+//! `-fno-plt` GOT calls, IFUNCs (their resolved implementation), non-PIE.
+//!
+//! A hit counts when the return address (at `[rsp]`) lies in the program; the return address
+//! on the stack is then swapped for the program's entry point (an `int3` that stays there once
+//! `_start` has run), so the return traps without a second breakpoint to step over, safely in
+//! every thread, and the real return address is put back in `rip`.
+
+use std::cell::RefCell;
+use std::collections::{HashMap, VecDeque};
+use std::io;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::time::Instant;
+
+use tracekit_ptrace::{self as pt, Breakpoint, Event, Pid, Resume, Stop};
+
+use crate::elf::{self, ElfInfo};
+use crate::output::{Printer, Summary};
+use crate::procfs;
+use crate::proto::{self, Memory, Proto, Protos, Ty};
+use crate::Config;
+
+/// A traced function's breakpoint.
+#[derive(Debug, Clone)]
+struct Func {
+    name: Rc<str>,
+    /// `-x` symbols count whoever calls them.
+    any_caller: bool,
+    /// Where a copy of the displaced first instruction runs, followed by a jump back (no
+    /// single-step needed), when it can run anywhere.
+    ool: Option<u64>,
+}
+
+#[derive(Debug, Clone)]
+enum Site {
+    /// The program's entry point: first where the libraries are resolved, then the return trap.
+    Entry,
+    Func(Func),
+}
+
+/// One address space (a process, shared by its threads and vfork children).
+#[derive(Debug, Clone)]
+struct Space {
+    /// The program's file name (ltrace's `prog->name` when a filter is given).
+    exe_name: Rc<str>,
+    exe_lo: u64,
+    exe_hi: u64,
+    entry: u64,
+    /// The entry point has run: the `int3` there is the return trap.
+    started: bool,
+    bps: HashMap<u64, (Breakpoint, Site)>,
+}
+
+#[derive(Debug, Clone)]
+struct Frame {
+    name: Rc<str>,
+    ret: u64,
+    slot: u64,
+    args: [u64; 6],
+    proto: Rc<Proto>,
+    start: Instant,
+}
+
+#[derive(Debug)]
+struct Thread {
+    tgid: i32,
+    space: Rc<RefCell<Space>>,
+    frames: Vec<Frame>,
+    /// Its calls are printed (`-f`, or the first process's threads' leader).
+    shown: bool,
+}
+
+struct Mem(Pid);
+
+impl Memory for Mem {
+    fn cstr(&self, addr: u64, max: usize) -> Option<(Vec<u8>, bool)> {
+        pt::mem::read_cstr(self.0, addr, max).ok()
+    }
+    fn bytes(&self, addr: u64, len: usize) -> Option<Vec<u8>> {
+        let mut b = vec![0u8; len];
+        pt::mem::read_exact(self.0, addr, &mut b).ok()?;
+        Some(b)
+    }
+}
+
+/// How the run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The first process exited with this status.
+    Exited(i32),
+    /// It was killed by this signal.
+    Killed(i32),
+    /// We detached (`-p`, SIGINT).
+    Detached,
+}
+
+/// The tracer's state.
+pub struct Tracer<'a> {
+    cfg: &'a Config,
+    protos: Protos,
+    proto_cache: HashMap<Rc<str>, Rc<Proto>>,
+    elf_cache: HashMap<PathBuf, Rc<ElfInfo>>,
+    threads: HashMap<i32, Thread>,
+    deferred: VecDeque<(Pid, Stop)>,
+    printer: Printer,
+    /// `-c` totals.
+    pub summary: Summary,
+    first: Option<i32>,
+    outcome: Option<Outcome>,
+}
+
+impl std::fmt::Debug for Tracer<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tracer").finish_non_exhaustive()
+    }
+}
+
+fn signame(sig: i32) -> String {
+    tracekit_syscall_summary::signals::name(sig as i64)
+}
+
+fn sigdesc(sig: i32) -> String {
+    // SAFETY: strsignal returns a pointer to a NUL-terminated string that stays valid until
+    // the next call; it is copied at once (we are single-threaded).
+    let p = unsafe { libc::strsignal(sig) };
+    if p.is_null() {
+        return format!("Unknown signal {sig}");
+    }
+    // SAFETY: non-null, NUL-terminated, see above.
+    unsafe { std::ffi::CStr::from_ptr(p) }
+        .to_string_lossy()
+        .into_owned()
+}
+
+impl<'a> Tracer<'a> {
+    /// A tracer writing the trace through `printer`.
+    pub fn new(cfg: &'a Config, printer: Printer) -> Tracer<'a> {
+        Tracer {
+            cfg,
+            protos: Protos::load(&proto::default_files()),
+            proto_cache: HashMap::new(),
+            elf_cache: HashMap::new(),
+            threads: HashMap::new(),
+            deferred: VecDeque::new(),
+            printer,
+            summary: Summary::default(),
+            first: None,
+            outcome: None,
+        }
+    }
+
+    fn elf(&mut self, path: &Path) -> io::Result<Rc<ElfInfo>> {
+        if let Some(e) = self.elf_cache.get(path) {
+            return Ok(e.clone());
+        }
+        let info = Rc::new(elf::parse(&std::fs::read(path)?)?);
+        self.elf_cache.insert(path.to_owned(), info.clone());
+        Ok(info)
+    }
+
+    /// Sets up a process that just exec'd (or was attached to): its new image gets an entry
+    /// breakpoint; an attached, already running process is resolved at once.
+    fn new_image(&mut self, pid: Pid, running: bool) -> io::Result<Rc<RefCell<Space>>> {
+        let entry = procfs::auxv(pid.0, libc::AT_ENTRY)?.unwrap_or(0);
+        let exe = std::fs::read_link(format!("/proc/{}/exe", pid.0))?;
+        let maps = procfs::maps(pid.0)?;
+        let (lo, hi) = maps
+            .iter()
+            .filter(|m| m.path == exe)
+            .fold((u64::MAX, 0), |(lo, hi), m| {
+                (lo.min(m.start), hi.max(m.end))
+            });
+        let mut space = Space {
+            exe_name: exe
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+                .into(),
+            exe_lo: lo,
+            exe_hi: hi,
+            entry,
+            started: false,
+            bps: HashMap::new(),
+        };
+        let bp = Breakpoint::insert(pid, entry)?;
+        space.bps.insert(entry, (bp, Site::Entry));
+        let space = Rc::new(RefCell::new(space));
+        if running {
+            // The entry point has run long ago: resolve now; the int3 there is the trap.
+            self.resolve(pid, &space)?;
+            space.borrow_mut().started = true;
+        }
+        Ok(space)
+    }
+
+    /// Plants the function breakpoints of `space` (the process is at its entry point or later).
+    fn resolve(&mut self, pid: Pid, space: &Rc<RefCell<Space>>) -> io::Result<()> {
+        let exe_path = std::fs::read_link(format!("/proc/{}/exe", pid.0))?;
+        let maps = procfs::maps(pid.0)?;
+        let exe = self.elf(&exe_path)?;
+        let base_of = |path: &Path| {
+            maps.iter()
+                .filter(|m| m.path == path)
+                .map(|m| m.start - m.offset)
+                .min()
+        };
+        let exe_bias = if exe.dyn_type {
+            base_of(&exe_path).unwrap_or(0) - exe.first_load
+        } else {
+            0
+        };
+        // Libraries in mapping order, the dynamic linker last (it defines few public functions
+        // and libc's win).
+        let mut libs: Vec<(PathBuf, u64, u64, Rc<ElfInfo>)> = Vec::new();
+        let mut seen = Vec::new();
+        for m in &maps {
+            if m.path == exe_path || seen.contains(&m.path) {
+                continue;
+            }
+            seen.push(m.path.clone());
+            let Ok(info) = self.elf(&m.path) else {
+                continue;
+            };
+            let lo = maps
+                .iter()
+                .filter(|x| x.path == m.path)
+                .map(|x| x.start)
+                .min()
+                .unwrap_or(0);
+            let hi = maps
+                .iter()
+                .filter(|x| x.path == m.path)
+                .map(|x| x.end)
+                .max()
+                .unwrap_or(0);
+            let bias = base_of(&m.path).unwrap_or(0).wrapping_sub(info.first_load);
+            let _ = (lo, hi);
+            libs.push((m.path.clone(), bias, hi, info));
+        }
+        libs.sort_by_key(|(p, ..)| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("ld-"))
+        });
+        let (lo, hi) = {
+            let s = space.borrow();
+            (s.exe_lo, s.exe_hi)
+        };
+        let lib_of = |addr: u64| -> Option<&Path> {
+            maps.iter()
+                .find(|m| m.start <= addr && addr < m.end)
+                .map(|m| m.path.as_path())
+        };
+        let mut wanted: Vec<(u64, Func)> = Vec::new();
+        for imp in &exe.imports {
+            let mut found: Option<(u64, PathBuf)> = None;
+            for slot in &imp.got {
+                if let Ok(v) = pt::mem::read_val::<u64>(pid, slot + exe_bias) {
+                    if v != 0 && !(lo <= v && v < hi) {
+                        if let Some(p) = lib_of(v) {
+                            found = Some((v, p.to_owned()));
+                            break;
+                        }
+                    }
+                }
+            }
+            if found.is_none() {
+                for (path, bias, _, info) in &libs {
+                    if let Some(e) = info.exports.get(&imp.name) {
+                        let mut addr = bias.wrapping_add(e.addr);
+                        if e.ifunc {
+                            addr = self.call_resolver(pid, addr, space.borrow().entry)?;
+                        }
+                        found = Some((addr, path.clone()));
+                        break;
+                    }
+                }
+            }
+            let Some((addr, path)) = found else { continue };
+            let lib = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if self.cfg.filter.matches(&imp.name, &lib) {
+                wanted.push((
+                    addr,
+                    Func {
+                        name: imp.name.as_str().into(),
+                        any_caller: false,
+                        ool: None,
+                    },
+                ));
+            }
+        }
+        for (name, e) in &exe.functions {
+            if self.cfg.syms.iter().any(|p| crate::filter::glob(p, name)) {
+                let func = Func {
+                    name: name.as_str().into(),
+                    any_caller: true,
+                    ool: None,
+                };
+                if !e.ifunc {
+                    wanted.push((exe_bias + e.addr, func));
+                } else if exe.interp {
+                    let addr = self.call_resolver(pid, exe_bias + e.addr, space.borrow().entry)?;
+                    wanted.push((addr, func));
+                } else {
+                    // A static program selects its IFUNCs after its entry point (the CPU
+                    // features are not known yet): break at every implementation, which
+                    // glibc names `__NAME_variant`.
+                    let prefix = format!("__{name}_");
+                    for (other, impl_) in &exe.functions {
+                        if other.starts_with(&prefix) && !impl_.ifunc {
+                            wanted.push((exe_bias + impl_.addr, func.clone()));
+                        }
+                    }
+                }
+            }
+        }
+        {
+            let s = space.borrow();
+            let mut seen = std::collections::HashSet::new();
+            wanted.retain(|(a, _)| !s.bps.contains_key(a) && seen.insert(*a));
+        }
+        self.place_out_of_line(pid, space, &mut wanted);
+        let mut s = space.borrow_mut();
+        for (addr, f) in wanted {
+            match Breakpoint::insert(pid, addr) {
+                Ok(bp) => {
+                    s.bps.insert(addr, (bp, Site::Func(f)));
+                }
+                Err(e) => eprintln!(
+                    "{}: cannot set a breakpoint at {addr:#x} ({}): {e}",
+                    crate::PROG,
+                    f.name
+                ),
+            }
+        }
+        Ok(())
+    }
+
+    /// Copies the first instruction of each function in `wanted` that can run anywhere into a
+    /// scratch page of the tracee, followed by an absolute jump back to the next one. A hit
+    /// then continues there: no single-step, no other thread to stop.
+    fn place_out_of_line(
+        &mut self,
+        pid: Pid,
+        space: &Rc<RefCell<Space>>,
+        wanted: &mut [(u64, Func)],
+    ) {
+        const SLOT: u64 = 32;
+        let mut plan = Vec::new();
+        for (k, (addr, _)) in wanted.iter().enumerate() {
+            let mut code = [0u8; 16];
+            if pt::mem::read_exact(pid, *addr, &mut code).is_err() {
+                continue;
+            }
+            if let Some(len) = crate::insn::relocatable_len(&code) {
+                plan.push((k, code, len));
+            }
+        }
+        if plan.is_empty() {
+            return;
+        }
+        let size = (plan.len() as u64 * SLOT).div_ceil(4096) * 4096;
+        let entry = space.borrow().entry;
+        let base = match self.map_scratch(pid, entry, size) {
+            Ok(b) => b,
+            // A sandbox refusing mmap: single-step instead.
+            Err(_) => return,
+        };
+        for (n, (k, code, len)) in plan.into_iter().enumerate() {
+            let slot = base + n as u64 * SLOT;
+            let back = wanted[k].0 + len as u64;
+            let mut bytes = code[..len].to_vec();
+            bytes.extend_from_slice(&[0xff, 0x25, 0, 0, 0, 0]); // jmp *0(%rip)
+            bytes.extend_from_slice(&back.to_ne_bytes());
+            if pt::mem::write(pid, slot, &bytes).is_ok() {
+                wanted[k].1.ool = Some(slot);
+            }
+        }
+    }
+
+    /// Maps `len` bytes of executable memory in the tracee by running `mmap` there, from a
+    /// `syscall; int3` written over the entry point (which never runs again) for the purpose.
+    fn map_scratch(&mut self, pid: Pid, at: u64, len: u64) -> io::Result<u64> {
+        let saved = pt::get_regs(pid)?;
+        let mut orig = [0u8; 3];
+        pt::mem::read_exact(pid, at, &mut orig)?;
+        pt::mem::write(pid, at, &[0x0f, 0x05, 0xcc])?;
+        let mut r = saved;
+        r.rip = at;
+        r.rax = libc::SYS_mmap as u64;
+        r.orig_rax = u64::MAX;
+        r.rdi = 0;
+        r.rsi = len;
+        r.rdx = (libc::PROT_READ | libc::PROT_EXEC) as u64;
+        r.r10 = (libc::MAP_PRIVATE | libc::MAP_ANONYMOUS) as u64;
+        r.r8 = u64::MAX;
+        r.r9 = 0;
+        let result = pt::set_regs(pid, &r)
+            .and_then(|()| pt::resume(pid, Resume::Continue, 0))
+            .and_then(|()| loop {
+                match pt::wait_pid(Some(pid), false)?.map(|(_, s, _)| s) {
+                    Some(Stop::Signal(libc::SIGTRAP)) => break pt::get_regs(pid),
+                    Some(s @ (Stop::Exited(_) | Stop::Killed { .. })) => {
+                        self.deferred.push_back((pid, s));
+                        break Err(io::Error::other("the process ended in mmap"));
+                    }
+                    Some(Stop::Signal(sig)) => {
+                        break Err(io::Error::other(format!("mmap got {}", signame(sig))))
+                    }
+                    _ => pt::resume(pid, Resume::Continue, 0)?,
+                }
+            });
+        pt::mem::write(pid, at, &orig)?;
+        pt::set_regs(pid, &saved)?;
+        let now = result?;
+        if now.rip != at + 3 || now.rax > (-4096i64) as u64 {
+            return Err(io::Error::other("mmap in the tracee failed"));
+        }
+        Ok(now.rax)
+    }
+
+    /// Runs an IFUNC resolver in the tracee (stopped at its entry breakpoint, whose `int3`
+    /// catches the return) and returns the implementation it picks.
+    fn call_resolver(&mut self, pid: Pid, resolver: u64, trap: u64) -> io::Result<u64> {
+        let saved = pt::get_regs(pid)?;
+        let mut r = saved;
+        r.rsp = ((saved.rsp - 1024) & !0xf) - 8;
+        pt::mem::write(pid, r.rsp, &trap.to_ne_bytes())?;
+        r.rip = resolver;
+        r.orig_rax = u64::MAX;
+        r.rdi = procfs::auxv(pid.0, libc::AT_HWCAP)?.unwrap_or(0);
+        r.rax = 0;
+        pt::set_regs(pid, &r)?;
+        pt::resume(pid, Resume::Continue, 0)?;
+        let result = loop {
+            match pt::wait_pid(Some(pid), false)?.map(|(_, s, _)| s) {
+                Some(Stop::Signal(libc::SIGTRAP)) => {
+                    let now = pt::get_regs(pid)?;
+                    if now.rip == trap + 1 {
+                        break now.rax;
+                    }
+                    return Err(io::Error::other("IFUNC resolver trapped elsewhere"));
+                }
+                Some(Stop::Signal(sig)) => {
+                    return Err(io::Error::other(format!(
+                        "IFUNC resolver got {}",
+                        signame(sig)
+                    )))
+                }
+                Some(s @ (Stop::Exited(_) | Stop::Killed { .. })) => {
+                    self.deferred.push_back((pid, s));
+                    return Err(io::Error::other("the process ended in an IFUNC resolver"));
+                }
+                _ => pt::resume(pid, Resume::Continue, 0)?,
+            }
+        };
+        pt::set_regs(pid, &saved)?;
+        Ok(result)
+    }
+
+    fn proto(&mut self, name: &Rc<str>) -> Rc<Proto> {
+        if let Some(p) = self.proto_cache.get(name) {
+            return p.clone();
+        }
+        let p = Rc::new(self.protos.get(name));
+        self.proto_cache.insert(name.clone(), p.clone());
+        p
+    }
+
+    fn display_name(&self, name: &str) -> String {
+        if self.cfg.demangle {
+            crate::demangle(name)
+        } else {
+            name.to_owned()
+        }
+    }
+
+    fn format_args(
+        &self,
+        pid: Pid,
+        f: &Frame,
+        range: std::ops::Range<usize>,
+        ret: Option<u64>,
+    ) -> String {
+        let mem = Mem(pid);
+        let style = proto::Style {
+            strsize: self.cfg.strsize,
+        };
+        let mut parts = Vec::new();
+        let mut extra: Vec<Ty> = Vec::new();
+        for i in range.clone() {
+            let Some((ty, _)) = f.proto.params.get(i) else {
+                break;
+            };
+            let v = f.args.get(i).copied().unwrap_or(0);
+            parts.push(proto::value(ty, v, &f.args, ret, &mem, style));
+            if *ty == Ty::Format {
+                if let Some((bytes, _)) = mem.cstr(v, 4096) {
+                    extra = proto::format_args(&bytes);
+                }
+            }
+        }
+        // Variadic arguments after a format, from the remaining registers then the stack.
+        let first_extra = f.proto.params.len();
+        for (k, ty) in extra.iter().enumerate() {
+            let idx = first_extra + k;
+            let v = if idx < 6 {
+                f.args[idx]
+            } else {
+                pt::mem::read_val::<u64>(pid, f.slot + 8 * (idx - 6 + 1) as u64).unwrap_or(0)
+            };
+            parts.push(proto::value(ty, v, &f.args, ret, &mem, style));
+        }
+        parts.join(", ")
+    }
+
+    /// Stops every other thread sharing `tid`'s address space; returns those stopped by us.
+    fn stop_others(&mut self, tid: i32) -> io::Result<Vec<i32>> {
+        let space = self.threads[&tid].space.clone();
+        let others: Vec<i32> = self
+            .threads
+            .iter()
+            .filter(|(&t, th)| t != tid && Rc::ptr_eq(&th.space, &space))
+            .map(|(&t, _)| t)
+            .filter(|t| !self.deferred.iter().any(|(p, _)| p.0 == *t))
+            .collect();
+        let mut stopped = Vec::new();
+        for &t in &others {
+            if pt::interrupt(Pid(t)).is_ok() {
+                stopped.push(t);
+            }
+        }
+        let mut waiting = stopped.clone();
+        let mut resumable = Vec::new();
+        while !waiting.is_empty() {
+            let Some((p, s, _)) = pt::wait_pid(None, false)? else {
+                continue;
+            };
+            if let Some(i) = waiting.iter().position(|&w| w == p.0) {
+                waiting.swap_remove(i);
+                if s == Stop::Interrupt {
+                    resumable.push(p.0);
+                    continue;
+                }
+            }
+            self.deferred.push_back((p, s));
+        }
+        Ok(resumable)
+    }
+
+    fn step_over(&mut self, tid: i32, bp: Breakpoint) -> io::Result<()> {
+        let tgid = self.threads[&tid].tgid;
+        let others = if self.thread_count_sharing(tid) > 1 {
+            self.stop_others(tid)?
+        } else {
+            Vec::new()
+        };
+        let r = bp.step_over(Pid(tgid), Pid(tid))?;
+        for t in others {
+            let _ = pt::resume(Pid(t), Resume::Continue, 0);
+        }
+        match r {
+            None => pt::resume(Pid(tid), Resume::Continue, 0),
+            Some(stop) => {
+                self.deferred.push_back((Pid(tid), stop));
+                Ok(())
+            }
+        }
+    }
+
+    fn thread_count_sharing(&self, tid: i32) -> usize {
+        let space = &self.threads[&tid].space;
+        self.threads
+            .values()
+            .filter(|t| Rc::ptr_eq(&t.space, space))
+            .count()
+    }
+
+    fn on_trap(&mut self, tid: i32) -> io::Result<()> {
+        let pid = Pid(tid);
+        let mut regs = pt::get_regs(pid)?;
+        let addr = regs.rip.wrapping_sub(1);
+        let space = self.threads[&tid].space.clone();
+        let site = space.borrow().bps.get(&addr).cloned();
+        let Some((bp, site)) = site else {
+            // Not ours: a SIGTRAP the program raised.
+            return self.deliver(tid, libc::SIGTRAP);
+        };
+        match site {
+            Site::Entry => {
+                let started = space.borrow().started;
+                if !started {
+                    if let Err(e) = self.resolve(pid, &space) {
+                        eprintln!("{}: {e}", crate::PROG);
+                    }
+                    space.borrow_mut().started = true;
+                    return self.step_over(tid, bp);
+                }
+                // The return trap: the top frame's function returned.
+                let th = self.threads.get_mut(&tid).expect("known thread");
+                // Frames left by a longjmp over them are dropped.
+                while th.frames.last().is_some_and(|f| f.slot + 8 < regs.rsp) {
+                    th.frames.pop();
+                }
+                let Some(frame) = th.frames.pop() else {
+                    return self.deliver(tid, libc::SIGTRAP);
+                };
+                let depth = th.frames.len();
+                let shown = th.shown;
+                regs.rip = frame.ret;
+                pt::set_regs(pid, &regs)?;
+                let spent = frame.start.elapsed();
+                if self.cfg.count {
+                    self.summary.add(&self.display_name(&frame.name), spent);
+                } else if shown {
+                    let late = frame.proto.entry_params()..frame.proto.params.len();
+                    let late_args = if late.is_empty() {
+                        String::new()
+                    } else {
+                        let mut s = self.format_args(pid, &frame, late, Some(regs.rax));
+                        if frame.proto.entry_params() > 0 {
+                            s.insert_str(0, ", ");
+                        }
+                        s
+                    };
+                    let ret = proto::value(
+                        &frame.proto.ret,
+                        regs.rax,
+                        &frame.args,
+                        Some(regs.rax),
+                        &Mem(pid),
+                        proto::Style {
+                            strsize: self.cfg.strsize,
+                        },
+                    );
+                    let name = self.display_name(&frame.name);
+                    self.printer
+                        .ret(tid, depth, frame.ret, &name, &late_args, &ret, spent)?;
+                }
+                pt::resume(pid, Resume::Continue, 0)
+            }
+            Site::Func(f) => {
+                let ret = pt::mem::read_val::<u64>(pid, regs.rsp)?;
+                let (lo, hi, started, entry) = {
+                    let s = space.borrow();
+                    (s.exe_lo, s.exe_hi, s.started, s.entry)
+                };
+                let shown = self.threads[&tid].shown;
+                let counted = shown && started && (f.any_caller || (lo <= ret && ret < hi));
+                if counted {
+                    let proto = self.proto(&f.name);
+                    let frame = Frame {
+                        name: f.name.clone(),
+                        ret,
+                        slot: regs.rsp,
+                        args: [regs.rdi, regs.rsi, regs.rdx, regs.rcx, regs.r8, regs.r9],
+                        proto,
+                        start: Instant::now(),
+                    };
+                    // The frame is recorded before anything can fail (the output), so that a
+                    // detach always finds the return address it swapped.
+                    let depth = self.threads[&tid].frames.len();
+                    let args = if self.cfg.count {
+                        String::new()
+                    } else {
+                        self.format_args(pid, &frame, 0..frame.proto.entry_params(), None)
+                    };
+                    let name = frame.name.clone();
+                    self.threads
+                        .get_mut(&tid)
+                        .expect("known thread")
+                        .frames
+                        .push(frame);
+                    pt::mem::write(pid, regs.rsp, &entry.to_ne_bytes())?;
+                    if !self.cfg.count {
+                        let mut name = self.display_name(&name);
+                        // With a filter, ltrace names the object whose call it is.
+                        if !f.any_caller && !self.cfg.filter.is_default() {
+                            name = format!("{}->{name}", space.borrow().exe_name);
+                        }
+                        self.printer.entry(tid, depth, ret, &name, &args)?;
+                    }
+                }
+                match f.ool {
+                    Some(slot) => {
+                        regs.rip = slot;
+                        pt::set_regs(pid, &regs)?;
+                        pt::resume(pid, Resume::Continue, 0)
+                    }
+                    None => self.step_over(tid, bp),
+                }
+            }
+        }
+    }
+
+    fn deliver(&mut self, tid: i32, sig: i32) -> io::Result<()> {
+        if self.threads.get(&tid).is_some_and(|t| t.shown) && !self.cfg.count {
+            let text = format!("--- {} ({}) ---", signame(sig), sigdesc(sig));
+            let ip = pt::get_regs(Pid(tid)).ok().map(|r| r.rip);
+            self.printer.event(tid, ip, &text)?;
+        }
+        pt::resume(Pid(tid), Resume::Continue, sig)
+    }
+
+    /// Undoes what we did to a process copy we will not trace: breakpoints and swapped return
+    /// addresses (the frames are those of the thread that forked).
+    fn clean_copy(&self, child: Pid, space: &Space, frames: &[Frame]) {
+        for (bp, _) in space.bps.values() {
+            let _ = bp.remove(child);
+        }
+        for f in frames {
+            let _ = pt::mem::write(child, f.slot, &f.ret.to_ne_bytes());
+        }
+    }
+
+    fn wait_first_stop(&mut self, child: Pid) -> io::Result<()> {
+        // Another wait (stopping threads for a step) may have collected it already.
+        if let Some(i) = self.deferred.iter().position(|(p, s)| {
+            *p == child && matches!(s, Stop::Interrupt | Stop::Signal(libc::SIGSTOP))
+        }) {
+            self.deferred.remove(i);
+            return Ok(());
+        }
+        loop {
+            match pt::wait_pid(Some(child), false)?.map(|(_, s, _)| s) {
+                Some(Stop::Interrupt) | Some(Stop::Signal(libc::SIGSTOP)) => return Ok(()),
+                Some(s @ (Stop::Exited(_) | Stop::Killed { .. })) => {
+                    self.deferred.push_back((child, s));
+                    return Err(io::Error::other("child ended"));
+                }
+                Some(s) => self.deferred.push_back((child, s)),
+                None => {}
+            }
+        }
+    }
+
+    fn on_new_task(&mut self, parent: i32, child: Pid, ev: Event) -> io::Result<()> {
+        let p = &self.threads[&parent];
+        let (tgid, space, frames) = (p.tgid, p.space.clone(), p.frames.clone());
+        if self.wait_first_stop(child).is_err() {
+            return Ok(());
+        }
+        let follow = self.cfg.follow;
+        match ev {
+            Event::Clone(_) => {
+                // A thread (CLONE_THREAD) or a clone() sharing memory: same address space.
+                let is_thread = std::fs::read_to_string(format!("/proc/{}/status", child.0))
+                    .map(|s| s.lines().any(|l| l == format!("Tgid:\t{tgid}")))
+                    .unwrap_or(true);
+                self.threads.insert(
+                    child.0,
+                    Thread {
+                        tgid: if is_thread { tgid } else { child.0 },
+                        space,
+                        frames: Vec::new(),
+                        shown: follow,
+                    },
+                );
+            }
+            Event::Vfork(_) => {
+                self.threads.insert(
+                    child.0,
+                    Thread {
+                        tgid: child.0,
+                        space,
+                        frames,
+                        shown: follow,
+                    },
+                );
+            }
+            _ => {
+                if follow {
+                    let copy = Rc::new(RefCell::new(space.borrow().clone()));
+                    self.threads.insert(
+                        child.0,
+                        Thread {
+                            tgid: child.0,
+                            space: copy,
+                            frames,
+                            shown: true,
+                        },
+                    );
+                } else {
+                    self.clean_copy(child, &space.borrow(), &frames);
+                    let _ = pt::detach(child, 0);
+                    return Ok(());
+                }
+            }
+        }
+        pt::resume(child, Resume::Continue, 0)
+    }
+
+    fn on_exec(&mut self, pid: Pid, old: Pid) -> io::Result<()> {
+        // The old image's threads are gone; the exec'ing one continues as `pid`.
+        let (shown, tgid) = match self.threads.get(&old.0).or(self.threads.get(&pid.0)) {
+            Some(t) => (t.shown, t.tgid),
+            None => (true, pid.0),
+        };
+        // The first exec is the one that starts the command (its space is a placeholder).
+        let first_exec = self
+            .threads
+            .get(&old.0)
+            .or(self.threads.get(&pid.0))
+            .is_some_and(|t| t.space.borrow().entry == 0);
+        if shown && !self.cfg.count && !first_exec {
+            self.printer.no_return(old.0)?;
+            if self.cfg.follow {
+                let ip = pt::get_regs(pid).ok().map(|r| r.rip);
+                self.printer.event(pid.0, ip, "--- Called exec() ---")?;
+            }
+        }
+        self.threads.retain(|_, t| t.tgid != tgid);
+        let space = self.new_image(pid, false)?;
+        self.threads.insert(
+            pid.0,
+            Thread {
+                tgid: pid.0,
+                space,
+                frames: Vec::new(),
+                shown,
+            },
+        );
+        pt::resume(pid, Resume::Continue, 0)
+    }
+
+    fn on_end(&mut self, pid: Pid, stop: Stop) -> io::Result<()> {
+        let Some(th) = self.threads.remove(&pid.0) else {
+            return Ok(());
+        };
+        let leader = th.tgid == pid.0;
+        if leader && th.shown && !self.cfg.count {
+            let text = match stop {
+                Stop::Exited(c) => format!("+++ exited (status {c}) +++"),
+                Stop::Killed { signal, .. } => format!("+++ killed by {} +++", signame(signal)),
+                _ => unreachable!("only ends"),
+            };
+            self.printer.event(pid.0, Some(u64::MAX), &text)?;
+        }
+        if Some(pid.0) == self.first {
+            self.outcome = Some(match stop {
+                Stop::Exited(c) => Outcome::Exited(c),
+                Stop::Killed { signal, .. } => Outcome::Killed(signal),
+                _ => Outcome::Exited(0),
+            });
+        }
+        Ok(())
+    }
+
+    fn next(&mut self) -> io::Result<Option<(Pid, Stop)>> {
+        if let Some(x) = self.deferred.pop_front() {
+            return Ok(Some(x));
+        }
+        // Before blocking, let a reader of the output (`tail -f` of `-o FILE`) see the lines
+        // so far: a tracee that waits for something must not hold our output back.
+        if self.printer.dirty() {
+            match pt::wait_pid(None, true) {
+                Ok(Some((p, s, _))) => return Ok(Some((p, s))),
+                Ok(None) => self.printer.flush()?,
+                Err(e) if e.raw_os_error() == Some(libc::ECHILD) => return Ok(None),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {
+                    return Ok(Some((Pid(0), Stop::Interrupt)))
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        match pt::wait_any_fast() {
+            Ok(x) => Ok(Some(x)),
+            Err(e) if e.raw_os_error() == Some(libc::ECHILD) => Ok(None),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => Ok(Some((Pid(0), Stop::Interrupt))),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Traces `pid`, a process stopped just before its `execve` ([`pt::spawn`]).
+    pub fn run_spawned(&mut self, pid: Pid) -> io::Result<Outcome> {
+        self.first = Some(pid.0);
+        // Placeholder until the exec event sets up the image.
+        let space = Rc::new(RefCell::new(Space {
+            exe_name: "".into(),
+            exe_lo: 0,
+            exe_hi: 0,
+            entry: 0,
+            started: true,
+            bps: HashMap::new(),
+        }));
+        self.threads.insert(
+            pid.0,
+            Thread {
+                tgid: pid.0,
+                space,
+                frames: Vec::new(),
+                shown: true,
+            },
+        );
+        pt::resume(pid, Resume::Continue, 0)?;
+        self.main_loop()
+    }
+
+    /// Traces the running processes `pids` (`-p`): seizes every thread and resolves at once.
+    pub fn run_attached(&mut self, pids: &[Pid]) -> io::Result<Outcome> {
+        self.first = pids.first().map(|p| p.0);
+        for &pid in pids {
+            let tids: Vec<i32> = std::fs::read_dir(format!("/proc/{}/task", pid.0))?
+                .flatten()
+                .filter_map(|e| e.file_name().to_str()?.parse().ok())
+                .collect();
+            for &t in &tids {
+                pt::seize(Pid(t), crate::options())?;
+                pt::interrupt(Pid(t))?;
+                self.wait_first_stop(Pid(t))?;
+            }
+            let space = self.new_image(pid, true)?;
+            for &t in &tids {
+                self.threads.insert(
+                    t,
+                    Thread {
+                        tgid: pid.0,
+                        space: space.clone(),
+                        frames: Vec::new(),
+                        shown: t == pid.0 || self.cfg.follow,
+                    },
+                );
+                pt::resume(Pid(t), Resume::Continue, 0)?;
+            }
+        }
+        self.main_loop()
+    }
+
+    fn main_loop(&mut self) -> io::Result<Outcome> {
+        while let Some((pid, stop)) = self.next()? {
+            if crate::interrupted() {
+                self.detach_all();
+                return Ok(Outcome::Detached);
+            }
+            if pid.0 == 0 {
+                continue;
+            }
+            let r = match stop {
+                Stop::Signal(libc::SIGTRAP) if self.threads.contains_key(&pid.0) => {
+                    self.on_trap(pid.0)
+                }
+                Stop::Signal(sig) => self.deliver(pid.0, sig),
+                Stop::Event(Event::Exec(old)) => self.on_exec(pid, old),
+                Stop::Event(ev @ (Event::Fork(c) | Event::Vfork(c) | Event::Clone(c))) => {
+                    if self.threads.contains_key(&pid.0) {
+                        let _ = self.on_new_task(pid.0, c, ev);
+                    }
+                    pt::resume(pid, Resume::Continue, 0)
+                }
+                Stop::Exited(_) | Stop::Killed { .. } => self.on_end(pid, stop),
+                Stop::GroupStop(_) => pt::listen(pid),
+                _ => pt::resume(pid, Resume::Continue, 0),
+            };
+            match r {
+                Ok(()) => {}
+                // The thread died under us (SIGKILL, exit_group of another thread).
+                Err(e) if e.raw_os_error() == Some(libc::ESRCH) => {}
+                // Never leave a breakpoint behind, even when the output fails (a closed pipe).
+                Err(e) => {
+                    self.detach_all();
+                    return Err(e);
+                }
+            }
+        }
+        self.printer.flush()?;
+        Ok(self.outcome.unwrap_or(Outcome::Exited(0)))
+    }
+
+    /// Removes every breakpoint and swapped return address, and detaches from everything.
+    fn detach_all(&mut self) {
+        let tids: Vec<i32> = self.threads.keys().copied().collect();
+        for &t in &tids {
+            let _ = pt::interrupt(Pid(t));
+        }
+        // Wait until every thread is stopped. One may be stopped already (the one whose stop
+        // was being handled when the output failed, those with deferred stops): the interrupt
+        // then reports nothing, so the thread's state in /proc says it instead.
+        let mut pending: Vec<i32> = tids.clone();
+        let mut deliver: HashMap<i32, i32> = HashMap::new();
+        for (p, s) in self.deferred.drain(..) {
+            if let Stop::Signal(sig) = s {
+                if sig != libc::SIGTRAP {
+                    deliver.insert(p.0, sig);
+                }
+            }
+        }
+        while !pending.is_empty() {
+            match pt::wait_pid(None, true) {
+                Ok(Some((p, s, _))) => {
+                    pending.retain(|&x| x != p.0);
+                    match s {
+                        Stop::Signal(sig) if sig != libc::SIGTRAP => {
+                            deliver.insert(p.0, sig);
+                        }
+                        Stop::Exited(_) | Stop::Killed { .. } => {
+                            self.threads.remove(&p.0);
+                        }
+                        _ => {}
+                    }
+                }
+                Ok(None) => {
+                    pending.retain(|&t| !procfs::is_trace_stopped(t));
+                    if !pending.is_empty() {
+                        std::thread::sleep(std::time::Duration::from_millis(1));
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+        let mut cleaned: Vec<*const RefCell<Space>> = Vec::new();
+        for (&t, th) in &self.threads {
+            let ptr = Rc::as_ptr(&th.space);
+            if !cleaned.contains(&ptr) {
+                cleaned.push(ptr);
+                for (bp, _) in th.space.borrow().bps.values() {
+                    let _ = bp.remove(Pid(t));
+                }
+            }
+            for f in &th.frames {
+                let _ = pt::mem::write(Pid(t), f.slot, &f.ret.to_ne_bytes());
+            }
+            // A thread stopped right after an int3 of ours (a trap not handled yet) re-runs
+            // the instruction; one at the return trap goes back to its caller.
+            if let Ok(mut r) = pt::get_regs(Pid(t)) {
+                let at = r.rip.wrapping_sub(1);
+                let space = th.space.borrow();
+                if space.started && at == space.entry && !th.frames.is_empty() {
+                    r.rip = th.frames[th.frames.len() - 1].ret;
+                    let _ = pt::set_regs(Pid(t), &r);
+                } else if space.bps.contains_key(&at) {
+                    r.rip = at;
+                    let _ = pt::set_regs(Pid(t), &r);
+                }
+            }
+        }
+        for &t in self.threads.keys() {
+            let _ = pt::detach(Pid(t), deliver.get(&t).copied().unwrap_or(0));
+        }
+        let _ = self.printer.flush();
+    }
+}

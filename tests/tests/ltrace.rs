@@ -1,0 +1,479 @@
+//! ltrace-rs on real programs: exact call counts (`-c`) on every linkage the compiler offers
+//! (lazy PIE, `-z now`, `.plt.sec` lazy and now, `-fno-plt`, non-PIE), threads, fork+exec and
+//! dlopen; the text output compared line by line with the real ltrace where ltrace works;
+//! signals, bad input, and detaching from a running process without leaving a breakpoint.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use tracekit_e2e::{bin, example, require_tool, run, stderr, stdout, tempdir};
+
+/// Runs `tool ARGS... -o FILE PROGRAM...` and returns (its output, the trace file's text).
+fn trace(tool: &Path, opts: &[&str], prog: &[&str], dir: &Path) -> (Output, String) {
+    let file = dir.join(format!(
+        "{}-{}.out",
+        tool.file_name().unwrap().to_string_lossy(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    ));
+    let out = run(Command::new(tool)
+        .args(opts)
+        .arg("-o")
+        .arg(&file)
+        .args(prog));
+    let text = std::fs::read_to_string(&file).unwrap_or_else(|e| {
+        panic!(
+            "{tool:?} wrote no {}: {e}; stderr: {}",
+            file.display(),
+            stderr(&out)
+        )
+    });
+    (out, text)
+}
+
+fn ltrace_rs() -> std::path::PathBuf {
+    bin("ltrace-rs")
+}
+
+/// The `calls` column of a `-c` table, by function.
+fn counts(table: &str) -> BTreeMap<String, u64> {
+    let mut m = BTreeMap::new();
+    for line in table.lines() {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if f.len() == 5 && f[0].parse::<f64>().is_ok() && f[4] != "total" {
+            m.insert(f[4].to_owned(), f[3].parse().expect("calls column"));
+        }
+    }
+    m
+}
+
+fn expect(pairs: &[(&str, u64)]) -> BTreeMap<String, u64> {
+    pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect()
+}
+
+/// What lt_calls.c calls, once per run.
+const LT_CALLS: &[(&str, u64)] = &[
+    ("strlen", 6),
+    ("memcpy", 2),
+    ("malloc", 4),
+    ("free", 4),
+    ("puts", 3),
+    ("atoi", 1),
+    ("getenv", 1),
+];
+
+const LINKAGES: &[&str] = &[
+    "lt_calls",
+    "lt_calls_now",
+    "lt_calls_cet",
+    "lt_calls_cetnow",
+    "lt_calls_noplt",
+    "lt_calls_nopie",
+];
+
+#[test]
+fn exact_counts_on_every_linkage() {
+    let dir = tempdir();
+    for name in LINKAGES {
+        let prog = example(name);
+        let (out, table) = trace(&ltrace_rs(), &["-c"], &[prog.to_str().unwrap()], dir.path());
+        assert!(out.status.success(), "{name}: {}", stderr(&out));
+        assert_eq!(
+            stdout(&out),
+            "a string longer than thirty-two characters\ncopy\nunset\n",
+            "{name}: the program's own output changed"
+        );
+        assert_eq!(counts(&table), expect(LT_CALLS), "{name}:\n{table}");
+    }
+    // Filters (ltrace's `-e '!strlen'` also traces libc's own PLT calls, so it is not compared
+    // with ltrace: the program's calls minus strlen are what it asks for).
+    let prog = example("lt_calls");
+    let p = prog.to_str().unwrap();
+    let without = |drop: &[&str]| -> BTreeMap<String, u64> {
+        let mut m = expect(LT_CALLS);
+        m.retain(|k, _| !drop.contains(&k.as_str()));
+        m
+    };
+    for (filter, dropped) in [
+        ("!strlen", &["strlen"][..]),
+        ("*-strlen-memcpy", &["strlen", "memcpy"][..]),
+        (
+            "malloc+free+puts",
+            &["strlen", "memcpy", "atoi", "getenv"][..],
+        ),
+        ("*@libc.so*", &[][..]),
+        (
+            "*@libm.so*",
+            &[
+                "strlen", "memcpy", "malloc", "free", "puts", "atoi", "getenv",
+            ][..],
+        ),
+    ] {
+        let (_, table) = trace(&ltrace_rs(), &["-c", "-e", filter], &[p], dir.path());
+        assert_eq!(counts(&table), without(dropped), "-e {filter}:\n{table}");
+    }
+    let (_, table) = trace(&ltrace_rs(), &["-c", "-l", "libc.so.6"], &[p], dir.path());
+    assert_eq!(counts(&table), expect(LT_CALLS), "-l libc.so.6:\n{table}");
+}
+
+/// Addresses differ from run to run (ASLR, heap layout): compared as a placeholder.
+fn normalize(text: &str) -> Vec<String> {
+    let mut lines = Vec::new();
+    for line in text.lines() {
+        let mut out = String::new();
+        let b = line.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            if b[i..].starts_with(b"0x") {
+                let mut j = i + 2;
+                while j < b.len() && b[j].is_ascii_hexdigit() {
+                    j += 1;
+                }
+                if j - i > 6 {
+                    out.push_str("0xADDR");
+                    i = j;
+                    continue;
+                }
+            }
+            out.push(b[i] as char);
+            i += 1;
+        }
+        // Addresses of different lengths move the ` = ` column: compare it only on lines
+        // without one.
+        if out.contains("0xADDR") {
+            while out.contains("  ") {
+                out = out.replace("  ", " ");
+            }
+        }
+        lines.push(out);
+    }
+    lines
+}
+
+fn compare_with_ltrace(opts: &[&str], prog: &[&str]) {
+    let dir = tempdir();
+    let (theirs_out, theirs) = trace(Path::new("ltrace"), opts, prog, dir.path());
+    let (ours_out, ours) = trace(&ltrace_rs(), opts, prog, dir.path());
+    assert_eq!(
+        ours_out.status.code(),
+        theirs_out.status.code(),
+        "{prog:?}: exit codes"
+    );
+    assert_eq!(
+        stdout(&ours_out),
+        stdout(&theirs_out),
+        "{prog:?}: program output"
+    );
+    let (a, b) = (normalize(&theirs), normalize(&ours));
+    for (i, (x, y)) in a.iter().zip(&b).enumerate() {
+        assert_eq!(
+            y,
+            x,
+            "{opts:?} {prog:?}: line {} differs\nltrace:\n{theirs}\nltrace-rs:\n{ours}",
+            i + 1
+        );
+    }
+    assert_eq!(
+        b.len(),
+        a.len(),
+        "{opts:?} {prog:?}: line counts\nltrace:\n{theirs}\nltrace-rs:\n{ours}"
+    );
+}
+
+/// ltrace 0.7.3 sees nothing of `-fno-plt` programs: compared everywhere else.
+#[test]
+fn text_output_matches_ltrace_line_for_line() {
+    require_tool!("ltrace");
+    for name in LINKAGES.iter().filter(|n| !n.ends_with("noplt")) {
+        let prog = example(name);
+        compare_with_ltrace(&[], &[prog.to_str().unwrap()]);
+    }
+    let calls = example("lt_calls");
+    let calls = calls.to_str().unwrap();
+    compare_with_ltrace(&["-s", "8"], &[calls, "short"]);
+    compare_with_ltrace(&["-e", "malloc+free"], &[calls]);
+    compare_with_ltrace(&["-i", "-e", "puts"], &[calls]);
+    let sig = example("lt_signal");
+    compare_with_ltrace(&[], &[sig.to_str().unwrap()]);
+    let dl = example("lt_dlopen");
+    compare_with_ltrace(&[], &[dl.to_str().unwrap()]);
+}
+
+#[test]
+fn ltrace_misses_fno_plt_calls_and_ltrace_rs_does_not() {
+    let dir = tempdir();
+    let prog = example("lt_calls_noplt");
+    let (_, ours) = trace(&ltrace_rs(), &[], &[prog.to_str().unwrap()], dir.path());
+    assert_eq!(
+        ours.lines().filter(|l| l.starts_with("strlen(")).count(),
+        6,
+        "{ours}"
+    );
+    assert!(
+        ours.contains("memcpy(0x") && ours.contains("getenv(\"LT_CALLS_UNSET_VARIABLE\")"),
+        "{ours}"
+    );
+}
+
+#[test]
+fn threads_are_counted_with_f_and_only_main_without() {
+    let dir = tempdir();
+    let prog = example("lt_threads");
+    let p = prog.to_str().unwrap();
+    let (out, table) = trace(&ltrace_rs(), &["-c", "-f"], &[p], dir.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        counts(&table),
+        expect(&[
+            ("strlen", 60),
+            ("puts", 3),
+            ("pthread_create", 3),
+            ("pthread_join", 3)
+        ]),
+        "{table}"
+    );
+    let (_, table) = trace(&ltrace_rs(), &["-c"], &[p], dir.path());
+    assert_eq!(
+        counts(&table),
+        expect(&[("pthread_create", 3), ("pthread_join", 3)]),
+        "{table}"
+    );
+    // Interleaved lines are cut and resumed per thread, each with its pid.
+    let (_, text) = trace(&ltrace_rs(), &["-f"], &[p], dir.path());
+    let entries = text.lines().filter(|l| l.contains("] strlen(\"")).count();
+    let done = text
+        .lines()
+        .filter(|l| l.contains("] strlen(\"") && !l.ends_with("<unfinished ...>"))
+        .count();
+    let resumed = text
+        .lines()
+        .filter(|l| l.contains("<... strlen resumed> )"))
+        .count();
+    assert_eq!(entries, 60, "{text}");
+    assert_eq!(done + resumed, 60, "{text}");
+}
+
+#[test]
+fn fork_and_exec_are_followed_with_the_new_images_symbols() {
+    let dir = tempdir();
+    let prog = example("lt_fork");
+    let (out, table) = trace(
+        &ltrace_rs(),
+        &["-c", "-f"],
+        &[prog.to_str().unwrap()],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    // fork returns in both processes; execl never returns; after the exec the same program
+    // runs again with "child": strcmp and puts of the new image.
+    assert_eq!(
+        counts(&table),
+        expect(&[
+            ("fork", 2),
+            ("strlen", 1),
+            ("waitpid", 1),
+            ("strcmp", 1),
+            ("puts", 2)
+        ]),
+        "{table}"
+    );
+    let (_, text) = trace(&ltrace_rs(), &["-f"], &[prog.to_str().unwrap()], dir.path());
+    assert_eq!(text.matches("--- Called exec() ---").count(), 1, "{text}");
+    assert!(
+        text.contains("execl(") && text.contains("<no return ...>"),
+        "{text}"
+    );
+    assert!(text.contains("puts(\"exec'd\")"), "{text}");
+    assert_eq!(
+        text.matches("+++ exited (status 0) +++").count(),
+        2,
+        "{text}"
+    );
+    // Without -f the child runs untraced and unharmed (no breakpoint left in its copy).
+    let (out, table) = trace(&ltrace_rs(), &["-c"], &[prog.to_str().unwrap()], dir.path());
+    assert_eq!(stdout(&out), "exec'd\nparent done\n");
+    assert_eq!(
+        counts(&table),
+        expect(&[("fork", 1), ("waitpid", 1), ("puts", 1)]),
+        "{table}"
+    );
+}
+
+#[test]
+fn dlopen_programs_are_traced() {
+    let dir = tempdir();
+    let prog = example("lt_dlopen");
+    let (out, table) = trace(&ltrace_rs(), &["-c"], &[prog.to_str().unwrap()], dir.path());
+    assert_eq!(stdout(&out), "cos ok\n", "{}", stderr(&out));
+    assert_eq!(
+        counts(&table),
+        expect(&[("dlopen", 1), ("dlsym", 1), ("puts", 1), ("dlclose", 1)]),
+        "{table}"
+    );
+}
+
+#[test]
+fn signals_are_shown_and_delivered_unchanged() {
+    let dir = tempdir();
+    let prog = example("lt_signal");
+    let (out, text) = trace(&ltrace_rs(), &[], &[prog.to_str().unwrap()], dir.path());
+    assert_eq!(stdout(&out), "usr1 handled\n");
+    assert!(
+        text.contains("--- SIGUSR1 (User defined signal 1) ---\nputs(\"usr1 handled\")"),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("--- SIGSEGV (Segmentation fault) ---\n+++ killed by SIGSEGV +++\n"),
+        "{text}"
+    );
+}
+
+/// lt_calls.c linked statically into `dir`, when the C library's static archive is installed.
+fn static_lt_calls(dir: &Path) -> Option<std::path::PathBuf> {
+    let st = dir.join("lt_calls_static");
+    let ok = Command::new("cc")
+        .args(["-static", "-O0", "-o"])
+        .arg(&st)
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/c/lt_calls.c"))
+        .status()
+        .is_ok_and(|s| s.success());
+    ok.then_some(st)
+}
+
+#[test]
+fn x_traces_the_programs_own_functions_even_static() {
+    let dir = tempdir();
+    let prog = example("crash_null");
+    let (_, text) = trace(
+        &ltrace_rs(),
+        &["-L", "-x", "walk"],
+        &[prog.to_str().unwrap()],
+        dir.path(),
+    );
+    assert!(text.starts_with("walk("), "{text}");
+    assert!(text.contains("+++ killed by SIGSEGV +++"), "{text}");
+    let Some(st) = static_lt_calls(dir.path()) else {
+        eprintln!("SKIP: no static libc to link with");
+        return;
+    };
+    let st = st.to_str().unwrap();
+    let (_, text) = trace(&ltrace_rs(), &["-x", "main"], &[st], dir.path());
+    assert!(text.starts_with("main(1, 0x"), "{text}");
+    assert!(text.ends_with("+++ exited (status 0) +++\n"), "{text}");
+    // strlen is an IFUNC: every implementation is watched. The program's 6 calls and the C
+    // library's own (start-up, stdio) all count under -x.
+    let (_, table) = trace(&ltrace_rs(), &["-c", "-x", "strlen"], &[st], dir.path());
+    let n = counts(&table).get("strlen").copied().unwrap_or(0);
+    assert!(n >= 6, "{table}");
+    let (_, text) = trace(&ltrace_rs(), &["-x", "strlen"], &[st], dir.path());
+    assert_eq!(
+        text.matches("strlen(\"a string longer than thirty-two \"...)")
+            .count(),
+        3,
+        "main's strlen(s) twice and puts' own strlen of the same string:\n{text}"
+    );
+}
+
+fn one_line_error(args: &[&str], needle: &str) {
+    let out = run(Command::new(ltrace_rs()).args(args));
+    assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+    assert!(
+        err.starts_with("ltrace-rs: ") && err.contains(needle),
+        "{args:?}: {err}"
+    );
+}
+
+#[test]
+fn bad_input_gets_one_line_and_ltraces_exit_code() {
+    let dir = tempdir();
+    one_line_error(&["/nonexistent/program"], "No such file or directory");
+    let text = dir.path().join("text");
+    std::fs::write(&text, "not a program\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&text, std::fs::Permissions::from_mode(0o755)).unwrap();
+    one_line_error(&[text.to_str().unwrap()], "not an ELF file");
+    if let Some(st) = static_lt_calls(dir.path()) {
+        one_line_error(&[st.to_str().unwrap()], "statically linked");
+    }
+    one_line_error(&["-p", "999999999"], "No such process");
+}
+
+#[test]
+fn sigint_detaches_and_leaves_no_breakpoint() {
+    use std::io::BufRead;
+    let prog = example("lt_attach");
+    let mut victim = Command::new(&prog)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start lt_attach");
+    let mut ready = String::new();
+    std::io::BufReader::new(victim.stdout.take().unwrap())
+        .read_line(&mut ready)
+        .unwrap();
+    assert_eq!(ready, "ready\n");
+    let dir = tempdir();
+    let file = dir.path().join("attach.out");
+    let mut tracer = Command::new(ltrace_rs())
+        .args(["-p", &victim.id().to_string(), "-o"])
+        .arg(&file)
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start ltrace-rs");
+    // Wait until calls are being traced, then interrupt the tracer.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while std::fs::read_to_string(&file)
+        .map(|t| t.matches("strlen(").count() < 20)
+        .unwrap_or(true)
+    {
+        if std::time::Instant::now() > deadline {
+            let _ = tracer.kill();
+            let _ = victim.kill();
+            let _ = (tracer.wait(), victim.wait());
+            panic!("ltrace-rs traced nothing");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // SAFETY: kill has no memory arguments.
+    unsafe { libc::kill(tracer.id() as i32, libc::SIGINT) };
+    let st = tracer.wait().unwrap();
+    assert!(st.success(), "ltrace-rs after SIGINT: {st:?}");
+    // With a breakpoint left behind, the next strlen would kill it with SIGTRAP.
+    let st = victim.wait().unwrap();
+    assert_eq!(st.code(), Some(0), "the victim after the detach: {st:?}");
+}
+
+/// `ltrace-rs ... 2>&1 | head -1`: the reader goes away after one line. ltrace-rs used to wait
+/// forever for a stop of the thread it was already holding, then panic on the closed stderr.
+#[test]
+fn a_closed_output_detaches_quietly_and_the_program_finishes() {
+    use std::io::{BufRead, Read};
+    let prog = example("lt_calls");
+    let mut tracer = Command::new(ltrace_rs())
+        .arg(&prog)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start ltrace-rs");
+    let mut first = String::new();
+    let mut err = std::io::BufReader::new(tracer.stderr.take().unwrap());
+    err.read_line(&mut first).unwrap();
+    assert!(first.starts_with("strlen("), "{first}");
+    drop(err);
+    let mut out = String::new();
+    tracer
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    let st = tracer.wait().unwrap();
+    assert_eq!(st.code(), Some(0), "{st:?}");
+    // The program ran to its end, untraced after the detach.
+    assert!(out.ends_with("unset\n"), "{out}");
+}
