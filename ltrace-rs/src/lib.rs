@@ -179,9 +179,14 @@ fn check_program(path: &Path, cfg: &Config) -> Result<(), Error> {
 /// Runs the trace `cfg` describes.
 pub fn run(cfg: &Config) -> Result<Outcome, Error> {
     let out: Box<dyn Write> = match &cfg.output {
-        Some(p) => Box::new(io::BufWriter::new(std::fs::File::create(p).map_err(
-            |e| Error::new(format!("can't open {} for writing: {e}", p.display())),
-        )?)),
+        Some(p) => {
+            let mut o = std::fs::OpenOptions::new();
+            o.write(true).create(true).truncate(true);
+            tracekit_log::output_file_rules(&mut o, p.as_os_str());
+            Box::new(io::BufWriter::new(o.open(p).map_err(|e| {
+                Error::new(format!("can't open {} for writing: {e}", p.display()))
+            })?))
+        }
         None => Box::new(io::stderr()),
     };
     let mut cfg = cfg.clone();

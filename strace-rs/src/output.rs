@@ -254,22 +254,7 @@ fn open(path: &std::ffi::OsStr, append: bool) -> io::Result<File> {
     })
 }
 
-/// How every file strace-rs writes is opened: created mode 0600 (a trace holds command lines,
-/// paths and data), and a symlink as the last component is not followed (`ELOOP`), so a link
-/// planted at a predictable name cannot redirect a root run's output. The descriptor aliases
-/// `/dev/stdout`, `/dev/stderr`, `/dev/fd/N` and `/proc/self/fd/N` are symlinks that users
-/// name on purpose: they are followed.
-pub fn log_file_rules(o: &mut std::fs::OpenOptions, path: &std::ffi::OsStr) {
-    use std::os::unix::fs::OpenOptionsExt;
-    let p = path.to_string_lossy();
-    let alias = matches!(&*p, "/dev/stdout" | "/dev/stderr" | "/dev/tty")
-        || p.starts_with("/dev/fd/")
-        || p.starts_with("/proc/self/fd/");
-    o.mode(0o600);
-    if !alias {
-        o.custom_flags(libc::O_NOFOLLOW);
-    }
-}
+pub use tracekit_log::output_file_rules as log_file_rules;
 
 fn timestamp(ts: Timestamps) -> String {
     let now = SystemTime::now()

@@ -477,3 +477,27 @@ fn a_closed_output_detaches_quietly_and_the_program_finishes() {
     // The program ran to its end, untraced after the detach.
     assert!(out.ends_with("unset\n"), "{out}");
 }
+
+/// `-o FILE` follows the suite's rules for the files it creates (issue 13): mode 0600, and a
+/// symlink planted at the name is not followed (its target is left as it was).
+#[test]
+fn the_output_file_is_private_and_never_written_through_a_symlink() {
+    let dir = tempdir();
+    let out = dir.path().join("trace.txt");
+    let o = run(Command::new(ltrace_rs())
+        .arg("-o")
+        .arg(&out)
+        .arg(example("lt_calls")));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(tracekit_e2e::mode_of(&out), 0o600);
+    assert!(std::fs::read_to_string(&out).unwrap().contains("strlen("));
+
+    let (victim, link) = tracekit_e2e::planted_symlink(dir.path(), "planted.txt");
+    let o = run(Command::new(ltrace_rs())
+        .arg("-o")
+        .arg(&link)
+        .arg(example("lt_calls")));
+    assert!(!o.status.success(), "wrote through the symlink");
+    assert!(stderr(&o).contains("can't open"), "{}", stderr(&o));
+    tracekit_e2e::assert_untouched(&victim);
+}

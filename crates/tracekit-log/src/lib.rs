@@ -88,4 +88,4 @@ mod write;
 
 pub use read::{Error, ErrorKind, Reader};
 pub use tracekit_log_core::*;
-pub use write::FileWriter;
+pub use write::{output_file_rules, FileWriter};
