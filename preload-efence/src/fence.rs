@@ -438,17 +438,11 @@ fn canary_damage(
     below: bool,
 ) -> Option<(FenceKind, u64, u64)> {
     let (from, to) = slack(l, c, i, user, size, below);
-    let bad = damaged(from, to);
-    if bad > 0 {
+    if let Some((bad, _)) = damaged(from, to) {
         return Some((FenceKind::Overflow, from as u64, bad));
     }
     let (from, to) = head(c, user, below);
-    let bad = damaged(from, to);
-    let first = (from..to).find(|&at| {
-        // SAFETY: as in `damaged`.
-        let byte = unsafe { (at as *const u8).read_volatile() };
-        byte != canary(at)
-    })?;
+    let (bad, first) = damaged(from, to)?;
     Some((FenceKind::Underflow, first as u64, bad))
 }
 
@@ -459,16 +453,19 @@ fn fill_canary(from: usize, to: usize) {
     }
 }
 
-/// How many slack bytes no longer hold their canary.
-fn damaged(from: usize, to: usize) -> u64 {
+/// How many bytes of `[from, to)` no longer hold their canary, and the first of them; None
+/// when all do.
+fn damaged(from: usize, to: usize) -> Option<(u64, usize)> {
     let mut n = 0;
+    let mut first = None;
     for at in from..to {
         // SAFETY: as in `fill_canary`; the pages are still accessible.
         if unsafe { (at as *const u8).read_volatile() } != canary(at) {
             n += 1;
+            first.get_or_insert(at);
         }
     }
-    n
+    first.map(|f| (n, f))
 }
 
 // ---- the table ----
@@ -1098,11 +1095,6 @@ pub fn unlock_all() {
     }
 }
 
-/// How many guarded blocks are live (for tests and the budget message).
-pub fn guarded_live() -> u64 {
-    G.guarded_live.load(Ordering::Relaxed)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1154,9 +1146,9 @@ mod tests {
             buf.as_mut_ptr() as usize + 30,
         );
         fill_canary(a, b);
-        assert_eq!(damaged(a, b), 0);
+        assert_eq!(damaged(a, b), None);
         buf[12] ^= 1;
         let (a, b) = (buf.as_ptr() as usize + 10, buf.as_ptr() as usize + 30);
-        assert_eq!(damaged(a, b), 1);
+        assert_eq!(damaged(a, b), Some((1, a + 2)));
     }
 }
