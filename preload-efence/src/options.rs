@@ -14,11 +14,7 @@
 //! A value that is not understood is said once on stderr and the default is used: a typo must
 //! not silently change what is checked.
 
-use core::fmt::Write as _;
-
 use tracekit_preload_rt::env;
-use tracekit_preload_rt::fmt::FixedBuf;
-use tracekit_preload_rt::sys;
 
 /// What the environment asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,11 +53,7 @@ impl Options {
 
 /// Says `tracekit efence: <message>` on stderr, without allocating.
 pub fn say(args: core::fmt::Arguments<'_>) {
-    let mut b = FixedBuf::<512>::new();
-    b.push_bytes(b"tracekit efence: ");
-    let _ = b.write_fmt(args);
-    b.push_bytes(b"\n");
-    let _ = sys::write_all(tracekit_preload_rt::stderr::fd(), b.as_bytes());
+    tracekit_preload_rt::stderr::say_as("tracekit efence", args);
 }
 
 fn text(v: &[u8]) -> &str {

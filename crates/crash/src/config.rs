@@ -314,14 +314,10 @@ fn fill(c: &mut Config, env: &Vars<'_>) {
     match env.signals.and_then(|v| core::str::from_utf8(v).ok()) {
         Some(spec) if !spec.trim().is_empty() => {
             if let Err(bad) = describe::parse_signals(spec, &mut c.signals) {
-                let mut msg = tracekit_preload_core::fmt::FixedBuf::<256>::new();
-                let _ = core::fmt::Write::write_fmt(
-                    &mut msg,
-                    format_args!(
-                        "tracekit segv: TRACEKIT_SEGV_SIGNALS: unknown signal {bad:?} (ignored)\n"
-                    ),
+                tracekit_preload_core::stderr::say_as(
+                    "tracekit segv",
+                    format_args!("TRACEKIT_SEGV_SIGNALS: unknown signal {bad:?} (ignored)"),
                 );
-                let _ = sys::write_all(2, msg.as_bytes());
             }
         }
         _ => {

@@ -37,8 +37,15 @@ pub fn fd() -> i32 {
 
 /// Writes `tracekit: <message>\n` to the user's stderr. Never allocates.
 pub fn say(args: core::fmt::Arguments<'_>) {
+    say_as("tracekit", args);
+}
+
+/// Writes `<who>: <message>\n` to the user's stderr (`who` names the tool: `tracekit efence`).
+/// Never allocates; a message too long for 1 KiB is cut.
+pub fn say_as(who: &str, args: core::fmt::Arguments<'_>) {
     let mut b = FixedBuf::<1024>::new();
-    b.push_bytes(b"tracekit: ");
+    b.push_bytes(who.as_bytes());
+    b.push_bytes(b": ");
     let _ = b.write_fmt(args);
     b.push_bytes(b"\n");
     let _ = sys::write_all(fd(), b.as_bytes());
