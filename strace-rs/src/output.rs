@@ -240,7 +240,7 @@ impl Printer {
 fn open(path: &std::ffi::OsStr, append: bool) -> io::Result<File> {
     let mut o = std::fs::OpenOptions::new();
     o.write(true).create(true);
-    log_file_rules(&mut o, path);
+    tracekit_log::output_file_rules(&mut o, path);
     if append {
         o.append(true);
     } else {
@@ -253,8 +253,6 @@ fn open(path: &std::ffi::OsStr, append: bool) -> io::Result<File> {
         )
     })
 }
-
-pub use tracekit_log::output_file_rules as log_file_rules;
 
 fn timestamp(ts: Timestamps) -> String {
     let now = SystemTime::now()

@@ -234,7 +234,7 @@ impl<'c> Tracer<'c> {
             Some(p) => {
                 let mut o = std::fs::OpenOptions::new();
                 o.write(true).create(true).truncate(true);
-                crate::output::log_file_rules(&mut o, p.as_os_str());
+                tracekit_log::output_file_rules(&mut o, p.as_os_str());
                 let f = o.open(p).map_err(|e| {
                     io::Error::new(e.kind(), format!("Can't open log '{}': {e}", p.display()))
                 })?;
