@@ -630,7 +630,9 @@ impl LogFile {
         let chunks = crate::compress::finish(self.fd, self.start, self.pos)?;
         let mut path = FixedBuf::<{ PATH_ROOM }>::new();
         path.push_bytes(self.path.as_bytes());
-        if path.is_empty() || sys::path_id(path.as_c_str()?) != Some(self.id) {
+        let path = path.as_c_str()?;
+        // The log is still where it was made (not moved or replaced meanwhile).
+        if sys::path_id(path) != Some(self.id) {
             return None;
         }
         let mut tmp = FixedBuf::<{ PATH_ROOM }>::new();
@@ -643,7 +645,7 @@ impl LogFile {
         let copied = self
             .copy_head_to(new)
             .and_then(|()| sys::pwrite_all(new, &chunks, self.start));
-        if copied.is_err() || sys::rename(tmp, path.as_c_str()?).is_err() {
+        if copied.is_err() || sys::rename(tmp, path).is_err() {
             sys::close(new);
             let _ = sys::unlink(tmp);
             return None;
