@@ -10,19 +10,9 @@
 
 use std::path::Path;
 
+use tracekit_log::fixtures::XorShift;
 use tracekit_log::{Bytes, Module};
 use tracekit_symbolize::*;
-
-struct XorShift(u64);
-
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
 
 fn module(path: &Path, segments: Vec<tracekit_log::Segment>) -> Module<'static> {
     Module {
@@ -50,7 +40,7 @@ fn corrupt_binaries_never_take_the_symbolizer_down() {
         .map(|s| (s.vaddr, s.memsz))
         .expect("an executable segment");
     let dir = tempfile::tempdir().unwrap();
-    let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
+    let mut rng = XorShift::new(0x9e37_79b9_7f4a_7c15);
     let mut answered = 0u64;
     let mut damaged = 0u64;
     // blazesym's panics are contained (see the module docs): keep their messages out of

@@ -336,13 +336,8 @@ fn full_file(events: &[Event<'_>]) -> (Vec<u8>, Vec<usize>) {
 /// A heap-heavy stream: several threads, times that go forwards and back, failed calls,
 /// aligned blocks, sized frees.
 fn heap_events(n: usize, seed: u64) -> Vec<Event<'static>> {
-    let mut s = seed | 1;
-    let mut rnd = move || {
-        s ^= s << 13;
-        s ^= s >> 7;
-        s ^= s << 17;
-        s
-    };
+    let mut rng = fixtures::XorShift::new(seed);
+    let mut rnd = move || rng.next();
     // Frees and reallocs mostly take a recent allocation (as programs do, and as the
     // compact records' age coding expects), sometimes one from long ago or none at all.
     let mut recent: Vec<u64> = Vec::new();

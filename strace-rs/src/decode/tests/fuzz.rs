@@ -4,18 +4,9 @@
 //! can hand strace-rs any of this. Seeded (every run tries the same calls);
 //! `TRACEKIT_FUZZ_ITERS` rounds over all decoders (CI: 20; `bench/fuzz.sh` runs more).
 
+use tracekit_log::fixtures::XorShift;
+
 use super::*;
-
-struct XorShift(u64);
-
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
 
 /// An argument a tracee might pass.
 fn arg(rng: &mut XorShift) -> u64 {
@@ -74,7 +65,7 @@ fn every_decoder_survives_random_calls() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(20);
-    let mut rng = XorShift(0x2545_f491_4f6c_dd1d);
+    let mut rng = XorShift::new(0x2545_f491_4f6c_dd1d);
     let x86_64: Vec<&'static str> = crate::sysent::table()
         .iter()
         .flatten()
