@@ -224,12 +224,6 @@ impl<'a> Tracer<'a> {
             let Ok(info) = self.elf(&m.path) else {
                 continue;
             };
-            let lo = maps
-                .iter()
-                .filter(|x| x.path == m.path)
-                .map(|x| x.start)
-                .min()
-                .unwrap_or(0);
             let hi = maps
                 .iter()
                 .filter(|x| x.path == m.path)
@@ -237,7 +231,6 @@ impl<'a> Tracer<'a> {
                 .max()
                 .unwrap_or(0);
             let bias = base_of(&m.path).unwrap_or(0).wrapping_sub(info.first_load);
-            let _ = (lo, hi);
             libs.push((m.path.clone(), bias, hi, info));
         }
         libs.sort_by_key(|(p, ..)| {
