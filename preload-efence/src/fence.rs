@@ -14,6 +14,16 @@
 //!   a canary checked at `free`, `realloc` and exit, so a 1-byte overflow of `malloc(13)` is
 //!   found too. `free` makes the pages inaccessible again (one `mprotect`) and puts the slot in
 //!   a FIFO quarantine: a use after free faults until the slot is reused.
+//! - **Guard markers.** Where the kernel has them (`MADV_GUARD_INSTALL`, Linux 6.13+;
+//!   `TRACEKIT_EFENCE_GUARD_MARKERS=0` forces the `mprotect` scheme below), guard and freed
+//!   pages are markers in the page tables instead of inaccessible mappings: a class's slots
+//!   are opened [`BATCH`] at a time (one `mprotect` extends one accessible mapping, one
+//!   `process_madvise` marks their guard pages), so a fresh slot costs no system call; `free`
+//!   marks the slot's data pages (one `madvise`, which also gives the pages back: the
+//!   quarantine holds no memory); slots leaving the quarantine are unmarked [`BATCH`] at a
+//!   time, ready for reuse without a system call. A pair costs one system call and the page
+//!   fault of a fresh page, against two `mprotect`s that split and merge kernel mappings; and
+//!   as a marker is no mapping, `vm.max_map_count` no longer bounds the guarded blocks.
 //! - **Dense classes**: slots of `16 << k` bytes plus a 16-byte canary zone, in memory that is
 //!   always accessible. The kernel allows `vm.max_map_count` (65530) mappings per process. A
 //!   live guarded block costs two (its accessible pages, and the guard that separates them
@@ -36,16 +46,20 @@
 //!
 //! # Cost
 //!
-//! A guarded `malloc`/`free` pair makes two `mprotect` calls (the block's pages accessible,
-//! then inaccessible again), each splitting or merging a kernel mapping: that is most of its
-//! cost (about 10 µs a pair on the machine of `bench/efence.sh`, 2.1-2.5x less CPU than
-//! Electric Fence's seven `mprotect` and two `madvise`). Sampled mode pays it only for the
-//! allocations it guards.
+//! Without guard markers a guarded `malloc`/`free` pair makes two `mprotect` calls (the
+//! block's pages accessible, then inaccessible again), each splitting or merging a kernel
+//! mapping: that is most of its cost (about 10 µs a pair on the machine of `bench/efence.sh`,
+//! 2.1-2.5x less CPU than Electric Fence's seven `mprotect` and two `madvise`). With markers
+//! a pair makes one `madvise` (plus 1/[`BATCH`] of a `process_madvise`) and faults one fresh
+//! page in: about 1.3x less again; what is left is the kernel's own work per page (dropping
+//! it, the TLB flush, allocating and zeroing a new one). Sampled mode pays it only for the
+//! allocations it guards; the allocations it passes over cost a load, a decrement of a
+//! static-TLS counter and glibc's own call.
 //!
 //! Nothing here allocates: the free lists and the quarantine are linked through the table.
 
 use core::cell::UnsafeCell;
-use core::sync::atomic::{AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 
 use tracekit_crash::fault::{BlockNote, NOTE_FRAMES};
 use tracekit_log_core::{AllocKind, FenceKind, FreeKind};
@@ -66,6 +80,9 @@ const CLASSES: usize = GUARDED + DENSE;
 const DENSE_ZONE: usize = 16;
 /// The table entries (and dense memory) are made accessible this much at a time.
 const COMMIT_STEP: usize = 1 << 20;
+/// With guard markers: guarded slots opened at a time, and evicted slots made accessible
+/// again at a time (one system call each).
+const BATCH: usize = sys::GUARD_RANGES_MAX;
 
 const UNUSED: u8 = 0;
 const LIVE: u8 = 1;
@@ -108,6 +125,15 @@ struct Lists {
     q_head: u32,
     q_tail: u32,
     q_len: u64,
+    /// With guard markers: slots opened so far (their range accessible, guard pages marked).
+    opened: u32,
+    /// With guard markers: slots out of the quarantine whose pages are accessible again,
+    /// ready for reuse without a system call (a stack).
+    ready_head: u32,
+    /// With guard markers: slots out of the quarantine, still marked, waiting to be made
+    /// accessible together.
+    pending: [u32; BATCH],
+    pending_len: usize,
 }
 
 struct Class {
@@ -134,6 +160,9 @@ struct Global {
     maps_used: AtomicU64,
     /// `Options::sample`, where the hot path reads it without copying the options.
     sample: AtomicU32,
+    /// Guard and freed pages are the kernel's guard markers (`MADV_GUARD_INSTALL`), not
+    /// `mprotect`ed mappings of their own.
+    markers: AtomicBool,
     /// Dense blocks handed out since the budget ran out (said once).
     spilled: AtomicU64,
     classes: [Class; CLASSES],
@@ -157,6 +186,10 @@ const fn class() -> Class {
             q_head: NONE,
             q_tail: NONE,
             q_len: 0,
+            opened: 0,
+            ready_head: NONE,
+            pending: [NONE; BATCH],
+            pending_len: 0,
         }),
     }
 }
@@ -175,6 +208,7 @@ static G: Global = Global {
     budget: AtomicU64::new(0),
     maps_used: AtomicU64::new(0),
     sample: AtomicU32::new(1),
+    markers: AtomicBool::new(false),
     spilled: AtomicU64::new(0),
     classes: [const { class() }; CLASSES],
     own: AtomicUsize::new(0),
@@ -191,19 +225,28 @@ pub fn options() -> Options {
     }
 }
 
+#[inline(always)]
 fn layout() -> Option<&'static Layout> {
     // SAFETY: published (see `Global`).
     (G.ready.load(Ordering::Acquire) == 2).then(|| unsafe { &*G.layout.get() })
 }
 
 /// Reads the options and reserves the address space, once; false when that failed (the
-/// allocator then refuses: every allocation fails with ENOMEM).
+/// allocator then refuses: every allocation fails with ENOMEM). Inlined into every call: once
+/// set up, one load.
+#[inline(always)]
 fn init() -> bool {
     match G.ready.load(Ordering::Acquire) {
-        2 => return true,
-        3 => return false,
-        _ => {}
+        2 => true,
+        3 => false,
+        _ => init_slow(),
     }
+}
+
+/// [`init`]'s first call (and the calls that race it).
+#[cold]
+#[inline(never)]
+fn init_slow() -> bool {
     if G.ready
         .compare_exchange(0, 1, Ordering::AcqRel, Ordering::Acquire)
         .is_err()
@@ -261,7 +304,15 @@ fn init() -> bool {
     unsafe {
         *G.options.get() = opts;
     }
-    G.budget.store(guard_budget(&opts), Ordering::Relaxed);
+    let markers = opts.markers && markers_work();
+    G.markers.store(markers, Ordering::Relaxed);
+    let budget = if markers && opts.max_guarded == 0 {
+        // Markers cost no kernel mapping: no budget to keep.
+        u64::MAX
+    } else {
+        guard_budget(&opts)
+    };
+    G.budget.store(budget, Ordering::Relaxed);
     G.sample.store(opts.sample, Ordering::Relaxed);
     if let Some((lo, hi)) = unwind::object_range(init as *const () as u64) {
         G.own.store(lo as usize, Ordering::Relaxed);
@@ -269,6 +320,18 @@ fn init() -> bool {
     }
     G.ready.store(2, Ordering::Release);
     true
+}
+
+/// True when the kernel has guard markers (Linux 6.13+): tried on a page of its own.
+fn markers_work() -> bool {
+    let Ok(p) = sys::map_page() else {
+        return false;
+    };
+    // SAFETY: the page just mapped, private, unused.
+    let ok = unsafe { sys::guard_install(p, PAGE) }.is_ok();
+    // SAFETY: as above.
+    unsafe { sys::unmap(p, PAGE) };
+    ok
 }
 
 fn read_options() -> Options {
@@ -531,7 +594,13 @@ fn slot_mappings(c: usize) -> u64 {
 /// A guarded slot of class `c`: a freed one; else a fresh one while the mappings budget lasts;
 /// else the oldest in the quarantine (a full budget shortens the quarantine rather than stop
 /// guarding; not with `EF_PROTECT_FREE`, which never reuses). None: a dense slot it is.
+///
+/// With guard markers the slot's data pages are accessible when it is returned (all of them:
+/// the caller marks those the block does not use).
 fn take_guarded(l: &Layout, c: usize, lists: &mut Lists, o: &Options) -> Option<u32> {
+    if G.markers.load(Ordering::Relaxed) {
+        return take_marked(l, c, lists, o);
+    }
     if lists.free_head != NONE {
         return take_slot(l, c, lists);
     }
@@ -545,6 +614,128 @@ fn take_guarded(l: &Layout, c: usize, lists: &mut Lists, o: &Options) -> Option<
         return None;
     }
     pop_quarantine(l, c, lists)
+}
+
+/// The data pages of guarded slot `i`, `[start, end)`: after the guard page with
+/// `EF_PROTECT_BELOW`, before it otherwise.
+fn data_range(l: &Layout, c: usize, i: u32, below: bool) -> (usize, usize) {
+    let base = slot_base(l, c, i);
+    let start = if below { base + PAGE } else { base };
+    (start, start + data_size(c))
+}
+
+/// Guarded slot `i`'s guard page.
+fn guard_page(l: &Layout, c: usize, i: u32, below: bool) -> usize {
+    if below {
+        slot_base(l, c, i)
+    } else {
+        slot_base(l, c, i) + data_size(c)
+    }
+}
+
+/// [`take_guarded`] with guard markers: a slot made accessible again in a batch; else a fresh
+/// one (opened in batches: the range made accessible by one `mprotect`, which extends one
+/// kernel mapping, and every guard page marked by one `process_madvise`); else one out of
+/// the quarantine, unmarked now (a system call).
+fn take_marked(l: &Layout, c: usize, lists: &mut Lists, o: &Options) -> Option<u32> {
+    if lists.ready_head != NONE {
+        let i = lists.ready_head;
+        // SAFETY: a slot in the ready list has its entry ready.
+        lists.ready_head = unsafe { (*meta_ptr(l, c, i)).next };
+        return Some(i);
+    }
+    let cost = slot_mappings(c);
+    let fresh = lists.bump < capacity(l, c)
+        && G.maps_used.load(Ordering::Relaxed) + cost <= G.budget.load(Ordering::Relaxed);
+    if fresh && (lists.bump < lists.opened || open_batch(l, c, lists, o.protect_below)) {
+        let i = lists.bump;
+        if make_ready(l, c, lists, i) {
+            lists.bump += 1;
+            G.maps_used.fetch_add(cost, Ordering::Relaxed);
+            return Some(i);
+        }
+    }
+    let i = if lists.pending_len > 0 {
+        lists.pending_len -= 1;
+        lists.pending[lists.pending_len]
+    } else if o.protect_free {
+        return None;
+    } else {
+        pop_quarantine(l, c, lists)?
+    };
+    let (start, end) = data_range(l, c, i, o.protect_below);
+    // SAFETY: the slot's data pages, freed: nobody may use them.
+    if unsafe { sys::guard_remove(start as *mut u8, end - start) }.is_err() {
+        // Still marked: waiting again (or, with no room, given up: address space only).
+        if lists.pending_len < BATCH {
+            lists.pending[lists.pending_len] = i;
+            lists.pending_len += 1;
+        }
+        return None;
+    }
+    Some(i)
+}
+
+/// Opens the next batch of class `c`'s slots (guard markers): false when the kernel refused.
+fn open_batch(l: &Layout, c: usize, lists: &mut Lists, below: bool) -> bool {
+    let from = lists.opened;
+    let n = (capacity(l, c) - from).min(BATCH as u32);
+    if n == 0 {
+        return false;
+    }
+    let (lo, hi) = (slot_base(l, c, from), slot_base(l, c, from + n));
+    // SAFETY: slots of the class's reservation past every slot in use.
+    if unsafe { sys::protect(lo as *mut u8, hi - lo, RW) }.is_err() {
+        return false;
+    }
+    let mut guards = [(0usize, 0usize); BATCH];
+    for (k, g) in guards.iter_mut().take(n as usize).enumerate() {
+        *g = (guard_page(l, c, from + k as u32, below), PAGE);
+    }
+    // SAFETY: the guard pages of the slots just opened, which nothing uses.
+    if unsafe { sys::guard_ranges(&guards[..n as usize], true) }.is_err() {
+        // SAFETY: as above: the range is inaccessible again, as it was.
+        let _ = unsafe { sys::protect(lo as *mut u8, hi - lo, libc::PROT_NONE) };
+        return false;
+    }
+    lists.opened = from + n;
+    true
+}
+
+/// Slot `old` leaves class `c`'s quarantine (guard markers): it waits, marked, with others,
+/// until a batch of them is made accessible again by one system call.
+fn retire_marked(l: &Layout, c: usize, lists: &mut Lists, old: u32, below: bool) {
+    if lists.pending_len == BATCH && !unmark_pending(l, c, lists, below) {
+        // The kernel refuses to unmark them: `old` is given up (its address space only).
+        return;
+    }
+    lists.pending[lists.pending_len] = old;
+    lists.pending_len += 1;
+    if lists.pending_len == BATCH {
+        unmark_pending(l, c, lists, below);
+    }
+}
+
+/// Makes the pending slots accessible again, by one system call, into the ready list.
+fn unmark_pending(l: &Layout, c: usize, lists: &mut Lists, below: bool) -> bool {
+    let mut ranges = [(0usize, 0usize); BATCH];
+    for (r, &i) in ranges.iter_mut().zip(&lists.pending[..lists.pending_len]) {
+        *r = data_range(l, c, i, below);
+        r.1 -= r.0;
+    }
+    // SAFETY: the data pages of freed slots out of the quarantine: nobody may use them.
+    if unsafe { sys::guard_ranges(&ranges[..lists.pending_len], false) }.is_err() {
+        // Kept pending: each is unmarked when it is taken.
+        return false;
+    }
+    for k in 0..lists.pending_len {
+        let i = lists.pending[k];
+        // SAFETY: a slot handed out has its entry ready.
+        unsafe { (*meta_ptr(l, c, i)).next = lists.ready_head };
+        lists.ready_head = i;
+    }
+    lists.pending_len = 0;
+    true
 }
 
 /// Takes the oldest slot out of class `c`'s quarantine (its pages stay inaccessible): it is
@@ -588,9 +779,13 @@ fn program_frames(frames: &[u64], (lo, hi): (u64, u64)) -> usize {
 std::thread_local! {
     static TID: core::cell::Cell<u32> = const { core::cell::Cell::new(0) };
     static SAMPLE: core::cell::Cell<u64> = const { core::cell::Cell::new(0) };
-    /// Allocations left before this thread guards one (0: not started).
-    static COUNTDOWN: core::cell::Cell<u32> = const { core::cell::Cell::new(0) };
 }
+
+sys::static_tls!(
+    /// Allocations left before this thread guards one (0: not started). In the static TLS
+    /// block: every sampled-mode allocation reads it, without a `__tls_get_addr` call.
+    fn countdown() -> *mut u32
+);
 
 /// This thread's id (cached).
 fn tid() -> u32 {
@@ -613,17 +808,20 @@ fn sampled(n: u32) -> bool {
     if n <= 1 {
         return true;
     }
-    COUNTDOWN.with(|c| {
-        let left = c.get();
-        if left > 1 {
-            c.set(left - 1);
-            return false;
-        }
-        let first = left == 0;
-        c.set(next_gap(n));
-        // A thread's first allocation starts its countdown instead of being guarded.
-        !first
-    })
+    let c = countdown();
+    // SAFETY: this thread's slot, valid while it runs; nothing else holds a reference to it.
+    let left = unsafe { *c };
+    if left > 1 {
+        // SAFETY: as above.
+        unsafe { *c = left - 1 };
+        return false;
+    }
+    let first = left == 0;
+    let gap = next_gap(n);
+    // SAFETY: as above.
+    unsafe { *c = gap };
+    // A thread's first allocation starts its countdown instead of being guarded.
+    !first
 }
 
 /// The next gap between guarded allocations: uniform in `1..2n`.
@@ -671,6 +869,11 @@ pub enum Placed {
 }
 
 /// Allocates a guarded (or, past the budget, dense) block.
+///
+/// The part every call runs (set up? sampled?) is inlined into the hook: in sampled mode a
+/// request passed over costs a load, a thread-local decrement and glibc's own call; the work
+/// of a guarded block is [`allocate_guarded`], out of line.
+#[inline(always)]
 pub fn allocate(r: Request) -> Placed {
     if !init() {
         return Placed::Failed(libc::ENOMEM);
@@ -678,6 +881,12 @@ pub fn allocate(r: Request) -> Placed {
     if !sampled(G.sample.load(Ordering::Relaxed)) {
         return Placed::Real;
     }
+    allocate_guarded(r)
+}
+
+/// A block of ours for `r` (sampled, or every block without sampling).
+#[inline(never)]
+fn allocate_guarded(r: Request) -> Placed {
     let o = options();
     if r.size == 0 && !o.allow_malloc_0 {
         options::say(format_args!(
@@ -744,8 +953,7 @@ pub fn allocate(r: Request) -> Placed {
         } else {
             (user & !(PAGE - 1), base + data_size(c))
         };
-        // SAFETY: pages of this slot, which nobody else uses.
-        if unsafe { sys::protect(lo as *mut u8, hi - lo, RW) }.is_ok() {
+        if open_block(l, c, i, lo, hi, o.protect_below) {
             G.guarded_live.fetch_add(1, Ordering::Relaxed);
             break (c, i, base, user, lists);
         }
@@ -791,15 +999,46 @@ pub fn allocate(r: Request) -> Placed {
     Placed::Ours(p)
 }
 
+/// Makes pages `[lo, hi)` of guarded slot `i` accessible for a block, and only those. With
+/// guard markers the slot's data pages are all accessible already ([`take_guarded`]): the
+/// others are marked (for blocks smaller than their slot; none for one-page slots).
+fn open_block(l: &Layout, c: usize, i: u32, lo: usize, hi: usize, below: bool) -> bool {
+    if !G.markers.load(Ordering::Relaxed) {
+        // SAFETY: pages of this slot, which nobody else uses.
+        return unsafe { sys::protect(lo as *mut u8, hi - lo, RW) }.is_ok();
+    }
+    let (start, end) = data_range(l, c, i, below);
+    let mut unused = [(0usize, 0usize); 2];
+    let mut n = 0;
+    for (from, to) in [(start, lo), (hi, end)] {
+        if from < to {
+            unused[n] = (from, to - from);
+            n += 1;
+        }
+    }
+    if n > 0 {
+        // SAFETY: pages of this slot that the block does not cover: nobody may touch them. A
+        // failure leaves them accessible (an overrun into them goes unseen), not the block.
+        let _ = unsafe { sys::guard_ranges(&unused[..n], true) };
+    }
+    true
+}
+
 /// True when only some allocations are ours (`TRACEKIT_EFENCE_SAMPLE` above 1): a pointer
 /// that is not ours is then glibc's.
+#[inline(always)]
 pub fn sampling() -> bool {
     G.sample.load(Ordering::Relaxed) > 1
 }
 
 /// True when `p` is in our reservation (a block of ours, or garbage pointing into it).
+/// Inlined into `free`: in sampled mode most pointers are glibc's, told apart by one
+/// subtraction and compare.
+#[inline(always)]
 pub fn owns(p: *const u8) -> bool {
-    layout().is_some_and(|l| locate(l, p as usize).is_some())
+    layout().is_some_and(|l| {
+        (p as usize).wrapping_sub(l.base) < l.span * CLASSES && locate(l, p as usize).is_some()
+    })
 }
 
 /// The size of our block at `p` (what `malloc_usable_size` answers: exactly what was asked).
@@ -938,9 +1177,18 @@ pub fn release(p: *mut u8, kind: FreeKind) {
     m.free_tid = tid();
     m.state.store(QUARANTINED, Ordering::Release);
     let base = slot_base(l, c, i);
+    let markers = G.markers.load(Ordering::Relaxed);
     if is_guarded(c) {
-        // SAFETY: the slot's data pages; the block is freed, so nobody may touch them.
-        let _ = unsafe { sys::protect(base as *mut u8, data_size(c) + PAGE, libc::PROT_NONE) };
+        let (start, end) = data_range(l, c, i, o.protect_below);
+        if markers {
+            // SAFETY: the slot's data pages; the block is freed, so nobody may touch them. A
+            // failure leaves them accessible (a use after free goes unseen; the slot stays
+            // usable, which an `mprotect` here would not).
+            let _ = unsafe { sys::guard_install(start as *mut u8, end - start) };
+        } else {
+            // SAFETY: as above.
+            let _ = unsafe { sys::protect(base as *mut u8, data_size(c) + PAGE, libc::PROT_NONE) };
+        }
         G.guarded_live.fetch_sub(1, Ordering::Relaxed);
     }
     // Into the quarantine; the oldest out of it, when it holds too much.
@@ -960,6 +1208,10 @@ pub fn release(p: *mut u8, kind: FreeKind) {
         let Some(old) = pop_quarantine(l, c, &mut lists) else {
             break;
         };
+        if markers && is_guarded(c) {
+            retire_marked(l, c, &mut lists, old, o.protect_below);
+            continue;
+        }
         // SAFETY: a quarantined slot's entry is ready.
         let om = unsafe { &mut *meta_ptr(l, c, old) };
         om.next = lists.free_head;

@@ -9,7 +9,8 @@
 //! | `EF_FILL` | a byte value (0-255) new blocks from `malloc` are filled with | none |
 //! | `TRACEKIT_EFENCE_SAMPLE` | N: guard one allocation in N (at random), the rest go to glibc | 1: every allocation |
 //! | `TRACEKIT_EFENCE_QUARANTINE` | bytes of freed blocks kept inaccessible (`64M`, `1G`; 0: none) | 64 MiB |
-//! | `TRACEKIT_EFENCE_MAX_GUARDED` | guarded slots at most (live blocks and the quarantine); past it the quarantine gives up its oldest slots, and without any, blocks get canaries checked at `free` | what `vm.max_map_count` allows |
+//! | `TRACEKIT_EFENCE_MAX_GUARDED` | guarded slots at most (live blocks and the quarantine); past it the quarantine gives up its oldest slots, and without any, blocks get canaries checked at `free` | no limit with guard markers; else what `vm.max_map_count` allows |
+//! | `TRACEKIT_EFENCE_GUARD_MARKERS` | 0: make guard and freed pages inaccessible with `mprotect`, even where the kernel has guard markers (`MADV_GUARD_INSTALL`, Linux 6.13+) | 1: markers where the kernel has them |
 //!
 //! A value that is not understood is said once on stderr and the default is used: a typo must
 //! not silently change what is checked.
@@ -33,8 +34,11 @@ pub struct Options {
     pub sample: u32,
     /// Bytes of freed blocks kept inaccessible.
     pub quarantine: u64,
-    /// Guarded slots at most, live or quarantined (0: from `vm.max_map_count`).
+    /// Guarded slots at most, live or quarantined (0: no limit with guard markers, else from
+    /// `vm.max_map_count`).
     pub max_guarded: u64,
+    /// Use the kernel's guard markers where it has them.
+    pub markers: bool,
 }
 
 impl Options {
@@ -48,6 +52,7 @@ impl Options {
         sample: 1,
         quarantine: 64 << 20,
         max_guarded: 0,
+        markers: true,
     };
 }
 
@@ -107,6 +112,7 @@ const KNOWN: &[&str] = &[
     "TRACEKIT_EFENCE_SAMPLE",
     "TRACEKIT_EFENCE_QUARANTINE",
     "TRACEKIT_EFENCE_MAX_GUARDED",
+    "TRACEKIT_EFENCE_GUARD_MARKERS",
 ];
 
 /// Reads the options from `NAME=value` entries (the environment), saying what it cannot use.
@@ -159,6 +165,7 @@ pub fn parse<'e>(entries: impl Iterator<Item = &'e [u8]>) -> Options {
             }
             "TRACEKIT_EFENCE_QUARANTINE" => o.quarantine = number(name, v, 64 << 20, parse_size),
             "TRACEKIT_EFENCE_MAX_GUARDED" => o.max_guarded = number(name, v, 0, env::parse_u64),
+            "TRACEKIT_EFENCE_GUARD_MARKERS" => o.markers = flag(name, v, true),
             _ if !KNOWN.contains(&name) => say(format_args!("unknown variable {name} (ignored)")),
             _ => {}
         }
@@ -208,8 +215,10 @@ mod tests {
             "TRACEKIT_EFENCE_SAMPLE=100",
             "TRACEKIT_EFENCE_QUARANTINE=1M",
             "TRACEKIT_EFENCE_MAX_GUARDED=500",
+            "TRACEKIT_EFENCE_GUARD_MARKERS=0",
         ]);
         assert_eq!((o.sample, o.quarantine, o.max_guarded), (100, 1 << 20, 500));
+        assert!(!o.markers);
         assert_eq!(opts(&["TRACEKIT_EFENCE_SAMPLE=0"]).sample, 1);
         assert_eq!(parse_size(b"2G"), Some(2 << 30));
         assert_eq!(parse_size(b"x"), None);

@@ -29,6 +29,7 @@ mod proc;
 pub mod raw;
 mod signal;
 mod time;
+pub mod tls;
 
 pub use file::*;
 pub use mem::*;

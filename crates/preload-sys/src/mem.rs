@@ -97,6 +97,87 @@ pub unsafe fn unmap(p: *mut u8, len: usize) {
     unsafe { syscall!(libc::SYS_munmap, p, len) };
 }
 
+/// `MADV_GUARD_INSTALL` (Linux 6.13): guard markers in the page tables.
+const MADV_GUARD_INSTALL: c_int = 102;
+/// `MADV_GUARD_REMOVE`.
+const MADV_GUARD_REMOVE: c_int = 103;
+/// Ranges per [`guard_ranges`] call.
+pub const GUARD_RANGES_MAX: usize = 64;
+/// `PIDFD_SELF` (Linux 6.15): "this process" for the pidfd system calls.
+const PIDFD_SELF: c_int = -10000;
+
+/// Makes the pages of `[p, p + len)` guard pages *without a mapping of their own*: any access
+/// faults (SIGSEGV), their contents are dropped, and the mapping around them stays one kernel
+/// mapping (`mprotect` would split it, and `vm.max_map_count` bounds how many a process has).
+/// Linux 6.13+; older kernels answer `EINVAL`. The markers survive `MADV_DONTNEED` and
+/// `mprotect`, and are inherited at `fork`.
+///
+/// # Safety
+/// `[p, p + len)` is page-aligned private anonymous memory of the caller's whose contents may
+/// be dropped, and that nothing may touch until [`guard_remove`].
+pub unsafe fn guard_install(p: *mut u8, len: usize) -> SysResult<()> {
+    // SAFETY: per the contract.
+    ret(unsafe { syscall!(libc::SYS_madvise, p, len, MADV_GUARD_INSTALL) }).map(|_| ())
+}
+
+/// Removes the guard markers of `[p, p + len)`: the pages read as zeros again.
+///
+/// # Safety
+/// `[p, p + len)` is page-aligned memory of the caller's (a range without markers is fine).
+pub unsafe fn guard_remove(p: *mut u8, len: usize) -> SysResult<()> {
+    // SAFETY: per the contract; removing markers only makes memory accessible.
+    ret(unsafe { syscall!(libc::SYS_madvise, p, len, MADV_GUARD_REMOVE) }).map(|_| ())
+}
+
+/// [`guard_install`] (`install`) or [`guard_remove`] on several ranges (`(start, len)`; the
+/// first [`GUARD_RANGES_MAX`] only, the iovecs being on the stack), in one `process_madvise`
+/// system call where the kernel takes it for this process (Linux 6.15+), else one `madvise` a
+/// range.
+///
+/// # Safety
+/// Each range is as [`guard_install`] or [`guard_remove`] requires.
+pub unsafe fn guard_ranges(ranges: &[(usize, usize)], install: bool) -> SysResult<()> {
+    const MAX: usize = GUARD_RANGES_MAX;
+    let ranges = &ranges[..ranges.len().min(MAX)];
+    let advice = if install {
+        MADV_GUARD_INSTALL
+    } else {
+        MADV_GUARD_REMOVE
+    };
+    let mut iov = [libc::iovec {
+        iov_base: core::ptr::null_mut(),
+        iov_len: 0,
+    }; MAX];
+    let mut total = 0usize;
+    for (v, &(start, len)) in iov.iter_mut().zip(ranges) {
+        v.iov_base = start as *mut core::ffi::c_void;
+        v.iov_len = len;
+        total += len;
+    }
+    // SAFETY: the kernel reads `ranges.len()` iovecs from `iov`; the advice applies to the
+    // ranges, which the caller's contract covers.
+    let r = unsafe {
+        syscall!(
+            libc::SYS_process_madvise,
+            PIDFD_SELF,
+            iov.as_ptr(),
+            ranges.len(),
+            advice,
+            0usize
+        )
+    };
+    if ret(r) == Ok(total) {
+        return Ok(());
+    }
+    // An older kernel (no PIDFD_SELF, or not this advice there), or a partial result: one
+    // call a range (doing a range twice is harmless).
+    for &(start, len) in ranges {
+        // SAFETY: per the contract.
+        ret(unsafe { syscall!(libc::SYS_madvise, start, len, advice) })?;
+    }
+    Ok(())
+}
+
 /// Gives the pages of an anonymous mapping back; they read as zeros afterwards.
 ///
 /// # Safety
