@@ -8,7 +8,11 @@
 #     block and allocate another (the program times that phase itself, in CPU time):
 #     nanoseconds per operation, median of RUNS runs, for L = 5k, 10k, 20k, 30k, and the growth from 5k to 30k;
 #   - memory per live 32-byte block: peak RSS with 20k live blocks minus peak RSS with 1k,
-#     divided by 19k.
+#     divided by 19k;
+#   - the kernel's floor (examples/c/efence_floor.c): the cost per pair of the system calls
+#     and page faults alone (two mprotects; a guard marker; dropping the page with no
+#     protection at all), against libefence's whole pair: how far below libefence any
+#     guard-page scheme can go on this machine.
 # The targets: ours at least 10x faster than libefence on the pairs, per-operation cost within
 # 1.5x from 5k to 30k live blocks, memory per block no more than libefence's, sampled at most
 # 1.5x native (measured at GWP-ASan's default rate, 1/5000, on SAMPLED_PAIRS=4M pairs: the
@@ -31,11 +35,13 @@ cargo build --release -q -p preload-efence -p tracekit-examples
 T=${CARGO_TARGET_DIR:-target}/release
 LIB=$(realpath "$T/libpreload_efence.so")
 PROG=$("$T/tracekit-example" efence_bench)
-python3 - "$RUNS" "$PAIRS" "$OPS" "$LIMIT" "$LIB" "$PROG" <<'PY'
+FLOOR=$("$T/tracekit-example" efence_floor)
+python3 - "$RUNS" "$PAIRS" "$OPS" "$LIMIT" "$LIB" "$PROG" "$FLOOR" <<'PY'
 import os, resource, statistics, subprocess, sys, time
 
-runs, pairs, ops, limit, lib, prog = (int(sys.argv[1]), sys.argv[2], sys.argv[3],
-                                      int(sys.argv[4]), sys.argv[5], sys.argv[6])
+runs, pairs, ops, limit, lib, prog, floor = (int(sys.argv[1]), sys.argv[2], sys.argv[3],
+                                             int(sys.argv[4]), sys.argv[5], sys.argv[6],
+                                             sys.argv[7])
 base = {k: v for k, v in os.environ.items()
         if k != "LD_PRELOAD" and not k.startswith(("EF_", "DUMA_", "TRACEKIT_"))}
 
@@ -115,6 +121,22 @@ for name, _ in setups:
         continue
     wall, cpu = r
     print(f"  {name:22} {cpu:9.3f} {wall:9.3f} {ratio(cpu, native_cpu):>14} {ratio(ef_cpu, cpu):>18}")
+
+# ---- the kernel's floor (examples/c/efence_floor.c): system calls and faults alone ----
+print(f"\nthe kernel's cost per pair, no allocator (efence_floor, median of {runs} runs), against"
+      f" libefence's whole pair")
+floor_runs = [dict(l.split() for l in subprocess.run([floor, "100000"], capture_output=True,
+                                                    text=True, check=True).stdout.splitlines())
+              for _ in range(runs)]
+ef_pair_ns = ef_cpu / int(pairs) * 1e9 if ef_cpu else None
+for mode in ("mprotect", "markers", "discard"):
+    vals = [float(r[mode]) for r in floor_runs if r.get(mode, "unsupported") != "unsupported"]
+    if not vals:
+        print(f"  {mode:10} unsupported by this kernel")
+        continue
+    ns = statistics.median(vals)
+    vs = f"libefence's pair is {ef_pair_ns / ns:5.1f}x this" if ef_pair_ns else ""
+    print(f"  {mode:10} {ns:9.0f} ns  {vs}")
 
 # ---- sampled mode at GWP-ASan's rate, on a run long enough for CPU time to resolve ----
 sampled_pairs = os.environ.get("SAMPLED_PAIRS", "4000000")
