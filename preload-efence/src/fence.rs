@@ -862,31 +862,45 @@ pub struct Request {
 pub enum Placed {
     /// A block of ours.
     Ours(*mut u8),
-    /// Not sampled: the caller asks glibc.
-    Real,
     /// Cannot be had (ENOMEM, or EINVAL for a bad alignment).
     Failed(i32),
 }
 
-/// Allocates a guarded (or, past the budget, dense) block.
-///
-/// The part every call runs (set up? sampled?) is inlined into the hook: in sampled mode a
-/// request passed over costs a load, a thread-local decrement and glibc's own call; the work
-/// of a guarded block is [`allocate_guarded`], out of line.
+/// True when sampling passes this allocation over: the hook then calls glibc. The first
+/// thing every hook asks, inlined into it: in sampled mode a request passed over costs two
+/// loads, a decrement of a static-TLS counter and glibc's own call, before the hook has built
+/// anything; the work of a guarded block is [`allocate`], out of line.
 #[inline(always)]
+pub fn passed_over() -> bool {
+    init() && !sampled(G.sample.load(Ordering::Relaxed))
+}
+
+/// [`passed_over`] without a call, for the common case: set up, sampling, and this thread's
+/// countdown not at its end (it is decremented). False otherwise, when [`passed_over`]
+/// decides.
+#[inline(always)]
+pub fn passed_over_fast() -> bool {
+    if G.ready.load(Ordering::Acquire) != 2 || G.sample.load(Ordering::Relaxed) <= 1 {
+        return false;
+    }
+    let c = countdown();
+    // SAFETY: this thread's slot, valid while it runs; nothing else holds a reference to it.
+    let left = unsafe { *c };
+    if left <= 1 {
+        return false;
+    }
+    // SAFETY: as above.
+    unsafe { *c = left - 1 };
+    true
+}
+
+/// Allocates a guarded (or, past the budget, dense) block, for a request that
+/// [`passed_over`] did not pass over.
+#[inline(never)]
 pub fn allocate(r: Request) -> Placed {
     if !init() {
         return Placed::Failed(libc::ENOMEM);
     }
-    if !sampled(G.sample.load(Ordering::Relaxed)) {
-        return Placed::Real;
-    }
-    allocate_guarded(r)
-}
-
-/// A block of ours for `r` (sampled, or every block without sampling).
-#[inline(never)]
-fn allocate_guarded(r: Request) -> Placed {
     let o = options();
     if r.size == 0 && !o.allow_malloc_0 {
         options::say(format_args!(

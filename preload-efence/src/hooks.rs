@@ -16,10 +16,23 @@ use tracekit_preload_rt::{cxx, real};
 use crate::fence::{self, Placed, Request};
 
 /// A block for `r`, from us or (not sampled) from glibc; NULL with errno on failure.
+#[inline(always)]
 fn allocate(r: Request, real: impl FnOnce() -> *mut c_void) -> *mut c_void {
+    if fence::passed_over_fast() {
+        return real();
+    }
+    allocate_slow(r, real)
+}
+
+/// [`allocate`] past its fast path, out of line: the hook's path to glibc then makes no call
+/// but glibc's (a tail call, with no stack frame of its own).
+#[inline(never)]
+fn allocate_slow(r: Request, real: impl FnOnce() -> *mut c_void) -> *mut c_void {
+    if fence::passed_over() {
+        return real();
+    }
     match fence::allocate(r) {
         Placed::Ours(p) => p.cast(),
-        Placed::Real => real(),
         Placed::Failed(e) => {
             set_errno(e);
             core::ptr::null_mut()
@@ -61,7 +74,9 @@ unsafe fn release(p: *mut c_void, kind: FreeKind) {
 /// `malloc`.
 #[cfg_attr(not(test), no_mangle)]
 pub extern "C" fn malloc(size: usize) -> *mut c_void {
-    allocate(request(size, 0, AllocKind::Malloc), || real::malloc(size))
+    allocate(request(size, 0, AllocKind::Malloc), move || {
+        real::malloc(size)
+    })
 }
 
 /// `calloc`.
@@ -75,7 +90,7 @@ pub extern "C" fn calloc(nmemb: usize, size: usize) -> *mut c_void {
         zero: true,
         ..request(bytes, 0, AllocKind::Calloc)
     };
-    allocate(r, || real::calloc(nmemb, size))
+    allocate(r, move || real::calloc(nmemb, size))
 }
 
 /// `free`.
@@ -119,7 +134,7 @@ pub unsafe extern "C" fn reallocarray(ptr: *mut c_void, nmemb: usize, size: usiz
 /// As C's `realloc`.
 unsafe fn reallocate(ptr: *mut c_void, size: usize, kind: AllocKind) -> *mut c_void {
     if ptr.is_null() {
-        return allocate(request(size, 0, kind), || real::malloc(size));
+        return allocate(request(size, 0, kind), move || real::malloc(size));
     }
     let old = match fence::size_of(ptr.cast()) {
         Some(n) => n,
@@ -140,7 +155,7 @@ unsafe fn reallocate(ptr: *mut c_void, size: usize, kind: AllocKind) -> *mut c_v
         unsafe { release(ptr, FreeKind::Free) };
         return core::ptr::null_mut();
     }
-    let new = allocate(request(size, 0, kind), || real::malloc(size));
+    let new = allocate(request(size, 0, kind), move || real::malloc(size));
     if new.is_null() {
         return new;
     }
@@ -162,7 +177,7 @@ unsafe fn memalign_posix(memptr: *mut *mut c_void, align: usize, size: usize) ->
     // SAFETY: the caller's contract.
     unsafe {
         cabi::posix_memalign_with(memptr, align, || {
-            allocate(r, || real::memalign(align, size))
+            allocate(r, move || real::memalign(align, size))
         })
     }
     .1
@@ -179,7 +194,9 @@ fn aligned(size: usize, align: usize, kind: AllocKind) -> *mut c_void {
         set_errno(libc::EINVAL);
         return core::ptr::null_mut();
     };
-    allocate(request(size, align, kind), || real::memalign(align, size))
+    allocate(request(size, align, kind), move || {
+        real::memalign(align, size)
+    })
 }
 
 /// `aligned_alloc`.
@@ -243,7 +260,7 @@ pub unsafe extern "C" fn malloc_usable_size(ptr: *mut c_void) -> usize {
 /// The C++ operators' allocation: ours, or (not sampled) glibc's.
 extern "C" fn tk_new(size: usize, align: usize, kind: u32) -> *mut c_void {
     let kind = AllocKind::from_code(kind as u8).unwrap_or(AllocKind::New);
-    let p = allocate(request(size, align, kind), || {
+    let p = allocate(request(size, align, kind), move || {
         if align == 0 {
             real::malloc(size.max(1))
         } else {
