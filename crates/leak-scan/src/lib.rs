@@ -126,6 +126,7 @@ pub struct Scan<'a, M: Memory> {
     stack: &'a mut [u32],
     top: usize,
     overflowed: bool,
+    skip_chunk_headers: bool,
     mem: &'a M,
     heuristics: Heuristics,
     /// Lowest start and highest end of all blocks: most words are no pointer at all.
@@ -153,6 +154,7 @@ impl<'a, M: Memory> Scan<'a, M> {
             stack,
             top: 0,
             overflowed: false,
+            skip_chunk_headers: false,
             mem,
             heuristics,
             lo,
@@ -166,9 +168,42 @@ impl<'a, M: Memory> Scan<'a, M> {
             return None;
         }
         // The last block starting at or below `ptr`.
-        let i = self.blocks.partition_point(|b| b.start <= ptr).checked_sub(1)?;
+        let i = self
+            .blocks
+            .partition_point(|b| b.start <= ptr)
+            .checked_sub(1)?;
         let b = self.blocks[i];
         (ptr < b.start + b.size || (b.size == 0 && ptr == b.start)).then_some(i)
+    }
+
+    /// Leaves out pointers at the last 8 bytes of a block whose size is 8 more than a
+    /// multiple of 16, 16-aligned: where glibc's allocator puts the header of the chunk after
+    /// the block, which its arenas' bins and top pointer point to. (memcheck's own allocator
+    /// keeps no such pointers in the program's memory; a program pointer to exactly there is
+    /// rare.)
+    pub fn skip_chunk_headers(&mut self, on: bool) {
+        self.skip_chunk_headers = on;
+    }
+
+    /// The block `ptr` points into, unless it is a chunk header left out.
+    fn target(&self, ptr: u64) -> Option<usize> {
+        let i = self.block_of(ptr)?;
+        let b = self.blocks[i];
+        let header = self.skip_chunk_headers
+            && ptr % 16 == 0
+            && b.size % 16 == 8
+            && ptr == b.start + b.size - 8;
+        (!header).then_some(i)
+    }
+
+    /// Root words copied out of memory (a region that holds no block).
+    pub fn root_words(&mut self, words: &[u64]) {
+        for &w in words {
+            if w >= self.lo && w < self.hi {
+                self.reach(w, true);
+            }
+        }
+        self.drain(None);
     }
 
     /// A root word (a register).
@@ -223,7 +258,7 @@ impl<'a, M: Memory> Scan<'a, M> {
 
     /// memcheck's `lc_push_without_clique_if_a_chunk_ptr`.
     fn reach(&mut self, ptr: u64, definite: bool) {
-        let Some(i) = self.block_of(ptr) else {
+        let Some(i) = self.target(ptr) else {
             return;
         };
         let b = self.blocks[i];
@@ -296,7 +331,7 @@ impl<'a, M: Memory> Scan<'a, M> {
 
     /// memcheck's `lc_push_with_clique_if_a_chunk_ptr`.
     fn join_clique(&mut self, ptr: u64, leader: usize) {
-        let Some(i) = self.block_of(ptr) else {
+        let Some(i) = self.target(ptr) else {
             return;
         };
         if self.extra[i].state != State::Unreached || i == leader {

@@ -91,8 +91,20 @@ fn a_lost_list_is_one_definite_leader_and_indirect_nodes() {
     let (k, ind, s) = classify(&mut img, &blocks, &[0], Heuristics::ALL);
     assert_eq!(k, [Definite, Indirect, Indirect]);
     assert_eq!(ind[0], 32);
-    assert_eq!(s.get(Definite), Count { bytes: 16, blocks: 1 });
-    assert_eq!(s.get(Indirect), Count { bytes: 32, blocks: 2 });
+    assert_eq!(
+        s.get(Definite),
+        Count {
+            bytes: 16,
+            blocks: 1
+        }
+    );
+    assert_eq!(
+        s.get(Indirect),
+        Count {
+            bytes: 32,
+            blocks: 2
+        }
+    );
 }
 
 #[test]
@@ -137,12 +149,7 @@ fn unaligned_words_are_no_pointers() {
     let blocks = heap(&mut img, &[16], &[]);
     // The root region holds the pointer at an offset of 4: words are read aligned only.
     let p = at(0);
-    let (k, _, _) = classify(
-        &mut img,
-        &blocks,
-        &[p << 32, p >> 32],
-        Heuristics::ALL,
-    );
+    let (k, _, _) = classify(&mut img, &blocks, &[p << 32, p >> 32], Heuristics::ALL);
     assert_eq!(k, [Definite]);
 }
 
@@ -153,7 +160,13 @@ fn newarray_accepts_the_cookie_pointer_and_without_it_the_block_is_possible() {
     let blocks = heap(&mut img, &[32], &[&[3]]);
     let (k, _, s) = classify(&mut img, &blocks, &[at(0) + 8], Heuristics::ALL);
     assert_eq!(k, [Reachable]);
-    assert_eq!(s.get(Reachable), Count { bytes: 32, blocks: 1 });
+    assert_eq!(
+        s.get(Reachable),
+        Count {
+            bytes: 32,
+            blocks: 1
+        }
+    );
     let mut img = Image::new();
     let blocks = heap(&mut img, &[32], &[&[3]]);
     let (k, _, _) = classify(&mut img, &blocks, &[at(0) + 8], Heuristics::NONE);
@@ -192,7 +205,13 @@ fn a_zero_sized_block_is_reached_at_its_start_only() {
     let blocks = heap(&mut img, &[0, 0], &[]);
     let (k, _, s) = classify(&mut img, &blocks, &[at(0), at(1) + 1], Heuristics::ALL);
     assert_eq!(k, [Reachable, Definite]);
-    assert_eq!(s.get(Definite), Count { bytes: 0, blocks: 1 });
+    assert_eq!(
+        s.get(Definite),
+        Count {
+            bytes: 0,
+            blocks: 1
+        }
+    );
 }
 
 #[test]
@@ -217,8 +236,14 @@ fn a_root_range_leaves_the_blocks_inside_it_out() {
 fn block_of_finds_interior_and_misses_between_blocks() {
     let img = Image::new();
     let blocks = [
-        Block { start: 0x100, size: 16 },
-        Block { start: 0x200, size: 8 },
+        Block {
+            start: 0x100,
+            size: 16,
+        },
+        Block {
+            start: 0x200,
+            size: 8,
+        },
     ];
     let mut extra = [Extra::default(); 2];
     let mut stack = [0u32; 4];
