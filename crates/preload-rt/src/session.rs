@@ -415,6 +415,12 @@ impl Writer {
         id
     }
 
+    /// True in the process that owns the log (false in a `vfork` child, which shares its
+    /// parent's memory).
+    pub fn owns_log(&self) -> bool {
+        self.pid == sys::getpid()
+    }
+
     /// Appends an event.
     #[inline]
     pub fn write(&mut self, ev: &Event<'_>) -> bool {

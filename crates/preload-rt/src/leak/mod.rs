@@ -119,12 +119,16 @@ const LOSSES_PER_RECORD: usize = 128;
 /// tracker's outermost function on this thread's stack (its exit handler): the stack is
 /// scanned from there up, as memcheck scans it at `exit_group` without the tracker's frames.
 pub fn at_exit(frame: u64) {
-    if !on() || DONE.swap(true, Ordering::AcqRel) {
+    if !on() {
         return;
     }
     let Some(mut w) = crate::session::lock() else {
         return;
     };
+    // A `vfork` child shares its parent's memory, blocks and log: the parent checks.
+    if !w.owns_log() || DONE.swap(true, Ordering::AcqRel) {
+        return;
+    }
     let heuristics = HEURISTICS.load(Ordering::Relaxed);
     let mut table = TABLE.lock();
     if table.is_broken() {
