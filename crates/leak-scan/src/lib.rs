@@ -190,7 +190,7 @@ impl<'a, M: Memory> Scan<'a, M> {
         let i = self.block_of(ptr)?;
         let b = self.blocks[i];
         let header = self.skip_chunk_headers
-            && ptr % 16 == 0
+            && ptr.is_multiple_of(16)
             && b.size % 16 == 8
             && ptr == b.start + b.size - 8;
         (!header).then_some(i)
@@ -310,12 +310,12 @@ impl<'a, M: Memory> Scan<'a, M> {
         }
         if h.has(Heuristics::NEWARRAY) && ptr == b.start + 8 {
             if let Some(n) = word(b.start) {
-                if n > 0 && (b.size - 8) % n == 0 {
+                if n > 0 && (b.size - 8).is_multiple_of(n) {
                     return Heuristics::NEWARRAY;
                 }
             }
         }
-        if h.has(Heuristics::MULTIPLE_INHERITANCE) && ptr % 8 == 0 {
+        if h.has(Heuristics::MULTIPLE_INHERITANCE) && ptr.is_multiple_of(8) {
             if let (Some(inner), Some(first)) = (word(ptr), word(b.start)) {
                 if self.is_vtable(inner) && self.is_vtable(first) {
                     return Heuristics::MULTIPLE_INHERITANCE;
@@ -326,7 +326,7 @@ impl<'a, M: Memory> Scan<'a, M> {
     }
 
     fn is_vtable(&self, addr: u64) -> bool {
-        addr % 8 == 0 && addr >= 4096 && self.mem.is_vtable(addr)
+        addr.is_multiple_of(8) && addr >= 4096 && self.mem.is_vtable(addr)
     }
 
     /// memcheck's `lc_push_with_clique_if_a_chunk_ptr`.

@@ -92,7 +92,7 @@ impl Arena {
         // SAFETY: [base + at, base + at + bytes) lies inside the mapping, aligned for T,
         // zero-filled (a valid T per `Zeroable`), and no other piece overlaps it; it lives
         // as long as the arena's borrow.
-        unsafe { core::slice::from_raw_parts_mut(self.base.add(at).cast::<T>(), n) }
+        unsafe { core::slice::from_raw_parts_mut(self.base.wrapping_add(at).cast::<T>(), n) }
     }
 
     fn range(&self) -> (u64, u64) {
@@ -380,6 +380,14 @@ fn scan_piece(
     }
 }
 
+/// The word at `addr`, in an anonymous readable mapping of the maps read after the other
+/// threads stopped (memory nothing unmaps meanwhile).
+fn word(addr: u64) -> u64 {
+    // SAFETY: the callers read 8-aligned addresses inside a readable anonymous mapping, with
+    // the other threads stopped.
+    unsafe { *(addr as *const u64) }
+}
+
 /// glibc's non-main arena heaps inside the anonymous mapping `[start, end)`: each starts at a multiple of
 /// 64 MiB with a `heap_info` (arena pointer, previous heap, size) whose arena lies at the
 /// same offset of some heap (right after the first heap's `heap_info`).
@@ -389,10 +397,12 @@ fn arena_heaps(start: u64, end: u64) -> impl Iterator<Item = (u64, u64)> {
         .map(move |i| first + i * ARENA_HEAP)
         .take_while(move |&a| a + 32 <= end)
         .filter_map(move |a| {
-            // SAFETY: [a, a + 32) lies in the readable mapping.
-            let (ar_ptr, size) = unsafe { (*(a as *const u64), *((a + 16) as *const u64)) };
-            let looks =
-                ar_ptr % ARENA_HEAP == 32 && size > 0 && size <= ARENA_HEAP && size % 4096 == 0;
+            // [a, a + 32) lies in the readable mapping.
+            let (ar_ptr, size) = (word(a), word(a + 16));
+            let looks = ar_ptr % ARENA_HEAP == 32
+                && size > 0
+                && size <= ARENA_HEAP
+                && size.is_multiple_of(4096);
             looks.then_some((a, (a + size).min(end)))
         })
 }
@@ -406,10 +416,15 @@ fn mmapped_chunks(start: u64, end: u64) -> impl Iterator<Item = (u64, u64)> {
     core::iter::from_fn(move || {
         while at + 16 <= end {
             let page = at;
-            // SAFETY: [page, page + 16) lies in the readable mapping.
-            let (prev, size) = unsafe { (*(page as *const u64), *((page + 8) as *const u64)) };
+            // [page, page + 16) lies in the readable mapping.
+            let (prev, size) = (word(page), word(page + 8));
             let len = size & !7;
-            if prev == 0 && size & 2 != 0 && len > 0 && len % 4096 == 0 && page + len <= end {
+            if prev == 0
+                && size & 2 != 0
+                && len > 0
+                && len.is_multiple_of(4096)
+                && page + len <= end
+            {
                 at = page + len;
                 return Some((page, page + len));
             }
