@@ -215,6 +215,12 @@ impl<'a, M: Memory> Scan<'a, M> {
     /// The aligned words of `[start, end)` as roots, leaving out the bytes of the blocks
     /// themselves (heap memory is no root: the blocks are scanned when they are reached).
     pub fn root_range(&mut self, start: u64, end: u64) {
+        let mem = self.mem;
+        self.for_gaps(start, end, |scan, s, e| scan.root_words(mem.words(s, e)));
+    }
+
+    /// Calls `f` with each 8-aligned piece of `[start, end)` that holds no block.
+    pub fn for_gaps(&mut self, start: u64, end: u64, mut f: impl FnMut(&mut Self, u64, u64)) {
         let mut at = (start + 7) & !7;
         let end = end & !7;
         // The first block that ends above `at`.
@@ -222,21 +228,17 @@ impl<'a, M: Memory> Scan<'a, M> {
             .blocks
             .partition_point(|b| b.start + b.size.max(1) <= at);
         while at < end {
-            let gap_end = match self.blocks.get(i) {
-                Some(b) if b.start < end => b.start.max(at),
-                _ => end,
-            };
-            let gap_end = gap_end & !7;
+            let next = self.blocks.get(i).filter(|b| b.start < end).copied();
+            let gap_end = next.map_or(end, |b| b.start.max(at)) & !7;
             if gap_end > at {
-                self.scan_words(at, gap_end, true, None);
-                self.drain(None);
+                f(self, at, gap_end);
             }
-            match self.blocks.get(i) {
-                Some(b) if b.start < end => {
+            match next {
+                Some(b) => {
                     at = at.max((b.start + b.size.max(1) + 7) & !7);
                     i += 1;
                 }
-                _ => break,
+                None => break,
             }
         }
     }

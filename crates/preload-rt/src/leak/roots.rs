@@ -14,8 +14,8 @@
 //!   its file's end would raise `SIGBUS`; valgrind scans them), and `[vvar]`/`[vsyscall]`.
 //!
 //! Only mapped, readable memory is read: the maps are read after the threads stopped, guard
-//! pages are not readable, and file mappings are copied with `process_vm_readv`, which
-//! fails instead of faulting.
+//! pages are not readable, and roots are copied with `process_vm_readv`, which fails instead
+//! of faulting (the live blocks and glibc's heap headers are read in place).
 
 use core::arch::asm;
 
@@ -25,7 +25,7 @@ use tracekit_log::LeakLoss;
 use super::live::{Live, LiveTable};
 use super::world::{self, MAX_THREADS, NREGS};
 use crate::sys;
-use tracekit_preload_core::maps::{self, Mapping, MAPS_CAP};
+use tracekit_preload_core::maps::{self, MAPS_CAP};
 
 /// `REG_RSP` in glibc's `gregset_t`.
 const REG_RSP: usize = 15;
@@ -279,12 +279,12 @@ pub fn check(
                 continue;
             }
             if s > at {
-                scan_piece(&mut scan, &m, at, s, copy);
+                scan_piece(&mut scan, at, s, copy);
             }
             at = at.max(e);
         }
         if at < m.end {
-            scan_piece(&mut scan, &m, at, m.end, copy);
+            scan_piece(&mut scan, at, m.end, copy);
         }
     }
     for &r in &own_regs {
@@ -351,41 +351,30 @@ pub fn check(
     true
 }
 
-/// Scans `[start, end)` of mapping `m` as roots: anonymous memory in place (leaving out the
-/// blocks inside it), file mappings copied without faulting.
-fn scan_piece(
-    scan: &mut Scan<'_, Own<'_>>,
-    m: &Mapping<'_>,
-    start: u64,
-    end: u64,
-    copy: &mut [u64],
-) {
-    if !m.is_file() {
-        scan.root_range(start, end);
-        return;
-    }
-    let mut at = start & !7;
-    while at < end {
-        let n = ((end - at) as usize).min(copy.len() * 8) & !7;
-        if n == 0 {
-            break;
+/// Scans `[start, end)` as roots, leaving out the blocks inside it: copied with
+/// `process_vm_readv`, which fails where a page cannot be read (a file mapping past its
+/// file's end, memory unmapped meanwhile, or, under valgrind, the tool's own) instead of
+/// faulting.
+fn scan_piece(scan: &mut Scan<'_, Own<'_>>, start: u64, end: u64, copy: &mut [u64]) {
+    scan.for_gaps(start, end, |scan, s, e| {
+        let mut at = s;
+        while at < e {
+            let n = ((e - at) as usize).min(copy.len() * 8);
+            let words = &mut copy[..n / 8];
+            // SAFETY: u64s viewed as bytes, for the copy only.
+            let bytes =
+                unsafe { core::slice::from_raw_parts_mut(words.as_mut_ptr().cast::<u8>(), n) };
+            if sys::read_memory(at, bytes) {
+                scan.root_words(words);
+            }
+            at += n as u64;
         }
-        let words = &mut copy[..n / 8];
-        // SAFETY: u64s viewed as bytes, for the copy only.
-        let bytes = unsafe { core::slice::from_raw_parts_mut(words.as_mut_ptr().cast::<u8>(), n) };
-        if sys::read_memory(at, bytes) {
-            scan.root_words(words);
-        }
-        at += n as u64;
-    }
+    });
 }
 
-/// The word at `addr`, in an anonymous readable mapping of the maps read after the other
-/// threads stopped (memory nothing unmaps meanwhile).
+/// The word at `addr`, 0 when it cannot be read.
 fn word(addr: u64) -> u64 {
-    // SAFETY: the callers read 8-aligned addresses inside a readable anonymous mapping, with
-    // the other threads stopped.
-    unsafe { *(addr as *const u64) }
+    sys::read_u64(addr).unwrap_or(0)
 }
 
 /// glibc's non-main arena heaps inside the anonymous mapping `[start, end)`: each starts at a multiple of
@@ -397,7 +386,6 @@ fn arena_heaps(start: u64, end: u64) -> impl Iterator<Item = (u64, u64)> {
         .map(move |i| first + i * ARENA_HEAP)
         .take_while(move |&a| a + 32 <= end)
         .filter_map(move |a| {
-            // [a, a + 32) lies in the readable mapping.
             let (ar_ptr, size) = (word(a), word(a + 16));
             let looks = ar_ptr % ARENA_HEAP == 32
                 && size > 0
@@ -408,29 +396,25 @@ fn arena_heaps(start: u64, end: u64) -> impl Iterator<Item = (u64, u64)> {
 }
 
 /// Chunks that glibc's allocator mapped on their own (a header of 0 and the size with
-/// `IS_MMAPPED` at a page start) inside the anonymous mapping `[start, end)`: heap memory,
-/// either a live block (scanned when reached) or one the program never got (the tracker's
-/// own, or glibc's made while a hook passed straight through).
+/// `IS_MMAPPED`) at the start of the anonymous mapping `[start, end)` and right after each
+/// other (the kernel merges neighbouring mappings): heap memory, either a live block
+/// (scanned when reached) or one the program never got (the tracker's own, or glibc's made
+/// while a hook passed straight through).
 fn mmapped_chunks(start: u64, end: u64) -> impl Iterator<Item = (u64, u64)> {
     let mut at = start;
     core::iter::from_fn(move || {
-        while at + 16 <= end {
-            let page = at;
-            // [page, page + 16) lies in the readable mapping.
-            let (prev, size) = (word(page), word(page + 8));
-            let len = size & !7;
-            if prev == 0
-                && size & 2 != 0
-                && len > 0
-                && len.is_multiple_of(4096)
-                && page + len <= end
-            {
-                at = page + len;
-                return Some((page, page + len));
-            }
-            at = page + 4096;
+        if at + 16 > end {
+            return None;
         }
-        None
+        let page = at;
+        let (prev, size) = (word(page), word(page + 8));
+        let len = size & !7;
+        let chunk =
+            prev == 0 && size & 2 != 0 && len > 0 && len.is_multiple_of(4096) && page + len <= end;
+        chunk.then(|| {
+            at = page + len;
+            (page, page + len)
+        })
     })
 }
 
