@@ -475,6 +475,7 @@ fn truncated_log_reports_what_precedes_and_exits_3() {
         also: vec![],
         progname: None,
         gates: Gates::default(),
+        leak: Default::default(),
         command_killed: None,
     };
     let mut out = Vec::new();
@@ -510,7 +511,9 @@ fn gates_fail_with_a_message() {
             gates: Gates {
                 max_peak: Some(peak.parse().unwrap()),
                 max_leaked: Some(leak.parse().unwrap()),
+                max_leaked_kinds: None,
             },
+            leak: Default::default(),
             command_killed: None,
         };
         let mut out = Vec::new();

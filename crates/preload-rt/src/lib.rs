@@ -17,6 +17,7 @@
 //! - [`compress`]: zstd compression of a finished log's records, in place.
 //! - [`session`]: one process's log session: start, fork, exec, exit.
 //! - [`exec`]: building an `exec` environment without allocating.
+//! - [`leak`]: the leak check at exit (`TRACEKIT_LEAK_CHECK`): live blocks, roots, memcheck's classes.
 
 // Each `unsafe` block holds one operation, with its own `// SAFETY:` reason (issue 17). A
 // crate-level attribute: `[lints] workspace = true` cannot be combined with a per-crate table.
@@ -29,6 +30,7 @@ pub mod exec;
 pub mod freeres;
 pub mod guard;
 pub mod hook;
+pub mod leak;
 pub mod logfile;
 pub mod memo;
 pub mod real;

@@ -162,6 +162,7 @@ fn start_slow(config: &'static Config) {
         w.follow_exec = follow;
         w.compress = env::var("TRACEKIT_COMPRESS") != Some(b"0");
         w.freeres = config.freeres && env::var("TRACEKIT_FREERES") != Some(b"0");
+        crate::leak::configure();
         let own = start_slow as fn(&'static Config) as usize as u64;
         w.skip = crate::unwind::object_range(own).unwrap_or((0, 0));
         SKIP_LO.store(w.skip.0, Ordering::Relaxed);
@@ -412,6 +413,12 @@ impl Writer {
         let id = self.stack(frames);
         MEMO.remember(regs, trace, id, generation);
         id
+    }
+
+    /// True in the process that owns the log (false in a `vfork` child, which shares its
+    /// parent's memory).
+    pub fn owns_log(&self) -> bool {
+        self.pid == sys::getpid()
     }
 
     /// Appends an event.
@@ -789,6 +796,8 @@ extern "C" fn exit_handler(status: c_int, _arg: *mut c_void) {
         0
     };
     let _g = crate::guard::Guard::enter();
+    let frame = 0u64;
+    crate::leak::at_exit(core::hint::black_box(&frame) as *const u64 as u64);
     finish(Some(status), freed);
 }
 
@@ -809,6 +818,8 @@ fn may_free_runtime_buffers() -> bool {
 /// that calls it shares nothing it should free.
 pub fn exit_now(code: c_int) -> ! {
     let _g = crate::guard::Guard::enter();
+    let frame = 0u64;
+    crate::leak::at_exit(core::hint::black_box(&frame) as *const u64 as u64);
     finish(Some(code), 0);
     sys::exit_group(code)
 }

@@ -11,8 +11,72 @@ pub const PAGE: usize = 4096;
 fn map(len: usize, prot: c_int, flags: c_int, fd: c_int, off: u64) -> SysResult<*mut u8> {
     // SAFETY: no address is given, so the kernel picks unused space: no existing memory is
     // replaced.
-    ret(unsafe { syscall!(libc::SYS_mmap, 0usize, len, prot, flags, fd, off) })
-        .map(|p| p as *mut u8)
+    let p = ret(unsafe { syscall!(libc::SYS_mmap, 0usize, len, prot, flags, fd, off) })
+        .map(|p| p as *mut u8)?;
+    own::add(p as u64, len as u64);
+    Ok(p)
+}
+
+/// The mappings this crate made, while [`own::track`] is on: the memory of the preload
+/// library itself, which a leak check must not take for the program's (no kernel here names
+/// anonymous mappings). Lock-free, fixed room; a mapping that finds no room is not listed.
+pub mod own {
+    use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+    const ROOM: usize = 512;
+    static ON: AtomicBool = AtomicBool::new(false);
+    static STARTS: [AtomicU64; ROOM] = [const { AtomicU64::new(0) }; ROOM];
+    static LENS: [AtomicU64; ROOM] = [const { AtomicU64::new(0) }; ROOM];
+
+    /// Lists the mappings made from now on.
+    pub fn track() {
+        ON.store(true, Ordering::Release);
+    }
+
+    pub(crate) fn add(start: u64, len: u64) {
+        if !ON.load(Ordering::Relaxed) {
+            return;
+        }
+        for (s, l) in STARTS.iter().zip(&LENS) {
+            if s.compare_exchange(0, start, Ordering::AcqRel, Ordering::Relaxed)
+                .is_ok()
+            {
+                l.store(len, Ordering::Release);
+                return;
+            }
+        }
+    }
+
+    pub(crate) fn remove(start: u64, len: u64) {
+        if !ON.load(Ordering::Relaxed) {
+            return;
+        }
+        for (s, l) in STARTS.iter().zip(&LENS) {
+            let at = s.load(Ordering::Acquire);
+            let end = at + l.load(Ordering::Acquire);
+            if at == 0 || start + len <= at || start >= end {
+                continue;
+            }
+            // Unmapped from its start: the rest stays (a guard page taken off, say).
+            if start <= at && start + len < end {
+                l.store(end - (start + len), Ordering::Release);
+                s.store(start + len, Ordering::Release);
+            } else if start <= at {
+                l.store(0, Ordering::Release);
+                s.store(0, Ordering::Release);
+            }
+        }
+    }
+
+    /// Calls `f` with each listed mapping, `(start, end)`.
+    pub fn for_each(mut f: impl FnMut(u64, u64)) {
+        for (s, l) in STARTS.iter().zip(&LENS) {
+            let at = s.load(Ordering::Acquire);
+            if at != 0 {
+                f(at, at + l.load(Ordering::Acquire));
+            }
+        }
+    }
 }
 
 /// Maps `len` bytes of `fd` at `off`, shared and writable. The pages are not faulted in:
@@ -95,6 +159,7 @@ pub unsafe fn protect(p: *mut u8, len: usize, prot: c_int) -> SysResult<()> {
 pub unsafe fn unmap(p: *mut u8, len: usize) {
     // SAFETY: per the contract.
     unsafe { syscall!(libc::SYS_munmap, p, len) };
+    own::remove(p as u64, len as u64);
 }
 
 /// `MADV_GUARD_INSTALL` (Linux 6.13): guard markers in the page tables.

@@ -54,11 +54,13 @@ pub mod tag {
     pub const BATCH: u8 = 20;
     /// [`crate::Symbols`]
     pub const SYMBOLS: u8 = 21;
+    /// [`crate::Leak`]
+    pub const LEAK: u8 = 22;
 }
 
 /// True for the tags this version decodes; others are skipped by readers.
 pub fn is_known(t: u8) -> bool {
-    (tag::PROCESS..=tag::SYMBOLS).contains(&t)
+    (tag::PROCESS..=tag::LEAK).contains(&t)
 }
 
 /// True for the records that carry heap events or the state they are coded against (full,
@@ -264,6 +266,22 @@ fn payload(event: &Event<'_>, e: &mut Enc<'_>) -> Result<u8, Full> {
         Event::Symbols(s) => {
             symbols(s, e)?;
             tag::SYMBOLS
+        }
+        Event::Leak(l) => {
+            e.u(l.time_ns)?;
+            e.u(l.pid.into())?;
+            e.u(l.layout.into())?;
+            e.u8(l.heuristics)?;
+            e.u(l.losses.len() as u64)?;
+            for x in l.losses.iter() {
+                e.u8(x.kind)?;
+                e.u8(x.heuristic)?;
+                e.u(x.stack)?;
+                e.u(x.bytes)?;
+                e.u(x.blocks)?;
+                e.u(x.indirect_bytes)?;
+            }
+            tag::LEAK
         }
     })
 }
@@ -550,6 +568,39 @@ pub fn decode(t: u8, p: &[u8]) -> Result<Option<Event<'_>>, PayloadError> {
             })
         }
         tag::SYMBOLS => Event::Symbols(decode_symbols(d)?),
+        tag::LEAK => {
+            let time_ns = d.u()?;
+            let pid = u32f(d, "pid")?;
+            let layout = u32f(d, "leak layout")?;
+            if layout > Leak::LAYOUT {
+                // A later layout: skipped, as an unknown tag is.
+                return Ok(None);
+            }
+            let heuristics = d.u8()?;
+            let n = count(d, "loss count")?;
+            let mut losses = Vec::with_capacity(n);
+            for _ in 0..n {
+                let kind = d.u8()?;
+                if kind > 3 {
+                    return Err(PayloadError::BadValue("leak kind"));
+                }
+                losses.push(LeakLoss {
+                    kind,
+                    heuristic: d.u8()?,
+                    stack: d.u()?,
+                    bytes: d.u()?,
+                    blocks: d.u()?,
+                    indirect_bytes: d.u()?,
+                });
+            }
+            Event::Leak(Leak {
+                time_ns,
+                pid,
+                layout,
+                heuristics,
+                losses: Cow::Owned(losses),
+            })
+        }
         _ => return Ok(None),
     }))
 }

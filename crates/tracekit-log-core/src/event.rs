@@ -494,6 +494,47 @@ impl Exit {
     pub const FREERES_CXX: u32 = 2;
 }
 
+/// Part of a process's leak check at exit (`TRACEKIT_LEAK_CHECK`): its live blocks grouped
+/// into loss records, as valgrind memcheck classifies them. A check with many records is
+/// written as several `Leak` records; a reader adds up those of one pid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Leak<'a> {
+    /// ns since process start.
+    pub time_ns: u64,
+    /// Process id.
+    pub pid: u32,
+    /// [`Leak::LAYOUT`] when written: a writer that changes the losses' fields writes a new
+    /// layout, which older readers skip (as they skip an unknown tag).
+    pub layout: u32,
+    /// memcheck's heuristics that were on (bits of `tracekit_leak_scan::Heuristics`).
+    pub heuristics: u8,
+    /// The loss records.
+    pub losses: Cow<'a, [LeakLoss]>,
+}
+
+impl Leak<'_> {
+    /// The layout this version writes.
+    pub const LAYOUT: u32 = 1;
+}
+
+/// Blocks of one kind allocated at one stack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LeakLoss {
+    /// 0 still reachable, 1 possibly lost, 2 indirectly lost, 3 definitely lost (memcheck's
+    /// order).
+    pub kind: u8,
+    /// The heuristic by which these reachable blocks were reached (0: a start pointer).
+    pub heuristic: u8,
+    /// The allocation stack.
+    pub stack: u64,
+    /// Bytes of the blocks.
+    pub bytes: u64,
+    /// How many blocks.
+    pub blocks: u64,
+    /// For definitely lost blocks: the bytes of the blocks they lead (indirectly lost).
+    pub indirect_bytes: u64,
+}
+
 /// A module unloaded (`dlclose`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ModuleUnload {
@@ -598,6 +639,8 @@ pub enum Event<'a> {
     Exit(Exit),
     /// See [`Symbols`].
     Symbols(Symbols<'a>),
+    /// See [`Leak`].
+    Leak(Leak<'a>),
 }
 
 impl Event<'_> {
@@ -662,6 +705,10 @@ impl Event<'_> {
                 strings: s.strings.into_iter().map(Bytes::into_owned).collect(),
                 addrs: c(s.addrs),
                 frames: c(s.frames),
+            }),
+            Event::Leak(l) => Event::Leak(Leak {
+                losses: c(l.losses),
+                ..l
             }),
         }
     }

@@ -161,6 +161,30 @@ pub fn one_of_each() -> Vec<Event<'static>> {
             signal: None,
             freeres: Exit::FREERES_LIBC | Exit::FREERES_CXX,
         }),
+        Event::Leak(Leak {
+            time_ns: 14,
+            pid: 8,
+            layout: Leak::LAYOUT,
+            heuristics: 15,
+            losses: Cow::Owned(vec![
+                LeakLoss {
+                    kind: 3,
+                    heuristic: 0,
+                    stack: 2,
+                    bytes: 48,
+                    blocks: 3,
+                    indirect_bytes: 32,
+                },
+                LeakLoss {
+                    kind: 0,
+                    heuristic: 4,
+                    stack: 1,
+                    bytes: 88,
+                    blocks: 1,
+                    indirect_bytes: 0,
+                },
+            ]),
+        }),
         // `tracekit pack` puts it after the header; last here, so the others keep their places.
         Event::Symbols(Symbols {
             path: "/usr/lib/libé.so".into(),

@@ -95,6 +95,11 @@ fn symbol_addrs<S: Serializer>(v: &Cow<'_, [SymbolAddr]>, s: S) -> Result<S::Ok,
 }
 
 #[allow(clippy::ptr_arg)] // serde's `serialize_with` passes the field's own type
+fn leak_losses<S: Serializer>(v: &Cow<'_, [LeakLoss]>, s: S) -> Result<S::Ok, S::Error> {
+    each(v, s)
+}
+
+#[allow(clippy::ptr_arg)] // serde's `serialize_with` passes the field's own type
 fn symbol_frames<S: Serializer>(v: &Cow<'_, [SymbolFrame]>, s: S) -> Result<S::Ok, S::Error> {
     each(v, s)
 }
@@ -324,6 +329,24 @@ mirror! {
         freeres: u32,
     }
 
+    "LeakLoss" LeakLoss as LeakLossDef {
+        kind: u8,
+        heuristic: u8,
+        stack: u64,
+        bytes: u64,
+        blocks: u64,
+        indirect_bytes: u64,
+    }
+
+    "Leak" Leak<'a> as LeakDef {
+        time_ns: u64,
+        pid: u32,
+        layout: u32,
+        heuristics: u8,
+        #[serde(serialize_with = "leak_losses")]
+        losses: Cow<'a, [LeakLoss]>,
+    }
+
     "SymbolAddr" SymbolAddr as SymbolAddrDef {
         offset: u64,
         frames: u32,
@@ -374,6 +397,7 @@ enum EventDef<'a> {
     Exec(#[serde(with = "ExecDef")] Exec<'a>),
     Exit(#[serde(with = "ExitDef")] Exit),
     Symbols(#[serde(with = "SymbolsDef")] Symbols<'a>),
+    Leak(#[serde(with = "LeakDef")] Leak<'a>),
 }
 
 #[cfg(test)]
@@ -397,7 +421,7 @@ mod tests {
                 kinds += 1;
             }
         }
-        assert_eq!(kinds, 16);
+        assert_eq!(kinds, 17);
     }
 
     #[test]

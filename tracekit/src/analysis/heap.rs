@@ -144,6 +144,8 @@ pub struct HeapProcess {
     pub exec: Option<String>,
     /// Its modules, for symbolization.
     pub modules: Vec<Module<'static>>,
+    /// Its leak check at exit (`Leak` records), when it made one.
+    pub leak: Option<super::leak::LeakCheck>,
     stacks: FxHashMap<u64, Box<[u64]>>,
     alloc: [AllocCounter; ALLOC_SLOTS],
     free: [FreeCounter; FREE_SLOTS],
@@ -199,6 +201,7 @@ impl HeapProcess {
             exit: None,
             exec: None,
             modules: Vec::new(),
+            leak: None,
             stacks: FxHashMap::default(),
             alloc: [AllocCounter::default(); ALLOC_SLOTS],
             free: [FreeCounter::default(); FREE_SLOTS],

@@ -58,6 +58,11 @@ impl HeapPass {
                 // An `exec` that returned (it failed) did not end the image.
                 p.exec = None;
             }
+            Event::Leak(l) => self
+                .process(cur)
+                .leak
+                .get_or_insert_with(Default::default)
+                .add(l),
             Event::Exec(e) => self.process(cur).exec = Some(e.path.to_string_lossy().into_owned()),
             // A finding belongs to a process: there is one from here on.
             Event::Fence(_) => {

@@ -28,6 +28,7 @@ pub mod crash;
 pub mod fence;
 pub mod heap;
 mod heap_pass;
+pub mod leak;
 pub mod syscalls;
 pub mod timeline;
 

@@ -4,6 +4,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 use anyhow::bail;
+use tracekit::export::leak::LeakMode;
 use tracekit::heap::{HeapConfig, LogPlace, ReportTo};
 
 use super::report::ReportOptions;
@@ -78,6 +79,7 @@ impl Args {
             report_to,
             verbose: !self.quiet,
             no_pack: self.no_pack,
+            leak_check: self.options.leak_mode().filter(|m| *m != LeakMode::No),
             report: self.options.to_config(),
         })
     }

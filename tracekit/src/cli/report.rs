@@ -2,8 +2,10 @@
 
 use std::path::PathBuf;
 
+use tracekit::analysis::leak::LeakKinds;
+use tracekit::export::leak::{LeakMode, LeakPrint};
 use tracekit::export::Format;
-use tracekit::report::{Config, Gates};
+use tracekit::report::{Config, Gates, LeakOptions};
 use tracekit::size::Size;
 
 /// Options of `tracekit report`.
@@ -44,9 +46,29 @@ pub struct ReportOptions {
     /// `1.5GiB`, or plain bytes.
     #[arg(long, value_name = "SIZE")]
     pub max_peak: Option<Size>,
-    /// Fail (exit 1) when the bytes leaked at exit (all processes together) exceed SIZE.
+    /// Fail (exit 1) when the bytes leaked at exit (all processes together) exceed SIZE;
+    /// with a leak check, the bytes of the kinds of --max-leaked-kinds.
     #[arg(long, value_name = "SIZE")]
     pub max_leaked: Option<Size>,
+    /// The leak kinds --max-leaked counts when the processes made a leak check.
+    #[arg(long, value_name = "KINDS", value_parser = leak_kinds, default_value = "definite,indirect")]
+    pub max_leaked_kinds: LeakKinds,
+    /// Classify the blocks live at exit as valgrind memcheck does (definitely, indirectly,
+    /// possibly lost, still reachable): `tracekit heap` runs the check in the program
+    /// (TRACEKIT_LEAK_CHECK); the report prints its LEAK SUMMARY (summary) and loss records
+    /// (full) [default for reports: summary, when the logs hold a check]
+    #[arg(long, value_name = "no|summary|full", value_parser = ["no", "summary", "full"])]
+    pub leak_check: Option<String>,
+    /// Leak kinds shown with --leak-check=full (definite,indirect,possible,reachable, all, none).
+    #[arg(long, value_name = "KINDS", value_parser = leak_kinds, default_value = "definite,possible")]
+    pub show_leak_kinds: LeakKinds,
+    /// Leak kinds that count as errors for --error-exitcode.
+    #[arg(long, value_name = "KINDS", value_parser = leak_kinds, default_value = "definite,possible")]
+    pub errors_for_leak_kinds: LeakKinds,
+    /// Exit with N when the leak check found loss records of the kinds of
+    /// --errors-for-leak-kinds (0: never, valgrind's default).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub error_exitcode: u8,
     /// Do not symbolize backtraces (print raw addresses and modules).
     #[arg(long)]
     pub no_symbols: bool,
@@ -65,7 +87,20 @@ pub struct ReportOptions {
     pub collapsed: Option<PathBuf>,
 }
 
+fn leak_kinds(s: &str) -> Result<LeakKinds, String> {
+    LeakKinds::parse(s)
+}
+
 impl ReportOptions {
+    /// `--leak-check` as given.
+    pub fn leak_mode(&self) -> Option<LeakMode> {
+        self.leak_check.as_deref().map(|m| match m {
+            "no" => LeakMode::No,
+            "full" => LeakMode::Full,
+            _ => LeakMode::Summary,
+        })
+    }
+
     /// The report's plain config.
     pub fn to_config(&self) -> Config {
         Config {
@@ -87,6 +122,16 @@ impl ReportOptions {
             gates: Gates {
                 max_peak: self.max_peak.clone(),
                 max_leaked: self.max_leaked.clone(),
+                max_leaked_kinds: Some(self.max_leaked_kinds),
+            },
+            leak: LeakOptions {
+                print: LeakPrint {
+                    mode: self.leak_mode().unwrap_or(LeakMode::Summary),
+                    show: self.show_leak_kinds,
+                    depth: self.depth,
+                },
+                errors_for: self.errors_for_leak_kinds,
+                error_exitcode: Some(self.error_exitcode),
             },
             command_killed: None,
         }

@@ -11,6 +11,7 @@
 
 pub mod collapsed;
 pub mod json;
+pub mod leak;
 pub mod text;
 
 use std::io::{self, Write};

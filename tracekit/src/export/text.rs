@@ -563,6 +563,16 @@ fn file_name(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
 }
 
+/// A frame line after `at`/`by`, valgrind's way (the address first).
+pub(crate) fn valgrind_frame(f: &ResolvedFrame) -> String {
+    let text = frame_text(f, Detail::Line);
+    if text.starts_with("0x") {
+        text
+    } else {
+        format!("{:#X}: {text}", f.addr).replacen("0X", "0x", 1)
+    }
+}
+
 /// A frame line after `at`/`by`.
 fn frame_text(f: &ResolvedFrame, detail: Detail) -> String {
     let inl = if f.inlined { " [inlined]" } else { "" };

@@ -42,6 +42,8 @@ pub struct Launch<'a> {
     pub follow_exec: bool,
     /// Send the command's stdout to tracekit's stderr (the report takes stdout).
     pub stdout_to_stderr: bool,
+    /// Set `TRACEKIT_LEAK_CHECK=full` (the program records the same whatever is printed).
+    pub leak_check: bool,
 }
 
 /// A started command.
@@ -57,6 +59,9 @@ pub fn spawn(mut cmd: Command, l: &Launch<'_>) -> io::Result<Running> {
         cmd.env("TRACEKIT_FOLLOW_EXEC", "1");
     } else {
         cmd.env_remove("TRACEKIT_FOLLOW_EXEC");
+    }
+    if l.leak_check {
+        cmd.env("TRACEKIT_LEAK_CHECK", "full");
     }
     if l.stdout_to_stderr {
         cmd.stdout(std::io::stderr());

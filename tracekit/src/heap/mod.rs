@@ -93,6 +93,8 @@ pub struct HeapConfig {
     pub verbose: bool,
     /// Leave the logs without their symbols.
     pub no_pack: bool,
+    /// Run the leak check in the program (`TRACEKIT_LEAK_CHECK`).
+    pub leak_check: Option<crate::export::leak::LeakMode>,
     /// The report itself.
     pub report: Config,
 }
@@ -109,6 +111,7 @@ pub fn run(c: &HeapConfig) -> anyhow::Result<u8> {
             log_pattern: &pattern,
             follow_exec: c.follow_exec,
             stdout_to_stderr: c.report_to == ReportTo::Stdout,
+            leak_check: c.leak_check.is_some(),
         },
     );
     let running = match started {
@@ -168,7 +171,12 @@ pub fn run(c: &HeapConfig) -> anyhow::Result<u8> {
     let mut out = BufWriter::new(sink);
     let code = report::report_logs(&logs, &config, &mut out)?;
     out.flush()?;
-    Ok(if status != 0 { status } else { code })
+    // valgrind's --error-exitcode wins over the program's status.
+    Ok(match c.report.leak.error_exitcode {
+        Some(n) if n != 0 && code == n => n,
+        _ if status != 0 => status,
+        _ => code,
+    })
 }
 
 fn plural(n: usize, word: &str) -> String {

@@ -6,6 +6,7 @@
 pub mod crash;
 pub mod fence;
 pub mod heap;
+pub mod leak;
 pub mod syscalls;
 
 pub use crash::CrashReport;
@@ -39,6 +40,10 @@ pub struct Report {
     pub fences: Vec<FenceReport>,
     /// System calls (strace-rs logs).
     pub syscalls: SyscallReport,
+    /// The leak checks the processes made at exit (`TRACEKIT_LEAK_CHECK`), as memcheck
+    /// classifies; absent when none did.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub leaks: Vec<leak::LeakReport>,
 }
 
 /// A damaged log.
@@ -77,6 +82,13 @@ pub fn build(
         crashes: crash::build(&analysis.crashes),
         fences: fence::build(&analysis.fences, &analysis.heap, resolver),
         syscalls: syscalls::build(&analysis.syscalls),
+        leaks: analysis
+            .heap
+            .processes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| leak::build(p, i, resolver))
+            .collect(),
     }
 }
 

@@ -11,7 +11,9 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 
+use crate::analysis::leak::{LeakKind, LeakKinds};
 use crate::analysis::Analysis;
+use crate::export::leak::{LeakMode, LeakPrint};
 use crate::export::{ExportOptions, Format};
 use crate::model::{self, Report};
 use crate::size::Size;
@@ -29,12 +31,51 @@ pub struct Gates {
     pub max_peak: Option<Size>,
     /// Largest allowed leak.
     pub max_leaked: Option<Size>,
+    /// The leak kinds `max_leaked` counts when the processes made a leak check (without one,
+    /// every block live at exit counts); `None`: definitely and indirectly lost.
+    pub max_leaked_kinds: Option<LeakKinds>,
+}
+
+/// The leak check's options, with valgrind's names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LeakOptions {
+    /// `--leak-check` and `--show-leak-kinds`, for the text report.
+    pub print: LeakPrint,
+    /// `--errors-for-leak-kinds`.
+    pub errors_for: LeakKinds,
+    /// `--error-exitcode`: the exit status when a loss record of those kinds was found.
+    pub error_exitcode: Option<u8>,
+}
+
+impl Default for LeakOptions {
+    fn default() -> Self {
+        LeakOptions {
+            print: LeakPrint {
+                mode: LeakMode::Summary,
+                show: LeakKinds::DEFAULT,
+                depth: 12,
+            },
+            errors_for: LeakKinds::DEFAULT,
+            error_exitcode: None,
+        }
+    }
+}
+
+impl LeakOptions {
+    /// The loss records that count as errors (`--errors-for-leak-kinds`), all processes.
+    pub fn errors(&self, r: &Report) -> u64 {
+        r.leaks
+            .iter()
+            .flat_map(|l| &l.records)
+            .filter(|rec| self.errors_for.has(rec.kind))
+            .count() as u64
+    }
 }
 
 impl Gates {
     /// One message per exceeded gate.
-    pub fn check(&self, r: &Report) -> Vec<String> {
-        let r = &r.heap;
+    pub fn check(&self, report: &Report) -> Vec<String> {
+        let r = &report.heap;
         let mut v = Vec::new();
         if let Some(max) = &self.max_peak {
             if r.total.peak.heap_bytes > max.bytes {
@@ -45,14 +86,40 @@ impl Gates {
             }
         }
         if let Some(max) = &self.max_leaked {
-            if r.total.leaked.bytes > max.bytes {
+            let (bytes, blocks, what) = self.leaked(report);
+            if bytes > max.bytes {
                 v.push(format!(
-                    "{} bytes leaked in {} blocks exceeds --max-leaked {max}",
-                    r.total.leaked.bytes, r.total.leaked.blocks
+                    "{bytes} bytes {what} in {blocks} blocks exceeds --max-leaked {max}"
                 ));
             }
         }
         v
+    }
+
+    /// What `--max-leaked` counts: bytes, blocks, and how it says it.
+    fn leaked(&self, report: &Report) -> (u64, u64, String) {
+        if report.leaks.is_empty() {
+            let t = &report.heap.total.leaked;
+            return (t.bytes, t.blocks, "leaked".to_owned());
+        }
+        let kinds = self.max_leaked_kinds.unwrap_or(LeakKinds::LOST);
+        let (mut bytes, mut blocks, mut names) = (0, 0, Vec::new());
+        for k in [
+            LeakKind::Definite,
+            LeakKind::Indirect,
+            LeakKind::Possible,
+            LeakKind::Reachable,
+        ] {
+            if !kinds.has(k) {
+                continue;
+            }
+            names.push(k.phrase());
+            for l in &report.leaks {
+                bytes += l.summary.get(k).bytes;
+                blocks += l.summary.get(k).blocks;
+            }
+        }
+        (bytes, blocks, names.join(" or "))
     }
 }
 
@@ -75,6 +142,8 @@ pub struct Config {
     pub progname: Option<String>,
     /// CI limits.
     pub gates: Gates,
+    /// The leak check's printing and exit status.
+    pub leak: LeakOptions,
     /// The signal that killed the command `tracekit heap` ran, which its log cannot record.
     pub command_killed: Option<CommandKilled>,
 }
@@ -200,6 +269,9 @@ pub fn report_logs(logs: &[PathBuf], config: &Config, out: &mut dyn Write) -> an
         resolver.as_mut(),
         out,
     )?;
+    if config.format == Format::Text {
+        crate::export::leak::write(&report.leaks, &config.leak.print, out)?;
+    }
     // The report first, then the messages (which go to stderr, maybe the same stream).
     out.flush()?;
     Ok(finish(&report, config))
@@ -267,6 +339,16 @@ pub fn finish(report: &Report, config: &Config) -> u8 {
         eprintln!("tracekit: {msg}");
         if code == 0 {
             code = EXIT_GATE;
+        }
+    }
+    if let Some(n) = config.leak.error_exitcode.filter(|&n| n != 0) {
+        let errors = config.leak.errors(report);
+        if errors > 0 {
+            eprintln!(
+                "tracekit: {errors} loss records of the kinds of --errors-for-leak-kinds: \
+                 exit status {n} (--error-exitcode)"
+            );
+            code = n;
         }
     }
     code

@@ -1,0 +1,453 @@
+//! The leak check's scanner: every live block classified as valgrind memcheck does
+//! (`memcheck/mc_leakcheck.c`, valgrind 3.19), from the roots a caller feeds it.
+//!
+//! The caller (a preload library at exit) owns all memory: the blocks, sorted by address and
+//! not overlapping; one [`Extra`] per block; a mark stack of at least twice as many entries
+//! as blocks (a block is pushed at most twice while roots are scanned: when it becomes
+//! possibly reachable, and again when it becomes reachable); and a [`Memory`] that reads the
+//! words of a block or root. Nothing here allocates, takes a lock or makes a system call.
+//!
+//! The steps, as memcheck's `lc_scan_memory` and `lc_process_markstack`:
+//! 1. [`Scan::root_word`], [`Scan::root_range`]: every aligned word of the roots is looked up
+//!    among the blocks; a start pointer marks the block reachable, an interior one possibly
+//!    reachable (or reachable, when a [`Heuristics`] rule accepts it), and the block's own
+//!    words are scanned in turn (as a definite or a possible parent).
+//! 2. [`Scan::finish`]: the blocks still unreached, in address order, each lead a clique:
+//!    what they reach that is still unreached becomes indirectly lost, its bytes (and those of
+//!    a former leader it absorbs) added to the leader's [`Extra::indirect`]. The leaders left
+//!    are definitely lost.
+
+#![no_std]
+
+/// A live block: `size` bytes at `start` (`size` may be 0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Block {
+    /// First byte.
+    pub start: u64,
+    /// Bytes requested.
+    pub size: u64,
+}
+
+/// What the scan found a block to be, in memcheck's order (`Reachedness`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+#[repr(u8)]
+pub enum Kind {
+    /// Reached from a root through start pointers (or a heuristic's), every step definite.
+    Reachable = 0,
+    /// Reached, but only through an interior pointer somewhere on the way.
+    Possible = 1,
+    /// Lost, reached only from another lost block.
+    Indirect = 2,
+    /// Lost, and reached from no root nor lost block but its own clique: definitely lost.
+    #[default]
+    Definite = 3,
+}
+
+impl Kind {
+    /// The kind with code `c` ([`Kind`] as `u8`).
+    pub fn from_code(c: u8) -> Option<Kind> {
+        Some(match c {
+            0 => Kind::Reachable,
+            1 => Kind::Possible,
+            2 => Kind::Indirect,
+            3 => Kind::Definite,
+            _ => return None,
+        })
+    }
+}
+
+/// memcheck's heuristics (`--leak-check-heuristics`): interior pointers that are start
+/// pointers in disguise. valgrind's default is all four.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Heuristics(pub u8);
+
+impl Heuristics {
+    /// None.
+    pub const NONE: Heuristics = Heuristics(0);
+    /// A pointer at the characters of a libstdc++ pre-C++11 `std::string` (length,
+    /// capacity, refcount, chars).
+    pub const STDSTRING: u8 = 1;
+    /// A pointer 8 bytes in, after a 64-bit length of the rest (sqlite).
+    pub const LENGTH64: u8 = 2;
+    /// A pointer 8 bytes in, after an element count that divides the rest (`new T[n]` with a
+    /// destructor: the array cookie).
+    pub const NEWARRAY: u8 = 4;
+    /// A pointer at a second vtable pointer inside a block starting with one (a base class of
+    /// a multiply inherited object).
+    pub const MULTIPLE_INHERITANCE: u8 = 8;
+    /// All four: valgrind's default.
+    pub const ALL: Heuristics = Heuristics(15);
+
+    /// True when rule `h` is on.
+    pub fn has(self, h: u8) -> bool {
+        self.0 & h != 0
+    }
+}
+
+/// The scan's state of one block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Extra {
+    state: State,
+    /// The heuristic (one of [`Heuristics`]' rules) through which a reachable block was
+    /// reached, 0 when through a start pointer.
+    pub heuristic: u8,
+    /// For a clique leader (a definitely lost block): the bytes of the blocks its clique
+    /// reaches (indirectly lost).
+    pub indirect: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum State {
+    #[default]
+    Unreached,
+    Reachable,
+    Possible,
+    Indirect,
+}
+
+/// How the scan reads memory: the aligned words of `[start, end)` (both multiples of 8),
+/// which the caller made sure are mapped and readable; an empty slice when they are not.
+pub trait Memory {
+    /// The words of `[start, end)`.
+    fn words(&self, start: u64, end: u64) -> &[u64];
+    /// True when `addr` may be a vtable address (read-only data of a module), for the
+    /// `multipleinheritance` heuristic. Without an answer the heuristic never fires.
+    fn is_vtable(&self, addr: u64) -> bool {
+        let _ = addr;
+        false
+    }
+}
+
+/// One leak scan over a set of blocks.
+#[derive(Debug)]
+pub struct Scan<'a, M: Memory> {
+    blocks: &'a [Block],
+    extra: &'a mut [Extra],
+    stack: &'a mut [u32],
+    top: usize,
+    overflowed: bool,
+    skip_chunk_headers: bool,
+    mem: &'a M,
+    heuristics: Heuristics,
+    /// Lowest start and highest end of all blocks: most words are no pointer at all.
+    lo: u64,
+    hi: u64,
+}
+
+impl<'a, M: Memory> Scan<'a, M> {
+    /// A scan of `blocks` (sorted by start, not overlapping); `extra` has one entry per
+    /// block and is reset here, `stack` has room for twice as many entries as blocks.
+    pub fn new(
+        blocks: &'a [Block],
+        extra: &'a mut [Extra],
+        stack: &'a mut [u32],
+        mem: &'a M,
+        heuristics: Heuristics,
+    ) -> Self {
+        let n = blocks.len().min(extra.len());
+        extra[..n].fill(Extra::default());
+        let lo = blocks.first().map_or(u64::MAX, |b| b.start);
+        let hi = blocks.last().map_or(0, |b| b.start + b.size.max(1));
+        Scan {
+            blocks: &blocks[..n],
+            extra,
+            stack,
+            top: 0,
+            overflowed: false,
+            skip_chunk_headers: false,
+            mem,
+            heuristics,
+            lo,
+            hi,
+        }
+    }
+
+    /// The index of the block that `ptr` points into (a zero-sized block: at).
+    pub fn block_of(&self, ptr: u64) -> Option<usize> {
+        if ptr < self.lo || ptr >= self.hi {
+            return None;
+        }
+        // The last block starting at or below `ptr`.
+        let i = self
+            .blocks
+            .partition_point(|b| b.start <= ptr)
+            .checked_sub(1)?;
+        let b = self.blocks[i];
+        (ptr < b.start + b.size || (b.size == 0 && ptr == b.start)).then_some(i)
+    }
+
+    /// Leaves out pointers at the last 8 bytes of a block whose size is 8 more than a
+    /// multiple of 16, 16-aligned: where glibc's allocator puts the header of the chunk after
+    /// the block, which its arenas' bins and top pointer point to. (memcheck's own allocator
+    /// keeps no such pointers in the program's memory; a program pointer to exactly there is
+    /// rare.)
+    pub fn skip_chunk_headers(&mut self, on: bool) {
+        self.skip_chunk_headers = on;
+    }
+
+    /// The block `ptr` points into, unless it is a chunk header left out.
+    fn target(&self, ptr: u64) -> Option<usize> {
+        let i = self.block_of(ptr)?;
+        let b = self.blocks[i];
+        let header = self.skip_chunk_headers
+            && ptr.is_multiple_of(16)
+            && b.size % 16 == 8
+            && ptr == b.start + b.size - 8;
+        (!header).then_some(i)
+    }
+
+    /// Root words copied out of memory (a region that holds no block).
+    pub fn root_words(&mut self, words: &[u64]) {
+        for &w in words {
+            if w >= self.lo && w < self.hi {
+                self.reach(w, true);
+            }
+        }
+        self.drain(None);
+    }
+
+    /// A root word (a register).
+    pub fn root_word(&mut self, word: u64) {
+        self.reach(word, true);
+        self.drain(None);
+    }
+
+    /// The aligned words of `[start, end)` as roots, leaving out the bytes of the blocks
+    /// themselves (heap memory is no root: the blocks are scanned when they are reached).
+    pub fn root_range(&mut self, start: u64, end: u64) {
+        let mem = self.mem;
+        self.for_gaps(start, end, |scan, s, e| scan.root_words(mem.words(s, e)));
+    }
+
+    /// Calls `f` with each 8-aligned piece of `[start, end)` that holds no block.
+    pub fn for_gaps(&mut self, start: u64, end: u64, mut f: impl FnMut(&mut Self, u64, u64)) {
+        let mut at = (start + 7) & !7;
+        let end = end & !7;
+        // The first block that ends above `at`.
+        let mut i = self
+            .blocks
+            .partition_point(|b| b.start + b.size.max(1) <= at);
+        while at < end {
+            let next = self.blocks.get(i).filter(|b| b.start < end).copied();
+            let gap_end = next.map_or(end, |b| b.start.max(at)) & !7;
+            if gap_end > at {
+                f(self, at, gap_end);
+            }
+            match next {
+                Some(b) => {
+                    at = at.max((b.start + b.size.max(1) + 7) & !7);
+                    i += 1;
+                }
+                None => break,
+            }
+        }
+    }
+
+    /// Scans the words of `[start, end)` as pointers from a parent that is definite or not;
+    /// in a clique, `clique` is the leader.
+    fn scan_words(&mut self, start: u64, end: u64, definite: bool, clique: Option<usize>) {
+        let mem = self.mem;
+        for &w in mem.words(start, end) {
+            if w < self.lo || w >= self.hi {
+                continue;
+            }
+            match clique {
+                None => self.reach(w, definite),
+                Some(leader) => self.join_clique(w, leader),
+            }
+        }
+    }
+
+    /// memcheck's `lc_push_without_clique_if_a_chunk_ptr`.
+    fn reach(&mut self, ptr: u64, definite: bool) {
+        let Some(i) = self.target(ptr) else {
+            return;
+        };
+        let b = self.blocks[i];
+        let ex = &mut self.extra[i];
+        if ex.state == State::Reachable {
+            if ex.heuristic != 0 && ptr == b.start {
+                ex.heuristic = 0;
+            }
+            return;
+        }
+        let mut via_start = ptr == b.start;
+        if !via_start && self.heuristics.0 != 0 {
+            let h = self.heuristic(ptr, b);
+            self.extra[i].heuristic = h;
+            via_start = h != 0;
+        }
+        let ex = &mut self.extra[i];
+        if via_start && definite {
+            ex.state = State::Reachable;
+            self.push(i);
+        } else if ex.state == State::Unreached {
+            ex.state = State::Possible;
+            self.push(i);
+        }
+    }
+
+    /// memcheck's `heuristic_reachedness`: the rule by which the interior pointer `ptr` into
+    /// `b` counts as a start pointer, 0 when none.
+    fn heuristic(&self, ptr: u64, b: Block) -> u8 {
+        let h = self.heuristics;
+        let word = |at: u64| -> Option<u64> {
+            (at + 8 <= b.start + b.size)
+                .then(|| self.mem.words(at, at + 8).first().copied())
+                .flatten()
+        };
+        if h.has(Heuristics::STDSTRING) && ptr == b.start + 24 {
+            if let (Some(len), Some(cap)) = (word(b.start), word(b.start + 8)) {
+                if cap.checked_add(25) == Some(b.size) && len <= cap {
+                    return Heuristics::STDSTRING;
+                }
+            }
+        }
+        if h.has(Heuristics::LENGTH64) && ptr == b.start + 8 {
+            if let Some(n) = word(b.start) {
+                if n > 0 && b.size - 8 == n {
+                    return Heuristics::LENGTH64;
+                }
+            }
+        }
+        if h.has(Heuristics::NEWARRAY) && ptr == b.start + 8 {
+            if let Some(n) = word(b.start) {
+                if n > 0 && (b.size - 8).is_multiple_of(n) {
+                    return Heuristics::NEWARRAY;
+                }
+            }
+        }
+        if h.has(Heuristics::MULTIPLE_INHERITANCE) && ptr.is_multiple_of(8) {
+            if let (Some(inner), Some(first)) = (word(ptr), word(b.start)) {
+                if self.is_vtable(inner) && self.is_vtable(first) {
+                    return Heuristics::MULTIPLE_INHERITANCE;
+                }
+            }
+        }
+        0
+    }
+
+    fn is_vtable(&self, addr: u64) -> bool {
+        addr.is_multiple_of(8) && addr >= 4096 && self.mem.is_vtable(addr)
+    }
+
+    /// memcheck's `lc_push_with_clique_if_a_chunk_ptr`.
+    fn join_clique(&mut self, ptr: u64, leader: usize) {
+        let Some(i) = self.target(ptr) else {
+            return;
+        };
+        if self.extra[i].state != State::Unreached || i == leader {
+            return;
+        }
+        self.push(i);
+        let absorbed = self.blocks[i].size + self.extra[i].indirect;
+        let ex = &mut self.extra[i];
+        ex.state = State::Indirect;
+        ex.indirect = 0;
+        self.extra[leader].indirect += absorbed;
+    }
+
+    fn push(&mut self, i: usize) {
+        match self.stack.get_mut(self.top) {
+            Some(slot) => {
+                *slot = i as u32;
+                self.top += 1;
+            }
+            None => self.overflowed = true,
+        }
+    }
+
+    /// memcheck's `lc_process_markstack`.
+    fn drain(&mut self, clique: Option<usize>) {
+        while self.top > 0 {
+            self.top -= 1;
+            let i = self.stack[self.top] as usize;
+            let b = self.blocks[i];
+            let definite = self.extra[i].state == State::Reachable;
+            let end = (b.start + b.size) & !7;
+            let start = (b.start + 7) & !7;
+            if end > start {
+                self.scan_words(start, end, definite, clique);
+            }
+        }
+    }
+
+    /// Ends the scan: cliques of the lost blocks. Call it once, after every root.
+    pub fn finish(&mut self) {
+        for i in 0..self.blocks.len() {
+            if self.extra[i].state == State::Unreached {
+                self.push(i);
+                self.drain(Some(i));
+            }
+        }
+    }
+
+    /// What block `i` is (after [`Scan::finish`]).
+    pub fn kind(&self, i: usize) -> Kind {
+        match self.extra[i].state {
+            State::Reachable => Kind::Reachable,
+            State::Possible => Kind::Possible,
+            State::Indirect => Kind::Indirect,
+            State::Unreached => Kind::Definite,
+        }
+    }
+
+    /// The scan's state of block `i`.
+    pub fn extra(&self, i: usize) -> &Extra {
+        &self.extra[i]
+    }
+
+    /// True when the mark stack was too small (some blocks were not scanned through: the
+    /// result then counts too much as lost).
+    pub fn overflowed(&self) -> bool {
+        self.overflowed
+    }
+
+    /// The blocks scanned.
+    pub fn blocks(&self) -> &[Block] {
+        self.blocks
+    }
+}
+
+/// Bytes and blocks of one kind (a line of the LEAK SUMMARY).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Count {
+    /// Bytes.
+    pub bytes: u64,
+    /// Blocks.
+    pub blocks: u64,
+}
+
+impl Count {
+    /// Adds one block of `bytes`.
+    pub fn add(&mut self, bytes: u64) {
+        self.bytes += bytes;
+        self.blocks += 1;
+    }
+}
+
+/// The LEAK SUMMARY's figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Summary {
+    /// Indexed by [`Kind`] as `u8`.
+    pub kinds: [Count; 4],
+}
+
+impl Summary {
+    /// The figures of a finished scan.
+    pub fn of<M: Memory>(scan: &Scan<'_, M>) -> Summary {
+        let mut s = Summary::default();
+        for (i, b) in scan.blocks().iter().enumerate() {
+            s.kinds[scan.kind(i) as usize].add(b.size);
+        }
+        s
+    }
+
+    /// The figures of one kind.
+    pub fn get(&self, k: Kind) -> Count {
+        self.kinds[k as usize]
+    }
+}
+
+#[cfg(test)]
+mod tests;

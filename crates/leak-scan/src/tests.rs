@@ -1,0 +1,257 @@
+//! The classification on memory images built by hand, each case checked against what
+//! memcheck's rules give.
+
+extern crate std;
+use std::vec;
+use std::vec::Vec;
+
+use super::*;
+
+/// A memory image: words at fixed addresses.
+struct Image {
+    regions: Vec<(u64, Vec<u64>)>,
+    vtables: (u64, u64),
+}
+
+impl Image {
+    fn new() -> Image {
+        Image {
+            regions: Vec::new(),
+            vtables: (0, 0),
+        }
+    }
+    fn put(&mut self, at: u64, words: &[u64]) -> &mut Image {
+        self.regions.push((at, words.to_vec()));
+        self
+    }
+}
+
+impl Memory for Image {
+    fn words(&self, start: u64, end: u64) -> &[u64] {
+        for (base, w) in &self.regions {
+            let limit = base + 8 * w.len() as u64;
+            if *base <= start && end <= limit {
+                return &w[((start - base) / 8) as usize..((end - base) / 8) as usize];
+            }
+        }
+        &[]
+    }
+    fn is_vtable(&self, addr: u64) -> bool {
+        self.vtables.0 <= addr && addr < self.vtables.1
+    }
+}
+
+/// Blocks of `size` bytes at 0x10000, 0x20000, ...; block `i`'s words are `contents[i]`
+/// (zero-padded).
+fn heap(img: &mut Image, sizes: &[u64], contents: &[&[u64]]) -> Vec<Block> {
+    let mut blocks = Vec::new();
+    for (i, &size) in sizes.iter().enumerate() {
+        let start = 0x10000 * (i as u64 + 1);
+        let mut words = vec![0u64; size.div_ceil(8) as usize];
+        for (j, w) in contents.get(i).copied().unwrap_or(&[]).iter().enumerate() {
+            words[j] = *w;
+        }
+        img.put(start, &words);
+        blocks.push(Block { start, size });
+    }
+    blocks
+}
+
+fn at(i: u64) -> u64 {
+    0x10000 * (i + 1)
+}
+
+/// Runs a scan with the roots `words` (registers) and the root region at 0x1000 holding
+/// `root_mem`; returns each block's kind and the leaders' indirect bytes.
+fn classify(
+    img: &mut Image,
+    blocks: &[Block],
+    roots: &[u64],
+    h: Heuristics,
+) -> (Vec<Kind>, Vec<u64>, Summary) {
+    img.put(0x1000, roots);
+    let mut extra = vec![Extra::default(); blocks.len()];
+    let mut stack = vec![0u32; 2 * blocks.len()];
+    let mut scan = Scan::new(blocks, &mut extra, &mut stack, &*img, h);
+    scan.root_range(0x1000, 0x1000 + 8 * roots.len() as u64);
+    scan.finish();
+    assert!(!scan.overflowed());
+    let kinds = (0..blocks.len()).map(|i| scan.kind(i)).collect();
+    let ind = (0..blocks.len()).map(|i| scan.extra(i).indirect).collect();
+    (kinds, ind, Summary::of(&scan))
+}
+
+use Kind::*;
+
+#[test]
+fn a_lost_list_is_one_definite_leader_and_indirect_nodes() {
+    let mut img = Image::new();
+    // 0 -> 1 -> 2, nothing points to 0.
+    let blocks = heap(&mut img, &[16, 16, 16], &[&[at(1)], &[at(2)], &[]]);
+    let (k, ind, s) = classify(&mut img, &blocks, &[0], Heuristics::ALL);
+    assert_eq!(k, [Definite, Indirect, Indirect]);
+    assert_eq!(ind[0], 32);
+    assert_eq!(
+        s.get(Definite),
+        Count {
+            bytes: 16,
+            blocks: 1
+        }
+    );
+    assert_eq!(
+        s.get(Indirect),
+        Count {
+            bytes: 32,
+            blocks: 2
+        }
+    );
+}
+
+#[test]
+fn a_later_leader_absorbs_an_earlier_one_with_its_clique() {
+    let mut img = Image::new();
+    // 2 -> 0 -> 1: block 0 leads first (address order), then 2 reaches it.
+    let blocks = heap(&mut img, &[8, 24, 40], &[&[at(1)], &[], &[at(0)]]);
+    let (k, ind, _) = classify(&mut img, &blocks, &[], Heuristics::ALL);
+    assert_eq!(k, [Indirect, Indirect, Definite]);
+    assert_eq!(ind[2], 32);
+}
+
+#[test]
+fn a_cycle_has_one_definite_leader() {
+    let mut img = Image::new();
+    let blocks = heap(&mut img, &[32, 32], &[&[at(1)], &[at(0)]]);
+    let (k, ind, _) = classify(&mut img, &blocks, &[], Heuristics::ALL);
+    assert_eq!(k, [Definite, Indirect]);
+    assert_eq!(ind, [32, 0]);
+}
+
+#[test]
+fn an_interior_pointer_makes_possible_and_what_it_reaches_too() {
+    let mut img = Image::new();
+    let blocks = heap(&mut img, &[64, 16], &[&[at(1)], &[]]);
+    let (k, _, _) = classify(&mut img, &blocks, &[at(0) + 16], Heuristics::ALL);
+    assert_eq!(k, [Possible, Possible]);
+}
+
+#[test]
+fn a_start_pointer_later_upgrades_a_possible_block_and_its_children() {
+    let mut img = Image::new();
+    // Root 1 reaches block 0 inside, root 2 its start.
+    let blocks = heap(&mut img, &[64, 16], &[&[at(1)], &[]]);
+    let (k, _, _) = classify(&mut img, &blocks, &[at(0) + 16, at(0)], Heuristics::ALL);
+    assert_eq!(k, [Reachable, Reachable]);
+}
+
+#[test]
+fn unaligned_words_are_no_pointers() {
+    let mut img = Image::new();
+    let blocks = heap(&mut img, &[16], &[]);
+    // The root region holds the pointer at an offset of 4: words are read aligned only.
+    let p = at(0);
+    let (k, _, _) = classify(&mut img, &blocks, &[p << 32, p >> 32], Heuristics::ALL);
+    assert_eq!(k, [Definite]);
+}
+
+#[test]
+fn newarray_accepts_the_cookie_pointer_and_without_it_the_block_is_possible() {
+    let mut img = Image::new();
+    // new T[3] of 8-byte T with a destructor: count 3, then 24 bytes.
+    let blocks = heap(&mut img, &[32], &[&[3]]);
+    let (k, _, s) = classify(&mut img, &blocks, &[at(0) + 8], Heuristics::ALL);
+    assert_eq!(k, [Reachable]);
+    assert_eq!(
+        s.get(Reachable),
+        Count {
+            bytes: 32,
+            blocks: 1
+        }
+    );
+    let mut img = Image::new();
+    let blocks = heap(&mut img, &[32], &[&[3]]);
+    let (k, _, _) = classify(&mut img, &blocks, &[at(0) + 8], Heuristics::NONE);
+    assert_eq!(k, [Possible]);
+}
+
+#[test]
+fn stdstring_and_length64_rules() {
+    let mut img = Image::new();
+    // length 5, capacity 7, refcount, 8 bytes of characters: 24 + 7 + 1 = 32.
+    let blocks = heap(&mut img, &[32], &[&[5, 7, 0]]);
+    let h = Heuristics(Heuristics::STDSTRING);
+    assert_eq!(classify(&mut img, &blocks, &[at(0) + 24], h).0, [Reachable]);
+    let mut img = Image::new();
+    let blocks = heap(&mut img, &[40], &[&[32]]);
+    let h = Heuristics(Heuristics::LENGTH64);
+    assert_eq!(classify(&mut img, &blocks, &[at(0) + 8], h).0, [Reachable]);
+}
+
+#[test]
+fn multiple_inheritance_needs_two_vtable_pointers() {
+    let mut img = Image::new();
+    img.vtables = (0x400000, 0x401000);
+    let blocks = heap(&mut img, &[32], &[&[0x400010, 7, 0x400040]]);
+    let h = Heuristics(Heuristics::MULTIPLE_INHERITANCE);
+    assert_eq!(classify(&mut img, &blocks, &[at(0) + 16], h).0, [Reachable]);
+    let mut img = Image::new();
+    img.vtables = (0x400000, 0x401000);
+    let blocks = heap(&mut img, &[32], &[&[0x400010, 7, 99]]);
+    assert_eq!(classify(&mut img, &blocks, &[at(0) + 16], h).0, [Possible]);
+}
+
+#[test]
+fn a_zero_sized_block_is_reached_at_its_start_only() {
+    let mut img = Image::new();
+    let blocks = heap(&mut img, &[0, 0], &[]);
+    let (k, _, s) = classify(&mut img, &blocks, &[at(0), at(1) + 1], Heuristics::ALL);
+    assert_eq!(k, [Reachable, Definite]);
+    assert_eq!(
+        s.get(Definite),
+        Count {
+            bytes: 0,
+            blocks: 1
+        }
+    );
+}
+
+#[test]
+fn a_root_range_leaves_the_blocks_inside_it_out() {
+    let mut img = Image::new();
+    // Block 0 (at 0x10000) points to block 1; a root range over all of the heap must not
+    // count that word as a root.
+    let blocks = heap(&mut img, &[16, 16], &[&[at(1)], &[]]);
+    img.regions.clear();
+    let mut words = vec![0u64; (0x30000 - 0x10000) / 8];
+    words[0] = at(1);
+    img.put(0x10000, &words);
+    let mut extra = vec![Extra::default(); 2];
+    let mut stack = vec![0u32; 4];
+    let mut scan = Scan::new(&blocks, &mut extra, &mut stack, &img, Heuristics::ALL);
+    scan.root_range(0x10000, 0x30000);
+    scan.finish();
+    assert_eq!([scan.kind(0), scan.kind(1)], [Definite, Indirect]);
+}
+
+#[test]
+fn block_of_finds_interior_and_misses_between_blocks() {
+    let img = Image::new();
+    let blocks = [
+        Block {
+            start: 0x100,
+            size: 16,
+        },
+        Block {
+            start: 0x200,
+            size: 8,
+        },
+    ];
+    let mut extra = [Extra::default(); 2];
+    let mut stack = [0u32; 4];
+    let scan = Scan::new(&blocks, &mut extra, &mut stack, &img, Heuristics::NONE);
+    assert_eq!(scan.block_of(0x100), Some(0));
+    assert_eq!(scan.block_of(0x10f), Some(0));
+    assert_eq!(scan.block_of(0x110), None);
+    assert_eq!(scan.block_of(0x207), Some(1));
+    assert_eq!(scan.block_of(0x208), None);
+    assert_eq!(scan.block_of(0xff), None);
+}

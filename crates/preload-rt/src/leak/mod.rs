@@ -1,0 +1,171 @@
+//! The leak check (`TRACEKIT_LEAK_CHECK=summary|full`, or `tracekit heap --leak-check`): the
+//! live blocks kept in a table while the program runs, then at exit (after every exit
+//! handler and destructor, and after the runtimes' buffers were freed) the other threads
+//! stopped, the roots found and every block classified as valgrind memcheck does
+//! (`tracekit-leak-scan`), the result written as `Leak` records that `tracekit` prints as
+//! memcheck's LEAK SUMMARY and loss records.
+//!
+//! Cost: with the check off, one relaxed load per event; on, a hash-table insert or remove
+//! under a lock that is only ever taken inside the session lock (so it is free of contention
+//! and held at no `fork`). Nothing allocates through the hooked allocator: the table and the
+//! scan's memory are mapped with `preload-sys`.
+//!
+//! - [`live`]: the live-block table;
+//! - [`world`]: stopping the other threads and reading their registers;
+//! - [`roots`]: the roots, from `/proc/self/maps`, and the scan.
+
+pub mod live;
+pub mod roots;
+pub mod world;
+
+use core::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+
+use tracekit_log::{Event, Leak, LeakLoss};
+
+use crate::lock::SpinLock;
+use live::{Live, LiveTable};
+
+static ON: AtomicBool = AtomicBool::new(false);
+/// memcheck's heuristics to apply (`TRACEKIT_LEAK_CHECK_HEURISTICS`; default all).
+static HEURISTICS: AtomicU8 = AtomicU8::new(tracekit_leak_scan::Heuristics::ALL.0);
+static DONE: AtomicBool = AtomicBool::new(false);
+static TABLE: SpinLock<LiveTable> = SpinLock::new(LiveTable::new());
+
+/// The environment variable that turns the check on (`summary`, `full` or `yes`; `no` or
+/// unset: off). What is printed is the reader's choice; the process records the same.
+pub const VAR: &str = "TRACEKIT_LEAK_CHECK";
+
+/// Reads the environment once, at session start.
+pub fn configure() {
+    let on = matches!(
+        crate::env::var(VAR),
+        Some(b"summary" | b"full" | b"yes" | b"1")
+    );
+    if let Some(h) = crate::env::var("TRACEKIT_LEAK_CHECK_HEURISTICS") {
+        HEURISTICS.store(parse_heuristics(h).unwrap_or(0xff), Ordering::Relaxed);
+    }
+    if on {
+        crate::sys::own::track();
+    }
+    ON.store(on, Ordering::Relaxed);
+}
+
+/// memcheck's `--leak-check-heuristics` list (`all`, `none`, or names joined by commas).
+pub fn parse_heuristics(text: &[u8]) -> Option<u8> {
+    use tracekit_leak_scan::Heuristics as H;
+    let mut bits = 0;
+    for name in text.split(|&b| b == b',') {
+        bits |= match name {
+            b"all" => H::ALL.0,
+            b"none" => 0,
+            b"stdstring" => H::STDSTRING,
+            b"length64" => H::LENGTH64,
+            b"newarray" => H::NEWARRAY,
+            b"multipleinheritance" => H::MULTIPLE_INHERITANCE,
+            _ => return None,
+        };
+    }
+    Some(bits)
+}
+
+/// True when the live blocks are kept (one relaxed load: the hooks' whole cost when off).
+#[inline(always)]
+pub fn on() -> bool {
+    ON.load(Ordering::Relaxed)
+}
+
+/// A block was allocated (call under the session lock, with the stack id just written).
+#[inline]
+pub fn note_alloc(ptr: u64, size: u64, stack: u64) {
+    if on() && ptr != 0 {
+        TABLE.lock().insert(Live { ptr, size, stack });
+    }
+}
+
+/// A block is about to be freed (call under the session lock).
+#[inline]
+pub fn note_free(ptr: u64) {
+    if on() && ptr != 0 {
+        TABLE.lock().remove(ptr);
+    }
+}
+
+/// `realloc(old, size)` returned `new` (call under the session lock).
+#[inline]
+pub fn note_realloc(old: u64, new: u64, size: u64, stack: u64) {
+    if !on() {
+        return;
+    }
+    let mut t = TABLE.lock();
+    if new != 0 {
+        t.remove(old);
+        t.insert(Live {
+            ptr: new,
+            size,
+            stack,
+        });
+    } else if size == 0 {
+        // glibc's `realloc(p, 0)` frees `p` and returns NULL.
+        t.remove(old);
+    }
+}
+
+/// Losses per `Leak` record.
+const LOSSES_PER_RECORD: usize = 128;
+
+/// Runs the check once per process image, when it is on, and writes its `Leak` records.
+/// Call it at exit (after the runtimes' buffers were freed, before `Exit`), holding the
+/// reentrancy guard and not the session lock; `frame` is an address in the frame of the
+/// tracker's outermost function on this thread's stack (its exit handler): the stack is
+/// scanned from there up, as memcheck scans it at `exit_group` without the tracker's frames.
+pub fn at_exit(frame: u64) {
+    if !on() {
+        return;
+    }
+    let Some(mut w) = crate::session::lock() else {
+        return;
+    };
+    // A `vfork` child shares its parent's memory, blocks and log: the parent checks.
+    if !w.owns_log() || DONE.swap(true, Ordering::AcqRel) {
+        return;
+    }
+    let heuristics = HEURISTICS.load(Ordering::Relaxed);
+    let mut table = TABLE.lock();
+    if table.is_broken() {
+        crate::say!("leak check: the live-block table could not grow (out of memory): no check");
+        return;
+    }
+    let pid = crate::sys::getpid();
+    let mut buf = [LeakLoss::default(); LOSSES_PER_RECORD];
+    let mut n = 0;
+    let ok = roots::check(
+        &mut table,
+        frame,
+        tracekit_leak_scan::Heuristics(heuristics),
+        |loss| {
+            buf[n] = loss;
+            n += 1;
+            if n == buf.len() {
+                write(&mut w, pid, heuristics, &buf[..n]);
+                n = 0;
+            }
+        },
+    );
+    if ok {
+        // The last (or only, maybe empty) record: a check with no live block says so too.
+        write(&mut w, pid, heuristics, &buf[..n]);
+    } else {
+        crate::say!("leak check: no memory for the scan: no check");
+    }
+}
+
+fn write(w: &mut crate::session::Writer, pid: u32, heuristics: u8, losses: &[LeakLoss]) {
+    let time_ns = w.now();
+    w.write(&Event::Leak(Leak {
+        time_ns,
+        pid,
+        layout: Leak::LAYOUT,
+        heuristics,
+        losses: losses.into(),
+    }));
+}

@@ -1,0 +1,437 @@
+//! The roots of the scan, as memcheck takes them, read from `/proc/self/maps` once the other
+//! threads are stopped:
+//!
+//! - every thread's registers, and its stack from its stack pointer up (the part below is
+//!   dead: memcheck makes it inaccessible); the thread's static TLS and `struct pthread` lie
+//!   at the top of a glibc thread stack, so they come with it;
+//! - every other readable and writable mapping (valgrind's rule: anonymous and private file
+//!   mappings; the modules' `.data`, `.bss` and relro, the main thread's TLS block, `mmap`ed
+//!   memory of the program), except heap memory: glibc's `[heap]` and its other arenas'
+//!   heaps (free chunks hold stale pointers that memcheck, whose allocator is its own, never
+//!   sees) and the live blocks themselves (scanned when they are reached);
+//! - left out as well: the tracker's own memory (its library's segments, its helper thread's
+//!   stack, the table and the scan's memory), `MAP_SHARED` file mappings (reading one past
+//!   its file's end would raise `SIGBUS`; valgrind scans them), and `[vvar]`/`[vsyscall]`.
+//!
+//! Only mapped, readable memory is read: the maps are read after the threads stopped, guard
+//! pages are not readable, and roots are copied with `process_vm_readv`, which fails instead
+//! of faulting (the live blocks and glibc's heap headers are read in place).
+
+use core::arch::asm;
+
+use tracekit_leak_scan::{Block, Extra, Heuristics, Memory, Scan};
+use tracekit_log::LeakLoss;
+
+use super::live::{Live, LiveTable};
+use super::world::{self, MAX_THREADS, NREGS};
+use crate::sys;
+use tracekit_preload_core::maps::{self, MAPS_CAP};
+
+/// `REG_RSP` in glibc's `gregset_t`.
+const REG_RSP: usize = 15;
+/// glibc's `HEAP_MAX_SIZE` on 64-bit: its arena heaps are aligned to it.
+const ARENA_HEAP: u64 = 64 << 20;
+/// Ranges left out of the roots, at most.
+const MAX_EXCLUDED: usize = 2 * MAX_THREADS + 64;
+/// Bytes copied at a time from a file mapping.
+const COPY: usize = 64 * 1024;
+
+/// Memory mapped for one check, handed out in pieces, unmapped on drop.
+struct Arena {
+    base: *mut u8,
+    len: usize,
+    used: core::cell::Cell<usize>,
+}
+
+/// Types for which all-zero bytes are a valid value (fresh anonymous memory).
+///
+/// # Safety
+/// All-zero must be a valid value of the type.
+unsafe trait Zeroable: Copy {}
+// SAFETY: plain integers.
+unsafe impl Zeroable for u8 {}
+// SAFETY: plain integers.
+unsafe impl Zeroable for u32 {}
+// SAFETY: plain integers.
+unsafe impl Zeroable for u64 {}
+// SAFETY: integers only.
+unsafe impl Zeroable for Live {}
+// SAFETY: integers only.
+unsafe impl Zeroable for Block {}
+// SAFETY: an `Extra` of zeros is the default one (unreached, no heuristic, no indirect bytes).
+unsafe impl Zeroable for Extra {}
+// SAFETY: integers only.
+unsafe impl Zeroable for (u64, u64) {}
+// SAFETY: integers only.
+unsafe impl Zeroable for ThreadRoot {}
+
+/// A stopped thread's registers.
+#[derive(Debug, Clone, Copy)]
+struct ThreadRoot {
+    regs: [u64; NREGS],
+}
+
+impl Arena {
+    fn new(len: usize) -> Option<Arena> {
+        let len = len.next_multiple_of(sys::PAGE);
+        let base = sys::map_anon(len).ok()?;
+        Some(Arena {
+            base,
+            len,
+            used: core::cell::Cell::new(0),
+        })
+    }
+
+    /// `n` zeroed values, each piece handed out once (hence `&mut` from `&self`).
+    #[allow(clippy::mut_from_ref)]
+    fn take<T: Zeroable>(&self, n: usize) -> &mut [T] {
+        let at = self.used.get().next_multiple_of(align_of::<T>());
+        let bytes = n * size_of::<T>();
+        assert!(at + bytes <= self.len, "leak check arena sized wrong");
+        self.used.set(at + bytes);
+        // SAFETY: [base + at, base + at + bytes) lies inside the mapping, aligned for T,
+        // zero-filled (a valid T per `Zeroable`), and no other piece overlaps it; it lives
+        // as long as the arena's borrow.
+        unsafe { core::slice::from_raw_parts_mut(self.base.wrapping_add(at).cast::<T>(), n) }
+    }
+
+    fn range(&self) -> (u64, u64) {
+        (self.base as u64, self.base as u64 + self.len as u64)
+    }
+}
+
+impl Drop for Arena {
+    fn drop(&mut self) {
+        // SAFETY: the mapping is ours; the pieces handed out are dead by now (see `take`).
+        unsafe { sys::unmap(self.base, self.len) };
+    }
+}
+
+/// The process's own memory, read in place (the scan reads only what the maps say is
+/// readable, with every other thread stopped), and the read-only data of modules (where
+/// vtables are).
+struct Own<'a> {
+    rodata: &'a [(u64, u64)],
+}
+
+impl Memory for Own<'_> {
+    fn words(&self, start: u64, end: u64) -> &[u64] {
+        if end <= start {
+            return &[];
+        }
+        // SAFETY: the caller reads only live blocks and anonymous readable mappings, with
+        // the other threads stopped (see the module docs); `start` is 8-aligned.
+        unsafe { core::slice::from_raw_parts(start as *const u64, ((end - start) / 8) as usize) }
+    }
+
+    fn is_vtable(&self, addr: u64) -> bool {
+        let i = self.rodata.partition_point(|r| r.0 <= addr);
+        i > 0 && addr < self.rodata[i - 1].1
+    }
+}
+
+/// The callee-saved registers of the calling thread and its stack pointer (the caller's
+/// frame is the lowest the scan reads).
+#[inline(always)]
+fn own_registers() -> ([u64; 6], u64) {
+    let (rbx, rbp, r12, r13, r14, r15, rsp): (u64, u64, u64, u64, u64, u64, u64);
+    // SAFETY: only copies registers into outputs; no memory or flags touched.
+    unsafe {
+        asm!(
+            "mov {0}, rbx", "mov {1}, rbp", "mov {2}, r12", "mov {3}, r13",
+            "mov {4}, r14", "mov {5}, r15", "mov {6}, rsp",
+            out(reg) rbx, out(reg) rbp, out(reg) r12, out(reg) r13,
+            out(reg) r14, out(reg) r15, out(reg) rsp,
+            options(nomem, nostack, preserves_flags),
+        )
+    };
+    ([rbx, rbp, r12, r13, r14, r15], rsp)
+}
+
+/// Runs the scan over the live blocks of `table` (the calling thread's stack read from
+/// `frame` up: the frames below it are the tracker's own, whose unset slots still hold
+/// what its hooks left there) and hands each loss record (blocks of one
+/// kind from one stack) to `out`, in no particular order. False when memory for it could not
+/// be mapped.
+pub fn check(
+    table: &mut LiveTable,
+    frame: u64,
+    heuristics: Heuristics,
+    mut out: impl FnMut(LeakLoss),
+) -> bool {
+    let (own_regs, own_sp) = own_registers();
+    let n = table.len();
+    let size = n * (24 + 16 + 24 + 8 + 8 + 4)
+        + (2 * n + 16) * 4
+        + MAPS_CAP
+        + COPY
+        + 2 * MAX_EXCLUDED * 16
+        + MAX_THREADS * size_of::<ThreadRoot>()
+        + 64 * 8;
+    let Some(arena) = Arena::new(size) else {
+        return false;
+    };
+    let entries: &mut [Live] = arena.take(n);
+    let blocks: &mut [Block] = arena.take(n);
+    let extra: &mut [Extra] = arena.take(n);
+    let stacks: &mut [u64] = arena.take(n);
+    let order: &mut [u32] = arena.take(n);
+    let mark: &mut [u32] = arena.take(2 * n + 16);
+    let maps_buf: &mut [u8] = arena.take(MAPS_CAP);
+    let copy: &mut [u64] = arena.take(COPY / 8);
+    let excluded: &mut [(u64, u64)] = arena.take(MAX_EXCLUDED);
+    let rodata: &mut [(u64, u64)] = arena.take(MAX_EXCLUDED);
+    let threads: &mut [ThreadRoot] = arena.take(MAX_THREADS);
+
+    let mut k = 0;
+    table.for_each(|e| {
+        if k < entries.len() {
+            entries[k] = e;
+            k += 1;
+        }
+    });
+    let entries = &mut entries[..k];
+    entries.sort_unstable_by_key(|e| e.ptr);
+    for (i, e) in entries.iter().enumerate() {
+        blocks[i] = Block {
+            start: e.ptr,
+            size: e.size,
+        };
+        stacks[i] = e.stack;
+    }
+    let blocks = &blocks[..k];
+
+    // Stop the world, then read the maps it has.
+    let helper = crate::compress::helper_tid();
+    let skip = [helper];
+    let mut nthreads = 0;
+    world::stop_others(&skip, |t| {
+        if let (Some(slot), Some(regs)) = (threads.get_mut(nthreads), t.regs) {
+            *slot = ThreadRoot { regs };
+            nthreads += 1;
+        }
+    });
+    let threads = &threads[..nthreads];
+    let len = maps::read_self(maps_buf);
+    let text = &maps_buf[..len];
+
+    // What is no root.
+    let mut nx = 0;
+    let mut exclude = |r: (u64, u64)| {
+        if r.0 < r.1 && nx < excluded.len() {
+            excluded[nx] = r;
+            nx += 1;
+        }
+    };
+    exclude(table.range());
+    exclude(arena.range());
+    exclude(crate::session::skip_range());
+    sys::own::for_each(|s, e| exclude((s, e)));
+    let stack_below = |sp: u64| maps::find(text, sp).map(|m| (m.start, sp));
+    if let Some(r) = stack_below(frame.max(own_sp)) {
+        exclude(r);
+    }
+    for t in threads {
+        if let Some(r) = stack_below(t.regs[REG_RSP]) {
+            exclude(r);
+        }
+    }
+    if helper != 0 {
+        if let Some(m) = helper_stack(helper).and_then(|sp| maps::find(text, sp)) {
+            exclude((m.start, m.end));
+        }
+    }
+    let mut nro = 0;
+    for m in maps::parse(text) {
+        if m.path == b"[heap]" {
+            exclude((m.start, m.end));
+        } else if m.is_rw() && !m.is_file() {
+            for r in arena_heaps(m.start, m.end) {
+                exclude(r);
+            }
+            for r in mmapped_chunks(m.start, m.end) {
+                exclude(r);
+            }
+        } else if m.is_file()
+            && m.perms[0] == b'r'
+            && !m.is_rw()
+            && !m.is_exec()
+            && nro < rodata.len()
+        {
+            rodata[nro] = (m.start, m.end);
+            nro += 1;
+        }
+    }
+    let excluded = &mut excluded[..nx];
+    excluded.sort_unstable_by_key(|r| r.0);
+    let rodata = &rodata[..nro];
+
+    let mem = Own { rodata };
+    let mut scan = Scan::new(blocks, extra, mark, &mem, heuristics);
+    scan.skip_chunk_headers(true);
+    for m in maps::parse(text) {
+        if !m.is_rw() || (m.is_file() && m.perms[3] == b's') || m.path.starts_with(b"[v") {
+            continue;
+        }
+        let mut at = m.start;
+        for &(s, e) in excluded.iter() {
+            if e <= at || s >= m.end {
+                continue;
+            }
+            if s > at {
+                scan_piece(&mut scan, at, s, copy);
+            }
+            at = at.max(e);
+        }
+        if at < m.end {
+            scan_piece(&mut scan, at, m.end, copy);
+        }
+    }
+    for &r in &own_regs {
+        scan.root_word(r);
+    }
+    for t in threads {
+        for &r in &t.regs {
+            scan.root_word(r);
+        }
+    }
+    // Block memory is read until the scan ends: the threads go on only then.
+    scan.finish();
+    world::resume();
+
+    // Loss records: the blocks grouped by kind, heuristic and stack.
+    let order = &mut order[..k];
+    for (i, o) in order.iter_mut().enumerate() {
+        *o = i as u32;
+    }
+    let key = |i: u32| {
+        let i = i as usize;
+        let kind = scan.kind(i) as u8;
+        let h = if kind == 0 {
+            scan.extra(i).heuristic
+        } else {
+            0
+        };
+        (kind, h, stacks[i])
+    };
+    order.sort_unstable_by_key(|&i| key(i));
+    let mut cur: Option<LeakLoss> = None;
+    for &i in order.iter() {
+        let (kind, heuristic, stack) = key(i);
+        let b = blocks[i as usize];
+        let indirect = if kind == 3 {
+            scan.extra(i as usize).indirect
+        } else {
+            0
+        };
+        match &mut cur {
+            Some(l) if (l.kind, l.heuristic, l.stack) == (kind, heuristic, stack) => {
+                l.bytes += b.size;
+                l.blocks += 1;
+                l.indirect_bytes += indirect;
+            }
+            _ => {
+                if let Some(l) = cur.take() {
+                    out(l);
+                }
+                cur = Some(LeakLoss {
+                    kind,
+                    heuristic,
+                    stack,
+                    bytes: b.size,
+                    blocks: 1,
+                    indirect_bytes: indirect,
+                });
+            }
+        }
+    }
+    if let Some(l) = cur {
+        out(l);
+    }
+    true
+}
+
+/// Scans `[start, end)` as roots, leaving out the blocks inside it: copied with
+/// `process_vm_readv`, which fails where a page cannot be read (a file mapping past its
+/// file's end, memory unmapped meanwhile, or, under valgrind, the tool's own) instead of
+/// faulting.
+fn scan_piece(scan: &mut Scan<'_, Own<'_>>, start: u64, end: u64, copy: &mut [u64]) {
+    scan.for_gaps(start, end, |scan, s, e| {
+        let mut at = s;
+        while at < e {
+            let n = ((e - at) as usize).min(copy.len() * 8);
+            let words = &mut copy[..n / 8];
+            // SAFETY: u64s viewed as bytes, for the copy only.
+            let bytes =
+                unsafe { core::slice::from_raw_parts_mut(words.as_mut_ptr().cast::<u8>(), n) };
+            if sys::read_memory(at, bytes) {
+                scan.root_words(words);
+            }
+            at += n as u64;
+        }
+    });
+}
+
+/// The word at `addr`, 0 when it cannot be read.
+fn word(addr: u64) -> u64 {
+    sys::read_u64(addr).unwrap_or(0)
+}
+
+/// glibc's non-main arena heaps inside the anonymous mapping `[start, end)`: each starts at a multiple of
+/// 64 MiB with a `heap_info` (arena pointer, previous heap, size) whose arena lies at the
+/// same offset of some heap (right after the first heap's `heap_info`).
+fn arena_heaps(start: u64, end: u64) -> impl Iterator<Item = (u64, u64)> {
+    let first = start.next_multiple_of(ARENA_HEAP);
+    (0..)
+        .map(move |i| first + i * ARENA_HEAP)
+        .take_while(move |&a| a + 32 <= end)
+        .filter_map(move |a| {
+            let (ar_ptr, size) = (word(a), word(a + 16));
+            let looks = ar_ptr % ARENA_HEAP == 32
+                && size > 0
+                && size <= ARENA_HEAP
+                && size.is_multiple_of(4096);
+            looks.then_some((a, (a + size).min(end)))
+        })
+}
+
+/// Chunks that glibc's allocator mapped on their own (a header of 0 and the size with
+/// `IS_MMAPPED`) at the start of the anonymous mapping `[start, end)` and right after each
+/// other (the kernel merges neighbouring mappings): heap memory, either a live block
+/// (scanned when reached) or one the program never got (the tracker's own, or glibc's made
+/// while a hook passed straight through).
+fn mmapped_chunks(start: u64, end: u64) -> impl Iterator<Item = (u64, u64)> {
+    let mut at = start;
+    core::iter::from_fn(move || {
+        if at + 16 > end {
+            return None;
+        }
+        let page = at;
+        let (prev, size) = (word(page), word(page + 8));
+        let len = size & !7;
+        let chunk =
+            prev == 0 && size & 2 != 0 && len > 0 && len.is_multiple_of(4096) && page + len <= end;
+        chunk.then(|| {
+            at = page + len;
+            (page, page + len)
+        })
+    })
+}
+
+/// The stack pointer of thread `tid` while it waits in a system call
+/// (`/proc/self/task/TID/syscall`: number, six arguments, stack pointer, program counter).
+fn helper_stack(tid: u32) -> Option<u64> {
+    let mut path = crate::fmt::FixedBuf::<64>::new();
+    let _ = core::fmt::Write::write_fmt(&mut path, format_args!("/proc/self/task/{tid}/syscall\0"));
+    let mut buf = [0u8; 256];
+    let n = sys::read_file(path.as_bytes(), &mut buf).ok()?;
+    let mut fields = buf[..n]
+        .split(|&b| b == b' ' || b == b'\n')
+        .filter(|f| !f.is_empty());
+    let sp = fields.nth(7)?;
+    let hex = sp.strip_prefix(b"0x")?;
+    hex.iter().try_fold(0u64, |acc, &c| {
+        let d = (c as char).to_digit(16)?;
+        Some(acc << 4 | u64::from(d))
+    })
+}

@@ -1,0 +1,169 @@
+//! The leak checks of the processes as memcheck prints them: per process the LEAK SUMMARY's
+//! figures and the loss records, one per kind and allocation stack, numbered in memcheck's
+//! order (by total bytes, then kind, then blocks).
+
+use crate::analysis::heap::HeapProcess;
+use crate::analysis::leak::LeakKind;
+use crate::symbols::{resolve_stack, Resolve, ResolvedFrame};
+
+/// Bytes and blocks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct LeakCount {
+    /// Bytes.
+    pub bytes: u64,
+    /// Blocks.
+    pub blocks: u64,
+}
+
+/// The LEAK SUMMARY of one process.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct LeakSummary {
+    /// Definitely lost.
+    pub definite: LeakCount,
+    /// Indirectly lost.
+    pub indirect: LeakCount,
+    /// Possibly lost.
+    pub possible: LeakCount,
+    /// Still reachable.
+    pub reachable: LeakCount,
+    /// Still reachable through memcheck's heuristics, by heuristic name.
+    pub via_heuristic: Vec<(String, LeakCount)>,
+    /// Suppressed (none yet: suppressions are not read).
+    pub suppressed: LeakCount,
+}
+
+impl LeakSummary {
+    /// The figures of one kind.
+    pub fn get(&self, k: LeakKind) -> LeakCount {
+        match k {
+            LeakKind::Definite => self.definite,
+            LeakKind::Indirect => self.indirect,
+            LeakKind::Possible => self.possible,
+            LeakKind::Reachable => self.reachable,
+        }
+    }
+
+    fn get_mut(&mut self, k: LeakKind) -> &mut LeakCount {
+        match k {
+            LeakKind::Definite => &mut self.definite,
+            LeakKind::Indirect => &mut self.indirect,
+            LeakKind::Possible => &mut self.possible,
+            LeakKind::Reachable => &mut self.reachable,
+        }
+    }
+}
+
+/// One loss record.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LossRecord {
+    /// Its number, 1-based, in memcheck's order.
+    pub number: usize,
+    /// The kind.
+    pub kind: LeakKind,
+    /// Bytes of its blocks (memcheck's "direct").
+    pub bytes: u64,
+    /// Bytes of the blocks they lead (definitely lost records only).
+    pub indirect_bytes: u64,
+    /// Blocks.
+    pub blocks: u64,
+    /// The allocation stack id.
+    pub stack_id: u64,
+    /// The allocation stack.
+    pub frames: Vec<ResolvedFrame>,
+}
+
+/// One process's leak check.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LeakReport {
+    /// Process id.
+    pub pid: u32,
+    /// The summary.
+    pub summary: LeakSummary,
+    /// Every loss record (`total` of them), in memcheck's order.
+    pub records: Vec<LossRecord>,
+}
+
+impl serde::Serialize for LeakKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+/// memcheck's heuristic names by bit.
+const HEURISTICS: [(u8, &str); 4] = [
+    (1, "stdstring"),
+    (2, "length64"),
+    (4, "newarray"),
+    (8, "multipleinheritance"),
+];
+
+/// The leak check of process number `pi`, when it made one.
+pub fn build(p: &HeapProcess, pi: usize, resolver: &mut dyn Resolve) -> Option<LeakReport> {
+    let check = p.leak.as_ref()?;
+    let mut summary = LeakSummary::default();
+    let mut merged: Vec<LossRecord> = Vec::new();
+    for l in &check.losses {
+        let Some(kind) = LeakKind::from_code(l.kind) else {
+            continue;
+        };
+        let c = summary.get_mut(kind);
+        c.bytes += l.bytes;
+        c.blocks += l.blocks;
+        if kind == LeakKind::Reachable && l.heuristic != 0 {
+            if let Some((_, name)) = HEURISTICS.iter().find(|(b, _)| *b == l.heuristic) {
+                match summary.via_heuristic.iter_mut().find(|(n, _)| n == name) {
+                    Some((_, c)) => {
+                        c.bytes += l.bytes;
+                        c.blocks += l.blocks;
+                    }
+                    None => summary.via_heuristic.push((
+                        (*name).to_owned(),
+                        LeakCount {
+                            bytes: l.bytes,
+                            blocks: l.blocks,
+                        },
+                    )),
+                }
+            }
+        }
+        match merged
+            .iter_mut()
+            .find(|r| r.kind == kind && r.stack_id == l.stack)
+        {
+            Some(r) => {
+                r.bytes += l.bytes;
+                r.blocks += l.blocks;
+                r.indirect_bytes += l.indirect_bytes;
+            }
+            None => merged.push(LossRecord {
+                number: 0,
+                kind,
+                bytes: l.bytes,
+                indirect_bytes: l.indirect_bytes,
+                blocks: l.blocks,
+                stack_id: l.stack,
+                frames: Vec::new(),
+            }),
+        }
+    }
+    summary.via_heuristic.sort_by_key(|(n, _)| {
+        HEURISTICS
+            .iter()
+            .position(|(_, h)| h == n)
+            .unwrap_or(usize::MAX)
+    });
+    // memcheck's `cmp_LossRecords`: total bytes, then kind, then blocks.
+    merged.sort_by_key(|r| (r.bytes + r.indirect_bytes, r.kind, r.blocks, r.stack_id));
+    for (i, r) in merged.iter_mut().enumerate() {
+        r.number = i + 1;
+        r.frames = p
+            .stack(r.stack_id)
+            .map(|f| resolve_stack(resolver, pi, &p.modules, f))
+            .unwrap_or_default();
+    }
+    Some(LeakReport {
+        pid: p.info.pid,
+        summary,
+        records: merged,
+    })
+}
