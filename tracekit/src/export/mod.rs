@@ -3,14 +3,18 @@
 //!
 //! - [`text`]: memusage's summary, leaks, sites with backtraces, crashes, the `-c` table;
 //! - [`json`]: the model as the schema `tracekit.heap-report/1`;
-//! - [`collapsed`]: folded stacks for flame graphs.
+//! - [`collapsed`]: folded stacks for flame graphs;
+//! - [`massif`]: valgrind massif's file of heap snapshots, for `ms_print`;
+//! - [`graph`]: the heap over time as `ms_print` prints it (`--graph`).
 //!
 //! A new format is a file here with a type implementing [`Writer`] (saying, if it needs more
 //! than the selected sites, which sites its model must hold), and one arm of [`Format`] (and of
 //! its `match`es: [`Format::writer`], [`Format::name`], [`Format::ALL`]).
 
 pub mod collapsed;
+pub mod graph;
 pub mod json;
+pub mod massif;
 pub mod text;
 
 use std::io::{self, Write};
@@ -26,11 +30,21 @@ pub enum Format {
     Json,
     /// Collapsed stacks.
     Collapsed,
+    /// valgrind massif's `massif.out` file.
+    Massif,
+    /// The heap over time as `ms_print` prints it.
+    Graph,
 }
 
 impl Format {
     /// Every format, each snapshot-tested (`tests/export.rs`).
-    pub const ALL: &'static [Format] = &[Format::Text, Format::Json, Format::Collapsed];
+    pub const ALL: &'static [Format] = &[
+        Format::Text,
+        Format::Json,
+        Format::Collapsed,
+        Format::Massif,
+        Format::Graph,
+    ];
 
     /// Its name, as a command line would take it.
     pub fn name(self) -> &'static str {
@@ -38,6 +52,8 @@ impl Format {
             Format::Text => "text",
             Format::Json => "json",
             Format::Collapsed => "collapsed",
+            Format::Massif => "massif",
+            Format::Graph => "graph",
         }
     }
 
@@ -47,6 +63,8 @@ impl Format {
             Format::Text => &text::Text,
             Format::Json => &json::Json,
             Format::Collapsed => &collapsed::Collapsed,
+            Format::Massif => &massif::Massif,
+            Format::Graph => &graph::GraphText,
         }
     }
 }
@@ -67,6 +85,12 @@ pub trait Writer {
     /// Which sites the model written must hold: by default the `top` of each ranking.
     fn selection(&self, opts: &ExportOptions) -> Selection {
         Selection { top: opts.top }
+    }
+
+    /// True when the writer draws the heap over time: its model then holds
+    /// [`Report::graph`](crate::model::Report::graph), on the configured time axis.
+    fn needs_graph(&self) -> bool {
+        false
     }
 
     /// Writes `report` (built with [`selection`](Self::selection)'s sites) to `out`.

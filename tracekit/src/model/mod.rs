@@ -5,6 +5,7 @@
 
 pub mod crash;
 pub mod fence;
+pub mod graph;
 pub mod heap;
 pub mod syscalls;
 
@@ -39,6 +40,10 @@ pub struct Report {
     pub fences: Vec<FenceReport>,
     /// System calls (strace-rs logs).
     pub syscalls: SyscallReport,
+    /// The heap over time, when the writer draws it (`Writer::needs_graph`; add it with
+    /// [`Report::with_graph`]).
+    #[serde(skip)]
+    pub graph: Option<graph::Graph>,
 }
 
 /// A damaged log.
@@ -77,10 +82,22 @@ pub fn build(
         crashes: crash::build(&analysis.crashes),
         fences: fence::build(&analysis.fences, &analysis.heap, resolver),
         syscalls: syscalls::build(&analysis.syscalls),
+        graph: None,
     }
 }
 
 impl Report {
+    /// Adds the heap over time of `analysis` on `axis` ([`graph::build`]).
+    pub fn with_graph(
+        mut self,
+        analysis: &Analysis,
+        axis: graph::TimeAxis,
+        resolver: &mut dyn Resolve,
+    ) -> Self {
+        self.graph = graph::build(&analysis.heap, axis, resolver);
+        self
+    }
+
     /// True when the logs hold something besides the heap (crashes, fence findings, system
     /// calls).
     pub fn has_other_tools(&self) -> bool {
