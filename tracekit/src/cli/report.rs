@@ -77,6 +77,13 @@ pub struct ReportOptions {
     /// and massif-visualizer.
     #[arg(long, value_name = "FILE")]
     pub massif: Option<PathBuf>,
+    /// Also write pictures (the heap over time with its largest sites stacked; flame graphs
+    /// of bytes allocated, at the peak and leaked) as one self-contained SVG file.
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<PathBuf>,
+    /// Also write the same pictures as one self-contained HTML page.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
 }
 
 fn parse_time_axis(s: &str) -> Result<TimeAxis, String> {
@@ -107,6 +114,8 @@ impl ReportOptions {
                 .iter()
                 .map(|path| (Format::Collapsed, path.clone()))
                 .chain(self.massif.iter().map(|p| (Format::Massif, p.clone())))
+                .chain(self.svg.iter().map(|p| (Format::Svg, p.clone())))
+                .chain(self.html.iter().map(|p| (Format::Html, p.clone())))
                 .collect(),
             progname: self.progname.clone(),
             gates: Gates {

@@ -5,7 +5,8 @@
 //! - [`json`]: the model as the schema `tracekit.heap-report/1`;
 //! - [`collapsed`]: folded stacks for flame graphs;
 //! - [`massif`]: valgrind massif's file of heap snapshots, for `ms_print`;
-//! - [`graph`]: the heap over time as `ms_print` prints it (`--graph`).
+//! - [`graph`]: the heap over time as `ms_print` prints it (`--graph`);
+//! - [`svg`]: pictures (the heap over time, flame graphs) as SVG or an HTML page.
 //!
 //! A new format is a file here with a type implementing [`Writer`] (saying, if it needs more
 //! than the selected sites, which sites its model must hold), and one arm of [`Format`] (and of
@@ -15,6 +16,7 @@ pub mod collapsed;
 pub mod graph;
 pub mod json;
 pub mod massif;
+pub mod svg;
 pub mod text;
 
 use std::io::{self, Write};
@@ -34,6 +36,10 @@ pub enum Format {
     Massif,
     /// The heap over time as `ms_print` prints it.
     Graph,
+    /// Pictures: the heap over time and flame graphs, one SVG document.
+    Svg,
+    /// The same pictures in one HTML page.
+    Html,
 }
 
 impl Format {
@@ -44,6 +50,8 @@ impl Format {
         Format::Collapsed,
         Format::Massif,
         Format::Graph,
+        Format::Svg,
+        Format::Html,
     ];
 
     /// Its name, as a command line would take it.
@@ -54,6 +62,8 @@ impl Format {
             Format::Collapsed => "collapsed",
             Format::Massif => "massif",
             Format::Graph => "graph",
+            Format::Svg => "svg",
+            Format::Html => "html",
         }
     }
 
@@ -65,6 +75,8 @@ impl Format {
             Format::Collapsed => &collapsed::Collapsed,
             Format::Massif => &massif::Massif,
             Format::Graph => &graph::GraphText,
+            Format::Svg => &svg::Svg,
+            Format::Html => &svg::Html,
         }
     }
 }
