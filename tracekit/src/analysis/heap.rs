@@ -331,7 +331,7 @@ impl HeapProcess {
             time_ns,
             self.current,
             new_peak,
-            || live_sites(sites.len(), |i| sites[i].live_bytes),
+            |limit| live_sites(sites.len(), |i| sites[i].live_bytes, limit),
         );
     }
 
@@ -488,8 +488,8 @@ impl HeapProcess {
             };
         }
         let sites = &self.sites;
-        let at_peak = live_sites(sites.len(), |i| sites[i].peak_bytes);
-        let at_end = live_sites(sites.len(), |i| sites[i].live_bytes);
+        let at_peak = live_sites(sites.len(), |i| sites[i].peak_bytes, None);
+        let at_end = live_sites(sites.len(), |i| sites[i].live_bytes, None);
         let t = &mut self.over_time;
         let (current, peak) = (self.current, self.peak);
         let end_ns = self.last_time_ns.max(self.peak_time_ns);

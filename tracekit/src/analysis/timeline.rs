@@ -133,22 +133,26 @@ pub struct Series {
 impl Series {
     /// The heap at `time` holds `heap_bytes`; `live` lists the sites' live bytes, asked only
     /// when a detailed snapshot is taken.
-    pub fn record(&mut self, time: u64, heap_bytes: u64, live: impl FnOnce() -> Vec<(u32, u64)>) {
+    pub fn record(
+        &mut self,
+        time: u64,
+        heap_bytes: u64,
+        live: impl FnOnce(Option<usize>) -> Sites,
+    ) {
         if let Some(prev) = self.snapshots.last() {
-            if time.saturating_sub(prev.time) < self.min_interval {
+            // Never two snapshots of one moment (a coarse clock gives many events the same
+            // time): the interval is at least 1.
+            if time.saturating_sub(prev.time) < self.min_interval.max(1) {
                 return;
             }
         }
         self.take(time, heap_bytes, live);
     }
 
-    fn take(&mut self, time: u64, heap_bytes: u64, live: impl FnOnce() -> Vec<(u32, u64)>) {
+    fn take(&mut self, time: u64, heap_bytes: u64, live: impl FnOnce(Option<usize>) -> Sites) {
         let detailed = self.since_detailed == DETAILED_FREQ - 1;
         self.since_detailed = if detailed { 0 } else { self.since_detailed + 1 };
-        let mut sites = live();
-        if !detailed {
-            sites.truncate(STACKED_SITES);
-        }
+        let sites = live((!detailed).then_some(STACKED_SITES));
         self.snapshots.push(Snapshot {
             time,
             heap_bytes,
@@ -256,7 +260,7 @@ impl Default for HeapOverTime {
     fn default() -> Self {
         // Both start with the empty heap at time 0, as massif's first snapshot.
         let mut start = Series::default();
-        start.take(0, 0, Vec::new);
+        start.take(0, 0, |_| Vec::new());
         HeapOverTime {
             churn: 0,
             peak_churn: 0,
@@ -275,7 +279,7 @@ impl HeapOverTime {
         time_ns: u64,
         heap_bytes: u64,
         new_peak: bool,
-        live: impl Fn() -> Vec<(u32, u64)>,
+        live: impl Fn(Option<usize>) -> Sites,
     ) {
         self.churn = self.churn.saturating_add(changed);
         if new_peak {
@@ -286,12 +290,21 @@ impl HeapOverTime {
     }
 }
 
-/// Every site with bytes live (by `bytes(site)`), most bytes first (then by site index).
-pub fn live_sites(n: usize, bytes: impl Fn(usize) -> u64) -> Vec<(u32, u64)> {
-    let mut v: Vec<(u32, u64)> = (0..n)
+/// Sites and their bytes (site index, bytes).
+pub type Sites = Vec<(u32, u64)>;
+
+/// The sites with bytes (by `bytes(site)`), most bytes first (then by site index); with a
+/// `limit`, only that many of the largest (found in linear time).
+pub fn live_sites(n: usize, bytes: impl Fn(usize) -> u64, limit: Option<usize>) -> Sites {
+    let mut v: Sites = (0..n)
         .filter_map(|i| Some((i as u32, bytes(i))).filter(|&(_, b)| b != 0))
         .collect();
-    v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let order = |a: &(u32, u64), b: &(u32, u64)| b.1.cmp(&a.1).then(a.0.cmp(&b.0));
+    if let Some(k) = limit.filter(|&k| k < v.len()) {
+        v.select_nth_unstable_by(k, order);
+        v.truncate(k);
+    }
+    v.sort_by(order);
     v
 }
 
@@ -332,7 +345,7 @@ mod tests {
     fn snapshots_stay_few_and_spread_and_every_tenth_is_detailed() {
         let mut s = Series::default();
         for t in 0..10_000u64 {
-            s.record(t, t, || vec![(0, t)]);
+            s.record(t, t, |_| vec![(0, t)]);
         }
         let snaps = s.snapshots();
         assert!(
@@ -357,7 +370,7 @@ mod tests {
     fn the_peak_snapshot_goes_in_its_place() {
         let mut s = Series::default();
         for t in [0, 10, 20, 30] {
-            s.record(t, 5, Vec::new);
+            s.record(t, 5, |_| Vec::new());
         }
         s.finish((40, 1), vec![], (20, 5), vec![(3, 5)]);
         let times: Vec<(u64, bool)> = s.snapshots().iter().map(|x| (x.time, x.peak)).collect();
@@ -374,7 +387,7 @@ mod tests {
         );
         assert_eq!(s.snapshots()[2].sites, [(3, 5)]);
         let mut s = Series::default();
-        s.record(0, 0, Vec::new);
+        s.record(0, 0, |_| Vec::new());
         s.finish((40, 0), vec![], (25, 9), vec![]);
         let times: Vec<u64> = s.snapshots().iter().map(|x| x.time).collect();
         assert_eq!(times, [0, 25, 40]);
@@ -383,8 +396,8 @@ mod tests {
     #[test]
     fn both_axes_see_every_change() {
         let mut h = HeapOverTime::default();
-        h.record(100, 5_000, 100, true, || vec![(0, 100)]);
-        h.record(100, 9_000, 0, false, Vec::new);
+        h.record(100, 5_000, 100, true, |_| vec![(0, 100)]);
+        h.record(100, 9_000, 0, false, |_| Vec::new());
         assert_eq!((h.churn, h.peak_churn), (200, 100));
         let bytes: Vec<(u64, u64)> = h
             .by_bytes
@@ -395,5 +408,21 @@ mod tests {
         assert_eq!(bytes, [(0, 0), (100, 100), (200, 0)]);
         let ns: Vec<u64> = h.by_ns.snapshots().iter().map(|s| s.time).collect();
         assert_eq!(ns, [0, 5_000, 9_000]);
+    }
+
+    #[test]
+    fn live_sites_keeps_the_largest_and_one_moment_makes_one_snapshot() {
+        let bytes = [0, 5, 9, 1, 9, 7];
+        let all = live_sites(bytes.len(), |i| bytes[i], None);
+        assert_eq!(all, [(2, 9), (4, 9), (5, 7), (1, 5), (3, 1)]);
+        assert_eq!(
+            live_sites(bytes.len(), |i| bytes[i], Some(2)),
+            [(2, 9), (4, 9)]
+        );
+        let mut s = Series::default();
+        for b in [1, 2, 3] {
+            s.record(7, b, |_| Vec::new());
+        }
+        assert_eq!(s.snapshots().len(), 1);
     }
 }
