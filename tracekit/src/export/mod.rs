@@ -75,8 +75,8 @@ impl Format {
             Format::Collapsed => &collapsed::Collapsed,
             Format::Massif => &massif::Massif,
             Format::Graph => &graph::GraphText,
-            Format::Svg => &svg::Svg,
-            Format::Html => &svg::Html,
+            Format::Svg => &svg::SVG,
+            Format::Html => &svg::HTML,
         }
     }
 }

@@ -32,15 +32,19 @@ const COLORS: [&str; STACKED + 1] = [
     "#bab0ac",
 ];
 
+/// The pictures' writer: `--svg` (one SVG document) or `--html` (one HTML page).
+#[derive(Debug, Clone, Copy)]
+pub struct Pictures {
+    /// An HTML page, else an SVG document.
+    pub html: bool,
+}
+
 /// The `--svg` writer.
-#[derive(Debug, Clone, Copy)]
-pub struct Svg;
-
+pub static SVG: Pictures = Pictures { html: false };
 /// The `--html` writer.
-#[derive(Debug, Clone, Copy)]
-pub struct Html;
+pub static HTML: Pictures = Pictures { html: true };
 
-impl Writer for Svg {
+impl Writer for Pictures {
     fn selection(&self, _opts: &ExportOptions) -> Selection {
         Selection { top: 0 }
     }
@@ -50,63 +54,61 @@ impl Writer for Svg {
     }
 
     fn write(&self, report: &Report, _opts: &ExportOptions, out: &mut dyn Write) -> io::Result<()> {
-        let parts = pictures(report)?;
-        let height: usize = parts.iter().map(|p| p.height).sum();
-        writeln!(
-            out,
-            r#"<?xml version="1.0" encoding="UTF-8" standalone="no"?>"#
-        )?;
-        writeln!(
-            out,
-            r#"<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}">"#
-        )?;
-        writeln!(out, r#"<rect width="100%" height="100%" fill="white"/>"#)?;
-        let mut y = 0;
-        for p in &parts {
-            // Each picture is an <svg> of its own, placed below the one before.
-            writeln!(
-                out,
-                "{}",
-                p.svg.replacen("<svg ", &format!("<svg y=\"{y}\" "), 1)
-            )?;
-            y += p.height;
+        if self.html {
+            write_html(report, out)
+        } else {
+            write_svg(report, out)
         }
-        writeln!(out, "</svg>")
     }
 }
 
-impl Writer for Html {
-    fn selection(&self, _opts: &ExportOptions) -> Selection {
-        Selection { top: 0 }
-    }
-
-    fn needs_graph(&self) -> bool {
-        true
-    }
-
-    fn write(&self, report: &Report, _opts: &ExportOptions, out: &mut dyn Write) -> io::Result<()> {
-        let parts = pictures(report)?;
-        let title = report
-            .graph
-            .as_ref()
-            .map_or_else(String::new, |g| escape(&g.command));
+fn write_svg(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let parts = pictures(report)?;
+    let height: usize = parts.iter().map(|p| p.height).sum();
+    writeln!(
+        out,
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="no"?>"#
+    )?;
+    writeln!(
+        out,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}">"#
+    )?;
+    writeln!(out, r#"<rect width="100%" height="100%" fill="white"/>"#)?;
+    let mut y = 0;
+    for p in &parts {
+        // Each picture is an <svg> of its own, placed below the one before.
         writeln!(
             out,
-            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">"
+            "{}",
+            p.svg.replacen("<svg ", &format!("<svg y=\"{y}\" "), 1)
         )?;
-        writeln!(out, "<title>tracekit heap report: {title}</title>")?;
-        writeln!(
-            out,
-            "<style>body{{font-family:sans-serif;margin:16px;background:#fff}}\
+        y += p.height;
+    }
+    writeln!(out, "</svg>")
+}
+
+fn write_html(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let parts = pictures(report)?;
+    let title = report
+        .graph
+        .as_ref()
+        .map_or_else(String::new, |g| escape(&g.command));
+    writeln!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">"
+    )?;
+    writeln!(out, "<title>tracekit heap report: {title}</title>")?;
+    writeln!(
+        out,
+        "<style>body{{font-family:sans-serif;margin:16px;background:#fff}}\
              h1{{font-size:20px}}h2{{font-size:16px;margin:24px 0 4px}}\
              svg{{display:block}}</style>\n</head>\n<body>"
-        )?;
-        writeln!(out, "<h1>Heap of {title}</h1>")?;
-        for p in &parts {
-            writeln!(out, "<h2>{}</h2>\n{}", escape(&p.title), p.svg)?;
-        }
-        writeln!(out, "</body>\n</html>")
+    )?;
+    writeln!(out, "<h1>Heap of {title}</h1>")?;
+    for p in &parts {
+        writeln!(out, "<h2>{}</h2>\n{}", escape(&p.title), p.svg)?;
     }
+    writeln!(out, "</body>\n</html>")
 }
 
 /// What a flame graph weighs a site by.
