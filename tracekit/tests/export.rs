@@ -7,6 +7,7 @@
 use tracekit::analysis::Analysis;
 use tracekit::export::{ExportOptions, Format};
 use tracekit::model::build;
+use tracekit::model::graph::TimeAxis;
 use tracekit::symbols::Symbols;
 use tracekit_log::fixtures::one_of_each;
 use tracekit_log::{Codec, FileWriter};
@@ -25,12 +26,15 @@ fn fixture_analysis() -> Analysis {
 fn export(a: &Analysis, format: Format, opts: &ExportOptions) -> String {
     let writer = format.writer();
     let mut symbols = Symbols::with_packed(a.packed.clone());
-    let report = build(
+    let mut report = build(
         a,
         &["one_of_each.tklog".into()],
         writer.selection(opts),
         &mut symbols,
     );
+    if writer.needs_graph() {
+        report = report.with_graph(a, TimeAxis::Auto, &mut symbols);
+    }
     let mut out = Vec::new();
     writer.write(&report, opts, &mut out).unwrap();
     String::from_utf8(out).unwrap()

@@ -477,6 +477,7 @@ fn truncated_log_reports_what_precedes_and_exits_3() {
         gates: Gates::default(),
         leak: Default::default(),
         command_killed: None,
+        time: tracekit::model::graph::TimeAxis::Auto,
     };
     let mut out = Vec::new();
     let code = rep::report_logs(&[path], &config, &mut out).unwrap();
@@ -515,6 +516,7 @@ fn gates_fail_with_a_message() {
             },
             leak: Default::default(),
             command_killed: None,
+            time: tracekit::model::graph::TimeAxis::Auto,
         };
         let mut out = Vec::new();
         let code = rep::report_logs(std::slice::from_ref(&path), &config, &mut out).unwrap();
@@ -824,4 +826,37 @@ fn the_timeline_has_no_column_narrower_than_the_clock_tick() {
         format!("0 +{}", "-".repeat(columns)),
         "{text}"
     );
+}
+
+/// `--graph` on the heap_known events: the ms_print-style chart, snapshot table and detailed
+/// trees, pinned; its peak snapshot is the report's peak, with the peak's sites.
+#[test]
+fn graph_of_heap_known() {
+    use tracekit::model::graph::{TimeAxis, Unit};
+    let a = analyse(&[("k.log", encode(&heap_known(100, 1)))]);
+    let report = build(&a, &[], Selection { top: 10 }, &mut FakeSymbols::new()).with_graph(
+        &a,
+        TimeAxis::Auto,
+        &mut FakeSymbols::new(),
+    );
+    let g = report.graph.as_ref().unwrap();
+    // The fixture's Process record gives no clock resolution: the axis is bytes.
+    assert_eq!(g.unit, Unit::Bytes);
+    let peak = &g.snapshots[g.peak_index().unwrap()];
+    assert_eq!(peak.heap_bytes, report.heap.total.peak.heap_bytes);
+    assert_eq!(peak.heap_bytes, 100_000);
+    let mut out = Vec::new();
+    Format::Graph
+        .writer()
+        .write(
+            &report,
+            &ExportOptions {
+                top: 10,
+                per_process: false,
+                depth: 12,
+            },
+            &mut out,
+        )
+        .unwrap();
+    insta::assert_snapshot!(String::from_utf8(out).unwrap());
 }

@@ -19,7 +19,7 @@
 //!
 //! Options: `TRACEKIT_LOG` (path, `%p` and `%e` expand), `TRACEKIT_FOLLOW_EXEC=1`,
 //! `TRACEKIT_COMPRESS=0` (leave records uncompressed), `TRACEKIT_FREERES=0` (keep the
-//! runtimes' buffers at exit).
+//! runtimes' buffers at exit), `TRACEKIT_CLOCK=fine` (ns event times, see [`Writer::now`]).
 
 use std::ffi::{c_char, c_int, c_void};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
@@ -89,6 +89,8 @@ pub struct Writer {
     compress: bool,
     freeres: bool,
     skip: (u64, u64),
+    /// `TRACEKIT_CLOCK=fine`: events read `CLOCK_MONOTONIC` themselves (see [`Writer::now`]).
+    fine_clock: bool,
 }
 
 static W: SpinLock<Writer> = SpinLock::new(Writer {
@@ -109,6 +111,7 @@ static W: SpinLock<Writer> = SpinLock::new(Writer {
     compress: true,
     freeres: false,
     skip: (0, 0),
+    fine_clock: false,
 });
 
 /// True while events are being recorded.
@@ -163,6 +166,14 @@ fn start_slow(config: &'static Config) {
         w.compress = env::var("TRACEKIT_COMPRESS") != Some(b"0");
         w.freeres = config.freeres && env::var("TRACEKIT_FREERES") != Some(b"0");
         crate::leak::configure();
+        w.fine_clock = match env::var("TRACEKIT_CLOCK") {
+            None | Some(b"" | b"coarse") => false,
+            Some(b"fine") => true,
+            Some(_) => {
+                crate::say!("TRACEKIT_CLOCK: `fine` or `coarse`; using the coarse clock");
+                false
+            }
+        };
         let own = start_slow as fn(&'static Config) as usize as u64;
         w.skip = crate::unwind::object_range(own).unwrap_or((0, 0));
         SKIP_LO.store(w.skip.0, Ordering::Relaxed);
@@ -246,7 +257,7 @@ impl Writer {
         let Some(config) = self.config else {
             return false;
         };
-        self.start_mono = sys::mono_coarse_ns();
+        self.start_mono = self.clock_ns();
         self.path.clear();
         match append {
             Some(p) => self.path.push_bytes(p),
@@ -314,8 +325,13 @@ impl Writer {
             cmdline: Bytes::borrowed(self.cmdline.as_bytes()),
             tool: Bytes::borrowed(config.tool.as_bytes()),
             arch: Arch::X86_64,
-            // Every time_ns comes from the coarse clock (see `now`).
-            clock_res_ns: sys::mono_coarse_res_ns(),
+            // Every time_ns comes from this clock (see `now`): readers tell from its resolution
+            // whether the times are coarse.
+            clock_res_ns: if self.fine_clock {
+                sys::clock_res_ns(libc::CLOCK_MONOTONIC)
+            } else {
+                sys::mono_coarse_res_ns()
+            },
         });
         self.log.write(&ev);
         if self.compress {
@@ -325,13 +341,29 @@ impl Writer {
         true
     }
 
+    /// The session's clock, read directly (at the session's start).
+    fn clock_ns(&self) -> u64 {
+        if self.fine_clock {
+            sys::mono_ns()
+        } else {
+            sys::mono_coarse_ns()
+        }
+    }
+
     /// ns since the session started, from `CLOCK_MONOTONIC_COARSE` (the kernel tick's
     /// resolution, a few ms). While the compressor thread runs it publishes that clock every
     /// couple of ms (as heaptrack's timer thread does every 10 ms), and events take it from
     /// there: a load instead of a vDSO call. Never goes back (the clock read here before the
     /// thread started can be newer than its first value).
+    ///
+    /// With `TRACEKIT_CLOCK=fine`, each event reads `CLOCK_MONOTONIC` through the vDSO (ns
+    /// resolution, about 20 ns a read; monotonic by itself, and read under the session lock,
+    /// so the log's times never go back either).
     #[inline]
     pub fn now(&self) -> u64 {
+        if self.fine_clock {
+            return self.now_fine();
+        }
         let published = crate::compress::published_clock_ns();
         let t = if published != 0 {
             published
@@ -347,6 +379,11 @@ impl Writer {
             last
         };
         t.saturating_sub(self.start_mono)
+    }
+
+    #[inline(never)]
+    fn now_fine(&self) -> u64 {
+        sys::mono_ns().saturating_sub(self.start_mono)
     }
 
     /// This thread's id; its first call in a thread writes the `Thread` record.

@@ -39,6 +39,7 @@ pub fn mono_coarse_ns() -> u64 {
 }
 
 /// `CLOCK_MONOTONIC` in ns (vDSO).
+#[inline]
 pub fn mono_ns() -> u64 {
     fast_clock_ns(libc::CLOCK_MONOTONIC)
 }
@@ -51,18 +52,18 @@ pub fn realtime_ns() -> u64 {
 /// The resolution of `CLOCK_MONOTONIC_COARSE` in ns (`clock_getres`: the kernel tick, 4 ms
 /// at 250 Hz), or 0 when the kernel does not say.
 pub fn mono_coarse_res_ns() -> u64 {
+    clock_res_ns(libc::CLOCK_MONOTONIC_COARSE)
+}
+
+/// The resolution of `clock` in ns (`clock_getres`: 1 for `CLOCK_MONOTONIC` on a kernel with
+/// high-resolution timers), or 0 when the kernel does not say.
+pub fn clock_res_ns(clock: libc::clockid_t) -> u64 {
     let mut ts = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,
     };
     // SAFETY: ts is a valid out-pointer.
-    let r = unsafe {
-        syscall!(
-            libc::SYS_clock_getres,
-            libc::CLOCK_MONOTONIC_COARSE,
-            &mut ts
-        )
-    };
+    let r = unsafe { syscall!(libc::SYS_clock_getres, clock, &mut ts) };
     if r != 0 {
         return 0;
     }

@@ -19,6 +19,8 @@
 use rustc_hash::FxHashMap;
 use tracekit_log::{Alloc, AllocKind, Free, FreeKind, Module, Realloc};
 
+use super::timeline::live_sites;
+
 /// memusage's histogram: 16-byte buckets below this size.
 pub const HISTOGRAM_LIMIT: u64 = 65536;
 /// Width of a histogram bucket.
@@ -191,6 +193,8 @@ pub struct HeapProcess {
     last_block: (u64, u32),
     /// Bytes live over time.
     pub timeline: super::timeline::Timeline,
+    /// massif's snapshots of the heap.
+    pub over_time: super::timeline::HeapOverTime,
 }
 
 impl HeapProcess {
@@ -227,6 +231,7 @@ impl HeapProcess {
             temporary: 0,
             last_block: (0, 0),
             timeline: Default::default(),
+            over_time: Default::default(),
         }
     }
 
@@ -316,12 +321,21 @@ impl HeapProcess {
         }
         s.live_bytes = s.live_bytes.saturating_add(grow).saturating_sub(shrink);
         self.current = self.current.saturating_add(grow).saturating_sub(shrink);
-        if self.current > self.peak {
+        let new_peak = self.current > self.peak;
+        if new_peak {
             self.peak = self.current;
             self.peak_time_ns = time_ns;
             self.peak_epoch += 1;
         }
         self.timeline.record(time_ns, self.current);
+        let sites = &self.sites;
+        self.over_time.record(
+            grow.saturating_add(shrink),
+            time_ns,
+            self.current,
+            new_peak,
+            |limit| live_sites(sites.len(), |i| sites[i].live_bytes, limit),
+        );
     }
 
     fn insert_block(&mut self, ptr: u64, size: u64, site: u32, time_ns: u64) {
@@ -476,6 +490,25 @@ impl HeapProcess {
                 s.live_bytes
             };
         }
+        let sites = &self.sites;
+        let at_peak = live_sites(sites.len(), |i| sites[i].peak_bytes, None);
+        let at_end = live_sites(sites.len(), |i| sites[i].live_bytes, None);
+        let t = &mut self.over_time;
+        let (current, peak) = (self.current, self.peak);
+        let end_ns = self.last_time_ns.max(self.peak_time_ns);
+        let (churn, peak_churn) = (t.churn, t.peak_churn);
+        t.by_bytes.finish(
+            (churn, current),
+            at_end.clone(),
+            (peak_churn, peak),
+            at_peak.clone(),
+        );
+        t.by_ns.finish(
+            (end_ns, current),
+            at_end,
+            (self.peak_time_ns, peak),
+            at_peak,
+        );
         if self.exec.is_some() {
             // `exec` gave the image's whole heap back to the kernel: nothing of it leaked.
             self.current = 0;

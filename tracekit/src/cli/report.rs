@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use tracekit::analysis::leak::LeakKinds;
 use tracekit::export::leak::{LeakMode, LeakPrint};
 use tracekit::export::Format;
+use tracekit::model::graph::TimeAxis;
 use tracekit::report::{Config, Gates, LeakOptions};
 use tracekit::size::Size;
 
@@ -85,6 +86,34 @@ pub struct ReportOptions {
     /// flamegraph.pl or inferno-flamegraph.
     #[arg(long, value_name = "FILE")]
     pub collapsed: Option<PathBuf>,
+    /// Print the heap over time as valgrind's ms_print prints massif's file (a 72x20 chart,
+    /// the snapshots, the detailed ones with their sites) instead of the summary.
+    #[arg(long, conflicts_with = "json")]
+    pub graph: bool,
+    /// The time axis of --graph, --massif, --svg, --html: `B` (bytes allocated and freed,
+    /// exact whatever the clock) or `ms` (the log's clock); default: ms when the log was
+    /// recorded with TRACEKIT_CLOCK=fine, else B.
+    #[arg(long, value_name = "UNIT", value_parser = parse_time_axis)]
+    pub time: Option<TimeAxis>,
+    /// Also write the heap over time as a valgrind massif file (massif.out), for ms_print
+    /// and massif-visualizer.
+    #[arg(long, value_name = "FILE")]
+    pub massif: Option<PathBuf>,
+    /// Also write pictures (the heap over time with its largest sites stacked; flame graphs
+    /// of bytes allocated, at the peak and leaked) as one self-contained SVG file.
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<PathBuf>,
+    /// Also write the same pictures as one self-contained HTML page.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+}
+
+fn parse_time_axis(s: &str) -> Result<TimeAxis, String> {
+    match s {
+        "B" | "b" | "bytes" => Ok(TimeAxis::Bytes),
+        "ms" => Ok(TimeAxis::Ms),
+        _ => Err(format!("`{s}`: the time axis is `B` or `ms`")),
+    }
 }
 
 fn leak_kinds(s: &str) -> Result<LeakKinds, String> {
@@ -106,6 +135,8 @@ impl ReportOptions {
         Config {
             format: if self.json {
                 Format::Json
+            } else if self.graph {
+                Format::Graph
             } else {
                 Format::Text
             },
@@ -117,6 +148,9 @@ impl ReportOptions {
                 .collapsed
                 .iter()
                 .map(|path| (Format::Collapsed, path.clone()))
+                .chain(self.massif.iter().map(|p| (Format::Massif, p.clone())))
+                .chain(self.svg.iter().map(|p| (Format::Svg, p.clone())))
+                .chain(self.html.iter().map(|p| (Format::Html, p.clone())))
                 .collect(),
             progname: self.progname.clone(),
             gates: Gates {
@@ -134,6 +168,7 @@ impl ReportOptions {
                 error_exitcode: Some(self.error_exitcode),
             },
             command_killed: None,
+            time: self.time.unwrap_or_default(),
         }
     }
 }

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use super::{ExportOptions, Writer};
+use crate::model::heap::SiteReport;
 use crate::model::{Report, Selection};
 
 /// The collapsed-stacks writer.
@@ -26,9 +27,19 @@ impl Writer for Collapsed {
 /// Writes every allocation site of `report` (built with every site) as a collapsed stack with
 /// its bytes. Several processes are told apart by a first frame `pid N`.
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    for (stack, bytes) in folded(report, |s| s.bytes) {
+        writeln!(out, "{stack} {bytes}")?;
+    }
+    Ok(())
+}
+
+/// Every allocation site of `report` as a collapsed stack, with its `weight` (bytes allocated,
+/// leaked, at the peak): the sites with the same symbolized stack added up, those of weight 0
+/// left out.
+pub fn folded(report: &Report, weight: fn(&SiteReport) -> u64) -> BTreeMap<String, u64> {
     let several = report.heap.processes.len() > 1;
     let mut lines: BTreeMap<String, u64> = BTreeMap::new();
-    for site in report.heap.sites.iter().filter(|s| s.bytes > 0) {
+    for site in report.heap.sites.iter().filter(|s| weight(s) > 0) {
         // Outermost first, starting at main when it is there (the C start-up code below it
         // only adds a common root).
         let mut names: Vec<&str> = site
@@ -58,10 +69,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         if line.is_empty() {
             line.push_str("[no backtrace]");
         }
-        *lines.entry(line).or_insert(0) += site.bytes;
+        *lines.entry(line).or_insert(0) += weight(site);
     }
-    for (stack, bytes) in lines {
-        writeln!(out, "{stack} {bytes}")?;
-    }
-    Ok(())
+    lines
 }

@@ -3,15 +3,21 @@
 //!
 //! - [`text`]: memusage's summary, leaks, sites with backtraces, crashes, the `-c` table;
 //! - [`json`]: the model as the schema `tracekit.heap-report/1`;
-//! - [`collapsed`]: folded stacks for flame graphs.
+//! - [`collapsed`]: folded stacks for flame graphs;
+//! - [`massif`]: valgrind massif's file of heap snapshots, for `ms_print`;
+//! - [`graph`]: the heap over time as `ms_print` prints it (`--graph`);
+//! - [`svg`]: pictures (the heap over time, flame graphs) as SVG or an HTML page.
 //!
 //! A new format is a file here with a type implementing [`Writer`] (saying, if it needs more
 //! than the selected sites, which sites its model must hold), and one arm of [`Format`] (and of
 //! its `match`es: [`Format::writer`], [`Format::name`], [`Format::ALL`]).
 
 pub mod collapsed;
+pub mod graph;
 pub mod json;
 pub mod leak;
+pub mod massif;
+pub mod svg;
 pub mod text;
 
 use std::io::{self, Write};
@@ -27,11 +33,27 @@ pub enum Format {
     Json,
     /// Collapsed stacks.
     Collapsed,
+    /// valgrind massif's `massif.out` file.
+    Massif,
+    /// The heap over time as `ms_print` prints it.
+    Graph,
+    /// Pictures: the heap over time and flame graphs, one SVG document.
+    Svg,
+    /// The same pictures in one HTML page.
+    Html,
 }
 
 impl Format {
     /// Every format, each snapshot-tested (`tests/export.rs`).
-    pub const ALL: &'static [Format] = &[Format::Text, Format::Json, Format::Collapsed];
+    pub const ALL: &'static [Format] = &[
+        Format::Text,
+        Format::Json,
+        Format::Collapsed,
+        Format::Massif,
+        Format::Graph,
+        Format::Svg,
+        Format::Html,
+    ];
 
     /// Its name, as a command line would take it.
     pub fn name(self) -> &'static str {
@@ -39,6 +61,10 @@ impl Format {
             Format::Text => "text",
             Format::Json => "json",
             Format::Collapsed => "collapsed",
+            Format::Massif => "massif",
+            Format::Graph => "graph",
+            Format::Svg => "svg",
+            Format::Html => "html",
         }
     }
 
@@ -48,6 +74,10 @@ impl Format {
             Format::Text => &text::Text,
             Format::Json => &json::Json,
             Format::Collapsed => &collapsed::Collapsed,
+            Format::Massif => &massif::Massif,
+            Format::Graph => &graph::GraphText,
+            Format::Svg => &svg::SVG,
+            Format::Html => &svg::HTML,
         }
     }
 }
@@ -68,6 +98,12 @@ pub trait Writer {
     /// Which sites the model written must hold: by default the `top` of each ranking.
     fn selection(&self, opts: &ExportOptions) -> Selection {
         Selection { top: opts.top }
+    }
+
+    /// True when the writer draws the heap over time: its model then holds
+    /// [`Report::graph`](crate::model::Report::graph), on the configured time axis.
+    fn needs_graph(&self) -> bool {
+        false
     }
 
     /// Writes `report` (built with [`selection`](Self::selection)'s sites) to `out`.

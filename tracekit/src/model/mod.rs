@@ -5,6 +5,7 @@
 
 pub mod crash;
 pub mod fence;
+pub mod graph;
 pub mod heap;
 pub mod leak;
 pub mod syscalls;
@@ -44,6 +45,10 @@ pub struct Report {
     /// classifies; absent when none did.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub leaks: Vec<leak::LeakReport>,
+    /// The heap over time, when the writer draws it (`Writer::needs_graph`; add it with
+    /// [`Report::with_graph`]).
+    #[serde(skip)]
+    pub graph: Option<graph::Graph>,
 }
 
 /// A damaged log.
@@ -89,10 +94,22 @@ pub fn build(
             .enumerate()
             .filter_map(|(i, p)| leak::build(p, i, resolver))
             .collect(),
+        graph: None,
     }
 }
 
 impl Report {
+    /// Adds the heap over time of `analysis` on `axis` ([`graph::build`]).
+    pub fn with_graph(
+        mut self,
+        analysis: &Analysis,
+        axis: graph::TimeAxis,
+        resolver: &mut dyn Resolve,
+    ) -> Self {
+        self.graph = graph::build(&analysis.heap, axis, resolver);
+        self
+    }
+
     /// True when the logs hold something besides the heap (crashes, fence findings, system
     /// calls).
     pub fn has_other_tools(&self) -> bool {

@@ -14,7 +14,8 @@ use anyhow::Context;
 use crate::analysis::leak::{LeakKind, LeakKinds};
 use crate::analysis::Analysis;
 use crate::export::leak::{LeakMode, LeakPrint};
-use crate::export::{ExportOptions, Format};
+use crate::export::{ExportOptions, Format, Writer};
+use crate::model::graph::TimeAxis;
 use crate::model::{self, Report};
 use crate::size::Size;
 use crate::symbols::{NoSymbols, Resolve, Symbols};
@@ -146,6 +147,8 @@ pub struct Config {
     pub leak: LeakOptions,
     /// The signal that killed the command `tracekit heap` ran, which its log cannot record.
     pub command_killed: Option<CommandKilled>,
+    /// The time axis of the heap over time (`--time`).
+    pub time: TimeAxis,
 }
 
 /// A command killed by a signal, as the launcher that waited for it knows.
@@ -288,7 +291,7 @@ fn export(
 ) -> std::io::Result<Report> {
     let writer = format.writer();
     let opts = config.export_options();
-    let report = build(analysis, names, config, writer.selection(&opts), resolver);
+    let report = build(analysis, names, config, writer, resolver);
     writer.write(&report, &opts, out)?;
     Ok(report)
 }
@@ -296,12 +299,11 @@ fn export(
 /// Builds the report of `analysis` with the configured symbolizer, holding the sites the
 /// configured format needs.
 pub fn build_report(analysis: &Analysis, names: &[String], config: &Config) -> Report {
-    let selection = config.format.writer().selection(&config.export_options());
     build(
         analysis,
         names,
         config,
-        selection,
+        config.format.writer(),
         resolver(config, analysis).as_mut(),
     )
 }
@@ -310,10 +312,14 @@ fn build(
     analysis: &Analysis,
     names: &[String],
     config: &Config,
-    selection: model::Selection,
+    writer: &dyn Writer,
     resolver: &mut dyn Resolve,
 ) -> Report {
+    let selection = writer.selection(&config.export_options());
     let mut report = model::build(analysis, names, selection, resolver);
+    if writer.needs_graph() {
+        report = report.with_graph(analysis, config.time, resolver);
+    }
     if let Some(k) = config.command_killed {
         report.heap.command_killed(k.launcher_pid, k.signal);
     }
