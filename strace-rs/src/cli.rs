@@ -629,11 +629,9 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, UsageError> {
         eprintln!("strace-rs: -k/--stack-traces has no effect with -c/--summary-only");
         cfg.stack_trace = false;
     }
-    if !cfg.inject.is_empty() {
-        for r in &cfg.inject {
-            cfg.trace.union(&r.syscalls);
-        }
-    }
+    // An injection set does not widen the trace set: as in strace, a call is tampered with
+    // only when it is traced too (`-e trace=` AND the inject set), so an untraced call (the
+    // loader's brk and mmap under `-e trace=exit -e fault=!process`) always runs untouched.
     cfg.seccomp = !no_seccomp;
     if cfg.seccomp_explicit && cfg.command.is_empty() {
         eprintln!("strace-rs: --seccomp-bpf cannot be used with -p alone; ignored");
@@ -736,5 +734,18 @@ mod tests {
         let r = &c.inject[0];
         assert_eq!(r.actions, vec![InjectAction::Error(2)]);
         assert_eq!((r.first, r.step), (2, 1));
+    }
+
+    #[test]
+    fn injection_does_not_widen_the_trace_set() {
+        let c = run(&[
+            "-e",
+            "trace=exit_group",
+            "-e",
+            "fault=!process:error=1",
+            "true",
+        ])
+        .unwrap();
+        assert!(c.trace.contains(231) && !c.trace.contains(12) && !c.trace.contains(9));
     }
 }
