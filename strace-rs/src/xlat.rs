@@ -257,13 +257,13 @@ pub const SA_FLAGS: Xlat = &[
 ];
 pub const WAIT_OPTS: Xlat = &[
     (1, "WNOHANG"),
-    (2, "WSTOPPED"),
     (4, "WEXITED"),
+    (2, "WSTOPPED"),
     (8, "WCONTINUED"),
     (0x01000000, "WNOWAIT"),
-    (0x20000000, "__WNOTHREAD"),
-    (0x40000000, "__WALL"),
     (0x80000000, "__WCLONE"),
+    (0x40000000, "__WALL"),
+    (0x20000000, "__WNOTHREAD"),
 ];
 pub const IDTYPES: Xlat = &[(0, "P_ALL"), (1, "P_PID"), (2, "P_PGID"), (3, "P_PIDFD")];
 pub const CLONE_FLAGS: Xlat = &[

@@ -16,6 +16,7 @@ pub fn decoder(name: &str) -> Option<Decoder> {
     Some(match name {
         "open" => Row(&[Path, OpenFlags]),
         "openat" => Row(&[Dirfd, Path, OpenFlags]),
+        "openat2" => Row(&[Dirfd, Path, In(open_how), Ulong]),
         "creat" | "mkdir" | "chmod" => Row(&[Path, Mode]),
         "fchmod" => Row(&[Fd, Mode]),
         "close" | "fsync" | "fdatasync" | "fchdir" | "syncfs" | "dup" => Row(&[Fd]),
@@ -137,7 +138,11 @@ fn iovec_sent(ctx: &mut Ctx<'_>, addr: u64) {
 }
 
 fn open_flags(ctx: &mut Ctx<'_>, v: u64) {
-    let v = v & 0xffff_ffff;
+    open_flags64(ctx, v & 0xffff_ffff);
+}
+
+/// `open` flags of all 64 bits (`struct open_how`'s).
+fn open_flags64(ctx: &mut Ctx<'_>, v: u64) {
     if ctx.opts.xlat == text::XlatStyle::Raw {
         let _ = write!(ctx.out, "{}", text::Hx(v));
         return;
@@ -606,7 +611,7 @@ fn statfs(ctx: &mut Ctx<'_>, addr: u64) {
                 (0x2000000, "ST_NOSYMFOLLOW"),
             ];
             ctx.push("{f_type=");
-            ctx.xval_hex(magic, f[0], "");
+            ctx.xval(magic, f[0], "");
             let _ = write!(
                 ctx.out,
                 ", f_bsize={}, f_blocks={}, f_bfree={}, f_bavail={}, f_files={}, f_ffree={}, f_fsid={{val=[{}, {}]}}, f_namelen={}, f_frsize={}, f_flags=",
@@ -671,9 +676,45 @@ fn dirent64_list(ctx: &mut Ctx<'_>, addr: u64) {
 /// `S_IFCHR|0600, makedev(0x1, 0x3)`.
 pub(super) fn mode_and_device(ctx: &mut Ctx<'_>, mode: u64, dev: u64) {
     let mode = mode & 0xffff_ffff;
-    structs::mode_arg(ctx, mode);
+    structs::symbolic_mode_arg(ctx, mode);
     if matches!(mode & 0o170000, 0o20000 | 0o60000) {
         ctx.push(", ");
         ctx.push(&structs::makedev(dev));
     }
+}
+
+const RESOLVE_FLAGS: text::Xlat = &[
+    (0x01, "RESOLVE_NO_XDEV"),
+    (0x02, "RESOLVE_NO_MAGICLINKS"),
+    (0x04, "RESOLVE_NO_SYMLINKS"),
+    (0x08, "RESOLVE_BENEATH"),
+    (0x10, "RESOLVE_IN_ROOT"),
+    (0x20, "RESOLVE_CACHED"),
+];
+
+/// `openat2`'s `struct open_how` (its size is argument 3): `{flags=..., mode=0644,
+/// resolve=...}`, then what a caller's larger structure holds past the known fields.
+fn open_how(ctx: &mut Ctx<'_>, addr: u64) {
+    const KNOWN: u64 = 24;
+    let size = ctx.arg(3);
+    let Some([flags, mode, resolve]) = (if size < KNOWN {
+        None
+    } else {
+        ctx.read::<[u64; 3]>(addr)
+    }) else {
+        ctx.addr(addr);
+        return;
+    };
+    ctx.push("{flags=");
+    open_flags64(ctx, flags);
+    if flags & (0o100 | 0o20000000) != 0 || mode != 0 {
+        ctx.push(", mode=");
+        text::octal03(&mut ctx.out, mode);
+    }
+    ctx.push(", resolve=");
+    ctx.flags(RESOLVE_FLAGS, resolve, "RESOLVE_???");
+    if size > KNOWN {
+        structs::nonzero_tail(ctx, addr, KNOWN, size.min(4096));
+    }
+    ctx.push("}");
 }

@@ -27,21 +27,20 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         ]),
         "clone" => Func(clone),
         "clone3" => Func(clone3),
-        "wait4" => Row(&[Int, AtExit(wait_status), WAIT, Out(structs::rusage)]),
+        "wait4" => Row(&[Pid, AtExit(wait_status), WAIT, AtExit(wait_rusage)]),
         "waitid" => Row(&[
             Const(xlat::IDTYPES, "P_???"),
-            Int,
+            In(waitid_id),
             AtExit(waitid_info),
             WAIT,
             Out(structs::rusage),
         ]),
-        "exit" | "exit_group" | "getpgid" | "getsid" | "timer_delete" | "timer_getoverrun" => {
-            Row(&[Int])
-        }
+        "exit" | "exit_group" | "timer_delete" | "timer_getoverrun" => Row(&[Int]),
+        "getpgid" | "getsid" => Row(&[Pid]),
         "set_tid_address" => Row(&[Hex]),
         "set_robust_list" => super::memory::ADDR_LEN,
         "rseq" => Row(&[Hex, Hex, Flags(xlat::RSEQ_FLAGS, "RSEQ_FLAG_???"), Hex]),
-        "prlimit64" => Row(&[Int, RESOURCE, In(structs::rlimit64), Out(structs::rlimit64)]),
+        "prlimit64" => Row(&[Pid, RESOURCE, In(structs::rlimit64), Out(structs::rlimit64)]),
         "getrlimit" => Row(&[RESOURCE, Out(structs::rlimit)]),
         "setrlimit" => Row(&[RESOURCE, In(structs::rlimit)]),
         "arch_prctl" => Func(arch_prctl),
@@ -65,7 +64,7 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         "gettimeofday" => Row(&[Out(structs::timeval), Ptr]),
         "time" => Row(&[Out(u64_value)]),
         "alarm" | "setuid" | "setgid" | "setfsuid" | "setfsgid" => Row(&[Uint]),
-        "setpgid" => Row(&[Int, Int]),
+        "setpgid" => Row(&[Pid, Pid]),
         "setreuid" | "setregid" => Row(&[Id, Id]),
         "setresuid" | "setresgid" => Row(&[Id, Id, Id]),
         "getresuid" | "getresgid" => Row(&[Out(u32_value), Out(u32_value), Out(u32_value)]),
@@ -94,6 +93,7 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         "sched_getscheduler" => Row(&[Int, Returned(policy_returned)]),
         "sched_setscheduler" => Row(&[Int, In(sched_policy), In(sched_param)]),
         "sched_getparam" => Row(&[Int, Out(sched_param)]),
+        "sched_rr_get_interval" => Row(&[Pid, Out(structs::timespec)]),
         "sched_setparam" => Row(&[Int, In(sched_param)]),
         "ioprio_set" => Row(&[Const(IOPRIO_WHO, "IOPRIO_WHO_???"), Int, In(ioprio)]),
         "ioprio_get" => Row(&[
@@ -113,6 +113,15 @@ pub fn decoder(name: &str) -> Option<Decoder> {
     })
 }
 
+/// `waitid`'s id: a process id for `P_PID`, else a number.
+fn waitid_id(ctx: &mut Ctx<'_>, id: u64) {
+    if ctx.arg(0) as u32 == 1 {
+        ctx.pid_arg(id as i32);
+    } else {
+        let _ = write!(ctx.out, "{}", id as i32);
+    }
+}
+
 /// `[N]`: an `int` the call wrote.
 fn int_value(ctx: &mut Ctx<'_>, addr: u64) {
     ctx.int_ptr(addr);
@@ -126,6 +135,15 @@ fn u32_value(ctx: &mut Ctx<'_>, addr: u64) {
 /// `[N]`: a 64-bit number the call wrote.
 fn u64_value(ctx: &mut Ctx<'_>, addr: u64) {
     ctx.u64_ptr(addr);
+}
+
+/// The usage `wait4` stored, when it reaped a child (its address otherwise, as strace).
+fn wait_rusage(ctx: &mut Ctx<'_>, addr: u64) {
+    if ctx.error || ctx.rval == 0 {
+        ctx.addr(addr);
+    } else {
+        structs::rusage(ctx, addr);
+    }
 }
 
 /// The status `wait4` stored, when it reaped a child.
@@ -177,7 +195,7 @@ fn time_left_unless_absolute(ctx: &mut Ctx<'_>, addr: u64) {
 
 /// `getrusage`'s whom: unknown ones in hex.
 fn rusage_who(ctx: &mut Ctx<'_>, who: u64) {
-    ctx.xval_hex(xlat::RUSAGE_WHO, who as i32 as i64 as u64, "RUSAGE_???");
+    ctx.xval(xlat::RUSAGE_WHO, who as i32 as i64 as u64, "RUSAGE_???");
 }
 
 /// The group list `setgroups` sets (its length is argument 0).
@@ -446,7 +464,7 @@ fn clone3(ctx: &mut Ctx<'_>) -> Step {
 fn arch_prctl(ctx: &mut Ctx<'_>) -> Step {
     let code = ctx.arg(0) as u32 as u64;
     if !ctx.exiting {
-        ctx.xval_hex(xlat::ARCH_PRCTL, code, "ARCH_???");
+        ctx.xval(xlat::ARCH_PRCTL, code, "ARCH_???");
         ctx.comma();
         if matches!(code, 0x1003 | 0x1004 | 0x1011) {
             return Step::Exit;
@@ -469,6 +487,12 @@ fn arch_prctl(ctx: &mut Ctx<'_>) -> Step {
     }
     Step::Decoded
 }
+
+const SUID_DUMP: crate::text::Xlat = &[
+    (0, "SUID_DUMP_DISABLE"),
+    (1, "SUID_DUMP_USER"),
+    (2, "SUID_DUMP_ROOT"),
+];
 
 fn prctl(ctx: &mut Ctx<'_>) -> Step {
     let op = ctx.arg(0) as u32 as u64;
@@ -493,10 +517,15 @@ fn prctl(ctx: &mut Ctx<'_>) -> Step {
             7 | 21 | 39 | 42 | 37 => Step::Decoded,
             23 | 24 => {
                 ctx.comma();
-                ctx.xval_hex(xlat::CAPS, ctx.arg(1), "CAP_???");
+                ctx.xval(xlat::CAPS, ctx.arg(1), "CAP_???");
                 Step::Decoded
             }
-            4 | 8 | 36 | 38 | 41 => {
+            4 => {
+                ctx.comma();
+                ctx.xval(SUID_DUMP, ctx.arg(1), "SUID_DUMP_???");
+                Step::Decoded
+            }
+            8 | 36 | 38 | 41 => {
                 ctx.comma();
                 ctx.ulong(1);
                 if op == 38 {
