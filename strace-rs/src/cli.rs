@@ -414,7 +414,7 @@ fn qualify(cfg: &mut Config, expr: &str, trace_seen: &mut bool) -> Result<(), Us
             }
             cfg.decode.pid_comm = comm != neg;
         }
-        "decode-fds" => {
+        "decode-fds" | "decode-fd" => {
             cfg.decode.decode_fds = match val {
                 "none" => 0,
                 "path" => 1,

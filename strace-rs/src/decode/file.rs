@@ -21,7 +21,7 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         "fchmod" => Row(&[Fd, Mode]),
         "close" | "fsync" | "fdatasync" | "fchdir" | "syncfs" | "dup" => Row(&[Fd]),
         "dup2" => Row(&[Fd, Fd]),
-        "dup3" => Row(&[Fd, Fd, Flags(&[(0o2000000, "O_CLOEXEC")], "O_???")]),
+        "dup3" => Row(&[Fd, Fd, Flags(xlat::OPEN_FLAGS, "O_???")]),
         "read" => Row(&[Fd, Received]),
         "write" => Row(&[Fd, Sent]),
         "pread64" => Row(&[Fd, Received, Loff]),
@@ -215,7 +215,7 @@ fn access_mode(ctx: &mut Ctx<'_>, v: u64) {
 
 /// What `getdents` read: the buffer's address and how many entries it holds.
 fn dirent_count(ctx: &mut Ctx<'_>, addr: u64) {
-    ctx.hex_value(addr);
+    ctx.addr(addr);
     if ctx.error {
         return;
     }
@@ -332,8 +332,8 @@ fn ioctl(ctx: &mut Ctx<'_>) -> Step {
     if !ctx.exiting {
         ctx.fd(0);
         ctx.comma();
-        match text::lookup(xlat::IOCTLS, req) {
-            Some(n) => ctx.push(n),
+        let name = match text::lookup(xlat::IOCTLS, req) {
+            Some(n) => n.to_owned(),
             None => {
                 let dir = match req >> 30 {
                     0 => "_IOC_NONE",
@@ -341,13 +341,21 @@ fn ioctl(ctx: &mut Ctx<'_>) -> Step {
                     2 => "_IOC_READ",
                     _ => "_IOC_READ|_IOC_WRITE",
                 };
-                let _ = write!(
-                    ctx.out,
+                format!(
                     "_IOC({dir}, {}, {}, {})",
                     text::Hx((req >> 8) & 0xff),
                     text::Hx(req & 0xff),
                     text::Hx((req >> 16) & 0x3fff)
-                );
+                )
+            }
+        };
+        // -X raw: the number; -X verbose: the number and the name in a comment.
+        match ctx.opts.xlat {
+            text::XlatStyle::Abbrev => ctx.push(&name),
+            text::XlatStyle::Raw => ctx.hex_value(req),
+            text::XlatStyle::Verbose => {
+                ctx.hex_value(req);
+                let _ = write!(ctx.out, " /* {name} */");
             }
         }
         match req {

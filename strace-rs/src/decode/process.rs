@@ -423,12 +423,9 @@ fn clone3(ctx: &mut Ctx<'_>) -> Step {
         } else {
             ctx.push(&signals::name(a[4] as i64));
         }
-        let _ = write!(
-            ctx.out,
-            ", stack={}, stack_size={}",
-            crate::text::Hx(a[5]),
-            crate::text::Hx(a[6])
-        );
+        ctx.push(", stack=");
+        ctx.addr(a[5]);
+        let _ = write!(ctx.out, ", stack_size={}", crate::text::Hx(a[6]));
         if flags & CLONE_SETTLS != 0 {
             let _ = write!(ctx.out, ", tls={}", crate::text::Hx(a[7]));
         }
@@ -472,8 +469,10 @@ fn arch_prctl(ctx: &mut Ctx<'_>) -> Step {
         ctx.hex(1);
         return Step::Decoded;
     }
-    if ctx.error || code == 0x1011 {
+    if code == 0x1011 {
         ctx.hex(1);
+    } else if ctx.error {
+        ctx.ptr(1);
     } else {
         // The base read (strace's printnum_ptr): `[NULL]` when none is set.
         match ctx.read::<u64>(ctx.arg(1)) {
@@ -482,7 +481,7 @@ fn arch_prctl(ctx: &mut Ctx<'_>) -> Step {
                 ctx.addr(v);
                 ctx.push("]");
             }
-            None => ctx.hex(1),
+            None => ctx.ptr(1),
         }
     }
     Step::Decoded
@@ -509,12 +508,22 @@ fn prctl(ctx: &mut Ctx<'_>) -> Step {
                 Step::Exit
             }
             1 => {
+                // A signal by name, anything else as an unsigned number (strace).
                 ctx.comma();
-                structs::signo(ctx, ctx.arg(1) as i64);
+                match ctx.arg(1) {
+                    s @ 0..=64 => structs::signo(ctx, s as i64),
+                    v => {
+                        let _ = write!(ctx.out, "{v}");
+                    }
+                }
                 Step::Decoded
             }
             3 => Step::Exit,
-            7 | 21 | 39 | 42 | 37 => Step::Decoded,
+            9 | 11 | 19 | 37 | 40 => {
+                ctx.comma();
+                Step::Exit
+            }
+            7 | 13 | 21 | 30 | 31 | 32 | 39 | 42 => Step::Decoded,
             23 | 24 => {
                 ctx.comma();
                 ctx.xval(xlat::CAPS, ctx.arg(1), "CAP_???");
@@ -556,7 +565,16 @@ fn prctl(ctx: &mut Ctx<'_>) -> Step {
                 .to_owned();
             }
         } else if ctx.error {
-            ctx.hex(1);
+            ctx.ptr(1);
+        } else if matches!(op, 9 | 11 | 19 | 37) {
+            ctx.num_ptr::<u32>(ctx.arg(1));
+        } else if op == 40 {
+            match ctx.read::<u64>(ctx.arg(1)) {
+                Some(a) => {
+                    let _ = write!(ctx.out, "[{}]", crate::text::Hx(a));
+                }
+                None => ctx.ptr(1),
+            }
         } else if op == 16 {
             ctx.cstr(1);
         } else if op == 2 {
@@ -570,7 +588,7 @@ fn prctl(ctx: &mut Ctx<'_>) -> Step {
                     }
                     ctx.push("]");
                 }
-                None => ctx.hex(1),
+                None => ctx.ptr(1),
             }
         }
         Step::Decoded

@@ -817,6 +817,20 @@ pub fn fdset(ctx: &mut Ctx<'_>, addr: u64, nfds: u64) {
     ctx.out.push(']');
 }
 
+/// What an extensible structure holds past the fields strace-rs knows, bytes `start..end`
+/// (strace's `print_nonzero_bytes`): nothing when they are all zero, `, ???` when they cannot
+/// be read, else `, /* bytes 24..31 */ "\x80..."`.
+pub fn nonzero_tail(ctx: &mut Ctx<'_>, addr: u64, start: u64, end: u64) {
+    match ctx.read_bytes(addr + start, (end - start) as usize) {
+        None => ctx.push(", ???"),
+        Some(b) if b.iter().all(|&x| x == 0) => {}
+        Some(b) => {
+            let _ = write!(ctx.out, ", /* bytes {start}..{} */ ", end - 1);
+            text::quote(&mut ctx.out, &b, ctx.opts.hex, true);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -853,19 +867,5 @@ mod tests {
         );
         let root = std::fs::File::open("/").unwrap();
         assert_eq!(fd_path(me, root.as_raw_fd(), 2).as_deref(), Some("/"));
-    }
-}
-
-/// What an extensible structure holds past the fields strace-rs knows, bytes `start..end`
-/// (strace's `print_nonzero_bytes`): nothing when they are all zero, `, ???` when they cannot
-/// be read, else `, /* bytes 24..31 */ "\x80..."`.
-pub fn nonzero_tail(ctx: &mut Ctx<'_>, addr: u64, start: u64, end: u64) {
-    match ctx.read_bytes(addr + start, (end - start) as usize) {
-        None => ctx.push(", ???"),
-        Some(b) if b.iter().all(|&x| x == 0) => {}
-        Some(b) => {
-            let _ = write!(ctx.out, ", /* bytes {start}..{} */ ", end - 1);
-            text::quote(&mut ctx.out, &b, ctx.opts.hex, true);
-        }
     }
 }
