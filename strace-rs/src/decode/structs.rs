@@ -16,6 +16,12 @@ pub fn fd_path(pid: Pid, fd: i32, level: u8) -> Option<String> {
     let link = std::fs::read_link(format!("/proc/{}/fd/{fd}", pid.0)).ok()?;
     let s = link.to_string_lossy().into_owned();
     if level >= 2 {
+        // A pidfd names its process, as strace's -yy does (`3<pid:1234>`).
+        if s == "anon_inode:[pidfd]" {
+            if let Some(p) = pidfd_pid(pid, fd) {
+                return Some(format!("pid:{p}"));
+            }
+        }
         if let Some(ino) = s.strip_prefix("socket:[").and_then(|r| r.strip_suffix(']')) {
             if let Some(desc) = crate::sockets::describe(pid, fd, ino) {
                 return Some(desc);
@@ -61,6 +67,14 @@ fn dev_numbers(dev: u64) -> (u64, u64) {
     let major = ((dev >> 32) & 0xffff_f000) | ((dev >> 8) & 0xfff);
     let minor = ((dev >> 12) & 0xffff_ff00) | (dev & 0xff);
     (major, minor)
+}
+
+/// The process a pidfd of `pid` refers to (the `Pid:` line of its fdinfo).
+fn pidfd_pid(pid: Pid, fd: i32) -> Option<i32> {
+    let info = std::fs::read_to_string(format!("/proc/{}/fdinfo/{fd}", pid.0)).ok()?;
+    info.lines()
+        .find_map(|l| l.strip_prefix("Pid:"))
+        .and_then(|v| v.trim().parse().ok())
 }
 
 /// `N` `long`s at `addr` in the tracee's ABI (32 bits on i386), sign-extended.
