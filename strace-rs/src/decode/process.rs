@@ -487,6 +487,70 @@ fn arch_prctl(ctx: &mut Ctx<'_>) -> Step {
     Step::Decoded
 }
 
+const CAP_AMBIENT_OPS: crate::text::Xlat = &[
+    (1, "PR_CAP_AMBIENT_IS_SET"),
+    (2, "PR_CAP_AMBIENT_RAISE"),
+    (3, "PR_CAP_AMBIENT_LOWER"),
+    (4, "PR_CAP_AMBIENT_CLEAR_ALL"),
+];
+const MCE_KILL_OPS: crate::text::Xlat = &[(0, "PR_MCE_KILL_CLEAR"), (1, "PR_MCE_KILL_SET")];
+const MCE_KILL_POLICIES: crate::text::Xlat = &[
+    (0, "PR_MCE_KILL_LATE"),
+    (1, "PR_MCE_KILL_EARLY"),
+    (2, "PR_MCE_KILL_DEFAULT"),
+];
+const PAC_KEYS: crate::text::Xlat = &[
+    (1, "PR_PAC_APIAKEY"),
+    (2, "PR_PAC_APIBKEY"),
+    (4, "PR_PAC_APDAKEY"),
+    (8, "PR_PAC_APDBKEY"),
+    (16, "PR_PAC_APGAKEY"),
+];
+
+/// The prctl options whose arguments are constants of their own: PR_MCE_KILL (33),
+/// PR_CAP_AMBIENT (47), PR_PAC_RESET_KEYS (54), PR_PAC_SET_ENABLED_KEYS (60); the other
+/// arguments up to the fifth in hex.
+fn prctl_with_tables(ctx: &mut Ctx<'_>, op: u64) {
+    let (a1, a2) = (ctx.arg(1), ctx.arg(2));
+    ctx.comma();
+    let mut next = 2;
+    match op {
+        33 => {
+            ctx.xval(MCE_KILL_OPS, a1, "PR_MCE_KILL_???");
+            ctx.comma();
+            if a1 == 1 {
+                ctx.xval(MCE_KILL_POLICIES, a2, "PR_MCE_KILL_???");
+            } else {
+                ctx.hex(2);
+            }
+            next = 3;
+        }
+        47 => {
+            ctx.xval(CAP_AMBIENT_OPS, a1, "PR_CAP_AMBIENT_???");
+            ctx.comma();
+            if (1..=3).contains(&a1) {
+                ctx.xval(xlat::CAPS, a2, "CAP_???");
+            } else {
+                ctx.hex(2);
+            }
+            next = 3;
+        }
+        54 => ctx.flags(PAC_KEYS, a1, "PR_PAC_???"),
+        _ => {
+            // PR_PAC_SET_ENABLED_KEYS: the keys to change, then their new state (the
+            // generic key, APGAKEY, cannot be disabled: not in the table here).
+            ctx.flags(&PAC_KEYS[..4], a1, "PR_PAC_???");
+            ctx.comma();
+            ctx.flags(&PAC_KEYS[..4], a2, "PR_PAC_???");
+            next = 3;
+        }
+    }
+    for i in next..5 {
+        ctx.comma();
+        ctx.hex(i);
+    }
+}
+
 const SUID_DUMP: crate::text::Xlat = &[
     (0, "SUID_DUMP_DISABLE"),
     (1, "SUID_DUMP_USER"),
@@ -524,6 +588,14 @@ fn prctl(ctx: &mut Ctx<'_>) -> Step {
                 Step::Exit
             }
             7 | 13 | 21 | 30 | 31 | 32 | 39 | 42 => Step::Decoded,
+            34 | 61 => {
+                // PR_MCE_KILL_GET, PR_PAC_GET_ENABLED_KEYS: what they return is named.
+                for i in 1..5 {
+                    ctx.comma();
+                    ctx.hex(i);
+                }
+                Step::Exit
+            }
             23 | 24 => {
                 ctx.comma();
                 ctx.xval(xlat::CAPS, ctx.arg(1), "CAP_???");
@@ -532,6 +604,10 @@ fn prctl(ctx: &mut Ctx<'_>) -> Step {
             4 => {
                 ctx.comma();
                 ctx.xval(SUID_DUMP, ctx.arg(1), "SUID_DUMP_???");
+                Step::Decoded
+            }
+            33 | 47 | 54 | 60 => {
+                prctl_with_tables(ctx, op);
                 Step::Decoded
             }
             8 | 36 | 38 | 41 => {
@@ -554,7 +630,25 @@ fn prctl(ctx: &mut Ctx<'_>) -> Step {
             }
         }
     } else {
-        if op == 3 {
+        if op == 34 || op == 61 {
+            // Named after the return value when it has a name (abbreviated style only).
+            if !ctx.error && ctx.opts.xlat == crate::text::XlatStyle::Abbrev {
+                let v = ctx.rval as u64;
+                let names = if op == 34 {
+                    crate::text::lookup(MCE_KILL_POLICIES, v).map(str::to_owned)
+                } else {
+                    ctx.rfmt = Rval::Hex;
+                    let mut f = String::new();
+                    crate::text::flags(&mut f, ctx.opts.xlat, &PAC_KEYS[..4], v, "");
+                    (v != 0 && !f.starts_with("0x")).then_some(f)
+                };
+                if let Some(n) = names {
+                    ctx.rextra = format!(" ({n})");
+                }
+            } else if !ctx.error && op == 61 {
+                ctx.rfmt = Rval::Hex;
+            }
+        } else if op == 3 {
             if !ctx.error {
                 ctx.rextra = match ctx.rval {
                     0 => " (SUID_DUMP_DISABLE)",
