@@ -83,7 +83,7 @@ pub fn decoder(name: &str) -> Option<Decoder> {
             Flags(xlat::CLOSE_RANGE_FLAGS, "CLOSE_RANGE_???"),
         ]),
         "eventfd2" => Row(&[Uint, Flags(xlat::EFD_FLAGS, "EFD_???")]),
-        "memfd_create" => Row(&[Str, Flags(xlat::MFD_FLAGS, "MFD_???")]),
+        "memfd_create" => Row(&[In(memfd_name), Flags(xlat::MFD_FLAGS, "MFD_???")]),
         "sendfile" => Func(sendfile),
         "copy_file_range" => Row(&[Fd, Ptr, Fd, Ptr, Ulong, Uint]),
         "fallocate" => Row(&[Fd, Flags(xlat::FALLOC_FLAGS, "FALLOC_FL_???"), Long, Long]),
@@ -139,6 +139,13 @@ fn iovec_sent(ctx: &mut Ctx<'_>, addr: u64) {
 
 fn open_flags(ctx: &mut Ctx<'_>, v: u64) {
     open_flags64(ctx, v & 0xffff_ffff);
+}
+
+/// `memfd_create`'s name: at most 250 bytes (`memfd:` and the name fit in 255), as strace
+/// reads it.
+fn memfd_name(ctx: &mut Ctx<'_>, addr: u64) {
+    const MFD_NAME_MAX_LEN: usize = 255 - "memfd:".len();
+    ctx.cstr_at_most(addr, ctx.opts.max_strlen.min(MFD_NAME_MAX_LEN + 1));
 }
 
 /// `open` flags of all 64 bits (`struct open_how`'s).

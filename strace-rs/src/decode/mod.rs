@@ -381,11 +381,17 @@ impl<'a> Ctx<'a> {
 
     /// A NUL-terminated string at `addr`, limited by `-s`.
     pub fn cstr_at(&mut self, addr: u64) {
+        self.cstr_at_most(addr, self.opts.max_strlen);
+    }
+
+    /// A NUL-terminated string at `addr` of at most `max` bytes (`-s` or a smaller limit
+    /// of the call's own, strace's `printstr_ex` with a length): `max` bytes without a NUL
+    /// print with `...`, fewer cut by unreadable memory print as the address.
+    pub fn cstr_at_most(&mut self, addr: u64, max: usize) {
         if addr == 0 {
             self.out.push_str("NULL");
             return;
         }
-        let max = self.opts.max_strlen;
         match self.mem.read_cstr(addr, max) {
             Ok((s, terminated)) if terminated || s.len() >= max => {
                 text::quote(&mut self.out, &s, self.opts.hex, false);
