@@ -194,6 +194,15 @@ pub fn parse_syscall_set(spec: &str) -> Result<SyscallSet, UsageError> {
                 .map(|s| s.nr)
                 .collect());
         }
+        // A number selects that system call, as in strace (`-e trace=39`).
+        if let Ok(nr) = tok.parse::<u32>() {
+            if sysent::table()
+                .get(nr as usize)
+                .is_some_and(Option::is_some)
+            {
+                return Ok(vec![nr]);
+            }
+        }
         match sysent::by_name(tok) {
             Some(nr) => Ok(vec![nr]),
             None if optional => Ok(vec![]),
@@ -387,7 +396,25 @@ fn qualify(cfg: &mut Config, expr: &str, trace_seen: &mut bool) -> Result<(), Us
                 }
             }
         }
-        "decode-fds" => {
+        "decode-pids" | "decode-pid" => {
+            // `pidns` (strace's --pidns-translation) changes nothing while the tracer and
+            // the tracees share a pid namespace, the only case strace-rs traces.
+            let (neg, list) = match val.strip_prefix('!') {
+                Some(l) => (true, l),
+                None => (false, val),
+            };
+            let mut comm = false;
+            for tok in list.split(',') {
+                match tok {
+                    "comm" => comm = true,
+                    "pidns" | "none" => {}
+                    "all" => comm = true,
+                    _ => return Err(err(format!("invalid decode-pids '{val}'"))),
+                }
+            }
+            cfg.decode.pid_comm = comm != neg;
+        }
+        "decode-fds" | "decode-fd" => {
             cfg.decode.decode_fds = match val {
                 "none" => 0,
                 "path" => 1,
@@ -403,6 +430,41 @@ fn qualify(cfg: &mut Config, expr: &str, trace_seen: &mut bool) -> Result<(), Us
         }
     }
     Ok(())
+}
+
+/// The format of `--absolute-timestamps`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum TsFormat {
+    None,
+    Time,
+    Unix,
+}
+
+/// One `--absolute-timestamps=` argument applied to the format and precision (digits after
+/// the second): comma-separated tokens, each a format (`none`, `time`, `unix`) or a precision
+/// (`s`, `ms`, `us`, `ns`), optionally prefixed `format:` or `precision:`; `None` when a
+/// token is neither.
+fn parse_ts_arg((mut format, mut digits): (TsFormat, u8), arg: &str) -> Option<(TsFormat, u8)> {
+    for tok in arg.split(',').filter(|t| !t.is_empty()) {
+        let (format_ok, precision_ok, word) = if let Some(w) = tok.strip_prefix("format:") {
+            (true, false, w)
+        } else if let Some(w) = tok.strip_prefix("precision:") {
+            (false, true, w)
+        } else {
+            (true, true, tok)
+        };
+        match word {
+            "none" if format_ok => format = TsFormat::None,
+            "time" if format_ok => format = TsFormat::Time,
+            "unix" if format_ok => format = TsFormat::Unix,
+            "s" if precision_ok => digits = 0,
+            "ms" if precision_ok => digits = 3,
+            "us" if precision_ok => digits = 6,
+            "ns" if precision_ok => digits = 9,
+            _ => return None,
+        }
+    }
+    Some((format, digits))
 }
 
 fn lookup_user(name: &str) -> Result<(u32, u32), UsageError> {
@@ -425,6 +487,9 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, UsageError> {
     let mut hex = 0;
     let mut fds = 0;
     let mut ts = 0;
+    let mut long_ts = (TsFormat::Time, 0);
+    let mut long_ts_given = false;
+    let mut long_hex = None;
     let mut quiet = 0;
     let mut trace_seen = false;
     let mut c = false;
@@ -478,6 +543,32 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, UsageError> {
                 "no-abbrev" => cfg.decode.verbose = true,
                 "syscall-times" => cfg.syscall_times = true,
                 "relative-timestamps" => cfg.relative = true,
+                "trace-path" => add_trace_path(&mut cfg, &value(&mut i)?),
+                "pidns-translation" => {}
+                "timestamps" | "absolute-timestamps" => {
+                    long_ts = parse_ts_arg(long_ts, inline.as_deref().unwrap_or("format:time"))
+                        .ok_or_else(|| {
+                            err_hint(format!(
+                                "invalid --{name} argument: '{}'",
+                                inline.as_deref().unwrap_or("")
+                            ))
+                        })?;
+                    long_ts_given = true;
+                }
+                "strings-in-hex" => {
+                    let v = inline.as_deref().unwrap_or("all");
+                    long_hex = Some(match v {
+                        "none" => HexMode::None,
+                        "non-ascii-chars" => HexMode::NonAsciiChars,
+                        "non-ascii" => HexMode::NonAscii,
+                        "all" => HexMode::All,
+                        _ => {
+                            return Err(err_hint(format!(
+                                "invalid --strings-in-hex argument: '{v}'"
+                            )))
+                        }
+                    });
+                }
                 "instruction-pointer" => cfg.instruction_pointer = true,
                 "stack-traces" => cfg.stack_trace = true,
                 "kill-on-exit" => cfg.kill_on_exit = true,
@@ -486,7 +577,7 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, UsageError> {
                 "help" => return Ok(Action::Help),
                 "version" => return Ok(Action::Version),
                 "trace" | "signal" | "status" | "read" | "write" | "inject" | "fault" | "raw"
-                | "quiet" | "decode-fds" | "abbrev" | "verbose" => {
+                | "quiet" | "decode-fds" | "decode-pids" | "abbrev" | "verbose" => {
                     let v = value(&mut i)?;
                     qualify(&mut cfg, &format!("{name}={v}"), &mut trace_seen)?;
                 }
@@ -562,7 +653,9 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, UsageError> {
                 'p' => add_pids(&mut cfg, v)?,
                 'E' => add_env(&mut cfg, v),
                 'u' => cfg.user = Some(lookup_user(v)?),
-                'I' | 'O' | 'P' | 'U' | 'b' | 'd' | 'D' | 'F' => {}
+                'P' => add_trace_path(&mut cfg, v),
+                'Y' => cfg.decode.pid_comm = true,
+                'I' | 'O' | 'U' | 'b' | 'd' | 'D' | 'F' => {}
                 'h' => return Ok(Action::Help),
                 'V' => return Ok(Action::Version),
                 _ => return Err(err_hint(format!("invalid option -- '{o}'"))),
@@ -598,17 +691,33 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, UsageError> {
             "(-c/--summary-only or -C/--summary) and -ff/--output-separately are mutually exclusive",
         ));
     }
-    cfg.decode.hex = match hex {
-        0 => HexMode::None,
-        1 => HexMode::NonAscii,
+    cfg.decode.hex = match (hex, long_hex) {
+        (0, Some(h)) => h,
+        (_, Some(_)) => {
+            return Err(err(
+                "-x and --strings-in-hex cannot be provided simultaneously",
+            ))
+        }
+        (0, None) => HexMode::None,
+        (1, None) => HexMode::NonAscii,
         _ => HexMode::All,
     };
     cfg.decode.decode_fds = cfg.decode.decode_fds.max(fds.min(2));
+    if ts > 0 && long_ts_given {
+        return Err(err(
+            "-t and --absolute-timestamps cannot be provided simultaneously",
+        ));
+    }
     cfg.timestamps = match ts {
-        0 => Timestamps::None,
-        1 => Timestamps::Seconds,
-        2 => Timestamps::Micros,
-        _ => Timestamps::Unix,
+        0 if !long_ts_given => Timestamps::None,
+        0 => match long_ts {
+            (TsFormat::None, _) => Timestamps::None,
+            (TsFormat::Time, d) => Timestamps::Time(d),
+            (TsFormat::Unix, d) => Timestamps::Unix(d),
+        },
+        1 => Timestamps::Time(0),
+        2 => Timestamps::Time(6),
+        _ => Timestamps::Unix(6),
     };
     if quiet >= 1 {
         cfg.quiet.attach = true;
@@ -626,25 +735,45 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, UsageError> {
         }
     }
     if cfg.stack_trace && cfg.summary == SummaryMode::Only {
-        eprintln!("strace-rs: -k/--stack-traces has no effect with -c/--summary-only");
+        eprintln!(
+            "{}: -k/--stack-traces has no effect with -c/--summary-only",
+            crate::progname()
+        );
         cfg.stack_trace = false;
     }
-    if !cfg.inject.is_empty() {
-        for r in &cfg.inject {
-            cfg.trace.union(&r.syscalls);
-        }
-    }
+    // An injection set does not widen the trace set: as in strace, a call is tampered with
+    // only when it is traced too (`-e trace=` AND the inject set), so an untraced call (the
+    // loader's brk and mmap under `-e trace=exit -e fault=!process`) always runs untouched.
     cfg.seccomp = !no_seccomp;
     if cfg.seccomp_explicit && cfg.command.is_empty() {
-        eprintln!("strace-rs: --seccomp-bpf cannot be used with -p alone; ignored");
+        eprintln!(
+            "{}: --seccomp-bpf cannot be used with -p alone; ignored",
+            crate::progname()
+        );
     }
     if cfg.seccomp_explicit && !cfg.follow_forks {
         // Like strace: a filter inherited by untraced children would make their traced
         // syscalls fail with ENOSYS.
-        eprintln!("strace-rs: --seccomp-bpf cannot be used without -f/--follow-forks, disabling");
+        eprintln!(
+            "{}: --seccomp-bpf cannot be used without -f/--follow-forks, disabling",
+            crate::progname()
+        );
         cfg.seccomp = false;
     }
     Ok(Action::Run(Box::new(cfg)))
+}
+
+/// `-P PATH`: the path as given and, when it differs, the file it resolves to (what
+/// `/proc/PID/fd` shows for a descriptor open on it), as strace does.
+fn add_trace_path(cfg: &mut Config, path: &str) {
+    use std::os::unix::ffi::OsStrExt;
+    cfg.trace_paths.push(path.as_bytes().to_vec());
+    if let Ok(real) = std::fs::canonicalize(path) {
+        let real = real.as_os_str().as_bytes().to_vec();
+        if !cfg.trace_paths.contains(&real) {
+            cfg.trace_paths.push(real);
+        }
+    }
 }
 
 fn add_pids(cfg: &mut Config, v: &str) -> Result<(), UsageError> {
@@ -736,5 +865,90 @@ mod tests {
         let r = &c.inject[0];
         assert_eq!(r.actions, vec![InjectAction::Error(2)]);
         assert_eq!((r.first, r.step), (2, 1));
+    }
+
+    #[test]
+    fn absolute_timestamps_like_strace() {
+        let ts = |a: &[&str]| run(a).map(|c| c.timestamps);
+        assert_eq!(ts(&["--timestamps", "true"]), Ok(Timestamps::Time(0)));
+        assert_eq!(
+            ts(&[
+                "--absolute-timestamps=format:time",
+                "--absolute-timestamps=precision:ms",
+                "true"
+            ]),
+            Ok(Timestamps::Time(3))
+        );
+        assert_eq!(
+            ts(&["--timestamps=ns,format:unix", "true"]),
+            Ok(Timestamps::Unix(9))
+        );
+        assert_eq!(ts(&["--timestamps=,,", "true"]), Ok(Timestamps::Time(0)));
+        assert_eq!(ts(&["--timestamps=s,,none", "true"]), Ok(Timestamps::None));
+        assert_eq!(ts(&["-ttt", "true"]), Ok(Timestamps::Unix(6)));
+        assert_eq!(
+            run(&["--absolute-timestamps=ss", "true"])
+                .unwrap_err()
+                .message,
+            "invalid --absolute-timestamps argument: 'ss'"
+        );
+        assert_eq!(
+            run(&["--timestamps=precision:none", "true"])
+                .unwrap_err()
+                .message,
+            "invalid --timestamps argument: 'precision:none'"
+        );
+        assert_eq!(
+            run(&["-t", "--timestamps", "true"]).unwrap_err().message,
+            "-t and --absolute-timestamps cannot be provided simultaneously"
+        );
+    }
+
+    #[test]
+    fn strings_in_hex_numbers_and_paths() {
+        let c = run(&["--strings-in-hex=non-ascii-chars", "true"]).unwrap();
+        assert_eq!(c.decode.hex, HexMode::NonAsciiChars);
+        assert_eq!(
+            run(&["--strings-in-hex", "true"]).unwrap().decode.hex,
+            HexMode::All
+        );
+        assert_eq!(
+            run(&["--strings-in-hex=al", "true"]).unwrap_err().message,
+            "invalid --strings-in-hex argument: 'al'"
+        );
+        assert_eq!(
+            run(&["-x", "--strings-in-hex", "true"])
+                .unwrap_err()
+                .message,
+            "-x and --strings-in-hex cannot be provided simultaneously"
+        );
+        let c = run(&["-e", "trace=39,openat", "true"]).unwrap();
+        assert!(c.trace.contains(39) && c.trace.contains(257) && !c.trace.contains(0));
+        let c = run(&["-P", "/", "--trace-path=/nonexistent", "true"]).unwrap();
+        assert_eq!(c.trace_paths, vec![b"/".to_vec(), b"/nonexistent".to_vec()]);
+        assert!(run(&["-Y", "true"]).unwrap().decode.pid_comm);
+        assert!(
+            !run(&["-Y", "--decode-pids=!comm,pidns", "true"])
+                .unwrap()
+                .decode
+                .pid_comm
+        );
+        assert_eq!(
+            run(&["--decode-pids=chdir", "true"]).unwrap_err().message,
+            "invalid decode-pids 'chdir'"
+        );
+    }
+
+    #[test]
+    fn injection_does_not_widen_the_trace_set() {
+        let c = run(&[
+            "-e",
+            "trace=exit_group",
+            "-e",
+            "fault=!process:error=1",
+            "true",
+        ])
+        .unwrap();
+        assert!(c.trace.contains(231) && !c.trace.contains(12) && !c.trace.contains(9));
     }
 }

@@ -119,18 +119,17 @@ pub struct InjectRule {
     pub step: u64,
 }
 
-/// `-t` style.
+/// `-t`/`--absolute-timestamps`: the format of the time printed before each line, and its
+/// precision in decimal digits after the second (0, 3, 6 or 9).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Timestamps {
     /// None.
     #[default]
     None,
-    /// `-t`: `HH:MM:SS`.
-    Seconds,
-    /// `-tt`: `HH:MM:SS.uuuuuu`.
-    Micros,
-    /// `-ttt`: seconds since the epoch with microseconds.
-    Unix,
+    /// `-t` (`HH:MM:SS`, 0 digits), `-tt` (`HH:MM:SS.uuuuuu`, 6).
+    Time(u8),
+    /// `-ttt`: seconds since the epoch (6 digits).
+    Unix(u8),
 }
 
 /// `-c`/`-C`.
@@ -181,6 +180,8 @@ pub struct Config {
     pub trace: SyscallSet,
     /// True when `-e trace=` narrowed the set.
     pub trace_filtered: bool,
+    /// `-P`: only calls touching these paths are traced (each as given and resolved).
+    pub trace_paths: Vec<Vec<u8>>,
     /// Syscalls printed undecoded (`-e raw=`).
     pub raw: SyscallSet,
     /// Signals printed (bit `n-1` for signal `n`).
@@ -243,6 +244,7 @@ impl Default for Config {
             sort_by: SortBy::Time,
             trace: SyscallSet::all(true),
             trace_filtered: false,
+            trace_paths: Vec::new(),
             raw: SyscallSet::all(false),
             signals: u64::MAX,
             status: StatusSet::ALL,

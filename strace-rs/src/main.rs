@@ -15,9 +15,9 @@ fn main() {
             return;
         }
         Err(e) => {
-            eprintln!("strace-rs: {e}");
+            eprintln!("{}: {e}", strace_rs::progname());
             if e.hint {
-                eprintln!("Try 'strace-rs -h' for more information.");
+                eprintln!("Try '{} -h' for more information.", strace_rs::progname());
             }
             std::process::exit(1);
         }
@@ -26,7 +26,7 @@ fn main() {
         Ok(outcome) => strace_rs::exit_like(outcome),
         Err(e) => {
             if !e.is_empty() {
-                eprintln!("strace-rs: {e}");
+                eprintln!("{}: {e}", strace_rs::progname());
             }
             std::process::exit(1);
         }

@@ -27,6 +27,8 @@ pub struct Printer {
     last_relative: Option<Instant>,
     instruction_pointer: bool,
     pid_prefix_always: bool,
+    /// `-Y`: the prefix's pid followed by the command name.
+    pid_comm: bool,
     separate: Option<String>,
     append: bool,
 }
@@ -59,6 +61,7 @@ impl Printer {
                 && !cfg.output_separately
                 && (cfg.follow_forks || cfg.attach.len() > 1),
             separate: None,
+            pid_comm: cfg.decode.pid_comm,
             append: cfg.append,
         };
         if cfg.output_separately {
@@ -145,6 +148,7 @@ impl Printer {
             None
         };
         let pid_prefix_always = self.pid_prefix_always;
+        let pid_comm = self.pid_comm;
         let separate = self.separate.is_some();
         let want_ip = self.instruction_pointer;
         let o = &mut self.outs[out];
@@ -155,9 +159,9 @@ impl Printer {
         o.owner = Some(pid);
         let mut s = String::new();
         if pid_prefix_always {
-            s.push_str(&format!("{:<5} ", pid.0));
+            s.push_str(&format!("{:<5} ", pid_text(pid, pid_comm)));
         } else if nprocs > 1 && !separate && !pid_prefix_always {
-            s.push_str(&format!("[pid {:>5}] ", pid.0));
+            s.push_str(&format!("[pid {:>5}] ", pid_text(pid, pid_comm)));
         }
         if ts != Timestamps::None {
             s.push_str(&timestamp(ts));
@@ -254,25 +258,43 @@ fn open(path: &std::ffi::OsStr, append: bool) -> io::Result<File> {
     })
 }
 
+/// A pid in a line's prefix (`1234`, with `-Y` `1234<comm>`).
+fn pid_text(pid: Pid, comm: bool) -> String {
+    let mut s = String::new();
+    if comm {
+        crate::text::pid_with_comm(&mut s, pid.0);
+    } else {
+        s = pid.0.to_string();
+    }
+    s
+}
+
 fn timestamp(ts: Timestamps) -> String {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default();
     let secs = now.as_secs() as i64;
-    let us = now.subsec_micros();
-    if ts == Timestamps::Unix {
-        return format!("{secs}.{us:06} ");
+    let (digits, unix) = match ts {
+        Timestamps::None => return String::new(),
+        Timestamps::Time(d) => (d, false),
+        Timestamps::Unix(d) => (d, true),
+    };
+    let frac = match digits {
+        0 => String::new(),
+        d => {
+            let n = now.subsec_nanos() / 10u32.pow(9 - u32::from(d));
+            format!(".{n:0w$}", w = usize::from(d))
+        }
+    };
+    if unix {
+        return format!("{secs}{frac} ");
     }
     // SAFETY: tm is plain data; localtime_r fills it from `t`.
     let mut tm: libc::tm = unsafe { std::mem::zeroed() };
     let t = secs as libc::time_t;
     // SAFETY: both pointers are to live locals.
     unsafe { libc::localtime_r(&t, &mut tm) };
-    let hms = format!("{:02}:{:02}:{:02}", tm.tm_hour, tm.tm_min, tm.tm_sec);
-    match ts {
-        Timestamps::Micros => format!("{hms}.{us:06} "),
-        _ => format!("{hms} "),
-    }
+    format!("{:02}:{:02}:{:02}{frac} ", tm.tm_hour, tm.tm_min, tm.tm_sec)
 }
 
 #[cfg(test)]

@@ -12,6 +12,9 @@ pub enum HexMode {
     NonAscii,
     /// `-xx`: every byte as `\x` escapes.
     All,
+    /// `--strings-in-hex=non-ascii-chars`: each non-printable byte as a `\x` escape (the
+    /// rest as usual).
+    NonAsciiChars,
 }
 
 /// How named constants are printed (`-X`).
@@ -39,14 +42,23 @@ pub fn quote(out: &mut String, bytes: &[u8], hex: HexMode, force_hex: bool) {
             HexMode::NonAscii => bytes
                 .iter()
                 .any(|&b| !printable(b) && !matches!(b, b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r')),
-            HexMode::None => false,
+            HexMode::None | HexMode::NonAsciiChars => false,
         };
     out.push('"');
-    for (i, &b) in bytes.iter().enumerate() {
-        if all_hex {
+    if all_hex {
+        for &b in bytes {
             let _ = write!(out, "\\x{b:02x}");
-            continue;
         }
+    } else {
+        escape(out, bytes, hex, b"");
+    }
+    out.push('"');
+}
+
+/// The bytes of a string in C escapes (`\n`, `\33`, with `--strings-in-hex=non-ascii-chars`
+/// `\x1b`), the bytes in `also` escaped as non-printable ones.
+fn escape(out: &mut String, bytes: &[u8], hex: HexMode, also: &[u8]) {
+    for (i, &b) in bytes.iter().enumerate() {
         match b {
             b'"' => out.push_str("\\\""),
             b'\\' => out.push_str("\\\\"),
@@ -55,7 +67,10 @@ pub fn quote(out: &mut String, bytes: &[u8], hex: HexMode, force_hex: bool) {
             b'\x0b' => out.push_str("\\v"),
             b'\x0c' => out.push_str("\\f"),
             b'\r' => out.push_str("\\r"),
-            _ if printable(b) => out.push(b as char),
+            _ if printable(b) && !also.contains(&b) => out.push(b as char),
+            _ if hex == HexMode::NonAsciiChars => {
+                let _ = write!(out, "\\x{b:02x}");
+            }
             _ => {
                 let next_is_octal = bytes.get(i + 1).is_some_and(|c| (b'0'..=b'7').contains(c));
                 if next_is_octal {
@@ -66,7 +81,28 @@ pub fn quote(out: &mut String, bytes: &[u8], hex: HexMode, force_hex: bool) {
             }
         }
     }
-    out.push('"');
+}
+
+/// A process's command name as `-Y` prints it after a pid (strace's `printpid`): quoted
+/// like a string but without the quotes, `<` and `>` escaped too (`foo\74bar\76`).
+pub fn comm(out: &mut String, bytes: &[u8]) {
+    escape(out, bytes, HexMode::None, b"<>");
+}
+
+/// `PID<comm>` for `-Y` (the number alone when the process is gone).
+pub fn pid_with_comm(out: &mut String, pid: i32) {
+    let _ = write!(out, "{pid}");
+    if pid <= 0 {
+        return;
+    }
+    if let Ok(mut c) = std::fs::read(format!("/proc/{pid}/comm")) {
+        if c.last() == Some(&b'\n') {
+            c.pop();
+        }
+        out.push('<');
+        comm(out, &c);
+        out.push('>');
+    }
 }
 
 /// One named value.
@@ -135,7 +171,12 @@ pub fn flags(out: &mut String, style: XlatStyle, table: Xlat, val: u64, dflt: &s
     if style == XlatStyle::Verbose {
         let _ = write!(out, "{val:#x}");
         if !names.is_empty() {
+            if rest != 0 {
+                let _ = write!(names, "|{rest:#x}");
+            }
             let _ = write!(out, " /* {names} */");
+        } else if !dflt.is_empty() {
+            let _ = write!(out, " /* {dflt} */");
         }
         return;
     }
@@ -150,6 +191,19 @@ pub fn flags(out: &mut String, style: XlatStyle, table: Xlat, val: u64, dflt: &s
     if rest != 0 {
         let _ = write!(out, "|{rest:#x}");
     }
+}
+
+/// `%#03o`: at least three digits with the leading 0 (`000`, `004`, `0644`).
+pub fn octal03(out: &mut String, n: u64) {
+    let s = if n == 0 {
+        String::new()
+    } else {
+        format!("0{n:o}")
+    };
+    for _ in s.len()..3 {
+        out.push('0');
+    }
+    out.push_str(&s);
 }
 
 /// Formats `n` as strace's `%#o` for modes (`0644`, `0`).

@@ -404,11 +404,12 @@ impl<'c> Tracer<'c> {
         if !self.cfg.quiet.attach {
             if tids.len() > 1 {
                 eprintln!(
-                    "strace-rs: Process {pid} attached with {} threads",
+                    "{}: Process {pid} attached with {} threads",
+                    crate::progname(),
                     tids.len()
                 );
             } else {
-                eprintln!("strace-rs: Process {pid} attached");
+                eprintln!("{}: Process {pid} attached", crate::progname());
             }
         }
         Ok(())
@@ -434,7 +435,7 @@ impl<'c> Tracer<'c> {
         crate::sys::install_handlers();
         for &p in &self.cfg.attach {
             if let Err(e) = self.attach(Pid(p)) {
-                eprintln!("strace-rs: {e}");
+                eprintln!("{}: {e}", crate::progname());
             }
         }
         if !self.cfg.command.is_empty() {
@@ -537,7 +538,7 @@ impl<'c> Tracer<'c> {
             // Like strace: the message goes straight to stderr, then an unfinished line of
             // this tracee is closed with <detached ...>.
             self.printer.flush();
-            eprintln!("strace-rs: Process {pid} detached");
+            eprintln!("{}: Process {pid} detached", crate::progname());
         }
         self.printer.detached(tcb.out, pid);
     }
@@ -599,7 +600,7 @@ impl<'c> Tracer<'c> {
         if !self.cfg.quiet.attach && self.cfg.output.is_none() {
             // Straight to stderr, into an unfinished line if there is one, as strace does.
             self.printer.flush();
-            eprintln!("strace-rs: Process {pid} attached");
+            eprintln!("{}: Process {pid} attached", crate::progname());
         }
     }
 
@@ -841,15 +842,27 @@ impl<'c> Tracer<'c> {
         if !WARNED.swap(true, std::sync::atomic::Ordering::Relaxed) {
             let _ = pid;
             eprintln!(
-                "strace-rs: syscalls of a non-x86_64 calling convention (audit arch {arch:#x}, e.g. a 32-bit tracee) are printed with x86_64 names; 32-bit decoding is not supported"
+                "{}: syscalls of a non-x86_64 calling convention (audit arch {arch:#x}, e.g. a 32-bit tracee) are printed with x86_64 names; 32-bit decoding is not supported",
+                crate::progname()
             );
         }
+    }
+
+    /// `-P`: whether the call at entry names one of the traced paths.
+    fn touches_paths(&self, pid: Pid, nr: u64, args: [u64; 6], compat: bool) -> bool {
+        let meta = self.meta.get(nr, compat);
+        let mem = decode::Ptrace(pid);
+        let mut ctx = Ctx::new(pid, &mem, nr, args, &self.cfg.decode);
+        ctx.abi = meta.abi;
+        decode::touches_paths(&ctx, meta.decoder, &meta.name, &self.cfg.trace_paths)
     }
 
     fn injection(&mut self, pid: Pid, nr: u64) -> Option<InjectAction> {
         let cfg = self.cfg;
         let t = self.tcbs.get_mut(&pid)?;
-        for rule in &cfg.inject {
+        // The last rule naming a call is the one that applies to it, as in strace (a later
+        // `-e fault=exit:...` replaces an earlier `-e fault=all:...` for `exit`).
+        for rule in cfg.inject.iter().rev() {
             if !rule.syscalls.contains(nr) {
                 continue;
             }
@@ -889,6 +902,8 @@ impl<'c> Tracer<'c> {
         } else {
             cfg.trace.contains(nr)
         };
+        let traced =
+            traced && (cfg.trace_paths.is_empty() || self.touches_paths(pid, nr, args, compat));
         let prev_nr;
         let refresh_maps = self.tcbs.get(&pid).is_some_and(|t| {
             self.meta

@@ -476,6 +476,82 @@ fn trace_filters_status_and_injection() {
     );
 }
 
+/// Issue 22: `-e fault=!process` under `-e trace=exit,exit_group` injected into the loader's
+/// brk and mmap (the inject set widened the trace set) and the tracee crashed. As in strace,
+/// a call is tampered with only when it is traced as well; the program must run as if
+/// untraced, and only the traced calls are printed.
+#[test]
+fn injection_never_reaches_untraced_calls() {
+    let ex = example("st_fileio");
+    let tmp = tempdir();
+    for (i, extra) in [
+        &[
+            "-e",
+            "trace=exit,exit_group",
+            "-e",
+            "fault=!process:error=1",
+        ][..],
+        &[
+            "-f",
+            "-e",
+            "trace=exit,exit_group",
+            "-e",
+            "fault=%file,%memory:error=ENOSYS",
+        ][..],
+        &[
+            "-e",
+            "trace=chdir",
+            "-e",
+            "inject=openat,read,mmap:error=ENOENT",
+        ][..],
+        &["-e", "trace=none", "-e", "inject=all:retval=0"][..],
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let dir = tmp.path().join(format!("d{i}"));
+        let mut args = vec!["-qq"];
+        args.extend(extra);
+        args.extend([ex.to_str().unwrap(), dir.to_str().unwrap()]);
+        let o = ours(&args);
+        let e = stderr(&o);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{args:?}: the program was changed\n{e}"
+        );
+        assert!(!e.contains("INJECTED"), "{args:?}\n{e}");
+        let names: Vec<&str> = e.lines().filter_map(|l| l.split('(').next()).collect();
+        let allowed: &[&str] = match i {
+            0 | 1 => &["exit_group"],
+            2 => &["chdir"],
+            _ => &[],
+        };
+        assert!(names.iter().all(|n| allowed.contains(n)), "{args:?}\n{e}");
+        if i < 2 {
+            assert_eq!(names, ["exit_group"], "{args:?}\n{e}");
+        }
+    }
+    // The traced part of an inject set is still tampered with.
+    let dir = tmp.path().join("d9");
+    let o = ours(&[
+        "-qq",
+        "-e",
+        "trace=exit_group",
+        "-e",
+        "fault=!process:error=1",
+        "-e",
+        "fault=exit_group:error=ENOSYS",
+        ex.to_str().unwrap(),
+        dir.to_str().unwrap(),
+    ]);
+    let e = stderr(&o);
+    assert!(
+        e.starts_with("exit_group(0)                           = -1 ENOSYS (Function not implemented) (INJECTED)\n"),
+        "{e}"
+    );
+}
+
 /// Runs strace and strace-rs with the same arguments and returns both stderr texts.
 fn both(args: &[&str]) -> (String, String) {
     let a = run(Command::new("strace")

@@ -39,7 +39,7 @@ fn proc_mem(pid: Pid, addr: u64, buf: &mut [u8]) -> io::Result<usize> {
 fn peek_read(pid: Pid, addr: u64, buf: &mut [u8]) -> io::Result<usize> {
     let mut done = 0;
     while done < buf.len() {
-        let a = addr + done as u64;
+        let a = addr.wrapping_add(done as u64);
         let aligned = a & !7;
         let word = match peek(pid, aligned) {
             Ok(w) => w.to_ne_bytes(),
@@ -82,9 +82,9 @@ pub fn read(pid: Pid, addr: u64, buf: &mut [u8]) -> io::Result<usize> {
             // page by page to return what is there.
             let mut done = 0;
             while done < buf.len() {
-                let a = addr + done as u64;
-                let page_end = (a | 4095) + 1;
-                let n = ((page_end - a) as usize).min(buf.len() - done);
+                // Wrapping: a tracee may pass an address in the last page.
+                let a = addr.wrapping_add(done as u64);
+                let n = ((4096 - (a & 4095)) as usize).min(buf.len() - done);
                 match read_once(pid, a, &mut buf[done..done + n]) {
                     Ok(0) | Err(_) => break,
                     Ok(k) => done += k,
@@ -153,7 +153,8 @@ pub fn read_cstr(pid: Pid, addr: u64, max: usize) -> io::Result<(Vec<u8>, bool)>
     let mut a = addr;
     while out.len() < max {
         // Never cross a page in one read: the next page may be unmapped.
-        let page_left = ((a | 4095) + 1 - a) as usize;
+        // (Computed without overflow: a tracee can pass an address in the last page.)
+        let page_left = (4096 - (a & 4095)) as usize;
         let n = page_left.min(max - out.len()).min(256);
         let mut chunk = [0u8; 256];
         let got = match read(pid, a, &mut chunk[..n]) {
@@ -169,7 +170,7 @@ pub fn read_cstr(pid: Pid, addr: u64, max: usize) -> io::Result<(Vec<u8>, bool)>
         if got < n {
             return Ok((out, false));
         }
-        a += got as u64;
+        a = a.wrapping_add(got as u64);
     }
     // Exactly `max` bytes read: terminated if the next byte is NUL.
     let mut next = [0u8; 1];
@@ -182,7 +183,7 @@ pub fn read_cstr(pid: Pid, addr: u64, max: usize) -> io::Result<(Vec<u8>, bool)>
 pub fn write(pid: Pid, addr: u64, data: &[u8]) -> io::Result<()> {
     let mut done = 0;
     while done < data.len() {
-        let a = addr + done as u64;
+        let a = addr.wrapping_add(done as u64);
         let aligned = a & !7;
         let skip = (a - aligned) as usize;
         let n = (8 - skip).min(data.len() - done);

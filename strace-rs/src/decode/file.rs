@@ -16,11 +16,12 @@ pub fn decoder(name: &str) -> Option<Decoder> {
     Some(match name {
         "open" => Row(&[Path, OpenFlags]),
         "openat" => Row(&[Dirfd, Path, OpenFlags]),
+        "openat2" => Row(&[Dirfd, Path, In(open_how), Ulong]),
         "creat" | "mkdir" | "chmod" => Row(&[Path, Mode]),
         "fchmod" => Row(&[Fd, Mode]),
         "close" | "fsync" | "fdatasync" | "fchdir" | "syncfs" | "dup" => Row(&[Fd]),
         "dup2" => Row(&[Fd, Fd]),
-        "dup3" => Row(&[Fd, Fd, Flags(&[(0o2000000, "O_CLOEXEC")], "O_???")]),
+        "dup3" => Row(&[Fd, Fd, Flags(xlat::OPEN_FLAGS, "O_???")]),
         "read" => Row(&[Fd, Received]),
         "write" => Row(&[Fd, Sent]),
         "pread64" => Row(&[Fd, Received, Loff]),
@@ -82,7 +83,7 @@ pub fn decoder(name: &str) -> Option<Decoder> {
             Flags(xlat::CLOSE_RANGE_FLAGS, "CLOSE_RANGE_???"),
         ]),
         "eventfd2" => Row(&[Uint, Flags(xlat::EFD_FLAGS, "EFD_???")]),
-        "memfd_create" => Row(&[Str, Flags(xlat::MFD_FLAGS, "MFD_???")]),
+        "memfd_create" => Row(&[In(memfd_name), Flags(xlat::MFD_FLAGS, "MFD_???")]),
         "sendfile" => Func(sendfile),
         "copy_file_range" => Row(&[Fd, Ptr, Fd, Ptr, Ulong, Uint]),
         "fallocate" => Row(&[Fd, Flags(xlat::FALLOC_FLAGS, "FALLOC_FL_???"), Long, Long]),
@@ -137,7 +138,18 @@ fn iovec_sent(ctx: &mut Ctx<'_>, addr: u64) {
 }
 
 fn open_flags(ctx: &mut Ctx<'_>, v: u64) {
-    let v = v & 0xffff_ffff;
+    open_flags64(ctx, v & 0xffff_ffff);
+}
+
+/// `memfd_create`'s name: at most 250 bytes (`memfd:` and the name fit in 255), as strace
+/// reads it.
+fn memfd_name(ctx: &mut Ctx<'_>, addr: u64) {
+    const MFD_NAME_MAX_LEN: usize = 255 - "memfd:".len();
+    ctx.cstr_at_most(addr, ctx.opts.max_strlen.min(MFD_NAME_MAX_LEN + 1));
+}
+
+/// `open` flags of all 64 bits (`struct open_how`'s).
+fn open_flags64(ctx: &mut Ctx<'_>, v: u64) {
     if ctx.opts.xlat == text::XlatStyle::Raw {
         let _ = write!(ctx.out, "{}", text::Hx(v));
         return;
@@ -210,7 +222,7 @@ fn access_mode(ctx: &mut Ctx<'_>, v: u64) {
 
 /// What `getdents` read: the buffer's address and how many entries it holds.
 fn dirent_count(ctx: &mut Ctx<'_>, addr: u64) {
-    ctx.hex_value(addr);
+    ctx.addr(addr);
     if ctx.error {
         return;
     }
@@ -327,8 +339,8 @@ fn ioctl(ctx: &mut Ctx<'_>) -> Step {
     if !ctx.exiting {
         ctx.fd(0);
         ctx.comma();
-        match text::lookup(xlat::IOCTLS, req) {
-            Some(n) => ctx.push(n),
+        let name = match text::lookup(xlat::IOCTLS, req) {
+            Some(n) => n.to_owned(),
             None => {
                 let dir = match req >> 30 {
                     0 => "_IOC_NONE",
@@ -336,13 +348,21 @@ fn ioctl(ctx: &mut Ctx<'_>) -> Step {
                     2 => "_IOC_READ",
                     _ => "_IOC_READ|_IOC_WRITE",
                 };
-                let _ = write!(
-                    ctx.out,
+                format!(
                     "_IOC({dir}, {}, {}, {})",
                     text::Hx((req >> 8) & 0xff),
                     text::Hx(req & 0xff),
                     text::Hx((req >> 16) & 0x3fff)
-                );
+                )
+            }
+        };
+        // -X raw: the number; -X verbose: the number and the name in a comment.
+        match ctx.opts.xlat {
+            text::XlatStyle::Abbrev => ctx.push(&name),
+            text::XlatStyle::Raw => ctx.hex_value(req),
+            text::XlatStyle::Verbose => {
+                ctx.hex_value(req);
+                let _ = write!(ctx.out, " /* {name} */");
             }
         }
         match req {
@@ -606,7 +626,7 @@ fn statfs(ctx: &mut Ctx<'_>, addr: u64) {
                 (0x2000000, "ST_NOSYMFOLLOW"),
             ];
             ctx.push("{f_type=");
-            ctx.xval_hex(magic, f[0], "");
+            ctx.xval(magic, f[0], "");
             let _ = write!(
                 ctx.out,
                 ", f_bsize={}, f_blocks={}, f_bfree={}, f_bavail={}, f_files={}, f_ffree={}, f_fsid={{val=[{}, {}]}}, f_namelen={}, f_frsize={}, f_flags=",
@@ -671,9 +691,45 @@ fn dirent64_list(ctx: &mut Ctx<'_>, addr: u64) {
 /// `S_IFCHR|0600, makedev(0x1, 0x3)`.
 pub(super) fn mode_and_device(ctx: &mut Ctx<'_>, mode: u64, dev: u64) {
     let mode = mode & 0xffff_ffff;
-    structs::mode_arg(ctx, mode);
+    structs::symbolic_mode_arg(ctx, mode);
     if matches!(mode & 0o170000, 0o20000 | 0o60000) {
         ctx.push(", ");
         ctx.push(&structs::makedev(dev));
     }
+}
+
+const RESOLVE_FLAGS: text::Xlat = &[
+    (0x01, "RESOLVE_NO_XDEV"),
+    (0x02, "RESOLVE_NO_MAGICLINKS"),
+    (0x04, "RESOLVE_NO_SYMLINKS"),
+    (0x08, "RESOLVE_BENEATH"),
+    (0x10, "RESOLVE_IN_ROOT"),
+    (0x20, "RESOLVE_CACHED"),
+];
+
+/// `openat2`'s `struct open_how` (its size is argument 3): `{flags=..., mode=0644,
+/// resolve=...}`, then what a caller's larger structure holds past the known fields.
+fn open_how(ctx: &mut Ctx<'_>, addr: u64) {
+    const KNOWN: u64 = 24;
+    let size = ctx.arg(3);
+    let Some([flags, mode, resolve]) = (if size < KNOWN {
+        None
+    } else {
+        ctx.read::<[u64; 3]>(addr)
+    }) else {
+        ctx.addr(addr);
+        return;
+    };
+    ctx.push("{flags=");
+    open_flags64(ctx, flags);
+    if flags & (0o100 | 0o20000000) != 0 || mode != 0 {
+        ctx.push(", mode=");
+        text::octal03(&mut ctx.out, mode);
+    }
+    ctx.push(", resolve=");
+    ctx.flags(RESOLVE_FLAGS, resolve, "RESOLVE_???");
+    if size > KNOWN {
+        structs::nonzero_tail(ctx, addr, KNOWN, size.min(4096));
+    }
+    ctx.push("}");
 }

@@ -20,6 +20,7 @@ mod net;
 pub(crate) mod process;
 pub(crate) mod signal;
 pub mod structs;
+mod system;
 pub mod table;
 #[cfg(test)]
 mod tests;
@@ -40,6 +41,8 @@ pub struct DecodeOpts {
     pub verbose: bool,
     /// `-y` (1) / `-yy` (2).
     pub decode_fds: u8,
+    /// `-Y`: process ids followed by the process's command name (`1234<sleep>`).
+    pub pid_comm: bool,
 }
 
 impl Default for DecodeOpts {
@@ -50,6 +53,7 @@ impl Default for DecodeOpts {
             xlat: XlatStyle::Abbrev,
             verbose: false,
             decode_fds: 0,
+            pid_comm: false,
         }
     }
 }
@@ -77,6 +81,8 @@ pub enum Rval {
     Udec,
     /// A file descriptor (decorated with `-y`).
     Fd,
+    /// A process id (decorated with `-Y`).
+    Pid,
 }
 
 /// The tracee's system call ABI: how wide its registers, pointers and `long`s are.
@@ -233,6 +239,15 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// A process id (with `-Y`, `1234<comm>`).
+    pub fn pid_arg(&mut self, pid: i32) {
+        if self.opts.pid_comm {
+            text::pid_with_comm(&mut self.out, pid);
+        } else {
+            let _ = write!(self.out, "{pid}");
+        }
+    }
+
     /// A file descriptor argument (with `-y` decoration).
     pub fn fd(&mut self, i: usize) {
         let fd = self.arg_int(i);
@@ -269,14 +284,15 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// A constant from `table`.
+    /// A constant from `table`, an unknown value in hex (strace's `printxval`:
+    /// `0x10 /* RLIMIT_??? */`).
     pub fn xval(&mut self, table: Xlat, v: u64, dflt: &str) {
-        text::xval(&mut self.out, self.opts.xlat, table, v, dflt, false);
+        text::xval(&mut self.out, self.opts.xlat, table, v, dflt, true);
     }
 
-    /// A hex-printed constant from `table` (unknown values in hex).
-    pub fn xval_hex(&mut self, table: Xlat, v: u64, dflt: &str) {
-        text::xval(&mut self.out, self.opts.xlat, table, v, dflt, true);
+    /// A constant from `table`, an unknown value in decimal (strace's `printxval_d`).
+    pub fn xval_dec(&mut self, table: Xlat, v: u64, dflt: &str) {
+        text::xval(&mut self.out, self.opts.xlat, table, v, dflt, false);
     }
 
     /// A flag set from `table`.
@@ -343,9 +359,11 @@ impl<'a> Ctx<'a> {
             self.out.push_str("NULL");
             return;
         }
+        // A string cut by unreadable memory before its NUL prints as its address, as in
+        // strace (umovestr fails); only one longer than the limit is cut with `...`.
         match self.mem.read_cstr(addr, 4096) {
             Ok((s, true)) => text::quote(&mut self.out, &s, self.opts.hex, false),
-            Ok((s, false)) if !s.is_empty() => {
+            Ok((s, false)) if s.len() >= 4096 => {
                 text::quote(&mut self.out, &s, self.opts.hex, false);
                 self.out.push_str("...");
             }
@@ -363,19 +381,25 @@ impl<'a> Ctx<'a> {
 
     /// A NUL-terminated string at `addr`, limited by `-s`.
     pub fn cstr_at(&mut self, addr: u64) {
+        self.cstr_at_most(addr, self.opts.max_strlen);
+    }
+
+    /// A NUL-terminated string at `addr` of at most `max` bytes (`-s` or a smaller limit
+    /// of the call's own, strace's `printstr_ex` with a length): `max` bytes without a NUL
+    /// print with `...`, fewer cut by unreadable memory print as the address.
+    pub fn cstr_at_most(&mut self, addr: u64, max: usize) {
         if addr == 0 {
             self.out.push_str("NULL");
             return;
         }
-        let max = self.opts.max_strlen;
         match self.mem.read_cstr(addr, max) {
-            Ok((s, terminated)) => {
+            Ok((s, terminated)) if terminated || s.len() >= max => {
                 text::quote(&mut self.out, &s, self.opts.hex, false);
                 if !terminated {
                     self.out.push_str("...");
                 }
             }
-            Err(_) => {
+            _ => {
                 let _ = write!(self.out, "{addr:#x}");
             }
         }
@@ -472,6 +496,28 @@ impl Decoder {
     }
 }
 
+/// Whether a call touches one of `paths` (`-P`): through a path or descriptor argument of
+/// its row, or for the calls decoded by functions, their descriptor arguments.
+pub fn touches_paths(
+    ctx: &Ctx<'_>,
+    decoder: Option<Decoder>,
+    name: &str,
+    paths: &[Vec<u8>],
+) -> bool {
+    if let Some(Decoder::Row(row)) = decoder {
+        return table::row_touches(ctx, row, paths);
+    }
+    let fds: &[usize] = match name {
+        "fcntl" | "fcntl64" | "ioctl" | "accept" | "accept4" | "getsockname" | "getpeername"
+        | "recvfrom" | "setsockopt" | "getsockopt" => &[0],
+        "sendfile" | "sendfile64" => &[0, 1],
+        "epoll_ctl" => &[0, 2],
+        _ => &[],
+    };
+    fds.iter()
+        .any(|&i| table::fd_is(ctx, ctx.arg_int(i), paths))
+}
+
 /// Prints the arguments of a syscall strace does not decode: `nargs` hex values.
 pub fn raw_args(ctx: &mut Ctx<'_>, nargs: usize) -> Step {
     for i in 0..nargs {
@@ -490,6 +536,7 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         .or_else(|| process::decoder(name))
         .or_else(|| signal::decoder(name))
         .or_else(|| net::decoder(name))
+        .or_else(|| system::decoder(name))
 }
 
 /// Syscalls whose return value is printed specially.
@@ -497,6 +544,8 @@ pub fn default_rval(name: &str) -> Rval {
     match name {
         "brk" | "mmap" | "mremap" | "shmat" | "personality" => Rval::Hex,
         "times" => Rval::Udec,
+        "getpid" | "getppid" | "gettid" | "getpgrp" | "getpgid" | "getsid" | "setsid" | "fork"
+        | "vfork" | "clone" | "clone3" | "wait4" => Rval::Pid,
         "umask" => Rval::Oct,
         "open" | "openat" | "openat2" | "creat" | "dup" | "dup2" | "dup3" | "socket" | "accept"
         | "accept4" | "epoll_create" | "epoll_create1" | "eventfd" | "eventfd2" | "signalfd"
@@ -544,6 +593,10 @@ pub fn format_rval(ctx: &Ctx<'_>, out: &mut String) {
         }
         Rval::Udec => {
             let _ = write!(out, "{}", v as u64);
+        }
+        Rval::Pid if ctx.opts.pid_comm => text::pid_with_comm(out, v as i32),
+        Rval::Pid => {
+            let _ = write!(out, "{v}");
         }
         Rval::Fd => {
             let _ = write!(out, "{v}");

@@ -62,6 +62,16 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         "epoll_ctl" => Func(epoll_ctl),
         "epoll_wait" => Row(&[Fd, Out(epoll_events), Int, Int]),
         "epoll_pwait" => Row(&[Fd, Out(epoll_events), Int, Int, Sigset(5), Ulong]),
+        // The timeout and the mask are printed at exit, as strace does (their addresses
+        // when the call failed).
+        "epoll_pwait2" => Row(&[
+            Fd,
+            Out(epoll_events),
+            Int,
+            Out(structs::timespec),
+            OutSigset(5),
+            Ulong,
+        ]),
         _ => return None,
     })
 }

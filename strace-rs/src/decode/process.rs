@@ -27,21 +27,20 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         ]),
         "clone" => Func(clone),
         "clone3" => Func(clone3),
-        "wait4" => Row(&[Int, AtExit(wait_status), WAIT, Out(structs::rusage)]),
+        "wait4" => Row(&[Pid, AtExit(wait_status), WAIT, AtExit(wait_rusage)]),
         "waitid" => Row(&[
             Const(xlat::IDTYPES, "P_???"),
-            Int,
+            In(waitid_id),
             AtExit(waitid_info),
             WAIT,
             Out(structs::rusage),
         ]),
-        "exit" | "exit_group" | "getpgid" | "getsid" | "timer_delete" | "timer_getoverrun" => {
-            Row(&[Int])
-        }
+        "exit" | "exit_group" | "timer_delete" | "timer_getoverrun" => Row(&[Int]),
+        "getpgid" | "getsid" => Row(&[Pid]),
         "set_tid_address" => Row(&[Hex]),
         "set_robust_list" => super::memory::ADDR_LEN,
         "rseq" => Row(&[Hex, Hex, Flags(xlat::RSEQ_FLAGS, "RSEQ_FLAG_???"), Hex]),
-        "prlimit64" => Row(&[Int, RESOURCE, In(structs::rlimit64), Out(structs::rlimit64)]),
+        "prlimit64" => Row(&[Pid, RESOURCE, In(structs::rlimit64), Out(structs::rlimit64)]),
         "getrlimit" => Row(&[RESOURCE, Out(structs::rlimit)]),
         "setrlimit" => Row(&[RESOURCE, In(structs::rlimit)]),
         "arch_prctl" => Func(arch_prctl),
@@ -65,7 +64,7 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         "gettimeofday" => Row(&[Out(structs::timeval), Ptr]),
         "time" => Row(&[Out(u64_value)]),
         "alarm" | "setuid" | "setgid" | "setfsuid" | "setfsgid" => Row(&[Uint]),
-        "setpgid" => Row(&[Int, Int]),
+        "setpgid" => Row(&[Pid, Pid]),
         "setreuid" | "setregid" => Row(&[Id, Id]),
         "setresuid" | "setresgid" => Row(&[Id, Id, Id]),
         "getresuid" | "getresgid" => Row(&[Out(u32_value), Out(u32_value), Out(u32_value)]),
@@ -94,6 +93,7 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         "sched_getscheduler" => Row(&[Int, Returned(policy_returned)]),
         "sched_setscheduler" => Row(&[Int, In(sched_policy), In(sched_param)]),
         "sched_getparam" => Row(&[Int, Out(sched_param)]),
+        "sched_rr_get_interval" => Row(&[Pid, Out(structs::timespec)]),
         "sched_setparam" => Row(&[Int, In(sched_param)]),
         "ioprio_set" => Row(&[Const(IOPRIO_WHO, "IOPRIO_WHO_???"), Int, In(ioprio)]),
         "ioprio_get" => Row(&[
@@ -113,6 +113,15 @@ pub fn decoder(name: &str) -> Option<Decoder> {
     })
 }
 
+/// `waitid`'s id: a process id for `P_PID`, else a number.
+fn waitid_id(ctx: &mut Ctx<'_>, id: u64) {
+    if ctx.arg(0) as u32 == 1 {
+        ctx.pid_arg(id as i32);
+    } else {
+        let _ = write!(ctx.out, "{}", id as i32);
+    }
+}
+
 /// `[N]`: an `int` the call wrote.
 fn int_value(ctx: &mut Ctx<'_>, addr: u64) {
     ctx.int_ptr(addr);
@@ -126,6 +135,15 @@ fn u32_value(ctx: &mut Ctx<'_>, addr: u64) {
 /// `[N]`: a 64-bit number the call wrote.
 fn u64_value(ctx: &mut Ctx<'_>, addr: u64) {
     ctx.u64_ptr(addr);
+}
+
+/// The usage `wait4` stored, when it reaped a child (its address otherwise, as strace).
+fn wait_rusage(ctx: &mut Ctx<'_>, addr: u64) {
+    if ctx.error || ctx.rval == 0 {
+        ctx.addr(addr);
+    } else {
+        structs::rusage(ctx, addr);
+    }
 }
 
 /// The status `wait4` stored, when it reaped a child.
@@ -177,7 +195,7 @@ fn time_left_unless_absolute(ctx: &mut Ctx<'_>, addr: u64) {
 
 /// `getrusage`'s whom: unknown ones in hex.
 fn rusage_who(ctx: &mut Ctx<'_>, who: u64) {
-    ctx.xval_hex(xlat::RUSAGE_WHO, who as i32 as i64 as u64, "RUSAGE_???");
+    ctx.xval(xlat::RUSAGE_WHO, who as i32 as i64 as u64, "RUSAGE_???");
 }
 
 /// The group list `setgroups` sets (its length is argument 0).
@@ -405,12 +423,9 @@ fn clone3(ctx: &mut Ctx<'_>) -> Step {
         } else {
             ctx.push(&signals::name(a[4] as i64));
         }
-        let _ = write!(
-            ctx.out,
-            ", stack={}, stack_size={}",
-            crate::text::Hx(a[5]),
-            crate::text::Hx(a[6])
-        );
+        ctx.push(", stack=");
+        ctx.addr(a[5]);
+        let _ = write!(ctx.out, ", stack_size={}", crate::text::Hx(a[6]));
         if flags & CLONE_SETTLS != 0 {
             let _ = write!(ctx.out, ", tls={}", crate::text::Hx(a[7]));
         }
@@ -446,7 +461,7 @@ fn clone3(ctx: &mut Ctx<'_>) -> Step {
 fn arch_prctl(ctx: &mut Ctx<'_>) -> Step {
     let code = ctx.arg(0) as u32 as u64;
     if !ctx.exiting {
-        ctx.xval_hex(xlat::ARCH_PRCTL, code, "ARCH_???");
+        ctx.xval(xlat::ARCH_PRCTL, code, "ARCH_???");
         ctx.comma();
         if matches!(code, 0x1003 | 0x1004 | 0x1011) {
             return Step::Exit;
@@ -454,8 +469,10 @@ fn arch_prctl(ctx: &mut Ctx<'_>) -> Step {
         ctx.hex(1);
         return Step::Decoded;
     }
-    if ctx.error || code == 0x1011 {
+    if code == 0x1011 {
         ctx.hex(1);
+    } else if ctx.error {
+        ctx.ptr(1);
     } else {
         // The base read (strace's printnum_ptr): `[NULL]` when none is set.
         match ctx.read::<u64>(ctx.arg(1)) {
@@ -464,11 +481,81 @@ fn arch_prctl(ctx: &mut Ctx<'_>) -> Step {
                 ctx.addr(v);
                 ctx.push("]");
             }
-            None => ctx.hex(1),
+            None => ctx.ptr(1),
         }
     }
     Step::Decoded
 }
+
+const CAP_AMBIENT_OPS: crate::text::Xlat = &[
+    (1, "PR_CAP_AMBIENT_IS_SET"),
+    (2, "PR_CAP_AMBIENT_RAISE"),
+    (3, "PR_CAP_AMBIENT_LOWER"),
+    (4, "PR_CAP_AMBIENT_CLEAR_ALL"),
+];
+const MCE_KILL_OPS: crate::text::Xlat = &[(0, "PR_MCE_KILL_CLEAR"), (1, "PR_MCE_KILL_SET")];
+const MCE_KILL_POLICIES: crate::text::Xlat = &[
+    (0, "PR_MCE_KILL_LATE"),
+    (1, "PR_MCE_KILL_EARLY"),
+    (2, "PR_MCE_KILL_DEFAULT"),
+];
+const PAC_KEYS: crate::text::Xlat = &[
+    (1, "PR_PAC_APIAKEY"),
+    (2, "PR_PAC_APIBKEY"),
+    (4, "PR_PAC_APDAKEY"),
+    (8, "PR_PAC_APDBKEY"),
+    (16, "PR_PAC_APGAKEY"),
+];
+
+/// The prctl options whose arguments are constants of their own: PR_MCE_KILL (33),
+/// PR_CAP_AMBIENT (47), PR_PAC_RESET_KEYS (54), PR_PAC_SET_ENABLED_KEYS (60); the other
+/// arguments up to the fifth in hex.
+fn prctl_with_tables(ctx: &mut Ctx<'_>, op: u64) {
+    let (a1, a2) = (ctx.arg(1), ctx.arg(2));
+    ctx.comma();
+    let mut next = 2;
+    match op {
+        33 => {
+            ctx.xval(MCE_KILL_OPS, a1, "PR_MCE_KILL_???");
+            ctx.comma();
+            if a1 == 1 {
+                ctx.xval(MCE_KILL_POLICIES, a2, "PR_MCE_KILL_???");
+            } else {
+                ctx.hex(2);
+            }
+            next = 3;
+        }
+        47 => {
+            ctx.xval(CAP_AMBIENT_OPS, a1, "PR_CAP_AMBIENT_???");
+            ctx.comma();
+            if (1..=3).contains(&a1) {
+                ctx.xval(xlat::CAPS, a2, "CAP_???");
+            } else {
+                ctx.hex(2);
+            }
+            next = 3;
+        }
+        54 => ctx.flags(PAC_KEYS, a1, "PR_PAC_???"),
+        _ => {
+            // PR_PAC_SET_ENABLED_KEYS: the keys to change, then their new state (the
+            // generic key, APGAKEY, cannot be disabled: not in the table here).
+            ctx.flags(&PAC_KEYS[..4], a1, "PR_PAC_???");
+            ctx.comma();
+            ctx.flags(&PAC_KEYS[..4], a2, "PR_PAC_???");
+            next = 3;
+        }
+    }
+    for i in next..5 {
+        ctx.comma();
+        ctx.hex(i);
+    }
+}
+
+const SUID_DUMP: crate::text::Xlat = &[
+    (0, "SUID_DUMP_DISABLE"),
+    (1, "SUID_DUMP_USER"),
+    (2, "SUID_DUMP_ROOT"),
+];
 
 fn prctl(ctx: &mut Ctx<'_>) -> Step {
     let op = ctx.arg(0) as u32 as u64;
@@ -485,18 +572,45 @@ fn prctl(ctx: &mut Ctx<'_>) -> Step {
                 Step::Exit
             }
             1 => {
+                // A signal by name, anything else as an unsigned number (strace).
                 ctx.comma();
-                structs::signo(ctx, ctx.arg(1) as i64);
+                match ctx.arg(1) {
+                    s @ 0..=64 => structs::signo(ctx, s as i64),
+                    v => {
+                        let _ = write!(ctx.out, "{v}");
+                    }
+                }
                 Step::Decoded
             }
             3 => Step::Exit,
-            7 | 21 | 39 | 42 | 37 => Step::Decoded,
+            9 | 11 | 19 | 37 | 40 => {
+                ctx.comma();
+                Step::Exit
+            }
+            7 | 13 | 21 | 30 | 31 | 32 | 39 | 42 => Step::Decoded,
+            34 | 61 => {
+                // PR_MCE_KILL_GET, PR_PAC_GET_ENABLED_KEYS: what they return is named.
+                for i in 1..5 {
+                    ctx.comma();
+                    ctx.hex(i);
+                }
+                Step::Exit
+            }
             23 | 24 => {
                 ctx.comma();
-                ctx.xval_hex(xlat::CAPS, ctx.arg(1), "CAP_???");
+                ctx.xval(xlat::CAPS, ctx.arg(1), "CAP_???");
                 Step::Decoded
             }
-            4 | 8 | 36 | 38 | 41 => {
+            4 => {
+                ctx.comma();
+                ctx.xval(SUID_DUMP, ctx.arg(1), "SUID_DUMP_???");
+                Step::Decoded
+            }
+            33 | 47 | 54 | 60 => {
+                prctl_with_tables(ctx, op);
+                Step::Decoded
+            }
+            8 | 36 | 38 | 41 => {
                 ctx.comma();
                 ctx.ulong(1);
                 if op == 38 {
@@ -516,7 +630,25 @@ fn prctl(ctx: &mut Ctx<'_>) -> Step {
             }
         }
     } else {
-        if op == 3 {
+        if op == 34 || op == 61 {
+            // Named after the return value when it has a name (abbreviated style only).
+            if !ctx.error && ctx.opts.xlat == crate::text::XlatStyle::Abbrev {
+                let v = ctx.rval as u64;
+                let names = if op == 34 {
+                    crate::text::lookup(MCE_KILL_POLICIES, v).map(str::to_owned)
+                } else {
+                    ctx.rfmt = Rval::Hex;
+                    let mut f = String::new();
+                    crate::text::flags(&mut f, ctx.opts.xlat, &PAC_KEYS[..4], v, "");
+                    (v != 0 && !f.starts_with("0x")).then_some(f)
+                };
+                if let Some(n) = names {
+                    ctx.rextra = format!(" ({n})");
+                }
+            } else if !ctx.error && op == 61 {
+                ctx.rfmt = Rval::Hex;
+            }
+        } else if op == 3 {
             if !ctx.error {
                 ctx.rextra = match ctx.rval {
                     0 => " (SUID_DUMP_DISABLE)",
@@ -527,7 +659,16 @@ fn prctl(ctx: &mut Ctx<'_>) -> Step {
                 .to_owned();
             }
         } else if ctx.error {
-            ctx.hex(1);
+            ctx.ptr(1);
+        } else if matches!(op, 9 | 11 | 19 | 37) {
+            ctx.num_ptr::<u32>(ctx.arg(1));
+        } else if op == 40 {
+            match ctx.read::<u64>(ctx.arg(1)) {
+                Some(a) => {
+                    let _ = write!(ctx.out, "[{}]", crate::text::Hx(a));
+                }
+                None => ctx.ptr(1),
+            }
         } else if op == 16 {
             ctx.cstr(1);
         } else if op == 2 {
@@ -541,7 +682,7 @@ fn prctl(ctx: &mut Ctx<'_>) -> Step {
                     }
                     ctx.push("]");
                 }
-                None => ctx.hex(1),
+                None => ctx.ptr(1),
             }
         }
         Step::Decoded

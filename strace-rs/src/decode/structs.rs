@@ -16,6 +16,12 @@ pub fn fd_path(pid: Pid, fd: i32, level: u8) -> Option<String> {
     let link = std::fs::read_link(format!("/proc/{}/fd/{fd}", pid.0)).ok()?;
     let s = link.to_string_lossy().into_owned();
     if level >= 2 {
+        // A pidfd names its process, as strace's -yy does (`3<pid:1234>`).
+        if s == "anon_inode:[pidfd]" {
+            if let Some(p) = pidfd_pid(pid, fd) {
+                return Some(format!("pid:{p}"));
+            }
+        }
         if let Some(ino) = s.strip_prefix("socket:[").and_then(|r| r.strip_suffix(']')) {
             if let Some(desc) = crate::sockets::describe(pid, fd, ino) {
                 return Some(desc);
@@ -61,6 +67,14 @@ fn dev_numbers(dev: u64) -> (u64, u64) {
     let major = ((dev >> 32) & 0xffff_f000) | ((dev >> 8) & 0xfff);
     let minor = ((dev >> 12) & 0xffff_ff00) | (dev & 0xff);
     (major, minor)
+}
+
+/// The process a pidfd of `pid` refers to (the `Pid:` line of its fdinfo).
+fn pidfd_pid(pid: Pid, fd: i32) -> Option<i32> {
+    let info = std::fs::read_to_string(format!("/proc/{}/fdinfo/{fd}", pid.0)).ok()?;
+    info.lines()
+        .find_map(|l| l.strip_prefix("Pid:"))
+        .and_then(|v| v.trim().parse().ok())
 }
 
 /// `N` `long`s at `addr` in the tracee's ABI (32 bits on i386), sign-extended.
@@ -130,44 +144,50 @@ pub fn itimerval(ctx: &mut Ctx<'_>, addr: u64) {
 
 /// A file mode with its type, in the `-X` style.
 fn mode_styled(out: &mut String, style: text::XlatStyle, m: u64) {
-    match style {
-        text::XlatStyle::Abbrev => mode(out, m),
-        text::XlatStyle::Raw => text::octal(out, m),
-        text::XlatStyle::Verbose => {
-            text::octal(out, m);
-            out.push_str(" /* ");
-            mode(out, m);
-            out.push_str(" */");
-        }
-    }
-}
-
-fn mode(out: &mut String, m: u64) {
-    let kind = m & 0o170000;
-    if let Some(n) = text::lookup(xlat::STAT_TYPES, kind) {
-        out.push_str(n);
-        out.push('|');
-    } else if kind != 0 {
-        let _ = write!(out, "{kind:#o}|");
-    }
-    let special = m & 0o7000;
-    for (bit, n) in xlat::MODE_BITS {
-        if special & bit != 0 {
-            out.push_str(n);
-            out.push('|');
-        }
-    }
-    text::octal(out, m & 0o777);
-}
-
-/// A mode argument of open/mkdir/chmod: `0644`, `S_IFREG|0644`.
-pub fn mode_arg(ctx: &mut Ctx<'_>, m: u64) {
+    // strace's print_symbolic_mode_t: the number alone for an unknown file type or with
+    // -X raw; the number and the symbols in a comment with -X verbose.
     let m = m & 0xffff_ffff;
-    if m & 0o177000 == 0 {
-        text::octal(&mut ctx.out, m);
+    let kind = m & 0o170000;
+    let ifmt = if kind == 0 {
+        Some("")
     } else {
-        mode_styled(&mut ctx.out, ctx.opts.xlat, m);
+        text::lookup(xlat::STAT_TYPES, kind)
+    };
+    if ifmt.is_none() || style != text::XlatStyle::Abbrev {
+        text::octal03(out, m);
     }
+    let Some(ifmt) = ifmt else { return };
+    if style == text::XlatStyle::Raw {
+        return;
+    }
+    let mut sym = String::new();
+    if !ifmt.is_empty() {
+        sym.push_str(ifmt);
+        sym.push('|');
+    }
+    for (bit, n) in xlat::MODE_BITS {
+        if m & bit != 0 {
+            sym.push_str(n);
+            sym.push('|');
+        }
+    }
+    text::octal03(&mut sym, m & !0o177000);
+    if style == text::XlatStyle::Verbose {
+        let _ = write!(out, " /* {sym} */");
+    } else {
+        out.push_str(&sym);
+    }
+}
+
+/// A mode argument of open/mkdir/chmod: strace's print_numeric_umode_t, a `mode_t` (16 bits)
+/// as `%#03o` (`000`, `004`, `0644`).
+pub fn mode_arg(ctx: &mut Ctx<'_>, m: u64) {
+    text::octal03(&mut ctx.out, m & 0xffff);
+}
+
+/// A `mknod` mode: the file type and special bits by name (`S_IFCHR|0600`).
+pub fn symbolic_mode_arg(ctx: &mut Ctx<'_>, m: u64) {
+    mode_styled(&mut ctx.out, ctx.opts.xlat, m);
 }
 
 /// `makedev(0x1, 0x3)`.
@@ -542,7 +562,7 @@ pub fn sockaddr(ctx: &mut Ctx<'_>, addr: u64, len: u64) {
     let family = u16::from_ne_bytes([b[0], b[1]]) as u64;
     let out = &mut ctx.out;
     out.push_str("{sa_family=");
-    text::xval(out, ctx.opts.xlat, xlat::AF, family, "AF_???", false);
+    text::xval(out, ctx.opts.xlat, xlat::AF, family, "AF_???", true);
     match family {
         1 => {
             let path = &b[2..];
@@ -809,6 +829,20 @@ pub fn fdset(ctx: &mut Ctx<'_>, addr: u64, nfds: u64) {
         }
     }
     ctx.out.push(']');
+}
+
+/// What an extensible structure holds past the fields strace-rs knows, bytes `start..end`
+/// (strace's `print_nonzero_bytes`): nothing when they are all zero, `, ???` when they cannot
+/// be read, else `, /* bytes 24..31 */ "\x80..."`.
+pub fn nonzero_tail(ctx: &mut Ctx<'_>, addr: u64, start: u64, end: u64) {
+    match ctx.read_bytes(addr + start, (end - start) as usize) {
+        None => ctx.push(", ???"),
+        Some(b) if b.iter().all(|&x| x == 0) => {}
+        Some(b) => {
+            let _ = write!(ctx.out, ", /* bytes {start}..{} */ ", end - 1);
+            text::quote(&mut ctx.out, &b, ctx.opts.hex, true);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -27,10 +27,14 @@ pub enum Arg {
     Loff,
     /// A number in hex (`%#lx`).
     Hex,
+    /// An `unsigned int` in hex (`%#x`: flags no table names).
+    Hex32,
     /// An address: `NULL` or hex.
     Ptr,
     /// A user or group id: `-1` for "unchanged".
     Id,
+    /// A process id (an `int`; with `-Y`, followed by the process's command name).
+    Pid,
     /// A file descriptor (with `-y`, its path).
     Fd,
     /// A descriptor a path is relative to: `AT_FDCWD` or a descriptor.
@@ -47,8 +51,10 @@ pub enum Arg {
     OpenFlags,
     /// A signal number.
     Signal,
-    /// A constant from a table (an `int`), unknown ones in decimal with `/* dflt */`.
+    /// A constant from a table (an `int`), unknown ones in hex with `/* dflt */` (`printxval`).
     Const(Xlat, &'static str),
+    /// A constant from a table (an `int`), unknown ones in decimal (`printxval_d`).
+    ConstDec(Xlat, &'static str),
     /// A set of flags from a table (an `int`).
     Flags(Xlat, &'static str),
     /// A set of flags from a table, all 64 bits.
@@ -145,11 +151,13 @@ fn print_arg(ctx: &mut Ctx<'_>, arg: Arg, i: usize) {
             ctx.push(&off.to_string());
         }
         Arg::Hex => ctx.hex(i),
+        Arg::Hex32 => ctx.hex_value(v & 0xffff_ffff),
         Arg::Ptr => ctx.ptr(i),
         Arg::Id => match v as u32 {
             u32::MAX => ctx.push("-1"),
             id => ctx.push(&id.to_string()),
         },
+        Arg::Pid => ctx.pid_arg(v as i32),
         Arg::Fd => ctx.fd(i),
         Arg::Dirfd => ctx.dirfd(i),
         Arg::Path => ctx.path(i),
@@ -159,6 +167,7 @@ fn print_arg(ctx: &mut Ctx<'_>, arg: Arg, i: usize) {
         Arg::OpenFlags => super::file::open_flags_and_mode(ctx, v, ctx.arg(i + 1)),
         Arg::Signal => structs::signo(ctx, i64::from(v as i32)),
         Arg::Const(table, dflt) => ctx.xval(table, u64::from(v as u32), dflt),
+        Arg::ConstDec(table, dflt) => ctx.xval_dec(table, u64::from(v as u32), dflt),
         Arg::Flags(table, dflt) => ctx.flags(table, u64::from(v as u32), dflt),
         Arg::Flags64(table, dflt) => ctx.flags(table, v, dflt),
         Arg::Sent => {
@@ -175,4 +184,40 @@ fn print_arg(ctx: &mut Ctx<'_>, arg: Arg, i: usize) {
         Arg::OutSigset(size) => ctx.out_arg(i, |c, addr| structs::sigmask(c, addr, c.arg(size))),
         Arg::Returned(print) => print(ctx),
     }
+}
+
+/// Whether a call of `row` touches one of `paths` (strace's `-P`): a path argument naming
+/// it as given, or a descriptor argument open on it.
+pub fn row_touches(ctx: &Ctx<'_>, row: &[Arg], paths: &[Vec<u8>]) -> bool {
+    let mut reg = 0;
+    for &arg in row {
+        let v = ctx.args.get(reg).copied().unwrap_or(0);
+        let hit = match arg {
+            Arg::Path => path_is(ctx, v, paths),
+            Arg::Fd | Arg::Dirfd => fd_is(ctx, v as i32, paths),
+            _ => false,
+        };
+        if hit {
+            return true;
+        }
+        reg += arg.registers(ctx.abi);
+    }
+    false
+}
+
+/// Whether the string at `addr` is one of `paths`.
+pub fn path_is(ctx: &Ctx<'_>, addr: u64, paths: &[Vec<u8>]) -> bool {
+    addr != 0
+        && ctx
+            .mem
+            .read_cstr(addr, 4096)
+            .is_ok_and(|(s, done)| done && paths.contains(&s))
+}
+
+/// Whether descriptor `fd` of the tracee is open on one of `paths`.
+pub fn fd_is(ctx: &Ctx<'_>, fd: i32, paths: &[Vec<u8>]) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    fd >= 0
+        && std::fs::read_link(format!("/proc/{}/fd/{fd}", ctx.pid.0))
+            .is_ok_and(|p| paths.iter().any(|q| q == p.as_os_str().as_bytes()))
 }

@@ -36,6 +36,7 @@ mod more;
 mod net;
 mod process;
 mod signals;
+mod system;
 
 /// Where the test programs keep their buffers.
 const BASE: u64 = 0x1000_0000;
