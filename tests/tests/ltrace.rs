@@ -105,7 +105,6 @@ fn exact_counts_on_every_linkage() {
             "malloc+free+puts",
             &["strlen", "memcpy", "atoi", "getenv"][..],
         ),
-        ("*@libc.so*", &[][..]),
         (
             "*@libm.so*",
             &[
@@ -116,6 +115,19 @@ fn exact_counts_on_every_linkage() {
         let (_, table) = trace(&ltrace_rs(), &["-c", "-e", filter], &[p], dir.path());
         assert_eq!(counts(&table), without(dropped), "-e {filter}:\n{table}");
     }
+    // `@libc.so*` names the callee of the program's calls, and the caller of libc's own
+    // calls (into the dynamic linker), which ltrace's `-e` means.
+    let (_, text) = trace(&ltrace_rs(), &["-e", "*@libc.so*"], &[p], dir.path());
+    let mut from_program = BTreeMap::new();
+    for line in text.lines().filter(|l| l.contains("->")) {
+        if let Some(call) = line.strip_prefix("lt_calls->") {
+            let name = call.split('(').next().unwrap_or_default();
+            *from_program.entry(name.to_owned()).or_insert(0) += 1;
+        } else {
+            assert!(line.starts_with("libc.so.6->"), "{line}\n{text}");
+        }
+    }
+    assert_eq!(from_program, expect(LT_CALLS), "-e *@libc.so*:\n{text}");
     let (_, table) = trace(&ltrace_rs(), &["-c", "-l", "libc.so.6"], &[p], dir.path());
     assert_eq!(counts(&table), expect(LT_CALLS), "-l libc.so.6:\n{table}");
 }
@@ -199,8 +211,13 @@ fn text_output_matches_ltrace_line_for_line() {
     compare_with_ltrace(&["-i", "-e", "puts"], &[calls]);
     let sig = example("lt_signal");
     compare_with_ltrace(&[], &[sig.to_str().unwrap()]);
+    // ltrace does not see the program's calls through dlsym'd pointers (cos), which we do:
+    // compared on the program's imports, and on a dlopen'd library's own call.
     let dl = example("lt_dlopen");
-    compare_with_ltrace(&[], &[dl.to_str().unwrap()]);
+    let plug = example("lt_plug");
+    let dl_plug = [dl.to_str().unwrap(), plug.to_str().unwrap()];
+    compare_with_ltrace(&["-e", "dlopen+dlsym+puts+dlclose"], &dl_plug);
+    compare_with_ltrace(&["-e", "strlen"], &dl_plug);
 }
 
 #[test]
@@ -303,6 +320,9 @@ fn fork_and_exec_are_followed_with_the_new_images_symbols() {
     );
 }
 
+/// The program's calls into a dlopen'd library (through dlsym'd pointers) are counted: its
+/// functions get breakpoints when the dynamic linker says the dlopen is done (its IFUNCs, such
+/// as libm's cos, when their resolver returns), and lose them at dlclose.
 #[test]
 fn dlopen_programs_are_traced() {
     let dir = tempdir();
@@ -311,9 +331,66 @@ fn dlopen_programs_are_traced() {
     assert_eq!(stdout(&out), "cos ok\n", "{}", stderr(&out));
     assert_eq!(
         counts(&table),
-        expect(&[("dlopen", 1), ("dlsym", 1), ("puts", 1), ("dlclose", 1)]),
+        expect(&[
+            ("dlopen", 1),
+            ("dlsym", 1),
+            ("cos", 3),
+            ("puts", 1),
+            ("dlclose", 1)
+        ]),
         "{table}"
     );
+    let plug = example("lt_plug");
+    let dl_plug = [prog.to_str().unwrap(), plug.to_str().unwrap()];
+    let (out, table) = trace(&ltrace_rs(), &["-c"], &dl_plug, dir.path());
+    assert_eq!(stdout(&out), "cos ok\n", "{}", stderr(&out));
+    assert_eq!(stderr(&out), "", "no complaint while planting");
+    // The library's own calls (cos, strlen) are not the program's.
+    assert_eq!(
+        counts(&table),
+        expect(&[
+            ("dlopen", 2),
+            ("dlsym", 3),
+            ("cos", 3),
+            ("plug_cos", 2),
+            ("plug_len", 1),
+            ("puts", 1),
+            ("dlclose", 2)
+        ]),
+        "{table}"
+    );
+}
+
+/// A library's calls into other libraries, selected by `-e NAME@LIB` (LIB the caller, as in
+/// ltrace, or the callee): lt_plug, dlopen'd, calls libm's cos twice and libc's strlen once.
+#[test]
+fn library_to_library_calls_are_traced_with_a_library_filter() {
+    let dir = tempdir();
+    let prog = example("lt_dlopen");
+    let plug = example("lt_plug");
+    let dl_plug = [prog.to_str().unwrap(), plug.to_str().unwrap()];
+    let (out, table) = trace(&ltrace_rs(), &["-c", "-e", "*@libm*"], &dl_plug, dir.path());
+    assert_eq!(stdout(&out), "cos ok\n", "{}", stderr(&out));
+    assert_eq!(counts(&table), expect(&[("cos", 5)]), "{table}");
+    let (_, text) = trace(&ltrace_rs(), &["-e", "*@libm*"], &dl_plug, dir.path());
+    assert_eq!(text.matches("lt_dlopen->cos(").count(), 3, "{text}");
+    assert_eq!(text.matches("lt_plug->cos(").count(), 2, "{text}");
+    let (_, table) = trace(
+        &ltrace_rs(),
+        &["-c", "-e", "*@lt_plug"],
+        &dl_plug,
+        dir.path(),
+    );
+    assert_eq!(
+        counts(&table),
+        expect(&[("plug_cos", 2), ("plug_len", 1), ("cos", 2), ("strlen", 1)]),
+        "{table}"
+    );
+    // Nested: the library's call inside the program's.
+    let (_, text) = trace(&ltrace_rs(), &["-e", "*@lt_plug"], &dl_plug, dir.path());
+    assert_eq!(text.matches("lt_dlopen->plug_cos(").count(), 2, "{text}");
+    assert_eq!(text.matches("<... plug_cos resumed>").count(), 2, "{text}");
+    assert_eq!(text.matches("lt_plug->strlen(\"").count(), 1, "{text}");
 }
 
 #[test]
