@@ -20,6 +20,7 @@ pub const USAGE: &str = "\
 Usage: ltrace-rs [option ...] [command [arg ...]]
 Trace library calls of a given program.
 
+  -b, --no-signals    don't print signals.
   -c                  count time and calls, and report a summary on exit.
   -C, --demangle      decode low-level symbol names into user-level names.
   -e FILTER           modify which library calls to trace (malloc+free, !strlen, *@libc.so*).
@@ -32,6 +33,7 @@ Trace library calls of a given program.
   -p PID              attach to the process with the process ID pid.
   -r                  print relative timestamps.
   -s STRSIZE          specify the maximum string size to print.
+  -S                  trace system calls as well as library calls.
   -t, -tt, -ttt       print absolute timestamps.
   -T                  show the time spent inside each call.
   -x NAME             trace the program's own symbol NAME (a glob) at its entry.
@@ -81,6 +83,7 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, String> {
                 "help" => return Ok(Action::Help),
                 "version" => return Ok(Action::Version),
                 "demangle" => cfg.demangle = true,
+                "no-signals" => cfg.no_signals = true,
                 "output" => cfg.output = Some(value(&mut i)?.into()),
                 "library" => cfg.filter.add_library(&value(&mut i)?),
                 "indent" => cfg.layout.indent = number(&value(&mut i)?)?,
@@ -115,6 +118,8 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, String> {
             };
             match c {
                 'c' => cfg.count = true,
+                'S' => cfg.syscalls = true,
+                'b' => cfg.no_signals = true,
                 'C' => cfg.demangle = true,
                 'f' => cfg.follow = true,
                 'i' => cfg.layout.ip = true,
@@ -188,5 +193,7 @@ mod tests {
         assert!(parse(vec!["-r".into(), "-t".into(), "ls".into()]).is_err());
         assert!(parse(vec![]).is_err());
         assert_eq!(cfg(&["-p", "12"]).pids, vec![12]);
+        let c = cfg(&["-Sb", "ls"]);
+        assert!(c.syscalls && c.no_signals);
     }
 }

@@ -50,6 +50,10 @@ pub struct Config {
     pub strsize: usize,
     /// `-C`.
     pub demangle: bool,
+    /// `-S`: system calls too, as `SYS_name(args) = ret` lines.
+    pub syscalls: bool,
+    /// `-b`: signals are not shown (still delivered).
+    pub no_signals: bool,
     /// The output columns.
     pub layout: output::Layout,
 }
@@ -67,6 +71,8 @@ impl Default for Config {
             syms: Vec::new(),
             strsize: 32,
             demangle: false,
+            syscalls: false,
+            no_signals: false,
             layout: output::Layout::default(),
         }
     }
@@ -115,11 +121,13 @@ fn catch_interrupts() {
 }
 
 /// The ptrace options: every fork, vfork, clone and exec is followed (a child we do not
-/// trace still has our breakpoints in its copy of the memory, which we remove).
-pub fn options() -> pt::Options {
+/// trace still has our breakpoints in its copy of the memory, which we remove); system call
+/// stops are told apart from SIGTRAPs for `-S`.
+pub fn options(cfg: &Config) -> pt::Options {
     pt::Options {
         follow_forks: true,
         exit_kill: false,
+        sysgood: cfg.syscalls,
         ..pt::Options::default()
     }
 }
@@ -222,7 +230,7 @@ pub fn run(cfg: &Config) -> Result<Outcome, Error> {
             user: None,
             seccomp: None,
         };
-        let pid = pt::spawn(&spawn, options())
+        let pid = pt::spawn(&spawn, options(&cfg))
             .map_err(|e| Error::new(format!("can't start {cmd}: {e}")))?;
         tracer.run_spawned(pid)
     } else {

@@ -291,8 +291,9 @@ pub struct Style {
 
 /// ltrace's rendering of a value of unknown type.
 pub fn unknown(v: u64) -> String {
+    // ltrace's lens_default: beyond ±10000 a number is more likely a mask or an address.
     let l = v as i64;
-    if l > -1_000_000 && l < 1_000_000 {
+    if (-10_000..=10_000).contains(&l) {
         l.to_string()
     } else {
         format!("{v:#x}")
@@ -537,6 +538,9 @@ mod tests {
         assert_eq!(f(&Ty::Void, 0, &[]), "<void>");
         assert_eq!(f(&Ty::Unknown, 1, &[]), "1");
         assert_eq!(f(&Ty::Unknown, 0x79706f63, &[]), "0x79706f63");
+        assert_eq!(f(&Ty::Unknown, 4096, &[]), "4096");
+        assert_eq!(f(&Ty::Unknown, 0x5401, &[]), "0x5401");
+        assert_eq!(f(&Ty::Unknown, -25i64 as u64, &[]), "-25");
         assert_eq!(f(&Ty::Octal, 0o644, &[]), "0644");
         assert_eq!(f(&Ty::Char, b'a' as u64, &[]), "'a'");
     }

@@ -162,6 +162,8 @@ struct Thread {
     frames: Vec<Frame>,
     /// Its calls are printed (`-f`, or the first process's threads' leader).
     shown: bool,
+    /// `-S`: the system call it is in (between its entry and exit stops).
+    syscall: Option<Frame>,
 }
 
 struct Mem(Pid);
@@ -207,6 +209,15 @@ impl std::fmt::Debug for Tracer<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Tracer").finish_non_exhaustive()
     }
+}
+
+/// A system call's name from strace-rs's table (ltrace's `SYS_NR` when it has none).
+fn syscall_name(nr: u64) -> String {
+    strace_rs::sysent::table()
+        .get(nr as usize)
+        .and_then(|e| e.as_ref())
+        .map(|e| e.name.to_owned())
+        .unwrap_or_else(|| nr.to_string())
 }
 
 fn signame(sig: i32) -> String {
@@ -802,10 +813,10 @@ impl<'a> Tracer<'a> {
         };
         let r = bp.step_over(Pid(tgid), Pid(tid))?;
         for t in others {
-            let _ = pt::resume(Pid(t), Resume::Continue, 0);
+            let _ = self.cont(Pid(t), 0);
         }
         match r {
-            None => pt::resume(Pid(tid), Resume::Continue, 0),
+            None => self.cont(Pid(tid), 0),
             Some(stop) => {
                 self.deferred.push_back((Pid(tid), stop));
                 Ok(())
@@ -859,37 +870,12 @@ impl<'a> Tracer<'a> {
                         me.plant(pid, &space, vec![(regs.rax, f)]);
                         Ok(())
                     })?;
-                    return pt::resume(pid, Resume::Continue, 0);
+                    return self.cont(pid, 0);
                 }
-                let spent = frame.start.elapsed();
-                if self.cfg.count {
-                    self.summary.add(&self.display_name(&frame.name), spent);
-                } else if shown {
-                    let late = frame.proto.entry_params()..frame.proto.params.len();
-                    let late_args = if late.is_empty() {
-                        String::new()
-                    } else {
-                        let mut s = self.format_args(pid, &frame, late, Some(regs.rax));
-                        if frame.proto.entry_params() > 0 {
-                            s.insert_str(0, ", ");
-                        }
-                        s
-                    };
-                    let ret = proto::value(
-                        &frame.proto.ret,
-                        regs.rax,
-                        &frame.args,
-                        Some(regs.rax),
-                        &Mem(pid),
-                        proto::Style {
-                            strsize: self.cfg.strsize,
-                        },
-                    );
-                    let name = self.display_name(&frame.name);
-                    self.printer
-                        .ret(tid, depth, frame.ret, &name, &late_args, &ret, spent)?;
+                if shown {
+                    self.finish(pid, depth, &frame, regs.rax)?;
                 }
-                pt::resume(pid, Resume::Continue, 0)
+                self.cont(pid, 0)
             }
             Site::Func(f) if f.link_map => {
                 self.on_link_map(tid, &space)?;
@@ -990,7 +976,7 @@ impl<'a> Tracer<'a> {
             Some(slot) => {
                 regs.rip = slot;
                 pt::set_regs(Pid(tid), &regs)?;
-                pt::resume(Pid(tid), Resume::Continue, 0)
+                self.cont(Pid(tid), 0)
             }
             None => self.step_over(tid, bp),
         }
@@ -1033,18 +1019,104 @@ impl<'a> Tracer<'a> {
         };
         let r = work(self);
         for t in others {
-            let _ = pt::resume(Pid(t), Resume::Continue, 0);
+            let _ = self.cont(Pid(t), 0);
         }
         r
     }
 
+    /// A call (or system call) of a shown thread returned `rax`: counted, or its return printed.
+    fn finish(&mut self, pid: Pid, depth: usize, frame: &Frame, rax: u64) -> io::Result<()> {
+        let spent = frame.start.elapsed();
+        if self.cfg.count {
+            self.summary.add(&self.display_name(&frame.name), spent);
+            return Ok(());
+        }
+        let late = frame.proto.entry_params()..frame.proto.params.len();
+        let late_args = if late.is_empty() {
+            String::new()
+        } else {
+            let mut s = self.format_args(pid, frame, late, Some(rax));
+            if frame.proto.entry_params() > 0 {
+                s.insert_str(0, ", ");
+            }
+            s
+        };
+        let ret = proto::value(
+            &frame.proto.ret,
+            rax,
+            &frame.args,
+            Some(rax),
+            &Mem(pid),
+            proto::Style {
+                strsize: self.cfg.strsize,
+            },
+        );
+        let name = self.display_name(&frame.name);
+        self.printer
+            .ret(pid.0, depth, frame.ret, &name, &late_args, &ret, spent)
+    }
+
+    /// Restarts a thread (delivering `sig`), to its next system call stop under `-S`.
+    fn cont(&self, pid: Pid, sig: i32) -> io::Result<()> {
+        let how = if self.cfg.syscalls {
+            Resume::Syscall
+        } else {
+            Resume::Continue
+        };
+        pt::resume(pid, how, sig)
+    }
+
+    /// `-S`: a system call's entry opens a `SYS_name(args` line (nested in the library call
+    /// that made it), its exit closes it.
+    fn on_syscall(&mut self, tid: i32) -> io::Result<()> {
+        let pid = Pid(tid);
+        let Some(th) = self.threads.get(&tid) else {
+            return self.cont(pid, 0);
+        };
+        // Nothing before the command's own exec is shown (the placeholder space).
+        let shown = th.shown && th.space.borrow().entry != 0;
+        let depth = th.frames.len();
+        match pt::syscall_info(pid)? {
+            pt::SyscallInfo::Entry {
+                nr, args, sp, ip, ..
+            } if shown => {
+                let name: Rc<str> = format!("SYS_{}", syscall_name(nr)).into();
+                let frame = Frame {
+                    proto: self.proto(&name),
+                    name,
+                    ret: ip,
+                    slot: sp,
+                    args,
+                    start: Instant::now(),
+                    resolves: None,
+                };
+                if !self.cfg.count {
+                    let args = self.format_args(pid, &frame, 0..frame.proto.entry_params(), None);
+                    self.printer.entry(tid, depth, ip, &frame.name, &args)?;
+                }
+                self.threads.get_mut(&tid).expect("known thread").syscall = Some(frame);
+            }
+            pt::SyscallInfo::Exit { rval, .. } => {
+                let th = self.threads.get_mut(&tid).expect("known thread");
+                if let Some(frame) = th.syscall.take() {
+                    self.finish(pid, depth, &frame, rval as u64)?;
+                }
+            }
+            _ => {}
+        }
+        self.cont(pid, 0)
+    }
+
     fn deliver(&mut self, tid: i32, sig: i32) -> io::Result<()> {
-        if self.threads.get(&tid).is_some_and(|t| t.shown) && !self.cfg.count {
+        if self.threads.get(&tid).is_some_and(|t| t.shown)
+            && !self.cfg.count
+            && !self.cfg.no_signals
+        {
             let text = format!("--- {} ({}) ---", signame(sig), sigdesc(sig));
             let ip = pt::get_regs(Pid(tid)).ok().map(|r| r.rip);
             self.printer.event(tid, ip, &text)?;
         }
-        pt::resume(Pid(tid), Resume::Continue, sig)
+        self.cont(Pid(tid), sig)
     }
 
     /// Undoes what we did to a process copy we will not trace: breakpoints and swapped return
@@ -1098,6 +1170,7 @@ impl<'a> Tracer<'a> {
                         tgid: if is_thread { tgid } else { child.0 },
                         space,
                         frames: Vec::new(),
+                        syscall: None,
                         shown: follow,
                     },
                 );
@@ -1109,6 +1182,7 @@ impl<'a> Tracer<'a> {
                         tgid: child.0,
                         space,
                         frames,
+                        syscall: None,
                         shown: follow,
                     },
                 );
@@ -1122,6 +1196,7 @@ impl<'a> Tracer<'a> {
                             tgid: child.0,
                             space: copy,
                             frames,
+                            syscall: None,
                             shown: true,
                         },
                     );
@@ -1132,7 +1207,7 @@ impl<'a> Tracer<'a> {
                 }
             }
         }
-        pt::resume(child, Resume::Continue, 0)
+        self.cont(child, 0)
     }
 
     fn on_exec(&mut self, pid: Pid, old: Pid) -> io::Result<()> {
@@ -1162,10 +1237,11 @@ impl<'a> Tracer<'a> {
                 tgid: pid.0,
                 space,
                 frames: Vec::new(),
+                syscall: None,
                 shown,
             },
         );
-        pt::resume(pid, Resume::Continue, 0)
+        self.cont(pid, 0)
     }
 
     fn on_end(&mut self, pid: Pid, stop: Stop) -> io::Result<()> {
@@ -1236,10 +1312,11 @@ impl<'a> Tracer<'a> {
                 tgid: pid.0,
                 space,
                 frames: Vec::new(),
+                syscall: None,
                 shown: true,
             },
         );
-        pt::resume(pid, Resume::Continue, 0)?;
+        self.cont(pid, 0)?;
         self.main_loop()
     }
 
@@ -1252,7 +1329,7 @@ impl<'a> Tracer<'a> {
                 .filter_map(|e| e.file_name().to_str()?.parse().ok())
                 .collect();
             for &t in &tids {
-                pt::seize(Pid(t), crate::options())?;
+                pt::seize(Pid(t), crate::options(self.cfg))?;
                 pt::interrupt(Pid(t))?;
                 self.wait_first_stop(Pid(t))?;
             }
@@ -1264,10 +1341,11 @@ impl<'a> Tracer<'a> {
                         tgid: pid.0,
                         space: space.clone(),
                         frames: Vec::new(),
+                        syscall: None,
                         shown: t == pid.0 || self.cfg.follow,
                     },
                 );
-                pt::resume(Pid(t), Resume::Continue, 0)?;
+                self.cont(Pid(t), 0)?;
             }
         }
         self.main_loop()
@@ -1283,6 +1361,7 @@ impl<'a> Tracer<'a> {
                 continue;
             }
             let r = match stop {
+                Stop::Syscall => self.on_syscall(pid.0),
                 Stop::Signal(libc::SIGTRAP) if self.threads.contains_key(&pid.0) => {
                     self.on_trap(pid.0)
                 }
@@ -1292,11 +1371,11 @@ impl<'a> Tracer<'a> {
                     if self.threads.contains_key(&pid.0) {
                         let _ = self.on_new_task(pid.0, c, ev);
                     }
-                    pt::resume(pid, Resume::Continue, 0)
+                    self.cont(pid, 0)
                 }
                 Stop::Exited(_) | Stop::Killed { .. } => self.on_end(pid, stop),
                 Stop::GroupStop(_) => pt::listen(pid),
-                _ => pt::resume(pid, Resume::Continue, 0),
+                _ => self.cont(pid, 0),
             };
             match r {
                 Ok(()) => {}

@@ -218,6 +218,16 @@ fn text_output_matches_ltrace_line_for_line() {
     let dl_plug = [dl.to_str().unwrap(), plug.to_str().unwrap()];
     compare_with_ltrace(&["-e", "dlopen+dlsym+puts+dlclose"], &dl_plug);
     compare_with_ltrace(&["-e", "strlen"], &dl_plug);
+    // -S: the start-up differs (ltrace's older system call names: SYS_pread, SYS_334), the
+    // system calls inside puts do not.
+    let dir = tempdir();
+    let (_, theirs) = trace(Path::new("ltrace"), &["-S"], &[calls], dir.path());
+    let (_, ours) = trace(&ltrace_rs(), &["-S"], &[calls], dir.path());
+    assert_eq!(
+        puts_block(&ours),
+        puts_block(&theirs),
+        "ltrace:\n{theirs}\nltrace-rs:\n{ours}"
+    );
 }
 
 #[test]
@@ -407,6 +417,72 @@ fn signals_are_shown_and_delivered_unchanged() {
         text.ends_with("--- SIGSEGV (Segmentation fault) ---\n+++ killed by SIGSEGV +++\n"),
         "{text}"
     );
+}
+
+#[test]
+fn b_hides_signals_and_still_delivers_them() {
+    let dir = tempdir();
+    let prog = example("lt_signal");
+    let (out, text) = trace(&ltrace_rs(), &["-b"], &[prog.to_str().unwrap()], dir.path());
+    assert_eq!(stdout(&out), "usr1 handled\n");
+    assert!(!text.contains("--- SIG"), "{text}");
+    assert!(
+        text.contains("puts(\"usr1 handled\")") && text.ends_with("+++ killed by SIGSEGV +++\n"),
+        "{text}"
+    );
+}
+
+/// The lines from `puts("a string...` (whose stdout check makes system calls) to its
+/// `<... puts resumed>`.
+fn puts_block(text: &str) -> Vec<String> {
+    normalize(text)
+        .into_iter()
+        .skip_while(|l| !l.starts_with("puts(\"a string"))
+        .scan(false, |done, l| {
+            let keep = !*done;
+            *done = l.starts_with("<... puts resumed>");
+            keep.then_some(l)
+        })
+        .collect()
+}
+
+/// `-S`: the system calls a library call makes are nested between its entry and its return
+/// line, in ltrace's form (`SYS_name(args) = ret`), and the exit's `SYS_exit_group` never
+/// returns.
+#[test]
+fn s_shows_the_system_calls_inside_the_library_call_that_makes_them() {
+    let dir = tempdir();
+    let prog = example("lt_calls");
+    let p = prog.to_str().unwrap();
+    let (out, text) = trace(&ltrace_rs(), &["-S"], &[p], dir.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        !text.contains("SYS_execve"),
+        "the start is not shown:\n{text}"
+    );
+    // puts looks at its stdout (a pipe here) before its first write.
+    let block = puts_block(&text);
+    assert!(block.len() > 2, "{text}");
+    assert!(block[0].ends_with(" <unfinished ...>"), "{text}");
+    let inner = &block[1..block.len() - 1];
+    assert!(
+        inner.iter().all(|l| l.starts_with("SYS_"))
+            && inner.iter().any(|l| l.starts_with("SYS_newfstatat(1, ")),
+        "{text}"
+    );
+    // Output to a pipe is written once, at exit: 54 bytes.
+    assert!(
+        text.contains("SYS_write(1, \"a string longer than thirty-two \"..., 54) = 54"),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("SYS_exit_group(0 <no return ...>\n+++ exited (status 0) +++\n"),
+        "{text}"
+    );
+    let (_, table) = trace(&ltrace_rs(), &["-S", "-c"], &[p], dir.path());
+    let c = counts(&table);
+    assert_eq!(c.get("SYS_write"), Some(&1), "{table}");
+    assert_eq!(c.get("strlen"), Some(&6), "{table}");
 }
 
 /// lt_calls.c linked statically into `dir`, when the C library's static archive is installed.
