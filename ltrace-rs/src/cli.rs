@@ -25,6 +25,7 @@ Trace library calls of a given program.
   -C, --demangle      decode low-level symbol names into user-level names.
   -e FILTER           modify which library calls to trace (malloc+free, !strlen, *@libc.so*).
   -f                  trace children (fork() and clone()).
+  -F, --config=FILE   load an alternate prototype file (may be repeated).
   -i                  print instruction pointer at time of library call.
   -l, --library=LIB   only trace symbols implemented by this library.
   -L                  do not display library calls.
@@ -84,6 +85,7 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, String> {
                 "version" => return Ok(Action::Version),
                 "demangle" => cfg.demangle = true,
                 "no-signals" => cfg.no_signals = true,
+                "config" => cfg.config_files.push(value(&mut i)?.into()),
                 "output" => cfg.output = Some(value(&mut i)?.into()),
                 "library" => cfg.filter.add_library(&value(&mut i)?),
                 "indent" => cfg.layout.indent = number(&value(&mut i)?)?,
@@ -136,7 +138,8 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, String> {
                 'n' => cfg.layout.indent = number(&val)?,
                 'l' => cfg.filter.add_library(&val),
                 'x' => cfg.syms.push(val),
-                'a' | 'A' | 'D' | 'F' | 'u' | 'w' => {
+                'F' => cfg.config_files.push(val.into()),
+                'a' | 'A' | 'D' | 'u' | 'w' => {
                     return Err(format!("option -{c} is not supported yet"))
                 }
                 _ => return Err(format!("invalid option -- '{c}'")),

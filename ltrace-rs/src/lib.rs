@@ -54,6 +54,8 @@ pub struct Config {
     pub syscalls: bool,
     /// `-b`: signals are not shown (still delivered).
     pub no_signals: bool,
+    /// `-F FILE`: prototype files read instead of ltrace's and the bundled ones.
+    pub config_files: Vec<PathBuf>,
     /// The output columns.
     pub layout: output::Layout,
 }
@@ -73,6 +75,7 @@ impl Default for Config {
             demangle: false,
             syscalls: false,
             no_signals: false,
+            config_files: Vec::new(),
             layout: output::Layout::default(),
         }
     }

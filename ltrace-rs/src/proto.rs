@@ -89,7 +89,22 @@ pub fn default_files() -> Vec<std::path::PathBuf> {
     v
 }
 
+/// The prototypes ltrace-rs ships for libc functions ltrace's files lack (`atoi`, `strtol`,
+/// `openat`, ...), read after the files.
+pub const BUNDLED: &str = include_str!("libc.conf");
+
 impl Protos {
+    /// What a run uses: `-F` files alone when given (as ltrace), else ltrace's files then the
+    /// bundled set.
+    pub fn for_run(config_files: &[std::path::PathBuf]) -> Protos {
+        if !config_files.is_empty() {
+            return Protos::load(config_files);
+        }
+        let mut p = Protos::load(&default_files());
+        p.parse_text(BUNDLED);
+        p
+    }
+
     /// Reads every file of `paths` that exists.
     pub fn load(paths: &[std::path::PathBuf]) -> Protos {
         let mut p = Protos::default();
@@ -489,6 +504,20 @@ pub fn format_args(fmt: &[u8]) -> Vec<Ty> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_bundled_set_reads_whole_and_types_what_ltrace_conf_lacks() {
+        let mut p = Protos::default();
+        p.parse_text(BUNDLED);
+        let declared = BUNDLED
+            .lines()
+            .filter(|l| !l.trim().is_empty() && !l.starts_with(';'))
+            .count();
+        assert_eq!(p.map.len(), declared, "a line the parser skipped");
+        assert_eq!(p.get("atoi").params, vec![(Ty::Str(Len::Nul), false)]);
+        assert_eq!(p.get("atoi").ret, Ty::Int(4));
+        assert_eq!(p.get("strtoul").ret, Ty::Uint(8));
+    }
 
     struct NoMem;
     impl Memory for NoMem {

@@ -242,7 +242,7 @@ impl<'a> Tracer<'a> {
     pub fn new(cfg: &'a Config, printer: Printer) -> Tracer<'a> {
         Tracer {
             cfg,
-            protos: Protos::load(&proto::default_files()),
+            protos: Protos::for_run(&cfg.config_files),
             proto_cache: HashMap::new(),
             elf_cache: HashMap::new(),
             threads: HashMap::new(),

@@ -166,8 +166,13 @@ fn normalize(text: &str) -> Vec<String> {
     lines
 }
 
+/// ltrace's prototypes only (`-F`), without the set ltrace-rs adds (`atoi`, ...).
+const LTRACE_CONF: [&str; 2] = ["-F", "/etc/ltrace.conf"];
+
 fn compare_with_ltrace(opts: &[&str], prog: &[&str]) {
     let dir = tempdir();
+    let opts = [&LTRACE_CONF[..], opts].concat();
+    let opts = &opts[..];
     let (theirs_out, theirs) = trace(Path::new("ltrace"), opts, prog, dir.path());
     let (ours_out, ours) = trace(&ltrace_rs(), opts, prog, dir.path());
     assert_eq!(
@@ -417,6 +422,33 @@ fn signals_are_shown_and_delivered_unchanged() {
         text.ends_with("--- SIGSEGV (Segmentation fault) ---\n+++ killed by SIGSEGV +++\n"),
         "{text}"
     );
+}
+
+/// The bundled prototypes type what ltrace's file lacks: `atoi("42") = 42`, not four raw
+/// registers; `-F FILE` reads that file alone.
+#[test]
+fn bundled_prototypes_type_atoi() {
+    let dir = tempdir();
+    let prog = example("lt_calls");
+    let p = prog.to_str().unwrap();
+    let (_, text) = trace(&ltrace_rs(), &["-e", "atoi"], &[p], dir.path());
+    let line = text
+        .lines()
+        .find(|l| l.contains("atoi("))
+        .unwrap_or_default();
+    assert!(
+        line.starts_with("lt_calls->atoi(\"42\")") && line.ends_with(" = 42"),
+        "{text}"
+    );
+    let conf = dir.path().join("mine.conf");
+    std::fs::write(&conf, "long atoi(hex(int));\n").unwrap();
+    let (_, text) = trace(
+        &ltrace_rs(),
+        &["-e", "atoi", "-F", conf.to_str().unwrap()],
+        &[p],
+        dir.path(),
+    );
+    assert!(text.contains("lt_calls->atoi(0x"), "{text}");
 }
 
 #[test]
