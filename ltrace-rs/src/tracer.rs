@@ -198,6 +198,9 @@ pub struct Tracer<'a> {
     elf_cache: HashMap<PathBuf, Rc<ElfInfo>>,
     threads: HashMap<i32, Thread>,
     deferred: VecDeque<(Pid, Stop)>,
+    /// New tasks whose first stop came before their parent's fork/clone event (the kernel
+    /// reports the two in either order): they wait, stopped, for that event.
+    unclaimed: Vec<i32>,
     printer: Printer,
     /// `-c` totals.
     pub summary: Summary,
@@ -247,6 +250,7 @@ impl<'a> Tracer<'a> {
             elf_cache: HashMap::new(),
             threads: HashMap::new(),
             deferred: VecDeque::new(),
+            unclaimed: Vec::new(),
             printer,
             summary: Summary::default(),
             first: None,
@@ -1131,6 +1135,10 @@ impl<'a> Tracer<'a> {
     }
 
     fn wait_first_stop(&mut self, child: Pid) -> io::Result<()> {
+        if let Some(i) = self.unclaimed.iter().position(|&p| p == child.0) {
+            self.unclaimed.swap_remove(i);
+            return Ok(());
+        }
         // Another wait (stopping threads for a step) may have collected it already.
         if let Some(i) = self.deferred.iter().position(|(p, s)| {
             *p == child && matches!(s, Stop::Interrupt | Stop::Signal(libc::SIGSTOP))
@@ -1358,6 +1366,14 @@ impl<'a> Tracer<'a> {
                 return Ok(Outcome::Detached);
             }
             if pid.0 == 0 {
+                continue;
+            }
+            if !self.threads.contains_key(&pid.0)
+                && matches!(stop, Stop::Interrupt | Stop::Signal(libc::SIGSTOP))
+            {
+                // A new task ahead of its parent's event: resumed once that event sets it up
+                // (resuming it now would run it with our breakpoints and no record of it).
+                self.unclaimed.push(pid.0);
                 continue;
             }
             let r = match stop {
