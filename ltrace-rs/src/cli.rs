@@ -8,7 +8,7 @@ use crate::Config;
 #[derive(Debug)]
 pub enum Action {
     /// Trace.
-    Run(Config),
+    Run(Box<Config>),
     /// `-h`.
     Help,
     /// `-V`.
@@ -29,6 +29,7 @@ Trace library calls of a given program.
   -i                  print instruction pointer at time of library call.
   -l, --library=LIB   only trace symbols implemented by this library.
   -L                  do not display library calls.
+      --log=FILE      record the calls in the common event log FILE too.
   -n, --indent=NR     indent output by NR spaces for each call level nesting.
   -o, --output=FILE   write the trace output to file with given name.
   -p PID              attach to the process with the process ID pid.
@@ -86,6 +87,7 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, String> {
                 "demangle" => cfg.demangle = true,
                 "no-signals" => cfg.no_signals = true,
                 "config" => cfg.config_files.push(value(&mut i)?.into()),
+                "log" => cfg.log = Some(value(&mut i)?.into()),
                 "output" => cfg.output = Some(value(&mut i)?.into()),
                 "library" => cfg.filter.add_library(&value(&mut i)?),
                 "indent" => cfg.layout.indent = number(&value(&mut i)?)?,
@@ -157,7 +159,7 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, String> {
     if cfg.follow {
         cfg.layout.pid = true;
     }
-    Ok(Action::Run(cfg))
+    Ok(Action::Run(Box::new(cfg)))
 }
 
 fn number(s: &str) -> Result<usize, String> {
@@ -170,7 +172,7 @@ mod tests {
 
     fn cfg(args: &[&str]) -> Config {
         match parse(args.iter().map(OsString::from).collect()).unwrap() {
-            Action::Run(c) => c,
+            Action::Run(c) => *c,
             a => panic!("{a:?}"),
         }
     }

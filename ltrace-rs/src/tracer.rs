@@ -43,6 +43,8 @@ enum Callers {
 #[derive(Debug, Clone)]
 struct Func {
     name: Rc<str>,
+    /// The file name of the object that defines it (for `--log`).
+    lib: Rc<str>,
     callers: Callers,
     /// Where a copy of the displaced first instruction runs, followed by a jump back (no
     /// single-step needed), when it can run anywhere.
@@ -55,9 +57,10 @@ struct Func {
 }
 
 impl Func {
-    fn called_by(name: &str, caller: u64) -> Func {
+    fn called_by(name: &str, lib: &Rc<str>, caller: u64) -> Func {
         Func {
             name: name.into(),
+            lib: lib.clone(),
             callers: Callers::From(vec![caller]),
             ool: None,
             link_map: false,
@@ -146,6 +149,7 @@ impl Space {
 #[derive(Debug, Clone)]
 struct Frame {
     name: Rc<str>,
+    lib: Rc<str>,
     ret: u64,
     slot: u64,
     args: [u64; 6],
@@ -179,6 +183,9 @@ impl Memory for Mem {
     }
 }
 
+/// The `--log` file.
+pub type LogWriter = tracekit_log::FileWriter<std::io::BufWriter<std::fs::File>>;
+
 /// How the run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -204,6 +211,9 @@ pub struct Tracer<'a> {
     printer: Printer,
     /// `-c` totals.
     pub summary: Summary,
+    /// `--log`: every returned library call as a `LibCall` event.
+    log: Option<LogWriter>,
+    log_start: Instant,
     first: Option<i32>,
     outcome: Option<Outcome>,
 }
@@ -253,6 +263,8 @@ impl<'a> Tracer<'a> {
             unclaimed: Vec::new(),
             printer,
             summary: Summary::default(),
+            log: None,
+            log_start: Instant::now(),
             first: None,
             outcome: None,
         }
@@ -450,7 +462,7 @@ impl<'a> Tracer<'a> {
                     .matches_call(&imp.name, by, &callee.obj.name)
                 {
                     let relocated = initial || !new.iter().any(|&i| libs[i].obj == callee.obj);
-                    let f = Func::called_by(&imp.name, *lo);
+                    let f = Func::called_by(&imp.name, &callee.obj.name, *lo);
                     wanted.push(self.implementation(pid, addr, ifunc, relocated, space, f)?);
                 }
             }
@@ -468,20 +480,22 @@ impl<'a> Tracer<'a> {
                         continue;
                     }
                     let addr = l.bias.wrapping_add(e.addr);
-                    let f = Func::called_by(name, exe_lo);
+                    let f = Func::called_by(name, &l.obj.name, exe_lo);
                     wanted.push(self.implementation(pid, addr, e.ifunc, false, space, f)?);
                 }
             }
         }
         if initial {
-            self.program_symbols(pid, &exe, exe_bias, entry, &mut wanted)?;
+            let exe_name = space.borrow().exe_name.clone();
+            self.program_symbols(pid, &exe, exe_bias, &exe_name, entry, &mut wanted)?;
             // The dynamic linker calls `_dl_debug_state` when a dlopen or dlclose begins and
             // when it is done (r_state back to RT_CONSISTENT): where we look again.
             if let Some(ld) = libs.iter().find(|l| l.info.r_debug.is_some()) {
                 if let Some(e) = ld.info.functions.get("_dl_debug_state") {
+                    let lib = ld.obj.name.clone();
                     let r_debug = ld.bias.wrapping_add(ld.info.r_debug.unwrap_or(0));
                     space.borrow_mut().r_state = Some(r_debug + 24);
-                    let mut f = Func::called_by("_dl_debug_state", 0);
+                    let mut f = Func::called_by("_dl_debug_state", &lib, 0);
                     f.callers = Callers::From(Vec::new());
                     f.link_map = true;
                     wanted.push((ld.bias.wrapping_add(e.addr), f));
@@ -568,12 +582,13 @@ impl<'a> Tracer<'a> {
         pid: Pid,
         exe: &ElfInfo,
         exe_bias: u64,
+        exe_name: &Rc<str>,
         entry: u64,
         wanted: &mut Vec<(u64, Func)>,
     ) -> io::Result<()> {
         for (name, e) in &exe.functions {
             if self.cfg.syms.iter().any(|p| crate::filter::glob(p, name)) {
-                let mut func = Func::called_by(name, 0);
+                let mut func = Func::called_by(name, exe_name, 0);
                 func.callers = Callers::Any;
                 if !e.ifunc {
                     wanted.push((exe_bias + e.addr, func));
@@ -890,6 +905,7 @@ impl<'a> Tracer<'a> {
                 let ret = pt::mem::read_val::<u64>(pid, regs.rsp)?;
                 let frame = Frame {
                     name: f.name.clone(),
+                    lib: f.lib.clone(),
                     ret,
                     slot: regs.rsp,
                     args: [0; 6],
@@ -930,6 +946,7 @@ impl<'a> Tracer<'a> {
                     let proto = self.proto(&f.name);
                     let frame = Frame {
                         name: f.name.clone(),
+                        lib: f.lib.clone(),
                         ret,
                         slot: regs.rsp,
                         args: [regs.rdi, regs.rsi, regs.rdx, regs.rcx, regs.r8, regs.r9],
@@ -1031,6 +1048,20 @@ impl<'a> Tracer<'a> {
     /// A call (or system call) of a shown thread returned `rax`: counted, or its return printed.
     fn finish(&mut self, pid: Pid, depth: usize, frame: &Frame, rax: u64) -> io::Result<()> {
         let spent = frame.start.elapsed();
+        if let (Some(log), false) = (&mut self.log, frame.lib.is_empty()) {
+            let tgid = self.threads.get(&pid.0).map_or(pid.0, |t| t.tgid);
+            let ns = |t: Instant| t.saturating_duration_since(self.log_start).as_nanos() as u64;
+            log.write(&tracekit_log::Event::LibCall(tracekit_log::LibCall {
+                pid: tgid as u32,
+                tid: pid.0 as u32,
+                entry_ns: ns(frame.start),
+                exit_ns: ns(frame.start + spent),
+                library: tracekit_log::Bytes(frame.lib.as_bytes().to_vec().into()),
+                name: tracekit_log::Bytes(frame.name.as_bytes().to_vec().into()),
+                ret: Some(rax as i64),
+                text: tracekit_log::Bytes(Vec::new().into()),
+            }))?;
+        }
         if self.cfg.count {
             self.summary.add(&self.display_name(&frame.name), spent);
             return Ok(());
@@ -1088,6 +1119,7 @@ impl<'a> Tracer<'a> {
                 let frame = Frame {
                     proto: self.proto(&name),
                     name,
+                    lib: "".into(),
                     ret: ip,
                     slot: sp,
                     args,
@@ -1297,6 +1329,41 @@ impl<'a> Tracer<'a> {
             Err(e) if e.raw_os_error() == Some(libc::ECHILD) => Ok(None),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => Ok(Some((Pid(0), Stop::Interrupt))),
             Err(e) => Err(e),
+        }
+    }
+
+    /// Records the trace in `log` too (`--log`), from a `Process` event for `pid` on.
+    pub fn log_to(
+        &mut self,
+        mut log: LogWriter,
+        pid: i32,
+        exe: &[u8],
+        cmdline: &[u8],
+    ) -> io::Result<()> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        log.write(&tracekit_log::Event::Process(tracekit_log::Process {
+            pid: pid as u32,
+            ppid: std::process::id(),
+            start_unix_ns: now.as_nanos() as u64,
+            start_mono_ns: 0,
+            exe: tracekit_log::Bytes(exe.to_vec().into()),
+            cmdline: tracekit_log::Bytes(cmdline.to_vec().into()),
+            tool: tracekit_log::Bytes(b"ltrace-rs".to_vec().into()),
+            arch: tracekit_log::Arch::X86_64,
+            clock_res_ns: 0,
+        }))?;
+        self.log = Some(log);
+        self.log_start = Instant::now();
+        Ok(())
+    }
+
+    /// Ends the `--log` file (its last chunk written).
+    pub fn finish_log(&mut self) -> io::Result<()> {
+        match self.log.take() {
+            Some(log) => log.finish().and_then(|mut w| io::Write::flush(&mut w)),
+            None => Ok(()),
         }
     }
 

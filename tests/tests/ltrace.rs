@@ -451,6 +451,42 @@ fn bundled_prototypes_type_atoi() {
     assert!(text.contains("lt_calls->atoi(0x"), "{text}");
 }
 
+/// `--log FILE`: the common event log holds a `LibCall` for every call the `-c` table counts,
+/// with the library that defines it, after a `Process` event naming the tool.
+#[test]
+fn log_records_every_call_as_a_libcall_event() {
+    let dir = tempdir();
+    let prog = example("lt_calls");
+    let log = dir.path().join("lt.tklog");
+    let (out, table) = trace(
+        &ltrace_rs(),
+        &["-c", "--log", log.to_str().unwrap()],
+        &[prog.to_str().unwrap()],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(counts(&table), expect(LT_CALLS), "{table}");
+    let events = tracekit_e2e::read_log(&log);
+    let process = events.iter().find_map(|e| match e {
+        tracekit_log::Event::Process(p) => Some(p),
+        _ => None,
+    });
+    assert_eq!(
+        process.map(|p| p.tool.as_bytes().to_vec()),
+        Some(b"ltrace-rs".to_vec())
+    );
+    let mut logged = BTreeMap::new();
+    for e in &events {
+        if let tracekit_log::Event::LibCall(c) = e {
+            assert_eq!(c.library.as_bytes(), b"libc.so.6", "{c:?}");
+            assert!(c.exit_ns >= c.entry_ns, "{c:?}");
+            let name = String::from_utf8_lossy(c.name.as_bytes()).into_owned();
+            *logged.entry(name).or_insert(0u64) += 1;
+        }
+    }
+    assert_eq!(logged, expect(LT_CALLS));
+}
+
 #[test]
 fn b_hides_signals_and_still_delivers_them() {
     let dir = tempdir();
