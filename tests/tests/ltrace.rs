@@ -485,6 +485,18 @@ fn log_records_every_call_as_a_libcall_event() {
         }
     }
     assert_eq!(logged, expect(LT_CALLS));
+    // `tracekit report` prints the `-c` table from the log.
+    let report = run(tracekit_e2e::tracekit().arg("report").arg(&log));
+    assert!(report.status.success(), "{}", stderr(&report));
+    let text = stdout(&report);
+    assert!(
+        text.starts_with(&format!(
+            "Library calls: {} events (ltrace -c):\n% time",
+            LT_CALLS.iter().map(|c| c.1).sum::<u64>()
+        )),
+        "{text}"
+    );
+    assert_eq!(counts(&text), expect(LT_CALLS), "{text}");
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! What strace-rs and tracekit print about system calls without tracing anything: strace's
-//! `-c` table ([`Summary`]) and signal names ([`signals::name`]).
+//! `-c` table ([`Summary`]) and signal names ([`signals::name`]); and ltrace's `-c` table
+//! ([`libcalls::Summary`]), for ltrace-rs and `tracekit report`.
 //!
 //! It sits below both: `strace-rs` counts the calls it traces into a [`Summary`], and
 //! `tracekit report` counts the `Syscall` events of a strace-rs log into one, without
@@ -16,6 +17,7 @@
 //! assert!(text.lines().nth(2).unwrap().ends_with("1 openat"));
 //! ```
 
+pub mod libcalls;
 pub mod signals;
 mod summary;
 

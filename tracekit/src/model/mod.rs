@@ -39,6 +39,9 @@ pub struct Report {
     pub fences: Vec<FenceReport>,
     /// System calls (strace-rs logs).
     pub syscalls: SyscallReport,
+    /// Library calls (ltrace-rs logs): text only, the JSON schema is unchanged.
+    #[serde(skip)]
+    pub libcalls: LibCallReport,
 }
 
 /// A damaged log.
@@ -77,13 +80,29 @@ pub fn build(
         crashes: crash::build(&analysis.crashes),
         fences: fence::build(&analysis.fences, &analysis.heap, resolver),
         syscalls: syscalls::build(&analysis.syscalls),
+        libcalls: LibCallReport {
+            events: analysis.libcalls.events,
+            summary: analysis.libcalls.summary.clone(),
+        },
     }
+}
+
+/// The library calls of the logs (ltrace-rs's `--log`).
+#[derive(Debug, Clone, Default)]
+pub struct LibCallReport {
+    /// `LibCall` events.
+    pub events: u64,
+    /// ltrace's `-c` numbers per function.
+    pub summary: tracekit_syscall_summary::libcalls::Summary,
 }
 
 impl Report {
     /// True when the logs hold something besides the heap (crashes, fence findings, system
     /// calls).
     pub fn has_other_tools(&self) -> bool {
-        !self.crashes.is_empty() || !self.fences.is_empty() || self.syscalls.events != 0
+        !self.crashes.is_empty()
+            || !self.fences.is_empty()
+            || self.syscalls.events != 0
+            || self.libcalls.events != 0
     }
 }
