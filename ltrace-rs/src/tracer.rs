@@ -224,9 +224,9 @@ impl std::fmt::Debug for Tracer<'_> {
     }
 }
 
-/// A system call's name from strace-rs's table (ltrace's `SYS_NR` when it has none).
+/// A system call's name from the suite's table (ltrace's `SYS_NR` when it has none).
 fn syscall_name(nr: u64) -> String {
-    strace_rs::sysent::table()
+    tracekit_syscall_summary::sysent::table()
         .get(nr as usize)
         .and_then(|e| e.as_ref())
         .map(|e| e.name.to_owned())
