@@ -8,7 +8,7 @@ use crate::Config;
 #[derive(Debug)]
 pub enum Action {
     /// Trace.
-    Run(Config),
+    Run(Box<Config>),
     /// `-h`.
     Help,
     /// `-V`.
@@ -20,18 +20,22 @@ pub const USAGE: &str = "\
 Usage: ltrace-rs [option ...] [command [arg ...]]
 Trace library calls of a given program.
 
+  -b, --no-signals    don't print signals.
   -c                  count time and calls, and report a summary on exit.
   -C, --demangle      decode low-level symbol names into user-level names.
   -e FILTER           modify which library calls to trace (malloc+free, !strlen, *@libc.so*).
   -f                  trace children (fork() and clone()).
+  -F, --config=FILE   load an alternate prototype file (may be repeated).
   -i                  print instruction pointer at time of library call.
   -l, --library=LIB   only trace symbols implemented by this library.
   -L                  do not display library calls.
+      --log=FILE      record the calls in the common event log FILE too.
   -n, --indent=NR     indent output by NR spaces for each call level nesting.
   -o, --output=FILE   write the trace output to file with given name.
   -p PID              attach to the process with the process ID pid.
   -r                  print relative timestamps.
   -s STRSIZE          specify the maximum string size to print.
+  -S                  trace system calls as well as library calls.
   -t, -tt, -ttt       print absolute timestamps.
   -T                  show the time spent inside each call.
   -x NAME             trace the program's own symbol NAME (a glob) at its entry.
@@ -81,6 +85,9 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, String> {
                 "help" => return Ok(Action::Help),
                 "version" => return Ok(Action::Version),
                 "demangle" => cfg.demangle = true,
+                "no-signals" => cfg.no_signals = true,
+                "config" => cfg.config_files.push(value(&mut i)?.into()),
+                "log" => cfg.log = Some(value(&mut i)?.into()),
                 "output" => cfg.output = Some(value(&mut i)?.into()),
                 "library" => cfg.filter.add_library(&value(&mut i)?),
                 "indent" => cfg.layout.indent = number(&value(&mut i)?)?,
@@ -115,6 +122,8 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, String> {
             };
             match c {
                 'c' => cfg.count = true,
+                'S' => cfg.syscalls = true,
+                'b' => cfg.no_signals = true,
                 'C' => cfg.demangle = true,
                 'f' => cfg.follow = true,
                 'i' => cfg.layout.ip = true,
@@ -131,7 +140,8 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, String> {
                 'n' => cfg.layout.indent = number(&val)?,
                 'l' => cfg.filter.add_library(&val),
                 'x' => cfg.syms.push(val),
-                'a' | 'A' | 'D' | 'F' | 'u' | 'w' => {
+                'F' => cfg.config_files.push(val.into()),
+                'a' | 'A' | 'D' | 'u' | 'w' => {
                     return Err(format!("option -{c} is not supported yet"))
                 }
                 _ => return Err(format!("invalid option -- '{c}'")),
@@ -149,7 +159,7 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, String> {
     if cfg.follow {
         cfg.layout.pid = true;
     }
-    Ok(Action::Run(cfg))
+    Ok(Action::Run(Box::new(cfg)))
 }
 
 fn number(s: &str) -> Result<usize, String> {
@@ -162,7 +172,7 @@ mod tests {
 
     fn cfg(args: &[&str]) -> Config {
         match parse(args.iter().map(OsString::from).collect()).unwrap() {
-            Action::Run(c) => c,
+            Action::Run(c) => *c,
             a => panic!("{a:?}"),
         }
     }
@@ -188,5 +198,7 @@ mod tests {
         assert!(parse(vec!["-r".into(), "-t".into(), "ls".into()]).is_err());
         assert!(parse(vec![]).is_err());
         assert_eq!(cfg(&["-p", "12"]).pids, vec![12]);
+        let c = cfg(&["-Sb", "ls"]);
+        assert!(c.syscalls && c.no_signals);
     }
 }

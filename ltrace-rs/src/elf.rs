@@ -44,6 +44,9 @@ pub struct ElfInfo {
     pub functions: HashMap<String, Export>,
     /// The lowest `PT_LOAD` virtual address (the bias is `mapped start - this`, page-aligned).
     pub first_load: u64,
+    /// The dynamic linker's `_r_debug` (link-time address), whose `r_state` says when a
+    /// `dlopen` or `dlclose` is done.
+    pub r_debug: Option<u64>,
 }
 
 /// Start-up and tear-down calls the C runtime's own files (crt1.o, crtbegin.o) make through the
@@ -111,10 +114,13 @@ pub fn parse(data: &[u8]) -> io::Result<ElfInfo> {
             }
             continue;
         }
+        let value = sym.st_value(endian);
+        if name == "_r_debug" {
+            info.r_debug = Some(value);
+        }
         if !is_func || sym.st_bind() == elf::STB_LOCAL {
             continue;
         }
-        let value = sym.st_value(endian);
         // A symbol with several versions (memcpy@GLIBC_2.2.5, memcpy@@GLIBC_2.14): programs
         // linked today bind to the default one, which is not hidden.
         let hidden = versions

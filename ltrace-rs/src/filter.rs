@@ -1,4 +1,13 @@
 //! ltrace's `-e` filter expressions: `malloc+free`, `!strlen`, `*@libc.so*`, `-l LIB`.
+//!
+//! A call has a caller (the program, which ltrace calls `MAIN`, or a library) and a callee
+//! library. The starting state and wildcard rules without `@` (`!strlen`, `*-strlen`) are
+//! about the program's calls; a plain name without `@` (`-e cos`) is that function called by
+//! anyone, as in ltrace. A rule's `@LIB` matches a call when LIB names the caller (ltrace's
+//! meaning: `-e '*@libfoo.so'` is what libfoo calls) or the callee (`-e '*@libm*'`: calls into
+//! libm, from the program or from any library); `@MAIN` names the program. `-l LIB` is about
+//! the program's calls into LIB. (ltrace's wildcards without `@` also take every library's
+//! internal PLT calls, mostly nameless IFUNC slots: noise we leave out.)
 
 /// One rule: a glob on the symbol name and one on the library's file name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -6,6 +15,8 @@ struct Rule {
     add: bool,
     name: String,
     lib: String,
+    /// `-l`: only the callee is matched.
+    callee_only: bool,
 }
 
 /// Which (function, library) pairs are traced.
@@ -46,6 +57,7 @@ impl Filter {
                     add,
                     name: name.to_owned(),
                     lib: lib.to_owned(),
+                    callee_only: false,
                 });
             }
             if end == rest.len() {
@@ -65,6 +77,7 @@ impl Filter {
             add: true,
             name: "*".into(),
             lib: lib.to_owned(),
+            callee_only: true,
         });
     }
 
@@ -73,16 +86,44 @@ impl Filter {
         self.rules.is_empty()
     }
 
-    /// Is `name`, implemented in the library file `lib` (its base name), traced?
+    /// Is the program's call of `name`, implemented in the library file `lib` (its base
+    /// name), traced?
     pub fn matches(&self, name: &str, lib: &str) -> bool {
-        let mut on = self.start_all;
+        self.matches_call(name, None, lib)
+    }
+
+    /// Is a call of `name`, implemented in `callee` (a library's base name), made by `caller`
+    /// (a library's base name, `None` for the program), traced?
+    pub fn matches_call(&self, name: &str, caller: Option<&str>, callee: &str) -> bool {
+        let mut on = caller.is_none() && self.start_all;
         for r in &self.rules {
-            if glob(&r.name, name) && lib_matches(&r.lib, lib) {
+            if !glob(&r.name, name) {
+                continue;
+            }
+            let hit = match caller {
+                None if r.lib == "MAIN" => !r.callee_only,
+                None => lib_matches(&r.lib, callee),
+                Some(_) if r.callee_only => false,
+                Some(_) if r.lib == "*" => !has_wildcard(&r.name),
+                Some(c) => lib_matches(&r.lib, c) || lib_matches(&r.lib, callee),
+            };
+            if hit {
                 on = r.add;
             }
         }
         on
     }
+
+    /// Can a library's own calls be traced (a rule names a library)?
+    pub fn selects_library_calls(&self) -> bool {
+        self.rules.iter().any(|r| {
+            r.add && !r.callee_only && r.lib != "MAIN" && (r.lib != "*" || !has_wildcard(&r.name))
+        })
+    }
+}
+
+fn has_wildcard(pat: &str) -> bool {
+    pat.contains(['*', '?'])
 }
 
 fn lib_matches(pat: &str, lib: &str) -> bool {
@@ -144,6 +185,31 @@ mod tests {
         let mut l = Filter::all();
         l.add_library("libc.so.6");
         assert!(l.matches("puts", "libc.so.6") && !l.matches("cos", "libm.so.6"));
+    }
+
+    #[test]
+    fn a_library_pattern_names_the_caller_or_the_callee() {
+        let m = f(&["*@libm*"]);
+        assert!(m.matches_call("cos", Some("lt_plug"), "libm.so.6"));
+        assert!(!m.matches_call("strlen", Some("lt_plug"), "libc.so.6"));
+        let plug = f(&["*@lt_plug"]);
+        assert!(plug.matches_call("strlen", Some("lt_plug"), "libc.so.6"));
+        assert!(!plug.matches_call("strlen", Some("libm.so.6"), "libc.so.6"));
+        assert!(plug.selects_library_calls());
+        // A plain name is anyone's call; a wildcard without `@` the program's, as without -e.
+        assert!(f(&["cos"]).matches_call("cos", Some("lt_plug"), "libm.so.6"));
+        assert!(f(&["cos"]).selects_library_calls());
+        let not = f(&["!strlen"]);
+        assert!(!not.matches_call("puts", Some("lt_plug"), "libc.so.6"));
+        assert!(!not.selects_library_calls() && !Filter::all().selects_library_calls());
+        let main = f(&["*@MAIN"]);
+        assert!(main.matches("puts", "libc.so.6"));
+        assert!(!main.matches_call("puts", Some("libm.so.6"), "libc.so.6"));
+        let mut l = Filter::all();
+        l.add_library("libm.so.6");
+        assert!(
+            !l.matches_call("cos", Some("lt_plug"), "libm.so.6") && l.matches("cos", "libm.so.6")
+        );
     }
 
     #[test]

@@ -50,6 +50,14 @@ pub struct Config {
     pub strsize: usize,
     /// `-C`.
     pub demangle: bool,
+    /// `-S`: system calls too, as `SYS_name(args) = ret` lines.
+    pub syscalls: bool,
+    /// `-b`: signals are not shown (still delivered).
+    pub no_signals: bool,
+    /// `-F FILE`: prototype files read instead of ltrace's and the bundled ones.
+    pub config_files: Vec<PathBuf>,
+    /// `--log FILE`: the common event log (a `LibCall` event per returned call).
+    pub log: Option<PathBuf>,
     /// The output columns.
     pub layout: output::Layout,
 }
@@ -67,6 +75,10 @@ impl Default for Config {
             syms: Vec::new(),
             strsize: 32,
             demangle: false,
+            syscalls: false,
+            no_signals: false,
+            config_files: Vec::new(),
+            log: None,
             layout: output::Layout::default(),
         }
     }
@@ -115,11 +127,13 @@ fn catch_interrupts() {
 }
 
 /// The ptrace options: every fork, vfork, clone and exec is followed (a child we do not
-/// trace still has our breakpoints in its copy of the memory, which we remove).
-pub fn options() -> pt::Options {
+/// trace still has our breakpoints in its copy of the memory, which we remove); system call
+/// stops are told apart from SIGTRAPs for `-S`.
+pub fn options(cfg: &Config) -> pt::Options {
     pt::Options {
         follow_forks: true,
         exit_kill: false,
+        sysgood: cfg.syscalls,
         ..pt::Options::default()
     }
 }
@@ -176,6 +190,22 @@ fn check_program(path: &Path, cfg: &Config) -> Result<(), Error> {
     Ok(())
 }
 
+/// Creates the `--log` file (0600, never through a symlink, as every log of the suite).
+fn open_log(cfg: &Config) -> Result<Option<tracer::LogWriter>, Error> {
+    let Some(p) = &cfg.log else {
+        return Ok(None);
+    };
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create(true).truncate(true);
+    tracekit_log::output_file_rules(&mut o, p.as_os_str());
+    let f = o
+        .open(p)
+        .map_err(|e| Error::new(format!("Can't open log '{}': {e}", p.display())))?;
+    tracekit_log::FileWriter::new(io::BufWriter::new(f), tracekit_log::Codec::Zstd)
+        .map(Some)
+        .map_err(|e| Error::new(format!("--log: {e}")))
+}
+
 /// Runs the trace `cfg` describes.
 pub fn run(cfg: &Config) -> Result<Outcome, Error> {
     let out: Box<dyn Write> = match &cfg.output {
@@ -222,8 +252,20 @@ pub fn run(cfg: &Config) -> Result<Outcome, Error> {
             user: None,
             seccomp: None,
         };
-        let pid = pt::spawn(&spawn, options())
+        let log = open_log(&cfg)?;
+        let pid = pt::spawn(&spawn, options(&cfg))
             .map_err(|e| Error::new(format!("can't start {cmd}: {e}")))?;
+        if let Some(log) = log {
+            let cmdline = cfg.command.join("\0");
+            tracer
+                .log_to(
+                    log,
+                    pid.0,
+                    path.as_os_str().as_encoded_bytes(),
+                    cmdline.as_bytes(),
+                )
+                .map_err(|e| Error::new(format!("--log: {e}")))?;
+        }
         tracer.run_spawned(pid)
     } else {
         let pids: Vec<Pid> = cfg.pids.iter().map(|&p| Pid(p)).collect();
@@ -234,6 +276,12 @@ pub fn run(cfg: &Config) -> Result<Outcome, Error> {
                     p.0
                 )));
             }
+        }
+        if let Some(log) = open_log(&cfg)? {
+            let exe = std::fs::read_link(format!("/proc/{}/exe", pids[0].0)).unwrap_or_default();
+            tracer
+                .log_to(log, pids[0].0, exe.as_os_str().as_encoded_bytes(), b"")
+                .map_err(|e| Error::new(format!("--log: {e}")))?;
         }
         tracer.run_attached(&pids)
     }
@@ -249,6 +297,9 @@ pub fn run(cfg: &Config) -> Result<Outcome, Error> {
             Error::new(e.to_string())
         }
     })?;
+    tracer
+        .finish_log()
+        .map_err(|e| Error::new(format!("--log: {e}")))?;
     if cfg.count {
         let mut table = Vec::new();
         tracer

@@ -89,7 +89,22 @@ pub fn default_files() -> Vec<std::path::PathBuf> {
     v
 }
 
+/// The prototypes ltrace-rs ships for libc functions ltrace's files lack (`atoi`, `strtol`,
+/// `openat`, ...), read after the files.
+pub const BUNDLED: &str = include_str!("libc.conf");
+
 impl Protos {
+    /// What a run uses: `-F` files alone when given (as ltrace), else ltrace's files then the
+    /// bundled set.
+    pub fn for_run(config_files: &[std::path::PathBuf]) -> Protos {
+        if !config_files.is_empty() {
+            return Protos::load(config_files);
+        }
+        let mut p = Protos::load(&default_files());
+        p.parse_text(BUNDLED);
+        p
+    }
+
     /// Reads every file of `paths` that exists.
     pub fn load(paths: &[std::path::PathBuf]) -> Protos {
         let mut p = Protos::default();
@@ -291,8 +306,9 @@ pub struct Style {
 
 /// ltrace's rendering of a value of unknown type.
 pub fn unknown(v: u64) -> String {
+    // ltrace's lens_default: beyond ±10000 a number is more likely a mask or an address.
     let l = v as i64;
-    if l > -1_000_000 && l < 1_000_000 {
+    if (-10_000..=10_000).contains(&l) {
         l.to_string()
     } else {
         format!("{v:#x}")
@@ -489,6 +505,20 @@ pub fn format_args(fmt: &[u8]) -> Vec<Ty> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn the_bundled_set_reads_whole_and_types_what_ltrace_conf_lacks() {
+        let mut p = Protos::default();
+        p.parse_text(BUNDLED);
+        let declared = BUNDLED
+            .lines()
+            .filter(|l| !l.trim().is_empty() && !l.starts_with(';'))
+            .count();
+        assert_eq!(p.map.len(), declared, "a line the parser skipped");
+        assert_eq!(p.get("atoi").params, vec![(Ty::Str(Len::Nul), false)]);
+        assert_eq!(p.get("atoi").ret, Ty::Int(4));
+        assert_eq!(p.get("strtoul").ret, Ty::Uint(8));
+    }
+
     struct NoMem;
     impl Memory for NoMem {
         fn cstr(&self, _: u64, _: usize) -> Option<(Vec<u8>, bool)> {
@@ -537,6 +567,9 @@ mod tests {
         assert_eq!(f(&Ty::Void, 0, &[]), "<void>");
         assert_eq!(f(&Ty::Unknown, 1, &[]), "1");
         assert_eq!(f(&Ty::Unknown, 0x79706f63, &[]), "0x79706f63");
+        assert_eq!(f(&Ty::Unknown, 4096, &[]), "4096");
+        assert_eq!(f(&Ty::Unknown, 0x5401, &[]), "0x5401");
+        assert_eq!(f(&Ty::Unknown, -25i64 as u64, &[]), "-25");
         assert_eq!(f(&Ty::Octal, 0o644, &[]), "0644");
         assert_eq!(f(&Ty::Char, b'a' as u64, &[]), "'a'");
     }

@@ -7,6 +7,13 @@
 //! on the stack is then swapped for the program's entry point (an `int3` that stays there once
 //! `_start` has run), so the return traps without a second breakpoint to step over, safely in
 //! every thread, and the real return address is put back in `rip`.
+//!
+//! Libraries mapped later are seen through the dynamic linker's `_dl_debug_state` (what gdb and
+//! ltrace break on): when `_r_debug.r_state` is back to `RT_CONSISTENT`, a `dlopen` or
+//! `dlclose` is done mapping. A dlopen'd library's exported functions break for the program's
+//! calls (through dlsym'd pointers); a library's imports break for its own calls when a filter
+//! names it (`-e '*@libm*'`). Such a library is not relocated yet at that point, so its IFUNC
+//! resolvers cannot run in our hands: a breakpoint on the resolver catches what it returns.
 
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
@@ -23,15 +30,57 @@ use crate::procfs;
 use crate::proto::{self, Memory, Proto, Protos, Ty};
 use crate::Config;
 
+/// Whose calls of a function are traced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Callers {
+    /// Everyone's (`-x` symbols).
+    Any,
+    /// Those whose return address lies in one of these objects (by start address).
+    From(Vec<u64>),
+}
+
 /// A traced function's breakpoint.
 #[derive(Debug, Clone)]
 struct Func {
     name: Rc<str>,
-    /// `-x` symbols count whoever calls them.
-    any_caller: bool,
+    /// The file name of the object that defines it (for `--log`).
+    lib: Rc<str>,
+    callers: Callers,
     /// Where a copy of the displaced first instruction runs, followed by a jump back (no
     /// single-step needed), when it can run anywhere.
     ool: Option<u64>,
+    /// The dynamic linker's `_dl_debug_state`: libraries may have come or gone.
+    link_map: bool,
+    /// An IFUNC resolver of a library not relocated yet (its resolver could not run in our
+    /// hands): the implementation it returns gets this function's breakpoint.
+    resolves: bool,
+}
+
+impl Func {
+    fn called_by(name: &str, lib: &Rc<str>, caller: u64) -> Func {
+        Func {
+            name: name.into(),
+            lib: lib.clone(),
+            callers: Callers::From(vec![caller]),
+            ool: None,
+            link_map: false,
+            resolves: false,
+        }
+    }
+
+    fn add_callers(&mut self, more: &Callers) {
+        match (&mut self.callers, more) {
+            (Callers::Any, _) => {}
+            (mine, Callers::Any) => *mine = Callers::Any,
+            (Callers::From(a), Callers::From(b)) => {
+                for c in b {
+                    if !a.contains(c) {
+                        a.push(*c);
+                    }
+                }
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -39,6 +88,32 @@ enum Site {
     /// The program's entry point: first where the libraries are resolved, then the return trap.
     Entry,
     Func(Func),
+}
+
+impl Site {
+    fn func_mut(&mut self) -> Option<&mut Func> {
+        match self {
+            Site::Func(f) => Some(f),
+            Site::Entry => None,
+        }
+    }
+}
+
+/// A library as mapped in a process.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Object {
+    path: PathBuf,
+    /// Its file name (ltrace names a library's calls `libfoo.so->name`).
+    name: Rc<str>,
+    lo: u64,
+    hi: u64,
+}
+
+/// A library found in the maps while resolving.
+struct Loaded {
+    obj: Object,
+    bias: u64,
+    info: Rc<ElfInfo>,
 }
 
 /// One address space (a process, shared by its threads and vfork children).
@@ -52,16 +127,36 @@ struct Space {
     /// The entry point has run: the `int3` there is the return trap.
     started: bool,
     bps: HashMap<u64, (Breakpoint, Site)>,
+    /// The libraries resolved so far.
+    libs: Vec<Object>,
+    /// Where the dynamic linker's `_r_debug.r_state` is.
+    r_state: Option<u64>,
+}
+
+impl Space {
+    /// The object a return address lies in: its start address and its name.
+    fn caller_at(&self, addr: u64) -> Option<(u64, &Rc<str>)> {
+        if self.exe_lo <= addr && addr < self.exe_hi {
+            return Some((self.exe_lo, &self.exe_name));
+        }
+        self.libs
+            .iter()
+            .find(|o| o.lo <= addr && addr < o.hi)
+            .map(|o| (o.lo, &o.name))
+    }
 }
 
 #[derive(Debug, Clone)]
 struct Frame {
     name: Rc<str>,
+    lib: Rc<str>,
     ret: u64,
     slot: u64,
     args: [u64; 6],
     proto: Rc<Proto>,
     start: Instant,
+    /// The frame of an IFUNC resolver: what to plant where it returns.
+    resolves: Option<Func>,
 }
 
 #[derive(Debug)]
@@ -71,6 +166,8 @@ struct Thread {
     frames: Vec<Frame>,
     /// Its calls are printed (`-f`, or the first process's threads' leader).
     shown: bool,
+    /// `-S`: the system call it is in (between its entry and exit stops).
+    syscall: Option<Frame>,
 }
 
 struct Mem(Pid);
@@ -85,6 +182,9 @@ impl Memory for Mem {
         Some(b)
     }
 }
+
+/// The `--log` file.
+pub type LogWriter = tracekit_log::FileWriter<std::io::BufWriter<std::fs::File>>;
 
 /// How the run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,9 +205,15 @@ pub struct Tracer<'a> {
     elf_cache: HashMap<PathBuf, Rc<ElfInfo>>,
     threads: HashMap<i32, Thread>,
     deferred: VecDeque<(Pid, Stop)>,
+    /// New tasks whose first stop came before their parent's fork/clone event (the kernel
+    /// reports the two in either order): they wait, stopped, for that event.
+    unclaimed: Vec<i32>,
     printer: Printer,
     /// `-c` totals.
     pub summary: Summary,
+    /// `--log`: every returned library call as a `LibCall` event.
+    log: Option<LogWriter>,
+    log_start: Instant,
     first: Option<i32>,
     outcome: Option<Outcome>,
 }
@@ -116,6 +222,15 @@ impl std::fmt::Debug for Tracer<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Tracer").finish_non_exhaustive()
     }
+}
+
+/// A system call's name from the suite's table (ltrace's `SYS_NR` when it has none).
+fn syscall_name(nr: u64) -> String {
+    tracekit_syscall_summary::sysent::table()
+        .get(nr as usize)
+        .and_then(|e| e.as_ref())
+        .map(|e| e.name.to_owned())
+        .unwrap_or_else(|| nr.to_string())
 }
 
 fn signame(sig: i32) -> String {
@@ -140,13 +255,16 @@ impl<'a> Tracer<'a> {
     pub fn new(cfg: &'a Config, printer: Printer) -> Tracer<'a> {
         Tracer {
             cfg,
-            protos: Protos::load(&proto::default_files()),
+            protos: Protos::for_run(&cfg.config_files),
             proto_cache: HashMap::new(),
             elf_cache: HashMap::new(),
             threads: HashMap::new(),
             deferred: VecDeque::new(),
+            unclaimed: Vec::new(),
             printer,
             summary: Summary::default(),
+            log: None,
+            log_start: Instant::now(),
             first: None,
             outcome: None,
         }
@@ -184,6 +302,8 @@ impl<'a> Tracer<'a> {
             entry,
             started: false,
             bps: HashMap::new(),
+            libs: Vec::new(),
+            r_state: None,
         };
         let bp = Breakpoint::insert(pid, entry)?;
         space.bps.insert(entry, (bp, Site::Entry));
@@ -196,7 +316,10 @@ impl<'a> Tracer<'a> {
         Ok(space)
     }
 
-    /// Plants the function breakpoints of `space` (the process is at its entry point or later).
+    /// Plants the function breakpoints of `space`: at the program's entry point (or at once
+    /// when attached) for everything mapped then, and again each time the dynamic linker says
+    /// a `dlopen` or `dlclose` is done, for the libraries that came (their breakpoints) and
+    /// went (theirs forgotten: their memory is gone).
     fn resolve(&mut self, pid: Pid, space: &Rc<RefCell<Space>>) -> io::Result<()> {
         let exe_path = std::fs::read_link(format!("/proc/{}/exe", pid.0))?;
         let maps = procfs::maps(pid.0)?;
@@ -214,90 +337,263 @@ impl<'a> Tracer<'a> {
         };
         // Libraries in mapping order, the dynamic linker last (it defines few public functions
         // and libc's win).
-        let mut libs: Vec<(PathBuf, u64, u64, Rc<ElfInfo>)> = Vec::new();
-        let mut seen = Vec::new();
+        let mut libs: Vec<Loaded> = Vec::new();
         for m in &maps {
-            if m.path == exe_path || seen.contains(&m.path) {
+            if m.path == exe_path || libs.iter().any(|l| l.obj.path == m.path) {
                 continue;
             }
-            seen.push(m.path.clone());
             let Ok(info) = self.elf(&m.path) else {
                 continue;
             };
-            let hi = maps
+            let (lo, hi) = maps
                 .iter()
                 .filter(|x| x.path == m.path)
-                .map(|x| x.end)
-                .max()
-                .unwrap_or(0);
+                .fold((u64::MAX, 0), |(lo, hi), x| {
+                    (lo.min(x.start), hi.max(x.end))
+                });
             let bias = base_of(&m.path).unwrap_or(0).wrapping_sub(info.first_load);
-            libs.push((m.path.clone(), bias, hi, info));
+            let name = m
+                .path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            libs.push(Loaded {
+                obj: Object {
+                    path: m.path.clone(),
+                    name: name.into(),
+                    lo,
+                    hi,
+                },
+                bias,
+                info,
+            });
         }
-        libs.sort_by_key(|(p, ..)| {
-            p.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with("ld-"))
-        });
-        let (lo, hi) = {
+        libs.sort_by_key(|l| l.obj.name.starts_with("ld-"));
+        let (initial, entry) = {
+            let mut s = space.borrow_mut();
+            // Libraries unmapped since the last look (dlclose): forget their breakpoints, and
+            // them as callers.
+            let gone: Vec<Object> = s
+                .libs
+                .iter()
+                .filter(|o| !libs.iter().any(|l| l.obj == **o))
+                .cloned()
+                .collect();
+            if !gone.is_empty() {
+                let inside = |a: u64| gone.iter().any(|o| o.lo <= a && a < o.hi);
+                s.bps.retain(|&a, _| !inside(a));
+                for (_, site) in s.bps.values_mut() {
+                    if let Some(Func {
+                        callers: Callers::From(from),
+                        ..
+                    }) = site.func_mut()
+                    {
+                        from.retain(|&lo| !inside(lo));
+                    }
+                }
+                s.libs.retain(|o| !gone.contains(o));
+            }
+            (!s.started, s.entry)
+        };
+        let new: Vec<usize> = {
+            let s = space.borrow();
+            (0..libs.len())
+                .filter(|&i| !s.libs.contains(&libs[i].obj))
+                .collect()
+        };
+        let lib_of = |addr: u64| -> Option<&Loaded> {
+            libs.iter().find(|l| {
+                maps.iter()
+                    .any(|m| m.path == l.obj.path && m.start <= addr && addr < m.end)
+            })
+        };
+        let (exe_lo, exe_hi) = {
             let s = space.borrow();
             (s.exe_lo, s.exe_hi)
         };
-        let lib_of = |addr: u64| -> Option<&Path> {
-            maps.iter()
-                .find(|m| m.start <= addr && addr < m.end)
-                .map(|m| m.path.as_path())
-        };
+        // The callers whose imports are traced: the program, the first time; each new library
+        // when a filter can select a library's calls.
+        // (The library, `None` for the program; its range; its load bias; its ELF.)
+        type Caller<'l> = (Option<&'l Loaded>, (u64, u64), u64, Rc<ElfInfo>);
+        let mut callers: Vec<Caller<'_>> = Vec::new();
+        if initial {
+            callers.push((None, (exe_lo, exe_hi), exe_bias, exe.clone()));
+        }
+        if self.cfg.filter.selects_library_calls() {
+            for &i in &new {
+                let l = &libs[i];
+                callers.push((Some(l), (l.obj.lo, l.obj.hi), l.bias, l.info.clone()));
+            }
+        }
         let mut wanted: Vec<(u64, Func)> = Vec::new();
-        for imp in &exe.imports {
-            let mut found: Option<(u64, PathBuf)> = None;
-            for slot in &imp.got {
-                if let Ok(v) = pt::mem::read_val::<u64>(pid, slot + exe_bias) {
-                    if v != 0 && !(lo <= v && v < hi) {
-                        if let Some(p) = lib_of(v) {
-                            found = Some((v, p.to_owned()));
+        for (caller, (lo, hi), bias, info) in &callers {
+            for imp in &info.imports {
+                let mut found: Option<(u64, &Loaded)> = None;
+                for slot in &imp.got {
+                    if let Ok(v) = pt::mem::read_val::<u64>(pid, slot + bias) {
+                        if v != 0 && !(*lo <= v && v < *hi) {
+                            if let Some(l) = lib_of(v) {
+                                found = Some((v, l));
+                                break;
+                            }
+                        }
+                    }
+                }
+                let mut ifunc = false;
+                if found.is_none() {
+                    for l in &libs {
+                        if caller.is_some_and(|c| c.obj == l.obj) {
+                            continue;
+                        }
+                        if let Some(e) = l.info.exports.get(&imp.name) {
+                            ifunc = e.ifunc;
+                            found = Some((l.bias.wrapping_add(e.addr), l));
                             break;
                         }
                     }
                 }
-            }
-            if found.is_none() {
-                for (path, bias, _, info) in &libs {
-                    if let Some(e) = info.exports.get(&imp.name) {
-                        let mut addr = bias.wrapping_add(e.addr);
-                        if e.ifunc {
-                            addr = self.call_resolver(pid, addr, space.borrow().entry)?;
-                        }
-                        found = Some((addr, path.clone()));
-                        break;
-                    }
+                let Some((addr, callee)) = found else {
+                    continue;
+                };
+                let by = caller.map(|c| &*c.obj.name);
+                if self
+                    .cfg
+                    .filter
+                    .matches_call(&imp.name, by, &callee.obj.name)
+                {
+                    let relocated = initial || !new.iter().any(|&i| libs[i].obj == callee.obj);
+                    let f = Func::called_by(&imp.name, &callee.obj.name, *lo);
+                    wanted.push(self.implementation(pid, addr, ifunc, relocated, space, f)?);
                 }
             }
-            let Some((addr, path)) = found else { continue };
-            let lib = path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            if self.cfg.filter.matches(&imp.name, &lib) {
-                wanted.push((
-                    addr,
-                    Func {
-                        name: imp.name.as_str().into(),
-                        any_caller: false,
-                        ool: None,
-                    },
-                ));
+        }
+        // A library dlopen'd after the start: the program calls its functions through
+        // pointers (dlsym), so every exported function breaks, for the program's calls. A
+        // name with a leading underscore is the alias, not the name shown.
+        if !initial {
+            for &i in &new {
+                let l = &libs[i];
+                let mut exports: Vec<(&String, &elf::Export)> = l.info.exports.iter().collect();
+                exports.sort_by_key(|(n, _)| (n.starts_with('_'), n.as_str()));
+                for (name, e) in exports {
+                    if !self.cfg.filter.matches_call(name, None, &l.obj.name) {
+                        continue;
+                    }
+                    let addr = l.bias.wrapping_add(e.addr);
+                    let f = Func::called_by(name, &l.obj.name, exe_lo);
+                    wanted.push(self.implementation(pid, addr, e.ifunc, false, space, f)?);
+                }
             }
         }
+        if initial {
+            let exe_name = space.borrow().exe_name.clone();
+            self.program_symbols(pid, &exe, exe_bias, &exe_name, entry, &mut wanted)?;
+            // The dynamic linker calls `_dl_debug_state` when a dlopen or dlclose begins and
+            // when it is done (r_state back to RT_CONSISTENT): where we look again.
+            if let Some(ld) = libs.iter().find(|l| l.info.r_debug.is_some()) {
+                if let Some(e) = ld.info.functions.get("_dl_debug_state") {
+                    let lib = ld.obj.name.clone();
+                    let r_debug = ld.bias.wrapping_add(ld.info.r_debug.unwrap_or(0));
+                    space.borrow_mut().r_state = Some(r_debug + 24);
+                    let mut f = Func::called_by("_dl_debug_state", &lib, 0);
+                    f.callers = Callers::From(Vec::new());
+                    f.link_map = true;
+                    wanted.push((ld.bias.wrapping_add(e.addr), f));
+                }
+            }
+        }
+        {
+            let mut s = space.borrow_mut();
+            for i in new {
+                s.libs.push(libs[i].obj.clone());
+            }
+        }
+        self.plant(pid, space, wanted);
+        Ok(())
+    }
+
+    /// Inserts the breakpoints `wanted`, one per address: the callers of aliases and of one
+    /// function imported by several objects are merged, also into a breakpoint already there.
+    fn plant(&mut self, pid: Pid, space: &Rc<RefCell<Space>>, wanted: Vec<(u64, Func)>) {
+        let mut merged: Vec<(u64, Func)> = Vec::new();
+        {
+            let mut s = space.borrow_mut();
+            for (a, f) in wanted {
+                if let Some(old) = s.bps.get_mut(&a).and_then(|(_, site)| site.func_mut()) {
+                    old.add_callers(&f.callers);
+                } else if let Some((_, old)) = merged.iter_mut().find(|(b, _)| *b == a) {
+                    old.add_callers(&f.callers);
+                } else {
+                    merged.push((a, f));
+                }
+            }
+        }
+        self.place_out_of_line(pid, space, &mut merged);
+        let mut s = space.borrow_mut();
+        for (addr, f) in merged {
+            match Breakpoint::insert(pid, addr) {
+                Ok(bp) => {
+                    s.bps.insert(addr, (bp, Site::Func(f)));
+                }
+                Err(e) => eprintln!(
+                    "{}: cannot set a breakpoint at {addr:#x} ({}): {e}",
+                    crate::PROG,
+                    f.name
+                ),
+            }
+        }
+    }
+
+    /// Where `f`'s breakpoint goes for a function at `addr`: there, or for an IFUNC the
+    /// implementation its resolver picks (run now in a relocated library; in one the dynamic
+    /// linker has mapped but not relocated yet, the resolver's return is caught instead).
+    fn implementation(
+        &mut self,
+        pid: Pid,
+        addr: u64,
+        ifunc: bool,
+        relocated: bool,
+        space: &Rc<RefCell<Space>>,
+        mut f: Func,
+    ) -> io::Result<(u64, Func)> {
+        if !ifunc {
+            return Ok((addr, f));
+        }
+        if relocated {
+            // Our breakpoint on the resolver itself (planted while its library was new) is
+            // lifted while it runs for us.
+            let ours = space.borrow().bps.get(&addr).map(|(bp, _)| *bp);
+            if let Some(bp) = &ours {
+                bp.remove(pid)?;
+            }
+            let r = self.call_resolver(pid, addr, space.borrow().entry);
+            if let Some(bp) = &ours {
+                bp.reinsert(pid)?;
+            }
+            return Ok((r?, f));
+        }
+        f.resolves = true;
+        Ok((addr, f))
+    }
+
+    /// The `-x` symbols of the program.
+    fn program_symbols(
+        &mut self,
+        pid: Pid,
+        exe: &ElfInfo,
+        exe_bias: u64,
+        exe_name: &Rc<str>,
+        entry: u64,
+        wanted: &mut Vec<(u64, Func)>,
+    ) -> io::Result<()> {
         for (name, e) in &exe.functions {
             if self.cfg.syms.iter().any(|p| crate::filter::glob(p, name)) {
-                let func = Func {
-                    name: name.as_str().into(),
-                    any_caller: true,
-                    ool: None,
-                };
+                let mut func = Func::called_by(name, exe_name, 0);
+                func.callers = Callers::Any;
                 if !e.ifunc {
                     wanted.push((exe_bias + e.addr, func));
                 } else if exe.interp {
-                    let addr = self.call_resolver(pid, exe_bias + e.addr, space.borrow().entry)?;
+                    let addr = self.call_resolver(pid, exe_bias + e.addr, entry)?;
                     wanted.push((addr, func));
                 } else {
                     // A static program selects its IFUNCs after its entry point (the CPU
@@ -310,25 +606,6 @@ impl<'a> Tracer<'a> {
                         }
                     }
                 }
-            }
-        }
-        {
-            let s = space.borrow();
-            let mut seen = std::collections::HashSet::new();
-            wanted.retain(|(a, _)| !s.bps.contains_key(a) && seen.insert(*a));
-        }
-        self.place_out_of_line(pid, space, &mut wanted);
-        let mut s = space.borrow_mut();
-        for (addr, f) in wanted {
-            match Breakpoint::insert(pid, addr) {
-                Ok(bp) => {
-                    s.bps.insert(addr, (bp, Site::Func(f)));
-                }
-                Err(e) => eprintln!(
-                    "{}: cannot set a breakpoint at {addr:#x} ({}): {e}",
-                    crate::PROG,
-                    f.name
-                ),
             }
         }
         Ok(())
@@ -555,10 +832,10 @@ impl<'a> Tracer<'a> {
         };
         let r = bp.step_over(Pid(tgid), Pid(tid))?;
         for t in others {
-            let _ = pt::resume(Pid(t), Resume::Continue, 0);
+            let _ = self.cont(Pid(t), 0);
         }
         match r {
-            None => pt::resume(Pid(tid), Resume::Continue, 0),
+            None => self.cont(Pid(tid), 0),
             Some(stop) => {
                 self.deferred.push_back((Pid(tid), stop));
                 Ok(())
@@ -607,53 +884,75 @@ impl<'a> Tracer<'a> {
                 let shown = th.shown;
                 regs.rip = frame.ret;
                 pt::set_regs(pid, &regs)?;
-                let spent = frame.start.elapsed();
-                if self.cfg.count {
-                    self.summary.add(&self.display_name(&frame.name), spent);
-                } else if shown {
-                    let late = frame.proto.entry_params()..frame.proto.params.len();
-                    let late_args = if late.is_empty() {
-                        String::new()
-                    } else {
-                        let mut s = self.format_args(pid, &frame, late, Some(regs.rax));
-                        if frame.proto.entry_params() > 0 {
-                            s.insert_str(0, ", ");
-                        }
-                        s
-                    };
-                    let ret = proto::value(
-                        &frame.proto.ret,
-                        regs.rax,
-                        &frame.args,
-                        Some(regs.rax),
-                        &Mem(pid),
-                        proto::Style {
-                            strsize: self.cfg.strsize,
-                        },
-                    );
-                    let name = self.display_name(&frame.name);
-                    self.printer
-                        .ret(tid, depth, frame.ret, &name, &late_args, &ret, spent)?;
+                if let Some(f) = frame.resolves {
+                    self.with_others_stopped(tid, |me| {
+                        me.plant(pid, &space, vec![(regs.rax, f)]);
+                        Ok(())
+                    })?;
+                    return self.cont(pid, 0);
                 }
-                pt::resume(pid, Resume::Continue, 0)
+                if shown {
+                    self.finish(pid, depth, &frame, regs.rax)?;
+                }
+                self.cont(pid, 0)
+            }
+            Site::Func(f) if f.link_map => {
+                self.on_link_map(tid, &space)?;
+                self.continue_past(tid, bp, &f, regs)
+            }
+            Site::Func(f) if f.resolves => {
+                // Its return traps at the entry point, where the implementation is planted.
+                let ret = pt::mem::read_val::<u64>(pid, regs.rsp)?;
+                let frame = Frame {
+                    name: f.name.clone(),
+                    lib: f.lib.clone(),
+                    ret,
+                    slot: regs.rsp,
+                    args: [0; 6],
+                    proto: self.proto(&f.name),
+                    start: Instant::now(),
+                    resolves: Some(Func {
+                        resolves: false,
+                        ool: None,
+                        ..f.clone()
+                    }),
+                };
+                self.threads
+                    .get_mut(&tid)
+                    .expect("known thread")
+                    .frames
+                    .push(frame);
+                let entry = space.borrow().entry;
+                pt::mem::write(pid, regs.rsp, &entry.to_ne_bytes())?;
+                self.continue_past(tid, bp, &f, regs)
             }
             Site::Func(f) => {
                 let ret = pt::mem::read_val::<u64>(pid, regs.rsp)?;
-                let (lo, hi, started, entry) = {
+                let (caller, started, entry) = {
                     let s = space.borrow();
-                    (s.exe_lo, s.exe_hi, s.started, s.entry)
+                    let caller = s.caller_at(ret).map(|(lo, name)| (lo, name.clone()));
+                    (caller, s.started, s.entry)
                 };
                 let shown = self.threads[&tid].shown;
-                let counted = shown && started && (f.any_caller || (lo <= ret && ret < hi));
+                let counted = shown
+                    && started
+                    && match &f.callers {
+                        Callers::Any => true,
+                        Callers::From(from) => {
+                            caller.as_ref().is_some_and(|(lo, _)| from.contains(lo))
+                        }
+                    };
                 if counted {
                     let proto = self.proto(&f.name);
                     let frame = Frame {
                         name: f.name.clone(),
+                        lib: f.lib.clone(),
                         ret,
                         slot: regs.rsp,
                         args: [regs.rdi, regs.rsi, regs.rdx, regs.rcx, regs.r8, regs.r9],
                         proto,
                         start: Instant::now(),
+                        resolves: None,
                     };
                     // The frame is recorded before anything can fail (the output), so that a
                     // detach always finds the return address it swapped.
@@ -673,31 +972,187 @@ impl<'a> Tracer<'a> {
                     if !self.cfg.count {
                         let mut name = self.display_name(&name);
                         // With a filter, ltrace names the object whose call it is.
-                        if !f.any_caller && !self.cfg.filter.is_default() {
-                            name = format!("{}->{name}", space.borrow().exe_name);
+                        if let (Callers::From(_), Some((_, by))) = (&f.callers, &caller) {
+                            if !self.cfg.filter.is_default() {
+                                name = format!("{by}->{name}");
+                            }
                         }
                         self.printer.entry(tid, depth, ret, &name, &args)?;
                     }
                 }
-                match f.ool {
-                    Some(slot) => {
-                        regs.rip = slot;
-                        pt::set_regs(pid, &regs)?;
-                        pt::resume(pid, Resume::Continue, 0)
-                    }
-                    None => self.step_over(tid, bp),
-                }
+                self.continue_past(tid, bp, &f, regs)
             }
         }
     }
 
+    /// Lets a thread stopped at `f`'s breakpoint run the function.
+    fn continue_past(
+        &mut self,
+        tid: i32,
+        bp: Breakpoint,
+        f: &Func,
+        mut regs: libc::user_regs_struct,
+    ) -> io::Result<()> {
+        match f.ool {
+            Some(slot) => {
+                regs.rip = slot;
+                pt::set_regs(Pid(tid), &regs)?;
+                self.cont(Pid(tid), 0)
+            }
+            None => self.step_over(tid, bp),
+        }
+    }
+
+    /// The dynamic linker's `_dl_debug_state`: once a dlopen or dlclose is done
+    /// (`r_state == RT_CONSISTENT`), the libraries are looked at again.
+    fn on_link_map(&mut self, tid: i32, space: &Rc<RefCell<Space>>) -> io::Result<()> {
+        let (started, r_state) = {
+            let s = space.borrow();
+            (s.started, s.r_state)
+        };
+        let Some(r_state) = r_state else {
+            return Ok(());
+        };
+        if started && pt::mem::read_val::<i32>(Pid(tid), r_state)? == 0 {
+            self.with_others_stopped(tid, |me| match me.resolve(Pid(tid), space) {
+                Err(e) if e.raw_os_error() == Some(libc::ESRCH) => Err(e),
+                Err(e) => {
+                    eprintln!("{}: {e}", crate::PROG);
+                    Ok(())
+                }
+                Ok(()) => Ok(()),
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Runs `work` with the other threads of `tid`'s process stopped: planting breakpoints
+    /// borrows the entry point (the return trap) for a system call.
+    fn with_others_stopped(
+        &mut self,
+        tid: i32,
+        work: impl FnOnce(&mut Self) -> io::Result<()>,
+    ) -> io::Result<()> {
+        let others = if self.thread_count_sharing(tid) > 1 {
+            self.stop_others(tid)?
+        } else {
+            Vec::new()
+        };
+        let r = work(self);
+        for t in others {
+            let _ = self.cont(Pid(t), 0);
+        }
+        r
+    }
+
+    /// A call (or system call) of a shown thread returned `rax`: counted, or its return printed.
+    fn finish(&mut self, pid: Pid, depth: usize, frame: &Frame, rax: u64) -> io::Result<()> {
+        let spent = frame.start.elapsed();
+        if let (Some(log), false) = (&mut self.log, frame.lib.is_empty()) {
+            let tgid = self.threads.get(&pid.0).map_or(pid.0, |t| t.tgid);
+            let ns = |t: Instant| t.saturating_duration_since(self.log_start).as_nanos() as u64;
+            log.write(&tracekit_log::Event::LibCall(tracekit_log::LibCall {
+                pid: tgid as u32,
+                tid: pid.0 as u32,
+                entry_ns: ns(frame.start),
+                exit_ns: ns(frame.start + spent),
+                library: tracekit_log::Bytes(frame.lib.as_bytes().to_vec().into()),
+                name: tracekit_log::Bytes(frame.name.as_bytes().to_vec().into()),
+                ret: Some(rax as i64),
+                text: tracekit_log::Bytes(Vec::new().into()),
+            }))?;
+        }
+        if self.cfg.count {
+            self.summary.add(&self.display_name(&frame.name), spent);
+            return Ok(());
+        }
+        let late = frame.proto.entry_params()..frame.proto.params.len();
+        let late_args = if late.is_empty() {
+            String::new()
+        } else {
+            let mut s = self.format_args(pid, frame, late, Some(rax));
+            if frame.proto.entry_params() > 0 {
+                s.insert_str(0, ", ");
+            }
+            s
+        };
+        let ret = proto::value(
+            &frame.proto.ret,
+            rax,
+            &frame.args,
+            Some(rax),
+            &Mem(pid),
+            proto::Style {
+                strsize: self.cfg.strsize,
+            },
+        );
+        let name = self.display_name(&frame.name);
+        self.printer
+            .ret(pid.0, depth, frame.ret, &name, &late_args, &ret, spent)
+    }
+
+    /// Restarts a thread (delivering `sig`), to its next system call stop under `-S`.
+    fn cont(&self, pid: Pid, sig: i32) -> io::Result<()> {
+        let how = if self.cfg.syscalls {
+            Resume::Syscall
+        } else {
+            Resume::Continue
+        };
+        pt::resume(pid, how, sig)
+    }
+
+    /// `-S`: a system call's entry opens a `SYS_name(args` line (nested in the library call
+    /// that made it), its exit closes it.
+    fn on_syscall(&mut self, tid: i32) -> io::Result<()> {
+        let pid = Pid(tid);
+        let Some(th) = self.threads.get(&tid) else {
+            return self.cont(pid, 0);
+        };
+        // Nothing before the command's own exec is shown (the placeholder space).
+        let shown = th.shown && th.space.borrow().entry != 0;
+        let depth = th.frames.len();
+        match pt::syscall_info(pid)? {
+            pt::SyscallInfo::Entry {
+                nr, args, sp, ip, ..
+            } if shown => {
+                let name: Rc<str> = format!("SYS_{}", syscall_name(nr)).into();
+                let frame = Frame {
+                    proto: self.proto(&name),
+                    name,
+                    lib: "".into(),
+                    ret: ip,
+                    slot: sp,
+                    args,
+                    start: Instant::now(),
+                    resolves: None,
+                };
+                if !self.cfg.count {
+                    let args = self.format_args(pid, &frame, 0..frame.proto.entry_params(), None);
+                    self.printer.entry(tid, depth, ip, &frame.name, &args)?;
+                }
+                self.threads.get_mut(&tid).expect("known thread").syscall = Some(frame);
+            }
+            pt::SyscallInfo::Exit { rval, .. } => {
+                let th = self.threads.get_mut(&tid).expect("known thread");
+                if let Some(frame) = th.syscall.take() {
+                    self.finish(pid, depth, &frame, rval as u64)?;
+                }
+            }
+            _ => {}
+        }
+        self.cont(pid, 0)
+    }
+
     fn deliver(&mut self, tid: i32, sig: i32) -> io::Result<()> {
-        if self.threads.get(&tid).is_some_and(|t| t.shown) && !self.cfg.count {
+        if self.threads.get(&tid).is_some_and(|t| t.shown)
+            && !self.cfg.count
+            && !self.cfg.no_signals
+        {
             let text = format!("--- {} ({}) ---", signame(sig), sigdesc(sig));
             let ip = pt::get_regs(Pid(tid)).ok().map(|r| r.rip);
             self.printer.event(tid, ip, &text)?;
         }
-        pt::resume(Pid(tid), Resume::Continue, sig)
+        self.cont(Pid(tid), sig)
     }
 
     /// Undoes what we did to a process copy we will not trace: breakpoints and swapped return
@@ -712,6 +1167,10 @@ impl<'a> Tracer<'a> {
     }
 
     fn wait_first_stop(&mut self, child: Pid) -> io::Result<()> {
+        if let Some(i) = self.unclaimed.iter().position(|&p| p == child.0) {
+            self.unclaimed.swap_remove(i);
+            return Ok(());
+        }
         // Another wait (stopping threads for a step) may have collected it already.
         if let Some(i) = self.deferred.iter().position(|(p, s)| {
             *p == child && matches!(s, Stop::Interrupt | Stop::Signal(libc::SIGSTOP))
@@ -751,6 +1210,7 @@ impl<'a> Tracer<'a> {
                         tgid: if is_thread { tgid } else { child.0 },
                         space,
                         frames: Vec::new(),
+                        syscall: None,
                         shown: follow,
                     },
                 );
@@ -762,6 +1222,7 @@ impl<'a> Tracer<'a> {
                         tgid: child.0,
                         space,
                         frames,
+                        syscall: None,
                         shown: follow,
                     },
                 );
@@ -775,6 +1236,7 @@ impl<'a> Tracer<'a> {
                             tgid: child.0,
                             space: copy,
                             frames,
+                            syscall: None,
                             shown: true,
                         },
                     );
@@ -785,7 +1247,7 @@ impl<'a> Tracer<'a> {
                 }
             }
         }
-        pt::resume(child, Resume::Continue, 0)
+        self.cont(child, 0)
     }
 
     fn on_exec(&mut self, pid: Pid, old: Pid) -> io::Result<()> {
@@ -815,10 +1277,11 @@ impl<'a> Tracer<'a> {
                 tgid: pid.0,
                 space,
                 frames: Vec::new(),
+                syscall: None,
                 shown,
             },
         );
-        pt::resume(pid, Resume::Continue, 0)
+        self.cont(pid, 0)
     }
 
     fn on_end(&mut self, pid: Pid, stop: Stop) -> io::Result<()> {
@@ -869,6 +1332,41 @@ impl<'a> Tracer<'a> {
         }
     }
 
+    /// Records the trace in `log` too (`--log`), from a `Process` event for `pid` on.
+    pub fn log_to(
+        &mut self,
+        mut log: LogWriter,
+        pid: i32,
+        exe: &[u8],
+        cmdline: &[u8],
+    ) -> io::Result<()> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        log.write(&tracekit_log::Event::Process(tracekit_log::Process {
+            pid: pid as u32,
+            ppid: std::process::id(),
+            start_unix_ns: now.as_nanos() as u64,
+            start_mono_ns: 0,
+            exe: tracekit_log::Bytes(exe.to_vec().into()),
+            cmdline: tracekit_log::Bytes(cmdline.to_vec().into()),
+            tool: tracekit_log::Bytes(b"ltrace-rs".to_vec().into()),
+            arch: tracekit_log::Arch::X86_64,
+            clock_res_ns: 0,
+        }))?;
+        self.log = Some(log);
+        self.log_start = Instant::now();
+        Ok(())
+    }
+
+    /// Ends the `--log` file (its last chunk written).
+    pub fn finish_log(&mut self) -> io::Result<()> {
+        match self.log.take() {
+            Some(log) => log.finish().and_then(|mut w| io::Write::flush(&mut w)),
+            None => Ok(()),
+        }
+    }
+
     /// Traces `pid`, a process stopped just before its `execve` ([`pt::spawn`]).
     pub fn run_spawned(&mut self, pid: Pid) -> io::Result<Outcome> {
         self.first = Some(pid.0);
@@ -880,6 +1378,8 @@ impl<'a> Tracer<'a> {
             entry: 0,
             started: true,
             bps: HashMap::new(),
+            libs: Vec::new(),
+            r_state: None,
         }));
         self.threads.insert(
             pid.0,
@@ -887,10 +1387,11 @@ impl<'a> Tracer<'a> {
                 tgid: pid.0,
                 space,
                 frames: Vec::new(),
+                syscall: None,
                 shown: true,
             },
         );
-        pt::resume(pid, Resume::Continue, 0)?;
+        self.cont(pid, 0)?;
         self.main_loop()
     }
 
@@ -903,7 +1404,7 @@ impl<'a> Tracer<'a> {
                 .filter_map(|e| e.file_name().to_str()?.parse().ok())
                 .collect();
             for &t in &tids {
-                pt::seize(Pid(t), crate::options())?;
+                pt::seize(Pid(t), crate::options(self.cfg))?;
                 pt::interrupt(Pid(t))?;
                 self.wait_first_stop(Pid(t))?;
             }
@@ -915,10 +1416,11 @@ impl<'a> Tracer<'a> {
                         tgid: pid.0,
                         space: space.clone(),
                         frames: Vec::new(),
+                        syscall: None,
                         shown: t == pid.0 || self.cfg.follow,
                     },
                 );
-                pt::resume(Pid(t), Resume::Continue, 0)?;
+                self.cont(Pid(t), 0)?;
             }
         }
         self.main_loop()
@@ -933,7 +1435,16 @@ impl<'a> Tracer<'a> {
             if pid.0 == 0 {
                 continue;
             }
+            if !self.threads.contains_key(&pid.0)
+                && matches!(stop, Stop::Interrupt | Stop::Signal(libc::SIGSTOP))
+            {
+                // A new task ahead of its parent's event: resumed once that event sets it up
+                // (resuming it now would run it with our breakpoints and no record of it).
+                self.unclaimed.push(pid.0);
+                continue;
+            }
             let r = match stop {
+                Stop::Syscall => self.on_syscall(pid.0),
                 Stop::Signal(libc::SIGTRAP) if self.threads.contains_key(&pid.0) => {
                     self.on_trap(pid.0)
                 }
@@ -943,11 +1454,11 @@ impl<'a> Tracer<'a> {
                     if self.threads.contains_key(&pid.0) {
                         let _ = self.on_new_task(pid.0, c, ev);
                     }
-                    pt::resume(pid, Resume::Continue, 0)
+                    self.cont(pid, 0)
                 }
                 Stop::Exited(_) | Stop::Killed { .. } => self.on_end(pid, stop),
                 Stop::GroupStop(_) => pt::listen(pid),
-                _ => pt::resume(pid, Resume::Continue, 0),
+                _ => self.cont(pid, 0),
             };
             match r {
                 Ok(()) => {}

@@ -17,7 +17,8 @@ mod sockets;
 mod stack;
 pub mod summary;
 mod sys;
-pub mod sysent;
+/// The x86_64 system call table (it lives below strace-rs, shared with ltrace-rs's `-S`).
+pub use tracekit_syscall_summary::sysent;
 mod sysent32;
 pub mod text;
 pub mod tracer;

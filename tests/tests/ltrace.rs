@@ -105,7 +105,6 @@ fn exact_counts_on_every_linkage() {
             "malloc+free+puts",
             &["strlen", "memcpy", "atoi", "getenv"][..],
         ),
-        ("*@libc.so*", &[][..]),
         (
             "*@libm.so*",
             &[
@@ -116,6 +115,19 @@ fn exact_counts_on_every_linkage() {
         let (_, table) = trace(&ltrace_rs(), &["-c", "-e", filter], &[p], dir.path());
         assert_eq!(counts(&table), without(dropped), "-e {filter}:\n{table}");
     }
+    // `@libc.so*` names the callee of the program's calls, and the caller of libc's own
+    // calls (into the dynamic linker), which ltrace's `-e` means.
+    let (_, text) = trace(&ltrace_rs(), &["-e", "*@libc.so*"], &[p], dir.path());
+    let mut from_program = BTreeMap::new();
+    for line in text.lines().filter(|l| l.contains("->")) {
+        if let Some(call) = line.strip_prefix("lt_calls->") {
+            let name = call.split('(').next().unwrap_or_default();
+            *from_program.entry(name.to_owned()).or_insert(0) += 1;
+        } else {
+            assert!(line.starts_with("libc.so.6->"), "{line}\n{text}");
+        }
+    }
+    assert_eq!(from_program, expect(LT_CALLS), "-e *@libc.so*:\n{text}");
     let (_, table) = trace(&ltrace_rs(), &["-c", "-l", "libc.so.6"], &[p], dir.path());
     assert_eq!(counts(&table), expect(LT_CALLS), "-l libc.so.6:\n{table}");
 }
@@ -154,8 +166,13 @@ fn normalize(text: &str) -> Vec<String> {
     lines
 }
 
+/// ltrace's prototypes only (`-F`), without the set ltrace-rs adds (`atoi`, ...).
+const LTRACE_CONF: [&str; 2] = ["-F", "/etc/ltrace.conf"];
+
 fn compare_with_ltrace(opts: &[&str], prog: &[&str]) {
     let dir = tempdir();
+    let opts = [&LTRACE_CONF[..], opts].concat();
+    let opts = &opts[..];
     let (theirs_out, theirs) = trace(Path::new("ltrace"), opts, prog, dir.path());
     let (ours_out, ours) = trace(&ltrace_rs(), opts, prog, dir.path());
     assert_eq!(
@@ -199,8 +216,23 @@ fn text_output_matches_ltrace_line_for_line() {
     compare_with_ltrace(&["-i", "-e", "puts"], &[calls]);
     let sig = example("lt_signal");
     compare_with_ltrace(&[], &[sig.to_str().unwrap()]);
+    // ltrace does not see the program's calls through dlsym'd pointers (cos), which we do:
+    // compared on the program's imports, and on a dlopen'd library's own call.
     let dl = example("lt_dlopen");
-    compare_with_ltrace(&[], &[dl.to_str().unwrap()]);
+    let plug = example("lt_plug");
+    let dl_plug = [dl.to_str().unwrap(), plug.to_str().unwrap()];
+    compare_with_ltrace(&["-e", "dlopen+dlsym+puts+dlclose"], &dl_plug);
+    compare_with_ltrace(&["-e", "strlen"], &dl_plug);
+    // -S: the start-up differs (ltrace's older system call names: SYS_pread, SYS_334), the
+    // system calls inside puts do not.
+    let dir = tempdir();
+    let (_, theirs) = trace(Path::new("ltrace"), &["-S"], &[calls], dir.path());
+    let (_, ours) = trace(&ltrace_rs(), &["-S"], &[calls], dir.path());
+    assert_eq!(
+        puts_block(&ours),
+        puts_block(&theirs),
+        "ltrace:\n{theirs}\nltrace-rs:\n{ours}"
+    );
 }
 
 #[test]
@@ -303,6 +335,9 @@ fn fork_and_exec_are_followed_with_the_new_images_symbols() {
     );
 }
 
+/// The program's calls into a dlopen'd library (through dlsym'd pointers) are counted: its
+/// functions get breakpoints when the dynamic linker says the dlopen is done (its IFUNCs, such
+/// as libm's cos, when their resolver returns), and lose them at dlclose.
 #[test]
 fn dlopen_programs_are_traced() {
     let dir = tempdir();
@@ -311,9 +346,66 @@ fn dlopen_programs_are_traced() {
     assert_eq!(stdout(&out), "cos ok\n", "{}", stderr(&out));
     assert_eq!(
         counts(&table),
-        expect(&[("dlopen", 1), ("dlsym", 1), ("puts", 1), ("dlclose", 1)]),
+        expect(&[
+            ("dlopen", 1),
+            ("dlsym", 1),
+            ("cos", 3),
+            ("puts", 1),
+            ("dlclose", 1)
+        ]),
         "{table}"
     );
+    let plug = example("lt_plug");
+    let dl_plug = [prog.to_str().unwrap(), plug.to_str().unwrap()];
+    let (out, table) = trace(&ltrace_rs(), &["-c"], &dl_plug, dir.path());
+    assert_eq!(stdout(&out), "cos ok\n", "{}", stderr(&out));
+    assert_eq!(stderr(&out), "", "no complaint while planting");
+    // The library's own calls (cos, strlen) are not the program's.
+    assert_eq!(
+        counts(&table),
+        expect(&[
+            ("dlopen", 2),
+            ("dlsym", 3),
+            ("cos", 3),
+            ("plug_cos", 2),
+            ("plug_len", 1),
+            ("puts", 1),
+            ("dlclose", 2)
+        ]),
+        "{table}"
+    );
+}
+
+/// A library's calls into other libraries, selected by `-e NAME@LIB` (LIB the caller, as in
+/// ltrace, or the callee): lt_plug, dlopen'd, calls libm's cos twice and libc's strlen once.
+#[test]
+fn library_to_library_calls_are_traced_with_a_library_filter() {
+    let dir = tempdir();
+    let prog = example("lt_dlopen");
+    let plug = example("lt_plug");
+    let dl_plug = [prog.to_str().unwrap(), plug.to_str().unwrap()];
+    let (out, table) = trace(&ltrace_rs(), &["-c", "-e", "*@libm*"], &dl_plug, dir.path());
+    assert_eq!(stdout(&out), "cos ok\n", "{}", stderr(&out));
+    assert_eq!(counts(&table), expect(&[("cos", 5)]), "{table}");
+    let (_, text) = trace(&ltrace_rs(), &["-e", "*@libm*"], &dl_plug, dir.path());
+    assert_eq!(text.matches("lt_dlopen->cos(").count(), 3, "{text}");
+    assert_eq!(text.matches("lt_plug->cos(").count(), 2, "{text}");
+    let (_, table) = trace(
+        &ltrace_rs(),
+        &["-c", "-e", "*@lt_plug"],
+        &dl_plug,
+        dir.path(),
+    );
+    assert_eq!(
+        counts(&table),
+        expect(&[("plug_cos", 2), ("plug_len", 1), ("cos", 2), ("strlen", 1)]),
+        "{table}"
+    );
+    // Nested: the library's call inside the program's.
+    let (_, text) = trace(&ltrace_rs(), &["-e", "*@lt_plug"], &dl_plug, dir.path());
+    assert_eq!(text.matches("lt_dlopen->plug_cos(").count(), 2, "{text}");
+    assert_eq!(text.matches("<... plug_cos resumed>").count(), 2, "{text}");
+    assert_eq!(text.matches("lt_plug->strlen(\"").count(), 1, "{text}");
 }
 
 #[test]
@@ -330,6 +422,147 @@ fn signals_are_shown_and_delivered_unchanged() {
         text.ends_with("--- SIGSEGV (Segmentation fault) ---\n+++ killed by SIGSEGV +++\n"),
         "{text}"
     );
+}
+
+/// The bundled prototypes type what ltrace's file lacks: `atoi("42") = 42`, not four raw
+/// registers; `-F FILE` reads that file alone.
+#[test]
+fn bundled_prototypes_type_atoi() {
+    let dir = tempdir();
+    let prog = example("lt_calls");
+    let p = prog.to_str().unwrap();
+    let (_, text) = trace(&ltrace_rs(), &["-e", "atoi"], &[p], dir.path());
+    let line = text
+        .lines()
+        .find(|l| l.contains("atoi("))
+        .unwrap_or_default();
+    assert!(
+        line.starts_with("lt_calls->atoi(\"42\")") && line.ends_with(" = 42"),
+        "{text}"
+    );
+    let conf = dir.path().join("mine.conf");
+    std::fs::write(&conf, "long atoi(hex(int));\n").unwrap();
+    let (_, text) = trace(
+        &ltrace_rs(),
+        &["-e", "atoi", "-F", conf.to_str().unwrap()],
+        &[p],
+        dir.path(),
+    );
+    assert!(text.contains("lt_calls->atoi(0x"), "{text}");
+}
+
+/// `--log FILE`: the common event log holds a `LibCall` for every call the `-c` table counts,
+/// with the library that defines it, after a `Process` event naming the tool.
+#[test]
+fn log_records_every_call_as_a_libcall_event() {
+    let dir = tempdir();
+    let prog = example("lt_calls");
+    let log = dir.path().join("lt.tklog");
+    let (out, table) = trace(
+        &ltrace_rs(),
+        &["-c", "--log", log.to_str().unwrap()],
+        &[prog.to_str().unwrap()],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(counts(&table), expect(LT_CALLS), "{table}");
+    let events = tracekit_e2e::read_log(&log);
+    let process = events.iter().find_map(|e| match e {
+        tracekit_log::Event::Process(p) => Some(p),
+        _ => None,
+    });
+    assert_eq!(
+        process.map(|p| p.tool.as_bytes().to_vec()),
+        Some(b"ltrace-rs".to_vec())
+    );
+    let mut logged = BTreeMap::new();
+    for e in &events {
+        if let tracekit_log::Event::LibCall(c) = e {
+            assert_eq!(c.library.as_bytes(), b"libc.so.6", "{c:?}");
+            assert!(c.exit_ns >= c.entry_ns, "{c:?}");
+            let name = String::from_utf8_lossy(c.name.as_bytes()).into_owned();
+            *logged.entry(name).or_insert(0u64) += 1;
+        }
+    }
+    assert_eq!(logged, expect(LT_CALLS));
+    // `tracekit report` prints the `-c` table from the log.
+    let report = run(tracekit_e2e::tracekit().arg("report").arg(&log));
+    assert!(report.status.success(), "{}", stderr(&report));
+    let text = stdout(&report);
+    assert!(
+        text.starts_with(&format!(
+            "Library calls: {} events (ltrace -c):\n% time",
+            LT_CALLS.iter().map(|c| c.1).sum::<u64>()
+        )),
+        "{text}"
+    );
+    assert_eq!(counts(&text), expect(LT_CALLS), "{text}");
+}
+
+#[test]
+fn b_hides_signals_and_still_delivers_them() {
+    let dir = tempdir();
+    let prog = example("lt_signal");
+    let (out, text) = trace(&ltrace_rs(), &["-b"], &[prog.to_str().unwrap()], dir.path());
+    assert_eq!(stdout(&out), "usr1 handled\n");
+    assert!(!text.contains("--- SIG"), "{text}");
+    assert!(
+        text.contains("puts(\"usr1 handled\")") && text.ends_with("+++ killed by SIGSEGV +++\n"),
+        "{text}"
+    );
+}
+
+/// The lines from `puts("a string...` (whose stdout check makes system calls) to its
+/// `<... puts resumed>`.
+fn puts_block(text: &str) -> Vec<String> {
+    normalize(text)
+        .into_iter()
+        .skip_while(|l| !l.starts_with("puts(\"a string"))
+        .scan(false, |done, l| {
+            let keep = !*done;
+            *done = l.starts_with("<... puts resumed>");
+            keep.then_some(l)
+        })
+        .collect()
+}
+
+/// `-S`: the system calls a library call makes are nested between its entry and its return
+/// line, in ltrace's form (`SYS_name(args) = ret`), and the exit's `SYS_exit_group` never
+/// returns.
+#[test]
+fn s_shows_the_system_calls_inside_the_library_call_that_makes_them() {
+    let dir = tempdir();
+    let prog = example("lt_calls");
+    let p = prog.to_str().unwrap();
+    let (out, text) = trace(&ltrace_rs(), &["-S"], &[p], dir.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        !text.contains("SYS_execve"),
+        "the start is not shown:\n{text}"
+    );
+    // puts looks at its stdout (a pipe here) before its first write.
+    let block = puts_block(&text);
+    assert!(block.len() > 2, "{text}");
+    assert!(block[0].ends_with(" <unfinished ...>"), "{text}");
+    let inner = &block[1..block.len() - 1];
+    assert!(
+        inner.iter().all(|l| l.starts_with("SYS_"))
+            && inner.iter().any(|l| l.starts_with("SYS_newfstatat(1, ")),
+        "{text}"
+    );
+    // Output to a pipe is written once, at exit: 54 bytes.
+    assert!(
+        text.contains("SYS_write(1, \"a string longer than thirty-two \"..., 54) = 54"),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("SYS_exit_group(0 <no return ...>\n+++ exited (status 0) +++\n"),
+        "{text}"
+    );
+    let (_, table) = trace(&ltrace_rs(), &["-S", "-c"], &[p], dir.path());
+    let c = counts(&table);
+    assert_eq!(c.get("SYS_write"), Some(&1), "{table}");
+    assert_eq!(c.get("strlen"), Some(&6), "{table}");
 }
 
 /// lt_calls.c linked statically into `dir`, when the C library's static archive is installed.

@@ -1,5 +1,7 @@
 //! What strace-rs and tracekit print about system calls without tracing anything: strace's
-//! `-c` table ([`Summary`]) and signal names ([`signals::name`]).
+//! `-c` table ([`Summary`]) and signal names ([`signals::name`]); and ltrace's `-c` table
+//! ([`libcalls::Summary`]), for ltrace-rs and `tracekit report`; the x86_64 system call table
+//! ([`sysent`]), for strace-rs and ltrace-rs's `-S`.
 //!
 //! It sits below both: `strace-rs` counts the calls it traces into a [`Summary`], and
 //! `tracekit report` counts the `Syscall` events of a strace-rs log into one, without
@@ -16,7 +18,9 @@
 //! assert!(text.lines().nth(2).unwrap().ends_with("1 openat"));
 //! ```
 
+pub mod libcalls;
 pub mod signals;
 mod summary;
+pub mod sysent;
 
 pub use summary::{is_error_ret, SortBy, Summary};

@@ -6,9 +6,10 @@
 //!   heap over time per process ([`heap`], [`timeline`]);
 //! - [`CrashPass`]: the crash handler's reports;
 //! - [`FencePass`]: the fence allocator's findings;
-//! - [`SyscallPass`]: strace-rs's system calls, as strace's `-c` table.
+//! - [`SyscallPass`]: strace-rs's system calls, as strace's `-c` table;
+//! - [`LibCallPass`]: ltrace-rs's library calls, as ltrace's `-c` table.
 //!
-//! A pass for another tool's events (library calls, ...) is a file implementing [`Pass`], a
+//! A pass for another tool's events is a file implementing [`Pass`], a
 //! field of [`Analysis`] and an entry in its list of passes (`Analysis::passes`).
 //!
 //! ```
@@ -29,6 +30,7 @@ pub mod fence;
 pub mod heap;
 mod heap_pass;
 pub mod leak;
+pub mod libcalls;
 pub mod syscalls;
 pub mod timeline;
 
@@ -41,6 +43,7 @@ pub use crash::{CrashInfo, CrashPass};
 pub use fence::{FenceInfo, FencePass};
 pub use heap::{HeapProcess, ProcessInfo, Site};
 pub use heap_pass::HeapPass;
+pub use libcalls::LibCallPass;
 pub use syscalls::SyscallPass;
 
 /// A pass over the events of the logs, after the heap pass has placed each in its process.
@@ -96,6 +99,8 @@ pub struct Analysis {
     pub fences: FencePass,
     /// System calls (strace-rs logs).
     pub syscalls: SyscallPass,
+    /// Library calls (ltrace-rs logs).
+    pub libcalls: LibCallPass,
     /// Logs that ended in damage.
     pub damage: Vec<Damage>,
     /// Records skipped because this build does not know them.
@@ -188,8 +193,13 @@ impl Analysis {
     }
 
     /// The passes after the heap pass, in the order they see each event.
-    fn passes(&mut self) -> [&mut dyn Pass; 3] {
-        [&mut self.crashes, &mut self.fences, &mut self.syscalls]
+    fn passes(&mut self) -> [&mut dyn Pass; 4] {
+        [
+            &mut self.crashes,
+            &mut self.fences,
+            &mut self.syscalls,
+            &mut self.libcalls,
+        ]
     }
 
     /// Keeps only the processes `keep` accepts (and what the other passes found in them).

@@ -790,5 +790,14 @@ fn write_extras(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             r.syscalls.summary.write(SortBy::Time, out)?;
         }
     }
+    if r.libcalls.events != 0 {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "Library calls: {} events (ltrace -c):",
+            r.libcalls.events
+        )?;
+        r.libcalls.summary.write(out)?;
+    }
     Ok(())
 }

@@ -49,6 +49,9 @@ pub struct Report {
     /// [`Report::with_graph`]).
     #[serde(skip)]
     pub graph: Option<graph::Graph>,
+    /// Library calls (ltrace-rs logs): text only, the JSON schema is unchanged.
+    #[serde(skip)]
+    pub libcalls: LibCallReport,
 }
 
 /// A damaged log.
@@ -95,7 +98,20 @@ pub fn build(
             .filter_map(|(i, p)| leak::build(p, i, resolver))
             .collect(),
         graph: None,
+        libcalls: LibCallReport {
+            events: analysis.libcalls.events,
+            summary: analysis.libcalls.summary.clone(),
+        },
     }
+}
+
+/// The library calls of the logs (ltrace-rs's `--log`).
+#[derive(Debug, Clone, Default)]
+pub struct LibCallReport {
+    /// `LibCall` events.
+    pub events: u64,
+    /// ltrace's `-c` numbers per function.
+    pub summary: tracekit_syscall_summary::libcalls::Summary,
 }
 
 impl Report {
@@ -113,6 +129,9 @@ impl Report {
     /// True when the logs hold something besides the heap (crashes, fence findings, system
     /// calls).
     pub fn has_other_tools(&self) -> bool {
-        !self.crashes.is_empty() || !self.fences.is_empty() || self.syscalls.events != 0
+        !self.crashes.is_empty()
+            || !self.fences.is_empty()
+            || self.syscalls.events != 0
+            || self.libcalls.events != 0
     }
 }
