@@ -39,6 +39,10 @@ pub struct Report {
     pub fences: Vec<FenceReport>,
     /// System calls (strace-rs logs).
     pub syscalls: SyscallReport,
+    /// What the exports need besides the report, when the analysis kept it
+    /// ([`Analysis::with_detail`]); not part of the JSON schema.
+    #[serde(skip)]
+    pub detail: Option<Box<crate::analysis::detail::Detail>>,
 }
 
 /// A damaged log.
@@ -77,6 +81,7 @@ pub fn build(
         crashes: crash::build(&analysis.crashes),
         fences: fence::build(&analysis.fences, &analysis.heap, resolver),
         syscalls: syscalls::build(&analysis.syscalls),
+        detail: analysis.detail.clone(),
     }
 }
 
