@@ -3,18 +3,30 @@
 //!
 //! - [`text`]: memusage's summary, leaks, sites with backtraces, crashes, the `-c` table;
 //! - [`json`]: the model as the schema `tracekit.heap-report/1`;
-//! - [`collapsed`]: folded stacks for flame graphs.
+//! - [`collapsed`]: folded stacks for flame graphs;
+//! - [`pprof`]: gzipped `profile.proto` with the heap sample types (`go tool pprof`, Pyroscope);
+//! - [`dhat`]: DHAT's JSON (valgrind's `dh_view.html`);
+//! - [`chrome`]: Chrome's trace events (Perfetto, `chrome://tracing`).
+//!
+//! The last three need more than the model's sites: what the analysis's detail pass keeps
+//! ([`Report::detail`], made by `Analysis::with_detail`, as `tracekit export` does).
 //!
 //! A new format is a file here with a type implementing [`Writer`] (saying, if it needs more
 //! than the selected sites, which sites its model must hold), and one arm of [`Format`] (and of
 //! its `match`es: [`Format::writer`], [`Format::name`], [`Format::ALL`]).
 
+pub mod chrome;
 pub mod collapsed;
+pub mod command;
+pub mod dhat;
 pub mod json;
+pub mod pprof;
 pub mod text;
 
 use std::io::{self, Write};
 
+use crate::analysis::detail::SiteDetail;
+use crate::model::heap::SiteReport;
 use crate::model::{Report, Selection};
 
 /// An output format.
@@ -26,11 +38,24 @@ pub enum Format {
     Json,
     /// Collapsed stacks.
     Collapsed,
+    /// pprof's gzipped `profile.proto`.
+    Pprof,
+    /// DHAT's JSON.
+    Dhat,
+    /// Chrome's trace events.
+    Chrome,
 }
 
 impl Format {
     /// Every format, each snapshot-tested (`tests/export.rs`).
-    pub const ALL: &'static [Format] = &[Format::Text, Format::Json, Format::Collapsed];
+    pub const ALL: &'static [Format] = &[
+        Format::Text,
+        Format::Json,
+        Format::Collapsed,
+        Format::Pprof,
+        Format::Dhat,
+        Format::Chrome,
+    ];
 
     /// Its name, as a command line would take it.
     pub fn name(self) -> &'static str {
@@ -38,6 +63,9 @@ impl Format {
             Format::Text => "text",
             Format::Json => "json",
             Format::Collapsed => "collapsed",
+            Format::Pprof => "pprof",
+            Format::Dhat => "dhat",
+            Format::Chrome => "chrome",
         }
     }
 
@@ -47,8 +75,63 @@ impl Format {
             Format::Text => &text::Text,
             Format::Json => &json::Json,
             Format::Collapsed => &collapsed::Collapsed,
+            Format::Pprof => &pprof::Pprof,
+            Format::Dhat => &dhat::Dhat,
+            Format::Chrome => &chrome::Chrome,
         }
     }
+
+    /// The format named `name` ([`name`](Self::name)'s inverse).
+    pub fn from_name(name: &str) -> Option<Format> {
+        Format::ALL.iter().copied().find(|f| f.name() == name)
+    }
+
+    /// A format `tracekit export` writes: every one but the report's own (text, JSON).
+    pub fn is_export(self) -> bool {
+        !matches!(self, Format::Text | Format::Json)
+    }
+
+    /// It holds the heap only, so a log without heap events has nothing to give it (every
+    /// format but the report's and Chrome's traces, which also show system calls).
+    pub fn is_heap_only(self) -> bool {
+        !matches!(self, Format::Text | Format::Json | Format::Chrome)
+    }
+
+    /// It is binary (not for a terminal).
+    pub fn is_binary(self) -> bool {
+        matches!(self, Format::Pprof)
+    }
+}
+
+/// Every site of `report` (built with every site) that made a block, with the detail pass's
+/// numbers for it; `format`'s error when the model has no detail.
+pub(crate) fn detailed_sites(
+    report: &Report,
+    format: Format,
+) -> io::Result<impl Iterator<Item = (&SiteReport, &SiteDetail)>> {
+    let detail = report
+        .detail
+        .as_deref()
+        .ok_or_else(|| needs_detail(format))?;
+    Ok(report.heap.sites.iter().filter_map(move |site| {
+        let d = detail
+            .processes
+            .get(site.process)?
+            .sites
+            .get(&site.stack_id)?;
+        (d.blocks != 0).then_some((site, d))
+    }))
+}
+
+/// The error of a writer that needs the detail pass and was given a model without it.
+pub(crate) fn needs_detail(format: Format) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!(
+            "the {} format needs the analysis's detail (tracekit export keeps it)",
+            format.name()
+        ),
+    )
 }
 
 /// What the writers may be asked besides the model.
@@ -64,9 +147,18 @@ pub struct ExportOptions {
 
 /// One output format's printer.
 pub trait Writer {
-    /// Which sites the model written must hold: by default the `top` of each ranking.
+    /// True for a format whose numbers are sums over every site (a profile), whatever `--top`
+    /// says.
+    fn every_site(&self) -> bool {
+        false
+    }
+
+    /// Which sites the model written must hold: by default the `top` of each ranking (every
+    /// site when [`every_site`](Self::every_site)).
     fn selection(&self, opts: &ExportOptions) -> Selection {
-        Selection { top: opts.top }
+        Selection {
+            top: if self.every_site() { 0 } else { opts.top },
+        }
     }
 
     /// Writes `report` (built with [`selection`](Self::selection)'s sites) to `out`.
