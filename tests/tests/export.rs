@@ -38,8 +38,12 @@ fn heap_log_with(
     assert_eq!(out.status.code(), Some(0), "stderr:\n{}", stderr(&out));
     let r: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     let logs = r["logs"].as_array().unwrap();
-    assert_eq!(logs.len(), 1, "one process: {r}");
-    (PathBuf::from(logs[0].as_str().unwrap()), r)
+    // A directory stands for the logs of every process of the run.
+    let log = match &logs[..] {
+        [one] => PathBuf::from(one.as_str().unwrap()),
+        _ => dir.to_path_buf(),
+    };
+    (log, r)
 }
 
 /// `tracekit export --format FORMAT LOG -o OUT`; checks it succeeded.
@@ -358,6 +362,46 @@ fn dhat_of_heap_known_loads_in_valgrinds_viewer_with_the_reports_totals() {
         assert!(dom.contains(f), "{f} missing:\n{dom}");
     }
     assert!(std::fs::metadata(&png).unwrap().len() > 0);
+}
+
+/// With several processes (a parent and the child it forked), each site ends in a frame
+/// naming its process, and the viewer's totals are those of every process together.
+#[test]
+fn dhat_of_a_forking_program_loads_with_every_process() {
+    require_tool!("chromium");
+    let dir = tempdir();
+    let (logs, report) = heap_log(dir.path(), "heap_fork", &[]);
+    let pids: Vec<u64> = report["processes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| u(&p["pid"]))
+        .collect();
+    assert_eq!(pids.len(), 2, "{report}");
+    let out = dir.path().join("fork.dhat.json");
+    export("dhat", &logs, &out);
+    let json = std::fs::read_to_string(&out).unwrap();
+    let dom = dh_view(dir.path(), &json, &artefact("dhat_heap_fork.png"));
+    assert!(!dom.contains("Error"), "the viewer failed:\n{dom}");
+    assert_eq!(
+        dh_view_total(&dom),
+        (
+            u(&report["bytes_allocated"]),
+            u(&report["valgrind"]["allocs"])
+        ),
+        "{dom}"
+    );
+    let d: Value = serde_json::from_str(&json).unwrap();
+    for pid in pids {
+        assert!(
+            d["ftbl"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f.as_str().unwrap().starts_with(&format!("pid {pid}: "))),
+            "{pid}: {json}"
+        );
+    }
 }
 
 /// `n` with the thousands separators of an English locale (Chromium's default here).
