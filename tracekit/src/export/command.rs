@@ -67,7 +67,11 @@ pub fn run(config: &ExportConfig) -> anyhow::Result<u8> {
         gates: report::Gates::default(),
         command_killed: None,
     };
-    let report = report::build_report(&analysis, &names, &rconfig);
+    // The detail moves into the model (the model would otherwise copy it: every system call
+    // of a strace-rs log twice).
+    let detail = analysis.detail.take();
+    let mut report = report::build_report(&analysis, &names, &rconfig);
+    report.detail = detail;
     let written = format
         .writer()
         .write(&report, &rconfig.export_options(), &mut out)
