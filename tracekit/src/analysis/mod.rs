@@ -26,6 +26,7 @@
 //! ```
 
 pub mod crash;
+pub mod detail;
 pub mod fence;
 pub mod heap;
 mod heap_pass;
@@ -107,12 +108,22 @@ pub struct Analysis {
     pub skipped_records: u64,
     /// The symbols the logs carry (`tracekit pack`), for modules whose files are gone.
     pub packed: tracekit_symbolize::PackedSymbols,
+    /// What the exports need besides the report (off unless [`with_detail`](Self::with_detail)).
+    pub detail: Option<Box<detail::Detail>>,
 }
 
 impl Analysis {
     /// An empty analysis.
     pub fn new() -> Self {
         Analysis::default()
+    }
+
+    /// An empty analysis that also keeps the [`detail`](detail::Detail) the exports need.
+    pub fn with_detail() -> Self {
+        Analysis {
+            detail: Some(Box::default()),
+            ..Analysis::default()
+        }
     }
 
     /// Streams one log in. A damaged log is not an error here: everything before the damage is
@@ -166,9 +177,24 @@ impl Analysis {
             for mut batch in full_rx {
                 for item in batch.drain(..) {
                     match item {
-                        Item::Alloc(a) => self.heap.process(&mut cur).on_alloc(&a),
-                        Item::Free(f) => self.heap.process(&mut cur).on_free(&f),
-                        Item::Realloc(r) => self.heap.process(&mut cur).on_realloc(&r),
+                        Item::Alloc(a) => {
+                            self.heap.process(&mut cur).on_alloc(&a);
+                            if let (Some(d), Some(i)) = (&mut self.detail, cur) {
+                                d.on_alloc(i, &a);
+                            }
+                        }
+                        Item::Free(f) => {
+                            self.heap.process(&mut cur).on_free(&f);
+                            if let (Some(d), Some(i)) = (&mut self.detail, cur) {
+                                d.on_free(i, &f);
+                            }
+                        }
+                        Item::Realloc(r) => {
+                            self.heap.process(&mut cur).on_realloc(&r);
+                            if let (Some(d), Some(i)) = (&mut self.detail, cur) {
+                                d.on_realloc(i, &r);
+                            }
+                        }
                         Item::Other(ev) => self.on_event(&mut cur, &ev),
                     }
                 }
@@ -186,8 +212,11 @@ impl Analysis {
             });
         }
         self.skipped_records += skipped;
-        for p in &mut self.heap.processes[first..] {
+        for (i, p) in self.heap.processes.iter_mut().enumerate().skip(first) {
             p.finish();
+            if let Some(d) = &mut self.detail {
+                d.finish(i, p.exec.is_some());
+            }
         }
         Ok(())
     }
@@ -213,6 +242,9 @@ impl Analysis {
         for pass in self.passes() {
             pass.keep_processes(&kept);
         }
+        if let Some(d) = &mut self.detail {
+            d.keep_processes(&kept);
+        }
     }
 
     fn on_event(&mut self, cur: &mut Option<usize>, ev: &Event<'static>) {
@@ -223,6 +255,9 @@ impl Analysis {
         let process = *cur;
         for pass in self.passes() {
             pass.on_event(process, ev);
+        }
+        if let Some(d) = &mut self.detail {
+            d.on_event(process, ev);
         }
     }
 }

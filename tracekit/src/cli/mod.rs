@@ -4,6 +4,7 @@
 
 mod dump;
 mod efence;
+mod export;
 mod heap;
 mod pack;
 mod report;
@@ -27,6 +28,8 @@ enum Cmd {
     Report(report::Args),
     /// Dump an event log as JSON lines.
     Dump(dump::Args),
+    /// Write logs in a format other tools read: pprof, dhat, chrome, collapsed.
+    Export(export::Args),
     /// Write the symbols of a log's stacks into it, so it reports the same without the binaries.
     Pack(pack::Args),
     /// Run a command under the crash handler (the catchsegv of tracekit).
@@ -46,6 +49,7 @@ pub fn run() -> Result<anyhow::Result<u8>, clap::Error> {
             tracekit::report::run(&logs, &config)
         }
         Cmd::Dump(a) => tracekit::dump::run(&a.log),
+        Cmd::Export(a) => tracekit::export::command::run(&a.into_config()),
         Cmd::Pack(a) => tracekit::pack::run(&a.logs),
         Cmd::Segv(a) => match a.into_mode() {
             Ok(segv::Mode::Run(c)) => tracekit::segv::run(&c),

@@ -7,21 +7,33 @@
 //! - [`massif`]: valgrind massif's file of heap snapshots, for `ms_print`;
 //! - [`graph`]: the heap over time as `ms_print` prints it (`--graph`);
 //! - [`svg`]: pictures (the heap over time, flame graphs) as SVG or an HTML page.
+//! - [`pprof`]: gzipped `profile.proto` with the heap sample types (`go tool pprof`, Pyroscope);
+//! - [`dhat`]: DHAT's JSON (valgrind's `dh_view.html`);
+//! - [`chrome`]: Chrome's trace events (Perfetto, `chrome://tracing`).
+//!
+//! The last three need more than the model's sites: what the analysis's detail pass keeps
+//! ([`Report::detail`], made by `Analysis::with_detail`, as `tracekit export` does).
 //!
 //! A new format is a file here with a type implementing [`Writer`] (saying, if it needs more
 //! than the selected sites, which sites its model must hold), and one arm of [`Format`] (and of
 //! its `match`es: [`Format::writer`], [`Format::name`], [`Format::ALL`]).
 
+pub mod chrome;
 pub mod collapsed;
+pub mod command;
+pub mod dhat;
 pub mod graph;
 pub mod json;
 pub mod leak;
 pub mod massif;
+pub mod pprof;
 pub mod svg;
 pub mod text;
 
 use std::io::{self, Write};
 
+use crate::analysis::detail::SiteDetail;
+use crate::model::heap::SiteReport;
 use crate::model::{Report, Selection};
 
 /// An output format.
@@ -41,6 +53,12 @@ pub enum Format {
     Svg,
     /// The same pictures in one HTML page.
     Html,
+    /// pprof's gzipped `profile.proto`.
+    Pprof,
+    /// DHAT's JSON.
+    Dhat,
+    /// Chrome's trace events.
+    Chrome,
 }
 
 impl Format {
@@ -53,6 +71,9 @@ impl Format {
         Format::Graph,
         Format::Svg,
         Format::Html,
+        Format::Pprof,
+        Format::Dhat,
+        Format::Chrome,
     ];
 
     /// Its name, as a command line would take it.
@@ -65,6 +86,9 @@ impl Format {
             Format::Graph => "graph",
             Format::Svg => "svg",
             Format::Html => "html",
+            Format::Pprof => "pprof",
+            Format::Dhat => "dhat",
+            Format::Chrome => "chrome",
         }
     }
 
@@ -78,8 +102,63 @@ impl Format {
             Format::Graph => &graph::GraphText,
             Format::Svg => &svg::SVG,
             Format::Html => &svg::HTML,
+            Format::Pprof => &pprof::Pprof,
+            Format::Dhat => &dhat::Dhat,
+            Format::Chrome => &chrome::Chrome,
         }
     }
+
+    /// The format named `name` ([`name`](Self::name)'s inverse).
+    pub fn from_name(name: &str) -> Option<Format> {
+        Format::ALL.iter().copied().find(|f| f.name() == name)
+    }
+
+    /// A format `tracekit export` writes: every one but the report's own (text, JSON).
+    pub fn is_export(self) -> bool {
+        !matches!(self, Format::Text | Format::Json)
+    }
+
+    /// It holds the heap only, so a log without heap events has nothing to give it (every
+    /// format but the report's and Chrome's traces, which also show system calls).
+    pub fn is_heap_only(self) -> bool {
+        !matches!(self, Format::Text | Format::Json | Format::Chrome)
+    }
+
+    /// It is binary (not for a terminal).
+    pub fn is_binary(self) -> bool {
+        matches!(self, Format::Pprof)
+    }
+}
+
+/// Every site of `report` (built with every site) that made a block, with the detail pass's
+/// numbers for it; `format`'s error when the model has no detail.
+pub(crate) fn detailed_sites(
+    report: &Report,
+    format: Format,
+) -> io::Result<impl Iterator<Item = (&SiteReport, &SiteDetail)>> {
+    let detail = report
+        .detail
+        .as_deref()
+        .ok_or_else(|| needs_detail(format))?;
+    Ok(report.heap.sites.iter().filter_map(move |site| {
+        let d = detail
+            .processes
+            .get(site.process)?
+            .sites
+            .get(&site.stack_id)?;
+        (d.blocks != 0).then_some((site, d))
+    }))
+}
+
+/// The error of a writer that needs the detail pass and was given a model without it.
+pub(crate) fn needs_detail(format: Format) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!(
+            "the {} format needs the analysis's detail (tracekit export keeps it)",
+            format.name()
+        ),
+    )
 }
 
 /// What the writers may be asked besides the model.
@@ -95,9 +174,18 @@ pub struct ExportOptions {
 
 /// One output format's printer.
 pub trait Writer {
-    /// Which sites the model written must hold: by default the `top` of each ranking.
+    /// True for a format whose numbers are sums over every site (a profile), whatever `--top`
+    /// says.
+    fn every_site(&self) -> bool {
+        false
+    }
+
+    /// Which sites the model written must hold: by default the `top` of each ranking (every
+    /// site when [`every_site`](Self::every_site)).
     fn selection(&self, opts: &ExportOptions) -> Selection {
-        Selection { top: opts.top }
+        Selection {
+            top: if self.every_site() { 0 } else { opts.top },
+        }
     }
 
     /// True when the writer draws the heap over time: its model then holds

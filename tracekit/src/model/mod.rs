@@ -52,6 +52,10 @@ pub struct Report {
     /// Library calls (ltrace-rs logs): text only, the JSON schema is unchanged.
     #[serde(skip)]
     pub libcalls: LibCallReport,
+    /// What the exports need besides the report, when the analysis kept it
+    /// ([`Analysis::with_detail`]); not part of the JSON schema.
+    #[serde(skip)]
+    pub detail: Option<Box<crate::analysis::detail::Detail>>,
 }
 
 /// A damaged log.
@@ -102,6 +106,7 @@ pub fn build(
             events: analysis.libcalls.events,
             summary: analysis.libcalls.summary.clone(),
         },
+        detail: analysis.detail.clone(),
     }
 }
 

@@ -229,19 +229,7 @@ pub fn expand_dirs(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
 /// returns the exit status.
 pub fn report_logs(logs: &[PathBuf], config: &Config, out: &mut dyn Write) -> anyhow::Result<u8> {
     let mut analysis = Analysis::new();
-    let names: Vec<String> = logs.iter().map(|p| p.display().to_string()).collect();
-    for (path, name) in logs.iter().zip(&names) {
-        if path.as_os_str() == "-" {
-            analysis
-                .read_log("stdin", std::io::stdin())
-                .context("stdin")?;
-            continue;
-        }
-        let file = std::fs::File::open(path).with_context(|| format!("cannot open {name}"))?;
-        analysis
-            .read_log(name, file)
-            .with_context(|| name.clone())?;
-    }
+    let names = read_logs(&mut analysis, logs)?;
     if let Some(name) = &config.progname {
         analysis.retain_processes(|p| {
             let exe = p.info.exe.rsplit('/').next().unwrap_or(&p.info.exe);
@@ -278,6 +266,25 @@ pub fn report_logs(logs: &[PathBuf], config: &Config, out: &mut dyn Write) -> an
     // The report first, then the messages (which go to stderr, maybe the same stream).
     out.flush()?;
     Ok(finish(&report, config))
+}
+
+/// Streams `logs` (`-`: standard input) into `analysis`; returns their names as the report
+/// gives them. A damaged log is not an error (see [`Analysis::read_log`]).
+pub fn read_logs(analysis: &mut Analysis, logs: &[PathBuf]) -> anyhow::Result<Vec<String>> {
+    let names: Vec<String> = logs.iter().map(|p| p.display().to_string()).collect();
+    for (path, name) in logs.iter().zip(&names) {
+        if path.as_os_str() == "-" {
+            analysis
+                .read_log("stdin", std::io::stdin())
+                .context("stdin")?;
+            continue;
+        }
+        let file = std::fs::File::open(path).with_context(|| format!("cannot open {name}"))?;
+        analysis
+            .read_log(name, file)
+            .with_context(|| name.clone())?;
+    }
+    Ok(names)
 }
 
 /// Builds the report `format` needs and writes it to `out`; returns it.

@@ -1,0 +1,467 @@
+//! The detail pass, for the exports (`tracekit export`): what the report does not keep but a
+//! viewer shows. Per allocation site, DHAT's numbers (the most bytes live there at once, the
+//! blocks there at the process's peak, the sum of its blocks' lifetimes); per process, the heap
+//! over time at the clock's resolution (bounded: see [`Counter`]), its threads, its modules;
+//! and every system call, signal, crash and fence finding with its time, for a trace viewer.
+//!
+//! It is off by default ([`Analysis::with_detail`](super::Analysis::with_detail)): it keeps a
+//! second map of live blocks (with their birth times), which the report does not need.
+
+use rustc_hash::FxHashMap;
+use tracekit_log::{Alloc, Event, Free, Realloc};
+
+use super::Kept;
+
+/// DHAT's numbers for one allocation site (stack id) of one process.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SiteDetail {
+    /// Blocks allocated here (a realloc's new block is one, as valgrind counts).
+    pub blocks: u64,
+    /// Their bytes.
+    pub bytes: u64,
+    /// Sum of the lifetimes of those blocks, ns (a block live at the end lives to the end).
+    pub lifetimes_ns: u64,
+    /// The most bytes live here at once.
+    pub max_bytes: u64,
+    /// Blocks live here at that moment.
+    pub max_blocks: u64,
+    /// Bytes live here at the process's heap peak.
+    pub peak_bytes: u64,
+    /// Blocks live here at the process's heap peak.
+    pub peak_blocks: u64,
+    /// Bytes live here at the end (leaked).
+    pub live_bytes: u64,
+    /// Blocks live here at the end.
+    pub live_blocks: u64,
+    snap: (u64, u64),
+    snap_epoch: u64,
+}
+
+/// The heap of one process over time, at most [`Counter::MAX_POINTS`] points: each point is a
+/// span of time (at first every distinct timestamp; the span doubles when the points would be
+/// too many) with the most bytes live during it and the bytes live at its last event.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Counter {
+    /// The points, in time order.
+    pub points: Vec<Point>,
+    /// log2 of the span of a point, ns (0: one point per distinct timestamp).
+    pub shift: u32,
+}
+
+/// One point of a [`Counter`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Point {
+    /// Time of its first event, ns since the process started.
+    pub first_ns: u64,
+    /// Time of its last event.
+    pub last_ns: u64,
+    /// The most bytes live during it.
+    pub max: u64,
+    /// Bytes live after its last event.
+    pub last: u64,
+}
+
+impl Counter {
+    /// The most points kept.
+    pub const MAX_POINTS: usize = 8192;
+
+    fn record(&mut self, time_ns: u64, bytes: u64) {
+        if let Some(p) = self.points.last_mut() {
+            if p.first_ns >> self.shift == time_ns >> self.shift {
+                p.max = p.max.max(bytes);
+                p.last = bytes;
+                p.last_ns = p.last_ns.max(time_ns);
+                return;
+            }
+        }
+        self.points.push(Point {
+            first_ns: time_ns,
+            last_ns: time_ns,
+            max: bytes,
+            last: bytes,
+        });
+        while self.points.len() > Self::MAX_POINTS {
+            self.widen();
+        }
+    }
+
+    /// Doubles the span of a point, merging the points that now share one.
+    fn widen(&mut self) {
+        self.shift += 1;
+        let shift = self.shift;
+        let mut merged: Vec<Point> = Vec::with_capacity(self.points.len() / 2 + 1);
+        for p in self.points.drain(..) {
+            match merged.last_mut() {
+                Some(m) if m.first_ns >> shift == p.first_ns >> shift => {
+                    m.max = m.max.max(p.max);
+                    m.last = p.last;
+                    m.last_ns = p.last_ns;
+                }
+                _ => merged.push(p),
+            }
+        }
+        self.points = merged;
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Block {
+    size: u64,
+    stack: u64,
+    born_ns: u64,
+}
+
+/// What the detail pass keeps of one process (index as in the heap pass's processes).
+#[derive(Debug, Clone, Default)]
+pub struct ProcessDetail {
+    /// Process id.
+    pub pid: u32,
+    /// `CLOCK_MONOTONIC` at its start, ns: its times count from here.
+    pub start_mono_ns: u64,
+    /// Its last event's time, ns since its start.
+    pub end_ns: u64,
+    /// Its heap peak, bytes (the first time it was reached, as the report's).
+    pub peak: u64,
+    /// When, ns since its start.
+    pub peak_ns: u64,
+    /// DHAT's numbers per allocation site, by stack id.
+    pub sites: FxHashMap<u64, SiteDetail>,
+    /// Its heap over time.
+    pub counter: Counter,
+    /// Its named threads: (tid, name), in log order.
+    pub threads: Vec<(u32, String)>,
+    /// Its modules, in log order (pprof's mappings).
+    pub modules: Vec<tracekit_log::Module<'static>>,
+    live: FxHashMap<u64, Block>,
+    current: u64,
+    epoch: u64,
+}
+
+impl ProcessDetail {
+    fn on_alloc(&mut self, a: &Alloc) {
+        self.end_ns = self.end_ns.max(a.time_ns);
+        if a.ptr != 0 {
+            self.insert(a.ptr, a.size, a.stack, a.time_ns);
+        }
+    }
+
+    fn on_free(&mut self, f: &Free) {
+        self.end_ns = self.end_ns.max(f.time_ns);
+        if f.ptr != 0 {
+            self.remove(f.ptr, f.time_ns);
+        }
+    }
+
+    fn on_realloc(&mut self, r: &Realloc) {
+        self.end_ns = self.end_ns.max(r.time_ns);
+        // As the heap pass: `realloc(p, 0)` releases p; a failed realloc leaves p as it was;
+        // otherwise the old block is freed and the new one allocated at the realloc's site.
+        if r.new_ptr == 0 {
+            if r.size == 0 && r.old_ptr != 0 {
+                self.remove(r.old_ptr, r.time_ns);
+            }
+            return;
+        }
+        if r.old_ptr != 0 {
+            self.remove(r.old_ptr, r.time_ns);
+        }
+        self.insert(r.new_ptr, r.size, r.stack, r.time_ns);
+    }
+
+    fn insert(&mut self, ptr: u64, size: u64, stack: u64, time_ns: u64) {
+        // A pointer already live: its release was not recorded; drop it (as the heap pass).
+        self.remove(ptr, time_ns);
+        self.live.insert(
+            ptr,
+            Block {
+                size,
+                stack,
+                born_ns: time_ns,
+            },
+        );
+        let s = self.site(stack);
+        s.blocks += 1;
+        s.bytes = s.bytes.saturating_add(size);
+        s.live_bytes = s.live_bytes.saturating_add(size);
+        s.live_blocks += 1;
+        if s.live_bytes > s.max_bytes {
+            s.max_bytes = s.live_bytes;
+            s.max_blocks = s.live_blocks;
+        }
+        self.current = self.current.saturating_add(size);
+        if self.current > self.peak {
+            self.peak = self.current;
+            self.peak_ns = time_ns;
+            self.epoch += 1;
+        }
+        self.counter.record(time_ns, self.current);
+    }
+
+    fn remove(&mut self, ptr: u64, time_ns: u64) {
+        let Some(b) = self.live.remove(&ptr) else {
+            return;
+        };
+        let s = self.site(b.stack);
+        s.live_bytes = s.live_bytes.saturating_sub(b.size);
+        s.live_blocks = s.live_blocks.saturating_sub(1);
+        s.lifetimes_ns = s
+            .lifetimes_ns
+            .saturating_add(time_ns.saturating_sub(b.born_ns));
+        self.current = self.current.saturating_sub(b.size);
+        self.counter.record(time_ns, self.current);
+    }
+
+    /// The site of `stack`, its numbers at the last peak saved before its first change since
+    /// (as the heap pass does for bytes: O(1) per event).
+    fn site(&mut self, stack: u64) -> &mut SiteDetail {
+        let epoch = self.epoch;
+        let s = self.sites.entry(stack).or_default();
+        if s.snap_epoch != epoch {
+            s.snap_epoch = epoch;
+            s.snap = (s.live_bytes, s.live_blocks);
+        }
+        s
+    }
+
+    /// Settles the peak and the lifetimes of the blocks live at the end; `exec`: the image
+    /// ended in an `exec`, which gave its heap back (nothing leaked, as the report says).
+    fn finish(&mut self, exec: bool) {
+        let (epoch, end) = (self.epoch, self.end_ns);
+        for b in std::mem::take(&mut self.live).into_values() {
+            let s = self.sites.entry(b.stack).or_default();
+            s.lifetimes_ns = s.lifetimes_ns.saturating_add(end.saturating_sub(b.born_ns));
+        }
+        for s in self.sites.values_mut() {
+            (s.peak_bytes, s.peak_blocks) = if s.snap_epoch == epoch {
+                s.snap
+            } else {
+                (s.live_bytes, s.live_blocks)
+            };
+            if exec {
+                (s.live_bytes, s.live_blocks) = (0, 0);
+            }
+        }
+    }
+}
+
+/// A system call of a strace-rs log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyscallSlice {
+    /// Process id.
+    pub pid: u32,
+    /// Thread id.
+    pub tid: u32,
+    /// Entry, ns since the tracer started.
+    pub entry_ns: u64,
+    /// Exit (`None`: it never returned).
+    pub exit_ns: Option<u64>,
+    /// The call's name.
+    pub name: String,
+    /// The line as strace prints it.
+    pub text: String,
+    /// Its return value.
+    pub ret: Option<i64>,
+}
+
+/// Something that happened at one moment: a signal, a crash, a fence finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mark {
+    /// Index into [`Detail::processes`] (`None`: a tracer's event, timed from its start).
+    pub process: Option<usize>,
+    /// Process id.
+    pub pid: u32,
+    /// Thread id.
+    pub tid: u32,
+    /// Time, ns (since the process started, or since the tracer did).
+    pub time_ns: u64,
+    /// What it was (`SIGSEGV`, `crash: SIGSEGV`, `heap-buffer-overflow`).
+    pub name: String,
+}
+
+/// Everything the detail pass kept.
+#[derive(Debug, Clone, Default)]
+pub struct Detail {
+    /// Each process, as the heap pass's.
+    pub processes: Vec<ProcessDetail>,
+    /// The system calls, in log order.
+    pub syscalls: Vec<SyscallSlice>,
+    /// Signals, crashes and fence findings, in log order.
+    pub marks: Vec<Mark>,
+}
+
+impl Detail {
+    fn process(&mut self, idx: usize) -> &mut ProcessDetail {
+        if self.processes.len() <= idx {
+            self.processes.resize_with(idx + 1, ProcessDetail::default);
+        }
+        &mut self.processes[idx]
+    }
+
+    /// An allocation of process `idx`.
+    pub fn on_alloc(&mut self, idx: usize, a: &Alloc) {
+        self.process(idx).on_alloc(a);
+    }
+
+    /// A release of process `idx`.
+    pub fn on_free(&mut self, idx: usize, f: &Free) {
+        self.process(idx).on_free(f);
+    }
+
+    /// A `realloc` of process `idx`.
+    pub fn on_realloc(&mut self, idx: usize, r: &Realloc) {
+        self.process(idx).on_realloc(r);
+    }
+
+    /// Any other event, of process `idx` (as the heap pass placed it: after it saw the event).
+    pub fn on_event(&mut self, idx: Option<usize>, ev: &Event<'static>) {
+        let pid = |d: &mut Detail| idx.map_or(0, |i| d.process(i).pid);
+        match ev {
+            Event::Process(p) => {
+                if let Some(i) = idx {
+                    let d = self.process(i);
+                    d.pid = p.pid;
+                    d.start_mono_ns = p.start_mono_ns;
+                }
+            }
+            Event::Module(m) => {
+                if let Some(i) = idx {
+                    let m = m.clone();
+                    self.process(i).modules.push(m);
+                }
+            }
+            Event::Thread(t) => {
+                if let Some(i) = idx {
+                    let name = t.name.to_string_lossy().into_owned();
+                    self.process(i).threads.push((t.tid, name));
+                }
+            }
+            Event::Alloc(a) => self.on_alloc(idx.unwrap_or(0), a),
+            Event::Free(f) => self.on_free(idx.unwrap_or(0), f),
+            Event::Realloc(r) => self.on_realloc(idx.unwrap_or(0), r),
+            Event::Syscall(s) => self.syscalls.push(SyscallSlice {
+                pid: s.pid,
+                tid: s.tid,
+                entry_ns: s.entry_ns,
+                exit_ns: (s.exit_ns != 0 && s.ret.is_some()).then_some(s.exit_ns),
+                name: s.name.to_string_lossy().into_owned(),
+                text: s.text.to_string_lossy().into_owned(),
+                ret: s.ret,
+            }),
+            Event::Signal(s) => self.marks.push(Mark {
+                process: None,
+                pid: s.pid,
+                tid: s.tid,
+                time_ns: s.time_ns,
+                name: tracekit_syscall_summary::signals::name(i64::from(s.signo)),
+            }),
+            Event::Crash(c) => self.marks.push(Mark {
+                process: idx,
+                pid: c.pid,
+                tid: c.tid,
+                time_ns: c.time_ns,
+                name: format!(
+                    "crash: {}",
+                    tracekit_syscall_summary::signals::name(i64::from(c.signo))
+                ),
+            }),
+            Event::Fence(f) => {
+                let pid = pid(self);
+                self.marks.push(Mark {
+                    process: idx,
+                    pid,
+                    tid: f.tid,
+                    time_ns: f.time_ns,
+                    name: f.kind.name().to_owned(),
+                })
+            }
+            _ => {}
+        }
+    }
+
+    /// After the last event of process `idx`.
+    pub fn finish(&mut self, idx: usize, exec: bool) {
+        self.process(idx).finish(exec);
+    }
+
+    /// Keeps the processes kept (`--progname`).
+    pub fn keep_processes(&mut self, kept: &Kept<'_>) {
+        let mut i = 0;
+        self.processes.retain(|_| {
+            i += 1;
+            kept.new_index.get(i - 1).copied().flatten().is_some()
+        });
+        self.marks.retain_mut(|m| match m.process {
+            None => true,
+            Some(p) => match kept.new_index.get(p).copied().flatten() {
+                Some(n) => {
+                    m.process = Some(n);
+                    true
+                }
+                None => false,
+            },
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_counter_stays_bounded_and_keeps_the_maximum() {
+        let mut c = Counter::default();
+        for t in 0..(3 * Counter::MAX_POINTS as u64) {
+            c.record(t, if t == 5000 { 1_000_000 } else { t % 7 });
+        }
+        assert!(c.points.len() <= Counter::MAX_POINTS);
+        assert!(c.shift >= 1);
+        assert_eq!(c.points.iter().map(|p| p.max).max(), Some(1_000_000));
+        assert!(c.points.windows(2).all(|w| w[0].last_ns < w[1].first_ns));
+        let last = (3 * Counter::MAX_POINTS as u64) - 1;
+        assert_eq!(c.points.last().unwrap().last, last % 7);
+    }
+
+    #[test]
+    fn sites_keep_their_blocks_at_the_peak_and_their_lifetimes() {
+        let alloc = |t, ptr, size, stack| Alloc {
+            time_ns: t,
+            tid: 1,
+            kind: tracekit_log::AllocKind::Malloc,
+            ptr,
+            size,
+            align: 0,
+            stack,
+        };
+        let free = |t, ptr| Free {
+            time_ns: t,
+            tid: 1,
+            kind: tracekit_log::FreeKind::Free,
+            ptr,
+            size: 0,
+            stack: 0,
+        };
+        let mut d = Detail::default();
+        d.on_alloc(0, &alloc(0, 0x10, 100, 1));
+        d.on_alloc(0, &alloc(10, 0x20, 50, 1));
+        d.on_alloc(0, &alloc(20, 0x30, 10, 2)); // the peak: 160
+        d.on_free(0, &free(30, 0x10));
+        d.on_free(0, &free(40, 0x30));
+        d.on_alloc(0, &alloc(50, 0x40, 20, 2));
+        d.finish(0, false);
+        let p = &d.processes[0];
+        assert_eq!((p.peak, p.peak_ns, p.end_ns), (160, 20, 50));
+        let s1 = p.sites[&1];
+        assert_eq!(
+            (s1.blocks, s1.bytes, s1.max_bytes, s1.max_blocks),
+            (2, 150, 150, 2)
+        );
+        assert_eq!((s1.peak_bytes, s1.peak_blocks), (150, 2));
+        assert_eq!((s1.live_bytes, s1.live_blocks), (50, 1));
+        // 0x10 lived 30 ns; 0x20 is live at the end (50): 40 ns.
+        assert_eq!(s1.lifetimes_ns, 70);
+        let s2 = p.sites[&2];
+        assert_eq!((s2.peak_bytes, s2.peak_blocks), (10, 1));
+        assert_eq!((s2.max_bytes, s2.max_blocks), (20, 1));
+        assert_eq!(s2.lifetimes_ns, 20);
+    }
+}
