@@ -2,6 +2,7 @@
 //! here and turned into the plain config its library module takes (`heap::HeapConfig`,
 //! `report::Config`, ...). A new command is a module here and one arm of [`Cmd`].
 
+mod diff;
 mod dump;
 mod efence;
 mod heap;
@@ -27,6 +28,8 @@ enum Cmd {
     Report(report::Args),
     /// Dump an event log as JSON lines.
     Dump(dump::Args),
+    /// Compare two runs' logs (heap or strace-rs): what got worse, with CI gates.
+    Diff(diff::Args),
     /// Write the symbols of a log's stacks into it, so it reports the same without the binaries.
     Pack(pack::Args),
     /// Run a command under the crash handler (the catchsegv of tracekit).
@@ -46,6 +49,7 @@ pub fn run() -> Result<anyhow::Result<u8>, clap::Error> {
             tracekit::report::run(&logs, &config)
         }
         Cmd::Dump(a) => tracekit::dump::run(&a.log),
+        Cmd::Diff(a) => tracekit::diff::run(&a.into_config()),
         Cmd::Pack(a) => tracekit::pack::run(&a.logs),
         Cmd::Segv(a) => match a.into_mode() {
             Ok(segv::Mode::Run(c)) => tracekit::segv::run(&c),

@@ -31,12 +31,27 @@ impl Args {
     }
 }
 
+/// A format `tracekit report` and `tracekit diff` print in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// Text for a terminal.
+    Text,
+    /// JSON (the command's versioned schema).
+    Json,
+    /// Markdown tables, for a CI step summary.
+    Markdown,
+}
+
 /// The report options `tracekit report` and `tracekit heap` share.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ReportOptions {
     /// Print JSON (schema `tracekit.heap-report/1`, see SCHEMA.md) instead of text.
     #[arg(long)]
     pub json: bool,
+    /// The report's format: `text`, `json` (as --json), or `markdown` (tables for a CI step
+    /// summary, with the gates).
+    #[arg(long, value_enum, value_name = "FORMAT", conflicts_with = "json")]
+    pub format: Option<ReportFormat>,
     /// Allocation sites to show per ranking (calls, bytes, peak, leaks); 0 shows every site.
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub top: usize,
@@ -47,6 +62,17 @@ pub struct ReportOptions {
     /// Fail (exit 1) when the bytes leaked at exit (all processes together) exceed SIZE.
     #[arg(long, value_name = "SIZE")]
     pub max_leaked: Option<Size>,
+    /// Fail (exit 1) when more than N blocks were allocated (all processes; a realloc is one).
+    #[arg(long, value_name = "N")]
+    pub max_allocs: Option<u64>,
+    /// Fail (exit 1) when more than N allocations were temporary (freed by the next heap
+    /// call, as heaptrack counts them).
+    #[arg(long, value_name = "N")]
+    pub max_temporary: Option<u64>,
+    /// Also print how long blocks lived (histograms in allocations, and in time with a fine
+    /// clock) and the sites by short-lived bytes (JSON always has them).
+    #[arg(long)]
+    pub lifetimes: bool,
     /// Do not symbolize backtraces (print raw addresses and modules).
     #[arg(long)]
     pub no_symbols: bool,
@@ -69,10 +95,10 @@ impl ReportOptions {
     /// The report's plain config.
     pub fn to_config(&self) -> Config {
         Config {
-            format: if self.json {
-                Format::Json
-            } else {
-                Format::Text
+            format: match (self.json, self.format) {
+                (true, _) | (_, Some(ReportFormat::Json)) => Format::Json,
+                (_, Some(ReportFormat::Markdown)) => Format::Markdown,
+                _ => Format::Text,
             },
             top: self.top,
             symbolize: !self.no_symbols,
@@ -87,7 +113,10 @@ impl ReportOptions {
             gates: Gates {
                 max_peak: self.max_peak.clone(),
                 max_leaked: self.max_leaked.clone(),
+                max_allocs: self.max_allocs,
+                max_temporary: self.max_temporary,
             },
+            lifetimes: self.lifetimes,
             command_killed: None,
         }
     }

@@ -3,7 +3,8 @@
 //!
 //! - [`text`]: memusage's summary, leaks, sites with backtraces, crashes, the `-c` table;
 //! - [`json`]: the model as the schema `tracekit.heap-report/1`;
-//! - [`collapsed`]: folded stacks for flame graphs.
+//! - [`collapsed`]: folded stacks for flame graphs;
+//! - [`markdown`]: tables for a CI step summary (also used by `tracekit diff`).
 //!
 //! A new format is a file here with a type implementing [`Writer`] (saying, if it needs more
 //! than the selected sites, which sites its model must hold), and one arm of [`Format`] (and of
@@ -11,6 +12,7 @@
 
 pub mod collapsed;
 pub mod json;
+pub mod markdown;
 pub mod text;
 
 use std::io::{self, Write};
@@ -26,11 +28,18 @@ pub enum Format {
     Json,
     /// Collapsed stacks.
     Collapsed,
+    /// GitHub-flavoured Markdown tables, for a CI step summary.
+    Markdown,
 }
 
 impl Format {
     /// Every format, each snapshot-tested (`tests/export.rs`).
-    pub const ALL: &'static [Format] = &[Format::Text, Format::Json, Format::Collapsed];
+    pub const ALL: &'static [Format] = &[
+        Format::Text,
+        Format::Json,
+        Format::Collapsed,
+        Format::Markdown,
+    ];
 
     /// Its name, as a command line would take it.
     pub fn name(self) -> &'static str {
@@ -38,6 +47,7 @@ impl Format {
             Format::Text => "text",
             Format::Json => "json",
             Format::Collapsed => "collapsed",
+            Format::Markdown => "markdown",
         }
     }
 
@@ -47,6 +57,7 @@ impl Format {
             Format::Text => &text::Text,
             Format::Json => &json::Json,
             Format::Collapsed => &collapsed::Collapsed,
+            Format::Markdown => &markdown::Markdown,
         }
     }
 }
@@ -60,6 +71,8 @@ pub struct ExportOptions {
     pub per_process: bool,
     /// Frames per backtrace (valgrind's `--num-callers`); 0 prints them all (text).
     pub depth: usize,
+    /// The lifetime histograms and the sites by short-lived bytes (text; JSON always has them).
+    pub lifetimes: bool,
 }
 
 /// One output format's printer.

@@ -29,30 +29,71 @@ pub struct Gates {
     pub max_peak: Option<Size>,
     /// Largest allowed leak.
     pub max_leaked: Option<Size>,
+    /// Most allocations allowed (valgrind's `allocs`: blocks handed out, a realloc is one).
+    pub max_allocs: Option<u64>,
+    /// Most temporary allocations allowed (heaptrack's definition).
+    pub max_temporary: Option<u64>,
+}
+
+/// One gate checked: what it allows, what the run did, whether it passed.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct GateResult {
+    /// The option, as typed on the command line (`--max-peak`).
+    pub gate: String,
+    /// Its limit, as typed, with bytes when it is a size.
+    pub limit: String,
+    /// What the run did.
+    pub actual: String,
+    /// True when within the limit.
+    pub passed: bool,
+    /// What a failure says (on stderr).
+    #[serde(skip)]
+    pub message: String,
 }
 
 impl Gates {
-    /// One message per exceeded gate.
-    pub fn check(&self, r: &Report) -> Vec<String> {
-        let r = &r.heap;
+    /// Every configured gate, checked against `r`.
+    pub fn results(&self, r: &Report) -> Vec<GateResult> {
+        let t = &r.heap.total;
         let mut v = Vec::new();
+        let mut gate = |name: &str, limit: String, max: u64, value: u64, actual: String| {
+            v.push(GateResult {
+                gate: name.to_owned(),
+                message: format!("{actual} exceeds {name} {limit}"),
+                limit,
+                actual,
+                passed: value <= max,
+            });
+        };
         if let Some(max) = &self.max_peak {
-            if r.total.peak.heap_bytes > max.bytes {
-                v.push(format!(
-                    "heap peak {} bytes (pid {}) exceeds --max-peak {max}",
-                    r.total.peak.heap_bytes, r.total.peak.pid
-                ));
-            }
+            let actual = format!("heap peak {} bytes (pid {})", t.peak.heap_bytes, t.peak.pid);
+            gate("--max-peak", max.to_string(), max.bytes, t.peak.heap_bytes, actual);
         }
         if let Some(max) = &self.max_leaked {
-            if r.total.leaked.bytes > max.bytes {
-                v.push(format!(
-                    "{} bytes leaked in {} blocks exceeds --max-leaked {max}",
-                    r.total.leaked.bytes, r.total.leaked.blocks
-                ));
-            }
+            let actual = format!(
+                "{} bytes leaked in {} blocks",
+                t.leaked.bytes, t.leaked.blocks
+            );
+            gate("--max-leaked", max.to_string(), max.bytes, t.leaked.bytes, actual);
+        }
+        if let Some(max) = self.max_allocs {
+            let actual = format!("{} allocations", t.valgrind.allocs);
+            gate("--max-allocs", max.to_string(), max, t.valgrind.allocs, actual);
+        }
+        if let Some(max) = self.max_temporary {
+            let actual = format!("{} temporary allocations", t.temporary);
+            gate("--max-temporary", max.to_string(), max, t.temporary, actual);
         }
         v
+    }
+
+    /// One message per exceeded gate.
+    pub fn check(&self, r: &Report) -> Vec<String> {
+        self.results(r)
+            .into_iter()
+            .filter(|g| !g.passed)
+            .map(|g| g.message)
+            .collect()
     }
 }
 
@@ -75,6 +116,8 @@ pub struct Config {
     pub progname: Option<String>,
     /// CI limits.
     pub gates: Gates,
+    /// The lifetime histograms in the text report.
+    pub lifetimes: bool,
     /// The signal that killed the command `tracekit heap` ran, which its log cannot record.
     pub command_killed: Option<CommandKilled>,
 }
@@ -95,6 +138,7 @@ impl Config {
             top: self.top,
             per_process: self.per_process,
             depth: self.depth,
+            lifetimes: self.lifetimes,
         }
     }
 
@@ -156,20 +200,7 @@ pub fn expand_dirs(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
 /// Reads `logs`, writes the report to `out`, prints damage and gate messages on stderr, and
 /// returns the exit status.
 pub fn report_logs(logs: &[PathBuf], config: &Config, out: &mut dyn Write) -> anyhow::Result<u8> {
-    let mut analysis = Analysis::new();
-    let names: Vec<String> = logs.iter().map(|p| p.display().to_string()).collect();
-    for (path, name) in logs.iter().zip(&names) {
-        if path.as_os_str() == "-" {
-            analysis
-                .read_log("stdin", std::io::stdin())
-                .context("stdin")?;
-            continue;
-        }
-        let file = std::fs::File::open(path).with_context(|| format!("cannot open {name}"))?;
-        analysis
-            .read_log(name, file)
-            .with_context(|| name.clone())?;
-    }
+    let (mut analysis, names) = read_logs(logs)?;
     if let Some(name) = &config.progname {
         analysis.retain_processes(|p| {
             let exe = p.info.exe.rsplit('/').next().unwrap_or(&p.info.exe);
@@ -200,9 +231,32 @@ pub fn report_logs(logs: &[PathBuf], config: &Config, out: &mut dyn Write) -> an
         resolver.as_mut(),
         out,
     )?;
+    if config.format == Format::Markdown {
+        crate::export::markdown::write_gates(&config.gates.results(&report), out)?;
+    }
     // The report first, then the messages (which go to stderr, maybe the same stream).
     out.flush()?;
     Ok(finish(&report, config))
+}
+
+/// Streams `logs` through the analysis (`-` is standard input); returns it with the logs'
+/// names as given. A damaged log is not an error (see [`Analysis::damage`]).
+pub fn read_logs(logs: &[PathBuf]) -> anyhow::Result<(Analysis, Vec<String>)> {
+    let mut analysis = Analysis::new();
+    let names: Vec<String> = logs.iter().map(|p| p.display().to_string()).collect();
+    for (path, name) in logs.iter().zip(&names) {
+        if path.as_os_str() == "-" {
+            analysis
+                .read_log("stdin", std::io::stdin())
+                .context("stdin")?;
+            continue;
+        }
+        let file = std::fs::File::open(path).with_context(|| format!("cannot open {name}"))?;
+        analysis
+            .read_log(name, file)
+            .with_context(|| name.clone())?;
+    }
+    Ok((analysis, names))
 }
 
 /// Builds the report `format` needs and writes it to `out`; returns it.
