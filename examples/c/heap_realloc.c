@@ -46,7 +46,8 @@ __attribute__((noinline)) void grow_array(void) {
 
 __attribute__((noinline)) void collide(void) {
     void *volatile p[2];
-    for (int i = 0; i < 2; i++) p[i] = malloc(48);
+    volatile int two = 2; /* not unrolled: both blocks come from one call site */
+    for (int i = 0; i < two; i++) p[i] = malloc(48);
     free(p[0]);
     free(p[1]);
 }
