@@ -90,9 +90,10 @@ fn write_text(d: &Diff, top: usize, out: &mut dyn Write) -> io::Result<()> {
     if let Some(h) = &d.heap {
         writeln!(out)?;
         if h.sites.is_empty() {
+            let sites = if h.unchanged_sites == 1 { "site" } else { "sites" };
             writeln!(
                 out,
-                "No site changed ({} sites in both runs).",
+                "No site changed ({} {sites} in both runs).",
                 h.unchanged_sites
             )?;
         } else {
