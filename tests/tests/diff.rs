@@ -61,19 +61,30 @@ fn diff_names_the_regressed_site_first_and_its_gate_fails() {
     assert_eq!(v["kind"], "heap");
     let h = &v["heap"];
     // The peak is the cache and one scratch block: 8 (then 12) x 4096 + 512.
-    assert_eq!((h["peak"]["base"].as_u64(), h["peak"]["new"].as_u64()), (Some(33280), Some(49664)));
+    assert_eq!(
+        (h["peak"]["base"].as_u64(), h["peak"]["new"].as_u64()),
+        (Some(33280), Some(49664))
+    );
     assert_eq!(h["allocs"]["delta"], 4);
     assert_eq!(h["leaked"]["delta"], 0);
     let first = &h["sites"][0];
     let top = first["frames"][0].as_str().unwrap();
     assert_eq!(
         top,
-        format!("cache_fill (heap_regress.c:{})", regress_line("cache[i] = malloc(4096);"))
+        format!(
+            "cache_fill (heap_regress.c:{})",
+            regress_line("cache[i] = malloc(4096);")
+        )
     );
     assert_eq!(first["status"], "changed");
     assert_eq!(first["function"], "malloc");
     assert_eq!(first["exe"], "heap_regress");
-    for (field, delta) in [("peak_bytes", 16384), ("bytes", 16384), ("calls", 4), ("leaked_bytes", 0)] {
+    for (field, delta) in [
+        ("peak_bytes", 16384),
+        ("bytes", 16384),
+        ("calls", 4),
+        ("leaked_bytes", 0),
+    ] {
         assert_eq!(first[field]["delta"], delta, "{field}: {first:#}");
     }
     // Nothing else changed: records and scratch match across the runs despite ASLR.
@@ -88,18 +99,41 @@ fn diff_names_the_regressed_site_first_and_its_gate_fails() {
         "tracekit: heap peak 33280 -> 49664 (+16384 (+49.2%)) exceeds --max-peak-increase 5%"
     );
     let text = stdout(&o);
-    assert!(text.contains("Sites by regression (1 changed, 2 unchanged; 1 shown):"), "{text}");
-    assert!(text.contains("Gate --max-peak-increase 5%: FAILED"), "{text}");
-    let o = diff(&["--max-peak-increase", "20KiB", "--max-allocs-increase", "4"], &base, &new);
+    assert!(
+        text.contains("Sites by regression (1 changed, 2 unchanged; 1 shown):"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Gate --max-peak-increase 5%: FAILED"),
+        "{text}"
+    );
+    let o = diff(
+        &["--max-peak-increase", "20KiB", "--max-allocs-increase", "4"],
+        &base,
+        &new,
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     // Markdown for a step summary: the site first, the failed gate.
-    let o = diff(&["--format", "markdown", "--max-allocs-increase", "3"], &base, &new);
+    let o = diff(
+        &["--format", "markdown", "--max-allocs-increase", "3"],
+        &base,
+        &new,
+    );
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let md = stdout(&o);
     assert!(md.starts_with("## tracekit diff: heap\n"), "{md}");
-    assert!(md.contains("| heap peak | 33280 | 49664 | +16384 (+49.2%) |"), "{md}");
-    assert!(md.contains(&format!("| `{top}` | malloc | +16384 (+50.0%) |")), "{md}");
-    assert!(md.contains("| `--max-allocs-increase` | 3 | allocations "), "{md}");
+    assert!(
+        md.contains("| heap peak | 33280 | 49664 | +16384 (+49.2%) |"),
+        "{md}"
+    );
+    assert!(
+        md.contains(&format!("| `{top}` | malloc | +16384 (+50.0%) |")),
+        "{md}"
+    );
+    assert!(
+        md.contains("| `--max-allocs-increase` | 3 | allocations "),
+        "{md}"
+    );
     assert!(md.contains("❌ failed"), "{md}");
 }
 
@@ -115,7 +149,11 @@ fn diff_of_two_identical_runs_changes_nothing() {
     }
     assert_eq!(h["sites"].as_array().unwrap().len(), 0, "{h:#}");
     assert_eq!(h["unchanged_sites"], 3);
-    let o = diff(&["--max-peak-increase", "0%", "--max-leaked-increase", "0"], &base, &new);
+    let o = diff(
+        &["--max-peak-increase", "0%", "--max-leaked-increase", "0"],
+        &base,
+        &new,
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stdout(&o).contains("No site changed (3 sites in both runs)."));
 }
@@ -143,16 +181,30 @@ fn strace_diff_finds_the_changed_call_count() {
     // getppid: 100 -> 2500; openat and close on /dev/null: 1 -> 3 each (every 1000th).
     let first = &rows[0];
     assert_eq!(first["name"], "getppid");
-    assert_eq!((first["calls"]["base"].as_u64(), first["calls"]["new"].as_u64()), (Some(100), Some(2500)));
+    assert_eq!(
+        (
+            first["calls"]["base"].as_u64(),
+            first["calls"]["new"].as_u64()
+        ),
+        (Some(100), Some(2500))
+    );
     let by_name: BTreeMap<&str, i64> = rows
         .iter()
-        .map(|r| (r["name"].as_str().unwrap(), r["calls"]["delta"].as_i64().unwrap()))
+        .map(|r| {
+            (
+                r["name"].as_str().unwrap(),
+                r["calls"]["delta"].as_i64().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(by_name.get("close"), Some(&2), "{by_name:?}");
     let o = diff(&[], &base, &new);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let text = stdout(&o);
-    assert!(text.contains("System calls whose count or errors changed: "), "{text}");
+    assert!(
+        text.contains("System calls whose count or errors changed: "),
+        "{text}"
+    );
     assert!(text.contains("100 -> 2500"), "{text}");
 }
 
@@ -180,7 +232,10 @@ fn bad_input_gives_one_clear_line() {
     assert_one_line(&o, 3, &format!("corrupt log at byte {end}"));
     let text = stdout(&o);
     assert!(text.starts_with("WARNING: "), "{text}");
-    assert!(text.contains("No site changed (3 sites in both runs)."), "{text}");
+    assert!(
+        text.contains("No site changed (3 sites in both runs)."),
+        "{text}"
+    );
 }
 
 /// `(innermost function, temporary allocations)` of each entry of heaptrack_print's
@@ -220,7 +275,9 @@ fn temporaries_match_heaptrack_print_on_a_realloc_heavy_program() {
     let rounds = 200u64;
     let r = rounds.to_string();
     let log = heap_log(dir.path(), "ours", "heap_realloc", &[&r, "collide"]);
-    let o = run(tracekit().args(["report", "--json", "--top", "0"]).arg(&log));
+    let o = run(tracekit()
+        .args(["report", "--json", "--top", "0"])
+        .arg(&log));
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
     let mut ours: BTreeMap<String, u64> = BTreeMap::new();

@@ -478,7 +478,13 @@ fn heap_known_json_is_exact() {
         }
     );
     assert_eq!(l.short_lived_allocs, 256);
-    assert_eq!(l.short_lived, Blocks { blocks: 256 + 17 + 7, bytes: 25_600 + 131_071 + 3500 });
+    assert_eq!(
+        l.short_lived,
+        Blocks {
+            blocks: 256 + 17 + 7,
+            bytes: 25_600 + 131_071 + 3500
+        }
+    );
     assert_eq!(r.histogram.large, 1);
     assert!(r.crashes.is_empty() && r.fences.is_empty() && r.syscalls == 0);
 

@@ -891,7 +891,10 @@ fn lifetimes_count_allocations_made_meanwhile() {
         .iter()
         .map(|s| (s.stack_id, s.short_lived.bytes))
         .collect();
-    assert!(short.contains(&(2, 7)) && short.contains(&(1, 0)), "{short:?}");
+    assert!(
+        short.contains(&(2, 7)) && short.contains(&(1, 0)),
+        "{short:?}"
+    );
     // In time: 0x20 lived 1 ns, 0x10 999 ns.
     let times: Vec<(u64, u64)> = l.time_ns.iter().map(|r| (r.from, r.blocks)).collect();
     assert_eq!(times, [(1, 1), (512, 1)]);
@@ -914,7 +917,11 @@ fn heap_known_leaking(extra: u64) -> Vec<Event<'static>> {
     ev
 }
 
-fn diff_of(base: &[Event<'_>], new: &[Event<'_>], gates: tracekit::diff::DiffGates) -> tracekit::diff::Diff {
+fn diff_of(
+    base: &[Event<'_>],
+    new: &[Event<'_>],
+    gates: tracekit::diff::DiffGates,
+) -> tracekit::diff::Diff {
     let dir = tempfile::tempdir().unwrap();
     let (b, n) = (dir.path().join("base.tklog"), dir.path().join("new.tklog"));
     std::fs::write(&b, encode(base)).unwrap();
@@ -947,12 +954,22 @@ fn diff_names_the_site_that_grew() {
     assert_eq!(h.peak.delta, 0);
     assert_eq!(h.sites.len(), 1, "{:#?}", h.sites);
     let s = &h.sites[0];
-    assert_eq!((s.leaked_bytes.delta, s.calls.delta, s.bytes.delta), (8192, 2, 8192));
+    assert_eq!(
+        (s.leaked_bytes.delta, s.calls.delta, s.bytes.delta),
+        (8192, 2, 8192)
+    );
     assert_eq!(h.unchanged_sites, 3);
-    let passed: Vec<(&str, bool)> = d.gates.iter().map(|g| (g.gate.as_str(), g.passed)).collect();
+    let passed: Vec<(&str, bool)> = d
+        .gates
+        .iter()
+        .map(|g| (g.gate.as_str(), g.passed))
+        .collect();
     assert_eq!(
         passed,
-        [("--max-peak-increase", true), ("--max-leaked-increase", false)]
+        [
+            ("--max-peak-increase", true),
+            ("--max-leaked-increase", false)
+        ]
     );
     assert_eq!(tracekit::diff::finish(&d), rep::EXIT_GATE);
     let mut out = Vec::new();

@@ -9,10 +9,12 @@ use super::report::ReportFormat;
 
 /// Options of `tracekit diff`.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "LIMIT: a percentage of the base (5%) or an amount (64KiB, 1000).\n\
+#[command(
+    after_help = "LIMIT: a percentage of the base (5%) or an amount (64KiB, 1000).\n\
 Exit status: 0; 1 when a --max-*-increase gate fails; 3 when a log is damaged (the diff \
 covers what precedes the damage); 2 on errors.\n\
-JSON schema: tracekit.diff/1 (tracekit/SCHEMA.md).")]
+JSON schema: tracekit.diff/1 (tracekit/SCHEMA.md)."
+)]
 pub struct Args {
     /// Print JSON (schema `tracekit.diff/1`, see SCHEMA.md) instead of text.
     #[arg(long)]

@@ -43,7 +43,9 @@ impl FromStr for Limit {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let bad = || {
-            format!("invalid limit {s:?}; use a percentage of the base (5%) or an amount (64KiB, 1000)")
+            format!(
+                "invalid limit {s:?}; use a percentage of the base (5%) or an amount (64KiB, 1000)"
+            )
         };
         let t = s.trim();
         if let Some(p) = t.strip_suffix('%') {
@@ -90,9 +92,24 @@ impl DiffGates {
     /// Every configured gate, checked against the heap totals of `d`.
     pub fn results(&self, d: &HeapDiff) -> Vec<GateResult> {
         let gates = [
-            ("--max-peak-increase", &self.max_peak_increase, &d.peak, "heap peak"),
-            ("--max-leaked-increase", &self.max_leaked_increase, &d.leaked, "bytes leaked"),
-            ("--max-allocs-increase", &self.max_allocs_increase, &d.allocs, "allocations"),
+            (
+                "--max-peak-increase",
+                &self.max_peak_increase,
+                &d.peak,
+                "heap peak",
+            ),
+            (
+                "--max-leaked-increase",
+                &self.max_leaked_increase,
+                &d.leaked,
+                "bytes leaked",
+            ),
+            (
+                "--max-allocs-increase",
+                &self.max_allocs_increase,
+                &d.allocs,
+                "allocations",
+            ),
             (
                 "--max-temporary-increase",
                 &self.max_temporary_increase,
@@ -394,7 +411,9 @@ pub fn diff(config: &DiffConfig) -> anyhow::Result<Diff> {
         }
         Kind::Syscalls => {
             if !config.gates.is_empty() {
-                anyhow::bail!("the --max-*-increase gates apply to heap logs, not to strace-rs logs");
+                anyhow::bail!(
+                    "the --max-*-increase gates apply to heap logs, not to strace-rs logs"
+                );
             }
             (None, Some(syscall_diff(&base.report, &new.report)), vec![])
         }
@@ -432,7 +451,11 @@ struct SiteSum {
 fn sites_by_key(r: &Report) -> HashMap<String, SiteSum> {
     let mut map: HashMap<String, SiteSum> = HashMap::new();
     for s in &r.heap.sites {
-        let exe = r.heap.processes.get(s.process).map_or("", |p| p.exe.as_str());
+        let exe = r
+            .heap
+            .processes
+            .get(s.process)
+            .map_or("", |p| p.exe.as_str());
         let exe = exe.rsplit('/').next().unwrap_or(exe).to_owned();
         let frames: Vec<String> = s.frames.iter().map(|f| f.label()).collect();
         let key = format!("{exe}\n{}\n{}", s.function, frames.join("\n"));
@@ -523,7 +546,8 @@ fn syscall_diff(base: &Report, new: &Report) -> SyscallDiff {
         })
         .collect();
     syscalls.sort_by(|x, y| {
-        let weight = |r: &SyscallRowDiff| r.calls.delta.unsigned_abs() + r.errors.delta.unsigned_abs();
+        let weight =
+            |r: &SyscallRowDiff| r.calls.delta.unsigned_abs() + r.errors.delta.unsigned_abs();
         weight(y)
             .cmp(&weight(x))
             .then_with(|| y.time_ns.delta.cmp(&x.time_ns.delta))
@@ -616,9 +640,8 @@ mod tests {
             max_temporary_increase: Some("2".parse().unwrap()),
             ..DiffGates::default()
         };
-        let passed = |h: &HeapDiff| -> Vec<bool> {
-            gates.results(h).iter().map(|g| g.passed).collect()
-        };
+        let passed =
+            |h: &HeapDiff| -> Vec<bool> { gates.results(h).iter().map(|g| g.passed).collect() };
         // 5% of 1000 is 50: +50 passes, +51 fails; a decrease always passes.
         assert_eq!(passed(&heap((1000, 1050))), [true, true, false]);
         assert_eq!(passed(&heap((1000, 1051))), [false, true, false]);

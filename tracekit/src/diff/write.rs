@@ -90,7 +90,11 @@ fn write_text(d: &Diff, top: usize, out: &mut dyn Write) -> io::Result<()> {
     if let Some(h) = &d.heap {
         writeln!(out)?;
         if h.sites.is_empty() {
-            let sites = if h.unchanged_sites == 1 { "site" } else { "sites" };
+            let sites = if h.unchanged_sites == 1 {
+                "site"
+            } else {
+                "sites"
+            };
             writeln!(
                 out,
                 "No site changed ({} {sites} in both runs).",
@@ -179,7 +183,12 @@ fn write_markdown(d: &Diff, top: usize, out: &mut dyn Write) -> io::Result<()> {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    writeln!(out, "Base: {}; new: {}", logs(&d.base.logs), logs(&d.new.logs))?;
+    writeln!(
+        out,
+        "Base: {}; new: {}",
+        logs(&d.base.logs),
+        logs(&d.new.logs)
+    )?;
     for dm in d.base.damage.iter().chain(&d.new.damage) {
         writeln!(out)?;
         writeln!(

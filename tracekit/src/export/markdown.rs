@@ -250,14 +250,8 @@ fn write_sites(
                 row.push(s.pid.to_string());
             }
             row.extend(
-                [
-                    s.calls,
-                    s.bytes,
-                    s.peak_bytes,
-                    s.leaked.bytes,
-                    s.temporary,
-                ]
-                .map(|n| n.to_string()),
+                [s.calls, s.bytes, s.peak_bytes, s.leaked.bytes, s.temporary]
+                    .map(|n| n.to_string()),
             );
             row
         })

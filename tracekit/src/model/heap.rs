@@ -486,12 +486,13 @@ fn summarize(p: &HeapProcess) -> HeapSummary {
         temporary: p.temporary,
         lifetimes: LifetimesReport {
             short_lived_allocs: SHORT_LIVED_ALLOCS,
-            short_lived: p.sites().iter().fold(BlocksReport::default(), |acc, s| {
-                BlocksReport {
+            short_lived: p
+                .sites()
+                .iter()
+                .fold(BlocksReport::default(), |acc, s| BlocksReport {
                     blocks: acc.blocks + s.short_lived_blocks,
                     bytes: acc.bytes.saturating_add(s.short_lived_bytes),
-                }
-            }),
+                }),
             allocations: lifetime_rows(&p.lifetimes.allocs),
             time_ns: lifetime_rows(&p.lifetimes.time_ns),
         },

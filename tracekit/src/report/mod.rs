@@ -67,18 +67,36 @@ impl Gates {
         };
         if let Some(max) = &self.max_peak {
             let actual = format!("heap peak {} bytes (pid {})", t.peak.heap_bytes, t.peak.pid);
-            gate("--max-peak", max.to_string(), max.bytes, t.peak.heap_bytes, actual);
+            gate(
+                "--max-peak",
+                max.to_string(),
+                max.bytes,
+                t.peak.heap_bytes,
+                actual,
+            );
         }
         if let Some(max) = &self.max_leaked {
             let actual = format!(
                 "{} bytes leaked in {} blocks",
                 t.leaked.bytes, t.leaked.blocks
             );
-            gate("--max-leaked", max.to_string(), max.bytes, t.leaked.bytes, actual);
+            gate(
+                "--max-leaked",
+                max.to_string(),
+                max.bytes,
+                t.leaked.bytes,
+                actual,
+            );
         }
         if let Some(max) = self.max_allocs {
             let actual = format!("{} allocations", t.valgrind.allocs);
-            gate("--max-allocs", max.to_string(), max, t.valgrind.allocs, actual);
+            gate(
+                "--max-allocs",
+                max.to_string(),
+                max,
+                t.valgrind.allocs,
+                actual,
+            );
         }
         if let Some(max) = self.max_temporary {
             let actual = format!("{} temporary allocations", t.temporary);
