@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
-use tracekit_e2e::{bin, example, require_tool, run, stderr, stdout, tempdir, tracekit};
+use tracekit_e2e::{
+    bin, example, heaptrack_record, require_tool, run, stderr, stdout, tempdir, tracekit,
+};
 
 /// Runs `program ARGS` under `tracekit heap`, its log at `dir/NAME.tklog`; returns the log.
 fn heap_log(dir: &Path, name: &str, program: &str, args: &[&str]) -> PathBuf {
@@ -295,19 +297,7 @@ fn temporaries_match_heaptrack_print_on_a_realloc_heavy_program() {
     assert_eq!(ours, expected);
     assert_eq!(v["temporary"].as_u64(), Some(41 * rounds));
 
-    let data = dir.path().join("ht");
-    let o = run(Command::new("heaptrack")
-        .arg("-o")
-        .arg(&data)
-        .arg(example("heap_realloc"))
-        .args([&r, "collide"]));
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let file = std::fs::read_dir(dir.path())
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("ht."))
-        .expect("heaptrack's data file");
+    let file = heaptrack_record(dir.path(), &example("heap_realloc"), &[&r, "collide"]);
     let printed = run(Command::new("heaptrack_print").arg(&file));
     let text = stdout(&printed);
     let (mut theirs, others) = heaptrack_temporaries(&text, "heap_realloc.c");

@@ -212,6 +212,22 @@ fn encode(events: &[Event<'_>]) -> Vec<u8> {
     out
 }
 
+/// A report config: `format`, 3 sites per ranking, no symbols, `gates`.
+fn plain_config(format: Format, gates: Gates) -> Config {
+    Config {
+        format,
+        top: 3,
+        symbolize: false,
+        per_process: false,
+        depth: 12,
+        also: vec![],
+        progname: None,
+        gates,
+        lifetimes: false,
+        command_killed: None,
+    }
+}
+
 fn analyse(logs: &[(&str, Vec<u8>)]) -> Analysis {
     let mut a = Analysis::new();
     for (name, bytes) in logs {
@@ -468,18 +484,7 @@ fn truncated_log_reports_what_precedes_and_exits_3() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("cut.log");
     std::fs::write(&path, &stored[..cut]).unwrap();
-    let config = Config {
-        format: Format::Text,
-        top: 3,
-        symbolize: false,
-        per_process: false,
-        depth: 12,
-        also: vec![],
-        progname: None,
-        gates: Gates::default(),
-        lifetimes: false,
-        command_killed: None,
-    };
+    let config = plain_config(Format::Text, Gates::default());
     let mut out = Vec::new();
     let code = rep::report_logs(&[path], &config, &mut out).unwrap();
     assert_eq!(code, rep::EXIT_DAMAGED);
@@ -502,22 +507,14 @@ fn gates_fail_with_a_message() {
     let path = dir.path().join("k.log");
     std::fs::write(&path, encode(&heap_known(100, 1))).unwrap();
     let run = |peak: &str, leak: &str| {
-        let config = Config {
-            format: Format::Json,
-            top: 3,
-            symbolize: false,
-            per_process: false,
-            depth: 12,
-            also: vec![],
-            progname: None,
-            gates: Gates {
+        let config = plain_config(
+            Format::Json,
+            Gates {
                 max_peak: Some(peak.parse().unwrap()),
                 max_leaked: Some(leak.parse().unwrap()),
                 ..Gates::default()
             },
-            lifetimes: false,
-            command_killed: None,
-        };
+        );
         let mut out = Vec::new();
         let code = rep::report_logs(std::slice::from_ref(&path), &config, &mut out).unwrap();
         let r = rep::build_report(
@@ -991,23 +988,15 @@ fn markdown_report_has_the_gates() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("k.log");
     std::fs::write(&path, encode(&heap_known(100, 1))).unwrap();
-    let config = Config {
-        format: Format::Markdown,
-        top: 3,
-        symbolize: false,
-        per_process: false,
-        depth: 12,
-        also: vec![],
-        progname: None,
-        gates: Gates {
+    let config = plain_config(
+        Format::Markdown,
+        Gates {
             max_peak: Some("64KiB".parse().unwrap()),
             max_allocs: Some(2000),
             max_temporary: Some(16),
             ..Gates::default()
         },
-        lifetimes: false,
-        command_killed: None,
-    };
+    );
     let mut out = Vec::new();
     let code = rep::report_logs(std::slice::from_ref(&path), &config, &mut out).unwrap();
     assert_eq!(code, rep::EXIT_GATE);

@@ -2,10 +2,8 @@
 
 use std::path::PathBuf;
 
+use super::report::{chosen_format, ReportFormat};
 use tracekit::diff::{DiffConfig, DiffGates, Limit};
-use tracekit::export::Format;
-
-use super::report::ReportFormat;
 
 /// Options of `tracekit diff`.
 #[derive(Debug, clap::Args)]
@@ -55,11 +53,7 @@ impl Args {
         DiffConfig {
             base: vec![self.base],
             new: vec![self.new],
-            format: match (self.json, self.format) {
-                (true, _) | (_, Some(ReportFormat::Json)) => Format::Json,
-                (_, Some(ReportFormat::Markdown)) => Format::Markdown,
-                _ => Format::Text,
-            },
+            format: chosen_format(self.json, self.format),
             top: self.top,
             symbolize: !self.no_symbols,
             gates: DiffGates {

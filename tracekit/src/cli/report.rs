@@ -42,6 +42,15 @@ pub enum ReportFormat {
     Markdown,
 }
 
+/// The format `--json` and `--format` ask for (text by default).
+pub fn chosen_format(json: bool, format: Option<ReportFormat>) -> Format {
+    match (json, format) {
+        (true, _) | (_, Some(ReportFormat::Json)) => Format::Json,
+        (_, Some(ReportFormat::Markdown)) => Format::Markdown,
+        _ => Format::Text,
+    }
+}
+
 /// The report options `tracekit report` and `tracekit heap` share.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ReportOptions {
@@ -95,11 +104,7 @@ impl ReportOptions {
     /// The report's plain config.
     pub fn to_config(&self) -> Config {
         Config {
-            format: match (self.json, self.format) {
-                (true, _) | (_, Some(ReportFormat::Json)) => Format::Json,
-                (_, Some(ReportFormat::Markdown)) => Format::Markdown,
-                _ => Format::Text,
-            },
+            format: chosen_format(self.json, self.format),
             top: self.top,
             symbolize: !self.no_symbols,
             per_process: self.per_process,
