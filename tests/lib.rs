@@ -149,6 +149,24 @@ pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// Runs `program ARGS` under `heaptrack -o DIR/ht`; returns heaptrack's data file (its name
+/// ends in its compressor's extension).
+pub fn heaptrack_record(dir: &Path, program: &Path, args: &[&str]) -> PathBuf {
+    let data = dir.join("ht");
+    let out = run(Command::new("heaptrack")
+        .arg("-o")
+        .arg(&data)
+        .arg(program)
+        .args(args));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("ht."))
+        .expect("heaptrack's data file")
+}
+
 /// A fresh temporary directory, removed on drop.
 pub fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().expect("tempdir")

@@ -138,15 +138,7 @@ fn heaptrack_does_not_count_the_pool_either() {
     let program = example("heap_cxx_exceptions");
     let kept = heap(dir.path(), &program, &[("TRACEKIT_FREERES", "0")], &[]);
     let pool = pool_bytes(&json(&kept.log));
-    let data = dir.path().join("ht");
-    let out = run(Command::new("heaptrack").arg("-o").arg(&data).arg(&program));
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let file = std::fs::read_dir(dir.path())
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("ht."))
-        .expect("heaptrack's data file");
+    let file = heaptrack_record(dir.path(), &program, &[]);
     let printed = run(Command::new("heaptrack_print").arg("-f").arg(&file));
     let text = stdout(&printed);
     let line = text

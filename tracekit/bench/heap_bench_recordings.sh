@@ -1,5 +1,5 @@
 # Shared by the benchmarks that compare tracekit with heaptrack_print on heap_bench
-# (tracekit/bench/report_vs_heaptrack_print.sh, bench/export.sh): sourced with `iterations`,
+# (bench/export.sh): sourced with `iterations`,
 # `runs` and `root` (the workspace) set. Builds the release artifacts, records one run of
 # heap_bench under each tracker ($work/run.tklog, $ht), and defines `median` and `measure`.
 target=${CARGO_TARGET_DIR:-$root/target}

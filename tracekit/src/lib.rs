@@ -13,9 +13,11 @@
 //! - [`segv`] runs a command under `libpreload_segv.so`; [`segv::symbolizer`] is the crash
 //!   handler's call back to name its frames;
 //! - [`preload`] is the one launcher: finding a library, `LD_PRELOAD`, failing to start.
+//! - [`diff`] is `tracekit diff`: two runs' reports compared site by site, with gates;
 //! - [`pack`] writes the symbols of a log's stacks into it, so it reports without the binaries.
 
 pub mod analysis;
+pub mod diff;
 pub mod dump;
 pub mod efence;
 pub mod export;

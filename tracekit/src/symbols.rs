@@ -29,6 +29,29 @@ pub struct ResolvedFrame {
     pub note: Option<String>,
 }
 
+impl ResolvedFrame {
+    /// The frame as a run-independent label: `function (file:line)`, `function`, or, without a
+    /// name, `module+0xoffset` (addresses move with ASLR and rebuilds; these do not, except
+    /// the offset of a rebuilt module). `tracekit diff` matches sites across runs by it.
+    pub fn label(&self) -> String {
+        match (&self.file, self.line) {
+            _ if self.function == "??" => {
+                let module = self.module.as_deref().unwrap_or("??");
+                let module = module.rsplit('/').next().unwrap_or(module);
+                match self.offset {
+                    Some(off) => format!("{module}+{off:#x}"),
+                    None => format!("{module}+{:#x}", self.addr),
+                }
+            }
+            (Some(file), Some(line)) => {
+                let file = file.rsplit('/').next().unwrap_or(file);
+                format!("{} ({file}:{line})", self.function)
+            }
+            _ => self.function.clone(),
+        }
+    }
+}
+
 /// Resolves an address of one process to frames (inline chain, innermost first; at least one).
 pub trait Resolve {
     /// Frames for `addr`, a return address recorded in process number `process` whose modules

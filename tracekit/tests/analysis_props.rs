@@ -159,7 +159,7 @@ proptest! {
             &mut tracekit::symbols::NoSymbols,
         );
         let mut out = Vec::new();
-        tracekit::export::text::write(&r, tracekit::export::ExportOptions { top: 3, per_process: true, depth: 2 }, &mut out).unwrap();
+        tracekit::export::text::write(&r, tracekit::export::ExportOptions { top: 3, per_process: true, depth: 2, lifetimes: false }, &mut out).unwrap();
         serde_json::to_vec(&r).unwrap();
     }
 }

@@ -111,6 +111,7 @@ fn every_format_of_every_event_kind_is_pinned() {
         top: 10,
         per_process: true,
         depth: 12,
+        lifetimes: false,
     };
     for &format in Format::ALL {
         let text = export(&a, format, &opts);
@@ -146,6 +147,7 @@ fn collapsed_stacks_hold_every_site() {
         top: 1,
         per_process: false,
         depth: 12,
+        lifetimes: false,
     };
     assert_eq!(Format::Collapsed.writer().selection(&opts).top, 0);
     assert_eq!(Format::Text.writer().selection(&opts).top, 1);

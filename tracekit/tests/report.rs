@@ -212,6 +212,24 @@ fn encode(events: &[Event<'_>]) -> Vec<u8> {
     out
 }
 
+/// A report config: `format`, 3 sites per ranking, no symbols, `gates`.
+fn plain_config(format: Format, gates: Gates) -> Config {
+    Config {
+        format,
+        top: 3,
+        symbolize: false,
+        per_process: false,
+        depth: 12,
+        also: vec![],
+        progname: None,
+        gates,
+        lifetimes: false,
+        leak: Default::default(),
+        command_killed: None,
+        time: tracekit::model::graph::TimeAxis::Auto,
+    }
+}
+
 fn analyse(logs: &[(&str, Vec<u8>)]) -> Analysis {
     let mut a = Analysis::new();
     for (name, bytes) in logs {
@@ -228,6 +246,7 @@ fn text_of(a: &Analysis, names: &[String], top: usize) -> String {
             top,
             per_process: false,
             depth: 12,
+            lifetimes: false,
         },
     )
 }
@@ -327,6 +346,7 @@ fn text_report_several_processes_in_full() {
         top: 1,
         per_process: true,
         depth: 1,
+        lifetimes: false,
     };
     insta::assert_snapshot!(text_with(
         &a,
@@ -466,19 +486,7 @@ fn truncated_log_reports_what_precedes_and_exits_3() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("cut.log");
     std::fs::write(&path, &stored[..cut]).unwrap();
-    let config = Config {
-        format: Format::Text,
-        top: 3,
-        symbolize: false,
-        per_process: false,
-        depth: 12,
-        also: vec![],
-        progname: None,
-        gates: Gates::default(),
-        leak: Default::default(),
-        command_killed: None,
-        time: tracekit::model::graph::TimeAxis::Auto,
-    };
+    let config = plain_config(Format::Text, Gates::default());
     let mut out = Vec::new();
     let code = rep::report_logs(&[path], &config, &mut out).unwrap();
     assert_eq!(code, rep::EXIT_DAMAGED);
@@ -501,23 +509,14 @@ fn gates_fail_with_a_message() {
     let path = dir.path().join("k.log");
     std::fs::write(&path, encode(&heap_known(100, 1))).unwrap();
     let run = |peak: &str, leak: &str| {
-        let config = Config {
-            format: Format::Json,
-            top: 3,
-            symbolize: false,
-            per_process: false,
-            depth: 12,
-            also: vec![],
-            progname: None,
-            gates: Gates {
+        let config = plain_config(
+            Format::Json,
+            Gates {
                 max_peak: Some(peak.parse().unwrap()),
                 max_leaked: Some(leak.parse().unwrap()),
-                max_leaked_kinds: None,
+                ..Gates::default()
             },
-            leak: Default::default(),
-            command_killed: None,
-            time: tracekit::model::graph::TimeAxis::Auto,
-        };
+        );
         let mut out = Vec::new();
         let code = rep::report_logs(std::slice::from_ref(&path), &config, &mut out).unwrap();
         let r = rep::build_report(
@@ -732,6 +731,7 @@ fn text_report_tells_sites_apart_and_says_each_thing_once() {
         top: 10,
         per_process: false,
         depth: 12,
+        lifetimes: false,
     };
     text::write(&report, opts, &mut out).unwrap();
     let text = String::from_utf8(out).unwrap();
@@ -779,6 +779,7 @@ fn the_command_a_launcher_saw_killed_is_reported_killed() {
         top: 3,
         per_process: true,
         depth: 12,
+        lifetimes: false,
     };
     text::write(&r, opts, &mut out).unwrap();
     let text = String::from_utf8(out).unwrap();
@@ -809,6 +810,7 @@ fn the_timeline_has_no_column_narrower_than_the_clock_tick() {
         top: 3,
         per_process: false,
         depth: 12,
+        lifetimes: false,
     };
     text::write(&r, opts, &mut out).unwrap();
     let text = String::from_utf8(out).unwrap();
@@ -859,4 +861,180 @@ fn graph_of_heap_known() {
         )
         .unwrap();
     insta::assert_snapshot!(String::from_utf8(out).unwrap());
+}
+/// heaptrack's temporary allocations, told apart by address: a block released by the next
+/// recorded event after its allocation, where a realloc (moved or in place) releases its block
+/// then allocates, and `free(NULL)`, failed calls and releases of unknown blocks are no events.
+#[test]
+fn temporary_allocations_follow_heaptrack_by_address() {
+    let ev = vec![
+        process(5, 1),
+        alloc(1, AllocKind::Malloc, 0x100, 10, 1),
+        realloc(2, 0x100, 0x100, 20, 2), // in place: releases the last block: temporary (site 1)
+        realloc(3, 0x100, 0x200, 30, 2), // moves: temporary again (site 2)
+        free(4, 0),                      // free(NULL): no event
+        alloc(5, AllocKind::Malloc, 0, 1 << 40, 1), // failed: no event
+        free(6, 0xdead),                 // unknown block: no event
+        free(7, 0x200),                  // temporary (site 2)
+        alloc(8, AllocKind::Malloc, 0x300, 48, 3),
+        alloc(9, AllocKind::Malloc, 0x400, 48, 3),
+        free(10, 0x300), // another block of the same size and site came between: not temporary
+        free(11, 0x400), // a release came between: not temporary
+        alloc(12, AllocKind::Malloc, 0x500, 8, 1),
+        realloc(13, 0x500, 0, 0, 1), // realloc(p, 0) releases p: temporary (heaptrack misses it)
+    ];
+    let a = analyse(&[("t.log", encode(&ev))]);
+    let p = &a.heap.processes[0];
+    assert_eq!(p.temporary, 4);
+    let by_site: Vec<(u64, u64)> = p.sites().iter().map(|s| (s.stack, s.temporary)).collect();
+    assert_eq!(by_site, [(1, 2), (2, 2), (3, 0)]);
+}
+
+/// Lifetimes count the allocations made while a block lived; short-lived blocks are those
+/// released within `SHORT_LIVED_ALLOCS` of them; leaks are not in the histogram.
+#[test]
+fn lifetimes_count_allocations_made_meanwhile() {
+    use tracekit::analysis::heap::SHORT_LIVED_ALLOCS;
+    let mut ev = vec![
+        process(5, 1),
+        alloc(1, AllocKind::Malloc, 0x10, 100, 1), // lives through SHORT_LIVED_ALLOCS others
+        alloc(2, AllocKind::Malloc, 0x20, 7, 2),   // freed at once: lifetime 0
+        free(3, 0x20),
+    ];
+    for i in 0..SHORT_LIVED_ALLOCS {
+        ev.push(alloc(4 + i, AllocKind::Malloc, 0x1000 + i * 16, 1, 3));
+    }
+    ev.push(free(1000, 0x10));
+    let a = analyse(&[("l.log", encode(&ev))]);
+    let r = build(&a, &[], Selection { top: 0 }, &mut FakeSymbols::new());
+    let l = &r.heap.total.lifetimes;
+    let rows: Vec<(u64, u64, u64, u64)> = l
+        .allocations
+        .iter()
+        .map(|r| (r.from, r.to, r.blocks, r.bytes))
+        .collect();
+    // 0x10 saw 1 + SHORT_LIVED_ALLOCS allocations: 257, in the bucket 256-511.
+    assert_eq!(rows, [(0, 0, 1, 7), (256, 511, 1, 100)]);
+    assert_eq!((l.short_lived.blocks, l.short_lived.bytes), (1, 7));
+    let short: Vec<(u64, u64)> = r
+        .heap
+        .sites
+        .iter()
+        .map(|s| (s.stack_id, s.short_lived.bytes))
+        .collect();
+    assert!(
+        short.contains(&(2, 7)) && short.contains(&(1, 0)),
+        "{short:?}"
+    );
+    // In time: 0x20 lived 1 ns, 0x10 999 ns.
+    let times: Vec<(u64, u64)> = l.time_ns.iter().map(|r| (r.from, r.blocks)).collect();
+    assert_eq!(times, [(1, 1), (512, 1)]);
+}
+
+/// heap_known with `extra` more leaked 4096-byte blocks from one_leak.
+fn heap_known_leaking(extra: u64) -> Vec<Event<'static>> {
+    let mut ev = heap_known(100, 1);
+    let exit = ev.pop().expect("the exit event");
+    for i in 0..extra {
+        ev.push(alloc(
+            9_000_000 + i,
+            AllocKind::Malloc,
+            0x50_0000 + i * 0x2000,
+            4096,
+            4,
+        ));
+    }
+    ev.push(exit);
+    ev
+}
+
+fn diff_of(
+    base: &[Event<'_>],
+    new: &[Event<'_>],
+    gates: tracekit::diff::DiffGates,
+) -> tracekit::diff::Diff {
+    let dir = tempfile::tempdir().unwrap();
+    let (b, n) = (dir.path().join("base.tklog"), dir.path().join("new.tklog"));
+    std::fs::write(&b, encode(base)).unwrap();
+    std::fs::write(&n, encode(new)).unwrap();
+    let mut d = tracekit::diff::diff(&tracekit::diff::DiffConfig {
+        base: vec![b],
+        new: vec![n],
+        format: Format::Markdown,
+        top: 10,
+        symbolize: false,
+        gates,
+    })
+    .unwrap();
+    // Deterministic names for the snapshot.
+    d.base.logs = vec!["base.tklog".into()];
+    d.new.logs = vec!["new.tklog".into()];
+    d
+}
+
+#[test]
+fn diff_names_the_site_that_grew() {
+    let gates = tracekit::diff::DiffGates {
+        max_peak_increase: Some("5%".parse().unwrap()),
+        max_leaked_increase: Some("4KiB".parse().unwrap()),
+        ..Default::default()
+    };
+    let d = diff_of(&heap_known(100, 1), &heap_known_leaking(2), gates);
+    let h = d.heap.as_ref().unwrap();
+    assert_eq!((h.leaked.base, h.leaked.new), (5596, 5596 + 8192));
+    assert_eq!(h.peak.delta, 0);
+    assert_eq!(h.sites.len(), 1, "{:#?}", h.sites);
+    let s = &h.sites[0];
+    assert_eq!(
+        (s.leaked_bytes.delta, s.calls.delta, s.bytes.delta),
+        (8192, 2, 8192)
+    );
+    assert_eq!(h.unchanged_sites, 3);
+    let passed: Vec<(&str, bool)> = d
+        .gates
+        .iter()
+        .map(|g| (g.gate.as_str(), g.passed))
+        .collect();
+    assert_eq!(
+        passed,
+        [
+            ("--max-peak-increase", true),
+            ("--max-leaked-increase", false)
+        ]
+    );
+    assert_eq!(tracekit::diff::finish(&d), rep::EXIT_GATE);
+    let mut out = Vec::new();
+    tracekit::diff::write::write(&d, Format::Markdown, 10, &mut out).unwrap();
+    insta::assert_snapshot!(String::from_utf8(out).unwrap());
+}
+
+#[test]
+fn diff_of_a_run_with_itself_is_empty() {
+    let d = diff_of(&heap_known(100, 1), &heap_known(100, 1), Default::default());
+    let h = d.heap.as_ref().unwrap();
+    assert!(h.sites.is_empty(), "{:#?}", h.sites);
+    assert_eq!(h.unchanged_sites, 4);
+    assert_eq!(tracekit::diff::finish(&d), 0);
+}
+
+#[test]
+fn markdown_report_has_the_gates() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("k.log");
+    std::fs::write(&path, encode(&heap_known(100, 1))).unwrap();
+    let config = plain_config(
+        Format::Markdown,
+        Gates {
+            max_peak: Some("64KiB".parse().unwrap()),
+            max_allocs: Some(2000),
+            max_temporary: Some(16),
+            ..Gates::default()
+        },
+    );
+    let mut out = Vec::new();
+    let code = rep::report_logs(std::slice::from_ref(&path), &config, &mut out).unwrap();
+    assert_eq!(code, rep::EXIT_GATE);
+    let text = String::from_utf8(out).unwrap();
+    let text = text.replace(&path.display().to_string(), "k.log");
+    insta::assert_snapshot!(text);
 }

@@ -105,6 +105,14 @@ impl Summary {
             .collect()
     }
 
+    /// `(name, calls, errors, total time ns)` per syscall, in number order.
+    pub fn rows(&self) -> Vec<(String, u64, u64, u64)> {
+        self.rows
+            .values()
+            .map(|r| (r.name.clone(), r.calls, r.errors, r.time_ns))
+            .collect()
+    }
+
     /// Prints the table.
     pub fn write(&self, sort: SortBy, out: &mut dyn Write) -> io::Result<()> {
         let mut rows: Vec<&Row> = self.rows.values().collect();

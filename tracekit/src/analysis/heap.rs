@@ -15,6 +15,11 @@
 //! It adds what `valgrind` counts ([`ValgrindCounts`]: a `realloc` is one allocation of its full
 //! new size plus one free of the old block), blocks still live at the end (leaks), and per-site
 //! statistics ([`Site`]) including each site's share of the heap at the moment of the peak.
+//!
+//! Two views of how long blocks live: heaptrack's *temporary* allocations (see
+//! [`HeapProcess::temporary`]), and bytehound's lifetimes ([`Lifetimes`]: a block lives from its
+//! allocation, by `malloc` or `realloc`, to its release, by `free` or `realloc`), counted in
+//! allocations made meanwhile and in time.
 
 use rustc_hash::FxHashMap;
 use tracekit_log::{Alloc, AllocKind, Free, FreeKind, Module, Realloc};
@@ -26,6 +31,65 @@ pub const HISTOGRAM_LIMIT: u64 = 65536;
 /// Width of a histogram bucket.
 pub const BUCKET: u64 = 16;
 const BUCKETS: usize = (HISTOGRAM_LIMIT / BUCKET) as usize;
+
+/// A block freed before this many more allocations of its process is *short-lived*.
+pub const SHORT_LIVED_ALLOCS: u64 = 256;
+
+/// Buckets of a lifetime histogram: 0, then one per power of two (`[2^(i-1), 2^i)`).
+pub const LIFETIME_BUCKETS: usize = 65;
+
+/// The histogram bucket of a lifetime `v`.
+pub fn lifetime_bucket(v: u64) -> usize {
+    (u64::BITS - v.leading_zeros()) as usize
+}
+
+/// The smallest and largest lifetime of bucket `i`.
+pub fn lifetime_bucket_range(i: usize) -> (u64, u64) {
+    match i {
+        0 => (0, 0),
+        64.. => (1 << 63, u64::MAX),
+        _ => (1 << (i - 1), (1 << i) - 1),
+    }
+}
+
+/// Blocks and their bytes in one lifetime bucket.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LifetimeCount {
+    /// Blocks released.
+    pub blocks: u64,
+    /// Their bytes.
+    pub bytes: u64,
+}
+
+/// Lifetimes of the blocks released, in log2 buckets ([`lifetime_bucket`]): in allocations made
+/// by the process while the block lived, and in ns (only as fine as the log's clock). Blocks
+/// never released (leaks) are not in it.
+#[derive(Debug, Clone)]
+pub struct Lifetimes {
+    /// By allocations made meanwhile.
+    pub allocs: [LifetimeCount; LIFETIME_BUCKETS],
+    /// By time, ns.
+    pub time_ns: [LifetimeCount; LIFETIME_BUCKETS],
+}
+
+impl Default for Lifetimes {
+    fn default() -> Self {
+        Lifetimes {
+            allocs: [LifetimeCount::default(); LIFETIME_BUCKETS],
+            time_ns: [LifetimeCount::default(); LIFETIME_BUCKETS],
+        }
+    }
+}
+
+impl Lifetimes {
+    fn add(&mut self, allocs: u64, time_ns: u64, bytes: u64) {
+        for (b, v) in [(&mut self.allocs, allocs), (&mut self.time_ns, time_ns)] {
+            let c = &mut b[lifetime_bucket(v)];
+            c.blocks += 1;
+            c.bytes = c.bytes.saturating_add(bytes);
+        }
+    }
+}
 
 /// Number of distinct [`AllocKind`] codes (index = code).
 const ALLOC_SLOTS: usize = 32;
@@ -97,6 +161,10 @@ pub struct Site {
     pub kind: Option<AllocKind>,
     /// Blocks from here freed right away (see [`HeapProcess::temporary`]).
     pub temporary: u64,
+    /// Blocks from here released within [`SHORT_LIVED_ALLOCS`] allocations.
+    pub short_lived_blocks: u64,
+    /// Their bytes.
+    pub short_lived_bytes: u64,
     snap_bytes: u64,
     snap_epoch: u64,
 }
@@ -105,6 +173,10 @@ pub struct Site {
 struct Live {
     size: u64,
     site: u32,
+    /// The process's allocation count once this block was made (its own included).
+    born: u64,
+    /// When it was made.
+    born_ns: u64,
 }
 
 /// Who a process was.
@@ -186,11 +258,21 @@ pub struct HeapProcess {
     pub last_time_ns: u64,
     /// Heap events seen.
     pub events: u64,
-    /// Temporary allocations, as heaptrack defines them: blocks freed by the very next heap
-    /// event after the one that made them (no allocation in between).
+    /// Temporary allocations, as heaptrack defines them (heaptrack's analyzer,
+    /// `AccumulatedTraceData`, over the `+`/`-` stream its recorder writes): a block released
+    /// by the very next recorded event after its allocation. Recorded events are successful
+    /// allocations and releases of known blocks, in the one order of the process (all threads
+    /// together, as heaptrack's single stream); a `realloc` is the release of its block (moved
+    /// or not) then an allocation, so a block realloc'ed right after it was made counts.
+    /// `free(NULL)`, failed calls and releases of unknown blocks are not events (heaptrack
+    /// records none of them). Unlike heaptrack, blocks are told apart by address, not by
+    /// (size, stack), so a free of another block of the same size and site is not counted; and
+    /// `realloc(p, 0)`, which heaptrack does not record, is a release.
     pub temporary: u64,
-    /// The block the last heap event made, and its site (0: the last event made none).
-    last_block: (u64, u32),
+    /// The block the last recorded event made (0: that event was a release).
+    last_block: u64,
+    /// Lifetimes of the blocks released.
+    pub lifetimes: Lifetimes,
     /// Bytes live over time.
     pub timeline: super::timeline::Timeline,
     /// massif's snapshots of the heap.
@@ -229,7 +311,8 @@ impl HeapProcess {
             last_time_ns: 0,
             events: 0,
             temporary: 0,
-            last_block: (0, 0),
+            last_block: 0,
+            lifetimes: Lifetimes::default(),
             timeline: Default::default(),
             over_time: Default::default(),
         }
@@ -341,14 +424,20 @@ impl HeapProcess {
     fn insert_block(&mut self, ptr: u64, size: u64, site: u32, time_ns: u64) {
         // A pointer already live means a release was not recorded (or recorded out of order):
         // drop the stale block so the accounting stays consistent.
-        if let Some(old) = self.live.insert(ptr, Live { size, site }) {
+        let live = Live {
+            size,
+            site,
+            born: self.valgrind.allocs,
+            born_ns: time_ns,
+        };
+        if let Some(old) = self.live.insert(ptr, live) {
             self.remove_accounting(old, time_ns);
         }
         let s = &mut self.sites[site as usize];
         s.live_blocks += 1;
         self.current_blocks += 1;
         self.change(site, size, 0, time_ns);
-        self.last_block = (ptr, site);
+        self.last_block = ptr;
     }
 
     fn remove_accounting(&mut self, old: Live, time_ns: u64) {
@@ -358,16 +447,29 @@ impl HeapProcess {
         self.change(old.site, 0, old.size, time_ns);
     }
 
+    /// Releases live block `ptr`: its accounting, its lifetime, and whether it was temporary.
+    /// `None` (and nothing counted) when the block is unknown.
     fn release(&mut self, ptr: u64, time_ns: u64) -> Option<u64> {
         let old = self.live.remove(&ptr)?;
         self.remove_accounting(old, time_ns);
+        let s = &mut self.sites[old.site as usize];
+        if std::mem::take(&mut self.last_block) == ptr {
+            self.temporary += 1;
+            s.temporary += 1;
+        }
+        let allocs = self.valgrind.allocs.saturating_sub(old.born);
+        if allocs < SHORT_LIVED_ALLOCS {
+            s.short_lived_blocks += 1;
+            s.short_lived_bytes = s.short_lived_bytes.saturating_add(old.size);
+        }
+        self.lifetimes
+            .add(allocs, time_ns.saturating_sub(old.born_ns), old.size);
         Some(old.size)
     }
 
     /// An allocation (everything but realloc).
     pub fn on_alloc(&mut self, a: &Alloc) {
         self.events += 1;
-        self.last_block = (0, 0);
         self.last_time_ns = self.last_time_ns.max(a.time_ns);
         let c = &mut self.alloc[usize::from(a.kind.code()) % ALLOC_SLOTS];
         c.calls += 1;
@@ -395,13 +497,8 @@ impl HeapProcess {
         self.last_time_ns = self.last_time_ns.max(f.time_ns);
         let slot = usize::from(f.kind.code()) % FREE_SLOTS;
         self.free[slot].calls += 1;
-        let (last, last_site) = std::mem::take(&mut self.last_block);
         if f.ptr == 0 {
             return;
-        }
-        if f.ptr == last {
-            self.temporary += 1;
-            self.sites[last_site as usize].temporary += 1;
         }
         match self.release(f.ptr, f.time_ns) {
             Some(size) => {
@@ -424,7 +521,6 @@ impl HeapProcess {
     /// A `realloc` or `reallocarray`.
     pub fn on_realloc(&mut self, r: &Realloc) {
         self.events += 1;
-        self.last_block = (0, 0);
         self.last_time_ns = self.last_time_ns.max(r.time_ns);
         let slot = usize::from(r.kind.code()) % ALLOC_SLOTS;
         let old_len = if r.old_ptr == 0 {

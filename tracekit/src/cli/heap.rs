@@ -68,7 +68,9 @@ impl Args {
         let report_to = match self.report {
             Some(p) if p.as_os_str() == "-" => ReportTo::Stdout,
             Some(p) => ReportTo::File(p),
-            None if self.options.json => ReportTo::Stdout,
+            None if self.options.to_config().format == tracekit::export::Format::Json => {
+                ReportTo::Stdout
+            }
             None => ReportTo::Stderr,
         };
         Ok(HeapConfig {

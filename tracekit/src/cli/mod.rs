@@ -2,6 +2,7 @@
 //! here and turned into the plain config its library module takes (`heap::HeapConfig`,
 //! `report::Config`, ...). A new command is a module here and one arm of [`Cmd`].
 
+mod diff;
 mod dump;
 mod efence;
 mod export;
@@ -30,6 +31,8 @@ enum Cmd {
     Dump(dump::Args),
     /// Write logs in a format other tools read: pprof, dhat, chrome, collapsed.
     Export(export::Args),
+    /// Compare two runs' logs (heap or strace-rs): what got worse, with CI gates.
+    Diff(diff::Args),
     /// Write the symbols of a log's stacks into it, so it reports the same without the binaries.
     Pack(pack::Args),
     /// Run a command under the crash handler (the catchsegv of tracekit).
@@ -50,6 +53,7 @@ pub fn run() -> Result<anyhow::Result<u8>, clap::Error> {
         }
         Cmd::Dump(a) => tracekit::dump::run(&a.log),
         Cmd::Export(a) => tracekit::export::command::run(&a.into_config()),
+        Cmd::Diff(a) => tracekit::diff::run(&a.into_config()),
         Cmd::Pack(a) => tracekit::pack::run(&a.logs),
         Cmd::Segv(a) => match a.into_mode() {
             Ok(segv::Mode::Run(c)) => tracekit::segv::run(&c),

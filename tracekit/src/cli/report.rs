@@ -34,12 +34,36 @@ impl Args {
     }
 }
 
+/// A format `tracekit report` and `tracekit diff` print in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// Text for a terminal.
+    Text,
+    /// JSON (the command's versioned schema).
+    Json,
+    /// Markdown tables, for a CI step summary.
+    Markdown,
+}
+
+/// The format `--json` and `--format` ask for (text by default).
+pub fn chosen_format(json: bool, format: Option<ReportFormat>) -> Format {
+    match (json, format) {
+        (true, _) | (_, Some(ReportFormat::Json)) => Format::Json,
+        (_, Some(ReportFormat::Markdown)) => Format::Markdown,
+        _ => Format::Text,
+    }
+}
+
 /// The report options `tracekit report` and `tracekit heap` share.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ReportOptions {
     /// Print JSON (schema `tracekit.heap-report/1`, see SCHEMA.md) instead of text.
     #[arg(long)]
     pub json: bool,
+    /// The report's format: `text`, `json` (as --json), or `markdown` (tables for a CI step
+    /// summary, with the gates).
+    #[arg(long, value_enum, value_name = "FORMAT", conflicts_with = "json")]
+    pub format: Option<ReportFormat>,
     /// Allocation sites to show per ranking (calls, bytes, peak, leaks); 0 shows every site.
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub top: usize,
@@ -70,6 +94,17 @@ pub struct ReportOptions {
     /// --errors-for-leak-kinds (0: never, valgrind's default).
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub error_exitcode: u8,
+    /// Fail (exit 1) when more than N blocks were allocated (all processes; a realloc is one).
+    #[arg(long, value_name = "N")]
+    pub max_allocs: Option<u64>,
+    /// Fail (exit 1) when more than N allocations were temporary (freed by the next heap
+    /// call, as heaptrack counts them).
+    #[arg(long, value_name = "N")]
+    pub max_temporary: Option<u64>,
+    /// Also print how long blocks lived (histograms in allocations, and in time with a fine
+    /// clock) and the sites by short-lived bytes (JSON always has them).
+    #[arg(long)]
+    pub lifetimes: bool,
     /// Do not symbolize backtraces (print raw addresses and modules).
     #[arg(long)]
     pub no_symbols: bool,
@@ -133,12 +168,10 @@ impl ReportOptions {
     /// The report's plain config.
     pub fn to_config(&self) -> Config {
         Config {
-            format: if self.json {
-                Format::Json
-            } else if self.graph {
+            format: if self.graph && self.format.is_none() {
                 Format::Graph
             } else {
-                Format::Text
+                chosen_format(self.json, self.format)
             },
             top: self.top,
             symbolize: !self.no_symbols,
@@ -157,6 +190,8 @@ impl ReportOptions {
                 max_peak: self.max_peak.clone(),
                 max_leaked: self.max_leaked.clone(),
                 max_leaked_kinds: Some(self.max_leaked_kinds),
+                max_allocs: self.max_allocs,
+                max_temporary: self.max_temporary,
             },
             leak: LeakOptions {
                 print: LeakPrint {
@@ -167,6 +202,7 @@ impl ReportOptions {
                 errors_for: self.errors_for_leak_kinds,
                 error_exitcode: Some(self.error_exitcode),
             },
+            lifetimes: self.lifetimes,
             command_killed: None,
             time: self.time.unwrap_or_default(),
         }

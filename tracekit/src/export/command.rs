@@ -67,6 +67,7 @@ pub fn run(config: &ExportConfig) -> anyhow::Result<u8> {
         gates: report::Gates::default(),
         command_killed: None,
         leak: report::LeakOptions::default(),
+        lifetimes: false,
         time: crate::model::graph::TimeAxis::Auto,
     };
     // The detail moves into the model (the model would otherwise copy it: every system call

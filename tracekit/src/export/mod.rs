@@ -13,6 +13,7 @@
 //!
 //! The last three need more than the model's sites: what the analysis's detail pass keeps
 //! ([`Report::detail`], made by `Analysis::with_detail`, as `tracekit export` does).
+//! - [`markdown`]: tables for a CI step summary (also used by `tracekit diff`).
 //!
 //! A new format is a file here with a type implementing [`Writer`] (saying, if it needs more
 //! than the selected sites, which sites its model must hold), and one arm of [`Format`] (and of
@@ -25,6 +26,7 @@ pub mod dhat;
 pub mod graph;
 pub mod json;
 pub mod leak;
+pub mod markdown;
 pub mod massif;
 pub mod pprof;
 pub mod svg;
@@ -59,6 +61,8 @@ pub enum Format {
     Dhat,
     /// Chrome's trace events.
     Chrome,
+    /// GitHub-flavoured Markdown tables, for a CI step summary.
+    Markdown,
 }
 
 impl Format {
@@ -74,6 +78,7 @@ impl Format {
         Format::Pprof,
         Format::Dhat,
         Format::Chrome,
+        Format::Markdown,
     ];
 
     /// Its name, as a command line would take it.
@@ -89,6 +94,7 @@ impl Format {
             Format::Pprof => "pprof",
             Format::Dhat => "dhat",
             Format::Chrome => "chrome",
+            Format::Markdown => "markdown",
         }
     }
 
@@ -105,6 +111,7 @@ impl Format {
             Format::Pprof => &pprof::Pprof,
             Format::Dhat => &dhat::Dhat,
             Format::Chrome => &chrome::Chrome,
+            Format::Markdown => &markdown::Markdown,
         }
     }
 
@@ -170,6 +177,8 @@ pub struct ExportOptions {
     pub per_process: bool,
     /// Frames per backtrace (valgrind's `--num-callers`); 0 prints them all (text).
     pub depth: usize,
+    /// The lifetime histograms and the sites by short-lived bytes (text; JSON always has them).
+    pub lifetimes: bool,
 }
 
 /// One output format's printer.

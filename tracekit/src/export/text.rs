@@ -7,7 +7,8 @@ use std::io::{self, Write};
 
 use super::{ExportOptions, Writer};
 use crate::model::heap::{
-    Freeres, FunctionRow, HeapReport, HeapSummary, ProcessReport, SiteReport, TimelineReport,
+    Freeres, FunctionRow, HeapReport, HeapSummary, LifetimeRow, ProcessReport, SiteReport,
+    TimelineReport,
 };
 use crate::model::Report;
 use crate::symbols::ResolvedFrame;
@@ -380,6 +381,28 @@ fn write_section(sec: &Section<'_>, ctx: &Ctx<'_>, out: &mut dyn Write) -> io::R
             write_site_frames(site, ctx, out)?;
         }
     }
+    let temporary = rank(&sec.sites, |x| x.temporary, opts.top);
+    if !temporary.is_empty() {
+        // heaptrack_print's "MOST TEMPORARY ALLOCATIONS".
+        writeln!(out)?;
+        writeln!(
+            out,
+            "Top {} allocation sites by temporary allocations:",
+            temporary.len()
+        )?;
+        for site in temporary {
+            writeln!(
+                out,
+                "  {} temporary of {} to {}{} ({}):",
+                site.temporary,
+                count(site.calls, "call"),
+                site.function,
+                pid(site),
+                percent(site.temporary, site.calls)
+            )?;
+            write_site_frames(site, ctx, out)?;
+        }
+    }
     let leaks = rank(&sec.sites, |x| x.leaked.bytes, opts.top);
     if !leaks.is_empty() {
         writeln!(out)?;
@@ -396,6 +419,81 @@ fn write_section(sec: &Section<'_>, ctx: &Ctx<'_>, out: &mut dyn Write) -> io::R
             )?;
             write_site_frames(site, ctx, out)?;
         }
+    }
+    if opts.lifetimes {
+        write_lifetimes(sec, ctx, out)?;
+    }
+    Ok(())
+}
+
+/// The lifetime histograms (`--lifetimes`): in allocations always, in time when the clock is
+/// fine enough to tell (1 µs or better); then the sites by short-lived bytes.
+fn write_lifetimes(sec: &Section<'_>, ctx: &Ctx<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let l = &sec.summary.lifetimes;
+    let released: u64 = l.allocations.iter().map(|r| r.blocks).sum();
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Lifetimes of the {} released, in allocations made meanwhile:",
+        count(released, "block")
+    )?;
+    write_lifetime_rows(&l.allocations, "allocations", &|v| v.to_string(), out)?;
+    if sec.clock_res_ns != 0 && sec.clock_res_ns <= 1000 {
+        writeln!(out, "The same in time:")?;
+        let res = sec.clock_res_ns;
+        write_lifetime_rows(&l.time_ns, "time", &|v| ms(v, res), out)?;
+    }
+    writeln!(
+        out,
+        "Short-lived (released within {} allocations): {} ({} of the released), {}",
+        l.short_lived_allocs,
+        count(l.short_lived.blocks, "block"),
+        percent(l.short_lived.blocks, released),
+        count(l.short_lived.bytes, "byte")
+    )?;
+    let ranked = rank(&sec.sites, |x| x.short_lived.bytes, ctx.opts.top);
+    if ranked.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Top {} allocation sites by short-lived bytes:",
+        ranked.len()
+    )?;
+    for site in ranked {
+        writeln!(
+            out,
+            "  {} in {} short-lived, of {} to {}{}:",
+            count(site.short_lived.bytes, "byte"),
+            count(site.short_lived.blocks, "block"),
+            count(site.calls, "call"),
+            site.function,
+            if sec.with_pid {
+                format!(" in process {}", site.pid)
+            } else {
+                String::new()
+            }
+        )?;
+        write_site_frames(site, ctx, out)?;
+    }
+    Ok(())
+}
+
+fn write_lifetime_rows(
+    rows: &[LifetimeRow],
+    unit: &str,
+    show: &dyn Fn(u64) -> String,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    writeln!(out, "  {unit:>27} {:>12} {:>14}", "blocks", "bytes")?;
+    for r in rows {
+        let range = if r.from == r.to {
+            show(r.from)
+        } else {
+            format!("{}-{}", show(r.from), show(r.to))
+        };
+        writeln!(out, "  {range:>27} {:>12} {:>14}", r.blocks, r.bytes)?;
     }
     Ok(())
 }

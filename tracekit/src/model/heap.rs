@@ -3,7 +3,9 @@
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
-use crate::analysis::heap::{HeapProcess, BUCKET};
+use crate::analysis::heap::{
+    lifetime_bucket_range, HeapProcess, LifetimeCount, BUCKET, SHORT_LIVED_ALLOCS,
+};
 use crate::analysis::HeapPass;
 use crate::symbols::{resolve_stack, Resolve, ResolvedFrame};
 use tracekit_log::{AllocKind, Exit, FreeKind};
@@ -207,6 +209,75 @@ pub struct HeapSummary {
     /// heaptrack's temporary allocations: blocks freed by the next heap event after the one
     /// that made them.
     pub temporary: u64,
+    /// How long the released blocks lived.
+    pub lifetimes: LifetimesReport,
+}
+
+/// Blocks and bytes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct BlocksReport {
+    /// Blocks.
+    pub blocks: u64,
+    /// Their bytes.
+    pub bytes: u64,
+}
+
+/// One non-empty bucket of a lifetime histogram.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct LifetimeRow {
+    /// Shortest lifetime in the bucket.
+    pub from: u64,
+    /// Longest.
+    pub to: u64,
+    /// Blocks released with a lifetime in it.
+    pub blocks: u64,
+    /// Their bytes.
+    pub bytes: u64,
+}
+
+/// The lifetimes of the blocks released (leaks are not in it), as bytehound shows them: a
+/// block lives from its allocation (`malloc`, `realloc`, ...) to its release (`free`,
+/// `realloc`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct LifetimesReport {
+    /// A block released before this many more allocations of its process is short-lived.
+    pub short_lived_allocs: u64,
+    /// The short-lived blocks.
+    pub short_lived: BlocksReport,
+    /// By the allocations the process made while the block lived: 0, then powers of two.
+    pub allocations: Vec<LifetimeRow>,
+    /// By time, ns: only as fine as the clock (`clock_res_ns`).
+    pub time_ns: Vec<LifetimeRow>,
+}
+
+fn lifetime_rows(counts: &[LifetimeCount]) -> Vec<LifetimeRow> {
+    counts
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.blocks != 0)
+        .map(|(i, c)| {
+            let (from, to) = lifetime_bucket_range(i);
+            LifetimeRow {
+                from,
+                to,
+                blocks: c.blocks,
+                bytes: c.bytes,
+            }
+        })
+        .collect()
+}
+
+/// Adds the rows of `b` into `a` (both sorted by `from`).
+fn add_lifetime_rows(a: &mut Vec<LifetimeRow>, b: &[LifetimeRow]) {
+    for row in b {
+        match a.binary_search_by_key(&row.from, |x| x.from) {
+            Ok(i) => {
+                a[i].blocks += row.blocks;
+                a[i].bytes = a[i].bytes.saturating_add(row.bytes);
+            }
+            Err(i) => a.insert(i, *row),
+        }
+    }
 }
 
 /// How a process ended.
@@ -300,6 +371,9 @@ pub struct SiteReport {
     pub leaked: LeakedReport,
     /// Temporary allocations made here.
     pub temporary: u64,
+    /// Blocks from here released within `short_lived_allocs` allocations (see
+    /// [`LifetimesReport`]).
+    pub short_lived: BlocksReport,
     /// The backtrace, innermost first, tracekit's own hook frames removed.
     pub frames: Vec<ResolvedFrame>,
     /// Index into [`HeapReport::processes`] (not serialized).
@@ -307,8 +381,8 @@ pub struct SiteReport {
     pub process: usize,
 }
 
-/// Which sites a report keeps: the `top` first of each ranking (calls, bytes, peak, leaked),
-/// per process.
+/// Which sites a report keeps: the `top` first of each ranking (calls, bytes, peak, leaked,
+/// temporary, short-lived bytes), per process.
 #[derive(Debug, Clone, Copy)]
 pub struct Selection {
     /// How many of each ranking; 0 keeps every site.
@@ -410,6 +484,18 @@ fn summarize(p: &HeapProcess) -> HeapSummary {
             calls: p.histogram_calls,
         },
         temporary: p.temporary,
+        lifetimes: LifetimesReport {
+            short_lived_allocs: SHORT_LIVED_ALLOCS,
+            short_lived: p
+                .sites()
+                .iter()
+                .fold(BlocksReport::default(), |acc, s| BlocksReport {
+                    blocks: acc.blocks + s.short_lived_blocks,
+                    bytes: acc.bytes.saturating_add(s.short_lived_bytes),
+                }),
+            allocations: lifetime_rows(&p.lifetimes.allocs),
+            time_ns: lifetime_rows(&p.lifetimes.time_ns),
+        },
     }
 }
 
@@ -466,6 +552,11 @@ fn add(a: &mut HeapSummary, b: &HeapSummary) {
     a.histogram.large = a.histogram.large.saturating_add(b.histogram.large);
     a.histogram.calls = a.histogram.calls.saturating_add(b.histogram.calls);
     a.temporary = a.temporary.saturating_add(b.temporary);
+    let (la, lb) = (&mut a.lifetimes, &b.lifetimes);
+    la.short_lived.blocks += lb.short_lived.blocks;
+    la.short_lived.bytes = la.short_lived.bytes.saturating_add(lb.short_lived.bytes);
+    add_lifetime_rows(&mut la.allocations, &lb.allocations);
+    add_lifetime_rows(&mut la.time_ns, &lb.time_ns);
 }
 
 /// Site indices of `p` kept by `sel`: the union of each ranking's first `top`.
@@ -475,8 +566,14 @@ fn select_sites(p: &HeapProcess, sel: Selection) -> Vec<usize> {
     if sel.top == 0 {
         keep.iter_mut().for_each(|k| *k = true);
     } else {
-        let keys: [fn(&crate::analysis::Site) -> u64; 4] =
-            [|s| s.calls, |s| s.bytes, |s| s.peak_bytes, |s| s.live_bytes];
+        let keys: [fn(&crate::analysis::Site) -> u64; 6] = [
+            |s| s.calls,
+            |s| s.bytes,
+            |s| s.peak_bytes,
+            |s| s.live_bytes,
+            |s| s.temporary,
+            |s| s.short_lived_bytes,
+        ];
         for key in keys {
             let mut idx: Vec<usize> = (0..sites.len()).filter(|&i| key(&sites[i]) > 0).collect();
             idx.sort_by_key(|&i| std::cmp::Reverse(key(&sites[i])));
@@ -535,6 +632,10 @@ pub fn build(heap: &HeapPass, sel: Selection, resolver: &mut dyn Resolve) -> Hea
                     blocks: s.live_blocks,
                 },
                 temporary: s.temporary,
+                short_lived: BlocksReport {
+                    blocks: s.short_lived_blocks,
+                    bytes: s.short_lived_bytes,
+                },
                 frames,
                 process: pi,
             });

@@ -35,8 +35,27 @@ pub struct Gates {
     /// The leak kinds `max_leaked` counts when the processes made a leak check (without one,
     /// every block live at exit counts); `None`: definitely and indirectly lost.
     pub max_leaked_kinds: Option<LeakKinds>,
+    /// Most allocations allowed (valgrind's `allocs`: blocks handed out, a realloc is one).
+    pub max_allocs: Option<u64>,
+    /// Most temporary allocations allowed (heaptrack's definition).
+    pub max_temporary: Option<u64>,
 }
 
+/// One gate checked: what it allows, what the run did, whether it passed.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct GateResult {
+    /// The option, as typed on the command line (`--max-peak`).
+    pub gate: String,
+    /// Its limit, as typed, with bytes when it is a size.
+    pub limit: String,
+    /// What the run did.
+    pub actual: String,
+    /// True when within the limit.
+    pub passed: bool,
+    /// What a failure says (on stderr).
+    #[serde(skip)]
+    pub message: String,
+}
 /// The leak check's options, with valgrind's names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LeakOptions {
@@ -74,29 +93,59 @@ impl LeakOptions {
 }
 
 impl Gates {
-    /// One message per exceeded gate.
-    pub fn check(&self, report: &Report) -> Vec<String> {
-        let r = &report.heap;
+    /// Every configured gate, checked against `r`.
+    pub fn results(&self, r: &Report) -> Vec<GateResult> {
+        let t = &r.heap.total;
         let mut v = Vec::new();
+        let mut gate = |name: &str, limit: String, max: u64, value: u64, actual: String| {
+            v.push(GateResult {
+                gate: name.to_owned(),
+                message: format!("{actual} exceeds {name} {limit}"),
+                limit,
+                actual,
+                passed: value <= max,
+            });
+        };
         if let Some(max) = &self.max_peak {
-            if r.total.peak.heap_bytes > max.bytes {
-                v.push(format!(
-                    "heap peak {} bytes (pid {}) exceeds --max-peak {max}",
-                    r.total.peak.heap_bytes, r.total.peak.pid
-                ));
-            }
+            let actual = format!("heap peak {} bytes (pid {})", t.peak.heap_bytes, t.peak.pid);
+            gate(
+                "--max-peak",
+                max.to_string(),
+                max.bytes,
+                t.peak.heap_bytes,
+                actual,
+            );
         }
         if let Some(max) = &self.max_leaked {
-            let (bytes, blocks, what) = self.leaked(report);
-            if bytes > max.bytes {
-                v.push(format!(
-                    "{bytes} bytes {what} in {blocks} blocks exceeds --max-leaked {max}"
-                ));
-            }
+            let (bytes, blocks, what) = self.leaked(r);
+            let actual = format!("{bytes} bytes {what} in {blocks} blocks");
+            gate("--max-leaked", max.to_string(), max.bytes, bytes, actual);
+        }
+        if let Some(max) = self.max_allocs {
+            let actual = format!("{} allocations", t.valgrind.allocs);
+            gate(
+                "--max-allocs",
+                max.to_string(),
+                max,
+                t.valgrind.allocs,
+                actual,
+            );
+        }
+        if let Some(max) = self.max_temporary {
+            let actual = format!("{} temporary allocations", t.temporary);
+            gate("--max-temporary", max.to_string(), max, t.temporary, actual);
         }
         v
     }
 
+    /// One message per exceeded gate.
+    pub fn check(&self, r: &Report) -> Vec<String> {
+        self.results(r)
+            .into_iter()
+            .filter(|g| !g.passed)
+            .map(|g| g.message)
+            .collect()
+    }
     /// What `--max-leaked` counts: bytes, blocks, and how it says it.
     fn leaked(&self, report: &Report) -> (u64, u64, String) {
         if report.leaks.is_empty() {
@@ -145,6 +194,8 @@ pub struct Config {
     pub gates: Gates,
     /// The leak check's printing and exit status.
     pub leak: LeakOptions,
+    /// The lifetime histograms in the text report.
+    pub lifetimes: bool,
     /// The signal that killed the command `tracekit heap` ran, which its log cannot record.
     pub command_killed: Option<CommandKilled>,
     /// The time axis of the heap over time (`--time`).
@@ -167,6 +218,7 @@ impl Config {
             top: self.top,
             per_process: self.per_process,
             depth: self.depth,
+            lifetimes: self.lifetimes,
         }
     }
 
@@ -262,6 +314,9 @@ pub fn report_logs(logs: &[PathBuf], config: &Config, out: &mut dyn Write) -> an
     )?;
     if config.format == Format::Text {
         crate::export::leak::write(&report.leaks, &config.leak.print, out)?;
+    }
+    if config.format == Format::Markdown {
+        crate::export::markdown::write_gates(&config.gates.results(&report), out)?;
     }
     // The report first, then the messages (which go to stderr, maybe the same stream).
     out.flush()?;
