@@ -168,6 +168,7 @@ fn detail_formats_need_the_detail_pass() {
         top: 0,
         per_process: false,
         depth: 0,
+        lifetimes: false,
     };
     for format in [Format::Pprof, Format::Dhat, Format::Chrome] {
         let report = build(

@@ -856,6 +856,7 @@ fn graph_of_heap_known() {
                 top: 10,
                 per_process: false,
                 depth: 12,
+                lifetimes: false,
             },
             &mut out,
         )
