@@ -108,15 +108,19 @@ impl StackTable {
         };
         let fresh = fresh.cast::<Entry>();
         for i in 0..self.nslots {
-            // SAFETY: i < nslots: an `Entry` of the old table (zeroed pages are empty entries).
-            let e = unsafe { *self.slots.add(i) };
+            // SAFETY: i < nslots: inside the old table.
+            let old = unsafe { self.slots.add(i) };
+            // SAFETY: an aligned `Entry` of the old table (zeroed pages are empty entries).
+            let e = unsafe { *old };
             if e.id == 0 {
                 continue;
             }
             let mut j = (e.hash as usize) & (n - 1);
             loop {
-                // SAFETY: j < n (masked): an `Entry` of the fresh map, ours alone.
-                let slot = unsafe { &mut *fresh.add(j) };
+                // SAFETY: j < n (masked): inside the fresh map.
+                let at = unsafe { fresh.add(j) };
+                // SAFETY: an aligned `Entry` of the fresh map, ours alone, not yet published.
+                let slot = unsafe { &mut *at };
                 if slot.id == 0 {
                     *slot = e;
                     break;
@@ -216,16 +220,18 @@ impl StackTable {
         let mask = self.nslots - 1;
         let mut i = (hash as usize) & mask;
         for _ in 0..self.nslots {
-            // SAFETY: i < nslots (masked): an `Entry` of the mapped slot array.
-            let e = unsafe { *self.slots.add(i) };
+            // SAFETY: i < nslots (masked): inside the mapped slot array.
+            let slot = unsafe { self.slots.add(i) };
+            // SAFETY: an aligned `Entry` of our private mapping (zeroed pages are empty).
+            let e = unsafe { *slot };
             if e.id == 0 {
                 return None;
             }
             if e.hash == hash && e.len as usize == frames.len() {
-                // SAFETY: as in `intern`: the entry's frames, inside the frame map.
-                let stored = unsafe {
-                    std::slice::from_raw_parts(self.frames.add(e.off as usize), e.len as usize)
-                };
+                // SAFETY: as in `intern`: off + len <= FRAME_WORDS, inside the frame map.
+                let start = unsafe { self.frames.add(e.off as usize) };
+                // SAFETY: the entry's `len` frames from `start`, written when it was added.
+                let stored = unsafe { std::slice::from_raw_parts(start, e.len as usize) };
                 if same(stored, frames) {
                     return Some(e.id);
                 }
