@@ -658,6 +658,58 @@ fn callers_alike_up_to_the_third_frame_are_told_apart() {
     }
 }
 
+/// Deep stacks are exact: heap_deep descends 50 to 81 frames through rec_a and rec_b along
+/// paths that share their outer or their inner frames, allocating at several depths of each
+/// descent, and counts its allocations per call path; the report's sites, read back as the
+/// same letters, must have the same counts (walks that reuse what earlier walks found must
+/// not lend one path's frames to another).
+#[test]
+fn deep_stacks_are_exact_on_every_path() {
+    let dir = tempdir();
+    let report = dir.path().join("report.json");
+    let out = run(tracekit()
+        .args(["heap", "--json", "--top", "0", "--report"])
+        .arg(&report)
+        .arg("-o")
+        .arg(dir.path().join("h.%p.tklog"))
+        .arg("--")
+        .arg(example("heap_deep"))
+        .arg("6000"));
+    assert_eq!(out.status.code(), Some(0), "stderr:\n{}", stderr(&out));
+    let r: Report = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    // The program's own counts, on its stdout.
+    let mut want = std::collections::BTreeMap::new();
+    for line in stdout(&out).lines() {
+        if let Some((path, count)) = line.split_once(' ') {
+            if !path.is_empty() && path.bytes().all(|b| b == b'a' || b == b'b') {
+                *want.entry(path.to_string()).or_insert(0u64) += count.parse::<u64>().unwrap();
+            }
+        }
+    }
+    assert!(want.len() > 100, "{want:?}\n{}", stdout(&out));
+    let mut got = std::collections::BTreeMap::new();
+    for s in &r.sites {
+        let names: Vec<&str> = s.frames.iter().map(|f| f.function.as_str()).collect();
+        if names.first() != Some(&"leaf_alloc") {
+            continue;
+        }
+        assert_eq!(names.last(), Some(&"main"), "{names:?}");
+        // `step` is inlined into each rec_* frame (the report shows inlined frames too).
+        let path: String = names[1..names.len() - 1]
+            .iter()
+            .rev()
+            .filter_map(|f| match *f {
+                "rec_a" => Some('a'),
+                "rec_b" => Some('b'),
+                "step" => None,
+                other => panic!("{other} in {names:?}"),
+            })
+            .collect();
+        *got.entry(path).or_insert(0u64) += s.calls;
+    }
+    assert_eq!(got, want);
+}
+
 // ---- the anchors ----
 
 /// valgrind's memcheck counts blocks like `valgrind.*` and `leaked`: a realloc is a new block

@@ -9,6 +9,11 @@
 //! first, even in the middle of that, leaves its records uncompressed, which is just as
 //! readable.
 //!
+//! The chunks wait in an unnamed file next to the log (`O_TMPFILE`, the spill), not in the
+//! program's memory, where they would grow with the log (12 MiB on a 2.4M-allocation C++
+//! run) and count in its resident set; where no such file can be made they are kept in
+//! memory. A process that dies leaves no spill behind: the file has no name.
+//!
 //! The helper thread blocks every signal, holds the reentrancy guard for good (its own
 //! allocations, zstd's included, pass straight to glibc) and never takes the session lock.
 
@@ -20,8 +25,9 @@ use tracekit_log::{chunk_header, Codec, CHUNK_BIT};
 use crate::lock::SpinLock;
 use crate::sys;
 
-/// Raw bytes per chunk, at most.
-const PIECE: usize = 2 << 20;
+/// Raw bytes per chunk, at most. Its buffers (twice this) stay resident in the helper
+/// thread; zstd level 1 matches within 512 KiB, so larger pieces would barely compress better.
+const PIECE: usize = 1 << 20;
 /// The helper starts on a piece once this much is ready.
 pub const MIN_PIECE: u64 = 512 << 10;
 
@@ -69,7 +75,15 @@ struct Shared {
     clock: AtomicU64,
     /// The helper thread's id while it runs, else 0.
     tid: AtomicU32,
+    /// The chunks made so far, when there is no spill.
     chunks: SpinLock<Vec<u8>>,
+    /// The spill (-1: none): the chunks made so far, `spilled` bytes of them; its (device,
+    /// inode) is checked before each use (the program may close our descriptors).
+    spill: AtomicI32,
+    spilled: AtomicU64,
+    spill_id: SpinLock<(u64, u64)>,
+    /// A chunk could not be spilled: the log keeps its raw records.
+    spill_failed: AtomicBool,
 }
 
 static BG: Shared = Shared {
@@ -81,6 +95,10 @@ static BG: Shared = Shared {
     clock: AtomicU64::new(0),
     tid: AtomicU32::new(0),
     chunks: SpinLock::new(Vec::new()),
+    spill: AtomicI32::new(-1),
+    spilled: AtomicU64::new(0),
+    spill_id: SpinLock::new((0, 0)),
+    spill_failed: AtomicBool::new(false),
 };
 
 /// The clock as the helper thread last read it (`CLOCK_MONOTONIC_COARSE`, ns), or 0 when it
@@ -96,13 +114,86 @@ pub fn helper_tid() -> u32 {
     BG.tid.load(Ordering::Acquire)
 }
 
-/// Starts compressing a new log's records from file offset `start`.
-pub fn reset(fd: c_int, start: u64) {
+/// Starts compressing a new log's records from file offset `start`, keeping the chunks in
+/// `spill` (an unnamed file of ours, given to this module; -1: in memory).
+pub fn reset(fd: c_int, start: u64, spill: c_int) {
     stop_helper();
     BG.fd.store(fd, Ordering::Release);
     BG.sealed.store(start, Ordering::Release);
     BG.done.store(start, Ordering::Release);
     BG.chunks.lock().clear();
+    set_spill(spill);
+}
+
+/// Makes `spill` the chunks' file (closing the one before, if it is still ours).
+fn set_spill(spill: c_int) {
+    let old = BG.spill.swap(spill, Ordering::AcqRel);
+    let mut id = BG.spill_id.lock();
+    if old >= 0 && sys::file_id(old) == Some(*id) {
+        sys::close(old);
+    }
+    *id = if spill >= 0 {
+        sys::file_id(spill).unwrap_or((0, 0))
+    } else {
+        (0, 0)
+    };
+    BG.spilled.store(0, Ordering::Release);
+    BG.spill_failed.store(false, Ordering::Release);
+}
+
+/// Keeps a chunk: appended to the spill, or in memory when there is none.
+fn keep(chunk: &[u8]) {
+    let spill = BG.spill.load(Ordering::Acquire);
+    if spill < 0 {
+        BG.chunks.lock().extend_from_slice(chunk);
+        return;
+    }
+    let at = BG.spilled.load(Ordering::Acquire);
+    let ours = sys::file_id(spill) == Some(*BG.spill_id.lock());
+    if ours && sys::pwrite_all(spill, chunk, at).is_ok() {
+        BG.spilled.store(at + chunk.len() as u64, Ordering::Release);
+    } else {
+        BG.spill_failed.store(true, Ordering::Release);
+    }
+}
+
+/// The chunks that stand for a process's records, as [`finish`] hands them over: the
+/// spilled ones first (`spill`, `spilled` bytes, or none), then `tail`.
+#[derive(Debug)]
+pub struct Chunks {
+    /// The spill and how many bytes of chunks it holds (the caller closes it).
+    pub spill: Option<(c_int, u64)>,
+    /// The chunks after those.
+    pub tail: Vec<u8>,
+}
+
+impl Chunks {
+    /// Their length in bytes.
+    pub fn len(&self) -> u64 {
+        self.spill.map_or(0, |s| s.1) + self.tail.len() as u64
+    }
+
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Writes them to `to` from offset `at` (the spill copied a piece at a time).
+    pub fn write_to(&self, to: c_int, at: u64) -> sys::SysResult<()> {
+        let mut done = 0;
+        if let Some((spill, len)) = self.spill {
+            let mut buf = vec![0u8; (len as usize).clamp(1, 1 << 20)];
+            while done < len {
+                let n = ((len - done) as usize).min(buf.len());
+                if sys::pread_full(spill, &mut buf[..n], done)? != n {
+                    return Err(sys::Errno(libc::EIO));
+                }
+                sys::pwrite_all(to, &buf[..n], at + done)?;
+                done += n as u64;
+            }
+        }
+        sys::pwrite_all(to, &self.tail, at + done)
+    }
 }
 
 /// The writer says: raw records up to `pos` are complete. Returns true when the helper
@@ -167,10 +258,10 @@ extern "C" fn helper(_: *mut c_void) -> *mut c_void {
         }
         match piece(fd, done, sealed, comp, &mut input, &mut out) {
             Some((consumed, n)) => {
-                let mut chunks = BG.chunks.lock();
-                // The log may have been reset (exec, fork) while we worked.
+                // The log may have been reset (exec, fork) while we worked: `reset` stops
+                // this thread first, so a reset log is seen here.
                 if BG.done.load(Ordering::Acquire) == done && BG.fd.load(Ordering::Acquire) == fd {
-                    chunks.extend_from_slice(&out[..n]);
+                    keep(&out[..n]);
                     BG.done.store(done + consumed, Ordering::Release);
                 }
             }
@@ -234,6 +325,8 @@ pub fn forget_in_child() {
     BG.running.store(false, Ordering::Release);
     BG.fd.store(-1, Ordering::Release);
     BG.chunks.lock().clear();
+    // The spill is the parent's: this copy of its descriptor goes (the next log gets its own).
+    set_spill(-1);
 }
 
 /// Takes the helper's lock around `fork`.
@@ -252,16 +345,22 @@ pub fn fork_release() {
 /// Finishes compressing the records in `[start, end)` of `fd` (stopping the helper, then
 /// doing the rest here). Returns the chunks that stand for them, or `None` (the raw records
 /// are then left as they are) when that could not be done. The caller puts them in place
-/// (see `LogFile::finish`).
-pub fn finish(fd: c_int, start: u64, end: u64) -> Option<Vec<u8>> {
+/// (see `LogFile::finish`), and closes the spill afterwards.
+pub fn finish(fd: c_int, start: u64, end: u64) -> Option<Chunks> {
     stop_helper();
     if BG.fd.load(Ordering::Acquire) != fd {
-        reset(fd, start);
+        reset(fd, start, -1);
     }
     let mut chunks = std::mem::take(&mut *BG.chunks.lock());
+    let spill = BG.spill.load(Ordering::Acquire);
+    let mut spilled = (spill >= 0).then(|| (spill, BG.spilled.load(Ordering::Acquire)));
+    if BG.spill_failed.load(Ordering::Acquire) {
+        return None;
+    }
     let mut done = BG.done.load(Ordering::Acquire);
     if done < start || done > end {
         chunks.clear();
+        spilled = None;
         done = start;
     }
     // When the helper fell behind (a busy machine, a burst just before exit), compress the
@@ -284,7 +383,15 @@ pub fn finish(fd: c_int, start: u64, end: u64) -> Option<Vec<u8>> {
     }
     chunks.extend_from_slice(&second);
     BG.fd.store(-1, Ordering::Release);
-    Some(chunks)
+    Some(Chunks {
+        spill: spilled,
+        tail: chunks,
+    })
+}
+
+/// Closes the spill (after [`finish`]'s chunks were copied out, or given up).
+pub fn close_spill() {
+    set_spill(-1);
 }
 
 /// Compresses the records in `[from, to)` (which start and end at record boundaries) into

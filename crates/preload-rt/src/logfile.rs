@@ -45,8 +45,9 @@ const WINDOW: usize = if cfg!(test) { 4 << 20 } else { 32 << 20 };
 /// little, and the file never holds much more than was written.
 const CHUNK: usize = 1 << 20;
 const PAGE: u64 = 4096;
-/// The compressor thread keeps this much of the window ready past the last sealed record.
-const AHEAD: usize = 3 << 20;
+/// The compressor thread keeps this much of the window ready past the last sealed record
+/// (resident: the pages are mapped in).
+const AHEAD: usize = 2 << 20;
 
 /// The window being written, as the compressor thread sees it: it readies the window's next
 /// chunks ahead of the writer (off the program's thread), which then finds them ready. The
@@ -165,6 +166,8 @@ pub struct LogFile {
     map_len: usize,
     /// The window's mapped size.
     map_size: usize,
+    /// The window's pages before this offset were released (see [`LogFile::release_behind`]).
+    map_released: usize,
     /// How much of the window the file size limit (`ulimit -f`) lets us use: growing the file
     /// past it would raise SIGXFSZ, which kills the program.
     map_usable: usize,
@@ -224,6 +227,7 @@ impl LogFile {
             map_off: 0,
             map_len: 0,
             map_size: 0,
+            map_released: 0,
             map_usable: 0,
             pos: 0,
             start: 0,
@@ -320,6 +324,7 @@ impl LogFile {
             map_off: 0,
             map_len: 0,
             map_size: 0,
+            map_released: 0,
             map_usable: 0,
             pos,
             start: pos,
@@ -338,8 +343,26 @@ impl LogFile {
     /// started.
     pub fn compress_in_background(&mut self) {
         if self.fd >= 0 {
-            crate::compress::reset(self.fd, self.start);
+            crate::compress::reset(self.fd, self.start, self.open_spill());
             self.next_seal = self.pos + SEAL_EVERY;
+        }
+    }
+
+    /// An unnamed file in the log's directory for the compressed chunks (see
+    /// [`crate::compress`]), or -1 when none can be made (the chunks then wait in memory).
+    fn open_spill(&self) -> c_int {
+        let mut dir = FixedBuf::<{ PATH_ROOM }>::new();
+        match self.path.as_bytes().iter().rposition(|&b| b == b'/') {
+            Some(0) => dir.push_bytes(b"/"),
+            Some(i) => dir.push_bytes(&self.path.as_bytes()[..i]),
+            None => dir.push_bytes(b"."),
+        }
+        let Some(dir) = dir.as_c_str() else {
+            return -1;
+        };
+        match sys::open(dir, libc::O_TMPFILE | libc::O_RDWR | libc::O_CLOEXEC, 0o600) {
+            Ok(fd) => lift(fd),
+            Err(_) => -1,
         }
     }
 
@@ -515,6 +538,7 @@ impl LogFile {
             self.map = std::ptr::null_mut();
             self.map_len = 0;
             self.map_size = 0;
+            self.map_released = 0;
             self.map_usable = 0;
         }
     }
@@ -538,11 +562,36 @@ impl LogFile {
         }
     }
 
+    /// Takes the window's pages that hold only finished records out of the process's
+    /// memory: they are in the file's page cache already (a crash loses nothing), they will
+    /// not be written again (the open batch's head and everything after it stay), and the
+    /// compressor reads the file, not the window. Without this the whole window written so
+    /// far stays resident, up to [`WINDOW`] bytes counted in the program's RSS.
+    fn release_behind(&mut self) {
+        let keep = if self.batch == NO_BATCH {
+            self.pos
+        } else {
+            self.batch
+        };
+        let upto = ((keep.saturating_sub(self.map_off)) & !(PAGE - 1)) as usize;
+        if self.map.is_null() || upto <= self.map_released || upto > self.map_len {
+            return;
+        }
+        // SAFETY: map_released < upto <= map_len <= map_size: inside the window.
+        let start = unsafe { self.map.add(self.map_released) };
+        // SAFETY: [map_released, upto) is page-aligned (both are multiples of PAGE) and inside
+        // our shared window; its bytes are finished records, never written through the map
+        // again (writes go at `pos` and the open batch's head, both at or past `upto`).
+        unsafe { sys::release_shared(start, upto - self.map_released) };
+        self.map_released = upto;
+    }
+
     /// Makes the window ready up to `want` (a no-op when it is already).
     fn ready_to(&mut self, want: usize) -> SysResult<()> {
         if want <= self.map_len {
             return Ok(());
         }
+        self.release_behind();
         let w = WINDOW_AHEAD.lock();
         if w.map == self.map {
             // The compressor thread may have readied it already.
@@ -587,6 +636,7 @@ impl LogFile {
         self.map_off = off;
         self.map_len = 0;
         self.map_size = size;
+        self.map_released = 0;
         let room = sys::file_size_limit().saturating_sub(off) & !(PAGE - 1);
         self.map_usable = size.min(usize::try_from(room).unwrap_or(usize::MAX));
         let mut w = WINDOW_AHEAD.lock();
@@ -627,7 +677,14 @@ impl LogFile {
     /// then that file; returns its length. `None` leaves the raw records (nothing to
     /// compress, no path known, the log moved or replaced meanwhile, no room for the copy).
     fn put_compressed(&mut self) -> Option<u64> {
-        let chunks = crate::compress::finish(self.fd, self.start, self.pos)?;
+        let chunks = crate::compress::finish(self.fd, self.start, self.pos);
+        let end = chunks.and_then(|c| self.put_chunks(&c));
+        crate::compress::close_spill();
+        end
+    }
+
+    /// [`LogFile::put_compressed`] with the chunks made.
+    fn put_chunks(&mut self, chunks: &crate::compress::Chunks) -> Option<u64> {
         let mut path = FixedBuf::<{ PATH_ROOM }>::new();
         path.push_bytes(self.path.as_bytes());
         let path = path.as_c_str()?;
@@ -644,7 +701,7 @@ impl LogFile {
         let new = sys::open(tmp, flags, 0o600).ok()?;
         let copied = self
             .copy_head_to(new)
-            .and_then(|()| sys::pwrite_all(new, &chunks, self.start));
+            .and_then(|()| chunks.write_to(new, self.start));
         if copied.is_err() || sys::rename(tmp, path).is_err() {
             sys::close(new);
             let _ = sys::unlink(tmp);
@@ -653,7 +710,7 @@ impl LogFile {
         sys::close(self.fd);
         self.fd = lift(new);
         self.id = sys::file_id(self.fd).unwrap_or((0, 0));
-        Some(self.start + chunks.len() as u64)
+        Some(self.start + chunks.len())
     }
 
     /// Copies the log's bytes before `start` (its header, and the records of the images that
@@ -767,6 +824,52 @@ mod tests {
         sys::close(fd);
         std::fs::remove_file(p).unwrap();
         std::fs::remove_file(other).unwrap();
+    }
+
+    /// Resident KiB of our mapping that holds `addr`, from /proc/self/smaps.
+    fn resident_kib(addr: u64) -> u64 {
+        let smaps = std::fs::read_to_string("/proc/self/smaps").unwrap();
+        let mut inside = false;
+        for line in smaps.lines() {
+            let range = line.split_whitespace().next().unwrap_or("");
+            if let Some((lo, hi)) = range.split_once('-') {
+                if let (Ok(lo), Ok(hi)) = (u64::from_str_radix(lo, 16), u64::from_str_radix(hi, 16))
+                {
+                    inside = (lo..hi).contains(&addr);
+                    continue;
+                }
+            }
+            if let Some(kib) = line.strip_prefix("Rss:").filter(|_| inside) {
+                return kib.trim().trim_end_matches("kB").trim().parse().unwrap();
+            }
+        }
+        panic!("no mapping holds {addr:#x}")
+    }
+
+    /// The window's pages of finished records leave the program's resident set as the log
+    /// grows (issue 23: the whole window stayed resident), and the records stay in the file.
+    #[test]
+    fn finished_records_leave_the_programs_memory() {
+        let (p, c) = temp("rss");
+        let mut log = LogFile::create(&c, false).unwrap();
+        let mut n = 0;
+        while log.pos() < (WINDOW - CHUNK / 2) as u64 {
+            assert!(log.write(&exit(n)));
+            n += 1;
+        }
+        let written_kib = (log.pos() - log.map_off) / 1024;
+        let resident = resident_kib(log.map as u64);
+        assert!(
+            resident <= 2 * CHUNK as u64 / 1024 && written_kib > 3 * CHUNK as u64 / 1024,
+            "{resident} KiB resident of {written_kib} KiB written"
+        );
+        let got = Reader::new(std::fs::File::open(&p).unwrap())
+            .unwrap()
+            .inspect(|e| assert!(e.is_ok(), "{e:?}"))
+            .count();
+        assert_eq!(got as u64, n);
+        log.finish(false);
+        std::fs::remove_file(p).unwrap();
     }
 
     #[test]

@@ -1,8 +1,11 @@
 //! Interning call stacks: each distinct stack gets an id the first time it is seen, so the
 //! log stores it once (as a `Stack` record) and events refer to it by id.
 //!
-//! The table and the frames live in lazily-committed anonymous maps, not on the heap; a
-//! full table answers 0 ("no stack") instead of growing.
+//! The table and the frames live in lazily-committed anonymous maps, not on the heap. The
+//! table starts small and doubles when three quarters full (a program with few stacks keeps
+//! a few pages of it, not the worst case's 24 MiB), up to [`MAX_SLOTS`]; a full table answers
+//! 0 ("no stack"). What a distinct stack costs: its frames (8 bytes each) and its share of
+//! the table (24 bytes a slot, at most two slots a stack after a doubling).
 
 use crate::sys;
 
@@ -15,13 +18,18 @@ struct Entry {
     len: u32,
 }
 
-const SLOTS: usize = 1 << 20;
+/// The table's first size.
+const FIRST_SLOTS: usize = 1 << 10;
+/// The table's largest size.
+pub const MAX_SLOTS: usize = 1 << 21;
 const FRAME_WORDS: usize = 1 << 26;
 
 /// The interning table. `const`-constructible; maps its memory on first use.
 #[derive(Debug)]
 pub struct StackTable {
     slots: *mut Entry,
+    /// Slots of the table (a power of two), 0 before it is mapped.
+    nslots: usize,
     frames: *mut u64,
     used_frames: usize,
     count: usize,
@@ -63,6 +71,7 @@ impl StackTable {
     pub const fn new() -> Self {
         StackTable {
             slots: std::ptr::null_mut(),
+            nslots: 0,
             frames: std::ptr::null_mut(),
             used_frames: 0,
             count: 0,
@@ -72,17 +81,62 @@ impl StackTable {
 
     fn ensure_mapped(&mut self) -> bool {
         if self.slots.is_null() {
-            let Ok(s) = sys::map_anon(SLOTS * std::mem::size_of::<Entry>()) else {
+            let Ok(s) = sys::map_anon(FIRST_SLOTS * std::mem::size_of::<Entry>()) else {
                 return false;
             };
             let Ok(f) = sys::map_anon(FRAME_WORDS * 8) else {
                 // SAFETY: s was just mapped and is unused.
-                unsafe { sys::unmap(s, SLOTS * std::mem::size_of::<Entry>()) };
+                unsafe { sys::unmap(s, FIRST_SLOTS * std::mem::size_of::<Entry>()) };
                 return false;
             };
             self.slots = s.cast();
+            self.nslots = FIRST_SLOTS;
             self.frames = f.cast();
         }
+        true
+    }
+
+    /// Doubles the table (entries moved to their slots in the new one); false when it cannot.
+    #[cold]
+    fn grow(&mut self) -> bool {
+        let n = self.nslots * 2;
+        if n > MAX_SLOTS {
+            return false;
+        }
+        let Ok(fresh) = sys::map_anon(n * std::mem::size_of::<Entry>()) else {
+            return false;
+        };
+        let fresh = fresh.cast::<Entry>();
+        for i in 0..self.nslots {
+            // SAFETY: i < nslots: inside the old table.
+            let old = unsafe { self.slots.add(i) };
+            // SAFETY: an aligned `Entry` of the old table (zeroed pages are empty entries).
+            let e = unsafe { *old };
+            if e.id == 0 {
+                continue;
+            }
+            let mut j = (e.hash as usize) & (n - 1);
+            loop {
+                // SAFETY: j < n (masked): inside the fresh map.
+                let at = unsafe { fresh.add(j) };
+                // SAFETY: an aligned `Entry` of the fresh map, ours alone, not yet published.
+                let slot = unsafe { &mut *at };
+                if slot.id == 0 {
+                    *slot = e;
+                    break;
+                }
+                j = (j + 1) & (n - 1);
+            }
+        }
+        // SAFETY: the old table, mapped with `nslots` entries; nothing refers to it now.
+        unsafe {
+            sys::unmap(
+                self.slots.cast(),
+                self.nslots * std::mem::size_of::<Entry>(),
+            )
+        };
+        self.slots = fresh;
+        self.nslots = n;
         true
     }
 
@@ -102,10 +156,16 @@ impl StackTable {
             return Interned::None;
         }
         let hash = hash(frames);
-        let mask = SLOTS - 1;
+        if self.count >= self.nslots / 4 * 3 && !self.grow() {
+            // Full: known stacks are still found, new ones get no id.
+            return self
+                .find(frames, hash)
+                .map_or(Interned::None, Interned::Known);
+        }
+        let mask = self.nslots - 1;
         let mut i = (hash as usize) & mask;
         loop {
-            // SAFETY: i < SLOTS (masked), so `slots + i` is inside the mapped slot array.
+            // SAFETY: i < nslots (masked), so `slots + i` is inside the mapped slot array.
             let slot = unsafe { self.slots.add(i) };
             // SAFETY: an aligned `Entry` of our private mapping (zeroed pages are valid empty
             // entries); `&mut self` makes this the only reference to it.
@@ -126,7 +186,7 @@ impl StackTable {
             }
             i = (i + 1) & mask;
         }
-        if self.count >= SLOTS / 4 * 3 || self.used_frames + frames.len() > FRAME_WORDS {
+        if self.used_frames + frames.len() > FRAME_WORDS {
             return Interned::None;
         }
         let off = self.used_frames;
@@ -140,7 +200,7 @@ impl StackTable {
         let id = self.next_id;
         self.next_id += 1;
         self.count += 1;
-        // SAFETY: i < SLOTS, the free slot found above, inside the mapped slot array.
+        // SAFETY: i < nslots, the free slot found above, inside the mapped slot array.
         let slot = unsafe { self.slots.add(i) };
         // SAFETY: an aligned `Entry` of our private mapping, not borrowed any more (the probe's
         // `e` ended with the loop).
@@ -155,12 +215,44 @@ impl StackTable {
         Interned::New(id)
     }
 
+    /// The id of `frames` (whose hash is `hash`) when the full table has it.
+    fn find(&self, frames: &[u64], hash: u64) -> Option<u64> {
+        let mask = self.nslots - 1;
+        let mut i = (hash as usize) & mask;
+        for _ in 0..self.nslots {
+            // SAFETY: i < nslots (masked): inside the mapped slot array.
+            let slot = unsafe { self.slots.add(i) };
+            // SAFETY: an aligned `Entry` of our private mapping (zeroed pages are empty).
+            let e = unsafe { *slot };
+            if e.id == 0 {
+                return None;
+            }
+            if e.hash == hash && e.len as usize == frames.len() {
+                // SAFETY: as in `intern`: off + len <= FRAME_WORDS, inside the frame map.
+                let start = unsafe { self.frames.add(e.off as usize) };
+                // SAFETY: the entry's `len` frames from `start`, written when it was added.
+                let stored = unsafe { std::slice::from_raw_parts(start, e.len as usize) };
+                if same(stored, frames) {
+                    return Some(e.id);
+                }
+            }
+            i = (i + 1) & mask;
+        }
+        None
+    }
+
     /// Forgets every stack (a forked child starts its own log); ids restart at 1.
     pub fn clear(&mut self) {
         if !self.slots.is_null() {
             // SAFETY: the slot array is a private anonymous map of ours of this size (both
-            // are mapped together in `ensure_mapped`); zeroed pages are empty slots.
-            unsafe { sys::discard(self.slots.cast(), SLOTS * std::mem::size_of::<Entry>()) };
+            // are mapped together in `ensure_mapped`, or by `grow`); zeroed pages are empty
+            // slots.
+            unsafe {
+                sys::discard(
+                    self.slots.cast(),
+                    self.nslots * std::mem::size_of::<Entry>(),
+                )
+            };
             // SAFETY: the frame map is a private anonymous map of ours of this size; with every
             // slot empty, no entry refers to its contents any more.
             unsafe { sys::discard(self.frames.cast(), FRAME_WORDS * 8) };
@@ -207,10 +299,15 @@ mod tests {
         assert_eq!(t.intern(&[1, 2]), Interned::New(2));
         assert_eq!(t.intern(&[1, 2, 3]), Interned::Known(1));
         assert_eq!(t.intern(&[1, 2]), Interned::Known(2));
+        // The table doubles several times on the way.
         for i in 0..10_000u64 {
-            t.intern(&[i, i + 1]);
+            assert_eq!(t.intern(&[i, i + 1, 7]), Interned::New(i + 3));
         }
+        assert!(t.nslots > FIRST_SLOTS);
         assert_eq!(t.intern(&[1, 2, 3]), Interned::Known(1));
+        for i in (0..10_000u64).step_by(7) {
+            assert_eq!(t.intern(&[i, i + 1, 7]), Interned::Known(i + 3));
+        }
         t.clear();
         assert!(t.is_empty());
         assert_eq!(t.intern(&[9]), Interned::New(1));

@@ -253,6 +253,19 @@ pub unsafe fn discard(p: *mut u8, len: usize) {
     unsafe { syscall!(libc::SYS_madvise, p, len, libc::MADV_DONTNEED) };
 }
 
+/// Takes the pages of `[p, p + len)`, part of a shared file mapping, out of the process's
+/// memory: they stay in the file (the page cache keeps what was written, dirty pages are
+/// written back as usual) and stop counting in its resident set. Touching them again maps
+/// the file's contents back in.
+///
+/// # Safety
+/// `[p, p + len)` is page-aligned and inside a shared file mapping of the caller's.
+pub unsafe fn release_shared(p: *mut u8, len: usize) {
+    // SAFETY: per the contract; MADV_DONTNEED on a shared file mapping only unmaps the pages
+    // (their contents are the file's, kept by the page cache).
+    unsafe { syscall!(libc::SYS_madvise, p, len, libc::MADV_DONTNEED) };
+}
+
 /// Faults the pages of `[p, p + len)` in writable, in one system call instead of a page fault
 /// per 4 KiB written (Linux 5.14+; older kernels answer EINVAL, which is taken as success:
 /// the pages then fault in one by one). For a shared file mapping this reserves the blocks
