@@ -36,6 +36,9 @@ pub enum ErrorKind {
     },
     /// A chunk does not decode.
     BadChunk(String),
+    /// Nothing but zeros, or nothing at all: the writer stopped (killed) after creating the
+    /// file and before its header reached it, so nothing was recorded.
+    Empty,
 }
 
 /// A read error and the byte offset in the file where the damage starts.
@@ -62,6 +65,10 @@ impl fmt::Display for Error {
                 write!(f, "corrupt log at byte {at}: record with tag {tag}: {detail}")
             }
             ErrorKind::BadChunk(d) => write!(f, "corrupt log at byte {at}: {d}"),
+            ErrorKind::Empty => write!(
+                f,
+                "empty log: its process stopped before recording anything (killed while starting)"
+            ),
         }
     }
 }
@@ -159,8 +166,23 @@ fn decode_prefix(z: &[u8], raw_len: usize) -> Vec<u8> {
     out
 }
 
+/// True when `src` holds only zero bytes to its end (read errors count as not).
+fn rest_is_zeros(src: &mut impl Read) -> bool {
+    let mut buf = [0u8; 1 << 14];
+    loop {
+        match src.read(&mut buf) {
+            Ok(0) => return true,
+            Ok(n) if buf[..n].iter().all(|&b| b == 0) => {}
+            Ok(_) => return false,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => return false,
+        }
+    }
+}
+
 impl<R: Read> Reader<R> {
-    /// Reads and checks the header.
+    /// Reads and checks the header. A file of zeros (or of nothing) is [`ErrorKind::Empty`]:
+    /// created by a writer that was killed before its header reached it.
     pub fn new(src: R) -> Result<Self, Error> {
         let mut src = BufReader::with_capacity(1 << 16, src);
         let mut head = [0u8; HEADER_LEN];
@@ -177,6 +199,12 @@ impl<R: Read> Reader<R> {
                     })
                 }
             }
+        }
+        if head[..got].iter().all(|&b| b == 0) && rest_is_zeros(&mut src) {
+            return Err(Error {
+                offset: 0,
+                kind: ErrorKind::Empty,
+            });
         }
         if got < MAGIC.len() || head[..8] != MAGIC {
             return Err(Error {

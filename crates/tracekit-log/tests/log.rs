@@ -233,7 +233,16 @@ fn a_cut_chunk_keeps_its_records_up_to_the_cut() {
 
 #[test]
 fn bad_header_and_version_are_clear_errors() {
+    // Nothing, or zeros only (a writer killed between creating the file, or extending it,
+    // and writing its header): empty, not damaged.
     let (_, err) = read_all(b"");
+    assert!(matches!(err.unwrap().kind, ErrorKind::Empty));
+    let (_, err) = read_all(&vec![0u8; 3 << 20]);
+    assert!(matches!(err.unwrap().kind, ErrorKind::Empty));
+    // Zeros, then something: not a log.
+    let mut zeros_then = vec![0u8; 100_000];
+    zeros_then.push(1);
+    let (_, err) = read_all(&zeros_then);
     assert!(matches!(err.unwrap().kind, ErrorKind::NotALog));
     let (_, err) = read_all(b"hello world, not a log");
     assert_eq!(

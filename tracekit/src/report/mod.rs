@@ -335,9 +335,14 @@ pub fn read_logs(analysis: &mut Analysis, logs: &[PathBuf]) -> anyhow::Result<Ve
             continue;
         }
         let file = std::fs::File::open(path).with_context(|| format!("cannot open {name}"))?;
-        analysis
-            .read_log(name, file)
-            .with_context(|| name.clone())?;
+        match analysis.read_log(name, file) {
+            // A process killed as it started (a fork storm's SIGKILL) leaves its log created
+            // and empty: nothing lost, nothing to report; said, not an error.
+            Err(e) if matches!(e.kind, tracekit_log::ErrorKind::Empty) => {
+                eprintln!("tracekit: {name}: {e}: skipped");
+            }
+            r => r.with_context(|| name.clone())?,
+        }
     }
     Ok(names)
 }
