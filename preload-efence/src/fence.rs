@@ -17,10 +17,10 @@
 //! - **Guard markers.** Where the kernel has them (`MADV_GUARD_INSTALL`, Linux 6.13+;
 //!   `TRACEKIT_EFENCE_GUARD_MARKERS=0` forces the `mprotect` scheme below), guard and freed
 //!   pages are markers in the page tables instead of inaccessible mappings: a class's slots
-//!   are opened [`BATCH`] at a time (one `mprotect` extends one accessible mapping, one
+//!   are opened `BATCH` (64) at a time (one `mprotect` extends one accessible mapping, one
 //!   `process_madvise` marks their guard pages), so a fresh slot costs no system call; `free`
 //!   marks the slot's data pages (one `madvise`, which also gives the pages back: the
-//!   quarantine holds no memory); slots leaving the quarantine are unmarked [`BATCH`] at a
+//!   quarantine holds no memory); slots leaving the quarantine are unmarked `BATCH` (64) at a
 //!   time, ready for reuse without a system call. A pair costs one system call and the page
 //!   fault of a fresh page, against two `mprotect`s that split and merge kernel mappings; and
 //!   as a marker is no mapping, `vm.max_map_count` no longer bounds the guarded blocks.
@@ -50,7 +50,7 @@
 //! block's pages accessible, then inaccessible again), each splitting or merging a kernel
 //! mapping: that is most of its cost (about 10 µs a pair on the machine of `bench/efence.sh`,
 //! 2.1-2.5x less CPU than Electric Fence's seven `mprotect` and two `madvise`). With markers
-//! a pair makes one `madvise` (plus 1/[`BATCH`] of a `process_madvise`) and faults one fresh
+//! a pair makes one `madvise` (plus 1/`BATCH` (64) of a `process_madvise`) and faults one fresh
 //! page in: about 1.3x less again; what is left is the kernel's own work per page (dropping
 //! it, the TLB flush, allocating and zeroing a new one). Sampled mode pays it only for the
 //! allocations it guards; the allocations it passes over cost a load, a decrement of a

@@ -28,7 +28,7 @@ pub use tracer::Outcome;
 
 /// The name diagnostics start with: the basename of the name the tracer was invoked as, as
 /// strace does (`strace: ...` through a symlink named `strace`, which strace's own test
-/// suite compares), `strace-rs` when argv[0] is missing.
+/// suite compares), `strace-rs` when `argv[0]` is missing.
 pub fn progname() -> &'static str {
     static NAME: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     NAME.get_or_init(|| {
