@@ -4,8 +4,8 @@
 //! calls `__tls_get_addr` (a call, a dozen instructions). A preload library is loaded with the
 //! program, before any thread starts, so its TLS block is in the static TLS area, at an offset
 //! from the thread pointer the dynamic linker fixes once: a slot declared with
-//! [`static_tls!`] is reached with one load of that offset (from the GOT) and one `%fs`-relative
-//! access, as C's `__thread` with `-ftls-model=initial-exec` is. The library gets the
+//! [`static_tls!`](crate::static_tls) is reached with one load of that offset (from the GOT)
+//! and one `%fs`-relative access, as C's `__thread` with `-ftls-model=initial-exec` is. The library gets the
 //! `DF_STATIC_TLS` flag; `dlopen`ing it later still works while glibc's surplus of static TLS
 //! lasts (`rtld.optional_static_tls`, 512 bytes by default).
 //!
