@@ -139,7 +139,7 @@ fn json_report_goes_through_a_pipe_into_a_json_parser() {
         .arg(&pipeline)
         .current_dir(dir.path()));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert_eq!(stdout(&out), "tracekit.heap-report/1 5596\n");
+    assert_eq!(stdout(&out), "tracekit.heap-report/2 5596\n");
     // The program's stdout is not lost: it went to stderr, with the status lines.
     let err = stderr(&out);
     assert!(err.contains("program-stdout\n"), "{err}");

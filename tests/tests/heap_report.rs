@@ -363,7 +363,7 @@ fn heap_known_json_is_exact() {
     let dir = tempdir();
     let (out, r, logs) = heap_json(dir.path(), &[]);
     assert_eq!(out.status.code(), Some(0), "stderr:\n{}", stderr(&out));
-    assert_eq!(r.schema, "tracekit.heap-report/1");
+    assert_eq!(r.schema, "tracekit.heap-report/2");
     assert!(r.complete && r.damage.is_empty());
     assert_eq!(logs.len(), 1, "{logs:?}");
     assert_eq!(r.processes.len(), 1);

@@ -14,7 +14,7 @@ use tracekit::size::Size;
 #[command(
     after_help = "Exit status: 0; 1 when a --max-* gate is exceeded; 3 when a log is \
 damaged (the report covers what precedes the damage); 2 on errors.\n\
-JSON schema: tracekit.heap-report/1 (tracekit/SCHEMA.md)."
+JSON schema: tracekit.heap-report/2 (tracekit/SCHEMA.md)."
 )]
 pub struct Args {
     #[command(flatten)]
@@ -57,7 +57,7 @@ pub fn chosen_format(json: bool, format: Option<ReportFormat>) -> Format {
 /// The report options `tracekit report` and `tracekit heap` share.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ReportOptions {
-    /// Print JSON (schema `tracekit.heap-report/1`, see SCHEMA.md) instead of text.
+    /// Print JSON (schema `tracekit.heap-report/2`, see SCHEMA.md) instead of text.
     #[arg(long)]
     pub json: bool,
     /// The report's format: `text`, `json` (as --json), or `markdown` (tables for a CI step

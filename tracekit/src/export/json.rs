@@ -1,4 +1,4 @@
-//! The JSON report: the [`Report`] model serialized as the schema `tracekit.heap-report/1`
+//! The JSON report: the [`Report`] model serialized as the schema `tracekit.heap-report/2`
 //! (`tracekit/SCHEMA.md`), pretty-printed, one document.
 
 use std::io::{self, Write};

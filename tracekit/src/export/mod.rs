@@ -2,7 +2,7 @@
 //! [`Report`] model to a `&mut dyn Write`.
 //!
 //! - [`text`]: memusage's summary, leaks, sites with backtraces, crashes, the `-c` table;
-//! - [`json`]: the model as the schema `tracekit.heap-report/1`;
+//! - [`json`]: the model as the schema `tracekit.heap-report/2`;
 //! - [`collapsed`]: folded stacks for flame graphs;
 //! - [`massif`]: valgrind massif's file of heap snapshots, for `ms_print`;
 //! - [`graph`]: the heap over time as `ms_print` prints it (`--graph`);

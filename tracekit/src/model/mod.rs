@@ -1,7 +1,7 @@
 //! The report as data: one model per analysis pass ([`heap`], [`crash`], [`fence`],
 //! [`syscalls`]) gathered in a [`Report`] with what the logs were and where they were damaged.
 //! No text is rendered here: the writers of [`crate::export`] do that. Serialized, a
-//! [`Report`] is the JSON schema `tracekit.heap-report/1` (see `SCHEMA.md`).
+//! [`Report`] is the JSON schema `tracekit.heap-report/2` (see `SCHEMA.md`).
 
 pub mod crash;
 pub mod fence;
@@ -19,7 +19,7 @@ use crate::analysis::Analysis;
 use crate::symbols::Resolve;
 
 /// The schema name and version written in every JSON report.
-pub const SCHEMA: &str = "tracekit.heap-report/1";
+pub const SCHEMA: &str = "tracekit.heap-report/2";
 
 /// The whole report.
 #[derive(Debug, Clone, serde::Serialize)]

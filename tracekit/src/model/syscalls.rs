@@ -15,7 +15,7 @@ pub struct SyscallReport {
     pub summary: Summary,
 }
 
-/// In JSON (schema `tracekit.heap-report/1`), the number of events.
+/// In JSON (schema `tracekit.heap-report/2`), the number of events.
 impl Serialize for SyscallReport {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         self.events.serialize(s)

@@ -1,6 +1,6 @@
 //! `tracekit report` (and the report at the end of `tracekit heap`): reads event logs through
 //! the [`analysis`](crate::analysis), builds the report [`model`] and writes it in the
-//! configured [`Format`] (memusage-style text, or JSON `tracekit.heap-report/1` documented in
+//! configured [`Format`] (memusage-style text, or JSON `tracekit.heap-report/2` documented in
 //! `tracekit/SCHEMA.md`), plus any other formats to files (`--collapsed`); then the gates.
 //!
 //! Exit status: 0; 1 when a `--max-*` gate is exceeded; 3 when a log is damaged (the report
