@@ -170,6 +170,20 @@ struct Thread {
     syscall: Option<Frame>,
 }
 
+impl Thread {
+    /// A thread of process `tgid` in `space`, with the call frames it inherits (a forked
+    /// child's), in no system call.
+    fn new(tgid: i32, space: Rc<RefCell<Space>>, frames: Vec<Frame>, shown: bool) -> Thread {
+        Thread {
+            tgid,
+            space,
+            frames,
+            shown,
+            syscall: None,
+        }
+    }
+}
+
 struct Mem(Pid);
 
 impl Memory for Mem {
@@ -1206,40 +1220,23 @@ impl<'a> Tracer<'a> {
                     .unwrap_or(true);
                 self.threads.insert(
                     child.0,
-                    Thread {
-                        tgid: if is_thread { tgid } else { child.0 },
+                    Thread::new(
+                        if is_thread { tgid } else { child.0 },
                         space,
-                        frames: Vec::new(),
-                        syscall: None,
-                        shown: follow,
-                    },
+                        Vec::new(),
+                        follow,
+                    ),
                 );
             }
             Event::Vfork(_) => {
-                self.threads.insert(
-                    child.0,
-                    Thread {
-                        tgid: child.0,
-                        space,
-                        frames,
-                        syscall: None,
-                        shown: follow,
-                    },
-                );
+                self.threads
+                    .insert(child.0, Thread::new(child.0, space, frames, follow));
             }
             _ => {
                 if follow {
                     let copy = Rc::new(RefCell::new(space.borrow().clone()));
-                    self.threads.insert(
-                        child.0,
-                        Thread {
-                            tgid: child.0,
-                            space: copy,
-                            frames,
-                            syscall: None,
-                            shown: true,
-                        },
-                    );
+                    self.threads
+                        .insert(child.0, Thread::new(child.0, copy, frames, true));
                 } else {
                     self.clean_copy(child, &space.borrow(), &frames);
                     let _ = pt::detach(child, 0);
@@ -1271,16 +1268,8 @@ impl<'a> Tracer<'a> {
         }
         self.threads.retain(|_, t| t.tgid != tgid);
         let space = self.new_image(pid, false)?;
-        self.threads.insert(
-            pid.0,
-            Thread {
-                tgid: pid.0,
-                space,
-                frames: Vec::new(),
-                syscall: None,
-                shown,
-            },
-        );
+        self.threads
+            .insert(pid.0, Thread::new(pid.0, space, Vec::new(), shown));
         self.cont(pid, 0)
     }
 
@@ -1381,16 +1370,8 @@ impl<'a> Tracer<'a> {
             libs: Vec::new(),
             r_state: None,
         }));
-        self.threads.insert(
-            pid.0,
-            Thread {
-                tgid: pid.0,
-                space,
-                frames: Vec::new(),
-                syscall: None,
-                shown: true,
-            },
-        );
+        self.threads
+            .insert(pid.0, Thread::new(pid.0, space, Vec::new(), true));
         self.cont(pid, 0)?;
         self.main_loop()
     }
@@ -1412,13 +1393,12 @@ impl<'a> Tracer<'a> {
             for &t in &tids {
                 self.threads.insert(
                     t,
-                    Thread {
-                        tgid: pid.0,
-                        space: space.clone(),
-                        frames: Vec::new(),
-                        syscall: None,
-                        shown: t == pid.0 || self.cfg.follow,
-                    },
+                    Thread::new(
+                        pid.0,
+                        space.clone(),
+                        Vec::new(),
+                        t == pid.0 || self.cfg.follow,
+                    ),
                 );
                 self.cont(Pid(t), 0)?;
             }
