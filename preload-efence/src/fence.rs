@@ -808,20 +808,32 @@ fn sampled(n: u32) -> bool {
     if n <= 1 {
         return true;
     }
-    let c = countdown();
-    // SAFETY: this thread's slot, valid while it runs; nothing else holds a reference to it.
-    let left = unsafe { *c };
-    if left > 1 {
-        // SAFETY: as above.
-        unsafe { *c = left - 1 };
+    if count_down() {
         return false;
     }
-    let first = left == 0;
+    let c = countdown();
+    // SAFETY: this thread's slot, valid while it runs; nothing else holds a reference to it.
+    let first = unsafe { *c } == 0;
     let gap = next_gap(n);
     // SAFETY: as above.
     unsafe { *c = gap };
     // A thread's first allocation starts its countdown instead of being guarded.
     !first
+}
+
+/// This thread's countdown, one step: true when it was past 1 (decremented: not this
+/// allocation), false when it is at its end or not started (left as it is).
+#[inline(always)]
+fn count_down() -> bool {
+    let c = countdown();
+    // SAFETY: this thread's slot, valid while it runs; nothing else holds a reference to it.
+    let left = unsafe { *c };
+    if left <= 1 {
+        return false;
+    }
+    // SAFETY: as above.
+    unsafe { *c = left - 1 };
+    true
 }
 
 /// The next gap between guarded allocations: uniform in `1..2n`.
@@ -880,18 +892,7 @@ pub fn passed_over() -> bool {
 /// decides.
 #[inline(always)]
 pub fn passed_over_fast() -> bool {
-    if G.ready.load(Ordering::Acquire) != 2 || G.sample.load(Ordering::Relaxed) <= 1 {
-        return false;
-    }
-    let c = countdown();
-    // SAFETY: this thread's slot, valid while it runs; nothing else holds a reference to it.
-    let left = unsafe { *c };
-    if left <= 1 {
-        return false;
-    }
-    // SAFETY: as above.
-    unsafe { *c = left - 1 };
-    true
+    G.ready.load(Ordering::Acquire) == 2 && G.sample.load(Ordering::Relaxed) > 1 && count_down()
 }
 
 /// Allocates a guarded (or, past the budget, dense) block, for a request that
