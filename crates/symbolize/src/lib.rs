@@ -9,6 +9,10 @@
 //! symbols a log carries itself ([`PackedSymbols`], from its `Symbols` records) answer for
 //! such a module, or for one whose file is missing.
 //!
+//! blazesym runs in a worker process forked at the first lookup (see `isolate`): a file whose
+//! damage makes it panic or crash costs that file its frames (their reason says so), never the
+//! tool, whatever the build's panic strategy.
+//!
 //! ```
 //! use tracekit_symbolize::{AddrKind, ModuleMap, Symbolizer};
 //! let mut map = ModuleMap::from_proc_maps(std::process::id()).unwrap();
@@ -19,14 +23,13 @@
 //! ```
 
 mod demangle;
+mod isolate;
 mod modules;
 mod packed;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use blazesym::symbolize::source::{Elf, Source};
-use blazesym::symbolize::{CodeInfo, Input, Symbolized};
 pub use demangle::demangle;
 pub use modules::{elf_info, parse_maps_line, ElfInfo, MapsLine, ModuleMap};
 pub use packed::{records, PackedSymbols, Resolution, ADDRS_PER_RECORD};
@@ -84,7 +87,10 @@ impl Location {
 
 /// Symbolizes addresses against module maps, caching parsed files.
 pub struct Symbolizer {
-    inner: blazesym::symbolize::Symbolizer,
+    /// The process that runs blazesym (see `isolate`), started at the first lookup.
+    worker: Option<isolate::Worker>,
+    /// Files the worker died reading, with what to say for their addresses.
+    damaged: HashMap<PathBuf, String>,
     /// Path on disk → file to read symbols from (itself, a debug file found by build-id), or
     /// why it can't be used.
     files: HashMap<(String, Vec<u8>), Result<PathBuf, String>>,
@@ -97,6 +103,8 @@ impl std::fmt::Debug for Symbolizer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Symbolizer")
             .field("files", &self.files.len())
+            .field("worker_pid", &self.worker.as_ref().map(|w| w.pid))
+            .field("damaged", &self.damaged.len())
             .finish()
     }
 }
@@ -117,15 +125,9 @@ impl Symbolizer {
     /// and debug links).
     pub fn with_debug_root(root: impl Into<PathBuf>) -> Self {
         let root = root.into();
-        let inner = blazesym::symbolize::Symbolizer::builder()
-            .enable_code_info(true)
-            .enable_inlined_fns(true)
-            // Ours, which leaves names that are not mangled alone (see `demangle`).
-            .enable_demangling(false)
-            .set_debug_dirs(Some([root.clone()]))
-            .build();
         Symbolizer {
-            inner,
+            worker: None,
+            damaged: HashMap::new(),
             files: HashMap::new(),
             debug_root: root,
             packed: PackedSymbols::new(),
@@ -220,68 +222,28 @@ impl Symbolizer {
     ) -> Result<Resolution, String> {
         let path = module.path.to_string_lossy();
         let file = self.source_file(&path, &module.build_id)?;
-        let src = Source::Elf(Elf::new(file));
-        // blazesym panics on some damaged DWARF (a line row naming a file its table lacks:
-        // found by tests/corrupt.rs). A damaged file is as unusable as a missing one: say so
-        // rather than take the whole report down (in builds that unwind; a `panic = "abort"`
-        // build still aborts there).
-        let inner = &self.inner;
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            inner.symbolize_single(&src, Input::VirtOffset(offset))
-        }));
-        let Ok(result) = result else {
-            return Err(format!(
-                "{path}: its debug information is damaged (the DWARF reader failed on it)"
-            ));
-        };
-        match result {
-            Ok(Symbolized::Sym(sym)) => {
-                // blazesym gives the real function with the location of its (first inlined)
-                // call, then the inlined functions outermost first, each with its own location.
-                let mut frames = Vec::with_capacity(sym.inlined.len() + 1);
-                let mut outer = Frame {
-                    function: demangle(&sym.name).into_owned(),
-                    function_offset: Some(sym.offset as u64),
-                    ..Frame::default()
-                };
-                set_code(&mut outer, sym.code_info.as_deref());
-                frames.push(outer);
-                for inl in sym.inlined.iter() {
-                    let mut f = Frame {
-                        function: demangle(&inl.name).into_owned(),
-                        inlined: true,
-                        ..Frame::default()
-                    };
-                    set_code(&mut f, inl.code_info.as_ref());
-                    frames.push(f);
-                }
-                frames.reverse();
-                Ok(Resolution { frames, note: None })
-            }
-            Ok(Symbolized::Unknown(reason)) => Ok(Resolution {
-                frames: Vec::new(),
-                note: Some(unknown_reason(reason)),
-            }),
-            // The file passed the checks but does not parse: as unusable as a missing one.
-            Err(e) => Err(e.to_string()),
+        if let Some(why) = self.damaged.get(&file) {
+            return Err(why.clone());
         }
-    }
-}
-
-/// Why an address has no symbol, in the words of someone who has to do something about it.
-fn unknown_reason(reason: blazesym::symbolize::Reason) -> String {
-    use blazesym::symbolize::Reason;
-    match reason {
-        Reason::MissingSyms => "no symbols: stripped, and no separate debug file found".to_owned(),
-        other => other.to_string(),
-    }
-}
-
-fn set_code(f: &mut Frame, code: Option<&CodeInfo<'_>>) {
-    if let Some(c) = code {
-        f.file = Some(c.to_path().display().to_string());
-        f.line = c.line;
-        f.column = c.column.map(u32::from);
+        let worker = match &mut self.worker {
+            Some(w) => w,
+            None => self.worker.insert(
+                isolate::Worker::start(&self.debug_root)
+                    .map_err(|e| format!("cannot start the symbolizer process: {e}"))?,
+            ),
+        };
+        match worker.ask(&file, offset) {
+            Ok(answer) => answer,
+            Err(what) => {
+                // The worker is gone (blazesym panicked or crashed on this file): the next
+                // lookup starts another one, and this file is not read again.
+                self.worker = None;
+                let why =
+                    format!("{path}: its debug information is damaged (the DWARF reader {what})");
+                self.damaged.insert(file, why.clone());
+                Err(why)
+            }
+        }
     }
 }
 
