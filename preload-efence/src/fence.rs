@@ -260,6 +260,8 @@ fn init_slow() -> bool {
             }
         }
     }
+    // Before anything is mapped: the leak check leaves our mappings out of its roots.
+    crate::leak::configure();
     let opts = read_options();
     let mut done = None;
     // Address space first: 16 GiB a class, less when the process may not have that much.
@@ -1269,6 +1271,30 @@ fn check(
     let mut n = note_of(kind, at, &m);
     n.corrupted = bad;
     Some(n)
+}
+
+/// Calls `f(address, size, allocation stack id)` with every live block (at exit, for the
+/// leak check), class by class under its lock.
+pub fn for_each_live(mut f: impl FnMut(u64, u64, u32)) {
+    let Some(l) = layout() else {
+        return;
+    };
+    for c in 0..CLASSES {
+        let lists = G.classes[c].lists.lock();
+        for i in 0..lists.bump {
+            // SAFETY: handed-out slots have their entries ready, and the lock is held.
+            let m = unsafe { &*meta_ptr(l, c, i) };
+            if m.state.load(Ordering::Acquire) == LIVE {
+                let user = slot_base(l, c, i) + m.offset as usize;
+                f(user as u64, u64::from(m.size), m.alloc_stack);
+            }
+        }
+    }
+}
+
+/// The frames of the depot's stack `id` (0 when it has none).
+pub fn stack_frames(id: u32, out: &mut [u64; NOTE_FRAMES]) -> usize {
+    layout().map_or(0, |l| l.depot.get(id, out))
 }
 
 /// Checks the canaries of every live block (at exit): the first overwritten one is reported.
