@@ -298,6 +298,7 @@ fn init_slow() -> bool {
         G.ready.store(3, Ordering::Release);
         return false;
     };
+    let (lo, len) = (l.base as usize, l.span * CLASSES);
     // SAFETY: this thread alone moved `ready` to 1; nobody reads these before 2.
     unsafe {
         *G.layout.get() = l;
@@ -316,6 +317,9 @@ fn init_slow() -> bool {
     };
     G.budget.store(budget, Ordering::Relaxed);
     G.sample.store(opts.sample, Ordering::Relaxed);
+    FREE_PATH.lo.store(lo, Ordering::Relaxed);
+    FREE_PATH.len.store(len, Ordering::Relaxed);
+    FREE_PATH.sampling.store(opts.sample > 1, Ordering::Relaxed);
     if let Some((lo, hi)) = unwind::object_range(init as *const () as u64) {
         G.own.store(lo as usize, Ordering::Relaxed);
         G.own_end.store(hi as usize, Ordering::Relaxed);
@@ -889,12 +893,13 @@ pub fn passed_over() -> bool {
     init() && !sampled(G.sample.load(Ordering::Relaxed))
 }
 
-/// [`passed_over`] without a call, for the common case: set up, sampling, and this thread's
-/// countdown not at its end (it is decremented). False otherwise, when [`passed_over`]
-/// decides.
+/// [`passed_over`] without a call, for the common case: this thread's countdown not at its
+/// end (it is decremented). False otherwise, when [`passed_over`] decides. The countdown alone
+/// says it all: it is started only by [`sampled`], after setup and only when sampling, so it
+/// is 0 (not started) before setup and in full-guard mode.
 #[inline(always)]
 pub fn passed_over_fast() -> bool {
-    G.ready.load(Ordering::Acquire) == 2 && G.sample.load(Ordering::Relaxed) > 1 && count_down()
+    count_down()
 }
 
 /// Allocates a guarded (or, past the budget, dense) block, for a request that
@@ -1045,18 +1050,34 @@ fn open_block(l: &Layout, c: usize, i: u32, lo: usize, hi: usize, below: bool) -
 /// that is not ours is then glibc's.
 #[inline(always)]
 pub fn sampling() -> bool {
-    G.sample.load(Ordering::Relaxed) > 1
+    FREE_PATH.sampling.load(Ordering::Relaxed)
 }
 
 /// True when `p` is in our reservation (a block of ours, or garbage pointing into it).
-/// Inlined into `free`: in sampled mode most pointers are glibc's, told apart by one
-/// subtraction and compare.
+/// Inlined into `free`: in sampled mode most pointers are glibc's, told apart by two loads,
+/// a subtraction and a compare (false before setup: the reservation's length is 0 then).
+///
+/// Relaxed loads are enough: a pointer of ours reached this thread after the `malloc` that
+/// returned it, which set up (and so stored these) before.
 #[inline(always)]
 pub fn owns(p: *const u8) -> bool {
-    layout().is_some_and(|l| {
-        (p as usize).wrapping_sub(l.base) < l.span * CLASSES && locate(l, p as usize).is_some()
-    })
+    (p as usize).wrapping_sub(FREE_PATH.lo.load(Ordering::Relaxed))
+        < FREE_PATH.len.load(Ordering::Relaxed)
 }
+
+/// What `free` reads on its way to glibc, side by side (one address to find): the
+/// reservation's start and length (0 until setup), for [`owns`], and [`sampling`].
+struct FreePath {
+    lo: AtomicUsize,
+    len: AtomicUsize,
+    sampling: AtomicBool,
+}
+
+static FREE_PATH: FreePath = FreePath {
+    lo: AtomicUsize::new(0),
+    len: AtomicUsize::new(0),
+    sampling: AtomicBool::new(false),
+};
 
 /// The size of our block at `p` (what `malloc_usable_size` answers: exactly what was asked).
 pub fn size_of(p: *const u8) -> Option<usize> {
@@ -1167,11 +1188,12 @@ fn free_family(kind: FreeKind) -> u8 {
 /// why it cannot be released and aborts: a double free, a pointer no allocation returned, the
 /// wrong function, or a canary that an overflow changed.
 pub fn release(p: *mut u8, kind: FreeKind) {
-    let Some(l) = layout() else {
-        return;
-    };
-    let Some((c, i)) = locate(l, p as usize) else {
-        return;
+    let located = layout().and_then(|l| Some((l, locate(l, p as usize)?)));
+    let Some((l, (c, i))) = located else {
+        // In the reservation, past every slot a class can have: no block of ours.
+        let mut note = BlockNote::new(FenceKind::InvalidFree, p as u64);
+        note.free_fn = kind.name();
+        tracekit_crash::fault::report_and_abort(&note);
     };
     let o = options();
     let mut frames = [0u64; NOTE_FRAMES];
