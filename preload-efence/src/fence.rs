@@ -298,7 +298,7 @@ fn init_slow() -> bool {
         G.ready.store(3, Ordering::Release);
         return false;
     };
-    let (lo, len) = (l.base as usize, l.span * CLASSES);
+    let (lo, len) = (l.base, l.span * CLASSES);
     // SAFETY: this thread alone moved `ready` to 1; nobody reads these before 2.
     unsafe {
         *G.layout.get() = l;
