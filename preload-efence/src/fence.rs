@@ -1268,9 +1268,25 @@ fn check(
     o: &Options,
     kind: FreeKind,
 ) -> Option<BlockNote> {
-    let Some(m) = meta_locked(l, c, i, lists) else {
+    if i >= lists.bump {
         return Some(BlockNote::new(FenceKind::InvalidFree, p));
-    };
+    }
+    // The common case first, from the entry itself: a live block freed by its own family,
+    // canaries whole. Only a finding copies the entry with its stacks (two depot lookups).
+    // SAFETY: handed-out slots have their entries ready, and the lock is held.
+    let e = unsafe { &*meta_ptr(l, c, i) };
+    let user = (slot_base(l, c, i) + e.offset as usize) as u64;
+    if e.state.load(Ordering::Acquire) == LIVE
+        && user == p
+        && alloc_family(e.alloc_kind) == free_family(kind)
+    {
+        let (kind, at, bad) = canary_damage(l, c, i, p as usize, e.size as usize, o.protect_below)?;
+        let m = meta_locked(l, c, i, lists)?;
+        let mut n = note_of(kind, at, &m);
+        n.corrupted = bad;
+        return Some(n);
+    }
+    let m = meta_locked(l, c, i, lists)?;
     if m.state != LIVE {
         let kind = if m.user == p && m.state != UNUSED {
             FenceKind::DoubleFree
@@ -1286,13 +1302,7 @@ fn check(
     if m.user != p {
         return Some(note_of(FenceKind::InvalidFree, p, &m));
     }
-    if alloc_family(m.alloc_kind) != free_family(kind) {
-        return Some(note_of(FenceKind::MismatchedFree, p, &m));
-    }
-    let (kind, at, bad) = canary_damage(l, c, i, p as usize, m.size as usize, o.protect_below)?;
-    let mut n = note_of(kind, at, &m);
-    n.corrupted = bad;
-    Some(n)
+    Some(note_of(FenceKind::MismatchedFree, p, &m))
 }
 
 /// Calls `f(address, size, allocation stack id)` with every live block (at exit, for the

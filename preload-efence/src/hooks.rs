@@ -153,12 +153,13 @@ unsafe fn reallocate(ptr: *mut c_void, size: usize, kind: AllocKind) -> *mut c_v
     if ptr.is_null() {
         return allocate(move || request(size, 0, kind), move || real::malloc(size));
     }
+    if !fence::owns(ptr.cast()) && fence::sampling() {
+        // SAFETY: glibc's block (sampling), per the caller's contract; told apart by a range
+        // check, as `free` tells it.
+        return unsafe { real::realloc(ptr, size) };
+    }
     let old = match fence::size_of(ptr.cast()) {
         Some(n) => n,
-        None if !fence::owns(ptr.cast()) && fence::sampling() => {
-            // SAFETY: glibc's block (sampling), per the caller's contract.
-            return unsafe { real::realloc(ptr, size) };
-        }
         // Not a live block of ours: `release` says what it is.
         None => {
             // SAFETY: the caller's contract; this reports and aborts.
@@ -259,18 +260,19 @@ pub unsafe extern "C" fn malloc_usable_size(ptr: *mut c_void) -> usize {
     if ptr.is_null() {
         return 0;
     }
-    match fence::size_of(ptr.cast()) {
-        Some(n) => n,
-        None if !fence::owns(ptr.cast()) => {
-            static GLIBC: NextFn = NextFn::new(c"malloc_usable_size");
-            type UsableSize = unsafe extern "C" fn(*mut c_void) -> usize;
-            // SAFETY: glibc's malloc_usable_size has this signature.
-            match unsafe { GLIBC.get::<UsableSize>() } {
-                // SAFETY: glibc's block (sampling), per the caller's contract.
-                Some(f) => unsafe { f(ptr) },
-                None => 0,
-            }
-        }
+    if fence::owns(ptr.cast()) {
+        return fence::size_of(ptr.cast()).unwrap_or(0);
+    }
+    if !fence::sampling() {
+        // Every block is ours: this is none.
+        return 0;
+    }
+    static GLIBC: NextFn = NextFn::new(c"malloc_usable_size");
+    type UsableSize = unsafe extern "C" fn(*mut c_void) -> usize;
+    // SAFETY: glibc's malloc_usable_size has this signature.
+    match unsafe { GLIBC.get::<UsableSize>() } {
+        // SAFETY: glibc's block (sampling), per the caller's contract.
+        Some(f) => unsafe { f(ptr) },
         None => 0,
     }
 }
