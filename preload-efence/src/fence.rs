@@ -884,10 +884,10 @@ pub enum Placed {
     Failed(i32),
 }
 
-/// True when sampling passes this allocation over: the hook then calls glibc. The first
-/// thing every hook asks, inlined into it: in sampled mode a request passed over costs two
-/// loads, a decrement of a static-TLS counter and glibc's own call, before the hook has built
-/// anything; the work of a guarded block is [`allocate`], out of line.
+/// True when sampling passes this allocation over: the hook then calls glibc. Asked past
+/// [`passed_over_fast`] (which every hook asks first, inlined: in sampled mode a request
+/// passed over costs a decrement of a static-TLS counter and glibc's own call, before the hook
+/// has built anything); the work of a guarded block is [`allocate`], out of line.
 #[inline(always)]
 pub fn passed_over() -> bool {
     init() && !sampled(G.sample.load(Ordering::Relaxed))

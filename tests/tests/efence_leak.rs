@@ -142,3 +142,26 @@ fn sampled_mode_makes_no_check_and_says_why() {
     assert!(!ours.contains("LEAK SUMMARY"), "{ours}");
     assert!(!report.contains("LEAK SUMMARY"), "{report}");
 }
+
+#[test]
+fn tracekit_efence_leak_check_runs_the_check_and_logs_it() {
+    let dir = tempdir();
+    let p = example("leak_roots");
+    let theirs = heap_tracker(dir.path(), &p, &["lost"]);
+    let log = dir.path().join("launched.tklog");
+    let out = run(Command::new(bin("tracekit"))
+        .args(["efence", "--leak-check=full", "--log"])
+        .arg(&log)
+        .arg("--preload")
+        .arg(preload("preload-efence"))
+        .arg("--")
+        .arg(&p)
+        .arg("lost"));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(summary(&stderr(&out)), summary(&theirs), "{}", stderr(&out));
+    let report = run(Command::new(bin("tracekit"))
+        .args(["report", "--leak-check=full"])
+        .arg(&log));
+    let text = stdout(&report) + &stderr(&report);
+    assert_eq!(loss_records(&text), loss_records(&theirs), "{text}");
+}
