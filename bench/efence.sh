@@ -129,14 +129,29 @@ floor_runs = [dict(l.split() for l in subprocess.run([floor, "100000"], capture_
                                                     text=True, check=True).stdout.splitlines())
               for _ in range(runs)]
 ef_pair_ns = ef_cpu / int(pairs) * 1e9 if ef_cpu else None
+floors = {}
 for mode in ("mprotect", "markers", "discard"):
     vals = [float(r[mode]) for r in floor_runs if r.get(mode, "unsupported") != "unsupported"]
     if not vals:
         print(f"  {mode:10} unsupported by this kernel")
         continue
-    ns = statistics.median(vals)
+    ns = floors[mode] = statistics.median(vals)
     vs = f"libefence's pair is {ef_pair_ns / ns:5.1f}x this" if ef_pair_ns else ""
     print(f"  {mode:10} {ns:9.0f} ns  {vs}")
+# Ours and the 10x target against the floor, so the target can be checked against what the
+# kernel alone costs here.
+ours = pairs_res.get("ours, full guard")
+if isinstance(ours, list):
+    ours_ns = ours[1] / int(pairs) * 1e9
+    line = f"  ours       {ours_ns:9.0f} ns a pair (CPU)"
+    if "markers" in floors:
+        line += f", {ours_ns / floors['markers']:4.2f}x the markers floor"
+    print(line)
+    if ef_pair_ns and "discard" in floors:
+        print(f"  10x faster than libefence would be {ef_pair_ns / 10:.0f} ns a pair:"
+              f" {floors['discard'] / (ef_pair_ns / 10):4.2f}x below the discard floor"
+              f" (libefence / discard floor: at most {ef_pair_ns / floors['discard']:.1f}x"
+              f" for any scheme that drops a freed page)")
 
 # ---- sampled mode at GWP-ASan's rate, on a run long enough for CPU time to resolve ----
 sampled_pairs = os.environ.get("SAMPLED_PAIRS", "4000000")

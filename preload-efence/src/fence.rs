@@ -260,6 +260,8 @@ fn init_slow() -> bool {
             }
         }
     }
+    // Before anything is mapped: the leak check leaves our mappings out of its roots.
+    crate::leak::configure();
     let opts = read_options();
     let mut done = None;
     // Address space first: 16 GiB a class, less when the process may not have that much.
@@ -296,6 +298,7 @@ fn init_slow() -> bool {
         G.ready.store(3, Ordering::Release);
         return false;
     };
+    let (lo, len) = (l.base, l.span * CLASSES);
     // SAFETY: this thread alone moved `ready` to 1; nobody reads these before 2.
     unsafe {
         *G.layout.get() = l;
@@ -314,6 +317,9 @@ fn init_slow() -> bool {
     };
     G.budget.store(budget, Ordering::Relaxed);
     G.sample.store(opts.sample, Ordering::Relaxed);
+    FREE_PATH.lo.store(lo, Ordering::Relaxed);
+    FREE_PATH.len.store(len, Ordering::Relaxed);
+    FREE_PATH.sampling.store(opts.sample > 1, Ordering::Relaxed);
     if let Some((lo, hi)) = unwind::object_range(init as *const () as u64) {
         G.own.store(lo as usize, Ordering::Relaxed);
         G.own_end.store(hi as usize, Ordering::Relaxed);
@@ -878,21 +884,22 @@ pub enum Placed {
     Failed(i32),
 }
 
-/// True when sampling passes this allocation over: the hook then calls glibc. The first
-/// thing every hook asks, inlined into it: in sampled mode a request passed over costs two
-/// loads, a decrement of a static-TLS counter and glibc's own call, before the hook has built
-/// anything; the work of a guarded block is [`allocate`], out of line.
+/// True when sampling passes this allocation over: the hook then calls glibc. Asked past
+/// [`passed_over_fast`] (which every hook asks first, inlined: in sampled mode a request
+/// passed over costs a decrement of a static-TLS counter and glibc's own call, before the hook
+/// has built anything); the work of a guarded block is [`allocate`], out of line.
 #[inline(always)]
 pub fn passed_over() -> bool {
     init() && !sampled(G.sample.load(Ordering::Relaxed))
 }
 
-/// [`passed_over`] without a call, for the common case: set up, sampling, and this thread's
-/// countdown not at its end (it is decremented). False otherwise, when [`passed_over`]
-/// decides.
+/// [`passed_over`] without a call, for the common case: this thread's countdown not at its
+/// end (it is decremented). False otherwise, when [`passed_over`] decides. The countdown alone
+/// says it all: it is started only by [`sampled`], after setup and only when sampling, so it
+/// is 0 (not started) before setup and in full-guard mode.
 #[inline(always)]
 pub fn passed_over_fast() -> bool {
-    G.ready.load(Ordering::Acquire) == 2 && G.sample.load(Ordering::Relaxed) > 1 && count_down()
+    count_down()
 }
 
 /// Allocates a guarded (or, past the budget, dense) block, for a request that
@@ -1043,18 +1050,34 @@ fn open_block(l: &Layout, c: usize, i: u32, lo: usize, hi: usize, below: bool) -
 /// that is not ours is then glibc's.
 #[inline(always)]
 pub fn sampling() -> bool {
-    G.sample.load(Ordering::Relaxed) > 1
+    FREE_PATH.sampling.load(Ordering::Relaxed)
 }
 
 /// True when `p` is in our reservation (a block of ours, or garbage pointing into it).
-/// Inlined into `free`: in sampled mode most pointers are glibc's, told apart by one
-/// subtraction and compare.
+/// Inlined into `free`: in sampled mode most pointers are glibc's, told apart by two loads,
+/// a subtraction and a compare (false before setup: the reservation's length is 0 then).
+///
+/// Relaxed loads are enough: a pointer of ours reached this thread after the `malloc` that
+/// returned it, which set up (and so stored these) before.
 #[inline(always)]
 pub fn owns(p: *const u8) -> bool {
-    layout().is_some_and(|l| {
-        (p as usize).wrapping_sub(l.base) < l.span * CLASSES && locate(l, p as usize).is_some()
-    })
+    (p as usize).wrapping_sub(FREE_PATH.lo.load(Ordering::Relaxed))
+        < FREE_PATH.len.load(Ordering::Relaxed)
 }
+
+/// What `free` reads on its way to glibc, side by side (one address to find): the
+/// reservation's start and length (0 until setup), for [`owns`], and [`sampling`].
+struct FreePath {
+    lo: AtomicUsize,
+    len: AtomicUsize,
+    sampling: AtomicBool,
+}
+
+static FREE_PATH: FreePath = FreePath {
+    lo: AtomicUsize::new(0),
+    len: AtomicUsize::new(0),
+    sampling: AtomicBool::new(false),
+};
 
 /// The size of our block at `p` (what `malloc_usable_size` answers: exactly what was asked).
 pub fn size_of(p: *const u8) -> Option<usize> {
@@ -1165,11 +1188,12 @@ fn free_family(kind: FreeKind) -> u8 {
 /// why it cannot be released and aborts: a double free, a pointer no allocation returned, the
 /// wrong function, or a canary that an overflow changed.
 pub fn release(p: *mut u8, kind: FreeKind) {
-    let Some(l) = layout() else {
-        return;
-    };
-    let Some((c, i)) = locate(l, p as usize) else {
-        return;
+    let located = layout().and_then(|l| Some((l, locate(l, p as usize)?)));
+    let Some((l, (c, i))) = located else {
+        // In the reservation, past every slot a class can have: no block of ours.
+        let mut note = BlockNote::new(FenceKind::InvalidFree, p as u64);
+        note.free_fn = kind.name();
+        tracekit_crash::fault::report_and_abort(&note);
     };
     let o = options();
     let mut frames = [0u64; NOTE_FRAMES];
@@ -1244,9 +1268,25 @@ fn check(
     o: &Options,
     kind: FreeKind,
 ) -> Option<BlockNote> {
-    let Some(m) = meta_locked(l, c, i, lists) else {
+    if i >= lists.bump {
         return Some(BlockNote::new(FenceKind::InvalidFree, p));
-    };
+    }
+    // The common case first, from the entry itself: a live block freed by its own family,
+    // canaries whole. Only a finding copies the entry with its stacks (two depot lookups).
+    // SAFETY: handed-out slots have their entries ready, and the lock is held.
+    let e = unsafe { &*meta_ptr(l, c, i) };
+    let user = (slot_base(l, c, i) + e.offset as usize) as u64;
+    if e.state.load(Ordering::Acquire) == LIVE
+        && user == p
+        && alloc_family(e.alloc_kind) == free_family(kind)
+    {
+        let (kind, at, bad) = canary_damage(l, c, i, p as usize, e.size as usize, o.protect_below)?;
+        let m = meta_locked(l, c, i, lists)?;
+        let mut n = note_of(kind, at, &m);
+        n.corrupted = bad;
+        return Some(n);
+    }
+    let m = meta_locked(l, c, i, lists)?;
     if m.state != LIVE {
         let kind = if m.user == p && m.state != UNUSED {
             FenceKind::DoubleFree
@@ -1262,13 +1302,31 @@ fn check(
     if m.user != p {
         return Some(note_of(FenceKind::InvalidFree, p, &m));
     }
-    if alloc_family(m.alloc_kind) != free_family(kind) {
-        return Some(note_of(FenceKind::MismatchedFree, p, &m));
+    Some(note_of(FenceKind::MismatchedFree, p, &m))
+}
+
+/// Calls `f(address, size, allocation stack id)` with every live block (at exit, for the
+/// leak check), class by class under its lock.
+pub fn for_each_live(mut f: impl FnMut(u64, u64, u32)) {
+    let Some(l) = layout() else {
+        return;
+    };
+    for c in 0..CLASSES {
+        let lists = G.classes[c].lists.lock();
+        for i in 0..lists.bump {
+            // SAFETY: handed-out slots have their entries ready, and the lock is held.
+            let m = unsafe { &*meta_ptr(l, c, i) };
+            if m.state.load(Ordering::Acquire) == LIVE {
+                let user = slot_base(l, c, i) + m.offset as usize;
+                f(user as u64, u64::from(m.size), m.alloc_stack);
+            }
+        }
     }
-    let (kind, at, bad) = canary_damage(l, c, i, p as usize, m.size as usize, o.protect_below)?;
-    let mut n = note_of(kind, at, &m);
-    n.corrupted = bad;
-    Some(n)
+}
+
+/// The frames of the depot's stack `id` (0 when it has none).
+pub fn stack_frames(id: u32, out: &mut [u64; NOTE_FRAMES]) -> usize {
+    layout().map_or(0, |l| l.depot.get(id, out))
 }
 
 /// Checks the canaries of every live block (at exit): the first overwritten one is reported.

@@ -15,9 +15,11 @@ use tracekit_preload_rt::{cxx, real};
 
 use crate::fence::{self, Placed, Request};
 
-/// A block for `r`, from us or (not sampled) from glibc; NULL with errno on failure.
+/// A block for the request `r` makes, from us or (not sampled) from glibc; NULL with errno
+/// on failure. The request is made past the fast path only: a request passed over builds
+/// nothing.
 #[inline(always)]
-fn allocate(r: Request, real: impl FnOnce() -> *mut c_void) -> *mut c_void {
+fn allocate(r: impl FnOnce() -> Request, real: impl FnOnce() -> *mut c_void) -> *mut c_void {
     if fence::passed_over_fast() {
         return real();
     }
@@ -27,11 +29,11 @@ fn allocate(r: Request, real: impl FnOnce() -> *mut c_void) -> *mut c_void {
 /// [`allocate`] past its fast path, out of line: the hook's path to glibc then makes no call
 /// but glibc's (a tail call, with no stack frame of its own).
 #[inline(never)]
-fn allocate_slow(r: Request, real: impl FnOnce() -> *mut c_void) -> *mut c_void {
+fn allocate_slow(r: impl FnOnce() -> Request, real: impl FnOnce() -> *mut c_void) -> *mut c_void {
     if fence::passed_over() {
         return real();
     }
-    match fence::allocate(r) {
+    match fence::allocate(r()) {
         Placed::Ours(p) => p.cast(),
         Placed::Failed(e) => {
             set_errno(e);
@@ -50,33 +52,48 @@ fn request(size: usize, align: usize, kind: AllocKind) -> Request {
 }
 
 /// Releases `p` by `kind`: ours to the fence allocator, glibc's (sampling) to glibc; anything
-/// else is reported.
+/// else is reported. Inlined into `free`: in sampled mode a pointer of glibc's is told apart
+/// by a range check, and the hook tail-calls glibc's `free` with no stack frame of its own.
 ///
 /// # Safety
 /// As C's `free`.
+#[inline(always)]
 unsafe fn release(p: *mut c_void, kind: FreeKind) {
-    if p.is_null() {
-        return;
-    }
     if fence::owns(p.cast()) {
-        fence::release(p.cast(), kind);
+        release_ours(p, kind);
+    } else if p.is_null() {
     } else if fence::sampling() {
         // SAFETY: not ours, and sampling sends what it passes over to glibc: the caller's
         // contract makes it a block of glibc's.
         unsafe { real::free(p) }
     } else {
-        let mut note = BlockNote::new(FenceKind::InvalidFree, p as u64);
-        note.free_fn = kind.name();
-        report_and_abort(&note);
+        not_ours(p, kind);
     }
+}
+
+/// [`release`] of a pointer in our reservation, out of line.
+#[inline(never)]
+fn release_ours(p: *mut c_void, kind: FreeKind) {
+    fence::release(p.cast(), kind);
+}
+
+/// [`release`] of a pointer that no allocation of ours returned, with every block ours: an
+/// invalid free, reported.
+#[cold]
+#[inline(never)]
+fn not_ours(p: *mut c_void, kind: FreeKind) -> ! {
+    let mut note = BlockNote::new(FenceKind::InvalidFree, p as u64);
+    note.free_fn = kind.name();
+    report_and_abort(&note)
 }
 
 /// `malloc`.
 #[cfg_attr(not(test), no_mangle)]
 pub extern "C" fn malloc(size: usize) -> *mut c_void {
-    allocate(request(size, 0, AllocKind::Malloc), move || {
-        real::malloc(size)
-    })
+    allocate(
+        move || request(size, 0, AllocKind::Malloc),
+        move || real::malloc(size),
+    )
 }
 
 /// `calloc`.
@@ -90,7 +107,7 @@ pub extern "C" fn calloc(nmemb: usize, size: usize) -> *mut c_void {
         zero: true,
         ..request(bytes, 0, AllocKind::Calloc)
     };
-    allocate(r, move || real::calloc(nmemb, size))
+    allocate(move || r, move || real::calloc(nmemb, size))
 }
 
 /// `free`.
@@ -134,14 +151,15 @@ pub unsafe extern "C" fn reallocarray(ptr: *mut c_void, nmemb: usize, size: usiz
 /// As C's `realloc`.
 unsafe fn reallocate(ptr: *mut c_void, size: usize, kind: AllocKind) -> *mut c_void {
     if ptr.is_null() {
-        return allocate(request(size, 0, kind), move || real::malloc(size));
+        return allocate(move || request(size, 0, kind), move || real::malloc(size));
+    }
+    if !fence::owns(ptr.cast()) && fence::sampling() {
+        // SAFETY: glibc's block (sampling), per the caller's contract; told apart by a range
+        // check, as `free` tells it.
+        return unsafe { real::realloc(ptr, size) };
     }
     let old = match fence::size_of(ptr.cast()) {
         Some(n) => n,
-        None if !fence::owns(ptr.cast()) && fence::sampling() => {
-            // SAFETY: glibc's block (sampling), per the caller's contract.
-            return unsafe { real::realloc(ptr, size) };
-        }
         // Not a live block of ours: `release` says what it is.
         None => {
             // SAFETY: the caller's contract; this reports and aborts.
@@ -155,7 +173,7 @@ unsafe fn reallocate(ptr: *mut c_void, size: usize, kind: AllocKind) -> *mut c_v
         unsafe { release(ptr, FreeKind::Free) };
         return core::ptr::null_mut();
     }
-    let new = allocate(request(size, 0, kind), move || real::malloc(size));
+    let new = allocate(move || request(size, 0, kind), move || real::malloc(size));
     if new.is_null() {
         return new;
     }
@@ -177,7 +195,7 @@ unsafe fn memalign_posix(memptr: *mut *mut c_void, align: usize, size: usize) ->
     // SAFETY: the caller's contract.
     unsafe {
         cabi::posix_memalign_with(memptr, align, || {
-            allocate(r, move || real::memalign(align, size))
+            allocate(move || r, move || real::memalign(align, size))
         })
     }
     .1
@@ -194,9 +212,10 @@ fn aligned(size: usize, align: usize, kind: AllocKind) -> *mut c_void {
         set_errno(libc::EINVAL);
         return core::ptr::null_mut();
     };
-    allocate(request(size, align, kind), move || {
-        real::memalign(align, size)
-    })
+    allocate(
+        move || request(size, align, kind),
+        move || real::memalign(align, size),
+    )
 }
 
 /// `aligned_alloc`.
@@ -241,18 +260,19 @@ pub unsafe extern "C" fn malloc_usable_size(ptr: *mut c_void) -> usize {
     if ptr.is_null() {
         return 0;
     }
-    match fence::size_of(ptr.cast()) {
-        Some(n) => n,
-        None if !fence::owns(ptr.cast()) => {
-            static GLIBC: NextFn = NextFn::new(c"malloc_usable_size");
-            type UsableSize = unsafe extern "C" fn(*mut c_void) -> usize;
-            // SAFETY: glibc's malloc_usable_size has this signature.
-            match unsafe { GLIBC.get::<UsableSize>() } {
-                // SAFETY: glibc's block (sampling), per the caller's contract.
-                Some(f) => unsafe { f(ptr) },
-                None => 0,
-            }
-        }
+    if fence::owns(ptr.cast()) {
+        return fence::size_of(ptr.cast()).unwrap_or(0);
+    }
+    if !fence::sampling() {
+        // Every block is ours: this is none.
+        return 0;
+    }
+    static GLIBC: NextFn = NextFn::new(c"malloc_usable_size");
+    type UsableSize = unsafe extern "C" fn(*mut c_void) -> usize;
+    // SAFETY: glibc's malloc_usable_size has this signature.
+    match unsafe { GLIBC.get::<UsableSize>() } {
+        // SAFETY: glibc's block (sampling), per the caller's contract.
+        Some(f) => unsafe { f(ptr) },
         None => 0,
     }
 }
@@ -260,13 +280,16 @@ pub unsafe extern "C" fn malloc_usable_size(ptr: *mut c_void) -> usize {
 /// The C++ operators' allocation: ours, or (not sampled) glibc's.
 extern "C" fn tk_new(size: usize, align: usize, kind: u32) -> *mut c_void {
     let kind = AllocKind::from_code(kind as u8).unwrap_or(AllocKind::New);
-    let p = allocate(request(size, align, kind), move || {
-        if align == 0 {
-            real::malloc(size.max(1))
-        } else {
-            real::memalign(align, size.max(1))
-        }
-    });
+    let p = allocate(
+        move || request(size, align, kind),
+        move || {
+            if align == 0 {
+                real::malloc(size.max(1))
+            } else {
+                real::memalign(align, size.max(1))
+            }
+        },
+    );
     if p.is_null() {
         cxx::prepare_throw(kind);
     }

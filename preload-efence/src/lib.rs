@@ -19,6 +19,7 @@
 pub mod depot;
 pub mod fence;
 pub mod hooks;
+pub mod leak;
 pub mod options;
 
 use core::ffi::{c_char, c_int};
@@ -40,6 +41,8 @@ extern "C" fn after_fork() {
 #[cfg_attr(any(test, not(feature = "preload")), allow(dead_code))]
 extern "C" fn load(_argc: c_int, _argv: *const *const c_char, envp: *const *const c_char) {
     tracekit_preload_rt::stderr::init();
+    // Before anything is mapped: the check leaves our mappings out of its roots.
+    leak::configure();
     // SAFETY: glibc calls `.init_array` functions with the process's environment, unchanged
     // while we read it; this runs once.
     unsafe { tracekit_crash::install_from_env(envp) };
@@ -48,10 +51,12 @@ extern "C" fn load(_argc: c_int, _argv: *const *const c_char, envp: *const *cons
     unsafe { libc::pthread_atfork(Some(before_fork), Some(after_fork), Some(after_fork)) };
 }
 
-/// At exit: every live block's canary.
+/// At exit: every live block's canary, then the leak check (`TRACEKIT_LEAK_CHECK`).
 #[cfg_attr(any(test, not(feature = "preload")), allow(dead_code))]
 extern "C" fn unload() {
     fence::check_all();
+    let frame = 0u64;
+    leak::at_exit(core::hint::black_box(&frame) as *const u64 as u64);
 }
 
 #[cfg(all(feature = "preload", not(test)))]

@@ -38,6 +38,8 @@ pub struct EfenceConfig {
     pub log: Option<PathBuf>,
     /// Symbolize the frames; false prints raw frames.
     pub symbolize: bool,
+    /// `TRACEKIT_LEAK_CHECK`: `summary` or `full` (the check at exit, as the heap tracker's).
+    pub leak_check: Option<String>,
 }
 
 impl EfenceConfig {
@@ -74,6 +76,9 @@ impl EfenceConfig {
         if !self.symbolize {
             env.push(("TRACEKIT_SEGV_SYMBOLIZE", "0".into()));
         }
+        if let Some(l) = &self.leak_check {
+            env.push(("TRACEKIT_LEAK_CHECK", l.into()));
+        }
         Ok(env)
     }
 }
@@ -99,6 +104,7 @@ mod tests {
             sample: Some(100),
             quarantine: Some(1 << 20),
             symbolize: false,
+            leak_check: Some("full".into()),
             ..EfenceConfig::default()
         };
         let env = c.environment().unwrap();
@@ -109,6 +115,7 @@ mod tests {
         assert_eq!(get("TRACEKIT_EFENCE_SAMPLE"), Some("100".into()));
         assert_eq!(get("TRACEKIT_EFENCE_QUARANTINE"), Some("1048576".into()));
         assert_eq!(get("TRACEKIT_SEGV_SYMBOLIZE"), Some("0".into()));
+        assert_eq!(get("TRACEKIT_LEAK_CHECK"), Some("full".into()));
         assert_eq!(get("EF_PROTECT_FREE"), None);
     }
 }

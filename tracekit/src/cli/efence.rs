@@ -10,8 +10,8 @@ use tracekit::efence::EfenceConfig;
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "Each option sets the variable the library reads (EF_ALIGNMENT, EF_PROTECT_BELOW, \
-EF_PROTECT_FREE, EF_ALLOW_MALLOC_0, EF_FILL, TRACEKIT_EFENCE_SAMPLE, TRACEKIT_EFENCE_QUARANTINE); \
-variables already set in the environment are honoured too. The command replaces tracekit: its \
+EF_PROTECT_FREE, EF_ALLOW_MALLOC_0, EF_FILL, TRACEKIT_EFENCE_SAMPLE, TRACEKIT_EFENCE_QUARANTINE, \
+TRACEKIT_LEAK_CHECK); variables already set in the environment are honoured too. The command replaces tracekit: its \
 pid, output and exit status (or death by its signal) are its own. tracekit exits 127 when the \
 command is not found, 126 when it cannot be executed, 2 on a usage error."
 )]
@@ -44,6 +44,11 @@ pub struct Args {
     /// Also record faults in this event log (for `tracekit report`)
     #[arg(long, value_name = "FILE")]
     pub log: Option<PathBuf>,
+    /// Classify the blocks live at exit as valgrind memcheck does, from the fence's own block
+    /// table: the LEAK SUMMARY on stderr; with --log, the loss records for `tracekit report
+    /// --leak-check=full LOG` (not with --sample)
+    #[arg(long, value_name = "no|summary|full", value_parser = ["no", "summary", "full"])]
+    pub leak_check: Option<String>,
     /// Print raw frames only (no symbolizer process)
     #[arg(long)]
     pub no_symbols: bool,
@@ -74,6 +79,7 @@ impl Args {
             output: self.output,
             log: self.log,
             symbolize: !self.no_symbols,
+            leak_check: self.leak_check,
         })
     }
 }
