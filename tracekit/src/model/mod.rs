@@ -8,6 +8,7 @@ pub mod fence;
 pub mod graph;
 pub mod heap;
 pub mod leak;
+pub mod suppress;
 pub mod syscalls;
 
 pub use crash::CrashReport;
