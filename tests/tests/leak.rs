@@ -268,18 +268,17 @@ fn max_leaked_counts_definitely_and_indirectly_lost_unless_told() {
 
 #[test]
 fn an_unknown_leak_kind_is_refused() {
-    let out = run(Command::new(bin("tracekit")).args([
-        "heap",
+    refused(
         "--show-leak-kinds=definite,lots",
-        "--",
-        "true",
-    ]));
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("unknown leak kind \"lots\""),
-        "{}",
-        stderr(&out)
+        "unknown leak kind \"lots\"",
     );
+}
+
+/// `tracekit heap OPTION -- true` exits 2 with `message` on stderr.
+fn refused(option: &str, message: &str) {
+    let out = run(Command::new(bin("tracekit")).args(["heap", option, "--", "true"]));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains(message), "{}", stderr(&out));
 }
 
 #[test]
@@ -430,16 +429,8 @@ fn a_malformed_suppression_file_is_refused_with_its_line() {
 
 #[test]
 fn an_unknown_heuristic_is_refused() {
-    let out = run(Command::new(bin("tracekit")).args([
-        "heap",
+    refused(
         "--leak-check-heuristics=stdstring,cookies",
-        "--",
-        "true",
-    ]));
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("unknown leak check heuristic \"cookies\""),
-        "{}",
-        stderr(&out)
+        "unknown leak check heuristic \"cookies\"",
     );
 }
