@@ -432,3 +432,79 @@ fn an_unknown_heuristic_is_refused() {
         "unknown leak check heuristic \"cookies\"",
     );
 }
+
+/// The figures of every LEAK SUMMARY in `text`, in order.
+fn summaries(text: &str) -> Vec<Figures> {
+    text.split("LEAK SUMMARY:")
+        .skip(1)
+        .filter_map(|part| summary(&format!("LEAK SUMMARY:{part}")))
+        .collect()
+}
+
+/// A check the program asks for (`TRACEKIT_DO_LEAK_CHECK()`) is a check of its own in the
+/// log, printed before the one at exit, by `tracekit heap` and by `tracekit report`; the exit
+/// status counts the last.
+#[test]
+fn a_check_asked_by_the_program_is_reported_on_its_own() {
+    let p = example("leak_ondemand");
+    let dir = tempdir();
+    let out = ours_run(dir.path(), &p, &["request"], &["--error-exitcode=9"]);
+    let text = stderr(&out);
+    assert!(
+        text.contains("leak check 1 (asked by the program):"),
+        "{text}"
+    );
+    let s = summaries(&text);
+    assert_eq!(s.len(), 2, "{text}");
+    assert_eq!(s[0].definite, (24, 2), "{text}");
+    assert_eq!(s[1].definite, (56, 3), "{text}");
+    assert_eq!(out.status.code(), Some(9));
+    let again = run(Command::new(bin("tracekit"))
+        .args(["report", "--leak-check=summary"])
+        .arg(dir.path().join("logs")));
+    assert_eq!(summaries(&String::from_utf8_lossy(&again.stdout)), s);
+    // Without the tracker the call is skipped.
+    let native = run(&mut Command::new(&p));
+    assert_eq!(native.status.code(), Some(0), "{}", stderr(&native));
+}
+
+#[test]
+fn a_check_asked_by_a_signal_is_reported_on_its_own() {
+    let p = example("leak_ondemand");
+    let dir = tempdir();
+    let out = run(Command::new(bin("tracekit"))
+        .current_dir(dir.path())
+        .env("TRACEKIT_LEAK_CHECK_SIGNAL", "SIGUSR2")
+        .args(["heap", "-q", "-o"])
+        .arg(format!("{}/", dir.path().join("logs").display()))
+        .args(["--leak-check=summary", "--"])
+        .arg(&p)
+        .arg("signal"));
+    let text = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("leak check 1 (asked by a signal):"), "{text}");
+    let s = summaries(&text);
+    assert_eq!(s.len(), 2, "{text}");
+    assert_eq!(s[0].definite, (24, 2), "{text}");
+    assert_eq!(s[1].definite, (56, 3), "{text}");
+}
+
+/// Killed by SIGKILL while its check at exit waits for a thread that never stops: the log is
+/// still read whole (every event before the kill, no damage), without a leak check.
+#[test]
+fn a_program_killed_during_the_check_leaves_a_readable_log() {
+    let p = example("leak_ondemand");
+    let dir = tempdir();
+    let out = ours_run(dir.path(), &p, &["killed"], &[]);
+    assert_eq!(out.status.code(), Some(128 + 9), "{}", stderr(&out));
+    let again = run(Command::new(bin("tracekit"))
+        .args(["report", "--leak-check=full"])
+        .arg(dir.path().join("logs")));
+    let text = String::from_utf8_lossy(&again.stdout);
+    assert_eq!(again.status.code(), Some(0), "{text}{}", stderr(&again));
+    assert!(!text.contains("LEAK SUMMARY"), "{text}");
+    assert!(
+        text.contains("200,002") || text.contains("200002"),
+        "{text}"
+    );
+}

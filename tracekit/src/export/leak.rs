@@ -66,6 +66,11 @@ fn write_one(l: &LeakReport, p: &LeakPrint, out: &mut dyn Write) -> io::Result<(
     let pre = format!("=={}==", l.pid);
     let s = &l.summary;
     writeln!(out, "{pre} ")?;
+    match l.cause {
+        "signal" => writeln!(out, "{pre} leak check {} (asked by a signal):", l.check)?,
+        "request" => writeln!(out, "{pre} leak check {} (asked by the program):", l.check)?,
+        _ => {}
+    }
     if l.records.is_empty() {
         writeln!(
             out,
@@ -165,6 +170,9 @@ mod tests {
     fn report() -> LeakReport {
         LeakReport {
             pid: 42,
+            check: 1,
+            cause: "exit",
+            last: true,
             summary: LeakSummary {
                 definite: LeakCount {
                     bytes: 24,

@@ -3,7 +3,7 @@
 //! order (by total bytes, then kind, then blocks).
 
 use crate::analysis::heap::HeapProcess;
-use crate::analysis::leak::LeakKind;
+use crate::analysis::leak::{LeakCheck, LeakKind};
 use crate::symbols::{resolve_stack, Resolve, ResolvedFrame};
 use tracekit_log::AllocKind;
 
@@ -75,11 +75,19 @@ pub struct LossRecord {
     pub suppressed: bool,
 }
 
-/// One process's leak check.
+/// One leak check of a process.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct LeakReport {
     /// Process id.
     pub pid: u32,
+    /// The check's number in its process (0: the one check of an older log).
+    pub check: u32,
+    /// What started it: `exit`, `signal` (`TRACEKIT_LEAK_CHECK_SIGNAL`) or `request`
+    /// (`tracekit_do_leak_check()`).
+    pub cause: &'static str,
+    /// The process's last check (the one at exit, when it got there): the one the exit
+    /// status and the gates count.
+    pub last: bool,
     /// The summary.
     pub summary: LeakSummary,
     /// Every loss record (`total` of them), in memcheck's order.
@@ -126,9 +134,23 @@ const HEURISTICS: [(u8, &str); 4] = [
     (8, "multipleinheritance"),
 ];
 
-/// The leak check of process number `pi`, when it made one.
-pub fn build(p: &HeapProcess, pi: usize, resolver: &mut dyn Resolve) -> Option<LeakReport> {
-    let check = p.leak.as_ref()?;
+/// The leak checks of process number `pi`, in order.
+pub fn build(p: &HeapProcess, pi: usize, resolver: &mut dyn Resolve) -> Vec<LeakReport> {
+    let n = p.leaks.len();
+    p.leaks
+        .iter()
+        .enumerate()
+        .map(|(i, c)| build_one(p, pi, c, i + 1 == n, resolver))
+        .collect()
+}
+
+fn build_one(
+    p: &HeapProcess,
+    pi: usize,
+    check: &LeakCheck,
+    last: bool,
+    resolver: &mut dyn Resolve,
+) -> LeakReport {
     let mut summary = LeakSummary::default();
     let mut merged: Vec<LossRecord> = Vec::new();
     for l in &check.losses {
@@ -200,9 +222,16 @@ pub fn build(p: &HeapProcess, pi: usize, resolver: &mut dyn Resolve) -> Option<L
                 .unwrap_or_default(),
         );
     }
-    Some(LeakReport {
+    LeakReport {
         pid: p.info.pid,
+        check: check.check,
+        cause: match check.cause {
+            tracekit_log::Leak::ON_SIGNAL => "signal",
+            tracekit_log::Leak::ON_REQUEST => "request",
+            _ => "exit",
+        },
+        last,
         summary,
         records: merged,
-    })
+    }
 }

@@ -100,7 +100,7 @@ pub fn build(
             .processes
             .iter()
             .enumerate()
-            .filter_map(|(i, p)| leak::build(p, i, resolver))
+            .flat_map(|(i, p)| leak::build(p, i, resolver))
             .collect(),
         graph: None,
         libcalls: LibCallReport {

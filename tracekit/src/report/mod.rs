@@ -91,6 +91,7 @@ impl LeakOptions {
     pub fn errors(&self, r: &Report) -> u64 {
         r.leaks
             .iter()
+            .filter(|l| l.last)
             .flat_map(|l| &l.records)
             .filter(|rec| self.errors_for.has(rec.kind) && !rec.suppressed)
             .count() as u64
@@ -169,7 +170,7 @@ impl Gates {
                 continue;
             }
             names.push(k.phrase());
-            for l in &report.leaks {
+            for l in report.leaks.iter().filter(|l| l.last) {
                 bytes += l.summary.get(k).bytes;
                 blocks += l.summary.get(k).blocks;
             }
