@@ -18,6 +18,7 @@ cd "$(dirname "$0")/.."
 RUNS=${RUNS:-3}
 N=${N:-1000000}
 ANCHORS=${ANCHORS:-1}
+cargo build --release -q -p preload-heaptrack -p tracekit-examples
 T=${CARGO_TARGET_DIR:-target}/release
 LIB=$(realpath "$T/libpreload_heaptrack.so")
 HEAP=$("$T/tracekit-example" heap_bench)
