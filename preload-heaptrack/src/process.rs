@@ -203,6 +203,20 @@ pub extern "C" fn _Exit(code: c_int) -> ! {
     session::exit_now(code)
 }
 
+/// `tracekit_do_leak_check()`: a leak check now, as valgrind's `VALGRIND_DO_LEAK_CHECK`
+/// (the program calls it through `preload-heaptrack/include/tracekit_leak.h`, a weak
+/// reference that is null, and the call skipped, when the tracker is not loaded). Nothing
+/// happens when the check is off (`TRACEKIT_LEAK_CHECK`) or when called from inside the
+/// tracker.
+#[cfg_attr(not(test), no_mangle)]
+pub extern "C" fn tracekit_do_leak_check() {
+    let Some(_g) = tracekit_preload_rt::guard::Guard::enter() else {
+        return;
+    };
+    let frame = 0u64;
+    tracekit_preload_rt::leak::on_request(std::hint::black_box(&frame) as *const u64 as u64);
+}
+
 static REAL_SETNAME: NextFn = NextFn::new(c"pthread_setname_np");
 
 /// `pthread_setname_np`: a thread naming itself gets a new `Thread` record.

@@ -44,6 +44,7 @@ pub fn alloc(g: &Guard, kind: AllocKind, ptr: u64, size: u64, align: u64) {
     let traced = match session::remembered_stack(regs) {
         Found::Stack(stack) => {
             session::with(|w| write(w, stack));
+            leak::run_pending();
             return;
         }
         Found::Walk { trace } => trace,
@@ -56,6 +57,7 @@ pub fn alloc(g: &Guard, kind: AllocKind, ptr: u64, size: u64, align: u64) {
         let stack = w.stack_of_walk(frames, regs, traced.then_some(&trace), generation);
         write(w, stack);
     });
+    leak::run_pending();
 }
 
 /// The frames of a walk from `regs`, noted in `trace` when given.
@@ -92,6 +94,7 @@ pub fn free(g: &Guard, kind: FreeKind, ptr: u64, size: u64) {
             stack: 0,
         });
     });
+    leak::run_pending();
 }
 
 /// Runs `real` (the allocator's realloc) and records it as one event. The session lock is

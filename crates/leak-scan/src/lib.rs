@@ -189,9 +189,11 @@ impl<'a, M: Memory> Scan<'a, M> {
     fn target(&self, ptr: u64) -> Option<usize> {
         let i = self.block_of(ptr)?;
         let b = self.blocks[i];
+        // (Never the block's start: an 8-byte block's last word is its first.)
         let header = self.skip_chunk_headers
             && ptr.is_multiple_of(16)
             && b.size % 16 == 8
+            && ptr != b.start
             && ptr == b.start + b.size - 8;
         (!header).then_some(i)
     }

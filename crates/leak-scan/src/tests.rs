@@ -255,3 +255,20 @@ fn block_of_finds_interior_and_misses_between_blocks() {
     assert_eq!(scan.block_of(0x208), None);
     assert_eq!(scan.block_of(0xff), None);
 }
+
+/// glibc's next-chunk header sits in the last word of a block of 16k + 8 bytes, and pointers
+/// to it are left out; an 8-byte block's last word is its start, which a program's pointer
+/// to the block must still reach (a regression: such blocks held by a global were lost).
+#[test]
+fn a_pointer_to_an_eight_byte_block_is_no_chunk_header() {
+    let mut img = Image::new();
+    let blocks = heap(&mut img, &[8, 24], &[]);
+    img.put(0x1000, &[at(0), at(1) + 16]);
+    let mut extra = vec![Extra::default(); 2];
+    let mut stack = vec![0u32; 4];
+    let mut scan = Scan::new(&blocks, &mut extra, &mut stack, &img, Heuristics::ALL);
+    scan.skip_chunk_headers(true);
+    scan.root_range(0x1000, 0x1010);
+    scan.finish();
+    assert_eq!([scan.kind(0), scan.kind(1)], [Reachable, Definite]);
+}

@@ -281,6 +281,10 @@ fn payload(event: &Event<'_>, e: &mut Enc<'_>) -> Result<u8, Full> {
                 e.u(x.blocks)?;
                 e.u(x.indirect_bytes)?;
             }
+            if l.check != 0 {
+                e.u(l.check.into())?;
+                e.u8(l.cause)?;
+            }
             tag::LEAK
         }
     })
@@ -593,12 +597,17 @@ pub fn decode(t: u8, p: &[u8]) -> Result<Option<Event<'_>>, PayloadError> {
                     indirect_bytes: d.u()?,
                 });
             }
+            let check = u32::try_from(appended(d)?)
+                .map_err(|_| PayloadError::BadValue("leak check number"))?;
+            let cause = if d.remaining() > 0 { d.u8()? } else { 0 };
             Event::Leak(Leak {
                 time_ns,
                 pid,
                 layout,
                 heuristics,
                 losses: Cow::Owned(losses),
+                check,
+                cause,
             })
         }
         _ => return Ok(None),

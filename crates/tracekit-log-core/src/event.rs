@@ -510,11 +510,23 @@ pub struct Leak<'a> {
     pub heuristics: u8,
     /// The loss records.
     pub losses: Cow<'a, [LeakLoss]>,
+    /// The check's number in its process, from 1 (consecutive records with one number are one
+    /// check); 0 from a writer that made one check, at exit. Appended to the payload, and only
+    /// when not 0, so such a record is byte for byte what layout 1 always wrote.
+    pub check: u32,
+    /// What started the check: [`Leak::AT_EXIT`], [`Leak::ON_SIGNAL`] or [`Leak::ON_REQUEST`].
+    pub cause: u8,
 }
 
 impl Leak<'_> {
     /// The layout this version writes.
     pub const LAYOUT: u32 = 1;
+    /// The check at exit (or `_exit`).
+    pub const AT_EXIT: u8 = 0;
+    /// A check asked for by a signal (`TRACEKIT_LEAK_CHECK_SIGNAL`).
+    pub const ON_SIGNAL: u8 = 1;
+    /// A check the program asked for (`tracekit_do_leak_check()`).
+    pub const ON_REQUEST: u8 = 2;
 }
 
 /// Blocks of one kind allocated at one stack.

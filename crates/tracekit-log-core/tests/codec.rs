@@ -182,3 +182,38 @@ fn symbols_claiming_more_frames_than_given_encode_what_there_is() {
     assert_eq!(back.addrs[2].frames, 1);
     assert_eq!(back.frames.len(), 3);
 }
+
+/// A `Leak` record's check number and cause are appended only when the number is not 0: a
+/// record of one check at exit is byte for byte what earlier writers wrote, and a later
+/// check's number and cause round-trip.
+#[test]
+fn leak_check_number_is_appended_only_when_set() {
+    let leak = |check: u32, cause: u8| {
+        Event::Leak(Leak {
+            time_ns: 1,
+            pid: 2,
+            layout: Leak::LAYOUT,
+            heuristics: 15,
+            losses: std::borrow::Cow::Owned(vec![LeakLoss {
+                kind: 3,
+                heuristic: 0,
+                stack: 4,
+                bytes: 5,
+                blocks: 1,
+                indirect_bytes: 0,
+            }]),
+            check,
+            cause,
+        })
+    };
+    let mut buf = [0u8; 256];
+    let n = encode(&leak(0, 0), &mut buf).unwrap();
+    let (_, payload) = frame(&buf[..n]);
+    // time, pid, layout, heuristics, count, then the loss's six fields: one byte each.
+    assert_eq!(payload, [1, 2, 1, 15, 1, 3, 0, 4, 5, 1, 0]);
+    let ev = leak(3, Leak::ON_REQUEST);
+    let n = encode(&ev, &mut buf).unwrap();
+    let (t, payload) = frame(&buf[..n]);
+    assert_eq!(&payload[11..], [3, Leak::ON_REQUEST]);
+    assert_eq!(decode(t, payload).unwrap().as_ref(), Some(&ev));
+}

@@ -184,6 +184,8 @@ pub fn one_of_each() -> Vec<Event<'static>> {
                     indirect_bytes: 0,
                 },
             ]),
+            check: 0,
+            cause: 0,
         }),
         // `tracekit pack` puts it after the header; last here, so the others keep their places.
         Event::Symbols(Symbols {

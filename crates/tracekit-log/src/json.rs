@@ -345,6 +345,8 @@ mirror! {
         heuristics: u8,
         #[serde(serialize_with = "leak_losses")]
         losses: Cow<'a, [LeakLoss]>,
+        check: u32,
+        cause: u8,
     }
 
     "SymbolAddr" SymbolAddr as SymbolAddrDef {

@@ -218,8 +218,9 @@ pub struct HeapProcess {
     pub exec: Option<String>,
     /// Its modules, for symbolization.
     pub modules: Vec<Module<'static>>,
-    /// Its leak check at exit (`Leak` records), when it made one.
-    pub leak: Option<super::leak::LeakCheck>,
+    /// Its leak checks (`Leak` records), in order: the ones asked while it ran, then the one
+    /// at exit.
+    pub leaks: Vec<super::leak::LeakCheck>,
     stacks: FxHashMap<u64, Box<[u64]>>,
     alloc: [AllocCounter; ALLOC_SLOTS],
     free: [FreeCounter; FREE_SLOTS],
@@ -287,7 +288,7 @@ impl HeapProcess {
             exit: None,
             exec: None,
             modules: Vec::new(),
-            leak: None,
+            leaks: Vec::new(),
             stacks: FxHashMap::default(),
             alloc: [AllocCounter::default(); ALLOC_SLOTS],
             free: [FreeCounter::default(); FREE_SLOTS],

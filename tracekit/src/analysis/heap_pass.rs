@@ -58,11 +58,22 @@ impl HeapPass {
                 // An `exec` that returned (it failed) did not end the image.
                 p.exec = None;
             }
-            Event::Leak(l) => self
-                .process(cur)
-                .leak
-                .get_or_insert_with(Default::default)
-                .add(l),
+            Event::Leak(l) => {
+                // Consecutive records with one check number are one check.
+                let checks = &mut self.process(cur).leaks;
+                match checks.last_mut() {
+                    Some(c) if c.check == l.check => c.add(l),
+                    _ => {
+                        let mut c = super::leak::LeakCheck {
+                            check: l.check,
+                            cause: l.cause,
+                            ..Default::default()
+                        };
+                        c.add(l);
+                        checks.push(c);
+                    }
+                }
+            }
             Event::Exec(e) => self.process(cur).exec = Some(e.path.to_string_lossy().into_owned()),
             // A finding belongs to a process: there is one from here on.
             Event::Fence(_) => {

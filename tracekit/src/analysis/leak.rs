@@ -91,6 +91,10 @@ impl LeakKinds {
 /// The losses of one process's check.
 #[derive(Debug, Clone, Default)]
 pub struct LeakCheck {
+    /// Its number in the process (0: a log from before checks were numbered, one at exit).
+    pub check: u32,
+    /// What started it (`tracekit_log::Leak::AT_EXIT`, `ON_SIGNAL`, `ON_REQUEST`).
+    pub cause: u8,
     /// memcheck's heuristics that were on.
     pub heuristics: u8,
     /// The loss records as written (a stack may appear once per kind and heuristic).

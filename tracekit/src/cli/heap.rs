@@ -45,6 +45,10 @@ pub struct Args {
     /// Leave the logs without their symbols (see `tracekit pack`).
     #[arg(long)]
     pub no_pack: bool,
+    /// memcheck's heuristics for the leak check: `all` (the default), `none`, or names joined
+    /// by commas (stdstring, length64, newarray, multipleinheritance).
+    #[arg(long, value_name = "LIST", value_parser = leak_heuristics)]
+    pub leak_check_heuristics: Option<String>,
     #[command(flatten)]
     pub options: ReportOptions,
     /// The command and its arguments (after `--`).
@@ -65,12 +69,11 @@ impl Args {
             }
             Some(p) => LogPlace::Pattern(p),
         };
+        let report = self.options.to_config()?;
         let report_to = match self.report {
             Some(p) if p.as_os_str() == "-" => ReportTo::Stdout,
             Some(p) => ReportTo::File(p),
-            None if self.options.to_config().format == tracekit::export::Format::Json => {
-                ReportTo::Stdout
-            }
+            None if report.format == tracekit::export::Format::Json => ReportTo::Stdout,
             None => ReportTo::Stderr,
         };
         Ok(HeapConfig {
@@ -82,7 +85,28 @@ impl Args {
             verbose: !self.quiet,
             no_pack: self.no_pack,
             leak_check: self.options.leak_mode().filter(|m| *m != LeakMode::No),
-            report: self.options.to_config(),
+            leak_heuristics: self.leak_check_heuristics,
+            report,
         })
+    }
+}
+
+/// memcheck's `--leak-check-heuristics` list, checked here so a typo is a one-line error
+/// before the program runs (the program reads the same names).
+fn leak_heuristics(s: &str) -> Result<String, String> {
+    const NAMES: [&str; 6] = [
+        "all",
+        "none",
+        "stdstring",
+        "length64",
+        "newarray",
+        "multipleinheritance",
+    ];
+    match s.split(',').find(|n| !NAMES.contains(n)) {
+        Some(bad) => Err(format!(
+            "unknown leak check heuristic {bad:?} (expected stdstring, length64, newarray, \
+             multipleinheritance, all or none)"
+        )),
+        None => Ok(s.to_owned()),
     }
 }

@@ -47,10 +47,9 @@ pub fn run() -> Result<anyhow::Result<u8>, clap::Error> {
     let cli = Cli::try_parse()?;
     Ok(match cli.cmd {
         Cmd::Heap(a) => a.into_config().and_then(|c| tracekit::heap::run(&c)),
-        Cmd::Report(a) => {
-            let (logs, config) = a.into_config();
-            tracekit::report::run(&logs, &config)
-        }
+        Cmd::Report(a) => a
+            .into_config()
+            .and_then(|(logs, config)| tracekit::report::run(&logs, &config)),
         Cmd::Dump(a) => tracekit::dump::run(&a.log),
         Cmd::Export(a) => tracekit::export::command::run(&a.into_config()),
         Cmd::Diff(a) => tracekit::diff::run(&a.into_config()),

@@ -6,6 +6,7 @@ use tracekit::analysis::leak::LeakKinds;
 use tracekit::export::leak::{LeakMode, LeakPrint};
 use tracekit::export::Format;
 use tracekit::model::graph::TimeAxis;
+use tracekit::model::suppress::Suppressions;
 use tracekit::report::{Config, Gates, LeakOptions};
 use tracekit::size::Size;
 
@@ -28,9 +29,9 @@ pub struct Args {
 
 impl Args {
     /// The logs as named, and the report's config.
-    pub fn into_config(self) -> (Vec<PathBuf>, Config) {
-        let config = self.options.to_config();
-        (self.logs, config)
+    pub fn into_config(self) -> anyhow::Result<(Vec<PathBuf>, Config)> {
+        let config = self.options.to_config()?;
+        Ok((self.logs, config))
     }
 }
 
@@ -94,6 +95,15 @@ pub struct ReportOptions {
     /// --errors-for-leak-kinds (0: never, valgrind's default).
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub error_exitcode: u8,
+    /// A suppression file: valgrind memcheck's entries (`Memcheck:Leak`, `match-leak-kinds:`,
+    /// `fun:`/`obj:`/`src:` with `*` and `?`, `...`) or LeakSanitizer's `leak:PATTERN` lines;
+    /// the records they match count on the "suppressed:" line. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub suppressions: Vec<PathBuf>,
+    /// Print memcheck's suppression entry after each loss record shown (`yes` prints them
+    /// all too: the report asks nothing).
+    #[arg(long, value_name = "no|yes|all", value_parser = ["no", "yes", "all"], default_value = "no")]
+    pub gen_suppressions: String,
     /// Fail (exit 1) when more than N blocks were allocated (all processes; a realloc is one).
     #[arg(long, value_name = "N")]
     pub max_allocs: Option<u64>,
@@ -165,9 +175,9 @@ impl ReportOptions {
         })
     }
 
-    /// The report's plain config.
-    pub fn to_config(&self) -> Config {
-        Config {
+    /// The report's plain config (the suppression files read).
+    pub fn to_config(&self) -> anyhow::Result<Config> {
+        Ok(Config {
             format: if self.graph && self.format.is_none() {
                 Format::Graph
             } else {
@@ -198,13 +208,15 @@ impl ReportOptions {
                     mode: self.leak_mode().unwrap_or(LeakMode::Summary),
                     show: self.show_leak_kinds,
                     depth: self.depth,
+                    gen_suppressions: self.gen_suppressions != "no",
                 },
                 errors_for: self.errors_for_leak_kinds,
                 error_exitcode: Some(self.error_exitcode),
+                suppressions: Suppressions::read(&self.suppressions)?,
             },
             lifetimes: self.lifetimes,
             command_killed: None,
             time: self.time.unwrap_or_default(),
-        }
+        })
     }
 }

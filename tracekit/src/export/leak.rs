@@ -30,6 +30,8 @@ pub struct LeakPrint {
     pub show: LeakKinds,
     /// Frames per stack (0: all).
     pub depth: usize,
+    /// `--gen-suppressions=all`: each printed record followed by its suppression entry.
+    pub gen_suppressions: bool,
 }
 
 /// memcheck's `%'lu`: digits grouped by commas.
@@ -64,6 +66,11 @@ fn write_one(l: &LeakReport, p: &LeakPrint, out: &mut dyn Write) -> io::Result<(
     let pre = format!("=={}==", l.pid);
     let s = &l.summary;
     writeln!(out, "{pre} ")?;
+    match l.cause {
+        "signal" => writeln!(out, "{pre} leak check {} (asked by a signal):", l.check)?,
+        "request" => writeln!(out, "{pre} leak check {} (asked by the program):", l.check)?,
+        _ => {}
+    }
     if l.records.is_empty() {
         writeln!(
             out,
@@ -73,7 +80,11 @@ fn write_one(l: &LeakReport, p: &LeakPrint, out: &mut dyn Write) -> io::Result<(
     }
     let total = l.records.len();
     if p.mode == LeakMode::Full {
-        for r in l.records.iter().filter(|r| p.show.has(r.kind)) {
+        for r in l
+            .records
+            .iter()
+            .filter(|r| p.show.has(r.kind) && !r.suppressed)
+        {
             let bytes = if r.indirect_bytes > 0 {
                 format!(
                     "{} ({} direct, {} indirect)",
@@ -104,6 +115,9 @@ fn write_one(l: &LeakReport, p: &LeakPrint, out: &mut dyn Write) -> io::Result<(
                 writeln!(out, "{pre}    {word} {}", super::text::valgrind_frame(f))?;
             }
             writeln!(out, "{pre} ")?;
+            if p.gen_suppressions {
+                crate::model::suppress::write_entry(r, p.depth, out)?;
+            }
         }
     }
     writeln!(out, "{pre} LEAK SUMMARY:")?;
@@ -156,6 +170,9 @@ mod tests {
     fn report() -> LeakReport {
         LeakReport {
             pid: 42,
+            check: 1,
+            cause: "exit",
+            last: true,
             summary: LeakSummary {
                 definite: LeakCount {
                     bytes: 24,
@@ -201,6 +218,7 @@ mod tests {
                             ..Default::default()
                         },
                     ],
+                    suppressed: false,
                 },
                 LossRecord {
                     number: 2,
@@ -210,20 +228,47 @@ mod tests {
                     blocks: 1,
                     stack_id: 2,
                     frames: vec![],
+                    suppressed: false,
                 },
             ],
         }
     }
 
     fn text(mode: LeakMode) -> String {
+        text_of(&report(), mode, false)
+    }
+
+    fn text_of(r: &LeakReport, mode: LeakMode, gen_suppressions: bool) -> String {
         let mut out = Vec::new();
         let p = LeakPrint {
             mode,
             show: LeakKinds::DEFAULT,
             depth: 12,
+            gen_suppressions,
         };
-        write(&[report()], &p, &mut out).unwrap();
+        write(std::slice::from_ref(r), &p, &mut out).unwrap();
         String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn gen_suppressions_follows_each_printed_record_with_its_entry() {
+        insta::assert_snapshot!(text_of(&report(), LeakMode::Full, true));
+    }
+
+    #[test]
+    fn a_suppressed_record_is_counted_not_printed() {
+        let mut r = report();
+        let supp = crate::model::suppress::Suppressions::parse(
+            "t.supp",
+            "{\n x\n Memcheck:Leak\n fun:calloc\n fun:make_list\n}\n",
+        )
+        .unwrap();
+        supp.apply(&mut r);
+        let t = text_of(&r, LeakMode::Full, false);
+        assert!(!t.contains("in loss record 1 of 2"), "{t}");
+        assert!(t.contains("definitely lost: 0 bytes in 0 blocks"), "{t}");
+        assert!(t.contains("indirectly lost: 72 bytes in 3 blocks"), "{t}");
+        assert!(t.contains("suppressed: 24 bytes in 1 blocks"), "{t}");
     }
 
     #[test]

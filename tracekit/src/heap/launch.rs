@@ -44,6 +44,8 @@ pub struct Launch<'a> {
     pub stdout_to_stderr: bool,
     /// Set `TRACEKIT_LEAK_CHECK=full` (the program records the same whatever is printed).
     pub leak_check: bool,
+    /// `TRACEKIT_LEAK_CHECK_HEURISTICS` (`--leak-check-heuristics`), when given.
+    pub leak_heuristics: Option<&'a str>,
 }
 
 /// A started command.
@@ -62,6 +64,9 @@ pub fn spawn(mut cmd: Command, l: &Launch<'_>) -> io::Result<Running> {
     }
     if l.leak_check {
         cmd.env("TRACEKIT_LEAK_CHECK", "full");
+    }
+    if let Some(h) = l.leak_heuristics {
+        cmd.env("TRACEKIT_LEAK_CHECK_HEURISTICS", h);
     }
     if l.stdout_to_stderr {
         cmd.stdout(std::io::stderr());

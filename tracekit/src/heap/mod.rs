@@ -95,6 +95,8 @@ pub struct HeapConfig {
     pub no_pack: bool,
     /// Run the leak check in the program (`TRACEKIT_LEAK_CHECK`).
     pub leak_check: Option<crate::export::leak::LeakMode>,
+    /// memcheck's heuristics for the check (`--leak-check-heuristics`, already checked).
+    pub leak_heuristics: Option<String>,
     /// The report itself.
     pub report: Config,
 }
@@ -112,6 +114,7 @@ pub fn run(c: &HeapConfig) -> anyhow::Result<u8> {
             follow_exec: c.follow_exec,
             stdout_to_stderr: c.report_to == ReportTo::Stdout,
             leak_check: c.leak_check.is_some(),
+            leak_heuristics: c.leak_heuristics.as_deref(),
         },
     );
     let running = match started {

@@ -3,8 +3,9 @@
 //! order (by total bytes, then kind, then blocks).
 
 use crate::analysis::heap::HeapProcess;
-use crate::analysis::leak::LeakKind;
+use crate::analysis::leak::{LeakCheck, LeakKind};
 use crate::symbols::{resolve_stack, Resolve, ResolvedFrame};
+use tracekit_log::AllocKind;
 
 /// Bytes and blocks.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
@@ -28,7 +29,7 @@ pub struct LeakSummary {
     pub reachable: LeakCount,
     /// Still reachable through memcheck's heuristics, by heuristic name.
     pub via_heuristic: Vec<(String, LeakCount)>,
-    /// Suppressed (none yet: suppressions are not read).
+    /// Suppressed (`--suppressions`): the records an entry matched, out of their kinds.
     pub suppressed: LeakCount,
 }
 
@@ -43,7 +44,7 @@ impl LeakSummary {
         }
     }
 
-    fn get_mut(&mut self, k: LeakKind) -> &mut LeakCount {
+    pub(crate) fn get_mut(&mut self, k: LeakKind) -> &mut LeakCount {
         match k {
             LeakKind::Definite => &mut self.definite,
             LeakKind::Indirect => &mut self.indirect,
@@ -70,13 +71,23 @@ pub struct LossRecord {
     pub stack_id: u64,
     /// The allocation stack.
     pub frames: Vec<ResolvedFrame>,
+    /// Matched by a suppression (`--suppressions`): counted as suppressed, not printed.
+    pub suppressed: bool,
 }
 
-/// One process's leak check.
+/// One leak check of a process.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct LeakReport {
     /// Process id.
     pub pid: u32,
+    /// The check's number in its process (0: the one check of an older log).
+    pub check: u32,
+    /// What started it: `exit`, `signal` (`TRACEKIT_LEAK_CHECK_SIGNAL`) or `request`
+    /// (`tracekit_do_leak_check()`).
+    pub cause: &'static str,
+    /// The process's last check (the one at exit, when it got there): the one the exit
+    /// status and the gates count.
+    pub last: bool,
     /// The summary.
     pub summary: LeakSummary,
     /// Every loss record (`total` of them), in memcheck's order.
@@ -89,6 +100,32 @@ impl serde::Serialize for LeakKind {
     }
 }
 
+/// The frame of the allocation function `kind` (the tracker's hook, at no recorded address).
+fn allocation_frame(kind: AllocKind) -> ResolvedFrame {
+    use AllocKind as K;
+    let mangled = match kind {
+        K::New => "_Znwm",
+        K::NewArray => "_Znam",
+        K::NewNothrow => "_ZnwmRKSt9nothrow_t",
+        K::NewArrayNothrow => "_ZnamRKSt9nothrow_t",
+        K::NewAligned => "_ZnwmSt11align_val_t",
+        K::NewArrayAligned => "_ZnamSt11align_val_t",
+        K::NewAlignedNothrow => "_ZnwmSt11align_val_tRKSt9nothrow_t",
+        K::NewArrayAlignedNothrow => "_ZnamSt11align_val_tRKSt9nothrow_t",
+        _ => "",
+    };
+    let function = if mangled.is_empty() {
+        crate::model::heap::alloc_key(kind)
+    } else {
+        tracekit_symbolize::demangle(mangled).into_owned()
+    };
+    ResolvedFrame {
+        function,
+        module: Some("libpreload_heaptrack.so".to_owned()),
+        ..Default::default()
+    }
+}
+
 /// memcheck's heuristic names by bit.
 const HEURISTICS: [(u8, &str); 4] = [
     (1, "stdstring"),
@@ -97,9 +134,23 @@ const HEURISTICS: [(u8, &str); 4] = [
     (8, "multipleinheritance"),
 ];
 
-/// The leak check of process number `pi`, when it made one.
-pub fn build(p: &HeapProcess, pi: usize, resolver: &mut dyn Resolve) -> Option<LeakReport> {
-    let check = p.leak.as_ref()?;
+/// The leak checks of process number `pi`, in order.
+pub fn build(p: &HeapProcess, pi: usize, resolver: &mut dyn Resolve) -> Vec<LeakReport> {
+    let n = p.leaks.len();
+    p.leaks
+        .iter()
+        .enumerate()
+        .map(|(i, c)| build_one(p, pi, c, i + 1 == n, resolver))
+        .collect()
+}
+
+fn build_one(
+    p: &HeapProcess,
+    pi: usize,
+    check: &LeakCheck,
+    last: bool,
+    resolver: &mut dyn Resolve,
+) -> LeakReport {
     let mut summary = LeakSummary::default();
     let mut merged: Vec<LossRecord> = Vec::new();
     for l in &check.losses {
@@ -143,6 +194,7 @@ pub fn build(p: &HeapProcess, pi: usize, resolver: &mut dyn Resolve) -> Option<L
                 blocks: l.blocks,
                 stack_id: l.stack,
                 frames: Vec::new(),
+                suppressed: false,
             }),
         }
     }
@@ -156,14 +208,30 @@ pub fn build(p: &HeapProcess, pi: usize, resolver: &mut dyn Resolve) -> Option<L
     merged.sort_by_key(|r| (r.bytes + r.indirect_bytes, r.kind, r.blocks, r.stack_id));
     for (i, r) in merged.iter_mut().enumerate() {
         r.number = i + 1;
-        r.frames = p
-            .stack(r.stack_id)
-            .map(|f| resolve_stack(resolver, pi, &p.modules, f))
-            .unwrap_or_default();
+        let kind = p
+            .sites()
+            .iter()
+            .find(|s| s.stack == r.stack_id)
+            .and_then(|s| s.kind);
+        // The allocation function first, as in memcheck's stacks (the recorded stack starts
+        // at its caller): suppressions name it (`fun:malloc`).
+        r.frames = kind.map(allocation_frame).into_iter().collect();
+        r.frames.extend(
+            p.stack(r.stack_id)
+                .map(|f| resolve_stack(resolver, pi, &p.modules, f))
+                .unwrap_or_default(),
+        );
     }
-    Some(LeakReport {
+    LeakReport {
         pid: p.info.pid,
+        check: check.check,
+        cause: match check.cause {
+            tracekit_log::Leak::ON_SIGNAL => "signal",
+            tracekit_log::Leak::ON_REQUEST => "request",
+            _ => "exit",
+        },
+        last,
         summary,
         records: merged,
-    })
+    }
 }

@@ -8,6 +8,7 @@ pub mod fence;
 pub mod graph;
 pub mod heap;
 pub mod leak;
+pub mod suppress;
 pub mod syscalls;
 
 pub use crash::CrashReport;
@@ -99,7 +100,7 @@ pub fn build(
             .processes
             .iter()
             .enumerate()
-            .filter_map(|(i, p)| leak::build(p, i, resolver))
+            .flat_map(|(i, p)| leak::build(p, i, resolver))
             .collect(),
         graph: None,
         libcalls: LibCallReport {

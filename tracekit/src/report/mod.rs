@@ -16,6 +16,7 @@ use crate::analysis::Analysis;
 use crate::export::leak::{LeakMode, LeakPrint};
 use crate::export::{ExportOptions, Format, Writer};
 use crate::model::graph::TimeAxis;
+use crate::model::suppress::Suppressions;
 use crate::model::{self, Report};
 use crate::size::Size;
 use crate::symbols::{NoSymbols, Resolve, Symbols};
@@ -57,7 +58,7 @@ pub struct GateResult {
     pub message: String,
 }
 /// The leak check's options, with valgrind's names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct LeakOptions {
     /// `--leak-check` and `--show-leak-kinds`, for the text report.
     pub print: LeakPrint,
@@ -65,6 +66,8 @@ pub struct LeakOptions {
     pub errors_for: LeakKinds,
     /// `--error-exitcode`: the exit status when a loss record of those kinds was found.
     pub error_exitcode: Option<u8>,
+    /// `--suppressions`, read.
+    pub suppressions: Suppressions,
 }
 
 impl Default for LeakOptions {
@@ -74,9 +77,11 @@ impl Default for LeakOptions {
                 mode: LeakMode::Summary,
                 show: LeakKinds::DEFAULT,
                 depth: 12,
+                gen_suppressions: false,
             },
             errors_for: LeakKinds::DEFAULT,
             error_exitcode: None,
+            suppressions: Suppressions::default(),
         }
     }
 }
@@ -86,8 +91,9 @@ impl LeakOptions {
     pub fn errors(&self, r: &Report) -> u64 {
         r.leaks
             .iter()
+            .filter(|l| l.last)
             .flat_map(|l| &l.records)
-            .filter(|rec| self.errors_for.has(rec.kind))
+            .filter(|rec| self.errors_for.has(rec.kind) && !rec.suppressed)
             .count() as u64
     }
 }
@@ -164,7 +170,7 @@ impl Gates {
                 continue;
             }
             names.push(k.phrase());
-            for l in &report.leaks {
+            for l in report.leaks.iter().filter(|l| l.last) {
                 bytes += l.summary.get(k).bytes;
                 blocks += l.summary.get(k).blocks;
             }
@@ -384,6 +390,9 @@ fn build(
 ) -> Report {
     let selection = writer.selection(&config.export_options());
     let mut report = model::build(analysis, names, selection, resolver);
+    for l in &mut report.leaks {
+        config.leak.suppressions.apply(l);
+    }
     if writer.needs_graph() {
         report = report.with_graph(analysis, config.time, resolver);
     }

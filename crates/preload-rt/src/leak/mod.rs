@@ -18,7 +18,8 @@ pub mod live;
 pub mod roots;
 pub mod world;
 
-use core::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use core::ffi::{c_int, c_void};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU8, Ordering};
 
 use tracekit_log::{Event, Leak, LeakLoss};
 
@@ -29,6 +30,11 @@ static ON: AtomicBool = AtomicBool::new(false);
 /// memcheck's heuristics to apply (`TRACEKIT_LEAK_CHECK_HEURISTICS`; default all).
 static HEURISTICS: AtomicU8 = AtomicU8::new(tracekit_leak_scan::Heuristics::ALL.0);
 static DONE: AtomicBool = AtomicBool::new(false);
+/// Checks made by this process image (the next one's number is one more).
+static CHECKS: AtomicU32 = AtomicU32::new(0);
+/// A check asked by the signal while its thread was inside the tracker, to run at the next
+/// event (any thread's) outside the session lock.
+static PENDING: AtomicBool = AtomicBool::new(false);
 static TABLE: SpinLock<LiveTable> = SpinLock::new(LiveTable::new());
 
 /// The environment variable that turns the check on (`summary`, `full` or `yes`; `no` or
@@ -48,6 +54,78 @@ pub fn configure() {
         crate::sys::own::track();
     }
     ON.store(on, Ordering::Relaxed);
+    if let Some(sig) = crate::env::var(SIGNAL_VAR).and_then(parse_signal) {
+        if on {
+            // No SA_ONSTACK: the handler's frame must be on the thread's own stack, which
+            // the check scans from there up (the interrupted registers, saved by the kernel
+            // in the signal frame above it, included).
+            let mut act = crate::sys::handler_action(on_signal, 0, crate::sys::full_sigset());
+            act.sa_flags &= !libc::SA_ONSTACK;
+            if crate::sys::sigaction(sig, &act).is_err() {
+                crate::say!("leak check: {SIGNAL_VAR}: signal {sig} cannot be caught");
+            }
+        }
+    }
+}
+
+/// The environment variable naming the signal that asks for a check (a number, or a name
+/// such as `USR2`/`SIGUSR2`, `RTMIN+3`), as heaptrack's and valgrind's monitor `leak_check`.
+pub const SIGNAL_VAR: &str = "TRACEKIT_LEAK_CHECK_SIGNAL";
+
+/// A signal number or name (`SIGUSR1`, `USR2`, `RTMIN+N`, `12`).
+pub fn parse_signal(text: &[u8]) -> Option<c_int> {
+    let name = text.strip_prefix(b"SIG").unwrap_or(text);
+    let number = |t: &[u8]| -> Option<c_int> {
+        let s = core::str::from_utf8(t).ok()?;
+        s.parse::<c_int>().ok()
+    };
+    let sig = match name {
+        b"USR1" => libc::SIGUSR1,
+        b"USR2" => libc::SIGUSR2,
+        b"HUP" => libc::SIGHUP,
+        b"PWR" => libc::SIGPWR,
+        _ => match name.strip_prefix(b"RTMIN+") {
+            Some(n) => libc::SIGRTMIN() + number(n)?,
+            None => number(name)?,
+        },
+    };
+    (1..=64).contains(&sig).then_some(sig)
+}
+
+/// The signal's handler: the check, now unless this thread was interrupted inside the
+/// tracker (which may hold the session lock or the table's): then at the next event.
+extern "C" fn on_signal(_sig: c_int, _info: *mut libc::siginfo_t, _ctx: *mut c_void) {
+    let Some(_g) = crate::guard::Guard::enter() else {
+        PENDING.store(true, Ordering::Release);
+        return;
+    };
+    let frame = 0u64;
+    check_now(
+        core::hint::black_box(&frame) as *const u64 as u64,
+        Leak::ON_SIGNAL,
+    );
+}
+
+/// Runs a check that the signal asked for inside the tracker, if any. Call from a hook after
+/// its event was written (the reentrancy guard held, not the session lock): one relaxed load
+/// when none is pending.
+#[inline(always)]
+pub fn run_pending() {
+    if PENDING.load(Ordering::Relaxed) && PENDING.swap(false, Ordering::AcqRel) {
+        let frame = 0u64;
+        check_now(
+            core::hint::black_box(&frame) as *const u64 as u64,
+            Leak::ON_SIGNAL,
+        );
+    }
+}
+
+/// A check the program asked for (`tracekit_do_leak_check()`, as valgrind's
+/// `VALGRIND_DO_LEAK_CHECK` and LeakSanitizer's `__lsan_do_recoverable_leak_check`): the
+/// blocks live now, classified and written as a `Leak` check of its own; the program goes on.
+/// Call holding the reentrancy guard and not the session lock; `frame` as for [`at_exit`].
+pub fn on_request(frame: u64) {
+    check_now(frame, Leak::ON_REQUEST);
 }
 
 /// memcheck's `--leak-check-heuristics` list (`all`, `none`, or names joined by commas).
@@ -119,16 +197,23 @@ const LOSSES_PER_RECORD: usize = 128;
 /// tracker's outermost function on this thread's stack (its exit handler): the stack is
 /// scanned from there up, as memcheck scans it at `exit_group` without the tracker's frames.
 pub fn at_exit(frame: u64) {
+    check_now(frame, Leak::AT_EXIT);
+}
+
+/// One check, numbered, with its cause.
+fn check_now(frame: u64, cause: u8) {
     if !on() {
         return;
     }
     let Some(mut w) = crate::session::lock() else {
         return;
     };
-    // A `vfork` child shares its parent's memory, blocks and log: the parent checks.
-    if !w.owns_log() || DONE.swap(true, Ordering::AcqRel) {
+    // A `vfork` child shares its parent's memory, blocks and log: the parent checks. The
+    // check at exit is made once (`exit` then `_exit`, or a second `exit` from a handler).
+    if !w.owns_log() || (cause == Leak::AT_EXIT && DONE.swap(true, Ordering::AcqRel)) {
         return;
     }
+    let check = CHECKS.fetch_add(1, Ordering::Relaxed) + 1;
     let heuristics = HEURISTICS.load(Ordering::Relaxed);
     let mut table = TABLE.lock();
     if table.is_broken() {
@@ -146,20 +231,26 @@ pub fn at_exit(frame: u64) {
             buf[n] = loss;
             n += 1;
             if n == buf.len() {
-                write(&mut w, pid, heuristics, &buf[..n]);
+                write(&mut w, pid, heuristics, (check, cause), &buf[..n]);
                 n = 0;
             }
         },
     );
     if ok {
         // The last (or only, maybe empty) record: a check with no live block says so too.
-        write(&mut w, pid, heuristics, &buf[..n]);
+        write(&mut w, pid, heuristics, (check, cause), &buf[..n]);
     } else {
         crate::say!("leak check: no memory for the scan: no check");
     }
 }
 
-fn write(w: &mut crate::session::Writer, pid: u32, heuristics: u8, losses: &[LeakLoss]) {
+fn write(
+    w: &mut crate::session::Writer,
+    pid: u32,
+    heuristics: u8,
+    (check, cause): (u32, u8),
+    losses: &[LeakLoss],
+) {
     let time_ns = w.now();
     w.write(&Event::Leak(Leak {
         time_ns,
@@ -167,5 +258,7 @@ fn write(w: &mut crate::session::Writer, pid: u32, heuristics: u8, losses: &[Lea
         layout: Leak::LAYOUT,
         heuristics,
         losses: losses.into(),
+        check,
+        cause,
     }));
 }

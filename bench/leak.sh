@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# The leak check's benchmark (issue 19), side by side in one run, medians of RUNS runs:
+#   - heap_bench N (a million allocation events, 256 blocks live);
+#   - leak_bench list|array|dropped N: N live 32-byte blocks at exit, in a list from a global,
+#     in an array from a global, in a list whose head was dropped (examples/c/leak_bench.c);
+# each as: native; valgrind --leak-check=full; the program rebuilt with -fsanitize=leak
+# (LeakSanitizer, gcc's); the heap tracker without the check (LD_PRELOAD, TRACEKIT_LOG); and
+# ours (the same with TRACEKIT_LEAK_CHECK=full). Wall and CPU time (user+sys), ratios to
+# memcheck and to the tracker without the check, and the exit check's cost per live block:
+# (ours - tracker) / N, against LeakSanitizer's (lsan build - native) / N, which also holds
+# its allocator's cost. Targets: ours at most 1/5 of memcheck's time and 1.2x the tracker
+# without the check; per block no slower than LeakSanitizer.
+#
+#   bench/leak.sh                     # RUNS=3 N=1000000 (release build: cargo build --release)
+#   ANCHORS=0 bench/leak.sh           # without valgrind (minutes at N=1M)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${RUNS:-3}
+N=${N:-1000000}
+ANCHORS=${ANCHORS:-1}
+cargo build --release -q -p preload-heaptrack -p tracekit-examples
+T=${CARGO_TARGET_DIR:-target}/release
+LIB=$(realpath "$T/libpreload_heaptrack.so")
+HEAP=$("$T/tracekit-example" heap_bench)
+LEAK=$("$T/tracekit-example" leak_bench)
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+CC=${CC:-cc}
+"$CC" -O2 -fsanitize=leak -o "$TMP/heap_bench.lsan" examples/c/heap_bench.c
+"$CC" -O2 -fsanitize=leak -o "$TMP/leak_bench.lsan" examples/c/leak_bench.c
+python3 - "$RUNS" "$N" "$LIB" "$HEAP" "$LEAK" "$TMP" "$ANCHORS" <<'PY'
+import os, shutil, statistics, subprocess, sys, time
+
+runs, n, lib, heap, leak, tmp, anchors = sys.argv[1:8]
+runs, anchors = int(runs), anchors == "1"
+base = {k: v for k, v in os.environ.items()
+        if k not in ("LD_PRELOAD", "TRACEKIT_LOG", "TRACEKIT_LEAK_CHECK")}
+
+def once(argv, env=None):
+    """wall s, cpu s (user+sys of the process and its waited-for children)"""
+    t = time.perf_counter()
+    p = subprocess.Popen(argv, env=env or base, cwd=tmp,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, ru = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - t
+    # LeakSanitizer exits 23 when it found leaks; valgrind keeps the program's status.
+    if os.waitstatus_to_exitcode(status) not in (0, 23):
+        sys.exit(f"{argv} failed with status {status}")
+    for f in os.listdir(tmp):
+        if f.endswith(".tklog"):
+            os.unlink(os.path.join(tmp, f))
+    return wall, ru.ru_utime + ru.ru_stime
+
+workloads = [("heap_bench " + n, heap, [n])] + [
+    (f"leak_bench {m} {n}", leak, [m, n]) for m in ("list", "array", "dropped")]
+log = os.path.join(tmp, "run.tklog")
+for title, prog, args in workloads:
+    lsan = os.path.join(tmp, os.path.basename(prog) + ".lsan")
+    setups = [("native", [prog] + args, None)]
+    if anchors and shutil.which("valgrind"):
+        setups.append(("valgrind --leak-check=full", ["valgrind", "--leak-check=full", prog] + args, None))
+    setups.append(("-fsanitize=leak", [lsan] + args, None))
+    setups.append(("tracker, no check", [prog] + args, dict(base, LD_PRELOAD=lib, TRACEKIT_LOG=log)))
+    setups.append(("ours (check full)", [prog] + args,
+                   dict(base, LD_PRELOAD=lib, TRACEKIT_LOG=log, TRACEKIT_LEAK_CHECK="full")))
+    results = {name: [] for name, _, _ in setups}
+    for _ in range(runs):       # interleaved, so load changes hit every setup alike
+        for name, argv, env in setups:
+            results[name].append(once(argv, env))
+    med = {k: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v))
+           for k, v in results.items()}
+    print(f"{title}: median of {runs} runs (wall s, cpu s)")
+    ours = med["ours (check full)"]
+    for name, (w, c) in med.items():
+        print(f"  {name:28} {w:8.3f} {c:8.3f}   ours/this {ours[0] / w:6.2f}x wall {ours[1] / c:6.2f}x cpu")
+    if not title.startswith("leak_bench"):
+        continue
+    per = lambda a, b: (med[a][1] - med[b][1]) / int(n) * 1e6
+    print(f"  check per live block (cpu): ours {per('ours (check full)', 'tracker, no check'):.3f} us,"
+          f" LeakSanitizer (whole lsan cost) {per('-fsanitize=leak', 'native'):.3f} us")
+PY
