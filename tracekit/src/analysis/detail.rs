@@ -131,13 +131,20 @@ pub struct SiteDetails {
 }
 
 impl SiteDetails {
+    /// The numbers of `site` (made on its first use).
     #[inline]
-    fn site(&mut self, site: u32, epoch: u64) -> &mut SiteDetail {
+    fn slot(&mut self, site: u32) -> &mut SiteDetail {
         let i = site as usize;
         if i >= self.sites.len() {
             self.sites.resize(i + 1, SiteDetail::default());
         }
-        let s = &mut self.sites[i];
+        &mut self.sites[i]
+    }
+
+    /// The numbers of `site`, about to change.
+    #[inline]
+    fn site(&mut self, site: u32, epoch: u64) -> &mut SiteDetail {
+        let s = self.slot(site);
         s.snap(epoch);
         s
     }
@@ -174,11 +181,7 @@ impl SiteDetails {
 
     /// A block of `site` still live at the end, having lived `lifetime_ns` to it.
     pub(crate) fn live_at_end(&mut self, site: u32, lifetime_ns: u64) {
-        let i = site as usize;
-        if i >= self.sites.len() {
-            self.sites.resize(i + 1, SiteDetail::default());
-        }
-        let s = &mut self.sites[i];
+        let s = self.slot(site);
         s.lifetimes_ns = s.lifetimes_ns.saturating_add(lifetime_ns);
     }
 }
