@@ -13,6 +13,8 @@
 #
 # Needs heaptrack, valgrind (ms_print) and GNU time. Builds the release artifacts into
 # $CARGO_TARGET_DIR (default: target/). Set NO_MASSIF=1 to skip valgrind (slow at 10M).
+# BASE_TRACEKIT=PATH also runs an older tracekit binary's commands in the same rounds (named
+# base-...), for a before/after comparison under the same load.
 set -euo pipefail
 runs=${1:-3}
 shift || true
@@ -67,6 +69,14 @@ for events in "${sizes[@]}"; do
         names+=("${extra_names[$i]}")
         cmds+=("$tracekit ${extra_cmds[$i]} $log")
     done
+    ours=${#names[@]}
+    if [ -n "${BASE_TRACEKIT:-}" ]; then
+        for i in "${!names[@]}"; do
+            [ "$i" -lt "$ours" ] || continue
+            names+=("base-${names[$i]}")
+            cmds+=("$BASE_TRACEKIT${cmds[$i]#"$tracekit"}")
+        done
+    fi
     names+=("heaptrack_print" "heaptrack_print-M")
     cmds+=("heaptrack_print $ht" "heaptrack_print -M $work/ht.massif $ht")
     if [ -n "$massif" ]; then

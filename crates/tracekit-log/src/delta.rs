@@ -546,9 +546,38 @@ pub fn batch_realloc(r: &Realloc, d: &mut Encoder, buf: &mut [u8; MAX_EVENT]) ->
     o.i
 }
 
+/// A heap event as a batch record holds it, by value: what [`decode_heap_event`] gives a
+/// reader that wants the frequent events without building (and moving) an [`Event`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeapEvent {
+    /// An allocation.
+    Alloc(Alloc),
+    /// A release.
+    Free(Free),
+    /// A `realloc`.
+    Realloc(Realloc),
+}
+
+impl From<HeapEvent> for Event<'static> {
+    #[inline]
+    fn from(h: HeapEvent) -> Self {
+        match h {
+            HeapEvent::Alloc(a) => Event::Alloc(a),
+            HeapEvent::Free(f) => Event::Free(f),
+            HeapEvent::Realloc(r) => Event::Realloc(r),
+        }
+    }
+}
+
 /// Decodes the batch event at the start of `p` against `st`, updating it; returns the event
 /// and the bytes it took.
 pub fn decode_event(p: &[u8], st: &mut Delta) -> Result<(Event<'static>, usize), PayloadError> {
+    decode_heap_event(p, st).map(|(ev, n)| (ev.into(), n))
+}
+
+/// [`decode_event`], the event as a [`HeapEvent`].
+#[inline]
+pub fn decode_heap_event(p: &[u8], st: &mut Delta) -> Result<(HeapEvent, usize), PayloadError> {
     let d = &mut Dec::new(p);
     let head = d.u8()?;
     let idx = (head >> 5) as usize;
@@ -573,7 +602,7 @@ pub fn decode_event(p: &[u8], st: &mut Delta) -> Result<(Event<'static>, usize),
             let kind = akind()?;
             let ptr = next.ptr.wrapping_add(zz(d)?);
             next.ptr = ptr;
-            Event::Alloc(Alloc {
+            HeapEvent::Alloc(Alloc {
                 time_ns: next.time_ns,
                 tid: next.tid,
                 kind,
@@ -595,7 +624,7 @@ pub fn decode_event(p: &[u8], st: &mut Delta) -> Result<(Event<'static>, usize),
             } else {
                 (0, 0)
             };
-            Event::Free(Free {
+            HeapEvent::Free(Free {
                 time_ns: next.time_ns,
                 tid: next.tid,
                 kind,
@@ -609,7 +638,7 @@ pub fn decode_event(p: &[u8], st: &mut Delta) -> Result<(Event<'static>, usize),
             let old_ptr = rptr(d, st)?;
             let new_ptr = old_ptr.wrapping_add(zz(d)?);
             next.ptr = new_ptr;
-            Event::Realloc(Realloc {
+            HeapEvent::Realloc(Realloc {
                 time_ns: next.time_ns,
                 tid: next.tid,
                 kind,
@@ -625,9 +654,9 @@ pub fn decode_event(p: &[u8], st: &mut Delta) -> Result<(Event<'static>, usize),
     st.time_ns = next.time_ns;
     st.ptr = next.ptr;
     match &ev {
-        Event::Alloc(a) => st.push(a.ptr),
-        Event::Realloc(r) => st.push(r.new_ptr),
-        _ => {}
+        HeapEvent::Alloc(a) => st.push(a.ptr),
+        HeapEvent::Realloc(r) => st.push(r.new_ptr),
+        HeapEvent::Free(_) => {}
     }
     Ok((ev, d.pos()))
 }

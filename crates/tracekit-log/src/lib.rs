@@ -86,6 +86,6 @@ pub mod json;
 mod read;
 mod write;
 
-pub use read::{Error, ErrorKind, Reader};
+pub use read::{Error, ErrorKind, Reader, Record};
 pub use tracekit_log_core::*;
 pub use write::{output_file_rules, FileWriter};

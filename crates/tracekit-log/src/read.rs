@@ -11,7 +11,7 @@ use std::fmt;
 use std::io::{self, BufRead, BufReader, Read};
 
 use crate::codec::{self, tag, PayloadError};
-use crate::delta::{self, Delta};
+use crate::delta::{self, Delta, HeapEvent};
 use crate::wire::{Dec, DecodeError};
 use crate::{Codec, Event, CHUNK_BIT, HEADER_LEN, MAGIC, MAX_CHUNK, VERSION};
 
@@ -83,6 +83,15 @@ fn payload_detail(e: PayloadError) -> String {
         PayloadError::Wire(DecodeError::Overflow) => "integer longer than 64 bits".into(),
         PayloadError::BadValue(what) => format!("invalid {what}"),
     }
+}
+
+/// What [`Reader::next_record`] hands out.
+#[derive(Debug)]
+pub enum Record<'a> {
+    /// A heap event of a batch record (the frequent case), by value.
+    Heap(HeapEvent),
+    /// Any other event (heap events in their own records too), borrowing the reader's buffer.
+    Event(Event<'a>),
 }
 
 /// Reads events from a log, one at a time, without loading the whole file.
@@ -545,7 +554,7 @@ impl<R: Read> Reader<R> {
         end: usize,
         at: u64,
         cut: bool,
-    ) -> Result<Option<Event<'_>>, Error> {
+    ) -> Result<Option<Record<'_>>, Error> {
         self.batch = Some(Batch {
             in_chunk,
             pos,
@@ -554,25 +563,34 @@ impl<R: Read> Reader<R> {
             start: pos,
             cut,
         });
-        self.next_event()
+        self.next_record()
     }
 
     /// The next event, borrowing the reader's buffer; `Ok(None)` at a clean end.
     /// After an error, every later call returns `Ok(None)`.
     pub fn next_event(&mut self) -> Result<Option<Event<'_>>, Error> {
+        Ok(self.next_record()?.map(|r| match r {
+            Record::Heap(h) => h.into(),
+            Record::Event(ev) => ev,
+        }))
+    }
+
+    /// [`next_event`](Self::next_event), with the heap events of batch records (nearly all of
+    /// a heap log's events) handed out as they decode, without building an [`Event`].
+    pub fn next_record(&mut self) -> Result<Option<Record<'_>>, Error> {
         if self.failed.get() {
             return Ok(None);
         }
         if let Some(b) = self.batch {
             if b.pos < b.end {
                 let buf = if b.in_chunk { &self.chunk } else { &self.rec };
-                return match delta::decode_event(&buf[b.pos..b.end], &mut self.delta) {
+                return match delta::decode_heap_event(&buf[b.pos..b.end], &mut self.delta) {
                     Ok((ev, n)) => {
                         self.batch = Some(Batch {
                             pos: b.pos + n,
                             ..b
                         });
-                        Ok(Some(ev))
+                        Ok(Some(Record::Heap(ev)))
                     }
                     Err(_) if b.cut => {
                         // The cut: what follows is the truncation.
@@ -646,7 +664,7 @@ impl<R: Read> Reader<R> {
             codec::decode(t, payload)
         };
         match decoded {
-            Ok(ev) => Ok(ev),
+            Ok(ev) => Ok(ev.map(Record::Event)),
             Err(e) => {
                 // `failed` is a Cell: the payload borrow is still live on this path.
                 self.failed.set(true);

@@ -4,11 +4,14 @@
 //! over time at the clock's resolution (bounded: see [`Counter`]), its threads, its modules;
 //! and every system call, signal, crash and fence finding with its time, for a trace viewer.
 //!
-//! It is off by default ([`Analysis::with_detail`](super::Analysis::with_detail)): it keeps a
-//! second map of live blocks (with their birth times), which the report does not need.
+//! It is off by default ([`Analysis::with_detail`](super::Analysis::with_detail)). The heap
+//! numbers are gathered by the heap pass itself ([`SiteDetails`], driven by its own map of
+//! live blocks, which already knows each block's site and birth), so an export tracks every
+//! live block once; this pass keeps the other events and, at the end of each process, takes
+//! the heap pass's numbers.
 
 use rustc_hash::FxHashMap;
-use tracekit_log::{Alloc, Event, Free, Realloc};
+use tracekit_log::Event;
 
 use super::Kept;
 
@@ -35,6 +38,19 @@ pub struct SiteDetail {
     pub live_blocks: u64,
     snap: (u64, u64),
     snap_epoch: u64,
+}
+
+impl SiteDetail {
+    /// Before the site's first change since the heap's last new peak (`epoch`), saves its
+    /// numbers: they were its share at that peak (as the heap pass does for bytes: O(1) per
+    /// event).
+    #[inline]
+    fn snap(&mut self, epoch: u64) {
+        if self.snap_epoch != epoch {
+            self.snap_epoch = epoch;
+            self.snap = (self.live_bytes, self.live_blocks);
+        }
+    }
 }
 
 /// The heap of one process over time, at most [`Counter::MAX_POINTS`] points: each point is a
@@ -65,6 +81,7 @@ impl Counter {
     /// The most points kept.
     pub const MAX_POINTS: usize = 8192;
 
+    #[inline]
     fn record(&mut self, time_ns: u64, bytes: u64) {
         if let Some(p) = self.points.last_mut() {
             if p.first_ns >> self.shift == time_ns >> self.shift {
@@ -104,11 +121,88 @@ impl Counter {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Block {
-    size: u64,
-    stack: u64,
-    born_ns: u64,
+/// The detail's heap numbers of one process while its log is read, kept by the heap pass
+/// ([`HeapProcess`](super::HeapProcess)) as its live blocks come and go: per site (by the heap
+/// pass's site index) and the heap over time.
+#[derive(Debug, Clone, Default)]
+pub struct SiteDetails {
+    sites: Vec<SiteDetail>,
+    counter: Counter,
+}
+
+impl SiteDetails {
+    /// The numbers of `site` (made on its first use).
+    #[inline]
+    fn slot(&mut self, site: u32) -> &mut SiteDetail {
+        let i = site as usize;
+        if i >= self.sites.len() {
+            self.sites.resize(i + 1, SiteDetail::default());
+        }
+        &mut self.sites[i]
+    }
+
+    /// The numbers of `site`, about to change.
+    #[inline]
+    fn site(&mut self, site: u32, epoch: u64) -> &mut SiteDetail {
+        let s = self.slot(site);
+        s.snap(epoch);
+        s
+    }
+
+    /// A block of `size` bytes made at `site` (before the heap's total moves; `epoch`: the
+    /// heap's count of new peaks so far).
+    #[inline]
+    pub(crate) fn insert(&mut self, site: u32, size: u64, epoch: u64) {
+        let s = self.site(site, epoch);
+        s.blocks += 1;
+        s.bytes = s.bytes.saturating_add(size);
+        s.live_bytes = s.live_bytes.saturating_add(size);
+        s.live_blocks += 1;
+        if s.live_bytes > s.max_bytes {
+            s.max_bytes = s.live_bytes;
+            s.max_blocks = s.live_blocks;
+        }
+    }
+
+    /// A block of `site` released after living `lifetime_ns` (before the heap's total moves).
+    #[inline]
+    pub(crate) fn remove(&mut self, site: u32, size: u64, lifetime_ns: u64, epoch: u64) {
+        let s = self.site(site, epoch);
+        s.live_bytes = s.live_bytes.saturating_sub(size);
+        s.live_blocks = s.live_blocks.saturating_sub(1);
+        s.lifetimes_ns = s.lifetimes_ns.saturating_add(lifetime_ns);
+    }
+
+    /// The heap holds `bytes` after a change at `time_ns`.
+    #[inline]
+    pub(crate) fn record(&mut self, time_ns: u64, bytes: u64) {
+        self.counter.record(time_ns, bytes);
+    }
+
+    /// A block of `site` still live at the end, having lived `lifetime_ns` to it.
+    pub(crate) fn live_at_end(&mut self, site: u32, lifetime_ns: u64) {
+        let s = self.slot(site);
+        s.lifetimes_ns = s.lifetimes_ns.saturating_add(lifetime_ns);
+    }
+}
+
+/// The heap numbers of one process at its end, as the heap pass hands them to
+/// [`Detail::finish`].
+#[derive(Debug)]
+pub struct HeapEnd {
+    /// The heap pass's numbers (sites by site index).
+    pub details: SiteDetails,
+    /// Each site's stack id, by site index.
+    pub stacks: Vec<u64>,
+    /// The heap's count of new peaks.
+    pub epoch: u64,
+    /// The heap peak, bytes, and when it was first reached.
+    pub peak: (u64, u64),
+    /// Its last heap event's time.
+    pub end_ns: u64,
+    /// The image ended in an `exec`, which gave its heap back (nothing leaked, as the report
+    /// says).
+    pub exec: bool,
 }
 
 /// What the detail pass keeps of one process (index as in the heap pass's processes).
@@ -132,114 +226,28 @@ pub struct ProcessDetail {
     pub threads: Vec<(u32, String)>,
     /// Its modules, in log order (pprof's mappings).
     pub modules: Vec<tracekit_log::Module<'static>>,
-    live: FxHashMap<u64, Block>,
-    current: u64,
-    epoch: u64,
 }
 
 impl ProcessDetail {
-    fn on_alloc(&mut self, a: &Alloc) {
-        self.end_ns = self.end_ns.max(a.time_ns);
-        if a.ptr != 0 {
-            self.insert(a.ptr, a.size, a.stack, a.time_ns);
-        }
-    }
-
-    fn on_free(&mut self, f: &Free) {
-        self.end_ns = self.end_ns.max(f.time_ns);
-        if f.ptr != 0 {
-            self.remove(f.ptr, f.time_ns);
-        }
-    }
-
-    fn on_realloc(&mut self, r: &Realloc) {
-        self.end_ns = self.end_ns.max(r.time_ns);
-        // As the heap pass: `realloc(p, 0)` releases p; a failed realloc leaves p as it was;
-        // otherwise the old block is freed and the new one allocated at the realloc's site.
-        if r.new_ptr == 0 {
-            if r.size == 0 && r.old_ptr != 0 {
-                self.remove(r.old_ptr, r.time_ns);
+    /// Takes the heap pass's numbers: settles each site's share of the peak.
+    fn finish(&mut self, heap: HeapEnd) {
+        (self.peak, self.peak_ns) = heap.peak;
+        self.end_ns = heap.end_ns;
+        self.counter = heap.details.counter;
+        for (i, mut s) in heap.details.sites.into_iter().enumerate() {
+            // Only sites that made a block have numbers.
+            if s.blocks == 0 {
+                continue;
             }
-            return;
-        }
-        if r.old_ptr != 0 {
-            self.remove(r.old_ptr, r.time_ns);
-        }
-        self.insert(r.new_ptr, r.size, r.stack, r.time_ns);
-    }
-
-    fn insert(&mut self, ptr: u64, size: u64, stack: u64, time_ns: u64) {
-        // A pointer already live: its release was not recorded; drop it (as the heap pass).
-        self.remove(ptr, time_ns);
-        self.live.insert(
-            ptr,
-            Block {
-                size,
-                stack,
-                born_ns: time_ns,
-            },
-        );
-        let s = self.site(stack);
-        s.blocks += 1;
-        s.bytes = s.bytes.saturating_add(size);
-        s.live_bytes = s.live_bytes.saturating_add(size);
-        s.live_blocks += 1;
-        if s.live_bytes > s.max_bytes {
-            s.max_bytes = s.live_bytes;
-            s.max_blocks = s.live_blocks;
-        }
-        self.current = self.current.saturating_add(size);
-        if self.current > self.peak {
-            self.peak = self.current;
-            self.peak_ns = time_ns;
-            self.epoch += 1;
-        }
-        self.counter.record(time_ns, self.current);
-    }
-
-    fn remove(&mut self, ptr: u64, time_ns: u64) {
-        let Some(b) = self.live.remove(&ptr) else {
-            return;
-        };
-        let s = self.site(b.stack);
-        s.live_bytes = s.live_bytes.saturating_sub(b.size);
-        s.live_blocks = s.live_blocks.saturating_sub(1);
-        s.lifetimes_ns = s
-            .lifetimes_ns
-            .saturating_add(time_ns.saturating_sub(b.born_ns));
-        self.current = self.current.saturating_sub(b.size);
-        self.counter.record(time_ns, self.current);
-    }
-
-    /// The site of `stack`, its numbers at the last peak saved before its first change since
-    /// (as the heap pass does for bytes: O(1) per event).
-    fn site(&mut self, stack: u64) -> &mut SiteDetail {
-        let epoch = self.epoch;
-        let s = self.sites.entry(stack).or_default();
-        if s.snap_epoch != epoch {
-            s.snap_epoch = epoch;
-            s.snap = (s.live_bytes, s.live_blocks);
-        }
-        s
-    }
-
-    /// Settles the peak and the lifetimes of the blocks live at the end; `exec`: the image
-    /// ended in an `exec`, which gave its heap back (nothing leaked, as the report says).
-    fn finish(&mut self, exec: bool) {
-        let (epoch, end) = (self.epoch, self.end_ns);
-        for b in std::mem::take(&mut self.live).into_values() {
-            let s = self.sites.entry(b.stack).or_default();
-            s.lifetimes_ns = s.lifetimes_ns.saturating_add(end.saturating_sub(b.born_ns));
-        }
-        for s in self.sites.values_mut() {
-            (s.peak_bytes, s.peak_blocks) = if s.snap_epoch == epoch {
+            (s.peak_bytes, s.peak_blocks) = if s.snap_epoch == heap.epoch {
                 s.snap
             } else {
                 (s.live_bytes, s.live_blocks)
             };
-            if exec {
+            if heap.exec {
                 (s.live_bytes, s.live_blocks) = (0, 0);
             }
+            self.sites.insert(heap.stacks[i], s);
         }
     }
 }
@@ -297,21 +305,6 @@ impl Detail {
         &mut self.processes[idx]
     }
 
-    /// An allocation of process `idx`.
-    pub fn on_alloc(&mut self, idx: usize, a: &Alloc) {
-        self.process(idx).on_alloc(a);
-    }
-
-    /// A release of process `idx`.
-    pub fn on_free(&mut self, idx: usize, f: &Free) {
-        self.process(idx).on_free(f);
-    }
-
-    /// A `realloc` of process `idx`.
-    pub fn on_realloc(&mut self, idx: usize, r: &Realloc) {
-        self.process(idx).on_realloc(r);
-    }
-
     /// Any other event, of process `idx` (as the heap pass placed it: after it saw the event).
     pub fn on_event(&mut self, idx: Option<usize>, ev: &Event<'static>) {
         let pid = |d: &mut Detail| idx.map_or(0, |i| d.process(i).pid);
@@ -335,9 +328,6 @@ impl Detail {
                     self.process(i).threads.push((t.tid, name));
                 }
             }
-            Event::Alloc(a) => self.on_alloc(idx.unwrap_or(0), a),
-            Event::Free(f) => self.on_free(idx.unwrap_or(0), f),
-            Event::Realloc(r) => self.on_realloc(idx.unwrap_or(0), r),
             Event::Syscall(s) => self.syscalls.push(SyscallSlice {
                 pid: s.pid,
                 tid: s.tid,
@@ -378,9 +368,9 @@ impl Detail {
         }
     }
 
-    /// After the last event of process `idx`.
-    pub fn finish(&mut self, idx: usize, exec: bool) {
-        self.process(idx).finish(exec);
+    /// After the last event of process `idx`: its heap numbers, from the heap pass.
+    pub fn finish(&mut self, idx: usize, heap: HeapEnd) {
+        self.process(idx).finish(heap);
     }
 
     /// Keeps the processes kept (`--progname`).
@@ -406,6 +396,8 @@ impl Detail {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::{HeapProcess, ProcessInfo};
+    use tracekit_log::{Alloc, Free};
 
     #[test]
     fn the_counter_stays_bounded_and_keeps_the_maximum() {
@@ -440,14 +432,18 @@ mod tests {
             size: 0,
             stack: 0,
         };
+        // The heap pass keeps the numbers as its blocks come and go.
+        let mut h = HeapProcess::new(ProcessInfo::default());
+        h.keep_detail();
+        h.on_alloc(&alloc(0, 0x10, 100, 1));
+        h.on_alloc(&alloc(10, 0x20, 50, 1));
+        h.on_alloc(&alloc(20, 0x30, 10, 2)); // the peak: 160
+        h.on_free(&free(30, 0x10));
+        h.on_free(&free(40, 0x30));
+        h.on_alloc(&alloc(50, 0x40, 20, 2));
+        h.finish();
         let mut d = Detail::default();
-        d.on_alloc(0, &alloc(0, 0x10, 100, 1));
-        d.on_alloc(0, &alloc(10, 0x20, 50, 1));
-        d.on_alloc(0, &alloc(20, 0x30, 10, 2)); // the peak: 160
-        d.on_free(0, &free(30, 0x10));
-        d.on_free(0, &free(40, 0x30));
-        d.on_alloc(0, &alloc(50, 0x40, 20, 2));
-        d.finish(0, false);
+        d.finish(0, h.detail_end());
         let p = &d.processes[0];
         assert_eq!((p.peak, p.peak_ns, p.end_ns), (160, 20, 50));
         let s1 = p.sites[&1];

@@ -24,6 +24,7 @@
 use rustc_hash::FxHashMap;
 use tracekit_log::{Alloc, AllocKind, Free, FreeKind, Module, Realloc};
 
+use super::detail::{HeapEnd, SiteDetails};
 use super::timeline::live_sites;
 
 /// memusage's histogram: 16-byte buckets below this size.
@@ -278,6 +279,8 @@ pub struct HeapProcess {
     pub timeline: super::timeline::Timeline,
     /// massif's snapshots of the heap.
     pub over_time: super::timeline::HeapOverTime,
+    /// The exports' numbers per site, when kept ([`keep_detail`](Self::keep_detail)).
+    detail: Option<Box<SiteDetails>>,
 }
 
 impl HeapProcess {
@@ -316,6 +319,30 @@ impl HeapProcess {
             lifetimes: Lifetimes::default(),
             timeline: Default::default(),
             over_time: Default::default(),
+            detail: None,
+        }
+    }
+
+    /// Also keeps what the exports need per site ([`SiteDetails`]), from here on.
+    pub fn keep_detail(&mut self) {
+        self.detail.get_or_insert_with(Box::default);
+    }
+
+    /// The exports' numbers, at the end (after [`finish`](Self::finish)): the blocks live
+    /// then are counted as living to the process's last event.
+    pub fn detail_end(&mut self) -> HeapEnd {
+        let mut details = self.detail.take().map(|d| *d).unwrap_or_default();
+        let end_ns = self.last_time_ns;
+        for l in self.live.values() {
+            details.live_at_end(l.site, end_ns.saturating_sub(l.born_ns));
+        }
+        HeapEnd {
+            details,
+            stacks: self.sites.iter().map(|s| s.stack).collect(),
+            epoch: self.peak_epoch,
+            peak: (self.peak, self.peak_time_ns),
+            end_ns,
+            exec: self.exec.is_some(),
         }
     }
 
@@ -412,6 +439,9 @@ impl HeapProcess {
             self.peak_epoch += 1;
         }
         self.timeline.record(time_ns, self.current);
+        if let Some(d) = &mut self.detail {
+            d.record(time_ns, self.current);
+        }
         let sites = &self.sites;
         self.over_time.record(
             grow.saturating_add(shrink),
@@ -437,6 +467,9 @@ impl HeapProcess {
         let s = &mut self.sites[site as usize];
         s.live_blocks += 1;
         self.current_blocks += 1;
+        if let Some(d) = &mut self.detail {
+            d.insert(site, size, self.peak_epoch);
+        }
         self.change(site, size, 0, time_ns);
         self.last_block = ptr;
     }
@@ -445,6 +478,10 @@ impl HeapProcess {
         let s = &mut self.sites[old.site as usize];
         s.live_blocks = s.live_blocks.saturating_sub(1);
         self.current_blocks = self.current_blocks.saturating_sub(1);
+        if let Some(d) = &mut self.detail {
+            let lifetime = time_ns.saturating_sub(old.born_ns);
+            d.remove(old.site, old.size, lifetime, self.peak_epoch);
+        }
         self.change(old.site, 0, old.size, time_ns);
     }
 

@@ -12,16 +12,34 @@ use super::heap::{self, HeapProcess, ProcessInfo};
 pub struct HeapPass {
     /// The processes.
     pub processes: Vec<HeapProcess>,
+    /// Each process also keeps what the exports need ([`HeapProcess::keep_detail`]).
+    keep_detail: bool,
 }
 
 impl HeapPass {
+    /// A pass whose processes also keep what the exports need.
+    pub fn with_detail() -> Self {
+        HeapPass {
+            processes: Vec::new(),
+            keep_detail: true,
+        }
+    }
+
+    fn push(&mut self, info: ProcessInfo) -> usize {
+        let mut p = HeapProcess::new(info);
+        if self.keep_detail {
+            p.keep_detail();
+        }
+        self.processes.push(p);
+        self.processes.len() - 1
+    }
+
     /// The current process (`cur`), made when the log has events before any `Process` record.
     pub fn process(&mut self, cur: &mut Option<usize>) -> &mut HeapProcess {
-        let idx = *cur.get_or_insert_with(|| {
-            self.processes
-                .push(HeapProcess::new(ProcessInfo::default()));
-            self.processes.len() - 1
-        });
+        let idx = match *cur {
+            Some(i) => i,
+            None => *cur.insert(self.push(ProcessInfo::default())),
+        };
         &mut self.processes[idx]
     }
 
@@ -30,7 +48,7 @@ impl HeapPass {
     pub fn on_event(&mut self, cur: &mut Option<usize>, ev: &Event<'static>) {
         match ev {
             Event::Process(p) => {
-                self.processes.push(HeapProcess::new(ProcessInfo {
+                *cur = Some(self.push(ProcessInfo {
                     pid: p.pid,
                     ppid: p.ppid,
                     exe: p.exe.to_string_lossy().into_owned(),
@@ -38,7 +56,6 @@ impl HeapPass {
                     tool: p.tool.to_string_lossy().into_owned(),
                     clock_res_ns: p.clock_res_ns,
                 }));
-                *cur = Some(self.processes.len() - 1);
             }
             Event::Module(m) => self.process(cur).modules.push(m.clone()),
             // Keep the module: blocks allocated while it was loaded still point into it. A

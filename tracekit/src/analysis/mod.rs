@@ -38,7 +38,8 @@ pub mod timeline;
 use std::io::Read;
 use std::sync::mpsc;
 
-use tracekit_log::{Event, Reader};
+use tracekit_log::delta::HeapEvent;
+use tracekit_log::{Event, Reader, Record};
 
 pub use crash::{CrashInfo, CrashPass};
 pub use fence::{FenceInfo, FencePass};
@@ -72,9 +73,7 @@ pub struct Kept<'a> {
 /// An event on its way from the decoding thread: the frequent heap events unboxed and small,
 /// the rest boxed.
 enum Item {
-    Alloc(tracekit_log::Alloc),
-    Free(tracekit_log::Free),
-    Realloc(tracekit_log::Realloc),
+    Heap(HeapEvent),
     Other(Box<Event<'static>>),
 }
 
@@ -121,6 +120,7 @@ impl Analysis {
     /// An empty analysis that also keeps the [`detail`](detail::Detail) the exports need.
     pub fn with_detail() -> Self {
         Analysis {
+            heap: HeapPass::with_detail(),
             detail: Some(Box::default()),
             ..Analysis::default()
         }
@@ -148,13 +148,16 @@ impl Analysis {
             let decoder = scope.spawn(move || {
                 let mut batch = Vec::with_capacity(BATCH);
                 let end = loop {
-                    match reader.next_event() {
-                        Ok(Some(ev)) => {
-                            batch.push(match ev {
-                                Event::Alloc(a) => Item::Alloc(a),
-                                Event::Free(f) => Item::Free(f),
-                                Event::Realloc(r) => Item::Realloc(r),
-                                other => Item::Other(Box::new(other.into_owned())),
+                    match reader.next_record() {
+                        Ok(Some(record)) => {
+                            batch.push(match record {
+                                Record::Heap(h) => Item::Heap(h),
+                                Record::Event(Event::Alloc(a)) => Item::Heap(HeapEvent::Alloc(a)),
+                                Record::Event(Event::Free(f)) => Item::Heap(HeapEvent::Free(f)),
+                                Record::Event(Event::Realloc(r)) => {
+                                    Item::Heap(HeapEvent::Realloc(r))
+                                }
+                                Record::Event(other) => Item::Other(Box::new(other.into_owned())),
                             });
                             if batch.len() == BATCH {
                                 let next = empty_rx
@@ -177,22 +180,12 @@ impl Analysis {
             for mut batch in full_rx {
                 for item in batch.drain(..) {
                     match item {
-                        Item::Alloc(a) => {
-                            self.heap.process(&mut cur).on_alloc(&a);
-                            if let (Some(d), Some(i)) = (&mut self.detail, cur) {
-                                d.on_alloc(i, &a);
-                            }
-                        }
-                        Item::Free(f) => {
-                            self.heap.process(&mut cur).on_free(&f);
-                            if let (Some(d), Some(i)) = (&mut self.detail, cur) {
-                                d.on_free(i, &f);
-                            }
-                        }
-                        Item::Realloc(r) => {
-                            self.heap.process(&mut cur).on_realloc(&r);
-                            if let (Some(d), Some(i)) = (&mut self.detail, cur) {
-                                d.on_realloc(i, &r);
+                        Item::Heap(h) => {
+                            let p = self.heap.process(&mut cur);
+                            match h {
+                                HeapEvent::Alloc(a) => p.on_alloc(&a),
+                                HeapEvent::Free(f) => p.on_free(&f),
+                                HeapEvent::Realloc(r) => p.on_realloc(&r),
                             }
                         }
                         Item::Other(ev) => self.on_event(&mut cur, &ev),
@@ -215,7 +208,7 @@ impl Analysis {
         for (i, p) in self.heap.processes.iter_mut().enumerate().skip(first) {
             p.finish();
             if let Some(d) = &mut self.detail {
-                d.finish(i, p.exec.is_some());
+                d.finish(i, p.detail_end());
             }
         }
         Ok(())

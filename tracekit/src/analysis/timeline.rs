@@ -36,16 +36,27 @@ impl Default for Timeline {
 
 impl Timeline {
     /// Records that `bytes` were live at `time_ns`.
+    #[inline]
     pub fn record(&mut self, time_ns: u64, bytes: u64) {
         let mut idx = time_ns >> self.shift;
-        while idx >= SLICES as u64 {
-            self.halve();
-            idx = time_ns >> self.shift;
+        if idx >= SLICES as u64 {
+            idx = self.widen_to(time_ns);
         }
         let s = &mut self.slices[idx as usize];
         s.max = s.max.max(bytes);
         s.last = bytes;
         s.touched = true;
+    }
+
+    /// Widens the slices until `time_ns` falls in one; returns its index.
+    #[cold]
+    fn widen_to(&mut self, time_ns: u64) -> u64 {
+        let mut idx = time_ns >> self.shift;
+        while idx >= SLICES as u64 {
+            self.halve();
+            idx = time_ns >> self.shift;
+        }
+        idx
     }
 
     fn halve(&mut self) {
@@ -128,25 +139,34 @@ pub struct Series {
     snapshots: Vec<Snapshot>,
     min_interval: u64,
     since_detailed: usize,
+    /// The first time the next snapshot may be taken at: the last one's time plus the
+    /// interval (0 before the first). Wider than the times so the sum cannot overflow.
+    next: u128,
 }
 
 impl Series {
     /// The heap at `time` holds `heap_bytes`; `live` lists the sites' live bytes, asked only
     /// when a detailed snapshot is taken.
+    #[inline]
     pub fn record(
         &mut self,
         time: u64,
         heap_bytes: u64,
         live: impl FnOnce(Option<usize>) -> Sites,
     ) {
-        if let Some(prev) = self.snapshots.last() {
-            // Never two snapshots of one moment (a coarse clock gives many events the same
-            // time): the interval is at least 1.
-            if time.saturating_sub(prev.time) < self.min_interval.max(1) {
-                return;
-            }
+        // Most changes come too soon after the last snapshot: one comparison says so.
+        if u128::from(time) < self.next {
+            return;
         }
         self.take(time, heap_bytes, live);
+    }
+
+    /// Sets [`next`](Self::next) from the last snapshot: never two snapshots of one moment (a
+    /// coarse clock gives many events the same time), so the interval is at least 1.
+    fn set_next(&mut self) {
+        self.next = self.snapshots.last().map_or(0, |prev| {
+            u128::from(prev.time) + u128::from(self.min_interval.max(1))
+        });
     }
 
     fn take(&mut self, time: u64, heap_bytes: u64, live: impl FnOnce(Option<usize>) -> Sites) {
@@ -163,6 +183,7 @@ impl Series {
         if self.snapshots.len() == MAX_SNAPSHOTS {
             self.cull();
         }
+        self.set_next();
     }
 
     /// massif's `cull_snapshots`: drops half the snapshots, each time the one (neither the
@@ -213,6 +234,7 @@ impl Series {
                 peak: false,
             });
         }
+        self.set_next();
         let (time, heap_bytes) = peak;
         if heap_bytes == 0 {
             return;
@@ -234,6 +256,7 @@ impl Series {
             Some(same) => *same = snap,
             None => self.snapshots.insert(at, snap),
         }
+        self.set_next();
     }
 
     /// The snapshots, oldest first.
@@ -273,6 +296,7 @@ impl Default for HeapOverTime {
 impl HeapOverTime {
     /// `changed` bytes were allocated or freed at `time_ns`, leaving `heap_bytes` live (a new
     /// peak when `new_peak`); `live` lists the sites' live bytes for a detailed snapshot.
+    #[inline]
     pub fn record(
         &mut self,
         changed: u64,
