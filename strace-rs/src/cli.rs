@@ -88,6 +88,8 @@ are supported:
   --seccomp-bpf  filter syscalls in the kernel (default when -f and a narrowed trace set)
   --no-seccomp-bpf  never use a seccomp filter
   --log FILE     also write the tracekit event log (syscall events) to FILE
+  --output-format=json, --json   one JSON object per event (schema tracekit.strace/1;
+                 `tracekit dump --strace-text` prints it back as text)
   -h, -V         help, version
 ";
 
@@ -572,6 +574,19 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, UsageError> {
                 "instruction-pointer" => cfg.instruction_pointer = true,
                 "stack-traces" => cfg.stack_trace = true,
                 "kill-on-exit" => cfg.kill_on_exit = true,
+                "json" => cfg.json = true,
+                "output-format" => {
+                    let v = value(&mut i)?;
+                    cfg.json = match v.as_str() {
+                        "json" => true,
+                        "text" => false,
+                        _ => {
+                            return Err(err_hint(format!(
+                                "invalid --output-format argument: '{v}'"
+                            )))
+                        }
+                    };
+                }
                 "successful-only" => cfg.status = parse_status_set("successful")?,
                 "failed-only" => cfg.status = parse_status_set("failed")?,
                 "help" => return Ok(Action::Help),

@@ -228,6 +228,8 @@ pub struct Config {
     pub log: Option<PathBuf>,
     /// `--kill-on-exit`.
     pub kill_on_exit: bool,
+    /// `--output-format=json`: one JSON object per event (`tracekit_log::strace`).
+    pub json: bool,
 }
 
 impl Default for Config {
@@ -268,6 +270,7 @@ impl Default for Config {
             seccomp_explicit: false,
             log: None,
             kill_on_exit: false,
+            json: false,
         }
     }
 }

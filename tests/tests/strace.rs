@@ -1326,3 +1326,166 @@ fn output_files_are_not_written_through_symlinks() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stderr(&o).contains("execve("), "{}", stderr(&o));
 }
+
+/// Reads `--output-format=json` output, checking that every line is exactly a
+/// `tracekit.strace/1` event: read back into the typed event and written again, it is the
+/// same JSON (a field the schema does not know, or one it lacks, fails).
+fn json_events(path: &Path) -> Vec<tracekit_log::strace::TraceEvent> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut events = Vec::new();
+    for line in text.lines() {
+        let raw: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: not JSON: {line}"));
+        let ev: tracekit_log::strace::TraceEvent = serde_json::from_value(raw.clone())
+            .unwrap_or_else(|e| panic!("{e}: not a tracekit.strace/1 event: {line}"));
+        assert_eq!(
+            serde_json::to_value(&ev).unwrap(),
+            raw,
+            "schema drift: {line}"
+        );
+        events.push(ev);
+    }
+    events
+}
+
+#[test]
+fn json_events_round_trip_to_the_text_strace_rs_prints() {
+    use tracekit_log::strace::TraceEvent;
+    let tmp = tempdir();
+    let ours = bin("strace-rs");
+    for flags in [&["-f"][..], &["-f", "-yy"]] {
+        let (mut events, mut lines, mut same, mut total) = (0, 0, 0, 0);
+        let mut report = String::new();
+        for (name, argv) in corpus(tmp.path()) {
+            let json = tmp.path().join(format!("{name}.json"));
+            let log = tmp.path().join(format!("{name}.tklog"));
+            let text = tmp.path().join(format!("{name}.txt"));
+            let mut with_json = flags.to_vec();
+            with_json.extend(["--output-format=json", "--log", log.to_str().unwrap()]);
+            trace(&ours, &with_json, &json, &argv);
+            let evs = json_events(&json);
+            assert!(
+                matches!(&evs[0], TraceEvent::Header(h) if h.schema == "tracekit.strace/1"),
+                "{name}: the first line is the header"
+            );
+            // Event by event: the call's text is the one the same run wrote in its event
+            // log, which is the line strace-rs prints (without the prefix and alignment).
+            let mut printed: HashMap<u32, Vec<String>> = HashMap::new();
+            for ev in tracekit_e2e::read_log(&log) {
+                if let tracekit_log::Event::Syscall(s) = ev {
+                    let line = String::from_utf8_lossy(&s.text.0).into_owned();
+                    printed.entry(s.tid).or_default().push(line);
+                }
+            }
+            let mut from_json: HashMap<u32, Vec<String>> = HashMap::new();
+            for ev in &evs {
+                if let TraceEvent::Syscall(s) = ev {
+                    let args: Vec<&str> = s.args.iter().map(|a| a.text.as_str()).collect();
+                    let line = format!("{}({}) = {}", s.name, args.join(", "), s.ret_text);
+                    from_json.entry(s.tid).or_default().push(line);
+                    events += 1;
+                }
+            }
+            // A thread replaced by another's execve has its last call in the JSON only.
+            for (tid, calls) in &mut from_json {
+                let logged = printed.remove(tid).unwrap_or_default();
+                if calls.len() == logged.len() + 1 && calls.last().unwrap().ends_with(" = ?") {
+                    calls.pop();
+                }
+                assert_eq!(*calls, logged, "{name} {flags:?}: thread {tid}'s calls");
+            }
+            assert!(
+                printed.is_empty(),
+                "{name}: calls logged but not in the JSON"
+            );
+            // The whole output: the converter's text against a text run of the same program,
+            // normalized as the differential test does.
+            let o = tracekit_e2e::run(
+                tracekit_e2e::tracekit()
+                    .arg("dump")
+                    .arg("--strace-text")
+                    .arg(&json),
+            );
+            assert!(o.status.success(), "{}", stderr(&o));
+            trace(&ours, flags, &text, &argv);
+            let converted = normalize(&String::from_utf8_lossy(&o.stdout));
+            let direct = normalize(&std::fs::read_to_string(&text).unwrap());
+            let m = matched(&direct, &converted);
+            lines += converted.len();
+            same += m;
+            total += direct.len();
+            report.push_str(&format!("{name}: {m}/{} lines\n", direct.len()));
+        }
+        let pct = 100.0 * same as f64 / total.max(1) as f64;
+        eprintln!("{flags:?}: {events} call events\n{report}total: {same}/{total} = {pct:.1}%");
+        assert!(events > 500, "{flags:?}: too few events\n{report}");
+        assert!(
+            pct >= 98.0 && lines.abs_diff(total) * 100 <= total,
+            "{flags:?}: the converted text differs from a text run\n{report}"
+        );
+    }
+}
+
+#[test]
+fn json_output_types_calls_signals_and_exits() {
+    use tracekit_log::strace::{TraceEvent, Value};
+    let tmp = tempdir();
+    let json = tmp.path().join("signals.json");
+    let o = ours(&[
+        "--json",
+        "-o",
+        json.to_str().unwrap(),
+        example("st_kill").to_str().unwrap(),
+        "segv",
+    ]);
+    assert!(!o.status.success());
+    let evs = json_events(&json);
+    let calls: Vec<_> = evs
+        .iter()
+        .filter_map(|e| match e {
+            TraceEvent::Syscall(s) => Some(s),
+            _ => None,
+        })
+        .collect();
+    let execve = calls[0];
+    assert_eq!(execve.name, "execve");
+    assert_eq!(execve.nr, 59);
+    assert_eq!(execve.ret, Some(0));
+    assert_eq!(
+        execve.args[0].value,
+        Value::String(example("st_kill").to_string_lossy().into())
+    );
+    assert!(calls.iter().all(|s| s.exit_ns > s.entry_ns));
+    let failed = calls
+        .iter()
+        .find(|s| s.ret == Some(-1))
+        .expect("a failed call (the loader's access or open)");
+    assert!(failed.errno.as_deref().is_some_and(|e| e.starts_with('E')));
+    assert!(failed
+        .ret_text
+        .starts_with(&format!("-1 {} (", failed.errno.as_deref().unwrap())));
+    let sig = evs
+        .iter()
+        .find_map(|e| match e {
+            TraceEvent::Signal(s) if s.signal == "SIGSEGV" => Some(s),
+            _ => None,
+        })
+        .expect("a SIGSEGV event");
+    assert_eq!(sig.info["si_addr"], Value::Null);
+    assert_eq!(
+        sig.info["si_signo"],
+        serde_json::json!({"sym": ["SIGSEGV"]})
+    );
+    assert!(matches!(
+        evs.last(),
+        Some(TraceEvent::Killed(k)) if k.signal == "SIGSEGV"
+    ));
+    // Bad input: strace's usage error for an unknown format.
+    let o = ours(&["--output-format=xml", "true"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("invalid --output-format argument: 'xml'"),
+        "{}",
+        stderr(&o)
+    );
+}
