@@ -7,7 +7,7 @@ use std::fmt;
 use crate::config::{
     Config, InjectAction, InjectRule, StatusSet, SummaryMode, SyscallSet, Timestamps,
 };
-use crate::summary::SortBy;
+use crate::summary::{Column, SortBy};
 use crate::sysent::{self, class};
 use crate::text::{HexMode, XlatStyle};
 
@@ -68,6 +68,9 @@ are supported:
   -o FILE        write the trace to FILE        -A  append to it
   -c, -C         count time, calls and errors per syscall (-C: and trace)
   -w             summarise wall-clock latency    -S SORTBY  sort the summary
+  -U COLUMNS     summary columns: time-percent,total-time,min-time,max-time,avg-time,
+                 calls,errors,name, and p1..p99 (percentiles of the calls' times)
+  --summary-percentiles   the default columns with p50,p90,p99,max-time
   -e trace=SET   syscalls to trace: names, !negation, %file %process %network %signal
                  %ipc %desc %memory %creds %clock %stat %lstat %fstat %%stat %statfs
                  %fstatfs %%statfs %pure, /regex, all, none
@@ -534,6 +537,15 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, UsageError> {
                 "summary-only" => c = true,
                 "summary" => big_c = true,
                 "summary-wall-clock" => cfg.wallclock = true,
+                "summary-columns" => {
+                    cfg.summary_columns = Column::parse_list(&value(&mut i)?).map_err(err_hint)?
+                }
+                "summary-percentiles" => {
+                    cfg.summary_columns = Column::parse_list(
+                        "time-percent,total-time,avg-time,p50,p90,p99,max-time,calls,errors,name",
+                    )
+                    .expect("valid columns")
+                }
                 "attach" => {
                     let v = value(&mut i)?;
                     add_pids(&mut cfg, &v)?;
@@ -670,7 +682,8 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, UsageError> {
                 'u' => cfg.user = Some(lookup_user(v)?),
                 'P' => add_trace_path(&mut cfg, v),
                 'Y' => cfg.decode.pid_comm = true,
-                'I' | 'O' | 'U' | 'b' | 'd' | 'D' | 'F' => {}
+                'U' => cfg.summary_columns = Column::parse_list(v).map_err(err_hint)?,
+                'I' | 'O' | 'b' | 'd' | 'D' | 'F' => {}
                 'h' => return Ok(Action::Help),
                 'V' => return Ok(Action::Version),
                 _ => return Err(err_hint(format!("invalid option -- '{o}'"))),

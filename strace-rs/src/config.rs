@@ -230,6 +230,8 @@ pub struct Config {
     pub kill_on_exit: bool,
     /// `--output-format=json`: one JSON object per event (`tracekit_log::strace`).
     pub json: bool,
+    /// `-U`: the summary's columns.
+    pub summary_columns: Vec<crate::summary::Column>,
 }
 
 impl Default for Config {
@@ -271,6 +273,7 @@ impl Default for Config {
             log: None,
             kill_on_exit: false,
             json: false,
+            summary_columns: crate::summary::Column::DEFAULT.to_vec(),
         }
     }
 }

@@ -279,7 +279,15 @@ impl<'c> Tracer<'c> {
             cfg,
             printer,
             tcbs: HashMap::new(),
-            summary: Summary::new(),
+            summary: if cfg
+                .summary_columns
+                .iter()
+                .any(|c| matches!(c, crate::summary::Column::Percentile(_)))
+            {
+                Summary::with_percentiles()
+            } else {
+                Summary::new()
+            },
             meta: MetaTables {
                 native: meta_table(),
                 compat: meta_table32(),
@@ -506,13 +514,16 @@ impl<'c> Tracer<'c> {
             let summary = std::mem::take(&mut self.summary);
             if self.json.is_some() {
                 let mut text = Vec::new();
-                let _ = summary.write(sort, &mut text);
+                let _ = summary.write_columns(sort, &self.cfg.summary_columns, &mut text);
                 let ev = js::TraceEvent::Summary(js::Summary {
                     text: String::from_utf8_lossy(&text).into_owned(),
                 });
                 self.emit(0, &ev);
             } else {
-                let _ = self.printer.summary(|w| summary.write(sort, w));
+                let cols = &self.cfg.summary_columns;
+                let _ = self
+                    .printer
+                    .summary(|w| summary.write_columns(sort, cols, w));
             }
         }
         self.printer.flush();

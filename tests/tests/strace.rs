@@ -381,6 +381,137 @@ fn summary_sort_orders_equal_strace() {
     }
 }
 
+/// The cells of a `-c` table, cut at the divider's column spans (the last column runs to
+/// the end of the line), with the header's titles.
+fn table_cells(table: &str) -> Vec<Vec<(String, String)>> {
+    let lines: Vec<&str> = table.lines().collect();
+    let mut spans = Vec::new();
+    let mut start = 0;
+    for dashes in lines[1].split(' ') {
+        spans.push((start, start + dashes.len()));
+        start += dashes.len() + 1;
+    }
+    let cell = |l: &str, (a, b): (usize, usize), last: bool| -> String {
+        let end = if last { l.len() } else { b.min(l.len()) };
+        l.get(a.min(l.len())..end).unwrap_or("").trim().to_owned()
+    };
+    let n = spans.len();
+    let titles: Vec<String> = (0..n)
+        .map(|i| cell(lines[0], spans[i], i + 1 == n))
+        .collect();
+    lines
+        .iter()
+        .skip(2)
+        .filter(|l| !l.starts_with('-'))
+        .map(|l| {
+            (0..n)
+                .map(|i| (titles[i].clone(), cell(l, spans[i], i + 1 == n)))
+                .collect()
+        })
+        .collect()
+}
+
+/// A number's form: each run of digits as one `0` (`0.000012` and `1.5` are `0.0`).
+fn shape(v: &str) -> String {
+    let mut out = String::new();
+    for c in v.chars() {
+        if !c.is_ascii_digit() {
+            out.push(c);
+        } else if !out.ends_with('0') {
+            out.push('0');
+        }
+    }
+    out
+}
+
+#[test]
+fn summary_columns_match_strace() {
+    require_tool!("strace");
+    let tmp = tempdir();
+    let argv = vec![
+        example("st_fileio").to_string_lossy().into_owned(),
+        tmp.path().join("d").to_string_lossy().into_owned(),
+    ];
+    for spec in [
+        "name,calls,errors,min-time,max-time,avg-time,total-time,time-percent",
+        "max-time,name",
+        "calls,errors",
+        "count,shortest,syscall,time",
+    ] {
+        let a = tmp.path().join("a");
+        let b = tmp.path().join("b");
+        let flags = ["-f", "-c", "-S", "name", "-U", spec];
+        let _ = (std::fs::remove_file(&a), std::fs::remove_file(&b));
+        trace(Path::new("strace"), &flags, &a, &argv);
+        trace(&bin("strace-rs"), &flags, &b, &argv);
+        let (ta, tb) = (
+            std::fs::read_to_string(&a).unwrap(),
+            std::fs::read_to_string(&b).unwrap(),
+        );
+        let what = format!("-U {spec}\nstrace:\n{ta}\nstrace-rs:\n{tb}");
+        // The header and the divider (the columns and their widths) are the same.
+        assert_eq!(
+            ta.lines().take(2).collect::<Vec<_>>(),
+            tb.lines().take(2).collect::<Vec<_>>(),
+            "{what}"
+        );
+        let (ca, cb) = (table_cells(&ta), table_cells(&tb));
+        assert_eq!(ca.len(), cb.len(), "{what}");
+        for (ra, rb) in ca.iter().zip(&cb) {
+            for ((title, va), (_, vb)) in ra.iter().zip(rb) {
+                match title.as_str() {
+                    // Counts and names are equal; times have the same form.
+                    "calls" | "errors" | "syscall" => assert_eq!(va, vb, "{title}: {what}"),
+                    _ => assert_eq!(shape(va), shape(vb), "{title}: {what}"),
+                }
+            }
+        }
+    }
+    // Percentiles (not in strace): p50 <= p90 <= p99 <= longest on every row.
+    let b = tmp.path().join("p");
+    trace(
+        &bin("strace-rs"),
+        &["-f", "-c", "-U", "p50,p90,p99,max,calls"],
+        &b,
+        &argv,
+    );
+    let tb = std::fs::read_to_string(&b).unwrap();
+    let rows = table_cells(&tb);
+    assert!(rows.len() > 5, "{tb}");
+    for row in &rows {
+        let t: Vec<f64> = row[..4].iter().map(|(_, v)| v.parse().unwrap()).collect();
+        assert!(
+            t[0] <= t[1] && t[1] <= t[2] && t[2] <= t[3],
+            "{row:?}\n{tb}"
+        );
+        assert_eq!(row[5].0, "syscall");
+    }
+    // Bad input, in strace's words and exit status.
+    for (spec, msg) in [
+        ("foo", "unknown column name: 'foo'"),
+        ("calls,none", "unknown column name: 'none'"),
+        (
+            "calls,count",
+            "call summary column has been provided more than once: 'count'",
+        ),
+    ] {
+        let (o, s) = (
+            ours(&["-c", "-U", spec, "true"]),
+            Command::new("strace")
+                .args(["-c", "-U", spec, "true"])
+                .output()
+                .unwrap(),
+        );
+        assert_eq!(o.status.code(), Some(1));
+        assert_eq!(s.status.code(), Some(1));
+        assert!(stderr(&o).contains(msg), "{}", stderr(&o));
+        assert_eq!(
+            stderr(&o).replace("strace-rs", "strace"),
+            String::from_utf8_lossy(&s.stderr)
+        );
+    }
+}
+
 fn ours(args: &[&str]) -> std::process::Output {
     run(Command::new(bin("strace-rs"))
         .args(args)
