@@ -71,6 +71,8 @@ are supported:
   -U COLUMNS     summary columns: time-percent,total-time,min-time,max-time,avg-time,
                  calls,errors,name, and p1..p99 (percentiles of the calls' times)
   --summary-percentiles   the default columns with p50,p90,p99,max-time
+  -O OVERHEAD    subtract OVERHEAD (s, ms, us, ns; us by default) from each call's time in -c
+  --argv0=NAME   start the command with argv[0] NAME
   -e trace=SET   syscalls to trace: names, !negation, %file %process %network %signal
                  %ipc %desc %memory %creds %clock %stat %lstat %fstat %%stat %statfs
                  %fstatfs %%statfs %pure, /regex, all, none
@@ -99,6 +101,24 @@ are supported:
 fn parse_num<T: std::str::FromStr>(opt: char, v: &str) -> Result<T, UsageError> {
     v.parse()
         .map_err(|_| err(format!("invalid -{opt} argument: '{v}'")))
+}
+
+/// `-O`'s time, as strace's `parse_ts`: a non-negative integer or decimal number, then a
+/// unit (`s`, `ms`, `us`, `ns`; microseconds without one); in ns.
+fn parse_overhead(v: &str) -> Option<u64> {
+    let num_len = v
+        .find(|c: char| !(c.is_ascii_digit() || "eE.-+".contains(c)))
+        .unwrap_or(v.len());
+    let (num, unit) = v.split_at(num_len);
+    let scale: f64 = match unit {
+        "" | "us" => 1e3,
+        "s" => 1e9,
+        "ms" => 1e6,
+        "ns" => 1.0,
+        _ => return None,
+    };
+    let x: f64 = num.parse().ok()?;
+    (x >= 0.0 && x.is_finite()).then_some((x * scale) as u64)
 }
 
 /// Parses a set expression with `!` negation into "in set" per item; `items` resolves one
@@ -537,6 +557,7 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, UsageError> {
                 "summary-only" => c = true,
                 "summary" => big_c = true,
                 "summary-wall-clock" => cfg.wallclock = true,
+                "argv0" => cfg.argv0 = Some(value(&mut i)?.into()),
                 "summary-columns" => {
                     cfg.summary_columns = Column::parse_list(&value(&mut i)?).map_err(err_hint)?
                 }
@@ -683,7 +704,11 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, UsageError> {
                 'P' => add_trace_path(&mut cfg, v),
                 'Y' => cfg.decode.pid_comm = true,
                 'U' => cfg.summary_columns = Column::parse_list(v).map_err(err_hint)?,
-                'I' | 'O' | 'b' | 'd' | 'D' | 'F' => {}
+                'O' => {
+                    cfg.overhead_ns = parse_overhead(v)
+                        .ok_or_else(|| err_hint(format!("invalid -O argument: '{v}'")))?
+                }
+                'I' | 'b' | 'd' | 'D' | 'F' => {}
                 'h' => return Ok(Action::Help),
                 'V' => return Ok(Action::Version),
                 _ => return Err(err_hint(format!("invalid option -- '{o}'"))),
@@ -834,6 +859,22 @@ mod tests {
         match parse(args.iter().map(OsString::from).collect())? {
             Action::Run(c) => Ok(*c),
             a => panic!("{a:?}"),
+        }
+    }
+
+    #[test]
+    fn overhead_in_strace_units() {
+        let ns = |v: &str| run(&["-O", v, "true"]).map(|c| c.overhead_ns);
+        assert_eq!(ns("5"), Ok(5_000));
+        assert_eq!(ns("1ms"), Ok(1_000_000));
+        assert_eq!(ns("0.5s"), Ok(500_000_000));
+        assert_eq!(ns("7ns"), Ok(7));
+        assert_eq!(ns("1e3us"), Ok(1_000_000));
+        for bad in ["abc", "-1", "1h", ""] {
+            assert_eq!(
+                ns(bad).unwrap_err().message,
+                format!("invalid -O argument: '{bad}'")
+            );
         }
     }
 

@@ -230,6 +230,10 @@ pub struct Config {
     pub kill_on_exit: bool,
     /// `--output-format=json`: one JSON object per event (`tracekit_log::strace`).
     pub json: bool,
+    /// `-O`: subtracted from each call's time in the summary (ns).
+    pub overhead_ns: u64,
+    /// `--argv0`: the started command's `argv[0]`.
+    pub argv0: Option<OsString>,
     /// `-U`: the summary's columns.
     pub summary_columns: Vec<crate::summary::Column>,
 }
@@ -273,6 +277,8 @@ impl Default for Config {
             log: None,
             kill_on_exit: false,
             json: false,
+            overhead_ns: 0,
+            argv0: None,
             summary_columns: crate::summary::Column::DEFAULT.to_vec(),
         }
     }

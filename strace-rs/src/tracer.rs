@@ -333,11 +333,14 @@ impl<'c> Tracer<'c> {
         let path = resolve_path(&cfg.command[0])?;
         let cstr =
             |b: &[u8]| CString::new(b).map_err(|_| "argument contains a NUL byte".to_owned());
-        let argv = cfg
+        let mut argv = cfg
             .command
             .iter()
             .map(|a| cstr(a.as_bytes()))
             .collect::<Result<Vec<_>, _>>()?;
+        if let Some(name) = &cfg.argv0 {
+            argv[0] = cstr(name.as_bytes())?;
+        }
         let env = if cfg.env.is_empty() {
             None
         } else {
@@ -1161,7 +1164,8 @@ impl<'c> Tracer<'c> {
                 elapsed.as_nanos() as u64
             } else {
                 ru.stime_us.saturating_sub(t.entry_stime_us) * 1000
-            };
+            }
+            .saturating_sub(cfg.overhead_ns);
             let name = &self.meta.get(nr, compat).name;
             let key = if compat { nr | 1 << 32 } else { nr };
             self.summary.add(key, name, ns, is_error);

@@ -1620,3 +1620,63 @@ fn json_output_types_calls_signals_and_exits() {
         stderr(&o)
     );
 }
+
+#[test]
+fn overhead_takes_time_off_every_call_as_strace() {
+    require_tool!("strace");
+    let tmp = tempdir();
+    let argv = vec![
+        example("st_fileio").to_string_lossy().into_owned(),
+        tmp.path().join("d").to_string_lossy().into_owned(),
+    ];
+    // An overhead longer than any call leaves every time at zero: the tables are equal.
+    let flags = ["-f", "-c", "-w", "-S", "name", "-O", "10s"];
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    trace(Path::new("strace"), &flags, &a, &argv);
+    trace(&bin("strace-rs"), &flags, &b, &argv);
+    let (ta, tb) = (
+        std::fs::read_to_string(&a).unwrap(),
+        std::fs::read_to_string(&b).unwrap(),
+    );
+    assert!(ta.contains(" 0.000000 "), "{ta}");
+    assert_eq!(ta, tb);
+    for bad in ["abc", "-1"] {
+        let o = ours(&["-c", "-O", bad, "true"]);
+        let s = Command::new("strace")
+            .args(["-c", "-O", bad, "true"])
+            .output()
+            .unwrap();
+        assert_eq!((o.status.code(), s.status.code()), (Some(1), Some(1)));
+        assert_eq!(
+            stderr(&o).replace("strace-rs", "strace"),
+            String::from_utf8_lossy(&s.stderr)
+        );
+    }
+}
+
+#[test]
+fn argv0_names_the_started_command() {
+    // strace 6.1 has no --argv0 (6.4 added it): the command's own message shows the name.
+    let tmp = tempdir();
+    let out = tmp.path().join("t");
+    let o = ours(&[
+        "--argv0=renamed-ls",
+        "-e",
+        "trace=execve",
+        "-o",
+        out.to_str().unwrap(),
+        "ls",
+        "/nonexistent",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).starts_with("renamed-ls: cannot access"),
+        "{}",
+        stderr(&o)
+    );
+    let t = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        t.starts_with("execve(\"") && t.contains("ls\", [\"renamed-ls\", \"/nonexistent\"]"),
+        "{t}"
+    );
+}
