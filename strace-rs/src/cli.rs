@@ -5,7 +5,7 @@ use std::ffi::OsString;
 use std::fmt;
 
 use crate::config::{
-    Config, InjectAction, InjectRule, StatusSet, SummaryMode, SyscallSet, Timestamps,
+    Config, InjectAction, InjectRule, StatusSet, SummaryBy, SummaryMode, SyscallSet, Timestamps,
 };
 use crate::summary::{Column, SortBy};
 use crate::sysent::{self, class};
@@ -73,6 +73,7 @@ are supported:
   --summary-percentiles   the default columns with p50,p90,p99,max-time
   -O OVERHEAD    subtract OVERHEAD (s, ms, us, ns; us by default) from each call's time in -c
   --argv0=NAME   start the command with argv[0] NAME
+  --summary-by=tid|pid   one -c table per thread or process
   -e trace=SET   syscalls to trace: names, !negation, %file %process %network %signal
                  %ipc %desc %memory %creds %clock %stat %lstat %fstat %%stat %statfs
                  %fstatfs %%statfs %pure, /regex, all, none
@@ -558,6 +559,14 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, UsageError> {
                 "summary" => big_c = true,
                 "summary-wall-clock" => cfg.wallclock = true,
                 "argv0" => cfg.argv0 = Some(value(&mut i)?.into()),
+                "summary-by" => {
+                    let v = value(&mut i)?;
+                    cfg.summary_by = Some(match v.as_str() {
+                        "tid" => SummaryBy::Tid,
+                        "pid" => SummaryBy::Pid,
+                        _ => return Err(err_hint(format!("invalid --summary-by argument: '{v}'"))),
+                    });
+                }
                 "summary-columns" => {
                     cfg.summary_columns = Column::parse_list(&value(&mut i)?).map_err(err_hint)?
                 }

@@ -62,6 +62,15 @@ impl SyscallSet {
     }
 }
 
+/// What `--summary-by` groups the `-c` table by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SummaryBy {
+    /// Thread id.
+    Tid,
+    /// Process id.
+    Pid,
+}
+
 /// Which return statuses are printed (`-e status=`, `-z`, `-Z`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StatusSet {
@@ -234,6 +243,8 @@ pub struct Config {
     pub overhead_ns: u64,
     /// `--argv0`: the started command's `argv[0]`.
     pub argv0: Option<OsString>,
+    /// `--summary-by`: one summary per thread or process.
+    pub summary_by: Option<SummaryBy>,
     /// `-U`: the summary's columns.
     pub summary_columns: Vec<crate::summary::Column>,
 }
@@ -277,6 +288,7 @@ impl Default for Config {
             log: None,
             kill_on_exit: false,
             json: false,
+            summary_by: None,
             overhead_ns: 0,
             argv0: None,
             summary_columns: crate::summary::Column::DEFAULT.to_vec(),

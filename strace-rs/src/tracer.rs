@@ -3,14 +3,14 @@
 use std::collections::HashMap;
 use std::ffi::CString;
 use std::fmt::Write as _;
-use std::io::{self, BufWriter};
+use std::io::{self, BufWriter, Write as _};
 use std::os::unix::ffi::OsStrExt;
 use std::time::Instant;
 
 use tracekit_log::strace as js;
 use tracekit_ptrace::{self as pt, Event, Options, Pid, Resume, Stop, SyscallInfo};
 
-use crate::config::{Config, InjectAction, SummaryMode};
+use crate::config::{Config, InjectAction, SummaryBy, SummaryMode};
 use crate::decode::{self, Abi, Ctx, Decoder, Rval, Step};
 use crate::output::{OutId, Printer};
 use crate::signals;
@@ -146,6 +146,8 @@ pub struct Tracer<'c> {
     need_rusage: bool,
     /// `--output-format=json`: events instead of lines.
     json: Option<crate::json::Clock>,
+    /// `--summary-by`: a summary per thread or process.
+    summaries: std::collections::BTreeMap<u32, Summary>,
 }
 
 impl std::fmt::Debug for Tracer<'_> {
@@ -301,6 +303,7 @@ impl<'c> Tracer<'c> {
             stacks: cfg.stack_trace.then(crate::stack::Stacks::new),
             need_rusage: cfg.summary != SummaryMode::None && !cfg.wallclock,
             json,
+            summaries: Default::default(),
         })
     }
 
@@ -515,18 +518,31 @@ impl<'c> Tracer<'c> {
         if self.cfg.summary != SummaryMode::None {
             let sort = self.cfg.sort_by;
             let summary = std::mem::take(&mut self.summary);
+            let mut text = Vec::new();
+            match self.cfg.summary_by {
+                None => {
+                    let _ = summary.write_columns(sort, &self.cfg.summary_columns, &mut text);
+                }
+                Some(by) => {
+                    let what = match by {
+                        SummaryBy::Tid => "thread",
+                        SummaryBy::Pid => "process",
+                    };
+                    for (i, (group, s)) in self.summaries.iter().enumerate() {
+                        let sep = if i == 0 { "" } else { "\n" };
+                        let _ =
+                            writeln!(text, "{sep}System call usage summary for {what} {group}:");
+                        let _ = s.write_columns(sort, &self.cfg.summary_columns, &mut text);
+                    }
+                }
+            }
             if self.json.is_some() {
-                let mut text = Vec::new();
-                let _ = summary.write_columns(sort, &self.cfg.summary_columns, &mut text);
                 let ev = js::TraceEvent::Summary(js::Summary {
                     text: String::from_utf8_lossy(&text).into_owned(),
                 });
                 self.emit(0, &ev);
             } else {
-                let cols = &self.cfg.summary_columns;
-                let _ = self
-                    .printer
-                    .summary(|w| summary.write_columns(sort, cols, w));
+                let _ = self.printer.summary(|w| w.write_all(&text));
             }
         }
         self.printer.flush();
@@ -1168,7 +1184,24 @@ impl<'c> Tracer<'c> {
             .saturating_sub(cfg.overhead_ns);
             let name = &self.meta.get(nr, compat).name;
             let key = if compat { nr | 1 << 32 } else { nr };
-            self.summary.add(key, name, ns, is_error);
+            let summary = match cfg.summary_by {
+                None => &mut self.summary,
+                Some(by) => {
+                    let group = match by {
+                        SummaryBy::Tid => pid.0 as u32,
+                        SummaryBy::Pid => {
+                            if t.tgid == 0 {
+                                t.tgid = tgid_of(pid);
+                            }
+                            t.tgid
+                        }
+                    };
+                    // `self.summary` stays empty: a copy is a new summary of the same kind.
+                    let empty = &self.summary;
+                    self.summaries.entry(group).or_insert_with(|| empty.clone())
+                }
+            };
+            summary.add(key, name, ns, is_error);
         }
         let t = self.tcbs.get_mut(&pid).expect("tcb");
         if !t.printed && !t.keep_text {

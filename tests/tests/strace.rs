@@ -402,7 +402,7 @@ fn table_cells(table: &str) -> Vec<Vec<(String, String)>> {
     lines
         .iter()
         .skip(2)
-        .filter(|l| !l.starts_with('-'))
+        .filter(|l| !l.starts_with('-') && !l.is_empty())
         .map(|l| {
             (0..n)
                 .map(|i| (titles[i].clone(), cell(l, spans[i], i + 1 == n)))
@@ -1679,4 +1679,48 @@ fn argv0_names_the_started_command() {
         t.starts_with("execve(\"") && t.contains("ls\", [\"renamed-ls\", \"/nonexistent\"]"),
         "{t}"
     );
+}
+
+#[test]
+fn summary_by_thread_counts_each_threads_calls() {
+    let tmp = tempdir();
+    let (out, log) = (tmp.path().join("c"), tmp.path().join("c.tklog"));
+    let o = ours(&[
+        "-f",
+        "-c",
+        "--summary-by=tid",
+        "--log",
+        log.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        example("st_threads").to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // The same run's event log: the calls that returned, per thread.
+    let mut logged: HashMap<u32, u64> = HashMap::new();
+    for ev in tracekit_e2e::read_log(&log) {
+        if let tracekit_log::Event::Syscall(s) = ev {
+            if s.ret.is_some() {
+                *logged.entry(s.tid).or_default() += 1;
+            }
+        }
+    }
+    let text = std::fs::read_to_string(&out).unwrap();
+    let mut tables: HashMap<u32, u64> = HashMap::new();
+    for section in text.split("System call usage summary for thread ").skip(1) {
+        let (tid, table) = section.split_once(":\n").unwrap();
+        let rows = table_cells(table);
+        let total = rows.last().unwrap();
+        assert_eq!(total.last().unwrap().1, "total", "{table}");
+        let calls = total.iter().find(|(t, _)| t == "calls").unwrap();
+        tables.insert(tid.parse().unwrap(), calls.1.parse().unwrap());
+    }
+    assert!(
+        tables.len() >= 3,
+        "the main thread and two workers:\n{text}"
+    );
+    assert_eq!(tables, logged, "{text}");
+    let o = ours(&["-c", "--summary-by=fd0", "true"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("invalid --summary-by argument: 'fd0'"));
 }
