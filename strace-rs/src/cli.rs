@@ -73,6 +73,7 @@ are supported:
   --summary-percentiles   the default columns with p50,p90,p99,max-time
   -O OVERHEAD    subtract OVERHEAD (s, ms, us, ns; us by default) from each call's time in -c
   --argv0=NAME   start the command with argv[0] NAME
+  -b execve      detach from a process when it calls execve (not the command's first)
   --summary-by=tid|pid   one -c table per thread or process
   -e trace=SET   syscalls to trace: names, !negation, %file %process %network %signal
                  %ipc %desc %memory %creds %clock %stat %lstat %fstat %%stat %statfs
@@ -717,7 +718,9 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, UsageError> {
                     cfg.overhead_ns = parse_overhead(v)
                         .ok_or_else(|| err_hint(format!("invalid -O argument: '{v}'")))?
                 }
-                'I' | 'b' | 'd' | 'D' | 'F' => {}
+                'b' if v == "execve" => cfg.detach_on_execve = true,
+                'b' => return Err(err(format!("Syscall '{v}' for -b isn't supported"))),
+                'I' | 'd' | 'D' | 'F' => {}
                 'h' => return Ok(Action::Help),
                 'V' => return Ok(Action::Version),
                 _ => return Err(err_hint(format!("invalid option -- '{o}'"))),
@@ -812,6 +815,17 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, UsageError> {
             "{}: --seccomp-bpf cannot be used with -p alone; ignored",
             crate::progname()
         );
+    }
+    if cfg.detach_on_execve {
+        // A filter would outlive the detach and stop the program for nobody.
+        if cfg.seccomp_explicit {
+            eprintln!(
+                "{}: --seccomp-bpf is not enabled because it is not compatible with -b",
+                crate::progname()
+            );
+        }
+        cfg.seccomp = false;
+        cfg.seccomp_explicit = false;
     }
     if cfg.seccomp_explicit && !cfg.follow_forks {
         // Like strace: a filter inherited by untraced children would make their traced

@@ -243,6 +243,8 @@ pub struct Config {
     pub overhead_ns: u64,
     /// `--argv0`: the started command's `argv[0]`.
     pub argv0: Option<OsString>,
+    /// `-b execve`: detach from a process when it calls execve.
+    pub detach_on_execve: bool,
     /// `--summary-by`: one summary per thread or process.
     pub summary_by: Option<SummaryBy>,
     /// `-U`: the summary's columns.
@@ -289,6 +291,7 @@ impl Default for Config {
             kill_on_exit: false,
             json: false,
             summary_by: None,
+            detach_on_execve: false,
             overhead_ns: 0,
             argv0: None,
             summary_columns: crate::summary::Column::DEFAULT.to_vec(),

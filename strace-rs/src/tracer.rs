@@ -61,6 +61,8 @@ struct Tcb {
     announced_compat: bool,
     /// `--output-format=json`: the entry's time on the events' clock.
     entry_ns: u64,
+    /// The started command before its first execve: `-b execve` does not detach there.
+    skip_detach_on_exec: bool,
     /// The thread id the current call started under (another than the key after an
     /// `execve` by a non-leader thread).
     entry_tid: u32,
@@ -383,6 +385,9 @@ impl<'c> Tracer<'c> {
         let pid = pt::spawn(&spawn, self.opts).map_err(|e| format!("exec: {e}"))?;
         self.started = Some(pid);
         self.new_tcb(pid, true).map_err(|e| e.to_string())?;
+        if let Some(t) = self.tcbs.get_mut(&pid) {
+            t.skip_detach_on_exec = true;
+        }
         if let Some(log) = &mut self.log {
             let cmdline = cfg
                 .command
@@ -561,7 +566,7 @@ impl<'c> Tracer<'c> {
         }
         let pids: Vec<Pid> = self.tcbs.keys().copied().collect();
         for pid in pids {
-            self.detach(pid);
+            self.detach(pid, true);
         }
         // Like strace, a tracer stopped by a signal dies by it (the shell sees 128+sig),
         // with or without a started command.
@@ -570,7 +575,8 @@ impl<'c> Tracer<'c> {
         }
     }
 
-    fn detach(&mut self, pid: Pid) {
+    /// Detaches from `pid`; `announce`: says so on stderr (not for `-b execve`).
+    fn detach(&mut self, pid: Pid, announce: bool) {
         let Some(tcb) = self.tcbs.remove(&pid) else {
             return;
         };
@@ -601,7 +607,7 @@ impl<'c> Tracer<'c> {
                 let _ = pt::detach(pid, sig);
             }
         }
-        if !self.cfg.quiet.attach {
+        if announce && !self.cfg.quiet.attach {
             // Like strace: the message goes straight to stderr, then an unfinished line of
             // this tracee is closed with <detached ...>.
             self.printer.flush();
@@ -659,6 +665,19 @@ impl<'c> Tracer<'c> {
             }
             Stop::Event(Event::Exec(old)) => {
                 self.on_exec(pid, old);
+                if self.cfg.detach_on_execve {
+                    // `-b execve`: let go of a process when it runs a new program, except
+                    // the started command's own first execve (strace's
+                    // TCB_SKIP_DETACH_ON_FIRST_EXEC).
+                    let skip = self
+                        .tcbs
+                        .get_mut(&pid)
+                        .is_some_and(|t| std::mem::take(&mut t.skip_detach_on_exec));
+                    if !skip {
+                        self.detach(pid, false);
+                        return;
+                    }
+                }
                 self.resume(pid, 0);
             }
             Stop::Event(Event::Exit(_)) => {

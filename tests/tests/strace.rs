@@ -1724,3 +1724,61 @@ fn summary_by_thread_counts_each_threads_calls() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("invalid --summary-by argument: 'fd0'"));
 }
+
+#[test]
+fn detach_on_execve_matches_strace() {
+    require_tool!("strace");
+    let tmp = tempdir();
+    // The started command's first execve is traced; the next one is where tracing stops,
+    // its line cut with `<detached ...>`; a forked child that runs a program is let go too.
+    for (script, exact) in [("exec /bin/true", true), ("/bin/true; echo done", false)] {
+        let argv: Vec<String> = ["sh", "-c", script].map(String::from).to_vec();
+        let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+        let flags = ["-f", "-b", "execve"];
+        let sa = trace(Path::new("strace"), &flags, &a, &argv);
+        let sb = trace(&bin("strace-rs"), &flags, &b, &argv);
+        assert_eq!(sa.status.code(), sb.status.code(), "{script}");
+        assert_eq!(
+            stderr(&sb),
+            "",
+            "{script}: nothing said on stderr, as strace"
+        );
+        let (ta, tb) = (
+            std::fs::read_to_string(&a).unwrap(),
+            std::fs::read_to_string(&b).unwrap(),
+        );
+        let what = format!("{script}\nstrace:\n{ta}\nstrace-rs:\n{tb}");
+        let execs = |t: &str| {
+            t.lines()
+                .filter(|l| pid_of_line(l).1.starts_with("execve("))
+                .count()
+        };
+        assert_eq!((execs(&ta), execs(&tb)), (2, 2), "{what}");
+        // The process that ran /bin/true has no line after its execve.
+        let last = tb
+            .lines()
+            .rev()
+            .find(|l| pid_of_line(l).1.starts_with("execve(\"/bin/true"))
+            .unwrap();
+        let (pid, _) = pid_of_line(last);
+        let after = tb.split(last).nth(1).unwrap();
+        assert!(
+            after
+                .lines()
+                .all(|l| pid_of_line(l).0 != pid || l.contains("resumed>")),
+            "{what}"
+        );
+        if exact {
+            let (na, nb) = (normalize(&ta), normalize(&tb));
+            assert_eq!(matched(&na, &nb), na.len(), "{what}");
+            assert_eq!(ta.matches("<detached ...>").count(), 1, "{what}");
+            assert_eq!(tb.matches("<detached ...>").count(), 1, "{what}");
+        }
+    }
+    let o = ours(&["-b", "clone", "true"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stderr(&o),
+        "strace-rs: Syscall 'clone' for -b isn't supported\n"
+    );
+}
