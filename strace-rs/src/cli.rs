@@ -5,9 +5,9 @@ use std::ffi::OsString;
 use std::fmt;
 
 use crate::config::{
-    Config, InjectAction, InjectRule, StatusSet, SummaryMode, SyscallSet, Timestamps,
+    Config, InjectAction, InjectRule, StatusSet, SummaryBy, SummaryMode, SyscallSet, Timestamps,
 };
-use crate::summary::SortBy;
+use crate::summary::{Column, SortBy};
 use crate::sysent::{self, class};
 use crate::text::{HexMode, XlatStyle};
 
@@ -68,6 +68,13 @@ are supported:
   -o FILE        write the trace to FILE        -A  append to it
   -c, -C         count time, calls and errors per syscall (-C: and trace)
   -w             summarise wall-clock latency    -S SORTBY  sort the summary
+  -U COLUMNS     summary columns: time-percent,total-time,min-time,max-time,avg-time,
+                 calls,errors,name, and p1..p99 (percentiles of the calls' times)
+  --summary-percentiles   the default columns with p50,p90,p99,max-time
+  -O OVERHEAD    subtract OVERHEAD (s, ms, us, ns; us by default) from each call's time in -c
+  --argv0=NAME   start the command with argv[0] NAME
+  -b execve      detach from a process when it calls execve (not the command's first)
+  --summary-by=tid|pid   one -c table per thread or process
   -e trace=SET   syscalls to trace: names, !negation, %file %process %network %signal
                  %ipc %desc %memory %creds %clock %stat %lstat %fstat %%stat %statfs
                  %fstatfs %%statfs %pure, /regex, all, none
@@ -88,12 +95,32 @@ are supported:
   --seccomp-bpf  filter syscalls in the kernel (default when -f and a narrowed trace set)
   --no-seccomp-bpf  never use a seccomp filter
   --log FILE     also write the tracekit event log (syscall events) to FILE
+  --output-format=json, --json   one JSON object per event (schema tracekit.strace/1;
+                 `tracekit dump --strace-text` prints it back as text)
   -h, -V         help, version
 ";
 
 fn parse_num<T: std::str::FromStr>(opt: char, v: &str) -> Result<T, UsageError> {
     v.parse()
         .map_err(|_| err(format!("invalid -{opt} argument: '{v}'")))
+}
+
+/// `-O`'s time, as strace's `parse_ts`: a non-negative integer or decimal number, then a
+/// unit (`s`, `ms`, `us`, `ns`; microseconds without one); in ns.
+fn parse_overhead(v: &str) -> Option<u64> {
+    let num_len = v
+        .find(|c: char| !(c.is_ascii_digit() || "eE.-+".contains(c)))
+        .unwrap_or(v.len());
+    let (num, unit) = v.split_at(num_len);
+    let scale: f64 = match unit {
+        "" | "us" => 1e3,
+        "s" => 1e9,
+        "ms" => 1e6,
+        "ns" => 1.0,
+        _ => return None,
+    };
+    let x: f64 = num.parse().ok()?;
+    (x >= 0.0 && x.is_finite()).then_some((x * scale) as u64)
 }
 
 /// Parses a set expression with `!` negation into "in set" per item; `items` resolves one
@@ -532,6 +559,24 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, UsageError> {
                 "summary-only" => c = true,
                 "summary" => big_c = true,
                 "summary-wall-clock" => cfg.wallclock = true,
+                "argv0" => cfg.argv0 = Some(value(&mut i)?.into()),
+                "summary-by" => {
+                    let v = value(&mut i)?;
+                    cfg.summary_by = Some(match v.as_str() {
+                        "tid" => SummaryBy::Tid,
+                        "pid" => SummaryBy::Pid,
+                        _ => return Err(err_hint(format!("invalid --summary-by argument: '{v}'"))),
+                    });
+                }
+                "summary-columns" => {
+                    cfg.summary_columns = Column::parse_list(&value(&mut i)?).map_err(err_hint)?
+                }
+                "summary-percentiles" => {
+                    cfg.summary_columns = Column::parse_list(
+                        "time-percent,total-time,avg-time,p50,p90,p99,max-time,calls,errors,name",
+                    )
+                    .expect("valid columns")
+                }
                 "attach" => {
                     let v = value(&mut i)?;
                     add_pids(&mut cfg, &v)?;
@@ -572,6 +617,19 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, UsageError> {
                 "instruction-pointer" => cfg.instruction_pointer = true,
                 "stack-traces" => cfg.stack_trace = true,
                 "kill-on-exit" => cfg.kill_on_exit = true,
+                "json" => cfg.json = true,
+                "output-format" => {
+                    let v = value(&mut i)?;
+                    cfg.json = match v.as_str() {
+                        "json" => true,
+                        "text" => false,
+                        _ => {
+                            return Err(err_hint(format!(
+                                "invalid --output-format argument: '{v}'"
+                            )))
+                        }
+                    };
+                }
                 "successful-only" => cfg.status = parse_status_set("successful")?,
                 "failed-only" => cfg.status = parse_status_set("failed")?,
                 "help" => return Ok(Action::Help),
@@ -655,7 +713,14 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, UsageError> {
                 'u' => cfg.user = Some(lookup_user(v)?),
                 'P' => add_trace_path(&mut cfg, v),
                 'Y' => cfg.decode.pid_comm = true,
-                'I' | 'O' | 'U' | 'b' | 'd' | 'D' | 'F' => {}
+                'U' => cfg.summary_columns = Column::parse_list(v).map_err(err_hint)?,
+                'O' => {
+                    cfg.overhead_ns = parse_overhead(v)
+                        .ok_or_else(|| err_hint(format!("invalid -O argument: '{v}'")))?
+                }
+                'b' if v == "execve" => cfg.detach_on_execve = true,
+                'b' => return Err(err(format!("Syscall '{v}' for -b isn't supported"))),
+                'I' | 'd' | 'D' | 'F' => {}
                 'h' => return Ok(Action::Help),
                 'V' => return Ok(Action::Version),
                 _ => return Err(err_hint(format!("invalid option -- '{o}'"))),
@@ -751,6 +816,17 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, UsageError> {
             crate::progname()
         );
     }
+    if cfg.detach_on_execve {
+        // A filter would outlive the detach and stop the program for nobody.
+        if cfg.seccomp_explicit {
+            eprintln!(
+                "{}: --seccomp-bpf is not enabled because it is not compatible with -b",
+                crate::progname()
+            );
+        }
+        cfg.seccomp = false;
+        cfg.seccomp_explicit = false;
+    }
     if cfg.seccomp_explicit && !cfg.follow_forks {
         // Like strace: a filter inherited by untraced children would make their traced
         // syscalls fail with ENOSYS.
@@ -806,6 +882,22 @@ mod tests {
         match parse(args.iter().map(OsString::from).collect())? {
             Action::Run(c) => Ok(*c),
             a => panic!("{a:?}"),
+        }
+    }
+
+    #[test]
+    fn overhead_in_strace_units() {
+        let ns = |v: &str| run(&["-O", v, "true"]).map(|c| c.overhead_ns);
+        assert_eq!(ns("5"), Ok(5_000));
+        assert_eq!(ns("1ms"), Ok(1_000_000));
+        assert_eq!(ns("0.5s"), Ok(500_000_000));
+        assert_eq!(ns("7ns"), Ok(7));
+        assert_eq!(ns("1e3us"), Ok(1_000_000));
+        for bad in ["abc", "-1", "1h", ""] {
+            assert_eq!(
+                ns(bad).unwrap_err().message,
+                format!("invalid -O argument: '{bad}'")
+            );
         }
     }
 

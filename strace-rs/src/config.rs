@@ -62,6 +62,15 @@ impl SyscallSet {
     }
 }
 
+/// What `--summary-by` groups the `-c` table by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SummaryBy {
+    /// Thread id.
+    Tid,
+    /// Process id.
+    Pid,
+}
+
 /// Which return statuses are printed (`-e status=`, `-z`, `-Z`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StatusSet {
@@ -228,6 +237,18 @@ pub struct Config {
     pub log: Option<PathBuf>,
     /// `--kill-on-exit`.
     pub kill_on_exit: bool,
+    /// `--output-format=json`: one JSON object per event (`tracekit_log::strace`).
+    pub json: bool,
+    /// `-O`: subtracted from each call's time in the summary (ns).
+    pub overhead_ns: u64,
+    /// `--argv0`: the started command's `argv[0]`.
+    pub argv0: Option<OsString>,
+    /// `-b execve`: detach from a process when it calls execve.
+    pub detach_on_execve: bool,
+    /// `--summary-by`: one summary per thread or process.
+    pub summary_by: Option<SummaryBy>,
+    /// `-U`: the summary's columns.
+    pub summary_columns: Vec<crate::summary::Column>,
 }
 
 impl Default for Config {
@@ -268,6 +289,12 @@ impl Default for Config {
             seccomp_explicit: false,
             log: None,
             kill_on_exit: false,
+            json: false,
+            summary_by: None,
+            detach_on_execve: false,
+            overhead_ns: 0,
+            argv0: None,
+            summary_columns: crate::summary::Column::DEFAULT.to_vec(),
         }
     }
 }

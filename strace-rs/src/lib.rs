@@ -10,6 +10,7 @@ pub mod config;
 pub mod decode;
 mod errno_names;
 mod hexdump;
+pub mod json;
 pub mod output;
 mod siginfo;
 pub mod signals;

@@ -117,6 +117,11 @@ impl Printer {
         Ok(self.outs.len() - 1)
     }
 
+    /// True when every line starts with the pid (`-f -o FILE`).
+    pub fn pid_prefix_always(&self) -> bool {
+        self.pid_prefix_always
+    }
+
     /// True with `-ff`.
     pub fn separate(&self) -> bool {
         self.separate.is_some()

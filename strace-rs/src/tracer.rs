@@ -3,13 +3,14 @@
 use std::collections::HashMap;
 use std::ffi::CString;
 use std::fmt::Write as _;
-use std::io::{self, BufWriter};
+use std::io::{self, BufWriter, Write as _};
 use std::os::unix::ffi::OsStrExt;
 use std::time::Instant;
 
+use tracekit_log::strace as js;
 use tracekit_ptrace::{self as pt, Event, Options, Pid, Resume, Stop, SyscallInfo};
 
-use crate::config::{Config, InjectAction, SummaryMode};
+use crate::config::{Config, InjectAction, SummaryBy, SummaryMode};
 use crate::decode::{self, Abi, Ctx, Decoder, Rval, Step};
 use crate::output::{OutId, Printer};
 use crate::signals;
@@ -58,6 +59,13 @@ struct Tcb {
     tgid: u32,
     /// Personality last announced with "[ Process PID=N runs in ... mode. ]".
     announced_compat: bool,
+    /// `--output-format=json`: the entry's time on the events' clock.
+    entry_ns: u64,
+    /// The started command before its first execve: `-b execve` does not detach there.
+    skip_detach_on_exec: bool,
+    /// The thread id the current call started under (another than the key after an
+    /// `execve` by a non-leader thread).
+    entry_tid: u32,
 }
 
 struct SyscallMeta {
@@ -138,6 +146,10 @@ pub struct Tracer<'c> {
     stacks: Option<crate::stack::Stacks>,
     /// -c with system time needs the tracees' rusage from wait4.
     need_rusage: bool,
+    /// `--output-format=json`: events instead of lines.
+    json: Option<crate::json::Clock>,
+    /// `--summary-by`: a summary per thread or process.
+    summaries: std::collections::BTreeMap<u32, Summary>,
 }
 
 impl std::fmt::Debug for Tracer<'_> {
@@ -259,11 +271,27 @@ impl<'c> Tracer<'c> {
             seccomp,
             exit_kill: cfg.kill_on_exit,
         };
+        let mut printer = Printer::new(cfg)?;
+        let json = cfg.json.then(crate::json::Clock::new);
+        if let Some(clock) = &json {
+            if !printer.separate() {
+                let header = clock.header(cfg, printer.pid_prefix_always());
+                printer.raw_line(0, &header);
+            }
+        }
         Ok(Tracer {
             cfg,
-            printer: Printer::new(cfg)?,
+            printer,
             tcbs: HashMap::new(),
-            summary: Summary::new(),
+            summary: if cfg
+                .summary_columns
+                .iter()
+                .any(|c| matches!(c, crate::summary::Column::Percentile(_)))
+            {
+                Summary::with_percentiles()
+            } else {
+                Summary::new()
+            },
             meta: MetaTables {
                 native: meta_table(),
                 compat: meta_table32(),
@@ -276,11 +304,24 @@ impl<'c> Tracer<'c> {
             opts,
             stacks: cfg.stack_trace.then(crate::stack::Stacks::new),
             need_rusage: cfg.summary != SummaryMode::None && !cfg.wallclock,
+            json,
+            summaries: Default::default(),
         })
+    }
+
+    /// Writes a JSON event on `out`.
+    fn emit(&mut self, out: OutId, ev: &js::TraceEvent) {
+        self.printer.raw_line(out, &js::to_line(ev));
     }
 
     fn new_tcb(&mut self, pid: Pid, hide: bool) -> io::Result<()> {
         let out = self.printer.stream_for(pid)?;
+        if let Some(clock) = &self.json {
+            if self.printer.separate() {
+                let header = clock.header(self.cfg, false);
+                self.printer.raw_line(out, &header);
+            }
+        }
         self.tcbs.insert(
             pid,
             Tcb {
@@ -297,11 +338,14 @@ impl<'c> Tracer<'c> {
         let path = resolve_path(&cfg.command[0])?;
         let cstr =
             |b: &[u8]| CString::new(b).map_err(|_| "argument contains a NUL byte".to_owned());
-        let argv = cfg
+        let mut argv = cfg
             .command
             .iter()
             .map(|a| cstr(a.as_bytes()))
             .collect::<Result<Vec<_>, _>>()?;
+        if let Some(name) = &cfg.argv0 {
+            argv[0] = cstr(name.as_bytes())?;
+        }
         let env = if cfg.env.is_empty() {
             None
         } else {
@@ -341,6 +385,9 @@ impl<'c> Tracer<'c> {
         let pid = pt::spawn(&spawn, self.opts).map_err(|e| format!("exec: {e}"))?;
         self.started = Some(pid);
         self.new_tcb(pid, true).map_err(|e| e.to_string())?;
+        if let Some(t) = self.tcbs.get_mut(&pid) {
+            t.skip_detach_on_exec = true;
+        }
         if let Some(log) = &mut self.log {
             let cmdline = cfg
                 .command
@@ -476,7 +523,32 @@ impl<'c> Tracer<'c> {
         if self.cfg.summary != SummaryMode::None {
             let sort = self.cfg.sort_by;
             let summary = std::mem::take(&mut self.summary);
-            let _ = self.printer.summary(|w| summary.write(sort, w));
+            let mut text = Vec::new();
+            match self.cfg.summary_by {
+                None => {
+                    let _ = summary.write_columns(sort, &self.cfg.summary_columns, &mut text);
+                }
+                Some(by) => {
+                    let what = match by {
+                        SummaryBy::Tid => "thread",
+                        SummaryBy::Pid => "process",
+                    };
+                    for (i, (group, s)) in self.summaries.iter().enumerate() {
+                        let sep = if i == 0 { "" } else { "\n" };
+                        let _ =
+                            writeln!(text, "{sep}System call usage summary for {what} {group}:");
+                        let _ = s.write_columns(sort, &self.cfg.summary_columns, &mut text);
+                    }
+                }
+            }
+            if self.json.is_some() {
+                let ev = js::TraceEvent::Summary(js::Summary {
+                    text: String::from_utf8_lossy(&text).into_owned(),
+                });
+                self.emit(0, &ev);
+            } else {
+                let _ = self.printer.summary(|w| w.write_all(&text));
+            }
         }
         self.printer.flush();
         if let Some(log) = self.log.take() {
@@ -494,7 +566,7 @@ impl<'c> Tracer<'c> {
         }
         let pids: Vec<Pid> = self.tcbs.keys().copied().collect();
         for pid in pids {
-            self.detach(pid);
+            self.detach(pid, true);
         }
         // Like strace, a tracer stopped by a signal dies by it (the shell sees 128+sig),
         // with or without a started command.
@@ -503,7 +575,8 @@ impl<'c> Tracer<'c> {
         }
     }
 
-    fn detach(&mut self, pid: Pid) {
+    /// Detaches from `pid`; `announce`: says so on stderr (not for `-b execve`).
+    fn detach(&mut self, pid: Pid, announce: bool) {
         let Some(tcb) = self.tcbs.remove(&pid) else {
             return;
         };
@@ -534,7 +607,7 @@ impl<'c> Tracer<'c> {
                 let _ = pt::detach(pid, sig);
             }
         }
-        if !self.cfg.quiet.attach {
+        if announce && !self.cfg.quiet.attach {
             // Like strace: the message goes straight to stderr, then an unfinished line of
             // this tracee is closed with <detached ...>.
             self.printer.flush();
@@ -566,7 +639,16 @@ impl<'c> Tracer<'c> {
             }
             Stop::Signal(sig) => self.on_signal(pid, sig),
             Stop::GroupStop(sig) => {
-                if self.show() && !self.tcbs[&pid].hide && self.signal_shown(sig) {
+                let shown = self.show() && !self.tcbs[&pid].hide && self.signal_shown(sig);
+                if let (true, Some(clock)) = (shown, &mut self.json) {
+                    let ev = js::TraceEvent::Stopped(js::Stopped {
+                        tid: pid.0 as u32,
+                        ns: clock.now(),
+                        signal: signals::name(sig as i64),
+                    });
+                    let out = self.tcbs[&pid].out;
+                    self.emit(out, &ev);
+                } else if shown {
                     self.line(
                         pid,
                         &format!("--- stopped by {} ---", signals::name(sig as i64)),
@@ -583,6 +665,19 @@ impl<'c> Tracer<'c> {
             }
             Stop::Event(Event::Exec(old)) => {
                 self.on_exec(pid, old);
+                if self.cfg.detach_on_execve {
+                    // `-b execve`: let go of a process when it runs a new program, except
+                    // the started command's own first execve (strace's
+                    // TCB_SKIP_DETACH_ON_FIRST_EXEC).
+                    let skip = self
+                        .tcbs
+                        .get_mut(&pid)
+                        .is_some_and(|t| std::mem::take(&mut t.skip_detach_on_exec));
+                    if !skip {
+                        self.detach(pid, false);
+                        return;
+                    }
+                }
                 self.resume(pid, 0);
             }
             Stop::Event(Event::Exit(_)) => {
@@ -627,14 +722,30 @@ impl<'c> Tracer<'c> {
     fn on_signal(&mut self, pid: Pid, sig: i32) {
         let hide = self.tcbs[&pid].hide;
         if self.show() && !hide && self.signal_shown(sig) {
-            let text = match pt::siginfo(pid) {
-                Ok(si) => format!(
-                    "--- {} {} ---",
-                    signals::name(sig as i64),
-                    crate::siginfo::format_styled(&si, self.cfg.decode.xlat)
-                ),
-                Err(_) => format!("--- {} ---", signals::name(sig as i64)),
+            let info = pt::siginfo(pid)
+                .ok()
+                .map(|si| crate::siginfo::format_styled(&si, self.cfg.decode.xlat));
+            let text = match &info {
+                Some(i) => format!("--- {} {i} ---", signals::name(sig as i64)),
+                None => format!("--- {} ---", signals::name(sig as i64)),
             };
+            if let Some(clock) = &mut self.json {
+                let ev = js::TraceEvent::Signal(js::Signal {
+                    tid: pid.0 as u32,
+                    ns: clock.now(),
+                    signal: signals::name(sig as i64),
+                    info: info.as_deref().map_or(js::Value::Null, js::arg_value),
+                    siginfo: info,
+                    stack: match &mut self.stacks {
+                        Some(st) => st.capture(pid, false),
+                        None => Vec::new(),
+                    },
+                });
+                let out = self.tcbs[&pid].out;
+                self.emit(out, &ev);
+                self.resume(pid, sig);
+                return;
+            }
             if self.cfg.instruction_pointer {
                 if let Ok(r) = pt::get_regs(pid) {
                     if let Some(t) = self.tcbs.get_mut(&pid) {
@@ -658,7 +769,23 @@ impl<'c> Tracer<'c> {
         if old != pid && old.0 > 0 {
             // A non-leader thread called execve: it takes over the leader's pid.
             if let Some(leader) = self.tcbs.remove(&pid) {
-                if self.show() && !self.cfg.quiet.thread_execve {
+                if self.show() && !self.cfg.quiet.thread_execve && self.json.is_some() {
+                    let out = leader.out;
+                    if leader.in_syscall && leader.printed {
+                        let name = self.meta.name(leader.nr);
+                        let text = &leader.entry_text;
+                        let clock = self.json.as_mut().expect("json");
+                        let ev = syscall_event(clock, pid, &leader, name, text, text.len());
+                        self.emit(out, &js::TraceEvent::Syscall(ev));
+                    }
+                    let ns = self.json.as_mut().map_or(0, |c| c.now());
+                    let ev = js::TraceEvent::Superseded(js::Superseded {
+                        tid: pid.0 as u32,
+                        ns,
+                        by: old.0 as u32,
+                    });
+                    self.emit(out, &ev);
+                } else if self.show() && !self.cfg.quiet.thread_execve {
                     let out = leader.out;
                     let n = self.nprocs() + 1;
                     if leader.in_syscall && leader.printed {
@@ -742,6 +869,16 @@ impl<'c> Tracer<'c> {
             return;
         }
         let name = self.meta.name(nr);
+        if self.json.is_some() {
+            if self.cfg.status.unfinished {
+                let t = &self.tcbs[&pid];
+                let clock = self.json.as_mut().expect("json");
+                let mut ev = syscall_event(clock, pid, t, name, &staged, staged.len());
+                ev.unfinished = step == Some(Step::Exit);
+                self.emit(out, &js::TraceEvent::Syscall(ev));
+            }
+            return;
+        }
         if !self.resume_line(out, pid, ip, &name, &staged, self.cfg.status.unfinished) {
             return;
         }
@@ -760,7 +897,19 @@ impl<'c> Tracer<'c> {
         }
         let Some(t) = self.tcbs.get(&pid) else { return };
         let (out, hide) = (t.out, t.hide);
-        if self.show() && !hide && !self.cfg.quiet.exit {
+        if self.show() && !hide && !self.cfg.quiet.exit && self.json.is_some() {
+            let (tid, ns) = (pid.0 as u32, self.json.as_mut().map_or(0, |c| c.now()));
+            let ev = match how {
+                Outcome::Exited(code) => js::TraceEvent::Exited(js::Exited { tid, ns, code }),
+                Outcome::Signaled(s) => js::TraceEvent::Killed(js::Killed {
+                    tid,
+                    ns,
+                    signal: signals::name(s as i64),
+                    core_dumped: core,
+                }),
+            };
+            self.emit(out, &ev);
+        } else if self.show() && !hide && !self.cfg.quiet.exit {
             let text = match how {
                 Outcome::Exited(c) => format!("+++ exited with {c} +++"),
                 Outcome::Signaled(s) => format!(
@@ -830,6 +979,16 @@ impl<'c> Tracer<'c> {
         t.announced_compat = compat;
         if show && !t.hide {
             let bits = if compat { 32 } else { 64 };
+            if let Some(clock) = &mut self.json {
+                let ev = js::TraceEvent::Personality(js::Personality {
+                    tid: pid.0 as u32,
+                    ns: clock.now(),
+                    bits,
+                });
+                let out = t.out;
+                self.emit(out, &ev);
+                return;
+            }
             self.line(
                 pid,
                 &format!("[ Process PID={pid} runs in {bits} bit mode. ]"),
@@ -887,7 +1046,7 @@ impl<'c> Tracer<'c> {
     fn on_entry(&mut self, pid: Pid, nr: u64, args: [u64; 6], ip: u64, sp: u64, ru: pt::Rusage) {
         let cfg = self.cfg;
         let summary = cfg.summary;
-        let keep_text = self.log.is_some() || !cfg.status.is_all();
+        let keep_text = self.log.is_some() || !cfg.status.is_all() || self.json.is_some();
         let n = self.nprocs();
         let compat = self.tcbs.get(&pid).is_some_and(|t| t.compat);
         let (nr, args) = if compat {
@@ -984,7 +1143,10 @@ impl<'c> Tracer<'c> {
         if keep_text {
             t.entry_text = ctx.out.clone();
         }
-        if printed && !staged {
+        if let Some(clock) = &mut self.json {
+            t.entry_ns = clock.stamp(t.entry.unwrap_or_else(Instant::now));
+            t.entry_tid = pid.0 as u32;
+        } else if printed && !staged {
             self.printer.leader(out, pid, n, ip);
             if cfg.syscall_number {
                 self.printer.write(out, &format!("[{nr:>4}] "));
@@ -1037,10 +1199,28 @@ impl<'c> Tracer<'c> {
                 elapsed.as_nanos() as u64
             } else {
                 ru.stime_us.saturating_sub(t.entry_stime_us) * 1000
-            };
+            }
+            .saturating_sub(cfg.overhead_ns);
             let name = &self.meta.get(nr, compat).name;
             let key = if compat { nr | 1 << 32 } else { nr };
-            self.summary.add(key, name, ns, is_error);
+            let summary = match cfg.summary_by {
+                None => &mut self.summary,
+                Some(by) => {
+                    let group = match by {
+                        SummaryBy::Tid => pid.0 as u32,
+                        SummaryBy::Pid => {
+                            if t.tgid == 0 {
+                                t.tgid = tgid_of(pid);
+                            }
+                            t.tgid
+                        }
+                    };
+                    // `self.summary` stays empty: a copy is a new summary of the same kind.
+                    let empty = &self.summary;
+                    self.summaries.entry(group).or_insert_with(|| empty.clone())
+                }
+            };
+            summary.add(key, name, ns, is_error);
         }
         let t = self.tcbs.get_mut(&pid).expect("tcb");
         if !t.printed && !t.keep_text {
@@ -1064,6 +1244,7 @@ impl<'c> Tracer<'c> {
         let mut ret = String::new();
         decode::format_rval(&ctx, &mut ret);
         ret.push_str(injected_note);
+        let ret_len = ret.len();
         if cfg.syscall_times {
             let _ = write!(
                 ret,
@@ -1073,16 +1254,50 @@ impl<'c> Tracer<'c> {
             );
         }
         let name = meta.name.clone();
+        if let Some(log) = &mut self.log {
+            if t.keep_text {
+                let text = format!("{name}({}{}) = {ret}", t.entry_text, ctx.out);
+                log_syscall(log, self.log_start, pid, t, &name, Some(rval), &text);
+            }
+        }
+        if self.json.is_some() {
+            if !t.printed {
+                return;
+            }
+            let wanted = if is_error {
+                cfg.status.failed
+            } else {
+                cfg.status.successful
+            };
+            if !self.cfg.status.is_all() && !wanted {
+                return;
+            }
+            let entry_len = t.entry_text.len();
+            let text = std::mem::take(&mut t.entry_text) + &ctx.out;
+            let Some(clock) = &mut self.json else {
+                unreachable!()
+            };
+            let mut ev = syscall_event(clock, pid, t, name, &text, entry_len);
+            ev.ret = Some(if is_error { -1 } else { rval });
+            ev.errno = is_error.then(|| {
+                let e = (-rval) as u64;
+                crate::errno_names::errno_name(e).map_or_else(|| e.to_string(), str::to_owned)
+            });
+            ev.ret_text = ret[..ret_len].to_owned();
+            ev.injected = !injected_note.is_empty();
+            ev.duration_ns = elapsed.as_nanos() as u64;
+            ev.stack = std::mem::take(&mut t.stack);
+            if !is_error {
+                ev.io = io_dump(cfg, pid, nr, &t.args, rval);
+            }
+            let out = t.out;
+            self.emit(out, &js::TraceEvent::Syscall(ev));
+            return;
+        }
         let (out, ip, printed) = (t.out, t.ip, t.printed);
         let entry_text = std::mem::take(&mut t.entry_text);
         let stack = std::mem::take(&mut t.stack);
         let args = t.args;
-        if let Some(log) = &mut self.log {
-            if t.keep_text {
-                let text = format!("{name}({entry_text}{}) = {ret}", ctx.out);
-                log_syscall(log, self.log_start, pid, t, &name, Some(rval), &text);
-            }
-        }
         if !printed {
             return;
         }
@@ -1109,29 +1324,67 @@ impl<'c> Tracer<'c> {
     }
 
     fn dump_io(&mut self, pid: Pid, out: OutId, nr: u64, args: &[u64; 6], rval: i64) {
-        let cfg = self.cfg;
-        let fd = args[0] as i32;
-        let (is_read, is_write) = match nr {
-            0 | 17 | 45 => (true, false),
-            1 | 18 | 44 => (false, true),
-            _ => return,
-        };
-        let wanted = (is_read && (cfg.read_all || cfg.read_fds.contains(&fd)))
-            || (is_write && (cfg.write_all || cfg.write_fds.contains(&fd)));
-        if !wanted || rval <= 0 {
-            return;
-        }
-        let len = if is_read {
-            rval as usize
-        } else {
-            (args[2] as usize).min(rval as usize)
-        };
-        let mut buf = vec![0u8; len.min(1 << 20)];
-        if tracekit_ptrace::mem::read_exact(pid, args[1], &mut buf).is_err() {
-            return;
-        }
-        for line in crate::hexdump::dump(&buf) {
+        for line in io_dump(self.cfg, pid, nr, args, rval) {
             self.printer.raw_line(out, &line);
         }
+    }
+}
+
+/// The `-e read=`/`-e write=` hex dump lines of a call that returned `rval`.
+fn io_dump(cfg: &Config, pid: Pid, nr: u64, args: &[u64; 6], rval: i64) -> Vec<String> {
+    let fd = args[0] as i32;
+    let (is_read, is_write) = match nr {
+        0 | 17 | 45 => (true, false),
+        1 | 18 | 44 => (false, true),
+        _ => return Vec::new(),
+    };
+    let wanted = (is_read && (cfg.read_all || cfg.read_fds.contains(&fd)))
+        || (is_write && (cfg.write_all || cfg.write_fds.contains(&fd)));
+    if !wanted || rval <= 0 {
+        return Vec::new();
+    }
+    let len = if is_read {
+        rval as usize
+    } else {
+        (args[2] as usize).min(rval as usize)
+    };
+    let mut buf = vec![0u8; len.min(1 << 20)];
+    if tracekit_ptrace::mem::read_exact(pid, args[1], &mut buf).is_err() {
+        return Vec::new();
+    }
+    crate::hexdump::dump(&buf)
+}
+
+/// The JSON event of the call `t` (thread `pid`) is making, with its arguments' `text`
+/// (`entry_len` bytes of it decoded at entry), as a call that has not returned: the caller
+/// fills in the return.
+fn syscall_event(
+    clock: &mut crate::json::Clock,
+    pid: Pid,
+    t: &Tcb,
+    name: String,
+    text: &str,
+    entry_len: usize,
+) -> js::Syscall {
+    let entry = t.entry.unwrap_or_else(Instant::now);
+    js::Syscall {
+        pid: t.tgid,
+        tid: pid.0 as u32,
+        entry_tid: (t.entry_tid != pid.0 as u32).then_some(t.entry_tid),
+        nr: t.nr,
+        arch: if t.compat { "i386" } else { "x86_64" }.to_owned(),
+        name,
+        args: js::split_args(text),
+        entry_len,
+        unfinished: false,
+        ret: None,
+        errno: None,
+        ret_text: "?".to_owned(),
+        injected: false,
+        entry_ns: t.entry_ns,
+        exit_ns: clock.now(),
+        duration_ns: entry.elapsed().as_nanos() as u64,
+        stack: Vec::new(),
+        io: Vec::new(),
     }
 }

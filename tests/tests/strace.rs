@@ -381,6 +381,137 @@ fn summary_sort_orders_equal_strace() {
     }
 }
 
+/// The cells of a `-c` table, cut at the divider's column spans (the last column runs to
+/// the end of the line), with the header's titles.
+fn table_cells(table: &str) -> Vec<Vec<(String, String)>> {
+    let lines: Vec<&str> = table.lines().collect();
+    let mut spans = Vec::new();
+    let mut start = 0;
+    for dashes in lines[1].split(' ') {
+        spans.push((start, start + dashes.len()));
+        start += dashes.len() + 1;
+    }
+    let cell = |l: &str, (a, b): (usize, usize), last: bool| -> String {
+        let end = if last { l.len() } else { b.min(l.len()) };
+        l.get(a.min(l.len())..end).unwrap_or("").trim().to_owned()
+    };
+    let n = spans.len();
+    let titles: Vec<String> = (0..n)
+        .map(|i| cell(lines[0], spans[i], i + 1 == n))
+        .collect();
+    lines
+        .iter()
+        .skip(2)
+        .filter(|l| !l.starts_with('-') && !l.is_empty())
+        .map(|l| {
+            (0..n)
+                .map(|i| (titles[i].clone(), cell(l, spans[i], i + 1 == n)))
+                .collect()
+        })
+        .collect()
+}
+
+/// A number's form: each run of digits as one `0` (`0.000012` and `1.5` are `0.0`).
+fn shape(v: &str) -> String {
+    let mut out = String::new();
+    for c in v.chars() {
+        if !c.is_ascii_digit() {
+            out.push(c);
+        } else if !out.ends_with('0') {
+            out.push('0');
+        }
+    }
+    out
+}
+
+#[test]
+fn summary_columns_match_strace() {
+    require_tool!("strace");
+    let tmp = tempdir();
+    let argv = vec![
+        example("st_fileio").to_string_lossy().into_owned(),
+        tmp.path().join("d").to_string_lossy().into_owned(),
+    ];
+    for spec in [
+        "name,calls,errors,min-time,max-time,avg-time,total-time,time-percent",
+        "max-time,name",
+        "calls,errors",
+        "count,shortest,syscall,time",
+    ] {
+        let a = tmp.path().join("a");
+        let b = tmp.path().join("b");
+        let flags = ["-f", "-c", "-S", "name", "-U", spec];
+        let _ = (std::fs::remove_file(&a), std::fs::remove_file(&b));
+        trace(Path::new("strace"), &flags, &a, &argv);
+        trace(&bin("strace-rs"), &flags, &b, &argv);
+        let (ta, tb) = (
+            std::fs::read_to_string(&a).unwrap(),
+            std::fs::read_to_string(&b).unwrap(),
+        );
+        let what = format!("-U {spec}\nstrace:\n{ta}\nstrace-rs:\n{tb}");
+        // The header and the divider (the columns and their widths) are the same.
+        assert_eq!(
+            ta.lines().take(2).collect::<Vec<_>>(),
+            tb.lines().take(2).collect::<Vec<_>>(),
+            "{what}"
+        );
+        let (ca, cb) = (table_cells(&ta), table_cells(&tb));
+        assert_eq!(ca.len(), cb.len(), "{what}");
+        for (ra, rb) in ca.iter().zip(&cb) {
+            for ((title, va), (_, vb)) in ra.iter().zip(rb) {
+                match title.as_str() {
+                    // Counts and names are equal; times have the same form.
+                    "calls" | "errors" | "syscall" => assert_eq!(va, vb, "{title}: {what}"),
+                    _ => assert_eq!(shape(va), shape(vb), "{title}: {what}"),
+                }
+            }
+        }
+    }
+    // Percentiles (not in strace): p50 <= p90 <= p99 <= longest on every row.
+    let b = tmp.path().join("p");
+    trace(
+        &bin("strace-rs"),
+        &["-f", "-c", "-U", "p50,p90,p99,max,calls"],
+        &b,
+        &argv,
+    );
+    let tb = std::fs::read_to_string(&b).unwrap();
+    let rows = table_cells(&tb);
+    assert!(rows.len() > 5, "{tb}");
+    for row in &rows {
+        let t: Vec<f64> = row[..4].iter().map(|(_, v)| v.parse().unwrap()).collect();
+        assert!(
+            t[0] <= t[1] && t[1] <= t[2] && t[2] <= t[3],
+            "{row:?}\n{tb}"
+        );
+        assert_eq!(row[5].0, "syscall");
+    }
+    // Bad input, in strace's words and exit status.
+    for (spec, msg) in [
+        ("foo", "unknown column name: 'foo'"),
+        ("calls,none", "unknown column name: 'none'"),
+        (
+            "calls,count",
+            "call summary column has been provided more than once: 'count'",
+        ),
+    ] {
+        let (o, s) = (
+            ours(&["-c", "-U", spec, "true"]),
+            Command::new("strace")
+                .args(["-c", "-U", spec, "true"])
+                .output()
+                .unwrap(),
+        );
+        assert_eq!(o.status.code(), Some(1));
+        assert_eq!(s.status.code(), Some(1));
+        assert!(stderr(&o).contains(msg), "{}", stderr(&o));
+        assert_eq!(
+            stderr(&o).replace("strace-rs", "strace"),
+            String::from_utf8_lossy(&s.stderr)
+        );
+    }
+}
+
 fn ours(args: &[&str]) -> std::process::Output {
     run(Command::new(bin("strace-rs"))
         .args(args)
@@ -1325,4 +1456,329 @@ fn output_files_are_not_written_through_symlinks() {
     let o = run(Command::new(bin("strace-rs")).args(["-o", "/dev/stderr", "true"]));
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stderr(&o).contains("execve("), "{}", stderr(&o));
+}
+
+/// Reads `--output-format=json` output, checking that every line is exactly a
+/// `tracekit.strace/1` event: read back into the typed event and written again, it is the
+/// same JSON (a field the schema does not know, or one it lacks, fails).
+fn json_events(path: &Path) -> Vec<tracekit_log::strace::TraceEvent> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut events = Vec::new();
+    for line in text.lines() {
+        let raw: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: not JSON: {line}"));
+        let ev: tracekit_log::strace::TraceEvent = serde_json::from_value(raw.clone())
+            .unwrap_or_else(|e| panic!("{e}: not a tracekit.strace/1 event: {line}"));
+        assert_eq!(
+            serde_json::to_value(&ev).unwrap(),
+            raw,
+            "schema drift: {line}"
+        );
+        events.push(ev);
+    }
+    events
+}
+
+#[test]
+fn json_events_round_trip_to_the_text_strace_rs_prints() {
+    use tracekit_log::strace::TraceEvent;
+    let tmp = tempdir();
+    let ours = bin("strace-rs");
+    for flags in [&["-f"][..], &["-f", "-yy"]] {
+        let (mut events, mut lines, mut same, mut total) = (0, 0, 0, 0);
+        let mut report = String::new();
+        for (name, argv) in corpus(tmp.path()) {
+            let json = tmp.path().join(format!("{name}.json"));
+            let log = tmp.path().join(format!("{name}.tklog"));
+            let text = tmp.path().join(format!("{name}.txt"));
+            let mut with_json = flags.to_vec();
+            with_json.extend(["--output-format=json", "--log", log.to_str().unwrap()]);
+            trace(&ours, &with_json, &json, &argv);
+            let evs = json_events(&json);
+            assert!(
+                matches!(&evs[0], TraceEvent::Header(h) if h.schema == "tracekit.strace/1"),
+                "{name}: the first line is the header"
+            );
+            // Event by event: the call's text is the one the same run wrote in its event
+            // log, which is the line strace-rs prints (without the prefix and alignment).
+            let mut printed: HashMap<u32, Vec<String>> = HashMap::new();
+            for ev in tracekit_e2e::read_log(&log) {
+                if let tracekit_log::Event::Syscall(s) = ev {
+                    let line = String::from_utf8_lossy(&s.text.0).into_owned();
+                    printed.entry(s.tid).or_default().push(line);
+                }
+            }
+            let mut from_json: HashMap<u32, Vec<String>> = HashMap::new();
+            for ev in &evs {
+                if let TraceEvent::Syscall(s) = ev {
+                    let args: Vec<&str> = s.args.iter().map(|a| a.text.as_str()).collect();
+                    let line = format!("{}({}) = {}", s.name, args.join(", "), s.ret_text);
+                    from_json.entry(s.tid).or_default().push(line);
+                    events += 1;
+                }
+            }
+            // A thread replaced by another's execve has its last call in the JSON only.
+            for (tid, calls) in &mut from_json {
+                let logged = printed.remove(tid).unwrap_or_default();
+                if calls.len() == logged.len() + 1 && calls.last().unwrap().ends_with(" = ?") {
+                    calls.pop();
+                }
+                assert_eq!(*calls, logged, "{name} {flags:?}: thread {tid}'s calls");
+            }
+            assert!(
+                printed.is_empty(),
+                "{name}: calls logged but not in the JSON"
+            );
+            // The whole output: the converter's text against a text run of the same program,
+            // normalized as the differential test does.
+            let o = tracekit_e2e::run(
+                tracekit_e2e::tracekit()
+                    .arg("dump")
+                    .arg("--strace-text")
+                    .arg(&json),
+            );
+            assert!(o.status.success(), "{}", stderr(&o));
+            trace(&ours, flags, &text, &argv);
+            let converted = normalize(&String::from_utf8_lossy(&o.stdout));
+            let direct = normalize(&std::fs::read_to_string(&text).unwrap());
+            let m = matched(&direct, &converted);
+            lines += converted.len();
+            same += m;
+            total += direct.len();
+            report.push_str(&format!("{name}: {m}/{} lines\n", direct.len()));
+        }
+        let pct = 100.0 * same as f64 / total.max(1) as f64;
+        eprintln!("{flags:?}: {events} call events\n{report}total: {same}/{total} = {pct:.1}%");
+        assert!(events > 500, "{flags:?}: too few events\n{report}");
+        assert!(
+            pct >= 98.0 && lines.abs_diff(total) * 100 <= total,
+            "{flags:?}: the converted text differs from a text run\n{report}"
+        );
+    }
+}
+
+#[test]
+fn json_output_types_calls_signals_and_exits() {
+    use tracekit_log::strace::{TraceEvent, Value};
+    let tmp = tempdir();
+    let json = tmp.path().join("signals.json");
+    let o = ours(&[
+        "--json",
+        "-o",
+        json.to_str().unwrap(),
+        example("st_kill").to_str().unwrap(),
+        "segv",
+    ]);
+    assert!(!o.status.success());
+    let evs = json_events(&json);
+    let calls: Vec<_> = evs
+        .iter()
+        .filter_map(|e| match e {
+            TraceEvent::Syscall(s) => Some(s),
+            _ => None,
+        })
+        .collect();
+    let execve = calls[0];
+    assert_eq!(execve.name, "execve");
+    assert_eq!(execve.nr, 59);
+    assert_eq!(execve.ret, Some(0));
+    assert_eq!(
+        execve.args[0].value,
+        Value::String(example("st_kill").to_string_lossy().into())
+    );
+    assert!(calls.iter().all(|s| s.exit_ns > s.entry_ns));
+    let failed = calls
+        .iter()
+        .find(|s| s.ret == Some(-1))
+        .expect("a failed call (the loader's access or open)");
+    assert!(failed.errno.as_deref().is_some_and(|e| e.starts_with('E')));
+    assert!(failed
+        .ret_text
+        .starts_with(&format!("-1 {} (", failed.errno.as_deref().unwrap())));
+    let sig = evs
+        .iter()
+        .find_map(|e| match e {
+            TraceEvent::Signal(s) if s.signal == "SIGSEGV" => Some(s),
+            _ => None,
+        })
+        .expect("a SIGSEGV event");
+    assert_eq!(sig.info["si_addr"], Value::Null);
+    assert_eq!(
+        sig.info["si_signo"],
+        serde_json::json!({"sym": ["SIGSEGV"]})
+    );
+    assert!(matches!(
+        evs.last(),
+        Some(TraceEvent::Killed(k)) if k.signal == "SIGSEGV"
+    ));
+    // Bad input: strace's usage error for an unknown format.
+    let o = ours(&["--output-format=xml", "true"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("invalid --output-format argument: 'xml'"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn overhead_takes_time_off_every_call_as_strace() {
+    require_tool!("strace");
+    let tmp = tempdir();
+    let argv = vec![
+        example("st_fileio").to_string_lossy().into_owned(),
+        tmp.path().join("d").to_string_lossy().into_owned(),
+    ];
+    // An overhead longer than any call leaves every time at zero: the tables are equal.
+    let flags = ["-f", "-c", "-w", "-S", "name", "-O", "10s"];
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    trace(Path::new("strace"), &flags, &a, &argv);
+    trace(&bin("strace-rs"), &flags, &b, &argv);
+    let (ta, tb) = (
+        std::fs::read_to_string(&a).unwrap(),
+        std::fs::read_to_string(&b).unwrap(),
+    );
+    assert!(ta.contains(" 0.000000 "), "{ta}");
+    assert_eq!(ta, tb);
+    for bad in ["abc", "-1"] {
+        let o = ours(&["-c", "-O", bad, "true"]);
+        let s = Command::new("strace")
+            .args(["-c", "-O", bad, "true"])
+            .output()
+            .unwrap();
+        assert_eq!((o.status.code(), s.status.code()), (Some(1), Some(1)));
+        assert_eq!(
+            stderr(&o).replace("strace-rs", "strace"),
+            String::from_utf8_lossy(&s.stderr)
+        );
+    }
+}
+
+#[test]
+fn argv0_names_the_started_command() {
+    // strace 6.1 has no --argv0 (6.4 added it): the command's own message shows the name.
+    let tmp = tempdir();
+    let out = tmp.path().join("t");
+    let o = ours(&[
+        "--argv0=renamed-ls",
+        "-e",
+        "trace=execve",
+        "-o",
+        out.to_str().unwrap(),
+        "ls",
+        "/nonexistent",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).starts_with("renamed-ls: cannot access"),
+        "{}",
+        stderr(&o)
+    );
+    let t = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        t.starts_with("execve(\"") && t.contains("ls\", [\"renamed-ls\", \"/nonexistent\"]"),
+        "{t}"
+    );
+}
+
+#[test]
+fn summary_by_thread_counts_each_threads_calls() {
+    let tmp = tempdir();
+    let (out, log) = (tmp.path().join("c"), tmp.path().join("c.tklog"));
+    let o = ours(&[
+        "-f",
+        "-c",
+        "--summary-by=tid",
+        "--log",
+        log.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        example("st_threads").to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // The same run's event log: the calls that returned, per thread.
+    let mut logged: HashMap<u32, u64> = HashMap::new();
+    for ev in tracekit_e2e::read_log(&log) {
+        if let tracekit_log::Event::Syscall(s) = ev {
+            if s.ret.is_some() {
+                *logged.entry(s.tid).or_default() += 1;
+            }
+        }
+    }
+    let text = std::fs::read_to_string(&out).unwrap();
+    let mut tables: HashMap<u32, u64> = HashMap::new();
+    for section in text.split("System call usage summary for thread ").skip(1) {
+        let (tid, table) = section.split_once(":\n").unwrap();
+        let rows = table_cells(table);
+        let total = rows.last().unwrap();
+        assert_eq!(total.last().unwrap().1, "total", "{table}");
+        let calls = total.iter().find(|(t, _)| t == "calls").unwrap();
+        tables.insert(tid.parse().unwrap(), calls.1.parse().unwrap());
+    }
+    assert!(
+        tables.len() >= 3,
+        "the main thread and two workers:\n{text}"
+    );
+    assert_eq!(tables, logged, "{text}");
+    let o = ours(&["-c", "--summary-by=fd0", "true"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("invalid --summary-by argument: 'fd0'"));
+}
+
+#[test]
+fn detach_on_execve_matches_strace() {
+    require_tool!("strace");
+    let tmp = tempdir();
+    // The started command's first execve is traced; the next one is where tracing stops,
+    // its line cut with `<detached ...>`; a forked child that runs a program is let go too.
+    for (script, exact) in [("exec /bin/true", true), ("/bin/true; echo done", false)] {
+        let argv: Vec<String> = ["sh", "-c", script].map(String::from).to_vec();
+        let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+        let flags = ["-f", "-b", "execve"];
+        let sa = trace(Path::new("strace"), &flags, &a, &argv);
+        let sb = trace(&bin("strace-rs"), &flags, &b, &argv);
+        assert_eq!(sa.status.code(), sb.status.code(), "{script}");
+        assert_eq!(
+            stderr(&sb),
+            "",
+            "{script}: nothing said on stderr, as strace"
+        );
+        let (ta, tb) = (
+            std::fs::read_to_string(&a).unwrap(),
+            std::fs::read_to_string(&b).unwrap(),
+        );
+        let what = format!("{script}\nstrace:\n{ta}\nstrace-rs:\n{tb}");
+        let execs = |t: &str| {
+            t.lines()
+                .filter(|l| pid_of_line(l).1.starts_with("execve("))
+                .count()
+        };
+        assert_eq!((execs(&ta), execs(&tb)), (2, 2), "{what}");
+        // The process that ran /bin/true has no line after its execve.
+        let last = tb
+            .lines()
+            .rev()
+            .find(|l| pid_of_line(l).1.starts_with("execve(\"/bin/true"))
+            .unwrap();
+        let (pid, _) = pid_of_line(last);
+        let after = tb.split(last).nth(1).unwrap();
+        assert!(
+            after
+                .lines()
+                .all(|l| pid_of_line(l).0 != pid || l.contains("resumed>")),
+            "{what}"
+        );
+        if exact {
+            let (na, nb) = (normalize(&ta), normalize(&tb));
+            assert_eq!(matched(&na, &nb), na.len(), "{what}");
+            assert_eq!(ta.matches("<detached ...>").count(), 1, "{what}");
+            assert_eq!(tb.matches("<detached ...>").count(), 1, "{what}");
+        }
+    }
+    let o = ours(&["-b", "clone", "true"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stderr(&o),
+        "strace-rs: Syscall 'clone' for -b isn't supported\n"
+    );
 }

@@ -1,4 +1,5 @@
-//! `tracekit dump LOG`: every event as one JSON object per line, for people and scripts.
+//! `tracekit dump LOG`: every event as one JSON object per line, for people and scripts; and
+//! `tracekit dump --strace-text`, strace-rs's JSON output as strace's text.
 
 use std::io::{BufWriter, Write};
 use std::path::Path;
@@ -15,6 +16,21 @@ pub fn run(log: &Path) -> anyhow::Result<u8> {
     let ok = dump(file, &mut out).with_context(|| log.display().to_string())?;
     out.flush()?;
     Ok(if ok { 0 } else { crate::report::EXIT_DAMAGED })
+}
+
+/// `tracekit dump --strace-text FILE`: strace-rs's JSON output (`--output-format=json`,
+/// schema `tracekit.strace/1`) back to the text strace-rs prints, on stdout.
+pub fn strace_text(path: &Path) -> anyhow::Result<u8> {
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let events = tracekit_log::strace::read_events(std::io::BufReader::new(file))
+        .with_context(|| path.display().to_string())?;
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    tracekit_log::strace::write_text(&events, &mut out)
+        .with_context(|| path.display().to_string())?;
+    out.flush()?;
+    Ok(0)
 }
 
 /// Writes each event of `log` as a JSON line to `out`. Returns false (after writing the events

@@ -23,4 +23,4 @@ pub mod signals;
 mod summary;
 pub mod sysent;
 
-pub use summary::{is_error_ret, SortBy, Summary};
+pub use summary::{is_error_ret, Column, SortBy, Summary};

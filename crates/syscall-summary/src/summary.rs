@@ -44,6 +44,98 @@ impl SortBy {
     }
 }
 
+/// A column of the table (`-U`, `--summary-columns`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Column {
+    /// `% time`.
+    TimePercent,
+    /// `seconds`.
+    TotalTime,
+    /// `shortest`.
+    MinTime,
+    /// `longest`.
+    MaxTime,
+    /// `usecs/call`.
+    AvgTime,
+    /// `calls`.
+    Calls,
+    /// `errors`.
+    Errors,
+    /// `syscall`.
+    Name,
+    /// `pN`: the N-th percentile of the calls' durations (nearest rank), in seconds; not in
+    /// strace.
+    Percentile(u8),
+}
+
+impl Column {
+    /// strace's default columns.
+    pub const DEFAULT: [Column; 6] = [
+        Column::TimePercent,
+        Column::TotalTime,
+        Column::AvgTime,
+        Column::Calls,
+        Column::Errors,
+        Column::Name,
+    ];
+
+    /// One column name: strace's aliases, `min`, `max`, `avg` and `p1`..`p99`.
+    fn parse_one(s: &str) -> Option<Column> {
+        Some(match s {
+            "time" | "time_percent" | "time-percent" => Column::TimePercent,
+            "time_total" | "time-total" | "total_time" | "total-time" => Column::TotalTime,
+            "min_time" | "min-time" | "shortest" | "time_min" | "time-min" | "min" => {
+                Column::MinTime
+            }
+            "longest" | "max_time" | "max-time" | "time_max" | "time-max" | "max" => {
+                Column::MaxTime
+            }
+            "avg_time" | "avg-time" | "time_avg" | "time-avg" | "avg" => Column::AvgTime,
+            "calls" | "count" => Column::Calls,
+            "error" | "errors" => Column::Errors,
+            "name" | "syscall" | "syscall_name" | "syscall-name" => Column::Name,
+            _ => {
+                let n: u8 = s.strip_prefix('p')?.parse().ok()?;
+                if !(1..=99).contains(&n) || s.starts_with("p0") {
+                    return None;
+                }
+                Column::Percentile(n)
+            }
+        })
+    }
+
+    /// Parses a `-U` list as strace does (its messages: an unknown name, a column given
+    /// twice); the name column is added at the end when missing.
+    pub fn parse_list(spec: &str) -> Result<Vec<Column>, String> {
+        let mut cols = Vec::new();
+        let mut rest = spec;
+        loop {
+            let (item, next) = match rest.split_once(',') {
+                Some((a, b)) => (a, Some(b)),
+                None => (rest, None),
+            };
+            match Column::parse_one(item) {
+                Some(c) if cols.contains(&c) => {
+                    return Err(format!(
+                        "call summary column has been provided more than once: '{item}' \
+                         (-U option residual: '{rest}')"
+                    ))
+                }
+                Some(c) => cols.push(c),
+                None => return Err(format!("unknown column name: '{item}'")),
+            }
+            match next {
+                Some(n) => rest = n,
+                None => break,
+            }
+        }
+        if !cols.contains(&Column::Name) {
+            cols.push(Column::Name);
+        }
+        Ok(cols)
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 struct Row {
     name: String,
@@ -52,18 +144,29 @@ struct Row {
     time_ns: u64,
     min_ns: u64,
     max_ns: u64,
+    /// Every call's time, when percentiles are asked for.
+    times: Vec<u64>,
 }
 
 /// Per-syscall counts and times.
 #[derive(Debug, Clone, Default)]
 pub struct Summary {
     rows: BTreeMap<u64, Row>,
+    keep_times: bool,
 }
 
 impl Summary {
     /// An empty summary.
     pub fn new() -> Summary {
         Summary::default()
+    }
+
+    /// A summary that keeps every call's time, for the percentile columns.
+    pub fn with_percentiles() -> Summary {
+        Summary {
+            keep_times: true,
+            ..Summary::default()
+        }
     }
 
     /// Counts one finished call of `nr` that took `time_ns` (system or wall time).
@@ -78,6 +181,9 @@ impl Summary {
         r.time_ns += time_ns;
         r.min_ns = r.min_ns.min(time_ns);
         r.max_ns = r.max_ns.max(time_ns);
+        if self.keep_times {
+            r.times.push(time_ns);
+        }
     }
 
     /// Counts one `Syscall` event of the common event log. Times are wall-clock latencies
@@ -113,8 +219,19 @@ impl Summary {
             .collect()
     }
 
-    /// Prints the table.
+    /// Prints the table with strace's default columns.
     pub fn write(&self, sort: SortBy, out: &mut dyn Write) -> io::Result<()> {
+        self.write_columns(sort, &Column::DEFAULT, out)
+    }
+
+    /// Prints the table with `columns` (`-U`), as strace's `call_summary_pers` does: widths
+    /// from the widest value, the name left-aligned, errors blank when 0.
+    pub fn write_columns(
+        &self,
+        sort: SortBy,
+        columns: &[Column],
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
         let mut rows: Vec<&Row> = self.rows.values().collect();
         let avg = |r: &Row| r.time_ns / r.calls.max(1);
         // Stable sorts from number order, like glibc's merge-sort qsort.
@@ -128,66 +245,123 @@ impl Summary {
             SortBy::AvgTime => rows.sort_by_key(|r| std::cmp::Reverse(avg(r))),
             SortBy::Nothing => {}
         }
-        let total_ns: u64 = rows.iter().map(|r| r.time_ns).sum();
-        let calls: u64 = rows.iter().map(|r| r.calls).sum();
-        let errors: u64 = rows.iter().map(|r| r.errors).sum();
+        let total = Row {
+            name: "total".to_owned(),
+            calls: rows.iter().map(|r| r.calls).sum(),
+            errors: rows.iter().map(|r| r.errors).sum(),
+            time_ns: rows.iter().map(|r| r.time_ns).sum(),
+            min_ns: rows.iter().map(|r| r.min_ns).min().unwrap_or(u64::MAX),
+            max_ns: rows.iter().map(|r| r.max_ns).max().unwrap_or(0),
+            times: {
+                let mut t: Vec<u64> = rows.iter().flat_map(|r| r.times.iter().copied()).collect();
+                t.sort_unstable();
+                t
+            },
+        };
         let secs = |ns: u64| ns as f64 / 1e9;
-        let avg_max = rows.iter().map(|r| avg(r) / 1000).max().unwrap_or(0);
-        let name_max = rows.iter().map(|r| r.name.len()).max().unwrap_or(0);
-        let w_secs = 11.max(format!("{:.6}", secs(total_ns)).len());
-        let w_avg = 11.max(avg_max.to_string().len());
-        let w_calls = 9.max(calls.to_string().len());
-        let w_err = 9.max(errors.to_string().len());
-        let w_name = 16.max(name_max + 1);
-        writeln!(
-            out,
-            "{:>6} {:>w_secs$} {:>w_avg$} {:>w_calls$} {:>w_err$} syscall",
-            "% time", "seconds", "usecs/call", "calls", "errors"
-        )?;
-        let divider = format!(
-            "{} {} {} {} {} {}",
-            "-".repeat(6),
-            "-".repeat(w_secs),
-            "-".repeat(w_avg),
-            "-".repeat(w_calls),
-            "-".repeat(w_err),
-            "-".repeat(w_name)
-        );
-        writeln!(out, "{divider}")?;
-        let errs = |e: u64| if e == 0 { String::new() } else { e.to_string() };
-        for r in &rows {
-            let pct = if r.time_ns == 0 {
-                0.0
-            } else {
-                100.0 * secs(r.time_ns) / secs(total_ns)
+        let whole_secs = |ns: u64| format!("{}.000000", ns / 1_000_000_000).len();
+        let width = |c: Column| -> usize {
+            match c {
+                Column::TimePercent => 6,
+                Column::TotalTime => 11.max(format!("{:.6}", secs(total.time_ns)).len()),
+                Column::MinTime => {
+                    8.max(whole_secs(rows.iter().map(|r| r.min_ns).max().unwrap_or(0)))
+                }
+                Column::MaxTime => 7.max(whole_secs(total.max_ns)),
+                Column::AvgTime => 11.max(
+                    (rows.iter().map(|r| avg(r)).max().unwrap_or(0) / 1000)
+                        .to_string()
+                        .len(),
+                ),
+                Column::Calls => 9.max(total.calls.to_string().len()),
+                Column::Errors => 9.max(total.errors.to_string().len()),
+                Column::Name => 16.max(rows.iter().map(|r| r.name.len()).max().unwrap_or(0) + 1),
+                Column::Percentile(p) => format!("p{p}").len().max(whole_secs(total.max_ns)),
+            }
+        };
+        let last = columns.len().saturating_sub(1);
+        let mut header = Vec::new();
+        let mut divider = Vec::new();
+        for (i, &c) in columns.iter().enumerate() {
+            let w = width(c);
+            let title = match c {
+                Column::TimePercent => "% time".to_owned(),
+                Column::TotalTime => "seconds".to_owned(),
+                Column::MinTime => "shortest".to_owned(),
+                Column::MaxTime => "longest".to_owned(),
+                Column::AvgTime => "usecs/call".to_owned(),
+                Column::Calls => "calls".to_owned(),
+                Column::Errors => "errors".to_owned(),
+                Column::Name if i == last => "syscall".to_owned(),
+                Column::Name => format!("{:<w$}", "syscall"),
+                Column::Percentile(p) => format!("p{p}"),
             };
-            writeln!(
-                out,
-                "{:>6.2} {:>w_secs$.6} {:>w_avg$} {:>w_calls$} {:>w_err$} {}",
-                pct,
-                secs(r.time_ns),
-                avg(r) / 1000,
-                r.calls,
-                errs(r.errors),
-                r.name
-            )?;
+            header.push(match c {
+                Column::Name => title,
+                _ => format!("{title:>w$}"),
+            });
+            divider.push("-".repeat(w));
+        }
+        writeln!(out, "{}", header.join(" "))?;
+        let divider = divider.join(" ");
+        writeln!(out, "{divider}")?;
+        let cells = |r: &Row, is_total: bool| -> String {
+            let mut line = Vec::new();
+            for (i, &c) in columns.iter().enumerate() {
+                let w = width(c);
+                line.push(match c {
+                    Column::TimePercent => {
+                        let pct = if is_total {
+                            100.0
+                        } else if r.time_ns == 0 {
+                            0.0
+                        } else {
+                            100.0 * secs(r.time_ns) / secs(total.time_ns)
+                        };
+                        format!("{pct:>w$.2}")
+                    }
+                    Column::TotalTime => format!("{:>w$.6}", secs(r.time_ns)),
+                    Column::MinTime => format!("{:>w$.6}", secs(r.min_ns)),
+                    Column::MaxTime => format!("{:>w$.6}", secs(r.max_ns)),
+                    Column::AvgTime if is_total => {
+                        let a = if r.calls == 0 {
+                            0
+                        } else {
+                            (secs(r.time_ns) / r.calls as f64 * 1e6) as u64
+                        };
+                        format!("{a:>w$}")
+                    }
+                    Column::AvgTime => format!("{:>w$}", avg(r) / 1000),
+                    Column::Calls => format!("{:>w$}", r.calls),
+                    Column::Errors if r.errors == 0 => " ".repeat(w),
+                    Column::Errors => format!("{:>w$}", r.errors),
+                    Column::Name if i == last => r.name.clone(),
+                    Column::Name => format!("{:<w$}", r.name),
+                    Column::Percentile(p) => {
+                        let mut t = r.times.clone();
+                        t.sort_unstable();
+                        format!("{:>w$.6}", secs(percentile(&t, p)))
+                    }
+                });
+            }
+            line.join(" ")
+        };
+        for r in &rows {
+            writeln!(out, "{}", cells(r, false))?;
         }
         writeln!(out, "{divider}")?;
-        let total_avg = if calls == 0 {
-            0
-        } else {
-            (secs(total_ns) / calls as f64 * 1e6) as u64
-        };
-        writeln!(
-            out,
-            "{:>6.2} {:>w_secs$.6} {:>w_avg$} {:>w_calls$} {:>w_err$} total",
-            100.0,
-            secs(total_ns),
-            total_avg,
-            calls,
-            errs(errors)
-        )
+        writeln!(out, "{}", cells(&total, true))
     }
+}
+
+/// The `p`-th percentile of `sorted` by nearest rank (the smallest value with at least `p`%
+/// of the values at or below it); 0 when empty.
+fn percentile(sorted: &[u64], p: u8) -> u64 {
+    if sorted.is_empty() {
+        return 0;
+    }
+    let rank = (usize::from(p) * sorted.len()).div_ceil(100);
+    sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
 /// True when a raw return value is an error (`-4095..=-1`).
@@ -242,6 +416,57 @@ mod tests {
             rows.len(),
             6,
             "a call that never returned is not counted:\n{text}"
+        );
+    }
+
+    #[test]
+    fn columns_parse_like_strace() {
+        assert_eq!(
+            Column::parse_list("max-time,calls").unwrap(),
+            [Column::MaxTime, Column::Calls, Column::Name]
+        );
+        assert_eq!(
+            Column::parse_list("p50,p99,max,name").unwrap(),
+            [
+                Column::Percentile(50),
+                Column::Percentile(99),
+                Column::MaxTime,
+                Column::Name
+            ]
+        );
+        assert_eq!(
+            Column::parse_list("calls,foo").unwrap_err(),
+            "unknown column name: 'foo'"
+        );
+        assert_eq!(
+            Column::parse_list("calls,count").unwrap_err(),
+            "call summary column has been provided more than once: 'count' (-U option \
+             residual: 'count')"
+        );
+        for bad in ["p0", "p100", "p05", "p", "", "none"] {
+            assert!(Column::parse_list(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn percentiles_by_nearest_rank() {
+        let mut s = Summary::with_percentiles();
+        for us in 1..=100 {
+            s.add(0, "read", us * 1000, false);
+        }
+        s.add(1, "write", 7_000_000_000, false);
+        let mut out = Vec::new();
+        let cols = Column::parse_list("p50,p90,p99,max,calls").unwrap();
+        s.write_columns(SortBy::Name, &cols, &mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "     p50      p90      p99  longest     calls syscall
+-------- -------- -------- -------- --------- ----------------
+0.000050 0.000090 0.000099 0.000100       100 read
+7.000000 7.000000 7.000000 7.000000         1 write
+-------- -------- -------- -------- --------- ----------------
+0.000051 0.000091 0.000100 7.000000       101 total
+"
         );
     }
 

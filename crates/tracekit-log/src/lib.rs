@@ -84,6 +84,7 @@ pub mod delta;
 pub mod fixtures;
 pub mod json;
 mod read;
+pub mod strace;
 mod write;
 
 pub use read::{Error, ErrorKind, Reader, Record};

@@ -50,6 +50,7 @@ pub fn run() -> Result<anyhow::Result<u8>, clap::Error> {
         Cmd::Report(a) => a
             .into_config()
             .and_then(|(logs, config)| tracekit::report::run(&logs, &config)),
+        Cmd::Dump(a) if a.strace_text => tracekit::dump::strace_text(&a.log),
         Cmd::Dump(a) => tracekit::dump::run(&a.log),
         Cmd::Export(a) => tracekit::export::command::run(&a.into_config()),
         Cmd::Diff(a) => tracekit::diff::run(&a.into_config()),

@@ -1,0 +1,753 @@
+//! strace-rs's JSON output (`strace-rs --output-format=json`), schema `tracekit.strace/1`, and
+//! the converter back to strace's text (`tracekit dump --strace-text`).
+//!
+//! The output is JSON lines: one [`TraceEvent`] per line, its kind in `"type"`. The first line
+//! of each output stream (each file with `-ff`) is a [`Header`]. A system call is one
+//! [`Syscall`] object, written when it returns (or when its thread dies or is replaced by an
+//! `execve` before it returns); signals, exits and deaths are their own events.
+//!
+//! Times are nanoseconds since the trace started, strictly increasing over the stream: every
+//! event (and every call's entry) gets a distinct time, in the order the tracer saw them, so
+//! the converter puts a call's entry and return between the other events exactly where the
+//! text output printed them (strace's `<unfinished ...>` and `<... read resumed>` lines).
+//!
+//! Each argument is kept twice: as strace prints it (`text`, the ground truth: the text output
+//! is these joined with `", "`) and as a typed value parsed from that text ([`arg_value`]:
+//! numbers, `null`, strings, arrays, objects for structures, `{"sym": [...]}` for constants
+//! and flag sets, `{"fd": N, "path": P}` for `-y` descriptors, `{"text": T}` for what has no
+//! other form).
+//!
+//! ```
+//! use tracekit_log::strace::{arg_value, split_args};
+//! let args = split_args(r#"AT_FDCWD, "/etc/passwd", O_RDONLY|O_CLOEXEC"#);
+//! assert_eq!(args.len(), 3);
+//! assert_eq!(args[1].value, serde_json::json!("/etc/passwd"));
+//! assert_eq!(arg_value("O_RDONLY|O_CLOEXEC"), serde_json::json!({"sym": ["O_RDONLY", "O_CLOEXEC"]}));
+//! ```
+//!
+//! The converter gives back the text strace-rs printed for the same run, byte for byte, when
+//! that text went to a file (`-o FILE`, `-ff`), without `-t`/`-r`/`-i`/`-Y` prefixes (the
+//! prefix of a line on stderr depends on how many processes were traced at that moment, which
+//! the events do not record; the converter counts the processes it has seen). A call that
+//! was in progress when the tracer detached (`<detached ...>`) has no event.
+
+use std::collections::HashSet;
+use std::io::{self, Write};
+
+use serde::{Deserialize, Serialize};
+/// The typed values' type (serde_json's).
+pub use serde_json::Value;
+use serde_json::{json, Map};
+
+/// The schema name and version in every [`Header`].
+pub const SCHEMA: &str = "tracekit.strace/1";
+
+/// One line of the output.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum TraceEvent {
+    /// First line of a stream: the options that shape the text.
+    Header(Header),
+    /// A system call.
+    Syscall(Syscall),
+    /// A signal delivered to a thread (`--- SIGCHLD {...} ---`).
+    Signal(Signal),
+    /// A thread entered a group stop (`--- stopped by SIGSTOP ---`).
+    Stopped(Stopped),
+    /// A thread exited (`+++ exited with 0 +++`).
+    Exited(Exited),
+    /// A thread was killed by a signal (`+++ killed by SIGSEGV +++`).
+    Killed(Killed),
+    /// A thread that called `execve` took over the pid of the group leader, which is gone
+    /// (`+++ superseded by execve in pid N +++`).
+    Superseded(Superseded),
+    /// The thread switched between the x86_64 and i386 calling conventions.
+    Personality(Personality),
+    /// The `-c`/`-C` table, as strace prints it.
+    Summary(Summary),
+}
+
+/// The options of the run that change the text form.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Header {
+    /// [`SCHEMA`].
+    pub schema: String,
+    /// Wall-clock time when the trace started, ns since the Unix epoch.
+    pub start_unix_ns: u64,
+    /// `-a`: the column of `= ret`.
+    pub columns: usize,
+    /// Every line starts with the pid (`-f -o FILE`).
+    pub pid_prefix_always: bool,
+    /// Lines of several processes share this stream (not `-ff`).
+    pub shared: bool,
+    /// `-T`: the duration follows the return value.
+    pub syscall_times: bool,
+    /// `-n`: the call's number precedes its name.
+    pub syscall_number: bool,
+    /// `-e status=`/`-z`/`-Z`: a call's line is printed whole when it returns.
+    pub whole_lines: bool,
+}
+
+/// One argument: as printed, and typed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Arg {
+    /// As strace prints it.
+    pub text: String,
+    /// Parsed from `text` ([`arg_value`]).
+    pub value: Value,
+}
+
+/// A system call.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Syscall {
+    /// Process (thread group) id.
+    pub pid: u32,
+    /// Thread id: the pid strace prints.
+    pub tid: u32,
+    /// The thread id the call started under, when it differs from `tid`: an `execve` by a
+    /// thread other than the group leader returns under the leader's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entry_tid: Option<u32>,
+    /// Number in the table of `arch`.
+    pub nr: u64,
+    /// `x86_64`, or `i386` for a call made with `int $0x80`.
+    pub arch: String,
+    /// Name.
+    pub name: String,
+    /// Arguments, decoded.
+    pub args: Vec<Arg>,
+    /// Bytes of the joined argument text printed when the call started; the rest was decoded
+    /// when it returned.
+    pub entry_len: usize,
+    /// The thread died before the arguments decoded at return could be read.
+    pub unfinished: bool,
+    /// The value returned, -1 on error; null when the call never returned.
+    pub ret: Option<i64>,
+    /// The error's name (`ENOENT`), when the call failed.
+    pub errno: Option<String>,
+    /// The return as strace prints it after `= ` (without `-T`'s duration).
+    pub ret_text: String,
+    /// The call was skipped and its return value injected (`-e inject=`).
+    pub injected: bool,
+    /// Entry, ns since the trace started.
+    pub entry_ns: u64,
+    /// Return (or death), ns since the trace started.
+    pub exit_ns: u64,
+    /// Time in the call as the tracer measured it (`-T`).
+    pub duration_ns: u64,
+    /// `-k`: the stack at entry, one frame per line as printed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stack: Vec<String>,
+    /// `-e read=`/`-e write=`: the hex dump lines.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub io: Vec<String>,
+}
+
+/// A signal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Signal {
+    /// Thread id.
+    pub tid: u32,
+    /// ns since the trace started.
+    pub ns: u64,
+    /// Name (`SIGCHLD`).
+    pub signal: String,
+    /// The siginfo as strace prints it (`{si_signo=SIGCHLD, ...}`), null when unreadable.
+    pub siginfo: Option<String>,
+    /// The siginfo typed ([`arg_value`]).
+    pub info: Value,
+    /// `-k`: where it arrived.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stack: Vec<String>,
+}
+
+/// A group stop.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Stopped {
+    /// Thread id.
+    pub tid: u32,
+    /// ns since the trace started.
+    pub ns: u64,
+    /// The stopping signal's name.
+    pub signal: String,
+}
+
+/// A thread's exit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Exited {
+    /// Thread id.
+    pub tid: u32,
+    /// ns since the trace started.
+    pub ns: u64,
+    /// Exit status.
+    pub code: i32,
+}
+
+/// A thread's death by a signal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Killed {
+    /// Thread id.
+    pub tid: u32,
+    /// ns since the trace started.
+    pub ns: u64,
+    /// The signal's name.
+    pub signal: String,
+    /// A core was dumped.
+    pub core_dumped: bool,
+}
+
+/// An `execve` by a non-leader thread.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Superseded {
+    /// The pid the thread takes over (the group leader's).
+    pub tid: u32,
+    /// ns since the trace started.
+    pub ns: u64,
+    /// The thread id that called `execve`.
+    pub by: u32,
+}
+
+/// A switch of calling convention.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Personality {
+    /// Thread id.
+    pub tid: u32,
+    /// ns since the trace started.
+    pub ns: u64,
+    /// 32 or 64.
+    pub bits: u32,
+}
+
+/// The summary table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// The table as strace prints it.
+    pub text: String,
+}
+
+impl TraceEvent {
+    /// `(tid, ns, line)` of an event that strace prints as one line of its own (a stop, an
+    /// exit, a death, an `execve` that superseded a thread, a personality switch).
+    pub fn status_line(&self) -> Option<(u32, u64, String)> {
+        Some(match self {
+            TraceEvent::Stopped(s) => (s.tid, s.ns, format!("--- stopped by {} ---", s.signal)),
+            TraceEvent::Exited(e) => (e.tid, e.ns, format!("+++ exited with {} +++", e.code)),
+            TraceEvent::Killed(k) => {
+                let core = if k.core_dumped { " (core dumped)" } else { "" };
+                (k.tid, k.ns, format!("+++ killed by {}{core} +++", k.signal))
+            }
+            TraceEvent::Superseded(s) => (
+                s.tid,
+                s.ns,
+                format!("+++ superseded by execve in pid {} +++", s.by),
+            ),
+            TraceEvent::Personality(p) => (
+                p.tid,
+                p.ns,
+                format!("[ Process PID={} runs in {} bit mode. ]", p.tid, p.bits),
+            ),
+            _ => return None,
+        })
+    }
+}
+
+/// The JSON line (without its newline) for `ev`.
+pub fn to_line(ev: &TraceEvent) -> String {
+    serde_json::to_string(ev).expect("a TraceEvent always serializes")
+}
+
+/// Splits a call's argument text at its top-level `", "`s (outside strings, brackets, braces
+/// and parentheses); joining the texts with `", "` gives `text` back.
+pub fn split_args(text: &str) -> Vec<Arg> {
+    split_top(text)
+        .into_iter()
+        .map(|t| Arg {
+            value: arg_value(t),
+            text: t.to_owned(),
+        })
+        .collect()
+}
+
+fn split_top(text: &str) -> Vec<&str> {
+    if text.is_empty() {
+        return Vec::new();
+    }
+    let b = text.as_bytes();
+    let (mut depth, mut in_str, mut start) = (0i32, false, 0);
+    let mut parts = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if in_str {
+            match c {
+                b'\\' => i += 1,
+                b'"' => in_str = false,
+                _ => {}
+            }
+        } else {
+            match c {
+                b'"' => in_str = true,
+                b'[' | b'{' | b'(' => depth += 1,
+                b']' | b'}' | b')' => depth -= 1,
+                b',' if depth == 0 && b.get(i + 1) == Some(&b' ') => {
+                    parts.push(&text[start..i]);
+                    start = i + 2;
+                    i += 1;
+                }
+                _ => {}
+            }
+        }
+        i += 1;
+    }
+    parts.push(&text[start..]);
+    parts
+}
+
+/// The typed value of one argument (or structure field, or array element) as strace prints
+/// it; `{"text": T}` when it has no other form.
+pub fn arg_value(text: &str) -> Value {
+    let t = text.trim();
+    if t == "NULL" {
+        return Value::Null;
+    }
+    if let Some(n) = number(t) {
+        return n;
+    }
+    if t.starts_with('"') {
+        if let Some((s, rest)) = string_literal(t) {
+            return match rest {
+                "" => Value::String(s),
+                "..." => json!({"str": s, "truncated": true}),
+                _ => json!({"text": t}),
+            };
+        }
+    }
+    if let Some(inner) = t.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
+        return Value::Array(split_top(inner).into_iter().map(arg_value).collect());
+    }
+    if let Some(inner) = t.strip_prefix('{').and_then(|r| r.strip_suffix('}')) {
+        let mut m = Map::new();
+        for field in split_top(inner) {
+            match field.split_once('=') {
+                Some((k, v)) if is_ident(k) => {
+                    m.insert(k.to_owned(), arg_value(v));
+                }
+                _ if field == "..." => {
+                    m.insert("...".to_owned(), Value::Bool(true));
+                }
+                _ => return json!({"text": t}),
+            }
+        }
+        return Value::Object(m);
+    }
+    if let Some((fd, rest)) = t.split_once('<') {
+        if let (Ok(fd), Some(path)) = (fd.parse::<i64>(), rest.strip_suffix('>')) {
+            return json!({"fd": fd, "path": path});
+        }
+    }
+    let parts: Vec<&str> = t.split('|').collect();
+    if parts
+        .iter()
+        .all(|p| is_ident(p) || number(p).is_some() || p.starts_with("1<<") && is_ident(&p[3..]))
+        && parts.iter().any(|p| is_ident(p))
+    {
+        return json!({"sym": parts});
+    }
+    json!({"text": t})
+}
+
+fn is_ident(s: &str) -> bool {
+    let mut c = s.chars();
+    c.next()
+        .is_some_and(|f| f.is_ascii_alphabetic() || f == '_')
+        && c.all(|x| x.is_ascii_alphanumeric() || x == '_')
+}
+
+fn number(t: &str) -> Option<Value> {
+    let (neg, digits) = match t.strip_prefix('-') {
+        Some(d) => (true, d),
+        None => (false, t),
+    };
+    let v: u64 = if let Some(h) = digits.strip_prefix("0x") {
+        u64::from_str_radix(h, 16).ok()?
+    } else if digits.len() > 1 && digits.starts_with('0') {
+        u64::from_str_radix(&digits[1..], 8).ok()?
+    } else if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        digits.parse().ok()?
+    } else {
+        return None;
+    };
+    Some(if neg {
+        json!(-i64::try_from(v).ok()?)
+    } else {
+        json!(v)
+    })
+}
+
+/// A C string literal at the start of `t`, decoded (bytes that are not UTF-8 replaced), and
+/// what follows it.
+fn string_literal(t: &str) -> Option<(String, &str)> {
+    let b = t.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 1;
+    while i < b.len() {
+        match b[i] {
+            b'"' => return Some((String::from_utf8_lossy(&out).into_owned(), &t[i + 1..])),
+            b'\\' => {
+                i += 1;
+                let c = *b.get(i)?;
+                match c {
+                    b'n' => out.push(b'\n'),
+                    b't' => out.push(b'\t'),
+                    b'r' => out.push(b'\r'),
+                    b'v' => out.push(0x0b),
+                    b'f' => out.push(0x0c),
+                    b'x' => {
+                        let h = t.get(i + 1..i + 3)?;
+                        out.push(u8::from_str_radix(h, 16).ok()?);
+                        i += 2;
+                    }
+                    b'0'..=b'7' => {
+                        let mut v = 0u32;
+                        let mut n = 0;
+                        while n < 3 && i < b.len() && (b'0'..=b'7').contains(&b[i]) {
+                            v = v * 8 + u32::from(b[i] - b'0');
+                            i += 1;
+                            n += 1;
+                        }
+                        out.push(v as u8);
+                        continue;
+                    }
+                    other => out.push(other),
+                }
+            }
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Reads JSON lines (blank lines skipped) into events; the error names the line.
+pub fn read_events(r: impl io::BufRead) -> io::Result<Vec<TraceEvent>> {
+    let mut v = Vec::new();
+    for (n, line) in r.lines().enumerate() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let ev = serde_json::from_str(&line).map_err(|e| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("line {}: not a {SCHEMA} event: {e}", n + 1),
+            )
+        })?;
+        v.push(ev);
+    }
+    Ok(v)
+}
+
+/// Something printed at one instant.
+enum Point<'e> {
+    Entry(&'e Syscall),
+    Exit(&'e Syscall),
+    Line(u32, String, &'e [String]),
+    Raw(&'e str),
+}
+
+/// The line state of strace's output: the unfinished line and whose it is.
+struct Text<'w> {
+    w: &'w mut dyn Write,
+    col: usize,
+    owner: Option<u32>,
+    columns: usize,
+    pid_prefix_always: bool,
+    shared: bool,
+    live: HashSet<u32>,
+}
+
+impl Text<'_> {
+    fn put(&mut self, s: &str) -> io::Result<()> {
+        self.col += s.chars().count();
+        self.w.write_all(s.as_bytes())
+    }
+
+    fn leader(&mut self, tid: u32) -> io::Result<()> {
+        if self.col != 0 {
+            self.w.write_all(b" <unfinished ...>\n")?;
+            self.col = 0;
+        }
+        self.owner = Some(tid);
+        self.live.insert(tid);
+        if self.pid_prefix_always {
+            self.put(&format!("{tid:<5} "))
+        } else if self.shared && self.live.len() > 1 {
+            self.put(&format!("[pid {tid:>5}] "))
+        } else {
+            Ok(())
+        }
+    }
+
+    fn owner(&self) -> Option<u32> {
+        (self.col != 0).then_some(self.owner).flatten()
+    }
+
+    fn end(&mut self) -> io::Result<()> {
+        self.col = 0;
+        self.owner = None;
+        self.w.write_all(b"\n")
+    }
+}
+
+/// Writes the text strace-rs printed for `events` (one stream: one file of `-ff`, or the
+/// shared output).
+pub fn write_text(events: &[TraceEvent], w: &mut dyn Write) -> io::Result<()> {
+    let mut header = None;
+    let mut points: Vec<(u64, Point<'_>)> = Vec::new();
+    let mut summaries = Vec::new();
+    for ev in events {
+        match ev {
+            TraceEvent::Header(h) => header = Some(h),
+            TraceEvent::Syscall(s) => {
+                points.push((s.entry_ns, Point::Entry(s)));
+                points.push((s.exit_ns, Point::Exit(s)));
+            }
+            TraceEvent::Signal(s) => {
+                let text = match &s.siginfo {
+                    Some(i) => format!("--- {} {i} ---", s.signal),
+                    None => format!("--- {} ---", s.signal),
+                };
+                points.push((s.ns, Point::Line(s.tid, text, &s.stack)));
+            }
+            TraceEvent::Summary(s) => summaries.push(Point::Raw(&s.text)),
+            other => {
+                if let Some((tid, ns, text)) = other.status_line() {
+                    points.push((ns, Point::Line(tid, text, &[])));
+                }
+            }
+        }
+    }
+    let Some(h) = header else {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("no {SCHEMA} header line"),
+        ));
+    };
+    // A stable sort: an event's own points are in order even if two times were equal.
+    points.sort_by_key(|(ns, _)| *ns);
+    let mut t = Text {
+        w,
+        col: 0,
+        owner: None,
+        columns: h.columns,
+        pid_prefix_always: h.pid_prefix_always,
+        shared: h.shared,
+        live: HashSet::new(),
+    };
+    let exit_kinds = ["+++ exited", "+++ killed"];
+    for (_, p) in points
+        .into_iter()
+        .chain(summaries.into_iter().map(|p| (0, p)))
+    {
+        match p {
+            Point::Entry(s) => {
+                if h.whole_lines {
+                    continue;
+                }
+                t.leader(s.entry_tid.unwrap_or(s.tid))?;
+                if h.syscall_number {
+                    t.put(&format!("[{:>4}] ", s.nr))?;
+                }
+                let text = joined(s);
+                t.put(&format!(
+                    "{}({}",
+                    s.name,
+                    &text[..s.entry_len.min(text.len())]
+                ))?;
+            }
+            Point::Exit(s) => {
+                let text = joined(s);
+                let rest = if h.whole_lines {
+                    t.leader(s.tid)?;
+                    t.put(&format!("{}(", s.name))?;
+                    &text[..]
+                } else {
+                    if t.owner() != Some(s.tid) {
+                        t.leader(s.tid)?;
+                        t.put(&format!("<... {} resumed>", s.name))?;
+                    }
+                    &text[s.entry_len.min(text.len())..]
+                };
+                t.put(rest)?;
+                if s.unfinished {
+                    t.put(" <unfinished ...>")?;
+                }
+                t.put(") ")?;
+                if t.col < t.columns {
+                    t.put(&" ".repeat(t.columns - t.col))?;
+                }
+                t.put("= ")?;
+                t.put(&s.ret_text)?;
+                if h.syscall_times && s.ret.is_some() {
+                    let d = std::time::Duration::from_nanos(s.duration_ns);
+                    t.put(&format!(" <{}.{:06}>", d.as_secs(), d.subsec_micros()))?;
+                }
+                t.end()?;
+                for line in s.io.iter().chain(&s.stack) {
+                    t.w.write_all(line.as_bytes())?;
+                    t.w.write_all(b"\n")?;
+                }
+            }
+            Point::Line(tid, text, raw) => {
+                t.leader(tid)?;
+                t.put(&text)?;
+                t.end()?;
+                for line in raw {
+                    t.w.write_all(line.as_bytes())?;
+                    t.w.write_all(b"\n")?;
+                }
+                if exit_kinds.iter().any(|k| text.starts_with(k)) {
+                    t.live.remove(&tid);
+                }
+            }
+            Point::Raw(text) => t.w.write_all(text.as_bytes())?,
+        }
+    }
+    Ok(())
+}
+
+fn joined(s: &Syscall) -> String {
+    let texts: Vec<&str> = s.args.iter().map(|a| a.text.as_str()).collect();
+    texts.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arguments_split_at_top_level_and_join_back() {
+        let text = r#"3, "a, b\", [c]", [{x=1, y=2}, 0x10], f(1, 2), 0644"#;
+        let args = split_args(text);
+        let texts: Vec<&str> = args.iter().map(|a| a.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "3",
+                r#""a, b\", [c]""#,
+                "[{x=1, y=2}, 0x10]",
+                "f(1, 2)",
+                "0644"
+            ]
+        );
+        assert_eq!(texts.join(", "), text);
+        assert_eq!(args[1].value, json!("a, b\", [c]"));
+        assert_eq!(args[2].value, json!([{"x": 1, "y": 2}, 16]));
+        assert_eq!(args[3].value, json!({"text": "f(1, 2)"}));
+        assert_eq!(args[4].value, json!(0o644));
+    }
+
+    #[test]
+    fn typed_values_of_strace_notation() {
+        assert_eq!(arg_value("NULL"), Value::Null);
+        assert_eq!(arg_value("-1"), json!(-1));
+        assert_eq!(arg_value("AT_FDCWD"), json!({"sym": ["AT_FDCWD"]}));
+        assert_eq!(
+            arg_value("PROT_READ|PROT_WRITE|0x100"),
+            json!({"sym": ["PROT_READ", "PROT_WRITE", "0x100"]})
+        );
+        assert_eq!(
+            arg_value("3</etc/passwd>"),
+            json!({"fd": 3, "path": "/etc/passwd"})
+        );
+        assert_eq!(
+            arg_value(r#""\177ELF\2\1"..."#),
+            json!({"str": "\u{7f}ELF\u{2}\u{1}", "truncated": true})
+        );
+        assert_eq!(
+            arg_value("{st_mode=S_IFREG|0644, st_size=5, ...}"),
+            json!({"st_mode": {"sym": ["S_IFREG", "0644"]}, "st_size": 5, "...": true})
+        );
+        assert_eq!(
+            arg_value("0x7ffd /* 20 vars */"),
+            json!({"text": "0x7ffd /* 20 vars */"})
+        );
+        assert_eq!(arg_value(""), json!({"text": ""}));
+    }
+
+    fn call(
+        tid: u32,
+        name: &str,
+        args: &str,
+        entry_len: usize,
+        ret: &str,
+        ns: (u64, u64),
+    ) -> TraceEvent {
+        TraceEvent::Syscall(Syscall {
+            pid: tid,
+            tid,
+            entry_tid: None,
+            nr: 0,
+            arch: "x86_64".into(),
+            name: name.into(),
+            args: split_args(args),
+            entry_len,
+            unfinished: false,
+            ret: Some(0),
+            errno: None,
+            ret_text: ret.into(),
+            injected: false,
+            entry_ns: ns.0,
+            exit_ns: ns.1,
+            duration_ns: ns.1 - ns.0,
+            stack: Vec::new(),
+            io: Vec::new(),
+        })
+    }
+
+    #[test]
+    fn interleaved_calls_print_unfinished_and_resumed_lines() {
+        let header = TraceEvent::Header(Header {
+            schema: SCHEMA.into(),
+            start_unix_ns: 0,
+            columns: 40,
+            pid_prefix_always: true,
+            shared: true,
+            syscall_times: false,
+            syscall_number: false,
+            whole_lines: false,
+        });
+        // Written in return order, as the tracer does.
+        let events = [
+            header,
+            call(2001, "getpid", "", 0, "2001", (2, 3)),
+            call(100, "read", r#"3, "x", 1"#, 3, "1", (1, 4)),
+            TraceEvent::Exited(Exited {
+                tid: 100,
+                ns: 5,
+                code: 0,
+            }),
+        ];
+        let mut out = Vec::new();
+        write_text(&events, &mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "100   read(3,  <unfinished ...>\n\
+             2001  getpid()                          = 2001\n\
+             100   <... read resumed>\"x\", 1)         = 1\n\
+             100   +++ exited with 0 +++\n"
+        );
+        // And through JSON lines.
+        let text: Vec<String> = events.iter().map(to_line).collect();
+        let text = text.join("\n");
+        assert_eq!(read_events(text.as_bytes()).unwrap(), events);
+    }
+
+    #[test]
+    fn a_stream_without_header_is_refused() {
+        let err = write_text(&[], &mut Vec::new()).unwrap_err();
+        assert!(err.to_string().contains("header"), "{err}");
+        let err = read_events(&b"{\"type\":\"nope\"}\n"[..]).unwrap_err();
+        assert!(err.to_string().starts_with("line 1: "), "{err}");
+    }
+}

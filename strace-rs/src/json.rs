@@ -1,0 +1,66 @@
+//! `--output-format=json`: the events of `tracekit_log::strace` (schema `tracekit.strace/1`),
+//! built from what the text output would print.
+
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use tracekit_log::strace::{self, Header, TraceEvent};
+
+use crate::config::Config;
+
+/// The clock of the events: ns since the trace started, strictly increasing, so that the
+/// order of the events' times is the order in which the text would have been printed.
+#[derive(Debug)]
+pub struct Clock {
+    start: Instant,
+    start_unix_ns: u64,
+    last: Option<u64>,
+}
+
+impl Clock {
+    /// Starts now.
+    pub fn new() -> Clock {
+        Clock {
+            start: Instant::now(),
+            start_unix_ns: SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos() as u64),
+            last: None,
+        }
+    }
+
+    /// The time of `at` on this clock (later than every time given before).
+    pub fn stamp(&mut self, at: Instant) -> u64 {
+        let ns = at.saturating_duration_since(self.start).as_nanos() as u64;
+        let ns = match self.last {
+            Some(l) => ns.max(l + 1),
+            None => ns,
+        };
+        self.last = Some(ns);
+        ns
+    }
+
+    /// The time now.
+    pub fn now(&mut self) -> u64 {
+        self.stamp(Instant::now())
+    }
+
+    /// The first line of a stream for `cfg`.
+    pub fn header(&self, cfg: &Config, pid_prefix_always: bool) -> String {
+        strace::to_line(&TraceEvent::Header(Header {
+            schema: strace::SCHEMA.to_owned(),
+            start_unix_ns: self.start_unix_ns,
+            columns: cfg.acolumn,
+            pid_prefix_always,
+            shared: !cfg.output_separately,
+            syscall_times: cfg.syscall_times,
+            syscall_number: cfg.syscall_number,
+            whole_lines: !cfg.status.is_all(),
+        }))
+    }
+}
+
+impl Default for Clock {
+    fn default() -> Clock {
+        Clock::new()
+    }
+}
