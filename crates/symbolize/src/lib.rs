@@ -21,6 +21,7 @@
 mod demangle;
 mod modules;
 mod packed;
+pub mod remote;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
