@@ -419,6 +419,35 @@ pub fn value(
     mem: &dyn Memory,
     style: Style,
 ) -> String {
+    format_value(
+        ty,
+        v,
+        &Ctx {
+            args,
+            ret,
+            mem,
+            style,
+        },
+    )
+}
+
+/// What formatting a value needs besides the value: the call's arguments, its return value
+/// when known, the tracee's memory, the settings.
+#[derive(Clone, Copy)]
+struct Ctx<'a> {
+    args: &'a [u64],
+    ret: Option<u64>,
+    mem: &'a dyn Memory,
+    style: Style,
+}
+
+fn format_value(ty: &Ty, v: u64, c: &Ctx<'_>) -> String {
+    let Ctx {
+        args,
+        ret,
+        mem,
+        style,
+    } = *c;
     match ty {
         Ty::Int(n) => sign_extend(v, *n).to_string(),
         Ty::Uint(n) => truncate(v, *n).to_string(),
@@ -468,13 +497,11 @@ pub fn value(
         }
         Ty::Unknown => unknown(v),
         // A struct passed by value in one register: its bytes are the register's.
-        Ty::Struct(_) if size_align(ty).0 <= 8 => {
-            in_bytes(ty, &v.to_le_bytes(), args, ret, mem, style)
-        }
+        Ty::Struct(_) if size_align(ty).0 <= 8 => in_bytes(ty, &v.to_le_bytes(), c),
         Ty::Struct(_) => hex(v),
         // ltrace passes arrays by reference only.
-        Ty::Array(..) => pointee(ty, v, args, ret, mem, style),
-        Ty::Ptr(t) => pointee(t, v, args, ret, mem, style),
+        Ty::Array(..) => pointee(ty, v, c),
+        Ty::Ptr(t) => pointee(t, v, c),
     }
 }
 
@@ -526,14 +553,8 @@ fn array_len(len: &Len, args: &[u64], ret: Option<u64>) -> Option<usize> {
 /// yet, the address when unreadable.
 /// With `-A 0` only arrays are followed (`...` otherwise, as ltrace prints); ltrace also cuts
 /// pointers nested deeper than `-A`, which is not done here.
-fn pointee(
-    ty: &Ty,
-    v: u64,
-    args: &[u64],
-    ret: Option<u64>,
-    mem: &dyn Memory,
-    style: Style,
-) -> String {
+fn pointee(ty: &Ty, v: u64, c: &Ctx<'_>) -> String {
+    let (args, ret, style) = (c.args, c.ret, c.style);
     let (ty, size) = match ty {
         Ty::Array(elem, len) => {
             let Some(n) = array_len(len, args, ret) else {
@@ -552,22 +573,15 @@ fn pointee(
     if !matches!(ty, Ty::Array(..)) && style.arraylen == 0 {
         return "...".into();
     }
-    match mem.bytes(v, size) {
-        Some(b) => in_bytes(&ty, &b, args, ret, mem, style),
+    match c.mem.bytes(v, size) {
+        Some(b) => in_bytes(&ty, &b, c),
         None => hex(v),
     }
 }
 
 /// Formats a value of type `ty` held in `b` (memory read from the tracee, or a register's
 /// bytes); an array's elements past `b` are the ones cut by `-A`.
-fn in_bytes(
-    ty: &Ty,
-    b: &[u8],
-    args: &[u64],
-    ret: Option<u64>,
-    mem: &dyn Memory,
-    style: Style,
-) -> String {
+fn in_bytes(ty: &Ty, b: &[u8], c: &Ctx<'_>) -> String {
     match ty {
         Ty::Struct(fields) => {
             let mut parts = Vec::with_capacity(fields.len());
@@ -575,24 +589,17 @@ fn in_bytes(
             for f in fields {
                 let (s, a) = size_align(f);
                 off = off.next_multiple_of(a);
-                parts.push(in_bytes(
-                    f,
-                    b.get(off..).unwrap_or(&[]),
-                    args,
-                    ret,
-                    mem,
-                    style,
-                ));
+                parts.push(in_bytes(f, b.get(off..).unwrap_or(&[]), c));
                 off += s;
             }
             format!("{{ {} }}", parts.join(", "))
         }
         Ty::Array(elem, len) => {
-            let n = array_len(len, args, ret).unwrap_or(0);
+            let n = array_len(len, c.args, c.ret).unwrap_or(0);
             let size = size_align(elem).0.max(1);
-            let shown = n.min(style.arraylen).min(b.len() / size);
+            let shown = n.min(c.style.arraylen).min(b.len() / size);
             let parts: Vec<String> = (0..shown)
-                .map(|i| in_bytes(elem, &b[i * size..], args, ret, mem, style))
+                .map(|i| in_bytes(elem, &b[i * size..], c))
                 .collect();
             let more = if shown < n { "..." } else { "" };
             format!("[ {}{more} ]", parts.join(", "))
@@ -601,7 +608,7 @@ fn in_bytes(
             let size = size_align(ty).0.min(8).min(b.len());
             let mut word = [0u8; 8];
             word[..size].copy_from_slice(&b[..size]);
-            value(ty, u64::from_le_bytes(word), args, ret, mem, style)
+            format_value(ty, u64::from_le_bytes(word), c)
         }
     }
 }
