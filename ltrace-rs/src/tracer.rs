@@ -593,7 +593,16 @@ impl<'a> Tracer<'a> {
             return Ok(());
         };
         let mut bytes = vec![0u8; len];
-        pt::mem::read_exact(Pid(tid), addr, &mut bytes)?;
+        match pt::mem::read_exact(Pid(tid), addr, &mut bytes) {
+            Err(e) if e.raw_os_error() == Some(libc::ESRCH) => return Err(e),
+            // The pages are gone (the program unmapped them): those calls are not counted,
+            // and the next ones return through the trap.
+            Err(_) => {
+                space.borrow_mut().returns = None;
+                return Ok(());
+            }
+            Ok(()) => {}
+        }
         let done = match space.borrow_mut().returns.as_mut() {
             Some(r) => r.collect(&bytes),
             None => return Ok(()),
@@ -1654,6 +1663,11 @@ impl<'a> Tracer<'a> {
                 }
                 Err(_) => break,
             }
+        }
+        // Calls that returned through a trampoline since the last stop are counted.
+        let stopped: Vec<i32> = self.threads.keys().copied().collect();
+        for t in stopped {
+            let _ = self.collect_returns(t);
         }
         let mut cleaned: Vec<*const RefCell<Space>> = Vec::new();
         for (&t, th) in &self.threads {

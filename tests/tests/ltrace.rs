@@ -892,3 +892,56 @@ fn c_demangles_rust_symbols() {
         "without -C the name stays mangled:\n{text}"
     );
 }
+
+/// `-c` returns through trampolines in the tracee: a detach (SIGINT) leaves calls in flight
+/// returning through them, and every return value intact (lt_attach exits 0 only when every
+/// strlen returned 9).
+#[test]
+fn c_detaches_with_calls_in_flight_and_the_program_finishes_intact() {
+    use std::io::BufRead;
+    let prog = example("lt_attach");
+    let mut victim = Command::new(&prog)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start lt_attach");
+    let mut ready = String::new();
+    std::io::BufReader::new(victim.stdout.take().unwrap())
+        .read_line(&mut ready)
+        .unwrap();
+    let dir = tempdir();
+    let file = dir.path().join("attach-c.out");
+    let tracer = Command::new(ltrace_rs())
+        .args(["-c", "-p", &victim.id().to_string(), "-o"])
+        .arg(&file)
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start ltrace-rs");
+    let traced = || {
+        std::fs::read_to_string(format!("/proc/{}/status", victim.id()))
+            .map(|s| {
+                s.lines()
+                    .any(|l| l.starts_with("TracerPid:") && l != "TracerPid:\t0")
+            })
+            .unwrap_or(false)
+    };
+    while !traced() {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // Let some of the calls (one every 2 ms) go through the trampolines.
+    std::thread::sleep(Duration::from_millis(500));
+    // SAFETY: kill has no memory arguments.
+    unsafe { libc::kill(tracer.id() as i32, libc::SIGINT) };
+    let out = tracer.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "ltrace-rs after SIGINT: {}",
+        stderr(&out)
+    );
+    let table = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        counts(&table).get("strlen").is_some_and(|&n| n > 0),
+        "{table}"
+    );
+    let st = victim.wait().unwrap();
+    assert_eq!(st.code(), Some(0), "the victim after the detach: {st:?}");
+}
