@@ -20,6 +20,7 @@ pub const USAGE: &str = "\
 Usage: ltrace-rs [option ...] [command [arg ...]]
 Trace library calls of a given program.
 
+  -A MAXELTS          maximum number of array elements to print.
   -b, --no-signals    don't print signals.
   -c                  count time and calls, and report a summary on exit.
   -C, --demangle      decode low-level symbol names into user-level names.
@@ -38,6 +39,7 @@ Trace library calls of a given program.
   -S                  trace system calls as well as library calls.
   -t, -tt, -ttt       print absolute timestamps.
   -T                  show the time spent inside each call.
+  -w, --where=NR      print backtrace showing NR stack frames at most.
   -x NAME             trace the program's own symbol NAME (a glob) at its entry.
   -h, --help          display this help and exit.
   -V, --version       output version information and exit.
@@ -91,6 +93,7 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, String> {
                 "output" => cfg.output = Some(value(&mut i)?.into()),
                 "library" => cfg.filter.add_library(&value(&mut i)?),
                 "indent" => cfg.layout.indent = number(&value(&mut i)?)?,
+                "where" => cfg.backtrace = number(&value(&mut i)?)?,
                 _ => return Err(format!("unrecognized option '--{name}'")),
             }
             continue;
@@ -137,13 +140,13 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, String> {
                 'o' => cfg.output = Some(val.into()),
                 'p' => cfg.pids.push(number(&val)? as i32),
                 's' => cfg.strsize = number(&val)?,
+                'A' => cfg.arraylen = number(&val)?,
+                'w' => cfg.backtrace = number(&val)?,
                 'n' => cfg.layout.indent = number(&val)?,
                 'l' => cfg.filter.add_library(&val),
                 'x' => cfg.syms.push(val),
                 'F' => cfg.config_files.push(val.into()),
-                'a' | 'A' | 'D' | 'u' | 'w' => {
-                    return Err(format!("option -{c} is not supported yet"))
-                }
+                'a' | 'D' | 'u' => return Err(format!("option -{c} is not supported yet")),
                 _ => return Err(format!("invalid option -- '{c}'")),
             }
         }

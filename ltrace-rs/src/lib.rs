@@ -5,10 +5,12 @@
 //! binding, `.plt.sec`, `-fno-plt`, IFUNCs, non-PIE); a hit counts when its return address is
 //! in the program. Prototypes come from ltrace's own files ([`proto`]).
 
+pub mod backtrace;
 pub mod cli;
 pub mod elf;
 pub mod filter;
 pub mod insn;
+pub mod lazyret;
 pub mod output;
 pub mod procfs;
 pub mod proto;
@@ -48,6 +50,10 @@ pub struct Config {
     pub syms: Vec<String>,
     /// `-s`.
     pub strsize: usize,
+    /// `-w N`: the caller's stack (N frames) after each return line.
+    pub backtrace: usize,
+    /// `-A`: the most array elements printed.
+    pub arraylen: usize,
     /// `-C`.
     pub demangle: bool,
     /// `-S`: system calls too, as `SYS_name(args) = ret` lines.
@@ -74,6 +80,8 @@ impl Default for Config {
             no_libs: false,
             syms: Vec::new(),
             strsize: 32,
+            arraylen: 4,
+            backtrace: 0,
             demangle: false,
             syscalls: false,
             no_signals: false,
@@ -134,6 +142,8 @@ pub fn options(cfg: &Config) -> pt::Options {
         follow_forks: true,
         exit_kill: false,
         sysgood: cfg.syscalls,
+        // `-c`: calls that returned through a trampoline are collected at the exit event.
+        exit: cfg.count,
         ..pt::Options::default()
     }
 }

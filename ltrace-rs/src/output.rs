@@ -206,6 +206,15 @@ impl Printer {
         self.newline()
     }
 
+    /// `-w`: the frames under a call's return line, then an empty line.
+    pub fn backtrace(&mut self, frames: &[String]) -> io::Result<()> {
+        for f in frames {
+            self.put(f)?;
+            self.newline()?;
+        }
+        self.newline()
+    }
+
     /// Flushes the output.
     pub fn flush(&mut self) -> io::Result<()> {
         self.dirty = false;

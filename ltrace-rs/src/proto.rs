@@ -42,6 +42,14 @@ pub enum Ty {
     Enum(Vec<(String, i64)>),
     /// ltrace's type for functions without a prototype: decimal when small, hex otherwise.
     Unknown,
+    /// `array(T, LEN)`: LEN elements in place (inside a struct), or behind a pointer
+    /// (`array(T, LEN)*`, see [`Ty::Ptr`]); printed `[ a, b... ]`, cut at `-A` elements.
+    Array(Box<Ty>, Len),
+    /// `struct(T, ...)`: fields laid out as C does; printed `{ a, b }`.
+    Struct(Vec<Ty>),
+    /// A pointer whose target is printed (`int*`, `struct(...)*`, `array(...)*`); `nil` when
+    /// null, the address when unreadable.
+    Ptr(Box<Ty>),
 }
 
 /// A function's prototype.
@@ -179,6 +187,16 @@ impl Protos {
             let inner = inner.trim();
             return match self.parse_ty(inner) {
                 Ty::Char => Ty::Str(Len::Nul),
+                // Targets ltrace prints: aggregates and numbers (`bitvec`, `addr` and the
+                // types it does not know stay an address).
+                t @ (Ty::Array(..)
+                | Ty::Struct(_)
+                | Ty::Int(_)
+                | Ty::Uint(_)
+                | Ty::Hex(_)
+                | Ty::Octal
+                | Ty::Enum(_)
+                | Ty::Bool) => Ty::Ptr(Box::new(t)),
                 _ => Ty::Addr,
             };
         }
@@ -196,11 +214,19 @@ impl Protos {
             ("char", None) => Ty::Char,
             ("bool", None) => Ty::Bool,
             ("void", None) => Ty::Void,
+            ("array", Some(a)) => match split_top(a)[..] {
+                [elem, len] => Ty::Array(Box::new(self.parse_ty(elem)), len_spec(len)),
+                _ => Ty::Addr,
+            },
+            ("struct", Some(a)) => {
+                Ty::Struct(split_top(a).into_iter().map(|f| self.parse_ty(f)).collect())
+            }
             ("addr" | "file" | "array" | "struct" | "bitvec", _) => Ty::Addr,
             ("format", None) => Ty::Format,
             ("octal", _) | ("oct", _) => Ty::Octal,
             ("hex", Some(a)) => match self.parse_ty(a) {
                 Ty::Int(n) | Ty::Uint(n) => Ty::Hex(n),
+                Ty::Char => Ty::Hex(1),
                 _ => Ty::Hex(8),
             },
             ("enum", Some(a)) => {
@@ -302,6 +328,9 @@ pub trait Memory {
 pub struct Style {
     /// `-s`: the longest string printed.
     pub strsize: usize,
+    /// `-A`: the most array elements printed, and how deep pointers (other than to arrays)
+    /// are followed.
+    pub arraylen: usize,
 }
 
 /// ltrace's rendering of a value of unknown type.
@@ -390,6 +419,35 @@ pub fn value(
     mem: &dyn Memory,
     style: Style,
 ) -> String {
+    format_value(
+        ty,
+        v,
+        &Ctx {
+            args,
+            ret,
+            mem,
+            style,
+        },
+    )
+}
+
+/// What formatting a value needs besides the value: the call's arguments, its return value
+/// when known, the tracee's memory, the settings.
+#[derive(Clone, Copy)]
+struct Ctx<'a> {
+    args: &'a [u64],
+    ret: Option<u64>,
+    mem: &'a dyn Memory,
+    style: Style,
+}
+
+fn format_value(ty: &Ty, v: u64, c: &Ctx<'_>) -> String {
+    let Ctx {
+        args,
+        ret,
+        mem,
+        style,
+    } = *c;
     match ty {
         Ty::Int(n) => sign_extend(v, *n).to_string(),
         Ty::Uint(n) => truncate(v, *n).to_string(),
@@ -401,7 +459,7 @@ pub fn value(
                 format!("0{v:o}")
             }
         }
-        Ty::Hex(n) => format!("{:#x}", truncate(v, *n)),
+        Ty::Hex(n) => hex(truncate(v, *n)),
         Ty::Char => {
             let mut s = String::from("'");
             match v as u8 {
@@ -415,7 +473,7 @@ pub fn value(
         Ty::Bool => if v as u32 != 0 { "true" } else { "false" }.into(),
         Ty::Void => "<void>".into(),
         // ltrace prints pointers with "%#lx": a null one is "0" (strings say "nil").
-        Ty::Addr => format!("{v:#x}").replace("0x0", "0"),
+        Ty::Addr => hex(v),
         Ty::Str(len) => {
             let n = match len {
                 Len::Nul => None,
@@ -438,6 +496,120 @@ pub fn value(
                 .unwrap_or_else(|| iv.to_string())
         }
         Ty::Unknown => unknown(v),
+        // A struct passed by value in one register: its bytes are the register's.
+        Ty::Struct(_) if size_align(ty).0 <= 8 => in_bytes(ty, &v.to_le_bytes(), c),
+        Ty::Struct(_) => hex(v),
+        // ltrace passes arrays by reference only.
+        Ty::Array(..) => pointee(ty, v, c),
+        Ty::Ptr(t) => pointee(t, v, c),
+    }
+}
+
+/// C's `%#x`: `0` for zero, `0x...` otherwise.
+fn hex(v: u64) -> String {
+    if v == 0 {
+        "0".into()
+    } else {
+        format!("{v:#x}")
+    }
+}
+
+/// The size and alignment of a type laid out in memory (x86-64 SysV).
+fn size_align(ty: &Ty) -> (usize, usize) {
+    match ty {
+        Ty::Char | Ty::Bool => (1, 1),
+        Ty::Int(n) | Ty::Uint(n) | Ty::Hex(n) => (*n as usize, *n as usize),
+        Ty::Octal | Ty::Enum(_) => (4, 4),
+        Ty::Void => (0, 1),
+        Ty::Array(elem, Len::Fixed(n)) => {
+            let (s, a) = size_align(elem);
+            (s * n, a)
+        }
+        Ty::Struct(fields) => {
+            let (mut size, mut align) = (0usize, 1usize);
+            for f in fields {
+                let (s, a) = size_align(f);
+                size = size.next_multiple_of(a) + s;
+                align = align.max(a);
+            }
+            (size.next_multiple_of(align), align)
+        }
+        _ => (8, 8),
+    }
+}
+
+/// How many elements an array has: its fixed length, or the value of the argument (or return
+/// value) it names; `None` while that is not known (a return value at the entry).
+fn array_len(len: &Len, args: &[u64], ret: Option<u64>) -> Option<usize> {
+    match len {
+        Len::Fixed(n) => Some(*n),
+        Len::Arg(0) => ret.map(|r| r as usize),
+        Len::Arg(k) => args.get(k - 1).map(|&x| x as usize),
+        Len::Nul => Some(0),
+    }
+}
+
+/// What a pointer to `ty` points at: `nil` when null, `?` when an array's length is not known
+/// yet, the address when unreadable.
+/// With `-A 0` only arrays are followed (`...` otherwise, as ltrace prints); ltrace also cuts
+/// pointers nested deeper than `-A`, which is not done here.
+fn pointee(ty: &Ty, v: u64, c: &Ctx<'_>) -> String {
+    let (args, ret, style) = (c.args, c.ret, c.style);
+    let (ty, size) = match ty {
+        Ty::Array(elem, len) => {
+            let Some(n) = array_len(len, args, ret) else {
+                return "?".into();
+            };
+            // Only the elements printed are read.
+            let shown = n.min(style.arraylen);
+            let fixed = Ty::Array(elem.clone(), Len::Fixed(n));
+            (fixed, size_align(elem).0 * shown)
+        }
+        t => (t.clone(), size_align(t).0),
+    };
+    if v == 0 {
+        return "nil".into();
+    }
+    if !matches!(ty, Ty::Array(..)) && style.arraylen == 0 {
+        return "...".into();
+    }
+    match c.mem.bytes(v, size) {
+        Some(b) => in_bytes(&ty, &b, c),
+        None => hex(v),
+    }
+}
+
+/// Formats a value of type `ty` held in `b` (memory read from the tracee, or a register's
+/// bytes); an array's elements past `b` are the ones cut by `-A`.
+fn in_bytes(ty: &Ty, b: &[u8], c: &Ctx<'_>) -> String {
+    match ty {
+        Ty::Struct(fields) => {
+            let mut parts = Vec::with_capacity(fields.len());
+            let mut off = 0usize;
+            for f in fields {
+                let (s, a) = size_align(f);
+                off = off.next_multiple_of(a);
+                parts.push(in_bytes(f, b.get(off..).unwrap_or(&[]), c));
+                off += s;
+            }
+            format!("{{ {} }}", parts.join(", "))
+        }
+        Ty::Array(elem, len) => {
+            let n = array_len(len, c.args, c.ret).unwrap_or(0);
+            let size = size_align(elem).0.max(1);
+            let shown = n.min(c.style.arraylen).min(b.len() / size);
+            let parts: Vec<String> = (0..shown)
+                .map(|i| in_bytes(elem, &b[i * size..], c))
+                .collect();
+            let more = if shown < n { "..." } else { "" };
+            format!("[ {}{more} ]", parts.join(", "))
+        }
+        _ => {
+            let size = size_align(ty).0.min(8).min(b.len());
+            let mut word = [0u8; 8];
+            word[..size].copy_from_slice(&b[..size]);
+            format_value(ty, u64::from_le_bytes(word), c)
+        }
     }
 }
 
@@ -529,7 +701,10 @@ mod tests {
         }
     }
 
-    const STYLE: Style = Style { strsize: 32 };
+    const STYLE: Style = Style {
+        strsize: 32,
+        arraylen: 4,
+    };
 
     #[test]
     fn parses_ltrace_conf_lines() {
@@ -546,7 +721,8 @@ mod tests {
         assert_eq!(p.get("snprintf").params[0], (Ty::Str(Len::Arg(2)), true));
         assert_eq!(p.get("snprintf").entry_params(), 0);
         assert_eq!(p.get("open").params[2].0, Ty::Octal);
-        assert_eq!(p.get("inet_makeaddr").ret, Ty::Addr);
+        // A struct returned by value (in a register).
+        assert_eq!(p.get("inet_makeaddr").ret, Ty::Struct(vec![Ty::Hex(4)]));
         assert_eq!(
             p.get("setlocale").params[0].0,
             Ty::Enum(vec![("LC_CTYPE".into(), 0), ("LC_ALL".into(), 6)])
@@ -572,6 +748,62 @@ mod tests {
         assert_eq!(f(&Ty::Unknown, -25i64 as u64, &[]), "-25");
         assert_eq!(f(&Ty::Octal, 0o644, &[]), "0644");
         assert_eq!(f(&Ty::Char, b'a' as u64, &[]), "'a'");
+    }
+
+    /// Tracee memory: `bytes` at `base`.
+    struct Buf(u64, Vec<u8>);
+    impl Memory for Buf {
+        fn cstr(&self, addr: u64, max: usize) -> Option<(Vec<u8>, bool)> {
+            let from = self.1.get(addr.checked_sub(self.0)? as usize..)?;
+            let end = from.iter().position(|&b| b == 0)?;
+            Some((from[..end.min(max)].to_vec(), end <= max))
+        }
+        fn bytes(&self, addr: u64, len: usize) -> Option<Vec<u8>> {
+            let at = addr.checked_sub(self.0)? as usize;
+            self.1.get(at..at + len).map(<[u8]>::to_vec)
+        }
+    }
+
+    #[test]
+    fn arrays_and_structs_print_as_ltrace_with_a_limit() {
+        let mut p = Protos::default();
+        p.parse_text(
+            "void f(array(int, arg2)*, ulong, struct(char, short), struct(int, array(int, 2), string)*, \
+             array(int, retval)*, int*, array(hex(char), 3)*);\n",
+        );
+        let f = p.get("f");
+        let ty = |i: usize| &f.params[i].0;
+        // 0x1000: the ints 1..=6; 0x2000: { 7, [8, 9], 0x3000 }; 0x3000: "hi".
+        let mut bytes = vec![0u8; 0x2010];
+        for i in 0..6u32 {
+            bytes[4 * i as usize..][..4].copy_from_slice(&(i + 1).to_le_bytes());
+        }
+        for (off, v) in [(0x1000, 7u32), (0x1004, 8), (0x1008, 9)] {
+            bytes[off..off + 4].copy_from_slice(&v.to_le_bytes());
+        }
+        bytes[0x1010..0x1018].copy_from_slice(&0x3000u64.to_le_bytes());
+        bytes[0x2000..0x2003].copy_from_slice(b"hi\0");
+        let m = Buf(0x1000, bytes);
+        let fmt = |i: usize, v: u64, args: &[u64], ret: Option<u64>, arraylen: usize| {
+            let style = Style {
+                strsize: 32,
+                arraylen,
+            };
+            value(ty(i), v, args, ret, &m, style)
+        };
+        assert_eq!(fmt(0, 0x1000, &[0x1000, 6], None, 4), "[ 1, 2, 3, 4... ]");
+        assert_eq!(fmt(0, 0x1000, &[0x1000, 6], None, 2), "[ 1, 2... ]");
+        assert_eq!(fmt(0, 0x1000, &[0x1000, 3], None, 4), "[ 1, 2, 3 ]");
+        assert_eq!(fmt(0, 0x1000, &[0x1000, 0], None, 4), "[  ]");
+        assert_eq!(fmt(0, 0, &[0, 3], None, 4), "nil");
+        assert_eq!(fmt(0, 0x9000, &[0x9000, 3], None, 4), "0x9000");
+        assert_eq!(fmt(2, 43, &[], None, 4), "{ '+', 0 }");
+        assert_eq!(fmt(3, 0x2000, &[], None, 4), "{ 7, [ 8, 9 ], \"hi\" }");
+        assert_eq!(fmt(3, 0x2000, &[], None, 1), "{ 7, [ 8... ], \"hi\" }");
+        assert_eq!(fmt(4, 0x1000, &[], None, 4), "?");
+        assert_eq!(fmt(4, 0x1000, &[], Some(2), 4), "[ 1, 2 ]");
+        assert_eq!(fmt(5, 0x1004, &[], None, 4), "2");
+        assert_eq!(fmt(6, 0x1000, &[], None, 4), "[ 0x1, 0, 0 ]");
     }
 
     #[test]

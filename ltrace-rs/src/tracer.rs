@@ -131,6 +131,8 @@ struct Space {
     libs: Vec<Object>,
     /// Where the dynamic linker's `_r_debug.r_state` is.
     r_state: Option<u64>,
+    /// `-c`: the return trampolines (returns without a stop), once mapped.
+    returns: Option<crate::lazyret::Returns>,
 }
 
 impl Space {
@@ -157,6 +159,9 @@ struct Frame {
     start: Instant,
     /// The frame of an IFUNC resolver: what to plant where it returns.
     resolves: Option<Func>,
+    /// Returning through a trampoline (`-c`): its slot, and the time stamp counter at the
+    /// entry.
+    lazy: Option<(u32, u64)>,
 }
 
 #[derive(Debug)]
@@ -230,12 +235,22 @@ pub struct Tracer<'a> {
     log_start: Instant,
     first: Option<i32>,
     outcome: Option<Outcome>,
+    /// `-w`: the unwinder and symbolizer.
+    backtraces: Option<crate::backtrace::Backtraces>,
+    /// `-c`: returns through trampolines, timed with the time stamp counter.
+    lazy: Option<crate::lazyret::TscClock>,
 }
 
 impl std::fmt::Debug for Tracer<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Tracer").finish_non_exhaustive()
     }
+}
+
+/// Whether returns go through trampolines: `-c` needs only their value and time (not the
+/// memory of output parameters or the stack at the return, as `-w` does).
+fn lazy_returns(cfg: &Config) -> bool {
+    cfg.count && cfg.backtrace == 0
 }
 
 /// A system call's name from the suite's table (ltrace's `SYS_NR` when it has none).
@@ -281,6 +296,8 @@ impl<'a> Tracer<'a> {
             log_start: Instant::now(),
             first: None,
             outcome: None,
+            backtraces: (cfg.backtrace > 0).then(Default::default),
+            lazy: lazy_returns(cfg).then(crate::lazyret::TscClock::calibrate),
         }
     }
 
@@ -318,6 +335,7 @@ impl<'a> Tracer<'a> {
             bps: HashMap::new(),
             libs: Vec::new(),
             r_state: None,
+            returns: None,
         };
         let bp = Breakpoint::insert(pid, entry)?;
         space.bps.insert(entry, (bp, Site::Entry));
@@ -335,6 +353,9 @@ impl<'a> Tracer<'a> {
     /// a `dlopen` or `dlclose` is done, for the libraries that came (their breakpoints) and
     /// went (theirs forgotten: their memory is gone).
     fn resolve(&mut self, pid: Pid, space: &Rc<RefCell<Space>>) -> io::Result<()> {
+        if let Some(b) = &mut self.backtraces {
+            b.invalidate(self.threads.get(&pid.0).map_or(pid.0, |t| t.tgid));
+        }
         let exe_path = std::fs::read_link(format!("/proc/{}/exe", pid.0))?;
         let maps = procfs::maps(pid.0)?;
         let exe = self.elf(&exe_path)?;
@@ -523,6 +544,90 @@ impl<'a> Tracer<'a> {
             }
         }
         self.plant(pid, space, wanted);
+        if initial && self.lazy.is_some() {
+            self.map_returns(pid, space);
+        }
+        Ok(())
+    }
+
+    /// `-c`: maps the return trampolines' code and data pages in the tracee (on failure,
+    /// returns trap as without `-c`).
+    fn map_returns(&mut self, pid: Pid, space: &Rc<RefCell<Space>>) {
+        use crate::lazyret;
+        let entry = space.borrow().entry;
+        let Ok(code) = self.map_scratch(
+            pid,
+            entry,
+            lazyret::CODE_LEN,
+            libc::PROT_READ | libc::PROT_EXEC,
+        ) else {
+            return;
+        };
+        let rw = libc::PROT_READ | libc::PROT_WRITE;
+        let Ok(data) = self.map_scratch(pid, entry, lazyret::DATA_LEN, rw) else {
+            return;
+        };
+        let Some(text) = lazyret::trampolines(code, data) else {
+            return;
+        };
+        if pt::mem::write(pid, code, &text).is_ok() {
+            space.borrow_mut().returns = Some(lazyret::Returns::new(code, data));
+        }
+    }
+
+    /// `-c`: the calls of `tid`'s process that returned through their trampolines since the
+    /// last look are finished (counted), innermost first.
+    fn collect_returns(&mut self, tid: i32) -> io::Result<()> {
+        let Some(clock) = self.lazy else {
+            return Ok(());
+        };
+        let Some(space) = self.threads.get(&tid).map(|t| t.space.clone()) else {
+            return Ok(());
+        };
+        let Some((addr, len)) = space
+            .borrow()
+            .returns
+            .as_ref()
+            .and_then(|r| r.pending_range())
+        else {
+            return Ok(());
+        };
+        let mut bytes = vec![0u8; len];
+        match pt::mem::read_exact(Pid(tid), addr, &mut bytes) {
+            Err(e) if e.raw_os_error() == Some(libc::ESRCH) => return Err(e),
+            // The pages are gone (the program unmapped them): those calls are not counted,
+            // and the next ones return through the trap.
+            Err(_) => {
+                space.borrow_mut().returns = None;
+                return Ok(());
+            }
+            Ok(()) => {}
+        }
+        let done = match space.borrow_mut().returns.as_mut() {
+            Some(r) => r.collect(&bytes),
+            None => return Ok(()),
+        };
+        for (d, owner) in done.into_iter().rev() {
+            let Some(th) = self.threads.get_mut(&owner) else {
+                continue;
+            };
+            let Some(i) = th
+                .frames
+                .iter()
+                .rposition(|f| f.lazy.is_some_and(|(k, _)| k == d.slot))
+            else {
+                continue;
+            };
+            // Frames above it were left by a longjmp.
+            th.frames.truncate(i + 1);
+            let frame = th.frames.pop().expect("found above");
+            let shown = th.shown;
+            let start_tsc = frame.lazy.map_or(0, |(_, t)| t);
+            let spent = clock.duration(d.tsc.saturating_sub(start_tsc));
+            if shown {
+                self.finish(Pid(owner), i, &frame, d.rax, None, spent)?;
+            }
+        }
         Ok(())
     }
 
@@ -650,7 +755,7 @@ impl<'a> Tracer<'a> {
         }
         let size = (plan.len() as u64 * SLOT).div_ceil(4096) * 4096;
         let entry = space.borrow().entry;
-        let base = match self.map_scratch(pid, entry, size) {
+        let base = match self.map_scratch(pid, entry, size, libc::PROT_READ | libc::PROT_EXEC) {
             Ok(b) => b,
             // A sandbox refusing mmap: single-step instead.
             Err(_) => return,
@@ -669,7 +774,7 @@ impl<'a> Tracer<'a> {
 
     /// Maps `len` bytes of executable memory in the tracee by running `mmap` there, from a
     /// `syscall; int3` written over the entry point (which never runs again) for the purpose.
-    fn map_scratch(&mut self, pid: Pid, at: u64, len: u64) -> io::Result<u64> {
+    fn map_scratch(&mut self, pid: Pid, at: u64, len: u64, prot: i32) -> io::Result<u64> {
         let saved = pt::get_regs(pid)?;
         let mut orig = [0u8; 3];
         pt::mem::read_exact(pid, at, &mut orig)?;
@@ -680,7 +785,7 @@ impl<'a> Tracer<'a> {
         r.orig_rax = u64::MAX;
         r.rdi = 0;
         r.rsi = len;
-        r.rdx = (libc::PROT_READ | libc::PROT_EXEC) as u64;
+        r.rdx = prot as u64;
         r.r10 = (libc::MAP_PRIVATE | libc::MAP_ANONYMOUS) as u64;
         r.r8 = u64::MAX;
         r.r9 = 0;
@@ -756,6 +861,13 @@ impl<'a> Tracer<'a> {
         p
     }
 
+    fn style(&self) -> proto::Style {
+        proto::Style {
+            strsize: self.cfg.strsize,
+            arraylen: self.cfg.arraylen,
+        }
+    }
+
     fn display_name(&self, name: &str) -> String {
         if self.cfg.demangle {
             crate::demangle(name)
@@ -772,9 +884,7 @@ impl<'a> Tracer<'a> {
         ret: Option<u64>,
     ) -> String {
         let mem = Mem(pid);
-        let style = proto::Style {
-            strsize: self.cfg.strsize,
-        };
+        let style = self.style();
         let mut parts = Vec::new();
         let mut extra: Vec<Ty> = Vec::new();
         for i in range.clone() {
@@ -906,7 +1016,8 @@ impl<'a> Tracer<'a> {
                     return self.cont(pid, 0);
                 }
                 if shown {
-                    self.finish(pid, depth, &frame, regs.rax)?;
+                    let spent = frame.start.elapsed();
+                    self.finish(pid, depth, &frame, regs.rax, Some(&regs), spent)?;
                 }
                 self.cont(pid, 0)
             }
@@ -930,6 +1041,7 @@ impl<'a> Tracer<'a> {
                         ool: None,
                         ..f.clone()
                     }),
+                    lazy: None,
                 };
                 self.threads
                     .get_mut(&tid)
@@ -948,8 +1060,11 @@ impl<'a> Tracer<'a> {
                     (caller, s.started, s.entry)
                 };
                 let shown = self.threads[&tid].shown;
+                // A return address that is our return trap is a tail call from a traced
+                // function (`operator new[]` jumping to `operator new`): not the caller's call.
                 let counted = shown
                     && started
+                    && ret != entry
                     && match &f.callers {
                         Callers::Any => true,
                         Callers::From(from) => {
@@ -958,6 +1073,11 @@ impl<'a> Tracer<'a> {
                     };
                 if counted {
                     let proto = self.proto(&f.name);
+                    // `-c`: a return trampoline when one is free.
+                    let lazy = match (&self.lazy, space.borrow_mut().returns.as_mut()) {
+                        (Some(_), Some(r)) => r.take(tid, ret),
+                        _ => None,
+                    };
                     let frame = Frame {
                         name: f.name.clone(),
                         lib: f.lib.clone(),
@@ -967,6 +1087,7 @@ impl<'a> Tracer<'a> {
                         proto,
                         start: Instant::now(),
                         resolves: None,
+                        lazy: lazy.map(|(k, ..)| (k, crate::lazyret::tsc())),
                     };
                     // The frame is recorded before anything can fail (the output), so that a
                     // detach always finds the return address it swapped.
@@ -982,7 +1103,14 @@ impl<'a> Tracer<'a> {
                         .expect("known thread")
                         .frames
                         .push(frame);
-                    pt::mem::write(pid, regs.rsp, &entry.to_ne_bytes())?;
+                    match lazy {
+                        // The slot's real return address and the swap, in one write.
+                        Some((_, tramp, data, init)) => pt::mem::write_many(
+                            pid,
+                            &[(data, &init[..]), (regs.rsp, &tramp.to_ne_bytes()[..])],
+                        )?,
+                        None => pt::mem::write(pid, regs.rsp, &entry.to_ne_bytes())?,
+                    }
                     if !self.cfg.count {
                         let mut name = self.display_name(&name);
                         // With a filter, ltrace names the object whose call it is.
@@ -1060,8 +1188,17 @@ impl<'a> Tracer<'a> {
     }
 
     /// A call (or system call) of a shown thread returned `rax`: counted, or its return printed.
-    fn finish(&mut self, pid: Pid, depth: usize, frame: &Frame, rax: u64) -> io::Result<()> {
-        let spent = frame.start.elapsed();
+    /// `regs` are the thread's registers once returned when known (a backtrace starts there;
+    /// read when needed otherwise).
+    fn finish(
+        &mut self,
+        pid: Pid,
+        depth: usize,
+        frame: &Frame,
+        rax: u64,
+        regs: Option<&libc::user_regs_struct>,
+        spent: std::time::Duration,
+    ) -> io::Result<()> {
         if let (Some(log), false) = (&mut self.log, frame.lib.is_empty()) {
             let tgid = self.threads.get(&pid.0).map_or(pid.0, |t| t.tgid);
             let ns = |t: Instant| t.saturating_duration_since(self.log_start).as_nanos() as u64;
@@ -1096,13 +1233,26 @@ impl<'a> Tracer<'a> {
             &frame.args,
             Some(rax),
             &Mem(pid),
-            proto::Style {
-                strsize: self.cfg.strsize,
-            },
+            self.style(),
         );
         let name = self.display_name(&frame.name);
         self.printer
-            .ret(pid.0, depth, frame.ret, &name, &late_args, &ret, spent)
+            .ret(pid.0, depth, frame.ret, &name, &late_args, &ret, spent)?;
+        if let Some(b) = &mut self.backtraces {
+            let tgid = self.threads.get(&pid.0).map_or(pid.0, |t| t.tgid);
+            let regs = match regs {
+                Some(r) => *r,
+                None => pt::get_regs(pid)?,
+            };
+            let at = tracekit_symbolize::remote::Regs {
+                ip: regs.rip,
+                sp: regs.rsp,
+                bp: regs.rbp,
+            };
+            let lines = b.lines(tgid, pid.0, at, self.cfg.backtrace);
+            self.printer.backtrace(&lines)?;
+        }
+        Ok(())
     }
 
     /// Restarts a thread (delivering `sig`), to its next system call stop under `-S`.
@@ -1139,6 +1289,7 @@ impl<'a> Tracer<'a> {
                     args,
                     start: Instant::now(),
                     resolves: None,
+                    lazy: None,
                 };
                 if !self.cfg.count {
                     let args = self.format_args(pid, &frame, 0..frame.proto.entry_params(), None);
@@ -1149,7 +1300,7 @@ impl<'a> Tracer<'a> {
             pt::SyscallInfo::Exit { rval, .. } => {
                 let th = self.threads.get_mut(&tid).expect("known thread");
                 if let Some(frame) = th.syscall.take() {
-                    self.finish(pid, depth, &frame, rval as u64)?;
+                    self.finish(pid, depth, &frame, rval as u64, None, frame.start.elapsed())?;
                 }
             }
             _ => {}
@@ -1234,7 +1385,13 @@ impl<'a> Tracer<'a> {
             }
             _ => {
                 if follow {
-                    let copy = Rc::new(RefCell::new(space.borrow().clone()));
+                    let mut copy = space.borrow().clone();
+                    // The child returns from its copy of the parent thread's calls in its own
+                    // copy of the trampolines' data.
+                    if let Some(r) = copy.returns.as_mut() {
+                        r.hand_over(parent, child.0);
+                    }
+                    let copy = Rc::new(RefCell::new(copy));
                     self.threads
                         .insert(child.0, Thread::new(child.0, copy, frames, true));
                 } else {
@@ -1369,6 +1526,7 @@ impl<'a> Tracer<'a> {
             bps: HashMap::new(),
             libs: Vec::new(),
             r_state: None,
+            returns: None,
         }));
         self.threads
             .insert(pid.0, Thread::new(pid.0, space, Vec::new(), true));
@@ -1422,6 +1580,16 @@ impl<'a> Tracer<'a> {
                 // (resuming it now would run it with our breakpoints and no record of it).
                 self.unclaimed.push(pid.0);
                 continue;
+            }
+            // Calls that returned through a trampoline come before anything this stop says
+            // (an exec's image, and the trampolines in it, are gone).
+            if !matches!(stop, Stop::Event(Event::Exec(_))) {
+                if let Err(e) = self.collect_returns(pid.0) {
+                    if e.raw_os_error() != Some(libc::ESRCH) {
+                        self.detach_all();
+                        return Err(e);
+                    }
+                }
             }
             let r = match stop {
                 Stop::Syscall => self.on_syscall(pid.0),
@@ -1496,6 +1664,11 @@ impl<'a> Tracer<'a> {
                 Err(_) => break,
             }
         }
+        // Calls that returned through a trampoline since the last stop are counted.
+        let stopped: Vec<i32> = self.threads.keys().copied().collect();
+        for t in stopped {
+            let _ = self.collect_returns(t);
+        }
         let mut cleaned: Vec<*const RefCell<Space>> = Vec::new();
         for (&t, th) in &self.threads {
             let ptr = Rc::as_ptr(&th.space);
@@ -1505,7 +1678,9 @@ impl<'a> Tracer<'a> {
                     let _ = bp.remove(Pid(t));
                 }
             }
-            for f in &th.frames {
+            // A trampoline's return still works once detached (and its frame may have
+            // returned already): only return traps are undone.
+            for f in th.frames.iter().filter(|f| f.lazy.is_none()) {
                 let _ = pt::mem::write(Pid(t), f.slot, &f.ret.to_ne_bytes());
             }
             // A thread stopped right after an int3 of ours (a trap not handled yet) re-runs

@@ -170,8 +170,13 @@ fn normalize(text: &str) -> Vec<String> {
 const LTRACE_CONF: [&str; 2] = ["-F", "/etc/ltrace.conf"];
 
 fn compare_with_ltrace(opts: &[&str], prog: &[&str]) {
+    compare_with_ltrace_conf(&LTRACE_CONF, opts, prog);
+}
+
+/// As [`compare_with_ltrace`], with the prototype files `conf` (`-F FILE`...).
+fn compare_with_ltrace_conf(conf: &[&str], opts: &[&str], prog: &[&str]) {
     let dir = tempdir();
-    let opts = [&LTRACE_CONF[..], opts].concat();
+    let opts = [conf, opts].concat();
     let opts = &opts[..];
     let (theirs_out, theirs) = trace(Path::new("ltrace"), opts, prog, dir.path());
     let (ours_out, ours) = trace(&ltrace_rs(), opts, prog, dir.path());
@@ -733,4 +738,210 @@ fn the_output_file_is_private_and_never_written_through_a_symlink() {
     assert!(!o.status.success(), "wrote through the symlink");
     assert!(stderr(&o).contains("can't open"), "{}", stderr(&o));
     tracekit_e2e::assert_untouched(&victim);
+}
+
+/// Prototypes with arrays and structs (ltrace.conf's `array(T, LEN)*`, `struct(...)`), for
+/// `-A`: in place in a struct, behind pointers, by value in a register, of fixed length and of
+/// an argument's.
+const ARRAYS_CONF: &str = "\
+addr memcpy(array(hex(char), 3)*, array(char, arg3)*, ulong);
+void free(struct(int, array(int, 2), short)*);
+addr malloc(struct(char, short));
+ulong strlen(array(char, 6)*);
+";
+
+#[test]
+fn a_limits_array_elements_as_ltrace_does() {
+    require_tool!("ltrace");
+    let dir = tempdir();
+    let conf = dir.path().join("arrays.conf");
+    std::fs::write(&conf, ARRAYS_CONF).unwrap();
+    let conf = ["-F", conf.to_str().unwrap()];
+    let calls = example("lt_calls");
+    let calls = calls.to_str().unwrap();
+    // ltrace's default is 4 elements; then fewer, more, and none.
+    for a in [None, Some("2"), Some("10"), Some("0")] {
+        let mut opts = vec!["-e", "memcpy+free+malloc+strlen"];
+        if let Some(a) = a {
+            opts.extend(["-A", a]);
+        }
+        compare_with_ltrace_conf(&conf, &opts, &[calls]);
+    }
+    // The elements are really read: memcpy's source, cut at 4 then at 2.
+    let (_, text) = trace(
+        &ltrace_rs(),
+        &[&conf[..], &["-e", "memcpy"]].concat(),
+        &[calls],
+        dir.path(),
+    );
+    assert!(text.contains("[ 'c', 'o', 'p', 'y'... ], 5)"), "{text}");
+    let (_, text) = trace(
+        &ltrace_rs(),
+        &[&conf[..], &["-A", "2", "-e", "memcpy"]].concat(),
+        &[calls],
+        dir.path(),
+    );
+    assert!(text.contains("[ 'c', 'o'... ], 5)"), "{text}");
+}
+
+/// `-w N`: after each return line, the caller's stack (at most N frames) as ltrace prints it
+/// with libunwind (` > MODULE(FUNCTION+0xOFFSET) [0xADDRESS]`), then an empty line. The first
+/// frame is the call's return address in main, which `-i` prints too.
+#[test]
+fn w_prints_the_callers_stack_after_each_return() {
+    let dir = tempdir();
+    let prog = example("lt_calls");
+    let p = prog.to_str().unwrap();
+    let (out, text) = trace(
+        &ltrace_rs(),
+        &["-i", "-w", "3", "-e", "strlen+getenv"],
+        &[p],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lines: Vec<&str> = text.lines().collect();
+    let calls: Vec<usize> = (0..lines.len())
+        .filter(|&i| lines[i].contains("] lt_calls->"))
+        .collect();
+    assert_eq!(calls.len(), 7, "6 strlen and 1 getenv:\n{text}");
+    for &i in &calls {
+        let ret_addr = &lines[i][1..lines[i].find(']').unwrap()];
+        let frames: Vec<&str> = lines[i + 1..]
+            .iter()
+            .take_while(|l| l.starts_with(" > "))
+            .copied()
+            .collect();
+        assert_eq!(frames.len(), 3, "{}:\n{text}", lines[i]);
+        assert_eq!(
+            lines[i + 1 + frames.len()],
+            "",
+            "an empty line ends a backtrace:\n{text}"
+        );
+        assert!(
+            frames[0].starts_with(&format!(" > {p}(main+0x"))
+                && frames[0].ends_with(&format!("[{ret_addr}]")),
+            "the first frame is main at the return address {ret_addr}: {}\n{text}",
+            frames[0]
+        );
+        assert!(
+            frames[1].contains("libc.so.6("),
+            "main's caller is in libc: {}",
+            frames[1]
+        );
+    }
+    let (_, text) = trace(&ltrace_rs(), &["-w", "1", "-e", "getenv"], &[p], dir.path());
+    let frames = text.lines().filter(|l| l.starts_with(" > ")).count();
+    assert_eq!(frames, 1, "{text}");
+}
+
+/// `-C` on a C++ program: libstdc++'s mangled names (operator new, std::ostream members)
+/// print as ltrace -C prints them, line for line, and are counted under those names.
+#[test]
+fn c_demangles_cxx_names_as_ltrace_does() {
+    require_tool!("ltrace");
+    let prog = example("lt_cxx");
+    let p = prog.to_str().unwrap();
+    compare_with_ltrace(&["-C"], &[p]);
+    compare_with_ltrace(&[], &[p]);
+    let dir = tempdir();
+    let (_, table) = trace(&ltrace_rs(), &["-c", "-C"], &[p], dir.path());
+    let mut by_name = BTreeMap::new();
+    for line in table.lines() {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if f.len() >= 5 && f[0].parse::<f64>().is_ok() && f[4] != "total" {
+            by_name.insert(f[4..].join(" "), f[3].parse::<u64>().unwrap());
+        }
+    }
+    for (name, n) in [
+        ("operator new(unsigned long)", 2),
+        ("operator new[](unsigned long)", 1),
+        ("operator delete(void*, unsigned long)", 2),
+        ("operator delete[](void*)", 1),
+        ("std::ostream::operator<<(int)", 2),
+        ("std::ostream::put(char)", 1),
+    ] {
+        assert_eq!(by_name.get(name), Some(&n), "{name}:\n{table}");
+    }
+}
+
+/// `-C` demangles Rust's symbols too: a function of ltrace-rs itself, traced with `-x`.
+#[test]
+fn c_demangles_rust_symbols() {
+    let dir = tempdir();
+    let me = ltrace_rs();
+    let (out, text) = trace(
+        &ltrace_rs(),
+        &["-C", "-L", "-x", "*ltrace_rs*cli*parse*"],
+        &[me.to_str().unwrap(), "-V"],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(text.matches("ltrace_rs::cli::parse(").count(), 1, "{text}");
+    let (_, text) = trace(
+        &ltrace_rs(),
+        &["-L", "-x", "*ltrace_rs*cli*parse*"],
+        &[me.to_str().unwrap(), "-V"],
+        dir.path(),
+    );
+    let line = text
+        .lines()
+        .find(|l| l.contains("cli5parse"))
+        .unwrap_or_default();
+    assert!(
+        line.starts_with("_ZN9ltrace_rs3cli5parse") || line.starts_with("_RNv"),
+        "without -C the name stays mangled:\n{text}"
+    );
+}
+
+/// `-c` returns through trampolines in the tracee: a detach (SIGINT) leaves calls in flight
+/// returning through them, and every return value intact (lt_attach exits 0 only when every
+/// strlen returned 9).
+#[test]
+fn c_detaches_with_calls_in_flight_and_the_program_finishes_intact() {
+    use std::io::BufRead;
+    let prog = example("lt_attach");
+    let mut victim = Command::new(&prog)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start lt_attach");
+    let mut ready = String::new();
+    std::io::BufReader::new(victim.stdout.take().unwrap())
+        .read_line(&mut ready)
+        .unwrap();
+    let dir = tempdir();
+    let file = dir.path().join("attach-c.out");
+    let tracer = Command::new(ltrace_rs())
+        .args(["-c", "-p", &victim.id().to_string(), "-o"])
+        .arg(&file)
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start ltrace-rs");
+    let traced = || {
+        std::fs::read_to_string(format!("/proc/{}/status", victim.id()))
+            .map(|s| {
+                s.lines()
+                    .any(|l| l.starts_with("TracerPid:") && l != "TracerPid:\t0")
+            })
+            .unwrap_or(false)
+    };
+    while !traced() {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // Let some of the calls (one every 2 ms) go through the trampolines.
+    std::thread::sleep(Duration::from_millis(500));
+    // SAFETY: kill has no memory arguments.
+    unsafe { libc::kill(tracer.id() as i32, libc::SIGINT) };
+    let out = tracer.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "ltrace-rs after SIGINT: {}",
+        stderr(&out)
+    );
+    let table = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        counts(&table).get("strlen").is_some_and(|&n| n > 0),
+        "{table}"
+    );
+    let st = victim.wait().unwrap();
+    assert_eq!(st.code(), Some(0), "the victim after the detach: {st:?}");
 }

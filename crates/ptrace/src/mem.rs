@@ -198,3 +198,45 @@ pub fn write(pid: Pid, addr: u64, data: &[u8]) -> io::Result<()> {
     }
     Ok(())
 }
+
+/// Writes several pieces of writable tracee memory (its stack, its data) with one
+/// `process_vm_writev`; pieces it refuses (read-only text, `ENOSYS`, `EPERM`) are written with
+/// [`write`] instead.
+pub fn write_many(pid: Pid, pieces: &[(u64, &[u8])]) -> io::Result<()> {
+    let total: usize = pieces.iter().map(|(_, d)| d.len()).sum();
+    if !VM_READV_BROKEN.load(Ordering::Relaxed) && pieces.len() <= 16 {
+        let local: Vec<libc::iovec> = pieces
+            .iter()
+            .map(|(_, d)| libc::iovec {
+                iov_base: d.as_ptr() as *mut libc::c_void,
+                iov_len: d.len(),
+            })
+            .collect();
+        let remote: Vec<libc::iovec> = pieces
+            .iter()
+            .map(|(a, d)| libc::iovec {
+                iov_base: *a as *mut libc::c_void,
+                iov_len: d.len(),
+            })
+            .collect();
+        // SAFETY: `local` describes the caller's slices, which the kernel only reads; `remote`
+        // is only written in the other process, which the kernel checks.
+        let r = unsafe {
+            libc::process_vm_writev(
+                pid.0,
+                local.as_ptr(),
+                local.len() as libc::c_ulong,
+                remote.as_ptr(),
+                remote.len() as libc::c_ulong,
+                0,
+            )
+        };
+        if r >= 0 && r as usize == total {
+            return Ok(());
+        }
+    }
+    for (a, d) in pieces {
+        write(pid, *a, d)?;
+    }
+    Ok(())
+}

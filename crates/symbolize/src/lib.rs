@@ -26,6 +26,7 @@ mod demangle;
 mod isolate;
 mod modules;
 mod packed;
+pub mod remote;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
