@@ -347,6 +347,12 @@ mirror! {
         losses: Cow<'a, [LeakLoss]>,
     }
 
+    "Attach" Attach as AttachDef {
+        time_ns: u64,
+        pid: u32,
+        detached: bool,
+    }
+
     "SymbolAddr" SymbolAddr as SymbolAddrDef {
         offset: u64,
         frames: u32,
@@ -398,6 +404,7 @@ enum EventDef<'a> {
     Exit(#[serde(with = "ExitDef")] Exit),
     Symbols(#[serde(with = "SymbolsDef")] Symbols<'a>),
     Leak(#[serde(with = "LeakDef")] Leak<'a>),
+    Attach(#[serde(with = "AttachDef")] Attach),
 }
 
 #[cfg(test)]

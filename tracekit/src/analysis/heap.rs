@@ -220,6 +220,9 @@ pub struct HeapProcess {
     pub modules: Vec<Module<'static>>,
     /// Its leak check at exit (`Leak` records), when it made one.
     pub leak: Option<super::leak::LeakCheck>,
+    /// Recorded by attaching to it while it ran (`tracekit heap -p`): when recording started
+    /// and, once detached, stopped (ns on the log's clock).
+    pub attached: Option<(u64, Option<u64>)>,
     stacks: FxHashMap<u64, Box<[u64]>>,
     alloc: [AllocCounter; ALLOC_SLOTS],
     free: [FreeCounter; FREE_SLOTS],
@@ -288,6 +291,7 @@ impl HeapProcess {
             exec: None,
             modules: Vec::new(),
             leak: None,
+            attached: None,
             stacks: FxHashMap::default(),
             alloc: [AllocCounter::default(); ALLOC_SLOTS],
             free: [FreeCounter::default(); FREE_SLOTS],
