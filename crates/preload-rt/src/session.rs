@@ -234,7 +234,10 @@ fn start_slow(config: &'static Config, attach_log: Option<&[u8]>) {
             sys::close(fd);
         }
         w.pattern.clear();
-        match attach_log.or(env::var("TRACEKIT_LOG")).filter(|v| !v.is_empty()) {
+        match attach_log
+            .or(env::var("TRACEKIT_LOG"))
+            .filter(|v| !v.is_empty())
+        {
             Some(p) => {
                 w.pattern.push_bytes(p);
                 w.default_path = false;

@@ -47,7 +47,12 @@ pub struct Args {
     pub no_pack: bool,
     /// Attach to the running process PID instead of running a command: record its heap
     /// from now until --duration, Ctrl-C, or its exit; then detach and report.
-    #[arg(short = 'p', long = "pid", value_name = "PID", conflicts_with = "command")]
+    #[arg(
+        short = 'p',
+        long = "pid",
+        value_name = "PID",
+        conflicts_with = "command"
+    )]
     pub pid: Option<i32>,
     /// With -p: detach after S seconds.
     #[arg(long, value_name = "S", requires = "pid")]

@@ -56,8 +56,16 @@ struct Mapping {
 }
 
 fn maps(pid: i32) -> anyhow::Result<Vec<Mapping>> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/maps"))
-        .with_context(|| format!("cannot read the memory map of process {pid}"))?;
+    // Reading another process's map takes the same permission as tracing it.
+    let text = std::fs::read_to_string(format!("/proc/{pid}/maps")).map_err(|e| {
+        let denied = e.kind() == std::io::ErrorKind::PermissionDenied;
+        let e = if denied {
+            std::io::Error::from_raw_os_error(libc::EPERM)
+        } else {
+            e
+        };
+        ptrace_refused(pid, &e)
+    })?;
     let mut out = Vec::new();
     for line in text.lines() {
         let mut f = line.split_ascii_whitespace();
@@ -93,7 +101,9 @@ struct Loaded {
 
 impl Loaded {
     fn find(maps: &[Mapping], is: impl Fn(&str) -> bool) -> Option<Loaded> {
-        let first = maps.iter().find(|m| m.offset == 0 && is(file_name(&m.path)))?;
+        let first = maps
+            .iter()
+            .find(|m| m.offset == 0 && is(file_name(&m.path)))?;
         let path = first.path.clone();
         let exec = maps
             .iter()
@@ -139,10 +149,17 @@ struct Loader {
 
 impl Loader {
     fn of(pid: i32, maps: &[Mapping]) -> anyhow::Result<Loader> {
-        let libc = Loaded::find(maps, |n| n.starts_with("libc.so") || n.starts_with("libc-2."));
+        let libc = Loaded::find(maps, |n| {
+            n.starts_with("libc.so") || n.starts_with("libc-2.")
+        });
         let Some(libc) = libc else {
-            if maps.iter().any(|m| file_name(&m.path).starts_with("ld-musl")) {
-                bail!("process {pid} does not use glibc (musl): cannot load the heap tracker into it");
+            if maps
+                .iter()
+                .any(|m| file_name(&m.path).starts_with("ld-musl"))
+            {
+                bail!(
+                    "process {pid} does not use glibc (musl): cannot load the heap tracker into it"
+                );
             }
             bail!(
                 "process {pid} has no glibc loaded (a statically linked program): cannot load \
@@ -151,7 +168,9 @@ impl Loader {
         };
         let ld_so = Loaded::find(maps, |n| n.starts_with("ld-linux"));
         // glibc 2.34 and later have dlopen in libc; before, in libdl when the program uses it.
-        let libdl = Loaded::find(maps, |n| n.starts_with("libdl.so") || n.starts_with("libdl-"));
+        let libdl = Loaded::find(maps, |n| {
+            n.starts_with("libdl.so") || n.starts_with("libdl-")
+        });
         let in_dl = |name: &str| -> anyhow::Result<Option<u64>> {
             match libc.symbol(pid, name)? {
                 Some(a) => Ok(Some(a)),
@@ -269,12 +288,7 @@ fn cstr(s: &[u8]) -> Vec<u8> {
 
 /// Loads the agent at `agent` (a path in the target's mount namespace) and starts it with the
 /// log at `log` (also the target's path). Returns its entry points and the slots redirected.
-fn inject(
-    pid: i32,
-    loader: &Loader,
-    agent: &Path,
-    log: &Path,
-) -> anyhow::Result<(Agent, i64)> {
+fn inject(pid: i32, loader: &Loader, agent: &Path, log: &Path) -> anyhow::Result<(Agent, i64)> {
     let (mut s, t) = stop_for_call(pid, loader)?;
     let call = |s: &mut Stopped, f: u64, args: &[Arg<'_>]| {
         s.call(t, f, args).map_err(|e| match e.raw_os_error() {
@@ -283,7 +297,11 @@ fn inject(
         })
     };
     let path = cstr(agent.as_os_str().as_bytes());
-    let handle = call(&mut s, loader.dlopen, &[Arg::Bytes(&path), Arg::Int(libc::RTLD_NOW as u64)])?;
+    let handle = call(
+        &mut s,
+        loader.dlopen,
+        &[Arg::Bytes(&path), Arg::Int(libc::RTLD_NOW as u64)],
+    )?;
     if handle == 0 {
         let msg = call(&mut s, loader.dlerror, &[])?;
         let text = if msg == 0 {
@@ -297,7 +315,9 @@ fn inject(
     let sym = |s: &mut Stopped, name: &[u8]| -> anyhow::Result<u64> {
         let name = cstr(name);
         match call(s, loader.dlsym, &[Arg::Int(handle), Arg::Bytes(&name)])? {
-            0 => bail!("process {pid}: the loaded library has no tracekit_attach (not the heap tracker?)"),
+            0 => bail!(
+                "process {pid}: the loaded library has no tracekit_attach (not the heap tracker?)"
+            ),
             a => Ok(a),
         }
     };
@@ -341,7 +361,11 @@ enum LogHandoff {
     /// The target writes our path directly.
     Direct(PathBuf),
     /// The target writes `name` in its `/tmp`, which we keep open (it outlives the process).
-    Staged { tmp: File, name: String, to: PathBuf },
+    Staged {
+        tmp: File,
+        name: String,
+        to: PathBuf,
+    },
 }
 
 impl LogHandoff {
@@ -361,8 +385,11 @@ impl LogHandoff {
                 let mut data = Vec::new();
                 File::open(&staged)
                     .and_then(|mut f| f.read_to_end(&mut data))
-                    .with_context(|| format!("cannot read the log the process left in /tmp/{name}"))?;
-                std::fs::write(&to, data).with_context(|| format!("cannot write {}", to.display()))?;
+                    .with_context(|| {
+                        format!("cannot read the log the process left in /tmp/{name}")
+                    })?;
+                std::fs::write(&to, data)
+                    .with_context(|| format!("cannot write {}", to.display()))?;
                 let _ = std::fs::remove_file(&staged);
                 Ok(to)
             }

@@ -624,7 +624,9 @@ pub fn build(heap: &HeapPass, sel: Selection, resolver: &mut dyn Resolve) -> Hea
                 heap_bytes: p.timeline.maxima(),
             },
             clock_res_ns: p.info.clock_res_ns,
-            attached: p.attached.map(|(from_ns, to_ns)| AttachedReport { from_ns, to_ns }),
+            attached: p
+                .attached
+                .map(|(from_ns, to_ns)| AttachedReport { from_ns, to_ns }),
             summary,
         });
         for i in select_sites(p, sel) {
