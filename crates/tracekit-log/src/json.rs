@@ -428,7 +428,7 @@ mod tests {
                 kinds += 1;
             }
         }
-        assert_eq!(kinds, 17);
+        assert_eq!(kinds, 18);
     }
 
     #[test]

@@ -227,7 +227,7 @@ struct Section<'a> {
 fn write_process(r: &HeapReport, idx: usize, ctx: &Ctx<'_>, out: &mut dyn Write) -> io::Result<()> {
     let p = &r.processes[idx];
     let end_label = match (&p.exec, p.exit) {
-        (None, _) if p.attached.is_some_and(|a| a.to_ns.is_some()) => {
+        (None, None) if p.attached.is_some_and(|a| a.to_ns.is_some()) => {
             "Live at detach (allocated while attached, not freed yet)".to_owned()
         }
         (Some(prog), _) => format!("Live when it exec'd {prog}"),
