@@ -109,20 +109,24 @@ impl Stopped {
             if new.is_empty() {
                 break;
             }
+            // Seize and interrupt them all first, then collect the stops: the threads stop
+            // in parallel.
+            let mut asked = Vec::new();
             for tid in new {
-                match seize(tid, quiet()) {
-                    Ok(()) => {}
+                match seize(tid, quiet()).and_then(|()| interrupt(tid)) {
+                    Ok(()) => asked.push(tid),
                     // A thread that ended meanwhile.
                     Err(e) if e.raw_os_error() == Some(libc::ESRCH) && tid != pid => continue,
                     Err(e) => return Err(e),
                 }
+            }
+            for tid in asked {
                 let mut t = Thread {
                     tid,
                     // SAFETY: plain integers; replaced once the thread has stopped.
                     regs: unsafe { std::mem::zeroed() },
                     pending: Vec::new(),
                 };
-                interrupt(tid)?;
                 if !until_interrupted(&mut t)? {
                     continue;
                 }
@@ -247,12 +251,22 @@ impl Stopped {
     }
 }
 
+/// The next stop of `tid`, waiting through signals that interrupt the wait (Ctrl-C on the
+/// tracer must not leave a call half done).
+fn wait_tid(tid: Pid) -> io::Result<Stop> {
+    loop {
+        match wait(Some(tid)) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            r => return r.map(|(_, s)| s),
+        }
+    }
+}
+
 /// Waits until the call on `t` returns to address 0; returns `rax`. Signals that arrive
 /// meanwhile are kept for the release.
 fn run_to_return(t: &mut Thread) -> io::Result<u64> {
     loop {
-        let (_, stop) = wait(Some(t.tid))?;
-        match stop {
+        match wait_tid(t.tid)? {
             Stop::Signal(libc::SIGSEGV) => {
                 let r = get_regs(t.tid)?;
                 if r.rip == 0 {
@@ -277,8 +291,8 @@ fn run_to_return(t: &mut Thread) -> io::Result<u64> {
 /// arrive first. False when the thread ended.
 fn until_interrupted(t: &mut Thread) -> io::Result<bool> {
     loop {
-        let stop = match wait(Some(t.tid)) {
-            Ok((_, s)) => s,
+        let stop = match wait_tid(t.tid) {
+            Ok(s) => s,
             Err(e) if e.raw_os_error() == Some(libc::ECHILD) => return Ok(false),
             Err(e) => return Err(e),
         };

@@ -142,6 +142,8 @@ impl Loaded {
 struct Loader {
     libc: Loaded,
     ld_so: Option<Loaded>,
+    /// The heap tracker, once loaded: a thread inside one of its hooks may hold its lock.
+    agent: Option<Loaded>,
     dlopen: u64,
     dlsym: u64,
     dlerror: u64,
@@ -195,6 +197,7 @@ impl Loader {
             dlerror: need("dlerror")?,
             ld_so,
             libc,
+            agent: None,
         })
     }
 
@@ -204,6 +207,9 @@ impl Loader {
     fn unsafe_at(&self, t: &Thread) -> bool {
         let ip = t.regs.rip;
         if self.ld_so.as_ref().is_some_and(|l| l.contains(ip)) && !t.in_syscall() {
+            return true;
+        }
+        if self.agent.as_ref().is_some_and(|l| l.contains(ip)) {
             return true;
         }
         if !self.libc.contains(ip) && !self.ld_so.as_ref().is_some_and(|l| l.contains(ip)) {
@@ -260,23 +266,46 @@ fn ptrace_refused(pid: i32, e: &std::io::Error) -> anyhow::Error {
     }
 }
 
-/// Stops every thread, settles them out of the allocator and loader, and picks the thread to
-/// call on (the main one when it can).
+/// Stops every thread, picks one at a safe point to call on (the main thread when it is;
+/// when none is, the threads inside the allocator or the loader run on a moment at a time
+/// until one is out), and lets the threads still inside the allocator, the loader or the
+/// tracker's hooks go on: held stopped there, one could hold a lock that the call needs; a
+/// running one releases it. The others stay stopped until the call returns (they would only
+/// compete with it for the CPU). Returns the stopped process and the caller's index.
 fn stop_for_call(pid: i32, loader: &Loader) -> anyhow::Result<(Stopped, usize)> {
     let mut stopped = Stopped::stop_all(Pid(pid)).map_err(|e| ptrace_refused(pid, &e))?;
-    let left = stopped.settle(|t| loader.unsafe_at(t), 200, Duration::from_micros(50));
-    let index = stopped
-        .index_of(Pid(pid))
-        .filter(|_| !left.contains(&Pid(pid)))
-        .or_else(|| stopped.threads.iter().position(|t| !left.contains(&t.tid)));
-    if !left.is_empty() {
-        bail!(
-            "process {pid}: {} thread(s) stayed inside the allocator or the dynamic loader; \
-             not attaching",
-            left.len()
-        );
+    let mut caller = None;
+    for _ in 0..400 {
+        let safe = |t: &&Thread| !loader.unsafe_at(t);
+        let main = stopped
+            .threads
+            .iter()
+            .find(|t| t.tid == Pid(pid))
+            .filter(safe);
+        caller = main
+            .or_else(|| stopped.threads.iter().find(safe))
+            .map(|t| t.tid);
+        if caller.is_some() || stopped.threads.is_empty() {
+            break;
+        }
+        stopped.settle(|t| loader.unsafe_at(t), 1, Duration::from_micros(100));
     }
-    let index = index.ok_or_else(|| anyhow!("process {pid} has no thread left"))?;
+    let Some(caller) = caller else {
+        bail!(
+            "process {pid}: every thread stayed inside the allocator or the dynamic loader; \
+             not attaching"
+        );
+    };
+    let others: Vec<Pid> = stopped
+        .threads
+        .iter()
+        .filter(|t| t.tid != caller && loader.unsafe_at(t))
+        .map(|t| t.tid)
+        .collect();
+    for tid in others {
+        stopped.release(tid);
+    }
+    let index = stopped.index_of(caller).expect("the caller is held");
     Ok((stopped, index))
 }
 
@@ -347,12 +376,6 @@ fn same_mount_ns(pid: i32) -> bool {
     let a = std::fs::read_link("/proc/self/ns/mnt");
     let b = std::fs::read_link(format!("/proc/{pid}/ns/mnt"));
     matches!((a, b), (Ok(a), Ok(b)) if a == b)
-}
-
-/// Threads the tracker started in the target are named `tracekit-*`.
-fn is_trackers_thread(pid: i32, tid: Pid) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/comm"))
-        .is_ok_and(|c| c.starts_with("tracekit-"))
 }
 
 /// Where the target writes its log, and how we get it back.
@@ -459,8 +482,8 @@ pub fn record(
     if pid <= 0 || !Path::new(&format!("/proc/{pid}")).exists() {
         bail!("no process {pid}");
     }
-    let maps = maps(pid)?;
-    let loader = Loader::of(pid, &maps)?;
+    let map = maps(pid)?;
+    let loader = Loader::of(pid, &map)?;
     let same_ns = same_mount_ns(pid);
     // SAFETY: geteuid has no arguments and cannot fail.
     let euid = unsafe { libc::geteuid() };
@@ -511,6 +534,13 @@ pub fn record(
     let exited = wait_for_end(pid, to.duration)?;
     if !exited {
         let t0 = Instant::now();
+        let agent_name = file_name(&agent.to_string_lossy()).to_owned();
+        let loader = Loader {
+            agent: maps(pid)
+                .ok()
+                .and_then(|m| Loaded::find(&m, |n| n == agent_name)),
+            ..loader
+        };
         match detach(pid, &loader, entry) {
             Ok(()) => timings.detach = Some(t0.elapsed()),
             // It exited meanwhile: its exit handler finished the log.
@@ -535,18 +565,6 @@ pub fn record(
 
 fn detach(pid: i32, loader: &Loader, agent: Agent) -> anyhow::Result<()> {
     let (mut s, t) = stop_for_call(pid, loader)?;
-    // The tracker's own threads (its compressor) run on: the stop waits for them.
-    let caller = s.threads[t].tid;
-    let own: Vec<Pid> = s
-        .threads
-        .iter()
-        .map(|x| x.tid)
-        .filter(|&tid| tid != caller && is_trackers_thread(pid, tid))
-        .collect();
-    for tid in own {
-        s.release(tid);
-    }
-    let t = s.index_of(caller).expect("the calling thread is held");
     s.call(t, agent.detach, &[])
         .map_err(|e| anyhow!("process {pid}: detaching failed: {e}"))?;
     Ok(())
