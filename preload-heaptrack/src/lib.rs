@@ -8,6 +8,9 @@
 //! - [`cxx`]: every `operator new` and `operator delete` (sized, aligned, nothrow, arrays).
 //! - [`process`]: `exec*`, `_exit`, `dlopen`/`dlclose`.
 //! - [`record`]: the safe logic behind them: backtrace, intern, write one event.
+//! - [`attach`]: loaded into a running process by `tracekit heap -p PID` instead:
+//!   `tracekit_attach` redirects the allocation functions in every module's relocations and
+//!   records, `tracekit_detach` puts them back.
 //!
 //! Every hook takes the per-thread reentrancy guard first; a call made while it is held
 //! (from inside the tracker, or from libc functions the tracker calls) goes straight to
@@ -16,6 +19,7 @@
 
 #![deny(clippy::multiple_unsafe_ops_per_block)]
 
+pub mod attach;
 pub mod cxx;
 pub mod hooks;
 pub mod process;
@@ -36,12 +40,25 @@ pub static CONFIG: Config = Config {
 static ALLOCATOR: tracekit_preload_rt::real::RealAllocator =
     tracekit_preload_rt::real::RealAllocator;
 
-/// Starts recording when the library is loaded (allocations made before this, by the loader
-/// or other constructors, start it from the first hook instead).
+/// Starts recording when the library is loaded by `LD_PRELOAD` (allocations made before
+/// this, by the loader or other constructors, start it from the first hook instead). Loaded
+/// by `dlopen` into a running program (`tracekit heap -p`), it waits for [`attach`]'s
+/// `tracekit_attach`, which names the log; a program that links the library (no
+/// `LD_PRELOAD`) starts at its first allocation, through the hooks.
 extern "C" fn init() {
+    if !preloaded() {
+        return;
+    }
     if let Some(_g) = tracekit_preload_rt::guard::Guard::enter() {
         tracekit_preload_rt::session::start(&CONFIG);
     }
+}
+
+/// True when `LD_PRELOAD` names this library.
+fn preloaded() -> bool {
+    let list = tracekit_preload_rt::env::var("LD_PRELOAD").unwrap_or_default();
+    list.split(|&b| b == b':' || b == b' ')
+        .any(|e| e.ends_with(CONFIG.lib_file_name))
 }
 
 #[used]

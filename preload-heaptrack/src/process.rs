@@ -259,6 +259,7 @@ pub unsafe extern "C" fn dlopen(file: *const c_char, flags: c_int) -> *mut c_voi
     if let Some(_g) = Guard::enter() {
         // SAFETY: `h` is what dlopen just returned.
         unsafe { session::dlopened(h) };
+        crate::attach::after_dlopen();
     }
     h
 }

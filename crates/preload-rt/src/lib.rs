@@ -17,6 +17,8 @@
 //! - [`compress`]: zstd compression of a finished log's records, in place.
 //! - [`session`]: one process's log session: start, fork, exec, exit.
 //! - [`exec`]: building an `exec` environment without allocating.
+//! - [`reloc`]: hooking by relocation (GOT slots of every loaded module), for a library
+//!   loaded into a running process.
 //! - [`leak`]: the leak check at exit (`TRACEKIT_LEAK_CHECK`): live blocks, roots, memcheck's classes.
 
 // Each `unsafe` block holds one operation, with its own `// SAFETY:` reason (issue 17). A
@@ -34,6 +36,7 @@ pub mod leak;
 pub mod logfile;
 pub mod memo;
 pub mod real;
+pub mod reloc;
 pub mod session;
 pub mod stacks;
 pub mod unwind;

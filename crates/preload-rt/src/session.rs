@@ -127,12 +127,42 @@ pub fn start(config: &'static Config) {
     if STATE.load(Ordering::Relaxed) != OFF {
         return;
     }
-    start_slow(config)
+    start_slow(config, None)
+}
+
+/// Starts the session of a library loaded into a running process (`tracekit heap -p`): the
+/// log is `log` (an absolute path, created), and an [`tracekit_log::Attach`] record marks the
+/// start of recording. False when the session had started already (the library was
+/// preloaded too) or the log could not be made. Call it with the reentrancy guard held.
+pub fn attach(config: &'static Config, log: &[u8]) -> bool {
+    if STATE.load(Ordering::Relaxed) != OFF {
+        return false;
+    }
+    start_slow(config, Some(log));
+    with(|w| w.write_attach(false)).unwrap_or(false)
+}
+
+/// Stops an attached session: writes the `Attach` record that says so and finishes the log
+/// as at exit (no `Exit` record: the process goes on). Later events are not recorded.
+pub fn detach() {
+    if STATE
+        .compare_exchange(ON, DONE, Ordering::AcqRel, Ordering::Acquire)
+        .is_err()
+    {
+        return;
+    }
+    // A hook past its `is_on` check waits for the lock and then finds the log closed.
+    let mut w = W.lock();
+    if w.log.is_open() {
+        w.write_attach(true);
+    }
+    let compress = w.compress;
+    w.log.finish(compress);
 }
 
 #[cold]
 #[inline(never)]
-fn start_slow(config: &'static Config) {
+fn start_slow(config: &'static Config, attach_log: Option<&[u8]>) {
     if STATE
         .compare_exchange(OFF, STARTING, Ordering::AcqRel, Ordering::Acquire)
         .is_err()
@@ -150,7 +180,7 @@ fn start_slow(config: &'static Config) {
     // `TRACEKIT_FOLLOW_EXEC=1` in the first traced process becomes `=2` (rewritten in place:
     // same length, no allocation) so that the programs it starts know they are not the
     // first: they must not take over a log name without a pid (see `open_log`).
-    let follow_var = env::var(FOLLOW_VAR);
+    let follow_var = env::var(FOLLOW_VAR).filter(|_| attach_log.is_none());
     let follow = env::flag(FOLLOW_VAR) || follow_var == Some(b"2");
     let descendant = follow_var == Some(b"2");
     if follow_var == Some(b"1") {
@@ -174,7 +204,7 @@ fn start_slow(config: &'static Config) {
                 false
             }
         };
-        let own = start_slow as fn(&'static Config) as usize as u64;
+        let own = start_slow as fn(&'static Config, Option<&[u8]>) as usize as u64;
         w.skip = crate::unwind::object_range(own).unwrap_or((0, 0));
         SKIP_LO.store(w.skip.0, Ordering::Relaxed);
         SKIP_HI.store(w.skip.1, Ordering::Relaxed);
@@ -204,7 +234,10 @@ fn start_slow(config: &'static Config) {
             sys::close(fd);
         }
         w.pattern.clear();
-        match env::var("TRACEKIT_LOG").filter(|v| !v.is_empty()) {
+        match attach_log
+            .or(env::var("TRACEKIT_LOG"))
+            .filter(|v| !v.is_empty())
+        {
             Some(p) => {
                 w.pattern.push_bytes(p);
                 w.default_path = false;
@@ -216,7 +249,7 @@ fn start_slow(config: &'static Config) {
                 w.default_path = true;
             }
         }
-        let append = inherited_log(w.pid);
+        let append = inherited_log(w.pid).filter(|_| attach_log.is_none());
         w.open_log(append, 0, descendant)
     };
     if !ok {
@@ -235,7 +268,7 @@ fn start_slow(config: &'static Config) {
         // ignores its argument, so a null one is fine.
         unsafe { on_exit(exit_handler, std::ptr::null_mut()) };
     }
-    if !follow {
+    if !follow && attach_log.is_none() {
         env::strip_own_preload(config.lib_file_name);
     }
     env::remove(APPEND_VAR);
@@ -339,6 +372,17 @@ impl Writer {
         }
         self.nknown = 0;
         true
+    }
+
+    /// Writes an [`tracekit_log::Attach`] record (recording starts, or with `detached` stops).
+    fn write_attach(&mut self, detached: bool) -> bool {
+        let time_ns = self.now();
+        let pid = self.pid;
+        self.write(&Event::Attach(tracekit_log::Attach {
+            time_ns,
+            pid,
+            detached,
+        }))
     }
 
     /// The session's clock, read directly (at the session's start).

@@ -18,6 +18,8 @@
 //!   `PTRACE_PEEKDATA`, and writes it with `PTRACE_POKEDATA`, which also writes read-only text
 //!   (ltrace-rs's breakpoints; `tests/live.rs` checks the round trip).
 //! - [`Breakpoint`] plants an `int3` and steps a thread over it (ltrace-rs).
+//! - [`inject`] stops every thread of a running process and calls functions in it
+//!   (`tracekit heap -p` loading its agent).
 //!
 //! ```no_run
 //! use tracekit_ptrace::{spawn, wait, resume, Resume, Options, SpawnOptions, Stop};
@@ -38,6 +40,7 @@
 #![deny(clippy::multiple_unsafe_ops_per_block)]
 
 mod breakpoint;
+pub mod inject;
 pub mod mem;
 mod raw;
 pub mod seccomp;

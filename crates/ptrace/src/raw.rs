@@ -286,3 +286,46 @@ pub fn tgkill(tgid: Pid, tid: Pid, sig: i32) -> io::Result<()> {
     }
     Ok(())
 }
+
+/// `NT_X86_XSTATE`: the extended register state (x87, SSE, AVX, ...), as `XSAVE` lays it out.
+const NT_X86_XSTATE: usize = 0x202;
+
+/// The extended register state of a stopped tracee (`PTRACE_GETREGSET`, `NT_X86_XSTATE`):
+/// every vector and floating-point register, to put back with [`set_xstate`].
+pub fn get_xstate(pid: Pid) -> io::Result<Vec<u8>> {
+    let mut buf = vec![0u8; 16 << 10];
+    let mut iov = libc::iovec {
+        iov_base: buf.as_mut_ptr().cast(),
+        iov_len: buf.len(),
+    };
+    // SAFETY: GETREGSET writes at most `iov_len` bytes to `iov_base` (our buffer) and the
+    // length it wrote back into `iov`.
+    check(unsafe {
+        libc::ptrace(
+            libc::PTRACE_GETREGSET,
+            pid.0,
+            NT_X86_XSTATE,
+            &mut iov as *mut libc::iovec,
+        )
+    })?;
+    buf.truncate(iov.iov_len);
+    Ok(buf)
+}
+
+/// Puts back the extended register state [`get_xstate`] read.
+pub fn set_xstate(pid: Pid, state: &[u8]) -> io::Result<()> {
+    let mut iov = libc::iovec {
+        iov_base: state.as_ptr().cast_mut().cast(),
+        iov_len: state.len(),
+    };
+    // SAFETY: SETREGSET only reads `iov_len` bytes from `iov_base` (the caller's slice).
+    check(unsafe {
+        libc::ptrace(
+            libc::PTRACE_SETREGSET,
+            pid.0,
+            NT_X86_XSTATE,
+            &mut iov as *mut libc::iovec,
+        )
+    })
+    .map(drop)
+}

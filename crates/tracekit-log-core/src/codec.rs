@@ -56,11 +56,13 @@ pub mod tag {
     pub const SYMBOLS: u8 = 21;
     /// [`crate::Leak`]
     pub const LEAK: u8 = 22;
+    /// [`crate::Attach`]
+    pub const ATTACH: u8 = 23;
 }
 
 /// True for the tags this version decodes; others are skipped by readers.
 pub fn is_known(t: u8) -> bool {
-    (tag::PROCESS..=tag::LEAK).contains(&t)
+    (tag::PROCESS..=tag::ATTACH).contains(&t)
 }
 
 /// True for the records that carry heap events or the state they are coded against (full,
@@ -266,6 +268,12 @@ fn payload(event: &Event<'_>, e: &mut Enc<'_>) -> Result<u8, Full> {
         Event::Symbols(s) => {
             symbols(s, e)?;
             tag::SYMBOLS
+        }
+        Event::Attach(a) => {
+            e.u(a.time_ns)?;
+            e.u(a.pid.into())?;
+            e.u(a.detached.into())?;
+            tag::ATTACH
         }
         Event::Leak(l) => {
             e.u(l.time_ns)?;
@@ -572,6 +580,11 @@ pub fn decode(t: u8, p: &[u8]) -> Result<Option<Event<'_>>, PayloadError> {
             })
         }
         tag::SYMBOLS => Event::Symbols(decode_symbols(d)?),
+        tag::ATTACH => Event::Attach(Attach {
+            time_ns: d.u()?,
+            pid: u32f(d, "pid")?,
+            detached: d.u()? != 0,
+        }),
         tag::LEAK => {
             let time_ns = d.u()?;
             let pid = u32f(d, "pid")?;

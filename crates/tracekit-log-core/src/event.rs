@@ -547,6 +547,20 @@ pub struct LeakLoss {
     pub indirect_bytes: u64,
 }
 
+/// The tracker was loaded into a running process and started recording (`tracekit heap -p`),
+/// or stopped and left it running (`detached`). Heap events of an attached log cover only the
+/// interval between the two: releases of blocks allocated before the attach are in it, their
+/// allocations are not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attach {
+    /// ns since the session started (the attach itself is at 0).
+    pub time_ns: u64,
+    /// Process id.
+    pub pid: u32,
+    /// False when recording started, true when it stopped.
+    pub detached: bool,
+}
+
 /// A module unloaded (`dlclose`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ModuleUnload {
@@ -653,6 +667,8 @@ pub enum Event<'a> {
     Symbols(Symbols<'a>),
     /// See [`Leak`].
     Leak(Leak<'a>),
+    /// See [`Attach`].
+    Attach(Attach),
 }
 
 impl Event<'_> {
@@ -722,6 +738,7 @@ impl Event<'_> {
                 losses: c(l.losses),
                 ..l
             }),
+            Event::Attach(a) => Event::Attach(a),
         }
     }
 }

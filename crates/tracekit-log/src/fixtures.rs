@@ -226,6 +226,12 @@ pub fn one_of_each() -> Vec<Event<'static>> {
                 },
             ]),
         }),
+        // Added after `Symbols`, so the others keep their places.
+        Event::Attach(Attach {
+            time_ns: 15,
+            pid: 4242,
+            detached: true,
+        }),
     ]
 }
 

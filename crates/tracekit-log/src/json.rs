@@ -349,6 +349,12 @@ mirror! {
         cause: u8,
     }
 
+    "Attach" Attach as AttachDef {
+        time_ns: u64,
+        pid: u32,
+        detached: bool,
+    }
+
     "SymbolAddr" SymbolAddr as SymbolAddrDef {
         offset: u64,
         frames: u32,
@@ -400,6 +406,7 @@ enum EventDef<'a> {
     Exit(#[serde(with = "ExitDef")] Exit),
     Symbols(#[serde(with = "SymbolsDef")] Symbols<'a>),
     Leak(#[serde(with = "LeakDef")] Leak<'a>),
+    Attach(#[serde(with = "AttachDef")] Attach),
 }
 
 #[cfg(test)]
@@ -423,7 +430,7 @@ mod tests {
                 kinds += 1;
             }
         }
-        assert_eq!(kinds, 17);
+        assert_eq!(kinds, 18);
     }
 
     #[test]

@@ -222,6 +222,9 @@ pub struct HeapProcess {
     /// Its leak checks (`Leak` records), in order: the ones asked while it ran, then the one
     /// at exit.
     pub leaks: Vec<super::leak::LeakCheck>,
+    /// Recorded by attaching to it while it ran (`tracekit heap -p`): when recording started
+    /// and, once detached, stopped (ns on the log's clock).
+    pub attached: Option<(u64, Option<u64>)>,
     stacks: FxHashMap<u64, Box<[u64]>>,
     alloc: [AllocCounter; ALLOC_SLOTS],
     free: [FreeCounter; FREE_SLOTS],
@@ -292,6 +295,7 @@ impl HeapProcess {
             exec: None,
             modules: Vec::new(),
             leaks: Vec::new(),
+            attached: None,
             stacks: FxHashMap::default(),
             alloc: [AllocCounter::default(); ALLOC_SLOTS],
             free: [FreeCounter::default(); FREE_SLOTS],

@@ -91,6 +91,14 @@ impl HeapPass {
                     }
                 }
             }
+            Event::Attach(a) => {
+                let p = self.process(cur);
+                match (a.detached, &mut p.attached) {
+                    (false, _) => p.attached = Some((a.time_ns, None)),
+                    (true, Some((_, end))) => *end = Some(a.time_ns),
+                    (true, None) => p.attached = Some((0, Some(a.time_ns))),
+                }
+            }
             Event::Exec(e) => self.process(cur).exec = Some(e.path.to_string_lossy().into_owned()),
             // A finding belongs to a process: there is one from here on.
             Event::Fence(_) => {

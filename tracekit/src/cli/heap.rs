@@ -49,6 +49,18 @@ pub struct Args {
     /// by commas (stdstring, length64, newarray, multipleinheritance).
     #[arg(long, value_name = "LIST", value_parser = leak_heuristics)]
     pub leak_check_heuristics: Option<String>,
+    /// Attach to the running process PID instead of running a command: record its heap
+    /// from now until --duration, Ctrl-C, or its exit; then detach and report.
+    #[arg(
+        short = 'p',
+        long = "pid",
+        value_name = "PID",
+        conflicts_with = "command"
+    )]
+    pub pid: Option<i32>,
+    /// With -p: detach after S seconds.
+    #[arg(long, value_name = "S", requires = "pid")]
+    pub duration: Option<f64>,
     #[command(flatten)]
     pub options: ReportOptions,
     /// The command and its arguments (after `--`).
@@ -59,8 +71,20 @@ pub struct Args {
 impl Args {
     /// Checks what the user typed and turns it into a config.
     pub fn into_config(self) -> anyhow::Result<HeapConfig> {
-        if self.command.is_empty() {
-            bail!("heap: no command given (usage: tracekit heap [OPTIONS] -- COMMAND [ARGS...])");
+        let attach = match (self.pid, self.duration) {
+            (Some(pid), d) => Some(tracekit::heap::attach::AttachTo {
+                pid,
+                duration: match d {
+                    Some(s) if !(s.is_finite() && s > 0.0) => {
+                        bail!("heap: --duration wants a number of seconds above 0, not {s}")
+                    }
+                    d => d.map(std::time::Duration::from_secs_f64),
+                },
+            }),
+            (None, _) => None,
+        };
+        if self.command.is_empty() && attach.is_none() {
+            bail!("heap: no command given (usage: tracekit heap [OPTIONS] -- COMMAND [ARGS...], or tracekit heap -p PID)");
         }
         let logs = match self.output {
             None => LogPlace::NewDir,
@@ -87,6 +111,7 @@ impl Args {
             leak_check: self.options.leak_mode().filter(|m| *m != LeakMode::No),
             leak_heuristics: self.leak_check_heuristics,
             report,
+            attach,
         })
     }
 }

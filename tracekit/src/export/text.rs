@@ -227,6 +227,9 @@ struct Section<'a> {
 fn write_process(r: &HeapReport, idx: usize, ctx: &Ctx<'_>, out: &mut dyn Write) -> io::Result<()> {
     let p = &r.processes[idx];
     let end_label = match (&p.exec, p.exit) {
+        (None, None) if p.attached.is_some_and(|a| a.to_ns.is_some()) => {
+            "Live at detach (allocated while attached, not freed yet)".to_owned()
+        }
         (Some(prog), _) => format!("Live when it exec'd {prog}"),
         (None, Some(e)) => match e.signal {
             Some(sig) => format!(
@@ -240,6 +243,25 @@ fn write_process(r: &HeapReport, idx: usize, ctx: &Ctx<'_>, out: &mut dyn Write)
                 .to_owned()
         }
     };
+    if let Some(a) = p.attached {
+        let secs = |ns: u64| ns as f64 / 1e9;
+        match a.to_ns {
+            Some(to) => writeln!(
+                out,
+                "Attached to the running process: recorded {:.3} s (from +{:.3} s to +{:.3} s); \
+                 what it allocated before is not counted, nor shown as leaked",
+                secs(to.saturating_sub(a.from_ns)),
+                secs(a.from_ns),
+                secs(to)
+            )?,
+            None => writeln!(
+                out,
+                "Attached to the running process from +{:.3} s until the log ends; what it \
+                 allocated before is not counted, nor shown as leaked",
+                secs(a.from_ns)
+            )?,
+        }
+    }
     let sites: Vec<&SiteReport> = r.sites.iter().filter(|x| x.process == idx).collect();
     write_section(
         &Section {

@@ -22,6 +22,7 @@
 //!   succeeded, 1 if a `--max-*` gate is exceeded and 3 if a log is damaged; 127/126 when the
 //!   command cannot be found/run; 2 for tracekit's own errors, and when no log was written.
 
+pub mod attach;
 pub mod launch;
 
 use std::ffi::OsString;
@@ -99,10 +100,15 @@ pub struct HeapConfig {
     pub leak_heuristics: Option<String>,
     /// The report itself.
     pub report: Config,
+    /// `-p PID`: attach to a running process instead of running `command`.
+    pub attach: Option<attach::AttachTo>,
 }
 
 /// Runs `tracekit heap`; returns the exit status.
 pub fn run(c: &HeapConfig) -> anyhow::Result<u8> {
+    if let Some(to) = c.attach {
+        return run_attached(c, to);
+    }
     let cmd = preload::command(preload::HEAPTRACK, c.preload.as_deref(), &c.command)?;
     // Where the logs go, made ready (and checked writable) before the command starts.
     let (pattern, made_dir) = prepare_logs(&c.logs, &c.command[0])?;
@@ -180,6 +186,53 @@ pub fn run(c: &HeapConfig) -> anyhow::Result<u8> {
         _ if status != 0 => status,
         _ => code,
     })
+}
+
+/// `tracekit heap -p PID`: attach, record, detach, report (see [`attach`]).
+fn run_attached(c: &HeapConfig, to: attach::AttachTo) -> anyhow::Result<u8> {
+    let library = preload::find_preload(
+        preload::HEAPTRACK,
+        c.preload.as_deref(),
+        std::env::var_os("TRACEKIT_PRELOAD_DIR").map(PathBuf::from),
+    )?;
+    let exe = std::fs::read_to_string(format!("/proc/{}/comm", to.pid))
+        .map(|s| s.trim().to_owned())
+        .map_err(|_| anyhow::anyhow!("no process {}", to.pid))?;
+    let (pattern, made_dir) = prepare_logs(&c.logs, &OsString::from(&exe))?;
+    let log = PathBuf::from(
+        pattern
+            .to_string_lossy()
+            .replace("%p", &to.pid.to_string())
+            .replace("%e", &exe),
+    );
+    let recorded = attach::record(to, &library, &log, c.verbose);
+    let (log, _) = match recorded {
+        Ok(r) => r,
+        Err(e) => {
+            if let Some(dir) = &made_dir {
+                let _ = std::fs::remove_dir(dir);
+            }
+            return Err(e);
+        }
+    };
+    if c.verbose {
+        eprintln!("tracekit heap: log written to {}", log.display());
+    }
+    let logs = [log];
+    if !c.no_pack {
+        crate::pack::pack_after_run(&logs, c.verbose);
+    }
+    let sink: Box<dyn Write> = match &c.report_to {
+        ReportTo::File(path) => Box::new(
+            File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
+        ),
+        ReportTo::Stdout => Box::new(std::io::stdout().lock()),
+        ReportTo::Stderr => Box::new(std::io::stderr().lock()),
+    };
+    let mut out = BufWriter::new(sink);
+    let code = report::report_logs(&logs, &c.report, &mut out)?;
+    out.flush()?;
+    Ok(code)
 }
 
 fn plural(n: usize, word: &str) -> String {

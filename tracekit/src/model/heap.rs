@@ -336,9 +336,22 @@ pub struct ProcessReport {
     pub timeline: TimelineReport,
     /// The resolution of its clock, ns: its times are no more precise (0: not recorded).
     pub clock_res_ns: u64,
+    /// Recorded by attaching to the running process (`tracekit heap -p`): the interval, ns on
+    /// its clock (absent for a process traced from its start).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attached: Option<AttachedReport>,
     /// Its numbers.
     #[serde(flatten)]
     pub summary: HeapSummary,
+}
+
+/// The interval an attached tracker recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct AttachedReport {
+    /// When recording started, ns.
+    pub from_ns: u64,
+    /// When it stopped (absent: the process exited or the log ends first).
+    pub to_ns: Option<u64>,
 }
 
 /// The heap over time: the most bytes live in each slice of `slice_ns`, from the start.
@@ -611,6 +624,9 @@ pub fn build(heap: &HeapPass, sel: Selection, resolver: &mut dyn Resolve) -> Hea
                 heap_bytes: p.timeline.maxima(),
             },
             clock_res_ns: p.info.clock_res_ns,
+            attached: p
+                .attached
+                .map(|(from_ns, to_ns)| AttachedReport { from_ns, to_ns }),
             summary,
         });
         for i in select_sites(p, sel) {

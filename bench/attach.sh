@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# `tracekit heap -p PID` (issue 20): attaching to a running program and detaching from it.
+#
+# 1. Attach and detach time on a process with THREADS (16) threads allocating in a loop
+#    (examples/c/heap_attach.c), as tracekit reports them (every thread stopped, the agent
+#    loaded and started / stopped, every thread released), median of RUNS runs; and the wall
+#    time of `heaptrack -p` (gdb) until it says the injection finished, when heaptrack and gdb
+#    are installed.
+# 2. The cost of recording: heap_attach's rounds per second (each round is five allocations
+#    and their frees) over a WINDOW-second window, with the workers paused and resumed through
+#    its stdin so every configuration measures the same kind of interval: native, under the
+#    preloaded tracker (`tracekit heap -- heap_attach`), attached (`tracekit heap -p`), and
+#    attached with `heaptrack -p`. Ratios against native, and attached against preloaded.
+#
+#   bench/attach.sh                      # RUNS=5 THREADS=16 WINDOW=2
+#   RUNS=3 THREADS=4 bench/attach.sh
+#   PROFILE=debug bench/attach.sh        # the debug build (no release build needed)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${RUNS:-5}
+THREADS=${THREADS:-16}
+WINDOW=${WINDOW:-2}
+PROFILE=${PROFILE:-release}
+if [ "$PROFILE" = release ]; then
+    cargo build --release -q -p preload-heaptrack -p tracekit -p tracekit-examples
+else
+    cargo build -q -p preload-heaptrack -p tracekit -p tracekit-examples
+fi
+T=${CARGO_TARGET_DIR:-target}/$PROFILE
+TRACEKIT=$(realpath "$T/tracekit")
+PROG=$("$T/tracekit-example" heap_attach)
+W=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$W"' EXIT
+
+median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+
+# Starts heap_attach (with the command prefix given) reading $W/ctl; sets VPID and opens fd 3.
+start_victim() {
+    rm -f "$W/ctl" "$W/out"
+    mkfifo "$W/ctl"
+    "$@" "$PROG" "$THREADS" < "$W/ctl" > "$W/out" 2>"$W/victim.err" &
+    VPID=$!
+    exec 3>"$W/ctl"
+    until grep -q '^ready' "$W/out" 2>/dev/null; do sleep 0.05; done
+    # Under `tracekit heap --` the program is a child of tracekit.
+    local child
+    child=$(pgrep -P "$VPID" -f heap_attach | head -1 || true)
+    [ -n "$child" ] && VPID=$child
+    return 0
+}
+paused_total() { # pause and print the sum of the counters
+    echo pause >&3
+    local n=0
+    until [ "$(grep -c '^paused' "$W/out")" -gt "$PAUSES" ]; do sleep 0.02; done
+    PAUSES=$((PAUSES + 1))
+    grep '^paused' "$W/out" | tail -1 | awk '{print $2+$3+$4+$5+$6}'
+}
+# Rounds per second over WINDOW seconds of running (the victim paused before and after).
+window_rate() {
+    local a b t0 t1
+    a=$(paused_total)
+    t0=$(date +%s.%N)
+    echo resume >&3
+    sleep "$WINDOW"
+    b=$(paused_total)
+    t1=$(date +%s.%N)
+    echo "$a $b $t0 $t1" | awk '{printf "%.0f\n", ($2-$1)/5/($4-$3)}'
+}
+stop_victim() { echo quit >&3; exec 3>&-; wait "$1" 2>/dev/null || true; }
+
+echo "attach to heap_attach with $THREADS allocating threads, $RUNS runs ($PROFILE build; machine shared)"
+: > "$W/att"; : > "$W/det"
+for _ in $(seq "$RUNS"); do
+    PAUSES=0
+    start_victim
+    "$TRACEKIT" heap -p "$VPID" --duration 1 -o "$W/logs/" --report /dev/null 2> "$W/tk.err" || cat "$W/tk.err"
+    sed -n 's/.*attached to process [0-9]* in \([0-9.]*\) ms.*/\1/p' "$W/tk.err" >> "$W/att"
+    sed -n 's/.*detached from process [0-9]* in \([0-9.]*\) ms.*/\1/p' "$W/tk.err" >> "$W/det"
+    stop_victim "$VPID"
+done
+printf 'tracekit heap -p: attach %s ms, detach %s ms (median; target: each under 100 ms)\n' \
+    "$(median < "$W/att")" "$(median < "$W/det")"
+
+HT=0
+if command -v heaptrack >/dev/null && command -v gdb >/dev/null; then
+    HT=1
+    : > "$W/ht"
+    for _ in $(seq "$RUNS"); do
+        PAUSES=0
+        start_victim
+        t0=$(date +%s.%N)
+        (cd "$W" && heaptrack -p "$VPID" > "$W/ht.out" 2>&1) &
+        HPID=$!
+        until grep -q 'injection finished' "$W/ht.out" 2>/dev/null || ! kill -0 "$HPID" 2>/dev/null; do
+            sleep 0.01
+        done
+        t1=$(date +%s.%N)
+        echo "$t0 $t1" | awk '{printf "%.1f\n", ($2-$1)*1000}' >> "$W/ht"
+        stop_victim "$VPID"
+        wait "$HPID" 2>/dev/null || true
+    done
+    printf 'heaptrack -p (gdb): %s ms until "injection finished" (median; no detach: it records until the program exits)\n' \
+        "$(median < "$W/ht")"
+else
+    echo "heaptrack -p: not run (heaptrack or gdb missing)"
+fi
+
+echo
+echo "recording cost: rounds/s over ${WINDOW}s windows (5 allocations + frees per round), $RUNS runs"
+: > "$W/native"; : > "$W/pre"; : > "$W/attr"; : > "$W/htr"
+for _ in $(seq "$RUNS"); do
+    PAUSES=0; start_victim; window_rate >> "$W/native"; stop_victim "$VPID"
+    PAUSES=0; start_victim "$TRACEKIT" heap -q -o "$W/pre/" --report /dev/null --
+    window_rate >> "$W/pre"; stop_victim "$VPID"
+    PAUSES=0; start_victim
+    "$TRACEKIT" heap -q -p "$VPID" -o "$W/att/" --report /dev/null 2>/dev/null &
+    TK=$!
+    sleep 0.5
+    window_rate >> "$W/attr"
+    kill -INT "$TK"; wait "$TK" || true
+    stop_victim "$VPID"
+    if [ "$HT" = 1 ]; then
+        PAUSES=0; start_victim
+        (cd "$W" && heaptrack -p "$VPID" > "$W/ht.out" 2>&1) &
+        HPID=$!
+        until grep -q 'injection finished' "$W/ht.out" 2>/dev/null || ! kill -0 "$HPID" 2>/dev/null; do
+            sleep 0.01
+        done
+        window_rate >> "$W/htr"
+        stop_victim "$VPID"
+        wait "$HPID" 2>/dev/null || true
+    fi
+done
+n=$(median < "$W/native"); p=$(median < "$W/pre"); a=$(median < "$W/attr")
+printf '%-28s %12s %10s\n' configuration rounds/s "vs native"
+printf '%-28s %12s %10s\n' native "$n" 1.00
+printf '%-28s %12s %10.2f\n' "tracekit preloaded" "$p" "$(echo "$n $p" | awk '{print $1/$2}')"
+printf '%-28s %12s %10.2f\n' "tracekit attached (-p)" "$a" "$(echo "$n $a" | awk '{print $1/$2}')"
+if [ "$HT" = 1 ]; then
+    h=$(median < "$W/htr")
+    printf '%-28s %12s %10.2f\n' "heaptrack -p" "$h" "$(echo "$n $h" | awk '{print $1/$2}')"
+fi
+printf 'attached vs preloaded: %.2fx the time per round (target: no more than 1.00)\n' \
+    "$(echo "$p $a" | awk '{print $1/$2}')"

@@ -1,0 +1,133 @@
+//! Loaded into a running process by `tracekit heap -p PID` (with `dlopen`, by the target's own
+//! thread, which tracekit drives with ptrace): [`tracekit_attach`] starts recording into a
+//! log and redirects the allocation functions of every loaded module to this library's hooks
+//! (preload-rt's `reloc`: their GOT slots, so `-fno-plt` code is covered too); modules loaded
+//! later are redirected by the `dlopen` hook. [`tracekit_detach`] puts every slot back and
+//! finishes the log; the library stays loaded (a thread may still be inside a hook).
+//!
+//! The constructor starts no session in such a process (see `crate::init`): the log is the
+//! one tracekit names. Blocks allocated before the attach and released during it are
+//! counted as releases of untracked blocks by the reader; nothing allocated before is seen as
+//! live, so none of it is reported leaked.
+
+use std::ffi::{c_char, c_int, c_void, CStr};
+
+use tracekit_preload_rt::guard::Guard;
+use tracekit_preload_rt::reloc::{self, Hook};
+use tracekit_preload_rt::session;
+
+/// The functions redirected: the C allocator, C++'s operators (what `hooks` and `cxx`
+/// define), and `dlopen`, which redirects the modules it loads.
+pub const REDIRECTED: &[&CStr] = &[
+    c"malloc",
+    c"calloc",
+    c"realloc",
+    c"reallocarray",
+    c"free",
+    c"posix_memalign",
+    c"aligned_alloc",
+    c"memalign",
+    c"valloc",
+    c"pvalloc",
+    c"_Znwm",
+    c"_Znam",
+    c"_ZnwmSt11align_val_t",
+    c"_ZnamSt11align_val_t",
+    c"_ZnwmRKSt9nothrow_t",
+    c"_ZnamRKSt9nothrow_t",
+    c"_ZnwmSt11align_val_tRKSt9nothrow_t",
+    c"_ZnamSt11align_val_tRKSt9nothrow_t",
+    c"_ZdlPv",
+    c"_ZdaPv",
+    c"_ZdlPvm",
+    c"_ZdaPvm",
+    c"_ZdlPvSt11align_val_t",
+    c"_ZdaPvSt11align_val_t",
+    c"_ZdlPvmSt11align_val_t",
+    c"_ZdaPvmSt11align_val_t",
+    c"_ZdlPvRKSt9nothrow_t",
+    c"_ZdaPvRKSt9nothrow_t",
+    c"_ZdlPvSt11align_val_tRKSt9nothrow_t",
+    c"_ZdaPvSt11align_val_tRKSt9nothrow_t",
+    c"dlopen",
+];
+
+/// What [`tracekit_attach`] returns when the log could not be made (or a session runs).
+pub const ATTACH_NO_LOG: c_int = -1;
+/// What [`tracekit_attach`] returns when this library's own hooks could not be found.
+pub const ATTACH_NO_HOOKS: c_int = -2;
+
+/// Starts recording into the log at `log` (an absolute path, created) and redirects the
+/// allocation functions. Returns the number of slots redirected (0 is possible: a program
+/// that allocates nothing through its GOT), or a negative `ATTACH_*` code.
+///
+/// # Safety
+/// `log` is a NUL-terminated path.
+#[cfg_attr(not(test), no_mangle)]
+pub unsafe extern "C" fn tracekit_attach(log: *const c_char) -> c_int {
+    let Some(_g) = Guard::enter() else {
+        return ATTACH_NO_LOG;
+    };
+    // SAFETY: the caller's contract.
+    let log = unsafe { CStr::from_ptr(log) };
+    let Some(hooks) = own_hooks() else {
+        return ATTACH_NO_HOOKS;
+    };
+    if !session::attach(&crate::CONFIG, log.to_bytes()) {
+        return ATTACH_NO_LOG;
+    }
+    let own = tracekit_attach as unsafe extern "C" fn(*const c_char) -> c_int as usize;
+    let done = reloc::patch(&hooks, own);
+    done.slots.min(c_int::MAX as usize) as c_int
+}
+
+/// Puts every redirected slot back and finishes the log. Returns the slots restored.
+#[cfg_attr(not(test), no_mangle)]
+pub extern "C" fn tracekit_detach() -> c_int {
+    let _g = Guard::enter();
+    let n = reloc::restore();
+    session::detach();
+    n.min(c_int::MAX as usize) as c_int
+}
+
+/// After a `dlopen` (our hook's, `crate::process`): redirect the modules it loaded.
+pub fn after_dlopen() {
+    if session::is_on() {
+        reloc::patch_new_modules();
+    }
+}
+
+/// This library's definition of every [`REDIRECTED`] name, looked up in the library itself
+/// (it is loaded with `RTLD_LOCAL`: its names are not in the global scope).
+fn own_hooks() -> Option<Vec<Hook<'static>>> {
+    let mut info: libc::Dl_info = libc::Dl_info {
+        dli_fname: std::ptr::null(),
+        dli_fbase: std::ptr::null_mut(),
+        dli_sname: std::ptr::null(),
+        dli_saddr: std::ptr::null_mut(),
+    };
+    let here = own_hooks as fn() -> Option<Vec<Hook<'static>>> as *const c_void;
+    // SAFETY: `info` is writable; `here` is an address of this library.
+    if unsafe { libc::dladdr(here, &mut info) } == 0 || info.dli_fname.is_null() {
+        return None;
+    }
+    // SAFETY: our own file name as the loader has it; RTLD_NOLOAD only takes a reference to
+    // the loaded library (never dropped: the library stays loaded).
+    let me = unsafe { libc::dlopen(info.dli_fname, libc::RTLD_NOW | libc::RTLD_NOLOAD) };
+    if me.is_null() {
+        return None;
+    }
+    let mut hooks = Vec::with_capacity(REDIRECTED.len());
+    for &name in REDIRECTED {
+        // SAFETY: a library handle and a C string.
+        let f = unsafe { libc::dlsym(me, name.as_ptr()) };
+        if f.is_null() {
+            return None;
+        }
+        hooks.push(Hook {
+            symbol: name,
+            replacement: f as usize,
+        });
+    }
+    Some(hooks)
+}

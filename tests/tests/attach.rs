@@ -1,0 +1,362 @@
+//! `tracekit heap -p PID`: attaching to a running, threaded program (through the PLT and
+//! built with `-fno-plt`), the per-site counts of the attached interval against the program's
+//! own counters, the program going on to its normal end; a process in another mount
+//! namespace; a process that exits while attached; and the refusals (no such process, a
+//! statically linked program, no permission), each leaving the target running.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Output, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+use tracekit_e2e::{example, run_limited, stderr, tempdir, tracekit};
+
+/// `examples/c/heap_attach.c`'s sites, in the order it prints its counters.
+const SITES: [&str; 5] = [
+    "site_malloc",
+    "site_calloc",
+    "site_realloc",
+    "site_aligned",
+    "site_posix",
+];
+
+/// A running `heap_attach` driven through its stdin; killed if a test fails.
+struct Victim {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    out: BufReader<ChildStdout>,
+}
+
+impl Victim {
+    fn start(cmd: &mut Command) -> Victim {
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start the victim");
+        let stdin = child.stdin.take();
+        let out = BufReader::new(child.stdout.take().unwrap());
+        let mut v = Victim { child, stdin, out };
+        let ready = v.line();
+        assert!(ready.starts_with("ready"), "victim said {ready:?}");
+        v
+    }
+
+    fn pid(&self) -> i32 {
+        self.child.id() as i32
+    }
+
+    fn line(&mut self) -> String {
+        let mut s = String::new();
+        self.out
+            .read_line(&mut s)
+            .expect("read the victim's output");
+        s.trim_end().to_owned()
+    }
+
+    fn say(&mut self, what: &str) {
+        let w = self.stdin.as_mut().expect("stdin open");
+        writeln!(w, "{what}")
+            .and_then(|()| w.flush())
+            .expect("write to the victim");
+    }
+
+    /// Pauses the workers; their calls per site so far.
+    fn pause(&mut self) -> [u64; 5] {
+        self.say("pause");
+        let l = self.line();
+        let n: Vec<u64> = l
+            .strip_prefix("paused ")
+            .unwrap_or_else(|| panic!("victim said {l:?}"))
+            .split(' ')
+            .map(|x| x.parse().unwrap())
+            .collect();
+        n.try_into().unwrap()
+    }
+
+    /// Lets the workers run a while, then pauses them again (so that some calls happen).
+    fn run_a_while(&mut self) -> [u64; 5] {
+        self.say("resume");
+        std::thread::sleep(Duration::from_millis(300));
+        self.pause()
+    }
+
+    /// Ends the program: its last line and exit status.
+    fn quit(mut self) -> (String, Option<i32>) {
+        self.say("quit");
+        drop(self.stdin.take());
+        let last = self.line();
+        let status = self.child.wait().expect("wait for the victim");
+        (last, status.code())
+    }
+
+    /// Its state letter in /proc (`t`: stopped by a tracer).
+    fn state(&self) -> char {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid())).unwrap();
+        let after = stat.rsplit_once(") ").unwrap().1;
+        after.chars().next().unwrap()
+    }
+}
+
+impl Drop for Victim {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `tracekit heap -p PID --json` running; returns once it says it attached.
+struct Attached {
+    child: Child,
+    err: BufReader<std::process::ChildStderr>,
+    said: String,
+}
+
+fn attach(pid: i32, dir: &std::path::Path) -> Attached {
+    let mut child = tracekit()
+        .args(["heap", "--json", "-p", &pid.to_string()])
+        .current_dir(dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start tracekit heap -p");
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut said = String::new();
+    loop {
+        let mut l = String::new();
+        if err.read_line(&mut l).unwrap() == 0 {
+            let _ = child.wait();
+            panic!("tracekit heap -p ended before attaching: {said}");
+        }
+        said.push_str(&l);
+        if l.contains("attached to process") {
+            break;
+        }
+    }
+    Attached { child, err, said }
+}
+
+impl Attached {
+    /// Ctrl-C (or nothing, when the process exits by itself): its report and messages.
+    fn finish(mut self, interrupt: bool) -> (Value, String, Option<i32>) {
+        if interrupt {
+            // SAFETY: kill with a pid of our own child and a signal number.
+            unsafe { libc::kill(self.child.id() as i32, libc::SIGINT) };
+        }
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut self.err, &mut rest).unwrap();
+        let out = self.child.wait_with_output().expect("wait for tracekit");
+        let said = self.said + &rest;
+        let report = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("no JSON report ({e}); tracekit said: {said}"));
+        (report, said, out.status.code())
+    }
+}
+
+/// Calls per site of the report, by the site's innermost function.
+fn site_calls(report: &Value, field: &str) -> [u64; 5] {
+    let mut n = [0; 5];
+    for s in report["sites"].as_array().unwrap() {
+        let f = s["frames"][0]["function"].as_str().unwrap_or("");
+        if let Some(i) = SITES.iter().position(|x| *x == f) {
+            n[i] += match field {
+                "calls" => s["calls"].as_u64().unwrap(),
+                _ => s["leaked"]["blocks"].as_u64().unwrap(),
+            };
+        }
+    }
+    n
+}
+
+fn minus(a: [u64; 5], b: [u64; 5]) -> [u64; 5] {
+    std::array::from_fn(|i| a[i] - b[i])
+}
+
+/// Attach while the workers are paused, let them run, pause, detach: the report's calls per
+/// site are exactly the program's own counts of that interval; the program then finishes
+/// with its normal output and status.
+fn attach_counts_match(program: &str) {
+    const THREADS: u64 = 4;
+    let dir = tempdir();
+    let mut v = Victim::start(Command::new(example(program)).arg(THREADS.to_string()));
+    // Blocks allocated before the attach, freed during it.
+    let before = v.run_a_while();
+    let a = attach(v.pid(), dir.path());
+    let after = v.run_a_while();
+    let (report, said, status) = a.finish(true);
+    assert_eq!(status, Some(0), "tracekit said: {said}");
+    assert!(said.contains("detached from process"), "{said}");
+    assert_ne!(v.state(), 't', "the program was left stopped");
+    let counted = minus(after, before);
+    assert!(
+        counted.iter().all(|&c| c > 0),
+        "the workers did not run: {counted:?}"
+    );
+    assert_eq!(
+        site_calls(&report, "calls"),
+        counted,
+        "calls per site {SITES:?}"
+    );
+    // Each worker holds its last block of each site: allocated while attached, live at the
+    // detach. Nothing allocated before the attach is counted as live.
+    assert_eq!(site_calls(&report, "leaked"), [THREADS; 5]);
+    // The first round after the attach released the blocks of the round before: four frees
+    // and one realloc per worker, of blocks the log never saw allocated.
+    assert_eq!(report["frees"]["untracked"].as_u64(), Some(5 * THREADS));
+    let attached = &report["processes"][0]["attached"];
+    assert!(attached["to_ns"].as_u64().unwrap() > attached["from_ns"].as_u64().unwrap());
+    // The program goes on, unchanged, to its normal end.
+    let end = v.run_a_while();
+    assert!(
+        end[0] > after[0],
+        "the program stopped allocating after the detach"
+    );
+    let (last, code) = v.quit();
+    assert_eq!(code, Some(0));
+    assert!(last.starts_with("done "), "{last}");
+}
+
+#[test]
+fn attach_to_threaded_program_counts_the_attached_interval() {
+    attach_counts_match("heap_attach");
+}
+
+#[test]
+fn attach_to_fno_plt_program_counts_the_attached_interval() {
+    attach_counts_match("heap_attach_noplt");
+}
+
+/// A process that exits while attached: its exit ends the recording (the log has its exit
+/// status), and tracekit reports without detaching.
+#[test]
+fn attached_process_exits() {
+    let dir = tempdir();
+    let mut v = Victim::start(Command::new(example("heap_attach")).arg("2"));
+    v.pause();
+    let a = attach(v.pid(), dir.path());
+    let (last, code) = v.quit();
+    assert_eq!(code, Some(0));
+    assert!(last.starts_with("done "), "{last}");
+    let (report, said, status) = a.finish(false);
+    assert_eq!(status, Some(0), "{said}");
+    assert!(said.contains("exited"), "{said}");
+    assert_eq!(report["processes"][0]["exit"]["code"].as_i64(), Some(0));
+    // Everything the workers held was freed before exit: nothing of theirs leaked.
+    assert_eq!(site_calls(&report, "leaked"), [0; 5]);
+}
+
+/// A process in another mount namespace, where the library's path does not exist: the
+/// library goes in through its `/tmp`, and its log comes back out.
+#[test]
+fn attach_into_another_mount_namespace() {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("skipped: attaching into another mount namespace needs root (unshare -m)");
+        return;
+    }
+    let dir = tempdir();
+    // The program outside the directory that will be hidden, which holds the library.
+    let victim = dir.path().join("victim");
+    std::fs::copy(example("heap_attach"), &victim).unwrap();
+    let lib_dir = tracekit_e2e::preload("preload-heaptrack")
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let script = format!(
+        "mount -t tmpfs tmpfs '{}' && exec '{}' 2",
+        lib_dir.display(),
+        victim.display()
+    );
+    let mut v = Victim::start(Command::new("unshare").args([
+        "-m",
+        "--propagation",
+        "private",
+        "sh",
+        "-c",
+        &script,
+    ]));
+    let before = v.pause();
+    // tracekit runs from a copy too: the library's directory is hidden only in the target.
+    let a = attach(v.pid(), dir.path());
+    assert!(a.said.contains("attached"), "{}", a.said);
+    let after = v.run_a_while();
+    let (report, said, status) = a.finish(true);
+    assert_eq!(status, Some(0), "{said}");
+    assert_eq!(site_calls(&report, "calls"), minus(after, before));
+    let (_, code) = v.quit();
+    assert_eq!(code, Some(0));
+}
+
+fn refused(args: &[&str], dir: &std::path::Path) -> Output {
+    run_limited(
+        tracekit().arg("heap").args(args).current_dir(dir),
+        Duration::from_secs(60),
+    )
+}
+
+#[test]
+fn attach_to_no_such_process() {
+    let dir = tempdir();
+    let out = refused(&["-p", "2147483646"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(stderr(&out).trim(), "tracekit: no process 2147483646");
+}
+
+/// A statically linked program has no dynamic loader to load a library with: refused, in
+/// one line, and the program runs on to its normal end.
+#[test]
+fn attach_to_static_program_is_refused() {
+    let dir = tempdir();
+    let mut v = Victim::start(&mut Command::new(example("heap_static")));
+    let out = refused(&["-p", &v.pid().to_string()], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    let msg = stderr(&out);
+    assert!(msg.contains("statically linked"), "{msg}");
+    assert_eq!(msg.trim().lines().count(), 1, "{msg}");
+    assert_ne!(v.state(), 't');
+    v.say("go");
+    assert_eq!(v.line(), "bye");
+    drop(v.stdin.take());
+    assert_eq!(v.child.wait().unwrap().code(), Some(0));
+}
+
+/// Not allowed to trace the process (another user's): refused in one line, the process
+/// untouched.
+#[test]
+fn attach_without_permission_is_refused() {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("skipped: needs root to run tracekit as another user against a root process");
+        return;
+    }
+    let dir = tempdir();
+    std::fs::set_permissions(
+        dir.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o777),
+    )
+    .unwrap();
+    let mut v = Victim::start(Command::new(example("heap_attach")).arg("1"));
+    let out = run_limited(
+        tracekit()
+            .args(["heap", "-p", &v.pid().to_string()])
+            .current_dir(dir.path())
+            .uid(65534)
+            .gid(65534),
+        Duration::from_secs(60),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let msg = stderr(&out);
+    assert!(msg.contains("cannot attach to process"), "{msg}");
+    assert!(
+        msg.contains("permission denied") || msg.contains("ptrace_scope"),
+        "{msg}"
+    );
+    assert_eq!(msg.trim().lines().count(), 1, "{msg}");
+    let a = v.pause();
+    let b = v.run_a_while();
+    assert!(b[0] > a[0], "the program does not run any more");
+    let (_, code) = v.quit();
+    assert_eq!(code, Some(0));
+}

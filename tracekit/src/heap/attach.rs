@@ -1,0 +1,571 @@
+//! `tracekit heap -p PID [--duration S]`: record the heap of a process that is already
+//! running, from now until `--duration` has passed, Ctrl-C, or the process exits.
+//!
+//! Without gdb: every thread of the target is stopped with ptrace (`tracekit_ptrace::inject`),
+//! threads found inside glibc's allocator or the dynamic loader run on a moment at a time
+//! until none is, then one thread calls the target's own `dlopen` (glibc 2.34+ has it in libc)
+//! on the heap tracker's library, `dlsym` for its entry points, and `tracekit_attach(LOG)`,
+//! which redirects the allocation functions in every module's relocations and starts the log
+//! (`preload-heaptrack/src/attach.rs`). Every register and stack byte is put back and the
+//! threads go on. Detaching calls `tracekit_detach` the same way: the relocations are restored
+//! and the log finished; the library stays loaded, unused.
+//!
+//! A target in another mount namespace (a container) gets the library copied into its `/tmp`
+//! (through `/proc/PID/root`), and writes its log there when it cannot write ours (another
+//! namespace or another user); the log is then copied into the run's directory.
+
+use std::fs::File;
+use std::io::Read;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, Context};
+use object::{Object, ObjectSegment, ObjectSymbol};
+use tracekit_ptrace::inject::{Arg, Stopped, Thread};
+use tracekit_ptrace::Pid;
+
+/// What to attach to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AttachTo {
+    /// The process.
+    pub pid: i32,
+    /// Detach after this long (else at Ctrl-C or when the process exits).
+    pub duration: Option<Duration>,
+}
+
+/// How long the attach and the detach took (the target's threads stopped).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Timings {
+    /// Stopping the threads, loading and starting the agent, releasing them.
+    pub attach: Duration,
+    /// The same for `tracekit_detach` (None: the process exited first).
+    pub detach: Option<Duration>,
+}
+
+/// A mapping of `/proc/PID/maps`.
+#[derive(Debug, Clone)]
+struct Mapping {
+    start: u64,
+    end: u64,
+    exec: bool,
+    offset: u64,
+    path: String,
+}
+
+fn maps(pid: i32) -> anyhow::Result<Vec<Mapping>> {
+    // Reading another process's map takes the same permission as tracing it.
+    let text = std::fs::read_to_string(format!("/proc/{pid}/maps")).map_err(|e| {
+        let denied = e.kind() == std::io::ErrorKind::PermissionDenied;
+        let e = if denied {
+            std::io::Error::from_raw_os_error(libc::EPERM)
+        } else {
+            e
+        };
+        ptrace_refused(pid, &e)
+    })?;
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let mut f = line.split_ascii_whitespace();
+        let (Some(range), Some(perms), Some(off)) = (f.next(), f.next(), f.next()) else {
+            continue;
+        };
+        let path = f.nth(2).unwrap_or("").to_owned();
+        let Some((a, b)) = range.split_once('-') else {
+            continue;
+        };
+        out.push(Mapping {
+            start: u64::from_str_radix(a, 16)?,
+            end: u64::from_str_radix(b, 16)?,
+            exec: perms.as_bytes().get(2) == Some(&b'x'),
+            offset: u64::from_str_radix(off, 16)?,
+            path,
+        });
+    }
+    Ok(out)
+}
+
+fn file_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+/// A loaded object of the target: its path, load bias and executable ranges.
+#[derive(Debug)]
+struct Loaded {
+    path: String,
+    bias: u64,
+    exec: Vec<(u64, u64)>,
+}
+
+impl Loaded {
+    fn find(maps: &[Mapping], is: impl Fn(&str) -> bool) -> Option<Loaded> {
+        let first = maps
+            .iter()
+            .find(|m| m.offset == 0 && is(file_name(&m.path)))?;
+        let path = first.path.clone();
+        let exec = maps
+            .iter()
+            .filter(|m| m.path == path && m.exec)
+            .map(|m| (m.start, m.end))
+            .collect();
+        Some(Loaded {
+            bias: first.start,
+            path,
+            exec,
+        })
+    }
+
+    fn contains(&self, ip: u64) -> bool {
+        self.exec.iter().any(|&(s, e)| (s..e).contains(&ip))
+    }
+
+    /// The address of the dynamic symbol `name` in the target, from the file as the target
+    /// sees it (`/proc/PID/root`).
+    fn symbol(&self, pid: i32, name: &str) -> anyhow::Result<Option<u64>> {
+        let file = format!("/proc/{pid}/root{}", self.path);
+        let data = std::fs::read(&file).with_context(|| format!("cannot read {file}"))?;
+        let elf = object::File::parse(&*data).with_context(|| format!("cannot parse {file}"))?;
+        // The first mapping is the segment at file offset 0: its start is the bias plus
+        // that segment's (page-aligned) address.
+        let low = elf.segments().map(|s| s.address()).min().unwrap_or(0) & !0xfff;
+        let found = elf
+            .dynamic_symbols()
+            .find(|s| s.is_definition() && s.name() == Ok(name));
+        Ok(found.map(|s| self.bias - low + s.address()))
+    }
+}
+
+/// The target's loader functions.
+#[derive(Debug)]
+struct Loader {
+    libc: Loaded,
+    ld_so: Option<Loaded>,
+    /// The heap tracker, once loaded: a thread inside one of its hooks may hold its lock.
+    agent: Option<Loaded>,
+    dlopen: u64,
+    dlsym: u64,
+    dlerror: u64,
+}
+
+impl Loader {
+    fn of(pid: i32, maps: &[Mapping]) -> anyhow::Result<Loader> {
+        let libc = Loaded::find(maps, |n| {
+            n.starts_with("libc.so") || n.starts_with("libc-2.")
+        });
+        let Some(libc) = libc else {
+            if maps
+                .iter()
+                .any(|m| file_name(&m.path).starts_with("ld-musl"))
+            {
+                bail!(
+                    "process {pid} does not use glibc (musl): cannot load the heap tracker into it"
+                );
+            }
+            bail!(
+                "process {pid} has no glibc loaded (a statically linked program): cannot load \
+                 the heap tracker into it"
+            );
+        };
+        let ld_so = Loaded::find(maps, |n| n.starts_with("ld-linux"));
+        // glibc 2.34 and later have dlopen in libc; before, in libdl when the program uses it.
+        let libdl = Loaded::find(maps, |n| {
+            n.starts_with("libdl.so") || n.starts_with("libdl-")
+        });
+        let in_dl = |name: &str| -> anyhow::Result<Option<u64>> {
+            match libc.symbol(pid, name)? {
+                Some(a) => Ok(Some(a)),
+                None => match &libdl {
+                    Some(l) => l.symbol(pid, name),
+                    None => Ok(None),
+                },
+            }
+        };
+        let need = |name: &str| -> anyhow::Result<u64> {
+            in_dl(name)?.ok_or_else(|| {
+                anyhow!(
+                    "process {pid}: no `{name}` in its glibc ({}; glibc before 2.34 keeps it in \
+                     libdl, which the program did not load)",
+                    libc.path
+                )
+            })
+        };
+        Ok(Loader {
+            dlopen: need("dlopen")?,
+            dlsym: need("dlsym")?,
+            dlerror: need("dlerror")?,
+            ld_so,
+            libc,
+            agent: None,
+        })
+    }
+
+    /// A thread must not be stopped for our call inside the loader, nor inside libc unless
+    /// it waits in a system call that is not the allocator's own (`mmap`, `brk`, ...): it
+    /// could hold a lock the call needs.
+    fn unsafe_at(&self, t: &Thread) -> bool {
+        let ip = t.regs.rip;
+        if self.ld_so.as_ref().is_some_and(|l| l.contains(ip)) && !t.in_syscall() {
+            return true;
+        }
+        if self.agent.as_ref().is_some_and(|l| l.contains(ip)) {
+            return true;
+        }
+        if !self.libc.contains(ip) && !self.ld_so.as_ref().is_some_and(|l| l.contains(ip)) {
+            return false;
+        }
+        const MEMORY: [u64; 6] = [
+            libc::SYS_mmap as u64,
+            libc::SYS_mprotect as u64,
+            libc::SYS_munmap as u64,
+            libc::SYS_brk as u64,
+            libc::SYS_mremap as u64,
+            libc::SYS_madvise as u64,
+        ];
+        !t.in_syscall() || MEMORY.contains(&t.regs.orig_rax)
+    }
+}
+
+/// The agent's entry points in the target.
+#[derive(Debug, Clone, Copy)]
+struct Agent {
+    attach: u64,
+    detach: u64,
+}
+
+/// What the user gets told when ptrace refuses.
+fn ptrace_refused(pid: i32, e: &std::io::Error) -> anyhow::Error {
+    if e.raw_os_error() == Some(libc::ESRCH) {
+        return anyhow!("process {pid} exited during the attach");
+    }
+    if e.raw_os_error() != Some(libc::EPERM) {
+        return anyhow!("cannot attach to process {pid}: {e}");
+    }
+    let scope = std::fs::read_to_string("/proc/sys/kernel/yama/ptrace_scope")
+        .ok()
+        .and_then(|s| s.trim().parse::<u32>().ok());
+    match scope {
+        Some(3) => anyhow!(
+            "cannot attach to process {pid}: ptrace is disabled on this system \
+             (kernel.yama.ptrace_scope = 3, until reboot)"
+        ),
+        Some(2) => anyhow!(
+            "cannot attach to process {pid}: only root may attach \
+             (kernel.yama.ptrace_scope = 2)"
+        ),
+        Some(1) => anyhow!(
+            "cannot attach to process {pid}: kernel.yama.ptrace_scope = 1 lets a process \
+             trace only its own children; run as root or set it to 0 \
+             (`sysctl kernel.yama.ptrace_scope=0`)"
+        ),
+        _ => anyhow!(
+            "cannot attach to process {pid}: permission denied (it belongs to another user, \
+             or is not dumpable); run as its user or as root"
+        ),
+    }
+}
+
+/// Stops every thread, picks one at a safe point to call on (the main thread when it is;
+/// when none is, the threads inside the allocator or the loader run on a moment at a time
+/// until one is out), and lets the threads still inside the allocator, the loader or the
+/// tracker's hooks go on: held stopped there, one could hold a lock that the call needs; a
+/// running one releases it. The others stay stopped until the call returns (they would only
+/// compete with it for the CPU). Returns the stopped process and the caller's index.
+fn stop_for_call(pid: i32, loader: &Loader) -> anyhow::Result<(Stopped, usize)> {
+    let mut stopped = Stopped::stop_all(Pid(pid)).map_err(|e| ptrace_refused(pid, &e))?;
+    let mut caller = None;
+    for _ in 0..400 {
+        let safe = |t: &&Thread| !loader.unsafe_at(t);
+        let main = stopped
+            .threads
+            .iter()
+            .find(|t| t.tid == Pid(pid))
+            .filter(safe);
+        caller = main
+            .or_else(|| stopped.threads.iter().find(safe))
+            .map(|t| t.tid);
+        if caller.is_some() || stopped.threads.is_empty() {
+            break;
+        }
+        stopped.settle(|t| loader.unsafe_at(t), 1, Duration::from_micros(100));
+    }
+    let Some(caller) = caller else {
+        bail!(
+            "process {pid}: every thread stayed inside the allocator or the dynamic loader; \
+             not attaching"
+        );
+    };
+    let others: Vec<Pid> = stopped
+        .threads
+        .iter()
+        .filter(|t| t.tid != caller && loader.unsafe_at(t))
+        .map(|t| t.tid)
+        .collect();
+    for tid in others {
+        stopped.release(tid);
+    }
+    let index = stopped.index_of(caller).expect("the caller is held");
+    Ok((stopped, index))
+}
+
+fn cstr(s: &[u8]) -> Vec<u8> {
+    let mut v = s.to_vec();
+    v.push(0);
+    v
+}
+
+/// Loads the agent at `agent` (a path in the target's mount namespace) and starts it with the
+/// log at `log` (also the target's path). Returns its entry points and the slots redirected.
+fn inject(pid: i32, loader: &Loader, agent: &Path, log: &Path) -> anyhow::Result<(Agent, i64)> {
+    let (mut s, t) = stop_for_call(pid, loader)?;
+    let call = |s: &mut Stopped, f: u64, args: &[Arg<'_>]| {
+        s.call(t, f, args).map_err(|e| match e.raw_os_error() {
+            Some(libc::ESRCH) => anyhow!("process {pid} exited during the attach"),
+            _ => anyhow!("process {pid}: calling into it failed: {e}"),
+        })
+    };
+    let path = cstr(agent.as_os_str().as_bytes());
+    let handle = call(
+        &mut s,
+        loader.dlopen,
+        &[Arg::Bytes(&path), Arg::Int(libc::RTLD_NOW as u64)],
+    )?;
+    if handle == 0 {
+        let msg = call(&mut s, loader.dlerror, &[])?;
+        let text = if msg == 0 {
+            String::from("(no message)")
+        } else {
+            let (b, _) = tracekit_ptrace::mem::read_cstr(Pid(pid), msg, 512).unwrap_or_default();
+            String::from_utf8_lossy(&b).into_owned()
+        };
+        bail!("process {pid} could not load the heap tracker: {text}");
+    }
+    let sym = |s: &mut Stopped, name: &[u8]| -> anyhow::Result<u64> {
+        let name = cstr(name);
+        match call(s, loader.dlsym, &[Arg::Int(handle), Arg::Bytes(&name)])? {
+            0 => bail!(
+                "process {pid}: the loaded library has no tracekit_attach (not the heap tracker?)"
+            ),
+            a => Ok(a),
+        }
+    };
+    let agent = Agent {
+        attach: sym(&mut s, b"tracekit_attach")?,
+        detach: sym(&mut s, b"tracekit_detach")?,
+    };
+    let log = cstr(log.as_os_str().as_bytes());
+    let rc = call(&mut s, agent.attach, &[Arg::Bytes(&log)])? as i32 as i64;
+    drop(s);
+    if rc < 0 {
+        bail!(
+            "process {pid}: the heap tracker could not start (it was attached before or runs \
+             preloaded, or could not create its log; see the process's stderr)"
+        );
+    }
+    Ok((agent, rc))
+}
+
+fn uid_of(pid: i32) -> Option<u32> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("Uid:"))?;
+    line.split_ascii_whitespace().nth(2)?.parse().ok()
+}
+
+fn same_mount_ns(pid: i32) -> bool {
+    let a = std::fs::read_link("/proc/self/ns/mnt");
+    let b = std::fs::read_link(format!("/proc/{pid}/ns/mnt"));
+    matches!((a, b), (Ok(a), Ok(b)) if a == b)
+}
+
+/// Where the target writes its log, and how we get it back.
+#[derive(Debug)]
+enum LogHandoff {
+    /// The target writes our path directly.
+    Direct(PathBuf),
+    /// The target writes `name` in its `/tmp`, which we keep open (it outlives the process).
+    Staged {
+        tmp: File,
+        name: String,
+        to: PathBuf,
+    },
+}
+
+impl LogHandoff {
+    fn target_path(&self) -> PathBuf {
+        match self {
+            LogHandoff::Direct(p) => p.clone(),
+            LogHandoff::Staged { name, .. } => Path::new("/tmp").join(name),
+        }
+    }
+
+    /// The log where tracekit reads it.
+    fn collect(self) -> anyhow::Result<PathBuf> {
+        match self {
+            LogHandoff::Direct(p) => Ok(p),
+            LogHandoff::Staged { tmp, name, to } => {
+                let staged = format!("/proc/self/fd/{}/{name}", tmp.as_raw_fd());
+                let mut data = Vec::new();
+                File::open(&staged)
+                    .and_then(|mut f| f.read_to_end(&mut data))
+                    .with_context(|| {
+                        format!("cannot read the log the process left in /tmp/{name}")
+                    })?;
+                std::fs::write(&to, data)
+                    .with_context(|| format!("cannot write {}", to.display()))?;
+                let _ = std::fs::remove_file(&staged);
+                Ok(to)
+            }
+        }
+    }
+}
+
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_sigint(_: libc::c_int) {
+    INTERRUPTED.store(true, Ordering::SeqCst);
+}
+
+/// Waits until `duration` passed, Ctrl-C, or the process exited; true when it exited.
+fn wait_for_end(pid: i32, duration: Option<Duration>) -> anyhow::Result<bool> {
+    // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor or -1.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+    if fd < 0 {
+        return Ok(true);
+    }
+    // SAFETY: a descriptor pidfd_open just returned, owned by nobody else.
+    let fd = unsafe { OwnedFd::from_raw_fd(fd as i32) };
+    // SAFETY: the handler only stores to an atomic (async-signal-safe); SA_RESTART is left
+    // out so that poll returns at once.
+    unsafe {
+        let mut sa: libc::sigaction = std::mem::zeroed();
+        sa.sa_sigaction = on_sigint as extern "C" fn(libc::c_int) as usize;
+        libc::sigaction(libc::SIGINT, &sa, std::ptr::null_mut());
+        libc::sigaction(libc::SIGTERM, &sa, std::ptr::null_mut());
+    }
+    let end = duration.map(|d| Instant::now() + d);
+    loop {
+        if INTERRUPTED.load(Ordering::SeqCst) {
+            return Ok(false);
+        }
+        let timeout = match end {
+            Some(e) => {
+                let left = e.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return Ok(false);
+                }
+                left.as_millis().clamp(1, 1000) as i32
+            }
+            None => 1000,
+        };
+        let mut p = libc::pollfd {
+            fd: fd.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one pollfd of ours.
+        let r = unsafe { libc::poll(&mut p, 1, timeout) };
+        if r > 0 {
+            return Ok(true);
+        }
+    }
+}
+
+/// Attaches, records until the end, detaches; returns the log and the timings.
+pub fn record(
+    to: AttachTo,
+    library: &Path,
+    log: &Path,
+    verbose: bool,
+) -> anyhow::Result<(PathBuf, Timings)> {
+    let pid = to.pid;
+    if pid <= 0 || !Path::new(&format!("/proc/{pid}")).exists() {
+        bail!("no process {pid}");
+    }
+    let map = maps(pid)?;
+    let loader = Loader::of(pid, &map)?;
+    let same_ns = same_mount_ns(pid);
+    // SAFETY: geteuid has no arguments and cannot fail.
+    let euid = unsafe { libc::geteuid() };
+    let direct = same_ns && uid_of(pid) == Some(euid);
+    let stamp = std::process::id();
+    let handoff = if direct {
+        LogHandoff::Direct(log.to_path_buf())
+    } else {
+        let tmp = File::open(format!("/proc/{pid}/root/tmp"))
+            .with_context(|| format!("process {pid}: cannot open its /tmp"))?;
+        LogHandoff::Staged {
+            tmp,
+            name: format!("tracekit-heap.{pid}.{stamp}.tklog"),
+            to: log.to_path_buf(),
+        }
+    };
+    // The library as the target sees it: our path in our namespace, else a copy in its /tmp.
+    let (agent, copied) = if same_ns {
+        (library.to_path_buf(), None)
+    } else {
+        let name = format!("tracekit-heap-agent.{stamp}.so");
+        let host = PathBuf::from(format!("/proc/{pid}/root/tmp/{name}"));
+        std::fs::copy(library, &host)
+            .with_context(|| format!("cannot copy the heap tracker into process {pid}'s /tmp"))?;
+        (Path::new("/tmp").join(name), Some(host))
+    };
+    let started = Instant::now();
+    let injected = inject(pid, &loader, &agent, &handoff.target_path());
+    if let Some(c) = &copied {
+        // Loaded (or not): the name is not needed any more.
+        let _ = std::fs::remove_file(c);
+    }
+    let (entry, slots) = injected?;
+    let mut timings = Timings {
+        attach: started.elapsed(),
+        detach: None,
+    };
+    if verbose {
+        eprintln!(
+            "tracekit heap: attached to process {pid} in {:.1} ms ({slots} relocations redirected){}",
+            timings.attach.as_secs_f64() * 1e3,
+            match to.duration {
+                Some(d) => format!("; detaching after {:.1} s or at Ctrl-C", d.as_secs_f64()),
+                None => "; Ctrl-C detaches".to_owned(),
+            }
+        );
+    }
+    let exited = wait_for_end(pid, to.duration)?;
+    if !exited {
+        let t0 = Instant::now();
+        let agent_name = file_name(&agent.to_string_lossy()).to_owned();
+        let loader = Loader {
+            agent: maps(pid)
+                .ok()
+                .and_then(|m| Loaded::find(&m, |n| n == agent_name)),
+            ..loader
+        };
+        match detach(pid, &loader, entry) {
+            Ok(()) => timings.detach = Some(t0.elapsed()),
+            // It exited meanwhile: its exit handler finished the log.
+            Err(e) if !Path::new(&format!("/proc/{pid}")).exists() => {
+                let _ = e;
+            }
+            Err(e) => return Err(e),
+        }
+        if verbose {
+            if let Some(d) = timings.detach {
+                eprintln!(
+                    "tracekit heap: detached from process {pid} in {:.1} ms",
+                    d.as_secs_f64() * 1e3
+                );
+            }
+        }
+    } else if verbose {
+        eprintln!("tracekit heap: process {pid} exited");
+    }
+    Ok((handoff.collect()?, timings))
+}
+
+fn detach(pid: i32, loader: &Loader, agent: Agent) -> anyhow::Result<()> {
+    let (mut s, t) = stop_for_call(pid, loader)?;
+    s.call(t, agent.detach, &[])
+        .map_err(|e| anyhow!("process {pid}: detaching failed: {e}"))?;
+    Ok(())
+}
