@@ -20,6 +20,7 @@
 
 mod demangle;
 mod modules;
+mod notes;
 mod packed;
 
 use std::collections::HashMap;
@@ -29,6 +30,7 @@ use blazesym::symbolize::source::{Elf, Source};
 use blazesym::symbolize::{CodeInfo, Input, Symbolized};
 pub use demangle::demangle;
 pub use modules::{elf_info, parse_maps_line, ElfInfo, MapsLine, ModuleMap};
+pub use notes::{module_findings, Finding};
 pub use packed::{records, PackedSymbols, Resolution, ADDRS_PER_RECORD};
 use tracekit_log::Module;
 

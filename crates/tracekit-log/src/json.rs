@@ -124,6 +124,7 @@ by_name! {
     Access => access,
     FenceKind => fence_kind,
     Arch => arch,
+    NoteKind => note_kind,
 }
 
 impl ToJson for Bytes<'_> {
@@ -347,6 +348,24 @@ mirror! {
         losses: Cow<'a, [LeakLoss]>,
     }
 
+    "ModuleNote" ModuleNote<'a> as ModuleNoteDef {
+        #[serde(serialize_with = "bytes")]
+        path: Bytes<'a>,
+        #[serde(serialize_with = "note_kind")]
+        kind: NoteKind,
+        #[serde(serialize_with = "bytes")]
+        name: Bytes<'a>,
+        #[serde(serialize_with = "bytes")]
+        symbol: Bytes<'a>,
+    }
+
+    "Region" Region<'a> as RegionDef {
+        time_ns: u64,
+        tid: u32,
+        #[serde(serialize_with = "bytes")]
+        name: Bytes<'a>,
+    }
+
     "SymbolAddr" SymbolAddr as SymbolAddrDef {
         offset: u64,
         frames: u32,
@@ -398,6 +417,8 @@ enum EventDef<'a> {
     Exit(#[serde(with = "ExitDef")] Exit),
     Symbols(#[serde(with = "SymbolsDef")] Symbols<'a>),
     Leak(#[serde(with = "LeakDef")] Leak<'a>),
+    ModuleNote(#[serde(with = "ModuleNoteDef")] ModuleNote<'a>),
+    Region(#[serde(with = "RegionDef")] Region<'a>),
 }
 
 #[cfg(test)]
@@ -421,7 +442,7 @@ mod tests {
                 kinds += 1;
             }
         }
-        assert_eq!(kinds, 17);
+        assert_eq!(kinds, 19);
     }
 
     #[test]

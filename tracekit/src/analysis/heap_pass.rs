@@ -12,6 +12,9 @@ use super::heap::{self, HeapProcess, ProcessInfo};
 pub struct HeapPass {
     /// The processes.
     pub processes: Vec<HeapProcess>,
+    /// What `tracekit pack` found in the modules' symbol tables (allocators of their own, test
+    /// harnesses), by module path.
+    pub notes: Vec<tracekit_log::ModuleNote<'static>>,
 }
 
 impl HeapPass {
@@ -68,6 +71,7 @@ impl HeapPass {
             Event::Fence(_) => {
                 self.process(cur);
             }
+            Event::ModuleNote(n) => self.notes.push(n.clone()),
             _ => {}
         }
     }
