@@ -131,3 +131,188 @@ fn a_c_pool_reports_its_blocks_through_the_header() {
     assert_eq!(plain.status.code(), Some(0));
     assert!(stdout(&plain).starts_with("pool: 13 blocks"));
 }
+
+// ---- per-test figures ----
+
+/// The test binary `examples/tests/pertest_suite.rs` that `cargo test` built (the newest).
+fn pertest_suite() -> std::path::PathBuf {
+    let deps = tracekit_e2e::target_dir().join("deps");
+    let mut found: Vec<_> = std::fs::read_dir(&deps)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            name.starts_with("pertest_suite-") && p.extension().is_none()
+        })
+        .collect();
+    found.sort_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
+    found.pop().unwrap_or_else(|| {
+        panic!(
+            "no pertest_suite-* in {}: build it with `cargo test -p tracekit-examples --no-run`",
+            deps.display()
+        )
+    })
+}
+
+/// Runs `tracekit heap --per-test EXTRA -- PROGRAM ARGS`; its output.
+fn per_test(dir: &Path, extra: &[&str], program: &Path, args: &[&str]) -> Output {
+    run(tracekit()
+        .current_dir(dir)
+        .args(["heap", "-q", "--per-test", "-o", "./"])
+        .args(extra)
+        .arg("--")
+        .arg(program)
+        .args(args))
+}
+
+/// The per-test table's rows: name, allocs, allocated, peak, leaked.
+fn rows(text: &str) -> Vec<(String, [u64; 4])> {
+    let table = text
+        .split("Per test (allocations by the test's thread):\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no per-test table in:\n{text}"));
+    table
+        .lines()
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .map(|l| {
+            let w: Vec<&str> = l.split_whitespace().collect();
+            let n = |i: usize| w[i].parse::<u64>().unwrap();
+            (w[0].to_owned(), [n(1), n(2), n(3), n(4)])
+        })
+        .collect()
+}
+
+/// Each test's own count, printed by the suite: `own NAME allocs=N bytes=B`.
+fn own(text: &str, name: &str) -> (u64, u64) {
+    let at = text
+        .find(&format!("own {name} allocs="))
+        .unwrap_or_else(|| panic!("no own count of {name} in:\n{text}"));
+    let line = text[at..].lines().next().unwrap();
+    let field = |key: &str| -> u64 {
+        line.split_whitespace()
+            .find_map(|w| w.strip_prefix(key))
+            .unwrap_or_else(|| panic!("no {key} in {line:?}"))
+            .parse()
+            .unwrap()
+    };
+    (field("allocs="), field("bytes="))
+}
+
+#[test]
+fn per_test_figures_of_a_rust_test_suite_match_each_tests_own_counts() {
+    let dir = tempdir();
+    let out = per_test(
+        dir.path(),
+        &[],
+        &pertest_suite(),
+        &["--nocapture", "--test-threads=1"],
+    );
+    let text = stdout(&out) + &stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    let rows = rows(&text);
+    let names: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+    // Every test, by its whole name (the kernel kept 15 bytes of the long one's thread name).
+    for t in [
+        "grows_a_vector_of_a_long_test_name",
+        "hundred_blocks",
+        "leaks_three_pages",
+        "one_mebibyte",
+    ] {
+        assert!(names.contains(&t), "{t} not in {names:?}");
+    }
+    for (name, [allocs, allocated, peak, leaked]) in &rows {
+        let (own_allocs, own_bytes) = own(&text, name);
+        // The test's own allocations, plus what libtest does on the test's thread before and
+        // after the test (its thread's start-up, the result sent back): a few small blocks.
+        assert!(
+            (own_allocs..=own_allocs + 8).contains(allocs),
+            "{name}: {allocs} allocations, its own {own_allocs}"
+        );
+        assert!(
+            (own_bytes..own_bytes + 16 * 1024).contains(allocated),
+            "{name}: {allocated} bytes, its own {own_bytes}"
+        );
+        assert!(peak <= allocated, "{name}");
+        // The harness frees its own blocks: what is left is what the test leaked.
+        let expect_leak = if name == "leaks_three_pages" {
+            3 * 4096
+        } else {
+            0
+        };
+        assert_eq!(*leaked, expect_leak, "{name}");
+    }
+    let peak_of = |n: &str| rows.iter().find(|r| r.0 == n).unwrap().1[2];
+    assert!(peak_of("one_mebibyte") >= 1 << 20);
+    assert!(peak_of("hundred_blocks") >= 100 * 1000);
+}
+
+#[test]
+fn per_test_gates_fail_the_run_naming_the_test() {
+    let dir = tempdir();
+    let out = per_test(
+        dir.path(),
+        &[
+            "--max-peak-per-test",
+            "512KiB",
+            "--max-leaked-per-test",
+            "4KiB",
+        ],
+        &pertest_suite(),
+        &[],
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("test one_mebibyte: peak ") && err.contains("exceeds --max-peak-per-test"),
+        "{err}"
+    );
+    assert!(
+        err.contains("test leaks_three_pages: 12288 bytes leaked exceeds --max-leaked-per-test"),
+        "{err}"
+    );
+    assert!(!err.contains("test hundred_blocks:"), "{err}");
+    // Limits every test keeps: success.
+    let ok = per_test(
+        dir.path(),
+        &[
+            "--max-peak-per-test",
+            "2MiB",
+            "--max-leaked-per-test",
+            "16KiB",
+        ],
+        &pertest_suite(),
+        &[],
+    );
+    assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
+}
+
+#[test]
+fn per_test_marks_of_a_c_harness_are_its_tests() {
+    let dir = tempdir();
+    let out = per_test(dir.path(), &[], &example("heap_pool"), &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let rows = rows(&stderr(&out));
+    assert_eq!(
+        rows,
+        vec![
+            ("Pool.GetPut".to_owned(), [10, 1000, 1000, 0]),
+            ("Pool.Leak".to_owned(), [4, 5600, 5200, 5200]),
+        ]
+    );
+}
+
+#[test]
+fn per_test_on_a_program_without_a_test_harness_says_so() {
+    let dir = tempdir();
+    let out = per_test(dir.path(), &[], &example("heap_known"), &[]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("--per-test: ") && err.contains("ran no test harness"),
+        "{err}"
+    );
+    // The whole run's report is still there.
+    assert!(err.contains("Memory usage summary"), "{err}");
+}

@@ -24,6 +24,7 @@ pub mod export;
 pub mod heap;
 pub mod model;
 pub mod pack;
+pub mod pertest;
 pub mod preload;
 pub mod report;
 pub mod segv;

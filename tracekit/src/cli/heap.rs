@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use anyhow::bail;
 use tracekit::export::leak::LeakMode;
 use tracekit::heap::{HeapConfig, LogPlace, ReportTo};
+use tracekit::pertest::PerTestGates;
+use tracekit::size::Size;
 
 use super::report::ReportOptions;
 
@@ -45,6 +47,17 @@ pub struct Args {
     /// Leave the logs without their symbols (see `tracekit pack`).
     #[arg(long)]
     pub no_pack: bool,
+    /// Also print the figures of each test of a test suite (allocated, peak and leaked bytes
+    /// per test): Rust's test harness runs each test on a thread named after it; other
+    /// harnesses mark their tests with tracekit_heap.h's TRACEKIT_TEST_BEGIN/END.
+    #[arg(long)]
+    pub per_test: bool,
+    /// With --per-test: fail (exit 1) when one test's heap peak exceeds SIZE.
+    #[arg(long, value_name = "SIZE", requires = "per_test")]
+    pub max_peak_per_test: Option<Size>,
+    /// With --per-test: fail (exit 1) when one test leaves more than SIZE live at exit.
+    #[arg(long, value_name = "SIZE", requires = "per_test")]
+    pub max_leaked_per_test: Option<Size>,
     #[command(flatten)]
     pub options: ReportOptions,
     /// The command and its arguments (after `--`).
@@ -83,6 +96,10 @@ impl Args {
             no_pack: self.no_pack,
             leak_check: self.options.leak_mode().filter(|m| *m != LeakMode::No),
             report: self.options.to_config(),
+            per_test: self.per_test.then_some(PerTestGates {
+                max_peak: self.max_peak_per_test,
+                max_leaked: self.max_leaked_per_test,
+            }),
         })
     }
 }

@@ -85,12 +85,24 @@ fn write_unseen_allocators(r: &HeapReport, out: &mut dyn Write) -> io::Result<()
             .calls
             .get(&model::heap::alloc_key(AllocKind::Custom));
         for a in &p.unseen_allocators {
-            writeln!(
-                out,
-                "WARNING: process {} has its own allocator linked in ({}, {} in {}): the blocks \
-                 it hands out go through no malloc hook, so this report does not count them",
-                p.pid, a.allocator, a.symbol, a.module
-            )?;
+            if a.allocator.starts_with("Rust") {
+                // std's `System` (malloc) behind it is seen; anything else is not.
+                writeln!(
+                    out,
+                    "WARNING: process {} has a Rust #[global_allocator] ({}): unless it \
+                     allocates with malloc (std's System), the blocks it hands out go through \
+                     no malloc hook, and this report does not count them",
+                    p.pid, a.module
+                )?;
+            } else {
+                writeln!(
+                    out,
+                    "WARNING: process {} has its own allocator linked in ({}, {} in {}): the \
+                     blocks it hands out go through no malloc hook, so this report does not \
+                     count them",
+                    p.pid, a.allocator, a.symbol, a.module
+                )?;
+            }
             if reported > 0 {
                 writeln!(
                     out,

@@ -97,6 +97,8 @@ pub struct HeapConfig {
     pub leak_check: Option<crate::export::leak::LeakMode>,
     /// The report itself.
     pub report: Config,
+    /// `--per-test`, with its gates.
+    pub per_test: Option<crate::pertest::PerTestGates>,
 }
 
 /// Runs `tracekit heap`; returns the exit status.
@@ -169,14 +171,45 @@ pub fn run(c: &HeapConfig) -> anyhow::Result<u8> {
         ReportTo::Stderr => Box::new(std::io::stderr().lock()),
     };
     let mut out = BufWriter::new(sink);
-    let code = report::report_logs(&logs, &config, &mut out)?;
+    let mut code = report::report_logs(&logs, &config, &mut out)?;
     out.flush()?;
+    if let Some(gates) = &c.per_test {
+        code = code.max(per_test(&logs, gates, &c.command[0])?);
+    }
     // valgrind's --error-exitcode wins over the program's status.
     Ok(match c.report.leak.error_exitcode {
         Some(n) if n != 0 && code == n => n,
         _ if status != 0 => status,
         _ => code,
     })
+}
+
+/// `--per-test`: the table on stderr, and the gates' status (1 when one is exceeded, 2 when
+/// the run had no test harness).
+fn per_test(
+    logs: &[PathBuf],
+    gates: &crate::pertest::PerTestGates,
+    program: &OsString,
+) -> anyhow::Result<u8> {
+    let tests = crate::pertest::PerTest::read(logs)?;
+    if !tests.harness_found {
+        eprintln!(
+            "tracekit heap: --per-test: {} ran no test harness: per-test figures need Rust's \
+             test harness (`cargo test`, whose tests run on threads named after them) or tests \
+             marked with tracekit_heap.h's TRACEKIT_TEST_BEGIN/TRACEKIT_TEST_END; the report \
+             above covers the whole run",
+            Path::new(program).display()
+        );
+        return Ok(2);
+    }
+    let mut err = std::io::stderr().lock();
+    writeln!(err)?;
+    tests.write(&mut err)?;
+    let failed = tests.check(gates);
+    for f in &failed {
+        writeln!(err, "tracekit heap: {f}")?;
+    }
+    Ok(u8::from(!failed.is_empty()))
 }
 
 fn plural(n: usize, word: &str) -> String {
