@@ -316,3 +316,177 @@ fn per_test_on_a_program_without_a_test_harness_says_so() {
     // The whole run's report is still there.
     assert!(err.contains("Memory usage summary"), "{err}");
 }
+
+// ---- the live view, driven in tmux ----
+
+/// A tmux server of the test's own (its socket in `dir`), killed on drop.
+struct Tmux {
+    socket: std::path::PathBuf,
+}
+
+impl Tmux {
+    fn new(dir: &Path) -> Tmux {
+        Tmux {
+            socket: dir.join("tmux.sock"),
+        }
+    }
+
+    fn cmd(&self) -> std::process::Command {
+        let mut c = std::process::Command::new("tmux");
+        c.arg("-S").arg(&self.socket);
+        c
+    }
+
+    /// Starts `shell_command` in a new detached 120x40 session `name`.
+    fn start(&self, name: &str, shell_command: &str) {
+        let out = run(self.cmd().args([
+            "new-session",
+            "-d",
+            "-x",
+            "120",
+            "-y",
+            "40",
+            "-s",
+            name,
+            shell_command,
+        ]));
+        assert!(out.status.success(), "{}", stderr(&out));
+        run(self
+            .cmd()
+            .args(["set-option", "-t", name, "remain-on-exit", "on"]));
+    }
+
+    fn screen(&self, name: &str) -> String {
+        stdout(&run(self.cmd().args(["capture-pane", "-p", "-t", name])))
+    }
+
+    /// The screen once it shows every one of `wanted` (panics with the screen after a while:
+    /// a bound on waiting for a hung view, not a timing the test measures).
+    fn wait_for(&self, name: &str, wanted: &[&str]) -> String {
+        for _ in 0..600 {
+            let s = self.screen(name);
+            if wanted.iter().all(|w| s.contains(w)) {
+                return s;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("{wanted:?} never shown; the screen:\n{}", self.screen(name));
+    }
+
+    fn keys(&self, name: &str, keys: &str) {
+        run(self.cmd().args(["send-keys", "-t", name, keys]));
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.cmd().arg("kill-server").output();
+    }
+}
+
+fn alive(pid: u32) -> bool {
+    Path::new(&format!("/proc/{pid}")).exists()
+        && !std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .unwrap_or_default()
+            .contains(") Z ")
+}
+
+fn read_pid(file: &Path) -> u32 {
+    for _ in 0..600 {
+        if let Some(pid) = std::fs::read_to_string(file)
+            .ok()
+            .and_then(|t| t.trim().parse().ok())
+        {
+            return pid;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("{} never written", file.display());
+}
+
+#[test]
+fn the_live_view_shows_the_heap_and_quitting_it_leaves_the_program_running() {
+    tracekit_e2e::require_tool!("tmux");
+    let dir = tempdir();
+    let (flag, pidfile) = (dir.path().join("flag"), dir.path().join("pid"));
+    let tmux = Tmux::new(dir.path());
+    let command = format!(
+        "cd {} && {} heap -q --live -o ./ -- {} {} {}; echo tracekit-exit=$?; sleep 60",
+        dir.path().display(),
+        bin("tracekit").display(),
+        example("heap_live").display(),
+        flag.display(),
+        pidfile.display()
+    );
+    tmux.start("live", &command);
+    let pid = read_pid(&pidfile);
+    // 30 blocks of 100000 live, and the peak when 10 more were: heap_live.c's own figures.
+    let screen = tmux.wait_for(
+        "live",
+        &[
+            "heap now: 3000000 bytes in 30 blocks",
+            "peak: 4000000 bytes",
+            "kept_block (heap_live.c:",
+        ],
+    );
+    assert!(screen.contains(&format!("pid {pid} (")), "{screen}");
+    assert!(screen.contains("running"), "{screen}");
+    // q leaves the view; the program is still running, still waiting for its flag.
+    tmux.keys("live", "q");
+    tmux.wait_for("live", &["left the live view; the command goes on"]);
+    assert!(alive(pid), "the program ended when the view was left");
+    std::fs::write(&flag, "").unwrap();
+    // Then it ends as usual, and the report follows.
+    tmux.wait_for("live", &["tracekit-exit=0"]);
+    let report = run(tracekit()
+        .arg("report")
+        .arg("--json")
+        .args(logs(dir.path())));
+    let r: Value = serde_json::from_str(&stdout(&report)).unwrap();
+    assert_eq!(r["peak"]["heap_bytes"], 4_000_000, "{}", stderr(&report));
+}
+
+#[test]
+fn top_follows_a_traced_process_by_pid_and_leaves_it_running() {
+    tracekit_e2e::require_tool!("tmux");
+    let dir = tempdir();
+    let (flag, pidfile) = (dir.path().join("flag"), dir.path().join("pid"));
+    let mut traced = tracekit()
+        .current_dir(dir.path())
+        .args(["heap", "-q", "-o", "./", "--"])
+        .arg(example("heap_live"))
+        .arg(&flag)
+        .arg(&pidfile)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = read_pid(&pidfile);
+    let tmux = Tmux::new(dir.path());
+    let command = format!(
+        "{} top --interval 200 {pid}; echo top-exit=$?; sleep 60",
+        bin("tracekit").display()
+    );
+    tmux.start("top", &command);
+    tmux.wait_for(
+        "top",
+        &[
+            "heap now: 3000000 bytes in 30 blocks",
+            "peak: 4000000 bytes",
+        ],
+    );
+    tmux.keys("top", "q");
+    tmux.wait_for("top", &["top-exit=0"]);
+    assert!(alive(pid), "the program ended when top was left");
+    std::fs::write(&flag, "").unwrap();
+    assert!(traced.wait().unwrap().success());
+    // A pid with no log: a clear error.
+    let out = run(tracekit().args(["top", "--once", &std::process::id().to_string()]));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("has no tracekit log open"),
+        "{}",
+        stderr(&out)
+    );
+}

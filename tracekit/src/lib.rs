@@ -30,3 +30,4 @@ pub mod report;
 pub mod segv;
 pub mod size;
 pub mod symbols;
+pub mod top;

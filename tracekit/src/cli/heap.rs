@@ -47,6 +47,10 @@ pub struct Args {
     /// Leave the logs without their symbols (see `tracekit pack`).
     #[arg(long)]
     pub no_pack: bool,
+    /// Follow the heap in a terminal view while the command runs (as `tracekit top`): `q`
+    /// leaves the view, the command goes on, and the report follows when it ends.
+    #[arg(long)]
+    pub live: bool,
     /// Also print the figures of each test of a test suite (allocated, peak and leaked bytes
     /// per test): Rust's test harness runs each test on a thread named after it; other
     /// harnesses mark their tests with tracekit_heap.h's TRACEKIT_TEST_BEGIN/END.
@@ -96,6 +100,7 @@ impl Args {
             no_pack: self.no_pack,
             leak_check: self.options.leak_mode().filter(|m| *m != LeakMode::No),
             report: self.options.to_config(),
+            live: self.live,
             per_test: self.per_test.then_some(PerTestGates {
                 max_peak: self.max_peak_per_test,
                 max_leaked: self.max_leaked_per_test,

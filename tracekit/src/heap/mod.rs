@@ -97,6 +97,8 @@ pub struct HeapConfig {
     pub leak_check: Option<crate::export::leak::LeakMode>,
     /// The report itself.
     pub report: Config,
+    /// `--live`: follow the log in a terminal view while the command runs.
+    pub live: bool,
     /// `--per-test`, with its gates.
     pub per_test: Option<crate::pertest::PerTestGates>,
 }
@@ -116,7 +118,7 @@ pub fn run(c: &HeapConfig) -> anyhow::Result<u8> {
             leak_check: c.leak_check.is_some(),
         },
     );
-    let running = match started {
+    let mut running = match started {
         Ok(r) => r,
         Err(e) => {
             if let Some(dir) = &made_dir {
@@ -128,6 +130,9 @@ pub fn run(c: &HeapConfig) -> anyhow::Result<u8> {
     if c.verbose {
         let shown = made_dir.as_deref().unwrap_or(&pattern);
         eprintln!("tracekit heap: recording to {}", shown.display());
+    }
+    if c.live {
+        live(&mut running, &pattern, &before)?;
     }
     let ended = running.wait().context("waiting for the command")?;
     let status = ended.shell_status();
@@ -182,6 +187,30 @@ pub fn run(c: &HeapConfig) -> anyhow::Result<u8> {
         _ if status != 0 => status,
         _ => code,
     })
+}
+
+/// `--live`: the view of `tracekit top` on the run's newest log, until the command ends or
+/// `q` is pressed (the command goes on; its report follows when it ends).
+fn live(
+    running: &mut launch::Running,
+    pattern: &Path,
+    before: &[(PathBuf, FileStamp)],
+) -> anyhow::Result<()> {
+    let mut view = crate::top::View::new(10);
+    let _term = crate::top::Terminal::raw();
+    while !running.has_ended() {
+        let mut screen = Vec::new();
+        match find_logs(pattern, before)?.last() {
+            Some(log) => view.render(log, &mut screen)?,
+            None => writeln!(screen, "tracekit heap --live: waiting for the log")?,
+        }
+        crate::top::show(&screen)?;
+        if crate::top::quit_pressed(std::time::Duration::from_millis(500)) {
+            eprintln!("tracekit heap: left the live view; the command goes on");
+            break;
+        }
+    }
+    Ok(())
 }
 
 /// `--per-test`: the table on stderr, and the gates' status (1 when one is exceeded, 2 when
