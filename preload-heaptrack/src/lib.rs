@@ -20,6 +20,7 @@
 #![deny(clippy::multiple_unsafe_ops_per_block)]
 
 pub mod attach;
+pub mod api;
 pub mod cxx;
 pub mod hooks;
 pub mod process;

@@ -66,6 +66,7 @@ struct Calls {
     operator_new_aligned_nothrow: u64,
     operator_new_array_aligned_nothrow: u64,
     mmap: u64,
+    custom_alloc: u64,
     free: u64,
     operator_delete: u64,
     operator_delete_array: u64,
@@ -78,6 +79,7 @@ struct Calls {
     operator_delete_nothrow: u64,
     operator_delete_array_nothrow: u64,
     munmap: u64,
+    custom_free: u64,
 }
 
 #[derive(Debug, Deserialize, PartialEq, Eq)]
@@ -169,6 +171,17 @@ struct ProcessJson {
     histogram: Histogram,
     temporary: u64,
     lifetimes: Lifetimes,
+    #[serde(default)]
+    unseen_allocators: Vec<UnseenAllocator>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // read for strictness
+struct UnseenAllocator {
+    module: String,
+    allocator: String,
+    symbol: String,
 }
 
 #[derive(Debug, Deserialize)]

@@ -15,11 +15,12 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt;
 use std::fs::{self, File, Metadata, OpenOptions};
 use std::io::{self, Read, Seek, Write};
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
-use tracekit_log::{Codec, Event, FileWriter, Module, Reader, HEADER_LEN};
+use tracekit_log::{Bytes, Codec, Event, FileWriter, Module, ModuleNote, Reader, HEADER_LEN};
 use tracekit_symbolize::{records, ModuleMap, PackedSymbols, Resolution, Symbolizer};
 
 /// Runs `tracekit pack`: one line per log on stdout, an error per log that cannot be packed on
@@ -169,6 +170,8 @@ struct Contents {
     packed: PackedSymbols,
     /// How it stores its chunks (the symbols are written the same way).
     codec: Codec,
+    /// The module paths its `ModuleNote` records name.
+    noted: HashSet<Vec<u8>>,
 }
 
 /// The log's contents, and the reader's error if it stopped at damage (the contents are then
@@ -182,6 +185,7 @@ fn read(path: &Path) -> anyhow::Result<(Contents, Option<tracekit_log::Error>)> 
         pids: Vec::new(),
         packed: PackedSymbols::new(),
         codec: Codec::Stored,
+        noted: HashSet::new(),
     };
     loop {
         let ev = match reader.next_event() {
@@ -205,6 +209,9 @@ fn read(path: &Path) -> anyhow::Result<(Contents, Option<tracekit_log::Error>)> 
             }
             Event::Stack(s) => cur.addrs.extend(s.frames.iter().copied()),
             Event::Symbols(s) => c.packed.add(&s),
+            Event::ModuleNote(n) => {
+                c.noted.insert(n.path.as_bytes().to_vec());
+            }
             _ => {}
         }
     }
@@ -260,12 +267,44 @@ fn symbolize(c: &Contents, sym: &mut Symbolizer) -> (Vec<Event<'static>>, Packed
             }
         }
     }
-    let events = by_module
+    let mut events: Vec<Event<'static>> = by_module
         .into_values()
         .flat_map(|(m, resolved)| records(&m, resolved))
         .map(Event::Symbols)
         .collect();
+    events.extend(notes(c));
     (events, packed)
+}
+
+/// `ModuleNote` records for the modules of `c` whose symbol tables show an allocator of their
+/// own or a test harness (`tracekit_symbolize::module_findings`), each module path once and
+/// none the log has already. The tracker's own libraries are left out (they have a Rust
+/// `#[global_allocator]`: glibc's malloc, called directly).
+fn notes(c: &Contents) -> Vec<Event<'static>> {
+    let mut seen: HashSet<&[u8]> = HashSet::new();
+    let mut out = Vec::new();
+    for m in c.processes.iter().flat_map(|p| &p.modules) {
+        let path = m.path.as_bytes();
+        let file = Path::new(std::ffi::OsStr::from_bytes(path));
+        let ours = file
+            .file_name()
+            .is_some_and(|n| n.as_bytes().starts_with(b"libpreload_"));
+        if path.starts_with(b"[") || ours || c.noted.contains(path) || !seen.insert(path) {
+            continue;
+        }
+        let Ok(found) = tracekit_symbolize::module_findings(file, &m.build_id) else {
+            continue;
+        };
+        out.extend(found.into_iter().map(|f| {
+            Event::ModuleNote(ModuleNote {
+                path: Bytes::owned(path.to_vec()),
+                kind: f.kind,
+                name: Bytes::owned(f.name.as_bytes().to_vec()),
+                symbol: Bytes::owned(f.symbol.into_bytes()),
+            })
+        }));
+    }
+    out
 }
 
 /// The first of `pids` (other than this process) that has the file `log` open.

@@ -25,6 +25,7 @@
 mod demangle;
 mod isolate;
 mod modules;
+mod notes;
 mod packed;
 pub mod remote;
 
@@ -33,6 +34,7 @@ use std::path::{Path, PathBuf};
 
 pub use demangle::demangle;
 pub use modules::{elf_info, parse_maps_line, ElfInfo, MapsLine, ModuleMap};
+pub use notes::{module_findings, Finding};
 pub use packed::{records, PackedSymbols, Resolution, ADDRS_PER_RECORD};
 use tracekit_log::Module;
 

@@ -58,11 +58,15 @@ pub mod tag {
     pub const LEAK: u8 = 22;
     /// [`crate::Attach`]
     pub const ATTACH: u8 = 23;
+    /// [`crate::ModuleNote`]
+    pub const MODULE_NOTE: u8 = 24;
+    /// [`crate::Region`]
+    pub const REGION: u8 = 25;
 }
 
 /// True for the tags this version decodes; others are skipped by readers.
 pub fn is_known(t: u8) -> bool {
-    (tag::PROCESS..=tag::ATTACH).contains(&t)
+    (tag::PROCESS..=tag::REGION).contains(&t)
 }
 
 /// True for the records that carry heap events or the state they are coded against (full,
@@ -294,6 +298,19 @@ fn payload(event: &Event<'_>, e: &mut Enc<'_>) -> Result<u8, Full> {
                 e.u8(l.cause)?;
             }
             tag::LEAK
+        }
+        Event::ModuleNote(n) => {
+            e.bytes(n.path.as_bytes())?;
+            e.u8(n.kind.code())?;
+            e.bytes(n.name.as_bytes())?;
+            e.bytes(n.symbol.as_bytes())?;
+            tag::MODULE_NOTE
+        }
+        Event::Region(r) => {
+            e.u(r.time_ns)?;
+            e.u(r.tid.into())?;
+            e.bytes(r.name.as_bytes())?;
+            tag::REGION
         }
     })
 }
@@ -623,8 +640,59 @@ pub fn decode(t: u8, p: &[u8]) -> Result<Option<Event<'_>>, PayloadError> {
                 cause,
             })
         }
+        tag::MODULE_NOTE => {
+            let path = bytes(d)?;
+            let kind = NoteKind::from_code(d.u8()?);
+            let name = bytes(d)?;
+            let symbol = bytes(d)?;
+            // A kind of note a later version writes: skipped, as an unknown tag is.
+            let Some(kind) = kind else { return Ok(None) };
+            Event::ModuleNote(ModuleNote {
+                path,
+                kind,
+                name,
+                symbol,
+            })
+        }
+        tag::REGION => Event::Region(Region {
+            time_ns: d.u()?,
+            tid: u32f(d, "tid")?,
+            name: bytes(d)?,
+        }),
         _ => return Ok(None),
     }))
+}
+
+#[cfg(test)]
+mod note_tests {
+    use super::*;
+
+    /// The records of issue 20 come back as written, and a note of an unknown kind is skipped.
+    #[test]
+    fn module_note_and_region_round_trip() {
+        let evs = [
+            Event::ModuleNote(ModuleNote {
+                path: "/bin/prog".into(),
+                kind: NoteKind::Allocator,
+                name: "mimalloc".into(),
+                symbol: "mi_malloc".into(),
+            }),
+            Event::Region(Region {
+                time_ns: 7,
+                tid: 42,
+                name: "suite.case".into(),
+            }),
+        ];
+        for ev in evs {
+            let mut buf = [0u8; 128];
+            let n = encode(&ev, &mut buf).unwrap();
+            let (t, len_at) = (buf[0], 2);
+            assert_eq!(usize::from(buf[1]), n - len_at);
+            assert_eq!(decode(t, &buf[len_at..n]).unwrap(), Some(ev));
+        }
+        let unknown = [1, b'p', 99, 0, 0];
+        assert_eq!(decode(tag::MODULE_NOTE, &unknown).unwrap(), None);
+    }
 }
 
 fn decode_symbols<'a>(d: &mut Dec<'a>) -> Result<Symbols<'a>, PayloadError> {

@@ -109,6 +109,9 @@ code_enum! {
         NewArrayAlignedNothrow = 17 => "operator new[](align, nothrow)",
         /// `mmap` (when a tool chooses to record anonymous mappings)
         Mmap = 18 => "mmap",
+        /// A block of the program's own allocator or pool, reported through tracekit's API
+        /// (`tracekit_heap.h`'s `TRACEKIT_HEAP_ALLOC`, the `tracekit-alloc` crate's wrapper)
+        Custom = 19 => "custom alloc",
     }
 }
 
@@ -139,6 +142,8 @@ code_enum! {
         DeleteArrayNothrow = 11 => "operator delete[](nothrow)",
         /// `munmap`
         Munmap = 12 => "munmap",
+        /// A block of the program's own allocator or pool, released through tracekit's API
+        Custom = 13 => "custom free",
     }
 }
 
@@ -529,6 +534,44 @@ impl Leak<'_> {
     pub const ON_REQUEST: u8 = 2;
 }
 
+code_enum! {
+    /// What a [`ModuleNote`] says about a module.
+    NoteKind {
+        /// The module has an allocator of its own linked in (jemalloc, mimalloc, tcmalloc, a
+        /// Rust `#[global_allocator]`): blocks it hands out are not seen by a `malloc` hook.
+        Allocator = 1 => "allocator",
+        /// The module is a test harness (Rust's libtest): its threads are named after tests.
+        TestHarness = 2 => "test harness",
+    }
+}
+
+/// What `tracekit pack` found in a module's symbol table (tag 24): written once per module
+/// path, after the header with the `Symbols` records, so a report says it without the files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModuleNote<'a> {
+    /// The module's path, as its `Module` records give it.
+    pub path: Bytes<'a>,
+    /// What was found.
+    pub kind: NoteKind,
+    /// Its name as people know it (`mimalloc`, `jemalloc`, `libtest`, ...).
+    pub name: Bytes<'a>,
+    /// The symbol that told (`mi_malloc`, `_rjem_malloc`, ...).
+    pub symbol: Bytes<'a>,
+}
+
+/// A test or region of the program's own choosing begins or ends on a thread (tag 25:
+/// `tracekit_heap.h`'s `TRACEKIT_TEST_BEGIN`/`TRACEKIT_TEST_END`): the thread's events until
+/// the end belong to it, as a Rust test thread's belong to the test it is named after.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Region<'a> {
+    /// ns since process start.
+    pub time_ns: u64,
+    /// Thread id.
+    pub tid: u32,
+    /// The region's name; empty when the thread's region ends.
+    pub name: Bytes<'a>,
+}
+
 /// Blocks of one kind allocated at one stack.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct LeakLoss {
@@ -669,6 +712,10 @@ pub enum Event<'a> {
     Leak(Leak<'a>),
     /// See [`Attach`].
     Attach(Attach),
+    /// See [`ModuleNote`].
+    ModuleNote(ModuleNote<'a>),
+    /// See [`Region`].
+    Region(Region<'a>),
 }
 
 impl Event<'_> {
@@ -739,6 +786,16 @@ impl Event<'_> {
                 ..l
             }),
             Event::Attach(a) => Event::Attach(a),
+            Event::ModuleNote(n) => Event::ModuleNote(ModuleNote {
+                path: n.path.into_owned(),
+                kind: n.kind,
+                name: n.name.into_owned(),
+                symbol: n.symbol.into_owned(),
+            }),
+            Event::Region(r) => Event::Region(Region {
+                name: r.name.into_owned(),
+                ..r
+            }),
         }
     }
 }

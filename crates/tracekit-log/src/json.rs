@@ -124,6 +124,7 @@ by_name! {
     Access => access,
     FenceKind => fence_kind,
     Arch => arch,
+    NoteKind => note_kind,
 }
 
 impl ToJson for Bytes<'_> {
@@ -355,6 +356,24 @@ mirror! {
         detached: bool,
     }
 
+    "ModuleNote" ModuleNote<'a> as ModuleNoteDef {
+        #[serde(serialize_with = "bytes")]
+        path: Bytes<'a>,
+        #[serde(serialize_with = "note_kind")]
+        kind: NoteKind,
+        #[serde(serialize_with = "bytes")]
+        name: Bytes<'a>,
+        #[serde(serialize_with = "bytes")]
+        symbol: Bytes<'a>,
+    }
+
+    "Region" Region<'a> as RegionDef {
+        time_ns: u64,
+        tid: u32,
+        #[serde(serialize_with = "bytes")]
+        name: Bytes<'a>,
+    }
+
     "SymbolAddr" SymbolAddr as SymbolAddrDef {
         offset: u64,
         frames: u32,
@@ -407,6 +426,8 @@ enum EventDef<'a> {
     Symbols(#[serde(with = "SymbolsDef")] Symbols<'a>),
     Leak(#[serde(with = "LeakDef")] Leak<'a>),
     Attach(#[serde(with = "AttachDef")] Attach),
+    ModuleNote(#[serde(with = "ModuleNoteDef")] ModuleNote<'a>),
+    Region(#[serde(with = "RegionDef")] Region<'a>),
 }
 
 #[cfg(test)]
@@ -430,7 +451,7 @@ mod tests {
                 kinds += 1;
             }
         }
-        assert_eq!(kinds, 18);
+        assert_eq!(kinds, 20);
     }
 
     #[test]

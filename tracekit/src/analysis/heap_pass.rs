@@ -14,6 +14,9 @@ pub struct HeapPass {
     pub processes: Vec<HeapProcess>,
     /// Each process also keeps what the exports need ([`HeapProcess::keep_detail`]).
     keep_detail: bool,
+    /// What `tracekit pack` found in the modules' symbol tables (allocators of their own, test
+    /// harnesses), by module path.
+    pub notes: Vec<tracekit_log::ModuleNote<'static>>,
 }
 
 impl HeapPass {
@@ -104,6 +107,7 @@ impl HeapPass {
             Event::Fence(_) => {
                 self.process(cur);
             }
+            Event::ModuleNote(n) => self.notes.push(n.clone()),
             _ => {}
         }
     }

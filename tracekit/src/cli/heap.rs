@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use anyhow::bail;
 use tracekit::export::leak::LeakMode;
 use tracekit::heap::{HeapConfig, LogPlace, ReportTo};
+use tracekit::pertest::PerTestGates;
+use tracekit::size::Size;
 
 use super::report::ReportOptions;
 
@@ -61,6 +63,21 @@ pub struct Args {
     /// With -p: detach after S seconds.
     #[arg(long, value_name = "S", requires = "pid")]
     pub duration: Option<f64>,
+    /// Follow the heap in a terminal view while the command runs (as `tracekit top`): `q`
+    /// leaves the view, the command goes on, and the report follows when it ends.
+    #[arg(long)]
+    pub live: bool,
+    /// Also print the figures of each test of a test suite (allocated, peak and leaked bytes
+    /// per test): Rust's test harness runs each test on a thread named after it; other
+    /// harnesses mark their tests with tracekit_heap.h's TRACEKIT_TEST_BEGIN/END.
+    #[arg(long)]
+    pub per_test: bool,
+    /// With --per-test: fail (exit 1) when one test's heap peak exceeds SIZE.
+    #[arg(long, value_name = "SIZE", requires = "per_test")]
+    pub max_peak_per_test: Option<Size>,
+    /// With --per-test: fail (exit 1) when one test leaves more than SIZE live at exit.
+    #[arg(long, value_name = "SIZE", requires = "per_test")]
+    pub max_leaked_per_test: Option<Size>,
     #[command(flatten)]
     pub options: ReportOptions,
     /// The command and its arguments (after `--`).
@@ -112,6 +129,11 @@ impl Args {
             leak_heuristics: self.leak_check_heuristics,
             report,
             attach,
+            live: self.live,
+            per_test: self.per_test.then_some(PerTestGates {
+                max_peak: self.max_peak_per_test,
+                max_leaked: self.max_leaked_per_test,
+            }),
         })
     }
 }

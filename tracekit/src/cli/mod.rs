@@ -10,6 +10,7 @@ mod heap;
 mod pack;
 mod report;
 mod segv;
+mod top;
 
 use clap::{Parser, Subcommand};
 
@@ -39,6 +40,8 @@ enum Cmd {
     Segv(segv::Args),
     /// Run a command under the fence allocator: overflows and uses after free fault, with a report.
     Efence(efence::Args),
+    /// Follow a heap log (or a traced process) live: the heap now, its peak, the top sites.
+    Top(top::Args),
 }
 
 /// Parses the command line; runs the command it names; returns its exit status. A usage error
@@ -61,5 +64,6 @@ pub fn run() -> Result<anyhow::Result<u8>, clap::Error> {
             Err(e) => Err(e),
         },
         Cmd::Efence(a) => a.into_config().and_then(|c| tracekit::efence::run(&c)),
+        Cmd::Top(a) => tracekit::top::run(&a.into_config()),
     })
 }

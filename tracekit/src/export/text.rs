@@ -10,8 +10,9 @@ use crate::model::heap::{
     Freeres, FunctionRow, HeapReport, HeapSummary, LifetimeRow, ProcessReport, SiteReport,
     TimelineReport,
 };
-use crate::model::Report;
+use crate::model::{self, Report};
 use crate::symbols::ResolvedFrame;
+use tracekit_log::AllocKind;
 use tracekit_syscall_summary::SortBy;
 
 /// A ranking key over sites.
@@ -37,6 +38,7 @@ pub fn write(report: &Report, opts: ExportOptions, out: &mut dyn Write) -> io::R
         )?;
     }
     let heap = &report.heap;
+    write_unseen_allocators(heap, out)?;
     let heap_events = heap
         .processes
         .iter()
@@ -72,6 +74,51 @@ pub fn write(report: &Report, opts: ExportOptions, out: &mut dyn Write) -> io::R
     }
     write_modules_without_symbols(report, opts.depth, out)?;
     write_extras(report, out)
+}
+
+/// A warning per allocator of its own that a process has linked in: the report cannot count
+/// its blocks unless the program reported them (`custom alloc`).
+fn write_unseen_allocators(r: &HeapReport, out: &mut dyn Write) -> io::Result<()> {
+    for p in &r.processes {
+        let reported = p
+            .summary
+            .calls
+            .get(&model::heap::alloc_key(AllocKind::Custom));
+        for a in &p.unseen_allocators {
+            if a.allocator.starts_with("Rust") {
+                // std's `System` (malloc) behind it is seen; anything else is not.
+                writeln!(
+                    out,
+                    "WARNING: process {} has a Rust #[global_allocator] ({}): unless it \
+                     allocates with malloc (std's System), the blocks it hands out go through \
+                     no malloc hook, and this report does not count them",
+                    p.pid, a.module
+                )?;
+            } else {
+                writeln!(
+                    out,
+                    "WARNING: process {} has its own allocator linked in ({}, {} in {}): the \
+                     blocks it hands out go through no malloc hook, so this report does not \
+                     count them",
+                    p.pid, a.allocator, a.symbol, a.module
+                )?;
+            }
+            if reported > 0 {
+                writeln!(
+                    out,
+                    "  except the {reported} allocations the program reported through \
+                     tracekit's API (custom alloc)"
+                )?;
+            } else {
+                writeln!(
+                    out,
+                    "  (wrap it in the tracekit-alloc crate's Traced, or report its blocks \
+                     with tracekit_heap.h's TRACEKIT_HEAP_ALLOC/FREE)"
+                )?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// What the printers of one report share.

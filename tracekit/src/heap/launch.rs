@@ -77,6 +77,11 @@ pub fn spawn(mut cmd: Command, l: &Launch<'_>) -> io::Result<Running> {
 }
 
 impl Running {
+    /// True once the command has ended (its status is kept for [`Running::wait`]).
+    pub fn has_ended(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(Some(_)))
+    }
+
     /// Waits for the command to end. Meanwhile `tracekit` ignores SIGINT and SIGQUIT (as
     /// `time` does), so Ctrl-C stops the command and the report is still printed.
     pub fn wait(mut self) -> io::Result<Ended> {

@@ -102,6 +102,10 @@ pub struct HeapConfig {
     pub report: Config,
     /// `-p PID`: attach to a running process instead of running `command`.
     pub attach: Option<attach::AttachTo>,
+    /// `--live`: follow the log in a terminal view while the command runs.
+    pub live: bool,
+    /// `--per-test`, with its gates.
+    pub per_test: Option<crate::pertest::PerTestGates>,
 }
 
 /// Runs `tracekit heap`; returns the exit status.
@@ -123,7 +127,7 @@ pub fn run(c: &HeapConfig) -> anyhow::Result<u8> {
             leak_heuristics: c.leak_heuristics.as_deref(),
         },
     );
-    let running = match started {
+    let mut running = match started {
         Ok(r) => r,
         Err(e) => {
             if let Some(dir) = &made_dir {
@@ -135,6 +139,9 @@ pub fn run(c: &HeapConfig) -> anyhow::Result<u8> {
     if c.verbose {
         let shown = made_dir.as_deref().unwrap_or(&pattern);
         eprintln!("tracekit heap: recording to {}", shown.display());
+    }
+    if c.live {
+        live(&mut running, &pattern, &before)?;
     }
     let ended = running.wait().context("waiting for the command")?;
     let status = ended.shell_status();
@@ -178,8 +185,11 @@ pub fn run(c: &HeapConfig) -> anyhow::Result<u8> {
         ReportTo::Stderr => Box::new(std::io::stderr().lock()),
     };
     let mut out = BufWriter::new(sink);
-    let code = report::report_logs(&logs, &config, &mut out)?;
+    let mut code = report::report_logs(&logs, &config, &mut out)?;
     out.flush()?;
+    if let Some(gates) = &c.per_test {
+        code = code.max(per_test(&logs, gates, &c.command[0])?);
+    }
     // valgrind's --error-exitcode wins over the program's status.
     Ok(match c.report.leak.error_exitcode {
         Some(n) if n != 0 && code == n => n,
@@ -233,6 +243,58 @@ fn run_attached(c: &HeapConfig, to: attach::AttachTo) -> anyhow::Result<u8> {
     let code = report::report_logs(&logs, &c.report, &mut out)?;
     out.flush()?;
     Ok(code)
+}
+
+/// `--live`: the view of `tracekit top` on the run's newest log, until the command ends or
+/// `q` is pressed (the command goes on; its report follows when it ends).
+fn live(
+    running: &mut launch::Running,
+    pattern: &Path,
+    before: &[(PathBuf, FileStamp)],
+) -> anyhow::Result<()> {
+    let mut view = crate::top::View::new(10);
+    let _term = crate::top::Terminal::raw();
+    while !running.has_ended() {
+        let mut screen = Vec::new();
+        match find_logs(pattern, before)?.last() {
+            Some(log) => view.render(log, &mut screen)?,
+            None => writeln!(screen, "tracekit heap --live: waiting for the log")?,
+        }
+        crate::top::show(&screen)?;
+        if crate::top::quit_pressed(std::time::Duration::from_millis(500)) {
+            eprintln!("tracekit heap: left the live view; the command goes on");
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// `--per-test`: the table on stderr, and the gates' status (1 when one is exceeded, 2 when
+/// the run had no test harness).
+fn per_test(
+    logs: &[PathBuf],
+    gates: &crate::pertest::PerTestGates,
+    program: &OsString,
+) -> anyhow::Result<u8> {
+    let tests = crate::pertest::PerTest::read(logs)?;
+    if !tests.harness_found {
+        eprintln!(
+            "tracekit heap: --per-test: {} ran no test harness: per-test figures need Rust's \
+             test harness (`cargo test`, whose tests run on threads named after them) or tests \
+             marked with tracekit_heap.h's TRACEKIT_TEST_BEGIN/TRACEKIT_TEST_END; the report \
+             above covers the whole run",
+            Path::new(program).display()
+        );
+        return Ok(2);
+    }
+    let mut err = std::io::stderr().lock();
+    writeln!(err)?;
+    tests.write(&mut err)?;
+    let failed = tests.check(gates);
+    for f in &failed {
+        writeln!(err, "tracekit heap: {f}")?;
+    }
+    Ok(u8::from(!failed.is_empty()))
 }
 
 fn plural(n: usize, word: &str) -> String {

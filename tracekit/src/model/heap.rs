@@ -66,6 +66,7 @@ pub fn alloc_key(kind: AllocKind) -> String {
         K::NewAlignedNothrow => "operator_new_aligned_nothrow",
         K::NewArrayAlignedNothrow => "operator_new_array_aligned_nothrow",
         K::Mmap => "mmap",
+        K::Custom => "custom_alloc",
         other => return format!("alloc_{}", other.code()),
     };
     key.to_owned()
@@ -87,6 +88,7 @@ pub fn free_key(kind: FreeKind) -> String {
         K::DeleteNothrow => "operator_delete_nothrow",
         K::DeleteArrayNothrow => "operator_delete_array_nothrow",
         K::Munmap => "munmap",
+        K::Custom => "custom_free",
         other => return format!("free_{}", other.code()),
     };
     key.to_owned()
@@ -343,6 +345,45 @@ pub struct ProcessReport {
     /// Its numbers.
     #[serde(flatten)]
     pub summary: HeapSummary,
+    /// Allocators of their own linked into its modules, whose blocks the hooks do not see
+    /// (absent when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unseen_allocators: Vec<UnseenAllocator>,
+}
+
+/// An allocator of its own in a module (`tracekit pack` found it in the symbol tables): the
+/// blocks it hands out go through no hook, so the report counts only those the program
+/// reported through tracekit's API (`custom_alloc` calls).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct UnseenAllocator {
+    /// The module's path.
+    pub module: String,
+    /// The allocator (`mimalloc`, `jemalloc`, `tcmalloc`, `Rust #[global_allocator]`, ...).
+    pub allocator: String,
+    /// The symbol that told.
+    pub symbol: String,
+}
+
+/// The allocators of their own in `p`'s modules (see [`UnseenAllocator`]).
+fn unseen_allocators(heap: &HeapPass, p: &HeapProcess) -> Vec<UnseenAllocator> {
+    let mut out: Vec<UnseenAllocator> = Vec::new();
+    for n in &heap.notes {
+        let path = n.path.as_bytes();
+        if n.kind != tracekit_log::NoteKind::Allocator
+            || !p.modules.iter().any(|m| m.path.as_bytes() == path)
+        {
+            continue;
+        }
+        let a = UnseenAllocator {
+            module: n.path.to_string_lossy().into_owned(),
+            allocator: n.name.to_string_lossy().into_owned(),
+            symbol: n.symbol.to_string_lossy().into_owned(),
+        };
+        if !out.contains(&a) {
+            out.push(a);
+        }
+    }
+    out
 }
 
 /// The interval an attached tracker recorded.
@@ -628,6 +669,7 @@ pub fn build(heap: &HeapPass, sel: Selection, resolver: &mut dyn Resolve) -> Hea
                 .attached
                 .map(|(from_ns, to_ns)| AttachedReport { from_ns, to_ns }),
             summary,
+            unseen_allocators: unseen_allocators(heap, p),
         });
         for i in select_sites(p, sel) {
             let s = &p.sites()[i];
