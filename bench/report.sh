@@ -5,7 +5,8 @@
 # `heaptrack_print -M` for its massif export), and `ms_print` on valgrind massif's output.
 # For each size (1M and 10M heap events by default), RUNS rounds in which every command runs
 # once, in turn (alternating, so a busy moment of a shared machine hits all of them); prints
-# the median wall time and peak RSS of each, and its ratios to heaptrack_print's.
+# the median wall time, CPU time (user + system: steadier than wall time when the machine is
+# shared) and peak RSS of each, and their ratios to heaptrack_print's.
 # Targets (issue 11): each of ours at most 1/5 of heaptrack_print's time and 1/3 of its memory;
 # our report's memory flat (within 1.5x) from 1M to 10M events.
 #
@@ -92,22 +93,26 @@ for events in "${sizes[@]}"; do
     for _ in $(seq "$runs"); do
         for i in "${!names[@]}"; do
             # shellcheck disable=SC2086
-            /usr/bin/time -f "%e %M" -o "$work/time" ${cmds[$i]} >/dev/null 2>&1 || true
-            read -r e m <"$work/time"
+            /usr/bin/time -f "%e %M %U %S" -o "$work/time" ${cmds[$i]} >/dev/null 2>&1 || true
+            read -r e m u s <"$work/time"
             echo "$e" >>"$work/${names[$i]}.wall"
+            awk -v u="$u" -v s="$s" 'BEGIN { print u + s }' >>"$work/${names[$i]}.cpu"
             echo "$m" >>"$work/${names[$i]}.mem"
         done
     done
     ref_wall=$(median <"$work/heaptrack_print.wall")
     ref_mem=$(median <"$work/heaptrack_print.mem")
-    printf '%-22s %10s %12s %12s %12s\n' command "wall s" "max RSS KB" "time ratio" "mem ratio"
+    ref_cpu=$(median <"$work/heaptrack_print.cpu")
+    ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0) ? a / b : 0 }'; }
+    printf '%-22s %8s %8s %11s %10s %10s %10s\n' command "wall s" "cpu s" "max RSS KB" \
+        "time ratio" "cpu ratio" "mem ratio"
     for name in "${names[@]}"; do
         w=$(median <"$work/$name.wall")
+        c=$(median <"$work/$name.cpu")
         m=$(median <"$work/$name.mem")
-        printf '%-22s %10s %12s %12s %12s\n' "$name" "$w" "$m" \
-            "$(awk -v a="$w" -v b="$ref_wall" 'BEGIN { printf "%.3f", (b > 0) ? a / b : 0 }')" \
-            "$(awk -v a="$m" -v b="$ref_mem" 'BEGIN { printf "%.3f", (b > 0) ? a / b : 0 }')"
-        rm -f "$work/$name.wall"
+        printf '%-22s %8s %8s %11s %10s %10s %10s\n' "$name" "$w" "$c" "$m" \
+            "$(ratio "$w" "$ref_wall")" "$(ratio "$c" "$ref_cpu")" "$(ratio "$m" "$ref_mem")"
+        rm -f "$work/$name.wall" "$work/$name.cpu"
         echo "$m" >"$work/$name.mem.$events"
         rm -f "$work/$name.mem"
     done
