@@ -895,7 +895,7 @@ pub fn passed_over() -> bool {
 
 /// [`passed_over`] without a call, for the common case: this thread's countdown not at its
 /// end (it is decremented). False otherwise, when [`passed_over`] decides. The countdown alone
-/// says it all: it is started only by [`sampled`], after setup and only when sampling, so it
+/// says it all: it is started only by `sampled`, after setup and only when sampling, so it
 /// is 0 (not started) before setup and in full-guard mode.
 #[inline(always)]
 pub fn passed_over_fast() -> bool {

@@ -250,6 +250,8 @@ impl Log {
             layout: Leak::LAYOUT,
             heuristics,
             losses: Cow::Borrowed(losses),
+            check: 0,
+            cause: Leak::AT_EXIT,
         }));
     }
 }

@@ -19,8 +19,8 @@
 
 #![deny(clippy::multiple_unsafe_ops_per_block)]
 
-pub mod attach;
 pub mod api;
+pub mod attach;
 pub mod cxx;
 pub mod hooks;
 pub mod process;

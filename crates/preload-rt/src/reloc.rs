@@ -239,7 +239,7 @@ fn patch_module(p: &mut Patches, m: &Module) -> usize {
         for i in 0..size / std::mem::size_of::<libc::Elf64_Rela>() {
             // SAFETY: the relocation table of a loaded module, `size` bytes long as its
             // dynamic section says; entries are aligned `Elf64_Rela`s.
-            let r = unsafe { &*(table as *const libc::Elf64_Rela).add(i) };
+            let r = unsafe { &*(table as *const libc::Elf64_Rela).wrapping_add(i) };
             let kind = (r.r_info & 0xffff_ffff) as u32;
             if kind != R_X86_64_JUMP_SLOT && kind != R_X86_64_GLOB_DAT {
                 continue;
@@ -269,7 +269,7 @@ fn symbol_name(m: &Module, index: usize) -> Option<&'static [u8]> {
         return None;
     }
     // SAFETY: the module's dynamic symbol table; relocations only name symbols inside it.
-    let sym = unsafe { &*(m.symtab as *const libc::Elf64_Sym).add(index) };
+    let sym = unsafe { &*(m.symtab as *const libc::Elf64_Sym).wrapping_add(index) };
     let off = sym.st_name as usize;
     if off >= m.strsz {
         return None;
@@ -305,7 +305,7 @@ fn read_module(info: &libc::dl_phdr_info) -> Option<Module> {
     let mut dynamic = 0usize;
     for i in 0..info.dlpi_phnum as usize {
         // SAFETY: the loader's program headers, `dlpi_phnum` of them.
-        let ph = unsafe { &*info.dlpi_phdr.add(i) };
+        let ph = unsafe { &*info.dlpi_phdr.wrapping_add(i) };
         let start = m.bias + ph.p_vaddr as usize;
         match ph.p_type {
             libc::PT_LOAD => m.loads.push((start, start + ph.p_memsz as usize)),

@@ -201,7 +201,7 @@ pub fn write(pid: Pid, addr: u64, data: &[u8]) -> io::Result<()> {
 
 /// Writes several pieces of writable tracee memory (its stack, its data) with one
 /// `process_vm_writev`; pieces it refuses (read-only text, `ENOSYS`, `EPERM`) are written with
-/// [`write`] instead.
+/// [`write()`] instead.
 pub fn write_many(pid: Pid, pieces: &[(u64, &[u8])]) -> io::Result<()> {
     let total: usize = pieces.iter().map(|(_, d)| d.len()).sum();
     if !VM_READV_BROKEN.load(Ordering::Relaxed) && pieces.len() <= 16 {

@@ -141,7 +141,7 @@ mod tests {
         // SAFETY: a non-zero layout; the block is written within its size and released once.
         unsafe {
             let p = a.alloc_zeroed(layout);
-            assert!(!p.is_null() && p as usize % 16 == 0);
+            assert!(!p.is_null() && (p as usize).is_multiple_of(16));
             assert_eq!(*p.add(63), 0);
             let q = a.realloc(p, layout, 128);
             *q.add(127) = 1;

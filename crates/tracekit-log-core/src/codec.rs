@@ -663,38 +663,6 @@ pub fn decode(t: u8, p: &[u8]) -> Result<Option<Event<'_>>, PayloadError> {
     }))
 }
 
-#[cfg(test)]
-mod note_tests {
-    use super::*;
-
-    /// The records of issue 20 come back as written, and a note of an unknown kind is skipped.
-    #[test]
-    fn module_note_and_region_round_trip() {
-        let evs = [
-            Event::ModuleNote(ModuleNote {
-                path: "/bin/prog".into(),
-                kind: NoteKind::Allocator,
-                name: "mimalloc".into(),
-                symbol: "mi_malloc".into(),
-            }),
-            Event::Region(Region {
-                time_ns: 7,
-                tid: 42,
-                name: "suite.case".into(),
-            }),
-        ];
-        for ev in evs {
-            let mut buf = [0u8; 128];
-            let n = encode(&ev, &mut buf).unwrap();
-            let (t, len_at) = (buf[0], 2);
-            assert_eq!(usize::from(buf[1]), n - len_at);
-            assert_eq!(decode(t, &buf[len_at..n]).unwrap(), Some(ev));
-        }
-        let unknown = [1, b'p', 99, 0, 0];
-        assert_eq!(decode(tag::MODULE_NOTE, &unknown).unwrap(), None);
-    }
-}
-
 fn decode_symbols<'a>(d: &mut Dec<'a>) -> Result<Symbols<'a>, PayloadError> {
     let path = bytes(d)?;
     let build_id = Cow::Borrowed(d.bytes()?);
@@ -749,4 +717,36 @@ fn decode_symbols<'a>(d: &mut Dec<'a>) -> Result<Symbols<'a>, PayloadError> {
         addrs: Cow::Owned(addrs),
         frames: Cow::Owned(frames),
     })
+}
+
+#[cfg(test)]
+mod note_tests {
+    use super::*;
+
+    /// The records of issue 20 come back as written, and a note of an unknown kind is skipped.
+    #[test]
+    fn module_note_and_region_round_trip() {
+        let evs = [
+            Event::ModuleNote(ModuleNote {
+                path: "/bin/prog".into(),
+                kind: NoteKind::Allocator,
+                name: "mimalloc".into(),
+                symbol: "mi_malloc".into(),
+            }),
+            Event::Region(Region {
+                time_ns: 7,
+                tid: 42,
+                name: "suite.case".into(),
+            }),
+        ];
+        for ev in evs {
+            let mut buf = [0u8; 128];
+            let n = encode(&ev, &mut buf).unwrap();
+            let (t, len_at) = (buf[0], 2);
+            assert_eq!(usize::from(buf[1]), n - len_at);
+            assert_eq!(decode(t, &buf[len_at..n]).unwrap(), Some(ev));
+        }
+        let unknown = [1, b'p', 99, 0, 0];
+        assert_eq!(decode(tag::MODULE_NOTE, &unknown).unwrap(), None);
+    }
 }

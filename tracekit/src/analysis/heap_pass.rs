@@ -25,6 +25,7 @@ impl HeapPass {
         HeapPass {
             processes: Vec::new(),
             keep_detail: true,
+            notes: Vec::new(),
         }
     }
 
