@@ -53,7 +53,7 @@ const QUICK_LEVEL: i32 = 3;
 fn compressor() -> Option<zstd::bulk::Compressor<'static>> {
     let level = level();
     let min_match = crate::env::number("TRACEKIT_ZSTD_MIN_MATCH", u64::from(MIN_MATCH)) as u32;
-    let mut c = zstd::bulk::Compressor::new(level).ok()?;
+    let mut c = tracekit_log::zstd_compressor(level, crate::logfile::BATCH_LIMIT as u32).ok()?;
     if (3..=7).contains(&min_match) {
         c.set_parameter(zstd::zstd_safe::CParameter::MinMatch(min_match))
             .ok()?;

@@ -35,8 +35,11 @@ const SEAL_EVERY: u64 = 256 << 10;
 
 /// No open batch record.
 const NO_BATCH: u64 = u64::MAX;
-/// A batch record is closed once it holds this much (its length has 3 LEB128 bytes).
-const BATCH_LIMIT: u64 = 64 << 10;
+/// A batch record is closed once it holds this much (its length has 3 LEB128 bytes). The
+/// compressor's zstd blocks are no larger, so a cut compressed log loses at most one
+/// record's bytes.
+pub(crate) const BATCH_LIMIT: u64 = 64 << 10;
+const _: () = assert!(BATCH_LIMIT == tracekit_log::ZSTD_MAX_BLOCK as u64);
 
 /// Bytes mapped at a time (address space only: pages are made ready chunk by chunk).
 /// Smaller in unit tests, which cross windows.

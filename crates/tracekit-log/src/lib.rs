@@ -90,3 +90,23 @@ mod write;
 pub use read::{Error, ErrorKind, Reader, Record};
 pub use tracekit_log_core::*;
 pub use write::{output_file_rules, FileWriter};
+
+/// The most raw bytes in one zstd block of a log chunk: a log cut inside a compressed chunk
+/// keeps every block before the cut (the reader decodes block by block), so it loses at most
+/// this much before the cut. Equal to the heap recorder's largest batch record, so a cut heap
+/// log loses no more than one record's bytes. zstd's own limit is 128 KiB; at 64 KiB a heap
+/// log is 0.03% larger and compresses 3% slower (measured on a 18 MB `heap_bench` log).
+pub const ZSTD_MAX_BLOCK: u32 = 64 << 10;
+
+/// The zstd compressor every writer of log chunks uses: `level`, and blocks of at most
+/// `max_block` raw bytes (1 KiB to [`ZSTD_MAX_BLOCK`]), which bound what a cut loses.
+pub fn zstd_compressor(
+    level: i32,
+    max_block: u32,
+) -> std::io::Result<zstd::bulk::Compressor<'static>> {
+    let mut c = zstd::bulk::Compressor::new(level)?;
+    c.set_parameter(zstd::zstd_safe::CParameter::MaxBlockSize(
+        max_block.clamp(1 << 10, ZSTD_MAX_BLOCK),
+    ))?;
+    Ok(c)
+}

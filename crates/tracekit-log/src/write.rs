@@ -14,6 +14,7 @@ pub struct FileWriter<W: Write> {
     codec: Codec,
     buf: Vec<u8>,
     used: usize,
+    zstd: Option<zstd::bulk::Compressor<'static>>,
 }
 
 impl<W: Write> std::fmt::Debug for FileWriter<W> {
@@ -26,6 +27,11 @@ impl<W: Write> std::fmt::Debug for FileWriter<W> {
 }
 
 const CHUNK_TARGET: usize = 1 << 20;
+
+/// zstd blocks of at most 8 KiB raw: a tracer's records are single events (tens of bytes), so
+/// a cut log loses at most 8 KiB of them; its logs are small, so the 1-2% it costs in size
+/// does not matter.
+const FILE_WRITER_BLOCK: u32 = 8 << 10;
 
 impl<W: Write> FileWriter<W> {
     /// Writes the header to `out` and returns a writer.
@@ -44,6 +50,7 @@ impl<W: Write> FileWriter<W> {
             codec,
             buf: vec![0; CHUNK_TARGET],
             used: 0,
+            zstd: None,
         }
     }
 
@@ -88,7 +95,13 @@ impl<W: Write> FileWriter<W> {
                 self.out.write_all(raw)?;
             }
             Codec::Zstd => {
-                let z = zstd::bulk::compress(raw, 3)?;
+                let zstd = match &mut self.zstd {
+                    Some(z) => z,
+                    None => self
+                        .zstd
+                        .insert(crate::zstd_compressor(3, FILE_WRITER_BLOCK)?),
+                };
+                let z = zstd.compress(raw)?;
                 let n = chunk_header(&mut head, Codec::Zstd, raw.len(), z.len()).expect("fits");
                 self.out.write_all(&head[..n])?;
                 self.out.write_all(&z)?;

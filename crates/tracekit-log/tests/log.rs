@@ -231,6 +231,24 @@ fn a_cut_chunk_keeps_its_records_up_to_the_cut() {
     }
 }
 
+/// A compressed chunk cut one byte short of its end loses only its last zstd block: at most
+/// 8 KiB of a tracer's records (the writer's block size), not the 128 KiB a default zstd
+/// block holds.
+#[test]
+fn a_cut_compressed_chunk_loses_at_most_one_small_block() {
+    let events = many_allocs(40_000);
+    let full = write_all(&events, Codec::Zstd);
+    let stored = |evs: &[Event<'_>]| write_all(evs, Codec::Stored).len();
+    // One chunk (the writer's chunks are 1 MiB raw).
+    let raw = stored(&events);
+    assert!(raw < (1 << 20) && raw > (256 << 10), "{raw}");
+    let (got, err) = read_all(&full[..full.len() - 1]);
+    assert!(matches!(err.unwrap().kind, ErrorKind::Truncated));
+    assert_eq!(&got[..], &events[..got.len()]);
+    let lost = raw - stored(&events[..got.len()]);
+    assert!(lost <= 8 << 10, "{lost} raw bytes lost by a one-byte cut");
+}
+
 #[test]
 fn bad_header_and_version_are_clear_errors() {
     // Nothing, or zeros only (a writer killed between creating the file, or extending it,
