@@ -316,10 +316,12 @@ pub fn run(cfg: &Config) -> Result<Outcome, Error> {
             .summary
             .write(&mut table)
             .and_then(|()| match &cfg.output {
-                Some(p) => std::fs::OpenOptions::new()
-                    .append(true)
-                    .open(p)?
-                    .write_all(&table),
+                Some(p) => {
+                    let mut o = std::fs::OpenOptions::new();
+                    o.append(true);
+                    tracekit_log::output_file_rules(&mut o, p.as_os_str());
+                    o.open(p)?.write_all(&table)
+                }
                 None => io::stderr().write_all(&table),
             })
             .map_err(|e| Error::new(e.to_string()))?;

@@ -924,6 +924,55 @@ fn log_files_are_created_safely() {
     assert_eq!(std::fs::read_to_string(d.join(planted)).unwrap(), "mine\n");
 }
 
+/// The files `tracekit` writes from a log (a report, an SVG, an export) are not written
+/// through a symlink planted at their name: a clear error, the link's target untouched; a
+/// plain path is written as usual.
+#[test]
+fn reports_and_exports_are_not_written_through_a_symlink() {
+    let dir = tempdir();
+    let d = dir.path();
+    let log = d.join("known.tklog");
+    ok(&traced(&mut Command::new(example("heap_known")), &log));
+    let (victim, link) = planted_symlink(d, "out.svg");
+    let (link, log, known) = (
+        link.to_str().unwrap(),
+        log.to_str().unwrap(),
+        example("heap_known"),
+    );
+    let runs: [Vec<&str>; 4] = [
+        vec!["report", "--svg", link, log],
+        vec!["report", "--massif", link, log],
+        vec!["export", "--format", "collapsed", "-o", link, log],
+        vec![
+            "heap",
+            "-q",
+            "--report",
+            link,
+            "--",
+            known.to_str().unwrap(),
+        ],
+    ];
+    for args in runs {
+        let o = run(tracekit_e2e::tracekit().current_dir(d).args(&args));
+        let err = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert_ne!(o.status.code(), Some(0), "{args:?}: {err}");
+        assert!(err.contains("(os error 40)"), "{args:?}: {err}");
+        assert_untouched(&victim);
+    }
+    let plain = d.join("plain.svg");
+    let o = run(tracekit_e2e::tracekit()
+        .args(["report", "--svg"])
+        .arg(&plain)
+        .arg(&log));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(std::fs::read_to_string(&plain).unwrap().contains("<svg"));
+}
+
 /// SIGKILL leaves no handler a chance to run: the log still holds every record written
 /// before it (raw records then zero padding, compressed pieces before them), and reads
 /// without damage.

@@ -89,7 +89,7 @@ mod write;
 
 pub use read::{Error, ErrorKind, Reader, Record};
 pub use tracekit_log_core::*;
-pub use write::{output_file_rules, FileWriter};
+pub use write::{create_output, output_file_rules, FileWriter};
 
 /// The most raw bytes in one zstd block of a log chunk: a log cut inside a compressed chunk
 /// keeps every block before the cut (the reader decodes block by block), so it loses at most

@@ -137,12 +137,30 @@ impl<W: Write> FileWriter<W> {
 /// name on purpose: they are followed.
 pub fn output_file_rules(o: &mut std::fs::OpenOptions, path: &std::ffi::OsStr) {
     use std::os::unix::fs::OpenOptionsExt;
+    o.mode(0o600);
+    no_follow(o, path);
+}
+
+/// A symlink as the last component of `path` is not followed, unless `path` names one of the
+/// descriptor aliases (`/dev/stdout`, `/dev/fd/N`, ...).
+fn no_follow(o: &mut std::fs::OpenOptions, path: &std::ffi::OsStr) {
+    use std::os::unix::fs::OpenOptionsExt;
     let p = path.to_string_lossy();
     let alias = matches!(&*p, "/dev/stdout" | "/dev/stderr" | "/dev/tty")
         || p.starts_with("/dev/fd/")
         || p.starts_with("/proc/self/fd/");
-    o.mode(0o600);
     if !alias {
         o.custom_flags(libc::O_NOFOLLOW);
     }
+}
+
+/// Creates (or truncates) a report or export that tracekit writes (`--report FILE`, `--svg`,
+/// `--html`, `--massif`, `export -o`): like `File::create`, with the file's usual mode (0666
+/// less the umask: a report is meant to be shared), but a symlink as the last component is not
+/// followed (`ELOOP`), so a link planted at the name cannot redirect a root run's output.
+pub fn create_output(path: &std::path::Path) -> io::Result<std::fs::File> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create(true).truncate(true);
+    no_follow(&mut o, path.as_os_str());
+    o.open(path)
 }

@@ -34,7 +34,7 @@ pub fn run(config: &ExportConfig) -> anyhow::Result<u8> {
     // The output first: a place that cannot be written is said before any work.
     let mut out: Box<dyn Write> = match &config.output {
         Some(path) => Box::new(BufWriter::new(
-            std::fs::File::create(path)
+            tracekit_log::create_output(path)
                 .with_context(|| format!("cannot write {}", path.display()))?,
         )),
         None => {

@@ -411,7 +411,11 @@ impl LogHandoff {
                     .with_context(|| {
                         format!("cannot read the log the process left in /tmp/{name}")
                     })?;
-                std::fs::write(&to, data)
+                let mut o = std::fs::OpenOptions::new();
+                o.write(true).create(true).truncate(true);
+                tracekit_log::output_file_rules(&mut o, to.as_os_str());
+                o.open(&to)
+                    .and_then(|mut f| std::io::Write::write_all(&mut f, &data))
                     .with_context(|| format!("cannot write {}", to.display()))?;
                 let _ = std::fs::remove_file(&staged);
                 Ok(to)

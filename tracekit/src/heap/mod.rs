@@ -26,7 +26,6 @@ pub mod attach;
 pub mod launch;
 
 use std::ffi::OsString;
-use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -179,7 +178,8 @@ pub fn run(c: &HeapConfig) -> anyhow::Result<u8> {
     let config = c.report.clone().with_command_signal(ended.signal());
     let sink: Box<dyn Write> = match &c.report_to {
         ReportTo::File(path) => Box::new(
-            File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
+            tracekit_log::create_output(path)
+                .with_context(|| format!("cannot create {}", path.display()))?,
         ),
         ReportTo::Stdout => Box::new(std::io::stdout().lock()),
         ReportTo::Stderr => Box::new(std::io::stderr().lock()),
@@ -234,7 +234,8 @@ fn run_attached(c: &HeapConfig, to: attach::AttachTo) -> anyhow::Result<u8> {
     }
     let sink: Box<dyn Write> = match &c.report_to {
         ReportTo::File(path) => Box::new(
-            File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
+            tracekit_log::create_output(path)
+                .with_context(|| format!("cannot create {}", path.display()))?,
         ),
         ReportTo::Stdout => Box::new(std::io::stdout().lock()),
         ReportTo::Stderr => Box::new(std::io::stderr().lock()),

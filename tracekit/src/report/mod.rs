@@ -296,7 +296,7 @@ pub fn report_logs(logs: &[PathBuf], config: &Config, out: &mut dyn Write) -> an
     }
     let mut resolver = resolver(config, &analysis);
     for (format, path) in &config.also {
-        let f = std::fs::File::create(path)
+        let f = tracekit_log::create_output(path)
             .with_context(|| format!("cannot create {}", path.display()))?;
         let mut w = BufWriter::new(f);
         export(
