@@ -963,7 +963,7 @@ fn reports_and_exports_are_not_written_through_a_symlink() {
     let o = run(tracekit_e2e::tracekit()
         .args(["report", "--svg"])
         .arg(&plain)
-        .arg(&log));
+        .arg(log));
     assert_eq!(
         o.status.code(),
         Some(0),
