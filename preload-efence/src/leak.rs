@@ -179,8 +179,13 @@ struct Log {
 
 impl Log {
     /// Opens the log named by `TRACEKIT_LOG` (`%p`, `%e` expanded) and writes this process's
-    /// `Process` and `Module` records; None without a log.
+    /// `Process` and `Module` records; None without a log, and in secure execution.
     fn open(pid: u32) -> Option<Log> {
+        // In a secure-execution program the environment is the unprivileged caller's: no
+        // path is taken from it (the summary still goes to stderr).
+        if env::secure_execution() {
+            return None;
+        }
         let path = env::var("TRACEKIT_LOG").filter(|p| !p.is_empty())?;
         let mut exe = [0u8; 4096];
         let exe_len = sys::readlink(b"/proc/self/exe\0", &mut exe).unwrap_or(0);

@@ -125,3 +125,36 @@ fn the_crash_handler_writes_no_file_and_runs_no_symbolizer_in_a_setuid_program()
         "the crash went to a log the environment named"
     );
 }
+
+#[test]
+fn the_fence_allocator_writes_no_log_in_a_setuid_program() {
+    let Some((dir, setuid, plain)) = setup() else {
+        return;
+    };
+    let lib = preload("preload-efence");
+    let log = dir.path().join("fence.tklog");
+    let check = Path::new("summary");
+    let env = [
+        ("TRACEKIT_LOG", log.as_path()),
+        ("TRACEKIT_LEAK_CHECK", check),
+    ];
+
+    let control = run_with(&plain, &lib, "alloc", &env);
+    assert_eq!(control.status.code(), Some(0), "{}", stderr(&control));
+    assert!(
+        stderr(&control).contains("LEAK SUMMARY"),
+        "{}",
+        stderr(&control)
+    );
+    assert!(log.exists(), "the control run writes its log");
+    std::fs::remove_file(&log).unwrap();
+
+    let out = run_with(&setuid, &lib, "alloc", &env);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("LEAK SUMMARY"), "{err}");
+    assert!(
+        !log.exists(),
+        "a setuid program wrote the log the environment named"
+    );
+}
