@@ -176,15 +176,7 @@ pub fn run(c: &HeapConfig) -> anyhow::Result<u8> {
         crate::pack::pack_after_run(&logs, c.verbose);
     }
     let config = c.report.clone().with_command_signal(ended.signal());
-    let sink: Box<dyn Write> = match &c.report_to {
-        ReportTo::File(path) => Box::new(
-            tracekit_log::create_output(path)
-                .with_context(|| format!("cannot create {}", path.display()))?,
-        ),
-        ReportTo::Stdout => Box::new(std::io::stdout().lock()),
-        ReportTo::Stderr => Box::new(std::io::stderr().lock()),
-    };
-    let mut out = BufWriter::new(sink);
+    let mut out = BufWriter::new(report_sink(&c.report_to)?);
     let mut code = report::report_logs(&logs, &config, &mut out)?;
     out.flush()?;
     if let Some(gates) = &c.per_test {
@@ -195,6 +187,18 @@ pub fn run(c: &HeapConfig) -> anyhow::Result<u8> {
         Some(n) if n != 0 && code == n => n,
         _ if status != 0 => status,
         _ => code,
+    })
+}
+
+/// Where the report goes (`--report FILE`, stdout, stderr).
+fn report_sink(to: &ReportTo) -> anyhow::Result<Box<dyn Write>> {
+    Ok(match to {
+        ReportTo::File(path) => Box::new(
+            tracekit_log::create_output(path)
+                .with_context(|| format!("cannot create {}", path.display()))?,
+        ),
+        ReportTo::Stdout => Box::new(std::io::stdout().lock()),
+        ReportTo::Stderr => Box::new(std::io::stderr().lock()),
     })
 }
 
@@ -232,15 +236,7 @@ fn run_attached(c: &HeapConfig, to: attach::AttachTo) -> anyhow::Result<u8> {
     if !c.no_pack {
         crate::pack::pack_after_run(&logs, c.verbose);
     }
-    let sink: Box<dyn Write> = match &c.report_to {
-        ReportTo::File(path) => Box::new(
-            tracekit_log::create_output(path)
-                .with_context(|| format!("cannot create {}", path.display()))?,
-        ),
-        ReportTo::Stdout => Box::new(std::io::stdout().lock()),
-        ReportTo::Stderr => Box::new(std::io::stderr().lock()),
-    };
-    let mut out = BufWriter::new(sink);
+    let mut out = BufWriter::new(report_sink(&c.report_to)?);
     let code = report::report_logs(&logs, &c.report, &mut out)?;
     out.flush()?;
     Ok(code)
