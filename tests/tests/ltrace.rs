@@ -12,6 +12,17 @@ use tracekit_e2e::{bin, example, require_tool, run, stderr, stdout, tempdir};
 
 /// Runs `tool ARGS... -o FILE PROGRAM...` and returns (its output, the trace file's text).
 fn trace(tool: &Path, opts: &[&str], prog: &[&str], dir: &Path) -> (Output, String) {
+    trace_home(tool, opts, prog, dir, None)
+}
+
+/// As [`trace`], with `HOME` set to `home` when given (no `~/.ltrace.conf` in an empty one).
+fn trace_home(
+    tool: &Path,
+    opts: &[&str],
+    prog: &[&str],
+    dir: &Path,
+    home: Option<&Path>,
+) -> (Output, String) {
     let file = dir.join(format!(
         "{}-{}.out",
         tool.file_name().unwrap().to_string_lossy(),
@@ -20,11 +31,11 @@ fn trace(tool: &Path, opts: &[&str], prog: &[&str], dir: &Path) -> (Output, Stri
             .unwrap()
             .as_nanos()
     ));
-    let out = run(Command::new(tool)
-        .args(opts)
-        .arg("-o")
-        .arg(&file)
-        .args(prog));
+    let mut cmd = Command::new(tool);
+    if let Some(home) = home {
+        cmd.env("HOME", home);
+    }
+    let out = run(cmd.args(opts).arg("-o").arg(&file).args(prog));
     let text = std::fs::read_to_string(&file).unwrap_or_else(|e| {
         panic!(
             "{tool:?} wrote no {}: {e}; stderr: {}",
@@ -454,6 +465,43 @@ fn bundled_prototypes_type_atoi() {
         dir.path(),
     );
     assert!(text.contains("lt_calls->atoi(0x"), "{text}");
+}
+
+/// ltrace-rs prints the same whether or not ltrace is installed: with HOME empty (no
+/// `~/.ltrace.conf`) and its bundled prototypes alone (`-F` on the bundled file, so ltrace's
+/// own files are not read even when present), its lines for lt_calls are ltrace's, which reads
+/// its installed files. Without ltrace only the bundled set is there to read: `puts("...")`.
+#[test]
+fn the_bundled_prototypes_alone_print_what_ltrace_prints() {
+    let dir = tempdir();
+    let home = dir.path().join("home");
+    std::fs::create_dir(&home).unwrap();
+    let bundled = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ltrace-rs/src/libc.conf");
+    let bundled = bundled.to_str().unwrap();
+    let prog = example("lt_calls");
+    let p = prog.to_str().unwrap();
+    let (_, plain) = trace_home(&ltrace_rs(), &[], &[p], dir.path(), Some(&home));
+    assert!(
+        plain.contains("puts(\"unset\")") && plain.contains("getenv(\"LT_CALLS"),
+        "{plain}"
+    );
+    // Every call but atoi, which the bundled set alone types (ltrace prints four registers).
+    let opts = ["-e", "strlen+memcpy+malloc+free+puts+getenv"];
+    let (_, ours) = trace_home(
+        &ltrace_rs(),
+        &[&["-F", bundled][..], &opts].concat(),
+        &[p],
+        dir.path(),
+        Some(&home),
+    );
+    assert!(ours.contains("puts(\"unset\")"), "{ours}");
+    require_tool!("ltrace");
+    let (_, theirs) = trace_home(Path::new("ltrace"), &opts, &[p], dir.path(), Some(&home));
+    assert_eq!(
+        normalize(&ours),
+        normalize(&theirs),
+        "ltrace:\n{theirs}\nltrace-rs -F {bundled}:\n{ours}"
+    );
 }
 
 /// `--log FILE`: the common event log holds a `LibCall` for every call the `-c` table counts,
