@@ -86,19 +86,35 @@ const LINKAGES: &[&str] = &[
     "lt_calls_nopie",
 ];
 
+/// `-c` has two backends: ptrace, and the in-process agent (the default when launching).
+const BACKENDS: [&str; 2] = ["ptrace", "preload"];
+
 #[test]
 fn exact_counts_on_every_linkage() {
     let dir = tempdir();
-    for name in LINKAGES {
-        let prog = example(name);
-        let (out, table) = trace(&ltrace_rs(), &["-c"], &[prog.to_str().unwrap()], dir.path());
-        assert!(out.status.success(), "{name}: {}", stderr(&out));
-        assert_eq!(
-            stdout(&out),
-            "a string longer than thirty-two characters\ncopy\nunset\n",
-            "{name}: the program's own output changed"
-        );
-        assert_eq!(counts(&table), expect(LT_CALLS), "{name}:\n{table}");
+    for backend in BACKENDS {
+        for name in LINKAGES {
+            let prog = example(name);
+            let (out, table) = trace(
+                &ltrace_rs(),
+                &["-c", "--backend", backend],
+                &[prog.to_str().unwrap()],
+                dir.path(),
+            );
+            assert!(out.status.success(), "{name}: {}", stderr(&out));
+            // The in-process backend did the work (it says so when it falls back).
+            assert_eq!(stderr(&out), "", "{name} --backend {backend}");
+            assert_eq!(
+                stdout(&out),
+                "a string longer than thirty-two characters\ncopy\nunset\n",
+                "{name} --backend {backend}: the program's own output changed"
+            );
+            assert_eq!(
+                counts(&table),
+                expect(LT_CALLS),
+                "{name} --backend {backend}:\n{table}"
+            );
+        }
     }
     // Filters (ltrace's `-e '!strlen'` also traces libc's own PLT calls, so it is not compared
     // with ltrace: the program's calls minus strlen are what it asks for).
@@ -123,8 +139,19 @@ fn exact_counts_on_every_linkage() {
             ][..],
         ),
     ] {
-        let (_, table) = trace(&ltrace_rs(), &["-c", "-e", filter], &[p], dir.path());
-        assert_eq!(counts(&table), without(dropped), "-e {filter}:\n{table}");
+        for backend in BACKENDS {
+            let (_, table) = trace(
+                &ltrace_rs(),
+                &["-c", "--backend", backend, "-e", filter],
+                &[p],
+                dir.path(),
+            );
+            assert_eq!(
+                counts(&table),
+                without(dropped),
+                "-e {filter} --backend {backend}:\n{table}"
+            );
+        }
     }
     // `@libc.so*` names the callee of the program's calls, and the caller of libc's own
     // calls (into the dynamic linker), which ltrace's `-e` means.
@@ -465,6 +492,70 @@ fn bundled_prototypes_type_atoi() {
         dir.path(),
     );
     assert!(text.contains("lt_calls->atoi(0x"), "{text}");
+}
+
+/// The in-process backend counts what the ptrace backend counts on the benchmark's loops and
+/// on a threaded program without -f (the main thread only); what it cannot do (-S, a program
+/// that dlopens, the call lines) goes to ptrace, with a note when the user asked for it.
+#[test]
+fn in_process_counts_match_ptrace_and_falls_back_with_a_note() {
+    let dir = tempdir();
+    let bench = example("lt_bench");
+    let b = bench.to_str().unwrap();
+    for args in [&[b, "strlen", "5000"][..], &[b, "malloc", "3000"]] {
+        let (_, pt) = trace(
+            &ltrace_rs(),
+            &["-c", "--backend", "ptrace"],
+            args,
+            dir.path(),
+        );
+        let (out, ip) = trace(&ltrace_rs(), &["-c"], args, dir.path());
+        assert_eq!(stderr(&out), "", "{args:?}");
+        assert_eq!(
+            counts(&ip),
+            counts(&pt),
+            "{args:?}\nptrace:\n{pt}\nin-process:\n{ip}"
+        );
+    }
+    let threads = example("lt_threads");
+    let (_, table) = trace(
+        &ltrace_rs(),
+        &["-c", "--backend", "preload"],
+        &[threads.to_str().unwrap()],
+        dir.path(),
+    );
+    assert_eq!(
+        counts(&table),
+        expect(&[("pthread_create", 3), ("pthread_join", 3)]),
+        "{table}"
+    );
+    let calls = example("lt_calls");
+    let c = calls.to_str().unwrap();
+    let dl = example("lt_dlopen");
+    for (opts, prog, why) in [
+        (&["-c", "-S"][..], c, "-S"),
+        (&["-c"][..], dl.to_str().unwrap(), "programs that dlopen"),
+        (&[][..], c, "the call lines"),
+    ] {
+        let opts = [opts, &["--backend", "preload"]].concat();
+        let (out, text) = trace(&ltrace_rs(), &opts, &[prog], dir.path());
+        assert!(out.status.success(), "{opts:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).starts_with("ltrace-rs: note: the in-process backend does not do ")
+                && stderr(&out).contains(why)
+                && stderr(&out).ends_with("; tracing with ptrace\n"),
+            "{opts:?}: {}",
+            stderr(&out)
+        );
+        assert!(text.contains("puts"), "{opts:?}: traced anyway:\n{text}");
+    }
+    let out = run(Command::new(ltrace_rs()).args(["--backend", "gdb", "true"]));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).starts_with("ltrace-rs: --backend: 'gdb' is neither ptrace nor preload\n"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 /// ltrace-rs prints the same whether or not ltrace is installed: with HOME empty (no
