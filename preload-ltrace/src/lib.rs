@@ -21,7 +21,7 @@
 
 use std::cell::UnsafeCell;
 use std::ffi::CString;
-use std::sync::atomic::{compiler_fence, AtomicBool, AtomicPtr, AtomicU64, Ordering};
+use std::sync::atomic::{compiler_fence, AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 
 use tracekit_preload_rt::reloc;
 
@@ -54,7 +54,7 @@ pub struct Counter {
 }
 
 /// Functions that may return twice (or return into a frame the caller no longer has): their
-/// return address is left alone.
+/// return address is left alone, and they are counted at their entry.
 const RETURNS_TWICE: &[&str] = &[
     "vfork",
     "setjmp",
@@ -66,11 +66,49 @@ const RETURNS_TWICE: &[&str] = &[
     "savectx",
 ];
 
+/// Functions that leave by unwinding or jumping, never by returning: their return address is
+/// left alone (the unwinder must find the caller's frame through it) and, as with every call
+/// that does not return, they are not counted (ltrace and the ptrace backend count returns).
+const NEVER_RETURN: &[&str] = &[
+    "__cxa_throw",
+    "__cxa_rethrow",
+    "_Unwind_Resume",
+    "_Unwind_RaiseException",
+    "_Unwind_Resume_or_Rethrow",
+    "_Unwind_ForcedUnwind",
+    "longjmp",
+    "_longjmp",
+    "siglongjmp",
+    "__longjmp_chk",
+    "pthread_exit",
+];
+
+/// What happens at a call of a function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// Counted and timed at its return.
+    Normal,
+    /// Counted at its entry ([`RETURNS_TWICE`]).
+    Twice,
+    /// Not counted, return untouched ([`NEVER_RETURN`], libstdc++'s `std::__throw_*`).
+    Never,
+}
+
+fn kind(name: &str) -> Kind {
+    if RETURNS_TWICE.contains(&name) {
+        Kind::Twice
+    } else if NEVER_RETURN.contains(&name) || name.contains("__throw_") {
+        Kind::Never
+    } else {
+        Kind::Normal
+    }
+}
+
 /// One traced function.
 #[derive(Debug, Clone, Copy)]
 struct Func {
     real: usize,
-    hook_return: bool,
+    kind: Kind,
 }
 
 static FUNCS: AtomicPtr<Func> = AtomicPtr::new(std::ptr::null_mut());
@@ -78,6 +116,9 @@ static HEADER: AtomicPtr<Header> = AtomicPtr::new(std::ptr::null_mut());
 static ON: AtomicBool = AtomicBool::new(false);
 /// Other threads than the main one count too (`-f`).
 static FOLLOW: AtomicBool = AtomicBool::new(false);
+/// The program's address range (its first to its last `PT_LOAD`): calls from there count.
+static PROG_LO: AtomicUsize = AtomicUsize::new(0);
+static PROG_HI: AtomicUsize = AtomicUsize::new(0);
 /// The process id at load (the main thread's id).
 static PID: AtomicU64 = AtomicU64::new(0);
 
@@ -155,7 +196,15 @@ fn func(index: usize) -> Func {
 /// stack is full, swaps the return address at `slot` for the exit's. Returns the function.
 extern "C" fn lt_enter(index: usize, slot: *mut usize) -> usize {
     let f = func(index);
-    if !ON.load(Ordering::Relaxed) {
+    if !ON.load(Ordering::Relaxed) || f.kind == Kind::Never {
+        return f.real;
+    }
+    // SAFETY: `slot` is the return-address slot of this call (the entry stub computed it from
+    // its stack pointer), which the caller's `call` wrote.
+    let ret = unsafe { *slot };
+    // A pointer the program took from its GOT (`-fno-plt` slots, `&puts`) may be called by a
+    // library (atexit handlers, iostream manipulators): those are not the program's calls.
+    if !(PROG_LO.load(Ordering::Relaxed)..PROG_HI.load(Ordering::Relaxed)).contains(&ret) {
         return f.real;
     }
     SHADOW.with(|s| {
@@ -176,28 +225,22 @@ extern "C" fn lt_enter(index: usize, slot: *mut usize) -> usize {
         if counts != 1 {
             return;
         }
-        if let Some(c) = counter(index) {
-            c.calls.fetch_add(1, Ordering::Relaxed);
-        }
-        if !f.hook_return {
-            return;
-        }
-        let start = now();
-        // SAFETY: this thread's shadow stack; a signal handler that runs between the steps
-        // below sees the depth already raised and uses the frames above ours.
+        // SAFETY: as above; a signal handler that runs between the steps below sees the
+        // depth already raised and uses the frames above ours.
         let depth = unsafe { (*s).depth };
-        if depth == DEPTH {
-            if let Some(h) = header() {
+        if f.kind == Kind::Twice || depth == DEPTH {
+            if let Some(c) = counter(index) {
+                c.calls.fetch_add(1, Ordering::Relaxed);
+            }
+            if let Some(h) = header().filter(|_| depth == DEPTH) {
                 h.untimed.fetch_add(1, Ordering::Relaxed);
             }
             return;
         }
+        let start = now();
         // SAFETY: as above.
         unsafe { (*s).depth = depth + 1 };
         compiler_fence(Ordering::SeqCst);
-        // SAFETY: `slot` is the return-address slot of this call (the entry stub computed it
-        // from its stack pointer); `depth` is below DEPTH.
-        let ret = unsafe { *slot };
         let frame = Frame {
             slot: slot as usize,
             ret,
@@ -207,7 +250,7 @@ extern "C" fn lt_enter(index: usize, slot: *mut usize) -> usize {
         // SAFETY: as above; index checked against DEPTH.
         unsafe { (*s).frames[depth] = frame };
         compiler_fence(Ordering::SeqCst);
-        // SAFETY: the return-address slot of this call, which the caller's `call` wrote.
+        // SAFETY: the return-address slot of this call (see above).
         unsafe { *slot = tracekit_lt_exit as *const () as usize };
     });
     f.real
@@ -239,6 +282,7 @@ extern "C" fn lt_leave(sp: usize) -> usize {
                     return f.ret;
                 }
                 if let Some(c) = counter(f.index) {
+                    c.calls.fetch_add(1, Ordering::Relaxed);
                     c.nanos
                         .fetch_add(end.saturating_sub(f.start), Ordering::Relaxed);
                 }
@@ -416,6 +460,38 @@ fn map_counts(path: &std::ffi::OsStr, n: usize) -> Option<*mut Header> {
     Some(h)
 }
 
+/// The program's address range: the first module the loader lists, lowest to highest
+/// `PT_LOAD`.
+fn program_range() -> (usize, usize) {
+    unsafe extern "C" fn first(
+        info: *mut libc::dl_phdr_info,
+        _: usize,
+        data: *mut libc::c_void,
+    ) -> libc::c_int {
+        // SAFETY: dl_iterate_phdr passes a valid info for the duration of the call.
+        let info = unsafe { &*info };
+        // SAFETY: `data` is the range `program_range` lent for the call.
+        let range = unsafe { &mut *data.cast::<(usize, usize)>() };
+        let bias = info.dlpi_addr as usize;
+        let (mut lo, mut hi) = (usize::MAX, 0);
+        for i in 0..info.dlpi_phnum as usize {
+            // SAFETY: the loader's program headers, `dlpi_phnum` of them.
+            let ph = unsafe { &*info.dlpi_phdr.wrapping_add(i) };
+            if ph.p_type == libc::PT_LOAD {
+                lo = lo.min(bias + ph.p_vaddr as usize);
+                hi = hi.max(bias + (ph.p_vaddr + ph.p_memsz) as usize);
+            }
+        }
+        *range = (lo, hi);
+        1
+    }
+    let mut range = (0usize, 0usize);
+    // SAFETY: `first` only reads what the loader passes and writes `range`, which outlives
+    // the call; returning 1 stops after the first module (the program).
+    unsafe { libc::dl_iterate_phdr(Some(first), (&mut range as *mut (usize, usize)).cast()) };
+    range
+}
+
 extern "C" fn stop_in_child() {
     ON.store(false, Ordering::Relaxed);
 }
@@ -450,6 +526,9 @@ extern "C" fn init() {
         return;
     }
     PID.store(pid, Ordering::Relaxed);
+    let (lo, hi) = program_range();
+    PROG_LO.store(lo, Ordering::Relaxed);
+    PROG_HI.store(hi, Ordering::Relaxed);
     FOLLOW.store(follow, Ordering::Relaxed);
     let Some(stubs) = make_stubs(names.len()) else {
         return;
@@ -462,7 +541,7 @@ extern "C" fn init() {
         .map(|n| Func {
             // SAFETY: a C string; RTLD_DEFAULT searches the global scope.
             real: unsafe { libc::dlsym(libc::RTLD_DEFAULT, n.as_ptr()) } as usize,
-            hook_return: !RETURNS_TWICE.contains(&n.to_str().unwrap_or("")),
+            kind: kind(n.to_str().unwrap_or("")),
         })
         .collect();
     let hooks: Vec<reloc::Hook<'_>> = names
