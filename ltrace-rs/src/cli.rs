@@ -22,6 +22,8 @@ Trace library calls of a given program.
 
   -A MAXELTS          maximum number of array elements to print.
   -b, --no-signals    don't print signals.
+      --backend=KIND  preload (in-process, the default where it can: -c of a program
+                      ltrace-rs starts) or ptrace.
   -c                  count time and calls, and report a summary on exit.
   -C, --demangle      decode low-level symbol names into user-level names.
   -e FILTER           modify which library calls to trace (malloc+free, !strlen, *@libc.so*).
@@ -90,6 +92,17 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, String> {
                 "no-signals" => cfg.no_signals = true,
                 "config" => cfg.config_files.push(value(&mut i)?.into()),
                 "log" => cfg.log = Some(value(&mut i)?.into()),
+                "backend" => {
+                    cfg.backend = match value(&mut i)?.as_str() {
+                        "ptrace" => crate::inproc::Backend::Ptrace,
+                        "preload" | "inproc" => crate::inproc::Backend::Preload,
+                        other => {
+                            return Err(format!(
+                                "--backend: '{other}' is neither ptrace nor preload"
+                            ))
+                        }
+                    }
+                }
                 "output" => cfg.output = Some(value(&mut i)?.into()),
                 "library" => cfg.filter.add_library(&value(&mut i)?),
                 "indent" => cfg.layout.indent = number(&value(&mut i)?)?,

@@ -114,6 +114,12 @@ impl Filter {
         on
     }
 
+    /// Do the rules name functions only (no `@LIB`, no `-l`), so that [`Filter::matches`]
+    /// needs no library to decide?
+    pub fn names_only(&self) -> bool {
+        self.rules.iter().all(|r| r.lib == "*" && !r.callee_only)
+    }
+
     /// Can a library's own calls be traced (a rule names a library)?
     pub fn selects_library_calls(&self) -> bool {
         self.rules.iter().any(|r| {

@@ -9,6 +9,7 @@ pub mod backtrace;
 pub mod cli;
 pub mod elf;
 pub mod filter;
+pub mod inproc;
 pub mod insn;
 pub mod lazyret;
 pub mod output;
@@ -66,6 +67,8 @@ pub struct Config {
     pub log: Option<PathBuf>,
     /// The output columns.
     pub layout: output::Layout,
+    /// `--backend`.
+    pub backend: inproc::Backend,
 }
 
 impl Default for Config {
@@ -88,6 +91,7 @@ impl Default for Config {
             config_files: Vec::new(),
             log: None,
             layout: output::Layout::default(),
+            backend: inproc::Backend::Auto,
         }
     }
 }
@@ -250,6 +254,12 @@ pub fn run(cfg: &Config) -> Result<Outcome, Error> {
             )));
         }
         check_program(&path, &cfg)?;
+        if let Some(agent) = preload_agent(&cfg, &path) {
+            let mut summary = std::mem::take(&mut tracer.summary);
+            let outcome = inproc::run(&cfg, &path, &agent, &mut summary)?;
+            tracer.summary = summary;
+            return finish(&cfg, &mut tracer, Ok(outcome));
+        }
         let spawn = pt::SpawnOptions {
             path: CString::new(path.as_os_str().as_encoded_bytes())
                 .map_err(|_| Error::new("NUL in the program's path"))?,
@@ -294,8 +304,50 @@ pub fn run(cfg: &Config) -> Result<Outcome, Error> {
                 .map_err(|e| Error::new(format!("--log: {e}")))?;
         }
         tracer.run_attached(&pids)
+    };
+    finish(&cfg, &mut tracer, outcome)
+}
+
+/// The agent to run the program with (`--backend`, and what the in-process backend can do),
+/// or `None` for ptrace. Saying why when the user asked for it and it cannot be.
+fn preload_agent(cfg: &Config, program: &Path) -> Option<PathBuf> {
+    use inproc::Backend;
+    if cfg.backend == Backend::Ptrace {
+        return None;
     }
-    .map_err(|e| {
+    let why = inproc::unsupported(cfg).or_else(|| match inproc::imports(program) {
+        None => Some("scripts"),
+        Some(names) => inproc::unsupported_program(&names),
+    });
+    let agent = inproc::find_agent();
+    if cfg.backend == Backend::Preload {
+        if let Some(why) = why {
+            eprintln!(
+                "{PROG}: note: the in-process backend does not do {why} yet; tracing with ptrace"
+            );
+            return None;
+        }
+        if agent.is_none() {
+            eprintln!(
+                "{PROG}: note: {} is neither next to {PROG} nor in $TRACEKIT_PRELOAD_DIR; \
+                 tracing with ptrace",
+                inproc::AGENT
+            );
+        }
+    }
+    if why.is_some() {
+        return None;
+    }
+    agent
+}
+
+/// Ends a run: the log closed, the `-c` table written.
+fn finish(
+    cfg: &Config,
+    tracer: &mut tracer::Tracer<'_>,
+    outcome: io::Result<Outcome>,
+) -> Result<Outcome, Error> {
+    let outcome = outcome.map_err(|e| {
         // A reader that went away (`ltrace-rs ... 2>&1 | head`) ends the trace quietly; the
         // tracer has detached and the program runs on.
         if e.kind() == io::ErrorKind::BrokenPipe {

@@ -97,8 +97,9 @@ pub fn default_files() -> Vec<std::path::PathBuf> {
     v
 }
 
-/// The prototypes ltrace-rs ships for libc functions ltrace's files lack (`atoi`, `strtol`,
-/// `openat`, ...), read after the files.
+/// The prototypes ltrace-rs ships, read after ltrace's files: every function ltrace's file
+/// declares, typed the same (so the output does not depend on ltrace being installed), and the
+/// libc functions it lacks (`atoi`, `strtol`, `openat`, ...).
 pub const BUNDLED: &str = include_str!("libc.conf");
 
 impl Protos {
@@ -155,8 +156,18 @@ impl Protos {
     }
 
     fn parse_proto(&self, decl: &str) -> Option<(String, Proto)> {
-        let open = decl.find('(')?;
+        // The parameter list is the parenthesis the declaration ends with: the return type
+        // may have its own (`hex(uint) inet_addr(string)`).
         let close = decl.rfind(')')?;
+        let mut depth = 0;
+        let open = decl[..=close].rfind(|c| {
+            match c {
+                ')' => depth += 1,
+                '(' => depth -= 1,
+                _ => {}
+            }
+            depth == 0
+        })?;
         let head = decl[..open].trim();
         let split = head.rfind(|c: char| c.is_whitespace() || c == '*' || c == ')')?;
         let (ret, name) = (head[..=split].trim(), head[split + 1..].trim());
@@ -683,12 +694,60 @@ mod tests {
         p.parse_text(BUNDLED);
         let declared = BUNDLED
             .lines()
-            .filter(|l| !l.trim().is_empty() && !l.starts_with(';'))
+            .filter(|l| !l.trim().is_empty() && !l.starts_with(';') && !l.starts_with("typedef"))
             .count();
         assert_eq!(p.map.len(), declared, "a line the parser skipped");
         assert_eq!(p.get("atoi").params, vec![(Ty::Str(Len::Nul), false)]);
         assert_eq!(p.get("atoi").ret, Ty::Int(4));
         assert_eq!(p.get("strtoul").ret, Ty::Uint(8));
+    }
+
+    /// Where ltrace's file differs from the C declaration, ltrace-rs follows C.
+    const CORRECTED: &[&str] = &[
+        // pid_t setsid(void): ltrace's file gives it an argument.
+        "SYS_setsid",
+    ];
+
+    /// The bundled set alone types every function ltrace's file declares exactly as that file
+    /// does, so the output is the same whether or not ltrace is installed.
+    #[test]
+    fn the_bundled_set_alone_types_what_ltraces_file_declares_the_same() {
+        let path = "/etc/ltrace.conf";
+        let Ok(theirs_text) = std::fs::read_to_string(path) else {
+            eprintln!("skipped: {path} is missing (ltrace is not installed)");
+            return;
+        };
+        let mut theirs = Protos::default();
+        theirs.parse_text(&theirs_text);
+        let mut ours = Protos::default();
+        ours.parse_text(BUNDLED);
+        assert!(theirs.map.len() > 400, "{path} read whole");
+        let mut differ = Vec::new();
+        for (name, proto) in &theirs.map {
+            if CORRECTED.contains(&name.as_str()) {
+                assert!(ours.map.contains_key(name), "{name} not bundled");
+                continue;
+            }
+            match ours.map.get(name) {
+                Some(p) if p == proto => {}
+                Some(p) => differ.push(format!("{name}: ltrace {proto:?}, bundled {p:?}")),
+                None => differ.push(format!("{name}: not bundled")),
+            }
+        }
+        differ.sort();
+        assert!(differ.is_empty(), "{}", differ.join("\n"));
+    }
+
+    #[test]
+    fn the_bundled_set_alone_prints_puts_as_a_string() {
+        let mut p = Protos::default();
+        p.parse_text(BUNDLED);
+        assert_eq!(p.get("puts").params, vec![(Ty::Str(Len::Nul), false)]);
+        assert_eq!(p.get("puts").ret, Ty::Int(4));
+        assert_eq!(p.get("read").params[1], (Ty::Str(Len::Arg(0)), true));
+        assert!(
+            matches!(p.get("kill").params[1].0, Ty::Enum(ref v) if v[8] == ("SIGKILL".into(), 9))
+        );
     }
 
     struct NoMem;

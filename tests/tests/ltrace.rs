@@ -12,6 +12,17 @@ use tracekit_e2e::{bin, example, require_tool, run, stderr, stdout, tempdir};
 
 /// Runs `tool ARGS... -o FILE PROGRAM...` and returns (its output, the trace file's text).
 fn trace(tool: &Path, opts: &[&str], prog: &[&str], dir: &Path) -> (Output, String) {
+    trace_home(tool, opts, prog, dir, None)
+}
+
+/// As [`trace`], with `HOME` set to `home` when given (no `~/.ltrace.conf` in an empty one).
+fn trace_home(
+    tool: &Path,
+    opts: &[&str],
+    prog: &[&str],
+    dir: &Path,
+    home: Option<&Path>,
+) -> (Output, String) {
     let file = dir.join(format!(
         "{}-{}.out",
         tool.file_name().unwrap().to_string_lossy(),
@@ -20,11 +31,11 @@ fn trace(tool: &Path, opts: &[&str], prog: &[&str], dir: &Path) -> (Output, Stri
             .unwrap()
             .as_nanos()
     ));
-    let out = run(Command::new(tool)
-        .args(opts)
-        .arg("-o")
-        .arg(&file)
-        .args(prog));
+    let mut cmd = Command::new(tool);
+    if let Some(home) = home {
+        cmd.env("HOME", home);
+    }
+    let out = run(cmd.args(opts).arg("-o").arg(&file).args(prog));
     let text = std::fs::read_to_string(&file).unwrap_or_else(|e| {
         panic!(
             "{tool:?} wrote no {}: {e}; stderr: {}",
@@ -75,19 +86,35 @@ const LINKAGES: &[&str] = &[
     "lt_calls_nopie",
 ];
 
+/// `-c` has two backends: ptrace, and the in-process agent (the default when launching).
+const BACKENDS: [&str; 2] = ["ptrace", "preload"];
+
 #[test]
 fn exact_counts_on_every_linkage() {
     let dir = tempdir();
-    for name in LINKAGES {
-        let prog = example(name);
-        let (out, table) = trace(&ltrace_rs(), &["-c"], &[prog.to_str().unwrap()], dir.path());
-        assert!(out.status.success(), "{name}: {}", stderr(&out));
-        assert_eq!(
-            stdout(&out),
-            "a string longer than thirty-two characters\ncopy\nunset\n",
-            "{name}: the program's own output changed"
-        );
-        assert_eq!(counts(&table), expect(LT_CALLS), "{name}:\n{table}");
+    for backend in BACKENDS {
+        for name in LINKAGES {
+            let prog = example(name);
+            let (out, table) = trace(
+                &ltrace_rs(),
+                &["-c", "--backend", backend],
+                &[prog.to_str().unwrap()],
+                dir.path(),
+            );
+            assert!(out.status.success(), "{name}: {}", stderr(&out));
+            // The in-process backend did the work (it says so when it falls back).
+            assert_eq!(stderr(&out), "", "{name} --backend {backend}");
+            assert_eq!(
+                stdout(&out),
+                "a string longer than thirty-two characters\ncopy\nunset\n",
+                "{name} --backend {backend}: the program's own output changed"
+            );
+            assert_eq!(
+                counts(&table),
+                expect(LT_CALLS),
+                "{name} --backend {backend}:\n{table}"
+            );
+        }
     }
     // Filters (ltrace's `-e '!strlen'` also traces libc's own PLT calls, so it is not compared
     // with ltrace: the program's calls minus strlen are what it asks for).
@@ -112,8 +139,19 @@ fn exact_counts_on_every_linkage() {
             ][..],
         ),
     ] {
-        let (_, table) = trace(&ltrace_rs(), &["-c", "-e", filter], &[p], dir.path());
-        assert_eq!(counts(&table), without(dropped), "-e {filter}:\n{table}");
+        for backend in BACKENDS {
+            let (_, table) = trace(
+                &ltrace_rs(),
+                &["-c", "--backend", backend, "-e", filter],
+                &[p],
+                dir.path(),
+            );
+            assert_eq!(
+                counts(&table),
+                without(dropped),
+                "-e {filter} --backend {backend}:\n{table}"
+            );
+        }
     }
     // `@libc.so*` names the callee of the program's calls, and the caller of libc's own
     // calls (into the dynamic linker), which ltrace's `-e` means.
@@ -454,6 +492,133 @@ fn bundled_prototypes_type_atoi() {
         dir.path(),
     );
     assert!(text.contains("lt_calls->atoi(0x"), "{text}");
+}
+
+/// The in-process backend counts what the ptrace backend counts on the benchmark's loops and
+/// on a threaded program without -f (the main thread only); what it cannot do (-S, a program
+/// that dlopens, the call lines) goes to ptrace, with a note when the user asked for it.
+#[test]
+fn in_process_counts_match_ptrace_and_falls_back_with_a_note() {
+    let dir = tempdir();
+    let bench = example("lt_bench");
+    let b = bench.to_str().unwrap();
+    for args in [&[b, "strlen", "5000"][..], &[b, "malloc", "3000"]] {
+        let (_, pt) = trace(
+            &ltrace_rs(),
+            &["-c", "--backend", "ptrace"],
+            args,
+            dir.path(),
+        );
+        let (out, ip) = trace(&ltrace_rs(), &["-c"], args, dir.path());
+        assert_eq!(stderr(&out), "", "{args:?}");
+        assert_eq!(
+            counts(&ip),
+            counts(&pt),
+            "{args:?}\nptrace:\n{pt}\nin-process:\n{ip}"
+        );
+    }
+    let threads = example("lt_threads");
+    let (_, table) = trace(
+        &ltrace_rs(),
+        &["-c", "--backend", "preload"],
+        &[threads.to_str().unwrap()],
+        dir.path(),
+    );
+    assert_eq!(
+        counts(&table),
+        expect(&[("pthread_create", 3), ("pthread_join", 3)]),
+        "{table}"
+    );
+    let calls = example("lt_calls");
+    let c = calls.to_str().unwrap();
+    let dl = example("lt_dlopen");
+    for (opts, prog, why) in [
+        (&["-c", "-S"][..], c, "-S"),
+        (&["-c"][..], dl.to_str().unwrap(), "programs that dlopen"),
+        (&[][..], c, "the call lines"),
+    ] {
+        let opts = [opts, &["--backend", "preload"]].concat();
+        let (out, text) = trace(&ltrace_rs(), &opts, &[prog], dir.path());
+        assert!(out.status.success(), "{opts:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).starts_with("ltrace-rs: note: the in-process backend does not do ")
+                && stderr(&out).contains(why)
+                && stderr(&out).ends_with("; tracing with ptrace\n"),
+            "{opts:?}: {}",
+            stderr(&out)
+        );
+        assert!(text.contains("puts"), "{opts:?}: traced anyway:\n{text}");
+    }
+    let out = run(Command::new(ltrace_rs()).args(["--backend", "gdb", "true"]));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).starts_with("ltrace-rs: --backend: 'gdb' is neither ptrace nor preload\n"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// C++ exceptions thrown by the program unwind through the in-process backend's counted calls
+/// (`__cxa_throw`'s return address is left alone: the unwinder reads it): the program runs as
+/// it does alone, and every catch is counted.
+#[test]
+fn in_process_c_keeps_cxx_exceptions_working() {
+    let dir = tempdir();
+    let prog = example("heap_cxx_exceptions");
+    let alone = run(&mut Command::new(&prog));
+    let (out, table) = trace(
+        &ltrace_rs(),
+        &["-c", "--backend", "preload"],
+        &[prog.to_str().unwrap()],
+        dir.path(),
+    );
+    assert_eq!(stderr(&out), "", "{table}");
+    assert_eq!(stdout(&out), stdout(&alone), "{table}");
+    assert_eq!(stdout(&out), "kept 5, caught 5\ncaught 6 by exit\n");
+    let c = counts(&table);
+    assert_eq!(c.get("__cxa_begin_catch"), Some(&6), "{table}");
+    assert_eq!(
+        c.get("__cxa_throw"),
+        None,
+        "a throw does not return:\n{table}"
+    );
+}
+
+/// ltrace-rs prints the same whether or not ltrace is installed: with HOME empty (no
+/// `~/.ltrace.conf`) and its bundled prototypes alone (`-F` on the bundled file, so ltrace's
+/// own files are not read even when present), its lines for lt_calls are ltrace's, which reads
+/// its installed files. Without ltrace only the bundled set is there to read: `puts("...")`.
+#[test]
+fn the_bundled_prototypes_alone_print_what_ltrace_prints() {
+    let dir = tempdir();
+    let home = dir.path().join("home");
+    std::fs::create_dir(&home).unwrap();
+    let bundled = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ltrace-rs/src/libc.conf");
+    let bundled = bundled.to_str().unwrap();
+    let prog = example("lt_calls");
+    let p = prog.to_str().unwrap();
+    let (_, plain) = trace_home(&ltrace_rs(), &[], &[p], dir.path(), Some(&home));
+    assert!(
+        plain.contains("puts(\"unset\")") && plain.contains("getenv(\"LT_CALLS"),
+        "{plain}"
+    );
+    // Every call but atoi, which the bundled set alone types (ltrace prints four registers).
+    let opts = ["-e", "strlen+memcpy+malloc+free+puts+getenv"];
+    let (_, ours) = trace_home(
+        &ltrace_rs(),
+        &[&["-F", bundled][..], &opts].concat(),
+        &[p],
+        dir.path(),
+        Some(&home),
+    );
+    assert!(ours.contains("puts(\"unset\")"), "{ours}");
+    require_tool!("ltrace");
+    let (_, theirs) = trace_home(Path::new("ltrace"), &opts, &[p], dir.path(), Some(&home));
+    assert_eq!(
+        normalize(&ours),
+        normalize(&theirs),
+        "ltrace:\n{theirs}\nltrace-rs -F {bundled}:\n{ours}"
+    );
 }
 
 /// `--log FILE`: the common event log holds a `LibCall` for every call the `-c` table counts,

@@ -46,6 +46,8 @@ struct Patches {
     slots: Vec<Slot>,
     /// An address inside the module that must keep its own bindings (the hooking library).
     skip: usize,
+    /// Only the program's own slots (see [`patch_program`]).
+    program_only: bool,
 }
 
 static PATCHES: Mutex<Patches> = Mutex::new(Patches {
@@ -53,6 +55,7 @@ static PATCHES: Mutex<Patches> = Mutex::new(Patches {
     seen: Vec::new(),
     slots: Vec::new(),
     skip: 0,
+    program_only: false,
 });
 
 /// What [`patch`] did.
@@ -69,7 +72,19 @@ pub struct Patched {
 /// library itself, whose own calls must reach the real functions). Replaces any earlier
 /// patch set (restore that first).
 pub fn patch(hooks: &[Hook<'_>], skip: usize) -> Patched {
+    patch_set(hooks, skip, false)
+}
+
+/// Redirects `hooks` in the program's own GOT only (the first module the loader lists): the
+/// calls the program makes, not those its libraries make (what ltrace traces by default).
+/// [`patch_new_modules`] then finds nothing to do.
+pub fn patch_program(hooks: &[Hook<'_>]) -> Patched {
+    patch_set(hooks, 0, true)
+}
+
+fn patch_set(hooks: &[Hook<'_>], skip: usize, program_only: bool) -> Patched {
     let mut p = PATCHES.lock().unwrap_or_else(|e| e.into_inner());
+    p.program_only = program_only;
     p.hooks = hooks
         .iter()
         .map(|h| (h.symbol.to_owned(), h.replacement))
@@ -130,6 +145,9 @@ fn global_address(symbol: &CStr) -> Option<usize> {
 fn walk(p: &mut Patches) -> usize {
     let mut found = Vec::new();
     modules(&mut |m| found.push(m.clone()));
+    if p.program_only {
+        found.truncate(1);
+    }
     let mut n = 0;
     for m in found {
         if p.seen.contains(&m.bias) {

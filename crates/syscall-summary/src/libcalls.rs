@@ -22,6 +22,17 @@ impl Summary {
         }
     }
 
+    /// Counts `calls` calls of `name` that took `spent` in all.
+    pub fn add_many(&mut self, name: &str, calls: u64, spent: Duration) {
+        match self.rows.iter_mut().find(|r| r.0 == name) {
+            Some(r) => {
+                r.1 += calls;
+                r.2 += spent;
+            }
+            None => self.rows.push((name.to_owned(), calls, spent)),
+        }
+    }
+
     /// The calls counted per function.
     pub fn counts(&self) -> Vec<(String, u64)> {
         self.rows.iter().map(|r| (r.0.clone(), r.1)).collect()
