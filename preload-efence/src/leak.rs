@@ -36,16 +36,8 @@ pub fn configure() {
     if CONFIGURED.swap(true, Ordering::AcqRel) {
         return;
     }
-    let on = matches!(
-        env::var(rt_leak::VAR),
-        Some(b"summary" | b"full" | b"yes" | b"1")
-    );
-    if let Some(h) = env::var("TRACEKIT_LEAK_CHECK_HEURISTICS") {
-        HEURISTICS.store(
-            rt_leak::parse_heuristics(h).unwrap_or(0xff),
-            Ordering::Relaxed,
-        );
-    }
+    let (on, heuristics) = rt_leak::env_options();
+    HEURISTICS.store(heuristics, Ordering::Relaxed);
     if on {
         sys::own::track();
     }

@@ -928,3 +928,82 @@ fn a_program_with_its_own_segv_handler_gets_the_fault() {
     assert_eq!(fenced.status.code(), Some(3), "{err}");
     assert!(err.contains("efence_own_handler: own handler ran"), "{err}");
 }
+
+// ---- the event log ----
+
+/// `tracekit efence --log LOG`: the fault goes into the event log as a `Fence` event, and
+/// `tracekit report LOG` lists it with the access's, the allocation's and the free's lines.
+/// Also the regression test of the access's first frame, which the report resolved as a
+/// return address: a fault on the first instruction of a line was named by the line before
+/// (the `malloc` line of `overflow16_write`).
+#[test]
+fn tracekit_report_lists_the_fence_findings_of_the_log() {
+    for (case, kind, freed) in [
+        ("overflow16_write", "heap-buffer-overflow", false),
+        ("uaf_write", "heap-use-after-free", true),
+    ] {
+        let dir = tempdir();
+        let log = dir.path().join("fence.tklog");
+        let mut cmd = Command::new(bin("tracekit"));
+        // As in `command`: slow symbolizing on a loaded machine must not cut the report.
+        cmd.env("TRACEKIT_SEGV_SYMBOLIZER", bin("tracekit"))
+            .env("TRACEKIT_SEGV_TIMEOUT_MS", "20000")
+            .arg("efence")
+            .arg("--preload")
+            .arg(preload("preload-efence"))
+            .arg("--log")
+            .arg(&log)
+            .arg("--")
+            .arg(example("efence_bugs"))
+            .arg(case);
+        no_core_files(&mut cmd);
+        let out = run_limited(&mut cmd, Duration::from_secs(120));
+        assert_eq!(out.status.signal(), Some(SEGV), "{}", stderr(&out));
+        let report = run_limited(
+            Command::new(bin("tracekit")).arg("report").arg(&log),
+            Duration::from_secs(120),
+        );
+        let text = stdout(&report);
+        let part = text
+            .split("Heap errors caught by the fence allocator: 1\n")
+            .nth(1)
+            .unwrap_or_else(|| {
+                panic!(
+                    "{case}: no fence finding in the report:\n{text}\n{}\nthe run:\n{}",
+                    stderr(&report),
+                    stderr(&out)
+                )
+            });
+        assert!(
+            part.lines().next().is_some_and(|l| l.contains(kind)),
+            "{case}:\n{part}"
+        );
+        let line = |marker: &str| {
+            format!(
+                "(efence_bugs.c:{})",
+                marked_line("efence_bugs.c", &format!("{marker}:{case}"))
+            )
+        };
+        let access = part.lines().nth(1).unwrap_or("");
+        assert!(access.contains(&line("X")), "{case}: access frame:\n{part}");
+        let allocated = part
+            .split("the block was allocated:\n")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{case}: no allocation stack:\n{part}"));
+        assert!(
+            allocated
+                .lines()
+                .next()
+                .is_some_and(|l| l.contains(&line("A"))),
+            "{case}:\n{part}"
+        );
+        let freed_part = part.split("the block was freed:\n").nth(1);
+        assert_eq!(freed_part.is_some(), freed, "{case}:\n{part}");
+        if let Some(f) = freed_part {
+            assert!(
+                f.lines().next().is_some_and(|l| l.contains(&line("F"))),
+                "{case}:\n{part}"
+            );
+        }
+    }
+}

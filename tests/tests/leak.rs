@@ -8,7 +8,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use tracekit_e2e::{bin, example, require_tool, run, stderr, tempdir};
+use tracekit_e2e::{bin, example, preload, require_tool, run, stderr, tempdir};
 
 /// The LEAK SUMMARY's figures: (bytes, blocks) definitely, indirectly, possibly lost, still
 /// reachable.
@@ -242,6 +242,20 @@ fn error_exitcode_fires_only_for_the_kinds_asked() {
         ],
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // global: still reachable only, an error only when that kind is asked for.
+    for (kinds, code) in [("definite,possible", 0), ("reachable", 7), ("all", 7)] {
+        let dir = tempdir();
+        let out = ours_run(
+            dir.path(),
+            &p,
+            &["global"],
+            &[
+                "--error-exitcode=7",
+                &format!("--errors-for-leak-kinds={kinds}"),
+            ],
+        );
+        assert_eq!(out.status.code(), Some(code), "{kinds}: {}", stderr(&out));
+    }
 }
 
 #[test]
@@ -279,6 +293,51 @@ fn refused(option: &str, message: &str) {
     let out = run(Command::new(bin("tracekit")).args(["heap", option, "--", "true"]));
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains(message), "{}", stderr(&out));
+}
+
+#[test]
+fn an_unknown_option_value_is_refused() {
+    refused(
+        "--leak-check=maybe",
+        "invalid value 'maybe' for '--leak-check <no|summary|full>'",
+    );
+    refused(
+        "--error-exitcode=x",
+        "invalid value 'x' for '--error-exitcode <N>'",
+    );
+    refused(
+        "--gen-suppressions=some",
+        "invalid value 'some' for '--gen-suppressions <no|yes|all>'",
+    );
+}
+
+/// With `LD_PRELOAD` by hand, an unknown `TRACEKIT_LEAK_CHECK` or heuristic is said once on
+/// stderr and the program runs as without the check.
+#[test]
+fn an_unknown_leak_check_variable_value_is_said_once() {
+    let dir = tempdir();
+    let out = run(Command::new(example("leak_shapes"))
+        .arg("list")
+        .current_dir(dir.path())
+        .env("LD_PRELOAD", preload("preload-heaptrack"))
+        .env("TRACEKIT_LOG", dir.path().join("run.tklog"))
+        .env("TRACEKIT_LEAK_CHECK", "fully")
+        .env("TRACEKIT_LEAK_CHECK_HEURISTICS", "stdstring,cookies"));
+    let text = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    for said in [
+        "TRACEKIT_LEAK_CHECK=fully: expected no, summary or full (no leak check)",
+        "TRACEKIT_LEAK_CHECK_HEURISTICS=stdstring,cookies: expected all, none or names from",
+    ] {
+        assert_eq!(text.matches(said).count(), 1, "{said:?}:\n{text}");
+    }
+    let report = run(Command::new(bin("tracekit"))
+        .args(["report", "--leak-check=full"])
+        .arg(dir.path().join("run.tklog")));
+    assert!(
+        !String::from_utf8_lossy(&report.stdout).contains("LEAK SUMMARY"),
+        "a check was made"
+    );
 }
 
 #[test]
@@ -323,10 +382,13 @@ fn without_heuristics_the_second_base_pointer_is_only_an_interior_pointer() {
     );
 }
 
-/// A thread maps and unmaps memory in a loop while the check reads the maps and scans: no
-/// fault, and the check still reports. The figures are not valgrind's: its thread's DTV
-/// differs as in the running-thread test, and the thread's own stack words are whatever
-/// the loop left, so only the block lost on purpose is asserted.
+/// A thread maps and unmaps memory in a loop while the check reads the maps and scans; it
+/// blocks every signal, so the check cannot stop it and runs beside it: mappings the maps
+/// listed are gone when the scan reads them (the roots are copied with `process_vm_readv`,
+/// which fails there instead of faulting). No fault, and the check still reports. The
+/// figures are not valgrind's: its thread's DTV differs as in the running-thread test, and
+/// the thread's own stack words are whatever the loop left, so only the blocks lost on
+/// purpose are asserted.
 #[test]
 fn a_thread_unmapping_memory_during_the_scan() {
     let p = example("leak_more");
@@ -507,4 +569,56 @@ fn a_program_killed_during_the_check_leaves_a_readable_log() {
         text.contains("200,002") || text.contains("200002"),
         "{text}"
     );
+}
+
+/// The loss-record lines ("N bytes in M blocks are ... in loss record K of T") of each
+/// process's check in `text`, without valgrind's `==PID==` prefix, one list per process,
+/// sorted (valgrind's child ends, and prints, first; ours are printed by pid).
+fn records_by_process(text: &str) -> Vec<Vec<String>> {
+    let mut by_pid: Vec<(String, Vec<String>)> = Vec::new();
+    for line in text.lines() {
+        let Some(rest) = line.strip_prefix("==") else {
+            continue;
+        };
+        let Some((pid, body)) = rest.split_once("== ") else {
+            continue;
+        };
+        if !body.contains(" in loss record ") {
+            continue;
+        }
+        match by_pid.iter_mut().find(|(p, _)| p == pid) {
+            Some((_, v)) => v.push(body.trim().to_owned()),
+            None => by_pid.push((pid.to_owned(), vec![body.trim().to_owned()])),
+        }
+    }
+    let mut out: Vec<Vec<String>> = by_pid.into_iter().map(|(_, v)| v).collect();
+    out.sort();
+    out
+}
+
+/// A forked child checks its own blocks (its parent's, inherited, among them) at its `_exit`,
+/// the parent its own at exit: both summaries and both processes' loss records equal
+/// valgrind's. Also the regression test of the child's records: the inherited blocks name
+/// their allocation stacks by the parent's stack ids, which the child's log restarted at 1,
+/// so an inherited block showed "(no backtrace recorded)" and another was merged into the
+/// record of a child's block with a different stack.
+#[test]
+fn a_forked_child_and_its_parent_each_check_their_own_blocks() {
+    require_tool!("valgrind");
+    let p = example("leak_more");
+    let theirs = valgrind_text(&p, &["fork"], &[]);
+    let dir = tempdir();
+    let out = ours_run(dir.path(), &p, &["fork"], &[]);
+    let mine = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{mine}");
+    let mut a = summaries(&mine);
+    let mut b = summaries(&theirs);
+    a.sort_by_key(|f| f.definite);
+    b.sort_by_key(|f| f.definite);
+    assert_eq!(a.len(), 2, "{mine}");
+    assert_eq!(a, b, "ours (left), valgrind's (right)");
+    let (ra, rb) = (records_by_process(&mine), records_by_process(&theirs));
+    assert_eq!(ra.len(), 2, "{mine}");
+    assert_eq!(ra, rb, "ours (left), valgrind's (right)");
+    assert!(!mine.contains("no backtrace recorded"), "{mine}");
 }

@@ -190,9 +190,42 @@ pub fn resolve_stack(
     modules: &[Module<'static>],
     frames: &[u64],
 ) -> Vec<ResolvedFrame> {
+    resolve_frames(r, process, modules, frames, false)
+}
+
+/// [`resolve_stack`] for a crash's backtrace, whose first address is the faulting
+/// instruction itself (the crash handler's frame 0), not a return address: resolved as the
+/// return address one byte past it, which is looked up at the instruction, then shown with
+/// its own address. (Taken for a return address, a fault on the first instruction of a
+/// line was named by the line before.)
+pub fn resolve_fault_stack(
+    r: &mut dyn Resolve,
+    process: usize,
+    modules: &[Module<'static>],
+    frames: &[u64],
+) -> Vec<ResolvedFrame> {
+    resolve_frames(r, process, modules, frames, true)
+}
+
+fn resolve_frames(
+    r: &mut dyn Resolve,
+    process: usize,
+    modules: &[Module<'static>],
+    frames: &[u64],
+    first_exact: bool,
+) -> Vec<ResolvedFrame> {
     let mut out = Vec::with_capacity(frames.len());
-    for &addr in frames {
-        let resolved = r.resolve(process, modules, addr);
+    for (i, &addr) in frames.iter().enumerate() {
+        let resolved = if i == 0 && first_exact {
+            let mut frames = r.resolve(process, modules, addr.wrapping_add(1));
+            for f in &mut frames {
+                f.addr = addr;
+                f.offset = f.offset.map(|o| o.wrapping_sub(1));
+            }
+            frames
+        } else {
+            r.resolve(process, modules, addr)
+        };
         if out.is_empty()
             && resolved
                 .first()
@@ -204,4 +237,38 @@ pub fn resolve_stack(
         out.extend(resolved);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Names each address it is asked for by that address (in `prog`, loaded at 0x1000).
+    struct Echo;
+
+    impl Resolve for Echo {
+        fn resolve(&mut self, _: usize, _: &[Module<'static>], addr: u64) -> Vec<ResolvedFrame> {
+            vec![ResolvedFrame {
+                addr,
+                function: format!("{addr:#x}"),
+                offset: Some(addr - 0x1000),
+                module: Some("prog".to_owned()),
+                ..ResolvedFrame::default()
+            }]
+        }
+    }
+
+    #[test]
+    fn a_fault_stack_looks_its_first_address_up_as_the_instruction_itself() {
+        let frames = [0x1234, 0x2000];
+        let plain = resolve_stack(&mut Echo, 0, &[], &frames);
+        let fault = resolve_fault_stack(&mut Echo, 0, &[], &frames);
+        // A return address is looked up one byte before it (the resolver does that): asked
+        // for pc + 1, it looks up the faulting pc.
+        assert_eq!(fault[0].function, "0x1235");
+        assert_eq!((fault[0].addr, fault[0].offset), (0x1234, Some(0x234)));
+        assert_eq!(plain[0].function, "0x1234");
+        // The other frames are return addresses either way.
+        assert_eq!(fault[1..], plain[1..]);
+    }
 }

@@ -555,6 +555,15 @@ pub unsafe fn write(cfg: &Config, sig: i32, info: &libc::siginfo_t, uc: &libc::u
         raw_frames(rep, &st.bt, maps);
     }
     rep.flush();
+    // The crash's own frames for the event log, taken before the block's stacks below
+    // reuse the backtrace (the log's crash and fence records named the block's last stack
+    // as the faulting one).
+    let mut frames = [0u64; crate::unwind::HEAD + crate::unwind::TAIL];
+    let mut nframes = 0;
+    for f in st.bt.frames() {
+        frames[nframes] = f.pc;
+        nframes += 1;
+    }
     if let Some(n) = &note {
         let stacks = [
             ("allocated", n.alloc_stack(), n.alloc_tid, n.alloc_fn),
@@ -580,12 +589,6 @@ pub unsafe fn write(cfg: &Config, sig: i32, info: &libc::siginfo_t, uc: &libc::u
         sys::close(out_fd);
     }
 
-    let mut frames = [0u64; crate::unwind::HEAD + crate::unwind::TAIL];
-    let mut n = 0;
-    for f in st.bt.frames() {
-        frames[n] = f.pc;
-        n += 1;
-    }
     let mut rec = CrashRecord {
         crash: ManuallyDrop::new(Crash {
             thread_name: Bytes::borrowed(crash.thread_name.as_bytes()),
@@ -593,7 +596,7 @@ pub unsafe fn write(cfg: &Config, sig: i32, info: &libc::siginfo_t, uc: &libc::u
             report: Bytes::borrowed(st.report.text()),
             ..*crash
         }),
-        frames: &frames[..n],
+        frames: &frames[..nframes],
         maps,
         cmdline: &st.cmdline[..cmd_len],
         exe: &st.exe[..exe_len],

@@ -7,7 +7,9 @@
 //! - [`with`] runs a closure on the [`Writer`] under the process-wide lock: that is how hooks
 //!   write events, intern stacks and name threads.
 //! - `fork`: the child gets its own log (new `Process` record with its parent's pid, module
-//!   records, a fresh stack table); the parent's log is untouched by the child.
+//!   records, a fresh stack table; with the leak check on, the parent's stacks written into
+//!   it again instead, since the inherited live blocks name them); the parent's log is
+//!   untouched by the child.
 //! - [`before_exec`] writes `Exec`, compresses the log and leaves it complete on disk; with
 //!   `TRACEKIT_FOLLOW_EXEC=1` it also tells the new image (via the environment) to append
 //!   to the same log. Without it, the library removed itself from `LD_PRELOAD` at start, so
@@ -794,10 +796,25 @@ extern "C" fn fork_child() {
         let mut w = W.lock();
         let ppid = w.pid;
         w.log.abandon();
-        w.stacks.clear();
-        MEMO.clear();
+        // With the leak check on, the child's live blocks (its parent's among them) name
+        // their allocation stacks by the parent's ids: the table is kept, and every stack is
+        // written again into the child's log below, so its check names them right.
+        let keep_stacks = crate::leak::on();
+        if !keep_stacks {
+            w.stacks.clear();
+            MEMO.clear();
+        }
         w.pid = sys::getpid();
         let ok = w.open_log(None, ppid, true);
+        if ok && keep_stacks {
+            let Writer { stacks, log, .. } = &mut *w;
+            stacks.for_each(|id, frames| {
+                log.write(&Event::Stack(Stack {
+                    id,
+                    frames: std::borrow::Cow::Borrowed(frames),
+                }));
+            });
+        }
         if ok {
             // Not `scan_modules`: the loader's lock may be held by a thread that the child
             // does not have (a `dlopen` in progress at the fork). The parent's map from just

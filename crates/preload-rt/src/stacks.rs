@@ -241,6 +241,24 @@ impl StackTable {
         None
     }
 
+    /// Calls `f` with the id and frames of every stack, in no particular order.
+    pub fn for_each(&self, mut f: impl FnMut(u64, &[u64])) {
+        for i in 0..self.nslots {
+            // SAFETY: i < nslots: inside the mapped slot array (none when nslots is 0).
+            let slot = unsafe { self.slots.add(i) };
+            // SAFETY: an aligned `Entry` of our private mapping (zeroed pages are empty).
+            let e = unsafe { *slot };
+            if e.id == 0 {
+                continue;
+            }
+            // SAFETY: as in `find`: off + len <= FRAME_WORDS, inside the frame map.
+            let start = unsafe { self.frames.add(e.off as usize) };
+            // SAFETY: the entry's `len` frames from `start`, written when it was added.
+            let frames = unsafe { std::slice::from_raw_parts(start, e.len as usize) };
+            f(e.id, frames);
+        }
+    }
+
     /// Forgets every stack (a forked child starts its own log); ids restart at 1.
     pub fn clear(&mut self) {
         if !self.slots.is_null() {

@@ -2,7 +2,7 @@
 //! the bad access.
 
 use crate::analysis::{FencePass, HeapPass};
-use crate::symbols::{resolve_stack, Resolve, ResolvedFrame};
+use crate::symbols::{resolve_fault_stack, resolve_stack, Resolve, ResolvedFrame};
 
 /// A fence-allocator finding.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -34,12 +34,17 @@ pub fn build(pass: &FencePass, heap: &HeapPass, resolver: &mut dyn Resolve) -> V
         .iter()
         .map(|f| {
             let p = &heap.processes[f.process];
+            // The access's stack is the crash handler's: its first address is the
+            // faulting instruction's.
+            let frames = p
+                .stack(f.fence.access_stack)
+                .map(|st| resolve_fault_stack(resolver, f.process, &p.modules, st))
+                .unwrap_or_default();
             let mut stack = |id: u64| {
                 p.stack(id)
                     .map(|st| resolve_stack(resolver, f.process, &p.modules, st))
                     .unwrap_or_default()
             };
-            let frames = stack(f.fence.access_stack);
             let alloc_frames = stack(f.fence.alloc_stack);
             let free_frames = stack(f.fence.free_stack);
             FenceReport {

@@ -41,15 +41,44 @@ static TABLE: SpinLock<LiveTable> = SpinLock::new(LiveTable::new());
 /// unset: off). What is printed is the reader's choice; the process records the same.
 pub const VAR: &str = "TRACEKIT_LEAK_CHECK";
 
+/// The environment variable naming memcheck's heuristics to apply (default all).
+pub const HEURISTICS_VAR: &str = "TRACEKIT_LEAK_CHECK_HEURISTICS";
+
+/// Reads [`VAR`] and [`HEURISTICS_VAR`]: whether the check is on, and the heuristics' bits. A
+/// value neither knows is said on stderr in one line (the check off, or all heuristics).
+pub fn env_options() -> (bool, u8) {
+    fn text(v: &[u8]) -> &str {
+        core::str::from_utf8(v).unwrap_or("(not UTF-8)")
+    }
+    let on = match crate::env::var(VAR) {
+        None | Some(b"" | b"no" | b"0") => false,
+        Some(b"summary" | b"full" | b"yes" | b"1") => true,
+        Some(v) => {
+            crate::say!(
+                "{VAR}={}: expected no, summary or full (no leak check)",
+                text(v)
+            );
+            false
+        }
+    };
+    let mut heuristics = tracekit_leak_scan::Heuristics::ALL.0;
+    if let Some(h) = crate::env::var(HEURISTICS_VAR) {
+        match parse_heuristics(h) {
+            Some(bits) => heuristics = bits,
+            None => crate::say!(
+                "{HEURISTICS_VAR}={}: expected all, none or names from \
+                 stdstring,length64,newarray,multipleinheritance (using all)",
+                text(h)
+            ),
+        }
+    }
+    (on, heuristics)
+}
+
 /// Reads the environment once, at session start.
 pub fn configure() {
-    let on = matches!(
-        crate::env::var(VAR),
-        Some(b"summary" | b"full" | b"yes" | b"1")
-    );
-    if let Some(h) = crate::env::var("TRACEKIT_LEAK_CHECK_HEURISTICS") {
-        HEURISTICS.store(parse_heuristics(h).unwrap_or(0xff), Ordering::Relaxed);
-    }
+    let (on, heuristics) = env_options();
+    HEURISTICS.store(heuristics, Ordering::Relaxed);
     if on {
         crate::sys::own::track();
     }
