@@ -5,7 +5,8 @@ use std::ffi::OsString;
 use std::fmt;
 
 use crate::config::{
-    Config, InjectAction, InjectRule, StatusSet, SummaryBy, SummaryMode, SyscallSet, Timestamps,
+    Config, InjectAction, InjectRule, Interruptible, NumberSet, Quiet, StatusSet, SummaryBy,
+    SummaryMode, SyscallSet, Timestamps,
 };
 use crate::summary::{Column, SortBy};
 use crate::sysent::{self, class};
@@ -55,10 +56,10 @@ pub enum Action {
 
 /// The usage text.
 pub const USAGE: &str = "\
-Usage: strace-rs [-ACdffhikqqrtttTvVwxxyyzZ] [-I N] [-e EXPR]...
+Usage: strace-rs [-ACdffhikqqrtttTvVwxxyyzZ] [-I N] [-b execve] [-e EXPR]...
               [-a COLUMN] [-o FILE] [-s STRSIZE] [-X FORMAT] [-S SORTBY]
               [-p PID]... [--seccomp-bpf] [--log FILE]
-              { -p PID | [-E VAR=VAL]... [-u USERNAME] PROG [ARGS] }
+              { -p PID | [-DDD] [-E VAR=VAL]... [-u USERNAME] PROG [ARGS] }
    or: strace-rs -c[dfwzZ] [-e EXPR]... [-S SORTBY] [-p PID]... [--seccomp-bpf]
               { -p PID | [-E VAR=VAL]... [-u USERNAME] PROG [ARGS] }
 
@@ -74,11 +75,17 @@ are supported:
   -O OVERHEAD    subtract OVERHEAD (s, ms, us, ns; us by default) from each call's time in -c
   --argv0=NAME   start the command with argv[0] NAME
   -b execve      detach from a process when it calls execve (not the command's first)
-  --summary-by=tid|pid   one -c table per thread or process
+  --summary-by=tid|pid|fd|path   one -c table per thread, process, descriptor or file
   -e trace=SET   syscalls to trace: names, !negation, %file %process %network %signal
                  %ipc %desc %memory %creds %clock %stat %lstat %fstat %%stat %statfs
                  %fstatfs %%statfs %pure, /regex, all, none
   -e signal=SET  signals to print     -e status=SET  successful,failed,unfinished,...
+  -e trace-fds=SET   only calls on these descriptors     -P PATH  only calls on PATH
+  -e quiet=SET   attach,exit,path-resolution,personality,thread-execve, all, none
+  -D, -DD, -DDD  run the tracer as a detached grandchild (-DD: in a new process group,
+                 -DDD: in a new session); also --daemonize[=grandchild|pgroup|session]
+  -I N           when SIGINT/SIGTERM/... stop the tracer: 1 anywhere, 2 waiting (default),
+                 3 never (default with -o FILE PROG), 4 never_tstp (also ignore ^Z; -D)
   -z, -Z         print only successful / failed calls
   -e read=FDS, -e write=FDS   hex dumps of data read/written
   -e inject=SET:error=ERRNO|retval=N|signal=SIG[:when=FIRST[..LAST][+[STEP]]]
@@ -374,7 +381,55 @@ fn parse_inject(spec: &str, fault: bool) -> Result<InjectRule, UsageError> {
     Ok(rule)
 }
 
-fn qualify(cfg: &mut Config, expr: &str, trace_seen: &mut bool) -> Result<(), UsageError> {
+/// A set as strace's `qualify_tokens` reads it: leading `!`s invert, `all` and `none`, else
+/// comma-separated tokens that `number` maps to numbers; an unknown token (or none at all)
+/// is "invalid WHAT 'TOKEN'".
+fn parse_tokens(
+    spec: &str,
+    what: &str,
+    number: impl Fn(&str) -> Option<u32>,
+) -> Result<NumberSet, UsageError> {
+    let mut set = NumberSet::default();
+    let mut s = spec;
+    loop {
+        while let Some(rest) = s.strip_prefix('!') {
+            set.inverted = !set.inverted;
+            s = rest;
+        }
+        match s {
+            "none" => return Ok(set),
+            // "all" is "!none".
+            "all" => s = "!none",
+            _ => break,
+        }
+    }
+    for tok in s.split(',').filter(|t| !t.is_empty()) {
+        let n = number(tok).ok_or_else(|| err(format!("invalid {what} '{tok}'")))?;
+        set.numbers.push(n);
+    }
+    if set.numbers.is_empty() {
+        return Err(err(format!("invalid {what} '{spec}'")));
+    }
+    Ok(set)
+}
+
+/// `-I`'s argument (a number 1-4 or its name), as strace's `parse_interruptible_arg`.
+fn parse_interruptible(v: &str) -> Option<Interruptible> {
+    Some(match v {
+        "1" | "anywhere" | "always" => Interruptible::Anywhere,
+        "2" | "waiting" => Interruptible::Waiting,
+        "3" | "never" => Interruptible::Never,
+        "4" | "never_tstp" => Interruptible::NeverTstp,
+        _ => return None,
+    })
+}
+
+fn qualify(
+    cfg: &mut Config,
+    expr: &str,
+    trace_seen: &mut bool,
+    quiet_seen: &mut bool,
+) -> Result<(), UsageError> {
     let (key, val) = match expr.split_once('=') {
         Some((k, v)) => (k, v),
         None => ("trace", expr),
@@ -408,20 +463,27 @@ fn qualify(cfg: &mut Config, expr: &str, trace_seen: &mut bool) -> Result<(), Us
         "abbrev" | "a" => cfg.decode.verbose = val == "none",
         "verbose" | "v" => cfg.decode.verbose = val != "none",
         "quiet" | "silent" | "silence" | "q" => {
-            for tok in val.split(',') {
-                match tok {
-                    "attach" => cfg.quiet.attach = true,
-                    "exit" | "exits" => cfg.quiet.exit = true,
-                    "thread-execve" | "superseded" => cfg.quiet.thread_execve = true,
-                    "all" => {
-                        cfg.quiet.attach = true;
-                        cfg.quiet.exit = true;
-                        cfg.quiet.thread_execve = true;
-                    }
-                    "none" | "personality" | "path-resolution" => {}
-                    _ => return Err(err(format!("invalid quiet '{tok}'"))),
-                }
-            }
+            let set = parse_tokens(val, "quiet", |tok| {
+                Some(match tok {
+                    "attach" => 0,
+                    "exit" | "exits" => 1,
+                    "path-resolution" => 2,
+                    "personality" => 3,
+                    "thread-execve" | "superseded" => 4,
+                    _ => return None,
+                })
+            })?;
+            cfg.quiet = Quiet {
+                attach: set.contains(0),
+                exit: set.contains(1),
+                path_resolution: set.contains(2),
+                personality: set.contains(3),
+                thread_execve: set.contains(4),
+            };
+            *quiet_seen = true;
+        }
+        "trace-fds" | "trace-fd" => {
+            cfg.trace_fds = Some(parse_tokens(val, "descriptor", |tok| tok.parse().ok())?);
         }
         "decode-pids" | "decode-pid" => {
             // `pidns` (strace's --pidns-translation) changes nothing while the tracer and
@@ -519,6 +581,11 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, UsageError> {
     let mut long_hex = None;
     let mut quiet = 0;
     let mut trace_seen = false;
+    let mut quiet_seen = false;
+    let mut trace_paths: Vec<String> = Vec::new();
+    let mut daemonize_short: u32 = 0;
+    let mut daemonize_long = 0u8;
+    let mut interruptible = None;
     let mut c = false;
     let mut big_c = false;
     let mut no_seccomp = false;
@@ -565,6 +632,8 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, UsageError> {
                     cfg.summary_by = Some(match v.as_str() {
                         "tid" => SummaryBy::Tid,
                         "pid" => SummaryBy::Pid,
+                        "fd" => SummaryBy::Fd,
+                        "path" => SummaryBy::Path,
                         _ => return Err(err_hint(format!("invalid --summary-by argument: '{v}'"))),
                     });
                 }
@@ -588,7 +657,7 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, UsageError> {
                 "no-abbrev" => cfg.decode.verbose = true,
                 "syscall-times" => cfg.syscall_times = true,
                 "relative-timestamps" => cfg.relative = true,
-                "trace-path" => add_trace_path(&mut cfg, &value(&mut i)?),
+                "trace-path" => trace_paths.push(value(&mut i)?),
                 "pidns-translation" => {}
                 "timestamps" | "absolute-timestamps" => {
                     long_ts = parse_ts_arg(long_ts, inline.as_deref().unwrap_or("format:time"))
@@ -634,10 +703,41 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, UsageError> {
                 "failed-only" => cfg.status = parse_status_set("failed")?,
                 "help" => return Ok(Action::Help),
                 "version" => return Ok(Action::Version),
-                "trace" | "signal" | "status" | "read" | "write" | "inject" | "fault" | "raw"
-                | "quiet" | "decode-fds" | "decode-pids" | "abbrev" | "verbose" => {
+                "daemonize" | "daemonise" | "daemonized" | "daemonised" => {
+                    daemonize_long = match inline.as_deref() {
+                        None | Some("grandchild") => 1,
+                        Some("pgroup" | "pgrp") => 2,
+                        Some("session") => 3,
+                        Some(v) => {
+                            return Err(err_hint(format!("invalid --{name} argument: '{v}'")))
+                        }
+                    };
+                }
+                "interruptible" => {
                     let v = value(&mut i)?;
-                    qualify(&mut cfg, &format!("{name}={v}"), &mut trace_seen)?;
+                    interruptible = Some(parse_interruptible(&v).ok_or_else(|| {
+                        err_hint(format!("invalid --interruptible argument: '{v}'"))
+                    })?);
+                }
+                "quiet" | "silent" | "silence" if inline.is_none() => {
+                    // Without an argument: strace's -q set.
+                    qualify(
+                        &mut cfg,
+                        "quiet=attach,personality",
+                        &mut trace_seen,
+                        &mut quiet_seen,
+                    )?;
+                }
+                "trace" | "signal" | "status" | "read" | "write" | "inject" | "fault" | "raw"
+                | "quiet" | "silent" | "silence" | "decode-fds" | "decode-pids" | "abbrev"
+                | "verbose" | "trace-fds" => {
+                    let v = value(&mut i)?;
+                    qualify(
+                        &mut cfg,
+                        &format!("{name}={v}"),
+                        &mut trace_seen,
+                        &mut quiet_seen,
+                    )?;
                 }
                 _ => return Err(err_hint(format!("unrecognized option '--{name}'"))),
             }
@@ -677,7 +777,7 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, UsageError> {
                     cfg.sort_by = SortBy::parse(v)
                         .ok_or_else(|| err_hint(format!("invalid sortby: '{v}'")))?
                 }
-                'e' => qualify(&mut cfg, v, &mut trace_seen)?,
+                'e' => qualify(&mut cfg, v, &mut trace_seen, &mut quiet_seen)?,
                 'o' => cfg.output = Some(v.into()),
                 'A' => cfg.append = true,
                 's' => {
@@ -711,7 +811,7 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, UsageError> {
                 'p' => add_pids(&mut cfg, v)?,
                 'E' => add_env(&mut cfg, v),
                 'u' => cfg.user = Some(lookup_user(v)?),
-                'P' => add_trace_path(&mut cfg, v),
+                'P' => trace_paths.push(v.to_owned()),
                 'Y' => cfg.decode.pid_comm = true,
                 'U' => cfg.summary_columns = Column::parse_list(v).map_err(err_hint)?,
                 'O' => {
@@ -720,7 +820,14 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, UsageError> {
                 }
                 'b' if v == "execve" => cfg.detach_on_execve = true,
                 'b' => return Err(err(format!("Syscall '{v}' for -b isn't supported"))),
-                'I' | 'd' | 'D' | 'F' => {}
+                'I' => {
+                    interruptible = Some(
+                        parse_interruptible(v)
+                            .ok_or_else(|| err_hint(format!("invalid -I argument: '{v}'")))?,
+                    )
+                }
+                'D' => daemonize_short += 1,
+                'd' | 'F' => {}
                 'h' => return Ok(Action::Help),
                 'V' => return Ok(Action::Version),
                 _ => return Err(err_hint(format!("invalid option -- '{o}'"))),
@@ -732,6 +839,24 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, UsageError> {
     if cfg.command.is_empty() && cfg.attach.is_empty() {
         return Err(err_hint("must have PROG [ARGS] or -p PID"));
     }
+    if cfg.command.is_empty() && cfg.argv0.is_some() {
+        return Err(err_hint("PROG [ARGS] must be specified with --argv0"));
+    }
+    if daemonize_long > 0 && daemonize_short > 0 {
+        return Err(err("-D and --daemonize cannot be provided simultaneously"));
+    }
+    let daemonize = daemonize_short.max(daemonize_long.into());
+    if daemonize > 0 && cfg.command.is_empty() {
+        return Err(err_hint(
+            "PROG [ARGS] must be specified with -D/--daemonize",
+        ));
+    }
+    if daemonize > 3 {
+        return Err(err_hint(format!(
+            "Too many -D's ({daemonize}), maximum supported -D count is 3"
+        )));
+    }
+    cfg.daemonize = daemonize as u8;
     if c && big_c {
         return Err(err_hint(
             "-c/--summary-only and -C/--summary are mutually exclusive",
@@ -784,14 +909,35 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, UsageError> {
         2 => Timestamps::Time(6),
         _ => Timestamps::Unix(6),
     };
-    if quiet >= 1 {
-        cfg.quiet.attach = true;
+    // Like strace 6.1: the paths are resolved once the options are read, and only
+    // `-e quiet=path-resolution` silences that (not -q, applied after).
+    for p in &trace_paths {
+        add_trace_path(&mut cfg, p);
     }
-    if quiet >= 2 {
-        cfg.quiet.exit = true;
+    // strace's defaults: -D never lets ^C or ^Z stop the tracer; `-o FILE PROG` ignores the
+    // fatal signals (they reach the command) and is quiet about attaching.
+    cfg.interruptible = match interruptible {
+        Some(i) => i,
+        None if cfg.daemonize > 0 => Interruptible::NeverTstp,
+        None if cfg.output.is_some() && !cfg.command.is_empty() => Interruptible::Never,
+        None => Interruptible::Waiting,
+    };
+    if cfg.output.is_some() && !cfg.command.is_empty() && quiet == 0 && !quiet_seen {
+        quiet = 1;
     }
-    if quiet >= 3 {
-        cfg.quiet.thread_execve = true;
+    if quiet > 0 {
+        if quiet_seen {
+            return Err(err(
+                "-q and -e quiet/--quiet cannot be provided simultaneously",
+            ));
+        }
+        let set = ["attach,personality", "exit,attach,personality", "all"][quiet.min(3) - 1];
+        qualify(
+            &mut cfg,
+            &format!("quiet={set}"),
+            &mut trace_seen,
+            &mut quiet_seen,
+        )?;
     }
     if cfg.user.is_some() {
         // SAFETY: getuid has no arguments and cannot fail.
@@ -810,12 +956,6 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, UsageError> {
     // only when it is traced too (`-e trace=` AND the inject set), so an untraced call (the
     // loader's brk and mmap under `-e trace=exit -e fault=!process`) always runs untouched.
     cfg.seccomp = !no_seccomp;
-    if cfg.seccomp_explicit && cfg.command.is_empty() {
-        eprintln!(
-            "{}: --seccomp-bpf cannot be used with -p alone; ignored",
-            crate::progname()
-        );
-    }
     if cfg.detach_on_execve {
         // A filter would outlive the detach and stop the program for nobody.
         if cfg.seccomp_explicit {
@@ -836,16 +976,39 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, UsageError> {
         );
         cfg.seccomp = false;
     }
+    if cfg.seccomp_explicit && cfg.follow_forks && cfg.command.is_empty() {
+        // As strace 6.1 (which says nothing when a command is started too: that one gets
+        // the filter, the attached processes run without). A filter cannot be given to a
+        // running process from outside: seccomp() applies to the calling thread (and, with
+        // TSYNC, its siblings) and what it starts later, so the tracer would have to make
+        // the call from inside the tracee, with no_new_privs set on it for good, on every
+        // thread at a syscall boundary: not done.
+        eprintln!(
+            "{}: --seccomp-bpf is not enabled for processes attached with -p",
+            crate::progname()
+        );
+        cfg.seccomp_explicit = false;
+    }
     Ok(Action::Run(Box::new(cfg)))
 }
 
 /// `-P PATH`: the path as given and, when it differs, the file it resolves to (what
-/// `/proc/PID/fd` shows for a descriptor open on it), as strace does.
+/// `/proc/PID/fd` shows for a descriptor open on it), as strace does, saying so on stderr
+/// unless `-e quiet=path-resolution`.
 fn add_trace_path(cfg: &mut Config, path: &str) {
     use std::os::unix::ffi::OsStrExt;
     cfg.trace_paths.push(path.as_bytes().to_vec());
     if let Ok(real) = std::fs::canonicalize(path) {
         let real = real.as_os_str().as_bytes().to_vec();
+        if real != path.as_bytes() && !cfg.quiet.path_resolution {
+            let (mut given, mut resolved) = (String::new(), String::new());
+            crate::text::quote(&mut given, path.as_bytes(), HexMode::None, false);
+            crate::text::quote(&mut resolved, &real, HexMode::None, false);
+            eprintln!(
+                "{}: Requested path {given} resolved into {resolved}",
+                crate::progname()
+            );
+        }
         if !cfg.trace_paths.contains(&real) {
             cfg.trace_paths.push(real);
         }
@@ -1029,6 +1192,98 @@ mod tests {
             run(&["--decode-pids=chdir", "true"]).unwrap_err().message,
             "invalid decode-pids 'chdir'"
         );
+    }
+
+    #[test]
+    fn quiet_sets_like_strace() {
+        let q = |a: &[&str]| run(a).map(|c| c.quiet);
+        let all = Quiet {
+            attach: true,
+            exit: true,
+            thread_execve: true,
+            personality: true,
+            path_resolution: true,
+        };
+        assert_eq!(q(&["-e", "quiet=all", "true"]), Ok(all));
+        assert_eq!(q(&["--quiet=!all", "true"]), Ok(Quiet::default()));
+        let c = q(&["--quiet=!exit", "true"]).unwrap();
+        assert!(c.attach && !c.exit && c.personality);
+        let c = q(&["--quiet", "true"]).unwrap();
+        assert!(c.attach && c.personality && !c.exit);
+        let c = q(&["-qq", "true"]).unwrap();
+        assert!(c.attach && c.exit && !c.thread_execve);
+        // `-o FILE PROG` is quiet about attaching, as strace's implied -q.
+        let c = q(&["-o", "/dev/null", "true"]).unwrap();
+        assert!(c.attach && c.personality && !c.exit);
+        let c = q(&["-o", "/dev/null", "-e", "quiet=exit", "true"]).unwrap();
+        assert!(!c.attach && c.exit);
+        for (args, msg) in [
+            (&["-e", "quiet=bogus", "true"][..], "invalid quiet 'bogus'"),
+            (&["--quiet=attach,x", "true"], "invalid quiet 'x'"),
+            (&["--quiet=", "true"], "invalid quiet ''"),
+            (
+                &["-q", "-e", "quiet=none", "true"],
+                "-q and -e quiet/--quiet cannot be provided simultaneously",
+            ),
+        ] {
+            assert_eq!(q(args).unwrap_err().message, msg, "{args:?}");
+        }
+    }
+
+    #[test]
+    fn trace_fds_interruptible_and_daemonize() {
+        let c = run(&["-e", "trace-fds=1,3", "true"]).unwrap();
+        let fds = c.trace_fds.unwrap();
+        assert!(fds.contains(1) && fds.contains(3) && !fds.contains(2) && !fds.contains(-100));
+        let fds = run(&["--trace-fds=!0", "true"]).unwrap().trace_fds.unwrap();
+        assert!(!fds.contains(0) && fds.contains(7));
+        assert_eq!(
+            run(&["-e", "trace-fds=x", "true"]).unwrap_err().message,
+            "invalid descriptor 'x'"
+        );
+        let i = |a: &[&str]| run(a).map(|c| c.interruptible);
+        assert_eq!(i(&["true"]), Ok(Interruptible::Waiting));
+        assert_eq!(i(&["-o", "/dev/null", "true"]), Ok(Interruptible::Never));
+        assert_eq!(
+            i(&["-o", "/dev/null", "-p", "1"]),
+            Ok(Interruptible::Waiting)
+        );
+        assert_eq!(i(&["-D", "true"]), Ok(Interruptible::NeverTstp));
+        assert_eq!(i(&["-I", "anywhere", "true"]), Ok(Interruptible::Anywhere));
+        assert_eq!(i(&["-I1", "-D", "true"]), Ok(Interruptible::Anywhere));
+        assert_eq!(
+            i(&["-I", "5", "true"]).unwrap_err().message,
+            "invalid -I argument: '5'"
+        );
+        assert!(i(&["-I", "x", "true"]).unwrap_err().hint);
+        assert_eq!(
+            i(&["--interruptible=x", "true"]).unwrap_err().message,
+            "invalid --interruptible argument: 'x'"
+        );
+        let d = |a: &[&str]| run(a).map(|c| c.daemonize);
+        assert_eq!(d(&["-DD", "true"]), Ok(2));
+        assert_eq!(d(&["--daemonize=session", "true"]), Ok(3));
+        assert_eq!(d(&["--daemonize", "true"]), Ok(1));
+        for (args, msg) in [
+            (
+                &["-D", "--daemonize", "true"][..],
+                "-D and --daemonize cannot be provided simultaneously",
+            ),
+            (
+                &["-D", "-p", "1"],
+                "PROG [ARGS] must be specified with -D/--daemonize",
+            ),
+            (
+                &["-DDDD", "true"],
+                "Too many -D's (4), maximum supported -D count is 3",
+            ),
+            (
+                &["--daemonize=x", "true"],
+                "invalid --daemonize argument: 'x'",
+            ),
+        ] {
+            assert_eq!(d(args).unwrap_err().message, msg, "{args:?}");
+        }
     }
 
     #[test]

@@ -69,6 +69,42 @@ pub enum SummaryBy {
     Tid,
     /// Process id.
     Pid,
+    /// The descriptor a call works on (its first descriptor argument).
+    Fd,
+    /// The file a call works on: its path argument, or the path of its descriptor.
+    Path,
+}
+
+/// A set of non-negative numbers as strace's `qualify_tokens` builds it (`-e trace-fds=`):
+/// the numbers listed, or all but them (`!`, `all`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NumberSet {
+    /// The numbers named.
+    pub numbers: Vec<u32>,
+    /// The set is every number except those named.
+    pub inverted: bool,
+}
+
+impl NumberSet {
+    /// True when `n` is in the set.
+    pub fn contains(&self, n: i64) -> bool {
+        n >= 0 && u32::try_from(n).is_ok_and(|n| self.numbers.contains(&n)) != self.inverted
+    }
+}
+
+/// `-I`: when fatal signals (SIGHUP, SIGINT, SIGQUIT, SIGPIPE, SIGTERM) may stop the tracer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Interruptible {
+    /// `-I 1`/`anywhere`: none is caught; the signal's default action kills the tracer
+    /// (the kernel detaches the tracees).
+    Anywhere,
+    /// `-I 2`/`waiting` (the default): the tracer detaches and ends between two stops.
+    #[default]
+    Waiting,
+    /// `-I 3`/`never`: ignored (the default for `-o FILE PROG`).
+    Never,
+    /// `-I 4`/`never_tstp`: ignored, and SIGTSTP too (the default for `-D`).
+    NeverTstp,
 }
 
 /// Which return statuses are printed (`-e status=`, `-z`, `-Z`).
@@ -162,6 +198,10 @@ pub struct Quiet {
     pub exit: bool,
     /// "+++ superseded by execve ... +++".
     pub thread_execve: bool,
+    /// "[ Process PID=N runs in 32 bit mode. ]".
+    pub personality: bool,
+    /// "Requested path '...' resolved into '...'" (`-P`).
+    pub path_resolution: bool,
 }
 
 /// Everything the tracer needs to know.
@@ -249,6 +289,13 @@ pub struct Config {
     pub summary_by: Option<SummaryBy>,
     /// `-U`: the summary's columns.
     pub summary_columns: Vec<crate::summary::Column>,
+    /// `-e trace-fds=`: only calls on these descriptors (with `-P`: or on those paths).
+    pub trace_fds: Option<NumberSet>,
+    /// `-I`.
+    pub interruptible: Interruptible,
+    /// `-D` (1), `-DD` (2: in a new process group), `-DDD` (3: in a new session): the
+    /// tracer runs as a detached grandchild of the traced command, 0 when not.
+    pub daemonize: u8,
 }
 
 impl Default for Config {
@@ -295,6 +342,9 @@ impl Default for Config {
             overhead_ns: 0,
             argv0: None,
             summary_columns: crate::summary::Column::DEFAULT.to_vec(),
+            trace_fds: None,
+            interruptible: Interruptible::Waiting,
+            daemonize: 0,
         }
     }
 }

@@ -21,6 +21,7 @@ mod sys;
 /// The x86_64 system call table (it lives below strace-rs, shared with ltrace-rs's `-S`).
 pub use tracekit_syscall_summary::sysent;
 mod sysent32;
+mod targets;
 pub mod text;
 pub mod tracer;
 pub mod xlat;

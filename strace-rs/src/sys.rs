@@ -3,10 +3,12 @@
 
 use std::sync::atomic::{AtomicI32, Ordering};
 
+use crate::config::Interruptible;
+
 static INTERRUPTED: AtomicI32 = AtomicI32::new(0);
 
-/// The signals that stop the tracer: handled by [`install_handlers`], or blocked by
-/// [`block_fatal`].
+/// The signals that stop the tracer: handled by [`install_handlers`], or ignored (see
+/// [`set_interruptible`]).
 const FATAL_SIGNALS: [libc::c_int; 5] = [
     libc::SIGINT,
     libc::SIGTERM,
@@ -20,7 +22,7 @@ extern "C" fn on_signal(sig: libc::c_int) {
 }
 
 /// Installs the handlers (without `SA_RESTART`, so a blocked `wait4` returns `EINTR`).
-pub fn install_handlers() {
+fn install_handlers() {
     for sig in FATAL_SIGNALS {
         // SAFETY: sigaction is plain data; all-zero is a valid starting value.
         let mut sa: libc::sigaction = unsafe { std::mem::zeroed() };
@@ -61,16 +63,25 @@ pub fn die_by_signal(sig: i32) -> ! {
     std::process::exit(128 + sig)
 }
 
-/// Blocks the signals that would interrupt the tracer (strace's `-I never`, its default for
-/// `-o FILE PROG`: Ctrl-C reaches the traced command, and the trace records its death).
-pub fn block_fatal() {
-    // SAFETY: sigset_t is plain data; sigprocmask reads our set.
-    unsafe {
-        let mut set: libc::sigset_t = std::mem::zeroed();
-        libc::sigemptyset(&mut set);
-        for sig in FATAL_SIGNALS {
-            libc::sigaddset(&mut set, sig);
+/// Sets what the fatal signals do to the tracer (`-I`, strace's `opt_intr`): nothing
+/// (`anywhere`: their default action), a flag the trace loop checks (`waiting`), or nothing
+/// at all (`never`: ignored, and SIGTSTP too with `never_tstp`). SIGTTOU and SIGTTIN are
+/// always ignored, as strace does, so a tracer in the background can write to the terminal.
+pub fn set_interruptible(mode: Interruptible) {
+    let ignore = |sig: libc::c_int| {
+        // SAFETY: signal with SIG_IGN installs no handler and touches no memory of ours.
+        unsafe { libc::signal(sig, libc::SIG_IGN) };
+    };
+    ignore(libc::SIGTTOU);
+    ignore(libc::SIGTTIN);
+    match mode {
+        Interruptible::Anywhere => {}
+        Interruptible::Waiting => install_handlers(),
+        Interruptible::Never | Interruptible::NeverTstp => {
+            FATAL_SIGNALS.into_iter().for_each(ignore);
+            if mode == Interruptible::NeverTstp {
+                ignore(libc::SIGTSTP);
+            }
         }
-        libc::sigprocmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
     }
 }

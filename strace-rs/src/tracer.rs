@@ -66,6 +66,19 @@ struct Tcb {
     /// The thread id the current call started under (another than the key after an
     /// `execve` by a non-leader thread).
     entry_tid: u32,
+    /// `--summary-by=fd|path`: the table the current call counts in, found at entry (a
+    /// descriptor's path is gone once `close` returns).
+    group: Option<Group>,
+}
+
+/// One `--summary-by` table: a thread or process id, a descriptor, a path, or the calls
+/// without any.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Group {
+    Id(u32),
+    Fd(i32),
+    Path(Vec<u8>),
+    Nothing,
 }
 
 struct SyscallMeta {
@@ -148,8 +161,8 @@ pub struct Tracer<'c> {
     need_rusage: bool,
     /// `--output-format=json`: events instead of lines.
     json: Option<crate::json::Clock>,
-    /// `--summary-by`: a summary per thread or process.
-    summaries: std::collections::BTreeMap<u32, Summary>,
+    /// `--summary-by`: a summary per thread, process, descriptor or path.
+    summaries: std::collections::BTreeMap<Group, Summary>,
 }
 
 impl std::fmt::Debug for Tracer<'_> {
@@ -382,12 +395,65 @@ impl<'c> Tracer<'c> {
             user: cfg.user,
             seccomp,
         };
+        if cfg.daemonize > 0 {
+            return self.spawn_detached(&spawn, &path);
+        }
         let pid = pt::spawn(&spawn, self.opts).map_err(|e| format!("exec: {e}"))?;
         self.started = Some(pid);
         self.new_tcb(pid, true).map_err(|e| e.to_string())?;
         if let Some(t) = self.tcbs.get_mut(&pid) {
             t.skip_detach_on_exec = true;
         }
+        self.log_process(pid, &path, std::process::id());
+        let how = if self.seccomp {
+            Resume::Continue
+        } else {
+            Resume::Syscall
+        };
+        pt::resume(pid, how, 0).map_err(|e| format!("resume: {e}"))?;
+        Ok(())
+    }
+
+    /// `-D`: this process becomes the command, traced from here on by a grandchild (the
+    /// only one that returns), as strace: the command keeps our pid, parent and exit
+    /// status, and is seized while it waits to `execve` (its first stop is the interrupt).
+    fn spawn_detached(
+        &mut self,
+        spawn: &pt::SpawnOptions,
+        path: &std::path::Path,
+    ) -> Result<(), String> {
+        let how = match self.cfg.daemonize {
+            1 => pt::Daemonize::Grandchild,
+            2 => pt::Daemonize::ProcessGroup,
+            _ => pt::Daemonize::Session,
+        };
+        // SAFETY: getppid has no arguments and cannot fail.
+        let caller = unsafe { libc::getppid() } as u32;
+        let pid = pt::spawn_detached(spawn, self.opts, how).map_err(|e| {
+            let msg = decode::strerror(e.error.raw_os_error().unwrap_or(0));
+            match e.what {
+                "PTRACE_SEIZE" | "PTRACE_INTERRUPT" => {
+                    format!("attach: ptrace({}, {}): {msg}", e.what, e.pid)
+                }
+                what => format!("{what}: {msg}"),
+            }
+        })?;
+        // Not our child: like strace, the command is neither killed when we are
+        // interrupted nor where our exit status comes from.
+        self.new_tcb(pid, true).map_err(|e| e.to_string())?;
+        if let Some(t) = self.tcbs.get_mut(&pid) {
+            t.skip_detach_on_exec = true;
+        }
+        self.log_process(pid, path, caller);
+        if !self.cfg.quiet.attach {
+            eprintln!("{}: Process {pid} attached", crate::progname());
+        }
+        Ok(())
+    }
+
+    /// The `--log` record of the started command `pid` (`ppid`: its parent).
+    fn log_process(&mut self, pid: Pid, path: &std::path::Path, ppid: u32) {
+        let cfg = self.cfg;
         if let Some(log) = &mut self.log {
             let cmdline = cfg
                 .command
@@ -400,7 +466,7 @@ impl<'c> Tracer<'c> {
                 .unwrap_or_default();
             let _ = log.write(&tracekit_log::Event::Process(tracekit_log::Process {
                 pid: pid.0 as u32,
-                ppid: std::process::id(),
+                ppid,
                 start_unix_ns: now.as_nanos() as u64,
                 start_mono_ns: 0,
                 exe: tracekit_log::Bytes(path.as_os_str().as_bytes().to_vec().into()),
@@ -410,13 +476,6 @@ impl<'c> Tracer<'c> {
                 clock_res_ns: 0,
             }));
         }
-        let how = if self.seccomp {
-            Resume::Continue
-        } else {
-            Resume::Syscall
-        };
-        pt::resume(pid, how, 0).map_err(|e| format!("resume: {e}"))?;
-        Ok(())
     }
 
     fn attach(&mut self, pid: Pid) -> io::Result<()> {
@@ -432,28 +491,33 @@ impl<'c> Tracer<'c> {
                 }
             }
         }
-        pt::seize(pid, self.opts).map_err(|e| {
+        let failed = |req: &str, e: io::Error| {
             io::Error::new(
                 e.kind(),
                 format!(
-                    "attach: ptrace(PTRACE_SEIZE, {pid}): {}",
+                    "attach: ptrace({req}, {pid}): {}",
                     decode::strerror(e.raw_os_error().unwrap_or(0))
                 ),
             )
-        })?;
-        pt::interrupt(pid)?;
+        };
+        // A process that is exiting (or a zombie) fails here or at the interrupt, with
+        // strace's message; one that exits once seized reports its exit to us as usual.
+        pt::seize(pid, self.opts).map_err(|e| failed("PTRACE_SEIZE", e))?;
+        pt::interrupt(pid).map_err(|e| failed("PTRACE_INTERRUPT", e))?;
         self.new_tcb(pid, false)?;
+        let mut threads = 1;
         for &t in &tids[1..] {
+            // A thread that ends meanwhile is skipped, and not counted (as strace).
             if pt::seize(t, self.opts).is_ok() && pt::interrupt(t).is_ok() {
                 self.new_tcb(t, false)?;
+                threads += 1;
             }
         }
         if !self.cfg.quiet.attach {
-            if tids.len() > 1 {
+            if threads > 1 {
                 eprintln!(
-                    "{}: Process {pid} attached with {} threads",
+                    "{}: Process {pid} attached with {threads} threads",
                     crate::progname(),
-                    tids.len()
                 );
             } else {
                 eprintln!("{}: Process {pid} attached", crate::progname());
@@ -479,7 +543,6 @@ impl<'c> Tracer<'c> {
 
     /// Runs until every tracee is gone (or the tracer is interrupted).
     pub fn run(mut self) -> Result<Outcome, String> {
-        crate::sys::install_handlers();
         for &p in &self.cfg.attach {
             if let Err(e) = self.attach(Pid(p)) {
                 eprintln!("{}: {e}", crate::progname());
@@ -487,10 +550,9 @@ impl<'c> Tracer<'c> {
         }
         if !self.cfg.command.is_empty() {
             self.spawn()?;
-            if self.cfg.output.is_some() {
-                crate::sys::block_fatal();
-            }
         }
+        // After the spawn, as strace: the command starts with our dispositions untouched.
+        crate::sys::set_interruptible(self.cfg.interruptible);
         if self.tcbs.is_empty() {
             // Every attach failed and was reported: exit 1 quietly, like strace.
             return Err(String::new());
@@ -529,14 +591,23 @@ impl<'c> Tracer<'c> {
                     let _ = summary.write_columns(sort, &self.cfg.summary_columns, &mut text);
                 }
                 Some(by) => {
-                    let what = match by {
-                        SummaryBy::Tid => "thread",
-                        SummaryBy::Pid => "process",
-                    };
                     for (i, (group, s)) in self.summaries.iter().enumerate() {
                         let sep = if i == 0 { "" } else { "\n" };
-                        let _ =
-                            writeln!(text, "{sep}System call usage summary for {what} {group}:");
+                        let what = match (by, group) {
+                            (SummaryBy::Tid, Group::Id(n)) => format!("thread {n}"),
+                            (_, Group::Id(n)) => format!("process {n}"),
+                            (_, Group::Fd(fd)) => format!("descriptor {fd}"),
+                            (_, Group::Path(p)) => {
+                                let mut q = String::new();
+                                crate::text::quote(&mut q, p, crate::text::HexMode::None, false);
+                                format!("path {q}")
+                            }
+                            (SummaryBy::Fd, Group::Nothing) => {
+                                "calls without a descriptor".to_owned()
+                            }
+                            (_, Group::Nothing) => "calls without a path".to_owned(),
+                        };
+                        let _ = writeln!(text, "{sep}System call usage summary for {what}:");
                         let _ = s.write_columns(sort, &self.cfg.summary_columns, &mut text);
                     }
                 }
@@ -692,7 +763,7 @@ impl<'c> Tracer<'c> {
 
     /// strace's "Process N attached" for a followed child, shown when tracing to stderr.
     fn announce_child(&mut self, pid: Pid) {
-        if !self.cfg.quiet.attach && self.cfg.output.is_none() {
+        if !self.cfg.quiet.attach {
             // Straight to stderr, into an unfinished line if there is one, as strace does.
             self.printer.flush();
             eprintln!("{}: Process {pid} attached", crate::progname());
@@ -967,8 +1038,8 @@ impl<'c> Tracer<'c> {
 
     /// Notes a switch between the x86_64 and i386 conventions, like strace.
     fn personality(&mut self, pid: Pid, compat: bool) {
-        // strace prints the switch only when tracing to stderr.
-        let show = self.show() && !self.cfg.quiet.attach && self.cfg.output.is_none();
+        // Quiet by default with `-o FILE PROG` (strace's implied -q).
+        let show = self.show() && !self.cfg.quiet.personality;
         let Some(t) = self.tcbs.get_mut(&pid) else {
             return;
         };
@@ -1016,6 +1087,53 @@ impl<'c> Tracer<'c> {
         decode::touches_paths(&ctx, meta.decoder, &meta.name, &self.cfg.trace_paths)
     }
 
+    /// `-e trace-fds=`: whether the call at entry works on one of the descriptors.
+    fn touches_fds(&self, pid: Pid, nr: u64, args: &[u64; 6], compat: bool) -> bool {
+        let Some(set) = &self.cfg.trace_fds else {
+            return false;
+        };
+        let name = &self.meta.get(nr, compat).name;
+        crate::targets::targets(pid, name, args)
+            .iter()
+            .any(|t| matches!(t, crate::targets::Target::Fd(fd) if set.contains((*fd).into())))
+    }
+
+    /// `--summary-by=fd|path`: the table of the call at entry, by its first descriptor or
+    /// path (a descriptor's file, a path argument as given).
+    fn group_of(&self, pid: Pid, nr: u64, args: &[u64; 6], compat: bool) -> Group {
+        use crate::targets::{self, Target};
+        let name = &self.meta.get(nr, compat).name;
+        let found = targets::targets(pid, name, args);
+        match self.cfg.summary_by {
+            Some(SummaryBy::Fd) => found
+                .iter()
+                .find_map(|t| match *t {
+                    // AT_FDCWD and other negative values name no descriptor.
+                    Target::Fd(fd) if fd >= 0 => Some(Group::Fd(fd)),
+                    _ => None,
+                })
+                .unwrap_or(Group::Nothing),
+            // A path argument first (`openat`'s file, not its directory), else the file of
+            // a descriptor.
+            _ => found
+                .iter()
+                .find_map(|t| match *t {
+                    // `newfstatat(3, "", ..., AT_EMPTY_PATH)` works on the descriptor.
+                    Target::Path(addr) => targets::path_arg(pid, addr)
+                        .filter(|p| !p.is_empty())
+                        .map(Group::Path),
+                    Target::Fd(_) => None,
+                })
+                .or_else(|| {
+                    found.iter().find_map(|t| match *t {
+                        Target::Fd(fd) => targets::fd_path(pid, fd).map(Group::Path),
+                        Target::Path(_) => None,
+                    })
+                })
+                .unwrap_or(Group::Nothing),
+        }
+    }
+
     fn injection(&mut self, pid: Pid, nr: u64) -> Option<InjectAction> {
         let cfg = self.cfg;
         let t = self.tcbs.get_mut(&pid)?;
@@ -1061,8 +1179,10 @@ impl<'c> Tracer<'c> {
         } else {
             cfg.trace.contains(nr)
         };
-        let traced =
-            traced && (cfg.trace_paths.is_empty() || self.touches_paths(pid, nr, args, compat));
+        let traced = traced
+            && ((cfg.trace_paths.is_empty() && cfg.trace_fds.is_none())
+                || self.touches_fds(pid, nr, &args, compat)
+                || (!cfg.trace_paths.is_empty() && self.touches_paths(pid, nr, args, compat)));
         let prev_nr;
         let refresh_maps = self.tcbs.get(&pid).is_some_and(|t| {
             self.meta
@@ -1096,8 +1216,18 @@ impl<'c> Tracer<'c> {
                 t.tgid = tgid_of(pid);
             }
             t.counted = traced && summary != SummaryMode::None;
+            t.group = None;
             t.printed = traced && summary != SummaryMode::Only;
             t.keep_text = traced && keep_text;
+        }
+        if traced
+            && summary != SummaryMode::None
+            && matches!(cfg.summary_by, Some(SummaryBy::Fd | SummaryBy::Path))
+        {
+            let group = self.group_of(pid, nr, &args, compat);
+            if let Some(t) = self.tcbs.get_mut(&pid) {
+                t.group = Some(group);
+            }
         }
         if traced && !cfg.inject.is_empty() {
             if let Some(act) = self.injection(pid, nr) {
@@ -1207,13 +1337,14 @@ impl<'c> Tracer<'c> {
                 None => &mut self.summary,
                 Some(by) => {
                     let group = match by {
-                        SummaryBy::Tid => pid.0 as u32,
+                        SummaryBy::Tid => Group::Id(pid.0 as u32),
                         SummaryBy::Pid => {
                             if t.tgid == 0 {
                                 t.tgid = tgid_of(pid);
                             }
-                            t.tgid
+                            Group::Id(t.tgid)
                         }
+                        SummaryBy::Fd | SummaryBy::Path => t.group.take().unwrap_or(Group::Nothing),
                     };
                     // `self.summary` stays empty: a copy is a new summary of the same kind.
                     let empty = &self.summary;

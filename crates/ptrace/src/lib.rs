@@ -10,6 +10,8 @@
 //! - [`spawn`] forks a command, seizes it ([`Options`]) and returns it stopped just before its
 //!   `execve`, optionally under a seccomp filter that only reports the syscalls a tracer wants
 //!   ([`seccomp::Filter`]).
+//! - [`spawn_detached`] runs a command in the calling process instead, traced by a detached
+//!   grandchild (strace's `-D`).
 //! - [`seize`], [`detach`], [`interrupt`], [`listen`], [`resume`] and friends drive tracees.
 //! - [`wait`] returns the next [`Stop`], already classified: syscall stop, signal-delivery stop,
 //!   group-stop, fork/vfork/clone/exec/exit events, seccomp stop, exit or death by signal.
@@ -49,7 +51,7 @@ mod stop;
 
 pub use breakpoint::{Breakpoint, INT3};
 pub use raw::*;
-pub use spawn::{spawn, SpawnOptions};
+pub use spawn::{spawn, spawn_detached, Daemonize, DetachError, SpawnOptions};
 pub use stop::{wait, wait_any_fast, wait_pid, Event, Rusage, Stop};
 
 use std::fmt;

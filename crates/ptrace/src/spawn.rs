@@ -4,7 +4,7 @@ use std::ffi::CString;
 use std::io;
 
 use crate::seccomp::Filter;
-use crate::{kill, listen, resume, seize, wait_pid, Options, Pid, Resume, Stop};
+use crate::{interrupt, kill, listen, resume, seize, wait_pid, Options, Pid, Resume, Stop};
 
 /// What to run and how.
 #[derive(Debug, Clone)]
@@ -111,6 +111,161 @@ fn child(
             exit_exec_failed();
         }
     }
+    exec(cmd, argv, envp)
+}
+
+/// Where [`spawn_detached`] puts the tracer (strace's `-D`, `-DD`, `-DDD`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Daemonize {
+    /// A grandchild of the command, in its process group and session (`-D`).
+    Grandchild,
+    /// The same, in a new process group (`-DD`): a `kill(0, ...)` by the command misses it.
+    ProcessGroup,
+    /// The same, in a new session (`-DDD`): the terminal's hangup misses it.
+    Session,
+}
+
+/// How long the command waits for its tracer before running untraced would be wrong: it
+/// dies by `SIGALRM` instead (strace's `alarm(3)`).
+const DETACHED_ATTACH_TIMEOUT_S: libc::c_uint = 3;
+
+/// Runs `cmd` in this process, traced by a grandchild, as strace's `-D`: the calling process
+/// becomes the command (so its parent, pid and process group are the caller's, and its
+/// exit status goes to the caller), and the function returns only in the grandchild, which
+/// has seized it with `opts` (and interrupted it: its first stop is that interrupt, while it
+/// waits to `execve`). The child between them waits for the grandchild to kill it; the
+/// command runs once that child is gone. Call it while the process has one thread.
+///
+/// The error is returned in the grandchild: the command then runs untraced (its child was
+/// killed anyway, so it does not hang).
+pub fn spawn_detached(
+    cmd: &SpawnOptions,
+    opts: Options,
+    how: Daemonize,
+) -> Result<Pid, DetachError> {
+    let mut argv: Vec<*const libc::c_char> = cmd.argv.iter().map(|a| a.as_ptr()).collect();
+    argv.push(std::ptr::null());
+    let envp_store: Option<Vec<*const libc::c_char>> = cmd.env.as_ref().map(|env| {
+        let mut v: Vec<_> = env.iter().map(|e| e.as_ptr()).collect();
+        v.push(std::ptr::null());
+        v
+    });
+    // Yama's ptrace_scope=1 lets only ancestors trace a process: allow the grandchild.
+    // SAFETY: prctl with integer arguments only (EINVAL without Yama is harmless).
+    unsafe { libc::prctl(libc::PR_SET_PTRACER, libc::PR_SET_PTRACER_ANY, 0, 0, 0) };
+    let tracee = Pid(std::process::id() as i32);
+    // SAFETY: fork has no memory arguments. Both sides continue in ordinary code: the
+    // process has one thread (the caller's promise), so no lock is left held in the child.
+    let middle = unsafe { libc::fork() };
+    if middle < 0 {
+        return Err(DetachError {
+            what: "fork",
+            pid: tracee,
+            error: io::Error::last_os_error(),
+        });
+    }
+    if middle > 0 {
+        become_detached_tracee(cmd, &argv, envp_store.as_deref());
+    }
+    // SAFETY: as above.
+    let tracer = unsafe { libc::fork() };
+    if tracer != 0 {
+        // The middle child (also when the second fork failed: the command must not wait):
+        // its end is what lets the command run.
+        if tracer < 0 {
+            exit_exec_failed();
+        }
+        loop {
+            // SAFETY: pause has no arguments; the grandchild's SIGKILL ends it.
+            unsafe { libc::pause() };
+        }
+    }
+    // The grandchild: the tracer.
+    let parted = match how {
+        Daemonize::Grandchild => Ok(()),
+        // SAFETY: setpgid with integer arguments (0, 0: ourselves, a new group).
+        Daemonize::ProcessGroup => match unsafe { libc::setpgid(0, 0) } {
+            0 => Ok(()),
+            _ => Err((
+                "Cannot create a new process group",
+                io::Error::last_os_error(),
+            )),
+        },
+        // SAFETY: setsid has no arguments.
+        Daemonize::Session => match unsafe { libc::setsid() } {
+            -1 => Err(("Cannot create a new session", io::Error::last_os_error())),
+            _ => Ok(()),
+        },
+    };
+    let attached = match parted {
+        Ok(()) => seize(tracee, opts)
+            .map_err(|e| ("PTRACE_SEIZE", e))
+            .and_then(|()| interrupt(tracee).map_err(|e| ("PTRACE_INTERRUPT", e))),
+        Err(e) => Err(e),
+    };
+    // SAFETY: getppid has no arguments; our parent is the middle child still (it waits).
+    let middle = unsafe { libc::getppid() };
+    let _ = kill(Pid(middle), libc::SIGKILL);
+    attached
+        .map(|()| tracee)
+        .map_err(|(what, error)| DetachError {
+            what,
+            pid: tracee,
+            error,
+        })
+}
+
+/// Why [`spawn_detached`]'s grandchild does not trace the command.
+#[derive(Debug)]
+pub struct DetachError {
+    /// What failed: `PTRACE_SEIZE` or `PTRACE_INTERRUPT` (on the command), or "Cannot
+    /// create a new process group" / "Cannot create a new session" (strace's wording).
+    pub what: &'static str,
+    /// The command's pid (this process's, before the forks).
+    pub pid: Pid,
+    /// The system's error.
+    pub error: io::Error,
+}
+
+impl std::fmt::Display for DetachError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.what, self.error)
+    }
+}
+
+impl std::error::Error for DetachError {}
+
+/// The original process under [`spawn_detached`]: waits for its only child to be killed by
+/// the tracer (at most [`DETACHED_ATTACH_TIMEOUT_S`]), then runs the command.
+fn become_detached_tracee(
+    cmd: &SpawnOptions,
+    argv: &[*const libc::c_char],
+    envp: Option<&[*const libc::c_char]>,
+) -> ! {
+    // SAFETY: alarm has no memory arguments.
+    unsafe { libc::alarm(DETACHED_ATTACH_TIMEOUT_S) };
+    loop {
+        // SAFETY: wait accepts a null status pointer.
+        let r = unsafe { libc::wait(std::ptr::null_mut()) };
+        if r >= 0 || io::Error::last_os_error().kind() != io::ErrorKind::Interrupted {
+            break;
+        }
+    }
+    // SAFETY: alarm has no memory arguments; 0 cancels it.
+    unsafe { libc::alarm(0) };
+    if let Some(f) = &cmd.seccomp {
+        if f.install().is_err() {
+            exit_exec_failed();
+        }
+    }
+    exec(cmd, argv, envp)
+}
+
+fn exec(
+    cmd: &SpawnOptions,
+    argv: &[*const libc::c_char],
+    envp: Option<&[*const libc::c_char]>,
+) -> ! {
     let path = cmd.path.as_ptr();
     match envp {
         // SAFETY: `path` is a NUL-terminated string, `argv` and `envp` are null-terminated
