@@ -5,7 +5,8 @@
  * leaf_alloc. Consecutive allocations share most of their frames, and calls from different
  * paths meet the same return addresses at the same depths. It counts its own allocations
  * per call path and prints them, one line per path: the letters of the rec_* frames from
- * the outermost (main's callee) to the innermost, then the count.
+ * the outermost (main's callee) to the innermost, then the count. rec_a's frames are found
+ * from rsp, rec_b's from rbp.
  * Usage: heap_deep [iterations]   (default 20000) */
 #include <stdint.h>
 #include <stdio.h>
@@ -40,7 +41,12 @@ __attribute__((noinline)) void rec_a(unsigned path, unsigned level, unsigned dep
     __asm__ volatile("" ::: "memory"); /* keep the recursion a real call */
 }
 
+/* rec_b's frame has a variable-length array, so its frame is found from rbp (the CFA rule
+ * is rbp + 16): walks through it depend on the saved rbp cells as well as on the return
+ * addresses. */
 __attribute__((noinline)) void rec_b(unsigned path, unsigned level, unsigned depth) {
+    volatile char scratch[1 + level % 4];
+    scratch[0] = (char)level;
     step(path, level, depth);
     __asm__ volatile("" ::: "memory");
 }

@@ -19,22 +19,26 @@
 //! place; a set that has remembered 64 walks (more callers taking turns at one
 //! start than it has ways) remembers only one miss in 16. Nothing allocates.
 //!
+//! What it costs in memory: the table is a static of 1,024 entries of about 1 KiB (a walk of
+//! up to [`TRACE_CELLS`] cells, one word each), resident only where used: at most 1.1 MiB.
+//!
 //! [`unwind::Trace`]: crate::unwind::Trace
 
-use std::mem::MaybeUninit;
 use std::sync::atomic::{fence, AtomicU32, AtomicU64, Ordering};
 
 use crate::unwind::{Regs, Trace, TRACE_CELLS};
 
 /// Sets of the table, and entries per set.
 const SETS: usize = 128;
-const WAYS: usize = 4;
+const WAYS: usize = 8;
 
 struct Entry {
     /// Even when the entry is stable, odd while it is being written.
     seq: AtomicU32,
-    /// Cells to check; 0: only the start was noted (a walk seen once).
+    /// Cells to check; 0: only the start was noted (a walk seen once). With [`USES_BP`]:
+    /// the walk also depended on the starting `rbp`, which must be `bp`.
     len: AtomicU32,
+    bp: AtomicU64,
     /// Where the walk started; `ip` 0 is an empty entry.
     ip: AtomicU64,
     sp: AtomicU64,
@@ -42,20 +46,38 @@ struct Entry {
     generation: AtomicU64,
     /// The interned stack.
     id: AtomicU64,
-    offs: [AtomicU32; TRACE_CELLS],
-    vals: [AtomicU64; TRACE_CELLS],
+    /// The cells, each packed in one word ([`pack`]): the value in the low 48 bits, and in
+    /// the high 16 the cell's distance from the one before (from `sp` for the first), in
+    /// words, signed.
+    cells: [AtomicU64; TRACE_CELLS],
+}
+
+/// Cell values (return addresses, and saved `rbp`s used as frame bases: user-space code and
+/// stack addresses) are below 2^48.
+const VALUE_BITS: u32 = 48;
+const VALUE_MASK: u64 = (1 << VALUE_BITS) - 1;
+
+/// A cell as [`Entry::cells`] keeps it: at `delta` bytes from the cell before, holding `val`;
+/// `None` when it does not fit.
+fn pack(delta: u64, val: u64) -> Option<u64> {
+    let delta = delta as i64;
+    if delta % 8 != 0 || val > VALUE_MASK {
+        return None;
+    }
+    let words = i16::try_from(delta / 8).ok()?;
+    Some(val | u64::from(words as u16) << VALUE_BITS)
 }
 
 #[allow(clippy::declare_interior_mutable_const)] // a template for the arrays below
 const EMPTY: Entry = Entry {
     seq: AtomicU32::new(0),
     len: AtomicU32::new(0),
+    bp: AtomicU64::new(0),
     ip: AtomicU64::new(0),
     sp: AtomicU64::new(0),
     generation: AtomicU64::new(0),
     id: AtomicU64::new(0),
-    offs: [const { AtomicU32::new(0) }; TRACE_CELLS],
-    vals: [const { AtomicU64::new(0) }; TRACE_CELLS],
+    cells: [const { AtomicU64::new(0) }; TRACE_CELLS],
 };
 
 struct Set {
@@ -72,6 +94,9 @@ struct Set {
 }
 
 const FULL_BUDGET: u32 = 64;
+
+/// In [`Entry::len`]: the walk depended on the starting `rbp` (see [`Trace::start_bp`]).
+const USES_BP: u32 = 1 << 31;
 const FULL_SAMPLE: u32 = 16;
 
 #[allow(clippy::declare_interior_mutable_const)] // a template for the array below
@@ -165,38 +190,43 @@ impl Memo {
         {
             return None;
         }
-        let len = e.len.load(Ordering::Relaxed) as usize;
+        let len = e.len.load(Ordering::Relaxed);
+        let bp = e.bp.load(Ordering::Relaxed);
+        let uses_bp = len & USES_BP != 0;
+        let len = (len & !USES_BP) as usize;
         if len == 0 || len > TRACE_CELLS {
             return None;
         }
         let id = e.id.load(Ordering::Relaxed);
-        let entry_generation = e.generation.load(Ordering::Relaxed);
-        let mut offs = [MaybeUninit::<u32>::uninit(); TRACE_CELLS];
-        let mut vals = [MaybeUninit::<u64>::uninit(); TRACE_CELLS];
-        for i in 0..len {
-            offs[i].write(e.offs[i].load(Ordering::Relaxed));
-            vals[i].write(e.vals[i].load(Ordering::Relaxed));
-        }
-        // The copy is one writer's whole entry only if nobody wrote meanwhile.
-        fence(Ordering::Acquire);
-        if e.seq.load(Ordering::Relaxed) != seq || entry_generation != generation {
+        if e.generation.load(Ordering::Relaxed) != generation || (uses_bp && bp != regs.bp) {
             return None;
         }
-        for i in 0..len {
-            // SAFETY: offs[..len] were written by the copy loop above.
-            let off = unsafe { offs[i].assume_init() };
-            // SAFETY: vals[..len] were written by the same loop, cell for cell with offs.
-            let val = unsafe { vals[i].assume_init() };
-            let at = regs.sp.wrapping_add(u64::from(off));
-            // SAFETY: the cells are checked in the order the walk read them: cell i is the
-            // one the walk from `regs` reads next when cells 0..i hold the values checked
-            // so far (the rules that locate it depend on nothing else: see `Trace`), so it
-            // is a return-address slot of the live stack above `regs.sp`, as readable as it
-            // is to the unwinder. A remembered walk from another stack that happened to sit
-            // at the same `sp` fails at its first differing cell, before reading further.
-            // (The offsets are a consistent copy: checked against `seq` above.)
+        // Each cell is checked against `seq` before the stack is read where it says: walks
+        // remembered from one start through different callers share their first cells and
+        // differ further on, so a check that fails should not have copied the whole entry
+        // first (and on x86_64 the acquire fence is only the compiler's, so a check is a load
+        // that hits the cache).
+        let cells = e.cells.get(..len)?;
+        let mut at = regs.sp;
+        for cell in cells {
+            let cell = cell.load(Ordering::Relaxed);
+            // This cell (and what was read above) is one writer's entry only if nobody wrote
+            // meanwhile.
+            fence(Ordering::Acquire);
+            if e.seq.load(Ordering::Relaxed) != seq {
+                return None;
+            }
+            at = at.wrapping_add(((cell as i64 >> VALUE_BITS) << 3) as u64);
+            // SAFETY: the cells are checked in the order the walk noted them: cell i is one
+            // the walk from `regs` reads when cells 0..i hold the values checked so far (and
+            // `rbp` is the one checked above, if the walk used it: the rules that locate the
+            // cell depend on nothing else, see `Trace`), so it is a slot of the live stack
+            // above `regs.sp`, as readable as it is to the unwinder. A remembered walk from
+            // another stack that happened to sit at the same `sp` fails at its first
+            // differing cell, before reading further. (The cell was read while the entry was
+            // stable: checked against `seq` just above.)
             let v = unsafe { (at as *const u64).read() };
-            if v != val {
+            if v != cell & VALUE_MASK {
                 return None;
             }
         }
@@ -252,19 +282,26 @@ impl Memo {
         e.generation.store(generation, Ordering::Relaxed);
         e.id.store(id, Ordering::Relaxed);
         let mut len = 0;
+        let mut uses_bp = 0;
         if let Some(trace) = trace {
+            if let Some(bp) = trace.start_bp() {
+                e.bp.store(bp, Ordering::Relaxed);
+                uses_bp = USES_BP;
+            }
+            let mut last = 0;
             for (off, val) in trace.cells() {
-                let Ok(off) = u32::try_from(off) else {
-                    // Too far apart to keep: only the start stays noted.
+                let Some(cell) = pack(off.wrapping_sub(last), val) else {
+                    // Too far apart, or a value too large to keep: only the start stays noted.
                     len = 0;
                     break;
                 };
-                e.offs[len].store(off, Ordering::Relaxed);
-                e.vals[len].store(val, Ordering::Relaxed);
+                last = off;
+                e.cells[len].store(cell, Ordering::Relaxed);
                 len += 1;
             }
         }
-        e.len.store(len as u32, Ordering::Relaxed);
+        let len = if len == 0 { 0 } else { len as u32 | uses_bp };
+        e.len.store(len, Ordering::Relaxed);
         e.seq.store(seq.wrapping_add(2), Ordering::Release);
         set.tags[way].store(tag, Ordering::Relaxed);
     }
@@ -331,14 +368,30 @@ mod tests {
     }
 
     #[test]
+    fn cells_pack_into_one_word() {
+        let unpack = |c: u64| ((c as i64 >> VALUE_BITS) << 3, c & VALUE_MASK);
+        let ra = 0x7f12_3456_789a;
+        assert_eq!(pack(16, ra).map(unpack), Some((16, ra)));
+        // Distances are signed (a saved rbp may lie below the cell noted before it), in
+        // words, within 256 KiB either way.
+        assert_eq!(pack((-24i64) as u64, ra).map(unpack), Some((-24, ra)));
+        assert_eq!(pack(32767 * 8, 1).map(unpack), Some((32767 * 8, 1)));
+        assert_eq!(pack(32768 * 8, 1), None);
+        assert_eq!(pack(12, ra), None);
+        assert_eq!(pack(8, 1 << 48), None);
+    }
+
+    #[test]
     fn a_walk_is_remembered_only_from_the_same_calls() {
-        let memo = Box::new(Memo::new());
+        // A table of its own (too big for a test thread's stack, so not a local).
+        static TABLE: Memo = Memo::new();
+        let memo = &TABLE;
         // The same place, reached through the same calls (from one call site here) at the
         // same depth: noted the first time, remembered the second, found the third, with
         // the same frames.
         let mut seen = Vec::new();
         for id in [7, 8, 9] {
-            seen.push(caller_a(&memo, id));
+            seen.push(caller_a(memo, id));
         }
         assert_eq!((seen[0].0, seen[1].0, seen[2].0), (None, None, Some(8)));
         assert_eq!(seen[0].1, seen[2].1);
@@ -346,7 +399,7 @@ mod tests {
         // differs, so the walk remembered from caller_a does not match; then its own is.
         let mut other = Vec::new();
         for id in [10, 11, 12] {
-            other.push(caller_b(&memo, id));
+            other.push(caller_b(memo, id));
         }
         assert_ne!(other[0].1, seen[0].1);
         assert_eq!(other[0].0, None);
@@ -357,7 +410,7 @@ mod tests {
             if id == 15 {
                 memo.clear();
             }
-            after.push(caller_b(&memo, id));
+            after.push(caller_b(memo, id));
         }
         assert!(after[1].0.is_some());
         assert_eq!(after[2].0, None);

@@ -358,25 +358,31 @@ pub fn unwind_traced<'a>(
 }
 
 /// Stack cells a traced walk read: at most this many are kept.
-pub const TRACE_CELLS: usize = 32;
+pub const TRACE_CELLS: usize = 128;
 
-/// What a walk's result depends on: the return addresses it read from the stack, as
-/// (offset from the starting `sp`, value), in the order read. When `complete`, a walk from
-/// the same `ip` and `sp` that finds the same values in these cells, checked in this order,
-/// takes the same steps and gives the same frames (every rule it used is a function of the
-/// address it was looked up for, and locates the next cell from `sp` alone), as long as the
-/// rules are the same ([`generation`]). Checking them in order reads only cells the walk
-/// itself would read, so it is as safe as walking.
+/// What a walk's result depends on: the stack cells it read, as (offset from the starting
+/// `sp`, value), in an order where each cell's place follows from the values before it (a
+/// return address, or a saved `rbp` that a frame-pointer rule later used as a frame base;
+/// saved `rbp`s no rule used are not noted, since the walk does not depend on them), and,
+/// when a frame-pointer rule used the starting `rbp` itself, that `rbp`. When `complete`, a
+/// walk from the same `ip` and `sp` (and `rbp`, when it was used) that finds the same values
+/// in these cells, checked in this order, takes the same steps and gives the same frames
+/// (every rule it used is a function of the address it was looked up for, and locates the
+/// next cell from `sp`, or from `rbp` whose value is checked), as long as the rules are the
+/// same ([`generation`]). Checking them in order reads only cells the walk itself would read,
+/// so it is as safe as walking.
 #[derive(Debug)]
 pub struct Trace {
     /// `sp` where the walk started.
     sp0: u64,
     len: usize,
-    /// After each step: `sp` and `ip`. The first `len` are set (the rest left
+    /// The addresses and values of the cells read. The first `len` are set (the rest left
     /// uninitialized: a trace is made for every walk that is not remembered, and zeroing it
-    /// would cost more than the notes). A step that read no cell left `sp` as it was.
-    sps: [MaybeUninit<u64>; TRACE_CELLS],
-    ips: [MaybeUninit<u64>; TRACE_CELLS],
+    /// would cost more than the notes).
+    addrs: [MaybeUninit<u64>; TRACE_CELLS],
+    vals: [MaybeUninit<u64>; TRACE_CELLS],
+    /// The starting `rbp`, when a frame-pointer rule used it.
+    bp0: Option<u64>,
     complete: bool,
 }
 
@@ -399,6 +405,10 @@ impl Trace {
         // SAFETY: an aligned, writable field of `t`.
         unsafe { len.write(0) };
         // SAFETY: as for `sp0`: a field place of the live local `t`.
+        let bp0 = unsafe { std::ptr::addr_of_mut!((*p).bp0) };
+        // SAFETY: an aligned, writable field of `t`.
+        unsafe { bp0.write(None) };
+        // SAFETY: as for `sp0`: a field place of the live local `t`.
         let complete = unsafe { std::ptr::addr_of_mut!((*p).complete) };
         // SAFETY: an aligned, writable field of `t`.
         unsafe { complete.write(true) };
@@ -407,37 +417,55 @@ impl Trace {
         unsafe { t.assume_init() }
     }
 
-    /// True when the walk depended on nothing but its cells (no frame-pointer-based rule)
-    /// and all of them were kept.
+    /// True when every cell the walk depended on was kept.
     pub fn complete(&self) -> bool {
         self.complete
     }
 
-    /// The cells the walk read, as (offset from the starting `sp`, value), in the order
-    /// read: at most [`TRACE_CELLS`].
+    /// The starting `rbp`, when the walk depended on it (a frame-pointer rule used it before
+    /// any saved `rbp` was read).
+    pub fn start_bp(&self) -> Option<u64> {
+        self.bp0
+    }
+
+    /// The cells the walk depended on, as (offset from the starting `sp`, value), in the
+    /// order to check them: at most [`TRACE_CELLS`].
     pub fn cells(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
-        let mut last = self.sp0;
-        (0..self.len).filter_map(move |i| {
-            // SAFETY: i < len, and `note` wrote the first `len` of `sps`.
-            let sp = unsafe { self.sps[i].assume_init() };
-            // SAFETY: `note` writes `ips` alongside `sps`, so its first `len` are written too.
-            let ip = unsafe { self.ips[i].assume_init() };
-            // A step that moved `sp` up read the cell below its new value.
-            let read = sp != last;
-            last = sp;
-            read.then(|| (sp.wrapping_sub(8).wrapping_sub(self.sp0), ip))
+        (0..self.len).map(move |i| {
+            // SAFETY: i < len, and `note` wrote the first `len` of `addrs`.
+            let addr = unsafe { self.addrs[i].assume_init() };
+            // SAFETY: `note` writes `vals` alongside `addrs`, so its first `len` are written too.
+            let val = unsafe { self.vals[i].assume_init() };
+            (addr.wrapping_sub(self.sp0), val)
         })
     }
 
-    /// Notes the state after a step (whether or not it read a cell).
+    /// Notes a cell the walk depends on.
     #[inline(always)]
-    fn note(&mut self, w: &Walk) {
+    fn note(&mut self, addr: u64, val: u64) {
         if self.len < TRACE_CELLS {
-            self.sps[self.len].write(w.sp);
-            self.ips[self.len].write(w.ip);
+            self.addrs[self.len].write(addr);
+            self.vals[self.len].write(val);
             self.len += 1;
         } else {
             self.complete = false;
+        }
+    }
+
+    /// Notes what a step read: the frame base `rbp` it used (where that came from) and the
+    /// return address, when it read one (`sp` moved from `last_sp`).
+    #[inline(always)]
+    fn note_step(&mut self, w: &mut Walk, last_sp: u64) {
+        if let Some((cell, val)) = w.bp_used.take() {
+            if cell == 0 {
+                self.bp0 = Some(val);
+            } else {
+                self.note(cell, val);
+            }
+        }
+        if w.sp != last_sp {
+            // A step that moved `sp` up read the return address just below its new value.
+            self.note(w.sp.wrapping_sub(8), w.ip);
         }
     }
 }
@@ -479,7 +507,8 @@ fn walk<'a, const TRACE: bool>(
         // a return address, which points after its call: look up the call instruction.
         lookup: regs.ip,
         below_main: false,
-        used_bp: false,
+        bp_cell: 0,
+        bp_used: None,
     };
     let mut n = 0;
     if skip.0 < skip.1 {
@@ -487,11 +516,12 @@ fn walk<'a, const TRACE: bool>(
         // left out.
         let mut spare = 64;
         loop {
+            let last_sp = w.sp;
             if spare == 0 || !w.step(slots) {
                 return &[];
             }
             if TRACE {
-                trace.note(&w);
+                trace.note_step(&mut w, last_sp);
             }
             spare -= 1;
             if w.ip < skip.0 || w.ip >= skip.1 {
@@ -506,9 +536,10 @@ fn walk<'a, const TRACE: bool>(
     }
     // Every further step emits a frame or ends the walk.
     while n < out.len() {
+        let last_sp = w.sp;
         let more = w.step(slots);
         if TRACE {
-            trace.note(&w);
+            trace.note_step(&mut w, last_sp);
         }
         if !more {
             break;
@@ -518,9 +549,6 @@ fn walk<'a, const TRACE: bool>(
     }
     if w.below_main {
         n = n.saturating_sub(1);
-    }
-    if TRACE && w.used_bp {
-        trace.complete = false;
     }
     // SAFETY: the first n elements were written above.
     unsafe { std::slice::from_raw_parts(out.as_ptr().cast::<u64>(), n) }
@@ -536,9 +564,11 @@ struct Walk {
     lookup: u64,
     /// The walk ended on a frame below `main`, which must be left out.
     below_main: bool,
-    /// A step found the frame from `rbp` (so the walk depends on more than the return
-    /// addresses it read).
-    used_bp: bool,
+    /// Where `bp` was read from (a saved `rbp` slot), 0 when it is the starting `rbp`.
+    bp_cell: u64,
+    /// Set by a step that found the frame from `rbp`: (`bp_cell`, `bp`) then, for the trace
+    /// (the walk depends on that cell too, or on the starting `rbp`).
+    bp_used: Option<(u64, u64)>,
 }
 
 impl Walk {
@@ -558,6 +588,7 @@ impl Walk {
                 let at = cfa.wrapping_add((rule >> 16) as u16 as i16 as i64 as u64);
                 // SAFETY: the rule says the caller's rbp was saved at this stack slot.
                 self.bp = unsafe { (at as *const u64).read() };
+                self.bp_cell = at;
                 cfa
             }
             // glibc's start-up code below main (every walk of the main thread ends here).
@@ -572,6 +603,10 @@ impl Walk {
                         self.ip >= 4096
                     }
                     Step::End => false,
+                    Step::EndAtBp(used) => {
+                        self.bp_used = Some(used);
+                        false
+                    }
                     Step::BelowMain => {
                         self.below_main = true;
                         false
@@ -602,7 +637,7 @@ impl Walk {
         let base = match rule & 3 {
             KIND_RSP => w.sp,
             KIND_RBP if w.bp_known => {
-                w.used_bp = true;
+                w.bp_used = Some((w.bp_cell, w.bp));
                 w.bp
             }
             _ => return Step::End,
@@ -610,7 +645,11 @@ impl Walk {
         let cfa = base.wrapping_add((rule >> 32) as u32 as i32 as i64 as u64);
         // The caller's frame is above this one, not absurdly far, and aligned.
         if cfa.wrapping_sub(w.sp).wrapping_sub(1) >= MAX_FRAME_SIZE || cfa & 7 != 0 {
-            return Step::End;
+            // (Where the frame base was `rbp`, the walk ends because of its value.)
+            return match w.bp_used {
+                Some(used) => Step::EndAtBp(used),
+                None => Step::End,
+            };
         }
         // SAFETY: the CFA rule of the current frame says the caller's return address is
         // stored at CFA-8 in this thread's stack, which is above sp and mapped.
@@ -626,6 +665,7 @@ impl Walk {
             let at = cfa.wrapping_add((rule >> 16) as u16 as i16 as i64 as u64);
             // SAFETY: the rule says the caller's rbp was saved at this stack slot.
             w.bp = unsafe { (at as *const u64).read() };
+            w.bp_cell = at;
         } else if bp_rule != BP_SAME {
             w.bp_known = false;
         }
@@ -642,6 +682,9 @@ enum Step {
     Next(Walk),
     /// The walk ends here.
     End,
+    /// The walk ends here, because of the frame base `rbp` read from this cell (0: the
+    /// starting `rbp`) with this value.
+    EndAtBp((u64, u64)),
     /// The walk ends, and the current frame is glibc's start-up code below `main`.
     BelowMain,
 }
