@@ -3,7 +3,9 @@
 //! The ptrace backend ([`tracer`]) breaks at the entry of each imported function inside the
 //! library that implements it, so calls are seen whatever the linkage (lazy or immediate
 //! binding, `.plt.sec`, `-fno-plt`, IFUNCs, non-PIE); a hit counts when its return address is
-//! in the program. Prototypes come from ltrace's own files ([`proto`]).
+//! in the program. Prototypes come from ltrace's own files and a bundled set ([`proto`]).
+//! `-c` of a program ltrace-rs starts runs in-process instead ([`inproc`]: the
+//! `preload-ltrace` agent counts the calls through redirected GOT slots).
 
 pub mod backtrace;
 pub mod cli;

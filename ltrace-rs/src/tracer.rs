@@ -116,6 +116,22 @@ struct Loaded {
     info: Rc<ElfInfo>,
 }
 
+/// Functions that leave by unwinding or jumping, never by returning: their return address is
+/// left alone, since the unwinder reads it to find the caller's frame (a swapped one ends a C++
+/// program in `std::terminate` at its first `throw`).
+pub fn leaves_by_unwinding(name: &str) -> bool {
+    matches!(
+        name,
+        "__cxa_throw"
+            | "__cxa_rethrow"
+            | "_Unwind_Resume"
+            | "_Unwind_RaiseException"
+            | "_Unwind_Resume_or_Rethrow"
+            | "_Unwind_ForcedUnwind"
+            | "pthread_exit"
+    ) || name.contains("__throw_")
+}
+
 /// One address space (a process, shared by its threads and vfork children).
 #[derive(Debug, Clone)]
 struct Space {
@@ -1071,7 +1087,31 @@ impl<'a> Tracer<'a> {
                             caller.as_ref().is_some_and(|(lo, _)| from.contains(lo))
                         }
                     };
-                if counted {
+                if counted && leaves_by_unwinding(&f.name) {
+                    // The unwinder reads this return address to find the caller's handler: it
+                    // must stay the caller's. Shown without a return, never counted (as the
+                    // calls that never return).
+                    if !self.cfg.count {
+                        let proto = self.proto(&f.name);
+                        let frame = Frame {
+                            name: f.name.clone(),
+                            lib: f.lib.clone(),
+                            ret,
+                            slot: regs.rsp,
+                            args: [regs.rdi, regs.rsi, regs.rdx, regs.rcx, regs.r8, regs.r9],
+                            proto,
+                            start: Instant::now(),
+                            resolves: None,
+                            lazy: None,
+                        };
+                        let args =
+                            self.format_args(pid, &frame, 0..frame.proto.entry_params(), None);
+                        let depth = self.threads[&tid].frames.len();
+                        let name = self.display_name(&f.name);
+                        self.printer.entry(tid, depth, ret, &name, &args)?;
+                        self.printer.no_return(tid)?;
+                    }
+                } else if counted {
                     let proto = self.proto(&f.name);
                     // `-c`: a return trampoline when one is free.
                     let lazy = match (&self.lazy, space.borrow_mut().returns.as_mut()) {

@@ -558,30 +558,36 @@ fn in_process_counts_match_ptrace_and_falls_back_with_a_note() {
     );
 }
 
-/// C++ exceptions thrown by the program unwind through the in-process backend's counted calls
-/// (`__cxa_throw`'s return address is left alone: the unwinder reads it): the program runs as
-/// it does alone, and every catch is counted.
+/// C++ exceptions thrown by the program unwind through the traced calls on both backends, in
+/// -c and in the call lines (`__cxa_throw`'s return address is left alone: the unwinder reads
+/// it): the program runs as it does alone, and every catch is counted.
 #[test]
-fn in_process_c_keeps_cxx_exceptions_working() {
+fn cxx_exceptions_keep_working_under_trace() {
     let dir = tempdir();
     let prog = example("heap_cxx_exceptions");
+    let p = prog.to_str().unwrap();
     let alone = run(&mut Command::new(&prog));
-    let (out, table) = trace(
-        &ltrace_rs(),
-        &["-c", "--backend", "preload"],
-        &[prog.to_str().unwrap()],
-        dir.path(),
-    );
-    assert_eq!(stderr(&out), "", "{table}");
-    assert_eq!(stdout(&out), stdout(&alone), "{table}");
-    assert_eq!(stdout(&out), "kept 5, caught 5\ncaught 6 by exit\n");
-    let c = counts(&table);
-    assert_eq!(c.get("__cxa_begin_catch"), Some(&6), "{table}");
-    assert_eq!(
-        c.get("__cxa_throw"),
-        None,
-        "a throw does not return:\n{table}"
-    );
+    assert_eq!(stdout(&alone), "kept 5, caught 5\ncaught 6 by exit\n");
+    for backend in BACKENDS {
+        let (out, table) = trace(
+            &ltrace_rs(),
+            &["-c", "--backend", backend],
+            &[p],
+            dir.path(),
+        );
+        assert_eq!(stderr(&out), "", "{backend}: {table}");
+        assert_eq!(stdout(&out), stdout(&alone), "{backend}: {table}");
+        let c = counts(&table);
+        assert_eq!(c.get("__cxa_begin_catch"), Some(&6), "{backend}: {table}");
+        assert_eq!(
+            c.get("__cxa_throw"),
+            None,
+            "a throw does not return:\n{table}"
+        );
+    }
+    let (out, text) = trace(&ltrace_rs(), &[], &[p], dir.path());
+    assert_eq!(stdout(&out), stdout(&alone), "{text}");
+    assert_eq!(text.matches("__cxa_throw(").count(), 6, "{text}");
 }
 
 /// ltrace-rs prints the same whether or not ltrace is installed: with HOME empty (no
