@@ -451,6 +451,38 @@ impl<'c> Tracer<'c> {
         Ok(())
     }
 
+    /// The thread-group id of traced thread `pid` (looked up once).
+    fn tgid(&mut self, pid: Pid) -> u32 {
+        match self.tcbs.get_mut(&pid) {
+            Some(t) => {
+                if t.tgid == 0 {
+                    t.tgid = tgid_of(pid);
+                }
+                t.tgid
+            }
+            None => tgid_of(pid),
+        }
+    }
+
+    /// The `--log` record of process `child`, forked by process `ppid` (still running its
+    /// parent's program: its `execve` calls follow as events).
+    fn log_child(&mut self, child: Pid, ppid: u32) {
+        let exe = std::fs::read_link(format!("/proc/{ppid}/exe")).unwrap_or_default();
+        if let Some(log) = &mut self.log {
+            let _ = log.write(&tracekit_log::Event::Process(tracekit_log::Process {
+                pid: child.0 as u32,
+                ppid,
+                start_unix_ns: 0,
+                start_mono_ns: 0,
+                exe: tracekit_log::Bytes(exe.as_os_str().as_bytes().to_vec().into()),
+                cmdline: tracekit_log::Bytes(Vec::new().into()),
+                tool: tracekit_log::Bytes(b"strace-rs".to_vec().into()),
+                arch: tracekit_log::Arch::X86_64,
+                clock_res_ns: 0,
+            }));
+        }
+    }
+
     /// The `--log` record of the started command `pid` (`ppid`: its parent).
     fn log_process(&mut self, pid: Pid, path: &std::path::Path, ppid: u32) {
         let cfg = self.cfg;
@@ -728,9 +760,18 @@ impl<'c> Tracer<'c> {
                 let _ = pt::listen(pid);
             }
             Stop::Interrupt => self.resume(pid, 0),
-            Stop::Event(Event::Fork(c) | Event::Vfork(c) | Event::Clone(c)) => {
+            Stop::Event(ev @ (Event::Fork(c) | Event::Vfork(c) | Event::Clone(c))) => {
                 if c.0 > 0 && !self.tcbs.contains_key(&c) && self.new_tcb(c, false).is_ok() {
                     self.announce_child(c);
+                }
+                if c.0 > 0 && self.log.is_some() {
+                    // A new process (not a thread): its record, with its parent, makes the
+                    // process tree of `tracekit export --format chrome`.
+                    let process = !matches!(ev, Event::Clone(_)) || tgid_of(c) == c.0 as u32;
+                    if process {
+                        let parent = self.tgid(pid);
+                        self.log_child(c, parent);
+                    }
                 }
                 self.resume(pid, 0);
             }
@@ -792,6 +833,22 @@ impl<'c> Tracer<'c> {
 
     fn on_signal(&mut self, pid: Pid, sig: i32) {
         let hide = self.tcbs[&pid].hide;
+        if self.log.is_some() && !hide && self.signal_shown(sig) {
+            // The timeline's instant events.
+            let si = pt::siginfo(pid).ok();
+            let tgid = self.tgid(pid);
+            let time_ns = self.log_start.elapsed().as_nanos() as u64;
+            if let Some(log) = &mut self.log {
+                let _ = log.write(&tracekit_log::Event::Signal(tracekit_log::Signal {
+                    time_ns,
+                    pid: tgid,
+                    tid: pid.0 as u32,
+                    signo: sig as u32,
+                    code: si.as_ref().map_or(0, |s| s.code()),
+                    addr: si.as_ref().map_or(0, |s| s.addr()),
+                }));
+            }
+        }
         if self.show() && !hide && self.signal_shown(sig) {
             let info = pt::siginfo(pid)
                 .ok()

@@ -445,3 +445,69 @@ fn summary_by_descriptor_and_path_counts_the_same_runs_calls() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("invalid --summary-by argument: 'inode'"));
 }
+
+#[test]
+fn timeline_of_a_strace_rs_log_has_the_process_tree_and_signals() {
+    let tmp = tempdir();
+    let log = tmp.path().join("t.tklog");
+    let o = run(tool("strace-rs").args([
+        "-f",
+        "-o",
+        "/dev/null",
+        "--log",
+        log.to_str().unwrap(),
+        "sh",
+        "-c",
+        "ls / > /dev/null; kill -USR1 $$ 2>/dev/null; true",
+    ]));
+    assert_eq!(ended(&o), 128 + libc::SIGUSR1, "{}", stderr(&o));
+    let events = tracekit_e2e::read_log(&log);
+    let processes: Vec<(u32, u32)> = events
+        .iter()
+        .filter_map(|e| match e {
+            tracekit_log::Event::Process(p) => Some((p.pid, p.ppid)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(processes.len(), 2, "sh and the ls it forked: {processes:?}");
+    let (sh, ls) = (processes[0].0, processes[1]);
+    assert_eq!(ls.1, sh, "ls's parent is sh");
+    let signals: Vec<(u32, u32)> = events
+        .iter()
+        .filter_map(|e| match e {
+            tracekit_log::Event::Signal(s) => Some((s.pid, s.signo)),
+            _ => None,
+        })
+        .collect();
+    assert!(signals.contains(&(sh, libc::SIGCHLD as u32)), "{signals:?}");
+    assert!(signals.contains(&(sh, libc::SIGUSR1 as u32)), "{signals:?}");
+    let out = tmp.path().join("t.json");
+    let o = run(tracekit_e2e::tracekit().args([
+        "export",
+        "--format",
+        "chrome",
+        "-o",
+        out.to_str().unwrap(),
+        log.to_str().unwrap(),
+    ]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let trace: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let evs = trace["traceEvents"].as_array().unwrap();
+    let names: Vec<&str> = evs
+        .iter()
+        .filter(|e| e["ph"] == "M" && e["name"] == "process_name")
+        .map(|e| e["args"]["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&format!("sh ({sh})").as_str()), "{names:?}");
+    assert!(
+        names.contains(&format!("ls ({}, child of {sh})", ls.0).as_str()),
+        "{names:?}"
+    );
+    let instants: Vec<&str> = evs
+        .iter()
+        .filter(|e| e["ph"] == "i" && e["pid"] == sh)
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(instants, ["SIGCHLD", "SIGUSR1"], "{evs:?}");
+}

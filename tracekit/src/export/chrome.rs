@@ -3,7 +3,8 @@
 //! `heap` with the bytes live), crashes, fence findings and signals as instant events (`i`),
 //! and for strace-rs logs one complete slice (`X`) per system call per thread, with the line
 //! strace prints and the return value in its args. Processes and threads are named with
-//! metadata events (`M`).
+//! metadata events (`M`); a strace-rs log's process by the program it ran and its parent
+//! (`ls (124, child of 123)`: the process tree).
 //!
 //! Times are µs (`ts`, `dur`, fractional). A heap log's times count from its process's start,
 //! shifted by the process's start on the monotonic clock so the processes of one run line up;
@@ -64,12 +65,36 @@ pub fn events(report: &Report) -> io::Result<Vec<Value>> {
             .get(i)
             .map_or(0, |p| p.start_mono_ns.saturating_sub(base))
     };
+    // A strace-rs log's processes are named by the program they last ran (their successful
+    // `execve`; a forked child's record names its parent's program) and by their parent, so
+    // the process tree reads from the track names.
+    let mut ran: std::collections::HashMap<u32, &str> = std::collections::HashMap::new();
+    for s in &detail.syscalls {
+        if s.name == "execve" && s.ret == Some(0) {
+            if let Some(path) = s
+                .text
+                .strip_prefix("execve(\"")
+                .and_then(|t| t.split('"').next())
+            {
+                ran.insert(s.pid, path);
+            }
+        }
+    }
+    let pids: std::collections::HashSet<u32> =
+        report.heap.processes.iter().map(|p| p.pid).collect();
     for (i, p) in report.heap.processes.iter().enumerate() {
-        let name = p.exe.rsplit('/').next().unwrap_or(&p.exe);
+        let exe = ran.get(&p.pid).copied().unwrap_or(&p.exe);
+        let name = exe.rsplit('/').next().unwrap_or(exe);
         let name = if name.is_empty() { "?" } else { name };
+        let label = match p.ppid {
+            ppid if ppid != p.pid && pids.contains(&ppid) => {
+                format!("{name} ({}, child of {ppid})", p.pid)
+            }
+            _ => format!("{name} ({})", p.pid),
+        };
         ev.push(
             json!({"ph": "M", "name": "process_name", "ts": 0, "pid": p.pid, "tid": p.pid,
-            "args": {"name": format!("{name} ({})", p.pid)}}),
+            "args": {"name": label}}),
         );
         let Some(d) = detail.processes.get(i) else {
             continue;
