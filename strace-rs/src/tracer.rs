@@ -575,16 +575,18 @@ impl<'c> Tracer<'c> {
 
     /// Runs until every tracee is gone (or the tracer is interrupted).
     pub fn run(mut self) -> Result<Outcome, String> {
+        if !self.cfg.command.is_empty() {
+            self.spawn()?;
+        }
+        // After the spawn, as strace: the command starts with our dispositions untouched.
+        // Before the attaches, as strace: a signal right after "Process N attached" detaches
+        // it (a handler installed later let it kill us with the process still traced).
+        crate::sys::set_interruptible(self.cfg.interruptible);
         for &p in &self.cfg.attach {
             if let Err(e) = self.attach(Pid(p)) {
                 eprintln!("{}: {e}", crate::progname());
             }
         }
-        if !self.cfg.command.is_empty() {
-            self.spawn()?;
-        }
-        // After the spawn, as strace: the command starts with our dispositions untouched.
-        crate::sys::set_interruptible(self.cfg.interruptible);
         if self.tcbs.is_empty() {
             // Every attach failed and was reported: exit 1 quietly, like strace.
             return Err(String::new());
