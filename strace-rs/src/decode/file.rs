@@ -76,7 +76,7 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         "pipe" => Row(&[Out(fd_pair)]),
         "pipe2" => Row(&[Out(fd_pair), Flags(xlat::PIPE_FLAGS, "O_???")]),
         "fadvise64" => Row(&[Fd, Long, Long, Const(FADVICE, "POSIX_FADV_???")]),
-        "utimensat" => Row(&[Dirfd, Path, In(utimens), AT]),
+        "utimensat" => Row(&[Dirfd, Path, In(utimens), Flags(UTIMENSAT_FLAGS, "AT_???")]),
         "close_range" => Row(&[
             Uint,
             Uint,
@@ -106,9 +106,18 @@ pub fn decoder(name: &str) -> Option<Decoder> {
     })
 }
 
-const FACCESSAT2: text::Xlat = &[
-    (0x200, "AT_EACCESS"),
+/// The `AT_*` flags without the `statx` ones (strace's table for these calls).
+const UTIMENSAT_FLAGS: text::Xlat = &[
     (0x100, "AT_SYMLINK_NOFOLLOW"),
+    (0x200, "AT_REMOVEDIR"),
+    (0x400, "AT_SYMLINK_FOLLOW"),
+    (0x800, "AT_NO_AUTOMOUNT"),
+    (0x1000, "AT_EMPTY_PATH"),
+    (0x8000, "AT_RECURSIVE"),
+];
+const FACCESSAT2: text::Xlat = &[
+    (0x100, "AT_SYMLINK_NOFOLLOW"),
+    (0x200, "AT_EACCESS"),
     (0x1000, "AT_EMPTY_PATH"),
 ];
 const FADVICE: text::Xlat = &[
@@ -540,18 +549,39 @@ pub(super) fn fd_pair(ctx: &mut Ctx<'_>, addr: u64) {
 
 /// `utimensat`'s two times (access, modification), either of them `UTIME_NOW` or
 /// `UTIME_OMIT`.
+/// `utimensat`'s two times: each a `timespec` with its date in a comment, or `UTIME_NOW`/
+/// `UTIME_OMIT` in the `-X` style (the structure with the name in a comment when verbose).
 fn utimens(ctx: &mut Ctx<'_>, addr: u64) {
-    match ctx.read::<[i64; 4]>(addr) {
-        Some(t) => {
-            let f = |s: i64, ns: i64| match ns {
-                0x3fffffff => "UTIME_NOW".to_owned(),
-                0x3ffffffe => "UTIME_OMIT".to_owned(),
-                _ => format!("{{tv_sec={s}, tv_nsec={ns}}}"),
-            };
-            let _ = write!(ctx.out, "[{}, {}]", f(t[0], t[1]), f(t[2], t[3]));
+    let Some(t) = ctx.read::<[i64; 4]>(addr) else {
+        ctx.addr(addr);
+        return;
+    };
+    ctx.push("[");
+    for k in 0..2 {
+        if k > 0 {
+            ctx.comma();
         }
-        None => ctx.addr(addr),
+        let (sec, nsec) = (t[2 * k], t[2 * k + 1]);
+        let special = match nsec {
+            0x3fff_ffff => Some("UTIME_NOW"),
+            0x3fff_fffe => Some("UTIME_OMIT"),
+            _ => None,
+        };
+        match (special, ctx.opts.xlat) {
+            (Some(name), text::XlatStyle::Abbrev) => ctx.push(name),
+            (Some(name), style) => {
+                let _ = write!(ctx.out, "{{tv_sec={sec}, tv_nsec={nsec}}}");
+                if style == text::XlatStyle::Verbose {
+                    let _ = write!(ctx.out, " /* {name} */");
+                }
+            }
+            (None, _) => {
+                let _ = write!(ctx.out, "{{tv_sec={sec}, tv_nsec={}}}", nsec as u64);
+                super::admin::time_comment(&mut ctx.out, sec, nsec as u64, 999_999_999, 9);
+            }
+        }
     }
+    ctx.push("]");
 }
 
 fn sendfile(ctx: &mut Ctx<'_>) -> Step {

@@ -14,9 +14,12 @@ use tracekit_ptrace::Pid;
 
 use crate::text::{self, HexMode, Xlat, XlatStyle};
 
+mod admin;
 mod file;
+mod ipc;
 mod memory;
 mod net;
+mod numa;
 pub(crate) mod process;
 pub(crate) mod signal;
 pub mod structs;
@@ -197,6 +200,19 @@ impl<'a> Ctx<'a> {
             Abi::I386 => i64::from(self.arg(i) as i32),
         };
         let _ = write!(self.out, "{v}");
+    }
+
+    /// Whether this call is `getsockopt` (on either ABI).
+    pub fn nr_is_getsockopt(&self) -> bool {
+        match self.abi {
+            Abi::X86_64 => self.nr == 55,
+            Abi::I386 => self.nr == 365,
+        }
+    }
+
+    /// A value as a C `int`.
+    pub fn int_value(&mut self, v: u64) {
+        let _ = write!(self.out, "{}", v as u32 as i32);
     }
 
     /// An unsigned long argument (32 bits on i386).
@@ -405,6 +421,26 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// A string the kernel reads into a buffer of `size` bytes (strace's `printstr_ex` with
+    /// that size): without a NUL in its first `size` bytes, those bytes and `...` (a NUL
+    /// just after them does not count); cut by unreadable memory first, its address.
+    pub fn cstr_sized(&mut self, addr: u64, size: usize) {
+        if addr == 0 {
+            self.out.push_str("NULL");
+            return;
+        }
+        match self.mem.read_cstr(addr, size) {
+            Ok((s, _)) if s.len() >= size => {
+                text::quote(&mut self.out, &s[..size], self.opts.hex, false);
+                self.out.push_str("...");
+            }
+            Ok((s, true)) => text::quote(&mut self.out, &s, self.opts.hex, false),
+            _ => {
+                let _ = write!(self.out, "{addr:#x}");
+            }
+        }
+    }
+
     /// A buffer of `len` bytes limited by `-s` (strace's `printstrn`).
     pub fn buf(&mut self, addr: u64, len: u64) {
         self.buf_ex(addr, len, false);
@@ -537,6 +573,10 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         .or_else(|| signal::decoder(name))
         .or_else(|| net::decoder(name))
         .or_else(|| system::decoder(name))
+        .or_else(|| system::decoder_more(name))
+        .or_else(|| admin::decoder(name))
+        .or_else(|| ipc::decoder(name))
+        .or_else(|| numa::decoder(name))
 }
 
 /// Syscalls whose return value is printed specially.
@@ -547,12 +587,40 @@ pub fn default_rval(name: &str) -> Rval {
         "getpid" | "getppid" | "gettid" | "getpgrp" | "getpgid" | "getsid" | "setsid" | "fork"
         | "vfork" | "clone" | "clone3" | "wait4" => Rval::Pid,
         "umask" => Rval::Oct,
-        "open" | "openat" | "openat2" | "creat" | "dup" | "dup2" | "dup3" | "socket" | "accept"
-        | "accept4" | "epoll_create" | "epoll_create1" | "eventfd" | "eventfd2" | "signalfd"
-        | "signalfd4" | "timerfd_create" | "memfd_create" | "inotify_init" | "inotify_init1"
-        | "pidfd_open" | "open_tree" | "fsopen" | "fsmount" | "fspick" | "userfaultfd"
-        | "perf_event_open" | "fanotify_init" | "bpf_fd" | "io_uring_setup" | "pidfd_getfd"
-        | "open_by_handle_at" | "memfd_secret" => Rval::Fd,
+        "open"
+        | "openat"
+        | "openat2"
+        | "creat"
+        | "dup"
+        | "dup2"
+        | "dup3"
+        | "socket"
+        | "accept"
+        | "accept4"
+        | "epoll_create"
+        | "epoll_create1"
+        | "eventfd"
+        | "eventfd2"
+        | "signalfd"
+        | "signalfd4"
+        | "timerfd_create"
+        | "memfd_create"
+        | "inotify_init"
+        | "inotify_init1"
+        | "pidfd_open"
+        | "open_tree"
+        | "fsopen"
+        | "fsmount"
+        | "fspick"
+        | "userfaultfd"
+        | "perf_event_open"
+        | "fanotify_init"
+        | "bpf_fd"
+        | "io_uring_setup"
+        | "pidfd_getfd"
+        | "open_by_handle_at"
+        | "memfd_secret"
+        | "landlock_create_ruleset" => Rval::Fd,
         _ => Rval::Dec,
     }
 }

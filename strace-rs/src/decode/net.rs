@@ -216,14 +216,129 @@ fn sockopt_name(ctx: &mut Ctx<'_>) {
     ctx.xval(xlat::SOL, level, "SOL_???");
     ctx.comma();
     match level {
+        // SO_ATTACH_FILTER reads back as SO_GET_FILTER.
+        1 if name == 26 && ctx.nr_is_getsockopt() => {
+            crate::text::named(&mut ctx.out, ctx.opts.xlat, "0x1a", "SO_GET_FILTER");
+        }
         1 => ctx.xval(xlat::SO_OPTS, name, "SO_???"),
         6 => ctx.xval(xlat::TCP_OPTS, name, "TCP_???"),
         270 => ctx.xval(xlat::NETLINK_OPTS, name, "NETLINK_???"),
         0 => ctx.xval(xlat::IP_OPTS, name, "IP_???"),
+        255 => ctx.xval(&[(1, "ICMP_FILTER")], name, "ICMP_???"),
+        263 => ctx.xval(xlat::PACKET_OPTS, name, "PACKET_???"),
         _ => {
             let _ = write!(ctx.out, "{name}");
         }
     }
+}
+
+/// How a socket option's value is laid out: C `int` fields, printed one by one as far as
+/// the length covers them (a field cut short as hex bytes), strace's way.
+#[derive(Clone, Copy)]
+enum OptShape {
+    /// One `int`: `[1]`.
+    Int,
+    /// One `int` holding an errno: `[ECONNREFUSED]`.
+    Errno,
+    /// A structure of `int`s with these field names: `{l_onoff=1, l_linger=5}`.
+    Ints(&'static [&'static str]),
+    /// Anything else: the bytes.
+    Bytes,
+}
+
+/// The layout strace decodes a `SOL_SOCKET` option with (`get`: for `getsockopt`); the
+/// options it does not decode print as bytes (`[int]` when exactly an `int` long).
+fn opt_shape(level: u64, name: u64, get: bool) -> OptShape {
+    match (level, name) {
+        (1, 4) if get => OptShape::Errno,
+        (1, 13) => OptShape::Ints(&["l_onoff", "l_linger"]),
+        (1, 17) if get => OptShape::Ints(&["pid", "uid", "gid"]),
+        (
+            1,
+            1
+            | 2
+            | 5..=12
+            | 14..=16
+            | 18
+            | 19
+            | 29
+            | 30
+            | 34..=37
+            | 40..=46
+            | 49
+            | 56
+            | 60
+            | 63..=65
+            | 69
+            | 73
+            | 75,
+        ) => OptShape::Int,
+        (1, 27 | 32 | 33 | 53 | 68 | 70 | 74) if !get => OptShape::Int,
+        _ => OptShape::Bytes,
+    }
+}
+
+/// `\x01\x00\x00`: bytes of a value too short for its type.
+fn hex_bytes(ctx: &mut Ctx<'_>, b: &[u8]) {
+    crate::text::quote(&mut ctx.out, b, ctx.opts.hex, true);
+}
+
+/// The value of a socket option of `len` bytes at `addr`, as far as `len` covers it.
+fn optval_shaped(ctx: &mut Ctx<'_>, shape: OptShape, addr: u64, len: u64) {
+    let fields: &[&str] = match shape {
+        OptShape::Int | OptShape::Errno => &[""],
+        OptShape::Ints(f) => f,
+        OptShape::Bytes => unreachable!("not called for plain bytes"),
+    };
+    let size = 4 * fields.len() as u64;
+    let n = len.min(size) as usize;
+    if n == 0 {
+        ctx.addr(addr);
+        return;
+    }
+    let Some(b) = ctx.read_bytes(addr, n) else {
+        ctx.addr(addr);
+        return;
+    };
+    let single = fields.len() == 1 && fields[0].is_empty();
+    if single && n < 4 {
+        hex_bytes(ctx, &b);
+        return;
+    }
+    ctx.push(if single { "[" } else { "{" });
+    for (k, name) in fields.iter().enumerate() {
+        let off = 4 * k;
+        if off >= n {
+            break;
+        }
+        if k > 0 {
+            ctx.comma();
+        }
+        if !name.is_empty() {
+            let _ = write!(ctx.out, "{name}=");
+        }
+        if off + 4 > n {
+            hex_bytes(ctx, &b[off..n]);
+            break;
+        }
+        let v = i32::from_ne_bytes(b[off..off + 4].try_into().unwrap());
+        match (shape, *name) {
+            (OptShape::Errno, _) if v > 0 => match crate::errno_names::errno_name(v as u64) {
+                Some(e) => ctx.push(e),
+                None => {
+                    let _ = write!(ctx.out, "{v}");
+                }
+            },
+            (_, "uid" | "gid") => {
+                let _ = write!(ctx.out, "{}", v as u32);
+            }
+            (_, "pid") => ctx.pid_arg(v),
+            _ => {
+                let _ = write!(ctx.out, "{v}");
+            }
+        }
+    }
+    ctx.push(if single { "]" } else { "}" });
 }
 
 fn optval(ctx: &mut Ctx<'_>, addr: u64, len: u64) {
@@ -241,9 +356,25 @@ fn setsockopt(ctx: &mut Ctx<'_>) -> Step {
     ctx.comma();
     sockopt_name(ctx);
     ctx.comma();
-    optval(ctx, ctx.arg(3), ctx.arg(4) as u32 as u64);
+    let len = ctx.arg(4) as u32;
+    let shape = opt_shape(ctx.arg(1) as u32 as u64, ctx.arg(2) as u32 as u64, false);
+    match shape {
+        OptShape::Bytes => optval(ctx, ctx.arg(3), u64::from(len)),
+        OptShape::Int | OptShape::Errno | OptShape::Ints(_) => {
+            let size = match shape {
+                OptShape::Ints(f) => 4 * f.len() as u32,
+                _ => 4,
+            };
+            // The kernel takes the value only when it is long enough: else its address.
+            if (len as i32) < size as i32 || ctx.arg(3) == 0 {
+                ctx.ptr(3);
+            } else {
+                optval_shaped(ctx, shape, ctx.arg(3), u64::from(size));
+            }
+        }
+    }
     ctx.comma();
-    ctx.uint(4);
+    ctx.int(4);
     Step::Decoded
 }
 
@@ -257,20 +388,28 @@ fn getsockopt(ctx: &mut Ctx<'_>) -> Step {
         return Step::Exit;
     }
     let after = ctx.read::<u32>(ctx.arg(4)).map(u64::from);
-    if ctx.error {
-        ctx.hex(3);
+    let shape = opt_shape(ctx.arg(1) as u32 as u64, ctx.arg(2) as u32 as u64, true);
+    if ctx.error || ctx.arg(3) == 0 {
+        ctx.ptr(3);
     } else {
-        optval(ctx, ctx.arg(3), after.unwrap_or(0));
+        match shape {
+            OptShape::Bytes => optval(ctx, ctx.arg(3), after.unwrap_or(0)),
+            _ => optval_shaped(ctx, shape, ctx.arg(3), after.unwrap_or(0)),
+        }
     }
     ctx.comma();
     match after {
         Some(a) if a != ctx.stash && !ctx.error => {
-            let _ = write!(ctx.out, "[{} => {a}]", ctx.stash);
+            let _ = write!(
+                ctx.out,
+                "[{} => {}]",
+                ctx.stash as u32 as i32, a as u32 as i32
+            );
         }
         Some(a) => {
-            let _ = write!(ctx.out, "[{a}]");
+            let _ = write!(ctx.out, "[{}]", a as u32 as i32);
         }
-        None => ctx.hex(4),
+        None => ctx.ptr(4),
     }
     Step::Decoded
 }

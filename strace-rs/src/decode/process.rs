@@ -229,8 +229,19 @@ fn sched_policy(ctx: &mut Ctx<'_>, pol: u64) {
 
 /// An I/O priority: `IOPRIO_PRIO_VALUE(IOPRIO_CLASS_BE, 4)`.
 fn ioprio(ctx: &mut Ctx<'_>, v: u64) {
-    let v = ioprio_value(v & 0xffff_ffff);
-    ctx.push(&v);
+    let style = ctx.opts.xlat;
+    match style {
+        crate::text::XlatStyle::Abbrev => {
+            let text = ioprio_value(style, v);
+            ctx.push(&text);
+        }
+        crate::text::XlatStyle::Raw => ctx.int_value(v),
+        crate::text::XlatStyle::Verbose => {
+            ctx.int_value(v);
+            let text = ioprio_value(style, v);
+            let _ = write!(ctx.out, " /* {text} */");
+        }
+    }
 }
 
 fn restart_syscall(ctx: &mut Ctx<'_>) -> Step {
@@ -390,10 +401,24 @@ fn clone(ctx: &mut Ctx<'_>) -> Step {
     Step::Decoded
 }
 
+/// `struct clone_args`: as many of its 64-bit fields as the size covers (64 bytes in the
+/// first version, 80 with `set_tid`, 88 with `cgroup`), what lies past them as bytes.
 fn clone3(ctx: &mut Ctx<'_>) -> Step {
     let addr = ctx.arg(0);
     let size = ctx.arg(1);
-    let Some(a) = ctx.read::<[u64; 11]>(addr) else {
+    const KNOWN: u64 = 88;
+    let fields = (size.min(KNOWN) / 8) as usize;
+    let mut a = [0u64; 11];
+    let read = size >= 64
+        && ctx
+            .read_bytes(addr, fields * 8)
+            .map(|b| {
+                for (k, v) in a.iter_mut().enumerate().take(fields) {
+                    *v = u64::from_ne_bytes(b[8 * k..8 * k + 8].try_into().unwrap());
+                }
+            })
+            .is_some();
+    if !read {
         if ctx.exiting {
             return Step::Decoded;
         }
@@ -401,27 +426,30 @@ fn clone3(ctx: &mut Ctx<'_>) -> Step {
         ctx.comma();
         ctx.ulong(1);
         return Step::Decoded;
-    };
+    }
     // flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
     // set_tid_size, cgroup
     let flags = a[0];
     if !ctx.exiting {
         ctx.push("{flags=");
-        ctx.flags(xlat::CLONE_FLAGS, flags, "CLONE_???");
+        ctx.flags(xlat::CLONE3_FLAGS, flags, "CLONE_???");
         if flags & 0x1000 != 0 {
-            let _ = write!(ctx.out, ", pidfd={:#x}", a[1]);
+            ctx.push(", pidfd=");
+            ctx.addr(a[1]);
         }
         if flags & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID) != 0 {
-            let _ = write!(ctx.out, ", child_tid={:#x}", a[2]);
+            ctx.push(", child_tid=");
+            ctx.addr(a[2]);
         }
         if flags & CLONE_PARENT_SETTID != 0 {
-            let _ = write!(ctx.out, ", parent_tid={:#x}", a[3]);
+            ctx.push(", parent_tid=");
+            ctx.addr(a[3]);
         }
         ctx.push(", exit_signal=");
-        if a[4] == 0 {
-            ctx.push("0");
-        } else {
+        if (1..=64).contains(&a[4]) {
             ctx.push(&signals::name(a[4] as i64));
+        } else {
+            let _ = write!(ctx.out, "{}", a[4]);
         }
         ctx.push(", stack=");
         ctx.addr(a[5]);
@@ -429,11 +457,16 @@ fn clone3(ctx: &mut Ctx<'_>) -> Step {
         if flags & CLONE_SETTLS != 0 {
             let _ = write!(ctx.out, ", tls={}", crate::text::Hx(a[7]));
         }
-        if a[9] != 0 {
-            let _ = write!(ctx.out, ", set_tid={:#x}, set_tid_size={}", a[8], a[9]);
+        if fields >= 10 && (a[8] != 0 || a[9] != 0) {
+            ctx.push(", set_tid=");
+            tid_array(ctx, a[8], a[9]);
+            let _ = write!(ctx.out, ", set_tid_size={}", a[9]);
         }
-        if a[10] != 0 && size >= 88 {
+        if fields >= 11 && (a[10] != 0 || flags & 0x200000000 != 0) {
             let _ = write!(ctx.out, ", cgroup={}", a[10]);
+        }
+        if size > KNOWN {
+            structs::nonzero_tail(ctx, addr, KNOWN, size.min(KNOWN + 4096));
         }
         ctx.push("}");
         return Step::Exit;
@@ -458,33 +491,140 @@ fn clone3(ctx: &mut Ctx<'_>) -> Step {
     Step::Decoded
 }
 
+/// `clone3`'s `set_tid`: `n` process ids, as many as `-s` allows.
+fn tid_array(ctx: &mut Ctx<'_>, addr: u64, n: u64) {
+    if addr == 0 || n == 0 {
+        ctx.addr(addr);
+        return;
+    }
+    let max = ctx.opts.max_strlen as u64;
+    let shown = n.min(max);
+    let Some(b) = ctx.read_bytes(addr, (shown * 4) as usize) else {
+        ctx.addr(addr);
+        return;
+    };
+    ctx.push("[");
+    for k in 0..shown as usize {
+        if k > 0 {
+            ctx.comma();
+        }
+        let v = i32::from_ne_bytes(b[4 * k..4 * k + 4].try_into().unwrap());
+        let _ = write!(ctx.out, "{v}");
+    }
+    if n > max {
+        ctx.push(", ...");
+    }
+    ctx.push("]");
+}
+
+/// The x86 extended-state components (`XFEATURE_*`), by number.
+const XFEATURES: crate::text::Xlat = &[
+    (0, "XFEATURE_FP"),
+    (1, "XFEATURE_SSE"),
+    (2, "XFEATURE_YMM"),
+    (3, "XFEATURE_BNDREGS"),
+    (4, "XFEATURE_BNDCSR"),
+    (5, "XFEATURE_OPMASK"),
+    (6, "XFEATURE_ZMM_Hi256"),
+    (7, "XFEATURE_Hi16_ZMM"),
+    (8, "XFEATURE_PT_UNIMPLEMENTED_SO_FAR"),
+    (9, "XFEATURE_PKRU"),
+    (10, "XFEATURE_PASID"),
+    (15, "XFEATURE_LBR"),
+    (17, "XFEATURE_XTILE_CFG"),
+    (18, "XFEATURE_XTILE_DATA"),
+];
+/// The same components as a mask; the groups first, so that they take their bits.
+const XFEATURE_MASKS: crate::text::Xlat = &[
+    (0x3, "XFEATURE_MASK_FPSSE"),
+    (0x1, "XFEATURE_MASK_FP"),
+    (0x2, "XFEATURE_MASK_SSE"),
+    (0x4, "XFEATURE_MASK_YMM"),
+    (0x8, "XFEATURE_MASK_BNDREGS"),
+    (0x10, "XFEATURE_MASK_BNDCSR"),
+    (0xe0, "XFEATURE_MASK_AVX512"),
+    (0x20, "XFEATURE_MASK_OPMASK"),
+    (0x40, "XFEATURE_MASK_ZMM_Hi256"),
+    (0x80, "XFEATURE_MASK_Hi16_ZMM"),
+    (0x100, "XFEATURE_MASK_PT"),
+    (0x200, "XFEATURE_MASK_PKRU"),
+    (0x400, "XFEATURE_MASK_PASID"),
+    (0x8000, "XFEATURE_MASK_LBR"),
+    (0x60000, "XFEATURE_MASK_XTILE"),
+    (0x20000, "XFEATURE_MASK_XTILE_CFG"),
+    (0x40000, "XFEATURE_MASK_XTILE_DATA"),
+];
+
+/// `N /* NAME */` whatever `-X` says but raw (strace prints these values so); no comment
+/// for an empty name.
+fn commented(ctx: &mut Ctx<'_>, v: u64, name: &str) {
+    ctx.hex_value(v);
+    if ctx.opts.xlat != crate::text::XlatStyle::Raw && !name.is_empty() {
+        let _ = write!(ctx.out, " /* {name} */");
+    }
+}
+
 fn arch_prctl(ctx: &mut Ctx<'_>) -> Step {
     let code = ctx.arg(0) as u32 as u64;
     if !ctx.exiting {
         ctx.xval(xlat::ARCH_PRCTL, code, "ARCH_???");
-        ctx.comma();
-        if matches!(code, 0x1003 | 0x1004 | 0x1011) {
-            return Step::Exit;
-        }
-        ctx.hex(1);
-        return Step::Decoded;
-    }
-    if code == 0x1011 {
-        ctx.hex(1);
-    } else if ctx.error {
-        ctx.ptr(1);
-    } else {
-        // The base read (strace's printnum_ptr): `[NULL]` when none is set.
-        match ctx.read::<u64>(ctx.arg(1)) {
-            Some(v) => {
-                ctx.push("[");
-                ctx.addr(v);
-                ctx.push("]");
+        match code {
+            // ARCH_GET_CPUID takes no argument.
+            0x1011 => Step::Decoded,
+            // ARCH_GET_FS/GS, ARCH_GET_XCOMP_SUPP/PERM/GUEST_PERM: filled by the call.
+            0x1003 | 0x1004 | 0x1021 | 0x1022 | 0x1024 => {
+                ctx.comma();
+                Step::Exit
             }
-            None => ctx.ptr(1),
+            // ARCH_REQ_XCOMP_PERM/GUEST_PERM: a component number.
+            0x1023 | 0x1025 => {
+                ctx.comma();
+                let v = ctx.arg(1);
+                let name = crate::text::lookup(XFEATURES, v).unwrap_or("XFEATURE_???");
+                commented(ctx, v, name);
+                Step::Decoded
+            }
+            _ => {
+                ctx.comma();
+                ctx.hex(1);
+                Step::Decoded
+            }
         }
+    } else {
+        if ctx.error {
+            ctx.ptr(1);
+        } else if matches!(code, 0x1021 | 0x1022 | 0x1024) {
+            match ctx.read::<u64>(ctx.arg(1)) {
+                Some(v) => {
+                    ctx.push("[");
+                    let mut names = String::new();
+                    if v != 0 {
+                        crate::text::flags(
+                            &mut names,
+                            crate::text::XlatStyle::Abbrev,
+                            XFEATURE_MASKS,
+                            v,
+                            "",
+                        );
+                    }
+                    commented(ctx, v, &names);
+                    ctx.push("]");
+                }
+                None => ctx.ptr(1),
+            }
+        } else {
+            // The base read (strace's printnum_ptr): `[NULL]` when none is set.
+            match ctx.read::<u64>(ctx.arg(1)) {
+                Some(v) => {
+                    ctx.push("[");
+                    ctx.addr(v);
+                    ctx.push("]");
+                }
+                None => ctx.ptr(1),
+            }
+        }
+        Step::Decoded
     }
-    Step::Decoded
 }
 
 const CAP_AMBIENT_OPS: crate::text::Xlat = &[
@@ -551,6 +691,84 @@ fn prctl_with_tables(ctx: &mut Ctx<'_>, op: u64) {
     }
 }
 
+const FP_MODES: crate::text::Xlat = &[(1, "PR_FP_MODE_FR"), (2, "PR_FP_MODE_FRE")];
+const SECUREBITS: crate::text::Xlat = &[
+    (0x1, "SECBIT_NOROOT"),
+    (0x2, "SECBIT_NOROOT_LOCKED"),
+    (0x4, "SECBIT_NO_SETUID_FIXUP"),
+    (0x8, "SECBIT_NO_SETUID_FIXUP_LOCKED"),
+    (0x10, "SECBIT_KEEP_CAPS"),
+    (0x20, "SECBIT_KEEP_CAPS_LOCKED"),
+    (0x40, "SECBIT_NO_CAP_AMBIENT_RAISE"),
+    (0x80, "SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED"),
+];
+const TSC_MODES: crate::text::Xlat = &[(1, "PR_TSC_ENABLE"), (2, "PR_TSC_SIGSEGV")];
+const UNALIGN_MODES: crate::text::Xlat = &[(1, "PR_UNALIGN_NOPRINT"), (2, "PR_UNALIGN_SIGBUS")];
+/// A PR_SVE_SET_VL/PR_SME_SET_VL argument or result: below 0x10000 a length in hex, else
+/// the flags, unknown flag bits in hex, then the length (`PR_SVE_VL_INHERIT|0x100`).
+fn vector_length(style: crate::text::XlatStyle, op: u64, v: u64) -> String {
+    use crate::text::{Hx, XlatStyle};
+    if v < 0x10000 || style == XlatStyle::Raw {
+        return Hx(v).to_string();
+    }
+    let ext = if op < 60 { "SVE" } else { "SME" };
+    let mut parts = Vec::new();
+    if v & (1 << 18) != 0 {
+        parts.push(format!("PR_{ext}_SET_VL_ONEXEC"));
+    }
+    if v & (1 << 17) != 0 {
+        parts.push(format!("PR_{ext}_VL_INHERIT"));
+    }
+    let rest = v & !0xffff & !(3 << 17);
+    if rest != 0 {
+        parts.push(Hx(rest).to_string());
+    }
+    parts.push(Hx(v & 0xffff).to_string());
+    let names = parts.join("|");
+    if style == XlatStyle::Verbose {
+        format!("{} /* {names} */", Hx(v))
+    } else {
+        names
+    }
+}
+
+const SCHED_CORE_OPS: crate::text::Xlat = &[
+    (0, "PR_SCHED_CORE_GET"),
+    (1, "PR_SCHED_CORE_CREATE"),
+    (2, "PR_SCHED_CORE_SHARE_TO"),
+    (3, "PR_SCHED_CORE_SHARE_FROM"),
+];
+const PIDTYPES: crate::text::Xlat = &[
+    (0, "PIDTYPE_PID"),
+    (1, "PIDTYPE_TGID"),
+    (2, "PIDTYPE_PGID"),
+    (3, "PIDTYPE_SID"),
+];
+
+/// PR_SCHED_CORE: the operation, a process id, its type (always with its name in a
+/// comment, as strace prints it), and the cookie: read back at exit for
+/// PR_SCHED_CORE_GET.
+fn prctl_sched_core(ctx: &mut Ctx<'_>) -> Step {
+    let sub = ctx.arg(1) as u32 as u64;
+    ctx.comma();
+    ctx.xval(SCHED_CORE_OPS, sub, "PR_SCHED_CORE_???");
+    ctx.comma();
+    ctx.pid_arg(ctx.arg_int(2));
+    ctx.comma();
+    let kind = ctx.arg(3) as u32 as u64;
+    ctx.hex_value(kind);
+    if ctx.opts.xlat != crate::text::XlatStyle::Raw {
+        let name = crate::text::lookup(PIDTYPES, kind).unwrap_or("PIDTYPE_???");
+        let _ = write!(ctx.out, " /* {name} */");
+    }
+    ctx.comma();
+    if sub == 0 {
+        return Step::Exit;
+    }
+    ctx.ptr(4);
+    Step::Decoded
+}
+
 const SUID_DUMP: crate::text::Xlat = &[
     (0, "SUID_DUMP_DISABLE"),
     (1, "SUID_DUMP_USER"),
@@ -563,8 +781,53 @@ fn prctl(ctx: &mut Ctx<'_>) -> Step {
         ctx.xval(xlat::PRCTL, op, "PR_???");
         match op {
             15 => {
+                // The kernel takes at most TASK_COMM_LEN - 1 bytes of the name.
                 ctx.comma();
-                ctx.cstr(1);
+                ctx.cstr_sized(ctx.arg(1), 15);
+                Step::Decoded
+            }
+            0x5961_6d61 => {
+                // PR_SET_PTRACER: a process id, or PR_SET_PTRACER_ANY.
+                ctx.comma();
+                if ctx.arg_int(1) == -1 {
+                    crate::text::named(&mut ctx.out, ctx.opts.xlat, "-1", "PR_SET_PTRACER_ANY");
+                } else {
+                    ctx.pid_arg(ctx.arg_int(1));
+                }
+                Step::Decoded
+            }
+            28 => {
+                ctx.comma();
+                ctx.flags(SECUREBITS, ctx.arg(1), "SECBIT_???");
+                Step::Decoded
+            }
+            26 => {
+                ctx.comma();
+                ctx.xval(TSC_MODES, ctx.arg(1) as u32 as u64, "PR_TSC_???");
+                Step::Decoded
+            }
+            6 => {
+                ctx.comma();
+                ctx.flags(UNALIGN_MODES, ctx.arg(1), "PR_UNALIGN_???");
+                Step::Decoded
+            }
+            5 | 25 => {
+                ctx.comma();
+                Step::Exit
+            }
+            27 => Step::Exit,
+            50 | 63 => {
+                // PR_SVE_SET_VL, PR_SME_SET_VL: a vector length and flags.
+                ctx.comma();
+                let text = vector_length(ctx.opts.xlat, op, ctx.arg(1));
+                ctx.push(&text);
+                Step::Exit
+            }
+            51 | 64 | 46 => Step::Exit,
+            45 => {
+                // PR_SET_FP_MODE.
+                ctx.comma();
+                ctx.flags(FP_MODES, ctx.arg(1), "PR_FP_MODE_???");
                 Step::Decoded
             }
             16 | 2 => {
@@ -610,6 +873,7 @@ fn prctl(ctx: &mut Ctx<'_>) -> Step {
                 prctl_with_tables(ctx, op);
                 Step::Decoded
             }
+            62 => prctl_sched_core(ctx),
             8 | 36 | 38 | 41 => {
                 ctx.comma();
                 ctx.ulong(1);
@@ -632,14 +896,24 @@ fn prctl(ctx: &mut Ctx<'_>) -> Step {
     } else {
         if op == 34 || op == 61 {
             // Named after the return value when it has a name (abbreviated style only).
-            if !ctx.error && ctx.opts.xlat == crate::text::XlatStyle::Abbrev {
+            let named = match op {
+                34 => ctx.opts.xlat == crate::text::XlatStyle::Abbrev,
+                _ => ctx.opts.xlat != crate::text::XlatStyle::Raw,
+            };
+            if !ctx.error && named {
                 let v = ctx.rval as u64;
                 let names = if op == 34 {
                     crate::text::lookup(MCE_KILL_POLICIES, v).map(str::to_owned)
                 } else {
                     ctx.rfmt = Rval::Hex;
                     let mut f = String::new();
-                    crate::text::flags(&mut f, ctx.opts.xlat, &PAC_KEYS[..4], v, "");
+                    crate::text::flags(
+                        &mut f,
+                        crate::text::XlatStyle::Abbrev,
+                        &PAC_KEYS[..4],
+                        v,
+                        "",
+                    );
                     (v != 0 && !f.starts_with("0x")).then_some(f)
                 };
                 if let Some(n) = names {
@@ -657,6 +931,62 @@ fn prctl(ctx: &mut Ctx<'_>) -> Step {
                     _ => "",
                 }
                 .to_owned();
+            }
+        } else if matches!(op, 50 | 51 | 63 | 64) {
+            if !ctx.error {
+                ctx.rfmt = Rval::Hex;
+                let v = ctx.rval as u64;
+                if v >= 0x10000 && ctx.opts.xlat != crate::text::XlatStyle::Raw {
+                    let text = vector_length(crate::text::XlatStyle::Abbrev, op, v);
+                    ctx.rextra = format!(" ({text})");
+                }
+            }
+        } else if op == 46 {
+            if !ctx.error {
+                ctx.rfmt = Rval::Hex;
+                let v = ctx.rval as u64;
+                if v != 0 {
+                    let mut f = String::new();
+                    crate::text::flags(&mut f, crate::text::XlatStyle::Abbrev, FP_MODES, v, "");
+                    if !f.starts_with("0x") {
+                        ctx.rextra = format!(" ({f})");
+                    }
+                }
+            }
+        } else if op == 27 {
+            if !ctx.error {
+                ctx.rfmt = Rval::Hex;
+                if ctx.rval & 0xff != 0 && ctx.opts.xlat != crate::text::XlatStyle::Raw {
+                    let mut f = String::new();
+                    crate::text::flags(
+                        &mut f,
+                        crate::text::XlatStyle::Abbrev,
+                        SECUREBITS,
+                        ctx.rval as u64,
+                        "",
+                    );
+                    ctx.rextra = format!(" ({f})");
+                }
+            }
+        } else if op == 5 || op == 25 {
+            match ctx.read::<u32>(ctx.arg(1)) {
+                Some(v) if !ctx.error => {
+                    ctx.push("[");
+                    if op == 5 {
+                        ctx.flags(UNALIGN_MODES, u64::from(v), "PR_UNALIGN_???");
+                    } else {
+                        ctx.xval(TSC_MODES, u64::from(v), "PR_TSC_???");
+                    }
+                    ctx.push("]");
+                }
+                _ => ctx.ptr(1),
+            }
+        } else if op == 62 {
+            match ctx.read::<u64>(ctx.arg(4)) {
+                Some(v) if !ctx.error => {
+                    let _ = write!(ctx.out, "[{}]", crate::text::Hx(v));
+                }
+                _ => ctx.ptr(4),
             }
         } else if ctx.error {
             ctx.ptr(1);
@@ -833,21 +1163,65 @@ fn membarrier(ctx: &mut Ctx<'_>) -> Step {
 }
 
 /// `personality`'s persona: `PER_LINUX`, or in hex.
+const PER_TYPES: crate::text::Xlat = &[
+    (0, "PER_LINUX"),
+    (1, "PER_SVR4"),
+    (2, "PER_SVR3"),
+    (3, "PER_SCOSVR3"),
+    (4, "PER_WYSEV386"),
+    (5, "PER_ISCR4"),
+    (6, "PER_BSD"),
+    (7, "PER_XENIX"),
+    (8, "PER_LINUX32"),
+    (9, "PER_IRIX32"),
+    (10, "PER_IRIXN32"),
+    (11, "PER_IRIX64"),
+    (12, "PER_RISCOS"),
+    (13, "PER_SOLARIS"),
+    (14, "PER_UW7"),
+    (15, "PER_OSF4"),
+    (16, "PER_HPUX"),
+];
+const PER_FLAGS: crate::text::Xlat = &[
+    (0x20000, "UNAME26"),
+    (0x40000, "ADDR_NO_RANDOMIZE"),
+    (0x80000, "FDPIC_FUNCPTRS"),
+    (0x100000, "MMAP_PAGE_ZERO"),
+    (0x200000, "ADDR_COMPAT_LAYOUT"),
+    (0x400000, "READ_IMPLIES_EXEC"),
+    (0x800000, "ADDR_LIMIT_32BIT"),
+    (0x1000000, "SHORT_INODE"),
+    (0x2000000, "WHOLE_SECONDS"),
+    (0x4000000, "STICKY_TIMEOUTS"),
+    (0x8000000, "ADDR_LIMIT_3GB"),
+];
+
+/// A persona: its type (the low byte) then its flags (`PER_BSD|STICKY_TIMEOUTS`).
+fn persona_text(style: crate::text::XlatStyle, v: u32) -> String {
+    let mut out = String::new();
+    let v = u64::from(v);
+    crate::text::xval(&mut out, style, PER_TYPES, v & 0xff, "PER_???", true);
+    if v & !0xff != 0 {
+        out.push('|');
+        crate::text::flags(&mut out, style, PER_FLAGS, v & !0xff, "");
+    }
+    out
+}
+
 fn persona(ctx: &mut Ctx<'_>, v: u64) {
     let v = v as u32;
     if v == u32::MAX {
         ctx.push("0xffffffff");
-    } else if v == 0 {
-        ctx.push("PER_LINUX");
     } else {
-        let _ = write!(ctx.out, "{v:#x}");
+        let text = persona_text(ctx.opts.xlat, v);
+        ctx.push(&text);
     }
 }
 
-/// After `personality`'s return value: the previous persona's name when it is plain Linux.
+/// After `personality`'s return value: the previous persona, named.
 fn previous_persona(ctx: &mut Ctx<'_>) {
-    if !ctx.error && ctx.rval == 0 {
-        ctx.rextra = " (PER_LINUX)".to_owned();
+    if !ctx.error {
+        ctx.rextra = format!(" ({})", persona_text(ctx.opts.xlat, ctx.rval as u32));
     }
 }
 
@@ -865,7 +1239,7 @@ fn sysinfo(ctx: &mut Ctx<'_>, addr: u64) {
     }
 }
 
-fn sigevent(ctx: &mut Ctx<'_>, addr: u64) {
+pub(super) fn sigevent(ctx: &mut Ctx<'_>, addr: u64) {
     if addr == 0 {
         ctx.push("NULL");
         return;
@@ -938,22 +1312,31 @@ const IOPRIO_WHO: crate::text::Xlat = &[
     (3, "IOPRIO_WHO_USER"),
 ];
 
-fn ioprio_value(v: u64) -> String {
-    let class = v >> 13;
-    let data = v & 0x1fff;
-    let name = match class {
-        0 => "IOPRIO_CLASS_NONE",
-        1 => "IOPRIO_CLASS_RT",
-        2 => "IOPRIO_CLASS_BE",
-        3 => "IOPRIO_CLASS_IDLE",
-        _ => return format!("{v:#x}"),
-    };
-    format!("IOPRIO_PRIO_VALUE({name}, {data})")
+const IOPRIO_CLASSES: crate::text::Xlat = &[
+    (0, "IOPRIO_CLASS_NONE"),
+    (1, "IOPRIO_CLASS_RT"),
+    (2, "IOPRIO_CLASS_BE"),
+    (3, "IOPRIO_CLASS_IDLE"),
+];
+
+/// `IOPRIO_PRIO_VALUE(class, data)` of a 32-bit priority, the class in the `-X` style.
+fn ioprio_value(style: crate::text::XlatStyle, v: u64) -> String {
+    let v = v & 0xffff_ffff;
+    let mut class = String::new();
+    crate::text::xval(
+        &mut class,
+        style,
+        IOPRIO_CLASSES,
+        v >> 13,
+        "IOPRIO_CLASS_???",
+        true,
+    );
+    format!("IOPRIO_PRIO_VALUE({class}, {})", v & 0x1fff)
 }
 
 /// The I/O priority `ioprio_get` returned, after the value.
 fn ioprio_returned(ctx: &mut Ctx<'_>) {
-    if !ctx.error {
-        ctx.rextra = format!(" ({})", ioprio_value(ctx.rval as u64));
+    if !ctx.error && ctx.opts.xlat != crate::text::XlatStyle::Raw {
+        ctx.rextra = format!(" ({})", ioprio_value(ctx.opts.xlat, ctx.rval as u64));
     }
 }

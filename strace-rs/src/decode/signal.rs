@@ -30,6 +30,7 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         "sigaltstack" => Row(&[In(stack_t), Out(stack_t)]),
         "rt_sigtimedwait" => Row(&[Sigset(3), Out(siginfo), In(structs::timespec), Ulong]),
         "rt_sigqueueinfo" => Row(&[Pid, Signal, In(siginfo)]),
+        "rt_tgsigqueueinfo" => Row(&[Pid, Pid, Signal, In(siginfo)]),
         "signalfd4" => Row(&[
             Fd,
             Sigset(2),

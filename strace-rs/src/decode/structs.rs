@@ -96,7 +96,8 @@ pub(super) fn read_ulongs<const N: usize>(ctx: &Ctx<'_>, addr: u64) -> Option<[u
 /// `{tv_sec=1, tv_nsec=500}`: a time as the kernel lays out `timespec` and `timeval`
 /// (two longs); `frac` names the second field (`tv_nsec` or `tv_usec`).
 fn time_pair(out: &mut String, [sec, sub]: [i64; 2], frac: &str) {
-    let _ = write!(out, "{{tv_sec={sec}, {frac}={sub}}}");
+    // The fraction as strace prints it: zero-extended (`%llu`).
+    let _ = write!(out, "{{tv_sec={sec}, {frac}={}}}", sub as u64);
 }
 
 /// A `timespec` (`frac` = `tv_nsec`) or `timeval` (`tv_usec`) at `addr`.

@@ -2,8 +2,8 @@
 //! host names, keys, pidfds, memory protection keys, splicing, namespaces, mounts.
 
 use super::table::Arg::{self, *};
-use super::Decoder::Row;
-use super::{Ctx, Decoder};
+use super::Decoder::{Func, Row};
+use super::{Ctx, Decoder, Step};
 use crate::text::Xlat;
 
 const PIDFD_FLAGS: Xlat = &[(0o4000, "PIDFD_NONBLOCK")];
@@ -47,6 +47,31 @@ const SETNS_TYPES: Xlat = &[
     (0x20000000, "CLONE_NEWPID"),
     (0x40000000, "CLONE_NEWNET"),
 ];
+const INOTIFY_MASK: Xlat = &[
+    (0x1, "IN_ACCESS"),
+    (0x2, "IN_MODIFY"),
+    (0x4, "IN_ATTRIB"),
+    (0x8, "IN_CLOSE_WRITE"),
+    (0x10, "IN_CLOSE_NOWRITE"),
+    (0x20, "IN_OPEN"),
+    (0x40, "IN_MOVED_FROM"),
+    (0x80, "IN_MOVED_TO"),
+    (0x100, "IN_CREATE"),
+    (0x200, "IN_DELETE"),
+    (0x400, "IN_DELETE_SELF"),
+    (0x800, "IN_MOVE_SELF"),
+    (0x2000, "IN_UNMOUNT"),
+    (0x4000, "IN_Q_OVERFLOW"),
+    (0x8000, "IN_IGNORED"),
+    (0x100_0000, "IN_ONLYDIR"),
+    (0x200_0000, "IN_DONT_FOLLOW"),
+    (0x400_0000, "IN_EXCL_UNLINK"),
+    (0x1000_0000, "IN_MASK_CREATE"),
+    (0x2000_0000, "IN_MASK_ADD"),
+    (0x4000_0000, "IN_ISDIR"),
+    (0x8000_0000, "IN_ONESHOT"),
+];
+const TIMERFD_SETTIME_FLAGS: Xlat = &[(1, "TFD_TIMER_ABSTIME"), (2, "TFD_TIMER_CANCEL_ON_SET")];
 const MEMFD_SECRET_FLAGS: Xlat = &[(0o2000000, "O_CLOEXEC")];
 /// The special key serial numbers (`KEY_SPEC_*`), printed in decimal when not one of them.
 pub(super) const KEY_SPEC: Xlat = &[
@@ -92,6 +117,15 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         "init_module" => Row(&[Ptr, Ulong, Str]),
         "finit_module" => Row(&[Fd, Str, Flags(MODULE_INIT_FLAGS, "MODULE_INIT_???")]),
         "eventfd" => Row(&[Uint]),
+        "inotify_add_watch" => Row(&[Fd, Path, Flags(INOTIFY_MASK, "IN_???")]),
+        "inotify_rm_watch" => Row(&[Fd, Int]),
+        "timerfd_settime" => Row(&[
+            Fd,
+            Flags(TIMERFD_SETTIME_FLAGS, "TFD_???"),
+            In(super::structs::itimerspec),
+            Out(super::structs::itimerspec),
+        ]),
+        "timerfd_gettime" => Row(&[Fd, Out(super::structs::itimerspec)]),
         "inotify_init1" => Row(&[Flags(INOTIFY_INIT_FLAGS, "IN_???")]),
         "umount2" => Row(&[Str, Flags(UMOUNT_FLAGS, "???")]),
         "setns" => Row(&[Fd, Flags(SETNS_TYPES, "CLONE_NEW???")]),
@@ -105,4 +139,106 @@ pub fn decoder(name: &str) -> Option<Decoder> {
 /// `[N]`: a 64-bit offset the call reads and updates (`NULL` for none).
 fn offset_ptr(ctx: &mut Ctx<'_>, addr: u64) {
     ctx.num_ptr::<i64>(addr);
+}
+
+const FSPICK_FLAGS: Xlat = &[
+    (1, "FSPICK_CLOEXEC"),
+    (2, "FSPICK_SYMLINK_NOFOLLOW"),
+    (4, "FSPICK_NO_AUTOMOUNT"),
+    (8, "FSPICK_EMPTY_PATH"),
+];
+const MOVE_MOUNT_FLAGS: Xlat = &[
+    (0x1, "MOVE_MOUNT_F_SYMLINKS"),
+    (0x2, "MOVE_MOUNT_F_AUTOMOUNTS"),
+    (0x4, "MOVE_MOUNT_F_EMPTY_PATH"),
+    (0x10, "MOVE_MOUNT_T_SYMLINKS"),
+    (0x20, "MOVE_MOUNT_T_AUTOMOUNTS"),
+    (0x40, "MOVE_MOUNT_T_EMPTY_PATH"),
+    (0x100, "MOVE_MOUNT_SET_GROUP"),
+    (0x200, "MOVE_MOUNT_BENEATH"),
+];
+const LANDLOCK_RULE_TYPES: Xlat = &[(1, "LANDLOCK_RULE_PATH_BENEATH")];
+const LANDLOCK_CREATE_FLAGS: Xlat = &[(1, "LANDLOCK_CREATE_RULESET_VERSION")];
+const LANDLOCK_ACCESS_FS: Xlat = &[
+    (0x1, "LANDLOCK_ACCESS_FS_EXECUTE"),
+    (0x2, "LANDLOCK_ACCESS_FS_WRITE_FILE"),
+    (0x4, "LANDLOCK_ACCESS_FS_READ_FILE"),
+    (0x8, "LANDLOCK_ACCESS_FS_READ_DIR"),
+    (0x10, "LANDLOCK_ACCESS_FS_REMOVE_DIR"),
+    (0x20, "LANDLOCK_ACCESS_FS_REMOVE_FILE"),
+    (0x40, "LANDLOCK_ACCESS_FS_MAKE_CHAR"),
+    (0x80, "LANDLOCK_ACCESS_FS_MAKE_DIR"),
+    (0x100, "LANDLOCK_ACCESS_FS_MAKE_REG"),
+    (0x200, "LANDLOCK_ACCESS_FS_MAKE_SOCK"),
+    (0x400, "LANDLOCK_ACCESS_FS_MAKE_FIFO"),
+    (0x800, "LANDLOCK_ACCESS_FS_MAKE_BLOCK"),
+    (0x1000, "LANDLOCK_ACCESS_FS_MAKE_SYM"),
+    (0x2000, "LANDLOCK_ACCESS_FS_REFER"),
+    (0x4000, "LANDLOCK_ACCESS_FS_TRUNCATE"),
+];
+
+/// The mount API and Landlock rows, kept apart from the table above for reading.
+pub fn decoder_more(name: &str) -> Option<Decoder> {
+    Some(match name {
+        "fspick" => Row(&[Dirfd, Path, Flags(FSPICK_FLAGS, "FSPICK_???")]),
+        "move_mount" => Row(&[
+            Dirfd,
+            Path,
+            Dirfd,
+            Path,
+            Flags(MOVE_MOUNT_FLAGS, "MOVE_MOUNT_???"),
+        ]),
+        "landlock_create_ruleset" => Row(&[
+            In(ruleset_attr),
+            Ulong,
+            Flags(LANDLOCK_CREATE_FLAGS, "LANDLOCK_CREATE_RULESET_???"),
+        ]),
+        "landlock_add_rule" => Func(landlock_add_rule),
+        "landlock_restrict_self" => Row(&[Fd, Hex32]),
+        _ => return None,
+    })
+}
+
+/// `{handled_access_fs=...}` when the size covers it, else the address.
+fn ruleset_attr(ctx: &mut Ctx<'_>, addr: u64) {
+    let size = ctx.arg(1);
+    match ctx.read::<u64>(addr) {
+        Some(v) if size >= 8 => {
+            ctx.push("{handled_access_fs=");
+            ctx.flags(LANDLOCK_ACCESS_FS, v, "LANDLOCK_ACCESS_FS_???");
+            if size > 8 {
+                super::structs::nonzero_tail(ctx, addr, 8, size);
+            }
+            ctx.push("}");
+        }
+        _ => ctx.ptr(0),
+    }
+}
+
+/// `landlock_add_rule(ruleset_fd, type, attr, flags)`: a path-beneath rule's attribute
+/// (`struct landlock_path_beneath_attr`, packed: 64-bit access mask, 32-bit descriptor).
+fn landlock_add_rule(ctx: &mut Ctx<'_>) -> Step {
+    ctx.fd(0);
+    ctx.comma();
+    let kind = ctx.arg(1) as u32 as u64;
+    ctx.xval(LANDLOCK_RULE_TYPES, kind, "LANDLOCK_RULE_???");
+    ctx.comma();
+    let addr = ctx.arg(2);
+    match ctx.read::<[u32; 3]>(addr) {
+        Some([lo, hi, fd]) if kind == 1 => {
+            ctx.push("{allowed_access=");
+            ctx.flags(
+                LANDLOCK_ACCESS_FS,
+                u64::from(lo) | u64::from(hi) << 32,
+                "LANDLOCK_ACCESS_FS_???",
+            );
+            ctx.push(", parent_fd=");
+            ctx.fd_val(fd as i32);
+            ctx.push("}");
+        }
+        _ => ctx.ptr(2),
+    }
+    ctx.comma();
+    ctx.hex_value(ctx.arg(3) & 0xffff_ffff);
+    Step::Decoded
 }
