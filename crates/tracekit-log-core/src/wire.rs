@@ -120,6 +120,28 @@ impl<'a> Dec<'a> {
     /// An unsigned LEB128 integer.
     #[inline]
     pub fn u(&mut self) -> Result<u64, DecodeError> {
+        // Most integers of a log take one to three bytes: decoded here, inlined; longer ones
+        // (and every error) in `u_long`.
+        match *self.buf.get(self.pos..).unwrap_or_default() {
+            [b0, ..] if b0 < 0x80 => {
+                self.pos += 1;
+                Ok(u64::from(b0))
+            }
+            [b0, b1, ..] if b1 < 0x80 => {
+                self.pos += 2;
+                Ok(u64::from(b0 & 0x7f) | u64::from(b1) << 7)
+            }
+            [b0, b1, b2, ..] if b2 < 0x80 => {
+                self.pos += 3;
+                Ok(u64::from(b0 & 0x7f) | u64::from(b1 & 0x7f) << 7 | u64::from(b2) << 14)
+            }
+            _ => self.u_long(),
+        }
+    }
+
+    /// [`u`](Self::u) of any length, at any place.
+    #[inline(never)]
+    fn u_long(&mut self) -> Result<u64, DecodeError> {
         let mut v: u64 = 0;
         let mut shift = 0u32;
         loop {

@@ -578,6 +578,15 @@ pub fn decode_event(p: &[u8], st: &mut Delta) -> Result<(Event<'static>, usize),
 /// [`decode_event`], the event as a [`HeapEvent`].
 #[inline]
 pub fn decode_heap_event(p: &[u8], st: &mut Delta) -> Result<(HeapEvent, usize), PayloadError> {
+    decode_heap_event_inline(p, st)
+}
+
+/// [`decode_heap_event`], inlined into a reader's loop over a batch (its hot path).
+#[inline(always)]
+pub(crate) fn decode_heap_event_inline(
+    p: &[u8],
+    st: &mut Delta,
+) -> Result<(HeapEvent, usize), PayloadError> {
     let d = &mut Dec::new(p);
     let head = d.u8()?;
     let idx = (head >> 5) as usize;
@@ -684,11 +693,13 @@ pub fn batch_head(len: usize) -> [u8; 4] {
     ]
 }
 
+#[inline(always)]
 fn zz(d: &mut Dec<'_>) -> Result<u64, PayloadError> {
     Ok(d.s()? as u64)
 }
 
 /// An `rptr`: by age, or against the last pointer.
+#[inline(always)]
 fn rptr(d: &mut Dec<'_>, st: &Delta) -> Result<u64, PayloadError> {
     match d.u()? {
         0 => Ok(0),

@@ -117,6 +117,8 @@ pub struct Reader<R: Read> {
     /// Skip heap records undecoded (see [`Reader::skip_heap_events`]).
     skip_heap: bool,
     zstd_chunks: u64,
+    /// The zstd context, made at the first zstd chunk.
+    zstd: Option<zstd::bulk::Decompressor<'static>>,
     /// The log ended in a torn last write (see [`Reader::torn`]).
     torn: Option<u64>,
 }
@@ -251,6 +253,7 @@ impl<R: Read> Reader<R> {
             cut: None,
             skip_heap: false,
             zstd_chunks: 0,
+            zstd: None,
             torn: None,
         })
     }
@@ -525,15 +528,30 @@ impl<R: Read> Reader<R> {
                         self.cut = Some(Self::truncated(start));
                         self.zstd_chunks += 1;
                     } else {
-                        let out = zstd::bulk::decompress(&self.zbuf, raw_len)
-                            .map_err(|e| chunk_err(format!("zstd data does not decode: {e}")))?;
-                        if out.len() != raw_len {
-                            return Err(chunk_err(format!(
-                                "chunk decodes to {} bytes, header says {raw_len}",
-                                out.len()
-                            )));
+                        // One context and one buffer for every chunk: no allocation (and
+                        // no fresh pages to fault in) per chunk.
+                        let z = match &mut self.zstd {
+                            Some(z) => z,
+                            None => self.zstd.insert(
+                                zstd::bulk::Decompressor::new()
+                                    .map_err(|e| chunk_err(format!("zstd cannot start: {e}")))?,
+                            ),
+                        };
+                        self.chunk.resize(raw_len, 0);
+                        let decoded = z.decompress_to_buffer(&self.zbuf, &mut self.chunk[..]);
+                        let bad = match decoded {
+                            Ok(n) if n == raw_len => None,
+                            Ok(n) => {
+                                Some(format!("chunk decodes to {n} bytes, header says {raw_len}"))
+                            }
+                            Err(e) => Some(format!("zstd data does not decode: {e}")),
+                        };
+                        if let Some(d) = bad {
+                            // Nothing of it is handed out.
+                            self.chunk.clear();
+                            self.chunk_pos = 0;
+                            return Err(chunk_err(d));
                         }
-                        self.chunk = out;
                         self.zstd_chunks += 1;
                     }
                 }
@@ -573,6 +591,38 @@ impl<R: Read> Reader<R> {
             Record::Heap(h) => h.into(),
             Record::Event(ev) => ev,
         }))
+    }
+
+    /// The heap events left in the batch record being read (at most `max`), each handed to
+    /// `f` as it decodes; returns how many. Nothing (0) when no batch is being read, after an
+    /// error, or at an event that does not decode (which [`next_record`](Self::next_record)
+    /// then reports). A reader that calls this after each [`Record::Heap`] gets the same
+    /// events as one that calls `next_record` alone, without the per-event hand-over.
+    #[inline]
+    pub fn next_heap_events(&mut self, max: usize, mut f: impl FnMut(HeapEvent)) -> usize {
+        let Some(b) = &mut self.batch else {
+            return 0;
+        };
+        if self.failed.get() {
+            return 0;
+        }
+        let buf = if b.in_chunk { &self.chunk } else { &self.rec };
+        let Some(events) = buf.get(..b.end) else {
+            return 0;
+        };
+        let mut n = 0;
+        while n < max && b.pos < b.end {
+            // An event that does not decode leaves the state as it was: `next_record` decodes
+            // it again and reports the error.
+            let Ok((ev, len)) = delta::decode_heap_event_inline(&events[b.pos..], &mut self.delta)
+            else {
+                break;
+            };
+            b.pos += len;
+            f(ev);
+            n += 1;
+        }
+        n
     }
 
     /// [`next_event`](Self::next_event), with the heap events of batch records (nearly all of

@@ -834,6 +834,62 @@ fn corrupt_batch_event_names_the_batch_and_the_event() {
     );
 }
 
+/// [`read_all`] through `Reader::next_heap_events`, `max` events at a time after each heap
+/// event `next_record` gives (as the analysis's decoding thread reads): events and the error,
+/// as a string with its offset.
+fn read_draining(bytes: &[u8], max: usize) -> (Vec<Event<'static>>, Option<(u64, String)>) {
+    let mut out = Vec::new();
+    let mut r = match Reader::new(bytes) {
+        Ok(r) => r,
+        Err(e) => return (out, Some((e.offset, e.to_string()))),
+    };
+    loop {
+        let drained = r.next_heap_events(max, |h| out.push(Event::from(h)));
+        if drained == max {
+            continue;
+        }
+        match r.next_record() {
+            Ok(Some(Record::Heap(h))) => out.push(h.into()),
+            Ok(Some(Record::Event(ev))) => out.push(ev.into_owned()),
+            Ok(None) => return (out, None),
+            Err(e) => return (out, Some((e.offset, e.to_string()))),
+        }
+    }
+}
+
+/// Draining a batch record's events gives what reading them one by one gives, and the same
+/// damage at the same offset: whole, cut anywhere, with a byte changed anywhere.
+#[test]
+fn draining_batches_reads_as_reading_event_by_event() {
+    let mut events = heap_events(400, 21);
+    events.extend(sample());
+    events.extend(heap_events(100, 3));
+    let (file, ends) = batch_file(&events);
+    let one_by_one = |f: &[u8]| {
+        let (got, err) = read_all(f);
+        (got, err.map(|e| (e.offset, e.to_string())))
+    };
+    for max in [1, 3, 4096] {
+        assert_eq!(read_draining(&file, max), one_by_one(&file));
+        let chunked = in_two_chunks(&file, ends[200], Codec::Zstd);
+        assert_eq!(read_draining(&chunked, max), one_by_one(&chunked));
+    }
+    let mut seen_damage = 0;
+    for cut in (HEADER_LEN..file.len()).step_by(7) {
+        let want = one_by_one(&file[..cut]);
+        seen_damage += usize::from(want.1.is_some());
+        assert_eq!(read_draining(&file[..cut], 5), want, "cut at {cut}");
+    }
+    for pos in (HEADER_LEN..file.len()).step_by(11) {
+        let mut bad = file.clone();
+        bad[pos] ^= 0x5a;
+        let want = one_by_one(&bad);
+        seen_damage += usize::from(want.1.is_some());
+        assert_eq!(read_draining(&bad, 5), want, "byte {pos} changed");
+    }
+    assert!(seen_damage > 100, "{seen_damage}");
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(1000))]
     /// Flipping any byte of a log of batches never panics and keeps every record before it.

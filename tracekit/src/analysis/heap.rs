@@ -170,7 +170,7 @@ pub struct Site {
     snap_epoch: u64,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 struct Live {
     size: u64,
     site: u32,
@@ -253,7 +253,7 @@ pub struct HeapProcess {
     pub large: u64,
     /// Calls counted in the histogram.
     pub histogram_calls: u64,
-    live: FxHashMap<u64, Live>,
+    live: super::blocks::Blocks<Live>,
     sites: Vec<Site>,
     /// Site index + 1 by stack id, for the small ids writers hand out in order (0: none yet).
     site_by_small_id: Vec<u32>,
@@ -280,8 +280,11 @@ pub struct HeapProcess {
     pub lifetimes: Lifetimes,
     /// Bytes live over time.
     pub timeline: super::timeline::Timeline,
-    /// massif's snapshots of the heap.
+    /// massif's snapshots of the heap (none past the first, of the empty heap, after
+    /// [`skip_over_time`](Self::skip_over_time)).
     pub over_time: super::timeline::HeapOverTime,
+    /// Takes [`over_time`](Self::over_time)'s snapshots.
+    keep_over_time: bool,
     /// The exports' numbers per site, when kept ([`keep_detail`](Self::keep_detail)).
     detail: Option<Box<SiteDetails>>,
 }
@@ -312,7 +315,7 @@ impl HeapProcess {
             histogram: Box::new([0; BUCKETS]),
             large: 0,
             histogram_calls: 0,
-            live: FxHashMap::default(),
+            live: Default::default(),
             sites: Vec::new(),
             site_by_small_id: Vec::new(),
             site_of_stack: FxHashMap::default(),
@@ -323,8 +326,15 @@ impl HeapProcess {
             lifetimes: Lifetimes::default(),
             timeline: Default::default(),
             over_time: Default::default(),
+            keep_over_time: true,
             detail: None,
         }
+    }
+
+    /// Takes no snapshots of the heap over time ([`over_time`](Self::over_time)), from here
+    /// on: for a printer that draws no graph (they cost a little on every event).
+    pub fn skip_over_time(&mut self) {
+        self.keep_over_time = false;
     }
 
     /// Also keeps what the exports need per site ([`SiteDetails`]), from here on.
@@ -384,16 +394,25 @@ impl HeapProcess {
         &self.sites
     }
 
+    /// The site of stack `stack` (made on its first use).
+    #[inline]
     fn site(&mut self, stack: u64) -> u32 {
         // Stack ids are interned in order, so they are small: a vector lookup is the hot path.
+        let small = usize::try_from(stack).ok();
+        if let Some(&s) = small.and_then(|i| self.site_by_small_id.get(i)) {
+            if s != 0 {
+                return s - 1;
+            }
+        }
+        self.site_slow(stack)
+    }
+
+    #[inline(never)]
+    fn site_slow(&mut self, stack: u64) -> u32 {
         const SMALL: u64 = 1 << 20;
         if stack < SMALL {
             let i = stack as usize;
-            if let Some(&s) = self.site_by_small_id.get(i) {
-                if s != 0 {
-                    return s - 1;
-                }
-            } else {
+            if i >= self.site_by_small_id.len() {
                 self.site_by_small_id.resize(i + 1, 0);
             }
             let idx = self.new_site(stack);
@@ -408,6 +427,7 @@ impl HeapProcess {
         idx
     }
 
+    #[cold]
     fn new_site(&mut self, stack: u64) -> u32 {
         self.sites.push(Site {
             stack,
@@ -428,6 +448,7 @@ impl HeapProcess {
     /// Adds or removes bytes of `site`'s live set, and moves the peak. Before the first change
     /// after a new peak, the site saves its live bytes: that was its share at the peak (see
     /// [`finish`](Self::finish)). This keeps the peak attribution O(1) per event.
+    #[inline]
     fn change(&mut self, site: u32, grow: u64, shrink: u64, time_ns: u64) {
         let s = &mut self.sites[site as usize];
         if s.snap_epoch != self.peak_epoch {
@@ -445,6 +466,9 @@ impl HeapProcess {
         self.timeline.record(time_ns, self.current);
         if let Some(d) = &mut self.detail {
             d.record(time_ns, self.current);
+        }
+        if !self.keep_over_time {
+            return;
         }
         let sites = &self.sites;
         self.over_time.record(
@@ -478,6 +502,7 @@ impl HeapProcess {
         self.last_block = ptr;
     }
 
+    #[inline]
     fn remove_accounting(&mut self, old: Live, time_ns: u64) {
         let s = &mut self.sites[old.site as usize];
         s.live_blocks = s.live_blocks.saturating_sub(1);
@@ -492,7 +517,7 @@ impl HeapProcess {
     /// Releases live block `ptr`: its accounting, its lifetime, and whether it was temporary.
     /// `None` (and nothing counted) when the block is unknown.
     fn release(&mut self, ptr: u64, time_ns: u64) -> Option<u64> {
-        let old = self.live.remove(&ptr)?;
+        let old = self.live.remove(ptr)?;
         self.remove_accounting(old, time_ns);
         let s = &mut self.sites[old.site as usize];
         if std::mem::take(&mut self.last_block) == ptr {
@@ -568,7 +593,7 @@ impl HeapProcess {
         let old_len = if r.old_ptr == 0 {
             0
         } else {
-            self.live.get(&r.old_ptr).map_or(0, |l| l.size)
+            self.live.get(r.old_ptr).map_or(0, |l| l.size)
         };
         self.alloc[slot].calls += 1;
         let growth = r.size.saturating_sub(old_len);

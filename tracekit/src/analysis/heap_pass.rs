@@ -14,6 +14,8 @@ pub struct HeapPass {
     pub processes: Vec<HeapProcess>,
     /// Each process also keeps what the exports need ([`HeapProcess::keep_detail`]).
     keep_detail: bool,
+    /// Each process takes no snapshots of its heap over time ([`HeapProcess::skip_over_time`]).
+    skip_over_time: bool,
     /// What `tracekit pack` found in the modules' symbol tables (allocators of their own, test
     /// harnesses), by module path.
     pub notes: Vec<tracekit_log::ModuleNote<'static>>,
@@ -25,14 +27,24 @@ impl HeapPass {
         HeapPass {
             processes: Vec::new(),
             keep_detail: true,
+            skip_over_time: false,
             notes: Vec::new(),
         }
+    }
+
+    /// The processes read from here on take no snapshots of their heap over time (no graph
+    /// will be drawn: they cost a little on every event).
+    pub fn skip_over_time(&mut self) {
+        self.skip_over_time = true;
     }
 
     fn push(&mut self, info: ProcessInfo) -> usize {
         let mut p = HeapProcess::new(info);
         if self.keep_detail {
             p.keep_detail();
+        }
+        if self.skip_over_time {
+            p.skip_over_time();
         }
         self.processes.push(p);
         self.processes.len() - 1

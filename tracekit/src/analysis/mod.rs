@@ -25,6 +25,7 @@
 //! assert_eq!(a.heap.processes[0].peak, 64);
 //! ```
 
+mod blocks;
 pub mod crash;
 pub mod detail;
 pub mod fence;
@@ -148,6 +149,18 @@ impl Analysis {
             let decoder = scope.spawn(move || {
                 let mut batch = Vec::with_capacity(BATCH);
                 let end = loop {
+                    // The rest of a batch record's heap events (nearly all of a heap log's)
+                    // go straight into the batch; `next_record` gives the rest.
+                    let room = BATCH - batch.len();
+                    if reader.next_heap_events(room, |h| batch.push(Item::Heap(h))) == room {
+                        let next = empty_rx
+                            .try_recv()
+                            .unwrap_or_else(|_| Vec::with_capacity(BATCH));
+                        if full_tx.send(std::mem::replace(&mut batch, next)).is_err() {
+                            break Ok(());
+                        }
+                        continue;
+                    }
                     match reader.next_record() {
                         Ok(Some(record)) => {
                             batch.push(match record {
@@ -178,19 +191,21 @@ impl Analysis {
                 (end, reader.skipped())
             });
             for mut batch in full_rx {
-                for item in batch.drain(..) {
+                // By reference: the events are read where they lie, not moved out.
+                for item in &batch {
                     match item {
                         Item::Heap(h) => {
                             let p = self.heap.process(&mut cur);
                             match h {
-                                HeapEvent::Alloc(a) => p.on_alloc(&a),
-                                HeapEvent::Free(f) => p.on_free(&f),
-                                HeapEvent::Realloc(r) => p.on_realloc(&r),
+                                HeapEvent::Alloc(a) => p.on_alloc(a),
+                                HeapEvent::Free(f) => p.on_free(f),
+                                HeapEvent::Realloc(r) => p.on_realloc(r),
                             }
                         }
-                        Item::Other(ev) => self.on_event(&mut cur, &ev),
+                        Item::Other(ev) => self.on_event(&mut cur, ev),
                     }
                 }
+                batch.clear();
                 let _ = empty_tx.send(batch);
             }
             decoder

@@ -50,6 +50,9 @@ pub fn run(config: &ExportConfig) -> anyhow::Result<u8> {
     };
     let logs = report::expand_dirs(&config.logs)?;
     let mut analysis = Analysis::with_detail();
+    if !format.writer().needs_graph() {
+        analysis.heap.skip_over_time();
+    }
     let names = report::read_logs(&mut analysis, &logs)?;
     // A damaged log may hold no event at all before the damage: that is said as for the
     // report (exit 3), with what there is exported.

@@ -287,6 +287,12 @@ pub fn expand_dirs(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
 /// returns the exit status.
 pub fn report_logs(logs: &[PathBuf], config: &Config, out: &mut dyn Write) -> anyhow::Result<u8> {
     let mut analysis = Analysis::new();
+    let graph = std::iter::once(config.format)
+        .chain(config.also.iter().map(|(f, _)| *f))
+        .any(|f| f.writer().needs_graph());
+    if !graph {
+        analysis.heap.skip_over_time();
+    }
     let names = read_logs(&mut analysis, logs)?;
     if let Some(name) = &config.progname {
         analysis.retain_processes(|p| {

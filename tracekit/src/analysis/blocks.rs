@@ -1,0 +1,203 @@
+//! The live blocks of a process by address: the heap pass's one map, touched by every
+//! allocation and release of the log (twice by a `realloc`), so its cost is most of the pass's.
+//!
+//! Open addressing with linear probing in a table at most half full, the slot chosen by
+//! Fibonacci hashing of the address (multiply, keep the top bits: the bits in which heap
+//! addresses differ, the low middle ones, reach the top), and deletion by backward shift, so
+//! no tombstones build up however many blocks come and go. A lookup is one multiply and
+//! usually one slot; a general map (hashbrown: SIMD groups of control bytes, tombstones) costs
+//! several times that per operation here, where keys are addresses and the table small.
+
+/// Live blocks by address, each with a value `V`.
+#[derive(Debug, Clone)]
+pub(crate) struct Blocks<V> {
+    /// Address (0: an empty slot) and value. The length is a power of two, at least twice
+    /// `len`.
+    slots: Box<[(u64, V)]>,
+    /// 64 minus log2 of the number of slots: a hash shifted right by this is a slot index.
+    shift: u32,
+    /// Blocks held in `slots`.
+    len: usize,
+    /// The block at address 0, which no allocator hands out, but a log may say anything.
+    zero: Option<V>,
+}
+
+const FIB: u64 = 0x9E37_79B9_7F4A_7C15;
+const MIN_SLOTS_LOG2: u32 = 6;
+
+impl<V: Copy + Default> Default for Blocks<V> {
+    fn default() -> Self {
+        Blocks {
+            slots: vec![(0, V::default()); 1 << MIN_SLOTS_LOG2].into_boxed_slice(),
+            shift: 64 - MIN_SLOTS_LOG2,
+            len: 0,
+            zero: None,
+        }
+    }
+}
+
+impl<V: Copy + Default> Blocks<V> {
+    /// The slot where a probe for `addr` starts.
+    #[inline(always)]
+    fn home(&self, addr: u64) -> usize {
+        (addr.wrapping_mul(FIB) >> self.shift) as usize
+    }
+
+    #[inline(always)]
+    fn mask(&self) -> usize {
+        self.slots.len() - 1
+    }
+
+    /// The slot holding `addr` (not 0), if any.
+    #[inline(always)]
+    fn find(&self, addr: u64) -> Option<usize> {
+        let mask = self.mask();
+        let mut i = self.home(addr);
+        loop {
+            match self.slots[i].0 {
+                k if k == addr => return Some(i),
+                0 => return None,
+                _ => i = (i + 1) & mask,
+            }
+        }
+    }
+
+    /// The value of the block at `addr`.
+    #[inline]
+    pub(crate) fn get(&self, addr: u64) -> Option<&V> {
+        if addr == 0 {
+            return self.zero.as_ref();
+        }
+        self.find(addr).map(|i| &self.slots[i].1)
+    }
+
+    /// Puts the block at `addr`; returns the one it replaces.
+    #[inline]
+    pub(crate) fn insert(&mut self, addr: u64, value: V) -> Option<V> {
+        if addr == 0 {
+            return self.zero.replace(value);
+        }
+        let mask = self.mask();
+        let mut i = self.home(addr);
+        loop {
+            match self.slots[i].0 {
+                k if k == addr => return Some(std::mem::replace(&mut self.slots[i].1, value)),
+                0 => break,
+                _ => i = (i + 1) & mask,
+            }
+        }
+        self.slots[i] = (addr, value);
+        self.len += 1;
+        if 2 * self.len > self.slots.len() {
+            self.grow();
+        }
+        None
+    }
+
+    /// Takes the block at `addr` out.
+    #[inline]
+    pub(crate) fn remove(&mut self, addr: u64) -> Option<V> {
+        if addr == 0 {
+            return self.zero.take();
+        }
+        let mut hole = self.find(addr)?;
+        let value = self.slots[hole].1;
+        self.len -= 1;
+        // Backward shift: each block after the hole, up to the next empty slot, moves into the
+        // hole when the hole is on its probe path (between its home slot and where it is).
+        let mask = self.mask();
+        let mut j = hole;
+        loop {
+            j = (j + 1) & mask;
+            let k = self.slots[j].0;
+            if k == 0 {
+                break;
+            }
+            let home = self.home(k);
+            if j.wrapping_sub(home) & mask >= j.wrapping_sub(hole) & mask {
+                self.slots[hole] = self.slots[j];
+                hole = j;
+            }
+        }
+        self.slots[hole].0 = 0;
+        Some(value)
+    }
+
+    /// Doubles the slots.
+    #[cold]
+    fn grow(&mut self) {
+        let bigger = vec![(0, V::default()); self.slots.len() * 2].into_boxed_slice();
+        let old = std::mem::replace(&mut self.slots, bigger);
+        self.shift -= 1;
+        let mask = self.mask();
+        for &(k, v) in old.iter().filter(|(k, _)| *k != 0) {
+            let mut i = self.home(k);
+            while self.slots[i].0 != 0 {
+                i = (i + 1) & mask;
+            }
+            self.slots[i] = (k, v);
+        }
+    }
+
+    /// Every block's value, in no particular order.
+    pub(crate) fn values(&self) -> impl Iterator<Item = &V> + '_ {
+        self.slots
+            .iter()
+            .filter(|(k, _)| *k != 0)
+            .map(|(_, v)| v)
+            .chain(self.zero.as_ref())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    #[test]
+    fn it_agrees_with_a_hash_map_through_many_insertions_and_removals() {
+        // Addresses as an allocator hands them out: 16-aligned, clustered, reused, with
+        // collisions in the low bits; and 0.
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut b: Blocks<u64> = Blocks::default();
+        let mut m: HashMap<u64, u64> = HashMap::new();
+        for round in 0..200_000u64 {
+            let r = next();
+            // The live set grows to a few thousand, then shrinks, then grows again.
+            let spread = if (round / 50_000) % 2 == 0 { 4096 } else { 512 };
+            let addr = match r % 97 {
+                0 => 0,
+                1 => 0x7f00_0000_0000 + (r >> 8) % 64 * (1 << 20),
+                _ => 0x5555_0000_0000 + (r >> 8) % spread * 16,
+            };
+            if r >> 60 < 9 {
+                assert_eq!(
+                    b.insert(addr, round),
+                    m.insert(addr, round),
+                    "insert {addr:#x}"
+                );
+            } else {
+                assert_eq!(b.remove(addr), m.remove(&addr), "remove {addr:#x}");
+            }
+            assert_eq!(b.get(addr), m.get(&addr));
+        }
+        let mut got: Vec<u64> = b.values().copied().collect();
+        let mut want: Vec<u64> = m.values().copied().collect();
+        got.sort_unstable();
+        want.sort_unstable();
+        assert_eq!(got, want);
+        assert!(b.slots.len() >= 2 * b.len);
+        // Emptied, every slot is free again (no tombstones).
+        for k in m.keys() {
+            b.remove(*k);
+        }
+        assert_eq!(b.values().count(), 0);
+        assert!(b.slots.iter().all(|(k, _)| *k == 0));
+    }
+}
