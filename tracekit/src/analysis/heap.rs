@@ -282,6 +282,8 @@ pub struct HeapProcess {
     pub timeline: super::timeline::Timeline,
     /// massif's snapshots of the heap.
     pub over_time: super::timeline::HeapOverTime,
+    /// Its anonymous mappings and memory samples, beside the heap.
+    pub memory: super::mapped::Memory,
     /// The exports' numbers per site, when kept ([`keep_detail`](Self::keep_detail)).
     detail: Option<Box<SiteDetails>>,
 }
@@ -323,6 +325,7 @@ impl HeapProcess {
             lifetimes: Lifetimes::default(),
             timeline: Default::default(),
             over_time: Default::default(),
+            memory: Default::default(),
             detail: None,
         }
     }
@@ -531,6 +534,32 @@ impl HeapProcess {
         self.valgrind.allocs += 1;
         self.valgrind.bytes = self.valgrind.bytes.saturating_add(a.size);
         self.insert_block(a.ptr, a.size, site, a.time_ns);
+    }
+
+    /// A change of the mapped ranges as a heap event (`--pages-as-heap`): a range made is a
+    /// block allocated by `mmap` at the stack that mapped it, a range gone a block released by
+    /// `munmap`.
+    pub fn on_page_change(&mut self, m: &tracekit_log::Mapping, c: super::mapped::PageChange) {
+        use super::mapped::PageChange;
+        match c {
+            PageChange::New { addr, len, stack } => self.on_alloc(&Alloc {
+                time_ns: m.time_ns,
+                tid: m.tid,
+                kind: AllocKind::Mmap,
+                ptr: addr,
+                size: len,
+                align: 0,
+                stack,
+            }),
+            PageChange::Gone { addr } => self.on_free(&Free {
+                time_ns: m.time_ns,
+                tid: m.tid,
+                kind: FreeKind::Munmap,
+                ptr: addr,
+                size: 0,
+                stack: 0,
+            }),
+        }
     }
 
     /// A release.

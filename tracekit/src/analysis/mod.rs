@@ -32,6 +32,7 @@ pub mod heap;
 mod heap_pass;
 pub mod leak;
 pub mod libcalls;
+pub mod mapped;
 pub mod syscalls;
 pub mod timeline;
 
@@ -180,6 +181,7 @@ impl Analysis {
             for mut batch in full_rx {
                 for item in batch.drain(..) {
                     match item {
+                        Item::Heap(_) if self.heap.pages_as_heap => {}
                         Item::Heap(h) => {
                             let p = self.heap.process(&mut cur);
                             match h {
