@@ -17,7 +17,9 @@ use tracekit_preload_rt::reloc::{self, Hook};
 use tracekit_preload_rt::session;
 
 /// The functions redirected: the C allocator, C++'s operators (what `hooks` and `cxx`
-/// define), and `dlopen`, which redirects the modules it loads.
+/// define), the anonymous mappings (`mapping`'s, but for `brk`/`sbrk`, which programs that
+/// run long enough to be attached to do not call), and `dlopen`, which redirects the modules
+/// it loads.
 pub const REDIRECTED: &[&CStr] = &[
     c"malloc",
     c"calloc",
@@ -49,6 +51,10 @@ pub const REDIRECTED: &[&CStr] = &[
     c"_ZdaPvRKSt9nothrow_t",
     c"_ZdlPvSt11align_val_tRKSt9nothrow_t",
     c"_ZdaPvSt11align_val_tRKSt9nothrow_t",
+    c"mmap",
+    c"mmap64",
+    c"munmap",
+    c"mremap",
     c"dlopen",
 ];
 

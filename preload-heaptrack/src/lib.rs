@@ -6,6 +6,8 @@
 //! - [`hooks`]: `malloc`, `free`, `calloc`, `realloc`, `reallocarray`, `posix_memalign`,
 //!   `aligned_alloc`, `memalign`, `valloc`, `pvalloc` (`malloc_usable_size` is not touched).
 //! - [`cxx`]: every `operator new` and `operator delete` (sized, aligned, nothrow, arrays).
+//! - [`mapping`]: `mmap` (anonymous), `munmap`, `mremap`, `brk`, `sbrk`: who mapped what,
+//!   beside the heap.
 //! - [`process`]: `exec*`, `_exit`, `dlopen`/`dlclose`.
 //! - [`record`]: the safe logic behind them: backtrace, intern, write one event.
 //! - [`attach`]: loaded into a running process by `tracekit heap -p PID` instead:
@@ -23,6 +25,7 @@ pub mod api;
 pub mod attach;
 pub mod cxx;
 pub mod hooks;
+pub mod mapping;
 pub mod process;
 pub mod record;
 

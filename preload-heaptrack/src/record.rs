@@ -2,7 +2,7 @@
 
 use std::mem::MaybeUninit;
 
-use tracekit_log::{Alloc, AllocKind, Free, FreeKind, Realloc};
+use tracekit_log::{Alloc, AllocKind, Event, Free, FreeKind, MapOp, Mapping, Realloc};
 use tracekit_preload_rt::guard::Guard;
 use tracekit_preload_rt::leak;
 use tracekit_preload_rt::memo::Found;
@@ -138,4 +138,73 @@ pub fn realloc(g: &Guard, kind: AllocKind, old: u64, size: u64, real: impl FnOnc
     drop(w);
     session::after_unlock();
     new
+}
+
+/// What a mapping call did, for [`mapping`]: the fields of a [`Mapping`] event.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MapChange {
+    /// See [`Mapping::addr`].
+    pub addr: u64,
+    /// See [`Mapping::len`].
+    pub len: u64,
+    /// See [`Mapping::new_addr`].
+    pub new_addr: u64,
+    /// See [`Mapping::new_len`].
+    pub new_len: u64,
+}
+
+/// Runs `real` (the system call) and records what it did (`None`: nothing, it failed or was not
+/// of anonymous memory) as one `Mapping` event, with the caller's backtrace when `with_stack`.
+/// The session lock is held across the call, as [`realloc`] does: addresses the call releases
+/// may be mapped by another thread the moment it returns, and that event must come after ours.
+#[inline(always)]
+pub fn mapping<R>(
+    g: &Guard,
+    op: MapOp,
+    with_stack: bool,
+    real: impl FnOnce() -> (R, Option<MapChange>),
+) -> R {
+    if !session::is_on() {
+        return real().0;
+    }
+    let regs = unwind::here();
+    let found = if with_stack {
+        session::remembered_stack(regs)
+    } else {
+        Found::Stack(0)
+    };
+    let traced = found == Found::Walk { trace: true };
+    let mut buf = [MaybeUninit::<u64>::uninit(); MAX_FRAMES];
+    let mut trace = Trace::new();
+    let generation = unwind::generation();
+    let frames = match found {
+        Found::Stack(_) => &[][..],
+        Found::Walk { .. } => walk(regs, &mut buf, traced.then_some(&mut trace)),
+    };
+    let Some(mut w) = session::lock() else {
+        return real().0;
+    };
+    let stack = match found {
+        Found::Stack(stack) => stack,
+        Found::Walk { .. } => w.stack_of_walk(frames, regs, traced.then_some(&trace), generation),
+    };
+    let (r, change) = real();
+    if let Some(c) = change {
+        let tid = w.tid_of(g);
+        let time_ns = w.now();
+        w.write(&Event::Mapping(Mapping {
+            time_ns,
+            tid,
+            op,
+            addr: c.addr,
+            len: c.len,
+            new_addr: c.new_addr,
+            new_len: c.new_len,
+            stack,
+        }));
+        tracekit_preload_rt::logfile::request_spawn();
+    }
+    drop(w);
+    session::after_unlock();
+    r
 }

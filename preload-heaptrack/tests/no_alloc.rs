@@ -11,7 +11,7 @@
 use std::ffi::c_void;
 use std::hint::black_box;
 
-use preload_heaptrack::{cxx, hooks};
+use preload_heaptrack::{cxx, hooks, mapping};
 use tracekit_preload_rt::{guard, real, session};
 
 const CHILD: &str = "TRACEKIT_NO_ALLOC_CHILD";
@@ -41,6 +41,14 @@ fn main() {
         assert!(
             allocs >= 4 * ROUNDS,
             "the measured calls were recorded: {allocs}"
+        );
+        let mappings = events
+            .iter()
+            .filter(|e| matches!(e, tracekit_log::Event::Mapping(_)))
+            .count();
+        assert!(
+            mappings >= 3 * ROUNDS,
+            "the mappings were recorded: {mappings}"
         );
         println!("no_alloc: ok ({} events)", events.len());
         return;
@@ -97,4 +105,16 @@ fn every_kind(i: usize) {
         // SAFETY: each is a live block from the hooks above, freed once.
         unsafe { hooks::free(p) };
     }
+    let (rw, anon) = (
+        libc::PROT_READ | libc::PROT_WRITE,
+        libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+    );
+    // SAFETY: a fresh anonymous page where the kernel chooses: nothing is replaced.
+    let p = unsafe { mapping::mmap(std::ptr::null_mut(), 4096, rw, anon, -1, 0) };
+    assert_ne!(p, libc::MAP_FAILED);
+    // SAFETY: p is that page, used by nothing else; it may move.
+    let q = unsafe { mapping::mremap(p, 4096, 8192, libc::MREMAP_MAYMOVE, std::ptr::null_mut()) };
+    assert_ne!(q, libc::MAP_FAILED);
+    // SAFETY: q is the grown mapping, used by nothing else.
+    assert_eq!(unsafe { mapping::munmap(q, 8192) }, 0);
 }

@@ -173,6 +173,42 @@ struct ProcessJson {
     lifetimes: Lifetimes,
     #[serde(default)]
     unseen_allocators: Vec<UnseenAllocator>,
+    memory: Option<Memory>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // read for strictness
+struct Memory {
+    peak_heap_bytes: u64,
+    peak_mapped_bytes: u64,
+    peak_resident_bytes: u64,
+    mapped_bytes: u64,
+    samples_taken: u64,
+    samples: Vec<MemoryRow>,
+    mappers: Vec<Mapper>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // read for strictness
+struct MemoryRow {
+    time_ns: u64,
+    heap_bytes: u64,
+    mapped_bytes: u64,
+    resident_bytes: u64,
+    data_bytes: u64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // read for strictness
+struct Mapper {
+    stack_id: u64,
+    calls: u64,
+    bytes: u64,
+    live_bytes: u64,
+    frames: Vec<Frame>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -227,6 +227,7 @@ fn plain_config(format: Format, gates: Gates) -> Config {
         leak: Default::default(),
         command_killed: None,
         time: tracekit::model::graph::TimeAxis::Auto,
+        pages_as_heap: false,
     }
 }
 

@@ -56,6 +56,16 @@ impl<T> SpinLock<T> {
         SpinGuard { lock: self }
     }
 
+    /// Takes the lock if it is free, without waiting (a helper thread that must never wait for
+    /// a holder that may be waiting for it).
+    #[inline]
+    pub fn try_lock(&self) -> Option<SpinGuard<'_, T>> {
+        self.state
+            .compare_exchange(FREE, HELD, Ordering::Acquire, Ordering::Relaxed)
+            .ok()
+            .map(|_| SpinGuard { lock: self })
+    }
+
     #[cold]
     fn lock_slow(&self) {
         for _ in 0..100 {

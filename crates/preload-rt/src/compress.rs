@@ -238,8 +238,15 @@ extern "C" fn helper(_: *mut c_void) -> *mut c_void {
     let quick = level() <= QUICK_LEVEL;
     let mut input = vec![0u8; PIECE];
     let mut out = vec![0u8; zstd::zstd_safe::compress_bound(PIECE) + 32];
+    let mut sampled = 0u64;
     while !BG.stop.load(Ordering::Acquire) {
-        BG.clock.store(sys::mono_coarse_ns(), Ordering::Relaxed);
+        let now = sys::mono_coarse_ns();
+        BG.clock.store(now, Ordering::Relaxed);
+        let every = crate::session::memory_interval_ns();
+        if every != 0 && now.saturating_sub(sampled) >= every {
+            crate::session::sample_memory();
+            sampled = now;
+        }
         let done = BG.done.load(Ordering::Acquire);
         let sealed = BG.sealed.load(Ordering::Acquire);
         let fd = BG.fd.load(Ordering::Acquire);

@@ -23,6 +23,16 @@ use tracekit_log::{encode, write_header, Event, Full, HEADER_LEN};
 /// released its lock ([`take_spawn_request`]).
 static SPAWN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
+/// Asks for the compressor thread before the log is a seal long (it samples the process's
+/// memory besides compressing): the heap tracker's first `Mapping` does, so that a program
+/// whose memory is mostly mappings is sampled from then on. Started by the session once its
+/// lock is released, as for a seal.
+pub fn request_spawn() {
+    if crate::compress::helper_tid() == 0 {
+        SPAWN.store(true, std::sync::atomic::Ordering::Release);
+    }
+}
+
 /// True (once) when a write asked for the compressor thread.
 #[inline]
 pub fn take_spawn_request() -> bool {

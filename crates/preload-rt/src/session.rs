@@ -27,7 +27,9 @@ use std::ffi::{c_char, c_int, c_void};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 
 use tracekit_log::delta;
-use tracekit_log::{Arch, Bytes, Event, Exec, Exit, Module, ModuleUnload, Process, Stack, Thread};
+use tracekit_log::{
+    Arch, Bytes, Event, Exec, Exit, MemorySample, Module, ModuleUnload, Process, Stack, Thread,
+};
 
 use crate::exec::ExecEnv;
 use crate::fmt::FixedBuf;
@@ -156,6 +158,7 @@ pub fn detach() {
     // A hook past its `is_on` check waits for the lock and then finds the log closed.
     let mut w = W.lock();
     if w.log.is_open() {
+        w.write_memory_sample();
         w.write_attach(true);
     }
     let compress = w.compress;
@@ -191,6 +194,10 @@ fn start_slow(config: &'static Config, attach_log: Option<&[u8]>) {
         // writable; no other thread reads it yet (library start).
         unsafe { *p = b'2' };
     }
+    MEMORY_INTERVAL_NS.store(
+        env::number("TRACEKIT_MEMORY_MS", DEFAULT_MEMORY_MS).saturating_mul(1_000_000),
+        Ordering::Relaxed,
+    );
     let ok = {
         let mut w = W.lock();
         w.config = Some(config);
@@ -524,6 +531,21 @@ impl Writer {
             .write_heap(&mut self.enc, |b, d| delta::batch_free(f, d, b))
     }
 
+    /// Appends a `MemorySample` of the process now (`/proc/self/statm`); false when it could
+    /// not be read.
+    pub fn write_memory_sample(&mut self) -> bool {
+        let Some((size, resident, data)) = statm() else {
+            return false;
+        };
+        let time_ns = self.now();
+        self.write(&Event::MemorySample(MemorySample {
+            time_ns,
+            resident,
+            size,
+            data,
+        }))
+    }
+
     /// Appends a `Realloc` (compact).
     #[inline]
     pub fn write_realloc(&mut self, r: &tracekit_log::Realloc) -> bool {
@@ -582,6 +604,45 @@ impl Writer {
         crate::freeres::note_module_path(m.path.as_bytes());
         self.log.write(&Event::Module(m.clone()));
     }
+}
+
+/// Default interval of the memory samples, ms (heaptrack's timer thread ticks every 10 ms).
+const DEFAULT_MEMORY_MS: u64 = 10;
+
+/// Interval of the memory samples, ns (0: none).
+static MEMORY_INTERVAL_NS: AtomicU64 = AtomicU64::new(0);
+
+/// The interval at which the compressor thread calls [`sample_memory`], ns (0: never).
+pub fn memory_interval_ns() -> u64 {
+    MEMORY_INTERVAL_NS.load(Ordering::Relaxed)
+}
+
+/// Writes a [`MemorySample`] of the process, unless the session lock is busy (then the next
+/// round does): the compressor thread's call, every [`memory_interval_ns`]. It must never wait
+/// for the lock, whose holder may be waiting for that thread to stop (`fork`, `exec`, exit).
+pub fn sample_memory() {
+    if !is_on() {
+        return;
+    }
+    let Some(mut w) = W.try_lock() else { return };
+    if w.log.is_open() && w.pid == sys::getpid() {
+        w.write_memory_sample();
+    }
+}
+
+/// Reads `/proc/self/statm` (sizes in pages): (size, resident, data) in bytes.
+fn statm() -> Option<(u64, u64, u64)> {
+    let mut buf = [0u8; 128];
+    let n = sys::read_file(b"/proc/self/statm\0", &mut buf).ok()?;
+    let mut fields = buf[..n]
+        .split(|&b| b == b' ' || b == b'\n')
+        .filter(|f| !f.is_empty())
+        .map(env::parse_u64);
+    let page = sys::PAGE as u64;
+    let size = fields.next()??;
+    let resident = fields.next()??;
+    let data = fields.nth(3)??;
+    Some((size * page, resident * page, data * page))
 }
 
 /// Runs `f` on the writer under the session lock, when the session records.
@@ -846,6 +907,7 @@ pub fn finish(code: Option<i32>, freeres: u32) {
         return;
     }
     if w.log.is_open() {
+        w.write_memory_sample();
         let time_ns = w.now();
         let pid = w.pid;
         w.write(&Event::Exit(Exit {

@@ -305,3 +305,46 @@ pub fn read_u64(addr: u64) -> Option<u64> {
     let mut b = [0u8; 8];
     read_memory(addr, &mut b).then(|| u64::from_ne_bytes(b))
 }
+
+/// The program's own `mmap`, forwarded by a hook (the heap tracker's): the system call as
+/// glibc's `mmap` makes it, returning the mapping's address.
+///
+/// # Safety
+/// As `mmap(2)`: with `MAP_FIXED`, whatever was mapped at `addr` is replaced.
+pub unsafe fn mmap_for(
+    addr: usize,
+    len: usize,
+    prot: c_int,
+    flags: c_int,
+    fd: c_int,
+    off: i64,
+) -> SysResult<usize> {
+    // SAFETY: per the contract, the caller's own call.
+    ret(unsafe { syscall!(libc::SYS_mmap, addr, len, prot, flags, fd, off) })
+}
+
+/// The program's own `munmap`, forwarded by a hook.
+///
+/// # Safety
+/// As `munmap(2)`: nothing uses `[addr, addr + len)` any more.
+pub unsafe fn munmap_for(addr: usize, len: usize) -> SysResult<()> {
+    // SAFETY: per the contract, the caller's own call.
+    ret(unsafe { syscall!(libc::SYS_munmap, addr, len) }).map(|_| ())
+}
+
+/// The program's own `mremap`, forwarded by a hook (`new_addr` is read by the kernel only
+/// with `MREMAP_FIXED` or `MREMAP_DONTUNMAP`).
+///
+/// # Safety
+/// As `mremap(2)`: the old range may move, and with `MREMAP_FIXED` whatever was at
+/// `new_addr` is replaced.
+pub unsafe fn mremap_for(
+    old: usize,
+    old_len: usize,
+    new_len: usize,
+    flags: c_int,
+    new_addr: usize,
+) -> SysResult<usize> {
+    // SAFETY: per the contract, the caller's own call.
+    ret(unsafe { syscall!(libc::SYS_mremap, old, old_len, new_len, flags, new_addr) })
+}

@@ -62,11 +62,15 @@ pub mod tag {
     pub const MODULE_NOTE: u8 = 24;
     /// [`crate::Region`]
     pub const REGION: u8 = 25;
+    /// [`crate::Mapping`]
+    pub const MAPPING: u8 = 26;
+    /// [`crate::MemorySample`]
+    pub const MEMORY_SAMPLE: u8 = 27;
 }
 
 /// True for the tags this version decodes; others are skipped by readers.
 pub fn is_known(t: u8) -> bool {
-    (tag::PROCESS..=tag::REGION).contains(&t)
+    (tag::PROCESS..=tag::MEMORY_SAMPLE).contains(&t)
 }
 
 /// True for the records that carry heap events or the state they are coded against (full,
@@ -311,6 +315,24 @@ fn payload(event: &Event<'_>, e: &mut Enc<'_>) -> Result<u8, Full> {
             e.u(r.tid.into())?;
             e.bytes(r.name.as_bytes())?;
             tag::REGION
+        }
+        Event::Mapping(m) => {
+            e.u(m.time_ns)?;
+            e.u(m.tid.into())?;
+            e.u8(m.op.code())?;
+            e.u(m.addr)?;
+            e.u(m.len)?;
+            e.u(m.new_addr)?;
+            e.u(m.new_len)?;
+            e.u(m.stack)?;
+            tag::MAPPING
+        }
+        Event::MemorySample(m) => {
+            e.u(m.time_ns)?;
+            e.u(m.resident)?;
+            e.u(m.size)?;
+            e.u(m.data)?;
+            tag::MEMORY_SAMPLE
         }
     })
 }
@@ -659,6 +681,30 @@ pub fn decode(t: u8, p: &[u8]) -> Result<Option<Event<'_>>, PayloadError> {
             tid: u32f(d, "tid")?,
             name: bytes(d)?,
         }),
+        tag::MAPPING => {
+            let time_ns = d.u()?;
+            let tid = u32f(d, "tid")?;
+            // A call a later version records: skipped, as an unknown tag is.
+            let Some(op) = MapOp::from_code(d.u8()?) else {
+                return Ok(None);
+            };
+            Event::Mapping(Mapping {
+                time_ns,
+                tid,
+                op,
+                addr: d.u()?,
+                len: d.u()?,
+                new_addr: d.u()?,
+                new_len: d.u()?,
+                stack: d.u()?,
+            })
+        }
+        tag::MEMORY_SAMPLE => Event::MemorySample(MemorySample {
+            time_ns: d.u()?,
+            resident: d.u()?,
+            size: d.u()?,
+            data: d.u()?,
+        }),
         _ => return Ok(None),
     }))
 }
@@ -737,6 +783,22 @@ mod note_tests {
                 time_ns: 7,
                 tid: 42,
                 name: "suite.case".into(),
+            }),
+            Event::Mapping(Mapping {
+                time_ns: 9,
+                tid: 42,
+                op: MapOp::Mremap,
+                addr: 0x7f00_0000_0000,
+                len: 1 << 20,
+                new_addr: 0x7f10_0000_0000,
+                new_len: 2 << 20,
+                stack: 3,
+            }),
+            Event::MemorySample(MemorySample {
+                time_ns: 11,
+                resident: 100 << 20,
+                size: 300 << 20,
+                data: 120 << 20,
             }),
         ];
         for ev in evs {

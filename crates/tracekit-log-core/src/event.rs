@@ -572,6 +572,59 @@ pub struct Region<'a> {
     pub name: Bytes<'a>,
 }
 
+/// A change of the process's anonymous memory made through libc (tag 26): `mmap` of
+/// anonymous memory, `munmap`, `mremap`, `brk`/`sbrk`. Who mapped what, beside the heap: glibc's
+/// malloc maps its own arenas and large blocks with internal calls, which are not recorded
+/// (those pages show in [`MemorySample`]'s resident and data sizes instead).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mapping {
+    /// ns since process start.
+    pub time_ns: u64,
+    /// Thread id.
+    pub tid: u32,
+    /// The call.
+    pub op: MapOp,
+    /// `mmap`: the mapping; `munmap`, `mremap`: the old range; `brk`: the old break.
+    pub addr: u64,
+    /// Bytes at `addr` (`brk`: 0).
+    pub len: u64,
+    /// `mremap`: the new range's start; `brk`: the new break; else 0.
+    pub new_addr: u64,
+    /// `mremap`: the new length; else 0.
+    pub new_len: u64,
+    /// Stack id of the call (0: none recorded, as for `munmap`).
+    pub stack: u64,
+}
+
+code_enum! {
+    /// The call a [`Mapping`] records.
+    MapOp {
+        /// `mmap` of anonymous memory.
+        Mmap = 1 => "mmap",
+        /// `munmap`.
+        Munmap = 2 => "munmap",
+        /// `mremap`.
+        Mremap = 3 => "mremap",
+        /// `brk` or `sbrk`: the program break moved.
+        Brk = 4 => "brk",
+    }
+}
+
+/// The process's memory as the kernel counts it (tag 27), sampled by the recorder at a fixed
+/// interval (`/proc/self/statm`), to set beside the heap: "RSS says 8 GB, the heap 1 GB".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemorySample {
+    /// ns since process start.
+    pub time_ns: u64,
+    /// Resident bytes (statm's `resident`).
+    pub resident: u64,
+    /// Bytes of address space (statm's `size`, `VmSize`).
+    pub size: u64,
+    /// Bytes of private writable mappings, the break and stacks included (statm's `data`,
+    /// `VmData`).
+    pub data: u64,
+}
+
 /// Blocks of one kind allocated at one stack.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct LeakLoss {
@@ -716,6 +769,10 @@ pub enum Event<'a> {
     ModuleNote(ModuleNote<'a>),
     /// See [`Region`].
     Region(Region<'a>),
+    /// See [`Mapping`].
+    Mapping(Mapping),
+    /// See [`MemorySample`].
+    MemorySample(MemorySample),
 }
 
 impl Event<'_> {
@@ -796,6 +853,8 @@ impl Event<'_> {
                 name: r.name.into_owned(),
                 ..r
             }),
+            Event::Mapping(m) => Event::Mapping(m),
+            Event::MemorySample(m) => Event::MemorySample(m),
         }
     }
 }

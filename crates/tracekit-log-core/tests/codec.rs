@@ -56,7 +56,7 @@ fn frame(rec: &[u8]) -> (u8, &[u8]) {
 #[test]
 fn every_kind_round_trips() {
     let events = one_of_each();
-    assert_eq!(events.len(), 20, "{events:?}");
+    assert_eq!(events.len(), 22, "{events:?}");
     let mut buf = [0u8; 1024];
     for ev in &events {
         let n = encode(ev, &mut buf).unwrap();

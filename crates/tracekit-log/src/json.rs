@@ -125,6 +125,7 @@ by_name! {
     FenceKind => fence_kind,
     Arch => arch,
     NoteKind => note_kind,
+    MapOp => map_op,
 }
 
 impl ToJson for Bytes<'_> {
@@ -374,6 +375,25 @@ mirror! {
         name: Bytes<'a>,
     }
 
+    "Mapping" Mapping as MappingDef {
+        time_ns: u64,
+        tid: u32,
+        #[serde(serialize_with = "map_op")]
+        op: MapOp,
+        addr: u64,
+        len: u64,
+        new_addr: u64,
+        new_len: u64,
+        stack: u64,
+    }
+
+    "MemorySample" MemorySample as MemorySampleDef {
+        time_ns: u64,
+        resident: u64,
+        size: u64,
+        data: u64,
+    }
+
     "SymbolAddr" SymbolAddr as SymbolAddrDef {
         offset: u64,
         frames: u32,
@@ -428,6 +448,8 @@ enum EventDef<'a> {
     Attach(#[serde(with = "AttachDef")] Attach),
     ModuleNote(#[serde(with = "ModuleNoteDef")] ModuleNote<'a>),
     Region(#[serde(with = "RegionDef")] Region<'a>),
+    Mapping(#[serde(with = "MappingDef")] Mapping),
+    MemorySample(#[serde(with = "MemorySampleDef")] MemorySample),
 }
 
 #[cfg(test)]
@@ -451,7 +473,7 @@ mod tests {
                 kinds += 1;
             }
         }
-        assert_eq!(kinds, 20);
+        assert_eq!(kinds, 22);
     }
 
     #[test]

@@ -285,6 +285,8 @@ pub struct HeapProcess {
     pub over_time: super::timeline::HeapOverTime,
     /// Takes [`over_time`](Self::over_time)'s snapshots.
     keep_over_time: bool,
+    /// Its anonymous mappings and memory samples, beside the heap.
+    pub memory: super::mapped::Memory,
     /// The exports' numbers per site, when kept ([`keep_detail`](Self::keep_detail)).
     detail: Option<Box<SiteDetails>>,
 }
@@ -327,6 +329,7 @@ impl HeapProcess {
             timeline: Default::default(),
             over_time: Default::default(),
             keep_over_time: true,
+            memory: Default::default(),
             detail: None,
         }
     }
@@ -556,6 +559,32 @@ impl HeapProcess {
         self.valgrind.allocs += 1;
         self.valgrind.bytes = self.valgrind.bytes.saturating_add(a.size);
         self.insert_block(a.ptr, a.size, site, a.time_ns);
+    }
+
+    /// A change of the mapped ranges as a heap event (`--pages-as-heap`): a range made is a
+    /// block allocated by `mmap` at the stack that mapped it, a range gone a block released by
+    /// `munmap`.
+    pub fn on_page_change(&mut self, m: &tracekit_log::Mapping, c: super::mapped::PageChange) {
+        use super::mapped::PageChange;
+        match c {
+            PageChange::New { addr, len, stack } => self.on_alloc(&Alloc {
+                time_ns: m.time_ns,
+                tid: m.tid,
+                kind: AllocKind::Mmap,
+                ptr: addr,
+                size: len,
+                align: 0,
+                stack,
+            }),
+            PageChange::Gone { addr } => self.on_free(&Free {
+                time_ns: m.time_ns,
+                tid: m.tid,
+                kind: FreeKind::Munmap,
+                ptr: addr,
+                size: 0,
+                stack: 0,
+            }),
+        }
     }
 
     /// A release.

@@ -6,6 +6,7 @@
 use tracekit_log::Event;
 
 use super::heap::{self, HeapProcess, ProcessInfo};
+use super::mapped::PageChange;
 
 /// Every process of the logs read, in log order (a process that `exec`s starts a new one).
 #[derive(Debug, Default)]
@@ -19,16 +20,19 @@ pub struct HeapPass {
     /// What `tracekit pack` found in the modules' symbol tables (allocators of their own, test
     /// harnesses), by module path.
     pub notes: Vec<tracekit_log::ModuleNote<'static>>,
+    /// The heap is the processes' anonymous mappings, not their heap blocks (`--pages-as-heap`,
+    /// see [`super::mapped`]).
+    pub pages_as_heap: bool,
+    /// Scratch for the changes of one mapping event.
+    changes: Vec<PageChange>,
 }
 
 impl HeapPass {
     /// A pass whose processes also keep what the exports need.
     pub fn with_detail() -> Self {
         HeapPass {
-            processes: Vec::new(),
             keep_detail: true,
-            skip_over_time: false,
-            notes: Vec::new(),
+            ..HeapPass::default()
         }
     }
 
@@ -78,9 +82,28 @@ impl HeapPass {
             // later module at the same base replaces it for lookups (pushed after it).
             Event::ModuleUnload(_) => {}
             Event::Stack(s) => self.process(cur).add_stack(s.id, &s.frames),
+            Event::Alloc(_) | Event::Free(_) | Event::Realloc(_) if self.pages_as_heap => {}
             Event::Alloc(a) => self.process(cur).on_alloc(a),
             Event::Free(f) => self.process(cur).on_free(f),
             Event::Realloc(r) => self.process(cur).on_realloc(r),
+            Event::Mapping(m) => {
+                let mut changes = std::mem::take(&mut self.changes);
+                let pages = self.pages_as_heap;
+                let p = self.process(cur);
+                p.memory.on_mapping(m, &mut changes);
+                if pages {
+                    for c in changes.drain(..) {
+                        p.on_page_change(m, c);
+                    }
+                }
+                changes.clear();
+                self.changes = changes;
+            }
+            Event::MemorySample(s) => {
+                let p = self.process(cur);
+                let heap = p.current;
+                p.memory.on_sample(s, heap);
+            }
             Event::Exit(e) => {
                 let p = self.process(cur);
                 p.exit = Some(heap::ExitStatus {

@@ -33,6 +33,7 @@ pub mod heap;
 mod heap_pass;
 pub mod leak;
 pub mod libcalls;
+pub mod mapped;
 pub mod syscalls;
 pub mod timeline;
 
@@ -194,6 +195,7 @@ impl Analysis {
                 // By reference: the events are read where they lie, not moved out.
                 for item in &batch {
                     match item {
+                        Item::Heap(_) if self.heap.pages_as_heap => {}
                         Item::Heap(h) => {
                             let p = self.heap.process(&mut cur);
                             match h {

@@ -151,6 +151,11 @@ pub struct ReportOptions {
     /// Also write the same pictures as one self-contained HTML page.
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
+    /// Count pages instead of heap blocks, as massif's option of that name: the heap is the
+    /// anonymous memory the program mapped itself (mmap, mremap, brk), each mapping a block at
+    /// the stack that made it; heap blocks are left out.
+    #[arg(long)]
+    pub pages_as_heap: bool,
 }
 
 fn parse_time_axis(s: &str) -> Result<TimeAxis, String> {
@@ -217,6 +222,7 @@ impl ReportOptions {
             lifetimes: self.lifetimes,
             command_killed: None,
             time: self.time.unwrap_or_default(),
+            pages_as_heap: self.pages_as_heap,
         })
     }
 }

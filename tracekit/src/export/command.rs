@@ -72,6 +72,7 @@ pub fn run(config: &ExportConfig) -> anyhow::Result<u8> {
         leak: report::LeakOptions::default(),
         lifetimes: false,
         time: crate::model::graph::TimeAxis::Auto,
+        pages_as_heap: false,
     };
     // The detail moves into the model (the model would otherwise copy it: every system call
     // of a strace-rs log twice).

@@ -28,7 +28,14 @@ impl Writer for GraphText {
 
     fn write(&self, report: &Report, _opts: &ExportOptions, out: &mut dyn Write) -> io::Result<()> {
         match &report.graph {
-            Some(g) => write(g, out),
+            Some(g) => {
+                write(g, out)?;
+                let p = report.heap.processes.iter().find(|p| p.pid == g.pid);
+                match p.and_then(|p| p.memory.as_ref().map(|m| (m, p.clock_res_ns))) {
+                    Some((m, res)) => super::text::write_memory(m, res, out),
+                    None => Ok(()),
+                }
+            }
             None => writeln!(out, "No heap events: no graph."),
         }
     }

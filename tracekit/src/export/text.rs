@@ -323,7 +323,101 @@ fn write_process(r: &HeapReport, idx: usize, ctx: &Ctx<'_>, out: &mut dyn Write)
         },
         ctx,
         out,
-    )
+    )?;
+    if let Some(m) = &p.memory {
+        write_memory(m, p.clock_res_ns, out)?;
+        write_mappers(m, ctx.opts.depth, out)?;
+    }
+    Ok(())
+}
+
+/// Bytes as a short figure with a binary unit (`100.0 MiB`).
+fn size(b: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = b as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u + 1 < UNITS.len() {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{b} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
+
+/// The heap beside what the program mapped itself and what the kernel counts resident, over
+/// time (the text report's section and `--graph`'s last table).
+pub fn write_memory(
+    m: &model::heap::MemoryReport,
+    clock_res_ns: u64,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Heap against RSS: peak heap {}, peak mapped by the program {} ({} still mapped at \
+         the end), peak resident {}",
+        size(m.peak_heap_bytes),
+        size(m.peak_mapped_bytes),
+        size(m.mapped_bytes),
+        size(m.peak_resident_bytes),
+    )?;
+    if m.samples.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "  (heap: blocks live; mapped: anonymous mmap/mremap/brk the program made itself; \
+         resident: the kernel's count; {} of {} samples)",
+        m.samples.len(),
+        m.samples_taken
+    )?;
+    writeln!(
+        out,
+        "  {:>10}  {:>11}  {:>11}  {:>11}",
+        "time", "heap", "mapped", "resident"
+    )?;
+    for r in &m.samples {
+        writeln!(
+            out,
+            "  {:>10}  {:>11}  {:>11}  {:>11}",
+            ms(r.time_ns, clock_res_ns),
+            size(r.heap_bytes),
+            size(r.mapped_bytes),
+            size(r.resident_bytes),
+        )?;
+    }
+    Ok(())
+}
+
+/// Who mapped what: the stacks that mapped the most.
+fn write_mappers(
+    m: &model::heap::MemoryReport,
+    depth: usize,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    if m.mappers.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Mapped by the program (anonymous mmap, mremap, brk), most bytes first:"
+    )?;
+    for s in &m.mappers {
+        writeln!(
+            out,
+            "  {} mapping {} ({} bytes); {} still mapped:",
+            count(s.calls, "call"),
+            size(s.bytes),
+            s.bytes,
+            size(s.live_bytes)
+        )?;
+        write_frames(&s.frames, depth, &[], out)?;
+    }
+    Ok(())
 }
 
 fn write_totals(r: &HeapReport, ctx: &Ctx<'_>, out: &mut dyn Write) -> io::Result<()> {

@@ -349,6 +349,117 @@ pub struct ProcessReport {
     /// (absent when none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unseen_allocators: Vec<UnseenAllocator>,
+    /// Its memory beside its heap: anonymous mappings and the kernel's samples (absent when
+    /// the log has neither).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory: Option<MemoryReport>,
+}
+
+/// A process's memory beside its heap (see `analysis::mapped`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct MemoryReport {
+    /// The heap's peak (the summary's `peak.heap_bytes`), beside the others.
+    pub peak_heap_bytes: u64,
+    /// The most bytes the program had mapped anonymously itself at once.
+    pub peak_mapped_bytes: u64,
+    /// The most resident bytes sampled.
+    pub peak_resident_bytes: u64,
+    /// Bytes still mapped at the end.
+    pub mapped_bytes: u64,
+    /// Samples taken (the rows below are at most [`MEMORY_ROWS`] of them).
+    pub samples_taken: u64,
+    /// Heap, mapped and resident side by side over time.
+    pub samples: Vec<MemoryRow>,
+    /// Who mapped what: the stacks that mapped the most bytes, most first.
+    pub mappers: Vec<MapperReport>,
+}
+
+/// Rows of [`MemoryReport::samples`] at most: the samples of each of this many equal parts of
+/// the run, the one with the most resident bytes of each.
+pub const MEMORY_ROWS: usize = 40;
+
+/// Mapping stacks kept in [`MemoryReport::mappers`].
+const MAPPERS: usize = 10;
+
+/// One sample.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct MemoryRow {
+    /// ns since process start.
+    pub time_ns: u64,
+    /// Heap bytes live.
+    pub heap_bytes: u64,
+    /// Bytes mapped anonymously by the program itself (recorded `mmap`, `mremap`, `brk`).
+    pub mapped_bytes: u64,
+    /// Resident bytes (the kernel's count).
+    pub resident_bytes: u64,
+    /// The kernel's private writable bytes (`VmData`).
+    pub data_bytes: u64,
+}
+
+/// The mappings made at one stack.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct MapperReport {
+    /// The stack id in the process's log.
+    pub stack_id: u64,
+    /// Calls that mapped.
+    pub calls: u64,
+    /// Bytes mapped, in whole pages.
+    pub bytes: u64,
+    /// Of those, still mapped at the end.
+    pub live_bytes: u64,
+    /// The backtrace, innermost first.
+    pub frames: Vec<ResolvedFrame>,
+}
+
+/// The memory report of `p` (`None` when its log has no mappings and no samples).
+fn memory_report(p: &HeapProcess, pi: usize, resolver: &mut dyn Resolve) -> Option<MemoryReport> {
+    let m = &p.memory;
+    if m.is_empty() {
+        return None;
+    }
+    let n = m.samples.len();
+    let mut samples: Vec<MemoryRow> = Vec::new();
+    for part in 0..MEMORY_ROWS.min(n) {
+        let (from, to) = (
+            part * n / MEMORY_ROWS.min(n),
+            (part + 1) * n / MEMORY_ROWS.min(n),
+        );
+        if let Some(s) = m.samples[from..to].iter().max_by_key(|s| s.resident) {
+            samples.push(MemoryRow {
+                time_ns: s.time_ns,
+                heap_bytes: s.heap,
+                mapped_bytes: s.mapped,
+                resident_bytes: s.resident,
+                data_bytes: s.data,
+            });
+        }
+    }
+    let mut sites: Vec<(u64, crate::analysis::mapped::MapSite)> =
+        m.sites.iter().map(|(&k, &v)| (k, v)).collect();
+    sites.sort_by_key(|&(stack, s)| (std::cmp::Reverse(s.bytes), stack));
+    let mappers = sites
+        .into_iter()
+        .take(MAPPERS)
+        .map(|(stack, s)| MapperReport {
+            stack_id: stack,
+            calls: s.calls,
+            bytes: s.bytes,
+            live_bytes: s.live_bytes,
+            frames: p
+                .stack(stack)
+                .map(|f| resolve_stack(resolver, pi, &p.modules, f))
+                .unwrap_or_default(),
+        })
+        .collect();
+    Some(MemoryReport {
+        peak_heap_bytes: p.peak,
+        peak_mapped_bytes: m.peak_mapped,
+        peak_resident_bytes: m.samples.iter().map(|s| s.resident).max().unwrap_or(0),
+        mapped_bytes: m.mapped,
+        samples_taken: n as u64,
+        samples,
+        mappers,
+    })
 }
 
 /// An allocator of its own in a module (`tracekit pack` found it in the symbol tables): the
@@ -670,6 +781,7 @@ pub fn build(heap: &HeapPass, sel: Selection, resolver: &mut dyn Resolve) -> Hea
                 .map(|(from_ns, to_ns)| AttachedReport { from_ns, to_ns }),
             summary,
             unseen_allocators: unseen_allocators(heap, p),
+            memory: memory_report(p, pi, resolver),
         });
         for i in select_sites(p, sel) {
             let s = &p.sites()[i];

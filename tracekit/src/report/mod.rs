@@ -206,6 +206,9 @@ pub struct Config {
     pub command_killed: Option<CommandKilled>,
     /// The time axis of the heap over time (`--time`).
     pub time: TimeAxis,
+    /// The heap is the program's anonymous mappings, not its heap blocks (massif's
+    /// `--pages-as-heap`; see `analysis::mapped`).
+    pub pages_as_heap: bool,
 }
 
 /// A command killed by a signal, as the launcher that waited for it knows.
@@ -293,6 +296,7 @@ pub fn report_logs(logs: &[PathBuf], config: &Config, out: &mut dyn Write) -> an
     if !graph {
         analysis.heap.skip_over_time();
     }
+    analysis.heap.pages_as_heap = config.pages_as_heap;
     let names = read_logs(&mut analysis, logs)?;
     if let Some(name) = &config.progname {
         analysis.retain_processes(|p| {
