@@ -21,6 +21,9 @@ const MANY_SMALL: u64 = BASE + 0x1180;
 const SOME_CALLOCS: u64 = BASE + 0x1200;
 const GROWTH: u64 = BASE + 0x1250;
 const ONE_LEAK: u64 = BASE + 0x12a0;
+/// The faulting instruction in many_small (a fence's access stack starts with it, not with a
+/// return address: the report resolves it as is, which the fake resolver sees as `FAULT + 1`).
+const FAULT: u64 = BASE + 0x1170;
 const HOOK: u64 = 0x7f00_0000_1080;
 
 /// Names the fake addresses, like DWARF would.
@@ -34,6 +37,7 @@ impl FakeSymbols {
             (SOME_CALLOCS, ("some_callocs", 24)),
             (GROWTH, ("growth_chain", 32)),
             (ONE_LEAK, ("one_leak", 39)),
+            (FAULT + 1, ("many_small", 17)),
         ]))
     }
 }
@@ -557,6 +561,7 @@ fn text_report_lists_crashes_fences_and_syscalls() {
         process(9, 1),
         module("/build/heap_known", BASE),
         stack(1, &[MANY_SMALL, MAIN]),
+        stack(2, &[FAULT, MAIN]),
         alloc(10, AllocKind::Malloc, 0x1000, 24, 1),
     ];
     ev.push(Event::Fence(tracekit_log::Fence {
@@ -568,7 +573,7 @@ fn text_report_lists_crashes_fences_and_syscalls() {
         block_size: 24,
         alloc_stack: 1,
         free_stack: 0,
-        access_stack: 1,
+        access_stack: 2,
     }));
     ev.push(Event::Syscall(tracekit_log::Syscall {
         pid: 9,
