@@ -839,6 +839,10 @@ pub const IOCTLS: Xlat = &[
     (0x80045430, "TIOCGPTN"),
     (0x40045431, "TIOCSPTLCK"),
     (0x40049409, "BTRFS_IOC_CLONE or FICLONE"),
+    (0xc020660b, "FS_IOC_FIEMAP"),
+    (0x40063e00, "COUNTER_ADD_WATCH_IOCTL"),
+    (0x3e01, "COUNTER_ENABLE_EVENTS_IOCTL"),
+    (0x3e02, "COUNTER_DISABLE_EVENTS_IOCTL"),
 ];
 pub const ITIMER_WHICH: Xlat = ITIMERS;
 pub const PERSONALITY: Xlat = &[(0, "PER_LINUX"), (0xffffffff, "0xffffffff")];

@@ -374,6 +374,9 @@ fn ioctl(ctx: &mut Ctx<'_>) -> Step {
                 let _ = write!(ctx.out, " /* {name} */");
             }
         }
+        if super::ioctl::handles(req) {
+            return super::ioctl::enter(ctx, req);
+        }
         match req {
             0x5401 | 0x5413 | 0x541b | 0x540f | 0x5429 => {
                 ctx.comma();
@@ -400,6 +403,12 @@ fn ioctl(ctx: &mut Ctx<'_>) -> Step {
         return Step::Decoded;
     }
     let arg = ctx.arg(2);
+    if super::ioctl::handles(req) {
+        if !ctx.error {
+            super::ioctl::exit(ctx, req);
+        }
+        return Step::Decoded;
+    }
     if ctx.error {
         ctx.addr(arg);
         return Step::Decoded;

@@ -16,6 +16,7 @@ use crate::text::{self, HexMode, Xlat, XlatStyle};
 
 mod admin;
 mod file;
+mod ioctl;
 mod ipc;
 mod memory;
 mod net;
