@@ -406,6 +406,8 @@ fn ioctl(ctx: &mut Ctx<'_>) -> Step {
     if super::ioctl::handles(req) {
         if !ctx.error {
             super::ioctl::exit(ctx, req);
+        } else if super::ioctl::addr_on_error(req) {
+            ctx.addr(arg);
         }
         return Step::Decoded;
     }

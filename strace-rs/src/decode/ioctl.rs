@@ -19,6 +19,48 @@ const COUNTER_ENABLE_EVENTS_IOCTL: u64 = 0x3e01;
 /// `COUNTER_DISABLE_EVENTS_IOCTL`: `_IO(0x3E, 0x02)`.
 const COUNTER_DISABLE_EVENTS_IOCTL: u64 = 0x3e02;
 
+/// `FS_IOC_GETFLAGS`: `_IOR('f', 1, long)` (`linux/fs.h`); the kernel reads an `int`.
+const FS_IOC_GETFLAGS: u64 = 0x8008_6601;
+/// `FS_IOC_SETFLAGS`: `_IOW('f', 2, long)`.
+const FS_IOC_SETFLAGS: u64 = 0x4008_6602;
+/// `FS_IOC32_GETFLAGS`: `_IOR('f', 1, int)`.
+const FS_IOC32_GETFLAGS: u64 = 0x8004_6601;
+/// `FS_IOC32_SETFLAGS`: `_IOW('f', 2, int)`.
+const FS_IOC32_SETFLAGS: u64 = 0x4004_6602;
+
+/// The inode flags (`FS_*_FL`).
+const INODE_FLAGS: text::Xlat = &[
+    (0x1, "FS_SECRM_FL"),
+    (0x2, "FS_UNRM_FL"),
+    (0x4, "FS_COMPR_FL"),
+    (0x8, "FS_SYNC_FL"),
+    (0x10, "FS_IMMUTABLE_FL"),
+    (0x20, "FS_APPEND_FL"),
+    (0x40, "FS_NODUMP_FL"),
+    (0x80, "FS_NOATIME_FL"),
+    (0x100, "FS_DIRTY_FL"),
+    (0x200, "FS_COMPRBLK_FL"),
+    (0x400, "FS_NOCOMP_FL"),
+    (0x800, "FS_ENCRYPT_FL"),
+    (0x1000, "FS_INDEX_FL"),
+    (0x2000, "FS_IMAGIC_FL"),
+    (0x4000, "FS_JOURNAL_DATA_FL"),
+    (0x8000, "FS_NOTAIL_FL"),
+    (0x10000, "FS_DIRSYNC_FL"),
+    (0x20000, "FS_TOPDIR_FL"),
+    (0x40000, "FS_HUGE_FILE_FL"),
+    (0x80000, "FS_EXTENT_FL"),
+    (0x100000, "FS_VERITY_FL"),
+    (0x200000, "FS_EA_INODE_FL"),
+    (0x400000, "FS_EOFBLOCKS_FL"),
+    (0x800000, "FS_NOCOW_FL"),
+    (0x2000000, "FS_DAX_FL"),
+    (0x10000000, "FS_INLINE_DATA_FL"),
+    (0x20000000, "FS_PROJINHERIT_FL"),
+    (0x40000000, "FS_CASEFOLD_FL"),
+    (0x80000000, "FS_RESERVED_FL"),
+];
+
 const COUNTER_COMPONENT_TYPES: text::Xlat = &[
     (0, "COUNTER_COMPONENT_NONE"),
     (1, "COUNTER_COMPONENT_SIGNAL"),
@@ -69,6 +111,10 @@ pub fn handles(req: u64) -> bool {
     matches!(
         req,
         FS_IOC_FIEMAP
+            | FS_IOC_GETFLAGS
+            | FS_IOC_SETFLAGS
+            | FS_IOC32_GETFLAGS
+            | FS_IOC32_SETFLAGS
             | COUNTER_ADD_WATCH_IOCTL
             | COUNTER_ENABLE_EVENTS_IOCTL
             | COUNTER_DISABLE_EVENTS_IOCTL
@@ -87,6 +133,11 @@ pub fn enter(ctx: &mut Ctx<'_>, req: u64) -> Step {
     ctx.comma();
     match req {
         FS_IOC_FIEMAP => fiemap_enter(ctx),
+        FS_IOC_GETFLAGS | FS_IOC32_GETFLAGS => Step::Exit,
+        FS_IOC_SETFLAGS | FS_IOC32_SETFLAGS => {
+            inode_flags(ctx);
+            Step::Decoded
+        }
         COUNTER_ADD_WATCH_IOCTL => {
             counter_watch(ctx);
             Step::Decoded
@@ -100,9 +151,17 @@ pub fn enter(ctx: &mut Ctx<'_>, req: u64) -> Step {
 
 /// The rest of `req`'s argument after a successful call.
 pub fn exit(ctx: &mut Ctx<'_>, req: u64) {
-    if req == FS_IOC_FIEMAP {
-        fiemap_exit(ctx);
+    match req {
+        FS_IOC_FIEMAP => fiemap_exit(ctx),
+        FS_IOC_GETFLAGS | FS_IOC32_GETFLAGS => inode_flags(ctx),
+        _ => {}
     }
+}
+
+/// Whether `exit` prints the argument's address itself after a failed call (the requests
+/// that print nothing at entry).
+pub fn addr_on_error(req: u64) -> bool {
+    matches!(req, FS_IOC_GETFLAGS | FS_IOC32_GETFLAGS)
 }
 
 fn u64_at(b: &[u8], o: usize) -> u64 {
@@ -204,4 +263,16 @@ fn counter_watch(ctx: &mut Ctx<'_>) {
     let _ = write!(ctx.out, ", parent={}, id={}}}, event=", b[2], b[3]);
     ctx.xval(COUNTER_EVENTS, b[4].into(), "COUNTER_EVENT_???");
     let _ = write!(ctx.out, ", channel={}}}", b[5]);
+}
+
+/// `[flags]`: the `int` of inode flags the argument points to.
+fn inode_flags(ctx: &mut Ctx<'_>) {
+    let addr = ctx.arg(2);
+    let Some(v) = ctx.read::<u32>(addr) else {
+        ctx.addr(addr);
+        return;
+    };
+    ctx.push("[");
+    ctx.flags(INODE_FLAGS, v.into(), "FS_???_FL");
+    ctx.push("]");
 }
