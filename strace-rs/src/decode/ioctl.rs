@@ -28,6 +28,38 @@ const FS_IOC32_GETFLAGS: u64 = 0x8004_6601;
 /// `FS_IOC32_SETFLAGS`: `_IOW('f', 2, int)`.
 const FS_IOC32_SETFLAGS: u64 = 0x4004_6602;
 
+/// `FIFREEZE`: `_IOWR('X', 119, int)` (no argument used).
+const FIFREEZE: u64 = 0xc004_5877;
+/// `FITHAW`: `_IOWR('X', 120, int)` (no argument used).
+const FITHAW: u64 = 0xc004_5878;
+/// `FITRIM`: `_IOWR('X', 121, struct fstrim_range)`.
+const FITRIM: u64 = 0xc018_5879;
+/// `FS_IOC_FSGETXATTR`: `_IOR('X', 31, struct fsxattr)`.
+const FS_IOC_FSGETXATTR: u64 = 0x801c_581f;
+/// `FS_IOC_FSSETXATTR`: `_IOW('X', 32, struct fsxattr)`.
+const FS_IOC_FSSETXATTR: u64 = 0x401c_5820;
+
+/// `fsx_xflags` (`FS_XFLAG_*`).
+const FS_XFLAGS: text::Xlat = &[
+    (0x1, "FS_XFLAG_REALTIME"),
+    (0x2, "FS_XFLAG_PREALLOC"),
+    (0x8, "FS_XFLAG_IMMUTABLE"),
+    (0x10, "FS_XFLAG_APPEND"),
+    (0x20, "FS_XFLAG_SYNC"),
+    (0x40, "FS_XFLAG_NOATIME"),
+    (0x80, "FS_XFLAG_NODUMP"),
+    (0x100, "FS_XFLAG_RTINHERIT"),
+    (0x200, "FS_XFLAG_PROJINHERIT"),
+    (0x400, "FS_XFLAG_NOSYMLINKS"),
+    (0x800, "FS_XFLAG_EXTSIZE"),
+    (0x1000, "FS_XFLAG_EXTSZINHERIT"),
+    (0x2000, "FS_XFLAG_NODEFRAG"),
+    (0x4000, "FS_XFLAG_FILESTREAM"),
+    (0x8000, "FS_XFLAG_DAX"),
+    (0x10000, "FS_XFLAG_COWEXTSIZE"),
+    (0x80000000, "FS_XFLAG_HASATTR"),
+];
+
 /// The inode flags (`FS_*_FL`).
 const INODE_FLAGS: text::Xlat = &[
     (0x1, "FS_SECRM_FL"),
@@ -115,6 +147,11 @@ pub fn handles(req: u64) -> bool {
             | FS_IOC_SETFLAGS
             | FS_IOC32_GETFLAGS
             | FS_IOC32_SETFLAGS
+            | FIFREEZE
+            | FITHAW
+            | FITRIM
+            | FS_IOC_FSGETXATTR
+            | FS_IOC_FSSETXATTR
             | COUNTER_ADD_WATCH_IOCTL
             | COUNTER_ENABLE_EVENTS_IOCTL
             | COUNTER_DISABLE_EVENTS_IOCTL
@@ -126,7 +163,7 @@ pub fn handles(req: u64) -> bool {
 pub fn enter(ctx: &mut Ctx<'_>, req: u64) -> Step {
     if matches!(
         req,
-        COUNTER_ENABLE_EVENTS_IOCTL | COUNTER_DISABLE_EVENTS_IOCTL
+        COUNTER_ENABLE_EVENTS_IOCTL | COUNTER_DISABLE_EVENTS_IOCTL | FIFREEZE | FITHAW
     ) {
         return Step::Decoded;
     }
@@ -138,6 +175,15 @@ pub fn enter(ctx: &mut Ctx<'_>, req: u64) -> Step {
             inode_flags(ctx);
             Step::Decoded
         }
+        FITRIM => {
+            fstrim_range(ctx);
+            Step::Decoded
+        }
+        FS_IOC_FSSETXATTR => {
+            fsxattr(ctx, false);
+            Step::Decoded
+        }
+        FS_IOC_FSGETXATTR => Step::Exit,
         COUNTER_ADD_WATCH_IOCTL => {
             counter_watch(ctx);
             Step::Decoded
@@ -154,6 +200,7 @@ pub fn exit(ctx: &mut Ctx<'_>, req: u64) {
     match req {
         FS_IOC_FIEMAP => fiemap_exit(ctx),
         FS_IOC_GETFLAGS | FS_IOC32_GETFLAGS => inode_flags(ctx),
+        FS_IOC_FSGETXATTR => fsxattr(ctx, true),
         _ => {}
     }
 }
@@ -161,7 +208,7 @@ pub fn exit(ctx: &mut Ctx<'_>, req: u64) {
 /// Whether `exit` prints the argument's address itself after a failed call (the requests
 /// that print nothing at entry).
 pub fn addr_on_error(req: u64) -> bool {
-    matches!(req, FS_IOC_GETFLAGS | FS_IOC32_GETFLAGS)
+    matches!(req, FS_IOC_GETFLAGS | FS_IOC32_GETFLAGS | FS_IOC_FSGETXATTR)
 }
 
 fn u64_at(b: &[u8], o: usize) -> u64 {
@@ -275,4 +322,35 @@ fn inode_flags(ctx: &mut Ctx<'_>) {
     ctx.push("[");
     ctx.flags(INODE_FLAGS, v.into(), "FS_???_FL");
     ctx.push("]");
+}
+
+/// `struct fstrim_range`: `start`, `len`, `minlen` (`__u64` each).
+fn fstrim_range(ctx: &mut Ctx<'_>) {
+    let addr = ctx.arg(2);
+    let Some([start, len, minlen]) = ctx.read::<[u64; 3]>(addr) else {
+        ctx.addr(addr);
+        return;
+    };
+    let _ = write!(ctx.out, "{{start={start:#x}, len={len}, minlen={minlen}}}");
+}
+
+/// `struct fsxattr` (five `__u32` and padding); `fsx_nextents` only as the kernel's answer.
+fn fsxattr(ctx: &mut Ctx<'_>, with_nextents: bool) {
+    let addr = ctx.arg(2);
+    // The whole struct, padding included: 28 bytes.
+    let Some([xflags, extsize, nextents, projid, cowextsize, _, _]) = ctx.read::<[u32; 7]>(addr)
+    else {
+        ctx.addr(addr);
+        return;
+    };
+    ctx.push("{fsx_xflags=");
+    ctx.flags(FS_XFLAGS, xflags.into(), "FS_XFLAG_???");
+    let _ = write!(ctx.out, ", fsx_extsize={extsize}");
+    if with_nextents {
+        let _ = write!(ctx.out, ", fsx_nextents={nextents}");
+    }
+    let _ = write!(
+        ctx.out,
+        ", fsx_projid={projid:#x}, fsx_cowextsize={cowextsize}}}"
+    );
 }
