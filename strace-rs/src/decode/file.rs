@@ -417,15 +417,7 @@ fn ioctl(ctx: &mut Ctx<'_>) -> Step {
     }
     match req {
         0x541b | 0x540f | 0x5429 => ctx.int_ptr(arg),
-        0x5413 => match ctx.read::<[u16; 4]>(arg) {
-            Some([r, c, x, y]) => {
-                let _ = write!(
-                    ctx.out,
-                    "{{ws_row={r}, ws_col={c}, ws_xpixel={x}, ws_ypixel={y}}}"
-                );
-            }
-            None => ctx.addr(arg),
-        },
+        0x5413 => super::ioctl::winsize(ctx, arg),
         0x5401 => termios(ctx, arg),
         _ => ctx.addr(arg),
     }

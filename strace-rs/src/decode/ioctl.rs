@@ -60,6 +60,20 @@ const FS_XFLAGS: text::Xlat = &[
     (0x80000000, "FS_XFLAG_HASATTR"),
 ];
 
+/// `TIOCSWINSZ` (`asm-generic/ioctls.h`): a `struct winsize` in.
+const TIOCSWINSZ: u64 = 0x5414;
+/// `INOTIFY_IOC_SETNEXTWD`: `_IOW('I', 0, __s32)` (`linux/inotify.h`), the value itself.
+const INOTIFY_IOC_SETNEXTWD: u64 = 0x4004_4900;
+/// The `WDIOC_*` requests (`linux/watchdog.h`) on an `int`: `_IOR('W', n, int)` for
+/// n = 1..=10 except the setters 6 and 8 (`_IOWR`) and `WDIOC_KEEPALIVE` (5, no argument
+/// used); 4 (`WDIOC_SETOPTIONS`) is left to the generic decoding.
+const WDIOC_GETSTATUS: u64 = 0x8004_5701;
+const WDIOC_SETOPTIONS: u64 = 0x8004_5704;
+const WDIOC_KEEPALIVE: u64 = 0x8004_5705;
+const WDIOC_GETTIMELEFT: u64 = 0x8004_570a;
+const WDIOC_SETTIMEOUT: u64 = 0xc004_5706;
+const WDIOC_SETPRETIMEOUT: u64 = 0xc004_5708;
+
 /// The inode flags (`FS_*_FL`).
 const INODE_FLAGS: text::Xlat = &[
     (0x1, "FS_SECRM_FL"),
@@ -152,9 +166,15 @@ pub fn handles(req: u64) -> bool {
             | FITRIM
             | FS_IOC_FSGETXATTR
             | FS_IOC_FSSETXATTR
-            | COUNTER_ADD_WATCH_IOCTL
-            | COUNTER_ENABLE_EVENTS_IOCTL
-            | COUNTER_DISABLE_EVENTS_IOCTL
+            | TIOCSWINSZ
+            | INOTIFY_IOC_SETNEXTWD
+            | WDIOC_GETSTATUS
+            ..=WDIOC_GETTIMELEFT
+                | WDIOC_SETTIMEOUT
+                | WDIOC_SETPRETIMEOUT
+                | COUNTER_ADD_WATCH_IOCTL
+                | COUNTER_ENABLE_EVENTS_IOCTL
+                | COUNTER_DISABLE_EVENTS_IOCTL
     )
 }
 
@@ -163,7 +183,11 @@ pub fn handles(req: u64) -> bool {
 pub fn enter(ctx: &mut Ctx<'_>, req: u64) -> Step {
     if matches!(
         req,
-        COUNTER_ENABLE_EVENTS_IOCTL | COUNTER_DISABLE_EVENTS_IOCTL | FIFREEZE | FITHAW
+        COUNTER_ENABLE_EVENTS_IOCTL
+            | COUNTER_DISABLE_EVENTS_IOCTL
+            | FIFREEZE
+            | FITHAW
+            | WDIOC_KEEPALIVE
     ) {
         return Step::Decoded;
     }
@@ -184,6 +208,19 @@ pub fn enter(ctx: &mut Ctx<'_>, req: u64) -> Step {
             Step::Decoded
         }
         FS_IOC_FSGETXATTR => Step::Exit,
+        TIOCSWINSZ => {
+            winsize(ctx, ctx.arg(2));
+            Step::Decoded
+        }
+        INOTIFY_IOC_SETNEXTWD => {
+            ctx.int(2);
+            Step::Decoded
+        }
+        WDIOC_SETTIMEOUT | WDIOC_SETPRETIMEOUT => {
+            ctx.int_ptr(ctx.arg(2));
+            Step::Decoded
+        }
+        _ if wdioc_getter(req) => Step::Exit,
         COUNTER_ADD_WATCH_IOCTL => {
             counter_watch(ctx);
             Step::Decoded
@@ -201,6 +238,7 @@ pub fn exit(ctx: &mut Ctx<'_>, req: u64) {
         FS_IOC_FIEMAP => fiemap_exit(ctx),
         FS_IOC_GETFLAGS | FS_IOC32_GETFLAGS => inode_flags(ctx),
         FS_IOC_FSGETXATTR => fsxattr(ctx, true),
+        _ if wdioc_getter(req) => ctx.int_ptr(ctx.arg(2)),
         _ => {}
     }
 }
@@ -208,7 +246,16 @@ pub fn exit(ctx: &mut Ctx<'_>, req: u64) {
 /// Whether `exit` prints the argument's address itself after a failed call (the requests
 /// that print nothing at entry).
 pub fn addr_on_error(req: u64) -> bool {
-    matches!(req, FS_IOC_GETFLAGS | FS_IOC32_GETFLAGS | FS_IOC_FSGETXATTR)
+    matches!(req, FS_IOC_GETFLAGS | FS_IOC32_GETFLAGS | FS_IOC_FSGETXATTR) || wdioc_getter(req)
+}
+
+/// The `WDIOC_*` getters of an `int`.
+fn wdioc_getter(req: u64) -> bool {
+    matches!(req, WDIOC_GETSTATUS..=WDIOC_GETTIMELEFT)
+        && !matches!(
+            req,
+            WDIOC_SETOPTIONS | WDIOC_KEEPALIVE | WDIOC_SETTIMEOUT | WDIOC_SETPRETIMEOUT
+        )
 }
 
 fn u64_at(b: &[u8], o: usize) -> u64 {
@@ -353,4 +400,17 @@ fn fsxattr(ctx: &mut Ctx<'_>, with_nextents: bool) {
         ctx.out,
         ", fsx_projid={projid:#x}, fsx_cowextsize={cowextsize}}}"
     );
+}
+
+/// `struct winsize`: four `unsigned short`.
+pub fn winsize(ctx: &mut Ctx<'_>, addr: u64) {
+    match ctx.read::<[u16; 4]>(addr) {
+        Some([r, c, x, y]) => {
+            let _ = write!(
+                ctx.out,
+                "{{ws_row={r}, ws_col={c}, ws_xpixel={x}, ws_ypixel={y}}}"
+            );
+        }
+        None => ctx.addr(addr),
+    }
 }
