@@ -62,6 +62,35 @@ const FS_XFLAGS: text::Xlat = &[
 
 /// `TIOCSWINSZ` (`asm-generic/ioctls.h`): a `struct winsize` in.
 const TIOCSWINSZ: u64 = 0x5414;
+/// `TIOCMGET`, `TIOCMBIS`, `TIOCMBIC`, `TIOCMSET`: an `int` of modem lines.
+const TIOCMGET: u64 = 0x5415;
+const TIOCMBIS: u64 = 0x5416;
+const TIOCMSET: u64 = 0x5418;
+
+/// The modem lines (`TIOCM_*`, `asm-generic/termios.h`).
+const TIOCM_BITS: text::Xlat = &[
+    (0x1, "TIOCM_LE"),
+    (0x2, "TIOCM_DTR"),
+    (0x4, "TIOCM_RTS"),
+    (0x8, "TIOCM_ST"),
+    (0x10, "TIOCM_SR"),
+    (0x20, "TIOCM_CTS"),
+    (0x40, "TIOCM_CAR"),
+    (0x80, "TIOCM_RNG"),
+    (0x100, "TIOCM_DSR"),
+    (0x2000, "TIOCM_OUT1"),
+    (0x4000, "TIOCM_OUT2"),
+    (0x8000, "TIOCM_LOOP"),
+];
+
+/// The `RND*` requests (`linux/random.h`).
+const RNDGETENTCNT: u64 = 0x8004_5200;
+const RNDADDTOENTCNT: u64 = 0x4004_5201;
+const RNDADDENTROPY: u64 = 0x4008_5203;
+const RNDZAPENTCNT: u64 = 0x5204;
+const RNDCLEARPOOL: u64 = 0x5206;
+const RNDRESEEDCRNG: u64 = 0x5207;
+
 /// `INOTIFY_IOC_SETNEXTWD`: `_IOW('I', 0, __s32)` (`linux/inotify.h`), the value itself.
 const INOTIFY_IOC_SETNEXTWD: u64 = 0x4004_4900;
 /// The `WDIOC_*` requests (`linux/watchdog.h`) on an `int`: `_IOR('W', n, int)` for
@@ -167,6 +196,13 @@ pub fn handles(req: u64) -> bool {
             | FS_IOC_FSGETXATTR
             | FS_IOC_FSSETXATTR
             | TIOCSWINSZ
+            | TIOCMGET..=TIOCMSET
+            | RNDGETENTCNT
+            | RNDADDTOENTCNT
+            | RNDADDENTROPY
+            | RNDZAPENTCNT
+            | RNDCLEARPOOL
+            | RNDRESEEDCRNG
             | INOTIFY_IOC_SETNEXTWD
             | WDIOC_GETSTATUS
             ..=WDIOC_GETTIMELEFT
@@ -188,6 +224,9 @@ pub fn enter(ctx: &mut Ctx<'_>, req: u64) -> Step {
             | FIFREEZE
             | FITHAW
             | WDIOC_KEEPALIVE
+            | RNDZAPENTCNT
+            | RNDCLEARPOOL
+            | RNDRESEEDCRNG
     ) {
         return Step::Decoded;
     }
@@ -208,6 +247,19 @@ pub fn enter(ctx: &mut Ctx<'_>, req: u64) -> Step {
             Step::Decoded
         }
         FS_IOC_FSGETXATTR => Step::Exit,
+        TIOCMGET | RNDGETENTCNT => Step::Exit,
+        TIOCMBIS..=TIOCMSET => {
+            modem_bits(ctx);
+            Step::Decoded
+        }
+        RNDADDTOENTCNT => {
+            ctx.int_ptr(ctx.arg(2));
+            Step::Decoded
+        }
+        RNDADDENTROPY => {
+            rand_pool_info(ctx);
+            Step::Decoded
+        }
         TIOCSWINSZ => {
             winsize(ctx, ctx.arg(2));
             Step::Decoded
@@ -238,6 +290,8 @@ pub fn exit(ctx: &mut Ctx<'_>, req: u64) {
         FS_IOC_FIEMAP => fiemap_exit(ctx),
         FS_IOC_GETFLAGS | FS_IOC32_GETFLAGS => inode_flags(ctx),
         FS_IOC_FSGETXATTR => fsxattr(ctx, true),
+        TIOCMGET => modem_bits(ctx),
+        RNDGETENTCNT => ctx.int_ptr(ctx.arg(2)),
         _ if wdioc_getter(req) => ctx.int_ptr(ctx.arg(2)),
         _ => {}
     }
@@ -246,7 +300,10 @@ pub fn exit(ctx: &mut Ctx<'_>, req: u64) {
 /// Whether `exit` prints the argument's address itself after a failed call (the requests
 /// that print nothing at entry).
 pub fn addr_on_error(req: u64) -> bool {
-    matches!(req, FS_IOC_GETFLAGS | FS_IOC32_GETFLAGS | FS_IOC_FSGETXATTR) || wdioc_getter(req)
+    matches!(
+        req,
+        FS_IOC_GETFLAGS | FS_IOC32_GETFLAGS | FS_IOC_FSGETXATTR | TIOCMGET | RNDGETENTCNT
+    ) || wdioc_getter(req)
 }
 
 /// The `WDIOC_*` getters of an `int`.
@@ -413,4 +470,28 @@ pub fn winsize(ctx: &mut Ctx<'_>, addr: u64) {
         }
         None => ctx.addr(addr),
     }
+}
+
+/// `[TIOCM_*]`: the `int` of modem lines the argument points to.
+fn modem_bits(ctx: &mut Ctx<'_>) {
+    let addr = ctx.arg(2);
+    let Some(v) = ctx.read::<u32>(addr) else {
+        ctx.addr(addr);
+        return;
+    };
+    ctx.push("[");
+    ctx.flags(TIOCM_BITS, v.into(), "TIOCM_???");
+    ctx.push("]");
+}
+
+/// `struct rand_pool_info`: `entropy_count`, `buf_size` (`int`), then `buf_size` bytes.
+fn rand_pool_info(ctx: &mut Ctx<'_>) {
+    let addr = ctx.arg(2);
+    let Some([count, size]) = ctx.read::<[i32; 2]>(addr) else {
+        ctx.addr(addr);
+        return;
+    };
+    let _ = write!(ctx.out, "{{entropy_count={count}, buf_size={size}, buf=");
+    ctx.buf(addr + 8, u64::try_from(size).unwrap_or(0));
+    ctx.push("}");
 }
