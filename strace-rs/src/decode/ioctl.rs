@@ -83,6 +83,67 @@ const TIOCM_BITS: text::Xlat = &[
     (0x8000, "TIOCM_LOOP"),
 ];
 
+/// How a LIRC request's `__u32` is shown.
+#[derive(Clone, Copy)]
+enum LircKind {
+    Dec,
+    Hex,
+    Mode,
+    Features,
+}
+
+/// The kind of a LIRC request's value, `None` for other requests.
+fn lirc_kind(req: u64) -> Option<LircKind> {
+    use LircKind::*;
+    let nr = req & 0xff;
+    match req & !0xff {
+        // _IOR('i', n, __u32)
+        0x8004_6900 => match nr {
+            0x00 => Some(Features),
+            0x01 | 0x02 => Some(Mode),
+            0x07 | 0x08 | 0x09 | 0x0f | 0x24 => Some(Dec),
+            _ => None,
+        },
+        // _IOW('i', n, __u32)
+        0x4004_6900 => match nr {
+            0x11 | 0x12 => Some(Mode),
+            0x17 => Some(Hex),
+            0x13..=0x15 | 0x18 | 0x19 | 0x1d | 0x1f | 0x23 => Some(Dec),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+const LIRC_MODES: text::Xlat = &[
+    (0x1, "LIRC_MODE_RAW"),
+    (0x2, "LIRC_MODE_PULSE"),
+    (0x4, "LIRC_MODE_MODE2"),
+    (0x8, "LIRC_MODE_SCANCODE"),
+    (0x10, "LIRC_MODE_LIRCCODE"),
+];
+
+const LIRC_FEATURES: text::Xlat = &[
+    (0x1, "LIRC_CAN_SEND_RAW"),
+    (0x2, "LIRC_CAN_SEND_PULSE"),
+    (0x4, "LIRC_CAN_SEND_MODE2"),
+    (0x10, "LIRC_CAN_SEND_LIRCCODE"),
+    (0x100, "LIRC_CAN_SET_SEND_CARRIER"),
+    (0x200, "LIRC_CAN_SET_SEND_DUTY_CYCLE"),
+    (0x400, "LIRC_CAN_SET_TRANSMITTER_MASK"),
+    (0x10000, "LIRC_CAN_REC_RAW"),
+    (0x20000, "LIRC_CAN_REC_PULSE"),
+    (0x40000, "LIRC_CAN_REC_MODE2"),
+    (0x80000, "LIRC_CAN_REC_SCANCODE"),
+    (0x100000, "LIRC_CAN_REC_LIRCCODE"),
+    (0x1000000, "LIRC_CAN_SET_REC_CARRIER"),
+    (0x2000000, "LIRC_CAN_MEASURE_CARRIER"),
+    (0x4000000, "LIRC_CAN_USE_WIDEBAND_RECEIVER"),
+    (0x10000000, "LIRC_CAN_SET_REC_TIMEOUT"),
+    (0x20000000, "LIRC_CAN_GET_REC_RESOLUTION"),
+    (0x80000000, "LIRC_CAN_SET_REC_CARRIER_RANGE"),
+];
+
 /// The `RND*` requests (`linux/random.h`).
 const RNDGETENTCNT: u64 = 0x8004_5200;
 const RNDADDTOENTCNT: u64 = 0x4004_5201;
@@ -211,7 +272,7 @@ pub fn handles(req: u64) -> bool {
                 | COUNTER_ADD_WATCH_IOCTL
                 | COUNTER_ENABLE_EVENTS_IOCTL
                 | COUNTER_DISABLE_EVENTS_IOCTL
-    )
+    ) || lirc_kind(req).is_some()
 }
 
 /// `req`'s argument at entry (`handles(req)`), with its leading comma (none for requests
@@ -247,6 +308,13 @@ pub fn enter(ctx: &mut Ctx<'_>, req: u64) -> Step {
             Step::Decoded
         }
         FS_IOC_FSGETXATTR => Step::Exit,
+        _ if lirc_kind(req).is_some() => {
+            if req >> 30 == 2 {
+                return Step::Exit;
+            }
+            lirc_value(ctx, req);
+            Step::Decoded
+        }
         TIOCMGET | RNDGETENTCNT => Step::Exit,
         TIOCMBIS..=TIOCMSET => {
             modem_bits(ctx);
@@ -291,6 +359,7 @@ pub fn exit(ctx: &mut Ctx<'_>, req: u64) {
         FS_IOC_GETFLAGS | FS_IOC32_GETFLAGS => inode_flags(ctx),
         FS_IOC_FSGETXATTR => fsxattr(ctx, true),
         TIOCMGET => modem_bits(ctx),
+        _ if lirc_kind(req).is_some() => lirc_value(ctx, req),
         RNDGETENTCNT => ctx.int_ptr(ctx.arg(2)),
         _ if wdioc_getter(req) => ctx.int_ptr(ctx.arg(2)),
         _ => {}
@@ -304,6 +373,7 @@ pub fn addr_on_error(req: u64) -> bool {
         req,
         FS_IOC_GETFLAGS | FS_IOC32_GETFLAGS | FS_IOC_FSGETXATTR | TIOCMGET | RNDGETENTCNT
     ) || wdioc_getter(req)
+        || (lirc_kind(req).is_some() && req >> 30 == 2)
 }
 
 /// The `WDIOC_*` getters of an `int`.
@@ -494,4 +564,24 @@ fn rand_pool_info(ctx: &mut Ctx<'_>) {
     let _ = write!(ctx.out, "{{entropy_count={count}, buf_size={size}, buf=");
     ctx.buf(addr + 8, u64::try_from(size).unwrap_or(0));
     ctx.push("}");
+}
+
+/// `[value]`: the `__u32` a LIRC request's argument points to.
+fn lirc_value(ctx: &mut Ctx<'_>, req: u64) {
+    let addr = ctx.arg(2);
+    let (Some(kind), Some(v)) = (lirc_kind(req), ctx.read::<u32>(addr)) else {
+        ctx.addr(addr);
+        return;
+    };
+    let v = u64::from(v);
+    ctx.push("[");
+    match kind {
+        LircKind::Dec => {
+            let _ = write!(ctx.out, "{v}");
+        }
+        LircKind::Hex => ctx.hex_value(v),
+        LircKind::Mode => ctx.xval(LIRC_MODES, v, "LIRC_MODE_???"),
+        LircKind::Features => ctx.flags(LIRC_FEATURES, v, "LIRC_CAN_???"),
+    }
+    ctx.push("]");
 }
