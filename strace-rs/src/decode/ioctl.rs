@@ -6,7 +6,7 @@
 
 use std::fmt::Write as _;
 
-use super::{Ctx, Step};
+use super::{Ctx, Rval, Step};
 use crate::text;
 
 /// `FS_IOC_FIEMAP`: `_IOWR('f', 11, struct fiemap)`.
@@ -144,6 +144,24 @@ const LIRC_FEATURES: text::Xlat = &[
     (0x80000000, "LIRC_CAN_SET_REC_CARRIER_RANGE"),
 ];
 
+/// The `NS_GET_*` requests (`linux/nsfs.h`): `_IO(0xb7, 1..=4)`.
+const NS_GET_USERNS: u64 = 0xb701;
+const NS_GET_PARENT: u64 = 0xb702;
+const NS_GET_NSTYPE: u64 = 0xb703;
+const NS_GET_OWNER_UID: u64 = 0xb704;
+
+/// The namespace types `NS_GET_NSTYPE` returns (`CLONE_NEW*`, `linux/sched.h`).
+const NS_TYPES: text::Xlat = &[
+    (0x80, "CLONE_NEWTIME"),
+    (0x20000, "CLONE_NEWNS"),
+    (0x2000000, "CLONE_NEWCGROUP"),
+    (0x4000000, "CLONE_NEWUTS"),
+    (0x8000000, "CLONE_NEWIPC"),
+    (0x10000000, "CLONE_NEWUSER"),
+    (0x20000000, "CLONE_NEWPID"),
+    (0x40000000, "CLONE_NEWNET"),
+];
+
 /// The `RND*` requests (`linux/random.h`).
 const RNDGETENTCNT: u64 = 0x8004_5200;
 const RNDADDTOENTCNT: u64 = 0x4004_5201;
@@ -273,11 +291,21 @@ pub fn handles(req: u64) -> bool {
                 | COUNTER_ENABLE_EVENTS_IOCTL
                 | COUNTER_DISABLE_EVENTS_IOCTL
     ) || lirc_kind(req).is_some()
+        || (NS_GET_USERNS..=NS_GET_OWNER_UID).contains(&req)
 }
 
 /// `req`'s argument at entry (`handles(req)`), with its leading comma (none for requests
 /// without an argument); `Step::Exit` when `exit` has more to print.
 pub fn enter(ctx: &mut Ctx<'_>, req: u64) -> Step {
+    match req {
+        // The new descriptor, or the namespace type, in the return value.
+        NS_GET_USERNS | NS_GET_PARENT => {
+            ctx.rfmt = Rval::Fd;
+            return Step::Decoded;
+        }
+        NS_GET_NSTYPE => return Step::Exit,
+        _ => {}
+    }
     if matches!(
         req,
         COUNTER_ENABLE_EVENTS_IOCTL
@@ -315,7 +343,7 @@ pub fn enter(ctx: &mut Ctx<'_>, req: u64) -> Step {
             lirc_value(ctx, req);
             Step::Decoded
         }
-        TIOCMGET | RNDGETENTCNT => Step::Exit,
+        TIOCMGET | RNDGETENTCNT | NS_GET_OWNER_UID => Step::Exit,
         TIOCMBIS..=TIOCMSET => {
             modem_bits(ctx);
             Step::Decoded
@@ -359,6 +387,17 @@ pub fn exit(ctx: &mut Ctx<'_>, req: u64) {
         FS_IOC_GETFLAGS | FS_IOC32_GETFLAGS => inode_flags(ctx),
         FS_IOC_FSGETXATTR => fsxattr(ctx, true),
         TIOCMGET => modem_bits(ctx),
+        NS_GET_OWNER_UID => match ctx.read::<u32>(ctx.arg(2)) {
+            Some(uid) => {
+                let _ = write!(ctx.out, "[{uid}]");
+            }
+            None => ctx.addr(ctx.arg(2)),
+        },
+        NS_GET_NSTYPE => {
+            if let Some(n) = text::lookup(NS_TYPES, ctx.rval as u64) {
+                ctx.rextra = format!(" ({n})");
+            }
+        }
         _ if lirc_kind(req).is_some() => lirc_value(ctx, req),
         RNDGETENTCNT => ctx.int_ptr(ctx.arg(2)),
         _ if wdioc_getter(req) => ctx.int_ptr(ctx.arg(2)),
@@ -371,7 +410,12 @@ pub fn exit(ctx: &mut Ctx<'_>, req: u64) {
 pub fn addr_on_error(req: u64) -> bool {
     matches!(
         req,
-        FS_IOC_GETFLAGS | FS_IOC32_GETFLAGS | FS_IOC_FSGETXATTR | TIOCMGET | RNDGETENTCNT
+        FS_IOC_GETFLAGS
+            | FS_IOC32_GETFLAGS
+            | FS_IOC_FSGETXATTR
+            | TIOCMGET
+            | RNDGETENTCNT
+            | NS_GET_OWNER_UID
     ) || wdioc_getter(req)
         || (lirc_kind(req).is_some() && req >> 30 == 2)
 }
