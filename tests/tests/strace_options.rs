@@ -47,6 +47,11 @@ fn numbers_out(s: &str) -> String {
             out.push(c);
         }
     }
+    // "[pid %*u]" pads the pid to a fixed width: two runs' pids of different lengths (99999
+    // and 100000) pad differently.
+    while out.contains("[pid  ") {
+        out = out.replace("[pid  ", "[pid ");
+    }
     out
 }
 
