@@ -180,6 +180,24 @@ struct Frame {
     lazy: Option<(u32, u64)>,
 }
 
+impl Frame {
+    /// The frame of a call of `f` stopped at its entry: its arguments in the registers, to
+    /// return to `ret`.
+    fn call(f: &Func, ret: u64, regs: &libc::user_regs_struct, proto: Rc<Proto>) -> Frame {
+        Frame {
+            name: f.name.clone(),
+            lib: f.lib.clone(),
+            ret,
+            slot: regs.rsp,
+            args: [regs.rdi, regs.rsi, regs.rdx, regs.rcx, regs.r8, regs.r9],
+            proto,
+            start: Instant::now(),
+            resolves: None,
+            lazy: None,
+        }
+    }
+}
+
 #[derive(Debug)]
 struct Thread {
     tgid: i32,
@@ -1092,18 +1110,7 @@ impl<'a> Tracer<'a> {
                     // must stay the caller's. Shown without a return, never counted (as the
                     // calls that never return).
                     if !self.cfg.count {
-                        let proto = self.proto(&f.name);
-                        let frame = Frame {
-                            name: f.name.clone(),
-                            lib: f.lib.clone(),
-                            ret,
-                            slot: regs.rsp,
-                            args: [regs.rdi, regs.rsi, regs.rdx, regs.rcx, regs.r8, regs.r9],
-                            proto,
-                            start: Instant::now(),
-                            resolves: None,
-                            lazy: None,
-                        };
+                        let frame = Frame::call(&f, ret, &regs, self.proto(&f.name));
                         let args =
                             self.format_args(pid, &frame, 0..frame.proto.entry_params(), None);
                         let depth = self.threads[&tid].frames.len();
@@ -1119,15 +1126,8 @@ impl<'a> Tracer<'a> {
                         _ => None,
                     };
                     let frame = Frame {
-                        name: f.name.clone(),
-                        lib: f.lib.clone(),
-                        ret,
-                        slot: regs.rsp,
-                        args: [regs.rdi, regs.rsi, regs.rdx, regs.rcx, regs.r8, regs.r9],
-                        proto,
-                        start: Instant::now(),
-                        resolves: None,
                         lazy: lazy.map(|(k, ..)| (k, crate::lazyret::tsc())),
+                        ..Frame::call(&f, ret, &regs, proto)
                     };
                     // The frame is recorded before anything can fail (the output), so that a
                     // detach always finds the return address it swapped.
