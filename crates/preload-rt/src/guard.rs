@@ -24,11 +24,14 @@ pub fn reentries() -> u64 {
 struct ThreadState {
     held: Cell<bool>,
     tid: Cell<u32>,
+    /// A helper thread of the runtime ([`Guard::hold_forever`]): its allocations are its own,
+    /// made on purpose, not calls from inside a hook, so they are not counted as reentries.
+    helper: Cell<bool>,
 }
 
 thread_local! {
     static STATE: ThreadState = const {
-        ThreadState { held: Cell::new(false), tid: Cell::new(0) }
+        ThreadState { held: Cell::new(false), tid: Cell::new(0), helper: Cell::new(false) }
     };
 }
 
@@ -43,7 +46,9 @@ impl Guard {
     pub fn enter() -> Option<Guard> {
         STATE.with(|s| {
             if s.held.get() {
-                REENTRIES.fetch_add(1, Ordering::Relaxed);
+                if !s.helper.get() {
+                    REENTRIES.fetch_add(1, Ordering::Relaxed);
+                }
                 return None;
             }
             s.held.set(true);
@@ -79,7 +84,10 @@ impl Guard {
     /// Marks this thread as permanently inside tracekit (a helper thread of the runtime):
     /// every hook it reaches passes straight through.
     pub fn hold_forever() {
-        STATE.with(|s| s.held.set(true));
+        STATE.with(|s| {
+            s.held.set(true);
+            s.helper.set(true);
+        });
     }
 }
 
