@@ -12,6 +12,11 @@
  *            grown and dropped (definitely lost), one shrunk to 0 (freed by glibc)
  *   threads  100 threads, joined, each losing a block of 16 + i bytes and keeping one of
  *            8 bytes in a global array
+ *   exited   4 threads, joined, each losing a 40-byte block whose start and interior (+8)
+ *            are left in a dead 4 KiB frame of its stack, and keeping a 24-byte one in a
+ *            __thread variable: glibc keeps a joined thread's stack mapped (its cache), stale
+ *            frames and all, but only its TLS and descriptor are roots to memcheck (the
+ *            rest lay below the thread's stack pointer): 4 definitely lost, 4 reachable
  *   unmap    a second thread mapping and unmapping memory in a loop while the check runs:
  *            it blocks every signal, so the check cannot stop it and reads the maps and
  *            scans beside it (mappings listed and gone by the time they are read): one
@@ -62,6 +67,25 @@ static void *worker(void *arg) {
     return NULL;
 }
 
+static __thread void *thread_kept;
+
+/* Leaves the start and an interior pointer of `p` in the lowest words of a 4 KiB frame. */
+__attribute__((noinline)) static void deep_interior(char *p) {
+    volatile char *frame[512];
+    memset((void *)frame, 0, sizeof frame);
+    frame[0] = p;
+    frame[1] = p + 8;
+}
+
+static void *ending(void *arg) {
+    (void)arg;
+    char *p = malloc(40);
+    memset(p, 0, 40);
+    deep_interior(p);
+    thread_kept = malloc(24);
+    return NULL;
+}
+
 static void *unmapper(void *arg) {
     (void)arg;
     sigset_t all;
@@ -105,6 +129,11 @@ int main(int argc, char **argv) {
                 return 1;
         for (int i = 0; i < 100; i++)
             pthread_join(t[i], NULL);
+    } else if (!strcmp(mode, "exited")) {
+        pthread_t t[4];
+        for (int i = 0; i < 4; i++)
+            if (pthread_create(&t[i], NULL, ending, NULL) != 0 || pthread_join(t[i], NULL) != 0)
+                return 1;
     } else if (!strcmp(mode, "unmap")) {
         pthread_t t;
         if (pthread_create(&t, NULL, unmapper, NULL) != 0)

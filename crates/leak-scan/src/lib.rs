@@ -134,6 +134,19 @@ pub struct Scan<'a, M: Memory> {
     hi: u64,
 }
 
+/// Where glibc's allocator puts the header of the chunk after block `b` (its chunk is the
+/// request plus 8 rounded up to 16, 32 at least, and starts 16 bytes before the block) when
+/// that lies inside the block, after its start; 0 otherwise (never a block's address).
+fn next_chunk_header(b: Block) -> u64 {
+    let chunk = (b.size.saturating_add(8 + 15) & !15).max(32);
+    let header = b.start.wrapping_add(chunk).wrapping_sub(16);
+    if header > b.start && header < b.start.saturating_add(b.size) {
+        header
+    } else {
+        0
+    }
+}
+
 impl<'a, M: Memory> Scan<'a, M> {
     /// A scan of `blocks` (sorted by start, not overlapping); `extra` has one entry per
     /// block and is reset here, `stack` has room for twice as many entries as blocks.
@@ -176,11 +189,13 @@ impl<'a, M: Memory> Scan<'a, M> {
         (ptr < b.start + b.size || (b.size == 0 && ptr == b.start)).then_some(i)
     }
 
-    /// Leaves out pointers at the last 8 bytes of a block whose size is 8 more than a
-    /// multiple of 16, 16-aligned: where glibc's allocator puts the header of the chunk after
-    /// the block, which its arenas' bins and top pointer point to. (memcheck's own allocator
-    /// keeps no such pointers in the program's memory; a program pointer to exactly there is
-    /// rare.)
+    /// Leaves out pointers to where glibc's allocator puts the header of the chunk after a
+    /// block, when that falls inside the block: a chunk is the request plus 8 rounded up to
+    /// 16 (32 at least) and starts 16 bytes before its block, so the next header lies inside
+    /// a block of 16k + 1 to 16k + 8 bytes (k >= 1), at its size rounded down to 16. glibc's
+    /// arenas' bins and top pointer (`main_arena` is in libc's data, a root) and stale
+    /// copies of them point there. (memcheck's own allocator keeps no such pointers in the
+    /// program's memory; a program pointer to exactly there is rare.)
     pub fn skip_chunk_headers(&mut self, on: bool) {
         self.skip_chunk_headers = on;
     }
@@ -189,12 +204,7 @@ impl<'a, M: Memory> Scan<'a, M> {
     fn target(&self, ptr: u64) -> Option<usize> {
         let i = self.block_of(ptr)?;
         let b = self.blocks[i];
-        // (Never the block's start: an 8-byte block's last word is its first.)
-        let header = self.skip_chunk_headers
-            && ptr.is_multiple_of(16)
-            && b.size % 16 == 8
-            && ptr != b.start
-            && ptr == b.start + b.size - 8;
+        let header = self.skip_chunk_headers && ptr == next_chunk_header(b);
         (!header).then_some(i)
     }
 
