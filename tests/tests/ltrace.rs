@@ -1095,7 +1095,24 @@ fn c_detaches_with_calls_in_flight_and_the_program_finishes_intact() {
             })
             .unwrap_or(false)
     };
-    while !traced() {
+    // The trampolines are in place once their page is mapped in the victim (anonymous,
+    // executable): on a loaded machine that can be long after the attach itself.
+    let trampolines = || {
+        std::fs::read_to_string(format!("/proc/{}/maps", victim.id()))
+            .map(|s| {
+                s.lines().any(|l| {
+                    let f: Vec<&str> = l.split_whitespace().collect();
+                    f.len() == 5 && f[1].starts_with("r-x")
+                })
+            })
+            .unwrap_or(false)
+    };
+    let start = std::time::Instant::now();
+    while !(traced() && trampolines()) {
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "no trampoline page in the victim after 120 s"
+        );
         std::thread::sleep(Duration::from_millis(10));
     }
     // Let some of the calls (one every 2 ms) go through the trampolines.
