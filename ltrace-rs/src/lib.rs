@@ -18,6 +18,9 @@ pub mod output;
 pub mod procfs;
 pub mod proto;
 pub mod tracer;
+// The events file's layout, shared with the agent (its `wire` module, the same file).
+#[path = "../../preload-ltrace/src/wire.rs"]
+pub mod wire;
 
 use std::ffi::CString;
 use std::io::{self, Write};
@@ -257,6 +260,10 @@ pub fn run(cfg: &Config) -> Result<Outcome, Error> {
         }
         check_program(&path, &cfg)?;
         if let Some(agent) = preload_agent(&cfg, &path) {
+            if !cfg.count {
+                let outcome = inproc::run_lines(&cfg, &path, &agent, &mut tracer.printer)?;
+                return finish(&cfg, &mut tracer, Ok(outcome));
+            }
             let mut summary = std::mem::take(&mut tracer.summary);
             let outcome = inproc::run(&cfg, &path, &agent, &mut summary)?;
             tracer.summary = summary;
@@ -319,7 +326,7 @@ fn preload_agent(cfg: &Config, program: &Path) -> Option<PathBuf> {
     }
     let why = inproc::unsupported(cfg).or_else(|| match inproc::imports(program) {
         None => Some("scripts"),
-        Some(names) => inproc::unsupported_program(&names),
+        Some(names) => inproc::unsupported_program(cfg, &names),
     });
     let agent = inproc::find_agent();
     if cfg.backend == Backend::Preload {

@@ -628,59 +628,131 @@ fn in_bytes(ty: &Ty, b: &[u8], c: &Ctx<'_>) -> String {
 /// format; floating point ones are not in integer registers and print as ltrace does not
 /// know them either: skipped).
 pub fn format_args(fmt: &[u8]) -> Vec<Ty> {
+    use crate::wire::Conv;
     let mut out = Vec::new();
-    let mut i = 0;
-    while i < fmt.len() {
-        if fmt[i] != b'%' {
-            i += 1;
-            continue;
-        }
-        i += 1;
-        if fmt.get(i) == Some(&b'%') {
-            i += 1;
-            continue;
-        }
-        let mut long = 0;
-        while i < fmt.len() {
-            let c = fmt[i];
-            i += 1;
-            match c {
-                b'-' | b'+' | b' ' | b'#' | b'0'..=b'9' | b'.' | b'\'' => {}
-                b'*' => out.push(Ty::Int(4)),
-                b'l' | b'j' | b'z' | b't' | b'q' | b'L' => long += 1,
-                b'h' => {}
-                b'd' | b'i' => {
-                    out.push(if long > 0 { Ty::Int(8) } else { Ty::Int(4) });
-                    break;
-                }
-                b'u' => {
-                    out.push(if long > 0 { Ty::Uint(8) } else { Ty::Uint(4) });
-                    break;
-                }
-                b'x' | b'X' => {
-                    out.push(Ty::Hex(if long > 0 { 8 } else { 4 }));
-                    break;
-                }
-                b'o' => {
-                    out.push(Ty::Octal);
-                    break;
-                }
-                b'c' => {
-                    out.push(Ty::Char);
-                    break;
-                }
-                b's' => {
-                    out.push(Ty::Str(Len::Nul));
-                    break;
-                }
-                b'p' | b'n' => {
-                    out.push(Ty::Addr);
-                    break;
-                }
-                _ => break,
+    crate::wire::conversions(fmt, |c| {
+        out.push(match c {
+            Conv::Int(n) => Ty::Int(n),
+            Conv::Uint(n) => Ty::Uint(n),
+            Conv::Hex(n) => Ty::Hex(n),
+            Conv::Octal => Ty::Octal,
+            Conv::Char => Ty::Char,
+            Conv::Str => Ty::Str(Len::Nul),
+            Conv::Addr => Ty::Addr,
+        })
+    });
+    out
+}
+
+/// The arguments `range` of a call of `proto` formatted as ltrace prints them, joined by
+/// `, `: `args` the argument registers, `slot` where the return address is (the arguments
+/// past the sixth follow it), `ret` the return value once known.
+pub fn call_args(
+    proto: &Proto,
+    args: &[u64; 6],
+    slot: u64,
+    range: std::ops::Range<usize>,
+    ret: Option<u64>,
+    mem: &dyn Memory,
+    style: Style,
+) -> String {
+    let mut parts = Vec::new();
+    let mut extra: Vec<Ty> = Vec::new();
+    for i in range {
+        let Some((ty, _)) = proto.params.get(i) else {
+            break;
+        };
+        let v = args.get(i).copied().unwrap_or(0);
+        parts.push(value(ty, v, args, ret, mem, style));
+        if *ty == Ty::Format {
+            if let Some((bytes, _)) = mem.cstr(v, crate::wire::FORMAT_MAX) {
+                extra = format_args(&bytes);
             }
         }
     }
+    // Variadic arguments after a format, from the remaining registers then the stack.
+    let first_extra = proto.params.len();
+    for (k, ty) in extra.iter().enumerate() {
+        let idx = first_extra + k;
+        let v = if idx < 6 {
+            args[idx]
+        } else {
+            mem.bytes(slot + 8 * (idx - 6 + 1) as u64, 8)
+                .map_or(0, |b| {
+                    u64::from_le_bytes(b[..8].try_into().expect("8 bytes"))
+                })
+        };
+        parts.push(value(ty, v, args, ret, mem, style));
+    }
+    parts.join(", ")
+}
+
+/// The memory the in-process agent must copy for the formatter to print a call of `proto`
+/// as [`call_args`] and [`value`] do with the tracee's memory: strings and what pointers point
+/// at, one level deep (a pointer inside a pointed-at struct prints as its address).
+pub fn reads(proto: &Proto, style: Style) -> Vec<crate::wire::Read> {
+    use crate::wire::{op, Read};
+    let entry = proto.entry_params();
+    let mut out = Vec::new();
+    let len_src = |len: &Len| match len {
+        Len::Arg(k) if *k <= 6 => Some(*k as u8),
+        _ => None,
+    };
+    // The elements printed of an array (behind a pointer): a fixed count, or one an argument
+    // (the return value) gives.
+    let array = |elem: &Ty, len: &Len, read: &dyn Fn(u8, usize) -> Read| -> Option<Read> {
+        let size = size_align(elem).0;
+        match len {
+            Len::Fixed(n) => Some(read(op::BYTES, size * (*n).min(style.arraylen))),
+            len => len_src(len).map(|k| Read {
+                len_src: k,
+                elem: size as u32,
+                ..read(op::BYTES_LEN, size * style.arraylen)
+            }),
+        }
+    };
+    let one = |ty: &Ty, src: u8, at_exit: bool, out: &mut Vec<Read>| {
+        let read = |op, max: usize| Read {
+            op,
+            at_exit,
+            src,
+            max: max as u64,
+            ..Read::default()
+        };
+        let r = match ty {
+            Ty::Str(Len::Nul) => read(op::CSTR, style.strsize),
+            Ty::Str(Len::Fixed(n)) => read(op::BYTES, (*n).min(style.strsize)),
+            // A length not known yet (the return value, at the entry) reads up to a NUL.
+            Ty::Str(len) => match len_src(len).filter(|&k| k > 0 || at_exit) {
+                Some(k) => Read {
+                    len_src: k,
+                    elem: 1,
+                    ..read(op::BYTES_LEN, style.strsize)
+                },
+                None => read(op::CSTR, style.strsize),
+            },
+            Ty::Format => Read {
+                elem: proto.params.len() as u32,
+                ..read(op::FORMAT, style.strsize)
+            },
+            Ty::Array(elem, len) => array(elem, len, &read).unwrap_or_default(),
+            Ty::Ptr(t) => match t.as_ref() {
+                Ty::Array(elem, len) => array(elem, len, &read),
+                t if style.arraylen > 0 => Some(read(op::BYTES, size_align(t).0)),
+                _ => None,
+            }
+            .unwrap_or_default(),
+            _ => return,
+        };
+        if r.op != op::NONE {
+            out.push(r);
+        }
+    };
+    for (i, (ty, _)) in proto.params.iter().enumerate().take(6) {
+        one(ty, i as u8 + 1, i >= entry, &mut out);
+    }
+    one(&proto.ret, 0, true, &mut out);
+    out.truncate(crate::wire::READS);
     out
 }
 

@@ -27,7 +27,7 @@ use tracekit_ptrace::{self as pt, Breakpoint, Event, Pid, Resume, Stop};
 use crate::elf::{self, ElfInfo};
 use crate::output::{Printer, Summary};
 use crate::procfs;
-use crate::proto::{self, Memory, Proto, Protos, Ty};
+use crate::proto::{self, Memory, Proto, Protos};
 use crate::Config;
 
 /// Whose calls of a function are traced.
@@ -261,7 +261,7 @@ pub struct Tracer<'a> {
     /// New tasks whose first stop came before their parent's fork/clone event (the kernel
     /// reports the two in either order): they wait, stopped, for that event.
     unclaimed: Vec<i32>,
-    printer: Printer,
+    pub(crate) printer: Printer,
     /// `-c` totals.
     pub summary: Summary,
     /// `--log`: every returned library call as a `LibCall` event.
@@ -296,11 +296,11 @@ fn syscall_name(nr: u64) -> String {
         .unwrap_or_else(|| nr.to_string())
 }
 
-fn signame(sig: i32) -> String {
+pub(crate) fn signame(sig: i32) -> String {
     tracekit_syscall_summary::signals::name(sig as i64)
 }
 
-fn sigdesc(sig: i32) -> String {
+pub(crate) fn sigdesc(sig: i32) -> String {
     // SAFETY: strsignal returns a pointer to a NUL-terminated string that stays valid until
     // the next call; it is copied at once (we are single-threaded).
     let p = unsafe { libc::strsignal(sig) };
@@ -917,34 +917,15 @@ impl<'a> Tracer<'a> {
         range: std::ops::Range<usize>,
         ret: Option<u64>,
     ) -> String {
-        let mem = Mem(pid);
-        let style = self.style();
-        let mut parts = Vec::new();
-        let mut extra: Vec<Ty> = Vec::new();
-        for i in range.clone() {
-            let Some((ty, _)) = f.proto.params.get(i) else {
-                break;
-            };
-            let v = f.args.get(i).copied().unwrap_or(0);
-            parts.push(proto::value(ty, v, &f.args, ret, &mem, style));
-            if *ty == Ty::Format {
-                if let Some((bytes, _)) = mem.cstr(v, 4096) {
-                    extra = proto::format_args(&bytes);
-                }
-            }
-        }
-        // Variadic arguments after a format, from the remaining registers then the stack.
-        let first_extra = f.proto.params.len();
-        for (k, ty) in extra.iter().enumerate() {
-            let idx = first_extra + k;
-            let v = if idx < 6 {
-                f.args[idx]
-            } else {
-                pt::mem::read_val::<u64>(pid, f.slot + 8 * (idx - 6 + 1) as u64).unwrap_or(0)
-            };
-            parts.push(proto::value(ty, v, &f.args, ret, &mem, style));
-        }
-        parts.join(", ")
+        proto::call_args(
+            &f.proto,
+            &f.args,
+            f.slot,
+            range,
+            ret,
+            &Mem(pid),
+            self.style(),
+        )
     }
 
     /// Stops every other thread sharing `tid`'s address space; returns those stopped by us.

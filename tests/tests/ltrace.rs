@@ -496,7 +496,8 @@ fn bundled_prototypes_type_atoi() {
 
 /// The in-process backend counts what the ptrace backend counts on the benchmark's loops and
 /// on a threaded program without -f (the main thread only); what it cannot do (-S, a program
-/// that dlopens, the call lines) goes to ptrace, with a note when the user asked for it.
+/// that dlopens, -w, the signals of a program that handles them) goes to ptrace, with a note
+/// when the user asked for it.
 #[test]
 fn in_process_counts_match_ptrace_and_falls_back_with_a_note() {
     let dir = tempdir();
@@ -532,10 +533,16 @@ fn in_process_counts_match_ptrace_and_falls_back_with_a_note() {
     let calls = example("lt_calls");
     let c = calls.to_str().unwrap();
     let dl = example("lt_dlopen");
+    let sig = example("lt_signal");
     for (opts, prog, why) in [
         (&["-c", "-S"][..], c, "-S"),
         (&["-c"][..], dl.to_str().unwrap(), "programs that dlopen"),
-        (&[][..], c, "the call lines"),
+        (&["-w", "2"][..], c, "-w"),
+        (
+            &[][..],
+            sig.to_str().unwrap(),
+            "the signals of programs that handle signals",
+        ),
     ] {
         let opts = [opts, &["--backend", "preload"]].concat();
         let (out, text) = trace(&ltrace_rs(), &opts, &[prog], dir.path());
@@ -547,7 +554,10 @@ fn in_process_counts_match_ptrace_and_falls_back_with_a_note() {
             "{opts:?}: {}",
             stderr(&out)
         );
-        assert!(text.contains("puts"), "{opts:?}: traced anyway:\n{text}");
+        assert!(
+            text.contains("puts") || text.contains("--- SIGUSR1"),
+            "{opts:?}: traced anyway:\n{text}"
+        );
     }
     let out = run(Command::new(ltrace_rs()).args(["--backend", "gdb", "true"]));
     assert_eq!(out.status.code(), Some(1));
@@ -556,6 +566,101 @@ fn in_process_counts_match_ptrace_and_falls_back_with_a_note() {
         "{}",
         stderr(&out)
     );
+}
+
+/// The in-process backend prints the lines the ptrace backend prints (the formatter is the
+/// same; the agent copies the memory the prototypes make it read): every linkage, C++ with and
+/// without -C, filters, -s/-A, -i, -n, a handler's call and a fatal signal (-b); and with -ttt/-T/-r, the same lines
+/// once the time columns are taken off, times never going back.
+#[test]
+fn in_process_lines_equal_the_ptrace_backends() {
+    let dir = tempdir();
+    let calls = example("lt_calls");
+    let c = calls.to_str().unwrap();
+    let cxx = example("lt_cxx");
+    let x = cxx.to_str().unwrap();
+    let bench = example("lt_bench");
+    let b = bench.to_str().unwrap();
+    let signal = example("lt_signal");
+    let sig = signal.to_str().unwrap();
+    let mut cases: Vec<(Vec<&str>, Vec<&str>)> = Vec::new();
+    let linkages: Vec<std::path::PathBuf> = LINKAGES.iter().map(|n| example(n)).collect();
+    for p in &linkages {
+        cases.push((vec![], vec![p.to_str().unwrap()]));
+    }
+    cases.extend([
+        (vec!["-s", "8", "-A", "2"], vec![c, "short"]),
+        (vec!["-e", "malloc+free"], vec![c]),
+        (vec!["-e", "!strlen", "-i"], vec![c]),
+        (vec!["-n", "2", "-e", "puts"], vec![c]),
+        (vec!["-C"], vec![x]),
+        (vec![], vec![x]),
+        (vec![], vec![b, "strlen", "50"]),
+        // A call inside a signal handler nests in the call it interrupted; the fatal signal.
+        (vec!["-b"], vec![sig]),
+    ]);
+    for (opts, prog) in &cases {
+        let pt_opts = [&opts[..], &["--backend", "ptrace"]].concat();
+        let ip_opts = [&opts[..], &["--backend", "preload"]].concat();
+        let (_, pt) = trace(&ltrace_rs(), &pt_opts, prog, dir.path());
+        let (out, ip) = trace(&ltrace_rs(), &ip_opts, prog, dir.path());
+        assert_eq!(
+            stderr(&out),
+            "",
+            "{opts:?} {prog:?}: in-process backend fell back"
+        );
+        assert_eq!(
+            normalize(&ip),
+            normalize(&pt),
+            "{opts:?} {prog:?}\nptrace:\n{pt}\nin-process:\n{ip}"
+        );
+        assert!(ip.lines().count() > 3, "{opts:?} {prog:?}: {ip}");
+    }
+    // Time columns: -ttt (seconds.micros first), -T (<spent> last), -r (since the last line).
+    let untimed = |text: &str, cols: usize| -> (Vec<f64>, Vec<String>) {
+        let mut times = Vec::new();
+        let mut lines = Vec::new();
+        for line in text.lines() {
+            let mut rest = line;
+            for _ in 0..cols {
+                let (t, r) = rest.trim_start().split_once(' ').expect("a time column");
+                times.push(t.parse::<f64>().expect("a time"));
+                rest = r;
+            }
+            let rest = match rest.rfind(" <") {
+                Some(i) if rest.ends_with('>') && rest[i + 2..].starts_with("0.") => &rest[..i],
+                _ => rest,
+            };
+            lines.push(rest.to_owned());
+        }
+        (times, lines)
+    };
+    for (opts, cols) in [(&["-ttt", "-T"][..], 1), (&["-r"][..], 1)] {
+        let pt_opts = [opts, &["--backend", "ptrace"]].concat();
+        let ip_opts = [opts, &["--backend", "preload"]].concat();
+        let (_, pt) = trace(&ltrace_rs(), &pt_opts, &[c], dir.path());
+        let (out, ip) = trace(&ltrace_rs(), &ip_opts, &[c], dir.path());
+        assert_eq!(stderr(&out), "", "{opts:?}");
+        let (ip_times, ip_lines) = untimed(&ip, cols);
+        let (_, pt_lines) = untimed(&pt, cols);
+        assert_eq!(
+            normalize(&ip_lines.join("\n")),
+            normalize(&pt_lines.join("\n")),
+            "{opts:?}\nptrace:\n{pt}\nin-process:\n{ip}"
+        );
+        if opts[0] == "-ttt" {
+            assert!(
+                ip_times.windows(2).all(|w| w[0] <= w[1]),
+                "times go back:\n{ip}"
+            );
+            assert!(
+                ip.lines()
+                    .filter(|l| l.contains(" = "))
+                    .all(|l| l.ends_with('>')),
+                "-T on every return:\n{ip}"
+            );
+        }
+    }
 }
 
 /// C++ exceptions thrown by the program unwind through the traced calls on both backends, in
