@@ -45,8 +45,6 @@ pub fn unsupported(cfg: &Config) -> Option<&'static str> {
         Some("-p (attaching needs ptrace)")
     } else if cfg.syscalls {
         Some("-S")
-    } else if cfg.follow {
-        Some("-f")
     } else if !cfg.syms.is_empty() {
         Some("-x")
     } else if cfg.log.is_some() {
@@ -70,12 +68,35 @@ pub fn unsupported_program(cfg: &Config, names: &[String]) -> Option<&'static st
     let any = |set: &[&str]| names.iter().any(|n| set.contains(&n.as_str()));
     if any(&["dlopen", "dlmopen", "dlsym", "dlvsym"]) {
         Some("programs that dlopen")
+    } else if cfg.follow && any(CHILDREN) {
+        Some("-f of programs that fork or exec (threads only)")
     } else if !cfg.count && !cfg.no_signals && any(SIGNALS) {
         Some("the signals of programs that handle signals or have children (-b hides them)")
     } else {
         None
     }
 }
+
+/// Imports that make another process or image, which `-f` would follow.
+const CHILDREN: &[&str] = &[
+    "fork",
+    "vfork",
+    "_Fork",
+    "clone",
+    "clone3",
+    "system",
+    "popen",
+    "posix_spawn",
+    "posix_spawnp",
+    "execl",
+    "execle",
+    "execlp",
+    "execv",
+    "execve",
+    "execvp",
+    "execvpe",
+    "fexecve",
+];
 
 /// Imports that make a program receive signals it survives.
 const SIGNALS: &[&str] = &[
@@ -169,7 +190,8 @@ fn command(cfg: &Config, program: &Path, agent: &Path, names: &[String]) -> std:
     cmd.arg0(&cfg.command[0])
         .args(&cfg.command[1..])
         .env("LD_PRELOAD", preload)
-        .env("TRACEKIT_LTRACE_FUNCS", names.join(","));
+        .env("TRACEKIT_LTRACE_FUNCS", names.join(","))
+        .env("TRACEKIT_LTRACE_FOLLOW", if cfg.follow { "1" } else { "0" });
     cmd
 }
 

@@ -330,6 +330,46 @@ fn threads_are_counted_with_f_and_only_main_without() {
         .count();
     assert_eq!(entries, 60, "{text}");
     assert_eq!(done + resumed, 60, "{text}");
+    // In-process (-f: every thread records in its own ring): the same calls per thread, cut
+    // and resumed the same way, whatever the interleaving.
+    let (out, ip) = trace(
+        &ltrace_rs(),
+        &["-f", "--backend", "preload"],
+        &[p],
+        dir.path(),
+    );
+    assert_eq!(stderr(&out), "", "fell back:\n{ip}");
+    assert_eq!(
+        per_thread_calls(&ip),
+        per_thread_calls(&text),
+        "ptrace:\n{text}\nin-process:\n{ip}"
+    );
+    let cut = ip
+        .lines()
+        .filter(|l| l.ends_with("<unfinished ...>"))
+        .count();
+    let resumed = ip.lines().filter(|l| l.contains(" resumed> ")).count();
+    assert_eq!(cut, resumed, "{ip}");
+}
+
+/// The calls of each thread of a `-f` trace (`[pid N] name(args) = ret`, lines cut by other
+/// threads joined back), as the sorted list of each thread's calls: threads' ids and their
+/// interleaving differ from run to run, what each thread called does not.
+fn per_thread_calls(text: &str) -> Vec<Vec<String>> {
+    let mut by_tid: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for line in text.lines() {
+        let Some((tid, rest)) = line.strip_prefix("[pid ").and_then(|l| l.split_once("] ")) else {
+            continue;
+        };
+        if rest.starts_with("<... ") || rest.starts_with("+++") || rest.starts_with("---") {
+            continue;
+        }
+        let name = rest.split('(').next().unwrap_or(rest).to_owned();
+        by_tid.entry(tid.to_owned()).or_default().push(name);
+    }
+    let mut v: Vec<Vec<String>> = by_tid.into_values().collect();
+    v.sort();
+    v
 }
 
 #[test]
