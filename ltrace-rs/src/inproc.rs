@@ -7,14 +7,15 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::io;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use tracekit_syscall_summary::libcalls::Summary;
 
-use crate::output::Printer;
 use crate::proto::{self, Memory, Proto, Protos};
+use crate::tracer::Tracer;
 use crate::{elf, wire, Config, Error, Outcome};
 
 /// The agent's file name.
@@ -47,8 +48,6 @@ pub fn unsupported(cfg: &Config) -> Option<&'static str> {
         Some("-S")
     } else if !cfg.syms.is_empty() {
         Some("-x")
-    } else if cfg.log.is_some() {
-        Some("--log")
     } else if cfg.backtrace > 0 {
         Some("-w")
     } else if !cfg.filter.names_only() {
@@ -297,7 +296,7 @@ impl Events {
     }
 
     /// Moves the records written since the last call out of the rings into `out`, each with
-    /// its thread; true when there were any.
+    /// its thread and process; true when there were any.
     fn drain(&self, out: &mut BTreeMap<u64, Record>) -> bool {
         let taken = (self.header().threads.load(Ordering::Acquire) as usize).min(wire::THREADS);
         let mut any = false;
@@ -309,6 +308,7 @@ impl Events {
                 continue;
             }
             let tid = rh.tid.load(Ordering::Relaxed) as i32;
+            let pid = rh.pid.load(Ordering::Relaxed) as i32;
             let data = self
                 .map
                 .wrapping_add(wire::ring_offset(self.functions, i) + 64);
@@ -335,7 +335,7 @@ impl Events {
                 if rlen < wire::REC_WORDS * 8 || at + rlen > bytes.len() {
                     break;
                 }
-                let rec = Record::parse(&bytes[at..at + rlen], tid);
+                let rec = Record::parse(&bytes[at..at + rlen], tid, pid);
                 out.insert(rec.seq, rec);
                 at += rlen;
             }
@@ -362,11 +362,12 @@ struct Record {
     words: [u64; 6],
     slot: u64,
     tid: i32,
+    pid: i32,
     mem: Snapshot,
 }
 
 impl Record {
-    fn parse(b: &[u8], tid: i32) -> Record {
+    fn parse(b: &[u8], tid: i32, pid: i32) -> Record {
         let w = |i: usize| word(b, i * 8);
         let mut words = [0u64; 6];
         for (k, x) in words.iter_mut().enumerate() {
@@ -392,6 +393,7 @@ impl Record {
             words,
             slot: w(11),
             tid,
+            pid,
             mem,
         }
     }
@@ -440,12 +442,15 @@ struct Open {
 }
 
 /// Runs `program` under the agent and prints its calls as the ptrace backend does (the
-/// events come in through the rings of a shared file, read while the program runs).
+/// events come in through the rings of a shared file, read while the program runs); with
+/// `log`, each returned call is also a `LibCall` event there (and with `-c` the calls are
+/// counted instead of printed).
 pub fn run_lines(
     cfg: &Config,
     program: &Path,
     agent: &Path,
-    printer: &mut Printer,
+    tracer: &mut Tracer<'_>,
+    log: Option<crate::tracer::LogWriter>,
 ) -> Result<Outcome, Error> {
     let names: Vec<String> = imports(program)
         .unwrap_or_default()
@@ -467,17 +472,17 @@ pub fn run_lines(
         let exe = exe.file_name().unwrap_or_default().to_string_lossy();
         format!("{exe}->")
     };
-    let shown: Vec<String> = names
+    let plain: Vec<String> = names
         .iter()
         .map(|n| {
-            let n = if cfg.demangle {
+            if cfg.demangle {
                 crate::demangle(n)
             } else {
                 n.clone()
-            };
-            format!("{by}{n}")
+            }
         })
         .collect();
+    let shown: Vec<String> = plain.iter().map(|n| format!("{by}{n}")).collect();
     let dir = std::env::temp_dir();
     let temp_err = |e: io::Error| {
         Error::new(format!(
@@ -493,20 +498,54 @@ pub fn run_lines(
         .spawn()
         .map_err(|e| Error::new(format!("Can't execute `{}': {e}", cfg.command[0])))?;
     let main = child.id() as i32;
+    if let Some(log) = log {
+        let cmdline = cfg.command.join("\0");
+        tracer
+            .log_to(
+                log,
+                main,
+                program.as_os_str().as_encoded_bytes(),
+                cmdline.as_bytes(),
+            )
+            .map_err(|e| Error::new(format!("--log: {e}")))?;
+    }
+    // The object defining each function (`--log`), as the agent found it.
+    let mut libs: Vec<String> = vec![String::new(); names.len()];
     // Event times are CLOCK_MONOTONIC: shown as the wall-clock time they happened.
     let (mono0, wall0) = (mono_now(), std::time::SystemTime::now());
     let wall = |t: u64| wall0 + Duration::from_nanos(t.saturating_sub(mono0));
     let mut pending: BTreeMap<u64, Record> = BTreeMap::new();
     let mut next = 0u64;
     let mut open: HashMap<i32, Vec<Open>> = HashMap::new();
-    let mut print = |rec: Record, printer: &mut Printer| -> io::Result<()> {
+    let mut print = |rec: Record, tracer: &mut Tracer<'_>| -> io::Result<()> {
+        if rec.kind == wire::KIND_LIB {
+            if let (Some(lib), Some((_, path))) = (libs.get_mut(rec.index), rec.mem.0.first()) {
+                let path = Path::new(std::ffi::OsStr::from_bytes(path));
+                *lib = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+            }
+            return Ok(());
+        }
         let Some(proto) = protos.get(rec.index) else {
             return Ok(());
         };
         let name = &shown[rec.index];
         let stack = open.entry(rec.tid).or_default();
+        let printer = &mut tracer.printer;
         printer.set_clock(Some(wall(rec.time)));
         match rec.kind {
+            wire::KIND_ENTRY | wire::KIND_NORET if cfg.count => {
+                if rec.kind == wire::KIND_ENTRY {
+                    stack.truncate(rec.depth);
+                    stack.push(Open {
+                        index: rec.index,
+                        args: rec.words,
+                        slot: rec.slot,
+                    });
+                }
+            }
             wire::KIND_ENTRY | wire::KIND_NORET => {
                 let args = proto::call_args(
                     proto,
@@ -534,6 +573,24 @@ pub fn run_lines(
                 let call = stack.pop().filter(|o| o.index == rec.index);
                 let (args, slot) = call.map_or(([0; 6], rec.slot), |o| (o.args, o.slot));
                 let rax = rec.words[0];
+                let spent = Duration::from_nanos(rec.time.saturating_sub(rec.words[1]));
+                let lib = &libs[rec.index];
+                if !lib.is_empty() {
+                    tracer.log_call(
+                        rec.pid,
+                        rec.tid,
+                        rec.words[1],
+                        rec.time,
+                        lib,
+                        &names[rec.index],
+                        rax,
+                    )?;
+                }
+                if cfg.count {
+                    tracer.summary.add(&plain[rec.index], spent);
+                    return Ok(());
+                }
+                let printer = &mut tracer.printer;
                 let late = proto.entry_params()..proto.params.len();
                 let mut late_args = String::new();
                 if !late.is_empty() {
@@ -544,7 +601,6 @@ pub fn run_lines(
                     }
                 }
                 let ret = proto::value(&proto.ret, rax, &args, Some(rax), &rec.mem, style);
-                let spent = Duration::from_nanos(rec.time.saturating_sub(rec.words[1]));
                 printer.ret(
                     rec.tid,
                     rec.depth,
@@ -578,19 +634,20 @@ pub fn run_lines(
             // thread killed between taking its number and writing its record).
             events.drain(&mut pending);
             while let Some((_, rec)) = pending.pop_first() {
-                print(rec, printer).map_err(io_err)?;
+                print(rec, tracer).map_err(io_err)?;
             }
             break status;
         }
         while let Some(rec) = pending.remove(&next) {
             next += 1;
-            print(rec, printer).map_err(io_err)?;
+            print(rec, tracer).map_err(io_err)?;
         }
         if !any {
-            printer.flush().map_err(io_err)?;
+            tracer.printer.flush().map_err(io_err)?;
             std::thread::sleep(Duration::from_millis(2));
         }
     };
+    let printer = &mut tracer.printer;
     printer.set_clock(None);
     let dropped = events.header().dropped.load(Ordering::Relaxed);
     if dropped > 0 {
@@ -602,6 +659,9 @@ pub fn run_lines(
         );
     }
     let out = outcome(status);
+    if cfg.count {
+        return Ok(out);
+    }
     let text = match out {
         Outcome::Killed(sig) => {
             if !cfg.no_signals {
@@ -622,7 +682,8 @@ pub fn run_lines(
     Ok(out)
 }
 
-fn mono_now() -> u64 {
+/// CLOCK_MONOTONIC in nanoseconds (the agent's clock).
+pub(crate) fn mono_now() -> u64 {
     let mut ts = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,

@@ -210,7 +210,7 @@ fn check_program(path: &Path, cfg: &Config) -> Result<(), Error> {
 }
 
 /// Creates the `--log` file (0600, never through a symlink, as every log of the suite).
-fn open_log(cfg: &Config) -> Result<Option<tracer::LogWriter>, Error> {
+pub(crate) fn open_log(cfg: &Config) -> Result<Option<tracer::LogWriter>, Error> {
     let Some(p) = &cfg.log else {
         return Ok(None);
     };
@@ -260,8 +260,9 @@ pub fn run(cfg: &Config) -> Result<Outcome, Error> {
         }
         check_program(&path, &cfg)?;
         if let Some(agent) = preload_agent(&cfg, &path) {
-            if !cfg.count {
-                let outcome = inproc::run_lines(&cfg, &path, &agent, &mut tracer.printer)?;
+            if !cfg.count || cfg.log.is_some() {
+                let log = open_log(&cfg)?;
+                let outcome = inproc::run_lines(&cfg, &path, &agent, &mut tracer, log)?;
                 return finish(&cfg, &mut tracer, Ok(outcome));
             }
             let mut summary = std::mem::take(&mut tracer.summary);

@@ -267,6 +267,8 @@ pub struct Tracer<'a> {
     /// `--log`: every returned library call as a `LibCall` event.
     log: Option<LogWriter>,
     log_start: Instant,
+    /// `log_start` in CLOCK_MONOTONIC nanoseconds (the in-process agent's clock).
+    log_start_mono: u64,
     first: Option<i32>,
     outcome: Option<Outcome>,
     /// `-w`: the unwinder and symbolizer.
@@ -328,6 +330,7 @@ impl<'a> Tracer<'a> {
             summary: Summary::default(),
             log: None,
             log_start: Instant::now(),
+            log_start_mono: 0,
             first: None,
             outcome: None,
             backtraces: (cfg.backtrace > 0).then(Default::default),
@@ -1523,7 +1526,37 @@ impl<'a> Tracer<'a> {
         }))?;
         self.log = Some(log);
         self.log_start = Instant::now();
+        self.log_start_mono = crate::inproc::mono_now();
         Ok(())
+    }
+
+    /// Logs a call the in-process agent recorded: thread `tid` of process `pid` called `name`
+    /// of `lib` from `entry` to `exit` (CLOCK_MONOTONIC nanoseconds), which returned `ret`.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn log_call(
+        &mut self,
+        pid: i32,
+        tid: i32,
+        entry: u64,
+        exit: u64,
+        lib: &str,
+        name: &str,
+        ret: u64,
+    ) -> io::Result<()> {
+        let start = self.log_start_mono;
+        let Some(log) = &mut self.log else {
+            return Ok(());
+        };
+        log.write(&tracekit_log::Event::LibCall(tracekit_log::LibCall {
+            pid: pid as u32,
+            tid: tid as u32,
+            entry_ns: entry.saturating_sub(start),
+            exit_ns: exit.saturating_sub(start),
+            library: tracekit_log::Bytes(lib.as_bytes().to_vec().into()),
+            name: tracekit_log::Bytes(name.as_bytes().to_vec().into()),
+            ret: Some(ret as i64),
+            text: tracekit_log::Bytes(Vec::new().into()),
+        }))
     }
 
     /// Ends the `--log` file (its last chunk written).

@@ -317,6 +317,28 @@ pub(crate) fn exit(f: &Frame, depth: usize, rax: u64, time: u64) {
     });
 }
 
+/// Records that function `index` is defined by the object at `path` (at load, not in a hook).
+pub(crate) fn library(index: usize, path: &[u8]) {
+    let map = EVENTS.load(Ordering::Acquire);
+    if map.is_null() {
+        return;
+    }
+    record(map, |b| {
+        b.push(wire::KIND_LIB);
+        b.push(0);
+        b.push(index as u64);
+        for _ in 3..wire::REC_WORDS {
+            b.push(0);
+        }
+        b.capture(1, path.len(), |dst, room| {
+            let n = room.min(path.len());
+            // SAFETY: `dst` has `room` writable bytes, `path` at least `n`.
+            unsafe { std::ptr::copy_nonoverlapping(path.as_ptr(), dst, n) };
+            n
+        });
+    });
+}
+
 /// Builds a record with `build` in this thread's buffer and commits it to this thread's ring.
 fn record(map: *mut u8, build: impl FnOnce(&mut Builder<'_>)) {
     LOCAL.with(|l| {

@@ -673,6 +673,7 @@ extern "C" fn init() {
             kind: kind(n.to_str().unwrap_or("")),
         })
         .collect();
+    let table: Vec<Func> = funcs.clone();
     let hooks: Vec<reloc::Hook<'_>> = names
         .iter()
         .enumerate()
@@ -689,6 +690,19 @@ extern "C" fn init() {
     if !follow {
         // SAFETY: registering a plain function for the child side of fork.
         unsafe { libc::pthread_atfork(None, None, Some(stop_in_child)) };
+    }
+    // Where each function is defined, for the `--log` events (before any call is recorded).
+    for (i, f) in table.iter().enumerate().filter(|(_, f)| f.real != 0) {
+        // SAFETY: `info` is a valid out-structure; dladdr only reads the address.
+        let mut info: libc::Dl_info = unsafe { std::mem::zeroed() };
+        // SAFETY: as above.
+        if unsafe { libc::dladdr(f.real as *const libc::c_void, &mut info) } != 0
+            && !info.dli_fname.is_null()
+        {
+            // SAFETY: dladdr's file name: NUL-terminated, the loader's, alive while loaded.
+            let path = unsafe { std::ffi::CStr::from_ptr(info.dli_fname) };
+            events::library(i, path.to_bytes());
+        }
     }
     ON.store(true, Ordering::Release);
     reloc::patch_program(&hooks);

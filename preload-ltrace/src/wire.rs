@@ -42,6 +42,10 @@ pub const KIND_EXIT: u64 = 2;
 /// The entry of a call whose return is not followed (it never returns, or returns twice).
 pub const KIND_NORET: u64 = 3;
 
+/// Which object defines function `index` (written once per function at load, before any
+/// call): its path is the record's one capture.
+pub const KIND_LIB: u64 = 4;
+
 /// The file's header.
 #[repr(C)]
 #[derive(Debug)]

@@ -776,17 +776,33 @@ fn the_bundled_prototypes_alone_print_what_ltrace_prints() {
 /// with the library that defines it, after a `Process` event naming the tool.
 #[test]
 fn log_records_every_call_as_a_libcall_event() {
+    // Both backends, with -c and with the call lines.
+    for (backend, opts) in [
+        ("ptrace", &["-c"][..]),
+        ("preload", &["-c"][..]),
+        ("preload", &[][..]),
+    ] {
+        log_records_every_call(backend, opts);
+    }
+}
+
+fn log_records_every_call(backend: &str, opts: &[&str]) {
     let dir = tempdir();
     let prog = example("lt_calls");
     let log = dir.path().join("lt.tklog");
-    let (out, table) = trace(
-        &ltrace_rs(),
-        &["-c", "--log", log.to_str().unwrap()],
-        &[prog.to_str().unwrap()],
-        dir.path(),
-    );
+    let opts = [
+        opts,
+        &["--backend", backend, "--log", log.to_str().unwrap()],
+    ]
+    .concat();
+    let (out, table) = trace(&ltrace_rs(), &opts, &[prog.to_str().unwrap()], dir.path());
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(counts(&table), expect(LT_CALLS), "{table}");
+    assert_eq!(stderr(&out), "", "{opts:?}: fell back");
+    if opts.contains(&"-c") {
+        assert_eq!(counts(&table), expect(LT_CALLS), "{table}");
+    } else {
+        assert!(table.contains("puts(\"unset\")"), "{table}");
+    }
     let events = tracekit_e2e::read_log(&log);
     let process = events.iter().find_map(|e| match e {
         tracekit_log::Event::Process(p) => Some(p),
