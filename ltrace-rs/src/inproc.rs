@@ -642,6 +642,13 @@ pub fn run_lines(
             next += 1;
             print(rec, tracer).map_err(io_err)?;
         }
+        if crate::interrupted() {
+            // SIGINT/SIGTERM to ltrace-rs alone: as the ptrace backend detaches, we stop
+            // reading and leave; the program runs on (its agent stops recording once its ring
+            // is full and we are gone).
+            tracer.printer.flush().map_err(io_err)?;
+            return Ok(Outcome::Detached);
+        }
         if !any {
             tracer.printer.flush().map_err(io_err)?;
             std::thread::sleep(Duration::from_millis(2));
@@ -753,6 +760,62 @@ fn read_counts<'a>(data: &[u8], names: &'a [String]) -> Vec<(&'a str, u64, u64)>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The agent copies a string's bytes and its NUL, or `max` bytes and the one after: the
+    /// snapshot answers as reading the tracee's memory does (`read_cstr`).
+    #[test]
+    fn a_snapshot_answers_string_reads_as_the_tracee_would() {
+        let mem = Snapshot(vec![
+            (0x1000, b"abc\0".to_vec()),
+            (0x2000, b"abcdefghi".to_vec()),
+            (0x3000, b"abcd\0".to_vec()),
+            (0x4000, vec![1, 2, 3, 4, 5, 6, 7, 8]),
+        ]);
+        assert_eq!(mem.cstr(0x1000, 8), Some((b"abc".to_vec(), true)));
+        assert_eq!(mem.cstr(0x1001, 8), Some((b"bc".to_vec(), true)));
+        // Longer than max: cut, not terminated.
+        assert_eq!(mem.cstr(0x2000, 8), Some((b"abcdefgh".to_vec(), false)));
+        // Exactly max bytes, then the NUL: terminated.
+        assert_eq!(mem.cstr(0x3000, 4), Some((b"abcd".to_vec(), true)));
+        assert_eq!(mem.cstr(0x5000, 8), None);
+        assert_eq!(mem.bytes(0x4002, 4), Some(vec![3, 4, 5, 6]));
+        assert_eq!(mem.bytes(0x4002, 7), None);
+        assert_eq!(mem.bytes(0x9000, 0), Some(Vec::new()));
+    }
+
+    /// The plan ltrace-rs sends the agent copies what the formatter reads: strings up to -s
+    /// at the entry, output parameters and returned strings at the return, printf formats.
+    #[test]
+    fn plans_read_what_the_prototype_prints() {
+        use wire::op;
+        let mut protos = Protos::default();
+        protos.parse_text(
+            "int puts(string);\nstring getenv(string);\nint printf(format);\n\
+             long read(int, +string[retval], ulong);\nint stat(string, +struct(int,int)*);",
+        );
+        let style = proto::Style {
+            strsize: 32,
+            arraylen: 4,
+        };
+        let ops = |name: &str| -> Vec<(u8, bool, u8, u64)> {
+            proto::reads(&protos.get(name), style)
+                .iter()
+                .map(|r| (r.op, r.at_exit, r.src, r.max))
+                .collect()
+        };
+        assert_eq!(ops("puts"), vec![(op::CSTR, false, 1, 32)]);
+        assert_eq!(
+            ops("getenv"),
+            vec![(op::CSTR, false, 1, 32), (op::CSTR, true, 0, 32)]
+        );
+        assert_eq!(ops("printf"), vec![(op::FORMAT, false, 1, 32)]);
+        assert_eq!(ops("read"), vec![(op::BYTES_LEN, true, 2, 32)]);
+        assert_eq!(
+            ops("stat"),
+            vec![(op::CSTR, false, 1, 32), (op::BYTES, true, 2, 8)]
+        );
+        assert_eq!(ops("unknown_function"), vec![]);
+    }
 
     #[test]
     fn counts_are_read_per_name_and_uncalled_functions_left_out() {
