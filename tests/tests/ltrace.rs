@@ -703,6 +703,57 @@ fn in_process_lines_equal_the_ptrace_backends() {
     }
 }
 
+/// SIGINT to ltrace-rs alone while the in-process backend prints lines: it stops reading and
+/// exits; the program runs on to its end (its agent stops recording once nobody reads).
+#[test]
+fn in_process_sigint_leaves_the_program_running() {
+    use std::io::Read;
+    let dir = tempdir();
+    let file = dir.path().join("sigint.out");
+    let bench = example("lt_bench");
+    let mut tracer = Command::new(ltrace_rs())
+        .args(["--backend", "preload", "-o"])
+        .arg(&file)
+        .arg(&bench)
+        .args(["strlen", "3000000"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start ltrace-rs");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while std::fs::read_to_string(&file)
+        .map(|t| t.matches("strlen(").count() < 20)
+        .unwrap_or(true)
+    {
+        if std::time::Instant::now() > deadline {
+            let _ = tracer.kill();
+            let _ = tracer.wait();
+            panic!("ltrace-rs traced nothing");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // SAFETY: kill has no memory arguments.
+    unsafe { libc::kill(tracer.id() as i32, libc::SIGINT) };
+    let st = tracer.wait().unwrap();
+    assert!(st.success(), "ltrace-rs after SIGINT: {st:?}");
+    let mut err = String::new();
+    tracer
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert_eq!(err, "", "fell back or failed");
+    // The program holds the stdout pipe until it ends: end of file = it finished, not hung.
+    let mut out = Vec::new();
+    tracer.stdout.take().unwrap().read_to_end(&mut out).unwrap();
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        !text.contains("+++ exited"),
+        "ltrace-rs waited for the end:\n{text}"
+    );
+}
+
 /// C++ exceptions thrown by the program unwind through the traced calls on both backends, in
 /// -c and in the call lines (`__cxa_throw`'s return address is left alone: the unwinder reads
 /// it): the program runs as it does alone, and every catch is counted.
