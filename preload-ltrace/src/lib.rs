@@ -119,6 +119,8 @@ fn kind(name: &str) -> Kind {
 struct Func {
     real: usize,
     kind: Kind,
+    /// A [`Kind::Twice`] function whose first return is always 0 (all but `vfork`).
+    first_returns_zero: bool,
 }
 
 static FUNCS: AtomicPtr<Func> = AtomicPtr::new(std::ptr::null_mut());
@@ -271,15 +273,22 @@ extern "C" fn lt_enter(index: usize, slot: *mut usize, saved: *const Saved) -> u
             if let Some(h) = header().filter(|_| depth == DEPTH) {
                 h.untimed.fetch_add(1, Ordering::Relaxed);
             }
-            events::entry(
-                wire::KIND_NORET,
-                index,
-                depth,
-                ret,
-                slot as usize,
-                &args,
-                now(),
-            );
+            let t = now();
+            if f.kind == Kind::Twice && f.first_returns_zero {
+                // `setjmp` and `getcontext` return 0 the first time: the line is complete, as
+                // the ptrace backend prints it (their second return is not followed).
+                events::entry(wire::KIND_ENTRY, index, depth, ret, slot as usize, &args, t);
+                let frame = Frame {
+                    slot: slot as usize,
+                    ret,
+                    index,
+                    start: t,
+                    args,
+                };
+                events::exit(&frame, depth, 0, t);
+            } else {
+                events::entry(wire::KIND_NORET, index, depth, ret, slot as usize, &args, t);
+            }
             return;
         }
         let start = now();
@@ -671,6 +680,7 @@ extern "C" fn init() {
             // SAFETY: a C string; RTLD_DEFAULT searches the global scope.
             real: unsafe { libc::dlsym(libc::RTLD_DEFAULT, n.as_ptr()) } as usize,
             kind: kind(n.to_str().unwrap_or("")),
+            first_returns_zero: n.to_bytes() != b"vfork",
         })
         .collect();
     let table: Vec<Func> = funcs.clone();
