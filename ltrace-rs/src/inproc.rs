@@ -671,7 +671,8 @@ pub fn run_lines(
     }
     let text = match out {
         Outcome::Killed(sig) => {
-            if !cfg.no_signals {
+            // SIGKILL is never seen delivered (no signal-delivery stop under ptrace either).
+            if !cfg.no_signals && sig != libc::SIGKILL {
                 let line = format!(
                     "--- {} ({}) ---",
                     crate::tracer::signame(sig),
