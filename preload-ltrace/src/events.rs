@@ -221,23 +221,25 @@ fn format(
         return;
     }
     let n = b.l.buf[start + 1] as usize;
-    // The format's bytes, copied out of the buffer (the captures below append to it).
-    let mut fmt = [0u8; wire::FORMAT_MAX + 1];
-    // SAFETY: the capture just written: `n` bytes after its two words, inside the buffer.
-    let src = unsafe { std::slice::from_raw_parts(b.l.buf[start + 2..].as_ptr().cast::<u8>(), n) };
-    fmt[..n].copy_from_slice(src);
-    let fmt = &fmt[..n];
-    let fmt = fmt.split(|&c| c == 0).next().unwrap_or(fmt);
+    // The conversions are scanned in place (no copy of the format on the stack: a traced
+    // call may run on a small one, a signal handler's alternate stack); the captures below
+    // append after it.
     let mut idx = first;
     let mut strs = [0usize; 16];
     let mut nstr = 0;
-    wire::conversions(fmt, |c| {
-        if c == wire::Conv::Str && nstr < strs.len() {
-            strs[nstr] = idx;
-            nstr += 1;
-        }
-        idx += 1;
-    });
+    {
+        // SAFETY: the capture just written: `n` bytes after its two words, inside the buffer.
+        let fmt =
+            unsafe { std::slice::from_raw_parts(b.l.buf[start + 2..].as_ptr().cast::<u8>(), n) };
+        let fmt = fmt.split(|&c| c == 0).next().unwrap_or(fmt);
+        wire::conversions(fmt, |c| {
+            if c == wire::Conv::Str && nstr < strs.len() {
+                strs[nstr] = idx;
+                nstr += 1;
+            }
+            idx += 1;
+        });
+    }
     let stack_words = idx.saturating_sub(6).min(32);
     if stack_words > 0 {
         b.bytes(slot + 8, stack_words * 8);

@@ -610,7 +610,8 @@ fn in_process_counts_match_ptrace_and_falls_back_with_a_note() {
 
 /// The in-process backend prints the lines the ptrace backend prints (the formatter is the
 /// same; the agent copies the memory the prototypes make it read): every linkage, C++ with and
-/// without -C, filters, -s/-A, -i, -n, a handler's call and a fatal signal (-b); and with -ttt/-T/-r, the same lines
+/// without -C, filters, -s/-A, -i, -n, a handler's call and a fatal signal (-b), printf formats;
+/// and with -ttt/-T/-r, the same lines
 /// once the time columns are taken off, times never going back.
 #[test]
 fn in_process_lines_equal_the_ptrace_backends() {
@@ -623,6 +624,8 @@ fn in_process_lines_equal_the_ptrace_backends() {
     let b = bench.to_str().unwrap();
     let signal = example("lt_signal");
     let sig = signal.to_str().unwrap();
+    let format = example("lt_format");
+    let fmt = format.to_str().unwrap();
     let mut cases: Vec<(Vec<&str>, Vec<&str>)> = Vec::new();
     let linkages: Vec<std::path::PathBuf> = LINKAGES.iter().map(|n| example(n)).collect();
     for p in &linkages {
@@ -638,6 +641,9 @@ fn in_process_lines_equal_the_ptrace_backends() {
         (vec![], vec![b, "strlen", "50"]),
         // A call inside a signal handler nests in the call it interrupted; the fatal signal.
         (vec!["-b"], vec![sig]),
+        // printf formats: their `%s` strings and the arguments past the sixth (the stack).
+        (vec![], vec![fmt]),
+        (vec!["-s", "3"], vec![fmt]),
     ]);
     for (opts, prog) in &cases {
         let pt_opts = [&opts[..], &["--backend", "ptrace"]].concat();
