@@ -810,7 +810,7 @@ mod tests {
             vec![(op::CSTR, false, 1, 32), (op::CSTR, true, 0, 32)]
         );
         assert_eq!(ops("printf"), vec![(op::FORMAT, false, 1, 32)]);
-        assert_eq!(ops("read"), vec![(op::BYTES_LEN, true, 2, 32)]);
+        assert_eq!(ops("read"), vec![(op::CSTR, true, 2, 32)]);
         assert_eq!(
             ops("stat"),
             vec![(op::CSTR, false, 1, 32), (op::BYTES, true, 2, 8)]

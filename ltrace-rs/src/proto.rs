@@ -13,6 +13,9 @@ pub enum Len {
     Arg(usize),
     /// A fixed number of bytes.
     Fixed(usize),
+    /// ltrace's legacy `stringN` and `string[argN]`/`string[retval]`: NUL-terminated, at most
+    /// the value of argument N (0: the return value) bytes.
+    ArgNul(usize),
 }
 
 /// A type, as far as ltrace-rs formats it.
@@ -272,8 +275,11 @@ impl Protos {
                 let rest = &h[6..];
                 let rest = rest.trim_start_matches('[').trim_end_matches(']');
                 match rest.parse::<usize>() {
-                    Ok(n) => Ty::Str(Len::Arg(n)),
-                    Err(_) => Ty::Str(len_spec(rest)),
+                    Ok(n) => Ty::Str(Len::ArgNul(n)),
+                    Err(_) => Ty::Str(match len_spec(rest) {
+                        Len::Arg(k) => Len::ArgNul(k),
+                        len => len,
+                    }),
                 }
             }
             (h, None) => self.typedefs.get(h).cloned().unwrap_or(Ty::Unknown),
@@ -388,8 +394,12 @@ fn string(mem: &dyn Memory, addr: u64, len: Option<usize>, style: Style) -> Stri
                 None => return format!("{addr:#x}"),
             }
         }
+        // ltrace cuts a string that fills -s, even when its NUL comes right after.
         None => match mem.cstr(addr, style.strsize) {
-            Some(x) => x,
+            Some((b, nul)) => {
+                let complete = nul && b.len() < style.strsize;
+                (b, complete)
+            }
             None => return format!("{addr:#x}"),
         },
     };
@@ -489,14 +499,34 @@ fn format_value(ty: &Ty, v: u64, c: &Ctx<'_>) -> String {
             let n = match len {
                 Len::Nul => None,
                 Len::Fixed(n) => Some(*n),
-                Len::Arg(0) => ret.map(|r| r as i64 as usize),
-                Len::Arg(k) => args.get(k - 1).map(|&x| x as usize),
+                Len::Arg(0) | Len::ArgNul(0) => ret.map(|r| r as i64 as usize),
+                Len::Arg(k) | Len::ArgNul(k) => args.get(k - 1).map(|&x| x as usize),
             };
             // A negative length (an error return) prints the pointer.
             if n.is_some_and(|n| n > 1 << 20) {
                 return format!("{v:#x}");
             }
-            string(mem, v, n, style)
+            match (len, n) {
+                // Up to a NUL, at most `n` bytes: cut by -s only when `n` is longer.
+                (Len::ArgNul(_), Some(n)) => {
+                    if v == 0 {
+                        return "nil".into();
+                    }
+                    match mem.cstr(v, n.min(style.strsize)) {
+                        Some((bytes, nul)) => {
+                            let mut s = String::from("\"");
+                            escape_into(&mut s, &bytes);
+                            s.push('"');
+                            if bytes.len() == style.strsize && (!nul || n > style.strsize) {
+                                s.push_str("...");
+                            }
+                            s
+                        }
+                        None => format!("{v:#x}"),
+                    }
+                }
+                _ => string(mem, v, n, style),
+            }
         }
         Ty::Format => string(mem, v, None, style),
         Ty::Enum(vals) => {
@@ -554,8 +584,8 @@ fn size_align(ty: &Ty) -> (usize, usize) {
 fn array_len(len: &Len, args: &[u64], ret: Option<u64>) -> Option<usize> {
     match len {
         Len::Fixed(n) => Some(*n),
-        Len::Arg(0) => ret.map(|r| r as usize),
-        Len::Arg(k) => args.get(k - 1).map(|&x| x as usize),
+        Len::Arg(0) | Len::ArgNul(0) => ret.map(|r| r as usize),
+        Len::Arg(k) | Len::ArgNul(k) => args.get(k - 1).map(|&x| x as usize),
         Len::Nul => Some(0),
     }
 }
@@ -720,7 +750,7 @@ pub fn reads(proto: &Proto, style: Style) -> Vec<crate::wire::Read> {
             ..Read::default()
         };
         let r = match ty {
-            Ty::Str(Len::Nul) => read(op::CSTR, style.strsize),
+            Ty::Str(Len::Nul | Len::ArgNul(_)) => read(op::CSTR, style.strsize),
             Ty::Str(Len::Fixed(n)) => read(op::BYTES, (*n).min(style.strsize)),
             // A length not known yet (the return value, at the entry) reads up to a NUL.
             Ty::Str(len) => match len_src(len).filter(|&k| k > 0 || at_exit) {
@@ -816,7 +846,7 @@ mod tests {
         p.parse_text(BUNDLED);
         assert_eq!(p.get("puts").params, vec![(Ty::Str(Len::Nul), false)]);
         assert_eq!(p.get("puts").ret, Ty::Int(4));
-        assert_eq!(p.get("read").params[1], (Ty::Str(Len::Arg(0)), true));
+        assert_eq!(p.get("read").params[1], (Ty::Str(Len::ArgNul(0)), true));
         assert!(
             matches!(p.get("kill").params[1].0, Ty::Enum(ref v) if v[8] == ("SIGKILL".into(), 9))
         );
@@ -849,7 +879,7 @@ mod tests {
         assert_eq!(p.get("strlen").params, vec![(Ty::Str(Len::Nul), false)]);
         assert_eq!(p.get("strlen").ret, Ty::Uint(8));
         assert_eq!(p.get("memcpy").params[1].0, Ty::Str(Len::Arg(3)));
-        assert_eq!(p.get("snprintf").params[0], (Ty::Str(Len::Arg(2)), true));
+        assert_eq!(p.get("snprintf").params[0], (Ty::Str(Len::ArgNul(2)), true));
         assert_eq!(p.get("snprintf").entry_params(), 0);
         assert_eq!(p.get("open").params[2].0, Ty::Octal);
         // A struct returned by value (in a register).

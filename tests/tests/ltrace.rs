@@ -259,6 +259,11 @@ fn text_output_matches_ltrace_line_for_line() {
     compare_with_ltrace(&["-i", "-e", "puts"], &[calls]);
     let sig = example("lt_signal");
     compare_with_ltrace(&[], &[sig.to_str().unwrap()]);
+    // printf formats (variadic strings, stack arguments) and ltrace's legacy `string2` (a
+    // NUL-terminated string of at most argument 2 bytes: snprintf's buffer).
+    let fmt = example("lt_format");
+    compare_with_ltrace(&[], &[fmt.to_str().unwrap()]);
+    compare_with_ltrace(&["-s", "3"], &[fmt.to_str().unwrap()]);
     // ltrace does not see the program's calls through dlsym'd pointers (cos), which we do:
     // compared on the program's imports, and on a dlopen'd library's own call.
     let dl = example("lt_dlopen");
