@@ -22,8 +22,8 @@ Trace library calls of a given program.
 
   -A MAXELTS          maximum number of array elements to print.
   -b, --no-signals    don't print signals.
-      --backend=KIND  preload (in-process, the default where it can: -c of a program
-                      ltrace-rs starts) or ptrace.
+      --backend=KIND  preload (in-process, the default where it can: a program ltrace-rs
+                      starts, without -S/-x/-w/-l, nor -f of one that forks) or ptrace.
   -c                  count time and calls, and report a summary on exit.
   -C, --demangle      decode low-level symbol names into user-level names.
   -e FILTER           modify which library calls to trace (malloc+free, !strlen, *@libc.so*).

@@ -1,15 +1,22 @@
 //! The in-process backend (`--backend preload`): the program runs with `libpreload_ltrace.so`
-//! preloaded, which counts its calls in a shared file (see the `preload-ltrace` crate); no
-//! ptrace, no stop per call. It does `-c` on a program ltrace-rs starts; what it cannot do
-//! falls back to the ptrace backend ([`unsupported`] says why).
+//! preloaded, which counts its calls in a shared file (see the `preload-ltrace` crate) or, for
+//! call lines, records them in per-thread rings of another ([`crate::wire`]) that
+//! [`run_lines`] reads as the program runs and prints as the ptrace backend does; no ptrace, no
+//! stop per call. What it cannot do falls back to the ptrace backend ([`unsupported`] says
+//! why).
 
+use std::collections::{BTreeMap, HashMap};
 use std::io;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use tracekit_syscall_summary::libcalls::Summary;
 
-use crate::{elf, Config, Error, Outcome};
+use crate::proto::{self, Memory, Proto, Protos};
+use crate::tracer::Tracer;
+use crate::{elf, wire, Config, Error, Outcome};
 
 /// The agent's file name.
 pub const AGENT: &str = "libpreload_ltrace.so";
@@ -37,16 +44,12 @@ pub enum Backend {
 pub fn unsupported(cfg: &Config) -> Option<&'static str> {
     if !cfg.pids.is_empty() {
         Some("-p (attaching needs ptrace)")
-    } else if !cfg.count {
-        Some("the call lines (only -c so far)")
     } else if cfg.syscalls {
         Some("-S")
-    } else if cfg.follow {
-        Some("-f")
     } else if !cfg.syms.is_empty() {
         Some("-x")
-    } else if cfg.log.is_some() {
-        Some("--log")
+    } else if cfg.backtrace > 0 {
+        Some("-w")
     } else if !cfg.filter.names_only() {
         Some("library filters (-l, -e ...@LIB)")
     } else {
@@ -57,12 +60,67 @@ pub fn unsupported(cfg: &Config) -> Option<&'static str> {
 /// Why the in-process backend cannot trace the program whose imports are `names`: calls
 /// through pointers that `dlsym` returned pass no GOT slot (the ptrace backend breaks at the
 /// functions themselves).
-pub fn unsupported_program(names: &[String]) -> Option<&'static str> {
-    names
-        .iter()
-        .any(|n| matches!(n.as_str(), "dlopen" | "dlmopen" | "dlsym" | "dlvsym"))
-        .then_some("programs that dlopen")
+/// Call lines also show the signals the program receives, which the agent does not see:
+/// programs that handle signals, send them or have children (`SIGCHLD`) are traced with ptrace
+/// unless `-b` hides signals (a fatal signal is shown from the exit status).
+pub fn unsupported_program(cfg: &Config, names: &[String]) -> Option<&'static str> {
+    let any = |set: &[&str]| names.iter().any(|n| set.contains(&n.as_str()));
+    if any(&["dlopen", "dlmopen", "dlsym", "dlvsym"]) {
+        Some("programs that dlopen")
+    } else if cfg.follow && any(CHILDREN) {
+        Some("-f of programs that fork or exec (threads only)")
+    } else if !cfg.count && !cfg.no_signals && any(SIGNALS) {
+        Some("the signals of programs that handle signals or have children (-b hides them)")
+    } else {
+        None
+    }
 }
+
+/// Imports that make another process or image, which `-f` would follow.
+const CHILDREN: &[&str] = &[
+    "fork",
+    "vfork",
+    "_Fork",
+    "clone",
+    "clone3",
+    "system",
+    "popen",
+    "posix_spawn",
+    "posix_spawnp",
+    "execl",
+    "execle",
+    "execlp",
+    "execv",
+    "execve",
+    "execvp",
+    "execvpe",
+    "fexecve",
+];
+
+/// Imports that make a program receive signals it survives.
+const SIGNALS: &[&str] = &[
+    "signal",
+    "sigaction",
+    "__sysv_signal",
+    "bsd_signal",
+    "sigset",
+    "kill",
+    "raise",
+    "tgkill",
+    "pthread_kill",
+    "alarm",
+    "setitimer",
+    "timer_create",
+    "fork",
+    "vfork",
+    "_Fork",
+    "clone",
+    "system",
+    "popen",
+    "posix_spawn",
+    "posix_spawnp",
+    "sigqueue",
+];
 
 /// Where the agent is: `$TRACEKIT_PRELOAD_DIR`, else next to the running ltrace-rs.
 pub fn find_agent() -> Option<PathBuf> {
@@ -91,8 +149,6 @@ pub fn run(
     agent: &Path,
     summary: &mut Summary,
 ) -> Result<Outcome, Error> {
-    use std::os::unix::process::{CommandExt, ExitStatusExt};
-
     let names: Vec<String> = imports(program)
         .unwrap_or_default()
         .into_iter()
@@ -105,18 +161,8 @@ pub fn run(
             dir.display()
         ))
     })?;
-    let mut preload = agent.as_os_str().to_owned();
-    if let Some(old) = std::env::var_os("LD_PRELOAD").filter(|o| !o.is_empty()) {
-        preload.push(":");
-        preload.push(old);
-    }
-    let mut cmd = std::process::Command::new(program);
-    cmd.arg0(&cfg.command[0])
-        .args(&cfg.command[1..])
-        .env("LD_PRELOAD", preload)
-        .env("TRACEKIT_LTRACE_FUNCS", names.join(","))
-        .env("TRACEKIT_LTRACE_COUNTS", &counts.0);
-    let status = cmd
+    let status = command(cfg, program, agent, &names)
+        .env("TRACEKIT_LTRACE_COUNTS", &counts.0)
         .status()
         .map_err(|e| Error::new(format!("Can't execute `{}': {e}", cfg.command[0])))?;
     let data = std::fs::read(&counts.0).map_err(|e| Error::new(format!("counts: {e}")))?;
@@ -128,11 +174,531 @@ pub fn run(
         };
         summary.add_many(&name, calls, Duration::from_nanos(nanos));
     }
-    Ok(match (status.code(), status.signal()) {
+    Ok(outcome(status))
+}
+
+/// The program's command, with the agent preloaded and told which functions to trace.
+fn command(cfg: &Config, program: &Path, agent: &Path, names: &[String]) -> std::process::Command {
+    use std::os::unix::process::CommandExt;
+    let mut preload = agent.as_os_str().to_owned();
+    if let Some(old) = std::env::var_os("LD_PRELOAD").filter(|o| !o.is_empty()) {
+        preload.push(":");
+        preload.push(old);
+    }
+    let mut cmd = std::process::Command::new(program);
+    cmd.arg0(&cfg.command[0])
+        .args(&cfg.command[1..])
+        .env("LD_PRELOAD", preload)
+        .env("TRACEKIT_LTRACE_FUNCS", names.join(","))
+        .env("TRACEKIT_LTRACE_FOLLOW", if cfg.follow { "1" } else { "0" });
+    cmd
+}
+
+fn outcome(status: std::process::ExitStatus) -> Outcome {
+    use std::os::unix::process::ExitStatusExt;
+    match (status.code(), status.signal()) {
         (Some(c), _) => Outcome::Exited(c),
         (None, Some(s)) => Outcome::Killed(s),
         _ => Outcome::Exited(0),
-    })
+    }
+}
+
+/// The events file (call lines), mapped; removed on drop.
+struct Events {
+    path: PathBuf,
+    map: *mut u8,
+    len: usize,
+    functions: usize,
+}
+
+impl Drop for Events {
+    fn drop(&mut self) {
+        // SAFETY: our own mapping of `len` bytes, no reference to it outlives `self`.
+        unsafe { libc::munmap(self.map.cast(), self.len) };
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+impl Events {
+    /// Creates the events file for `plans` (one per traced function) in `dir`: private, as
+    /// the counts file; sparse (rings are touched as they fill).
+    fn create(dir: &Path, plans: &[Vec<wire::Read>]) -> io::Result<Events> {
+        use std::io::Write;
+        use std::os::fd::AsRawFd;
+        use std::os::unix::fs::OpenOptionsExt;
+        let n = plans.len();
+        let mut head = vec![0u8; wire::rings_offset(n)];
+        head[..8].copy_from_slice(&wire::EV_MAGIC.to_le_bytes());
+        head[8..16].copy_from_slice(&(n as u64).to_le_bytes());
+        for (i, plan) in plans.iter().enumerate() {
+            for (k, r) in plan.iter().take(wire::READS).enumerate() {
+                let at = 64 + i * wire::PLAN + k * 16;
+                let [a, b] = r.encode();
+                head[at..at + 8].copy_from_slice(&a.to_le_bytes());
+                head[at + 8..at + 16].copy_from_slice(&b.to_le_bytes());
+            }
+        }
+        let len = wire::file_len(n);
+        for attempt in 0..100u32 {
+            let path = dir.join(format!("ltrace-rs-{}-{attempt}.events", std::process::id()));
+            let file = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .custom_flags(libc::O_NOFOLLOW)
+                .open(&path);
+            let mut f = match file {
+                Ok(f) => f,
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(e),
+            };
+            let made = f.write_all(&head).and_then(|()| f.set_len(len as u64));
+            if let Err(e) = made {
+                let _ = std::fs::remove_file(&path);
+                return Err(e);
+            }
+            // SAFETY: a shared mapping of the file just sized to `len` bytes.
+            let map = unsafe {
+                libc::mmap(
+                    std::ptr::null_mut(),
+                    len,
+                    libc::PROT_READ | libc::PROT_WRITE,
+                    libc::MAP_SHARED,
+                    f.as_raw_fd(),
+                    0,
+                )
+            };
+            if map == libc::MAP_FAILED {
+                let e = io::Error::last_os_error();
+                let _ = std::fs::remove_file(&path);
+                return Err(e);
+            }
+            return Ok(Events {
+                path,
+                map: map.cast(),
+                len,
+                functions: n,
+            });
+        }
+        Err(io::Error::other("no free name"))
+    }
+
+    fn header(&self) -> &wire::EvHeader {
+        // SAFETY: the mapping starts with the header, page-aligned, alive as long as `self`.
+        unsafe { &*self.map.cast::<wire::EvHeader>() }
+    }
+
+    fn ring(&self, i: usize) -> &wire::RingHeader {
+        let at = self.map.wrapping_add(wire::ring_offset(self.functions, i));
+        // SAFETY: ring `i` < THREADS lies inside the mapping, 64-aligned.
+        unsafe { &*at.cast::<wire::RingHeader>() }
+    }
+
+    /// Moves the records written since the last call out of the rings into `out`, each with
+    /// its thread and process; true when there were any.
+    fn drain(&self, out: &mut BTreeMap<u64, Record>) -> bool {
+        let taken = (self.header().threads.load(Ordering::Acquire) as usize).min(wire::THREADS);
+        let mut any = false;
+        for i in 0..taken {
+            let rh = self.ring(i);
+            let head = rh.head.load(Ordering::Acquire);
+            let tail = rh.tail.load(Ordering::Relaxed);
+            if head == tail {
+                continue;
+            }
+            let tid = rh.tid.load(Ordering::Relaxed) as i32;
+            let pid = rh.pid.load(Ordering::Relaxed) as i32;
+            let data = self
+                .map
+                .wrapping_add(wire::ring_offset(self.functions, i) + 64);
+            let len = (head - tail) as usize;
+            let mut bytes = vec![0u8; len];
+            let off = (tail % wire::RING as u64) as usize;
+            let first = len.min(wire::RING - off);
+            // SAFETY: the bytes between `tail` and `head` of this ring's data, published by
+            // the writer's release store of `head` (acquired above), not rewritten until
+            // `tail` moves past them.
+            unsafe {
+                std::ptr::copy_nonoverlapping(data.wrapping_add(off), bytes.as_mut_ptr(), first)
+            };
+            // SAFETY: as above, the part that wrapped to the ring's start.
+            unsafe {
+                std::ptr::copy_nonoverlapping(data, bytes.as_mut_ptr().add(first), len - first)
+            };
+            rh.tail.store(head, Ordering::Release);
+            any = true;
+            let mut at = 0;
+            while at + wire::REC_WORDS * 8 <= bytes.len() {
+                let w0 = word(&bytes, at);
+                let rlen = (w0 >> 32) as usize;
+                if rlen < wire::REC_WORDS * 8 || at + rlen > bytes.len() {
+                    break;
+                }
+                let rec = Record::parse(&bytes[at..at + rlen], tid, pid);
+                out.insert(rec.seq, rec);
+                at += rlen;
+            }
+        }
+        any
+    }
+}
+
+fn word(b: &[u8], at: usize) -> u64 {
+    b.get(at..at + 8)
+        .map_or(0, |w| u64::from_le_bytes(w.try_into().expect("8 bytes")))
+}
+
+/// One event the agent recorded.
+#[derive(Debug, Clone)]
+struct Record {
+    kind: u64,
+    seq: u64,
+    index: usize,
+    depth: usize,
+    time: u64,
+    ret_addr: u64,
+    /// The argument registers (an entry), or [rax, entry time, ...] (a return).
+    words: [u64; 6],
+    slot: u64,
+    tid: i32,
+    pid: i32,
+    mem: Snapshot,
+}
+
+impl Record {
+    fn parse(b: &[u8], tid: i32, pid: i32) -> Record {
+        let w = |i: usize| word(b, i * 8);
+        let mut words = [0u64; 6];
+        for (k, x) in words.iter_mut().enumerate() {
+            *x = w(5 + k);
+        }
+        let mut mem = Snapshot::default();
+        let mut at = wire::REC_WORDS * 8;
+        while at + 16 <= b.len() {
+            let (addr, n) = (word(b, at), word(b, at + 8) as usize);
+            let Some(data) = b.get(at + 16..at + 16 + n) else {
+                break;
+            };
+            mem.0.push((addr, data.to_vec()));
+            at += 16 + n.div_ceil(8) * 8;
+        }
+        Record {
+            kind: w(0) & 0xffff_ffff,
+            seq: w(1),
+            index: (w(2) & 0xffff_ffff) as usize,
+            depth: (w(2) >> 32) as usize,
+            time: w(3),
+            ret_addr: w(4),
+            words,
+            slot: w(11),
+            tid,
+            pid,
+            mem,
+        }
+    }
+}
+
+/// The memory the agent copied for one event: (address, bytes) pieces.
+#[derive(Debug, Clone, Default)]
+struct Snapshot(Vec<(u64, Vec<u8>)>);
+
+impl Snapshot {
+    /// The copied bytes from `addr` on, from the piece that holds `addr`.
+    fn from(&self, addr: u64) -> Option<&[u8]> {
+        self.0.iter().find_map(|(a, b)| {
+            let off = addr.checked_sub(*a)? as usize;
+            (off < b.len()).then(|| &b[off..])
+        })
+    }
+}
+
+impl Memory for Snapshot {
+    fn cstr(&self, addr: u64, max: usize) -> Option<(Vec<u8>, bool)> {
+        let b = self.from(addr)?;
+        // The agent copied the string's bytes up to its NUL, or `max` and the byte after.
+        match b.iter().take(max + 1).position(|&c| c == 0) {
+            Some(z) => Some((b[..z.min(max)].to_vec(), true)),
+            None => Some((b[..b.len().min(max)].to_vec(), false)),
+        }
+    }
+
+    fn bytes(&self, addr: u64, len: usize) -> Option<Vec<u8>> {
+        if len == 0 {
+            return Some(Vec::new());
+        }
+        self.from(addr)
+            .filter(|b| b.len() >= len)
+            .map(|b| b[..len].to_vec())
+    }
+}
+
+/// A call of a thread waiting for its return line.
+#[derive(Debug)]
+struct Open {
+    index: usize,
+    args: [u64; 6],
+    slot: u64,
+}
+
+/// Runs `program` under the agent and prints its calls as the ptrace backend does (the
+/// events come in through the rings of a shared file, read while the program runs); with
+/// `log`, each returned call is also a `LibCall` event there (and with `-c` the calls are
+/// counted instead of printed).
+pub fn run_lines(
+    cfg: &Config,
+    program: &Path,
+    agent: &Path,
+    tracer: &mut Tracer<'_>,
+    log: Option<crate::tracer::LogWriter>,
+) -> Result<Outcome, Error> {
+    let names: Vec<String> = imports(program)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|n| cfg.filter.matches(n, ""))
+        .collect();
+    let protos = Protos::for_run(&cfg.config_files);
+    let style = proto::Style {
+        strsize: cfg.strsize,
+        arraylen: cfg.arraylen,
+    };
+    let protos: Vec<Proto> = names.iter().map(|n| protos.get(n)).collect();
+    let plans: Vec<Vec<wire::Read>> = protos.iter().map(|p| proto::reads(p, style)).collect();
+    // With a filter, ltrace names the object whose call it is: always the program here.
+    let by = if cfg.filter.is_default() {
+        String::new()
+    } else {
+        let exe = std::fs::canonicalize(program).unwrap_or_else(|_| program.to_path_buf());
+        let exe = exe.file_name().unwrap_or_default().to_string_lossy();
+        format!("{exe}->")
+    };
+    let plain: Vec<String> = names
+        .iter()
+        .map(|n| {
+            if cfg.demangle {
+                crate::demangle(n)
+            } else {
+                n.clone()
+            }
+        })
+        .collect();
+    let shown: Vec<String> = plain.iter().map(|n| format!("{by}{n}")).collect();
+    let dir = std::env::temp_dir();
+    let temp_err = |e: io::Error| {
+        Error::new(format!(
+            "can't create the events file in {}: {e}",
+            dir.display()
+        ))
+    };
+    let counts = tempfile_in(&dir, names.len()).map_err(temp_err)?;
+    let events = Events::create(&dir, &plans).map_err(temp_err)?;
+    let mut child = command(cfg, program, agent, &names)
+        .env("TRACEKIT_LTRACE_COUNTS", &counts.0)
+        .env("TRACEKIT_LTRACE_EVENTS", &events.path)
+        .spawn()
+        .map_err(|e| Error::new(format!("Can't execute `{}': {e}", cfg.command[0])))?;
+    let main = child.id() as i32;
+    if let Some(log) = log {
+        let cmdline = cfg.command.join("\0");
+        tracer
+            .log_to(
+                log,
+                main,
+                program.as_os_str().as_encoded_bytes(),
+                cmdline.as_bytes(),
+            )
+            .map_err(|e| Error::new(format!("--log: {e}")))?;
+    }
+    // The object defining each function (`--log`), as the agent found it.
+    let mut libs: Vec<String> = vec![String::new(); names.len()];
+    // Event times are CLOCK_MONOTONIC: shown as the wall-clock time they happened.
+    let (mono0, wall0) = (mono_now(), std::time::SystemTime::now());
+    let wall = |t: u64| wall0 + Duration::from_nanos(t.saturating_sub(mono0));
+    let mut pending: BTreeMap<u64, Record> = BTreeMap::new();
+    let mut next = 0u64;
+    let mut open: HashMap<i32, Vec<Open>> = HashMap::new();
+    let mut print = |rec: Record, tracer: &mut Tracer<'_>| -> io::Result<()> {
+        if rec.kind == wire::KIND_LIB {
+            if let (Some(lib), Some((_, path))) = (libs.get_mut(rec.index), rec.mem.0.first()) {
+                let path = Path::new(std::ffi::OsStr::from_bytes(path));
+                *lib = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+            }
+            return Ok(());
+        }
+        let Some(proto) = protos.get(rec.index) else {
+            return Ok(());
+        };
+        let name = &shown[rec.index];
+        let stack = open.entry(rec.tid).or_default();
+        let printer = &mut tracer.printer;
+        printer.set_clock(Some(wall(rec.time)));
+        match rec.kind {
+            wire::KIND_ENTRY | wire::KIND_NORET if cfg.count => {
+                if rec.kind == wire::KIND_ENTRY {
+                    stack.truncate(rec.depth);
+                    stack.push(Open {
+                        index: rec.index,
+                        args: rec.words,
+                        slot: rec.slot,
+                    });
+                }
+            }
+            wire::KIND_ENTRY | wire::KIND_NORET => {
+                let args = proto::call_args(
+                    proto,
+                    &rec.words,
+                    rec.slot,
+                    0..proto.entry_params(),
+                    None,
+                    &rec.mem,
+                    style,
+                );
+                printer.entry(rec.tid, rec.depth, rec.ret_addr, name, &args)?;
+                if rec.kind == wire::KIND_NORET {
+                    printer.no_return(rec.tid)?;
+                } else {
+                    stack.truncate(rec.depth);
+                    stack.push(Open {
+                        index: rec.index,
+                        args: rec.words,
+                        slot: rec.slot,
+                    });
+                }
+            }
+            _ => {
+                stack.truncate(rec.depth + 1);
+                let call = stack.pop().filter(|o| o.index == rec.index);
+                let (args, slot) = call.map_or(([0; 6], rec.slot), |o| (o.args, o.slot));
+                let rax = rec.words[0];
+                let spent = Duration::from_nanos(rec.time.saturating_sub(rec.words[1]));
+                let lib = &libs[rec.index];
+                if !lib.is_empty() {
+                    tracer.log_call(
+                        rec.pid,
+                        rec.tid,
+                        rec.words[1],
+                        rec.time,
+                        lib,
+                        &names[rec.index],
+                        rax,
+                    )?;
+                }
+                if cfg.count {
+                    tracer.summary.add(&plain[rec.index], spent);
+                    return Ok(());
+                }
+                let printer = &mut tracer.printer;
+                let late = proto.entry_params()..proto.params.len();
+                let mut late_args = String::new();
+                if !late.is_empty() {
+                    late_args =
+                        proto::call_args(proto, &args, slot, late, Some(rax), &rec.mem, style);
+                    if proto.entry_params() > 0 {
+                        late_args.insert_str(0, ", ");
+                    }
+                }
+                let ret = proto::value(&proto.ret, rax, &args, Some(rax), &rec.mem, style);
+                printer.ret(
+                    rec.tid,
+                    rec.depth,
+                    rec.ret_addr,
+                    name,
+                    &late_args,
+                    &ret,
+                    spent,
+                )?;
+            }
+        }
+        Ok(())
+    };
+    // A reader that went away (`ltrace-rs ... 2>&1 | head`) ends the trace quietly; the
+    // program runs on, its agent stops recording once its ring is full and we are gone.
+    let io_err = |e: io::Error| {
+        if e.kind() == io::ErrorKind::BrokenPipe {
+            Error {
+                msg: String::new(),
+                code: 0,
+            }
+        } else {
+            Error::new(e.to_string())
+        }
+    };
+    let status = loop {
+        let exited = child.try_wait().map_err(io_err)?;
+        let any = events.drain(&mut pending);
+        if let Some(status) = exited {
+            // The last events, then those whose sequence number has a gap before them (a
+            // thread killed between taking its number and writing its record).
+            events.drain(&mut pending);
+            while let Some((_, rec)) = pending.pop_first() {
+                print(rec, tracer).map_err(io_err)?;
+            }
+            break status;
+        }
+        while let Some(rec) = pending.remove(&next) {
+            next += 1;
+            print(rec, tracer).map_err(io_err)?;
+        }
+        if crate::interrupted() {
+            // SIGINT/SIGTERM to ltrace-rs alone: as the ptrace backend detaches, we stop
+            // reading and leave; the program runs on (its agent stops recording once its ring
+            // is full and we are gone).
+            tracer.printer.flush().map_err(io_err)?;
+            return Ok(Outcome::Detached);
+        }
+        if !any {
+            tracer.printer.flush().map_err(io_err)?;
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    };
+    let printer = &mut tracer.printer;
+    printer.set_clock(None);
+    let dropped = events.header().dropped.load(Ordering::Relaxed);
+    if dropped > 0 {
+        eprintln!(
+            "{}: note: {dropped} calls were not recorded (more than {} threads, or a call \
+             made while one was being recorded)",
+            crate::PROG,
+            wire::THREADS
+        );
+    }
+    let out = outcome(status);
+    if cfg.count {
+        return Ok(out);
+    }
+    let text = match out {
+        Outcome::Killed(sig) => {
+            // SIGKILL is never seen delivered (no signal-delivery stop under ptrace either).
+            if !cfg.no_signals && sig != libc::SIGKILL {
+                let line = format!(
+                    "--- {} ({}) ---",
+                    crate::tracer::signame(sig),
+                    crate::tracer::sigdesc(sig)
+                );
+                printer.event(main, None, &line).map_err(io_err)?;
+            }
+            format!("+++ killed by {} +++", crate::tracer::signame(sig))
+        }
+        Outcome::Exited(c) => format!("+++ exited (status {c}) +++"),
+        Outcome::Detached => String::new(),
+    };
+    printer.event(main, Some(u64::MAX), &text).map_err(io_err)?;
+    printer.flush().map_err(io_err)?;
+    Ok(out)
+}
+
+/// CLOCK_MONOTONIC in nanoseconds (the agent's clock).
+pub(crate) fn mono_now() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid out-pointer; CLOCK_MONOTONIC always exists.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
 }
 
 /// The counts file, removed on drop.
@@ -195,6 +761,62 @@ fn read_counts<'a>(data: &[u8], names: &'a [String]) -> Vec<(&'a str, u64, u64)>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The agent copies a string's bytes and its NUL, or `max` bytes and the one after: the
+    /// snapshot answers as reading the tracee's memory does (`read_cstr`).
+    #[test]
+    fn a_snapshot_answers_string_reads_as_the_tracee_would() {
+        let mem = Snapshot(vec![
+            (0x1000, b"abc\0".to_vec()),
+            (0x2000, b"abcdefghi".to_vec()),
+            (0x3000, b"abcd\0".to_vec()),
+            (0x4000, vec![1, 2, 3, 4, 5, 6, 7, 8]),
+        ]);
+        assert_eq!(mem.cstr(0x1000, 8), Some((b"abc".to_vec(), true)));
+        assert_eq!(mem.cstr(0x1001, 8), Some((b"bc".to_vec(), true)));
+        // Longer than max: cut, not terminated.
+        assert_eq!(mem.cstr(0x2000, 8), Some((b"abcdefgh".to_vec(), false)));
+        // Exactly max bytes, then the NUL: terminated.
+        assert_eq!(mem.cstr(0x3000, 4), Some((b"abcd".to_vec(), true)));
+        assert_eq!(mem.cstr(0x5000, 8), None);
+        assert_eq!(mem.bytes(0x4002, 4), Some(vec![3, 4, 5, 6]));
+        assert_eq!(mem.bytes(0x4002, 7), None);
+        assert_eq!(mem.bytes(0x9000, 0), Some(Vec::new()));
+    }
+
+    /// The plan ltrace-rs sends the agent copies what the formatter reads: strings up to -s
+    /// at the entry, output parameters and returned strings at the return, printf formats.
+    #[test]
+    fn plans_read_what_the_prototype_prints() {
+        use wire::op;
+        let mut protos = Protos::default();
+        protos.parse_text(
+            "int puts(string);\nstring getenv(string);\nint printf(format);\n\
+             long read(int, +string[retval], ulong);\nint stat(string, +struct(int,int)*);",
+        );
+        let style = proto::Style {
+            strsize: 32,
+            arraylen: 4,
+        };
+        let ops = |name: &str| -> Vec<(u8, bool, u8, u64)> {
+            proto::reads(&protos.get(name), style)
+                .iter()
+                .map(|r| (r.op, r.at_exit, r.src, r.max))
+                .collect()
+        };
+        assert_eq!(ops("puts"), vec![(op::CSTR, false, 1, 32)]);
+        assert_eq!(
+            ops("getenv"),
+            vec![(op::CSTR, false, 1, 32), (op::CSTR, true, 0, 32)]
+        );
+        assert_eq!(ops("printf"), vec![(op::FORMAT, false, 1, 32)]);
+        assert_eq!(ops("read"), vec![(op::CSTR, true, 2, 32)]);
+        assert_eq!(
+            ops("stat"),
+            vec![(op::CSTR, false, 1, 32), (op::BYTES, true, 2, 8)]
+        );
+        assert_eq!(ops("unknown_function"), vec![]);
+    }
 
     #[test]
     fn counts_are_read_per_name_and_uncalled_functions_left_out() {

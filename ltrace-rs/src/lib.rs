@@ -18,6 +18,9 @@ pub mod output;
 pub mod procfs;
 pub mod proto;
 pub mod tracer;
+// The events file's layout, shared with the agent (its `wire` module, the same file).
+#[path = "../../preload-ltrace/src/wire.rs"]
+pub mod wire;
 
 use std::ffi::CString;
 use std::io::{self, Write};
@@ -207,7 +210,7 @@ fn check_program(path: &Path, cfg: &Config) -> Result<(), Error> {
 }
 
 /// Creates the `--log` file (0600, never through a symlink, as every log of the suite).
-fn open_log(cfg: &Config) -> Result<Option<tracer::LogWriter>, Error> {
+pub(crate) fn open_log(cfg: &Config) -> Result<Option<tracer::LogWriter>, Error> {
     let Some(p) = &cfg.log else {
         return Ok(None);
     };
@@ -257,6 +260,11 @@ pub fn run(cfg: &Config) -> Result<Outcome, Error> {
         }
         check_program(&path, &cfg)?;
         if let Some(agent) = preload_agent(&cfg, &path) {
+            if !cfg.count || cfg.log.is_some() {
+                let log = open_log(&cfg)?;
+                let outcome = inproc::run_lines(&cfg, &path, &agent, &mut tracer, log)?;
+                return finish(&cfg, &mut tracer, Ok(outcome));
+            }
             let mut summary = std::mem::take(&mut tracer.summary);
             let outcome = inproc::run(&cfg, &path, &agent, &mut summary)?;
             tracer.summary = summary;
@@ -319,7 +327,7 @@ fn preload_agent(cfg: &Config, program: &Path) -> Option<PathBuf> {
     }
     let why = inproc::unsupported(cfg).or_else(|| match inproc::imports(program) {
         None => Some("scripts"),
-        Some(names) => inproc::unsupported_program(&names),
+        Some(names) => inproc::unsupported_program(cfg, &names),
     });
     let agent = inproc::find_agent();
     if cfg.backend == Backend::Preload {

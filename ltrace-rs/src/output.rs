@@ -34,6 +34,9 @@ pub struct Printer {
     col: usize,
     last: Option<SystemTime>,
     dirty: bool,
+    /// The time of the next lines when they happened earlier than they are printed (the
+    /// in-process backend's events); now when `None`.
+    clock: Option<SystemTime>,
 }
 
 impl std::fmt::Debug for Printer {
@@ -68,7 +71,13 @@ impl Printer {
             col: 0,
             last: None,
             dirty: false,
+            clock: None,
         }
+    }
+
+    /// The time the next lines show (`-t`, `-r`): `t`, or the current time when `None`.
+    pub fn set_clock(&mut self, t: Option<SystemTime>) {
+        self.clock = t;
     }
 
     /// Lines were written since the last flush.
@@ -106,7 +115,7 @@ impl Printer {
         if self.layout.pid {
             self.put(&format!("[pid {tid}] "))?;
         }
-        let now = SystemTime::now();
+        let now = self.clock.unwrap_or_else(SystemTime::now);
         if self.layout.relative {
             let dt = self
                 .last

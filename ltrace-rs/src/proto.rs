@@ -13,6 +13,9 @@ pub enum Len {
     Arg(usize),
     /// A fixed number of bytes.
     Fixed(usize),
+    /// ltrace's legacy `stringN` and `string[argN]`/`string[retval]`: NUL-terminated, at most
+    /// the value of argument N (0: the return value) bytes.
+    ArgNul(usize),
 }
 
 /// A type, as far as ltrace-rs formats it.
@@ -272,8 +275,11 @@ impl Protos {
                 let rest = &h[6..];
                 let rest = rest.trim_start_matches('[').trim_end_matches(']');
                 match rest.parse::<usize>() {
-                    Ok(n) => Ty::Str(Len::Arg(n)),
-                    Err(_) => Ty::Str(len_spec(rest)),
+                    Ok(n) => Ty::Str(Len::ArgNul(n)),
+                    Err(_) => Ty::Str(match len_spec(rest) {
+                        Len::Arg(k) => Len::ArgNul(k),
+                        len => len,
+                    }),
                 }
             }
             (h, None) => self.typedefs.get(h).cloned().unwrap_or(Ty::Unknown),
@@ -388,8 +394,12 @@ fn string(mem: &dyn Memory, addr: u64, len: Option<usize>, style: Style) -> Stri
                 None => return format!("{addr:#x}"),
             }
         }
+        // ltrace cuts a string that fills -s, even when its NUL comes right after.
         None => match mem.cstr(addr, style.strsize) {
-            Some(x) => x,
+            Some((b, nul)) => {
+                let complete = nul && b.len() < style.strsize;
+                (b, complete)
+            }
             None => return format!("{addr:#x}"),
         },
     };
@@ -489,14 +499,34 @@ fn format_value(ty: &Ty, v: u64, c: &Ctx<'_>) -> String {
             let n = match len {
                 Len::Nul => None,
                 Len::Fixed(n) => Some(*n),
-                Len::Arg(0) => ret.map(|r| r as i64 as usize),
-                Len::Arg(k) => args.get(k - 1).map(|&x| x as usize),
+                Len::Arg(0) | Len::ArgNul(0) => ret.map(|r| r as i64 as usize),
+                Len::Arg(k) | Len::ArgNul(k) => args.get(k - 1).map(|&x| x as usize),
             };
             // A negative length (an error return) prints the pointer.
             if n.is_some_and(|n| n > 1 << 20) {
                 return format!("{v:#x}");
             }
-            string(mem, v, n, style)
+            match (len, n) {
+                // Up to a NUL, at most `n` bytes: cut by -s only when `n` is longer.
+                (Len::ArgNul(_), Some(n)) => {
+                    if v == 0 {
+                        return "nil".into();
+                    }
+                    match mem.cstr(v, n.min(style.strsize)) {
+                        Some((bytes, nul)) => {
+                            let mut s = String::from("\"");
+                            escape_into(&mut s, &bytes);
+                            s.push('"');
+                            if bytes.len() == style.strsize && (!nul || n > style.strsize) {
+                                s.push_str("...");
+                            }
+                            s
+                        }
+                        None => format!("{v:#x}"),
+                    }
+                }
+                _ => string(mem, v, n, style),
+            }
         }
         Ty::Format => string(mem, v, None, style),
         Ty::Enum(vals) => {
@@ -554,8 +584,8 @@ fn size_align(ty: &Ty) -> (usize, usize) {
 fn array_len(len: &Len, args: &[u64], ret: Option<u64>) -> Option<usize> {
     match len {
         Len::Fixed(n) => Some(*n),
-        Len::Arg(0) => ret.map(|r| r as usize),
-        Len::Arg(k) => args.get(k - 1).map(|&x| x as usize),
+        Len::Arg(0) | Len::ArgNul(0) => ret.map(|r| r as usize),
+        Len::Arg(k) | Len::ArgNul(k) => args.get(k - 1).map(|&x| x as usize),
         Len::Nul => Some(0),
     }
 }
@@ -628,59 +658,131 @@ fn in_bytes(ty: &Ty, b: &[u8], c: &Ctx<'_>) -> String {
 /// format; floating point ones are not in integer registers and print as ltrace does not
 /// know them either: skipped).
 pub fn format_args(fmt: &[u8]) -> Vec<Ty> {
+    use crate::wire::Conv;
     let mut out = Vec::new();
-    let mut i = 0;
-    while i < fmt.len() {
-        if fmt[i] != b'%' {
-            i += 1;
-            continue;
-        }
-        i += 1;
-        if fmt.get(i) == Some(&b'%') {
-            i += 1;
-            continue;
-        }
-        let mut long = 0;
-        while i < fmt.len() {
-            let c = fmt[i];
-            i += 1;
-            match c {
-                b'-' | b'+' | b' ' | b'#' | b'0'..=b'9' | b'.' | b'\'' => {}
-                b'*' => out.push(Ty::Int(4)),
-                b'l' | b'j' | b'z' | b't' | b'q' | b'L' => long += 1,
-                b'h' => {}
-                b'd' | b'i' => {
-                    out.push(if long > 0 { Ty::Int(8) } else { Ty::Int(4) });
-                    break;
-                }
-                b'u' => {
-                    out.push(if long > 0 { Ty::Uint(8) } else { Ty::Uint(4) });
-                    break;
-                }
-                b'x' | b'X' => {
-                    out.push(Ty::Hex(if long > 0 { 8 } else { 4 }));
-                    break;
-                }
-                b'o' => {
-                    out.push(Ty::Octal);
-                    break;
-                }
-                b'c' => {
-                    out.push(Ty::Char);
-                    break;
-                }
-                b's' => {
-                    out.push(Ty::Str(Len::Nul));
-                    break;
-                }
-                b'p' | b'n' => {
-                    out.push(Ty::Addr);
-                    break;
-                }
-                _ => break,
+    crate::wire::conversions(fmt, |c| {
+        out.push(match c {
+            Conv::Int(n) => Ty::Int(n),
+            Conv::Uint(n) => Ty::Uint(n),
+            Conv::Hex(n) => Ty::Hex(n),
+            Conv::Octal => Ty::Octal,
+            Conv::Char => Ty::Char,
+            Conv::Str => Ty::Str(Len::Nul),
+            Conv::Addr => Ty::Addr,
+        })
+    });
+    out
+}
+
+/// The arguments `range` of a call of `proto` formatted as ltrace prints them, joined by
+/// `, `: `args` the argument registers, `slot` where the return address is (the arguments
+/// past the sixth follow it), `ret` the return value once known.
+pub fn call_args(
+    proto: &Proto,
+    args: &[u64; 6],
+    slot: u64,
+    range: std::ops::Range<usize>,
+    ret: Option<u64>,
+    mem: &dyn Memory,
+    style: Style,
+) -> String {
+    let mut parts = Vec::new();
+    let mut extra: Vec<Ty> = Vec::new();
+    for i in range {
+        let Some((ty, _)) = proto.params.get(i) else {
+            break;
+        };
+        let v = args.get(i).copied().unwrap_or(0);
+        parts.push(value(ty, v, args, ret, mem, style));
+        if *ty == Ty::Format {
+            if let Some((bytes, _)) = mem.cstr(v, crate::wire::FORMAT_MAX) {
+                extra = format_args(&bytes);
             }
         }
     }
+    // Variadic arguments after a format, from the remaining registers then the stack.
+    let first_extra = proto.params.len();
+    for (k, ty) in extra.iter().enumerate() {
+        let idx = first_extra + k;
+        let v = if idx < 6 {
+            args[idx]
+        } else {
+            mem.bytes(slot + 8 * (idx - 6 + 1) as u64, 8)
+                .map_or(0, |b| {
+                    u64::from_le_bytes(b[..8].try_into().expect("8 bytes"))
+                })
+        };
+        parts.push(value(ty, v, args, ret, mem, style));
+    }
+    parts.join(", ")
+}
+
+/// The memory the in-process agent must copy for the formatter to print a call of `proto`
+/// as [`call_args`] and [`value`] do with the tracee's memory: strings and what pointers point
+/// at, one level deep (a pointer inside a pointed-at struct prints as its address).
+pub fn reads(proto: &Proto, style: Style) -> Vec<crate::wire::Read> {
+    use crate::wire::{op, Read};
+    let entry = proto.entry_params();
+    let mut out = Vec::new();
+    let len_src = |len: &Len| match len {
+        Len::Arg(k) if *k <= 6 => Some(*k as u8),
+        _ => None,
+    };
+    // The elements printed of an array (behind a pointer): a fixed count, or one an argument
+    // (the return value) gives.
+    let array = |elem: &Ty, len: &Len, read: &dyn Fn(u8, usize) -> Read| -> Option<Read> {
+        let size = size_align(elem).0;
+        match len {
+            Len::Fixed(n) => Some(read(op::BYTES, size * (*n).min(style.arraylen))),
+            len => len_src(len).map(|k| Read {
+                len_src: k,
+                elem: size as u32,
+                ..read(op::BYTES_LEN, size * style.arraylen)
+            }),
+        }
+    };
+    let one = |ty: &Ty, src: u8, at_exit: bool, out: &mut Vec<Read>| {
+        let read = |op, max: usize| Read {
+            op,
+            at_exit,
+            src,
+            max: max as u64,
+            ..Read::default()
+        };
+        let r = match ty {
+            Ty::Str(Len::Nul | Len::ArgNul(_)) => read(op::CSTR, style.strsize),
+            Ty::Str(Len::Fixed(n)) => read(op::BYTES, (*n).min(style.strsize)),
+            // A length not known yet (the return value, at the entry) reads up to a NUL.
+            Ty::Str(len) => match len_src(len).filter(|&k| k > 0 || at_exit) {
+                Some(k) => Read {
+                    len_src: k,
+                    elem: 1,
+                    ..read(op::BYTES_LEN, style.strsize)
+                },
+                None => read(op::CSTR, style.strsize),
+            },
+            Ty::Format => Read {
+                elem: proto.params.len() as u32,
+                ..read(op::FORMAT, style.strsize)
+            },
+            Ty::Array(elem, len) => array(elem, len, &read).unwrap_or_default(),
+            Ty::Ptr(t) => match t.as_ref() {
+                Ty::Array(elem, len) => array(elem, len, &read),
+                t if style.arraylen > 0 => Some(read(op::BYTES, size_align(t).0)),
+                _ => None,
+            }
+            .unwrap_or_default(),
+            _ => return,
+        };
+        if r.op != op::NONE {
+            out.push(r);
+        }
+    };
+    for (i, (ty, _)) in proto.params.iter().enumerate().take(6) {
+        one(ty, i as u8 + 1, i >= entry, &mut out);
+    }
+    one(&proto.ret, 0, true, &mut out);
+    out.truncate(crate::wire::READS);
     out
 }
 
@@ -744,7 +846,7 @@ mod tests {
         p.parse_text(BUNDLED);
         assert_eq!(p.get("puts").params, vec![(Ty::Str(Len::Nul), false)]);
         assert_eq!(p.get("puts").ret, Ty::Int(4));
-        assert_eq!(p.get("read").params[1], (Ty::Str(Len::Arg(0)), true));
+        assert_eq!(p.get("read").params[1], (Ty::Str(Len::ArgNul(0)), true));
         assert!(
             matches!(p.get("kill").params[1].0, Ty::Enum(ref v) if v[8] == ("SIGKILL".into(), 9))
         );
@@ -777,7 +879,7 @@ mod tests {
         assert_eq!(p.get("strlen").params, vec![(Ty::Str(Len::Nul), false)]);
         assert_eq!(p.get("strlen").ret, Ty::Uint(8));
         assert_eq!(p.get("memcpy").params[1].0, Ty::Str(Len::Arg(3)));
-        assert_eq!(p.get("snprintf").params[0], (Ty::Str(Len::Arg(2)), true));
+        assert_eq!(p.get("snprintf").params[0], (Ty::Str(Len::ArgNul(2)), true));
         assert_eq!(p.get("snprintf").entry_params(), 0);
         assert_eq!(p.get("open").params[2].0, Ty::Octal);
         // A struct returned by value (in a register).

@@ -27,7 +27,7 @@ use tracekit_ptrace::{self as pt, Breakpoint, Event, Pid, Resume, Stop};
 use crate::elf::{self, ElfInfo};
 use crate::output::{Printer, Summary};
 use crate::procfs;
-use crate::proto::{self, Memory, Proto, Protos, Ty};
+use crate::proto::{self, Memory, Proto, Protos};
 use crate::Config;
 
 /// Whose calls of a function are traced.
@@ -261,12 +261,14 @@ pub struct Tracer<'a> {
     /// New tasks whose first stop came before their parent's fork/clone event (the kernel
     /// reports the two in either order): they wait, stopped, for that event.
     unclaimed: Vec<i32>,
-    printer: Printer,
+    pub(crate) printer: Printer,
     /// `-c` totals.
     pub summary: Summary,
     /// `--log`: every returned library call as a `LibCall` event.
     log: Option<LogWriter>,
     log_start: Instant,
+    /// `log_start` in CLOCK_MONOTONIC nanoseconds (the in-process agent's clock).
+    log_start_mono: u64,
     first: Option<i32>,
     outcome: Option<Outcome>,
     /// `-w`: the unwinder and symbolizer.
@@ -296,11 +298,11 @@ fn syscall_name(nr: u64) -> String {
         .unwrap_or_else(|| nr.to_string())
 }
 
-fn signame(sig: i32) -> String {
+pub(crate) fn signame(sig: i32) -> String {
     tracekit_syscall_summary::signals::name(sig as i64)
 }
 
-fn sigdesc(sig: i32) -> String {
+pub(crate) fn sigdesc(sig: i32) -> String {
     // SAFETY: strsignal returns a pointer to a NUL-terminated string that stays valid until
     // the next call; it is copied at once (we are single-threaded).
     let p = unsafe { libc::strsignal(sig) };
@@ -328,6 +330,7 @@ impl<'a> Tracer<'a> {
             summary: Summary::default(),
             log: None,
             log_start: Instant::now(),
+            log_start_mono: 0,
             first: None,
             outcome: None,
             backtraces: (cfg.backtrace > 0).then(Default::default),
@@ -917,34 +920,15 @@ impl<'a> Tracer<'a> {
         range: std::ops::Range<usize>,
         ret: Option<u64>,
     ) -> String {
-        let mem = Mem(pid);
-        let style = self.style();
-        let mut parts = Vec::new();
-        let mut extra: Vec<Ty> = Vec::new();
-        for i in range.clone() {
-            let Some((ty, _)) = f.proto.params.get(i) else {
-                break;
-            };
-            let v = f.args.get(i).copied().unwrap_or(0);
-            parts.push(proto::value(ty, v, &f.args, ret, &mem, style));
-            if *ty == Ty::Format {
-                if let Some((bytes, _)) = mem.cstr(v, 4096) {
-                    extra = proto::format_args(&bytes);
-                }
-            }
-        }
-        // Variadic arguments after a format, from the remaining registers then the stack.
-        let first_extra = f.proto.params.len();
-        for (k, ty) in extra.iter().enumerate() {
-            let idx = first_extra + k;
-            let v = if idx < 6 {
-                f.args[idx]
-            } else {
-                pt::mem::read_val::<u64>(pid, f.slot + 8 * (idx - 6 + 1) as u64).unwrap_or(0)
-            };
-            parts.push(proto::value(ty, v, &f.args, ret, &mem, style));
-        }
-        parts.join(", ")
+        proto::call_args(
+            &f.proto,
+            &f.args,
+            f.slot,
+            range,
+            ret,
+            &Mem(pid),
+            self.style(),
+        )
     }
 
     /// Stops every other thread sharing `tid`'s address space; returns those stopped by us.
@@ -1542,7 +1526,37 @@ impl<'a> Tracer<'a> {
         }))?;
         self.log = Some(log);
         self.log_start = Instant::now();
+        self.log_start_mono = crate::inproc::mono_now();
         Ok(())
+    }
+
+    /// Logs a call the in-process agent recorded: thread `tid` of process `pid` called `name`
+    /// of `lib` from `entry` to `exit` (CLOCK_MONOTONIC nanoseconds), which returned `ret`.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn log_call(
+        &mut self,
+        pid: i32,
+        tid: i32,
+        entry: u64,
+        exit: u64,
+        lib: &str,
+        name: &str,
+        ret: u64,
+    ) -> io::Result<()> {
+        let start = self.log_start_mono;
+        let Some(log) = &mut self.log else {
+            return Ok(());
+        };
+        log.write(&tracekit_log::Event::LibCall(tracekit_log::LibCall {
+            pid: pid as u32,
+            tid: tid as u32,
+            entry_ns: entry.saturating_sub(start),
+            exit_ns: exit.saturating_sub(start),
+            library: tracekit_log::Bytes(lib.as_bytes().to_vec().into()),
+            name: tracekit_log::Bytes(name.as_bytes().to_vec().into()),
+            ret: Some(ret as i64),
+            text: tracekit_log::Bytes(Vec::new().into()),
+        }))
     }
 
     /// Ends the `--log` file (its last chunk written).

@@ -1,5 +1,7 @@
 //! ltrace-rs's in-process backend: an `LD_PRELOAD` agent that counts the program's library
-//! calls and the time spent in each, without a context switch per call (`ltrace-rs -c`).
+//! calls and the time spent in each (`ltrace-rs -c`), or records each entry and return for
+//! ltrace-rs to print as call lines ([`wire`], `TRACEKIT_LTRACE_EVENTS`), without a context
+//! switch per call.
 //!
 //! ltrace-rs starts the program with this library preloaded and three variables:
 //! `TRACEKIT_LTRACE_FUNCS` (the function names to trace, comma-separated),
@@ -24,6 +26,14 @@ use std::ffi::CString;
 use std::sync::atomic::{compiler_fence, AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 
 use tracekit_preload_rt::reloc;
+
+pub mod arena;
+mod events;
+pub mod wire;
+
+#[cfg(not(test))]
+#[global_allocator]
+static ALLOCATOR: arena::Arena = arena::Arena::new();
 
 /// The counts file's first word.
 pub const MAGIC: u64 = u64::from_le_bytes(*b"TKLTCNT1");
@@ -109,6 +119,8 @@ fn kind(name: &str) -> Kind {
 struct Func {
     real: usize,
     kind: Kind,
+    /// A [`Kind::Twice`] function whose first return is always 0 (all but `vfork`).
+    first_returns_zero: bool,
 }
 
 static FUNCS: AtomicPtr<Func> = AtomicPtr::new(std::ptr::null_mut());
@@ -126,12 +138,14 @@ static PID: AtomicU64 = AtomicU64::new(0);
 const DEPTH: usize = 256;
 
 #[derive(Debug, Clone, Copy)]
-struct Frame {
+pub(crate) struct Frame {
     /// Where the return address was on the stack (the caller's `rsp` after its `call`).
     slot: usize,
     ret: usize,
     index: usize,
     start: u64,
+    /// The argument registers at the entry (for what call lines read at the return).
+    args: [u64; 6],
 }
 
 #[derive(Debug)]
@@ -148,6 +162,7 @@ const NO_FRAME: Frame = Frame {
     ret: 0,
     index: 0,
     start: 0,
+    args: [0; 6],
 };
 
 thread_local! {
@@ -192,11 +207,25 @@ fn func(index: usize) -> Func {
     unsafe { *f.wrapping_add(index) }
 }
 
-/// The common entry's Rust half: counts the call of function `index` and, unless the shadow
-/// stack is full, swaps the return address at `slot` for the exit's. Returns the function.
-extern "C" fn lt_enter(index: usize, slot: *mut usize) -> usize {
+/// The registers the common entry saved, lowest address first.
+#[repr(C)]
+struct Saved {
+    xmm: [u64; 16],
+    r9: u64,
+    r8: u64,
+    rcx: u64,
+    rdx: u64,
+    rsi: u64,
+    rdi: u64,
+    rax: u64,
+}
+
+/// The common entry's Rust half: counts the call of function `index` (and records its entry
+/// for call lines) and, unless the shadow stack is full, swaps the return address at `slot`
+/// for the exit's. `saved` holds the argument registers. Returns the function.
+extern "C" fn lt_enter(index: usize, slot: *mut usize, saved: *const Saved) -> usize {
     let f = func(index);
-    if !ON.load(Ordering::Relaxed) || f.kind == Kind::Never {
+    if !ON.load(Ordering::Relaxed) {
         return f.real;
     }
     // SAFETY: `slot` is the return-address slot of this call (the entry stub computed it from
@@ -205,6 +234,10 @@ extern "C" fn lt_enter(index: usize, slot: *mut usize) -> usize {
     // A pointer the program took from its GOT (`-fno-plt` slots, `&puts`) may be called by a
     // library (atexit handlers, iostream manipulators): those are not the program's calls.
     if !(PROG_LO.load(Ordering::Relaxed)..PROG_HI.load(Ordering::Relaxed)).contains(&ret) {
+        return f.real;
+    }
+    // A call made while this thread records an event (a signal handler's) is not traced.
+    if events::busy() {
         return f.real;
     }
     SHADOW.with(|s| {
@@ -225,15 +258,36 @@ extern "C" fn lt_enter(index: usize, slot: *mut usize) -> usize {
         if counts != 1 {
             return;
         }
+        // SAFETY: the registers the entry saved, on this thread's stack for this call.
+        let r = unsafe { &*saved };
+        let args = [r.rdi, r.rsi, r.rdx, r.rcx, r.r8, r.r9];
         // SAFETY: as above; a signal handler that runs between the steps below sees the
         // depth already raised and uses the frames above ours.
         let depth = unsafe { (*s).depth };
-        if f.kind == Kind::Twice || depth == DEPTH {
-            if let Some(c) = counter(index) {
-                c.calls.fetch_add(1, Ordering::Relaxed);
+        if f.kind != Kind::Normal || depth == DEPTH {
+            if f.kind == Kind::Twice || f.kind == Kind::Normal {
+                if let Some(c) = counter(index) {
+                    c.calls.fetch_add(1, Ordering::Relaxed);
+                }
             }
             if let Some(h) = header().filter(|_| depth == DEPTH) {
                 h.untimed.fetch_add(1, Ordering::Relaxed);
+            }
+            let t = now();
+            if f.kind == Kind::Twice && f.first_returns_zero {
+                // `setjmp` and `getcontext` return 0 the first time: the line is complete, as
+                // the ptrace backend prints it (their second return is not followed).
+                events::entry(wire::KIND_ENTRY, index, depth, ret, slot as usize, &args, t);
+                let frame = Frame {
+                    slot: slot as usize,
+                    ret,
+                    index,
+                    start: t,
+                    args,
+                };
+                events::exit(&frame, depth, 0, t);
+            } else {
+                events::entry(wire::KIND_NORET, index, depth, ret, slot as usize, &args, t);
             }
             return;
         }
@@ -246,10 +300,20 @@ extern "C" fn lt_enter(index: usize, slot: *mut usize) -> usize {
             ret,
             index,
             start,
+            args,
         };
         // SAFETY: as above; index checked against DEPTH.
         unsafe { (*s).frames[depth] = frame };
         compiler_fence(Ordering::SeqCst);
+        events::entry(
+            wire::KIND_ENTRY,
+            index,
+            depth,
+            ret,
+            slot as usize,
+            &args,
+            start,
+        );
         // SAFETY: the return-address slot of this call (see above).
         unsafe { *slot = tracekit_lt_exit as *const () as usize };
     });
@@ -257,8 +321,9 @@ extern "C" fn lt_enter(index: usize, slot: *mut usize) -> usize {
 }
 
 /// The common exit's Rust half: `sp` is the stack pointer after the function returned (its
-/// return-address slot + 8). Adds the time spent and returns the real return address.
-extern "C" fn lt_leave(sp: usize) -> usize {
+/// return-address slot + 8), `rax` what it returned. Adds the time spent (records the return
+/// for call lines) and returns the real return address.
+extern "C" fn lt_leave(sp: usize, rax: u64) -> usize {
     let end = now();
     let slot = sp - 8;
     SHADOW.with(|s| {
@@ -286,6 +351,7 @@ extern "C" fn lt_leave(sp: usize) -> usize {
                     c.nanos
                         .fetch_add(end.saturating_sub(f.start), Ordering::Relaxed);
                 }
+                events::exit(&f, depth - 1, rax, end);
                 return f.ret;
             }
             break;
@@ -311,8 +377,9 @@ extern "C" {
 // The stubs jump to the entry with the function's index in r11 (free at a call: not an
 // argument register). The entry saves what carries arguments (rdi..r9, rax for variadic
 // calls, xmm0-7), calls `lt_enter` with the index and the return-address slot, restores and
-// jumps to the function. The exit saves the return registers (rax, rdx, xmm0-1), calls
-// `lt_leave` and jumps back to the caller. Stack alignment: 16 at both calls.
+// jumps to the function. The exit saves the return registers (rax, rdx, xmm0-1) and the
+// other integer registers a callee may leave anything in (so that the caller finds what the
+// function left, as without the agent), calls `lt_leave` and jumps back to the caller. Stack alignment: 16 at both calls.
 std::arch::global_asm!(
     ".text",
     ".p2align 4",
@@ -337,6 +404,7 @@ std::arch::global_asm!(
     "movdqu [rsp + 112], xmm7",
     "mov rdi, r11",
     "lea rsi, [rsp + 184]",
+    "mov rdx, rsp",
     "call {enter}",
     "mov r11, rax",
     "movdqu xmm0, [rsp]",
@@ -362,15 +430,28 @@ std::arch::global_asm!(
     "tracekit_lt_exit:",
     "push rax",
     "push rdx",
+    "push rdi",
+    "push rsi",
+    "push rcx",
+    "push r8",
+    "push r9",
+    "push r10",
     "sub rsp, 32",
     "movdqu [rsp], xmm0",
     "movdqu [rsp + 16], xmm1",
-    "lea rdi, [rsp + 48]",
+    "lea rdi, [rsp + 96]",
+    "mov rsi, [rsp + 88]",
     "call {leave}",
     "mov r11, rax",
     "movdqu xmm0, [rsp]",
     "movdqu xmm1, [rsp + 16]",
     "add rsp, 32",
+    "pop r10",
+    "pop r9",
+    "pop r8",
+    "pop rcx",
+    "pop rsi",
+    "pop rdi",
     "pop rdx",
     "pop rax",
     "jmp r11",
@@ -494,10 +575,59 @@ fn program_range() -> (usize, usize) {
 
 extern "C" fn stop_in_child() {
     ON.store(false, Ordering::Relaxed);
+    events::stop();
+}
+
+/// Maps the events file (call lines) shared; None when it is missing or not ours.
+fn map_events(path: &std::ffi::OsStr, n: usize) -> Option<*mut u8> {
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+        .ok()?;
+    let len = wire::file_len(n);
+    if file.metadata().ok()?.len() < len as u64 {
+        return None;
+    }
+    use std::os::fd::AsRawFd;
+    // SAFETY: a shared mapping of a file at least `len` bytes long; the fd may close after.
+    let p = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            len,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_SHARED,
+            file.as_raw_fd(),
+            0,
+        )
+    };
+    if p == libc::MAP_FAILED {
+        return None;
+    }
+    // SAFETY: the mapping holds a header (checked length), aligned to a page.
+    let hdr = unsafe { &*p.cast::<wire::EvHeader>() };
+    if hdr.magic.load(Ordering::Relaxed) != wire::EV_MAGIC
+        || hdr.functions.load(Ordering::Relaxed) != n as u64
+    {
+        return None;
+    }
+    Some(p.cast())
+}
+
+static STARTED: AtomicBool = AtomicBool::new(false);
+
+/// Runs the constructor's work now, unless it ran already (a program that links this crate
+/// rather than preloading it: the no-allocation test).
+#[doc(hidden)]
+pub fn init_now() {
+    init();
 }
 
 /// The constructor: reads the settings, maps the counts, patches the program.
 extern "C" fn init() {
+    if STARTED.swap(true, Ordering::AcqRel) {
+        return;
+    }
     let (Some(names), Some(path)) = (
         std::env::var_os("TRACEKIT_LTRACE_FUNCS"),
         std::env::var_os("TRACEKIT_LTRACE_COUNTS"),
@@ -534,6 +664,14 @@ extern "C" fn init() {
         return;
     };
     HEADER.store(h, Ordering::Release);
+    if let Some(path) = std::env::var_os("TRACEKIT_LTRACE_EVENTS") {
+        let Some(map) = map_events(&path, names.len()) else {
+            return;
+        };
+        // SAFETY: getppid has no preconditions.
+        let reader = unsafe { libc::getppid() } as u64;
+        events::start(map, names.len(), reader);
+    }
     // The real functions must be known before a stub can run: looked up first, then patched.
     // A name no loaded object defines (a weak import) is left unpatched.
     let funcs: Vec<Func> = names
@@ -542,8 +680,10 @@ extern "C" fn init() {
             // SAFETY: a C string; RTLD_DEFAULT searches the global scope.
             real: unsafe { libc::dlsym(libc::RTLD_DEFAULT, n.as_ptr()) } as usize,
             kind: kind(n.to_str().unwrap_or("")),
+            first_returns_zero: n.to_bytes() != b"vfork",
         })
         .collect();
+    let table: Vec<Func> = funcs.clone();
     let hooks: Vec<reloc::Hook<'_>> = names
         .iter()
         .enumerate()
@@ -560,6 +700,19 @@ extern "C" fn init() {
     if !follow {
         // SAFETY: registering a plain function for the child side of fork.
         unsafe { libc::pthread_atfork(None, None, Some(stop_in_child)) };
+    }
+    // Where each function is defined, for the `--log` events (before any call is recorded).
+    for (i, f) in table.iter().enumerate().filter(|(_, f)| f.real != 0) {
+        // SAFETY: `info` is a valid out-structure; dladdr only reads the address.
+        let mut info: libc::Dl_info = unsafe { std::mem::zeroed() };
+        // SAFETY: as above.
+        if unsafe { libc::dladdr(f.real as *const libc::c_void, &mut info) } != 0
+            && !info.dli_fname.is_null()
+        {
+            // SAFETY: dladdr's file name: NUL-terminated, the loader's, alive while loaded.
+            let path = unsafe { std::ffi::CStr::from_ptr(info.dli_fname) };
+            events::library(i, path.to_bytes());
+        }
     }
     ON.store(true, Ordering::Release);
     reloc::patch_program(&hooks);

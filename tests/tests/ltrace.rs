@@ -259,6 +259,11 @@ fn text_output_matches_ltrace_line_for_line() {
     compare_with_ltrace(&["-i", "-e", "puts"], &[calls]);
     let sig = example("lt_signal");
     compare_with_ltrace(&[], &[sig.to_str().unwrap()]);
+    // printf formats (variadic strings, stack arguments) and ltrace's legacy `string2` (a
+    // NUL-terminated string of at most argument 2 bytes: snprintf's buffer).
+    let fmt = example("lt_format");
+    compare_with_ltrace(&[], &[fmt.to_str().unwrap()]);
+    compare_with_ltrace(&["-s", "3"], &[fmt.to_str().unwrap()]);
     // ltrace does not see the program's calls through dlsym'd pointers (cos), which we do:
     // compared on the program's imports, and on a dlopen'd library's own call.
     let dl = example("lt_dlopen");
@@ -330,6 +335,46 @@ fn threads_are_counted_with_f_and_only_main_without() {
         .count();
     assert_eq!(entries, 60, "{text}");
     assert_eq!(done + resumed, 60, "{text}");
+    // In-process (-f: every thread records in its own ring): the same calls per thread, cut
+    // and resumed the same way, whatever the interleaving.
+    let (out, ip) = trace(
+        &ltrace_rs(),
+        &["-f", "--backend", "preload"],
+        &[p],
+        dir.path(),
+    );
+    assert_eq!(stderr(&out), "", "fell back:\n{ip}");
+    assert_eq!(
+        per_thread_calls(&ip),
+        per_thread_calls(&text),
+        "ptrace:\n{text}\nin-process:\n{ip}"
+    );
+    let cut = ip
+        .lines()
+        .filter(|l| l.ends_with("<unfinished ...>"))
+        .count();
+    let resumed = ip.lines().filter(|l| l.contains(" resumed> ")).count();
+    assert_eq!(cut, resumed, "{ip}");
+}
+
+/// The calls of each thread of a `-f` trace (`[pid N] name(args) = ret`, lines cut by other
+/// threads joined back), as the sorted list of each thread's calls: threads' ids and their
+/// interleaving differ from run to run, what each thread called does not.
+fn per_thread_calls(text: &str) -> Vec<Vec<String>> {
+    let mut by_tid: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for line in text.lines() {
+        let Some((tid, rest)) = line.strip_prefix("[pid ").and_then(|l| l.split_once("] ")) else {
+            continue;
+        };
+        if rest.starts_with("<... ") || rest.starts_with("+++") || rest.starts_with("---") {
+            continue;
+        }
+        let name = rest.split('(').next().unwrap_or(rest).to_owned();
+        by_tid.entry(tid.to_owned()).or_default().push(name);
+    }
+    let mut v: Vec<Vec<String>> = by_tid.into_values().collect();
+    v.sort();
+    v
 }
 
 #[test]
@@ -496,7 +541,8 @@ fn bundled_prototypes_type_atoi() {
 
 /// The in-process backend counts what the ptrace backend counts on the benchmark's loops and
 /// on a threaded program without -f (the main thread only); what it cannot do (-S, a program
-/// that dlopens, the call lines) goes to ptrace, with a note when the user asked for it.
+/// that dlopens, -w, the signals of a program that handles them) goes to ptrace, with a note
+/// when the user asked for it.
 #[test]
 fn in_process_counts_match_ptrace_and_falls_back_with_a_note() {
     let dir = tempdir();
@@ -532,10 +578,16 @@ fn in_process_counts_match_ptrace_and_falls_back_with_a_note() {
     let calls = example("lt_calls");
     let c = calls.to_str().unwrap();
     let dl = example("lt_dlopen");
+    let sig = example("lt_signal");
     for (opts, prog, why) in [
         (&["-c", "-S"][..], c, "-S"),
         (&["-c"][..], dl.to_str().unwrap(), "programs that dlopen"),
-        (&[][..], c, "the call lines"),
+        (&["-w", "2"][..], c, "-w"),
+        (
+            &[][..],
+            sig.to_str().unwrap(),
+            "the signals of programs that handle signals",
+        ),
     ] {
         let opts = [opts, &["--backend", "preload"]].concat();
         let (out, text) = trace(&ltrace_rs(), &opts, &[prog], dir.path());
@@ -547,7 +599,10 @@ fn in_process_counts_match_ptrace_and_falls_back_with_a_note() {
             "{opts:?}: {}",
             stderr(&out)
         );
-        assert!(text.contains("puts"), "{opts:?}: traced anyway:\n{text}");
+        assert!(
+            text.contains("puts") || text.contains("--- SIGUSR1"),
+            "{opts:?}: traced anyway:\n{text}"
+        );
     }
     let out = run(Command::new(ltrace_rs()).args(["--backend", "gdb", "true"]));
     assert_eq!(out.status.code(), Some(1));
@@ -555,6 +610,158 @@ fn in_process_counts_match_ptrace_and_falls_back_with_a_note() {
         stderr(&out).starts_with("ltrace-rs: --backend: 'gdb' is neither ptrace nor preload\n"),
         "{}",
         stderr(&out)
+    );
+}
+
+/// The in-process backend prints the lines the ptrace backend prints (the formatter is the
+/// same; the agent copies the memory the prototypes make it read): every linkage, C++ with and
+/// without -C, filters, -s/-A, -i, -n, a handler's call and a fatal signal (-b), printf formats;
+/// and with -ttt/-T/-r, the same lines
+/// once the time columns are taken off, times never going back.
+#[test]
+fn in_process_lines_equal_the_ptrace_backends() {
+    let dir = tempdir();
+    let calls = example("lt_calls");
+    let c = calls.to_str().unwrap();
+    let cxx = example("lt_cxx");
+    let x = cxx.to_str().unwrap();
+    let bench = example("lt_bench");
+    let b = bench.to_str().unwrap();
+    let signal = example("lt_signal");
+    let sig = signal.to_str().unwrap();
+    let format = example("lt_format");
+    let fmt = format.to_str().unwrap();
+    let mut cases: Vec<(Vec<&str>, Vec<&str>)> = Vec::new();
+    let linkages: Vec<std::path::PathBuf> = LINKAGES.iter().map(|n| example(n)).collect();
+    for p in &linkages {
+        cases.push((vec![], vec![p.to_str().unwrap()]));
+    }
+    cases.extend([
+        (vec!["-s", "8", "-A", "2"], vec![c, "short"]),
+        (vec!["-e", "malloc+free"], vec![c]),
+        (vec!["-e", "!strlen", "-i"], vec![c]),
+        (vec!["-n", "2", "-e", "puts"], vec![c]),
+        (vec!["-C"], vec![x]),
+        (vec![], vec![x]),
+        (vec![], vec![b, "strlen", "50"]),
+        // A call inside a signal handler nests in the call it interrupted; the fatal signal.
+        (vec!["-b"], vec![sig]),
+        // printf formats: their `%s` strings and the arguments past the sixth (the stack).
+        (vec![], vec![fmt]),
+        (vec!["-s", "3"], vec![fmt]),
+    ]);
+    for (opts, prog) in &cases {
+        let pt_opts = [&opts[..], &["--backend", "ptrace"]].concat();
+        let ip_opts = [&opts[..], &["--backend", "preload"]].concat();
+        let (_, pt) = trace(&ltrace_rs(), &pt_opts, prog, dir.path());
+        let (out, ip) = trace(&ltrace_rs(), &ip_opts, prog, dir.path());
+        assert_eq!(
+            stderr(&out),
+            "",
+            "{opts:?} {prog:?}: in-process backend fell back"
+        );
+        assert_eq!(
+            normalize(&ip),
+            normalize(&pt),
+            "{opts:?} {prog:?}\nptrace:\n{pt}\nin-process:\n{ip}"
+        );
+        assert!(ip.lines().count() > 3, "{opts:?} {prog:?}: {ip}");
+    }
+    // Time columns: -ttt (seconds.micros first), -T (<spent> last), -r (since the last line).
+    let untimed = |text: &str, cols: usize| -> (Vec<f64>, Vec<String>) {
+        let mut times = Vec::new();
+        let mut lines = Vec::new();
+        for line in text.lines() {
+            let mut rest = line;
+            for _ in 0..cols {
+                let (t, r) = rest.trim_start().split_once(' ').expect("a time column");
+                times.push(t.parse::<f64>().expect("a time"));
+                rest = r;
+            }
+            let rest = match rest.rfind(" <") {
+                Some(i) if rest.ends_with('>') && rest[i + 2..].starts_with("0.") => &rest[..i],
+                _ => rest,
+            };
+            lines.push(rest.to_owned());
+        }
+        (times, lines)
+    };
+    for (opts, cols) in [(&["-ttt", "-T"][..], 1), (&["-r"][..], 1)] {
+        let pt_opts = [opts, &["--backend", "ptrace"]].concat();
+        let ip_opts = [opts, &["--backend", "preload"]].concat();
+        let (_, pt) = trace(&ltrace_rs(), &pt_opts, &[c], dir.path());
+        let (out, ip) = trace(&ltrace_rs(), &ip_opts, &[c], dir.path());
+        assert_eq!(stderr(&out), "", "{opts:?}");
+        let (ip_times, ip_lines) = untimed(&ip, cols);
+        let (_, pt_lines) = untimed(&pt, cols);
+        assert_eq!(
+            normalize(&ip_lines.join("\n")),
+            normalize(&pt_lines.join("\n")),
+            "{opts:?}\nptrace:\n{pt}\nin-process:\n{ip}"
+        );
+        if opts[0] == "-ttt" {
+            assert!(
+                ip_times.windows(2).all(|w| w[0] <= w[1]),
+                "times go back:\n{ip}"
+            );
+            assert!(
+                ip.lines()
+                    .filter(|l| l.contains(" = "))
+                    .all(|l| l.ends_with('>')),
+                "-T on every return:\n{ip}"
+            );
+        }
+    }
+}
+
+/// SIGINT to ltrace-rs alone while the in-process backend prints lines: it stops reading and
+/// exits; the program runs on to its end (its agent stops recording once nobody reads).
+#[test]
+fn in_process_sigint_leaves_the_program_running() {
+    use std::io::Read;
+    let dir = tempdir();
+    let file = dir.path().join("sigint.out");
+    let bench = example("lt_bench");
+    let mut tracer = Command::new(ltrace_rs())
+        .args(["--backend", "preload", "-o"])
+        .arg(&file)
+        .arg(&bench)
+        .args(["strlen", "3000000"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start ltrace-rs");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while std::fs::read_to_string(&file)
+        .map(|t| t.matches("strlen(").count() < 20)
+        .unwrap_or(true)
+    {
+        if std::time::Instant::now() > deadline {
+            let _ = tracer.kill();
+            let _ = tracer.wait();
+            panic!("ltrace-rs traced nothing");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // SAFETY: kill has no memory arguments.
+    unsafe { libc::kill(tracer.id() as i32, libc::SIGINT) };
+    let st = tracer.wait().unwrap();
+    assert!(st.success(), "ltrace-rs after SIGINT: {st:?}");
+    let mut err = String::new();
+    tracer
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert_eq!(err, "", "fell back or failed");
+    // The program holds the stdout pipe until it ends: end of file = it finished, not hung.
+    let mut out = Vec::new();
+    tracer.stdout.take().unwrap().read_to_end(&mut out).unwrap();
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        !text.contains("+++ exited"),
+        "ltrace-rs waited for the end:\n{text}"
     );
 }
 
@@ -631,17 +838,33 @@ fn the_bundled_prototypes_alone_print_what_ltrace_prints() {
 /// with the library that defines it, after a `Process` event naming the tool.
 #[test]
 fn log_records_every_call_as_a_libcall_event() {
+    // Both backends, with -c and with the call lines.
+    for (backend, opts) in [
+        ("ptrace", &["-c"][..]),
+        ("preload", &["-c"][..]),
+        ("preload", &[][..]),
+    ] {
+        log_records_every_call(backend, opts);
+    }
+}
+
+fn log_records_every_call(backend: &str, opts: &[&str]) {
     let dir = tempdir();
     let prog = example("lt_calls");
     let log = dir.path().join("lt.tklog");
-    let (out, table) = trace(
-        &ltrace_rs(),
-        &["-c", "--log", log.to_str().unwrap()],
-        &[prog.to_str().unwrap()],
-        dir.path(),
-    );
+    let opts = [
+        opts,
+        &["--backend", backend, "--log", log.to_str().unwrap()],
+    ]
+    .concat();
+    let (out, table) = trace(&ltrace_rs(), &opts, &[prog.to_str().unwrap()], dir.path());
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(counts(&table), expect(LT_CALLS), "{table}");
+    assert_eq!(stderr(&out), "", "{opts:?}: fell back");
+    if opts.contains(&"-c") {
+        assert_eq!(counts(&table), expect(LT_CALLS), "{table}");
+    } else {
+        assert!(table.contains("puts(\"unset\")"), "{table}");
+    }
     let events = tracekit_e2e::read_log(&log);
     let process = events.iter().find_map(|e| match e {
         tracekit_log::Event::Process(p) => Some(p),
