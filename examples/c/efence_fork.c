@@ -1,6 +1,8 @@
 /* fork and exec under the fence allocator: the child allocates and frees (and frees a block
  * the parent allocated before the fork), the parent does too, then the child execs
- * `/bin/echo` (argv[1] == "exec") or exits. Prints what each side did. */
+ * `/bin/echo` (argv[1] == "exec") or exits. Prints what each side did.
+ * argv[1] == "uaf": the child also says how many userfaultfd descriptors it has (the
+ * allocator's), then reads a block it freed (which must fault); the parent goes on. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,7 @@ static unsigned long churn(int rounds) {
 
 int main(int argc, char **argv) {
     int do_exec = argc > 1 && strcmp(argv[1], "exec") == 0;
+    int do_uaf = argc > 1 && strcmp(argv[1], "uaf") == 0;
     char *before = strdup("allocated before fork");
     fflush(stdout);
     pid_t pid = fork();
@@ -28,6 +31,23 @@ int main(int argc, char **argv) {
         printf("child: %s, churn %lu\n", before, s);
         free(before);
         fflush(stdout);
+        if (do_uaf) {
+            int uffds = 0;
+            for (int fd = 3; fd < 4096; fd++) {
+                char path[64], link[64] = "";
+                snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+                if (readlink(path, link, sizeof link - 1) > 0 &&
+                    strcmp(link, "anon_inode:[userfaultfd]") == 0)
+                    uffds++;
+            }
+            printf("child: %d userfaultfd\n", uffds);
+            fflush(stdout);
+            char *p = malloc(40);
+            memset(p, 'b', 40);
+            free(p);
+            printf("child: read after free %d\n", ((volatile char *)p)[8]); /* X:child_uaf */
+            _exit(0);
+        }
         if (do_exec) {
             execl("/bin/echo", "echo", "child exec'd echo", (char *)NULL);
             _exit(127);
@@ -37,8 +57,12 @@ int main(int argc, char **argv) {
     unsigned long s = churn(1000);
     int status = 0;
     waitpid(pid, &status, 0);
-    printf("parent: %s, churn %lu, child status %d\n", before, s,
-           WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    if (do_uaf)
+        printf("parent: %s, churn %lu, child signal %d\n", before, s,
+               WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+    else
+        printf("parent: %s, churn %lu, child status %d\n", before, s,
+               WIFEXITED(status) ? WEXITSTATUS(status) : -1);
     free(before);
     return 0;
 }
