@@ -767,11 +767,32 @@ fn take_moved(l: &Layout, c: usize, lists: &mut Lists, o: &Options) -> Option<u3
     }
     let i = empty_slot(l, c, lists, o, true)?;
     let (start, end) = data_range(l, c, i, o.protect_below);
-    if crate::uffd::fill(start, end - start).is_err() {
-        give_back(l, c, lists, i);
-        return None;
+    match crate::uffd::fill(start, end - start) {
+        Ok(()) => Some(i),
+        Err(e) => {
+            give_back(l, c, lists, i);
+            if !crate::uffd::lost(e) {
+                return None;
+            }
+            stop_moving(l, lists);
+            take_marked(l, c, lists, o)
+        }
     }
-    Some(i)
+}
+
+/// The userfaultfd is gone ([`crate::uffd::lost`], or not re-opened in a `fork`ed child): the
+/// one-page class goes on with guard markers. Its slots without a page read as zeros now (no
+/// registration), so those out of the quarantine join the ready list. `lists` is class 0's.
+fn stop_moving(l: &Layout, lists: &mut Lists) {
+    crate::uffd::turn_off();
+    while lists.free_head != NONE {
+        let i = lists.free_head;
+        // SAFETY: a slot in the free list has its entry ready.
+        let m = unsafe { &mut *meta_ptr(l, 0, i) };
+        lists.free_head = m.next;
+        m.next = lists.ready_head;
+        lists.ready_head = i;
+    }
 }
 
 /// Freed slot `i` of class `c` (moved pages): its page moved to a slot without one, which is
@@ -782,14 +803,24 @@ fn retire_page(l: &Layout, c: usize, lists: &mut Lists, i: u32, o: &Options) {
     if lists.ready_len < READY_MAX {
         if let Some(d) = empty_slot(l, c, lists, o, false) {
             let (dst, _) = data_range(l, c, d, o.protect_below);
-            if crate::uffd::move_pages(dst, start, end - start).is_ok() {
-                // SAFETY: a slot handed out has its entry ready.
-                unsafe { (*meta_ptr(l, c, d)).next = lists.ready_head };
-                lists.ready_head = d;
-                lists.ready_len += 1;
-                return;
+            match crate::uffd::move_pages(dst, start, end - start) {
+                Ok(()) => {
+                    // SAFETY: a slot handed out has its entry ready.
+                    unsafe { (*meta_ptr(l, c, d)).next = lists.ready_head };
+                    lists.ready_head = d;
+                    lists.ready_len += 1;
+                    return;
+                }
+                Err(e) => {
+                    give_back(l, c, lists, d);
+                    if crate::uffd::lost(e) {
+                        stop_moving(l, lists);
+                        // SAFETY: the freed slot's data pages: nobody may touch them.
+                        let _ = unsafe { sys::guard_install(start as *mut u8, end - start) };
+                        return;
+                    }
+                }
             }
-            give_back(l, c, lists, d);
         }
     }
     crate::uffd::drop_pages(start, end - start);
@@ -1533,24 +1564,14 @@ pub fn lock_all() {
 
 /// In a `fork`ed child, after [`unlock_all`] (this process has one thread): the userfaultfd
 /// registered again for this process ([`crate::uffd::after_fork_child`]); where that fails,
-/// the one-page class goes on with guard markers: its slots without a page read as zeros in
-/// this process (the registration is gone), so those out of the quarantine join the ready
-/// list.
+/// the one-page class goes on with guard markers ([`stop_moving`]).
 pub fn after_fork_child() {
     let Some(l) = layout() else {
         return;
     };
     let mut lists = G.classes[0].lists.lock();
-    if crate::uffd::after_fork_child() {
-        return;
-    }
-    while lists.free_head != NONE {
-        let i = lists.free_head;
-        // SAFETY: a slot in the free list has its entry ready.
-        let m = unsafe { &mut *meta_ptr(l, 0, i) };
-        lists.free_head = m.next;
-        m.next = lists.ready_head;
-        lists.ready_head = i;
+    if !crate::uffd::after_fork_child() {
+        stop_moving(l, &mut lists);
     }
 }
 

@@ -176,6 +176,18 @@ pub fn after_fork_child() -> bool {
     fd >= 0
 }
 
+/// True when a failed `ioctl` says the descriptor is no longer our userfaultfd (the program
+/// closed it, say with `close_range`, and perhaps opened something else under its number):
+/// the registration went with it.
+pub fn lost(errno: i32) -> bool {
+    matches!(errno, libc::EBADF | libc::ENOTTY | libc::EINVAL)
+}
+
+/// Turns the scheme off after [`lost`] (the number is not closed: it may be the program's now).
+pub fn turn_off() {
+    FD.store(-1, Ordering::Relaxed);
+}
+
 /// Retries `op` once after taking a guard marker off `dst` (put there by [`on_sigbus`] when a
 /// program kept running after a fault in a freed slot).
 fn unmarked_retry(dst: usize, len: usize, op: impl Fn() -> Result<(), i32>) -> Result<(), i32> {

@@ -980,6 +980,37 @@ fn use_after_free_in_a_forked_child_faults_and_the_parent_goes_on() {
 }
 
 #[test]
+fn a_program_closing_every_descriptor_keeps_its_use_after_free_caught() {
+    // The userfaultfd goes with the descriptor (close_range from 3 up): the allocator notices
+    // at its next use and goes on with guard markers; blocks stay guarded.
+    let out = run(example("efence_fork"), &["closefds"], &[], true);
+    let err = stderr(&out);
+    assert_eq!(out.status.signal(), Some(SEGV), "{:?}\n{err}", out.status);
+    assert!(
+        stdout(&out).contains("churn 970, closed, churn 97000"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        !stdout(&out).contains("read after free"),
+        "{}",
+        stdout(&out)
+    );
+    let r = Report::parse(&err);
+    r.says(
+        "diagnosis: heap-use-after-free: read at ",
+        &["is 8 bytes inside the 40-byte block", "freed by free"],
+    );
+    names_line(
+        &r.fault,
+        "faulting",
+        "efence_fork.c",
+        marked_line("efence_fork.c", "X:closefds_uaf"),
+        &r.text,
+    );
+}
+
+#[test]
 fn fork_then_exec_runs_the_new_program() {
     clean_example("efence_fork", &["exec"], &[], &["child exec'd echo"]);
 }
