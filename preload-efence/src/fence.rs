@@ -1564,7 +1564,7 @@ pub fn lock_all() {
 
 /// In a `fork`ed child, after [`unlock_all`] (this process has one thread): the userfaultfd
 /// registered again for this process ([`crate::uffd::after_fork_child`]); where that fails,
-/// the one-page class goes on with guard markers ([`stop_moving`]).
+/// the one-page class goes on with guard markers (`stop_moving`).
 pub fn after_fork_child() {
     let Some(l) = layout() else {
         return;
