@@ -21,6 +21,7 @@ pub mod fence;
 pub mod hooks;
 pub mod leak;
 pub mod options;
+pub mod uffd;
 
 use core::ffi::{c_char, c_int};
 
@@ -37,6 +38,11 @@ extern "C" fn after_fork() {
     fence::unlock_all();
 }
 
+extern "C" fn after_fork_child() {
+    fence::unlock_all();
+    fence::after_fork_child();
+}
+
 /// At load: the crash handler with our describer, the fork handlers.
 #[cfg_attr(any(test, not(feature = "preload")), allow(dead_code))]
 extern "C" fn load(_argc: c_int, _argv: *const *const c_char, envp: *const *const c_char) {
@@ -47,8 +53,10 @@ extern "C" fn load(_argc: c_int, _argv: *const *const c_char, envp: *const *cons
     // while we read it; this runs once.
     unsafe { tracekit_crash::install_from_env(envp) };
     tracekit_crash::fault::set_describer(fence::describe);
-    // SAFETY: the handlers only take and release our locks.
-    unsafe { libc::pthread_atfork(Some(before_fork), Some(after_fork), Some(after_fork)) };
+    // After the crash handler: other SIGBUS signals are passed to it.
+    uffd::install_sigbus();
+    // SAFETY: the handlers take and release our locks; the child's opens a userfaultfd.
+    unsafe { libc::pthread_atfork(Some(before_fork), Some(after_fork), Some(after_fork_child)) };
 }
 
 /// At exit: every live block's canary, then the leak check (`TRACEKIT_LEAK_CHECK`).

@@ -11,6 +11,7 @@
 //! | `TRACEKIT_EFENCE_QUARANTINE` | bytes of freed blocks kept inaccessible (`64M`, `1G`; 0: none) | 64 MiB |
 //! | `TRACEKIT_EFENCE_MAX_GUARDED` | guarded slots at most (live blocks and the quarantine); past it the quarantine gives up its oldest slots, and without any, blocks get canaries checked at `free` | no limit with guard markers; else what `vm.max_map_count` allows |
 //! | `TRACEKIT_EFENCE_GUARD_MARKERS` | 0: make guard and freed pages inaccessible with `mprotect`, even where the kernel has guard markers (`MADV_GUARD_INSTALL`, Linux 6.13+) | 1: markers where the kernel has them |
+//! | `TRACEKIT_EFENCE_UFFD` | 0: free one-page blocks with a guard marker (the page dropped) instead of moving the page to a slot out of the quarantine with a userfaultfd (Linux 6.8+, with guard markers) | 1: where the kernel allows it |
 //!
 //! A value that is not understood is said once on stderr and the default is used: a typo must
 //! not silently change what is checked.
@@ -39,6 +40,8 @@ pub struct Options {
     pub max_guarded: u64,
     /// Use the kernel's guard markers where it has them.
     pub markers: bool,
+    /// Move freed one-page blocks' pages with a userfaultfd where the kernel allows it.
+    pub uffd: bool,
 }
 
 impl Options {
@@ -53,6 +56,7 @@ impl Options {
         quarantine: 64 << 20,
         max_guarded: 0,
         markers: true,
+        uffd: true,
     };
 }
 
@@ -113,6 +117,7 @@ const KNOWN: &[&str] = &[
     "TRACEKIT_EFENCE_QUARANTINE",
     "TRACEKIT_EFENCE_MAX_GUARDED",
     "TRACEKIT_EFENCE_GUARD_MARKERS",
+    "TRACEKIT_EFENCE_UFFD",
 ];
 
 /// Reads the options from `NAME=value` entries (the environment), saying what it cannot use.
@@ -166,6 +171,7 @@ pub fn parse<'e>(entries: impl Iterator<Item = &'e [u8]>) -> Options {
             "TRACEKIT_EFENCE_QUARANTINE" => o.quarantine = number(name, v, 64 << 20, parse_size),
             "TRACEKIT_EFENCE_MAX_GUARDED" => o.max_guarded = number(name, v, 0, env::parse_u64),
             "TRACEKIT_EFENCE_GUARD_MARKERS" => o.markers = flag(name, v, true),
+            "TRACEKIT_EFENCE_UFFD" => o.uffd = flag(name, v, true),
             _ if !KNOWN.contains(&name) => say(format_args!("unknown variable {name} (ignored)")),
             _ => {}
         }
@@ -216,9 +222,11 @@ mod tests {
             "TRACEKIT_EFENCE_QUARANTINE=1M",
             "TRACEKIT_EFENCE_MAX_GUARDED=500",
             "TRACEKIT_EFENCE_GUARD_MARKERS=0",
+            "TRACEKIT_EFENCE_UFFD=0",
         ]);
         assert_eq!((o.sample, o.quarantine, o.max_guarded), (100, 1 << 20, 500));
         assert!(!o.markers);
+        assert!(!o.uffd);
         assert_eq!(opts(&["TRACEKIT_EFENCE_SAMPLE=0"]).sample, 1);
         assert_eq!(parse_size(b"2G"), Some(2 << 30));
         assert_eq!(parse_size(b"x"), None);

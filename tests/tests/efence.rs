@@ -551,6 +551,23 @@ fn write_after_free_faults_and_names_the_free() {
 }
 
 #[test]
+fn use_after_free_faults_the_same_with_freed_pages_dropped_by_guard_markers() {
+    // By default a freed one-page block's page is moved away with a userfaultfd (where the
+    // kernel allows it); TRACEKIT_EFENCE_UFFD=0 drops it with a guard marker instead.
+    let envs = [("TRACEKIT_EFENCE_UFFD", "0")];
+    let r = bug("uaf_read", SEGV, true, &envs);
+    r.says(
+        "diagnosis: heap-use-after-free: read at ",
+        &["is 8 bytes inside the 40-byte block", "freed by free"],
+    );
+    let r = bug("uaf_write", SEGV, true, &envs);
+    r.says(
+        "diagnosis: heap-use-after-free: write at ",
+        &["is 20 bytes inside the 40-byte block", "freed by free"],
+    );
+}
+
+#[test]
 fn stale_pointer_after_realloc_moved_the_block() {
     // realloc's free of the old block is the free named.
     let r = bug("realloc_stale", SEGV, true, &[]);
@@ -909,6 +926,87 @@ fn fork_then_both_sides_allocate_and_free() {
             "child: allocated before fork, churn 97000",
             "parent: allocated before fork, churn 97000, child status 0",
         ],
+    );
+}
+
+/// True when this kernel lets an unprivileged-style process move pages with a userfaultfd
+/// (`UFFD_USER_MODE_ONLY`, `UFFD_FEATURE_SIGBUS` and `UFFD_FEATURE_MOVE`, Linux 6.8+), which
+/// the allocator then uses for freed one-page blocks (with guard markers).
+fn userfaultfd_moves() -> bool {
+    // SAFETY: no memory is passed.
+    let fd = unsafe { libc::syscall(libc::SYS_userfaultfd, libc::O_CLOEXEC | 1) } as i32;
+    if fd < 0 {
+        return false;
+    }
+    let mut api = [0xAAu64, (1 << 7) | (1 << 16), 0];
+    // SAFETY: UFFDIO_API reads and writes the three words of `api`.
+    let ok = unsafe { libc::ioctl(fd, 0xc018_aa3f, api.as_mut_ptr()) } == 0;
+    // SAFETY: ours.
+    unsafe { libc::close(fd) };
+    ok
+}
+
+#[test]
+fn use_after_free_in_a_forked_child_faults_and_the_parent_goes_on() {
+    // The child re-registers its memory with a userfaultfd of its own (the parent's
+    // descriptor, which it inherits, works on the parent's memory: with it the child's frees
+    // moved the parent's pages and the parent's block read by the last line faulted).
+    let out = run(example("efence_fork"), &["uaf"], &[], true);
+    let (out_text, err) = (stdout(&out), stderr(&out));
+    assert!(out.status.success(), "{:?}\n{err}", out.status);
+    assert!(
+        out_text.contains("parent: allocated before fork, churn 97000, child signal 11"),
+        "{out_text}\n{err}"
+    );
+    assert!(!out_text.contains("child: read after free"), "{out_text}");
+    let r = Report::parse(&err);
+    r.says(
+        "diagnosis: heap-use-after-free: read at ",
+        &["is 8 bytes inside the 40-byte block", "freed by free"],
+    );
+    names_line(
+        &r.fault,
+        "faulting",
+        "efence_fork.c",
+        marked_line("efence_fork.c", "X:child_uaf"),
+        &r.text,
+    );
+    if guard_markers() && userfaultfd_moves() {
+        assert!(
+            out_text.contains("child: 1 userfaultfd"),
+            "the child has no userfaultfd of its own:\n{out_text}"
+        );
+    }
+}
+
+#[test]
+fn a_program_closing_every_descriptor_keeps_its_use_after_free_caught() {
+    // The userfaultfd goes with the descriptor (close_range from 3 up): the allocator notices
+    // at its next use and goes on with guard markers; blocks stay guarded.
+    let out = run(example("efence_fork"), &["closefds"], &[], true);
+    let err = stderr(&out);
+    assert_eq!(out.status.signal(), Some(SEGV), "{:?}\n{err}", out.status);
+    assert!(
+        stdout(&out).contains("churn 970, closed, churn 97000"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        !stdout(&out).contains("read after free"),
+        "{}",
+        stdout(&out)
+    );
+    let r = Report::parse(&err);
+    r.says(
+        "diagnosis: heap-use-after-free: read at ",
+        &["is 8 bytes inside the 40-byte block", "freed by free"],
+    );
+    names_line(
+        &r.fault,
+        "faulting",
+        "efence_fork.c",
+        marked_line("efence_fork.c", "X:closefds_uaf"),
+        &r.text,
     );
 }
 
