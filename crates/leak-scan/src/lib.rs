@@ -167,13 +167,68 @@ impl<'a, M: Memory> Scan<'a, M> {
         if ptr < self.lo || ptr >= self.hi {
             return None;
         }
-        // The last block starting at or below `ptr`.
-        let i = self
-            .blocks
-            .partition_point(|b| b.start <= ptr)
-            .checked_sub(1)?;
+        let i = self.last_at_or_below(ptr)?;
         let b = self.blocks[i];
         (ptr < b.start + b.size || (b.size == 0 && ptr == b.start)).then_some(i)
+    }
+
+    /// The index of the last block starting at or below `ptr` (`lo <= ptr < hi`).
+    ///
+    /// An interpolation search: the first guess is where `ptr` would be if the blocks were
+    /// spread evenly over `[lo, hi)`, then the steps double away from it until the block is
+    /// bracketed, then a binary search between. Blocks that an allocator handed out in
+    /// sequence lie almost evenly, so most lookups touch two or three blocks near the guess
+    /// instead of the ~20 scattered ones of a plain binary search among a million (each a
+    /// cache miss); an uneven heap costs at most about twice the binary search.
+    fn last_at_or_below(&self, ptr: u64) -> Option<usize> {
+        let blocks = self.blocks;
+        let n = blocks.len();
+        if n == 0 {
+            return None;
+        }
+        let span = u128::from(self.hi - self.lo);
+        let guess = (u128::from(ptr - self.lo) * n as u128 / span) as usize;
+        let guess = guess.min(n - 1);
+        // Bracket: blocks[lo].start <= ptr, and blocks[hi].start > ptr or hi == n.
+        let (mut lo, mut hi);
+        if blocks[guess].start <= ptr {
+            lo = guess;
+            let mut step = 1;
+            loop {
+                let next = lo + step;
+                if next >= n {
+                    hi = n;
+                    break;
+                }
+                if blocks[next].start > ptr {
+                    hi = next;
+                    break;
+                }
+                lo = next;
+                step *= 2;
+            }
+        } else {
+            hi = guess;
+            let mut step = 1;
+            loop {
+                if hi < step {
+                    if blocks[0].start > ptr {
+                        return None;
+                    }
+                    lo = 0;
+                    break;
+                }
+                let next = hi - step;
+                if blocks[next].start <= ptr {
+                    lo = next;
+                    break;
+                }
+                hi = next;
+                step *= 2;
+            }
+        }
+        // The last start <= ptr lies in [lo, hi).
+        Some(lo + blocks[lo + 1..hi].partition_point(|b| b.start <= ptr))
     }
 
     /// Leaves out pointers at the last 8 bytes of a block whose size is 8 more than a

@@ -272,3 +272,56 @@ fn a_pointer_to_an_eight_byte_block_is_no_chunk_header() {
     scan.finish();
     assert_eq!([scan.kind(0), scan.kind(1)], [Reachable, Definite]);
 }
+
+/// The interpolation search finds what a plain binary search finds, on even heaps and on
+/// uneven ones (clusters far apart, zero-sized blocks, one block), for pointers before,
+/// inside, between and after the blocks.
+#[test]
+fn block_of_agrees_with_a_binary_search_on_uneven_heaps() {
+    let img = Image::new();
+    let mut x = 0x2545_f491_4f6c_dd1du64;
+    let mut rand = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    for case in 0..200 {
+        let n = 1 + (rand() % 300) as usize;
+        let mut blocks = Vec::new();
+        let mut at = 0x1000 + (rand() % 4096) * 16;
+        for _ in 0..n {
+            // Mostly neighbours, sometimes a far jump (another arena or a mapped chunk).
+            at += match rand() % 10 {
+                0 => (rand() % (1 << 36)) & !15,
+                1 => 0,
+                _ => 16 * (1 + rand() % 8),
+            };
+            let size = match case % 3 {
+                0 => 32,
+                1 => rand() % 200,
+                _ => (rand() % 4) * 8,
+            };
+            blocks.push(Block { start: at, size });
+            at += size;
+        }
+        blocks.dedup_by_key(|b| b.start);
+        let mut extra = vec![Extra::default(); blocks.len()];
+        let mut stack = vec![0u32; 2 * blocks.len() + 16];
+        let scan = Scan::new(&blocks, &mut extra, &mut stack, &img, Heuristics::NONE);
+        let naive = |ptr: u64| -> Option<usize> {
+            let i = blocks.partition_point(|b| b.start <= ptr).checked_sub(1)?;
+            let b = blocks[i];
+            (ptr < b.start + b.size || (b.size == 0 && ptr == b.start)).then_some(i)
+        };
+        let last = blocks.last().unwrap();
+        for _ in 0..500 {
+            let ptr = match rand() % 3 {
+                0 => blocks[(rand() as usize) % blocks.len()].start + rand() % 48,
+                1 => blocks[0].start.saturating_sub(64) + rand() % 128,
+                _ => blocks[0].start + rand() % (last.start + last.size + 64 - blocks[0].start),
+            };
+            assert_eq!(scan.block_of(ptr), naive(ptr), "case {case}, ptr {ptr:#x}");
+        }
+    }
+}
