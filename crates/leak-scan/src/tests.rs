@@ -325,3 +325,45 @@ fn block_of_agrees_with_a_binary_search_on_uneven_heaps() {
         }
     }
 }
+
+/// Clusters far apart (a main arena, a thread's arena, a chunk mapped on its own, as the
+/// `array` workload of bench/leak.sh has) are cut into segments, and every block and gap is
+/// still found right, with more clusters than segments too.
+#[test]
+fn block_of_agrees_with_a_binary_search_across_many_far_clusters() {
+    let img = Image::new();
+    for clusters in [1u64, 2, 3, 31, 32, 33, 100] {
+        let mut blocks = Vec::new();
+        for c in 0..clusters {
+            let base = 0x5555_0000_0000 + c * (0x10_0000 + c * 0x1_0000_0000);
+            for i in 0..50u64 {
+                blocks.push(Block {
+                    start: base + i * 48,
+                    size: 32,
+                });
+            }
+        }
+        blocks.push(Block {
+            start: 0x7fff_0000_0000,
+            size: 8 << 20,
+        });
+        let mut extra = vec![Extra::default(); blocks.len()];
+        let mut stack = vec![0u32; 2 * blocks.len() + 16];
+        let scan = Scan::new(&blocks, &mut extra, &mut stack, &img, Heuristics::NONE);
+        for (i, b) in blocks.iter().enumerate() {
+            for off in [0, 8, b.size - 1] {
+                assert_eq!(
+                    scan.block_of(b.start + off),
+                    Some(i),
+                    "{clusters}: {i} +{off}"
+                );
+            }
+            assert_eq!(
+                scan.block_of(b.start + b.size),
+                None,
+                "{clusters}: after {i}"
+            );
+            assert_eq!(scan.block_of(b.start - 1), None, "{clusters}: before {i}");
+        }
+    }
+}
