@@ -629,3 +629,407 @@ fn a_forked_child_and_its_parent_each_check_their_own_blocks() {
     assert_eq!(ra, rb, "ours (left), valgrind's (right)");
     assert!(!mine.contains("no backtrace recorded"), "{mine}");
 }
+
+/// The status of valgrind's run and ours must be the same death, and the summaries and
+/// loss-record lines equal: a process killed by a fatal signal is checked at its end, as
+/// memcheck checks it ("Process terminating with default action of signal N").
+fn killed_as_under_valgrind(mode: &str, signal: i32) {
+    use std::os::unix::process::ExitStatusExt;
+    require_tool!("valgrind");
+    let p = example("leak_fatal");
+    let vg = run(Command::new("valgrind")
+        .arg("--leak-check=full")
+        .arg(&p)
+        .arg(mode));
+    let theirs = stderr(&vg);
+    assert_eq!(vg.status.signal(), Some(signal), "{theirs}");
+    assert!(
+        theirs.contains(&format!("default action of signal {signal} ")),
+        "{theirs}"
+    );
+    let dir = tempdir();
+    let out = ours_run(dir.path(), &p, &[mode], &[]);
+    let mine = stderr(&out);
+    assert_eq!(out.status.code(), Some(128 + signal), "{mine}");
+    assert_eq!(summaries(&mine).len(), 1, "{mine}");
+    assert_eq!(
+        summary(&mine),
+        summary(&theirs),
+        "{mode}: ours (left), valgrind's (right)\n{mine}"
+    );
+    assert_eq!(records_by_process(&mine), records_by_process(&theirs));
+    // The log holds the check and the death.
+    let again = run(Command::new(bin("tracekit"))
+        .args(["report", "--leak-check=full"])
+        .arg(dir.path().join("logs")));
+    let text = String::from_utf8_lossy(&again.stdout);
+    assert_eq!(summary(&text), summary(&mine), "{text}");
+}
+
+#[test]
+fn a_segfault_is_checked_at_the_end_of_the_process() {
+    killed_as_under_valgrind("segv", libc::SIGSEGV);
+}
+
+#[test]
+fn an_abort_is_checked_at_the_end_of_the_process() {
+    killed_as_under_valgrind("abort", libc::SIGABRT);
+}
+
+#[test]
+fn a_sigterm_is_checked_at_the_end_of_the_process() {
+    killed_as_under_valgrind("term", libc::SIGTERM);
+}
+
+/// A second thread faults while main waits in `pthread_join`: main, stopped, keeps its local
+/// block reachable. The one difference with valgrind is the faulting thread's DTV (as in
+/// `blocks_held_by_a_running_threads_stack_and_register_are_reachable`): 16 bytes more,
+/// the tracker's own TLS module.
+#[test]
+fn a_fault_in_a_second_thread_is_checked_with_the_first_stopped() {
+    use std::os::unix::process::ExitStatusExt;
+    require_tool!("valgrind");
+    let p = example("leak_fatal");
+    let vg = run(Command::new("valgrind")
+        .arg("--leak-check=full")
+        .arg(&p)
+        .arg("thread"));
+    assert_eq!(vg.status.signal(), Some(libc::SIGSEGV));
+    let theirs = summary(&stderr(&vg)).expect("valgrind's summary");
+    let dir = tempdir();
+    let out = ours_run(dir.path(), &p, &["thread"], &[]);
+    let text = stderr(&out);
+    assert_eq!(out.status.code(), Some(128 + libc::SIGSEGV), "{text}");
+    let mut mine = summary(&text).unwrap_or_else(|| panic!("no summary:\n{text}"));
+    assert_eq!(mine.possible.1, theirs.possible.1, "{mine:?} {theirs:?}");
+    assert_eq!(
+        mine.possible.0,
+        theirs.possible.0 + 16,
+        "{mine:?} {theirs:?}"
+    );
+    mine.possible = theirs.possible;
+    assert_eq!(mine, theirs, "ours (left), valgrind's (right)");
+}
+
+/// The program's own SIGSEGV handler, which leaves with `_exit(3)`, replaces ours: no fatal
+/// signal, one check, at `_exit`, as valgrind's.
+#[test]
+fn a_program_handling_the_signal_itself_is_checked_once_at_its_exit() {
+    require_tool!("valgrind");
+    let p = example("leak_fatal");
+    let theirs = valgrind_text(&p, &["handled"], &[]);
+    let dir = tempdir();
+    let out = ours_run(dir.path(), &p, &["handled"], &[]);
+    let mine = stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "{mine}");
+    assert_eq!(summaries(&mine).len(), 1, "{mine}");
+    assert_eq!(summary(&mine), summary(&theirs), "{mine}");
+}
+
+/// With `LD_PRELOAD` by hand: the process dies of the signal as without the tracker, its log
+/// has the check (cause `fatal-signal` in the JSON report, the last check) and its death.
+#[test]
+fn a_killed_process_keeps_its_status_and_its_log_says_why() {
+    use std::os::unix::process::ExitStatusExt;
+    let p = example("leak_fatal");
+    let native = run(Command::new(&p).arg("abort"));
+    assert_eq!(native.status.signal(), Some(libc::SIGABRT));
+    let dir = tempdir();
+    let log = dir.path().join("run.tklog");
+    let out = run(Command::new(&p)
+        .arg("abort")
+        .env("LD_PRELOAD", preload("preload_heaptrack"))
+        .env("TRACEKIT_LOG", &log)
+        .env("TRACEKIT_LEAK_CHECK", "full"));
+    assert_eq!(out.status.signal(), Some(libc::SIGABRT), "{}", stderr(&out));
+    let json = run(Command::new(bin("tracekit"))
+        .args(["report", "--format=json"])
+        .arg(&log));
+    let v: serde_json::Value =
+        serde_json::from_slice(&json.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&json)));
+    let leaks = v["leaks"].as_array().expect("leaks");
+    assert_eq!(leaks.len(), 1, "{leaks:?}");
+    assert_eq!(leaks[0]["cause"], "fatal-signal");
+    assert_eq!(leaks[0]["last"], true);
+    assert_eq!(leaks[0]["summary"]["definite"]["bytes"], 32);
+    assert_eq!(leaks[0]["summary"]["indirect"]["blocks"], 3);
+    let proc0 = &v["processes"][0];
+    assert_eq!(proc0["exit"]["signal"], libc::SIGABRT, "{proc0}");
+}
+
+// ---- the leak part of the JSON report, read back strictly (a new or renamed field fails) ----
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JsonLeak {
+    pid: u32,
+    check: u32,
+    cause: String,
+    last: bool,
+    summary: JsonSummary,
+    records: Vec<JsonRecord>,
+}
+
+#[derive(Debug, serde::Deserialize, PartialEq, Eq, Clone, Copy)]
+#[serde(deny_unknown_fields)]
+struct JsonCount {
+    bytes: u64,
+    blocks: u64,
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JsonSummary {
+    definite: JsonCount,
+    indirect: JsonCount,
+    possible: JsonCount,
+    reachable: JsonCount,
+    via_heuristic: Vec<(String, JsonCount)>,
+    suppressed: JsonCount,
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JsonRecord {
+    number: usize,
+    kind: String,
+    bytes: u64,
+    indirect_bytes: u64,
+    blocks: u64,
+    stack_id: u64,
+    frames: Vec<serde_json::Value>,
+    suppressed: bool,
+}
+
+impl JsonSummary {
+    fn figures(&self) -> Figures {
+        let p = |c: JsonCount| (c.bytes, c.blocks);
+        Figures {
+            definite: p(self.definite),
+            indirect: p(self.indirect),
+            possible: p(self.possible),
+            reachable: p(self.reachable),
+            suppressed: p(self.suppressed),
+        }
+    }
+}
+
+/// memcheck's `%'lu`: digits grouped by commas.
+fn grouped(n: u64) -> String {
+    let d = n.to_string();
+    let mut out = String::new();
+    for (i, c) in d.chars().enumerate() {
+        if i > 0 && (d.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+impl JsonRecord {
+    /// memcheck's line for this record ("N (d direct, i indirect) bytes in M blocks are
+    /// definitely lost in loss record K of T", digits grouped).
+    fn line(&self, total: usize) -> String {
+        let g = grouped;
+        let bytes = if self.indirect_bytes > 0 {
+            format!(
+                "{} ({} direct, {} indirect)",
+                g(self.bytes + self.indirect_bytes),
+                g(self.bytes),
+                g(self.indirect_bytes)
+            )
+        } else {
+            g(self.bytes)
+        };
+        let phrase = match self.kind.as_str() {
+            "definite" => "definitely lost",
+            "indirect" => "indirectly lost",
+            "possible" => "possibly lost",
+            "reachable" => "still reachable",
+            k => panic!("unknown kind {k}"),
+        };
+        format!(
+            "{bytes} bytes in {} blocks are {phrase} in loss record {} of {total}",
+            g(self.blocks),
+            self.number
+        )
+    }
+}
+
+/// The leak check of one victim in the JSON report (`tracekit report --json`): its summary
+/// equals the text report's LEAK SUMMARY from the same log and valgrind's on the same binary;
+/// its records (those memcheck prints by default: definitely and possibly lost) give back,
+/// line for line, the text's and valgrind's loss-record lines; the records add up to the
+/// summary; the Markdown report shows the same five figures.
+#[test]
+fn the_json_report_carries_the_same_check_as_the_text_and_valgrind() {
+    require_tool!("valgrind");
+    let p = example("leak_shapes");
+    let theirs = valgrind_text(&p, &["mixed"], &[]);
+    let dir = tempdir();
+    let first = ours_run(dir.path(), &p, &["mixed"], &[]);
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    let logs = dir.path().join("logs");
+    let text = run(Command::new(bin("tracekit"))
+        .args(["report", "--leak-check=full"])
+        .arg(&logs));
+    let text = String::from_utf8_lossy(&text.stdout).into_owned();
+    let json = run(Command::new(bin("tracekit"))
+        .args(["report", "--json"])
+        .arg(&logs));
+    let v: serde_json::Value =
+        serde_json::from_slice(&json.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&json)));
+    let leaks: Vec<JsonLeak> = serde_json::from_value(v["leaks"].clone())
+        .unwrap_or_else(|e| panic!("the leaks do not match the schema: {e}\n{}", v["leaks"]));
+    assert_eq!(leaks.len(), 1, "{leaks:?}");
+    let l = &leaks[0];
+    assert_eq!((l.check, l.cause.as_str(), l.last), (1, "exit", true));
+    assert_eq!(l.pid, v["processes"][0]["pid"].as_u64().unwrap() as u32);
+    let figures = l.summary.figures();
+    assert_eq!(Some(figures), summary(&text), "JSON (left), text (right)");
+    assert_eq!(
+        Some(figures),
+        summary(&theirs),
+        "JSON (left), valgrind (right)"
+    );
+    assert!(l.summary.via_heuristic.is_empty(), "{:?}", l.summary);
+    // The records add up to the summary, kind by kind, and are numbered 1..=T.
+    let mut sum = Figures::default();
+    for (i, r) in l.records.iter().enumerate() {
+        assert_eq!(r.number, i + 1);
+        assert!(
+            !r.suppressed && r.stack_id != 0 && !r.frames.is_empty(),
+            "{r:?}"
+        );
+        let slot = match r.kind.as_str() {
+            "definite" => &mut sum.definite,
+            "indirect" => &mut sum.indirect,
+            "possible" => &mut sum.possible,
+            _ => &mut sum.reachable,
+        };
+        slot.0 += r.bytes;
+        slot.1 += r.blocks;
+    }
+    assert_eq!(sum, figures, "records (left), summary (right)");
+    let total = l.records.len();
+    let shown: Vec<String> = l
+        .records
+        .iter()
+        .filter(|r| r.kind == "definite" || r.kind == "possible")
+        .map(|r| r.line(total))
+        .collect();
+    assert!(shown.len() >= 3, "{shown:?}");
+    let lines = |t: &str| -> Vec<String> {
+        t.lines()
+            .filter(|l| l.contains(" in loss record "))
+            .map(|l| l.split_once("== ").map_or(l, |x| x.1).trim().to_owned())
+            .collect()
+    };
+    assert_eq!(shown, lines(&text), "JSON (left), text (right)");
+    assert_eq!(shown, lines(&theirs), "JSON (left), valgrind (right)");
+    // The Markdown report: the same five figures in its leak-check table.
+    let md = run(Command::new(bin("tracekit"))
+        .args(["report", "--format", "markdown"])
+        .arg(&logs));
+    let md = String::from_utf8_lossy(&md.stdout);
+    let row = md
+        .lines()
+        .skip_while(|l| !l.starts_with("### Leak check"))
+        .find(|row| l_pid(row) == l.pid.to_string())
+        .unwrap_or_else(|| panic!("no leak-check row:\n{md}"));
+    let cells: Vec<&str> = row.trim_matches('|').split('|').map(str::trim).collect();
+    let cell = |(bytes, blocks): (u64, u64)| {
+        format!("{} bytes in {} blocks", grouped(bytes), grouped(blocks))
+    };
+    assert_eq!(
+        cells[2..],
+        [
+            cell(figures.definite),
+            cell(figures.indirect),
+            cell(figures.possible),
+            cell(figures.reachable),
+            cell(figures.suppressed),
+        ],
+        "{row}"
+    );
+    assert!(md.contains("#### Largest loss records"), "{md}");
+}
+
+/// The pid of a Markdown leak-check row (its first cell).
+fn l_pid(line: &str) -> String {
+    line.trim_start_matches('|')
+        .split('|')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_owned()
+}
+
+/// `tracekit diff` of two runs with the check: memcheck's five lines, base and new, equal to
+/// each run's own LEAK SUMMARY (text, JSON and Markdown diffs).
+#[test]
+fn tracekit_diff_shows_each_leak_kind() {
+    let p = example("leak_shapes");
+    let dir = tempdir();
+    let a = dir.path().join("a");
+    let b = dir.path().join("b");
+    std::fs::create_dir_all(&a).unwrap();
+    std::fs::create_dir_all(&b).unwrap();
+    let base = summary(&stderr(&ours_run(&a, &p, &["list"], &[]))).expect("base summary");
+    let new = summary(&stderr(&ours_run(&b, &p, &["mixed"], &[]))).expect("new summary");
+    assert_ne!(base, new);
+    let diff = |args: &[&str]| {
+        let o = run(Command::new(bin("tracekit"))
+            .arg("diff")
+            .args(args)
+            .arg(a.join("logs"))
+            .arg(b.join("logs")));
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let v: serde_json::Value = serde_json::from_str(&diff(&["--json"])).unwrap();
+    let lc = &v["heap"]["leak_check"];
+    let text = diff(&[]);
+    let md = diff(&["--format", "markdown"]);
+    for (key, label, b0, n0) in [
+        (
+            "definite",
+            "definitely lost",
+            base.definite.0,
+            new.definite.0,
+        ),
+        (
+            "indirect",
+            "indirectly lost",
+            base.indirect.0,
+            new.indirect.0,
+        ),
+        ("possible", "possibly lost", base.possible.0, new.possible.0),
+        (
+            "reachable",
+            "still reachable",
+            base.reachable.0,
+            new.reachable.0,
+        ),
+        (
+            "suppressed",
+            "suppressed",
+            base.suppressed.0,
+            new.suppressed.0,
+        ),
+    ] {
+        assert_eq!(lc[key]["base"], b0, "{key}: {lc}");
+        assert_eq!(lc[key]["new"], n0, "{key}: {lc}");
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(label))
+            .unwrap_or_else(|| panic!("no {label} line:\n{text}"));
+        let nums: Vec<&str> = line[label.len()..].split_whitespace().collect();
+        assert_eq!(nums[..2], [b0.to_string(), n0.to_string()], "{line}");
+        assert!(
+            md.contains(&format!("| {label} | {b0} | {n0} |")),
+            "{label}:\n{md}"
+        );
+    }
+}

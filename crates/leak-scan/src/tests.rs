@@ -305,3 +305,98 @@ fn the_next_chunks_header_inside_a_block_is_no_pointer() {
         [Definite, Definite, Definite, Definite, Possible, Possible, Possible, Possible]
     );
 }
+
+/// The interpolation search finds what a plain binary search finds, on even heaps and on
+/// uneven ones (clusters far apart, zero-sized blocks, one block), for pointers before,
+/// inside, between and after the blocks.
+#[test]
+fn block_of_agrees_with_a_binary_search_on_uneven_heaps() {
+    let img = Image::new();
+    let mut x = 0x2545_f491_4f6c_dd1du64;
+    let mut rand = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    for case in 0..200 {
+        let n = 1 + (rand() % 300) as usize;
+        let mut blocks = Vec::new();
+        let mut at = 0x1000 + (rand() % 4096) * 16;
+        for _ in 0..n {
+            // Mostly neighbours, sometimes a far jump (another arena or a mapped chunk).
+            at += match rand() % 10 {
+                0 => (rand() % (1 << 36)) & !15,
+                1 => 0,
+                _ => 16 * (1 + rand() % 8),
+            };
+            let size = match case % 3 {
+                0 => 32,
+                1 => rand() % 200,
+                _ => (rand() % 4) * 8,
+            };
+            blocks.push(Block { start: at, size });
+            at += size;
+        }
+        blocks.dedup_by_key(|b| b.start);
+        let mut extra = vec![Extra::default(); blocks.len()];
+        let mut stack = vec![0u32; 2 * blocks.len() + 16];
+        let scan = Scan::new(&blocks, &mut extra, &mut stack, &img, Heuristics::NONE);
+        let naive = |ptr: u64| -> Option<usize> {
+            let i = blocks.partition_point(|b| b.start <= ptr).checked_sub(1)?;
+            let b = blocks[i];
+            (ptr < b.start + b.size || (b.size == 0 && ptr == b.start)).then_some(i)
+        };
+        let last = blocks.last().unwrap();
+        for _ in 0..500 {
+            let ptr = match rand() % 3 {
+                0 => blocks[(rand() as usize) % blocks.len()].start + rand() % 48,
+                1 => blocks[0].start.saturating_sub(64) + rand() % 128,
+                _ => blocks[0].start + rand() % (last.start + last.size + 64 - blocks[0].start),
+            };
+            assert_eq!(scan.block_of(ptr), naive(ptr), "case {case}, ptr {ptr:#x}");
+        }
+    }
+}
+
+/// Clusters far apart (a main arena, a thread's arena, a chunk mapped on its own, as the
+/// `array` workload of bench/leak.sh has) are cut into segments, and every block and gap is
+/// still found right, with more clusters than segments too.
+#[test]
+fn block_of_agrees_with_a_binary_search_across_many_far_clusters() {
+    let img = Image::new();
+    for clusters in [1u64, 2, 3, 31, 32, 33, 100] {
+        let mut blocks = Vec::new();
+        for c in 0..clusters {
+            let base = 0x5555_0000_0000 + c * (0x10_0000 + c * 0x1_0000_0000);
+            for i in 0..50u64 {
+                blocks.push(Block {
+                    start: base + i * 48,
+                    size: 32,
+                });
+            }
+        }
+        blocks.push(Block {
+            start: 0x7fff_0000_0000,
+            size: 8 << 20,
+        });
+        let mut extra = vec![Extra::default(); blocks.len()];
+        let mut stack = vec![0u32; 2 * blocks.len() + 16];
+        let scan = Scan::new(&blocks, &mut extra, &mut stack, &img, Heuristics::NONE);
+        for (i, b) in blocks.iter().enumerate() {
+            for off in [0, 8, b.size - 1] {
+                assert_eq!(
+                    scan.block_of(b.start + off),
+                    Some(i),
+                    "{clusters}: {i} +{off}"
+                );
+            }
+            assert_eq!(
+                scan.block_of(b.start + b.size),
+                None,
+                "{clusters}: after {i}"
+            );
+            assert_eq!(scan.block_of(b.start - 1), None, "{clusters}: before {i}");
+        }
+    }
+}

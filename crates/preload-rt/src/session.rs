@@ -894,6 +894,16 @@ extern "C" fn fork_child() {
 /// Ends the session: writes `Exit` (with `freeres`, the runtime buffers freed just before)
 /// and finishes the log. Later events are not recorded.
 pub fn finish(code: Option<i32>, freeres: u32) {
+    finish_as(code, None, freeres);
+}
+
+/// Ends the session of a process that a fatal signal is about to kill (the leak check's
+/// handler, `leak::fatal`): `Exit` with the signal, the log finished.
+pub fn finish_killed(signal: u32) {
+    finish_as(None, Some(signal), 0);
+}
+
+fn finish_as(code: Option<i32>, signal: Option<u32>, freeres: u32) {
     if STATE
         .compare_exchange(ON, DONE, Ordering::AcqRel, Ordering::Acquire)
         .is_err()
@@ -914,7 +924,7 @@ pub fn finish(code: Option<i32>, freeres: u32) {
             time_ns,
             pid,
             code,
-            signal: None,
+            signal,
             freeres,
         }));
     }

@@ -97,6 +97,14 @@ pub fn map_anon(len: usize) -> SysResult<*mut u8> {
     map(len, libc::PROT_READ | libc::PROT_WRITE, flags, -1, 0)
 }
 
+/// Asks for transparent huge pages on `[p, p + len)` (`MADV_HUGEPAGE`): a large table that
+/// fills up then takes one page fault per 2 MiB instead of one per 4 KiB. Only advice: where
+/// the kernel has no huge page at hand (or THP is off) it maps small pages as before.
+pub fn advise_huge(p: *mut u8, len: usize) {
+    // SAFETY: advice on a range of the caller's own mapping; it changes no contents.
+    let _ = unsafe { syscall!(libc::SYS_madvise, p, len, libc::MADV_HUGEPAGE) };
+}
+
 /// Reserves `len` bytes of address space, inaccessible and backed by nothing (no memory is
 /// committed and nothing is charged): parts are made usable later with [`protect`]. Other
 /// mappings cannot land inside it, so an inaccessible page in it stays a guard.

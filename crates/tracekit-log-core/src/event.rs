@@ -519,7 +519,8 @@ pub struct Leak<'a> {
     /// check); 0 from a writer that made one check, at exit. Appended to the payload, and only
     /// when not 0, so such a record is byte for byte what layout 1 always wrote.
     pub check: u32,
-    /// What started the check: [`Leak::AT_EXIT`], [`Leak::ON_SIGNAL`] or [`Leak::ON_REQUEST`].
+    /// What started the check: [`Leak::AT_EXIT`], [`Leak::ON_SIGNAL`], [`Leak::ON_REQUEST`]
+    /// or [`Leak::AT_FATAL_SIGNAL`].
     pub cause: u8,
 }
 
@@ -532,6 +533,8 @@ impl Leak<'_> {
     pub const ON_SIGNAL: u8 = 1;
     /// A check the program asked for (`tracekit_do_leak_check()`).
     pub const ON_REQUEST: u8 = 2;
+    /// The check at the end of a process killed by a fatal signal (its last, as at exit).
+    pub const AT_FATAL_SIGNAL: u8 = 3;
 }
 
 code_enum! {

@@ -93,7 +93,8 @@ impl LeakKinds {
 pub struct LeakCheck {
     /// Its number in the process (0: a log from before checks were numbered, one at exit).
     pub check: u32,
-    /// What started it (`tracekit_log::Leak::AT_EXIT`, `ON_SIGNAL`, `ON_REQUEST`).
+    /// What started it (`tracekit_log::Leak::AT_EXIT`, `ON_SIGNAL`, `ON_REQUEST`,
+    /// `AT_FATAL_SIGNAL`).
     pub cause: u8,
     /// memcheck's heuristics that were on.
     pub heuristics: u8,

@@ -252,10 +252,54 @@ pub struct HeapDiff {
     pub allocs: Change,
     /// Temporary allocations.
     pub temporary: Change,
+    /// The leak checks' figures (`TRACEKIT_LEAK_CHECK`, `tracekit heap --leak-check`), when
+    /// either run made one.
+    pub leak_check: Option<LeakCheckDiff>,
     /// Sites that changed, by regression (see [`SiteDiff::regression`]).
     pub sites: Vec<SiteDiff>,
     /// Sites found in both runs with the same numbers.
     pub unchanged_sites: u64,
+}
+
+/// memcheck's LEAK SUMMARY, in bytes, summed over the last check of each process of a run
+/// (a run without a check counts 0).
+#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+pub struct LeakCheckDiff {
+    /// Definitely lost.
+    pub definite: Change,
+    /// Indirectly lost.
+    pub indirect: Change,
+    /// Possibly lost.
+    pub possible: Change,
+    /// Still reachable.
+    pub reachable: Change,
+    /// Suppressed (none: the diff applies no suppressions).
+    pub suppressed: Change,
+}
+
+impl LeakCheckDiff {
+    /// The figures of two runs, `None` when neither made a leak check.
+    fn of(base: &Report, new: &Report) -> Option<LeakCheckDiff> {
+        if base.leaks.is_empty() && new.leaks.is_empty() {
+            return None;
+        }
+        let sum = |r: &Report, f: fn(&model::leak::LeakSummary) -> u64| -> u64 {
+            r.leaks
+                .iter()
+                .filter(|l| l.last)
+                .map(|l| f(&l.summary))
+                .sum()
+        };
+        let change =
+            |f: fn(&model::leak::LeakSummary) -> u64| Change::new(sum(base, f), sum(new, f));
+        Some(LeakCheckDiff {
+            definite: change(|s| s.definite.bytes),
+            indirect: change(|s| s.indirect.bytes),
+            possible: change(|s| s.possible.bytes),
+            reachable: change(|s| s.reachable.bytes),
+            suppressed: change(|s| s.suppressed.bytes),
+        })
+    }
 }
 
 /// Whether a site is in both runs.
@@ -525,6 +569,7 @@ fn heap_diff(base: &Report, new: &Report) -> HeapDiff {
         bytes_allocated: Change::new(b.bytes_allocated, n.bytes_allocated),
         allocs: Change::new(b.valgrind.allocs, n.valgrind.allocs),
         temporary: Change::new(b.temporary, n.temporary),
+        leak_check: LeakCheckDiff::of(base, new),
         sites,
         unchanged_sites,
     }
@@ -628,6 +673,7 @@ mod tests {
             bytes_allocated: Change::default(),
             allocs: Change::new(100, 100),
             temporary: Change::new(0, 3),
+            leak_check: None,
             sites: vec![],
             unchanged_sites: 0,
         }

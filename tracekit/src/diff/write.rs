@@ -31,14 +31,25 @@ fn first<T>(v: &[T], top: usize) -> &[T] {
     }
 }
 
-fn totals(h: &HeapDiff) -> [(&'static str, Change); 5] {
-    [
-        ("heap peak", h.peak),
-        ("leaked", h.leaked),
+/// The totals' rows; with a leak check, memcheck's five LEAK SUMMARY lines (bytes) after
+/// "leaked".
+fn totals(h: &HeapDiff) -> Vec<(&'static str, Change)> {
+    let mut rows = vec![("heap peak", h.peak), ("leaked", h.leaked)];
+    if let Some(l) = &h.leak_check {
+        rows.extend([
+            ("definitely lost", l.definite),
+            ("indirectly lost", l.indirect),
+            ("possibly lost", l.possible),
+            ("still reachable", l.reachable),
+            ("suppressed", l.suppressed),
+        ]);
+    }
+    rows.extend([
         ("bytes allocated", h.bytes_allocated),
         ("allocations", h.allocs),
         ("temporary", h.temporary),
-    ]
+    ]);
+    rows
 }
 
 fn syscall_totals(s: &SyscallDiff) -> [(&'static str, Change); 3] {
@@ -74,7 +85,7 @@ fn write_text(d: &Diff, top: usize, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)?;
     writeln!(out, "{:<16} {:>16} {:>16}  change", "", "base", "new")?;
     let rows: Vec<(&str, Change)> = match (&d.heap, &d.syscalls) {
-        (Some(h), _) => totals(h).to_vec(),
+        (Some(h), _) => totals(h),
         (_, Some(s)) => syscall_totals(s).to_vec(),
         _ => vec![],
     };
@@ -201,7 +212,7 @@ fn write_markdown(d: &Diff, top: usize, out: &mut dyn Write) -> io::Result<()> {
     }
     writeln!(out)?;
     let rows: Vec<(&str, Change)> = match (&d.heap, &d.syscalls) {
-        (Some(h), _) => totals(h).to_vec(),
+        (Some(h), _) => totals(h),
         (_, Some(s)) => syscall_totals(s).to_vec(),
         _ => vec![],
     };

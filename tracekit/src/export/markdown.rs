@@ -1,13 +1,18 @@
 //! The report as GitHub-flavoured Markdown, for a CI step summary
 //! (`tracekit report --format markdown >> "$GITHUB_STEP_SUMMARY"`): the summary, the processes
-//! when there are several, the top sites by bytes, crashes and system calls, then the gates
+//! when there are several, the leak checks (memcheck's LEAK SUMMARY per check, then the
+//! largest loss records of the kinds memcheck shows by default, definitely and possibly lost),
+//! the top sites by bytes, crashes and system calls, then the gates
 //! ([`write_gates`], which `tracekit report` appends, since gates are not part of the model).
 //! The table helpers are shared with `tracekit diff`'s Markdown.
 
 use std::io::{self, Write};
 
 use super::{ExportOptions, Writer};
+use crate::analysis::leak::LeakKind;
+use crate::export::leak::grouped;
 use crate::model::heap::SiteReport;
+use crate::model::leak::{LeakCount, LeakReport};
 use crate::model::Report;
 use crate::report::GateResult;
 
@@ -188,6 +193,7 @@ fn write(report: &Report, opts: &ExportOptions, out: &mut dyn Write) -> io::Resu
             out,
         )?;
     }
+    write_leaks(&report.leaks, opts.top, out)?;
     write_sites(&h.sites, opts.top, h.processes.len() > 1, out)?;
     if !report.crashes.is_empty() {
         writeln!(out)?;
@@ -268,4 +274,104 @@ fn write_sites(
         ("temporary", Align::Right),
     ]);
     table(&columns, &rows, out)
+}
+
+/// memcheck's "B bytes in N blocks", digits grouped.
+fn leak_cell(c: LeakCount) -> String {
+    format!("{} bytes in {} blocks", grouped(c.bytes), grouped(c.blocks))
+}
+
+/// The leak checks: one row per check with memcheck's five LEAK SUMMARY lines, then the
+/// largest `top` loss records (0: all) that are definitely or possibly lost and not
+/// suppressed, with the allocation function and the first frame of the program.
+fn write_leaks(leaks: &[LeakReport], top: usize, out: &mut dyn Write) -> io::Result<()> {
+    if leaks.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(out, "### Leak check (memcheck's LEAK SUMMARY)")?;
+    writeln!(out)?;
+    let rows: Vec<Vec<String>> = leaks
+        .iter()
+        .map(|l| {
+            let s = &l.summary;
+            vec![
+                l.pid.to_string(),
+                format!("{} ({})", l.check, l.cause),
+                leak_cell(s.definite),
+                leak_cell(s.indirect),
+                leak_cell(s.possible),
+                leak_cell(s.reachable),
+                leak_cell(s.suppressed),
+            ]
+        })
+        .collect();
+    table(
+        &[
+            ("pid", Align::Right),
+            ("check", Align::Left),
+            ("definitely lost", Align::Right),
+            ("indirectly lost", Align::Right),
+            ("possibly lost", Align::Right),
+            ("still reachable", Align::Right),
+            ("suppressed", Align::Right),
+        ],
+        &rows,
+        out,
+    )?;
+    let mut shown: Vec<(&LeakReport, &crate::model::leak::LossRecord)> = leaks
+        .iter()
+        .filter(|l| l.last)
+        .flat_map(|l| l.records.iter().map(move |r| (l, r)))
+        .filter(|(_, r)| !r.suppressed && matches!(r.kind, LeakKind::Definite | LeakKind::Possible))
+        .collect();
+    // Largest first, as the end of memcheck's list.
+    shown.sort_by_key(|(l, r)| {
+        (
+            std::cmp::Reverse(r.bytes + r.indirect_bytes),
+            l.pid,
+            r.number,
+        )
+    });
+    if top != 0 {
+        shown.truncate(top);
+    }
+    if shown.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(out, "#### Largest loss records: {}", shown.len())?;
+    writeln!(out)?;
+    let rows: Vec<Vec<String>> = shown
+        .iter()
+        .map(|(l, r)| {
+            let labels: Vec<String> = r.frames.iter().skip(1).map(|f| f.label()).collect();
+            vec![
+                l.pid.to_string(),
+                format!("{} of {}", r.number, l.records.len()),
+                r.kind.phrase().to_owned(),
+                grouped(r.bytes),
+                grouped(r.indirect_bytes),
+                grouped(r.blocks),
+                r.frames
+                    .first()
+                    .map_or_else(String::new, |f| format!("`{}`", f.function)),
+                site_cell(&labels),
+            ]
+        })
+        .collect();
+    table(
+        &[
+            ("pid", Align::Right),
+            ("loss record", Align::Left),
+            ("kind", Align::Left),
+            ("bytes", Align::Right),
+            ("indirect bytes", Align::Right),
+            ("blocks", Align::Right),
+            ("function", Align::Left),
+            ("site", Align::Left),
+        ],
+        &rows,
+        out,
+    )
 }

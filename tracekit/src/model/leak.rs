@@ -82,8 +82,9 @@ pub struct LeakReport {
     pub pid: u32,
     /// The check's number in its process (0: the one check of an older log).
     pub check: u32,
-    /// What started it: `exit`, `signal` (`TRACEKIT_LEAK_CHECK_SIGNAL`) or `request`
-    /// (`tracekit_do_leak_check()`).
+    /// What started it: `exit`, `signal` (`TRACEKIT_LEAK_CHECK_SIGNAL`), `request`
+    /// (`tracekit_do_leak_check()`) or `fatal-signal` (the end of a process that a fatal
+    /// signal killed).
     pub cause: &'static str,
     /// The process's last check (the one at exit, when it got there): the one the exit
     /// status and the gates count.
@@ -228,6 +229,7 @@ fn build_one(
         cause: match check.cause {
             tracekit_log::Leak::ON_SIGNAL => "signal",
             tracekit_log::Leak::ON_REQUEST => "request",
+            tracekit_log::Leak::AT_FATAL_SIGNAL => "fatal-signal",
             _ => "exit",
         },
         last,

@@ -11,9 +11,11 @@
 //! scan's memory are mapped with `preload-sys`.
 //!
 //! - [`live`]: the live-block table;
+//! - [`fatal`]: the check at the end of a process killed by a fatal signal;
 //! - [`world`]: stopping the other threads and reading their registers;
 //! - [`roots`]: the roots, from `/proc/self/maps`, and the scan.
 
+pub mod fatal;
 pub mod live;
 pub mod roots;
 pub mod world;
@@ -83,6 +85,9 @@ pub fn configure() {
         crate::sys::own::track();
     }
     ON.store(on, Ordering::Relaxed);
+    if on {
+        fatal::install();
+    }
     if let Some(sig) = crate::env::var(SIGNAL_VAR).and_then(parse_signal) {
         if on {
             // No SA_ONSTACK: the handler's frame must be on the thread's own stack, which
@@ -238,8 +243,10 @@ fn check_now(frame: u64, cause: u8) {
         return;
     };
     // A `vfork` child shares its parent's memory, blocks and log: the parent checks. The
-    // check at exit is made once (`exit` then `_exit`, or a second `exit` from a handler).
-    if !w.owns_log() || (cause == Leak::AT_EXIT && DONE.swap(true, Ordering::AcqRel)) {
+    // check at exit is made once (`exit` then `_exit`, or a second `exit` from a handler;
+    // a fatal signal during or after the check at exit).
+    let last = cause == Leak::AT_EXIT || cause == Leak::AT_FATAL_SIGNAL;
+    if !w.owns_log() || (last && DONE.swap(true, Ordering::AcqRel)) {
         return;
     }
     let check = CHECKS.fetch_add(1, Ordering::Relaxed) + 1;

@@ -97,6 +97,11 @@ fn install() -> bool {
     false
 }
 
+/// The signal that stops the threads, once installed (at the first check); 0 before.
+pub fn stop_signal() -> c_int {
+    SIGNAL.load(Ordering::Relaxed) as c_int
+}
+
 /// A thread as the scan sees it.
 #[derive(Debug, Clone, Copy)]
 pub struct Stopped {
