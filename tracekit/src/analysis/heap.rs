@@ -168,6 +168,8 @@ pub struct Site {
     /// Their bytes.
     pub short_lived_bytes: u64,
     snap_bytes: u64,
+    /// `live_blocks` at the same moment as `snap_bytes` (for the exports).
+    snap_blocks: u64,
     snap_epoch: u64,
 }
 
@@ -357,7 +359,6 @@ impl HeapProcess {
         HeapEnd {
             details,
             stacks: self.sites.iter().map(|s| s.stack).collect(),
-            epoch: self.peak_epoch,
             peak: (self.peak, self.peak_time_ns),
             end_ns,
             exec: self.exec.is_some(),
@@ -458,6 +459,7 @@ impl HeapProcess {
         if s.snap_epoch != self.peak_epoch {
             s.snap_epoch = self.peak_epoch;
             s.snap_bytes = s.live_bytes;
+            s.snap_blocks = s.live_blocks;
         }
         // One of `grow` and `shrink` is 0 (a constant where this is inlined).
         s.live_bytes = s.live_bytes.saturating_add(grow).saturating_sub(shrink);
@@ -499,26 +501,27 @@ impl HeapProcess {
         if let Some(old) = self.live.insert(ptr, live) {
             self.remove_accounting(old, time_ns);
         }
+        // The site's blocks change after `change`, which saves them at a new peak's first
+        // change (with the bytes).
+        self.change(site, size, 0, time_ns);
         let s = &mut self.sites[site as usize];
         s.live_blocks += 1;
         self.current_blocks += 1;
         if let Some(d) = &mut self.detail {
-            d.insert(site, size, self.peak_epoch);
+            d.insert(site, size, (s.live_bytes, s.live_blocks));
         }
-        self.change(site, size, 0, time_ns);
         self.last_block = ptr;
     }
 
     #[inline]
     fn remove_accounting(&mut self, old: Live, time_ns: u64) {
+        self.change(old.site, 0, old.size, time_ns);
         let s = &mut self.sites[old.site as usize];
         s.live_blocks = s.live_blocks.saturating_sub(1);
         self.current_blocks = self.current_blocks.saturating_sub(1);
         if let Some(d) = &mut self.detail {
-            let lifetime = time_ns.saturating_sub(old.born_ns);
-            d.remove(old.site, old.size, lifetime, self.peak_epoch);
+            d.remove(old.site, time_ns.saturating_sub(old.born_ns));
         }
-        self.change(old.site, 0, old.size, time_ns);
     }
 
     /// Releases live block `ptr`: its accounting, its lifetime, and whether it was temporary.
@@ -698,6 +701,18 @@ impl HeapProcess {
             } else {
                 s.live_bytes
             };
+        }
+        if let Some(d) = &mut self.detail {
+            let sites = &self.sites;
+            d.settle(|i| {
+                let s = &sites[i];
+                let peak_blocks = if s.snap_epoch == epoch {
+                    s.snap_blocks
+                } else {
+                    s.live_blocks
+                };
+                ((s.peak_bytes, peak_blocks), (s.live_bytes, s.live_blocks))
+            });
         }
         let sites = &self.sites;
         let at_peak = live_sites(sites.len(), |i| sites[i].peak_bytes, None);
