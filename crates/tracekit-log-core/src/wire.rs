@@ -135,27 +135,10 @@ impl<'a> Dec<'a> {
                 self.pos += 3;
                 Ok(u64::from(b0 & 0x7f) | u64::from(b1 & 0x7f) << 7 | u64::from(b2) << 14)
             }
-            _ => self.u_long(),
-        }
-    }
-
-    /// [`u`](Self::u) of any length, at any place.
-    #[inline(never)]
-    fn u_long(&mut self) -> Result<u64, DecodeError> {
-        let mut v: u64 = 0;
-        let mut shift = 0u32;
-        loop {
-            let b = self.u8()?;
-            if shift == 63 && b > 1 {
-                return Err(DecodeError::Overflow);
-            }
-            v |= u64::from(b & 0x7f) << shift;
-            if b & 0x80 == 0 {
-                return Ok(v);
-            }
-            shift += 7;
-            if shift > 63 {
-                return Err(DecodeError::Overflow);
+            _ => {
+                let (v, pos) = u_long(self.buf, self.pos)?;
+                self.pos = pos;
+                Ok(v)
             }
         }
     }
@@ -182,6 +165,30 @@ impl<'a> Dec<'a> {
         let n = self.u()?;
         let n = usize::try_from(n).map_err(|_| DecodeError::Eof)?;
         self.raw(n)
+    }
+}
+
+/// [`Dec::u`] of any length, at any place: the integer at `buf[pos..]` and the position after
+/// it (a function of its own, not a method, so that the cursor does not have to live in
+/// memory for it: a decoder's loop keeps it in registers).
+#[inline(never)]
+fn u_long(buf: &[u8], mut pos: usize) -> Result<(u64, usize), DecodeError> {
+    let mut v: u64 = 0;
+    let mut shift = 0u32;
+    loop {
+        let b = *buf.get(pos).ok_or(DecodeError::Eof)?;
+        pos += 1;
+        if shift == 63 && b > 1 {
+            return Err(DecodeError::Overflow);
+        }
+        v |= u64::from(b & 0x7f) << shift;
+        if b & 0x80 == 0 {
+            return Ok((v, pos));
+        }
+        shift += 7;
+        if shift > 63 {
+            return Err(DecodeError::Overflow);
+        }
     }
 }
 

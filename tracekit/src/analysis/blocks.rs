@@ -1,7 +1,7 @@
 //! The live blocks of a process by address: the heap pass's one map, touched by every
 //! allocation and release of the log (twice by a `realloc`), so its cost is most of the pass's.
 //!
-//! Open addressing with linear probing in a table at most half full, the slot chosen by
+//! Open addressing with linear probing in a table at most a quarter full, the slot chosen by
 //! Fibonacci hashing of the address (multiply, keep the top bits: the bits in which heap
 //! addresses differ, the low middle ones, reach the top), and deletion by backward shift, so
 //! no tombstones build up however many blocks come and go. A lookup is one multiply and
@@ -11,12 +11,15 @@
 /// Live blocks by address, each with a value `V`.
 #[derive(Debug, Clone)]
 pub(crate) struct Blocks<V> {
-    /// Address (0: an empty slot) and value. The length is a power of two, at least twice
+    /// Each slot's address (0: an empty slot), apart from the values so that a probe reads
+    /// eight slots per cache line. The length is a power of two, at least [`SPARSE`] times
     /// `len`.
-    slots: Box<[(u64, V)]>,
+    keys: Box<[u64]>,
+    /// Each slot's value.
+    vals: Box<[V]>,
     /// 64 minus log2 of the number of slots: a hash shifted right by this is a slot index.
     shift: u32,
-    /// Blocks held in `slots`.
+    /// Blocks held in the slots.
     len: usize,
     /// The block at address 0, which no allocator hands out, but a log may say anything.
     zero: Option<V>,
@@ -24,11 +27,23 @@ pub(crate) struct Blocks<V> {
 
 const FIB: u64 = 0x9E37_79B9_7F4A_7C15;
 const MIN_SLOTS_LOG2: u32 = 6;
+/// The table is at most a quarter full: most probes then end at the first slot, and a
+/// removal's backward shift at the next one, so the branches of both are predictable (at half
+/// full, the mispredicted probe loops were most of the cost of a release).
+const SPARSE: usize = 4;
+
+/// A slot found by [`Blocks::locate`], for [`Blocks::remove_at`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Slot(usize);
+
+/// The [`Slot`] of the block at address 0.
+const ZERO_SLOT: usize = usize::MAX;
 
 impl<V: Copy + Default> Default for Blocks<V> {
     fn default() -> Self {
         Blocks {
-            slots: vec![(0, V::default()); 1 << MIN_SLOTS_LOG2].into_boxed_slice(),
+            keys: vec![0; 1 << MIN_SLOTS_LOG2].into_boxed_slice(),
+            vals: vec![V::default(); 1 << MIN_SLOTS_LOG2].into_boxed_slice(),
             shift: 64 - MIN_SLOTS_LOG2,
             len: 0,
             zero: None,
@@ -45,7 +60,7 @@ impl<V: Copy + Default> Blocks<V> {
 
     #[inline(always)]
     fn mask(&self) -> usize {
-        self.slots.len() - 1
+        self.keys.len() - 1
     }
 
     /// The slot holding `addr` (not 0), if any.
@@ -54,7 +69,7 @@ impl<V: Copy + Default> Blocks<V> {
         let mask = self.mask();
         let mut i = self.home(addr);
         loop {
-            match self.slots[i].0 {
+            match self.keys[i] {
                 k if k == addr => return Some(i),
                 0 => return None,
                 _ => i = (i + 1) & mask,
@@ -63,12 +78,27 @@ impl<V: Copy + Default> Blocks<V> {
     }
 
     /// The value of the block at `addr`.
-    #[inline]
+    #[cfg(test)]
     pub(crate) fn get(&self, addr: u64) -> Option<&V> {
+        self.locate(addr).map(|s| self.value(s))
+    }
+
+    /// Where the block at `addr` is, if live: valid until the table next changes.
+    #[inline]
+    pub(crate) fn locate(&self, addr: u64) -> Option<Slot> {
         if addr == 0 {
-            return self.zero.as_ref();
+            return self.zero.as_ref().map(|_| Slot(ZERO_SLOT));
         }
-        self.find(addr).map(|i| &self.slots[i].1)
+        self.find(addr).map(Slot)
+    }
+
+    /// The value in slot `s` (from [`locate`](Self::locate), the table unchanged since).
+    #[inline]
+    pub(crate) fn value(&self, s: Slot) -> &V {
+        match s.0 {
+            ZERO_SLOT => self.zero.as_ref().expect("the zero block is live"),
+            i => &self.vals[i],
+        }
     }
 
     /// Puts the block at `addr`; returns the one it replaces.
@@ -80,28 +110,37 @@ impl<V: Copy + Default> Blocks<V> {
         let mask = self.mask();
         let mut i = self.home(addr);
         loop {
-            match self.slots[i].0 {
-                k if k == addr => return Some(std::mem::replace(&mut self.slots[i].1, value)),
+            match self.keys[i] {
+                k if k == addr => return Some(std::mem::replace(&mut self.vals[i], value)),
                 0 => break,
                 _ => i = (i + 1) & mask,
             }
         }
-        self.slots[i] = (addr, value);
+        self.keys[i] = addr;
+        self.vals[i] = value;
         self.len += 1;
-        if 2 * self.len > self.slots.len() {
+        if SPARSE * self.len > self.keys.len() {
             self.grow();
         }
         None
     }
 
     /// Takes the block at `addr` out.
-    #[inline]
+    #[cfg(test)]
     pub(crate) fn remove(&mut self, addr: u64) -> Option<V> {
-        if addr == 0 {
-            return self.zero.take();
-        }
-        let mut hole = self.find(addr)?;
-        let value = self.slots[hole].1;
+        let s = self.locate(addr)?;
+        Some(self.remove_at(s))
+    }
+
+    /// Takes the block in slot `s` out (from [`locate`](Self::locate), the table unchanged
+    /// since).
+    #[inline]
+    pub(crate) fn remove_at(&mut self, s: Slot) -> V {
+        let mut hole = match s.0 {
+            ZERO_SLOT => return self.zero.take().expect("the zero block is live"),
+            i => i,
+        };
+        let value = self.vals[hole];
         self.len -= 1;
         // Backward shift: each block after the hole, up to the next empty slot, moves into the
         // hole when the hole is on its probe path (between its home slot and where it is).
@@ -109,41 +148,49 @@ impl<V: Copy + Default> Blocks<V> {
         let mut j = hole;
         loop {
             j = (j + 1) & mask;
-            let k = self.slots[j].0;
+            let k = self.keys[j];
             if k == 0 {
                 break;
             }
             let home = self.home(k);
             if j.wrapping_sub(home) & mask >= j.wrapping_sub(hole) & mask {
-                self.slots[hole] = self.slots[j];
+                self.keys[hole] = k;
+                self.vals[hole] = self.vals[j];
                 hole = j;
             }
         }
-        self.slots[hole].0 = 0;
-        Some(value)
+        self.keys[hole] = 0;
+        value
     }
 
     /// Doubles the slots.
     #[cold]
     fn grow(&mut self) {
-        let bigger = vec![(0, V::default()); self.slots.len() * 2].into_boxed_slice();
-        let old = std::mem::replace(&mut self.slots, bigger);
+        let n = self.keys.len() * 2;
+        let old_keys = std::mem::replace(&mut self.keys, vec![0; n].into_boxed_slice());
+        let old_vals = std::mem::replace(&mut self.vals, vec![V::default(); n].into_boxed_slice());
         self.shift -= 1;
         let mask = self.mask();
-        for &(k, v) in old.iter().filter(|(k, _)| *k != 0) {
+        for (&k, &v) in old_keys
+            .iter()
+            .zip(old_vals.iter())
+            .filter(|(k, _)| **k != 0)
+        {
             let mut i = self.home(k);
-            while self.slots[i].0 != 0 {
+            while self.keys[i] != 0 {
                 i = (i + 1) & mask;
             }
-            self.slots[i] = (k, v);
+            self.keys[i] = k;
+            self.vals[i] = v;
         }
     }
 
     /// Every block's value, in no particular order.
     pub(crate) fn values(&self) -> impl Iterator<Item = &V> + '_ {
-        self.slots
+        self.keys
             .iter()
-            .filter(|(k, _)| *k != 0)
+            .zip(self.vals.iter())
+            .filter(|(k, _)| **k != 0)
             .map(|(_, v)| v)
             .chain(self.zero.as_ref())
     }
@@ -182,8 +229,17 @@ mod tests {
                     m.insert(addr, round),
                     "insert {addr:#x}"
                 );
-            } else {
+            } else if r & 1 == 0 {
                 assert_eq!(b.remove(addr), m.remove(&addr), "remove {addr:#x}");
+            } else {
+                // As a realloc does: look the block up, read it, then take it out.
+                let s = b.locate(addr);
+                assert_eq!(s.map(|s| *b.value(s)), m.get(&addr).copied());
+                assert_eq!(
+                    s.map(|s| b.remove_at(s)),
+                    m.remove(&addr),
+                    "remove {addr:#x}"
+                );
             }
             assert_eq!(b.get(addr), m.get(&addr));
         }
@@ -192,12 +248,12 @@ mod tests {
         got.sort_unstable();
         want.sort_unstable();
         assert_eq!(got, want);
-        assert!(b.slots.len() >= 2 * b.len);
+        assert!(b.keys.len() >= SPARSE * b.len);
         // Emptied, every slot is free again (no tombstones).
         for k in m.keys() {
             b.remove(*k);
         }
         assert_eq!(b.values().count(), 0);
-        assert!(b.slots.iter().all(|(k, _)| *k == 0));
+        assert!(b.keys.iter().all(|&k| k == 0));
     }
 }

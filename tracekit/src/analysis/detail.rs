@@ -36,21 +36,6 @@ pub struct SiteDetail {
     pub live_bytes: u64,
     /// Blocks live here at the end.
     pub live_blocks: u64,
-    snap: (u64, u64),
-    snap_epoch: u64,
-}
-
-impl SiteDetail {
-    /// Before the site's first change since the heap's last new peak (`epoch`), saves its
-    /// numbers: they were its share at that peak (as the heap pass does for bytes: O(1) per
-    /// event).
-    #[inline]
-    fn snap(&mut self, epoch: u64) {
-        if self.snap_epoch != epoch {
-            self.snap_epoch = epoch;
-            self.snap = (self.live_bytes, self.live_blocks);
-        }
-    }
 }
 
 /// The heap of one process over time, at most [`Counter::MAX_POINTS`] points: each point is a
@@ -141,36 +126,30 @@ impl SiteDetails {
         &mut self.sites[i]
     }
 
-    /// The numbers of `site`, about to change.
+    /// A block of `size` bytes made at `site`, which now has `live` (bytes, blocks) live.
     #[inline]
-    fn site(&mut self, site: u32, epoch: u64) -> &mut SiteDetail {
+    pub(crate) fn insert(&mut self, site: u32, size: u64, live: (u64, u64)) {
         let s = self.slot(site);
-        s.snap(epoch);
-        s
-    }
-
-    /// A block of `size` bytes made at `site` (before the heap's total moves; `epoch`: the
-    /// heap's count of new peaks so far).
-    #[inline]
-    pub(crate) fn insert(&mut self, site: u32, size: u64, epoch: u64) {
-        let s = self.site(site, epoch);
         s.blocks += 1;
         s.bytes = s.bytes.saturating_add(size);
-        s.live_bytes = s.live_bytes.saturating_add(size);
-        s.live_blocks += 1;
-        if s.live_bytes > s.max_bytes {
-            s.max_bytes = s.live_bytes;
-            s.max_blocks = s.live_blocks;
+        if live.0 > s.max_bytes {
+            (s.max_bytes, s.max_blocks) = live;
         }
     }
 
-    /// A block of `site` released after living `lifetime_ns` (before the heap's total moves).
+    /// A block of `site` released after living `lifetime_ns`.
     #[inline]
-    pub(crate) fn remove(&mut self, site: u32, size: u64, lifetime_ns: u64, epoch: u64) {
-        let s = self.site(site, epoch);
-        s.live_bytes = s.live_bytes.saturating_sub(size);
-        s.live_blocks = s.live_blocks.saturating_sub(1);
+    pub(crate) fn remove(&mut self, site: u32, lifetime_ns: u64) {
+        let s = self.slot(site);
         s.lifetimes_ns = s.lifetimes_ns.saturating_add(lifetime_ns);
+    }
+
+    /// At the end, before an `exec` empties the heap: each site's (bytes, blocks) live at the
+    /// peak and now, from the heap pass's sites (which keep them for the report too).
+    pub(crate) fn settle(&mut self, site: impl Fn(usize) -> ((u64, u64), (u64, u64))) {
+        for (i, s) in self.sites.iter_mut().enumerate() {
+            ((s.peak_bytes, s.peak_blocks), (s.live_bytes, s.live_blocks)) = site(i);
+        }
     }
 
     /// The heap holds `bytes` after a change at `time_ns`.
@@ -194,8 +173,6 @@ pub struct HeapEnd {
     pub details: SiteDetails,
     /// Each site's stack id, by site index.
     pub stacks: Vec<u64>,
-    /// The heap's count of new peaks.
-    pub epoch: u64,
     /// The heap peak, bytes, and when it was first reached.
     pub peak: (u64, u64),
     /// Its last heap event's time.
@@ -239,11 +216,6 @@ impl ProcessDetail {
             if s.blocks == 0 {
                 continue;
             }
-            (s.peak_bytes, s.peak_blocks) = if s.snap_epoch == heap.epoch {
-                s.snap
-            } else {
-                (s.live_bytes, s.live_blocks)
-            };
             if heap.exec {
                 (s.live_bytes, s.live_blocks) = (0, 0);
             }

@@ -24,6 +24,7 @@
 use rustc_hash::FxHashMap;
 use tracekit_log::{Alloc, AllocKind, Free, FreeKind, Module, Realloc};
 
+use super::blocks::{Blocks, Slot};
 use super::detail::{HeapEnd, SiteDetails};
 use super::timeline::live_sites;
 
@@ -167,6 +168,8 @@ pub struct Site {
     /// Their bytes.
     pub short_lived_bytes: u64,
     snap_bytes: u64,
+    /// `live_blocks` at the same moment as `snap_bytes` (for the exports).
+    snap_blocks: u64,
     snap_epoch: u64,
 }
 
@@ -253,7 +256,7 @@ pub struct HeapProcess {
     pub large: u64,
     /// Calls counted in the histogram.
     pub histogram_calls: u64,
-    live: super::blocks::Blocks<Live>,
+    live: Blocks<Live>,
     sites: Vec<Site>,
     /// Site index + 1 by stack id, for the small ids writers hand out in order (0: none yet).
     site_by_small_id: Vec<u32>,
@@ -356,7 +359,6 @@ impl HeapProcess {
         HeapEnd {
             details,
             stacks: self.sites.iter().map(|s| s.stack).collect(),
-            epoch: self.peak_epoch,
             peak: (self.peak, self.peak_time_ns),
             end_ns,
             exec: self.exec.is_some(),
@@ -451,16 +453,19 @@ impl HeapProcess {
     /// Adds or removes bytes of `site`'s live set, and moves the peak. Before the first change
     /// after a new peak, the site saves its live bytes: that was its share at the peak (see
     /// [`finish`](Self::finish)). This keeps the peak attribution O(1) per event.
-    #[inline]
+    #[inline(always)]
     fn change(&mut self, site: u32, grow: u64, shrink: u64, time_ns: u64) {
         let s = &mut self.sites[site as usize];
         if s.snap_epoch != self.peak_epoch {
             s.snap_epoch = self.peak_epoch;
             s.snap_bytes = s.live_bytes;
+            s.snap_blocks = s.live_blocks;
         }
+        // One of `grow` and `shrink` is 0 (a constant where this is inlined).
         s.live_bytes = s.live_bytes.saturating_add(grow).saturating_sub(shrink);
         self.current = self.current.saturating_add(grow).saturating_sub(shrink);
-        let new_peak = self.current > self.peak;
+        // Only growth can make a new peak.
+        let new_peak = grow != 0 && self.current > self.peak;
         if new_peak {
             self.peak = self.current;
             self.peak_time_ns = time_ns;
@@ -470,19 +475,23 @@ impl HeapProcess {
         if let Some(d) = &mut self.detail {
             d.record(time_ns, self.current);
         }
-        if !self.keep_over_time {
-            return;
+        if self.keep_over_time {
+            self.record_over_time(grow.saturating_add(shrink), time_ns, new_peak);
         }
-        let sites = &self.sites;
-        self.over_time.record(
-            grow.saturating_add(shrink),
-            time_ns,
-            self.current,
-            new_peak,
-            |limit| live_sites(sites.len(), |i| sites[i].live_bytes, limit),
-        );
     }
 
+    /// [`change`](Self::change)'s snapshots of the heap over time (only graphs need them).
+    fn record_over_time(&mut self, changed: u64, time_ns: u64, new_peak: bool) {
+        let sites = &self.sites;
+        self.over_time
+            .record(changed, time_ns, self.current, new_peak, |limit| {
+                live_sites(sites.len(), |i| sites[i].live_bytes, limit)
+            });
+    }
+
+    // The per-event functions are inlined into each other: calls and their register saves
+    // were a tenth of the pass's instructions.
+    #[inline(always)]
     fn insert_block(&mut self, ptr: u64, size: u64, site: u32, time_ns: u64) {
         // A pointer already live means a release was not recorded (or recorded out of order):
         // drop the stale block so the accounting stays consistent.
@@ -493,34 +502,48 @@ impl HeapProcess {
             born_ns: time_ns,
         };
         if let Some(old) = self.live.insert(ptr, live) {
-            self.remove_accounting(old, time_ns);
+            self.drop_stale(old, time_ns);
         }
+        // The site's blocks change after `change`, which saves them at a new peak's first
+        // change (with the bytes).
+        self.change(site, size, 0, time_ns);
         let s = &mut self.sites[site as usize];
         s.live_blocks += 1;
         self.current_blocks += 1;
         if let Some(d) = &mut self.detail {
-            d.insert(site, size, self.peak_epoch);
+            d.insert(site, size, (s.live_bytes, s.live_blocks));
         }
-        self.change(site, size, 0, time_ns);
         self.last_block = ptr;
     }
 
-    #[inline]
+    /// A block found live where a new one was made: its release was not recorded.
+    #[cold]
+    fn drop_stale(&mut self, old: Live, time_ns: u64) {
+        self.remove_accounting(old, time_ns);
+    }
+
+    #[inline(always)]
     fn remove_accounting(&mut self, old: Live, time_ns: u64) {
+        self.change(old.site, 0, old.size, time_ns);
         let s = &mut self.sites[old.site as usize];
         s.live_blocks = s.live_blocks.saturating_sub(1);
         self.current_blocks = self.current_blocks.saturating_sub(1);
         if let Some(d) = &mut self.detail {
-            let lifetime = time_ns.saturating_sub(old.born_ns);
-            d.remove(old.site, old.size, lifetime, self.peak_epoch);
+            d.remove(old.site, time_ns.saturating_sub(old.born_ns));
         }
-        self.change(old.site, 0, old.size, time_ns);
     }
 
     /// Releases live block `ptr`: its accounting, its lifetime, and whether it was temporary.
     /// `None` (and nothing counted) when the block is unknown.
     fn release(&mut self, ptr: u64, time_ns: u64) -> Option<u64> {
-        let old = self.live.remove(ptr)?;
+        let slot = self.live.locate(ptr)?;
+        Some(self.release_at(slot, ptr, time_ns))
+    }
+
+    /// [`release`](Self::release) of the block `ptr` found at `slot`.
+    #[inline(always)]
+    fn release_at(&mut self, slot: Slot, ptr: u64, time_ns: u64) -> u64 {
+        let old = self.live.remove_at(slot);
         self.remove_accounting(old, time_ns);
         let s = &mut self.sites[old.site as usize];
         if std::mem::take(&mut self.last_block) == ptr {
@@ -534,10 +557,11 @@ impl HeapProcess {
         }
         self.lifetimes
             .add(allocs, time_ns.saturating_sub(old.born_ns), old.size);
-        Some(old.size)
+        old.size
     }
 
     /// An allocation (everything but realloc).
+    #[inline]
     pub fn on_alloc(&mut self, a: &Alloc) {
         self.events += 1;
         self.last_time_ns = self.last_time_ns.max(a.time_ns);
@@ -588,6 +612,7 @@ impl HeapProcess {
     }
 
     /// A release.
+    #[inline]
     pub fn on_free(&mut self, f: &Free) {
         self.events += 1;
         self.last_time_ns = self.last_time_ns.max(f.time_ns);
@@ -615,15 +640,19 @@ impl HeapProcess {
     }
 
     /// A `realloc` or `reallocarray`.
+    #[inline]
     pub fn on_realloc(&mut self, r: &Realloc) {
         self.events += 1;
         self.last_time_ns = self.last_time_ns.max(r.time_ns);
         let slot = usize::from(r.kind.code()) % ALLOC_SLOTS;
-        let old_len = if r.old_ptr == 0 {
-            0
+        // One lookup of the old block, for its size and for its release below (the table
+        // does not change in between).
+        let old = if r.old_ptr == 0 {
+            None
         } else {
-            self.live.get(r.old_ptr).map_or(0, |l| l.size)
+            self.live.locate(r.old_ptr)
         };
+        let old_len = old.map_or(0, |s| self.live.value(s).size);
         self.alloc[slot].calls += 1;
         let growth = r.size.saturating_sub(old_len);
         self.alloc[slot].bytes = self.alloc[slot].bytes.saturating_add(growth);
@@ -638,7 +667,8 @@ impl HeapProcess {
         if r.size == 0 && r.old_ptr != 0 && r.new_ptr == 0 {
             // realloc(p, 0) released p (memusage: "free:N", and the bytes go to free's row).
             self.breakdown(r.kind).free += 1;
-            if let Some(size) = self.release(r.old_ptr, r.time_ns) {
+            if let Some(slot) = old {
+                let size = self.release_at(slot, r.old_ptr, r.time_ns);
                 let f = &mut self.free[usize::from(FreeKind::Free.code())];
                 f.bytes = f.bytes.saturating_add(size);
                 self.valgrind.frees += 1;
@@ -660,8 +690,11 @@ impl HeapProcess {
             if old_len > r.size {
                 self.breakdown(r.kind).dec += 1;
             }
-            match self.release(r.old_ptr, r.time_ns) {
-                Some(_) => self.valgrind.frees += 1,
+            match old {
+                Some(slot) => {
+                    self.release_at(slot, r.old_ptr, r.time_ns);
+                    self.valgrind.frees += 1;
+                }
                 None => self.untracked_frees += 1,
             }
         }
@@ -681,6 +714,18 @@ impl HeapProcess {
             } else {
                 s.live_bytes
             };
+        }
+        if let Some(d) = &mut self.detail {
+            let sites = &self.sites;
+            d.settle(|i| {
+                let s = &sites[i];
+                let peak_blocks = if s.snap_epoch == epoch {
+                    s.snap_blocks
+                } else {
+                    s.live_blocks
+                };
+                ((s.peak_bytes, peak_blocks), (s.live_bytes, s.live_blocks))
+            });
         }
         let sites = &self.sites;
         let at_peak = live_sites(sites.len(), |i| sites[i].peak_bytes, None);
