@@ -20,6 +20,8 @@ mod ioctl;
 mod ipc;
 mod memory;
 mod net;
+mod netlink;
+mod netlink_xlat;
 mod numa;
 pub(crate) mod process;
 pub(crate) mod signal;
@@ -546,7 +548,7 @@ pub fn touches_paths(
     }
     let fds: &[usize] = match name {
         "fcntl" | "fcntl64" | "ioctl" | "accept" | "accept4" | "getsockname" | "getpeername"
-        | "recvfrom" | "setsockopt" | "getsockopt" => &[0],
+        | "recvfrom" | "sendto" | "setsockopt" | "getsockopt" => &[0],
         "sendfile" | "sendfile64" => &[0, 1],
         "epoll_ctl" => &[0, 2],
         _ => &[],

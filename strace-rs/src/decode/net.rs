@@ -24,7 +24,7 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         "listen" => Row(&[Fd, Int]),
         "accept" | "getsockname" | "getpeername" => Func(accept),
         "accept4" => Func(accept4),
-        "sendto" => Row(&[Fd, Sent, MSG, Sockaddr(5), Uint]),
+        "sendto" => Func(sendto),
         "recvfrom" => Func(recvfrom),
         "sendmsg" => Row(&[Fd, In(msghdr_sent), MSG]),
         "recvmsg" => Row(&[Fd, Out(msghdr_received), MSG]),
@@ -74,6 +74,22 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         ]),
         _ => return None,
     })
+}
+
+/// `sendto`: the buffer is netlink messages on a netlink socket (strace's decode_sockbuf).
+fn sendto(ctx: &mut Ctx<'_>) -> Step {
+    ctx.fd(0);
+    ctx.comma();
+    super::netlink::sockbuf(ctx, ctx.arg_int(0), ctx.arg(1), ctx.arg(2));
+    ctx.comma();
+    ctx.ulong(2);
+    ctx.comma();
+    msg_flags(ctx, 3);
+    ctx.comma();
+    structs::sockaddr(ctx, ctx.arg(4), ctx.arg(5) & 0xffff_ffff);
+    ctx.comma();
+    ctx.uint(5);
+    Step::Decoded
 }
 
 /// The `msghdr` `sendmsg` sends.
@@ -202,7 +218,16 @@ fn recvfrom(ctx: &mut Ctx<'_>) -> Step {
         stash_len(ctx, 5);
         return Step::Exit;
     }
-    ctx.received(1);
+    // The bytes received, as netlink messages on a netlink socket (strace's
+    // decode_sockbuf), or the address alone when the call failed.
+    if ctx.error {
+        ctx.hex(1);
+    } else {
+        let n = (ctx.rval as u64).min(ctx.arg(2));
+        super::netlink::sockbuf(ctx, ctx.arg_int(0), ctx.arg(1), n);
+    }
+    ctx.comma();
+    ctx.ulong(2);
     ctx.comma();
     msg_flags(ctx, 3);
     ctx.comma();

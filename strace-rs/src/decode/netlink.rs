@@ -1,0 +1,1161 @@
+//! Netlink messages sent or received on a netlink socket (`sendto`, `recvfrom`, the iovecs of
+//! `sendmsg`/`recvmsg`), in strace's format (strace's `netlink.c`, `nlattr.c`, `rtnl_*.c`,
+//! `netlink_sock_diag.c`, `netlink_inet_diag.c`, `netlink_unix_diag.c`):
+//! `[{nlmsg_len=20, nlmsg_type=RTM_GETLINK, nlmsg_flags=NLM_F_REQUEST|NLM_F_DUMP, nlmsg_seq=1,
+//! nlmsg_pid=0}, {ifi_family=AF_UNSPEC, ...}]`.
+//!
+//! Decoded: the header of every protocol (types of route, sock_diag, audit, xfrm, selinux and
+//! crypto; flags by message kind), `NLMSG_ERROR` (with its attributes), `NLMSG_DONE`; for
+//! NETLINK_ROUTE `ifinfomsg`, `ifaddrmsg`, `rtmsg`, `ndmsg` and their plain attributes; for
+//! NETLINK_SOCK_DIAG `inet_diag_req` (compat and v2), `inet_diag_msg`, `unix_diag_req`,
+//! `unix_diag_msg` and their plain attributes. Anything else prints as hex bytes, as strace
+//! prints what it does not decode (nested attributes of links, statistics, tc, netfilter, the
+//! families of NETLINK_GENERIC, which strace asks the kernel for).
+
+use std::fmt::Write as _;
+use std::sync::OnceLock;
+
+use super::netlink_xlat as nx;
+use super::Ctx;
+use crate::text::{self, Xlat, XlatStyle};
+
+const NLMSG_HDRLEN: u64 = 16;
+const NLA_HDRLEN: u64 = 4;
+const NLMSG_MIN_TYPE: u16 = 16;
+const NLMSG_ERROR: u16 = 2;
+const NLMSG_DONE: u16 = 3;
+const NLM_F_REQUEST: u16 = 1;
+const NLM_F_CAPPED: u16 = 0x100;
+
+const NETLINK_ROUTE: u32 = 0;
+const NETLINK_SOCK_DIAG: u32 = 4;
+const NETLINK_XFRM: u32 = 6;
+const NETLINK_SELINUX: u32 = 7;
+const NETLINK_AUDIT: u32 = 9;
+const NETLINK_KOBJECT_UEVENT: u32 = 15;
+const NETLINK_CRYPTO: u32 = 21;
+
+const AF_UNIX: u8 = 1;
+const AF_INET: u8 = 2;
+const AF_INET6: u8 = 10;
+const AF_BRIDGE: u8 = 7;
+
+fn align4(v: u64) -> u64 {
+    (v + 3) & !3
+}
+
+/// The buffer of a `sendto`/`recvfrom` (or an iovec of `sendmsg`/`recvmsg`) on descriptor
+/// `fd`: netlink messages when `fd` is a netlink socket, else the bytes (strace's
+/// `decode_sockbuf`).
+pub fn sockbuf(ctx: &mut Ctx<'_>, fd: i32, addr: u64, len: u64) {
+    match crate::sockets::netlink_protocol(ctx.pid, fd) {
+        Some(proto) => decode(ctx, proto, addr, len),
+        None => ctx.buf(addr, len),
+    }
+}
+
+/// Netlink messages of a socket of protocol `family` (`u32::MAX`: unknown).
+pub fn decode(ctx: &mut Ctx<'_>, family: u32, mut addr: u64, mut len: u64) {
+    if addr == 0 {
+        ctx.push("NULL");
+        return;
+    }
+    if family == NETLINK_KOBJECT_UEVENT {
+        ctx.buf(addr, len);
+        return;
+    }
+    let mut is_array = false;
+    let mut elt = 0usize;
+    while let Some(hdr) = fetch_hdr(ctx, addr, len, is_array) {
+        if !ctx.opts.verbose && elt == ctx.opts.max_strlen {
+            ctx.push("...");
+            break;
+        }
+        let msg_len = align4(u64::from(hdr.len));
+        let mut next = None;
+        if u64::from(hdr.len) >= NLMSG_HDRLEN {
+            let next_len = len.saturating_sub(msg_len);
+            if next_len > 0 && addr.checked_add(msg_len).is_some() {
+                next = Some((addr + msg_len, next_len));
+            }
+        }
+        if !is_array && next.is_some() {
+            ctx.push("[");
+            is_array = true;
+        }
+        with_payload(ctx, family, &hdr, addr, len);
+        let Some((a, l)) = next else {
+            break;
+        };
+        ctx.comma();
+        addr = a;
+        len = l;
+        elt += 1;
+    }
+    if is_array {
+        ctx.push("]");
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Hdr {
+    len: u32,
+    typ: u16,
+    flags: u16,
+    seq: u32,
+    pid: u32,
+}
+
+fn parse_hdr(b: &[u8]) -> Hdr {
+    Hdr {
+        len: u32::from_ne_bytes(b[0..4].try_into().unwrap()),
+        typ: u16::from_ne_bytes(b[4..6].try_into().unwrap()),
+        flags: u16::from_ne_bytes(b[6..8].try_into().unwrap()),
+        seq: u32::from_ne_bytes(b[8..12].try_into().unwrap()),
+        pid: u32::from_ne_bytes(b[12..16].try_into().unwrap()),
+    }
+}
+
+/// Strace's `fetch_nlmsghdr`/`fetch_nlattr`: too short a buffer prints as hex bytes; an
+/// unreadable one as its address (`... /* 0x1000 */` inside an array).
+fn fetch(ctx: &mut Ctx<'_>, addr: u64, len: u64, size: usize, in_array: bool) -> Option<Vec<u8>> {
+    if len < size as u64 {
+        ctx.buf_ex(addr, len, true);
+        return None;
+    }
+    match ctx.read_bytes(addr, size) {
+        Some(b) => Some(b),
+        None => {
+            if in_array {
+                let _ = write!(ctx.out, "... /* {addr:#x} */");
+            } else {
+                ctx.addr(addr);
+            }
+            None
+        }
+    }
+}
+
+fn fetch_hdr(ctx: &mut Ctx<'_>, addr: u64, len: u64, in_array: bool) -> Option<Hdr> {
+    fetch(ctx, addr, len, 16, in_array).map(|b| parse_hdr(&b))
+}
+
+/// The types of messages of `family` (at or above `NLMSG_MIN_TYPE`) and their default.
+fn family_types(family: u32) -> Option<(Xlat, &'static str)> {
+    Some(match family {
+        NETLINK_AUDIT => (nx::NL_AUDIT_TYPES, "AUDIT_???"),
+        NETLINK_CRYPTO => (nx::NL_CRYPTO_TYPES, "CRYPTO_MSG_???"),
+        NETLINK_ROUTE => (nx::NL_ROUTE_TYPES, "RTM_???"),
+        NETLINK_SELINUX => (nx::NL_SELINUX_TYPES, "SELNL_MSG_???"),
+        NETLINK_SOCK_DIAG => (nx::NL_SOCK_DIAG_TYPES, "SOCK_DIAG_???"),
+        NETLINK_XFRM => (nx::NL_XFRM_TYPES, "XFRM_MSG_???"),
+        _ => return None,
+    })
+}
+
+#[derive(Clone, Copy)]
+enum Extra {
+    None,
+    Get,
+    New,
+    Delete,
+    Ack,
+}
+
+/// `netlink_flags` followed by the flags of one kind of message, as one table (strace's
+/// `printflags_ex` with two tables).
+fn flag_table(extra: Extra) -> Xlat {
+    static TABLES: [OnceLock<Vec<(u64, &'static str)>>; 5] = [
+        OnceLock::new(),
+        OnceLock::new(),
+        OnceLock::new(),
+        OnceLock::new(),
+        OnceLock::new(),
+    ];
+    let (i, more): (usize, Xlat) = match extra {
+        Extra::None => (0, &[]),
+        Extra::Get => (1, nx::NETLINK_GET_FLAGS),
+        Extra::New => (2, nx::NETLINK_NEW_FLAGS),
+        Extra::Delete => (3, nx::NETLINK_DELETE_FLAGS),
+        Extra::Ack => (4, nx::NETLINK_ACK_FLAGS),
+    };
+    TABLES[i]
+        .get_or_init(|| nx::NETLINK_FLAGS.iter().chain(more).copied().collect())
+        .as_slice()
+}
+
+fn flags_kind(typ: u16, flags_family: u32) -> Extra {
+    if typ < NLMSG_MIN_TYPE {
+        return if typ == NLMSG_ERROR {
+            Extra::Ack
+        } else {
+            Extra::None
+        };
+    }
+    match flags_family {
+        NETLINK_ROUTE => {
+            // RTM_DELACTION takes NLM_F_ROOT.
+            if typ == 49 {
+                return Extra::Get;
+            }
+            match typ & 3 {
+                0 => Extra::New,
+                1 => Extra::Delete,
+                2 => Extra::Get,
+                _ => Extra::None,
+            }
+        }
+        NETLINK_SOCK_DIAG => Extra::Get,
+        NETLINK_XFRM => match typ {
+            16 | 19 | 30 | 34 | 36 => Extra::New,
+            17 | 20 => Extra::Delete,
+            18 | 21 | 31 | 35 | 37 => Extra::Get,
+            _ => Extra::None,
+        },
+        NETLINK_CRYPTO => match typ {
+            16 => Extra::New,
+            17 | 20 => Extra::Delete,
+            19 => Extra::Get,
+            _ => Extra::None,
+        },
+        _ => Extra::None,
+    }
+}
+
+fn print_hdr(ctx: &mut Ctx<'_>, family: u32, h: &Hdr) {
+    let _ = write!(ctx.out, "{{nlmsg_len={}, nlmsg_type=", h.len);
+    let (table, dflt) = match family_types(family) {
+        Some(t) if h.typ >= NLMSG_MIN_TYPE => t,
+        _ => (nx::NETLINK_TYPES, "NLMSG_???"),
+    };
+    ctx.xval(table, u64::from(h.typ), dflt);
+    ctx.push(", nlmsg_flags=");
+    let table = flag_table(flags_kind(h.typ, family));
+    ctx.flags(table, u64::from(h.flags), "NLM_F_???");
+    let _ = write!(
+        ctx.out,
+        ", nlmsg_seq={}, nlmsg_pid={}}}",
+        h.seq, h.pid as i32
+    );
+}
+
+/// A header and, when its length says there is one, its payload: `[{...}, payload]`.
+fn with_payload(ctx: &mut Ctx<'_>, family: u32, h: &Hdr, addr: u64, len: u64) {
+    let msg_len = u64::from(h.len).min(len);
+    if msg_len > NLMSG_HDRLEN {
+        ctx.push("[");
+    }
+    print_hdr(ctx, family, h);
+    if msg_len > NLMSG_HDRLEN {
+        ctx.comma();
+        payload(ctx, family, h, addr + NLMSG_HDRLEN, msg_len - NLMSG_HDRLEN);
+        ctx.push("]");
+    }
+}
+
+fn payload(ctx: &mut Ctx<'_>, family: u32, h: &Hdr, addr: u64, len: u64) {
+    if h.typ == NLMSG_ERROR {
+        nlmsgerr(ctx, family, addr, len, h.flags & NLM_F_CAPPED != 0);
+        return;
+    }
+    if h.typ >= NLMSG_MIN_TYPE || h.typ == NLMSG_DONE {
+        let done = match family {
+            NETLINK_ROUTE => route(ctx, h, addr, len),
+            NETLINK_SOCK_DIAG => sock_diag(ctx, h, addr, len),
+            _ => false,
+        };
+        if done {
+            return;
+        }
+    }
+    if h.typ == NLMSG_DONE && len == 4 {
+        match ctx.read::<i32>(addr) {
+            Some(v) => {
+                let _ = write!(ctx.out, "{v}");
+            }
+            None => ctx.addr(addr),
+        }
+        return;
+    }
+    ctx.buf_ex(addr, len, true);
+}
+
+/// An errno value as strace's `print_err` prints a negated one: `-ENOENT`, `-4095`.
+fn print_err(ctx: &mut Ctx<'_>, err: i32) {
+    let name = crate::errno_names::errno_name(u64::from(err.unsigned_abs())).filter(|_| err < 0);
+    match (name, ctx.opts.xlat) {
+        (None, _) | (Some(_), XlatStyle::Raw) => {
+            let _ = write!(ctx.out, "{err}");
+        }
+        (Some(n), XlatStyle::Abbrev) => {
+            let _ = write!(ctx.out, "-{n}");
+        }
+        (Some(n), XlatStyle::Verbose) => {
+            let _ = write!(ctx.out, "{err} /* -{n} */");
+        }
+    }
+}
+
+fn nlmsgerr(ctx: &mut Ctx<'_>, family: u32, addr: u64, len: u64, capped: bool) {
+    if len < 20 {
+        ctx.buf_ex(addr, len, true);
+        return;
+    }
+    let Some(b) = ctx.read_bytes(addr, 20) else {
+        ctx.addr(addr);
+        return;
+    };
+    let error = i32::from_ne_bytes(b[0..4].try_into().unwrap());
+    let msg = parse_hdr(&b[4..20]);
+    let (addr, len) = (addr + 4, len - 4);
+    let msg_len = u64::from(msg.len).max(NLMSG_HDRLEN);
+    let payload_len = len.min(if capped { NLMSG_HDRLEN } else { msg_len });
+    if len > payload_len {
+        ctx.push("[");
+    }
+    ctx.push("{error=");
+    print_err(ctx, error);
+    ctx.push(", msg=");
+    with_payload(ctx, family, &msg, addr, payload_len);
+    ctx.push("}");
+    if len > payload_len {
+        ctx.comma();
+        nlattrs(
+            ctx,
+            addr + payload_len,
+            len - payload_len,
+            (nx::NLMSGERR_ATTRS, "NLMSGERR_ATTR_???"),
+            nlmsgerr_attr,
+            0,
+        );
+        ctx.push("]");
+    }
+}
+
+fn nlmsgerr_attr(ctx: &mut Ctx<'_>, _fam: u8, typ: u16, addr: u64, len: u64) -> bool {
+    match typ {
+        1 => nla_str(ctx, addr, len),
+        2 => nla_int::<u32>(ctx, addr, len),
+        3 => {
+            // NLMSGERR_ATTR_COOKIE: the bytes as numbers.
+            match ctx.read_bytes(addr, len as usize) {
+                Some(b) => {
+                    ctx.push("[");
+                    for (i, v) in b.iter().enumerate() {
+                        if i > 0 {
+                            ctx.comma();
+                        }
+                        if i == ctx.opts.max_strlen && !ctx.opts.verbose {
+                            ctx.push("...");
+                            break;
+                        }
+                        let _ = write!(ctx.out, "{v}");
+                    }
+                    ctx.push("]");
+                }
+                None => ctx.addr(addr),
+            }
+            true
+        }
+        _ => false,
+    }
+}
+
+/// A decoder of the payload of one attribute type: false when it does not apply (the payload
+/// then prints as hex bytes). `fam` is the address family of the message (for addresses).
+type NlaFn = fn(&mut Ctx<'_>, u8, u16, u64, u64) -> bool;
+
+/// A list of attributes (strace's `decode_nlattr`).
+fn nlattrs(
+    ctx: &mut Ctx<'_>,
+    mut addr: u64,
+    mut len: u64,
+    table: (Xlat, &str),
+    dec: NlaFn,
+    fam: u8,
+) {
+    let mut is_array = false;
+    let mut elt = 0usize;
+    while let Some(b) = fetch(ctx, addr, len, 4, is_array) {
+        if !ctx.opts.verbose && elt == ctx.opts.max_strlen {
+            ctx.push("...");
+            break;
+        }
+        let nla_len = u64::from(u16::from_ne_bytes([b[0], b[1]]));
+        let nla_type = u16::from_ne_bytes([b[2], b[3]]);
+        let aligned = align4(nla_len);
+        let mut next = None;
+        if nla_len >= NLA_HDRLEN {
+            let next_len = len.saturating_sub(aligned);
+            if next_len > 0 {
+                next = Some((addr + aligned, next_len));
+            }
+        }
+        if !is_array && next.is_some() {
+            ctx.push("[");
+            is_array = true;
+        }
+        let shown = nla_len.min(len);
+        if shown > NLA_HDRLEN {
+            ctx.push("[");
+        }
+        let _ = write!(ctx.out, "{{nla_len={nla_len}, nla_type=");
+        if nla_type & 0x8000 != 0 {
+            text::named(&mut ctx.out, ctx.opts.xlat, "0x8000", "NLA_F_NESTED");
+            ctx.push("|");
+        }
+        if nla_type & 0x4000 != 0 {
+            text::named(&mut ctx.out, ctx.opts.xlat, "0x4000", "NLA_F_NET_BYTEORDER");
+            ctx.push("|");
+        }
+        ctx.xval(table.0, u64::from(nla_type & 0x3fff), table.1);
+        ctx.push("}");
+        if shown > NLA_HDRLEN {
+            ctx.comma();
+            let (a, l) = (addr + NLA_HDRLEN, shown - NLA_HDRLEN);
+            if !dec(ctx, fam, nla_type & 0x3fff, a, l) {
+                ctx.buf_ex(a, l, true);
+            }
+            ctx.push("]");
+        }
+        let Some((a, l)) = next else {
+            break;
+        };
+        ctx.comma();
+        addr = a;
+        len = l;
+        elt += 1;
+    }
+    if is_array {
+        ctx.push("]");
+    }
+}
+
+/// `decode_nla_str`: a string expected to end with a NUL (`"lo"`; `"abc"...` without one).
+fn nla_str(ctx: &mut Ctx<'_>, addr: u64, len: u64) -> bool {
+    let max = ctx.opts.max_strlen as u64;
+    let n = len.min(max) as usize;
+    let Some(b) = ctx.read_bytes(addr, len.min(max + 1) as usize) else {
+        ctx.addr(addr);
+        return true;
+    };
+    let b = &b[..n];
+    if n > 0 && b[n - 1] == 0 {
+        text::quote(&mut ctx.out, &b[..n - 1], ctx.opts.hex, false);
+    } else {
+        text::quote(&mut ctx.out, b, ctx.opts.hex, false);
+        if len > 0 {
+            ctx.push("...");
+        }
+    }
+    true
+}
+
+/// `decode_nla_u32` and friends: the integer when the payload holds one.
+fn nla_int<T: super::tracee::Pod + std::fmt::Display>(
+    ctx: &mut Ctx<'_>,
+    addr: u64,
+    len: u64,
+) -> bool {
+    if (len as usize) < std::mem::size_of::<T>() {
+        return false;
+    }
+    match ctx.read::<T>(addr) {
+        Some(v) => {
+            let _ = write!(ctx.out, "{v}");
+        }
+        None => ctx.addr(addr),
+    }
+    true
+}
+
+/// `decode_nla_ifindex`.
+fn nla_ifindex(ctx: &mut Ctx<'_>, addr: u64, len: u64) -> bool {
+    if len < 4 {
+        return false;
+    }
+    match ctx.read::<u32>(addr) {
+        Some(v) => ifindex(ctx, v),
+        None => ctx.addr(addr),
+    }
+    true
+}
+
+/// An interface index: `if_nametoindex("lo")` when the tracer knows the interface (strace's
+/// `print_ifindex`), else the number.
+fn ifindex(ctx: &mut Ctx<'_>, idx: u32) {
+    let mut buf = [0 as libc::c_char; libc::IF_NAMESIZE];
+    // SAFETY: `buf` has IF_NAMESIZE bytes, what if_indextoname writes at most.
+    let p = unsafe { libc::if_indextoname(idx, buf.as_mut_ptr()) };
+    let name = if p.is_null() || idx == 0 {
+        None
+    } else {
+        // SAFETY: if_indextoname succeeded: `buf` holds a NUL-terminated name.
+        let s = unsafe { std::ffi::CStr::from_ptr(buf.as_ptr()) };
+        Some(s.to_string_lossy().into_owned())
+    };
+    match (name, ctx.opts.xlat) {
+        (Some(n), XlatStyle::Abbrev) => {
+            let _ = write!(ctx.out, "if_nametoindex(\"{n}\")");
+        }
+        (Some(n), XlatStyle::Verbose) => {
+            let _ = write!(ctx.out, "{idx} /* if_nametoindex(\"{n}\") */");
+        }
+        _ => {
+            let _ = write!(ctx.out, "{idx}");
+        }
+    }
+}
+
+/// An IPv4 or IPv6 address of `family` (strace's `print_inet_addr`); `field` names a field of
+/// a structure (IPv6 addresses then end with `, &field`). False when the family has none.
+fn inet_addr(ctx: &mut Ctx<'_>, family: u8, b: &[u8], field: Option<&str>) -> bool {
+    let style = ctx.opts.xlat;
+    let name = |ctx: &mut Ctx<'_>| {
+        if let Some(f) = field {
+            let _ = write!(ctx.out, "{f}=");
+        }
+    };
+    let text = match family {
+        AF_INET if b.len() >= 4 => std::net::Ipv4Addr::new(b[0], b[1], b[2], b[3]).to_string(),
+        AF_INET6 if b.len() >= 16 => {
+            let a: [u8; 16] = b[..16].try_into().unwrap();
+            std::net::Ipv6Addr::from(a).to_string()
+        }
+        _ => {
+            name(ctx);
+            text::quote(&mut ctx.out, b, ctx.opts.hex, true);
+            return false;
+        }
+    };
+    name(ctx);
+    if style != XlatStyle::Abbrev {
+        text::quote(&mut ctx.out, b, ctx.opts.hex, true);
+    }
+    if style == XlatStyle::Raw {
+        return true;
+    }
+    if style == XlatStyle::Verbose {
+        ctx.push(" /* ");
+    }
+    if family == AF_INET {
+        let _ = write!(ctx.out, "inet_addr(\"{text}\")");
+    } else {
+        let _ = write!(ctx.out, "inet_pton(AF_INET6, \"{text}\"");
+        if let (Some(f), XlatStyle::Abbrev) = (field, style) {
+            let _ = write!(ctx.out, ", &{f}");
+        }
+        ctx.push(")");
+    }
+    if style == XlatStyle::Verbose {
+        ctx.push(" */");
+    }
+    true
+}
+
+/// `decode_inet_addr`: an address attribute of the message's family.
+fn nla_inet_addr(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) -> bool {
+    let size = match family {
+        AF_INET => 4,
+        AF_INET6 => 16,
+        _ => 0,
+    };
+    if size == 0 || len < size {
+        ctx.buf_ex(addr, len, true);
+        return true;
+    }
+    match ctx.read_bytes(addr, size as usize) {
+        Some(b) => {
+            inet_addr(ctx, family, &b, None);
+        }
+        None => ctx.addr(addr),
+    }
+    true
+}
+
+/// The length of a hardware address of device type `devtype` (strace's `hwaddr_sizes`).
+fn hwaddr_size(devtype: u32) -> usize {
+    match devtype {
+        0 | 3 => 7,
+        1 | 6 | 772 | 774 | 780 | 801..=803 => 6,
+        7 | 290 | 773 | 820 | 821 => 1,
+        15 => 2,
+        24 | 769 | 823 => 16,
+        27 | 804 | 805 | 825 => 8,
+        32 => 20,
+        256 | 271 | 280 | 512 | 518 | 519 | 777 | 779 | 822 | 824 | 826 => 0,
+        270 => 5,
+        768 | 776 | 778 | 783 => 4,
+        _ => 255,
+    }
+}
+
+/// `decode_nla_hwaddr`: `"\x00\x11"` then (abbreviated) `00:11`.
+fn nla_hwaddr(ctx: &mut Ctx<'_>, addr: u64, len: u64, devtype: Option<u32>) -> bool {
+    if len > 32 {
+        return false;
+    }
+    let Some(b) = ctx.read_bytes(addr, len as usize) else {
+        ctx.addr(addr);
+        return true;
+    };
+    let style = ctx.opts.xlat;
+    if style != XlatStyle::Abbrev {
+        text::quote(&mut ctx.out, &b, ctx.opts.hex, true);
+    }
+    if style == XlatStyle::Raw {
+        return true;
+    }
+    let n = b.len().min(devtype.map_or(255, hwaddr_size));
+    let mac: Vec<String> = b[..n].iter().map(|x| format!("{x:02x}")).collect();
+    if style == XlatStyle::Verbose {
+        let _ = write!(ctx.out, " /* {} */", mac.join(":"));
+    } else {
+        ctx.push(&mac.join(":"));
+    }
+    true
+}
+
+/// `{family=AF_INET, data="\x..."}`: a message strace has no decoder for.
+fn family_and_data(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) {
+    ctx.push("{family=");
+    ctx.xval(nx::ADDRFAMS, u64::from(family), "AF_???");
+    if len > 1 {
+        ctx.push(", data=");
+        ctx.buf_ex(addr + 1, len - 1, true);
+    }
+    ctx.push("}");
+}
+
+/// A fixed header of `size` bytes whose first byte (the family) is printed already: the rest
+/// when `len` covers it (`None` after printing `...` or the address).
+fn header_rest(ctx: &mut Ctx<'_>, addr: u64, len: u64, size: usize) -> Option<Vec<u8>> {
+    ctx.comma();
+    if len < size as u64 {
+        ctx.push("...}");
+        return None;
+    }
+    match ctx.read_bytes(addr + 1, size - 1) {
+        Some(mut b) => {
+            b.insert(0, 0);
+            Some(b)
+        }
+        None => {
+            ctx.addr(addr + 1);
+            ctx.push("}");
+            None
+        }
+    }
+}
+
+fn u16_at(b: &[u8], o: usize) -> u16 {
+    u16::from_ne_bytes(b[o..o + 2].try_into().unwrap())
+}
+
+fn u32_at(b: &[u8], o: usize) -> u32 {
+    u32::from_ne_bytes(b[o..o + 4].try_into().unwrap())
+}
+
+/// Attributes after a header of `size` bytes, when the message has more.
+fn attrs_after(
+    ctx: &mut Ctx<'_>,
+    addr: u64,
+    len: u64,
+    size: u64,
+    table: (Xlat, &str),
+    dec: NlaFn,
+    fam: u8,
+) {
+    let off = align4(size);
+    if len > off {
+        ctx.comma();
+        nlattrs(ctx, addr + off, len - off, table, dec, fam);
+    }
+}
+
+/// NETLINK_ROUTE payloads (strace's `decode_netlink_route`).
+fn route(ctx: &mut Ctx<'_>, h: &Hdr, addr: u64, len: u64) -> bool {
+    if h.typ == NLMSG_DONE {
+        return false;
+    }
+    let Some(family) = ctx.read::<u8>(addr) else {
+        ctx.addr(addr);
+        return true;
+    };
+    match h.typ {
+        16..=19 => ifinfomsg(ctx, family, addr, len),
+        20..=22 | 58 | 62 => ifaddrmsg(ctx, family, addr, len),
+        24..=26 => rtmsg(ctx, family, addr, len),
+        28 | 29 => ndmsg(ctx, family, addr, len),
+        30 if family == AF_BRIDGE => ifinfomsg(ctx, family, addr, len),
+        30 => ndmsg(ctx, family, addr, len),
+        _ => family_and_data(ctx, family, addr, len),
+    }
+    true
+}
+
+fn ifinfomsg(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) {
+    ctx.push("{ifi_family=");
+    ctx.xval(nx::ADDRFAMS, u64::from(family), "AF_???");
+    let Some(b) = header_rest(ctx, addr, len, 16) else {
+        return;
+    };
+    ctx.push("ifi_type=");
+    ctx.xval(
+        nx::ARP_HARDWARE_TYPES,
+        u64::from(u16_at(&b, 2)),
+        "ARPHRD_???",
+    );
+    ctx.push(", ifi_index=");
+    ifindex(ctx, u32_at(&b, 4));
+    ctx.push(", ifi_flags=");
+    ctx.flags(nx::IFFFLAGS, u64::from(u32_at(&b, 8)), "IFF_???");
+    ctx.push(", ifi_change=");
+    ctx.hex_value(u64::from(u32_at(&b, 12)));
+    ctx.push("}");
+    attrs_after(
+        ctx,
+        addr,
+        len,
+        16,
+        (nx::RTNL_LINK_ATTRS, "IFLA_???"),
+        ifla_attr,
+        family,
+    );
+}
+
+fn ifla_attr(ctx: &mut Ctx<'_>, fam: u8, typ: u16, addr: u64, len: u64) -> bool {
+    match typ {
+        // IFLA_ADDRESS, IFLA_BROADCAST, IFLA_PERM_ADDRESS: strace passes the message's
+        // family as the device type.
+        1 | 2 | 54 => nla_hwaddr(ctx, addr, len, Some(u32::from(fam))),
+        3 | 6 | 20 | 38 | 53 | 56 | 57 => nla_str(ctx, addr, len),
+        4
+        | 5
+        | 10
+        | 13
+        | 15
+        | 19
+        | 21
+        | 27
+        | 30..=32
+        | 35
+        | 40
+        | 41
+        | 47
+        | 48
+        | 50
+        | 51
+        | 58..=61 => nla_int::<u32>(ctx, addr, len),
+        16 | 17 | 33 | 39 => nla_int::<u8>(ctx, addr, len),
+        37 | 45 | 46 => nla_int::<i32>(ctx, addr, len),
+        49 => nla_ifindex(ctx, addr, len),
+        28 => {
+            // IFLA_NET_NS_FD
+            if len < 4 {
+                return false;
+            }
+            match ctx.read::<i32>(addr) {
+                Some(fd) => ctx.fd_val(fd),
+                None => ctx.addr(addr),
+            }
+            true
+        }
+        _ => false,
+    }
+}
+
+fn ifaddrmsg(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) {
+    ctx.push("{ifa_family=");
+    ctx.xval(nx::ADDRFAMS, u64::from(family), "AF_???");
+    let Some(b) = header_rest(ctx, addr, len, 8) else {
+        return;
+    };
+    let _ = write!(ctx.out, "ifa_prefixlen={}, ifa_flags=", b[1]);
+    ctx.flags(nx::IFADDRFLAGS, u64::from(b[2]), "IFA_F_???");
+    ctx.push(", ifa_scope=");
+    ctx.xval(nx::ROUTING_SCOPES, u64::from(b[3]), "");
+    ctx.push(", ifa_index=");
+    ifindex(ctx, u32_at(&b, 4));
+    ctx.push("}");
+    attrs_after(
+        ctx,
+        addr,
+        len,
+        8,
+        (nx::RTNL_ADDR_ATTRS, "IFA_???"),
+        ifa_attr,
+        family,
+    );
+}
+
+fn ifa_attr(ctx: &mut Ctx<'_>, fam: u8, typ: u16, addr: u64, len: u64) -> bool {
+    match typ {
+        1 | 2 | 4 | 5 | 7 => nla_inet_addr(ctx, fam, addr, len),
+        3 => nla_str(ctx, addr, len),
+        6 => u32_struct(
+            ctx,
+            addr,
+            len,
+            &["ifa_prefered", "ifa_valid", "cstamp", "tstamp"],
+        ),
+        8 => {
+            if len < 4 {
+                return false;
+            }
+            match ctx.read::<u32>(addr) {
+                Some(v) => ctx.flags(nx::IFADDRFLAGS, u64::from(v), "IFA_F_???"),
+                None => ctx.addr(addr),
+            }
+            true
+        }
+        9 => nla_int::<u32>(ctx, addr, len),
+        10 => nla_int::<i32>(ctx, addr, len),
+        _ => false,
+    }
+}
+
+/// A structure of `u32` fields: `{a=1, b=2}` (false when `len` is shorter).
+fn u32_struct(ctx: &mut Ctx<'_>, addr: u64, len: u64, fields: &[&str]) -> bool {
+    let size = 4 * fields.len();
+    if (len as usize) < size {
+        return false;
+    }
+    let Some(b) = ctx.read_bytes(addr, size) else {
+        ctx.addr(addr);
+        return true;
+    };
+    ctx.push("{");
+    for (i, f) in fields.iter().enumerate() {
+        if i > 0 {
+            ctx.comma();
+        }
+        let _ = write!(ctx.out, "{f}={}", u32_at(&b, 4 * i));
+    }
+    ctx.push("}");
+    true
+}
+
+fn rtmsg(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) {
+    ctx.push("{rtm_family=");
+    ctx.xval(nx::ADDRFAMS, u64::from(family), "AF_???");
+    let Some(b) = header_rest(ctx, addr, len, 12) else {
+        return;
+    };
+    let _ = write!(
+        ctx.out,
+        "rtm_dst_len={}, rtm_src_len={}, rtm_tos=",
+        b[1], b[2]
+    );
+    ctx.flags(nx::IP_TYPE_OF_SERVICES, u64::from(b[3]), "IPTOS_TOS_???");
+    ctx.push(", rtm_table=");
+    ctx.xval(nx::ROUTING_TABLE_IDS, u64::from(b[4]), "");
+    ctx.push(", rtm_protocol=");
+    ctx.xval(nx::ROUTING_PROTOCOLS, u64::from(b[5]), "RTPROT_???");
+    ctx.push(", rtm_scope=");
+    ctx.xval(nx::ROUTING_SCOPES, u64::from(b[6]), "");
+    ctx.push(", rtm_type=");
+    ctx.xval(nx::ROUTING_TYPES, u64::from(b[7]), "RTN_???");
+    ctx.push(", rtm_flags=");
+    ctx.flags(nx::ROUTING_FLAGS, u64::from(u32_at(&b, 8)), "RTM_F_???");
+    ctx.push("}");
+    attrs_after(
+        ctx,
+        addr,
+        len,
+        12,
+        (nx::RTNL_ROUTE_ATTRS, "RTA_???"),
+        rta_attr,
+        family,
+    );
+}
+
+fn rta_attr(ctx: &mut Ctx<'_>, fam: u8, typ: u16, addr: u64, len: u64) -> bool {
+    match typ {
+        1 | 2 | 5 | 7 | 19 => nla_inet_addr(ctx, fam, addr, len),
+        3 | 4 => nla_ifindex(ctx, addr, len),
+        6 | 10 | 11 | 14 | 16 | 25 => nla_int::<u32>(ctx, addr, len),
+        20 | 26 | 27 => nla_int::<u8>(ctx, addr, len),
+        23 => nla_int::<u64>(ctx, addr, len),
+        28 | 29 => nla_int::<u16>(ctx, addr, len),
+        _ => false,
+    }
+}
+
+fn ndmsg(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) {
+    ctx.push("{ndm_family=");
+    ctx.xval(nx::ADDRFAMS, u64::from(family), "AF_???");
+    let Some(b) = header_rest(ctx, addr, len, 12) else {
+        return;
+    };
+    ctx.push("ndm_ifindex=");
+    ifindex(ctx, u32_at(&b, 4));
+    ctx.push(", ndm_state=");
+    ctx.flags(
+        nx::NEIGHBOR_CACHE_ENTRY_STATES,
+        u64::from(u16_at(&b, 8)),
+        "NUD_???",
+    );
+    ctx.push(", ndm_flags=");
+    ctx.flags(nx::NEIGHBOR_CACHE_ENTRY_FLAGS, u64::from(b[10]), "NTF_???");
+    ctx.push(", ndm_type=");
+    ctx.xval(nx::ROUTING_TYPES, u64::from(b[11]), "RTN_???");
+    ctx.push("}");
+    attrs_after(
+        ctx,
+        addr,
+        len,
+        12,
+        (nx::RTNL_NEIGH_ATTRS, "NDA_???"),
+        nda_attr,
+        family,
+    );
+}
+
+fn nda_attr(ctx: &mut Ctx<'_>, fam: u8, typ: u16, addr: u64, len: u64) -> bool {
+    match typ {
+        1 => nla_inet_addr(ctx, fam, addr, len),
+        2 => nla_hwaddr(ctx, addr, len, None),
+        3 => u32_struct(
+            ctx,
+            addr,
+            len,
+            &["ndm_confirmed", "ndm_used", "ndm_updated", "ndm_refcnt"],
+        ),
+        4 | 7 | 10 | 11 | 13 => nla_int::<u32>(ctx, addr, len),
+        5 => nla_int::<u16>(ctx, addr, len),
+        6 => {
+            if len < 2 {
+                return false;
+            }
+            match ctx.read::<u16>(addr) {
+                Some(v) => {
+                    let _ = write!(ctx.out, "htons({})", u16::from_be(v));
+                }
+                None => ctx.addr(addr),
+            }
+            true
+        }
+        8 | 9 => nla_ifindex(ctx, addr, len),
+        _ => false,
+    }
+}
+
+/// NETLINK_SOCK_DIAG payloads (strace's `decode_netlink_sock_diag`): requests and answers
+/// of the UNIX and INET families.
+fn sock_diag(ctx: &mut Ctx<'_>, h: &Hdr, addr: u64, len: u64) -> bool {
+    if h.typ == NLMSG_DONE {
+        return false;
+    }
+    let Some(family) = ctx.read::<u8>(addr) else {
+        ctx.addr(addr);
+        return true;
+    };
+    let request = h.flags & NLM_F_REQUEST != 0;
+    if len > 1 {
+        match (family, request) {
+            (AF_UNIX, true) => return unix_diag_req(ctx, family, addr, len),
+            (AF_UNIX, false) => return unix_diag_msg(ctx, family, addr, len),
+            (AF_INET | AF_INET6, true) if h.typ == 18 || h.typ == 19 => {
+                return inet_diag_req_compat(ctx, family, addr, len)
+            }
+            (AF_INET | AF_INET6, true) => return inet_diag_req_v2(ctx, family, addr, len),
+            (AF_INET | AF_INET6, false) => return inet_diag_msg(ctx, family, addr, len),
+            _ => {}
+        }
+    }
+    family_and_data(ctx, family, addr, len);
+    true
+}
+
+/// `udiag_cookie=[1, 2]`.
+fn cookie(ctx: &mut Ctx<'_>, name: &str, b: &[u8], o: usize) {
+    let _ = write!(ctx.out, "{name}=[{}, {}]", u32_at(b, o), u32_at(b, o + 4));
+}
+
+fn unix_diag_req(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) -> bool {
+    ctx.push("{sdiag_family=");
+    ctx.xval(nx::ADDRFAMS, u64::from(family), "AF_???");
+    let Some(b) = header_rest(ctx, addr, len, 24) else {
+        return true;
+    };
+    let _ = write!(ctx.out, "sdiag_protocol={}, udiag_states=", b[1]);
+    ctx.flags(nx::TCP_STATE_FLAGS, u64::from(u32_at(&b, 4)), "1<<TCP_???");
+    let _ = write!(ctx.out, ", udiag_ino={}, udiag_show=", u32_at(&b, 8));
+    ctx.flags(
+        nx::UNIX_DIAG_SHOW,
+        u64::from(u32_at(&b, 12)),
+        "UDIAG_SHOW_???",
+    );
+    ctx.comma();
+    cookie(ctx, "udiag_cookie", &b, 16);
+    ctx.push("}");
+    true
+}
+
+fn unix_diag_msg(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) -> bool {
+    ctx.push("{udiag_family=");
+    ctx.xval(nx::ADDRFAMS, u64::from(family), "AF_???");
+    let Some(b) = header_rest(ctx, addr, len, 16) else {
+        return true;
+    };
+    ctx.push("udiag_type=");
+    ctx.xval(nx::SOCKTYPES, u64::from(b[1]), "SOCK_???");
+    ctx.push(", udiag_state=");
+    ctx.xval(nx::TCP_STATES, u64::from(b[2]), "TCP_???");
+    let _ = write!(ctx.out, ", udiag_ino={}, ", u32_at(&b, 4));
+    cookie(ctx, "udiag_cookie", &b, 8);
+    ctx.push("}");
+    attrs_after(
+        ctx,
+        addr,
+        len,
+        16,
+        (nx::UNIX_DIAG_ATTRS, "UNIX_DIAG_???"),
+        unix_diag_attr,
+        family,
+    );
+    true
+}
+
+fn unix_diag_attr(ctx: &mut Ctx<'_>, _fam: u8, typ: u16, addr: u64, len: u64) -> bool {
+    match typ {
+        0 => nla_str(ctx, addr, len),
+        2 => nla_int::<u32>(ctx, addr, len),
+        4 => u32_struct(ctx, addr, len, &["udiag_rqueue", "udiag_wqueue"]),
+        6 => nla_int::<u8>(ctx, addr, len),
+        _ => false,
+    }
+}
+
+/// `struct inet_diag_sockid` at offset `o` of `b`.
+fn sockid(ctx: &mut Ctx<'_>, family: u8, b: &[u8], o: usize) {
+    let port = |v: u16| u16::from_be(v);
+    let _ = write!(
+        ctx.out,
+        "{{idiag_sport=htons({}), idiag_dport=htons({}), ",
+        port(u16_at(b, o)),
+        port(u16_at(b, o + 2))
+    );
+    inet_addr(ctx, family, &b[o + 4..o + 20], Some("idiag_src"));
+    ctx.comma();
+    inet_addr(ctx, family, &b[o + 20..o + 36], Some("idiag_dst"));
+    ctx.push(", idiag_if=");
+    ifindex(ctx, u32_at(b, o + 36));
+    ctx.comma();
+    cookie(ctx, "idiag_cookie", b, o + 40);
+    ctx.push("}");
+}
+
+fn inet_diag_req_compat(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) -> bool {
+    ctx.push("{idiag_family=");
+    ctx.xval(nx::ADDRFAMS, u64::from(family), "AF_???");
+    let Some(b) = header_rest(ctx, addr, len, 60) else {
+        return true;
+    };
+    let _ = write!(
+        ctx.out,
+        "idiag_src_len={}, idiag_dst_len={}, idiag_ext=",
+        b[1], b[2]
+    );
+    ctx.flags(
+        nx::INET_DIAG_EXTENDED_FLAGS,
+        u64::from(b[3]),
+        "1<<INET_DIAG_???-1",
+    );
+    ctx.push(", id=");
+    sockid(ctx, family, &b, 4);
+    ctx.push(", idiag_states=");
+    ctx.flags(nx::TCP_STATE_FLAGS, u64::from(u32_at(&b, 52)), "1<<TCP_???");
+    let _ = write!(ctx.out, ", idiag_dbs={}}}", u32_at(&b, 56));
+    attrs_after(
+        ctx,
+        addr,
+        len,
+        60,
+        (nx::INET_DIAG_REQ_ATTRS, "INET_DIAG_REQ_???"),
+        no_attr,
+        family,
+    );
+    true
+}
+
+fn inet_diag_req_v2(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) -> bool {
+    ctx.push("{sdiag_family=");
+    ctx.xval(nx::ADDRFAMS, u64::from(family), "AF_???");
+    let Some(b) = header_rest(ctx, addr, len, 56) else {
+        return true;
+    };
+    ctx.push("sdiag_protocol=");
+    ctx.xval(nx::INET_PROTOCOLS, u64::from(b[1]), "IPPROTO_???");
+    ctx.push(", idiag_ext=");
+    ctx.flags(
+        nx::INET_DIAG_EXTENDED_FLAGS,
+        u64::from(b[2]),
+        "1<<INET_DIAG_???-1",
+    );
+    ctx.push(", idiag_states=");
+    ctx.flags(nx::TCP_STATE_FLAGS, u64::from(u32_at(&b, 4)), "1<<TCP_???");
+    ctx.push(", id=");
+    sockid(ctx, family, &b, 8);
+    ctx.push("}");
+    attrs_after(
+        ctx,
+        addr,
+        len,
+        56,
+        (nx::INET_DIAG_REQ_ATTRS, "INET_DIAG_REQ_???"),
+        no_attr,
+        family,
+    );
+    true
+}
+
+fn no_attr(_ctx: &mut Ctx<'_>, _fam: u8, _typ: u16, _addr: u64, _len: u64) -> bool {
+    false
+}
+
+fn inet_diag_msg(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) -> bool {
+    ctx.push("{idiag_family=");
+    ctx.xval(nx::ADDRFAMS, u64::from(family), "AF_???");
+    let Some(b) = header_rest(ctx, addr, len, 72) else {
+        return true;
+    };
+    ctx.push("idiag_state=");
+    ctx.xval(nx::TCP_STATES, u64::from(b[1]), "TCP_???");
+    let _ = write!(
+        ctx.out,
+        ", idiag_timer={}, idiag_retrans={}, id=",
+        b[2], b[3]
+    );
+    sockid(ctx, family, &b, 4);
+    let _ = write!(
+        ctx.out,
+        ", idiag_expires={}, idiag_rqueue={}, idiag_wqueue={}, idiag_uid={}, idiag_inode={}}}",
+        u32_at(&b, 52),
+        u32_at(&b, 56),
+        u32_at(&b, 60),
+        u32_at(&b, 64),
+        u32_at(&b, 68)
+    );
+    attrs_after(
+        ctx,
+        addr,
+        len,
+        72,
+        (nx::INET_DIAG_ATTRS, "INET_DIAG_???"),
+        inet_diag_attr,
+        family,
+    );
+    true
+}
+
+fn inet_diag_attr(ctx: &mut Ctx<'_>, _fam: u8, typ: u16, addr: u64, len: u64) -> bool {
+    match typ {
+        4 => nla_str(ctx, addr, len),
+        5 | 6 | 11 => nla_int::<u8>(ctx, addr, len),
+        15 | 17 => nla_int::<u32>(ctx, addr, len),
+        21 => nla_int::<u64>(ctx, addr, len),
+        _ => false,
+    }
+}
