@@ -348,6 +348,36 @@ fn issue12_decoders_match_strace() {
     }
 }
 
+/// Netlink messages (issue 12): route, sock_diag and audit requests, several messages in one
+/// buffer, a short buffer, and the kernel's error answer through `recvfrom` and `recvmsg`,
+/// every line equal to strace's in every `-X` style (the answer's `nlmsg_pid` is the pid).
+#[test]
+fn netlink_messages_match_strace() {
+    require_tool!("strace");
+    let tmp = tempdir();
+    let argv = vec![example("st_netlink").to_string_lossy().into_owned()];
+    for style in ["abbrev", "raw", "verbose"] {
+        let a = tmp.path().join(format!("netlink-{style}.strace"));
+        let b = tmp.path().join(format!("netlink-{style}.ours"));
+        let flags = [
+            "-f",
+            "-e",
+            "trace=sendto,recvfrom,sendmsg,recvmsg",
+            "-X",
+            style,
+        ];
+        trace(Path::new("strace"), &flags, &a, &argv);
+        trace(&bin("strace-rs"), &flags, &b, &argv);
+        let ea = normalize(&std::fs::read_to_string(&a).unwrap());
+        let eb = normalize(&std::fs::read_to_string(&b).unwrap());
+        assert!(
+            ea.len() >= 9 && ea.iter().any(|l| l.contains("error=")),
+            "-X {style}: strace printed too little: {ea:#?}"
+        );
+        assert_eq!(ea, eb, "-X {style}");
+    }
+}
+
 #[test]
 fn filtered_trace_matches_strace_seccomp_bpf() {
     require_tool!("strace");

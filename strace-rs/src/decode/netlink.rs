@@ -1028,15 +1028,31 @@ fn unix_diag_attr(ctx: &mut Ctx<'_>, _fam: u8, typ: u16, addr: u64, len: u64) ->
     }
 }
 
+/// A port in network order (strace's `PRINT_FIELD_NET_PORT`): `idiag_sport=htons(22)`.
+fn net_port(ctx: &mut Ctx<'_>, name: &str, b: &[u8]) {
+    let _ = write!(ctx.out, "{name}=");
+    let style = ctx.opts.xlat;
+    if style != XlatStyle::Abbrev {
+        text::quote(&mut ctx.out, b, ctx.opts.hex, true);
+    }
+    if style == XlatStyle::Raw {
+        return;
+    }
+    let port = u16::from_be_bytes([b[0], b[1]]);
+    if style == XlatStyle::Verbose {
+        let _ = write!(ctx.out, " /* htons({port}) */");
+    } else {
+        let _ = write!(ctx.out, "htons({port})");
+    }
+}
+
 /// `struct inet_diag_sockid` at offset `o` of `b`.
 fn sockid(ctx: &mut Ctx<'_>, family: u8, b: &[u8], o: usize) {
-    let port = |v: u16| u16::from_be(v);
-    let _ = write!(
-        ctx.out,
-        "{{idiag_sport=htons({}), idiag_dport=htons({}), ",
-        port(u16_at(b, o)),
-        port(u16_at(b, o + 2))
-    );
+    ctx.push("{");
+    net_port(ctx, "idiag_sport", &b[o..o + 2]);
+    ctx.comma();
+    net_port(ctx, "idiag_dport", &b[o + 2..o + 4]);
+    ctx.comma();
     inet_addr(ctx, family, &b[o + 4..o + 20], Some("idiag_src"));
     ctx.comma();
     inet_addr(ctx, family, &b[o + 20..o + 36], Some("idiag_dst"));
