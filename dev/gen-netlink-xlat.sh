@@ -21,13 +21,15 @@ routing_table_ids routing_protocols routing_types routing_flags ip_type_of_servi
 neighbor_cache_entry_states neighbor_cache_entry_flags rtnl_link_attrs rtnl_addr_attrs
 rtnl_route_attrs rtnl_neigh_attrs tcp_states tcp_state_flags inet_diag_attrs
 inet_diag_req_attrs inet_diag_extended_flags inet_diag_shutdown_flags unix_diag_attrs
-unix_diag_show route_nexthop_flags"
+unix_diag_show route_nexthop_flags rtnl_rta_metrics_attrs lwtunnel_encap_types
+netlink_sk_meminfo_indices rtnl_neigh_fdb_ext_attrs fdb_notify_flags neighbor_cache_entry_ext_flags
+rtnl_ifla_ext_filter_flags rtnl_ifla_events"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 {
     echo '#include "defs.h"'
     for h in rtnetlink audit sock_diag inet_diag unix_diag netlink_diag neighbour if_addr if_arp \
-        xfrm cryptouser selinux_netlink netfilter/nfnetlink; do
+        xfrm cryptouser selinux_netlink netfilter/nfnetlink lwtunnel; do
         echo "#include <linux/$h.h>"
     done
     echo "#include <netinet/ip.h>"

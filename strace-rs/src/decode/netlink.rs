@@ -528,7 +528,11 @@ fn inet_addr(ctx: &mut Ctx<'_>, family: u8, b: &[u8], field: Option<&str>) -> bo
             return false;
         }
     };
-    name(ctx);
+    // An IPv6 address names its field only before the raw bytes (abbreviated, the name ends
+    // the `inet_pton` call: `inet_pton(AF_INET6, "::1", &idiag_src)`).
+    if family == AF_INET || style != XlatStyle::Abbrev {
+        name(ctx);
+    }
     if style != XlatStyle::Abbrev {
         text::quote(&mut ctx.out, b, ctx.opts.hex, true);
     }
@@ -750,6 +754,50 @@ fn ifla_attr(ctx: &mut Ctx<'_>, fam: u8, typ: u16, addr: u64, len: u64) -> bool 
         16 | 17 | 33 | 39 => nla_int::<u8>(ctx, addr, len),
         37 | 45 | 46 => nla_int::<i32>(ctx, addr, len),
         49 => nla_ifindex(ctx, addr, len),
+        7 => link_stats(ctx, addr, len, false),
+        23 => link_stats(ctx, addr, len, true),
+        14 => {
+            // struct rtnl_link_ifmap, up to its last field.
+            if len < 28 {
+                return false;
+            }
+            let Some(b) = ctx.read_bytes(addr, 28) else {
+                ctx.addr(addr);
+                return true;
+            };
+            let q = |o: usize| u64::from_ne_bytes(b[o..o + 8].try_into().unwrap());
+            let _ = write!(
+                ctx.out,
+                "{{mem_start={}, mem_end={}, base_addr={}, irq={}, dma={}, port={}}}",
+                text::Hx(q(0)),
+                text::Hx(q(8)),
+                text::Hx(q(16)),
+                u16_at(&b, 24),
+                b[26],
+                b[27]
+            );
+            true
+        }
+        29 => nla_flags(
+            ctx,
+            addr,
+            len,
+            4,
+            nx::RTNL_IFLA_EXT_FILTER_FLAGS,
+            "RTEXT_FILTER_???",
+        ),
+        44 => nla_xval::<u32>(ctx, addr, len, nx::RTNL_IFLA_EVENTS, "IFLA_EVENT_???"),
+        52 => {
+            nlattrs(
+                ctx,
+                addr,
+                len,
+                (nx::RTNL_LINK_ATTRS, "IFLA_???"),
+                ifla_attr,
+                fam,
+            );
+            true
+        }
         28 => {
             // IFLA_NET_NS_FD
             if len < 4 {
@@ -763,6 +811,68 @@ fn ifla_attr(ctx: &mut Ctx<'_>, fam: u8, typ: u16, addr: u64, len: u64) -> bool 
         }
         _ => false,
     }
+}
+
+/// `IFLA_STATS` (`u32` counters) and `IFLA_STATS64` (`u64`): the counters the length covers,
+/// as strace (the common ones, then `rx_nohandler` and `rx_otherhost_dropped` when present).
+fn link_stats(ctx: &mut Ctx<'_>, addr: u64, len: u64, wide: bool) -> bool {
+    const NAMES: [&str; 25] = [
+        "rx_packets",
+        "tx_packets",
+        "rx_bytes",
+        "tx_bytes",
+        "rx_errors",
+        "tx_errors",
+        "rx_dropped",
+        "tx_dropped",
+        "multicast",
+        "collisions",
+        "rx_length_errors",
+        "rx_over_errors",
+        "rx_crc_errors",
+        "rx_frame_errors",
+        "rx_fifo_errors",
+        "rx_missed_errors",
+        "tx_aborted_errors",
+        "tx_carrier_errors",
+        "tx_fifo_errors",
+        "tx_heartbeat_errors",
+        "tx_window_errors",
+        "rx_compressed",
+        "tx_compressed",
+        "rx_nohandler",
+        "rx_otherhost_dropped",
+    ];
+    let w: u64 = if wide { 8 } else { 4 };
+    // Counters shown: 23 at least, and only lengths strace knows.
+    let max = if wide { 25 } else { 24 };
+    let n = if len >= max * w {
+        max
+    } else if wide && len == 24 * w {
+        24
+    } else if len == 23 * w {
+        23
+    } else {
+        return false;
+    };
+    let Some(b) = ctx.read_bytes(addr, (n * w) as usize) else {
+        ctx.addr(addr);
+        return true;
+    };
+    ctx.push("{");
+    for (i, name) in NAMES.iter().take(n as usize).enumerate() {
+        if i > 0 {
+            ctx.comma();
+        }
+        let v = if wide {
+            u64::from_ne_bytes(b[8 * i..8 * i + 8].try_into().unwrap())
+        } else {
+            u64::from(u32_at(&b, 4 * i))
+        };
+        let _ = write!(ctx.out, "{name}={v}");
+    }
+    ctx.push("}");
+    true
 }
 
 fn ifaddrmsg(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) {
@@ -878,8 +988,303 @@ fn rta_attr(ctx: &mut Ctx<'_>, fam: u8, typ: u16, addr: u64, len: u64) -> bool {
         20 | 26 | 27 => nla_int::<u8>(ctx, addr, len),
         23 => nla_int::<u64>(ctx, addr, len),
         28 | 29 => nla_int::<u16>(ctx, addr, len),
+        8 => {
+            nlattrs(
+                ctx,
+                addr,
+                len,
+                (nx::RTNL_RTA_METRICS_ATTRS, "RTAX_???"),
+                rtax_attr,
+                fam,
+            );
+            true
+        }
+        9 => rta_multipath(ctx, fam, addr, len),
+        12 => {
+            if len < 32 {
+                return false;
+            }
+            let Some(b) = ctx.read_bytes(addr, 32) else {
+                ctx.addr(addr);
+                return true;
+            };
+            let f = |i: usize| u32_at(&b, 4 * i);
+            let _ = write!(
+                ctx.out,
+                "{{rta_clntref={}, rta_lastuse={}, rta_expires={}, rta_error={}, rta_used={}, \
+                 rta_id={}, rta_ts={}, rta_tsage={}}}",
+                f(0),
+                f(1),
+                f(2),
+                f(3),
+                f(4),
+                text::Hx(u64::from(f(5))),
+                f(6),
+                f(7)
+            );
+            true
+        }
+        15 => nla_xval::<u32>(ctx, addr, len, nx::ROUTING_TABLE_IDS, ""),
+        17 => {
+            if len < 24 {
+                return false;
+            }
+            match ctx.read::<[u64; 3]>(addr) {
+                Some([p, b, w]) => {
+                    let _ = write!(
+                        ctx.out,
+                        "{{mfcs_packets={p}, mfcs_bytes={b}, mfcs_wrong_if={w}}}"
+                    );
+                }
+                None => ctx.addr(addr),
+            }
+            true
+        }
+        18 => {
+            // struct rtvia: a family and an address of it.
+            if len < 2 {
+                return false;
+            }
+            let Some(f) = ctx.read::<u16>(addr) else {
+                ctx.addr(addr);
+                return true;
+            };
+            ctx.push("{rtvia_family=");
+            ctx.xval(nx::ADDRFAMS, u64::from(f), "AF_???");
+            if len > 2 {
+                ctx.comma();
+                inet_addr_at(ctx, f as u8, addr + 2, len - 2, Some("rtvia_addr"));
+            }
+            ctx.push("}");
+            true
+        }
+        21 => nla_xval::<u16>(
+            ctx,
+            addr,
+            len,
+            nx::LWTUNNEL_ENCAP_TYPES,
+            "LWTUNNEL_ENCAP_???",
+        ),
         _ => false,
     }
+}
+
+/// The metrics of a route (`RTA_METRICS`).
+fn rtax_attr(ctx: &mut Ctx<'_>, _fam: u8, typ: u16, addr: u64, len: u64) -> bool {
+    match typ {
+        1..=15 => nla_int::<u32>(ctx, addr, len),
+        16 => nla_str(ctx, addr, len),
+        _ => false,
+    }
+}
+
+/// `RTA_MULTIPATH`: `struct rtnexthop`s, each followed by its attributes.
+fn rta_multipath(ctx: &mut Ctx<'_>, fam: u8, addr: u64, len: u64) -> bool {
+    if len < 8 {
+        return false;
+    }
+    let (mut cur, mut left) = (addr, len);
+    let mut is_array = false;
+    loop {
+        let Some(b) = ctx.read_bytes(cur, 8) else {
+            ctx.addr(cur);
+            break;
+        };
+        let nh_len = u64::from(u16_at(&b, 0));
+        let shown = left.min(nh_len);
+        if cur == addr && nh_len < len {
+            ctx.push("[");
+            is_array = true;
+        }
+        if cur > addr {
+            ctx.comma();
+        }
+        if shown > 8 {
+            ctx.push("[");
+        }
+        let _ = write!(ctx.out, "{{rtnh_len={nh_len}, rtnh_flags=");
+        ctx.flags(nx::ROUTE_NEXTHOP_FLAGS, u64::from(b[2]), "RTNH_F_???");
+        let _ = write!(ctx.out, ", rtnh_hops={}, rtnh_ifindex=", b[3]);
+        ifindex(ctx, u32_at(&b, 4));
+        ctx.push("}");
+        if shown > 8 {
+            ctx.comma();
+            nlattrs(
+                ctx,
+                cur + 8,
+                shown - 8,
+                (nx::RTNL_ROUTE_ATTRS, "RTA_???"),
+                rta_attr,
+                fam,
+            );
+            ctx.push("]");
+        }
+        let step = align4(shown);
+        if step >= left || step == 0 {
+            break;
+        }
+        cur += step;
+        left -= step;
+    }
+    if is_array {
+        ctx.push("]");
+    }
+    true
+}
+
+/// `decode_nla_xval`: an integer of type `T` named by `table`.
+fn nla_xval<T: super::tracee::Pod + Into<u64>>(
+    ctx: &mut Ctx<'_>,
+    addr: u64,
+    len: u64,
+    table: Xlat,
+    dflt: &str,
+) -> bool {
+    if (len as usize) < std::mem::size_of::<T>() {
+        return false;
+    }
+    match ctx.read::<T>(addr) {
+        Some(v) => ctx.xval(table, v.into(), dflt),
+        None => ctx.addr(addr),
+    }
+    true
+}
+
+/// The extended attributes of a forwarding database entry (`NDA_FDB_EXT_ATTRS`).
+fn nfea_attr(ctx: &mut Ctx<'_>, _fam: u8, typ: u16, addr: u64, len: u64) -> bool {
+    match typ {
+        1 => nla_flags(ctx, addr, len, 1, nx::FDB_NOTIFY_FLAGS, "FDB_NOTIFY_???"),
+        _ => false,
+    }
+}
+
+/// `decode_nla_flags`: an integer of `size` bytes (the payload may be longer, up to 8) as
+/// flags of `table`.
+fn nla_flags(ctx: &mut Ctx<'_>, addr: u64, len: u64, size: u64, table: Xlat, dflt: &str) -> bool {
+    nla_flags_or_xval(ctx, addr, len, size, table, dflt, true)
+}
+
+/// [`nla_flags`], or with `flags` false strace's `decode_nla_xval` (one constant; `size` 0:
+/// as many bytes as the payload has, up to 8).
+fn nla_flags_or_xval(
+    ctx: &mut Ctx<'_>,
+    addr: u64,
+    len: u64,
+    size: u64,
+    table: Xlat,
+    dflt: &str,
+    flags: bool,
+) -> bool {
+    if len > 8 || len < size {
+        return false;
+    }
+    let n = if size > 0 { len.min(size) } else { len };
+    match ctx.read_bytes(addr, n as usize) {
+        Some(b) => {
+            let mut v = [0u8; 8];
+            v[..b.len()].copy_from_slice(&b);
+            if flags {
+                ctx.flags(table, u64::from_le_bytes(v), dflt);
+            } else {
+                ctx.xval(table, u64::from_le_bytes(v), dflt);
+            }
+        }
+        None => ctx.addr(addr),
+    }
+    true
+}
+
+/// [`inet_addr`] of `len` bytes at `addr` (strace's `decode_inet_addr` with a field name).
+fn inet_addr_at(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64, field: Option<&str>) {
+    let size = match family {
+        AF_INET => 4,
+        AF_INET6 => 16,
+        _ => 0,
+    };
+    if size == 0 || len < size {
+        if let Some(f) = field {
+            let _ = write!(ctx.out, "{f}=");
+        }
+        ctx.buf_ex(addr, len, true);
+        return;
+    }
+    match ctx.read_bytes(addr, size as usize) {
+        Some(b) => {
+            inet_addr(ctx, family, &b, field);
+        }
+        None => {
+            if let Some(f) = field {
+                let _ = write!(ctx.out, "{f}=");
+            }
+            ctx.addr(addr);
+        }
+    }
+}
+
+/// An array of `nmemb` elements of `size` bytes (strace's `print_array_ex`): `[1, 2]`, cut
+/// by `-s` with `...`, an unreadable element as `... /* 0x1000 */`; with `indices`, each
+/// element after its name: `[[SK_MEMINFO_RMEM_ALLOC]=0, ...]`.
+fn array(
+    ctx: &mut Ctx<'_>,
+    addr: u64,
+    nmemb: u64,
+    size: u64,
+    indices: Option<(Xlat, &str)>,
+    elem: fn(&mut Ctx<'_>, &[u8]),
+) {
+    if nmemb == 0 {
+        ctx.push("[]");
+        return;
+    }
+    for i in 0..nmemb {
+        let cur = addr + i * size;
+        if i > 0 {
+            ctx.comma();
+        }
+        let Some(b) = ctx.read_bytes(cur, size as usize) else {
+            if i == 0 {
+                ctx.addr(cur);
+                return;
+            }
+            let _ = write!(ctx.out, "... /* {cur:#x} */");
+            break;
+        };
+        if i == 0 {
+            ctx.push("[");
+        }
+        if !ctx.opts.verbose && i >= ctx.opts.max_strlen as u64 {
+            ctx.push("...");
+            break;
+        }
+        if let Some((t, d)) = indices {
+            ctx.push("[");
+            ctx.xval_dec(t, i, d);
+            ctx.push("]=");
+        }
+        elem(ctx, &b);
+    }
+    ctx.push("]");
+}
+
+fn elem_u32(ctx: &mut Ctx<'_>, b: &[u8]) {
+    let _ = write!(ctx.out, "{}", u32_at(b, 0));
+}
+
+/// `decode_nla_meminfo`: the `u32`s named by `SK_MEMINFO_*`.
+fn nla_meminfo(ctx: &mut Ctx<'_>, addr: u64, len: u64) -> bool {
+    let n = len / 4;
+    if n == 0 {
+        return false;
+    }
+    array(
+        ctx,
+        addr,
+        n,
+        4,
+        Some((nx::NETLINK_SK_MEMINFO_INDICES, "SK_MEMINFO_???")),
+        elem_u32,
+    );
+    true
 }
 
 fn ndmsg(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) {
@@ -937,6 +1342,35 @@ fn nda_attr(ctx: &mut Ctx<'_>, fam: u8, typ: u16, addr: u64, len: u64) -> bool {
             true
         }
         8 | 9 => nla_ifindex(ctx, addr, len),
+        12 => nla_flags_or_xval(ctx, addr, len, 0, nx::INET_PROTOCOLS, "IPPROTO_???", false),
+        14 => {
+            nlattrs(
+                ctx,
+                addr,
+                len,
+                (nx::RTNL_NEIGH_FDB_EXT_ATTRS, "NFEA_???"),
+                nfea_attr,
+                fam,
+            );
+            true
+        }
+        15 => nla_flags(
+            ctx,
+            addr,
+            len,
+            4,
+            nx::NEIGHBOR_CACHE_ENTRY_EXT_FLAGS,
+            "NTF_EXT_???",
+        ),
+        16 => nla_flags(
+            ctx,
+            addr,
+            len,
+            2,
+            nx::NEIGHBOR_CACHE_ENTRY_STATES,
+            "NUD_???",
+        ),
+        17 => nla_flags(ctx, addr, len, 1, nx::NEIGHBOR_CACHE_ENTRY_FLAGS, "NTF_???"),
         _ => false,
     }
 }
@@ -1021,9 +1455,49 @@ fn unix_diag_msg(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) -> bool {
 fn unix_diag_attr(ctx: &mut Ctx<'_>, _fam: u8, typ: u16, addr: u64, len: u64) -> bool {
     match typ {
         0 => nla_str(ctx, addr, len),
+        1 => {
+            // struct unix_diag_vfs
+            if len < 8 {
+                return false;
+            }
+            match ctx.read::<[u32; 2]>(addr) {
+                Some([ino, dev]) => {
+                    let _ = write!(
+                        ctx.out,
+                        "{{udiag_vfs_dev={}, udiag_vfs_ino={ino}}}",
+                        super::structs::makedev(u64::from(dev))
+                    );
+                }
+                None => ctx.addr(addr),
+            }
+            true
+        }
         2 => nla_int::<u32>(ctx, addr, len),
+        3 => {
+            let n = len / 4;
+            if n == 0 {
+                return false;
+            }
+            array(ctx, addr, n, 4, None, elem_u32);
+            true
+        }
         4 => u32_struct(ctx, addr, len, &["udiag_rqueue", "udiag_wqueue"]),
+        5 => nla_meminfo(ctx, addr, len),
         6 => nla_int::<u8>(ctx, addr, len),
+        7 => {
+            // UNIX_DIAG_UID: a uid, -1 for (uid_t) -1.
+            if len < 4 {
+                return false;
+            }
+            match ctx.read::<u32>(addr) {
+                Some(u32::MAX) => ctx.push("-1"),
+                Some(v) => {
+                    let _ = write!(ctx.out, "{v}");
+                }
+                None => ctx.addr(addr),
+            }
+            true
+        }
         _ => false,
     }
 }
@@ -1170,6 +1644,7 @@ fn inet_diag_attr(ctx: &mut Ctx<'_>, _fam: u8, typ: u16, addr: u64, len: u64) ->
     match typ {
         4 => nla_str(ctx, addr, len),
         5 | 6 | 11 => nla_int::<u8>(ctx, addr, len),
+        7 => nla_meminfo(ctx, addr, len),
         15 | 17 => nla_int::<u32>(ctx, addr, len),
         21 => nla_int::<u64>(ctx, addr, len),
         _ => false,

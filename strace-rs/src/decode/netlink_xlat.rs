@@ -828,3 +828,70 @@ pub const ROUTE_NEXTHOP_FLAGS: Xlat = &[
     (0x20, "RTNH_F_UNRESOLVED"),
     (0x40, "RTNH_F_TRAP"),
 ];
+pub const RTNL_RTA_METRICS_ATTRS: Xlat = &[
+    (0, "RTAX_UNSPEC"),
+    (0x1, "RTAX_LOCK"),
+    (0x2, "RTAX_MTU"),
+    (0x3, "RTAX_WINDOW"),
+    (0x4, "RTAX_RTT"),
+    (0x5, "RTAX_RTTVAR"),
+    (0x6, "RTAX_SSTHRESH"),
+    (0x7, "RTAX_CWND"),
+    (0x8, "RTAX_ADVMSS"),
+    (0x9, "RTAX_REORDERING"),
+    (0xa, "RTAX_HOPLIMIT"),
+    (0xb, "RTAX_INITCWND"),
+    (0xc, "RTAX_FEATURES"),
+    (0xd, "RTAX_RTO_MIN"),
+    (0xe, "RTAX_INITRWND"),
+    (0xf, "RTAX_QUICKACK"),
+    (0x10, "RTAX_CC_ALGO"),
+    (0x11, "RTAX_FASTOPEN_NO_COOKIE"),
+];
+pub const LWTUNNEL_ENCAP_TYPES: Xlat = &[
+    (0, "LWTUNNEL_ENCAP_NONE"),
+    (0x1, "LWTUNNEL_ENCAP_MPLS"),
+    (0x2, "LWTUNNEL_ENCAP_IP"),
+    (0x3, "LWTUNNEL_ENCAP_ILA"),
+    (0x4, "LWTUNNEL_ENCAP_IP6"),
+    (0x5, "LWTUNNEL_ENCAP_SEG6"),
+    (0x6, "LWTUNNEL_ENCAP_BPF"),
+    (0x7, "LWTUNNEL_ENCAP_SEG6_LOCAL"),
+    (0x8, "LWTUNNEL_ENCAP_RPL"),
+];
+pub const NETLINK_SK_MEMINFO_INDICES: Xlat = &[
+    (0, "SK_MEMINFO_RMEM_ALLOC"),
+    (0x1, "SK_MEMINFO_RCVBUF"),
+    (0x2, "SK_MEMINFO_WMEM_ALLOC"),
+    (0x3, "SK_MEMINFO_SNDBUF"),
+    (0x4, "SK_MEMINFO_FWD_ALLOC"),
+    (0x5, "SK_MEMINFO_WMEM_QUEUED"),
+    (0x6, "SK_MEMINFO_OPTMEM"),
+    (0x7, "SK_MEMINFO_BACKLOG"),
+    (0x8, "SK_MEMINFO_DROPS"),
+];
+pub const RTNL_NEIGH_FDB_EXT_ATTRS: Xlat = &[
+    (0, "NFEA_UNSPEC"),
+    (0x1, "NFEA_ACTIVITY_NOTIFY"),
+    (0x2, "NFEA_DONT_REFRESH"),
+];
+pub const FDB_NOTIFY_FLAGS: Xlat = &[(0x1, "FDB_NOTIFY_BIT"), (0x2, "FDB_NOTIFY_INACTIVE_BIT")];
+pub const NEIGHBOR_CACHE_ENTRY_EXT_FLAGS: Xlat = &[(0x1, "NTF_EXT_MANAGED")];
+pub const RTNL_IFLA_EXT_FILTER_FLAGS: Xlat = &[
+    (0x1, "RTEXT_FILTER_VF"),
+    (0x2, "RTEXT_FILTER_BRVLAN"),
+    (0x4, "RTEXT_FILTER_BRVLAN_COMPRESSED"),
+    (0x8, "RTEXT_FILTER_SKIP_STATS"),
+    (0x10, "RTEXT_FILTER_MRP"),
+    (0x20, "RTEXT_FILTER_CFM_CONFIG"),
+    (0x40, "RTEXT_FILTER_CFM_STATUS"),
+];
+pub const RTNL_IFLA_EVENTS: Xlat = &[
+    (0, "IFLA_EVENT_NONE"),
+    (0x1, "IFLA_EVENT_REBOOT"),
+    (0x2, "IFLA_EVENT_FEATURES"),
+    (0x3, "IFLA_EVENT_BONDING_FAILOVER"),
+    (0x4, "IFLA_EVENT_NOTIFY_PEERS"),
+    (0x5, "IFLA_EVENT_IGMP_RESEND"),
+    (0x6, "IFLA_EVENT_BONDING_OPTIONS"),
+];
