@@ -23,7 +23,8 @@ rtnl_route_attrs rtnl_neigh_attrs tcp_states tcp_state_flags inet_diag_attrs
 inet_diag_req_attrs inet_diag_extended_flags inet_diag_shutdown_flags unix_diag_attrs
 unix_diag_show route_nexthop_flags rtnl_rta_metrics_attrs lwtunnel_encap_types
 netlink_sk_meminfo_indices rtnl_neigh_fdb_ext_attrs fdb_notify_flags neighbor_cache_entry_ext_flags
-rtnl_ifla_ext_filter_flags rtnl_ifla_events"
+rtnl_ifla_ext_filter_flags rtnl_ifla_events rtnl_ifla_info_attrs rtnl_ifla_vf_port_attrs
+inet_diag_bytecodes"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 {

@@ -798,6 +798,29 @@ fn ifla_attr(ctx: &mut Ctx<'_>, fam: u8, typ: u16, addr: u64, len: u64) -> bool 
             );
             true
         }
+        18 => {
+            // IFLA_LINKINFO: the kinds are strings; the data of each kind prints as bytes.
+            nlattrs(
+                ctx,
+                addr,
+                len,
+                (nx::RTNL_IFLA_INFO_ATTRS, "IFLA_INFO_???"),
+                ifla_info_attr,
+                fam,
+            );
+            true
+        }
+        24 => {
+            nlattrs(
+                ctx,
+                addr,
+                len,
+                (nx::RTNL_IFLA_VF_PORT_ATTRS, "IFLA_VF_PORT_???"),
+                no_attr,
+                fam,
+            );
+            true
+        }
         28 => {
             // IFLA_NET_NS_FD
             if len < 4 {
@@ -873,6 +896,13 @@ fn link_stats(ctx: &mut Ctx<'_>, addr: u64, len: u64, wide: bool) -> bool {
     }
     ctx.push("}");
     true
+}
+
+fn ifla_info_attr(ctx: &mut Ctx<'_>, _fam: u8, typ: u16, addr: u64, len: u64) -> bool {
+    match typ {
+        1 | 4 => nla_str(ctx, addr, len),
+        _ => false,
+    }
 }
 
 fn ifaddrmsg(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) {
@@ -1564,7 +1594,7 @@ fn inet_diag_req_compat(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) -> b
         len,
         60,
         (nx::INET_DIAG_REQ_ATTRS, "INET_DIAG_REQ_???"),
-        no_attr,
+        inet_diag_req_attr,
         family,
     );
     true
@@ -1595,10 +1625,101 @@ fn inet_diag_req_v2(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) -> bool 
         len,
         56,
         (nx::INET_DIAG_REQ_ATTRS, "INET_DIAG_REQ_???"),
-        no_attr,
+        inet_diag_req_attr,
         family,
     );
     true
+}
+
+/// The attributes of an `inet_diag` request: the filter's bytecode, the protocol.
+fn inet_diag_req_attr(ctx: &mut Ctx<'_>, _fam: u8, typ: u16, addr: u64, len: u64) -> bool {
+    match typ {
+        1 => bc_op(ctx, addr, len),
+        3 => nla_flags_or_xval(ctx, addr, len, 0, nx::INET_PROTOCOLS, "IPPROTO_???", false),
+        _ => false,
+    }
+}
+
+/// `{code=INET_DIAG_BC_S_COND, yes=4, no=8}` and the data of the operation.
+fn bc_op(ctx: &mut Ctx<'_>, addr: u64, len: u64) -> bool {
+    if len < 4 {
+        return false;
+    }
+    let Some(op) = ctx.read_bytes(addr, 4) else {
+        ctx.addr(addr);
+        return true;
+    };
+    print_bc_op(ctx, &op);
+    if len > 4 {
+        ctx.comma();
+        let (addr, len) = (addr + 4, len - 4);
+        match op[0] {
+            // INET_DIAG_BC_S_COND, INET_DIAG_BC_D_COND: struct inet_diag_hostcond.
+            7 | 8 => {
+                if len < 8 {
+                    ctx.buf_ex(addr, len, true);
+                } else if let Some(c) = ctx.read_bytes(addr, 8) {
+                    ctx.push("{family=");
+                    ctx.xval(nx::ADDRFAMS, u64::from(c[0]), "AF_???");
+                    let _ = write!(ctx.out, ", prefix_len={}, port={}", c[1], u32_at(&c, 4));
+                    if len > 8 {
+                        ctx.comma();
+                        inet_addr_at(ctx, c[0], addr + 8, len - 8, Some("addr"));
+                    }
+                    ctx.push("}");
+                } else {
+                    ctx.addr(addr);
+                }
+            }
+            // INET_DIAG_BC_DEV_COND
+            9 => {
+                if len < 4 {
+                    ctx.buf_ex(addr, len, true);
+                } else {
+                    match ctx.read::<u32>(addr) {
+                        Some(i) => ifindex(ctx, i),
+                        None => ctx.addr(addr),
+                    }
+                }
+            }
+            // INET_DIAG_BC_S_GE, S_LE, D_GE, D_LE
+            2..=5 => {
+                if len < 4 {
+                    ctx.buf_ex(addr, len, true);
+                } else {
+                    match ctx.read_bytes(addr, 4) {
+                        Some(b) => print_bc_op(ctx, &b),
+                        None => ctx.addr(addr),
+                    }
+                }
+            }
+            // INET_DIAG_BC_MARK_COND
+            10 => {
+                if len < 8 {
+                    ctx.buf_ex(addr, len, true);
+                } else {
+                    match ctx.read::<[u32; 2]>(addr) {
+                        Some([m, k]) => {
+                            let _ = write!(ctx.out, "{{mark={m}, mask={k}}}");
+                        }
+                        None => ctx.addr(addr),
+                    }
+                }
+            }
+            _ => ctx.buf_ex(addr, len, true),
+        }
+    }
+    true
+}
+
+fn print_bc_op(ctx: &mut Ctx<'_>, op: &[u8]) {
+    ctx.push("{code=");
+    ctx.xval(
+        nx::INET_DIAG_BYTECODES,
+        u64::from(op[0]),
+        "INET_DIAG_BC_???",
+    );
+    let _ = write!(ctx.out, ", yes={}, no={}}}", op[1], u16_at(op, 2));
 }
 
 fn no_attr(_ctx: &mut Ctx<'_>, _fam: u8, _typ: u16, _addr: u64, _len: u64) -> bool {

@@ -895,3 +895,28 @@ pub const RTNL_IFLA_EVENTS: Xlat = &[
     (0x5, "IFLA_EVENT_IGMP_RESEND"),
     (0x6, "IFLA_EVENT_BONDING_OPTIONS"),
 ];
+pub const RTNL_IFLA_INFO_ATTRS: Xlat = &[
+    (0, "IFLA_INFO_UNSPEC"),
+    (0x1, "IFLA_INFO_KIND"),
+    (0x2, "IFLA_INFO_DATA"),
+    (0x3, "IFLA_INFO_XSTATS"),
+    (0x4, "IFLA_INFO_SLAVE_KIND"),
+    (0x5, "IFLA_INFO_SLAVE_DATA"),
+];
+pub const RTNL_IFLA_VF_PORT_ATTRS: Xlat = &[(0, "IFLA_VF_PORT_UNSPEC"), (0x1, "IFLA_VF_PORT")];
+pub const INET_DIAG_BYTECODES: Xlat = &[
+    (0, "INET_DIAG_BC_NOP"),
+    (0x1, "INET_DIAG_BC_JMP"),
+    (0x2, "INET_DIAG_BC_S_GE"),
+    (0x3, "INET_DIAG_BC_S_LE"),
+    (0x4, "INET_DIAG_BC_D_GE"),
+    (0x5, "INET_DIAG_BC_D_LE"),
+    (0x6, "INET_DIAG_BC_AUTO"),
+    (0x7, "INET_DIAG_BC_S_COND"),
+    (0x8, "INET_DIAG_BC_D_COND"),
+    (0x9, "INET_DIAG_BC_DEV_COND"),
+    (0xa, "INET_DIAG_BC_MARK_COND"),
+    (0xb, "INET_DIAG_BC_S_EQ"),
+    (0xc, "INET_DIAG_BC_D_EQ"),
+    (0xd, "INET_DIAG_BC_CGROUP_COND"),
+];
