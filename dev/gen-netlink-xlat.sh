@@ -24,13 +24,15 @@ inet_diag_req_attrs inet_diag_extended_flags inet_diag_shutdown_flags unix_diag_
 unix_diag_show route_nexthop_flags rtnl_rta_metrics_attrs lwtunnel_encap_types
 netlink_sk_meminfo_indices rtnl_neigh_fdb_ext_attrs fdb_notify_flags neighbor_cache_entry_ext_flags
 rtnl_ifla_ext_filter_flags rtnl_ifla_events rtnl_ifla_info_attrs rtnl_ifla_vf_port_attrs
-inet_diag_bytecodes"
+inet_diag_bytecodes fib_rule_actions fib_rule_flags rtnl_rule_attrs rtnl_tc_attrs rtnl_tc_action_attrs
+rtnl_neightbl_attrs rtnl_addrlabel_attrs dcb_commands rtnl_dcb_attrs rtnl_netconf_attrs rtnl_mdb_attrs
+rtnl_nsid_attrs ifstats_attrs ifstats_attr_flags rtnl_nexthop_attrs rtnl_family rtnl_neightbl_parms_attrs"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 {
     echo '#include "defs.h"'
     for h in rtnetlink audit sock_diag inet_diag unix_diag netlink_diag neighbour if_addr if_arp \
-        xfrm cryptouser selinux_netlink netfilter/nfnetlink lwtunnel; do
+        xfrm cryptouser selinux_netlink netfilter/nfnetlink lwtunnel fib_rules dcbnl if_addrlabel if_bridge netconf nexthop net_namespace pkt_sched pkt_cls if_link; do
         echo "#include <linux/$h.h>"
     done
     echo "#include <netinet/ip.h>"

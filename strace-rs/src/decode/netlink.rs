@@ -693,9 +693,504 @@ fn route(ctx: &mut Ctx<'_>, h: &Hdr, addr: u64, len: u64) -> bool {
         28 | 29 => ndmsg(ctx, family, addr, len),
         30 if family == AF_BRIDGE => ifinfomsg(ctx, family, addr, len),
         30 => ndmsg(ctx, family, addr, len),
+        32..=34 => fib_rule_hdr(ctx, family, addr, len),
+        36..=38 | 40..=42 | 44..=46 | 100..=102 => tcmsg(ctx, family, addr, len),
+        48..=50 => family_only(
+            ctx,
+            "tca_family",
+            family,
+            addr,
+            len,
+            4,
+            (nx::RTNL_TC_ACTION_ATTRS, "TCA_ACT_???"),
+            tca_attr,
+        ),
+        64 | 66 | 67 => family_only(
+            ctx,
+            "ndtm_family",
+            family,
+            addr,
+            len,
+            4,
+            (nx::RTNL_NEIGHTBL_ATTRS, "NDTA_???"),
+            ndta_attr,
+        ),
+        72..=74 => ifaddrlblmsg(ctx, family, addr, len),
+        78 | 79 => dcbmsg(ctx, family, addr, len),
+        80..=82 => family_only(
+            ctx,
+            "ncm_family",
+            family,
+            addr,
+            len,
+            1,
+            (nx::RTNL_NETCONF_ATTRS, "NETCONFA_???"),
+            netconfa_attr,
+        ),
+        84..=86 => br_port_msg(ctx, family, addr, len),
+        88..=90 => family_only(
+            ctx,
+            "rtgen_family",
+            family,
+            addr,
+            len,
+            1,
+            (nx::RTNL_NSID_ATTRS, "NETNSA_???"),
+            netnsa_attr,
+        ),
+        92 | 94 => ifstatsmsg(ctx, family, addr, len),
+        96 => cachereport(ctx, family, addr, len),
+        104..=106 => nhmsg(ctx, family, addr, len),
         _ => family_and_data(ctx, family, addr, len),
     }
     true
+}
+
+/// A header that is a family and padding (`tcamsg`, `ndtmsg`, `netconfmsg`, `rtgenmsg`), then
+/// attributes.
+#[allow(clippy::too_many_arguments)]
+fn family_only(
+    ctx: &mut Ctx<'_>,
+    field: &str,
+    family: u8,
+    addr: u64,
+    len: u64,
+    size: u64,
+    table: (Xlat, &str),
+    dec: NlaFn,
+) {
+    let _ = write!(ctx.out, "{{{field}=");
+    ctx.xval(nx::ADDRFAMS, u64::from(family), "AF_???");
+    ctx.push("}");
+    attrs_after(ctx, addr, len, size, table, dec, family);
+}
+
+fn fib_rule_hdr(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) {
+    ctx.push("{family=");
+    ctx.xval(nx::ADDRFAMS, u64::from(family), "AF_???");
+    let Some(b) = header_rest(ctx, addr, len, 12) else {
+        return;
+    };
+    let _ = write!(ctx.out, "dst_len={}, src_len={}, tos=", b[1], b[2]);
+    ctx.flags(nx::IP_TYPE_OF_SERVICES, u64::from(b[3]), "IPTOS_TOS_???");
+    ctx.push(", table=");
+    ctx.xval(nx::ROUTING_TABLE_IDS, u64::from(b[4]), "RT_TABLE_???");
+    ctx.push(", action=");
+    ctx.xval(nx::FIB_RULE_ACTIONS, u64::from(b[7]), "FR_ACT_???");
+    ctx.push(", flags=");
+    ctx.flags(nx::FIB_RULE_FLAGS, u64::from(u32_at(&b, 8)), "FIB_RULE_???");
+    ctx.push("}");
+    attrs_after(
+        ctx,
+        addr,
+        len,
+        12,
+        (nx::RTNL_RULE_ATTRS, "FRA_???"),
+        fra_attr,
+        family,
+    );
+}
+
+fn fra_attr(ctx: &mut Ctx<'_>, fam: u8, typ: u16, addr: u64, len: u64) -> bool {
+    match typ {
+        1 | 2 => nla_inet_addr(ctx, fam, addr, len),
+        3 | 17 => nla_str(ctx, addr, len),
+        4 | 6 | 10 | 11 | 13 | 14 | 16 => nla_int::<u32>(ctx, addr, len),
+        15 => nla_xval::<u32>(ctx, addr, len, nx::ROUTING_TABLE_IDS, ""),
+        19 => nla_int::<u8>(ctx, addr, len),
+        12 => {
+            if len < 8 {
+                return false;
+            }
+            match ctx.read::<u64>(addr) {
+                Some(v) => {
+                    let _ = write!(ctx.out, "htobe64({})", u64::from_be(v));
+                }
+                None => ctx.addr(addr),
+            }
+            true
+        }
+        20 => u32_struct(ctx, addr, len, &["start", "end"]),
+        21 => nla_xval::<u8>(ctx, addr, len, nx::ROUTING_PROTOCOLS, "RTPROT_???"),
+        22 => nla_flags_or_xval(ctx, addr, len, 0, nx::INET_PROTOCOLS, "IPPROTO_???", false),
+        23 | 24 => {
+            if len < 4 {
+                return false;
+            }
+            match ctx.read::<[u16; 2]>(addr) {
+                Some([a, b]) => {
+                    let _ = write!(ctx.out, "{{start={a}, end={b}}}");
+                }
+                None => ctx.addr(addr),
+            }
+            true
+        }
+        _ => false,
+    }
+}
+
+fn tcmsg(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) {
+    ctx.push("{tcm_family=");
+    ctx.xval(nx::ADDRFAMS, u64::from(family), "AF_???");
+    let Some(b) = header_rest(ctx, addr, len, 20) else {
+        return;
+    };
+    ctx.push("tcm_ifindex=");
+    ifindex(ctx, u32_at(&b, 4));
+    let _ = write!(
+        ctx.out,
+        ", tcm_handle={}, tcm_parent={}, tcm_info={}}}",
+        u32_at(&b, 8),
+        u32_at(&b, 12),
+        u32_at(&b, 16)
+    );
+    attrs_after(
+        ctx,
+        addr,
+        len,
+        20,
+        (nx::RTNL_TC_ATTRS, "TCA_???"),
+        tca_tc_attr,
+        family,
+    );
+}
+
+fn tca_tc_attr(ctx: &mut Ctx<'_>, _fam: u8, typ: u16, addr: u64, len: u64) -> bool {
+    match typ {
+        1 => nla_str(ctx, addr, len),
+        3 => {
+            // struct tc_stats
+            if len < 36 {
+                return false;
+            }
+            let Some(b) = ctx.read_bytes(addr, 36) else {
+                ctx.addr(addr);
+                return true;
+            };
+            let bytes = u64::from_ne_bytes(b[0..8].try_into().unwrap());
+            let _ = write!(ctx.out, "{{bytes={bytes}");
+            for (i, f) in [
+                "packets",
+                "drops",
+                "overlimits",
+                "bps",
+                "pps",
+                "qlen",
+                "backlog",
+            ]
+            .iter()
+            .enumerate()
+            {
+                let _ = write!(ctx.out, ", {f}={}", u32_at(&b, 8 + 4 * i));
+            }
+            ctx.push("}");
+            true
+        }
+        5 => {
+            // struct tc_estimator
+            if len < 2 {
+                return false;
+            }
+            match ctx.read::<[u8; 2]>(addr) {
+                Some([i, e]) => {
+                    let _ = write!(ctx.out, "{{interval={}, ewma_log={e}}}", i as i8);
+                }
+                None => ctx.addr(addr),
+            }
+            true
+        }
+        6 | 11 | 13 | 14 => nla_int::<u32>(ctx, addr, len),
+        12 => nla_int::<u8>(ctx, addr, len),
+        _ => false,
+    }
+}
+
+fn tca_attr(ctx: &mut Ctx<'_>, _fam: u8, typ: u16, addr: u64, len: u64) -> bool {
+    match typ {
+        1 => nla_str(ctx, addr, len),
+        3 => nla_int::<u32>(ctx, addr, len),
+        _ => false,
+    }
+}
+
+fn ndta_attr(ctx: &mut Ctx<'_>, fam: u8, typ: u16, addr: u64, len: u64) -> bool {
+    match typ {
+        1 => nla_str(ctx, addr, len),
+        5 => {
+            // struct ndt_config
+            if len < 32 {
+                return false;
+            }
+            let Some(b) = ctx.read_bytes(addr, 32) else {
+                ctx.addr(addr);
+                return true;
+            };
+            let _ = write!(
+                ctx.out,
+                "{{ndtc_key_len={}, ndtc_entry_size={}, ndtc_entries={}, ndtc_last_flush={}, \
+                 ndtc_last_rand={}, ndtc_hash_rnd={}, ndtc_hash_mask={}, \
+                 ndtc_hash_chain_gc={}, ndtc_proxy_qlen={}}}",
+                u16_at(&b, 0),
+                u16_at(&b, 2),
+                u32_at(&b, 4),
+                u32_at(&b, 8),
+                u32_at(&b, 12),
+                u32_at(&b, 16),
+                text::Hx(u64::from(u32_at(&b, 20))),
+                u32_at(&b, 24),
+                u32_at(&b, 28)
+            );
+            true
+        }
+        6 => {
+            nlattrs(
+                ctx,
+                addr,
+                len,
+                (nx::RTNL_NEIGHTBL_PARMS_ATTRS, "NDTPA_???"),
+                no_attr,
+                fam,
+            );
+            true
+        }
+        7 => {
+            // struct ndt_stats
+            const F: [&str; 11] = [
+                "ndts_allocs",
+                "ndts_destroys",
+                "ndts_hash_grows",
+                "ndts_res_failed",
+                "ndts_lookups",
+                "ndts_hits",
+                "ndts_rcv_probes_mcast",
+                "ndts_rcv_probes_ucast",
+                "ndts_periodic_gc_runs",
+                "ndts_forced_gc_runs",
+                "ndts_table_fulls",
+            ];
+            if len < 88 {
+                return false;
+            }
+            let Some(b) = ctx.read_bytes(addr, 88) else {
+                ctx.addr(addr);
+                return true;
+            };
+            ctx.push("{");
+            for (i, f) in F.iter().enumerate() {
+                if i > 0 {
+                    ctx.comma();
+                }
+                let v = u64::from_ne_bytes(b[8 * i..8 * i + 8].try_into().unwrap());
+                let _ = write!(ctx.out, "{f}={v}");
+            }
+            ctx.push("}");
+            true
+        }
+        2..=4 => nla_int::<u32>(ctx, addr, len),
+        8 => nla_int::<u64>(ctx, addr, len),
+        _ => false,
+    }
+}
+
+fn ifaddrlblmsg(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) {
+    ctx.push("{ifal_family=");
+    ctx.xval(nx::ADDRFAMS, u64::from(family), "AF_???");
+    let Some(b) = header_rest(ctx, addr, len, 12) else {
+        return;
+    };
+    let _ = write!(
+        ctx.out,
+        "ifal_prefixlen={}, ifal_flags={}, ifal_index=",
+        b[2], b[3]
+    );
+    ifindex(ctx, u32_at(&b, 4));
+    let _ = write!(ctx.out, ", ifal_seq={}}}", u32_at(&b, 8));
+    attrs_after(
+        ctx,
+        addr,
+        len,
+        12,
+        (nx::RTNL_ADDRLABEL_ATTRS, "IFAL_???"),
+        ifal_attr,
+        family,
+    );
+}
+
+fn ifal_attr(ctx: &mut Ctx<'_>, fam: u8, typ: u16, addr: u64, len: u64) -> bool {
+    match typ {
+        1 => nla_inet_addr(ctx, fam, addr, len),
+        2 => nla_int::<u32>(ctx, addr, len),
+        _ => false,
+    }
+}
+
+fn dcbmsg(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) {
+    ctx.push("{dcb_family=");
+    ctx.xval(nx::ADDRFAMS, u64::from(family), "AF_???");
+    let Some(b) = header_rest(ctx, addr, len, 4) else {
+        return;
+    };
+    ctx.push("cmd=");
+    ctx.xval(nx::DCB_COMMANDS, u64::from(b[1]), "DCB_CMD_???");
+    ctx.push("}");
+    attrs_after(
+        ctx,
+        addr,
+        len,
+        4,
+        (nx::RTNL_DCB_ATTRS, "DCB_ATTR_???"),
+        no_attr,
+        family,
+    );
+}
+
+fn netconfa_attr(ctx: &mut Ctx<'_>, _fam: u8, typ: u16, addr: u64, len: u64) -> bool {
+    match typ {
+        1 => nla_ifindex(ctx, addr, len),
+        2..=8 => nla_int::<i32>(ctx, addr, len),
+        _ => false,
+    }
+}
+
+fn br_port_msg(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) {
+    ctx.push("{family=");
+    ctx.xval(nx::ADDRFAMS, u64::from(family), "AF_???");
+    let Some(b) = header_rest(ctx, addr, len, 8) else {
+        return;
+    };
+    ctx.push("ifindex=");
+    ifindex(ctx, u32_at(&b, 4));
+    ctx.push("}");
+    attrs_after(
+        ctx,
+        addr,
+        len,
+        8,
+        (nx::RTNL_MDB_ATTRS, "MDBA_???"),
+        no_attr,
+        family,
+    );
+}
+
+fn netnsa_attr(ctx: &mut Ctx<'_>, _fam: u8, typ: u16, addr: u64, len: u64) -> bool {
+    match typ {
+        1 | 4 | 5 => nla_int::<i32>(ctx, addr, len),
+        2 => nla_int::<u32>(ctx, addr, len),
+        3 => {
+            if len < 4 {
+                return false;
+            }
+            match ctx.read::<i32>(addr) {
+                Some(fd) => ctx.fd_val(fd),
+                None => ctx.addr(addr),
+            }
+            true
+        }
+        _ => false,
+    }
+}
+
+fn ifstatsmsg(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) {
+    ctx.push("{family=");
+    ctx.xval(nx::ADDRFAMS, u64::from(family), "AF_???");
+    let Some(b) = header_rest(ctx, addr, len, 12) else {
+        return;
+    };
+    if b[1] != 0 {
+        let _ = write!(ctx.out, "pad1={}, ", text::Hx(u64::from(b[1])));
+    }
+    if u16_at(&b, 2) != 0 {
+        let _ = write!(ctx.out, "pad2={}, ", text::Hx(u64::from(u16_at(&b, 2))));
+    }
+    ctx.push("ifindex=");
+    ifindex(ctx, u32_at(&b, 4));
+    ctx.push(", filter_mask=");
+    ctx.flags(
+        nx::IFSTATS_ATTR_FLAGS,
+        u64::from(u32_at(&b, 8)),
+        "1<<IFLA_STATS_???",
+    );
+    ctx.push("}");
+    attrs_after(
+        ctx,
+        addr,
+        len,
+        12,
+        (nx::IFSTATS_ATTRS, "IFLA_STATS_???"),
+        ifstats_attr,
+        family,
+    );
+}
+
+fn ifstats_attr(ctx: &mut Ctx<'_>, _fam: u8, typ: u16, addr: u64, len: u64) -> bool {
+    match typ {
+        1 => link_stats(ctx, addr, len, true),
+        _ => false,
+    }
+}
+
+/// `RTM_NEWCACHEREPORT`: the family (a multicast routing one or an address family); the
+/// attributes print as bytes.
+fn cachereport(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) {
+    ctx.push("{rtgen_family=");
+    let v = u64::from(family);
+    if text::lookup(nx::RTNL_FAMILY, v).is_some() {
+        ctx.xval(nx::RTNL_FAMILY, v, "RTNL_FAMILY_???");
+    } else {
+        ctx.xval(nx::ADDRFAMS, v, "RTNL_FAMILY_???");
+    }
+    ctx.push("}");
+    if len > 4 {
+        ctx.comma();
+        ctx.buf_ex(addr + 4, len - 4, true);
+    }
+}
+
+fn nhmsg(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) {
+    ctx.push("{nh_family=");
+    ctx.xval(nx::ADDRFAMS, u64::from(family), "AF_???");
+    let Some(b) = header_rest(ctx, addr, len, 8) else {
+        return;
+    };
+    ctx.push("nh_scope=");
+    ctx.xval(nx::ROUTING_SCOPES, u64::from(b[1]), "");
+    ctx.push(", nh_protocol=");
+    ctx.xval(nx::ROUTING_PROTOCOLS, u64::from(b[2]), "RTPROT_???");
+    if b[3] != 0 {
+        let _ = write!(ctx.out, ", resvd={}", text::Hx(u64::from(b[3])));
+    }
+    ctx.push(", nh_flags=");
+    ctx.flags(
+        nx::ROUTE_NEXTHOP_FLAGS,
+        u64::from(u32_at(&b, 4)),
+        "RTNH_F_???",
+    );
+    ctx.push("}");
+    attrs_after(
+        ctx,
+        addr,
+        len,
+        8,
+        (nx::RTNL_NEXTHOP_ATTRS, "NHA_???"),
+        nha_attr,
+        family,
+    );
+}
+
+fn nha_attr(ctx: &mut Ctx<'_>, fam: u8, typ: u16, addr: u64, len: u64) -> bool {
+    match typ {
+        1 | 4 | 9 | 11 => nla_int::<u32>(ctx, addr, len),
+        5 | 10 => nla_ifindex(ctx, addr, len),
+        6 => nla_inet_addr(ctx, fam, addr, len),
+        7 => nla_xval::<u16>(
+            ctx,
+            addr,
+            len,
+            nx::LWTUNNEL_ENCAP_TYPES,
+            "LWTUNNEL_ENCAP_???",
+        ),
+        _ => false,
+    }
 }
 
 fn ifinfomsg(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) {
