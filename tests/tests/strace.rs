@@ -348,34 +348,44 @@ fn issue12_decoders_match_strace() {
     }
 }
 
-/// Netlink messages (issue 12): route, sock_diag and audit requests, several messages in one
-/// buffer, a short buffer, and the kernel's error answer through `recvfrom` and `recvmsg`,
-/// every line equal to strace's in every `-X` style (the answer's `nlmsg_pid` is the pid).
-#[test]
-fn netlink_messages_match_strace() {
-    require_tool!("strace");
+/// The trace of `example` limited to `calls` equals strace's, line by line after
+/// [`normalize`], in every `-X` style; strace must print at least `min_lines` lines and one
+/// containing `must`.
+fn each_style_matches_strace(example_name: &str, calls: &str, min_lines: usize, must: &str) {
     let tmp = tempdir();
-    let argv = vec![example("st_netlink").to_string_lossy().into_owned()];
+    let argv = vec![example(example_name).to_string_lossy().into_owned()];
+    let trace_set = format!("trace={calls}");
     for style in ["abbrev", "raw", "verbose"] {
-        let a = tmp.path().join(format!("netlink-{style}.strace"));
-        let b = tmp.path().join(format!("netlink-{style}.ours"));
-        let flags = [
-            "-f",
-            "-e",
-            "trace=sendto,recvfrom,sendmsg,recvmsg",
-            "-X",
-            style,
-        ];
+        let a = tmp.path().join(format!("{example_name}-{style}.strace"));
+        let b = tmp.path().join(format!("{example_name}-{style}.ours"));
+        let flags = ["-f", "-e", trace_set.as_str(), "-X", style];
         trace(Path::new("strace"), &flags, &a, &argv);
         trace(&bin("strace-rs"), &flags, &b, &argv);
         let ea = normalize(&std::fs::read_to_string(&a).unwrap());
         let eb = normalize(&std::fs::read_to_string(&b).unwrap());
         assert!(
-            ea.len() >= 9 && ea.iter().any(|l| l.contains("error=")),
-            "-X {style}: strace printed too little: {ea:#?}"
+            ea.len() >= min_lines && ea.iter().any(|l| l.contains(must)),
+            "{example_name} -X {style}: strace printed too little: {ea:#?}"
         );
-        assert_eq!(ea, eb, "-X {style}");
+        assert_eq!(ea, eb, "{example_name} -X {style}");
     }
+}
+
+/// Netlink messages (issue 12): route, sock_diag and audit requests, several messages in one
+/// buffer, a short buffer, and the kernel's error answer through `recvfrom` and `recvmsg`
+/// (its `nlmsg_pid` is the pid).
+#[test]
+fn netlink_messages_match_strace() {
+    require_tool!("strace");
+    each_style_matches_strace("st_netlink", "sendto,recvfrom,sendmsg,recvmsg", 9, "error=");
+}
+
+/// `keyctl` (issue 12): every kind of argument, the Diffie-Hellman and public-key structures,
+/// the capabilities read back, an unknown command.
+#[test]
+fn keyctl_matches_strace() {
+    require_tool!("strace");
+    each_style_matches_strace("st_keyctl", "keyctl", 20, "otherinfolen=4");
 }
 
 #[test]

@@ -18,6 +18,8 @@ mod admin;
 mod file;
 mod ioctl;
 mod ipc;
+mod keys;
+mod keys_xlat;
 mod memory;
 mod net;
 mod netlink;
@@ -580,6 +582,7 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         .or_else(|| admin::decoder(name))
         .or_else(|| ipc::decoder(name))
         .or_else(|| numa::decoder(name))
+        .or_else(|| keys::decoder(name))
 }
 
 /// Syscalls whose return value is printed specially.

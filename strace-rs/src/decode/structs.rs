@@ -678,7 +678,11 @@ fn iovec_entries(
                 Some(fd) => super::netlink::sockbuf(ctx, fd, base, shown),
                 None => ctx.buf(base, shown),
             }
-            left -= shown;
+            // Without a data length (a call's input), every element shows its own
+            // length, as strace (its `data_size` of -1 is never decremented).
+            if data_len.is_some() {
+                left -= shown;
+            }
         } else {
             ctx.addr(base);
         }
