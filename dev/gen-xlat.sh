@@ -78,4 +78,5 @@ lwtunnel fib_rules dcbnl if_addrlabel if_bridge netconf nexthop net_namespace pk
 
 gen strace-rs/src/decode/keys_xlat.rs "keyctl_commands key_perms key_reqkeys key_spec keyctl_move_flags
 keyctl_caps0 keyctl_caps1 keyctl_pkey_ops uring_setup_flags uring_setup_features uring_enter_flags
-uring_register_opcodes uring_ops uring_op_flags uring_register_rsrc_flags uring_restriction_opcodes" "keyctl io_uring"
+uring_register_opcodes uring_ops uring_op_flags uring_register_rsrc_flags uring_restriction_opcodes
+uring_sqe_flags uring_iowq_acct uring_files_update_fds" "keyctl io_uring"

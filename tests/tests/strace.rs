@@ -388,6 +388,19 @@ fn keyctl_matches_strace() {
     each_style_matches_strace("st_keyctl", "keyctl", 20, "otherinfolen=4");
 }
 
+/// io_uring (issue 12): the setup parameters the kernel fills, register opcodes (probe, files,
+/// files update, worker limits, buffers, CPU affinity, restrictions), enter with a mask.
+#[test]
+fn io_uring_matches_strace() {
+    require_tool!("strace");
+    each_style_matches_strace(
+        "st_uring",
+        "io_uring_setup,io_uring_register,io_uring_enter",
+        15,
+        "io_uring_enter(",
+    );
+}
+
 #[test]
 fn filtered_trace_matches_strace_seccomp_bpf() {
     require_tool!("strace");

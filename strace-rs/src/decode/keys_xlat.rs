@@ -231,3 +231,14 @@ pub const URING_RESTRICTION_OPCODES: Xlat = &[
     (0x2, "IORING_RESTRICTION_SQE_FLAGS_ALLOWED"),
     (0x3, "IORING_RESTRICTION_SQE_FLAGS_REQUIRED"),
 ];
+pub const URING_SQE_FLAGS: Xlat = &[
+    (0x1, "IOSQE_FIXED_FILE"),
+    (0x2, "IOSQE_IO_DRAIN"),
+    (0x4, "IOSQE_IO_LINK"),
+    (0x8, "IOSQE_IO_HARDLINK"),
+    (0x10, "IOSQE_ASYNC"),
+    (0x20, "IOSQE_BUFFER_SELECT"),
+    (0x40, "IOSQE_CQE_SKIP_SUCCESS"),
+];
+pub const URING_IOWQ_ACCT: Xlat = &[(0, "IO_WQ_BOUND"), (0x1, "IO_WQ_UNBOUND")];
+pub const URING_FILES_UPDATE_FDS: Xlat = &[(0xfffffffffffffffe, "IORING_REGISTER_FILES_SKIP")];

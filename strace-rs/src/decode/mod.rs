@@ -33,6 +33,7 @@ pub mod table;
 #[cfg(test)]
 mod tests;
 pub mod tracee;
+mod uring;
 
 pub use tracee::{Ptrace, TraceeMemory};
 
@@ -583,6 +584,7 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         .or_else(|| ipc::decoder(name))
         .or_else(|| numa::decoder(name))
         .or_else(|| keys::decoder(name))
+        .or_else(|| uring::decoder(name))
 }
 
 /// Syscalls whose return value is printed specially.
