@@ -3,7 +3,7 @@
 # from the xlat tables of the strace source that bench/strace-upstream.sh fetched and built (the
 # values come from the kernel headers the tables are compiled against, not typed by hand):
 #   strace-rs/src/decode/netlink_xlat.rs  netlink (message types, flags, attributes, fields)
-#   strace-rs/src/decode/keys_xlat.rs     keyctl, io_uring
+#   strace-rs/src/decode/calls_xlat.rs     keyctl, io_uring, bpf
 #
 #   dev/gen-xlat.sh            # needs `bench/strace-upstream.sh build` once
 set -euo pipefail
@@ -76,7 +76,9 @@ gen strace-rs/src/decode/netlink_xlat.rs "$NETLINK_TABLES" "rtnetlink audit sock
 unix_diag netlink_diag neighbour if_addr if_arp xfrm cryptouser selinux_netlink netfilter/nfnetlink
 lwtunnel fib_rules dcbnl if_addrlabel if_bridge netconf nexthop net_namespace pkt_sched pkt_cls if_link"
 
-gen strace-rs/src/decode/keys_xlat.rs "keyctl_commands key_perms key_reqkeys key_spec keyctl_move_flags
+gen strace-rs/src/decode/calls_xlat.rs "keyctl_commands key_perms key_reqkeys key_spec keyctl_move_flags
 keyctl_caps0 keyctl_caps1 keyctl_pkey_ops uring_setup_flags uring_setup_features uring_enter_flags
 uring_register_opcodes uring_ops uring_op_flags uring_register_rsrc_flags uring_restriction_opcodes
-uring_sqe_flags uring_iowq_acct uring_files_update_fds" "keyctl io_uring"
+uring_sqe_flags uring_iowq_acct uring_files_update_fds bpf_commands bpf_map_types bpf_map_flags
+bpf_prog_types bpf_prog_flags bpf_attach_type bpf_attach_flags bpf_file_mode_flags bpf_map_lookup_elem_flags
+bpf_map_update_elem_flags bpf_test_run_flags numa_node ebpf_regs" "keyctl io_uring bpf"

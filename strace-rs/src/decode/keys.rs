@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::keys_xlat as kx;
+use super::calls_xlat as kx;
 use super::system::KEY_SPEC;
 use super::Decoder::{self, Func};
 use super::{Ctx, Step};

@@ -15,11 +15,12 @@ use tracekit_ptrace::Pid;
 use crate::text::{self, HexMode, Xlat, XlatStyle};
 
 mod admin;
+mod bpf;
+mod calls_xlat;
 mod file;
 mod ioctl;
 mod ipc;
 mod keys;
-mod keys_xlat;
 mod memory;
 mod net;
 mod netlink;
@@ -585,6 +586,7 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         .or_else(|| numa::decoder(name))
         .or_else(|| keys::decoder(name))
         .or_else(|| uring::decoder(name))
+        .or_else(|| bpf::decoder(name))
 }
 
 /// Syscalls whose return value is printed specially.

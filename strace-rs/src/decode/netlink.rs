@@ -483,7 +483,7 @@ fn nla_ifindex(ctx: &mut Ctx<'_>, addr: u64, len: u64) -> bool {
 
 /// An interface index: `if_nametoindex("lo")` when the tracer knows the interface (strace's
 /// `print_ifindex`), else the number.
-fn ifindex(ctx: &mut Ctx<'_>, idx: u32) {
+pub(super) fn ifindex(ctx: &mut Ctx<'_>, idx: u32) {
     let mut buf = [0 as libc::c_char; libc::IF_NAMESIZE];
     // SAFETY: `buf` has IF_NAMESIZE bytes, what if_indextoname writes at most.
     let p = unsafe { libc::if_indextoname(idx, buf.as_mut_ptr()) };

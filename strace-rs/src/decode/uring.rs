@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use super::keys_xlat as kx;
+use super::calls_xlat as kx;
 use super::Decoder::{self, Func};
 use super::{Ctx, Step};
 use crate::text;
