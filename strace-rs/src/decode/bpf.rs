@@ -61,6 +61,15 @@ fn attr_size(cmd: u32) -> Option<usize> {
         11 | 12 | 23 | 31 => 12, // BPF_{PROG,MAP,BTF,LINK}_GET_NEXT_ID
         13 | 14 => 12,           // BPF_PROG_GET_FD_BY_ID, BPF_MAP_GET_FD_BY_ID
         22 => 4,                 // BPF_MAP_FREEZE
+        16 => 28,                // BPF_PROG_QUERY
+        17 => 12,                // BPF_RAW_TRACEPOINT_OPEN
+        18 => 28,                // BPF_BTF_LOAD
+        19 | 30 => 4,            // BPF_BTF_GET_FD_BY_ID, BPF_LINK_GET_FD_BY_ID
+        20 => 48,                // BPF_TASK_FD_QUERY
+        24..=27 => 56,           // BPF_MAP_{LOOKUP,LOOKUP_AND_DELETE,UPDATE,DELETE}_BATCH
+        29 => 16,                // BPF_LINK_UPDATE
+        15 => 16,                // BPF_OBJ_GET_INFO_BY_FD
+        28 => 48,                // BPF_LINK_CREATE
         _ => return None,
     })
 }
@@ -84,16 +93,27 @@ fn bpf(ctx: &mut Ctx<'_>) -> Step {
                     b[..len].copy_from_slice(&data[..len]);
                     let a = Attr { b, len };
                     // The commands that return a descriptor (when their attribute is shown).
-                    if matches!(cmd, 0 | 5 | 6 | 7 | 13 | 14) {
+                    if matches!(cmd, 0 | 5 | 6 | 7 | 13 | 14 | 18 | 19 | 28 | 30) {
                         ctx.rfmt = Rval::Fd;
                     }
-                    if !ctx.exiting {
-                        ctx.push("{");
-                    }
-                    step = decode(ctx, cmd, &a);
-                    if step == Step::Decoded {
-                        extra_data(ctx, &data, attr_size);
-                        ctx.push("}");
+                    if (24..=27).contains(&cmd) {
+                        // The batch commands close the attribute at entry and show the
+                        // count the kernel changed at exit.
+                        step = batch(ctx, cmd, &a, &data, attr_size);
+                    } else {
+                        if !ctx.exiting {
+                            ctx.push("{");
+                        }
+                        step = decode(ctx, cmd, &a);
+                        if step == Step::Decoded {
+                            let attr_size = if cmd == 28 {
+                                link_create_size(&a)
+                            } else {
+                                attr_size
+                            };
+                            extra_data(ctx, &data, attr_size);
+                            ctx.push("}");
+                        }
                     }
                 }
                 None => ctx.addr(addr),
@@ -252,9 +272,329 @@ fn decode(ctx: &mut Ctx<'_>, cmd: u32, a: &Attr) -> Step {
                 ctx.flags(bx::BPF_FILE_MODE_FLAGS, u64::from(a.u32(8)), "BPF_F_???");
             }
         }
+        19 => {
+            let _ = write!(ctx.out, "btf_id={}", a.u32(0));
+        }
+        15 => {
+            // The info structure prints as its address (strace lists the fields of a map's or a
+            // program's with -v).
+            if !ctx.exiting {
+                ctx.stash = u64::from(a.u32(4));
+                fd_field(ctx, "info={bpf_fd", a.u32(0));
+                let _ = write!(ctx.out, ", info_len={}", a.u32(4));
+                return Step::Exit;
+            }
+            if ctx.stash != u64::from(a.u32(4)) {
+                let _ = write!(ctx.out, " => {}", a.u32(4));
+            }
+            addr_field(ctx, ", info", a.u64(8));
+            ctx.push("}");
+        }
+        28 => link_create(ctx, a),
+        30 => {
+            let _ = write!(ctx.out, "link_id={}", a.u32(0));
+        }
+        29 => {
+            let flags = a.u32(8);
+            fd_field(ctx, "link_update={link_fd", a.u32(0));
+            fd_field(ctx, ", new_prog_fd", a.u32(4));
+            ctx.push(", flags=");
+            ctx.flags(bx::BPF_ATTACH_FLAGS, u64::from(flags), "BPF_F_???");
+            // BPF_F_REPLACE
+            if flags & 4 != 0 {
+                fd_field(ctx, ", old_prog_fd", a.u32(12));
+            }
+            ctx.push("}");
+        }
+        17 => {
+            ctx.push("raw_tracepoint={name=");
+            sized_str(ctx, a.u64(0), 128);
+            fd_field(ctx, ", prog_fd", a.u32(8));
+            ctx.push("}");
+        }
+        18 => {
+            ctx.push("btf=");
+            ctx.buf(a.u64(0), u64::from(a.u32(16)));
+            addr_field(ctx, ", btf_log_buf", a.u64(8));
+            let _ = write!(
+                ctx.out,
+                ", btf_size={}, btf_log_size={}, btf_log_level={}",
+                a.u32(16),
+                a.u32(20),
+                a.u32(24)
+            );
+        }
+        16 => {
+            if !ctx.exiting {
+                fd_field(ctx, "query={target_fd", a.u32(0));
+                ctx.push(", attach_type=");
+                ctx.xval(bx::BPF_ATTACH_TYPE, u64::from(a.u32(4)), "BPF_???");
+                ctx.push(", query_flags=");
+                ctx.flags(bx::BPF_QUERY_FLAGS, u64::from(a.u32(8)), "BPF_F_QUERY_???");
+                ctx.push(", attach_flags=");
+                ctx.flags(bx::BPF_ATTACH_FLAGS, u64::from(a.u32(12)), "BPF_F_???");
+                ctx.push(", prog_ids=");
+                ctx.stash = u64::from(a.u32(24));
+                return Step::Exit;
+            }
+            let cnt = a.u32(24);
+            // Nothing is read back from a failed call (strace's tfetch_mem).
+            if ctx.error && a.u64(16) != 0 && cnt != 0 {
+                ctx.addr(a.u64(16));
+            } else {
+                u32_array(ctx, a.u64(16), cnt);
+            }
+            ctx.push(", prog_cnt=");
+            if ctx.stash != u64::from(cnt) {
+                let _ = write!(ctx.out, "{} => ", ctx.stash);
+            }
+            let _ = write!(ctx.out, "{cnt}}}");
+        }
+        20 => {
+            if !ctx.exiting {
+                ctx.stash = u64::from(a.u32(12));
+                let _ = write!(ctx.out, "task_fd_query={{pid={}", a.u32(0) as i32);
+                fd_field(ctx, ", fd", a.u32(4));
+                let _ = write!(ctx.out, ", flags={}, buf_len={}", a.u32(8), a.u32(12));
+                return Step::Exit;
+            }
+            let buf_len = a.u32(12);
+            if ctx.stash != u64::from(buf_len) {
+                let _ = write!(ctx.out, " => {buf_len}");
+            }
+            ctx.push(", buf=");
+            sized_str(ctx, a.u64(16), (ctx.stash as u32).min(buf_len) as usize);
+            let _ = write!(ctx.out, ", prog_id={}, fd_type=", a.u32(24));
+            ctx.xval(
+                bx::BPF_TASK_FD_TYPE,
+                u64::from(a.u32(28)),
+                "BPF_FD_TYPE_???",
+            );
+            let _ = write!(
+                ctx.out,
+                ", probe_offset={}, probe_addr={}}}",
+                text::Hx(a.u64(32)),
+                text::Hx(a.u64(40))
+            );
+        }
         _ => {}
     }
     Step::Decoded
+}
+
+/// The part of `BPF_LINK_CREATE`'s attribute its attach type uses (bytes past it count as
+/// extra data).
+fn link_create_size(a: &Attr) -> usize {
+    if a.ends_before(16) {
+        return 48;
+    }
+    match a.u32(8) {
+        0 => 20,
+        0x1c => 28, // BPF_TRACE_ITER
+        0x29 => 24, // BPF_PERF_EVENT
+        0x2a => 48, // BPF_TRACE_KPROBE_MULTI
+        _ => 16,
+    }
+}
+
+fn link_create(ctx: &mut Ctx<'_>, a: &Attr) {
+    fd_field(ctx, "link_create={prog_fd", a.u32(0));
+    fd_field(ctx, ", target_fd", a.u32(4));
+    let attach_type = a.u32(8);
+    ctx.push(", attach_type=");
+    ctx.xval(bx::BPF_ATTACH_TYPE, u64::from(attach_type), "BPF_???");
+    let _ = write!(ctx.out, ", flags={}", text::Hx(u64::from(a.u32(12))));
+    if !a.ends_before(16) {
+        match attach_type {
+            0 => {
+                if a.u32(16) != 0 {
+                    let _ = write!(ctx.out, ", target_btf_id={}", a.u32(16));
+                }
+            }
+            // BPF_TRACE_ITER: union bpf_iter_link_info elements ({map={map_fd=N}}).
+            0x1c => {
+                ctx.push(", iter_info=");
+                let (addr, n) = (a.u64(16), a.u32(24));
+                elems(
+                    ctx,
+                    addr,
+                    u64::from(n),
+                    4,
+                    &mut |c: &mut Ctx<'_>, e: &[u8]| {
+                        fd_field(
+                            c,
+                            "{map={map_fd",
+                            u32::from_ne_bytes(e[..4].try_into().unwrap()),
+                        );
+                        c.push("}}");
+                    },
+                );
+                let _ = write!(ctx.out, ", iter_info_len={n}");
+            }
+            // BPF_PERF_EVENT
+            0x29 => {
+                let _ = write!(
+                    ctx.out,
+                    ", perf_event={{bpf_cookie={}}}",
+                    text::Hx(a.u64(16))
+                );
+            }
+            // BPF_TRACE_KPROBE_MULTI
+            0x2a => {
+                let cnt = a.u32(20);
+                ctx.push(", kprobe_multi={flags=");
+                ctx.flags(
+                    bx::BPF_LINK_CREATE_KPROBE_MULTI_FLAGS,
+                    u64::from(a.u32(16)),
+                    "BPF_F_???",
+                );
+                let _ = write!(ctx.out, ", cnt={cnt}, syms=");
+                elems(
+                    ctx,
+                    a.u64(24),
+                    u64::from(cnt),
+                    8,
+                    &mut |c: &mut Ctx<'_>, e: &[u8]| {
+                        c.cstr_at(u64::from_ne_bytes(e.try_into().unwrap()));
+                    },
+                );
+                for (name, addr) in [("addrs", a.u64(32)), ("cookies", a.u64(40))] {
+                    let _ = write!(ctx.out, ", {name}=");
+                    elems(
+                        ctx,
+                        addr,
+                        u64::from(cnt),
+                        8,
+                        &mut |c: &mut Ctx<'_>, e: &[u8]| {
+                            c.hex_value(u64::from_ne_bytes(e.try_into().unwrap()));
+                        },
+                    );
+                }
+                ctx.push("}");
+            }
+            _ => {}
+        }
+    }
+    ctx.push("}");
+}
+
+/// `n` elements of `size` bytes at `addr`, each read on its own (strace's `print_array`).
+fn elems(
+    ctx: &mut Ctx<'_>,
+    addr: u64,
+    n: u64,
+    size: u64,
+    elem: &mut dyn FnMut(&mut Ctx<'_>, &[u8]),
+) {
+    if addr == 0 {
+        ctx.push("NULL");
+        return;
+    }
+    if n == 0 {
+        ctx.push("[]");
+        return;
+    }
+    for i in 0..n {
+        let cur = addr.wrapping_add(i * size);
+        if i > 0 {
+            ctx.comma();
+        }
+        let Some(b) = ctx.read_bytes(cur, size as usize) else {
+            if i == 0 {
+                ctx.addr(cur);
+                return;
+            }
+            let _ = write!(ctx.out, "... /* {cur:#x} */");
+            break;
+        };
+        if i == 0 {
+            ctx.push("[");
+        }
+        if !ctx.opts.verbose && i >= ctx.opts.max_strlen as u64 {
+            ctx.push("...");
+            break;
+        }
+        elem(ctx, &b);
+    }
+    ctx.push("]");
+}
+
+/// A string of at most `n` bytes ending at a NUL (strace's `printstr_ex` with
+/// `QUOTE_0_TERMINATED`): `""` for none.
+fn sized_str(ctx: &mut Ctx<'_>, addr: u64, n: usize) {
+    if addr != 0 && n == 0 {
+        ctx.push("\"\"");
+    } else {
+        ctx.cstr_at_most(addr, n.min(ctx.opts.max_strlen));
+    }
+}
+
+/// `[1, 2]`: `n` `u32`s at `addr`, each read on its own (strace's `print_array`).
+fn u32_array(ctx: &mut Ctx<'_>, addr: u64, n: u32) {
+    if addr == 0 {
+        ctx.push("NULL");
+        return;
+    }
+    if n == 0 {
+        ctx.push("[]");
+        return;
+    }
+    for i in 0..u64::from(n) {
+        let cur = addr + 4 * i;
+        if i > 0 {
+            ctx.comma();
+        }
+        let Some(v) = ctx.read::<u32>(cur) else {
+            if i == 0 {
+                ctx.addr(cur);
+                return;
+            }
+            let _ = write!(ctx.out, "... /* {cur:#x} */");
+            break;
+        };
+        if i == 0 {
+            ctx.push("[");
+        }
+        if !ctx.opts.verbose && i >= ctx.opts.max_strlen as u64 {
+            ctx.push("...");
+            break;
+        }
+        let _ = write!(ctx.out, "{v}");
+    }
+    ctx.push("]");
+}
+
+/// `BPF_MAP_*_BATCH`: `{batch={...}}` at entry, ` => {batch={count=N}}` at exit when the
+/// kernel changed the count.
+fn batch(ctx: &mut Ctx<'_>, cmd: u32, a: &Attr, data: &[u8], attr_size: usize) -> Step {
+    let count = a.u32(32);
+    if ctx.exiting {
+        if ctx.stash != u64::from(count) {
+            let _ = write!(ctx.out, " => {{batch={{count={count}}}}}");
+        }
+        return Step::Decoded;
+    }
+    ctx.stash = u64::from(count);
+    ctx.push("{batch={");
+    if cmd == 24 || cmd == 25 {
+        addr_field(ctx, "in_batch", a.u64(0));
+        addr_field(ctx, ", out_batch", a.u64(8));
+        ctx.comma();
+    }
+    if cmd != 27 {
+        addr_field(ctx, "keys", a.u64(16));
+        addr_field(ctx, ", values", a.u64(24));
+    } else {
+        addr_field(ctx, "keys", a.u64(16));
+    }
+    let _ = write!(ctx.out, ", count={count}");
+    fd_field(ctx, ", map_fd", a.u32(36));
+    ctx.push(", elem_flags=");
+    ctx.flags(bx::BPF_MAP_LOOKUP_ELEM_FLAGS, a.u64(40), "BPF_???");
+    let _ = write!(ctx.out, ", flags={}}}", text::Hx(a.u64(48)));
+    extra_data(ctx, data, attr_size);
+    ctx.push("}");
+    Step::Exit
 }
 
 fn map_create(ctx: &mut Ctx<'_>, a: &Attr) {

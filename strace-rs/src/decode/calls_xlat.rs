@@ -447,3 +447,13 @@ pub const EBPF_REGS: Xlat = &[
     (0x9, "BPF_REG_9"),
     (0xa, "BPF_REG_10"),
 ];
+pub const BPF_QUERY_FLAGS: Xlat = &[(0x1, "BPF_F_QUERY_EFFECTIVE")];
+pub const BPF_TASK_FD_TYPE: Xlat = &[
+    (0, "BPF_FD_TYPE_RAW_TRACEPOINT"),
+    (0x1, "BPF_FD_TYPE_TRACEPOINT"),
+    (0x2, "BPF_FD_TYPE_KPROBE"),
+    (0x3, "BPF_FD_TYPE_KRETPROBE"),
+    (0x4, "BPF_FD_TYPE_UPROBE"),
+    (0x5, "BPF_FD_TYPE_URETPROBE"),
+];
+pub const BPF_LINK_CREATE_KPROBE_MULTI_FLAGS: Xlat = &[(0x1, "BPF_F_KPROBE_MULTI_RETURN")];
