@@ -406,10 +406,8 @@ fn link_create(ctx: &mut Ctx<'_>, a: &Attr) {
     let _ = write!(ctx.out, ", flags={}", text::Hx(u64::from(a.u32(12))));
     if !a.ends_before(16) {
         match attach_type {
-            0 => {
-                if a.u32(16) != 0 {
-                    let _ = write!(ctx.out, ", target_btf_id={}", a.u32(16));
-                }
+            0 if a.u32(16) != 0 => {
+                let _ = write!(ctx.out, ", target_btf_id={}", a.u32(16));
             }
             // BPF_TRACE_ITER: union bpf_iter_link_info elements ({map={map_fd=N}}).
             0x1c => {
