@@ -401,6 +401,15 @@ fn io_uring_matches_strace() {
     );
 }
 
+/// bpf (issue 12): an array map's life (create, update, lookup, next key, delete, freeze), a
+/// program load with a log buffer, queries, lookups by id, batch, link and pin requests the
+/// kernel rejects, bytes past an attribute's layout, an unknown command.
+#[test]
+fn bpf_matches_strace() {
+    require_tool!("strace");
+    each_style_matches_strace("st_bpf", "bpf", 15, "map_fd=");
+}
+
 #[test]
 fn filtered_trace_matches_strace_seccomp_bpf() {
     require_tool!("strace");
