@@ -217,6 +217,9 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         "_llseek" => llseek,
         "fcntl" | "fcntl64" => fcntl64,
         "sigreturn" => sigreturn,
+        "sysinfo" => sysinfo,
+        "statfs64" => statfs64,
+        "fstatfs64" => fstatfs64,
         _ => {
             return same_row(name)
                 .or_else(|| same_layout(name))
@@ -350,6 +353,68 @@ fn user_desc([entry, base, limit, bits]: [u32; 4]) -> String {
 
 /// `_llseek(fd, offset_high, offset_low, result, whence)`, printed
 /// `_llseek(3, 0, [0], SEEK_CUR)` like strace.
+/// `sysinfo`: the i386 `struct sysinfo` (32-bit `long`s).
+fn sysinfo(ctx: &mut Ctx<'_>) -> Step {
+    if !ctx.exiting {
+        return Step::Exit;
+    }
+    let addr = ctx.arg(0) & 0xffff_ffff;
+    let b = ctx.read_bytes(addr, 56).filter(|_| addr != 0 && !ctx.error);
+    let Some(b) = b else {
+        ctx.addr(addr);
+        return Step::Decoded;
+    };
+    let w = |o: usize| u32::from_ne_bytes(b[o..o + 4].try_into().unwrap());
+    let procs = u16::from_ne_bytes([b[40], b[41]]);
+    let _ = write!(
+        ctx.out,
+        "{{uptime={}, loads=[{}, {}, {}], totalram={}, freeram={}, sharedram={}, bufferram={}, \
+         totalswap={}, freeswap={}, procs={procs}, totalhigh={}, freehigh={}, mem_unit={}}}",
+        w(0) as i32,
+        w(4),
+        w(8),
+        w(12),
+        w(16),
+        w(20),
+        w(24),
+        w(28),
+        w(32),
+        w(36),
+        w(44),
+        w(48),
+        w(52)
+    );
+    Step::Decoded
+}
+
+/// `statfs64(path, size, buf)` and `fstatfs64(fd, size, buf)`: the i386 `struct statfs64`.
+fn statfs64(ctx: &mut Ctx<'_>) -> Step {
+    statfs64_common(ctx, false)
+}
+
+fn fstatfs64(ctx: &mut Ctx<'_>) -> Step {
+    statfs64_common(ctx, true)
+}
+
+fn statfs64_common(ctx: &mut Ctx<'_>, fd: bool) -> Step {
+    if !ctx.exiting {
+        if fd {
+            ctx.fd(0);
+        } else {
+            ctx.path_at(ctx.arg(0) & 0xffff_ffff);
+        }
+        let _ = write!(ctx.out, ", {}, ", ctx.arg(1) as u32);
+        return Step::Exit;
+    }
+    let addr = ctx.arg(2) & 0xffff_ffff;
+    if ctx.error {
+        ctx.addr(addr);
+    } else {
+        decode::statfs64_i386(ctx, addr);
+    }
+    Step::Decoded
+}
+
 fn llseek(ctx: &mut Ctx<'_>) -> Step {
     if !ctx.exiting {
         ctx.fd(0);
@@ -439,7 +504,7 @@ mod tests {
         ] {
             assert!(super::decoder(n).is_some(), "{n}");
         }
-        for n in ["preadv", "sendmsg", "statfs64", "socketcall", "sysinfo"] {
+        for n in ["preadv", "sendmsg", "socketcall"] {
             assert!(super::decoder(n).is_none(), "{n}");
         }
         assert_eq!(super::rval("mmap2"), crate::decode::Rval::Hex);

@@ -1432,6 +1432,12 @@ int main(int argc, char **argv) {
     snprintf(path, sizeof path, "%s/file", argc > 1 ? argv[1] : "/tmp");
     int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
     write(fd, "hello, 32-bit world\n", 20);
+    char sb[84];
+    syscall(SYS_statfs64, "/proc", sizeof sb, sb);
+    syscall(SYS_statfs64, "/nonexistent", sizeof sb, sb);
+    int pfd = open("/proc", O_RDONLY);
+    syscall(SYS_fstatfs64, pfd, sizeof sb, sb);
+    close(pfd);
     lseek(fd, 0, SEEK_SET);
     read(fd, buf, sizeof buf);
     pread(fd, buf, 5, 7);
@@ -1564,6 +1570,12 @@ fn a_32_bit_tracee_matches_strace() {
     assert!(ea.len() > 60, "strace printed too little:\n{ta}");
     // Measured: 100% (99/99 lines); the margin is for scheduling races around the thread.
     assert!(pct >= 95.0, "only {pct:.1}% reproduced:\n{ta}\n---\n{tb}");
+    // The 32-bit struct statfs64 (of /proc: its counts do not change between the runs).
+    let statfs: Vec<_> = ea.iter().filter(|l| l.contains("statfs64(")).collect();
+    assert_eq!(statfs.len(), 3, "{ta}");
+    for l in statfs {
+        assert!(eb.contains(l), "strace-rs does not print {l}:\n{tb}");
+    }
 }
 
 /// `-o` and `--log` create their files 0600 and refuse a symlink planted at the name (strace

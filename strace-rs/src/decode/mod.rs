@@ -38,6 +38,8 @@ mod uring;
 
 pub use tracee::{Ptrace, TraceeMemory};
 
+pub(crate) use file::statfs64_i386;
+
 /// Options that change how arguments are printed.
 #[derive(Debug, Clone)]
 pub struct DecodeOpts {
