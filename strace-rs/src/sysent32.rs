@@ -218,6 +218,7 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         "fcntl" | "fcntl64" => fcntl64,
         "sigreturn" => sigreturn,
         "sysinfo" => sysinfo,
+        "getdents" => getdents,
         "statfs64" => statfs64,
         "fstatfs64" => fstatfs64,
         _ => {
@@ -384,6 +385,36 @@ fn sysinfo(ctx: &mut Ctx<'_>) -> Step {
         w(48),
         w(52)
     );
+    Step::Decoded
+}
+
+/// `getdents`: the i386 `struct linux_dirent` (32-bit inode and offset, `d_reclen` at offset
+/// 8): the buffer's address and how many entries it holds.
+fn getdents(ctx: &mut Ctx<'_>) -> Step {
+    if !ctx.exiting {
+        ctx.fd(0);
+        ctx.comma();
+        return Step::Exit;
+    }
+    let addr = ctx.arg(1) & 0xffff_ffff;
+    ctx.addr(addr);
+    if !ctx.error {
+        let n = ctx.rval as usize;
+        let mut count = 0;
+        if let Some(buf) = ctx.read_bytes(addr, n) {
+            let mut off = 0;
+            while off + 10 <= n {
+                let reclen = usize::from(u16::from_ne_bytes([buf[off + 8], buf[off + 9]]));
+                if reclen == 0 {
+                    break;
+                }
+                count += 1;
+                off += reclen;
+            }
+        }
+        let _ = write!(ctx.out, " /* {count} entries */");
+    }
+    let _ = write!(ctx.out, ", {}", ctx.arg(2) as u32);
     Step::Decoded
 }
 
