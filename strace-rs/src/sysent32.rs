@@ -301,9 +301,59 @@ fn tls_as_user_desc(ctx: &mut Ctx<'_>, tls: u64) {
 fn futex(ctx: &mut Ctx<'_>) -> Step {
     let waits = matches!(ctx.arg(1) & 0x7f, 0 | 6 | 9 | 11 | 13);
     if waits && ctx.arg(3) != 0 {
-        decode::raw_args(ctx, 6)
+        // The timeout is a 32-bit timespec: the x86_64 decoder reads it through a view of
+        // the memory that widens it.
+        let mem = Timespec32 {
+            inner: ctx.mem,
+            addr: ctx.arg(3),
+        };
+        let mut sub = Ctx::new(ctx.pid, &mem, ctx.nr, ctx.args, ctx.opts);
+        sub.abi = ctx.abi;
+        sub.sp = ctx.sp;
+        sub.exiting = ctx.exiting;
+        sub.rval = ctx.rval;
+        sub.error = ctx.error;
+        sub.stash = ctx.stash;
+        sub.rfmt = ctx.rfmt;
+        sub.rextra = std::mem::take(&mut ctx.rextra);
+        let step = match decode::decoder("futex") {
+            Some(d) => d.run(&mut sub),
+            None => decode::raw_args(&mut sub, 6),
+        };
+        ctx.out.push_str(&sub.out);
+        ctx.stash = sub.stash;
+        ctx.rfmt = sub.rfmt;
+        ctx.rextra = sub.rextra;
+        step
     } else {
         as_x86_64(ctx, "futex", |_| ())
+    }
+}
+
+/// The tracee's memory with the 32-bit `struct timespec` at `addr` read as the 64-bit one
+/// (`{int32 tv_sec, int32 tv_nsec}` widened, signs kept).
+#[derive(Debug)]
+struct Timespec32<'a> {
+    inner: &'a dyn TraceeMemory,
+    addr: u64,
+}
+
+impl TraceeMemory for Timespec32<'_> {
+    fn read(&self, addr: u64, buf: &mut [u8]) -> std::io::Result<usize> {
+        if addr != self.addr || buf.len() != 16 {
+            return self.inner.read(addr, buf);
+        }
+        let mut b = [0u8; 8];
+        self.inner.read_exact(addr, &mut b)?;
+        let sec = i64::from(i32::from_ne_bytes(b[0..4].try_into().unwrap()));
+        let nsec = i64::from(i32::from_ne_bytes(b[4..8].try_into().unwrap()));
+        buf[..8].copy_from_slice(&sec.to_ne_bytes());
+        buf[8..].copy_from_slice(&nsec.to_ne_bytes());
+        Ok(16)
+    }
+
+    fn read_cstr(&self, addr: u64, max: usize) -> std::io::Result<(Vec<u8>, bool)> {
+        self.inner.read_cstr(addr, max)
     }
 }
 
