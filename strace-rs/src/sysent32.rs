@@ -219,6 +219,7 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         "sigreturn" => sigreturn,
         "sysinfo" => sysinfo,
         "getdents" => getdents,
+        "_newselect" => newselect,
         "statfs64" => statfs64,
         "fstatfs64" => fstatfs64,
         _ => {
@@ -301,33 +302,42 @@ fn tls_as_user_desc(ctx: &mut Ctx<'_>, tls: u64) {
 fn futex(ctx: &mut Ctx<'_>) -> Step {
     let waits = matches!(ctx.arg(1) & 0x7f, 0 | 6 | 9 | 11 | 13);
     if waits && ctx.arg(3) != 0 {
-        // The timeout is a 32-bit timespec: the x86_64 decoder reads it through a view of
-        // the memory that widens it.
-        let mem = Timespec32 {
-            inner: ctx.mem,
-            addr: ctx.arg(3),
-        };
-        let mut sub = Ctx::new(ctx.pid, &mem, ctx.nr, ctx.args, ctx.opts);
-        sub.abi = ctx.abi;
-        sub.sp = ctx.sp;
-        sub.exiting = ctx.exiting;
-        sub.rval = ctx.rval;
-        sub.error = ctx.error;
-        sub.stash = ctx.stash;
-        sub.rfmt = ctx.rfmt;
-        sub.rextra = std::mem::take(&mut ctx.rextra);
-        let step = match decode::decoder("futex") {
-            Some(d) => d.run(&mut sub),
-            None => decode::raw_args(&mut sub, 6),
-        };
-        ctx.out.push_str(&sub.out);
-        ctx.stash = sub.stash;
-        ctx.rfmt = sub.rfmt;
-        ctx.rextra = sub.rextra;
-        step
+        with_wide_time(ctx, "futex", ctx.arg(3))
     } else {
         as_x86_64(ctx, "futex", |_| ())
     }
+}
+
+/// `_newselect`: `select` with fd sets of 32-bit words (the same bytes) and a 32-bit timeval.
+fn newselect(ctx: &mut Ctx<'_>) -> Step {
+    with_wide_time(ctx, "select", ctx.arg(4))
+}
+
+/// Runs the x86_64 decoder of `name` on memory where the 32-bit `{sec, nsec}` or `{sec,
+/// usec}` pair at `addr` reads as the 64-bit one.
+fn with_wide_time(ctx: &mut Ctx<'_>, name: &str, addr: u64) -> Step {
+    let mem = Timespec32 {
+        inner: ctx.mem,
+        addr,
+    };
+    let mut sub = Ctx::new(ctx.pid, &mem, ctx.nr, ctx.args, ctx.opts);
+    sub.abi = ctx.abi;
+    sub.sp = ctx.sp;
+    sub.exiting = ctx.exiting;
+    sub.rval = ctx.rval;
+    sub.error = ctx.error;
+    sub.stash = ctx.stash;
+    sub.rfmt = ctx.rfmt;
+    sub.rextra = std::mem::take(&mut ctx.rextra);
+    let step = match decode::decoder(name) {
+        Some(d) => d.run(&mut sub),
+        None => decode::raw_args(&mut sub, 6),
+    };
+    ctx.out.push_str(&sub.out);
+    ctx.stash = sub.stash;
+    ctx.rfmt = sub.rfmt;
+    ctx.rextra = sub.rextra;
+    step
 }
 
 /// The tracee's memory with the 32-bit `struct timespec` at `addr` read as the 64-bit one
