@@ -201,7 +201,8 @@ fn same_row(name: &str) -> Option<&str> {
         "ugetrlimit" => "getrlimit",
         "execve" | "readv" | "writev" | "getrusage" | "times" | "getrlimit" | "pread64"
         | "pwrite64" | "lseek" | "wait4" | "rt_sigaction" | "rt_sigreturn" | "nanosleep"
-        | "clock_nanosleep" | "clock_gettime" | "clock_getres" | "gettimeofday" => name,
+        | "clock_nanosleep" | "clock_gettime" | "clock_getres" | "gettimeofday" | "sendmsg"
+        | "recvmsg" => name,
         _ => return None,
     })
 }
@@ -595,7 +596,7 @@ mod tests {
         ] {
             assert!(super::decoder(n).is_some(), "{n}");
         }
-        for n in ["preadv", "sendmsg", "socketcall"] {
+        for n in ["preadv", "socketcall"] {
             assert!(super::decoder(n).is_none(), "{n}");
         }
         assert_eq!(super::rval("mmap2"), crate::decode::Rval::Hex);

@@ -1447,6 +1447,18 @@ int main(int argc, char **argv) {
     syscall(SYS_futex, &fword, 0 /* FUTEX_WAIT */, 1, &ftimeout, 0, 0);
     struct { int sec, usec; } stimeout = {0, 0};
     syscall(SYS__newselect, 0, 0, 0, 0, &stimeout);
+    int sv[2];
+    socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+    struct iovec miov[2] = {{"msg ", 4}, {"parts", 5}};
+    struct msghdr mh = {.msg_iov = miov, .msg_iovlen = 2};
+    sendmsg(sv[0], &mh, MSG_DONTWAIT);
+    char mbuf[16];
+    struct iovec riov = {mbuf, sizeof mbuf};
+    struct msghdr rh = {.msg_iov = &riov, .msg_iovlen = 1};
+    recvmsg(sv[1], &rh, 0);
+    recvmsg(sv[1], &rh, MSG_DONTWAIT);
+    close(sv[0]);
+    close(sv[1]);
     lseek(fd, 0, SEEK_SET);
     read(fd, buf, sizeof buf);
     pread(fd, buf, 5, 7);
@@ -1580,7 +1592,8 @@ fn a_32_bit_tracee_matches_strace() {
     // Measured: 100% (99/99 lines); the margin is for scheduling races around the thread.
     assert!(pct >= 95.0, "only {pct:.1}% reproduced:\n{ta}\n---\n{tb}");
     // The 32-bit struct statfs64 (of /proc: its counts do not change between the runs)
-    // the entries of the 32-bit getdents, the 32-bit timeouts of futex and _newselect.
+    // the entries of the 32-bit getdents, the 32-bit timeouts of futex and _newselect, the
+    // 32-bit msghdr of sendmsg/recvmsg.
     let statfs: Vec<_> = ea
         .iter()
         .filter(|l| {
@@ -1588,9 +1601,11 @@ fn a_32_bit_tracee_matches_strace() {
                 || l.contains("getdents(")
                 || l.contains("FUTEX_WAIT, 1, ")
                 || l.starts_with("_newselect(")
+                || l.starts_with("sendmsg(")
+                || l.starts_with("recvmsg(")
         })
         .collect();
-    assert_eq!(statfs.len(), 6, "{ta}");
+    assert_eq!(statfs.len(), 9, "{ta}");
     for l in statfs {
         assert!(eb.contains(l), "strace-rs does not print {l}:\n{tb}");
     }

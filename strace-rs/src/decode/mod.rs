@@ -554,7 +554,7 @@ pub fn touches_paths(
     }
     let fds: &[usize] = match name {
         "fcntl" | "fcntl64" | "ioctl" | "accept" | "accept4" | "getsockname" | "getpeername"
-        | "recvfrom" | "sendto" | "setsockopt" | "getsockopt" => &[0],
+        | "recvfrom" | "sendto" | "recvmsg" | "setsockopt" | "getsockopt" => &[0],
         "sendfile" | "sendfile64" => &[0, 1],
         "epoll_ctl" => &[0, 2],
         _ => &[],

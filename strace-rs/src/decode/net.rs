@@ -27,7 +27,7 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         "sendto" => Func(sendto),
         "recvfrom" => Func(recvfrom),
         "sendmsg" => Row(&[Fd, In(msghdr_sent), MSG]),
-        "recvmsg" => Row(&[Fd, Out(msghdr_received), MSG]),
+        "recvmsg" => Func(recvmsg),
         "shutdown" => Row(&[Fd, Const(xlat::SHUTDOWN, "SHUT_???")]),
         "setsockopt" => Func(setsockopt),
         "getsockopt" => Func(getsockopt),
@@ -95,6 +95,37 @@ fn sendto(ctx: &mut Ctx<'_>) -> Step {
 /// The `msghdr` `sendmsg` sends.
 fn msghdr_sent(ctx: &mut Ctx<'_>, addr: u64) {
     structs::msghdr(ctx, addr, None, true);
+}
+
+/// `recvmsg`: the `msghdr` the kernel filled; when the call failed, the `msg_namelen` the
+/// program passed (`{msg_namelen=16}`), as strace.
+fn recvmsg(ctx: &mut Ctx<'_>) -> Step {
+    let addr = ctx.arg(1);
+    if !ctx.exiting {
+        ctx.fd(0);
+        ctx.comma();
+        let namelen_at = match ctx.abi {
+            super::Abi::X86_64 => 8,
+            super::Abi::I386 => 4,
+        };
+        match ctx
+            .read::<u32>(addr)
+            .and_then(|_| ctx.read::<u32>(addr + namelen_at))
+        {
+            Some(n) => {
+                ctx.stash = u64::from(n);
+                return Step::Exit;
+            }
+            None => ctx.addr(addr),
+        }
+    } else if ctx.error {
+        let _ = write!(ctx.out, "{{msg_namelen={}}}", ctx.stash as u32 as i32);
+    } else {
+        msghdr_received(ctx, addr);
+    }
+    ctx.comma();
+    msg_flags(ctx, 2);
+    Step::Decoded
 }
 
 /// The `msghdr` `recvmsg` filled, with the bytes received.

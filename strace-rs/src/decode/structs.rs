@@ -693,7 +693,12 @@ fn iovec_entries(
 
 /// A `struct msghdr` at `addr`; `data_len` as for [`iovec`].
 pub fn msghdr(ctx: &mut Ctx<'_>, addr: u64, data_len: Option<u64>, show_data: bool) {
-    let Some(h) = ctx.read::<[u64; 7]>(addr) else {
+    // i386: seven 32-bit words (pointers, lengths and flags), read as the x86_64 fields.
+    let h = match ctx.abi {
+        Abi::X86_64 => ctx.read::<[u64; 7]>(addr),
+        Abi::I386 => ctx.read::<[u32; 7]>(addr).map(|w| w.map(u64::from)),
+    };
+    let Some(h) = h else {
         ctx.addr(addr);
         return;
     };
