@@ -82,4 +82,5 @@ uring_register_opcodes uring_ops uring_op_flags uring_register_rsrc_flags uring_
 uring_sqe_flags uring_iowq_acct uring_files_update_fds bpf_commands bpf_map_types bpf_map_flags
 bpf_prog_types bpf_prog_flags bpf_attach_type bpf_attach_flags bpf_file_mode_flags bpf_map_lookup_elem_flags
 bpf_map_update_elem_flags bpf_test_run_flags numa_node ebpf_regs bpf_query_flags bpf_task_fd_type
-bpf_link_create_kprobe_multi_flags" "keyctl io_uring bpf"
+bpf_link_create_kprobe_multi_flags bpf_op_alu bpf_op_jmp bpf_size bpf_src ebpf_class ebpf_mode
+ebpf_op_alu ebpf_op_jmp ebpf_size" "keyctl io_uring bpf filter"

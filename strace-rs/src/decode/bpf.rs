@@ -5,8 +5,7 @@
 //! Decoded: the map commands (create, lookup, update, delete, next key, freeze, lookup and
 //! delete), program load, object pin/get, program attach/detach, test run, the next-id and
 //! fd-by-id commands. The others print the attribute's address, as strace prints a command it
-//! has no decoder for; the instructions of a program print as their address (strace lists
-//! them with `-v`).
+//! has no decoder for. With `-v` a program's instructions are listed.
 
 use std::fmt::Write as _;
 
@@ -663,7 +662,27 @@ fn prog_load(ctx: &mut Ctx<'_>, a: &Attr) {
     ctx.push("prog_type=");
     ctx.xval(bx::BPF_PROG_TYPES, u64::from(a.u32(0)), "BPF_PROG_TYPE_???");
     let _ = write!(ctx.out, ", insn_cnt={}", a.u32(4));
-    addr_field(ctx, ", insns", a.u64(8));
+    // The instructions: listed with -v (at most BPF_MAXINSNS), else their address.
+    if ctx.opts.verbose {
+        ctx.push(", insns=");
+        let mut n = 0u32;
+        elems(
+            ctx,
+            a.u64(8),
+            u64::from(a.u32(4)),
+            8,
+            &mut |c: &mut Ctx<'_>, e: &[u8]| {
+                n += 1;
+                if n > 4096 {
+                    c.push("...");
+                    return;
+                }
+                ebpf_insn(c, e);
+            },
+        );
+    } else {
+        addr_field(ctx, ", insns", a.u64(8));
+    }
     ctx.push(", license=");
     ctx.cstr_at(a.u64(16));
     if a.ends_before(24) {
@@ -732,6 +751,86 @@ fn prog_load(ctx: &mut Ctx<'_>, a: &Attr) {
         return;
     }
     addr_field(ctx, ", fd_array", a.u64(120));
+}
+
+/// `{code=BPF_JMP|BPF_K|BPF_EXIT, dst_reg=BPF_REG_0, src_reg=BPF_REG_0, off=0, imm=0}`.
+fn ebpf_insn(ctx: &mut Ctx<'_>, e: &[u8]) {
+    let code = e[0];
+    ctx.push("{code=");
+    ebpf_code(ctx, code);
+    ctx.push(", dst_reg=");
+    ctx.xval(bx::EBPF_REGS, u64::from(e[1] & 0xf), "BPF_REG_???");
+    ctx.push(", src_reg=");
+    ctx.xval(bx::EBPF_REGS, u64::from(e[1] >> 4), "BPF_REG_???");
+    let off = i16::from_ne_bytes([e[2], e[3]]);
+    let imm = u32::from_ne_bytes(e[4..8].try_into().unwrap());
+    let _ = write!(ctx.out, ", off={off}, imm={}}}", text::Hx(u64::from(imm)));
+}
+
+/// A constant looked up in `first`, then in `second` (strace's `printxvals`).
+fn xval2(ctx: &mut Ctx<'_>, first: text::Xlat, second: text::Xlat, v: u64, dflt: &str) {
+    if text::lookup(first, v).is_some() {
+        ctx.xval(first, v, dflt);
+    } else {
+        ctx.xval(second, v, dflt);
+    }
+}
+
+/// An eBPF opcode: class, then size and mode or source and operation (strace's
+/// `print_bpf_filter_code` for eBPF).
+fn ebpf_code(ctx: &mut Ctx<'_>, code: u8) {
+    let class = code & 7;
+    ctx.xval(bx::EBPF_CLASS, u64::from(class), "BPF_???");
+    let rest = code & !7;
+    match class {
+        // BPF_LD, BPF_LDX, BPF_ST, BPF_STX
+        0..=3 => {
+            ctx.push("|");
+            xval2(
+                ctx,
+                bx::BPF_SIZE,
+                bx::EBPF_SIZE,
+                u64::from(code & 0x18),
+                "BPF_???",
+            );
+            ctx.push("|");
+            ctx.xval(bx::EBPF_MODE, u64::from(code & 0xe0), "BPF_???");
+        }
+        // BPF_ALU, BPF_ALU64
+        4 | 7 => {
+            ctx.push("|");
+            ctx.xval(bx::BPF_SRC, u64::from(code & 0x08), "BPF_???");
+            ctx.push("|");
+            xval2(
+                ctx,
+                bx::BPF_OP_ALU,
+                bx::EBPF_OP_ALU,
+                u64::from(code & 0xf0),
+                "BPF_???",
+            );
+        }
+        // BPF_JMP
+        5 => {
+            ctx.push("|");
+            ctx.xval(bx::BPF_SRC, u64::from(code & 0x08), "BPF_???");
+            ctx.push("|");
+            xval2(
+                ctx,
+                bx::BPF_OP_JMP,
+                bx::EBPF_OP_JMP,
+                u64::from(code & 0xf0),
+                "BPF_???",
+            );
+        }
+        // Reserved in eBPF (BPF_RET of classic BPF).
+        _ => {
+            if rest != 0 {
+                ctx.push("|");
+                ctx.hex_value(u64::from(rest));
+                ctx.push(" /* BPF_??? */");
+            }
+        }
+    }
 }
 
 fn test_run(ctx: &mut Ctx<'_>, a: &Attr) {

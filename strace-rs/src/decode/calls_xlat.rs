@@ -457,3 +457,72 @@ pub const BPF_TASK_FD_TYPE: Xlat = &[
     (0x5, "BPF_FD_TYPE_URETPROBE"),
 ];
 pub const BPF_LINK_CREATE_KPROBE_MULTI_FLAGS: Xlat = &[(0x1, "BPF_F_KPROBE_MULTI_RETURN")];
+pub const BPF_OP_ALU: Xlat = &[
+    (0, "BPF_ADD"),
+    (0x10, "BPF_SUB"),
+    (0x20, "BPF_MUL"),
+    (0x30, "BPF_DIV"),
+    (0x40, "BPF_OR"),
+    (0x50, "BPF_AND"),
+    (0x60, "BPF_LSH"),
+    (0x70, "BPF_RSH"),
+    (0x80, "BPF_NEG"),
+    (0x90, "BPF_MOD"),
+    (0xa0, "BPF_XOR"),
+    (0xb0, "BPF_MOV"),
+    (0xc0, "BPF_ARSH"),
+    (0xd0, "BPF_END"),
+];
+pub const BPF_OP_JMP: Xlat = &[
+    (0, "BPF_JA"),
+    (0x10, "BPF_JEQ"),
+    (0x20, "BPF_JGT"),
+    (0x30, "BPF_JGE"),
+    (0x40, "BPF_JSET"),
+    (0x50, "BPF_JNE"),
+    (0x60, "BPF_JSGT"),
+    (0x70, "BPF_JSGE"),
+    (0x80, "BPF_CALL"),
+    (0x90, "BPF_EXIT"),
+    (0xa0, "BPF_JLT"),
+    (0xb0, "BPF_JLE"),
+    (0xc0, "BPF_JSLT"),
+    (0xd0, "BPF_JSLE"),
+];
+pub const BPF_SIZE: Xlat = &[
+    (0, "BPF_W"),
+    (0x8, "BPF_H"),
+    (0x10, "BPF_B"),
+    (0x18, "BPF_DW"),
+];
+pub const BPF_SRC: Xlat = &[(0, "BPF_K"), (0x8, "BPF_X")];
+pub const EBPF_CLASS: Xlat = &[
+    (0, "BPF_LD"),
+    (0x1, "BPF_LDX"),
+    (0x2, "BPF_ST"),
+    (0x3, "BPF_STX"),
+    (0x4, "BPF_ALU"),
+    (0x5, "BPF_JMP"),
+    (0x6, "BPF_JMP32"),
+    (0x7, "BPF_ALU64"),
+];
+pub const EBPF_MODE: Xlat = &[
+    (0, "BPF_IMM"),
+    (0x20, "BPF_ABS"),
+    (0x40, "BPF_IND"),
+    (0x60, "BPF_MEM"),
+    (0xc0, "BPF_XADD"),
+];
+pub const EBPF_OP_ALU: Xlat = &[(0xb0, "BPF_MOV"), (0xc0, "BPF_ARSH"), (0xd0, "BPF_END")];
+pub const EBPF_OP_JMP: Xlat = &[
+    (0x50, "BPF_JNE"),
+    (0x60, "BPF_JSGT"),
+    (0x70, "BPF_JSGE"),
+    (0x80, "BPF_CALL"),
+    (0x90, "BPF_EXIT"),
+    (0xa0, "BPF_JLT"),
+    (0xb0, "BPF_JLE"),
+    (0xc0, "BPF_JSLT"),
+    (0xd0, "BPF_JSLE"),
+];
+pub const EBPF_SIZE: Xlat = &[(0x18, "BPF_DW")];
