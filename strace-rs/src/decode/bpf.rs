@@ -2,10 +2,10 @@
 //! of that command, cut where the size the program passes ends (the kernel versions that added
 //! each field), and `...` when bytes past the layout strace knows are not zero.
 //!
-//! Decoded: the map commands (create, lookup, update, delete, next key, freeze, lookup and
-//! delete), program load, object pin/get, program attach/detach, test run, the next-id and
-//! fd-by-id commands. The others print the attribute's address, as strace prints a command it
-//! has no decoder for. With `-v` a program's instructions are listed.
+//! Decoded: every command strace 6.1 decodes (maps, batches, program load, pin/get,
+//! attach/detach, test run, queries, ids, BTF, links, task fd query); an unknown command prints
+//! the attribute's address, as strace. With `-v` a program's instructions are listed; the info
+//! structure `BPF_OBJ_GET_INFO_BY_FD` fills prints as its address (strace lists it with `-v`).
 
 use std::fmt::Write as _;
 
