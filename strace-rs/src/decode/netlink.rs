@@ -8,7 +8,7 @@
 //! crypto; flags by message kind), `NLMSG_ERROR` (with its attributes), `NLMSG_DONE`; for
 //! NETLINK_ROUTE `ifinfomsg`, `ifaddrmsg`, `rtmsg`, `ndmsg` and their plain attributes; for
 //! NETLINK_SOCK_DIAG `inet_diag_req` (compat and v2), `inet_diag_msg`, `unix_diag_req`,
-//! `unix_diag_msg` and their plain attributes. Anything else prints as hex bytes, as strace
+//! `unix_diag_msg` and their plain attributes; libudev's header of kobject uevents. Anything else prints as hex bytes, as strace
 //! prints what it does not decode (nested attributes of links, statistics, tc, netfilter, the
 //! families of NETLINK_GENERIC, which strace asks the kernel for).
 
@@ -61,7 +61,7 @@ pub fn decode(ctx: &mut Ctx<'_>, family: u32, mut addr: u64, mut len: u64) {
         return;
     }
     if family == NETLINK_KOBJECT_UEVENT {
-        ctx.buf(addr, len);
+        kobject_uevent(ctx, addr, len);
         return;
     }
     let mut is_array = false;
@@ -93,6 +93,44 @@ pub fn decode(ctx: &mut Ctx<'_>, family: u32, mut addr: u64, mut len: u64) {
         elt += 1;
     }
     if is_array {
+        ctx.push("]");
+    }
+}
+
+/// A uevent: libudev's `udev_monitor_netlink_header` then the properties, or the bytes
+/// (strace's `decode_netlink_kobject_uevent`).
+fn kobject_uevent(ctx: &mut Ctx<'_>, addr: u64, len: u64) {
+    const SIZE: u64 = 40;
+    let h = (len >= SIZE)
+        .then(|| ctx.read_bytes(addr, SIZE as usize))
+        .flatten()
+        .filter(|h| &h[..8] == b"libudev\0");
+    let Some(h) = h else {
+        ctx.buf(addr, len);
+        return;
+    };
+    let w = |i: usize| u32::from_ne_bytes(h[8 + 4 * i..12 + 4 * i].try_into().unwrap());
+    let be = |i: usize| text::Hx(u64::from(u32::from_be(w(i))));
+    if len > SIZE {
+        ctx.push("[");
+    }
+    let _ = write!(
+        ctx.out,
+        "{{prefix=\"libudev\", magic=htonl({}), header_size={}, properties_off={}, \
+         properties_len={}, filter_subsystem_hash=htonl({}), filter_devtype_hash=htonl({}), \
+         filter_tag_bloom_hi=htonl({}), filter_tag_bloom_lo=htonl({})}}",
+        be(0),
+        w(1),
+        w(2),
+        w(3),
+        be(4),
+        be(5),
+        be(6),
+        be(7)
+    );
+    if len > SIZE {
+        ctx.comma();
+        ctx.buf(addr + SIZE, len - SIZE);
         ctx.push("]");
     }
 }
