@@ -5,12 +5,13 @@
 //! nlmsg_pid=0}, {ifi_family=AF_UNSPEC, ...}]`.
 //!
 //! Decoded: the header of every protocol (types of route, sock_diag, audit, xfrm, selinux and
-//! crypto; flags by message kind), `NLMSG_ERROR` (with its attributes), `NLMSG_DONE`; for
-//! NETLINK_ROUTE `ifinfomsg`, `ifaddrmsg`, `rtmsg`, `ndmsg` and their plain attributes; for
-//! NETLINK_SOCK_DIAG `inet_diag_req` (compat and v2), `inet_diag_msg`, `unix_diag_req`,
-//! `unix_diag_msg` and their plain attributes; libudev's header of kobject uevents. Anything else prints as hex bytes, as strace
-//! prints what it does not decode (nested attributes of links, statistics, tc, netfilter, the
-//! families of NETLINK_GENERIC, which strace asks the kernel for).
+//! crypto; flags by message kind), `NLMSG_ERROR` (with its attributes), `NLMSG_DONE`; the
+//! NETLINK_ROUTE headers (links, addresses, routes, neighbours, rules, tc, neighbour tables,
+//! address labels, DCB, netconf, MDB, nsid, stats, nexthops) and NETLINK_SOCK_DIAG's UNIX and
+//! INET requests and answers, with their plain attributes; libudev's header of kobject
+//! uevents. Anything else prints as hex bytes, as strace prints what it does not decode (here
+//! also: netlink/packet/smc diag, nested link data, netfilter, the families of
+//! NETLINK_GENERIC, which strace asks the kernel for).
 
 use std::fmt::Write as _;
 use std::sync::OnceLock;
