@@ -7,10 +7,10 @@
 //! Decoded: the header of every protocol (types of route, sock_diag, audit, xfrm, selinux and
 //! crypto; flags by message kind), `NLMSG_ERROR` (with its attributes), `NLMSG_DONE`; the
 //! NETLINK_ROUTE headers (links, addresses, routes, neighbours, rules, tc, neighbour tables,
-//! address labels, DCB, netconf, MDB, nsid, stats, nexthops) and NETLINK_SOCK_DIAG's UNIX and
-//! INET requests and answers, with their plain attributes; libudev's header of kobject
+//! address labels, DCB, netconf, MDB, nsid, stats, nexthops) and NETLINK_SOCK_DIAG's UNIX,
+//! INET and NETLINK requests and answers, with their plain attributes; libudev's header of kobject
 //! uevents. Anything else prints as hex bytes, as strace prints what it does not decode (here
-//! also: netlink/packet/smc diag, nested link data, netfilter, the families of
+//! also: packet/smc diag, nested link data, netfilter, the families of
 //! NETLINK_GENERIC, which strace asks the kernel for).
 
 use std::fmt::Write as _;
@@ -40,6 +40,7 @@ const AF_UNIX: u8 = 1;
 const AF_INET: u8 = 2;
 const AF_INET6: u8 = 10;
 const AF_BRIDGE: u8 = 7;
+const AF_NETLINK: u8 = 16;
 
 fn align4(v: u64) -> u64 {
     (v + 3) & !3
@@ -1959,11 +1960,115 @@ fn sock_diag(ctx: &mut Ctx<'_>, h: &Hdr, addr: u64, len: u64) -> bool {
             }
             (AF_INET | AF_INET6, true) => return inet_diag_req_v2(ctx, family, addr, len),
             (AF_INET | AF_INET6, false) => return inet_diag_msg(ctx, family, addr, len),
+            (AF_NETLINK, true) => return netlink_diag_req(ctx, family, addr, len),
+            (AF_NETLINK, false) => return netlink_diag_msg(ctx, family, addr, len),
             _ => {}
         }
     }
     family_and_data(ctx, family, addr, len);
     true
+}
+
+fn netlink_diag_req(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) -> bool {
+    ctx.push("{sdiag_family=");
+    ctx.xval(nx::ADDRFAMS, u64::from(family), "AF_???");
+    let Some(b) = header_rest(ctx, addr, len, 20) else {
+        return true;
+    };
+    ctx.push("sdiag_protocol=");
+    if b[1] == 0xff {
+        text::named(&mut ctx.out, ctx.opts.xlat, "0xff", "NDIAG_PROTO_ALL");
+    } else {
+        ctx.xval(nx::NETLINK_PROTOCOLS, u64::from(b[1]), "NETLINK_???");
+    }
+    let _ = write!(ctx.out, ", ndiag_ino={}, ndiag_show=", u32_at(&b, 4));
+    ctx.flags(
+        nx::NETLINK_DIAG_SHOW,
+        u64::from(u32_at(&b, 8)),
+        "NDIAG_SHOW_???",
+    );
+    ctx.comma();
+    cookie(ctx, "ndiag_cookie", &b, 12);
+    ctx.push("}");
+    true
+}
+
+fn netlink_diag_msg(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) -> bool {
+    ctx.push("{ndiag_family=");
+    ctx.xval(nx::ADDRFAMS, u64::from(family), "AF_???");
+    let Some(b) = header_rest(ctx, addr, len, 28) else {
+        return true;
+    };
+    ctx.push("ndiag_type=");
+    ctx.xval(nx::SOCKTYPES, u64::from(b[1]), "SOCK_???");
+    ctx.push(", ndiag_protocol=");
+    ctx.xval(nx::NETLINK_PROTOCOLS, u64::from(b[2]), "NETLINK_???");
+    ctx.push(", ndiag_state=");
+    ctx.xval(nx::NETLINK_STATES, u64::from(b[3]), "NETLINK_???");
+    let _ = write!(
+        ctx.out,
+        ", ndiag_portid={}, ndiag_dst_portid={}, ndiag_dst_group={}, ndiag_ino={}, ",
+        u32_at(&b, 4),
+        u32_at(&b, 8),
+        u32_at(&b, 12),
+        u32_at(&b, 16)
+    );
+    cookie(ctx, "ndiag_cookie", &b, 20);
+    ctx.push("}");
+    attrs_after(
+        ctx,
+        addr,
+        len,
+        28,
+        (nx::NETLINK_DIAG_ATTRS, "NETLINK_DIAG_???"),
+        netlink_diag_attr,
+        family,
+    );
+    true
+}
+
+fn netlink_diag_attr(ctx: &mut Ctx<'_>, _fam: u8, typ: u16, addr: u64, len: u64) -> bool {
+    match typ {
+        0 => nla_meminfo(ctx, addr, len),
+        // NETLINK_DIAG_GROUPS: words of group bits, zero-padded hex (strace's PRINT_VAL_0X).
+        1 => {
+            let n = len / 8;
+            if n == 0 {
+                return false;
+            }
+            array(ctx, addr, n, 8, None, |c, e| {
+                let v = u64::from_ne_bytes(e[..8].try_into().unwrap());
+                if v == 0 {
+                    c.push("0000000000000000");
+                } else {
+                    let _ = write!(c.out, "{v:#016x}");
+                }
+            });
+            true
+        }
+        2 | 3 => u32_struct(
+            ctx,
+            addr,
+            len,
+            &[
+                "ndr_block_size",
+                "ndr_block_nr",
+                "ndr_frame_size",
+                "ndr_frame_nr",
+            ],
+        ),
+        4 => {
+            if len < 4 {
+                return false;
+            }
+            match ctx.read::<u32>(addr) {
+                Some(v) => ctx.flags(nx::NETLINK_SOCKET_FLAGS, u64::from(v), "NDIAG_FLAG_???"),
+                None => ctx.addr(addr),
+            }
+            true
+        }
+        _ => false,
+    }
 }
 
 /// `udiag_cookie=[1, 2]`.

@@ -1135,3 +1135,29 @@ pub const RTNL_NEIGHTBL_PARMS_ATTRS: Xlat = &[
     (0x12, "NDTPA_PAD"),
     (0x13, "NDTPA_INTERVAL_PROBE_TIME_MS"),
 ];
+pub const NETLINK_SOCKET_FLAGS: Xlat = &[
+    (0x1, "NDIAG_FLAG_CB_RUNNING"),
+    (0x2, "NDIAG_FLAG_PKTINFO"),
+    (0x4, "NDIAG_FLAG_BROADCAST_ERROR"),
+    (0x8, "NDIAG_FLAG_NO_ENOBUFS"),
+    (0x10, "NDIAG_FLAG_LISTEN_ALL_NSID"),
+    (0x20, "NDIAG_FLAG_CAP_ACK"),
+];
+pub const NETLINK_STATES: Xlat = &[
+    (0, "NETLINK_UNCONNECTED"),
+    (0x1, "NETLINK_CONNECTED"),
+    (0x7, "TCP_CLOSE"),
+];
+pub const NETLINK_DIAG_ATTRS: Xlat = &[
+    (0, "NETLINK_DIAG_MEMINFO"),
+    (0x1, "NETLINK_DIAG_GROUPS"),
+    (0x2, "NETLINK_DIAG_RX_RING"),
+    (0x3, "NETLINK_DIAG_TX_RING"),
+    (0x4, "NETLINK_DIAG_FLAGS"),
+];
+pub const NETLINK_DIAG_SHOW: Xlat = &[
+    (0x1, "NDIAG_SHOW_MEMINFO"),
+    (0x2, "NDIAG_SHOW_GROUPS"),
+    (0x4, "NDIAG_SHOW_RING_CFG"),
+    (0x8, "NDIAG_SHOW_FLAGS"),
+];
