@@ -72,10 +72,11 @@ rtnl_ifla_ext_filter_flags rtnl_ifla_events rtnl_ifla_info_attrs rtnl_ifla_vf_po
 inet_diag_bytecodes fib_rule_actions fib_rule_flags rtnl_rule_attrs rtnl_tc_attrs rtnl_tc_action_attrs
 rtnl_neightbl_attrs rtnl_addrlabel_attrs dcb_commands rtnl_dcb_attrs rtnl_netconf_attrs rtnl_mdb_attrs
 rtnl_nsid_attrs ifstats_attrs ifstats_attr_flags rtnl_nexthop_attrs rtnl_family rtnl_neightbl_parms_attrs
-netlink_socket_flags netlink_states netlink_diag_attrs netlink_diag_show"
+netlink_socket_flags netlink_states netlink_diag_attrs netlink_diag_show packet_diag_attrs
+packet_diag_info_flags packet_diag_show af_packet_versions ethernet_protocols"
 gen strace-rs/src/decode/netlink_xlat.rs "$NETLINK_TABLES" "rtnetlink audit sock_diag inet_diag
 unix_diag netlink_diag neighbour if_addr if_arp xfrm cryptouser selinux_netlink netfilter/nfnetlink
-lwtunnel fib_rules dcbnl if_addrlabel if_bridge netconf nexthop net_namespace pkt_sched pkt_cls if_link"
+lwtunnel fib_rules dcbnl if_addrlabel if_bridge netconf nexthop net_namespace pkt_sched pkt_cls if_link packet_diag if_packet if_ether"
 
 gen strace-rs/src/decode/calls_xlat.rs "keyctl_commands key_perms key_reqkeys key_spec keyctl_move_flags
 keyctl_caps0 keyctl_caps1 keyctl_pkey_ops uring_setup_flags uring_setup_features uring_enter_flags

@@ -8,9 +8,9 @@
 //! crypto; flags by message kind), `NLMSG_ERROR` (with its attributes), `NLMSG_DONE`; the
 //! NETLINK_ROUTE headers (links, addresses, routes, neighbours, rules, tc, neighbour tables,
 //! address labels, DCB, netconf, MDB, nsid, stats, nexthops) and NETLINK_SOCK_DIAG's UNIX,
-//! INET and NETLINK requests and answers, with their plain attributes; libudev's header of kobject
+//! INET, NETLINK and PACKET requests and answers, with their plain attributes; libudev's header of kobject
 //! uevents. Anything else prints as hex bytes, as strace prints what it does not decode (here
-//! also: packet/smc diag, nested link data, netfilter, the families of
+//! also: smc diag, packet diag's socket filter, nested link data, netfilter, the families of
 //! NETLINK_GENERIC, which strace asks the kernel for).
 
 use std::fmt::Write as _;
@@ -41,6 +41,7 @@ const AF_INET: u8 = 2;
 const AF_INET6: u8 = 10;
 const AF_BRIDGE: u8 = 7;
 const AF_NETLINK: u8 = 16;
+const AF_PACKET: u8 = 17;
 
 fn align4(v: u64) -> u64 {
     (v + 3) & !3
@@ -1961,12 +1962,156 @@ fn sock_diag(ctx: &mut Ctx<'_>, h: &Hdr, addr: u64, len: u64) -> bool {
             (AF_INET | AF_INET6, true) => return inet_diag_req_v2(ctx, family, addr, len),
             (AF_INET | AF_INET6, false) => return inet_diag_msg(ctx, family, addr, len),
             (AF_NETLINK, true) => return netlink_diag_req(ctx, family, addr, len),
+            (AF_PACKET, true) => return packet_diag_req(ctx, family, addr, len),
+            (AF_PACKET, false) => return packet_diag_msg(ctx, family, addr, len),
             (AF_NETLINK, false) => return netlink_diag_msg(ctx, family, addr, len),
             _ => {}
         }
     }
     family_and_data(ctx, family, addr, len);
     true
+}
+
+fn packet_diag_req(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) -> bool {
+    ctx.push("{sdiag_family=");
+    ctx.xval(nx::ADDRFAMS, u64::from(family), "AF_???");
+    let Some(b) = header_rest(ctx, addr, len, 20) else {
+        return true;
+    };
+    let _ = write!(
+        ctx.out,
+        "sdiag_protocol={}, pdiag_ino={}, pdiag_show=",
+        text::Hx(u64::from(b[1])),
+        u32_at(&b, 4)
+    );
+    ctx.flags(
+        nx::PACKET_DIAG_SHOW,
+        u64::from(u32_at(&b, 8)),
+        "PACKET_SHOW_???",
+    );
+    ctx.comma();
+    cookie(ctx, "pdiag_cookie", &b, 12);
+    ctx.push("}");
+    true
+}
+
+fn packet_diag_msg(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) -> bool {
+    ctx.push("{pdiag_family=");
+    ctx.xval(nx::ADDRFAMS, u64::from(family), "AF_???");
+    let Some(b) = header_rest(ctx, addr, len, 16) else {
+        return true;
+    };
+    ctx.push("pdiag_type=");
+    ctx.xval(nx::SOCKTYPES, u64::from(b[1]), "SOCK_???");
+    ctx.push(", pdiag_num=");
+    ctx.xval(
+        nx::ETHERNET_PROTOCOLS,
+        u64::from(u16_at(&b, 2)),
+        "ETH_P_???",
+    );
+    let _ = write!(ctx.out, ", pdiag_ino={}, ", u32_at(&b, 4));
+    cookie(ctx, "pdiag_cookie", &b, 8);
+    ctx.push("}");
+    attrs_after(
+        ctx,
+        addr,
+        len,
+        16,
+        (nx::PACKET_DIAG_ATTRS, "PACKET_DIAG_???"),
+        packet_diag_attr,
+        family,
+    );
+    true
+}
+
+fn packet_diag_attr(ctx: &mut Ctx<'_>, _fam: u8, typ: u16, addr: u64, len: u64) -> bool {
+    match typ {
+        // PACKET_DIAG_INFO
+        0 => {
+            if len < 24 {
+                return false;
+            }
+            let Some(b) = ctx.read_bytes(addr, 24) else {
+                ctx.addr(addr);
+                return true;
+            };
+            ctx.push("{pdi_index=");
+            ifindex(ctx, u32_at(&b, 0));
+            ctx.push(", pdi_version=");
+            ctx.xval(
+                nx::AF_PACKET_VERSIONS,
+                u64::from(u32_at(&b, 4)),
+                "TPACKET_???",
+            );
+            let _ = write!(
+                ctx.out,
+                ", pdi_reserve={}, pdi_copy_thresh={}, pdi_tstamp={}, pdi_flags=",
+                u32_at(&b, 8),
+                u32_at(&b, 12),
+                u32_at(&b, 16)
+            );
+            ctx.flags(
+                nx::PACKET_DIAG_INFO_FLAGS,
+                u64::from(u32_at(&b, 20)),
+                "PDI_???",
+            );
+            ctx.push("}");
+            true
+        }
+        // PACKET_DIAG_MCLIST: struct packet_diag_mclist (44 bytes) each.
+        1 => {
+            let n = len / 44;
+            if n == 0 {
+                return false;
+            }
+            array(ctx, addr, n, 44, None, |c, e| {
+                c.push("{pdmc_index=");
+                ifindex(c, u32_at(e, 0));
+                let alen = u16_at(e, 10);
+                let _ = write!(
+                    c.out,
+                    ", pdmc_count={}, pdmc_type={}, pdmc_alen={alen}, pdmc_addr=",
+                    u32_at(e, 4),
+                    u16_at(e, 8)
+                );
+                let n = usize::from(alen).min(32);
+                text::quote(&mut c.out, &e[12..12 + n], c.opts.hex, true);
+                c.push("}");
+            });
+            true
+        }
+        // PACKET_DIAG_RX_RING, PACKET_DIAG_TX_RING
+        2 | 3 => u32_struct(
+            ctx,
+            addr,
+            len,
+            &[
+                "pdr_block_size",
+                "pdr_block_nr",
+                "pdr_frame_size",
+                "pdr_frame_nr",
+                "pdr_retire_tmo",
+                "pdr_sizeof_priv",
+                "pdr_features",
+            ],
+        ),
+        4 => nla_int::<u32>(ctx, addr, len),
+        5 => {
+            if len < 4 {
+                return false;
+            }
+            match ctx.read::<u32>(addr) {
+                Some(u32::MAX) => ctx.push("-1"),
+                Some(v) => {
+                    let _ = write!(ctx.out, "{v}");
+                }
+                None => ctx.addr(addr),
+            }
+            true
+        }
+        6 => nla_meminfo(ctx, addr, len),
+        _ => false,
+    }
 }
 
 fn netlink_diag_req(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) -> bool {
