@@ -8,10 +8,10 @@
 //! crypto; flags by message kind), `NLMSG_ERROR` (with its attributes), `NLMSG_DONE`; the
 //! NETLINK_ROUTE headers (links, addresses, routes, neighbours, rules, tc, neighbour tables,
 //! address labels, DCB, netconf, MDB, nsid, stats, nexthops) and NETLINK_SOCK_DIAG's UNIX,
-//! INET, NETLINK and PACKET requests and answers, with their plain attributes; libudev's header of kobject
-//! uevents. Anything else prints as hex bytes, as strace prints what it does not decode (here
-//! also: smc diag, packet diag's socket filter, nested link data, netfilter, the families of
-//! NETLINK_GENERIC, which strace asks the kernel for).
+//! INET, NETLINK and PACKET requests and answers, with their plain attributes; libudev's header
+//! of kobject uevents. Anything else prints as hex bytes, as strace prints what it does not
+//! decode (here also: smc diag, packet diag's socket filter, nested link data, netfilter, the
+//! families of NETLINK_GENERIC, which strace asks the kernel for).
 
 use std::fmt::Write as _;
 use std::sync::OnceLock;
