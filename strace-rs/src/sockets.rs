@@ -216,6 +216,26 @@ fn inet(ino: u32, family: u8, protocol: u8, proto: &str) -> Option<String> {
     None
 }
 
+/// The protocol of descriptor `fd` of `pid` when it is a netlink socket (`NETLINK_ROUTE` is
+/// 0), from the socket's line in the process's `/proc/PID/net/netlink` (the `Eth` column of
+/// the line whose inode is the descriptor's); `u32::MAX` when that line is not found.
+pub fn netlink_protocol(pid: Pid, fd: i32) -> Option<u32> {
+    if fd < 0 || proto_name(pid, fd)? != "NETLINK" {
+        return None;
+    }
+    let found = || -> Option<u32> {
+        let link = std::fs::read_link(format!("/proc/{}/fd/{fd}", pid.0)).ok()?;
+        let link = link.to_str()?;
+        let ino = link.strip_prefix("socket:[")?.strip_suffix(']')?;
+        let table = std::fs::read_to_string(format!("/proc/{}/net/netlink", pid.0)).ok()?;
+        table.lines().skip(1).find_map(|line| {
+            let cols: Vec<&str> = line.split_whitespace().collect();
+            (cols.len() >= 10 && cols[9] == ino).then(|| cols[1].parse().ok())?
+        })
+    };
+    Some(found().unwrap_or(u32::MAX))
+}
+
 /// `TCP:[127.0.0.1:80->127.0.0.1:4242]`, `UNIX-STREAM:[1234->1235]`, `TCP:[5678]`... for
 /// descriptor `fd` of `pid`, a socket with inode `ino`.
 pub fn describe(pid: Pid, fd: i32, ino: &str) -> Option<String> {

@@ -201,7 +201,8 @@ fn same_row(name: &str) -> Option<&str> {
         "ugetrlimit" => "getrlimit",
         "execve" | "readv" | "writev" | "getrusage" | "times" | "getrlimit" | "pread64"
         | "pwrite64" | "lseek" | "wait4" | "rt_sigaction" | "rt_sigreturn" | "nanosleep"
-        | "clock_nanosleep" | "clock_gettime" | "clock_getres" | "gettimeofday" => name,
+        | "clock_nanosleep" | "clock_gettime" | "clock_getres" | "gettimeofday" | "sendmsg"
+        | "recvmsg" => name,
         _ => return None,
     })
 }
@@ -217,6 +218,11 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         "_llseek" => llseek,
         "fcntl" | "fcntl64" => fcntl64,
         "sigreturn" => sigreturn,
+        "sysinfo" => sysinfo,
+        "getdents" => getdents,
+        "_newselect" => newselect,
+        "statfs64" => statfs64,
+        "fstatfs64" => fstatfs64,
         _ => {
             return same_row(name)
                 .or_else(|| same_layout(name))
@@ -297,9 +303,68 @@ fn tls_as_user_desc(ctx: &mut Ctx<'_>, tls: u64) {
 fn futex(ctx: &mut Ctx<'_>) -> Step {
     let waits = matches!(ctx.arg(1) & 0x7f, 0 | 6 | 9 | 11 | 13);
     if waits && ctx.arg(3) != 0 {
-        decode::raw_args(ctx, 6)
+        with_wide_time(ctx, "futex", ctx.arg(3))
     } else {
         as_x86_64(ctx, "futex", |_| ())
+    }
+}
+
+/// `_newselect`: `select` with fd sets of 32-bit words (the same bytes) and a 32-bit timeval.
+fn newselect(ctx: &mut Ctx<'_>) -> Step {
+    with_wide_time(ctx, "select", ctx.arg(4))
+}
+
+/// Runs the x86_64 decoder of `name` on memory where the 32-bit `{sec, nsec}` or `{sec,
+/// usec}` pair at `addr` reads as the 64-bit one.
+fn with_wide_time(ctx: &mut Ctx<'_>, name: &str, addr: u64) -> Step {
+    let mem = Timespec32 {
+        inner: ctx.mem,
+        addr,
+    };
+    let mut sub = Ctx::new(ctx.pid, &mem, ctx.nr, ctx.args, ctx.opts);
+    sub.abi = ctx.abi;
+    sub.sp = ctx.sp;
+    sub.exiting = ctx.exiting;
+    sub.rval = ctx.rval;
+    sub.error = ctx.error;
+    sub.stash = ctx.stash;
+    sub.rfmt = ctx.rfmt;
+    sub.rextra = std::mem::take(&mut ctx.rextra);
+    let step = match decode::decoder(name) {
+        Some(d) => d.run(&mut sub),
+        None => decode::raw_args(&mut sub, 6),
+    };
+    ctx.out.push_str(&sub.out);
+    ctx.stash = sub.stash;
+    ctx.rfmt = sub.rfmt;
+    ctx.rextra = sub.rextra;
+    step
+}
+
+/// The tracee's memory with the 32-bit `struct timespec` at `addr` read as the 64-bit one
+/// (`{int32 tv_sec, int32 tv_nsec}` widened, signs kept).
+#[derive(Debug)]
+struct Timespec32<'a> {
+    inner: &'a dyn TraceeMemory,
+    addr: u64,
+}
+
+impl TraceeMemory for Timespec32<'_> {
+    fn read(&self, addr: u64, buf: &mut [u8]) -> std::io::Result<usize> {
+        if addr != self.addr || buf.len() != 16 {
+            return self.inner.read(addr, buf);
+        }
+        let mut b = [0u8; 8];
+        self.inner.read_exact(addr, &mut b)?;
+        let sec = i64::from(i32::from_ne_bytes(b[0..4].try_into().unwrap()));
+        let nsec = i64::from(i32::from_ne_bytes(b[4..8].try_into().unwrap()));
+        buf[..8].copy_from_slice(&sec.to_ne_bytes());
+        buf[8..].copy_from_slice(&nsec.to_ne_bytes());
+        Ok(16)
+    }
+
+    fn read_cstr(&self, addr: u64, max: usize) -> std::io::Result<(Vec<u8>, bool)> {
+        self.inner.read_cstr(addr, max)
     }
 }
 
@@ -350,6 +415,98 @@ fn user_desc([entry, base, limit, bits]: [u32; 4]) -> String {
 
 /// `_llseek(fd, offset_high, offset_low, result, whence)`, printed
 /// `_llseek(3, 0, [0], SEEK_CUR)` like strace.
+/// `sysinfo`: the i386 `struct sysinfo` (32-bit `long`s).
+fn sysinfo(ctx: &mut Ctx<'_>) -> Step {
+    if !ctx.exiting {
+        return Step::Exit;
+    }
+    let addr = ctx.arg(0) & 0xffff_ffff;
+    let b = ctx.read_bytes(addr, 56).filter(|_| addr != 0 && !ctx.error);
+    let Some(b) = b else {
+        ctx.addr(addr);
+        return Step::Decoded;
+    };
+    let w = |o: usize| u32::from_ne_bytes(b[o..o + 4].try_into().unwrap());
+    let procs = u16::from_ne_bytes([b[40], b[41]]);
+    let _ = write!(
+        ctx.out,
+        "{{uptime={}, loads=[{}, {}, {}], totalram={}, freeram={}, sharedram={}, bufferram={}, \
+         totalswap={}, freeswap={}, procs={procs}, totalhigh={}, freehigh={}, mem_unit={}}}",
+        w(0) as i32,
+        w(4),
+        w(8),
+        w(12),
+        w(16),
+        w(20),
+        w(24),
+        w(28),
+        w(32),
+        w(36),
+        w(44),
+        w(48),
+        w(52)
+    );
+    Step::Decoded
+}
+
+/// `getdents`: the i386 `struct linux_dirent` (32-bit inode and offset, `d_reclen` at offset
+/// 8): the buffer's address and how many entries it holds.
+fn getdents(ctx: &mut Ctx<'_>) -> Step {
+    if !ctx.exiting {
+        ctx.fd(0);
+        ctx.comma();
+        return Step::Exit;
+    }
+    let addr = ctx.arg(1) & 0xffff_ffff;
+    ctx.addr(addr);
+    if !ctx.error {
+        let n = ctx.rval as usize;
+        let mut count = 0;
+        if let Some(buf) = ctx.read_bytes(addr, n) {
+            let mut off = 0;
+            while off + 10 <= n {
+                let reclen = usize::from(u16::from_ne_bytes([buf[off + 8], buf[off + 9]]));
+                if reclen == 0 {
+                    break;
+                }
+                count += 1;
+                off += reclen;
+            }
+        }
+        let _ = write!(ctx.out, " /* {count} entries */");
+    }
+    let _ = write!(ctx.out, ", {}", ctx.arg(2) as u32);
+    Step::Decoded
+}
+
+/// `statfs64(path, size, buf)` and `fstatfs64(fd, size, buf)`: the i386 `struct statfs64`.
+fn statfs64(ctx: &mut Ctx<'_>) -> Step {
+    statfs64_common(ctx, false)
+}
+
+fn fstatfs64(ctx: &mut Ctx<'_>) -> Step {
+    statfs64_common(ctx, true)
+}
+
+fn statfs64_common(ctx: &mut Ctx<'_>, fd: bool) -> Step {
+    if !ctx.exiting {
+        if fd {
+            ctx.fd(0);
+        } else {
+            ctx.path_at(ctx.arg(0) & 0xffff_ffff);
+        }
+        let _ = write!(ctx.out, ", {}, ", ctx.arg(1) as u32);
+        return Step::Exit;
+    }
+    let addr = ctx.arg(2) & 0xffff_ffff;
+    if ctx.error {
+        ctx.addr(addr);
+    } else {
+        decode::statfs64_i386(ctx, addr);
+    }
+    Step::Decoded
+}
+
 fn llseek(ctx: &mut Ctx<'_>) -> Step {
     if !ctx.exiting {
         ctx.fd(0);
@@ -439,7 +596,7 @@ mod tests {
         ] {
             assert!(super::decoder(n).is_some(), "{n}");
         }
-        for n in ["preadv", "sendmsg", "statfs64", "socketcall", "sysinfo"] {
+        for n in ["preadv", "socketcall"] {
             assert!(super::decoder(n).is_none(), "{n}");
         }
         assert_eq!(super::rval("mmap2"), crate::decode::Rval::Hex);

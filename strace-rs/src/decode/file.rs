@@ -615,7 +615,40 @@ fn sendfile(ctx: &mut Ctx<'_>) -> Step {
 /// `struct statfs`.
 fn statfs(ctx: &mut Ctx<'_>, addr: u64) {
     match ctx.read::<[u64; 11]>(addr) {
-        Some(f) => {
+        Some(f) => statfs_fields(ctx, &f),
+        None => ctx.addr(addr),
+    }
+}
+
+/// The i386 `struct statfs64` (84 bytes: 32-bit type, block size, name length, fragment
+/// size and flags around 64-bit counts), printed as [`statfs`] prints the x86_64 one.
+pub(crate) fn statfs64_i386(ctx: &mut Ctx<'_>, addr: u64) {
+    let Some(b) = ctx.read_bytes(addr, 84).filter(|_| addr != 0) else {
+        ctx.addr(addr);
+        return;
+    };
+    let w = |o: usize| u64::from(u32::from_ne_bytes(b[o..o + 4].try_into().unwrap()));
+    let q = |o: usize| u64::from_ne_bytes(b[o..o + 8].try_into().unwrap());
+    let f = [
+        w(0),
+        w(4),
+        q(8),
+        q(16),
+        q(24),
+        q(32),
+        q(40),
+        w(48) | w(52) << 32,
+        w(56),
+        w(60),
+        w(64),
+    ];
+    statfs_fields(ctx, &f);
+}
+
+/// The fields of a `struct statfs` in the x86_64 layout (`f_fsid` as one word).
+fn statfs_fields(ctx: &mut Ctx<'_>, f: &[u64; 11]) {
+    {
+        {
             let magic: text::Xlat = &[
                 (0xef53, "EXT2_SUPER_MAGIC"),
                 (0x01021994, "TMPFS_MAGIC"),
@@ -668,7 +701,6 @@ fn statfs(ctx: &mut Ctx<'_>, addr: u64) {
             ctx.flags(st, f[10], "ST_???");
             ctx.push("}");
         }
-        None => ctx.addr(addr),
     }
 }
 

@@ -15,11 +15,16 @@ use tracekit_ptrace::Pid;
 use crate::text::{self, HexMode, Xlat, XlatStyle};
 
 mod admin;
+mod bpf;
+mod calls_xlat;
 mod file;
 mod ioctl;
 mod ipc;
+mod keys;
 mod memory;
 mod net;
+mod netlink;
+mod netlink_xlat;
 mod numa;
 pub(crate) mod process;
 pub(crate) mod signal;
@@ -29,8 +34,11 @@ pub mod table;
 #[cfg(test)]
 mod tests;
 pub mod tracee;
+mod uring;
 
 pub use tracee::{Ptrace, TraceeMemory};
+
+pub(crate) use file::statfs64_i386;
 
 /// Options that change how arguments are printed.
 #[derive(Debug, Clone)]
@@ -546,7 +554,7 @@ pub fn touches_paths(
     }
     let fds: &[usize] = match name {
         "fcntl" | "fcntl64" | "ioctl" | "accept" | "accept4" | "getsockname" | "getpeername"
-        | "recvfrom" | "setsockopt" | "getsockopt" => &[0],
+        | "recvfrom" | "sendto" | "recvmsg" | "setsockopt" | "getsockopt" => &[0],
         "sendfile" | "sendfile64" => &[0, 1],
         "epoll_ctl" => &[0, 2],
         _ => &[],
@@ -578,6 +586,9 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         .or_else(|| admin::decoder(name))
         .or_else(|| ipc::decoder(name))
         .or_else(|| numa::decoder(name))
+        .or_else(|| keys::decoder(name))
+        .or_else(|| uring::decoder(name))
+        .or_else(|| bpf::decoder(name))
 }
 
 /// Syscalls whose return value is printed specially.

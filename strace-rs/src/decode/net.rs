@@ -24,10 +24,10 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         "listen" => Row(&[Fd, Int]),
         "accept" | "getsockname" | "getpeername" => Func(accept),
         "accept4" => Func(accept4),
-        "sendto" => Row(&[Fd, Sent, MSG, Sockaddr(5), Uint]),
+        "sendto" => Func(sendto),
         "recvfrom" => Func(recvfrom),
         "sendmsg" => Row(&[Fd, In(msghdr_sent), MSG]),
-        "recvmsg" => Row(&[Fd, Out(msghdr_received), MSG]),
+        "recvmsg" => Func(recvmsg),
         "shutdown" => Row(&[Fd, Const(xlat::SHUTDOWN, "SHUT_???")]),
         "setsockopt" => Func(setsockopt),
         "getsockopt" => Func(getsockopt),
@@ -76,9 +76,56 @@ pub fn decoder(name: &str) -> Option<Decoder> {
     })
 }
 
+/// `sendto`: the buffer is netlink messages on a netlink socket (strace's decode_sockbuf).
+fn sendto(ctx: &mut Ctx<'_>) -> Step {
+    ctx.fd(0);
+    ctx.comma();
+    super::netlink::sockbuf(ctx, ctx.arg_int(0), ctx.arg(1), ctx.arg(2));
+    ctx.comma();
+    ctx.ulong(2);
+    ctx.comma();
+    msg_flags(ctx, 3);
+    ctx.comma();
+    structs::sockaddr(ctx, ctx.arg(4), ctx.arg(5) & 0xffff_ffff);
+    ctx.comma();
+    ctx.uint(5);
+    Step::Decoded
+}
+
 /// The `msghdr` `sendmsg` sends.
 fn msghdr_sent(ctx: &mut Ctx<'_>, addr: u64) {
     structs::msghdr(ctx, addr, None, true);
+}
+
+/// `recvmsg`: the `msghdr` the kernel filled; when the call failed, the `msg_namelen` the
+/// program passed (`{msg_namelen=16}`), as strace.
+fn recvmsg(ctx: &mut Ctx<'_>) -> Step {
+    let addr = ctx.arg(1);
+    if !ctx.exiting {
+        ctx.fd(0);
+        ctx.comma();
+        let namelen_at = match ctx.abi {
+            super::Abi::X86_64 => 8,
+            super::Abi::I386 => 4,
+        };
+        match ctx
+            .read::<u32>(addr)
+            .and_then(|_| ctx.read::<u32>(addr + namelen_at))
+        {
+            Some(n) => {
+                ctx.stash = u64::from(n);
+                return Step::Exit;
+            }
+            None => ctx.addr(addr),
+        }
+    } else if ctx.error {
+        let _ = write!(ctx.out, "{{msg_namelen={}}}", ctx.stash as u32 as i32);
+    } else {
+        msghdr_received(ctx, addr);
+    }
+    ctx.comma();
+    msg_flags(ctx, 2);
+    Step::Decoded
 }
 
 /// The `msghdr` `recvmsg` filled, with the bytes received.
@@ -202,7 +249,16 @@ fn recvfrom(ctx: &mut Ctx<'_>) -> Step {
         stash_len(ctx, 5);
         return Step::Exit;
     }
-    ctx.received(1);
+    // The bytes received, as netlink messages on a netlink socket (strace's
+    // decode_sockbuf), or the address alone when the call failed.
+    if ctx.error {
+        ctx.hex(1);
+    } else {
+        let n = (ctx.rval as u64).min(ctx.arg(2));
+        super::netlink::sockbuf(ctx, ctx.arg_int(0), ctx.arg(1), n);
+    }
+    ctx.comma();
+    ctx.ulong(2);
     ctx.comma();
     msg_flags(ctx, 3);
     ctx.comma();

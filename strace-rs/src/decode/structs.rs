@@ -615,6 +615,19 @@ pub fn sockaddr(ctx: &mut Ctx<'_>, addr: u64, len: u64) {
 /// An iovec array (in the tracee's ABI); `data_len` limits how many bytes are shown in
 /// total (the return value of readv), `None` for all.
 pub fn iovec(ctx: &mut Ctx<'_>, addr: u64, count: u64, data_len: Option<u64>, show_data: bool) {
+    iovec_ex(ctx, addr, count, data_len, show_data, None);
+}
+
+/// [`iovec`]; with `netlink_fd`, the data is netlink messages of that socket (a `msghdr`
+/// whose address is a `sockaddr_nl`, as strace decides).
+fn iovec_ex(
+    ctx: &mut Ctx<'_>,
+    addr: u64,
+    count: u64,
+    data_len: Option<u64>,
+    show_data: bool,
+    netlink_fd: Option<i32>,
+) {
     if addr == 0 {
         ctx.out.push_str("NULL");
         return;
@@ -636,7 +649,7 @@ pub fn iovec(ctx: &mut Ctx<'_>, addr: u64, count: u64, data_len: Option<u64>, sh
     let entries: Vec<(u64, u64)> = (0..n)
         .map(|i| (word(2 * i * width), word((2 * i + 1) * width)))
         .collect();
-    iovec_entries(ctx, &entries, data_len, show_data);
+    iovec_entries(ctx, &entries, data_len, show_data, netlink_fd);
 }
 
 /// `[{iov_base=..., iov_len=N}, ...]` for `(base, len)` pairs already read; `data_len` and
@@ -646,6 +659,7 @@ fn iovec_entries(
     entries: &[(u64, u64)],
     data_len: Option<u64>,
     show_data: bool,
+    netlink_fd: Option<i32>,
 ) {
     let mut left = data_len.unwrap_or(u64::MAX);
     ctx.out.push('[');
@@ -660,8 +674,15 @@ fn iovec_entries(
         ctx.out.push_str("{iov_base=");
         if show_data {
             let shown = len.min(left);
-            ctx.buf(base, shown);
-            left -= shown;
+            match netlink_fd {
+                Some(fd) => super::netlink::sockbuf(ctx, fd, base, shown),
+                None => ctx.buf(base, shown),
+            }
+            // Without a data length (a call's input), every element shows its own
+            // length, as strace (its `data_size` of -1 is never decremented).
+            if data_len.is_some() {
+                left -= shown;
+            }
         } else {
             ctx.addr(base);
         }
@@ -672,7 +693,12 @@ fn iovec_entries(
 
 /// A `struct msghdr` at `addr`; `data_len` as for [`iovec`].
 pub fn msghdr(ctx: &mut Ctx<'_>, addr: u64, data_len: Option<u64>, show_data: bool) {
-    let Some(h) = ctx.read::<[u64; 7]>(addr) else {
+    // i386: seven 32-bit words (pointers, lengths and flags), read as the x86_64 fields.
+    let h = match ctx.abi {
+        Abi::X86_64 => ctx.read::<[u64; 7]>(addr),
+        Abi::I386 => ctx.read::<[u32; 7]>(addr).map(|w| w.map(u64::from)),
+    };
+    let Some(h) = h else {
         ctx.addr(addr);
         return;
     };
@@ -692,7 +718,10 @@ pub fn msghdr(ctx: &mut Ctx<'_>, addr: u64, data_len: Option<u64>, show_data: bo
         sockaddr(ctx, name, namelen);
     }
     let _ = write!(ctx.out, ", msg_namelen={namelen}, msg_iov=");
-    iovec(ctx, iov, iovlen, data_len, show_data);
+    // strace decodes the data as netlink messages when the address is a netlink one.
+    let netlink = name != 0 && namelen >= 2 && ctx.read::<u16>(name) == Some(16);
+    let fd = netlink.then(|| ctx.arg_int(0));
+    iovec_ex(ctx, iov, iovlen, data_len, show_data, fd);
     let _ = write!(ctx.out, ", msg_iovlen={iovlen}");
     if controllen > 0 {
         ctx.out.push_str(", msg_control=");
