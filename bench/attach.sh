@@ -41,18 +41,27 @@ start_victim() {
     "$@" "$PROG" "$THREADS" < "$W/ctl" > "$W/out" 2>"$W/victim.err" &
     VPID=$!
     exec 3>"$W/ctl"
-    until grep -q '^ready' "$W/out" 2>/dev/null; do sleep 0.05; done
+    until grep -q '^ready' "$W/out" 2>/dev/null; do
+        if ! kill -0 "$VPID" 2>/dev/null; then
+            echo "bench/attach.sh: the program did not start: $* $PROG" >&2
+            cat "$W/victim.err" >&2
+            exit 1
+        fi
+        sleep 0.05
+    done
     # Under `tracekit heap --` the program is a child of tracekit.
     local child
     child=$(pgrep -P "$VPID" -f heap_attach | head -1 || true)
     [ -n "$child" ] && VPID=$child
     return 0
 }
-paused_total() { # pause and print the sum of the counters
+# Pauses the workers and prints the sum of their counters. (Runs in a command substitution's
+# subshell: the count of "paused" lines before is read here, not kept in a variable.)
+paused_total() {
+    local before
+    before=$(grep -c '^paused' "$W/out" || true)
     echo pause >&3
-    local n=0
-    until [ "$(grep -c '^paused' "$W/out")" -gt "$PAUSES" ]; do sleep 0.02; done
-    PAUSES=$((PAUSES + 1))
+    until [ "$(grep -c '^paused' "$W/out" || true)" -gt "$before" ]; do sleep 0.02; done
     grep '^paused' "$W/out" | tail -1 | awk '{print $2+$3+$4+$5+$6}'
 }
 # Rounds per second over WINDOW seconds of running (the victim paused before and after).
@@ -71,7 +80,6 @@ stop_victim() { echo quit >&3; exec 3>&-; wait "$1" 2>/dev/null || true; }
 echo "attach to heap_attach with $THREADS allocating threads, $RUNS runs ($PROFILE build; machine shared)"
 : > "$W/att"; : > "$W/det"
 for _ in $(seq "$RUNS"); do
-    PAUSES=0
     start_victim
     "$TRACEKIT" heap -p "$VPID" --duration 1 -o "$W/logs/" --report /dev/null 2> "$W/tk.err" || cat "$W/tk.err"
     sed -n 's/.*attached to process [0-9]* in \([0-9.]*\) ms.*/\1/p' "$W/tk.err" >> "$W/att"
@@ -86,8 +94,7 @@ if command -v heaptrack >/dev/null && command -v gdb >/dev/null; then
     HT=1
     : > "$W/ht"
     for _ in $(seq "$RUNS"); do
-        PAUSES=0
-        start_victim
+            start_victim
         t0=$(date +%s.%N)
         (cd "$W" && heaptrack -p "$VPID" > "$W/ht.out" 2>&1) &
         HPID=$!
@@ -109,18 +116,21 @@ echo
 echo "recording cost: rounds/s over ${WINDOW}s windows (5 allocations + frees per round), $RUNS runs"
 : > "$W/native"; : > "$W/pre"; : > "$W/attr"; : > "$W/htr"
 for _ in $(seq "$RUNS"); do
-    PAUSES=0; start_victim; window_rate >> "$W/native"; stop_victim "$VPID"
-    PAUSES=0; start_victim "$TRACEKIT" heap -q -o "$W/pre/" --report /dev/null --
+    start_victim; window_rate >> "$W/native"; stop_victim "$VPID"
+    start_victim "$TRACEKIT" heap -q -o "$W/logs-pre/" --report /dev/null --
     window_rate >> "$W/pre"; stop_victim "$VPID"
-    PAUSES=0; start_victim
-    "$TRACEKIT" heap -q -p "$VPID" -o "$W/att/" --report /dev/null 2>/dev/null &
+    start_victim
+    "$TRACEKIT" heap -p "$VPID" -o "$W/logs-att/" --report /dev/null 2> "$W/tk.err" &
     TK=$!
-    sleep 0.5
+    until grep -q 'attached to process' "$W/tk.err" 2>/dev/null; do
+        if ! kill -0 "$TK" 2>/dev/null; then cat "$W/tk.err" >&2; exit 1; fi
+        sleep 0.02
+    done
     window_rate >> "$W/attr"
     kill -INT "$TK"; wait "$TK" || true
     stop_victim "$VPID"
     if [ "$HT" = 1 ]; then
-        PAUSES=0; start_victim
+        start_victim
         (cd "$W" && heaptrack -p "$VPID" > "$W/ht.out" 2>&1) &
         HPID=$!
         until grep -q 'injection finished' "$W/ht.out" 2>/dev/null || ! kill -0 "$HPID" 2>/dev/null; do
