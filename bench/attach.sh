@@ -15,12 +15,14 @@
 #   bench/attach.sh                      # RUNS=5 THREADS=16 WINDOW=2
 #   RUNS=3 THREADS=4 bench/attach.sh
 #   PROFILE=debug bench/attach.sh        # the debug build (no release build needed)
+#   PART=latency bench/attach.sh         # only part 1 (PART=cost: only part 2)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-5}
 THREADS=${THREADS:-16}
 WINDOW=${WINDOW:-2}
 PROFILE=${PROFILE:-release}
+PART=${PART:-all}
 if [ "$PROFILE" = release ]; then
     cargo build --release -q -p preload-heaptrack -p tracekit -p tracekit-examples
 else
@@ -64,19 +66,28 @@ paused_total() {
     until [ "$(grep -c '^paused' "$W/out" || true)" -gt "$before" ]; do sleep 0.02; done
     grep '^paused' "$W/out" | tail -1 | awk '{print $2+$3+$4+$5+$6}'
 }
-# Rounds per second over WINDOW seconds of running (the victim paused before and after).
+# CPU time of the victim so far (all its threads, user + system), in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$VPID/stat"; }
+TICK_US=$((1000000 / $(getconf CLK_TCK)))
+# Over WINDOW seconds of running (the victim paused before and after): rounds per second of
+# wall time, and the victim's CPU microseconds per round (what a loaded machine disturbs
+# less: other sessions take wall time, not the victim's CPU time).
 window_rate() {
-    local a b t0 t1
+    local a b t0 t1 c0 c1
     a=$(paused_total)
+    c0=$(cpu_ticks)
     t0=$(date +%s.%N)
     echo resume >&3
     sleep "$WINDOW"
     b=$(paused_total)
     t1=$(date +%s.%N)
-    echo "$a $b $t0 $t1" | awk '{printf "%.0f\n", ($2-$1)/5/($4-$3)}'
+    c1=$(cpu_ticks)
+    echo "$a $b $t0 $t1 $c0 $c1 $TICK_US" |
+        awk '{printf "%.0f %.3f\n", ($2-$1)/5/($4-$3), ($6-$5)*$7/(($2-$1)/5)}'
 }
 stop_victim() { echo quit >&3; exec 3>&-; wait "$1" 2>/dev/null || true; }
 
+if [ "$PART" != cost ]; then
 echo "attach to heap_attach with $THREADS allocating threads, $RUNS runs ($PROFILE build; machine shared)"
 : > "$W/att"; : > "$W/det"
 for _ in $(seq "$RUNS"); do
@@ -111,6 +122,10 @@ if command -v heaptrack >/dev/null && command -v gdb >/dev/null; then
 else
     echo "heaptrack -p: not run (heaptrack or gdb missing)"
 fi
+fi
+[ "$PART" = latency ] && exit 0
+HT=0
+command -v heaptrack >/dev/null && command -v gdb >/dev/null && HT=1
 
 echo
 echo "recording cost: rounds/s over ${WINDOW}s windows (5 allocations + frees per round), $RUNS runs"
@@ -141,14 +156,21 @@ for _ in $(seq "$RUNS"); do
         wait "$HPID" 2>/dev/null || true
     fi
 done
-n=$(median < "$W/native"); p=$(median < "$W/pre"); a=$(median < "$W/attr")
-printf '%-28s %12s %10s\n' configuration rounds/s "vs native"
-printf '%-28s %12s %10s\n' native "$n" 1.00
-printf '%-28s %12s %10.2f\n' "tracekit preloaded" "$p" "$(echo "$n $p" | awk '{print $1/$2}')"
-printf '%-28s %12s %10.2f\n' "tracekit attached (-p)" "$a" "$(echo "$n $a" | awk '{print $1/$2}')"
+col() { cut -d' ' -f"$1" < "$2" | median; }
+printf '%-28s %12s %10s %14s %10s\n' configuration rounds/s "vs native" "CPU us/round" "vs native"
+row() { # name file
+    local r c
+    r=$(col 1 "$2"); c=$(col 2 "$2")
+    printf '%-28s %12s %10.2f %14s %10.2f\n' "$1" "$r" "$(echo "$n $r" | awk '{print $1/$2}')" \
+        "$c" "$(echo "$nc $c" | awk '{print $2/$1}')"
+}
+n=$(col 1 "$W/native"); nc=$(col 2 "$W/native")
+row native "$W/native"
+row "tracekit preloaded" "$W/pre"
+row "tracekit attached (-p)" "$W/attr"
 if [ "$HT" = 1 ]; then
-    h=$(median < "$W/htr")
-    printf '%-28s %12s %10.2f\n' "heaptrack -p" "$h" "$(echo "$n $h" | awk '{print $1/$2}')"
+    row "heaptrack -p (victim only)" "$W/htr"
 fi
-printf 'attached vs preloaded: %.2fx the time per round (target: no more than 1.00)\n' \
-    "$(echo "$p $a" | awk '{print $1/$2}')"
+p=$(col 1 "$W/pre"); a=$(col 1 "$W/attr"); pc=$(col 2 "$W/pre"); ac=$(col 2 "$W/attr")
+printf 'attached vs preloaded: %.2fx the wall time per round, %.2fx the CPU time per round (target: no more than 1.00)\n' \
+    "$(echo "$p $a" | awk '{print $1/$2}')" "$(echo "$pc $ac" | awk '{print $2/$1}')"
