@@ -63,7 +63,10 @@ paused_total() {
     local before
     before=$(grep -c '^paused' "$W/out" || true)
     echo pause >&3
-    until [ "$(grep -c '^paused' "$W/out" || true)" -gt "$before" ]; do sleep 0.02; done
+    until [ "$(grep -c '^paused' "$W/out" || true)" -gt "$before" ]; do
+        kill -0 "$VPID" 2>/dev/null || { echo "bench/attach.sh: the program ended" >&2; exit 1; }
+        sleep 0.02
+    done
     grep '^paused' "$W/out" | tail -1 | awk '{print $2+$3+$4+$5+$6}'
 }
 # CPU time of the victim so far (all its threads, user + system), in clock ticks.
@@ -86,6 +89,34 @@ window_rate() {
         awk '{printf "%.0f %.3f\n", ($2-$1)/5/($4-$3), ($6-$5)*$7/(($2-$1)/5)}'
 }
 stop_victim() { echo quit >&3; exec 3>&-; wait "$1" 2>/dev/null || true; }
+# Starts `heaptrack -p VPID` in a session of its own (HPID; without the control pipe, whose
+# write end would keep the program's stdin open) and waits until it says it injected. Its
+# output file is removed first: the last run's "injection finished" would end the wait at
+# once, before the injection, and heaptrack, attaching to a program that then quit, waits
+# for its pipe forever.
+start_heaptrack() {
+    rm -f "$W/ht.out"
+    (cd "$W" && exec setsid heaptrack -p "$VPID" > "$W/ht.out" 2>&1 3>&-) &
+    HPID=$!
+    until grep -q 'injection finished' "$W/ht.out" 2>/dev/null || ! kill -0 "$HPID" 2>/dev/null; do
+        sleep 0.01
+    done
+    if grep -q 'No such process\|ptrace:' "$W/ht.out"; then
+        echo "bench/attach.sh: heaptrack -p failed:" >&2
+        cat "$W/ht.out" >&2
+    fi
+}
+# After the program quit: heaptrack ends by itself; its whole session is ended if it has
+# not within 30 s.
+end_heaptrack() {
+    local i
+    for i in $(seq 300); do
+        kill -0 "$HPID" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -- -"$HPID" 2>/dev/null || true
+    wait "$HPID" 2>/dev/null || true
+}
 
 if [ "$PART" != cost ]; then
 echo "attach to heap_attach with $THREADS allocating threads, $RUNS runs ($PROFILE build; machine shared)"
@@ -107,15 +138,11 @@ if command -v heaptrack >/dev/null && command -v gdb >/dev/null; then
     for _ in $(seq "$RUNS"); do
             start_victim
         t0=$(date +%s.%N)
-        (cd "$W" && heaptrack -p "$VPID" > "$W/ht.out" 2>&1) &
-        HPID=$!
-        until grep -q 'injection finished' "$W/ht.out" 2>/dev/null || ! kill -0 "$HPID" 2>/dev/null; do
-            sleep 0.01
-        done
+        start_heaptrack
         t1=$(date +%s.%N)
         echo "$t0 $t1" | awk '{printf "%.1f\n", ($2-$1)*1000}' >> "$W/ht"
         stop_victim "$VPID"
-        wait "$HPID" 2>/dev/null || true
+        end_heaptrack
     done
     printf 'heaptrack -p (gdb): %s ms until "injection finished" (median; no detach: it records until the program exits)\n' \
         "$(median < "$W/ht")"
@@ -135,6 +162,7 @@ for _ in $(seq "$RUNS"); do
     start_victim "$TRACEKIT" heap -q -o "$W/logs-pre/" --report /dev/null --
     window_rate >> "$W/pre"; stop_victim "$VPID"
     start_victim
+    rm -f "$W/tk.err" # (the last run's "attached" would end the wait below at once)
     "$TRACEKIT" heap -p "$VPID" -o "$W/logs-att/" --report /dev/null 2> "$W/tk.err" &
     TK=$!
     until grep -q 'attached to process' "$W/tk.err" 2>/dev/null; do
@@ -146,14 +174,10 @@ for _ in $(seq "$RUNS"); do
     stop_victim "$VPID"
     if [ "$HT" = 1 ]; then
         start_victim
-        (cd "$W" && heaptrack -p "$VPID" > "$W/ht.out" 2>&1) &
-        HPID=$!
-        until grep -q 'injection finished' "$W/ht.out" 2>/dev/null || ! kill -0 "$HPID" 2>/dev/null; do
-            sleep 0.01
-        done
+        start_heaptrack
         window_rate >> "$W/htr"
         stop_victim "$VPID"
-        wait "$HPID" 2>/dev/null || true
+        end_heaptrack
     fi
 done
 col() { cut -d' ' -f"$1" < "$2" | median; }
