@@ -120,16 +120,24 @@ end_heaptrack() {
 
 if [ "$PART" != cost ]; then
 echo "attach to heap_attach with $THREADS allocating threads, $RUNS runs ($PROFILE build; machine shared)"
-: > "$W/att"; : > "$W/det"
+: > "$W/att"; : > "$W/det"; : > "$W/attcpu"; : > "$W/detcpu"; : > "$W/fin"
 for _ in $(seq "$RUNS"); do
     start_victim
     "$TRACEKIT" heap -p "$VPID" --duration 1 -o "$W/logs/" --report /dev/null 2> "$W/tk.err" || cat "$W/tk.err"
     sed -n 's/.*attached to process [0-9]* in \([0-9.]*\) ms.*/\1/p' "$W/tk.err" >> "$W/att"
     sed -n 's/.*detached from process [0-9]* in \([0-9.]*\) ms.*/\1/p' "$W/tk.err" >> "$W/det"
+    sed -n 's/.*attached to process .*CPU: target \([0-9.]*\) ms, tracekit \([0-9.]*\) ms.*/\1 \2/p' "$W/tk.err" >> "$W/attcpu"
+    sed -n 's/.*detached from process .*CPU: target \([0-9.]*\) ms, tracekit \([0-9.]*\) ms.*/\1 \2/p' "$W/tk.err" >> "$W/detcpu"
+    sed -n 's/.*the log finished in \([0-9.]*\) ms.*/\1/p' "$W/tk.err" >> "$W/fin"
+    grep -E 'attached|detached' "$W/tk.err" | sed 's/^tracekit heap: /  /' >&2
     stop_victim "$VPID"
 done
-printf 'tracekit heap -p: attach %s ms, detach %s ms (median; target: each under 100 ms)\n' \
+printf 'tracekit heap -p: attach %s ms, detach %s ms (median wall time the program is held; target: each under 100 ms)\n' \
     "$(median < "$W/att")" "$(median < "$W/det")"
+printf '  CPU (median): attach: target %s ms, tracekit %s ms; detach: target %s ms, tracekit %s ms\n' \
+    "$(cut -d' ' -f1 "$W/attcpu" | median)" "$(cut -d' ' -f2 "$W/attcpu" | median)" \
+    "$(cut -d' ' -f1 "$W/detcpu" | median)" "$(cut -d' ' -f2 "$W/detcpu" | median)"
+printf '  then the log finished by the program itself, running: %s ms (median)\n' "$(median < "$W/fin")"
 
 HT=0
 if command -v heaptrack >/dev/null && command -v gdb >/dev/null; then
