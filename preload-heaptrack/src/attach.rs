@@ -3,7 +3,8 @@
 //! log and redirects the allocation functions of every loaded module to this library's hooks
 //! (preload-rt's `reloc`: their GOT slots, so `-fno-plt` code is covered too); modules loaded
 //! later are redirected by the `dlopen` hook. [`tracekit_detach`] puts every slot back and
-//! finishes the log; the library stays loaded (a thread may still be inside a hook).
+//! finishes the log on a thread of its own (the program goes on meanwhile); the library stays
+//! loaded (a thread may still be inside a hook).
 //!
 //! The constructor starts no session in such a process (see `crate::init`): the log is the
 //! one tracekit names. Blocks allocated before the attach and released during it are
@@ -11,10 +12,12 @@
 //! live, so none of it is reported leaked.
 
 use std::ffi::{c_char, c_int, c_void, CStr};
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use tracekit_preload_rt::guard::Guard;
 use tracekit_preload_rt::reloc::{self, Hook};
 use tracekit_preload_rt::session;
+use tracekit_preload_rt::sys;
 
 /// The functions redirected: the C allocator, C++'s operators (what `hooks` and `cxx`
 /// define), the anonymous mappings (`mapping`'s, but for `brk`/`sbrk`, which programs that
@@ -87,13 +90,41 @@ pub unsafe extern "C" fn tracekit_attach(log: *const c_char) -> c_int {
     done.slots.min(c_int::MAX as usize) as c_int
 }
 
-/// Puts every redirected slot back and finishes the log. Returns the slots restored.
+/// Becomes 1 once the log a detach finishes is complete ([`tracekit_detach`]).
+static FINISHED: AtomicU32 = AtomicU32::new(0);
+
+/// Puts every redirected slot back, stops recording and finishes the log on a thread of its
+/// own, so that tracekit can let the program's threads go on at once: finishing compresses
+/// what the compressor thread has not yet (much, after a busy interval) and rewrites the file.
+/// Returns the address of a 32-bit word that becomes 1 once the log is complete (tracekit
+/// reads it with `process_vm_readv`). When no thread can be started the log is finished
+/// before returning, and the word is 1 already.
+///
+/// A program that exits while the log is being finished leaves it uncompressed (complete up
+/// to the detach: the records are in the file).
 #[cfg_attr(not(test), no_mangle)]
-pub extern "C" fn tracekit_detach() -> c_int {
+pub extern "C" fn tracekit_detach() -> *const AtomicU32 {
     let _g = Guard::enter();
-    let n = reloc::restore();
-    session::detach();
-    n.min(c_int::MAX as usize) as c_int
+    reloc::restore();
+    FINISHED.store(0, Ordering::Release);
+    let finish = || {
+        session::detach();
+        FINISHED.store(1, Ordering::Release);
+    };
+    // The thread starts with every signal blocked (they are the program's), and inside
+    // tracekit for good: its own allocations are not recorded.
+    let old = sys::set_thread_sigmask(&sys::full_sigset());
+    let spawned = std::thread::Builder::new()
+        .name("tracekit-detach".into())
+        .spawn(move || {
+            Guard::hold_forever();
+            finish();
+        });
+    sys::set_thread_sigmask(&old);
+    if spawned.is_err() {
+        finish();
+    }
+    &FINISHED
 }
 
 /// After a `dlopen` (our hook's, `crate::process`): redirect the modules it loaded.

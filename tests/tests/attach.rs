@@ -1,8 +1,9 @@
 //! `tracekit heap -p PID`: attaching to a running, threaded program (through the PLT and
 //! built with `-fno-plt`), the per-site counts of the attached interval against the program's
 //! own counters, the program going on to its normal end; a process in another mount
-//! namespace; a process that exits while attached; and the refusals (no such process, a
-//! statically linked program, no permission), each leaving the target running.
+//! namespace; a process that exits while attached, or in the middle of the attach; and the
+//! refusals (no such process, a statically linked program, a musl program, no permission),
+//! each leaving the target running.
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Output, Stdio};
@@ -359,4 +360,88 @@ fn attach_without_permission_is_refused() {
     assert!(b[0] > a[0], "the program does not run any more");
     let (_, code) = v.quit();
     assert_eq!(code, Some(0));
+}
+
+/// A process that exits in the middle of the attach, at a point `TRACEKIT_ATTACH_FAULT`
+/// chooses (no test could time it otherwise): one line saying so, no hang, nothing left in
+/// the log directory; the process's own end is what it did (`_exit(71)` called inside the
+/// injected call, or killed while its threads were held).
+fn exits_during_the_attach(fault: &str) -> std::process::ExitStatus {
+    let dir = tempdir();
+    let mut v = Victim::start(Command::new(example("heap_attach")).arg("4"));
+    let out = run_limited(
+        tracekit()
+            .args(["heap", "-p", &v.pid().to_string()])
+            .env("TRACEKIT_ATTACH_FAULT", fault)
+            .current_dir(dir.path()),
+        Duration::from_secs(60),
+    );
+    let msg = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{msg}");
+    assert_eq!(
+        msg.trim(),
+        format!("tracekit: process {} exited during the attach", v.pid())
+    );
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "left in the log directory: {left:?}");
+    v.child.wait().expect("wait for the victim")
+}
+
+#[test]
+fn process_exiting_inside_the_attach_call_is_reported() {
+    let status = exits_during_the_attach("exit-in-call");
+    assert_eq!(status.code(), Some(71), "{status:?}");
+}
+
+#[test]
+fn process_killed_while_stopped_for_the_attach_is_reported() {
+    use std::os::unix::process::ExitStatusExt;
+    let status = exits_during_the_attach("kill-when-stopped");
+    assert_eq!(status.signal(), Some(libc::SIGKILL), "{status:?}");
+}
+
+/// A program on musl (built with `musl-gcc`, from `musl-tools`, which `.ci/run` installs):
+/// its loader is not glibc's, so refused in one line, and the program runs on to its end.
+/// `/proc/PID/maps` names musl's one file `.../x86_64-linux-musl/libc.so`: the refusal does
+/// not come from the name.
+#[test]
+fn attach_to_musl_program_is_refused() {
+    let Ok(gcc) = Command::new("musl-gcc").arg("--version").output() else {
+        eprintln!("skipped: no musl-gcc (apt-get install musl-tools)");
+        return;
+    };
+    assert!(gcc.status.success());
+    let dir = tempdir();
+    let src = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/c/heap_static.c");
+    let prog = dir.path().join("heap_musl");
+    let built = Command::new("musl-gcc")
+        .args(["-O1", "-o"])
+        .arg(&prog)
+        .arg(src)
+        .output()
+        .expect("run musl-gcc");
+    assert!(built.status.success(), "{}", stderr(&built));
+    let mut v = Victim::start(&mut Command::new(&prog));
+    let maps = std::fs::read_to_string(format!("/proc/{}/maps", v.pid())).unwrap();
+    assert!(maps.contains("musl"), "not a dynamic musl program:\n{maps}");
+    let out = refused(&["-p", &v.pid().to_string()], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    let msg = stderr(&out);
+    assert!(
+        msg.starts_with(&format!(
+            "tracekit: process {} does not use glibc (musl: ",
+            v.pid()
+        )),
+        "{msg}"
+    );
+    assert!(msg.contains("cannot load the heap tracker"), "{msg}");
+    assert_eq!(msg.trim().lines().count(), 1, "{msg}");
+    assert_ne!(v.state(), 't');
+    v.say("go");
+    assert_eq!(v.line(), "bye");
+    drop(v.stdin.take());
+    assert_eq!(v.child.wait().unwrap().code(), Some(0));
 }

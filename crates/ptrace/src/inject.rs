@@ -6,7 +6,12 @@
 //! allocator or the dynamic loader) run on, a moment at a time, until none is;
 //! [`Stopped::call`] runs a function of the target on one of its threads, with arguments
 //! (integers, or bytes placed below its stack), and returns its result; every register (the
-//! extended state too) and every stack byte is put back afterwards. Dropping a [`Stopped`]
+//! extended state too) and every stack byte is put back afterwards.
+//! [`Stopped::call_or_release`] does it with the other threads held, letting the doubtful
+//! ones run a slice at a time while the call waits in `futex` (one may hold the lock it
+//! waits for). Waits are polled, so that a process that exits in the middle (its leader's
+//! exit is reported only once the held threads are reaped) ends them with `ESRCH` instead of
+//! hanging. Dropping a [`Stopped`]
 //! detaches every thread, handing back the signals that arrived meanwhile: the target is never
 //! left stopped.
 //!
@@ -18,8 +23,8 @@
 use std::io;
 
 use crate::{
-    get_regs, get_xstate, interrupt, mem, resume, seize, set_regs, set_xstate, tgkill, wait,
-    Options, Pid, Regs, Resume, Stop,
+    get_regs, get_xstate, interrupt, mem, resume, seize, set_regs, set_xstate, tgkill, Options,
+    Pid, Regs, Resume, Stop,
 };
 
 /// One argument of a remote call.
@@ -31,6 +36,10 @@ pub enum Arg<'a> {
     /// function gets their address.
     Bytes(&'a [u8]),
 }
+
+/// For [`Stopped::call_or_release`]: how long to hold the other threads at most, and which
+/// of them may hold a lock the call needs.
+pub type Patience<'a> = (std::time::Duration, &'a dyn Fn(&Thread) -> bool);
 
 /// A stopped thread of the target.
 #[derive(Debug)]
@@ -127,7 +136,7 @@ impl Stopped {
                     regs: unsafe { std::mem::zeroed() },
                     pending: Vec::new(),
                 };
-                if !until_interrupted(&mut t)? {
+                if !until_interrupted(pid, &mut t)? {
                     continue;
                 }
                 t.regs = get_regs(tid)?;
@@ -163,7 +172,8 @@ impl Stopped {
             let mut ended = Vec::new();
             for &i in &moving {
                 let t = &mut self.threads[i];
-                let ok = interrupt(t.tid).is_ok() && until_interrupted(t).unwrap_or(false);
+                let ok =
+                    interrupt(t.tid).is_ok() && until_interrupted(self.pid, t).unwrap_or(false);
                 match ok.then(|| get_regs(t.tid)) {
                     Some(Ok(r)) => t.regs = r,
                     _ => ended.push(i),
@@ -184,8 +194,133 @@ impl Stopped {
     /// `index` and returns `rax`. The thread's registers, extended state and the stack bytes
     /// used are put back, whatever happens.
     pub fn call(&mut self, index: usize, func: u64, args: &[Arg<'_>]) -> io::Result<u64> {
+        self.call_or_release(index, func, args, None)
+            .map(|(rax, _)| rax)
+    }
+
+    /// [`Stopped::call`], the other threads held meanwhile; but while the calling thread
+    /// waits in `futex` (for a lock, mostly), the threads `patience.1` picks run, and are
+    /// stopped again once it goes on: one of them, held inside a function, may hold the lock
+    /// it waits for. After `patience.0` (or 64 such rounds) they run until the call returns,
+    /// which covers locks waited for otherwise. Holding the others makes the call quick
+    /// (nothing competes with it for the CPU or for the allocator's and the kernel's locks);
+    /// letting the doubtful ones run when needed keeps it from waiting forever. Every thread
+    /// is held again when this returns. Returns `rax` and how many times threads were let
+    /// run (one count per thread and round).
+    pub fn call_or_release(
+        &mut self,
+        index: usize,
+        func: u64,
+        args: &[Arg<'_>],
+        patience: Option<Patience<'_>>,
+    ) -> io::Result<(u64, usize)> {
+        // The calling thread out of the list while it runs, so that the others can be
+        // let run meanwhile; back in its place afterwards.
+        let mut t = self.threads.remove(index);
+        let pid = self.pid;
+        let mut doubtful = patience.map(|(after, pick)| Doubtful {
+            pid,
+            threads: &mut self.threads,
+            pick,
+            running: Vec::new(),
+            let_run: 0,
+            rounds: 0,
+            since: std::time::Instant::now(),
+            deadline: std::time::Instant::now() + after,
+        });
+        let r = call_on(pid, &mut t, func, args, doubtful.as_mut());
+        let n = doubtful.map_or(0, |mut d| {
+            d.hold();
+            d.let_run
+        });
+        self.threads.insert(index.min(self.threads.len()), t);
+        r.map(|rax| (rax, n))
+    }
+
+    /// Lets thread `tid` go on (detached, its pending signals delivered) before the others.
+    pub fn release(&mut self, tid: Pid) {
+        if let Some(i) = self.index_of(tid) {
+            let t = self.threads.remove(i);
+            release(self.pid, &t);
+        }
+    }
+
+    /// The index of thread `tid`.
+    pub fn index_of(&self, tid: Pid) -> Option<usize> {
+        self.threads.iter().position(|t| t.tid == tid)
+    }
+}
+
+/// The threads held while a call runs that may hold a lock it waits for
+/// ([`Stopped::call_or_release`]).
+struct Doubtful<'a> {
+    pid: Pid,
+    /// Every held thread but the caller.
+    threads: &'a mut Vec<Thread>,
+    pick: &'a dyn Fn(&Thread) -> bool,
+    /// Those running now.
+    running: Vec<Pid>,
+    /// Threads let run so far (one per thread and round).
+    let_run: usize,
+    rounds: usize,
+    /// When they were last let run.
+    since: std::time::Instant,
+    /// After this, they run until the call returns.
+    deadline: std::time::Instant,
+}
+
+impl Doubtful<'_> {
+    const ROUNDS: usize = 64;
+
+    /// Lets the picked threads run (all held ones once past the deadline or the rounds).
+    fn let_run(&mut self) {
+        let all = self.give_up();
+        for o in self.threads.iter() {
+            if self.running.contains(&o.tid) || !(all || (self.pick)(o)) {
+                continue;
+            }
+            if resume(o.tid, Resume::Continue, 0).is_ok() {
+                self.running.push(o.tid);
+                self.let_run += 1;
+            }
+        }
+        self.rounds += 1;
+        self.since = std::time::Instant::now();
+    }
+
+    /// True once they should run until the call returns.
+    fn give_up(&self) -> bool {
+        self.rounds >= Self::ROUNDS || std::time::Instant::now() >= self.deadline
+    }
+
+    /// Stops the running ones again (those that ended are dropped).
+    fn hold(&mut self) {
+        let mut ended = Vec::new();
+        for tid in self.running.drain(..) {
+            let Some(o) = self.threads.iter_mut().find(|o| o.tid == tid) else {
+                continue;
+            };
+            let ok = interrupt(tid).is_ok() && until_interrupted(self.pid, o).unwrap_or(false);
+            match ok.then(|| get_regs(tid)) {
+                Some(Ok(regs)) => o.regs = regs,
+                _ => ended.push(tid),
+            }
+        }
+        self.threads.retain(|o| !ended.contains(&o.tid));
+    }
+}
+
+/// The call of [`Stopped::call_or_release`] on `t`, with the doubtful threads to let run
+/// when it waits.
+fn call_on(
+    pid: Pid,
+    t: &mut Thread,
+    func: u64,
+    args: &[Arg<'_>],
+    doubtful: Option<&mut Doubtful<'_>>,
+) -> io::Result<u64> {
+    {
         assert!(args.len() <= 6, "at most six register arguments");
-        let t = &mut self.threads[index];
         let tid = t.tid;
         let xstate = get_xstate(tid)?;
         // Below the red zone, with some margin.
@@ -226,7 +361,7 @@ impl Stopped {
             }
             set_regs(tid, &r)?;
             resume(tid, Resume::Continue, 0)?;
-            run_to_return(t)
+            run_to_return(pid, t, doubtful)
         })();
         // Everything back, even after a failure (unless the thread is gone).
         let restored = mem::write(tid, sp, &saved)
@@ -236,37 +371,104 @@ impl Stopped {
         restored?;
         Ok(rax)
     }
+}
 
-    /// Lets thread `tid` go on (detached, its pending signals delivered) before the others.
-    pub fn release(&mut self, tid: Pid) {
-        if let Some(i) = self.index_of(tid) {
-            let t = self.threads.remove(i);
-            release(self.pid, &t);
-        }
-    }
-
-    /// The index of thread `tid`.
-    pub fn index_of(&self, tid: Pid) -> Option<usize> {
-        self.threads.iter().position(|t| t.tid == tid)
+/// True when thread `tid` of `pid` is gone or a zombie. A thread group leader that exits
+/// (the process calling `exit`, or killed) is reported to its tracer only once every other
+/// thread of it was reaped, and the others are ours, held: waiting for the leader alone would
+/// never end.
+fn dead(pid: Pid, tid: Pid) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/stat")) {
+        Ok(stat) => stat
+            .rsplit_once(") ")
+            .is_some_and(|(_, rest)| rest.starts_with(['Z', 'X'])),
+        Err(_) => true,
     }
 }
 
 /// The next stop of `tid`, waiting through signals that interrupt the wait (Ctrl-C on the
-/// tracer must not leave a call half done).
-fn wait_tid(tid: Pid) -> io::Result<Stop> {
+/// tracer must not leave a call half done). Polled (from 20 us up to 1 ms between polls):
+/// `ESRCH` once the thread is dead without a stop to report (see [`dead`]).
+fn wait_tid(pid: Pid, tid: Pid) -> io::Result<Stop> {
+    let mut pause = std::time::Duration::from_micros(20);
     loop {
-        match wait(Some(tid)) {
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            r => return r.map(|(_, s)| s),
+        if let Some(stop) = poll_tid(pid, tid)? {
+            return Ok(stop);
         }
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(std::time::Duration::from_millis(1));
+    }
+}
+
+/// A stop of `tid` if one is ready; `ESRCH` when it is dead without one.
+fn poll_tid(pid: Pid, tid: Pid) -> io::Result<Option<Stop>> {
+    loop {
+        match crate::wait_pid(Some(tid), true) {
+            Ok(Some((_, stop, _))) => return Ok(Some(stop)),
+            Ok(None) if dead(pid, tid) => return Err(gone()),
+            Ok(None) => return Ok(None),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// True when thread `tid` of `pid` waits in a `futex` system call (for a lock, mostly).
+fn waits_on_futex(pid: Pid, tid: Pid) -> bool {
+    let mut buf = [0u8; 16];
+    let path = format!("/proc/{pid}/task/{tid}/syscall");
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read(&mut f, &mut buf))
+        .unwrap_or(0);
+    let futex = format!("{} ", libc::SYS_futex);
+    buf[..n].starts_with(futex.as_bytes())
+}
+
+/// The next stop of `tid`. Polled when there are doubtful threads: they run while it waits
+/// in `futex` and are held again when it goes on (see [`Stopped::call_or_release`]).
+fn wait_tid_or_let_run(
+    pid: Pid,
+    tid: Pid,
+    doubtful: &mut Option<&mut Doubtful<'_>>,
+) -> io::Result<Stop> {
+    let Some(d) = doubtful else {
+        return wait_tid(pid, tid);
+    };
+    // From 20 us up to 1 ms between polls (back to 20 us after a change).
+    const FIRST: std::time::Duration = std::time::Duration::from_micros(20);
+    const SLICE: std::time::Duration = std::time::Duration::from_micros(200);
+    let mut pause = FIRST;
+    loop {
+        if let Some(stop) = poll_tid(pid, tid)? {
+            return Ok(stop);
+        }
+        let waits = waits_on_futex(pid, tid);
+        if d.running.is_empty() {
+            if waits || d.give_up() {
+                d.let_run();
+                pause = FIRST;
+            }
+        } else if !d.give_up() && (!waits || d.since.elapsed() >= SLICE) {
+            // Out of its wait, or not yet: a thread let run in a loop that takes the lock
+            // again and again may keep it from ever getting it (the lock is not fair, and
+            // the woken caller waits for a CPU). They run a slice at a time.
+            d.hold();
+            pause = FIRST;
+        }
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(std::time::Duration::from_millis(1));
     }
 }
 
 /// Waits until the call on `t` returns to address 0; returns `rax`. Signals that arrive
 /// meanwhile are kept for the release.
-fn run_to_return(t: &mut Thread) -> io::Result<u64> {
+fn run_to_return(
+    pid: Pid,
+    t: &mut Thread,
+    mut doubtful: Option<&mut Doubtful<'_>>,
+) -> io::Result<u64> {
     loop {
-        match wait_tid(t.tid)? {
+        match wait_tid_or_let_run(pid, t.tid, &mut doubtful)? {
             Stop::Signal(libc::SIGSEGV) => {
                 let r = get_regs(t.tid)?;
                 if r.rip == 0 {
@@ -289,11 +491,13 @@ fn run_to_return(t: &mut Thread) -> io::Result<u64> {
 
 /// After a `PTRACE_INTERRUPT`: waits for the interrupt stop of `t`, keeping the signals that
 /// arrive first. False when the thread ended.
-fn until_interrupted(t: &mut Thread) -> io::Result<bool> {
+fn until_interrupted(pid: Pid, t: &mut Thread) -> io::Result<bool> {
     loop {
-        let stop = match wait_tid(t.tid) {
+        let stop = match wait_tid(pid, t.tid) {
             Ok(s) => s,
-            Err(e) if e.raw_os_error() == Some(libc::ECHILD) => return Ok(false),
+            Err(e) if matches!(e.raw_os_error(), Some(libc::ECHILD | libc::ESRCH)) => {
+                return Ok(false)
+            }
             Err(e) => return Err(e),
         };
         match stop {

@@ -8,7 +8,17 @@
 //! which redirects the allocation functions in every module's relocations and starts the log
 //! (`preload-heaptrack/src/attach.rs`). Every register and stack byte is put back and the
 //! threads go on. Detaching calls `tracekit_detach` the same way: the relocations are restored
-//! and the log finished; the library stays loaded, unused.
+//! and recording stopped, and the agent finishes the log (compressing what its compressor
+//! thread has not yet) on a thread of its own, the program running: tracekit waits for that
+//! before reading the log. The library stays loaded, unused. Both steps print where their
+//! time went (threads stopped, agent loaded, called, released; the target's and tracekit's
+//! CPU time).
+//!
+//! A process that exits in the middle of an attach (between two `ptrace` calls, or inside
+//! the call) gets "process N exited during the attach". `TRACEKIT_ATTACH_FAULT` makes that
+//! happen at a known point, for tests: `kill-when-stopped` (tracekit kills it once its
+//! threads are stopped) or `exit-in-call` (its own `_exit(71)` is called in place of
+//! `dlopen`).
 //!
 //! A target in another mount namespace (a container) gets the library copied into its `/tmp`
 //! (through `/proc/PID/root`), and writes its log there when it cannot write ours (another
@@ -41,8 +51,113 @@ pub struct AttachTo {
 pub struct Timings {
     /// Stopping the threads, loading and starting the agent, releasing them.
     pub attach: Duration,
+    /// Where the attach's time went.
+    pub attach_phases: Phases,
     /// The same for `tracekit_detach` (None: the process exited first).
     pub detach: Option<Duration>,
+    /// Where the detach's time went.
+    pub detach_phases: Phases,
+}
+
+/// The parts of an attach or a detach: wall time of each step, and the CPU time the target
+/// and tracekit spent (on a loaded machine the wall time is mostly waiting for a CPU).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Phases {
+    /// Threads stopped.
+    pub threads: usize,
+    /// How often threads held inside the allocator, the loader or the tracker were let run
+    /// a while because a call waited for a lock (one count per thread and round).
+    pub released: usize,
+    /// Every thread stopped (seized and interrupted), and one found at a safe point.
+    pub stop: Duration,
+    /// `dlopen` of the agent and `dlsym` of its entry points (attach only).
+    pub load: Duration,
+    /// `tracekit_attach` / `tracekit_detach`.
+    pub call: Duration,
+    /// The threads released.
+    pub release: Duration,
+    /// After the detach's release, the program running: until the log was finished
+    /// (compressed and cut) by the agent's own thread.
+    pub finish: Duration,
+    /// CPU time of the target (every thread) meanwhile.
+    pub target_cpu: Duration,
+    /// CPU time of tracekit meanwhile.
+    pub own_cpu: Duration,
+}
+
+impl std::fmt::Display for Phases {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ms = |d: Duration| d.as_secs_f64() * 1e3;
+        write!(
+            f,
+            "stop {:.1} ms ({} threads; {} let run while a call waited)",
+            ms(self.stop),
+            self.threads,
+            self.released
+        )?;
+        if !self.load.is_zero() {
+            write!(f, ", load {:.1} ms", ms(self.load))?;
+        }
+        write!(
+            f,
+            ", call {:.1} ms, release {:.1} ms; CPU: target {:.1} ms, tracekit {:.1} ms",
+            ms(self.call),
+            ms(self.release),
+            ms(self.target_cpu),
+            ms(self.own_cpu)
+        )?;
+        if !self.finish.is_zero() {
+            write!(
+                f,
+                "; then the log finished in {:.1} ms, the program running",
+                ms(self.finish)
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// CPU time of process `pid` (every thread) so far, or of tracekit with `None`; zero when it
+/// cannot be read.
+fn cpu_time(pid: Option<i32>) -> Duration {
+    let mut clock: libc::clockid_t = libc::CLOCK_PROCESS_CPUTIME_ID;
+    if let Some(pid) = pid {
+        // SAFETY: writes one clockid_t of ours.
+        if unsafe { libc::clock_getcpuclockid(pid, &mut clock) } != 0 {
+            return Duration::ZERO;
+        }
+    }
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: writes one timespec of ours.
+    if unsafe { libc::clock_gettime(clock, &mut ts) } != 0 {
+        return Duration::ZERO;
+    }
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+/// Measures the CPU time of the target and of tracekit across a step.
+struct CpuClock {
+    pid: i32,
+    target: Duration,
+    own: Duration,
+}
+
+impl CpuClock {
+    fn start(pid: i32) -> CpuClock {
+        CpuClock {
+            pid,
+            target: cpu_time(Some(pid)),
+            own: cpu_time(None),
+        }
+    }
+
+    fn stop(&self, p: &mut Phases) {
+        p.target_cpu = cpu_time(Some(self.pid)).saturating_sub(self.target);
+        p.own_cpu = cpu_time(None).saturating_sub(self.own);
+    }
 }
 
 /// A mapping of `/proc/PID/maps`.
@@ -168,6 +283,20 @@ impl Loader {
                  the heap tracker into it"
             );
         };
+        // musl's one file is its libc and its loader; /proc/PID/maps names it by its real
+        // path (`/usr/lib/x86_64-linux-musl/libc.so`, `/lib/ld-musl-x86_64.so.1`), so the
+        // name alone does not tell: glibc, and only glibc, defines `gnu_get_libc_version`.
+        if libc.symbol(pid, "gnu_get_libc_version")?.is_none() {
+            let musl = libc.path.contains("musl")
+                || maps
+                    .iter()
+                    .any(|m| file_name(&m.path).starts_with("ld-musl"));
+            bail!(
+                "process {pid} does not use glibc ({}{}): cannot load the heap tracker into it",
+                if musl { "musl: " } else { "" },
+                libc.path
+            );
+        }
         let ld_so = Loaded::find(maps, |n| n.starts_with("ld-linux"));
         // glibc 2.34 and later have dlopen in libc; before, in libdl when the program uses it.
         let libdl = Loaded::find(maps, |n| {
@@ -227,6 +356,29 @@ impl Loader {
     }
 }
 
+/// Test hooks, chosen with `TRACEKIT_ATTACH_FAULT` (for tests of a process that exits in the
+/// middle of an attach, which no test could time otherwise): the process is made to end at a
+/// known point of the attach, once every thread is stopped and before the agent is loaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fault {
+    /// `kill-when-stopped`: tracekit kills it (`SIGKILL`) while its threads are held.
+    KillWhenStopped,
+    /// `exit-in-call`: its own `_exit(FAULT_EXIT_STATUS)` is called in place of `dlopen`:
+    /// the process ends itself in the middle of the call.
+    ExitInCall,
+}
+
+/// The status of the `_exit` that `TRACEKIT_ATTACH_FAULT=exit-in-call` calls.
+const FAULT_EXIT_STATUS: u64 = 71;
+
+fn fault() -> Option<Fault> {
+    match std::env::var("TRACEKIT_ATTACH_FAULT").ok()?.as_str() {
+        "kill-when-stopped" => Some(Fault::KillWhenStopped),
+        "exit-in-call" => Some(Fault::ExitInCall),
+        _ => None,
+    }
+}
+
 /// The agent's entry points in the target.
 #[derive(Debug, Clone, Copy)]
 struct Agent {
@@ -245,6 +397,11 @@ fn ptrace_refused(pid: i32, e: &std::io::Error) -> anyhow::Error {
     let scope = std::fs::read_to_string("/proc/sys/kernel/yama/ptrace_scope")
         .ok()
         .and_then(|s| s.trim().parse::<u32>().ok());
+    not_permitted(pid, scope)
+}
+
+/// What an `EPERM` from ptrace means, with Yama's `ptrace_scope` (None: no Yama, or 0).
+fn not_permitted(pid: i32, scope: Option<u32>) -> anyhow::Error {
     match scope {
         Some(3) => anyhow!(
             "cannot attach to process {pid}: ptrace is disabled on this system \
@@ -266,14 +423,19 @@ fn ptrace_refused(pid: i32, e: &std::io::Error) -> anyhow::Error {
     }
 }
 
-/// Stops every thread, picks one at a safe point to call on (the main thread when it is;
+/// Stops every thread and picks one at a safe point to call on (the main thread when it is;
 /// when none is, the threads inside the allocator or the loader run on a moment at a time
-/// until one is out), and lets the threads still inside the allocator, the loader or the
-/// tracker's hooks go on: held stopped there, one could hold a lock that the call needs; a
-/// running one releases it. The others stay stopped until the call returns (they would only
-/// compete with it for the CPU). Returns the stopped process and the caller's index.
-fn stop_for_call(pid: i32, loader: &Loader) -> anyhow::Result<(Stopped, usize)> {
+/// until one is out). The others stay stopped while the calls run ([`call_holding`]): let go,
+/// they compete with the call for the CPU and for the allocator's and the kernel's locks
+/// (with 16 threads allocating in a loop let go, loading the agent took 250-1000 ms of wall
+/// time instead of about one). Returns the stopped process and the caller's index.
+fn stop_for_call(
+    pid: i32,
+    loader: &Loader,
+    phases: &mut Phases,
+) -> anyhow::Result<(Stopped, usize)> {
     let mut stopped = Stopped::stop_all(Pid(pid)).map_err(|e| ptrace_refused(pid, &e))?;
+    phases.threads = stopped.threads.len();
     let mut caller = None;
     for _ in 0..400 {
         let safe = |t: &&Thread| !loader.unsafe_at(t);
@@ -296,17 +458,29 @@ fn stop_for_call(pid: i32, loader: &Loader) -> anyhow::Result<(Stopped, usize)> 
              not attaching"
         );
     };
-    let others: Vec<Pid> = stopped
-        .threads
-        .iter()
-        .filter(|t| t.tid != caller && loader.unsafe_at(t))
-        .map(|t| t.tid)
-        .collect();
-    for tid in others {
-        stopped.release(tid);
-    }
     let index = stopped.index_of(caller).expect("the caller is held");
     Ok((stopped, index))
+}
+
+/// How long a call into the target runs before the threads held inside libc, the loader or
+/// the tracker run until it returns (before that they run only a slice at a time, while the
+/// call waits in `futex`: one may hold the lock it waits for). The calls need about a
+/// millisecond of CPU (dlopen 0.3 ms, `tracekit_attach` 0.7 ms, measured in a plain
+/// program); on a loaded machine their wall time is longer, and letting the threads run is
+/// never wrong, only slower.
+const PATIENCE: Duration = Duration::from_millis(100);
+
+/// Calls `f` on thread `t` of `s`, the others held for [`PATIENCE`] at most (see there).
+/// Returns `rax` and how many threads were let go.
+fn call_holding(
+    s: &mut Stopped,
+    t: usize,
+    f: u64,
+    args: &[Arg<'_>],
+    loader: &Loader,
+) -> std::io::Result<(u64, usize)> {
+    let doubtful = |t: &Thread| loader.unsafe_at(t);
+    s.call_or_release(t, f, args, Some((PATIENCE, &doubtful)))
 }
 
 fn cstr(s: &[u8]) -> Vec<u8> {
@@ -317,14 +491,40 @@ fn cstr(s: &[u8]) -> Vec<u8> {
 
 /// Loads the agent at `agent` (a path in the target's mount namespace) and starts it with the
 /// log at `log` (also the target's path). Returns its entry points and the slots redirected.
-fn inject(pid: i32, loader: &Loader, agent: &Path, log: &Path) -> anyhow::Result<(Agent, i64)> {
-    let (mut s, t) = stop_for_call(pid, loader)?;
-    let call = |s: &mut Stopped, f: u64, args: &[Arg<'_>]| {
-        s.call(t, f, args).map_err(|e| match e.raw_os_error() {
+fn inject(
+    pid: i32,
+    loader: &Loader,
+    agent: &Path,
+    log: &Path,
+    phases: &mut Phases,
+) -> anyhow::Result<(Agent, i64)> {
+    let cpu = CpuClock::start(pid);
+    let t0 = Instant::now();
+    let (mut s, t) = stop_for_call(pid, loader, phases)?;
+    phases.stop = t0.elapsed();
+    let mut released = 0;
+    let mut call = |s: &mut Stopped, f: u64, args: &[Arg<'_>]| {
+        let (rax, n) = call_holding(s, t, f, args, loader).map_err(|e| match e.raw_os_error() {
             Some(libc::ESRCH) => anyhow!("process {pid} exited during the attach"),
             _ => anyhow!("process {pid}: calling into it failed: {e}"),
-        })
+        })?;
+        released += n;
+        Ok::<u64, anyhow::Error>(rax)
     };
+    match fault() {
+        Some(Fault::KillWhenStopped) => {
+            // SAFETY: kill takes a pid and a signal number.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        }
+        Some(Fault::ExitInCall) => {
+            let exit = loader
+                .libc
+                .symbol(pid, "_exit")?
+                .ok_or_else(|| anyhow!("no _exit in {}", loader.libc.path))?;
+            call(&mut s, exit, &[Arg::Int(FAULT_EXIT_STATUS)])?;
+        }
+        None => {}
+    }
     let path = cstr(agent.as_os_str().as_bytes());
     let handle = call(
         &mut s,
@@ -341,7 +541,7 @@ fn inject(pid: i32, loader: &Loader, agent: &Path, log: &Path) -> anyhow::Result
         };
         bail!("process {pid} could not load the heap tracker: {text}");
     }
-    let sym = |s: &mut Stopped, name: &[u8]| -> anyhow::Result<u64> {
+    let mut sym = |s: &mut Stopped, name: &[u8]| -> anyhow::Result<u64> {
         let name = cstr(name);
         match call(s, loader.dlsym, &[Arg::Int(handle), Arg::Bytes(&name)])? {
             0 => bail!(
@@ -354,9 +554,15 @@ fn inject(pid: i32, loader: &Loader, agent: &Path, log: &Path) -> anyhow::Result
         attach: sym(&mut s, b"tracekit_attach")?,
         detach: sym(&mut s, b"tracekit_detach")?,
     };
+    phases.load = t0.elapsed() - phases.stop;
     let log = cstr(log.as_os_str().as_bytes());
     let rc = call(&mut s, agent.attach, &[Arg::Bytes(&log)])? as i32 as i64;
+    phases.call = t0.elapsed() - phases.stop - phases.load;
+    phases.released = released;
+    cpu.stop(phases);
+    let t1 = Instant::now();
     drop(s);
+    phases.release = t1.elapsed();
     if rc < 0 {
         bail!(
             "process {pid}: the heap tracker could not start (it was attached before or runs \
@@ -399,12 +605,21 @@ impl LogHandoff {
         }
     }
 
-    /// The log where tracekit reads it.
+    /// The log where tracekit reads it. A process that exited while it finished its log
+    /// (compressed records go to `LOG.tmp`, then renamed over the log) leaves the raw log,
+    /// complete, and maybe that half-written file, removed here.
     fn collect(self) -> anyhow::Result<PathBuf> {
+        let half = |log: &str| {
+            let _ = std::fs::remove_file(format!("{log}.tmp"));
+        };
         match self {
-            LogHandoff::Direct(p) => Ok(p),
+            LogHandoff::Direct(p) => {
+                half(&p.to_string_lossy());
+                Ok(p)
+            }
             LogHandoff::Staged { tmp, name, to } => {
                 let staged = format!("/proc/self/fd/{}/{name}", tmp.as_raw_fd());
+                half(&staged);
                 let mut data = Vec::new();
                 File::open(&staged)
                     .and_then(|mut f| f.read_to_end(&mut data))
@@ -515,7 +730,8 @@ pub fn record(
         (Path::new("/tmp").join(name), Some(host))
     };
     let started = Instant::now();
-    let injected = inject(pid, &loader, &agent, &handoff.target_path());
+    let mut phases = Phases::default();
+    let injected = inject(pid, &loader, &agent, &handoff.target_path(), &mut phases);
     if let Some(c) = &copied {
         // Loaded (or not): the name is not needed any more.
         let _ = std::fs::remove_file(c);
@@ -523,11 +739,13 @@ pub fn record(
     let (entry, slots) = injected?;
     let mut timings = Timings {
         attach: started.elapsed(),
-        detach: None,
+        attach_phases: phases,
+        ..Timings::default()
     };
     if verbose {
         eprintln!(
-            "tracekit heap: attached to process {pid} in {:.1} ms ({slots} relocations redirected){}",
+            "tracekit heap: attached to process {pid} in {:.1} ms ({phases}; {slots} relocations \
+             redirected){}",
             timings.attach.as_secs_f64() * 1e3,
             match to.duration {
                 Some(d) => format!("; detaching after {:.1} s or at Ctrl-C", d.as_secs_f64()),
@@ -545,8 +763,10 @@ pub fn record(
                 .and_then(|m| Loaded::find(&m, |n| n == agent_name)),
             ..loader
         };
-        match detach(pid, &loader, entry) {
-            Ok(()) => timings.detach = Some(t0.elapsed()),
+        match detach(pid, &loader, entry, &mut timings.detach_phases) {
+            Ok(()) => {
+                timings.detach = Some(t0.elapsed().saturating_sub(timings.detach_phases.finish))
+            }
             // It exited meanwhile: its exit handler finished the log.
             Err(e) if !Path::new(&format!("/proc/{pid}")).exists() => {
                 let _ = e;
@@ -556,8 +776,9 @@ pub fn record(
         if verbose {
             if let Some(d) = timings.detach {
                 eprintln!(
-                    "tracekit heap: detached from process {pid} in {:.1} ms",
-                    d.as_secs_f64() * 1e3
+                    "tracekit heap: detached from process {pid} in {:.1} ms ({})",
+                    d.as_secs_f64() * 1e3,
+                    timings.detach_phases
                 );
             }
         }
@@ -567,9 +788,70 @@ pub fn record(
     Ok((handoff.collect()?, timings))
 }
 
-fn detach(pid: i32, loader: &Loader, agent: Agent) -> anyhow::Result<()> {
-    let (mut s, t) = stop_for_call(pid, loader)?;
-    s.call(t, agent.detach, &[])
+fn detach(pid: i32, loader: &Loader, agent: Agent, phases: &mut Phases) -> anyhow::Result<()> {
+    let cpu = CpuClock::start(pid);
+    let t0 = Instant::now();
+    let (mut s, t) = stop_for_call(pid, loader, phases)?;
+    phases.stop = t0.elapsed();
+    let (finished, released) = call_holding(&mut s, t, agent.detach, &[], loader)
         .map_err(|e| anyhow!("process {pid}: detaching failed: {e}"))?;
+    phases.call = t0.elapsed() - phases.stop;
+    phases.released = released;
+    cpu.stop(phases);
+    let t1 = Instant::now();
+    drop(s);
+    phases.release = t1.elapsed();
+    let t2 = Instant::now();
+    wait_until_finished(pid, finished)?;
+    phases.finish = t2.elapsed();
     Ok(())
+}
+
+/// Waits until the word at `flag` in the target (what `tracekit_detach` returned) is 1: the
+/// agent's thread finished the log. Returns early when the process exits (its log then stays
+/// uncompressed, complete up to the detach).
+fn wait_until_finished(pid: i32, flag: u64) -> anyhow::Result<()> {
+    const LIMIT: Duration = Duration::from_secs(120);
+    let start = Instant::now();
+    let mut pause = Duration::from_micros(200);
+    loop {
+        match tracekit_ptrace::mem::read_val::<u32>(Pid(pid), flag) {
+            Ok(1) => return Ok(()),
+            Ok(_) => {}
+            Err(_) if !Path::new(&format!("/proc/{pid}")).exists() => return Ok(()),
+            Err(e) => bail!("process {pid}: cannot read whether its log is finished: {e}"),
+        }
+        if start.elapsed() > LIMIT {
+            bail!(
+                "process {pid} did not finish its log within {} s of the detach",
+                LIMIT.as_secs()
+            );
+        }
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(10));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each `ptrace_scope` gets its own one-line reason (a kernel without Yama, like the one
+    /// the tests run on, cannot refuse for it: see the e2e test of another user's process).
+    #[test]
+    fn ptrace_scope_refusals_name_the_setting() {
+        let said = |scope| not_permitted(7, scope).to_string();
+        assert!(said(Some(1)).contains("kernel.yama.ptrace_scope = 1"));
+        assert!(said(Some(1)).contains("only its own children"));
+        assert!(said(Some(2)).contains("only root may attach"));
+        assert!(said(Some(3)).contains("ptrace is disabled"));
+        for scope in [None, Some(0)] {
+            assert!(said(scope).contains("permission denied"), "{}", said(scope));
+        }
+        for scope in [None, Some(0), Some(1), Some(2), Some(3)] {
+            let s = said(scope);
+            assert!(s.starts_with("cannot attach to process 7: "), "{s}");
+            assert!(!s.contains('\n'), "{s}");
+        }
+    }
 }
