@@ -348,8 +348,8 @@ fn ioctl(ctx: &mut Ctx<'_>) -> Step {
     if !ctx.exiting {
         ctx.fd(0);
         ctx.comma();
-        let name = match text::lookup(xlat::IOCTLS, req) {
-            Some(n) => n.to_owned(),
+        let name = match super::ioctl::request_name(req) {
+            Some(n) => n.into_owned(),
             None => {
                 let dir = match req >> 30 {
                     0 => "_IOC_NONE",
@@ -404,11 +404,7 @@ fn ioctl(ctx: &mut Ctx<'_>) -> Step {
     }
     let arg = ctx.arg(2);
     if super::ioctl::handles(req) {
-        if !ctx.error {
-            super::ioctl::exit(ctx, req);
-        } else if super::ioctl::addr_on_error(req) {
-            ctx.addr(arg);
-        }
+        super::ioctl::exit(ctx, req);
         return Step::Decoded;
     }
     if ctx.error {
