@@ -348,7 +348,7 @@ fn ioctl(ctx: &mut Ctx<'_>) -> Step {
     if !ctx.exiting {
         ctx.fd(0);
         ctx.comma();
-        let name = match super::ioctl::request_name(req) {
+        let name = match super::ioctl::request_name(req, ctx.opts.xlat) {
             Some(n) => n.into_owned(),
             None => {
                 let dir = match req >> 30 {

@@ -8,7 +8,7 @@ use crate::decode::{Ctx, Step};
 use crate::text;
 
 pub(super) const FAMILY: Family = Family {
-    name: |req| table_name(NAMES, req),
+    name: |req, _| table_name(NAMES, req),
     handles,
     enter,
     exit,

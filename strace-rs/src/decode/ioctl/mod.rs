@@ -9,12 +9,13 @@ use std::fmt::Write as _;
 use super::{Ctx, Rval, Step};
 use crate::text;
 
+mod evdev;
 mod hdio;
 
 /// One family of requests decoded in its own module.
 struct Family {
     /// The request's name (`None`: not of this family).
-    name: fn(u64) -> Option<std::borrow::Cow<'static, str>>,
+    name: fn(u64, text::XlatStyle) -> Option<std::borrow::Cow<'static, str>>,
     /// Whether the family decodes the request's argument.
     handles: fn(u64) -> bool,
     /// The argument at entry, with its leading comma.
@@ -23,18 +24,20 @@ struct Family {
     exit: fn(&mut Ctx<'_>, u64),
 }
 
-const FAMILIES: &[Family] = &[hdio::FAMILY];
+const FAMILIES: &[Family] = &[hdio::FAMILY, evdev::FAMILY];
 
 fn family(req: u64) -> Option<&'static Family> {
     FAMILIES.iter().find(|f| (f.handles)(req))
 }
 
-/// The name of request `req`, `None` when it has none.
-pub fn request_name(req: u64) -> Option<std::borrow::Cow<'static, str>> {
+/// The name of request `req`, `None` when it has none; `style` says how a code inside
+/// the name is spelled (`EVIOCGABS(0xe /* ABS_??? */)`, `EVIOCGABS(0xe)` inside the
+/// comment of `-X verbose`).
+pub fn request_name(req: u64, style: text::XlatStyle) -> Option<std::borrow::Cow<'static, str>> {
     if let Some(n) = text::lookup(crate::xlat::IOCTLS, req) {
         return Some(n.into());
     }
-    FAMILIES.iter().find_map(|f| (f.name)(req))
+    FAMILIES.iter().find_map(|f| (f.name)(req, style))
 }
 
 /// The name from `table` (a family's requests) of `req`.
