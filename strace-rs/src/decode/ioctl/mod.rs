@@ -10,6 +10,7 @@ use super::{Ctx, Rval, Step};
 use crate::text;
 
 mod evdev;
+mod gpio;
 mod hdio;
 
 /// One family of requests decoded in its own module.
@@ -24,7 +25,7 @@ struct Family {
     exit: fn(&mut Ctx<'_>, u64),
 }
 
-const FAMILIES: &[Family] = &[hdio::FAMILY, evdev::FAMILY];
+const FAMILIES: &[Family] = &[hdio::FAMILY, evdev::FAMILY, gpio::FAMILY];
 
 fn family(req: u64) -> Option<&'static Family> {
     FAMILIES.iter().find(|f| (f.handles)(req))
