@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use super::fields::{array, cstring, dec, nonzero_u32s, u32_at, u32s, u64_at};
 use super::{table_name, Family};
 use crate::decode::{Ctx, Step};
 use crate::text;
@@ -92,64 +93,6 @@ const V2_LINE_FLAGS: text::Xlat = &[
     (0x1000, "GPIO_V2_LINE_FLAG_EVENT_CLOCK_HTE"),
 ];
 
-fn u32_at(b: &[u8], o: usize) -> u32 {
-    u32::from_ne_bytes(b[o..o + 4].try_into().expect("4 bytes"))
-}
-
-fn u64_at(b: &[u8], o: usize) -> u64 {
-    u64::from_ne_bytes(b[o..o + 8].try_into().expect("8 bytes"))
-}
-
-/// A string field of `size` bytes: up to its NUL, or all of it and `...`.
-fn cstring(ctx: &mut Ctx<'_>, b: &[u8]) {
-    match b.iter().position(|&c| c == 0) {
-        Some(n) => text::quote(&mut ctx.out, &b[..n], ctx.opts.hex, false),
-        None => {
-            text::quote(&mut ctx.out, b, ctx.opts.hex, false);
-            ctx.push("...");
-        }
-    }
-}
-
-/// The first `n` of a structure's array of `values` (strace's `PRINT_FIELD_ARRAY_UPTO`):
-/// without `-v`, at most `-s` of them and `...`.
-fn array(ctx: &mut Ctx<'_>, values: &[u64], n: usize, print: fn(&mut Ctx<'_>, u64)) {
-    let n = n.min(values.len());
-    let shown = if !ctx.opts.verbose && ctx.opts.max_strlen < n {
-        ctx.opts.max_strlen
-    } else {
-        n
-    };
-    ctx.push("[");
-    for (i, &v) in values[..shown].iter().enumerate() {
-        if i > 0 {
-            ctx.push(", ");
-        }
-        print(ctx, v);
-    }
-    if shown < n {
-        ctx.push(", ...");
-    }
-    ctx.push("]");
-}
-
-fn dec(ctx: &mut Ctx<'_>, v: u64) {
-    let _ = write!(ctx.out, "{v}");
-}
-
-fn u32s(b: &[u8], o: usize, n: usize) -> Vec<u64> {
-    (0..n).map(|i| u64::from(u32_at(b, o + 4 * i))).collect()
-}
-
-/// A padding array, printed only when not all zero.
-fn padding(ctx: &mut Ctx<'_>, b: &[u8], o: usize, n: usize) {
-    let v = u32s(b, o, n);
-    if v.iter().any(|&x| x != 0) {
-        ctx.push(", padding=");
-        array(ctx, &v, n, |c, x| c.hex_value(x));
-    }
-}
-
 fn enter(ctx: &mut Ctx<'_>, req: u64) -> Step {
     ctx.comma();
     let arg = ctx.arg(2);
@@ -231,7 +174,7 @@ fn enter(ctx: &mut Ctx<'_>, req: u64) -> Step {
             if ebs != 0 {
                 let _ = write!(ctx.out, ", event_buffer_size={ebs}");
             }
-            padding(ctx, &b, 568, 5);
+            nonzero_u32s(ctx, "padding", &b, 568, 5);
             ctx.push("}");
             return Step::Exit;
         }
@@ -318,7 +261,7 @@ fn exit(ctx: &mut Ctx<'_>, req: u64) {
                 }
                 ctx.push("]");
             }
-            padding(ctx, &b, 240, 4);
+            nonzero_u32s(ctx, "padding", &b, 240, 4);
             ctx.push("}");
         }
         // The new descriptor.
@@ -384,7 +327,7 @@ fn line_config(ctx: &mut Ctx<'_>, b: &[u8]) {
     ctx.flags(V2_LINE_FLAGS, u64_at(b, 0), "GPIO_V2_LINE_FLAG_???");
     let n = u32_at(b, 8);
     let _ = write!(ctx.out, ", num_attrs={n}");
-    padding(ctx, b, 12, 5);
+    nonzero_u32s(ctx, "padding", b, 12, 5);
     if n != 0 {
         ctx.push(", attrs=[");
         for i in 0..(n as usize).min(10) {

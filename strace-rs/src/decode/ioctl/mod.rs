@@ -10,8 +10,10 @@ use super::{Ctx, Rval, Step};
 use crate::text;
 
 mod evdev;
+mod fields;
 mod gpio;
 mod hdio;
+mod ptp;
 
 /// One family of requests decoded in its own module.
 struct Family {
@@ -25,7 +27,7 @@ struct Family {
     exit: fn(&mut Ctx<'_>, u64),
 }
 
-const FAMILIES: &[Family] = &[hdio::FAMILY, evdev::FAMILY, gpio::FAMILY];
+const FAMILIES: &[Family] = &[hdio::FAMILY, evdev::FAMILY, gpio::FAMILY, ptp::FAMILY];
 
 fn family(req: u64) -> Option<&'static Family> {
     FAMILIES.iter().find(|f| (f.handles)(req))
