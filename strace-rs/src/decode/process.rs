@@ -769,6 +769,64 @@ fn prctl_sched_core(ctx: &mut Ctx<'_>) -> Step {
     Step::Decoded
 }
 
+const SPEC_CMDS: crate::text::Xlat = &[
+    (0, "PR_SPEC_STORE_BYPASS"),
+    (1, "PR_SPEC_INDIRECT_BRANCH"),
+    (2, "PR_SPEC_L1D_FLUSH"),
+];
+/// What PR_GET_SPECULATION_CTRL returns; from the third entry on, what
+/// PR_SET_SPECULATION_CTRL takes.
+const SPEC_FLAGS: crate::text::Xlat = &[
+    (0, "PR_SPEC_NOT_AFFECTED"),
+    (1 << 0, "PR_SPEC_PRCTL"),
+    (1 << 1, "PR_SPEC_ENABLE"),
+    (1 << 2, "PR_SPEC_DISABLE"),
+    (1 << 3, "PR_SPEC_FORCE_DISABLE"),
+    (1 << 4, "PR_SPEC_DISABLE_NOEXEC"),
+];
+const SUD_CMDS: crate::text::Xlat = &[(0, "PR_SYS_DISPATCH_OFF"), (1, "PR_SYS_DISPATCH_ON")];
+
+/// The PR_SET/GET_TAGGED_ADDR_CTRL value: `!PR_TAGGED_ADDR_ENABLE|PR_MTE_TCF_SYNC|0x1<<PR_MTE_TAG_SHIFT`
+/// (the number first outside `-X abbrev`; `rval`: the text after a return value, none with
+/// `-X raw`).
+fn tagged_addr(style: crate::text::XlatStyle, v: u64, rval: bool) -> Option<String> {
+    use crate::text::XlatStyle;
+    let mut out = String::new();
+    if !rval && style != XlatStyle::Abbrev {
+        out.push_str(&crate::text::Hx(v).to_string());
+    }
+    if style == XlatStyle::Raw {
+        return (!rval).then_some(out);
+    }
+    let verbose = !rval && style == XlatStyle::Verbose;
+    if verbose {
+        out.push_str(" /* ");
+    }
+    out.push_str(if v & 1 != 0 {
+        "PR_TAGGED_ADDR_ENABLE|"
+    } else {
+        "!PR_TAGGED_ADDR_ENABLE|"
+    });
+    out.push_str(match v & 6 {
+        0 => "PR_MTE_TCF_NONE",
+        2 => "PR_MTE_TCF_SYNC",
+        4 => "PR_MTE_TCF_ASYNC",
+        _ => "PR_MTE_TCF_MASK",
+    });
+    let tag = v & (0xffff << 3);
+    if tag != 0 {
+        let _ = write!(out, "|{:#x}<<PR_MTE_TAG_SHIFT", tag >> 3);
+    }
+    let rest = v & !(1 | 6 | (0xffff << 3));
+    if rest != 0 {
+        let _ = write!(out, "|{rest:#x}");
+    }
+    if verbose {
+        out.push_str(" */");
+    }
+    Some(out)
+}
+
 const SUID_DUMP: crate::text::Xlat = &[
     (0, "SUID_DUMP_DISABLE"),
     (1, "SUID_DUMP_USER"),
@@ -874,6 +932,72 @@ fn prctl(ctx: &mut Ctx<'_>) -> Step {
                 Step::Decoded
             }
             62 => prctl_sched_core(ctx),
+            55 => {
+                // PR_SET_TAGGED_ADDR_CTRL.
+                ctx.comma();
+                let text = tagged_addr(ctx.opts.xlat, ctx.arg(1), false).unwrap_or_default();
+                ctx.push(&text);
+                for i in 2..5 {
+                    ctx.comma();
+                    ctx.hex(i);
+                }
+                Step::Decoded
+            }
+            56 => {
+                for i in 1..5 {
+                    ctx.comma();
+                    ctx.hex(i);
+                }
+                Step::Exit
+            }
+            52 | 53 => {
+                // PR_GET/SET_SPECULATION_CTRL: the mitigation, then (set) its new state.
+                ctx.comma();
+                let which = ctx.arg(1);
+                ctx.xval(SPEC_CMDS, which, "PR_SPEC_???");
+                if op == 52 {
+                    ctx.stash = which;
+                    return Step::Exit;
+                }
+                ctx.comma();
+                if which <= 2 {
+                    ctx.xval(&SPEC_FLAGS[2..], ctx.arg(2), "PR_SPEC_???");
+                } else {
+                    ctx.hex(2);
+                }
+                Step::Decoded
+            }
+            59 => {
+                // PR_SET_SYSCALL_USER_DISPATCH: on/off, offset, length, selector.
+                ctx.comma();
+                ctx.xval(SUD_CMDS, ctx.arg(1), "PR_SYS_DISPATCH_???");
+                ctx.comma();
+                ctx.hex(2);
+                ctx.comma();
+                ctx.hex(3);
+                ctx.comma();
+                ctx.ptr(4);
+                Step::Decoded
+            }
+            0x5356_4d41 => {
+                // PR_SET_VMA: PR_SET_VMA_ANON_NAME names a range of anonymous memory.
+                ctx.comma();
+                ctx.xval(&[(0, "PR_SET_VMA_ANON_NAME")], ctx.arg(1), "PR_SET_VMA_???");
+                if ctx.arg(1) == 0 {
+                    ctx.comma();
+                    ctx.ptr(2);
+                    ctx.comma();
+                    ctx.ulong(3);
+                    ctx.comma();
+                    ctx.cstr(4);
+                } else {
+                    for i in 2..5 {
+                        ctx.comma();
+                        ctx.hex(i);
+                    }
+                }
+                Step::Decoded
+            }
             8 | 36 | 38 | 41 => {
                 ctx.comma();
                 ctx.ulong(1);
@@ -921,6 +1045,25 @@ fn prctl(ctx: &mut Ctx<'_>) -> Step {
                 }
             } else if !ctx.error && op == 61 {
                 ctx.rfmt = Rval::Hex;
+            }
+        } else if op == 56 {
+            if !ctx.error {
+                ctx.rfmt = Rval::Hex;
+                if let Some(text) = tagged_addr(ctx.opts.xlat, ctx.rval as u64, true) {
+                    ctx.rextra = format!(" ({text})");
+                }
+            }
+        } else if op == 52 {
+            if !ctx.error && ctx.stash <= 2 {
+                ctx.rfmt = Rval::Hex;
+                if ctx.opts.xlat != crate::text::XlatStyle::Raw {
+                    let mut f = String::new();
+                    let v = ctx.rval as u64;
+                    crate::text::flags(&mut f, crate::text::XlatStyle::Abbrev, SPEC_FLAGS, v, "");
+                    if !f.starts_with("0x") {
+                        ctx.rextra = format!(" ({f})");
+                    }
+                }
             }
         } else if op == 3 {
             if !ctx.error {
