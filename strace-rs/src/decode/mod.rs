@@ -546,7 +546,8 @@ pub fn touches_paths(
     }
     let fds: &[usize] = match name {
         "fcntl" | "fcntl64" | "ioctl" | "accept" | "accept4" | "getsockname" | "getpeername"
-        | "recvfrom" | "setsockopt" | "getsockopt" => &[0],
+        | "recvfrom" | "setsockopt" | "getsockopt" | "quotactl_fd" => &[0],
+        "quotactl" => return table::path_is(ctx, ctx.arg(1), paths),
         "sendfile" | "sendfile64" => &[0, 1],
         "epoll_ctl" => &[0, 2],
         _ => &[],
