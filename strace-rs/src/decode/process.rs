@@ -64,18 +64,18 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         "gettimeofday" => Row(&[Out(structs::timeval), Ptr]),
         "time" => Row(&[Out(u64_value)]),
         "alarm" | "setuid" | "setgid" | "setfsuid" | "setfsgid" => Row(&[Uint]),
-        "setpgid" => Row(&[Pid, Pid]),
+        "setpgid" => Row(&[Pid, In(pgid_arg)]),
         "setreuid" | "setregid" => Row(&[Id, Id]),
         "setresuid" | "setresgid" => Row(&[Id, Id, Id]),
         "getresuid" | "getresgid" => Row(&[Out(u32_value), Out(u32_value), Out(u32_value)]),
         "getgroups" => Row(&[Int, AtExit(groups_returned)]),
         "setgroups" => Row(&[Int, In(groups)]),
-        "getpriority" => Row(&[PRIO, Int]),
-        "setpriority" => Row(&[PRIO, Int, Int]),
+        "getpriority" => Row(&[PRIO, In(prio_who)]),
+        "setpriority" => Row(&[PRIO, In(prio_who), Int]),
         "getrusage" => Row(&[In(rusage_who), Out(structs::rusage)]),
         "times" => Row(&[Out(structs::tms)]),
-        "sched_getaffinity" => Row(&[Int, Uint, AtExit(cpus_returned)]),
-        "sched_setaffinity" => Row(&[Int, Uint, In(cpus_given)]),
+        "sched_getaffinity" => Row(&[Pid, Uint, AtExit(cpus_returned)]),
+        "sched_setaffinity" => Row(&[Pid, Uint, In(cpus_given)]),
         "getitimer" => Row(&[ITIMER, Out(structs::itimerval)]),
         "setitimer" => Row(&[ITIMER, In(structs::itimerval), Out(structs::itimerval)]),
         "membarrier" => Func(membarrier),
@@ -90,15 +90,19 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         "sched_get_priority_min" | "sched_get_priority_max" => {
             Row(&[Const(xlat::SCHED_POLICIES, "SCHED_???")])
         }
-        "sched_getscheduler" => Row(&[Int, Returned(policy_returned)]),
-        "sched_setscheduler" => Row(&[Int, In(sched_policy), In(sched_param)]),
-        "sched_getparam" => Row(&[Int, Out(sched_param)]),
+        "sched_getscheduler" => Row(&[Pid, Returned(policy_returned)]),
+        "sched_setscheduler" => Row(&[Pid, In(sched_policy), In(sched_param)]),
+        "sched_getparam" => Row(&[Pid, Out(sched_param)]),
         "sched_rr_get_interval" => Row(&[Pid, Out(structs::timespec)]),
-        "sched_setparam" => Row(&[Int, In(sched_param)]),
-        "ioprio_set" => Row(&[Const(IOPRIO_WHO, "IOPRIO_WHO_???"), Int, In(ioprio)]),
+        "sched_setparam" => Row(&[Pid, In(sched_param)]),
+        "ioprio_set" => Row(&[
+            Const(IOPRIO_WHO, "IOPRIO_WHO_???"),
+            In(ioprio_who),
+            In(ioprio),
+        ]),
         "ioprio_get" => Row(&[
             Const(IOPRIO_WHO, "IOPRIO_WHO_???"),
-            Int,
+            In(ioprio_who),
             Returned(ioprio_returned),
         ]),
         "unshare" => Row(&[Flags64(xlat::CLONE_FLAGS, "CLONE_???")]),
@@ -753,7 +757,12 @@ fn prctl_sched_core(ctx: &mut Ctx<'_>) -> Step {
     ctx.comma();
     ctx.xval(SCHED_CORE_OPS, sub, "PR_SCHED_CORE_???");
     ctx.comma();
-    ctx.pid_arg(ctx.arg_int(2));
+    let pid_kind = match ctx.arg(3) as u32 {
+        0 => crate::pidns::Kind::Tid,
+        2 => crate::pidns::Kind::Pgid,
+        _ => crate::pidns::Kind::Tgid,
+    };
+    ctx.pid_of_kind(ctx.arg_int(2), pid_kind);
     ctx.comma();
     let kind = ctx.arg(3) as u32 as u64;
     ctx.hex_value(kind);
@@ -825,6 +834,31 @@ fn tagged_addr(style: crate::text::XlatStyle, v: u64, rval: bool) -> Option<Stri
         out.push_str(" */");
     }
     Some(out)
+}
+
+/// `setpgid`'s process group.
+fn pgid_arg(ctx: &mut Ctx<'_>, v: u64) {
+    ctx.pid_of_kind(v as i32, crate::pidns::Kind::Pgid);
+}
+
+/// The `who` of `getpriority`/`setpriority`, by `which`: a process, a process group or a
+/// user.
+fn prio_who(ctx: &mut Ctx<'_>, v: u64) {
+    match ctx.arg(0) as u32 {
+        0 => ctx.pid_of_kind(v as i32, crate::pidns::Kind::Tgid),
+        1 => ctx.pid_of_kind(v as i32, crate::pidns::Kind::Pgid),
+        _ => ctx.int_value(v),
+    }
+}
+
+/// The `who` of `ioprio_get`/`ioprio_set`, by `which`: a thread, a process group or a
+/// user.
+fn ioprio_who(ctx: &mut Ctx<'_>, v: u64) {
+    match ctx.arg(0) as u32 {
+        1 => ctx.pid_of_kind(v as i32, crate::pidns::Kind::Tid),
+        2 => ctx.pid_of_kind(v as i32, crate::pidns::Kind::Pgid),
+        _ => ctx.int_value(v),
+    }
 }
 
 const SUID_DUMP: crate::text::Xlat = &[
