@@ -852,9 +852,10 @@ impl<'c> Tracer<'c> {
             }
         }
         if self.show() && !hide && self.signal_shown(sig) {
-            let info = pt::siginfo(pid)
-                .ok()
-                .map(|si| crate::siginfo::format_styled(&si, self.cfg.decode.xlat));
+            let info = pt::siginfo(pid).ok().map(|si| {
+                let pidns = self.cfg.decode.pidns.then_some(pid.0);
+                crate::siginfo::format(&si, self.cfg.decode.xlat, pidns)
+            });
             let text = match &info {
                 Some(i) => format!("--- {} {i} ---", signals::name(sig as i64)),
                 None => format!("--- {} ---", signals::name(sig as i64)),

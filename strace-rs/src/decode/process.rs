@@ -39,6 +39,7 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         "getpgid" | "getsid" => Row(&[Pid]),
         "set_tid_address" => Row(&[Hex]),
         "set_robust_list" => super::memory::ADDR_LEN,
+        "get_robust_list" => Row(&[Pid, Out(ptr_box), Out(ulong_box)]),
         "rseq" => Row(&[Hex, Hex, Flags(xlat::RSEQ_FLAGS, "RSEQ_FLAG_???"), Hex]),
         "prlimit64" => Row(&[Pid, RESOURCE, In(structs::rlimit64), Out(structs::rlimit64)]),
         "getrlimit" => Row(&[RESOURCE, Out(structs::rlimit)]),
@@ -222,13 +223,10 @@ fn cpus_returned(ctx: &mut Ctx<'_>, addr: u64) {
     }
 }
 
-/// `sched_setscheduler`'s policy, with `SCHED_RESET_ON_FORK`.
+/// `sched_setscheduler`'s policy (strace names no `SCHED_RESET_ON_FORK` there: a policy
+/// with it prints as a number).
 fn sched_policy(ctx: &mut Ctx<'_>, pol: u64) {
-    let pol = pol & 0xffff_ffff;
-    ctx.xval(xlat::SCHED_POLICIES, pol & !0x40000000, "SCHED_???");
-    if pol & 0x40000000 != 0 {
-        ctx.push("|SCHED_RESET_ON_FORK");
-    }
+    ctx.xval(xlat::SCHED_POLICIES, pol & 0xffff_ffff, "SCHED_???");
 }
 
 /// An I/O priority: `IOPRIO_PRIO_VALUE(IOPRIO_CLASS_BE, 4)`.
@@ -834,6 +832,36 @@ fn tagged_addr(style: crate::text::XlatStyle, v: u64, rval: bool) -> Option<Stri
         out.push_str(" */");
     }
     Some(out)
+}
+
+/// A pointer-sized word the kernel stored (4 bytes for an i386 tracee).
+fn read_word(ctx: &Ctx<'_>, addr: u64) -> Option<u64> {
+    match ctx.abi {
+        super::Abi::X86_64 => ctx.read::<u64>(addr),
+        super::Abi::I386 => ctx.read::<u32>(addr).map(u64::from),
+    }
+}
+
+/// `[0x7f...]`: a pointer the kernel stored (`[NULL]` for none).
+fn ptr_box(ctx: &mut Ctx<'_>, addr: u64) {
+    match read_word(ctx, addr) {
+        Some(p) => {
+            ctx.push("[");
+            ctx.addr(p);
+            ctx.push("]");
+        }
+        None => ctx.addr(addr),
+    }
+}
+
+/// `[24]`: an `unsigned long` the kernel stored.
+fn ulong_box(ctx: &mut Ctx<'_>, addr: u64) {
+    match read_word(ctx, addr) {
+        Some(v) => {
+            let _ = write!(ctx.out, "[{v}]");
+        }
+        None => ctx.addr(addr),
+    }
 }
 
 /// `setpgid`'s process group.
