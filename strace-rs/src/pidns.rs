@@ -3,11 +3,13 @@
 //! (`2 /* 1234 in strace's PID NS */`), found through `/proc/*/status` (`NSpid:` and the
 //! like list a process's ids from the namespace of the `/proc` mount down to its own).
 
+use std::collections::HashMap;
 use std::fs;
-use std::sync::OnceLock;
+use std::path::PathBuf;
+use std::sync::{Mutex, OnceLock};
 
 /// Which id of a process a number is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
     /// A thread id.
     Tid,
@@ -87,6 +89,38 @@ fn our_outer_pid() -> Option<i32> {
     })
 }
 
+fn our_ns() -> Option<&'static PathBuf> {
+    static NS: OnceLock<Option<PathBuf>> = OnceLock::new();
+    NS.get_or_init(|| ns_of("self")).as_ref()
+}
+
+fn ns_of(entry: &str) -> Option<PathBuf> {
+    fs::read_link(format!("/proc/{entry}/ns/pid")).ok()
+}
+
+/// Whether `/proc` entry `e` is the tracee strace-rs knows as `pid`.
+fn is_tracee(e: &str, pid: i32, level: usize, tracer: &str) -> bool {
+    status(e).is_some_and(|s| {
+        ids(&s, "NSpid:").is_some_and(|v| v.get(level) == Some(&pid))
+            && s.lines()
+                .find_map(|l| l.strip_prefix("TracerPid:"))
+                .is_some_and(|t| t.trim() == tracer)
+    })
+}
+
+/// What earlier lookups found, each checked again before use (ids are reused): the `/proc`
+/// entry of a tracee, and the process that had an id in a namespace.
+#[derive(Default)]
+struct Cache {
+    entries: HashMap<i32, String>,
+    found: HashMap<(PathBuf, Kind, i32), String>,
+}
+
+fn cache() -> &'static Mutex<Cache> {
+    static CACHE: OnceLock<Mutex<Cache>> = OnceLock::new();
+    CACHE.get_or_init(Mutex::default)
+}
+
 /// The `/proc` entry of the tracee strace-rs knows as `pid` (ids of strace-rs's depth repeat
 /// in other namespaces: the one strace-rs traces).
 fn proc_entry(pid: i32) -> Option<String> {
@@ -95,18 +129,15 @@ fn proc_entry(pid: i32) -> Option<String> {
         return Some(pid.to_string());
     }
     let tracer = our_outer_pid()?.to_string();
-    entries(true).into_iter().find(|e| {
-        status(e).is_some_and(|s| {
-            ids(&s, "NSpid:").is_some_and(|v| v.get(level) == Some(&pid))
-                && s.lines()
-                    .find_map(|l| l.strip_prefix("TracerPid:"))
-                    .is_some_and(|t| t.trim() == tracer)
-        })
-    })
-}
-
-fn ns_of(entry: &str) -> Option<std::path::PathBuf> {
-    fs::read_link(format!("/proc/{entry}/ns/pid")).ok()
+    let known = cache().lock().ok()?.entries.get(&pid).cloned();
+    if let Some(e) = known.filter(|e| is_tracee(e, pid, level, &tracer)) {
+        return Some(e);
+    }
+    let e = entries(true)
+        .into_iter()
+        .find(|e| is_tracee(e, pid, level, &tracer))?;
+    cache().lock().ok()?.entries.insert(pid, e.clone());
+    Some(e)
 }
 
 /// Process `tracee`'s id `v` of `kind`, in strace-rs's namespace: `None` when the tracee
@@ -117,18 +148,29 @@ pub fn translate(tracee: i32, v: i32, kind: Kind) -> Option<i32> {
     }
     let entry = proc_entry(tracee)?;
     let ns = ns_of(&entry)?;
-    if Some(&ns) == ns_of("self").as_ref() {
+    if Some(&ns) == our_ns() {
         return None;
     }
     let depth = ids(&status(&entry)?, "NSpid:")?.len().checked_sub(1)?;
     let level = our_level();
-    entries(kind == Kind::Tid).into_iter().find_map(|e| {
-        let line = ids(&status(&e)?, kind.field())?;
-        if line.get(depth) != Some(&v) || ns_of(&e).as_ref() != Some(&ns) {
+    // The id of process `e` in strace-rs's namespace when `e` has id `v` in the tracee's.
+    let answer = |e: &str| -> Option<i32> {
+        let line = ids(&status(e)?, kind.field())?;
+        if line.get(depth) != Some(&v) || ns_of(e).as_ref() != Some(&ns) {
             return None;
         }
         line.get(level).copied()
-    })
+    };
+    let key = (ns.clone(), kind, v);
+    let known = cache().lock().ok()?.found.get(&key).cloned();
+    if let Some(p) = known.as_deref().and_then(answer) {
+        return Some(p);
+    }
+    let (e, p) = entries(kind == Kind::Tid)
+        .into_iter()
+        .find_map(|e| answer(&e).map(|p| (e, p)))?;
+    cache().lock().ok()?.found.insert(key, e);
+    Some(p)
 }
 
 /// ` /* 1234 in strace's PID NS */` after `v` when it translates to another id.
