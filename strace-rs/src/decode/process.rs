@@ -95,6 +95,8 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         "sched_setscheduler" => Row(&[Pid, In(sched_policy), In(sched_param)]),
         "sched_getparam" => Row(&[Pid, Out(sched_param)]),
         "sched_rr_get_interval" => Row(&[Pid, Out(structs::timespec)]),
+        "sched_getattr" => Func(sched_getattr),
+        "sched_setattr" => Func(sched_setattr),
         "sched_setparam" => Row(&[Pid, In(sched_param)]),
         "ioprio_set" => Row(&[
             Const(IOPRIO_WHO, "IOPRIO_WHO_???"),
@@ -862,6 +864,126 @@ fn ulong_box(ctx: &mut Ctx<'_>, addr: u64) {
         }
         None => ctx.addr(addr),
     }
+}
+
+const SCHED_FLAGS: crate::text::Xlat = &[
+    (0x01, "SCHED_FLAG_RESET_ON_FORK"),
+    (0x02, "SCHED_FLAG_RECLAIM"),
+    (0x04, "SCHED_FLAG_DL_OVERRUN"),
+    (0x08, "SCHED_FLAG_KEEP_POLICY"),
+    (0x10, "SCHED_FLAG_KEEP_PARAMS"),
+    (0x20, "SCHED_FLAG_UTIL_CLAMP_MIN"),
+    (0x40, "SCHED_FLAG_UTIL_CLAMP_MAX"),
+];
+/// `struct sched_attr`'s first size (`SCHED_ATTR_SIZE_VER0`) and its whole size (`VER1`).
+const SCHED_ATTR_MIN: usize = 48;
+const SCHED_ATTR_VER1: usize = 56;
+
+/// `struct sched_attr` as strace prints it: `usize` is `sched_getattr`'s buffer size (the
+/// kernel's answer, sized by its own `size` field), 0 for `sched_setattr` (the caller's,
+/// sized by its `size`).
+fn sched_attr(ctx: &mut Ctx<'_>, addr: u64, usize_: u32) {
+    let is_set = usize_ == 0;
+    let mut b = [0u8; SCHED_ATTR_VER1];
+    let (size, asked) = if !is_set {
+        let n = (usize_ as usize).min(SCHED_ATTR_VER1);
+        match ctx.read_bytes(addr, n).filter(|_| addr != 0) {
+            Some(r) => b[..n].copy_from_slice(&r),
+            None => {
+                ctx.addr(addr);
+                return;
+            }
+        }
+        let written = u32::from_ne_bytes(b[..4].try_into().expect("4 bytes"));
+        (written as usize, written as usize)
+    } else {
+        let Some(sz) = ctx.read::<u32>(addr) else {
+            ctx.addr(addr);
+            return;
+        };
+        let asked = if sz == 0 { SCHED_ATTR_MIN } else { sz as usize };
+        let n = asked.min(SCHED_ATTR_VER1);
+        b[..4].copy_from_slice(&sz.to_ne_bytes());
+        if n >= SCHED_ATTR_MIN {
+            match ctx.read_bytes(addr, n) {
+                Some(r) => b[..n].copy_from_slice(&r),
+                None => {
+                    ctx.addr(addr);
+                    return;
+                }
+            }
+        }
+        (n, asked)
+    };
+    let u32_at = |o: usize| u32::from_ne_bytes(b[o..o + 4].try_into().expect("4 bytes"));
+    let u64_at = |o: usize| u64::from_ne_bytes(b[o..o + 8].try_into().expect("8 bytes"));
+    let _ = write!(ctx.out, "{{size={}", u32_at(0));
+    if size >= SCHED_ATTR_MIN {
+        let (policy, flags) = (u32_at(4), u64_at(8));
+        if !is_set || (policy as i32) < 0 || flags & 0x18 == 0 {
+            ctx.push(", sched_policy=");
+            ctx.xval(xlat::SCHED_POLICIES, policy.into(), "SCHED_???");
+        }
+        ctx.push(", sched_flags=");
+        ctx.flags(SCHED_FLAGS, flags, "SCHED_FLAG_???");
+        if !is_set || flags & 0x10 == 0 {
+            let _ = write!(
+                ctx.out,
+                ", sched_nice={}, sched_priority={}, sched_runtime={}, sched_deadline={}, sched_period={}",
+                u32_at(16) as i32,
+                u32_at(20),
+                u64_at(24),
+                u64_at(32),
+                u64_at(40)
+            );
+        }
+        if size >= SCHED_ATTR_VER1 {
+            let _ = write!(
+                ctx.out,
+                ", sched_util_min={}, sched_util_max={}",
+                u32_at(48),
+                u32_at(52)
+            );
+        }
+    }
+    let total = if is_set { asked } else { u32_at(0) as usize };
+    if total > size {
+        ctx.push(", ...");
+    }
+    ctx.push("}");
+}
+
+fn sched_getattr(ctx: &mut Ctx<'_>) -> Step {
+    if !ctx.exiting {
+        ctx.pid_arg(ctx.arg_int(0));
+        ctx.comma();
+        return Step::Exit;
+    }
+    let size = ctx.arg(2) as u32;
+    if size != 0 && !ctx.error {
+        sched_attr(ctx, ctx.arg(1), size);
+    } else {
+        ctx.ptr(1);
+    }
+    let _ = write!(ctx.out, ", {size}, {}", ctx.arg(3) as u32);
+    Step::Decoded
+}
+
+fn sched_setattr(ctx: &mut Ctx<'_>) -> Step {
+    if !ctx.exiting {
+        ctx.pid_arg(ctx.arg_int(0));
+        ctx.comma();
+        sched_attr(ctx, ctx.arg(1), 0);
+        return Step::Exit;
+    }
+    // E2BIG: the kernel wrote the size it supports.
+    if ctx.error && ctx.rval == -7 {
+        if let Some(sz) = ctx.read::<u32>(ctx.arg(1)) {
+            let _ = write!(ctx.out, " => {{size={sz}}}");
+        }
+    }
+    let _ = write!(ctx.out, ", {}", ctx.arg(2) as u32);
+    Step::Decoded
 }
 
 /// `setpgid`'s process group.
