@@ -328,6 +328,10 @@ impl<'c> Tracer<'c> {
     }
 
     fn new_tcb(&mut self, pid: Pid, hide: bool) -> io::Result<()> {
+        if self.cfg.decode.pid_comm {
+            // Its name now: `+++ exited` after it is gone still shows it.
+            crate::text::pid_with_comm(&mut String::new(), pid.0);
+        }
         let out = self.printer.stream_for(pid)?;
         if let Some(clock) = &self.json {
             if self.printer.separate() {
