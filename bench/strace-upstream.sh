@@ -200,7 +200,7 @@ touch "$PASS_LIST"
 lost=$(join <(grep -v '^#' "$PASS_LIST" | sort) <(awk '!($2 == "PASS" || $2 == "XFAIL") { print $1 }' "$RESULTS/$LABEL.txt") || true)
 if [ "${UPDATE-}" = 1 ]; then
     {
-        echo "# strace 6.1's own tests that strace-rs passes (bench/strace-upstream.sh; UPDATE=1 rewrites it)"
+        echo "# strace 6.1's own tests that strace-rs passes (bench/strace-upstream.sh fails when one is lost; UPDATE=1 rewrites the list)"
         { grep -v '^#' "$PASS_LIST" | sort | join -v1 - <(awk '{ print $1 }' "$RESULTS/$LABEL.txt"); passes "$RESULTS/$LABEL.txt"; } | sort -u
     } >"$PASS_LIST.new"
     mv "$PASS_LIST.new" "$PASS_LIST"

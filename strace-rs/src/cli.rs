@@ -486,22 +486,23 @@ fn qualify(
             cfg.trace_fds = Some(parse_tokens(val, "descriptor", |tok| tok.parse().ok())?);
         }
         "decode-pids" | "decode-pid" => {
-            // `pidns` (strace's --pidns-translation) changes nothing while the tracer and
-            // the tracees share a pid namespace, the only case strace-rs traces.
+            // `pidns` is strace's --pidns-translation.
             let (neg, list) = match val.strip_prefix('!') {
                 Some(l) => (true, l),
                 None => (false, val),
             };
-            let mut comm = false;
+            let (mut comm, mut pidns) = (false, false);
             for tok in list.split(',') {
                 match tok {
                     "comm" => comm = true,
-                    "pidns" | "none" => {}
-                    "all" => comm = true,
+                    "pidns" => pidns = true,
+                    "none" => {}
+                    "all" => (comm, pidns) = (true, true),
                     _ => return Err(err(format!("invalid decode-pids '{val}'"))),
                 }
             }
             cfg.decode.pid_comm = comm != neg;
+            cfg.decode.pidns = pidns != neg;
         }
         "decode-fds" | "decode-fd" => {
             cfg.decode.decode_fds = match val {
@@ -658,7 +659,7 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, UsageError> {
                 "syscall-times" => cfg.syscall_times = true,
                 "relative-timestamps" => cfg.relative = true,
                 "trace-path" => trace_paths.push(value(&mut i)?),
-                "pidns-translation" => {}
+                "pidns-translation" => cfg.decode.pidns = true,
                 "timestamps" | "absolute-timestamps" => {
                     long_ts = parse_ts_arg(long_ts, inline.as_deref().unwrap_or("format:time"))
                         .ok_or_else(|| {

@@ -12,6 +12,7 @@ mod errno_names;
 mod hexdump;
 pub mod json;
 pub mod output;
+mod pidns;
 mod siginfo;
 pub mod signals;
 mod sockets;

@@ -35,13 +35,9 @@ fn addr(out: &mut String, a: u64) {
     }
 }
 
-/// `{si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=42, ...}`.
-pub fn format(si: &SigInfo) -> String {
-    format_styled(si, XlatStyle::Abbrev)
-}
-
-/// [`format`] in a `-X` style.
-pub fn format_styled(si: &SigInfo, style: XlatStyle) -> String {
+/// `{si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=42, ...}` in a `-X` style; with
+/// `pidns_of`, the tracee whose `si_pid` `--pidns-translation` translates.
+pub fn format(si: &SigInfo, style: XlatStyle, pidns_of: Option<i32>) -> String {
     let mut out = String::new();
     let signo = si.signo();
     let code = si.code();
@@ -71,7 +67,11 @@ pub fn format_styled(si: &SigInfo, style: XlatStyle) -> String {
         }
     }
     let source = |out: &mut String| {
-        let _ = write!(out, ", si_pid={}, si_uid={}", si.pid(), si.uid());
+        let _ = write!(out, ", si_pid={}", si.pid());
+        if let Some(tracee) = pidns_of {
+            crate::pidns::comment(out, tracee, si.pid(), crate::pidns::Kind::Tgid);
+        }
+        let _ = write!(out, ", si_uid={}", si.uid());
     };
     let sigval = |out: &mut String| {
         let v = si.value();

@@ -89,16 +89,30 @@ pub fn comm(out: &mut String, bytes: &[u8]) {
     escape(out, bytes, HexMode::None, b"<>");
 }
 
-/// `PID<comm>` for `-Y` (the number alone when the process is gone).
+/// `PID<comm>` for `-Y`: the name `/proc` gives, else the last one seen for that pid (a
+/// process that is gone keeps its name, as in strace), else the number alone.
 pub fn pid_with_comm(out: &mut String, pid: i32) {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static SEEN: OnceLock<Mutex<HashMap<i32, Vec<u8>>>> = OnceLock::new();
     let _ = write!(out, "{pid}");
     if pid <= 0 {
         return;
     }
-    if let Ok(mut c) = std::fs::read(format!("/proc/{pid}/comm")) {
-        if c.last() == Some(&b'\n') {
-            c.pop();
+    let seen = SEEN.get_or_init(Mutex::default);
+    let name = match std::fs::read(format!("/proc/{pid}/comm")) {
+        Ok(mut c) => {
+            if c.last() == Some(&b'\n') {
+                c.pop();
+            }
+            if let Ok(mut m) = seen.lock() {
+                m.insert(pid, c.clone());
+            }
+            Some(c)
         }
+        Err(_) => seen.lock().ok().and_then(|m| m.get(&pid).cloned()),
+    };
+    if let Some(c) = name {
         out.push('<');
         comm(out, &c);
         out.push('>');

@@ -516,3 +516,48 @@ fn timeline_of_a_strace_rs_log_has_the_process_tree_and_signals() {
         .collect();
     assert_eq!(instants, ["SIGCHLD", "SIGUSR1"], "{evs:?}");
 }
+
+/// `--pidns-translation`: a shell in a new pid namespace gets pid 1 from `getpid` and
+/// signals itself; both tools follow each id with the same process's id in their own
+/// namespace (the numbers differ between the runs, the lines must not).
+#[test]
+fn pidns_translation_names_the_ids_in_the_tracers_namespace_like_strace() {
+    require_tool!("strace");
+    require_tool!("unshare");
+    let args = [
+        "-qq",
+        "-f",
+        "--pidns-translation",
+        "-e",
+        "trace=getpid,kill",
+        "unshare",
+        "-Upf",
+        "--map-root-user",
+        "sh",
+        "-c",
+        "kill -0 $$",
+    ];
+    let probe = run(Command::new("unshare").args(["-Upf", "--map-root-user", "true"]));
+    if !probe.status.success() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "unshare -Upf is not permitted; .ci/run needs user namespaces"
+        );
+        eprintln!("SKIP: unshare -Upf is not permitted here");
+        return;
+    }
+    let (s, r) = both(&args);
+    let keep = |o: &Output| -> Vec<String> {
+        stderr(o)
+            .lines()
+            .filter(|l| l.contains("getpid(") || l.contains("kill("))
+            .map(|l| numbers_out(&l.split_whitespace().collect::<Vec<_>>().join(" ")))
+            .collect()
+    };
+    let (want, got) = (keep(&s), keep(&r));
+    assert!(
+        want.iter().any(|l| l.contains("in strace's PID NS")),
+        "strace translated nothing: {want:?}"
+    );
+    assert_eq!(got, want);
+}

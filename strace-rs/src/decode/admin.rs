@@ -1,6 +1,8 @@
 //! Host administration and old file-time calls: host and domain names, the kernel log,
 //! reboot, page residency, `utime`/`utimes`/`futimesat`, `ustat`, `lookup_dcookie`.
 
+mod quota;
+
 use std::fmt::Write as _;
 
 use super::table::Arg::{self, *};
@@ -97,6 +99,8 @@ pub fn decoder(name: &str) -> Option<Decoder> {
     const MAGIC2: Arg = Const(REBOOT_MAGIC2, "LINUX_REBOOT_MAGIC_???");
     Some(match name {
         "sethostname" | "setdomainname" => Func(uts_name),
+        "quotactl" => Func(quota::quotactl),
+        "quotactl_fd" => Func(quota::quotactl_fd),
         "syslog" => Func(syslog),
         "reboot" => Row(&[MAGIC1, MAGIC2, In(reboot_cmd)]),
         "mincore" => Row(&[Ptr, Ulong, Out(mincore_vec)]),

@@ -283,9 +283,47 @@ fn fcntl(ctx: &mut Ctx<'_>) -> Step {
                 let v = ctx.arg(2);
                 open_flags(ctx, v);
             }
-            8 | 10 | 1024 | 1026 | 1031 | 1033 => {
+            // F_SETOWN: a process, or a process group when negative.
+            8 => {
+                ctx.comma();
+                let v = ctx.arg_int(2);
+                if v < 0 {
+                    ctx.push("-");
+                    ctx.pid_of_kind(-v, crate::pidns::Kind::Pgid);
+                } else {
+                    ctx.pid_arg(v);
+                }
+            }
+            10 => {
+                ctx.comma();
+                structs::signo(ctx, i64::from(ctx.arg_int(2)));
+            }
+            1024 => {
+                ctx.comma();
+                ctx.xval(LOCK_TYPES, ctx.arg(2) as u32 as u64, "F_???");
+            }
+            1026 => {
+                ctx.comma();
+                ctx.flags(NOTIFY_FLAGS, ctx.arg(2) as u32 as u64, "DN_???");
+            }
+            1031 | 1033 => {
                 ctx.comma();
                 ctx.int(2);
+            }
+            // F_SETLK, F_SETLKW, F_OFD_SETLK, F_OFD_SETLKW: the lock asked for.
+            6 | 7 | 37 | 38 if ctx.abi == super::Abi::X86_64 => {
+                ctx.comma();
+                flock(ctx, ctx.arg(2), false);
+                return Step::Decoded;
+            }
+            15 => {
+                ctx.comma();
+                owner_ex(ctx, ctx.arg(2));
+                return Step::Decoded;
+            }
+            5 | 36 | 16 if ctx.abi == super::Abi::X86_64 => {
+                ctx.comma();
+                return Step::Exit;
             }
             5 | 6 | 7 | 36 | 37 | 38 => {
                 ctx.comma();
@@ -296,6 +334,31 @@ fn fcntl(ctx: &mut Ctx<'_>) -> Step {
         return Step::Exit;
     }
     match cmd {
+        // F_GETLK, F_OFD_GETLK: the lock that would block, with its owner.
+        5 | 36 if ctx.abi == super::Abi::X86_64 => {
+            if ctx.error {
+                ctx.addr(ctx.arg(2));
+            } else {
+                flock(ctx, ctx.arg(2), true);
+            }
+        }
+        16 => {
+            if ctx.error {
+                ctx.addr(ctx.arg(2));
+            } else {
+                owner_ex(ctx, ctx.arg(2));
+            }
+        }
+        9 => ctx.rfmt = Rval::Pid,
+        1025 if !ctx.error => {
+            ctx.rfmt = Rval::Hex;
+            if let Some(n) = text::lookup(LOCK_TYPES, ctx.rval as u64) {
+                ctx.rextra = format!(" ({n})");
+            }
+        }
+        11 if !ctx.error && (1..=64).contains(&ctx.rval) => {
+            ctx.rextra = format!(" ({})", crate::signals::name(ctx.rval));
+        }
         0 | 1030 => ctx.rfmt = Rval::Fd,
         1 if !ctx.error && ctx.rval != 0 => {
             ctx.rfmt = Rval::Hex;
@@ -348,8 +411,8 @@ fn ioctl(ctx: &mut Ctx<'_>) -> Step {
     if !ctx.exiting {
         ctx.fd(0);
         ctx.comma();
-        let name = match text::lookup(xlat::IOCTLS, req) {
-            Some(n) => n.to_owned(),
+        let name = match super::ioctl::request_name(req, ctx.opts.xlat) {
+            Some(n) => n.into_owned(),
             None => {
                 let dir = match req >> 30 {
                     0 => "_IOC_NONE",
@@ -404,11 +467,7 @@ fn ioctl(ctx: &mut Ctx<'_>) -> Step {
     }
     let arg = ctx.arg(2);
     if super::ioctl::handles(req) {
-        if !ctx.error {
-            super::ioctl::exit(ctx, req);
-        } else if super::ioctl::addr_on_error(req) {
-            ctx.addr(arg);
-        }
+        super::ioctl::exit(ctx, req);
         return Step::Decoded;
     }
     if ctx.error {
@@ -422,6 +481,78 @@ fn ioctl(ctx: &mut Ctx<'_>) -> Step {
         _ => ctx.addr(arg),
     }
     Step::Decoded
+}
+
+const LOCK_TYPES: text::Xlat = &[
+    (0, "F_RDLCK"),
+    (1, "F_WRLCK"),
+    (2, "F_UNLCK"),
+    (4, "F_EXLCK"),
+    (8, "F_SHLCK"),
+];
+const WHENCE: text::Xlat = &[
+    (0, "SEEK_SET"),
+    (1, "SEEK_CUR"),
+    (2, "SEEK_END"),
+    (3, "SEEK_DATA"),
+    (4, "SEEK_HOLE"),
+];
+const NOTIFY_FLAGS: text::Xlat = &[
+    (0x1, "DN_ACCESS"),
+    (0x2, "DN_MODIFY"),
+    (0x4, "DN_CREATE"),
+    (0x8, "DN_DELETE"),
+    (0x10, "DN_RENAME"),
+    (0x20, "DN_ATTRIB"),
+    (0x8000_0000, "DN_MULTISHOT"),
+];
+const OWNER_TYPES: text::Xlat = &[(0, "F_OWNER_TID"), (1, "F_OWNER_PID"), (2, "F_OWNER_PGRP")];
+
+/// `struct flock` (x86_64: type, whence, start, len, pid); the pid only as the kernel's
+/// answer (`F_GETLK`).
+fn flock(ctx: &mut Ctx<'_>, addr: u64, with_pid: bool) {
+    let Some(b) = ctx.read::<[u8; 32]>(addr) else {
+        ctx.addr(addr);
+        return;
+    };
+    ctx.push("{l_type=");
+    ctx.xval(
+        LOCK_TYPES,
+        u64::from(u16::from_ne_bytes([b[0], b[1]])),
+        "F_???",
+    );
+    ctx.push(", l_whence=");
+    ctx.xval(
+        WHENCE,
+        u64::from(u16::from_ne_bytes([b[2], b[3]])),
+        "SEEK_???",
+    );
+    let start = i64::from_ne_bytes(b[8..16].try_into().expect("8 bytes"));
+    let len = i64::from_ne_bytes(b[16..24].try_into().expect("8 bytes"));
+    let _ = write!(ctx.out, ", l_start={start}, l_len={len}");
+    if with_pid {
+        ctx.push(", l_pid=");
+        ctx.pid_arg(i32::from_ne_bytes(b[24..28].try_into().expect("4 bytes")));
+    }
+    ctx.push("}");
+}
+
+/// `struct f_owner_ex`: who gets the signals, a thread, a process or a group.
+fn owner_ex(ctx: &mut Ctx<'_>, addr: u64) {
+    let Some([ty, pid]) = ctx.read::<[i32; 2]>(addr) else {
+        ctx.addr(addr);
+        return;
+    };
+    ctx.push("{type=");
+    ctx.xval(OWNER_TYPES, u64::from(ty as u32), "F_OWNER_???");
+    ctx.push(", pid=");
+    let kind = match ty {
+        0 => crate::pidns::Kind::Tid,
+        2 => crate::pidns::Kind::Pgid,
+        _ => crate::pidns::Kind::Tgid,
+    };
+    ctx.pid_of_kind(pid, kind);
+    ctx.push("}");
 }
 
 fn termios(ctx: &mut Ctx<'_>, addr: u64) {

@@ -55,6 +55,8 @@ pub struct DecodeOpts {
     pub decode_fds: u8,
     /// `-Y`: process ids followed by the process's command name (`1234<sleep>`).
     pub pid_comm: bool,
+    /// `--pidns-translation`: a tracee's process ids followed by strace-rs's for them.
+    pub pidns: bool,
 }
 
 impl Default for DecodeOpts {
@@ -66,6 +68,7 @@ impl Default for DecodeOpts {
             verbose: false,
             decode_fds: 0,
             pid_comm: false,
+            pidns: false,
         }
     }
 }
@@ -266,10 +269,19 @@ impl<'a> Ctx<'a> {
 
     /// A process id (with `-Y`, `1234<comm>`).
     pub fn pid_arg(&mut self, pid: i32) {
+        self.pid_of_kind(pid, crate::pidns::Kind::Tgid);
+    }
+
+    /// A process, thread, group or session id (`kind`), translated with
+    /// `--pidns-translation`.
+    pub fn pid_of_kind(&mut self, pid: i32, kind: crate::pidns::Kind) {
         if self.opts.pid_comm {
             text::pid_with_comm(&mut self.out, pid);
         } else {
             let _ = write!(self.out, "{pid}");
+        }
+        if self.opts.pidns {
+            crate::pidns::comment(&mut self.out, self.pid.0, pid, kind);
         }
     }
 
@@ -554,7 +566,8 @@ pub fn touches_paths(
     }
     let fds: &[usize] = match name {
         "fcntl" | "fcntl64" | "ioctl" | "accept" | "accept4" | "getsockname" | "getpeername"
-        | "recvfrom" | "sendto" | "recvmsg" | "setsockopt" | "getsockopt" => &[0],
+        | "recvfrom" | "sendto" | "recvmsg" | "setsockopt" | "getsockopt" | "quotactl_fd" => &[0],
+        "quotactl" => return table::path_is(ctx, ctx.arg(1), paths),
         "sendfile" | "sendfile64" => &[0, 1],
         "epoll_ctl" => &[0, 2],
         _ => &[],
@@ -674,9 +687,22 @@ pub fn format_rval(ctx: &Ctx<'_>, out: &mut String) {
         Rval::Udec => {
             let _ = write!(out, "{}", v as u64);
         }
-        Rval::Pid if ctx.opts.pid_comm => text::pid_with_comm(out, v as i32),
         Rval::Pid => {
-            let _ = write!(out, "{v}");
+            if ctx.opts.pid_comm {
+                text::pid_with_comm(out, v as i32);
+            } else {
+                let _ = write!(out, "{v}");
+            }
+            if ctx.opts.pidns && !ctx.error {
+                // getpgrp, getpgid, getsid (x86_64, i386) return a group or session.
+                let kind = match (ctx.abi, ctx.nr) {
+                    (Abi::X86_64, 111 | 121) | (Abi::I386, 65 | 132) => crate::pidns::Kind::Pgid,
+                    (Abi::X86_64, 124) | (Abi::I386, 147) => crate::pidns::Kind::Sid,
+                    (Abi::X86_64, 186) | (Abi::I386, 224) => crate::pidns::Kind::Tid,
+                    _ => crate::pidns::Kind::Tgid,
+                };
+                crate::pidns::comment(out, ctx.pid.0, v as i32, kind);
+            }
         }
         Rval::Fd => {
             let _ = write!(out, "{v}");

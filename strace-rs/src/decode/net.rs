@@ -280,6 +280,7 @@ fn sockopt_name(ctx: &mut Ctx<'_>) {
         6 => ctx.xval(xlat::TCP_OPTS, name, "TCP_???"),
         270 => ctx.xval(xlat::NETLINK_OPTS, name, "NETLINK_???"),
         0 => ctx.xval(xlat::IP_OPTS, name, "IP_???"),
+        41 => ctx.xval(IPV6_OPTS, name, "IPV6_???"),
         255 => ctx.xval(&[(1, "ICMP_FILTER")], name, "ICMP_???"),
         263 => ctx.xval(xlat::PACKET_OPTS, name, "PACKET_???"),
         _ => {
@@ -309,6 +310,7 @@ fn opt_shape(level: u64, name: u64, get: bool) -> OptShape {
         (1, 4) if get => OptShape::Errno,
         (1, 13) => OptShape::Ints(&["l_onoff", "l_linger"]),
         (1, 17) if get => OptShape::Ints(&["pid", "uid", "gid"]),
+        (263, 6) if get => OptShape::Ints(&["tp_packets", "tp_drops", "tp_freeze_q_cnt"]),
         (
             1,
             1
@@ -385,7 +387,7 @@ fn optval_shaped(ctx: &mut Ctx<'_>, shape: OptShape, addr: u64, len: u64) {
                     let _ = write!(ctx.out, "{v}");
                 }
             },
-            (_, "uid" | "gid") => {
+            (_, "uid" | "gid" | "tp_packets" | "tp_drops" | "tp_freeze_q_cnt") => {
                 let _ = write!(ctx.out, "{}", v as u32);
             }
             (_, "pid") => ctx.pid_arg(v),
@@ -413,7 +415,13 @@ fn setsockopt(ctx: &mut Ctx<'_>) -> Step {
     sockopt_name(ctx);
     ctx.comma();
     let len = ctx.arg(4) as u32;
-    let shape = opt_shape(ctx.arg(1) as u32 as u64, ctx.arg(2) as u32 as u64, false);
+    let (level, name) = (ctx.arg(1) as u32 as u64, ctx.arg(2) as u32 as u64);
+    if ctx.arg(3) != 0 && set_struct_opt(ctx, level, name, ctx.arg(3), len as i32) {
+        ctx.comma();
+        ctx.int(4);
+        return Step::Decoded;
+    }
+    let shape = opt_shape(level, name, false);
     match shape {
         OptShape::Bytes => optval(ctx, ctx.arg(3), u64::from(len)),
         OptShape::Int | OptShape::Errno | OptShape::Ints(_) => {
@@ -576,4 +584,246 @@ fn epoll_ctl(ctx: &mut Ctx<'_>) -> Step {
         }
     }
     Step::Decoded
+}
+
+/// The `SOL_IPV6` option names (`netinet/in.h`).
+const IPV6_OPTS: crate::text::Xlat = &[
+    (0x1, "IPV6_ADDRFORM"),
+    (0x2, "IPV6_2292PKTINFO"),
+    (0x3, "IPV6_2292HOPOPTS"),
+    (0x4, "IPV6_2292DSTOPTS"),
+    (0x5, "IPV6_2292RTHDR"),
+    (0x6, "IPV6_2292PKTOPTIONS"),
+    (0x7, "IPV6_CHECKSUM"),
+    (0x8, "IPV6_2292HOPLIMIT"),
+    (0x9, "IPV6_NEXTHOP"),
+    (0xa, "IPV6_AUTHHDR"),
+    (0xb, "IPV6_FLOWINFO"),
+    (0x10, "IPV6_UNICAST_HOPS"),
+    (0x11, "IPV6_MULTICAST_IF"),
+    (0x12, "IPV6_MULTICAST_HOPS"),
+    (0x13, "IPV6_MULTICAST_LOOP"),
+    (0x14, "IPV6_ADD_MEMBERSHIP"),
+    (0x15, "IPV6_DROP_MEMBERSHIP"),
+    (0x16, "IPV6_ROUTER_ALERT"),
+    (0x17, "IPV6_MTU_DISCOVER"),
+    (0x18, "IPV6_MTU"),
+    (0x19, "IPV6_RECVERR"),
+    (0x1a, "IPV6_V6ONLY"),
+    (0x1b, "IPV6_JOIN_ANYCAST"),
+    (0x1c, "IPV6_LEAVE_ANYCAST"),
+    (0x1d, "IPV6_MULTICAST_ALL"),
+    (0x1e, "IPV6_ROUTER_ALERT_ISOLATE"),
+    (0x1f, "IPV6_RECVERR_RFC4884"),
+    (0x20, "IPV6_FLOWLABEL_MGR"),
+    (0x21, "IPV6_FLOWINFO_SEND"),
+    (0x22, "IPV6_IPSEC_POLICY"),
+    (0x23, "IPV6_XFRM_POLICY"),
+    (0x24, "IPV6_HDRINCL"),
+    (0x2a, "MCAST_JOIN_GROUP"),
+    (0x2b, "MCAST_BLOCK_SOURCE"),
+    (0x2c, "MCAST_UNBLOCK_SOURCE"),
+    (0x2d, "MCAST_LEAVE_GROUP"),
+    (0x2e, "MCAST_JOIN_SOURCE_GROUP"),
+    (0x2f, "MCAST_LEAVE_SOURCE_GROUP"),
+    (0x30, "MCAST_MSFILTER"),
+    (0x31, "IPV6_RECVPKTINFO"),
+    (0x32, "IPV6_PKTINFO"),
+    (0x33, "IPV6_RECVHOPLIMIT"),
+    (0x34, "IPV6_HOPLIMIT"),
+    (0x35, "IPV6_RECVHOPOPTS"),
+    (0x36, "IPV6_HOPOPTS"),
+    (0x37, "IPV6_RTHDRDSTOPTS"),
+    (0x38, "IPV6_RECVRTHDR"),
+    (0x39, "IPV6_RTHDR"),
+    (0x3a, "IPV6_RECVDSTOPTS"),
+    (0x3b, "IPV6_DSTOPTS"),
+    (0x3c, "IPV6_RECVPATHMTU"),
+    (0x3d, "IPV6_PATHMTU"),
+    (0x3e, "IPV6_DONTFRAG"),
+    (0x3f, "IPV6_USE_MIN_MTU"),
+    (0x42, "IPV6_RECVTCLASS"),
+    (0x43, "IPV6_TCLASS"),
+    (0x46, "IPV6_AUTOFLOWLABEL"),
+    (0x48, "IPV6_ADDR_PREFERENCES"),
+    (0x49, "IPV6_MINHOPCOUNT"),
+    (0x4a, "IPV6_ORIGDSTADDR"),
+    (0x4b, "IPV6_TRANSPARENT"),
+    (0x4c, "IPV6_UNICAST_IF"),
+    (0x4d, "IPV6_RECVFRAGSIZE"),
+    (0x4e, "IPV6_FREEBIND"),
+];
+
+/// `struct icmp_filter`'s bits: the ICMP message types (`linux/icmp.h`).
+const ICMP_TYPES: crate::text::Xlat = &[
+    (0, "ICMP_ECHOREPLY"),
+    (3, "ICMP_DEST_UNREACH"),
+    (4, "ICMP_SOURCE_QUENCH"),
+    (5, "ICMP_REDIRECT"),
+    (8, "ICMP_ECHO"),
+    (11, "ICMP_TIME_EXCEEDED"),
+    (12, "ICMP_PARAMETERPROB"),
+    (13, "ICMP_TIMESTAMP"),
+    (14, "ICMP_TIMESTAMPREPLY"),
+    (15, "ICMP_INFO_REQUEST"),
+    (16, "ICMP_INFO_REPLY"),
+    (17, "ICMP_ADDRESS"),
+    (18, "ICMP_ADDRESSREPLY"),
+];
+
+const PACKET_MR_TYPES: crate::text::Xlat = &[
+    (0, "PACKET_MR_MULTICAST"),
+    (1, "PACKET_MR_PROMISC"),
+    (2, "PACKET_MR_ALLMULTI"),
+    (3, "PACKET_MR_UNICAST"),
+];
+
+/// An interface index: `if_nametoindex("lo")` when it names an interface here.
+fn ifindex(ctx: &mut Ctx<'_>, index: u32) {
+    let mut buf = [0u8; libc::IF_NAMESIZE];
+    // SAFETY: buf has the IF_NAMESIZE bytes if_indextoname writes at most.
+    let named = unsafe { libc::if_indextoname(index, buf.as_mut_ptr().cast()) };
+    let name = (!named.is_null() && ctx.opts.xlat != crate::text::XlatStyle::Raw).then(|| {
+        let n = buf.iter().position(|&c| c == 0).unwrap_or(buf.len());
+        String::from_utf8_lossy(&buf[..n]).into_owned()
+    });
+    match (name, ctx.opts.xlat) {
+        (Some(n), crate::text::XlatStyle::Abbrev) => {
+            let _ = write!(ctx.out, "if_nametoindex(\"{n}\")");
+        }
+        (Some(n), _) => {
+            let _ = write!(ctx.out, "{index} /* if_nametoindex(\"{n}\") */");
+        }
+        (None, _) => {
+            let _ = write!(ctx.out, "{index}");
+        }
+    }
+}
+
+/// The structures of the `SOL_IP`, `SOL_IPV6`, `SOL_PACKET` and `SOL_RAW` options strace
+/// decodes on `setsockopt`; `false` when the option is not one of them.
+fn set_struct_opt(ctx: &mut Ctx<'_>, level: u64, name: u64, addr: u64, len: i32) -> bool {
+    use std::net::{Ipv4Addr, Ipv6Addr};
+    match (level, name) {
+        // IP_ADD_MEMBERSHIP, IP_DROP_MEMBERSHIP: struct ip_mreq.
+        (0, 35 | 36) => match ctx.read::<[u8; 8]>(addr).filter(|_| len >= 8) {
+            Some(b) => {
+                let _ = write!(
+                    ctx.out,
+                    "{{imr_multiaddr=inet_addr(\"{}\"), imr_interface=inet_addr(\"{}\")}}",
+                    Ipv4Addr::new(b[0], b[1], b[2], b[3]),
+                    Ipv4Addr::new(b[4], b[5], b[6], b[7])
+                );
+            }
+            None => ctx.addr(addr),
+        },
+        // IPV6_ADD/DROP_MEMBERSHIP, IPV6_JOIN/LEAVE_ANYCAST: struct ipv6_mreq.
+        (41, 20 | 21 | 27 | 28) => match ctx.read::<[u8; 20]>(addr).filter(|_| len >= 20) {
+            Some(b) => {
+                let ip: [u8; 16] = b[..16].try_into().expect("16 bytes");
+                let _ = write!(
+                    ctx.out,
+                    "{{inet_pton(AF_INET6, \"{}\", &ipv6mr_multiaddr), ipv6mr_interface=",
+                    Ipv6Addr::from(ip)
+                );
+                ifindex(
+                    ctx,
+                    u32::from_ne_bytes(b[16..20].try_into().expect("4 bytes")),
+                );
+                ctx.push("}");
+            }
+            None => ctx.addr(addr),
+        },
+        // MCAST_JOIN_GROUP, MCAST_LEAVE_GROUP: struct group_req (an interface, a
+        // sockaddr_storage at 8).
+        (0 | 41, 42 | 45) => match ctx.read::<u32>(addr).filter(|_| len >= 136) {
+            Some(index) if ctx.read_bytes(addr, 136).is_some() => {
+                ctx.push("{gr_interface=");
+                ifindex(ctx, index);
+                ctx.push(", gr_group=");
+                structs::sockaddr(ctx, addr + 8, 128);
+                ctx.push("}");
+            }
+            _ => ctx.addr(addr),
+        },
+        // PACKET_RX_RING, PACKET_TX_RING: struct tpacket_req.
+        (263, 5 | 13) => match ctx.read::<[u32; 4]>(addr).filter(|_| len == 16) {
+            Some([bs, bn, fs, fnr]) => {
+                let _ = write!(
+                    ctx.out,
+                    "{{tp_block_size={bs}, tp_block_nr={bn}, tp_frame_size={fs}, tp_frame_nr={fnr}}}"
+                );
+            }
+            None => ctx.addr(addr),
+        },
+        // PACKET_ADD_MEMBERSHIP, PACKET_DROP_MEMBERSHIP: struct packet_mreq.
+        (263, 1 | 2) => match ctx.read::<[u8; 16]>(addr).filter(|_| len == 16) {
+            Some(b) => {
+                ctx.push("{mr_ifindex=");
+                ifindex(ctx, u32::from_ne_bytes(b[..4].try_into().expect("4 bytes")));
+                ctx.push(", mr_type=");
+                ctx.xval(
+                    PACKET_MR_TYPES,
+                    u16::from_ne_bytes([b[4], b[5]]).into(),
+                    "PACKET_MR_???",
+                );
+                let alen = u16::from_ne_bytes([b[6], b[7]]);
+                let _ = write!(ctx.out, ", mr_alen={alen}, mr_address=");
+                let mac = &b[8..8 + usize::from(alen).min(8)];
+                let colons = mac
+                    .iter()
+                    .map(|c| format!("{c:02x}"))
+                    .collect::<Vec<_>>()
+                    .join(":");
+                match ctx.opts.xlat {
+                    crate::text::XlatStyle::Abbrev => ctx.push(&colons),
+                    style => {
+                        hex_bytes(ctx, mac);
+                        if style == crate::text::XlatStyle::Verbose {
+                            let _ = write!(ctx.out, " /* {colons} */");
+                        }
+                    }
+                }
+                ctx.push("}");
+            }
+            None => ctx.addr(addr),
+        },
+        // ICMP_FILTER.
+        (255, 1) => icmp_filter(ctx, addr, len),
+        _ => return false,
+    }
+    true
+}
+
+/// `struct icmp_filter`: the message types filtered out, as a bitset; `~[...]` for the
+/// types let through when most are filtered.
+fn icmp_filter(ctx: &mut Ctx<'_>, addr: u64, len: i32) {
+    if len <= 0 {
+        ctx.addr(addr);
+        return;
+    }
+    let n = (len as usize).min(4);
+    let Some(b) = ctx.read_bytes(addr, n).filter(|_| addr != 0) else {
+        ctx.addr(addr);
+        return;
+    };
+    let mut bytes = [0xffu8; 4];
+    bytes[..n].copy_from_slice(&b);
+    let mut data = u32::from_ne_bytes(bytes);
+    if data.count_ones() > 16 {
+        data = !data;
+        ctx.push("~");
+    }
+    ctx.push("[");
+    let mut first = true;
+    for i in 0..32 {
+        if data & (1 << i) != 0 {
+            if !first {
+                ctx.push(" ");
+            }
+            first = false;
+            ctx.xval(ICMP_TYPES, i, "ICMP_???");
+        }
+    }
+    ctx.push("]");
 }

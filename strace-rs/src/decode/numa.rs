@@ -228,7 +228,7 @@ fn move_pages(ctx: &mut Ctx<'_>) -> Step {
 
 /// An array of `n` elements of `size` bytes at `addr`, each printed by `one`; as many as
 /// `-s` allows, an unreadable one ending it with its address.
-fn array(ctx: &mut Ctx<'_>, addr: u64, n: u64, size: u64, one: fn(&mut Ctx<'_>, u64)) {
+pub(super) fn array(ctx: &mut Ctx<'_>, addr: u64, n: u64, size: u64, one: fn(&mut Ctx<'_>, u64)) {
     if addr == 0 || n == 0 {
         if addr == 0 {
             ctx.push("NULL");

@@ -39,6 +39,7 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         "getpgid" | "getsid" => Row(&[Pid]),
         "set_tid_address" => Row(&[Hex]),
         "set_robust_list" => super::memory::ADDR_LEN,
+        "get_robust_list" => Row(&[Pid, Out(ptr_box), Out(ulong_box)]),
         "rseq" => Row(&[Hex, Hex, Flags(xlat::RSEQ_FLAGS, "RSEQ_FLAG_???"), Hex]),
         "prlimit64" => Row(&[Pid, RESOURCE, In(structs::rlimit64), Out(structs::rlimit64)]),
         "getrlimit" => Row(&[RESOURCE, Out(structs::rlimit)]),
@@ -64,18 +65,18 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         "gettimeofday" => Row(&[Out(structs::timeval), Ptr]),
         "time" => Row(&[Out(u64_value)]),
         "alarm" | "setuid" | "setgid" | "setfsuid" | "setfsgid" => Row(&[Uint]),
-        "setpgid" => Row(&[Pid, Pid]),
+        "setpgid" => Row(&[Pid, In(pgid_arg)]),
         "setreuid" | "setregid" => Row(&[Id, Id]),
         "setresuid" | "setresgid" => Row(&[Id, Id, Id]),
         "getresuid" | "getresgid" => Row(&[Out(u32_value), Out(u32_value), Out(u32_value)]),
         "getgroups" => Row(&[Int, AtExit(groups_returned)]),
         "setgroups" => Row(&[Int, In(groups)]),
-        "getpriority" => Row(&[PRIO, Int]),
-        "setpriority" => Row(&[PRIO, Int, Int]),
+        "getpriority" => Row(&[PRIO, In(prio_who)]),
+        "setpriority" => Row(&[PRIO, In(prio_who), Int]),
         "getrusage" => Row(&[In(rusage_who), Out(structs::rusage)]),
         "times" => Row(&[Out(structs::tms)]),
-        "sched_getaffinity" => Row(&[Int, Uint, AtExit(cpus_returned)]),
-        "sched_setaffinity" => Row(&[Int, Uint, In(cpus_given)]),
+        "sched_getaffinity" => Row(&[Pid, Uint, AtExit(cpus_returned)]),
+        "sched_setaffinity" => Row(&[Pid, Uint, In(cpus_given)]),
         "getitimer" => Row(&[ITIMER, Out(structs::itimerval)]),
         "setitimer" => Row(&[ITIMER, In(structs::itimerval), Out(structs::itimerval)]),
         "membarrier" => Func(membarrier),
@@ -90,15 +91,21 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         "sched_get_priority_min" | "sched_get_priority_max" => {
             Row(&[Const(xlat::SCHED_POLICIES, "SCHED_???")])
         }
-        "sched_getscheduler" => Row(&[Int, Returned(policy_returned)]),
-        "sched_setscheduler" => Row(&[Int, In(sched_policy), In(sched_param)]),
-        "sched_getparam" => Row(&[Int, Out(sched_param)]),
+        "sched_getscheduler" => Row(&[Pid, Returned(policy_returned)]),
+        "sched_setscheduler" => Row(&[Pid, In(sched_policy), In(sched_param)]),
+        "sched_getparam" => Row(&[Pid, Out(sched_param)]),
         "sched_rr_get_interval" => Row(&[Pid, Out(structs::timespec)]),
-        "sched_setparam" => Row(&[Int, In(sched_param)]),
-        "ioprio_set" => Row(&[Const(IOPRIO_WHO, "IOPRIO_WHO_???"), Int, In(ioprio)]),
+        "sched_getattr" => Func(sched_getattr),
+        "sched_setattr" => Func(sched_setattr),
+        "sched_setparam" => Row(&[Pid, In(sched_param)]),
+        "ioprio_set" => Row(&[
+            Const(IOPRIO_WHO, "IOPRIO_WHO_???"),
+            In(ioprio_who),
+            In(ioprio),
+        ]),
         "ioprio_get" => Row(&[
             Const(IOPRIO_WHO, "IOPRIO_WHO_???"),
-            Int,
+            In(ioprio_who),
             Returned(ioprio_returned),
         ]),
         "unshare" => Row(&[Flags64(xlat::CLONE_FLAGS, "CLONE_???")]),
@@ -218,13 +225,10 @@ fn cpus_returned(ctx: &mut Ctx<'_>, addr: u64) {
     }
 }
 
-/// `sched_setscheduler`'s policy, with `SCHED_RESET_ON_FORK`.
+/// `sched_setscheduler`'s policy (strace names no `SCHED_RESET_ON_FORK` there: a policy
+/// with it prints as a number).
 fn sched_policy(ctx: &mut Ctx<'_>, pol: u64) {
-    let pol = pol & 0xffff_ffff;
-    ctx.xval(xlat::SCHED_POLICIES, pol & !0x40000000, "SCHED_???");
-    if pol & 0x40000000 != 0 {
-        ctx.push("|SCHED_RESET_ON_FORK");
-    }
+    ctx.xval(xlat::SCHED_POLICIES, pol & 0xffff_ffff, "SCHED_???");
 }
 
 /// An I/O priority: `IOPRIO_PRIO_VALUE(IOPRIO_CLASS_BE, 4)`.
@@ -753,7 +757,12 @@ fn prctl_sched_core(ctx: &mut Ctx<'_>) -> Step {
     ctx.comma();
     ctx.xval(SCHED_CORE_OPS, sub, "PR_SCHED_CORE_???");
     ctx.comma();
-    ctx.pid_arg(ctx.arg_int(2));
+    let pid_kind = match ctx.arg(3) as u32 {
+        0 => crate::pidns::Kind::Tid,
+        2 => crate::pidns::Kind::Pgid,
+        _ => crate::pidns::Kind::Tgid,
+    };
+    ctx.pid_of_kind(ctx.arg_int(2), pid_kind);
     ctx.comma();
     let kind = ctx.arg(3) as u32 as u64;
     ctx.hex_value(kind);
@@ -767,6 +776,239 @@ fn prctl_sched_core(ctx: &mut Ctx<'_>) -> Step {
     }
     ctx.ptr(4);
     Step::Decoded
+}
+
+const SPEC_CMDS: crate::text::Xlat = &[
+    (0, "PR_SPEC_STORE_BYPASS"),
+    (1, "PR_SPEC_INDIRECT_BRANCH"),
+    (2, "PR_SPEC_L1D_FLUSH"),
+];
+/// What PR_GET_SPECULATION_CTRL returns; from the third entry on, what
+/// PR_SET_SPECULATION_CTRL takes.
+const SPEC_FLAGS: crate::text::Xlat = &[
+    (0, "PR_SPEC_NOT_AFFECTED"),
+    (1 << 0, "PR_SPEC_PRCTL"),
+    (1 << 1, "PR_SPEC_ENABLE"),
+    (1 << 2, "PR_SPEC_DISABLE"),
+    (1 << 3, "PR_SPEC_FORCE_DISABLE"),
+    (1 << 4, "PR_SPEC_DISABLE_NOEXEC"),
+];
+const SUD_CMDS: crate::text::Xlat = &[(0, "PR_SYS_DISPATCH_OFF"), (1, "PR_SYS_DISPATCH_ON")];
+
+/// The PR_SET/GET_TAGGED_ADDR_CTRL value: `!PR_TAGGED_ADDR_ENABLE|PR_MTE_TCF_SYNC|0x1<<PR_MTE_TAG_SHIFT`
+/// (the number first outside `-X abbrev`; `rval`: the text after a return value, none with
+/// `-X raw`).
+fn tagged_addr(style: crate::text::XlatStyle, v: u64, rval: bool) -> Option<String> {
+    use crate::text::XlatStyle;
+    let mut out = String::new();
+    if !rval && style != XlatStyle::Abbrev {
+        out.push_str(&crate::text::Hx(v).to_string());
+    }
+    if style == XlatStyle::Raw {
+        return (!rval).then_some(out);
+    }
+    let verbose = !rval && style == XlatStyle::Verbose;
+    if verbose {
+        out.push_str(" /* ");
+    }
+    out.push_str(if v & 1 != 0 {
+        "PR_TAGGED_ADDR_ENABLE|"
+    } else {
+        "!PR_TAGGED_ADDR_ENABLE|"
+    });
+    out.push_str(match v & 6 {
+        0 => "PR_MTE_TCF_NONE",
+        2 => "PR_MTE_TCF_SYNC",
+        4 => "PR_MTE_TCF_ASYNC",
+        _ => "PR_MTE_TCF_MASK",
+    });
+    let tag = v & (0xffff << 3);
+    if tag != 0 {
+        let _ = write!(out, "|{:#x}<<PR_MTE_TAG_SHIFT", tag >> 3);
+    }
+    let rest = v & !(1 | 6 | (0xffff << 3));
+    if rest != 0 {
+        let _ = write!(out, "|{rest:#x}");
+    }
+    if verbose {
+        out.push_str(" */");
+    }
+    Some(out)
+}
+
+/// A pointer-sized word the kernel stored (4 bytes for an i386 tracee).
+fn read_word(ctx: &Ctx<'_>, addr: u64) -> Option<u64> {
+    match ctx.abi {
+        super::Abi::X86_64 => ctx.read::<u64>(addr),
+        super::Abi::I386 => ctx.read::<u32>(addr).map(u64::from),
+    }
+}
+
+/// `[0x7f...]`: a pointer the kernel stored (`[NULL]` for none).
+fn ptr_box(ctx: &mut Ctx<'_>, addr: u64) {
+    match read_word(ctx, addr) {
+        Some(p) => {
+            ctx.push("[");
+            ctx.addr(p);
+            ctx.push("]");
+        }
+        None => ctx.addr(addr),
+    }
+}
+
+/// `[24]`: an `unsigned long` the kernel stored.
+fn ulong_box(ctx: &mut Ctx<'_>, addr: u64) {
+    match read_word(ctx, addr) {
+        Some(v) => {
+            let _ = write!(ctx.out, "[{v}]");
+        }
+        None => ctx.addr(addr),
+    }
+}
+
+const SCHED_FLAGS: crate::text::Xlat = &[
+    (0x01, "SCHED_FLAG_RESET_ON_FORK"),
+    (0x02, "SCHED_FLAG_RECLAIM"),
+    (0x04, "SCHED_FLAG_DL_OVERRUN"),
+    (0x08, "SCHED_FLAG_KEEP_POLICY"),
+    (0x10, "SCHED_FLAG_KEEP_PARAMS"),
+    (0x20, "SCHED_FLAG_UTIL_CLAMP_MIN"),
+    (0x40, "SCHED_FLAG_UTIL_CLAMP_MAX"),
+];
+/// `struct sched_attr`'s first size (`SCHED_ATTR_SIZE_VER0`) and its whole size (`VER1`).
+const SCHED_ATTR_MIN: usize = 48;
+const SCHED_ATTR_VER1: usize = 56;
+
+/// `struct sched_attr` as strace prints it: `usize` is `sched_getattr`'s buffer size (the
+/// kernel's answer, sized by its own `size` field), 0 for `sched_setattr` (the caller's,
+/// sized by its `size`).
+fn sched_attr(ctx: &mut Ctx<'_>, addr: u64, usize_: u32) {
+    let is_set = usize_ == 0;
+    let mut b = [0u8; SCHED_ATTR_VER1];
+    let (size, asked) = if !is_set {
+        let n = (usize_ as usize).min(SCHED_ATTR_VER1);
+        match ctx.read_bytes(addr, n).filter(|_| addr != 0) {
+            Some(r) => b[..n].copy_from_slice(&r),
+            None => {
+                ctx.addr(addr);
+                return;
+            }
+        }
+        let written = u32::from_ne_bytes(b[..4].try_into().expect("4 bytes"));
+        (written as usize, written as usize)
+    } else {
+        let Some(sz) = ctx.read::<u32>(addr) else {
+            ctx.addr(addr);
+            return;
+        };
+        let asked = if sz == 0 { SCHED_ATTR_MIN } else { sz as usize };
+        let n = asked.min(SCHED_ATTR_VER1);
+        b[..4].copy_from_slice(&sz.to_ne_bytes());
+        if n >= SCHED_ATTR_MIN {
+            match ctx.read_bytes(addr, n) {
+                Some(r) => b[..n].copy_from_slice(&r),
+                None => {
+                    ctx.addr(addr);
+                    return;
+                }
+            }
+        }
+        (n, asked)
+    };
+    let u32_at = |o: usize| u32::from_ne_bytes(b[o..o + 4].try_into().expect("4 bytes"));
+    let u64_at = |o: usize| u64::from_ne_bytes(b[o..o + 8].try_into().expect("8 bytes"));
+    let _ = write!(ctx.out, "{{size={}", u32_at(0));
+    if size >= SCHED_ATTR_MIN {
+        let (policy, flags) = (u32_at(4), u64_at(8));
+        if !is_set || (policy as i32) < 0 || flags & 0x18 == 0 {
+            ctx.push(", sched_policy=");
+            ctx.xval(xlat::SCHED_POLICIES, policy.into(), "SCHED_???");
+        }
+        ctx.push(", sched_flags=");
+        ctx.flags(SCHED_FLAGS, flags, "SCHED_FLAG_???");
+        if !is_set || flags & 0x10 == 0 {
+            let _ = write!(
+                ctx.out,
+                ", sched_nice={}, sched_priority={}, sched_runtime={}, sched_deadline={}, sched_period={}",
+                u32_at(16) as i32,
+                u32_at(20),
+                u64_at(24),
+                u64_at(32),
+                u64_at(40)
+            );
+        }
+        if size >= SCHED_ATTR_VER1 {
+            let _ = write!(
+                ctx.out,
+                ", sched_util_min={}, sched_util_max={}",
+                u32_at(48),
+                u32_at(52)
+            );
+        }
+    }
+    let total = if is_set { asked } else { u32_at(0) as usize };
+    if total > size {
+        ctx.push(", ...");
+    }
+    ctx.push("}");
+}
+
+fn sched_getattr(ctx: &mut Ctx<'_>) -> Step {
+    if !ctx.exiting {
+        ctx.pid_arg(ctx.arg_int(0));
+        ctx.comma();
+        return Step::Exit;
+    }
+    let size = ctx.arg(2) as u32;
+    if size != 0 && !ctx.error {
+        sched_attr(ctx, ctx.arg(1), size);
+    } else {
+        ctx.ptr(1);
+    }
+    let _ = write!(ctx.out, ", {size}, {}", ctx.arg(3) as u32);
+    Step::Decoded
+}
+
+fn sched_setattr(ctx: &mut Ctx<'_>) -> Step {
+    if !ctx.exiting {
+        ctx.pid_arg(ctx.arg_int(0));
+        ctx.comma();
+        sched_attr(ctx, ctx.arg(1), 0);
+        return Step::Exit;
+    }
+    // E2BIG: the kernel wrote the size it supports.
+    if ctx.error && ctx.rval == -7 {
+        if let Some(sz) = ctx.read::<u32>(ctx.arg(1)) {
+            let _ = write!(ctx.out, " => {{size={sz}}}");
+        }
+    }
+    let _ = write!(ctx.out, ", {}", ctx.arg(2) as u32);
+    Step::Decoded
+}
+
+/// `setpgid`'s process group.
+fn pgid_arg(ctx: &mut Ctx<'_>, v: u64) {
+    ctx.pid_of_kind(v as i32, crate::pidns::Kind::Pgid);
+}
+
+/// The `who` of `getpriority`/`setpriority`, by `which`: a process, a process group or a
+/// user.
+fn prio_who(ctx: &mut Ctx<'_>, v: u64) {
+    match ctx.arg(0) as u32 {
+        0 => ctx.pid_of_kind(v as i32, crate::pidns::Kind::Tgid),
+        1 => ctx.pid_of_kind(v as i32, crate::pidns::Kind::Pgid),
+        _ => ctx.int_value(v),
+    }
+}
+
+/// The `who` of `ioprio_get`/`ioprio_set`, by `which`: a thread, a process group or a
+/// user.
+fn ioprio_who(ctx: &mut Ctx<'_>, v: u64) {
+    match ctx.arg(0) as u32 {
+        1 => ctx.pid_of_kind(v as i32, crate::pidns::Kind::Tid),
+        2 => ctx.pid_of_kind(v as i32, crate::pidns::Kind::Pgid),
+        _ => ctx.int_value(v),
+    }
 }
 
 const SUID_DUMP: crate::text::Xlat = &[
@@ -874,6 +1116,72 @@ fn prctl(ctx: &mut Ctx<'_>) -> Step {
                 Step::Decoded
             }
             62 => prctl_sched_core(ctx),
+            55 => {
+                // PR_SET_TAGGED_ADDR_CTRL.
+                ctx.comma();
+                let text = tagged_addr(ctx.opts.xlat, ctx.arg(1), false).unwrap_or_default();
+                ctx.push(&text);
+                for i in 2..5 {
+                    ctx.comma();
+                    ctx.hex(i);
+                }
+                Step::Decoded
+            }
+            56 => {
+                for i in 1..5 {
+                    ctx.comma();
+                    ctx.hex(i);
+                }
+                Step::Exit
+            }
+            52 | 53 => {
+                // PR_GET/SET_SPECULATION_CTRL: the mitigation, then (set) its new state.
+                ctx.comma();
+                let which = ctx.arg(1);
+                ctx.xval(SPEC_CMDS, which, "PR_SPEC_???");
+                if op == 52 {
+                    ctx.stash = which;
+                    return Step::Exit;
+                }
+                ctx.comma();
+                if which <= 2 {
+                    ctx.xval(&SPEC_FLAGS[2..], ctx.arg(2), "PR_SPEC_???");
+                } else {
+                    ctx.hex(2);
+                }
+                Step::Decoded
+            }
+            59 => {
+                // PR_SET_SYSCALL_USER_DISPATCH: on/off, offset, length, selector.
+                ctx.comma();
+                ctx.xval(SUD_CMDS, ctx.arg(1), "PR_SYS_DISPATCH_???");
+                ctx.comma();
+                ctx.hex(2);
+                ctx.comma();
+                ctx.hex(3);
+                ctx.comma();
+                ctx.ptr(4);
+                Step::Decoded
+            }
+            0x5356_4d41 => {
+                // PR_SET_VMA: PR_SET_VMA_ANON_NAME names a range of anonymous memory.
+                ctx.comma();
+                ctx.xval(&[(0, "PR_SET_VMA_ANON_NAME")], ctx.arg(1), "PR_SET_VMA_???");
+                if ctx.arg(1) == 0 {
+                    ctx.comma();
+                    ctx.ptr(2);
+                    ctx.comma();
+                    ctx.ulong(3);
+                    ctx.comma();
+                    ctx.cstr(4);
+                } else {
+                    for i in 2..5 {
+                        ctx.comma();
+                        ctx.hex(i);
+                    }
+                }
+                Step::Decoded
+            }
             8 | 36 | 38 | 41 => {
                 ctx.comma();
                 ctx.ulong(1);
@@ -921,6 +1229,25 @@ fn prctl(ctx: &mut Ctx<'_>) -> Step {
                 }
             } else if !ctx.error && op == 61 {
                 ctx.rfmt = Rval::Hex;
+            }
+        } else if op == 56 {
+            if !ctx.error {
+                ctx.rfmt = Rval::Hex;
+                if let Some(text) = tagged_addr(ctx.opts.xlat, ctx.rval as u64, true) {
+                    ctx.rextra = format!(" ({text})");
+                }
+            }
+        } else if op == 52 {
+            if !ctx.error && ctx.stash <= 2 {
+                ctx.rfmt = Rval::Hex;
+                if ctx.opts.xlat != crate::text::XlatStyle::Raw {
+                    let mut f = String::new();
+                    let v = ctx.rval as u64;
+                    crate::text::flags(&mut f, crate::text::XlatStyle::Abbrev, SPEC_FLAGS, v, "");
+                    if !f.starts_with("0x") {
+                        ctx.rextra = format!(" ({f})");
+                    }
+                }
             }
         } else if op == 3 {
             if !ctx.error {

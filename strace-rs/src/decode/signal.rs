@@ -49,7 +49,8 @@ pub(super) fn siginfo(ctx: &mut Ctx<'_>, addr: u64) {
     match ctx.read::<[u8; 128]>(addr).map(tracekit_ptrace::SigInfo) {
         Some(si) if si.signo() == 0 => ctx.push("{}"),
         Some(si) => {
-            let s = crate::siginfo::format(&si);
+            let pidns = ctx.opts.pidns.then_some(ctx.pid.0);
+            let s = crate::siginfo::format(&si, crate::text::XlatStyle::Abbrev, pidns);
             ctx.push(&s);
         }
         None => ctx.addr(addr),

@@ -9,6 +9,45 @@ use std::fmt::Write as _;
 use super::{Ctx, Rval, Step};
 use crate::text;
 
+mod evdev;
+mod fields;
+mod gpio;
+mod hdio;
+mod ptp;
+
+/// One family of requests decoded in its own module.
+struct Family {
+    /// The request's name (`None`: not of this family).
+    name: fn(u64, text::XlatStyle) -> Option<std::borrow::Cow<'static, str>>,
+    /// Whether the family decodes the request's argument.
+    handles: fn(u64) -> bool,
+    /// The argument at entry, with its leading comma.
+    enter: fn(&mut Ctx<'_>, u64) -> Step,
+    /// The rest at exit, failed or not (`ctx.error`).
+    exit: fn(&mut Ctx<'_>, u64),
+}
+
+const FAMILIES: &[Family] = &[hdio::FAMILY, evdev::FAMILY, gpio::FAMILY, ptp::FAMILY];
+
+fn family(req: u64) -> Option<&'static Family> {
+    FAMILIES.iter().find(|f| (f.handles)(req))
+}
+
+/// The name of request `req`, `None` when it has none; `style` says how a code inside
+/// the name is spelled (`EVIOCGABS(0xe /* ABS_??? */)`, `EVIOCGABS(0xe)` inside the
+/// comment of `-X verbose`).
+pub fn request_name(req: u64, style: text::XlatStyle) -> Option<std::borrow::Cow<'static, str>> {
+    if let Some(n) = text::lookup(crate::xlat::IOCTLS, req) {
+        return Some(n.into());
+    }
+    FAMILIES.iter().find_map(|f| (f.name)(req, style))
+}
+
+/// The name from `table` (a family's requests) of `req`.
+fn table_name(table: text::Xlat, req: u64) -> Option<std::borrow::Cow<'static, str>> {
+    text::lookup(table, req).map(Into::into)
+}
+
 /// `FS_IOC_FIEMAP`: `_IOWR('f', 11, struct fiemap)`.
 pub const FS_IOC_FIEMAP: u64 = 0xc020_660b;
 
@@ -262,41 +301,46 @@ const FIEMAP_EXTENT_FLAGS: text::Xlat = &[
 
 /// Whether this module decodes `req`'s argument.
 pub fn handles(req: u64) -> bool {
-    matches!(
-        req,
-        FS_IOC_FIEMAP
-            | FS_IOC_GETFLAGS
-            | FS_IOC_SETFLAGS
-            | FS_IOC32_GETFLAGS
-            | FS_IOC32_SETFLAGS
-            | FIFREEZE
-            | FITHAW
-            | FITRIM
-            | FS_IOC_FSGETXATTR
-            | FS_IOC_FSSETXATTR
-            | TIOCSWINSZ
-            | TIOCMGET..=TIOCMSET
-            | RNDGETENTCNT
-            | RNDADDTOENTCNT
-            | RNDADDENTROPY
-            | RNDZAPENTCNT
-            | RNDCLEARPOOL
-            | RNDRESEEDCRNG
-            | INOTIFY_IOC_SETNEXTWD
-            | WDIOC_GETSTATUS
-            ..=WDIOC_GETTIMELEFT
-                | WDIOC_SETTIMEOUT
-                | WDIOC_SETPRETIMEOUT
-                | COUNTER_ADD_WATCH_IOCTL
-                | COUNTER_ENABLE_EVENTS_IOCTL
-                | COUNTER_DISABLE_EVENTS_IOCTL
-    ) || lirc_kind(req).is_some()
+    family(req).is_some()
+        || matches!(
+            req,
+            FS_IOC_FIEMAP
+                | FS_IOC_GETFLAGS
+                | FS_IOC_SETFLAGS
+                | FS_IOC32_GETFLAGS
+                | FS_IOC32_SETFLAGS
+                | FIFREEZE
+                | FITHAW
+                | FITRIM
+                | FS_IOC_FSGETXATTR
+                | FS_IOC_FSSETXATTR
+                | TIOCSWINSZ
+                | TIOCMGET..=TIOCMSET
+                | RNDGETENTCNT
+                | RNDADDTOENTCNT
+                | RNDADDENTROPY
+                | RNDZAPENTCNT
+                | RNDCLEARPOOL
+                | RNDRESEEDCRNG
+                | INOTIFY_IOC_SETNEXTWD
+                | WDIOC_GETSTATUS
+                ..=WDIOC_GETTIMELEFT
+                    | WDIOC_SETTIMEOUT
+                    | WDIOC_SETPRETIMEOUT
+                    | COUNTER_ADD_WATCH_IOCTL
+                    | COUNTER_ENABLE_EVENTS_IOCTL
+                    | COUNTER_DISABLE_EVENTS_IOCTL
+        )
+        || lirc_kind(req).is_some()
         || (NS_GET_USERNS..=NS_GET_OWNER_UID).contains(&req)
 }
 
 /// `req`'s argument at entry (`handles(req)`), with its leading comma (none for requests
 /// without an argument); `Step::Exit` when `exit` has more to print.
 pub fn enter(ctx: &mut Ctx<'_>, req: u64) -> Step {
+    if let Some(f) = family(req) {
+        return (f.enter)(ctx, req);
+    }
     match req {
         // The new descriptor, or the namespace type, in the return value.
         NS_GET_USERNS | NS_GET_PARENT => {
@@ -380,8 +424,18 @@ pub fn enter(ctx: &mut Ctx<'_>, req: u64) -> Step {
     }
 }
 
-/// The rest of `req`'s argument after a successful call.
+/// The rest of `req`'s argument at exit.
 pub fn exit(ctx: &mut Ctx<'_>, req: u64) {
+    if let Some(f) = family(req) {
+        (f.exit)(ctx, req);
+        return;
+    }
+    if ctx.error {
+        if addr_on_error(req) {
+            ctx.addr(ctx.arg(2));
+        }
+        return;
+    }
     match req {
         FS_IOC_FIEMAP => fiemap_exit(ctx),
         FS_IOC_GETFLAGS | FS_IOC32_GETFLAGS => inode_flags(ctx),
@@ -407,7 +461,7 @@ pub fn exit(ctx: &mut Ctx<'_>, req: u64) {
 
 /// Whether `exit` prints the argument's address itself after a failed call (the requests
 /// that print nothing at entry).
-pub fn addr_on_error(req: u64) -> bool {
+fn addr_on_error(req: u64) -> bool {
     matches!(
         req,
         FS_IOC_GETFLAGS

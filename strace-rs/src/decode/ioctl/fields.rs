@@ -1,0 +1,77 @@
+//! Printing the fields of the structures ioctl requests carry, read whole into a buffer
+//! (strace's `PRINT_FIELD_*` on a local copy).
+
+use std::fmt::Write as _;
+
+use crate::decode::Ctx;
+use crate::text;
+
+pub(super) fn u32_at(b: &[u8], o: usize) -> u32 {
+    u32::from_ne_bytes(b[o..o + 4].try_into().expect("4 bytes"))
+}
+
+pub(super) fn u64_at(b: &[u8], o: usize) -> u64 {
+    u64::from_ne_bytes(b[o..o + 8].try_into().expect("8 bytes"))
+}
+
+/// A string field of `b.len()` bytes (strace's `PRINT_FIELD_CSTRING`): up to its NUL, or,
+/// without one, all but the last byte and `...`.
+pub(super) fn cstring(ctx: &mut Ctx<'_>, b: &[u8]) {
+    match b.iter().position(|&c| c == 0) {
+        Some(n) => text::quote(&mut ctx.out, &b[..n], ctx.opts.hex, false),
+        None => {
+            text::quote(
+                &mut ctx.out,
+                &b[..b.len().saturating_sub(1)],
+                ctx.opts.hex,
+                false,
+            );
+            ctx.push("...");
+        }
+    }
+}
+
+/// The first `n` of a structure's array of `values` (strace's `PRINT_FIELD_ARRAY_UPTO`):
+/// without `-v`, at most `-s` of them and `...`.
+pub(super) fn array(
+    ctx: &mut Ctx<'_>,
+    values: &[u64],
+    n: usize,
+    mut print: impl FnMut(&mut Ctx<'_>, u64),
+) {
+    let n = n.min(values.len());
+    let shown = if !ctx.opts.verbose && ctx.opts.max_strlen < n {
+        ctx.opts.max_strlen
+    } else {
+        n
+    };
+    ctx.push("[");
+    for (i, &v) in values[..shown].iter().enumerate() {
+        if i > 0 {
+            ctx.push(", ");
+        }
+        print(ctx, v);
+    }
+    if shown < n {
+        ctx.push(", ...");
+    }
+    ctx.push("]");
+}
+
+pub(super) fn dec(ctx: &mut Ctx<'_>, v: u64) {
+    let _ = write!(ctx.out, "{v}");
+}
+
+pub(super) fn u32s(b: &[u8], o: usize, n: usize) -> Vec<u64> {
+    (0..n).map(|i| u64::from(u32_at(b, o + 4 * i))).collect()
+}
+
+/// `, name=[...]`: an array of `n` `__u32` at `o` in hex (a padding, reserved words),
+/// printed only when not all zero.
+pub(super) fn nonzero_u32s(ctx: &mut Ctx<'_>, name: &str, b: &[u8], o: usize, n: usize) {
+    let v = u32s(b, o, n);
+    if v.iter().any(|&x| x != 0) {
+        let _ = write!(ctx.out, ", {name}=");
+        array(ctx, &v, n, |c, x| c.hex_value(x));
+    }
+}
