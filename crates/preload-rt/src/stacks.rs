@@ -12,7 +12,7 @@
 //! Everything lives in lazily-committed anonymous maps, not on the heap. Both hash tables
 //! start small and double (the stack table when three quarters full, up to [`MAX_SLOTS`]; the
 //! node buckets when there are as many nodes as buckets); a full table answers 0 ("no
-//! stack"). What a distinct stack costs: 24 bytes a slot of the stack table (at most two
+//! stack"). What a distinct stack costs: 16 bytes a slot of the stack table (at most two
 //! slots a stack after a doubling), plus 16 bytes a node and 4 to 8 bytes of buckets for each
 //! frame whose suffix (that frame and all its callers) no earlier stack had.
 
@@ -22,8 +22,10 @@ use crate::sys;
 #[derive(Debug, Clone, Copy)]
 #[repr(C)]
 struct Entry {
-    hash: u64,
-    id: u64,
+    /// The low half of the stack's hash (it picks the slot; compared before the frames).
+    hash: u32,
+    /// The stack's id (ids stay below `MAX_SLOTS`: the table never holds more stacks).
+    id: u32,
     node: u32,
     len: u32,
 }
@@ -42,6 +44,7 @@ struct Node {
 const FIRST_SLOTS: usize = 1 << 10;
 /// The table's largest size.
 pub const MAX_SLOTS: usize = 1 << 21;
+const _: () = assert!(MAX_SLOTS <= u32::MAX as usize);
 /// Nodes the node map has room for (index 0 stays unused: "no node").
 const MAX_NODES: usize = 1 << 25;
 /// The node buckets' first size.
@@ -203,7 +206,7 @@ impl StackTable {
         if frames.is_empty() || frames.len() > MAX_LEN || !self.ensure_mapped() {
             return Interned::None;
         }
-        let hash = hash(frames);
+        let hash = hash(frames) as u32;
         if self.count >= self.nslots / 4 * 3 && !self.grow() {
             // Full: known stacks are still found, new ones get no id.
             return self
@@ -222,7 +225,7 @@ impl StackTable {
                 break;
             }
             if e.hash == hash && e.len as usize == frames.len() && self.holds(e.node, frames) {
-                return Interned::Known(e.id);
+                return Interned::Known(u64::from(e.id));
             }
             i = (i + 1) & mask;
         }
@@ -243,7 +246,7 @@ impl StackTable {
         unsafe {
             *slot = Entry {
                 hash,
-                id,
+                id: id as u32,
                 node,
                 len: frames.len() as u32,
             }
@@ -339,7 +342,7 @@ impl StackTable {
     }
 
     /// The id of `frames` (whose hash is `hash`) when the full table has it.
-    fn find(&self, frames: &[u64], hash: u64) -> Option<u64> {
+    fn find(&self, frames: &[u64], hash: u32) -> Option<u64> {
         let mask = self.nslots - 1;
         let mut i = (hash as usize) & mask;
         for _ in 0..self.nslots {
@@ -351,7 +354,7 @@ impl StackTable {
                 return None;
             }
             if e.hash == hash && e.len as usize == frames.len() && self.holds(e.node, frames) {
-                return Some(e.id);
+                return Some(u64::from(e.id));
             }
             i = (i + 1) & mask;
         }
@@ -376,7 +379,7 @@ impl StackTable {
                 *b = node.ip;
                 n = node.parent;
             }
-            f(e.id, &buf[..len]);
+            f(u64::from(e.id), &buf[..len]);
         }
     }
 
