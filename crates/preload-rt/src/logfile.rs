@@ -62,7 +62,7 @@ const PAGE: u64 = 4096;
 /// The compressor thread keeps this much of the window ready past the last sealed record
 /// (resident: the pages are mapped in). The helper's rounds are 2 ms apart: a program
 /// writing 20 MB/s of records uses 40 KiB of it a round.
-const AHEAD: usize = 512 << 10;
+const AHEAD: usize = 256 << 10;
 
 /// The window being written, as the compressor thread sees it: it readies the window's next
 /// chunks ahead of the writer (off the program's thread), which then finds them ready. The
