@@ -27,7 +27,7 @@ use crate::sys;
 
 /// Raw bytes per chunk, at most. Its buffers (twice this) stay resident in the helper
 /// thread; zstd level 1 matches within 512 KiB, so larger pieces would barely compress better.
-const PIECE: usize = 1 << 20;
+const PIECE: usize = 512 << 10;
 /// The helper starts on a piece once this much is ready.
 pub const MIN_PIECE: u64 = 512 << 10;
 

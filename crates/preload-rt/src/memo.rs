@@ -207,7 +207,9 @@ impl Memo {
         // first (and on x86_64 the acquire fence is only the compiler's, so a check is a load
         // that hits the cache).
         let cells = e.cells.get(..len)?;
-        let mut at = regs.sp;
+        // A pointer moved by whole words (`wrapping_offset`), so the move folds into the
+        // load's scaled addressing instead of a shift and a mask of its own.
+        let mut at = regs.sp as *const u64;
         for cell in cells {
             let cell = cell.load(Ordering::Relaxed);
             // This cell (and what was read above) is one writer's entry only if nobody wrote
@@ -216,7 +218,7 @@ impl Memo {
             if e.seq.load(Ordering::Relaxed) != seq {
                 return None;
             }
-            at = at.wrapping_add(((cell as i64 >> VALUE_BITS) << 3) as u64);
+            at = at.wrapping_offset((cell as i64 >> VALUE_BITS) as isize);
             // SAFETY: the cells are checked in the order the walk noted them: cell i is one
             // the walk from `regs` reads when cells 0..i hold the values checked so far (and
             // `rbp` is the one checked above, if the walk used it: the rules that locate the
@@ -225,7 +227,7 @@ impl Memo {
             // another stack that happened to sit at the same `sp` fails at its first
             // differing cell, before reading further. (The cell was read while the entry was
             // stable: checked against `seq` just above.)
-            let v = unsafe { (at as *const u64).read() };
+            let v = unsafe { at.read() };
             if v != cell & VALUE_MASK {
                 return None;
             }
