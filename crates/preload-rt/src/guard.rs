@@ -136,6 +136,12 @@ impl Guard {
         state().held.get()
     }
 
+    /// True on a helper thread of the runtime ([`Guard::hold_forever`]).
+    #[inline]
+    pub fn is_helper() -> bool {
+        state().helper.get()
+    }
+
     /// Marks this thread as permanently inside tracekit (a helper thread of the runtime):
     /// every hook it reaches passes straight through.
     pub fn hold_forever() {
