@@ -108,21 +108,19 @@ fn ioctl(fd: c_int, req: u64, arg: *mut c_void) -> Result<(), i32> {
 fn open(lo: usize, len: usize) -> c_int {
     // SAFETY: no memory is passed.
     let fd = unsafe {
-        libc::syscall(
+        sys::syscall!(
             libc::SYS_userfaultfd,
-            libc::O_CLOEXEC | libc::O_NONBLOCK | USER_MODE_ONLY,
+            libc::O_CLOEXEC | libc::O_NONBLOCK | USER_MODE_ONLY
         )
     } as c_int;
     if fd < 0 {
         return -1;
     }
-    // SAFETY: fcntl on the descriptor just opened.
-    let high = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, FD_FLOOR) };
-    // SAFETY: ours, just opened.
-    unsafe { libc::close(fd) };
-    if high < 0 {
+    let high = sys::dup_cloexec(fd, FD_FLOOR);
+    sys::close(fd);
+    let Ok(high) = high else {
         return -1;
-    }
+    };
     let mut api = ApiArg {
         api: API,
         features: FEATURE_SIGBUS | FEATURE_MOVE,
@@ -138,8 +136,7 @@ fn open(lo: usize, len: usize) -> c_int {
         && api.features & FEATURE_MOVE != 0
         && ioctl(high, IOC_REGISTER, (&raw mut reg).cast()).is_ok();
     if !ok {
-        // SAFETY: ours.
-        unsafe { libc::close(high) };
+        sys::close(high);
         return -1;
     }
     high
@@ -148,9 +145,9 @@ fn open(lo: usize, len: usize) -> c_int {
 /// Turns the scheme on for `[lo, lo + len)` (the one-page class's reservation, before any
 /// slot of it is used): false when the kernel or the process's rights refuse it.
 pub fn setup(lo: usize, len: usize) -> bool {
-    // SAFETY: our reservation, unused yet: the advice only keeps huge pages out of it (a move
-    // takes single pages).
-    unsafe { libc::madvise(lo as *mut c_void, len, libc::MADV_NOHUGEPAGE) };
+    // Our reservation, unused yet: the advice only keeps huge pages out of it (a move takes
+    // single pages).
+    sys::advise_no_huge(lo as *mut u8, len);
     let fd = open(lo, len);
     if fd < 0 {
         return false;
@@ -169,8 +166,8 @@ pub fn after_fork_child() -> bool {
     if old < 0 {
         return true;
     }
-    // SAFETY: our descriptor; nothing else in this process uses it (the fork locks are held).
-    unsafe { libc::close(old) };
+    // Our descriptor; nothing else in this process uses it (the fork locks are held).
+    sys::close(old);
     let fd = open(LO.load(Ordering::Relaxed), LEN.load(Ordering::Relaxed));
     FD.store(fd, Ordering::Relaxed);
     fd >= 0
@@ -238,8 +235,8 @@ pub fn fill(dst: usize, len: usize) -> Result<(), i32> {
 
 /// Drops the pages of `[p, p + len)` (a freed slot whose pages could not be moved).
 pub fn drop_pages(p: usize, len: usize) {
-    // SAFETY: a freed slot's pages: nobody may use them.
-    unsafe { libc::madvise(p as *mut c_void, len, libc::MADV_DONTNEED) };
+    // SAFETY: a freed slot's pages (private anonymous memory): nobody may use them.
+    unsafe { sys::discard(p as *mut u8, len) };
 }
 
 /// Installs the SIGBUS handler that turns a fault in the registered range into a guard-page
@@ -272,8 +269,7 @@ extern "C" fn on_sigbus(sig: c_int, info: *mut libc::siginfo_t, ctx: *mut c_void
         let _ = sys::sigaction(libc::SIGBUS, &act);
         if code <= 0 {
             // Sent, not a fault: send it again to the restored action.
-            // SAFETY: raise is async-signal-safe.
-            unsafe { libc::raise(sig) };
+            sys::tgkill(sys::gettid(), sig);
         }
         // A fault: the access runs again and meets the restored action.
         return;

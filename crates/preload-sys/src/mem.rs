@@ -105,6 +105,13 @@ pub fn advise_huge(p: *mut u8, len: usize) {
     let _ = unsafe { syscall!(libc::SYS_madvise, p, len, libc::MADV_HUGEPAGE) };
 }
 
+/// Keeps transparent huge pages out of `[p, p + len)` (`MADV_NOHUGEPAGE`): for ranges
+/// managed page by page (moved, marked, dropped one at a time). Only advice.
+pub fn advise_no_huge(p: *mut u8, len: usize) {
+    // SAFETY: advice on a range of the caller's own mapping; it changes no contents.
+    let _ = unsafe { syscall!(libc::SYS_madvise, p, len, libc::MADV_NOHUGEPAGE) };
+}
+
 /// Reserves `len` bytes of address space, inaccessible and backed by nothing (no memory is
 /// committed and nothing is charged): parts are made usable later with [`protect`]. Other
 /// mappings cannot land inside it, so an inaccessible page in it stays a guard.
