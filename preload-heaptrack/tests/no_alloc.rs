@@ -91,14 +91,16 @@ fn deeper(i: usize, depth: usize) {
 #[inline(never)]
 fn every_kind(i: usize) {
     let size = 1000 + i * 8;
-    let a = hooks::malloc(size);
-    let b = hooks::calloc(1, size);
+    // Each block goes through `black_box`: the hooks are the exported `malloc` family, which
+    // LLVM knows by name, and an optimized build drops a pair of calls whose block is unused.
+    let a = black_box(hooks::malloc(size));
+    let b = black_box(hooks::calloc(1, size));
     // SAFETY: a is a live block from malloc above, replaced by the result.
-    let a = unsafe { hooks::realloc(a, size + 8) };
+    let a = black_box(unsafe { hooks::realloc(a, size + 8) });
     let mut m: *mut c_void = std::ptr::null_mut();
     // SAFETY: m is writable; 64 is a valid alignment.
     assert_eq!(unsafe { hooks::posix_memalign(&mut m, 64, size) }, 0);
-    let n = cxx::_ZnwmRKSt9nothrow_t(size, std::ptr::null());
+    let n = black_box(cxx::_ZnwmRKSt9nothrow_t(size, std::ptr::null()));
     // SAFETY: n is the live block of the nothrow new above, of this size, deleted once.
     unsafe { cxx::_ZdlPvm(n, size) };
     for p in [m, a, b] {
