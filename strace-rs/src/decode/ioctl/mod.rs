@@ -13,6 +13,7 @@ mod evdev;
 mod fields;
 mod gpio;
 mod hdio;
+mod kd;
 mod ptp;
 
 /// One family of requests decoded in its own module.
@@ -27,7 +28,13 @@ struct Family {
     exit: fn(&mut Ctx<'_>, u64),
 }
 
-const FAMILIES: &[Family] = &[hdio::FAMILY, evdev::FAMILY, gpio::FAMILY, ptp::FAMILY];
+const FAMILIES: &[Family] = &[
+    hdio::FAMILY,
+    evdev::FAMILY,
+    gpio::FAMILY,
+    ptp::FAMILY,
+    kd::FAMILY,
+];
 
 fn family(req: u64) -> Option<&'static Family> {
     FAMILIES.iter().find(|f| (f.handles)(req))

@@ -32,6 +32,7 @@ use super::{Abi, Ctx, DecodeOpts, Decoder, Rval, Step};
 mod files;
 mod fuzz;
 mod i386;
+mod kd;
 mod more;
 mod net;
 mod process;
