@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use super::fields::u32_at;
+use super::fields::{mem_array as array, u32_at};
 use super::{table_name, Family};
 use crate::decode::{Ctx, Step};
 use crate::text::{self, XlatStyle};
@@ -854,42 +854,6 @@ fn quoted_char(out: &mut String, c: u8) {
         }
     }
     out.push('\'');
-}
-
-/// `n` elements of `size` bytes at `addr`, each printed by `one` (strace's `print_array`:
-/// at most `-s` of them, an unreadable one ending the list with its address).
-fn array(ctx: &mut Ctx<'_>, addr: u64, n: u64, size: u64, one: &dyn Fn(&mut Ctx<'_>, &[u8])) {
-    if addr == 0 {
-        ctx.push("NULL");
-        return;
-    }
-    if n == 0 {
-        ctx.push("[]");
-        return;
-    }
-    let max = ctx.opts.max_strlen as u64;
-    for i in 0..n {
-        let at = addr.wrapping_add(size * i);
-        let v = ctx.read_bytes(at, size as usize);
-        if i >= max {
-            match v {
-                Some(_) => ctx.push(", ..."),
-                None => ctx.push(&format!(", ... /* {at:#x} */")),
-            }
-            break;
-        }
-        let Some(b) = v else {
-            if i == 0 {
-                ctx.addr(addr);
-                return;
-            }
-            ctx.push(&format!(", ... /* {at:#x} */"));
-            break;
-        };
-        ctx.push(if i == 0 { "[" } else { ", " });
-        one(ctx, &b);
-    }
-    ctx.push("]");
 }
 
 /// A unicode screen map: `E_TABSZ` `unsigned short`s.

@@ -15,6 +15,7 @@ mod gpio;
 mod hdio;
 mod kd;
 mod ptp;
+mod v4l2;
 
 /// One family of requests decoded in its own module.
 struct Family {
@@ -34,6 +35,7 @@ const FAMILIES: &[Family] = &[
     gpio::FAMILY,
     ptp::FAMILY,
     kd::FAMILY,
+    v4l2::FAMILY,
 ];
 
 fn family(req: u64) -> Option<&'static Family> {

@@ -38,6 +38,7 @@ mod net;
 mod process;
 mod signals;
 mod system;
+mod v4l2;
 
 /// Where the test programs keep their buffers.
 const BASE: u64 = 0x1000_0000;
