@@ -75,3 +75,59 @@ pub(super) fn nonzero_u32s(ctx: &mut Ctx<'_>, name: &str, b: &[u8], o: usize, n:
         array(ctx, &v, n, |c, x| c.hex_value(x));
     }
 }
+
+/// `n` elements of `size` bytes at `addr` in the tracee, each printed by `one` (strace's
+/// `print_array`): without `-v` at most `-s` of them, an unreadable one ending the list
+/// with its address. `false` when not all were walked (NULL, none, unreadable).
+pub(super) fn mem_array(
+    ctx: &mut Ctx<'_>,
+    addr: u64,
+    n: u64,
+    size: u64,
+    one: &dyn Fn(&mut Ctx<'_>, &[u8]),
+) -> bool {
+    if addr == 0 {
+        ctx.push("NULL");
+        return false;
+    }
+    if n == 0 {
+        ctx.push("[]");
+        return false;
+    }
+    match n
+        .checked_mul(size)
+        .and_then(|total| addr.checked_add(total))
+    {
+        Some(_) => {}
+        None => {
+            ctx.addr(addr);
+            return false;
+        }
+    }
+    let max = ctx.opts.max_strlen as u64;
+    let limit = if !ctx.opts.verbose && max < n { max } else { n };
+    for i in 0..n {
+        let at = addr + size * i;
+        if i > 0 {
+            ctx.push(", ");
+        }
+        let Some(b) = ctx.read_bytes(at, size as usize) else {
+            if i == 0 {
+                ctx.addr(at);
+                return false;
+            }
+            let _ = write!(ctx.out, "... /* {at:#x} */]");
+            return false;
+        };
+        if i == 0 {
+            ctx.push("[");
+        }
+        if i >= limit {
+            ctx.push("...]");
+            return true;
+        }
+        one(ctx, &b);
+    }
+    ctx.push("]");
+    true
+}

@@ -13,7 +13,9 @@ mod evdev;
 mod fields;
 mod gpio;
 mod hdio;
+mod kd;
 mod ptp;
+mod v4l2;
 
 /// One family of requests decoded in its own module.
 struct Family {
@@ -27,7 +29,14 @@ struct Family {
     exit: fn(&mut Ctx<'_>, u64),
 }
 
-const FAMILIES: &[Family] = &[hdio::FAMILY, evdev::FAMILY, gpio::FAMILY, ptp::FAMILY];
+const FAMILIES: &[Family] = &[
+    hdio::FAMILY,
+    evdev::FAMILY,
+    gpio::FAMILY,
+    ptp::FAMILY,
+    kd::FAMILY,
+    v4l2::FAMILY,
+];
 
 fn family(req: u64) -> Option<&'static Family> {
     FAMILIES.iter().find(|f| (f.handles)(req))

@@ -32,11 +32,13 @@ use super::{Abi, Ctx, DecodeOpts, Decoder, Rval, Step};
 mod files;
 mod fuzz;
 mod i386;
+mod kd;
 mod more;
 mod net;
 mod process;
 mod signals;
 mod system;
+mod v4l2;
 
 /// Where the test programs keep their buffers.
 const BASE: u64 = 0x1000_0000;
