@@ -246,7 +246,7 @@ impl Printer {
     }
 }
 
-fn open(path: &std::ffi::OsStr, append: bool) -> io::Result<File> {
+pub(crate) fn open(path: &std::ffi::OsStr, append: bool) -> io::Result<File> {
     let mut o = std::fs::OpenOptions::new();
     o.write(true).create(true);
     tracekit_log::output_file_rules(&mut o, path);

@@ -161,6 +161,10 @@ pub struct Tracer<'c> {
     need_rusage: bool,
     /// `--output-format=json`: events instead of lines.
     json: Option<crate::json::Clock>,
+    /// `--json-output FILE`: where the JSON events go while the text is printed too.
+    json_file: Option<BufWriter<std::fs::File>>,
+    /// Lines of text are printed (not with `--output-format=json`).
+    text: bool,
     /// `--summary-by`: a summary per thread, process, descriptor or path.
     summaries: std::collections::BTreeMap<Group, Summary>,
 }
@@ -285,10 +289,19 @@ impl<'c> Tracer<'c> {
             exit_kill: cfg.kill_on_exit,
         };
         let mut printer = Printer::new(cfg)?;
-        let json = cfg.json.then(crate::json::Clock::new);
+        let json = (cfg.json || cfg.json_output.is_some()).then(crate::json::Clock::new);
+        let mut json_file = match &cfg.json_output {
+            Some(path) => Some(BufWriter::with_capacity(
+                64 << 10,
+                crate::output::open(path.as_os_str(), false)?,
+            )),
+            None => None,
+        };
         if let Some(clock) = &json {
-            if !printer.separate() {
-                let header = clock.header(cfg, printer.pid_prefix_always());
+            let header = clock.header(cfg, printer.pid_prefix_always());
+            if let Some(f) = &mut json_file {
+                writeln!(f, "{header}")?;
+            } else if !printer.separate() {
                 printer.raw_line(0, &header);
             }
         }
@@ -318,13 +331,20 @@ impl<'c> Tracer<'c> {
             stacks: cfg.stack_trace.then(crate::stack::Stacks::new),
             need_rusage: cfg.summary != SummaryMode::None && !cfg.wallclock,
             json,
+            json_file,
+            text: !cfg.json,
             summaries: Default::default(),
         })
     }
 
     /// Writes a JSON event on `out`.
     fn emit(&mut self, out: OutId, ev: &js::TraceEvent) {
-        self.printer.raw_line(out, &js::to_line(ev));
+        match &mut self.json_file {
+            Some(f) => {
+                let _ = writeln!(f, "{}", js::to_line(ev));
+            }
+            None => self.printer.raw_line(out, &js::to_line(ev)),
+        }
     }
 
     fn new_tcb(&mut self, pid: Pid, hide: bool) -> io::Result<()> {
@@ -655,11 +675,15 @@ impl<'c> Tracer<'c> {
                     text: String::from_utf8_lossy(&text).into_owned(),
                 });
                 self.emit(0, &ev);
-            } else {
+            }
+            if self.text {
                 let _ = self.printer.summary(|w| w.write_all(&text));
             }
         }
         self.printer.flush();
+        if let Some(f) = &mut self.json_file {
+            f.flush().map_err(|e| format!("--json-output: {e}"))?;
+        }
         if let Some(log) = self.log.take() {
             log.finish().map_err(|e| format!("--log: {e}"))?;
         }
@@ -757,7 +781,8 @@ impl<'c> Tracer<'c> {
                     });
                     let out = self.tcbs[&pid].out;
                     self.emit(out, &ev);
-                } else if shown {
+                }
+                if shown && self.text {
                     self.line(
                         pid,
                         &format!("--- stopped by {} ---", signals::name(sig as i64)),
@@ -878,8 +903,10 @@ impl<'c> Tracer<'c> {
                 });
                 let out = self.tcbs[&pid].out;
                 self.emit(out, &ev);
-                self.resume(pid, sig);
-                return;
+                if !self.text {
+                    self.resume(pid, sig);
+                    return;
+                }
             }
             if self.cfg.instruction_pointer {
                 if let Ok(r) = pt::get_regs(pid) {
@@ -920,7 +947,8 @@ impl<'c> Tracer<'c> {
                         by: old.0 as u32,
                     });
                     self.emit(out, &ev);
-                } else if self.show() && !self.cfg.quiet.thread_execve {
+                }
+                if self.text && self.show() && !self.cfg.quiet.thread_execve {
                     let out = leader.out;
                     let n = self.nprocs() + 1;
                     if leader.in_syscall && leader.printed {
@@ -1008,11 +1036,13 @@ impl<'c> Tracer<'c> {
             if self.cfg.status.unfinished {
                 let t = &self.tcbs[&pid];
                 let clock = self.json.as_mut().expect("json");
-                let mut ev = syscall_event(clock, pid, t, name, &staged, staged.len());
+                let mut ev = syscall_event(clock, pid, t, name.clone(), &staged, staged.len());
                 ev.unfinished = step == Some(Step::Exit);
                 self.emit(out, &js::TraceEvent::Syscall(ev));
             }
-            return;
+            if !self.text {
+                return;
+            }
         }
         if !self.resume_line(out, pid, ip, &name, &staged, self.cfg.status.unfinished) {
             return;
@@ -1044,7 +1074,8 @@ impl<'c> Tracer<'c> {
                 }),
             };
             self.emit(out, &ev);
-        } else if self.show() && !hide && !self.cfg.quiet.exit {
+        }
+        if self.text && self.show() && !hide && !self.cfg.quiet.exit {
             let text = match how {
                 Outcome::Exited(c) => format!("+++ exited with {c} +++"),
                 Outcome::Signaled(s) => format!(
@@ -1122,7 +1153,9 @@ impl<'c> Tracer<'c> {
                 });
                 let out = t.out;
                 self.emit(out, &ev);
-                return;
+                if !self.text {
+                    return;
+                }
             }
             self.line(
                 pid,
@@ -1340,7 +1373,8 @@ impl<'c> Tracer<'c> {
         if let Some(clock) = &mut self.json {
             t.entry_ns = clock.stamp(t.entry.unwrap_or_else(Instant::now));
             t.entry_tid = pid.0 as u32;
-        } else if printed && !staged {
+        }
+        if self.text && printed && !staged {
             self.printer.leader(out, pid, n, ip);
             if cfg.syscall_number {
                 self.printer.write(out, &format!("[{nr:>4}] "));
@@ -1455,24 +1489,22 @@ impl<'c> Tracer<'c> {
                 log_syscall(log, self.log_start, pid, t, &name, Some(rval), &text);
             }
         }
-        if self.json.is_some() {
-            if !t.printed {
-                return;
-            }
-            let wanted = if is_error {
-                cfg.status.failed
-            } else {
-                cfg.status.successful
-            };
-            if !self.cfg.status.is_all() && !wanted {
-                return;
-            }
+        let wanted = if is_error {
+            cfg.status.failed
+        } else {
+            cfg.status.successful
+        };
+        if self.json.is_some() && t.printed && (self.cfg.status.is_all() || wanted) {
             let entry_len = t.entry_text.len();
-            let text = std::mem::take(&mut t.entry_text) + &ctx.out;
+            let text = if self.text {
+                t.entry_text.clone()
+            } else {
+                std::mem::take(&mut t.entry_text)
+            } + &ctx.out;
             let Some(clock) = &mut self.json else {
                 unreachable!()
             };
-            let mut ev = syscall_event(clock, pid, t, name, &text, entry_len);
+            let mut ev = syscall_event(clock, pid, t, name.clone(), &text, entry_len);
             ev.ret = Some(if is_error { -1 } else { rval });
             ev.errno = is_error.then(|| {
                 let e = (-rval) as u64;
@@ -1481,14 +1513,21 @@ impl<'c> Tracer<'c> {
             ev.ret_text = ret[..ret_len].to_owned();
             ev.injected = !injected_note.is_empty();
             ev.duration_ns = elapsed.as_nanos() as u64;
-            ev.stack = std::mem::take(&mut t.stack);
+            ev.stack = if self.text {
+                t.stack.clone()
+            } else {
+                std::mem::take(&mut t.stack)
+            };
             if !is_error {
                 ev.io = io_dump(cfg, pid, nr, &t.args, rval);
             }
             let out = t.out;
             self.emit(out, &js::TraceEvent::Syscall(ev));
+        }
+        if !self.text {
             return;
         }
+        let t = self.tcbs.get_mut(&pid).expect("tcb");
         let (out, ip, printed) = (t.out, t.ip, t.printed);
         let entry_text = std::mem::take(&mut t.entry_text);
         let stack = std::mem::take(&mut t.stack);
@@ -1496,11 +1535,6 @@ impl<'c> Tracer<'c> {
         if !printed {
             return;
         }
-        let wanted = if is_error {
-            cfg.status.failed
-        } else {
-            cfg.status.successful
-        };
         if !self.resume_line(out, pid, ip, &name, &entry_text, wanted) {
             return;
         }
