@@ -165,6 +165,12 @@ pub struct Tracer<'c> {
     json_file: Option<BufWriter<std::fs::File>>,
     /// Lines of text are printed (not with `--output-format=json`).
     text: bool,
+    /// The JSON records the number of traced threads (`[pid N]` prefixes on a shared
+    /// stream without the pid column), and the last number it recorded.
+    count_tracees: bool,
+    tracees_noted: usize,
+    /// The JSON records the tracer's messages (`--json-output` with the text on stderr).
+    json_messages: bool,
     /// `--summary-by`: a summary per thread, process, descriptor or path.
     summaries: std::collections::BTreeMap<Group, Summary>,
 }
@@ -305,6 +311,7 @@ impl<'c> Tracer<'c> {
                 printer.raw_line(0, &header);
             }
         }
+        let count_tracees = json.is_some() && !printer.separate() && !printer.pid_prefix_always();
         Ok(Tracer {
             cfg,
             printer,
@@ -330,6 +337,9 @@ impl<'c> Tracer<'c> {
             opts,
             stacks: cfg.stack_trace.then(crate::stack::Stacks::new),
             need_rusage: cfg.summary != SummaryMode::None && !cfg.wallclock,
+            count_tracees,
+            tracees_noted: 0,
+            json_messages: json_file.is_some() && cfg.output.is_none(),
             json,
             json_file,
             text: !cfg.json,
@@ -344,6 +354,38 @@ impl<'c> Tracer<'c> {
                 let _ = writeln!(f, "{}", js::to_line(ev));
             }
             None => self.printer.raw_line(out, &js::to_line(ev)),
+        }
+    }
+
+    /// A message of the tracer on stderr (into an unfinished line, as strace's).
+    fn message(&mut self, text: &str) {
+        self.printer.flush();
+        eprintln!("{}: {text}", crate::progname());
+        if self.json_messages {
+            if let Some(clock) = &mut self.json {
+                let ev = js::TraceEvent::Message(js::Message {
+                    ns: clock.now(),
+                    text: format!("{}: {text}", crate::progname()),
+                });
+                self.emit(0, &ev);
+            }
+        }
+    }
+
+    /// Records in the JSON a change of the number of traced threads (see `count_tracees`).
+    fn note_tracees(&mut self) {
+        let n = self.tcbs.len();
+        // None left: no line follows (the `-c` table has no prefix).
+        if !self.count_tracees || n == self.tracees_noted || n == 0 {
+            return;
+        }
+        self.tracees_noted = n;
+        if let Some(clock) = &mut self.json {
+            let ev = js::TraceEvent::Tracees(js::Tracees {
+                ns: clock.now(),
+                count: n,
+            });
+            self.emit(0, &ev);
         }
     }
 
@@ -367,6 +409,7 @@ impl<'c> Tracer<'c> {
                 ..Tcb::default()
             },
         );
+        self.note_tracees();
         Ok(())
     }
 
@@ -470,7 +513,7 @@ impl<'c> Tracer<'c> {
         }
         self.log_process(pid, path, caller);
         if !self.cfg.quiet.attach {
-            eprintln!("{}: Process {pid} attached", crate::progname());
+            self.message(&format!("Process {pid} attached"));
         }
         Ok(())
     }
@@ -571,12 +614,9 @@ impl<'c> Tracer<'c> {
         }
         if !self.cfg.quiet.attach {
             if threads > 1 {
-                eprintln!(
-                    "{}: Process {pid} attached with {threads} threads",
-                    crate::progname(),
-                );
+                self.message(&format!("Process {pid} attached with {threads} threads"));
             } else {
-                eprintln!("{}: Process {pid} attached", crate::progname());
+                self.message(&format!("Process {pid} attached"));
             }
         }
         Ok(())
@@ -626,7 +666,10 @@ impl<'c> Tracer<'c> {
                 pt::wait_any_fast().map(|(p, s)| Some((p, s, pt::Rusage::default())))
             };
             match waited {
-                Ok(Some((pid, stop, ru))) => self.handle(pid, stop, ru),
+                Ok(Some((pid, stop, ru))) => {
+                    self.handle(pid, stop, ru);
+                    self.note_tracees();
+                }
                 Ok(None) => {}
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) if e.raw_os_error() == Some(libc::ECHILD) => break,
@@ -743,8 +786,7 @@ impl<'c> Tracer<'c> {
         if announce && !self.cfg.quiet.attach {
             // Like strace: the message goes straight to stderr, then an unfinished line of
             // this tracee is closed with <detached ...>.
-            self.printer.flush();
-            eprintln!("{}: Process {pid} detached", crate::progname());
+            self.message(&format!("Process {pid} detached"));
         }
         self.printer.detached(tcb.out, pid);
     }
@@ -837,8 +879,7 @@ impl<'c> Tracer<'c> {
     fn announce_child(&mut self, pid: Pid) {
         if !self.cfg.quiet.attach {
             // Straight to stderr, into an unfinished line if there is one, as strace does.
-            self.printer.flush();
-            eprintln!("{}: Process {pid} attached", crate::progname());
+            self.message(&format!("Process {pid} attached"));
         }
     }
 

@@ -26,10 +26,12 @@
 //! ```
 //!
 //! The converter gives back the text strace-rs printed for the same run, byte for byte, when
-//! that text went to a file (`-o FILE`, `-ff`), without `-t`/`-r`/`-i`/`-Y` prefixes (the
-//! prefix of a line on stderr depends on how many processes were traced at that moment, which
-//! the events do not record; the converter counts the processes it has seen). A call that
-//! was in progress when the tracer detached (`<detached ...>`) has no event.
+//! that text went to a file (`-o FILE`, `-ff`) or to stderr, without `-t`/`-r`/`-i`/`-Y`
+//! prefixes. (The `[pid N]` prefix of a line on stderr depends on how many threads were traced
+//! at that moment: [`Tracees`] events record it; in a stream without them the converter counts
+//! the threads it has seen. `strace-rs --json-output FILE` with the text on stderr also records
+//! the tracer's messages written into it as [`Message`] events.) A call that was in progress
+//! when the tracer detached (`<detached ...>`) has no event.
 
 use std::collections::HashSet;
 use std::io::{self, Write};
@@ -65,6 +67,13 @@ pub enum TraceEvent {
     Personality(Personality),
     /// The `-c`/`-C` table, as strace prints it.
     Summary(Summary),
+    /// The number of traced threads changed. Written on a shared stream without the pid
+    /// column of `-f -o FILE`, where the text starts lines with `[pid N]` while more than one
+    /// thread is traced.
+    Tracees(Tracees),
+    /// A message of the tracer (`strace-rs: Process N attached`) that went into the text,
+    /// which was on stderr (`--json-output FILE` without `-o`).
+    Message(Message),
 }
 
 /// The options of the run that change the text form.
@@ -222,6 +231,24 @@ pub struct Personality {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
     /// The table as strace prints it.
+    pub text: String,
+}
+
+/// A change of the number of traced threads.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tracees {
+    /// ns since the trace started.
+    pub ns: u64,
+    /// Threads traced from now on.
+    pub count: usize,
+}
+
+/// A message of the tracer on stderr.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    /// ns since the trace started.
+    pub ns: u64,
+    /// The message, without its newline.
     pub text: String,
 }
 
@@ -453,6 +480,8 @@ enum Point<'e> {
     Exit(&'e Syscall),
     Line(u32, String, &'e [String]),
     Raw(&'e str),
+    Tracees(usize),
+    Message(&'e str),
 }
 
 /// The line state of strace's output: the unfinished line and whose it is.
@@ -464,6 +493,8 @@ struct Text<'w> {
     pid_prefix_always: bool,
     shared: bool,
     live: HashSet<u32>,
+    /// The traced threads' number when the stream records it ([`Tracees`]).
+    tracees: Option<usize>,
 }
 
 impl Text<'_> {
@@ -481,7 +512,7 @@ impl Text<'_> {
         self.live.insert(tid);
         if self.pid_prefix_always {
             self.put(&format!("{tid:<5} "))
-        } else if self.shared && self.live.len() > 1 {
+        } else if self.shared && self.tracees.unwrap_or(self.live.len()) > 1 {
             self.put(&format!("[pid {tid:>5}] "))
         } else {
             Ok(())
@@ -520,6 +551,8 @@ pub fn write_text(events: &[TraceEvent], w: &mut dyn Write) -> io::Result<()> {
                 points.push((s.ns, Point::Line(s.tid, text, &s.stack)));
             }
             TraceEvent::Summary(s) => summaries.push(Point::Raw(&s.text)),
+            TraceEvent::Tracees(n) => points.push((n.ns, Point::Tracees(n.count))),
+            TraceEvent::Message(m) => points.push((m.ns, Point::Message(&m.text))),
             other => {
                 if let Some((tid, ns, text)) = other.status_line() {
                     points.push((ns, Point::Line(tid, text, &[])));
@@ -543,6 +576,7 @@ pub fn write_text(events: &[TraceEvent], w: &mut dyn Write) -> io::Result<()> {
         pid_prefix_always: h.pid_prefix_always,
         shared: h.shared,
         live: HashSet::new(),
+        tracees: None,
     };
     let exit_kinds = ["+++ exited", "+++ killed"];
     for (_, p) in points
@@ -611,6 +645,12 @@ pub fn write_text(events: &[TraceEvent], w: &mut dyn Write) -> io::Result<()> {
                 }
             }
             Point::Raw(text) => t.w.write_all(text.as_bytes())?,
+            Point::Tracees(n) => t.tracees = Some(n),
+            // Written straight to stderr, into an unfinished line: the column stays.
+            Point::Message(text) => {
+                t.w.write_all(text.as_bytes())?;
+                t.w.write_all(b"\n")?;
+            }
         }
     }
     Ok(())
