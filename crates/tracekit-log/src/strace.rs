@@ -784,6 +784,48 @@ mod tests {
     }
 
     #[test]
+    fn stderr_prefixes_follow_the_recorded_thread_count_and_messages_go_into_lines() {
+        let header = TraceEvent::Header(Header {
+            schema: SCHEMA.into(),
+            start_unix_ns: 0,
+            columns: 40,
+            pid_prefix_always: false,
+            shared: true,
+            syscall_times: false,
+            syscall_number: false,
+            whole_lines: false,
+        });
+        let tracees = |ns, count| TraceEvent::Tracees(Tracees { ns, count });
+        // The message went to stderr straight, inside the unfinished line: the column of
+        // `= 101` counts only what the tracer printed.
+        let events = [
+            header,
+            tracees(1, 1),
+            // The new thread is traced (and shown in the prefixes) before its first line.
+            call(101, "gettid", "", 0, "101", (5, 6)),
+            call(100, "clone3", "{flags=CLONE_VM}, 88", 16, "101", (2, 7)),
+            tracees(3, 2),
+            TraceEvent::Message(Message {
+                ns: 4,
+                text: "strace-rs: Process 101 attached".into(),
+            }),
+            // Gone without an exit line (-qq): one thread again.
+            tracees(8, 1),
+            call(100, "getpid", "", 0, "100", (9, 10)),
+        ];
+        let mut out = Vec::new();
+        write_text(&events, &mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "clone3({flags=CLONE_VM}strace-rs: Process 101 attached\n \
+             <unfinished ...>\n\
+             [pid   101] gettid()                    = 101\n\
+             [pid   100] <... clone3 resumed>, 88)   = 101\n\
+             getpid()                                = 100\n"
+        );
+    }
+
+    #[test]
     fn a_stream_without_header_is_refused() {
         let err = write_text(&[], &mut Vec::new()).unwrap_err();
         assert!(err.to_string().contains("header"), "{err}");
