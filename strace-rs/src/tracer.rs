@@ -349,6 +349,19 @@ impl<'c> Tracer<'c> {
 
     /// Writes a JSON event on `out`.
     fn emit(&mut self, out: OutId, ev: &js::TraceEvent) {
+        // The text line of this event (a call's return, a signal, an exit) printed next
+        // gets the event's time, so that the converted JSON prints the same timestamp.
+        let line_ns = match ev {
+            js::TraceEvent::Syscall(s) => Some(s.exit_ns),
+            js::TraceEvent::Tracees(_) | js::TraceEvent::Message(_) => None,
+            other => other.status_line().map(|(_, ns, _)| ns).or(match other {
+                js::TraceEvent::Signal(s) => Some(s.ns),
+                _ => None,
+            }),
+        };
+        if let (true, Some(ns), Some(clock)) = (self.text, line_ns, &self.json) {
+            self.printer.set_line_time(clock.unix(ns));
+        }
         match &mut self.json_file {
             Some(f) => {
                 let _ = writeln!(f, "{}", js::to_line(ev));
@@ -972,6 +985,7 @@ impl<'c> Tracer<'c> {
         if old != pid && old.0 > 0 {
             // A non-leader thread called execve: it takes over the leader's pid.
             if let Some(leader) = self.tcbs.remove(&pid) {
+                let mut times = (None, None);
                 if self.show() && !self.cfg.quiet.thread_execve && self.json.is_some() {
                     let out = leader.out;
                     if leader.in_syscall && leader.printed {
@@ -979,9 +993,11 @@ impl<'c> Tracer<'c> {
                         let text = &leader.entry_text;
                         let clock = self.json.as_mut().expect("json");
                         let ev = syscall_event(clock, pid, &leader, name, text, text.len());
+                        times.0 = Some(clock.unix(ev.exit_ns));
                         self.emit(out, &js::TraceEvent::Syscall(ev));
                     }
                     let ns = self.json.as_mut().map_or(0, |c| c.now());
+                    times.1 = self.json.as_ref().map(|c| c.unix(ns));
                     let ev = js::TraceEvent::Superseded(js::Superseded {
                         tid: pid.0 as u32,
                         ns,
@@ -994,6 +1010,9 @@ impl<'c> Tracer<'c> {
                     let n = self.nprocs() + 1;
                     if leader.in_syscall && leader.printed {
                         if self.printer.owner(out) != Some(pid) {
+                            if let Some(u) = times.0 {
+                                self.printer.set_line_time(u);
+                            }
                             self.printer.leader(out, pid, n, leader.ip);
                             let name = self.meta.name(leader.nr);
                             self.printer.write(out, &format!("<... {name} resumed>"));
@@ -1002,6 +1021,9 @@ impl<'c> Tracer<'c> {
                         self.printer.tabto(out);
                         self.printer.write(out, "= ?");
                         self.printer.line_end(out);
+                    }
+                    if let Some(u) = times.1 {
+                        self.printer.set_line_time(u);
                     }
                     self.printer.leader(out, pid, n, leader.ip);
                     self.printer
@@ -1411,11 +1433,16 @@ impl<'c> Tracer<'c> {
         if keep_text {
             t.entry_text = ctx.out.clone();
         }
+        let mut line_time = None;
         if let Some(clock) = &mut self.json {
             t.entry_ns = clock.stamp(t.entry.unwrap_or_else(Instant::now));
             t.entry_tid = pid.0 as u32;
+            line_time = Some(clock.unix(t.entry_ns));
         }
         if self.text && printed && !staged {
+            if let Some(u) = line_time {
+                self.printer.set_line_time(u);
+            }
             self.printer.leader(out, pid, n, ip);
             if cfg.syscall_number {
                 self.printer.write(out, &format!("[{nr:>4}] "));

@@ -1746,21 +1746,23 @@ fn json_events_round_trip_to_the_text_strace_rs_prints() {
 fn json_output_beside_the_text_converts_back_to_it_byte_for_byte() {
     // One run writes the text (`-o`) and the JSON events (`--json-output`): the converter's
     // text is the same bytes, `<unfinished ...>`/`resumed` lines, signals, exits, `-T`
-    // durations and `-y` paths included. Threads, forks, signals, a group stop, an execve
-    // from a thread, a death by SIGSEGV, i386 calls and everyday commands. With the text on
-    // stderr too (no `-o`): `[pid N]` prefixes while several threads are traced, and the
-    // "Process N attached" messages written into unfinished lines.
+    // durations, `-t`/`-tt`/`-ttt` times and `-y` paths included. Threads, forks, signals,
+    // a group stop, an execve from a thread, a death by SIGSEGV, i386 calls and everyday
+    // commands. With the text on stderr too (no `-o`): `[pid N]` prefixes while several
+    // threads are traced, and the "Process N attached" messages written into unfinished
+    // lines.
     let tmp = tempdir();
     let tool = bin("strace-rs");
     let mut programs = corpus(tmp.path());
     programs.push(("ls".into(), vec!["ls".into(), "-la".into(), "/".into()]));
-    let flag_sets: [(&[&str], bool); 6] = [
+    let flag_sets: [(&[&str], bool); 7] = [
         (&[], false),
         (&["-f"], false),
-        (&["-f", "-T", "-yy"], false),
+        (&["-f", "-tt", "-T", "-yy"], false),
         (&["-f", "-qq", "-n", "-C"], false),
+        (&["-t", "-z"], false),
         (&["-f"], true),
-        (&["-f", "-qq"], true),
+        (&["-f", "-qq", "-ttt"], true),
     ];
     for (flags, to_stderr) in flag_sets {
         let mut lines = 0;

@@ -26,8 +26,9 @@
 //! ```
 //!
 //! The converter gives back the text strace-rs printed for the same run, byte for byte, when
-//! that text went to a file (`-o FILE`, `-ff`) or to stderr, without `-t`/`-r`/`-i`/`-Y`
-//! prefixes. (The `[pid N]` prefix of a line on stderr depends on how many threads were traced
+//! that text went to a file (`-o FILE`, `-ff`) or to stderr, without `-r`/`-i`/`-Y` prefixes.
+//! (`-t`/`-tt`/`-ttt` times: the header's [`Timestamps`]; in a JSON run the text's line times
+//! are the events' times, `start_unix_ns` plus the monotonic ns, so both print the same.) (The `[pid N]` prefix of a line on stderr depends on how many threads were traced
 //! at that moment: [`Tracees`] events record it; in a stream without them the converter counts
 //! the threads it has seen. `strace-rs --json-output FILE` with the text on stderr also records
 //! the tracer's messages written into it as [`Message`] events.) A call that was in progress
@@ -95,6 +96,40 @@ pub struct Header {
     pub syscall_number: bool,
     /// `-e status=`/`-z`/`-Z`: a call's line is printed whole when it returns.
     pub whole_lines: bool,
+    /// `-t`/`-tt`/`-ttt`: each line starts with its time, `start_unix_ns` plus the event's
+    /// time (the text printed the same), in this format.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamps: Option<Timestamps>,
+}
+
+/// The format of the lines' times.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Timestamps {
+    /// Decimal digits after the second (0 to 9).
+    pub digits: u8,
+    /// Seconds since the epoch (`-ttt`), not the local time of day.
+    pub unix: bool,
+}
+
+/// A line's time as strace prints it (with its trailing space): `HH:MM:SS[.frac] ` in local
+/// time, or `SECS[.frac] ` since the epoch.
+pub fn timestamp_text(unix_ns: u64, ts: Timestamps) -> String {
+    let secs = (unix_ns / 1_000_000_000) as i64;
+    let nanos = (unix_ns % 1_000_000_000) as u32;
+    let digits = u32::from(ts.digits.min(9));
+    let frac = match digits {
+        0 => String::new(),
+        d => format!(".{:0w$}", nanos / 10u32.pow(9 - d), w = d as usize),
+    };
+    if ts.unix {
+        return format!("{secs}{frac} ");
+    }
+    // SAFETY: tm is plain data; localtime_r fills it from `t`.
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    let t = secs as libc::time_t;
+    // SAFETY: both pointers are to live locals.
+    unsafe { libc::localtime_r(&t, &mut tm) };
+    format!("{:02}:{:02}:{:02}{frac} ", tm.tm_hour, tm.tm_min, tm.tm_sec)
 }
 
 /// One argument: as printed, and typed.
@@ -495,6 +530,10 @@ struct Text<'w> {
     live: HashSet<u32>,
     /// The traced threads' number when the stream records it ([`Tracees`]).
     tracees: Option<usize>,
+    timestamps: Option<Timestamps>,
+    start_unix_ns: u64,
+    /// The time of the point being written.
+    now: u64,
 }
 
 impl Text<'_> {
@@ -516,7 +555,11 @@ impl Text<'_> {
             self.put(&format!("[pid {tid:>5}] "))
         } else {
             Ok(())
+        }?;
+        if let Some(ts) = self.timestamps {
+            self.put(&timestamp_text(self.start_unix_ns + self.now, ts))?;
         }
+        Ok(())
     }
 
     fn owner(&self) -> Option<u32> {
@@ -577,12 +620,16 @@ pub fn write_text(events: &[TraceEvent], w: &mut dyn Write) -> io::Result<()> {
         shared: h.shared,
         live: HashSet::new(),
         tracees: None,
+        timestamps: h.timestamps,
+        start_unix_ns: h.start_unix_ns,
+        now: 0,
     };
     let exit_kinds = ["+++ exited", "+++ killed"];
-    for (_, p) in points
+    for (ns, p) in points
         .into_iter()
         .chain(summaries.into_iter().map(|p| (0, p)))
     {
+        t.now = ns;
         match p {
             Point::Entry(s) => {
                 if h.whole_lines {
@@ -756,6 +803,7 @@ mod tests {
             syscall_times: false,
             syscall_number: false,
             whole_lines: false,
+            timestamps: None,
         });
         // Written in return order, as the tracer does.
         let events = [
@@ -794,6 +842,7 @@ mod tests {
             syscall_times: false,
             syscall_number: false,
             whole_lines: false,
+            timestamps: None,
         });
         let tracees = |ns, count| TraceEvent::Tracees(Tracees { ns, count });
         // The message went to stderr straight, inside the unfinished line: the column of
