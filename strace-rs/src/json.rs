@@ -65,6 +65,7 @@ impl Clock {
                     Some(strace::Timestamps { digits, unix: true })
                 }
             },
+            relative: cfg.relative,
         }))
     }
 

@@ -25,6 +25,8 @@ pub struct Printer {
     timestamps: Timestamps,
     relative: bool,
     last_relative: Option<Instant>,
+    /// `-r` in a JSON run: the last line's time (ns since the epoch).
+    last_line_time: Option<u64>,
     instruction_pointer: bool,
     pid_prefix_always: bool,
     /// `-Y`: the prefix's pid followed by the command name.
@@ -59,6 +61,7 @@ impl Printer {
             timestamps: cfg.timestamps,
             relative: cfg.relative,
             last_relative: None,
+            last_line_time: None,
             instruction_pointer: cfg.instruction_pointer,
             pid_prefix_always: cfg.output.is_some()
                 && !cfg.output_separately
@@ -152,7 +155,13 @@ impl Printer {
         let ts = self.timestamps;
         let at = self.line_time.take();
         let relative = self.relative;
-        let rel = if relative {
+        let rel = if relative && at.is_some() {
+            // From the events' times, as the converted JSON computes it.
+            let at = at.unwrap_or_default();
+            let prev = self.last_line_time.unwrap_or(at).min(at);
+            self.last_line_time = Some(at);
+            Some(std::time::Duration::from_nanos(at - prev))
+        } else if relative {
             let now = Instant::now();
             let d = self
                 .last_relative

@@ -1746,7 +1746,7 @@ fn json_events_round_trip_to_the_text_strace_rs_prints() {
 fn json_output_beside_the_text_converts_back_to_it_byte_for_byte() {
     // One run writes the text (`-o`) and the JSON events (`--json-output`): the converter's
     // text is the same bytes, `<unfinished ...>`/`resumed` lines, signals, exits, `-T`
-    // durations, `-t`/`-tt`/`-ttt` times and `-y` paths included. Threads, forks, signals,
+    // durations, `-t`/`-tt`/`-ttt`/`-r` times and `-y` paths included. Threads, forks, signals,
     // a group stop, an execve from a thread, a death by SIGSEGV, i386 calls and everyday
     // commands. With the text on stderr too (no `-o`): `[pid N]` prefixes while several
     // threads are traced, and the "Process N attached" messages written into unfinished
@@ -1760,7 +1760,7 @@ fn json_output_beside_the_text_converts_back_to_it_byte_for_byte() {
         (&["-f"], false),
         (&["-f", "-tt", "-T", "-yy"], false),
         (&["-f", "-qq", "-n", "-C"], false),
-        (&["-t", "-z"], false),
+        (&["-t", "-r", "-z"], false),
         (&["-f"], true),
         (&["-f", "-qq", "-ttt"], true),
     ];

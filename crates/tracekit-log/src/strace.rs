@@ -26,9 +26,10 @@
 //! ```
 //!
 //! The converter gives back the text strace-rs printed for the same run, byte for byte, when
-//! that text went to a file (`-o FILE`, `-ff`) or to stderr, without `-r`/`-i`/`-Y` prefixes.
-//! (`-t`/`-tt`/`-ttt` times: the header's [`Timestamps`]; in a JSON run the text's line times
-//! are the events' times, `start_unix_ns` plus the monotonic ns, so both print the same.) (The `[pid N]` prefix of a line on stderr depends on how many threads were traced
+//! that text went to a file (`-o FILE`, `-ff`) or to stderr, without `-i`/`-Y` prefixes.
+//! (`-t`/`-tt`/`-ttt`/`-r` times: the header's [`Timestamps`] and `relative`; in a JSON run the
+//! text's line times are the events' times, `start_unix_ns` plus the monotonic ns, so both
+//! print the same.) (The `[pid N]` prefix of a line on stderr depends on how many threads were traced
 //! at that moment: [`Tracees`] events record it; in a stream without them the converter counts
 //! the threads it has seen. `strace-rs --json-output FILE` with the text on stderr also records
 //! the tracer's messages written into it as [`Message`] events.) A call that was in progress
@@ -100,6 +101,9 @@ pub struct Header {
     /// time (the text printed the same), in this format.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamps: Option<Timestamps>,
+    /// `-r`: each line starts with the time since the previous line's start.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub relative: bool,
 }
 
 /// The format of the lines' times.
@@ -534,6 +538,9 @@ struct Text<'w> {
     start_unix_ns: u64,
     /// The time of the point being written.
     now: u64,
+    relative: bool,
+    /// The time of the last line's start (`-r`).
+    last_line: Option<u64>,
 }
 
 impl Text<'_> {
@@ -558,6 +565,12 @@ impl Text<'_> {
         }?;
         if let Some(ts) = self.timestamps {
             self.put(&timestamp_text(self.start_unix_ns + self.now, ts))?;
+        }
+        if self.relative {
+            let d = self.now - self.last_line.unwrap_or(self.now).min(self.now);
+            self.last_line = Some(self.now);
+            let d = std::time::Duration::from_nanos(d);
+            self.put(&format!("{:6}.{:06} ", d.as_secs(), d.subsec_micros()))?;
         }
         Ok(())
     }
@@ -623,6 +636,8 @@ pub fn write_text(events: &[TraceEvent], w: &mut dyn Write) -> io::Result<()> {
         timestamps: h.timestamps,
         start_unix_ns: h.start_unix_ns,
         now: 0,
+        relative: h.relative,
+        last_line: None,
     };
     let exit_kinds = ["+++ exited", "+++ killed"];
     for (ns, p) in points
@@ -804,6 +819,7 @@ mod tests {
             syscall_number: false,
             whole_lines: false,
             timestamps: None,
+            relative: false,
         });
         // Written in return order, as the tracer does.
         let events = [
@@ -843,6 +859,7 @@ mod tests {
             syscall_number: false,
             whole_lines: false,
             timestamps: None,
+            relative: false,
         });
         let tracees = |ns, count| TraceEvent::Tracees(Tracees { ns, count });
         // The message went to stderr straight, inside the unfinished line: the column of
