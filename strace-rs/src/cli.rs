@@ -104,6 +104,7 @@ are supported:
   --log FILE     also write the tracekit event log (syscall events) to FILE
   --output-format=json, --json   one JSON object per event (schema tracekit.strace/1;
                  `tracekit dump --strace-text` prints it back as text)
+  --json-output FILE   also write the JSON events to FILE (the text output unchanged)
   -h, -V         help, version
 ";
 
@@ -621,6 +622,7 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, UsageError> {
                 "seccomp-bpf" => cfg.seccomp_explicit = true,
                 "no-seccomp-bpf" => no_seccomp = true,
                 "log" => cfg.log = Some(value(&mut i)?.into()),
+                "json-output" => cfg.json_output = Some(value(&mut i)?.into()),
                 "output" => cfg.output = Some(value(&mut i)?.into()),
                 "follow-forks" => follow = follow.max(1),
                 "output-separately" => follow = 2,
@@ -877,6 +879,11 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, UsageError> {
     }
     cfg.follow_forks = follow >= 1;
     cfg.output_separately = follow >= 2 && cfg.output.is_some();
+    if cfg.json_output.is_some() && (cfg.json || cfg.output_separately) {
+        return Err(err_hint(
+            "--json-output cannot be combined with --output-format=json or -ff",
+        ));
+    }
     if follow >= 2 && cfg.output.is_some() && cfg.summary != SummaryMode::None {
         return Err(err_hint(
             "(-c/--summary-only or -C/--summary) and -ff/--output-separately are mutually exclusive",

@@ -279,6 +279,9 @@ pub struct Config {
     pub kill_on_exit: bool,
     /// `--output-format=json`: one JSON object per event (`tracekit_log::strace`).
     pub json: bool,
+    /// `--json-output FILE`: the JSON events also go to FILE, the text output stays as it is
+    /// (one run gives both: `tracekit dump --strace-text FILE` equals the text).
+    pub json_output: Option<PathBuf>,
     /// `-O`: subtracted from each call's time in the summary (ns).
     pub overhead_ns: u64,
     /// `--argv0`: the started command's `argv[0]`.
@@ -337,6 +340,7 @@ impl Default for Config {
             log: None,
             kill_on_exit: false,
             json: false,
+            json_output: None,
             summary_by: None,
             detach_on_execve: false,
             overhead_ns: 0,

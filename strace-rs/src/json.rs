@@ -55,7 +55,23 @@ impl Clock {
             syscall_times: cfg.syscall_times,
             syscall_number: cfg.syscall_number,
             whole_lines: !cfg.status.is_all(),
+            timestamps: match cfg.timestamps {
+                crate::config::Timestamps::None => None,
+                crate::config::Timestamps::Time(digits) => Some(strace::Timestamps {
+                    digits,
+                    unix: false,
+                }),
+                crate::config::Timestamps::Unix(digits) => {
+                    Some(strace::Timestamps { digits, unix: true })
+                }
+            },
+            relative: cfg.relative,
         }))
+    }
+
+    /// The wall-clock time (ns since the epoch) of the event time `ns`.
+    pub fn unix(&self, ns: u64) -> u64 {
+        self.start_unix_ns + ns
     }
 }
 

@@ -25,12 +25,17 @@ pub struct Printer {
     timestamps: Timestamps,
     relative: bool,
     last_relative: Option<Instant>,
+    /// `-r` in a JSON run: the last line's time (ns since the epoch).
+    last_line_time: Option<u64>,
     instruction_pointer: bool,
     pid_prefix_always: bool,
     /// `-Y`: the prefix's pid followed by the command name.
     pid_comm: bool,
     separate: Option<String>,
     append: bool,
+    /// The time (ns since the epoch) of the next line's timestamp, when the JSON events give
+    /// it (then the converted JSON prints the same); otherwise the time now.
+    line_time: Option<u64>,
 }
 
 impl std::fmt::Debug for Printer {
@@ -56,6 +61,7 @@ impl Printer {
             timestamps: cfg.timestamps,
             relative: cfg.relative,
             last_relative: None,
+            last_line_time: None,
             instruction_pointer: cfg.instruction_pointer,
             pid_prefix_always: cfg.output.is_some()
                 && !cfg.output_separately
@@ -63,6 +69,7 @@ impl Printer {
             separate: None,
             pid_comm: cfg.decode.pid_comm,
             append: cfg.append,
+            line_time: None,
         };
         if cfg.output_separately {
             p.separate = cfg
@@ -122,6 +129,11 @@ impl Printer {
         self.pid_prefix_always
     }
 
+    /// The time of the next line's timestamp (ns since the epoch).
+    pub fn set_line_time(&mut self, unix_ns: u64) {
+        self.line_time = Some(unix_ns);
+    }
+
     /// True with `-ff`.
     pub fn separate(&self) -> bool {
         self.separate.is_some()
@@ -141,8 +153,15 @@ impl Printer {
     /// `<unfinished ...>`, then prints the prefix.
     pub fn leader(&mut self, out: OutId, pid: Pid, nprocs: usize, ip: u64) {
         let ts = self.timestamps;
+        let at = self.line_time.take();
         let relative = self.relative;
-        let rel = if relative {
+        let rel = if relative && at.is_some() {
+            // From the events' times, as the converted JSON computes it.
+            let at = at.unwrap_or_default();
+            let prev = self.last_line_time.unwrap_or(at).min(at);
+            self.last_line_time = Some(at);
+            Some(std::time::Duration::from_nanos(at - prev))
+        } else if relative {
             let now = Instant::now();
             let d = self
                 .last_relative
@@ -169,7 +188,7 @@ impl Printer {
             s.push_str(&format!("[pid {:>5}] ", pid_text(pid, pid_comm)));
         }
         if ts != Timestamps::None {
-            s.push_str(&timestamp(ts));
+            s.push_str(&timestamp(ts, at));
         }
         if let Some(d) = rel {
             s.push_str(&format!("{:6}.{:06} ", d.as_secs(), d.subsec_micros()));
@@ -246,7 +265,7 @@ impl Printer {
     }
 }
 
-fn open(path: &std::ffi::OsStr, append: bool) -> io::Result<File> {
+pub(crate) fn open(path: &std::ffi::OsStr, append: bool) -> io::Result<File> {
     let mut o = std::fs::OpenOptions::new();
     o.write(true).create(true);
     tracekit_log::output_file_rules(&mut o, path);
@@ -274,32 +293,19 @@ fn pid_text(pid: Pid, comm: bool) -> String {
     s
 }
 
-fn timestamp(ts: Timestamps) -> String {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
-    let secs = now.as_secs() as i64;
+/// The line's time (`at`, or now) as `-t`/`-tt`/`-ttt` print it.
+fn timestamp(ts: Timestamps, at: Option<u64>) -> String {
     let (digits, unix) = match ts {
         Timestamps::None => return String::new(),
         Timestamps::Time(d) => (d, false),
         Timestamps::Unix(d) => (d, true),
     };
-    let frac = match digits {
-        0 => String::new(),
-        d => {
-            let n = now.subsec_nanos() / 10u32.pow(9 - u32::from(d));
-            format!(".{n:0w$}", w = usize::from(d))
-        }
-    };
-    if unix {
-        return format!("{secs}{frac} ");
-    }
-    // SAFETY: tm is plain data; localtime_r fills it from `t`.
-    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
-    let t = secs as libc::time_t;
-    // SAFETY: both pointers are to live locals.
-    unsafe { libc::localtime_r(&t, &mut tm) };
-    format!("{:02}:{:02}:{:02}{frac} ", tm.tm_hour, tm.tm_min, tm.tm_sec)
+    let ns = at.unwrap_or_else(|| {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64)
+    });
+    tracekit_log::strace::timestamp_text(ns, tracekit_log::strace::Timestamps { digits, unix })
 }
 
 #[cfg(test)]

@@ -161,6 +161,16 @@ pub struct Tracer<'c> {
     need_rusage: bool,
     /// `--output-format=json`: events instead of lines.
     json: Option<crate::json::Clock>,
+    /// `--json-output FILE`: where the JSON events go while the text is printed too.
+    json_file: Option<BufWriter<std::fs::File>>,
+    /// Lines of text are printed (not with `--output-format=json`).
+    text: bool,
+    /// The JSON records the number of traced threads (`[pid N]` prefixes on a shared
+    /// stream without the pid column), and the last number it recorded.
+    count_tracees: bool,
+    tracees_noted: usize,
+    /// The JSON records the tracer's messages (`--json-output` with the text on stderr).
+    json_messages: bool,
     /// `--summary-by`: a summary per thread, process, descriptor or path.
     summaries: std::collections::BTreeMap<Group, Summary>,
 }
@@ -285,13 +295,23 @@ impl<'c> Tracer<'c> {
             exit_kill: cfg.kill_on_exit,
         };
         let mut printer = Printer::new(cfg)?;
-        let json = cfg.json.then(crate::json::Clock::new);
+        let json = (cfg.json || cfg.json_output.is_some()).then(crate::json::Clock::new);
+        let mut json_file = match &cfg.json_output {
+            Some(path) => Some(BufWriter::with_capacity(
+                64 << 10,
+                crate::output::open(path.as_os_str(), false)?,
+            )),
+            None => None,
+        };
         if let Some(clock) = &json {
-            if !printer.separate() {
-                let header = clock.header(cfg, printer.pid_prefix_always());
+            let header = clock.header(cfg, printer.pid_prefix_always());
+            if let Some(f) = &mut json_file {
+                writeln!(f, "{header}")?;
+            } else if !printer.separate() {
                 printer.raw_line(0, &header);
             }
         }
+        let count_tracees = json.is_some() && !printer.separate() && !printer.pid_prefix_always();
         Ok(Tracer {
             cfg,
             printer,
@@ -317,14 +337,69 @@ impl<'c> Tracer<'c> {
             opts,
             stacks: cfg.stack_trace.then(crate::stack::Stacks::new),
             need_rusage: cfg.summary != SummaryMode::None && !cfg.wallclock,
+            count_tracees,
+            tracees_noted: 0,
+            json_messages: json_file.is_some() && cfg.output.is_none(),
             json,
+            json_file,
+            text: !cfg.json,
             summaries: Default::default(),
         })
     }
 
     /// Writes a JSON event on `out`.
     fn emit(&mut self, out: OutId, ev: &js::TraceEvent) {
-        self.printer.raw_line(out, &js::to_line(ev));
+        // The text line of this event (a call's return, a signal, an exit) printed next
+        // gets the event's time, so that the converted JSON prints the same timestamp.
+        let line_ns = match ev {
+            js::TraceEvent::Syscall(s) => Some(s.exit_ns),
+            js::TraceEvent::Tracees(_) | js::TraceEvent::Message(_) => None,
+            other => other.status_line().map(|(_, ns, _)| ns).or(match other {
+                js::TraceEvent::Signal(s) => Some(s.ns),
+                _ => None,
+            }),
+        };
+        if let (true, Some(ns), Some(clock)) = (self.text, line_ns, &self.json) {
+            self.printer.set_line_time(clock.unix(ns));
+        }
+        match &mut self.json_file {
+            Some(f) => {
+                let _ = writeln!(f, "{}", js::to_line(ev));
+            }
+            None => self.printer.raw_line(out, &js::to_line(ev)),
+        }
+    }
+
+    /// A message of the tracer on stderr (into an unfinished line, as strace's).
+    fn message(&mut self, text: &str) {
+        self.printer.flush();
+        eprintln!("{}: {text}", crate::progname());
+        if self.json_messages {
+            if let Some(clock) = &mut self.json {
+                let ev = js::TraceEvent::Message(js::Message {
+                    ns: clock.now(),
+                    text: format!("{}: {text}", crate::progname()),
+                });
+                self.emit(0, &ev);
+            }
+        }
+    }
+
+    /// Records in the JSON a change of the number of traced threads (see `count_tracees`).
+    fn note_tracees(&mut self) {
+        let n = self.tcbs.len();
+        // None left: no line follows (the `-c` table has no prefix).
+        if !self.count_tracees || n == self.tracees_noted || n == 0 {
+            return;
+        }
+        self.tracees_noted = n;
+        if let Some(clock) = &mut self.json {
+            let ev = js::TraceEvent::Tracees(js::Tracees {
+                ns: clock.now(),
+                count: n,
+            });
+            self.emit(0, &ev);
+        }
     }
 
     fn new_tcb(&mut self, pid: Pid, hide: bool) -> io::Result<()> {
@@ -347,6 +422,7 @@ impl<'c> Tracer<'c> {
                 ..Tcb::default()
             },
         );
+        self.note_tracees();
         Ok(())
     }
 
@@ -450,7 +526,7 @@ impl<'c> Tracer<'c> {
         }
         self.log_process(pid, path, caller);
         if !self.cfg.quiet.attach {
-            eprintln!("{}: Process {pid} attached", crate::progname());
+            self.message(&format!("Process {pid} attached"));
         }
         Ok(())
     }
@@ -551,12 +627,9 @@ impl<'c> Tracer<'c> {
         }
         if !self.cfg.quiet.attach {
             if threads > 1 {
-                eprintln!(
-                    "{}: Process {pid} attached with {threads} threads",
-                    crate::progname(),
-                );
+                self.message(&format!("Process {pid} attached with {threads} threads"));
             } else {
-                eprintln!("{}: Process {pid} attached", crate::progname());
+                self.message(&format!("Process {pid} attached"));
             }
         }
         Ok(())
@@ -606,7 +679,10 @@ impl<'c> Tracer<'c> {
                 pt::wait_any_fast().map(|(p, s)| Some((p, s, pt::Rusage::default())))
             };
             match waited {
-                Ok(Some((pid, stop, ru))) => self.handle(pid, stop, ru),
+                Ok(Some((pid, stop, ru))) => {
+                    self.handle(pid, stop, ru);
+                    self.note_tracees();
+                }
                 Ok(None) => {}
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) if e.raw_os_error() == Some(libc::ECHILD) => break,
@@ -655,11 +731,15 @@ impl<'c> Tracer<'c> {
                     text: String::from_utf8_lossy(&text).into_owned(),
                 });
                 self.emit(0, &ev);
-            } else {
+            }
+            if self.text {
                 let _ = self.printer.summary(|w| w.write_all(&text));
             }
         }
         self.printer.flush();
+        if let Some(f) = &mut self.json_file {
+            f.flush().map_err(|e| format!("--json-output: {e}"))?;
+        }
         if let Some(log) = self.log.take() {
             log.finish().map_err(|e| format!("--log: {e}"))?;
         }
@@ -719,8 +799,7 @@ impl<'c> Tracer<'c> {
         if announce && !self.cfg.quiet.attach {
             // Like strace: the message goes straight to stderr, then an unfinished line of
             // this tracee is closed with <detached ...>.
-            self.printer.flush();
-            eprintln!("{}: Process {pid} detached", crate::progname());
+            self.message(&format!("Process {pid} detached"));
         }
         self.printer.detached(tcb.out, pid);
     }
@@ -757,7 +836,8 @@ impl<'c> Tracer<'c> {
                     });
                     let out = self.tcbs[&pid].out;
                     self.emit(out, &ev);
-                } else if shown {
+                }
+                if shown && self.text {
                     self.line(
                         pid,
                         &format!("--- stopped by {} ---", signals::name(sig as i64)),
@@ -812,8 +892,7 @@ impl<'c> Tracer<'c> {
     fn announce_child(&mut self, pid: Pid) {
         if !self.cfg.quiet.attach {
             // Straight to stderr, into an unfinished line if there is one, as strace does.
-            self.printer.flush();
-            eprintln!("{}: Process {pid} attached", crate::progname());
+            self.message(&format!("Process {pid} attached"));
         }
     }
 
@@ -878,8 +957,10 @@ impl<'c> Tracer<'c> {
                 });
                 let out = self.tcbs[&pid].out;
                 self.emit(out, &ev);
-                self.resume(pid, sig);
-                return;
+                if !self.text {
+                    self.resume(pid, sig);
+                    return;
+                }
             }
             if self.cfg.instruction_pointer {
                 if let Ok(r) = pt::get_regs(pid) {
@@ -904,6 +985,7 @@ impl<'c> Tracer<'c> {
         if old != pid && old.0 > 0 {
             // A non-leader thread called execve: it takes over the leader's pid.
             if let Some(leader) = self.tcbs.remove(&pid) {
+                let mut times = (None, None);
                 if self.show() && !self.cfg.quiet.thread_execve && self.json.is_some() {
                     let out = leader.out;
                     if leader.in_syscall && leader.printed {
@@ -911,20 +993,26 @@ impl<'c> Tracer<'c> {
                         let text = &leader.entry_text;
                         let clock = self.json.as_mut().expect("json");
                         let ev = syscall_event(clock, pid, &leader, name, text, text.len());
+                        times.0 = Some(clock.unix(ev.exit_ns));
                         self.emit(out, &js::TraceEvent::Syscall(ev));
                     }
                     let ns = self.json.as_mut().map_or(0, |c| c.now());
+                    times.1 = self.json.as_ref().map(|c| c.unix(ns));
                     let ev = js::TraceEvent::Superseded(js::Superseded {
                         tid: pid.0 as u32,
                         ns,
                         by: old.0 as u32,
                     });
                     self.emit(out, &ev);
-                } else if self.show() && !self.cfg.quiet.thread_execve {
+                }
+                if self.text && self.show() && !self.cfg.quiet.thread_execve {
                     let out = leader.out;
                     let n = self.nprocs() + 1;
                     if leader.in_syscall && leader.printed {
                         if self.printer.owner(out) != Some(pid) {
+                            if let Some(u) = times.0 {
+                                self.printer.set_line_time(u);
+                            }
                             self.printer.leader(out, pid, n, leader.ip);
                             let name = self.meta.name(leader.nr);
                             self.printer.write(out, &format!("<... {name} resumed>"));
@@ -933,6 +1021,9 @@ impl<'c> Tracer<'c> {
                         self.printer.tabto(out);
                         self.printer.write(out, "= ?");
                         self.printer.line_end(out);
+                    }
+                    if let Some(u) = times.1 {
+                        self.printer.set_line_time(u);
                     }
                     self.printer.leader(out, pid, n, leader.ip);
                     self.printer
@@ -1008,11 +1099,13 @@ impl<'c> Tracer<'c> {
             if self.cfg.status.unfinished {
                 let t = &self.tcbs[&pid];
                 let clock = self.json.as_mut().expect("json");
-                let mut ev = syscall_event(clock, pid, t, name, &staged, staged.len());
+                let mut ev = syscall_event(clock, pid, t, name.clone(), &staged, staged.len());
                 ev.unfinished = step == Some(Step::Exit);
                 self.emit(out, &js::TraceEvent::Syscall(ev));
             }
-            return;
+            if !self.text {
+                return;
+            }
         }
         if !self.resume_line(out, pid, ip, &name, &staged, self.cfg.status.unfinished) {
             return;
@@ -1044,7 +1137,8 @@ impl<'c> Tracer<'c> {
                 }),
             };
             self.emit(out, &ev);
-        } else if self.show() && !hide && !self.cfg.quiet.exit {
+        }
+        if self.text && self.show() && !hide && !self.cfg.quiet.exit {
             let text = match how {
                 Outcome::Exited(c) => format!("+++ exited with {c} +++"),
                 Outcome::Signaled(s) => format!(
@@ -1122,7 +1216,9 @@ impl<'c> Tracer<'c> {
                 });
                 let out = t.out;
                 self.emit(out, &ev);
-                return;
+                if !self.text {
+                    return;
+                }
             }
             self.line(
                 pid,
@@ -1337,10 +1433,16 @@ impl<'c> Tracer<'c> {
         if keep_text {
             t.entry_text = ctx.out.clone();
         }
+        let mut line_time = None;
         if let Some(clock) = &mut self.json {
             t.entry_ns = clock.stamp(t.entry.unwrap_or_else(Instant::now));
             t.entry_tid = pid.0 as u32;
-        } else if printed && !staged {
+            line_time = Some(clock.unix(t.entry_ns));
+        }
+        if self.text && printed && !staged {
+            if let Some(u) = line_time {
+                self.printer.set_line_time(u);
+            }
             self.printer.leader(out, pid, n, ip);
             if cfg.syscall_number {
                 self.printer.write(out, &format!("[{nr:>4}] "));
@@ -1455,24 +1557,22 @@ impl<'c> Tracer<'c> {
                 log_syscall(log, self.log_start, pid, t, &name, Some(rval), &text);
             }
         }
-        if self.json.is_some() {
-            if !t.printed {
-                return;
-            }
-            let wanted = if is_error {
-                cfg.status.failed
-            } else {
-                cfg.status.successful
-            };
-            if !self.cfg.status.is_all() && !wanted {
-                return;
-            }
+        let wanted = if is_error {
+            cfg.status.failed
+        } else {
+            cfg.status.successful
+        };
+        if self.json.is_some() && t.printed && (self.cfg.status.is_all() || wanted) {
             let entry_len = t.entry_text.len();
-            let text = std::mem::take(&mut t.entry_text) + &ctx.out;
+            let text = if self.text {
+                t.entry_text.clone()
+            } else {
+                std::mem::take(&mut t.entry_text)
+            } + &ctx.out;
             let Some(clock) = &mut self.json else {
                 unreachable!()
             };
-            let mut ev = syscall_event(clock, pid, t, name, &text, entry_len);
+            let mut ev = syscall_event(clock, pid, t, name.clone(), &text, entry_len);
             ev.ret = Some(if is_error { -1 } else { rval });
             ev.errno = is_error.then(|| {
                 let e = (-rval) as u64;
@@ -1481,14 +1581,21 @@ impl<'c> Tracer<'c> {
             ev.ret_text = ret[..ret_len].to_owned();
             ev.injected = !injected_note.is_empty();
             ev.duration_ns = elapsed.as_nanos() as u64;
-            ev.stack = std::mem::take(&mut t.stack);
+            ev.stack = if self.text {
+                t.stack.clone()
+            } else {
+                std::mem::take(&mut t.stack)
+            };
             if !is_error {
                 ev.io = io_dump(cfg, pid, nr, &t.args, rval);
             }
             let out = t.out;
             self.emit(out, &js::TraceEvent::Syscall(ev));
+        }
+        if !self.text {
             return;
         }
+        let t = self.tcbs.get_mut(&pid).expect("tcb");
         let (out, ip, printed) = (t.out, t.ip, t.printed);
         let entry_text = std::mem::take(&mut t.entry_text);
         let stack = std::mem::take(&mut t.stack);
@@ -1496,11 +1603,6 @@ impl<'c> Tracer<'c> {
         if !printed {
             return;
         }
-        let wanted = if is_error {
-            cfg.status.failed
-        } else {
-            cfg.status.successful
-        };
         if !self.resume_line(out, pid, ip, &name, &entry_text, wanted) {
             return;
         }

@@ -1743,6 +1743,84 @@ fn json_events_round_trip_to_the_text_strace_rs_prints() {
 }
 
 #[test]
+fn json_output_beside_the_text_converts_back_to_it_byte_for_byte() {
+    // One run writes the text (`-o`) and the JSON events (`--json-output`): the converter's
+    // text is the same bytes, `<unfinished ...>`/`resumed` lines, signals, exits, `-T`
+    // durations, `-t`/`-tt`/`-ttt`/`-r` times and `-y` paths included. Threads, forks, signals,
+    // a group stop, an execve from a thread, a death by SIGSEGV, i386 calls and everyday
+    // commands. With the text on stderr too (no `-o`): `[pid N]` prefixes while several
+    // threads are traced, and the "Process N attached" messages written into unfinished
+    // lines.
+    let tmp = tempdir();
+    let tool = bin("strace-rs");
+    let mut programs = corpus(tmp.path());
+    programs.push(("ls".into(), vec!["ls".into(), "-la".into(), "/".into()]));
+    let flag_sets: [(&[&str], bool); 7] = [
+        (&[], false),
+        (&["-f"], false),
+        (&["-f", "-tt", "-T", "-yy"], false),
+        (&["-f", "-qq", "-n", "-C"], false),
+        (&["-t", "-r", "-z"], false),
+        (&["-f"], true),
+        (&["-f", "-qq", "-ttt"], true),
+    ];
+    for (flags, to_stderr) in flag_sets {
+        let mut lines = 0;
+        for (name, argv) in &programs {
+            let json = tmp.path().join(format!("{name}.json"));
+            let text = tmp.path().join(format!("{name}.txt"));
+            let mut args = flags.to_vec();
+            args.extend(["--json-output", json.to_str().unwrap()]);
+            if to_stderr {
+                let o = run_limited(
+                    Command::new(&tool)
+                        .env_remove("LD_LIBRARY_PATH")
+                        .args(&args)
+                        .args(argv),
+                    Duration::from_secs(60),
+                );
+                std::fs::write(&text, &o.stderr).unwrap();
+            } else {
+                trace(&tool, &args, &text, argv);
+            }
+            let o = run(tracekit_e2e::tracekit()
+                .arg("dump")
+                .arg("--strace-text")
+                .arg(&json));
+            assert!(
+                o.status.success(),
+                "{name} {flags:?} {to_stderr}: {}",
+                stderr(&o)
+            );
+            let printed = std::fs::read(&text).unwrap();
+            if o.stdout != printed {
+                let (a, b) = (
+                    String::from_utf8_lossy(&printed),
+                    String::from_utf8_lossy(&o.stdout),
+                );
+                let first = a.lines().zip(b.lines()).position(|(x, y)| x != y);
+                panic!(
+                    "{name} {flags:?} (stderr: {to_stderr}): the converted text differs from the \
+                     run's text \
+                     (first different line: {first:?})\n--- text\n{a}\n--- converted\n{b}"
+                );
+            }
+            lines += printed.iter().filter(|&&c| c == b'\n').count();
+        }
+        eprintln!("{flags:?} (stderr: {to_stderr}): {lines} lines equal");
+        assert!(lines > 1000, "{flags:?}: too few lines ({lines})");
+    }
+    // The JSON output replaces the text with --output-format=json: both at once is refused.
+    let o = ours(&["--json", "--json-output", "x.json", "true"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("--json-output cannot be combined"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
 fn json_output_types_calls_signals_and_exits() {
     use tracekit_log::strace::{TraceEvent, Value};
     let tmp = tempdir();

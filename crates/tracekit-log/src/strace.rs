@@ -26,10 +26,14 @@
 //! ```
 //!
 //! The converter gives back the text strace-rs printed for the same run, byte for byte, when
-//! that text went to a file (`-o FILE`, `-ff`), without `-t`/`-r`/`-i`/`-Y` prefixes (the
-//! prefix of a line on stderr depends on how many processes were traced at that moment, which
-//! the events do not record; the converter counts the processes it has seen). A call that
-//! was in progress when the tracer detached (`<detached ...>`) has no event.
+//! that text went to a file (`-o FILE`, `-ff`) or to stderr, without `-i`/`-Y` prefixes.
+//! (`-t`/`-tt`/`-ttt`/`-r` times: the header's [`Timestamps`] and `relative`; in a JSON run the
+//! text's line times are the events' times, `start_unix_ns` plus the monotonic ns, so both
+//! print the same.) (The `[pid N]` prefix of a line on stderr depends on how many threads were traced
+//! at that moment: [`Tracees`] events record it; in a stream without them the converter counts
+//! the threads it has seen. `strace-rs --json-output FILE` with the text on stderr also records
+//! the tracer's messages written into it as [`Message`] events.) A call that was in progress
+//! when the tracer detached (`<detached ...>`) has no event.
 
 use std::collections::HashSet;
 use std::io::{self, Write};
@@ -65,6 +69,13 @@ pub enum TraceEvent {
     Personality(Personality),
     /// The `-c`/`-C` table, as strace prints it.
     Summary(Summary),
+    /// The number of traced threads changed. Written on a shared stream without the pid
+    /// column of `-f -o FILE`, where the text starts lines with `[pid N]` while more than one
+    /// thread is traced.
+    Tracees(Tracees),
+    /// A message of the tracer (`strace-rs: Process N attached`) that went into the text,
+    /// which was on stderr (`--json-output FILE` without `-o`).
+    Message(Message),
 }
 
 /// The options of the run that change the text form.
@@ -86,6 +97,43 @@ pub struct Header {
     pub syscall_number: bool,
     /// `-e status=`/`-z`/`-Z`: a call's line is printed whole when it returns.
     pub whole_lines: bool,
+    /// `-t`/`-tt`/`-ttt`: each line starts with its time, `start_unix_ns` plus the event's
+    /// time (the text printed the same), in this format.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamps: Option<Timestamps>,
+    /// `-r`: each line starts with the time since the previous line's start.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub relative: bool,
+}
+
+/// The format of the lines' times.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Timestamps {
+    /// Decimal digits after the second (0 to 9).
+    pub digits: u8,
+    /// Seconds since the epoch (`-ttt`), not the local time of day.
+    pub unix: bool,
+}
+
+/// A line's time as strace prints it (with its trailing space): `HH:MM:SS[.frac] ` in local
+/// time, or `SECS[.frac] ` since the epoch.
+pub fn timestamp_text(unix_ns: u64, ts: Timestamps) -> String {
+    let secs = (unix_ns / 1_000_000_000) as i64;
+    let nanos = (unix_ns % 1_000_000_000) as u32;
+    let digits = u32::from(ts.digits.min(9));
+    let frac = match digits {
+        0 => String::new(),
+        d => format!(".{:0w$}", nanos / 10u32.pow(9 - d), w = d as usize),
+    };
+    if ts.unix {
+        return format!("{secs}{frac} ");
+    }
+    // SAFETY: tm is plain data; localtime_r fills it from `t`.
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    let t = secs as libc::time_t;
+    // SAFETY: both pointers are to live locals.
+    unsafe { libc::localtime_r(&t, &mut tm) };
+    format!("{:02}:{:02}:{:02}{frac} ", tm.tm_hour, tm.tm_min, tm.tm_sec)
 }
 
 /// One argument: as printed, and typed.
@@ -222,6 +270,24 @@ pub struct Personality {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
     /// The table as strace prints it.
+    pub text: String,
+}
+
+/// A change of the number of traced threads.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tracees {
+    /// ns since the trace started.
+    pub ns: u64,
+    /// Threads traced from now on.
+    pub count: usize,
+}
+
+/// A message of the tracer on stderr.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    /// ns since the trace started.
+    pub ns: u64,
+    /// The message, without its newline.
     pub text: String,
 }
 
@@ -453,6 +519,8 @@ enum Point<'e> {
     Exit(&'e Syscall),
     Line(u32, String, &'e [String]),
     Raw(&'e str),
+    Tracees(usize),
+    Message(&'e str),
 }
 
 /// The line state of strace's output: the unfinished line and whose it is.
@@ -464,6 +532,15 @@ struct Text<'w> {
     pid_prefix_always: bool,
     shared: bool,
     live: HashSet<u32>,
+    /// The traced threads' number when the stream records it ([`Tracees`]).
+    tracees: Option<usize>,
+    timestamps: Option<Timestamps>,
+    start_unix_ns: u64,
+    /// The time of the point being written.
+    now: u64,
+    relative: bool,
+    /// The time of the last line's start (`-r`).
+    last_line: Option<u64>,
 }
 
 impl Text<'_> {
@@ -481,11 +558,21 @@ impl Text<'_> {
         self.live.insert(tid);
         if self.pid_prefix_always {
             self.put(&format!("{tid:<5} "))
-        } else if self.shared && self.live.len() > 1 {
+        } else if self.shared && self.tracees.unwrap_or(self.live.len()) > 1 {
             self.put(&format!("[pid {tid:>5}] "))
         } else {
             Ok(())
+        }?;
+        if let Some(ts) = self.timestamps {
+            self.put(&timestamp_text(self.start_unix_ns + self.now, ts))?;
         }
+        if self.relative {
+            let d = self.now - self.last_line.unwrap_or(self.now).min(self.now);
+            self.last_line = Some(self.now);
+            let d = std::time::Duration::from_nanos(d);
+            self.put(&format!("{:6}.{:06} ", d.as_secs(), d.subsec_micros()))?;
+        }
+        Ok(())
     }
 
     fn owner(&self) -> Option<u32> {
@@ -520,6 +607,8 @@ pub fn write_text(events: &[TraceEvent], w: &mut dyn Write) -> io::Result<()> {
                 points.push((s.ns, Point::Line(s.tid, text, &s.stack)));
             }
             TraceEvent::Summary(s) => summaries.push(Point::Raw(&s.text)),
+            TraceEvent::Tracees(n) => points.push((n.ns, Point::Tracees(n.count))),
+            TraceEvent::Message(m) => points.push((m.ns, Point::Message(&m.text))),
             other => {
                 if let Some((tid, ns, text)) = other.status_line() {
                     points.push((ns, Point::Line(tid, text, &[])));
@@ -543,12 +632,19 @@ pub fn write_text(events: &[TraceEvent], w: &mut dyn Write) -> io::Result<()> {
         pid_prefix_always: h.pid_prefix_always,
         shared: h.shared,
         live: HashSet::new(),
+        tracees: None,
+        timestamps: h.timestamps,
+        start_unix_ns: h.start_unix_ns,
+        now: 0,
+        relative: h.relative,
+        last_line: None,
     };
     let exit_kinds = ["+++ exited", "+++ killed"];
-    for (_, p) in points
+    for (ns, p) in points
         .into_iter()
         .chain(summaries.into_iter().map(|p| (0, p)))
     {
+        t.now = ns;
         match p {
             Point::Entry(s) => {
                 if h.whole_lines {
@@ -611,6 +707,12 @@ pub fn write_text(events: &[TraceEvent], w: &mut dyn Write) -> io::Result<()> {
                 }
             }
             Point::Raw(text) => t.w.write_all(text.as_bytes())?,
+            Point::Tracees(n) => t.tracees = Some(n),
+            // Written straight to stderr, into an unfinished line: the column stays.
+            Point::Message(text) => {
+                t.w.write_all(text.as_bytes())?;
+                t.w.write_all(b"\n")?;
+            }
         }
     }
     Ok(())
@@ -716,6 +818,8 @@ mod tests {
             syscall_times: false,
             syscall_number: false,
             whole_lines: false,
+            timestamps: None,
+            relative: false,
         });
         // Written in return order, as the tracer does.
         let events = [
@@ -741,6 +845,50 @@ mod tests {
         let text: Vec<String> = events.iter().map(to_line).collect();
         let text = text.join("\n");
         assert_eq!(read_events(text.as_bytes()).unwrap(), events);
+    }
+
+    #[test]
+    fn stderr_prefixes_follow_the_recorded_thread_count_and_messages_go_into_lines() {
+        let header = TraceEvent::Header(Header {
+            schema: SCHEMA.into(),
+            start_unix_ns: 0,
+            columns: 40,
+            pid_prefix_always: false,
+            shared: true,
+            syscall_times: false,
+            syscall_number: false,
+            whole_lines: false,
+            timestamps: None,
+            relative: false,
+        });
+        let tracees = |ns, count| TraceEvent::Tracees(Tracees { ns, count });
+        // The message went to stderr straight, inside the unfinished line: the column of
+        // `= 101` counts only what the tracer printed.
+        let events = [
+            header,
+            tracees(1, 1),
+            // The new thread is traced (and shown in the prefixes) before its first line.
+            call(101, "gettid", "", 0, "101", (5, 6)),
+            call(100, "clone3", "{flags=CLONE_VM}, 88", 16, "101", (2, 7)),
+            tracees(3, 2),
+            TraceEvent::Message(Message {
+                ns: 4,
+                text: "strace-rs: Process 101 attached".into(),
+            }),
+            // Gone without an exit line (-qq): one thread again.
+            tracees(8, 1),
+            call(100, "getpid", "", 0, "100", (9, 10)),
+        ];
+        let mut out = Vec::new();
+        write_text(&events, &mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "clone3({flags=CLONE_VM}strace-rs: Process 101 attached\n \
+             <unfinished ...>\n\
+             [pid   101] gettid()                    = 101\n\
+             [pid   100] <... clone3 resumed>, 88)   = 101\n\
+             getpid()                                = 100\n"
+        );
     }
 
     #[test]
