@@ -1,4 +1,4 @@
-//! `--output-format=json`: the events of `tracekit_log::strace` (schema `tracekit.strace/1`),
+//! `--output-format=json`: the events of `tracekit_log::strace` (schema `tracekit.strace/2`),
 //! built from what the text output would print.
 
 use std::time::{Instant, SystemTime, UNIX_EPOCH};

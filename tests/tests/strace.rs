@@ -1644,7 +1644,7 @@ fn output_files_are_not_written_through_symlinks() {
 }
 
 /// Reads `--output-format=json` output, checking that every line is exactly a
-/// `tracekit.strace/1` event: read back into the typed event and written again, it is the
+/// `tracekit.strace/2` event: read back into the typed event and written again, it is the
 /// same JSON (a field the schema does not know, or one it lacks, fails).
 fn json_events(path: &Path) -> Vec<tracekit_log::strace::TraceEvent> {
     let text = std::fs::read_to_string(path).unwrap();
@@ -1653,7 +1653,7 @@ fn json_events(path: &Path) -> Vec<tracekit_log::strace::TraceEvent> {
         let raw: serde_json::Value =
             serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: not JSON: {line}"));
         let ev: tracekit_log::strace::TraceEvent = serde_json::from_value(raw.clone())
-            .unwrap_or_else(|e| panic!("{e}: not a tracekit.strace/1 event: {line}"));
+            .unwrap_or_else(|e| panic!("{e}: not a tracekit.strace/2 event: {line}"));
         assert_eq!(
             serde_json::to_value(&ev).unwrap(),
             raw,
@@ -1681,7 +1681,7 @@ fn json_events_round_trip_to_the_text_strace_rs_prints() {
             trace(&ours, &with_json, &json, &argv);
             let evs = json_events(&json);
             assert!(
-                matches!(&evs[0], TraceEvent::Header(h) if h.schema == "tracekit.strace/1"),
+                matches!(&evs[0], TraceEvent::Header(h) if h.schema == "tracekit.strace/2"),
                 "{name}: the first line is the header"
             );
             // Event by event: the call's text is the one the same run wrote in its event

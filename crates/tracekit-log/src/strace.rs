@@ -1,4 +1,4 @@
-//! strace-rs's JSON output (`strace-rs --output-format=json`), schema `tracekit.strace/1`, and
+//! strace-rs's JSON output (`strace-rs --output-format=json`), schema `tracekit.strace/2`, and
 //! the converter back to strace's text (`tracekit dump --strace-text`).
 //!
 //! The output is JSON lines: one [`TraceEvent`] per line, its kind in `"type"`. The first line
@@ -43,8 +43,10 @@ use serde::{Deserialize, Serialize};
 pub use serde_json::Value;
 use serde_json::{json, Map};
 
-/// The schema name and version in every [`Header`].
-pub const SCHEMA: &str = "tracekit.strace/1";
+/// The schema name and version in every [`Header`]. Version 2 added the [`Tracees`] and
+/// [`Message`] events (a reader of version 1 rejects them); a version 1 stream reads as a
+/// version 2 one without them.
+pub const SCHEMA: &str = "tracekit.strace/2";
 
 /// One line of the output.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
