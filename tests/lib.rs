@@ -72,6 +72,23 @@ macro_rules! require_tool {
     };
 }
 
+/// Starts `cmd`; an executable a test just copied can be "busy" (`ETXTBSY`) for a moment: a
+/// child that another test thread forked meanwhile holds the copy's write descriptor until it
+/// execs (the usual race of multithreaded test binaries), so that error is retried briefly.
+pub fn spawn_retrying(cmd: &mut Command) -> std::process::Child {
+    let mut tries = 0;
+    loop {
+        match cmd.spawn() {
+            Ok(child) => return child,
+            Err(e) if e.raw_os_error() == Some(libc::ETXTBSY) && tries < 100 => {
+                tries += 1;
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(e) => panic!("cannot start {cmd:?}: {e}"),
+        }
+    }
+}
+
 /// Runs `cmd` to completion, killing it after `limit`. Panics on timeout with what it printed.
 /// stdout and stderr are drained while it runs, so a chatty command never blocks on a full pipe.
 pub fn run_limited(cmd: &mut Command, limit: Duration) -> Output {
@@ -79,9 +96,7 @@ pub fn run_limited(cmd: &mut Command, limit: Duration) -> Output {
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let mut child = cmd
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
+    let mut child = spawn_retrying(cmd);
     let drain = |mut pipe: Box<dyn Read + Send>| {
         std::thread::spawn(move || {
             let mut buf = Vec::new();
