@@ -341,7 +341,9 @@ fn decode(ctx: &mut Ctx<'_>, cmd: u32, a: &Attr) -> Step {
             if ctx.error && a.u64(16) != 0 && cnt != 0 {
                 ctx.addr(a.u64(16));
             } else {
-                u32_array(ctx, a.u64(16), cnt);
+                ctx.array(a.u64(16), cnt.into(), 4, &mut |c, e| {
+                    let _ = write!(c.out, "{}", u32::from_ne_bytes(e[..4].try_into().unwrap()));
+                });
             }
             ctx.push(", prog_cnt=");
             if ctx.stash != u64::from(cnt) {
@@ -412,20 +414,14 @@ fn link_create(ctx: &mut Ctx<'_>, a: &Attr) {
             0x1c => {
                 ctx.push(", iter_info=");
                 let (addr, n) = (a.u64(16), a.u32(24));
-                elems(
-                    ctx,
-                    addr,
-                    u64::from(n),
-                    4,
-                    &mut |c: &mut Ctx<'_>, e: &[u8]| {
-                        fd_field(
-                            c,
-                            "{map={map_fd",
-                            u32::from_ne_bytes(e[..4].try_into().unwrap()),
-                        );
-                        c.push("}}");
-                    },
-                );
+                ctx.array(addr, u64::from(n), 4, &mut |c: &mut Ctx<'_>, e: &[u8]| {
+                    fd_field(
+                        c,
+                        "{map={map_fd",
+                        u32::from_ne_bytes(e[..4].try_into().unwrap()),
+                    );
+                    c.push("}}");
+                });
                 let _ = write!(ctx.out, ", iter_info_len={n}");
             }
             // BPF_PERF_EVENT
@@ -446,8 +442,7 @@ fn link_create(ctx: &mut Ctx<'_>, a: &Attr) {
                     "BPF_F_???",
                 );
                 let _ = write!(ctx.out, ", cnt={cnt}, syms=");
-                elems(
-                    ctx,
+                ctx.array(
                     a.u64(24),
                     u64::from(cnt),
                     8,
@@ -457,15 +452,9 @@ fn link_create(ctx: &mut Ctx<'_>, a: &Attr) {
                 );
                 for (name, addr) in [("addrs", a.u64(32)), ("cookies", a.u64(40))] {
                     let _ = write!(ctx.out, ", {name}=");
-                    elems(
-                        ctx,
-                        addr,
-                        u64::from(cnt),
-                        8,
-                        &mut |c: &mut Ctx<'_>, e: &[u8]| {
-                            c.hex_value(u64::from_ne_bytes(e.try_into().unwrap()));
-                        },
-                    );
+                    ctx.array(addr, u64::from(cnt), 8, &mut |c: &mut Ctx<'_>, e: &[u8]| {
+                        c.hex_value(u64::from_ne_bytes(e.try_into().unwrap()));
+                    });
                 }
                 ctx.push("}");
             }
@@ -473,47 +462,6 @@ fn link_create(ctx: &mut Ctx<'_>, a: &Attr) {
         }
     }
     ctx.push("}");
-}
-
-/// `n` elements of `size` bytes at `addr`, each read on its own (strace's `print_array`).
-fn elems(
-    ctx: &mut Ctx<'_>,
-    addr: u64,
-    n: u64,
-    size: u64,
-    elem: &mut dyn FnMut(&mut Ctx<'_>, &[u8]),
-) {
-    if addr == 0 {
-        ctx.push("NULL");
-        return;
-    }
-    if n == 0 {
-        ctx.push("[]");
-        return;
-    }
-    for i in 0..n {
-        let cur = addr.wrapping_add(i * size);
-        if i > 0 {
-            ctx.comma();
-        }
-        let Some(b) = ctx.read_bytes(cur, size as usize) else {
-            if i == 0 {
-                ctx.addr(cur);
-                return;
-            }
-            let _ = write!(ctx.out, "... /* {cur:#x} */");
-            break;
-        };
-        if i == 0 {
-            ctx.push("[");
-        }
-        if !ctx.opts.verbose && i >= ctx.opts.max_strlen as u64 {
-            ctx.push("...");
-            break;
-        }
-        elem(ctx, &b);
-    }
-    ctx.push("]");
 }
 
 /// A string of at most `n` bytes ending at a NUL (strace's `printstr_ex` with
@@ -524,41 +472,6 @@ fn sized_str(ctx: &mut Ctx<'_>, addr: u64, n: usize) {
     } else {
         ctx.cstr_at_most(addr, n.min(ctx.opts.max_strlen));
     }
-}
-
-/// `[1, 2]`: `n` `u32`s at `addr`, each read on its own (strace's `print_array`).
-fn u32_array(ctx: &mut Ctx<'_>, addr: u64, n: u32) {
-    if addr == 0 {
-        ctx.push("NULL");
-        return;
-    }
-    if n == 0 {
-        ctx.push("[]");
-        return;
-    }
-    for i in 0..u64::from(n) {
-        let cur = addr + 4 * i;
-        if i > 0 {
-            ctx.comma();
-        }
-        let Some(v) = ctx.read::<u32>(cur) else {
-            if i == 0 {
-                ctx.addr(cur);
-                return;
-            }
-            let _ = write!(ctx.out, "... /* {cur:#x} */");
-            break;
-        };
-        if i == 0 {
-            ctx.push("[");
-        }
-        if !ctx.opts.verbose && i >= ctx.opts.max_strlen as u64 {
-            ctx.push("...");
-            break;
-        }
-        let _ = write!(ctx.out, "{v}");
-    }
-    ctx.push("]");
 }
 
 /// `BPF_MAP_*_BATCH`: `{batch={...}}` at entry, ` => {batch={count=N}}` at exit when the
@@ -666,8 +579,7 @@ fn prog_load(ctx: &mut Ctx<'_>, a: &Attr) {
     if ctx.opts.verbose {
         ctx.push(", insns=");
         let mut n = 0u32;
-        elems(
-            ctx,
+        ctx.array(
             a.u64(8),
             u64::from(a.u32(4)),
             8,

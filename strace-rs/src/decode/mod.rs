@@ -489,6 +489,65 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// `n` elements of `size` bytes at `addr`, each read on its own and printed by `elem`
+    /// (strace's `print_array_ex`): `NULL`; `[]`; the address alone when the array would wrap
+    /// around the address space or its first element cannot be read; `... /* 0x1000 */` at
+    /// the first unreadable element after that; without `-v`, at most `-s` elements, then
+    /// `...`. False when not all were walked (NULL, none, unreadable).
+    pub fn array(
+        &mut self,
+        addr: u64,
+        n: u64,
+        size: u64,
+        elem: &mut dyn FnMut(&mut Self, &[u8]),
+    ) -> bool {
+        if addr == 0 {
+            self.out.push_str("NULL");
+            return false;
+        }
+        if n == 0 {
+            self.out.push_str("[]");
+            return false;
+        }
+        if n.checked_mul(size)
+            .and_then(|total| addr.checked_add(total))
+            .is_none()
+        {
+            self.addr(addr);
+            return false;
+        }
+        let max = self.opts.max_strlen as u64;
+        let limit = if !self.opts.verbose && max < n {
+            max
+        } else {
+            n
+        };
+        for i in 0..n {
+            let at = addr + size * i;
+            if i > 0 {
+                self.comma();
+            }
+            let Some(b) = self.read_bytes(at, size as usize) else {
+                if i == 0 {
+                    self.addr(at);
+                    return false;
+                }
+                let _ = write!(self.out, "... /* {at:#x} */]");
+                return false;
+            };
+            if i == 0 {
+                self.out.push('[');
+            }
+            if i >= limit {
+                self.out.push_str("...]");
+                return true;
+            }
+            elem(self, &b);
+        }
+        self.out.push(']');
+        true
+    }
+
     /// `[number]` of type `T` at `addr` (strace's `printnum_*`); the address when it
     /// can't be read.
     pub fn num_ptr<T: tracee::Pod + std::fmt::Display>(&mut self, addr: u64) {

@@ -1787,9 +1787,8 @@ fn inet_addr_at(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64, field: Optio
     }
 }
 
-/// An array of `nmemb` elements of `size` bytes (strace's `print_array_ex`): `[1, 2]`, cut
-/// by `-s` with `...`, an unreadable element as `... /* 0x1000 */`; with `indices`, each
-/// element after its name: `[[SK_MEMINFO_RMEM_ALLOC]=0, ...]`.
+/// An array of `nmemb` elements of `size` bytes ([`Ctx::array`], strace's `print_array_ex`);
+/// with `indices`, each element after its name: `[[SK_MEMINFO_RMEM_ALLOC]=0, ...]`.
 fn array(
     ctx: &mut Ctx<'_>,
     addr: u64,
@@ -1798,38 +1797,16 @@ fn array(
     indices: Option<(Xlat, &str)>,
     elem: fn(&mut Ctx<'_>, &[u8]),
 ) {
-    if nmemb == 0 {
-        ctx.push("[]");
-        return;
-    }
-    for i in 0..nmemb {
-        let cur = addr + i * size;
-        if i > 0 {
-            ctx.comma();
-        }
-        let Some(b) = ctx.read_bytes(cur, size as usize) else {
-            if i == 0 {
-                ctx.addr(cur);
-                return;
-            }
-            let _ = write!(ctx.out, "... /* {cur:#x} */");
-            break;
-        };
-        if i == 0 {
-            ctx.push("[");
-        }
-        if !ctx.opts.verbose && i >= ctx.opts.max_strlen as u64 {
-            ctx.push("...");
-            break;
-        }
+    let mut i = 0;
+    ctx.array(addr, nmemb, size, &mut |c, b| {
         if let Some((t, d)) = indices {
-            ctx.push("[");
-            ctx.xval_dec(t, i, d);
-            ctx.push("]=");
+            c.push("[");
+            c.xval_dec(t, i, d);
+            c.push("]=");
         }
-        elem(ctx, &b);
-    }
-    ctx.push("]");
+        i += 1;
+        elem(c, b);
+    });
 }
 
 fn elem_u32(ctx: &mut Ctx<'_>, b: &[u8]) {

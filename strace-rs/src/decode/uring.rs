@@ -160,52 +160,10 @@ fn enter(ctx: &mut Ctx<'_>) -> Step {
     Step::Decoded
 }
 
-/// An array of `n` elements of `size` bytes at `addr` (strace's `print_array`); `truncated`
-/// ends it with `...` (`PAF_ARRAY_TRUNCATED`).
-fn array(
-    ctx: &mut Ctx<'_>,
-    addr: u64,
-    n: u64,
-    size: u64,
-    elem: &mut dyn FnMut(&mut Ctx<'_>, &[u8]),
-) {
-    if addr == 0 {
-        ctx.push("NULL");
-        return;
-    }
-    if n == 0 {
-        ctx.push("[]");
-        return;
-    }
-    for i in 0..n {
-        let cur = addr.wrapping_add(i * size);
-        if i > 0 {
-            ctx.comma();
-        }
-        let Some(b) = ctx.read_bytes(cur, size as usize) else {
-            if i == 0 {
-                ctx.addr(cur);
-                return;
-            }
-            let _ = write!(ctx.out, "... /* {cur:#x} */");
-            break;
-        };
-        if i == 0 {
-            ctx.push("[");
-        }
-        if !ctx.opts.verbose && i >= ctx.opts.max_strlen as u64 {
-            ctx.push("...");
-            break;
-        }
-        elem(ctx, &b);
-    }
-    ctx.push("]");
-}
-
 /// Buffers: `[{iov_base=0x1000, iov_len=16}, ...]`, each element read on its own (strace's
 /// `tprint_iov` with `iov_decode_addr`).
 fn iovec_addrs(ctx: &mut Ctx<'_>, addr: u64, n: u64) {
-    array(ctx, addr, n, 16, &mut |c: &mut Ctx<'_>, e: &[u8]| {
+    ctx.array(addr, n, 16, &mut |c: &mut Ctx<'_>, e: &[u8]| {
         c.push("{iov_base=");
         c.addr(u64_at(e, 0));
         let _ = write!(c.out, ", iov_len={}}}", u64_at(e, 8));
@@ -254,14 +212,16 @@ fn register(ctx: &mut Ctx<'_>) -> Step {
         // IORING_REGISTER_BUFFERS
         0 => iovec_addrs(ctx, arg, u64::from(nargs)),
         // IORING_REGISTER_FILES, IORING_REGISTER_EVENTFD, IORING_REGISTER_EVENTFD_ASYNC
-        2 | 4 | 7 => array(ctx, arg, u64::from(nargs), 4, &mut fd_elem),
+        2 | 4 | 7 => {
+            ctx.array(arg, u64::from(nargs), 4, &mut fd_elem);
+        }
         // IORING_REGISTER_FILES_UPDATE: struct io_uring_files_update
         6 => match ctx.read_bytes(arg, 16).filter(|_| arg != 0) {
             Some(b) => {
                 let _ = write!(ctx.out, "{{offset={}", u32_at(&b, 0));
                 nonzero_hex(ctx, "resv", u64::from(u32_at(&b, 4)));
                 ctx.push(", fds=");
-                array(ctx, u64_at(&b, 8), u64::from(nargs), 4, &mut update_fd_elem);
+                ctx.array(u64_at(&b, 8), u64::from(nargs), 4, &mut update_fd_elem);
                 ctx.push("}");
             }
             None => ctx.addr(arg),
@@ -269,7 +229,9 @@ fn register(ctx: &mut Ctx<'_>) -> Step {
         // IORING_REGISTER_PROBE
         8 => step = probe(ctx, arg, nargs),
         // IORING_REGISTER_RESTRICTIONS
-        11 => array(ctx, arg, u64::from(nargs), 16, &mut restriction),
+        11 => {
+            ctx.array(arg, u64::from(nargs), 16, &mut restriction);
+        }
         // IORING_REGISTER_FILES2, IORING_REGISTER_BUFFERS2
         13 | 15 => rsrc(ctx, arg, nargs, op, false),
         // IORING_REGISTER_FILES_UPDATE2, IORING_REGISTER_BUFFERS_UPDATE
@@ -287,29 +249,30 @@ fn register(ctx: &mut Ctx<'_>) -> Step {
             }
         }
         // IORING_REGISTER_RING_FDS, IORING_UNREGISTER_RING_FDS
-        20 | 21 => array(
-            ctx,
-            arg,
-            u64::from(nargs),
-            16,
-            &mut |c: &mut Ctx<'_>, b: &[u8]| {
-                let off = u32_at(b, 0);
-                if op == 20 && off == u32::MAX {
-                    c.push("{offset=-1");
-                } else {
-                    let _ = write!(c.out, "{{offset={off}");
-                }
-                nonzero_hex(c, "resv", u64::from(u32_at(b, 4)));
-                let data = u64_at(b, 8);
-                if op == 20 {
-                    c.push(", data=");
-                    c.fd_val(data as i32);
-                } else {
-                    nonzero_hex(c, "data", data);
-                }
-                c.push("}");
-            },
-        ),
+        20 | 21 => {
+            ctx.array(
+                arg,
+                u64::from(nargs),
+                16,
+                &mut |c: &mut Ctx<'_>, b: &[u8]| {
+                    let off = u32_at(b, 0);
+                    if op == 20 && off == u32::MAX {
+                        c.push("{offset=-1");
+                    } else {
+                        let _ = write!(c.out, "{{offset={off}");
+                    }
+                    nonzero_hex(c, "resv", u64::from(u32_at(b, 4)));
+                    let data = u64_at(b, 8);
+                    if op == 20 {
+                        c.push(", data=");
+                        c.fd_val(data as i32);
+                    } else {
+                        nonzero_hex(c, "data", data);
+                    }
+                    c.push("}");
+                },
+            );
+        }
         // IORING_REGISTER_PBUF_RING, IORING_UNREGISTER_PBUF_RING: struct io_uring_buf_reg
         22 | 23 => match ctx.read_bytes(arg, 40).filter(|_| arg != 0) {
             Some(b) => {
@@ -347,19 +310,13 @@ fn register(ctx: &mut Ctx<'_>) -> Step {
 fn iowq_acct(ctx: &mut Ctx<'_>, addr: u64, n: u32) -> bool {
     let mut i = 0u64;
     let mut shown = 0u64;
-    array(
-        ctx,
-        addr,
-        u64::from(n),
-        4,
-        &mut |c: &mut Ctx<'_>, b: &[u8]| {
-            c.push("[");
-            xval_u(c, kx::URING_IOWQ_ACCT, i, "IO_WQ_???");
-            let _ = write!(c.out, "]={}", u32_at(b, 0));
-            i += 1;
-            shown += 1;
-        },
-    );
+    ctx.array(addr, u64::from(n), 4, &mut |c: &mut Ctx<'_>, b: &[u8]| {
+        c.push("[");
+        xval_u(c, kx::URING_IOWQ_ACCT, i, "IO_WQ_???");
+        let _ = write!(c.out, "]={}", u32_at(b, 0));
+        i += 1;
+        shown += 1;
+    });
     addr != 0 && n > 0 && shown == u64::from(n)
 }
 
@@ -560,20 +517,18 @@ fn rsrc(ctx: &mut Ctx<'_>, addr: u64, size: u32, op: u32, update: bool) {
     }
     ctx.push(", data=");
     match op {
-        13 => array(ctx, data, u64::from(nr), 4, &mut fd_elem),
-        14 => array(ctx, data, u64::from(nr), 4, &mut update_fd_elem),
+        13 => {
+            ctx.array(data, u64::from(nr), 4, &mut fd_elem);
+        }
+        14 => {
+            ctx.array(data, u64::from(nr), 4, &mut update_fd_elem);
+        }
         _ => iovec_addrs(ctx, data, u64::from(nr)),
     }
     ctx.push(", tags=");
-    array(
-        ctx,
-        tags,
-        u64::from(nr),
-        8,
-        &mut |c: &mut Ctx<'_>, e: &[u8]| {
-            c.hex_value(u64_at(e, 0));
-        },
-    );
+    ctx.array(tags, u64::from(nr), 8, &mut |c: &mut Ctx<'_>, e: &[u8]| {
+        c.hex_value(u64_at(e, 0));
+    });
     if update {
         let _ = write!(ctx.out, ", nr={nr}");
         nonzero_hex(ctx, "resv2", u64::from(u32_at(&b, 28)));

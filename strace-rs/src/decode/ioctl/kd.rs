@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use super::fields::{mem_array as array, u32_at};
+use super::fields::u32_at;
 use super::{table_name, Family};
 use crate::decode::{Ctx, Step};
 use crate::text::{self, XlatStyle};
@@ -659,7 +659,7 @@ fn unimapdesc(ctx: &Ctx<'_>, arg: u64) -> Option<(u64, u64)> {
 
 /// `n` `struct unipair`s at `addr`.
 fn unipairs(ctx: &mut Ctx<'_>, addr: u64, n: u64) {
-    array(ctx, addr, n, 4, &|c, b| {
+    ctx.array(addr, n, 4, &mut |c, b| {
         let h = |i: usize| u64::from(u16::from_ne_bytes([b[i], b[i + 1]]));
         c.push(&format!(
             "{{unicode={}, fontpos={}}}",
@@ -858,7 +858,7 @@ fn quoted_char(out: &mut String, c: u8) {
 
 /// A unicode screen map: `E_TABSZ` `unsigned short`s.
 fn uni_screen_map(ctx: &mut Ctx<'_>, arg: u64) {
-    array(ctx, arg, E_TABSZ, 2, &|c, b| {
+    ctx.array(arg, E_TABSZ, 2, &mut |c, b| {
         let v = u64::from(u16::from_ne_bytes([b[0], b[1]]));
         let direct = v & !UNI_DIRECT_MASK == UNI_DIRECT_BASE;
         if c.opts.xlat != XlatStyle::Abbrev || !direct {
@@ -890,7 +890,7 @@ fn diacr(ctx: &mut Ctx<'_>, arg: u64, uc: bool) {
     let n = cnt.min(MAX_DIACR);
     let start = len_of(ctx);
     if uc {
-        array(ctx, arg + 4, n, 12, &|c, b| {
+        ctx.array(arg + 4, n, 12, &mut |c, b| {
             c.push(&format!(
                 "{{diacr={}, base={}, result={}}}",
                 text::Hx(u32_at(b, 0).into()),
@@ -899,7 +899,7 @@ fn diacr(ctx: &mut Ctx<'_>, arg: u64, uc: bool) {
             ));
         });
     } else {
-        array(ctx, arg + 4, n, 3, &|c, b| {
+        ctx.array(arg + 4, n, 3, &mut |c, b| {
             c.push("{diacr=");
             quoted_char(&mut c.out, b[0]);
             c.push(", base=");

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use super::fields::{array, mem_array, u32_at, u64_at};
+use super::fields::{array, u32_at, u64_at};
 use super::{table_name, Family};
 use crate::decode::{Abi, Ctx, Step};
 use crate::text::{self, XlatStyle};
@@ -311,7 +311,7 @@ fn format_fmt(ctx: &mut Ctx<'_>, ty: u32, b: &[u8], o: usize, prefix: &str) -> b
             );
             let clips = u64_at(p, 24);
             let count = u32_at(p, 32);
-            let walked = mem_array(ctx, clips, count.into(), 24, &|c, e| {
+            let walked = ctx.array(clips, count.into(), 24, &mut |c, e| {
                 c.push("{c=");
                 rect(c, e, 0);
                 c.push("}");
@@ -533,7 +533,7 @@ fn ext_controls(ctx: &mut Ctx<'_>, b: &[u8]) -> bool {
     ctx.push("controls=");
     let count = u32_at(b, 4);
     let addr = u64_at(b, 24);
-    mem_array(ctx, addr, count.into(), 20, &ext_control)
+    ctx.array(addr, count.into(), 20, &mut ext_control)
 }
 
 fn enter(ctx: &mut Ctx<'_>, req: u64) -> Step {
