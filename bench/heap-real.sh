@@ -157,9 +157,13 @@ with open(pl, "w") as f:
     f.write(PERL_SCRIPT)
 cc1 = subprocess.run(["gcc", "-print-prog-name=cc1"], capture_output=True, text=True).stdout.strip()
 
+# The interpreter itself, not a wrapper that execs it (pyenv's `python3` is a bash script):
+# without TRACEKIT_FOLLOW_EXEC the tracker stops at exec and would measure the wrapper.
+python = subprocess.run(["python3", "-c", "import sys; print(sys.executable)"],
+                        capture_output=True, text=True, check=True).stdout.strip()
 workloads = [
-    ("python-pymalloc", ["python3", py], {}),
-    ("python-malloc", ["python3", py], {"PYTHONMALLOC": "malloc"}),
+    ("python-pymalloc", [python, py], {}),
+    ("python-malloc", [python, py], {"PYTHONMALLOC": "malloc"}),
     ("cc1", [cc1, "-quiet", "-O2", c_file, "-o", os.path.join(tmp, "gen110.s")], {}),
     ("git-log", ["git", "-C", repo, "--no-pager", "log", "--stat"], {}),
     ("perl", ["perl", pl, text], {}),
