@@ -36,8 +36,9 @@ fn addr(out: &mut String, a: u64) {
 }
 
 /// `{si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=42, ...}` in a `-X` style; with
-/// `pidns_of`, the tracee whose `si_pid` `--pidns-translation` translates.
-pub fn format(si: &SigInfo, style: XlatStyle, pidns_of: Option<i32>) -> String {
+/// `pidns_of`, the tracee whose `si_pid` `--pidns-translation` translates; with `pid_comm`
+/// (`-Y`), `si_pid` names its process (`42<sleep>`), as strace's `printpid` does.
+pub fn format(si: &SigInfo, style: XlatStyle, pidns_of: Option<i32>, pid_comm: bool) -> String {
     let mut out = String::new();
     let signo = si.signo();
     let code = si.code();
@@ -48,14 +49,6 @@ pub fn format(si: &SigInfo, style: XlatStyle, pidns_of: Option<i32>) -> String {
         &signo.to_string(),
         &signals::name(signo as i64),
     );
-    if si.errno() != 0 {
-        let e = si.errno() as u64;
-        let _ = write!(
-            out,
-            ", si_errno={}",
-            crate::errno_names::errno_name(e).map_or_else(|| e.to_string(), str::to_owned)
-        );
-    }
     out.push_str(", si_code=");
     match code_name(signo, code) {
         Some(n) => {
@@ -66,12 +59,32 @@ pub fn format(si: &SigInfo, style: XlatStyle, pidns_of: Option<i32>) -> String {
             let _ = write!(out, "{code}");
         }
     }
+    // After the code (strace's print_si_info), zero-extended: `4294967295` for -1.
+    if si.errno() != 0 {
+        let e = u64::from(si.errno() as u32);
+        let _ = write!(
+            out,
+            ", si_errno={}",
+            crate::errno_names::errno_name(e).map_or_else(|| e.to_string(), str::to_owned)
+        );
+    }
     let source = |out: &mut String| {
-        let _ = write!(out, ", si_pid={}", si.pid());
+        out.push_str(", si_pid=");
+        if pid_comm {
+            text::pid_with_comm(out, si.pid());
+        } else {
+            let _ = write!(out, "{}", si.pid());
+        }
         if let Some(tracee) = pidns_of {
             crate::pidns::comment(out, tracee, si.pid(), crate::pidns::Kind::Tgid);
         }
-        let _ = write!(out, ", si_uid={}", si.uid());
+        // An id: `-1` for (uid_t)-1 (strace's PRINT_FIELD_ID).
+        match si.uid() {
+            u32::MAX => out.push_str(", si_uid=-1"),
+            uid => {
+                let _ = write!(out, ", si_uid={uid}");
+            }
+        }
     };
     let sigval = |out: &mut String| {
         let v = si.value();

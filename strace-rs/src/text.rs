@@ -89,28 +89,51 @@ pub fn comm(out: &mut String, bytes: &[u8]) {
     escape(out, bytes, HexMode::None, b"<>");
 }
 
-/// `PID<comm>` for `-Y`: the name `/proc` gives, else the last one seen for that pid (a
-/// process that is gone keeps its name, as in strace), else the number alone.
+/// The names of tracees, kept so that a line about one that is gone still names it.
+fn tracee_comms() -> &'static std::sync::Mutex<std::collections::HashMap<i32, Vec<u8>>> {
+    static SEEN: std::sync::OnceLock<std::sync::Mutex<std::collections::HashMap<i32, Vec<u8>>>> =
+        std::sync::OnceLock::new();
+    SEEN.get_or_init(Default::default)
+}
+
+fn read_comm(pid: i32) -> Option<Vec<u8>> {
+    let mut c = std::fs::read(format!("/proc/{pid}/comm")).ok()?;
+    if c.last() == Some(&b'\n') {
+        c.pop();
+    }
+    Some(c)
+}
+
+/// Notes a new tracee's name for [`pid_with_comm`] (strace keeps it in the tracee's `tcb`).
+pub fn remember_comm(pid: i32) {
+    if let Some(c) = read_comm(pid) {
+        if let Ok(mut m) = tracee_comms().lock() {
+            m.insert(pid, c);
+        }
+    }
+}
+
+/// `PID<comm>` for `-Y`: the name `/proc` gives; for a tracee that is gone, the last name
+/// seen (as in strace); else the number alone (a reaped child that was not traced, as
+/// strace's `printpid` prints it).
 pub fn pid_with_comm(out: &mut String, pid: i32) {
-    use std::collections::HashMap;
-    use std::sync::{Mutex, OnceLock};
-    static SEEN: OnceLock<Mutex<HashMap<i32, Vec<u8>>>> = OnceLock::new();
     let _ = write!(out, "{pid}");
     if pid <= 0 {
         return;
     }
-    let seen = SEEN.get_or_init(Mutex::default);
-    let name = match std::fs::read(format!("/proc/{pid}/comm")) {
-        Ok(mut c) => {
-            if c.last() == Some(&b'\n') {
-                c.pop();
-            }
-            if let Ok(mut m) = seen.lock() {
-                m.insert(pid, c.clone());
+    let name = match read_comm(pid) {
+        Some(c) => {
+            if let Ok(mut m) = tracee_comms().lock() {
+                if let Some(seen) = m.get_mut(&pid) {
+                    seen.clone_from(&c);
+                }
             }
             Some(c)
         }
-        Err(_) => seen.lock().ok().and_then(|m| m.get(&pid).cloned()),
+        None => tracee_comms()
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&pid).cloned()),
     };
     if let Some(c) = name {
         out.push('<');

@@ -405,7 +405,7 @@ impl<'c> Tracer<'c> {
     fn new_tcb(&mut self, pid: Pid, hide: bool) -> io::Result<()> {
         if self.cfg.decode.pid_comm {
             // Its name now: `+++ exited` after it is gone still shows it.
-            crate::text::pid_with_comm(&mut String::new(), pid.0);
+            crate::text::remember_comm(pid.0);
         }
         let out = self.printer.stream_for(pid)?;
         if let Some(clock) = &self.json {
@@ -937,7 +937,7 @@ impl<'c> Tracer<'c> {
         if self.show() && !hide && self.signal_shown(sig) {
             let info = pt::siginfo(pid).ok().map(|si| {
                 let pidns = self.cfg.decode.pidns.then_some(pid.0);
-                crate::siginfo::format(&si, self.cfg.decode.xlat, pidns)
+                crate::siginfo::format(&si, self.cfg.decode.xlat, pidns, self.cfg.decode.pid_comm)
             });
             let text = match &info {
                 Some(i) => format!("--- {} {i} ---", signals::name(sig as i64)),

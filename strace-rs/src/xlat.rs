@@ -16,6 +16,7 @@ pub const OPEN_FLAGS: Xlat = &[
     (0o2000, "O_APPEND"),
     (0o4000, "O_NONBLOCK"),
     (0o4010000, "O_SYNC"),
+    (0o4000000, "__O_SYNC"),
     (0o10000, "O_DSYNC"),
     (0o40000, "O_DIRECT"),
     (0o100000, "O_LARGEFILE"),
@@ -24,6 +25,7 @@ pub const OPEN_FLAGS: Xlat = &[
     (0o2000000, "O_CLOEXEC"),
     (0o10000000, "O_PATH"),
     (0o20200000, "O_TMPFILE"),
+    (0o20000000, "__O_TMPFILE"),
     (0o200000, "O_DIRECTORY"),
     (0o20000, "FASYNC"),
 ];
@@ -33,8 +35,6 @@ pub const AT_FLAGS: Xlat = &[
     (0x400, "AT_SYMLINK_FOLLOW"),
     (0x800, "AT_NO_AUTOMOUNT"),
     (0x1000, "AT_EMPTY_PATH"),
-    (0x2000, "AT_STATX_FORCE_SYNC"),
-    (0x4000, "AT_STATX_DONT_SYNC"),
     (0x8000, "AT_RECURSIVE"),
 ];
 pub const ACCESS_MODES: Xlat = &[(4, "R_OK"), (2, "W_OK"), (1, "X_OK")];
@@ -307,6 +307,24 @@ pub const WAIT_OPTS: Xlat = &[
     (0x20000000, "__WNOTHREAD"),
 ];
 pub const IDTYPES: Xlat = &[(0, "P_ALL"), (1, "P_PID"), (2, "P_PGID"), (3, "P_PIDFD")];
+/// The flags `unshare` takes, in strace's order (its `unshare_flags` table).
+pub const UNSHARE_FLAGS: Xlat = &[
+    (0x80, "CLONE_NEWTIME"),
+    (0x100, "CLONE_VM"),
+    (0x200, "CLONE_FS"),
+    (0x400, "CLONE_FILES"),
+    (0x800, "CLONE_SIGHAND"),
+    (0x10000, "CLONE_THREAD"),
+    (0x20000, "CLONE_NEWNS"),
+    (0x40000, "CLONE_SYSVSEM"),
+    (0x0200_0000, "CLONE_NEWCGROUP"),
+    (0x0400_0000, "CLONE_NEWUTS"),
+    (0x0800_0000, "CLONE_NEWIPC"),
+    (0x1000_0000, "CLONE_NEWUSER"),
+    (0x2000_0000, "CLONE_NEWPID"),
+    (0x4000_0000, "CLONE_NEWNET"),
+];
+
 pub const CLONE_FLAGS: Xlat = &[
     (0x00000100, "CLONE_VM"),
     (0x00000200, "CLONE_FS"),
@@ -722,6 +740,7 @@ pub const MSYNC_FLAGS: Xlat = &[(1, "MS_ASYNC"), (2, "MS_INVALIDATE"), (4, "MS_S
 pub const FALLOC_FLAGS: Xlat = &[
     (1, "FALLOC_FL_KEEP_SIZE"),
     (2, "FALLOC_FL_PUNCH_HOLE"),
+    (4, "FALLOC_FL_NO_HIDE_STALE"),
     (8, "FALLOC_FL_COLLAPSE_RANGE"),
     (0x10, "FALLOC_FL_ZERO_RANGE"),
     (0x20, "FALLOC_FL_INSERT_RANGE"),
@@ -734,12 +753,11 @@ pub const RENAME_FLAGS: Xlat = &[
 ];
 pub const TIMERFD_FLAGS: Xlat = &[(0o2000000, "TFD_CLOEXEC"), (0o4000, "TFD_NONBLOCK")];
 pub const TFD_SETTIME_FLAGS: Xlat = &[(1, "TFD_TIMER_ABSTIME"), (2, "TFD_TIMER_CANCEL_ON_SET")];
+/// strace 6.1's `memfd_create_flags` (MFD_NOEXEC_SEAL and MFD_EXEC came later: numbers).
 pub const MFD_FLAGS: Xlat = &[
     (1, "MFD_CLOEXEC"),
     (2, "MFD_ALLOW_SEALING"),
     (4, "MFD_HUGETLB"),
-    (8, "MFD_NOEXEC_SEAL"),
-    (0x10, "MFD_EXEC"),
 ];
 pub const SIGINFO_CODES: Xlat = &[
     (0, "SI_USER"),

@@ -111,13 +111,14 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         "iopl" => Row(&[Int]),
         "kcmp" => Func(kcmp),
         "fanotify_mark" => Func(fanotify_mark),
+        "fanotify_init" => Row(&[In(fanotify_init_flags), In(super::file::open_flags)]),
         "mount" => Func(mount),
         "mq_open" => Func(mq_open),
         "mq_unlink" => Row(&[Path]),
-        "mq_getsetattr" => Row(&[Int, In(mq_attr), Out(mq_attr)]),
-        "mq_timedsend" => Row(&[Int, Sent, Uint, In(structs::timespec)]),
-        "mq_timedreceive" => Row(&[Int, Received, Out(mq_prio), In(structs::timespec)]),
-        "mq_notify" => Row(&[Int, In(super::process::sigevent)]),
+        "mq_getsetattr" => Row(&[Fd, In(mq_attr), Out(mq_attr)]),
+        "mq_timedsend" => Row(&[Fd, Sent, Uint, In(structs::timespec)]),
+        "mq_timedreceive" => Row(&[Fd, Received, Out(mq_prio), In(structs::timespec)]),
+        "mq_notify" => Row(&[Fd, In(super::process::sigevent)]),
         "lookup_dcookie" => Func(lookup_dcookie),
         _ => return None,
     })
@@ -291,7 +292,7 @@ fn timeval_pair(ctx: &mut Ctx<'_>, addr: u64) {
 /// `ustat`'s device number (an `unsigned int` on every ABI).
 fn ustat_dev(ctx: &mut Ctx<'_>, dev: u64) {
     let dev = dev & 0xffff_ffff;
-    let s = structs::makedev(dev);
+    let s = structs::dev_t(ctx.opts.xlat, dev);
     ctx.push(&s);
 }
 
@@ -418,7 +419,8 @@ fn mq_open(ctx: &mut Ctx<'_>) -> Step {
 
 /// `{mq_flags=0, mq_maxmsg=10, mq_msgsize=8192, mq_curmsgs=0}`.
 fn mq_attr(ctx: &mut Ctx<'_>, addr: u64) {
-    let Some([flags, max, size, cur]) = structs::read_ulongs::<4>(ctx, addr) else {
+    // Four longs and four reserved ones: strace reads the whole struct.
+    let Some([flags, max, size, cur, ..]) = structs::read_ulongs::<8>(ctx, addr) else {
         ctx.addr(addr);
         return;
     };
@@ -550,6 +552,36 @@ const FAN_EVENTS: Xlat = &[
     (0x800_0000, "FAN_EVENT_ON_CHILD"),
     (0x1000_0000, "FAN_RENAME"),
 ];
+
+const FAN_CLASSES: Xlat = &[
+    (0, "FAN_CLASS_NOTIF"),
+    (4, "FAN_CLASS_CONTENT"),
+    (8, "FAN_CLASS_PRE_CONTENT"),
+];
+const FAN_INIT_FLAGS: Xlat = &[
+    (0x1, "FAN_CLOEXEC"),
+    (0x2, "FAN_NONBLOCK"),
+    (0x10, "FAN_UNLIMITED_QUEUE"),
+    (0x20, "FAN_UNLIMITED_MARKS"),
+    (0x40, "FAN_ENABLE_AUDIT"),
+    (0x80, "FAN_REPORT_PIDFD"),
+    (0x100, "FAN_REPORT_TID"),
+    (0x200, "FAN_REPORT_FID"),
+    (0x400, "FAN_REPORT_DIR_FID"),
+    (0x800, "FAN_REPORT_NAME"),
+    (0x1000, "FAN_REPORT_TARGET_FID"),
+];
+
+/// `fanotify_init`'s flags: the notification class, then the flags.
+fn fanotify_init_flags(ctx: &mut Ctx<'_>, v: u64) {
+    const CLASS_BITS: u64 = 0xc;
+    let v = v & 0xffff_ffff;
+    ctx.xval(FAN_CLASSES, v & CLASS_BITS, "FAN_CLASS_???");
+    if v & !CLASS_BITS != 0 {
+        ctx.push("|");
+        ctx.flags(FAN_INIT_FLAGS, v & !CLASS_BITS, "FAN_???");
+    }
+}
 
 /// `fanotify_mark(fd, flags, mask, dirfd, path)`: the mask is 64 bits (two registers on
 /// i386); `dirfd` may be `FAN_NOFD`.

@@ -83,9 +83,9 @@ pub fn decoder(name: &str) -> Option<Decoder> {
             Flags(xlat::CLOSE_RANGE_FLAGS, "CLOSE_RANGE_???"),
         ]),
         "eventfd2" => Row(&[Uint, Flags(xlat::EFD_FLAGS, "EFD_???")]),
-        "memfd_create" => Row(&[In(memfd_name), Flags(xlat::MFD_FLAGS, "MFD_???")]),
+        "memfd_create" => Row(&[In(memfd_name), In(memfd_flags)]),
         "sendfile" => Func(sendfile),
-        "copy_file_range" => Row(&[Fd, Ptr, Fd, Ptr, Ulong, Uint]),
+        "copy_file_range" => Row(&[Fd, In(loff_ptr), Fd, In(loff_ptr), Ulong, Uint]),
         "fallocate" => Row(&[Fd, Flags(xlat::FALLOC_FLAGS, "FALLOC_FL_???"), Long, Long]),
         "statfs" => Row(&[Path, Out(statfs)]),
         "fstatfs" => Row(&[Fd, Out(statfs)]),
@@ -146,7 +146,7 @@ fn iovec_sent(ctx: &mut Ctx<'_>, addr: u64) {
     structs::iovec(ctx, addr, ctx.arg(2), None, true);
 }
 
-fn open_flags(ctx: &mut Ctx<'_>, v: u64) {
+pub(super) fn open_flags(ctx: &mut Ctx<'_>, v: u64) {
     open_flags64(ctx, v & 0xffff_ffff);
 }
 
@@ -395,15 +395,53 @@ fn lock_operation(ctx: &mut Ctx<'_>, op: u64) {
     }
 }
 
+/// `[offset]`: a `loff_t *` (strace's `printnum_int64`), `NULL` when absent.
+fn loff_ptr(ctx: &mut Ctx<'_>, addr: u64) {
+    ctx.num_ptr::<i64>(addr);
+}
+
+/// `memfd_create`'s flags, the huge page size as `30<<MFD_HUGE_SHIFT` (strace's decoder: the
+/// names in abbrev style even inside a -X verbose comment).
+fn memfd_flags(ctx: &mut Ctx<'_>, v: u64) {
+    const SHIFT: u32 = 26;
+    const MASK: u32 = 0x3f << SHIFT;
+    let flags = v as u32;
+    let style = ctx.opts.xlat;
+    if flags == 0 || style != text::XlatStyle::Abbrev {
+        let _ = write!(ctx.out, "{}", text::Hx(u64::from(flags)));
+    }
+    if flags == 0 || style == text::XlatStyle::Raw {
+        return;
+    }
+    let mut s = String::new();
+    let huge = flags & MASK;
+    let rest = flags & !MASK;
+    if rest != 0 || huge == 0 {
+        text::flags(
+            &mut s,
+            text::XlatStyle::Abbrev,
+            xlat::MFD_FLAGS,
+            u64::from(rest),
+            "MFD_???",
+        );
+    }
+    if huge != 0 {
+        if rest != 0 {
+            s.push('|');
+        }
+        let _ = write!(s, "{}<<MFD_HUGE_SHIFT", huge >> SHIFT);
+    }
+    if style == text::XlatStyle::Verbose {
+        let _ = write!(ctx.out, " /* {s} */");
+    } else {
+        ctx.out.push_str(&s);
+    }
+}
+
 /// `umask`'s mask: at least three octal digits (`022`).
 fn umask_value(ctx: &mut Ctx<'_>, v: u64) {
-    let v = v & 0o7777;
-    let s = if v == 0 {
-        "0".to_owned()
-    } else {
-        format!("0{v:o}")
-    };
-    let _ = write!(ctx.out, "{s:0>3}");
+    // An `unsigned short` (strace's `print_numeric_umode_t`): bits above 07777 show.
+    crate::text::octal03(&mut ctx.out, v & 0xffff);
 }
 
 fn ioctl(ctx: &mut Ctx<'_>) -> Step {
@@ -886,11 +924,13 @@ fn dirent64_list(ctx: &mut Ctx<'_>, addr: u64) {
 /// A `mknod` mode and, for a device node, its number (the next register):
 /// `S_IFCHR|0600, makedev(0x1, 0x3)`.
 pub(super) fn mode_and_device(ctx: &mut Ctx<'_>, mode: u64, dev: u64) {
-    let mode = mode & 0xffff_ffff;
+    // An `unsigned short` in strace's decode_mknod.
+    let mode = mode & 0xffff;
     structs::symbolic_mode_arg(ctx, mode);
     if matches!(mode & 0o170000, 0o20000 | 0o60000) {
         ctx.push(", ");
-        ctx.push(&structs::makedev(dev));
+        // The kernel takes an `unsigned int`.
+        ctx.push(&structs::dev_t(ctx.opts.xlat, dev & 0xffff_ffff));
     }
 }
 

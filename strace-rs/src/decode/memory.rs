@@ -19,6 +19,10 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         "madvise" => Row(&[Ptr, Ulong, Const(xlat::MADV, "MADV_???")]),
         "msync" => Row(&[Ptr, Ulong, Flags(xlat::MSYNC_FLAGS, "MS_???")]),
         "mlockall" => Row(&[Flags(xlat::MLOCKALL_FLAGS, "MCL_???")]),
+        "process_vm_readv" => Func(process_vm_readv),
+        "process_vm_writev" => Row(&[Pid, In(vm_local_sent), Ulong, In(vm_remote), Ulong, Ulong]),
+        "process_madvise" => Row(&[Fd, In(madvise_iov), Ulong, In(advice32), Hex32]),
+        "remap_file_pages" => Row(&[Ptr, Ulong, In(prot64), Ulong, In(map_flags)]),
         _ => return None,
     })
 }
@@ -36,40 +40,122 @@ fn prot(ctx: &mut Ctx<'_>, v: u64) {
     }
 }
 
-/// `mmap`'s flags: the mapping type, then the flags.
-fn map_flags(ctx: &mut Ctx<'_>, flags: u64) {
-    let flags = flags & 0xffff_ffff;
-    if ctx.opts.xlat == text::XlatStyle::Raw {
-        let _ = write!(ctx.out, "{}", text::Hx(flags));
-    } else if ctx.opts.xlat == text::XlatStyle::Verbose {
-        let mut names = String::new();
-        text::xval(
-            &mut names,
-            text::XlatStyle::Abbrev,
-            xlat::MAP_TYPE,
-            flags & 0xf,
-            "MAP_???",
-            true,
-        );
-        if flags & !0xf != 0 {
-            names.push('|');
-            text::flags(
-                &mut names,
-                text::XlatStyle::Abbrev,
-                xlat::MAP_FLAGS,
-                flags & !0xf,
-                "",
-            );
-        }
-        let _ = write!(ctx.out, "{} /* {names} */", text::Hx(flags));
+/// `process_vm_readv`: the local buffers print at exit, with the bytes read (strace prints
+/// the pid at entry and the rest at exit).
+fn process_vm_readv(ctx: &mut Ctx<'_>) -> Step {
+    if !ctx.exiting {
+        ctx.pid_arg(ctx.arg(0) as i32);
+        ctx.comma();
+        return Step::Exit;
+    }
+    let (local, n) = (ctx.arg(1), ctx.arg(2));
+    if ctx.error {
+        super::uring::iovec_addrs(ctx, local, n);
     } else {
-        ctx.kind_and_flags(
-            flags,
-            0xf,
-            (xlat::MAP_TYPE, "MAP_???"),
-            xlat::MAP_FLAGS,
-            true,
-        );
+        iov_strings(ctx, local, n, ctx.rval as u64);
+    }
+    ctx.comma();
+    ctx.ulong(2);
+    ctx.comma();
+    vm_remote(ctx, ctx.arg(3));
+    ctx.comma();
+    ctx.ulong(4);
+    ctx.comma();
+    ctx.ulong(5);
+    Step::Decoded
+}
+
+/// `process_vm_writev`'s local buffers, with their bytes.
+fn vm_local_sent(ctx: &mut Ctx<'_>, addr: u64) {
+    iov_strings(ctx, addr, ctx.arg(2), u64::MAX);
+}
+
+/// The remote buffers of `process_vm_readv`/`process_vm_writev`: addresses only.
+fn vm_remote(ctx: &mut Ctx<'_>, addr: u64) {
+    super::uring::iovec_addrs(ctx, addr, ctx.arg(4));
+}
+
+/// An iovec array with each buffer's bytes, `total` bytes at most over all of them
+/// (strace's `tprint_iov_upto` with `IOV_DECODE_STR`), each element read on its own.
+fn iov_strings(ctx: &mut Ctx<'_>, addr: u64, n: u64, total: u64) {
+    let mut left = total;
+    let w = match ctx.abi {
+        super::Abi::X86_64 => 8,
+        super::Abi::I386 => 4,
+    };
+    let word = |b: &[u8]| -> u64 {
+        let mut v = [0u8; 8];
+        v[..b.len()].copy_from_slice(b);
+        u64::from_le_bytes(v)
+    };
+    ctx.array(addr, n, 2 * w as u64, &mut |c: &mut Ctx<'_>, e: &[u8]| {
+        let (base, len) = (word(&e[..w]), word(&e[w..]));
+        let shown = len.min(left);
+        if left != u64::MAX {
+            left -= shown;
+        }
+        c.push("{iov_base=");
+        c.buf(base, shown);
+        let _ = write!(c.out, ", iov_len={len}}}");
+    });
+}
+
+/// `process_madvise`'s ranges: their addresses and lengths (argument 2 of them).
+fn madvise_iov(ctx: &mut Ctx<'_>, addr: u64) {
+    super::uring::iovec_addrs(ctx, addr, ctx.arg(2));
+}
+
+/// An advice passed as an `unsigned int`.
+fn advice32(ctx: &mut Ctx<'_>, v: u64) {
+    ctx.xval(xlat::MADV, v & 0xffff_ffff, "MADV_???");
+}
+
+/// [`prot`] of a whole `unsigned long` (`remap_file_pages`: strace's `printflags64`).
+fn prot64(ctx: &mut Ctx<'_>, v: u64) {
+    if v == 0 {
+        text::named(&mut ctx.out, ctx.opts.xlat, "0", "PROT_NONE");
+    } else {
+        ctx.flags(xlat::PROT, v, "PROT_???");
+    }
+}
+
+/// `mmap`'s flags (strace's `print_mmap_flags`): the mapping type, the flags, then the huge
+/// page size as `21<<MAP_HUGE_SHIFT`; the names in abbrev style even inside a -X verbose
+/// comment.
+fn map_flags(ctx: &mut Ctx<'_>, flags: u64) {
+    const HUGE_SHIFT: u32 = 26;
+    const HUGE_MASK: u64 = 0x3f << HUGE_SHIFT;
+    let flags = flags & 0xffff_ffff;
+    let style = ctx.opts.xlat;
+    if style != text::XlatStyle::Abbrev {
+        let _ = write!(ctx.out, "{}", text::Hx(flags));
+    }
+    if style == text::XlatStyle::Raw {
+        return;
+    }
+    let mut names = String::new();
+    let abbrev = text::XlatStyle::Abbrev;
+    text::xval(
+        &mut names,
+        abbrev,
+        xlat::MAP_TYPE,
+        flags & 0xf,
+        "MAP_???",
+        true,
+    );
+    let huge = flags & HUGE_MASK;
+    let rest = flags & !0xf & !HUGE_MASK;
+    if rest != 0 {
+        names.push('|');
+        text::flags(&mut names, abbrev, xlat::MAP_FLAGS, rest, "");
+    }
+    if huge != 0 {
+        let _ = write!(names, "|{}<<MAP_HUGE_SHIFT", huge >> HUGE_SHIFT);
+    }
+    if style == text::XlatStyle::Verbose {
+        let _ = write!(ctx.out, " /* {names} */");
+    } else {
+        ctx.out.push_str(&names);
     }
 }
 

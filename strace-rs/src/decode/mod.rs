@@ -580,11 +580,11 @@ impl<'a> Ctx<'a> {
     }
 
     /// The buffer a read-like call filled (argument `i`) and its size (argument `i + 1`):
-    /// the `rval` bytes received, limited by `-s`, or the buffer's address alone (in hex)
-    /// when the call failed.
+    /// the `rval` bytes received, limited by `-s`, or the buffer's address alone (`NULL` or
+    /// hex, strace's `printaddr`) when the call failed.
     pub fn received(&mut self, i: usize) {
         if self.error {
-            self.hex(i);
+            self.ptr(i);
         } else {
             self.buf(self.arg(i), self.rval as u64);
         }
@@ -736,13 +736,7 @@ pub fn format_rval(ctx: &Ctx<'_>, out: &mut String) {
         Rval::Hex => {
             let _ = write!(out, "{}", text::Hx(v as u64));
         }
-        Rval::Oct => {
-            if v == 0 {
-                out.push('0');
-            } else {
-                let _ = write!(out, "0{:o}", v as u64);
-            }
-        }
+        Rval::Oct => text::octal03(out, v as u64),
         Rval::Udec => {
             let _ = write!(out, "{}", v as u64);
         }

@@ -480,7 +480,7 @@ fn getsockopt(ctx: &mut Ctx<'_>) -> Step {
 
 /// The `pollfd`s a call is given (their number is argument 1).
 fn pollfds(ctx: &mut Ctx<'_>, addr: u64) {
-    structs::pollfds(ctx, addr, ctx.arg(1), false);
+    structs::pollfds(ctx, addr, ctx.arg(1));
 }
 
 /// After the return value of `poll`: the descriptors ready (` ([{fd=3,
@@ -502,13 +502,17 @@ fn ready_and_time_left(ctx: &mut Ctx<'_>, time_left: bool) {
         ctx.rextra = " (Timeout)".to_owned();
         return;
     }
-    let mut sub = ctx.scratch();
-    structs::pollfds(&mut sub, ctx.arg(0), ctx.arg(1), true);
+    let mut ready = String::new();
+    structs::ready_pollfds(ctx, ctx.arg(0), ctx.arg(1), &mut ready);
     if time_left && ctx.arg(2) != 0 {
-        sub.push(", left ");
+        let mut sub = ctx.scratch();
         structs::timespec(&mut sub, ctx.arg(2));
+        ready.push_str(if ready.is_empty() { "left " } else { ", left " });
+        ready.push_str(&sub.out);
     }
-    ctx.rextra = format!(" ({})", sub.out);
+    if !ready.is_empty() {
+        ctx.rextra = format!(" ({ready})");
+    }
 }
 
 /// A descriptor set of `select`/`pselect6` (argument 0 descriptors).
@@ -575,8 +579,9 @@ fn epoll_ctl(ctx: &mut Ctx<'_>) -> Step {
     ctx.fd(2);
     ctx.comma();
     let ev = ctx.arg(3);
-    if op == 2 && ev == 0 {
-        ctx.push("NULL");
+    if op == 2 {
+        // EPOLL_CTL_DEL ignores the event: strace prints its address.
+        ctx.addr(ev);
     } else {
         match ctx.read_bytes(ev, 12) {
             Some(b) => structs::epoll_event(ctx, &b),

@@ -63,8 +63,9 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         "clock_gettime" | "clock_getres" => Row(&[CLOCK, Out(structs::timespec)]),
         "clock_settime" => Row(&[CLOCK, In(structs::timespec)]),
         "gettimeofday" => Row(&[Out(structs::timeval), Ptr]),
-        "time" => Row(&[Out(u64_value)]),
-        "alarm" | "setuid" | "setgid" | "setfsuid" | "setfsgid" => Row(&[Uint]),
+        "time" => Row(&[AtExit(time_value), Returned(time_returned)]),
+        "alarm" => Row(&[Uint]),
+        "setuid" | "setgid" | "setfsuid" | "setfsgid" => Row(&[Id]),
         "setpgid" => Row(&[Pid, In(pgid_arg)]),
         "setreuid" | "setregid" => Row(&[Id, Id]),
         "setresuid" | "setresgid" => Row(&[Id, Id, Id]),
@@ -108,7 +109,7 @@ pub fn decoder(name: &str) -> Option<Decoder> {
             In(ioprio_who),
             Returned(ioprio_returned),
         ]),
-        "unshare" => Row(&[Flags64(xlat::CLONE_FLAGS, "CLONE_???")]),
+        "unshare" => Row(&[Flags64(xlat::UNSHARE_FLAGS, "CLONE_???")]),
         "timer_settime" => Row(&[
             Int,
             TIMER,
@@ -139,9 +140,30 @@ fn u32_value(ctx: &mut Ctx<'_>, addr: u64) {
     ctx.num_ptr::<u32>(addr);
 }
 
-/// `[N]`: a 64-bit number the call wrote.
-fn u64_value(ctx: &mut Ctx<'_>, addr: u64) {
-    ctx.u64_ptr(addr);
+/// `[1796663282 /* 2026-12-07T17:08:02+0000 */]`: the `time_t` `time` stored (strace reads
+/// it whatever the result).
+fn time_value(ctx: &mut Ctx<'_>, addr: u64) {
+    let t = match ctx.abi {
+        Abi::X86_64 => ctx.read::<i64>(addr),
+        Abi::I386 => ctx.read::<i32>(addr).map(i64::from),
+    };
+    match t {
+        Some(t) => {
+            let _ = write!(ctx.out, "[{t} /* {} */]", structs::date(t));
+        }
+        None => ctx.addr(addr),
+    }
+}
+
+/// ` (2026-12-07T17:08:02+0000)`: `time`'s result as a date.
+fn time_returned(ctx: &mut Ctx<'_>) {
+    if !ctx.error {
+        let t = match ctx.abi {
+            Abi::X86_64 => ctx.rval,
+            Abi::I386 => i64::from(ctx.rval as i32),
+        };
+        ctx.rextra = format!(" ({})", structs::date(t));
+    }
 }
 
 /// The usage `wait4` stored, when it reaped a child (its address otherwise, as strace).
@@ -184,7 +206,10 @@ fn random_bytes(ctx: &mut Ctx<'_>, addr: u64) {
 
 /// The time left of an interrupted sleep, else the address.
 fn time_left(ctx: &mut Ctx<'_>, addr: u64) {
-    if ctx.error {
+    // Only an interrupted sleep (ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND,
+    // ERESTART_RESTARTBLOCK) wrote it; after any other result strace prints the address, as
+    // the kernel left the memory alone.
+    if ctx.error && matches!(-ctx.rval, 512..=514 | 516) {
         structs::timespec(ctx, addr);
     } else {
         ctx.addr(addr);
@@ -207,8 +232,7 @@ fn rusage_who(ctx: &mut Ctx<'_>, who: u64) {
 
 /// The group list `setgroups` sets (its length is argument 0).
 fn groups(ctx: &mut Ctx<'_>, addr: u64) {
-    let n = ctx.arg_int(0).max(0) as usize;
-    gid_list(ctx, addr, n);
+    gid_list(ctx, addr, ctx.arg(0) as u32);
 }
 
 /// `[0 1]`: the CPUs of the set `sched_setaffinity` gives (argument 1 bytes).
@@ -261,22 +285,29 @@ fn groups_returned(ctx: &mut Ctx<'_>, addr: u64) {
     if ctx.error || addr == 0 {
         ctx.addr(addr);
     } else {
-        gid_list(ctx, addr, ctx.rval.max(0) as usize);
+        gid_list(ctx, addr, ctx.rval as u32);
     }
 }
 
-/// `[0, 4, 27]`: `n` group ids at `addr`.
-fn gid_list(ctx: &mut Ctx<'_>, addr: u64, n: usize) {
-    match ctx.read_bytes(addr, n.saturating_mul(4)) {
-        Some(b) => {
-            let v: Vec<String> = b
-                .chunks(4)
-                .map(|c| u32::from_ne_bytes(c.try_into().unwrap()).to_string())
-                .collect();
-            let _ = write!(ctx.out, "[{}]", v.join(", "));
-        }
-        None => ctx.addr(addr),
+/// `[0, 4, -1]`: `n` group ids at `addr` (strace's `print_groups`): the address alone past
+/// the kernel's `NGROUPS_MAX`, else an array whose `(gid_t)-1` prints as `-1`.
+fn gid_list(ctx: &mut Ctx<'_>, addr: u64, n: u32) {
+    const NGROUPS_MAX: u32 = 65536;
+    if n > NGROUPS_MAX {
+        ctx.addr(addr);
+        return;
     }
+    ctx.array(
+        addr,
+        u64::from(n),
+        4,
+        &mut |ctx, b| match u32::from_ne_bytes(b.try_into().unwrap()) {
+            u32::MAX => ctx.out.push_str("-1"),
+            id => {
+                let _ = write!(ctx.out, "{id}");
+            }
+        },
+    );
 }
 
 /// Pointer `i` of the array at `addr`, in the tracee's ABI.
@@ -586,7 +617,8 @@ fn arch_prctl(ctx: &mut Ctx<'_>) -> Step {
                 let v = ctx.arg(1);
                 let name = crate::text::lookup(XFEATURES, v).unwrap_or("XFEATURE_???");
                 commented(ctx, v, name);
-                Step::Decoded
+                // The result is the permitted components' mask.
+                Step::Exit
             }
             _ => {
                 ctx.comma();
@@ -595,6 +627,27 @@ fn arch_prctl(ctx: &mut Ctx<'_>) -> Step {
             }
         }
     } else {
+        if matches!(code, 0x1023 | 0x1025) {
+            // ARCH_REQ_XCOMP_PERM/GUEST_PERM: a positive result in hex, its components
+            // after it (strace's RVAL_HEX with an auxstr, none in raw style).
+            if !ctx.error && ctx.rval > 0 {
+                ctx.rfmt = Rval::Hex;
+                let known = XFEATURE_MASKS.iter().fold(0, |m, (bit, _)| m | bit);
+                // No auxstr when no component is known (sprintflags_ex gives none).
+                if ctx.opts.xlat != crate::text::XlatStyle::Raw && ctx.rval as u64 & known != 0 {
+                    let mut names = String::new();
+                    crate::text::flags(
+                        &mut names,
+                        crate::text::XlatStyle::Abbrev,
+                        XFEATURE_MASKS,
+                        ctx.rval as u64,
+                        "",
+                    );
+                    ctx.rextra = format!(" ({names})");
+                }
+            }
+            return Step::Decoded;
+        }
         if ctx.error {
             ctx.ptr(1);
         } else if matches!(code, 0x1021 | 0x1022 | 0x1024) {
@@ -610,6 +663,11 @@ fn arch_prctl(ctx: &mut Ctx<'_>) -> Step {
                             v,
                             "",
                         );
+                        let known = XFEATURE_MASKS.iter().fold(0, |m, (bit, _)| m | bit);
+                        if v & known == 0 {
+                            // No component known: strace's printflags_ex names the default.
+                            names = "XFEATURE_MASK_???".to_owned();
+                        }
                     }
                     commented(ctx, v, &names);
                     ctx.push("]");
@@ -1566,20 +1624,43 @@ fn sysinfo(ctx: &mut Ctx<'_>, addr: u64) {
     }
 }
 
+const SIGEV: crate::text::Xlat = &[
+    (0, "SIGEV_SIGNAL"),
+    (1, "SIGEV_NONE"),
+    (2, "SIGEV_THREAD"),
+    (4, "SIGEV_THREAD_ID"),
+];
+
+/// A `struct sigevent` (strace's `print_sigevent`), in the tracee's ABI: the value when its
+/// pointer is set, the signal (a number unless the notification sends one), the
+/// notification, and the thread id or the thread function and attributes.
 pub(super) fn sigevent(ctx: &mut Ctx<'_>, addr: u64) {
     if addr == 0 {
         ctx.push("NULL");
         return;
     }
-    // struct sigevent: sigev_value (8), sigev_signo (4), sigev_notify (4), then the union.
-    let Some(b) = ctx.read_bytes(addr, 24) else {
+    // sigev_value (a pointer-sized union), sigev_signo, sigev_notify, then the union of the
+    // thread id and {function, attributes}.
+    let w = match ctx.abi {
+        Abi::X86_64 => 8,
+        Abi::I386 => 4,
+    };
+    let Some(b) = ctx.read_bytes(addr, 8 + 3 * w) else {
         ctx.addr(addr);
         return;
     };
-    let value = u64::from_ne_bytes(b[0..8].try_into().unwrap());
-    let signo = i32::from_ne_bytes(b[8..12].try_into().unwrap());
-    let notify = i32::from_ne_bytes(b[12..16].try_into().unwrap());
-    let tid = i32::from_ne_bytes(b[16..20].try_into().unwrap());
+    let word = |at: usize| -> u64 {
+        if w == 8 {
+            u64::from_ne_bytes(b[at..at + 8].try_into().unwrap())
+        } else {
+            u64::from(u32::from_ne_bytes(b[at..at + 4].try_into().unwrap()))
+        }
+    };
+    let int = |at: usize| i32::from_ne_bytes(b[at..at + 4].try_into().unwrap());
+    let value = word(0);
+    let signo = int(w);
+    let notify = int(w + 4);
+    let un = w + 8;
     ctx.push("{");
     if value != 0 {
         let _ = write!(
@@ -1589,28 +1670,26 @@ pub(super) fn sigevent(ctx: &mut Ctx<'_>, addr: u64) {
             crate::text::Hx(value)
         );
     }
+    ctx.push("sigev_signo=");
+    if matches!(notify, 0 | 2 | 4) {
+        structs::signo(ctx, i64::from(signo));
+    } else {
+        let _ = write!(ctx.out, "{}", signo as u32);
+    }
+    ctx.push(", sigev_notify=");
+    ctx.xval(SIGEV, u64::from(notify as u32), "SIGEV_???");
     match notify {
-        0 | 2 => {
-            ctx.push("sigev_signo=");
-            structs::signo(ctx, signo as i64);
-            ctx.push(if notify == 0 {
-                ", sigev_notify=SIGEV_SIGNAL"
-            } else {
-                ", sigev_notify=SIGEV_THREAD"
-            });
-        }
-        1 => ctx.push("sigev_notify=SIGEV_NONE"),
         4 => {
-            ctx.push("sigev_signo=");
-            structs::signo(ctx, signo as i64);
-            let _ = write!(
-                ctx.out,
-                ", sigev_notify=SIGEV_THREAD_ID, sigev_notify_thread_id={tid}"
-            );
+            let _ = write!(ctx.out, ", sigev_notify_thread_id={}", int(un));
         }
-        n => {
-            let _ = write!(ctx.out, "sigev_signo={signo}, sigev_notify={n}");
+        2 => {
+            let (function, attributes) = (word(un), word(un + w));
+            ctx.push(", sigev_notify_function=");
+            ctx.addr(function);
+            ctx.push(", sigev_notify_attributes=");
+            ctx.addr(attributes);
         }
+        _ => {}
     }
     ctx.push("}");
 }

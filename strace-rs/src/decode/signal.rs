@@ -50,7 +50,12 @@ pub(super) fn siginfo(ctx: &mut Ctx<'_>, addr: u64) {
         Some(si) if si.signo() == 0 => ctx.push("{}"),
         Some(si) => {
             let pidns = ctx.opts.pidns.then_some(ctx.pid.0);
-            let s = crate::siginfo::format(&si, crate::text::XlatStyle::Abbrev, pidns);
+            let s = crate::siginfo::format(
+                &si,
+                crate::text::XlatStyle::Abbrev,
+                pidns,
+                ctx.opts.pid_comm,
+            );
             ctx.push(&s);
         }
         None => ctx.addr(addr),

@@ -191,6 +191,16 @@ pub fn symbolic_mode_arg(ctx: &mut Ctx<'_>, m: u64) {
     mode_styled(&mut ctx.out, ctx.opts.xlat, m);
 }
 
+/// A device number in the `-X` style (strace's `print_dev_t`): `makedev(0x1, 0x3)`,
+/// `0x103`, or `0x103 /* makedev(0x1, 0x3) */`.
+pub(super) fn dev_t(style: text::XlatStyle, dev: u64) -> String {
+    match style {
+        text::XlatStyle::Abbrev => makedev(dev),
+        text::XlatStyle::Raw => format!("{}", text::Hx(dev)),
+        text::XlatStyle::Verbose => format!("{} /* {} */", text::Hx(dev), makedev(dev)),
+    }
+}
+
 /// `makedev(0x1, 0x3)`.
 pub(super) fn makedev(dev: u64) -> String {
     let (major, minor) = dev_numbers(dev);
@@ -200,6 +210,11 @@ pub(super) fn makedev(dev: u64) -> String {
 fn time_field(out: &mut String, name: &str, sec: i64, nsec: i64) {
     let _ = write!(out, "{name}={sec} /* {} */", fmt_time(sec, nsec));
     let _ = write!(out, ", {name}_nsec={nsec}");
+}
+
+/// A `time_t` as strace's `sprinttime` prints it: `2026-12-07T17:08:02+0000`.
+pub fn date(sec: i64) -> String {
+    fmt_time(sec, 0)
 }
 
 fn fmt_time(sec: i64, nsec: i64) -> String {
@@ -280,14 +295,18 @@ fn stat_fields(ctx: &mut Ctx<'_>, st: [u64; 18]) {
     let out = &mut ctx.out;
     let is_dev = matches!(m & 0o170000, 0o20000 | 0o60000);
     if ctx.opts.verbose {
-        let _ = write!(out, "{{st_dev={}, st_ino={ino}, st_mode=", makedev(dev));
+        let _ = write!(
+            out,
+            "{{st_dev={}, st_ino={ino}, st_mode=",
+            dev_t(ctx.opts.xlat, dev)
+        );
         mode_styled(out, ctx.opts.xlat, m);
         let _ = write!(
             out,
             ", st_nlink={nlink}, st_uid={uid}, st_gid={gid}, st_blksize={blksize}, st_blocks={blocks}, "
         );
         if is_dev {
-            let _ = write!(out, "st_rdev={}", makedev(rdev));
+            let _ = write!(out, "st_rdev={}", dev_t(ctx.opts.xlat, rdev));
         } else {
             let _ = write!(out, "st_size={size}");
         }
@@ -302,7 +321,7 @@ fn stat_fields(ctx: &mut Ctx<'_>, st: [u64; 18]) {
         out.push_str("{st_mode=");
         mode_styled(out, ctx.opts.xlat, m);
         if is_dev {
-            let _ = write!(out, ", st_rdev={}", makedev(rdev));
+            let _ = write!(out, ", st_rdev={}", dev_t(ctx.opts.xlat, rdev));
         } else {
             let _ = write!(out, ", st_size={size}");
         }
@@ -448,18 +467,47 @@ pub fn rusage(ctx: &mut Ctx<'_>, addr: u64) {
 }
 
 fn rusage_fields(ctx: &mut Ctx<'_>, r: [i64; 18]) {
+    // Every field but the seconds prints unsigned, as strace's `printrusage` does.
+    let abi = ctx.abi;
+    let u = |v: i64| -> u64 {
+        match abi {
+            Abi::X86_64 => v as u64,
+            Abi::I386 => u64::from(v as u32),
+        }
+    };
+    let _ = write!(
+        ctx.out,
+        "{{ru_utime={{tv_sec={}, tv_usec={}}}, ru_stime={{tv_sec={}, tv_usec={}}}",
+        r[0],
+        u(r[1]),
+        r[2],
+        u(r[3])
+    );
     if ctx.opts.verbose {
-        let _ = write!(
-            ctx.out,
-            "{{ru_utime={{tv_sec={}, tv_usec={}}}, ru_stime={{tv_sec={}, tv_usec={}}}, ru_maxrss={}, ru_ixrss={}, ru_idrss={}, ru_isrss={}, ru_minflt={}, ru_majflt={}, ru_nswap={}, ru_inblock={}, ru_oublock={}, ru_msgsnd={}, ru_msgrcv={}, ru_nsignals={}, ru_nvcsw={}, ru_nivcsw={}}}",
-            r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14], r[15], r[16], r[17]
-        );
+        for (name, v) in [
+            "ru_maxrss",
+            "ru_ixrss",
+            "ru_idrss",
+            "ru_isrss",
+            "ru_minflt",
+            "ru_majflt",
+            "ru_nswap",
+            "ru_inblock",
+            "ru_oublock",
+            "ru_msgsnd",
+            "ru_msgrcv",
+            "ru_nsignals",
+            "ru_nvcsw",
+            "ru_nivcsw",
+        ]
+        .iter()
+        .zip(&r[4..])
+        {
+            let _ = write!(ctx.out, ", {name}={}", u(*v));
+        }
+        ctx.out.push('}');
     } else {
-        let _ = write!(
-            ctx.out,
-            "{{ru_utime={{tv_sec={}, tv_usec={}}}, ru_stime={{tv_sec={}, tv_usec={}}}, ...}}",
-            r[0], r[1], r[2], r[3]
-        );
+        ctx.out.push_str(", ...}");
     }
 }
 
@@ -503,15 +551,47 @@ fn rlimit_fields(ctx: &mut Ctx<'_>, [cur, max]: [u64; 2], infinity: u64, infinit
 
 /// `struct tms` at `addr` (four clock-tick counts, `long`s).
 pub fn tms(ctx: &mut Ctx<'_>, addr: u64) {
-    match read_longs::<4>(ctx, addr) {
-        Some([utime, stime, cutime, cstime]) => {
-            let _ = write!(
-                ctx.out,
-                "{{tms_utime={utime}, tms_stime={stime}, tms_cutime={cutime}, tms_cstime={cstime}}}"
-            );
+    match read_ulongs::<4>(ctx, addr) {
+        Some(t) => {
+            let raw = ctx.opts.xlat == text::XlatStyle::Raw;
+            for (i, (name, v)) in ["tms_utime", "tms_stime", "tms_cutime", "tms_cstime"]
+                .iter()
+                .zip(t)
+                .enumerate()
+            {
+                let sep = if i == 0 { "{" } else { ", " };
+                let _ = write!(ctx.out, "{sep}{name}={v}");
+                if !raw {
+                    if let Some(secs) = clock_t_secs(v) {
+                        let _ = write!(ctx.out, " /* {secs} */");
+                    }
+                }
+            }
+            ctx.out.push('}');
         }
         None => ctx.addr(addr),
     }
+}
+
+/// Clock ticks in seconds, as strace's `print_clock_t` comments them (`0.25 s` at 100 ticks
+/// a second: as many decimals as the tick rate has zeros); none for 0.
+fn clock_t_secs(v: u64) -> Option<String> {
+    // SAFETY: sysconf reads a constant of the C library; no memory is passed.
+    let tck = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    if tck <= 0 || v == 0 {
+        return None;
+    }
+    let tck = tck as u64;
+    let width = (tck.ilog10() as usize).min(9);
+    let frac = format!("{:.*}", width, (v % tck) as f64 / tck as f64);
+    // The fraction's digits after "0." (C formats the fraction and writes the whole part over
+    // its "0").
+    let digits = frac.split_once('.').map_or("", |(_, d)| d);
+    Some(if width == 0 {
+        format!("{}.s", v / tck)
+    } else {
+        format!("{}.{digits} s", v / tck)
+    })
 }
 
 /// `struct utsname` at `addr`.
@@ -775,38 +855,15 @@ pub fn wait_status(ctx: &mut Ctx<'_>, addr: u64) {
     out.push_str("}]");
 }
 
-/// `struct pollfd` array; with `revents`, only entries with events and their `revents`.
-pub fn pollfds(ctx: &mut Ctx<'_>, addr: u64, n: u64, revents: bool) {
-    let n = n.min(1024) as usize;
-    let Some(b) = ctx.read_bytes(addr, n.saturating_mul(8)) else {
-        ctx.addr(addr);
-        return;
-    };
-    ctx.out.push('[');
-    let mut first = true;
-    for i in 0..n {
-        let fd = i32::from_ne_bytes(b[i * 8..i * 8 + 4].try_into().unwrap());
-        let ev = u16::from_ne_bytes(b[i * 8 + 4..i * 8 + 6].try_into().unwrap()) as u64;
-        let rev = u16::from_ne_bytes(b[i * 8 + 6..i * 8 + 8].try_into().unwrap()) as u64;
-        if revents && rev == 0 {
-            continue;
-        }
-        if !first {
-            ctx.out.push_str(", ");
-        }
-        first = false;
+/// The `struct pollfd` array a call is given (strace's `print_array` of `print_pollfd`):
+/// `events` only for a descriptor that is not negative.
+pub fn pollfds(ctx: &mut Ctx<'_>, addr: u64, n: u64) {
+    ctx.array(addr, n & 0xffff_ffff, 8, &mut |ctx, b| {
+        let fd = i32::from_ne_bytes(b[0..4].try_into().unwrap());
+        let ev = u64::from(u16::from_ne_bytes(b[4..6].try_into().unwrap()));
         ctx.out.push_str("{fd=");
         ctx.fd_val(fd);
-        if revents {
-            ctx.out.push_str(", revents=");
-            text::flags(
-                &mut ctx.out,
-                ctx.opts.xlat,
-                xlat::POLL_EVENTS,
-                rev,
-                "POLL???",
-            );
-        } else {
+        if fd >= 0 {
             ctx.out.push_str(", events=");
             text::flags(
                 &mut ctx.out,
@@ -817,8 +874,54 @@ pub fn pollfds(ctx: &mut Ctx<'_>, addr: u64, n: u64, revents: bool) {
             );
         }
         ctx.out.push('}');
+    });
+}
+
+/// The ready entries of a `struct pollfd` array after `poll`/`ppoll` (strace's
+/// `decode_poll_exiting`): `[{fd=4, revents=POLLOUT}]`, plain descriptor numbers, at most
+/// `-s` entries unless `-v`, then the address of the first unreadable entry; nothing when
+/// the array is absent or empty.
+pub fn ready_pollfds(ctx: &mut Ctx<'_>, addr: u64, n: u64, out: &mut String) {
+    let n = n & 0xffff_ffff;
+    if addr == 0 || n == 0 || addr.checked_add(n * 8).is_none() {
+        return;
     }
-    ctx.out.push(']');
+    let max = if ctx.opts.verbose {
+        u64::MAX
+    } else {
+        ctx.opts.max_strlen as u64
+    };
+    let mut printed = 0;
+    let mut started = false;
+    for i in 0..n {
+        let at = addr + 8 * i;
+        let sep = |out: &mut String, started: &mut bool| {
+            out.push_str(if *started { ", " } else { "[" });
+            *started = true;
+        };
+        let Some(b) = ctx.read_bytes(at, 8) else {
+            sep(out, &mut started);
+            let _ = write!(out, "{}", text::Hx(at));
+            break;
+        };
+        let rev = u64::from(u16::from_ne_bytes(b[6..8].try_into().unwrap()));
+        if rev == 0 {
+            continue;
+        }
+        sep(out, &mut started);
+        if printed >= max {
+            out.push_str("...");
+            break;
+        }
+        let fd = i32::from_ne_bytes(b[0..4].try_into().unwrap());
+        let _ = write!(out, "{{fd={fd}, revents=");
+        text::flags(out, text::XlatStyle::Abbrev, xlat::POLL_EVENTS, rev, "");
+        out.push('}');
+        printed += 1;
+    }
+    if started {
+        out.push(']');
+    }
 }
 
 /// One `struct epoll_event` (packed, 12 bytes) from `b`.
@@ -878,6 +981,25 @@ pub fn nonzero_tail(ctx: &mut Ctx<'_>, addr: u64, start: u64, end: u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clock_ticks_are_commented_in_seconds_as_strace_does() {
+        // Linux's USER_HZ is 100: two decimals.
+        assert_eq!(clock_t_secs(25).as_deref(), Some("0.25 s"));
+        assert_eq!(clock_t_secs(12_345).as_deref(), Some("123.45 s"));
+        assert_eq!(clock_t_secs(0), None);
+    }
+
+    #[test]
+    fn device_numbers_follow_the_xlat_style() {
+        let dev = libc::makedev(0xfe, 0);
+        assert_eq!(dev_t(text::XlatStyle::Abbrev, dev), "makedev(0xfe, 0)");
+        assert_eq!(dev_t(text::XlatStyle::Raw, dev), "0xfe00");
+        assert_eq!(
+            dev_t(text::XlatStyle::Verbose, dev),
+            "0xfe00 /* makedev(0xfe, 0) */"
+        );
+    }
 
     #[test]
     fn device_labels_are_decimal_major_minor() {

@@ -162,7 +162,7 @@ fn enter(ctx: &mut Ctx<'_>) -> Step {
 
 /// Buffers: `[{iov_base=0x1000, iov_len=16}, ...]`, each element read on its own (strace's
 /// `tprint_iov` with `iov_decode_addr`).
-fn iovec_addrs(ctx: &mut Ctx<'_>, addr: u64, n: u64) {
+pub(super) fn iovec_addrs(ctx: &mut Ctx<'_>, addr: u64, n: u64) {
     ctx.array(addr, n, 16, &mut |c: &mut Ctx<'_>, e: &[u8]| {
         c.push("{iov_base=");
         c.addr(u64_at(e, 0));
