@@ -722,6 +722,16 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, UsageError> {
                         err_hint(format!("invalid --interruptible argument: '{v}'"))
                     })?);
                 }
+                // An optional argument, attached with `=` only (getopt's optional_argument):
+                // alone it is -y's `path`.
+                "decode-fds" | "decode-fd" if inline.is_none() => {
+                    qualify(
+                        &mut cfg,
+                        "decode-fds=path",
+                        &mut trace_seen,
+                        &mut quiet_seen,
+                    )?;
+                }
                 "quiet" | "silent" | "silence" if inline.is_none() => {
                     // Without an argument: strace's -q set.
                     qualify(

@@ -13,7 +13,7 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         "brk" => Row(&[Ptr]),
         "mmap" => Row(&[Ptr, Ulong, In(prot), In(map_flags), Fd, Hex]),
         "mprotect" => Row(&[Ptr, Ulong, In(prot)]),
-        "pkey_mprotect" => Row(&[Ptr, Ulong, In(prot), Int]),
+        "pkey_mprotect" => Row(&[Ptr, Ulong, In(prot64), Int]),
         "munmap" | "mlock" | "munlock" => ADDR_LEN,
         "mremap" => Func(mremap),
         "madvise" => Row(&[Ptr, Ulong, Const(xlat::MADV, "MADV_???")]),

@@ -401,7 +401,8 @@ impl<'a> Ctx<'a> {
         match self.mem.read_cstr(addr, 4096) {
             Ok((s, true)) => text::quote(&mut self.out, &s, self.opts.hex, false),
             Ok((s, false)) if s.len() >= 4096 => {
-                text::quote(&mut self.out, &s, self.opts.hex, false);
+                // strace's printpathn: PATH_MAX - 1 bytes, then `...`.
+                text::quote(&mut self.out, &s[..4095], self.opts.hex, false);
                 self.out.push_str("...");
             }
             _ => {

@@ -28,7 +28,13 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         "rt_sigsuspend" => Row(&[Sigset(1), Ulong]),
         "rt_sigpending" => Row(&[OutSigset(1), Ulong]),
         "sigaltstack" => Row(&[In(stack_t), Out(stack_t)]),
-        "rt_sigtimedwait" => Row(&[Sigset(3), Out(siginfo), In(structs::timespec), Ulong]),
+        "rt_sigtimedwait" => Row(&[
+            Sigset(3),
+            Out(siginfo),
+            In(structs::timespec),
+            Ulong,
+            Returned(signal_returned),
+        ]),
         "rt_sigqueueinfo" => Row(&[Pid, Signal, In(siginfo)]),
         "rt_tgsigqueueinfo" => Row(&[Pid, Pid, Signal, In(siginfo)]),
         "signalfd4" => Row(&[
@@ -42,6 +48,13 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         ]),
         _ => return None,
     })
+}
+
+/// ` (SIGALRM)`: the signal a wait returned (strace's auxstr).
+fn signal_returned(ctx: &mut Ctx<'_>) {
+    if !ctx.error && ctx.rval > 0 {
+        ctx.rextra = format!(" ({})", crate::signals::name(ctx.rval));
+    }
 }
 
 /// A `siginfo_t`: `{}` when it holds no signal.

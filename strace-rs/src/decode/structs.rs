@@ -393,7 +393,13 @@ pub fn sigmask(ctx: &mut Ctx<'_>, addr: u64, size: u64) {
         ctx.out.push_str("NULL");
         return;
     }
-    if size == 0 || size > 8 {
+    // strace's print_sigset_addr_len: shorter than a word or longer than NSIG/8 bytes is
+    // no mask.
+    let word = match ctx.abi {
+        Abi::X86_64 => 8,
+        Abi::I386 => 4,
+    };
+    if size < word || size > 8 {
         ctx.addr(addr);
         return;
     }

@@ -1,6 +1,8 @@
 //! Calls with simple argument rows that the other modules do not group: kernel modules,
 //! host names, keys, pidfds, memory protection keys, splicing, namespaces, mounts.
 
+use std::fmt::Write as _;
+
 use super::table::Arg::{self, *};
 use super::Decoder::{Func, Row};
 use super::{Ctx, Decoder, Rval, Step};
@@ -91,7 +93,7 @@ pub(super) const KEY_SERIAL: Arg = ConstDec(KEY_SPEC, "");
 pub fn decoder(name: &str) -> Option<Decoder> {
     Some(match name {
         "pidfd_open" => Row(&[Pid, Flags(PIDFD_FLAGS, "PIDFD_???")]),
-        "pidfd_getfd" => Row(&[Fd, Int, Hex32]),
+        "pidfd_getfd" => Row(&[Fd, In(pidfd_target_fd), Hex32]),
         "process_mrelease" => Row(&[Fd, Hex32]),
         "pidfd_send_signal" => Row(&[Fd, Signal, In(super::signal::siginfo), Hex32]),
         "pkey_alloc" => Row(&[Hex, Flags64(PKEY_ACCESS, "PKEY_???")]),
@@ -141,6 +143,52 @@ fn offset_ptr(ctx: &mut Ctx<'_>, addr: u64) {
     ctx.num_ptr::<i64>(addr);
 }
 
+const FSOPEN_FLAGS: Xlat = &[(1, "FSOPEN_CLOEXEC")];
+const FSOPEN_FLAGS_MOUNT: Xlat = &[(1, "FSMOUNT_CLOEXEC")];
+/// `fsmount`'s attributes (strace 6.1's `fsmount_attr_flags`).
+const MOUNT_ATTR_FLAGS: Xlat = &[
+    (0x1, "MOUNT_ATTR_RDONLY"),
+    (0x2, "MOUNT_ATTR_NOSUID"),
+    (0x4, "MOUNT_ATTR_NODEV"),
+    (0x8, "MOUNT_ATTR_NOEXEC"),
+    (0x10, "MOUNT_ATTR_NOATIME"),
+    (0x20, "MOUNT_ATTR_STRICTATIME"),
+    (0x80, "MOUNT_ATTR_NODIRATIME"),
+];
+/// `open_tree`'s flags: its own, then the `AT_*` ones.
+const OPEN_TREE_FLAGS: Xlat = &[
+    (0x1, "OPEN_TREE_CLONE"),
+    (0x80000, "OPEN_TREE_CLOEXEC"),
+    (0x100, "AT_SYMLINK_NOFOLLOW"),
+    (0x200, "AT_REMOVEDIR"),
+    (0x400, "AT_SYMLINK_FOLLOW"),
+    (0x800, "AT_NO_AUTOMOUNT"),
+    (0x1000, "AT_EMPTY_PATH"),
+    (0x8000, "AT_RECURSIVE"),
+];
+const UFFD_FLAGS: Xlat = &[
+    (0x1, "UFFD_USER_MODE_ONLY"),
+    (0x800, "O_NONBLOCK"),
+    (0x80000, "O_CLOEXEC"),
+];
+const SWAP_FLAGS: Xlat = &[
+    (0x8000, "SWAP_FLAG_PREFER"),
+    (0x10000, "SWAP_FLAG_DISCARD"),
+    (0x20000, "SWAP_FLAG_DISCARD_ONCE"),
+    (0x40000, "SWAP_FLAG_DISCARD_PAGES"),
+];
+
+/// `swapon`'s flags: the flags, then the priority (`SWAP_FLAG_PREFER|42`).
+fn swap_flags(ctx: &mut Ctx<'_>, v: u64) {
+    const PRIO_MASK: u64 = 0x7fff;
+    let v = v & 0xffff_ffff;
+    if v & !PRIO_MASK != 0 {
+        ctx.flags(SWAP_FLAGS, v & !PRIO_MASK, "SWAP_FLAG_???");
+        ctx.push("|");
+    }
+    let _ = write!(ctx.out, "{}", v & PRIO_MASK);
+}
+
 const FSPICK_FLAGS: Xlat = &[
     (1, "FSPICK_CLOEXEC"),
     (2, "FSPICK_SYMLINK_NOFOLLOW"),
@@ -155,7 +203,6 @@ const MOVE_MOUNT_FLAGS: Xlat = &[
     (0x20, "MOVE_MOUNT_T_AUTOMOUNTS"),
     (0x40, "MOVE_MOUNT_T_EMPTY_PATH"),
     (0x100, "MOVE_MOUNT_SET_GROUP"),
-    (0x200, "MOVE_MOUNT_BENEATH"),
 ];
 const LANDLOCK_RULE_TYPES: Xlat = &[(1, "LANDLOCK_RULE_PATH_BENEATH")];
 const LANDLOCK_CREATE_FLAGS: Xlat = &[(1, "LANDLOCK_CREATE_RULESET_VERSION")];
@@ -180,6 +227,15 @@ const LANDLOCK_ACCESS_FS: Xlat = &[
 pub fn decoder_more(name: &str) -> Option<Decoder> {
     Some(match name {
         "fspick" => Row(&[Dirfd, Path, Flags(FSPICK_FLAGS, "FSPICK_???")]),
+        "fsopen" => Row(&[Str, Flags(FSOPEN_FLAGS, "FSOPEN_???")]),
+        "fsmount" => Row(&[
+            Fd,
+            Flags(FSOPEN_FLAGS_MOUNT, "FSMOUNT_???"),
+            Flags(MOUNT_ATTR_FLAGS, "MOUNT_ATTR_???"),
+        ]),
+        "open_tree" => Row(&[Dirfd, Path, Flags(OPEN_TREE_FLAGS, "OPEN_TREE_???")]),
+        "userfaultfd" => Row(&[Flags(UFFD_FLAGS, "UFFD_???")]),
+        "swapon" => Row(&[Path, In(swap_flags)]),
         "move_mount" => Row(&[
             Dirfd,
             Path,
@@ -197,6 +253,33 @@ pub fn decoder_more(name: &str) -> Option<Decoder> {
         "landlock_restrict_self" => Row(&[Fd, Hex32]),
         _ => return None,
     })
+}
+
+/// `pidfd_getfd`'s descriptor: one of the process the pidfd (argument 0) names, decorated
+/// from that process's table under `-y` (strace's `printfd_pid_tracee_ns`).
+fn pidfd_target_fd(ctx: &mut Ctx<'_>, v: u64) {
+    let fd = v as i32;
+    let owner =
+        std::fs::read_to_string(format!("/proc/{}/fdinfo/{}", ctx.pid.0, ctx.arg(0) as i32))
+            .ok()
+            .and_then(|info| {
+                info.lines()
+                    .find_map(|l| l.strip_prefix("Pid:"))
+                    .and_then(|p| p.trim().parse::<i32>().ok())
+            });
+    match owner {
+        Some(pid) if pid > 0 && ctx.opts.decode_fds > 0 && fd >= 0 => {
+            let _ = write!(ctx.out, "{fd}");
+            if let Some(p) =
+                super::structs::fd_path(tracekit_ptrace::Pid(pid), fd, ctx.opts.decode_fds)
+            {
+                let _ = write!(ctx.out, "<{p}>");
+            }
+        }
+        _ => {
+            let _ = write!(ctx.out, "{fd}");
+        }
+    }
 }
 
 /// With `LANDLOCK_CREATE_RULESET_VERSION` the result is the ABI version, not a descriptor.
