@@ -506,11 +506,24 @@ fn qualify(
             cfg.decode.pidns = pidns != neg;
         }
         "decode-fds" | "decode-fd" => {
-            cfg.decode.decode_fds = match val {
-                "none" => 0,
-                "path" => 1,
-                _ => 2,
+            use crate::decode::{FD_ALL, FD_DEV, FD_PATH, FD_PIDFD, FD_SOCKET};
+            let (neg, list) = match val.strip_prefix('!') {
+                Some(rest) => (true, rest),
+                None => (false, val),
+            };
+            let mut set = 0;
+            for tok in list.split(',') {
+                set |= match tok {
+                    "all" => FD_ALL,
+                    "none" => 0,
+                    "path" => FD_PATH,
+                    "socket" => FD_SOCKET,
+                    "dev" => FD_DEV,
+                    "pidfd" => FD_PIDFD,
+                    _ => return Err(err(format!("invalid decode-fds '{tok}'"))),
+                };
             }
+            cfg.decode.decode_fds = if neg { FD_ALL & !set } else { set };
         }
         // Like strace: an unknown qualifier is read as a syscall set (and fails as one).
         _ => {
@@ -910,7 +923,11 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, UsageError> {
         (1, None) => HexMode::NonAscii,
         _ => HexMode::All,
     };
-    cfg.decode.decode_fds = cfg.decode.decode_fds.max(fds.min(2));
+    match fds {
+        0 => {}
+        1 => cfg.decode.decode_fds |= crate::decode::FD_PATH,
+        _ => cfg.decode.decode_fds = crate::decode::FD_ALL,
+    }
     if ts > 0 && long_ts_given {
         return Err(err(
             "-t and --absolute-timestamps cannot be provided simultaneously",

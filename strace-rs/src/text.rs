@@ -83,6 +83,13 @@ fn escape(out: &mut String, bytes: &[u8], hex: HexMode, also: &[u8]) {
     }
 }
 
+/// A descriptor's path as `-y` prints it between `<` and `>` (strace's
+/// `print_quoted_string_in_angle_brackets`): quoted like a string but without the quotes,
+/// `<` and `>` escaped too.
+pub fn angle_quoted(out: &mut String, bytes: &[u8], hex: HexMode) {
+    escape(out, bytes, hex, b"<>");
+}
+
 /// A process's command name as `-Y` prints it after a pid (strace's `printpid`): quoted
 /// like a string but without the quotes, `<` and `>` escaped too (`foo\74bar\76`).
 pub fn comm(out: &mut String, bytes: &[u8]) {

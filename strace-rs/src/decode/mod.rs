@@ -40,6 +40,17 @@ pub use tracee::{Ptrace, TraceeMemory};
 
 pub(crate) use file::statfs64_i386;
 
+/// `decode-fds=path`: a descriptor's path (`3</etc/passwd>`).
+pub const FD_PATH: u8 = 1;
+/// `decode-fds=socket`: a socket's protocol and addresses.
+pub const FD_SOCKET: u8 = 2;
+/// `decode-fds=dev`: a device's type and numbers (`</dev/null<char 1:3>>`).
+pub const FD_DEV: u8 = 4;
+/// `decode-fds=pidfd`: the process a pidfd names (`<pid:1234>`).
+pub const FD_PIDFD: u8 = 8;
+/// `-yy`, `decode-fds=all`.
+pub const FD_ALL: u8 = FD_PATH | FD_SOCKET | FD_DEV | FD_PIDFD;
+
 /// Options that change how arguments are printed.
 #[derive(Debug, Clone)]
 pub struct DecodeOpts {
@@ -51,7 +62,8 @@ pub struct DecodeOpts {
     pub xlat: XlatStyle,
     /// `-v`: structures in full.
     pub verbose: bool,
-    /// `-y` (1) / `-yy` (2).
+    /// What `-y`/`-yy`/`-e decode-fds=` decorate descriptors with: a set of [`FD_PATH`],
+    /// [`FD_SOCKET`], [`FD_DEV`], [`FD_PIDFD`] (`-y` is the path, `-yy` all).
     pub decode_fds: u8,
     /// `-Y`: process ids followed by the process's command name (`1234<sleep>`).
     pub pid_comm: bool,
@@ -294,12 +306,8 @@ impl<'a> Ctx<'a> {
     /// Prints a file descriptor value.
     pub fn fd_val(&mut self, fd: i32) {
         let _ = write!(self.out, "{fd}");
-        if self.opts.decode_fds > 0 && fd >= 0 {
-            if let Some(p) = structs::fd_path(self.pid, fd, self.opts.decode_fds) {
-                self.out.push('<');
-                self.out.push_str(&p);
-                self.out.push('>');
-            }
+        if let Some(d) = structs::fd_decoration(self.pid, fd, self.opts.decode_fds, self.opts.hex) {
+            self.out.push_str(&d);
         }
     }
 
@@ -311,7 +319,7 @@ impl<'a> Ctx<'a> {
             } else {
                 self.out.push_str("AT_FDCWD");
             }
-            if self.opts.decode_fds > 0 {
+            if self.opts.decode_fds & FD_PATH != 0 {
                 if let Ok(cwd) = std::fs::read_link(format!("/proc/{}/cwd", self.pid.0)) {
                     let _ = write!(self.out, "<{}>", cwd.display());
                 }
@@ -760,9 +768,11 @@ pub fn format_rval(ctx: &Ctx<'_>, out: &mut String) {
         }
         Rval::Fd => {
             let _ = write!(out, "{v}");
-            if ctx.opts.decode_fds > 0 && v >= 0 {
-                if let Some(p) = structs::fd_path(ctx.pid, v as i32, ctx.opts.decode_fds) {
-                    let _ = write!(out, "<{p}>");
+            if v >= 0 {
+                if let Some(d) =
+                    structs::fd_decoration(ctx.pid, v as i32, ctx.opts.decode_fds, ctx.opts.hex)
+                {
+                    out.push_str(&d);
                 }
             }
         }

@@ -26,7 +26,7 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         "kill" | "tkill" => Row(&[Pid, Signal]),
         "tgkill" => Row(&[Pid, Pid, Signal]),
         "rt_sigsuspend" => Row(&[Sigset(1), Ulong]),
-        "rt_sigpending" => Row(&[OutSigset(1), Ulong]),
+        "rt_sigpending" => Row(&[Out(pending_mask), Ulong]),
         "sigaltstack" => Row(&[In(stack_t), Out(stack_t)]),
         "rt_sigtimedwait" => Row(&[
             Sigset(3),
@@ -48,6 +48,11 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         ]),
         _ => return None,
     })
+}
+
+/// The pending signals, in a set of any size up to NSIG/8 bytes (argument 1).
+fn pending_mask(ctx: &mut Ctx<'_>, addr: u64) {
+    structs::sigmask_limit(ctx, addr, ctx.arg(1), 1);
 }
 
 /// ` (SIGALRM)`: the signal a wait returned (strace's auxstr).

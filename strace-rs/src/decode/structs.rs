@@ -9,29 +9,71 @@ use crate::signals;
 use crate::text;
 use crate::xlat;
 
-/// What `-y` prints for a descriptor: its path (`/etc/passwd`, `pipe:[123]`,
-/// `socket:[456]`); with `-yy`, sockets as `TCP:[127.0.0.1:80->127.0.0.1:4242]` and devices
-/// with their type and numbers, `/dev/null<char 1:3>` (see `device`).
-pub fn fd_path(pid: Pid, fd: i32, level: u8) -> Option<String> {
-    let link = std::fs::read_link(format!("/proc/{}/fd/{fd}", pid.0)).ok()?;
+/// What `-y` prints after a descriptor, per the `decode-fds` set (strace's `printfd_pid`),
+/// brackets included: with [`FD_SOCKET`](super::FD_SOCKET) a socket as
+/// `<TCP:[127.0.0.1:80->127.0.0.1:4242]>`, with [`FD_DEV`](super::FD_DEV) a device as
+/// `</dev/null<char 1:3>>` (see `device`), with [`FD_PIDFD`](super::FD_PIDFD) a pidfd as
+/// `<pid:1234>`, else with [`FD_PATH`](super::FD_PATH) the path, quoted as strace quotes
+/// it (`</etc/passwd>`, `<pipe:[123]>`, `</tmp/x>(deleted)` for an unlinked file).
+pub fn fd_decoration(pid: Pid, fd: i32, set: u8, hex: text::HexMode) -> Option<String> {
+    use super::{FD_DEV, FD_PATH, FD_PIDFD, FD_SOCKET};
+    if set == 0 || fd < 0 {
+        return None;
+    }
+    let linkpath = format!("/proc/{}/fd/{fd}", pid.0);
+    let link = std::fs::read_link(&linkpath).ok()?;
     let s = link.to_string_lossy().into_owned();
-    if level >= 2 {
-        // A pidfd names its process, as strace's -yy does (`3<pid:1234>`).
-        if s == "anon_inode:[pidfd]" {
-            if let Some(p) = pidfd_pid(pid, fd) {
-                return Some(format!("pid:{p}"));
-            }
-        }
+    if set & FD_SOCKET != 0 {
         if let Some(ino) = s.strip_prefix("socket:[").and_then(|r| r.strip_suffix(']')) {
             if let Some(desc) = crate::sockets::describe(pid, fd, ino) {
-                return Some(desc);
+                return Some(format!("<{desc}>"));
             }
         }
+    }
+    if set & FD_DEV != 0 {
         if let Some(dev) = device(&s) {
-            return Some(format!("{s}<{dev}>"));
+            return Some(format!("<{s}<{dev}>>"));
         }
     }
-    Some(s)
+    if set & FD_PIDFD != 0 && s == "anon_inode:[pidfd]" {
+        if let Some(p) = pidfd_pid(pid, fd) {
+            return Some(format!("<pid:{p}>"));
+        }
+    }
+    if set & FD_PATH == 0 {
+        return None;
+    }
+    let (path, deleted) = strip_deleted(&linkpath, link.as_os_str().as_encoded_bytes());
+    let mut out = String::from("<");
+    text::angle_quoted(&mut out, path, hex);
+    out.push('>');
+    if deleted {
+        out.push_str("(deleted)");
+    }
+    Some(out)
+}
+
+/// The path `/proc/PID/fd/N` names without the ` (deleted)` the kernel appends to an
+/// unlinked file's, and whether it was (strace's `get_proc_pid_fd_path`: only when the path
+/// no longer leads to the same file, since a name may itself end so).
+fn strip_deleted<'a>(linkpath: &str, path: &'a [u8]) -> (&'a [u8], bool) {
+    use std::os::unix::ffi::OsStrExt;
+    use std::os::unix::fs::MetadataExt;
+    const SUFFIX: &[u8] = b" (deleted)";
+    if path.len() <= SUFFIX.len() + 1 || !path.ends_with(SUFFIX) {
+        return (path, false);
+    }
+    let Ok(open) = std::fs::metadata(linkpath) else {
+        return (path, false);
+    };
+    let same = std::fs::symlink_metadata(std::ffi::OsStr::from_bytes(path))
+        .map(|m| m.ino() == open.ino() && m.dev() == open.dev())
+        .unwrap_or(false);
+    if same {
+        (path, false)
+    } else {
+        (&path[..path.len() - SUFFIX.len()], true)
+    }
 }
 
 /// `char 1:3` or `block 7:0` when `path` is a character or block device, as strace's
@@ -70,7 +112,7 @@ fn dev_numbers(dev: u64) -> (u64, u64) {
 }
 
 /// The process a pidfd of `pid` refers to (the `Pid:` line of its fdinfo).
-fn pidfd_pid(pid: Pid, fd: i32) -> Option<i32> {
+pub(super) fn pidfd_pid(pid: Pid, fd: i32) -> Option<i32> {
     let info = std::fs::read_to_string(format!("/proc/{}/fdinfo/{fd}", pid.0)).ok()?;
     info.lines()
         .find_map(|l| l.strip_prefix("Pid:"))
@@ -389,17 +431,22 @@ pub fn statx_mask(out: &mut String, style: text::XlatStyle, mask: u64, dflt: &st
 
 /// A signal mask of `size` bytes at `addr`.
 pub fn sigmask(ctx: &mut Ctx<'_>, addr: u64, size: u64) {
-    if addr == 0 {
-        ctx.out.push_str("NULL");
-        return;
-    }
-    // strace's print_sigset_addr_len: shorter than a word or longer than NSIG/8 bytes is
-    // no mask.
     let word = match ctx.abi {
         Abi::X86_64 => 8,
         Abi::I386 => 4,
     };
-    if size < word || size > 8 {
+    sigmask_limit(ctx, addr, size, word);
+}
+
+/// [`sigmask`] of a size of at least `min` bytes (strace's `print_sigset_addr_len_limit`:
+/// `rt_sigpending` takes any size up to NSIG/8).
+pub fn sigmask_limit(ctx: &mut Ctx<'_>, addr: u64, size: u64, min: u64) {
+    if addr == 0 {
+        ctx.out.push_str("NULL");
+        return;
+    }
+    // Shorter than `min` or longer than NSIG/8 bytes is no mask.
+    if size < min || size > 8 {
         ctx.addr(addr);
         return;
     }
@@ -1024,20 +1071,47 @@ mod tests {
 
     #[test]
     fn only_yy_shows_what_device_a_descriptor_is() {
+        use super::super::{FD_ALL, FD_DEV, FD_PATH};
         use std::os::fd::AsRawFd;
         let me = Pid(std::process::id() as i32);
+        let hex = text::HexMode::None;
+        let deco = |fd, set| fd_decoration(me, fd, set, hex);
         let null = std::fs::File::open("/dev/null").unwrap();
         let fd = null.as_raw_fd();
-        assert_eq!(fd_path(me, fd, 1).as_deref(), Some("/dev/null"));
-        assert_eq!(fd_path(me, fd, 2).as_deref(), Some("/dev/null<char 1:3>"));
-        // A regular file and a directory are shown by path alone.
+        assert_eq!(deco(fd, FD_PATH).as_deref(), Some("</dev/null>"));
+        assert_eq!(deco(fd, FD_ALL).as_deref(), Some("</dev/null<char 1:3>>"));
+        assert_eq!(deco(fd, FD_DEV).as_deref(), Some("</dev/null<char 1:3>>"));
+        assert_eq!(deco(fd, 0), None);
+        // A regular file and a directory are shown by path alone, and not without `path`.
         let exe = std::fs::File::open("/proc/self/exe").unwrap();
         let exe_path = std::fs::read_link("/proc/self/exe").unwrap();
         assert_eq!(
-            fd_path(me, exe.as_raw_fd(), 2).as_deref(),
-            exe_path.to_str()
+            deco(exe.as_raw_fd(), FD_ALL),
+            Some(format!("<{}>", exe_path.display()))
         );
+        assert_eq!(deco(exe.as_raw_fd(), FD_DEV), None);
         let root = std::fs::File::open("/").unwrap();
-        assert_eq!(fd_path(me, root.as_raw_fd(), 2).as_deref(), Some("/"));
+        assert_eq!(deco(root.as_raw_fd(), FD_ALL).as_deref(), Some("</>"));
+    }
+
+    #[test]
+    fn an_unlinked_file_is_marked_deleted_outside_the_brackets() {
+        use std::os::fd::AsRawFd;
+        let dir = std::env::temp_dir().join(format!("tk-deleted-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        // A name that itself ends in " (deleted)" and is still there keeps it.
+        let kept = dir.join("x (deleted)");
+        let f = std::fs::File::create(&kept).unwrap();
+        let me = Pid(std::process::id() as i32);
+        let deco = |fd| fd_decoration(me, fd, super::super::FD_PATH, text::HexMode::None);
+        assert_eq!(deco(f.as_raw_fd()), Some(format!("<{}>", kept.display())));
+        let gone = dir.join("y");
+        let g = std::fs::File::create(&gone).unwrap();
+        std::fs::remove_file(&gone).unwrap();
+        assert_eq!(
+            deco(g.as_raw_fd()),
+            Some(format!("<{}>(deleted)", gone.display()))
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

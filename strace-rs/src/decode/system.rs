@@ -259,21 +259,15 @@ pub fn decoder_more(name: &str) -> Option<Decoder> {
 /// from that process's table under `-y` (strace's `printfd_pid_tracee_ns`).
 fn pidfd_target_fd(ctx: &mut Ctx<'_>, v: u64) {
     let fd = v as i32;
-    let owner =
-        std::fs::read_to_string(format!("/proc/{}/fdinfo/{}", ctx.pid.0, ctx.arg(0) as i32))
-            .ok()
-            .and_then(|info| {
-                info.lines()
-                    .find_map(|l| l.strip_prefix("Pid:"))
-                    .and_then(|p| p.trim().parse::<i32>().ok())
-            });
+    let owner = super::structs::pidfd_pid(ctx.pid, ctx.arg(0) as i32);
     match owner {
-        Some(pid) if pid > 0 && ctx.opts.decode_fds > 0 && fd >= 0 => {
+        Some(pid) if pid > 0 => {
             let _ = write!(ctx.out, "{fd}");
-            if let Some(p) =
-                super::structs::fd_path(tracekit_ptrace::Pid(pid), fd, ctx.opts.decode_fds)
+            let pid = tracekit_ptrace::Pid(pid);
+            if let Some(d) =
+                super::structs::fd_decoration(pid, fd, ctx.opts.decode_fds, ctx.opts.hex)
             {
-                let _ = write!(ctx.out, "<{p}>");
+                ctx.out.push_str(&d);
             }
         }
         _ => {
