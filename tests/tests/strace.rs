@@ -380,6 +380,21 @@ fn netlink_messages_match_strace() {
     each_style_matches_strace("st_netlink", "sendto,recvfrom,sendmsg,recvmsg", 9, "error=");
 }
 
+/// Netlink families named from elsewhere than a fixed table (issue 22): NETLINK_GENERIC types
+/// by the families the tracer asks the kernel for (`nlctrl`), NETLINK_NETFILTER's
+/// subsystem<<8|message types, flags and nfgenmsg (with the kernel's error answers, which
+/// carry the request's header), NETLINK_SELINUX's two messages.
+#[test]
+fn netlink_families_match_strace() {
+    require_tool!("strace");
+    each_style_matches_strace(
+        "st_netlink_families",
+        "sendto,recvfrom",
+        10,
+        "nfgen_family=",
+    );
+}
+
 /// `keyctl` (issue 12): every kind of argument, the Diffie-Hellman and public-key structures,
 /// the capabilities read back, an unknown command.
 #[test]

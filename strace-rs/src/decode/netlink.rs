@@ -9,9 +9,10 @@
 //! NETLINK_ROUTE headers (links, addresses, routes, neighbours, rules, tc, neighbour tables,
 //! address labels, DCB, netconf, MDB, nsid, stats, nexthops) and NETLINK_SOCK_DIAG's UNIX,
 //! INET, NETLINK and PACKET requests and answers, with their plain attributes; libudev's header
-//! of kobject uevents. Anything else prints as hex bytes, as strace prints what it does not
-//! decode (here also: smc diag, packet diag's socket filter, nested link data, netfilter, the
-//! families of NETLINK_GENERIC, which strace asks the kernel for).
+//! of kobject uevents; NETLINK_NETFILTER (`netlink/nf.rs`), NETLINK_SELINUX
+//! (`netlink/selinux.rs`) and the names of NETLINK_GENERIC's families, which strace (and
+//! strace-rs, through `sockets::genl_families`) asks the kernel for. Anything else prints as
+//! hex bytes, as strace prints what it does not decode.
 
 use std::fmt::Write as _;
 use std::sync::OnceLock;
@@ -19,6 +20,9 @@ use std::sync::OnceLock;
 use super::netlink_xlat as nx;
 use super::Ctx;
 use crate::text::{self, Xlat, XlatStyle};
+
+mod nf;
+mod selinux;
 
 const NLMSG_HDRLEN: u64 = 16;
 const NLA_HDRLEN: u64 = 4;
@@ -33,7 +37,9 @@ const NETLINK_SOCK_DIAG: u32 = 4;
 const NETLINK_XFRM: u32 = 6;
 const NETLINK_SELINUX: u32 = 7;
 const NETLINK_AUDIT: u32 = 9;
+const NETLINK_NETFILTER: u32 = 12;
 const NETLINK_KOBJECT_UEVENT: u32 = 15;
+const NETLINK_GENERIC: u32 = 16;
 const NETLINK_CRYPTO: u32 = 21;
 
 const AF_UNIX: u8 = 1;
@@ -247,6 +253,7 @@ fn flags_kind(typ: u16, flags_family: u32) -> Extra {
             }
         }
         NETLINK_SOCK_DIAG => Extra::Get,
+        NETLINK_NETFILTER => nf::flags_kind(typ),
         NETLINK_XFRM => match typ {
             16 | 19 | 30 | 34 | 36 => Extra::New,
             17 | 20 => Extra::Delete,
@@ -265,19 +272,37 @@ fn flags_kind(typ: u16, flags_family: u32) -> Extra {
 
 fn print_hdr(ctx: &mut Ctx<'_>, family: u32, h: &Hdr) {
     let _ = write!(ctx.out, "{{nlmsg_len={}, nlmsg_type=", h.len);
-    let (table, dflt) = match family_types(family) {
-        Some(t) if h.typ >= NLMSG_MIN_TYPE => t,
-        _ => (nx::NETLINK_TYPES, "NLMSG_???"),
-    };
-    ctx.xval(table, u64::from(h.typ), dflt);
+    match family {
+        NETLINK_NETFILTER if h.typ >= NLMSG_MIN_TYPE => nf::print_type(ctx, h.typ),
+        NETLINK_GENERIC if h.typ >= NLMSG_MIN_TYPE => {
+            ctx.xval(genl_families(), u64::from(h.typ), "GENERIC_FAMILY_???")
+        }
+        _ => {
+            let (table, dflt) = match family_types(family) {
+                Some(t) if h.typ >= NLMSG_MIN_TYPE => t,
+                _ => (nx::NETLINK_TYPES, "NLMSG_???"),
+            };
+            ctx.xval(table, u64::from(h.typ), dflt);
+        }
+    }
     ctx.push(", nlmsg_flags=");
     let table = flag_table(flags_kind(h.typ, family));
     ctx.flags(table, u64::from(h.flags), "NLM_F_???");
-    let _ = write!(
-        ctx.out,
-        ", nlmsg_seq={}, nlmsg_pid={}}}",
-        h.seq, h.pid as i32
-    );
+    let _ = write!(ctx.out, ", nlmsg_seq={}, nlmsg_pid=", h.seq);
+    ctx.pid_arg(h.pid as i32);
+    ctx.push("}");
+}
+
+/// The families of NETLINK_GENERIC by id, asked of the kernel once (strace's
+/// `genl_families_xlat`).
+fn genl_families() -> Xlat {
+    static TABLE: OnceLock<Vec<(u64, &'static str)>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        crate::sockets::genl_families()
+            .into_iter()
+            .map(|(id, name)| (u64::from(id), &*name.leak()))
+            .collect()
+    })
 }
 
 /// A header and, when its length says there is one, its payload: `[{...}, payload]`.
@@ -303,6 +328,8 @@ fn payload(ctx: &mut Ctx<'_>, family: u32, h: &Hdr, addr: u64, len: u64) {
         let done = match family {
             NETLINK_ROUTE => route(ctx, h, addr, len),
             NETLINK_SOCK_DIAG => sock_diag(ctx, h, addr, len),
+            NETLINK_NETFILTER => nf::payload(ctx, h, addr, len),
+            NETLINK_SELINUX => selinux::payload(ctx, h, addr, len),
             _ => false,
         };
         if done {
