@@ -94,7 +94,7 @@ rtnl_tca_stab_attrs rtnl_tca_stats_attrs rtnl_tca_act_flags rtnl_tca_act_hw_stat
 smc_decl_codes smc_diag_attrs smc_diag_extended_flags smc_diag_mode smc_link_group_roles smc_states
 sock_shutdown_flags inet_diag_bpf_storage_attrs inet_diag_bpf_storages_attrs inet_diag_ulp_info_attrs
 inet_diag_ulp_info_mptcp_attrs inet_diag_ulp_info_tls_attrs mptcp_subflow_flags tls_info_ciphers
-tls_info_configs tls_info_versions"
+tls_info_configs tls_info_versions rtnl_nexthop_grp_types rtnl_nha_res_group_attrs rtnl_nha_res_bucket_attrs"
 gen strace-rs/src/decode/netlink_xlat.rs "$NETLINK_TABLES" "rtnetlink audit sock_diag inet_diag
 unix_diag netlink_diag neighbour if_addr if_arp xfrm cryptouser selinux_netlink netfilter/nfnetlink
 lwtunnel fib_rules dcbnl if_addrlabel if_bridge netconf nexthop net_namespace pkt_sched pkt_cls if_link packet_diag if_packet if_ether mroute mroute6 mpls smc_diag tls mptcp

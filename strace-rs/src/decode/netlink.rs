@@ -22,6 +22,8 @@ use super::Ctx;
 use crate::text::{self, Xlat, XlatStyle};
 
 mod nf;
+mod rtnl_cachereport;
+mod rtnl_link;
 mod selinux;
 
 const NLMSG_HDRLEN: u64 = 16;
@@ -537,6 +539,63 @@ fn nla_int<T: super::tracee::Pod + std::fmt::Display>(
     true
 }
 
+/// `decode_nla_clock_t`: up to 8 bytes of clock ticks, `100 /* 1.00 s */` (strace's
+/// `print_clock_t`).
+fn nla_clock(ctx: &mut Ctx<'_>, addr: u64, len: u64) -> bool {
+    if len > 8 {
+        return false;
+    }
+    let Some(b) = ctx.read_bytes(addr, len as usize) else {
+        ctx.addr(addr);
+        return true;
+    };
+    let mut v = [0u8; 8];
+    v[..b.len()].copy_from_slice(&b);
+    let val = u64::from_le_bytes(v);
+    let _ = write!(ctx.out, "{val}");
+    // SAFETY: sysconf has no memory arguments.
+    let tck = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    if ctx.opts.xlat != XlatStyle::Raw && tck > 0 && val > 0 {
+        let tck = tck as u64;
+        let width = (tck as f64).log10().floor().min(9.0) as usize;
+        let frac = (val % tck) * 10u64.pow(width as u32) / tck;
+        let _ = write!(ctx.out, " /* {}.{frac:0width$} s */", val / tck);
+    }
+    true
+}
+
+/// `decode_nla_x16`: a `u16` in hex.
+fn nla_x16(ctx: &mut Ctx<'_>, addr: u64, len: u64) -> bool {
+    if len < 2 {
+        return false;
+    }
+    match ctx.read::<u16>(addr) {
+        Some(v) => {
+            let _ = write!(ctx.out, "{}", text::Hx(u64::from(v)));
+        }
+        None => ctx.addr(addr),
+    }
+    true
+}
+
+/// A MAC address field (strace's `print_mac_addr`): `00:11:22:33:44:55`, the bytes in hex
+/// under `-X raw`, both under `-X verbose`.
+fn nla_mac(ctx: &mut Ctx<'_>, b: &[u8]) {
+    let style = ctx.opts.xlat;
+    if style != XlatStyle::Abbrev || b.len() > 32 {
+        text::quote(&mut ctx.out, b, ctx.opts.hex, true);
+    }
+    if style == XlatStyle::Raw || b.len() > 32 {
+        return;
+    }
+    let mac: Vec<String> = b.iter().map(|x| format!("{x:02x}")).collect();
+    if style == XlatStyle::Verbose {
+        let _ = write!(ctx.out, " /* {} */", mac.join(":"));
+    } else {
+        ctx.push(&mac.join(":"));
+    }
+}
+
 /// `decode_nla_ifindex`.
 fn nla_ifindex(ctx: &mut Ctx<'_>, addr: u64, len: u64) -> bool {
     if len < 4 {
@@ -807,7 +866,7 @@ fn route(ctx: &mut Ctx<'_>, h: &Hdr, addr: u64, len: u64) -> bool {
             netnsa_attr,
         ),
         92 | 94 => ifstatsmsg(ctx, family, addr, len),
-        96 => cachereport(ctx, family, addr, len),
+        96 => rtnl_cachereport::cachereport(ctx, family, addr, len),
         104..=106 => nhmsg(ctx, family, addr, len),
         _ => family_and_data(ctx, family, addr, len),
     }
@@ -1199,21 +1258,6 @@ fn ifstats_attr(ctx: &mut Ctx<'_>, _fam: u8, typ: u16, addr: u64, len: u64) -> b
 
 /// `RTM_NEWCACHEREPORT`: the family (a multicast routing one or an address family); the
 /// attributes print as bytes.
-fn cachereport(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) {
-    ctx.push("{rtgen_family=");
-    let v = u64::from(family);
-    if text::lookup(nx::RTNL_FAMILY, v).is_some() {
-        ctx.xval(nx::RTNL_FAMILY, v, "RTNL_FAMILY_???");
-    } else {
-        ctx.xval(nx::ADDRFAMS, v, "RTNL_FAMILY_???");
-    }
-    ctx.push("}");
-    if len > 4 {
-        ctx.comma();
-        ctx.buf_ex(addr + 4, len - 4, true);
-    }
-}
-
 fn nhmsg(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) {
     ctx.push("{nh_family=");
     ctx.xval(nx::ADDRFAMS, u64::from(family), "AF_???");
@@ -1247,6 +1291,64 @@ fn nhmsg(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) {
 
 fn nha_attr(ctx: &mut Ctx<'_>, fam: u8, typ: u16, addr: u64, len: u64) -> bool {
     match typ {
+        // NHA_GROUP: struct nexthop_grp {id, weight, resvd1, resvd2} (reserved ones when set).
+        2 => {
+            let n = len / 8;
+            if n == 0 {
+                return false;
+            }
+            array(ctx, addr, n, 8, None, |c, b| {
+                let _ = write!(c.out, "{{id={}, weight={}", u32_at(b, 0), b[4]);
+                if b[5] != 0 {
+                    let _ = write!(c.out, ", resvd1={}", text::Hx(u64::from(b[5])));
+                }
+                if u16_at(b, 6) != 0 {
+                    let _ = write!(c.out, ", resvd2={}", text::Hx(u64::from(u16_at(b, 6))));
+                }
+                c.push("}");
+            });
+            true
+        }
+        3 => nla_flags_or_xval(
+            ctx,
+            addr,
+            len,
+            2,
+            nx::RTNL_NEXTHOP_GRP_TYPES,
+            "NEXTHOP_GRP_TYPE_???",
+            false,
+        ),
+        12 => {
+            nlattrs(
+                ctx,
+                addr,
+                len,
+                (nx::RTNL_NHA_RES_GROUP_ATTRS, "NHA_RES_GROUP_???"),
+                |ctx, _fam, typ, addr, len| match typ {
+                    1 => nla_int::<u16>(ctx, addr, len),
+                    2..=4 => nla_clock(ctx, addr, len),
+                    _ => false,
+                },
+                fam,
+            );
+            true
+        }
+        13 => {
+            nlattrs(
+                ctx,
+                addr,
+                len,
+                (nx::RTNL_NHA_RES_BUCKET_ATTRS, "NHA_RES_BUCKET_???"),
+                |ctx, _fam, typ, addr, len| match typ {
+                    1 => nla_int::<u16>(ctx, addr, len),
+                    2 => nla_clock(ctx, addr, len),
+                    3 => nla_int::<u32>(ctx, addr, len),
+                    _ => false,
+                },
+                fam,
+            );
+            true
+        }
         1 | 4 | 9 | 11 => nla_int::<u32>(ctx, addr, len),
         5 | 10 => nla_ifindex(ctx, addr, len),
         6 => nla_inet_addr(ctx, fam, addr, len),
@@ -1317,6 +1419,8 @@ fn ifla_attr(ctx: &mut Ctx<'_>, fam: u8, typ: u16, addr: u64, len: u64) -> bool 
         16 | 17 | 33 | 39 => nla_int::<u8>(ctx, addr, len),
         37 | 45 | 46 => nla_int::<i32>(ctx, addr, len),
         49 => nla_ifindex(ctx, addr, len),
+        12 => rtnl_link::protinfo(ctx, fam, addr, len),
+        22 => rtnl_link::vfinfo_list(ctx, fam, addr, len),
         7 => link_stats(ctx, addr, len, false),
         23 => link_stats(ctx, addr, len, true),
         14 => {
@@ -1827,8 +1931,20 @@ fn array(
     let mut i = 0;
     ctx.array(addr, nmemb, size, &mut |c, b| {
         if let Some((t, d)) = indices {
+            // The index in decimal in every style (XLAT_STYLE_FMT_D/U).
             c.push("[");
-            c.xval_dec(t, i, d);
+            match (c.opts.xlat, text::lookup(t, i)) {
+                (XlatStyle::Abbrev, Some(n)) => c.push(n),
+                (XlatStyle::Verbose, Some(n)) => {
+                    let _ = write!(c.out, "{i} /* {n} */");
+                }
+                (XlatStyle::Raw, _) | (_, None) => {
+                    let _ = write!(c.out, "{i}");
+                    if c.opts.xlat != XlatStyle::Raw {
+                        let _ = write!(c.out, " /* {d} */");
+                    }
+                }
+            }
             c.push("]=");
         }
         i += 1;
