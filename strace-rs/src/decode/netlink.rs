@@ -24,6 +24,7 @@ use crate::text::{self, Xlat, XlatStyle};
 mod nf;
 mod rtnl_cachereport;
 mod rtnl_link;
+mod rtnl_stats;
 mod selinux;
 
 const NLMSG_HDRLEN: u64 = 16;
@@ -1249,10 +1250,10 @@ fn ifstatsmsg(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) {
     );
 }
 
-fn ifstats_attr(ctx: &mut Ctx<'_>, _fam: u8, typ: u16, addr: u64, len: u64) -> bool {
+fn ifstats_attr(ctx: &mut Ctx<'_>, fam: u8, typ: u16, addr: u64, len: u64) -> bool {
     match typ {
         1 => link_stats(ctx, addr, len, true),
-        _ => false,
+        _ => rtnl_stats::attr(ctx, fam, typ, addr, len),
     }
 }
 
@@ -1931,25 +1932,30 @@ fn array(
     let mut i = 0;
     ctx.array(addr, nmemb, size, &mut |c, b| {
         if let Some((t, d)) = indices {
-            // The index in decimal in every style (XLAT_STYLE_FMT_D/U).
-            c.push("[");
-            match (c.opts.xlat, text::lookup(t, i)) {
-                (XlatStyle::Abbrev, Some(n)) => c.push(n),
-                (XlatStyle::Verbose, Some(n)) => {
-                    let _ = write!(c.out, "{i} /* {n} */");
-                }
-                (XlatStyle::Raw, _) | (_, None) => {
-                    let _ = write!(c.out, "{i}");
-                    if c.opts.xlat != XlatStyle::Raw {
-                        let _ = write!(c.out, " /* {d} */");
-                    }
-                }
-            }
-            c.push("]=");
+            array_index(c, t, d, i);
         }
         i += 1;
         elem(c, b);
     });
+}
+
+/// `[NAME]=` before an element of an indexed array: the index in decimal in every style
+/// (strace's `XLAT_STYLE_FMT_D`/`XLAT_STYLE_FMT_U`).
+fn array_index(c: &mut Ctx<'_>, t: Xlat, d: &str, i: u64) {
+    c.push("[");
+    match (c.opts.xlat, text::lookup(t, i)) {
+        (XlatStyle::Abbrev, Some(n)) => c.push(n),
+        (XlatStyle::Verbose, Some(n)) => {
+            let _ = write!(c.out, "{i} /* {n} */");
+        }
+        (XlatStyle::Raw, _) | (_, None) => {
+            let _ = write!(c.out, "{i}");
+            if c.opts.xlat != XlatStyle::Raw && !d.is_empty() {
+                let _ = write!(c.out, " /* {d} */");
+            }
+        }
+    }
+    c.push("]=");
 }
 
 fn elem_u32(ctx: &mut Ctx<'_>, b: &[u8]) {
