@@ -1466,29 +1466,12 @@ fn ifla_attr(ctx: &mut Ctx<'_>, fam: u8, typ: u16, addr: u64, len: u64) -> bool 
             );
             true
         }
-        18 => {
-            // IFLA_LINKINFO: the kinds are strings; the data of each kind prints as bytes.
-            nlattrs(
-                ctx,
-                addr,
-                len,
-                (nx::RTNL_IFLA_INFO_ATTRS, "IFLA_INFO_???"),
-                ifla_info_attr,
-                fam,
-            );
-            true
-        }
-        24 => {
-            nlattrs(
-                ctx,
-                addr,
-                len,
-                (nx::RTNL_IFLA_VF_PORT_ATTRS, "IFLA_VF_PORT_???"),
-                no_attr,
-                fam,
-            );
-            true
-        }
+        18 => rtnl_link::linkinfo(ctx, fam, addr, len),
+        24 => rtnl_link::vf_ports(ctx, fam, addr, len),
+        25 => rtnl_link::port(ctx, fam, addr, len),
+        26 => rtnl_link::af_spec(ctx, fam, addr, len),
+        43 => rtnl_link::xdp(ctx, fam, addr, len),
+        55 => rtnl_link::proto_down_reason(ctx, fam, addr, len),
         28 => {
             // IFLA_NET_NS_FD
             if len < 4 {
@@ -1564,13 +1547,6 @@ fn link_stats(ctx: &mut Ctx<'_>, addr: u64, len: u64, wide: bool) -> bool {
     }
     ctx.push("}");
     true
-}
-
-fn ifla_info_attr(ctx: &mut Ctx<'_>, _fam: u8, typ: u16, addr: u64, len: u64) -> bool {
-    match typ {
-        1 | 4 => nla_str(ctx, addr, len),
-        _ => false,
-    }
 }
 
 fn ifaddrmsg(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) {

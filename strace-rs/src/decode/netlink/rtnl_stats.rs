@@ -93,7 +93,7 @@ fn xstats_attr(ctx: &mut Ctx<'_>, fam: u8, typ: u16, addr: u64, len: u64) -> boo
                         addr,
                         len,
                         (nx::IFSTATS_XSTATS_BOND_3AD_ATTRS, "BOND_XSTATS_???"),
-                        |ctx, _fam, typ, addr, len| typ != 9 && nla_int::<u64>(ctx, addr, len),
+                        |ctx, _fam, typ, addr, len| typ < 9 && nla_int::<u64>(ctx, addr, len),
                         fam,
                     );
                     true
