@@ -24,7 +24,9 @@ use crate::text::{self, Xlat, XlatStyle};
 mod nf;
 mod rtnl_cachereport;
 mod rtnl_link;
+mod rtnl_mdb;
 mod rtnl_stats;
+mod rtnl_tc;
 mod selinux;
 
 const NLMSG_HDRLEN: u64 = 16;
@@ -983,7 +985,7 @@ fn tcmsg(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) {
     );
 }
 
-fn tca_tc_attr(ctx: &mut Ctx<'_>, _fam: u8, typ: u16, addr: u64, len: u64) -> bool {
+fn tca_tc_attr(ctx: &mut Ctx<'_>, fam: u8, typ: u16, addr: u64, len: u64) -> bool {
     match typ {
         1 => nla_str(ctx, addr, len),
         3 => {
@@ -1027,17 +1029,19 @@ fn tca_tc_attr(ctx: &mut Ctx<'_>, _fam: u8, typ: u16, addr: u64, len: u64) -> bo
             }
             true
         }
-        6 | 11 | 13 | 14 => nla_int::<u32>(ctx, addr, len),
+        6 | 11 | 13..=15 => nla_int::<u32>(ctx, addr, len),
+        7 => rtnl_tc::tc_stats(ctx, fam, addr, len),
+        8 => rtnl_tc::stab(ctx, fam, addr, len),
         12 => nla_int::<u8>(ctx, addr, len),
         _ => false,
     }
 }
 
-fn tca_attr(ctx: &mut Ctx<'_>, _fam: u8, typ: u16, addr: u64, len: u64) -> bool {
+fn tca_attr(ctx: &mut Ctx<'_>, fam: u8, typ: u16, addr: u64, len: u64) -> bool {
     match typ {
         1 => nla_str(ctx, addr, len),
         3 => nla_int::<u32>(ctx, addr, len),
-        _ => false,
+        _ => rtnl_tc::action_attr(ctx, fam, typ, addr, len),
     }
 }
 
@@ -1195,7 +1199,7 @@ fn br_port_msg(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) {
         len,
         8,
         (nx::RTNL_MDB_ATTRS, "MDBA_???"),
-        no_attr,
+        rtnl_mdb::attr,
         family,
     );
 }
