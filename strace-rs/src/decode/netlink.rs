@@ -21,6 +21,7 @@ use super::netlink_xlat as nx;
 use super::Ctx;
 use crate::text::{self, Xlat, XlatStyle};
 
+mod inet_diag;
 mod nf;
 mod rtnl_cachereport;
 mod rtnl_link;
@@ -2651,13 +2652,13 @@ fn inet_diag_msg(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) -> bool {
     true
 }
 
-fn inet_diag_attr(ctx: &mut Ctx<'_>, _fam: u8, typ: u16, addr: u64, len: u64) -> bool {
+fn inet_diag_attr(ctx: &mut Ctx<'_>, fam: u8, typ: u16, addr: u64, len: u64) -> bool {
     match typ {
         4 => nla_str(ctx, addr, len),
         5 | 6 | 11 => nla_int::<u8>(ctx, addr, len),
         7 => nla_meminfo(ctx, addr, len),
         15 | 17 => nla_int::<u32>(ctx, addr, len),
         21 => nla_int::<u64>(ctx, addr, len),
-        _ => false,
+        _ => inet_diag::attr(ctx, fam, typ, addr, len),
     }
 }
