@@ -29,6 +29,7 @@ mod rtnl_mdb;
 mod rtnl_stats;
 mod rtnl_tc;
 mod selinux;
+mod smc_diag;
 
 const NLMSG_HDRLEN: u64 = 16;
 const NLA_HDRLEN: u64 = 4;
@@ -54,6 +55,7 @@ const AF_INET6: u8 = 10;
 const AF_BRIDGE: u8 = 7;
 const AF_NETLINK: u8 = 16;
 const AF_PACKET: u8 = 17;
+const AF_SMC: u8 = 43;
 
 fn align4(v: u64) -> u64 {
     (v + 3) & !3
@@ -2072,6 +2074,8 @@ fn sock_diag(ctx: &mut Ctx<'_>, h: &Hdr, addr: u64, len: u64) -> bool {
             (AF_PACKET, true) => return packet_diag_req(ctx, family, addr, len),
             (AF_PACKET, false) => return packet_diag_msg(ctx, family, addr, len),
             (AF_NETLINK, false) => return netlink_diag_msg(ctx, family, addr, len),
+            (AF_SMC, true) => return smc_diag::req(ctx, family, addr, len),
+            (AF_SMC, false) => return smc_diag::msg(ctx, family, addr, len),
             _ => {}
         }
     }
