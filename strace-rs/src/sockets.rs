@@ -177,6 +177,26 @@ pub fn genl_families() -> Vec<(u16, String)> {
     out
 }
 
+/// A netlink socket's protocol and port id, `NETLINK:[ROUTE:1234]` (strace's `netlink_get`:
+/// a dump of every netlink socket, `NDIAG_PROTO_ALL`).
+fn netlink_details(ino: u32) -> Option<String> {
+    const NDIAG_PROTO_ALL: u8 = 255;
+    let mut req = [0u8; 20];
+    req[0] = libc::AF_NETLINK as u8;
+    req[1] = NDIAG_PROTO_ALL;
+    query(NLM_F_DUMP, &req).into_iter().find_map(|(_, m)| {
+        if m.len() < 28 || u32::from_ne_bytes(m[16..20].try_into().unwrap()) != ino {
+            return None;
+        }
+        let portid = u32::from_ne_bytes(m[4..8].try_into().unwrap());
+        let table = crate::decode::netlink_xlat::NETLINK_PROTOCOLS;
+        Some(match crate::text::lookup(table, u64::from(m[2])) {
+            Some(name) => format!("NETLINK:[{}:{portid}]", name.trim_start_matches("NETLINK_")),
+            None => format!("NETLINK:[{}]", m[2]),
+        })
+    })
+}
+
 fn unix(ino: u32, proto: &str) -> Option<String> {
     let mut req = vec![libc::AF_UNIX as u8, 0, 0, 0];
     req.extend_from_slice(&u32::MAX.to_ne_bytes()); // all states
@@ -305,6 +325,7 @@ pub fn describe(pid: Pid, fd: i32, ino: &str) -> Option<String> {
         "UDP" => inet(inode, libc::AF_INET as u8, libc::IPPROTO_UDP as u8, &proto),
         "TCPv6" => inet(inode, libc::AF_INET6 as u8, libc::IPPROTO_TCP as u8, &proto),
         "UDPv6" => inet(inode, libc::AF_INET6 as u8, libc::IPPROTO_UDP as u8, &proto),
+        "NETLINK" => netlink_details(inode),
         _ => None,
     };
     match found {
