@@ -184,11 +184,16 @@ fn attr(ctx: &mut Ctx<'_>, _fam: u8, typ: u16, addr: u64, len: u64) -> bool {
             let Some(b) = read(ctx, addr, len, 8) else {
                 return true;
             };
+            // Raw stays raw (PRINT_FIELD_XVAL_VERBOSE).
+            let style = match ctx.opts.xlat {
+                XlatStyle::Raw => XlatStyle::Raw,
+                _ => XlatStyle::Verbose,
+            };
             for (i, n) in ["reason", "peer_diagnosis"].iter().enumerate() {
                 let _ = write!(ctx.out, "{}{n}=", if i == 0 { "{" } else { ", " });
                 text::xval(
                     &mut ctx.out,
-                    XlatStyle::Verbose,
+                    style,
                     nx::SMC_DECL_CODES,
                     u64::from(u32_at(&b, 4 * i)),
                     "SMC_CLC_DECL_???",
