@@ -22,8 +22,8 @@ gen() {
     local out=$1 tables=$2 headers=$3 h t
     {
         echo '#include "defs.h"'
+        echo '#include <netinet/in.h>'
         for h in $headers; do echo "#include <linux/$h.h>"; done
-        echo "#include <netinet/ip.h>"
         for t in $tables; do echo "#include \"xlat/$t.h\""; done
         cat <<'C'
 static void dump(const char *n, const struct xlat *x)
@@ -73,10 +73,34 @@ inet_diag_bytecodes fib_rule_actions fib_rule_flags rtnl_rule_attrs rtnl_tc_attr
 rtnl_neightbl_attrs rtnl_addrlabel_attrs dcb_commands rtnl_dcb_attrs rtnl_netconf_attrs rtnl_mdb_attrs
 rtnl_nsid_attrs ifstats_attrs ifstats_attr_flags rtnl_nexthop_attrs rtnl_family rtnl_neightbl_parms_attrs
 netlink_socket_flags netlink_states netlink_diag_attrs netlink_diag_show packet_diag_attrs
-packet_diag_info_flags packet_diag_show af_packet_versions ethernet_protocols"
+packet_diag_info_flags packet_diag_show af_packet_versions ethernet_protocols
+netfilter_versions nl_netfilter_msg_types nf_acct_msg_types nf_cthelper_msg_types nf_ctnetlink_exp_msg_types
+nf_ctnetlink_msg_types nf_cttimeout_msg_types nf_hook_msg_types nf_ipset_msg_types nf_nft_compat_msg_types
+nf_nftables_msg_types nf_osf_msg_types nf_queue_msg_types nf_ulog_msg_types
+rtnl_ip6mra_creport_attr rtnl_ip6mra_msg_types rtnl_ipmra_creport_attr rtnl_ipmra_msg_types
+ifstats_af_spec_mpls_attrs ifstats_offload_attrs ifstats_xstats_bond_attrs ifstats_xstats_bond_3ad_attrs
+ifstats_xstats_bridge_attrs ifstats_xstats_bridge_mcast_indices ifstats_xstats_type_attrs nl_bridge_vlan_flags
+in6_addr_gen_mode inet_devconf_indices inet6_devconf_indices inet6_if_flags rtnl_ifla_af_spec_bridge_attrs
+rtnl_ifla_af_spec_bridge_vlan_tunnel_info_attrs rtnl_ifla_af_spec_inet_attrs rtnl_ifla_af_spec_inet6_attrs
+rtnl_ifla_af_spec_mctp_attrs rtnl_ifla_bridge_flags rtnl_ifla_bridge_modes rtnl_ifla_brport_attrs
+rtnl_ifla_br_boolopts rtnl_ifla_br_boolopt_flags rtnl_ifla_br_mcast_querier_attrs
+rtnl_ifla_info_data_bridge_attrs rtnl_ifla_info_data_tun_attrs rtnl_ifla_port_attrs
+rtnl_ifla_proto_down_reason_attrs rtnl_ifla_vf_info_attrs rtnl_ifla_vf_link_states rtnl_ifla_vf_stats_attrs
+rtnl_ifla_vf_vlan_list_attrs rtnl_ifla_vfinfo_list_attrs rtnl_ifla_xdp_attached_mode rtnl_ifla_xdp_attrs
+snmp_icmp6_stats snmp_ip_stats tun_device_types xdp_flags
+mdb_flags mdb_states multicast_router_types rtnl_mdba_mdb_attrs rtnl_mdba_mdb_eattr_attrs
+rtnl_mdba_mdb_entry_attrs rtnl_mdba_router_attrs rtnl_mdba_router_pattr_attrs
+rtnl_tca_stab_attrs rtnl_tca_stats_attrs rtnl_tca_act_flags rtnl_tca_act_hw_stats
+smc_decl_codes smc_diag_attrs smc_diag_extended_flags smc_diag_mode smc_link_group_roles smc_states
+sock_shutdown_flags inet_diag_bpf_storage_attrs inet_diag_bpf_storages_attrs inet_diag_ulp_info_attrs
+inet_diag_ulp_info_mptcp_attrs inet_diag_ulp_info_tls_attrs mptcp_subflow_flags tls_info_ciphers
+tls_info_configs tls_info_versions rtnl_nexthop_grp_types rtnl_nha_res_group_attrs rtnl_nha_res_bucket_attrs"
 gen strace-rs/src/decode/netlink_xlat.rs "$NETLINK_TABLES" "rtnetlink audit sock_diag inet_diag
 unix_diag netlink_diag neighbour if_addr if_arp xfrm cryptouser selinux_netlink netfilter/nfnetlink
-lwtunnel fib_rules dcbnl if_addrlabel if_bridge netconf nexthop net_namespace pkt_sched pkt_cls if_link packet_diag if_packet if_ether"
+lwtunnel fib_rules dcbnl if_addrlabel if_bridge netconf nexthop net_namespace pkt_sched pkt_cls if_link packet_diag if_packet if_ether mroute mroute6 mpls smc_diag tls mptcp
+gen_stats if_bonding tcp netfilter/ipset/ip_set netfilter/nf_tables netfilter/nf_tables_compat
+netfilter/nfnetlink_acct netfilter/nfnetlink_conntrack netfilter/nfnetlink_cthelper netfilter/nfnetlink_cttimeout
+netfilter/nfnetlink_hook netfilter/nfnetlink_log netfilter/nfnetlink_queue netfilter/nfnetlink_osf"
 
 gen strace-rs/src/decode/calls_xlat.rs "keyctl_commands key_perms key_reqkeys key_spec keyctl_move_flags
 keyctl_caps0 keyctl_caps1 keyctl_pkey_ops uring_setup_flags uring_setup_features uring_enter_flags

@@ -123,7 +123,7 @@ fn cache() -> &'static Mutex<Cache> {
 
 /// The `/proc` entry of the tracee strace-rs knows as `pid` (ids of strace-rs's depth repeat
 /// in other namespaces: the one strace-rs traces).
-fn proc_entry(pid: i32) -> Option<String> {
+pub fn proc_entry(pid: i32) -> Option<String> {
     let level = our_level();
     if level == 0 {
         return Some(pid.to_string());

@@ -20,8 +20,13 @@ const UDIAG_SHOW_PEER: u32 = 4;
 const UNIX_DIAG_NAME: u16 = 0;
 const UNIX_DIAG_PEER: u16 = 2;
 
+/// The `/proc` entry of `pid` (another one when `/proc` is from an outer pid namespace).
+fn proc_dir(pid: Pid) -> String {
+    crate::pidns::proc_entry(pid.0).unwrap_or_else(|| pid.0.to_string())
+}
+
 fn proto_name(pid: Pid, fd: i32) -> Option<String> {
-    let path = CString::new(format!("/proc/{}/fd/{fd}", pid.0)).ok()?;
+    let path = CString::new(format!("/proc/{}/fd/{fd}", proc_dir(pid))).ok()?;
     let name = CString::new("system.sockprotoname").ok()?;
     let mut buf = [0u8; 64];
     // SAFETY: both strings are NUL-terminated; the kernel writes at most buf.len() bytes.
@@ -41,13 +46,13 @@ fn proto_name(pid: Pid, fd: i32) -> Option<String> {
     Some(String::from_utf8_lossy(&s[..end]).into_owned())
 }
 
-fn netlink() -> Option<OwnedFd> {
+fn netlink(protocol: i32) -> Option<OwnedFd> {
     // SAFETY: socket has no memory arguments.
     let fd = unsafe {
         libc::socket(
             libc::AF_NETLINK,
             libc::SOCK_RAW | libc::SOCK_CLOEXEC,
-            NETLINK_SOCK_DIAG,
+            protocol,
         )
     };
     if fd < 0 {
@@ -57,16 +62,21 @@ fn netlink() -> Option<OwnedFd> {
     Some(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
-/// Sends one request (`payload` after a netlink header) and returns every message payload
-/// of the answer, with its type.
+/// Sends one sock_diag request (`payload` after a netlink header) and returns every message
+/// payload of the answer, with its type.
 fn query(flags: u16, payload: &[u8]) -> Vec<(u16, Vec<u8>)> {
-    let Some(sock) = netlink() else {
+    query_on(NETLINK_SOCK_DIAG, SOCK_DIAG_BY_FAMILY, flags, payload)
+}
+
+/// [`query`] on a socket of netlink `protocol` with a message of type `typ`.
+fn query_on(protocol: i32, typ: u16, flags: u16, payload: &[u8]) -> Vec<(u16, Vec<u8>)> {
+    let Some(sock) = netlink(protocol) else {
         return Vec::new();
     };
     let len = 16 + payload.len();
     let mut msg = Vec::with_capacity(len);
     msg.extend_from_slice(&(len as u32).to_ne_bytes());
-    msg.extend_from_slice(&SOCK_DIAG_BY_FAMILY.to_ne_bytes());
+    msg.extend_from_slice(&typ.to_ne_bytes());
     msg.extend_from_slice(&(NLM_F_REQUEST | flags).to_ne_bytes());
     msg.extend_from_slice(&1u32.to_ne_bytes());
     msg.extend_from_slice(&0u32.to_ne_bytes());
@@ -130,6 +140,61 @@ fn rtattrs(mut b: &[u8]) -> Vec<(u16, &[u8])> {
         b = &b[((len + 3) & !3).min(b.len())..];
     }
     v
+}
+
+/// The families of NETLINK_GENERIC the kernel knows, by id (strace's `genl_families_xlat`: a
+/// `CTRL_CMD_GETFAMILY` dump to the `nlctrl` family).
+pub fn genl_families() -> Vec<(u16, String)> {
+    const GENL_ID_CTRL: u16 = 0x10;
+    const CTRL_CMD_NEWFAMILY: u8 = 1;
+    const CTRL_CMD_GETFAMILY: u8 = 3;
+    const CTRL_ATTR_FAMILY_ID: u16 = 1;
+    const CTRL_ATTR_FAMILY_NAME: u16 = 2;
+    let mut out = Vec::new();
+    let request = [CTRL_CMD_GETFAMILY, 1, 0, 0];
+    for (typ, msg) in query_on(libc::NETLINK_GENERIC, GENL_ID_CTRL, NLM_F_DUMP, &request) {
+        if typ != GENL_ID_CTRL || msg.len() < 4 || msg[0] != CTRL_CMD_NEWFAMILY || msg[1] != 2 {
+            continue;
+        }
+        let (mut id, mut name) = (None, None);
+        for (t, v) in rtattrs(&msg[4..]) {
+            match t {
+                CTRL_ATTR_FAMILY_NAME if name.is_none() => {
+                    let end = v.iter().position(|&c| c == 0).unwrap_or(v.len());
+                    name = Some(String::from_utf8_lossy(&v[..end]).into_owned());
+                }
+                CTRL_ATTR_FAMILY_ID if id.is_none() && v.len() == 2 => {
+                    id = Some(u16::from_ne_bytes([v[0], v[1]]));
+                }
+                _ => {}
+            }
+            if let (Some(i), Some(_)) = (id, &name) {
+                out.extend(name.take().map(|n| (i, n)));
+                id = None;
+            }
+        }
+    }
+    out
+}
+
+/// A netlink socket's protocol and port id, `NETLINK:[ROUTE:1234]` (strace's `netlink_get`:
+/// a dump of every netlink socket, `NDIAG_PROTO_ALL`).
+fn netlink_details(ino: u32) -> Option<String> {
+    const NDIAG_PROTO_ALL: u8 = 255;
+    let mut req = [0u8; 20];
+    req[0] = libc::AF_NETLINK as u8;
+    req[1] = NDIAG_PROTO_ALL;
+    query(NLM_F_DUMP, &req).into_iter().find_map(|(_, m)| {
+        if m.len() < 28 || u32::from_ne_bytes(m[16..20].try_into().unwrap()) != ino {
+            return None;
+        }
+        let portid = u32::from_ne_bytes(m[4..8].try_into().unwrap());
+        let table = crate::decode::netlink_xlat::NETLINK_PROTOCOLS;
+        Some(match crate::text::lookup(table, u64::from(m[2])) {
+            Some(name) => format!("NETLINK:[{}:{portid}]", name.trim_start_matches("NETLINK_")),
+            None => format!("NETLINK:[{}]", m[2]),
+        })
+    })
 }
 
 fn unix(ino: u32, proto: &str) -> Option<String> {
@@ -224,10 +289,11 @@ pub fn netlink_protocol(pid: Pid, fd: i32) -> Option<u32> {
         return None;
     }
     let found = || -> Option<u32> {
-        let link = std::fs::read_link(format!("/proc/{}/fd/{fd}", pid.0)).ok()?;
+        let dir = proc_dir(pid);
+        let link = std::fs::read_link(format!("/proc/{dir}/fd/{fd}")).ok()?;
         let link = link.to_str()?;
         let ino = link.strip_prefix("socket:[")?.strip_suffix(']')?;
-        let table = std::fs::read_to_string(format!("/proc/{}/net/netlink", pid.0)).ok()?;
+        let table = std::fs::read_to_string(format!("/proc/{dir}/net/netlink")).ok()?;
         table.lines().skip(1).find_map(|line| {
             let cols: Vec<&str> = line.split_whitespace().collect();
             (cols.len() >= 10 && cols[9] == ino).then(|| cols[1].parse().ok())?
@@ -259,6 +325,7 @@ pub fn describe(pid: Pid, fd: i32, ino: &str) -> Option<String> {
         "UDP" => inet(inode, libc::AF_INET as u8, libc::IPPROTO_UDP as u8, &proto),
         "TCPv6" => inet(inode, libc::AF_INET6 as u8, libc::IPPROTO_TCP as u8, &proto),
         "UDPv6" => inet(inode, libc::AF_INET6 as u8, libc::IPPROTO_UDP as u8, &proto),
+        "NETLINK" => netlink_details(inode),
         _ => None,
     };
     match found {

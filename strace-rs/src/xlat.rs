@@ -400,14 +400,8 @@ pub const FUTEX_OPS: Xlat = &[
     (12, "FUTEX_CMP_REQUEUE_PI"),
     (13, "FUTEX_LOCK_PI2"),
 ];
-pub const AF: Xlat = &[
-    (0, "AF_UNSPEC"),
-    (1, "AF_UNIX"),
-    (2, "AF_INET"),
-    (10, "AF_INET6"),
-    (16, "AF_NETLINK"),
-    (17, "AF_PACKET"),
-];
+/// Address families: strace's `addrfams`, as generated for the netlink decoders.
+pub const AF: Xlat = crate::decode::netlink_xlat::ADDRFAMS;
 pub const SOCK_TYPES: Xlat = &[
     (1, "SOCK_STREAM"),
     (2, "SOCK_DGRAM"),

@@ -380,6 +380,24 @@ fn netlink_messages_match_strace() {
     each_style_matches_strace("st_netlink", "sendto,recvfrom,sendmsg,recvmsg", 9, "error=");
 }
 
+/// Netlink families named from elsewhere than a fixed table (issue 22): NETLINK_GENERIC types
+/// by the families the tracer asks the kernel for (`nlctrl`), NETLINK_NETFILTER's
+/// subsystem<<8|message types, flags and nfgenmsg (with the kernel's error answers, which
+/// carry the request's header), NETLINK_SELINUX's two messages; then nested route and
+/// sock_diag attributes (bridge link info, XDP, IPv6 protocol info, nexthop groups, tc
+/// statistics, MDB router ports, SMC and inet diag answers) passed between two sockets of the
+/// program, sent and received.
+#[test]
+fn netlink_families_match_strace() {
+    require_tool!("strace");
+    each_style_matches_strace(
+        "st_netlink_families",
+        "sendto,recvfrom",
+        30,
+        "{bytes=1000, packets=10}",
+    );
+}
+
 /// `keyctl` (issue 12): every kind of argument, the Diffie-Hellman and public-key structures,
 /// the capabilities read back, an unknown command.
 #[test]

@@ -24,7 +24,7 @@ mod keys;
 mod memory;
 mod net;
 mod netlink;
-mod netlink_xlat;
+pub(crate) mod netlink_xlat;
 mod numa;
 pub(crate) mod process;
 pub(crate) mod signal;

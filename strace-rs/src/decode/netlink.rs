@@ -9,9 +9,10 @@
 //! NETLINK_ROUTE headers (links, addresses, routes, neighbours, rules, tc, neighbour tables,
 //! address labels, DCB, netconf, MDB, nsid, stats, nexthops) and NETLINK_SOCK_DIAG's UNIX,
 //! INET, NETLINK and PACKET requests and answers, with their plain attributes; libudev's header
-//! of kobject uevents. Anything else prints as hex bytes, as strace prints what it does not
-//! decode (here also: smc diag, packet diag's socket filter, nested link data, netfilter, the
-//! families of NETLINK_GENERIC, which strace asks the kernel for).
+//! of kobject uevents; NETLINK_NETFILTER (`netlink/nf.rs`), NETLINK_SELINUX
+//! (`netlink/selinux.rs`) and the names of NETLINK_GENERIC's families, which strace (and
+//! strace-rs, through `sockets::genl_families`) asks the kernel for. Anything else prints as
+//! hex bytes, as strace prints what it does not decode.
 
 use std::fmt::Write as _;
 use std::sync::OnceLock;
@@ -19,6 +20,16 @@ use std::sync::OnceLock;
 use super::netlink_xlat as nx;
 use super::Ctx;
 use crate::text::{self, Xlat, XlatStyle};
+
+mod inet_diag;
+mod nf;
+mod rtnl_cachereport;
+mod rtnl_link;
+mod rtnl_mdb;
+mod rtnl_stats;
+mod rtnl_tc;
+mod selinux;
+mod smc_diag;
 
 const NLMSG_HDRLEN: u64 = 16;
 const NLA_HDRLEN: u64 = 4;
@@ -33,7 +44,9 @@ const NETLINK_SOCK_DIAG: u32 = 4;
 const NETLINK_XFRM: u32 = 6;
 const NETLINK_SELINUX: u32 = 7;
 const NETLINK_AUDIT: u32 = 9;
+const NETLINK_NETFILTER: u32 = 12;
 const NETLINK_KOBJECT_UEVENT: u32 = 15;
+const NETLINK_GENERIC: u32 = 16;
 const NETLINK_CRYPTO: u32 = 21;
 
 const AF_UNIX: u8 = 1;
@@ -42,6 +55,7 @@ const AF_INET6: u8 = 10;
 const AF_BRIDGE: u8 = 7;
 const AF_NETLINK: u8 = 16;
 const AF_PACKET: u8 = 17;
+const AF_SMC: u8 = 43;
 
 fn align4(v: u64) -> u64 {
     (v + 3) & !3
@@ -247,6 +261,7 @@ fn flags_kind(typ: u16, flags_family: u32) -> Extra {
             }
         }
         NETLINK_SOCK_DIAG => Extra::Get,
+        NETLINK_NETFILTER => nf::flags_kind(typ),
         NETLINK_XFRM => match typ {
             16 | 19 | 30 | 34 | 36 => Extra::New,
             17 | 20 => Extra::Delete,
@@ -265,19 +280,37 @@ fn flags_kind(typ: u16, flags_family: u32) -> Extra {
 
 fn print_hdr(ctx: &mut Ctx<'_>, family: u32, h: &Hdr) {
     let _ = write!(ctx.out, "{{nlmsg_len={}, nlmsg_type=", h.len);
-    let (table, dflt) = match family_types(family) {
-        Some(t) if h.typ >= NLMSG_MIN_TYPE => t,
-        _ => (nx::NETLINK_TYPES, "NLMSG_???"),
-    };
-    ctx.xval(table, u64::from(h.typ), dflt);
+    match family {
+        NETLINK_NETFILTER if h.typ >= NLMSG_MIN_TYPE => nf::print_type(ctx, h.typ),
+        NETLINK_GENERIC if h.typ >= NLMSG_MIN_TYPE => {
+            ctx.xval(genl_families(), u64::from(h.typ), "GENERIC_FAMILY_???")
+        }
+        _ => {
+            let (table, dflt) = match family_types(family) {
+                Some(t) if h.typ >= NLMSG_MIN_TYPE => t,
+                _ => (nx::NETLINK_TYPES, "NLMSG_???"),
+            };
+            ctx.xval(table, u64::from(h.typ), dflt);
+        }
+    }
     ctx.push(", nlmsg_flags=");
     let table = flag_table(flags_kind(h.typ, family));
     ctx.flags(table, u64::from(h.flags), "NLM_F_???");
-    let _ = write!(
-        ctx.out,
-        ", nlmsg_seq={}, nlmsg_pid={}}}",
-        h.seq, h.pid as i32
-    );
+    let _ = write!(ctx.out, ", nlmsg_seq={}, nlmsg_pid=", h.seq);
+    ctx.pid_arg(h.pid as i32);
+    ctx.push("}");
+}
+
+/// The families of NETLINK_GENERIC by id, asked of the kernel once (strace's
+/// `genl_families_xlat`).
+fn genl_families() -> Xlat {
+    static TABLE: OnceLock<Vec<(u64, &'static str)>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        crate::sockets::genl_families()
+            .into_iter()
+            .map(|(id, name)| (u64::from(id), &*name.leak()))
+            .collect()
+    })
 }
 
 /// A header and, when its length says there is one, its payload: `[{...}, payload]`.
@@ -303,6 +336,8 @@ fn payload(ctx: &mut Ctx<'_>, family: u32, h: &Hdr, addr: u64, len: u64) {
         let done = match family {
             NETLINK_ROUTE => route(ctx, h, addr, len),
             NETLINK_SOCK_DIAG => sock_diag(ctx, h, addr, len),
+            NETLINK_NETFILTER => nf::payload(ctx, h, addr, len),
+            NETLINK_SELINUX => selinux::payload(ctx, h, addr, len),
             _ => false,
         };
         if done {
@@ -508,6 +543,63 @@ fn nla_int<T: super::tracee::Pod + std::fmt::Display>(
         None => ctx.addr(addr),
     }
     true
+}
+
+/// `decode_nla_clock_t`: up to 8 bytes of clock ticks, `100 /* 1.00 s */` (strace's
+/// `print_clock_t`).
+fn nla_clock(ctx: &mut Ctx<'_>, addr: u64, len: u64) -> bool {
+    if len > 8 {
+        return false;
+    }
+    let Some(b) = ctx.read_bytes(addr, len as usize) else {
+        ctx.addr(addr);
+        return true;
+    };
+    let mut v = [0u8; 8];
+    v[..b.len()].copy_from_slice(&b);
+    let val = u64::from_le_bytes(v);
+    let _ = write!(ctx.out, "{val}");
+    // SAFETY: sysconf has no memory arguments.
+    let tck = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    if ctx.opts.xlat != XlatStyle::Raw && tck > 0 && val > 0 {
+        let tck = tck as u64;
+        let width = (tck as f64).log10().floor().min(9.0) as usize;
+        let frac = (val % tck) * 10u64.pow(width as u32) / tck;
+        let _ = write!(ctx.out, " /* {}.{frac:0width$} s */", val / tck);
+    }
+    true
+}
+
+/// `decode_nla_x16`: a `u16` in hex.
+fn nla_x16(ctx: &mut Ctx<'_>, addr: u64, len: u64) -> bool {
+    if len < 2 {
+        return false;
+    }
+    match ctx.read::<u16>(addr) {
+        Some(v) => {
+            let _ = write!(ctx.out, "{}", text::Hx(u64::from(v)));
+        }
+        None => ctx.addr(addr),
+    }
+    true
+}
+
+/// A MAC address field (strace's `print_mac_addr`): `00:11:22:33:44:55`, the bytes in hex
+/// under `-X raw`, both under `-X verbose`.
+fn nla_mac(ctx: &mut Ctx<'_>, b: &[u8]) {
+    let style = ctx.opts.xlat;
+    if style != XlatStyle::Abbrev || b.len() > 32 {
+        text::quote(&mut ctx.out, b, ctx.opts.hex, true);
+    }
+    if style == XlatStyle::Raw || b.len() > 32 {
+        return;
+    }
+    let mac: Vec<String> = b.iter().map(|x| format!("{x:02x}")).collect();
+    if style == XlatStyle::Verbose {
+        let _ = write!(ctx.out, " /* {} */", mac.join(":"));
+    } else {
+        ctx.push(&mac.join(":"));
+    }
 }
 
 /// `decode_nla_ifindex`.
@@ -780,7 +872,7 @@ fn route(ctx: &mut Ctx<'_>, h: &Hdr, addr: u64, len: u64) -> bool {
             netnsa_attr,
         ),
         92 | 94 => ifstatsmsg(ctx, family, addr, len),
-        96 => cachereport(ctx, family, addr, len),
+        96 => rtnl_cachereport::cachereport(ctx, family, addr, len),
         104..=106 => nhmsg(ctx, family, addr, len),
         _ => family_and_data(ctx, family, addr, len),
     }
@@ -896,7 +988,7 @@ fn tcmsg(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) {
     );
 }
 
-fn tca_tc_attr(ctx: &mut Ctx<'_>, _fam: u8, typ: u16, addr: u64, len: u64) -> bool {
+fn tca_tc_attr(ctx: &mut Ctx<'_>, fam: u8, typ: u16, addr: u64, len: u64) -> bool {
     match typ {
         1 => nla_str(ctx, addr, len),
         3 => {
@@ -940,17 +1032,19 @@ fn tca_tc_attr(ctx: &mut Ctx<'_>, _fam: u8, typ: u16, addr: u64, len: u64) -> bo
             }
             true
         }
-        6 | 11 | 13 | 14 => nla_int::<u32>(ctx, addr, len),
+        6 | 11 | 13..=15 => nla_int::<u32>(ctx, addr, len),
+        7 => rtnl_tc::tc_stats(ctx, fam, addr, len),
+        8 => rtnl_tc::stab(ctx, fam, addr, len),
         12 => nla_int::<u8>(ctx, addr, len),
         _ => false,
     }
 }
 
-fn tca_attr(ctx: &mut Ctx<'_>, _fam: u8, typ: u16, addr: u64, len: u64) -> bool {
+fn tca_attr(ctx: &mut Ctx<'_>, fam: u8, typ: u16, addr: u64, len: u64) -> bool {
     match typ {
         1 => nla_str(ctx, addr, len),
         3 => nla_int::<u32>(ctx, addr, len),
-        _ => false,
+        _ => rtnl_tc::action_attr(ctx, fam, typ, addr, len),
     }
 }
 
@@ -1108,7 +1202,7 @@ fn br_port_msg(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) {
         len,
         8,
         (nx::RTNL_MDB_ATTRS, "MDBA_???"),
-        no_attr,
+        rtnl_mdb::attr,
         family,
     );
 }
@@ -1163,30 +1257,15 @@ fn ifstatsmsg(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) {
     );
 }
 
-fn ifstats_attr(ctx: &mut Ctx<'_>, _fam: u8, typ: u16, addr: u64, len: u64) -> bool {
+fn ifstats_attr(ctx: &mut Ctx<'_>, fam: u8, typ: u16, addr: u64, len: u64) -> bool {
     match typ {
         1 => link_stats(ctx, addr, len, true),
-        _ => false,
+        _ => rtnl_stats::attr(ctx, fam, typ, addr, len),
     }
 }
 
 /// `RTM_NEWCACHEREPORT`: the family (a multicast routing one or an address family); the
 /// attributes print as bytes.
-fn cachereport(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) {
-    ctx.push("{rtgen_family=");
-    let v = u64::from(family);
-    if text::lookup(nx::RTNL_FAMILY, v).is_some() {
-        ctx.xval(nx::RTNL_FAMILY, v, "RTNL_FAMILY_???");
-    } else {
-        ctx.xval(nx::ADDRFAMS, v, "RTNL_FAMILY_???");
-    }
-    ctx.push("}");
-    if len > 4 {
-        ctx.comma();
-        ctx.buf_ex(addr + 4, len - 4, true);
-    }
-}
-
 fn nhmsg(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) {
     ctx.push("{nh_family=");
     ctx.xval(nx::ADDRFAMS, u64::from(family), "AF_???");
@@ -1220,6 +1299,64 @@ fn nhmsg(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) {
 
 fn nha_attr(ctx: &mut Ctx<'_>, fam: u8, typ: u16, addr: u64, len: u64) -> bool {
     match typ {
+        // NHA_GROUP: struct nexthop_grp {id, weight, resvd1, resvd2} (reserved ones when set).
+        2 => {
+            let n = len / 8;
+            if n == 0 {
+                return false;
+            }
+            array(ctx, addr, n, 8, None, |c, b| {
+                let _ = write!(c.out, "{{id={}, weight={}", u32_at(b, 0), b[4]);
+                if b[5] != 0 {
+                    let _ = write!(c.out, ", resvd1={}", text::Hx(u64::from(b[5])));
+                }
+                if u16_at(b, 6) != 0 {
+                    let _ = write!(c.out, ", resvd2={}", text::Hx(u64::from(u16_at(b, 6))));
+                }
+                c.push("}");
+            });
+            true
+        }
+        3 => nla_flags_or_xval(
+            ctx,
+            addr,
+            len,
+            2,
+            nx::RTNL_NEXTHOP_GRP_TYPES,
+            "NEXTHOP_GRP_TYPE_???",
+            false,
+        ),
+        12 => {
+            nlattrs(
+                ctx,
+                addr,
+                len,
+                (nx::RTNL_NHA_RES_GROUP_ATTRS, "NHA_RES_GROUP_???"),
+                |ctx, _fam, typ, addr, len| match typ {
+                    1 => nla_int::<u16>(ctx, addr, len),
+                    2..=4 => nla_clock(ctx, addr, len),
+                    _ => false,
+                },
+                fam,
+            );
+            true
+        }
+        13 => {
+            nlattrs(
+                ctx,
+                addr,
+                len,
+                (nx::RTNL_NHA_RES_BUCKET_ATTRS, "NHA_RES_BUCKET_???"),
+                |ctx, _fam, typ, addr, len| match typ {
+                    1 => nla_int::<u16>(ctx, addr, len),
+                    2 => nla_clock(ctx, addr, len),
+                    3 => nla_int::<u32>(ctx, addr, len),
+                    _ => false,
+                },
+                fam,
+            );
+            true
+        }
         1 | 4 | 9 | 11 => nla_int::<u32>(ctx, addr, len),
         5 | 10 => nla_ifindex(ctx, addr, len),
         6 => nla_inet_addr(ctx, fam, addr, len),
@@ -1290,6 +1427,8 @@ fn ifla_attr(ctx: &mut Ctx<'_>, fam: u8, typ: u16, addr: u64, len: u64) -> bool 
         16 | 17 | 33 | 39 => nla_int::<u8>(ctx, addr, len),
         37 | 45 | 46 => nla_int::<i32>(ctx, addr, len),
         49 => nla_ifindex(ctx, addr, len),
+        12 => rtnl_link::protinfo(ctx, fam, addr, len),
+        22 => rtnl_link::vfinfo_list(ctx, fam, addr, len),
         7 => link_stats(ctx, addr, len, false),
         23 => link_stats(ctx, addr, len, true),
         14 => {
@@ -1334,29 +1473,12 @@ fn ifla_attr(ctx: &mut Ctx<'_>, fam: u8, typ: u16, addr: u64, len: u64) -> bool 
             );
             true
         }
-        18 => {
-            // IFLA_LINKINFO: the kinds are strings; the data of each kind prints as bytes.
-            nlattrs(
-                ctx,
-                addr,
-                len,
-                (nx::RTNL_IFLA_INFO_ATTRS, "IFLA_INFO_???"),
-                ifla_info_attr,
-                fam,
-            );
-            true
-        }
-        24 => {
-            nlattrs(
-                ctx,
-                addr,
-                len,
-                (nx::RTNL_IFLA_VF_PORT_ATTRS, "IFLA_VF_PORT_???"),
-                no_attr,
-                fam,
-            );
-            true
-        }
+        18 => rtnl_link::linkinfo(ctx, fam, addr, len),
+        24 => rtnl_link::vf_ports(ctx, fam, addr, len),
+        25 => rtnl_link::port(ctx, fam, addr, len),
+        26 => rtnl_link::af_spec(ctx, fam, addr, len),
+        43 => rtnl_link::xdp(ctx, fam, addr, len),
+        55 => rtnl_link::proto_down_reason(ctx, fam, addr, len),
         28 => {
             // IFLA_NET_NS_FD
             if len < 4 {
@@ -1432,13 +1554,6 @@ fn link_stats(ctx: &mut Ctx<'_>, addr: u64, len: u64, wide: bool) -> bool {
     }
     ctx.push("}");
     true
-}
-
-fn ifla_info_attr(ctx: &mut Ctx<'_>, _fam: u8, typ: u16, addr: u64, len: u64) -> bool {
-    match typ {
-        1 | 4 => nla_str(ctx, addr, len),
-        _ => false,
-    }
 }
 
 fn ifaddrmsg(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) {
@@ -1800,13 +1915,30 @@ fn array(
     let mut i = 0;
     ctx.array(addr, nmemb, size, &mut |c, b| {
         if let Some((t, d)) = indices {
-            c.push("[");
-            c.xval_dec(t, i, d);
-            c.push("]=");
+            array_index(c, t, d, i);
         }
         i += 1;
         elem(c, b);
     });
+}
+
+/// `[NAME]=` before an element of an indexed array: the index in decimal in every style
+/// (strace's `XLAT_STYLE_FMT_D`/`XLAT_STYLE_FMT_U`).
+fn array_index(c: &mut Ctx<'_>, t: Xlat, d: &str, i: u64) {
+    c.push("[");
+    match (c.opts.xlat, text::lookup(t, i)) {
+        (XlatStyle::Abbrev, Some(n)) => c.push(n),
+        (XlatStyle::Verbose, Some(n)) => {
+            let _ = write!(c.out, "{i} /* {n} */");
+        }
+        (XlatStyle::Raw, _) | (_, None) => {
+            let _ = write!(c.out, "{i}");
+            if c.opts.xlat != XlatStyle::Raw && !d.is_empty() {
+                let _ = write!(c.out, " /* {d} */");
+            }
+        }
+    }
+    c.push("]=");
 }
 
 fn elem_u32(ctx: &mut Ctx<'_>, b: &[u8]) {
@@ -1942,6 +2074,8 @@ fn sock_diag(ctx: &mut Ctx<'_>, h: &Hdr, addr: u64, len: u64) -> bool {
             (AF_PACKET, true) => return packet_diag_req(ctx, family, addr, len),
             (AF_PACKET, false) => return packet_diag_msg(ctx, family, addr, len),
             (AF_NETLINK, false) => return netlink_diag_msg(ctx, family, addr, len),
+            (AF_SMC, true) => return smc_diag::req(ctx, family, addr, len),
+            (AF_SMC, false) => return smc_diag::msg(ctx, family, addr, len),
             _ => {}
         }
     }
@@ -2522,13 +2656,13 @@ fn inet_diag_msg(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) -> bool {
     true
 }
 
-fn inet_diag_attr(ctx: &mut Ctx<'_>, _fam: u8, typ: u16, addr: u64, len: u64) -> bool {
+fn inet_diag_attr(ctx: &mut Ctx<'_>, fam: u8, typ: u16, addr: u64, len: u64) -> bool {
     match typ {
         4 => nla_str(ctx, addr, len),
         5 | 6 | 11 => nla_int::<u8>(ctx, addr, len),
         7 => nla_meminfo(ctx, addr, len),
         15 | 17 => nla_int::<u32>(ctx, addr, len),
         21 => nla_int::<u64>(ctx, addr, len),
-        _ => false,
+        _ => inet_diag::attr(ctx, fam, typ, addr, len),
     }
 }

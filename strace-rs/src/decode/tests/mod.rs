@@ -35,6 +35,7 @@ mod i386;
 mod kd;
 mod more;
 mod net;
+mod netlink_fuzz;
 mod process;
 mod signals;
 mod system;
