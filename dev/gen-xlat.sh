@@ -4,8 +4,10 @@
 # values come from the kernel headers the tables are compiled against, not typed by hand):
 #   strace-rs/src/decode/netlink_xlat.rs  netlink (message types, flags, attributes, fields)
 #   strace-rs/src/decode/calls_xlat.rs     keyctl, io_uring, bpf
+#   strace-rs/src/decode/ioctl/xlat.rs     ioctl families, audit arches, classic BPF
 #
 #   dev/gen-xlat.sh            # needs `bench/strace-upstream.sh build` once
+#   dev/gen-xlat.sh ioctl      # only the outputs whose path contains `ioctl`
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CACHE=${STRACE_UPSTREAM_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/tracekit/strace-upstream}
@@ -14,15 +16,22 @@ SRC=$(ls -d "$CACHE"/strace-*/src 2>/dev/null | head -n 1)
     echo "gen-xlat: no built strace source in $CACHE (run bench/strace-upstream.sh build)" >&2
     exit 1
 }
+ONLY_OUT=${1-}
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
 # gen OUT "TABLES" "LINUX HEADERS": one Rust file of tables.
 gen() {
     local out=$1 tables=$2 headers=$3 h t
+    [ -z "${ONLY_OUT-}" ] || [[ $out == *"$ONLY_OUT"* ]] || return 0
     {
         echo '#include "defs.h"'
-        for h in $headers; do echo "#include <linux/$h.h>"; done
+        for h in $headers; do
+            case $h in
+                *.h) echo "#include \"$h\"" ;;
+                *) echo "#include <linux/$h.h>" ;;
+            esac
+        done
         echo "#include <netinet/ip.h>"
         for t in $tables; do echo "#include \"xlat/$t.h\""; done
         cat <<'C'
@@ -86,3 +95,6 @@ bpf_prog_types bpf_prog_flags bpf_attach_type bpf_attach_flags bpf_file_mode_fla
 bpf_map_update_elem_flags bpf_test_run_flags numa_node ebpf_regs bpf_query_flags bpf_task_fd_type
 bpf_link_create_kprobe_multi_flags bpf_op_alu bpf_op_jmp bpf_size bpf_src ebpf_class ebpf_mode
 ebpf_op_alu ebpf_op_jmp ebpf_size" "keyctl io_uring bpf filter"
+
+gen strace-rs/src/decode/ioctl/xlat.rs "elf_em audit_arch seccomp_ioctl_addfd_flags seccomp_ioctl_resp_flags
+open_mode_flags" "kernel_fcntl.h fcntl audit seccomp"

@@ -13,7 +13,8 @@ use crate::xlat;
 /// `socket:[456]`); with `-yy`, sockets as `TCP:[127.0.0.1:80->127.0.0.1:4242]` and devices
 /// with their type and numbers, `/dev/null<char 1:3>` (see `device`).
 pub fn fd_path(pid: Pid, fd: i32, level: u8) -> Option<String> {
-    let link = std::fs::read_link(format!("/proc/{}/fd/{fd}", pid.0)).ok()?;
+    let dir = crate::pidns::proc_dir(pid.0);
+    let link = std::fs::read_link(format!("/proc/{dir}/fd/{fd}")).ok()?;
     let s = link.to_string_lossy().into_owned();
     if level >= 2 {
         // A pidfd names its process, as strace's -yy does (`3<pid:1234>`).

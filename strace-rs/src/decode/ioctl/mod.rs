@@ -15,7 +15,9 @@ mod gpio;
 mod hdio;
 mod kd;
 mod ptp;
+mod seccomp;
 mod v4l2;
+mod xlat;
 
 /// One family of requests decoded in its own module.
 struct Family {
@@ -36,6 +38,7 @@ const FAMILIES: &[Family] = &[
     ptp::FAMILY,
     kd::FAMILY,
     v4l2::FAMILY,
+    seccomp::FAMILY,
 ];
 
 fn family(req: u64) -> Option<&'static Family> {

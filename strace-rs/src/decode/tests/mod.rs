@@ -36,6 +36,7 @@ mod kd;
 mod more;
 mod net;
 mod process;
+mod seccomp;
 mod signals;
 mod system;
 mod v4l2;
