@@ -4,7 +4,8 @@
 # values come from the kernel headers the tables are compiled against, not typed by hand):
 #   strace-rs/src/decode/netlink_xlat.rs  netlink (message types, flags, attributes, fields)
 #   strace-rs/src/decode/calls_xlat.rs     keyctl, io_uring, bpf
-#   strace-rs/src/decode/ioctl/xlat.rs     ioctl families, audit arches, classic BPF
+#   strace-rs/src/decode/ioctl/xlat.rs     ioctl families, audit arches
+#   strace-rs/src/decode/cbpf_xlat.rs      classic BPF filters, seccomp
 #
 #   dev/gen-xlat.sh            # needs `bench/strace-upstream.sh build` once
 #   dev/gen-xlat.sh ioctl      # only the outputs whose path contains `ioctl`
@@ -98,3 +99,6 @@ ebpf_op_alu ebpf_op_jmp ebpf_size" "keyctl io_uring bpf filter"
 
 gen strace-rs/src/decode/ioctl/xlat.rs "elf_em audit_arch seccomp_ioctl_addfd_flags seccomp_ioctl_resp_flags
 open_mode_flags" "kernel_fcntl.h fcntl audit seccomp"
+
+gen strace-rs/src/decode/cbpf_xlat.rs "bpf_class bpf_miscop bpf_mode bpf_rval bpf_size bpf_src bpf_op_alu
+bpf_op_jmp skf_ad skf_off seccomp_ret_action seccomp_ops seccomp_filter_flags seccomp_mode" "filter seccomp"

@@ -17,6 +17,8 @@ use crate::text::{self, HexMode, Xlat, XlatStyle};
 mod admin;
 mod bpf;
 mod calls_xlat;
+mod cbpf;
+mod cbpf_xlat;
 mod file;
 mod ioctl;
 mod ipc;
@@ -661,6 +663,7 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         .or_else(|| keys::decoder(name))
         .or_else(|| uring::decoder(name))
         .or_else(|| bpf::decoder(name))
+        .or_else(|| cbpf::decoder(name))
 }
 
 /// Syscalls whose return value is printed specially.

@@ -416,6 +416,17 @@ fn setsockopt(ctx: &mut Ctx<'_>) -> Step {
     ctx.comma();
     let len = ctx.arg(4) as u32;
     let (level, name) = (ctx.arg(1) as u32 as u64, ctx.arg(2) as u32 as u64);
+    // SO_ATTACH_FILTER, SO_ATTACH_REUSEPORT_CBPF: a classic BPF program.
+    if level == 1 && matches!(name, 26 | 51) {
+        if u64::from(len) == super::cbpf::fprog_size(ctx.abi) {
+            super::cbpf::fprog(ctx, ctx.arg(3), super::cbpf::Flavour::Socket);
+        } else {
+            ctx.ptr(3);
+        }
+        ctx.comma();
+        ctx.int(4);
+        return Step::Decoded;
+    }
     if ctx.arg(3) != 0 && set_struct_opt(ctx, level, name, ctx.arg(3), len as i32) {
         ctx.comma();
         ctx.int(4);
@@ -455,6 +466,15 @@ fn getsockopt(ctx: &mut Ctx<'_>) -> Step {
     let shape = opt_shape(ctx.arg(1) as u32 as u64, ctx.arg(2) as u32 as u64, true);
     if ctx.error || ctx.arg(3) == 0 {
         ctx.ptr(3);
+    } else if ctx.arg(1) as u32 == 1 && ctx.arg(2) as u32 == 26 {
+        // SO_GET_FILTER: the instructions of the attached program, as many as the length
+        // says (an unsigned short; anything longer was forged).
+        match after {
+            Some(n) if n <= u64::from(u16::MAX) => {
+                super::cbpf::program(ctx, ctx.arg(3), n, super::cbpf::Flavour::Socket);
+            }
+            _ => ctx.ptr(3),
+        }
     } else {
         match shape {
             OptShape::Bytes => optval(ctx, ctx.arg(3), after.unwrap_or(0)),

@@ -1043,6 +1043,26 @@ fn prctl(ctx: &mut Ctx<'_>) -> Step {
                 ctx.flags(SECUREBITS, ctx.arg(1), "SECBIT_???");
                 Step::Decoded
             }
+            22 => {
+                // PR_SET_SECCOMP: a mode; a filter program for SECCOMP_MODE_FILTER.
+                ctx.comma();
+                let mode = ctx.arg(1);
+                ctx.xval(super::cbpf_xlat::SECCOMP_MODE, mode, "SECCOMP_MODE_???");
+                match mode {
+                    1 => {}
+                    2 => {
+                        ctx.comma();
+                        super::cbpf::fprog(ctx, ctx.arg(2), super::cbpf::Flavour::Seccomp);
+                    }
+                    _ => {
+                        for i in 2..5 {
+                            ctx.comma();
+                            ctx.hex(i);
+                        }
+                    }
+                }
+                Step::Decoded
+            }
             26 => {
                 ctx.comma();
                 ctx.xval(TSC_MODES, ctx.arg(1) as u32 as u64, "PR_TSC_???");

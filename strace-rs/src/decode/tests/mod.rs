@@ -29,6 +29,7 @@ use tracekit_ptrace::Pid;
 use super::tracee::TraceeMemory;
 use super::{Abi, Ctx, DecodeOpts, Decoder, Rval, Step};
 
+mod cbpf;
 mod files;
 mod fuzz;
 mod i386;
