@@ -451,7 +451,8 @@ fn clone3(ctx: &mut Ctx<'_>) -> Step {
         }
         ctx.push(", exit_signal=");
         if (1..=64).contains(&a[4]) {
-            ctx.push(&signals::name(a[4] as i64));
+            let name = signals::name(a[4] as i64);
+            crate::text::named(&mut ctx.out, ctx.opts.xlat, &a[4].to_string(), &name);
         } else {
             let _ = write!(ctx.out, "{}", a[4]);
         }
@@ -459,7 +460,8 @@ fn clone3(ctx: &mut Ctx<'_>) -> Step {
         ctx.addr(a[5]);
         let _ = write!(ctx.out, ", stack_size={}", crate::text::Hx(a[6]));
         if flags & CLONE_SETTLS != 0 {
-            let _ = write!(ctx.out, ", tls={}", crate::text::Hx(a[7]));
+            ctx.push(", tls=");
+            ctx.addr(a[7]);
         }
         if fields >= 10 && (a[8] != 0 || a[9] != 0) {
             ctx.push(", set_tid=");
@@ -475,20 +477,32 @@ fn clone3(ctx: &mut Ctx<'_>) -> Step {
         ctx.push("}");
         return Step::Exit;
     }
-    if !ctx.error && flags & (CLONE_PARENT_SETTID | 0x1000) != 0 {
-        ctx.push(" => {");
+    if !ctx.error {
+        // What the kernel wrote: the pidfd, the parent's tid, and what lies past the known
+        // fields again (strace prints the tail on both sides).
+        let mut parts = Vec::new();
         if flags & 0x1000 != 0 {
-            ctx.push("pidfd=");
-            ctx.int_ptr(a[1]);
-            if flags & CLONE_PARENT_SETTID != 0 {
-                ctx.comma();
-            }
+            let mut sub = ctx.scratch();
+            sub.push("pidfd=");
+            sub.int_ptr(a[1]);
+            parts.push(sub.out);
         }
         if flags & CLONE_PARENT_SETTID != 0 {
-            ctx.push("parent_tid=");
-            ctx.int_ptr(a[3]);
+            let mut sub = ctx.scratch();
+            sub.push("parent_tid=");
+            sub.int_ptr(a[3]);
+            parts.push(sub.out);
         }
-        ctx.push("}");
+        if size > KNOWN {
+            let mut sub = ctx.scratch();
+            structs::nonzero_tail(&mut sub, addr, KNOWN, size.min(KNOWN + 4096));
+            if let Some(tail) = sub.out.strip_prefix(", ") {
+                parts.push(tail.to_owned());
+            }
+        }
+        if !parts.is_empty() {
+            let _ = write!(ctx.out, " => {{{}}}", parts.join(", "));
+        }
     }
     ctx.comma();
     ctx.ulong(1);
