@@ -193,7 +193,7 @@ pub fn symbolic_mode_arg(ctx: &mut Ctx<'_>, m: u64) {
 }
 
 /// `makedev(0x1, 0x3)`.
-pub(super) fn makedev(dev: u64) -> String {
+pub(crate) fn makedev(dev: u64) -> String {
     let (major, minor) = dev_numbers(dev);
     format!("makedev({}, {})", text::Hx(major), text::Hx(minor))
 }

@@ -14,6 +14,8 @@ mod fields;
 mod gpio;
 mod hdio;
 mod kd;
+mod loop_dev;
+mod nbd;
 mod ptp;
 mod seccomp;
 mod v4l2;
@@ -39,6 +41,8 @@ const FAMILIES: &[Family] = &[
     kd::FAMILY,
     v4l2::FAMILY,
     seccomp::FAMILY,
+    nbd::FAMILY,
+    loop_dev::FAMILY,
 ];
 
 fn family(req: u64) -> Option<&'static Family> {

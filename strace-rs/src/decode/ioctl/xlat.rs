@@ -276,3 +276,48 @@ pub const OPEN_MODE_FLAGS: Xlat = &[
     (0x10000, "O_DIRECTORY"),
     (0x2000, "FASYNC"),
 ];
+pub const NBD_IOCTL_CMDS: Xlat = &[
+    (0xab00, "NBD_SET_SOCK"),
+    (0xab01, "NBD_SET_BLKSIZE"),
+    (0xab02, "NBD_SET_SIZE"),
+    (0xab03, "NBD_DO_IT"),
+    (0xab04, "NBD_CLEAR_SOCK"),
+    (0xab05, "NBD_CLEAR_QUE"),
+    (0xab06, "NBD_PRINT_DEBUG"),
+    (0xab07, "NBD_SET_SIZE_BLOCKS"),
+    (0xab08, "NBD_DISCONNECT"),
+    (0xab09, "NBD_SET_TIMEOUT"),
+    (0xab0a, "NBD_SET_FLAGS"),
+];
+pub const NBD_IOCTL_FLAGS: Xlat = &[
+    (0x1, "NBD_FLAG_HAS_FLAGS"),
+    (0x2, "NBD_FLAG_READ_ONLY"),
+    (0x4, "NBD_FLAG_SEND_FLUSH"),
+    (0x8, "NBD_FLAG_SEND_FUA"),
+    (0x10, "NBD_FLAG_ROTATIONAL"),
+    (0x20, "NBD_FLAG_SEND_TRIM"),
+    (0x40, "NBD_FLAG_SEND_WRITE_ZEROES"),
+    (0x80, "NBD_FLAG_SEND_DF"),
+    (0x100, "NBD_FLAG_CAN_MULTI_CONN"),
+    (0x200, "NBD_FLAG_SEND_RESIZE"),
+    (0x400, "NBD_FLAG_SEND_CACHE"),
+];
+pub const LOOP_FLAGS_OPTIONS: Xlat = &[
+    (0x1, "LO_FLAGS_READ_ONLY"),
+    (0x2, "LO_FLAGS_USE_AOPS"),
+    (0x4, "LO_FLAGS_AUTOCLEAR"),
+    (0x8, "LO_FLAGS_PARTSCAN"),
+    (0x10, "LO_FLAGS_DIRECT_IO"),
+];
+pub const LOOP_CRYPT_TYPE_OPTIONS: Xlat = &[
+    (0, "LO_CRYPT_NONE"),
+    (0x1, "LO_CRYPT_XOR"),
+    (0x2, "LO_CRYPT_DES"),
+    (0x3, "LO_CRYPT_FISH2"),
+    (0x4, "LO_CRYPT_BLOW"),
+    (0x5, "LO_CRYPT_CAST128"),
+    (0x6, "LO_CRYPT_IDEA"),
+    (0x9, "LO_CRYPT_DUMMY"),
+    (0xa, "LO_CRYPT_SKIPJACK"),
+    (0x12, "LO_CRYPT_CRYPTOAPI"),
+];
