@@ -98,7 +98,7 @@ bpf_link_create_kprobe_multi_flags bpf_op_alu bpf_op_jmp bpf_size bpf_src ebpf_c
 ebpf_op_alu ebpf_op_jmp ebpf_size" "keyctl io_uring bpf filter"
 
 gen strace-rs/src/decode/ioctl/xlat.rs "elf_em audit_arch seccomp_ioctl_addfd_flags seccomp_ioctl_resp_flags
-open_mode_flags nbd_ioctl_cmds nbd_ioctl_flags loop_flags_options loop_crypt_type_options" "kernel_fcntl.h fcntl ioctl types audit seccomp nbd loop"
+open_mode_flags nbd_ioctl_cmds nbd_ioctl_flags loop_flags_options loop_crypt_type_options rtc_ioctl_cmds rtc_vl_flags rtc_params rtc_features rtc_backup_switch_modes" "kernel_fcntl.h fcntl ioctl types audit seccomp nbd loop $PWD/dev/gen-xlat-compat.h"
 
 gen strace-rs/src/decode/cbpf_xlat.rs "bpf_class bpf_miscop bpf_mode bpf_rval bpf_size bpf_src bpf_op_alu
 bpf_op_jmp skf_ad skf_off seccomp_ret_action seccomp_ops seccomp_filter_flags seccomp_mode" "filter seccomp"

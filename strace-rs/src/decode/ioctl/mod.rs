@@ -17,6 +17,7 @@ mod kd;
 mod loop_dev;
 mod nbd;
 mod ptp;
+mod rtc;
 mod seccomp;
 mod v4l2;
 mod xlat;
@@ -43,6 +44,7 @@ const FAMILIES: &[Family] = &[
     seccomp::FAMILY,
     nbd::FAMILY,
     loop_dev::FAMILY,
+    rtc::FAMILY,
 ];
 
 fn family(req: u64) -> Option<&'static Family> {

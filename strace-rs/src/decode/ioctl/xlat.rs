@@ -321,3 +321,53 @@ pub const LOOP_CRYPT_TYPE_OPTIONS: Xlat = &[
     (0xa, "LO_CRYPT_SKIPJACK"),
     (0x12, "LO_CRYPT_CRYPTOAPI"),
 ];
+pub const RTC_IOCTL_CMDS: Xlat = &[
+    (0x7001, "RTC_AIE_ON"),
+    (0x7002, "RTC_AIE_OFF"),
+    (0x7003, "RTC_UIE_ON"),
+    (0x7004, "RTC_UIE_OFF"),
+    (0x7005, "RTC_PIE_ON"),
+    (0x7006, "RTC_PIE_OFF"),
+    (0x700f, "RTC_WIE_ON"),
+    (0x7010, "RTC_WIE_OFF"),
+    (0x40247007, "RTC_ALM_SET"),
+    (0x80247008, "RTC_ALM_READ"),
+    (0x80247009, "RTC_RD_TIME"),
+    (0x4024700a, "RTC_SET_TIME"),
+    (0x4028700f, "RTC_WKALM_SET"),
+    (0x80287010, "RTC_WKALM_RD"),
+    (0x80207011, "RTC_PLL_GET"),
+    (0x40207012, "RTC_PLL_SET"),
+    (0x80047013, "RTC_VL_READ"),
+    (0x7014, "RTC_VL_CLR"),
+    (0x40187013, "RTC_PARAM_GET"),
+    (0x40187014, "RTC_PARAM_SET"),
+];
+pub const RTC_VL_FLAGS: Xlat = &[
+    (0x1, "RTC_VL_DATA_INVALID"),
+    (0x2, "RTC_VL_BACKUP_LOW"),
+    (0x4, "RTC_VL_BACKUP_EMPTY"),
+    (0x8, "RTC_VL_ACCURACY_LOW"),
+    (0x10, "RTC_VL_BACKUP_SWITCH"),
+];
+pub const RTC_PARAMS: Xlat = &[
+    (0, "RTC_PARAM_FEATURES"),
+    (0x1, "RTC_PARAM_CORRECTION"),
+    (0x2, "RTC_PARAM_BACKUP_SWITCH_MODE"),
+];
+pub const RTC_FEATURES: Xlat = &[
+    (0x1, "1<<RTC_FEATURE_ALARM"),
+    (0x2, "1<<RTC_FEATURE_ALARM_RES_MINUTE"),
+    (0x4, "1<<RTC_FEATURE_NEED_WEEK_DAY"),
+    (0x8, "1<<RTC_FEATURE_ALARM_RES_2S"),
+    (0x10, "1<<RTC_FEATURE_UPDATE_INTERRUPT"),
+    (0x20, "1<<RTC_FEATURE_CORRECTION"),
+    (0x40, "1<<RTC_FEATURE_BACKUP_SWITCH_MODE"),
+    (0x80, "1<<RTC_FEATURE_ALARM_WAKEUP_ONLY"),
+];
+pub const RTC_BACKUP_SWITCH_MODES: Xlat = &[
+    (0, "RTC_BSM_DISABLED"),
+    (0x1, "RTC_BSM_DIRECT"),
+    (0x2, "RTC_BSM_LEVEL"),
+    (0x3, "RTC_BSM_STANDBY"),
+];
