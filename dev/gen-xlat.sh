@@ -6,6 +6,7 @@
 #   strace-rs/src/decode/calls_xlat.rs     keyctl, io_uring, bpf
 #   strace-rs/src/decode/ioctl/xlat.rs     ioctl families, audit arches
 #   strace-rs/src/decode/cbpf_xlat.rs      classic BPF filters, seccomp
+#   strace-rs/src/decode/ptrace_xlat.rs    ptrace requests and their arguments
 #
 #   dev/gen-xlat.sh            # needs `bench/strace-upstream.sh build` once
 #   dev/gen-xlat.sh ioctl      # only the outputs whose path contains `ioctl`
@@ -102,3 +103,6 @@ open_mode_flags nbd_ioctl_cmds nbd_ioctl_flags loop_flags_options loop_crypt_typ
 
 gen strace-rs/src/decode/cbpf_xlat.rs "bpf_class bpf_miscop bpf_mode bpf_rval bpf_size bpf_src bpf_op_alu
 bpf_op_jmp skf_ad skf_off seccomp_ret_action seccomp_ops seccomp_filter_flags seccomp_mode" "filter seccomp"
+
+gen strace-rs/src/decode/ptrace_xlat.rs "ptrace_cmds ptrace_setoptions_flags ptrace_peeksiginfo_flags
+nt_descriptor_types ptrace_syscall_info_op" "ptrace.h elf.h"

@@ -29,6 +29,8 @@ mod netlink;
 mod netlink_xlat;
 mod numa;
 pub(crate) mod process;
+mod ptrace;
+mod ptrace_xlat;
 pub(crate) mod signal;
 pub mod structs;
 mod system;
@@ -664,6 +666,7 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         .or_else(|| uring::decoder(name))
         .or_else(|| bpf::decoder(name))
         .or_else(|| cbpf::decoder(name))
+        .or_else(|| ptrace::decoder(name))
 }
 
 /// Syscalls whose return value is printed specially.

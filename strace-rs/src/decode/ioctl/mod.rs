@@ -22,6 +22,9 @@ mod seccomp;
 mod v4l2;
 mod xlat;
 
+pub(crate) use seccomp::syscall_name;
+pub(crate) use xlat::AUDIT_ARCH;
+
 /// One family of requests decoded in its own module.
 struct Family {
     /// The request's name (`None`: not of this family).

@@ -37,6 +37,7 @@ mod kd;
 mod more;
 mod net;
 mod process;
+mod ptrace;
 mod seccomp;
 mod signals;
 mod system;
