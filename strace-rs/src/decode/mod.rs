@@ -43,6 +43,7 @@ mod uring;
 pub use tracee::{Ptrace, TraceeMemory};
 
 pub(crate) use file::statfs64_i386;
+pub(crate) use ioctl::{audit_arch_text, syscall_name_text};
 
 /// Options that change how arguments are printed.
 #[derive(Debug, Clone)]

@@ -1,14 +1,15 @@
 //! `ptrace(request, pid, addr, data)` (strace's `ptrace.c` and `ptrace_syscall_info.c`):
 //! the request, the arguments each request uses, and what the kernel writes back
 //! (`PTRACE_GET_SYSCALL_INFO`, siginfo, signal masks, peeked words, seccomp filters).
-//! Register sets (`GETREGS`, `GETREGSET`'s contents) print as addresses.
+//! Registers are x86_64's `user_regs_struct` and `user_fpregs_struct`, as far as a
+//! register set's length covers them.
 
 use std::fmt::Write as _;
 
 use super::cbpf::{self, Flavour};
 use super::ptrace_xlat as x;
 use super::{Ctx, Decoder, Step};
-use crate::text::{self, XlatStyle};
+use crate::text;
 
 pub fn decoder(name: &str) -> Option<Decoder> {
     match name {
@@ -25,7 +26,9 @@ const CONT: u64 = 7;
 const KILL: u64 = 8;
 const SINGLESTEP: u64 = 9;
 const GETREGS: u64 = 12;
+const SETREGS: u64 = 13;
 const GETFPREGS: u64 = 14;
+const SETFPREGS: u64 = 15;
 const ATTACH: u64 = 16;
 const DETACH: u64 = 17;
 const SYSCALL: u64 = 24;
@@ -80,10 +83,15 @@ fn ptrace(ctx: &mut Ctx<'_>) -> Step {
             let _ = write!(ctx.out, "{addr}");
         }
         PEEKSIGINFO => peeksiginfo_args(ctx, addr),
-        GETREGS | GETFPREGS => {
-            ctx.addr(addr);
-            ctx.comma();
-            return Step::Exit;
+        // The registers are at `data` (the address goes unprinted).
+        GETREGS | GETFPREGS => return Step::Exit,
+        SETREGS => {
+            regs(ctx, data, PRSTATUS_SIZE);
+            return Step::Decoded;
+        }
+        SETFPREGS => {
+            fpregs(ctx, data, FPREGSET_SIZE);
+            return Step::Decoded;
         }
         _ => ctx.addr(addr),
     }
@@ -93,7 +101,7 @@ fn ptrace(ctx: &mut Ctx<'_>) -> Step {
             signal(ctx, data as i32);
         }
         SEIZE | SETOPTIONS => ctx.flags(x::PTRACE_SETOPTIONS_FLAGS, data, "PTRACE_O_???"),
-        SETSIGINFO => super::signal::siginfo(ctx, data),
+        SETSIGINFO => siginfo(ctx, data),
         SETSIGMASK => sigmask(ctx, data, addr),
         GETREGSET => {
             // The iovec's length, to compare with what the kernel leaves there.
@@ -110,7 +118,7 @@ fn ptrace(ctx: &mut Ctx<'_>) -> Step {
                 return Step::Decoded;
             };
             ctx.push("{iov_base=");
-            ctx.addr(base);
+            regset(ctx, addr, base, len);
             let _ = write!(ctx.out, ", iov_len={len}");
             ctx.stash = len;
             return Step::Exit;
@@ -141,7 +149,7 @@ fn exit(ctx: &mut Ctx<'_>, request: u64, addr: u64, data: u64) {
         PEEKDATA | PEEKTEXT | PEEKUSER => out_num(ctx, data),
         GETEVENTMSG => out_num(ctx, data),
         GETSIGINFO if failed => ctx.addr(data),
-        GETSIGINFO => super::signal::siginfo(ctx, data),
+        GETSIGINFO => siginfo(ctx, data),
         GETSIGMASK if failed => ctx.addr(data),
         GETSIGMASK => sigmask(ctx, data, addr),
         PEEKSIGINFO if failed => ctx.addr(data),
@@ -176,7 +184,7 @@ fn exit(ctx: &mut Ctx<'_>, request: u64, addr: u64, data: u64) {
             match iovec(ctx, data) {
                 Some((base, len)) => {
                     ctx.push("{iov_base=");
-                    ctx.addr(base);
+                    regset(ctx, addr, base, len);
                     if len == old || failed {
                         let _ = write!(ctx.out, ", iov_len={old}}}");
                     } else {
@@ -194,8 +202,9 @@ fn exit(ctx: &mut Ctx<'_>, request: u64, addr: u64, data: u64) {
             }
             ctx.push("}");
         }
-        // GETREGS, GETFPREGS: the registers' address.
-        _ => ctx.addr(data),
+        GETREGS => regs(ctx, data, PRSTATUS_SIZE),
+        GETFPREGS => fpregs(ctx, data, FPREGSET_SIZE),
+        _ => {}
     }
 }
 
@@ -258,11 +267,12 @@ fn peeksiginfo_args(ctx: &mut Ctx<'_>, addr: u64) {
 /// The `n` siginfos `PTRACE_PEEKSIGINFO` copied.
 fn siginfo_array(ctx: &mut Ctx<'_>, addr: u64, n: u64) {
     let pidns = ctx.opts.pidns.then_some(ctx.pid.0);
+    let style = ctx.opts.xlat;
     ctx.array(addr, n, 128, &mut |c, b| {
         let mut raw = [0u8; 128];
         raw.copy_from_slice(b);
         let si = tracekit_ptrace::SigInfo(raw);
-        let s = crate::siginfo::format(&si, XlatStyle::Abbrev, pidns);
+        let s = crate::siginfo::format(&si, style, pidns);
         c.push(&s);
     });
 }
@@ -352,4 +362,129 @@ fn syscall_info(ctx: &mut Ctx<'_>, addr: u64, user_len: u64) {
         _ => {}
     }
     ctx.push("}");
+}
+
+/// `struct user_regs_struct` and `struct user_fpregs_struct` (x86_64).
+const PRSTATUS_SIZE: u64 = 216;
+const FPREGSET_SIZE: u64 = 512;
+const NT_PRSTATUS: u64 = 1;
+const NT_FPREGSET: u64 = 2;
+
+const REGS: [&str; 27] = [
+    "r15", "r14", "r13", "r12", "rbp", "rbx", "r11", "r10", "r9", "r8", "rax", "rcx", "rdx", "rsi",
+    "rdi", "orig_rax", "rip", "cs", "eflags", "rsp", "ss", "fs_base", "gs_base", "ds", "es", "fs",
+    "gs",
+];
+
+/// The register set `nt` of `len` bytes at `base` (strace's `decode_regset`).
+fn regset(ctx: &mut Ctx<'_>, nt: u64, base: u64, len: u64) {
+    match nt {
+        NT_PRSTATUS => regs(ctx, base, len),
+        NT_FPREGSET => fpregs(ctx, base, len),
+        _ => ctx.addr(base),
+    }
+}
+
+/// The bytes of a register set of `size` (a multiple of 8) at `addr`, at most `full`;
+/// the address when they can't be read (or at exit after a failure).
+fn regs_bytes(ctx: &mut Ctx<'_>, addr: u64, size: u64, full: u64) -> Option<Vec<u8>> {
+    let b = if size == 0 || size & 7 != 0 || (ctx.exiting && ctx.error) || addr == 0 {
+        None
+    } else {
+        ctx.read_bytes(addr, size.min(full) as usize)
+    };
+    if b.is_none() {
+        ctx.addr(addr);
+    }
+    b
+}
+
+/// `user_regs_struct`: the registers the length covers.
+fn regs(ctx: &mut Ctx<'_>, addr: u64, size: u64) {
+    let Some(b) = regs_bytes(ctx, addr, size, PRSTATUS_SIZE) else {
+        return;
+    };
+    ctx.push("{");
+    for (i, name) in REGS.iter().enumerate().take(b.len() / 8) {
+        if i > 0 {
+            ctx.comma();
+        }
+        let v = u64::from_ne_bytes(b[8 * i..8 * i + 8].try_into().expect("8 bytes"));
+        let _ = write!(ctx.out, "{name}={}", text::Hx(v));
+    }
+    if size > PRSTATUS_SIZE {
+        ctx.push(", ...");
+    }
+    ctx.push("}");
+}
+
+/// `user_fpregs_struct`: the fields the length covers, the arrays cut to it.
+fn fpregs(ctx: &mut Ctx<'_>, addr: u64, size: u64) {
+    let Some(b) = regs_bytes(ctx, addr, size, FPREGSET_SIZE) else {
+        return;
+    };
+    let n = b.len();
+    let u16_at = |o: usize| u64::from(u16::from_ne_bytes([b[o], b[o + 1]]));
+    let u32_at = |o: usize| u64::from(u32::from_ne_bytes(b[o..o + 4].try_into().expect("4")));
+    let u64_at = |o: usize| u64::from_ne_bytes(b[o..o + 8].try_into().expect("8 bytes"));
+    let _ = write!(ctx.out, "{{cwd={}", text::Hx(u16_at(0)));
+    let fields: [(&str, usize, u64); 7] = [
+        ("swd", 2, u16_at(2)),
+        ("ftw", 4, u16_at(4)),
+        ("fop", 6, u16_at(6)),
+        ("rip", 8, if n > 8 { u64_at(8) } else { 0 }),
+        ("rdp", 16, if n > 16 { u64_at(16) } else { 0 }),
+        ("mxcsr", 24, if n > 24 { u32_at(24) } else { 0 }),
+        ("mxcr_mask", 28, if n > 28 { u32_at(28) } else { 0 }),
+    ];
+    for (name, off, v) in fields {
+        if n > off {
+            let _ = write!(ctx.out, ", {name}={}", text::Hx(v));
+        }
+    }
+    for (name, off, len) in [
+        ("st_space", 32, 32),
+        ("xmm_space", 160, 64),
+        ("padding", 416, 24),
+    ] {
+        if n <= off {
+            break;
+        }
+        let count = ((n - off) / 4).min(len);
+        let shown = if ctx.opts.verbose {
+            count
+        } else {
+            count.min(ctx.opts.max_strlen)
+        };
+        let _ = write!(ctx.out, ", {name}=[");
+        for i in 0..shown {
+            if i > 0 {
+                ctx.comma();
+            }
+            ctx.hex_value(u32_at(off + 4 * i));
+        }
+        if shown < count {
+            ctx.push(", ...");
+        }
+        ctx.push("]");
+    }
+    if size > FPREGSET_SIZE {
+        ctx.push(", ...");
+    }
+    ctx.push("}");
+}
+
+/// A `siginfo_t` at `addr` in the `-X` style (strace's `printsiginfo_at`).
+fn siginfo(ctx: &mut Ctx<'_>, addr: u64) {
+    match ctx.read::<[u8; 128]>(addr).map(tracekit_ptrace::SigInfo) {
+        Some(si) if si.signo() == 0 => ctx.push("{}"),
+        Some(si) => {
+            let pidns = ctx.opts.pidns.then_some(ctx.pid.0);
+            let fds =
+                (ctx.opts.decode_fds > 0 && si.fd() >= 0).then_some((ctx.pid, ctx.opts.decode_fds));
+            let s = crate::siginfo::format_ex(&si, ctx.opts.xlat, pidns, fds);
+            ctx.push(&s);
+        }
+        None => ctx.addr(addr),
+    }
 }

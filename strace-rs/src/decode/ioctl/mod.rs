@@ -22,7 +22,7 @@ mod seccomp;
 mod v4l2;
 mod xlat;
 
-pub(crate) use seccomp::syscall_name;
+pub(crate) use seccomp::{audit_arch_text, syscall_name, syscall_name_text};
 pub(crate) use xlat::AUDIT_ARCH;
 
 /// One family of requests decoded in its own module.

@@ -132,37 +132,56 @@ fn notif(ctx: &mut Ctx<'_>, b: &[u8]) {
 /// tracee's own personality `__NR_name` (`-X raw`: the number, `-X verbose`: both), of
 /// another the number and `/* name */`.
 pub(crate) fn syscall_name(ctx: &mut Ctx<'_>, nr: u64, arch: u32) {
+    let own64 = ctx.abi == Abi::X86_64;
+    syscall_name_text(&mut ctx.out, ctx.opts.xlat, own64, nr, arch);
+}
+
+/// [`syscall_name`] into `out`; `own64`: the tracee runs in the x86_64 personality.
+pub(crate) fn syscall_name_text(
+    out: &mut String,
+    style: XlatStyle,
+    own64: bool,
+    nr: u64,
+    arch: u32,
+) {
     let (name, current) = match arch {
-        AUDIT_ARCH_X86_64 if nr & X32_SYSCALL_BIT == 0 => (
-            crate::sysent::get(nr).map(|s| s.name.to_string()),
-            ctx.abi == Abi::X86_64,
-        ),
+        AUDIT_ARCH_X86_64 if nr & X32_SYSCALL_BIT == 0 => {
+            (crate::sysent::get(nr).map(|s| s.name.to_string()), own64)
+        }
         AUDIT_ARCH_X86_64 => (
             crate::sysent::get(nr & !X32_SYSCALL_BIT)
                 .filter(|_| nr & !X32_SYSCALL_BIT < 512)
                 .map(|s| s.name.to_string()),
             false,
         ),
-        AUDIT_ARCH_I386 => (
-            crate::sysent32::lookup(nr).map(str::to_owned),
-            ctx.abi == Abi::I386,
-        ),
+        AUDIT_ARCH_I386 => (crate::sysent32::lookup(nr).map(str::to_owned), !own64),
         _ => (None, false),
     };
-    let style = ctx.opts.xlat;
     if style != XlatStyle::Abbrev || !current || name.is_none() {
-        let _ = write!(ctx.out, "{nr}");
+        let _ = write!(out, "{nr}");
     }
     let Some(name) = name.filter(|_| style != XlatStyle::Raw) else {
         return;
     };
     if current && style == XlatStyle::Abbrev {
-        let _ = write!(ctx.out, "__NR_{name}");
+        let _ = write!(out, "__NR_{name}");
     } else if current {
-        let _ = write!(ctx.out, " /* __NR_{name} */");
+        let _ = write!(out, " /* __NR_{name} */");
     } else {
-        let _ = write!(ctx.out, " /* {name} */");
+        let _ = write!(out, " /* {name} */");
     }
+}
+
+/// An `AUDIT_ARCH_*` value in a `-X` style.
+pub(crate) fn audit_arch_text(out: &mut String, style: XlatStyle, arch: u32) {
+    text::xval(
+        out,
+        style,
+        x::AUDIT_ARCH,
+        arch.into(),
+        "AUDIT_ARCH_???",
+        true,
+    );
 }
 
 /// `struct seccomp_notif_resp`.
