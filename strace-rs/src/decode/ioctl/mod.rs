@@ -9,16 +9,19 @@ use std::fmt::Write as _;
 use super::{Ctx, Rval, Step};
 use crate::text;
 
+mod block;
 mod evdev;
 mod fields;
 mod gpio;
 mod hdio;
+mod ioctlent;
 mod kd;
 mod loop_dev;
 mod nbd;
 mod ptp;
 mod rtc;
 mod seccomp;
+mod ubi;
 mod v4l2;
 mod xlat;
 
@@ -48,6 +51,8 @@ const FAMILIES: &[Family] = &[
     nbd::FAMILY,
     loop_dev::FAMILY,
     rtc::FAMILY,
+    block::FAMILY,
+    ubi::FAMILY,
 ];
 
 fn family(req: u64) -> Option<&'static Family> {
