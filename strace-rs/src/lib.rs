@@ -29,17 +29,14 @@ pub mod xlat;
 
 pub use tracer::Outcome;
 
-/// The name diagnostics start with: the basename of the name the tracer was invoked as, as
-/// strace does (`strace: ...` through a symlink named `strace`, which strace's own test
-/// suite compares), `strace-rs` when `argv[0]` is missing.
+/// The name diagnostics start with: the name the tracer was invoked as (`argv[0]`, a path
+/// too), as strace does (its `program_invocation_name`; strace's own test suite compares
+/// `$STRACE: ...`), `strace-rs` when `argv[0]` is missing.
 pub fn progname() -> &'static str {
     static NAME: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     NAME.get_or_init(|| {
         std::env::args_os()
             .next()
-            .as_deref()
-            .map(std::path::Path::new)
-            .and_then(|p| p.file_name())
             .map(|n| n.to_string_lossy().into_owned())
             .filter(|n| !n.is_empty())
             .unwrap_or_else(|| "strace-rs".to_owned())

@@ -16,6 +16,8 @@ struct Out {
     owner: Option<Pid>,
     /// Flush at every line end (stderr, like strace's line buffering).
     line_flush: bool,
+    /// The file's name (`-o`), for the message when writing to it fails.
+    path: Option<String>,
 }
 
 /// Where lines go: one shared stream, or one file per process with `-ff`.
@@ -83,11 +85,17 @@ impl Printer {
             }
             _ => (Box::new(io::stderr()), true),
         };
+        let path = cfg
+            .output
+            .as_ref()
+            .filter(|_| !cfg.output_separately)
+            .map(|o| o.to_string_lossy().into_owned());
         p.outs.push(Out {
             w: BufWriter::with_capacity(64 << 10, w),
             curcol: 0,
             owner: None,
             line_flush,
+            path,
         });
         Ok(p)
     }
@@ -105,6 +113,7 @@ impl Printer {
             curcol: 0,
             owner: None,
             line_flush: true,
+            path: None,
         };
         p
     }
@@ -114,12 +123,14 @@ impl Printer {
         let Some(base) = &self.separate else {
             return Ok(0);
         };
-        let f = open(format!("{base}.{}", pid.0).as_ref(), self.append)?;
+        let name = format!("{base}.{}", pid.0);
+        let f = open(name.as_ref(), self.append)?;
         self.outs.push(Out {
             w: BufWriter::with_capacity(16 << 10, Box::new(f)),
             curcol: 0,
             owner: None,
             line_flush: false,
+            path: Some(name),
         });
         Ok(self.outs.len() - 1)
     }
@@ -257,10 +268,19 @@ impl Printer {
         o.w.flush()
     }
 
-    /// Flushes every stream.
+    /// Flushes every stream; a file that cannot be written is reported as strace does
+    /// (`strace: /dev/full: No space left on device`).
     pub fn flush(&mut self) {
         for o in &mut self.outs {
-            let _ = o.w.flush();
+            if let Err(e) = o.w.flush() {
+                if let (Some(path), Some(errno)) = (&o.path, e.raw_os_error()) {
+                    eprintln!(
+                        "{}: {path}: {}",
+                        crate::progname(),
+                        crate::decode::strerror(errno)
+                    );
+                }
+            }
         }
     }
 }

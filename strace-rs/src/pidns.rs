@@ -140,6 +140,13 @@ pub fn proc_entry(pid: i32) -> Option<String> {
     Some(e)
 }
 
+/// The `/proc`-relative directory of the tracee strace-rs knows as `pid`: `pid` itself,
+/// unless `/proc` was mounted in an outer pid namespace (`unshare -pf` without
+/// `--mount-proc`), where the tracee's entry has another name.
+pub fn proc_dir(pid: i32) -> String {
+    proc_entry(pid).unwrap_or_else(|| pid.to_string())
+}
+
 /// Process `tracee`'s id `v` of `kind`, in strace-rs's namespace: `None` when the tracee
 /// shares that namespace, or no process has that id.
 pub fn translate(tracee: i32, v: i32, kind: Kind) -> Option<i32> {

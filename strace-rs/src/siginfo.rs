@@ -22,6 +22,7 @@ fn code_name(signo: i32, code: i32) -> Option<&'static str> {
         libc::SIGTRAP => xlat::TRAP_CODES,
         libc::SIGPOLL => xlat::POLL_CODES,
         libc::SIGSYS => &[(1, "SYS_SECCOMP"), (2, "SYS_USER_DISPATCH")],
+        libc::SIGPROF => &[(1, "PROF_SIG")],
         _ => return None,
     };
     text::lookup(table, c)
@@ -36,9 +37,23 @@ fn addr(out: &mut String, a: u64) {
 }
 
 /// `{si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=42, ...}` in a `-X` style; with
-/// `pidns_of`, the tracee whose `si_pid` `--pidns-translation` translates; with `pid_comm`
-/// (`-Y`), `si_pid` names its process (`42<sleep>`), as strace's `printpid` does.
-pub fn format(si: &SigInfo, style: XlatStyle, pidns_of: Option<i32>, pid_comm: bool) -> String {
+/// `pidns_of`, the tracee whose `si_pid` `--pidns-translation` translates. Field by field
+/// as strace's `printsiginfo`: the code (an unknown one in hex), the errno when set, then
+/// the fields the code (sent by a process: `si_code <= 0`) or the signal says are valid.
+pub fn format(si: &SigInfo, style: XlatStyle, pidns_of: Option<i32>) -> String {
+    format_ex(si, style, pidns_of, None, false)
+}
+
+/// [`format`], with `si_fd` decorated as `-y`/`-yy` (`fds`: the process and the
+/// `decode-fds` set) and, with `pid_comm` (`-Y`), `si_pid` naming its process
+/// (`42<sleep>`), as strace's `printpid` does.
+pub fn format_ex(
+    si: &SigInfo,
+    style: XlatStyle,
+    pidns_of: Option<i32>,
+    fds: Option<(tracekit_ptrace::Pid, u8)>,
+    pid_comm: bool,
+) -> String {
     let mut out = String::new();
     let signo = si.signo();
     let code = si.code();
@@ -50,23 +65,20 @@ pub fn format(si: &SigInfo, style: XlatStyle, pidns_of: Option<i32>, pid_comm: b
         &signals::name(signo as i64),
     );
     out.push_str(", si_code=");
+    let num = text::Hx(code as u32 as u64).to_string();
     match code_name(signo, code) {
-        Some(n) => {
-            let num = text::Hx(code as u32 as u64).to_string();
-            text::named(&mut out, style, &num, n);
-        }
-        None => {
-            let _ = write!(out, "{code}");
-        }
+        Some(n) => text::named(&mut out, style, &num, n),
+        None => out.push_str(&num),
     }
-    // After the code (strace's print_si_info), zero-extended: `4294967295` for -1.
     if si.errno() != 0 {
-        let e = u64::from(si.errno() as u32);
-        let _ = write!(
-            out,
-            ", si_errno={}",
-            crate::errno_names::errno_name(e).map_or_else(|| e.to_string(), str::to_owned)
-        );
+        let e = si.errno() as u32;
+        out.push_str(", si_errno=");
+        match crate::errno_names::errno_name(e.into()) {
+            Some(n) => text::named(&mut out, style, &e.to_string(), n),
+            None => {
+                let _ = write!(out, "{e}");
+            }
+        }
     }
     let source = |out: &mut String| {
         out.push_str(", si_pid=");
@@ -91,24 +103,42 @@ pub fn format(si: &SigInfo, style: XlatStyle, pidns_of: Option<i32>, pid_comm: b
         let _ = write!(out, ", si_int={}, si_ptr=", v as i32);
         addr(out, v);
     };
+    let fd = |out: &mut String| {
+        let _ = write!(out, ", si_fd={}", si.fd());
+        if let Some(d) = fds.and_then(|(pid, set)| {
+            crate::decode::structs::fd_decoration(pid, si.fd(), set, text::HexMode::None)
+        }) {
+            out.push_str(&d);
+        }
+    };
+    let raw = |o: usize| u64::from_ne_bytes(si.0[o..o + 8].try_into().expect("8 bytes"));
     if code <= 0 {
         match code {
+            // SI_USER, SI_TKILL
             0 | -6 => source(&mut out),
+            // SI_TIMER
             -2 => {
                 let _ = write!(
                     out,
                     ", si_timerid={}, si_overrun={}",
-                    si.timerid(),
+                    text::Hx(si.timerid() as u32 as u64),
                     si.overrun()
                 );
                 sigval(&mut out);
             }
+            // SI_SIGIO
+            -5 => {
+                let _ = write!(out, ", si_band={}", si.band());
+                fd(&mut out);
+            }
             _ => {
                 source(&mut out);
-                sigval(&mut out);
+                if si.value() != 0 {
+                    sigval(&mut out);
+                }
             }
         }
-    } else if code != 0x80 {
+    } else {
         match signo {
             libc::SIGCHLD => {
                 source(&mut out);
@@ -117,7 +147,11 @@ pub fn format(si: &SigInfo, style: XlatStyle, pidns_of: Option<i32>, pid_comm: b
                 } else {
                     out.push_str(", si_status=");
                     let st = si.status();
-                    text::named(&mut out, style, &st.to_string(), &signals::name(st as i64));
+                    if (1..=64).contains(&st) {
+                        text::named(&mut out, style, &st.to_string(), &signals::name(st as i64));
+                    } else {
+                        let _ = write!(out, "{st}");
+                    }
                 }
                 let ticks = |t: i64| {
                     if t == 0 {
@@ -136,29 +170,56 @@ pub fn format(si: &SigInfo, style: XlatStyle, pidns_of: Option<i32>, pid_comm: b
             libc::SIGILL | libc::SIGFPE | libc::SIGSEGV | libc::SIGBUS | libc::SIGTRAP => {
                 out.push_str(", si_addr=");
                 addr(&mut out, si.addr());
+                match (signo, code) {
+                    // BUS_MCEERR_AR, BUS_MCEERR_AO
+                    (libc::SIGBUS, 4 | 5) => {
+                        let lsb = u16::from_ne_bytes([si.0[24], si.0[25]]);
+                        let _ = write!(out, ", si_addr_lsb={}", text::Hx(lsb.into()));
+                    }
+                    // SEGV_BNDERR
+                    (libc::SIGSEGV, 3) => {
+                        out.push_str(", si_lower=");
+                        addr(&mut out, raw(32));
+                        out.push_str(", si_upper=");
+                        addr(&mut out, raw(40));
+                    }
+                    // SEGV_PKUERR
+                    (libc::SIGSEGV, 4) => {
+                        let _ = write!(out, ", si_pkey={}", raw(32) as u32);
+                    }
+                    _ => {}
+                }
             }
             libc::SIGPOLL => {
-                let _ = write!(out, ", si_band={}, si_fd={}", si.band(), si.fd());
+                if (1..=6).contains(&code) {
+                    let _ = write!(out, ", si_band={}", si.band());
+                    fd(&mut out);
+                }
             }
             libc::SIGSYS => {
                 out.push_str(", si_call_addr=");
                 addr(&mut out, si.addr());
-                let _ = write!(
-                    out,
-                    ", si_syscall=__NR_{}",
-                    crate::sysent::name(si.syscall() as u64)
+                out.push_str(", si_syscall=");
+                let arch = si.arch();
+                crate::decode::syscall_name_text(
+                    &mut out,
+                    style,
+                    true,
+                    si.syscall() as u32 as u64,
+                    arch,
                 );
-                let _ = write!(out, ", si_arch=AUDIT_ARCH_X86_64");
-                let _ = si.arch();
+                out.push_str(", si_arch=");
+                crate::decode::audit_arch_text(&mut out, style, arch);
             }
-            _ => {}
+            _ => {
+                if si.pid() != 0 || si.uid() != 0 {
+                    source(&mut out);
+                }
+                if si.value() != 0 {
+                    sigval(&mut out);
+                }
+            }
         }
-    } else if matches!(
-        signo,
-        libc::SIGSEGV | libc::SIGBUS | libc::SIGILL | libc::SIGFPE
-    ) {
-        out.push_str(", si_addr=");
-        addr(&mut out, si.addr());
     }
     out.push('}');
     out

@@ -79,6 +79,12 @@ pub fn name(nr: u64) -> String {
     entry(nr).map_or_else(|| format!("syscall_{nr:#x}"), |(n, _)| n.to_owned())
 }
 
+/// The i386 name of system call `nr`, `None` for a hole or a number past the table (the
+/// `socketcall` subcalls numbered after it are strace-rs's own).
+pub fn lookup(nr: u64) -> Option<&'static str> {
+    entry(nr).filter(|_| nr < SOCKET_SUBCALL).map(|(n, _)| n)
+}
+
 /// How many arguments strace prints for `nr` when it does not decode them.
 pub fn nargs(nr: u64) -> usize {
     entry(nr).map_or(RAW_ARGS, |(_, n)| n)

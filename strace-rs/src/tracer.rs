@@ -937,7 +937,13 @@ impl<'c> Tracer<'c> {
         if self.show() && !hide && self.signal_shown(sig) {
             let info = pt::siginfo(pid).ok().map(|si| {
                 let pidns = self.cfg.decode.pidns.then_some(pid.0);
-                crate::siginfo::format(&si, self.cfg.decode.xlat, pidns, self.cfg.decode.pid_comm)
+                crate::siginfo::format_ex(
+                    &si,
+                    self.cfg.decode.xlat,
+                    pidns,
+                    None,
+                    self.cfg.decode.pid_comm,
+                )
             });
             let text = match &info {
                 Some(i) => format!("--- {} {i} ---", signals::name(sig as i64)),

@@ -783,7 +783,6 @@ pub const SEGV_CODES: Xlat = &[
     (7, "SEGV_ADIPERR"),
     (8, "SEGV_MTEAERR"),
     (9, "SEGV_MTESERR"),
-    (10, "SEGV_CPERR"),
 ];
 pub const BUS_CODES: Xlat = &[
     (1, "BUS_ADRALN"),

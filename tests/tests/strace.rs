@@ -671,7 +671,10 @@ fn summary_columns_match_strace() {
 }
 
 fn ours(args: &[&str]) -> std::process::Output {
+    use std::os::unix::process::CommandExt as _;
+    // argv[0] `strace-rs`: messages start with the name the tracer was invoked as.
     run(Command::new(bin("strace-rs"))
+        .arg0("strace-rs")
         .args(args)
         .env_remove("LD_LIBRARY_PATH"))
 }

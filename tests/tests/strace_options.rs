@@ -15,7 +15,10 @@ fn tool(name: &str) -> Command {
     let mut c = if name == "strace" {
         Command::new("strace")
     } else {
-        Command::new(bin("strace-rs"))
+        // argv[0] `strace-rs`: messages start with the name the tracer was invoked as.
+        let mut c = Command::new(bin("strace-rs"));
+        std::os::unix::process::CommandExt::arg0(&mut c, "strace-rs");
+        c
     };
     c.env_remove("LD_LIBRARY_PATH");
     c

@@ -350,9 +350,14 @@ const KCMP_TYPES: Xlat = &[
     (7, "KCMP_EPOLL_TFD"),
 ];
 
-/// A descriptor of process `pid`: decorated (`-y`) only when it is the tracee's own.
+/// A descriptor of process `pid` (an id in the tracee's pid namespace): decorated (`-y`)
+/// only when it is the tracee's own.
 fn pid_fd(ctx: &mut Ctx<'_>, pid: i32, fd: i32) {
-    if pid == ctx.pid.0 {
+    let own = pid == ctx.pid.0
+        || (ctx.opts.decode_fds > 0
+            && crate::pidns::translate(ctx.pid.0, pid, crate::pidns::Kind::Tgid)
+                == Some(ctx.pid.0));
+    if own {
         ctx.fd_val(fd);
     } else {
         let _ = write!(ctx.out, "{fd}");

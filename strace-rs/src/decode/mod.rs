@@ -17,6 +17,8 @@ use crate::text::{self, HexMode, Xlat, XlatStyle};
 mod admin;
 mod bpf;
 mod calls_xlat;
+mod cbpf;
+mod cbpf_xlat;
 mod file;
 mod ioctl;
 mod ipc;
@@ -27,6 +29,8 @@ mod netlink;
 pub(crate) mod netlink_xlat;
 mod numa;
 pub(crate) mod process;
+mod ptrace;
+mod ptrace_xlat;
 pub(crate) mod signal;
 pub mod structs;
 mod system;
@@ -39,6 +43,7 @@ mod uring;
 pub use tracee::{Ptrace, TraceeMemory};
 
 pub(crate) use file::statfs64_i386;
+pub(crate) use ioctl::{audit_arch_text, syscall_name_text};
 
 /// `decode-fds=path`: a descriptor's path (`3</etc/passwd>`).
 pub const FD_PATH: u8 = 1;
@@ -670,6 +675,8 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         .or_else(|| keys::decoder(name))
         .or_else(|| uring::decoder(name))
         .or_else(|| bpf::decoder(name))
+        .or_else(|| cbpf::decoder(name))
+        .or_else(|| ptrace::decoder(name))
 }
 
 /// Syscalls whose return value is printed specially.

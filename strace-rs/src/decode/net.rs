@@ -297,6 +297,8 @@ enum OptShape {
     Int,
     /// One `int` holding an errno: `[ECONNREFUSED]`.
     Errno,
+    /// `SO_TXREHASH`'s `int`: `[SOCK_TXREHASH_ENABLED]`.
+    TxRehash,
     /// A structure of `int`s with these field names: `{l_onoff=1, l_linger=5}`.
     Ints(&'static [&'static str]),
     /// Anything else: the bytes.
@@ -319,19 +321,21 @@ fn opt_shape(level: u64, name: u64, get: bool) -> OptShape {
             | 14..=16
             | 18
             | 19
+            | 27
             | 29
             | 30
-            | 34..=37
+            | 32..=37
             | 40..=46
             | 49
+            | 53
             | 56
             | 60
             | 63..=65
-            | 69
+            | 68..=70
             | 73
             | 75,
         ) => OptShape::Int,
-        (1, 27 | 32 | 33 | 53 | 68 | 70 | 74) if !get => OptShape::Int,
+        (1, 74) => OptShape::TxRehash,
         _ => OptShape::Bytes,
     }
 }
@@ -344,7 +348,7 @@ fn hex_bytes(ctx: &mut Ctx<'_>, b: &[u8]) {
 /// The value of a socket option of `len` bytes at `addr`, as far as `len` covers it.
 fn optval_shaped(ctx: &mut Ctx<'_>, shape: OptShape, addr: u64, len: u64) {
     let fields: &[&str] = match shape {
-        OptShape::Int | OptShape::Errno => &[""],
+        OptShape::Int | OptShape::Errno | OptShape::TxRehash => &[""],
         OptShape::Ints(f) => f,
         OptShape::Bytes => unreachable!("not called for plain bytes"),
     };
@@ -391,6 +395,24 @@ fn optval_shaped(ctx: &mut Ctx<'_>, shape: OptShape, addr: u64, len: u64) {
                 let _ = write!(ctx.out, "{}", v as u32);
             }
             (_, "pid") => ctx.pid_arg(v),
+            (OptShape::TxRehash, _) => {
+                // printxval_d: decimal in every -X style.
+                let name = match v {
+                    0 => Some("SOCK_TXREHASH_DISABLED"),
+                    1 => Some("SOCK_TXREHASH_ENABLED"),
+                    255 => Some("SOCK_TXREHASH_DEFAULT"),
+                    _ => None,
+                };
+                match name {
+                    Some(n) => crate::text::named(&mut ctx.out, ctx.opts.xlat, &v.to_string(), n),
+                    None if ctx.opts.xlat == crate::text::XlatStyle::Raw => {
+                        let _ = write!(ctx.out, "{v}");
+                    }
+                    None => {
+                        let _ = write!(ctx.out, "{v} /* SOCK_TXREHASH_??? */");
+                    }
+                }
+            }
             _ => {
                 let _ = write!(ctx.out, "{v}");
             }
@@ -416,6 +438,17 @@ fn setsockopt(ctx: &mut Ctx<'_>) -> Step {
     ctx.comma();
     let len = ctx.arg(4) as u32;
     let (level, name) = (ctx.arg(1) as u32 as u64, ctx.arg(2) as u32 as u64);
+    // SO_ATTACH_FILTER, SO_ATTACH_REUSEPORT_CBPF: a classic BPF program.
+    if level == 1 && matches!(name, 26 | 51) {
+        if u64::from(len) == super::cbpf::fprog_size(ctx.abi) {
+            super::cbpf::fprog(ctx, ctx.arg(3), super::cbpf::Flavour::Socket);
+        } else {
+            ctx.ptr(3);
+        }
+        ctx.comma();
+        ctx.int(4);
+        return Step::Decoded;
+    }
     if ctx.arg(3) != 0 && set_struct_opt(ctx, level, name, ctx.arg(3), len as i32) {
         ctx.comma();
         ctx.int(4);
@@ -424,7 +457,7 @@ fn setsockopt(ctx: &mut Ctx<'_>) -> Step {
     let shape = opt_shape(level, name, false);
     match shape {
         OptShape::Bytes => optval(ctx, ctx.arg(3), u64::from(len)),
-        OptShape::Int | OptShape::Errno | OptShape::Ints(_) => {
+        OptShape::Int | OptShape::Errno | OptShape::TxRehash | OptShape::Ints(_) => {
             let size = match shape {
                 OptShape::Ints(f) => 4 * f.len() as u32,
                 _ => 4,
@@ -455,6 +488,15 @@ fn getsockopt(ctx: &mut Ctx<'_>) -> Step {
     let shape = opt_shape(ctx.arg(1) as u32 as u64, ctx.arg(2) as u32 as u64, true);
     if ctx.error || ctx.arg(3) == 0 {
         ctx.ptr(3);
+    } else if ctx.arg(1) as u32 == 1 && ctx.arg(2) as u32 == 26 {
+        // SO_GET_FILTER: the instructions of the attached program, as many as the length
+        // says (an unsigned short; anything longer was forged).
+        match after {
+            Some(n) if n <= u64::from(u16::MAX) => {
+                super::cbpf::program(ctx, ctx.arg(3), n, super::cbpf::Flavour::Socket);
+            }
+            _ => ctx.ptr(3),
+        }
     } else {
         match shape {
             OptShape::Bytes => optval(ctx, ctx.arg(3), after.unwrap_or(0)),

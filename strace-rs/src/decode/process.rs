@@ -482,7 +482,8 @@ fn clone3(ctx: &mut Ctx<'_>) -> Step {
         }
         ctx.push(", exit_signal=");
         if (1..=64).contains(&a[4]) {
-            ctx.push(&signals::name(a[4] as i64));
+            let name = signals::name(a[4] as i64);
+            crate::text::named(&mut ctx.out, ctx.opts.xlat, &a[4].to_string(), &name);
         } else {
             let _ = write!(ctx.out, "{}", a[4]);
         }
@@ -490,7 +491,8 @@ fn clone3(ctx: &mut Ctx<'_>) -> Step {
         ctx.addr(a[5]);
         let _ = write!(ctx.out, ", stack_size={}", crate::text::Hx(a[6]));
         if flags & CLONE_SETTLS != 0 {
-            let _ = write!(ctx.out, ", tls={}", crate::text::Hx(a[7]));
+            ctx.push(", tls=");
+            ctx.addr(a[7]);
         }
         if fields >= 10 && (a[8] != 0 || a[9] != 0) {
             ctx.push(", set_tid=");
@@ -506,20 +508,32 @@ fn clone3(ctx: &mut Ctx<'_>) -> Step {
         ctx.push("}");
         return Step::Exit;
     }
-    if !ctx.error && flags & (CLONE_PARENT_SETTID | 0x1000) != 0 {
-        ctx.push(" => {");
+    if !ctx.error {
+        // What the kernel wrote: the pidfd, the parent's tid, and what lies past the known
+        // fields again (strace prints the tail on both sides).
+        let mut parts = Vec::new();
         if flags & 0x1000 != 0 {
-            ctx.push("pidfd=");
-            ctx.int_ptr(a[1]);
-            if flags & CLONE_PARENT_SETTID != 0 {
-                ctx.comma();
-            }
+            let mut sub = ctx.scratch();
+            sub.push("pidfd=");
+            sub.int_ptr(a[1]);
+            parts.push(sub.out);
         }
         if flags & CLONE_PARENT_SETTID != 0 {
-            ctx.push("parent_tid=");
-            ctx.int_ptr(a[3]);
+            let mut sub = ctx.scratch();
+            sub.push("parent_tid=");
+            sub.int_ptr(a[3]);
+            parts.push(sub.out);
         }
-        ctx.push("}");
+        if size > KNOWN {
+            let mut sub = ctx.scratch();
+            structs::nonzero_tail(&mut sub, addr, KNOWN, size.min(KNOWN + 4096));
+            if let Some(tail) = sub.out.strip_prefix(", ") {
+                parts.push(tail.to_owned());
+            }
+        }
+        if !parts.is_empty() {
+            let _ = write!(ctx.out, " => {{{}}}", parts.join(", "));
+        }
     }
     ctx.comma();
     ctx.ulong(1);
@@ -1099,6 +1113,26 @@ fn prctl(ctx: &mut Ctx<'_>) -> Step {
             28 => {
                 ctx.comma();
                 ctx.flags(SECUREBITS, ctx.arg(1), "SECBIT_???");
+                Step::Decoded
+            }
+            22 => {
+                // PR_SET_SECCOMP: a mode; a filter program for SECCOMP_MODE_FILTER.
+                ctx.comma();
+                let mode = ctx.arg(1);
+                ctx.xval(super::cbpf_xlat::SECCOMP_MODE, mode, "SECCOMP_MODE_???");
+                match mode {
+                    1 => {}
+                    2 => {
+                        ctx.comma();
+                        super::cbpf::fprog(ctx, ctx.arg(2), super::cbpf::Flavour::Seccomp);
+                    }
+                    _ => {
+                        for i in 2..5 {
+                            ctx.comma();
+                            ctx.hex(i);
+                        }
+                    }
+                }
                 Step::Decoded
             }
             26 => {

@@ -68,10 +68,11 @@ pub(super) fn siginfo(ctx: &mut Ctx<'_>, addr: u64) {
         Some(si) if si.signo() == 0 => ctx.push("{}"),
         Some(si) => {
             let pidns = ctx.opts.pidns.then_some(ctx.pid.0);
-            let s = crate::siginfo::format(
+            let s = crate::siginfo::format_ex(
                 &si,
                 crate::text::XlatStyle::Abbrev,
                 pidns,
+                None,
                 ctx.opts.pid_comm,
             );
             ctx.push(&s);

@@ -20,7 +20,8 @@ pub fn fd_decoration(pid: Pid, fd: i32, set: u8, hex: text::HexMode) -> Option<S
     if set == 0 || fd < 0 {
         return None;
     }
-    let linkpath = format!("/proc/{}/fd/{fd}", pid.0);
+    let dir = crate::pidns::proc_dir(pid.0);
+    let linkpath = format!("/proc/{dir}/fd/{fd}");
     let link = std::fs::read_link(&linkpath).ok()?;
     let s = link.to_string_lossy().into_owned();
     if set & FD_SOCKET != 0 {
@@ -244,7 +245,7 @@ pub(super) fn dev_t(style: text::XlatStyle, dev: u64) -> String {
 }
 
 /// `makedev(0x1, 0x3)`.
-pub(super) fn makedev(dev: u64) -> String {
+pub(crate) fn makedev(dev: u64) -> String {
     let (major, minor) = dev_numbers(dev);
     format!("makedev({}, {})", text::Hx(major), text::Hx(minor))
 }

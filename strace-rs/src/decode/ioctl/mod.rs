@@ -9,13 +9,24 @@ use std::fmt::Write as _;
 use super::{Ctx, Rval, Step};
 use crate::text;
 
+mod block;
 mod evdev;
 mod fields;
 mod gpio;
 mod hdio;
+mod ioctlent;
 mod kd;
+mod loop_dev;
+mod nbd;
 mod ptp;
+mod rtc;
+mod seccomp;
+mod ubi;
 mod v4l2;
+mod xlat;
+
+pub(crate) use seccomp::{audit_arch_text, syscall_name, syscall_name_text};
+pub(crate) use xlat::AUDIT_ARCH;
 
 /// One family of requests decoded in its own module.
 struct Family {
@@ -36,6 +47,12 @@ const FAMILIES: &[Family] = &[
     ptp::FAMILY,
     kd::FAMILY,
     v4l2::FAMILY,
+    seccomp::FAMILY,
+    nbd::FAMILY,
+    loop_dev::FAMILY,
+    rtc::FAMILY,
+    block::FAMILY,
+    ubi::FAMILY,
 ];
 
 fn family(req: u64) -> Option<&'static Family> {

@@ -29,6 +29,7 @@ use tracekit_ptrace::Pid;
 use super::tracee::TraceeMemory;
 use super::{Abi, Ctx, DecodeOpts, Decoder, Rval, Step};
 
+mod cbpf;
 mod files;
 mod fuzz;
 mod i386;
@@ -37,6 +38,8 @@ mod more;
 mod net;
 mod netlink_fuzz;
 mod process;
+mod ptrace;
+mod seccomp;
 mod signals;
 mod system;
 mod v4l2;
