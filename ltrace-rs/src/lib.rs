@@ -17,6 +17,7 @@ pub mod lazyret;
 pub mod output;
 pub mod procfs;
 pub mod proto;
+pub mod stubs;
 pub mod tracer;
 // The events file's layout, shared with the agent (its `wire` module, the same file).
 #[path = "../../preload-ltrace/src/wire.rs"]

@@ -54,6 +54,9 @@ struct Func {
     /// An IFUNC resolver of a library not relocated yet (its resolver could not run in our
     /// hands): the implementation it returns gets this function's breakpoint.
     resolves: bool,
+    /// `-c` with counting stubs: where the process may be about to replace its image (`execve`),
+    /// the stubs' counters are read first.
+    sync: bool,
 }
 
 impl Func {
@@ -65,6 +68,7 @@ impl Func {
             ool: None,
             link_map: false,
             resolves: false,
+            sync: false,
         }
     }
 
@@ -149,6 +153,8 @@ struct Space {
     r_state: Option<u64>,
     /// `-c`: the return trampolines (returns without a stop), once mapped.
     returns: Option<crate::lazyret::Returns>,
+    /// `-c`: the counting stubs (calls without a stop), once mapped.
+    stubs: Option<crate::stubs::Stubs>,
 }
 
 impl Space {
@@ -275,6 +281,8 @@ pub struct Tracer<'a> {
     backtraces: Option<crate::backtrace::Backtraces>,
     /// `-c`: returns through trampolines, timed with the time stamp counter.
     lazy: Option<crate::lazyret::TscClock>,
+    /// `-c` may count calls in counting stubs (see [`crate::stubs`]).
+    stubs_ok: bool,
 }
 
 impl std::fmt::Debug for Tracer<'_> {
@@ -335,6 +343,12 @@ impl<'a> Tracer<'a> {
             outcome: None,
             backtraces: (cfg.backtrace > 0).then(Default::default),
             lazy: lazy_returns(cfg).then(crate::lazyret::TscClock::calibrate),
+            stubs_ok: lazy_returns(cfg)
+                && !cfg.follow
+                && !cfg.syscalls
+                // A stub knows one caller range: libraries' calls (`-e x@lib`) take breakpoints.
+                && !cfg.filter.selects_library_calls()
+                && std::env::var_os("TRACEKIT_LTRACE_NO_STUBS").is_none(),
         }
     }
 
@@ -373,6 +387,7 @@ impl<'a> Tracer<'a> {
             libs: Vec::new(),
             r_state: None,
             returns: None,
+            stubs: None,
         };
         let bp = Breakpoint::insert(pid, entry)?;
         space.bps.insert(entry, (bp, Site::Entry));
@@ -454,6 +469,9 @@ impl<'a> Tracer<'a> {
             if !gone.is_empty() {
                 let inside = |a: u64| gone.iter().any(|o| o.lo <= a && a < o.hi);
                 s.bps.retain(|&a, _| !inside(a));
+                if let Some(st) = s.stubs.as_mut() {
+                    st.patched.retain(|&a, _| !inside(a));
+                }
                 for (_, site) in s.bps.values_mut() {
                     if let Some(Func {
                         callers: Callers::From(from),
@@ -560,6 +578,19 @@ impl<'a> Tracer<'a> {
         if initial {
             let exe_name = space.borrow().exe_name.clone();
             self.program_symbols(pid, &exe, exe_bias, &exe_name, entry, &mut wanted)?;
+            // Counting stubs: their counters are read before an exec replaces them.
+            if self.stubs_ok {
+                for l in &libs {
+                    for name in ["execve", "execveat", "fexecve"] {
+                        if let Some(e) = l.info.exports.get(name) {
+                            let mut f = Func::called_by(name, &l.obj.name, 0);
+                            f.callers = Callers::From(Vec::new());
+                            f.sync = true;
+                            wanted.push((l.bias.wrapping_add(e.addr), f));
+                        }
+                    }
+                }
+            }
             // The dynamic linker calls `_dl_debug_state` when a dlopen or dlclose begins and
             // when it is done (r_state back to RT_CONSISTENT): where we look again.
             if let Some(ld) = libs.iter().find(|l| l.info.r_debug.is_some()) {
@@ -677,12 +708,24 @@ impl<'a> Tracer<'a> {
             for (a, f) in wanted {
                 if let Some(old) = s.bps.get_mut(&a).and_then(|(_, site)| site.func_mut()) {
                     old.add_callers(&f.callers);
+                    old.sync |= f.sync;
                 } else if let Some((_, old)) = merged.iter_mut().find(|(b, _)| *b == a) {
                     old.add_callers(&f.callers);
+                    old.sync |= f.sync;
+                } else if let Some(&(_, k)) = s.stubs.as_ref().and_then(|st| st.patched.get(&a)) {
+                    // Counted by a stub already: every caller's calls, from now on, for `-x`.
+                    if f.callers == Callers::Any {
+                        let data = s.stubs.as_ref().map_or(0, |st| st.data);
+                        let at = crate::stubs::func_record_at(data, k) + 24;
+                        let _ = pt::mem::write(pid, at, &0u64.to_ne_bytes());
+                    }
                 } else {
                     merged.push((a, f));
                 }
             }
+        }
+        if self.stubs_ok {
+            self.plant_stubs(pid, space, &mut merged);
         }
         self.place_out_of_line(pid, space, &mut merged);
         let mut s = space.borrow_mut();
@@ -763,6 +806,207 @@ impl<'a> Tracer<'a> {
                     }
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// `-c`: moves the functions of `wanted` that qualify (see [`crate::stubs`]) to counting
+    /// stubs, mapped in the tracee on first use; what remains gets breakpoints.
+    fn plant_stubs(&mut self, pid: Pid, space: &Rc<RefCell<Space>>, wanted: &mut Vec<(u64, Func)>) {
+        use crate::stubs;
+        let (exe_lo, exe_hi) = {
+            let s = space.borrow();
+            (s.exe_lo, s.exe_hi)
+        };
+        let execs = [
+            "execve", "execv", "execvp", "execvpe", "execl", "execlp", "execle", "fexecve",
+            "execveat",
+        ];
+        let ranges = |f: &Func| -> Option<Vec<(u64, u64)>> {
+            if f.link_map
+                || f.resolves
+                || f.sync
+                || leaves_by_unwinding(&f.name)
+                || execs.contains(&&*f.name)
+            {
+                return None;
+            }
+            match &f.callers {
+                Callers::Any => Some(Vec::new()),
+                Callers::From(v) if v[..] == [exe_lo] => Some(vec![(exe_lo, exe_hi)]),
+                Callers::From(_) => None,
+            }
+        };
+        if !wanted.iter().any(|(_, f)| ranges(f).is_some()) {
+            return;
+        }
+        // Where every thread of the process is: none may be inside the bytes replaced.
+        let mut rips = Vec::new();
+        let Ok(tasks) = std::fs::read_dir(format!("/proc/{}/task", pid.0)) else {
+            return;
+        };
+        for t in tasks.flatten() {
+            let Some(tid) = t.file_name().to_str().and_then(|n| n.parse::<i32>().ok()) else {
+                continue;
+            };
+            match pt::get_regs(Pid(tid)) {
+                Ok(r) => rips.push((tid, r)),
+                // A thread we do not hold stopped: no stubs now.
+                Err(_) => return,
+            }
+        }
+        if space.borrow().stubs.is_none() {
+            // Without -f only the process's first thread is traced (and with -p the leader).
+            let tgid = std::fs::read_to_string(format!("/proc/{}/status", pid.0))
+                .ok()
+                .and_then(|st| {
+                    st.lines()
+                        .find_map(|l| l.strip_prefix("Tgid:"))
+                        .and_then(|v| v.trim().parse::<i32>().ok())
+                });
+            let main_fs = rips
+                .iter()
+                .find(|(t, _)| Some(*t) == tgid)
+                .map_or(0, |(_, r)| r.fs_base);
+            if main_fs == 0 {
+                self.stubs_ok = false;
+                return;
+            }
+            let entry = space.borrow().entry;
+            let rx = libc::PROT_READ | libc::PROT_EXEC;
+            let rw = libc::PROT_READ | libc::PROT_WRITE;
+            let (Ok(code), Ok(data)) = (
+                self.map_scratch(pid, entry, stubs::CODE_LEN, rx),
+                self.map_scratch(pid, entry, stubs::DATA_LEN, rw),
+            ) else {
+                self.stubs_ok = false;
+                return;
+            };
+            let mut head = [0u8; 16];
+            head[..8].copy_from_slice(&main_fs.to_le_bytes());
+            head[8..].copy_from_slice(&entry.to_le_bytes());
+            if pt::mem::write(pid, code, &stubs::code_head(code, data)).is_err()
+                || pt::mem::write(pid, data + stubs::MAIN_FS, &head).is_err()
+            {
+                self.stubs_ok = false;
+                return;
+            }
+            space.borrow_mut().stubs = Some(stubs::Stubs {
+                code,
+                data,
+                funcs: Vec::new(),
+                patched: HashMap::new(),
+            });
+        }
+        let (code, data, mut k) = {
+            let s = space.borrow();
+            let st = s.stubs.as_ref().expect("mapped above");
+            (st.code, st.data, st.funcs.len() as u64)
+        };
+        let maps = procfs::maps(pid.0).unwrap_or_default();
+        const AROUND: u64 = 32 * 1024;
+        let mut done = Vec::new();
+        for (i, (addr, f)) in wanted.iter().enumerate() {
+            if k >= stubs::MAX_FUNCS {
+                break;
+            }
+            let Some(ranges) = ranges(f) else {
+                continue;
+            };
+            let mut head = [0u8; 32];
+            if pt::mem::read_exact(pid, *addr, &mut head).is_err() {
+                continue;
+            }
+            let Some((len, starts, moved)) = stubs::movable(&head, *addr, stubs::ool_at(code, k))
+            else {
+                continue;
+            };
+            let Some(patch) = stubs::jmp(*addr, stubs::prefix_at(code, k)) else {
+                continue;
+            };
+            let (lo, hi) = (*addr, *addr + len as u64);
+            if rips.iter().any(|(_, r)| lo < r.rip && r.rip < hi) {
+                continue;
+            }
+            let Some(m) = maps.iter().find(|m| m.start <= *addr && *addr < m.end) else {
+                continue;
+            };
+            let from = m.start.max(addr.saturating_sub(AROUND));
+            let to = m.end.min(addr + AROUND);
+            let mut around = vec![0u8; (to - from) as usize];
+            if pt::mem::read_exact(pid, from, &mut around).is_err() {
+                continue;
+            }
+            let targets: Vec<u64> = starts.iter().map(|&s| addr + s as u64).collect();
+            if stubs::branch_into(&around, from, &targets, (lo, hi)) {
+                continue;
+            }
+            let Some(text) = stubs::func_code(code, k, &moved, hi) else {
+                continue;
+            };
+            let record = stubs::func_record(&ranges, stubs::ool_at(code, k));
+            let mut orig = [0u8; 5];
+            orig.copy_from_slice(&head[..5]);
+            if pt::mem::write(pid, stubs::prefix_at(code, k), &text).is_err()
+                || pt::mem::write(pid, stubs::func_record_at(data, k), &record).is_err()
+                || pt::mem::write(pid, *addr, &patch).is_err()
+            {
+                continue;
+            }
+            let mut s = space.borrow_mut();
+            let st = s.stubs.as_mut().expect("mapped above");
+            st.funcs.push((f.name.clone(), 0, 0));
+            st.patched.insert(*addr, (orig, k));
+            k += 1;
+            done.push(i);
+        }
+        if std::env::var_os("TRACEKIT_LTRACE_DEBUG_STUBS").is_some() {
+            eprintln!(
+                "{}: {} of {} functions counted by stubs",
+                crate::PROG,
+                done.len(),
+                wanted.len()
+            );
+        }
+        for i in done.into_iter().rev() {
+            wanted.remove(i);
+        }
+    }
+
+    /// `-c`: the calls the stubs of `tid`'s process counted since the last look.
+    fn collect_stubs(&mut self, tid: i32) -> io::Result<()> {
+        let Some(clock) = self.lazy else {
+            return Ok(());
+        };
+        let Some(space) = self.threads.get(&tid).map(|t| t.space.clone()) else {
+            return Ok(());
+        };
+        let (at, n) = match &space.borrow().stubs {
+            Some(st) if !st.funcs.is_empty() => {
+                (crate::stubs::func_record_at(st.data, 0), st.funcs.len())
+            }
+            _ => return Ok(()),
+        };
+        let mut bytes = vec![0u8; n * crate::stubs::FUNC_LEN as usize];
+        match pt::mem::read_exact(Pid(tid), at, &mut bytes) {
+            Err(e) if e.raw_os_error() == Some(libc::ESRCH) => return Err(e),
+            Err(_) => return Ok(()),
+            Ok(()) => {}
+        }
+        let mut adds = Vec::new();
+        if let Some(st) = space.borrow_mut().stubs.as_mut() {
+            for ((name, calls, ticks), (c, t)) in
+                st.funcs.iter_mut().zip(crate::stubs::counters(&bytes))
+            {
+                if c > *calls {
+                    adds.push((name.clone(), c - *calls, t.saturating_sub(*ticks)));
+                }
+                (*calls, *ticks) = (c, t);
+            }
+        }
+        for (name, calls, ticks) in adds {
+            let name = self.display_name(&name);
+            self.summary.add_many(&name, calls, clock.duration(ticks));
         }
         Ok(())
     }
@@ -1003,6 +1247,10 @@ impl<'a> Tracer<'a> {
             // Not ours: a SIGTRAP the program raised.
             return self.deliver(tid, libc::SIGTRAP);
         };
+        if matches!(&site, Site::Func(f) if f.sync) {
+            // `execve` may be about to replace the stubs' memory.
+            self.collect_stubs(tid)?;
+        }
         match site {
             Site::Entry => {
                 let started = space.borrow().started;
@@ -1525,6 +1773,8 @@ impl<'a> Tracer<'a> {
             clock_res_ns: 0,
         }))?;
         self.log = Some(log);
+        // `--log` records every call: no counting stubs.
+        self.stubs_ok = false;
         self.log_start = Instant::now();
         self.log_start_mono = crate::inproc::mono_now();
         Ok(())
@@ -1581,6 +1831,7 @@ impl<'a> Tracer<'a> {
             libs: Vec::new(),
             r_state: None,
             returns: None,
+            stubs: None,
         }));
         self.threads
             .insert(pid.0, Thread::new(pid.0, space, Vec::new(), true));
@@ -1638,7 +1889,14 @@ impl<'a> Tracer<'a> {
             // Calls that returned through a trampoline come before anything this stop says
             // (an exec's image, and the trampolines in it, are gone).
             if !matches!(stop, Stop::Event(Event::Exec(_))) {
-                if let Err(e) = self.collect_returns(pid.0) {
+                // The stubs' counters: at the stops that are not breakpoints (exit events,
+                // signals), and at `execve` (its breakpoint, in `on_trap`).
+                let counters = if matches!(stop, Stop::Signal(libc::SIGTRAP)) {
+                    Ok(())
+                } else {
+                    self.collect_stubs(pid.0)
+                };
+                if let Err(e) = counters.and_then(|()| self.collect_returns(pid.0)) {
                     if e.raw_os_error() != Some(libc::ESRCH) {
                         self.detach_all();
                         return Err(e);
@@ -1721,6 +1979,7 @@ impl<'a> Tracer<'a> {
         // Calls that returned through a trampoline since the last stop are counted.
         let stopped: Vec<i32> = self.threads.keys().copied().collect();
         for t in stopped {
+            let _ = self.collect_stubs(t);
             let _ = self.collect_returns(t);
         }
         let mut cleaned: Vec<*const RefCell<Space>> = Vec::new();
@@ -1730,6 +1989,12 @@ impl<'a> Tracer<'a> {
                 cleaned.push(ptr);
                 for (bp, _) in th.space.borrow().bps.values() {
                     let _ = bp.remove(Pid(t));
+                }
+                // The stubs stay mapped: calls inside them finish and return as they should.
+                if let Some(st) = &th.space.borrow().stubs {
+                    for (&a, (orig, _)) in &st.patched {
+                        let _ = pt::mem::write(Pid(t), a, orig);
+                    }
                 }
             }
             // A trampoline's return still works once detached (and its frame may have

@@ -1356,3 +1356,59 @@ fn c_detaches_with_calls_in_flight_and_the_program_finishes_intact() {
     let st = victim.wait().unwrap();
     assert_eq!(st.code(), Some(0), "the victim after the detach: {st:?}");
 }
+
+/// `-c` on the ptrace backend counts in stubs in the tracee (no stop per call) where a function
+/// allows it: the counts equal those of the breakpoints alone (`TRACEKIT_LTRACE_NO_STUBS=1`) on
+/// every linkage, with threads (only the first thread's calls without -f), fork, a signal
+/// handler's calls, C++, and across an exec of the traced process itself (lt_exec: 3 strlen
+/// before, 2 after; the counters are read at the `execve` breakpoint before the image goes).
+#[test]
+fn c_counts_in_the_tracee_equal_the_breakpoints() {
+    let dir = tempdir();
+    let table = |prog: &Path, args: &[&str], stubs: bool| -> (String, String) {
+        let file = dir.path().join(format!(
+            "stubs-{}-{stubs}.out",
+            prog.file_name().unwrap().to_string_lossy()
+        ));
+        let mut cmd = Command::new(ltrace_rs());
+        if stubs {
+            cmd.env("TRACEKIT_LTRACE_DEBUG_STUBS", "1");
+        } else {
+            cmd.env("TRACEKIT_LTRACE_NO_STUBS", "1");
+        }
+        let out = run(cmd
+            .args(["-c", "--backend", "ptrace", "-o"])
+            .arg(&file)
+            .arg(prog)
+            .args(args));
+        assert!(out.status.success(), "{prog:?}: {}", stderr(&out));
+        (std::fs::read_to_string(&file).unwrap(), stderr(&out))
+    };
+    let mut progs: Vec<&str> = LINKAGES.to_vec();
+    progs.extend(["lt_threads", "lt_fork", "lt_signal", "lt_cxx", "lt_exec"]);
+    for name in progs {
+        let prog = example(name);
+        let (with, said) = table(&prog, &[], true);
+        let (without, quiet) = table(&prog, &[], false);
+        assert_eq!(quiet, "", "{name} without stubs");
+        // The stubs did the work: "N of M functions counted by stubs", N > 0.
+        let n: u64 = said
+            .split_whitespace()
+            .nth(1)
+            .and_then(|w| w.parse().ok())
+            .unwrap_or(0);
+        assert!(n > 0, "{name}: no function counted by stubs: {said}");
+        assert_eq!(
+            counts(&with),
+            counts(&without),
+            "{name}: stubs\n{with}\nbreakpoints\n{without}"
+        );
+    }
+    let (with, _) = table(&example("lt_exec"), &[], true);
+    assert_eq!(counts(&with).get("strlen"), Some(&5), "{with}");
+    assert_eq!(counts(&with).get("puts"), Some(&1), "{with}");
+    // Many calls, exactly.
+    let (with, _) = table(&example("lt_bench"), &["malloc", "20000"], true);
+    assert_eq!(counts(&with).get("malloc"), Some(&20000), "{with}");
+    assert_eq!(counts(&with).get("free"), Some(&20000), "{with}");
+}
