@@ -37,6 +37,8 @@ pub struct Stubs {
     pub funcs: Vec<(Rc<str>, u64, u64)>,
     /// Patched entry points: their original bytes and the function's index.
     pub patched: HashMap<u64, ([u8; 5], u64)>,
+    /// Per function index: the objects (by start address) whose calls count; `None`: any.
+    pub from: Vec<Option<Vec<u64>>>,
 }
 
 /// Slots: calls that can be outstanding at once (more are counted without their time).
@@ -56,10 +58,12 @@ pub const EXCLUDED: u64 = 40;
 const SLOTS_AT: u64 = 64;
 const SLOT_LEN: u64 = 32;
 /// Offset of the function records: calls, ticks, out-of-line code, number of caller ranges
-/// (0 = any caller), two `[lo, hi)` ranges.
+/// (0 = any caller), up to [`MAX_RANGES`] `[lo, hi)` ranges.
 pub const FUNCS: u64 = SLOTS_AT + SLOTS * SLOT_LEN;
 /// Bytes of a function record.
-pub const FUNC_LEN: u64 = 64;
+pub const FUNC_LEN: u64 = 256;
+/// Caller ranges a function record holds.
+pub const MAX_RANGES: usize = 14;
 /// Bytes of the data mapping.
 pub const DATA_LEN: u64 = (FUNCS + MAX_FUNCS * FUNC_LEN).div_ceil(4096) * 4096;
 
@@ -90,7 +94,7 @@ global_asm!(
     "push %rcx",
     "push %rdx",
     "movabs ${ph}, %rcx",
-    "shl $6, %r11",
+    "shl $8, %r11",
     "lea {funcs}(%rcx,%r11), %r11",
     // The thread.
     "mov {main_fs}(%rcx), %rax",
@@ -103,19 +107,20 @@ global_asm!(
     "mov 24(%rsp), %rax",
     "cmp {excluded}(%rcx), %rax",
     "je 9f",
-    "cmpq $0, 24(%r11)",
-    "je 3f",
-    "cmp 32(%r11), %rax",
-    "jb 2f",
-    "cmp 40(%r11), %rax",
-    "jb 3f",
+    "mov 24(%r11), %rdx",
+    "test %rdx, %rdx",
+    "jz 3f",
+    // rdx = 16 * the ranges left; range i's lo is at 32 + 16 * i.
+    "shl $4, %rdx",
     "2:",
-    "cmpq $1, 24(%r11)",
-    "je 9f",
-    "cmp 48(%r11), %rax",
-    "jb 9f",
-    "cmp 56(%r11), %rax",
-    "jae 9f",
+    "cmp 16(%r11,%rdx), %rax",
+    "jb 21f",
+    "cmp 24(%r11,%rdx), %rax",
+    "jb 3f",
+    "21:",
+    "sub $16, %rdx",
+    "jnz 2b",
+    "jmp 9f",
     // Counted: a free slot.
     "3:",
     "xor %edx, %edx",
@@ -286,16 +291,23 @@ pub fn func_code(code: u64, k: u64, moved: &[u8], back: u64) -> Option<Vec<u8>> 
 }
 
 /// Function `k`'s record in the data mapping at `data`: out-of-line code at `ool`, callers in
-/// `ranges` (none: any caller); counters zero.
+/// `ranges` (none: any caller; at most [`MAX_RANGES`]); counters zero.
 pub fn func_record(ranges: &[(u64, u64)], ool: u64) -> [u8; FUNC_LEN as usize] {
     let mut r = [0u8; FUNC_LEN as usize];
-    let mut put = |off: usize, v: u64| r[off..off + 8].copy_from_slice(&v.to_le_bytes());
-    put(16, ool);
-    put(24, ranges.len() as u64);
-    for (i, &(lo, hi)) in ranges.iter().take(2).enumerate() {
-        put(32 + 16 * i, lo);
-        put(40 + 16 * i, hi);
+    r[16..24].copy_from_slice(&ool.to_le_bytes());
+    r[24..].copy_from_slice(&caller_ranges(ranges));
+    r
+}
+
+/// The caller part of a function record (from offset 24): the number of ranges, the ranges.
+pub fn caller_ranges(ranges: &[(u64, u64)]) -> Vec<u8> {
+    assert!(ranges.len() <= MAX_RANGES);
+    let mut r = (ranges.len() as u64).to_le_bytes().to_vec();
+    for &(lo, hi) in ranges {
+        r.extend_from_slice(&lo.to_le_bytes());
+        r.extend_from_slice(&hi.to_le_bytes());
     }
+    r.resize(FUNC_LEN as usize - 24, 0);
     r
 }
 

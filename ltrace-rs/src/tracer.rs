@@ -158,6 +158,24 @@ struct Space {
 }
 
 impl Space {
+    /// The address range of the object (the program or a library) that starts at `lo`.
+    fn range_of(&self, lo: u64) -> Option<(u64, u64)> {
+        if lo == self.exe_lo {
+            return Some((self.exe_lo, self.exe_hi));
+        }
+        self.libs.iter().find(|o| o.lo == lo).map(|o| (o.lo, o.hi))
+    }
+
+    /// The caller ranges of a counting stub for callers `from` (`None`: any caller), if it can
+    /// hold them.
+    fn stub_ranges(&self, from: &Option<Vec<u64>>) -> Option<Vec<(u64, u64)>> {
+        match from {
+            None => Some(Vec::new()),
+            Some(v) if v.is_empty() || v.len() > crate::stubs::MAX_RANGES => None,
+            Some(v) => v.iter().map(|&lo| self.range_of(lo)).collect(),
+        }
+    }
+
     /// The object a return address lies in: its start address and its name.
     fn caller_at(&self, addr: u64) -> Option<(u64, &Rc<str>)> {
         if self.exe_lo <= addr && addr < self.exe_hi {
@@ -344,10 +362,7 @@ impl<'a> Tracer<'a> {
             backtraces: (cfg.backtrace > 0).then(Default::default),
             lazy: lazy_returns(cfg).then(crate::lazyret::TscClock::calibrate),
             stubs_ok: lazy_returns(cfg)
-                && !cfg.follow
                 && !cfg.syscalls
-                // A stub knows one caller range: libraries' calls (`-e x@lib`) take breakpoints.
-                && !cfg.filter.selects_library_calls()
                 && std::env::var_os("TRACEKIT_LTRACE_NO_STUBS").is_none(),
         }
     }
@@ -712,12 +727,32 @@ impl<'a> Tracer<'a> {
                 } else if let Some((_, old)) = merged.iter_mut().find(|(b, _)| *b == a) {
                     old.add_callers(&f.callers);
                     old.sync |= f.sync;
-                } else if let Some(&(_, k)) = s.stubs.as_ref().and_then(|st| st.patched.get(&a)) {
-                    // Counted by a stub already: every caller's calls, from now on, for `-x`.
-                    if f.callers == Callers::Any {
-                        let data = s.stubs.as_ref().map_or(0, |st| st.data);
-                        let at = crate::stubs::func_record_at(data, k) + 24;
-                        let _ = pt::mem::write(pid, at, &0u64.to_ne_bytes());
+                } else if let Some(&(orig, k)) = s.stubs.as_ref().and_then(|st| st.patched.get(&a))
+                {
+                    // Counted by a stub already: its callers widen, or it goes back to a
+                    // breakpoint when the stub cannot hold them.
+                    let st = s.stubs.as_ref().expect("patched");
+                    let from = match (&st.from[k as usize], &f.callers) {
+                        (None, _) | (_, Callers::Any) => None,
+                        (Some(old), Callers::From(new)) => {
+                            let mut v = old.clone();
+                            v.extend(new.iter().filter(|lo| !old.contains(lo)));
+                            Some(v)
+                        }
+                    };
+                    let at = crate::stubs::func_record_at(st.data, k) + 24;
+                    match s.stub_ranges(&from) {
+                        Some(r) => {
+                            let _ = pt::mem::write(pid, at, &crate::stubs::caller_ranges(&r));
+                            s.stubs.as_mut().expect("patched").from[k as usize] = from;
+                        }
+                        None => {
+                            let _ = pt::mem::write(pid, a, &orig);
+                            s.stubs.as_mut().expect("patched").patched.remove(&a);
+                            let mut f = f;
+                            f.callers = from.map_or(Callers::Any, Callers::From);
+                            merged.push((a, f));
+                        }
                     }
                 } else {
                     merged.push((a, f));
@@ -814,14 +849,14 @@ impl<'a> Tracer<'a> {
     /// stubs, mapped in the tracee on first use; what remains gets breakpoints.
     fn plant_stubs(&mut self, pid: Pid, space: &Rc<RefCell<Space>>, wanted: &mut Vec<(u64, Func)>) {
         use crate::stubs;
-        let (exe_lo, exe_hi) = {
-            let s = space.borrow();
-            (s.exe_lo, s.exe_hi)
-        };
         let execs = [
             "execve", "execv", "execvp", "execvpe", "execl", "execlp", "execle", "fexecve",
             "execveat",
         ];
+        let from = |f: &Func| match &f.callers {
+            Callers::Any => None,
+            Callers::From(v) => Some(v.clone()),
+        };
         let ranges = |f: &Func| -> Option<Vec<(u64, u64)>> {
             if f.link_map
                 || f.resolves
@@ -831,11 +866,7 @@ impl<'a> Tracer<'a> {
             {
                 return None;
             }
-            match &f.callers {
-                Callers::Any => Some(Vec::new()),
-                Callers::From(v) if v[..] == [exe_lo] => Some(vec![(exe_lo, exe_hi)]),
-                Callers::From(_) => None,
-            }
+            space.borrow().stub_ranges(&from(f))
         };
         if !wanted.iter().any(|(_, f)| ranges(f).is_some()) {
             return;
@@ -868,7 +899,7 @@ impl<'a> Tracer<'a> {
                 .iter()
                 .find(|(t, _)| Some(*t) == tgid)
                 .map_or(0, |(_, r)| r.fs_base);
-            if main_fs == 0 {
+            if main_fs == 0 && !self.cfg.follow {
                 self.stubs_ok = false;
                 return;
             }
@@ -883,7 +914,10 @@ impl<'a> Tracer<'a> {
                 return;
             };
             let mut head = [0u8; 16];
-            head[..8].copy_from_slice(&main_fs.to_le_bytes());
+            // With -f every thread's calls count (0 = any thread).
+            if !self.cfg.follow {
+                head[..8].copy_from_slice(&main_fs.to_le_bytes());
+            }
             head[8..].copy_from_slice(&entry.to_le_bytes());
             if pt::mem::write(pid, code, &stubs::code_head(code, data)).is_err()
                 || pt::mem::write(pid, data + stubs::MAIN_FS, &head).is_err()
@@ -896,6 +930,7 @@ impl<'a> Tracer<'a> {
                 data,
                 funcs: Vec::new(),
                 patched: HashMap::new(),
+                from: Vec::new(),
             });
         }
         let (code, data, mut k) = {
@@ -931,14 +966,14 @@ impl<'a> Tracer<'a> {
             let Some(m) = maps.iter().find(|m| m.start <= *addr && *addr < m.end) else {
                 continue;
             };
-            let from = m.start.max(addr.saturating_sub(AROUND));
+            let lo_scan = m.start.max(addr.saturating_sub(AROUND));
             let to = m.end.min(addr + AROUND);
-            let mut around = vec![0u8; (to - from) as usize];
-            if pt::mem::read_exact(pid, from, &mut around).is_err() {
+            let mut around = vec![0u8; (to - lo_scan) as usize];
+            if pt::mem::read_exact(pid, lo_scan, &mut around).is_err() {
                 continue;
             }
             let targets: Vec<u64> = starts.iter().map(|&s| addr + s as u64).collect();
-            if stubs::branch_into(&around, from, &targets, (lo, hi)) {
+            if stubs::branch_into(&around, lo_scan, &targets, (lo, hi)) {
                 continue;
             }
             let Some(text) = stubs::func_code(code, k, &moved, hi) else {
@@ -957,6 +992,7 @@ impl<'a> Tracer<'a> {
             let st = s.stubs.as_mut().expect("mapped above");
             st.funcs.push((f.name.clone(), 0, 0));
             st.patched.insert(*addr, (orig, k));
+            st.from.push(from(f));
             k += 1;
             done.push(i);
         }
@@ -1662,6 +1698,19 @@ impl<'a> Tracer<'a> {
                     // copy of the trampolines' data.
                     if let Some(r) = copy.returns.as_mut() {
                         r.hand_over(parent, child.0);
+                    }
+                    // Its copy of the stubs' counters holds the parent's calls so far: only
+                    // what it counts from now on is its own.
+                    if let Some(st) = copy.stubs.as_mut() {
+                        let at = crate::stubs::func_record_at(st.data, 0);
+                        let mut bytes = vec![0u8; st.funcs.len() * crate::stubs::FUNC_LEN as usize];
+                        if pt::mem::read_exact(child, at, &mut bytes).is_ok() {
+                            for (f, (c, t)) in
+                                st.funcs.iter_mut().zip(crate::stubs::counters(&bytes))
+                            {
+                                (f.1, f.2) = (c, t);
+                            }
+                        }
                     }
                     let copy = Rc::new(RefCell::new(copy));
                     self.threads

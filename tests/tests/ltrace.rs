@@ -1361,14 +1361,17 @@ fn c_detaches_with_calls_in_flight_and_the_program_finishes_intact() {
 /// allows it: the counts equal those of the breakpoints alone (`TRACEKIT_LTRACE_NO_STUBS=1`) on
 /// every linkage, with threads (only the first thread's calls without -f), fork, a signal
 /// handler's calls, C++, and across an exec of the traced process itself (lt_exec: 3 strlen
-/// before, 2 after; the counters are read at the `execve` breakpoint before the image goes).
+/// before, 2 after; the counters are read at the `execve` breakpoint before the image goes);
+/// with -f every thread's and every child's calls (a forked child's copy of the counters starts
+/// from the parent's at the fork).
 #[test]
 fn c_counts_in_the_tracee_equal_the_breakpoints() {
     let dir = tempdir();
-    let table = |prog: &Path, args: &[&str], stubs: bool| -> (String, String) {
+    let table = |opts: &[&str], prog: &Path, args: &[&str], stubs: bool| -> (String, String) {
         let file = dir.path().join(format!(
-            "stubs-{}-{stubs}.out",
-            prog.file_name().unwrap().to_string_lossy()
+            "stubs-{}-{stubs}{}.out",
+            prog.file_name().unwrap().to_string_lossy(),
+            opts.concat()
         ));
         let mut cmd = Command::new(ltrace_rs());
         if stubs {
@@ -1379,6 +1382,7 @@ fn c_counts_in_the_tracee_equal_the_breakpoints() {
         let out = run(cmd
             .args(["-c", "--backend", "ptrace", "-o"])
             .arg(&file)
+            .args(opts)
             .arg(prog)
             .args(args));
         assert!(out.status.success(), "{prog:?}: {}", stderr(&out));
@@ -1386,29 +1390,65 @@ fn c_counts_in_the_tracee_equal_the_breakpoints() {
     };
     let mut progs: Vec<&str> = LINKAGES.to_vec();
     progs.extend(["lt_threads", "lt_fork", "lt_signal", "lt_cxx", "lt_exec"]);
-    for name in progs {
+    let mut runs: Vec<(&[&str], &str)> = progs.into_iter().map(|p| (&[][..], p)).collect();
+    runs.extend([
+        (&["-f"][..], "lt_threads"),
+        (&["-f"][..], "lt_fork"),
+        (&["-f"][..], "lt_exec"),
+    ]);
+    for (opts, name) in runs {
         let prog = example(name);
-        let (with, said) = table(&prog, &[], true);
-        let (without, quiet) = table(&prog, &[], false);
-        assert_eq!(quiet, "", "{name} without stubs");
+        let (with, said) = table(opts, &prog, &[], true);
+        let (without, quiet) = table(opts, &prog, &[], false);
+        assert_eq!(quiet, "", "{name} {opts:?} without stubs");
         // The stubs did the work: "N of M functions counted by stubs", N > 0.
         let n: u64 = said
             .split_whitespace()
             .nth(1)
             .and_then(|w| w.parse().ok())
             .unwrap_or(0);
-        assert!(n > 0, "{name}: no function counted by stubs: {said}");
+        assert!(
+            n > 0,
+            "{name} {opts:?}: no function counted by stubs: {said}"
+        );
         assert_eq!(
             counts(&with),
             counts(&without),
-            "{name}: stubs\n{with}\nbreakpoints\n{without}"
+            "{name} {opts:?}: stubs\n{with}\nbreakpoints\n{without}"
         );
     }
-    let (with, _) = table(&example("lt_exec"), &[], true);
+    // Library filters: the stubs hold the callers' ranges; lt_plug, dlopen'd later, widens
+    // cos's (its 2 calls join the program's 3).
+    let plug = example("lt_plug");
+    let dl = example("lt_dlopen");
+    for (filter, prog, args) in [
+        ("malloc+free", example("lt_calls"), vec![]),
+        ("*@libm*", dl.clone(), vec![plug.to_str().unwrap()]),
+        ("*@lt_plug", dl.clone(), vec![plug.to_str().unwrap()]),
+    ] {
+        let (with, _) = table(&["-e", filter], &prog, &args, true);
+        let (without, _) = table(&["-e", filter], &prog, &args, false);
+        assert_eq!(
+            counts(&with),
+            counts(&without),
+            "-e {filter}\n{with}\n{without}"
+        );
+    }
+    let (with, _) = table(&["-e", "*@libm*"], &dl, &[plug.to_str().unwrap()], true);
+    assert_eq!(counts(&with), expect(&[("cos", 5)]), "{with}");
+    // A call before the fork (strcmp) is the parent's only, then the child execs lt_calls.
+    let calls = example("lt_calls");
+    let fork = example("lt_fork");
+    let args = [calls.to_str().unwrap()];
+    let (with, _) = table(&["-f"], &fork, &args, true);
+    let (without, _) = table(&["-f"], &fork, &args, false);
+    assert_eq!(counts(&with), counts(&without), "{with}\n{without}");
+    assert_eq!(counts(&with).get("strcmp"), Some(&1), "{with}");
+    let (with, _) = table(&[], &example("lt_exec"), &[], true);
     assert_eq!(counts(&with).get("strlen"), Some(&5), "{with}");
     assert_eq!(counts(&with).get("puts"), Some(&1), "{with}");
     // Many calls, exactly.
-    let (with, _) = table(&example("lt_bench"), &["malloc", "20000"], true);
+    let (with, _) = table(&[], &example("lt_bench"), &["malloc", "20000"], true);
     assert_eq!(counts(&with).get("malloc"), Some(&20000), "{with}");
     assert_eq!(counts(&with).get("free"), Some(&20000), "{with}");
 }
