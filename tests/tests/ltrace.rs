@@ -1101,6 +1101,9 @@ fn sigint_detaches_and_leaves_no_breakpoint() {
     unsafe { libc::kill(tracer.id() as i32, libc::SIGINT) };
     let st = tracer.wait().unwrap();
     assert!(st.success(), "ltrace-rs after SIGINT: {st:?}");
+    if let Some(diff) = code_differs_from_files(victim.id() as i32) {
+        panic!("the victim's code after the detach: {diff}");
+    }
     // With a breakpoint left behind, the next strlen would kill it with SIGTRAP.
     let st = victim.wait().unwrap();
     assert_eq!(st.code(), Some(0), "the victim after the detach: {st:?}");
@@ -1379,8 +1382,49 @@ fn c_detaches_with_calls_in_flight_and_the_program_finishes_intact() {
         counts(&table).get("strlen").is_some_and(|&n| n > 0),
         "{table}"
     );
+    // The counting stubs' jumps are gone too (a left one would still work: only the bytes
+    // tell). The victim runs about 6 s; it is read unless it is over already.
+    if let Some(diff) = code_differs_from_files(victim.id() as i32) {
+        panic!("the victim's code after the detach: {diff}");
+    }
     let st = victim.wait().unwrap();
     assert_eq!(st.code(), Some(0), "the victim after the detach: {st:?}");
+}
+
+/// Where the executable file mappings of process `pid` differ from their files (a breakpoint
+/// or a patched entry left behind), if anywhere; `None` when they are equal or the process is
+/// gone.
+fn code_differs_from_files(pid: i32) -> Option<String> {
+    use std::io::{Read, Seek, SeekFrom};
+    let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).ok()?;
+    let mut mem = std::fs::File::open(format!("/proc/{pid}/mem")).ok()?;
+    let mut checked = 0;
+    for line in maps.lines() {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if f.len() < 6 || !f[1].starts_with("r-x") || !f[5].starts_with('/') {
+            continue;
+        }
+        let (lo, hi) = f[0].split_once('-')?;
+        let lo = u64::from_str_radix(lo, 16).ok()?;
+        let hi = u64::from_str_radix(hi, 16).ok()?;
+        let off = u64::from_str_radix(f[2], 16).ok()?;
+        let mut file = std::fs::File::open(f[5]).ok()?;
+        let mut want = Vec::new();
+        file.seek(SeekFrom::Start(off)).ok()?;
+        file.take(hi - lo).read_to_end(&mut want).ok()?;
+        let mut got = vec![0u8; want.len()];
+        mem.seek(SeekFrom::Start(lo)).ok()?;
+        mem.read_exact(&mut got).ok()?;
+        if let Some(i) = (0..want.len()).find(|&i| want[i] != got[i]) {
+            return Some(format!("{} at {:#x}", f[5], lo + i as u64));
+        }
+        checked += 1;
+    }
+    assert!(
+        checked > 0,
+        "no code mapping read in process {pid}:\n{maps}"
+    );
+    None
 }
 
 /// `-c` on the ptrace backend counts in stubs in the tracee (no stop per call) where a function
