@@ -152,8 +152,8 @@ pub fn options(cfg: &Config) -> pt::Options {
         follow_forks: true,
         exit_kill: false,
         sysgood: cfg.syscalls,
-        // `-c`: calls that returned through a trampoline are collected at the exit event.
-        exit: cfg.count,
+        // Calls that returned through a trampoline are collected at the exit event.
+        exit: tracer::lazy_returns(cfg),
         ..pt::Options::default()
     }
 }

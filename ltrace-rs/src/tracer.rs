@@ -310,9 +310,26 @@ impl std::fmt::Debug for Tracer<'_> {
 }
 
 /// Whether returns go through trampolines: `-c` needs only their value and time (not the
-/// memory of output parameters or the stack at the return, as `-w` does).
-fn lazy_returns(cfg: &Config) -> bool {
-    cfg.count && cfg.backtrace == 0
+/// memory of output parameters or the stack at the return, as `-w` does). Call lines too, for
+/// the calls whose return line needs nothing but the value ([`quiet_return`]): it is printed
+/// at the process's next stop, before anything that stop prints, so not with `-f` (another
+/// thread's lines could come first), `-S` (the system calls nest in the call), or times of day
+/// (`-t`, `-r`: the line would bear the later time; `-T` is measured by the trampoline).
+pub(crate) fn lazy_returns(cfg: &Config) -> bool {
+    cfg.backtrace == 0
+        && (cfg.count
+            || !cfg.follow
+                && !cfg.syscalls
+                && cfg.layout.time == 0
+                && !cfg.layout.relative
+                && std::env::var_os("TRACEKIT_LTRACE_NO_LAZY_LINES").is_none())
+}
+
+/// Whether a call's return line needs no memory of the tracee: no output parameters, and a
+/// return value printed from the register alone.
+fn quiet_return(proto: &Proto, style: proto::Style) -> bool {
+    proto.entry_params() == proto.params.len()
+        && !proto::reads(proto, style).iter().any(|r| r.at_exit)
 }
 
 /// A system call's name from the suite's table (ltrace's `SYS_NR` when it has none).
@@ -361,7 +378,8 @@ impl<'a> Tracer<'a> {
             outcome: None,
             backtraces: (cfg.backtrace > 0).then(Default::default),
             lazy: lazy_returns(cfg).then(crate::lazyret::TscClock::calibrate),
-            stubs_ok: lazy_returns(cfg)
+            stubs_ok: cfg.count
+                && lazy_returns(cfg)
                 && !cfg.syscalls
                 && std::env::var_os("TRACEKIT_LTRACE_NO_STUBS").is_none(),
         }
@@ -593,8 +611,8 @@ impl<'a> Tracer<'a> {
         if initial {
             let exe_name = space.borrow().exe_name.clone();
             self.program_symbols(pid, &exe, exe_bias, &exe_name, entry, &mut wanted)?;
-            // Counting stubs: their counters are read before an exec replaces them.
-            if self.stubs_ok {
+            // Counting stubs and return trampolines: read before an exec replaces them.
+            if self.stubs_ok || self.lazy.is_some() {
                 for l in &libs {
                     for name in ["execve", "execveat", "fexecve"] {
                         if let Some(e) = l.info.exports.get(name) {
@@ -1388,9 +1406,10 @@ impl<'a> Tracer<'a> {
                     }
                 } else if counted {
                     let proto = self.proto(&f.name);
-                    // `-c`: a return trampoline when one is free.
+                    // `-c` (and quiet returns): a return trampoline when one is free.
+                    let quiet = self.cfg.count || quiet_return(&proto, self.style());
                     let lazy = match (&self.lazy, space.borrow_mut().returns.as_mut()) {
-                        (Some(_), Some(r)) => r.take(tid, ret),
+                        (Some(_), Some(r)) if quiet => r.take(tid, ret),
                         _ => None,
                     };
                     let frame = Frame {

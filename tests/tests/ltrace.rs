@@ -1522,3 +1522,60 @@ fn c_counts_in_the_tracee_equal_the_breakpoints() {
     assert_eq!(counts(&with).get("malloc"), Some(&20000), "{with}");
     assert_eq!(counts(&with).get("free"), Some(&20000), "{with}");
 }
+
+/// Call lines on the ptrace backend: a call whose return line needs only the return value goes
+/// back through a trampoline (no second stop) and its line is printed at the next stop. The
+/// text equals the one with a return breakpoint for every call (`TRACEKIT_LTRACE_NO_LAZY_LINES=1`),
+/// including the garbage arguments of unknown prototypes (the trampoline keeps every register
+/// but r11), the last call before the exit, and across an exec.
+#[test]
+fn quiet_returns_through_trampolines_print_the_same_lines() {
+    let dir = tempdir();
+    for (opts, name) in [
+        (&[][..], "lt_calls"),
+        (&["-i", "-T"][..], "lt_calls"),
+        (&[][..], "lt_cxx"),
+        (&[][..], "lt_format"),
+        (&[][..], "lt_signal"),
+        (&[][..], "lt_exec"),
+    ] {
+        let prog = example(name);
+        let file = |lazy: bool| {
+            dir.path()
+                .join(format!("quiet-{name}-{}-{lazy}", opts.len()))
+        };
+        for lazy in [true, false] {
+            let mut cmd = Command::new(ltrace_rs());
+            if !lazy {
+                cmd.env("TRACEKIT_LTRACE_NO_LAZY_LINES", "1");
+            }
+            let out = run(cmd
+                .args(["--backend", "ptrace"])
+                .args(opts)
+                .arg("-o")
+                .arg(file(lazy))
+                .arg(&prog));
+            assert!(out.status.success(), "{name}: {}", stderr(&out));
+        }
+        let text = |lazy: bool| std::fs::read_to_string(file(lazy)).unwrap();
+        // -T's times differ run to run: the column goes.
+        let strip = |t: String| -> Vec<String> {
+            normalize(&t)
+                .into_iter()
+                .map(|l| match l.rfind(" <") {
+                    Some(i) if l.ends_with('>') && l[i + 2..].starts_with("0.") => {
+                        l[..i].to_owned()
+                    }
+                    _ => l,
+                })
+                .collect()
+        };
+        let (with, without) = (text(true), text(false));
+        assert!(with.lines().count() > 3, "{name}: {with}");
+        assert_eq!(
+            strip(with.clone()),
+            strip(without.clone()),
+            "{name} {opts:?}\ntrampolines:\n{with}\nbreakpoints:\n{without}"
+        );
+    }
+}
