@@ -723,9 +723,13 @@ pub fn run_lines(
                                 crate::tracer::signame(sig),
                                 crate::tracer::sigdesc(sig)
                             );
-                            let ip = tracekit_ptrace::get_regs(p).ok().map(|r| r.rip);
-                            tracer.printer.set_clock(None);
-                            tracer.printer.event(p.0, ip, &line).map_err(io_err)?;
+                            // Without -f only the first thread's signals are shown (as
+                            // ltrace, and the ptrace backend).
+                            if cfg.follow || p.0 == main {
+                                let ip = tracekit_ptrace::get_regs(p).ok().map(|r| r.rip);
+                                tracer.printer.set_clock(None);
+                                tracer.printer.event(p.0, ip, &line).map_err(io_err)?;
+                            }
                             resume(p, Resume::Continue, sig)
                         }
                         // A child (not followed: the agent in it records nothing of ours), ahead

@@ -693,6 +693,71 @@ fn in_process_lines_equal_the_ptrace_backends() {
         "{ip}"
     );
     assert!(ip.ends_with("+++ exited (status 0) +++\n"), "{ip}");
+    // A signal of a thread that is not shown (no -f) is not shown either; with -f it is, with
+    // the thread's calls (their interleaving with the main thread's is a race: the calls are
+    // compared by thread and name).
+    let tsig = example("lt_tsignal");
+    let ts = tsig.to_str().unwrap();
+    // pthread_t values (addresses in decimal) and the columns they move.
+    let no_ids = |text: &str| -> Vec<String> {
+        normalize(text)
+            .into_iter()
+            .map(|l| {
+                let mut out = String::new();
+                let mut digits = String::new();
+                for c in l.chars().chain(std::iter::once('\n')) {
+                    if c.is_ascii_digit() {
+                        digits.push(c);
+                        continue;
+                    }
+                    out.push_str(if digits.len() >= 10 { "ID" } else { &digits });
+                    digits.clear();
+                    out.push(c);
+                }
+                out.pop();
+                out.split_whitespace().collect::<Vec<_>>().join(" ")
+            })
+            .collect()
+    };
+    let (_, pt) = trace(&ltrace_rs(), &["--backend", "ptrace"], &[ts], dir.path());
+    let (out, ip) = trace(&ltrace_rs(), &["--backend", "preload"], &[ts], dir.path());
+    assert_eq!(stderr(&out), "", "lt_tsignal: in-process backend fell back");
+    assert_eq!(no_ids(&ip), no_ids(&pt), "ptrace:\n{pt}\nin-process:\n{ip}");
+    assert!(!ip.contains("--- SIGUSR1"), "{ip}");
+    let (_, pt) = trace(
+        &ltrace_rs(),
+        &["-f", "--backend", "ptrace"],
+        &[ts],
+        dir.path(),
+    );
+    let (out, ip) = trace(
+        &ltrace_rs(),
+        &["-f", "--backend", "preload"],
+        &[ts],
+        dir.path(),
+    );
+    assert_eq!(
+        stderr(&out),
+        "",
+        "lt_tsignal -f: in-process backend fell back"
+    );
+    assert_eq!(
+        per_thread_calls(&ip),
+        per_thread_calls(&pt),
+        "ptrace:\n{pt}\nin-process:\n{ip}"
+    );
+    // The signal line is the thread's, right after its raise.
+    assert!(
+        ip.lines()
+            .any(|l| l.ends_with("] --- SIGUSR1 (User defined signal 1) ---")),
+        "{ip}"
+    );
+    assert_eq!(
+        ip.matches("--- SIGUSR1 (User defined signal 1) ---")
+            .count(),
+        1,
+        "{ip}"
+    );
     // Time columns: -ttt (seconds.micros first), -T (<spent> last), -r (since the last line).
     let untimed = |text: &str, cols: usize| -> (Vec<f64>, Vec<String>) {
         let mut times = Vec::new();
