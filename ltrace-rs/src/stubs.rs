@@ -73,7 +73,8 @@ const TRAMPS: u64 = 512;
 const TRAMP_LEN: u64 = 16;
 /// Offset of the per-function code: prefix, then the moved instructions and a jump back.
 const PREFIXES: u64 = TRAMPS + SLOTS * TRAMP_LEN;
-const PREFIX_LEN: u64 = 64;
+/// Bytes of a function's code.
+pub const PREFIX_LEN: u64 = 64;
 /// Where the moved instructions start in a function's code.
 const OOL: u64 = 16;
 /// Bytes of the code mapping.
@@ -386,12 +387,19 @@ pub fn movable(code: &[u8], addr: u64, to: u64) -> Option<(usize, Vec<usize>, Ve
 /// tried (the code is not decoded): a false alarm only costs a stub. Offsets inside
 /// `[skip_lo, skip_hi)` (the moved instructions) are skipped.
 pub fn branch_into(bytes: &[u8], base: u64, targets: &[u64], skip: (u64, u64)) -> bool {
-    let hit = |t: u64| targets.contains(&t);
+    let all = branch_targets(bytes, base);
+    targets.iter().any(|t| {
+        all.get(t)
+            .is_some_and(|from| from.iter().any(|&f| f < skip.0 || f >= skip.1))
+    })
+}
+
+/// Every address a direct branch encoded at any offset of `bytes` (at `base`) could target, with
+/// where those branches are (see [`branch_into`]); for a whole mapping at once.
+pub fn branch_targets(bytes: &[u8], base: u64) -> HashMap<u64, Vec<u64>> {
+    let mut out: HashMap<u64, Vec<u64>> = HashMap::new();
     for o in 0..bytes.len() {
         let at = base + o as u64;
-        if skip.0 <= at && at < skip.1 {
-            continue;
-        }
         let b = bytes[o];
         let rel8 = |n: usize| bytes.get(o + n).map(|&d| d as i8 as i64);
         let rel32 = |n: usize| {
@@ -407,11 +415,11 @@ pub fn branch_into(bytes: &[u8], base: u64, targets: &[u64], skip: (u64, u64)) -
             }
             _ => None,
         };
-        if t.is_some_and(hit) {
-            return true;
+        if let Some(t) = t {
+            out.entry(t).or_default().push(at);
         }
     }
-    false
+    out
 }
 
 #[cfg(test)]

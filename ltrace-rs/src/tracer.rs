@@ -301,7 +301,13 @@ pub struct Tracer<'a> {
     lazy: Option<crate::lazyret::TscClock>,
     /// `-c` may count calls in counting stubs (see [`crate::stubs`]).
     stubs_ok: bool,
+    /// Code mappings (by file and address) as read for stubs, with where their direct
+    /// branches could go.
+    stub_text: StubText,
 }
+
+/// Code mappings' bytes and branch targets, by file and start address (`None`: unreadable).
+type StubText = HashMap<(PathBuf, u64), Option<Rc<(Vec<u8>, HashMap<u64, Vec<u64>>)>>>;
 
 impl std::fmt::Debug for Tracer<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -358,6 +364,20 @@ pub(crate) fn sigdesc(sig: i32) -> String {
         .into_owned()
 }
 
+/// Writes `bytes` at `addr` in `pid` through `/proc/PID/mem` (one system call, also on
+/// read-only code pages, as the tracer), else word by word with `PTRACE_POKEDATA`.
+fn write_code(pid: Pid, addr: u64, bytes: &[u8]) -> io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    let direct = std::fs::OpenOptions::new()
+        .write(true)
+        .open(format!("/proc/{}/mem", pid.0))
+        .and_then(|f| f.write_all_at(bytes, addr));
+    match direct {
+        Ok(()) => Ok(()),
+        Err(_) => pt::mem::write(pid, addr, bytes),
+    }
+}
+
 impl<'a> Tracer<'a> {
     /// A tracer writing the trace through `printer`.
     pub fn new(cfg: &'a Config, printer: Printer) -> Tracer<'a> {
@@ -382,6 +402,7 @@ impl<'a> Tracer<'a> {
                 && lazy_returns(cfg)
                 && !cfg.syscalls
                 && std::env::var_os("TRACEKIT_LTRACE_NO_STUBS").is_none(),
+            stub_text: HashMap::new(),
         }
     }
 
@@ -937,7 +958,7 @@ impl<'a> Tracer<'a> {
                 head[..8].copy_from_slice(&main_fs.to_le_bytes());
             }
             head[8..].copy_from_slice(&entry.to_le_bytes());
-            if pt::mem::write(pid, code, &stubs::code_head(code, data)).is_err()
+            if write_code(pid, code, &stubs::code_head(code, data)).is_err()
                 || pt::mem::write(pid, data + stubs::MAIN_FS, &head).is_err()
             {
                 self.stubs_ok = false;
@@ -957,8 +978,17 @@ impl<'a> Tracer<'a> {
             (st.code, st.data, st.funcs.len() as u64)
         };
         let maps = procfs::maps(pid.0).unwrap_or_default();
-        const AROUND: u64 = 32 * 1024;
-        let mut done = Vec::new();
+        // Each mapping's bytes, read once (the functions' first bytes), and where its direct
+        // branches could go (kept for later plants: a library's text does not change).
+        let text = &mut self.stub_text;
+        // Written together once all are known: the functions' code (consecutive in the code
+        // mapping), their records (consecutive in the data mapping), the entry jumps.
+        let first = k;
+        let mut code_blob: Vec<u8> = Vec::new();
+        let mut records: Vec<u8> = Vec::new();
+        // (index in `wanted`, entry, its original bytes, the jump, the callers).
+        type Planned = (usize, u64, [u8; 5], [u8; 5], Option<Vec<u64>>);
+        let mut planned: Vec<Planned> = Vec::new();
         for (i, (addr, f)) in wanted.iter().enumerate() {
             if k >= stubs::MAX_FUNCS {
                 break;
@@ -966,11 +996,29 @@ impl<'a> Tracer<'a> {
             let Some(ranges) = ranges(f) else {
                 continue;
             };
-            let mut head = [0u8; 32];
-            if pt::mem::read_exact(pid, *addr, &mut head).is_err() {
+            // Code of a file only (anonymous code may change under us).
+            let Some(m) = maps
+                .iter()
+                .find(|m| m.start <= *addr && *addr < m.end && m.path.is_absolute())
+            else {
                 continue;
-            }
-            let Some((len, starts, moved)) = stubs::movable(&head, *addr, stubs::ool_at(code, k))
+            };
+            let Some(mapped) = text
+                .entry((m.path.clone(), m.start))
+                .or_insert_with(|| {
+                    let mut b = vec![0u8; (m.end - m.start) as usize];
+                    pt::mem::read_exact(pid, m.start, &mut b).ok()?;
+                    let branches = stubs::branch_targets(&b, m.start);
+                    Some(Rc::new((b, branches)))
+                })
+                .clone()
+            else {
+                continue;
+            };
+            let (bytes, branches) = &*mapped;
+            let at = (*addr - m.start) as usize;
+            let head = &bytes[at..bytes.len().min(at + 32)];
+            let Some((len, starts, moved)) = stubs::movable(head, *addr, stubs::ool_at(code, k))
             else {
                 continue;
             };
@@ -981,38 +1029,43 @@ impl<'a> Tracer<'a> {
             if rips.iter().any(|(_, r)| lo < r.rip && r.rip < hi) {
                 continue;
             }
-            let Some(m) = maps.iter().find(|m| m.start <= *addr && *addr < m.end) else {
-                continue;
-            };
-            let lo_scan = m.start.max(addr.saturating_sub(AROUND));
-            let to = m.end.min(addr + AROUND);
-            let mut around = vec![0u8; (to - lo_scan) as usize];
-            if pt::mem::read_exact(pid, lo_scan, &mut around).is_err() {
-                continue;
-            }
-            let targets: Vec<u64> = starts.iter().map(|&s| addr + s as u64).collect();
-            if stubs::branch_into(&around, lo_scan, &targets, (lo, hi)) {
+            // A branch from anywhere in the mapping (but the moved bytes) into the jump.
+            let into = starts.iter().any(|&s| {
+                branches
+                    .get(&(addr + s as u64))
+                    .is_some_and(|from| from.iter().any(|&f| f < lo || f >= hi))
+            });
+            if into {
                 continue;
             }
-            let Some(text) = stubs::func_code(code, k, &moved, hi) else {
+            let Some(mut func) = stubs::func_code(code, k, &moved, hi) else {
                 continue;
             };
-            let record = stubs::func_record(&ranges, stubs::ool_at(code, k));
+            func.resize(stubs::PREFIX_LEN as usize, 0xcc);
+            code_blob.extend_from_slice(&func);
+            records.extend_from_slice(&stubs::func_record(&ranges, stubs::ool_at(code, k)));
             let mut orig = [0u8; 5];
             orig.copy_from_slice(&head[..5]);
-            if pt::mem::write(pid, stubs::prefix_at(code, k), &text).is_err()
-                || pt::mem::write(pid, stubs::func_record_at(data, k), &record).is_err()
-                || pt::mem::write(pid, *addr, &patch).is_err()
-            {
-                continue;
-            }
-            let mut s = space.borrow_mut();
-            let st = s.stubs.as_mut().expect("mapped above");
-            st.funcs.push((f.name.clone(), 0, 0));
-            st.patched.insert(*addr, (orig, k));
-            st.from.push(from(f));
+            planned.push((i, *addr, orig, patch, from(f)));
             k += 1;
-            done.push(i);
+        }
+        let mut done = Vec::new();
+        let written = !planned.is_empty()
+            && write_code(pid, stubs::prefix_at(code, first), &code_blob).is_ok()
+            && pt::mem::write_many(pid, &[(stubs::func_record_at(data, first), &records[..])])
+                .is_ok();
+        if written {
+            for (n, (i, addr, orig, patch, from)) in planned.into_iter().enumerate() {
+                let mut s = space.borrow_mut();
+                let st = s.stubs.as_mut().expect("mapped above");
+                // Every planned function has its index (a failed jump leaves its counters 0).
+                st.funcs.push((wanted[i].1.name.clone(), 0, 0));
+                st.from.push(from);
+                if write_code(pid, addr, &patch).is_ok() {
+                    st.patched.insert(addr, (orig, first + n as u64));
+                    done.push(i);
+                }
+            }
         }
         if std::env::var_os("TRACEKIT_LTRACE_DEBUG_STUBS").is_some() {
             eprintln!(
