@@ -15,9 +15,10 @@
 //! The stubs use only the stack below the return address (free at a function's entry and
 //! after its return), `r11` (scratch at both) and the flags; every other register is as the
 //! program left it. A function qualifies only when its moved instructions can run anywhere
-//! (no RIP-relative operand, no relative branch) and no branch found in the code around it
-//! targets a place inside the 5 bytes (a byte-pattern scan: conservative, it may refuse a
-//! function that would have been fine). Anything else keeps its `int3`.
+//! (no RIP-relative operand; relative `jmp`/`jcc` are re-encoded) and no direct branch found
+//! anywhere in its code mapping targets an instruction start inside the 5 bytes (a
+//! byte-pattern scan of every offset: conservative, it may refuse a function that would have
+//! been fine; an indirect jump there is not seen). Anything else keeps its `int3`.
 //!
 //! The template is assembled with the rest of ltrace-rs (`global_asm!`) and copied into the
 //! tracee; the data address is patched into its `movabs` placeholders.
