@@ -35,16 +35,21 @@ med() { sort -g | awk '{a[NR]=$1} END {print (NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+
 
 # One workload: native, ltrace, ltrace-rs --backend ptrace, ltrace-rs --backend preload, each
 # with the options in $OPTS (-c, or none for the call lines); `calls` is the number of traced
-# calls.
+# calls. With -c the ptrace backend counts in stubs in the tracee (no stop per call); the
+# `ptrace, breakpoints` rows are the same runs with the stubs off (TRACEKIT_LTRACE_NO_STUBS=1:
+# one stop per call).
 bench() { # name, calls, lt_bench arguments...
     local name=$1 calls=$2
     shift 2
-    local nat=() lt=() pt=() ip=()
+    local nat=() lt=() pt=() ip=() bp=()
     for _ in $(seq "$RUNS"); do
         nat+=("$(timed "$BENCH" "$@")")
         lt+=("$(timed ltrace $OPTS -o "$OUT/lt" "$BENCH" "$@")")
         pt+=("$(timed "$OURS" $OPTS --backend ptrace -o "$OUT/pt" "$BENCH" "$@")")
         ip+=("$(timed "$OURS" $OPTS --backend preload -o "$OUT/ip" "$BENCH" "$@")")
+        if [ -n "$OPTS" ]; then
+            bp+=("$(TRACEKIT_LTRACE_NO_STUBS=1 timed "$OURS" $OPTS --backend ptrace -o "$OUT/bp" "$BENCH" "$@")")
+        fi
     done
     local col
     for col in 1 2; do
@@ -58,8 +63,19 @@ bench() { # name, calls, lt_bench arguments...
                 (l - n) * 1e6 / c, (p - n) * 1e6 / c, (i - n) * 1e6 / c,
                 (l > 0 ? p / l : 0), (l > 0 ? i / l : 0)}'
     done
+    if [ -n "$OPTS" ]; then
+        for col in 1 2; do
+            local n l b
+            n=$(printf '%s\n' "${nat[@]}" | cut -d' ' -f$col | med)
+            l=$(printf '%s\n' "${lt[@]}" | cut -d' ' -f$col | med)
+            b=$(printf '%s\n' "${bp[@]}" | cut -d' ' -f$col | med)
+            awk -v name="  ptrace, breakpoints $([ $col = 1 ] && echo wall || echo cpu)" -v n="$n" -v l="$l" -v b="$b" -v c="$calls" 'BEGIN {
+                printf "%-26s %8.3f %8.3f %8.3f %8s %8.2f %8.2f %8s %7.3f\n", name, n, l, b, "",
+                    (l - n) * 1e6 / c, (b - n) * 1e6 / c, "", (l > 0 ? b / l : 0)}'
+        done
+    fi
     # Both backends must have seen every call.
-    for f in pt ip; do
+    for f in pt ip $([ -n "$OPTS" ] && echo bp); do
         if [ -n "$OPTS" ]; then
             grep -q " $N strlen\| $N malloc" "$OUT/$f" || { echo "ltrace-rs ($f) miscounted:" >&2; cat "$OUT/$f" >&2; exit 1; }
         else

@@ -60,20 +60,23 @@ pub fn unsupported(cfg: &Config) -> Option<&'static str> {
 /// Why the in-process backend cannot trace the program whose imports are `names`: calls
 /// through pointers that `dlsym` returned pass no GOT slot (the ptrace backend breaks at the
 /// functions themselves).
-/// Call lines also show the signals the program receives, which the agent does not see:
-/// programs that handle signals, send them or have children (`SIGCHLD`) are traced with ptrace
-/// unless `-b` hides signals (a fatal signal is shown from the exit status).
 pub fn unsupported_program(cfg: &Config, names: &[String]) -> Option<&'static str> {
     let any = |set: &[&str]| names.iter().any(|n| set.contains(&n.as_str()));
     if any(&["dlopen", "dlmopen", "dlsym", "dlvsym"]) {
         Some("programs that dlopen")
     } else if cfg.follow && any(CHILDREN) {
         Some("-f of programs that fork or exec (threads only)")
-    } else if !cfg.count && !cfg.no_signals && any(SIGNALS) {
-        Some("the signals of programs that handle signals or have children (-b hides them)")
     } else {
         None
     }
+}
+
+/// Call lines also show the signals the program receives, which the agent does not see:
+/// programs that handle signals, send them or have children (`SIGCHLD`) run seized by ptrace,
+/// stopping only at signal deliveries (no breakpoint; the calls still come from the agent),
+/// unless `-b` hides signals (a fatal signal is then shown from the exit status).
+pub fn needs_signal_stops(cfg: &Config, names: &[String]) -> bool {
+    !cfg.count && !cfg.no_signals && names.iter().any(|n| SIGNALS.contains(&n.as_str()))
 }
 
 /// Imports that make another process or image, which `-f` would follow.
@@ -180,18 +183,72 @@ pub fn run(
 /// The program's command, with the agent preloaded and told which functions to trace.
 fn command(cfg: &Config, program: &Path, agent: &Path, names: &[String]) -> std::process::Command {
     use std::os::unix::process::CommandExt;
+    let mut cmd = std::process::Command::new(program);
+    cmd.arg0(&cfg.command[0])
+        .args(&cfg.command[1..])
+        .envs(agent_env(cfg, agent, names));
+    cmd
+}
+
+/// The variables that load and configure the agent.
+fn agent_env(cfg: &Config, agent: &Path, names: &[String]) -> Vec<(String, std::ffi::OsString)> {
     let mut preload = agent.as_os_str().to_owned();
     if let Some(old) = std::env::var_os("LD_PRELOAD").filter(|o| !o.is_empty()) {
         preload.push(":");
         preload.push(old);
     }
-    let mut cmd = std::process::Command::new(program);
-    cmd.arg0(&cfg.command[0])
-        .args(&cfg.command[1..])
-        .env("LD_PRELOAD", preload)
-        .env("TRACEKIT_LTRACE_FUNCS", names.join(","))
-        .env("TRACEKIT_LTRACE_FOLLOW", if cfg.follow { "1" } else { "0" });
-    cmd
+    let follow = if cfg.follow { "1" } else { "0" };
+    vec![
+        ("LD_PRELOAD".into(), preload),
+        ("TRACEKIT_LTRACE_FUNCS".into(), names.join(",").into()),
+        ("TRACEKIT_LTRACE_FOLLOW".into(), follow.into()),
+    ]
+}
+
+/// Starts `program` under the agent (with `more` variables) seized by ptrace, stopped before
+/// its `execve`; threads and children are reported (children to be let go).
+fn spawn_seized(
+    cfg: &Config,
+    program: &Path,
+    agent: &Path,
+    names: &[String],
+    more: &[(&str, &Path)],
+) -> io::Result<i32> {
+    use std::ffi::CString;
+    let mut set: Vec<(std::ffi::OsString, std::ffi::OsString)> = agent_env(cfg, agent, names)
+        .into_iter()
+        .map(|(k, v)| (k.into(), v))
+        .collect();
+    set.extend(
+        more.iter()
+            .map(|(k, v)| ((*k).into(), v.as_os_str().to_owned())),
+    );
+    let mut env: Vec<CString> = Vec::new();
+    let cstr = |b: &[u8]| CString::new(b).map_err(|_| io::Error::other("NUL in a string"));
+    for (k, v) in std::env::vars_os().filter(|(k, _)| !set.iter().any(|(s, _)| s == k)) {
+        env.push(cstr(&[k.as_bytes(), b"=", v.as_bytes()].concat())?);
+    }
+    for (k, v) in &set {
+        env.push(cstr(&[k.as_bytes(), b"=", v.as_bytes()].concat())?);
+    }
+    let spawn = tracekit_ptrace::SpawnOptions {
+        path: cstr(program.as_os_str().as_bytes())?,
+        argv: cfg
+            .command
+            .iter()
+            .map(|a| cstr(a.as_bytes()))
+            .collect::<io::Result<_>>()?,
+        env: Some(env),
+        user: None,
+        seccomp: None,
+    };
+    let opts = tracekit_ptrace::Options {
+        follow_forks: true,
+        ..tracekit_ptrace::Options::default()
+    };
+    let pid = tracekit_ptrace::spawn(&spawn, opts)?;
+    tracekit_ptrace::resume(pid, tracekit_ptrace::Resume::Continue, 0)?;
+    Ok(pid.0)
 }
 
 fn outcome(status: std::process::ExitStatus) -> Outcome {
@@ -492,12 +549,24 @@ pub fn run_lines(
     };
     let counts = tempfile_in(&dir, names.len()).map_err(temp_err)?;
     let events = Events::create(&dir, &plans).map_err(temp_err)?;
-    let mut child = command(cfg, program, agent, &names)
-        .env("TRACEKIT_LTRACE_COUNTS", &counts.0)
-        .env("TRACEKIT_LTRACE_EVENTS", &events.path)
-        .spawn()
-        .map_err(|e| Error::new(format!("Can't execute `{}': {e}", cfg.command[0])))?;
-    let main = child.id() as i32;
+    let cant = |e: io::Error| Error::new(format!("Can't execute `{}': {e}", cfg.command[0]));
+    let seized = needs_signal_stops(cfg, &imports(program).unwrap_or_default());
+    let (mut child, main) = if seized {
+        let more = [
+            ("TRACEKIT_LTRACE_COUNTS", counts.0.as_path()),
+            ("TRACEKIT_LTRACE_EVENTS", events.path.as_path()),
+        ];
+        let pid = spawn_seized(cfg, program, agent, &names, &more).map_err(cant)?;
+        (None, pid)
+    } else {
+        let child = command(cfg, program, agent, &names)
+            .env("TRACEKIT_LTRACE_COUNTS", &counts.0)
+            .env("TRACEKIT_LTRACE_EVENTS", &events.path)
+            .spawn()
+            .map_err(cant)?;
+        let pid = child.id() as i32;
+        (Some(child), pid)
+    };
     if let Some(log) = log {
         let cmdline = cfg.command.join("\0");
         tracer
@@ -626,8 +695,91 @@ pub fn run_lines(
             Error::new(e.to_string())
         }
     };
+    // Seized: children stopped before their parent's fork event.
+    let mut early: Vec<i32> = Vec::new();
     let status = loop {
-        let exited = child.try_wait().map_err(io_err)?;
+        let exited = match child.as_mut() {
+            Some(c) => c.try_wait().map_err(io_err)?.map(outcome),
+            None => {
+                // Seized: the stops so far. A signal's line comes after the calls before it.
+                let mut ended = None;
+                while let Some((p, stop, _)) = tracekit_ptrace::wait_pid(None, true)
+                    .or_else(|e| match e.raw_os_error() {
+                        Some(libc::ECHILD) => Ok(None),
+                        _ => Err(e),
+                    })
+                    .map_err(io_err)?
+                {
+                    use tracekit_ptrace::{resume, Event, Resume, Stop};
+                    let r = match stop {
+                        Stop::Signal(sig) if is_thread_of(p.0, main) => {
+                            events.drain(&mut pending);
+                            while let Some(rec) = pending.remove(&next) {
+                                next += 1;
+                                print(rec, tracer).map_err(io_err)?;
+                            }
+                            let line = format!(
+                                "--- {} ({}) ---",
+                                crate::tracer::signame(sig),
+                                crate::tracer::sigdesc(sig)
+                            );
+                            // Without -f only the first thread's signals are shown (as
+                            // ltrace, and the ptrace backend).
+                            if cfg.follow || p.0 == main {
+                                let ip = tracekit_ptrace::get_regs(p).ok().map(|r| r.rip);
+                                tracer.printer.set_clock(None);
+                                tracer.printer.event(p.0, ip, &line).map_err(io_err)?;
+                            }
+                            resume(p, Resume::Continue, sig)
+                        }
+                        // A child (not followed: the agent in it records nothing of ours), ahead
+                        // of its parent's event: let go with that event, not before (its
+                        // SIGCHLD must not reach the parent before the fork returns).
+                        Stop::Signal(_) | Stop::Interrupt if !is_thread_of(p.0, main) => {
+                            early.push(p.0);
+                            Ok(())
+                        }
+                        Stop::GroupStop(_) => tracekit_ptrace::listen(p),
+                        Stop::Exited(c) if p.0 == main => {
+                            ended = Some(Outcome::Exited(c));
+                            Ok(())
+                        }
+                        Stop::Killed { signal, .. } if p.0 == main => {
+                            ended = Some(Outcome::Killed(signal));
+                            Ok(())
+                        }
+                        Stop::Exited(_) | Stop::Killed { .. } => Ok(()),
+                        // A child: let go at its first stop, before its parent goes on (as the
+                        // ptrace backend does).
+                        Stop::Event(Event::Fork(c) | Event::Vfork(c) | Event::Clone(c))
+                            if !is_thread_of(c.0, main) =>
+                        {
+                            if let Some(i) = early.iter().position(|&e| e == c.0) {
+                                early.swap_remove(i);
+                                let _ = tracekit_ptrace::detach(c, 0);
+                            } else {
+                                let _ = let_go(c);
+                            }
+                            resume(p, Resume::Continue, 0)
+                        }
+                        Stop::Event(_) | Stop::Interrupt | Stop::Syscall => {
+                            resume(p, Resume::Continue, 0)
+                        }
+                        _ => resume(p, Resume::Continue, 0),
+                    };
+                    // A thread killed under us: nothing to resume.
+                    if let Err(e) = r {
+                        if e.raw_os_error() != Some(libc::ESRCH) {
+                            return Err(io_err(e));
+                        }
+                    }
+                    if ended.is_some() {
+                        break;
+                    }
+                }
+                ended
+            }
+        };
         let any = events.drain(&mut pending);
         if let Some(status) = exited {
             // The last events, then those whose sequence number has a gap before them (a
@@ -665,14 +817,15 @@ pub fn run_lines(
             wire::THREADS
         );
     }
-    let out = outcome(status);
+    let out = status;
     if cfg.count {
         return Ok(out);
     }
     let text = match out {
         Outcome::Killed(sig) => {
-            // SIGKILL is never seen delivered (no signal-delivery stop under ptrace either).
-            if !cfg.no_signals && sig != libc::SIGKILL {
+            // SIGKILL is never seen delivered (no signal-delivery stop under ptrace either);
+            // seized, the fatal signal's delivery was shown.
+            if !cfg.no_signals && sig != libc::SIGKILL && !seized {
                 let line = format!(
                     "--- {} ({}) ---",
                     crate::tracer::signame(sig),
@@ -688,6 +841,29 @@ pub fn run_lines(
     printer.event(main, Some(u64::MAX), &text).map_err(io_err)?;
     printer.flush().map_err(io_err)?;
     Ok(out)
+}
+
+/// Waits for child `c`'s first stop and detaches it.
+fn let_go(c: tracekit_ptrace::Pid) -> io::Result<()> {
+    use tracekit_ptrace::Stop;
+    loop {
+        match tracekit_ptrace::wait_pid(Some(c), false)? {
+            Some((_, Stop::Interrupt | Stop::Signal(_), _)) => {
+                return tracekit_ptrace::detach(c, 0)
+            }
+            Some((_, Stop::Exited(_) | Stop::Killed { .. }, _)) | None => return Ok(()),
+            Some(_) => tracekit_ptrace::resume(c, tracekit_ptrace::Resume::Continue, 0)?,
+        }
+    }
+}
+
+/// Whether task `tid` is a thread of process `tgid` (else a child of it).
+fn is_thread_of(tid: i32, tgid: i32) -> bool {
+    tid == tgid
+        || std::fs::read_to_string(format!("/proc/{tid}/status")).is_ok_and(|s| {
+            s.lines()
+                .any(|l| l.strip_prefix("Tgid:").map(str::trim) == Some(&tgid.to_string()))
+        })
 }
 
 /// CLOCK_MONOTONIC in nanoseconds (the agent's clock).

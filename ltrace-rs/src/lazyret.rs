@@ -8,8 +8,9 @@
 //! collects finished slots at its next stop of that process (every stop, including the exit
 //! event, looks first), so the counts and the order of events are those of the trapping path.
 //!
-//! A trampoline uses only registers a caller may not rely on after a call (`rcx`, `r11`, the
-//! flags) and keeps the return registers (`rax`, `rdx`, the vector registers). It reads the
+//! A trampoline uses only `r11` and the flags (a caller relies on neither after a call) and
+//! keeps every other register: the return registers, and `rcx` and the rest as the function
+//! left them (a later call's unknown arguments print as without the trampoline). It reads the
 //! real return address before marking the slot done, so the tracer may reuse a done slot at
 //! once. Once detached, a pending trampoline still returns where it should.
 
@@ -46,22 +47,23 @@ pub fn trampolines(code: u64, data: u64) -> Option<Vec<u8>> {
         let mut t = Vec::with_capacity(CODE as usize);
         t.extend_from_slice(&[0x48, 0x89, 0x05]); // mov %rax, RAX(%rip)
         t.extend_from_slice(&rel(d + RAX, 7)?);
-        t.extend_from_slice(&[0x49, 0x89, 0xd3]); // mov %rdx, %r11
+        t.extend_from_slice(&[0x48, 0x89, 0x15]); // mov %rdx, TSC(%rip) (kept there a moment)
+        t.extend_from_slice(&rel(d + TSC, 14)?);
         t.extend_from_slice(&[0x0f, 0x31]); // rdtsc
         t.extend_from_slice(&[0x48, 0xc1, 0xe2, 0x20]); // shl $32, %rdx
         t.extend_from_slice(&[0x48, 0x09, 0xd0]); // or %rdx, %rax
-        t.extend_from_slice(&[0x48, 0x89, 0x05]); // mov %rax, TSC(%rip)
-        t.extend_from_slice(&rel(d + TSC, 26)?);
+        t.extend_from_slice(&[0x48, 0x87, 0x05]); // xchg %rax, TSC(%rip)
+        t.extend_from_slice(&rel(d + TSC, 30)?);
+        t.extend_from_slice(&[0x48, 0x89, 0xc2]); // mov %rax, %rdx
         t.extend_from_slice(&[0x48, 0x8b, 0x05]); // mov RAX(%rip), %rax
-        t.extend_from_slice(&rel(d + RAX, 33)?);
-        t.extend_from_slice(&[0x4c, 0x89, 0xda]); // mov %r11, %rdx
-        t.extend_from_slice(&[0x48, 0x8b, 0x0d]); // mov REAL(%rip), %rcx
-        t.extend_from_slice(&rel(d + REAL, 43)?);
+        t.extend_from_slice(&rel(d + RAX, 40)?);
+        t.extend_from_slice(&[0x4c, 0x8b, 0x1d]); // mov REAL(%rip), %r11
+        t.extend_from_slice(&rel(d + REAL, 47)?);
         t.extend_from_slice(&[0xc6, 0x05]); // movb $1, DONE(%rip)
-        t.extend_from_slice(&rel(d + DONE, 50)?);
+        t.extend_from_slice(&rel(d + DONE, 54)?);
         t.push(1);
-        t.extend_from_slice(&[0xff, 0xe1]); // jmp *%rcx
-        debug_assert_eq!(t.len(), 52);
+        t.extend_from_slice(&[0x41, 0xff, 0xe3]); // jmp *%r11
+        debug_assert_eq!(t.len(), 57);
         t.resize(CODE as usize, 0xcc);
         out.extend_from_slice(&t);
     }
@@ -223,9 +225,13 @@ mod tests {
             let disp = |off: usize| i32::from_le_bytes(b[off..off + 4].try_into().unwrap()) as i64;
             // mov %rax, RAX(%rip): the displacement counts from the instruction's end.
             assert_eq!(at as i64 + 7 + disp(3), (data + k * DATA + RAX) as i64);
+            // xchg %rax, TSC(%rip).
+            assert_eq!(at as i64 + 30 + disp(26), (data + k * DATA + TSC) as i64);
+            // mov REAL(%rip), %r11.
+            assert_eq!(at as i64 + 47 + disp(43), (data + k * DATA + REAL) as i64);
             // movb $1, DONE(%rip): its end is after the immediate byte.
-            assert_eq!(at as i64 + 50 + disp(45), (data + k * DATA + DONE) as i64);
-            assert_eq!(&b[50..52], &[0xff, 0xe1]);
+            assert_eq!(at as i64 + 54 + disp(49), (data + k * DATA + DONE) as i64);
+            assert_eq!(&b[54..57], &[0x41, 0xff, 0xe3]);
         }
         assert!(trampolines(code, code + (1 << 33)).is_none());
     }

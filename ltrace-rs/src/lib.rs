@@ -17,6 +17,7 @@ pub mod lazyret;
 pub mod output;
 pub mod procfs;
 pub mod proto;
+pub mod stubs;
 pub mod tracer;
 // The events file's layout, shared with the agent (its `wire` module, the same file).
 #[path = "../../preload-ltrace/src/wire.rs"]
@@ -151,8 +152,8 @@ pub fn options(cfg: &Config) -> pt::Options {
         follow_forks: true,
         exit_kill: false,
         sysgood: cfg.syscalls,
-        // `-c`: calls that returned through a trampoline are collected at the exit event.
-        exit: cfg.count,
+        // Calls that returned through a trampoline are collected at the exit event.
+        exit: tracer::lazy_returns(cfg),
         ..pt::Options::default()
     }
 }

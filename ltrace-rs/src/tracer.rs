@@ -54,6 +54,9 @@ struct Func {
     /// An IFUNC resolver of a library not relocated yet (its resolver could not run in our
     /// hands): the implementation it returns gets this function's breakpoint.
     resolves: bool,
+    /// `-c` with counting stubs: where the process may be about to replace its image (`execve`),
+    /// the stubs' counters are read first.
+    sync: bool,
 }
 
 impl Func {
@@ -65,6 +68,7 @@ impl Func {
             ool: None,
             link_map: false,
             resolves: false,
+            sync: false,
         }
     }
 
@@ -149,9 +153,29 @@ struct Space {
     r_state: Option<u64>,
     /// `-c`: the return trampolines (returns without a stop), once mapped.
     returns: Option<crate::lazyret::Returns>,
+    /// `-c`: the counting stubs (calls without a stop), once mapped.
+    stubs: Option<crate::stubs::Stubs>,
 }
 
 impl Space {
+    /// The address range of the object (the program or a library) that starts at `lo`.
+    fn range_of(&self, lo: u64) -> Option<(u64, u64)> {
+        if lo == self.exe_lo {
+            return Some((self.exe_lo, self.exe_hi));
+        }
+        self.libs.iter().find(|o| o.lo == lo).map(|o| (o.lo, o.hi))
+    }
+
+    /// The caller ranges of a counting stub for callers `from` (`None`: any caller), if it can
+    /// hold them.
+    fn stub_ranges(&self, from: &Option<Vec<u64>>) -> Option<Vec<(u64, u64)>> {
+        match from {
+            None => Some(Vec::new()),
+            Some(v) if v.is_empty() || v.len() > crate::stubs::MAX_RANGES => None,
+            Some(v) => v.iter().map(|&lo| self.range_of(lo)).collect(),
+        }
+    }
+
     /// The object a return address lies in: its start address and its name.
     fn caller_at(&self, addr: u64) -> Option<(u64, &Rc<str>)> {
         if self.exe_lo <= addr && addr < self.exe_hi {
@@ -275,7 +299,15 @@ pub struct Tracer<'a> {
     backtraces: Option<crate::backtrace::Backtraces>,
     /// `-c`: returns through trampolines, timed with the time stamp counter.
     lazy: Option<crate::lazyret::TscClock>,
+    /// `-c` may count calls in counting stubs (see [`crate::stubs`]).
+    stubs_ok: bool,
+    /// Code mappings (by file and address) as read for stubs, with where their direct
+    /// branches could go.
+    stub_text: StubText,
 }
+
+/// Code mappings' bytes and branch targets, by file and start address (`None`: unreadable).
+type StubText = HashMap<(PathBuf, u64), Option<Rc<(Vec<u8>, HashMap<u64, Vec<u64>>)>>>;
 
 impl std::fmt::Debug for Tracer<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -284,9 +316,26 @@ impl std::fmt::Debug for Tracer<'_> {
 }
 
 /// Whether returns go through trampolines: `-c` needs only their value and time (not the
-/// memory of output parameters or the stack at the return, as `-w` does).
-fn lazy_returns(cfg: &Config) -> bool {
-    cfg.count && cfg.backtrace == 0
+/// memory of output parameters or the stack at the return, as `-w` does). Call lines too, for
+/// the calls whose return line needs nothing but the value ([`quiet_return`]): it is printed
+/// at the process's next stop, before anything that stop prints, so not with `-f` (another
+/// thread's lines could come first), `-S` (the system calls nest in the call), or times of day
+/// (`-t`, `-r`: the line would bear the later time; `-T` is measured by the trampoline).
+pub(crate) fn lazy_returns(cfg: &Config) -> bool {
+    cfg.backtrace == 0
+        && (cfg.count
+            || !cfg.follow
+                && !cfg.syscalls
+                && cfg.layout.time == 0
+                && !cfg.layout.relative
+                && std::env::var_os("TRACEKIT_LTRACE_NO_LAZY_LINES").is_none())
+}
+
+/// Whether a call's return line needs no memory of the tracee: no output parameters, and a
+/// return value printed from the register alone.
+fn quiet_return(proto: &Proto, style: proto::Style) -> bool {
+    proto.entry_params() == proto.params.len()
+        && !proto::reads(proto, style).iter().any(|r| r.at_exit)
 }
 
 /// A system call's name from the suite's table (ltrace's `SYS_NR` when it has none).
@@ -315,6 +364,20 @@ pub(crate) fn sigdesc(sig: i32) -> String {
         .into_owned()
 }
 
+/// Writes `bytes` at `addr` in `pid` through `/proc/PID/mem` (one system call, also on
+/// read-only code pages, as the tracer), else word by word with `PTRACE_POKEDATA`.
+fn write_code(pid: Pid, addr: u64, bytes: &[u8]) -> io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    let direct = std::fs::OpenOptions::new()
+        .write(true)
+        .open(format!("/proc/{}/mem", pid.0))
+        .and_then(|f| f.write_all_at(bytes, addr));
+    match direct {
+        Ok(()) => Ok(()),
+        Err(_) => pt::mem::write(pid, addr, bytes),
+    }
+}
+
 impl<'a> Tracer<'a> {
     /// A tracer writing the trace through `printer`.
     pub fn new(cfg: &'a Config, printer: Printer) -> Tracer<'a> {
@@ -335,6 +398,11 @@ impl<'a> Tracer<'a> {
             outcome: None,
             backtraces: (cfg.backtrace > 0).then(Default::default),
             lazy: lazy_returns(cfg).then(crate::lazyret::TscClock::calibrate),
+            stubs_ok: cfg.count
+                && lazy_returns(cfg)
+                && !cfg.syscalls
+                && std::env::var_os("TRACEKIT_LTRACE_NO_STUBS").is_none(),
+            stub_text: HashMap::new(),
         }
     }
 
@@ -373,6 +441,7 @@ impl<'a> Tracer<'a> {
             libs: Vec::new(),
             r_state: None,
             returns: None,
+            stubs: None,
         };
         let bp = Breakpoint::insert(pid, entry)?;
         space.bps.insert(entry, (bp, Site::Entry));
@@ -454,6 +523,9 @@ impl<'a> Tracer<'a> {
             if !gone.is_empty() {
                 let inside = |a: u64| gone.iter().any(|o| o.lo <= a && a < o.hi);
                 s.bps.retain(|&a, _| !inside(a));
+                if let Some(st) = s.stubs.as_mut() {
+                    st.patched.retain(|&a, _| !inside(a));
+                }
                 for (_, site) in s.bps.values_mut() {
                     if let Some(Func {
                         callers: Callers::From(from),
@@ -560,6 +632,19 @@ impl<'a> Tracer<'a> {
         if initial {
             let exe_name = space.borrow().exe_name.clone();
             self.program_symbols(pid, &exe, exe_bias, &exe_name, entry, &mut wanted)?;
+            // Counting stubs and return trampolines: read before an exec replaces them.
+            if self.stubs_ok || self.lazy.is_some() {
+                for l in &libs {
+                    for name in ["execve", "execveat", "fexecve"] {
+                        if let Some(e) = l.info.exports.get(name) {
+                            let mut f = Func::called_by(name, &l.obj.name, 0);
+                            f.callers = Callers::From(Vec::new());
+                            f.sync = true;
+                            wanted.push((l.bias.wrapping_add(e.addr), f));
+                        }
+                    }
+                }
+            }
             // The dynamic linker calls `_dl_debug_state` when a dlopen or dlclose begins and
             // when it is done (r_state back to RT_CONSISTENT): where we look again.
             if let Some(ld) = libs.iter().find(|l| l.info.r_debug.is_some()) {
@@ -677,12 +762,44 @@ impl<'a> Tracer<'a> {
             for (a, f) in wanted {
                 if let Some(old) = s.bps.get_mut(&a).and_then(|(_, site)| site.func_mut()) {
                     old.add_callers(&f.callers);
+                    old.sync |= f.sync;
                 } else if let Some((_, old)) = merged.iter_mut().find(|(b, _)| *b == a) {
                     old.add_callers(&f.callers);
+                    old.sync |= f.sync;
+                } else if let Some(&(orig, k)) = s.stubs.as_ref().and_then(|st| st.patched.get(&a))
+                {
+                    // Counted by a stub already: its callers widen, or it goes back to a
+                    // breakpoint when the stub cannot hold them.
+                    let st = s.stubs.as_ref().expect("patched");
+                    let from = match (&st.from[k as usize], &f.callers) {
+                        (None, _) | (_, Callers::Any) => None,
+                        (Some(old), Callers::From(new)) => {
+                            let mut v = old.clone();
+                            v.extend(new.iter().filter(|lo| !old.contains(lo)));
+                            Some(v)
+                        }
+                    };
+                    let at = crate::stubs::func_record_at(st.data, k) + 24;
+                    match s.stub_ranges(&from) {
+                        Some(r) => {
+                            let _ = pt::mem::write(pid, at, &crate::stubs::caller_ranges(&r));
+                            s.stubs.as_mut().expect("patched").from[k as usize] = from;
+                        }
+                        None => {
+                            let _ = pt::mem::write(pid, a, &orig);
+                            s.stubs.as_mut().expect("patched").patched.remove(&a);
+                            let mut f = f;
+                            f.callers = from.map_or(Callers::Any, Callers::From);
+                            merged.push((a, f));
+                        }
+                    }
                 } else {
                     merged.push((a, f));
                 }
             }
+        }
+        if self.stubs_ok {
+            self.plant_stubs(pid, space, &mut merged);
         }
         self.place_out_of_line(pid, space, &mut merged);
         let mut s = space.borrow_mut();
@@ -763,6 +880,240 @@ impl<'a> Tracer<'a> {
                     }
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// `-c`: moves the functions of `wanted` that qualify (see [`crate::stubs`]) to counting
+    /// stubs, mapped in the tracee on first use; what remains gets breakpoints.
+    fn plant_stubs(&mut self, pid: Pid, space: &Rc<RefCell<Space>>, wanted: &mut Vec<(u64, Func)>) {
+        use crate::stubs;
+        let execs = [
+            "execve", "execv", "execvp", "execvpe", "execl", "execlp", "execle", "fexecve",
+            "execveat",
+        ];
+        let from = |f: &Func| match &f.callers {
+            Callers::Any => None,
+            Callers::From(v) => Some(v.clone()),
+        };
+        let ranges = |f: &Func| -> Option<Vec<(u64, u64)>> {
+            if f.link_map
+                || f.resolves
+                || f.sync
+                || leaves_by_unwinding(&f.name)
+                || execs.contains(&&*f.name)
+            {
+                return None;
+            }
+            space.borrow().stub_ranges(&from(f))
+        };
+        if !wanted.iter().any(|(_, f)| ranges(f).is_some()) {
+            return;
+        }
+        // Where every thread of the process is: none may be inside the bytes replaced.
+        let mut rips = Vec::new();
+        let Ok(tasks) = std::fs::read_dir(format!("/proc/{}/task", pid.0)) else {
+            return;
+        };
+        for t in tasks.flatten() {
+            let Some(tid) = t.file_name().to_str().and_then(|n| n.parse::<i32>().ok()) else {
+                continue;
+            };
+            match pt::get_regs(Pid(tid)) {
+                Ok(r) => rips.push((tid, r)),
+                // A thread we do not hold stopped: no stubs now.
+                Err(_) => return,
+            }
+        }
+        if space.borrow().stubs.is_none() {
+            // Without -f only the process's first thread is traced (and with -p the leader).
+            let tgid = std::fs::read_to_string(format!("/proc/{}/status", pid.0))
+                .ok()
+                .and_then(|st| {
+                    st.lines()
+                        .find_map(|l| l.strip_prefix("Tgid:"))
+                        .and_then(|v| v.trim().parse::<i32>().ok())
+                });
+            let main_fs = rips
+                .iter()
+                .find(|(t, _)| Some(*t) == tgid)
+                .map_or(0, |(_, r)| r.fs_base);
+            if main_fs == 0 && !self.cfg.follow {
+                self.stubs_ok = false;
+                return;
+            }
+            let entry = space.borrow().entry;
+            let rx = libc::PROT_READ | libc::PROT_EXEC;
+            let rw = libc::PROT_READ | libc::PROT_WRITE;
+            let (Ok(code), Ok(data)) = (
+                self.map_scratch(pid, entry, stubs::CODE_LEN, rx),
+                self.map_scratch(pid, entry, stubs::DATA_LEN, rw),
+            ) else {
+                self.stubs_ok = false;
+                return;
+            };
+            let mut head = [0u8; 16];
+            // With -f every thread's calls count (0 = any thread).
+            if !self.cfg.follow {
+                head[..8].copy_from_slice(&main_fs.to_le_bytes());
+            }
+            head[8..].copy_from_slice(&entry.to_le_bytes());
+            if write_code(pid, code, &stubs::code_head(code, data)).is_err()
+                || pt::mem::write(pid, data + stubs::MAIN_FS, &head).is_err()
+            {
+                self.stubs_ok = false;
+                return;
+            }
+            space.borrow_mut().stubs = Some(stubs::Stubs {
+                code,
+                data,
+                funcs: Vec::new(),
+                patched: HashMap::new(),
+                from: Vec::new(),
+            });
+        }
+        let (code, data, mut k) = {
+            let s = space.borrow();
+            let st = s.stubs.as_ref().expect("mapped above");
+            (st.code, st.data, st.funcs.len() as u64)
+        };
+        let maps = procfs::maps(pid.0).unwrap_or_default();
+        // Each mapping's bytes, read once (the functions' first bytes), and where its direct
+        // branches could go (kept for later plants: a library's text does not change).
+        let text = &mut self.stub_text;
+        // Written together once all are known: the functions' code (consecutive in the code
+        // mapping), their records (consecutive in the data mapping), the entry jumps.
+        let first = k;
+        let mut code_blob: Vec<u8> = Vec::new();
+        let mut records: Vec<u8> = Vec::new();
+        // (index in `wanted`, entry, its original bytes, the jump, the callers).
+        type Planned = (usize, u64, [u8; 5], [u8; 5], Option<Vec<u64>>);
+        let mut planned: Vec<Planned> = Vec::new();
+        for (i, (addr, f)) in wanted.iter().enumerate() {
+            if k >= stubs::MAX_FUNCS {
+                break;
+            }
+            let Some(ranges) = ranges(f) else {
+                continue;
+            };
+            // Code of a file only (anonymous code may change under us).
+            let Some(m) = maps
+                .iter()
+                .find(|m| m.start <= *addr && *addr < m.end && m.path.is_absolute())
+            else {
+                continue;
+            };
+            let Some(mapped) = text
+                .entry((m.path.clone(), m.start))
+                .or_insert_with(|| {
+                    let mut b = vec![0u8; (m.end - m.start) as usize];
+                    pt::mem::read_exact(pid, m.start, &mut b).ok()?;
+                    let branches = stubs::branch_targets(&b, m.start);
+                    Some(Rc::new((b, branches)))
+                })
+                .clone()
+            else {
+                continue;
+            };
+            let (bytes, branches) = &*mapped;
+            let at = (*addr - m.start) as usize;
+            let head = &bytes[at..bytes.len().min(at + 32)];
+            let Some((len, starts, moved)) = stubs::movable(head, *addr, stubs::ool_at(code, k))
+            else {
+                continue;
+            };
+            let Some(patch) = stubs::jmp(*addr, stubs::prefix_at(code, k)) else {
+                continue;
+            };
+            let (lo, hi) = (*addr, *addr + len as u64);
+            if rips.iter().any(|(_, r)| lo < r.rip && r.rip < hi) {
+                continue;
+            }
+            // A branch from anywhere in the mapping (but the moved bytes) into the jump.
+            let into = starts.iter().any(|&s| {
+                branches
+                    .get(&(addr + s as u64))
+                    .is_some_and(|from| from.iter().any(|&f| f < lo || f >= hi))
+            });
+            if into {
+                continue;
+            }
+            let Some(mut func) = stubs::func_code(code, k, &moved, hi) else {
+                continue;
+            };
+            func.resize(stubs::PREFIX_LEN as usize, 0xcc);
+            code_blob.extend_from_slice(&func);
+            records.extend_from_slice(&stubs::func_record(&ranges, stubs::ool_at(code, k)));
+            let mut orig = [0u8; 5];
+            orig.copy_from_slice(&head[..5]);
+            planned.push((i, *addr, orig, patch, from(f)));
+            k += 1;
+        }
+        let mut done = Vec::new();
+        let written = !planned.is_empty()
+            && write_code(pid, stubs::prefix_at(code, first), &code_blob).is_ok()
+            && pt::mem::write_many(pid, &[(stubs::func_record_at(data, first), &records[..])])
+                .is_ok();
+        if written {
+            for (n, (i, addr, orig, patch, from)) in planned.into_iter().enumerate() {
+                let mut s = space.borrow_mut();
+                let st = s.stubs.as_mut().expect("mapped above");
+                // Every planned function has its index (a failed jump leaves its counters 0).
+                st.funcs.push((wanted[i].1.name.clone(), 0, 0));
+                st.from.push(from);
+                if write_code(pid, addr, &patch).is_ok() {
+                    st.patched.insert(addr, (orig, first + n as u64));
+                    done.push(i);
+                }
+            }
+        }
+        if std::env::var_os("TRACEKIT_LTRACE_DEBUG_STUBS").is_some() {
+            eprintln!(
+                "{}: {} of {} functions counted by stubs",
+                crate::PROG,
+                done.len(),
+                wanted.len()
+            );
+        }
+        for i in done.into_iter().rev() {
+            wanted.remove(i);
+        }
+    }
+
+    /// `-c`: the calls the stubs of `tid`'s process counted since the last look.
+    fn collect_stubs(&mut self, tid: i32) -> io::Result<()> {
+        let Some(clock) = self.lazy else {
+            return Ok(());
+        };
+        let Some(space) = self.threads.get(&tid).map(|t| t.space.clone()) else {
+            return Ok(());
+        };
+        let (at, n) = match &space.borrow().stubs {
+            Some(st) if !st.funcs.is_empty() => {
+                (crate::stubs::func_record_at(st.data, 0), st.funcs.len())
+            }
+            _ => return Ok(()),
+        };
+        let mut bytes = vec![0u8; n * crate::stubs::FUNC_LEN as usize];
+        match pt::mem::read_exact(Pid(tid), at, &mut bytes) {
+            Err(e) if e.raw_os_error() == Some(libc::ESRCH) => return Err(e),
+            Err(_) => return Ok(()),
+            Ok(()) => {}
+        }
+        let mut adds = Vec::new();
+        if let Some(st) = space.borrow_mut().stubs.as_mut() {
+            for ((name, calls, ticks), (c, t)) in
+                st.funcs.iter_mut().zip(crate::stubs::counters(&bytes))
+            {
+                if c > *calls {
+                    adds.push((name.clone(), c - *calls, t.saturating_sub(*ticks)));
+                }
+                (*calls, *ticks) = (c, t);
+            }
+        }
+        for (name, calls, ticks) in adds {
+            let name = self.display_name(&name);
+            self.summary.add_many(&name, calls, clock.duration(ticks));
         }
         Ok(())
     }
@@ -1003,6 +1354,10 @@ impl<'a> Tracer<'a> {
             // Not ours: a SIGTRAP the program raised.
             return self.deliver(tid, libc::SIGTRAP);
         };
+        if matches!(&site, Site::Func(f) if f.sync) {
+            // `execve` may be about to replace the stubs' memory.
+            self.collect_stubs(tid)?;
+        }
         match site {
             Site::Entry => {
                 let started = space.borrow().started;
@@ -1104,9 +1459,10 @@ impl<'a> Tracer<'a> {
                     }
                 } else if counted {
                     let proto = self.proto(&f.name);
-                    // `-c`: a return trampoline when one is free.
+                    // `-c` (and quiet returns): a return trampoline when one is free.
+                    let quiet = self.cfg.count || quiet_return(&proto, self.style());
                     let lazy = match (&self.lazy, space.borrow_mut().returns.as_mut()) {
-                        (Some(_), Some(r)) => r.take(tid, ret),
+                        (Some(_), Some(r)) if quiet => r.take(tid, ret),
                         _ => None,
                     };
                     let frame = Frame {
@@ -1415,6 +1771,19 @@ impl<'a> Tracer<'a> {
                     if let Some(r) = copy.returns.as_mut() {
                         r.hand_over(parent, child.0);
                     }
+                    // Its copy of the stubs' counters holds the parent's calls so far: only
+                    // what it counts from now on is its own.
+                    if let Some(st) = copy.stubs.as_mut() {
+                        let at = crate::stubs::func_record_at(st.data, 0);
+                        let mut bytes = vec![0u8; st.funcs.len() * crate::stubs::FUNC_LEN as usize];
+                        if pt::mem::read_exact(child, at, &mut bytes).is_ok() {
+                            for (f, (c, t)) in
+                                st.funcs.iter_mut().zip(crate::stubs::counters(&bytes))
+                            {
+                                (f.1, f.2) = (c, t);
+                            }
+                        }
+                    }
                     let copy = Rc::new(RefCell::new(copy));
                     self.threads
                         .insert(child.0, Thread::new(child.0, copy, frames, true));
@@ -1525,6 +1894,8 @@ impl<'a> Tracer<'a> {
             clock_res_ns: 0,
         }))?;
         self.log = Some(log);
+        // `--log` records every call: no counting stubs.
+        self.stubs_ok = false;
         self.log_start = Instant::now();
         self.log_start_mono = crate::inproc::mono_now();
         Ok(())
@@ -1581,6 +1952,7 @@ impl<'a> Tracer<'a> {
             libs: Vec::new(),
             r_state: None,
             returns: None,
+            stubs: None,
         }));
         self.threads
             .insert(pid.0, Thread::new(pid.0, space, Vec::new(), true));
@@ -1638,7 +2010,14 @@ impl<'a> Tracer<'a> {
             // Calls that returned through a trampoline come before anything this stop says
             // (an exec's image, and the trampolines in it, are gone).
             if !matches!(stop, Stop::Event(Event::Exec(_))) {
-                if let Err(e) = self.collect_returns(pid.0) {
+                // The stubs' counters: at the stops that are not breakpoints (exit events,
+                // signals), and at `execve` (its breakpoint, in `on_trap`).
+                let counters = if matches!(stop, Stop::Signal(libc::SIGTRAP)) {
+                    Ok(())
+                } else {
+                    self.collect_stubs(pid.0)
+                };
+                if let Err(e) = counters.and_then(|()| self.collect_returns(pid.0)) {
                     if e.raw_os_error() != Some(libc::ESRCH) {
                         self.detach_all();
                         return Err(e);
@@ -1721,6 +2100,7 @@ impl<'a> Tracer<'a> {
         // Calls that returned through a trampoline since the last stop are counted.
         let stopped: Vec<i32> = self.threads.keys().copied().collect();
         for t in stopped {
+            let _ = self.collect_stubs(t);
             let _ = self.collect_returns(t);
         }
         let mut cleaned: Vec<*const RefCell<Space>> = Vec::new();
@@ -1730,6 +2110,12 @@ impl<'a> Tracer<'a> {
                 cleaned.push(ptr);
                 for (bp, _) in th.space.borrow().bps.values() {
                     let _ = bp.remove(Pid(t));
+                }
+                // The stubs stay mapped: calls inside them finish and return as they should.
+                if let Some(st) = &th.space.borrow().stubs {
+                    for (&a, (orig, _)) in &st.patched {
+                        let _ = pt::mem::write(Pid(t), a, orig);
+                    }
                 }
             }
             // A trampoline's return still works once detached (and its frame may have

@@ -578,15 +578,15 @@ fn in_process_counts_match_ptrace_and_falls_back_with_a_note() {
     let calls = example("lt_calls");
     let c = calls.to_str().unwrap();
     let dl = example("lt_dlopen");
-    let sig = example("lt_signal");
+    let fork = example("lt_fork");
     for (opts, prog, why) in [
         (&["-c", "-S"][..], c, "-S"),
         (&["-c"][..], dl.to_str().unwrap(), "programs that dlopen"),
         (&["-w", "2"][..], c, "-w"),
         (
-            &[][..],
-            sig.to_str().unwrap(),
-            "the signals of programs that handle signals",
+            &["-f"][..],
+            fork.to_str().unwrap(),
+            "-f of programs that fork or exec",
         ),
     ] {
         let opts = [opts, &["--backend", "preload"]].concat();
@@ -631,6 +631,7 @@ fn in_process_lines_equal_the_ptrace_backends() {
     let sig = signal.to_str().unwrap();
     let format = example("lt_format");
     let fmt = format.to_str().unwrap();
+    let fork_prog = example("lt_fork");
     let mut cases: Vec<(Vec<&str>, Vec<&str>)> = Vec::new();
     let linkages: Vec<std::path::PathBuf> = LINKAGES.iter().map(|n| example(n)).collect();
     for p in &linkages {
@@ -646,6 +647,10 @@ fn in_process_lines_equal_the_ptrace_backends() {
         (vec![], vec![b, "strlen", "50"]),
         // A call inside a signal handler nests in the call it interrupted; the fatal signal.
         (vec!["-b"], vec![sig]),
+        // The signals themselves (the program runs seized for signal stops only), with the
+        // address of their delivery.
+        (vec![], vec![sig]),
+        (vec!["-i"], vec![sig]),
         // printf formats: their `%s` strings and the arguments past the sixth (the stack).
         (vec![], vec![fmt]),
         (vec!["-s", "3"], vec![fmt]),
@@ -667,6 +672,92 @@ fn in_process_lines_equal_the_ptrace_backends() {
         );
         assert!(ip.lines().count() > 3, "{opts:?} {prog:?}: {ip}");
     }
+    // A child's SIGCHLD (the child not followed): whether it lands in fork or in waitpid is a
+    // race for both backends (and ltrace), so the calls are compared by name, and the signal
+    // line counted.
+    let names = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter(|l| !l.starts_with("<...") && !l.starts_with("---") && !l.starts_with("+++"))
+            .filter_map(|l| l.split('(').next().map(str::to_owned))
+            .collect()
+    };
+    let fork = fork_prog.to_str().unwrap();
+    let (_, pt) = trace(&ltrace_rs(), &["--backend", "ptrace"], &[fork], dir.path());
+    let (out, ip) = trace(&ltrace_rs(), &["--backend", "preload"], &[fork], dir.path());
+    assert_eq!(stderr(&out), "", "lt_fork: in-process backend fell back");
+    assert_eq!(names(&ip), names(&pt), "ptrace:\n{pt}\nin-process:\n{ip}");
+    assert_eq!(names(&ip), ["fork", "waitpid", "puts"], "{ip}");
+    assert_eq!(
+        ip.matches("--- SIGCHLD (Child exited) ---\n").count(),
+        1,
+        "{ip}"
+    );
+    assert!(ip.ends_with("+++ exited (status 0) +++\n"), "{ip}");
+    // A signal of a thread that is not shown (no -f) is not shown either; with -f it is, with
+    // the thread's calls (their interleaving with the main thread's is a race: the calls are
+    // compared by thread and name).
+    let tsig = example("lt_tsignal");
+    let ts = tsig.to_str().unwrap();
+    // pthread_t values (addresses in decimal) and the columns they move.
+    let no_ids = |text: &str| -> Vec<String> {
+        normalize(text)
+            .into_iter()
+            .map(|l| {
+                let mut out = String::new();
+                let mut digits = String::new();
+                for c in l.chars().chain(std::iter::once('\n')) {
+                    if c.is_ascii_digit() {
+                        digits.push(c);
+                        continue;
+                    }
+                    out.push_str(if digits.len() >= 10 { "ID" } else { &digits });
+                    digits.clear();
+                    out.push(c);
+                }
+                out.pop();
+                out.split_whitespace().collect::<Vec<_>>().join(" ")
+            })
+            .collect()
+    };
+    let (_, pt) = trace(&ltrace_rs(), &["--backend", "ptrace"], &[ts], dir.path());
+    let (out, ip) = trace(&ltrace_rs(), &["--backend", "preload"], &[ts], dir.path());
+    assert_eq!(stderr(&out), "", "lt_tsignal: in-process backend fell back");
+    assert_eq!(no_ids(&ip), no_ids(&pt), "ptrace:\n{pt}\nin-process:\n{ip}");
+    assert!(!ip.contains("--- SIGUSR1"), "{ip}");
+    let (_, pt) = trace(
+        &ltrace_rs(),
+        &["-f", "--backend", "ptrace"],
+        &[ts],
+        dir.path(),
+    );
+    let (out, ip) = trace(
+        &ltrace_rs(),
+        &["-f", "--backend", "preload"],
+        &[ts],
+        dir.path(),
+    );
+    assert_eq!(
+        stderr(&out),
+        "",
+        "lt_tsignal -f: in-process backend fell back"
+    );
+    assert_eq!(
+        per_thread_calls(&ip),
+        per_thread_calls(&pt),
+        "ptrace:\n{pt}\nin-process:\n{ip}"
+    );
+    // The signal line is the thread's, right after its raise.
+    assert!(
+        ip.lines()
+            .any(|l| l.ends_with("] --- SIGUSR1 (User defined signal 1) ---")),
+        "{ip}"
+    );
+    assert_eq!(
+        ip.matches("--- SIGUSR1 (User defined signal 1) ---")
+            .count(),
+        1,
+        "{ip}"
+    );
     // Time columns: -ttt (seconds.micros first), -T (<spent> last), -r (since the last line).
     let untimed = |text: &str, cols: usize| -> (Vec<f64>, Vec<String>) {
         let mut times = Vec::new();
@@ -1075,6 +1166,9 @@ fn sigint_detaches_and_leaves_no_breakpoint() {
     unsafe { libc::kill(tracer.id() as i32, libc::SIGINT) };
     let st = tracer.wait().unwrap();
     assert!(st.success(), "ltrace-rs after SIGINT: {st:?}");
+    if let Some(diff) = code_differs_from_files(victim.id() as i32) {
+        panic!("the victim's code after the detach: {diff}");
+    }
     // With a breakpoint left behind, the next strlen would kill it with SIGTRAP.
     let st = victim.wait().unwrap();
     assert_eq!(st.code(), Some(0), "the victim after the detach: {st:?}");
@@ -1353,6 +1447,200 @@ fn c_detaches_with_calls_in_flight_and_the_program_finishes_intact() {
         counts(&table).get("strlen").is_some_and(|&n| n > 0),
         "{table}"
     );
+    // The counting stubs' jumps are gone too (a left one would still work: only the bytes
+    // tell). The victim runs about 6 s; it is read unless it is over already.
+    if let Some(diff) = code_differs_from_files(victim.id() as i32) {
+        panic!("the victim's code after the detach: {diff}");
+    }
     let st = victim.wait().unwrap();
     assert_eq!(st.code(), Some(0), "the victim after the detach: {st:?}");
+}
+
+/// Where the executable file mappings of process `pid` differ from their files (a breakpoint
+/// or a patched entry left behind), if anywhere; `None` when they are equal or the process is
+/// gone.
+fn code_differs_from_files(pid: i32) -> Option<String> {
+    use std::io::{Read, Seek, SeekFrom};
+    let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).ok()?;
+    let mut mem = std::fs::File::open(format!("/proc/{pid}/mem")).ok()?;
+    let mut checked = 0;
+    for line in maps.lines() {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if f.len() < 6 || !f[1].starts_with("r-x") || !f[5].starts_with('/') {
+            continue;
+        }
+        let (lo, hi) = f[0].split_once('-')?;
+        let lo = u64::from_str_radix(lo, 16).ok()?;
+        let hi = u64::from_str_radix(hi, 16).ok()?;
+        let off = u64::from_str_radix(f[2], 16).ok()?;
+        let mut file = std::fs::File::open(f[5]).ok()?;
+        let mut want = Vec::new();
+        file.seek(SeekFrom::Start(off)).ok()?;
+        file.take(hi - lo).read_to_end(&mut want).ok()?;
+        let mut got = vec![0u8; want.len()];
+        mem.seek(SeekFrom::Start(lo)).ok()?;
+        mem.read_exact(&mut got).ok()?;
+        if let Some(i) = (0..want.len()).find(|&i| want[i] != got[i]) {
+            return Some(format!("{} at {:#x}", f[5], lo + i as u64));
+        }
+        checked += 1;
+    }
+    assert!(
+        checked > 0,
+        "no code mapping read in process {pid}:\n{maps}"
+    );
+    None
+}
+
+/// `-c` on the ptrace backend counts in stubs in the tracee (no stop per call) where a function
+/// allows it: the counts equal those of the breakpoints alone (`TRACEKIT_LTRACE_NO_STUBS=1`) on
+/// every linkage, with threads (only the first thread's calls without -f), fork, a signal
+/// handler's calls, C++, and across an exec of the traced process itself (lt_exec: 3 strlen
+/// before, 2 after; the counters are read at the `execve` breakpoint before the image goes);
+/// with -f every thread's and every child's calls (a forked child's copy of the counters starts
+/// from the parent's at the fork).
+#[test]
+fn c_counts_in_the_tracee_equal_the_breakpoints() {
+    let dir = tempdir();
+    let table = |opts: &[&str], prog: &Path, args: &[&str], stubs: bool| -> (String, String) {
+        let file = dir.path().join(format!(
+            "stubs-{}-{stubs}{}.out",
+            prog.file_name().unwrap().to_string_lossy(),
+            opts.concat()
+        ));
+        let mut cmd = Command::new(ltrace_rs());
+        if stubs {
+            cmd.env("TRACEKIT_LTRACE_DEBUG_STUBS", "1");
+        } else {
+            cmd.env("TRACEKIT_LTRACE_NO_STUBS", "1");
+        }
+        let out = run(cmd
+            .args(["-c", "--backend", "ptrace", "-o"])
+            .arg(&file)
+            .args(opts)
+            .arg(prog)
+            .args(args));
+        assert!(out.status.success(), "{prog:?}: {}", stderr(&out));
+        (std::fs::read_to_string(&file).unwrap(), stderr(&out))
+    };
+    let mut progs: Vec<&str> = LINKAGES.to_vec();
+    progs.extend(["lt_threads", "lt_fork", "lt_signal", "lt_cxx", "lt_exec"]);
+    let mut runs: Vec<(&[&str], &str)> = progs.into_iter().map(|p| (&[][..], p)).collect();
+    runs.extend([
+        (&["-f"][..], "lt_threads"),
+        (&["-f"][..], "lt_fork"),
+        (&["-f"][..], "lt_exec"),
+    ]);
+    for (opts, name) in runs {
+        let prog = example(name);
+        let (with, said) = table(opts, &prog, &[], true);
+        let (without, quiet) = table(opts, &prog, &[], false);
+        assert_eq!(quiet, "", "{name} {opts:?} without stubs");
+        // The stubs did the work: "N of M functions counted by stubs", N > 0.
+        let n: u64 = said
+            .split_whitespace()
+            .nth(1)
+            .and_then(|w| w.parse().ok())
+            .unwrap_or(0);
+        assert!(
+            n > 0,
+            "{name} {opts:?}: no function counted by stubs: {said}"
+        );
+        assert_eq!(
+            counts(&with),
+            counts(&without),
+            "{name} {opts:?}: stubs\n{with}\nbreakpoints\n{without}"
+        );
+    }
+    // Library filters: the stubs hold the callers' ranges; lt_plug, dlopen'd later, widens
+    // cos's (its 2 calls join the program's 3).
+    let plug = example("lt_plug");
+    let dl = example("lt_dlopen");
+    for (filter, prog, args) in [
+        ("malloc+free", example("lt_calls"), vec![]),
+        ("*@libm*", dl.clone(), vec![plug.to_str().unwrap()]),
+        ("*@lt_plug", dl.clone(), vec![plug.to_str().unwrap()]),
+    ] {
+        let (with, _) = table(&["-e", filter], &prog, &args, true);
+        let (without, _) = table(&["-e", filter], &prog, &args, false);
+        assert_eq!(
+            counts(&with),
+            counts(&without),
+            "-e {filter}\n{with}\n{without}"
+        );
+    }
+    let (with, _) = table(&["-e", "*@libm*"], &dl, &[plug.to_str().unwrap()], true);
+    assert_eq!(counts(&with), expect(&[("cos", 5)]), "{with}");
+    // A call before the fork (strcmp) is the parent's only, then the child execs lt_calls.
+    let calls = example("lt_calls");
+    let fork = example("lt_fork");
+    let args = [calls.to_str().unwrap()];
+    let (with, _) = table(&["-f"], &fork, &args, true);
+    let (without, _) = table(&["-f"], &fork, &args, false);
+    assert_eq!(counts(&with), counts(&without), "{with}\n{without}");
+    assert_eq!(counts(&with).get("strcmp"), Some(&1), "{with}");
+    let (with, _) = table(&[], &example("lt_exec"), &[], true);
+    assert_eq!(counts(&with).get("strlen"), Some(&5), "{with}");
+    assert_eq!(counts(&with).get("puts"), Some(&1), "{with}");
+    // Many calls, exactly.
+    let (with, _) = table(&[], &example("lt_bench"), &["malloc", "20000"], true);
+    assert_eq!(counts(&with).get("malloc"), Some(&20000), "{with}");
+    assert_eq!(counts(&with).get("free"), Some(&20000), "{with}");
+}
+
+/// Call lines on the ptrace backend: a call whose return line needs only the return value goes
+/// back through a trampoline (no second stop) and its line is printed at the next stop. The
+/// text equals the one with a return breakpoint for every call (`TRACEKIT_LTRACE_NO_LAZY_LINES=1`),
+/// including the garbage arguments of unknown prototypes (the trampoline keeps every register
+/// but r11), the last call before the exit, and across an exec.
+#[test]
+fn quiet_returns_through_trampolines_print_the_same_lines() {
+    let dir = tempdir();
+    for (opts, name) in [
+        (&[][..], "lt_calls"),
+        (&["-i", "-T"][..], "lt_calls"),
+        (&[][..], "lt_cxx"),
+        (&[][..], "lt_format"),
+        (&[][..], "lt_signal"),
+        (&[][..], "lt_exec"),
+    ] {
+        let prog = example(name);
+        let file = |lazy: bool| {
+            dir.path()
+                .join(format!("quiet-{name}-{}-{lazy}", opts.len()))
+        };
+        for lazy in [true, false] {
+            let mut cmd = Command::new(ltrace_rs());
+            if !lazy {
+                cmd.env("TRACEKIT_LTRACE_NO_LAZY_LINES", "1");
+            }
+            let out = run(cmd
+                .args(["--backend", "ptrace"])
+                .args(opts)
+                .arg("-o")
+                .arg(file(lazy))
+                .arg(&prog));
+            assert!(out.status.success(), "{name}: {}", stderr(&out));
+        }
+        let text = |lazy: bool| std::fs::read_to_string(file(lazy)).unwrap();
+        // -T's times differ run to run: the column goes.
+        let strip = |t: String| -> Vec<String> {
+            normalize(&t)
+                .into_iter()
+                .map(|l| match l.rfind(" <") {
+                    Some(i) if l.ends_with('>') && l[i + 2..].starts_with("0.") => {
+                        l[..i].to_owned()
+                    }
+                    _ => l,
+                })
+                .collect()
+        };
+        let (with, without) = (text(true), text(false));
+        assert!(with.lines().count() > 3, "{name}: {with}");
+        assert_eq!(
+            strip(with.clone()),
+            strip(without.clone()),
+            "{name} {opts:?}\ntrampolines:\n{with}\nbreakpoints:\n{without}"
+        );
+    }
 }
