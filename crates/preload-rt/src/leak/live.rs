@@ -32,6 +32,12 @@ pub struct LiveTable {
     len: usize,
     /// A map failed: blocks were lost from the table, so a check would be wrong.
     broken: bool,
+    /// The lowest and highest address ever inserted, the first one, and the bits in which
+    /// any differed from it (see [`LiveTable::bounds`]).
+    lo: u64,
+    hi: u64,
+    first: u64,
+    differ: u64,
 }
 
 // SAFETY: the table owns its mapping; its owner serializes access with a lock.
@@ -45,7 +51,19 @@ impl LiveTable {
             cap: 0,
             len: 0,
             broken: false,
+            lo: u64::MAX,
+            hi: 0,
+            first: 0,
+            differ: 0,
         }
+    }
+
+    /// `(lo, hi, differ)`: every block in the table lies at an address from `lo` to `hi`,
+    /// and two addresses differ only in bits of `differ` (so each is a multiple of
+    /// `1 << differ.trailing_zeros()` away from `lo`). Bounds of every block ever inserted:
+    /// kept with three instructions an insert, wider than the live blocks' after frees.
+    pub fn bounds(&self) -> (u64, u64, u64) {
+        (self.lo, self.hi, self.differ)
     }
 
     /// Blocks in the table.
@@ -97,6 +115,12 @@ impl LiveTable {
             self.broken = true;
             return;
         }
+        if self.first == 0 {
+            self.first = b.ptr;
+        }
+        self.differ |= b.ptr ^ self.first;
+        self.lo = self.lo.min(b.ptr);
+        self.hi = self.hi.max(b.ptr);
         let cap = self.cap;
         let mut i = Self::home(b.ptr, cap);
         let slots = self.slots();
@@ -179,7 +203,7 @@ impl LiveTable {
                 slots: p.cast(),
                 cap: new_cap,
                 len: 0,
-                broken: self.broken,
+                ..*self
             },
         );
         let mut old = old;

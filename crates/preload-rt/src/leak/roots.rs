@@ -19,7 +19,7 @@
 
 use core::arch::asm;
 
-use tracekit_leak_scan::{Block, Extra, Heuristics, Memory, Scan};
+use tracekit_leak_scan::{AddressIndex, Block, Extra, Heuristics, Memory, Scan};
 use tracekit_log::LeakLoss;
 
 use super::live::{Live, LiveTable};
@@ -64,6 +64,8 @@ unsafe impl Zeroable for Extra {}
 unsafe impl Zeroable for (u64, u64) {}
 // SAFETY: integers only.
 unsafe impl Zeroable for ThreadRoot {}
+// SAFETY: integers only (a loss record of no block: an empty slot).
+unsafe impl Zeroable for LeakLoss {}
 
 /// A stopped thread's registers.
 #[derive(Debug, Clone, Copy)]
@@ -161,8 +163,25 @@ pub fn check(
 ) -> bool {
     let (own_regs, own_sp) = own_registers();
     let n = table.len();
-    let size = n * (24 + 16 + 24 + 8 + 8 + 4)
+    // Memory is mapped for the largest need and touched only as used: the second sort
+    // buffer only with more than two passes, the mark stack as deep as it gets, the loss
+    // records' table where their keys hash.
+    let groups_cap = (2 * n).next_power_of_two().max(16);
+    // The blocks are put in address order through an address index over glibc's main heap
+    // (below the program break) when they lie densely enough there (a bit per 16 bytes of
+    // heap, at most about as many 64-bit words as blocks); the others (mapped chunks, other
+    // arenas' heaps, above the break) and all of them otherwise with a radix sort.
+    let (lo, hi, differ) = table.bounds();
+    let shift = differ.trailing_zeros().min(63);
+    let brk = program_break();
+    let hi = if lo < brk { hi.min(brk) } else { hi };
+    let words = AddressIndex::words(lo, hi, shift);
+    let words = if n > 0 && words <= n + 4096 { words } else { 0 };
+    let size = n * (2 * 24 + 16 + 2 + 8 + 8 + 4)
+        + words * 12
         + (2 * n + 16) * 4
+        + groups_cap * size_of::<LeakLoss>()
+        + RADIX_DIGITS * RADIX * 4
         + MAPS_CAP
         + COPY
         + 2 * MAX_EXCLUDED * 16
@@ -172,33 +191,56 @@ pub fn check(
         return false;
     };
     let entries: &mut [Live] = arena.take(n);
+    let spare: &mut [Live] = arena.take(n);
+    let counts: &mut [u32] = arena.take(RADIX_DIGITS * RADIX);
     let blocks: &mut [Block] = arena.take(n);
     let extra: &mut [Extra] = arena.take(n);
+    let indirect: &mut [u64] = arena.take(n);
+    let bits: &mut [u64] = arena.take(words);
+    let before: &mut [u32] = arena.take(words);
     let stacks: &mut [u64] = arena.take(n);
-    let order: &mut [u32] = arena.take(n);
     let mark: &mut [u32] = arena.take(2 * n + 16);
+    let groups: &mut [LeakLoss] = arena.take(groups_cap);
+    let used: &mut [u32] = arena.take(n);
     let maps_buf: &mut [u8] = arena.take(MAPS_CAP);
     let copy: &mut [u64] = arena.take(COPY / 8);
     let excluded: &mut [(u64, u64)] = arena.take(MAX_EXCLUDED);
     let rodata: &mut [(u64, u64)] = arena.take(MAX_EXCLUDED);
     let threads: &mut [ThreadRoot] = arena.take(MAX_THREADS);
 
-    let mut k = 0;
+    let mut index = AddressIndex::new(lo, hi, shift, bits, before);
+    let indexed = words > 0;
+    // The blocks the index does not hold (all of them without one), to be sorted.
+    let mut others = 0;
     table.for_each(|e| {
-        if k < entries.len() {
-            entries[k] = e;
-            k += 1;
+        if !(indexed && index.insert(e.ptr)) && others < entries.len() {
+            entries[others] = e;
+            others += 1;
         }
     });
-    let entries = &mut entries[..k];
-    entries.sort_unstable_by_key(|e| e.ptr);
-    for (i, e) in entries.iter().enumerate() {
+    index.seal();
+    let m = index.len();
+    let mut put = |i: usize, e: Live| {
         blocks[i] = Block {
             start: e.ptr,
             size: e.size,
         };
         stacks[i] = e.stack;
+    };
+    if m > 0 {
+        table.for_each(|e| {
+            if let Some(i) = index.rank(e.ptr) {
+                put(i, e);
+            }
+        });
     }
+    sort_by_address(
+        &mut entries[..others],
+        &mut spare[..others],
+        counts,
+        |i, e| put(m + i, e),
+    );
+    let k = (m + others).min(n);
     let blocks = &blocks[..k];
 
     // Stop the world, then read the maps it has.
@@ -267,7 +309,10 @@ pub fn check(
     let rodata = &rodata[..nro];
 
     let mem = Own { rodata };
-    let mut scan = Scan::new(blocks, extra, mark, &mem, heuristics);
+    let mut scan = Scan::new(blocks, extra, indirect, mark, &mem, heuristics);
+    if m > 0 {
+        scan.use_index(&index);
+    }
     scan.skip_chunk_headers(true);
     for m in maps::parse(text) {
         if !m.is_rw() || (m.is_file() && m.perms[3] == b's') || m.path.starts_with(b"[v") {
@@ -299,56 +344,119 @@ pub fn check(
     scan.finish();
     world::resume();
 
-    // Loss records: the blocks grouped by kind, heuristic and stack.
-    let order = &mut order[..k];
-    for (i, o) in order.iter_mut().enumerate() {
-        *o = i as u32;
-    }
-    let key = |i: u32| {
-        let i = i as usize;
+    // Loss records: the blocks grouped by kind, heuristic and stack, in an open-addressing
+    // table (`blocks == 0`: an empty slot), whose slots in use are listed in `used` (most of
+    // its memory is never touched).
+    let mask = groups.len() - 1;
+    let mut nused = 0;
+    for (i, b) in blocks.iter().enumerate() {
         let kind = scan.kind(i) as u8;
-        let h = if kind == 0 {
+        let heuristic = if kind == 0 {
             scan.extra(i).heuristic
         } else {
             0
         };
-        (kind, h, stacks[i])
-    };
-    order.sort_unstable_by_key(|&i| key(i));
-    let mut cur: Option<LeakLoss> = None;
-    for &i in order.iter() {
-        let (kind, heuristic, stack) = key(i);
-        let b = blocks[i as usize];
-        let indirect = if kind == 3 {
-            scan.extra(i as usize).indirect
-        } else {
-            0
-        };
-        match &mut cur {
-            Some(l) if (l.kind, l.heuristic, l.stack) == (kind, heuristic, stack) => {
-                l.bytes += b.size;
-                l.blocks += 1;
-                l.indirect_bytes += indirect;
-            }
-            _ => {
-                if let Some(l) = cur.take() {
-                    out(l);
-                }
-                cur = Some(LeakLoss {
+        let indirect = scan.indirect(i);
+        let stack = stacks[i];
+        let key = stack ^ u64::from(kind) << 56 ^ u64::from(heuristic) << 48;
+        let mut at = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize & mask;
+        loop {
+            let g = &mut groups[at];
+            if g.blocks == 0 {
+                *g = LeakLoss {
                     kind,
                     heuristic,
                     stack,
                     bytes: b.size,
                     blocks: 1,
                     indirect_bytes: indirect,
-                });
+                };
+                used[nused] = at as u32;
+                nused += 1;
+                break;
             }
+            if (g.kind, g.heuristic, g.stack) == (kind, heuristic, stack) {
+                g.bytes += b.size;
+                g.blocks += 1;
+                g.indirect_bytes += indirect;
+                break;
+            }
+            at = (at + 1) & mask;
         }
     }
-    if let Some(l) = cur {
-        out(l);
+    for &at in &used[..nused] {
+        out(groups[at as usize]);
     }
     true
+}
+
+/// Buckets of one radix sort pass (11 bits of the address at a time).
+const RADIX_BITS: u32 = 11;
+const RADIX: usize = 1 << RADIX_BITS;
+/// Passes at most: 64 bits of address.
+const RADIX_DIGITS: usize = 64usize.div_ceil(RADIX_BITS as usize);
+
+/// Hands `put` the blocks of `entries` in address order (`put(i, e)`: `e` is the `i`-th
+/// lowest), with a least-significant-digit radix sort over only the bits in which the
+/// addresses differ (a heap of 48 MiB: 22 bits, two passes), each pass a sequential read and
+/// a write to 2,048 streams. `spare` is as long as `entries`; `counts` holds
+/// [`RADIX_DIGITS`] x [`RADIX`] counters. The addresses are distinct (a table's keys).
+fn sort_by_address(
+    entries: &mut [Live],
+    spare: &mut [Live],
+    counts: &mut [u32],
+    mut put: impl FnMut(usize, Live),
+) {
+    let Some(first) = entries.first().map(|e| e.ptr) else {
+        return;
+    };
+    let differ = entries.iter().fold(0, |acc, e| acc | (e.ptr ^ first));
+    let shift = differ.trailing_zeros().min(63);
+    let bits = if differ == 0 {
+        0
+    } else {
+        64 - differ.leading_zeros() - shift
+    };
+    let passes = bits.div_ceil(RADIX_BITS) as usize;
+    let digit =
+        |ptr: u64, d: usize| ((ptr >> shift >> (d as u32 * RADIX_BITS)) as usize) & (RADIX - 1);
+    let counts = &mut counts[..passes * RADIX];
+    counts.fill(0);
+    for e in entries.iter() {
+        for d in 0..passes {
+            counts[d * RADIX + digit(e.ptr, d)] += 1;
+        }
+    }
+    // Counts to the first index of each bucket.
+    for d in 0..passes {
+        let mut sum = 0;
+        for c in &mut counts[d * RADIX..(d + 1) * RADIX] {
+            let here = *c;
+            *c = sum;
+            sum += here;
+        }
+    }
+    let (mut from, mut to) = (entries, spare);
+    for d in 0..passes {
+        let starts = &mut counts[d * RADIX..(d + 1) * RADIX];
+        let last = d + 1 == passes;
+        for &e in from.iter() {
+            let b = digit(e.ptr, d);
+            let at = starts[b] as usize;
+            starts[b] += 1;
+            if last {
+                put(at, e);
+            } else {
+                to[at] = e;
+            }
+        }
+        core::mem::swap(&mut from, &mut to);
+    }
+    if passes == 0 {
+        for (i, &e) in from.iter().enumerate() {
+            put(i, e);
+        }
+    }
 }
 
 /// Scans `[start, end)` as roots, leaving out the blocks inside it: copied with
@@ -370,6 +478,12 @@ fn scan_piece(scan: &mut Scan<'_, Own<'_>>, start: u64, end: u64, copy: &mut [u6
             at += n as u64;
         }
     });
+}
+
+/// The program break: the end of glibc's main heap (when it has one).
+fn program_break() -> u64 {
+    // SAFETY: brk(0) changes nothing and returns the current break.
+    unsafe { libc::syscall(libc::SYS_brk, 0) as u64 }
 }
 
 /// The word at `addr`, 0 when it cannot be read.
