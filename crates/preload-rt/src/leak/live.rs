@@ -1,6 +1,14 @@
-//! The live blocks of the process, kept while the leak check is on: an open-addressing hash
-//! table (linear probing, deletion by backward shift) keyed by the block's address, in memory
-//! mapped with `preload-sys` (never from the hooked allocator), doubled when half full.
+//! The live blocks of the process, kept while the leak check is on, in memory mapped with
+//! `preload-sys` (never from the hooked allocator):
+//!
+//! - blocks of glibc's main heap (below the program break) in a direct map: one 8-byte word
+//!   per 16 bytes of heap, at the block's address, holding its size and stack. An insert or
+//!   a remove is one store, with no probe and no rehash, and the blocks come out in address
+//!   order. Its memory is half the heap's span that ever held a block start (only pages
+//!   where blocks start are touched: at most one 4 KiB page per 8 KiB of heap);
+//! - the others (chunks glibc maps on their own, other arenas' heaps, a size of 1 TiB or
+//!   more) in an open-addressing hash table (linear probing, deletion by backward shift)
+//!   keyed by the block's address, doubled when half full.
 
 use crate::sys;
 
@@ -24,6 +32,123 @@ const FIRST_CAP: usize = 4096;
 /// as many again.
 const HUGE_FROM: usize = 4 << 20;
 
+/// Heap bytes the direct map covers from its base (its reservation is half as much, touched
+/// only where blocks start).
+const DIRECT_SPAN: u64 = 16 << 30;
+/// Bytes of heap per word of the direct map (glibc's alignment).
+const UNIT_SHIFT: u32 = 4;
+/// A direct map word: `(size + 1) << STACK_BITS | stack` (0: no block).
+const STACK_BITS: u32 = 24;
+const _: () = assert!(crate::stacks::MAX_SLOTS <= 1 << STACK_BITS);
+/// A direct map word saying that the block there is in the hash table (its size or stack
+/// does not fit a word), so that a later insert or remove at that address finds it.
+const ELSEWHERE: u64 = u64::MAX;
+/// Sizes the direct map holds: below this (so that no word is [`ELSEWHERE`]).
+const DIRECT_SIZES: u64 = (1 << (64 - STACK_BITS)) - 2;
+/// Inserts that may set the direct map up (the first block below the program break).
+const DIRECT_TRIES: u32 = 64;
+
+/// The direct map (see the module docs).
+#[derive(Debug, Clone, Copy)]
+struct Direct {
+    words: *mut u64,
+    base: u64,
+    len: usize,
+    /// Lowest and highest word ever set (`lo > hi`: none).
+    lo: usize,
+    hi: usize,
+    tries: u32,
+}
+
+impl Direct {
+    const fn new() -> Direct {
+        Direct {
+            words: core::ptr::null_mut(),
+            base: 0,
+            len: 0,
+            lo: usize::MAX,
+            hi: 0,
+            tries: 0,
+        }
+    }
+
+    fn bytes() -> usize {
+        (DIRECT_SPAN >> UNIT_SHIFT) as usize * 8
+    }
+
+    /// The word for a block at `ptr`, when the map holds it (setting the map up on one of
+    /// the first inserts below the program break).
+    #[inline]
+    fn slot(&mut self, ptr: u64, setup: bool) -> Option<usize> {
+        if self.words.is_null() && !(setup && self.set_up(ptr)) {
+            return None;
+        }
+        let off = ptr.wrapping_sub(self.base);
+        (off < DIRECT_SPAN && ptr.trailing_zeros() >= UNIT_SHIFT)
+            .then_some((off >> UNIT_SHIFT) as usize)
+    }
+
+    #[cold]
+    fn set_up(&mut self, ptr: u64) -> bool {
+        if self.tries >= DIRECT_TRIES {
+            return false;
+        }
+        self.tries += 1;
+        if ptr >= program_break() {
+            return false;
+        }
+        let Ok(p) = sys::map_anon(Self::bytes()) else {
+            self.tries = DIRECT_TRIES;
+            return false;
+        };
+        // Huge pages past the map's first 4 MiB (a heap of more than 8 MiB).
+        sys::advise_huge(p.wrapping_add(HUGE_FROM), Self::bytes() - HUGE_FROM);
+        self.words = p.cast();
+        // A margin below the first block: blocks of the heap handed out before it.
+        self.base = ptr.saturating_sub(1 << 20) & !((1 << 20) - 1);
+        true
+    }
+
+    /// Word `w` (from [`Direct::slot`]).
+    #[inline]
+    fn get(&self, w: usize) -> u64 {
+        debug_assert!(w < Self::bytes() / 8);
+        let p = self.words.wrapping_add(w);
+        // SAFETY: `slot` gives only indices inside the mapping, which set_up made.
+        unsafe { p.read() }
+    }
+
+    /// Sets word `w` (from [`Direct::slot`]).
+    #[inline]
+    fn set(&mut self, w: usize, v: u64) {
+        debug_assert!(w < Self::bytes() / 8);
+        let p = self.words.wrapping_add(w);
+        // SAFETY: as in `get`; `&mut self` is the one access.
+        unsafe { p.write(v) }
+    }
+
+    fn words(&mut self) -> &mut [u64] {
+        // SAFETY: `words` maps `bytes()` bytes of u64s that this map alone owns (set_up ran
+        // before any caller gets here with a slot); `&mut self` is the one access.
+        unsafe { core::slice::from_raw_parts_mut(self.words, Self::bytes() / 8) }
+    }
+
+    fn range(&self) -> (u64, u64) {
+        let start = self.words as u64;
+        if self.words.is_null() {
+            (0, 0)
+        } else {
+            (start, start + Self::bytes() as u64)
+        }
+    }
+}
+
+/// The program break: the end of glibc's main heap.
+pub fn program_break() -> u64 {
+    // SAFETY: brk(0) changes nothing and returns the current break.
+    unsafe { libc::syscall(libc::SYS_brk, 0) as u64 }
+}
+
 /// The table. Its owner serializes every call (a lock around it).
 #[derive(Debug)]
 pub struct LiveTable {
@@ -32,12 +157,7 @@ pub struct LiveTable {
     len: usize,
     /// A map failed: blocks were lost from the table, so a check would be wrong.
     broken: bool,
-    /// The lowest and highest address ever inserted, the first one, and the bits in which
-    /// any differed from it (see [`LiveTable::bounds`]).
-    lo: u64,
-    hi: u64,
-    first: u64,
-    differ: u64,
+    direct: Direct,
 }
 
 // SAFETY: the table owns its mapping; its owner serializes access with a lock.
@@ -51,29 +171,28 @@ impl LiveTable {
             cap: 0,
             len: 0,
             broken: false,
-            lo: u64::MAX,
-            hi: 0,
-            first: 0,
-            differ: 0,
+            direct: Direct::new(),
         }
-    }
-
-    /// `(lo, hi, differ)`: every block in the table lies at an address from `lo` to `hi`,
-    /// and two addresses differ only in bits of `differ` (so each is a multiple of
-    /// `1 << differ.trailing_zeros()` away from `lo`). Bounds of every block ever inserted:
-    /// kept with three instructions an insert, wider than the live blocks' after frees.
-    pub fn bounds(&self) -> (u64, u64, u64) {
-        (self.lo, self.hi, self.differ)
     }
 
     /// Blocks in the table.
     pub fn len(&self) -> usize {
-        self.len
+        self.len + self.direct.len
     }
 
     /// True when no block is live.
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.len() == 0
+    }
+
+    /// The lowest and highest address ever inserted into the direct map (`None`: none): the
+    /// blocks of [`LiveTable::for_each_in_order`] lie between, 16-byte aligned.
+    pub fn ordered_bounds(&self) -> Option<(u64, u64)> {
+        let d = &self.direct;
+        (d.lo <= d.hi).then(|| {
+            let at = |w: usize| d.base + ((w as u64) << UNIT_SHIFT);
+            (at(d.lo), at(d.hi))
+        })
     }
 
     /// True when the table missed blocks (memory for it could not be mapped).
@@ -81,10 +200,14 @@ impl LiveTable {
         self.broken
     }
 
-    /// The slots' memory, `(start, end)`: no root of the program.
-    pub fn range(&self) -> (u64, u64) {
+    /// The table's memory, `(start, end)` twice (hash table, direct map): no root of the
+    /// program.
+    pub fn ranges(&self) -> [(u64, u64); 2] {
         let start = self.slots as u64;
-        (start, start + (self.cap * size_of::<Live>()) as u64)
+        [
+            (start, start + (self.cap * size_of::<Live>()) as u64),
+            self.direct.range(),
+        ]
     }
 
     fn slots(&mut self) -> &mut [Live] {
@@ -107,20 +230,39 @@ impl LiveTable {
     }
 
     /// Adds (or replaces) a block.
+    #[inline]
     pub fn insert(&mut self, b: Live) {
         if b.ptr == 0 {
             return;
         }
+        if let Some(w) = self.direct.slot(b.ptr, true) {
+            let d = &mut self.direct;
+            let old = d.get(w);
+            d.lo = d.lo.min(w);
+            d.hi = d.hi.max(w);
+            if b.size < DIRECT_SIZES && b.stack < 1 << STACK_BITS {
+                d.set(w, (b.size + 1) << STACK_BITS | b.stack);
+                if old == 0 || old == ELSEWHERE {
+                    d.len += 1;
+                }
+                if old == ELSEWHERE {
+                    self.hash_remove(b.ptr);
+                }
+                return;
+            }
+            d.set(w, ELSEWHERE);
+            if old != 0 && old != ELSEWHERE {
+                d.len -= 1;
+            }
+        }
+        self.hash_insert(b);
+    }
+
+    fn hash_insert(&mut self, b: Live) {
         if (self.len + 1) * 2 > self.cap && !self.grow() {
             self.broken = true;
             return;
         }
-        if self.first == 0 {
-            self.first = b.ptr;
-        }
-        self.differ |= b.ptr ^ self.first;
-        self.lo = self.lo.min(b.ptr);
-        self.hi = self.hi.max(b.ptr);
         let cap = self.cap;
         let mut i = Self::home(b.ptr, cap);
         let slots = self.slots();
@@ -140,8 +282,29 @@ impl LiveTable {
     }
 
     /// Removes the block at `ptr`, if it is in the table.
+    #[inline]
     pub fn remove(&mut self, ptr: u64) {
-        if ptr == 0 || self.len == 0 {
+        if ptr == 0 {
+            return;
+        }
+        if let Some(w) = self.direct.slot(ptr, false) {
+            let d = &mut self.direct;
+            match d.get(w) {
+                // Not here: maybe in the hash table from before the map was set up.
+                0 => {}
+                ELSEWHERE => d.set(w, 0),
+                _ => {
+                    d.set(w, 0);
+                    d.len -= 1;
+                    return;
+                }
+            }
+        }
+        self.hash_remove(ptr);
+    }
+
+    fn hash_remove(&mut self, ptr: u64) {
+        if self.len == 0 {
             return;
         }
         let cap = self.cap;
@@ -209,7 +372,7 @@ impl LiveTable {
         let mut old = old;
         for &e in old.slots().iter() {
             if e.ptr != 0 {
-                self.insert(e);
+                self.hash_insert(e);
             }
         }
         if !old.slots.is_null() {
@@ -221,6 +384,30 @@ impl LiveTable {
 
     /// Every live block, in no order.
     pub fn for_each(&mut self, mut f: impl FnMut(Live)) {
+        self.for_each_in_order(&mut f);
+        self.for_each_unordered(f);
+    }
+
+    /// The live blocks of the direct map, in address order.
+    pub fn for_each_in_order(&mut self, mut f: impl FnMut(Live)) {
+        let d = &mut self.direct;
+        if d.lo > d.hi {
+            return;
+        }
+        let (lo, hi, base) = (d.lo, d.hi, d.base);
+        for (i, &w) in d.words()[lo..=hi].iter().enumerate() {
+            if w != 0 && w != ELSEWHERE {
+                f(Live {
+                    ptr: base + (((lo + i) as u64) << UNIT_SHIFT),
+                    size: (w >> STACK_BITS) - 1,
+                    stack: w & ((1 << STACK_BITS) - 1),
+                });
+            }
+        }
+    }
+
+    /// The other live blocks (the hash table's), in no order.
+    pub fn for_each_unordered(&mut self, mut f: impl FnMut(Live)) {
         for &e in self.slots().iter() {
             if e.ptr != 0 {
                 f(e);
@@ -249,15 +436,27 @@ mod tests {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
-            // Few distinct addresses, so removes hit often and runs collide.
-            let ptr = 0x10_0000 + (x % 20_000) * 16;
+            // Few distinct addresses, so removes hit often and runs collide: below the
+            // program break (the direct map), unaligned or far above it (the hash table).
+            let ptr = match (x >> 20) % 4 {
+                0 | 1 => 0x10_0000 + (x % 20_000) * 16,
+                2 => 0x10_0000 + (x % 20_000) * 16 + 8,
+                _ => 0x7e00_0000_0000 + (x % 20_000) * 16,
+            };
             if x & 1 == 0 {
-                t.insert(Live {
-                    ptr,
-                    size: n,
-                    stack: 1,
-                });
-                model.insert(ptr, n);
+                // Sizes and stacks too large for the direct map go to the hash table.
+                let size = if (x >> 40).is_multiple_of(50) {
+                    1 << 41
+                } else {
+                    n
+                };
+                let stack = if (x >> 40) % 50 == 1 {
+                    1 << 30
+                } else {
+                    n % 1000
+                };
+                t.insert(Live { ptr, size, stack });
+                model.insert(ptr, (size, stack));
             } else {
                 t.remove(ptr);
                 model.remove(&ptr);
@@ -266,9 +465,16 @@ mod tests {
         assert_eq!(t.len(), model.len());
         let mut seen = HashMap::new();
         t.for_each(|e| {
-            seen.insert(e.ptr, e.size);
+            seen.insert(e.ptr, (e.size, e.stack));
         });
         assert_eq!(seen, model);
         assert!(!t.is_broken());
+        // The direct map was used and gives its blocks in address order.
+        let mut ordered = Vec::new();
+        t.for_each_in_order(|e| ordered.push(e.ptr));
+        assert!(ordered.len() > 1000, "{}", ordered.len());
+        assert!(ordered.windows(2).all(|w| w[0] < w[1]));
+        let (lo, hi) = t.ordered_bounds().unwrap();
+        assert!(lo <= ordered[0] && *ordered.last().unwrap() <= hi);
     }
 }

@@ -167,16 +167,14 @@ pub fn check(
     // buffer only with more than two passes, the mark stack as deep as it gets, the loss
     // records' table where their keys hash.
     let groups_cap = (2 * n).next_power_of_two().max(16);
-    // The blocks are put in address order through an address index over glibc's main heap
-    // (below the program break) when they lie densely enough there (a bit per 16 bytes of
-    // heap, at most about as many 64-bit words as blocks); the others (mapped chunks, other
-    // arenas' heaps, above the break) and all of them otherwise with a radix sort.
-    let (lo, hi, differ) = table.bounds();
-    let shift = differ.trailing_zeros().min(63);
-    let brk = program_break();
-    let hi = if lo < brk { hi.min(brk) } else { hi };
-    let words = AddressIndex::words(lo, hi, shift);
-    let words = if n > 0 && words <= n + 4096 { words } else { 0 };
+    // The direct map's blocks (glibc's main heap) come in address order, and an address index
+    // over them (a bit per 16 bytes, when that is at most about as many words as blocks)
+    // finds them in two loads; the hash table's (mapped chunks, other arenas' heaps, above
+    // the program break) are radix sorted and follow them.
+    let ordered = table.ordered_bounds();
+    let (lo, hi) = ordered.unwrap_or((0, 0));
+    let words = ordered.map_or(0, |(lo, hi)| AddressIndex::words(lo, hi, INDEX_SHIFT));
+    let words = if words <= n + 4096 { words } else { 0 };
     let size = n * (2 * 24 + 16 + 2 + 8 + 8 + 4)
         + words * 12
         + (2 * n + 16) * 4
@@ -208,39 +206,47 @@ pub fn check(
     let rodata: &mut [(u64, u64)] = arena.take(MAX_EXCLUDED);
     let threads: &mut [ThreadRoot] = arena.take(MAX_THREADS);
 
-    let mut index = AddressIndex::new(lo, hi, shift, bits, before);
-    let indexed = words > 0;
-    // The blocks the index does not hold (all of them without one), to be sorted.
+    let mut index = AddressIndex::new(lo, hi, INDEX_SHIFT, bits, before);
+    let mut d = 0;
+    table.for_each_in_order(|e| {
+        if d < n {
+            if words > 0 {
+                index.insert(e.ptr);
+            }
+            put(blocks, stacks, d, e);
+            d += 1;
+        }
+    });
+    index.seal();
     let mut others = 0;
-    table.for_each(|e| {
-        if !(indexed && index.insert(e.ptr)) && others < entries.len() {
+    table.for_each_unordered(|e| {
+        if d + others < n {
             entries[others] = e;
             others += 1;
         }
     });
-    index.seal();
-    let m = index.len();
-    let mut put = |i: usize, e: Live| {
-        blocks[i] = Block {
-            start: e.ptr,
-            size: e.size,
-        };
-        stacks[i] = e.stack;
-    };
-    if m > 0 {
-        table.for_each(|e| {
-            if let Some(i) = index.rank(e.ptr) {
-                put(i, e);
-            }
-        });
-    }
     sort_by_address(
         &mut entries[..others],
         &mut spare[..others],
         counts,
-        |i, e| put(m + i, e),
+        |i, e| put(blocks, stacks, d + i, e),
     );
-    let k = (m + others).min(n);
+    let k = d + others;
+    // A hashed block below the heap's highest (one of 1 TiB or more): all sorted again.
+    let in_order = d == 0 || others == 0 || blocks[d].start > blocks[d - 1].start;
+    if !in_order {
+        for (i, e) in entries[..k].iter_mut().enumerate() {
+            *e = Live {
+                ptr: blocks[i].start,
+                size: blocks[i].size,
+                stack: stacks[i],
+            };
+        }
+        sort_by_address(&mut entries[..k], &mut spare[..k], counts, |i, e| {
+            put(blocks, stacks, i, e)
+        });
+    }
+    let m = if in_order && words > 0 { d } else { 0 };
     let blocks = &blocks[..k];
 
     // Stop the world, then read the maps it has.
@@ -265,7 +271,9 @@ pub fn check(
             nx += 1;
         }
     };
-    exclude(table.range());
+    for r in table.ranges() {
+        exclude(r);
+    }
     exclude(arena.range());
     exclude(crate::session::skip_range());
     sys::own::for_each(|s, e| exclude((s, e)));
@@ -390,6 +398,9 @@ pub fn check(
     true
 }
 
+/// Bytes per bit of the address index (glibc's alignment, the direct map's unit).
+const INDEX_SHIFT: u32 = 4;
+
 /// Buckets of one radix sort pass (11 bits of the address at a time).
 const RADIX_BITS: u32 = 11;
 const RADIX: usize = 1 << RADIX_BITS;
@@ -480,10 +491,13 @@ fn scan_piece(scan: &mut Scan<'_, Own<'_>>, start: u64, end: u64, copy: &mut [u6
     });
 }
 
-/// The program break: the end of glibc's main heap (when it has one).
-fn program_break() -> u64 {
-    // SAFETY: brk(0) changes nothing and returns the current break.
-    unsafe { libc::syscall(libc::SYS_brk, 0) as u64 }
+/// Block `i` in address order is `e`.
+fn put(blocks: &mut [Block], stacks: &mut [u64], i: usize, e: Live) {
+    blocks[i] = Block {
+        start: e.ptr,
+        size: e.size,
+    };
+    stacks[i] = e.stack;
 }
 
 /// The word at `addr`, 0 when it cannot be read.
