@@ -14,8 +14,8 @@
 //!    words are scanned in turn (as a definite or a possible parent).
 //! 2. [`Scan::finish`]: the blocks still unreached, in address order, each lead a clique:
 //!    what they reach that is still unreached becomes indirectly lost, its bytes (and those of
-//!    a former leader it absorbs) added to the leader's [`Extra::indirect`]. The leaders left
-//!    are definitely lost.
+//!    a former leader it absorbs) added to the leader's indirect bytes ([`Scan::indirect`]).
+//!    The leaders left are definitely lost.
 
 #![no_std]
 
