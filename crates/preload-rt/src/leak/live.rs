@@ -1,13 +1,13 @@
 //! The live blocks of the process, kept while the leak check is on, in memory mapped with
 //! `preload-sys` (never from the hooked allocator):
 //!
-//! - blocks of glibc's main heap (below the program break) in a direct map: one 8-byte word
-//!   per 16 bytes of heap, at the block's address, holding its size and stack. An insert or
-//!   a remove is one store, with no probe and no rehash, and the blocks come out in address
-//!   order. Its memory is half the heap's span that ever held a block start (only pages
-//!   where blocks start are touched: at most one 4 KiB page per 8 KiB of heap);
-//! - the others (chunks glibc maps on their own, other arenas' heaps, a size of 1 TiB or
-//!   more) in an open-addressing hash table (linear probing, deletion by backward shift)
+//! - small blocks (up to 128 bytes) of glibc's main heap (below the program break) in a
+//!   direct map: one 8-byte word per 16 bytes of heap, at the block's address, holding its
+//!   size and stack. An insert or a remove is one store, with no probe and no rehash, and
+//!   the blocks come out in address order. Only its pages where blocks start are touched
+//!   (a 4 KiB page per 8 KiB of heap: 56 blocks of 128 bytes, 170 of 32);
+//! - the others (larger blocks, chunks glibc maps on their own, other arenas' heaps) in an
+//!   open-addressing hash table (linear probing, deletion by backward shift)
 //!   keyed by the block's address, doubled when half full.
 
 use crate::sys;
@@ -40,11 +40,10 @@ const UNIT_SHIFT: u32 = 4;
 /// A direct map word: `(size + 1) << STACK_BITS | stack` (0: no block).
 const STACK_BITS: u32 = 24;
 const _: () = assert!(crate::stacks::MAX_SLOTS <= 1 << STACK_BITS);
-/// A direct map word saying that the block there is in the hash table (its size or stack
-/// does not fit a word), so that a later insert or remove at that address finds it.
-const ELSEWHERE: u64 = u64::MAX;
-/// Sizes the direct map holds: below this (so that no word is [`ELSEWHERE`]).
-const DIRECT_SIZES: u64 = (1 << (64 - STACK_BITS)) - 2;
+/// The largest block the direct map holds: small blocks lie densely enough that a page of
+/// the map (8 KiB of heap) serves dozens of them; larger ones cost less in the hash table
+/// (48 bytes each against up to a page).
+const DIRECT_MAX_SIZE: u64 = 128;
 /// Inserts that may set the direct map up (the first block below the program break).
 const DIRECT_TRIES: u32 = 64;
 
@@ -229,30 +228,24 @@ impl LiveTable {
         region.wrapping_add(((ptr >> 4) & 0xfff) as usize) & (cap - 1)
     }
 
-    /// Adds (or replaces) a block.
+    /// Adds a block (at an address not in the table: the hooks see every free).
     #[inline]
     pub fn insert(&mut self, b: Live) {
         if b.ptr == 0 {
             return;
         }
-        if let Some(w) = self.direct.slot(b.ptr, true) {
-            let d = &mut self.direct;
-            let old = d.get(w);
-            d.lo = d.lo.min(w);
-            d.hi = d.hi.max(w);
-            if b.size < DIRECT_SIZES && b.stack < 1 << STACK_BITS {
-                d.set(w, (b.size + 1) << STACK_BITS | b.stack);
-                if old == 0 || old == ELSEWHERE {
+        // A larger block is hashed without touching the map (a page of it per block, else).
+        // Every free is seen, so an address is in one of the two at a time.
+        if b.size <= DIRECT_MAX_SIZE && b.stack < 1 << STACK_BITS {
+            if let Some(w) = self.direct.slot(b.ptr, true) {
+                let d = &mut self.direct;
+                if d.get(w) == 0 {
                     d.len += 1;
                 }
-                if old == ELSEWHERE {
-                    self.hash_remove(b.ptr);
-                }
+                d.set(w, (b.size + 1) << STACK_BITS | b.stack);
+                d.lo = d.lo.min(w);
+                d.hi = d.hi.max(w);
                 return;
-            }
-            d.set(w, ELSEWHERE);
-            if old != 0 && old != ELSEWHERE {
-                d.len -= 1;
             }
         }
         self.hash_insert(b);
@@ -289,10 +282,10 @@ impl LiveTable {
         }
         if let Some(w) = self.direct.slot(ptr, false) {
             let d = &mut self.direct;
+            // Not here (0): a larger block, in the hash table (the read of a page of the map
+            // that no block touched maps the shared zero page, no memory).
             match d.get(w) {
-                // Not here: maybe in the hash table from before the map was set up.
                 0 => {}
-                ELSEWHERE => d.set(w, 0),
                 _ => {
                     d.set(w, 0);
                     d.len -= 1;
@@ -396,7 +389,7 @@ impl LiveTable {
         }
         let (lo, hi, base) = (d.lo, d.hi, d.base);
         for (i, &w) in d.words()[lo..=hi].iter().enumerate() {
-            if w != 0 && w != ELSEWHERE {
+            if w != 0 {
                 f(Live {
                     ptr: base + (((lo + i) as u64) << UNIT_SHIFT),
                     size: (w >> STACK_BITS) - 1,
@@ -448,13 +441,17 @@ mod tests {
                 let size = if (x >> 40).is_multiple_of(50) {
                     1 << 41
                 } else {
-                    n
+                    n % 256
                 };
                 let stack = if (x >> 40) % 50 == 1 {
                     1 << 30
                 } else {
                     n % 1000
                 };
+                // The hooks see every free: an address is reused only once freed.
+                if model.remove(&ptr).is_some() {
+                    t.remove(ptr);
+                }
                 t.insert(Live { ptr, size, stack });
                 model.insert(ptr, (size, stack));
             } else {

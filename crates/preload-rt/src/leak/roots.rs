@@ -167,14 +167,12 @@ pub fn check(
     // buffer only with more than two passes, the mark stack as deep as it gets, the loss
     // records' table where their keys hash.
     let groups_cap = (2 * n).next_power_of_two().max(16);
-    // The direct map's blocks (glibc's main heap) come in address order, and an address index
-    // over them (a bit per 16 bytes, when that is at most about as many words as blocks)
-    // finds them in two loads; the hash table's (mapped chunks, other arenas' heaps, above
-    // the program break) are radix sorted and follow them.
-    let ordered = table.ordered_bounds();
-    let (lo, hi) = ordered.unwrap_or((0, 0));
-    let words = ordered.map_or(0, |(lo, hi)| AddressIndex::words(lo, hi, INDEX_SHIFT));
-    let words = if words <= n + 4096 { words } else { 0 };
+    // The direct map's blocks (glibc's main heap's small ones) come in address order; the
+    // hash table's (larger blocks, mapped chunks, other arenas' heaps) are radix sorted and
+    // merged with them. An address index over the blocks below the program break (a bit per
+    // 16 bytes, when that is at most about as many words as blocks) then finds them in two
+    // loads.
+    let words = n + 4096;
     let size = n * (2 * 24 + 16 + 2 + 8 + 8 + 4)
         + words * 12
         + (2 * n + 16) * 4
@@ -206,18 +204,13 @@ pub fn check(
     let rodata: &mut [(u64, u64)] = arena.take(MAX_EXCLUDED);
     let threads: &mut [ThreadRoot] = arena.take(MAX_THREADS);
 
-    let mut index = AddressIndex::new(lo, hi, INDEX_SHIFT, bits, before);
     let mut d = 0;
     table.for_each_in_order(|e| {
         if d < n {
-            if words > 0 {
-                index.insert(e.ptr);
-            }
             put(blocks, stacks, d, e);
             d += 1;
         }
     });
-    index.seal();
     let mut others = 0;
     table.for_each_unordered(|e| {
         if d + others < n {
@@ -232,21 +225,46 @@ pub fn check(
         |i, e| put(blocks, stacks, d + i, e),
     );
     let k = d + others;
-    // A hashed block below the heap's highest (one of 1 TiB or more): all sorted again.
-    let in_order = d == 0 || others == 0 || blocks[d].start > blocks[d - 1].start;
-    if !in_order {
-        for (i, e) in entries[..k].iter_mut().enumerate() {
-            *e = Live {
-                ptr: blocks[i].start,
-                size: blocks[i].size,
-                stack: stacks[i],
-            };
-        }
-        sort_by_address(&mut entries[..k], &mut spare[..k], counts, |i, e| {
-            put(blocks, stacks, i, e)
-        });
+    if d > 0 && others > 0 && blocks[d].start < blocks[d - 1].start {
+        merge_tail(blocks, stacks, d, k, entries);
     }
-    let m = if in_order && words > 0 { d } else { 0 };
+    // One block per address (a free the hooks missed could leave one in each part).
+    let mut k = k;
+    if (1..k).any(|i| blocks[i].start == blocks[i - 1].start) {
+        let mut w = 1;
+        for i in 1..k {
+            if blocks[i].start != blocks[w - 1].start {
+                blocks[w] = blocks[i];
+                stacks[w] = stacks[i];
+                w += 1;
+            }
+        }
+        k = w;
+    }
+    // The index: over the blocks below the program break, when they lie 16 bytes apart.
+    let brk = super::live::program_break();
+    let mut m = blocks[..k].partition_point(|b| b.start < brk);
+    if m > 0 {
+        let lo = blocks[0].start;
+        let differ = blocks[..m].iter().fold(0, |acc, b| acc | (b.start ^ lo));
+        if differ.trailing_zeros() < INDEX_SHIFT
+            || AddressIndex::words(lo, blocks[m - 1].start, INDEX_SHIFT) > words
+        {
+            m = 0;
+        }
+    }
+    let (lo, hi) = if m > 0 {
+        (blocks[0].start, blocks[m - 1].start)
+    } else {
+        (0, 0)
+    };
+    let mut index = AddressIndex::new(lo, hi, INDEX_SHIFT, bits, before);
+    if m > 0 {
+        for b in &blocks[..m] {
+            index.insert(b.start);
+        }
+    }
+    index.seal();
     let blocks = &blocks[..k];
 
     // Stop the world, then read the maps it has.
@@ -491,6 +509,31 @@ fn scan_piece(scan: &mut Scan<'_, Own<'_>>, start: u64, end: u64, copy: &mut [u6
     });
 }
 
+/// Merges the sorted runs `[0, d)` and `[d, k)` of `blocks` (with their `stacks`), the
+/// second one copied to `buf` first, from the end down.
+fn merge_tail(blocks: &mut [Block], stacks: &mut [u64], d: usize, k: usize, buf: &mut [Live]) {
+    let h = k - d;
+    for (j, e) in buf[..h].iter_mut().enumerate() {
+        *e = Live {
+            ptr: blocks[d + j].start,
+            size: blocks[d + j].size,
+            stack: stacks[d + j],
+        };
+    }
+    let (mut i, mut j, mut w) = (d, h, k);
+    while j > 0 {
+        w -= 1;
+        if i > 0 && blocks[i - 1].start > buf[j - 1].ptr {
+            i -= 1;
+            blocks[w] = blocks[i];
+            stacks[w] = stacks[i];
+        } else {
+            j -= 1;
+            put(blocks, stacks, w, buf[j]);
+        }
+    }
+}
+
 /// Block `i` in address order is `e`.
 fn put(blocks: &mut [Block], stacks: &mut [u64], i: usize, e: Live) {
     blocks[i] = Block {
@@ -562,4 +605,65 @@ fn helper_stack(tid: u32) -> Option<u64> {
         let d = (c as char).to_digit(16)?;
         Some(acc << 4 | u64::from(d))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two sorted runs (the direct map's blocks, then the hashed ones) merge into address
+    /// order with their stacks, as the radix sort orders shuffled blocks.
+    #[test]
+    fn merging_the_hashed_blocks_and_sorting_give_address_order() {
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut rand = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for case in 0..100 {
+            let n = 1 + (rand() % 500) as usize;
+            let mut all: Vec<Live> = Vec::new();
+            while all.len() < n {
+                let ptr = match rand() % 3 {
+                    0 => 0x5555_0000_0000 + (rand() % 100_000) * 16,
+                    1 => 0x7f00_0000_0000 + (rand() % 100_000) * 4096 + 16,
+                    _ => 0x5555_0000_0000 + (rand() % 100_000) * 16 + 8,
+                };
+                if all.iter().all(|e| e.ptr != ptr) {
+                    all.push(Live {
+                        ptr,
+                        size: rand() % 300,
+                        stack: ptr ^ 0x55,
+                    });
+                }
+            }
+            let d = (rand() as usize) % (n + 1);
+            let (mut first, mut second) = (all[..d].to_vec(), all[d..].to_vec());
+            first.sort_by_key(|e| e.ptr);
+            let mut blocks = vec![Block::default(); n];
+            let mut stacks = vec![0u64; n];
+            for (i, &e) in first.iter().enumerate() {
+                put(&mut blocks, &mut stacks, i, e);
+            }
+            let mut spare = vec![Live::default(); n];
+            let mut counts = vec![0u32; RADIX_DIGITS * RADIX];
+            let h = second.len();
+            sort_by_address(&mut second, &mut spare[..h], &mut counts, |i, e| {
+                put(&mut blocks, &mut stacks, d + i, e)
+            });
+            let mut buf = vec![Live::default(); n];
+            merge_tail(&mut blocks, &mut stacks, d, n, &mut buf);
+            let mut want = all.clone();
+            want.sort_by_key(|e| e.ptr);
+            for (i, e) in want.iter().enumerate() {
+                assert_eq!(
+                    (blocks[i].start, blocks[i].size, stacks[i]),
+                    (e.ptr, e.size, e.stack),
+                    "case {case}, {i}"
+                );
+            }
+        }
+    }
 }
