@@ -14,8 +14,8 @@
 //!    words are scanned in turn (as a definite or a possible parent).
 //! 2. [`Scan::finish`]: the blocks still unreached, in address order, each lead a clique:
 //!    what they reach that is still unreached becomes indirectly lost, its bytes (and those of
-//!    a former leader it absorbs) added to the leader's [`Extra::indirect`]. The leaders left
-//!    are definitely lost.
+//!    a former leader it absorbs) added to the leader's indirect bytes ([`Scan::indirect`]).
+//!    The leaders left are definitely lost.
 
 #![no_std]
 
@@ -84,19 +84,17 @@ impl Heuristics {
     }
 }
 
-/// The scan's state of one block.
+/// The scan's state of one block (two bytes: the scan touches one per block it reaches).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Extra {
     state: State,
     /// The heuristic (one of [`Heuristics`]' rules) through which a reachable block was
     /// reached, 0 when through a start pointer.
     pub heuristic: u8,
-    /// For a clique leader (a definitely lost block): the bytes of the blocks its clique
-    /// reaches (indirectly lost).
-    pub indirect: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[repr(u8)]
 enum State {
     #[default]
     Unreached,
@@ -123,6 +121,10 @@ pub trait Memory {
 pub struct Scan<'a, M: Memory> {
     blocks: &'a [Block],
     extra: &'a mut [Extra],
+    /// Per block, read only for clique leaders: the bytes their clique reaches (set to 0
+    /// when the block becomes a leader; other entries are never read, so the caller's memory
+    /// needs no reset and is touched only for leaders).
+    indirect: &'a mut [u64],
     stack: &'a mut [u32],
     top: usize,
     overflowed: bool,
@@ -134,6 +136,8 @@ pub struct Scan<'a, M: Memory> {
     hi: u64,
     /// The blocks cut at the widest gaps between them (see [`Segments`]).
     segments: Segments,
+    /// An address index over the blocks, when the caller made one (see [`AddressIndex`]).
+    index: Option<IndexView<'a>>,
 }
 
 /// Segments cut at most.
@@ -209,6 +213,129 @@ impl Segments {
     }
 }
 
+/// An index from addresses to blocks for blocks that lie densely (a heap): one bit per
+/// `1 << shift` bytes from the lowest start, set where a block starts, and for each 64-bit
+/// word of bits the number of blocks starting before it. The block an address falls in is
+/// then found with two loads and a popcount, and a start's rank (its place in address
+/// order) the same way, which sorts blocks in one pass. `shift` must divide every
+/// difference between starts (the allocator's alignment: glibc's 16 bytes give 4), so that
+/// each start has a bit of its own and every address in a bit's bytes lies at or after that
+/// start. The caller owns the memory: [`AddressIndex::words`] words and counters.
+#[derive(Debug)]
+pub struct AddressIndex<'a> {
+    base: u64,
+    shift: u32,
+    /// Bits in use: one past the highest start's.
+    nbits: u64,
+    bits: &'a mut [u64],
+    before: &'a mut [u32],
+    len: usize,
+}
+
+/// A sealed [`AddressIndex`], read by the scan.
+#[derive(Debug, Clone, Copy)]
+struct IndexView<'a> {
+    base: u64,
+    shift: u32,
+    nbits: u64,
+    bits: &'a [u64],
+    before: &'a [u32],
+    /// The start of the first block above the index's (u64::MAX: none).
+    below: u64,
+}
+
+impl<'a> AddressIndex<'a> {
+    /// Words of bits (and counters) needed for starts from `lo` to `hi` (both included).
+    pub fn words(lo: u64, hi: u64, shift: u32) -> usize {
+        ((hi.saturating_sub(lo) >> shift) / 64 + 1) as usize
+    }
+
+    /// An empty index for starts from `lo` to `hi`; `bits` and `before` are at least
+    /// [`AddressIndex::words`] long (`bits` is cleared here).
+    pub fn new(lo: u64, hi: u64, shift: u32, bits: &'a mut [u64], before: &'a mut [u32]) -> Self {
+        let words = Self::words(lo, hi, shift).min(bits.len()).min(before.len());
+        let bits = &mut bits[..words];
+        bits.fill(0);
+        AddressIndex {
+            base: lo,
+            shift,
+            nbits: (hi.saturating_sub(lo) >> shift) + 1,
+            bits,
+            before: &mut before[..words],
+            len: 0,
+        }
+    }
+
+    fn bit(&self, addr: u64) -> Option<(usize, u32)> {
+        let b = addr.checked_sub(self.base)? >> self.shift;
+        (b < self.nbits && (b / 64) < self.bits.len() as u64)
+            .then_some(((b / 64) as usize, (b % 64) as u32))
+    }
+
+    /// Adds a block start (in `lo..=hi`, a multiple of the granule from `lo`); false when
+    /// it lies outside.
+    pub fn insert(&mut self, start: u64) -> bool {
+        match self.bit(start) {
+            Some((w, b)) => {
+                self.bits[w] |= 1 << b;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Counts the starts: call once, after every [`AddressIndex::insert`].
+    pub fn seal(&mut self) {
+        let mut sum = 0u32;
+        for (w, c) in self.bits.iter().zip(self.before.iter_mut()) {
+            *c = sum;
+            sum += w.count_ones();
+        }
+        self.len = sum as usize;
+    }
+
+    /// The starts inserted (after [`AddressIndex::seal`]).
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True when no start was inserted.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The number of inserted starts below `start`, an inserted start (after
+    /// [`AddressIndex::seal`]): its index in address order.
+    pub fn rank(&self, start: u64) -> Option<usize> {
+        let (w, b) = self.bit(start)?;
+        let below = self.bits[w] & ((1u64 << b) - 1);
+        Some(self.before[w] as usize + below.count_ones() as usize)
+    }
+
+    fn view(&self) -> IndexView<'_> {
+        IndexView {
+            base: self.base,
+            shift: self.shift,
+            nbits: self.nbits,
+            bits: self.bits,
+            before: self.before,
+            below: u64::MAX,
+        }
+    }
+}
+
+impl IndexView<'_> {
+    /// The index of the last start at or below `ptr`.
+    #[inline]
+    fn last_at_or_below(&self, ptr: u64) -> Option<usize> {
+        let b = (ptr.checked_sub(self.base)? >> self.shift).min(self.nbits - 1);
+        let (w, b) = ((b / 64) as usize, (b % 64) as u32);
+        let upto = self.bits[w] & (u64::MAX >> (63 - b));
+        let at = self.before[w] as usize + upto.count_ones() as usize;
+        at.checked_sub(1)
+    }
+}
+
 /// Where glibc's allocator puts the header of the chunk after block `b` (its chunk is the
 /// request plus 8 rounded up to 16, 32 at least, and starts 16 bytes before the block) when
 /// that lies inside the block, after its start; 0 otherwise (never a block's address).
@@ -223,16 +350,18 @@ fn next_chunk_header(b: Block) -> u64 {
 }
 
 impl<'a, M: Memory> Scan<'a, M> {
-    /// A scan of `blocks` (sorted by start, not overlapping); `extra` has one entry per
-    /// block and is reset here, `stack` has room for twice as many entries as blocks.
+    /// A scan of `blocks` (sorted by start, not overlapping); `extra` and `indirect` have
+    /// one entry per block (`extra` is reset here, `indirect` needs no reset), `stack` has
+    /// room for twice as many entries as blocks.
     pub fn new(
         blocks: &'a [Block],
         extra: &'a mut [Extra],
+        indirect: &'a mut [u64],
         stack: &'a mut [u32],
         mem: &'a M,
         heuristics: Heuristics,
     ) -> Self {
-        let n = blocks.len().min(extra.len());
+        let n = blocks.len().min(extra.len()).min(indirect.len());
         extra[..n].fill(Extra::default());
         let lo = blocks.first().map_or(u64::MAX, |b| b.start);
         let hi = blocks.last().map_or(0, |b| b.start + b.size.max(1));
@@ -240,6 +369,7 @@ impl<'a, M: Memory> Scan<'a, M> {
         Scan {
             blocks: &blocks[..n],
             extra,
+            indirect,
             stack,
             top: 0,
             overflowed: false,
@@ -249,6 +379,24 @@ impl<'a, M: Memory> Scan<'a, M> {
             lo,
             hi,
             segments,
+            index: None,
+        }
+    }
+
+    /// Looks blocks up in `index` instead of searching them (two loads instead of a
+    /// search) below the first block that `index` does not hold: it must hold the starts of
+    /// the first [`AddressIndex::len`] blocks exactly (the others lie above them, in a
+    /// mapped chunk or another arena, and are searched). Ignored when it does not.
+    pub fn use_index(&mut self, index: &'a AddressIndex<'a>) {
+        let m = index.len();
+        let fits = m > 0
+            && m <= self.blocks.len()
+            && index.rank(self.blocks[0].start) == Some(0)
+            && index.rank(self.blocks[m - 1].start) == Some(m - 1);
+        if fits {
+            let mut view = index.view();
+            view.below = self.blocks.get(m).map_or(u64::MAX, |b| b.start);
+            self.index = Some(view);
         }
     }
 
@@ -273,6 +421,11 @@ impl<'a, M: Memory> Scan<'a, M> {
     /// binary search among a million (each a cache miss); an uneven segment costs at most
     /// about twice the binary search.
     fn last_at_or_below(&self, ptr: u64) -> Option<usize> {
+        if let Some(index) = &self.index {
+            if ptr < index.below {
+                return index.last_at_or_below(ptr);
+            }
+        }
         let seg = &self.segments;
         let k = seg.start[..seg.len]
             .partition_point(|&s| s <= ptr)
@@ -492,11 +645,11 @@ impl<'a, M: Memory> Scan<'a, M> {
             return;
         }
         self.push(i);
-        let absorbed = self.blocks[i].size + self.extra[i].indirect;
-        let ex = &mut self.extra[i];
-        ex.state = State::Indirect;
-        ex.indirect = 0;
-        self.extra[leader].indirect += absorbed;
+        // Leaders come in address order: an unreached block below this one led a clique of
+        // its own, whose bytes come along; one above it has led none yet.
+        let former = if i < leader { self.indirect[i] } else { 0 };
+        self.extra[i].state = State::Indirect;
+        self.indirect[leader] += self.blocks[i].size + former;
     }
 
     fn push(&mut self, i: usize) {
@@ -528,6 +681,7 @@ impl<'a, M: Memory> Scan<'a, M> {
     pub fn finish(&mut self) {
         for i in 0..self.blocks.len() {
             if self.extra[i].state == State::Unreached {
+                self.indirect[i] = 0;
                 self.push(i);
                 self.drain(Some(i));
             }
@@ -547,6 +701,16 @@ impl<'a, M: Memory> Scan<'a, M> {
     /// The scan's state of block `i`.
     pub fn extra(&self, i: usize) -> &Extra {
         &self.extra[i]
+    }
+
+    /// For a definitely lost block (a clique leader), after [`Scan::finish`]: the bytes of
+    /// the blocks its clique reaches (indirectly lost); 0 for the others.
+    pub fn indirect(&self, i: usize) -> u64 {
+        if self.kind(i) == Kind::Definite {
+            self.indirect[i]
+        } else {
+            0
+        }
     }
 
     /// True when the mark stack was too small (some blocks were not scanned through: the

@@ -70,15 +70,43 @@ fn classify(
     h: Heuristics,
 ) -> (Vec<Kind>, Vec<u64>, Summary) {
     img.put(0x1000, roots);
-    let mut extra = vec![Extra::default(); blocks.len()];
-    let mut stack = vec![0u32; 2 * blocks.len()];
-    let mut scan = Scan::new(blocks, &mut extra, &mut stack, &*img, h);
-    scan.root_range(0x1000, 0x1000 + 8 * roots.len() as u64);
-    scan.finish();
-    assert!(!scan.overflowed());
-    let kinds = (0..blocks.len()).map(|i| scan.kind(i)).collect();
-    let ind = (0..blocks.len()).map(|i| scan.extra(i).indirect).collect();
-    (kinds, ind, Summary::of(&scan))
+    let img = &*img;
+    // Once searching the blocks, once through an address index: the same result.
+    let run = |indexed: bool| {
+        let mut extra = vec![Extra::default(); blocks.len()];
+        // Garbage where no leader is: never read.
+        let mut indirect = vec![0xdead_beef_u64; blocks.len()];
+        let mut stack = vec![0u32; 2 * blocks.len()];
+        let (mut bits, mut before, index);
+        let mut scan = Scan::new(blocks, &mut extra, &mut indirect, &mut stack, img, h);
+        if indexed && !blocks.is_empty() {
+            let (lo, hi) = (blocks[0].start, blocks[blocks.len() - 1].start);
+            let shift = blocks
+                .iter()
+                .fold(0, |acc, b| acc | (b.start ^ lo))
+                .trailing_zeros()
+                .min(63);
+            let words = AddressIndex::words(lo, hi, shift);
+            bits = vec![0u64; words];
+            before = vec![0u32; words];
+            let mut ix = AddressIndex::new(lo, hi, shift, &mut bits, &mut before);
+            for b in blocks {
+                assert!(ix.insert(b.start));
+            }
+            ix.seal();
+            index = ix;
+            scan.use_index(&index);
+        }
+        scan.root_range(0x1000, 0x1000 + 8 * roots.len() as u64);
+        scan.finish();
+        assert!(!scan.overflowed());
+        let kinds: Vec<Kind> = (0..blocks.len()).map(|i| scan.kind(i)).collect();
+        let ind: Vec<u64> = (0..blocks.len()).map(|i| scan.indirect(i)).collect();
+        (kinds, ind, Summary::of(&scan))
+    };
+    let plain = run(false);
+    assert_eq!(run(true), plain, "with an address index");
+    plain
 }
 
 use Kind::*;
@@ -225,8 +253,16 @@ fn a_root_range_leaves_the_blocks_inside_it_out() {
     words[0] = at(1);
     img.put(0x10000, &words);
     let mut extra = vec![Extra::default(); 2];
+    let mut indirect = vec![0u64; 2];
     let mut stack = vec![0u32; 4];
-    let mut scan = Scan::new(&blocks, &mut extra, &mut stack, &img, Heuristics::ALL);
+    let mut scan = Scan::new(
+        &blocks,
+        &mut extra,
+        &mut indirect,
+        &mut stack,
+        &img,
+        Heuristics::ALL,
+    );
     scan.root_range(0x10000, 0x30000);
     scan.finish();
     assert_eq!([scan.kind(0), scan.kind(1)], [Definite, Indirect]);
@@ -246,8 +282,16 @@ fn block_of_finds_interior_and_misses_between_blocks() {
         },
     ];
     let mut extra = [Extra::default(); 2];
+    let mut indirect = [0u64; 2];
     let mut stack = [0u32; 4];
-    let scan = Scan::new(&blocks, &mut extra, &mut stack, &img, Heuristics::NONE);
+    let scan = Scan::new(
+        &blocks,
+        &mut extra,
+        &mut indirect,
+        &mut stack,
+        &img,
+        Heuristics::NONE,
+    );
     assert_eq!(scan.block_of(0x100), Some(0));
     assert_eq!(scan.block_of(0x10f), Some(0));
     assert_eq!(scan.block_of(0x110), None);
@@ -265,8 +309,16 @@ fn a_pointer_to_an_eight_byte_block_is_no_chunk_header() {
     let blocks = heap(&mut img, &[8, 24], &[]);
     img.put(0x1000, &[at(0), at(1) + 16]);
     let mut extra = vec![Extra::default(); 2];
+    let mut indirect = vec![0u64; 2];
     let mut stack = vec![0u32; 4];
-    let mut scan = Scan::new(&blocks, &mut extra, &mut stack, &img, Heuristics::ALL);
+    let mut scan = Scan::new(
+        &blocks,
+        &mut extra,
+        &mut indirect,
+        &mut stack,
+        &img,
+        Heuristics::ALL,
+    );
     scan.skip_chunk_headers(true);
     scan.root_range(0x1000, 0x1010);
     scan.finish();
@@ -294,8 +346,16 @@ fn the_next_chunks_header_inside_a_block_is_no_pointer() {
     ];
     img.put(0x1000, &roots);
     let mut extra = vec![Extra::default(); sizes.len()];
+    let mut indirect = vec![0u64; sizes.len()];
     let mut stack = vec![0u32; 2 * sizes.len()];
-    let mut scan = Scan::new(&blocks, &mut extra, &mut stack, &img, Heuristics::NONE);
+    let mut scan = Scan::new(
+        &blocks,
+        &mut extra,
+        &mut indirect,
+        &mut stack,
+        &img,
+        Heuristics::NONE,
+    );
     scan.skip_chunk_headers(true);
     scan.root_range(0x1000, 0x1000 + 8 * roots.len() as u64);
     scan.finish();
@@ -340,8 +400,53 @@ fn block_of_agrees_with_a_binary_search_on_uneven_heaps() {
         }
         blocks.dedup_by_key(|b| b.start);
         let mut extra = vec![Extra::default(); blocks.len()];
+        let mut indirect = vec![0u64; blocks.len()];
         let mut stack = vec![0u32; 2 * blocks.len() + 16];
-        let scan = Scan::new(&blocks, &mut extra, &mut stack, &img, Heuristics::NONE);
+        let scan = Scan::new(
+            &blocks,
+            &mut extra,
+            &mut indirect,
+            &mut stack,
+            &img,
+            Heuristics::NONE,
+        );
+        // The same blocks through an address index, when it stays small (no far jump).
+        let (lo, hi) = (blocks[0].start, blocks[blocks.len() - 1].start);
+        let shift = blocks
+            .iter()
+            .fold(0, |acc, b| acc | (b.start ^ lo))
+            .trailing_zeros()
+            .min(63);
+        let words = AddressIndex::words(lo, hi, shift);
+        let (mut bits, mut before) = (
+            vec![0u64; words.min(1 << 16)],
+            vec![0u32; words.min(1 << 16)],
+        );
+        let (mut extra2, mut indirect2) = (
+            vec![Extra::default(); blocks.len()],
+            vec![0u64; blocks.len()],
+        );
+        let mut stack2 = vec![0u32; 2 * blocks.len() + 16];
+        let index;
+        let mut indexed = None;
+        if words <= 1 << 16 {
+            let mut ix = AddressIndex::new(lo, hi, shift, &mut bits, &mut before);
+            for b in &blocks {
+                assert!(ix.insert(b.start));
+            }
+            ix.seal();
+            index = ix;
+            let mut s = Scan::new(
+                &blocks,
+                &mut extra2,
+                &mut indirect2,
+                &mut stack2,
+                &img,
+                Heuristics::NONE,
+            );
+            s.use_index(&index);
+            indexed = Some(s);
+        }
         let naive = |ptr: u64| -> Option<usize> {
             let i = blocks.partition_point(|b| b.start <= ptr).checked_sub(1)?;
             let b = blocks[i];
@@ -355,6 +460,52 @@ fn block_of_agrees_with_a_binary_search_on_uneven_heaps() {
                 _ => blocks[0].start + rand() % (last.start + last.size + 64 - blocks[0].start),
             };
             assert_eq!(scan.block_of(ptr), naive(ptr), "case {case}, ptr {ptr:#x}");
+            if let Some(ix) = &indexed {
+                assert_eq!(
+                    ix.block_of(ptr),
+                    naive(ptr),
+                    "indexed: case {case}, ptr {ptr:#x}"
+                );
+            }
+        }
+    }
+}
+
+/// An [`AddressIndex`] ranks starts given in any order into address order.
+#[test]
+fn an_address_index_ranks_starts_into_address_order() {
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    let mut rand = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    for case in 0..50 {
+        let shift = [0, 3, 4, 5][case % 4];
+        let n = 1 + (rand() % 2000) as usize;
+        let mut starts: Vec<u64> = (0..n)
+            .map(|_| 0x5555_0000_0000 + ((rand() % (8 * n as u64)) << shift))
+            .collect();
+        starts.sort_unstable();
+        starts.dedup();
+        let mut shuffled = starts.clone();
+        for i in (1..shuffled.len()).rev() {
+            shuffled.swap(i, (rand() % (i as u64 + 1)) as usize);
+        }
+        let (lo, hi) = (starts[0], *starts.last().unwrap());
+        let words = AddressIndex::words(lo, hi, shift);
+        let (mut bits, mut before) = (vec![!0u64; words], vec![0u32; words]);
+        let mut ix = AddressIndex::new(lo, hi, shift, &mut bits, &mut before);
+        for &s in &shuffled {
+            assert!(ix.insert(s));
+        }
+        assert!(!ix.insert(lo.wrapping_sub(1 << shift)));
+        assert!(!ix.insert(hi + (64 << shift)));
+        ix.seal();
+        assert_eq!(ix.len(), starts.len());
+        for &s in &shuffled {
+            assert_eq!(ix.rank(s), starts.binary_search(&s).ok(), "case {case}");
         }
     }
 }
@@ -381,8 +532,16 @@ fn block_of_agrees_with_a_binary_search_across_many_far_clusters() {
             size: 8 << 20,
         });
         let mut extra = vec![Extra::default(); blocks.len()];
+        let mut indirect = vec![0u64; blocks.len()];
         let mut stack = vec![0u32; 2 * blocks.len() + 16];
-        let scan = Scan::new(&blocks, &mut extra, &mut stack, &img, Heuristics::NONE);
+        let scan = Scan::new(
+            &blocks,
+            &mut extra,
+            &mut indirect,
+            &mut stack,
+            &img,
+            Heuristics::NONE,
+        );
         for (i, b) in blocks.iter().enumerate() {
             for off in [0, 8, b.size - 1] {
                 assert_eq!(

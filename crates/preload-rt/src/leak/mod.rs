@@ -5,9 +5,10 @@
 //! (`tracekit-leak-scan`), the result written as `Leak` records that `tracekit` prints as
 //! memcheck's LEAK SUMMARY and loss records.
 //!
-//! Cost: with the check off, one relaxed load per event; on, a hash-table insert or remove
-//! under a lock that is only ever taken inside the session lock (so it is free of contention
-//! and held at no `fork`). Nothing allocates through the hooked allocator: the table and the
+//! Cost: with the check off, one relaxed load per event; on, one store into the direct map
+//! (a block of up to 128 bytes of glibc's main heap) or a hash-table insert or remove (the
+//! others), under a lock that is only ever taken inside the session lock (so it is free of
+//! contention and held at no `fork`). Nothing allocates through the hooked allocator: the table and the
 //! scan's memory are mapped with `preload-sys`.
 //!
 //! - [`live`]: the live-block table;

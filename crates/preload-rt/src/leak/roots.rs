@@ -19,7 +19,7 @@
 
 use core::arch::asm;
 
-use tracekit_leak_scan::{Block, Extra, Heuristics, Memory, Scan};
+use tracekit_leak_scan::{AddressIndex, Block, Extra, Heuristics, Memory, Scan};
 use tracekit_log::LeakLoss;
 
 use super::live::{Live, LiveTable};
@@ -64,6 +64,8 @@ unsafe impl Zeroable for Extra {}
 unsafe impl Zeroable for (u64, u64) {}
 // SAFETY: integers only.
 unsafe impl Zeroable for ThreadRoot {}
+// SAFETY: integers only (a loss record of no block: an empty slot).
+unsafe impl Zeroable for LeakLoss {}
 
 /// A stopped thread's registers.
 #[derive(Debug, Clone, Copy)]
@@ -161,8 +163,21 @@ pub fn check(
 ) -> bool {
     let (own_regs, own_sp) = own_registers();
     let n = table.len();
-    let size = n * (24 + 16 + 24 + 8 + 8 + 4)
+    // Memory is mapped for the largest need and touched only as used: the second sort
+    // buffer only with more than two passes, the mark stack as deep as it gets, the loss
+    // records' table where their keys hash.
+    let groups_cap = (2 * n).next_power_of_two().max(16);
+    // The direct map's blocks (glibc's main heap's small ones) come in address order; the
+    // hash table's (larger blocks, mapped chunks, other arenas' heaps) are radix sorted and
+    // merged with them. An address index over the blocks below the program break (a bit per
+    // 16 bytes, when that is at most about as many words as blocks) then finds them in two
+    // loads.
+    let words = n + 4096;
+    let size = n * (2 * 24 + 16 + 2 + 8 + 8 + 4)
+        + words * 12
         + (2 * n + 16) * 4
+        + groups_cap * size_of::<LeakLoss>()
+        + RADIX_DIGITS * RADIX * 4
         + MAPS_CAP
         + COPY
         + 2 * MAX_EXCLUDED * 16
@@ -172,33 +187,84 @@ pub fn check(
         return false;
     };
     let entries: &mut [Live] = arena.take(n);
+    let spare: &mut [Live] = arena.take(n);
+    let counts: &mut [u32] = arena.take(RADIX_DIGITS * RADIX);
     let blocks: &mut [Block] = arena.take(n);
     let extra: &mut [Extra] = arena.take(n);
+    let indirect: &mut [u64] = arena.take(n);
+    let bits: &mut [u64] = arena.take(words);
+    let before: &mut [u32] = arena.take(words);
     let stacks: &mut [u64] = arena.take(n);
-    let order: &mut [u32] = arena.take(n);
     let mark: &mut [u32] = arena.take(2 * n + 16);
+    let groups: &mut [LeakLoss] = arena.take(groups_cap);
+    let used: &mut [u32] = arena.take(n);
     let maps_buf: &mut [u8] = arena.take(MAPS_CAP);
     let copy: &mut [u64] = arena.take(COPY / 8);
     let excluded: &mut [(u64, u64)] = arena.take(MAX_EXCLUDED);
     let rodata: &mut [(u64, u64)] = arena.take(MAX_EXCLUDED);
     let threads: &mut [ThreadRoot] = arena.take(MAX_THREADS);
 
-    let mut k = 0;
-    table.for_each(|e| {
-        if k < entries.len() {
-            entries[k] = e;
-            k += 1;
+    let mut d = 0;
+    table.for_each_in_order(|e| {
+        if d < n {
+            put(blocks, stacks, d, e);
+            d += 1;
         }
     });
-    let entries = &mut entries[..k];
-    entries.sort_unstable_by_key(|e| e.ptr);
-    for (i, e) in entries.iter().enumerate() {
-        blocks[i] = Block {
-            start: e.ptr,
-            size: e.size,
-        };
-        stacks[i] = e.stack;
+    let mut others = 0;
+    table.for_each_unordered(|e| {
+        if d + others < n {
+            entries[others] = e;
+            others += 1;
+        }
+    });
+    sort_by_address(
+        &mut entries[..others],
+        &mut spare[..others],
+        counts,
+        |i, e| put(blocks, stacks, d + i, e),
+    );
+    let k = d + others;
+    if d > 0 && others > 0 && blocks[d].start < blocks[d - 1].start {
+        merge_tail(blocks, stacks, d, k, entries);
     }
+    // One block per address (a free the hooks missed could leave one in each part).
+    let mut k = k;
+    if (1..k).any(|i| blocks[i].start == blocks[i - 1].start) {
+        let mut w = 1;
+        for i in 1..k {
+            if blocks[i].start != blocks[w - 1].start {
+                blocks[w] = blocks[i];
+                stacks[w] = stacks[i];
+                w += 1;
+            }
+        }
+        k = w;
+    }
+    // The index: over the blocks below the program break, when they lie 16 bytes apart.
+    let brk = super::live::program_break();
+    let mut m = blocks[..k].partition_point(|b| b.start < brk);
+    if m > 0 {
+        let lo = blocks[0].start;
+        let differ = blocks[..m].iter().fold(0, |acc, b| acc | (b.start ^ lo));
+        if differ.trailing_zeros() < INDEX_SHIFT
+            || AddressIndex::words(lo, blocks[m - 1].start, INDEX_SHIFT) > words
+        {
+            m = 0;
+        }
+    }
+    let (lo, hi) = if m > 0 {
+        (blocks[0].start, blocks[m - 1].start)
+    } else {
+        (0, 0)
+    };
+    let mut index = AddressIndex::new(lo, hi, INDEX_SHIFT, bits, before);
+    if m > 0 {
+        for b in &blocks[..m] {
+            index.insert(b.start);
+        }
+    }
+    index.seal();
     let blocks = &blocks[..k];
 
     // Stop the world, then read the maps it has.
@@ -223,7 +289,9 @@ pub fn check(
             nx += 1;
         }
     };
-    exclude(table.range());
+    for r in table.ranges() {
+        exclude(r);
+    }
     exclude(arena.range());
     exclude(crate::session::skip_range());
     sys::own::for_each(|s, e| exclude((s, e)));
@@ -267,7 +335,10 @@ pub fn check(
     let rodata = &rodata[..nro];
 
     let mem = Own { rodata };
-    let mut scan = Scan::new(blocks, extra, mark, &mem, heuristics);
+    let mut scan = Scan::new(blocks, extra, indirect, mark, &mem, heuristics);
+    if m > 0 {
+        scan.use_index(&index);
+    }
     scan.skip_chunk_headers(true);
     for m in maps::parse(text) {
         if !m.is_rw() || (m.is_file() && m.perms[3] == b's') || m.path.starts_with(b"[v") {
@@ -299,56 +370,122 @@ pub fn check(
     scan.finish();
     world::resume();
 
-    // Loss records: the blocks grouped by kind, heuristic and stack.
-    let order = &mut order[..k];
-    for (i, o) in order.iter_mut().enumerate() {
-        *o = i as u32;
-    }
-    let key = |i: u32| {
-        let i = i as usize;
+    // Loss records: the blocks grouped by kind, heuristic and stack, in an open-addressing
+    // table (`blocks == 0`: an empty slot), whose slots in use are listed in `used` (most of
+    // its memory is never touched).
+    let mask = groups.len() - 1;
+    let mut nused = 0;
+    for (i, b) in blocks.iter().enumerate() {
         let kind = scan.kind(i) as u8;
-        let h = if kind == 0 {
+        let heuristic = if kind == 0 {
             scan.extra(i).heuristic
         } else {
             0
         };
-        (kind, h, stacks[i])
-    };
-    order.sort_unstable_by_key(|&i| key(i));
-    let mut cur: Option<LeakLoss> = None;
-    for &i in order.iter() {
-        let (kind, heuristic, stack) = key(i);
-        let b = blocks[i as usize];
-        let indirect = if kind == 3 {
-            scan.extra(i as usize).indirect
-        } else {
-            0
-        };
-        match &mut cur {
-            Some(l) if (l.kind, l.heuristic, l.stack) == (kind, heuristic, stack) => {
-                l.bytes += b.size;
-                l.blocks += 1;
-                l.indirect_bytes += indirect;
-            }
-            _ => {
-                if let Some(l) = cur.take() {
-                    out(l);
-                }
-                cur = Some(LeakLoss {
+        let indirect = scan.indirect(i);
+        let stack = stacks[i];
+        let key = stack ^ u64::from(kind) << 56 ^ u64::from(heuristic) << 48;
+        let mut at = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize & mask;
+        loop {
+            let g = &mut groups[at];
+            if g.blocks == 0 {
+                *g = LeakLoss {
                     kind,
                     heuristic,
                     stack,
                     bytes: b.size,
                     blocks: 1,
                     indirect_bytes: indirect,
-                });
+                };
+                used[nused] = at as u32;
+                nused += 1;
+                break;
             }
+            if (g.kind, g.heuristic, g.stack) == (kind, heuristic, stack) {
+                g.bytes += b.size;
+                g.blocks += 1;
+                g.indirect_bytes += indirect;
+                break;
+            }
+            at = (at + 1) & mask;
         }
     }
-    if let Some(l) = cur {
-        out(l);
+    for &at in &used[..nused] {
+        out(groups[at as usize]);
     }
     true
+}
+
+/// Bytes per bit of the address index (glibc's alignment, the direct map's unit).
+const INDEX_SHIFT: u32 = 4;
+
+/// Buckets of one radix sort pass (11 bits of the address at a time).
+const RADIX_BITS: u32 = 11;
+const RADIX: usize = 1 << RADIX_BITS;
+/// Passes at most: 64 bits of address.
+const RADIX_DIGITS: usize = 64usize.div_ceil(RADIX_BITS as usize);
+
+/// Hands `put` the blocks of `entries` in address order (`put(i, e)`: `e` is the `i`-th
+/// lowest), with a least-significant-digit radix sort over only the bits in which the
+/// addresses differ (a heap of 48 MiB: 22 bits, two passes), each pass a sequential read and
+/// a write to 2,048 streams. `spare` is as long as `entries`; `counts` holds
+/// [`RADIX_DIGITS`] x [`RADIX`] counters. The addresses are distinct (a table's keys).
+fn sort_by_address(
+    entries: &mut [Live],
+    spare: &mut [Live],
+    counts: &mut [u32],
+    mut put: impl FnMut(usize, Live),
+) {
+    let Some(first) = entries.first().map(|e| e.ptr) else {
+        return;
+    };
+    let differ = entries.iter().fold(0, |acc, e| acc | (e.ptr ^ first));
+    let shift = differ.trailing_zeros().min(63);
+    let bits = if differ == 0 {
+        0
+    } else {
+        64 - differ.leading_zeros() - shift
+    };
+    let passes = bits.div_ceil(RADIX_BITS) as usize;
+    let digit =
+        |ptr: u64, d: usize| ((ptr >> shift >> (d as u32 * RADIX_BITS)) as usize) & (RADIX - 1);
+    let counts = &mut counts[..passes * RADIX];
+    counts.fill(0);
+    for e in entries.iter() {
+        for d in 0..passes {
+            counts[d * RADIX + digit(e.ptr, d)] += 1;
+        }
+    }
+    // Counts to the first index of each bucket.
+    for d in 0..passes {
+        let mut sum = 0;
+        for c in &mut counts[d * RADIX..(d + 1) * RADIX] {
+            let here = *c;
+            *c = sum;
+            sum += here;
+        }
+    }
+    let (mut from, mut to) = (entries, spare);
+    for d in 0..passes {
+        let starts = &mut counts[d * RADIX..(d + 1) * RADIX];
+        let last = d + 1 == passes;
+        for &e in from.iter() {
+            let b = digit(e.ptr, d);
+            let at = starts[b] as usize;
+            starts[b] += 1;
+            if last {
+                put(at, e);
+            } else {
+                to[at] = e;
+            }
+        }
+        core::mem::swap(&mut from, &mut to);
+    }
+    if passes == 0 {
+        for (i, &e) in from.iter().enumerate() {
+            put(i, e);
+        }
+    }
 }
 
 /// Scans `[start, end)` as roots, leaving out the blocks inside it: copied with
@@ -370,6 +507,40 @@ fn scan_piece(scan: &mut Scan<'_, Own<'_>>, start: u64, end: u64, copy: &mut [u6
             at += n as u64;
         }
     });
+}
+
+/// Merges the sorted runs `[0, d)` and `[d, k)` of `blocks` (with their `stacks`), the
+/// second one copied to `buf` first, from the end down.
+fn merge_tail(blocks: &mut [Block], stacks: &mut [u64], d: usize, k: usize, buf: &mut [Live]) {
+    let h = k - d;
+    for (j, e) in buf[..h].iter_mut().enumerate() {
+        *e = Live {
+            ptr: blocks[d + j].start,
+            size: blocks[d + j].size,
+            stack: stacks[d + j],
+        };
+    }
+    let (mut i, mut j, mut w) = (d, h, k);
+    while j > 0 {
+        w -= 1;
+        if i > 0 && blocks[i - 1].start > buf[j - 1].ptr {
+            i -= 1;
+            blocks[w] = blocks[i];
+            stacks[w] = stacks[i];
+        } else {
+            j -= 1;
+            put(blocks, stacks, w, buf[j]);
+        }
+    }
+}
+
+/// Block `i` in address order is `e`.
+fn put(blocks: &mut [Block], stacks: &mut [u64], i: usize, e: Live) {
+    blocks[i] = Block {
+        start: e.ptr,
+        size: e.size,
+    };
+    stacks[i] = e.stack;
 }
 
 /// The word at `addr`, 0 when it cannot be read.
@@ -434,4 +605,65 @@ fn helper_stack(tid: u32) -> Option<u64> {
         let d = (c as char).to_digit(16)?;
         Some(acc << 4 | u64::from(d))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two sorted runs (the direct map's blocks, then the hashed ones) merge into address
+    /// order with their stacks, as the radix sort orders shuffled blocks.
+    #[test]
+    fn merging_the_hashed_blocks_and_sorting_give_address_order() {
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut rand = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for case in 0..100 {
+            let n = 1 + (rand() % 500) as usize;
+            let mut all: Vec<Live> = Vec::new();
+            while all.len() < n {
+                let ptr = match rand() % 3 {
+                    0 => 0x5555_0000_0000 + (rand() % 100_000) * 16,
+                    1 => 0x7f00_0000_0000 + (rand() % 100_000) * 4096 + 16,
+                    _ => 0x5555_0000_0000 + (rand() % 100_000) * 16 + 8,
+                };
+                if all.iter().all(|e| e.ptr != ptr) {
+                    all.push(Live {
+                        ptr,
+                        size: rand() % 300,
+                        stack: ptr ^ 0x55,
+                    });
+                }
+            }
+            let d = (rand() as usize) % (n + 1);
+            let (mut first, mut second) = (all[..d].to_vec(), all[d..].to_vec());
+            first.sort_by_key(|e| e.ptr);
+            let mut blocks = vec![Block::default(); n];
+            let mut stacks = vec![0u64; n];
+            for (i, &e) in first.iter().enumerate() {
+                put(&mut blocks, &mut stacks, i, e);
+            }
+            let mut spare = vec![Live::default(); n];
+            let mut counts = vec![0u32; RADIX_DIGITS * RADIX];
+            let h = second.len();
+            sort_by_address(&mut second, &mut spare[..h], &mut counts, |i, e| {
+                put(&mut blocks, &mut stacks, d + i, e)
+            });
+            let mut buf = vec![Live::default(); n];
+            merge_tail(&mut blocks, &mut stacks, d, n, &mut buf);
+            let mut want = all.clone();
+            want.sort_by_key(|e| e.ptr);
+            for (i, e) in want.iter().enumerate() {
+                assert_eq!(
+                    (blocks[i].start, blocks[i].size, stacks[i]),
+                    (e.ptr, e.size, e.stack),
+                    "case {case}, {i}"
+                );
+            }
+        }
+    }
 }
