@@ -318,15 +318,24 @@ impl<'a> Ctx<'a> {
 
     /// A `dirfd` argument: `AT_FDCWD` or a descriptor.
     pub fn dirfd(&mut self, i: usize) {
-        if self.arg_int(i) == -100 && self.opts.xlat != XlatStyle::Raw {
-            if self.opts.xlat == XlatStyle::Verbose {
-                self.out.push_str("-100 /* AT_FDCWD */");
-            } else {
-                self.out.push_str("AT_FDCWD");
+        if self.arg_int(i) == -100 {
+            // strace's print_dirfd: the constant in the -X style, then (with -y's path) the
+            // working directory.
+            match self.opts.xlat {
+                XlatStyle::Raw => self.out.push_str("-100"),
+                XlatStyle::Verbose => self.out.push_str("-100 /* AT_FDCWD */"),
+                XlatStyle::Abbrev => self.out.push_str("AT_FDCWD"),
             }
             if self.opts.decode_fds & FD_PATH != 0 {
-                if let Ok(cwd) = std::fs::read_link(format!("/proc/{}/cwd", self.pid.0)) {
-                    let _ = write!(self.out, "<{}>", cwd.display());
+                let dir = crate::pidns::proc_dir(self.pid.0);
+                if let Ok(cwd) = std::fs::read_link(format!("/proc/{dir}/cwd")) {
+                    self.out.push('<');
+                    text::angle_quoted(
+                        &mut self.out,
+                        cwd.as_os_str().as_encoded_bytes(),
+                        self.opts.hex,
+                    );
+                    self.out.push('>');
                 }
             }
         } else {

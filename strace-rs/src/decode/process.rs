@@ -62,7 +62,9 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         ]),
         "clock_gettime" | "clock_getres" => Row(&[CLOCK, Out(structs::timespec)]),
         "clock_settime" => Row(&[CLOCK, In(structs::timespec)]),
-        "gettimeofday" => Row(&[Out(structs::timeval), Ptr]),
+        // strace reads both at exit whatever the result.
+        "gettimeofday" => Row(&[AtExit(structs::timeval), AtExit(timezone)]),
+        "settimeofday" => Row(&[In(structs::timeval), In(timezone)]),
         "time" => Row(&[AtExit(time_value), Returned(time_returned)]),
         "alarm" => Row(&[Uint]),
         "setuid" | "setgid" | "setfsuid" | "setfsgid" => Row(&[Id]),
@@ -138,6 +140,16 @@ fn int_value(ctx: &mut Ctx<'_>, addr: u64) {
 /// `[N]`: an `unsigned int` the call wrote.
 fn u32_value(ctx: &mut Ctx<'_>, addr: u64) {
     ctx.num_ptr::<u32>(addr);
+}
+
+/// `{tz_minuteswest=0, tz_dsttime=0}`.
+fn timezone(ctx: &mut Ctx<'_>, addr: u64) {
+    match ctx.read::<[i32; 2]>(addr) {
+        Some([west, dst]) => {
+            let _ = write!(ctx.out, "{{tz_minuteswest={west}, tz_dsttime={dst}}}");
+        }
+        None => ctx.addr(addr),
+    }
 }
 
 /// `[1796663282 /* 2026-12-07T17:08:02+0000 */]`: the `time_t` `time` stored (strace reads
