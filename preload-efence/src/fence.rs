@@ -68,16 +68,23 @@
 //! allocations it guards; the allocations it passes over cost a load, a decrement of a
 //! static-TLS counter and glibc's own call.
 //!
+//! The user-space part of a pair is mostly the two backtraces: a hot site's stack is taken
+//! from the remembered walks (`MEMO`, `preload-rt`'s memo: the return addresses the last
+//! walk from the same frame read, checked in place) without a walk or a depot lookup; the
+//! canaries are written and checked a word at a time.
+//!
 //! Nothing here allocates: the free lists and the quarantine are linked through the table.
 
 use core::cell::UnsafeCell;
+use core::mem::MaybeUninit;
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 
 use tracekit_crash::fault::{BlockNote, NOTE_FRAMES};
 use tracekit_log_core::{AllocKind, FenceKind, FreeKind};
 use tracekit_preload_rt::lock::SpinLock;
+use tracekit_preload_rt::memo::{Found, Memo};
 use tracekit_preload_rt::sys;
-use tracekit_preload_rt::unwind;
+use tracekit_preload_rt::unwind::{self, Regs, Trace};
 
 use crate::depot::{self, Depot};
 use crate::options::{self, Options};
@@ -482,8 +489,30 @@ fn dense_class(size: usize, align: usize) -> Option<usize> {
 
 // ---- canaries ----
 
-fn canary(at: usize) -> u8 {
+const fn canary(at: usize) -> u8 {
     0xc3 ^ (at as u8).wrapping_mul(0x3b)
+}
+
+/// The canary of every address by its low byte ([`canary`] depends on nothing else), and the
+/// first 7 again: the 8 canaries from any address are one unaligned word of this table.
+static CANARIES: [u8; 256 + 7] = {
+    let mut t = [0u8; 256 + 7];
+    let mut i = 0;
+    while i < t.len() {
+        t[i] = canary(i);
+        i += 1;
+    }
+    t
+};
+
+/// The 8 canaries of `[at, at + 8)`, as the word those bytes make.
+#[inline(always)]
+fn canary_word(at: usize) -> u64 {
+    let from = at & 0xff;
+    // In bounds for every `from` (the table has 7 bytes past 255): the check folds away.
+    let mut word = [0u8; 8];
+    word.copy_from_slice(&CANARIES[from..from + 8]);
+    u64::from_ne_bytes(word)
 }
 
 /// The bytes between a block's end and the end of what it may touch, filled with canaries.
@@ -534,20 +563,43 @@ fn canary_damage(
     Some((FenceKind::Underflow, first as u64, bad))
 }
 
+/// Writes the canaries of `[from, to)`, a word at a time.
 fn fill_canary(from: usize, to: usize) {
-    for at in from..to {
+    let mut at = from;
+    while at + 8 <= to {
         // SAFETY: slack bytes of a live block's accessible pages (see `slack`).
+        unsafe { (at as *mut u64).write_unaligned(canary_word(at)) };
+        at += 8;
+    }
+    while at < to {
+        // SAFETY: as above.
         unsafe { (at as *mut u8).write(canary(at)) };
+        at += 1;
     }
 }
 
 /// How many bytes of `[from, to)` no longer hold their canary, and the first of them; None
-/// when all do.
+/// when all do. Compared a word at a time; the bytes are counted only when one differs.
 fn damaged(from: usize, to: usize) -> Option<(u64, usize)> {
+    let mut at = from;
+    let mut same = true;
+    while same && at + 8 <= to {
+        // SAFETY: as in `fill_canary`; the pages are still accessible.
+        same = unsafe { (at as *const u64).read_unaligned() } == canary_word(at);
+        at += 8;
+    }
+    while same && at < to {
+        // SAFETY: as above.
+        same = unsafe { (at as *const u8).read_volatile() } == canary(at);
+        at += 1;
+    }
+    if same {
+        return None;
+    }
     let mut n = 0;
     let mut first = None;
     for at in from..to {
-        // SAFETY: as in `fill_canary`; the pages are still accessible.
+        // SAFETY: as above.
         if unsafe { (at as *const u8).read_volatile() } != canary(at) {
             n += 1;
             first.get_or_insert(at);
@@ -906,14 +958,49 @@ fn pop_quarantine(l: &Layout, c: usize, lists: &mut Lists) -> Option<u32> {
     Some(old)
 }
 
-/// The caller's return addresses (frames inside this library skipped).
-fn stack(out: &mut [u64; NOTE_FRAMES]) -> u8 {
+/// Walks remembered: a hot site's stack id without a walk or a depot lookup, when the
+/// return addresses the walk read last time are still on the stack
+/// ([`tracekit_preload_rt::memo`], the heap tracker's; this table is the fence's own, of
+/// depot ids).
+static MEMO: Memo = Memo::new();
+/// [`MEMO`] takes one writer at a time: a thread that finds it busy does not remember its
+/// walk (the next call from that site will).
+static MEMO_WRITER: SpinLock<()> = SpinLock::new(());
+
+/// The depot id of the stack of the caller whose registers are `regs` (taken by
+/// [`unwind::here`] in the hook's frame or one it called, which must still be live): frames
+/// inside this library skipped, the program's frames only ([`program_frames`]).
+#[inline(always)]
+fn stack_id(l: &Layout, regs: Regs) -> u32 {
+    let generation = unwind::generation();
+    let traced = match MEMO.lookup(regs, generation) {
+        // Ids come from `remember` below: depot ids, which fit.
+        Found::Stack(id) => return id as u32,
+        Found::Walk { trace } => trace,
+    };
+    walk_and_intern(l, regs, traced, generation)
+}
+
+/// [`stack_id`] when no remembered walk matched: the walk, the depot, and the walk noted.
+#[inline(never)]
+fn walk_and_intern(l: &Layout, regs: Regs, traced: bool, generation: u64) -> u32 {
     let own = (
         G.own.load(Ordering::Relaxed) as u64,
         G.own_end.load(Ordering::Relaxed) as u64,
     );
-    let n = unwind::backtrace(own, out);
-    program_frames(&out[..n], own) as u8
+    let mut buf = [MaybeUninit::<u64>::uninit(); NOTE_FRAMES];
+    let mut trace = Trace::new();
+    let frames = if traced {
+        unwind::unwind_traced(regs, own, &mut buf, &mut trace)
+    } else {
+        unwind::unwind_into(regs, own, &mut buf)
+    };
+    let n = program_frames(frames, own);
+    let id = l.depot.intern(&frames[..n]);
+    if let Some(_writer) = MEMO_WRITER.try_lock() {
+        MEMO.remember(regs, traced.then_some(&trace), u64::from(id), generation);
+    }
+    id
 }
 
 /// How many of `frames` (the allocator's own leading frames already skipped) are the
@@ -927,7 +1014,6 @@ fn program_frames(frames: &[u64], (lo, hi): (u64, u64)) -> usize {
 }
 
 std::thread_local! {
-    static TID: core::cell::Cell<u32> = const { core::cell::Cell::new(0) };
     static SAMPLE: core::cell::Cell<u64> = const { core::cell::Cell::new(0) };
 }
 
@@ -937,14 +1023,26 @@ sys::static_tls!(
     fn countdown() -> *mut u32
 );
 
+sys::static_tls!(
+    /// This thread's id, once asked (0: not yet). In the static TLS block, as
+    /// [`countdown`]: every guarded allocation and free reads it.
+    fn cached_tid() -> *mut u32
+);
+
 /// This thread's id (cached).
+#[inline(always)]
 fn tid() -> u32 {
-    TID.with(|t| {
-        if t.get() == 0 {
-            t.set(sys::gettid());
+    let t = cached_tid();
+    // SAFETY: this thread's slot, valid while it runs; nothing else holds a reference to it.
+    match unsafe { *t } {
+        0 => {
+            let id = sys::gettid();
+            // SAFETY: as above.
+            unsafe { *t = id };
+            id
         }
-        t.get()
-    })
+        id => id,
+    }
 }
 
 /// True when this allocation is to be guarded (always, unless sampling).
@@ -1072,9 +1170,7 @@ pub fn allocate(r: Request) -> Placed {
     let Some(l) = layout() else {
         return Placed::Failed(libc::ENOMEM);
     };
-    let mut frames = [0u64; NOTE_FRAMES];
-    let nframes = stack(&mut frames);
-    let alloc_stack = l.depot.intern(&frames[..usize::from(nframes)]);
+    let alloc_stack = stack_id(l, unwind::here());
     let dense = dense_class(r.size, align);
     // Set when a guarded slot cannot be had: the block goes to a dense slot.
     let mut dense_only = false;
@@ -1340,9 +1436,7 @@ pub fn release(p: *mut u8, kind: FreeKind) {
         tracekit_crash::fault::report_and_abort(&note);
     };
     let o = options();
-    let mut frames = [0u64; NOTE_FRAMES];
-    let nframes = stack(&mut frames);
-    let free_stack = l.depot.intern(&frames[..usize::from(nframes)]);
+    let free_stack = stack_id(l, unwind::here());
     let mut lists = G.classes[c].lists.lock();
     if let Some(mut note) = check(l, c, i, &lists, p as u64, &o, kind) {
         drop(lists);
@@ -1560,12 +1654,16 @@ pub fn lock_all() {
         c.lists.lock_for_fork();
     }
     depot::lock_for_fork();
+    MEMO_WRITER.lock_for_fork();
 }
 
 /// In a `fork`ed child, after [`unlock_all`] (this process has one thread): the userfaultfd
 /// registered again for this process ([`crate::uffd::after_fork_child`]); where that fails,
 /// the one-page class goes on with guard markers (`stop_moving`).
 pub fn after_fork_child() {
+    // The thread that forked is this process's only one, with a new id.
+    // SAFETY: this thread's slot; nothing else holds a reference to it.
+    unsafe { *cached_tid() = 0 };
     let Some(l) = layout() else {
         return;
     };
@@ -1577,6 +1675,8 @@ pub fn after_fork_child() {
 
 /// Releases what [`lock_all`] took (after `fork`, in parent and child).
 pub fn unlock_all() {
+    // SAFETY: taken by lock_all in this process (or the parent it was forked from).
+    unsafe { MEMO_WRITER.force_unlock() };
     depot::unlock_after_fork();
     for c in &G.classes {
         // SAFETY: taken by lock_all in this process (or the parent it was forked from).
@@ -1624,6 +1724,28 @@ mod tests {
         for _ in 0..1000 {
             let g = next_gap(100);
             assert!((1..200).contains(&g), "{g}");
+        }
+    }
+
+    #[test]
+    fn a_canary_word_is_the_canaries_of_its_bytes() {
+        for at in (0..600).chain(usize::MAX - 300..usize::MAX - 8) {
+            let bytes: [u8; 8] = core::array::from_fn(|k| canary(at + k));
+            assert_eq!(canary_word(at), u64::from_ne_bytes(bytes), "at {at:#x}");
+        }
+        let mut buf = [0u8; 80];
+        for from in 0..16 {
+            for to in from..80 {
+                let base = buf.as_mut_ptr() as usize;
+                let (a, b) = (base + from, base + to);
+                fill_canary(a, b);
+                assert!((from..to).all(|k| buf[k] == canary(base + k)));
+                assert_eq!(damaged(a, b), None);
+                if to > from {
+                    buf[to - 1] ^= 0x10;
+                    assert_eq!(damaged(a, b), Some((1, b - 1)));
+                }
+            }
         }
     }
 

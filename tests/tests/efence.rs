@@ -568,6 +568,18 @@ fn use_after_free_faults_the_same_with_freed_pages_dropped_by_guard_markers() {
 }
 
 #[test]
+fn a_hot_sites_remembered_stacks_do_not_stand_in_for_another_callers() {
+    // The allocator remembers the stack of a hot site and reuses it while the return
+    // addresses on the stack are unchanged: the same helpers called from another line must
+    // get that line, for the allocation and for the free.
+    let r = bug("uaf_hot", SEGV, true, &[]);
+    r.says(
+        "diagnosis: heap-use-after-free: read at ",
+        &["is 8 bytes inside the 40-byte block", "freed by free"],
+    );
+}
+
+#[test]
 fn stale_pointer_after_realloc_moved_the_block() {
     // realloc's free of the old block is the free named.
     let r = bug("realloc_stale", SEGV, true, &[]);
