@@ -493,13 +493,19 @@ const fn canary(at: usize) -> u8 {
     0xc3 ^ (at as u8).wrapping_mul(0x3b)
 }
 
-/// The canary of every address by its low byte ([`canary`] depends on nothing else), and the
-/// first 7 again: the 8 canaries from any address are one unaligned word of this table.
-static CANARIES: [u8; 256 + 7] = {
-    let mut t = [0u8; 256 + 7];
+/// The 8 canaries from an address, by the address's low byte ([`canary`] depends on nothing
+/// else), as the word those bytes make.
+static CANARY_WORDS: [u64; 256] = {
+    let mut t = [0u64; 256];
     let mut i = 0;
-    while i < t.len() {
-        t[i] = canary(i);
+    while i < 256 {
+        let mut bytes = [0u8; 8];
+        let mut k = 0;
+        while k < 8 {
+            bytes[k] = canary(i + k);
+            k += 1;
+        }
+        t[i] = u64::from_ne_bytes(bytes);
         i += 1;
     }
     t
@@ -508,11 +514,7 @@ static CANARIES: [u8; 256 + 7] = {
 /// The 8 canaries of `[at, at + 8)`, as the word those bytes make.
 #[inline(always)]
 fn canary_word(at: usize) -> u64 {
-    let from = at & 0xff;
-    // In bounds for every `from` (the table has 7 bytes past 255): the check folds away.
-    let mut word = [0u8; 8];
-    word.copy_from_slice(&CANARIES[from..from + 8]);
-    u64::from_ne_bytes(word)
+    CANARY_WORDS[at & 0xff]
 }
 
 /// The bytes between a block's end and the end of what it may touch, filled with canaries.
