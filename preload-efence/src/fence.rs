@@ -164,10 +164,14 @@ struct Class {
 /// Where everything is, fixed at the first allocation.
 struct Layout {
     base: usize,
+    /// Address space of a class (a power of two).
     span: usize,
     meta_base: usize,
     meta_span: usize,
     depot: Depot,
+    /// Slots of each class at most (by its address space and its table), computed once: the
+    /// hot paths ask, and a division costs more than the rest of the question.
+    caps: [u32; CLASSES],
 }
 
 struct Global {
@@ -224,6 +228,7 @@ static G: Global = Global {
         meta_base: 0,
         meta_span: 0,
         depot: Depot::EMPTY,
+        caps: [0; CLASSES],
     }),
     options: UnsafeCell::new(Options::DEFAULT),
     guarded_live: AtomicU64::new(0),
@@ -287,6 +292,7 @@ fn init_slow() -> bool {
     let opts = read_options();
     let mut done = None;
     // Address space first: 16 GiB a class, less when the process may not have that much.
+    // Powers of two (`locate` shifts and masks by the span).
     for span in [16usize << 30, 4 << 30, 1 << 30, 256 << 20] {
         let Ok(base) = sys::reserve(span * CLASSES) else {
             continue;
@@ -300,6 +306,7 @@ fn init_slow() -> bool {
                     meta_base: meta as usize,
                     meta_span,
                     depot,
+                    caps: core::array::from_fn(|c| capacity_of(span, meta_span, c)),
                 });
                 break;
             }
@@ -435,10 +442,17 @@ fn slot_size(c: usize) -> usize {
     }
 }
 
-fn capacity(l: &Layout, c: usize) -> u32 {
-    let by_space = l.span / slot_size(c);
-    let by_table = l.meta_span / core::mem::size_of::<Meta>();
+/// Slots of class `c` at most, with `span` bytes of address space and `meta_span` of table a
+/// class.
+fn capacity_of(span: usize, meta_span: usize, c: usize) -> u32 {
+    let by_space = span / slot_size(c);
+    let by_table = meta_span / core::mem::size_of::<Meta>();
     by_space.min(by_table).min(NONE as usize - 1) as u32
+}
+
+#[inline(always)]
+fn capacity(l: &Layout, c: usize) -> u32 {
+    l.caps[c]
 }
 
 fn slot_base(l: &Layout, c: usize, i: u32) -> usize {
@@ -452,11 +466,19 @@ fn meta_ptr(l: &Layout, c: usize, i: u32) -> *mut Meta {
 /// The class and slot of an address inside the reservation.
 fn locate(l: &Layout, addr: usize) -> Option<(usize, u32)> {
     let off = addr.checked_sub(l.base)?;
-    let c = off / l.span;
+    // Shifts and masks, not divisions: the span is a power of two, and so is the one-page
+    // class's slot (every block up to a page), the common case.
+    let c = off >> l.span.trailing_zeros();
     if c >= CLASSES {
         return None;
     }
-    let i = (off % l.span) / slot_size(c);
+    let within = off & (l.span - 1);
+    let size = slot_size(c);
+    let i = if size.is_power_of_two() {
+        within >> size.trailing_zeros()
+    } else {
+        within / size
+    };
     (i < capacity(l, c) as usize).then_some((c, i as u32))
 }
 
@@ -1704,6 +1726,32 @@ mod tests {
         assert_eq!(dense_class(33, 64), None);
         for c in 0..CLASSES {
             assert!(slot_size(c) > data_size(c));
+        }
+    }
+
+    #[test]
+    fn locate_agrees_with_division() {
+        let (span, meta_span) = (1usize << 30, (1usize << 30) / (2 * PAGE) * 32);
+        let l = Layout {
+            base: 0x7000_0000_0000,
+            span,
+            meta_base: 0,
+            meta_span,
+            depot: Depot::EMPTY,
+            caps: core::array::from_fn(|c| capacity_of(span, meta_span, c)),
+        };
+        let mut x = 0x1234_5678_9abc_def1u64;
+        for _ in 0..100_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let addr = l.base - 4096 + (x as usize % (span * (CLASSES + 1)));
+            let want = addr.checked_sub(l.base).and_then(|off| {
+                let c = off / span;
+                let i = (c < CLASSES).then(|| (off % span) / slot_size(c))?;
+                (i < capacity_of(span, meta_span, c) as usize).then_some((c, i as u32))
+            });
+            assert_eq!(locate(&l, addr), want, "{addr:#x}");
         }
     }
 
