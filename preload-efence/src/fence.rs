@@ -159,6 +159,26 @@ struct Lists {
 
 struct Class {
     lists: SpinLock<Lists>,
+    /// Live guarded blocks of the class. Changed only under `lists`'s lock (a load and a store,
+    /// no locked instruction), read without it.
+    live: AtomicU64,
+}
+
+impl Class {
+    /// Adds `d` to [`Class::live`]; the caller holds the class's lock.
+    #[inline(always)]
+    fn count_live(&self, d: i64) {
+        let n = self.live.load(Ordering::Relaxed);
+        self.live.store(n.wrapping_add_signed(d), Ordering::Relaxed);
+    }
+}
+
+/// Live guarded blocks, every class.
+fn guarded_live() -> u64 {
+    G.classes[..GUARDED]
+        .iter()
+        .map(|c| c.live.load(Ordering::Relaxed))
+        .sum()
 }
 
 /// Where everything is, fixed at the first allocation.
@@ -178,8 +198,6 @@ struct Global {
     ready: AtomicU8,
     layout: UnsafeCell<Layout>,
     options: UnsafeCell<Options>,
-    /// Live guarded blocks, against `budget`.
-    guarded_live: AtomicU64,
     budget: AtomicU64,
     /// Mappings the guarded slots handed out so far may cost, against `budget`.
     maps_used: AtomicU64,
@@ -217,6 +235,7 @@ const fn class() -> Class {
             pending_len: 0,
             ready_len: 0,
         }),
+        live: AtomicU64::new(0),
     }
 }
 
@@ -231,7 +250,6 @@ static G: Global = Global {
         caps: [0; CLASSES],
     }),
     options: UnsafeCell::new(Options::DEFAULT),
-    guarded_live: AtomicU64::new(0),
     budget: AtomicU64::new(0),
     maps_used: AtomicU64::new(0),
     sample: AtomicU32::new(1),
@@ -1229,7 +1247,7 @@ pub fn allocate(r: Request) -> Placed {
             if G.spilled.fetch_add(1, Ordering::Relaxed) == 0 {
                 options::say(format_args!(
                     "{} guarded blocks are live, as many as vm.max_map_count allows: further blocks get canaries checked at free instead of guard pages",
-                    G.guarded_live.load(Ordering::Relaxed)
+                    guarded_live()
                 ));
             }
             break (c, i, base, user, lists);
@@ -1240,7 +1258,7 @@ pub fn allocate(r: Request) -> Placed {
             (user & !(PAGE - 1), base + data_size(c))
         };
         if open_block(l, c, i, lo, hi, o.protect_below) {
-            G.guarded_live.fetch_add(1, Ordering::Relaxed);
+            G.classes[c].count_live(1);
             break (c, i, base, user, lists);
         }
         // SAFETY: the slot's entry is ready (take_slot).
@@ -1492,7 +1510,7 @@ pub fn release(p: *mut u8, kind: FreeKind) {
             // SAFETY: as above.
             let _ = unsafe { sys::protect(base as *mut u8, data_size(c) + PAGE, libc::PROT_NONE) };
         }
-        G.guarded_live.fetch_sub(1, Ordering::Relaxed);
+        G.classes[c].count_live(-1);
     }
     // Into the quarantine; the oldest out of it, when it holds too much.
     m.next = NONE;
