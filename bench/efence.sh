@@ -21,6 +21,9 @@
 # is the figure to read on a loaded machine (wall time includes waiting for a core). A tool
 # that dies or runs past LIMIT seconds is shown as such.
 # libefence and DUMA come from Debian: `apt-get install -y electric-fence duma`.
+# The 200k-pair ratio alone, libefence and ours in turn (steadier under load than this
+# script's runs one tool after the other): bench/efence_ratio.py.
+# The library is read from target/release for the whole run: do not rebuild it meanwhile.
 #
 #   bench/efence.sh                   # RUNS=3 PAIRS=200000 OPS=20000 LIMIT=300
 #   RUNS=5 bench/efence.sh

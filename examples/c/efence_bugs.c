@@ -72,6 +72,23 @@ __attribute__((noinline)) static void uaf_write(void) {
     p[20] = 'x'; /* X:uaf_write */
 }
 
+/* A hot site: one helper allocates and one frees for two callers' lines, the first taking
+ * turns many times (its stacks are remembered), then the second once: the report must name
+ * the second caller's lines, not the remembered first ones. */
+__attribute__((noinline)) static char *hot_alloc(size_t n) { return malloc(n); }
+__attribute__((noinline)) static void hot_free(char *p) { free(p); }
+
+__attribute__((noinline)) static void uaf_hot(void) {
+    for (int i = 0; i < 100; i++) {
+        char *q = hot_alloc(40);
+        q[0] = (char)i;
+        hot_free(q);
+    }
+    char *p = hot_alloc(40); /* A:uaf_hot */
+    hot_free(p); /* F:uaf_hot */
+    sink = p[8]; /* X:uaf_hot */
+}
+
 __attribute__((noinline)) static void double_free(void) {
     char *p = malloc(24); /* A:double_free */
     free(p); /* F:double_free */
@@ -133,6 +150,7 @@ int main(int argc, char **argv) {
         {"double_free", double_free},           {"free_stack", free_stack},
         {"free_middle", free_middle},           {"strcpy_overflow", strcpy_overflow},
         {"thread", thread_overflow},            {"realloc_stale", realloc_stale},
+        {"uaf_hot", uaf_hot},
     };
     if (argc != 2) {
         fprintf(stderr, "usage: efence_bugs CASE\n");

@@ -63,21 +63,28 @@
 //! a pair makes one `madvise` (plus 1/`BATCH` (64) of a `process_madvise`) and faults one fresh
 //! page in: about 1.3x less again; what is left is the kernel's own work per page (dropping
 //! it, the TLB flush, allocating and zeroing a new one). Moved pages skip the dropping,
-//! allocating and zeroing: one `ioctl` a pair, about 3.4x less CPU again (200k pairs 0.25 s
-//! against 0.85 s; libefence 2.5 s). Sampled mode pays it only for the
-//! allocations it guards; the allocations it passes over cost a load, a decrement of a
+//! allocating and zeroing: one `ioctl` a pair, about 3.5x less CPU again (200k pairs 0.23 s
+//! against 0.81 s; libefence 2.6 s: 11x; the ioctl alone is about 1 µs a pair, ours 1.15 µs).
+//! Sampled mode pays it only for the allocations it guards; the allocations it passes over cost a load, a decrement of a
 //! static-TLS counter and glibc's own call.
+//!
+//! The user-space part of a pair is mostly the two backtraces: a hot site's stack is taken
+//! from the remembered walks (`MEMO`, `preload-rt`'s memo: the return addresses the last
+//! walk from the same frame read, checked in place) without a walk or a depot lookup; the
+//! canaries are written and checked a word at a time.
 //!
 //! Nothing here allocates: the free lists and the quarantine are linked through the table.
 
 use core::cell::UnsafeCell;
+use core::mem::MaybeUninit;
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 
 use tracekit_crash::fault::{BlockNote, NOTE_FRAMES};
 use tracekit_log_core::{AllocKind, FenceKind, FreeKind};
 use tracekit_preload_rt::lock::SpinLock;
+use tracekit_preload_rt::memo::{Found, Memo};
 use tracekit_preload_rt::sys;
-use tracekit_preload_rt::unwind;
+use tracekit_preload_rt::unwind::{self, Regs, Trace};
 
 use crate::depot::{self, Depot};
 use crate::options::{self, Options};
@@ -152,23 +159,45 @@ struct Lists {
 
 struct Class {
     lists: SpinLock<Lists>,
+    /// Live guarded blocks of the class. Changed only under `lists`'s lock (a load and a store,
+    /// no locked instruction), read without it.
+    live: AtomicU64,
+}
+
+impl Class {
+    /// Adds `d` to [`Class::live`]; the caller holds the class's lock.
+    #[inline(always)]
+    fn count_live(&self, d: i64) {
+        let n = self.live.load(Ordering::Relaxed);
+        self.live.store(n.wrapping_add_signed(d), Ordering::Relaxed);
+    }
+}
+
+/// Live guarded blocks, every class.
+fn guarded_live() -> u64 {
+    G.classes[..GUARDED]
+        .iter()
+        .map(|c| c.live.load(Ordering::Relaxed))
+        .sum()
 }
 
 /// Where everything is, fixed at the first allocation.
 struct Layout {
     base: usize,
+    /// Address space of a class (a power of two).
     span: usize,
     meta_base: usize,
     meta_span: usize,
     depot: Depot,
+    /// Slots of each class at most (by its address space and its table), computed once: the
+    /// hot paths ask, and a division costs more than the rest of the question.
+    caps: [u32; CLASSES],
 }
 
 struct Global {
     ready: AtomicU8,
     layout: UnsafeCell<Layout>,
     options: UnsafeCell<Options>,
-    /// Live guarded blocks, against `budget`.
-    guarded_live: AtomicU64,
     budget: AtomicU64,
     /// Mappings the guarded slots handed out so far may cost, against `budget`.
     maps_used: AtomicU64,
@@ -206,6 +235,7 @@ const fn class() -> Class {
             pending_len: 0,
             ready_len: 0,
         }),
+        live: AtomicU64::new(0),
     }
 }
 
@@ -217,9 +247,9 @@ static G: Global = Global {
         meta_base: 0,
         meta_span: 0,
         depot: Depot::EMPTY,
+        caps: [0; CLASSES],
     }),
     options: UnsafeCell::new(Options::DEFAULT),
-    guarded_live: AtomicU64::new(0),
     budget: AtomicU64::new(0),
     maps_used: AtomicU64::new(0),
     sample: AtomicU32::new(1),
@@ -280,6 +310,7 @@ fn init_slow() -> bool {
     let opts = read_options();
     let mut done = None;
     // Address space first: 16 GiB a class, less when the process may not have that much.
+    // Powers of two (`locate` shifts and masks by the span).
     for span in [16usize << 30, 4 << 30, 1 << 30, 256 << 20] {
         let Ok(base) = sys::reserve(span * CLASSES) else {
             continue;
@@ -293,6 +324,7 @@ fn init_slow() -> bool {
                     meta_base: meta as usize,
                     meta_span,
                     depot,
+                    caps: core::array::from_fn(|c| capacity_of(span, meta_span, c)),
                 });
                 break;
             }
@@ -428,10 +460,17 @@ fn slot_size(c: usize) -> usize {
     }
 }
 
-fn capacity(l: &Layout, c: usize) -> u32 {
-    let by_space = l.span / slot_size(c);
-    let by_table = l.meta_span / core::mem::size_of::<Meta>();
+/// Slots of class `c` at most, with `span` bytes of address space and `meta_span` of table a
+/// class.
+fn capacity_of(span: usize, meta_span: usize, c: usize) -> u32 {
+    let by_space = span / slot_size(c);
+    let by_table = meta_span / core::mem::size_of::<Meta>();
     by_space.min(by_table).min(NONE as usize - 1) as u32
+}
+
+#[inline(always)]
+fn capacity(l: &Layout, c: usize) -> u32 {
+    l.caps[c]
 }
 
 fn slot_base(l: &Layout, c: usize, i: u32) -> usize {
@@ -445,11 +484,19 @@ fn meta_ptr(l: &Layout, c: usize, i: u32) -> *mut Meta {
 /// The class and slot of an address inside the reservation.
 fn locate(l: &Layout, addr: usize) -> Option<(usize, u32)> {
     let off = addr.checked_sub(l.base)?;
-    let c = off / l.span;
+    // Shifts and masks, not divisions: the span is a power of two, and so is the one-page
+    // class's slot (every block up to a page), the common case.
+    let c = off >> l.span.trailing_zeros();
     if c >= CLASSES {
         return None;
     }
-    let i = (off % l.span) / slot_size(c);
+    let within = off & (l.span - 1);
+    let size = slot_size(c);
+    let i = if size.is_power_of_two() {
+        within >> size.trailing_zeros()
+    } else {
+        within / size
+    };
     (i < capacity(l, c) as usize).then_some((c, i as u32))
 }
 
@@ -482,8 +529,32 @@ fn dense_class(size: usize, align: usize) -> Option<usize> {
 
 // ---- canaries ----
 
-fn canary(at: usize) -> u8 {
+const fn canary(at: usize) -> u8 {
     0xc3 ^ (at as u8).wrapping_mul(0x3b)
+}
+
+/// The 8 canaries from an address, by the address's low byte ([`canary`] depends on nothing
+/// else), as the word those bytes make.
+static CANARY_WORDS: [u64; 256] = {
+    let mut t = [0u64; 256];
+    let mut i = 0;
+    while i < 256 {
+        let mut bytes = [0u8; 8];
+        let mut k = 0;
+        while k < 8 {
+            bytes[k] = canary(i + k);
+            k += 1;
+        }
+        t[i] = u64::from_ne_bytes(bytes);
+        i += 1;
+    }
+    t
+};
+
+/// The 8 canaries of `[at, at + 8)`, as the word those bytes make.
+#[inline(always)]
+fn canary_word(at: usize) -> u64 {
+    CANARY_WORDS[at & 0xff]
 }
 
 /// The bytes between a block's end and the end of what it may touch, filled with canaries.
@@ -534,20 +605,43 @@ fn canary_damage(
     Some((FenceKind::Underflow, first as u64, bad))
 }
 
+/// Writes the canaries of `[from, to)`, a word at a time.
 fn fill_canary(from: usize, to: usize) {
-    for at in from..to {
+    let mut at = from;
+    while at + 8 <= to {
         // SAFETY: slack bytes of a live block's accessible pages (see `slack`).
+        unsafe { (at as *mut u64).write_unaligned(canary_word(at)) };
+        at += 8;
+    }
+    while at < to {
+        // SAFETY: as above.
         unsafe { (at as *mut u8).write(canary(at)) };
+        at += 1;
     }
 }
 
 /// How many bytes of `[from, to)` no longer hold their canary, and the first of them; None
-/// when all do.
+/// when all do. Compared a word at a time; the bytes are counted only when one differs.
 fn damaged(from: usize, to: usize) -> Option<(u64, usize)> {
+    let mut at = from;
+    let mut same = true;
+    while same && at + 8 <= to {
+        // SAFETY: as in `fill_canary`; the pages are still accessible.
+        same = unsafe { (at as *const u64).read_unaligned() } == canary_word(at);
+        at += 8;
+    }
+    while same && at < to {
+        // SAFETY: as above.
+        same = unsafe { (at as *const u8).read_volatile() } == canary(at);
+        at += 1;
+    }
+    if same {
+        return None;
+    }
     let mut n = 0;
     let mut first = None;
     for at in from..to {
-        // SAFETY: as in `fill_canary`; the pages are still accessible.
+        // SAFETY: as above.
         if unsafe { (at as *const u8).read_volatile() } != canary(at) {
             n += 1;
             first.get_or_insert(at);
@@ -906,14 +1000,49 @@ fn pop_quarantine(l: &Layout, c: usize, lists: &mut Lists) -> Option<u32> {
     Some(old)
 }
 
-/// The caller's return addresses (frames inside this library skipped).
-fn stack(out: &mut [u64; NOTE_FRAMES]) -> u8 {
+/// Walks remembered: a hot site's stack id without a walk or a depot lookup, when the
+/// return addresses the walk read last time are still on the stack
+/// ([`tracekit_preload_rt::memo`], the heap tracker's; this table is the fence's own, of
+/// depot ids).
+static MEMO: Memo = Memo::new();
+/// [`MEMO`] takes one writer at a time: a thread that finds it busy does not remember its
+/// walk (the next call from that site will).
+static MEMO_WRITER: SpinLock<()> = SpinLock::new(());
+
+/// The depot id of the stack of the caller whose registers are `regs` (taken by
+/// [`unwind::here`] in the hook's frame or one it called, which must still be live): frames
+/// inside this library skipped, the program's frames only ([`program_frames`]).
+#[inline(always)]
+fn stack_id(l: &Layout, regs: Regs) -> u32 {
+    let generation = unwind::generation();
+    let traced = match MEMO.lookup(regs, generation) {
+        // Ids come from `remember` below: depot ids, which fit.
+        Found::Stack(id) => return id as u32,
+        Found::Walk { trace } => trace,
+    };
+    walk_and_intern(l, regs, traced, generation)
+}
+
+/// [`stack_id`] when no remembered walk matched: the walk, the depot, and the walk noted.
+#[inline(never)]
+fn walk_and_intern(l: &Layout, regs: Regs, traced: bool, generation: u64) -> u32 {
     let own = (
         G.own.load(Ordering::Relaxed) as u64,
         G.own_end.load(Ordering::Relaxed) as u64,
     );
-    let n = unwind::backtrace(own, out);
-    program_frames(&out[..n], own) as u8
+    let mut buf = [MaybeUninit::<u64>::uninit(); NOTE_FRAMES];
+    let mut trace = Trace::new();
+    let frames = if traced {
+        unwind::unwind_traced(regs, own, &mut buf, &mut trace)
+    } else {
+        unwind::unwind_into(regs, own, &mut buf)
+    };
+    let n = program_frames(frames, own);
+    let id = l.depot.intern(&frames[..n]);
+    if let Some(_writer) = MEMO_WRITER.try_lock() {
+        MEMO.remember(regs, traced.then_some(&trace), u64::from(id), generation);
+    }
+    id
 }
 
 /// How many of `frames` (the allocator's own leading frames already skipped) are the
@@ -927,7 +1056,6 @@ fn program_frames(frames: &[u64], (lo, hi): (u64, u64)) -> usize {
 }
 
 std::thread_local! {
-    static TID: core::cell::Cell<u32> = const { core::cell::Cell::new(0) };
     static SAMPLE: core::cell::Cell<u64> = const { core::cell::Cell::new(0) };
 }
 
@@ -937,14 +1065,26 @@ sys::static_tls!(
     fn countdown() -> *mut u32
 );
 
+sys::static_tls!(
+    /// This thread's id, once asked (0: not yet). In the static TLS block, as
+    /// [`countdown`]: every guarded allocation and free reads it.
+    fn cached_tid() -> *mut u32
+);
+
 /// This thread's id (cached).
+#[inline(always)]
 fn tid() -> u32 {
-    TID.with(|t| {
-        if t.get() == 0 {
-            t.set(sys::gettid());
+    let t = cached_tid();
+    // SAFETY: this thread's slot, valid while it runs; nothing else holds a reference to it.
+    match unsafe { *t } {
+        0 => {
+            let id = sys::gettid();
+            // SAFETY: as above.
+            unsafe { *t = id };
+            id
         }
-        t.get()
-    })
+        id => id,
+    }
 }
 
 /// True when this allocation is to be guarded (always, unless sampling).
@@ -1072,9 +1212,7 @@ pub fn allocate(r: Request) -> Placed {
     let Some(l) = layout() else {
         return Placed::Failed(libc::ENOMEM);
     };
-    let mut frames = [0u64; NOTE_FRAMES];
-    let nframes = stack(&mut frames);
-    let alloc_stack = l.depot.intern(&frames[..usize::from(nframes)]);
+    let alloc_stack = stack_id(l, unwind::here());
     let dense = dense_class(r.size, align);
     // Set when a guarded slot cannot be had: the block goes to a dense slot.
     let mut dense_only = false;
@@ -1109,7 +1247,7 @@ pub fn allocate(r: Request) -> Placed {
             if G.spilled.fetch_add(1, Ordering::Relaxed) == 0 {
                 options::say(format_args!(
                     "{} guarded blocks are live, as many as vm.max_map_count allows: further blocks get canaries checked at free instead of guard pages",
-                    G.guarded_live.load(Ordering::Relaxed)
+                    guarded_live()
                 ));
             }
             break (c, i, base, user, lists);
@@ -1120,7 +1258,7 @@ pub fn allocate(r: Request) -> Placed {
             (user & !(PAGE - 1), base + data_size(c))
         };
         if open_block(l, c, i, lo, hi, o.protect_below) {
-            G.guarded_live.fetch_add(1, Ordering::Relaxed);
+            G.classes[c].count_live(1);
             break (c, i, base, user, lists);
         }
         // SAFETY: the slot's entry is ready (take_slot).
@@ -1340,9 +1478,7 @@ pub fn release(p: *mut u8, kind: FreeKind) {
         tracekit_crash::fault::report_and_abort(&note);
     };
     let o = options();
-    let mut frames = [0u64; NOTE_FRAMES];
-    let nframes = stack(&mut frames);
-    let free_stack = l.depot.intern(&frames[..usize::from(nframes)]);
+    let free_stack = stack_id(l, unwind::here());
     let mut lists = G.classes[c].lists.lock();
     if let Some(mut note) = check(l, c, i, &lists, p as u64, &o, kind) {
         drop(lists);
@@ -1374,7 +1510,7 @@ pub fn release(p: *mut u8, kind: FreeKind) {
             // SAFETY: as above.
             let _ = unsafe { sys::protect(base as *mut u8, data_size(c) + PAGE, libc::PROT_NONE) };
         }
-        G.guarded_live.fetch_sub(1, Ordering::Relaxed);
+        G.classes[c].count_live(-1);
     }
     // Into the quarantine; the oldest out of it, when it holds too much.
     m.next = NONE;
@@ -1560,12 +1696,16 @@ pub fn lock_all() {
         c.lists.lock_for_fork();
     }
     depot::lock_for_fork();
+    MEMO_WRITER.lock_for_fork();
 }
 
 /// In a `fork`ed child, after [`unlock_all`] (this process has one thread): the userfaultfd
 /// registered again for this process ([`crate::uffd::after_fork_child`]); where that fails,
 /// the one-page class goes on with guard markers (`stop_moving`).
 pub fn after_fork_child() {
+    // The thread that forked is this process's only one, with a new id.
+    // SAFETY: this thread's slot; nothing else holds a reference to it.
+    unsafe { *cached_tid() = 0 };
     let Some(l) = layout() else {
         return;
     };
@@ -1577,6 +1717,8 @@ pub fn after_fork_child() {
 
 /// Releases what [`lock_all`] took (after `fork`, in parent and child).
 pub fn unlock_all() {
+    // SAFETY: taken by lock_all in this process (or the parent it was forked from).
+    unsafe { MEMO_WRITER.force_unlock() };
     depot::unlock_after_fork();
     for c in &G.classes {
         // SAFETY: taken by lock_all in this process (or the parent it was forked from).
@@ -1606,6 +1748,32 @@ mod tests {
     }
 
     #[test]
+    fn locate_agrees_with_division() {
+        let (span, meta_span) = (1usize << 30, (1usize << 30) / (2 * PAGE) * 32);
+        let l = Layout {
+            base: 0x7000_0000_0000,
+            span,
+            meta_base: 0,
+            meta_span,
+            depot: Depot::EMPTY,
+            caps: core::array::from_fn(|c| capacity_of(span, meta_span, c)),
+        };
+        let mut x = 0x1234_5678_9abc_def1u64;
+        for _ in 0..100_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let addr = l.base - 4096 + (x as usize % (span * (CLASSES + 1)));
+            let want = addr.checked_sub(l.base).and_then(|off| {
+                let c = off / span;
+                let i = (c < CLASSES).then(|| (off % span) / slot_size(c))?;
+                (i < capacity_of(span, meta_span, c) as usize).then_some((c, i as u32))
+            });
+            assert_eq!(locate(&l, addr), want, "{addr:#x}");
+        }
+    }
+
+    #[test]
     fn a_stack_ends_at_the_first_frame_of_this_library() {
         let own = (0x1000, 0x2000);
         assert_eq!(program_frames(&[0x500, 0x600, 0x1800, 0x700], own), 2);
@@ -1624,6 +1792,28 @@ mod tests {
         for _ in 0..1000 {
             let g = next_gap(100);
             assert!((1..200).contains(&g), "{g}");
+        }
+    }
+
+    #[test]
+    fn a_canary_word_is_the_canaries_of_its_bytes() {
+        for at in (0..600).chain(usize::MAX - 300..usize::MAX - 8) {
+            let bytes: [u8; 8] = core::array::from_fn(|k| canary(at + k));
+            assert_eq!(canary_word(at), u64::from_ne_bytes(bytes), "at {at:#x}");
+        }
+        let mut buf = [0u8; 80];
+        for from in 0..16 {
+            for to in from..80 {
+                let base = buf.as_mut_ptr() as usize;
+                let (a, b) = (base + from, base + to);
+                fill_canary(a, b);
+                assert!((from..to).all(|k| buf[k] == canary(base + k)));
+                assert_eq!(damaged(a, b), None);
+                if to > from {
+                    buf[to - 1] ^= 0x10;
+                    assert_eq!(damaged(a, b), Some((1, b - 1)));
+                }
+            }
         }
     }
 

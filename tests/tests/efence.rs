@@ -568,6 +568,18 @@ fn use_after_free_faults_the_same_with_freed_pages_dropped_by_guard_markers() {
 }
 
 #[test]
+fn a_hot_sites_remembered_stacks_do_not_stand_in_for_another_callers() {
+    // The allocator remembers the stack of a hot site and reuses it while the return
+    // addresses on the stack are unchanged: the same helpers called from another line must
+    // get that line, for the allocation and for the free.
+    let r = bug("uaf_hot", SEGV, true, &[]);
+    r.says(
+        "diagnosis: heap-use-after-free: read at ",
+        &["is 8 bytes inside the 40-byte block", "freed by free"],
+    );
+}
+
+#[test]
 fn stale_pointer_after_realloc_moved_the_block() {
     // realloc's free of the old block is the free named.
     let r = bug("realloc_stale", SEGV, true, &[]);
@@ -1034,6 +1046,72 @@ fn a_program_with_its_own_segv_handler_gets_the_fault() {
 /// Also the regression test of the access's first frame, which the report resolved as a
 /// return address: a fault on the first instruction of a line was named by the line before
 /// (the `malloc` line of `overflow16_write`).
+/// The `EF_*` and `TRACEKIT_EFENCE_*` names the fence library's source (not its unit tests)
+/// spells as string literals: the variables it reads.
+fn variables_the_library_reads() -> Vec<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../preload-efence/src");
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(&dir).expect("preload-efence/src") {
+        let path = entry.expect("dir entry").path();
+        if path.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("source");
+        let code = text.split("#[cfg(test)]").next().unwrap_or("");
+        for prefix in ["\"EF_", "\"TRACEKIT_EFENCE_"] {
+            for (at, _) in code.match_indices(prefix) {
+                let name: String = code[at + 1..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_')
+                    .collect();
+                // `b"EF_"` and the like are prefixes the parser matches, not variables.
+                if !name.ends_with('_') && !names.contains(&name) {
+                    names.push(name);
+                }
+            }
+        }
+    }
+    names.sort();
+    names
+}
+
+#[test]
+fn help_and_readme_list_every_variable_the_library_reads() {
+    let names = variables_the_library_reads();
+    // The scan finds Electric Fence's five and ours (the test cannot pass on finding none).
+    for known in [
+        "EF_ALIGNMENT",
+        "EF_FILL",
+        "TRACEKIT_EFENCE_SAMPLE",
+        "TRACEKIT_EFENCE_UFFD",
+    ] {
+        assert!(
+            names.iter().any(|n| n == known),
+            "{known} not found in {names:?}"
+        );
+    }
+    let out = run_limited(
+        Command::new(bin("tracekit")).args(["efence", "--help"]),
+        Duration::from_secs(60),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let help = stdout(&out);
+    let readme = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../preload-efence/README.md"),
+    )
+    .expect("README");
+    for name in &names {
+        assert!(
+            help.contains(name.as_str()),
+            "`tracekit efence --help` does not document {name}:\n{help}"
+        );
+        assert!(
+            readme.contains(name.as_str()),
+            "preload-efence/README.md does not document {name}"
+        );
+    }
+}
+
 #[test]
 fn tracekit_report_lists_the_fence_findings_of_the_log() {
     for (case, kind, freed) in [

@@ -6,15 +6,41 @@ use std::path::PathBuf;
 use anyhow::bail;
 use tracekit::efence::EfenceConfig;
 
+/// The variables the fence library reads, for `--help` (a test checks that every `EF_*` and
+/// `TRACEKIT_EFENCE_*` name in the library's source is here).
+const ENVIRONMENT: &str = "\
+Environment (the options above set the first ones; variables already set are honoured too):
+  EF_ALIGNMENT=N                  alignment of malloc's blocks; 1 (or 0) puts every block's end
+                                  against its guard page [default: 16, as glibc]
+  EF_PROTECT_BELOW=1              guard page below each block: underflows fault [default: 0]
+  EF_PROTECT_FREE=1               freed memory is never reused [default: 0, a bounded quarantine]
+  EF_ALLOW_MALLOC_0=0             malloc(0) is reported as an error [default: 1]
+  EF_FILL=BYTE                    fill new blocks from malloc with this byte [default: none]
+  TRACEKIT_EFENCE_SAMPLE=N        guard one allocation in N, the rest go to glibc [default: 1]
+  TRACEKIT_EFENCE_QUARANTINE=SIZE bytes of freed blocks kept inaccessible (64M, 1G; 0: none)
+                                  [default: 64M]
+  TRACEKIT_EFENCE_MAX_GUARDED=N   guarded slots at most (live and quarantined); past it the
+                                  quarantine gives up its oldest, then blocks get canaries
+                                  checked at free [default: no limit with guard markers, else
+                                  what vm.max_map_count allows]
+  TRACEKIT_EFENCE_GUARD_MARKERS=0 make guard and freed pages inaccessible with mprotect even
+                                  where the kernel has guard markers (MADV_GUARD_INSTALL,
+                                  Linux 6.13+) [default: 1]
+  TRACEKIT_EFENCE_UFFD=0          free one-page blocks with a guard marker (the page dropped)
+                                  instead of moving the page away with a userfaultfd
+                                  (UFFDIO_MOVE, Linux 6.8+, with guard markers) [default: 1]
+  TRACEKIT_LEAK_CHECK=summary|full, TRACEKIT_LEAK_CHECK_HEURISTICS: the leak check at exit
+  TRACEKIT_LOG=FILE (--log), TRACEKIT_SEGV_OUTPUT=FILE (--output), TRACEKIT_SEGV_SYMBOLIZE=0
+  (--no-symbols): the event log and the crash report
+A value that is not understood is said once on stderr and the default is used.
+
+The command replaces tracekit: its pid, output and exit status (or death by its signal) are its
+own. tracekit exits 127 when the command is not found, 126 when it cannot be executed, 2 on a
+usage error.";
+
 /// Options of `tracekit efence`.
 #[derive(Debug, clap::Args)]
-#[command(
-    after_help = "Each option sets the variable the library reads (EF_ALIGNMENT, EF_PROTECT_BELOW, \
-EF_PROTECT_FREE, EF_ALLOW_MALLOC_0, EF_FILL, TRACEKIT_EFENCE_SAMPLE, TRACEKIT_EFENCE_QUARANTINE, \
-TRACEKIT_LEAK_CHECK); variables already set in the environment are honoured too. The command replaces tracekit: its \
-pid, output and exit status (or death by its signal) are its own. tracekit exits 127 when the \
-command is not found, 126 when it cannot be executed, 2 on a usage error."
-)]
+#[command(after_help = ENVIRONMENT)]
 pub struct Args {
     /// Align blocks to N bytes (a power of two; 1 puts every block's end against its guard
     /// page, so a read one byte past any block faults) [default: 16, as glibc]
