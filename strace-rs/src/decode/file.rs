@@ -64,7 +64,7 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         "getcwd" => Row(&[Out(path), Ulong]),
         "truncate" => Row(&[Path, Long]),
         "ftruncate" => Row(&[Fd, Long]),
-        "getdents" => Row(&[Fd, AtExit(dirent_count), Uint]),
+        "getdents" => Row(&[Fd, AtExit(dirents), Uint]),
         "getdents64" => Row(&[Fd, AtExit(dirents64), Uint]),
         "fcntl" => Func(fcntl),
         "flock" => Row(&[Fd, In(lock_operation)]),
@@ -250,6 +250,65 @@ fn dirent_count(ctx: &mut Ctx<'_>, addr: u64) {
         }
     }
     let _ = write!(ctx.out, " /* {count} entries */");
+}
+
+/// What `getdents` read: with `-v` every entry (x86_64's `struct linux_dirent`), else as
+/// [`dirent_count`].
+fn dirents(ctx: &mut Ctx<'_>, addr: u64) {
+    if ctx.opts.verbose && !ctx.error && ctx.abi == super::Abi::X86_64 {
+        dirent_list(ctx, addr);
+    } else {
+        dirent_count(ctx, addr);
+    }
+}
+
+/// The directory entry types, as strace names them.
+const DIRENT_TYPES: text::Xlat = &[
+    (0, "DT_UNKNOWN"),
+    (1, "DT_FIFO"),
+    (2, "DT_CHR"),
+    (4, "DT_DIR"),
+    (6, "DT_BLK"),
+    (8, "DT_REG"),
+    (10, "DT_LNK"),
+    (12, "DT_SOCK"),
+    (14, "DT_WHT"),
+];
+
+/// `-v` getdents: `struct linux_dirent` entries (the name before the type, which is the
+/// record's last byte), as strace's `print_old_dirent`.
+fn dirent_list(ctx: &mut Ctx<'_>, addr: u64) {
+    let n = ctx.rval as usize;
+    let Some(buf) = ctx.read_bytes(addr, n) else {
+        ctx.hex_value(addr);
+        return;
+    };
+    ctx.push("[");
+    let mut off = 0;
+    while off + 18 <= n {
+        let ino = u64::from_ne_bytes(buf[off..off + 8].try_into().unwrap());
+        let d_off = u64::from_ne_bytes(buf[off + 8..off + 16].try_into().unwrap());
+        let reclen = u16::from_ne_bytes([buf[off + 16], buf[off + 17]]) as usize;
+        if reclen < 19 || off + reclen > n {
+            break;
+        }
+        let name = &buf[off + 18..off + reclen - 1];
+        let end = name.iter().position(|&c| c == 0).unwrap_or(name.len());
+        let ty = u64::from(buf[off + reclen - 1]);
+        if off > 0 {
+            ctx.comma();
+        }
+        let _ = write!(
+            ctx.out,
+            "{{d_ino={ino}, d_off={d_off}, d_reclen={reclen}, d_name="
+        );
+        text::quote(&mut ctx.out, &name[..end], ctx.opts.hex, false);
+        ctx.push(", d_type=");
+        ctx.xval(DIRENT_TYPES, ty, "DT_???");
+        ctx.push("}");
+        off += reclen;
+    }
+    ctx.push("]");
 }
 
 /// What `getdents64` read: with `-v` every entry, else as [`dirent_count`].
@@ -881,17 +940,6 @@ fn dirent64_list(ctx: &mut Ctx<'_>, addr: u64) {
         ctx.hex_value(addr);
         return;
     };
-    let types: text::Xlat = &[
-        (0, "DT_UNKNOWN"),
-        (1, "DT_FIFO"),
-        (2, "DT_CHR"),
-        (4, "DT_DIR"),
-        (6, "DT_BLK"),
-        (8, "DT_REG"),
-        (10, "DT_LNK"),
-        (12, "DT_SOCK"),
-        (14, "DT_WHT"),
-    ];
     ctx.push("[");
     let mut off = 0;
     let mut first = true;
@@ -913,7 +961,7 @@ fn dirent64_list(ctx: &mut Ctx<'_>, addr: u64) {
             ctx.out,
             "{{d_ino={ino}, d_off={d_off}, d_reclen={reclen}, d_type="
         );
-        ctx.xval(types, ty, "DT_???");
+        ctx.xval(DIRENT_TYPES, ty, "DT_???");
         ctx.push(", d_name=");
         text::quote(&mut ctx.out, &name[..end], ctx.opts.hex, false);
         ctx.push("}");
