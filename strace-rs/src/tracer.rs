@@ -1592,9 +1592,7 @@ impl<'c> Tracer<'c> {
             } else {
                 std::mem::take(&mut t.stack)
             };
-            if !is_error {
-                ev.io = io_dump(cfg, pid, nr, &t.args, rval);
-            }
+            ev.io = io_dump(cfg, pid, ctx.abi, nr, &t.args, rval, is_error);
             let out = t.out;
             self.emit(out, &js::TraceEvent::Syscall(ev));
         }
@@ -1618,44 +1616,134 @@ impl<'c> Tracer<'c> {
         self.printer.write(out, "= ");
         self.printer.write(out, &ret);
         self.printer.line_end(out);
-        if !is_error {
-            self.dump_io(pid, out, nr, &args, rval);
-        }
+        self.dump_io(pid, out, ctx.abi, nr, &args, rval, is_error);
         for frame in stack {
             self.printer.raw_line(out, &frame);
         }
     }
 
-    fn dump_io(&mut self, pid: Pid, out: OutId, nr: u64, args: &[u64; 6], rval: i64) {
-        for line in io_dump(self.cfg, pid, nr, args, rval) {
+    #[allow(clippy::too_many_arguments)]
+    fn dump_io(
+        &mut self,
+        pid: Pid,
+        out: OutId,
+        abi: Abi,
+        nr: u64,
+        args: &[u64; 6],
+        rval: i64,
+        is_error: bool,
+    ) {
+        for line in io_dump(self.cfg, pid, abi, nr, args, rval, is_error) {
             self.printer.raw_line(out, &line);
         }
     }
 }
 
-/// The `-e read=`/`-e write=` hex dump lines of a call that returned `rval`.
-fn io_dump(cfg: &Config, pid: Pid, nr: u64, args: &[u64; 6], rval: i64) -> Vec<String> {
+/// The `-e read=`/`-e write=` hex dump lines of a call that returned `rval` (strace's
+/// `dumpio`): what a write-like call was given (its whole count, whatever the result), what a
+/// read-like call received (only when it succeeded); the buffers of an iovec array or a
+/// `msghdr` one after the other, each after a ` * N bytes in buffer I` line. x86_64 only.
+fn io_dump(
+    cfg: &Config,
+    pid: Pid,
+    abi: Abi,
+    nr: u64,
+    args: &[u64; 6],
+    rval: i64,
+    is_error: bool,
+) -> Vec<String> {
+    enum Data {
+        Buf(u64, u64),
+        Iov(u64, u64, u64),
+        Msghdr(u64, u64),
+    }
     let fd = args[0] as i32;
-    let (is_read, is_write) = match nr {
-        0 | 17 | 45 => (true, false),
-        1 | 18 | 44 => (false, true),
+    if fd < 0 || abi != Abi::X86_64 {
+        return Vec::new();
+    }
+    let write_wanted = cfg.write_all || cfg.write_fds.contains(&fd);
+    let read_wanted = cfg.read_all || cfg.read_fds.contains(&fd);
+    let all = u64::MAX;
+    let data = match nr {
+        // write, pwrite64, sendto, mq_timedsend
+        1 | 18 | 44 | 242 if write_wanted => Data::Buf(args[1], args[2]),
+        // writev, pwritev, pwritev2, vmsplice
+        20 | 296 | 328 | 278 if write_wanted => Data::Iov(args[1], args[2], all),
+        // sendmsg
+        46 if write_wanted => Data::Msghdr(args[1], all),
+        _ if is_error || !read_wanted => return Vec::new(),
+        // read, pread64, recvfrom, mq_timedreceive
+        0 | 17 | 45 | 243 => Data::Buf(args[1], rval as u64),
+        // readv, preadv, preadv2
+        19 | 295 | 327 => Data::Iov(args[1], args[2], rval as u64),
+        // recvmsg
+        47 => Data::Msghdr(args[1], rval as u64),
         _ => return Vec::new(),
     };
-    let wanted = (is_read && (cfg.read_all || cfg.read_fds.contains(&fd)))
-        || (is_write && (cfg.write_all || cfg.write_fds.contains(&fd)));
-    if !wanted || rval <= 0 {
-        return Vec::new();
+    let mut lines = Vec::new();
+    match data {
+        Data::Buf(addr, len) => dump_str(pid, addr, len, &mut lines),
+        Data::Iov(addr, n, size) => dump_iov(pid, addr, n, size, &mut lines),
+        Data::Msghdr(addr, size) => {
+            // struct msghdr: msg_iov at 16, msg_iovlen at 24.
+            let mut m = [0u8; 32];
+            if tracekit_ptrace::mem::read_exact(pid, addr, &mut m).is_ok() {
+                let iov = u64::from_ne_bytes(m[16..24].try_into().expect("8 bytes"));
+                let n = u64::from_ne_bytes(m[24..32].try_into().expect("8 bytes"));
+                dump_iov(pid, iov, n, size, &mut lines);
+            }
+        }
     }
-    let len = if is_read {
-        rval as usize
-    } else {
-        (args[2] as usize).min(rval as usize)
-    };
-    let mut buf = vec![0u8; len.min(1 << 20)];
-    if tracekit_ptrace::mem::read_exact(pid, args[1], &mut buf).is_err() {
-        return Vec::new();
+    lines
+}
+
+/// strace's `dumpiov_upto`: each buffer of the iovec array (`n` of them), at most `size`
+/// bytes in all.
+fn dump_iov(pid: Pid, addr: u64, n: u64, mut size: u64, lines: &mut Vec<String>) {
+    const MAX_IOV: u64 = 1 << 16;
+    let n = n.min(MAX_IOV) as usize;
+    let mut iov = vec![0u8; n * 16];
+    if n == 0 || tracekit_ptrace::mem::read_exact(pid, addr, &mut iov).is_err() {
+        return;
     }
-    crate::hexdump::dump(&buf)
+    for (i, e) in iov.chunks_exact(16).enumerate() {
+        let base = u64::from_ne_bytes(e[..8].try_into().expect("8 bytes"));
+        let len = u64::from_ne_bytes(e[8..].try_into().expect("8 bytes")).min(size);
+        if len == 0 {
+            break;
+        }
+        size -= len;
+        lines.push(format!(" * {len} bytes in buffer {i}"));
+        dump_str(pid, base, len, lines);
+    }
+}
+
+/// strace's `dumpstr` of `len` bytes at `addr`, read in 64 KiB pieces: nothing when the first
+/// cannot be read, a ` | <Cannot fetch ...>` line when a later one cannot.
+fn dump_str(pid: Pid, addr: u64, len: u64, lines: &mut Vec<String>) {
+    const PIECE: u64 = 1 << 16;
+    if len == 0 || addr.checked_add(len).is_none() {
+        return;
+    }
+    let width = crate::hexdump::offset_width(len);
+    let mut done = 0;
+    while done < len {
+        let n = (len - done).min(PIECE);
+        let mut buf = vec![0u8; n as usize];
+        if tracekit_ptrace::mem::read_exact(pid, addr + done, &mut buf).is_err() {
+            if done > 0 {
+                lines.push(format!(
+                    " | <Cannot fetch {n} byte{} from pid {} @{:#x}>",
+                    if n == 1 { "" } else { "s" },
+                    pid.0,
+                    addr + done
+                ));
+            }
+            return;
+        }
+        lines.extend(crate::hexdump::dump_at(&buf, done, width));
+        done += n;
+    }
 }
 
 /// The JSON event of the call `t` (thread `pid`) is making, with its arguments' `text`
