@@ -319,14 +319,55 @@ pub fn describe(pid: Pid, fd: i32, ino: &str) -> Option<String> {
         return Some(hit);
     }
     let proto = proto_name(pid, fd)?;
+    // The inet protocols strace asks sock_diag about (its `protocols` table), by the name
+    // the kernel gives; names ending in "v6" are the AF_INET6 ones.
+    const INET: [(&str, i32); 8] = [
+        ("TCP", libc::IPPROTO_TCP),
+        ("UDP", libc::IPPROTO_UDP),
+        ("UDPLITE", libc::IPPROTO_UDPLITE),
+        ("DCCP", libc::IPPROTO_DCCP),
+        ("SCTP", libc::IPPROTO_SCTP),
+        ("L2TP/IP", 115),
+        ("PING", libc::IPPROTO_ICMP),
+        ("RAW", libc::IPPROTO_RAW),
+    ];
+    let inet_proto = |name: &str| {
+        let (base, family) = match name.strip_suffix("v6") {
+            Some(b) => (b, libc::AF_INET6),
+            None => (name, libc::AF_INET),
+        };
+        INET.iter()
+            .find(|(n, _)| *n == base)
+            .map(|&(_, p)| (family as u8, p as u8))
+    };
     let found = match proto.as_str() {
         p if p.starts_with("UNIX") => unix(inode, "UNIX"),
-        "TCP" => inet(inode, libc::AF_INET as u8, libc::IPPROTO_TCP as u8, &proto),
-        "UDP" => inet(inode, libc::AF_INET as u8, libc::IPPROTO_UDP as u8, &proto),
-        "TCPv6" => inet(inode, libc::AF_INET6 as u8, libc::IPPROTO_TCP as u8, &proto),
-        "UDPv6" => inet(inode, libc::AF_INET6 as u8, libc::IPPROTO_UDP as u8, &proto),
         "NETLINK" => netlink_details(inode),
-        _ => None,
+        p => match inet_proto(p) {
+            Some((family, protocol)) => inet(inode, family, protocol, p),
+            // A name strace does not know (the kernel says "UDP-Lite"): like strace, every
+            // protocol in its order, and the plain `socket:[N]` when none has the inode.
+            None => {
+                let v6: Vec<String> = INET.iter().map(|(n, _)| format!("{n}v6")).collect();
+                return unix(inode, "UNIX")
+                    .or_else(|| {
+                        INET.iter()
+                            .map(|(n, _)| *n)
+                            .chain(v6.iter().map(String::as_str))
+                            .find_map(|n| {
+                                let (family, protocol) = inet_proto(n)?;
+                                inet(inode, family, protocol, n)
+                            })
+                    })
+                    .or_else(|| netlink_details(inode))
+                    .inspect(|d| {
+                        if let Ok(mut c) = CACHE.lock() {
+                            c.get_or_insert_with(Default::default)
+                                .insert(inode, d.clone());
+                        }
+                    });
+            }
+        },
     };
     match found {
         Some(d) => {
