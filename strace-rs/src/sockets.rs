@@ -217,12 +217,14 @@ fn unix(ino: u32, proto: &str) -> Option<String> {
     };
     let mut s = format!("{proto}{ty}:[{ino}");
     let mut name = None;
+    let mut has_peer = false;
     for (t, v) in rtattrs(&msg[16..]) {
         match t {
             UNIX_DIAG_PEER if v.len() >= 4 => {
                 let peer = u32::from_ne_bytes(v[..4].try_into().unwrap());
                 if peer != 0 {
                     s.push_str(&format!("->{peer}"));
+                    has_peer = true;
                 }
             }
             UNIX_DIAG_NAME if !v.is_empty() => {
@@ -238,6 +240,12 @@ fn unix(ino: u32, proto: &str) -> Option<String> {
             }
             _ => {}
         }
+    }
+    // Neither a peer nor a name (not bound or connected yet): nothing worth remembering for
+    // the inode, so the caller prints the plain form and asks again next time (strace's
+    // unix_parse_response).
+    if !has_peer && name.is_none() {
+        return None;
     }
     if let Some(n) = name {
         s.push(',');
