@@ -180,6 +180,16 @@ pub fn genl_families() -> Vec<(u16, String)> {
 /// A netlink socket's protocol and port id, `NETLINK:[ROUTE:1234]` (strace's `netlink_get`:
 /// a dump of every netlink socket, `NDIAG_PROTO_ALL`).
 fn netlink_details(ino: u32) -> Option<String> {
+    let (protocol, portid) = netlink_diag(ino)?;
+    let table = crate::decode::netlink_xlat::NETLINK_PROTOCOLS;
+    Some(match crate::text::lookup(table, u64::from(protocol)) {
+        Some(name) => format!("NETLINK:[{}:{portid}]", name.trim_start_matches("NETLINK_")),
+        None => format!("NETLINK:[{protocol}]"),
+    })
+}
+
+/// The protocol and port id of the netlink socket with inode `ino`, from sock_diag.
+fn netlink_diag(ino: u32) -> Option<(u8, u32)> {
     const NDIAG_PROTO_ALL: u8 = 255;
     let mut req = [0u8; 20];
     req[0] = libc::AF_NETLINK as u8;
@@ -188,12 +198,7 @@ fn netlink_details(ino: u32) -> Option<String> {
         if m.len() < 28 || u32::from_ne_bytes(m[16..20].try_into().unwrap()) != ino {
             return None;
         }
-        let portid = u32::from_ne_bytes(m[4..8].try_into().unwrap());
-        let table = crate::decode::netlink_xlat::NETLINK_PROTOCOLS;
-        Some(match crate::text::lookup(table, u64::from(m[2])) {
-            Some(name) => format!("NETLINK:[{}:{portid}]", name.trim_start_matches("NETLINK_")),
-            None => format!("NETLINK:[{}]", m[2]),
-        })
+        Some((m[2], u32::from_ne_bytes(m[4..8].try_into().unwrap())))
     })
 }
 
@@ -290,24 +295,54 @@ fn inet(ino: u32, family: u8, protocol: u8, proto: &str) -> Option<String> {
 }
 
 /// The protocol of descriptor `fd` of `pid` when it is a netlink socket (`NETLINK_ROUTE` is
-/// 0), from the socket's line in the process's `/proc/PID/net/netlink` (the `Eth` column of
-/// the line whose inode is the descriptor's); `u32::MAX` when that line is not found.
+/// 0): from the socket's line in the process's `/proc/PID/net/netlink` (the `Eth` column of
+/// the line whose inode is the descriptor's), else from a sock_diag dump of netlink sockets;
+/// `u32::MAX` when neither has the inode. Found protocols are remembered by inode, as strace
+/// remembers a socket's details: the kernel's listings can miss a socket while its hash
+/// table is resized by other sockets coming and going.
 pub fn netlink_protocol(pid: Pid, fd: i32) -> Option<u32> {
+    static KNOWN: std::sync::Mutex<Option<std::collections::HashMap<u32, u32>>> =
+        std::sync::Mutex::new(None);
     if fd < 0 || proto_name(pid, fd)? != "NETLINK" {
         return None;
     }
-    let found = || -> Option<u32> {
-        let dir = proc_dir(pid);
-        let link = std::fs::read_link(format!("/proc/{dir}/fd/{fd}")).ok()?;
-        let link = link.to_str()?;
-        let ino = link.strip_prefix("socket:[")?.strip_suffix(']')?;
+    let dir = proc_dir(pid);
+    let ino: Option<u32> = std::fs::read_link(format!("/proc/{dir}/fd/{fd}"))
+        .ok()
+        .and_then(|l| {
+            let l = l.to_str()?;
+            l.strip_prefix("socket:[")?.strip_suffix(']')?.parse().ok()
+        });
+    let Some(ino) = ino else {
+        return Some(u32::MAX);
+    };
+    if let Some(p) = KNOWN
+        .lock()
+        .ok()
+        .and_then(|k| k.as_ref()?.get(&ino).copied())
+    {
+        return Some(p);
+    }
+    let scan = || -> Option<u32> {
         let table = std::fs::read_to_string(format!("/proc/{dir}/net/netlink")).ok()?;
+        let want = ino.to_string();
         table.lines().skip(1).find_map(|line| {
             let cols: Vec<&str> = line.split_whitespace().collect();
-            (cols.len() >= 10 && cols[9] == ino).then(|| cols[1].parse().ok())?
+            (cols.len() >= 10 && cols[9] == want).then(|| cols[1].parse().ok())?
         })
     };
-    Some(found().unwrap_or(u32::MAX))
+    let found = (0..3)
+        .find_map(|_| scan())
+        .or_else(|| netlink_diag(ino).map(|(proto, _)| u32::from(proto)));
+    match found {
+        Some(p) => {
+            if let Ok(mut k) = KNOWN.lock() {
+                k.get_or_insert_with(Default::default).insert(ino, p);
+            }
+            Some(p)
+        }
+        None => Some(u32::MAX),
+    }
 }
 
 /// `TCP:[127.0.0.1:80->127.0.0.1:4242]`, `UNIX-STREAM:[1234->1235]`, `TCP:[5678]`... for
