@@ -575,8 +575,9 @@ fn epoll_ctl(ctx: &mut Ctx<'_>) -> Step {
     ctx.fd(2);
     ctx.comma();
     let ev = ctx.arg(3);
-    if op == 2 && ev == 0 {
-        ctx.push("NULL");
+    // EPOLL_CTL_DEL ignores the event: its address alone, as strace.
+    if op == 2 {
+        ctx.addr(ev);
     } else {
         match ctx.read_bytes(ev, 12) {
             Some(b) => structs::epoll_event(ctx, &b),
