@@ -1,6 +1,9 @@
 // build: -O1
-/* Sockets on loopback: TCP and a UNIX socketpair, send/recv/sendmsg/recvmsg, poll/epoll. */
+/* Sockets on loopback: TCP and a UNIX socketpair, send/recv/sendmsg/recvmsg, poll/epoll;
+ * then the other kinds -yy describes (UDP-Lite, whose kernel name "UDP-Lite" strace does not
+ * know, raw, netlink) and one it does not (AF_ALG). */
 #include <arpa/inet.h>
+#include <linux/netlink.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <string.h>
@@ -60,5 +63,27 @@ int main(void) {
     close(ep);
     close(sv[0]);
     close(sv[1]);
+
+    struct sockaddr_in la = {.sin_family = AF_INET};
+    la.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int kinds[][3] = {{AF_INET, SOCK_DGRAM, IPPROTO_UDPLITE},
+                      {AF_INET, SOCK_RAW, IPPROTO_RAW},
+                      {AF_NETLINK, SOCK_RAW, NETLINK_ROUTE},
+                      {AF_ALG, SOCK_SEQPACKET, 0}};
+    for (unsigned i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        int s = socket(kinds[i][0], kinds[i][1], kinds[i][2]);
+        if (s < 0)
+            continue;
+        if (kinds[i][0] == AF_INET && kinds[i][1] == SOCK_DGRAM)
+            bind(s, (struct sockaddr *)&la, sizeof la);
+        if (kinds[i][0] == AF_NETLINK) {
+            struct sockaddr_nl nl = {.nl_family = AF_NETLINK};
+            bind(s, (struct sockaddr *)&nl, sizeof nl);
+        }
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof ss;
+        getsockname(s, (struct sockaddr *)&ss, &sl);
+        close(s);
+    }
     return 0;
 }

@@ -180,6 +180,16 @@ pub fn genl_families() -> Vec<(u16, String)> {
 /// A netlink socket's protocol and port id, `NETLINK:[ROUTE:1234]` (strace's `netlink_get`:
 /// a dump of every netlink socket, `NDIAG_PROTO_ALL`).
 fn netlink_details(ino: u32) -> Option<String> {
+    let (protocol, portid) = netlink_diag(ino)?;
+    let table = crate::decode::netlink_xlat::NETLINK_PROTOCOLS;
+    Some(match crate::text::lookup(table, u64::from(protocol)) {
+        Some(name) => format!("NETLINK:[{}:{portid}]", name.trim_start_matches("NETLINK_")),
+        None => format!("NETLINK:[{protocol}]"),
+    })
+}
+
+/// The protocol and port id of the netlink socket with inode `ino`, from sock_diag.
+fn netlink_diag(ino: u32) -> Option<(u8, u32)> {
     const NDIAG_PROTO_ALL: u8 = 255;
     let mut req = [0u8; 20];
     req[0] = libc::AF_NETLINK as u8;
@@ -188,12 +198,7 @@ fn netlink_details(ino: u32) -> Option<String> {
         if m.len() < 28 || u32::from_ne_bytes(m[16..20].try_into().unwrap()) != ino {
             return None;
         }
-        let portid = u32::from_ne_bytes(m[4..8].try_into().unwrap());
-        let table = crate::decode::netlink_xlat::NETLINK_PROTOCOLS;
-        Some(match crate::text::lookup(table, u64::from(m[2])) {
-            Some(name) => format!("NETLINK:[{}:{portid}]", name.trim_start_matches("NETLINK_")),
-            None => format!("NETLINK:[{}]", m[2]),
-        })
+        Some((m[2], u32::from_ne_bytes(m[4..8].try_into().unwrap())))
     })
 }
 
@@ -217,12 +222,14 @@ fn unix(ino: u32, proto: &str) -> Option<String> {
     };
     let mut s = format!("{proto}{ty}:[{ino}");
     let mut name = None;
+    let mut has_peer = false;
     for (t, v) in rtattrs(&msg[16..]) {
         match t {
             UNIX_DIAG_PEER if v.len() >= 4 => {
                 let peer = u32::from_ne_bytes(v[..4].try_into().unwrap());
                 if peer != 0 {
                     s.push_str(&format!("->{peer}"));
+                    has_peer = true;
                 }
             }
             UNIX_DIAG_NAME if !v.is_empty() => {
@@ -238,6 +245,12 @@ fn unix(ino: u32, proto: &str) -> Option<String> {
             }
             _ => {}
         }
+    }
+    // Neither a peer nor a name (not bound or connected yet): nothing worth remembering for
+    // the inode, so the caller prints the plain form and asks again next time (strace's
+    // unix_parse_response).
+    if !has_peer && name.is_none() {
+        return None;
     }
     if let Some(n) = name {
         s.push(',');
@@ -282,24 +295,54 @@ fn inet(ino: u32, family: u8, protocol: u8, proto: &str) -> Option<String> {
 }
 
 /// The protocol of descriptor `fd` of `pid` when it is a netlink socket (`NETLINK_ROUTE` is
-/// 0), from the socket's line in the process's `/proc/PID/net/netlink` (the `Eth` column of
-/// the line whose inode is the descriptor's); `u32::MAX` when that line is not found.
+/// 0): from the socket's line in the process's `/proc/PID/net/netlink` (the `Eth` column of
+/// the line whose inode is the descriptor's), else from a sock_diag dump of netlink sockets;
+/// `u32::MAX` when neither has the inode. Found protocols are remembered by inode, as strace
+/// remembers a socket's details: the kernel's listings can miss a socket while its hash
+/// table is resized by other sockets coming and going.
 pub fn netlink_protocol(pid: Pid, fd: i32) -> Option<u32> {
+    static KNOWN: std::sync::Mutex<Option<std::collections::HashMap<u32, u32>>> =
+        std::sync::Mutex::new(None);
     if fd < 0 || proto_name(pid, fd)? != "NETLINK" {
         return None;
     }
-    let found = || -> Option<u32> {
-        let dir = proc_dir(pid);
-        let link = std::fs::read_link(format!("/proc/{dir}/fd/{fd}")).ok()?;
-        let link = link.to_str()?;
-        let ino = link.strip_prefix("socket:[")?.strip_suffix(']')?;
+    let dir = proc_dir(pid);
+    let ino: Option<u32> = std::fs::read_link(format!("/proc/{dir}/fd/{fd}"))
+        .ok()
+        .and_then(|l| {
+            let l = l.to_str()?;
+            l.strip_prefix("socket:[")?.strip_suffix(']')?.parse().ok()
+        });
+    let Some(ino) = ino else {
+        return Some(u32::MAX);
+    };
+    if let Some(p) = KNOWN
+        .lock()
+        .ok()
+        .and_then(|k| k.as_ref()?.get(&ino).copied())
+    {
+        return Some(p);
+    }
+    let scan = || -> Option<u32> {
         let table = std::fs::read_to_string(format!("/proc/{dir}/net/netlink")).ok()?;
+        let want = ino.to_string();
         table.lines().skip(1).find_map(|line| {
             let cols: Vec<&str> = line.split_whitespace().collect();
-            (cols.len() >= 10 && cols[9] == ino).then(|| cols[1].parse().ok())?
+            (cols.len() >= 10 && cols[9] == want).then(|| cols[1].parse().ok())?
         })
     };
-    Some(found().unwrap_or(u32::MAX))
+    let found = (0..3)
+        .find_map(|_| scan())
+        .or_else(|| netlink_diag(ino).map(|(proto, _)| u32::from(proto)));
+    match found {
+        Some(p) => {
+            if let Ok(mut k) = KNOWN.lock() {
+                k.get_or_insert_with(Default::default).insert(ino, p);
+            }
+            Some(p)
+        }
+        None => Some(u32::MAX),
+    }
 }
 
 /// `TCP:[127.0.0.1:80->127.0.0.1:4242]`, `UNIX-STREAM:[1234->1235]`, `TCP:[5678]`... for
@@ -319,14 +362,55 @@ pub fn describe(pid: Pid, fd: i32, ino: &str) -> Option<String> {
         return Some(hit);
     }
     let proto = proto_name(pid, fd)?;
+    // The inet protocols strace asks sock_diag about (its `protocols` table), by the name
+    // the kernel gives; names ending in "v6" are the AF_INET6 ones.
+    const INET: [(&str, i32); 8] = [
+        ("TCP", libc::IPPROTO_TCP),
+        ("UDP", libc::IPPROTO_UDP),
+        ("UDPLITE", libc::IPPROTO_UDPLITE),
+        ("DCCP", libc::IPPROTO_DCCP),
+        ("SCTP", libc::IPPROTO_SCTP),
+        ("L2TP/IP", 115),
+        ("PING", libc::IPPROTO_ICMP),
+        ("RAW", libc::IPPROTO_RAW),
+    ];
+    let inet_proto = |name: &str| {
+        let (base, family) = match name.strip_suffix("v6") {
+            Some(b) => (b, libc::AF_INET6),
+            None => (name, libc::AF_INET),
+        };
+        INET.iter()
+            .find(|(n, _)| *n == base)
+            .map(|&(_, p)| (family as u8, p as u8))
+    };
     let found = match proto.as_str() {
         p if p.starts_with("UNIX") => unix(inode, "UNIX"),
-        "TCP" => inet(inode, libc::AF_INET as u8, libc::IPPROTO_TCP as u8, &proto),
-        "UDP" => inet(inode, libc::AF_INET as u8, libc::IPPROTO_UDP as u8, &proto),
-        "TCPv6" => inet(inode, libc::AF_INET6 as u8, libc::IPPROTO_TCP as u8, &proto),
-        "UDPv6" => inet(inode, libc::AF_INET6 as u8, libc::IPPROTO_UDP as u8, &proto),
         "NETLINK" => netlink_details(inode),
-        _ => None,
+        p => match inet_proto(p) {
+            Some((family, protocol)) => inet(inode, family, protocol, p),
+            // A name strace does not know (the kernel says "UDP-Lite"): like strace, every
+            // protocol in its order, and the plain `socket:[N]` when none has the inode.
+            None => {
+                let v6: Vec<String> = INET.iter().map(|(n, _)| format!("{n}v6")).collect();
+                return unix(inode, "UNIX")
+                    .or_else(|| {
+                        INET.iter()
+                            .map(|(n, _)| *n)
+                            .chain(v6.iter().map(String::as_str))
+                            .find_map(|n| {
+                                let (family, protocol) = inet_proto(n)?;
+                                inet(inode, family, protocol, n)
+                            })
+                    })
+                    .or_else(|| netlink_details(inode))
+                    .inspect(|d| {
+                        if let Ok(mut c) = CACHE.lock() {
+                            c.get_or_insert_with(Default::default)
+                                .insert(inode, d.clone());
+                        }
+                    });
+            }
+        },
     };
     match found {
         Some(d) => {

@@ -412,16 +412,8 @@ pub const SOCK_TYPES: Xlat = &[
     (10, "SOCK_PACKET"),
 ];
 pub const SOCK_FLAGS: Xlat = &[(0o2000000, "SOCK_CLOEXEC"), (0o4000, "SOCK_NONBLOCK")];
-pub const IPPROTO: Xlat = &[
-    (0, "IPPROTO_IP"),
-    (1, "IPPROTO_ICMP"),
-    (6, "IPPROTO_TCP"),
-    (17, "IPPROTO_UDP"),
-    (41, "IPPROTO_IPV6"),
-    (58, "IPPROTO_ICMPV6"),
-    (132, "IPPROTO_SCTP"),
-    (255, "IPPROTO_RAW"),
-];
+/// IP protocols: strace's `inet_protocols`, as generated for the netlink decoders.
+pub const IPPROTO: Xlat = crate::decode::netlink_xlat::INET_PROTOCOLS;
 pub const SOL: Xlat = &[
     (1, "SOL_SOCKET"),
     (0, "SOL_IP"),
