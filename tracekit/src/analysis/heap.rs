@@ -560,6 +560,17 @@ impl HeapProcess {
         old.size
     }
 
+    /// One heap event.
+    #[inline(always)]
+    pub fn on_heap_event(&mut self, h: &tracekit_log::delta::HeapEvent) {
+        use tracekit_log::delta::HeapEvent;
+        match h {
+            HeapEvent::Alloc(a) => self.on_alloc(a),
+            HeapEvent::Free(f) => self.on_free(f),
+            HeapEvent::Realloc(r) => self.on_realloc(r),
+        }
+    }
+
     /// An allocation (everything but realloc).
     #[inline]
     pub fn on_alloc(&mut self, a: &Alloc) {
