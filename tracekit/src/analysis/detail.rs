@@ -113,6 +113,8 @@ impl Counter {
 pub struct SiteDetails {
     sites: Vec<SiteDetail>,
     counter: Counter,
+    /// The heap over time is not kept (`counter` stays empty).
+    skip_counter: bool,
 }
 
 impl SiteDetails {
@@ -155,7 +157,14 @@ impl SiteDetails {
     /// The heap holds `bytes` after a change at `time_ns`.
     #[inline]
     pub(crate) fn record(&mut self, time_ns: u64, bytes: u64) {
-        self.counter.record(time_ns, bytes);
+        if !self.skip_counter {
+            self.counter.record(time_ns, bytes);
+        }
+    }
+
+    /// Keeps no heap over time from here on (an export that draws none).
+    pub(crate) fn skip_counter(&mut self) {
+        self.skip_counter = true;
     }
 
     /// A block of `site` still live at the end, having lived `lifetime_ns` to it.
@@ -197,7 +206,7 @@ pub struct ProcessDetail {
     pub peak_ns: u64,
     /// DHAT's numbers per allocation site, by stack id.
     pub sites: FxHashMap<u64, SiteDetail>,
-    /// Its heap over time.
+    /// Its heap over time (empty when the export needs none: `HeapPass::skip_heap_counter`).
     pub counter: Counter,
     /// Its named threads: (tid, name), in log order.
     pub threads: Vec<(u32, String)>,

@@ -348,6 +348,14 @@ impl HeapProcess {
         self.detail.get_or_insert_with(Box::default);
     }
 
+    /// The exports' numbers keep no heap over time (their `Counter`), from here on: for an
+    /// export that draws none (it costs a little on every event).
+    pub fn skip_heap_counter(&mut self) {
+        if let Some(d) = &mut self.detail {
+            d.skip_counter();
+        }
+    }
+
     /// The exports' numbers, at the end (after [`finish`](Self::finish)): the blocks live
     /// then are counted as living to the process's last event.
     pub fn detail_end(&mut self) -> HeapEnd {
