@@ -543,6 +543,7 @@ impl HeapProcess {
 
     /// Releases live block `ptr`: its accounting, its lifetime, and whether it was temporary.
     /// `None` (and nothing counted) when the block is unknown.
+    #[inline(always)]
     fn release(&mut self, ptr: u64, time_ns: u64) -> Option<u64> {
         let slot = self.live.locate(ptr)?;
         Some(self.release_at(slot, ptr, time_ns))
