@@ -6,13 +6,16 @@
 # For each size (1M and 10M heap events by default), RUNS rounds in which every command runs
 # once, in turn (alternating, so a busy moment of a shared machine hits all of them); prints
 # the median wall time, CPU time (user + system: steadier than wall time when the machine is
-# shared) and peak RSS of each, and their ratios to heaptrack_print's.
+# shared) and peak RSS of each, and their ratios to heaptrack_print's. CPU time is that of
+# every process the command made, the ones it left behind included (tracekit's symbolizer
+# worker is forked twice, so it is nobody's child: GNU time would not count it); `cpu main`
+# is the command's own process (and its waited-for children) alone.
 # Targets (issue 11): each of ours at most 1/5 of heaptrack_print's time and 1/3 of its memory;
 # our report's memory flat (within 1.5x) from 1M to 10M events.
 #
 #   bench/report.sh [RUNS] [EVENTS...]      (default: 3 1000000 10000000)
 #
-# Needs heaptrack, valgrind (ms_print) and GNU time. Builds the release artifacts into
+# Needs heaptrack, valgrind (ms_print), GNU time and python3. Builds the release artifacts into
 # $CARGO_TARGET_DIR (default: target/). Set NO_MASSIF=1 to skip valgrind (slow at 10M).
 # BASE_TRACEKIT=PATH also runs an older tracekit binary's commands in the same rounds (named
 # base-...), for a before/after comparison under the same load.
@@ -23,7 +26,7 @@ sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(1000000 10000000)
 root=$(cd "$(dirname "$0")/.." && pwd)
 target=${CARGO_TARGET_DIR:-$root/target}
-for tool in heaptrack heaptrack_print /usr/bin/time; do
+for tool in heaptrack heaptrack_print /usr/bin/time python3; do
     command -v "$tool" >/dev/null || { echo "$tool is not installed" >&2; exit 2; }
 done
 massif=1
@@ -38,6 +41,26 @@ bench=$(ls -t "$target"/release/build/tracekit-examples-*/out/bin/heap_bench | h
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+
+# `$work/treetime OUT CMD...`: runs CMD as a child subreaper (the processes it leaves behind
+# become ours, and are waited for) and writes the user and system seconds of all of them to OUT.
+# (Those of python's own start are taken off.)
+cat >"$work/treetime" <<'PY'
+import ctypes, os, resource, sys
+ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+out, cmd = sys.argv[1], sys.argv[2:]
+before = resource.getrusage(resource.RUSAGE_CHILDREN)
+if os.fork() == 0:
+    os.execvp(cmd[0], cmd)
+while True:
+    try:
+        os.wait()
+    except ChildProcessError:
+        break
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+with open(out, "w") as f:
+    f.write(f"{r.ru_utime - before.ru_utime:.3f} {r.ru_stime - before.ru_stime:.3f}\n")
+PY
 
 # median of the numbers on stdin
 median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
@@ -93,26 +116,32 @@ for events in "${sizes[@]}"; do
     for _ in $(seq "$runs"); do
         for i in "${!names[@]}"; do
             # shellcheck disable=SC2086
-            /usr/bin/time -f "%e %M %U %S" -o "$work/time" ${cmds[$i]} >/dev/null 2>&1 || true
-            read -r e m u s <"$work/time"
+            python3 "$work/treetime" "$work/tree" \
+                /usr/bin/time -f "%e %M %U %S" -o "$work/time" ${cmds[$i]} >/dev/null 2>&1 || true
+            read -r e m mu ms <"$work/time"
+            read -r u s <"$work/tree"
             echo "$e" >>"$work/${names[$i]}.wall"
             awk -v u="$u" -v s="$s" 'BEGIN { print u + s }' >>"$work/${names[$i]}.cpu"
+            awk -v u="$mu" -v s="$ms" 'BEGIN { print u + s }' >>"$work/${names[$i]}.cpumain"
             echo "$m" >>"$work/${names[$i]}.mem"
         done
     done
     ref_wall=$(median <"$work/heaptrack_print.wall")
     ref_mem=$(median <"$work/heaptrack_print.mem")
     ref_cpu=$(median <"$work/heaptrack_print.cpu")
+    ref_cpumain=$(median <"$work/heaptrack_print.cpumain")
     ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0) ? a / b : 0 }'; }
-    printf '%-22s %8s %8s %11s %10s %10s %10s\n' command "wall s" "cpu s" "max RSS KB" \
-        "time ratio" "cpu ratio" "mem ratio"
+    printf '%-22s %8s %8s %11s %10s %10s %10s %10s %10s\n' command "wall s" "cpu s" "max RSS KB" \
+        "time ratio" "cpu ratio" "mem ratio" "cpu main s" "main ratio"
     for name in "${names[@]}"; do
         w=$(median <"$work/$name.wall")
         c=$(median <"$work/$name.cpu")
         m=$(median <"$work/$name.mem")
-        printf '%-22s %8s %8s %11s %10s %10s %10s\n' "$name" "$w" "$c" "$m" \
-            "$(ratio "$w" "$ref_wall")" "$(ratio "$c" "$ref_cpu")" "$(ratio "$m" "$ref_mem")"
-        rm -f "$work/$name.wall" "$work/$name.cpu"
+        cm=$(median <"$work/$name.cpumain")
+        printf '%-22s %8s %8s %11s %10s %10s %10s %10s %10s\n' "$name" "$w" "$c" "$m" \
+            "$(ratio "$w" "$ref_wall")" "$(ratio "$c" "$ref_cpu")" "$(ratio "$m" "$ref_mem")" \
+            "$cm" "$(ratio "$cm" "$ref_cpumain")"
+        rm -f "$work/$name.wall" "$work/$name.cpu" "$work/$name.cpumain"
         echo "$m" >"$work/$name.mem.$events"
         rm -f "$work/$name.mem"
     done

@@ -134,7 +134,7 @@ impl<V: Copy + Default> Blocks<V> {
 
     /// Takes the block in slot `s` out (from [`locate`](Self::locate), the table unchanged
     /// since).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn remove_at(&mut self, s: Slot) -> V {
         let mut hole = match s.0 {
             ZERO_SLOT => return self.zero.take().expect("the zero block is live"),

@@ -113,6 +113,8 @@ impl Counter {
 pub struct SiteDetails {
     sites: Vec<SiteDetail>,
     counter: Counter,
+    /// The heap over time is not kept (`counter` stays empty).
+    skip_counter: bool,
 }
 
 impl SiteDetails {
@@ -155,7 +157,14 @@ impl SiteDetails {
     /// The heap holds `bytes` after a change at `time_ns`.
     #[inline]
     pub(crate) fn record(&mut self, time_ns: u64, bytes: u64) {
-        self.counter.record(time_ns, bytes);
+        if !self.skip_counter {
+            self.counter.record(time_ns, bytes);
+        }
+    }
+
+    /// Keeps no heap over time from here on (an export that draws none).
+    pub(crate) fn skip_counter(&mut self) {
+        self.skip_counter = true;
     }
 
     /// A block of `site` still live at the end, having lived `lifetime_ns` to it.
@@ -197,7 +206,7 @@ pub struct ProcessDetail {
     pub peak_ns: u64,
     /// DHAT's numbers per allocation site, by stack id.
     pub sites: FxHashMap<u64, SiteDetail>,
-    /// Its heap over time.
+    /// Its heap over time (empty when the export needs none: `HeapPass::skip_heap_counter`).
     pub counter: Counter,
     /// Its named threads: (tid, name), in log order.
     pub threads: Vec<(u32, String)>,
@@ -431,5 +440,53 @@ mod tests {
         assert_eq!((s2.peak_bytes, s2.peak_blocks), (10, 1));
         assert_eq!((s2.max_bytes, s2.max_blocks), (20, 1));
         assert_eq!(s2.lifetimes_ns, 20);
+    }
+
+    #[test]
+    fn a_realloc_shows_in_the_time_slices_at_its_lowest_and_after() {
+        let alloc = |t, ptr, size| Alloc {
+            time_ns: t,
+            tid: 1,
+            kind: tracekit_log::AllocKind::Malloc,
+            ptr,
+            size,
+            align: 0,
+            stack: 1,
+        };
+        let realloc = |t, old_ptr, new_ptr, size| tracekit_log::Realloc {
+            time_ns: t,
+            tid: 1,
+            kind: tracekit_log::AllocKind::Realloc,
+            old_ptr,
+            new_ptr,
+            size,
+            stack: 1,
+        };
+        let mut h = HeapProcess::new(ProcessInfo::default());
+        h.keep_detail();
+        h.on_alloc(&alloc(0, 0x10, 100));
+        h.on_alloc(&alloc(0, 0x20, 200));
+        // A realloc moving 0x10 (100 bytes) to 0x30 (10): the heap goes 300 -> 200 -> 210.
+        h.on_realloc(&realloc(1 << 20, 0x10, 0x30, 10));
+        // One moving 0x30 to 0x20, which is live (its free was not recorded): the heap goes
+        // 210 -> 200 (0x30 released) -> 0 (0x20 dropped) -> 5.
+        h.on_realloc(&realloc(2 << 20, 0x30, 0x20, 5));
+        h.finish();
+        let mut d = Detail::default();
+        d.finish(0, h.detail_end());
+        let points: Vec<(u64, u64, u64)> = d.processes[0]
+            .counter
+            .points
+            .iter()
+            .map(|p| (p.first_ns, p.max, p.last))
+            .collect();
+        assert_eq!(
+            points,
+            [(0, 300, 300), (1 << 20, 210, 210), (2 << 20, 200, 5)]
+        );
+        // The timeline has slices of 1 ms at first: these are 1 ms apart.
+        let maxima = h.timeline.maxima();
+        assert_eq!(maxima.iter().copied().max(), Some(300));
+        assert_eq!(h.current, 5);
     }
 }

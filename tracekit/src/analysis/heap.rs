@@ -348,6 +348,14 @@ impl HeapProcess {
         self.detail.get_or_insert_with(Box::default);
     }
 
+    /// The exports' numbers keep no heap over time (their `Counter`), from here on: for an
+    /// export that draws none (it costs a little on every event).
+    pub fn skip_heap_counter(&mut self) {
+        if let Some(d) = &mut self.detail {
+            d.skip_counter();
+        }
+    }
+
     /// The exports' numbers, at the end (after [`finish`](Self::finish)): the blocks live
     /// then are counted as living to the process's last event.
     pub fn detail_end(&mut self) -> HeapEnd {
@@ -453,8 +461,15 @@ impl HeapProcess {
     /// Adds or removes bytes of `site`'s live set, and moves the peak. Before the first change
     /// after a new peak, the site saves its live bytes: that was its share at the peak (see
     /// [`finish`](Self::finish)). This keeps the peak attribution O(1) per event.
+    ///
+    /// `grows_next`: the heap grows again at this same time right after (a `realloc`'s
+    /// release of its old block, before the new one), so the time slices ([`Timeline`] and the
+    /// detail's counter) are left to that change: their maximum and last level at `time_ns`
+    /// come out the same (the next level is the higher), for less work.
+    ///
+    /// [`Timeline`]: super::timeline::Timeline
     #[inline(always)]
-    fn change(&mut self, site: u32, grow: u64, shrink: u64, time_ns: u64) {
+    fn change(&mut self, site: u32, grow: u64, shrink: u64, time_ns: u64, grows_next: bool) {
         let s = &mut self.sites[site as usize];
         if s.snap_epoch != self.peak_epoch {
             s.snap_epoch = self.peak_epoch;
@@ -471,12 +486,20 @@ impl HeapProcess {
             self.peak_time_ns = time_ns;
             self.peak_epoch += 1;
         }
-        self.timeline.record(time_ns, self.current);
-        if let Some(d) = &mut self.detail {
-            d.record(time_ns, self.current);
+        if !grows_next {
+            self.record_time_slices(time_ns);
         }
         if self.keep_over_time {
             self.record_over_time(grow.saturating_add(shrink), time_ns, new_peak);
+        }
+    }
+
+    /// The heap's level now, at `time_ns`, into the time slices.
+    #[inline(always)]
+    fn record_time_slices(&mut self, time_ns: u64) {
+        self.timeline.record(time_ns, self.current);
+        if let Some(d) = &mut self.detail {
+            d.record(time_ns, self.current);
         }
     }
 
@@ -491,8 +514,11 @@ impl HeapProcess {
 
     // The per-event functions are inlined into each other: calls and their register saves
     // were a tenth of the pass's instructions.
+    ///
+    /// `after_release`: a realloc's release just left the time slices to this change
+    /// ([`change`](Self::change)'s `grows_next`).
     #[inline(always)]
-    fn insert_block(&mut self, ptr: u64, size: u64, site: u32, time_ns: u64) {
+    fn insert_block(&mut self, ptr: u64, size: u64, site: u32, time_ns: u64, after_release: bool) {
         // A pointer already live means a release was not recorded (or recorded out of order):
         // drop the stale block so the accounting stays consistent.
         let live = Live {
@@ -502,11 +528,16 @@ impl HeapProcess {
             born_ns: time_ns,
         };
         if let Some(old) = self.live.insert(ptr, live) {
+            if after_release {
+                // The stale block's release lowers the heap first: the level the realloc's
+                // release left goes into the time slices now, as it would have then.
+                self.record_time_slices(time_ns);
+            }
             self.drop_stale(old, time_ns);
         }
         // The site's blocks change after `change`, which saves them at a new peak's first
         // change (with the bytes).
-        self.change(site, size, 0, time_ns);
+        self.change(site, size, 0, time_ns, false);
         let s = &mut self.sites[site as usize];
         s.live_blocks += 1;
         self.current_blocks += 1;
@@ -519,12 +550,12 @@ impl HeapProcess {
     /// A block found live where a new one was made: its release was not recorded.
     #[cold]
     fn drop_stale(&mut self, old: Live, time_ns: u64) {
-        self.remove_accounting(old, time_ns);
+        self.remove_accounting(old, time_ns, false);
     }
 
     #[inline(always)]
-    fn remove_accounting(&mut self, old: Live, time_ns: u64) {
-        self.change(old.site, 0, old.size, time_ns);
+    fn remove_accounting(&mut self, old: Live, time_ns: u64, grows_next: bool) {
+        self.change(old.site, 0, old.size, time_ns, grows_next);
         let s = &mut self.sites[old.site as usize];
         s.live_blocks = s.live_blocks.saturating_sub(1);
         self.current_blocks = self.current_blocks.saturating_sub(1);
@@ -535,16 +566,17 @@ impl HeapProcess {
 
     /// Releases live block `ptr`: its accounting, its lifetime, and whether it was temporary.
     /// `None` (and nothing counted) when the block is unknown.
+    #[inline(always)]
     fn release(&mut self, ptr: u64, time_ns: u64) -> Option<u64> {
         let slot = self.live.locate(ptr)?;
-        Some(self.release_at(slot, ptr, time_ns))
+        Some(self.release_at(slot, ptr, time_ns, false))
     }
 
     /// [`release`](Self::release) of the block `ptr` found at `slot`.
     #[inline(always)]
-    fn release_at(&mut self, slot: Slot, ptr: u64, time_ns: u64) -> u64 {
+    fn release_at(&mut self, slot: Slot, ptr: u64, time_ns: u64, grows_next: bool) -> u64 {
         let old = self.live.remove_at(slot);
-        self.remove_accounting(old, time_ns);
+        self.remove_accounting(old, time_ns, grows_next);
         let s = &mut self.sites[old.site as usize];
         if std::mem::take(&mut self.last_block) == ptr {
             self.temporary += 1;
@@ -558,6 +590,17 @@ impl HeapProcess {
         self.lifetimes
             .add(allocs, time_ns.saturating_sub(old.born_ns), old.size);
         old.size
+    }
+
+    /// One heap event.
+    #[inline(always)]
+    pub fn on_heap_event(&mut self, h: &tracekit_log::delta::HeapEvent) {
+        use tracekit_log::delta::HeapEvent;
+        match h {
+            HeapEvent::Alloc(a) => self.on_alloc(a),
+            HeapEvent::Free(f) => self.on_free(f),
+            HeapEvent::Realloc(r) => self.on_realloc(r),
+        }
     }
 
     /// An allocation (everything but realloc).
@@ -582,7 +625,7 @@ impl HeapProcess {
         }
         self.valgrind.allocs += 1;
         self.valgrind.bytes = self.valgrind.bytes.saturating_add(a.size);
-        self.insert_block(a.ptr, a.size, site, a.time_ns);
+        self.insert_block(a.ptr, a.size, site, a.time_ns, false);
     }
 
     /// A change of the mapped ranges as a heap event (`--pages-as-heap`): a range made is a
@@ -668,7 +711,7 @@ impl HeapProcess {
             // realloc(p, 0) released p (memusage: "free:N", and the bytes go to free's row).
             self.breakdown(r.kind).free += 1;
             if let Some(slot) = old {
-                let size = self.release_at(slot, r.old_ptr, r.time_ns);
+                let size = self.release_at(slot, r.old_ptr, r.time_ns, false);
                 let f = &mut self.free[usize::from(FreeKind::Free.code())];
                 f.bytes = f.bytes.saturating_add(size);
                 self.valgrind.frees += 1;
@@ -690,17 +733,24 @@ impl HeapProcess {
             if old_len > r.size {
                 self.breakdown(r.kind).dec += 1;
             }
-            match old {
-                Some(slot) => {
-                    self.release_at(slot, r.old_ptr, r.time_ns);
-                    self.valgrind.frees += 1;
-                }
-                None => self.untracked_frees += 1,
-            }
         }
+        // The old block's release leaves the time slices to the new block's insertion.
+        let released = match old {
+            Some(slot) => {
+                self.release_at(slot, r.old_ptr, r.time_ns, true);
+                self.valgrind.frees += 1;
+                true
+            }
+            _ => {
+                if r.old_ptr != 0 {
+                    self.untracked_frees += 1;
+                }
+                false
+            }
+        };
         self.valgrind.allocs += 1;
         self.valgrind.bytes = self.valgrind.bytes.saturating_add(r.size);
-        self.insert_block(r.new_ptr, r.size, site, r.time_ns);
+        self.insert_block(r.new_ptr, r.size, site, r.time_ns, released);
     }
 
     /// Settles each site's share of the peak. Call once, after the last event.

@@ -17,6 +17,8 @@ pub struct HeapPass {
     keep_detail: bool,
     /// Each process takes no snapshots of its heap over time ([`HeapProcess::skip_over_time`]).
     skip_over_time: bool,
+    /// Each process's detail keeps no heap over time ([`HeapProcess::skip_heap_counter`]).
+    skip_heap_counter: bool,
     /// What `tracekit pack` found in the modules' symbol tables (allocators of their own, test
     /// harnesses), by module path.
     pub notes: Vec<tracekit_log::ModuleNote<'static>>,
@@ -42,6 +44,12 @@ impl HeapPass {
         self.skip_over_time = true;
     }
 
+    /// The processes read from here on keep no heap over time in their detail (no export
+    /// will draw it).
+    pub fn skip_heap_counter(&mut self) {
+        self.skip_heap_counter = true;
+    }
+
     fn push(&mut self, info: ProcessInfo) -> usize {
         let mut p = HeapProcess::new(info);
         if self.keep_detail {
@@ -49,6 +57,9 @@ impl HeapPass {
         }
         if self.skip_over_time {
             p.skip_over_time();
+        }
+        if self.skip_heap_counter {
+            p.skip_heap_counter();
         }
         self.processes.push(p);
         self.processes.len() - 1

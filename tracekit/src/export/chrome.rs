@@ -27,6 +27,14 @@ use crate::model::Report;
 pub struct Chrome;
 
 impl Writer for Chrome {
+    fn needs_detail(&self) -> bool {
+        true
+    }
+
+    fn needs_heap_counter(&self) -> bool {
+        true
+    }
+
     fn write(&self, report: &Report, _opts: &ExportOptions, out: &mut dyn Write) -> io::Result<()> {
         let events = events(report)?;
         writeln!(out, "{{\"displayTimeUnit\":\"ms\",\"traceEvents\":[")?;

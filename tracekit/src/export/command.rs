@@ -1,6 +1,6 @@
 //! `tracekit export`: logs to one file in a [`Format`] another tool reads (pprof, DHAT,
-//! Chrome's traces, collapsed stacks). The analysis runs with its detail pass; the report
-//! model holds every site; the format's writer does the rest.
+//! Chrome's traces, collapsed stacks). The analysis runs with its detail pass when the format
+//! needs it; the report model holds every site; the format's writer does the rest.
 //!
 //! Exit status as `tracekit report`'s: 0; 3 when a log is damaged (what precedes the damage is
 //! exported, the reader's message with the byte offset goes to stderr); 2 on errors (an output
@@ -49,9 +49,16 @@ pub fn run(config: &ExportConfig) -> anyhow::Result<u8> {
         }
     };
     let logs = report::expand_dirs(&config.logs)?;
-    let mut analysis = Analysis::with_detail();
+    let mut analysis = if format.writer().needs_detail() {
+        Analysis::with_detail()
+    } else {
+        Analysis::new()
+    };
     if !format.writer().needs_graph() {
         analysis.heap.skip_over_time();
+    }
+    if !format.writer().needs_heap_counter() {
+        analysis.heap.skip_heap_counter();
     }
     let names = report::read_logs(&mut analysis, &logs)?;
     // A damaged log may hold no event at all before the damage: that is said as for the

@@ -23,6 +23,10 @@ use crate::symbols::ResolvedFrame;
 pub struct Dhat;
 
 impl Writer for Dhat {
+    fn needs_detail(&self) -> bool {
+        true
+    }
+
     fn every_site(&self) -> bool {
         true
     }

@@ -197,6 +197,18 @@ pub trait Writer {
         }
     }
 
+    /// True when the writer reads the model's [`detail`](crate::model::Report::detail) (the
+    /// analysis then runs its detail pass, which costs on every heap event).
+    fn needs_detail(&self) -> bool {
+        false
+    }
+
+    /// True when the writer reads the detail's heap over time (each process's
+    /// [`counter`](crate::analysis::detail::ProcessDetail::counter)).
+    fn needs_heap_counter(&self) -> bool {
+        false
+    }
+
     /// True when the writer draws the heap over time: its model then holds
     /// [`Report::graph`](crate::model::Report::graph), on the configured time axis.
     fn needs_graph(&self) -> bool {

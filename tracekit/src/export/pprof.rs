@@ -24,6 +24,10 @@ use crate::symbols::ResolvedFrame;
 pub struct Pprof;
 
 impl Writer for Pprof {
+    fn needs_detail(&self) -> bool {
+        true
+    }
+
     fn every_site(&self) -> bool {
         true
     }
