@@ -22,6 +22,7 @@ mod ioctl;
 mod ipc;
 mod keys;
 mod memory;
+mod mmsg;
 mod net;
 mod netlink;
 mod netlink_xlat;
@@ -36,6 +37,7 @@ mod tests;
 pub mod tracee;
 mod uring;
 
+pub use ipc::semctl_indirect as ipc_semctl_indirect;
 pub use tracee::{Ptrace, TraceeMemory};
 
 pub(crate) use file::statfs64_i386;
@@ -661,6 +663,7 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         .or_else(|| keys::decoder(name))
         .or_else(|| uring::decoder(name))
         .or_else(|| bpf::decoder(name))
+        .or_else(|| mmsg::decoder(name))
 }
 
 /// Syscalls whose return value is printed specially.
