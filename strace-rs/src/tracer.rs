@@ -69,6 +69,10 @@ struct Tcb {
     /// `--summary-by=fd|path`: the table the current call counts in, found at entry (a
     /// descriptor's path is gone once `close` returns).
     group: Option<Group>,
+    /// The current call's instruction pointer at entry (`ip` moves to a signal's with `-i`).
+    entry_ip: u64,
+    /// JSON with `-Y`: the command name the current call's entry line shows.
+    entry_comm: Option<String>,
 }
 
 /// One `--summary-by` table: a thread or process id, a descriptor, a path, or the calls
@@ -801,6 +805,23 @@ impl<'c> Tracer<'c> {
             // this tracee is closed with <detached ...>.
             self.message(&format!("Process {pid} detached"));
         }
+        // The call in progress, whose line ends here with <detached ...>.
+        if tcb.in_syscall && tcb.printed && self.show() && !tcb.hide {
+            if let Some(clock) = &mut self.json {
+                let text = &tcb.entry_text;
+                let mut ev = syscall_event(
+                    self.cfg,
+                    clock,
+                    pid,
+                    &tcb,
+                    self.meta.name(tcb.nr),
+                    text,
+                    text.len(),
+                );
+                ev.detached = true;
+                self.emit(tcb.out, &js::TraceEvent::Syscall(ev));
+            }
+        }
         self.printer.detached(tcb.out, pid);
     }
 
@@ -828,11 +849,13 @@ impl<'c> Tracer<'c> {
             Stop::Signal(sig) => self.on_signal(pid, sig),
             Stop::GroupStop(sig) => {
                 let shown = self.show() && !self.tcbs[&pid].hide && self.signal_shown(sig);
+                let prefix = line_prefix(self.cfg, pid, self.tcbs[&pid].ip);
                 if let (true, Some(clock)) = (shown, &mut self.json) {
                     let ev = js::TraceEvent::Stopped(js::Stopped {
                         tid: pid.0 as u32,
                         ns: clock.now(),
                         signal: signals::name(sig as i64),
+                        prefix,
                     });
                     let out = self.tcbs[&pid].out;
                     self.emit(out, &ev);
@@ -943,8 +966,17 @@ impl<'c> Tracer<'c> {
                 Some(i) => format!("--- {} {i} ---", signals::name(sig as i64)),
                 None => format!("--- {} ---", signals::name(sig as i64)),
             };
+            if self.cfg.instruction_pointer {
+                if let Ok(r) = pt::get_regs(pid) {
+                    if let Some(t) = self.tcbs.get_mut(&pid) {
+                        t.ip = r.rip;
+                    }
+                }
+            }
+            let prefix = line_prefix(self.cfg, pid, self.tcbs[&pid].ip);
             if let Some(clock) = &mut self.json {
                 let ev = js::TraceEvent::Signal(js::Signal {
+                    prefix,
                     tid: pid.0 as u32,
                     ns: clock.now(),
                     signal: signals::name(sig as i64),
@@ -960,13 +992,6 @@ impl<'c> Tracer<'c> {
                 if !self.text {
                     self.resume(pid, sig);
                     return;
-                }
-            }
-            if self.cfg.instruction_pointer {
-                if let Ok(r) = pt::get_regs(pid) {
-                    if let Some(t) = self.tcbs.get_mut(&pid) {
-                        t.ip = r.rip;
-                    }
                 }
             }
             self.line(pid, &text);
@@ -992,7 +1017,8 @@ impl<'c> Tracer<'c> {
                         let name = self.meta.name(leader.nr);
                         let text = &leader.entry_text;
                         let clock = self.json.as_mut().expect("json");
-                        let ev = syscall_event(clock, pid, &leader, name, text, text.len());
+                        let ev =
+                            syscall_event(self.cfg, clock, pid, &leader, name, text, text.len());
                         times.0 = Some(clock.unix(ev.exit_ns));
                         self.emit(out, &js::TraceEvent::Syscall(ev));
                     }
@@ -1002,6 +1028,7 @@ impl<'c> Tracer<'c> {
                         tid: pid.0 as u32,
                         ns,
                         by: old.0 as u32,
+                        prefix: line_prefix(self.cfg, pid, leader.ip),
                     });
                     self.emit(out, &ev);
                 }
@@ -1099,7 +1126,8 @@ impl<'c> Tracer<'c> {
             if self.cfg.status.unfinished {
                 let t = &self.tcbs[&pid];
                 let clock = self.json.as_mut().expect("json");
-                let mut ev = syscall_event(clock, pid, t, name.clone(), &staged, staged.len());
+                let mut ev =
+                    syscall_event(self.cfg, clock, pid, t, name.clone(), &staged, staged.len());
                 ev.unfinished = step == Some(Step::Exit);
                 self.emit(out, &js::TraceEvent::Syscall(ev));
             }
@@ -1127,13 +1155,20 @@ impl<'c> Tracer<'c> {
         let (out, hide) = (t.out, t.hide);
         if self.show() && !hide && !self.cfg.quiet.exit && self.json.is_some() {
             let (tid, ns) = (pid.0 as u32, self.json.as_mut().map_or(0, |c| c.now()));
+            let prefix = line_prefix(self.cfg, pid, crate::output::UNKNOWN_IP);
             let ev = match how {
-                Outcome::Exited(code) => js::TraceEvent::Exited(js::Exited { tid, ns, code }),
+                Outcome::Exited(code) => js::TraceEvent::Exited(js::Exited {
+                    tid,
+                    ns,
+                    code,
+                    prefix,
+                }),
                 Outcome::Signaled(s) => js::TraceEvent::Killed(js::Killed {
                     tid,
                     ns,
                     signal: signals::name(s as i64),
                     core_dumped: core,
+                    prefix,
                 }),
             };
             self.emit(out, &ev);
@@ -1208,11 +1243,13 @@ impl<'c> Tracer<'c> {
         t.announced_compat = compat;
         if show && !t.hide {
             let bits = if compat { 32 } else { 64 };
+            let prefix = line_prefix(self.cfg, pid, t.ip);
             if let Some(clock) = &mut self.json {
                 let ev = js::TraceEvent::Personality(js::Personality {
                     tid: pid.0 as u32,
                     ns: clock.now(),
                     bits,
+                    prefix,
                 });
                 let out = t.out;
                 self.emit(out, &ev);
@@ -1327,6 +1364,7 @@ impl<'c> Tracer<'c> {
         let keep_text = self.log.is_some() || !cfg.status.is_all() || self.json.is_some();
         let n = self.nprocs();
         let compat = self.tcbs.get(&pid).is_some_and(|t| t.compat);
+        let entry_comm = self.json.as_ref().and_then(|_| comm_of(cfg, pid));
         let (nr, args) = if compat {
             crate::sysent32::subcall(&decode::Ptrace(pid), nr, args)
         } else {
@@ -1357,6 +1395,8 @@ impl<'c> Tracer<'c> {
             t.nr = nr;
             t.args = args;
             t.ip = ip;
+            t.entry_ip = ip;
+            t.entry_comm = entry_comm;
             t.sp = sp;
             t.entry = Some(Instant::now());
             t.entry_stime_us = ru.stime_us;
@@ -1572,7 +1612,7 @@ impl<'c> Tracer<'c> {
             let Some(clock) = &mut self.json else {
                 unreachable!()
             };
-            let mut ev = syscall_event(clock, pid, t, name.clone(), &text, entry_len);
+            let mut ev = syscall_event(self.cfg, clock, pid, t, name.clone(), &text, entry_len);
             ev.ret = Some(if is_error { -1 } else { rval });
             ev.errno = is_error.then(|| {
                 let e = (-rval) as u64;
@@ -1655,7 +1695,29 @@ fn io_dump(cfg: &Config, pid: Pid, nr: u64, args: &[u64; 6], rval: i64) -> Vec<S
 /// The JSON event of the call `t` (thread `pid`) is making, with its arguments' `text`
 /// (`entry_len` bytes of it decoded at entry), as a call that has not returned: the caller
 /// fills in the return.
+/// `-Y` in the JSON: the command name the text shows after `pid` (escaped as printed), or
+/// `None` (no `-Y`, or not known).
+fn comm_of(cfg: &Config, pid: Pid) -> Option<String> {
+    if !cfg.decode.pid_comm {
+        return None;
+    }
+    let mut s = String::new();
+    crate::text::pid_with_comm(&mut s, pid.0);
+    let rest = s.strip_prefix(&pid.0.to_string())?;
+    rest.strip_prefix('<')?.strip_suffix('>').map(str::to_owned)
+}
+
+/// `-i`/`-Y` in the JSON for a line of `pid` started at instruction pointer `ip`.
+fn line_prefix(cfg: &Config, pid: Pid, ip: u64) -> js::LinePrefix {
+    js::LinePrefix {
+        ip: (cfg.instruction_pointer && ip != crate::output::UNKNOWN_IP).then_some(ip),
+        comm: comm_of(cfg, pid),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 fn syscall_event(
+    cfg: &Config,
     clock: &mut crate::json::Clock,
     pid: Pid,
     t: &Tcb,
@@ -1664,7 +1726,15 @@ fn syscall_event(
     entry_len: usize,
 ) -> js::Syscall {
     let entry = t.entry.unwrap_or_else(Instant::now);
+    let exit_comm = comm_of(cfg, pid).filter(|c| Some(c) != t.entry_comm.as_ref());
     js::Syscall {
+        prefix: js::LinePrefix {
+            ip: cfg.instruction_pointer.then_some(t.entry_ip),
+            comm: t.entry_comm.clone(),
+        },
+        exit_ip: (cfg.instruction_pointer && t.ip != t.entry_ip).then_some(t.ip),
+        exit_comm,
+        detached: false,
         pid: t.tgid,
         tid: pid.0 as u32,
         entry_tid: (t.entry_tid != pid.0 as u32).then_some(t.entry_tid),

@@ -1775,7 +1775,7 @@ fn output_files_are_not_written_through_symlinks() {
 }
 
 /// Reads `--output-format=json` output, checking that every line is exactly a
-/// `tracekit.strace/2` event: read back into the typed event and written again, it is the
+/// `tracekit.strace/3` event: read back into the typed event and written again, it is the
 /// same JSON (a field the schema does not know, or one it lacks, fails).
 fn json_events(path: &Path) -> Vec<tracekit_log::strace::TraceEvent> {
     let text = std::fs::read_to_string(path).unwrap();
@@ -1784,7 +1784,7 @@ fn json_events(path: &Path) -> Vec<tracekit_log::strace::TraceEvent> {
         let raw: serde_json::Value =
             serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: not JSON: {line}"));
         let ev: tracekit_log::strace::TraceEvent = serde_json::from_value(raw.clone())
-            .unwrap_or_else(|e| panic!("{e}: not a tracekit.strace/2 event: {line}"));
+            .unwrap_or_else(|e| panic!("{e}: not a tracekit.strace/3 event: {line}"));
         assert_eq!(
             serde_json::to_value(&ev).unwrap(),
             raw,
@@ -1812,7 +1812,7 @@ fn json_events_round_trip_to_the_text_strace_rs_prints() {
             trace(&ours, &with_json, &json, &argv);
             let evs = json_events(&json);
             assert!(
-                matches!(&evs[0], TraceEvent::Header(h) if h.schema == "tracekit.strace/2"),
+                matches!(&evs[0], TraceEvent::Header(h) if h.schema == "tracekit.strace/3"),
                 "{name}: the first line is the header"
             );
             // Event by event: the call's text is the one the same run wrote in its event
@@ -1886,14 +1886,16 @@ fn json_output_beside_the_text_converts_back_to_it_byte_for_byte() {
     let tool = bin("strace-rs");
     let mut programs = corpus(tmp.path());
     programs.push(("ls".into(), vec!["ls".into(), "-la".into(), "/".into()]));
-    let flag_sets: [(&[&str], bool); 7] = [
+    let flag_sets: [(&[&str], bool); 9] = [
         (&[], false),
         (&["-f"], false),
         (&["-f", "-tt", "-T", "-yy"], false),
         (&["-f", "-qq", "-n", "-C"], false),
         (&["-t", "-r", "-z"], false),
+        (&["-f", "-i", "-Y"], false),
         (&["-f"], true),
         (&["-f", "-qq", "-ttt"], true),
+        (&["-f", "-i", "-Y", "-e", "status=!unfinished"], true),
     ];
     for (flags, to_stderr) in flag_sets {
         let mut lines = 0;
@@ -1940,6 +1942,54 @@ fn json_output_beside_the_text_converts_back_to_it_byte_for_byte() {
         }
         eprintln!("{flags:?} (stderr: {to_stderr}): {lines} lines equal");
         assert!(lines > 1000, "{flags:?}: too few lines ({lines})");
+    }
+    // Attached with -p, then detached by SIGINT in the middle of a call: its line ends with
+    // <detached ...> (and "Process N detached" goes into it on stderr).
+    for (flags, to_stderr) in [(&["-i", "-Y"][..], false), (&[][..], true), (&["-Y"], true)] {
+        let json = tmp.path().join("p.json");
+        let text = tmp.path().join("p.txt");
+        let errors = tmp.path().join("p.err");
+        let mut victim = Command::new("sleep").arg("30").spawn().unwrap();
+        let mut cmd = Command::new(&tool);
+        cmd.args(flags)
+            .args(["--json-output", json.to_str().unwrap()])
+            .args(["-p", &victim.id().to_string()])
+            .stderr(std::fs::File::create(&errors).unwrap());
+        if !to_stderr {
+            cmd.arg("-o").arg(&text);
+        }
+        let mut tracer = cmd.spawn().unwrap();
+        // Attached; then the tracer starts the sleeping call's line (buffered, unfinished: not
+        // visible from here) at the tracee's next stop, right away.
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while !std::fs::read_to_string(&errors)
+            .unwrap_or_default()
+            .contains("attached")
+        {
+            assert!(std::time::Instant::now() < deadline, "not attached");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        std::thread::sleep(Duration::from_secs(1));
+        // SAFETY: kill has no memory arguments.
+        unsafe { libc::kill(tracer.id() as i32, libc::SIGINT) };
+        tracer.wait().unwrap();
+        victim.kill().unwrap();
+        victim.wait().unwrap();
+        let printed = std::fs::read_to_string(if to_stderr { &errors } else { &text }).unwrap();
+        assert!(
+            printed.contains(" <detached ...>\n"),
+            "{flags:?}: {printed}"
+        );
+        let o = run(tracekit_e2e::tracekit()
+            .arg("dump")
+            .arg("--strace-text")
+            .arg(&json));
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert_eq!(
+            tracekit_e2e::stdout(&o),
+            printed,
+            "-p {flags:?} (stderr: {to_stderr})"
+        );
     }
     // The JSON output replaces the text with --output-format=json: both at once is refused.
     let o = ours(&["--json", "--json-output", "x.json", "true"]);

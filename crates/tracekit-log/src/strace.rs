@@ -1,4 +1,4 @@
-//! strace-rs's JSON output (`strace-rs --output-format=json`), schema `tracekit.strace/2`, and
+//! strace-rs's JSON output (`strace-rs --output-format=json`), schema `tracekit.strace/3`, and
 //! the converter back to strace's text (`tracekit dump --strace-text`).
 //!
 //! The output is JSON lines: one [`TraceEvent`] per line, its kind in `"type"`. The first line
@@ -26,14 +26,16 @@
 //! ```
 //!
 //! The converter gives back the text strace-rs printed for the same run, byte for byte, when
-//! that text went to a file (`-o FILE`, `-ff`) or to stderr, without `-i`/`-Y` prefixes.
+//! that text went to a file (`-o FILE`, `-ff`) or to stderr (`-i` and `-Y` prefixes: the
+//! header's flags and each event's [`LinePrefix`]).
 //! (`-t`/`-tt`/`-ttt`/`-r` times: the header's [`Timestamps`] and `relative`; in a JSON run the
 //! text's line times are the events' times, `start_unix_ns` plus the monotonic ns, so both
 //! print the same.) (The `[pid N]` prefix of a line on stderr depends on how many threads were traced
 //! at that moment: [`Tracees`] events record it; in a stream without them the converter counts
 //! the threads it has seen. `strace-rs --json-output FILE` with the text on stderr also records
 //! the tracer's messages written into it as [`Message`] events.) A call that was in progress
-//! when the tracer detached (`<detached ...>`) has no event.
+//! when the tracer detached is a [`Syscall`] with `detached` set, written at the detach: its
+//! unfinished line ends with ` <detached ...>`.
 
 use std::collections::HashSet;
 use std::io::{self, Write};
@@ -44,9 +46,12 @@ pub use serde_json::Value;
 use serde_json::{json, Map};
 
 /// The schema name and version in every [`Header`]. Version 2 added the [`Tracees`] and
-/// [`Message`] events (a reader of version 1 rejects them); a version 1 stream reads as a
-/// version 2 one without them.
-pub const SCHEMA: &str = "tracekit.strace/2";
+/// [`Message`] events (a reader of version 1 rejects them). Version 3 added what `-i` and
+/// `-Y` print before a line ([`Header::instruction_pointer`], [`Header::pid_comm`], the
+/// events' `ip` and `comm`) and calls cut by a detach ([`Syscall::detached`]): a version 2
+/// reader would ignore them and print other text. A version 1 or 2 stream reads as a
+/// version 3 one without them.
+pub const SCHEMA: &str = "tracekit.strace/3";
 
 /// One line of the output.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -106,6 +111,28 @@ pub struct Header {
     /// `-r`: each line starts with the time since the previous line's start.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub relative: bool,
+    /// `-i`: each line starts with the instruction pointer (`[00007f...] `) of the event's
+    /// `ip` (`exit_ip` for a call's line started at its return), `[????????????????] ` when
+    /// it has none (exits and deaths).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub instruction_pointer: bool,
+    /// `-Y`: the pid before a line is followed by the event's `comm` (`exit_comm`) in angle
+    /// brackets (`1234<sh>`), as strace escapes it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pid_comm: bool,
+}
+
+/// `-i`/`-Y`: what the text printed before an event's line besides the pid and time
+/// (flattened into the event: its fields are the event's).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinePrefix {
+    /// `-i`: the instruction pointer shown; absent: unknown (`?`s).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip: Option<u64>,
+    /// `-Y`: the thread's command name shown after its pid, escaped as printed; absent
+    /// when it was not known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comm: Option<String>,
 }
 
 /// The format of the lines' times.
@@ -191,6 +218,21 @@ pub struct Syscall {
     /// `-e read=`/`-e write=`: the hex dump lines.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub io: Vec<String>,
+    /// `-i`/`-Y` at entry (the line's start).
+    #[serde(flatten)]
+    pub prefix: LinePrefix,
+    /// `-i`: the instruction pointer of a line started at the return (`<... resumed>`),
+    /// when it is not `ip` (a signal came in between).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_ip: Option<u64>,
+    /// `-Y`: the command name of a line started at the return, when it is not `comm` (the
+    /// call was an `execve`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_comm: Option<String>,
+    /// The tracer detached while the call was in progress (`-p` and Ctrl-C, `-b execve`): it
+    /// has no return (`ret` null); its unfinished line was ended with ` <detached ...>`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub detached: bool,
 }
 
 /// A signal.
@@ -209,6 +251,9 @@ pub struct Signal {
     /// `-k`: where it arrived.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub stack: Vec<String>,
+    /// `-i`/`-Y`.
+    #[serde(flatten)]
+    pub prefix: LinePrefix,
 }
 
 /// A group stop.
@@ -220,6 +265,9 @@ pub struct Stopped {
     pub ns: u64,
     /// The stopping signal's name.
     pub signal: String,
+    /// `-i`/`-Y`.
+    #[serde(flatten)]
+    pub prefix: LinePrefix,
 }
 
 /// A thread's exit.
@@ -231,6 +279,9 @@ pub struct Exited {
     pub ns: u64,
     /// Exit status.
     pub code: i32,
+    /// `-Y` (no `ip`: `-i` shows `?`s).
+    #[serde(flatten)]
+    pub prefix: LinePrefix,
 }
 
 /// A thread's death by a signal.
@@ -244,6 +295,9 @@ pub struct Killed {
     pub signal: String,
     /// A core was dumped.
     pub core_dumped: bool,
+    /// `-Y` (no `ip`: `-i` shows `?`s).
+    #[serde(flatten)]
+    pub prefix: LinePrefix,
 }
 
 /// An `execve` by a non-leader thread.
@@ -255,6 +309,9 @@ pub struct Superseded {
     pub ns: u64,
     /// The thread id that called `execve`.
     pub by: u32,
+    /// `-i`/`-Y`.
+    #[serde(flatten)]
+    pub prefix: LinePrefix,
 }
 
 /// A switch of calling convention.
@@ -266,6 +323,9 @@ pub struct Personality {
     pub ns: u64,
     /// 32 or 64.
     pub bits: u32,
+    /// `-i`/`-Y`.
+    #[serde(flatten)]
+    pub prefix: LinePrefix,
 }
 
 /// The summary table.
@@ -314,6 +374,20 @@ impl TraceEvent {
                 p.ns,
                 format!("[ Process PID={} runs in {} bit mode. ]", p.tid, p.bits),
             ),
+            _ => return None,
+        })
+    }
+
+    /// What `-i`/`-Y` show before the event's line (a call's entry line).
+    pub fn prefix(&self) -> Option<&LinePrefix> {
+        Some(match self {
+            TraceEvent::Syscall(e) => &e.prefix,
+            TraceEvent::Signal(e) => &e.prefix,
+            TraceEvent::Stopped(e) => &e.prefix,
+            TraceEvent::Exited(e) => &e.prefix,
+            TraceEvent::Killed(e) => &e.prefix,
+            TraceEvent::Superseded(e) => &e.prefix,
+            TraceEvent::Personality(e) => &e.prefix,
             _ => return None,
         })
     }
@@ -519,7 +593,7 @@ pub fn read_events(r: impl io::BufRead) -> io::Result<Vec<TraceEvent>> {
 enum Point<'e> {
     Entry(&'e Syscall),
     Exit(&'e Syscall),
-    Line(u32, String, &'e [String]),
+    Line(u32, String, &'e [String], &'e LinePrefix),
     Raw(&'e str),
     Tracees(usize),
     Message(&'e str),
@@ -543,6 +617,10 @@ struct Text<'w> {
     relative: bool,
     /// The time of the last line's start (`-r`).
     last_line: Option<u64>,
+    /// `-i`.
+    instruction_pointer: bool,
+    /// `-Y`.
+    pid_comm: bool,
 }
 
 impl Text<'_> {
@@ -551,17 +629,21 @@ impl Text<'_> {
         self.w.write_all(s.as_bytes())
     }
 
-    fn leader(&mut self, tid: u32) -> io::Result<()> {
+    fn leader(&mut self, tid: u32, ip: Option<u64>, comm: Option<&str>) -> io::Result<()> {
         if self.col != 0 {
             self.w.write_all(b" <unfinished ...>\n")?;
             self.col = 0;
         }
         self.owner = Some(tid);
         self.live.insert(tid);
+        let label = match comm {
+            Some(c) if self.pid_comm => format!("{tid}<{c}>"),
+            _ => tid.to_string(),
+        };
         if self.pid_prefix_always {
-            self.put(&format!("{tid:<5} "))
+            self.put(&format!("{label:<5} "))
         } else if self.shared && self.tracees.unwrap_or(self.live.len()) > 1 {
-            self.put(&format!("[pid {tid:>5}] "))
+            self.put(&format!("[pid {label:>5}] "))
         } else {
             Ok(())
         }?;
@@ -573,6 +655,12 @@ impl Text<'_> {
             self.last_line = Some(self.now);
             let d = std::time::Duration::from_nanos(d);
             self.put(&format!("{:6}.{:06} ", d.as_secs(), d.subsec_micros()))?;
+        }
+        if self.instruction_pointer {
+            match ip {
+                Some(ip) => self.put(&format!("[{ip:016x}] "))?,
+                None => self.put("[????????????????] ")?,
+            }
         }
         Ok(())
     }
@@ -606,14 +694,15 @@ pub fn write_text(events: &[TraceEvent], w: &mut dyn Write) -> io::Result<()> {
                     Some(i) => format!("--- {} {i} ---", s.signal),
                     None => format!("--- {} ---", s.signal),
                 };
-                points.push((s.ns, Point::Line(s.tid, text, &s.stack)));
+                points.push((s.ns, Point::Line(s.tid, text, &s.stack, &s.prefix)));
             }
             TraceEvent::Summary(s) => summaries.push(Point::Raw(&s.text)),
             TraceEvent::Tracees(n) => points.push((n.ns, Point::Tracees(n.count))),
             TraceEvent::Message(m) => points.push((m.ns, Point::Message(&m.text))),
             other => {
-                if let Some((tid, ns, text)) = other.status_line() {
-                    points.push((ns, Point::Line(tid, text, &[])));
+                if let (Some((tid, ns, text)), Some(prefix)) = (other.status_line(), other.prefix())
+                {
+                    points.push((ns, Point::Line(tid, text, &[], prefix)));
                 }
             }
         }
@@ -640,6 +729,8 @@ pub fn write_text(events: &[TraceEvent], w: &mut dyn Write) -> io::Result<()> {
         now: 0,
         relative: h.relative,
         last_line: None,
+        instruction_pointer: h.instruction_pointer,
+        pid_comm: h.pid_comm,
     };
     let exit_kinds = ["+++ exited", "+++ killed"];
     for (ns, p) in points
@@ -652,7 +743,11 @@ pub fn write_text(events: &[TraceEvent], w: &mut dyn Write) -> io::Result<()> {
                 if h.whole_lines {
                     continue;
                 }
-                t.leader(s.entry_tid.unwrap_or(s.tid))?;
+                t.leader(
+                    s.entry_tid.unwrap_or(s.tid),
+                    s.prefix.ip,
+                    s.prefix.comm.as_deref(),
+                )?;
                 if h.syscall_number {
                     t.put(&format!("[{:>4}] ", s.nr))?;
                 }
@@ -663,15 +758,25 @@ pub fn write_text(events: &[TraceEvent], w: &mut dyn Write) -> io::Result<()> {
                     &text[..s.entry_len.min(text.len())]
                 ))?;
             }
+            Point::Exit(s) if s.detached => {
+                // Only the end of a line the call's entry left unfinished.
+                if !h.whole_lines && t.owner() == Some(s.entry_tid.unwrap_or(s.tid)) {
+                    t.w.write_all(b" <detached ...>\n")?;
+                    t.col = 0;
+                    t.owner = None;
+                }
+            }
             Point::Exit(s) => {
                 let text = joined(s);
+                let ip = s.exit_ip.or(s.prefix.ip);
+                let comm = s.exit_comm.as_deref().or(s.prefix.comm.as_deref());
                 let rest = if h.whole_lines {
-                    t.leader(s.tid)?;
+                    t.leader(s.tid, ip, comm)?;
                     t.put(&format!("{}(", s.name))?;
                     &text[..]
                 } else {
                     if t.owner() != Some(s.tid) {
-                        t.leader(s.tid)?;
+                        t.leader(s.tid, ip, comm)?;
                         t.put(&format!("<... {} resumed>", s.name))?;
                     }
                     &text[s.entry_len.min(text.len())..]
@@ -696,8 +801,8 @@ pub fn write_text(events: &[TraceEvent], w: &mut dyn Write) -> io::Result<()> {
                     t.w.write_all(b"\n")?;
                 }
             }
-            Point::Line(tid, text, raw) => {
-                t.leader(tid)?;
+            Point::Line(tid, text, raw, prefix) => {
+                t.leader(tid, prefix.ip, prefix.comm.as_deref())?;
                 t.put(&text)?;
                 t.end()?;
                 for line in raw {
@@ -806,6 +911,10 @@ mod tests {
             duration_ns: ns.1 - ns.0,
             stack: Vec::new(),
             io: Vec::new(),
+            prefix: LinePrefix::default(),
+            exit_ip: None,
+            exit_comm: None,
+            detached: false,
         })
     }
 
@@ -822,6 +931,8 @@ mod tests {
             whole_lines: false,
             timestamps: None,
             relative: false,
+            instruction_pointer: false,
+            pid_comm: false,
         });
         // Written in return order, as the tracer does.
         let events = [
@@ -832,6 +943,7 @@ mod tests {
                 tid: 100,
                 ns: 5,
                 code: 0,
+                prefix: LinePrefix::default(),
             }),
         ];
         let mut out = Vec::new();
@@ -862,6 +974,8 @@ mod tests {
             whole_lines: false,
             timestamps: None,
             relative: false,
+            instruction_pointer: false,
+            pid_comm: false,
         });
         let tracees = |ns, count| TraceEvent::Tracees(Tracees { ns, count });
         // The message went to stderr straight, inside the unfinished line: the column of
@@ -891,6 +1005,81 @@ mod tests {
              [pid   100] <... clone3 resumed>, 88)   = 101\n\
              getpid()                                = 100\n"
         );
+    }
+
+    #[test]
+    fn instruction_pointers_comms_and_detached_calls_print_as_the_text_did() {
+        let header = TraceEvent::Header(Header {
+            schema: SCHEMA.into(),
+            start_unix_ns: 0,
+            columns: 0,
+            pid_prefix_always: true,
+            shared: true,
+            syscall_times: false,
+            syscall_number: false,
+            whole_lines: false,
+            timestamps: None,
+            relative: false,
+            instruction_pointer: true,
+            pid_comm: true,
+        });
+        let with = |ev: TraceEvent, ip: u64, comm: &str, exit: Option<(u64, &str)>| match ev {
+            TraceEvent::Syscall(mut s) => {
+                s.prefix = LinePrefix {
+                    ip: Some(ip),
+                    comm: Some(comm.into()),
+                };
+                if let Some((ip, comm)) = exit {
+                    s.exit_ip = Some(ip);
+                    s.exit_comm = Some(comm.into());
+                }
+                TraceEvent::Syscall(s)
+            }
+            other => other,
+        };
+        let mut cut = call(7, "read", "0, ", 3, "?", (6, 8));
+        if let TraceEvent::Syscall(s) = &mut cut {
+            s.detached = true;
+            s.ret = None;
+        }
+        let events = [
+            header,
+            with(call(8, "getpid", "", 0, "8", (2, 3)), 0x10, "ls", None),
+            // An execve whose line was cut: the resumed line shows the new name.
+            with(
+                call(7, "execve", "\"/bin/ls\"", 9, "0", (1, 4)),
+                0x20,
+                "sh",
+                Some((0x30, "ls")),
+            ),
+            TraceEvent::Exited(Exited {
+                tid: 8,
+                ns: 5,
+                code: 0,
+                prefix: LinePrefix {
+                    ip: None,
+                    comm: Some("ls".into()),
+                },
+            }),
+            with(cut, 0x40, "ls", None),
+        ];
+        let mut out = Vec::new();
+        write_text(&events, &mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "7<sh> [0000000000000020] execve(\"/bin/ls\" <unfinished ...>\n\
+             8<ls> [0000000000000010] getpid() = 8\n\
+             7<ls> [0000000000000030] <... execve resumed>) = 0\n\
+             8<ls> [????????????????] +++ exited with 0 +++\n\
+             7<ls> [0000000000000040] read(0,  <detached ...>\n"
+        );
+        let text: Vec<String> = events.iter().map(to_line).collect();
+        assert!(
+            text[2].contains(r#""ip":32,"comm":"sh","exit_ip":48"#),
+            "{}",
+            text[2]
+        );
+        assert_eq!(read_events(text.join("\n").as_bytes()).unwrap(), events);
     }
 
     #[test]
