@@ -36,6 +36,8 @@ pub struct Printer {
     /// The time (ns since the epoch) of the next line's timestamp, when the JSON events give
     /// it (then the converted JSON prints the same); otherwise the time now.
     line_time: Option<u64>,
+    /// The JSON line being written ([`Printer::json_line`]), kept for the next.
+    json_buf: Vec<u8>,
 }
 
 impl std::fmt::Debug for Printer {
@@ -70,6 +72,7 @@ impl Printer {
             pid_comm: cfg.decode.pid_comm,
             append: cfg.append,
             line_time: None,
+            json_buf: Vec::new(),
         };
         if cfg.output_separately {
             p.separate = cfg
@@ -238,6 +241,12 @@ impl Printer {
         let o = &mut self.outs[out];
         let _ = o.w.write_all(s.as_bytes());
         let _ = o.w.write_all(b"\n");
+    }
+
+    /// Writes a JSON event's line on `out` (after the current line ended).
+    pub fn json_line(&mut self, out: OutId, ev: &tracekit_log::strace::TraceEvent) {
+        let o = &mut self.outs[out];
+        let _ = tracekit_log::strace::write_line(ev, &mut self.json_buf, &mut o.w);
     }
 
     /// Ends an unfinished line of `pid` on `out` with `<detached ...>` (when detaching).

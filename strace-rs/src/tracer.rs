@@ -167,6 +167,8 @@ pub struct Tracer<'c> {
     json: Option<crate::json::Clock>,
     /// `--json-output FILE`: where the JSON events go while the text is printed too.
     json_file: Option<BufWriter<std::fs::File>>,
+    /// The JSON line being written to `json_file`, kept for the next.
+    json_buf: Vec<u8>,
     /// Lines of text are printed (not with `--output-format=json`).
     text: bool,
     /// The JSON records the number of traced threads (`[pid N]` prefixes on a shared
@@ -346,6 +348,7 @@ impl<'c> Tracer<'c> {
             json_messages: json_file.is_some() && cfg.output.is_none(),
             json,
             json_file,
+            json_buf: Vec::new(),
             text: !cfg.json,
             summaries: Default::default(),
         })
@@ -368,9 +371,9 @@ impl<'c> Tracer<'c> {
         }
         match &mut self.json_file {
             Some(f) => {
-                let _ = writeln!(f, "{}", js::to_line(ev));
+                let _ = js::write_line(ev, &mut self.json_buf, f);
             }
-            None => self.printer.raw_line(out, &js::to_line(ev)),
+            None => self.printer.json_line(out, ev),
         }
     }
 
@@ -1725,7 +1728,8 @@ fn syscall_event(
     text: &str,
     entry_len: usize,
 ) -> js::Syscall {
-    let entry = t.entry.unwrap_or_else(Instant::now);
+    let now = Instant::now();
+    let entry = t.entry.unwrap_or(now);
     let exit_comm = comm_of(cfg, pid).filter(|c| Some(c) != t.entry_comm.as_ref());
     js::Syscall {
         prefix: js::LinePrefix {
@@ -1749,8 +1753,8 @@ fn syscall_event(
         ret_text: "?".to_owned(),
         injected: false,
         entry_ns: t.entry_ns,
-        exit_ns: clock.now(),
-        duration_ns: entry.elapsed().as_nanos() as u64,
+        exit_ns: clock.stamp(now),
+        duration_ns: now.saturating_duration_since(entry).as_nanos() as u64,
         stack: Vec::new(),
         io: Vec::new(),
     }

@@ -398,6 +398,157 @@ pub fn to_line(ev: &TraceEvent) -> String {
     serde_json::to_string(ev).expect("a TraceEvent always serializes")
 }
 
+/// Writes the JSON line of `ev` and its newline to `w`: the bytes of [`to_line`] and `\n`.
+/// A [`Syscall`] (an event per system call the tracer sees) is written by hand, in one
+/// `write_all`, through `buf` (cleared first, kept for the next call): serde's serializer
+/// costs the tracer more than the text output costs it.
+pub fn write_line(ev: &TraceEvent, buf: &mut Vec<u8>, mut w: impl Write) -> io::Result<()> {
+    buf.clear();
+    match ev {
+        TraceEvent::Syscall(s) => write_syscall(s, buf),
+        other => serde_json::to_writer(&mut *buf, other)?,
+    }
+    buf.push(b'\n');
+    w.write_all(buf)
+}
+
+/// A JSON string, escaped as serde_json escapes it.
+fn json_str(out: &mut Vec<u8>, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push(b'"');
+    let b = s.as_bytes();
+    let mut start = 0;
+    for (i, &c) in b.iter().enumerate() {
+        let esc: &[u8] = match c {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0x08 => b"\\b",
+            0x0c => b"\\f",
+            0..=0x1f => b"",
+            _ => continue,
+        };
+        out.extend_from_slice(&b[start..i]);
+        if esc.is_empty() {
+            out.extend_from_slice(b"\\u00");
+            out.push(HEX[usize::from(c >> 4)]);
+            out.push(HEX[usize::from(c & 0xf)]);
+        } else {
+            out.extend_from_slice(esc);
+        }
+        start = i + 1;
+    }
+    out.extend_from_slice(&b[start..]);
+    out.push(b'"');
+}
+
+fn json_value(out: &mut Vec<u8>, v: &Value) {
+    match v {
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::String(s) => json_str(out, s),
+        Value::Number(n) if n.is_u64() => json_int(out, n.as_u64().unwrap_or_default()),
+        Value::Number(n) if n.is_i64() => json_int(out, n.as_i64().unwrap_or_default()),
+        other => {
+            let _ = serde_json::to_writer(&mut *out, other);
+        }
+    }
+}
+
+/// An integer in decimal.
+fn json_int(out: &mut Vec<u8>, v: impl itoa::Integer) {
+    out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+}
+
+fn json_bool(out: &mut Vec<u8>, v: bool) {
+    out.extend_from_slice(if v { b"true" } else { b"false" });
+}
+
+fn write_syscall(s: &Syscall, out: &mut Vec<u8>) {
+    out.extend_from_slice(b"{\"type\":\"syscall\",\"pid\":");
+    json_int(out, s.pid);
+    out.extend_from_slice(b",\"tid\":");
+    json_int(out, s.tid);
+    if let Some(t) = s.entry_tid {
+        out.extend_from_slice(b",\"entry_tid\":");
+        json_int(out, t);
+    }
+    out.extend_from_slice(b",\"nr\":");
+    json_int(out, s.nr);
+    out.extend_from_slice(b",\"arch\":");
+    json_str(out, &s.arch);
+    out.extend_from_slice(b",\"name\":");
+    json_str(out, &s.name);
+    out.extend_from_slice(b",\"args\":[");
+    for (i, a) in s.args.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"{\"text\":");
+        json_str(out, &a.text);
+        out.extend_from_slice(b",\"value\":");
+        json_value(out, &a.value);
+        out.push(b'}');
+    }
+    out.extend_from_slice(b"],\"entry_len\":");
+    json_int(out, s.entry_len);
+    out.extend_from_slice(b",\"unfinished\":");
+    json_bool(out, s.unfinished);
+    out.extend_from_slice(b",\"ret\":");
+    match s.ret {
+        Some(r) => json_int(out, r),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"errno\":");
+    match &s.errno {
+        Some(e) => json_str(out, e),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"ret_text\":");
+    json_str(out, &s.ret_text);
+    out.extend_from_slice(b",\"injected\":");
+    json_bool(out, s.injected);
+    out.extend_from_slice(b",\"entry_ns\":");
+    json_int(out, s.entry_ns);
+    out.extend_from_slice(b",\"exit_ns\":");
+    json_int(out, s.exit_ns);
+    out.extend_from_slice(b",\"duration_ns\":");
+    json_int(out, s.duration_ns);
+    for (key, lines) in [(&b",\"stack\":["[..], &s.stack), (b",\"io\":[", &s.io)] {
+        if !lines.is_empty() {
+            out.extend_from_slice(key);
+            for (i, l) in lines.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                json_str(out, l);
+            }
+            out.push(b']');
+        }
+    }
+    if let Some(ip) = s.prefix.ip {
+        out.extend_from_slice(b",\"ip\":");
+        json_int(out, ip);
+    }
+    if let Some(c) = &s.prefix.comm {
+        out.extend_from_slice(b",\"comm\":");
+        json_str(out, c);
+    }
+    if let Some(ip) = s.exit_ip {
+        out.extend_from_slice(b",\"exit_ip\":");
+        json_int(out, ip);
+    }
+    if let Some(c) = &s.exit_comm {
+        out.extend_from_slice(b",\"exit_comm\":");
+        json_str(out, c);
+    }
+    if s.detached {
+        out.extend_from_slice(b",\"detached\":true");
+    }
+    out.push(b'}');
+}
+
 /// Splits a call's argument text at its top-level `", "`s (outside strings, brackets, braces
 /// and parentheses); joining the texts with `", "` gives `text` back.
 pub fn split_args(text: &str) -> Vec<Arg> {
@@ -1080,6 +1231,53 @@ mod tests {
             text[2]
         );
         assert_eq!(read_events(text.join("\n").as_bytes()).unwrap(), events);
+    }
+
+    #[test]
+    fn syscall_lines_written_by_hand_are_serdes_bytes() {
+        let texts = [
+            "",
+            r#"3, "a\"b\\c\n\t\x01\x7f\xff", 4"#,
+            "AT_FDCWD, \"/etc/\u{e9}t\u{e9}\", O_RDONLY|O_CLOEXEC",
+            "{st_mode=S_IFREG|0644, st_size=10, ...}, [1, 2], NULL, -1, 0x7fff0000",
+            "3</tmp/a b>, \"x\"..., 18446744073709551615, {text=\"\u{1}\"}, 1.5",
+        ];
+        let mut buf = Vec::new();
+        for (i, text) in texts.iter().enumerate() {
+            let mut ev = call(
+                7,
+                "read",
+                text,
+                text.len() / 2,
+                "-1 ENOENT (No such \"file\")",
+                (1, 2),
+            );
+            if let TraceEvent::Syscall(s) = &mut ev {
+                if i % 2 == 1 {
+                    s.entry_tid = Some(9);
+                    s.ret = None;
+                    s.errno = Some("ENOENT".into());
+                    s.stack = vec![" > /lib/libc.so(read+0x10) [0x1]".into()];
+                    s.io = vec![" | 00000  61 \u{7}".into()];
+                    s.prefix = LinePrefix {
+                        ip: Some(u64::MAX - 1),
+                        comm: Some("a\\x\"".into()),
+                    };
+                    s.exit_ip = Some(3);
+                    s.exit_comm = Some("ls".into());
+                    s.detached = true;
+                    s.unfinished = true;
+                    s.injected = true;
+                }
+            }
+            let mut out = Vec::new();
+            write_line(&ev, &mut buf, &mut out).unwrap();
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                to_line(&ev) + "\n",
+                "{text}"
+            );
+        }
     }
 
     #[test]
