@@ -249,6 +249,12 @@ impl Printer {
         let _ = tracekit_log::strace::write_line(ev, &mut self.json_buf, &mut o.w);
     }
 
+    /// Writes the JSON line of the call `ev` whose arguments are `args` (their joined text).
+    pub fn json_call_line(&mut self, out: OutId, ev: &tracekit_log::strace::Syscall, args: &str) {
+        let o = &mut self.outs[out];
+        let _ = tracekit_log::strace::write_call_line(ev, args, &mut self.json_buf, &mut o.w);
+    }
+
     /// Ends an unfinished line of `pid` on `out` with `<detached ...>` (when detaching).
     pub fn detached(&mut self, out: OutId, pid: Pid) {
         let o = &mut self.outs[out];

@@ -354,6 +354,21 @@ impl<'c> Tracer<'c> {
         })
     }
 
+    /// Writes the JSON event of the call `ev` on `out`, its arguments from their joined
+    /// `text` (what [`Tracer::emit`] writes for `ev` with `args: split_args(text)`, without
+    /// building their values: there is one per call).
+    fn emit_call(&mut self, out: OutId, ev: &js::Syscall, text: &str) {
+        if let (true, Some(clock)) = (self.text, &self.json) {
+            self.printer.set_line_time(clock.unix(ev.exit_ns));
+        }
+        match &mut self.json_file {
+            Some(f) => {
+                let _ = js::write_call_line(ev, text, &mut self.json_buf, f);
+            }
+            None => self.printer.json_call_line(out, ev, text),
+        }
+    }
+
     /// Writes a JSON event on `out`.
     fn emit(&mut self, out: OutId, ev: &js::TraceEvent) {
         // The text line of this event (a call's return, a signal, an exit) printed next
@@ -1615,7 +1630,8 @@ impl<'c> Tracer<'c> {
             let Some(clock) = &mut self.json else {
                 unreachable!()
             };
-            let mut ev = syscall_event(self.cfg, clock, pid, t, name.clone(), &text, entry_len);
+            // The arguments are written from their text, not parsed into the event.
+            let mut ev = syscall_event(self.cfg, clock, pid, t, name.clone(), "", entry_len);
             ev.ret = Some(if is_error { -1 } else { rval });
             ev.errno = is_error.then(|| {
                 let e = (-rval) as u64;
@@ -1633,7 +1649,7 @@ impl<'c> Tracer<'c> {
                 ev.io = io_dump(cfg, pid, nr, &t.args, rval);
             }
             let out = t.out;
-            self.emit(out, &js::TraceEvent::Syscall(ev));
+            self.emit_call(out, &ev, &text);
         }
         if !self.text {
             return;

@@ -405,11 +405,127 @@ pub fn to_line(ev: &TraceEvent) -> String {
 pub fn write_line(ev: &TraceEvent, buf: &mut Vec<u8>, mut w: impl Write) -> io::Result<()> {
     buf.clear();
     match ev {
-        TraceEvent::Syscall(s) => write_syscall(s, buf),
+        TraceEvent::Syscall(s) => write_syscall(s, Args::Parsed(&s.args), buf),
         other => serde_json::to_writer(&mut *buf, other)?,
     }
     buf.push(b'\n');
     w.write_all(buf)
+}
+
+/// [`write_line`] for the call `s` whose arguments are `args`, their joined text (`s.args`
+/// is not used): the line of `s` with `args: split_args(args)`, written without building
+/// the arguments' values.
+pub fn write_call_line(
+    s: &Syscall,
+    args: &str,
+    buf: &mut Vec<u8>,
+    mut w: impl Write,
+) -> io::Result<()> {
+    buf.clear();
+    write_syscall(s, Args::Text(args), buf);
+    buf.push(b'\n');
+    w.write_all(buf)
+}
+
+/// A call's arguments: parsed, or their text.
+enum Args<'a> {
+    Parsed(&'a [Arg]),
+    Text(&'a str),
+}
+
+/// Writes [`arg_value`]`(text)` as serde_json writes it, without building it.
+pub fn write_arg_value(out: &mut Vec<u8>, text: &str) {
+    let t = text.trim();
+    let as_text = |out: &mut Vec<u8>| {
+        out.extend_from_slice(b"{\"text\":");
+        json_str(out, t);
+        out.push(b'}');
+    };
+    if t == "NULL" {
+        out.extend_from_slice(b"null");
+        return;
+    }
+    if let Some(n) = number(t) {
+        json_value(out, &n);
+        return;
+    }
+    if t.starts_with('"') {
+        if let Some((s, rest)) = string_literal(t) {
+            match rest {
+                "" => json_str(out, &s),
+                "..." => {
+                    out.extend_from_slice(b"{\"str\":");
+                    json_str(out, &s);
+                    out.extend_from_slice(b",\"truncated\":true}");
+                }
+                _ => as_text(out),
+            }
+            return;
+        }
+    }
+    if let Some(inner) = t.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
+        out.push(b'[');
+        for (i, e) in split_top(inner).into_iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            write_arg_value(out, e);
+        }
+        out.push(b']');
+        return;
+    }
+    if let Some(inner) = t.strip_prefix('{').and_then(|r| r.strip_suffix('}')) {
+        // A map sorted by key, the last of equal keys kept (serde_json's BTreeMap).
+        let mut fields: Vec<(&str, Option<&str>)> = Vec::new();
+        for field in split_top(inner) {
+            match field.split_once('=') {
+                Some((k, v)) if is_ident(k) => fields.push((k, Some(v))),
+                _ if field == "..." => fields.push(("...", None)),
+                _ => return as_text(out),
+            }
+        }
+        fields.reverse();
+        fields.sort_by_key(|f| f.0);
+        fields.dedup_by_key(|f| f.0);
+        out.push(b'{');
+        for (i, (k, v)) in fields.into_iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            json_str(out, k);
+            out.push(b':');
+            match v {
+                Some(v) => write_arg_value(out, v),
+                None => out.extend_from_slice(b"true"),
+            }
+        }
+        out.push(b'}');
+        return;
+    }
+    if let Some((fd, rest)) = t.split_once('<') {
+        if let (Ok(fd), Some(path)) = (fd.parse::<i64>(), rest.strip_suffix('>')) {
+            out.extend_from_slice(b"{\"fd\":");
+            json_int(out, fd);
+            out.extend_from_slice(b",\"path\":");
+            json_str(out, path);
+            out.push(b'}');
+            return;
+        }
+    }
+    let sym =
+        |p: &str| is_ident(p) || number(p).is_some() || p.starts_with("1<<") && is_ident(&p[3..]);
+    if t.split('|').all(sym) && t.split('|').any(is_ident) {
+        out.extend_from_slice(b"{\"sym\":[");
+        for (i, p) in t.split('|').enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            json_str(out, p);
+        }
+        out.extend_from_slice(b"]}");
+        return;
+    }
+    as_text(out)
 }
 
 /// A JSON string, escaped as serde_json escapes it.
@@ -417,6 +533,12 @@ fn json_str(out: &mut Vec<u8>, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push(b'"');
     let b = s.as_bytes();
+    // Most strings need no escape: one pass that the compiler vectorizes, one copy.
+    if !b.iter().any(|&c| c < 0x20 || c == b'"' || c == b'\\') {
+        out.extend_from_slice(b);
+        out.push(b'"');
+        return;
+    }
     let mut start = 0;
     for (i, &c) in b.iter().enumerate() {
         let esc: &[u8] = match c {
@@ -465,7 +587,7 @@ fn json_bool(out: &mut Vec<u8>, v: bool) {
     out.extend_from_slice(if v { b"true" } else { b"false" });
 }
 
-fn write_syscall(s: &Syscall, out: &mut Vec<u8>) {
+fn write_syscall(s: &Syscall, args: Args<'_>, out: &mut Vec<u8>) {
     out.extend_from_slice(b"{\"type\":\"syscall\",\"pid\":");
     json_int(out, s.pid);
     out.extend_from_slice(b",\"tid\":");
@@ -481,15 +603,29 @@ fn write_syscall(s: &Syscall, out: &mut Vec<u8>) {
     out.extend_from_slice(b",\"name\":");
     json_str(out, &s.name);
     out.extend_from_slice(b",\"args\":[");
-    for (i, a) in s.args.iter().enumerate() {
+    let arg = |out: &mut Vec<u8>, i: usize, text: &str| {
         if i > 0 {
             out.push(b',');
         }
         out.extend_from_slice(b"{\"text\":");
-        json_str(out, &a.text);
+        json_str(out, text);
         out.extend_from_slice(b",\"value\":");
-        json_value(out, &a.value);
-        out.push(b'}');
+    };
+    match args {
+        Args::Parsed(args) => {
+            for (i, a) in args.iter().enumerate() {
+                arg(out, i, &a.text);
+                json_value(out, &a.value);
+                out.push(b'}');
+            }
+        }
+        Args::Text(text) => {
+            for (i, t) in split_top(text).into_iter().enumerate() {
+                arg(out, i, t);
+                write_arg_value(out, t);
+                out.push(b'}');
+            }
+        }
     }
     out.extend_from_slice(b"],\"entry_len\":");
     json_int(out, s.entry_len);
@@ -1276,6 +1412,63 @@ mod tests {
                 String::from_utf8(out).unwrap(),
                 to_line(&ev) + "\n",
                 "{text}"
+            );
+            let mut out = Vec::new();
+            write_call_line(&ev_without_args(&ev), text, &mut buf, &mut out).unwrap();
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                to_line(&ev) + "\n",
+                "{text}"
+            );
+        }
+    }
+
+    fn ev_without_args(ev: &TraceEvent) -> Syscall {
+        match ev {
+            TraceEvent::Syscall(s) => Syscall {
+                args: Vec::new(),
+                ..s.clone()
+            },
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn argument_values_written_without_building_them_are_serdes_bytes() {
+        for t in [
+            "NULL",
+            " 0x1f ",
+            "-5",
+            "-0",
+            "0777",
+            "18446744073709551615",
+            "-9223372036854775809",
+            r#""a\"b\\c\n\t\x01\x7f\xff\u{e9}""#,
+            r#""abc"..."#,
+            r#""abc"x"#,
+            "[]",
+            "[1, [2, \"x\"], {a=1}]",
+            "{}",
+            "{b=1, a=2, ...}",
+            "{a=1, a=2}",
+            "{a=1, ..., ...}",
+            "{a=1, b}",
+            "{sa_family=AF_INET, sin_port=htons(80), sin_addr=inet_addr(\"127.0.0.1\")}",
+            "3</tmp/a b>",
+            "3<x",
+            "O_RDONLY|O_CLOEXEC",
+            "1<<SHM_HUGE_SHIFT|0600",
+            "0x1|0x2",
+            "7 /* x */",
+            "",
+            "{st_mode=S_IFREG|0644, st_size=10, ...}",
+        ] {
+            let mut out = Vec::new();
+            write_arg_value(&mut out, t);
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                serde_json::to_string(&arg_value(t)).unwrap(),
+                "{t}"
             );
         }
     }
