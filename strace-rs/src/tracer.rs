@@ -1711,9 +1711,6 @@ fn io_dump(cfg: &Config, pid: Pid, nr: u64, args: &[u64; 6], rval: i64) -> Vec<S
     crate::hexdump::dump(&buf)
 }
 
-/// The JSON event of the call `t` (thread `pid`) is making, with its arguments' `text`
-/// (`entry_len` bytes of it decoded at entry), as a call that has not returned: the caller
-/// fills in the return.
 /// `-Y` in the JSON: the command name the text shows after `pid` (escaped as printed), or
 /// `None` (no `-Y`, or not known).
 fn comm_of(cfg: &Config, pid: Pid) -> Option<String> {
@@ -1734,6 +1731,9 @@ fn line_prefix(cfg: &Config, pid: Pid, ip: u64) -> js::LinePrefix {
     }
 }
 
+/// The JSON event of the call `t` (thread `pid`) is making, with its arguments' `text`
+/// (`entry_len` bytes of it decoded at entry), as a call that has not returned: the caller
+/// fills in the return.
 #[allow(clippy::too_many_arguments)]
 fn syscall_event(
     cfg: &Config,
