@@ -1645,9 +1645,7 @@ impl<'c> Tracer<'c> {
             } else {
                 std::mem::take(&mut t.stack)
             };
-            if !is_error {
-                ev.io = io_dump(cfg, pid, nr, &t.args, rval);
-            }
+            ev.io = io_dump(cfg, pid, nr, &t.args, rval, is_error, t.compat);
             let out = t.out;
             self.emit_call(out, &ev, &text);
         }
@@ -1659,6 +1657,7 @@ impl<'c> Tracer<'c> {
         let entry_text = std::mem::take(&mut t.entry_text);
         let stack = std::mem::take(&mut t.stack);
         let args = t.args;
+        let compat = t.compat;
         if !printed {
             return;
         }
@@ -1671,44 +1670,140 @@ impl<'c> Tracer<'c> {
         self.printer.write(out, "= ");
         self.printer.write(out, &ret);
         self.printer.line_end(out);
-        if !is_error {
-            self.dump_io(pid, out, nr, &args, rval);
-        }
+        self.dump_io(pid, out, nr, &args, rval, is_error, compat);
         for frame in stack {
             self.printer.raw_line(out, &frame);
         }
     }
 
-    fn dump_io(&mut self, pid: Pid, out: OutId, nr: u64, args: &[u64; 6], rval: i64) {
-        for line in io_dump(self.cfg, pid, nr, args, rval) {
+    #[allow(clippy::too_many_arguments)]
+    fn dump_io(
+        &mut self,
+        pid: Pid,
+        out: OutId,
+        nr: u64,
+        args: &[u64; 6],
+        rval: i64,
+        is_error: bool,
+        compat: bool,
+    ) {
+        for line in io_dump(self.cfg, pid, nr, args, rval, is_error, compat) {
             self.printer.raw_line(out, &line);
         }
     }
 }
 
-/// The `-e read=`/`-e write=` hex dump lines of a call that returned `rval`.
-fn io_dump(cfg: &Config, pid: Pid, nr: u64, args: &[u64; 6], rval: i64) -> Vec<String> {
+/// The `-e read=`/`-e write=` hex dump lines of a call that returned `rval` (strace's
+/// `dumpio`): what a call writes to a descriptor of `-e write=` (even when it failed), what it
+/// read from one of `-e read=`; for the vector calls each buffer (` * N bytes in buffer I`), for
+/// `sendmmsg`/`recvmmsg` each message's (` = N buffers in vector I`). x86_64 calls only.
+#[allow(clippy::too_many_arguments)]
+fn io_dump(
+    cfg: &Config,
+    pid: Pid,
+    nr: u64,
+    args: &[u64; 6],
+    rval: i64,
+    is_error: bool,
+    compat: bool,
+) -> Vec<String> {
     let fd = args[0] as i32;
-    let (is_read, is_write) = match nr {
-        0 | 17 | 45 => (true, false),
-        1 | 18 | 44 => (false, true),
-        _ => return Vec::new(),
-    };
-    let wanted = (is_read && (cfg.read_all || cfg.read_fds.contains(&fd)))
-        || (is_write && (cfg.write_all || cfg.write_fds.contains(&fd)));
-    if !wanted || rval <= 0 {
+    if compat || fd < 0 {
         return Vec::new();
     }
-    let len = if is_read {
-        rval as usize
+    fn read(pid: Pid, addr: u64, len: u64) -> Option<Vec<u8>> {
+        let mut buf = vec![0u8; (len as usize).min(64 << 20)];
+        tracekit_ptrace::mem::read_exact(pid, addr, &mut buf)
+            .ok()
+            .map(|_| buf)
+    }
+    // strace's dumpstr: `len` bytes at `addr` read 64 KiB at a time; after a part that
+    // could not be read, a line says so (nothing when it was the first).
+    fn dump_mem(pid: Pid, lines: &mut Vec<String>, addr: u64, len: u64) {
+        const PART: u64 = 1 << 16;
+        let total = len.min(1 << 30);
+        let mut i = 0;
+        while i < total {
+            let n = (total - i).min(PART);
+            let Some(b) = read(pid, addr.wrapping_add(i), n) else {
+                if i > 0 {
+                    let s = if n == 1 { "" } else { "s" };
+                    let at = addr.wrapping_add(i);
+                    lines.push(format!(
+                        " | <Cannot fetch {n} byte{s} from pid {} @{at:#x}>",
+                        pid.0
+                    ));
+                }
+                return;
+            };
+            lines.extend(crate::hexdump::dump_part(&b, i as usize, total as usize));
+            i += n;
+        }
+    }
+    // strace's dumpiov_upto: `count` iovecs at `addr`, `data` bytes in all.
+    fn dump_iov(pid: Pid, lines: &mut Vec<String>, addr: u64, count: u64, mut data: u64) {
+        let Some(iov) = read(pid, addr, count.saturating_mul(16)) else {
+            return;
+        };
+        for (i, e) in iov.chunks_exact(16).enumerate() {
+            let base = u64::from_ne_bytes(e[..8].try_into().unwrap());
+            let len = u64::from_ne_bytes(e[8..].try_into().unwrap()).min(data);
+            if len == 0 {
+                break;
+            }
+            data -= len;
+            lines.push(format!(" * {len} bytes in buffer {i}"));
+            dump_mem(pid, lines, base, len);
+        }
+    }
+    // dumpiov_in_msghdr: the iovecs of the msghdr at `addr`.
+    fn dump_msghdr(pid: Pid, lines: &mut Vec<String>, addr: u64, data: u64) {
+        if let Some(h) = read(pid, addr, 32) {
+            let word = |o: usize| u64::from_ne_bytes(h[o..o + 8].try_into().unwrap());
+            dump_iov(pid, lines, word(16), word(24), data);
+        }
+    }
+    // dumpiov_in_mmsghdr: the first `n` messages at `addr`, each cut at its msg_len.
+    fn dump_mmsg(pid: Pid, lines: &mut Vec<String>, addr: u64, n: u64) {
+        for i in 0..n {
+            let Some(m) = read(pid, addr.wrapping_add(64 * i), 64) else {
+                break;
+            };
+            let word = |o: usize| u64::from_ne_bytes(m[o..o + 8].try_into().unwrap());
+            let msg_len = u64::from(u32::from_ne_bytes(m[56..60].try_into().unwrap()));
+            lines.push(format!(" = {} buffers in vector {i}", word(24)));
+            dump_iov(pid, lines, word(16), word(24), msg_len);
+        }
+    }
+    let dump = |lines: &mut Vec<String>, addr: u64, len: u64| dump_mem(pid, lines, addr, len);
+    // strace takes the return value as the count, -1 (all) on error.
+    let messages = if is_error {
+        1024
     } else {
-        (args[2] as usize).min(rval as usize)
+        (rval as u64).min(1024)
     };
-    let mut buf = vec![0u8; len.min(1 << 20)];
-    if tracekit_ptrace::mem::read_exact(pid, args[1], &mut buf).is_err() {
-        return Vec::new();
+    let mut lines = Vec::new();
+    if cfg.write_all || cfg.write_fds.contains(&fd) {
+        match nr {
+            1 | 18 | 44 | 242 => dump(&mut lines, args[1], args[2]),
+            20 | 296 | 328 | 278 => dump_iov(pid, &mut lines, args[1], args[2], u64::MAX),
+            46 => dump_msghdr(pid, &mut lines, args[1], u64::MAX),
+            307 => dump_mmsg(pid, &mut lines, args[1], messages),
+            _ => {}
+        }
     }
-    crate::hexdump::dump(&buf)
+    if is_error || !(cfg.read_all || cfg.read_fds.contains(&fd)) {
+        return lines;
+    }
+    let got = rval as u64;
+    match nr {
+        0 | 17 | 45 | 243 => dump(&mut lines, args[1], got),
+        19 | 295 | 327 => dump_iov(pid, &mut lines, args[1], args[2], got),
+        47 => dump_msghdr(pid, &mut lines, args[1], got),
+        299 => dump_mmsg(pid, &mut lines, args[1], messages),
+        _ => {}
+    }
+    lines
 }
 
 /// `-Y` in the JSON: the command name the text shows after `pid` (escaped as printed), or
