@@ -448,17 +448,25 @@ pub fn rusage(ctx: &mut Ctx<'_>, addr: u64) {
 }
 
 fn rusage_fields(ctx: &mut Ctx<'_>, r: [i64; 18]) {
+    // The microseconds as strace prints them: unsigned, of the ABI's `long`.
+    let usec = |v: i64| match ctx.abi {
+        Abi::X86_64 => v as u64,
+        Abi::I386 => u64::from(v as u32),
+    };
+    let (u1, u3) = (usec(r[1]), usec(r[3]));
     if ctx.opts.verbose {
+        // The counts too (strace's PRINT_FIELD_U).
+        let c: Vec<u64> = r.iter().map(|&v| usec(v)).collect();
         let _ = write!(
             ctx.out,
             "{{ru_utime={{tv_sec={}, tv_usec={}}}, ru_stime={{tv_sec={}, tv_usec={}}}, ru_maxrss={}, ru_ixrss={}, ru_idrss={}, ru_isrss={}, ru_minflt={}, ru_majflt={}, ru_nswap={}, ru_inblock={}, ru_oublock={}, ru_msgsnd={}, ru_msgrcv={}, ru_nsignals={}, ru_nvcsw={}, ru_nivcsw={}}}",
-            r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14], r[15], r[16], r[17]
+            r[0], u1, r[2], u3, c[4], c[5], c[6], c[7], c[8], c[9], c[10], c[11], c[12], c[13], c[14], c[15], c[16], c[17]
         );
     } else {
         let _ = write!(
             ctx.out,
             "{{ru_utime={{tv_sec={}, tv_usec={}}}, ru_stime={{tv_sec={}, tv_usec={}}}, ...}}",
-            r[0], r[1], r[2], r[3]
+            r[0], u1, r[2], u3
         );
     }
 }
