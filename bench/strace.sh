@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # strace-rs against strace, side by side: a syscall-heavy command natively, under -f -c, under
 # -f -o FILE, and a filtered run (-e trace=openat on a program making many other calls)
-# against strace --seccomp-bpf, the two tools alternating run by run. Prints the median wall
+# against strace --seccomp-bpf, the two tools alternating run by run, and strace-rs --json against
+# its own text output. Prints the median wall
 # and CPU time of each row and the ratio
 # strace-rs / strace (below 1.00: strace-rs is faster).
 #
@@ -85,3 +86,7 @@ pair "-f -e trace=openat (no seccomp, both)"
 A=(strace -f -e trace=openat -o "$OUT/s.h" "$MANYBIN" "$MANY")
 B=("$OURS" -f -e trace=openat -o "$OUT/r.h" "$MANYBIN" "$MANY")
 pair "-f -e trace=openat (each tool's default)"
+# JSON against text, both strace-rs (the "strace" column is strace-rs's text here).
+A=("$OURS" -f -o "$OUT/r.t" "${DD[@]}")
+B=("$OURS" -f -o "$OUT/r.j" --json "${DD[@]}")
+pair "-f -o FILE --json dd (vs strace-rs text)"

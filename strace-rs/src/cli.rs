@@ -102,7 +102,7 @@ are supported:
   --seccomp-bpf  filter syscalls in the kernel (default when -f and a narrowed trace set)
   --no-seccomp-bpf  never use a seccomp filter
   --log FILE     also write the tracekit event log (syscall events) to FILE
-  --output-format=json, --json   one JSON object per event (schema tracekit.strace/2;
+  --output-format=json, --json   one JSON object per event (schema tracekit.strace/3;
                  `tracekit dump --strace-text` prints it back as text)
   --json-output FILE   also write the JSON events to FILE (the text output unchanged)
   -h, -V         help, version

@@ -1,4 +1,4 @@
-//! `--output-format=json`: the events of `tracekit_log::strace` (schema `tracekit.strace/2`),
+//! `--output-format=json`: the events of `tracekit_log::strace` (schema `tracekit.strace/3`),
 //! built from what the text output would print.
 
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -66,6 +66,8 @@ impl Clock {
                 }
             },
             relative: cfg.relative,
+            instruction_pointer: cfg.instruction_pointer,
+            pid_comm: cfg.decode.pid_comm,
         }))
     }
 

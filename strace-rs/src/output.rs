@@ -38,6 +38,8 @@ pub struct Printer {
     /// The time (ns since the epoch) of the next line's timestamp, when the JSON events give
     /// it (then the converted JSON prints the same); otherwise the time now.
     line_time: Option<u64>,
+    /// The JSON line being written ([`Printer::json_line`]), kept for the next.
+    json_buf: Vec<u8>,
 }
 
 impl std::fmt::Debug for Printer {
@@ -72,6 +74,7 @@ impl Printer {
             pid_comm: cfg.decode.pid_comm,
             append: cfg.append,
             line_time: None,
+            json_buf: Vec::new(),
         };
         if cfg.output_separately {
             p.separate = cfg
@@ -251,6 +254,18 @@ impl Printer {
         let _ = o.w.write_all(b"\n");
     }
 
+    /// Writes a JSON event's line on `out` (after the current line ended).
+    pub fn json_line(&mut self, out: OutId, ev: &tracekit_log::strace::TraceEvent) {
+        let o = &mut self.outs[out];
+        let _ = tracekit_log::strace::write_line(ev, &mut self.json_buf, &mut o.w);
+    }
+
+    /// Writes the JSON line of the call `ev` whose arguments are `args` (their joined text).
+    pub fn json_call_line(&mut self, out: OutId, ev: &tracekit_log::strace::Syscall, args: &str) {
+        let o = &mut self.outs[out];
+        let _ = tracekit_log::strace::write_call_line(ev, args, &mut self.json_buf, &mut o.w);
+    }
+
     /// Ends an unfinished line of `pid` on `out` with `<detached ...>` (when detaching).
     pub fn detached(&mut self, out: OutId, pid: Pid) {
         let o = &mut self.outs[out];
@@ -306,7 +321,7 @@ pub(crate) fn open(path: &std::ffi::OsStr, append: bool) -> io::Result<File> {
 fn pid_text(pid: Pid, comm: bool) -> String {
     let mut s = String::new();
     if comm {
-        crate::text::pid_with_comm(&mut s, pid.0);
+        crate::text::tracee_pid_with_comm(&mut s, pid.0);
     } else {
         s = pid.0.to_string();
     }

@@ -7,7 +7,10 @@
 //! decoder too, which reads them in the i386 ABI ([`same_row`], [`abi`]); `mmap2`, `clone`,
 //! `clone3`, `futex`, `set_thread_area`, `_llseek`, `fcntl64` and `sigreturn` have small
 //! i386 decoders here; `socketcall` is shown as its subcall (`socket`, `bind`, ...) like
-//! strace does; the rest (`msghdr`, `statfs64`, `sysinfo`, ...) print raw.
+//! strace does, and `ipc` as its System V IPC subcall (`semop`, `msgrcv`, `shmat`, ...);
+//! `msghdr`, `mmsghdr`, `statfs64`, `sysinfo`, the IPC structures, ... are read in their
+//! 32-bit layouts; the rest (`waitid`'s `siginfo`, `sigaltstack`, `fcntl64` locks, ...) print
+//! raw.
 
 use std::fmt::Write as _;
 
@@ -47,10 +50,37 @@ const SOCKET_CALLS: [(&str, usize); 20] = [
     ("sendmmsg", 4),
 ];
 
-/// Size of the tracer's i386 table: the syscalls, then the `socketcall` subcalls.
-pub const TABLE_LEN: usize = SOCKET_SUBCALL as usize + SOCKET_CALLS.len() + 2;
+/// Where the `ipc` subcalls are numbered (strace's `SYS_ipc_subcall`, after the
+/// `socketcall` ones): call `SEMOP` (1) of `ipc` is traced as number 522, `semop`.
+pub const IPC_SUBCALL: u64 = SOCKET_SUBCALL + SOCKET_CALLS.len() as u64 + 1;
+
+/// The `ipc` subcalls (call number, name, arguments after the call number).
+const IPC_CALLS: [(u64, &str, usize); 12] = [
+    (1, "semop", 4),
+    (2, "semget", 3),
+    (3, "semctl", 4),
+    (4, "semtimedop", 5),
+    (11, "msgsnd", 4),
+    (12, "msgrcv", 5),
+    (13, "msgget", 2),
+    (14, "msgctl", 4),
+    (21, "shmat", 4),
+    (22, "shmdt", 4),
+    (23, "shmget", 3),
+    (24, "shmctl", 4),
+];
+
+/// Size of the tracer's i386 table: the syscalls, then the `socketcall` and `ipc`
+/// subcalls.
+pub const TABLE_LEN: usize = IPC_SUBCALL as usize + 25;
 
 fn entry(nr: u64) -> Option<(&'static str, usize)> {
+    if let Some(call) = nr.checked_sub(IPC_SUBCALL) {
+        return IPC_CALLS
+            .iter()
+            .find(|c| c.0 == call)
+            .map(|&(_, name, n)| (name, n));
+    }
     if let Some(sub) = nr.checked_sub(SOCKET_SUBCALL + 1) {
         return SOCKET_CALLS.get(usize::try_from(sub).ok()?).copied();
     }
@@ -93,7 +123,20 @@ pub fn nargs(nr: u64) -> usize {
 /// `socketcall(call, args)` as strace shows it: the subcall `call` (numbered from
 /// [`SOCKET_SUBCALL`]) with the arguments read from the tracee's `args` array; any other
 /// call, or one whose array cannot be read, unchanged.
+///
+/// `ipc(call, first, second, third, ptr, fifth)` likewise (strace's `decode_ipc_subcall`):
+/// the subcall numbered from [`IPC_SUBCALL`] with the arguments after `call` (the layout its
+/// decoder knows from the number), and the call's version (its high 16 bits) last.
 pub fn subcall(mem: &dyn TraceeMemory, nr: u64, args: [u64; 6]) -> (u64, [u64; 6]) {
+    if nr == 117 {
+        let call = args[0] as u32;
+        let (version, call) = (u64::from(call >> 16), u64::from(call & 0xffff));
+        if !IPC_CALLS.iter().any(|c| c.0 == call) {
+            return (nr, args);
+        }
+        let [_, a, b, c, d, e] = args;
+        return (IPC_SUBCALL + call, [a, b, c, d, e, version]);
+    }
     let Some(&(_, n)) = (nr == 102)
         .then(|| SOCKET_CALLS.get(usize::try_from(args[0].wrapping_sub(1)).ok()?))
         .flatten()
@@ -208,9 +251,16 @@ fn same_row(name: &str) -> Option<&str> {
         "execve" | "readv" | "writev" | "getrusage" | "times" | "getrlimit" | "pread64"
         | "pwrite64" | "lseek" | "wait4" | "rt_sigaction" | "rt_sigreturn" | "nanosleep"
         | "clock_nanosleep" | "clock_gettime" | "clock_getres" | "gettimeofday" | "sendmsg"
-        | "recvmsg" => name,
+        | "recvmsg" | "pselect6" | "preadv" | "pwritev" | "preadv2" | "pwritev2" | "sendmmsg"
+        | "recvmmsg" => name,
         _ => return None,
     })
+}
+
+/// The System V IPC calls: made directly (i386 numbers 393 to 402, the x86_64 layout with
+/// 32-bit structures) or through `ipc` (numbered from [`IPC_SUBCALL`]).
+fn is_ipc(name: &str) -> bool {
+    IPC_CALLS.iter().any(|c| c.1 == name)
 }
 
 /// The decoder of the i386 call `name`, or `None` to print its arguments raw.
@@ -229,6 +279,9 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         "_newselect" => newselect,
         "statfs64" => statfs64,
         "fstatfs64" => fstatfs64,
+        "select" => oldselect,
+        "ipc" => ipc,
+        _ if is_ipc(name) => ipc_call,
         _ => {
             return same_row(name)
                 .or_else(|| same_layout(name))
@@ -243,7 +296,7 @@ pub fn decoder(name: &str) -> Option<Decoder> {
 /// arguments have the same layout in both, and for the i386 decoders here, which
 /// rearrange the arguments for the x86_64 decoder themselves.
 pub fn abi(name: &str) -> Abi {
-    if same_row(name).is_some() {
+    if same_row(name).is_some() || is_ipc(name) {
         Abi::I386
     } else {
         Abi::X86_64
@@ -372,6 +425,78 @@ impl TraceeMemory for Timespec32<'_> {
     fn read_cstr(&self, addr: u64, max: usize) -> std::io::Result<(Vec<u8>, bool)> {
         self.inner.read_cstr(addr, max)
     }
+}
+
+/// Old `select(args)` (i386 call 82): the five arguments of `_newselect` in an array.
+fn oldselect(ctx: &mut Ctx<'_>) -> Step {
+    match ctx.read::<[u32; 5]>(ctx.arg(0) & 0xffff_ffff) {
+        Some(a) => {
+            ctx.args = [a[0], a[1], a[2], a[3], a[4], 0].map(u64::from);
+            newselect(ctx)
+        }
+        None => {
+            if !ctx.exiting {
+                ctx.addr(ctx.arg(0) & 0xffff_ffff);
+            }
+            Step::Decoded
+        }
+    }
+}
+
+/// A System V IPC call in the i386 ABI. Through `ipc` its arguments are `first, second,
+/// third, ptr, fifth` (and the version): rearranged into the direct call's as strace's
+/// decoders do for an indirect call; `semctl`'s argument is the value `ptr` points to (in
+/// brackets), `msgrcv`'s version 0 passes the buffer and type in a structure at `ptr`, and
+/// `shmat` returns 0 and stores the address at `third` (shown as the return value).
+fn ipc_call(ctx: &mut Ctx<'_>) -> Step {
+    let name = &crate::sysent32::name(ctx.nr);
+    if ctx.nr <= IPC_SUBCALL {
+        return as_x86_64(ctx, name, |_| ());
+    }
+    let [a0, a1, a2, a3, a4, version] = ctx.args;
+    match name.as_str() {
+        "semop" => as_x86_64(ctx, "semop", |a| *a = [a0, a3, a1, 0, 0, 0]),
+        "semtimedop" => as_x86_64(ctx, "semtimedop", |a| *a = [a0, a3, a1, a4, 0, 0]),
+        "semctl" => decode::ipc_semctl_indirect(ctx),
+        "msgsnd" => as_x86_64(ctx, "msgsnd", |a| *a = [a0, a3, a1, a2, 0, 0]),
+        "msgrcv" if version == 0 => {
+            let (buf, typ) = match ctx.read::<[u32; 2]>(a3) {
+                Some([b, t]) => (u64::from(b), i64::from(t as i32) as u64),
+                None => (a3, 0),
+            };
+            as_x86_64(ctx, "msgrcv", |a| *a = [a0, buf, a1, typ, a2, 0])
+        }
+        "msgrcv" => as_x86_64(ctx, "msgrcv", |a| *a = [a0, a3, a1, a4, a2, 0]),
+        "msgctl" | "shmctl" => as_x86_64(ctx, name, |a| *a = [a0, a1, a3, 0, 0, 0]),
+        "shmat" if ctx.exiting => {
+            if !ctx.error {
+                if let Some(addr) = ctx.read::<u32>(a2) {
+                    ctx.rval = i64::from(addr);
+                }
+            }
+            Step::Decoded
+        }
+        "shmat" => {
+            as_x86_64(ctx, "shmat", |a| *a = [a0, a3, a1, 0, 0, 0]);
+            Step::Exit
+        }
+        "shmdt" => as_x86_64(ctx, "shmdt", |a| *a = [a3, 0, 0, 0, 0, 0]),
+        _ => as_x86_64(ctx, name, |_| ()),
+    }
+}
+
+/// `ipc` with a call it does not know: `99, 0x1, ...` (`1<<16|99` for a version).
+fn ipc(ctx: &mut Ctx<'_>) -> Step {
+    let call = ctx.arg(0) as u32;
+    if call >> 16 != 0 {
+        let _ = write!(ctx.out, "{}<<16|", call >> 16);
+    }
+    let _ = write!(ctx.out, "{}", call & 0xffff);
+    for i in 1..6 {
+        ctx.comma();
+        ctx.hex(i);
+    }
+    Step::Decoded
 }
 
 /// `fcntl`/`fcntl64`: the record-lock commands take 32-bit structures and print raw.
@@ -583,7 +708,13 @@ mod tests {
         assert_eq!(name(super::SOCKET_SUBCALL + 12), "recvfrom");
         assert_eq!(nargs(super::SOCKET_SUBCALL + 11), 6);
         assert_eq!(name(super::SOCKET_SUBCALL + 20), "sendmmsg");
-        assert_eq!(name(super::SOCKET_SUBCALL + 21), "syscall_0x209");
+        assert_eq!(name(super::IPC_SUBCALL + 1), "semop");
+        assert_eq!(name(super::IPC_SUBCALL + 24), "shmctl");
+        assert_eq!(
+            name(super::IPC_SUBCALL + 5),
+            format!("syscall_{:#x}", super::IPC_SUBCALL + 5)
+        );
+        assert_eq!(nargs(super::IPC_SUBCALL + 12), 5);
     }
 
     #[test]
@@ -602,7 +733,7 @@ mod tests {
         ] {
             assert!(super::decoder(n).is_some(), "{n}");
         }
-        for n in ["preadv", "socketcall"] {
+        for n in ["sigaltstack", "socketcall"] {
             assert!(super::decoder(n).is_none(), "{n}");
         }
         assert_eq!(super::rval("mmap2"), crate::decode::Rval::Hex);

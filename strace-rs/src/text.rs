@@ -120,6 +120,19 @@ pub fn remember_comm(pid: i32) {
     }
 }
 
+/// [`pid_with_comm`] for a tracee (a line's prefix, its `+++ exited` line): a tracee not
+/// seen before (one [`remember_comm`] did not catch) has its name kept now, so that a line
+/// printed after it is gone still names it, as strace's `tcb` does.
+pub fn tracee_pid_with_comm(out: &mut String, pid: i32) {
+    if pid > 0 {
+        let known = tracee_comms().lock().map_or(true, |m| m.contains_key(&pid));
+        if !known {
+            remember_comm(pid);
+        }
+    }
+    pid_with_comm(out, pid);
+}
+
 /// `PID<comm>` for `-Y`: the name `/proc` gives; for a tracee that is gone, the last name
 /// seen (as in strace); else the number alone (a reaped child that was not traced, as
 /// strace's `printpid` prints it).

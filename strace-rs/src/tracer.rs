@@ -69,6 +69,10 @@ struct Tcb {
     /// `--summary-by=fd|path`: the table the current call counts in, found at entry (a
     /// descriptor's path is gone once `close` returns).
     group: Option<Group>,
+    /// The current call's instruction pointer at entry (`ip` moves to a signal's with `-i`).
+    entry_ip: u64,
+    /// JSON with `-Y`: the command name the current call's entry line shows.
+    entry_comm: Option<String>,
 }
 
 /// One `--summary-by` table: a thread or process id, a descriptor, a path, or the calls
@@ -163,6 +167,8 @@ pub struct Tracer<'c> {
     json: Option<crate::json::Clock>,
     /// `--json-output FILE`: where the JSON events go while the text is printed too.
     json_file: Option<BufWriter<std::fs::File>>,
+    /// The JSON line being written to `json_file`, kept for the next.
+    json_buf: Vec<u8>,
     /// Lines of text are printed (not with `--output-format=json`).
     text: bool,
     /// The JSON records the number of traced threads (`[pid N]` prefixes on a shared
@@ -342,9 +348,25 @@ impl<'c> Tracer<'c> {
             json_messages: json_file.is_some() && cfg.output.is_none(),
             json,
             json_file,
+            json_buf: Vec::new(),
             text: !cfg.json,
             summaries: Default::default(),
         })
+    }
+
+    /// Writes the JSON event of the call `ev` on `out`, its arguments from their joined
+    /// `text` (what [`Tracer::emit`] writes for `ev` with `args: split_args(text)`, without
+    /// building their values: there is one per call).
+    fn emit_call(&mut self, out: OutId, ev: &js::Syscall, text: &str) {
+        if let (true, Some(clock)) = (self.text, &self.json) {
+            self.printer.set_line_time(clock.unix(ev.exit_ns));
+        }
+        match &mut self.json_file {
+            Some(f) => {
+                let _ = js::write_call_line(ev, text, &mut self.json_buf, f);
+            }
+            None => self.printer.json_call_line(out, ev, text),
+        }
     }
 
     /// Writes a JSON event on `out`.
@@ -364,9 +386,9 @@ impl<'c> Tracer<'c> {
         }
         match &mut self.json_file {
             Some(f) => {
-                let _ = writeln!(f, "{}", js::to_line(ev));
+                let _ = js::write_line(ev, &mut self.json_buf, f);
             }
-            None => self.printer.raw_line(out, &js::to_line(ev)),
+            None => self.printer.json_line(out, ev),
         }
     }
 
@@ -801,6 +823,23 @@ impl<'c> Tracer<'c> {
             // this tracee is closed with <detached ...>.
             self.message(&format!("Process {pid} detached"));
         }
+        // The call in progress, whose line ends here with <detached ...>.
+        if tcb.in_syscall && tcb.printed && self.show() && !tcb.hide {
+            if let Some(clock) = &mut self.json {
+                let text = &tcb.entry_text;
+                let mut ev = syscall_event(
+                    self.cfg,
+                    clock,
+                    pid,
+                    &tcb,
+                    self.meta.name(tcb.nr),
+                    text,
+                    text.len(),
+                );
+                ev.detached = true;
+                self.emit(tcb.out, &js::TraceEvent::Syscall(ev));
+            }
+        }
         self.printer.detached(tcb.out, pid);
     }
 
@@ -828,11 +867,13 @@ impl<'c> Tracer<'c> {
             Stop::Signal(sig) => self.on_signal(pid, sig),
             Stop::GroupStop(sig) => {
                 let shown = self.show() && !self.tcbs[&pid].hide && self.signal_shown(sig);
+                let prefix = line_prefix(self.cfg, pid, self.tcbs[&pid].ip);
                 if let (true, Some(clock)) = (shown, &mut self.json) {
                     let ev = js::TraceEvent::Stopped(js::Stopped {
                         tid: pid.0 as u32,
                         ns: clock.now(),
                         signal: signals::name(sig as i64),
+                        prefix,
                     });
                     let out = self.tcbs[&pid].out;
                     self.emit(out, &ev);
@@ -937,20 +978,23 @@ impl<'c> Tracer<'c> {
         if self.show() && !hide && self.signal_shown(sig) {
             let info = pt::siginfo(pid).ok().map(|si| {
                 let pidns = self.cfg.decode.pidns.then_some(pid.0);
-                crate::siginfo::format_ex(
-                    &si,
-                    self.cfg.decode.xlat,
-                    pidns,
-                    None,
-                    self.cfg.decode.pid_comm,
-                )
+                crate::siginfo::format(&si, self.cfg.decode.xlat, pidns)
             });
             let text = match &info {
                 Some(i) => format!("--- {} {i} ---", signals::name(sig as i64)),
                 None => format!("--- {} ---", signals::name(sig as i64)),
             };
+            if self.cfg.instruction_pointer {
+                if let Ok(r) = pt::get_regs(pid) {
+                    if let Some(t) = self.tcbs.get_mut(&pid) {
+                        t.ip = r.rip;
+                    }
+                }
+            }
+            let prefix = line_prefix(self.cfg, pid, self.tcbs[&pid].ip);
             if let Some(clock) = &mut self.json {
                 let ev = js::TraceEvent::Signal(js::Signal {
+                    prefix,
                     tid: pid.0 as u32,
                     ns: clock.now(),
                     signal: signals::name(sig as i64),
@@ -966,13 +1010,6 @@ impl<'c> Tracer<'c> {
                 if !self.text {
                     self.resume(pid, sig);
                     return;
-                }
-            }
-            if self.cfg.instruction_pointer {
-                if let Ok(r) = pt::get_regs(pid) {
-                    if let Some(t) = self.tcbs.get_mut(&pid) {
-                        t.ip = r.rip;
-                    }
                 }
             }
             self.line(pid, &text);
@@ -998,7 +1035,8 @@ impl<'c> Tracer<'c> {
                         let name = self.meta.name(leader.nr);
                         let text = &leader.entry_text;
                         let clock = self.json.as_mut().expect("json");
-                        let ev = syscall_event(clock, pid, &leader, name, text, text.len());
+                        let ev =
+                            syscall_event(self.cfg, clock, pid, &leader, name, text, text.len());
                         times.0 = Some(clock.unix(ev.exit_ns));
                         self.emit(out, &js::TraceEvent::Syscall(ev));
                     }
@@ -1008,6 +1046,7 @@ impl<'c> Tracer<'c> {
                         tid: pid.0 as u32,
                         ns,
                         by: old.0 as u32,
+                        prefix: line_prefix(self.cfg, pid, leader.ip),
                     });
                     self.emit(out, &ev);
                 }
@@ -1105,7 +1144,8 @@ impl<'c> Tracer<'c> {
             if self.cfg.status.unfinished {
                 let t = &self.tcbs[&pid];
                 let clock = self.json.as_mut().expect("json");
-                let mut ev = syscall_event(clock, pid, t, name.clone(), &staged, staged.len());
+                let mut ev =
+                    syscall_event(self.cfg, clock, pid, t, name.clone(), &staged, staged.len());
                 ev.unfinished = step == Some(Step::Exit);
                 self.emit(out, &js::TraceEvent::Syscall(ev));
             }
@@ -1133,13 +1173,20 @@ impl<'c> Tracer<'c> {
         let (out, hide) = (t.out, t.hide);
         if self.show() && !hide && !self.cfg.quiet.exit && self.json.is_some() {
             let (tid, ns) = (pid.0 as u32, self.json.as_mut().map_or(0, |c| c.now()));
+            let prefix = line_prefix(self.cfg, pid, crate::output::UNKNOWN_IP);
             let ev = match how {
-                Outcome::Exited(code) => js::TraceEvent::Exited(js::Exited { tid, ns, code }),
+                Outcome::Exited(code) => js::TraceEvent::Exited(js::Exited {
+                    tid,
+                    ns,
+                    code,
+                    prefix,
+                }),
                 Outcome::Signaled(s) => js::TraceEvent::Killed(js::Killed {
                     tid,
                     ns,
                     signal: signals::name(s as i64),
                     core_dumped: core,
+                    prefix,
                 }),
             };
             self.emit(out, &ev);
@@ -1214,11 +1261,13 @@ impl<'c> Tracer<'c> {
         t.announced_compat = compat;
         if show && !t.hide {
             let bits = if compat { 32 } else { 64 };
+            let prefix = line_prefix(self.cfg, pid, t.ip);
             if let Some(clock) = &mut self.json {
                 let ev = js::TraceEvent::Personality(js::Personality {
                     tid: pid.0 as u32,
                     ns: clock.now(),
                     bits,
+                    prefix,
                 });
                 let out = t.out;
                 self.emit(out, &ev);
@@ -1333,6 +1382,7 @@ impl<'c> Tracer<'c> {
         let keep_text = self.log.is_some() || !cfg.status.is_all() || self.json.is_some();
         let n = self.nprocs();
         let compat = self.tcbs.get(&pid).is_some_and(|t| t.compat);
+        let entry_comm = self.json.as_ref().and_then(|_| comm_of(cfg, pid));
         let (nr, args) = if compat {
             crate::sysent32::subcall(&decode::Ptrace(pid), nr, args)
         } else {
@@ -1363,6 +1413,8 @@ impl<'c> Tracer<'c> {
             t.nr = nr;
             t.args = args;
             t.ip = ip;
+            t.entry_ip = ip;
+            t.entry_comm = entry_comm;
             t.sp = sp;
             t.entry = Some(Instant::now());
             t.entry_stime_us = ru.stime_us;
@@ -1578,7 +1630,8 @@ impl<'c> Tracer<'c> {
             let Some(clock) = &mut self.json else {
                 unreachable!()
             };
-            let mut ev = syscall_event(clock, pid, t, name.clone(), &text, entry_len);
+            // The arguments are written from their text, not parsed into the event.
+            let mut ev = syscall_event(self.cfg, clock, pid, t, name.clone(), "", entry_len);
             ev.ret = Some(if is_error { -1 } else { rval });
             ev.errno = is_error.then(|| {
                 let e = (-rval) as u64;
@@ -1592,9 +1645,9 @@ impl<'c> Tracer<'c> {
             } else {
                 std::mem::take(&mut t.stack)
             };
-            ev.io = io_dump(cfg, pid, ctx.abi, nr, &t.args, rval, is_error);
+            ev.io = io_dump(cfg, pid, nr, &t.args, rval, is_error, t.compat);
             let out = t.out;
-            self.emit(out, &js::TraceEvent::Syscall(ev));
+            self.emit_call(out, &ev, &text);
         }
         if !self.text {
             return;
@@ -1604,6 +1657,7 @@ impl<'c> Tracer<'c> {
         let entry_text = std::mem::take(&mut t.entry_text);
         let stack = std::mem::take(&mut t.stack);
         let args = t.args;
+        let compat = t.compat;
         if !printed {
             return;
         }
@@ -1616,7 +1670,7 @@ impl<'c> Tracer<'c> {
         self.printer.write(out, "= ");
         self.printer.write(out, &ret);
         self.printer.line_end(out);
-        self.dump_io(pid, out, ctx.abi, nr, &args, rval, is_error);
+        self.dump_io(pid, out, nr, &args, rval, is_error, compat);
         for frame in stack {
             self.printer.raw_line(out, &frame);
         }
@@ -1627,129 +1681,157 @@ impl<'c> Tracer<'c> {
         &mut self,
         pid: Pid,
         out: OutId,
-        abi: Abi,
         nr: u64,
         args: &[u64; 6],
         rval: i64,
         is_error: bool,
+        compat: bool,
     ) {
-        for line in io_dump(self.cfg, pid, abi, nr, args, rval, is_error) {
+        for line in io_dump(self.cfg, pid, nr, args, rval, is_error, compat) {
             self.printer.raw_line(out, &line);
         }
     }
 }
 
 /// The `-e read=`/`-e write=` hex dump lines of a call that returned `rval` (strace's
-/// `dumpio`): what a write-like call was given (its whole count, whatever the result), what a
-/// read-like call received (only when it succeeded); the buffers of an iovec array or a
-/// `msghdr` one after the other, each after a ` * N bytes in buffer I` line. x86_64 only.
+/// `dumpio`): what a call writes to a descriptor of `-e write=` (even when it failed), what it
+/// read from one of `-e read=`; for the vector calls each buffer (` * N bytes in buffer I`), for
+/// `sendmmsg`/`recvmmsg` each message's (` = N buffers in vector I`). x86_64 calls only.
+#[allow(clippy::too_many_arguments)]
 fn io_dump(
     cfg: &Config,
     pid: Pid,
-    abi: Abi,
     nr: u64,
     args: &[u64; 6],
     rval: i64,
     is_error: bool,
+    compat: bool,
 ) -> Vec<String> {
-    enum Data {
-        Buf(u64, u64),
-        Iov(u64, u64, u64),
-        Msghdr(u64, u64),
-    }
     let fd = args[0] as i32;
-    if fd < 0 || abi != Abi::X86_64 {
+    if compat || fd < 0 {
         return Vec::new();
     }
-    let write_wanted = cfg.write_all || cfg.write_fds.contains(&fd);
-    let read_wanted = cfg.read_all || cfg.read_fds.contains(&fd);
-    let all = u64::MAX;
-    let data = match nr {
-        // write, pwrite64, sendto, mq_timedsend
-        1 | 18 | 44 | 242 if write_wanted => Data::Buf(args[1], args[2]),
-        // writev, pwritev, pwritev2, vmsplice
-        20 | 296 | 328 | 278 if write_wanted => Data::Iov(args[1], args[2], all),
-        // sendmsg
-        46 if write_wanted => Data::Msghdr(args[1], all),
-        _ if is_error || !read_wanted => return Vec::new(),
-        // read, pread64, recvfrom, mq_timedreceive
-        0 | 17 | 45 | 243 => Data::Buf(args[1], rval as u64),
-        // readv, preadv, preadv2
-        19 | 295 | 327 => Data::Iov(args[1], args[2], rval as u64),
-        // recvmsg
-        47 => Data::Msghdr(args[1], rval as u64),
-        _ => return Vec::new(),
+    fn read(pid: Pid, addr: u64, len: u64) -> Option<Vec<u8>> {
+        let mut buf = vec![0u8; (len as usize).min(64 << 20)];
+        tracekit_ptrace::mem::read_exact(pid, addr, &mut buf)
+            .ok()
+            .map(|_| buf)
+    }
+    // strace's dumpstr: `len` bytes at `addr` read 64 KiB at a time; after a part that
+    // could not be read, a line says so (nothing when it was the first).
+    fn dump_mem(pid: Pid, lines: &mut Vec<String>, addr: u64, len: u64) {
+        const PART: u64 = 1 << 16;
+        let total = len.min(1 << 30);
+        let mut i = 0;
+        while i < total {
+            let n = (total - i).min(PART);
+            let Some(b) = read(pid, addr.wrapping_add(i), n) else {
+                if i > 0 {
+                    let s = if n == 1 { "" } else { "s" };
+                    let at = addr.wrapping_add(i);
+                    lines.push(format!(
+                        " | <Cannot fetch {n} byte{s} from pid {} @{at:#x}>",
+                        pid.0
+                    ));
+                }
+                return;
+            };
+            lines.extend(crate::hexdump::dump_part(&b, i as usize, total as usize));
+            i += n;
+        }
+    }
+    // strace's dumpiov_upto: `count` iovecs at `addr`, `data` bytes in all.
+    fn dump_iov(pid: Pid, lines: &mut Vec<String>, addr: u64, count: u64, mut data: u64) {
+        let Some(iov) = read(pid, addr, count.saturating_mul(16)) else {
+            return;
+        };
+        for (i, e) in iov.chunks_exact(16).enumerate() {
+            let base = u64::from_ne_bytes(e[..8].try_into().unwrap());
+            let len = u64::from_ne_bytes(e[8..].try_into().unwrap()).min(data);
+            if len == 0 {
+                break;
+            }
+            data -= len;
+            lines.push(format!(" * {len} bytes in buffer {i}"));
+            dump_mem(pid, lines, base, len);
+        }
+    }
+    // dumpiov_in_msghdr: the iovecs of the msghdr at `addr`.
+    fn dump_msghdr(pid: Pid, lines: &mut Vec<String>, addr: u64, data: u64) {
+        if let Some(h) = read(pid, addr, 32) {
+            let word = |o: usize| u64::from_ne_bytes(h[o..o + 8].try_into().unwrap());
+            dump_iov(pid, lines, word(16), word(24), data);
+        }
+    }
+    // dumpiov_in_mmsghdr: the first `n` messages at `addr`, each cut at its msg_len.
+    fn dump_mmsg(pid: Pid, lines: &mut Vec<String>, addr: u64, n: u64) {
+        for i in 0..n {
+            let Some(m) = read(pid, addr.wrapping_add(64 * i), 64) else {
+                break;
+            };
+            let word = |o: usize| u64::from_ne_bytes(m[o..o + 8].try_into().unwrap());
+            let msg_len = u64::from(u32::from_ne_bytes(m[56..60].try_into().unwrap()));
+            lines.push(format!(" = {} buffers in vector {i}", word(24)));
+            dump_iov(pid, lines, word(16), word(24), msg_len);
+        }
+    }
+    let dump = |lines: &mut Vec<String>, addr: u64, len: u64| dump_mem(pid, lines, addr, len);
+    // strace takes the return value as the count, -1 (all) on error.
+    let messages = if is_error {
+        1024
+    } else {
+        (rval as u64).min(1024)
     };
     let mut lines = Vec::new();
-    match data {
-        Data::Buf(addr, len) => dump_str(pid, addr, len, &mut lines),
-        Data::Iov(addr, n, size) => dump_iov(pid, addr, n, size, &mut lines),
-        Data::Msghdr(addr, size) => {
-            // struct msghdr: msg_iov at 16, msg_iovlen at 24.
-            let mut m = [0u8; 32];
-            if tracekit_ptrace::mem::read_exact(pid, addr, &mut m).is_ok() {
-                let iov = u64::from_ne_bytes(m[16..24].try_into().expect("8 bytes"));
-                let n = u64::from_ne_bytes(m[24..32].try_into().expect("8 bytes"));
-                dump_iov(pid, iov, n, size, &mut lines);
-            }
+    if cfg.write_all || cfg.write_fds.contains(&fd) {
+        match nr {
+            1 | 18 | 44 | 242 => dump(&mut lines, args[1], args[2]),
+            20 | 296 | 328 | 278 => dump_iov(pid, &mut lines, args[1], args[2], u64::MAX),
+            46 => dump_msghdr(pid, &mut lines, args[1], u64::MAX),
+            307 => dump_mmsg(pid, &mut lines, args[1], messages),
+            _ => {}
         }
+    }
+    if is_error || !(cfg.read_all || cfg.read_fds.contains(&fd)) {
+        return lines;
+    }
+    let got = rval as u64;
+    match nr {
+        0 | 17 | 45 | 243 => dump(&mut lines, args[1], got),
+        19 | 295 | 327 => dump_iov(pid, &mut lines, args[1], args[2], got),
+        47 => dump_msghdr(pid, &mut lines, args[1], got),
+        299 => dump_mmsg(pid, &mut lines, args[1], messages),
+        _ => {}
     }
     lines
 }
 
-/// strace's `dumpiov_upto`: each buffer of the iovec array (`n` of them), at most `size`
-/// bytes in all.
-fn dump_iov(pid: Pid, addr: u64, n: u64, mut size: u64, lines: &mut Vec<String>) {
-    const MAX_IOV: u64 = 1 << 16;
-    let n = n.min(MAX_IOV) as usize;
-    let mut iov = vec![0u8; n * 16];
-    if n == 0 || tracekit_ptrace::mem::read_exact(pid, addr, &mut iov).is_err() {
-        return;
+/// `-Y` in the JSON: the command name the text shows after `pid` (escaped as printed), or
+/// `None` (no `-Y`, or not known).
+fn comm_of(cfg: &Config, pid: Pid) -> Option<String> {
+    if !cfg.decode.pid_comm {
+        return None;
     }
-    for (i, e) in iov.chunks_exact(16).enumerate() {
-        let base = u64::from_ne_bytes(e[..8].try_into().expect("8 bytes"));
-        let len = u64::from_ne_bytes(e[8..].try_into().expect("8 bytes")).min(size);
-        if len == 0 {
-            break;
-        }
-        size -= len;
-        lines.push(format!(" * {len} bytes in buffer {i}"));
-        dump_str(pid, base, len, lines);
-    }
+    let mut s = String::new();
+    crate::text::tracee_pid_with_comm(&mut s, pid.0);
+    let rest = s.strip_prefix(&pid.0.to_string())?;
+    rest.strip_prefix('<')?.strip_suffix('>').map(str::to_owned)
 }
 
-/// strace's `dumpstr` of `len` bytes at `addr`, read in 64 KiB pieces: nothing when the first
-/// cannot be read, a ` | <Cannot fetch ...>` line when a later one cannot.
-fn dump_str(pid: Pid, addr: u64, len: u64, lines: &mut Vec<String>) {
-    const PIECE: u64 = 1 << 16;
-    if len == 0 || addr.checked_add(len).is_none() {
-        return;
-    }
-    let width = crate::hexdump::offset_width(len);
-    let mut done = 0;
-    while done < len {
-        let n = (len - done).min(PIECE);
-        let mut buf = vec![0u8; n as usize];
-        if tracekit_ptrace::mem::read_exact(pid, addr + done, &mut buf).is_err() {
-            if done > 0 {
-                lines.push(format!(
-                    " | <Cannot fetch {n} byte{} from pid {} @{:#x}>",
-                    if n == 1 { "" } else { "s" },
-                    pid.0,
-                    addr + done
-                ));
-            }
-            return;
-        }
-        lines.extend(crate::hexdump::dump_at(&buf, done, width));
-        done += n;
+/// `-i`/`-Y` in the JSON for a line of `pid` started at instruction pointer `ip`.
+fn line_prefix(cfg: &Config, pid: Pid, ip: u64) -> js::LinePrefix {
+    js::LinePrefix {
+        ip: (cfg.instruction_pointer && ip != crate::output::UNKNOWN_IP).then_some(ip),
+        comm: comm_of(cfg, pid),
     }
 }
 
 /// The JSON event of the call `t` (thread `pid`) is making, with its arguments' `text`
 /// (`entry_len` bytes of it decoded at entry), as a call that has not returned: the caller
 /// fills in the return.
+#[allow(clippy::too_many_arguments)]
 fn syscall_event(
+    cfg: &Config,
     clock: &mut crate::json::Clock,
     pid: Pid,
     t: &Tcb,
@@ -1757,8 +1839,17 @@ fn syscall_event(
     text: &str,
     entry_len: usize,
 ) -> js::Syscall {
-    let entry = t.entry.unwrap_or_else(Instant::now);
+    let now = Instant::now();
+    let entry = t.entry.unwrap_or(now);
+    let exit_comm = comm_of(cfg, pid).filter(|c| Some(c) != t.entry_comm.as_ref());
     js::Syscall {
+        prefix: js::LinePrefix {
+            ip: cfg.instruction_pointer.then_some(t.entry_ip),
+            comm: t.entry_comm.clone(),
+        },
+        exit_ip: (cfg.instruction_pointer && t.ip != t.entry_ip).then_some(t.ip),
+        exit_comm,
+        detached: false,
         pid: t.tgid,
         tid: pid.0 as u32,
         entry_tid: (t.entry_tid != pid.0 as u32).then_some(t.entry_tid),
@@ -1773,8 +1864,8 @@ fn syscall_event(
         ret_text: "?".to_owned(),
         injected: false,
         entry_ns: t.entry_ns,
-        exit_ns: clock.now(),
-        duration_ns: entry.elapsed().as_nanos() as u64,
+        exit_ns: clock.stamp(now),
+        duration_ns: now.saturating_duration_since(entry).as_nanos() as u64,
         stack: Vec::new(),
         io: Vec::new(),
     }

@@ -82,6 +82,11 @@ fn bad_input_fails_like_strace() {
         &["--daemonize=x", "true"],
         &["-D", "--daemonize", "true"],
         &["-D", "/nonexistent/prog"],
+        // Malformed -P and -U values.
+        &["-P"],
+        &["-c", "-U", "", "true"],
+        &["-c", "-U", ",", "true"],
+        &["-c", "-U", "true"],
     ] {
         let (a, b) = both(args);
         assert_eq!(

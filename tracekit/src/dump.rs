@@ -19,7 +19,7 @@ pub fn run(log: &Path) -> anyhow::Result<u8> {
 }
 
 /// `tracekit dump --strace-text FILE`: strace-rs's JSON output (`--output-format=json`,
-/// schema `tracekit.strace/2`) back to the text strace-rs prints, on stdout.
+/// schema `tracekit.strace/3`) back to the text strace-rs prints, on stdout.
 pub fn strace_text(path: &Path) -> anyhow::Result<u8> {
     let file =
         std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;

@@ -1,4 +1,4 @@
-//! strace-rs's JSON output (`strace-rs --output-format=json`), schema `tracekit.strace/2`, and
+//! strace-rs's JSON output (`strace-rs --output-format=json`), schema `tracekit.strace/3`, and
 //! the converter back to strace's text (`tracekit dump --strace-text`).
 //!
 //! The output is JSON lines: one [`TraceEvent`] per line, its kind in `"type"`. The first line
@@ -26,14 +26,16 @@
 //! ```
 //!
 //! The converter gives back the text strace-rs printed for the same run, byte for byte, when
-//! that text went to a file (`-o FILE`, `-ff`) or to stderr, without `-i`/`-Y` prefixes.
+//! that text went to a file (`-o FILE`, `-ff`) or to stderr (`-i` and `-Y` prefixes: the
+//! header's flags and each event's [`LinePrefix`]).
 //! (`-t`/`-tt`/`-ttt`/`-r` times: the header's [`Timestamps`] and `relative`; in a JSON run the
 //! text's line times are the events' times, `start_unix_ns` plus the monotonic ns, so both
 //! print the same.) (The `[pid N]` prefix of a line on stderr depends on how many threads were traced
 //! at that moment: [`Tracees`] events record it; in a stream without them the converter counts
 //! the threads it has seen. `strace-rs --json-output FILE` with the text on stderr also records
 //! the tracer's messages written into it as [`Message`] events.) A call that was in progress
-//! when the tracer detached (`<detached ...>`) has no event.
+//! when the tracer detached is a [`Syscall`] with `detached` set, written at the detach: its
+//! unfinished line ends with ` <detached ...>`.
 
 use std::collections::HashSet;
 use std::io::{self, Write};
@@ -44,9 +46,12 @@ pub use serde_json::Value;
 use serde_json::{json, Map};
 
 /// The schema name and version in every [`Header`]. Version 2 added the [`Tracees`] and
-/// [`Message`] events (a reader of version 1 rejects them); a version 1 stream reads as a
-/// version 2 one without them.
-pub const SCHEMA: &str = "tracekit.strace/2";
+/// [`Message`] events (a reader of version 1 rejects them). Version 3 added what `-i` and
+/// `-Y` print before a line ([`Header::instruction_pointer`], [`Header::pid_comm`], the
+/// events' `ip` and `comm`) and calls cut by a detach ([`Syscall::detached`]): a version 2
+/// reader would ignore them and print other text. A version 1 or 2 stream reads as a
+/// version 3 one without them.
+pub const SCHEMA: &str = "tracekit.strace/3";
 
 /// One line of the output.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -106,6 +111,28 @@ pub struct Header {
     /// `-r`: each line starts with the time since the previous line's start.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub relative: bool,
+    /// `-i`: each line starts with the instruction pointer (`[00007f...] `) of the event's
+    /// `ip` (`exit_ip` for a call's line started at its return), `[????????????????] ` when
+    /// it has none (exits and deaths).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub instruction_pointer: bool,
+    /// `-Y`: the pid before a line is followed by the event's `comm` (`exit_comm`) in angle
+    /// brackets (`1234<sh>`), as strace escapes it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pid_comm: bool,
+}
+
+/// `-i`/`-Y`: what the text printed before an event's line besides the pid and time
+/// (flattened into the event: its fields are the event's).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinePrefix {
+    /// `-i`: the instruction pointer shown; absent: unknown (`?`s).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip: Option<u64>,
+    /// `-Y`: the thread's command name shown after its pid, escaped as printed; absent
+    /// when it was not known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comm: Option<String>,
 }
 
 /// The format of the lines' times.
@@ -191,6 +218,21 @@ pub struct Syscall {
     /// `-e read=`/`-e write=`: the hex dump lines.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub io: Vec<String>,
+    /// `-i`/`-Y` at entry (the line's start).
+    #[serde(flatten)]
+    pub prefix: LinePrefix,
+    /// `-i`: the instruction pointer of a line started at the return (`<... resumed>`),
+    /// when it is not `ip` (a signal came in between).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_ip: Option<u64>,
+    /// `-Y`: the command name of a line started at the return, when it is not `comm` (the
+    /// call was an `execve`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_comm: Option<String>,
+    /// The tracer detached while the call was in progress (`-p` and Ctrl-C, `-b execve`): it
+    /// has no return (`ret` null); its unfinished line was ended with ` <detached ...>`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub detached: bool,
 }
 
 /// A signal.
@@ -209,6 +251,9 @@ pub struct Signal {
     /// `-k`: where it arrived.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub stack: Vec<String>,
+    /// `-i`/`-Y`.
+    #[serde(flatten)]
+    pub prefix: LinePrefix,
 }
 
 /// A group stop.
@@ -220,6 +265,9 @@ pub struct Stopped {
     pub ns: u64,
     /// The stopping signal's name.
     pub signal: String,
+    /// `-i`/`-Y`.
+    #[serde(flatten)]
+    pub prefix: LinePrefix,
 }
 
 /// A thread's exit.
@@ -231,6 +279,9 @@ pub struct Exited {
     pub ns: u64,
     /// Exit status.
     pub code: i32,
+    /// `-Y` (no `ip`: `-i` shows `?`s).
+    #[serde(flatten)]
+    pub prefix: LinePrefix,
 }
 
 /// A thread's death by a signal.
@@ -244,6 +295,9 @@ pub struct Killed {
     pub signal: String,
     /// A core was dumped.
     pub core_dumped: bool,
+    /// `-Y` (no `ip`: `-i` shows `?`s).
+    #[serde(flatten)]
+    pub prefix: LinePrefix,
 }
 
 /// An `execve` by a non-leader thread.
@@ -255,6 +309,9 @@ pub struct Superseded {
     pub ns: u64,
     /// The thread id that called `execve`.
     pub by: u32,
+    /// `-i`/`-Y`.
+    #[serde(flatten)]
+    pub prefix: LinePrefix,
 }
 
 /// A switch of calling convention.
@@ -266,6 +323,9 @@ pub struct Personality {
     pub ns: u64,
     /// 32 or 64.
     pub bits: u32,
+    /// `-i`/`-Y`.
+    #[serde(flatten)]
+    pub prefix: LinePrefix,
 }
 
 /// The summary table.
@@ -317,11 +377,312 @@ impl TraceEvent {
             _ => return None,
         })
     }
+
+    /// What `-i`/`-Y` show before the event's line (a call's entry line).
+    pub fn prefix(&self) -> Option<&LinePrefix> {
+        Some(match self {
+            TraceEvent::Syscall(e) => &e.prefix,
+            TraceEvent::Signal(e) => &e.prefix,
+            TraceEvent::Stopped(e) => &e.prefix,
+            TraceEvent::Exited(e) => &e.prefix,
+            TraceEvent::Killed(e) => &e.prefix,
+            TraceEvent::Superseded(e) => &e.prefix,
+            TraceEvent::Personality(e) => &e.prefix,
+            _ => return None,
+        })
+    }
 }
 
 /// The JSON line (without its newline) for `ev`.
 pub fn to_line(ev: &TraceEvent) -> String {
     serde_json::to_string(ev).expect("a TraceEvent always serializes")
+}
+
+/// Writes the JSON line of `ev` and its newline to `w`: the bytes of [`to_line`] and `\n`.
+/// A [`Syscall`] (an event per system call the tracer sees) is written by hand, in one
+/// `write_all`, through `buf` (cleared first, kept for the next call): serde's serializer
+/// costs the tracer more than the text output costs it.
+pub fn write_line(ev: &TraceEvent, buf: &mut Vec<u8>, mut w: impl Write) -> io::Result<()> {
+    buf.clear();
+    match ev {
+        TraceEvent::Syscall(s) => write_syscall(s, Args::Parsed(&s.args), buf),
+        other => serde_json::to_writer(&mut *buf, other)?,
+    }
+    buf.push(b'\n');
+    w.write_all(buf)
+}
+
+/// [`write_line`] for the call `s` whose arguments are `args`, their joined text (`s.args`
+/// is not used): the line of `s` with `args: split_args(args)`, written without building
+/// the arguments' values.
+pub fn write_call_line(
+    s: &Syscall,
+    args: &str,
+    buf: &mut Vec<u8>,
+    mut w: impl Write,
+) -> io::Result<()> {
+    buf.clear();
+    write_syscall(s, Args::Text(args), buf);
+    buf.push(b'\n');
+    w.write_all(buf)
+}
+
+/// A call's arguments: parsed, or their text.
+enum Args<'a> {
+    Parsed(&'a [Arg]),
+    Text(&'a str),
+}
+
+/// Writes [`arg_value`]`(text)` as serde_json writes it, without building it.
+pub fn write_arg_value(out: &mut Vec<u8>, text: &str) {
+    let t = text.trim();
+    let as_text = |out: &mut Vec<u8>| {
+        out.extend_from_slice(b"{\"text\":");
+        json_str(out, t);
+        out.push(b'}');
+    };
+    if t == "NULL" {
+        out.extend_from_slice(b"null");
+        return;
+    }
+    if let Some(n) = number(t) {
+        json_value(out, &n);
+        return;
+    }
+    if t.starts_with('"') {
+        if let Some((s, rest)) = string_literal(t) {
+            match rest {
+                "" => json_str(out, &s),
+                "..." => {
+                    out.extend_from_slice(b"{\"str\":");
+                    json_str(out, &s);
+                    out.extend_from_slice(b",\"truncated\":true}");
+                }
+                _ => as_text(out),
+            }
+            return;
+        }
+    }
+    if let Some(inner) = t.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
+        out.push(b'[');
+        for (i, e) in split_top(inner).into_iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            write_arg_value(out, e);
+        }
+        out.push(b']');
+        return;
+    }
+    if let Some(inner) = t.strip_prefix('{').and_then(|r| r.strip_suffix('}')) {
+        // A map sorted by key, the last of equal keys kept (serde_json's BTreeMap).
+        let mut fields: Vec<(&str, Option<&str>)> = Vec::new();
+        for field in split_top(inner) {
+            match field.split_once('=') {
+                Some((k, v)) if is_ident(k) => fields.push((k, Some(v))),
+                _ if field == "..." => fields.push(("...", None)),
+                _ => return as_text(out),
+            }
+        }
+        fields.reverse();
+        fields.sort_by_key(|f| f.0);
+        fields.dedup_by_key(|f| f.0);
+        out.push(b'{');
+        for (i, (k, v)) in fields.into_iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            json_str(out, k);
+            out.push(b':');
+            match v {
+                Some(v) => write_arg_value(out, v),
+                None => out.extend_from_slice(b"true"),
+            }
+        }
+        out.push(b'}');
+        return;
+    }
+    if let Some((fd, rest)) = t.split_once('<') {
+        if let (Ok(fd), Some(path)) = (fd.parse::<i64>(), rest.strip_suffix('>')) {
+            out.extend_from_slice(b"{\"fd\":");
+            json_int(out, fd);
+            out.extend_from_slice(b",\"path\":");
+            json_str(out, path);
+            out.push(b'}');
+            return;
+        }
+    }
+    let sym =
+        |p: &str| is_ident(p) || number(p).is_some() || p.starts_with("1<<") && is_ident(&p[3..]);
+    if t.split('|').all(sym) && t.split('|').any(is_ident) {
+        out.extend_from_slice(b"{\"sym\":[");
+        for (i, p) in t.split('|').enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            json_str(out, p);
+        }
+        out.extend_from_slice(b"]}");
+        return;
+    }
+    as_text(out)
+}
+
+/// A JSON string, escaped as serde_json escapes it.
+fn json_str(out: &mut Vec<u8>, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push(b'"');
+    let b = s.as_bytes();
+    // Most strings need no escape: one pass that the compiler vectorizes, one copy.
+    if !b.iter().any(|&c| c < 0x20 || c == b'"' || c == b'\\') {
+        out.extend_from_slice(b);
+        out.push(b'"');
+        return;
+    }
+    let mut start = 0;
+    for (i, &c) in b.iter().enumerate() {
+        let esc: &[u8] = match c {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0x08 => b"\\b",
+            0x0c => b"\\f",
+            0..=0x1f => b"",
+            _ => continue,
+        };
+        out.extend_from_slice(&b[start..i]);
+        if esc.is_empty() {
+            out.extend_from_slice(b"\\u00");
+            out.push(HEX[usize::from(c >> 4)]);
+            out.push(HEX[usize::from(c & 0xf)]);
+        } else {
+            out.extend_from_slice(esc);
+        }
+        start = i + 1;
+    }
+    out.extend_from_slice(&b[start..]);
+    out.push(b'"');
+}
+
+fn json_value(out: &mut Vec<u8>, v: &Value) {
+    match v {
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::String(s) => json_str(out, s),
+        Value::Number(n) if n.is_u64() => json_int(out, n.as_u64().unwrap_or_default()),
+        Value::Number(n) if n.is_i64() => json_int(out, n.as_i64().unwrap_or_default()),
+        other => {
+            let _ = serde_json::to_writer(&mut *out, other);
+        }
+    }
+}
+
+/// An integer in decimal.
+fn json_int(out: &mut Vec<u8>, v: impl itoa::Integer) {
+    out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+}
+
+fn json_bool(out: &mut Vec<u8>, v: bool) {
+    out.extend_from_slice(if v { b"true" } else { b"false" });
+}
+
+fn write_syscall(s: &Syscall, args: Args<'_>, out: &mut Vec<u8>) {
+    out.extend_from_slice(b"{\"type\":\"syscall\",\"pid\":");
+    json_int(out, s.pid);
+    out.extend_from_slice(b",\"tid\":");
+    json_int(out, s.tid);
+    if let Some(t) = s.entry_tid {
+        out.extend_from_slice(b",\"entry_tid\":");
+        json_int(out, t);
+    }
+    out.extend_from_slice(b",\"nr\":");
+    json_int(out, s.nr);
+    out.extend_from_slice(b",\"arch\":");
+    json_str(out, &s.arch);
+    out.extend_from_slice(b",\"name\":");
+    json_str(out, &s.name);
+    out.extend_from_slice(b",\"args\":[");
+    let arg = |out: &mut Vec<u8>, i: usize, text: &str| {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"{\"text\":");
+        json_str(out, text);
+        out.extend_from_slice(b",\"value\":");
+    };
+    match args {
+        Args::Parsed(args) => {
+            for (i, a) in args.iter().enumerate() {
+                arg(out, i, &a.text);
+                json_value(out, &a.value);
+                out.push(b'}');
+            }
+        }
+        Args::Text(text) => {
+            for (i, t) in split_top(text).into_iter().enumerate() {
+                arg(out, i, t);
+                write_arg_value(out, t);
+                out.push(b'}');
+            }
+        }
+    }
+    out.extend_from_slice(b"],\"entry_len\":");
+    json_int(out, s.entry_len);
+    out.extend_from_slice(b",\"unfinished\":");
+    json_bool(out, s.unfinished);
+    out.extend_from_slice(b",\"ret\":");
+    match s.ret {
+        Some(r) => json_int(out, r),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"errno\":");
+    match &s.errno {
+        Some(e) => json_str(out, e),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"ret_text\":");
+    json_str(out, &s.ret_text);
+    out.extend_from_slice(b",\"injected\":");
+    json_bool(out, s.injected);
+    out.extend_from_slice(b",\"entry_ns\":");
+    json_int(out, s.entry_ns);
+    out.extend_from_slice(b",\"exit_ns\":");
+    json_int(out, s.exit_ns);
+    out.extend_from_slice(b",\"duration_ns\":");
+    json_int(out, s.duration_ns);
+    for (key, lines) in [(&b",\"stack\":["[..], &s.stack), (b",\"io\":[", &s.io)] {
+        if !lines.is_empty() {
+            out.extend_from_slice(key);
+            for (i, l) in lines.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                json_str(out, l);
+            }
+            out.push(b']');
+        }
+    }
+    if let Some(ip) = s.prefix.ip {
+        out.extend_from_slice(b",\"ip\":");
+        json_int(out, ip);
+    }
+    if let Some(c) = &s.prefix.comm {
+        out.extend_from_slice(b",\"comm\":");
+        json_str(out, c);
+    }
+    if let Some(ip) = s.exit_ip {
+        out.extend_from_slice(b",\"exit_ip\":");
+        json_int(out, ip);
+    }
+    if let Some(c) = &s.exit_comm {
+        out.extend_from_slice(b",\"exit_comm\":");
+        json_str(out, c);
+    }
+    if s.detached {
+        out.extend_from_slice(b",\"detached\":true");
+    }
+    out.push(b'}');
 }
 
 /// Splits a call's argument text at its top-level `", "`s (outside strings, brackets, braces
@@ -519,7 +880,7 @@ pub fn read_events(r: impl io::BufRead) -> io::Result<Vec<TraceEvent>> {
 enum Point<'e> {
     Entry(&'e Syscall),
     Exit(&'e Syscall),
-    Line(u32, String, &'e [String]),
+    Line(u32, String, &'e [String], &'e LinePrefix),
     Raw(&'e str),
     Tracees(usize),
     Message(&'e str),
@@ -543,6 +904,10 @@ struct Text<'w> {
     relative: bool,
     /// The time of the last line's start (`-r`).
     last_line: Option<u64>,
+    /// `-i`.
+    instruction_pointer: bool,
+    /// `-Y`.
+    pid_comm: bool,
 }
 
 impl Text<'_> {
@@ -551,17 +916,21 @@ impl Text<'_> {
         self.w.write_all(s.as_bytes())
     }
 
-    fn leader(&mut self, tid: u32) -> io::Result<()> {
+    fn leader(&mut self, tid: u32, ip: Option<u64>, comm: Option<&str>) -> io::Result<()> {
         if self.col != 0 {
             self.w.write_all(b" <unfinished ...>\n")?;
             self.col = 0;
         }
         self.owner = Some(tid);
         self.live.insert(tid);
+        let label = match comm {
+            Some(c) if self.pid_comm => format!("{tid}<{c}>"),
+            _ => tid.to_string(),
+        };
         if self.pid_prefix_always {
-            self.put(&format!("{tid:<5} "))
+            self.put(&format!("{label:<5} "))
         } else if self.shared && self.tracees.unwrap_or(self.live.len()) > 1 {
-            self.put(&format!("[pid {tid:>5}] "))
+            self.put(&format!("[pid {label:>5}] "))
         } else {
             Ok(())
         }?;
@@ -573,6 +942,12 @@ impl Text<'_> {
             self.last_line = Some(self.now);
             let d = std::time::Duration::from_nanos(d);
             self.put(&format!("{:6}.{:06} ", d.as_secs(), d.subsec_micros()))?;
+        }
+        if self.instruction_pointer {
+            match ip {
+                Some(ip) => self.put(&format!("[{ip:016x}] "))?,
+                None => self.put("[????????????????] ")?,
+            }
         }
         Ok(())
     }
@@ -606,14 +981,15 @@ pub fn write_text(events: &[TraceEvent], w: &mut dyn Write) -> io::Result<()> {
                     Some(i) => format!("--- {} {i} ---", s.signal),
                     None => format!("--- {} ---", s.signal),
                 };
-                points.push((s.ns, Point::Line(s.tid, text, &s.stack)));
+                points.push((s.ns, Point::Line(s.tid, text, &s.stack, &s.prefix)));
             }
             TraceEvent::Summary(s) => summaries.push(Point::Raw(&s.text)),
             TraceEvent::Tracees(n) => points.push((n.ns, Point::Tracees(n.count))),
             TraceEvent::Message(m) => points.push((m.ns, Point::Message(&m.text))),
             other => {
-                if let Some((tid, ns, text)) = other.status_line() {
-                    points.push((ns, Point::Line(tid, text, &[])));
+                if let (Some((tid, ns, text)), Some(prefix)) = (other.status_line(), other.prefix())
+                {
+                    points.push((ns, Point::Line(tid, text, &[], prefix)));
                 }
             }
         }
@@ -640,6 +1016,8 @@ pub fn write_text(events: &[TraceEvent], w: &mut dyn Write) -> io::Result<()> {
         now: 0,
         relative: h.relative,
         last_line: None,
+        instruction_pointer: h.instruction_pointer,
+        pid_comm: h.pid_comm,
     };
     let exit_kinds = ["+++ exited", "+++ killed"];
     for (ns, p) in points
@@ -652,7 +1030,11 @@ pub fn write_text(events: &[TraceEvent], w: &mut dyn Write) -> io::Result<()> {
                 if h.whole_lines {
                     continue;
                 }
-                t.leader(s.entry_tid.unwrap_or(s.tid))?;
+                t.leader(
+                    s.entry_tid.unwrap_or(s.tid),
+                    s.prefix.ip,
+                    s.prefix.comm.as_deref(),
+                )?;
                 if h.syscall_number {
                     t.put(&format!("[{:>4}] ", s.nr))?;
                 }
@@ -663,15 +1045,25 @@ pub fn write_text(events: &[TraceEvent], w: &mut dyn Write) -> io::Result<()> {
                     &text[..s.entry_len.min(text.len())]
                 ))?;
             }
+            Point::Exit(s) if s.detached => {
+                // Only the end of a line the call's entry left unfinished.
+                if !h.whole_lines && t.owner() == Some(s.entry_tid.unwrap_or(s.tid)) {
+                    t.w.write_all(b" <detached ...>\n")?;
+                    t.col = 0;
+                    t.owner = None;
+                }
+            }
             Point::Exit(s) => {
                 let text = joined(s);
+                let ip = s.exit_ip.or(s.prefix.ip);
+                let comm = s.exit_comm.as_deref().or(s.prefix.comm.as_deref());
                 let rest = if h.whole_lines {
-                    t.leader(s.tid)?;
+                    t.leader(s.tid, ip, comm)?;
                     t.put(&format!("{}(", s.name))?;
                     &text[..]
                 } else {
                     if t.owner() != Some(s.tid) {
-                        t.leader(s.tid)?;
+                        t.leader(s.tid, ip, comm)?;
                         t.put(&format!("<... {} resumed>", s.name))?;
                     }
                     &text[s.entry_len.min(text.len())..]
@@ -696,8 +1088,8 @@ pub fn write_text(events: &[TraceEvent], w: &mut dyn Write) -> io::Result<()> {
                     t.w.write_all(b"\n")?;
                 }
             }
-            Point::Line(tid, text, raw) => {
-                t.leader(tid)?;
+            Point::Line(tid, text, raw, prefix) => {
+                t.leader(tid, prefix.ip, prefix.comm.as_deref())?;
                 t.put(&text)?;
                 t.end()?;
                 for line in raw {
@@ -806,6 +1198,10 @@ mod tests {
             duration_ns: ns.1 - ns.0,
             stack: Vec::new(),
             io: Vec::new(),
+            prefix: LinePrefix::default(),
+            exit_ip: None,
+            exit_comm: None,
+            detached: false,
         })
     }
 
@@ -822,6 +1218,8 @@ mod tests {
             whole_lines: false,
             timestamps: None,
             relative: false,
+            instruction_pointer: false,
+            pid_comm: false,
         });
         // Written in return order, as the tracer does.
         let events = [
@@ -832,6 +1230,7 @@ mod tests {
                 tid: 100,
                 ns: 5,
                 code: 0,
+                prefix: LinePrefix::default(),
             }),
         ];
         let mut out = Vec::new();
@@ -862,6 +1261,8 @@ mod tests {
             whole_lines: false,
             timestamps: None,
             relative: false,
+            instruction_pointer: false,
+            pid_comm: false,
         });
         let tracees = |ns, count| TraceEvent::Tracees(Tracees { ns, count });
         // The message went to stderr straight, inside the unfinished line: the column of
@@ -891,6 +1292,185 @@ mod tests {
              [pid   100] <... clone3 resumed>, 88)   = 101\n\
              getpid()                                = 100\n"
         );
+    }
+
+    #[test]
+    fn instruction_pointers_comms_and_detached_calls_print_as_the_text_did() {
+        let header = TraceEvent::Header(Header {
+            schema: SCHEMA.into(),
+            start_unix_ns: 0,
+            columns: 0,
+            pid_prefix_always: true,
+            shared: true,
+            syscall_times: false,
+            syscall_number: false,
+            whole_lines: false,
+            timestamps: None,
+            relative: false,
+            instruction_pointer: true,
+            pid_comm: true,
+        });
+        let with = |ev: TraceEvent, ip: u64, comm: &str, exit: Option<(u64, &str)>| match ev {
+            TraceEvent::Syscall(mut s) => {
+                s.prefix = LinePrefix {
+                    ip: Some(ip),
+                    comm: Some(comm.into()),
+                };
+                if let Some((ip, comm)) = exit {
+                    s.exit_ip = Some(ip);
+                    s.exit_comm = Some(comm.into());
+                }
+                TraceEvent::Syscall(s)
+            }
+            other => other,
+        };
+        let mut cut = call(7, "read", "0, ", 3, "?", (6, 8));
+        if let TraceEvent::Syscall(s) = &mut cut {
+            s.detached = true;
+            s.ret = None;
+        }
+        let events = [
+            header,
+            with(call(8, "getpid", "", 0, "8", (2, 3)), 0x10, "ls", None),
+            // An execve whose line was cut: the resumed line shows the new name.
+            with(
+                call(7, "execve", "\"/bin/ls\"", 9, "0", (1, 4)),
+                0x20,
+                "sh",
+                Some((0x30, "ls")),
+            ),
+            TraceEvent::Exited(Exited {
+                tid: 8,
+                ns: 5,
+                code: 0,
+                prefix: LinePrefix {
+                    ip: None,
+                    comm: Some("ls".into()),
+                },
+            }),
+            with(cut, 0x40, "ls", None),
+        ];
+        let mut out = Vec::new();
+        write_text(&events, &mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "7<sh> [0000000000000020] execve(\"/bin/ls\" <unfinished ...>\n\
+             8<ls> [0000000000000010] getpid() = 8\n\
+             7<ls> [0000000000000030] <... execve resumed>) = 0\n\
+             8<ls> [????????????????] +++ exited with 0 +++\n\
+             7<ls> [0000000000000040] read(0,  <detached ...>\n"
+        );
+        let text: Vec<String> = events.iter().map(to_line).collect();
+        assert!(
+            text[2].contains(r#""ip":32,"comm":"sh","exit_ip":48"#),
+            "{}",
+            text[2]
+        );
+        assert_eq!(read_events(text.join("\n").as_bytes()).unwrap(), events);
+    }
+
+    #[test]
+    fn syscall_lines_written_by_hand_are_serdes_bytes() {
+        let texts = [
+            "",
+            r#"3, "a\"b\\c\n\t\x01\x7f\xff", 4"#,
+            "AT_FDCWD, \"/etc/\u{e9}t\u{e9}\", O_RDONLY|O_CLOEXEC",
+            "{st_mode=S_IFREG|0644, st_size=10, ...}, [1, 2], NULL, -1, 0x7fff0000",
+            "3</tmp/a b>, \"x\"..., 18446744073709551615, {text=\"\u{1}\"}, 1.5",
+        ];
+        let mut buf = Vec::new();
+        for (i, text) in texts.iter().enumerate() {
+            let mut ev = call(
+                7,
+                "read",
+                text,
+                text.len() / 2,
+                "-1 ENOENT (No such \"file\")",
+                (1, 2),
+            );
+            if let TraceEvent::Syscall(s) = &mut ev {
+                if i % 2 == 1 {
+                    s.entry_tid = Some(9);
+                    s.ret = None;
+                    s.errno = Some("ENOENT".into());
+                    s.stack = vec![" > /lib/libc.so(read+0x10) [0x1]".into()];
+                    s.io = vec![" | 00000  61 \u{7}".into()];
+                    s.prefix = LinePrefix {
+                        ip: Some(u64::MAX - 1),
+                        comm: Some("a\\x\"".into()),
+                    };
+                    s.exit_ip = Some(3);
+                    s.exit_comm = Some("ls".into());
+                    s.detached = true;
+                    s.unfinished = true;
+                    s.injected = true;
+                }
+            }
+            let mut out = Vec::new();
+            write_line(&ev, &mut buf, &mut out).unwrap();
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                to_line(&ev) + "\n",
+                "{text}"
+            );
+            let mut out = Vec::new();
+            write_call_line(&ev_without_args(&ev), text, &mut buf, &mut out).unwrap();
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                to_line(&ev) + "\n",
+                "{text}"
+            );
+        }
+    }
+
+    fn ev_without_args(ev: &TraceEvent) -> Syscall {
+        match ev {
+            TraceEvent::Syscall(s) => Syscall {
+                args: Vec::new(),
+                ..s.clone()
+            },
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn argument_values_written_without_building_them_are_serdes_bytes() {
+        for t in [
+            "NULL",
+            " 0x1f ",
+            "-5",
+            "-0",
+            "0777",
+            "18446744073709551615",
+            "-9223372036854775809",
+            r#""a\"b\\c\n\t\x01\x7f\xff\u{e9}""#,
+            r#""abc"..."#,
+            r#""abc"x"#,
+            "[]",
+            "[1, [2, \"x\"], {a=1}]",
+            "{}",
+            "{b=1, a=2, ...}",
+            "{a=1, a=2}",
+            "{a=1, ..., ...}",
+            "{a=1, b}",
+            "{sa_family=AF_INET, sin_port=htons(80), sin_addr=inet_addr(\"127.0.0.1\")}",
+            "3</tmp/a b>",
+            "3<x",
+            "O_RDONLY|O_CLOEXEC",
+            "1<<SHM_HUGE_SHIFT|0600",
+            "0x1|0x2",
+            "7 /* x */",
+            "",
+            "{st_mode=S_IFREG|0644, st_size=10, ...}",
+        ] {
+            let mut out = Vec::new();
+            write_arg_value(&mut out, t);
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                serde_json::to_string(&arg_value(t)).unwrap(),
+                "{t}"
+            );
+        }
     }
 
     #[test]

@@ -30,6 +30,8 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         "writev" => Row(&[Fd, In(iovec_sent), Ulong]),
         "preadv" => Row(&[Fd, AtExit(iovec_received), Ulong, Loff]),
         "pwritev" => Row(&[Fd, In(iovec_sent), Ulong, Loff]),
+        "preadv2" => Func(preadv2),
+        "pwritev2" => Func(pwritev2),
         "lseek" => Row(&[Fd, Long, Const(xlat::SEEK, "SEEK_???")]),
         "stat" | "lstat" => Row(&[Path, STAT]),
         "fstat" => Row(&[Fd, STAT]),
@@ -144,6 +146,33 @@ fn iovec_received(ctx: &mut Ctx<'_>, addr: u64) {
 /// The `iovec` array a writev-like call sends (count in argument 2).
 fn iovec_sent(ctx: &mut Ctx<'_>, addr: u64) {
     structs::iovec(ctx, addr, ctx.arg(2), None, true);
+}
+
+/// The `RWF_*` flags of `preadv2`/`pwritev2`.
+const RWF_FLAGS: text::Xlat = &[
+    (1, "RWF_HIPRI"),
+    (2, "RWF_DSYNC"),
+    (4, "RWF_SYNC"),
+    (8, "RWF_NOWAIT"),
+    (0x10, "RWF_APPEND"),
+];
+
+/// `preadv2(fd, iov, iovcnt, offset, flags)`: the offset is in two registers (`pos_l`,
+/// `pos_h`) in both ABIs; x86_64's `pos_l` holds all of it and its flags are argument 5.
+fn preadv2(ctx: &mut Ctx<'_>) -> Step {
+    v2(ctx, AtExit(iovec_received))
+}
+
+fn pwritev2(ctx: &mut Ctx<'_>) -> Step {
+    v2(ctx, In(iovec_sent))
+}
+
+fn v2(ctx: &mut Ctx<'_>, iov: Arg) -> Step {
+    if ctx.abi == super::Abi::X86_64 {
+        ctx.args[4] = ctx.args[5];
+    }
+    let row = [Fd, iov, Ulong, Loff, Flags(RWF_FLAGS, "RWF_???")];
+    super::table::print_row(ctx, &row)
 }
 
 pub(super) fn open_flags(ctx: &mut Ctx<'_>, v: u64) {

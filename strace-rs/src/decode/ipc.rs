@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use super::table::Arg::{self, *};
 use super::Decoder::{Func, Row};
-use super::{Ctx, Decoder, Step};
+use super::{Abi, Ctx, Decoder, Step};
 use crate::text::{self, Xlat};
 
 const IPC_PRIVATE: Xlat = &[(0, "IPC_PRIVATE")];
@@ -136,9 +136,14 @@ fn ctl_cmd(ctx: &mut Ctx<'_>, cmd: u64, table: Xlat, dflt: &str) -> u64 {
 
 /// `struct ipc64_perm` at `b[off..]`: `{uid=0, gid=0, mode=0600, key=0, cuid=0, cgid=0}`,
 /// or its first three fields (what `IPC_SET` uses).
-fn ipc_perm(out: &mut String, b: &[u8], full: bool) {
+/// The i386 `ipc64_perm` has a 16-bit mode (x86_64: 32-bit); both are at byte 20.
+fn ipc_perm(out: &mut String, b: &[u8], full: bool, abi: Abi) {
     let u = |o: usize| u32::from_ne_bytes(b[o..o + 4].try_into().unwrap());
-    let (key, uid, gid, cuid, cgid, mode) = (u(0), u(4), u(8), u(12), u(16), u(20));
+    let (key, uid, gid, cuid, cgid) = (u(0), u(4), u(8), u(12), u(16));
+    let mode = match abi {
+        Abi::X86_64 => u(20),
+        Abi::I386 => u(20) & 0xffff,
+    };
     let _ = write!(out, "{{uid={uid}, gid={gid}, mode=");
     text::octal(out, u64::from(mode));
     if full {
@@ -149,6 +154,22 @@ fn ipc_perm(out: &mut String, b: &[u8], full: bool) {
 
 fn u64_at(b: &[u8], o: usize) -> u64 {
     u64::from_ne_bytes(b[o..o + 8].try_into().unwrap())
+}
+
+/// The `unsigned long` at byte `o64` of an x86_64 structure or `o32` of the i386 one.
+fn ulong_at(abi: Abi, b: &[u8], o64: usize, o32: usize) -> u64 {
+    match abi {
+        Abi::X86_64 => u64_at(b, o64),
+        Abi::I386 => u64::from(i32_at(b, o32) as u32),
+    }
+}
+
+/// The size of a structure in the x86_64 or the i386 ABI.
+fn size(abi: Abi, s64: usize, s32: usize) -> usize {
+    match abi {
+        Abi::X86_64 => s64,
+        Abi::I386 => s32,
+    }
 }
 
 fn i32_at(b: &[u8], o: usize) -> i32 {
@@ -184,10 +205,11 @@ fn msgctl(ctx: &mut Ctx<'_>) -> Step {
         ctx.stash = cmd;
         match cmd {
             1 => {
-                if let Some(b) = read_or_addr(ctx, addr, 120) {
+                if let Some(b) = read_or_addr(ctx, addr, size(ctx.abi, 120, 88)) {
                     ctx.push("{msg_perm=");
-                    ipc_perm(&mut ctx.out, &b, false);
-                    let _ = write!(ctx.out, ", msg_qbytes={}}}", u64_at(&b, 88));
+                    ipc_perm(&mut ctx.out, &b, false, ctx.abi);
+                    let qbytes = ulong_at(ctx.abi, &b, 88, 68);
+                    let _ = write!(ctx.out, ", msg_qbytes={qbytes}}}");
                 }
             }
             2 | 3 | 11..=13 => return Step::Exit,
@@ -200,22 +222,25 @@ fn msgctl(ctx: &mut Ctx<'_>) -> Step {
     Step::Decoded
 }
 
+/// `struct msqid64_ds`; the i386 one has 32-bit times (and their high halves, not shown),
+/// counts and sizes.
 fn msqid_ds(ctx: &mut Ctx<'_>, addr: u64) {
-    let Some(b) = read_or_addr(ctx, addr, 120) else {
+    let abi = ctx.abi;
+    let Some(b) = read_or_addr(ctx, addr, size(abi, 120, 88)) else {
         return;
     };
     ctx.push("{msg_perm=");
-    ipc_perm(&mut ctx.out, &b, true);
+    ipc_perm(&mut ctx.out, &b, true, ctx.abi);
     let _ = write!(
         ctx.out,
         ", msg_stime={}, msg_rtime={}, msg_ctime={}, msg_qnum={}, msg_qbytes={}, msg_lspid={}, msg_lrpid={}}}",
-        u64_at(&b, 48),
-        u64_at(&b, 56),
-        u64_at(&b, 64),
-        u64_at(&b, 80),
-        u64_at(&b, 88),
-        i32_at(&b, 96),
-        i32_at(&b, 100)
+        ulong_at(abi, &b, 48, 36),
+        ulong_at(abi, &b, 56, 44),
+        ulong_at(abi, &b, 64, 52),
+        ulong_at(abi, &b, 80, 64),
+        ulong_at(abi, &b, 88, 68),
+        i32_at(&b, size(abi, 96, 72)),
+        i32_at(&b, size(abi, 100, 76))
     );
 }
 
@@ -233,7 +258,33 @@ fn msginfo(ctx: &mut Ctx<'_>, addr: u64) {
 }
 
 fn semctl(ctx: &mut Ctx<'_>) -> Step {
-    let addr = ctx.arg(3);
+    semctl_at(ctx, false)
+}
+
+/// `semctl` through the i386 `ipc` multiplexer (arguments `semid, semnum, cmd, ptr`): its
+/// argument is the `union semun` at `ptr`, shown in brackets unless it is a structure.
+pub fn semctl_indirect(ctx: &mut Ctx<'_>) -> Step {
+    semctl_at(ctx, true)
+}
+
+fn semctl_at(ctx: &mut Ctx<'_>, indirect: bool) -> Step {
+    let mut addr = ctx.arg(3);
+    if indirect {
+        match ctx.read::<u32>(addr) {
+            Some(v) => addr = u64::from(v),
+            None if ctx.exiting => return Step::Decoded,
+            None => {
+                ctx.int(0);
+                ctx.comma();
+                ctx.int(1);
+                ctx.comma();
+                ctl_cmd(ctx, ctx.arg(2), SEMCTL_CMDS, "SEM_???");
+                ctx.comma();
+                ctx.addr(addr);
+                return Step::Decoded;
+            }
+        }
+    }
     if !ctx.exiting {
         ctx.int(0);
         ctx.comma();
@@ -244,14 +295,19 @@ fn semctl(ctx: &mut Ctx<'_>) -> Step {
         ctx.stash = cmd;
         match cmd {
             1 => {
-                if let Some(b) = read_or_addr(ctx, addr, 104) {
+                if let Some(b) = read_or_addr(ctx, addr, size(ctx.abi, 104, 64)) {
                     ctx.push("{sem_perm=");
-                    ipc_perm(&mut ctx.out, &b, false);
+                    ipc_perm(&mut ctx.out, &b, false, ctx.abi);
                     ctx.push("}");
                 }
             }
             2 | 3 | 18..=20 => return Step::Exit,
-            16 => ctx.int(3),
+            16 if !indirect => ctx.int(3),
+            _ if indirect => {
+                ctx.push("[");
+                ctx.addr(addr);
+                ctx.push("]");
+            }
             _ => ctx.addr(addr),
         }
         return Step::Decoded;
@@ -262,17 +318,18 @@ fn semctl(ctx: &mut Ctx<'_>) -> Step {
 }
 
 fn semid_ds(ctx: &mut Ctx<'_>, addr: u64) {
-    let Some(b) = read_or_addr(ctx, addr, 104) else {
+    let abi = ctx.abi;
+    let Some(b) = read_or_addr(ctx, addr, size(abi, 104, 64)) else {
         return;
     };
     ctx.push("{sem_perm=");
-    ipc_perm(&mut ctx.out, &b, true);
+    ipc_perm(&mut ctx.out, &b, true, ctx.abi);
     let _ = write!(
         ctx.out,
         ", sem_otime={}, sem_ctime={}, sem_nsems={}}}",
-        u64_at(&b, 48),
-        u64_at(&b, 64),
-        u64_at(&b, 80)
+        ulong_at(abi, &b, 48, 36),
+        ulong_at(abi, &b, 64, 44),
+        ulong_at(abi, &b, 80, 52)
     );
 }
 
@@ -304,9 +361,9 @@ fn shmctl(ctx: &mut Ctx<'_>) -> Step {
         ctx.stash = cmd;
         match cmd {
             1 => {
-                if let Some(b) = read_or_addr(ctx, addr, 112) {
+                if let Some(b) = read_or_addr(ctx, addr, size(ctx.abi, 112, 84)) {
                     ctx.push("{shm_perm=");
-                    ipc_perm(&mut ctx.out, &b, false);
+                    ipc_perm(&mut ctx.out, &b, false, ctx.abi);
                     ctx.push("}");
                 }
             }
@@ -325,52 +382,55 @@ fn shmctl(ctx: &mut Ctx<'_>) -> Step {
 }
 
 fn shmid_ds(ctx: &mut Ctx<'_>, addr: u64) {
-    let Some(b) = read_or_addr(ctx, addr, 112) else {
+    let abi = ctx.abi;
+    let Some(b) = read_or_addr(ctx, addr, size(abi, 112, 84)) else {
         return;
     };
     ctx.push("{shm_perm=");
-    ipc_perm(&mut ctx.out, &b, true);
+    ipc_perm(&mut ctx.out, &b, true, ctx.abi);
     let _ = write!(
         ctx.out,
         ", shm_segsz={}, shm_cpid={}, shm_lpid={}, shm_nattch={}, shm_atime={}, shm_dtime={}, shm_ctime={}}}",
-        u64_at(&b, 48),
-        i32_at(&b, 80),
-        i32_at(&b, 84),
-        u64_at(&b, 88),
-        u64_at(&b, 56),
-        u64_at(&b, 64),
-        u64_at(&b, 72)
+        ulong_at(abi, &b, 48, 36),
+        i32_at(&b, size(abi, 80, 64)),
+        i32_at(&b, size(abi, 84, 68)),
+        ulong_at(abi, &b, 88, 72),
+        ulong_at(abi, &b, 56, 40),
+        ulong_at(abi, &b, 64, 48),
+        ulong_at(abi, &b, 72, 56)
     );
 }
 
 fn shminfo(ctx: &mut Ctx<'_>, addr: u64) {
-    let Some(b) = read_or_addr(ctx, addr, 40) else {
+    let abi = ctx.abi;
+    let Some(b) = read_or_addr(ctx, addr, size(abi, 40, 20)) else {
         return;
     };
     let _ = write!(
         ctx.out,
         "{{shmmax={}, shmmin={}, shmmni={}, shmseg={}, shmall={}}}",
-        u64_at(&b, 0),
-        u64_at(&b, 8),
-        u64_at(&b, 16),
-        u64_at(&b, 24),
-        u64_at(&b, 32)
+        ulong_at(abi, &b, 0, 0),
+        ulong_at(abi, &b, 8, 4),
+        ulong_at(abi, &b, 16, 8),
+        ulong_at(abi, &b, 24, 12),
+        ulong_at(abi, &b, 32, 16)
     );
 }
 
 fn shm_info(ctx: &mut Ctx<'_>, addr: u64) {
-    let Some(b) = read_or_addr(ctx, addr, 48) else {
+    let abi = ctx.abi;
+    let Some(b) = read_or_addr(ctx, addr, size(abi, 48, 24)) else {
         return;
     };
     let _ = write!(
         ctx.out,
         "{{used_ids={}, shm_tot={}, shm_rss={}, shm_swp={}, swap_attempts={}, swap_successes={}}}",
         i32_at(&b, 0),
-        u64_at(&b, 8),
-        u64_at(&b, 16),
-        u64_at(&b, 24),
-        u64_at(&b, 32),
-        u64_at(&b, 40)
+        ulong_at(abi, &b, 8, 4),
+        ulong_at(abi, &b, 16, 8),
+        ulong_at(abi, &b, 24, 12),
+        ulong_at(abi, &b, 32, 16),
+        ulong_at(abi, &b, 40, 20)
     );
 }
 
@@ -443,11 +503,16 @@ fn msgrcv(ctx: &mut Ctx<'_>) -> Step {
 }
 
 /// `{mtype=1, mtext="..."}`: a message's type and `len` bytes of text.
+/// The type is a `long` (32-bit on i386).
 fn msgbuf(ctx: &mut Ctx<'_>, addr: u64, len: u64) {
-    match ctx.read::<i64>(addr) {
-        Some(mtype) => {
+    let head = match ctx.abi {
+        Abi::X86_64 => ctx.read::<i64>(addr).map(|t| (t, 8)),
+        Abi::I386 => ctx.read::<i32>(addr).map(|t| (i64::from(t), 4)),
+    };
+    match head {
+        Some((mtype, text)) => {
             let _ = write!(ctx.out, "{{mtype={mtype}, mtext=");
-            ctx.buf(addr + 8, len);
+            ctx.buf(addr + text, len);
             ctx.push("}");
         }
         None => ctx.addr(addr),

@@ -24,6 +24,7 @@ mod ioctl;
 mod ipc;
 mod keys;
 mod memory;
+mod mmsg;
 mod net;
 mod netlink;
 pub(crate) mod netlink_xlat;
@@ -40,6 +41,7 @@ mod tests;
 pub mod tracee;
 mod uring;
 
+pub use ipc::semctl_indirect as ipc_semctl_indirect;
 pub use tracee::{Ptrace, TraceeMemory};
 
 pub(crate) use file::statfs64_i386;
@@ -686,6 +688,7 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         .or_else(|| bpf::decoder(name))
         .or_else(|| cbpf::decoder(name))
         .or_else(|| ptrace::decoder(name))
+        .or_else(|| mmsg::decoder(name))
 }
 
 /// Syscalls whose return value is printed specially.

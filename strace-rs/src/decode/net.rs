@@ -564,11 +564,15 @@ fn fdset(ctx: &mut Ctx<'_>, addr: u64) {
 
 /// `pselect6`'s `{sigmask, sigsetsize}`.
 fn sigmask_and_size(ctx: &mut Ctx<'_>, addr: u64) {
-    match ctx.read::<[u64; 2]>(addr) {
+    let pair = match ctx.abi {
+        super::Abi::X86_64 => ctx.read::<[u64; 2]>(addr),
+        super::Abi::I386 => ctx.read::<[u32; 2]>(addr).map(|p| p.map(u64::from)),
+    };
+    match pair {
         Some([m, sz]) => {
-            ctx.push("{");
+            ctx.push("{sigmask=");
             structs::sigmask(ctx, m, sz);
-            let _ = write!(ctx.out, ", {sz}}}");
+            let _ = write!(ctx.out, ", sigsetsize={sz}}}");
         }
         None => ctx.addr(addr),
     }

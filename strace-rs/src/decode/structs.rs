@@ -771,19 +771,46 @@ fn iovec_ex(
         Abi::X86_64 => 8,
         Abi::I386 => 4,
     };
-    let Some(b) = ctx.read_bytes(addr, n.saturating_mul(2 * width)) else {
-        ctx.addr(addr);
-        return;
-    };
-    let word = |o: usize| {
+    let word = |b: &[u8], o: usize| {
         let mut w = [0u8; 8];
         w[..width].copy_from_slice(&b[o..o + width]);
         u64::from_le_bytes(w)
     };
-    let entries: Vec<(u64, u64)> = (0..n)
-        .map(|i| (word(2 * i * width), word((2 * i + 1) * width)))
-        .collect();
+    let (entries, cut) = match ctx.read_bytes(addr, n.saturating_mul(2 * width)) {
+        Some(b) => {
+            let all = (0..n).map(|i| (word(&b, 2 * i * width), word(&b, (2 * i + 1) * width)));
+            (all.collect::<Vec<_>>(), None)
+        }
+        // As strace's print_array: element by element up to the first unreadable one (the
+        // address when it is the first, else `... /* address */` after the others).
+        None => {
+            let mut entries = Vec::new();
+            let mut cut = None;
+            for i in 0..=n.min(ctx.opts.max_strlen) {
+                if i == n {
+                    break;
+                }
+                let at = addr.wrapping_add((2 * i * width) as u64);
+                match ctx.read_bytes(at, 2 * width) {
+                    Some(b) => entries.push((word(&b, 0), word(&b, width))),
+                    None if i == 0 => {
+                        ctx.addr(addr);
+                        return;
+                    }
+                    None => {
+                        cut = Some(at);
+                        break;
+                    }
+                }
+            }
+            (entries, cut)
+        }
+    };
     iovec_entries(ctx, &entries, data_len, show_data, netlink_fd);
+    if let Some(at) = cut {
+        ctx.out.pop();
+        let _ = write!(ctx.out, ", ... /* {at:#x} */]");
+    }
 }
 
 /// `[{iov_base=..., iov_len=N}, ...]` for `(base, len)` pairs already read; `data_len` and

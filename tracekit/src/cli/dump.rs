@@ -7,7 +7,7 @@ use std::path::PathBuf;
 pub struct Args {
     /// The event log to dump (with --strace-text: strace-rs's JSON output).
     pub log: PathBuf,
-    /// Read strace-rs's `--output-format=json` output (schema tracekit.strace/2) and print the
+    /// Read strace-rs's `--output-format=json` output (schema tracekit.strace/3) and print the
     /// text strace prints for it.
     #[arg(long)]
     pub strace_text: bool,

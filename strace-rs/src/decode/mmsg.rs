@@ -1,0 +1,142 @@
+//! `sendmmsg` and `recvmmsg`: arrays of `struct mmsghdr` (a `msghdr` and the length the
+//! kernel sent or received), as strace's `mmsghdr.c` prints them, in both ABIs (the i386
+//! `mmsghdr` is seven 32-bit words and the length: 32 bytes; x86_64's is 64).
+
+use std::fmt::Write as _;
+
+use super::structs;
+use super::Decoder::Func;
+use super::{Abi, Ctx, Decoder, Step};
+use crate::xlat;
+
+/// strace's IOV_MAX: at most this many messages are shown.
+const IOV_MAX: u64 = 1024;
+
+pub fn decoder(name: &str) -> Option<Decoder> {
+    Some(match name {
+        "sendmmsg" => Func(sendmmsg),
+        "recvmmsg" => Func(recvmmsg),
+        _ => return None,
+    })
+}
+
+fn mmsghdr_size(abi: Abi) -> u64 {
+    match abi {
+        Abi::X86_64 => 64,
+        Abi::I386 => 32,
+    }
+}
+
+/// `[{msg_hdr={...}, msg_len=N}, ...]`: `n` messages at `addr`; the first `with_len` show
+/// their `msg_len`; with `use_len` each message's data is cut at its `msg_len` (received).
+fn mmsgvec(ctx: &mut Ctx<'_>, addr: u64, n: u64, with_len: u64, use_len: bool) {
+    let size = mmsghdr_size(ctx.abi);
+    let len_at = size - if ctx.abi == Abi::X86_64 { 8 } else { 4 };
+    let mut i = 0u64;
+    let mut left = IOV_MAX;
+    ctx.array(addr, n, size, &mut |c, b| {
+        let at = addr + i * size;
+        i += 1;
+        if left == 0 {
+            c.push("...");
+            return;
+        }
+        left -= 1;
+        let o = len_at as usize;
+        let msg_len = u32::from_ne_bytes(b[o..o + 4].try_into().unwrap());
+        c.push("{msg_hdr=");
+        let data_len = use_len.then_some(u64::from(msg_len));
+        structs::msghdr(c, at, data_len, true);
+        if i <= with_len {
+            let _ = write!(c.out, ", msg_len={msg_len}");
+        }
+        c.push("}");
+    });
+}
+
+fn msg_flags(ctx: &mut Ctx<'_>, i: usize) {
+    ctx.flags(xlat::MSG_FLAGS, ctx.arg(i) & 0xffff_ffff, "MSG_???");
+}
+
+/// `sendmmsg(fd, msgvec, vlen, flags)`: the messages at exit, the first ones (as many as
+/// were sent) with their `msg_len`.
+fn sendmmsg(ctx: &mut Ctx<'_>) -> Step {
+    let vlen = u64::from(ctx.arg(2) as u32);
+    if !ctx.exiting {
+        ctx.fd(0);
+        ctx.comma();
+        return Step::Exit;
+    }
+    let sent = if ctx.error { 0 } else { ctx.rval as u64 };
+    mmsgvec(ctx, ctx.arg(1), vlen, sent, false);
+    let _ = write!(ctx.out, ", {vlen}, ");
+    msg_flags(ctx, 3);
+    Step::Decoded
+}
+
+/// `recvmmsg(fd, msgvec, vlen, flags, timeout)`: the received messages at exit with the
+/// timeout as it was at entry, then ` (left {...})` or ` (Timeout)`.
+fn recvmmsg(ctx: &mut Ctx<'_>) -> Step {
+    let vlen = u64::from(ctx.arg(2) as u32);
+    let timeout = ctx.arg(4);
+    if !ctx.exiting {
+        ctx.fd(0);
+        ctx.comma();
+        ctx.stash = pack_timeout(ctx, timeout);
+        return Step::Exit;
+    }
+    if ctx.error {
+        ctx.addr(ctx.arg(1));
+    } else {
+        let n = ctx.rval as u64;
+        mmsgvec(ctx, ctx.arg(1), n, n, true);
+    }
+    let _ = write!(ctx.out, ", {vlen}, ");
+    msg_flags(ctx, 3);
+    ctx.comma();
+    unpack_timeout(ctx, timeout);
+    if ctx.error {
+        return Step::Decoded;
+    }
+    if ctx.rval == 0 {
+        ctx.rextra = " (Timeout)".to_owned();
+    } else if timeout != 0 {
+        let mut sub = ctx.scratch();
+        structs::timespec(&mut sub, timeout);
+        ctx.rextra = format!(" (left {})", sub.out);
+    }
+    Step::Decoded
+}
+
+/// The timeout at entry, kept until exit (the kernel overwrites it with the time left):
+/// 0 for NULL, 1 when unreadable or too wide to keep, else bit 63, the seconds (32 bits)
+/// and the nanoseconds (31 bits).
+fn pack_timeout(ctx: &mut Ctx<'_>, addr: u64) -> u64 {
+    if addr == 0 {
+        return 0;
+    }
+    let t = match ctx.abi {
+        Abi::X86_64 => ctx.read::<[i64; 2]>(addr),
+        Abi::I386 => ctx
+            .read::<[i32; 2]>(addr)
+            .map(|[s, n]| [i64::from(s), i64::from(n)]),
+    };
+    match t {
+        Some([s, n]) if i32::try_from(s).is_ok() && (0..1 << 31).contains(&n) => {
+            1 << 63 | u64::from(s as u32) << 31 | n as u64
+        }
+        _ => 1,
+    }
+}
+
+fn unpack_timeout(ctx: &mut Ctx<'_>, addr: u64) {
+    match ctx.stash {
+        0 => ctx.push("NULL"),
+        1 => structs::timespec(ctx, addr),
+        v => {
+            let sec = i64::from((v >> 31) as u32 as i32);
+            let nsec = v & 0x7fff_ffff;
+            let _ = write!(ctx.out, "{{tv_sec={sec}, tv_nsec={nsec}}}");
+        }
+    }
+}
