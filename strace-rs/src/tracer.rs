@@ -1642,8 +1642,8 @@ fn io_dump(cfg: &Config, pid: Pid, nr: u64, args: &[u64; 6], rval: i64) -> Vec<S
         1 | 18 | 44 => (false, true),
         _ => return Vec::new(),
     };
-    let wanted = (is_read && (cfg.read_all || cfg.read_fds.contains(&fd)))
-        || (is_write && (cfg.write_all || cfg.write_fds.contains(&fd)));
+    let wanted = (is_read && cfg.read_all != cfg.read_fds.contains(&fd))
+        || (is_write && cfg.write_all != cfg.write_fds.contains(&fd));
     if !wanted || rval <= 0 {
         return Vec::new();
     }
