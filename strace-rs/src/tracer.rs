@@ -1637,15 +1637,20 @@ impl<'c> Tracer<'c> {
 /// The `-e read=`/`-e write=` hex dump lines of a call that returned `rval`.
 fn io_dump(cfg: &Config, pid: Pid, nr: u64, args: &[u64; 6], rval: i64) -> Vec<String> {
     let fd = args[0] as i32;
+    // readv, preadv, preadv2 / writev, pwritev, pwritev2: a dump per buffer.
+    let vectored = matches!(nr, 19 | 20 | 295 | 296 | 327 | 328);
     let (is_read, is_write) = match nr {
-        0 | 17 | 45 => (true, false),
-        1 | 18 | 44 => (false, true),
+        0 | 17 | 45 | 19 | 295 | 327 => (true, false),
+        1 | 18 | 44 | 20 | 296 | 328 => (false, true),
         _ => return Vec::new(),
     };
     let wanted = (is_read && cfg.read_all != cfg.read_fds.contains(&fd))
         || (is_write && cfg.write_all != cfg.write_fds.contains(&fd));
     if !wanted || rval <= 0 {
         return Vec::new();
+    }
+    if vectored {
+        return iov_dump(pid, args[1], args[2], rval as u64);
     }
     let len = if is_read {
         rval as usize
@@ -1657,6 +1662,33 @@ fn io_dump(cfg: &Config, pid: Pid, nr: u64, args: &[u64; 6], rval: i64) -> Vec<S
         return Vec::new();
     }
     crate::hexdump::dump(&buf)
+}
+
+/// The dump of the `count` buffers of the iovec array at `addr` a vectored call moved `total`
+/// bytes through (strace's `dumpiov_upto`): ` * N bytes in buffer I` and its hex dump, up to
+/// the first buffer no byte reached.
+fn iov_dump(pid: Pid, addr: u64, count: u64, total: u64) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut left = total;
+    for i in 0..count.min(1024) {
+        let mut iov = [0u8; 16];
+        if tracekit_ptrace::mem::read_exact(pid, addr + 16 * i, &mut iov).is_err() {
+            break;
+        }
+        let base = u64::from_ne_bytes(iov[..8].try_into().expect("8 bytes"));
+        let len = u64::from_ne_bytes(iov[8..].try_into().expect("8 bytes")).min(left);
+        if len == 0 {
+            break;
+        }
+        left -= len;
+        out.push(format!(" * {len} bytes in buffer {i}"));
+        let mut buf = vec![0u8; len.min(1 << 20) as usize];
+        if tracekit_ptrace::mem::read_exact(pid, base, &mut buf).is_err() {
+            break;
+        }
+        out.extend(crate::hexdump::dump(&buf));
+    }
+    out
 }
 
 /// The JSON event of the call `t` (thread `pid`) is making, with its arguments' `text`

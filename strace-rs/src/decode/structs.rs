@@ -638,19 +638,38 @@ fn iovec_ex(
         Abi::X86_64 => 8,
         Abi::I386 => 4,
     };
-    let Some(b) = ctx.read_bytes(addr, n.saturating_mul(2 * width)) else {
-        ctx.addr(addr);
-        return;
-    };
-    let word = |o: usize| {
+    let word = |b: &[u8], o: usize| {
         let mut w = [0u8; 8];
         w[..width].copy_from_slice(&b[o..o + width]);
         u64::from_le_bytes(w)
     };
-    let entries: Vec<(u64, u64)> = (0..n)
-        .map(|i| (word(2 * i * width), word((2 * i + 1) * width)))
-        .collect();
+    let entry = |b: &[u8], i: usize| (word(b, 2 * i * width), word(b, (2 * i + 1) * width));
+    if let Some(b) = ctx.read_bytes(addr, n.saturating_mul(2 * width)) {
+        let entries: Vec<(u64, u64)> = (0..n).map(|i| entry(&b, i)).collect();
+        iovec_entries(ctx, &entries, data_len, show_data, netlink_fd);
+        return;
+    }
+    // Not all readable: the elements up to the first that is not, then its address (strace's
+    // print_array: `[{...}, ... /* 0x7f0000 */]`), or the array's address when none is.
+    let mut entries = Vec::new();
+    let mut bad = addr;
+    for i in 0..n {
+        bad = addr + (2 * i * width) as u64;
+        match ctx.read_bytes(bad, 2 * width) {
+            Some(b) => entries.push(entry(&b, 0)),
+            None => break,
+        }
+    }
+    if entries.is_empty() || entries.len() == n {
+        ctx.addr(addr);
+        return;
+    }
     iovec_entries(ctx, &entries, data_len, show_data, netlink_fd);
+    // strace reads an element before it checks the -s limit: at the limit, the marker.
+    if entries.len() <= ctx.opts.max_strlen {
+        ctx.out.pop();
+        let _ = write!(ctx.out, ", ... /* {bad:#x} */]");
+    }
 }
 
 /// `[{iov_base=..., iov_len=N}, ...]` for `(base, len)` pairs already read; `data_len` and
