@@ -3,10 +3,22 @@
 use std::fmt::Write as _;
 
 /// Lines like ` | 00000  68 65 6c 6c 6f 0a                                hello.           |`.
+#[cfg(test)]
 pub fn dump(data: &[u8]) -> Vec<String> {
+    dump_part(data, 0, data.len() as u64)
+}
+
+/// The lines of `data`, the part at offset `start` of a dump of `total` bytes: the offset
+/// is five hex digits, more when `total` is over 1 MiB (strace's `dumpstr`).
+pub fn dump_part(data: &[u8], start: u64, total: u64) -> Vec<String> {
+    let width = if total > 1 << 20 {
+        1 + (63 - (total - 1).leading_zeros() as usize) / 4
+    } else {
+        5
+    };
     let mut lines = Vec::new();
     for (i, chunk) in data.chunks(16).enumerate() {
-        let mut s = format!(" | {:05x} ", i * 16);
+        let mut s = format!(" | {:0width$x} ", start + i as u64 * 16);
         for j in 0..16 {
             if j == 8 {
                 s.push(' ');
@@ -50,5 +62,14 @@ mod tests {
             l[0],
             " | 00000  68 65 6c 6c 6f 0a                                 hello.           |"
         );
+    }
+
+    #[test]
+    fn offsets_widen_past_one_mebibyte() {
+        // A part at 0x100000 of a dump of 0x100001 bytes: six digits, as strace.
+        let l = super::dump_part(b"A", 0x10_0000, 0x10_0001);
+        assert!(l[0].starts_with(" | 100000  41 "), "{}", l[0]);
+        let l = super::dump_part(b"A", 0xf_fff0, 0x10_0000);
+        assert!(l[0].starts_with(" | ffff0  41 "), "{}", l[0]);
     }
 }

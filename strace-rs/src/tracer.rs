@@ -1593,9 +1593,7 @@ impl<'c> Tracer<'c> {
             } else {
                 std::mem::take(&mut t.stack)
             };
-            if !is_error {
-                ev.io = io_dump(cfg, pid, nr, &t.args, rval);
-            }
+            ev.io = io_dump(cfg, pid, nr, &t.args, rval, is_error);
             let out = t.out;
             self.emit(out, &js::TraceEvent::Syscall(ev));
         }
@@ -1619,62 +1617,112 @@ impl<'c> Tracer<'c> {
         self.printer.write(out, "= ");
         self.printer.write(out, &ret);
         self.printer.line_end(out);
-        if !is_error {
-            self.dump_io(pid, out, nr, &args, rval);
-        }
+        self.dump_io(pid, out, nr, &args, rval, is_error);
         for frame in stack {
             self.printer.raw_line(out, &frame);
         }
     }
 
-    fn dump_io(&mut self, pid: Pid, out: OutId, nr: u64, args: &[u64; 6], rval: i64) {
-        for line in io_dump(self.cfg, pid, nr, args, rval) {
+    fn dump_io(&mut self, pid: Pid, out: OutId, nr: u64, args: &[u64; 6], rval: i64, error: bool) {
+        for line in io_dump(self.cfg, pid, nr, args, rval, error) {
             self.printer.raw_line(out, &line);
         }
     }
 }
 
-/// The `-e read=`/`-e write=` hex dump lines of a call that returned `rval`.
-fn io_dump(cfg: &Config, pid: Pid, nr: u64, args: &[u64; 6], rval: i64) -> Vec<String> {
+/// The `-e read=`/`-e write=` hex dump lines of a call that returned `rval` (strace's
+/// `dumpio`): what a write was given (its whole length, failed or not), what a successful
+/// read received.
+fn io_dump(
+    cfg: &Config,
+    pid: Pid,
+    nr: u64,
+    args: &[u64; 6],
+    rval: i64,
+    error: bool,
+) -> Vec<String> {
     let fd = args[0] as i32;
-    // readv, preadv, preadv2 / writev, pwritev, pwritev2: a dump per buffer.
-    let vectored = matches!(nr, 19 | 20 | 295 | 296 | 327 | 328);
-    let (is_read, is_write) = match nr {
-        0 | 17 | 45 | 19 | 295 | 327 => (true, false),
-        1 | 18 | 44 | 20 | 296 | 328 => (false, true),
-        _ => return Vec::new(),
-    };
-    let wanted = (is_read && cfg.read_all != cfg.read_fds.contains(&fd))
-        || (is_write && cfg.write_all != cfg.write_fds.contains(&fd));
-    if !wanted || rval <= 0 {
+    if fd < 0 {
         return Vec::new();
     }
-    if vectored {
-        return iov_dump(pid, args[1], args[2], rval as u64);
+    if cfg.write_all != cfg.write_fds.contains(&fd) {
+        match nr {
+            // write, pwrite64, sendto
+            1 | 18 | 44 => return dump_mem(pid, args[1], args[2]),
+            // writev, pwritev, pwritev2
+            20 | 296 | 328 => return iov_dump(pid, args[1], args[2], u64::MAX),
+            // sendmsg
+            46 => return msghdr_dump(pid, args[1], u64::MAX),
+            _ => {}
+        }
     }
-    let len = if is_read {
-        rval as usize
-    } else {
-        (args[2] as usize).min(rval as usize)
-    };
-    let mut buf = vec![0u8; len.min(1 << 20)];
-    if tracekit_ptrace::mem::read_exact(pid, args[1], &mut buf).is_err() {
+    if error || cfg.read_all == cfg.read_fds.contains(&fd) {
         return Vec::new();
     }
-    crate::hexdump::dump(&buf)
+    match nr {
+        // read, pread64, recvfrom
+        0 | 17 | 45 => dump_mem(pid, args[1], rval as u64),
+        // readv, preadv, preadv2
+        19 | 295 | 327 => iov_dump(pid, args[1], args[2], rval as u64),
+        // recvmsg
+        47 => msghdr_dump(pid, args[1], rval as u64),
+        _ => Vec::new(),
+    }
+}
+
+/// The hex dump of `len` bytes at `addr` (strace's `dumpstr`: read 64 KiB at a time, the
+/// offset as wide as the length needs, nothing when the first part can't be read).
+fn dump_mem(pid: Pid, addr: u64, len: u64) -> Vec<String> {
+    const CHUNK: u64 = 1 << 16;
+    if addr.checked_add(len).is_none() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let mut done = 0;
+    while done < len {
+        let n = (len - done).min(CHUNK);
+        let mut buf = vec![0u8; n as usize];
+        if tracekit_ptrace::mem::read_exact(pid, addr + done, &mut buf).is_err() {
+            if done > 0 {
+                out.push(format!(
+                    " | <Cannot fetch {} byte{} from pid {} @{:#x}>",
+                    len - done,
+                    if len - done == 1 { "" } else { "s" },
+                    pid.0,
+                    addr + done
+                ));
+            }
+            break;
+        }
+        out.extend(crate::hexdump::dump_part(&buf, done, len));
+        done += n;
+    }
+    out
+}
+
+/// The iovec array of the `struct msghdr` at `addr` dumped up to `total` bytes.
+fn msghdr_dump(pid: Pid, addr: u64, total: u64) -> Vec<String> {
+    let mut h = [0u8; 56];
+    if tracekit_ptrace::mem::read_exact(pid, addr, &mut h).is_err() {
+        return Vec::new();
+    }
+    let word = |o: usize| u64::from_ne_bytes(h[o..o + 8].try_into().expect("8 bytes"));
+    iov_dump(pid, word(16), word(24), total)
 }
 
 /// The dump of the `count` buffers of the iovec array at `addr` a vectored call moved `total`
 /// bytes through (strace's `dumpiov_upto`): ` * N bytes in buffer I` and its hex dump, up to
 /// the first buffer no byte reached.
 fn iov_dump(pid: Pid, addr: u64, count: u64, total: u64) -> Vec<String> {
+    // The whole array is read first: none of it dumps when any element can't be read.
+    let n = count.min(1024) as usize;
+    let mut iovs = vec![0u8; 16 * n];
+    if tracekit_ptrace::mem::read_exact(pid, addr, &mut iovs).is_err() {
+        return Vec::new();
+    }
     let mut out = Vec::new();
     let mut left = total;
-    for i in 0..count.min(1024) {
-        let mut iov = [0u8; 16];
-        if tracekit_ptrace::mem::read_exact(pid, addr + 16 * i, &mut iov).is_err() {
-            break;
-        }
+    for (i, iov) in iovs.chunks(16).enumerate() {
         let base = u64::from_ne_bytes(iov[..8].try_into().expect("8 bytes"));
         let len = u64::from_ne_bytes(iov[8..].try_into().expect("8 bytes")).min(left);
         if len == 0 {
@@ -1682,11 +1730,7 @@ fn iov_dump(pid: Pid, addr: u64, count: u64, total: u64) -> Vec<String> {
         }
         left -= len;
         out.push(format!(" * {len} bytes in buffer {i}"));
-        let mut buf = vec![0u8; len.min(1 << 20) as usize];
-        if tracekit_ptrace::mem::read_exact(pid, base, &mut buf).is_err() {
-            break;
-        }
-        out.extend(crate::hexdump::dump(&buf));
+        out.extend(dump_mem(pid, base, len));
     }
     out
 }
