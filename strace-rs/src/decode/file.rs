@@ -724,19 +724,20 @@ fn sendfile(ctx: &mut Ctx<'_>) -> Step {
         ctx.comma();
         ctx.fd(1);
         ctx.comma();
-        if ctx.arg(2) == 0 {
-            ctx.push("NULL");
+        // The offset; with none readable, or nothing to send, the call is printed whole.
+        let readable = ctx.read::<u64>(ctx.arg(2)).is_some();
+        ctx.u64_ptr(ctx.arg(2));
+        if !readable || ctx.arg(3) == 0 {
             ctx.comma();
             ctx.ulong(3);
             return Step::Decoded;
         }
-        ctx.u64_ptr(ctx.arg(2));
         return Step::Exit;
     }
-    if !ctx.error {
-        if let Some(v) = ctx.read::<u64>(ctx.arg(2)) {
-            let _ = write!(ctx.out, " => [{v}]");
-        }
+    // The offset the kernel advanced, when it sent something.
+    if !ctx.error && ctx.rval != 0 {
+        ctx.push(" => ");
+        ctx.u64_ptr(ctx.arg(2));
     }
     ctx.comma();
     ctx.ulong(3);

@@ -252,7 +252,7 @@ fn recvfrom(ctx: &mut Ctx<'_>) -> Step {
     // The bytes received, as netlink messages on a netlink socket (strace's
     // decode_sockbuf), or the address alone when the call failed.
     if ctx.error {
-        ctx.hex(1);
+        ctx.ptr(1);
     } else {
         let n = (ctx.rval as u64).min(ctx.arg(2));
         super::netlink::sockbuf(ctx, ctx.arg_int(0), ctx.arg(1), n);
