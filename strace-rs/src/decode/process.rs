@@ -64,7 +64,8 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         "clock_settime" => Row(&[CLOCK, In(structs::timespec)]),
         "gettimeofday" => Row(&[Out(structs::timeval), Ptr]),
         "time" => Row(&[Out(u64_value)]),
-        "alarm" | "setuid" | "setgid" | "setfsuid" | "setfsgid" => Row(&[Uint]),
+        "alarm" => Row(&[Uint]),
+        "setuid" | "setgid" | "setfsuid" | "setfsgid" => Row(&[Id]),
         "setpgid" => Row(&[Pid, In(pgid_arg)]),
         "setreuid" | "setregid" => Row(&[Id, Id]),
         "setresuid" | "setresgid" => Row(&[Id, Id, Id]),
@@ -207,7 +208,12 @@ fn rusage_who(ctx: &mut Ctx<'_>, who: u64) {
 
 /// The group list `setgroups` sets (its length is argument 0).
 fn groups(ctx: &mut Ctx<'_>, addr: u64) {
-    let n = ctx.arg_int(0).max(0) as usize;
+    if addr == 0 {
+        ctx.push("NULL");
+        return;
+    }
+    // An unsigned count: a negative one is too many.
+    let n = ctx.arg(0) as u32 as usize;
     gid_list(ctx, addr, n);
 }
 
@@ -267,16 +273,20 @@ fn groups_returned(ctx: &mut Ctx<'_>, addr: u64) {
 
 /// `[0, 4, 27]`: `n` group ids at `addr`.
 fn gid_list(ctx: &mut Ctx<'_>, addr: u64, n: usize) {
-    match ctx.read_bytes(addr, n.saturating_mul(4)) {
-        Some(b) => {
-            let v: Vec<String> = b
-                .chunks(4)
-                .map(|c| u32::from_ne_bytes(c.try_into().unwrap()).to_string())
-                .collect();
-            let _ = write!(ctx.out, "[{}]", v.join(", "));
-        }
-        None => ctx.addr(addr),
+    // strace's print_groups: more than NGROUPS_MAX (65536) is the address, else a
+    // print_array of gids, `-1` by name.
+    if n > 65536 {
+        ctx.addr(addr);
+        return;
     }
+    ctx.array(addr, n as u64, 4, &mut |c, b| match u32::from_ne_bytes(
+        b.try_into().expect("4 bytes"),
+    ) {
+        u32::MAX => c.push("-1"),
+        g => {
+            let _ = write!(c.out, "{g}");
+        }
+    });
 }
 
 /// Pointer `i` of the array at `addr`, in the tracee's ABI.
