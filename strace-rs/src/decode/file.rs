@@ -887,11 +887,12 @@ fn dirent64_list(ctx: &mut Ctx<'_>, addr: u64) {
 /// A `mknod` mode and, for a device node, its number (the next register):
 /// `S_IFCHR|0600, makedev(0x1, 0x3)`.
 pub(super) fn mode_and_device(ctx: &mut Ctx<'_>, mode: u64, dev: u64) {
-    let mode = mode & 0xffff_ffff;
+    // strace's decode_mknod: the mode an `unsigned short`, the device an `unsigned int`.
+    let mode = mode & 0xffff;
     structs::symbolic_mode_arg(ctx, mode);
     if matches!(mode & 0o170000, 0o20000 | 0o60000) {
         ctx.push(", ");
-        ctx.push(&structs::makedev(dev));
+        ctx.push(&structs::makedev(dev & 0xffff_ffff));
     }
 }
 

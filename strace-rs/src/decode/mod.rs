@@ -301,9 +301,23 @@ impl<'a> Ctx<'a> {
         let _ = write!(self.out, "{fd}");
         if self.opts.decode_fds > 0 && fd >= 0 {
             if let Some(p) = structs::fd_path(self.pid, fd, self.opts.decode_fds) {
+                // A deleted file: its path, then `(deleted)` outside the brackets (strace
+                // strips the suffix /proc adds).
+                let unlinked = || {
+                    use std::os::unix::fs::MetadataExt as _;
+                    let dir = crate::pidns::proc_dir(self.pid.0);
+                    std::fs::metadata(format!("/proc/{dir}/fd/{fd}")).is_ok_and(|m| m.nlink() == 0)
+                };
+                let (p, deleted) = match p.strip_suffix(" (deleted)") {
+                    Some(s) if unlinked() => (s, true),
+                    _ => (p.as_str(), false),
+                };
                 self.out.push('<');
-                self.out.push_str(&p);
+                self.out.push_str(p);
                 self.out.push('>');
+                if deleted {
+                    self.out.push_str("(deleted)");
+                }
             }
         }
     }
