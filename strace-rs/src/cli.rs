@@ -281,22 +281,32 @@ fn parse_status_set(spec: &str) -> Result<StatusSet, UsageError> {
     })
 }
 
+/// A descriptor set (`-e read=`, `-e write=`) as strace's `qualify_tokens` reads it: each
+/// leading `!` inverts the rest, `all`/`none` stand alone, otherwise descriptors separated
+/// by commas (empty ones skipped). The set and whether it is inverted (`all`: the empty set
+/// inverted).
 fn parse_fd_set(spec: &str) -> Result<(Vec<i32>, bool), UsageError> {
-    if spec == "all" {
-        return Ok((Vec::new(), true));
+    let rest = spec.trim_start_matches('!');
+    let inverted = (spec.len() - rest.len()) % 2 == 1;
+    match rest {
+        "none" => return Ok((Vec::new(), inverted)),
+        "all" => return Ok((Vec::new(), !inverted)),
+        _ => {}
     }
     let mut v = Vec::new();
-    for tok in spec.split(',') {
-        let fd: i32 = tok
-            .trim()
-            .parse()
-            .map_err(|_| err(format!("invalid descriptor '{tok}'")))?;
-        if fd < 0 {
-            return Err(err(format!("invalid descriptor '{tok}'")));
-        }
+    for tok in rest.split(',').filter(|t| !t.is_empty()) {
+        let fd = tok
+            .trim_start()
+            .parse::<u32>()
+            .ok()
+            .and_then(|n| i32::try_from(n).ok())
+            .ok_or_else(|| err(format!("invalid descriptor '{tok}'")))?;
         v.push(fd);
     }
-    Ok((v, false))
+    if v.is_empty() {
+        return Err(err(format!("invalid descriptor '{spec}'")));
+    }
+    Ok((v, inverted))
 }
 
 fn errno_by_name(name: &str) -> Option<i64> {
@@ -1275,6 +1285,18 @@ mod tests {
         assert_eq!(
             run(&["-e", "trace-fds=x", "true"]).unwrap_err().message,
             "invalid descriptor 'x'"
+        );
+        // -e read=/write=: leading `!`s invert, empty tokens are skipped, a set with no
+        // descriptor names the whole argument (strace's qualify_tokens).
+        let r = |a: &str| run(&["-e", a, "true"]).map(|c| (c.read_fds, c.read_all));
+        assert_eq!(r("read=!3,,4"), Ok((vec![3, 4], true)));
+        assert_eq!(r("read=!!all"), Ok((vec![], true)));
+        assert_eq!(r("read=!none"), Ok((vec![], true)));
+        assert_eq!(r("read=,,").unwrap_err().message, "invalid descriptor ',,'");
+        assert_eq!(r("read=1,!").unwrap_err().message, "invalid descriptor '!'");
+        assert_eq!(
+            r("read=2147483648").unwrap_err().message,
+            "invalid descriptor '2147483648'"
         );
         let i = |a: &[&str]| run(a).map(|c| c.interruptible);
         assert_eq!(i(&["true"]), Ok(Interruptible::Waiting));

@@ -241,9 +241,9 @@ pub struct Config {
     pub read_fds: Vec<i32>,
     /// Descriptors whose writes are dumped (`-e write=`).
     pub write_fds: Vec<i32>,
-    /// `-e read=all`.
+    /// `-e read=all`, or `-e read=!N,...`: every descriptor but those in `read_fds`.
     pub read_all: bool,
-    /// `-e write=all`.
+    /// `-e write=all`, or `-e write=!N,...`: every descriptor but those in `write_fds`.
     pub write_all: bool,
     /// `-e inject=`.
     pub inject: Vec<InjectRule>,

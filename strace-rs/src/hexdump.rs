@@ -67,4 +67,13 @@ mod tests {
             " | 100000  61 62                                             ab               |"
         );
     }
+
+    #[test]
+    fn offsets_widen_past_one_mebibyte() {
+        // A part at 0x100000 of a dump of 0x100001 bytes: six digits, as strace.
+        let l = super::dump_part(b"A", 0x10_0000, 0x10_0001);
+        assert!(l[0].starts_with(" | 100000  41 "), "{}", l[0]);
+        let l = super::dump_part(b"A", 0xf_fff0, 0x10_0000);
+        assert!(l[0].starts_with(" | ffff0  41 "), "{}", l[0]);
+    }
 }

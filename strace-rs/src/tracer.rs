@@ -846,7 +846,14 @@ impl<'c> Tracer<'c> {
     fn handle(&mut self, pid: Pid, stop: Stop, ru: pt::Rusage) {
         if !self.tcbs.contains_key(&pid) {
             match stop {
-                Stop::Exited(_) | Stop::Killed { .. } => return,
+                Stop::Exited(_) | Stop::Killed { .. } => {
+                    // A child strace-rs did not trace (one its tracee made with
+                    // CLONE_PARENT, or inherited): reaped and reported like strace.
+                    if !self.cfg.quiet.exit {
+                        self.message(&format!("Exit of unknown pid {pid} ignored"));
+                    }
+                    return;
+                }
                 _ => {
                     // A new child reporting before its parent's fork event.
                     if self.new_tcb(pid, false).is_err() {

@@ -499,10 +499,13 @@ impl<'a> Ctx<'a> {
             return;
         }
         let max = self.opts.max_strlen as u64;
-        let n = len.min(max) as usize;
+        // Like strace's printstr_ex: one byte past the limit is read too, and a buffer
+        // that can't be read that far prints as its address.
+        let n = len.min(max + 1) as usize;
         let mut data = vec![0u8; n];
         match self.mem.read(addr, &mut data) {
             Ok(k) if k == n => {
+                data.truncate(len.min(max) as usize);
                 text::quote(&mut self.out, &data, self.opts.hex, force_hex);
                 if len > max {
                     self.out.push_str("...");

@@ -156,6 +156,20 @@ fn writev_and_pwritev() {
 }
 
 #[test]
+fn iovec_array_cut_by_unreadable_memory_shows_what_was_read() {
+    // Two elements readable, the third not: strace's print_array marks where it stopped.
+    check(
+        call("writev", &[3, at(0x1300), 3]).fails(EFAULT).memory(
+            Recorded::default()
+                .u64s(at(0x1300), &[at(0xc80), 2, at(0xd00), 5])
+                .cstr(at(0xc80), "ab")
+                .cstr(at(0xd00), "cdefg"),
+        ),
+        "writev(3, [{iov_base=\"ab\", iov_len=2}, {iov_base=\"cdefg\", iov_len=5}, ... /* 0x10001320 */], 3) = -1 EFAULT (Bad address)",
+    );
+}
+
+#[test]
 fn readv_and_preadv() {
     check(
         call("readv", &[3, at(0x1320), 2])
