@@ -36,6 +36,8 @@ use anyhow::{anyhow, bail, Context};
 use object::{Object, ObjectSegment, ObjectSymbol};
 use tracekit_ptrace::inject::{Arg, Stopped, Thread};
 use tracekit_ptrace::Pid;
+use tracekit_symbolize::remote::{self, Stacks};
+use tracekit_symbolize::AddrKind;
 
 /// What to attach to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,7 +48,8 @@ pub struct AttachTo {
     pub duration: Option<Duration>,
 }
 
-/// How long the attach and the detach took (the target's threads stopped).
+/// How long the attach and the detach held the program (from the first thread's stop to the
+/// last one's release; reading the target's files before is not counted).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Timings {
     /// Stopping the threads, loading and starting the agent, releasing them.
@@ -65,6 +68,13 @@ pub struct Timings {
 pub struct Phases {
     /// Threads stopped.
     pub threads: usize,
+    /// Of those, found inside glibc, the loader or the tracker (where one may hold a lock
+    /// the calls need).
+    pub inside: usize,
+    /// Of those, brought out to a safe point (their return address) before the calls.
+    pub brought_out: usize,
+    /// Still inside when the calls began (doubtful: let run when a call waits).
+    pub still_inside: usize,
     /// How often threads held inside the allocator, the loader or the tracker were let run
     /// a while because a call waited for a lock (one count per thread and round).
     pub released: usize,
@@ -85,14 +95,26 @@ pub struct Phases {
     pub own_cpu: Duration,
 }
 
+impl Phases {
+    /// How long the program was held: from the first thread's stop to the last one's
+    /// release (the phases follow each other with nothing between).
+    pub fn held(&self) -> Duration {
+        self.stop + self.load + self.call + self.release
+    }
+}
+
 impl std::fmt::Display for Phases {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let ms = |d: Duration| d.as_secs_f64() * 1e3;
         write!(
             f,
-            "stop {:.1} ms ({} threads; {} let run while a call waited)",
+            "stop {:.1} ms ({} threads, {} inside libc/ld.so/tracker, {} brought out to a safe \
+             point, {} left inside; {} let run while a call waited)",
             ms(self.stop),
             self.threads,
+            self.inside,
+            self.brought_out,
+            self.still_inside,
             self.released
         )?;
         if !self.load.is_zero() {
@@ -202,6 +224,13 @@ fn maps(pid: i32) -> anyhow::Result<Vec<Mapping>> {
     Ok(out)
 }
 
+fn exec_ranges(maps: &[Mapping]) -> Vec<(u64, u64)> {
+    maps.iter()
+        .filter(|m| m.exec)
+        .map(|m| (m.start, m.end))
+        .collect()
+}
+
 fn file_name(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
 }
@@ -262,6 +291,8 @@ struct Loader {
     dlopen: u64,
     dlsym: u64,
     dlerror: u64,
+    /// Every executable mapping (where a safe point may be).
+    exec: Vec<(u64, u64)>,
 }
 
 impl Loader {
@@ -327,7 +358,16 @@ impl Loader {
             ld_so,
             libc,
             agent: None,
+            exec: exec_ranges(maps),
         })
+    }
+
+    /// True when `ip` is in code that may hold a lock our calls need: glibc (its allocator,
+    /// or any of its locks), the dynamic loader, the heap tracker.
+    fn holds_locks(&self, ip: u64) -> bool {
+        self.libc.contains(ip)
+            || self.ld_so.as_ref().is_some_and(|l| l.contains(ip))
+            || self.agent.as_ref().is_some_and(|l| l.contains(ip))
     }
 
     /// A thread must not be stopped for our call inside the loader, nor inside libc unless
@@ -423,19 +463,90 @@ fn not_permitted(pid: i32, scope: Option<u32>) -> anyhow::Error {
     }
 }
 
-/// Stops every thread and picks one at a safe point to call on (the main thread when it is;
-/// when none is, the threads inside the allocator or the loader run on a moment at a time
-/// until one is out). The others stay stopped while the calls run ([`call_holding`]): let go,
-/// they compete with the call for the CPU and for the allocator's and the kernel's locks
-/// (with 16 threads allocating in a loop let go, loading the agent took 250-1000 ms of wall
-/// time instead of about one). Returns the stopped process and the caller's index.
+/// How long the threads found inside glibc, the loader or the tracker get to reach their safe
+/// points ([`safe_points`]) before the calls. Each needs microseconds of CPU (the rest of one
+/// allocator call); on a loaded machine, the wait for a CPU. Those that have not arrived stay
+/// doubtful ([`call_holding`]).
+const SAFE_POINT_TIME: Duration = Duration::from_millis(50);
+
+/// Where each thread that is inside glibc, the loader or the tracker leaves that code: the
+/// first return address of its stack outside it (the modules' unwind tables, through
+/// framehop). Such a thread may hold a lock our calls need, and which one cannot be read
+/// (glibc's arena locks have no owner field: with more threads than arenas, the calling
+/// thread shares its arena with a worker, and held inside `malloc` that worker makes
+/// `dlopen` wait); at its return address it holds none of them. A thread whose stack does
+/// not lead out, or leads to an address after no call instruction, is left out (it stays
+/// doubtful).
+fn safe_points(pid: i32, loader: &Loader, s: &Stopped, stacks: &mut Stacks) -> Vec<(Pid, u64)> {
+    let mut out = Vec::new();
+    for t in s.threads.iter().filter(|t| loader.unsafe_at(t)) {
+        let regs = remote::Regs {
+            ip: t.regs.rip,
+            sp: t.regs.rsp,
+            bp: t.regs.rbp,
+        };
+        let mut read = |a: u64| tracekit_ptrace::mem::read_val::<u64>(t.tid, a).ok();
+        let Some(frames) = stacks.walk(pid as u32, regs, false, &mut read, 64) else {
+            continue;
+        };
+        let out_of = frames.iter().skip(1).find(|(a, _)| !loader.holds_locks(*a));
+        let Some(&(ra, AddrKind::Return)) = out_of else {
+            continue;
+        };
+        if loader.exec.iter().any(|&(lo, hi)| (lo..hi).contains(&ra)) && after_call(t.tid, ra) {
+            out.push((t.tid, ra));
+        }
+    }
+    out
+}
+
+/// True when the bytes before `ra` end with a call instruction (`call rel32`, or an indirect
+/// `call` through a register or memory, 2 to 7 bytes): a return address the unwinder found
+/// is checked before an `int3` goes there.
+fn after_call(tid: Pid, ra: u64) -> bool {
+    let mut b = [0u8; 7];
+    if ra < 7 || tracekit_ptrace::mem::read_exact(tid, ra - 7, &mut b).is_err() {
+        return false;
+    }
+    let at = |back: usize| b[7 - back];
+    at(5) == 0xe8 || (2..=7).any(|k| at(k) == 0xff && (at(k - 1) >> 3) & 7 == 2)
+}
+
+/// Stops every thread, brings those inside glibc, the loader or the tracker to safe points
+/// ([`safe_points`], [`Stopped::run_to`]: each runs alone with the others held until it has
+/// returned out of that code, where a one-shot breakpoint stops it), and picks one at a safe
+/// point to call on (the main thread when it is; when none is, the threads still inside run
+/// on a moment at a time until one is out). The others stay stopped while the calls run
+/// ([`call_holding`]): let go, they compete with the call for the CPU and for the
+/// allocator's and the kernel's locks (with 16 threads allocating in a loop let go, loading
+/// the agent took 250-1000 ms of wall time instead of about one). Returns the stopped
+/// process and the caller's index. `stacks` is `None` when the target's files cannot be
+/// read at their paths (another mount namespace): then no thread is brought out first.
 fn stop_for_call(
     pid: i32,
     loader: &Loader,
     phases: &mut Phases,
+    stacks: Option<&mut Stacks>,
 ) -> anyhow::Result<(Stopped, usize)> {
     let mut stopped = Stopped::stop_all(Pid(pid)).map_err(|e| ptrace_refused(pid, &e))?;
     phases.threads = stopped.threads.len();
+    phases.inside = stopped
+        .threads
+        .iter()
+        .filter(|t| loader.unsafe_at(t))
+        .count();
+    if let Some(stacks) = stacks {
+        let targets = safe_points(pid, loader, &stopped, stacks);
+        let run = stopped
+            .run_to(&targets, SAFE_POINT_TIME)
+            .map_err(|e| ptrace_refused(pid, &e))?;
+        phases.brought_out = run.reached.len();
+    }
+    phases.still_inside = stopped
+        .threads
+        .iter()
+        .filter(|t| loader.unsafe_at(t))
+        .count();
     let mut caller = None;
     for _ in 0..400 {
         let safe = |t: &&Thread| !loader.unsafe_at(t);
@@ -497,10 +608,11 @@ fn inject(
     agent: &Path,
     log: &Path,
     phases: &mut Phases,
+    stacks: Option<&mut Stacks>,
 ) -> anyhow::Result<(Agent, i64)> {
     let cpu = CpuClock::start(pid);
     let t0 = Instant::now();
-    let (mut s, t) = stop_for_call(pid, loader, phases)?;
+    let (mut s, t) = stop_for_call(pid, loader, phases, stacks)?;
     phases.stop = t0.elapsed();
     let mut released = 0;
     let mut call = |s: &mut Stopped, f: u64, args: &[Arg<'_>]| {
@@ -729,16 +841,25 @@ pub fn record(
             .with_context(|| format!("cannot copy the heap tracker into process {pid}'s /tmp"))?;
         (Path::new("/tmp").join(name), Some(host))
     };
-    let started = Instant::now();
+    // The unwind tables of every module, read before the threads stop (a few ms); by their
+    // paths, so only in our own mount namespace.
+    let mut stacks = same_ns.then(|| unwinder_of(pid));
     let mut phases = Phases::default();
-    let injected = inject(pid, &loader, &agent, &handoff.target_path(), &mut phases);
+    let injected = inject(
+        pid,
+        &loader,
+        &agent,
+        &handoff.target_path(),
+        &mut phases,
+        stacks.as_mut(),
+    );
     if let Some(c) = &copied {
         // Loaded (or not): the name is not needed any more.
         let _ = std::fs::remove_file(c);
     }
     let (entry, slots) = injected?;
     let mut timings = Timings {
-        attach: started.elapsed(),
+        attach: phases.held(),
         attach_phases: phases,
         ..Timings::default()
     };
@@ -755,18 +876,23 @@ pub fn record(
     }
     let exited = wait_for_end(pid, to.duration)?;
     if !exited {
-        let t0 = Instant::now();
         let agent_name = file_name(&agent.to_string_lossy()).to_owned();
+        let now = maps(pid).unwrap_or_default();
         let loader = Loader {
-            agent: maps(pid)
-                .ok()
-                .and_then(|m| Loaded::find(&m, |n| n == agent_name)),
+            agent: Loaded::find(&now, |n| n == agent_name),
+            exec: exec_ranges(&now),
             ..loader
         };
-        match detach(pid, &loader, entry, &mut timings.detach_phases) {
-            Ok(()) => {
-                timings.detach = Some(t0.elapsed().saturating_sub(timings.detach_phases.finish))
-            }
+        // The tables again: the agent is loaded now (and maybe other modules since).
+        let mut stacks = same_ns.then(|| unwinder_of(pid));
+        match detach(
+            pid,
+            &loader,
+            entry,
+            &mut timings.detach_phases,
+            stacks.as_mut(),
+        ) {
+            Ok(()) => timings.detach = Some(timings.detach_phases.held()),
             // It exited meanwhile: its exit handler finished the log.
             Err(e) if !Path::new(&format!("/proc/{pid}")).exists() => {
                 let _ = e;
@@ -788,10 +914,28 @@ pub fn record(
     Ok((handoff.collect()?, timings))
 }
 
-fn detach(pid: i32, loader: &Loader, agent: Agent, phases: &mut Phases) -> anyhow::Result<()> {
+/// The unwinder of process `pid`, its modules' tables read.
+fn unwinder_of(pid: i32) -> Stacks {
+    let mut stacks = Stacks::new();
+    let nowhere = remote::Regs {
+        ip: 0,
+        sp: 0,
+        bp: 0,
+    };
+    let _ = stacks.walk(pid as u32, nowhere, true, &mut |_| None, 1);
+    stacks
+}
+
+fn detach(
+    pid: i32,
+    loader: &Loader,
+    agent: Agent,
+    phases: &mut Phases,
+    stacks: Option<&mut Stacks>,
+) -> anyhow::Result<()> {
     let cpu = CpuClock::start(pid);
     let t0 = Instant::now();
-    let (mut s, t) = stop_for_call(pid, loader, phases)?;
+    let (mut s, t) = stop_for_call(pid, loader, phases, stacks)?;
     phases.stop = t0.elapsed();
     let (finished, released) = call_holding(&mut s, t, agent.detach, &[], loader)
         .map_err(|e| anyhow!("process {pid}: detaching failed: {e}"))?;
