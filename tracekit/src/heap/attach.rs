@@ -754,8 +754,9 @@ fn inject(
     drop(me);
     if rc < 0 {
         bail!(
-            "process {pid}: the heap tracker could not start (it was attached before or runs \
-             preloaded, or could not create its log; see the process's stderr)"
+            "process {pid}: the heap tracker could not start (another tracekit is attached to \
+             it, or it runs the tracker preloaded, or it could not create its log; see the \
+             process's stderr)"
         );
     }
     Ok((agent, rc))
