@@ -2,7 +2,8 @@
 //! its agent without gdb.
 //!
 //! [`Stopped::stop_all`] seizes and interrupts every thread of a process (threads started
-//! meanwhile too); [`Stopped::settle`] lets the threads a caller deems unsafe (inside the
+//! meanwhile too); [`Stopped::run_to`] runs chosen threads, the others held, each to an
+//! address of the caller's (a safe point: a one-shot breakpoint there); [`Stopped::settle`] lets the threads a caller deems unsafe (inside the
 //! allocator or the dynamic loader) run on, a moment at a time, until none is;
 //! [`Stopped::call`] runs a function of the target on one of its threads, with arguments
 //! (integers, or bytes placed below its stack), and returns its result; every register (the

@@ -78,6 +78,8 @@ pub struct Phases {
     pub brought_out: usize,
     /// Still inside when the calls began (doubtful: let run when a call waits).
     pub still_inside: usize,
+    /// Of `stop`, stopping every thread (seized, interrupted, each one's stop seen).
+    pub stop_all: Duration,
     /// Of `stop`, bringing them out.
     pub to_safe_points: Duration,
     /// How often threads held inside the allocator, the loader or the tracker were let run
@@ -113,10 +115,12 @@ impl std::fmt::Display for Phases {
         let ms = |d: Duration| d.as_secs_f64() * 1e3;
         write!(
             f,
-            "stop {:.1} ms ({} threads, {} inside libc/ld.so/tracker, {} brought out to a safe \
-             point in {:.1} ms, {} left inside; {} let run while a call waited)",
+            "stop {:.1} ms ({} threads stopped in {:.1} ms, {} inside libc/ld.so/tracker, {} \
+             brought out to a safe point in {:.1} ms, {} left inside; {} let run while a call \
+             waited)",
             ms(self.stop),
             self.threads,
+            ms(self.stop_all),
             self.inside,
             self.brought_out,
             ms(self.to_safe_points),
@@ -534,7 +538,9 @@ fn stop_for_call(
     phases: &mut Phases,
     stacks: Option<&mut Stacks>,
 ) -> anyhow::Result<(Stopped, usize)> {
+    let t0 = Instant::now();
     let mut stopped = Stopped::stop_all(Pid(pid)).map_err(|e| ptrace_refused(pid, &e))?;
+    phases.stop_all = t0.elapsed();
     phases.threads = stopped.threads.len();
     phases.inside = stopped
         .threads
@@ -835,6 +841,21 @@ extern "C" fn on_sigint(_: libc::c_int) {
     INTERRUPTED.store(true, Ordering::SeqCst);
 }
 
+/// From before the attach on, Ctrl-C and SIGTERM only set [`INTERRUPTED`]: one that comes
+/// in the middle of the attach (the threads held, a breakpoint planted, a call running) lets
+/// it finish, and [`wait_for_end`] then returns at once, so the program is detached cleanly
+/// instead of being left with tracekit gone mid-way.
+fn catch_interrupts() {
+    // SAFETY: the handler only stores to an atomic (async-signal-safe); SA_RESTART is left
+    // out so that poll returns at once (the attach's waits retry on EINTR).
+    unsafe {
+        let mut sa: libc::sigaction = std::mem::zeroed();
+        sa.sa_sigaction = on_sigint as extern "C" fn(libc::c_int) as usize;
+        libc::sigaction(libc::SIGINT, &sa, std::ptr::null_mut());
+        libc::sigaction(libc::SIGTERM, &sa, std::ptr::null_mut());
+    }
+}
+
 /// Waits until `duration` passed, Ctrl-C, or the process exited; true when it exited.
 fn wait_for_end(pid: i32, duration: Option<Duration>) -> anyhow::Result<bool> {
     // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor or -1.
@@ -844,14 +865,6 @@ fn wait_for_end(pid: i32, duration: Option<Duration>) -> anyhow::Result<bool> {
     }
     // SAFETY: a descriptor pidfd_open just returned, owned by nobody else.
     let fd = unsafe { OwnedFd::from_raw_fd(fd as i32) };
-    // SAFETY: the handler only stores to an atomic (async-signal-safe); SA_RESTART is left
-    // out so that poll returns at once.
-    unsafe {
-        let mut sa: libc::sigaction = std::mem::zeroed();
-        sa.sa_sigaction = on_sigint as extern "C" fn(libc::c_int) as usize;
-        libc::sigaction(libc::SIGINT, &sa, std::ptr::null_mut());
-        libc::sigaction(libc::SIGTERM, &sa, std::ptr::null_mut());
-    }
     let end = duration.map(|d| Instant::now() + d);
     loop {
         if INTERRUPTED.load(Ordering::SeqCst) {
@@ -922,6 +935,7 @@ pub fn record(
     // The unwind tables of every module, read before the threads stop (a few ms); by their
     // paths, so only in our own mount namespace.
     let mut stacks = same_ns.then(|| unwinder_of(pid));
+    catch_interrupts();
     let mut phases = Phases::default();
     let injected = inject(
         pid,
