@@ -71,8 +71,8 @@ pub struct Timings {
 pub struct Phases {
     /// Threads stopped.
     pub threads: usize,
-    /// Of those, found inside glibc, the loader or the tracker (where one may hold a lock
-    /// the calls need).
+    /// Of those, found inside glibc, the loader or the tracker, or blocked in `futex` under
+    /// glibc's allocator (where one may hold a lock the calls need).
     pub inside: usize,
     /// Of those, brought out to a safe point (their return address) before the calls.
     pub brought_out: usize,
@@ -275,6 +275,22 @@ impl Loaded {
         self.exec.iter().any(|&(s, e)| (s..e).contains(&ip))
     }
 
+    /// The address ranges of the dynamic symbols `names` that it defines, in the target.
+    fn ranges(&self, pid: i32, names: &[&str]) -> anyhow::Result<Vec<(u64, u64)>> {
+        let file = format!("/proc/{pid}/root{}", self.path);
+        let data = std::fs::read(&file).with_context(|| format!("cannot read {file}"))?;
+        let elf = object::File::parse(&*data).with_context(|| format!("cannot parse {file}"))?;
+        let low = elf.segments().map(|s| s.address()).min().unwrap_or(0) & !0xfff;
+        Ok(elf
+            .dynamic_symbols()
+            .filter(|s| s.is_definition() && s.name().is_ok_and(|n| names.contains(&n)))
+            .map(|s| {
+                let at = self.bias - low + s.address();
+                (at, at + s.size())
+            })
+            .collect())
+    }
+
     /// The address of the dynamic symbol `name` in the target, from the file as the target
     /// sees it (`/proc/PID/root`).
     fn symbol(&self, pid: i32, name: &str) -> anyhow::Result<Option<u64>> {
@@ -303,7 +319,26 @@ struct Loader {
     dlerror: u64,
     /// Every executable mapping (where a safe point may be).
     exec: Vec<(u64, u64)>,
+    /// glibc's allocator entry points (their code: a thread blocked in `futex` under one of
+    /// them may hold an arena lock while it waits for another lock).
+    allocator: Vec<(u64, u64)>,
 }
+
+/// glibc's allocator functions: a thread waiting in `futex` with one of them on its stack is
+/// brought out too (see [`safe_points`]).
+const ALLOCATOR: &[&str] = &[
+    "malloc",
+    "free",
+    "calloc",
+    "realloc",
+    "reallocarray",
+    "memalign",
+    "aligned_alloc",
+    "posix_memalign",
+    "valloc",
+    "pvalloc",
+    "malloc_trim",
+];
 
 impl Loader {
     fn of(pid: i32, maps: &[Mapping]) -> anyhow::Result<Loader> {
@@ -361,6 +396,7 @@ impl Loader {
                 )
             })
         };
+        let allocator = libc.ranges(pid, ALLOCATOR)?;
         Ok(Loader {
             dlopen: need("dlopen")?,
             dlsym: need("dlsym")?,
@@ -369,6 +405,7 @@ impl Loader {
             libc,
             agent: None,
             exec: exec_ranges(maps),
+            allocator,
         })
     }
 
@@ -378,6 +415,22 @@ impl Loader {
         self.libc.contains(ip)
             || self.ld_so.as_ref().is_some_and(|l| l.contains(ip))
             || self.agent.as_ref().is_some_and(|l| l.contains(ip))
+    }
+
+    /// True for a thread blocked in `futex` inside glibc with an allocator function on its
+    /// stack (`frames`, innermost first): waiting for one lock (glibc's arena list, say) it
+    /// may hold another (the arena it took, in `reused_arena`), and our calls may need that
+    /// one. A thread waiting in `pthread_cond_wait` or on a program's mutex has no such
+    /// frame, and is left alone.
+    fn waits_in_allocator(&self, t: &Thread, frames: &[(u64, AddrKind)]) -> bool {
+        t.in_syscall()
+            && t.regs.orig_rax == libc::SYS_futex as u64
+            && self.libc.contains(t.regs.rip)
+            && frames.iter().skip(1).any(|&(a, _)| {
+                self.allocator
+                    .iter()
+                    .any(|&(lo, hi)| (lo..hi).contains(&a.wrapping_sub(1)))
+            })
     }
 
     /// A thread must not be stopped for our call inside the loader, nor inside libc unless
@@ -477,19 +530,31 @@ fn not_permitted(pid: i32, scope: Option<u32>) -> anyhow::Error {
 /// points ([`safe_points`]) before the calls. Each needs microseconds of CPU (the rest of one
 /// allocator call); on a loaded machine, the wait for a CPU. Those that have not arrived stay
 /// doubtful ([`call_holding`]).
-const SAFE_POINT_TIME: Duration = Duration::from_millis(50);
+const SAFE_POINT_TIME: Duration = Duration::from_millis(100);
 
-/// Where each thread that is inside glibc, the loader or the tracker leaves that code: the
+/// Where each thread that is inside glibc, the loader or the tracker (or blocked in `futex`
+/// under glibc's allocator: [`Loader::waits_in_allocator`]) leaves that code: the
 /// first return address of its stack outside it (the modules' unwind tables, through
 /// framehop). Such a thread may hold a lock our calls need, and which one cannot be read
 /// (glibc's arena locks have no owner field: with more threads than arenas, the calling
 /// thread shares its arena with a worker, and held inside `malloc` that worker makes
 /// `dlopen` wait); at its return address it holds none of them. A thread whose stack does
 /// not lead out, or leads to an address after no call instruction, is left out (it stays
-/// doubtful).
-fn safe_points(pid: i32, loader: &Loader, s: &Stopped, stacks: &mut Stacks) -> Vec<(Pid, u64)> {
+/// doubtful). Also returns how many of them were blocked in `futex` under the allocator.
+fn safe_points(
+    pid: i32,
+    loader: &Loader,
+    s: &Stopped,
+    stacks: &mut Stacks,
+) -> (Vec<(Pid, u64)>, usize) {
     let mut out = Vec::new();
-    for t in s.threads.iter().filter(|t| loader.unsafe_at(t)) {
+    let mut waiting = 0;
+    for t in &s.threads {
+        let inside = loader.unsafe_at(t);
+        let maybe_waiting = t.in_syscall() && t.regs.orig_rax == libc::SYS_futex as u64;
+        if !inside && !maybe_waiting {
+            continue;
+        }
         let regs = remote::Regs {
             ip: t.regs.rip,
             sp: t.regs.rsp,
@@ -499,6 +564,12 @@ fn safe_points(pid: i32, loader: &Loader, s: &Stopped, stacks: &mut Stacks) -> V
         let Some(frames) = stacks.walk(pid as u32, regs, false, &mut read, 64) else {
             continue;
         };
+        if !inside {
+            if !loader.waits_in_allocator(t, &frames) {
+                continue;
+            }
+            waiting += 1;
+        }
         let out_of = frames.iter().skip(1).find(|(a, _)| !loader.holds_locks(*a));
         let Some(&(ra, AddrKind::Return)) = out_of else {
             continue;
@@ -507,7 +578,7 @@ fn safe_points(pid: i32, loader: &Loader, s: &Stopped, stacks: &mut Stacks) -> V
             out.push((t.tid, ra));
         }
     }
-    out
+    (out, waiting)
 }
 
 /// True when the bytes before `ra` end with a call instruction (`call rel32`, or an indirect
@@ -548,7 +619,8 @@ fn stop_for_call(
         .filter(|t| loader.unsafe_at(t))
         .count();
     if let Some(stacks) = stacks {
-        let targets = safe_points(pid, loader, &stopped, stacks);
+        let (targets, waiting) = safe_points(pid, loader, &stopped, stacks);
+        phases.inside += waiting;
         let t0 = Instant::now();
         let run = stopped
             .run_to(&targets, SAFE_POINT_TIME)
