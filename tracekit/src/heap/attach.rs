@@ -15,7 +15,7 @@
 //! before reading the log. The library stays loaded, unused. Both steps print where their
 //! time went (threads stopped, agent loaded, called, released; the target's and tracekit's
 //! CPU time). While the program is held, tracekit's own thread runs `SCHED_FIFO` when
-//! permitted (see [`Boost`]).
+//! permitted (see `Boost`).
 //!
 //! A process that exits in the middle of an attach (between two `ptrace` calls, or inside
 //! the call) gets "process N exited during the attach". `TRACEKIT_ATTACH_FAULT` makes that
