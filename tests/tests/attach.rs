@@ -1,8 +1,8 @@
 //! `tracekit heap -p PID`: attaching to a running, threaded program (through the PLT and
 //! built with `-fno-plt`), the per-site counts of the attached interval against the program's
-//! own counters, the program going on to its normal end; a process in another mount
-//! namespace; a process that exits while attached, or in the middle of the attach; and the
-//! refusals (no such process, a statically linked program, a musl program, no permission),
+//! own counters, the program going on to its normal end; attaching again after a detach; a
+//! process in another mount namespace; a process that exits while attached, or in the middle
+//! of the attach; and the refusals (no such process, a statically linked program, a musl program, no permission),
 //! each leaving the target running.
 
 use std::io::{BufRead, BufReader, Write};
@@ -174,15 +174,11 @@ fn minus(a: [u64; 5], b: [u64; 5]) -> [u64; 5] {
     std::array::from_fn(|i| a[i] - b[i])
 }
 
-/// Attach while the workers are paused, let them run, pause, detach: the report's calls per
-/// site are exactly the program's own counts of that interval; the program then finishes
-/// with its normal output and status.
-fn attach_counts_match(program: &str) {
-    const THREADS: u64 = 4;
+/// Attaches (the workers paused), lets them run, pauses them, detaches: checks that the
+/// report's calls per site are exactly the program's own counts of that interval. Returns
+/// the counters at the end.
+fn one_interval(v: &mut Victim, before: [u64; 5], threads: u64) -> [u64; 5] {
     let dir = tempdir();
-    let mut v = Victim::start(Command::new(example(program)).arg(THREADS.to_string()));
-    // Blocks allocated before the attach, freed during it.
-    let before = v.run_a_while();
     let a = attach(v.pid(), dir.path());
     let after = v.run_a_while();
     let (report, said, status) = a.finish(true);
@@ -197,22 +193,57 @@ fn attach_counts_match(program: &str) {
     assert_eq!(
         site_calls(&report, "calls"),
         counted,
-        "calls per site {SITES:?}"
+        "calls per site {SITES:?}; tracekit said: {said}"
     );
     // Each worker holds its last block of each site: allocated while attached, live at the
     // detach. Nothing allocated before the attach is counted as live.
-    assert_eq!(site_calls(&report, "leaked"), [THREADS; 5]);
+    assert_eq!(site_calls(&report, "leaked"), [threads; 5]);
     // The first round after the attach released the blocks of the round before: four frees
     // and one realloc per worker, of blocks the log never saw allocated.
-    assert_eq!(report["frees"]["untracked"].as_u64(), Some(5 * THREADS));
+    assert_eq!(report["frees"]["untracked"].as_u64(), Some(5 * threads));
     let attached = &report["processes"][0]["attached"];
     assert!(attached["to_ns"].as_u64().unwrap() > attached["from_ns"].as_u64().unwrap());
+    after
+}
+
+/// Attach while the workers are paused, let them run, pause, detach: the report's calls per
+/// site are exactly the program's own counts of that interval; the program then finishes
+/// with its normal output and status.
+fn attach_counts_match(program: &str) {
+    const THREADS: u64 = 4;
+    let mut v = Victim::start(Command::new(example(program)).arg(THREADS.to_string()));
+    // Blocks allocated before the attach, freed during it.
+    let before = v.run_a_while();
+    let after = one_interval(&mut v, before, THREADS);
     // The program goes on, unchanged, to its normal end.
     let end = v.run_a_while();
     assert!(
         end[0] > after[0],
         "the program stopped allocating after the detach"
     );
+    let (last, code) = v.quit();
+    assert_eq!(code, Some(0));
+    assert!(last.starts_with("done "), "{last}");
+}
+
+/// Attach, detach, attach again, detach: the second log is a whole log of its own (its
+/// threads, stacks and modules written again), and its counts are exactly the second
+/// interval's; blocks of the first interval freed in the second are untracked frees there.
+#[test]
+fn attach_again_after_a_detach_counts_the_second_interval() {
+    const THREADS: u64 = 4;
+    let mut v = Victim::start(Command::new(example("heap_attach")).arg(THREADS.to_string()));
+    let before = v.run_a_while();
+    let first = one_interval(&mut v, before, THREADS);
+    let between = v.run_a_while();
+    assert!(
+        between[0] > first[0],
+        "the program stopped after the detach"
+    );
+    let second = one_interval(&mut v, between, THREADS);
+    let again = v.run_a_while();
+    let third = one_interval(&mut v, again, THREADS);
+    assert!(third[0] > second[0]);
     let (last, code) = v.quit();
     assert_eq!(code, Some(0));
     assert!(last.starts_with("done "), "{last}");

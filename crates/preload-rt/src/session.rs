@@ -58,6 +58,8 @@ const OFF: u8 = 0;
 const STARTING: u8 = 1;
 const ON: u8 = 2;
 const DONE: u8 = 3;
+/// An attached session that was detached (its log finished): [`attach`] may start another.
+const DETACHED: u8 = 4;
 
 static STATE: AtomicU8 = AtomicU8::new(OFF);
 static HANDLERS: AtomicBool = AtomicBool::new(false);
@@ -139,7 +141,7 @@ pub fn start(config: &'static Config) {
 /// start of recording. False when the session had started already (the library was
 /// preloaded too) or the log could not be made. Call it with the reentrancy guard held.
 pub fn attach(config: &'static Config, log: &[u8]) -> bool {
-    if STATE.load(Ordering::Relaxed) != OFF {
+    if !matches!(STATE.load(Ordering::Relaxed), OFF | DETACHED) {
         return false;
     }
     start_slow(config, Some(log));
@@ -147,7 +149,8 @@ pub fn attach(config: &'static Config, log: &[u8]) -> bool {
 }
 
 /// Stops an attached session: writes the `Attach` record that says so and finishes the log
-/// as at exit (no `Exit` record: the process goes on). Later events are not recorded.
+/// as at exit (no `Exit` record: the process goes on). Later events are not recorded; once
+/// the log is finished, [`attach`] may start a new session (a log of its own).
 pub fn detach() {
     if STATE
         .compare_exchange(ON, DONE, Ordering::AcqRel, Ordering::Acquire)
@@ -163,17 +166,27 @@ pub fn detach() {
     }
     let compress = w.compress;
     w.log.finish(compress);
+    drop(w);
+    STATE.store(DETACHED, Ordering::Release);
 }
 
 #[cold]
 #[inline(never)]
 fn start_slow(config: &'static Config, attach_log: Option<&[u8]>) {
-    if STATE
-        .compare_exchange(OFF, STARTING, Ordering::AcqRel, Ordering::Acquire)
-        .is_err()
+    // An attach may follow a detach (`DETACHED`); nothing else starts a second session.
+    let again = attach_log.is_some()
+        && STATE
+            .compare_exchange(DETACHED, STARTING, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok();
+    if !again
+        && STATE
+            .compare_exchange(OFF, STARTING, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
     {
         return;
     }
+    // The state an attach that fails leaves: another attach may try again.
+    let failed = if attach_log.is_some() { DETACHED } else { DONE };
     crate::stderr::init();
     // A setuid/setgid program: its environment is the caller's, so neither the log's path
     // nor the current directory may decide where a file of the privileged process goes.
@@ -258,11 +271,19 @@ fn start_slow(config: &'static Config, attach_log: Option<&[u8]>) {
                 w.default_path = true;
             }
         }
+        if again {
+            // A new log: the stacks (by id) and the threads' records must be in it again.
+            forget_session(&mut w);
+        }
         let append = inherited_log(w.pid).filter(|_| attach_log.is_none());
-        w.open_log(append, 0, descendant)
+        let ok = w.open_log(append, 0, descendant);
+        if ok && again {
+            rewrite_session(&mut w);
+        }
+        ok
     };
     if !ok {
-        STATE.store(DONE, Ordering::Release);
+        STATE.store(failed, Ordering::Release);
         return;
     }
     // Only now: these may allocate (through the hooks, which pass the guard straight on).
@@ -283,6 +304,52 @@ fn start_slow(config: &'static Config, attach_log: Option<&[u8]>) {
     env::remove(APPEND_VAR);
     STATE.store(ON, Ordering::Release);
     scan_modules();
+}
+
+/// Before the log of a new attached session (after a detach): the stack table starts afresh
+/// (the new log names stacks from id 1 again), unless the leak check keeps its live blocks,
+/// which name their stacks by id (then [`rewrite_session`] writes every stack again, as a
+/// forked child's log does).
+fn forget_session(w: &mut Writer) {
+    if !crate::leak::on() {
+        w.stacks.clear();
+        MEMO.clear();
+    }
+}
+
+/// After the new log of an attached session is open: the stacks the table kept, and a
+/// `Thread` record for every thread of the program (each thread writes its own at its first
+/// event only, and those that wrote one into the last log remember they did; one that did
+/// not writes a second one, which readers take as a rename to the same name).
+fn rewrite_session(w: &mut Writer) {
+    let Writer { stacks, log, .. } = w;
+    stacks.for_each(|id, frames| {
+        log.write(&Event::Stack(Stack {
+            id,
+            frames: std::borrow::Cow::Borrowed(frames),
+        }));
+    });
+    let mut ids = [0u32; 1024];
+    let n = sys::thread_ids(&mut ids).unwrap_or(0).min(ids.len());
+    let time_ns = w.now();
+    for &tid in &ids[..n] {
+        let mut path = FixedBuf::<64>::new();
+        path.push_bytes(b"/proc/self/task/");
+        path.push_u64(tid.into());
+        path.push_bytes(b"/comm\0");
+        let mut name = [0u8; 16];
+        let len = sys::read_file(path.as_bytes(), &mut name).unwrap_or(0);
+        let name = name[..len].strip_suffix(b"\n").unwrap_or(&name[..len]);
+        // The tracker's own threads (its compressor, the last detach's) record nothing.
+        if name.starts_with(b"tracekit-") {
+            continue;
+        }
+        w.log.write(&Event::Thread(Thread {
+            time_ns,
+            tid,
+            name: Bytes::borrowed(name),
+        }));
+    }
 }
 
 /// `TRACEKIT_APPEND_LOG=PID:PATH` for this pid: the path of the log to append to.

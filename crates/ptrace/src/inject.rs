@@ -2,7 +2,8 @@
 //! its agent without gdb.
 //!
 //! [`Stopped::stop_all`] seizes and interrupts every thread of a process (threads started
-//! meanwhile too); [`Stopped::settle`] lets the threads a caller deems unsafe (inside the
+//! meanwhile too); [`Stopped::run_to`] runs chosen threads, the others held, each to an
+//! address of the caller's (a safe point: a one-shot breakpoint there); [`Stopped::settle`] lets the threads a caller deems unsafe (inside the
 //! allocator or the dynamic loader) run on, a moment at a time, until none is;
 //! [`Stopped::call`] runs a function of the target on one of its threads, with arguments
 //! (integers, or bytes placed below its stack), and returns its result; every register (the
@@ -23,8 +24,8 @@
 use std::io;
 
 use crate::{
-    get_regs, get_xstate, interrupt, mem, resume, seize, set_regs, set_xstate, tgkill, Options,
-    Pid, Regs, Resume, Stop,
+    get_regs, get_xstate, interrupt, mem, resume, seize, set_regs, set_xstate, tgkill, Breakpoint,
+    Options, Pid, Regs, Resume, Stop,
 };
 
 /// One argument of a remote call.
@@ -237,6 +238,218 @@ impl Stopped {
         r.map(|rax| (rax, n))
     }
 
+    /// Lets each thread of `targets` run until it reaches its address (a safe point: a return
+    /// address outside the code that may hold a lock, for `tracekit heap -p`), the others
+    /// held: a one-shot `int3` is planted at every address, the threads run, each one stops
+    /// at the first of them it executes (whichever thread's it is) with `rip` set back to the
+    /// address, and the original bytes are put back before this returns. Threads that have
+    /// not arrived after `timeout` are interrupted wherever they are. Every thread is held
+    /// again when this returns (one that ended meanwhile is dropped); the `SIGTRAP`s of the
+    /// breakpoints are never delivered.
+    pub fn run_to(
+        &mut self,
+        targets: &[(Pid, u64)],
+        timeout: std::time::Duration,
+    ) -> io::Result<RunTo> {
+        let mut out = RunTo::default();
+        if targets.is_empty() {
+            return Ok(out);
+        }
+        let mut bps: Vec<Breakpoint> = Vec::new();
+        let mut planted = Ok(());
+        for &(_, addr) in targets {
+            if bps.iter().any(|b| b.addr == addr) {
+                continue;
+            }
+            match self.through_any(|tid| Breakpoint::insert(tid, addr)) {
+                Ok(b) => bps.push(b),
+                Err(e) => {
+                    planted = Err(e);
+                    break;
+                }
+            }
+        }
+        let ran = match planted {
+            Ok(()) => self.run_planted(targets, &bps, timeout, &mut out),
+            Err(e) => Err(e),
+        };
+        // Every thread is stopped again here (run_planted sees to it): the bytes go back.
+        let mut removed = Ok(());
+        for b in &bps {
+            if let Err(e) = self.through_any(|tid| b.remove(tid)) {
+                removed = Err(e);
+            }
+        }
+        ran?;
+        removed?;
+        Ok(out)
+    }
+
+    /// Runs `f` with the id of a held thread (memory is written through one), trying the
+    /// next when one has ended.
+    fn through_any<T>(&self, mut f: impl FnMut(Pid) -> io::Result<T>) -> io::Result<T> {
+        let mut last = gone();
+        for t in &self.threads {
+            match f(t.tid) {
+                Ok(v) => return Ok(v),
+                Err(e) if e.raw_os_error() == Some(libc::ESRCH) => last = e,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(last)
+    }
+
+    /// [`Stopped::run_to`] with the breakpoints `bps` planted.
+    fn run_planted(
+        &mut self,
+        targets: &[(Pid, u64)],
+        bps: &[Breakpoint],
+        timeout: std::time::Duration,
+        out: &mut RunTo,
+    ) -> io::Result<()> {
+        let deadline = std::time::Instant::now() + timeout;
+        let mut running: Vec<Pid> = Vec::new();
+        for &(tid, _) in targets {
+            if self.index_of(tid).is_some() && !running.contains(&tid) {
+                match resume(tid, Resume::Continue, 0) {
+                    Ok(()) => running.push(tid),
+                    Err(e) if e.raw_os_error() == Some(libc::ESRCH) => {}
+                    Err(e) => {
+                        self.hold_all(&running, bps, out);
+                        return Err(e);
+                    }
+                }
+            }
+        }
+        let mut interrupted = false;
+        const FIRST: std::time::Duration = std::time::Duration::from_micros(20);
+        let mut pause = FIRST;
+        while !running.is_empty() {
+            let mut i = 0;
+            while i < running.len() {
+                let tid = running[i];
+                match self.next_on_the_way(tid, bps, interrupted, out) {
+                    Ok(true) => {
+                        running.swap_remove(i);
+                        pause = FIRST;
+                    }
+                    Ok(false) => i += 1,
+                    Err(e) => {
+                        self.hold_all(&running, bps, out);
+                        return Err(e);
+                    }
+                }
+            }
+            if running.is_empty() {
+                break;
+            }
+            if !interrupted && std::time::Instant::now() >= deadline {
+                for &tid in &running {
+                    let _ = interrupt(tid);
+                }
+                interrupted = true;
+                pause = FIRST;
+            }
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(std::time::Duration::from_millis(1));
+        }
+        Ok(())
+    }
+
+    /// Handles the next stop of `tid` (running towards a breakpoint of `bps`) if one is
+    /// ready; true once it is held (at a breakpoint, or after the interrupt when
+    /// `interrupted`) or gone.
+    fn next_on_the_way(
+        &mut self,
+        tid: Pid,
+        bps: &[Breakpoint],
+        interrupted: bool,
+        out: &mut RunTo,
+    ) -> io::Result<bool> {
+        let pid = self.pid;
+        let Some(i) = self.index_of(tid) else {
+            return Ok(true);
+        };
+        let stop = match poll_tid(pid, tid) {
+            Ok(Some(s)) => s,
+            Ok(None) => return Ok(false),
+            Err(e) if matches!(e.raw_os_error(), Some(libc::ECHILD | libc::ESRCH)) => {
+                self.threads.remove(i);
+                return Ok(true);
+            }
+            Err(e) => return Err(e),
+        };
+        let t = &mut self.threads[i];
+        match stop {
+            Stop::Signal(libc::SIGTRAP) => {
+                let mut r = get_regs(tid)?;
+                if !bps.iter().any(|b| b.addr == r.rip.wrapping_sub(1)) {
+                    // Not ours: the program's, delivered at the release.
+                    t.pending.push(libc::SIGTRAP);
+                    resume(tid, Resume::Continue, 0)?;
+                    return Ok(false);
+                }
+                r.rip -= 1;
+                set_regs(tid, &r)?;
+                t.regs = r;
+                if !out.reached.contains(&tid) {
+                    out.reached.push(tid);
+                }
+                if !interrupted {
+                    // Held in this stop (resumed later with no signal: the trap is dropped).
+                    return Ok(true);
+                }
+                // The interrupt is pending: resumed, it stops for it before running any
+                // instruction.
+                resume(tid, Resume::Continue, 0)?;
+                Ok(false)
+            }
+            Stop::Signal(sig) => {
+                t.pending.push(sig);
+                resume(tid, Resume::Continue, 0)?;
+                Ok(false)
+            }
+            Stop::Interrupt | Stop::GroupStop(_) if interrupted => {
+                t.regs = get_regs(tid)?;
+                if !out.reached.contains(&tid) {
+                    out.missed.push(tid);
+                }
+                Ok(true)
+            }
+            Stop::Exited(_) | Stop::Killed { .. } => {
+                self.threads.remove(i);
+                Ok(true)
+            }
+            _ => {
+                resume(tid, Resume::Continue, 0)?;
+                Ok(false)
+            }
+        }
+    }
+
+    /// After a failure: stops the threads of `running` again (best effort; a thread that
+    /// cannot be stopped is dropped).
+    fn hold_all(&mut self, running: &[Pid], bps: &[Breakpoint], out: &mut RunTo) {
+        for &tid in running {
+            let _ = interrupt(tid);
+        }
+        for &tid in running {
+            let mut pause = std::time::Duration::from_micros(20);
+            loop {
+                match self.next_on_the_way(tid, bps, true, out) {
+                    Ok(false) => {}
+                    Ok(true) => break,
+                    Err(_) => {
+                        self.threads.retain(|t| t.tid != tid);
+                        break;
+                    }
+                }
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(std::time::Duration::from_millis(1));
+            }
+        }
+    }
+
     /// Lets thread `tid` go on (detached, its pending signals delivered) before the others.
     pub fn release(&mut self, tid: Pid) {
         if let Some(i) = self.index_of(tid) {
@@ -249,6 +462,15 @@ impl Stopped {
     pub fn index_of(&self, tid: Pid) -> Option<usize> {
         self.threads.iter().position(|t| t.tid == tid)
     }
+}
+
+/// What [`Stopped::run_to`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunTo {
+    /// Threads held at one of the addresses.
+    pub reached: Vec<Pid>,
+    /// Threads held elsewhere: they had not arrived in time.
+    pub missed: Vec<Pid>,
 }
 
 /// The threads held while a call runs that may hold a lock it waits for

@@ -2,8 +2,10 @@
 //! running, from now until `--duration` has passed, Ctrl-C, or the process exits.
 //!
 //! Without gdb: every thread of the target is stopped with ptrace (`tracekit_ptrace::inject`),
-//! threads found inside glibc's allocator or the dynamic loader run on a moment at a time
-//! until none is, then one thread calls the target's own `dlopen` (glibc 2.34+ has it in libc)
+//! each thread found inside glibc, the dynamic loader or the tracker (where it may hold a lock
+//! the calls need, such as the malloc arena lock the calling thread shares with it) is run
+//! alone to its first return address out of that code (unwound with framehop, a one-shot
+//! breakpoint there), then one thread calls the target's own `dlopen` (glibc 2.34+ has it in libc)
 //! on the heap tracker's library, `dlsym` for its entry points, and `tracekit_attach(LOG)`,
 //! which redirects the allocation functions in every module's relocations and starts the log
 //! (`preload-heaptrack/src/attach.rs`). Every register and stack byte is put back and the
@@ -12,7 +14,8 @@
 //! thread has not yet) on a thread of its own, the program running: tracekit waits for that
 //! before reading the log. The library stays loaded, unused. Both steps print where their
 //! time went (threads stopped, agent loaded, called, released; the target's and tracekit's
-//! CPU time).
+//! CPU time). While the program is held, tracekit's own thread runs `SCHED_FIFO` when
+//! permitted (see `Boost`).
 //!
 //! A process that exits in the middle of an attach (between two `ptrace` calls, or inside
 //! the call) gets "process N exited during the attach". `TRACEKIT_ATTACH_FAULT` makes that
@@ -36,6 +39,8 @@ use anyhow::{anyhow, bail, Context};
 use object::{Object, ObjectSegment, ObjectSymbol};
 use tracekit_ptrace::inject::{Arg, Stopped, Thread};
 use tracekit_ptrace::Pid;
+use tracekit_symbolize::remote::{self, Stacks};
+use tracekit_symbolize::AddrKind;
 
 /// What to attach to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,7 +51,8 @@ pub struct AttachTo {
     pub duration: Option<Duration>,
 }
 
-/// How long the attach and the detach took (the target's threads stopped).
+/// How long the attach and the detach held the program (from the first thread's stop to the
+/// last one's release; reading the target's files before is not counted).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Timings {
     /// Stopping the threads, loading and starting the agent, releasing them.
@@ -65,6 +71,17 @@ pub struct Timings {
 pub struct Phases {
     /// Threads stopped.
     pub threads: usize,
+    /// Of those, found inside glibc, the loader or the tracker, or blocked in `futex` under
+    /// glibc's allocator (where one may hold a lock the calls need).
+    pub inside: usize,
+    /// Of those, brought out to a safe point (their return address) before the calls.
+    pub brought_out: usize,
+    /// Still inside when the calls began (doubtful: let run when a call waits).
+    pub still_inside: usize,
+    /// Of `stop`, stopping every thread (seized, interrupted, each one's stop seen).
+    pub stop_all: Duration,
+    /// Of `stop`, bringing them out.
+    pub to_safe_points: Duration,
     /// How often threads held inside the allocator, the loader or the tracker were let run
     /// a while because a call waited for a lock (one count per thread and round).
     pub released: usize,
@@ -85,14 +102,29 @@ pub struct Phases {
     pub own_cpu: Duration,
 }
 
+impl Phases {
+    /// How long the program was held: from the first thread's stop to the last one's
+    /// release (the phases follow each other with nothing between).
+    pub fn held(&self) -> Duration {
+        self.stop + self.load + self.call + self.release
+    }
+}
+
 impl std::fmt::Display for Phases {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let ms = |d: Duration| d.as_secs_f64() * 1e3;
         write!(
             f,
-            "stop {:.1} ms ({} threads; {} let run while a call waited)",
+            "stop {:.1} ms ({} threads stopped in {:.1} ms, {} inside libc/ld.so/tracker, {} \
+             brought out to a safe point in {:.1} ms, {} left inside; {} let run while a call \
+             waited)",
             ms(self.stop),
             self.threads,
+            ms(self.stop_all),
+            self.inside,
+            self.brought_out,
+            ms(self.to_safe_points),
+            self.still_inside,
             self.released
         )?;
         if !self.load.is_zero() {
@@ -202,6 +234,13 @@ fn maps(pid: i32) -> anyhow::Result<Vec<Mapping>> {
     Ok(out)
 }
 
+fn exec_ranges(maps: &[Mapping]) -> Vec<(u64, u64)> {
+    maps.iter()
+        .filter(|m| m.exec)
+        .map(|m| (m.start, m.end))
+        .collect()
+}
+
 fn file_name(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
 }
@@ -236,6 +275,22 @@ impl Loaded {
         self.exec.iter().any(|&(s, e)| (s..e).contains(&ip))
     }
 
+    /// The address ranges of the dynamic symbols `names` that it defines, in the target.
+    fn ranges(&self, pid: i32, names: &[&str]) -> anyhow::Result<Vec<(u64, u64)>> {
+        let file = format!("/proc/{pid}/root{}", self.path);
+        let data = std::fs::read(&file).with_context(|| format!("cannot read {file}"))?;
+        let elf = object::File::parse(&*data).with_context(|| format!("cannot parse {file}"))?;
+        let low = elf.segments().map(|s| s.address()).min().unwrap_or(0) & !0xfff;
+        Ok(elf
+            .dynamic_symbols()
+            .filter(|s| s.is_definition() && s.name().is_ok_and(|n| names.contains(&n)))
+            .map(|s| {
+                let at = self.bias - low + s.address();
+                (at, at + s.size())
+            })
+            .collect())
+    }
+
     /// The address of the dynamic symbol `name` in the target, from the file as the target
     /// sees it (`/proc/PID/root`).
     fn symbol(&self, pid: i32, name: &str) -> anyhow::Result<Option<u64>> {
@@ -262,7 +317,28 @@ struct Loader {
     dlopen: u64,
     dlsym: u64,
     dlerror: u64,
+    /// Every executable mapping (where a safe point may be).
+    exec: Vec<(u64, u64)>,
+    /// glibc's allocator entry points (their code: a thread blocked in `futex` under one of
+    /// them may hold an arena lock while it waits for another lock).
+    allocator: Vec<(u64, u64)>,
 }
+
+/// glibc's allocator functions: a thread waiting in `futex` with one of them on its stack is
+/// brought out too (see [`safe_points`]).
+const ALLOCATOR: &[&str] = &[
+    "malloc",
+    "free",
+    "calloc",
+    "realloc",
+    "reallocarray",
+    "memalign",
+    "aligned_alloc",
+    "posix_memalign",
+    "valloc",
+    "pvalloc",
+    "malloc_trim",
+];
 
 impl Loader {
     fn of(pid: i32, maps: &[Mapping]) -> anyhow::Result<Loader> {
@@ -320,6 +396,7 @@ impl Loader {
                 )
             })
         };
+        let allocator = libc.ranges(pid, ALLOCATOR)?;
         Ok(Loader {
             dlopen: need("dlopen")?,
             dlsym: need("dlsym")?,
@@ -327,7 +404,33 @@ impl Loader {
             ld_so,
             libc,
             agent: None,
+            exec: exec_ranges(maps),
+            allocator,
         })
+    }
+
+    /// True when `ip` is in code that may hold a lock our calls need: glibc (its allocator,
+    /// or any of its locks), the dynamic loader, the heap tracker.
+    fn holds_locks(&self, ip: u64) -> bool {
+        self.libc.contains(ip)
+            || self.ld_so.as_ref().is_some_and(|l| l.contains(ip))
+            || self.agent.as_ref().is_some_and(|l| l.contains(ip))
+    }
+
+    /// True for a thread blocked in `futex` inside glibc with an allocator function on its
+    /// stack (`frames`, innermost first): waiting for one lock (glibc's arena list, say) it
+    /// may hold another (the arena it took, in `reused_arena`), and our calls may need that
+    /// one. A thread waiting in `pthread_cond_wait` or on a program's mutex has no such
+    /// frame, and is left alone.
+    fn waits_in_allocator(&self, t: &Thread, frames: &[(u64, AddrKind)]) -> bool {
+        t.in_syscall()
+            && t.regs.orig_rax == libc::SYS_futex as u64
+            && self.libc.contains(t.regs.rip)
+            && frames.iter().skip(1).any(|&(a, _)| {
+                self.allocator
+                    .iter()
+                    .any(|&(lo, hi)| (lo..hi).contains(&a.wrapping_sub(1)))
+            })
     }
 
     /// A thread must not be stopped for our call inside the loader, nor inside libc unless
@@ -423,19 +526,113 @@ fn not_permitted(pid: i32, scope: Option<u32>) -> anyhow::Error {
     }
 }
 
-/// Stops every thread and picks one at a safe point to call on (the main thread when it is;
-/// when none is, the threads inside the allocator or the loader run on a moment at a time
-/// until one is out). The others stay stopped while the calls run ([`call_holding`]): let go,
-/// they compete with the call for the CPU and for the allocator's and the kernel's locks
-/// (with 16 threads allocating in a loop let go, loading the agent took 250-1000 ms of wall
-/// time instead of about one). Returns the stopped process and the caller's index.
+/// How long the threads found inside glibc, the loader or the tracker get to reach their safe
+/// points ([`safe_points`]) before the calls. Each needs microseconds of CPU (the rest of one
+/// allocator call); on a loaded machine, the wait for a CPU. Those that have not arrived stay
+/// doubtful ([`call_holding`]).
+const SAFE_POINT_TIME: Duration = Duration::from_millis(100);
+
+/// Where each thread that is inside glibc, the loader or the tracker (or blocked in `futex`
+/// under glibc's allocator: [`Loader::waits_in_allocator`]) leaves that code: the
+/// first return address of its stack outside it (the modules' unwind tables, through
+/// framehop). Such a thread may hold a lock our calls need, and which one cannot be read
+/// (glibc's arena locks have no owner field: with more threads than arenas, the calling
+/// thread shares its arena with a worker, and held inside `malloc` that worker makes
+/// `dlopen` wait); at its return address it holds none of them. A thread whose stack does
+/// not lead out, or leads to an address after no call instruction, is left out (it stays
+/// doubtful). Also returns how many of them were blocked in `futex` under the allocator.
+fn safe_points(
+    pid: i32,
+    loader: &Loader,
+    s: &Stopped,
+    stacks: &mut Stacks,
+) -> (Vec<(Pid, u64)>, usize) {
+    let mut out = Vec::new();
+    let mut waiting = 0;
+    for t in &s.threads {
+        let inside = loader.unsafe_at(t);
+        let maybe_waiting = t.in_syscall() && t.regs.orig_rax == libc::SYS_futex as u64;
+        if !inside && !maybe_waiting {
+            continue;
+        }
+        let regs = remote::Regs {
+            ip: t.regs.rip,
+            sp: t.regs.rsp,
+            bp: t.regs.rbp,
+        };
+        let mut read = |a: u64| tracekit_ptrace::mem::read_val::<u64>(t.tid, a).ok();
+        let Some(frames) = stacks.walk(pid as u32, regs, false, &mut read, 64) else {
+            continue;
+        };
+        if !inside {
+            if !loader.waits_in_allocator(t, &frames) {
+                continue;
+            }
+            waiting += 1;
+        }
+        let out_of = frames.iter().skip(1).find(|(a, _)| !loader.holds_locks(*a));
+        let Some(&(ra, AddrKind::Return)) = out_of else {
+            continue;
+        };
+        if loader.exec.iter().any(|&(lo, hi)| (lo..hi).contains(&ra)) && after_call(t.tid, ra) {
+            out.push((t.tid, ra));
+        }
+    }
+    (out, waiting)
+}
+
+/// True when the bytes before `ra` end with a call instruction (`call rel32`, or an indirect
+/// `call` through a register or memory, 2 to 7 bytes): a return address the unwinder found
+/// is checked before an `int3` goes there.
+fn after_call(tid: Pid, ra: u64) -> bool {
+    let mut b = [0u8; 7];
+    if ra < 7 || tracekit_ptrace::mem::read_exact(tid, ra - 7, &mut b).is_err() {
+        return false;
+    }
+    let at = |back: usize| b[7 - back];
+    at(5) == 0xe8 || (2..=7).any(|k| at(k) == 0xff && (at(k - 1) >> 3) & 7 == 2)
+}
+
+/// Stops every thread, brings those inside glibc, the loader or the tracker to safe points
+/// ([`safe_points`], [`Stopped::run_to`]: each runs alone with the others held until it has
+/// returned out of that code, where a one-shot breakpoint stops it), and picks one at a safe
+/// point to call on (the main thread when it is; when none is, the threads still inside run
+/// on a moment at a time until one is out). The others stay stopped while the calls run
+/// ([`call_holding`]): let go, they compete with the call for the CPU and for the
+/// allocator's and the kernel's locks (with 16 threads allocating in a loop let go, loading
+/// the agent took 250-1000 ms of wall time instead of about one). Returns the stopped
+/// process and the caller's index. `stacks` is `None` when the target's files cannot be
+/// read at their paths (another mount namespace): then no thread is brought out first.
 fn stop_for_call(
     pid: i32,
     loader: &Loader,
     phases: &mut Phases,
+    stacks: Option<&mut Stacks>,
 ) -> anyhow::Result<(Stopped, usize)> {
+    let t0 = Instant::now();
     let mut stopped = Stopped::stop_all(Pid(pid)).map_err(|e| ptrace_refused(pid, &e))?;
+    phases.stop_all = t0.elapsed();
     phases.threads = stopped.threads.len();
+    phases.inside = stopped
+        .threads
+        .iter()
+        .filter(|t| loader.unsafe_at(t))
+        .count();
+    if let Some(stacks) = stacks {
+        let (targets, waiting) = safe_points(pid, loader, &stopped, stacks);
+        phases.inside += waiting;
+        let t0 = Instant::now();
+        let run = stopped
+            .run_to(&targets, SAFE_POINT_TIME)
+            .map_err(|e| ptrace_refused(pid, &e))?;
+        phases.brought_out = run.reached.len();
+        phases.to_safe_points = t0.elapsed();
+    }
+    phases.still_inside = stopped
+        .threads
+        .iter()
+        .filter(|t| loader.unsafe_at(t))
+        .count();
     let mut caller = None;
     for _ in 0..400 {
         let safe = |t: &&Thread| !loader.unsafe_at(t);
@@ -460,6 +657,73 @@ fn stop_for_call(
     };
     let index = stopped.index_of(caller).expect("the caller is held");
     Ok((stopped, index))
+}
+
+/// Tracekit's own thread made to run first while the program is held, where that is
+/// permitted (root or `CAP_SYS_NICE`): the real-time policy `SCHED_FIFO` at its lowest
+/// priority (every wait of ours sleeps, so it never keeps a CPU), else nice -20; put back
+/// when dropped. On a busy machine the held time is mostly tracekit's waits for a CPU: each
+/// released thread preempts it before it can release the next, and with autogroup
+/// scheduling its whole session competes with the other sessions' for the CPU. The
+/// program's threads are left as they are.
+struct Boost {
+    policy: libc::c_int,
+    param: libc::sched_param,
+    nice: Option<libc::c_int>,
+}
+
+impl Boost {
+    fn raise() -> Option<Boost> {
+        let mut param = libc::sched_param { sched_priority: 0 };
+        // SAFETY: writes one sched_param of ours; 0 is this thread.
+        let policy = unsafe { libc::sched_getscheduler(0) };
+        // SAFETY: as above.
+        if policy < 0 || unsafe { libc::sched_getparam(0, &mut param) } != 0 {
+            return None;
+        }
+        if policy != libc::SCHED_OTHER {
+            return None;
+        }
+        let fifo = libc::sched_param { sched_priority: 1 };
+        // SAFETY: reads one sched_param of ours; 0 is this thread.
+        if unsafe { libc::sched_setscheduler(0, libc::SCHED_FIFO, &fifo) } == 0 {
+            return Some(Boost {
+                policy,
+                param,
+                nice: None,
+            });
+        }
+        // SAFETY: errno is this thread's; getpriority returns -1 both as a nice value and
+        // on failure, so errno tells them apart.
+        unsafe { *libc::__errno_location() = 0 };
+        // SAFETY: plain integer arguments (PRIO_PROCESS with 0: this thread).
+        let old = unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) };
+        if old == -1 && std::io::Error::last_os_error().raw_os_error() != Some(0) {
+            return None;
+        }
+        // SAFETY: plain integer arguments.
+        let r = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, -20) };
+        (r == 0).then_some(Boost {
+            policy,
+            param,
+            nice: Some(old),
+        })
+    }
+}
+
+impl Drop for Boost {
+    fn drop(&mut self) {
+        match self.nice {
+            // SAFETY: plain integer arguments.
+            Some(old) => unsafe {
+                libc::setpriority(libc::PRIO_PROCESS, 0, old);
+            },
+            // SAFETY: reads one sched_param of ours; 0 is this thread.
+            None => unsafe {
+                libc::sched_setscheduler(0, self.policy, &self.param);
+            },
+        }
+    }
 }
 
 /// How long a call into the target runs before the threads held inside libc, the loader or
@@ -497,10 +761,12 @@ fn inject(
     agent: &Path,
     log: &Path,
     phases: &mut Phases,
+    stacks: Option<&mut Stacks>,
 ) -> anyhow::Result<(Agent, i64)> {
     let cpu = CpuClock::start(pid);
+    let me = Boost::raise();
     let t0 = Instant::now();
-    let (mut s, t) = stop_for_call(pid, loader, phases)?;
+    let (mut s, t) = stop_for_call(pid, loader, phases, stacks)?;
     phases.stop = t0.elapsed();
     let mut released = 0;
     let mut call = |s: &mut Stopped, f: u64, args: &[Arg<'_>]| {
@@ -563,10 +829,12 @@ fn inject(
     let t1 = Instant::now();
     drop(s);
     phases.release = t1.elapsed();
+    drop(me);
     if rc < 0 {
         bail!(
-            "process {pid}: the heap tracker could not start (it was attached before or runs \
-             preloaded, or could not create its log; see the process's stderr)"
+            "process {pid}: the heap tracker could not start (another tracekit is attached to \
+             it, or it runs the tracker preloaded, or it could not create its log; see the \
+             process's stderr)"
         );
     }
     Ok((agent, rc))
@@ -645,6 +913,21 @@ extern "C" fn on_sigint(_: libc::c_int) {
     INTERRUPTED.store(true, Ordering::SeqCst);
 }
 
+/// From before the attach on, Ctrl-C and SIGTERM only set [`INTERRUPTED`]: one that comes
+/// in the middle of the attach (the threads held, a breakpoint planted, a call running) lets
+/// it finish, and [`wait_for_end`] then returns at once, so the program is detached cleanly
+/// instead of being left with tracekit gone mid-way.
+fn catch_interrupts() {
+    // SAFETY: the handler only stores to an atomic (async-signal-safe); SA_RESTART is left
+    // out so that poll returns at once (the attach's waits retry on EINTR).
+    unsafe {
+        let mut sa: libc::sigaction = std::mem::zeroed();
+        sa.sa_sigaction = on_sigint as extern "C" fn(libc::c_int) as usize;
+        libc::sigaction(libc::SIGINT, &sa, std::ptr::null_mut());
+        libc::sigaction(libc::SIGTERM, &sa, std::ptr::null_mut());
+    }
+}
+
 /// Waits until `duration` passed, Ctrl-C, or the process exited; true when it exited.
 fn wait_for_end(pid: i32, duration: Option<Duration>) -> anyhow::Result<bool> {
     // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor or -1.
@@ -654,14 +937,6 @@ fn wait_for_end(pid: i32, duration: Option<Duration>) -> anyhow::Result<bool> {
     }
     // SAFETY: a descriptor pidfd_open just returned, owned by nobody else.
     let fd = unsafe { OwnedFd::from_raw_fd(fd as i32) };
-    // SAFETY: the handler only stores to an atomic (async-signal-safe); SA_RESTART is left
-    // out so that poll returns at once.
-    unsafe {
-        let mut sa: libc::sigaction = std::mem::zeroed();
-        sa.sa_sigaction = on_sigint as extern "C" fn(libc::c_int) as usize;
-        libc::sigaction(libc::SIGINT, &sa, std::ptr::null_mut());
-        libc::sigaction(libc::SIGTERM, &sa, std::ptr::null_mut());
-    }
     let end = duration.map(|d| Instant::now() + d);
     loop {
         if INTERRUPTED.load(Ordering::SeqCst) {
@@ -729,16 +1004,26 @@ pub fn record(
             .with_context(|| format!("cannot copy the heap tracker into process {pid}'s /tmp"))?;
         (Path::new("/tmp").join(name), Some(host))
     };
-    let started = Instant::now();
+    // The unwind tables of every module, read before the threads stop (a few ms); by their
+    // paths, so only in our own mount namespace.
+    let mut stacks = same_ns.then(|| unwinder_of(pid));
+    catch_interrupts();
     let mut phases = Phases::default();
-    let injected = inject(pid, &loader, &agent, &handoff.target_path(), &mut phases);
+    let injected = inject(
+        pid,
+        &loader,
+        &agent,
+        &handoff.target_path(),
+        &mut phases,
+        stacks.as_mut(),
+    );
     if let Some(c) = &copied {
         // Loaded (or not): the name is not needed any more.
         let _ = std::fs::remove_file(c);
     }
     let (entry, slots) = injected?;
     let mut timings = Timings {
-        attach: started.elapsed(),
+        attach: phases.held(),
         attach_phases: phases,
         ..Timings::default()
     };
@@ -755,18 +1040,23 @@ pub fn record(
     }
     let exited = wait_for_end(pid, to.duration)?;
     if !exited {
-        let t0 = Instant::now();
         let agent_name = file_name(&agent.to_string_lossy()).to_owned();
+        let now = maps(pid).unwrap_or_default();
         let loader = Loader {
-            agent: maps(pid)
-                .ok()
-                .and_then(|m| Loaded::find(&m, |n| n == agent_name)),
+            agent: Loaded::find(&now, |n| n == agent_name),
+            exec: exec_ranges(&now),
             ..loader
         };
-        match detach(pid, &loader, entry, &mut timings.detach_phases) {
-            Ok(()) => {
-                timings.detach = Some(t0.elapsed().saturating_sub(timings.detach_phases.finish))
-            }
+        // The tables again: the agent is loaded now (and maybe other modules since).
+        let mut stacks = same_ns.then(|| unwinder_of(pid));
+        match detach(
+            pid,
+            &loader,
+            entry,
+            &mut timings.detach_phases,
+            stacks.as_mut(),
+        ) {
+            Ok(()) => timings.detach = Some(timings.detach_phases.held()),
             // It exited meanwhile: its exit handler finished the log.
             Err(e) if !Path::new(&format!("/proc/{pid}")).exists() => {
                 let _ = e;
@@ -788,10 +1078,29 @@ pub fn record(
     Ok((handoff.collect()?, timings))
 }
 
-fn detach(pid: i32, loader: &Loader, agent: Agent, phases: &mut Phases) -> anyhow::Result<()> {
+/// The unwinder of process `pid`, its modules' tables read.
+fn unwinder_of(pid: i32) -> Stacks {
+    let mut stacks = Stacks::new();
+    let nowhere = remote::Regs {
+        ip: 0,
+        sp: 0,
+        bp: 0,
+    };
+    let _ = stacks.walk(pid as u32, nowhere, true, &mut |_| None, 1);
+    stacks
+}
+
+fn detach(
+    pid: i32,
+    loader: &Loader,
+    agent: Agent,
+    phases: &mut Phases,
+    stacks: Option<&mut Stacks>,
+) -> anyhow::Result<()> {
     let cpu = CpuClock::start(pid);
+    let me = Boost::raise();
     let t0 = Instant::now();
-    let (mut s, t) = stop_for_call(pid, loader, phases)?;
+    let (mut s, t) = stop_for_call(pid, loader, phases, stacks)?;
     phases.stop = t0.elapsed();
     let (finished, released) = call_holding(&mut s, t, agent.detach, &[], loader)
         .map_err(|e| anyhow!("process {pid}: detaching failed: {e}"))?;
@@ -801,6 +1110,7 @@ fn detach(pid: i32, loader: &Loader, agent: Agent, phases: &mut Phases) -> anyho
     let t1 = Instant::now();
     drop(s);
     phases.release = t1.elapsed();
+    drop(me);
     let t2 = Instant::now();
     wait_until_finished(pid, finished)?;
     phases.finish = t2.elapsed();
