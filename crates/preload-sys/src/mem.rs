@@ -112,6 +112,13 @@ pub fn advise_no_huge(p: *mut u8, len: usize) {
     let _ = unsafe { syscall!(libc::SYS_madvise, p, len, libc::MADV_NOHUGEPAGE) };
 }
 
+/// The program break (`brk(0)`: it changes nothing and returns the current break), the end
+/// of glibc's main heap.
+pub fn program_break() -> u64 {
+    // SAFETY: brk with 0 only reports the current break.
+    unsafe { syscall!(libc::SYS_brk, 0usize) as u64 }
+}
+
 /// Reserves `len` bytes of address space, inaccessible and backed by nothing (no memory is
 /// committed and nothing is charged): parts are made usable later with [`protect`]. Other
 /// mappings cannot land inside it, so an inaccessible page in it stays a guard.

@@ -144,8 +144,7 @@ impl Direct {
 
 /// The program break: the end of glibc's main heap.
 pub fn program_break() -> u64 {
-    // SAFETY: brk(0) changes nothing and returns the current break.
-    unsafe { libc::syscall(libc::SYS_brk, 0) as u64 }
+    tracekit_preload_sys::program_break()
 }
 
 /// The table. Its owner serializes every call (a lock around it).
