@@ -9,6 +9,7 @@
 
 pub mod backtrace;
 pub mod cli;
+pub mod dwarf;
 pub mod elf;
 pub mod filter;
 pub mod inproc;

@@ -1,0 +1,388 @@
+//! Prototypes from the DWARF of the module that defines a function, for the functions no
+//! ltrace.conf file declares: the parameters and return type of its `DW_TAG_subprogram`,
+//! mapped to ltrace's types. A module is read once, when the first such function of it is
+//! called, and only when it (or its separate debug file) has `.debug_info`.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use gimli::{AttributeValue, EndianSlice, RunTimeEndian, UnitOffset};
+use object::{Object, ObjectSection};
+
+use crate::proto::{Len, Proto, Ty};
+
+/// The prototypes one module's DWARF gives, by name (and linkage name) and by address.
+#[derive(Debug, Default)]
+pub struct ModuleProtos {
+    by_name: HashMap<String, Rc<Proto>>,
+    /// By link-time entry address (`DW_AT_low_pc`).
+    by_addr: HashMap<u64, Rc<Proto>>,
+}
+
+impl ModuleProtos {
+    /// The prototype of `name`, else of the function at link-time address `addr`.
+    pub fn get(&self, name: &str, addr: Option<u64>) -> Option<Rc<Proto>> {
+        self.by_name
+            .get(name)
+            .or_else(|| addr.and_then(|a| self.by_addr.get(&a)))
+            .cloned()
+    }
+
+    /// How many functions have a prototype.
+    pub fn len(&self) -> usize {
+        self.by_addr.len().max(self.by_name.len())
+    }
+
+    /// No function has one.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Modules read so far (`None`: no debug info, or unreadable).
+#[derive(Debug, Default)]
+pub struct Cache {
+    modules: HashMap<PathBuf, Option<Rc<ModuleProtos>>>,
+}
+
+impl Cache {
+    /// The prototype DWARF gives `name` (at link-time address `addr`) in the module at `path`.
+    pub fn proto(&mut self, path: &Path, name: &str, addr: Option<u64>) -> Option<Rc<Proto>> {
+        self.module(path)?.get(name, addr)
+    }
+
+    /// The module at `path`, read on first use.
+    pub fn module(&mut self, path: &Path) -> Option<Rc<ModuleProtos>> {
+        if let Some(m) = self.modules.get(path) {
+            return m.clone();
+        }
+        let m = read(path).filter(|m| !m.is_empty()).map(Rc::new);
+        self.modules.insert(path.to_owned(), m.clone());
+        m
+    }
+}
+
+/// Reads the prototypes of the module at `path`, from its own `.debug_info` or from its
+/// separate debug file; `None` when neither has one.
+pub fn read(path: &Path) -> Option<ModuleProtos> {
+    let data = std::fs::read(path).ok()?;
+    let file = object::File::parse(&*data).ok()?;
+    if file.section_by_name(".debug_info").is_some() {
+        return from_file(&file);
+    }
+    let debug = debug_file(path, &file)?;
+    let data = std::fs::read(debug).ok()?;
+    let file = object::File::parse(&*data).ok()?;
+    from_file(&file)
+}
+
+/// The separate debug file of `path`: by build-id under /usr/lib/debug/.build-id, else by
+/// `.gnu_debuglink` next to it, in its `.debug/`, or under /usr/lib/debug (gdb's order).
+fn debug_file(path: &Path, file: &object::File<'_>) -> Option<PathBuf> {
+    let has_info = |p: &Path| {
+        std::fs::read(p).ok().is_some_and(|d| {
+            object::File::parse(&*d)
+                .ok()
+                .is_some_and(|f| f.section_by_name(".debug_info").is_some())
+        })
+    };
+    if let Ok(Some(id)) = file.build_id() {
+        if let Some((first, rest)) = id.split_first() {
+            let hex: String = rest.iter().map(|b| format!("{b:02x}")).collect();
+            let p = PathBuf::from(format!("/usr/lib/debug/.build-id/{first:02x}/{hex}.debug"));
+            if has_info(&p) {
+                return Some(p);
+            }
+        }
+    }
+    let (name, _crc) = file.gnu_debuglink().ok()??;
+    let name = Path::new(std::str::from_utf8(name).ok()?);
+    let real = std::fs::canonicalize(path).ok()?;
+    let dir = real.parent()?;
+    let candidates = [
+        dir.join(name),
+        dir.join(".debug").join(name),
+        Path::new("/usr/lib/debug")
+            .join(dir.strip_prefix("/").unwrap_or(dir))
+            .join(name),
+    ];
+    candidates
+        .into_iter()
+        .find(|p| p.as_path() != real.as_path() && has_info(p))
+}
+
+type R<'a> = EndianSlice<'a, RunTimeEndian>;
+
+fn from_file(file: &object::File<'_>) -> Option<ModuleProtos> {
+    let endian = if file.is_little_endian() {
+        RunTimeEndian::Little
+    } else {
+        RunTimeEndian::Big
+    };
+    let load = |id: gimli::SectionId| -> Result<Cow<'_, [u8]>, gimli::Error> {
+        Ok(file
+            .section_by_name(id.name())
+            .and_then(|s| s.uncompressed_data().ok())
+            .unwrap_or(Cow::Borrowed(&[])))
+    };
+    let sections = gimli::DwarfSections::load(load).ok()?;
+    let dwarf = sections.borrow(|s| EndianSlice::new(s, endian));
+    let mut out = ModuleProtos::default();
+    let mut units = dwarf.units();
+    while let Ok(Some(header)) = units.next() {
+        let Ok(unit) = dwarf.unit(header) else {
+            continue;
+        };
+        // Errors end the unit: what was read of it stays.
+        let _ = read_unit(&dwarf, &unit, &mut out);
+    }
+    Some(out)
+}
+
+/// A subprogram being read: its names, entry, return type, parameters so far.
+struct Sub {
+    depth: isize,
+    names: Vec<String>,
+    low_pc: Option<u64>,
+    ret: Option<Ty>,
+    params: Vec<(Ty, bool)>,
+    /// A parameter of a type ltrace-rs does not print from integer registers (a float, a
+    /// struct by value): the function keeps the default formatting.
+    unsupported: bool,
+    done: bool,
+}
+
+fn read_unit(
+    dwarf: &gimli::Dwarf<R<'_>>,
+    unit: &gimli::Unit<R<'_>>,
+    out: &mut ModuleProtos,
+) -> gimli::Result<()> {
+    let mut cur: Option<Sub> = None;
+    let mut entries = unit.entries();
+    while let Some(e) = entries.next_dfs()? {
+        let depth = e.depth();
+        if cur.as_ref().is_some_and(|s| depth <= s.depth) {
+            finish(cur.take().expect("some"), out);
+        }
+        match e.tag() {
+            gimli::DW_TAG_subprogram => {
+                if e.attr_value(gimli::DW_AT_declaration).is_some() {
+                    continue;
+                }
+                let names = names(dwarf, unit, e);
+                if names.is_empty() {
+                    continue;
+                }
+                let low_pc = match e.attr_value(gimli::DW_AT_low_pc) {
+                    Some(AttributeValue::Addr(a)) => Some(a),
+                    Some(AttributeValue::DebugAddrIndex(i)) => dwarf.address(unit, i).ok(),
+                    _ => None,
+                };
+                let ret = match follow_attr(unit, e, gimli::DW_AT_type) {
+                    Some(off) => ty(unit, off, 0),
+                    None => Some(Ty::Void),
+                };
+                cur = Some(Sub {
+                    depth,
+                    names,
+                    low_pc,
+                    unsupported: ret.is_none(),
+                    ret,
+                    params: Vec::new(),
+                    done: false,
+                });
+            }
+            gimli::DW_TAG_formal_parameter => {
+                if let Some(s) = cur.as_mut().filter(|s| depth == s.depth + 1 && !s.done) {
+                    match follow_attr(unit, e, gimli::DW_AT_type).and_then(|o| ty(unit, o, 0)) {
+                        Some(t) => s.params.push((t, false)),
+                        None => s.unsupported = true,
+                    }
+                }
+            }
+            // Variadic: the fixed parameters are all ltrace-rs prints.
+            gimli::DW_TAG_unspecified_parameters => {
+                if let Some(s) = cur.as_mut().filter(|s| depth == s.depth + 1) {
+                    s.done = true;
+                }
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = cur {
+        finish(s, out);
+    }
+    Ok(())
+}
+
+fn finish(s: Sub, out: &mut ModuleProtos) {
+    if s.unsupported {
+        return;
+    }
+    let Some(ret) = s.ret else {
+        return;
+    };
+    let p = Rc::new(Proto {
+        ret,
+        params: s.params,
+    });
+    // A definition (with code) wins over an abstract one (inlined everywhere).
+    for n in s.names {
+        if s.low_pc.is_some() || !out.by_name.contains_key(&n) {
+            out.by_name.insert(n, p.clone());
+        }
+    }
+    if let Some(a) = s.low_pc {
+        out.by_addr.insert(a, p);
+    }
+}
+
+/// The names of a subprogram (`DW_AT_name`, `DW_AT_linkage_name`), its own or those of the
+/// declaration or abstract instance it completes.
+fn names<'a>(
+    dwarf: &gimli::Dwarf<R<'a>>,
+    unit: &gimli::Unit<R<'a>>,
+    e: &gimli::DebuggingInformationEntry<R<'a>>,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut entry = Some(e.clone());
+    for _ in 0..4 {
+        let Some(cur) = entry.take() else {
+            break;
+        };
+        for at in [gimli::DW_AT_linkage_name, gimli::DW_AT_name] {
+            if let Some(v) = cur.attr_value(at) {
+                if let Ok(s) = dwarf.attr_string(unit, v) {
+                    let s = s.to_string_lossy().into_owned();
+                    if !out.contains(&s) {
+                        out.push(s);
+                    }
+                }
+            }
+        }
+        if !out.is_empty() {
+            break;
+        }
+        entry = origin(&cur).and_then(|o| unit.entry(o).ok());
+    }
+    out
+}
+
+/// The entry a concrete or completing entry refers to.
+fn origin(e: &gimli::DebuggingInformationEntry<R<'_>>) -> Option<UnitOffset> {
+    for at in [gimli::DW_AT_abstract_origin, gimli::DW_AT_specification] {
+        if let Some(AttributeValue::UnitRef(o)) = e.attr_value(at) {
+            return Some(o);
+        }
+    }
+    None
+}
+
+/// The value of the reference attribute `at` of `e`, or of the entry it completes.
+fn follow_attr<'a>(
+    unit: &gimli::Unit<R<'a>>,
+    e: &gimli::DebuggingInformationEntry<R<'a>>,
+    at: gimli::DwAt,
+) -> Option<UnitOffset> {
+    if let Some(AttributeValue::UnitRef(o)) = e.attr_value(at) {
+        return Some(o);
+    }
+    let mut next = origin(e);
+    for _ in 0..4 {
+        let o = next?;
+        let d = unit.entry(o).ok()?;
+        if let Some(AttributeValue::UnitRef(t)) = d.attr_value(at) {
+            return Some(t);
+        }
+        next = origin(&d);
+    }
+    None
+}
+
+fn udata(e: &gimli::DebuggingInformationEntry<R<'_>>, at: gimli::DwAt) -> Option<u64> {
+    e.attr_value(at).and_then(|v| v.udata_value())
+}
+
+/// ltrace's type for the DWARF type at `off`; `None` for one not printed from an integer
+/// register (floating point, aggregates by value, wider than 8 bytes).
+fn ty(unit: &gimli::Unit<R<'_>>, off: UnitOffset, depth: u32) -> Option<Ty> {
+    if depth > 16 {
+        return None;
+    }
+    let e = unit.entry(off).ok()?;
+    let target = |e: &gimli::DebuggingInformationEntry<R<'_>>| match e.attr_value(gimli::DW_AT_type)
+    {
+        Some(AttributeValue::UnitRef(o)) => Some(o),
+        _ => None,
+    };
+    match e.tag() {
+        gimli::DW_TAG_base_type => {
+            let size = udata(&e, gimli::DW_AT_byte_size)?;
+            if size > 8 {
+                return None;
+            }
+            let size = size as u8;
+            match e.attr_value(gimli::DW_AT_encoding) {
+                Some(AttributeValue::Encoding(enc)) => match enc {
+                    gimli::DW_ATE_boolean => Some(Ty::Bool),
+                    gimli::DW_ATE_signed_char | gimli::DW_ATE_unsigned_char if size == 1 => {
+                        Some(Ty::Char)
+                    }
+                    gimli::DW_ATE_signed | gimli::DW_ATE_signed_char => Some(Ty::Int(size)),
+                    gimli::DW_ATE_unsigned | gimli::DW_ATE_unsigned_char => Some(Ty::Uint(size)),
+                    gimli::DW_ATE_UTF => Some(Ty::Uint(size)),
+                    _ => None,
+                },
+                _ => None,
+            }
+        }
+        gimli::DW_TAG_typedef
+        | gimli::DW_TAG_const_type
+        | gimli::DW_TAG_volatile_type
+        | gimli::DW_TAG_restrict_type
+        | gimli::DW_TAG_atomic_type => match target(&e) {
+            Some(o) => ty(unit, o, depth + 1),
+            None => Some(Ty::Void),
+        },
+        gimli::DW_TAG_enumeration_type => {
+            let size = udata(&e, gimli::DW_AT_byte_size).unwrap_or(4).min(8) as u8;
+            let signed = !matches!(
+                target(&e).and_then(|o| ty(unit, o, depth + 1)),
+                Some(Ty::Uint(_))
+            );
+            Some(if signed {
+                Ty::Int(size)
+            } else {
+                Ty::Uint(size)
+            })
+        }
+        gimli::DW_TAG_pointer_type
+        | gimli::DW_TAG_reference_type
+        | gimli::DW_TAG_rvalue_reference_type => {
+            let is_char = target(&e)
+                .and_then(|o| ty(unit, o, depth + 1))
+                .is_some_and(|t| t == Ty::Char);
+            Some(if is_char { Ty::Str(Len::Nul) } else { Ty::Addr })
+        }
+        gimli::DW_TAG_ptr_to_member_type => None,
+        gimli::DW_TAG_unspecified_type => Some(Ty::Addr),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// This test binary itself has DWARF (cargo's dev profile): Rust functions are there by
+    /// their mangled linkage names; a missing file or one without debug info gives nothing.
+    #[test]
+    fn a_module_without_debug_info_gives_nothing() {
+        assert!(read(Path::new("/nonexistent")).is_none());
+        let mut c = Cache::default();
+        assert!(c.proto(Path::new("/nonexistent"), "f", None).is_none());
+        assert!(c.modules.contains_key(Path::new("/nonexistent")));
+    }
+}
