@@ -1,5 +1,6 @@
 // build: -O0 {bin}/lt_dwlib -Wl,-rpath,$ORIGIN
-/* Calls lt_dwlib's functions once each (the library is found next to the program). */
+/* Calls lt_dwlib's functions once each (the library is found next to the program), then
+ * puts("ok"). */
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -29,6 +30,8 @@ int main(void) {
     struct pair pr = {4, 5};
     long sp = sum_pair(pr);
     int c = count_args(2, 10, 20);
-    printf("%d %s %p %d %d %s %g %ld %d\n", r, g, p, n, s, word, d, sp, c);
-    return 0;
+    int ok = r == 5 && g[0] == 'h' && p == (void *)0x1010 && n && s == -5 && word[0] == 'X' &&
+             d == 3.0 && sp == 9 && c == 2;
+    puts(ok ? "ok" : "wrong");
+    return !ok;
 }

@@ -113,6 +113,47 @@ fn debug_file(path: &Path, file: &object::File<'_>) -> Option<PathBuf> {
         .find(|p| p.as_path() != real.as_path() && has_info(p))
 }
 
+/// The shared libraries `program` loads at start, in the dynamic linker's search order, as
+/// its own dynamic linker lists them (`ld.so --list`, what ldd runs: nothing of the program
+/// runs). Empty when it has no `PT_INTERP` or the listing fails.
+pub fn libraries(program: &Path) -> Vec<PathBuf> {
+    use object::read::elf::{ElfFile64, ProgramHeader};
+    let Ok(data) = std::fs::read(program) else {
+        return Vec::new();
+    };
+    let Ok(file) = ElfFile64::<object::Endianness>::parse(&*data) else {
+        return Vec::new();
+    };
+    let endian = file.endian();
+    let interp = file.elf_program_headers().iter().find_map(|p| {
+        (p.p_type(endian) == object::elf::PT_INTERP)
+            .then(|| p.data(endian, &*data).ok())
+            .flatten()
+    });
+    let Some(interp) = interp.and_then(|i| std::str::from_utf8(i).ok()) else {
+        return Vec::new();
+    };
+    let out = std::process::Command::new(interp.trim_end_matches('\0'))
+        .arg("--list")
+        .arg(program)
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output();
+    let Some(out) = out.ok().filter(|o| o.status.success()) else {
+        return Vec::new();
+    };
+    // "\tname => /path (0x...)", "\t/lib64/ld-linux-x86-64.so.2 (0x...)", "\tlinux-vdso.so.1 (0x...)"
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| {
+            let l = l.trim();
+            let path = l.split_once("=>").map_or(l, |(_, p)| p.trim());
+            let path = path.rsplit_once(" (").map_or(path, |(p, _)| p);
+            path.starts_with('/').then(|| PathBuf::from(path))
+        })
+        .collect()
+}
+
 type R<'a> = EndianSlice<'a, RunTimeEndian>;
 
 fn from_file(file: &object::File<'_>) -> Option<ModuleProtos> {
