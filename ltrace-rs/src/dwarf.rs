@@ -426,4 +426,64 @@ mod tests {
         assert!(c.proto(Path::new("/nonexistent"), "f", None).is_none());
         assert!(c.modules.contains_key(Path::new("/nonexistent")));
     }
+
+    /// C declarations compiled with -g map to ltrace's types; what integer registers do not
+    /// hold (a double, a struct by value) leaves the function to the default formatting.
+    #[test]
+    fn c_types_map_to_ltrace_types() {
+        let dir = std::env::temp_dir().join(format!("ltrace-rs-dwarf-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let src = dir.join("t.c");
+        std::fs::write(
+            &src,
+            "typedef unsigned long sz; enum e { A, B }; struct s { long a, b; };\n\
+             const char *f1(const char *s, signed char c, unsigned short u, long long l) { return s; }\n\
+             _Bool f2(sz n, enum e x, void *p, int *q) { return 0; }\n\
+             void f3(int n, ...) {}\n\
+             double f4(double d) { return d; }\n\
+             long f5(struct s v) { return v.a; }\n\
+             char f6(unsigned char c, char **pp) { return 0; }\n",
+        )
+        .unwrap();
+        let obj = dir.join("t.o");
+        let st = std::process::Command::new("cc")
+            .args(["-g", "-O0", "-c", "-o"])
+            .arg(&obj)
+            .arg(&src)
+            .status();
+        if !st.is_ok_and(|s| s.success()) {
+            eprintln!("skipped: no C compiler");
+            return;
+        }
+        let m = read(&obj).expect("DWARF");
+        let _ = std::fs::remove_dir_all(&dir);
+        let get = |n: &str| m.get(n, None).map(|p| (*p).clone());
+        let p = |ret, params: Vec<Ty>| {
+            Some(Proto {
+                ret,
+                params: params.into_iter().map(|t| (t, false)).collect(),
+            })
+        };
+        use Ty::*;
+        let s = || Str(Len::Nul);
+        assert_eq!(get("f1"), p(s(), vec![s(), Char, Uint(2), Int(8)]));
+        assert_eq!(get("f2"), p(Bool, vec![Uint(8), Uint(4), Addr, Addr]));
+        assert_eq!(get("f3"), p(Void, vec![Int(4)]));
+        assert_eq!(get("f4"), None);
+        assert_eq!(get("f5"), None);
+        assert_eq!(get("f6"), p(Char, vec![Char, Addr]));
+        assert_eq!(get("nope"), None);
+    }
+
+    /// The dynamic linker lists a dynamically linked program's libraries, libc among them.
+    #[test]
+    fn libraries_lists_what_the_dynamic_linker_loads() {
+        let libs = libraries(Path::new("/bin/sh"));
+        assert!(
+            libs.iter()
+                .any(|l| l.file_name().is_some_and(|n| n == "libc.so.6")),
+            "{libs:?}"
+        );
+        assert!(libraries(Path::new("/nonexistent")).is_empty());
+    }
 }

@@ -298,6 +298,8 @@ pub struct Tracer<'a> {
     proto_cache: HashMap<Rc<str>, Rc<Proto>>,
     /// Prototypes from the DWARF of the modules that define functions no file declares.
     dwarf: crate::dwarf::Cache,
+    /// What the functions no file declares got, by name and address (cleared at each exec).
+    dwarf_protos: HashMap<(Rc<str>, u64), Rc<Proto>>,
     /// ltrace's default prototype.
     unknown: Rc<Proto>,
     elf_cache: HashMap<PathBuf, Rc<ElfInfo>>,
@@ -407,6 +409,7 @@ impl<'a> Tracer<'a> {
             protos: Protos::for_run(&cfg.config_files),
             proto_cache: HashMap::new(),
             dwarf: crate::dwarf::Cache::default(),
+            dwarf_protos: HashMap::new(),
             unknown: Rc::new(Proto::unknown()),
             elf_cache: HashMap::new(),
             threads: HashMap::new(),
@@ -441,6 +444,8 @@ impl<'a> Tracer<'a> {
     /// Sets up a process that just exec'd (or was attached to): its new image gets an entry
     /// breakpoint; an attached, already running process is resolved at once.
     fn new_image(&mut self, pid: Pid, running: bool) -> io::Result<Rc<RefCell<Space>>> {
+        // Another program may have other functions at the same addresses.
+        self.dwarf_protos.clear();
         let entry = procfs::auxv(pid.0, libc::AT_ENTRY)?.unwrap_or(0);
         let exe = std::fs::read_link(format!("/proc/{}/exe", pid.0))?;
         let maps = procfs::maps(pid.0)?;
@@ -1278,10 +1283,19 @@ impl<'a> Tracer<'a> {
             self.proto_cache.insert(name.clone(), p.clone());
             return p;
         }
-        let module = at.and_then(|(space, addr)| space.borrow().module_at(addr));
-        module
+        let Some((space, addr)) = at else {
+            return self.unknown.clone();
+        };
+        let key = (name.clone(), addr);
+        if let Some(p) = self.dwarf_protos.get(&key) {
+            return p.clone();
+        }
+        let module = space.borrow().module_at(addr);
+        let p = module
             .and_then(|(path, addr)| self.dwarf.proto(&path, name, Some(addr)))
-            .unwrap_or_else(|| self.unknown.clone())
+            .unwrap_or_else(|| self.unknown.clone());
+        self.dwarf_protos.insert(key, p.clone());
+        p
     }
 
     fn style(&self) -> proto::Style {
