@@ -156,6 +156,27 @@ pub fn libraries(program: &Path) -> Vec<PathBuf> {
 
 type R<'a> = EndianSlice<'a, RunTimeEndian>;
 
+/// A section's contents, decompressed when `SHF_COMPRESSED` (zlib or zstd).
+fn section_data<'d>(s: &object::Section<'d, '_>) -> Option<Cow<'d, [u8]>> {
+    use object::CompressionFormat;
+    use std::io::Read as _;
+    let c = s.compressed_data().ok()?;
+    // A claimed size is not trusted for the allocation.
+    let cap = c.uncompressed_size.min(64 << 20) as usize;
+    match c.format {
+        CompressionFormat::None => Some(Cow::Borrowed(c.data)),
+        CompressionFormat::Zlib => {
+            let mut out = Vec::with_capacity(cap);
+            flate2::read::ZlibDecoder::new(c.data)
+                .read_to_end(&mut out)
+                .ok()?;
+            Some(Cow::Owned(out))
+        }
+        CompressionFormat::Zstandard => zstd::stream::decode_all(c.data).ok().map(Cow::Owned),
+        _ => None,
+    }
+}
+
 fn from_file(file: &object::File<'_>) -> Option<ModuleProtos> {
     let endian = if file.is_little_endian() {
         RunTimeEndian::Little
@@ -165,7 +186,7 @@ fn from_file(file: &object::File<'_>) -> Option<ModuleProtos> {
     let load = |id: gimli::SectionId| -> Result<Cow<'_, [u8]>, gimli::Error> {
         Ok(file
             .section_by_name(id.name())
-            .and_then(|s| s.uncompressed_data().ok())
+            .and_then(|s| section_data(&s))
             .unwrap_or(Cow::Borrowed(&[])))
     };
     let sections = gimli::DwarfSections::load(load).ok()?;
@@ -473,6 +494,20 @@ mod tests {
         assert_eq!(get("f5"), None);
         assert_eq!(get("f6"), p(Char, vec![Char, Addr]));
         assert_eq!(get("nope"), None);
+    }
+
+    /// libc6-dbg's file for this machine's libc (build-id, compressed sections), when
+    /// installed: `atoi` is there with its C types.
+    #[test]
+    fn a_separate_compressed_debug_file_is_found_by_build_id() {
+        let libc = Path::new("/lib/x86_64-linux-gnu/libc.so.6");
+        let Some(m) = read(libc) else {
+            eprintln!("skipped: no debug file for {}", libc.display());
+            return;
+        };
+        let p = m.get("atoi", None).expect("atoi");
+        assert_eq!(p.ret, Ty::Int(4));
+        assert_eq!(p.params, vec![(Ty::Str(Len::Nul), false)]);
     }
 
     /// The dynamic linker lists a dynamically linked program's libraries, libc among them.

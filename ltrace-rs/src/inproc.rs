@@ -557,7 +557,11 @@ pub fn run_lines(
         strsize: cfg.strsize,
         arraylen: cfg.arraylen,
     };
-    let protos = import_protos(program, &names, &protos);
+    let protos = if cfg.no_dwarf {
+        names.iter().map(|n| protos.get(n)).collect()
+    } else {
+        import_protos(program, &names, &protos)
+    };
     let plans: Vec<Vec<wire::Read>> = protos.iter().map(|p| proto::reads(p, style)).collect();
     // With a filter, ltrace names the object whose call it is: always the program here.
     let by = if cfg.filter.is_default() {

@@ -1283,7 +1283,7 @@ impl<'a> Tracer<'a> {
             self.proto_cache.insert(name.clone(), p.clone());
             return p;
         }
-        let Some((space, addr)) = at else {
+        let Some((space, addr)) = at.filter(|_| !self.cfg.no_dwarf) else {
             return self.unknown.clone();
         };
         let key = (name.clone(), addr);
