@@ -1283,7 +1283,8 @@ impl<'a> Tracer<'a> {
             self.proto_cache.insert(name.clone(), p.clone());
             return p;
         }
-        let Some((space, addr)) = at.filter(|_| !self.cfg.no_dwarf) else {
+        // `-c` prints no arguments: no module is read for them.
+        let Some((space, addr)) = at.filter(|_| !self.cfg.no_dwarf && !self.cfg.count) else {
             return self.unknown.clone();
         };
         let key = (name.clone(), addr);

@@ -1714,6 +1714,21 @@ fn dwarf_of_the_defining_library_types_undeclared_functions() {
         "ptrace and inproc"
     );
 
+    // The program's own function (`-x`), typed from the program's DWARF: `int main(void)`.
+    let (_, text) = trace_home(
+        &ltrace_rs(),
+        &["-x", "main", "-e", "add"],
+        &[p],
+        dir.path(),
+        Some(&home),
+    );
+    let lines = squeezed(&text);
+    assert_eq!(lines[0], "main( <unfinished ...>", "{text}");
+    assert!(
+        lines.iter().any(|l| l == "lt_dwarf->add(2, 3) = 5"),
+        "{text}"
+    );
+
     // The same program with a stripped copy of the library next to it ($ORIGIN).
     let bare = dir.path().join("bare");
     std::fs::create_dir(&bare).unwrap();
