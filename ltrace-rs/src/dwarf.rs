@@ -208,6 +208,8 @@ struct Sub {
     depth: isize,
     names: Vec<String>,
     low_pc: Option<u64>,
+    /// `DW_AT_external`: visible outside its unit (a `static` one does not own the name).
+    external: bool,
     ret: Option<Ty>,
     params: Vec<(Ty, bool)>,
     /// A parameter of a type ltrace-rs does not print from integer registers (a float, a
@@ -246,10 +248,12 @@ fn read_unit(
                     Some(off) => ty(unit, off, 0),
                     None => Some(Ty::Void),
                 };
+                let external = follow_flag(unit, e, gimli::DW_AT_external);
                 cur = Some(Sub {
                     depth,
                     names,
                     low_pc,
+                    external,
                     unsupported: ret.is_none(),
                     ret,
                     params: Vec::new(),
@@ -290,9 +294,10 @@ fn finish(s: Sub, out: &mut ModuleProtos) {
         ret,
         params: s.params,
     });
-    // A definition (with code) wins over an abstract one (inlined everywhere).
+    // A definition (with code) of an external function wins over an abstract one (inlined
+    // everywhere) and over a `static` one of the same name.
     for n in s.names {
-        if s.low_pc.is_some() || !out.by_name.contains_key(&n) {
+        if (s.low_pc.is_some() && s.external) || !out.by_name.contains_key(&n) {
             out.by_name.insert(n, p.clone());
         }
     }
@@ -361,6 +366,31 @@ fn follow_attr<'a>(
         next = origin(&d);
     }
     None
+}
+
+/// Whether the flag `at` is set on `e` or on the entry it completes.
+fn follow_flag<'a>(
+    unit: &gimli::Unit<R<'a>>,
+    e: &gimli::DebuggingInformationEntry<R<'a>>,
+    at: gimli::DwAt,
+) -> bool {
+    let set = |d: &gimli::DebuggingInformationEntry<R<'a>>| {
+        matches!(d.attr_value(at), Some(AttributeValue::Flag(true)))
+    };
+    if set(e) {
+        return true;
+    }
+    let mut next = origin(e);
+    for _ in 0..4 {
+        let Some(d) = next.and_then(|o| unit.entry(o).ok()) else {
+            return false;
+        };
+        if set(&d) {
+            return true;
+        }
+        next = origin(&d);
+    }
+    false
 }
 
 fn udata(e: &gimli::DebuggingInformationEntry<R<'_>>, at: gimli::DwAt) -> Option<u64> {
