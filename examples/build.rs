@@ -7,6 +7,9 @@
 //! A second line `// variants: now=-Wl,-z,now cet=-fcf-protection=full+-Wl,-z,lazy` also builds
 //! `NAME_now`, `NAME_cet`, ... with those extra flags (`+` separates flags within one variant):
 //! the same program in each linkage a tracer has to handle.
+//!
+//! `{bin}` in the flags is the output directory, so a program can link a library built here;
+//! the libraries (`-shared` in their build line) are built first.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -23,6 +26,14 @@ fn main() {
         .map(|e| e.path())
         .collect();
     entries.sort();
+    let shared = |p: &PathBuf| {
+        std::fs::read_to_string(p)
+            .ok()
+            .and_then(|t| t.lines().next().map(|l| l.contains("-shared")))
+            .unwrap_or(false)
+    };
+    // Stable: libraries first, each group in name order.
+    entries.sort_by_key(|p| !shared(p));
     for path in entries {
         let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
         let cpp = match ext {
@@ -41,7 +52,11 @@ fn main() {
         let mut lines = text.lines();
         let words = |line: Option<&str>, tag: &str| -> Vec<String> {
             line.and_then(|l| l.trim().strip_prefix(tag))
-                .map(|f| f.split_whitespace().map(str::to_owned).collect())
+                .map(|f| {
+                    f.split_whitespace()
+                        .map(|w| w.replace("{bin}", &out.to_string_lossy()))
+                        .collect()
+                })
                 .unwrap_or_default()
         };
         let flags = words(lines.next(), "// build:");

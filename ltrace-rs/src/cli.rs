@@ -28,7 +28,9 @@ Trace library calls of a given program.
   -C, --demangle      decode low-level symbol names into user-level names.
   -e FILTER           modify which library calls to trace (malloc+free, !strlen, *@libc.so*).
   -f                  trace children (fork() and clone()).
-  -F, --config=FILE   load an alternate prototype file (may be repeated).
+  -F, --config=FILE   load an alternate prototype file (may be repeated); a function no
+                      file declares is typed from the DWARF of the module defining it.
+      --no-dwarf      don't: print those with ltrace's defaults.
   -i                  print instruction pointer at time of library call.
   -l, --library=LIB   only trace symbols implemented by this library.
   -L                  do not display library calls.
@@ -91,6 +93,7 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, String> {
                 "demangle" => cfg.demangle = true,
                 "no-signals" => cfg.no_signals = true,
                 "config" => cfg.config_files.push(value(&mut i)?.into()),
+                "no-dwarf" => cfg.no_dwarf = true,
                 "log" => cfg.log = Some(value(&mut i)?.into()),
                 "backend" => {
                     cfg.backend = match value(&mut i)?.as_str() {
@@ -215,6 +218,7 @@ mod tests {
         assert!(parse(vec![]).is_err());
         assert_eq!(cfg(&["-p", "12"]).pids, vec![12]);
         let c = cfg(&["-Sb", "ls"]);
-        assert!(c.syscalls && c.no_signals);
+        assert!(c.syscalls && c.no_signals && !c.no_dwarf);
+        assert!(cfg(&["--no-dwarf", "ls"]).no_dwarf);
     }
 }

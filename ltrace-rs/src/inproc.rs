@@ -144,6 +144,44 @@ pub fn imports(program: &Path) -> Option<Vec<String>> {
     Some(names)
 }
 
+/// The prototypes of the program's imports `names`: the declared one, else the one the DWARF
+/// of the library that defines it gives (the first of the libraries the program loads that
+/// exports it), else ltrace's default. The libraries are only looked for when some import has
+/// no declared prototype, and only those with debug info are read.
+fn import_protos(program: &Path, names: &[String], protos: &Protos) -> Vec<Proto> {
+    if names.iter().all(|n| protos.declared(n).is_some()) {
+        return names.iter().map(|n| protos.get(n)).collect();
+    }
+    let mut libs: Vec<(PathBuf, Option<elf::ElfInfo>)> = crate::dwarf::libraries(program)
+        .into_iter()
+        .map(|p| (p, None))
+        .collect();
+    let mut dwarf = crate::dwarf::Cache::default();
+    names
+        .iter()
+        .map(|n| {
+            if let Some(p) = protos.declared(n) {
+                return p.clone();
+            }
+            for (path, info) in libs.iter_mut() {
+                let info = info.get_or_insert_with(|| {
+                    std::fs::read(&*path)
+                        .ok()
+                        .and_then(|d| elf::parse(&d).ok())
+                        .unwrap_or_default()
+                });
+                if let Some(e) = info.exports.get(n) {
+                    let addr = (!e.ifunc).then_some(e.addr);
+                    return dwarf
+                        .proto(path, n, addr)
+                        .map_or_else(Proto::unknown, |p| (*p).clone());
+                }
+            }
+            Proto::unknown()
+        })
+        .collect()
+}
+
 /// Runs `program` (already checked: a dynamically linked ELF) under the agent and fills
 /// `summary` with what it counted.
 pub fn run(
@@ -519,7 +557,11 @@ pub fn run_lines(
         strsize: cfg.strsize,
         arraylen: cfg.arraylen,
     };
-    let protos: Vec<Proto> = names.iter().map(|n| protos.get(n)).collect();
+    let protos = if cfg.no_dwarf {
+        names.iter().map(|n| protos.get(n)).collect()
+    } else {
+        import_protos(program, &names, &protos)
+    };
     let plans: Vec<Vec<wire::Read>> = protos.iter().map(|p| proto::reads(p, style)).collect();
     // With a filter, ltrace names the object whose call it is: always the program here.
     let by = if cfg.filter.is_default() {

@@ -3,12 +3,14 @@
 //! The ptrace backend ([`tracer`]) breaks at the entry of each imported function inside the
 //! library that implements it, so calls are seen whatever the linkage (lazy or immediate
 //! binding, `.plt.sec`, `-fno-plt`, IFUNCs, non-PIE); a hit counts when its return address is
-//! in the program. Prototypes come from ltrace's own files and a bundled set ([`proto`]).
+//! in the program. Prototypes come from ltrace's own files and a bundled set ([`proto`]), then
+//! from the DWARF of the module that defines the function ([`dwarf`]).
 //! `-c` of a program ltrace-rs starts runs in-process instead ([`inproc`]: the
 //! `preload-ltrace` agent counts the calls through redirected GOT slots).
 
 pub mod backtrace;
 pub mod cli;
+pub mod dwarf;
 pub mod elf;
 pub mod filter;
 pub mod inproc;
@@ -69,6 +71,9 @@ pub struct Config {
     pub no_signals: bool,
     /// `-F FILE`: prototype files read instead of ltrace's and the bundled ones.
     pub config_files: Vec<PathBuf>,
+    /// `--no-dwarf`: functions no file declares keep ltrace's default formatting, their
+    /// module's DWARF unread (as ltrace 0.7.3 prints them).
+    pub no_dwarf: bool,
     /// `--log FILE`: the common event log (a `LibCall` event per returned call).
     pub log: Option<PathBuf>,
     /// The output columns.
@@ -95,6 +100,7 @@ impl Default for Config {
             syscalls: false,
             no_signals: false,
             config_files: Vec::new(),
+            no_dwarf: false,
             log: None,
             layout: output::Layout::default(),
             backend: inproc::Backend::Auto,

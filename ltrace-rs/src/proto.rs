@@ -128,6 +128,11 @@ impl Protos {
         p
     }
 
+    /// The prototype a file declares for `name`, if one does.
+    pub fn declared(&self, name: &str) -> Option<&Proto> {
+        self.map.get(name)
+    }
+
     /// The prototype of `name`, or ltrace's default.
     pub fn get(&self, name: &str) -> Proto {
         self.map.get(name).cloned().unwrap_or_else(Proto::unknown)

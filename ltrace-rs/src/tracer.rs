@@ -111,6 +111,8 @@ struct Object {
     name: Rc<str>,
     lo: u64,
     hi: u64,
+    /// Its load bias (link-time address + bias = address in the process).
+    bias: u64,
 }
 
 /// A library found in the maps while resolving.
@@ -141,6 +143,9 @@ pub fn leaves_by_unwinding(name: &str) -> bool {
 struct Space {
     /// The program's file name (ltrace's `prog->name` when a filter is given).
     exe_name: Rc<str>,
+    /// The program's file, and its load bias once resolved (for its DWARF).
+    exe_path: PathBuf,
+    exe_bias: u64,
     exe_lo: u64,
     exe_hi: u64,
     entry: u64,
@@ -158,6 +163,18 @@ struct Space {
 }
 
 impl Space {
+    /// The file of the object (the program or a library) `addr` lies in, and the link-time
+    /// address `addr` is in it.
+    fn module_at(&self, addr: u64) -> Option<(PathBuf, u64)> {
+        if self.exe_lo <= addr && addr < self.exe_hi {
+            return Some((self.exe_path.clone(), addr.wrapping_sub(self.exe_bias)));
+        }
+        self.libs
+            .iter()
+            .find(|o| o.lo <= addr && addr < o.hi)
+            .map(|o| (o.path.clone(), addr.wrapping_sub(o.bias)))
+    }
+
     /// The address range of the object (the program or a library) that starts at `lo`.
     fn range_of(&self, lo: u64) -> Option<(u64, u64)> {
         if lo == self.exe_lo {
@@ -279,6 +296,12 @@ pub struct Tracer<'a> {
     cfg: &'a Config,
     protos: Protos,
     proto_cache: HashMap<Rc<str>, Rc<Proto>>,
+    /// Prototypes from the DWARF of the modules that define functions no file declares.
+    dwarf: crate::dwarf::Cache,
+    /// What the functions no file declares got, by name and address (cleared at each exec).
+    dwarf_protos: HashMap<(Rc<str>, u64), Rc<Proto>>,
+    /// ltrace's default prototype.
+    unknown: Rc<Proto>,
     elf_cache: HashMap<PathBuf, Rc<ElfInfo>>,
     threads: HashMap<i32, Thread>,
     deferred: VecDeque<(Pid, Stop)>,
@@ -385,6 +408,9 @@ impl<'a> Tracer<'a> {
             cfg,
             protos: Protos::for_run(&cfg.config_files),
             proto_cache: HashMap::new(),
+            dwarf: crate::dwarf::Cache::default(),
+            dwarf_protos: HashMap::new(),
+            unknown: Rc::new(Proto::unknown()),
             elf_cache: HashMap::new(),
             threads: HashMap::new(),
             deferred: VecDeque::new(),
@@ -418,6 +444,8 @@ impl<'a> Tracer<'a> {
     /// Sets up a process that just exec'd (or was attached to): its new image gets an entry
     /// breakpoint; an attached, already running process is resolved at once.
     fn new_image(&mut self, pid: Pid, running: bool) -> io::Result<Rc<RefCell<Space>>> {
+        // Another program may have other functions at the same addresses.
+        self.dwarf_protos.clear();
         let entry = procfs::auxv(pid.0, libc::AT_ENTRY)?.unwrap_or(0);
         let exe = std::fs::read_link(format!("/proc/{}/exe", pid.0))?;
         let maps = procfs::maps(pid.0)?;
@@ -433,6 +461,8 @@ impl<'a> Tracer<'a> {
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default()
                 .into(),
+            exe_path: exe.clone(),
+            exe_bias: 0,
             exe_lo: lo,
             exe_hi: hi,
             entry,
@@ -504,6 +534,7 @@ impl<'a> Tracer<'a> {
                     name: name.into(),
                     lo,
                     hi,
+                    bias,
                 },
                 bias,
                 info,
@@ -512,6 +543,7 @@ impl<'a> Tracer<'a> {
         libs.sort_by_key(|l| l.obj.name.starts_with("ld-"));
         let (initial, entry) = {
             let mut s = space.borrow_mut();
+            s.exe_bias = exe_bias;
             // Libraries unmapped since the last look (dlclose): forget their breakpoints, and
             // them as callers.
             let gone: Vec<Object> = s
@@ -1240,12 +1272,30 @@ impl<'a> Tracer<'a> {
         Ok(result)
     }
 
-    fn proto(&mut self, name: &Rc<str>) -> Rc<Proto> {
+    /// The prototype of `name`: the one a file declares, else the one the DWARF of the module
+    /// it is in gives (`at`: its address in `space`), else ltrace's default.
+    fn proto(&mut self, name: &Rc<str>, at: Option<(&Rc<RefCell<Space>>, u64)>) -> Rc<Proto> {
         if let Some(p) = self.proto_cache.get(name) {
             return p.clone();
         }
-        let p = Rc::new(self.protos.get(name));
-        self.proto_cache.insert(name.clone(), p.clone());
+        if let Some(p) = self.protos.declared(name) {
+            let p = Rc::new(p.clone());
+            self.proto_cache.insert(name.clone(), p.clone());
+            return p;
+        }
+        // `-c` prints no arguments: no module is read for them.
+        let Some((space, addr)) = at.filter(|_| !self.cfg.no_dwarf && !self.cfg.count) else {
+            return self.unknown.clone();
+        };
+        let key = (name.clone(), addr);
+        if let Some(p) = self.dwarf_protos.get(&key) {
+            return p.clone();
+        }
+        let module = space.borrow().module_at(addr);
+        let p = module
+            .and_then(|(path, addr)| self.dwarf.proto(&path, name, Some(addr)))
+            .unwrap_or_else(|| self.unknown.clone());
+        self.dwarf_protos.insert(key, p.clone());
         p
     }
 
@@ -1407,7 +1457,7 @@ impl<'a> Tracer<'a> {
                     ret,
                     slot: regs.rsp,
                     args: [0; 6],
-                    proto: self.proto(&f.name),
+                    proto: self.proto(&f.name, Some((&space, addr))),
                     start: Instant::now(),
                     resolves: Some(Func {
                         resolves: false,
@@ -1449,7 +1499,8 @@ impl<'a> Tracer<'a> {
                     // must stay the caller's. Shown without a return, never counted (as the
                     // calls that never return).
                     if !self.cfg.count {
-                        let frame = Frame::call(&f, ret, &regs, self.proto(&f.name));
+                        let frame =
+                            Frame::call(&f, ret, &regs, self.proto(&f.name, Some((&space, addr))));
                         let args =
                             self.format_args(pid, &frame, 0..frame.proto.entry_params(), None);
                         let depth = self.threads[&tid].frames.len();
@@ -1458,7 +1509,7 @@ impl<'a> Tracer<'a> {
                         self.printer.no_return(tid)?;
                     }
                 } else if counted {
-                    let proto = self.proto(&f.name);
+                    let proto = self.proto(&f.name, Some((&space, addr)));
                     // `-c` (and quiet returns): a return trampoline when one is free.
                     let quiet = self.cfg.count || quiet_return(&proto, self.style());
                     let lazy = match (&self.lazy, space.borrow_mut().returns.as_mut()) {
@@ -1661,7 +1712,7 @@ impl<'a> Tracer<'a> {
             } if shown => {
                 let name: Rc<str> = format!("SYS_{}", syscall_name(nr)).into();
                 let frame = Frame {
-                    proto: self.proto(&name),
+                    proto: self.proto(&name, None),
                     name,
                     lib: "".into(),
                     ret: ip,
@@ -1944,6 +1995,8 @@ impl<'a> Tracer<'a> {
         // Placeholder until the exec event sets up the image.
         let space = Rc::new(RefCell::new(Space {
             exe_name: "".into(),
+            exe_path: PathBuf::new(),
+            exe_bias: 0,
             exe_lo: 0,
             exe_hi: 0,
             entry: 0,

@@ -207,6 +207,10 @@ fn normalize(text: &str) -> Vec<String> {
 /// ltrace's prototypes only (`-F`), without the set ltrace-rs adds (`atoi`, ...).
 const LTRACE_CONF: [&str; 2] = ["-F", "/etc/ltrace.conf"];
 
+/// ltrace 0.7.3 reads no DWARF: a function its files do not declare prints with its defaults,
+/// whatever debug info the library has (libc's, with libc6-dbg installed, types `atoi`).
+const NO_DWARF: &str = "--no-dwarf";
+
 fn compare_with_ltrace(opts: &[&str], prog: &[&str]) {
     compare_with_ltrace_conf(&LTRACE_CONF, opts, prog);
 }
@@ -217,7 +221,8 @@ fn compare_with_ltrace_conf(conf: &[&str], opts: &[&str], prog: &[&str]) {
     let opts = [conf, opts].concat();
     let opts = &opts[..];
     let (theirs_out, theirs) = trace(Path::new("ltrace"), opts, prog, dir.path());
-    let (ours_out, ours) = trace(&ltrace_rs(), opts, prog, dir.path());
+    let ours_opts = [&[NO_DWARF], opts].concat();
+    let (ours_out, ours) = trace(&ltrace_rs(), &ours_opts, prog, dir.path());
     assert_eq!(
         ours_out.status.code(),
         theirs_out.status.code(),
@@ -1641,6 +1646,148 @@ fn quiet_returns_through_trampolines_print_the_same_lines() {
             strip(with.clone()),
             strip(without.clone()),
             "{name} {opts:?}\ntrampolines:\n{with}\nbreakpoints:\n{without}"
+        );
+    }
+}
+
+/// The lines of a trace with the padding before ` = ` collapsed.
+fn squeezed(text: &str) -> Vec<String> {
+    text.lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect()
+}
+
+/// Functions no prototype file declares are typed from the DWARF of the library that defines
+/// them (lt_dwlib, built with -g), on both backends; a float or a struct by value keeps the
+/// default formatting, a variadic function shows its fixed parameters. Without the debug info
+/// (a copy stripped with `objcopy --strip-debug`) the same calls print with ltrace's defaults,
+/// line for line as ltrace prints them. ltrace 0.7.3 reads no DWARF: it prints those defaults
+/// for the -g build too.
+#[test]
+fn dwarf_of_the_defining_library_types_undeclared_functions() {
+    require_tool!("objcopy");
+    let dir = tempdir();
+    let home = dir.path().join("home");
+    std::fs::create_dir(&home).unwrap();
+    let prog = example("lt_dwarf");
+    let p = prog.to_str().unwrap();
+    let typed = [
+        "add(2, 3) = 5",
+        "greet(\"bob\") = \"hello bob\"",
+        "pick(0x1000, 16) = 0x1010",
+        "is_neg(-7) = true",
+        "shrink(2, '\\003') = -5",
+        "touch(\"word\") = <void>",
+        "count_args(2) = 2",
+        "puts(\"ok\") = 3",
+        "+++ exited (status 0) +++",
+    ];
+    let mut with_dwarf = Vec::new();
+    for backend in ["ptrace", "inproc"] {
+        let (out, text) = trace_home(
+            &ltrace_rs(),
+            &["--backend", backend],
+            &[p],
+            dir.path(),
+            Some(&home),
+        );
+        assert_eq!(stdout(&out), "ok\n", "{backend}: {}", stderr(&out));
+        let lines = squeezed(&text);
+        let without_defaults: Vec<&str> = lines
+            .iter()
+            .map(String::as_str)
+            .filter(|l| !l.starts_with("scale(") && !l.starts_with("sum_pair("))
+            .collect();
+        assert_eq!(without_defaults, typed, "{backend}:\n{text}");
+        // scale(double) and sum_pair(struct pair): four registers, as without a prototype.
+        let scale = lines.iter().find(|l| l.starts_with("scale(")).unwrap();
+        assert_eq!(scale.matches(", ").count(), 3, "{backend}: {scale}");
+        assert!(
+            lines.iter().any(|l| l.starts_with("sum_pair(4, 5, ")),
+            "{backend}:\n{text}"
+        );
+        with_dwarf.push(text);
+    }
+    assert_eq!(
+        normalize(&with_dwarf[0]),
+        normalize(&with_dwarf[1]),
+        "ptrace and inproc"
+    );
+
+    // The program's own function (`-x`), typed from the program's DWARF: `int main(void)`.
+    let (_, text) = trace_home(
+        &ltrace_rs(),
+        &["-x", "main", "-e", "add"],
+        &[p],
+        dir.path(),
+        Some(&home),
+    );
+    let lines = squeezed(&text);
+    assert_eq!(lines[0], "main( <unfinished ...>", "{text}");
+    assert!(
+        lines.iter().any(|l| l == "lt_dwarf->add(2, 3) = 5"),
+        "{text}"
+    );
+
+    // The same program with a stripped copy of the library next to it ($ORIGIN).
+    let bare = dir.path().join("bare");
+    std::fs::create_dir(&bare).unwrap();
+    let lib = prog.with_file_name("lt_dwlib");
+    let bare_prog = bare.join("lt_dwarf");
+    std::fs::copy(&prog, &bare_prog).unwrap();
+    let st = Command::new("objcopy")
+        .arg("--strip-debug")
+        .arg(&lib)
+        .arg(bare.join("lt_dwlib"))
+        .status()
+        .unwrap();
+    assert!(st.success(), "objcopy --strip-debug");
+    let bp = bare_prog.to_str().unwrap();
+    let mut without = Vec::new();
+    for backend in ["ptrace", "inproc"] {
+        let (out, text) = trace_home(
+            &ltrace_rs(),
+            &["--backend", backend],
+            &[bp],
+            dir.path(),
+            Some(&home),
+        );
+        assert_eq!(stdout(&out), "ok\n", "{backend}: {}", stderr(&out));
+        let lines = squeezed(&text);
+        assert!(lines.iter().any(|l| l.starts_with("add(2, 3, ")), "{text}");
+        assert!(!lines.iter().any(|l| l.starts_with("greet(\"")), "{text}");
+        assert!(lines.iter().any(|l| l == "puts(\"ok\") = 3"), "{text}");
+        without.push(text);
+    }
+    assert_eq!(
+        normalize(&without[0]),
+        normalize(&without[1]),
+        "ptrace and inproc"
+    );
+    // --no-dwarf: the -g build prints as the stripped one.
+    for backend in ["ptrace", "inproc"] {
+        let (_, text) = trace_home(
+            &ltrace_rs(),
+            &["--backend", backend, NO_DWARF],
+            &[p],
+            dir.path(),
+            Some(&home),
+        );
+        assert_eq!(
+            normalize(&text),
+            normalize(&without[0]),
+            "{backend} {NO_DWARF}"
+        );
+    }
+
+    require_tool!("ltrace");
+    for (what, prog) in [("stripped", bp), ("-g", p)] {
+        let (_, theirs) = trace_home(Path::new("ltrace"), &[], &[prog], dir.path(), Some(&home));
+        assert_eq!(
+            normalize(&without[0]),
+            normalize(&theirs),
+            "{what}: ltrace:\n{theirs}\nltrace-rs, stripped:\n{}",
+            without[0]
         );
     }
 }
