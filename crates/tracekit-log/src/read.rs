@@ -121,6 +121,9 @@ pub struct Reader<R: Read> {
     zstd: Option<zstd::bulk::Decompressor<'static>>,
     /// The log ended in a torn last write (see [`Reader::torn`]).
     torn: Option<u64>,
+    /// Where a top-level record began whose body the end of the file cut (for
+    /// [`Reader::torn_record`]).
+    cut_record: Option<u64>,
 }
 
 impl<R: Read> fmt::Debug for Reader<R> {
@@ -157,9 +160,10 @@ enum Next {
     End,
 }
 
-/// The most bytes a torn last write leaves (one compact heap event, or a batch record's
-/// header, with room to spare).
-const TORN_MAX: u64 = 256;
+/// The most bytes a torn last write leaves: one compact heap event or a batch record's
+/// header, or the payload of a record `encode` built but had not framed yet (it builds the
+/// payload a few bytes on and writes the head last), a stack of a few thousand frames.
+const TORN_MAX: u64 = 16 << 10;
 
 /// What the complete zstd frames and blocks of a cut chunk (`z`) decode to: at most `raw_len`
 /// bytes, fewer when the cut came first.
@@ -255,6 +259,7 @@ impl<R: Read> Reader<R> {
             zstd_chunks: 0,
             zstd: None,
             torn: None,
+            cut_record: None,
         })
     }
 
@@ -373,6 +378,16 @@ impl<R: Read> Reader<R> {
                 }
                 Err(e)
             }
+            // Bytes that read as a record longer than the rest of the file: torn too when what
+            // the record took in ends in zeros (the file's extension) within TORN_MAX of
+            // `start`; a file cut inside a record ends in its bytes instead.
+            Err(e) if !in_chunk && matches!(e.kind, ErrorKind::Truncated) => {
+                if self.torn_record(start) {
+                    self.torn = Some(start);
+                    return Ok(Next::End);
+                }
+                Err(e)
+            }
             r => r,
         }
     }
@@ -399,6 +414,28 @@ impl<R: Read> Reader<R> {
             self.src.consume(n);
             self.offset += n as u64;
         }
+    }
+
+    /// After a top-level record starting at `start` ran into the end of the file (its body,
+    /// as far as the file went, in `rec`): true when that body ends in a run of zeros (the
+    /// file's extension) and its last byte that holds anything is less than [`TORN_MAX`]
+    /// past `start`.
+    fn torn_record(&mut self, start: u64) -> bool {
+        // Set where the record's body came short (`cut_record`), from its own start.
+        let Some(rec_start) = self.cut_record.take() else {
+            return false;
+        };
+        // A body can hold a few zeros of its own (small numbers in wide fields); the file's
+        // extension is a long run of them.
+        const ZERO_RUN: u64 = 64;
+        let last_nonzero = self
+            .rec
+            .iter()
+            .rposition(|&b| b != 0)
+            .map_or(0, |i| i as u64 + 1);
+        let zeros = self.rec.len() as u64 - last_nonzero;
+        let body_at = self.offset - self.rec.len() as u64;
+        rec_start >= start && zeros >= ZERO_RUN && body_at + last_nonzero - start < TORN_MAX
     }
 
     /// Where the log ended in a torn last write, if it did: a writer killed (SIGKILL)
@@ -484,6 +521,7 @@ impl<R: Read> Reader<R> {
                         self.cut = Some(Self::truncated(start));
                         return Ok(Next::CutStream(start));
                     }
+                    self.cut_record = Some(start);
                     return Err(Self::truncated(start));
                 }
                 return Ok(Next::Stream(t, start));

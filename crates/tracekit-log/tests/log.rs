@@ -971,3 +971,36 @@ fn a_torn_last_write_followed_by_zeros_is_the_end_not_damage() {
     let err = err.expect("damage is reported");
     assert_eq!(err.offset, clean.len() as u64, "{err}");
 }
+
+/// A writer killed inside `encode` (the payload built a few bytes on, its head not written
+/// yet) leaves zeros, then payload bytes that may read as a record longer than the rest of
+/// the file, then the file's zeros: the end, not damage. The same record cut by the end of
+/// the file with its bytes to the last one is a cut file: damage.
+#[test]
+fn a_torn_record_running_into_the_files_zeros_is_the_end_not_damage() {
+    let events = sample();
+    let clean = write_all(&events, Codec::Stored);
+    let mut torn = clean.clone();
+    // Head room left zero, then bytes that read as record 0x13 of 5000 bytes (LEB 0x88 0x27).
+    torn.extend_from_slice(&[0, 0, 0, 0, 0]);
+    torn.extend_from_slice(&[0x13, 0x88, 0x27, 0x2a, 0x55, 0x07, 0x33]);
+    torn.extend_from_slice(&vec![0u8; 300]);
+    let mut r = Reader::new(&torn[..]).unwrap();
+    let mut n = 0;
+    while let Some(ev) = r.next_event().unwrap() {
+        assert_eq!(ev, events[n]);
+        n += 1;
+    }
+    assert_eq!(n, events.len());
+    // The end is where the padding before the torn bytes began.
+    assert_eq!(r.torn(), Some(clean.len() as u64));
+
+    // Cut with the record's bytes up to the end: truncation is reported.
+    let mut cut = clean.clone();
+    cut.extend_from_slice(&[0x13, 0x88, 0x27]);
+    cut.extend_from_slice(&[0x55; 300]);
+    let (got, err) = read_all(&cut);
+    assert_eq!(got.len(), events.len());
+    let err = err.expect("a cut is reported");
+    assert_eq!(err.offset, clean.len() as u64, "{err}");
+}
