@@ -126,8 +126,9 @@ ebpf_op_alu ebpf_op_jmp ebpf_size" "keyctl io_uring bpf filter"
 gen strace-rs/src/decode/ioctl/xlat.rs "elf_em audit_arch seccomp_ioctl_addfd_flags seccomp_ioctl_resp_flags
 open_mode_flags nbd_ioctl_cmds nbd_ioctl_flags loop_flags_options loop_crypt_type_options rtc_ioctl_cmds rtc_vl_flags rtc_params rtc_features rtc_backup_switch_modes" "kernel_fcntl.h fcntl ioctl types audit seccomp nbd loop $PWD/dev/gen-xlat-compat.h"
 
-gen strace-rs/src/decode/cbpf_xlat.rs "bpf_class bpf_miscop bpf_mode bpf_rval bpf_size bpf_src bpf_op_alu
-bpf_op_jmp skf_ad skf_off seccomp_ret_action seccomp_ops seccomp_filter_flags seccomp_mode" "filter seccomp"
+# (bpf_size, bpf_src, bpf_op_alu and bpf_op_jmp are calls_xlat.rs's, shared with eBPF.)
+gen strace-rs/src/decode/cbpf_xlat.rs "bpf_class bpf_miscop bpf_mode bpf_rval skf_ad skf_off
+seccomp_ret_action seccomp_ops seccomp_filter_flags seccomp_mode" "filter seccomp"
 
 gen strace-rs/src/decode/ptrace_xlat.rs "ptrace_cmds ptrace_setoptions_flags ptrace_peeksiginfo_flags
 nt_descriptor_types ptrace_syscall_info_op" "ptrace.h elf.h"

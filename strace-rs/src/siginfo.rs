@@ -153,12 +153,12 @@ pub fn format_ex(
                         let _ = write!(out, "{st}");
                     }
                 }
-                let ticks = |t: i64| {
-                    if t == 0 {
-                        "0".to_owned()
-                    } else {
-                        format!("{t} /* {:.2} s */", t as f64 / 100.0)
-                    }
+                // Clock ticks with their seconds, as `times` prints them (the tick rate from
+                // sysconf); a negative count keeps its signed comment.
+                let ticks = |t: i64| match crate::decode::structs::clock_t_secs(t as u64) {
+                    Some(secs) if t > 0 => format!("{t} /* {secs} */"),
+                    _ if t < 0 => format!("{t} /* {:.2} s */", t as f64 / 100.0),
+                    _ => "0".to_owned(),
                 };
                 let _ = write!(
                     out,

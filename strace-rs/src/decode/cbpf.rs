@@ -4,6 +4,7 @@
 
 use std::fmt::Write as _;
 
+use super::calls_xlat as calls;
 use super::cbpf_xlat as x;
 use super::{Abi, Ctx, Decoder, Step};
 use crate::text;
@@ -191,7 +192,7 @@ fn code_text(ctx: &mut Ctx<'_>, code: u16) {
         }
         BPF_LD | BPF_LDX => {
             ctx.push("|");
-            ctx.xval(x::BPF_SIZE, (code & 0x18).into(), "BPF_???");
+            ctx.xval(calls::BPF_SIZE, (code & 0x18).into(), "BPF_???");
             ctx.push("|");
             ctx.xval(x::BPF_MODE, (code & 0xe0).into(), "BPF_???");
         }
@@ -205,12 +206,12 @@ fn code_text(ctx: &mut Ctx<'_>, code: u16) {
         }
         BPF_ALU | BPF_JMP => {
             ctx.push("|");
-            ctx.xval(x::BPF_SRC, (code & 0x08).into(), "BPF_???");
+            ctx.xval(calls::BPF_SRC, (code & 0x08).into(), "BPF_???");
             ctx.push("|");
             let ops = if class == BPF_ALU {
-                x::BPF_OP_ALU
+                calls::BPF_OP_ALU
             } else {
-                x::BPF_OP_JMP
+                calls::BPF_OP_JMP
             };
             ctx.xval(ops, (code & 0xf0).into(), "BPF_???");
         }

@@ -25,45 +25,6 @@ pub const BPF_MODE: Xlat = &[
     (0xc0, "BPF_XADD"),
 ];
 pub const BPF_RVAL: Xlat = &[(0, "BPF_K"), (0x8, "BPF_X"), (0x10, "BPF_A")];
-pub const BPF_SIZE: Xlat = &[
-    (0, "BPF_W"),
-    (0x8, "BPF_H"),
-    (0x10, "BPF_B"),
-    (0x18, "BPF_DW"),
-];
-pub const BPF_SRC: Xlat = &[(0, "BPF_K"), (0x8, "BPF_X")];
-pub const BPF_OP_ALU: Xlat = &[
-    (0, "BPF_ADD"),
-    (0x10, "BPF_SUB"),
-    (0x20, "BPF_MUL"),
-    (0x30, "BPF_DIV"),
-    (0x40, "BPF_OR"),
-    (0x50, "BPF_AND"),
-    (0x60, "BPF_LSH"),
-    (0x70, "BPF_RSH"),
-    (0x80, "BPF_NEG"),
-    (0x90, "BPF_MOD"),
-    (0xa0, "BPF_XOR"),
-    (0xb0, "BPF_MOV"),
-    (0xc0, "BPF_ARSH"),
-    (0xd0, "BPF_END"),
-];
-pub const BPF_OP_JMP: Xlat = &[
-    (0, "BPF_JA"),
-    (0x10, "BPF_JEQ"),
-    (0x20, "BPF_JGT"),
-    (0x30, "BPF_JGE"),
-    (0x40, "BPF_JSET"),
-    (0x50, "BPF_JNE"),
-    (0x60, "BPF_JSGT"),
-    (0x70, "BPF_JSGE"),
-    (0x80, "BPF_CALL"),
-    (0x90, "BPF_EXIT"),
-    (0xa0, "BPF_JLT"),
-    (0xb0, "BPF_JLE"),
-    (0xc0, "BPF_JSLT"),
-    (0xd0, "BPF_JSLE"),
-];
 pub const SKF_AD: Xlat = &[
     (0, "SKF_AD_PROTOCOL"),
     (0x4, "SKF_AD_PKTTYPE"),

@@ -144,7 +144,7 @@ fn iovec_received(ctx: &mut Ctx<'_>, addr: u64) {
 }
 
 /// The `iovec` array a writev-like call sends (count in argument 2).
-fn iovec_sent(ctx: &mut Ctx<'_>, addr: u64) {
+pub(super) fn iovec_sent(ctx: &mut Ctx<'_>, addr: u64) {
     structs::iovec(ctx, addr, ctx.arg(2), None, true);
 }
 
@@ -285,7 +285,7 @@ fn dirent_count(ctx: &mut Ctx<'_>, addr: u64) {
 /// [`dirent_count`].
 fn dirents(ctx: &mut Ctx<'_>, addr: u64) {
     if ctx.opts.verbose && !ctx.error && ctx.abi == super::Abi::X86_64 {
-        dirent_list(ctx, addr);
+        dirent_entries(ctx, addr, true);
     } else {
         dirent_count(ctx, addr);
     }
@@ -304,46 +304,10 @@ const DIRENT_TYPES: text::Xlat = &[
     (14, "DT_WHT"),
 ];
 
-/// `-v` getdents: `struct linux_dirent` entries (the name before the type, which is the
-/// record's last byte), as strace's `print_old_dirent`.
-fn dirent_list(ctx: &mut Ctx<'_>, addr: u64) {
-    let n = ctx.rval as usize;
-    let Some(buf) = ctx.read_bytes(addr, n) else {
-        ctx.hex_value(addr);
-        return;
-    };
-    ctx.push("[");
-    let mut off = 0;
-    while off + 18 <= n {
-        let ino = u64::from_ne_bytes(buf[off..off + 8].try_into().unwrap());
-        let d_off = u64::from_ne_bytes(buf[off + 8..off + 16].try_into().unwrap());
-        let reclen = u16::from_ne_bytes([buf[off + 16], buf[off + 17]]) as usize;
-        if reclen < 19 || off + reclen > n {
-            break;
-        }
-        let name = &buf[off + 18..off + reclen - 1];
-        let end = name.iter().position(|&c| c == 0).unwrap_or(name.len());
-        let ty = u64::from(buf[off + reclen - 1]);
-        if off > 0 {
-            ctx.comma();
-        }
-        let _ = write!(
-            ctx.out,
-            "{{d_ino={ino}, d_off={d_off}, d_reclen={reclen}, d_name="
-        );
-        text::quote(&mut ctx.out, &name[..end], ctx.opts.hex, false);
-        ctx.push(", d_type=");
-        ctx.xval(DIRENT_TYPES, ty, "DT_???");
-        ctx.push("}");
-        off += reclen;
-    }
-    ctx.push("]");
-}
-
 /// What `getdents64` read: with `-v` every entry, else as [`dirent_count`].
 fn dirents64(ctx: &mut Ctx<'_>, addr: u64) {
     if ctx.opts.verbose && !ctx.error {
-        dirent64_list(ctx, addr);
+        dirent_entries(ctx, addr, false);
     } else {
         dirent_count(ctx, addr);
     }
@@ -962,8 +926,11 @@ fn statfs_fields(ctx: &mut Ctx<'_>, f: &[u64; 11]) {
     }
 }
 
-/// `-v` getdents64: every entry.
-fn dirent64_list(ctx: &mut Ctx<'_>, addr: u64) {
+/// `-v` getdents/getdents64: every entry (strace's `print_old_dirent` and `print_dirent64`).
+/// `struct linux_dirent` (`old`) has the name at 18 and the type in the record's last byte,
+/// printed after the name; `struct linux_dirent64` the type at 18, printed before the name at
+/// 19, and a signed offset.
+fn dirent_entries(ctx: &mut Ctx<'_>, addr: u64, old: bool) {
     let n = ctx.rval as usize;
     let Some(buf) = ctx.read_bytes(addr, n) else {
         ctx.hex_value(addr);
@@ -971,28 +938,41 @@ fn dirent64_list(ctx: &mut Ctx<'_>, addr: u64) {
     };
     ctx.push("[");
     let mut off = 0;
-    let mut first = true;
     while off + 19 <= n {
         let ino = u64::from_ne_bytes(buf[off..off + 8].try_into().unwrap());
-        let d_off = i64::from_ne_bytes(buf[off + 8..off + 16].try_into().unwrap());
+        let d_off = u64::from_ne_bytes(buf[off + 8..off + 16].try_into().unwrap());
         let reclen = u16::from_ne_bytes([buf[off + 16], buf[off + 17]]) as usize;
-        if reclen == 0 || off + reclen > n {
+        if reclen < 19 || off + reclen > n {
             break;
         }
-        let ty = buf[off + 18] as u64;
-        let name = &buf[off + 19..off + reclen];
-        let end = name.iter().position(|&c| c == 0).unwrap_or(name.len());
-        if !first {
+        let rec = &buf[off..off + reclen];
+        let (name, ty) = if old {
+            (&rec[18..reclen - 1], rec[reclen - 1])
+        } else {
+            (&rec[19..], rec[18])
+        };
+        let name = &name[..name.iter().position(|&c| c == 0).unwrap_or(name.len())];
+        if off > 0 {
             ctx.comma();
         }
-        first = false;
-        let _ = write!(
-            ctx.out,
-            "{{d_ino={ino}, d_off={d_off}, d_reclen={reclen}, d_type="
-        );
-        ctx.xval(DIRENT_TYPES, ty, "DT_???");
-        ctx.push(", d_name=");
-        text::quote(&mut ctx.out, &name[..end], ctx.opts.hex, false);
+        let _ = write!(ctx.out, "{{d_ino={ino}, d_off=");
+        if old {
+            let _ = write!(ctx.out, "{d_off}");
+        } else {
+            let _ = write!(ctx.out, "{}", d_off as i64);
+        }
+        let _ = write!(ctx.out, ", d_reclen={reclen}, ");
+        if !old {
+            ctx.push("d_type=");
+            ctx.xval(DIRENT_TYPES, u64::from(ty), "DT_???");
+            ctx.push(", ");
+        }
+        ctx.push("d_name=");
+        text::quote(&mut ctx.out, name, ctx.opts.hex, false);
+        if old {
+            ctx.push(", d_type=");
+            ctx.xval(DIRENT_TYPES, u64::from(ty), "DT_???");
+        }
         ctx.push("}");
         off += reclen;
     }

@@ -32,12 +32,7 @@ pub(super) const ADDR_LEN: Decoder = Row(&[Ptr, Ulong]);
 
 /// Memory protection: `PROT_READ|PROT_WRITE`, `PROT_NONE`.
 fn prot(ctx: &mut Ctx<'_>, v: u64) {
-    let v = v & 0xffff_ffff;
-    if v == 0 {
-        text::named(&mut ctx.out, ctx.opts.xlat, "0", "PROT_NONE");
-    } else {
-        ctx.flags(xlat::PROT, v, "PROT_???");
-    }
+    prot64(ctx, v & 0xffff_ffff);
 }
 
 /// `process_vm_readv`: the local buffers print at exit, with the bytes read (strace prints
@@ -52,7 +47,7 @@ fn process_vm_readv(ctx: &mut Ctx<'_>) -> Step {
     if ctx.error {
         super::uring::iovec_addrs(ctx, local, n);
     } else {
-        iov_strings(ctx, local, n, ctx.rval as u64);
+        super::structs::iovec(ctx, local, n, Some(ctx.rval as u64), true);
     }
     ctx.comma();
     ctx.ulong(2);
@@ -67,37 +62,12 @@ fn process_vm_readv(ctx: &mut Ctx<'_>) -> Step {
 
 /// `process_vm_writev`'s local buffers, with their bytes.
 fn vm_local_sent(ctx: &mut Ctx<'_>, addr: u64) {
-    iov_strings(ctx, addr, ctx.arg(2), u64::MAX);
+    super::structs::iovec(ctx, addr, ctx.arg(2), None, true);
 }
 
 /// The remote buffers of `process_vm_readv`/`process_vm_writev`: addresses only.
 fn vm_remote(ctx: &mut Ctx<'_>, addr: u64) {
     super::uring::iovec_addrs(ctx, addr, ctx.arg(4));
-}
-
-/// An iovec array with each buffer's bytes, `total` bytes at most over all of them
-/// (strace's `tprint_iov_upto` with `IOV_DECODE_STR`), each element read on its own.
-fn iov_strings(ctx: &mut Ctx<'_>, addr: u64, n: u64, total: u64) {
-    let mut left = total;
-    let w = match ctx.abi {
-        super::Abi::X86_64 => 8,
-        super::Abi::I386 => 4,
-    };
-    let word = |b: &[u8]| -> u64 {
-        let mut v = [0u8; 8];
-        v[..b.len()].copy_from_slice(b);
-        u64::from_le_bytes(v)
-    };
-    ctx.array(addr, n, 2 * w as u64, &mut |c: &mut Ctx<'_>, e: &[u8]| {
-        let (base, len) = (word(&e[..w]), word(&e[w..]));
-        let shown = len.min(left);
-        if left != u64::MAX {
-            left -= shown;
-        }
-        c.push("{iov_base=");
-        c.buf(base, shown);
-        let _ = write!(c.out, ", iov_len={len}}}");
-    });
 }
 
 /// `process_madvise`'s ranges: their addresses and lengths (argument 2 of them).

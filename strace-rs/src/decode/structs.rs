@@ -629,7 +629,7 @@ pub fn tms(ctx: &mut Ctx<'_>, addr: u64) {
 
 /// Clock ticks in seconds, as strace's `print_clock_t` comments them (`0.25 s` at 100 ticks
 /// a second: as many decimals as the tick rate has zeros); none for 0.
-fn clock_t_secs(v: u64) -> Option<String> {
+pub(crate) fn clock_t_secs(v: u64) -> Option<String> {
     // SAFETY: sysconf reads a constant of the C library; no memory is passed.
     let tck = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
     if tck <= 0 || v == 0 {

@@ -103,7 +103,7 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         "tee" => Row(&[Fd, Fd, Ulong, Flags(SPLICE_FLAGS, "SPLICE_F_???")]),
         "vmsplice" => Row(&[
             Fd,
-            In(vmsplice_iov),
+            In(super::file::iovec_sent),
             Ulong,
             Flags(SPLICE_FLAGS, "SPLICE_F_???"),
         ]),
@@ -259,11 +259,6 @@ pub fn decoder_more(name: &str) -> Option<Decoder> {
         "landlock_restrict_self" => Row(&[Fd, Hex32]),
         _ => return None,
     })
-}
-
-/// `vmsplice`'s buffers with their bytes (argument 2 of them).
-fn vmsplice_iov(ctx: &mut Ctx<'_>, addr: u64) {
-    super::structs::iovec(ctx, addr, ctx.arg(2), None, true);
 }
 
 /// `pidfd_getfd`'s descriptor: one of the process the pidfd (argument 0) names, decorated
