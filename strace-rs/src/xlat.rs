@@ -384,6 +384,8 @@ pub const CLONE3_FLAGS: Xlat = &[
     (0x100000000, "CLONE_CLEAR_SIGHAND"),
     (0x200000000, "CLONE_INTO_CGROUP"),
 ];
+/// Whole `futex` operations, private flag and clock included: strace's `futexops` (an exact
+/// match, so `0x101 /* FUTEX_??? */` for a combination it does not list).
 pub const FUTEX_OPS: Xlat = &[
     (0, "FUTEX_WAIT"),
     (1, "FUTEX_WAKE"),
@@ -399,7 +401,43 @@ pub const FUTEX_OPS: Xlat = &[
     (11, "FUTEX_WAIT_REQUEUE_PI"),
     (12, "FUTEX_CMP_REQUEUE_PI"),
     (13, "FUTEX_LOCK_PI2"),
+    (128, "FUTEX_WAIT_PRIVATE"),
+    (129, "FUTEX_WAKE_PRIVATE"),
+    (130, "FUTEX_FD|FUTEX_PRIVATE_FLAG"),
+    (131, "FUTEX_REQUEUE_PRIVATE"),
+    (132, "FUTEX_CMP_REQUEUE_PRIVATE"),
+    (133, "FUTEX_WAKE_OP_PRIVATE"),
+    (134, "FUTEX_LOCK_PI_PRIVATE"),
+    (135, "FUTEX_UNLOCK_PI_PRIVATE"),
+    (136, "FUTEX_TRYLOCK_PI_PRIVATE"),
+    (137, "FUTEX_WAIT_BITSET_PRIVATE"),
+    (138, "FUTEX_WAKE_BITSET_PRIVATE"),
+    (139, "FUTEX_WAIT_REQUEUE_PI_PRIVATE"),
+    (140, "FUTEX_CMP_REQUEUE_PI_PRIVATE"),
+    (141, "FUTEX_LOCK_PI2_PRIVATE"),
+    (256, "FUTEX_WAIT|FUTEX_CLOCK_REALTIME"),
+    (384, "FUTEX_WAIT_PRIVATE|FUTEX_CLOCK_REALTIME"),
+    (265, "FUTEX_WAIT_BITSET|FUTEX_CLOCK_REALTIME"),
+    (393, "FUTEX_WAIT_BITSET_PRIVATE|FUTEX_CLOCK_REALTIME"),
+    (267, "FUTEX_WAIT_REQUEUE_PI|FUTEX_CLOCK_REALTIME"),
+    (395, "FUTEX_WAIT_REQUEUE_PI_PRIVATE|FUTEX_CLOCK_REALTIME"),
 ];
+pub const FUTEX_WAKE_OPS: Xlat = &[
+    (0, "FUTEX_OP_SET"),
+    (1, "FUTEX_OP_ADD"),
+    (2, "FUTEX_OP_OR"),
+    (3, "FUTEX_OP_ANDN"),
+    (4, "FUTEX_OP_XOR"),
+];
+pub const FUTEX_WAKE_CMPS: Xlat = &[
+    (0, "FUTEX_OP_CMP_EQ"),
+    (1, "FUTEX_OP_CMP_NE"),
+    (2, "FUTEX_OP_CMP_LT"),
+    (3, "FUTEX_OP_CMP_LE"),
+    (4, "FUTEX_OP_CMP_GT"),
+    (5, "FUTEX_OP_CMP_GE"),
+];
+pub const FUTEX_BITSET: Xlat = &[(0xffff_ffff, "FUTEX_BITSET_MATCH_ANY")];
 /// Address families: strace's `addrfams`, as generated for the netlink decoders.
 pub const AF: Xlat = crate::decode::netlink_xlat::ADDRFAMS;
 pub const SOCK_TYPES: Xlat = &[
@@ -650,10 +688,11 @@ pub const PIPE_FLAGS: Xlat = &[
     (0o2000000, "O_CLOEXEC"),
     (0o200000000, "O_NOTIFICATION_PIPE"),
 ];
+/// In strace's order: `EFD_SEMAPHORE|EFD_CLOEXEC|EFD_NONBLOCK`.
 pub const EFD_FLAGS: Xlat = &[
+    (1, "EFD_SEMAPHORE"),
     (0o2000000, "EFD_CLOEXEC"),
     (0o4000, "EFD_NONBLOCK"),
-    (1, "EFD_SEMAPHORE"),
 ];
 pub const GRND_FLAGS: Xlat = &[
     (1, "GRND_NONBLOCK"),
@@ -708,7 +747,6 @@ pub const STATX_MASK: Xlat = &[
     (0x800, "STATX_BTIME"),
     (0x1000, "STATX_MNT_ID"),
     (0x2000, "STATX_DIOALIGN"),
-    (0x80000000, "STATX__RESERVED"),
 ];
 pub const STATX_ATTRS: Xlat = &[
     (0x4, "STATX_ATTR_COMPRESSED"),

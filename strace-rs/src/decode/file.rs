@@ -77,7 +77,7 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         "fchownat" => Row(&[Dirfd, Path, Id, Id, AT]),
         "pipe" => Row(&[Out(fd_pair)]),
         "pipe2" => Row(&[Out(fd_pair), Flags(xlat::PIPE_FLAGS, "O_???")]),
-        "fadvise64" => Row(&[Fd, Long, Long, Const(FADVICE, "POSIX_FADV_???")]),
+        "fadvise64" => Row(&[Fd, Long, Ulong, Const(FADVICE, "POSIX_FADV_???")]),
         "utimensat" => Row(&[Dirfd, Path, In(utimens), Flags(UTIMENSAT_FLAGS, "AT_???")]),
         "close_range" => Row(&[
             Uint,
@@ -93,13 +93,14 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         "fstatfs" => Row(&[Fd, Out(statfs)]),
         "mknod" => Row(&[Path, ModeDev]),
         "mknodat" => Row(&[Dirfd, Path, ModeDev]),
-        "getxattr" | "lgetxattr" => Row(&[Path, Str, Received]),
-        "fgetxattr" => Row(&[Fd, Str, Received]),
-        "setxattr" | "lsetxattr" => Row(&[Path, Str, Sent, XATTR]),
-        "fsetxattr" => Row(&[Fd, Str, Sent, XATTR]),
-        "listxattr" | "llistxattr" => Row(&[Path, Received]),
-        "flistxattr" => Row(&[Fd, Received]),
+        "getxattr" | "lgetxattr" => Row(&[Path, Str, AtExit(xattr_received), Ulong]),
+        "fgetxattr" => Row(&[Fd, Str, AtExit(xattr_received), Ulong]),
+        "setxattr" | "lsetxattr" => Row(&[Path, Str, In(xattr_sent), Ulong, XATTR]),
+        "fsetxattr" => Row(&[Fd, Str, In(xattr_sent), Ulong, XATTR]),
+        "listxattr" | "llistxattr" => Row(&[Path, AtExit(xattr_list), Ulong]),
+        "flistxattr" => Row(&[Fd, AtExit(xattr_list), Ulong]),
         "removexattr" | "lremovexattr" => Row(&[Path, Str]),
+        "fremovexattr" => Row(&[Fd, Str]),
         "timerfd_create" => Row(&[
             Const(xlat::CLOCKS, "CLOCK_???"),
             Flags(xlat::TIMERFD_FLAGS, "TFD_???"),
@@ -1026,4 +1027,35 @@ fn open_how(ctx: &mut Ctx<'_>, addr: u64) {
         structs::nonzero_tail(ctx, addr, KNOWN, size.min(4096));
     }
     ctx.push("}");
+}
+
+/// An extended attribute's value of `size` bytes (strace's `print_xattr_val`): its address
+/// when larger than the kernel's `XATTR_SIZE_MAX`, else the bytes without a trailing NUL.
+fn xattr_value(ctx: &mut Ctx<'_>, addr: u64, size: u64) {
+    const XATTR_SIZE_MAX: u64 = 65536;
+    if size > XATTR_SIZE_MAX {
+        ctx.addr(addr);
+    } else {
+        ctx.str_ex(addr, size, true);
+    }
+}
+
+/// `setxattr`'s value: the size argument's bytes.
+fn xattr_sent(ctx: &mut Ctx<'_>, addr: u64) {
+    xattr_value(ctx, addr, ctx.arg(3));
+}
+
+/// `getxattr`'s value at exit: the returned number of bytes (the address when it failed).
+fn xattr_received(ctx: &mut Ctx<'_>, addr: u64) {
+    xattr_value(ctx, addr, ctx.rval as u64);
+}
+
+/// `listxattr`'s list at exit: the returned bytes; the address when the size was 0 (a
+/// query) or the call failed.
+fn xattr_list(ctx: &mut Ctx<'_>, addr: u64) {
+    if ctx.arg(2) == 0 || ctx.error {
+        ctx.addr(addr);
+    } else {
+        ctx.buf(addr, ctx.rval as u64);
+    }
 }

@@ -50,30 +50,6 @@ fn uid(ctx: &mut Ctx<'_>, v: u64) {
     }
 }
 
-/// Strace's `printstr_ex` of `len` bytes, with `omit_nul` (`QUOTE_OMIT_TRAILING_0`) a NUL
-/// ending the shown bytes is left out.
-fn str_ex(ctx: &mut Ctx<'_>, addr: u64, len: u64, omit_nul: bool) {
-    if addr == 0 {
-        ctx.push("NULL");
-        return;
-    }
-    let max = ctx.opts.max_strlen as u64;
-    let Some(b) = ctx.read_bytes(addr, len.min(max + 1) as usize) else {
-        ctx.addr(addr);
-        return;
-    };
-    let n = (len.min(max)) as usize;
-    let b = &b[..n];
-    if omit_nul && n > 0 && b[n - 1] == 0 {
-        text::quote(&mut ctx.out, &b[..n - 1], ctx.opts.hex, false);
-        return;
-    }
-    text::quote(&mut ctx.out, b, ctx.opts.hex, false);
-    if len > max {
-        ctx.push("...");
-    }
-}
-
 /// `__spare=[0x1, 0, ...]` after a structure's fields, when any is not zero.
 fn spare(ctx: &mut Ctx<'_>, b: &[u8]) {
     if b.iter().all(|&x| x == 0) {
@@ -143,7 +119,7 @@ fn keyctl(ctx: &mut Ctx<'_>) -> Step {
                 } else {
                     ctx.rval as u64
                 };
-                str_ex(ctx, a3, n, cmd != 11);
+                ctx.str_ex(a3, n, cmd != 11);
             }
             ctx.comma();
             ctx.ulong(3);

@@ -487,6 +487,30 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// Strace's `printstr_ex` of `len` bytes, with `omit_nul` (`QUOTE_OMIT_TRAILING_0`) a NUL
+    /// ending the shown bytes is left out.
+    pub fn str_ex(&mut self, addr: u64, len: u64, omit_nul: bool) {
+        if addr == 0 {
+            self.push("NULL");
+            return;
+        }
+        let max = self.opts.max_strlen as u64;
+        let Some(b) = self.read_bytes(addr, len.min(max + 1) as usize) else {
+            self.addr(addr);
+            return;
+        };
+        let n = (len.min(max)) as usize;
+        let b = &b[..n];
+        if omit_nul && n > 0 && b[n - 1] == 0 {
+            text::quote(&mut self.out, &b[..n - 1], self.opts.hex, false);
+            return;
+        }
+        text::quote(&mut self.out, b, self.opts.hex, false);
+        if len > max {
+            self.push("...");
+        }
+    }
+
     /// A buffer of `len` bytes limited by `-s` (strace's `printstrn`).
     pub fn buf(&mut self, addr: u64, len: u64) {
         self.buf_ex(addr, len, false);

@@ -53,6 +53,9 @@ pub fn decoder(name: &str) -> Option<Decoder> {
             Flags(xlat::GRND_FLAGS, "GRND_???"),
         ]),
         "futex" => Func(futex),
+        "modify_ldt" => Func(modify_ldt),
+        "set_thread_area" => Func(set_thread_area),
+        "get_thread_area" => Func(get_thread_area),
         "nanosleep" => Row(&[In(structs::timespec), AtExit(time_left)]),
         "clock_nanosleep" => Row(&[
             CLOCK,
@@ -1451,101 +1454,229 @@ fn prctl(ctx: &mut Ctx<'_>) -> Step {
 }
 
 fn futex(ctx: &mut Ctx<'_>) -> Step {
-    let op = ctx.arg(1) as u32 as u64;
-    let cmd = op & 0x7f;
-    ctx.hex(0);
-    ctx.comma();
-    match crate::text::lookup(xlat::FUTEX_OPS, cmd) {
-        Some(_) if ctx.opts.xlat != crate::text::XlatStyle::Abbrev => {
-            let mut names = String::from(crate::text::lookup(xlat::FUTEX_OPS, cmd).unwrap_or(""));
-            if op & 128 != 0 {
-                names.push_str("_PRIVATE");
-            }
-            if op & 256 != 0 {
-                names.push_str("|FUTEX_CLOCK_REALTIME");
-            }
-            let num = format!("{:#x}", op);
-            crate::text::named(&mut ctx.out, ctx.opts.xlat, &num, &names);
-        }
-        Some(n) => {
-            ctx.push(n);
-            if op & 128 != 0 {
-                ctx.push("_PRIVATE");
-            }
-            if op & 256 != 0 {
-                ctx.push("|FUTEX_CLOCK_REALTIME");
-            }
-            let rest = op & !(0x7f | 128 | 256);
-            if rest != 0 {
-                let _ = write!(ctx.out, "|{rest:#x}");
-            }
-        }
-        None => {
-            let _ = write!(ctx.out, "{op:#x} /* FUTEX_??? */");
-        }
-    }
+    let op = ctx.arg(1) as u32;
     let val = ctx.arg(2) as u32;
-    let timeout = |ctx: &mut Ctx<'_>| {
-        structs::timespec(ctx, ctx.arg(3));
-    };
-    let bitset = |ctx: &mut Ctx<'_>| {
-        let v = ctx.arg(5) as u32;
-        if v == u32::MAX {
-            crate::text::named(
-                &mut ctx.out,
-                ctx.opts.xlat,
-                "0xffffffff",
-                "FUTEX_BITSET_MATCH_ANY",
-            );
-        } else {
-            let _ = write!(ctx.out, "{v:#x}");
-        }
-    };
-    match cmd {
-        0 => {
+    let val2 = ctx.arg(3) as u32;
+    let val3 = u64::from(ctx.arg(5) as u32);
+    ctx.ptr(0);
+    ctx.comma();
+    ctx.xval(xlat::FUTEX_OPS, u64::from(op), "FUTEX_???");
+    match op & 127 {
+        // FUTEX_WAIT, FUTEX_WAIT_BITSET, FUTEX_WAIT_REQUEUE_PI
+        0 | 9 | 11 => {
             let _ = write!(ctx.out, ", {val}, ");
-            timeout(ctx);
+            structs::timespec(ctx, ctx.arg(3));
+            match op & 127 {
+                9 => {
+                    ctx.comma();
+                    ctx.xval(xlat::FUTEX_BITSET, val3, "");
+                }
+                11 => {
+                    ctx.comma();
+                    ctx.ptr(4);
+                }
+                _ => {}
+            }
         }
-        9 => {
-            let _ = write!(ctx.out, ", {val}, ");
-            timeout(ctx);
-            ctx.comma();
-            bitset(ctx);
-        }
-        10 => {
-            let _ = write!(ctx.out, ", {val}, NULL, ");
-            bitset(ctx);
-        }
-        1 | 8 => {
-            let _ = write!(ctx.out, ", {val}");
-        }
-        3 => {
-            let _ = write!(ctx.out, ", {val}, {}, {:#x}", ctx.arg(3) as u32, ctx.arg(4));
-        }
-        4 | 12 => {
-            let _ = write!(
-                ctx.out,
-                ", {val}, {}, {:#x}, {}",
-                ctx.arg(3) as u32,
-                ctx.arg(4),
-                ctx.arg(5) as u32
-            );
-        }
+        // FUTEX_LOCK_PI, FUTEX_LOCK_PI2
         6 | 13 => {
             ctx.comma();
-            timeout(ctx);
+            structs::timespec(ctx, ctx.arg(3));
         }
-        7 => {}
+        // FUTEX_WAKE_BITSET
+        10 => {
+            let _ = write!(ctx.out, ", {val}, ");
+            ctx.xval(xlat::FUTEX_BITSET, val3, "");
+        }
+        // FUTEX_REQUEUE, FUTEX_CMP_REQUEUE, FUTEX_CMP_REQUEUE_PI
+        3 | 4 | 12 => {
+            let _ = write!(ctx.out, ", {val}, {val2}, ");
+            ctx.ptr(4);
+            if op & 127 != 3 {
+                let _ = write!(ctx.out, ", {val3}");
+            }
+        }
+        // FUTEX_WAKE_OP: the operation word as strace spells it out.
+        5 => {
+            let _ = write!(ctx.out, ", {val}, {val2}, ");
+            ctx.ptr(4);
+            ctx.comma();
+            if (val3 >> 28) & 8 != 0 {
+                ctx.xval(&[(8, "FUTEX_OP_OPARG_SHIFT")], 8, "");
+                ctx.push("<<28|");
+            }
+            let wake_op = (val3 >> 28) & 7;
+            ctx.xval(xlat::FUTEX_WAKE_OPS, wake_op, "");
+            ctx.push("<<28");
+            if crate::text::lookup(xlat::FUTEX_WAKE_OPS, wake_op).is_none() {
+                ctx.push(" /* FUTEX_OP_??? */");
+            }
+            let _ = write!(ctx.out, "|{}<<12|", crate::text::Hx((val3 >> 12) & 0xfff));
+            let cmp = (val3 >> 24) & 0xf;
+            ctx.xval(xlat::FUTEX_WAKE_CMPS, cmp, "");
+            ctx.push("<<24");
+            if crate::text::lookup(xlat::FUTEX_WAKE_CMPS, cmp).is_none() {
+                ctx.push(" /* FUTEX_OP_CMP_??? */");
+            }
+            let _ = write!(ctx.out, "|{}", crate::text::Hx(val3 & 0xfff));
+        }
+        // FUTEX_FD, FUTEX_WAKE
+        1 | 2 => {
+            let _ = write!(ctx.out, ", {val}");
+        }
+        // FUTEX_UNLOCK_PI, FUTEX_TRYLOCK_PI
+        7 | 8 => {}
         _ => {
-            let _ = write!(
-                ctx.out,
-                ", {val}, {:#x}, {:#x}, {:#x}",
-                ctx.arg(3),
-                ctx.arg(4),
-                ctx.arg(5)
-            );
+            let _ = write!(ctx.out, ", {val}, ");
+            ctx.ptr(3);
+            ctx.comma();
+            ctx.ptr(4);
+            let _ = write!(ctx.out, ", {}", crate::text::Hx(val3));
         }
     }
+    Step::Decoded
+}
+
+/// A `struct user_desc` (16 bytes): its entry number, base, limit and descriptor bits.
+const USER_DESC_SIZE: usize = 16;
+
+/// `struct user_desc`'s fields after `entry_number` (strace's `print_user_desc`), then `}`:
+/// `lm` only for a 64-bit tracee, as the kernel ignores it for 32-bit ones.
+fn user_desc_rest(ctx: &mut Ctx<'_>, b: &[u8]) {
+    let word = |i: usize| u32::from_ne_bytes(b[i * 4..i * 4 + 4].try_into().unwrap());
+    // C's `%#08x`: zero has no `0x`.
+    let x08 = |v: u32| {
+        if v == 0 {
+            "00000000".to_owned()
+        } else {
+            format!("{v:#08x}")
+        }
+    };
+    let bits = word(3);
+    let _ = write!(
+        ctx.out,
+        ", base_addr={}, limit={}, seg_32bit={}, contents={}, read_exec_only={}, \
+         limit_in_pages={}, seg_not_present={}, useable={}",
+        x08(word(1)),
+        x08(word(2)),
+        bits & 1,
+        (bits >> 1) & 3,
+        (bits >> 3) & 1,
+        (bits >> 4) & 1,
+        (bits >> 5) & 1,
+        (bits >> 6) & 1,
+    );
+    if ctx.abi == Abi::X86_64 {
+        let _ = write!(ctx.out, ", lm={}", (bits >> 7) & 1);
+    }
+    ctx.push("}");
+}
+
+/// An entry number: `-1` for "pick one".
+fn entry_number(ctx: &mut Ctx<'_>, v: u32) {
+    if v == u32::MAX {
+        ctx.push("-1");
+    } else {
+        let _ = write!(ctx.out, "{v}");
+    }
+}
+
+/// A whole `struct user_desc`, or its address when it cannot be read.
+fn user_desc(ctx: &mut Ctx<'_>, addr: u64) {
+    let Some(b) = ctx.read_bytes(addr, USER_DESC_SIZE).filter(|_| addr != 0) else {
+        ctx.addr(addr);
+        return;
+    };
+    ctx.push("{entry_number=");
+    entry_number(ctx, u32::from_ne_bytes(b[..4].try_into().unwrap()));
+    user_desc_rest(ctx, &b);
+}
+
+/// `modify_ldt(func, ptr, bytecount)`: the descriptor when `bytecount` is its size. The
+/// kernel returns an `int` in a 64-bit register: an error comes back as a large positive
+/// value, printed as strace does (`4294967258 ENOSYS (Function not implemented)`).
+fn modify_ldt(ctx: &mut Ctx<'_>) -> Step {
+    if ctx.exiting {
+        let v = ctx.rval as u64;
+        if !ctx.error && ctx.abi == Abi::X86_64 && v >= 0xffff_f000 && v <= u64::from(u32::MAX) {
+            let e = -(v as u32 as i32);
+            ctx.rfmt = Rval::Udec;
+            let name = crate::errno_names::errno_name(e as u64).unwrap_or("E???");
+            ctx.rextra = format!(" {name} ({})", super::strerror(e));
+        }
+        return Step::Decoded;
+    }
+    ctx.int(0);
+    ctx.comma();
+    if ctx.arg(2) != USER_DESC_SIZE as u64 {
+        ctx.ptr(1);
+    } else {
+        user_desc(ctx, ctx.arg(1));
+    }
+    ctx.comma();
+    ctx.ulong(2);
+    Step::Exit
+}
+
+/// `set_thread_area(u_info)`: the descriptor; the entry number the kernel chose after the
+/// return value.
+fn set_thread_area(ctx: &mut Ctx<'_>) -> Step {
+    if ctx.exiting {
+        if !ctx.error {
+            if let Some(b) = ctx.read_bytes(ctx.arg(0), 4) {
+                let n = u32::from_ne_bytes(b[..4].try_into().unwrap());
+                ctx.rextra = format!(" (entry_number={n})");
+            }
+        }
+        return Step::Decoded;
+    }
+    user_desc(ctx, ctx.arg(0));
+    Step::Exit
+}
+
+/// `get_thread_area(u_info)`: the entry number asked for at entry, the rest at exit
+/// (`, ...}` when the call failed; ` => N` when the kernel changed the number).
+fn get_thread_area(ctx: &mut Ctx<'_>) -> Step {
+    let addr = ctx.arg(0);
+    // The entry number read at entry, plus one (0: not read).
+    if !ctx.exiting {
+        match ctx.read_bytes(addr, 4).filter(|_| addr != 0) {
+            Some(b) => {
+                let n = u32::from_ne_bytes(b[..4].try_into().unwrap());
+                ctx.push("{entry_number=");
+                entry_number(ctx, n);
+                ctx.stash = u64::from(n) + 1;
+            }
+            None => {
+                ctx.addr(addr);
+                ctx.stash = 0;
+            }
+        }
+        return Step::Exit;
+    }
+    if addr == 0 {
+        return Step::Decoded;
+    }
+    let desc = if ctx.error {
+        None
+    } else {
+        ctx.read_bytes(addr, USER_DESC_SIZE)
+    };
+    let Some(b) = desc else {
+        if ctx.stash != 0 {
+            ctx.push(", ...}");
+        }
+        return Step::Decoded;
+    };
+    let n = u32::from_ne_bytes(b[..4].try_into().unwrap());
+    if ctx.stash == 0 {
+        ctx.push(" => {entry_number=");
+        entry_number(ctx, n);
+    } else if u64::from(n) + 1 != ctx.stash {
+        ctx.push(" => ");
+        entry_number(ctx, n);
+    }
+    user_desc_rest(ctx, &b);
     Step::Decoded
 }
 

@@ -381,37 +381,87 @@ pub fn statx(ctx: &mut Ctx<'_>, addr: u64) {
     let u32_at = |o: usize| u32::from_ne_bytes(b[o..o + 4].try_into().unwrap()) as u64;
     let u16_at = |o: usize| u16::from_ne_bytes(b[o..o + 2].try_into().unwrap()) as u64;
     let u64_at = |o: usize| u64::from_ne_bytes(b[o..o + 8].try_into().unwrap());
+    let full = ctx.opts.verbose;
+    let style = ctx.opts.xlat;
     let mask = u32_at(0);
+    // Which fields the kernel filled (STATX_TYPE, STATX_MODE, ... STATX_DIOALIGN).
+    let has = |bit: u64| mask & bit != 0;
     let out = &mut ctx.out;
     out.push_str("{stx_mask=");
-    statx_mask(out, ctx.opts.xlat, mask, "");
-    let attrs = u64_at(8);
+    statx_mask(out, style, mask, "STATX_???");
+    if full {
+        let _ = write!(out, ", stx_blksize={}", u32_at(4));
+    }
     out.push_str(", stx_attributes=");
-    text::flags(
+    text::flags(out, style, xlat::STATX_ATTRS, u64_at(8), "STATX_ATTR_???");
+    if full {
+        if has(0x4) {
+            let _ = write!(out, ", stx_nlink={}", u32_at(16));
+        }
+        for (bit, name, off) in [(0x8, "uid", 20), (0x10, "gid", 24)] {
+            if has(bit) {
+                let _ = write!(out, ", stx_{name}=");
+                let id = u32_at(off);
+                if id == u64::from(u32::MAX) {
+                    out.push_str("-1");
+                } else {
+                    let _ = write!(out, "{id}");
+                }
+            }
+        }
+    }
+    if has(0x1 | 0x2) {
+        out.push_str(", stx_mode=");
+        mode_styled(out, style, u16_at(28));
+    }
+    if full && has(0x100) {
+        let _ = write!(out, ", stx_ino={}", u64_at(32));
+    }
+    if has(0x200) {
+        let _ = write!(out, ", stx_size={}", u64_at(40));
+    }
+    if !full {
+        out.push_str(", ...}");
+        return;
+    }
+    if has(0x400) {
+        let _ = write!(out, ", stx_blocks={}", u64_at(48));
+    }
+    out.push_str(", stx_attributes_mask=");
+    text::flags(out, style, xlat::STATX_ATTRS, u64_at(56), "STATX_ATTR_???");
+    for (bit, name, off) in [
+        (0x20, "atime", 64),
+        (0x800, "btime", 80),
+        (0x80, "ctime", 96),
+        (0x40, "mtime", 112),
+    ] {
+        if has(bit) {
+            let sec = u64_at(off) as i64;
+            let nsec = u32_at(off + 8);
+            let _ = write!(out, ", stx_{name}={{tv_sec={sec}, tv_nsec={nsec}}}");
+            super::admin::time_comment(out, sec, nsec, 999_999_999, 9);
+        }
+    }
+    let _ = write!(
         out,
-        ctx.opts.xlat,
-        xlat::STATX_ATTRS,
-        attrs,
-        "STATX_ATTR_???",
+        ", stx_rdev_major={}, stx_rdev_minor={}, stx_dev_major={}, stx_dev_minor={}",
+        u32_at(128),
+        u32_at(132),
+        u32_at(136),
+        u32_at(140)
     );
-    out.push_str(", stx_mode=");
-    mode_styled(out, ctx.opts.xlat, u16_at(28));
-    let _ = write!(out, ", stx_size={}", u64_at(40));
-    if ctx.opts.verbose {
+    if has(0x1000) {
+        let _ = write!(out, ", stx_mnt_id={}", text::Hx(u64_at(144)));
+    }
+    if has(0x2000) {
         let _ = write!(
             out,
-            ", stx_blksize={}, stx_nlink={}, stx_uid={}, stx_gid={}, stx_ino={}, stx_blocks={}",
-            u32_at(4),
-            u32_at(16),
-            u32_at(20),
-            u32_at(24),
-            u64_at(32),
-            u64_at(48)
+            ", stx_dio_mem_align={}, stx_dio_offset_align={}",
+            u32_at(152),
+            u32_at(156)
         );
-        out.push('}');
-    } else {
-        out.push_str(", ...}");
     }
+    out.push('}');
 }
 
 /// A `statx` field mask: `STATX_ALL` or `STATX_BASIC_STATS` and the bits beyond them, else

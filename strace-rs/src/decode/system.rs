@@ -135,7 +135,7 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         ]),
         "timerfd_gettime" => Row(&[Fd, Out(super::structs::itimerspec)]),
         "inotify_init1" => Row(&[Flags(INOTIFY_INIT_FLAGS, "IN_???")]),
-        "umount2" => Row(&[Str, Flags(UMOUNT_FLAGS, "???")]),
+        "umount2" => Row(&[Path, Flags(UMOUNT_FLAGS, "???")]),
         "setns" => Row(&[Fd, Flags(SETNS_TYPES, "CLONE_NEW???")]),
         "memfd_secret" => Row(&[Flags(MEMFD_SECRET_FLAGS, "")]),
         "add_key" => Row(&[Str, Str, Sent, KEY_SERIAL]),
