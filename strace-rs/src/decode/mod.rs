@@ -672,6 +672,42 @@ pub fn touches_paths(
     name: &str,
     paths: &[Vec<u8>],
 ) -> bool {
+    match name {
+        // The descriptors in the three sets (strace's match_xselect_args).
+        "select" | "pselect6" => {
+            let (n, size) = structs::fdset_bounds(ctx, ctx.arg(0));
+            return size > 0
+                && (1..=3).any(|i| {
+                    let addr = ctx.arg(i);
+                    addr != 0
+                        && ctx.read_bytes(addr, size).is_some_and(|bits| {
+                            structs::fdset_members(&bits, n)
+                                .any(|fd| table::fd_is(ctx, fd as i32, paths))
+                        })
+                });
+        }
+        // Each pollfd's descriptor, up to the first unreadable one.
+        "poll" | "ppoll" => {
+            let n = (ctx.arg(1) as u32).min(1024 * 1024) as u64;
+            let start = ctx.arg(0);
+            return start.checked_add(8 * n).is_some()
+                && (0..n)
+                    .map_while(|i| ctx.read::<i32>(start + 8 * i))
+                    .any(|fd| table::fd_is(ctx, fd, paths));
+        }
+        // FSCONFIG_SET_PATH and _PATH_EMPTY name a path and a descriptor; _SET_FD a descriptor.
+        "fsconfig" => {
+            return match ctx.arg(1) as u32 {
+                3 | 4 => {
+                    table::fd_is(ctx, ctx.arg_int(4), paths)
+                        || table::path_is(ctx, ctx.arg(3), paths)
+                }
+                5 => table::fd_is(ctx, ctx.arg_int(4), paths),
+                _ => false,
+            };
+        }
+        _ => {}
+    }
     if let Some(Decoder::Row(row)) = decoder {
         return table::row_touches(ctx, row, paths);
     }
@@ -751,6 +787,7 @@ pub fn default_rval(name: &str) -> Rval {
         | "fsopen"
         | "fsmount"
         | "fspick"
+        | "mount_setattr"
         | "userfaultfd"
         | "perf_event_open"
         | "fanotify_init"

@@ -559,7 +559,7 @@ fn ready_and_time_left(ctx: &mut Ctx<'_>, time_left: bool) {
 
 /// A descriptor set of `select`/`pselect6` (argument 0 descriptors).
 fn fdset(ctx: &mut Ctx<'_>, addr: u64) {
-    structs::fdset(ctx, addr, ctx.arg(0) & 0xffff_ffff);
+    structs::fdset(ctx, addr, ctx.arg(0));
 }
 
 /// `pselect6`'s `{sigmask, sigsetsize}`.
@@ -589,6 +589,9 @@ fn ready_fdsets_timespec(ctx: &mut Ctx<'_>) {
     ready_fdsets(ctx, structs::timespec);
 }
 
+/// strace's exit half of `decode_select`: the ready descriptors of each set, counted down
+/// from the return value (`in [3 4], out [4]`), then the time left. As in strace, a set
+/// read after one that printed closes with `]` again even when it adds nothing.
 fn ready_fdsets(ctx: &mut Ctx<'_>, time_left: fn(&mut Ctx<'_>, u64)) {
     if ctx.error {
         return;
@@ -597,23 +600,45 @@ fn ready_fdsets(ctx: &mut Ctx<'_>, time_left: fn(&mut Ctx<'_>, u64)) {
         ctx.rextra = " (Timeout)".to_owned();
         return;
     }
-    let mut parts = Vec::new();
+    let (n, size) = structs::fdset_bounds(ctx, ctx.arg(0));
+    let mut ready = ctx.rval as i32;
+    let mut out = String::new();
+    let mut sep = "";
     for (i, name) in [(1, "in"), (2, "out"), (3, "except")] {
-        if ctx.arg(i) == 0 {
-            continue;
+        if ready <= 0 {
+            break;
         }
-        let mut sub = ctx.scratch();
-        fdset(&mut sub, ctx.arg(i));
-        if sub.out != "[]" {
-            parts.push(format!("{name} {}", sub.out));
+        let addr = ctx.arg(i);
+        let bits = if addr == 0 || size == 0 {
+            None
+        } else {
+            ctx.read_bytes(addr, size)
+        };
+        let Some(bits) = bits else {
+            continue;
+        };
+        for (k, fd) in structs::fdset_members(&bits, n).enumerate() {
+            if k == 0 {
+                let _ = write!(out, "{sep}{name} [{fd}");
+                sep = ", ";
+            } else {
+                let _ = write!(out, " {fd}");
+            }
+            ready -= 1;
+            if ready == 0 {
+                break;
+            }
+        }
+        if !out.is_empty() {
+            out.push(']');
         }
     }
     if ctx.arg(4) != 0 {
         let mut sub = ctx.scratch();
         time_left(&mut sub, ctx.arg(4));
-        parts.push(format!("left {}", sub.out));
+        let _ = write!(out, "{sep}left {}", sub.out);
     }
-    ctx.rextra = format!(" ({})", parts.join(", "));
+    ctx.rextra = format!(" ({out})");
 }
 
 fn epoll_ctl(ctx: &mut Ctx<'_>) -> Step {

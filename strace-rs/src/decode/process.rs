@@ -54,6 +54,8 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         ]),
         "futex" => Func(futex),
         "modify_ldt" => Func(modify_ldt),
+        "adjtimex" => Row(&[AtExit(timex)]),
+        "clock_adjtime" => Row(&[CLOCK, AtExit(timex)]),
         "set_thread_area" => Func(set_thread_area),
         "get_thread_area" => Func(get_thread_area),
         "nanosleep" => Row(&[In(structs::timespec), AtExit(time_left)]),
@@ -1535,6 +1537,111 @@ fn futex(ctx: &mut Ctx<'_>) -> Step {
         }
     }
     Step::Decoded
+}
+
+/// `adjtimex`'s and `clock_adjtime`'s `struct timex` at exit (strace's `print_timex`), and
+/// the clock state the call returned after the value (`5 (TIME_ERROR)`). An i386 tracee's
+/// `clock_adjtime64` uses the 64-bit layout.
+fn timex(ctx: &mut Ctx<'_>, addr: u64) {
+    const MODES: crate::text::Xlat = &[
+        (0xa001, "ADJ_OFFSET_SS_READ"),
+        (0x8001, "ADJ_OFFSET_SINGLESHOT"),
+        (0x0001, "ADJ_OFFSET"),
+        (0x0002, "ADJ_FREQUENCY"),
+        (0x0004, "ADJ_MAXERROR"),
+        (0x0008, "ADJ_ESTERROR"),
+        (0x0010, "ADJ_STATUS"),
+        (0x0020, "ADJ_TIMECONST"),
+        (0x0080, "ADJ_TAI"),
+        (0x0100, "ADJ_SETOFFSET"),
+        (0x1000, "ADJ_MICRO"),
+        (0x2000, "ADJ_NANO"),
+        (0x4000, "ADJ_TICK"),
+    ];
+    const STATUS: crate::text::Xlat = &[
+        (0x0001, "STA_PLL"),
+        (0x0002, "STA_PPSFREQ"),
+        (0x0004, "STA_PPSTIME"),
+        (0x0008, "STA_FLL"),
+        (0x0010, "STA_INS"),
+        (0x0020, "STA_DEL"),
+        (0x0040, "STA_UNSYNC"),
+        (0x0080, "STA_FREQHOLD"),
+        (0x0100, "STA_PPSSIGNAL"),
+        (0x0200, "STA_PPSJITTER"),
+        (0x0400, "STA_PPSWANDER"),
+        (0x0800, "STA_PPSERROR"),
+        (0x1000, "STA_CLOCKERR"),
+        (0x2000, "STA_NANO"),
+        (0x4000, "STA_MODE"),
+        (0x8000, "STA_CLK"),
+    ];
+    const STATES: [&str; 6] = [
+        "TIME_OK",
+        "TIME_INS",
+        "TIME_DEL",
+        "TIME_OOP",
+        "TIME_WAIT",
+        "TIME_ERROR",
+    ];
+    // The layout: 64-bit longs, or an i386 tracee's 32-bit ones (but for clock_adjtime64).
+    let wide = ctx.abi == Abi::X86_64 || ctx.nr == 405;
+    let (long, size) = if wide { (8, 208) } else { (4, 128) };
+    let b = if ctx.error || addr == 0 {
+        None
+    } else {
+        ctx.read_bytes(addr, size)
+    };
+    let Some(b) = b else {
+        ctx.addr(addr);
+        return;
+    };
+    let int_at = |o: usize| i32::from_ne_bytes(b[o..o + 4].try_into().unwrap());
+    let long_at = |o: usize| {
+        if wide {
+            i64::from_ne_bytes(b[o..o + 8].try_into().unwrap())
+        } else {
+            i64::from(int_at(o))
+        }
+    };
+    // Offsets: modes, then longs (offset, freq, maxerror, esterror), the int status in a
+    // long's room, three longs, the timeval, then tick ... stbcnt with the int shift, tai.
+    let at = |i: usize| long * i;
+    ctx.push("{modes=");
+    ctx.flags(MODES, u64::from(int_at(0) as u32), "ADJ_???");
+    let _ = write!(
+        ctx.out,
+        ", offset={}, freq={}, maxerror={}, esterror={}, status=",
+        long_at(at(1)),
+        long_at(at(2)),
+        long_at(at(3)),
+        long_at(at(4))
+    );
+    ctx.flags(STATUS, u64::from(int_at(at(5)) as u32), "STA_???");
+    let _ = write!(
+        ctx.out,
+        ", constant={}, precision={}, tolerance={}, time={{tv_sec={}, tv_usec={}}}, tick={}, \
+         ppsfreq={}, jitter={}, shift={}, stabil={}, jitcnt={}, calcnt={}, errcnt={}, \
+         stbcnt={}, tai={}}}",
+        long_at(at(6)),
+        long_at(at(7)),
+        long_at(at(8)),
+        long_at(at(9)),
+        long_at(at(10)) as u64 & if wide { u64::MAX } else { 0xffff_ffff },
+        long_at(at(11)),
+        long_at(at(12)),
+        long_at(at(13)),
+        int_at(at(14)),
+        long_at(at(15)),
+        long_at(at(16)),
+        long_at(at(17)),
+        long_at(at(18)),
+        long_at(at(19)),
+        int_at(at(20)),
+    );
+    if let Some(state) = STATES.get(ctx.rval as usize) {
+        ctx.rextra = format!(" ({state})");
+    }
 }
 
 /// A `struct user_desc` (16 bytes): its entry number, base, limit and descriptor bits.

@@ -1070,27 +1070,41 @@ pub fn epoll_event(ctx: &mut Ctx<'_>, b: &[u8]) {
     let _ = write!(ctx.out, ", data={{u32={}, u64={data}}}}}", data as u32);
 }
 
-/// An fd_set of `nfds` bits at `addr`: `[3 4]`.
+/// The descriptor count and set size (bytes) strace's `decode_select` uses for `nfds`: the
+/// count as the kernel's `int`, none when negative, at most 2^20; the size in whole words.
+pub fn fdset_bounds(ctx: &Ctx<'_>, nfds: u64) -> (u32, usize) {
+    let n = (nfds as u32 as i32).clamp(0, 1024 * 1024) as u32;
+    let word = match ctx.abi {
+        Abi::X86_64 => 8,
+        Abi::I386 => 4,
+    };
+    (n, (n as usize).div_ceil(8).next_multiple_of(word))
+}
+
+/// The descriptors set in `bits` among the first `nfds`.
+pub fn fdset_members(bits: &[u8], nfds: u32) -> impl Iterator<Item = u32> + '_ {
+    (0..nfds.min(bits.len() as u32 * 8))
+        .filter(move |fd| bits[(fd / 8) as usize] & (1 << (fd % 8)) != 0)
+}
+
+/// An fd_set at `addr` of a call whose first argument is `nfds`: `[3 4]`; its address when
+/// the set is empty by size or cannot be read.
 pub fn fdset(ctx: &mut Ctx<'_>, addr: u64, nfds: u64) {
-    if addr == 0 {
-        ctx.out.push_str("NULL");
+    let (n, size) = fdset_bounds(ctx, nfds);
+    if size == 0 || addr == 0 {
+        ctx.addr(addr);
         return;
     }
-    let bytes = nfds.div_ceil(64) as usize * 8;
-    let Some(b) = ctx.read_bytes(addr, bytes.max(8)) else {
+    let Some(b) = ctx.read_bytes(addr, size) else {
         ctx.addr(addr);
         return;
     };
     ctx.out.push('[');
-    let mut first = true;
-    for fd in 0..nfds.min(b.len() as u64 * 8) {
-        if b[(fd / 8) as usize] & (1 << (fd % 8)) != 0 {
-            if !first {
-                ctx.out.push(' ');
-            }
-            first = false;
-            ctx.fd_val(fd as i32);
+    for (i, fd) in fdset_members(&b, n).enumerate() {
+        if i > 0 {
+            ctx.out.push(' ');
         }
+        ctx.fd_val(fd as i32);
     }
     ctx.out.push(']');
 }

@@ -92,6 +92,7 @@ pub(super) const KEY_SERIAL: Arg = ConstDec(KEY_SPEC, "");
 
 pub fn decoder(name: &str) -> Option<Decoder> {
     Some(match name {
+        "_sysctl" => Row(&[In(sysctl_args)]),
         "pidfd_open" => Row(&[Pid, Flags(PIDFD_FLAGS, "PIDFD_???")]),
         "pidfd_getfd" => Row(&[Fd, In(pidfd_target_fd), Hex32]),
         "process_mrelease" => Row(&[Fd, Hex32]),
@@ -256,6 +257,14 @@ pub fn decoder_more(name: &str) -> Option<Decoder> {
             Returned(ruleset_returned),
         ]),
         "landlock_add_rule" => Func(landlock_add_rule),
+        "fsconfig" => Func(fsconfig),
+        "mount_setattr" => Row(&[
+            Dirfd,
+            Path,
+            Flags(MOUNT_SETATTR_FLAGS, "AT_???"),
+            In(mount_attr),
+            Ulong,
+        ]),
         "landlock_restrict_self" => Row(&[Fd, Hex32]),
         _ => return None,
     })
@@ -332,4 +341,122 @@ fn landlock_add_rule(ctx: &mut Ctx<'_>) -> Step {
     ctx.comma();
     ctx.hex_value(ctx.arg(3) & 0xffff_ffff);
     Step::Decoded
+}
+
+/// `_sysctl`'s `struct __sysctl_args`: the pointers, `nlen` (an `int` in a long's room) and
+/// `newlen`.
+fn sysctl_args(ctx: &mut Ctx<'_>, addr: u64) {
+    let Some([name, nlen, old, oldlenp, new, newlen]) = super::structs::read_ulongs::<6>(ctx, addr)
+    else {
+        ctx.addr(addr);
+        return;
+    };
+    ctx.push("{name=");
+    ctx.addr(name);
+    let _ = write!(ctx.out, ", nlen={}, oldval=", nlen as u32 as i32);
+    ctx.addr(old);
+    ctx.push(", oldlenp=");
+    ctx.addr(oldlenp);
+    ctx.push(", newval=");
+    ctx.addr(new);
+    let _ = write!(ctx.out, ", newlen={newlen}}}");
+}
+
+const FSCONFIG_CMDS: Xlat = &[
+    (0, "FSCONFIG_SET_FLAG"),
+    (1, "FSCONFIG_SET_STRING"),
+    (2, "FSCONFIG_SET_BINARY"),
+    (3, "FSCONFIG_SET_PATH"),
+    (4, "FSCONFIG_SET_PATH_EMPTY"),
+    (5, "FSCONFIG_SET_FD"),
+    (6, "FSCONFIG_CMD_CREATE"),
+    (7, "FSCONFIG_CMD_RECONFIGURE"),
+];
+
+/// `fsconfig(fd, cmd, key, value, aux)`: what `key`, `value` and `aux` are depends on the
+/// command (strace's `fsconfig`).
+fn fsconfig(ctx: &mut Ctx<'_>) -> Step {
+    let cmd = ctx.arg(1) as u32;
+    let (key, value, aux) = (ctx.arg(2), ctx.arg(3), ctx.arg_int(4));
+    // The kernel reads a key or string value into a 256-byte buffer.
+    let short = ctx.opts.max_strlen.min(256);
+    ctx.fd(0);
+    ctx.comma();
+    ctx.xval(FSCONFIG_CMDS, u64::from(cmd), "FSCONFIG_???");
+    ctx.comma();
+    match cmd {
+        0..=5 => ctx.cstr_sized(key, short),
+        _ => ctx.addr(key),
+    }
+    ctx.comma();
+    match cmd {
+        1 => ctx.cstr_sized(value, short),
+        3 | 4 => ctx.path_at(value),
+        2 if (0..=1024 * 1024).contains(&aux) => ctx.buf_ex(value, aux as u64, true),
+        _ => ctx.addr(value),
+    }
+    ctx.comma();
+    match cmd {
+        3 | 4 => ctx.dirfd(4),
+        5 => ctx.fd(4),
+        _ => ctx.int(4),
+    }
+    Step::Decoded
+}
+
+const MOUNT_SETATTR_FLAGS: Xlat = &[
+    (0x100, "AT_SYMLINK_NOFOLLOW"),
+    (0x800, "AT_NO_AUTOMOUNT"),
+    (0x1000, "AT_EMPTY_PATH"),
+    (0x8000, "AT_RECURSIVE"),
+];
+/// `struct mount_attr`'s attributes (strace's `mount_attr_attr`).
+const MOUNT_ATTRS: Xlat = &[
+    (0x1, "MOUNT_ATTR_RDONLY"),
+    (0x2, "MOUNT_ATTR_NOSUID"),
+    (0x4, "MOUNT_ATTR_NODEV"),
+    (0x8, "MOUNT_ATTR_NOEXEC"),
+    (0x10, "MOUNT_ATTR_NOATIME"),
+    (0x20, "MOUNT_ATTR_STRICTATIME"),
+    (0x80, "MOUNT_ATTR_NODIRATIME"),
+    (0x10_0000, "MOUNT_ATTR_IDMAP"),
+    (0x20_0000, "MOUNT_ATTR_NOSYMFOLLOW"),
+];
+const MOUNT_PROPAGATION: Xlat = &[
+    (1 << 17, "MS_UNBINDABLE"),
+    (1 << 18, "MS_PRIVATE"),
+    (1 << 19, "MS_SLAVE"),
+    (1 << 20, "MS_SHARED"),
+];
+
+/// `mount_setattr`'s `struct mount_attr` of the size in argument 4 (strace's
+/// `print_mount_attr`): the user namespace as a descriptor only with `MOUNT_ATTR_IDMAP`;
+/// bytes past the structure shown when not zero.
+fn mount_attr(ctx: &mut Ctx<'_>, addr: u64) {
+    const SIZE_VER0: u64 = 32;
+    let size = ctx.arg(4);
+    if size < SIZE_VER0 {
+        ctx.addr(addr);
+        return;
+    }
+    let Some([set, clr, propagation, userns]) = ctx.read::<[u64; 4]>(addr) else {
+        ctx.addr(addr);
+        return;
+    };
+    ctx.push("{attr_set=");
+    ctx.flags(MOUNT_ATTRS, set, "MOUNT_ATTR_???");
+    ctx.push(", attr_clr=");
+    ctx.flags(MOUNT_ATTRS, clr, "MOUNT_ATTR_???");
+    ctx.push(", propagation=");
+    ctx.xval(MOUNT_PROPAGATION, propagation, "MS_???");
+    ctx.push(", userns_fd=");
+    if userns > i32::MAX as u64 || (set | clr) & 0x10_0000 == 0 {
+        let _ = write!(ctx.out, "{userns}");
+    } else {
+        ctx.fd_val(userns as i32);
+    }
+    if size > SIZE_VER0 {
+        super::structs::nonzero_tail(ctx, addr, SIZE_VER0, size.min(4096));
+    }
+    ctx.push("}");
 }
