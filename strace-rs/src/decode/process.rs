@@ -335,72 +335,89 @@ fn read_ptr(ctx: &Ctx<'_>, addr: u64, i: u64) -> Option<u64> {
     }
 }
 
-/// `argv`, a NULL-terminated array of string pointers: `["a", "b"]`, at most `-s` strings unless
-/// `-v`.
+/// `argv`, a NULL-terminated array of string pointers (strace's `printargv`): `["a", "b"]`,
+/// at most `-s` strings unless `-v`; an element that cannot be read (or an array running off
+/// the end of the address space) ends it with `... /* 0x7f00 */`, its address.
 fn argv(ctx: &mut Ctx<'_>, addr: u64) {
     if addr == 0 {
         ctx.push("NULL");
         return;
     }
-    let mut items = Vec::new();
-    let mut truncated = false;
-    let mut i = 0u64;
-    loop {
-        let Some(p) = read_ptr(ctx, addr, i) else {
-            if i == 0 {
-                ctx.addr(addr);
+    let word = match ctx.abi {
+        Abi::X86_64 => 8,
+        Abi::I386 => 4,
+    };
+    let mut at = addr;
+    for n in 0u64.. {
+        let p = if n > 0 && at < addr {
+            None
+        } else {
+            read_ptr(ctx, at, 0)
+        };
+        let Some(p) = p else {
+            if n == 0 {
+                ctx.addr(at);
                 return;
             }
+            let _ = write!(ctx.out, ", ... /* {at:#x} */");
             break;
         };
+        if n == 0 {
+            ctx.push("[");
+        }
         if p == 0 {
             break;
         }
-        // Abbreviated (no -v): at most -s elements, like strace.
-        if !ctx.opts.verbose && items.len() >= ctx.opts.max_strlen {
-            truncated = true;
-            break;
-        }
-        items.push(p);
-        i += 1;
-    }
-    ctx.push("[");
-    for (k, p) in items.iter().enumerate() {
-        if k > 0 {
+        if n != 0 {
             ctx.comma();
         }
-        ctx.cstr_at(*p);
-    }
-    if truncated {
-        ctx.push(", ...");
+        if !ctx.opts.verbose && n >= ctx.opts.max_strlen as u64 {
+            ctx.push("...");
+            break;
+        }
+        ctx.cstr_at(p);
+        at = at.wrapping_add(word);
     }
     ctx.push("]");
 }
 
-fn count_array(ctx: &Ctx<'_>, addr: u64) -> Option<u64> {
-    let mut n = 0;
-    loop {
-        let p = read_ptr(ctx, addr, n)?;
-        if p == 0 {
-            return Some(n);
-        }
-        n += 1;
-        if n > 1 << 20 {
-            return Some(n);
-        }
-    }
-}
-
-/// `envp`: the strings with `-v`, else the address and the count, like strace.
+/// `envp` without `-v` (strace's `printargc`): the address and how many strings it holds,
+/// `, unterminated` when an element cannot be read before the NULL.
 fn envp(ctx: &mut Ctx<'_>, addr: u64) {
     if ctx.opts.verbose || addr == 0 {
         argv(ctx, addr);
         return;
     }
-    let _ = write!(ctx.out, "{addr:#x}");
-    if let Some(n) = count_array(ctx, addr) {
-        let _ = write!(ctx.out, " /* {n} var{} */", if n == 1 { "" } else { "s" });
+    ctx.addr(addr);
+    let word = match ctx.abi {
+        Abi::X86_64 => 8,
+        Abi::I386 => 4,
+    };
+    let mut n = 0u64;
+    let mut at = addr;
+    let mut unterminated = false;
+    loop {
+        match read_ptr(ctx, at, 0) {
+            None if n == 0 => return,
+            None => {
+                unterminated = true;
+                break;
+            }
+            Some(0) => break,
+            Some(_) => {}
+        }
+        n += 1;
+        match at.checked_add(word) {
+            Some(next) => at = next,
+            None => break,
+        }
     }
+    let _ = write!(
+        ctx.out,
+        " /* {n} var{}{} */",
+        if n == 1 { "" } else { "s" },
+        if unterminated { ", unterminated" } else { "" }
+    );
 }
 
 const CSIGNAL: u64 = 0xff;
