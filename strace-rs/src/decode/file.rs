@@ -150,7 +150,7 @@ pub(super) fn iovec_sent(ctx: &mut Ctx<'_>, addr: u64) {
 }
 
 /// The `RWF_*` flags of `preadv2`/`pwritev2`.
-const RWF_FLAGS: text::Xlat = &[
+pub(super) const RWF_FLAGS: text::Xlat = &[
     (1, "RWF_HIPRI"),
     (2, "RWF_DSYNC"),
     (4, "RWF_SYNC"),

@@ -15,6 +15,7 @@ use tracekit_ptrace::Pid;
 use crate::text::{self, HexMode, Xlat, XlatStyle};
 
 mod admin;
+mod aio;
 mod bpf;
 mod calls_xlat;
 mod cbpf;
@@ -752,6 +753,7 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         .or_else(|| cbpf::decoder(name))
         .or_else(|| ptrace::decoder(name))
         .or_else(|| mmsg::decoder(name))
+        .or_else(|| aio::decoder(name))
 }
 
 /// Syscalls whose return value is printed specially.

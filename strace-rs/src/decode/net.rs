@@ -563,7 +563,7 @@ fn fdset(ctx: &mut Ctx<'_>, addr: u64) {
 }
 
 /// `pselect6`'s `{sigmask, sigsetsize}`.
-fn sigmask_and_size(ctx: &mut Ctx<'_>, addr: u64) {
+pub(super) fn sigmask_and_size(ctx: &mut Ctx<'_>, addr: u64) {
     let pair = match ctx.abi {
         super::Abi::X86_64 => ctx.read::<[u64; 2]>(addr),
         super::Abi::I386 => ctx.read::<[u32; 2]>(addr).map(|p| p.map(u64::from)),

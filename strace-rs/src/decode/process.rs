@@ -273,7 +273,7 @@ fn sched_policy(ctx: &mut Ctx<'_>, pol: u64) {
 }
 
 /// An I/O priority: `IOPRIO_PRIO_VALUE(IOPRIO_CLASS_BE, 4)`.
-fn ioprio(ctx: &mut Ctx<'_>, v: u64) {
+pub(super) fn ioprio(ctx: &mut Ctx<'_>, v: u64) {
     let style = ctx.opts.xlat;
     match style {
         crate::text::XlatStyle::Abbrev => {
