@@ -53,6 +53,13 @@ pub fn decoder(name: &str) -> Option<Decoder> {
             Flags(xlat::GRND_FLAGS, "GRND_???"),
         ]),
         "futex" => Func(futex),
+        "futex_waitv" => Row(&[
+            In(futex_waiters),
+            Uint,
+            Hex32,
+            In(structs::timespec),
+            Const(xlat::CLOCKS, "CLOCK_???"),
+        ]),
         "modify_ldt" => Func(modify_ldt),
         "adjtimex" => Row(&[AtExit(timex)]),
         "clock_adjtime" => Row(&[CLOCK, AtExit(timex)]),
@@ -1659,6 +1666,32 @@ fn timex(ctx: &mut Ctx<'_>, addr: u64) {
     if let Some(state) = STATES.get(ctx.rval as usize) {
         ctx.rextra = format!(" ({state})");
     }
+}
+
+/// `futex_waitv`'s waiters (argument 1 of them): `{val, uaddr, flags}`, `__reserved` when
+/// set; at most the kernel's 128, then `...`.
+fn futex_waiters(ctx: &mut Ctx<'_>, addr: u64) {
+    const FUTEX_WAITV_MAX: u64 = 128;
+    const WAITER_FLAGS: crate::text::Xlat = &[(2, "FUTEX_32"), (128, "FUTEX_PRIVATE_FLAG")];
+    let n = u64::from(ctx.arg(1) as u32);
+    let mut count = 0;
+    ctx.array(addr, n.min(FUTEX_WAITV_MAX + 1), 24, &mut |c, b| {
+        count += 1;
+        if count > FUTEX_WAITV_MAX {
+            c.push("...");
+            return;
+        }
+        let u64_at = |o: usize| u64::from_ne_bytes(b[o..o + 8].try_into().unwrap());
+        let u32_at = |o: usize| u32::from_ne_bytes(b[o..o + 4].try_into().unwrap());
+        let _ = write!(c.out, "{{val={}, uaddr=", crate::text::Hx(u64_at(0)));
+        c.addr(u64_at(8));
+        c.push(", flags=");
+        c.flags(WAITER_FLAGS, u64::from(u32_at(16)), "FUTEX_???");
+        if u32_at(20) != 0 {
+            let _ = write!(c.out, ", __reserved={:#x}", u32_at(20));
+        }
+        c.push("}");
+    });
 }
 
 /// A `struct user_desc` (16 bytes): its entry number, base, limit and descriptor bits.

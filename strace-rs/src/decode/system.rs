@@ -258,6 +258,14 @@ pub fn decoder_more(name: &str) -> Option<Decoder> {
         ]),
         "landlock_add_rule" => Func(landlock_add_rule),
         "fsconfig" => Func(fsconfig),
+        "kexec_load" => Row(&[Ptr, Ulong, In(kexec_segments), In(kexec_flags)]),
+        "kexec_file_load" => Row(&[
+            Fd,
+            Fd,
+            Ulong,
+            In(kexec_cmdline),
+            Flags64(KEXEC_FILE_FLAGS, "KEXEC_FILE_???"),
+        ]),
         "mount_setattr" => Row(&[
             Dirfd,
             Path,
@@ -459,4 +467,72 @@ fn mount_attr(ctx: &mut Ctx<'_>, addr: u64) {
         super::structs::nonzero_tail(ctx, addr, SIZE_VER0, size.min(4096));
     }
     ctx.push("}");
+}
+
+const KEXEC_ARCH_MASK: u64 = 0xffff_0000;
+const KEXEC_ARCHES: Xlat = &[
+    (0, "KEXEC_ARCH_DEFAULT"),
+    (3 << 16, "KEXEC_ARCH_386"),
+    (4 << 16, "KEXEC_ARCH_68K"),
+    (15 << 16, "KEXEC_ARCH_PARISC"),
+    (62 << 16, "KEXEC_ARCH_X86_64"),
+    (20 << 16, "KEXEC_ARCH_PPC"),
+    (21 << 16, "KEXEC_ARCH_PPC64"),
+    (50 << 16, "KEXEC_ARCH_IA_64"),
+    (40 << 16, "KEXEC_ARCH_ARM"),
+    (22 << 16, "KEXEC_ARCH_S390"),
+    (42 << 16, "KEXEC_ARCH_SH"),
+    (10 << 16, "KEXEC_ARCH_MIPS_LE"),
+    (8 << 16, "KEXEC_ARCH_MIPS"),
+    (183 << 16, "KEXEC_ARCH_AARCH64"),
+    (243 << 16, "KEXEC_ARCH_RISCV"),
+    (258 << 16, "KEXEC_ARCH_LOONGARCH"),
+];
+const KEXEC_FLAGS: Xlat = &[(1, "KEXEC_ON_CRASH"), (2, "KEXEC_PRESERVE_CONTEXT")];
+const KEXEC_FILE_FLAGS: Xlat = &[
+    (1, "KEXEC_FILE_UNLOAD"),
+    (2, "KEXEC_FILE_ON_CRASH"),
+    (4, "KEXEC_FILE_NO_INITRAMFS"),
+];
+
+/// `kexec_load`'s segments (argument 1 of them, at most the kernel's 16): `{buf, bufsz, mem,
+/// memsz}` each, in the tracee's word size.
+fn kexec_segments(ctx: &mut Ctx<'_>, addr: u64) {
+    const KEXEC_SEGMENT_MAX: u64 = 16;
+    let n = ctx.arg(1);
+    if n > KEXEC_SEGMENT_MAX {
+        ctx.addr(addr);
+        return;
+    }
+    let word = match ctx.abi {
+        super::Abi::X86_64 => 8,
+        super::Abi::I386 => 4,
+    };
+    ctx.array(addr, n, 4 * word as u64, &mut |c, b| {
+        let w = |i: usize| {
+            let mut v = [0u8; 8];
+            v[..word].copy_from_slice(&b[i * word..(i + 1) * word]);
+            u64::from_le_bytes(v)
+        };
+        c.push("{buf=");
+        c.addr(w(0));
+        let _ = write!(c.out, ", bufsz={}, mem=", w(1));
+        c.addr(w(2));
+        let _ = write!(c.out, ", memsz={}}}", w(3));
+    });
+}
+
+/// `kexec_load`'s flags: the architecture in the high half, then the flags.
+fn kexec_flags(ctx: &mut Ctx<'_>, v: u64) {
+    ctx.xval(KEXEC_ARCHES, v & KEXEC_ARCH_MASK, "KEXEC_ARCH_???");
+    let rest = v & !KEXEC_ARCH_MASK;
+    if rest != 0 {
+        ctx.push("|");
+        ctx.flags(KEXEC_FLAGS, rest, "KEXEC_???");
+    }
+}
+
+/// `kexec_file_load`'s command line: the length in argument 2.
+fn kexec_cmdline(ctx: &mut Ctx<'_>, addr: u64) {
+    ctx.buf(addr, ctx.arg(2));
 }
