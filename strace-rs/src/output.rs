@@ -67,9 +67,11 @@ impl Printer {
             last_relative: None,
             last_line_time: None,
             instruction_pointer: cfg.instruction_pointer,
+            // strace's print_pid_pfx: several tracees at the start (`-p` ones and the
+            // command) count as `-f` does.
             pid_prefix_always: cfg.output.is_some()
                 && !cfg.output_separately
-                && (cfg.follow_forks || cfg.attach.len() > 1),
+                && (cfg.follow_forks || initial_tracees(cfg) > 1),
             separate: None,
             pid_comm: cfg.decode.pid_comm,
             append: cfg.append,
@@ -110,7 +112,8 @@ impl Printer {
             ..cfg.clone()
         })
         .expect("stderr printer");
-        p.pid_prefix_always = cfg.output.is_some() && (cfg.follow_forks || cfg.attach.len() > 1);
+        p.pid_prefix_always =
+            cfg.output.is_some() && (cfg.follow_forks || initial_tracees(cfg) > 1);
         p.outs[0] = Out {
             w: BufWriter::new(w),
             curcol: 0,
@@ -341,6 +344,11 @@ fn timestamp(ts: Timestamps, at: Option<u64>) -> String {
             .map_or(0, |d| d.as_nanos() as u64)
     });
     tracekit_log::strace::timestamp_text(ns, tracekit_log::strace::Timestamps { digits, unix })
+}
+
+/// The processes traced from the start: each `-p` and the command, if any.
+fn initial_tracees(cfg: &Config) -> usize {
+    cfg.attach.len() + usize::from(!cfg.command.is_empty())
 }
 
 #[cfg(test)]
