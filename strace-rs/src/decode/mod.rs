@@ -30,6 +30,7 @@ mod net;
 mod netlink;
 pub(crate) mod netlink_xlat;
 mod numa;
+mod perf;
 pub(crate) mod process;
 mod ptrace;
 mod ptrace_xlat;
@@ -754,6 +755,7 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         .or_else(|| ptrace::decoder(name))
         .or_else(|| mmsg::decoder(name))
         .or_else(|| aio::decoder(name))
+        .or_else(|| perf::decoder(name))
 }
 
 /// Syscalls whose return value is printed specially.
