@@ -133,9 +133,9 @@ seccomp_ret_action seccomp_ops seccomp_filter_flags seccomp_mode" "filter seccom
 gen strace-rs/src/decode/ptrace_xlat.rs "ptrace_cmds ptrace_setoptions_flags ptrace_peeksiginfo_flags
 nt_descriptor_types ptrace_syscall_info_op" "ptrace.h elf.h"
 
-# ioctlent NAME TYPE...: the requests of ioctl types TYPE (hex, `12` for 0x12) as strace's built
-# ioctlent0.h (x86_64) names them, codes shared by several requests as `A or B`, into
-# strace-rs/src/decode/ioctl/ioctlent.rs.
+# ioctlent NAME TYPE...: the requests of ioctl types TYPE (hex, `12` for 0x12; `all` for every
+# type) as strace's built ioctlent0.h (x86_64) names them, codes shared by several requests as
+# `A or B`, in the table's order (by code), into strace-rs/src/decode/ioctl/ioctlent.rs.
 IOCTLENT_OUT=strace-rs/src/decode/ioctl/ioctlent.rs
 ioctlent() {
     local name=$1
@@ -145,7 +145,7 @@ ioctlent() {
         /^\{ "/ {
             nm = $2; gsub(/[",]/, "", nm); code = $3; gsub(/[ },]/, "", code)
             ty = substr(code, length(code) - 3, 2)
-            if (!(tolower(ty) in want)) next
+            if (!("all" in want) && !(tolower(ty) in want)) next
             v = sprintf("%#x", strtonum(code))
             if (v in names) names[v] = names[v] " or " nm
             else { names[v] = nm; order[++k] = v }
@@ -163,8 +163,8 @@ if [ -z "${ONLY_OUT-}" ] || [[ $IOCTLENT_OUT == *"$ONLY_OUT"* ]]; then
         echo
         echo "use crate::text::Xlat;"
         echo
-        ioctlent BLOCK 12
         ioctlent UBI 6f 4f
+        ioctlent ALL all
     } >"$IOCTLENT_OUT"
     rustfmt --edition 2021 "$IOCTLENT_OUT"
     echo "gen-xlat: wrote $IOCTLENT_OUT"

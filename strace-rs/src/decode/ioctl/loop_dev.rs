@@ -5,13 +5,12 @@ use std::fmt::Write as _;
 
 use super::fields::{cstring, u32_at, u64_at};
 use super::xlat as x;
-use super::{table_name, Family};
+use super::Family;
 use crate::decode::structs::makedev;
 use crate::decode::{Abi, Ctx, Step};
 use crate::text;
 
 pub(super) const FAMILY: Family = Family {
-    name: |req, _| table_name(NAMES, req),
     handles: |req| text::lookup(NAMES, req).is_some(),
     enter,
     exit,

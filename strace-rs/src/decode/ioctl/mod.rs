@@ -1,4 +1,4 @@
-//! Per-family `ioctl` argument decoders (the request names live in `xlat::IOCTLS`).
+//! Per-family `ioctl` argument decoders (the request names in `names`).
 //!
 //! `enter` prints the third argument at entry (or part of it) and says whether the
 //! decoder wants the exit; `exit` completes it when the call succeeded. Layouts and
@@ -17,6 +17,7 @@ mod hdio;
 mod ioctlent;
 mod kd;
 mod loop_dev;
+mod names;
 mod nbd;
 mod ptp;
 mod rtc;
@@ -25,13 +26,12 @@ mod ubi;
 mod v4l2;
 mod xlat;
 
+pub use names::request_name;
 pub(crate) use seccomp::{audit_arch_text, syscall_name, syscall_name_text};
 pub(crate) use xlat::AUDIT_ARCH;
 
 /// One family of requests decoded in its own module.
 struct Family {
-    /// The request's name (`None`: not of this family).
-    name: fn(u64, text::XlatStyle) -> Option<std::borrow::Cow<'static, str>>,
     /// Whether the family decodes the request's argument.
     handles: fn(u64) -> bool,
     /// The argument at entry, with its leading comma.
@@ -57,21 +57,6 @@ const FAMILIES: &[Family] = &[
 
 fn family(req: u64) -> Option<&'static Family> {
     FAMILIES.iter().find(|f| (f.handles)(req))
-}
-
-/// The name of request `req`, `None` when it has none; `style` says how a code inside
-/// the name is spelled (`EVIOCGABS(0xe /* ABS_??? */)`, `EVIOCGABS(0xe)` inside the
-/// comment of `-X verbose`).
-pub fn request_name(req: u64, style: text::XlatStyle) -> Option<std::borrow::Cow<'static, str>> {
-    if let Some(n) = text::lookup(crate::xlat::IOCTLS, req) {
-        return Some(n.into());
-    }
-    FAMILIES.iter().find_map(|f| (f.name)(req, style))
-}
-
-/// The name from `table` (a family's requests) of `req`.
-fn table_name(table: text::Xlat, req: u64) -> Option<std::borrow::Cow<'static, str>> {
-    text::lookup(table, req).map(Into::into)
 }
 
 /// `FS_IOC_FIEMAP`: `_IOWR('f', 11, struct fiemap)`.
