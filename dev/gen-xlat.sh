@@ -124,7 +124,13 @@ bpf_link_create_kprobe_multi_flags bpf_op_alu bpf_op_jmp bpf_size bpf_src ebpf_c
 ebpf_op_alu ebpf_op_jmp ebpf_size" "keyctl io_uring bpf filter"
 
 gen strace-rs/src/decode/ioctl/xlat.rs "elf_em audit_arch seccomp_ioctl_addfd_flags seccomp_ioctl_resp_flags
-open_mode_flags nbd_ioctl_cmds nbd_ioctl_flags loop_flags_options loop_crypt_type_options rtc_ioctl_cmds rtc_vl_flags rtc_params rtc_features rtc_backup_switch_modes" "kernel_fcntl.h fcntl ioctl types audit seccomp nbd loop $PWD/dev/gen-xlat-compat.h"
+open_mode_flags nbd_ioctl_cmds nbd_ioctl_flags loop_flags_options loop_crypt_type_options rtc_ioctl_cmds rtc_vl_flags rtc_params rtc_features rtc_backup_switch_modes
+uffd_api_features uffd_api_flags uffd_copy_flags uffd_register_ioctl_flags uffd_register_mode_flags uffd_zeropage_flags
+mtd_mode_options mtd_file_mode_options mtd_type_options mtd_flags_options mtd_otp_options mtd_nandecc_options
+scsi_sg_commands sg_scsi_reset sg_io_info sg_io_dxfer_direction sg_io_flags bsg_protocol bsg_subprotocol bsg_flags
+perf_ioctl_flags kvm_mem_flags kvm_cpuid_flags kvm_cap kvm_exit_reason
+tee_ioctl_gen_caps tee_ioctl_impl_ids tee_ioctl_login_types tee_ioctl_max_arg_size tee_ioctl_origins tee_ioctl_optee_caps tee_ioctl_param_attr_types tee_ioctl_shm_flags
+dm_flags" "kernel_fcntl.h fcntl ioctl types audit seccomp nbd loop userfaultfd mtd/mtd-abi.h scsi/sg.h bsg kvm tee dm-ioctl $PWD/dev/gen-xlat-compat.h"
 
 # (bpf_size, bpf_src, bpf_op_alu and bpf_op_jmp are calls_xlat.rs's, shared with eBPF.)
 gen strace-rs/src/decode/cbpf_xlat.rs "bpf_class bpf_miscop bpf_mode bpf_rval skf_ad skf_off

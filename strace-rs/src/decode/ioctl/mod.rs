@@ -23,6 +23,7 @@ mod ptp;
 mod rtc;
 mod seccomp;
 mod ubi;
+mod uffd;
 mod v4l2;
 mod xlat;
 
@@ -53,6 +54,7 @@ const FAMILIES: &[Family] = &[
     rtc::FAMILY,
     block::FAMILY,
     ubi::FAMILY,
+    uffd::FAMILY,
 ];
 
 fn family(req: u64) -> Option<&'static Family> {
