@@ -17,6 +17,7 @@ mod hdio;
 mod ioctlent;
 mod kd;
 mod loop_dev;
+mod mtd;
 mod names;
 mod nbd;
 mod ptp;
@@ -55,6 +56,7 @@ const FAMILIES: &[Family] = &[
     block::FAMILY,
     ubi::FAMILY,
     uffd::FAMILY,
+    mtd::FAMILY,
 ];
 
 fn family(req: u64) -> Option<&'static Family> {
