@@ -22,6 +22,7 @@ mod names;
 mod nbd;
 mod ptp;
 mod rtc;
+mod scsi;
 mod seccomp;
 mod ubi;
 mod uffd;
@@ -57,6 +58,7 @@ const FAMILIES: &[Family] = &[
     ubi::FAMILY,
     uffd::FAMILY,
     mtd::FAMILY,
+    scsi::FAMILY,
 ];
 
 fn family(req: u64) -> Option<&'static Family> {
