@@ -130,7 +130,9 @@ mtd_mode_options mtd_file_mode_options mtd_type_options mtd_flags_options mtd_ot
 scsi_sg_commands sg_scsi_reset sg_io_info sg_io_dxfer_direction sg_io_flags bsg_protocol bsg_subprotocol bsg_flags
 perf_ioctl_flags kvm_mem_flags kvm_cpuid_flags kvm_cap kvm_exit_reason
 tee_ioctl_gen_caps tee_ioctl_impl_ids tee_ioctl_login_types tee_ioctl_max_arg_size tee_ioctl_origins tee_ioctl_optee_caps tee_ioctl_param_attr_types tee_ioctl_shm_flags
-dm_flags" "kernel_fcntl.h fcntl ioctl types audit seccomp nbd loop userfaultfd mtd/mtd-abi.h scsi/sg.h bsg kvm tee dm-ioctl $PWD/dev/gen-xlat-compat.h"
+dm_flags tcxonc_options tcflsh_options baud_options modem_flags term_cflags term_cflags_csize term_iflags
+term_lflags term_oflags term_oflags_bsdly term_oflags_crdly term_oflags_ffdly term_oflags_nldly term_oflags_tabdly
+term_oflags_vtdly term_line_discs termios_cc" "kernel_fcntl.h fcntl ioctl types audit seccomp nbd loop userfaultfd mtd/mtd-abi.h scsi/sg.h bsg kvm tee dm-ioctl termios $PWD/dev/gen-xlat-compat.h"
 
 # (bpf_size, bpf_src, bpf_op_alu and bpf_op_jmp are calls_xlat.rs's, shared with eBPF.)
 gen strace-rs/src/decode/cbpf_xlat.rs "bpf_class bpf_miscop bpf_mode bpf_rval skf_ad skf_off

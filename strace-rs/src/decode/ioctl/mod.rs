@@ -24,6 +24,7 @@ mod ptp;
 mod rtc;
 mod scsi;
 mod seccomp;
+mod term;
 mod ubi;
 mod uffd;
 mod v4l2;
@@ -59,6 +60,7 @@ const FAMILIES: &[Family] = &[
     uffd::FAMILY,
     mtd::FAMILY,
     scsi::FAMILY,
+    term::FAMILY,
 ];
 
 fn family(req: u64) -> Option<&'static Family> {
@@ -114,29 +116,6 @@ const FS_XFLAGS: text::Xlat = &[
     (0x8000, "FS_XFLAG_DAX"),
     (0x10000, "FS_XFLAG_COWEXTSIZE"),
     (0x80000000, "FS_XFLAG_HASATTR"),
-];
-
-/// `TIOCSWINSZ` (`asm-generic/ioctls.h`): a `struct winsize` in.
-const TIOCSWINSZ: u64 = 0x5414;
-/// `TIOCMGET`, `TIOCMBIS`, `TIOCMBIC`, `TIOCMSET`: an `int` of modem lines.
-const TIOCMGET: u64 = 0x5415;
-const TIOCMBIS: u64 = 0x5416;
-const TIOCMSET: u64 = 0x5418;
-
-/// The modem lines (`TIOCM_*`, `asm-generic/termios.h`).
-const TIOCM_BITS: text::Xlat = &[
-    (0x1, "TIOCM_LE"),
-    (0x2, "TIOCM_DTR"),
-    (0x4, "TIOCM_RTS"),
-    (0x8, "TIOCM_ST"),
-    (0x10, "TIOCM_SR"),
-    (0x20, "TIOCM_CTS"),
-    (0x40, "TIOCM_CAR"),
-    (0x80, "TIOCM_RNG"),
-    (0x100, "TIOCM_DSR"),
-    (0x2000, "TIOCM_OUT1"),
-    (0x4000, "TIOCM_OUT2"),
-    (0x8000, "TIOCM_LOOP"),
 ];
 
 /// How a LIRC request's `__u32` is shown.
@@ -331,8 +310,6 @@ pub fn handles(req: u64) -> bool {
                 | FITRIM
                 | FS_IOC_FSGETXATTR
                 | FS_IOC_FSSETXATTR
-                | TIOCSWINSZ
-                | TIOCMGET..=TIOCMSET
                 | RNDGETENTCNT
                 | RNDADDTOENTCNT
                 | RNDADDENTROPY
@@ -404,21 +381,13 @@ pub fn enter(ctx: &mut Ctx<'_>, req: u64) -> Step {
             lirc_value(ctx, req);
             Step::Decoded
         }
-        TIOCMGET | RNDGETENTCNT | NS_GET_OWNER_UID => Step::Exit,
-        TIOCMBIS..=TIOCMSET => {
-            modem_bits(ctx);
-            Step::Decoded
-        }
+        RNDGETENTCNT | NS_GET_OWNER_UID => Step::Exit,
         RNDADDTOENTCNT => {
             ctx.int_ptr(ctx.arg(2));
             Step::Decoded
         }
         RNDADDENTROPY => {
             rand_pool_info(ctx);
-            Step::Decoded
-        }
-        TIOCSWINSZ => {
-            winsize(ctx, ctx.arg(2));
             Step::Decoded
         }
         INOTIFY_IOC_SETNEXTWD => {
@@ -457,7 +426,6 @@ pub fn exit(ctx: &mut Ctx<'_>, req: u64) {
         FS_IOC_FIEMAP => fiemap_exit(ctx),
         FS_IOC_GETFLAGS | FS_IOC32_GETFLAGS => inode_flags(ctx),
         FS_IOC_FSGETXATTR => fsxattr(ctx, true),
-        TIOCMGET => modem_bits(ctx),
         NS_GET_OWNER_UID => match ctx.read::<u32>(ctx.arg(2)) {
             Some(uid) => {
                 let _ = write!(ctx.out, "[{uid}]");
@@ -481,12 +449,7 @@ pub fn exit(ctx: &mut Ctx<'_>, req: u64) {
 fn addr_on_error(req: u64) -> bool {
     matches!(
         req,
-        FS_IOC_GETFLAGS
-            | FS_IOC32_GETFLAGS
-            | FS_IOC_FSGETXATTR
-            | TIOCMGET
-            | RNDGETENTCNT
-            | NS_GET_OWNER_UID
+        FS_IOC_GETFLAGS | FS_IOC32_GETFLAGS | FS_IOC_FSGETXATTR | RNDGETENTCNT | NS_GET_OWNER_UID
     ) || wdioc_getter(req)
         || (lirc_kind(req).is_some() && req >> 30 == 2)
 }
@@ -642,31 +605,6 @@ fn fsxattr(ctx: &mut Ctx<'_>, with_nextents: bool) {
         ctx.out,
         ", fsx_projid={projid:#x}, fsx_cowextsize={cowextsize}}}"
     );
-}
-
-/// `struct winsize`: four `unsigned short`.
-pub fn winsize(ctx: &mut Ctx<'_>, addr: u64) {
-    match ctx.read::<[u16; 4]>(addr) {
-        Some([r, c, x, y]) => {
-            let _ = write!(
-                ctx.out,
-                "{{ws_row={r}, ws_col={c}, ws_xpixel={x}, ws_ypixel={y}}}"
-            );
-        }
-        None => ctx.addr(addr),
-    }
-}
-
-/// `[TIOCM_*]`: the `int` of modem lines the argument points to.
-fn modem_bits(ctx: &mut Ctx<'_>) {
-    let addr = ctx.arg(2);
-    let Some(v) = ctx.read::<u32>(addr) else {
-        ctx.addr(addr);
-        return;
-    };
-    ctx.push("[");
-    ctx.flags(TIOCM_BITS, v.into(), "TIOCM_???");
-    ctx.push("]");
 }
 
 /// `struct rand_pool_info`: `entropy_count`, `buf_size` (`int`), then `buf_size` bytes.
