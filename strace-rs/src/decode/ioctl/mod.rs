@@ -16,6 +16,7 @@ mod gpio;
 mod hdio;
 mod ioctlent;
 mod kd;
+mod kvm;
 mod loop_dev;
 mod mtd;
 mod names;
@@ -61,6 +62,7 @@ const FAMILIES: &[Family] = &[
     mtd::FAMILY,
     scsi::FAMILY,
     term::FAMILY,
+    kvm::FAMILY,
 ];
 
 fn family(req: u64) -> Option<&'static Family> {
