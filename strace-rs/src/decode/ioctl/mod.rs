@@ -10,6 +10,7 @@ use super::{Ctx, Rval, Step};
 use crate::text;
 
 mod block;
+mod dm;
 mod evdev;
 mod fields;
 mod gpio;
@@ -63,6 +64,7 @@ const FAMILIES: &[Family] = &[
     scsi::FAMILY,
     term::FAMILY,
     kvm::FAMILY,
+    dm::FAMILY,
 ];
 
 fn family(req: u64) -> Option<&'static Family> {
