@@ -78,10 +78,11 @@ pub(super) fn nonzero_u32s(ctx: &mut Ctx<'_>, name: &str, b: &[u8], o: usize, n:
 
 /// The `len` bytes of the structure the argument points to (strace's `umove_or_printaddr`),
 /// or `None` after printing its address: `NULL`, unreadable, a failed call's output at exit,
-/// or a 32-bit tracee (the layouts here are x86_64's).
+/// `-e verbose=none`, or a 32-bit tracee (the layouts here are x86_64's).
 pub(super) fn fetch(ctx: &mut Ctx<'_>, len: usize) -> Option<Vec<u8>> {
     let arg = ctx.arg(2);
-    let b = if arg == 0 || (ctx.exiting && ctx.error) || ctx.abi != Abi::X86_64 {
+    let skip = arg == 0 || (ctx.exiting && ctx.error) || !ctx.opts.deref;
+    let b = if skip || ctx.abi != Abi::X86_64 {
         None
     } else {
         ctx.read_bytes(arg, len)
