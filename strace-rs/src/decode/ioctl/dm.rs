@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use super::fields::{cstring, u32_at, u64_at};
+use super::fields::{cstring, str0, u32_at, u64_at};
 use super::xlat as x;
 use super::Family;
 use crate::decode::structs::makedev;
@@ -229,27 +229,11 @@ fn payload(ctx: &mut Ctx<'_>, req: u64, h: &Header<'_>) {
     }
 }
 
-/// A string of the payload at `offset`, up to the end of the data (strace's `printstr_ex`
-/// with `QUOTE_0_TERMINATED`); its length and NUL when it ended before the limit.
+/// A string of the payload at `offset`, up to the end of the data; its length and NUL when
+/// it ended before the limit.
 fn data_string(ctx: &mut Ctx<'_>, offset: u32, h: &Header<'_>) -> Option<u64> {
     let addr = ctx.arg(2) + u64::from(offset);
-    let len = u64::from(h.data_size().wrapping_sub(offset));
-    let max = ctx.opts.max_strlen as u64;
-    let size = len.min(max + 1) as usize;
-    let Ok((s, terminated)) = ctx.mem.read_cstr(addr, size) else {
-        ctx.addr(addr);
-        return None;
-    };
-    let shown = size.min(max as usize);
-    if terminated && s.len() < shown {
-        crate::text::quote(&mut ctx.out, &s, ctx.opts.hex, false);
-        return Some(s.len() as u64 + 1);
-    }
-    crate::text::quote(&mut ctx.out, &s[..shown.min(s.len())], ctx.opts.hex, false);
-    if len != 0 {
-        ctx.push("...");
-    }
-    terminated.then_some(s.len() as u64 + 1)
+    str0(ctx, addr, h.data_size().wrapping_sub(offset).into())
 }
 
 /// `, ...` without `-v`; true when the entries are to be printed.

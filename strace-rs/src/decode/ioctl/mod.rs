@@ -26,6 +26,7 @@ mod ptp;
 mod rtc;
 mod scsi;
 mod seccomp;
+mod sock;
 mod term;
 mod ubi;
 mod uffd;
@@ -65,6 +66,7 @@ const FAMILIES: &[Family] = &[
     term::FAMILY,
     kvm::FAMILY,
     dm::FAMILY,
+    sock::FAMILY,
 ];
 
 fn family(req: u64) -> Option<&'static Family> {
