@@ -8,3 +8,4 @@ typedef struct {
 	uint32_t index;
 	uint32_t __pad;
 } struct_rtc_param;
+#define DM_EXISTS_FLAG 0x00000004 /* dm.c defines it: the uapi header no longer has it */

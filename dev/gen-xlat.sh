@@ -124,7 +124,15 @@ bpf_link_create_kprobe_multi_flags bpf_op_alu bpf_op_jmp bpf_size bpf_src ebpf_c
 ebpf_op_alu ebpf_op_jmp ebpf_size" "keyctl io_uring bpf filter"
 
 gen strace-rs/src/decode/ioctl/xlat.rs "elf_em audit_arch seccomp_ioctl_addfd_flags seccomp_ioctl_resp_flags
-open_mode_flags nbd_ioctl_cmds nbd_ioctl_flags loop_flags_options loop_crypt_type_options rtc_ioctl_cmds rtc_vl_flags rtc_params rtc_features rtc_backup_switch_modes" "kernel_fcntl.h fcntl ioctl types audit seccomp nbd loop $PWD/dev/gen-xlat-compat.h"
+open_mode_flags nbd_ioctl_cmds nbd_ioctl_flags loop_flags_options loop_crypt_type_options rtc_ioctl_cmds rtc_vl_flags rtc_params rtc_features rtc_backup_switch_modes
+uffd_api_features uffd_api_flags uffd_copy_flags uffd_register_ioctl_flags uffd_register_mode_flags uffd_zeropage_flags
+mtd_mode_options mtd_file_mode_options mtd_type_options mtd_flags_options mtd_otp_options mtd_nandecc_options
+scsi_sg_commands sg_scsi_reset sg_io_info sg_io_dxfer_direction sg_io_flags bsg_protocol bsg_subprotocol bsg_flags
+perf_ioctl_flags kvm_mem_flags kvm_cpuid_flags kvm_cap kvm_exit_reason
+tee_ioctl_gen_caps tee_ioctl_impl_ids tee_ioctl_login_types tee_ioctl_max_arg_size tee_ioctl_origins tee_ioctl_optee_caps tee_ioctl_param_attr_types tee_ioctl_shm_flags
+dm_flags tcxonc_options tcflsh_options baud_options modem_flags term_cflags term_cflags_csize term_iflags
+term_lflags term_oflags term_oflags_bsdly term_oflags_crdly term_oflags_ffdly term_oflags_nldly term_oflags_tabdly
+term_oflags_vtdly term_line_discs termios_cc" "kernel_fcntl.h fcntl ioctl types audit seccomp nbd loop userfaultfd mtd/mtd-abi.h scsi/sg.h bsg kvm tee dm-ioctl termios $PWD/dev/gen-xlat-compat.h"
 
 # (bpf_size, bpf_src, bpf_op_alu and bpf_op_jmp are calls_xlat.rs's, shared with eBPF.)
 gen strace-rs/src/decode/cbpf_xlat.rs "bpf_class bpf_miscop bpf_mode bpf_rval skf_ad skf_off
@@ -133,9 +141,9 @@ seccomp_ret_action seccomp_ops seccomp_filter_flags seccomp_mode" "filter seccom
 gen strace-rs/src/decode/ptrace_xlat.rs "ptrace_cmds ptrace_setoptions_flags ptrace_peeksiginfo_flags
 nt_descriptor_types ptrace_syscall_info_op" "ptrace.h elf.h"
 
-# ioctlent NAME TYPE...: the requests of ioctl types TYPE (hex, `12` for 0x12) as strace's built
-# ioctlent0.h (x86_64) names them, codes shared by several requests as `A or B`, into
-# strace-rs/src/decode/ioctl/ioctlent.rs.
+# ioctlent NAME TYPE...: the requests of ioctl types TYPE (hex, `12` for 0x12; `all` for every
+# type) as strace's built ioctlent0.h (x86_64) names them, codes shared by several requests as
+# `A or B`, in the table's order (by code), into strace-rs/src/decode/ioctl/ioctlent.rs.
 IOCTLENT_OUT=strace-rs/src/decode/ioctl/ioctlent.rs
 ioctlent() {
     local name=$1
@@ -145,7 +153,7 @@ ioctlent() {
         /^\{ "/ {
             nm = $2; gsub(/[",]/, "", nm); code = $3; gsub(/[ },]/, "", code)
             ty = substr(code, length(code) - 3, 2)
-            if (!(tolower(ty) in want)) next
+            if (!("all" in want) && !(tolower(ty) in want)) next
             v = sprintf("%#x", strtonum(code))
             if (v in names) names[v] = names[v] " or " nm
             else { names[v] = nm; order[++k] = v }
@@ -163,8 +171,8 @@ if [ -z "${ONLY_OUT-}" ] || [[ $IOCTLENT_OUT == *"$ONLY_OUT"* ]]; then
         echo
         echo "use crate::text::Xlat;"
         echo
-        ioctlent BLOCK 12
         ioctlent UBI 6f 4f
+        ioctlent ALL all
     } >"$IOCTLENT_OUT"
     rustfmt --edition 2021 "$IOCTLENT_OUT"
     echo "gen-xlat: wrote $IOCTLENT_OUT"

@@ -472,7 +472,7 @@ fn qualify(
         "fault" => cfg.inject.push(parse_inject(val, true)?),
         "raw" => cfg.raw = parse_syscall_set(val)?,
         "abbrev" | "a" => cfg.decode.verbose = val == "none",
-        "verbose" | "v" => cfg.decode.verbose = val != "none",
+        "verbose" | "v" => cfg.decode.deref = val != "none",
         "quiet" | "silent" | "silence" | "q" => {
             let set = parse_tokens(val, "quiet", |tok| {
                 Some(match tok {

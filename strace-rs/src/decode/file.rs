@@ -532,22 +532,9 @@ fn ioctl(ctx: &mut Ctx<'_>) -> Step {
             return super::ioctl::enter(ctx, req);
         }
         match req {
-            0x5401 | 0x5413 | 0x541b | 0x540f | 0x5429 => {
-                ctx.comma();
-                return Step::Exit;
-            }
-            0x5450 | 0x5451 => {}
-            0x5402..=0x5404 => {
-                ctx.comma();
-                termios(ctx, ctx.arg(2));
-            }
             0x40049409 => {
                 ctx.comma();
                 ctx.fd(2);
-            }
-            0x5421 | 0x5452 => {
-                ctx.comma();
-                ctx.int_ptr(ctx.arg(2));
             }
             _ => {
                 ctx.comma();
@@ -556,21 +543,8 @@ fn ioctl(ctx: &mut Ctx<'_>) -> Step {
         }
         return Step::Decoded;
     }
-    let arg = ctx.arg(2);
-    if super::ioctl::handles(req) {
-        super::ioctl::exit(ctx, req);
-        return Step::Decoded;
-    }
-    if ctx.error {
-        ctx.addr(arg);
-        return Step::Decoded;
-    }
-    match req {
-        0x541b | 0x540f | 0x5429 => ctx.int_ptr(arg),
-        0x5413 => super::ioctl::winsize(ctx, arg),
-        0x5401 => termios(ctx, arg),
-        _ => ctx.addr(arg),
-    }
+    // Only the requests whose decoder asked for the exit get here.
+    super::ioctl::exit(ctx, req);
     Step::Decoded
 }
 
@@ -644,118 +618,6 @@ fn owner_ex(ctx: &mut Ctx<'_>, addr: u64) {
     };
     ctx.pid_of_kind(pid, kind);
     ctx.push("}");
-}
-
-fn termios(ctx: &mut Ctx<'_>, addr: u64) {
-    let Some(b) = ctx.read_bytes(addr, 36) else {
-        ctx.addr(addr);
-        return;
-    };
-    let u = |o: usize| u32::from_ne_bytes(b[o..o + 4].try_into().unwrap()) as u64;
-    let (iflag, oflag, cflag, lflag) = (u(0), u(4), u(8), u(12));
-    const IFLAGS: text::Xlat = &[
-        (0o1, "IGNBRK"),
-        (0o2, "BRKINT"),
-        (0o4, "IGNPAR"),
-        (0o10, "PARMRK"),
-        (0o20, "INPCK"),
-        (0o40, "ISTRIP"),
-        (0o100, "INLCR"),
-        (0o200, "IGNCR"),
-        (0o400, "ICRNL"),
-        (0o1000, "IUCLC"),
-        (0o2000, "IXON"),
-        (0o4000, "IXANY"),
-        (0o10000, "IXOFF"),
-        (0o20000, "IMAXBEL"),
-        (0o40000, "IUTF8"),
-    ];
-    const OFLAGS: text::Xlat = &[
-        (0o1, "OPOST"),
-        (0o2, "OLCUC"),
-        (0o4, "ONLCR"),
-        (0o10, "OCRNL"),
-        (0o20, "ONOCR"),
-        (0o40, "ONLRET"),
-        (0o100, "OFILL"),
-        (0o200, "OFDEL"),
-    ];
-    const CFLAGS: text::Xlat = &[
-        (0o100, "CSTOPB"),
-        (0o200, "CREAD"),
-        (0o400, "PARENB"),
-        (0o1000, "PARODD"),
-        (0o2000, "HUPCL"),
-        (0o4000, "CLOCAL"),
-        (0o10000000000, "CMSPAR"),
-        (0o20000000000, "CRTSCTS"),
-    ];
-    const LFLAGS: text::Xlat = &[
-        (0o1, "ISIG"),
-        (0o2, "ICANON"),
-        (0o4, "XCASE"),
-        (0o10, "ECHO"),
-        (0o20, "ECHOE"),
-        (0o40, "ECHOK"),
-        (0o100, "ECHONL"),
-        (0o200, "NOFLSH"),
-        (0o100000, "IEXTEN"),
-        (0o1000, "ECHOCTL"),
-        (0o2000, "ECHOPRT"),
-        (0o4000, "ECHOKE"),
-        (0o10000, "FLUSHO"),
-        (0o40000, "PENDIN"),
-        (0o400, "TOSTOP"),
-        (0o200000, "EXTPROC"),
-    ];
-    let speeds = [
-        "B0", "B50", "B75", "B110", "B134", "B150", "B200", "B300", "B600", "B1200", "B1800",
-        "B2400", "B4800", "B9600", "B19200", "B38400",
-    ];
-    let style = ctx.opts.xlat;
-    let out = &mut ctx.out;
-    // strace prints an all-clear flag word as nothing at all (`c_iflag=`).
-    let flags = |out: &mut String, table: text::Xlat, v: u64| {
-        if v != 0 {
-            text::flags(out, style, table, v, "");
-        }
-    };
-    out.push_str("{c_iflag=");
-    flags(out, IFLAGS, iflag);
-    out.push_str(", c_oflag=");
-    // Delay fields first, then flags.
-    let _ = write!(
-        out,
-        "NL{}|CR{}|TAB{}|BS{}|VT{}|FF{}",
-        (oflag >> 8) & 1,
-        (oflag >> 9) & 3,
-        (oflag >> 11) & 3,
-        (oflag >> 13) & 1,
-        (oflag >> 14) & 1,
-        (oflag >> 15) & 1
-    );
-    let of = oflag & 0o377;
-    if of != 0 {
-        out.push('|');
-        text::flags(out, style, OFLAGS, of, "");
-    }
-    out.push_str(", c_cflag=");
-    let baud = cflag & 0o10017;
-    match speeds.get(baud as usize) {
-        Some(s) => out.push_str(s),
-        None => {
-            let _ = write!(out, "{baud:#o}");
-        }
-    }
-    let _ = write!(out, "|CS{}", 5 + ((cflag >> 4) & 3));
-    let cf = cflag & !(0o10017 | 0o60);
-    if cf != 0 {
-        out.push('|');
-        text::flags(out, style, CFLAGS, cf, "");
-    }
-    out.push_str(", c_lflag=");
-    flags(out, LFLAGS, lflag);
-    out.push_str(", ...}");
 }
 
 /// Two descriptors the call made (`pipe`, `socketpair`): `[3, 4]`.

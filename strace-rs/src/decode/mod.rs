@@ -71,6 +71,9 @@ pub struct DecodeOpts {
     pub xlat: XlatStyle,
     /// `-v`: structures in full.
     pub verbose: bool,
+    /// `-e verbose=`: structures read from the tracee's memory; false after
+    /// `-e verbose=none`, where strace prints their addresses only (its `verbose()`).
+    pub deref: bool,
     /// What `-y`/`-yy`/`-e decode-fds=` decorate descriptors with: a set of [`FD_PATH`],
     /// [`FD_SOCKET`], [`FD_DEV`], [`FD_PIDFD`] (`-y` is the path, `-yy` all).
     pub decode_fds: u8,
@@ -87,6 +90,7 @@ impl Default for DecodeOpts {
             hex: HexMode::None,
             xlat: XlatStyle::Abbrev,
             verbose: false,
+            deref: true,
             decode_fds: 0,
             pid_comm: false,
             pidns: false,

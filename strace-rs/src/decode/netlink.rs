@@ -736,12 +736,19 @@ fn nla_hwaddr(ctx: &mut Ctx<'_>, addr: u64, len: u64, devtype: Option<u32>) -> b
         ctx.addr(addr);
         return true;
     };
+    hwaddr(ctx, &b, devtype);
+    true
+}
+
+/// A hardware address of device type `devtype` (strace's `print_hwaddr`): `00:11` as long
+/// as the type's addresses are (`-X raw`: the bytes in hex; verbose: both).
+pub(super) fn hwaddr(ctx: &mut Ctx<'_>, b: &[u8], devtype: Option<u32>) {
     let style = ctx.opts.xlat;
     if style != XlatStyle::Abbrev {
-        text::quote(&mut ctx.out, &b, ctx.opts.hex, true);
+        text::quote(&mut ctx.out, b, ctx.opts.hex, true);
     }
     if style == XlatStyle::Raw {
-        return true;
+        return;
     }
     let n = b.len().min(devtype.map_or(255, hwaddr_size));
     let mac: Vec<String> = b[..n].iter().map(|x| format!("{x:02x}")).collect();
@@ -750,7 +757,6 @@ fn nla_hwaddr(ctx: &mut Ctx<'_>, addr: u64, len: u64, devtype: Option<u32>) -> b
     } else {
         ctx.push(&mac.join(":"));
     }
-    true
 }
 
 /// `{family=AF_INET, data="\x..."}`: a message strace has no decoder for.

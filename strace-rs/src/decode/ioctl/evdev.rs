@@ -3,38 +3,18 @@
 //! (`EVIOCGNAME(16)`, `EVIOCGBIT(EV_KEY, 96)`, `EVIOCGABS(ABS_X)`), bitsets of event
 //! codes as `[KEY_1 KEY_2]`.
 
-use std::borrow::Cow;
 use std::fmt::Write as _;
 
+use super::names::{dir, nr, size, IOC_READ, IOC_WRITE};
 use super::Family;
 use crate::decode::{Ctx, Step};
 use crate::text::{self, XlatStyle};
 
 pub(super) const FAMILY: Family = Family {
-    name,
     handles,
     enter,
     exit,
 };
-
-const NAMES: text::Xlat = &[
-    (0x80044501, "EVIOCGVERSION"),
-    (0x80084502, "EVIOCGID"),
-    (0x80084503, "EVIOCGREP"),
-    (0x40084503, "EVIOCSREP"),
-    (0x80084504, "EVIOCGKEYCODE"),
-    (0x80284504, "EVIOCGKEYCODE_V2"),
-    (0x40084504, "EVIOCSKEYCODE"),
-    (0x40284504, "EVIOCSKEYCODE_V2"),
-    (0x40304580, "EVIOCSFF"),
-    (0x40044581, "EVIOCRMFF"),
-    (0x80044584, "EVIOCGEFFECTS"),
-    (0x40044590, "EVIOCGRAB"),
-    (0x40044591, "EVIOCREVOKE"),
-    (0x80104592, "EVIOCGMASK"),
-    (0x40104593, "EVIOCSMASK"),
-    (0x400445a0, "EVIOCSCLOCKID"),
-];
 
 const EVIOCGVERSION: u64 = 0x8004_4501;
 const EVIOCGID: u64 = 0x8008_4502;
@@ -850,21 +830,6 @@ const MT_SLOTS: text::Xlat = &[
     (0x3d, "ABS_MT_TOOL_Y"),
 ];
 
-const IOC_WRITE: u64 = 1;
-const IOC_READ: u64 = 2;
-
-fn dir(req: u64) -> u64 {
-    req >> 30
-}
-
-fn nr(req: u64) -> u64 {
-    req & 0xff
-}
-
-fn size(req: u64) -> u64 {
-    (req >> 16) & 0x3fff
-}
-
 fn is_evdev(req: u64) -> bool {
     (req >> 8) & 0xff == u64::from(b'E')
 }
@@ -883,17 +848,16 @@ fn code_in_name(out: &mut String, style: XlatStyle, table: text::Xlat, v: u64, d
     }
 }
 
-fn name(req: u64, style: XlatStyle) -> Option<Cow<'static, str>> {
-    if !is_evdev(req) {
-        return None;
-    }
+/// The name spelled from an `'E'` request's number (`EVIOCGBIT(EV_KEY, 8)`), `None` for the
+/// others (named by strace's table).
+pub(super) fn number_name(req: u64, style: XlatStyle) -> Option<String> {
     let (nr, size) = (nr(req), size(req));
     let mut s = String::new();
     if dir(req) == IOC_WRITE && (0xc0..=0xff).contains(&nr) {
         s.push_str("EVIOCSABS(");
         code_in_name(&mut s, style, ABS, nr - 0xc0, "ABS_???");
         s.push(')');
-        return Some(s.into());
+        return Some(s);
     }
     if dir(req) == IOC_READ {
         match nr {
@@ -905,13 +869,13 @@ fn name(req: u64, style: XlatStyle) -> Option<Cow<'static, str>> {
                     code_in_name(&mut s, style, EV, nr - 0x20, "EV_???");
                 }
                 let _ = write!(s, ", {size})");
-                return Some(s.into());
+                return Some(s);
             }
             0x40..=0x7f => {
                 s.push_str("EVIOCGABS(");
                 code_in_name(&mut s, style, ABS, nr - 0x40, "ABS_???");
                 s.push(')');
-                return Some(s.into());
+                return Some(s);
             }
             _ => {}
         }
@@ -928,10 +892,10 @@ fn name(req: u64, style: XlatStyle) -> Option<Cow<'static, str>> {
             _ => "",
         };
         if !sized.is_empty() {
-            return Some(format!("{sized}({size})").into());
+            return Some(format!("{sized}({size})"));
         }
     }
-    text::lookup(NAMES, req).map(Into::into)
+    None
 }
 
 /// Reads and writes of type `'E'` (strace leaves the others to the generic printing).

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::decode::Ctx;
+use crate::decode::{Abi, Ctx};
 use crate::text;
 
 pub(super) fn u32_at(b: &[u8], o: usize) -> u32 {
@@ -74,4 +74,53 @@ pub(super) fn nonzero_u32s(ctx: &mut Ctx<'_>, name: &str, b: &[u8], o: usize, n:
         let _ = write!(ctx.out, ", {name}=");
         array(ctx, &v, n, |c, x| c.hex_value(x));
     }
+}
+
+/// The `len` bytes of the structure the argument points to (strace's `umove_or_printaddr`),
+/// or `None` after printing its address: `NULL`, unreadable, a failed call's output at exit,
+/// `-e verbose=none`, or a 32-bit tracee (the layouts here are x86_64's).
+pub(super) fn fetch(ctx: &mut Ctx<'_>, len: usize) -> Option<Vec<u8>> {
+    let arg = ctx.arg(2);
+    let skip = arg == 0 || (ctx.exiting && ctx.error) || !ctx.opts.deref;
+    let b = if skip || ctx.abi != Abi::X86_64 {
+        None
+    } else {
+        ctx.read_bytes(arg, len)
+    };
+    if b.is_none() {
+        ctx.addr(arg);
+    }
+    b
+}
+
+/// A NUL-terminated string of at most `len` bytes at `addr`, limited by `-s` (strace's
+/// `printstr_ex` with `QUOTE_0_TERMINATED`): `...` after it when no NUL ended it within the
+/// bytes shown. Its length with the NUL when one ended it within the bytes read.
+pub(super) fn str0(ctx: &mut Ctx<'_>, addr: u64, len: u64) -> Option<u64> {
+    if addr == 0 {
+        ctx.push("NULL");
+        return None;
+    }
+    let max = ctx.opts.max_strlen as u64;
+    let size = len.min(max + 1) as usize;
+    // Cut by unreadable memory before its NUL and the limit: the address (umovestr fails).
+    let Some((s, terminated)) = ctx
+        .mem
+        .read_cstr(addr, size)
+        .ok()
+        .filter(|(s, terminated)| *terminated || s.len() >= size)
+    else {
+        ctx.addr(addr);
+        return None;
+    };
+    let shown = size.min(max as usize);
+    if terminated && s.len() < shown {
+        text::quote(&mut ctx.out, &s, ctx.opts.hex, false);
+        return Some(s.len() as u64 + 1);
+    }
+    text::quote(&mut ctx.out, &s[..shown.min(s.len())], ctx.opts.hex, false);
+    if len != 0 {
+        ctx.push("...");
+    }
+    terminated.then_some(s.len() as u64 + 1)
 }

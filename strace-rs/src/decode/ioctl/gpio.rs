@@ -4,12 +4,11 @@
 use std::fmt::Write as _;
 
 use super::fields::{array, cstring, dec, nonzero_u32s, u32_at, u32s, u64_at};
-use super::{table_name, Family};
+use super::Family;
 use crate::decode::{Ctx, Step};
 use crate::text;
 
 pub(super) const FAMILY: Family = Family {
-    name: |req, _| table_name(NAMES, req),
     handles: |req| text::lookup(NAMES, req).is_some(),
     enter,
     exit,

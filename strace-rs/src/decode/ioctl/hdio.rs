@@ -3,55 +3,15 @@
 
 use std::fmt::Write as _;
 
-use super::{table_name, Family};
+use super::Family;
 use crate::decode::{Ctx, Step};
 use crate::text;
 
 pub(super) const FAMILY: Family = Family {
-    name: |req, _| table_name(NAMES, req),
     handles,
     enter,
     exit,
 };
-
-const NAMES: text::Xlat = &[
-    (0x301, "HDIO_GETGEO"),
-    (0x302, "HDIO_GET_UNMASKINTR"),
-    (0x304, "HDIO_GET_MULTCOUNT"),
-    (0x305, "HDIO_GET_QDMA"),
-    (0x306, "HDIO_SET_XFER"),
-    (0x307, "HDIO_OBSOLETE_IDENTITY"),
-    (0x308, "HDIO_GET_KEEPSETTINGS"),
-    (0x309, "HDIO_GET_32BIT"),
-    (0x30a, "HDIO_GET_NOWERR"),
-    (0x30b, "HDIO_GET_DMA"),
-    (0x30c, "HDIO_GET_NICE"),
-    (0x30d, "HDIO_GET_IDENTITY"),
-    (0x30e, "HDIO_GET_WCACHE"),
-    (0x30f, "HDIO_GET_ACOUSTIC"),
-    (0x310, "HDIO_GET_ADDRESS"),
-    (0x31a, "HDIO_GET_BUSSTATE"),
-    (0x31b, "HDIO_TRISTATE_HWIF"),
-    (0x31c, "HDIO_DRIVE_RESET"),
-    (0x31d, "HDIO_DRIVE_TASKFILE"),
-    (0x31e, "HDIO_DRIVE_TASK"),
-    (0x31f, "HDIO_DRIVE_CMD"),
-    (0x321, "HDIO_SET_MULTCOUNT"),
-    (0x322, "HDIO_SET_UNMASKINTR"),
-    (0x323, "HDIO_SET_KEEPSETTINGS"),
-    (0x324, "HDIO_SET_32BIT"),
-    (0x325, "HDIO_SET_NOWERR"),
-    (0x326, "HDIO_SET_DMA"),
-    (0x327, "HDIO_SET_PIO_MODE"),
-    (0x328, "HDIO_SCAN_HWIF"),
-    (0x329, "HDIO_SET_NICE"),
-    (0x32a, "HDIO_UNREGISTER_HWIF"),
-    (0x32b, "HDIO_SET_WCACHE"),
-    (0x32c, "HDIO_SET_ACOUSTIC"),
-    (0x32d, "HDIO_SET_BUSSTATE"),
-    (0x32e, "HDIO_SET_QDMA"),
-    (0x32f, "HDIO_SET_ADDRESS"),
-];
 
 const HDIO_GETGEO: u64 = 0x301;
 const HDIO_GET_UNMASKINTR: u64 = 0x302;

@@ -5,66 +5,15 @@
 use std::fmt::Write as _;
 
 use super::fields::u32_at;
-use super::{table_name, Family};
+use super::Family;
 use crate::decode::{Ctx, Step};
 use crate::text::{self, XlatStyle};
 
 pub(super) const FAMILY: Family = Family {
-    name: |req, _| table_name(NAMES, req),
     handles,
     enter,
     exit,
 };
-
-/// `kd_ioctl_cmds` (strace's xlat list, values of `linux/kd.h`).
-const NAMES: text::Xlat = &[
-    (0x4b2f, "KIOCSOUND"),
-    (0x4b30, "KDMKTONE"),
-    (0x4b31, "KDGETLED"),
-    (0x4b32, "KDSETLED"),
-    (0x4b33, "KDGKBTYPE"),
-    (0x4b34, "KDADDIO"),
-    (0x4b35, "KDDELIO"),
-    (0x4b36, "KDENABIO"),
-    (0x4b37, "KDDISABIO"),
-    (0x4b3a, "KDSETMODE"),
-    (0x4b3b, "KDGETMODE"),
-    (0x4b3c, "KDMAPDISP"),
-    (0x4b3d, "KDUNMAPDISP"),
-    (0x4b40, "GIO_SCRNMAP"),
-    (0x4b41, "PIO_SCRNMAP"),
-    (0x4b44, "KDGKBMODE"),
-    (0x4b45, "KDSKBMODE"),
-    (0x4b46, "KDGKBENT"),
-    (0x4b47, "KDSKBENT"),
-    (0x4b48, "KDGKBSENT"),
-    (0x4b49, "KDSKBSENT"),
-    (0x4b4a, "KDGKBDIACR"),
-    (0x4b4b, "KDSKBDIACR"),
-    (0x4b4c, "KDGETKEYCODE"),
-    (0x4b4d, "KDSETKEYCODE"),
-    (0x4b4e, "KDSIGACCEPT"),
-    (0x4b52, "KDKBDREP"),
-    (0x4b60, "GIO_FONT"),
-    (0x4b61, "PIO_FONT"),
-    (0x4b62, "KDGKBMETA"),
-    (0x4b63, "KDSKBMETA"),
-    (0x4b64, "KDGKBLED"),
-    (0x4b65, "KDSKBLED"),
-    (0x4b66, "GIO_UNIMAP"),
-    (0x4b67, "PIO_UNIMAP"),
-    (0x4b68, "PIO_UNIMAPCLR"),
-    (0x4b69, "GIO_UNISCRNMAP"),
-    (0x4b6a, "PIO_UNISCRNMAP"),
-    (0x4b6b, "GIO_FONTX"),
-    (0x4b6c, "PIO_FONTX"),
-    (0x4b6d, "PIO_FONTRESET"),
-    (0x4b70, "GIO_CMAP"),
-    (0x4b71, "PIO_CMAP"),
-    (0x4b72, "KDFONTOP"),
-    (0x4bfa, "KDGKBDIACRUC"),
-    (0x4bfb, "KDSKBDIACRUC"),
-];
 
 const KIOCSOUND: u64 = 0x4b2f;
 const KDMKTONE: u64 = 0x4b30;

@@ -3,15 +3,14 @@
 
 use std::fmt::Write as _;
 
-use super::fields::{cstring, u32_at, u64_at};
+use super::fields::{cstring, fetch, u32_at, u64_at};
 use super::xlat as x;
-use super::{table_name, Family};
+use super::Family;
 use crate::decode::structs::makedev;
-use crate::decode::{Abi, Ctx, Step};
+use crate::decode::{Ctx, Step};
 use crate::text;
 
 pub(super) const FAMILY: Family = Family {
-    name: |req, _| table_name(NAMES, req),
     handles: |req| text::lookup(NAMES, req).is_some(),
     enter,
     exit,
@@ -76,19 +75,12 @@ fn exit(ctx: &mut Ctx<'_>, req: u64) {
 
 /// The structure of `req` at the argument, or its address (`NULL`).
 fn structure(ctx: &mut Ctx<'_>, req: u64) {
-    let arg = ctx.arg(2);
     let size = match req {
         0x4c02 | 0x4c03 => INFO_SIZE,
         0x4c04 | 0x4c05 => INFO64_SIZE,
         _ => CONFIG_SIZE,
     };
-    let b = if arg == 0 || (ctx.exiting && ctx.error) || ctx.abi != Abi::X86_64 {
-        None
-    } else {
-        ctx.read_bytes(arg, size)
-    };
-    let Some(b) = b else {
-        ctx.addr(arg);
+    let Some(b) = fetch(ctx, size) else {
         return;
     };
     match req {

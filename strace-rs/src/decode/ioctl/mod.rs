@@ -1,4 +1,4 @@
-//! Per-family `ioctl` argument decoders (the request names live in `xlat::IOCTLS`).
+//! Per-family `ioctl` argument decoders (the request names in `names`).
 //!
 //! `enter` prints the third argument at entry (or part of it) and says whether the
 //! decoder wants the exit; `exit` completes it when the call succeeded. Layouts and
@@ -10,28 +10,35 @@ use super::{Ctx, Rval, Step};
 use crate::text;
 
 mod block;
+mod dm;
 mod evdev;
 mod fields;
 mod gpio;
 mod hdio;
 mod ioctlent;
 mod kd;
+mod kvm;
 mod loop_dev;
+mod mtd;
+mod names;
 mod nbd;
 mod ptp;
 mod rtc;
+mod scsi;
 mod seccomp;
+mod sock;
+mod term;
 mod ubi;
+mod uffd;
 mod v4l2;
 mod xlat;
 
+pub use names::request_name;
 pub(crate) use seccomp::{audit_arch_text, syscall_name, syscall_name_text};
 pub(crate) use xlat::AUDIT_ARCH;
 
 /// One family of requests decoded in its own module.
 struct Family {
-    /// The request's name (`None`: not of this family).
-    name: fn(u64, text::XlatStyle) -> Option<std::borrow::Cow<'static, str>>,
     /// Whether the family decodes the request's argument.
     handles: fn(u64) -> bool,
     /// The argument at entry, with its leading comma.
@@ -53,25 +60,17 @@ const FAMILIES: &[Family] = &[
     rtc::FAMILY,
     block::FAMILY,
     ubi::FAMILY,
+    uffd::FAMILY,
+    mtd::FAMILY,
+    scsi::FAMILY,
+    term::FAMILY,
+    kvm::FAMILY,
+    dm::FAMILY,
+    sock::FAMILY,
 ];
 
 fn family(req: u64) -> Option<&'static Family> {
     FAMILIES.iter().find(|f| (f.handles)(req))
-}
-
-/// The name of request `req`, `None` when it has none; `style` says how a code inside
-/// the name is spelled (`EVIOCGABS(0xe /* ABS_??? */)`, `EVIOCGABS(0xe)` inside the
-/// comment of `-X verbose`).
-pub fn request_name(req: u64, style: text::XlatStyle) -> Option<std::borrow::Cow<'static, str>> {
-    if let Some(n) = text::lookup(crate::xlat::IOCTLS, req) {
-        return Some(n.into());
-    }
-    FAMILIES.iter().find_map(|f| (f.name)(req, style))
-}
-
-/// The name from `table` (a family's requests) of `req`.
-fn table_name(table: text::Xlat, req: u64) -> Option<std::borrow::Cow<'static, str>> {
-    text::lookup(table, req).map(Into::into)
 }
 
 /// `FS_IOC_FIEMAP`: `_IOWR('f', 11, struct fiemap)`.
@@ -123,29 +122,6 @@ const FS_XFLAGS: text::Xlat = &[
     (0x8000, "FS_XFLAG_DAX"),
     (0x10000, "FS_XFLAG_COWEXTSIZE"),
     (0x80000000, "FS_XFLAG_HASATTR"),
-];
-
-/// `TIOCSWINSZ` (`asm-generic/ioctls.h`): a `struct winsize` in.
-const TIOCSWINSZ: u64 = 0x5414;
-/// `TIOCMGET`, `TIOCMBIS`, `TIOCMBIC`, `TIOCMSET`: an `int` of modem lines.
-const TIOCMGET: u64 = 0x5415;
-const TIOCMBIS: u64 = 0x5416;
-const TIOCMSET: u64 = 0x5418;
-
-/// The modem lines (`TIOCM_*`, `asm-generic/termios.h`).
-const TIOCM_BITS: text::Xlat = &[
-    (0x1, "TIOCM_LE"),
-    (0x2, "TIOCM_DTR"),
-    (0x4, "TIOCM_RTS"),
-    (0x8, "TIOCM_ST"),
-    (0x10, "TIOCM_SR"),
-    (0x20, "TIOCM_CTS"),
-    (0x40, "TIOCM_CAR"),
-    (0x80, "TIOCM_RNG"),
-    (0x100, "TIOCM_DSR"),
-    (0x2000, "TIOCM_OUT1"),
-    (0x4000, "TIOCM_OUT2"),
-    (0x8000, "TIOCM_LOOP"),
 ];
 
 /// How a LIRC request's `__u32` is shown.
@@ -340,8 +316,6 @@ pub fn handles(req: u64) -> bool {
                 | FITRIM
                 | FS_IOC_FSGETXATTR
                 | FS_IOC_FSSETXATTR
-                | TIOCSWINSZ
-                | TIOCMGET..=TIOCMSET
                 | RNDGETENTCNT
                 | RNDADDTOENTCNT
                 | RNDADDENTROPY
@@ -413,21 +387,13 @@ pub fn enter(ctx: &mut Ctx<'_>, req: u64) -> Step {
             lirc_value(ctx, req);
             Step::Decoded
         }
-        TIOCMGET | RNDGETENTCNT | NS_GET_OWNER_UID => Step::Exit,
-        TIOCMBIS..=TIOCMSET => {
-            modem_bits(ctx);
-            Step::Decoded
-        }
+        RNDGETENTCNT | NS_GET_OWNER_UID => Step::Exit,
         RNDADDTOENTCNT => {
             ctx.int_ptr(ctx.arg(2));
             Step::Decoded
         }
         RNDADDENTROPY => {
             rand_pool_info(ctx);
-            Step::Decoded
-        }
-        TIOCSWINSZ => {
-            winsize(ctx, ctx.arg(2));
             Step::Decoded
         }
         INOTIFY_IOC_SETNEXTWD => {
@@ -466,7 +432,6 @@ pub fn exit(ctx: &mut Ctx<'_>, req: u64) {
         FS_IOC_FIEMAP => fiemap_exit(ctx),
         FS_IOC_GETFLAGS | FS_IOC32_GETFLAGS => inode_flags(ctx),
         FS_IOC_FSGETXATTR => fsxattr(ctx, true),
-        TIOCMGET => modem_bits(ctx),
         NS_GET_OWNER_UID => match ctx.read::<u32>(ctx.arg(2)) {
             Some(uid) => {
                 let _ = write!(ctx.out, "[{uid}]");
@@ -490,12 +455,7 @@ pub fn exit(ctx: &mut Ctx<'_>, req: u64) {
 fn addr_on_error(req: u64) -> bool {
     matches!(
         req,
-        FS_IOC_GETFLAGS
-            | FS_IOC32_GETFLAGS
-            | FS_IOC_FSGETXATTR
-            | TIOCMGET
-            | RNDGETENTCNT
-            | NS_GET_OWNER_UID
+        FS_IOC_GETFLAGS | FS_IOC32_GETFLAGS | FS_IOC_FSGETXATTR | RNDGETENTCNT | NS_GET_OWNER_UID
     ) || wdioc_getter(req)
         || (lirc_kind(req).is_some() && req >> 30 == 2)
 }
@@ -651,31 +611,6 @@ fn fsxattr(ctx: &mut Ctx<'_>, with_nextents: bool) {
         ctx.out,
         ", fsx_projid={projid:#x}, fsx_cowextsize={cowextsize}}}"
     );
-}
-
-/// `struct winsize`: four `unsigned short`.
-pub fn winsize(ctx: &mut Ctx<'_>, addr: u64) {
-    match ctx.read::<[u16; 4]>(addr) {
-        Some([r, c, x, y]) => {
-            let _ = write!(
-                ctx.out,
-                "{{ws_row={r}, ws_col={c}, ws_xpixel={x}, ws_ypixel={y}}}"
-            );
-        }
-        None => ctx.addr(addr),
-    }
-}
-
-/// `[TIOCM_*]`: the `int` of modem lines the argument points to.
-fn modem_bits(ctx: &mut Ctx<'_>) {
-    let addr = ctx.arg(2);
-    let Some(v) = ctx.read::<u32>(addr) else {
-        ctx.addr(addr);
-        return;
-    };
-    ctx.push("[");
-    ctx.flags(TIOCM_BITS, v.into(), "TIOCM_???");
-    ctx.push("]");
 }
 
 /// `struct rand_pool_info`: `entropy_count`, `buf_size` (`int`), then `buf_size` bytes.

@@ -1,12 +1,11 @@
 //! Network block device requests (`linux/nbd.h`, type `0xab`, strace's `nbd_ioctl.c`).
 
 use super::xlat as x;
-use super::{table_name, Family};
+use super::Family;
 use crate::decode::{Ctx, Step};
 use crate::text;
 
 pub(super) const FAMILY: Family = Family {
-    name: |req, _| table_name(x::NBD_IOCTL_CMDS, req),
     handles: |req| text::lookup(x::NBD_IOCTL_CMDS, req).is_some(),
     enter,
     exit: |_, _| {},

@@ -5,16 +5,11 @@ use std::fmt::Write as _;
 
 use super::fields::{u32_at, u64_at};
 use super::xlat as x;
-use super::{table_name, Family};
+use super::Family;
 use crate::decode::{Abi, Ctx, Step};
 use crate::text;
 
 pub(super) const FAMILY: Family = Family {
-    name: |req, _| {
-        table_name(SHARED_NAMES, req)
-            .or_else(|| table_name(x::RTC_IOCTL_CMDS, req))
-            .or_else(|| table_name(LONG_CMDS, req))
-    },
     handles: |req| {
         text::lookup(x::RTC_IOCTL_CMDS, req).is_some() || text::lookup(LONG_CMDS, req).is_some()
     },
@@ -22,16 +17,8 @@ pub(super) const FAMILY: Family = Family {
     exit,
 };
 
-/// Names strace's ioctl table gives the codes of type `'p'` that other drivers share
-/// (`RTC_UIE_OFF` is also the PHN driver's; NVRAM's are not decoded).
-const SHARED_NAMES: text::Xlat = &[
-    (0x7004, "PHN_NOT_OH or RTC_UIE_OFF"),
-    (0x7040, "NVRAM_INIT"),
-    (0x7041, "NVRAM_SETCKS"),
-];
-
-/// The requests of an `unsigned long` (x86_64 size; strace's table leaves them out as
-/// personality-dependent).
+/// The requests of an `unsigned long` (x86_64 size; not in the generated `RTC_IOCTL_CMDS`,
+/// which leaves them out as personality-dependent).
 const LONG_CMDS: text::Xlat = &[
     (IRQP_READ, "RTC_IRQP_READ"),
     (IRQP_SET, "RTC_IRQP_SET"),

@@ -5,12 +5,11 @@ use std::fmt::Write as _;
 
 use super::fields::{u32_at, u64_at};
 use super::xlat as x;
-use super::{table_name, Family};
+use super::Family;
 use crate::decode::{Abi, Ctx, Step};
 use crate::text::{self, XlatStyle};
 
 pub(super) const FAMILY: Family = Family {
-    name: |req, _| table_name(NAMES, req),
     handles: |req| text::lookup(NAMES, req).is_some(),
     enter,
     exit,

@@ -5,12 +5,11 @@ use std::fmt::Write as _;
 
 use super::fields::{cstring, u32_at, u64_at};
 use super::ioctlent;
-use super::{table_name, Family};
+use super::Family;
 use crate::decode::{Abi, Ctx, Step};
 use crate::text;
 
 pub(super) const FAMILY: Family = Family {
-    name: |req, _| table_name(ioctlent::UBI, req),
     handles: |req| request(req).is_some(),
     enter,
     exit,
