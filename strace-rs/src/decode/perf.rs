@@ -206,6 +206,11 @@ const FETCHED: u64 = 1 << 31;
 fn perf_event_open(ctx: &mut Ctx<'_>) -> Step {
     let addr = ctx.arg(0);
     if !ctx.exiting {
+        // `-e verbose=none`: the address.
+        if !ctx.opts.deref {
+            ctx.addr(addr);
+            return rest(ctx);
+        }
         // strace's fetch_perf_event_attr: the size field decides how much is read.
         let Some(size_field) = ctx.read::<u32>(addr.wrapping_add(4)).filter(|_| addr != 0) else {
             ctx.addr(addr);
