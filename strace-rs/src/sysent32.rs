@@ -3,9 +3,9 @@
 //! layout on i386 and x86_64 (integers, descriptors, flags, strings, byte buffers, `statx`,
 //! `termios`, 64-bit `timespec`, ...) goes to the x86_64 decoder as it is ([`same_layout`]);
 //! one whose `long`s, pointers and structures are 32-bit (`execve`, `readv`/`writev`,
-//! `stat64`, `wait4`, `rt_sigaction`, the 32-bit time calls, ...) goes to the x86_64
-//! decoder too, which reads them in the i386 ABI ([`same_row`], [`abi`]); `mmap2`, `clone`,
-//! `clone3`, `futex`, `set_thread_area`, `_llseek`, `fcntl64` and `sigreturn` have small
+//! `stat64`, `wait4`, `rt_sigaction`, the 32-bit time calls, `set_thread_area`, ...) goes to
+//! the x86_64 decoder too, which reads them in the i386 ABI ([`same_row`], [`abi`]); `mmap2`,
+//! `clone`, `clone3`, `futex`, `_llseek`, `fcntl64` and `sigreturn` have small
 //! i386 decoders here; `socketcall` is shown as its subcall (`socket`, `bind`, ...) like
 //! strace does, and `ipc` as its System V IPC subcall (`semop`, `msgrcv`, `shmat`, ...);
 //! `msghdr`, `mmsghdr`, `statfs64`, `sysinfo`, the IPC structures, ... are read in their
@@ -252,7 +252,7 @@ fn same_row(name: &str) -> Option<&str> {
         | "pwrite64" | "lseek" | "wait4" | "rt_sigaction" | "rt_sigreturn" | "nanosleep"
         | "clock_nanosleep" | "clock_gettime" | "clock_getres" | "gettimeofday" | "sendmsg"
         | "recvmsg" | "pselect6" | "preadv" | "pwritev" | "preadv2" | "pwritev2" | "sendmmsg"
-        | "recvmmsg" => name,
+        | "recvmmsg" | "set_thread_area" | "get_thread_area" | "modify_ldt" => name,
         _ => return None,
     })
 }
@@ -270,7 +270,6 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         "clone" => clone,
         "clone3" => clone3,
         "futex" => futex,
-        "set_thread_area" => set_thread_area,
         "_llseek" => llseek,
         "fcntl" | "fcntl64" => fcntl64,
         "sigreturn" => sigreturn,
@@ -507,41 +506,10 @@ fn fcntl64(ctx: &mut Ctx<'_>) -> Step {
     }
 }
 
-/// `set_thread_area({entry_number=-1, base_addr=0x..., limit=0x0fffff, seg_32bit=1, ...})`,
-/// and ` (entry_number=12)` after the return value when the kernel chose the entry.
-fn set_thread_area(ctx: &mut Ctx<'_>) -> Step {
-    let addr = ctx.arg(0);
-    let desc = ctx.read::<[u32; 4]>(addr);
-    if !ctx.exiting {
-        let Some(d) = desc else {
-            ctx.addr(addr);
-            return Step::Decoded;
-        };
-        ctx.out.push_str(&user_desc(d));
-        ctx.stash = u64::from(d[0]);
-        return Step::Exit;
-    }
-    if let (false, u32::MAX, Some([entry, ..])) = (ctx.error, ctx.stash as u32, desc) {
-        ctx.rextra = format!(" (entry_number={entry})");
-    }
-    Step::Decoded
-}
-
-/// `struct user_desc` (entry, base, limit, flag bits) as strace prints it.
-fn user_desc([entry, base, limit, bits]: [u32; 4]) -> String {
-    format!(
-        "{{entry_number={}, base_addr={:#x}, limit={:#08x}, seg_32bit={}, contents={}, \
-         read_exec_only={}, limit_in_pages={}, seg_not_present={}, useable={}}}",
-        entry as i32,
-        base,
-        limit,
-        bits & 1,
-        (bits >> 1) & 3,
-        (bits >> 3) & 1,
-        (bits >> 4) & 1,
-        (bits >> 5) & 1,
-        (bits >> 6) & 1,
-    )
+/// `struct user_desc` (entry, base, limit, flag bits) as strace prints it for a 32-bit
+/// tracee.
+fn user_desc(d: [u32; 4]) -> String {
+    decode::user_desc_text(d, false)
 }
 
 /// `_llseek(fd, offset_high, offset_low, result, whence)`, printed

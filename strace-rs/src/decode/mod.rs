@@ -32,6 +32,7 @@ pub(crate) mod netlink_xlat;
 mod numa;
 mod perf;
 pub(crate) mod process;
+pub(crate) use process::user_desc_text;
 mod ptrace;
 mod ptrace_xlat;
 pub(crate) mod signal;

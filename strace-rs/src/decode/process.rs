@@ -1697,10 +1697,14 @@ fn futex_waiters(ctx: &mut Ctx<'_>, addr: u64) {
 /// A `struct user_desc` (16 bytes): its entry number, base, limit and descriptor bits.
 const USER_DESC_SIZE: usize = 16;
 
+/// `struct user_desc`'s four words (entry, base, limit, bits) from `b`.
+fn user_desc_words(b: &[u8]) -> [u32; 4] {
+    std::array::from_fn(|i| u32::from_ne_bytes(b[i * 4..i * 4 + 4].try_into().unwrap()))
+}
+
 /// `struct user_desc`'s fields after `entry_number` (strace's `print_user_desc`), then `}`:
 /// `lm` only for a 64-bit tracee, as the kernel ignores it for 32-bit ones.
-fn user_desc_rest(ctx: &mut Ctx<'_>, b: &[u8]) {
-    let word = |i: usize| u32::from_ne_bytes(b[i * 4..i * 4 + 4].try_into().unwrap());
+fn user_desc_tail(out: &mut String, [_, base, limit, bits]: [u32; 4], lm: bool) {
     // C's `%#08x`: zero has no `0x`.
     let x08 = |v: u32| {
         if v == 0 {
@@ -1709,13 +1713,12 @@ fn user_desc_rest(ctx: &mut Ctx<'_>, b: &[u8]) {
             format!("{v:#08x}")
         }
     };
-    let bits = word(3);
     let _ = write!(
-        ctx.out,
+        out,
         ", base_addr={}, limit={}, seg_32bit={}, contents={}, read_exec_only={}, \
          limit_in_pages={}, seg_not_present={}, useable={}",
-        x08(word(1)),
-        x08(word(2)),
+        x08(base),
+        x08(limit),
         bits & 1,
         (bits >> 1) & 3,
         (bits >> 3) & 1,
@@ -1723,10 +1726,27 @@ fn user_desc_rest(ctx: &mut Ctx<'_>, b: &[u8]) {
         (bits >> 5) & 1,
         (bits >> 6) & 1,
     );
-    if ctx.abi == Abi::X86_64 {
-        let _ = write!(ctx.out, ", lm={}", (bits >> 7) & 1);
+    if lm {
+        let _ = write!(out, ", lm={}", (bits >> 7) & 1);
     }
-    ctx.push("}");
+    out.push('}');
+}
+
+/// A whole `struct user_desc` as strace prints it (also an i386 `clone`'s TLS).
+pub(crate) fn user_desc_text(words: [u32; 4], lm: bool) -> String {
+    let mut out = String::from("{entry_number=");
+    if words[0] == u32::MAX {
+        out.push_str("-1");
+    } else {
+        let _ = write!(out, "{}", words[0]);
+    }
+    user_desc_tail(&mut out, words, lm);
+    out
+}
+
+fn user_desc_rest(ctx: &mut Ctx<'_>, b: &[u8]) {
+    let lm = ctx.abi == Abi::X86_64;
+    user_desc_tail(&mut ctx.out, user_desc_words(b), lm);
 }
 
 /// An entry number: `-1` for "pick one".
@@ -1744,9 +1764,8 @@ fn user_desc(ctx: &mut Ctx<'_>, addr: u64) {
         ctx.addr(addr);
         return;
     };
-    ctx.push("{entry_number=");
-    entry_number(ctx, u32::from_ne_bytes(b[..4].try_into().unwrap()));
-    user_desc_rest(ctx, &b);
+    let text = user_desc_text(user_desc_words(&b), ctx.abi == Abi::X86_64);
+    ctx.push(&text);
 }
 
 /// `modify_ldt(func, ptr, bytecount)`: the descriptor when `bytecount` is its size. The

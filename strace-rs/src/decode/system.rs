@@ -152,16 +152,9 @@ fn offset_ptr(ctx: &mut Ctx<'_>, addr: u64) {
 
 const FSOPEN_FLAGS: Xlat = &[(1, "FSOPEN_CLOEXEC")];
 const FSOPEN_FLAGS_MOUNT: Xlat = &[(1, "FSMOUNT_CLOEXEC")];
-/// `fsmount`'s attributes (strace 6.1's `fsmount_attr_flags`).
-const MOUNT_ATTR_FLAGS: Xlat = &[
-    (0x1, "MOUNT_ATTR_RDONLY"),
-    (0x2, "MOUNT_ATTR_NOSUID"),
-    (0x4, "MOUNT_ATTR_NODEV"),
-    (0x8, "MOUNT_ATTR_NOEXEC"),
-    (0x10, "MOUNT_ATTR_NOATIME"),
-    (0x20, "MOUNT_ATTR_STRICTATIME"),
-    (0x80, "MOUNT_ATTR_NODIRATIME"),
-];
+/// `fsmount`'s attributes (strace 6.1's `fsmount_attr_flags`): `mount_setattr`'s without
+/// `MOUNT_ATTR_IDMAP` and `MOUNT_ATTR_NOSYMFOLLOW`.
+const MOUNT_ATTR_FLAGS: Xlat = MOUNT_ATTRS.split_at(7).0;
 /// `open_tree`'s flags: its own, then the `AT_*` ones.
 const OPEN_TREE_FLAGS: Xlat = &[
     (0x1, "OPEN_TREE_CLONE"),
