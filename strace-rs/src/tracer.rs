@@ -927,6 +927,11 @@ impl<'c> Tracer<'c> {
                 self.resume(pid, 0);
             }
             Stop::Event(Event::Exit(_)) => {
+                if self.cfg.decode.pid_comm {
+                    // Its last name, while /proc still has it: the parent may reap it
+                    // before its `+++ exited` line is printed.
+                    crate::text::remember_comm(pid.0);
+                }
                 self.on_exit_event(pid);
                 let _ = pt::resume(pid, Resume::Continue, 0);
             }
