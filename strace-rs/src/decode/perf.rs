@@ -202,35 +202,63 @@ const ABBREV_SIZE: u32 = 48;
 /// `ctx.stash` bit: the structure was read at entry (and is printed at exit).
 const FETCHED: u64 = 1 << 31;
 
+/// strace's `fetch_perf_event_attr`: how many bytes of the structure at `addr` to read (its
+/// size field decides) and that field, or `None` after printing its address (unreadable,
+/// smaller than the first published size, or `-e verbose=none`).
+fn fetch(ctx: &mut Ctx<'_>, addr: u64) -> Option<(u32, u32)> {
+    let size_field = ctx
+        .read::<u32>(addr.wrapping_add(4))
+        .filter(|_| addr != 0 && ctx.opts.deref);
+    let Some(size_field) = size_field else {
+        ctx.addr(addr);
+        return None;
+    };
+    let mut size = size_field.min(SIZE_MAX);
+    if size == 0 {
+        size = SIZE_VER0;
+    }
+    if size < SIZE_VER0 {
+        ctx.addr(addr);
+        return None;
+    }
+    if !ctx.opts.verbose {
+        size = ABBREV_SIZE;
+    }
+    if ctx.read_bytes(addr, size as usize).is_none() {
+        ctx.addr(addr);
+        return None;
+    }
+    Some((size, size_field))
+}
+
+/// A `struct perf_event_attr` read and printed at once (`PERF_EVENT_IOC_MODIFY_ATTRIBUTES`).
+// For the perf ioctl family, on its way from a helper's branch.
+#[allow(dead_code)]
+pub(super) fn attr_at(ctx: &mut Ctx<'_>, addr: u64) {
+    if let Some((size, size_field)) = fetch(ctx, addr) {
+        print_read(ctx, addr, size, size_field);
+    }
+}
+
+/// Reads `size` bytes of the structure at `addr` and prints them.
+fn print_read(ctx: &mut Ctx<'_>, addr: u64, size: u32, size_field: u32) {
+    let mut b = vec![0u8; SIZE_MAX as usize];
+    match ctx.read_bytes(addr, size as usize) {
+        Some(read) => {
+            b[..read.len()].copy_from_slice(&read);
+            attr(ctx, &b, size, size_field);
+        }
+        None => ctx.addr(addr),
+    }
+}
+
 /// `perf_event_open(attr, pid, cpu, group_fd, flags)`.
 fn perf_event_open(ctx: &mut Ctx<'_>) -> Step {
     let addr = ctx.arg(0);
     if !ctx.exiting {
-        // `-e verbose=none`: the address.
-        if !ctx.opts.deref {
-            ctx.addr(addr);
-            return rest(ctx);
-        }
-        // strace's fetch_perf_event_attr: the size field decides how much is read.
-        let Some(size_field) = ctx.read::<u32>(addr.wrapping_add(4)).filter(|_| addr != 0) else {
-            ctx.addr(addr);
+        let Some((size, size_field)) = fetch(ctx, addr) else {
             return rest(ctx);
         };
-        let mut size = size_field.min(SIZE_MAX);
-        if size == 0 {
-            size = SIZE_VER0;
-        }
-        if size < SIZE_VER0 {
-            ctx.addr(addr);
-            return rest(ctx);
-        }
-        if !ctx.opts.verbose {
-            size = ABBREV_SIZE;
-        }
-        if ctx.read_bytes(addr, size as usize).is_none() {
-            ctx.addr(addr);
-            return rest(ctx);
-        }
         ctx.stash = FETCHED | (u64::from(size_field) << 32) | u64::from(size);
         return Step::Exit;
     }
@@ -239,15 +267,7 @@ fn perf_event_open(ctx: &mut Ctx<'_>) -> Step {
     }
     let size = ctx.stash as u32 & !(FETCHED as u32);
     let size_field = (ctx.stash >> 32) as u32;
-    let mut b = vec![0u8; SIZE_MAX as usize];
-    match ctx.read_bytes(addr, size as usize) {
-        Some(read) => b[..read.len()].copy_from_slice(&read),
-        None => {
-            ctx.addr(addr);
-            return rest(ctx);
-        }
-    }
-    attr(ctx, &b, size, size_field);
+    print_read(ctx, addr, size, size_field);
     rest(ctx)
 }
 
