@@ -621,7 +621,7 @@ pub(super) fn ifindex(ctx: &mut Ctx<'_>, idx: u32) {
 
 /// An IPv4 or IPv6 address of `family` (strace's `print_inet_addr`); `field` names a field of
 /// a structure (IPv6 addresses then end with `, &field`). False when the family has none.
-fn inet_addr(ctx: &mut Ctx<'_>, family: u8, b: &[u8], field: Option<&str>) -> bool {
+pub(super) fn inet_addr(ctx: &mut Ctx<'_>, family: u8, b: &[u8], field: Option<&str>) -> bool {
     let style = ctx.opts.xlat;
     let name = |ctx: &mut Ctx<'_>| {
         if let Some(f) = field {
@@ -2088,6 +2088,15 @@ fn packet_diag_attr(ctx: &mut Ctx<'_>, _fam: u8, typ: u16, addr: u64, len: u64) 
             }
         }),
         6 => nla_meminfo(ctx, addr, len),
+        // PACKET_DIAG_FILTER: the socket's classic BPF program (strace's print_sock_fprog).
+        7 => {
+            let n = len / 8;
+            if n == 0 || n > u64::from(u16::MAX) {
+                return false;
+            }
+            super::cbpf::program(ctx, addr, n, super::cbpf::Flavour::Socket);
+            true
+        }
         _ => false,
     }
 }
