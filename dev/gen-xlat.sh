@@ -141,6 +141,9 @@ seccomp_ret_action seccomp_ops seccomp_filter_flags seccomp_mode" "filter seccom
 gen strace-rs/src/decode/ptrace_xlat.rs "ptrace_cmds ptrace_setoptions_flags ptrace_peeksiginfo_flags
 nt_descriptor_types ptrace_syscall_info_op" "ptrace.h elf.h"
 
+gen strace-rs/src/decode/net_xlat.rs "socketlayers scmvals ip_cmsg_types af_packet_types hci_channels
+bluetooth_l2_cid bluetooth_l2_psm" "if_packet"
+
 # ioctlent NAME TYPE...: the requests of ioctl types TYPE (hex, `12` for 0x12; `all` for every
 # type) as strace's built ioctlent0.h (x86_64) names them, codes shared by several requests as
 # `A or B`, in the table's order (by code), into strace-rs/src/decode/ioctl/ioctlent.rs.

@@ -533,16 +533,9 @@ fn nla_int<T: super::tracee::Pod + std::fmt::Display>(
     addr: u64,
     len: u64,
 ) -> bool {
-    if (len as usize) < std::mem::size_of::<T>() {
-        return false;
-    }
-    match ctx.read::<T>(addr) {
-        Some(v) => {
-            let _ = write!(ctx.out, "{v}");
-        }
-        None => ctx.addr(addr),
-    }
-    true
+    nla_value(ctx, addr, len, |ctx, v: T| {
+        let _ = write!(ctx.out, "{v}");
+    })
 }
 
 /// `decode_nla_clock_t`: up to 8 bytes of clock ticks, `100 /* 1.00 s */` (strace's
@@ -572,16 +565,9 @@ fn nla_clock(ctx: &mut Ctx<'_>, addr: u64, len: u64) -> bool {
 
 /// `decode_nla_x16`: a `u16` in hex.
 fn nla_x16(ctx: &mut Ctx<'_>, addr: u64, len: u64) -> bool {
-    if len < 2 {
-        return false;
-    }
-    match ctx.read::<u16>(addr) {
-        Some(v) => {
-            let _ = write!(ctx.out, "{}", text::Hx(u64::from(v)));
-        }
-        None => ctx.addr(addr),
-    }
-    true
+    nla_value(ctx, addr, len, |ctx, v: u16| {
+        let _ = write!(ctx.out, "{}", text::Hx(u64::from(v)));
+    })
 }
 
 /// A MAC address field (strace's `print_mac_addr`): `00:11:22:33:44:55`, the bytes in hex
@@ -604,14 +590,7 @@ fn nla_mac(ctx: &mut Ctx<'_>, b: &[u8]) {
 
 /// `decode_nla_ifindex`.
 fn nla_ifindex(ctx: &mut Ctx<'_>, addr: u64, len: u64) -> bool {
-    if len < 4 {
-        return false;
-    }
-    match ctx.read::<u32>(addr) {
-        Some(v) => ifindex(ctx, v),
-        None => ctx.addr(addr),
-    }
-    true
+    nla_value(ctx, addr, len, |ctx, v: u32| ifindex(ctx, v))
 }
 
 /// An interface index: `if_nametoindex("lo")` when the tracer knows the interface (strace's
@@ -642,7 +621,7 @@ pub(super) fn ifindex(ctx: &mut Ctx<'_>, idx: u32) {
 
 /// An IPv4 or IPv6 address of `family` (strace's `print_inet_addr`); `field` names a field of
 /// a structure (IPv6 addresses then end with `, &field`). False when the family has none.
-fn inet_addr(ctx: &mut Ctx<'_>, family: u8, b: &[u8], field: Option<&str>) -> bool {
+pub(super) fn inet_addr(ctx: &mut Ctx<'_>, family: u8, b: &[u8], field: Option<&str>) -> bool {
     let style = ctx.opts.xlat;
     let name = |ctx: &mut Ctx<'_>| {
         if let Some(f) = field {
@@ -770,9 +749,19 @@ fn family_and_data(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) {
     ctx.push("}");
 }
 
-/// A fixed header of `size` bytes whose first byte (the family) is printed already: the rest
-/// when `len` covers it (`None` after printing `...` or the address).
-fn header_rest(ctx: &mut Ctx<'_>, addr: u64, len: u64, size: usize) -> Option<Vec<u8>> {
+/// The opening of a message header of `size` bytes that starts with an address family
+/// (`{ifi_family=AF_INET, `, `{sdiag_family=AF_UNIX, `): the rest of the header when `len`
+/// covers it (byte 0, the family, is zero in it); `None` after printing `...}` or the address.
+fn family_header(
+    ctx: &mut Ctx<'_>,
+    field: &str,
+    family: u8,
+    addr: u64,
+    len: u64,
+    size: usize,
+) -> Option<Vec<u8>> {
+    let _ = write!(ctx.out, "{{{field}=");
+    ctx.xval(nx::ADDRFAMS, u64::from(family), "AF_???");
     ctx.comma();
     if len < size as u64 {
         ctx.push("...}");
@@ -789,6 +778,42 @@ fn header_rest(ctx: &mut Ctx<'_>, addr: u64, len: u64, size: usize) -> Option<Ve
             None
         }
     }
+}
+
+/// A fixed-size attribute payload of `size` bytes: `false` when the attribute is shorter
+/// (the caller prints its bytes), the address when it cannot be read, else `print` of it.
+fn nla_struct(
+    ctx: &mut Ctx<'_>,
+    addr: u64,
+    len: u64,
+    size: usize,
+    print: impl FnOnce(&mut Ctx<'_>, &[u8]),
+) -> bool {
+    if len < size as u64 {
+        return false;
+    }
+    match ctx.read_bytes(addr, size) {
+        Some(b) => print(ctx, &b),
+        None => ctx.addr(addr),
+    }
+    true
+}
+
+/// [`nla_struct`] for a payload read as one plain value (an integer or an array of them).
+fn nla_value<T: super::tracee::Pod>(
+    ctx: &mut Ctx<'_>,
+    addr: u64,
+    len: u64,
+    print: impl FnOnce(&mut Ctx<'_>, T),
+) -> bool {
+    if len < std::mem::size_of::<T>() as u64 {
+        return false;
+    }
+    match ctx.read::<T>(addr) {
+        Some(v) => print(ctx, v),
+        None => ctx.addr(addr),
+    }
+    true
 }
 
 fn u16_at(b: &[u8], o: usize) -> u16 {
@@ -905,9 +930,7 @@ fn family_only(
 }
 
 fn fib_rule_hdr(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) {
-    ctx.push("{family=");
-    ctx.xval(nx::ADDRFAMS, u64::from(family), "AF_???");
-    let Some(b) = header_rest(ctx, addr, len, 12) else {
+    let Some(b) = family_header(ctx, "family", family, addr, len, 12) else {
         return;
     };
     let _ = write!(ctx.out, "dst_len={}, src_len={}, tos=", b[1], b[2]);
@@ -937,41 +960,21 @@ fn fra_attr(ctx: &mut Ctx<'_>, fam: u8, typ: u16, addr: u64, len: u64) -> bool {
         4 | 6 | 10 | 11 | 13 | 14 | 16 => nla_int::<u32>(ctx, addr, len),
         15 => nla_xval::<u32>(ctx, addr, len, nx::ROUTING_TABLE_IDS, ""),
         19 => nla_int::<u8>(ctx, addr, len),
-        12 => {
-            if len < 8 {
-                return false;
-            }
-            match ctx.read::<u64>(addr) {
-                Some(v) => {
-                    let _ = write!(ctx.out, "htobe64({})", u64::from_be(v));
-                }
-                None => ctx.addr(addr),
-            }
-            true
-        }
+        12 => nla_value(ctx, addr, len, |ctx, v: u64| {
+            let _ = write!(ctx.out, "htobe64({})", u64::from_be(v));
+        }),
         20 => u32_struct(ctx, addr, len, &["start", "end"]),
         21 => nla_xval::<u8>(ctx, addr, len, nx::ROUTING_PROTOCOLS, "RTPROT_???"),
         22 => nla_flags_or_xval(ctx, addr, len, 0, nx::INET_PROTOCOLS, "IPPROTO_???", false),
-        23 | 24 => {
-            if len < 4 {
-                return false;
-            }
-            match ctx.read::<[u16; 2]>(addr) {
-                Some([a, b]) => {
-                    let _ = write!(ctx.out, "{{start={a}, end={b}}}");
-                }
-                None => ctx.addr(addr),
-            }
-            true
-        }
+        23 | 24 => nla_value(ctx, addr, len, |ctx, [a, b]: [u16; 2]| {
+            let _ = write!(ctx.out, "{{start={a}, end={b}}}");
+        }),
         _ => false,
     }
 }
 
 fn tcmsg(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) {
-    ctx.push("{tcm_family=");
-    ctx.xval(nx::ADDRFAMS, u64::from(family), "AF_???");
-    let Some(b) = header_rest(ctx, addr, len, 20) else {
+    let Some(b) = family_header(ctx, "tcm_family", family, addr, len, 20) else {
         return;
     };
     ctx.push("tcm_ifindex=");
@@ -999,44 +1002,31 @@ fn tca_tc_attr(ctx: &mut Ctx<'_>, fam: u8, typ: u16, addr: u64, len: u64) -> boo
         1 => nla_str(ctx, addr, len),
         3 => {
             // struct tc_stats
-            if len < 36 {
-                return false;
-            }
-            let Some(b) = ctx.read_bytes(addr, 36) else {
-                ctx.addr(addr);
-                return true;
-            };
-            let bytes = u64::from_ne_bytes(b[0..8].try_into().unwrap());
-            let _ = write!(ctx.out, "{{bytes={bytes}");
-            for (i, f) in [
-                "packets",
-                "drops",
-                "overlimits",
-                "bps",
-                "pps",
-                "qlen",
-                "backlog",
-            ]
-            .iter()
-            .enumerate()
-            {
-                let _ = write!(ctx.out, ", {f}={}", u32_at(&b, 8 + 4 * i));
-            }
-            ctx.push("}");
-            true
+            nla_struct(ctx, addr, len, 36, |ctx, b| {
+                let bytes = u64::from_ne_bytes(b[0..8].try_into().unwrap());
+                let _ = write!(ctx.out, "{{bytes={bytes}");
+                for (i, f) in [
+                    "packets",
+                    "drops",
+                    "overlimits",
+                    "bps",
+                    "pps",
+                    "qlen",
+                    "backlog",
+                ]
+                .iter()
+                .enumerate()
+                {
+                    let _ = write!(ctx.out, ", {f}={}", u32_at(b, 8 + 4 * i));
+                }
+                ctx.push("}");
+            })
         }
         5 => {
             // struct tc_estimator
-            if len < 2 {
-                return false;
-            }
-            match ctx.read::<[u8; 2]>(addr) {
-                Some([i, e]) => {
-                    let _ = write!(ctx.out, "{{interval={}, ewma_log={e}}}", i as i8);
-                }
-                None => ctx.addr(addr),
-            }
-            true
+            nla_value(ctx, addr, len, |ctx, [i, e]: [u8; 2]| {
+                let _ = write!(ctx.out, "{{interval={}, ewma_log={e}}}", i as i8);
+            })
         }
         6 | 11 | 13..=15 => nla_int::<u32>(ctx, addr, len),
         7 => rtnl_tc::tc_stats(ctx, fam, addr, len),
@@ -1059,29 +1049,23 @@ fn ndta_attr(ctx: &mut Ctx<'_>, fam: u8, typ: u16, addr: u64, len: u64) -> bool 
         1 => nla_str(ctx, addr, len),
         5 => {
             // struct ndt_config
-            if len < 32 {
-                return false;
-            }
-            let Some(b) = ctx.read_bytes(addr, 32) else {
-                ctx.addr(addr);
-                return true;
-            };
-            let _ = write!(
-                ctx.out,
-                "{{ndtc_key_len={}, ndtc_entry_size={}, ndtc_entries={}, ndtc_last_flush={}, \
+            nla_struct(ctx, addr, len, 32, |ctx, b| {
+                let _ = write!(
+                    ctx.out,
+                    "{{ndtc_key_len={}, ndtc_entry_size={}, ndtc_entries={}, ndtc_last_flush={}, \
                  ndtc_last_rand={}, ndtc_hash_rnd={}, ndtc_hash_mask={}, \
                  ndtc_hash_chain_gc={}, ndtc_proxy_qlen={}}}",
-                u16_at(&b, 0),
-                u16_at(&b, 2),
-                u32_at(&b, 4),
-                u32_at(&b, 8),
-                u32_at(&b, 12),
-                u32_at(&b, 16),
-                text::Hx(u64::from(u32_at(&b, 20))),
-                u32_at(&b, 24),
-                u32_at(&b, 28)
-            );
-            true
+                    u16_at(b, 0),
+                    u16_at(b, 2),
+                    u32_at(b, 4),
+                    u32_at(b, 8),
+                    u32_at(b, 12),
+                    u32_at(b, 16),
+                    text::Hx(u64::from(u32_at(b, 20))),
+                    u32_at(b, 24),
+                    u32_at(b, 28)
+                );
+            })
         }
         6 => {
             nlattrs(
@@ -1109,23 +1093,17 @@ fn ndta_attr(ctx: &mut Ctx<'_>, fam: u8, typ: u16, addr: u64, len: u64) -> bool 
                 "ndts_forced_gc_runs",
                 "ndts_table_fulls",
             ];
-            if len < 88 {
-                return false;
-            }
-            let Some(b) = ctx.read_bytes(addr, 88) else {
-                ctx.addr(addr);
-                return true;
-            };
-            ctx.push("{");
-            for (i, f) in F.iter().enumerate() {
-                if i > 0 {
-                    ctx.comma();
+            nla_struct(ctx, addr, len, 88, |ctx, b| {
+                ctx.push("{");
+                for (i, f) in F.iter().enumerate() {
+                    if i > 0 {
+                        ctx.comma();
+                    }
+                    let v = u64::from_ne_bytes(b[8 * i..8 * i + 8].try_into().unwrap());
+                    let _ = write!(ctx.out, "{f}={v}");
                 }
-                let v = u64::from_ne_bytes(b[8 * i..8 * i + 8].try_into().unwrap());
-                let _ = write!(ctx.out, "{f}={v}");
-            }
-            ctx.push("}");
-            true
+                ctx.push("}");
+            })
         }
         2..=4 => nla_int::<u32>(ctx, addr, len),
         8 => nla_int::<u64>(ctx, addr, len),
@@ -1134,9 +1112,7 @@ fn ndta_attr(ctx: &mut Ctx<'_>, fam: u8, typ: u16, addr: u64, len: u64) -> bool 
 }
 
 fn ifaddrlblmsg(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) {
-    ctx.push("{ifal_family=");
-    ctx.xval(nx::ADDRFAMS, u64::from(family), "AF_???");
-    let Some(b) = header_rest(ctx, addr, len, 12) else {
+    let Some(b) = family_header(ctx, "ifal_family", family, addr, len, 12) else {
         return;
     };
     let _ = write!(
@@ -1166,9 +1142,7 @@ fn ifal_attr(ctx: &mut Ctx<'_>, fam: u8, typ: u16, addr: u64, len: u64) -> bool 
 }
 
 fn dcbmsg(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) {
-    ctx.push("{dcb_family=");
-    ctx.xval(nx::ADDRFAMS, u64::from(family), "AF_???");
-    let Some(b) = header_rest(ctx, addr, len, 4) else {
+    let Some(b) = family_header(ctx, "dcb_family", family, addr, len, 4) else {
         return;
     };
     ctx.push("cmd=");
@@ -1194,9 +1168,7 @@ fn netconfa_attr(ctx: &mut Ctx<'_>, _fam: u8, typ: u16, addr: u64, len: u64) -> 
 }
 
 fn br_port_msg(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) {
-    ctx.push("{family=");
-    ctx.xval(nx::ADDRFAMS, u64::from(family), "AF_???");
-    let Some(b) = header_rest(ctx, addr, len, 8) else {
+    let Some(b) = family_header(ctx, "family", family, addr, len, 8) else {
         return;
     };
     ctx.push("ifindex=");
@@ -1217,24 +1189,13 @@ fn netnsa_attr(ctx: &mut Ctx<'_>, _fam: u8, typ: u16, addr: u64, len: u64) -> bo
     match typ {
         1 | 4 | 5 => nla_int::<i32>(ctx, addr, len),
         2 => nla_int::<u32>(ctx, addr, len),
-        3 => {
-            if len < 4 {
-                return false;
-            }
-            match ctx.read::<i32>(addr) {
-                Some(fd) => ctx.fd_val(fd),
-                None => ctx.addr(addr),
-            }
-            true
-        }
+        3 => nla_value(ctx, addr, len, |ctx, fd: i32| ctx.fd_val(fd)),
         _ => false,
     }
 }
 
 fn ifstatsmsg(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) {
-    ctx.push("{family=");
-    ctx.xval(nx::ADDRFAMS, u64::from(family), "AF_???");
-    let Some(b) = header_rest(ctx, addr, len, 12) else {
+    let Some(b) = family_header(ctx, "family", family, addr, len, 12) else {
         return;
     };
     if b[1] != 0 {
@@ -1273,9 +1234,7 @@ fn ifstats_attr(ctx: &mut Ctx<'_>, fam: u8, typ: u16, addr: u64, len: u64) -> bo
 /// `RTM_NEWCACHEREPORT`: the family (a multicast routing one or an address family); the
 /// attributes print as bytes.
 fn nhmsg(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) {
-    ctx.push("{nh_family=");
-    ctx.xval(nx::ADDRFAMS, u64::from(family), "AF_???");
-    let Some(b) = header_rest(ctx, addr, len, 8) else {
+    let Some(b) = family_header(ctx, "nh_family", family, addr, len, 8) else {
         return;
     };
     ctx.push("nh_scope=");
@@ -1378,9 +1337,7 @@ fn nha_attr(ctx: &mut Ctx<'_>, fam: u8, typ: u16, addr: u64, len: u64) -> bool {
 }
 
 fn ifinfomsg(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) {
-    ctx.push("{ifi_family=");
-    ctx.xval(nx::ADDRFAMS, u64::from(family), "AF_???");
-    let Some(b) = header_rest(ctx, addr, len, 16) else {
+    let Some(b) = family_header(ctx, "ifi_family", family, addr, len, 16) else {
         return;
     };
     ctx.push("ifi_type=");
@@ -1439,25 +1396,19 @@ fn ifla_attr(ctx: &mut Ctx<'_>, fam: u8, typ: u16, addr: u64, len: u64) -> bool 
         23 => link_stats(ctx, addr, len, true),
         14 => {
             // struct rtnl_link_ifmap, up to its last field.
-            if len < 28 {
-                return false;
-            }
-            let Some(b) = ctx.read_bytes(addr, 28) else {
-                ctx.addr(addr);
-                return true;
-            };
-            let q = |o: usize| u64::from_ne_bytes(b[o..o + 8].try_into().unwrap());
-            let _ = write!(
-                ctx.out,
-                "{{mem_start={}, mem_end={}, base_addr={}, irq={}, dma={}, port={}}}",
-                text::Hx(q(0)),
-                text::Hx(q(8)),
-                text::Hx(q(16)),
-                u16_at(&b, 24),
-                b[26],
-                b[27]
-            );
-            true
+            nla_struct(ctx, addr, len, 28, |ctx, b| {
+                let q = |o: usize| u64::from_ne_bytes(b[o..o + 8].try_into().unwrap());
+                let _ = write!(
+                    ctx.out,
+                    "{{mem_start={}, mem_end={}, base_addr={}, irq={}, dma={}, port={}}}",
+                    text::Hx(q(0)),
+                    text::Hx(q(8)),
+                    text::Hx(q(16)),
+                    u16_at(b, 24),
+                    b[26],
+                    b[27]
+                );
+            })
         }
         29 => nla_flags(
             ctx,
@@ -1487,14 +1438,7 @@ fn ifla_attr(ctx: &mut Ctx<'_>, fam: u8, typ: u16, addr: u64, len: u64) -> bool 
         55 => rtnl_link::proto_down_reason(ctx, fam, addr, len),
         28 => {
             // IFLA_NET_NS_FD
-            if len < 4 {
-                return false;
-            }
-            match ctx.read::<i32>(addr) {
-                Some(fd) => ctx.fd_val(fd),
-                None => ctx.addr(addr),
-            }
-            true
+            nla_value(ctx, addr, len, |ctx, fd: i32| ctx.fd_val(fd))
         }
         _ => false,
     }
@@ -1563,9 +1507,7 @@ fn link_stats(ctx: &mut Ctx<'_>, addr: u64, len: u64, wide: bool) -> bool {
 }
 
 fn ifaddrmsg(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) {
-    ctx.push("{ifa_family=");
-    ctx.xval(nx::ADDRFAMS, u64::from(family), "AF_???");
-    let Some(b) = header_rest(ctx, addr, len, 8) else {
+    let Some(b) = family_header(ctx, "ifa_family", family, addr, len, 8) else {
         return;
     };
     let _ = write!(ctx.out, "ifa_prefixlen={}, ifa_flags=", b[1]);
@@ -1596,16 +1538,9 @@ fn ifa_attr(ctx: &mut Ctx<'_>, fam: u8, typ: u16, addr: u64, len: u64) -> bool {
             len,
             &["ifa_prefered", "ifa_valid", "cstamp", "tstamp"],
         ),
-        8 => {
-            if len < 4 {
-                return false;
-            }
-            match ctx.read::<u32>(addr) {
-                Some(v) => ctx.flags(nx::IFADDRFLAGS, u64::from(v), "IFA_F_???"),
-                None => ctx.addr(addr),
-            }
-            true
-        }
+        8 => nla_value(ctx, addr, len, |ctx, v: u32| {
+            ctx.flags(nx::IFADDRFLAGS, u64::from(v), "IFA_F_???")
+        }),
         9 => nla_int::<u32>(ctx, addr, len),
         10 => nla_int::<i32>(ctx, addr, len),
         _ => false,
@@ -1615,28 +1550,20 @@ fn ifa_attr(ctx: &mut Ctx<'_>, fam: u8, typ: u16, addr: u64, len: u64) -> bool {
 /// A structure of `u32` fields: `{a=1, b=2}` (false when `len` is shorter).
 fn u32_struct(ctx: &mut Ctx<'_>, addr: u64, len: u64, fields: &[&str]) -> bool {
     let size = 4 * fields.len();
-    if (len as usize) < size {
-        return false;
-    }
-    let Some(b) = ctx.read_bytes(addr, size) else {
-        ctx.addr(addr);
-        return true;
-    };
-    ctx.push("{");
-    for (i, f) in fields.iter().enumerate() {
-        if i > 0 {
-            ctx.comma();
+    nla_struct(ctx, addr, len, size, |ctx, b| {
+        ctx.push("{");
+        for (i, f) in fields.iter().enumerate() {
+            if i > 0 {
+                ctx.comma();
+            }
+            let _ = write!(ctx.out, "{f}={}", u32_at(b, 4 * i));
         }
-        let _ = write!(ctx.out, "{f}={}", u32_at(&b, 4 * i));
-    }
-    ctx.push("}");
-    true
+        ctx.push("}");
+    })
 }
 
 fn rtmsg(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) {
-    ctx.push("{rtm_family=");
-    ctx.xval(nx::ADDRFAMS, u64::from(family), "AF_???");
-    let Some(b) = header_rest(ctx, addr, len, 12) else {
+    let Some(b) = family_header(ctx, "rtm_family", family, addr, len, 12) else {
         return;
     };
     let _ = write!(
@@ -1687,15 +1614,8 @@ fn rta_attr(ctx: &mut Ctx<'_>, fam: u8, typ: u16, addr: u64, len: u64) -> bool {
             true
         }
         9 => rta_multipath(ctx, fam, addr, len),
-        12 => {
-            if len < 32 {
-                return false;
-            }
-            let Some(b) = ctx.read_bytes(addr, 32) else {
-                ctx.addr(addr);
-                return true;
-            };
-            let f = |i: usize| u32_at(&b, 4 * i);
+        12 => nla_struct(ctx, addr, len, 32, |ctx, b| {
+            let f = |i: usize| u32_at(b, 4 * i);
             let _ = write!(
                 ctx.out,
                 "{{rta_clntref={}, rta_lastuse={}, rta_expires={}, rta_error={}, rta_used={}, \
@@ -1709,41 +1629,25 @@ fn rta_attr(ctx: &mut Ctx<'_>, fam: u8, typ: u16, addr: u64, len: u64) -> bool {
                 f(6),
                 f(7)
             );
-            true
-        }
+        }),
         15 => nla_xval::<u32>(ctx, addr, len, nx::ROUTING_TABLE_IDS, ""),
-        17 => {
-            if len < 24 {
-                return false;
-            }
-            match ctx.read::<[u64; 3]>(addr) {
-                Some([p, b, w]) => {
-                    let _ = write!(
-                        ctx.out,
-                        "{{mfcs_packets={p}, mfcs_bytes={b}, mfcs_wrong_if={w}}}"
-                    );
-                }
-                None => ctx.addr(addr),
-            }
-            true
-        }
+        17 => nla_value(ctx, addr, len, |ctx, [p, b, w]: [u64; 3]| {
+            let _ = write!(
+                ctx.out,
+                "{{mfcs_packets={p}, mfcs_bytes={b}, mfcs_wrong_if={w}}}"
+            );
+        }),
         18 => {
             // struct rtvia: a family and an address of it.
-            if len < 2 {
-                return false;
-            }
-            let Some(f) = ctx.read::<u16>(addr) else {
-                ctx.addr(addr);
-                return true;
-            };
-            ctx.push("{rtvia_family=");
-            ctx.xval(nx::ADDRFAMS, u64::from(f), "AF_???");
-            if len > 2 {
-                ctx.comma();
-                inet_addr_at(ctx, f as u8, addr + 2, len - 2, Some("rtvia_addr"));
-            }
-            ctx.push("}");
-            true
+            nla_value(ctx, addr, len, |ctx, f: u16| {
+                ctx.push("{rtvia_family=");
+                ctx.xval(nx::ADDRFAMS, u64::from(f), "AF_???");
+                if len > 2 {
+                    ctx.comma();
+                    inet_addr_at(ctx, f as u8, addr + 2, len - 2, Some("rtvia_addr"));
+                }
+                ctx.push("}");
+            })
         }
         21 => nla_xval::<u16>(
             ctx,
@@ -1827,14 +1731,7 @@ fn nla_xval<T: super::tracee::Pod + Into<u64>>(
     table: Xlat,
     dflt: &str,
 ) -> bool {
-    if (len as usize) < std::mem::size_of::<T>() {
-        return false;
-    }
-    match ctx.read::<T>(addr) {
-        Some(v) => ctx.xval(table, v.into(), dflt),
-        None => ctx.addr(addr),
-    }
-    true
+    nla_value(ctx, addr, len, |ctx, v: T| ctx.xval(table, v.into(), dflt))
 }
 
 /// The extended attributes of a forwarding database entry (`NDA_FDB_EXT_ATTRS`).
@@ -1969,9 +1866,7 @@ fn nla_meminfo(ctx: &mut Ctx<'_>, addr: u64, len: u64) -> bool {
 }
 
 fn ndmsg(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) {
-    ctx.push("{ndm_family=");
-    ctx.xval(nx::ADDRFAMS, u64::from(family), "AF_???");
-    let Some(b) = header_rest(ctx, addr, len, 12) else {
+    let Some(b) = family_header(ctx, "ndm_family", family, addr, len, 12) else {
         return;
     };
     ctx.push("ndm_ifindex=");
@@ -2010,18 +1905,9 @@ fn nda_attr(ctx: &mut Ctx<'_>, fam: u8, typ: u16, addr: u64, len: u64) -> bool {
         ),
         4 | 7 | 10 | 11 | 13 => nla_int::<u32>(ctx, addr, len),
         5 => nla_int::<u16>(ctx, addr, len),
-        6 => {
-            if len < 2 {
-                return false;
-            }
-            match ctx.read::<u16>(addr) {
-                Some(v) => {
-                    let _ = write!(ctx.out, "htons({})", u16::from_be(v));
-                }
-                None => ctx.addr(addr),
-            }
-            true
-        }
+        6 => nla_value(ctx, addr, len, |ctx, v: u16| {
+            let _ = write!(ctx.out, "htons({})", u16::from_be(v));
+        }),
         8 | 9 => nla_ifindex(ctx, addr, len),
         12 => nla_flags_or_xval(ctx, addr, len, 0, nx::INET_PROTOCOLS, "IPPROTO_???", false),
         14 => {
@@ -2090,9 +1976,7 @@ fn sock_diag(ctx: &mut Ctx<'_>, h: &Hdr, addr: u64, len: u64) -> bool {
 }
 
 fn packet_diag_req(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) -> bool {
-    ctx.push("{sdiag_family=");
-    ctx.xval(nx::ADDRFAMS, u64::from(family), "AF_???");
-    let Some(b) = header_rest(ctx, addr, len, 20) else {
+    let Some(b) = family_header(ctx, "sdiag_family", family, addr, len, 20) else {
         return true;
     };
     let _ = write!(
@@ -2113,9 +1997,7 @@ fn packet_diag_req(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) -> bool {
 }
 
 fn packet_diag_msg(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) -> bool {
-    ctx.push("{pdiag_family=");
-    ctx.xval(nx::ADDRFAMS, u64::from(family), "AF_???");
-    let Some(b) = header_rest(ctx, addr, len, 16) else {
+    let Some(b) = family_header(ctx, "pdiag_family", family, addr, len, 16) else {
         return true;
     };
     ctx.push("pdiag_type=");
@@ -2144,37 +2026,29 @@ fn packet_diag_msg(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) -> bool {
 fn packet_diag_attr(ctx: &mut Ctx<'_>, _fam: u8, typ: u16, addr: u64, len: u64) -> bool {
     match typ {
         // PACKET_DIAG_INFO
-        0 => {
-            if len < 24 {
-                return false;
-            }
-            let Some(b) = ctx.read_bytes(addr, 24) else {
-                ctx.addr(addr);
-                return true;
-            };
+        0 => nla_struct(ctx, addr, len, 24, |ctx, b| {
             ctx.push("{pdi_index=");
-            ifindex(ctx, u32_at(&b, 0));
+            ifindex(ctx, u32_at(b, 0));
             ctx.push(", pdi_version=");
             ctx.xval(
                 nx::AF_PACKET_VERSIONS,
-                u64::from(u32_at(&b, 4)),
+                u64::from(u32_at(b, 4)),
                 "TPACKET_???",
             );
             let _ = write!(
                 ctx.out,
                 ", pdi_reserve={}, pdi_copy_thresh={}, pdi_tstamp={}, pdi_flags=",
-                u32_at(&b, 8),
-                u32_at(&b, 12),
-                u32_at(&b, 16)
+                u32_at(b, 8),
+                u32_at(b, 12),
+                u32_at(b, 16)
             );
             ctx.flags(
                 nx::PACKET_DIAG_INFO_FLAGS,
-                u64::from(u32_at(&b, 20)),
+                u64::from(u32_at(b, 20)),
                 "PDI_???",
             );
             ctx.push("}");
-            true
-        }
+        }),
         // PACKET_DIAG_MCLIST: struct packet_diag_mclist (44 bytes) each.
         1 => {
             let n = len / 44;
@@ -2213,28 +2087,28 @@ fn packet_diag_attr(ctx: &mut Ctx<'_>, _fam: u8, typ: u16, addr: u64, len: u64) 
             ],
         ),
         4 => nla_int::<u32>(ctx, addr, len),
-        5 => {
-            if len < 4 {
+        5 => nla_value(ctx, addr, len, |ctx, v: u32| match v {
+            u32::MAX => ctx.push("-1"),
+            v => {
+                let _ = write!(ctx.out, "{v}");
+            }
+        }),
+        6 => nla_meminfo(ctx, addr, len),
+        // PACKET_DIAG_FILTER: the socket's classic BPF program (strace's print_sock_fprog).
+        7 => {
+            let n = len / 8;
+            if n == 0 || n > u64::from(u16::MAX) {
                 return false;
             }
-            match ctx.read::<u32>(addr) {
-                Some(u32::MAX) => ctx.push("-1"),
-                Some(v) => {
-                    let _ = write!(ctx.out, "{v}");
-                }
-                None => ctx.addr(addr),
-            }
+            super::cbpf::program(ctx, addr, n, super::cbpf::Flavour::Socket);
             true
         }
-        6 => nla_meminfo(ctx, addr, len),
         _ => false,
     }
 }
 
 fn netlink_diag_req(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) -> bool {
-    ctx.push("{sdiag_family=");
-    ctx.xval(nx::ADDRFAMS, u64::from(family), "AF_???");
-    let Some(b) = header_rest(ctx, addr, len, 20) else {
+    let Some(b) = family_header(ctx, "sdiag_family", family, addr, len, 20) else {
         return true;
     };
     ctx.push("sdiag_protocol=");
@@ -2256,9 +2130,7 @@ fn netlink_diag_req(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) -> bool 
 }
 
 fn netlink_diag_msg(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) -> bool {
-    ctx.push("{ndiag_family=");
-    ctx.xval(nx::ADDRFAMS, u64::from(family), "AF_???");
-    let Some(b) = header_rest(ctx, addr, len, 28) else {
+    let Some(b) = family_header(ctx, "ndiag_family", family, addr, len, 28) else {
         return true;
     };
     ctx.push("ndiag_type=");
@@ -2319,16 +2191,9 @@ fn netlink_diag_attr(ctx: &mut Ctx<'_>, _fam: u8, typ: u16, addr: u64, len: u64)
                 "ndr_frame_nr",
             ],
         ),
-        4 => {
-            if len < 4 {
-                return false;
-            }
-            match ctx.read::<u32>(addr) {
-                Some(v) => ctx.flags(nx::NETLINK_SOCKET_FLAGS, u64::from(v), "NDIAG_FLAG_???"),
-                None => ctx.addr(addr),
-            }
-            true
-        }
+        4 => nla_value(ctx, addr, len, |ctx, v: u32| {
+            ctx.flags(nx::NETLINK_SOCKET_FLAGS, u64::from(v), "NDIAG_FLAG_???")
+        }),
         _ => false,
     }
 }
@@ -2339,9 +2204,7 @@ fn cookie(ctx: &mut Ctx<'_>, name: &str, b: &[u8], o: usize) {
 }
 
 fn unix_diag_req(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) -> bool {
-    ctx.push("{sdiag_family=");
-    ctx.xval(nx::ADDRFAMS, u64::from(family), "AF_???");
-    let Some(b) = header_rest(ctx, addr, len, 24) else {
+    let Some(b) = family_header(ctx, "sdiag_family", family, addr, len, 24) else {
         return true;
     };
     let _ = write!(ctx.out, "sdiag_protocol={}, udiag_states=", b[1]);
@@ -2359,9 +2222,7 @@ fn unix_diag_req(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) -> bool {
 }
 
 fn unix_diag_msg(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) -> bool {
-    ctx.push("{udiag_family=");
-    ctx.xval(nx::ADDRFAMS, u64::from(family), "AF_???");
-    let Some(b) = header_rest(ctx, addr, len, 16) else {
+    let Some(b) = family_header(ctx, "udiag_family", family, addr, len, 16) else {
         return true;
     };
     ctx.push("udiag_type=");
@@ -2388,20 +2249,13 @@ fn unix_diag_attr(ctx: &mut Ctx<'_>, _fam: u8, typ: u16, addr: u64, len: u64) ->
         0 => nla_str(ctx, addr, len),
         1 => {
             // struct unix_diag_vfs
-            if len < 8 {
-                return false;
-            }
-            match ctx.read::<[u32; 2]>(addr) {
-                Some([ino, dev]) => {
-                    let _ = write!(
-                        ctx.out,
-                        "{{udiag_vfs_dev={}, udiag_vfs_ino={ino}}}",
-                        super::structs::makedev(u64::from(dev))
-                    );
-                }
-                None => ctx.addr(addr),
-            }
-            true
+            nla_value(ctx, addr, len, |ctx, [ino, dev]: [u32; 2]| {
+                let _ = write!(
+                    ctx.out,
+                    "{{udiag_vfs_dev={}, udiag_vfs_ino={ino}}}",
+                    super::structs::makedev(u64::from(dev))
+                );
+            })
         }
         2 => nla_int::<u32>(ctx, addr, len),
         3 => {
@@ -2417,17 +2271,12 @@ fn unix_diag_attr(ctx: &mut Ctx<'_>, _fam: u8, typ: u16, addr: u64, len: u64) ->
         6 => nla_int::<u8>(ctx, addr, len),
         7 => {
             // UNIX_DIAG_UID: a uid, -1 for (uid_t) -1.
-            if len < 4 {
-                return false;
-            }
-            match ctx.read::<u32>(addr) {
-                Some(u32::MAX) => ctx.push("-1"),
-                Some(v) => {
+            nla_value(ctx, addr, len, |ctx, v: u32| match v {
+                u32::MAX => ctx.push("-1"),
+                v => {
                     let _ = write!(ctx.out, "{v}");
                 }
-                None => ctx.addr(addr),
-            }
-            true
+            })
         }
         _ => false,
     }
@@ -2469,9 +2318,7 @@ fn sockid(ctx: &mut Ctx<'_>, family: u8, b: &[u8], o: usize) {
 }
 
 fn inet_diag_req_compat(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) -> bool {
-    ctx.push("{idiag_family=");
-    ctx.xval(nx::ADDRFAMS, u64::from(family), "AF_???");
-    let Some(b) = header_rest(ctx, addr, len, 60) else {
+    let Some(b) = family_header(ctx, "idiag_family", family, addr, len, 60) else {
         return true;
     };
     let _ = write!(
@@ -2502,9 +2349,7 @@ fn inet_diag_req_compat(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) -> b
 }
 
 fn inet_diag_req_v2(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) -> bool {
-    ctx.push("{sdiag_family=");
-    ctx.xval(nx::ADDRFAMS, u64::from(family), "AF_???");
-    let Some(b) = header_rest(ctx, addr, len, 56) else {
+    let Some(b) = family_header(ctx, "sdiag_family", family, addr, len, 56) else {
         return true;
     };
     ctx.push("sdiag_protocol=");
@@ -2543,74 +2388,68 @@ fn inet_diag_req_attr(ctx: &mut Ctx<'_>, _fam: u8, typ: u16, addr: u64, len: u64
 
 /// `{code=INET_DIAG_BC_S_COND, yes=4, no=8}` and the data of the operation.
 fn bc_op(ctx: &mut Ctx<'_>, addr: u64, len: u64) -> bool {
-    if len < 4 {
-        return false;
-    }
-    let Some(op) = ctx.read_bytes(addr, 4) else {
-        ctx.addr(addr);
-        return true;
-    };
-    print_bc_op(ctx, &op);
-    if len > 4 {
-        ctx.comma();
-        let (addr, len) = (addr + 4, len - 4);
-        match op[0] {
-            // INET_DIAG_BC_S_COND, INET_DIAG_BC_D_COND: struct inet_diag_hostcond.
-            7 | 8 => {
-                if len < 8 {
-                    ctx.buf_ex(addr, len, true);
-                } else if let Some(c) = ctx.read_bytes(addr, 8) {
-                    ctx.push("{family=");
-                    ctx.xval(nx::ADDRFAMS, u64::from(c[0]), "AF_???");
-                    let _ = write!(ctx.out, ", prefix_len={}, port={}", c[1], u32_at(&c, 4));
-                    if len > 8 {
-                        ctx.comma();
-                        inet_addr_at(ctx, c[0], addr + 8, len - 8, Some("addr"));
-                    }
-                    ctx.push("}");
-                } else {
-                    ctx.addr(addr);
-                }
-            }
-            // INET_DIAG_BC_DEV_COND
-            9 => {
-                if len < 4 {
-                    ctx.buf_ex(addr, len, true);
-                } else {
-                    match ctx.read::<u32>(addr) {
-                        Some(i) => ifindex(ctx, i),
-                        None => ctx.addr(addr),
-                    }
-                }
-            }
-            // INET_DIAG_BC_S_GE, S_LE, D_GE, D_LE
-            2..=5 => {
-                if len < 4 {
-                    ctx.buf_ex(addr, len, true);
-                } else {
-                    match ctx.read_bytes(addr, 4) {
-                        Some(b) => print_bc_op(ctx, &b),
-                        None => ctx.addr(addr),
-                    }
-                }
-            }
-            // INET_DIAG_BC_MARK_COND
-            10 => {
-                if len < 8 {
-                    ctx.buf_ex(addr, len, true);
-                } else {
-                    match ctx.read::<[u32; 2]>(addr) {
-                        Some([m, k]) => {
-                            let _ = write!(ctx.out, "{{mark={m}, mask={k}}}");
+    nla_struct(ctx, addr, len, 4, |ctx, op| {
+        print_bc_op(ctx, op);
+        if len > 4 {
+            ctx.comma();
+            let (addr, len) = (addr + 4, len - 4);
+            match op[0] {
+                // INET_DIAG_BC_S_COND, INET_DIAG_BC_D_COND: struct inet_diag_hostcond.
+                7 | 8 => {
+                    if len < 8 {
+                        ctx.buf_ex(addr, len, true);
+                    } else if let Some(c) = ctx.read_bytes(addr, 8) {
+                        ctx.push("{family=");
+                        ctx.xval(nx::ADDRFAMS, u64::from(c[0]), "AF_???");
+                        let _ = write!(ctx.out, ", prefix_len={}, port={}", c[1], u32_at(&c, 4));
+                        if len > 8 {
+                            ctx.comma();
+                            inet_addr_at(ctx, c[0], addr + 8, len - 8, Some("addr"));
                         }
-                        None => ctx.addr(addr),
+                        ctx.push("}");
+                    } else {
+                        ctx.addr(addr);
                     }
                 }
+                // INET_DIAG_BC_DEV_COND
+                9 => {
+                    if len < 4 {
+                        ctx.buf_ex(addr, len, true);
+                    } else {
+                        match ctx.read::<u32>(addr) {
+                            Some(i) => ifindex(ctx, i),
+                            None => ctx.addr(addr),
+                        }
+                    }
+                }
+                // INET_DIAG_BC_S_GE, S_LE, D_GE, D_LE
+                2..=5 => {
+                    if len < 4 {
+                        ctx.buf_ex(addr, len, true);
+                    } else {
+                        match ctx.read_bytes(addr, 4) {
+                            Some(b) => print_bc_op(ctx, &b),
+                            None => ctx.addr(addr),
+                        }
+                    }
+                }
+                // INET_DIAG_BC_MARK_COND
+                10 => {
+                    if len < 8 {
+                        ctx.buf_ex(addr, len, true);
+                    } else {
+                        match ctx.read::<[u32; 2]>(addr) {
+                            Some([m, k]) => {
+                                let _ = write!(ctx.out, "{{mark={m}, mask={k}}}");
+                            }
+                            None => ctx.addr(addr),
+                        }
+                    }
+                }
+                _ => ctx.buf_ex(addr, len, true),
             }
-            _ => ctx.buf_ex(addr, len, true),
         }
-    }
-    true
+    })
 }
 
 fn print_bc_op(ctx: &mut Ctx<'_>, op: &[u8]) {
@@ -2628,9 +2467,7 @@ fn no_attr(_ctx: &mut Ctx<'_>, _fam: u8, _typ: u16, _addr: u64, _len: u64) -> bo
 }
 
 fn inet_diag_msg(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) -> bool {
-    ctx.push("{idiag_family=");
-    ctx.xval(nx::ADDRFAMS, u64::from(family), "AF_???");
-    let Some(b) = header_rest(ctx, addr, len, 72) else {
+    let Some(b) = family_header(ctx, "idiag_family", family, addr, len, 72) else {
         return true;
     };
     ctx.push("idiag_state=");

@@ -744,6 +744,11 @@ pub fn sockaddr(ctx: &mut Ctx<'_>, addr: u64, len: u64) {
         ctx.addr(addr);
         return;
     }
+    sockaddr_bytes(ctx, &b);
+}
+
+/// A `sockaddr` already read (at least its family).
+pub fn sockaddr_bytes(ctx: &mut Ctx<'_>, b: &[u8]) {
     let family = u16::from_ne_bytes([b[0], b[1]]) as u64;
     let out = &mut ctx.out;
     out.push_str("{sa_family=");
@@ -934,10 +939,7 @@ pub fn msghdr(ctx: &mut Ctx<'_>, addr: u64, data_len: Option<u64>, show_data: bo
     let fd = netlink.then(|| ctx.arg_int(0));
     iovec_ex(ctx, iov, iovlen, data_len, show_data, fd);
     let _ = write!(ctx.out, ", msg_iovlen={iovlen}");
-    if controllen > 0 {
-        ctx.out.push_str(", msg_control=");
-        ctx.addr(control);
-    }
+    super::cmsg::msg_control(ctx, control, controllen);
     let _ = write!(ctx.out, ", msg_controllen={controllen}, msg_flags=");
     text::flags(
         &mut ctx.out,

@@ -5,7 +5,10 @@
 
 use std::fmt::Write as _;
 
-use super::{inet_addr, nla_int, nla_str, nlattrs, nx, u16_at, u32_at, u32_struct, Ctx};
+use super::{
+    inet_addr, nla_int, nla_str, nla_struct, nla_value, nlattrs, nx, u16_at, u32_at, u32_struct,
+    Ctx,
+};
 use crate::text::{self, XlatStyle};
 
 /// `INET_DIAG_*` attributes other than the plain ones in `netlink.rs`.
@@ -25,48 +28,35 @@ pub(super) fn attr(ctx: &mut Ctx<'_>, fam: u8, typ: u16, addr: u64, len: u64) ->
         ),
         8 => {
             // The RCV_SHUTDOWN/SEND_SHUTDOWN names are not UAPI: always with the number.
-            if len < 1 {
-                return false;
-            }
-            match ctx.read::<u8>(addr) {
-                Some(v) => {
-                    let style = if ctx.opts.xlat == XlatStyle::Raw {
-                        XlatStyle::Raw
-                    } else {
-                        XlatStyle::Verbose
-                    };
-                    text::flags(
-                        &mut ctx.out,
-                        style,
-                        nx::INET_DIAG_SHUTDOWN_FLAGS,
-                        u64::from(v),
-                        "???_SHUTDOWN",
-                    );
-                }
-                None => ctx.addr(addr),
-            }
-            true
+            nla_value(ctx, addr, len, |ctx, v: u8| {
+                let style = if ctx.opts.xlat == XlatStyle::Raw {
+                    XlatStyle::Raw
+                } else {
+                    XlatStyle::Verbose
+                };
+                text::flags(
+                    &mut ctx.out,
+                    style,
+                    nx::INET_DIAG_SHUTDOWN_FLAGS,
+                    u64::from(v),
+                    "???_SHUTDOWN",
+                );
+            })
         }
         9 => {
             // struct tcp_dctcp_info
-            if len < 16 {
-                return false;
-            }
-            let Some(b) = ctx.read_bytes(addr, 16) else {
-                ctx.addr(addr);
-                return true;
-            };
-            let _ = write!(
-                ctx.out,
-                "{{dctcp_enabled={}, dctcp_ce_state={}, dctcp_alpha={}, dctcp_ab_ecn={}, \
+            nla_struct(ctx, addr, len, 16, |ctx, b| {
+                let _ = write!(
+                    ctx.out,
+                    "{{dctcp_enabled={}, dctcp_ce_state={}, dctcp_alpha={}, dctcp_ab_ecn={}, \
                  dctcp_ab_tot={}}}",
-                u16_at(&b, 0),
-                u16_at(&b, 2),
-                u32_at(&b, 4),
-                u32_at(&b, 8),
-                u32_at(&b, 12)
-            );
-            true
+                    u16_at(b, 0),
+                    u16_at(b, 2),
+                    u32_at(b, 4),
+                    u32_at(b, 8),
+                    u32_at(b, 12)
+                );
+            })
         }
         10 => super::nla_flags_or_xval(ctx, addr, len, 0, nx::INET_PROTOCOLS, "IPPROTO_???", false),
         12 | 13 => {
@@ -84,24 +74,18 @@ pub(super) fn attr(ctx: &mut Ctx<'_>, fam: u8, typ: u16, addr: u64, len: u64) ->
         }
         16 => {
             // struct tcp_bbr_info
-            if len < 20 {
-                return false;
-            }
-            let Some(b) = ctx.read_bytes(addr, 20) else {
-                ctx.addr(addr);
-                return true;
-            };
-            let _ = write!(
-                ctx.out,
-                "{{bbr_bw_lo={}, bbr_bw_hi={}, bbr_min_rtt={}, bbr_pacing_gain={}, \
+            nla_struct(ctx, addr, len, 20, |ctx, b| {
+                let _ = write!(
+                    ctx.out,
+                    "{{bbr_bw_lo={}, bbr_bw_hi={}, bbr_min_rtt={}, bbr_pacing_gain={}, \
                  bbr_cwnd_gain={}}}",
-                text::Hx(u64::from(u32_at(&b, 0))),
-                text::Hx(u64::from(u32_at(&b, 4))),
-                u32_at(&b, 8),
-                u32_at(&b, 12),
-                u32_at(&b, 16)
-            );
-            true
+                    text::Hx(u64::from(u32_at(b, 0))),
+                    text::Hx(u64::from(u32_at(b, 4))),
+                    u32_at(b, 8),
+                    u32_at(b, 12),
+                    u32_at(b, 16)
+                );
+            })
         }
         18 => {
             // struct tcp_diag_md5sig array.
@@ -260,58 +244,52 @@ fn sockopt(ctx: &mut Ctx<'_>, addr: u64, len: u64) -> bool {
         "recverr_rfc4884",
         "defer_connect",
     ];
-    if len < 2 {
-        return false;
-    }
-    let Some(b) = ctx.read_bytes(addr, 2) else {
-        ctx.addr(addr);
-        return true;
-    };
-    let v = u16::from(b[0]) | u16::from(b[1]) << 8;
-    let abbrev = !ctx.opts.verbose;
-    let mut first = true;
-    ctx.push("{");
-    for (i, name) in BITS.iter().enumerate() {
-        let bit = (v >> i) & 1;
-        if abbrev && bit == 0 {
-            continue;
-        }
-        if !first {
-            ctx.comma();
-        }
-        first = false;
-        let _ = write!(ctx.out, "{name}={bit}");
-    }
-    let unused = v >> 11;
-    if !abbrev || unused != 0 {
-        if !first {
-            ctx.comma();
-        }
-        let _ = write!(
-            ctx.out,
-            "unused={} /* bits 3..8 */",
-            text::Hx(u64::from(unused))
-        );
-    }
-    ctx.push("}");
-    // print_nonzero_bytes up to a page.
-    let total = len.min(4096);
-    if total > 2 {
-        match ctx.read_bytes(addr + 2, (total - 2) as usize) {
-            None => {
+    nla_struct(ctx, addr, len, 2, |ctx, b| {
+        let v = u16::from(b[0]) | u16::from(b[1]) << 8;
+        let abbrev = !ctx.opts.verbose;
+        let mut first = true;
+        ctx.push("{");
+        for (i, name) in BITS.iter().enumerate() {
+            let bit = (v >> i) & 1;
+            if abbrev && bit == 0 {
+                continue;
+            }
+            if !first {
                 ctx.comma();
-                ctx.push("???");
             }
-            Some(rest) if rest.iter().any(|&c| c != 0) => {
-                let _ = write!(ctx.out, ", /* bytes 2..{} */ ", total - 1);
-                let size = rest.len().min(ctx.opts.max_strlen);
-                text::quote(&mut ctx.out, &rest[..size], ctx.opts.hex, true);
-                if size < rest.len() {
-                    ctx.push("...");
-                }
-            }
-            Some(_) => {}
+            first = false;
+            let _ = write!(ctx.out, "{name}={bit}");
         }
-    }
-    true
+        let unused = v >> 11;
+        if !abbrev || unused != 0 {
+            if !first {
+                ctx.comma();
+            }
+            let _ = write!(
+                ctx.out,
+                "unused={} /* bits 3..8 */",
+                text::Hx(u64::from(unused))
+            );
+        }
+        ctx.push("}");
+        // print_nonzero_bytes up to a page.
+        let total = len.min(4096);
+        if total > 2 {
+            match ctx.read_bytes(addr + 2, (total - 2) as usize) {
+                None => {
+                    ctx.comma();
+                    ctx.push("???");
+                }
+                Some(rest) if rest.iter().any(|&c| c != 0) => {
+                    let _ = write!(ctx.out, ", /* bytes 2..{} */ ", total - 1);
+                    let size = rest.len().min(ctx.opts.max_strlen);
+                    text::quote(&mut ctx.out, &rest[..size], ctx.opts.hex, true);
+                    if size < rest.len() {
+                        ctx.push("...");
+                    }
+                }
+                Some(_) => {}
+            }
+        }
+    })
 }

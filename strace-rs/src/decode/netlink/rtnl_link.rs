@@ -9,7 +9,8 @@ use std::fmt::Write as _;
 
 use super::{
     array, nla_clock, nla_flags, nla_hwaddr, nla_ifindex, nla_inet_addr, nla_int, nla_mac, nla_str,
-    nla_x16, nla_xval, nlattrs, nx, u16_at, u32_at, u32_struct, Ctx, AF_BRIDGE, AF_INET, AF_INET6,
+    nla_struct, nla_value, nla_x16, nla_xval, nlattrs, nx, u16_at, u32_at, u32_struct, Ctx,
+    AF_BRIDGE, AF_INET, AF_INET6,
 };
 use crate::text;
 
@@ -59,17 +60,11 @@ fn brport_attr(ctx: &mut Ctx<'_>, _fam: u8, typ: u16, addr: u64, len: u64) -> bo
 
 /// `struct ifla_bridge_id`: `{prio=[0, 1], addr=...}`.
 pub(super) fn bridge_id(ctx: &mut Ctx<'_>, addr: u64, len: u64) -> bool {
-    if len < 8 {
-        return false;
-    }
-    let Some(b) = ctx.read_bytes(addr, 8) else {
-        ctx.addr(addr);
-        return true;
-    };
-    let _ = write!(ctx.out, "{{prio=[{}, {}], addr=", b[0], b[1]);
-    nla_mac(ctx, &b[2..8]);
-    ctx.push("}");
-    true
+    nla_struct(ctx, addr, len, 8, |ctx, b| {
+        let _ = write!(ctx.out, "{{prio=[{}, {}], addr=", b[0], b[1]);
+        nla_mac(ctx, &b[2..8]);
+        ctx.push("}");
+    })
 }
 
 /// `IFLA_INET6_*` (also inside `IFLA_AF_SPEC`).
@@ -155,39 +150,23 @@ pub(super) fn vfinfo_list(ctx: &mut Ctx<'_>, fam: u8, addr: u64, len: u64) -> bo
 fn vf_attr(ctx: &mut Ctx<'_>, fam: u8, typ: u16, addr: u64, len: u64) -> bool {
     match typ {
         // IFLA_VF_MAC: {vf, mac[32]}.
-        1 => {
-            if len < 36 {
-                return false;
-            }
-            let Some(b) = ctx.read_bytes(addr, 36) else {
-                ctx.addr(addr);
-                return true;
-            };
-            let _ = write!(ctx.out, "{{vf={}, mac=", u32_at(&b, 0));
+        1 => nla_struct(ctx, addr, len, 36, |ctx, b| {
+            let _ = write!(ctx.out, "{{vf={}, mac=", u32_at(b, 0));
             nla_mac(ctx, &b[4..]);
             ctx.push("}");
-            true
-        }
+        }),
         2 => u32_struct(ctx, addr, len, &["vf", "vlan", "qos"]),
         3 => u32_struct(ctx, addr, len, &["vf", "rate"]),
         4 | 7 | 9 => u32_struct(ctx, addr, len, &["vf", "setting"]),
-        5 => {
-            if len < 8 {
-                return false;
-            }
-            let Some(b) = ctx.read_bytes(addr, 8) else {
-                ctx.addr(addr);
-                return true;
-            };
-            let _ = write!(ctx.out, "{{vf={}, link_state=", u32_at(&b, 0));
+        5 => nla_struct(ctx, addr, len, 8, |ctx, b| {
+            let _ = write!(ctx.out, "{{vf={}, link_state=", u32_at(b, 0));
             ctx.xval(
                 nx::RTNL_IFLA_VF_LINK_STATES,
-                u64::from(u32_at(&b, 4)),
+                u64::from(u32_at(b, 4)),
                 "IFLA_VF_LINK_STATE_???",
             );
             ctx.push("}");
-            true
-        }
+        }),
         6 => u32_struct(ctx, addr, len, &["vf", "min_tx_rate", "max_tx_rate"]),
         8 => {
             nlattrs(
@@ -225,43 +204,29 @@ fn vf_attr(ctx: &mut Ctx<'_>, fam: u8, typ: u16, addr: u64, len: u64) -> bool {
             );
             true
         }
-        13 => {
-            if len < 32 {
-                return false;
-            }
-            let Some(b) = ctx.read_bytes(addr, 32) else {
-                ctx.addr(addr);
-                return true;
-            };
+        13 => nla_struct(ctx, addr, len, 32, |ctx, b| {
             ctx.push("{broadcast=");
-            nla_mac(ctx, &b);
+            nla_mac(ctx, b);
             ctx.push("}");
-            true
-        }
+        }),
         _ => false,
     }
 }
 
 /// `struct ifla_vf_vlan_info`: `{vf, vlan, qos, vlan_proto=htons(ETH_P_8021Q)}`.
 fn vf_vlan_info(ctx: &mut Ctx<'_>, addr: u64, len: u64) -> bool {
-    if len < 16 {
-        return false;
-    }
-    let Some(b) = ctx.read_bytes(addr, 16) else {
-        ctx.addr(addr);
-        return true;
-    };
-    let _ = write!(
-        ctx.out,
-        "{{vf={}, vlan={}, qos={}, vlan_proto=htons(",
-        u32_at(&b, 0),
-        u32_at(&b, 4),
-        u32_at(&b, 8)
-    );
-    let proto = u16::from_be_bytes([b[12], b[13]]);
-    ctx.xval(nx::ETHERNET_PROTOCOLS, u64::from(proto), "ETH_P_???");
-    ctx.push(")}");
-    true
+    nla_struct(ctx, addr, len, 16, |ctx, b| {
+        let _ = write!(
+            ctx.out,
+            "{{vf={}, vlan={}, qos={}, vlan_proto=htons(",
+            u32_at(b, 0),
+            u32_at(b, 4),
+            u32_at(b, 8)
+        );
+        let proto = u16::from_be_bytes([b[12], b[13]]);
+        ctx.xval(nx::ETHERNET_PROTOCOLS, u64::from(proto), "ETH_P_???");
+        ctx.push(")}");
+    })
 }
 
 /// `IFLA_VF_PORTS`: `IFLA_VF_PORT` lists of port attributes.
@@ -296,22 +261,16 @@ fn port_attr(ctx: &mut Ctx<'_>, _fam: u8, typ: u16, addr: u64, len: u64) -> bool
         2 => nla_str(ctx, addr, len),
         3 => {
             // struct ifla_port_vsi {vsi_mgr_id, vsi_type_id[3], vsi_type_version, pad[3]}
-            if len < 8 {
-                return false;
-            }
-            let Some(b) = ctx.read_bytes(addr, 8) else {
-                ctx.addr(addr);
-                return true;
-            };
-            let _ = write!(ctx.out, "{{vsi_mgr_id={}, vsi_type_id=", b[0]);
-            text::quote(&mut ctx.out, &b[1..4], ctx.opts.hex, true);
-            let _ = write!(ctx.out, ", vsi_type_version={}", b[4]);
-            if b[5..8].iter().any(|&c| c != 0) {
-                ctx.push(", pad=");
-                text::quote(&mut ctx.out, &b[5..8], ctx.opts.hex, true);
-            }
-            ctx.push("}");
-            true
+            nla_struct(ctx, addr, len, 8, |ctx, b| {
+                let _ = write!(ctx.out, "{{vsi_mgr_id={}, vsi_type_id=", b[0]);
+                text::quote(&mut ctx.out, &b[1..4], ctx.opts.hex, true);
+                let _ = write!(ctx.out, ", vsi_type_version={}", b[4]);
+                if b[5..8].iter().any(|&c| c != 0) {
+                    ctx.push(", pad=");
+                    text::quote(&mut ctx.out, &b[5..8], ctx.opts.hex, true);
+                }
+                ctx.push("}");
+            })
         }
         6 => nla_int::<u8>(ctx, addr, len),
         7 => nla_int::<u16>(ctx, addr, len),
@@ -335,16 +294,9 @@ pub(super) fn xdp(ctx: &mut Ctx<'_>, fam: u8, addr: u64, len: u64) -> bool {
                 nx::RTNL_IFLA_XDP_ATTACHED_MODE,
                 "XDP_ATTACHED_???",
             ),
-            3 => {
-                if len < 4 {
-                    return false;
-                }
-                match ctx.read::<u32>(addr) {
-                    Some(v) => ctx.flags(nx::XDP_FLAGS, u64::from(v), "XDP_FLAGS_???"),
-                    None => ctx.addr(addr),
-                }
-                true
-            }
+            3 => nla_value(ctx, addr, len, |ctx, v: u32| {
+                ctx.flags(nx::XDP_FLAGS, u64::from(v), "XDP_FLAGS_???")
+            }),
             4..=7 => nla_int::<u32>(ctx, addr, len),
             _ => false,
         },
@@ -355,14 +307,7 @@ pub(super) fn xdp(ctx: &mut Ctx<'_>, fam: u8, addr: u64, len: u64) -> bool {
 
 /// `decode_nla_fd`: a descriptor (with `-y` decoration).
 fn nla_fd(ctx: &mut Ctx<'_>, addr: u64, len: u64) -> bool {
-    if len < 4 {
-        return false;
-    }
-    match ctx.read::<i32>(addr) {
-        Some(fd) => ctx.fd_val(fd),
-        None => ctx.addr(addr),
-    }
-    true
+    nla_value(ctx, addr, len, |ctx, fd: i32| ctx.fd_val(fd))
 }
 
 /// `IFLA_PROTO_DOWN_REASON`: mask and value in hex.
@@ -383,16 +328,9 @@ pub(super) fn proto_down_reason(ctx: &mut Ctx<'_>, fam: u8, addr: u64, len: u64)
 
 /// `decode_nla_x32`: a `u32` in hex.
 fn nla_x32(ctx: &mut Ctx<'_>, addr: u64, len: u64) -> bool {
-    if len < 4 {
-        return false;
-    }
-    match ctx.read::<u32>(addr) {
-        Some(v) => {
-            let _ = write!(ctx.out, "{}", text::Hx(u64::from(v)));
-        }
-        None => ctx.addr(addr),
-    }
-    true
+    nla_value(ctx, addr, len, |ctx, v: u32| {
+        let _ = write!(ctx.out, "{}", text::Hx(u64::from(v)));
+    })
 }
 
 /// `IFLA_AF_SPEC`: bridge attributes for AF_BRIDGE, else one nest per address family.
@@ -484,25 +422,19 @@ fn af_spec_bridge_attr(ctx: &mut Ctx<'_>, fam: u8, typ: u16, addr: u64, len: u64
         ),
         2 => {
             // struct bridge_vlan_info {flags, vid}, then any bytes past it.
-            if len < 4 {
-                return false;
-            }
-            let Some(b) = ctx.read_bytes(addr, 4) else {
-                ctx.addr(addr);
-                return true;
-            };
-            ctx.push("{flags=");
-            ctx.flags(
-                nx::NL_BRIDGE_VLAN_FLAGS,
-                u64::from(u16_at(&b, 0)),
-                "BRIDGE_VLAN_INFO_???",
-            );
-            let _ = write!(ctx.out, ", vid={}}}", u16_at(&b, 2));
-            if len > 4 {
-                ctx.comma();
-                ctx.buf_ex(addr + 4, len - 4, true);
-            }
-            true
+            nla_struct(ctx, addr, len, 4, |ctx, b| {
+                ctx.push("{flags=");
+                ctx.flags(
+                    nx::NL_BRIDGE_VLAN_FLAGS,
+                    u64::from(u16_at(b, 0)),
+                    "BRIDGE_VLAN_INFO_???",
+                );
+                let _ = write!(ctx.out, ", vid={}}}", u16_at(b, 2));
+                if len > 4 {
+                    ctx.comma();
+                    ctx.buf_ex(addr + 4, len - 4, true);
+                }
+            })
         }
         3 => {
             nlattrs(
@@ -671,43 +603,26 @@ fn br_attr(ctx: &mut Ctx<'_>, fam: u8, typ: u16, addr: u64, len: u64) -> bool {
         | "MCAST_IGMP_VERSION"
         | "MCAST_MLD_VERSION"
         | "VLAN_STATS_PER_PORT" => nla_int::<u8>(ctx, addr, len),
-        "VLAN_PROTOCOL" => {
-            if len < 2 {
-                return false;
-            }
-            match ctx.read::<u16>(addr) {
-                Some(v) => {
-                    ctx.push("htons(");
-                    ctx.xval(
-                        nx::ETHERNET_PROTOCOLS,
-                        u64::from(u16::from_be(v)),
-                        "ETHER_P_???",
-                    );
-                    ctx.push(")");
-                }
-                None => ctx.addr(addr),
-            }
-            true
-        }
+        "VLAN_PROTOCOL" => nla_value(ctx, addr, len, |ctx, v: u16| {
+            ctx.push("htons(");
+            ctx.xval(
+                nx::ETHERNET_PROTOCOLS,
+                u64::from(u16::from_be(v)),
+                "ETHER_P_???",
+            );
+            ctx.push(")");
+        }),
         "GROUP_FWD_MASK" => nla_x16(ctx, addr, len),
         "ROOT_ID" | "BRIDGE_ID" => bridge_id(ctx, addr, len),
         "GROUP_ADDR" => nla_hwaddr(ctx, addr, len, None),
-        "MULTI_BOOLOPT" => {
-            if len < 8 {
-                return false;
-            }
-            let Some(b) = ctx.read_bytes(addr, 8) else {
-                ctx.addr(addr);
-                return true;
-            };
+        "MULTI_BOOLOPT" => nla_struct(ctx, addr, len, 8, |ctx, b| {
             ctx.push("{optval=");
             let t = nx::RTNL_IFLA_BR_BOOLOPT_FLAGS;
-            ctx.flags(t, u64::from(u32_at(&b, 0)), "1<<BR_BOOLOPT_???");
+            ctx.flags(t, u64::from(u32_at(b, 0)), "1<<BR_BOOLOPT_???");
             ctx.push(", optmask=");
-            ctx.flags(t, u64::from(u32_at(&b, 4)), "1<<BR_BOOLOPT_???");
+            ctx.flags(t, u64::from(u32_at(b, 4)), "1<<BR_BOOLOPT_???");
             ctx.push("}");
-            true
-        }
+        }),
         "MCAST_QUERIER_STATE" => {
             nlattrs(
                 ctx,
@@ -732,19 +647,12 @@ fn br_attr(ctx: &mut Ctx<'_>, fam: u8, typ: u16, addr: u64, len: u64) -> bool {
 /// `IFLA_TUN_*`.
 fn tun_attr(ctx: &mut Ctx<'_>, _fam: u8, typ: u16, addr: u64, len: u64) -> bool {
     match typ {
-        1 | 2 => {
-            if len < 4 {
-                return false;
+        1 | 2 => nla_value(ctx, addr, len, |ctx, v: u32| match v {
+            u32::MAX => ctx.push("-1"),
+            v => {
+                let _ = write!(ctx.out, "{v}");
             }
-            match ctx.read::<u32>(addr) {
-                Some(u32::MAX) => ctx.push("-1"),
-                Some(v) => {
-                    let _ = write!(ctx.out, "{v}");
-                }
-                None => ctx.addr(addr),
-            }
-            true
-        }
+        }),
         3 => nla_xval::<u8>(ctx, addr, len, nx::TUN_DEVICE_TYPES, "IFF_???"),
         4..=7 => nla_int::<u8>(ctx, addr, len),
         8 | 9 => nla_int::<u32>(ctx, addr, len),

@@ -4,7 +4,8 @@
 use std::fmt::Write as _;
 
 use super::{
-    align4, ifindex, inet_addr, nla_clock, nlattrs, nx, u16_at, u32_at, Ctx, AF_INET, AF_INET6,
+    align4, ifindex, inet_addr, nla_clock, nla_struct, nlattrs, nx, u16_at, u32_at, Ctx, AF_INET,
+    AF_INET6,
 };
 
 /// `MDBA_MDB`, `MDBA_ROUTER` of a `br_port_msg`.
@@ -46,43 +47,37 @@ pub(super) fn attr(ctx: &mut Ctx<'_>, fam: u8, typ: u16, addr: u64, len: u64) ->
 /// `struct br_mdb_entry`, then `MDBA_MDB_EATTR_*` attributes.
 fn entry_info(ctx: &mut Ctx<'_>, addr: u64, len: u64) -> bool {
     const SIZE: u64 = 28;
-    if len < SIZE {
-        return false;
-    }
-    let Some(b) = ctx.read_bytes(addr, SIZE as usize) else {
-        ctx.addr(addr);
-        return true;
-    };
-    ctx.push("{ifindex=");
-    ifindex(ctx, u32_at(&b, 0));
-    ctx.push(", state=");
-    ctx.xval(nx::MDB_STATES, u64::from(b[4]), "MDB_???");
-    ctx.push(", flags=");
-    ctx.flags(nx::MDB_FLAGS, u64::from(b[5]), "MDB_FLAGS_???");
-    let _ = write!(ctx.out, ", vid={}, addr={{", u16_at(&b, 6));
-    let proto = u16::from_be(u16_at(&b, 24));
-    let family = match proto {
-        2 => AF_INET,
-        10 => AF_INET6,
-        _ => 0,
-    };
-    inet_addr(ctx, family, &b[8..24], Some("u"));
-    ctx.push(", proto=htons(");
-    ctx.xval(nx::ADDRFAMS, u64::from(proto), "AF_???");
-    ctx.push(")}}");
-    let off = align4(SIZE);
-    if len > off {
-        ctx.comma();
-        nlattrs(
-            ctx,
-            addr + off,
-            len - off,
-            (nx::RTNL_MDBA_MDB_EATTR_ATTRS, "MDBA_MDB_EATTR_???"),
-            |ctx, _fam, typ, addr, len| typ == 1 && nla_clock(ctx, addr, len),
-            0,
-        );
-    }
-    true
+    nla_struct(ctx, addr, len, SIZE as usize, |ctx, b| {
+        ctx.push("{ifindex=");
+        ifindex(ctx, u32_at(b, 0));
+        ctx.push(", state=");
+        ctx.xval(nx::MDB_STATES, u64::from(b[4]), "MDB_???");
+        ctx.push(", flags=");
+        ctx.flags(nx::MDB_FLAGS, u64::from(b[5]), "MDB_FLAGS_???");
+        let _ = write!(ctx.out, ", vid={}, addr={{", u16_at(b, 6));
+        let proto = u16::from_be(u16_at(b, 24));
+        let family = match proto {
+            2 => AF_INET,
+            10 => AF_INET6,
+            _ => 0,
+        };
+        inet_addr(ctx, family, &b[8..24], Some("u"));
+        ctx.push(", proto=htons(");
+        ctx.xval(nx::ADDRFAMS, u64::from(proto), "AF_???");
+        ctx.push(")}}");
+        let off = align4(SIZE);
+        if len > off {
+            ctx.comma();
+            nlattrs(
+                ctx,
+                addr + off,
+                len - off,
+                (nx::RTNL_MDBA_MDB_EATTR_ATTRS, "MDBA_MDB_EATTR_???"),
+                |ctx, _fam, typ, addr, len| typ == 1 && nla_clock(ctx, addr, len),
+                0,
+            );
+        }
+    })
 }
 
 /// `MDBA_ROUTER_PORT`: an interface index, then `MDBA_ROUTER_PATTR_*` attributes.

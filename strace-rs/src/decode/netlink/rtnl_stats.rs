@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::{array_index, link_stats, nla_int, nlattrs, nx, u16_at, u32_at, Ctx};
+use super::{array_index, link_stats, nla_int, nla_struct, nlattrs, nx, u16_at, u32_at, Ctx};
 use crate::text;
 
 const AF_MPLS: u16 = 28;
@@ -109,23 +109,17 @@ fn xstats_attr(ctx: &mut Ctx<'_>, fam: u8, typ: u16, addr: u64, len: u64) -> boo
 /// A structure of `u64` counters, then any bytes past it.
 fn u64_struct(ctx: &mut Ctx<'_>, addr: u64, len: u64, fields: &[&str]) -> bool {
     let size = 8 * fields.len() as u64;
-    if len < size {
-        return false;
-    }
-    let Some(b) = ctx.read_bytes(addr, size as usize) else {
-        ctx.addr(addr);
-        return true;
-    };
-    ctx.push("{");
-    for (i, f) in fields.iter().enumerate() {
-        if i > 0 {
-            ctx.comma();
+    nla_struct(ctx, addr, len, size as usize, |ctx, b| {
+        ctx.push("{");
+        for (i, f) in fields.iter().enumerate() {
+            if i > 0 {
+                ctx.comma();
+            }
+            let _ = write!(ctx.out, "{f}={}", q(b, 8 * i));
         }
-        let _ = write!(ctx.out, "{f}={}", q(&b, 8 * i));
-    }
-    ctx.push("}");
-    rest(ctx, addr, len, size);
-    true
+        ctx.push("}");
+        rest(ctx, addr, len, size);
+    })
 }
 
 fn q(b: &[u8], o: usize) -> u64 {
@@ -146,33 +140,27 @@ fn bridge_attr(ctx: &mut Ctx<'_>, _fam: u8, typ: u16, addr: u64, len: u64) -> bo
         1 => {
             // struct bridge_vlan_xstats
             const SIZE: u64 = 40;
-            if len < SIZE {
-                return false;
-            }
-            let Some(b) = ctx.read_bytes(addr, SIZE as usize) else {
-                ctx.addr(addr);
-                return true;
-            };
-            let _ = write!(
-                ctx.out,
-                "{{rx_bytes={}, rx_packets={}, tx_bytes={}, tx_packets={}, vid={}, flags=",
-                q(&b, 0),
-                q(&b, 8),
-                q(&b, 16),
-                q(&b, 24),
-                u16_at(&b, 32)
-            );
-            ctx.flags(
-                nx::NL_BRIDGE_VLAN_FLAGS,
-                u64::from(u16_at(&b, 34)),
-                "BRIDGE_VLAN_INFO_???",
-            );
-            if u32_at(&b, 36) != 0 {
-                let _ = write!(ctx.out, ", pad2={}", text::Hx(u64::from(u32_at(&b, 36))));
-            }
-            ctx.push("}");
-            rest(ctx, addr, len, SIZE);
-            true
+            nla_struct(ctx, addr, len, SIZE as usize, |ctx, b| {
+                let _ = write!(
+                    ctx.out,
+                    "{{rx_bytes={}, rx_packets={}, tx_bytes={}, tx_packets={}, vid={}, flags=",
+                    q(b, 0),
+                    q(b, 8),
+                    q(b, 16),
+                    q(b, 24),
+                    u16_at(b, 32)
+                );
+                ctx.flags(
+                    nx::NL_BRIDGE_VLAN_FLAGS,
+                    u64::from(u16_at(b, 34)),
+                    "BRIDGE_VLAN_INFO_???",
+                );
+                if u32_at(b, 36) != 0 {
+                    let _ = write!(ctx.out, ", pad2={}", text::Hx(u64::from(u32_at(b, 36))));
+                }
+                ctx.push("}");
+                rest(ctx, addr, len, SIZE);
+            })
         }
         2 => {
             // struct br_mcast_stats: [rx, tx] counter pairs and two u64 error counts.
@@ -195,39 +183,33 @@ fn bridge_attr(ctx: &mut Ctx<'_>, _fam: u8, typ: u16, addr: u64, len: u64) -> bo
                 ("mcast_packets", true),
             ];
             const SIZE: u64 = 14 * 16 + 2 * 8;
-            if len < SIZE {
-                return false;
-            }
-            let Some(b) = ctx.read_bytes(addr, SIZE as usize) else {
-                ctx.addr(addr);
-                return true;
-            };
-            ctx.push("{");
-            let mut o = 0;
-            for (i, (name, pair)) in FIELDS.iter().enumerate() {
-                if i > 0 {
-                    ctx.comma();
-                }
-                let _ = write!(ctx.out, "{name}=");
-                if *pair {
-                    ctx.push("[");
-                    for d in 0..2u64 {
-                        if d > 0 {
-                            ctx.comma();
+            nla_struct(ctx, addr, len, SIZE as usize, |ctx, b| {
+                ctx.push("{");
+                let mut o = 0;
+                for (i, (name, pair)) in FIELDS.iter().enumerate() {
+                    if i > 0 {
+                        ctx.comma();
+                    }
+                    let _ = write!(ctx.out, "{name}=");
+                    if *pair {
+                        ctx.push("[");
+                        for d in 0..2u64 {
+                            if d > 0 {
+                                ctx.comma();
+                            }
+                            array_index(ctx, nx::IFSTATS_XSTATS_BRIDGE_MCAST_INDICES, "", d);
+                            let _ = write!(ctx.out, "{}", q(b, o));
+                            o += 8;
                         }
-                        array_index(ctx, nx::IFSTATS_XSTATS_BRIDGE_MCAST_INDICES, "", d);
-                        let _ = write!(ctx.out, "{}", q(&b, o));
+                        ctx.push("]");
+                    } else {
+                        let _ = write!(ctx.out, "{}", q(b, o));
                         o += 8;
                     }
-                    ctx.push("]");
-                } else {
-                    let _ = write!(ctx.out, "{}", q(&b, o));
-                    o += 8;
                 }
-            }
-            ctx.push("}");
-            rest(ctx, addr, len, SIZE);
-            true
+                ctx.push("}");
+                rest(ctx, addr, len, SIZE);
+            })
         }
         4 => u64_struct(
             ctx,

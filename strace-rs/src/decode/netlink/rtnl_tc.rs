@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use super::{nla_flags, nla_int, nlattrs, nx, u16_at, u32_at, Ctx};
+use super::{nla_flags, nla_int, nla_struct, nlattrs, nx, u16_at, u32_at, Ctx};
 
 /// `decode_nla_tc_stats`: `TCA_STATS_*` attributes.
 pub(super) fn tc_stats(ctx: &mut Ctx<'_>, fam: u8, addr: u64, len: u64) -> bool {
@@ -21,28 +21,22 @@ pub(super) fn tc_stats(ctx: &mut Ctx<'_>, fam: u8, addr: u64, len: u64) -> bool 
 
 /// `u64` fields of a structure of `size` bytes (`gnet_stats_*`).
 fn u64_fields(ctx: &mut Ctx<'_>, addr: u64, len: u64, size: u64, fields: &[(&str, usize)]) -> bool {
-    if len < size {
-        return false;
-    }
-    let Some(b) = ctx.read_bytes(addr, size as usize) else {
-        ctx.addr(addr);
-        return true;
-    };
-    ctx.push("{");
-    for (i, (f, w)) in fields.iter().enumerate() {
-        if i > 0 {
-            ctx.comma();
+    nla_struct(ctx, addr, len, size as usize, |ctx, b| {
+        ctx.push("{");
+        for (i, (f, w)) in fields.iter().enumerate() {
+            if i > 0 {
+                ctx.comma();
+            }
+            let o: usize = fields[..i].iter().map(|(_, w)| w).sum();
+            let v = if *w == 8 {
+                u64::from_ne_bytes(b[o..o + 8].try_into().unwrap())
+            } else {
+                u64::from(u32_at(b, o))
+            };
+            let _ = write!(ctx.out, "{f}={v}");
         }
-        let o: usize = fields[..i].iter().map(|(_, w)| w).sum();
-        let v = if *w == 8 {
-            u64::from_ne_bytes(b[o..o + 8].try_into().unwrap())
-        } else {
-            u64::from(u32_at(&b, o))
-        };
-        let _ = write!(ctx.out, "{f}={v}");
-    }
-    ctx.push("}");
-    true
+        ctx.push("}");
+    })
 }
 
 fn stats_attr(ctx: &mut Ctx<'_>, _fam: u8, typ: u16, addr: u64, len: u64) -> bool {
@@ -79,27 +73,21 @@ pub(super) fn stab(ctx: &mut Ctx<'_>, fam: u8, addr: u64, len: u64) -> bool {
         |ctx, _fam, typ, addr, len| match typ {
             1 => {
                 // struct tc_sizespec
-                if len < 24 {
-                    return false;
-                }
-                let Some(b) = ctx.read_bytes(addr, 24) else {
-                    ctx.addr(addr);
-                    return true;
-                };
-                let _ = write!(
-                    ctx.out,
-                    "{{cell_log={}, size_log={}, cell_align={}, overhead={}, linklayer={}, \
+                nla_struct(ctx, addr, len, 24, |ctx, b| {
+                    let _ = write!(
+                        ctx.out,
+                        "{{cell_log={}, size_log={}, cell_align={}, overhead={}, linklayer={}, \
                      mpu={}, mtu={}, tsize={}}}",
-                    b[0],
-                    b[1],
-                    u16_at(&b, 2) as i16,
-                    u32_at(&b, 4) as i32,
-                    u32_at(&b, 8),
-                    u32_at(&b, 12),
-                    u32_at(&b, 16),
-                    u32_at(&b, 20)
-                );
-                true
+                        b[0],
+                        b[1],
+                        u16_at(b, 2) as i16,
+                        u32_at(b, 4) as i32,
+                        u32_at(b, 8),
+                        u32_at(b, 12),
+                        u32_at(b, 16),
+                        u32_at(b, 20)
+                    );
+                })
             }
             2 => {
                 let n = len / 2;

@@ -2,14 +2,14 @@
 
 use std::fmt::Write as _;
 
-use super::{header_rest, nla_flags, nlattrs, nx, sockid, u16_at, u32_at, Ctx, AF_INET};
+use super::{
+    family_header, nla_flags, nla_struct, nlattrs, nx, sockid, u16_at, u32_at, Ctx, AF_INET,
+};
 use crate::text::{self, XlatStyle};
 
 /// `struct smc_diag_req`.
 pub(super) fn req(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) -> bool {
-    ctx.push("{diag_family=");
-    ctx.xval(nx::ADDRFAMS, u64::from(family), "AF_???");
-    let Some(b) = header_rest(ctx, addr, len, 52) else {
+    let Some(b) = family_header(ctx, "diag_family", family, addr, len, 52) else {
         return true;
     };
     ctx.push("diag_ext=");
@@ -28,9 +28,7 @@ pub(super) fn req(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) -> bool {
 /// `struct smc_diag_msg`, then `SMC_DIAG_*` attributes.
 pub(super) fn msg(ctx: &mut Ctx<'_>, family: u8, addr: u64, len: u64) -> bool {
     const SIZE: u64 = 64;
-    ctx.push("{diag_family=");
-    ctx.xval(nx::ADDRFAMS, u64::from(family), "AF_???");
-    let Some(b) = header_rest(ctx, addr, len, SIZE as usize) else {
+    let Some(b) = family_header(ctx, "diag_family", family, addr, len, SIZE as usize) else {
         return true;
     };
     ctx.push("diag_state=");
@@ -80,40 +78,23 @@ fn cstring(ctx: &mut Ctx<'_>, name: &str, b: &[u8]) {
     }
 }
 
-fn read(ctx: &mut Ctx<'_>, addr: u64, len: u64, size: u64) -> Option<Vec<u8>> {
-    if len < size {
-        return None;
-    }
-    let b = ctx.read_bytes(addr, size as usize);
-    if b.is_none() {
-        ctx.addr(addr);
-    }
-    b
-}
-
 fn attr(ctx: &mut Ctx<'_>, _fam: u8, typ: u16, addr: u64, len: u64) -> bool {
     match typ {
         // SMC_DIAG_CONNINFO: struct smc_diag_conninfo.
-        1 => {
-            if len < 76 {
-                return false;
-            }
-            let Some(b) = read(ctx, addr, len, 76) else {
-                return true;
-            };
+        1 => nla_struct(ctx, addr, len, 76, |ctx, b| {
             let _ = write!(
                 ctx.out,
                 "{{token={}, sndbuf_size={}, rmbe_size={}, peer_rmbe_size={}, ",
-                u32_at(&b, 0),
-                u32_at(&b, 4),
-                u32_at(&b, 8),
-                u32_at(&b, 12)
+                u32_at(b, 0),
+                u32_at(b, 4),
+                u32_at(b, 8),
+                u32_at(b, 12)
             );
             for (i, n) in ["rx_prod", "rx_cons", "tx_prod", "tx_cons"]
                 .iter()
                 .enumerate()
             {
-                cursor(ctx, n, &b, 16 + 8 * i);
+                cursor(ctx, n, b, 16 + 8 * i);
                 ctx.comma();
             }
             for (i, n) in [
@@ -131,19 +112,12 @@ fn attr(ctx: &mut Ctx<'_>, _fam: u8, typ: u16, addr: u64, len: u64) -> bool {
                 if i > 0 {
                     ctx.comma();
                 }
-                cursor(ctx, n, &b, 52 + 8 * i);
+                cursor(ctx, n, b, 52 + 8 * i);
             }
             ctx.push("}");
-            true
-        }
+        }),
         // SMC_DIAG_LGRINFO: struct smc_diag_lgrinfo {lnk[1], role}.
-        2 => {
-            if len < 147 {
-                return false;
-            }
-            let Some(b) = read(ctx, addr, len, 147) else {
-                return true;
-            };
+        2 => nla_struct(ctx, addr, len, 147, |ctx, b| {
             let _ = write!(ctx.out, "{{lnk=[{{link_id={}, ", b[0]);
             cstring(ctx, "ibname", &b[1..65]);
             let _ = write!(ctx.out, ", ibport={}, ", b[65]);
@@ -153,55 +127,42 @@ fn attr(ctx: &mut Ctx<'_>, _fam: u8, typ: u16, addr: u64, len: u64) -> bool {
             ctx.push("}], role=");
             ctx.xval(nx::SMC_LINK_GROUP_ROLES, u64::from(b[146]), "SMC_???");
             ctx.push("}");
-            true
-        }
+        }),
         3 => nla_flags(ctx, addr, len, 1, nx::SOCK_SHUTDOWN_FLAGS, "???_SHUTDOWN"),
         // SMC_DIAG_DMBINFO: struct smcd_diag_dmbinfo.
-        4 => {
-            if len < 40 {
-                return false;
-            }
-            let Some(b) = read(ctx, addr, len, 40) else {
-                return true;
-            };
+        4 => nla_struct(ctx, addr, len, 40, |ctx, b| {
             let q = |o: usize| text::Hx(u64::from_ne_bytes(b[o..o + 8].try_into().unwrap()));
             let _ = write!(
                 ctx.out,
                 "{{linkid={}, peer_gid={}, my_gid={}, token={}, peer_token={}}}",
-                u32_at(&b, 0),
+                u32_at(b, 0),
                 q(8),
                 q(16),
                 q(24),
                 q(32)
             );
-            true
-        }
+        }),
         // SMC_DIAG_FALLBACK: the codes are not UAPI, so always with the number.
         5 => {
-            if len < 8 {
-                return false;
-            }
-            let Some(b) = read(ctx, addr, len, 8) else {
-                return true;
-            };
-            // Raw stays raw (PRINT_FIELD_XVAL_VERBOSE).
-            let style = match ctx.opts.xlat {
-                XlatStyle::Raw => XlatStyle::Raw,
-                _ => XlatStyle::Verbose,
-            };
-            for (i, n) in ["reason", "peer_diagnosis"].iter().enumerate() {
-                let _ = write!(ctx.out, "{}{n}=", if i == 0 { "{" } else { ", " });
-                text::xval(
-                    &mut ctx.out,
-                    style,
-                    nx::SMC_DECL_CODES,
-                    u64::from(u32_at(&b, 4 * i)),
-                    "SMC_CLC_DECL_???",
-                    true,
-                );
-            }
-            ctx.push("}");
-            true
+            nla_struct(ctx, addr, len, 8, |ctx, b| {
+                // Raw stays raw (PRINT_FIELD_XVAL_VERBOSE).
+                let style = match ctx.opts.xlat {
+                    XlatStyle::Raw => XlatStyle::Raw,
+                    _ => XlatStyle::Verbose,
+                };
+                for (i, n) in ["reason", "peer_diagnosis"].iter().enumerate() {
+                    let _ = write!(ctx.out, "{}{n}=", if i == 0 { "{" } else { ", " });
+                    text::xval(
+                        &mut ctx.out,
+                        style,
+                        nx::SMC_DECL_CODES,
+                        u64::from(u32_at(b, 4 * i)),
+                        "SMC_CLC_DECL_???",
+                        true,
+                    );
+                }
+                ctx.push("}");
+            })
         }
         _ => false,
     }
