@@ -877,6 +877,15 @@ impl<'c> Tracer<'c> {
                     }
                     return;
                 }
+                _ if !self.cfg.follow_forks => {
+                    // Without -f: a child its parent made with CLONE_PTRACE, traced by the
+                    // kernel's doing. strace lets it go.
+                    let _ = pt::detach(pid, 0);
+                    if !self.cfg.quiet.attach {
+                        self.message(&format!("Detached unknown pid {pid}"));
+                    }
+                    return;
+                }
                 _ => {
                     // A new child reporting before its parent's fork event.
                     if self.new_tcb(pid, false).is_err() {
@@ -1056,7 +1065,16 @@ impl<'c> Tracer<'c> {
 
     fn on_exec(&mut self, pid: Pid, old: Pid) {
         if old != pid && old.0 > 0 {
-            // A non-leader thread called execve: it takes over the leader's pid.
+            // A non-leader thread called execve: it takes over the leader's pid. Its execve
+            // line, still open, ends with strace's " <pid changed to PID ...>"; the return
+            // then prints as `<... execve resumed>`.
+            if let Some(out) = self.tcbs.get(&old).map(|t| t.out) {
+                if self.text && self.printer.owner(out) == Some(old) {
+                    self.printer
+                        .write(out, &format!(" <pid changed to {pid} ...>"));
+                    self.printer.line_end(out);
+                }
+            }
             if let Some(leader) = self.tcbs.remove(&pid) {
                 let mut times = (None, None);
                 if self.show() && !self.cfg.quiet.thread_execve && self.json.is_some() {
