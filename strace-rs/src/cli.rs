@@ -5,8 +5,8 @@ use std::ffi::OsString;
 use std::fmt;
 
 use crate::config::{
-    Config, InjectAction, InjectRule, Interruptible, NumberSet, Quiet, StatusSet, SummaryBy,
-    SummaryMode, SyscallSet, Timestamps,
+    Config, InjectRule, Interruptible, NumberSet, Quiet, StatusSet, SummaryBy, SummaryMode,
+    SyscallSet, Timestamps,
 };
 use crate::summary::{Column, SortBy};
 use crate::sysent::{self, class};
@@ -191,12 +191,19 @@ fn class_bits(name: &str) -> Option<u32> {
 
 /// Parses a syscall set (`-e trace=`, `-e raw=`, inject sets).
 pub fn parse_syscall_set(spec: &str) -> Result<SyscallSet, UsageError> {
-    let universe: Vec<u32> = sysent::table().iter().flatten().map(|s| s.nr).collect();
-    let nrs = parse_set(spec, &universe, |tok| {
-        let (optional, tok) = match tok.strip_prefix('?') {
-            Some(t) => (true, t),
-            None => (false, tok),
-        };
+    // strace's qualify_syscall_tokens: each leading '!' inverts, "none"/"all" stand alone,
+    // else comma-separated tokens (empty ones skipped, at least one).
+    let rest = spec.trim_start_matches('!');
+    let inverted = (spec.len() - rest.len()) % 2 == 1;
+    let mut set = SyscallSet::all(false);
+    match rest {
+        "none" => return Ok(if inverted { SyscallSet::all(true) } else { set }),
+        "all" => return Ok(if inverted { set } else { SyscallSet::all(true) }),
+        _ => {}
+    }
+    let one = |tok: &str| -> Result<Vec<u32>, UsageError> {
+        let optional = tok.starts_with('?');
+        let tok = tok.trim_start_matches('?');
         let tok = tok.strip_suffix("@64").unwrap_or(tok);
         if let Some(re) = tok.strip_prefix('/') {
             let re = regex::Regex::new(re)
@@ -243,21 +250,36 @@ pub fn parse_syscall_set(spec: &str) -> Result<SyscallSet, UsageError> {
             None if optional => Ok(vec![]),
             None => Err(err(format!("invalid system call '{tok}'"))),
         }
-    })?;
-    let mut set = SyscallSet::all(false);
-    for nr in nrs {
-        set.set(nr, true);
+    };
+    let mut any = false;
+    for tok in rest.split(',').filter(|t| !t.is_empty()) {
+        for nr in one(tok)? {
+            set.set(nr, true);
+        }
+        any = true;
+    }
+    if !any {
+        return Err(err(format!("invalid system call '{spec}'")));
+    }
+    if inverted {
+        let mut all = SyscallSet::all(true);
+        for nr in set.numbers() {
+            all.set(nr, false);
+        }
+        set = all;
     }
     Ok(set)
 }
 
+/// `-e signal=` as strace's `qualify_tokens` with `sigstr_to_uint`: the mask of signals 1-64.
 fn parse_signal_set(spec: &str) -> Result<u64, UsageError> {
-    let universe: Vec<u32> = (1..=64).collect();
-    let sigs = parse_set(spec, &universe, |tok| match crate::signals::parse(tok) {
-        Some(s) => Ok(vec![s]),
-        None => Err(err(format!("invalid signal '{tok}'"))),
-    })?;
-    Ok(sigs.iter().fold(0u64, |m, s| m | (1u64 << (s - 1))))
+    let set = parse_tokens(spec, "signal", sigstr_to_uint)?;
+    let listed = set
+        .numbers
+        .iter()
+        .filter(|s| (1..=64).contains(*s))
+        .fold(0u64, |m, s| m | (1u64 << (s - 1)));
+    Ok(if set.inverted { !listed } else { listed })
 }
 
 fn parse_status_set(spec: &str) -> Result<StatusSet, UsageError> {
@@ -309,85 +331,288 @@ fn parse_fd_set(spec: &str) -> Result<(Vec<i32>, bool), UsageError> {
     Ok((v, inverted))
 }
 
-fn errno_by_name(name: &str) -> Option<i64> {
-    if let Ok(n) = name.parse::<i64>() {
-        return (1..4096).contains(&n).then_some(n);
+/// strace's `string_to_uint_ex`: a decimal number (after `strtoll`'s optional blanks and
+/// sign) not above `max`, followed by nothing or by one of the characters of `ending`; the
+/// number and the text after it.
+fn string_to_uint_ex<'a>(s: &'a str, max: u64, ending: &str) -> Option<(u64, &'a str)> {
+    let t = s.trim_start_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r']);
+    let (neg, t) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let digits = t.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 {
+        return None;
     }
-    (1..4096u64)
-        .find(|&e| crate::errno_names::errno_name(e) == Some(name))
-        .map(|e| e as i64)
+    let v = t[..digits].bytes().fold(0u64, |v, d| {
+        v.saturating_mul(10).saturating_add((d - b'0') as u64)
+    });
+    if (neg && v != 0) || v > max {
+        return None;
+    }
+    let rest = &t[digits..];
+    match rest.chars().next() {
+        Some(c) if !ending.contains(c) => None,
+        _ => Some((v, rest)),
+    }
 }
 
-fn parse_inject(spec: &str, fault: bool) -> Result<InjectRule, UsageError> {
-    let mut parts = spec.split(':');
-    let set = parse_syscall_set(parts.next().unwrap_or(""))?;
-    let mut rule = InjectRule {
-        syscalls: set,
-        actions: Vec::new(),
-        first: 1,
-        last: None,
-        step: 1,
+/// strace's `string_to_uint_upto`: a decimal number not above `max` and nothing after it.
+fn string_to_uint_upto(s: &str, max: u64) -> Option<u64> {
+    string_to_uint_ex(s, max, "").map(|(v, _)| v)
+}
+
+/// strace's `sigstr_to_uint`: a number up to 255, or a signal name with or without `SIG`
+/// (any case).
+fn sigstr_to_uint(s: &str) -> Option<u32> {
+    if s.starts_with(|c: char| c.is_ascii_digit()) {
+        return string_to_uint_upto(s, 255).map(|n| n as u32);
+    }
+    let s = match s.get(..3) {
+        Some(p) if p.eq_ignore_ascii_case("SIG") => &s[3..],
+        _ => s,
     };
-    let mut when_given = false;
-    for p in parts {
-        let (k, v) = p
-            .split_once('=')
-            .ok_or_else(|| err(format!("invalid inject argument '{p}'")))?;
-        match k {
-            "error" => {
-                let e = errno_by_name(v).ok_or_else(|| err(format!("invalid error '{v}'")))?;
-                rule.actions.push(InjectAction::Error(e));
-            }
-            "retval" => {
-                let n: i64 = v
-                    .parse()
-                    .map_err(|_| err(format!("invalid retval '{v}'")))?;
-                rule.actions.push(InjectAction::Retval(n));
-            }
-            "signal" => {
-                let s =
-                    crate::signals::parse(v).ok_or_else(|| err(format!("invalid signal '{v}'")))?;
-                rule.actions.push(InjectAction::Signal(s as i32));
-            }
-            "when" => {
-                when_given = true;
-                let (range, step) = match v.split_once('+') {
-                    Some((r, s)) => (r, Some(s)),
-                    None => (v, None),
-                };
-                let (first, last) = match range.split_once("..") {
-                    Some((a, b)) => (a, Some(b)),
-                    None => (range, None),
-                };
-                rule.first = first
-                    .parse()
-                    .map_err(|_| err(format!("invalid when '{v}'")))?;
-                if rule.first == 0 {
-                    return Err(err(format!("invalid when '{v}'")));
-                }
-                rule.last = match last {
-                    Some(l) => Some(l.parse().map_err(|_| err(format!("invalid when '{v}'")))?),
-                    None => None,
-                };
-                rule.step = match step {
-                    None => 0,
-                    Some("") => 1,
-                    Some(s) => s.parse().map_err(|_| err(format!("invalid when '{v}'")))?,
-                };
-            }
-            _ => return Err(err(format!("invalid inject argument '{p}'"))),
+    (1..=64u32).find(|&i| {
+        crate::signals::name(i as i64)
+            .strip_prefix("SIG")
+            .is_some_and(|n| n.eq_ignore_ascii_case(s))
+    })
+}
+
+/// strace's `find_errno_by_name` after a number up to 4095: `error=`'s value.
+fn errno_by_name(name: &str) -> Option<u16> {
+    if let Some(n) = string_to_uint_upto(name, 4095) {
+        return (n >= 1).then_some(n as u16);
+    }
+    (1..4096u64)
+        .find(|&e| crate::errno_names::errno_name(e).is_some_and(|n| n.eq_ignore_ascii_case(name)))
+        .map(|e| e as u16)
+}
+
+/// `strtoull(val, &end, 0)` accepting only a whole, in-range number: `retval=`'s value
+/// (decimal, `0x` hex or `0` octal; a `-` negates modulo 2^64, as in C).
+fn parse_retval(v: &str) -> Option<u64> {
+    let t = v.trim_start_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r']);
+    let (neg, t) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let (radix, digits) = if let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        (16, h)
+    } else if t.len() > 1 && t.starts_with('0') {
+        (8, &t[1..])
+    } else {
+        (10, t)
+    };
+    let n = u64::from_str_radix(digits, radix).ok()?;
+    if digits.starts_with(['+', '-']) {
+        return None;
+    }
+    Some(if neg { n.wrapping_neg() } else { n })
+}
+
+/// `poke_enter=`/`poke_exit=`'s value: `@argN=HEX` items (N 1-7, 1-1024 bytes) separated by
+/// commas, each argument at most once.
+fn parse_pokes(v: &str) -> Option<Vec<super::config::Poke>> {
+    let mut pokes: Vec<super::config::Poke> = Vec::new();
+    for tok in v.split(',').filter(|t| !t.is_empty()) {
+        let rest = tok.strip_prefix("@arg")?;
+        let b = rest.as_bytes();
+        if b.len() < 2 || !(b'1'..=b'7').contains(&b[0]) || b[1] != b'=' {
+            return None;
         }
+        let arg = b[0] - b'0';
+        let hex = &rest[2..];
+        if hex.is_empty() || hex.len() % 2 != 0 || hex.len() > 2048 {
+            return None;
+        }
+        let data = hex
+            .as_bytes()
+            .chunks(2)
+            .map(|p| {
+                std::str::from_utf8(p)
+                    .ok()
+                    .filter(|p| p.bytes().all(|c| c.is_ascii_hexdigit()))
+                    .and_then(|p| u8::from_str_radix(p, 16).ok())
+            })
+            .collect::<Option<Vec<u8>>>()?;
+        if pokes.iter().any(|p| p.arg == arg) {
+            return None;
+        }
+        pokes.push(super::config::Poke { arg, data });
     }
-    if !when_given {
-        rule.first = 1;
-        rule.step = 1;
+    (!pokes.is_empty()).then_some(pokes)
+}
+
+/// `when=`'s value (strace's grammar: `F`, `F+`, `F+S`, `F..L`, `F..L+S`, numbers up to
+/// 65535, L below 65535): (first, last, step).
+fn parse_when(v: &str) -> Option<(u16, u16, u16)> {
+    let (first, mut end) = string_to_uint_ex(v, 0xffff, "+.")?;
+    if first < 1 {
+        return None;
     }
-    if rule.actions.is_empty() {
-        if fault {
-            rule.actions.push(InjectAction::Error(libc::ENOSYS as i64));
+    let last = if let Some(r) = end.strip_prefix('.') {
+        let r = r.strip_prefix('.')?;
+        let (l, e) = string_to_uint_ex(r, 0xffff, "+")?;
+        if l < first || l == crate::config::INJECT_LAST_INF as u64 {
+            return None;
+        }
+        end = e;
+        l as u16
+    } else {
+        crate::config::INJECT_LAST_INF
+    };
+    let step = match end.strip_prefix('+') {
+        Some("") => 1,
+        Some(s) => {
+            let n = string_to_uint_upto(s, 0xffff)?;
+            if n < 1 {
+                return None;
+            }
+            n as u16
+        }
+        None if last == crate::config::INJECT_LAST_INF => 0,
+        None => 1,
+    };
+    Some((first as u16, last, step))
+}
+
+/// One `:`-separated token after the set of `-e inject=`/`-e fault=` (strace's
+/// `parse_inject_token`); false when it is invalid, a duplicate, or not allowed in `fault=`.
+fn parse_inject_token(tok: &str, rule: &mut InjectRule, fault: bool) -> bool {
+    use crate::config::InjectReturn;
+    if let Some(v) = tok.strip_prefix("when=") {
+        let Some((f, l, s)) = parse_when(v) else {
+            return false;
+        };
+        (rule.first, rule.last, rule.step) = (f, l, s);
+    } else if let Some(v) = tok.strip_prefix("syscall=") {
+        if rule.syscall.is_some() {
+            return false;
+        }
+        // Only pure system calls (no side effects) may replace another.
+        match sysent::by_name(v).and_then(|nr| sysent::table().get(nr as usize)?.as_ref()) {
+            Some(s) if s.classes & class::PURE != 0 => rule.syscall = Some(s.nr),
+            _ => return false,
+        }
+    } else if let Some(v) = tok.strip_prefix("error=") {
+        if rule.ret.is_some() {
+            return false;
+        }
+        let Some(e) = errno_by_name(v) else {
+            return false;
+        };
+        rule.ret = Some(InjectReturn::Error(e));
+    } else if fault {
+        return false;
+    } else if let Some(v) = tok.strip_prefix("retval=") {
+        if rule.ret.is_some() {
+            return false;
+        }
+        let Some(n) = parse_retval(v) else {
+            return false;
+        };
+        if (n as i64) < 0 && (n as i64) >= -4095 {
+            eprintln!(
+                "{}: Inadvertent injection of error {} is possible for retval={n}",
+                crate::progname(),
+                -(n as i64)
+            );
+        }
+        rule.ret = Some(InjectReturn::Retval(n));
+    } else if let Some(v) = tok.strip_prefix("signal=") {
+        if rule.signal.is_some() {
+            return false;
+        }
+        match sigstr_to_uint(v) {
+            Some(s @ 1..=64) => rule.signal = Some(s),
+            _ => return false,
+        }
+    } else if let Some((v, enter)) = tok
+        .strip_prefix("poke_enter=")
+        .map(|v| (v, true))
+        .or_else(|| tok.strip_prefix("poke_exit=").map(|v| (v, false)))
+    {
+        let slot = if enter {
+            &mut rule.poke_enter
         } else {
-            return Err(err(format!("invalid inject argument '{spec}'")));
+            &mut rule.poke_exit
+        };
+        if !slot.is_empty() {
+            return false;
         }
+        let Some(p) = parse_pokes(v) else {
+            return false;
+        };
+        *slot = p;
+    } else if let Some((v, enter)) = tok
+        .strip_prefix("delay_enter=")
+        .map(|v| (v, true))
+        .or_else(|| tok.strip_prefix("delay_exit=").map(|v| (v, false)))
+    {
+        let slot = if enter {
+            &mut rule.delay_enter
+        } else {
+            &mut rule.delay_exit
+        };
+        if slot.is_some() {
+            return false;
+        }
+        let Some(ns) = parse_overhead(v) else {
+            return false;
+        };
+        *slot = Some(std::time::Duration::from_nanos(ns));
+    } else {
+        return false;
+    }
+    true
+}
+
+/// `-e inject=SET:TOKEN...` and `-e fault=` (strace's `qualify_inject_common`): the tokens
+/// first ("invalid inject argument 'SPEC'"), then the set ("invalid system call"), then an
+/// action is required (`fault=` defaults to `error=ENOSYS`).
+fn parse_inject(spec: &str, fault: bool) -> Result<InjectRule, UsageError> {
+    let what = if fault { "fault" } else { "inject" };
+    let invalid = || err(format!("invalid {what} argument '{spec}'"));
+    let mut rule = InjectRule {
+        syscalls: SyscallSet::all(false),
+        first: 1,
+        last: crate::config::INJECT_LAST_INF,
+        step: 1,
+        ret: None,
+        signal: None,
+        syscall: None,
+        poke_enter: Vec::new(),
+        poke_exit: Vec::new(),
+        delay_enter: None,
+        delay_exit: None,
+    };
+    let name = if spec.is_empty() || spec.starts_with(':') {
+        ""
+    } else {
+        let mut toks = spec.split(':').filter(|t| !t.is_empty());
+        let name = toks.next().unwrap_or("");
+        for tok in toks {
+            if !parse_inject_token(tok, &mut rule, fault) {
+                return Err(invalid());
+            }
+        }
+        name
+    };
+    rule.syscalls = parse_syscall_set(name)?;
+    let acts = rule.ret.is_some()
+        || rule.signal.is_some()
+        || !rule.poke_enter.is_empty()
+        || !rule.poke_exit.is_empty()
+        || rule.delay_enter.is_some()
+        || rule.delay_exit.is_some();
+    if !acts {
+        if !fault {
+            return Err(invalid());
+        }
+        rule.ret = Some(crate::config::InjectReturn::Error(libc::ENOSYS as u16));
     }
     Ok(rule)
 }
@@ -447,13 +672,9 @@ fn qualify(
     };
     match key {
         "trace" | "t" => {
-            let set = parse_syscall_set(val)?;
-            if *trace_seen {
-                cfg.trace.union(&set);
-            } else {
-                cfg.trace = set;
-                *trace_seen = true;
-            }
+            // Each -e trace= replaces the set before it, as in strace.
+            cfg.trace = parse_syscall_set(val)?;
+            *trace_seen = true;
             cfg.trace_filtered = !cfg.trace.is_all();
         }
         "signal" | "signals" | "s" => cfg.signals = parse_signal_set(val)?,
@@ -681,8 +902,25 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, UsageError> {
                 "string-limit" => cfg.decode.max_strlen = parse_num('s', &value(&mut i)?)?,
                 "columns" => cfg.acolumn = parse_num('a', &value(&mut i)?)?,
                 "no-abbrev" => cfg.decode.verbose = true,
-                "syscall-times" => cfg.syscall_times = true,
-                "relative-timestamps" => cfg.relative = true,
+                "syscall-times" | "relative-timestamps" => {
+                    // strace's str2timescale_optarg: the precision, microseconds by default.
+                    let digits = match inline.as_deref() {
+                        None | Some("us") => 6,
+                        Some("s") => 0,
+                        Some("ms") => 3,
+                        Some("ns") => 9,
+                        Some(v) => {
+                            return Err(err_hint(format!("invalid --{name} argument: '{v}'")))
+                        }
+                    };
+                    if name == "syscall-times" {
+                        cfg.syscall_times = true;
+                        cfg.syscall_times_digits = digits;
+                    } else {
+                        cfg.relative = true;
+                        cfg.relative_digits = digits;
+                    }
+                }
                 "trace-path" => trace_paths.push(value(&mut i)?),
                 "pidns-translation" => cfg.decode.pidns = true,
                 "timestamps" | "absolute-timestamps" => {
@@ -836,8 +1074,14 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, UsageError> {
                 }
                 'y' => fds += 1,
                 't' => ts += 1,
-                'T' => cfg.syscall_times = true,
-                'r' => cfg.relative = true,
+                'T' => {
+                    cfg.syscall_times = true;
+                    cfg.syscall_times_digits = 6;
+                }
+                'r' => {
+                    cfg.relative = true;
+                    cfg.relative_digits = 6;
+                }
                 'i' => cfg.instruction_pointer = true,
                 'n' => cfg.syscall_number = true,
                 'k' => cfg.stack_trace = true,
@@ -863,7 +1107,8 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, UsageError> {
                     )
                 }
                 'D' => daemonize_short += 1,
-                'd' | 'F' => {}
+                'd' => cfg.debug = true,
+                'F' => {}
                 'h' => return Ok(Action::Help),
                 'V' => return Ok(Action::Version),
                 _ => return Err(err_hint(format!("invalid option -- '{o}'"))),
@@ -1163,8 +1408,89 @@ mod tests {
     fn inject_spec() {
         let c = run(&["-e", "inject=openat:error=ENOENT:when=2+", "true"]).unwrap();
         let r = &c.inject[0];
-        assert_eq!(r.actions, vec![InjectAction::Error(2)]);
-        assert_eq!((r.first, r.step), (2, 1));
+        assert_eq!(r.ret, Some(crate::config::InjectReturn::Error(2)));
+        assert_eq!((r.first, r.last, r.step), (2, u16::MAX, 1));
+    }
+
+    #[test]
+    fn inject_syntax_like_strace() {
+        use crate::config::InjectReturn;
+        let rule = |spec: &str| run(&["-e", spec, "true"]).map(|c| c.inject[0].clone());
+        // when=: F, F+, F+S, F..L, F..L+S.
+        for (when, want) in [
+            ("3", (3, u16::MAX, 0)),
+            ("3+", (3, u16::MAX, 1)),
+            ("3+4", (3, u16::MAX, 4)),
+            ("3..5", (3, 5, 1)),
+            ("3..5+2", (3, 5, 2)),
+            ("65535", (65535, u16::MAX, 0)),
+        ] {
+            let r = rule(&format!("inject=chdir:error=1:when={when}")).unwrap();
+            assert_eq!((r.first, r.last, r.step), want, "{when}");
+        }
+        let r = rule("inject=chdir:retval=0xffffffffffffffff:signal=usr1:syscall=gettid").unwrap();
+        assert_eq!(r.ret, Some(InjectReturn::Retval(u64::MAX)));
+        assert_eq!((r.signal, r.syscall), (Some(10), Some(186)));
+        let r = rule("inject=chdir:poke_enter=@arg1=00ff,@arg2=aa:delay_exit=2ms").unwrap();
+        assert_eq!(r.poke_enter.len(), 2);
+        assert_eq!(r.poke_enter[0].data, vec![0, 0xff]);
+        assert_eq!(r.delay_exit, Some(std::time::Duration::from_millis(2)));
+        assert_eq!(
+            rule("fault=chdir").unwrap().ret,
+            Some(InjectReturn::Error(38))
+        );
+        for bad in [
+            "inject=chdir",
+            "inject=chdir:when=0:error=1",
+            "inject=chdir:when=27..65535:error=1",
+            "inject=chdir:when=5+-:error=1",
+            "inject=chdir:error=4096",
+            "inject=chdir:error=1:retval=0",
+            "inject=chdir:signal=65",
+            "inject=chdir:syscall=chdir:error=1",
+            "inject=chdir:poke_enter=@arg1=0:error=1",
+            "inject=chdir:delay_enter=-1",
+            "fault=chdir:signal=1",
+        ] {
+            let e = rule(bad).unwrap_err().message;
+            let what = bad.split_once('=').unwrap();
+            assert_eq!(
+                e,
+                format!("invalid {} argument '{}'", what.0, what.1),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            rule("inject=nosuch:error=1").unwrap_err().message,
+            "invalid system call 'nosuch'"
+        );
+    }
+
+    #[test]
+    fn trace_and_signal_sets_like_strace() {
+        // A later -e trace= replaces an earlier one.
+        let c = run(&["-e", "trace=chdir", "-e", "trace=getpid", "true"]).unwrap();
+        assert!(c.trace.contains(39) && !c.trace.contains(80));
+        for bad in [" ", "SIG", "-1", "256", "1-1", "9,chdir", ""] {
+            let e = run(&["-e", &format!("signal={bad}"), "true"]).unwrap_err();
+            assert!(e.message.starts_with("invalid signal '"), "{bad}: {e}");
+        }
+        let c = run(&["-e", "signal=!sigint,15", "true"]).unwrap();
+        assert_eq!(c.signals & (1 << 1 | 1 << 14), 0);
+        assert_ne!(c.signals & 1, 0);
+    }
+
+    #[test]
+    fn timestamp_precisions() {
+        let c = run(&["--relative-timestamps=ms", "--syscall-times=ns", "true"]).unwrap();
+        assert_eq!((c.relative_digits, c.syscall_times_digits), (3, 9));
+        assert!(run(&["--syscall-times=xs", "true"]).is_err());
+        let mut s = String::new();
+        crate::output::push_fraction(&mut s, std::time::Duration::from_nanos(1_234_567_891), 3);
+        assert_eq!(s, ".234");
+        s.clear();
+        crate::output::push_fraction(&mut s, std::time::Duration::from_nanos(1_234_567_891), 0);
+        assert_eq!(s, "");
     }
 
     #[test]

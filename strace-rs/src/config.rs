@@ -53,13 +53,6 @@ impl SyscallSet {
             .map(|s| s.nr)
             .collect()
     }
-
-    /// Union.
-    pub fn union(&mut self, other: &SyscallSet) {
-        for (a, b) in self.bits.iter_mut().zip(&other.bits) {
-            *a |= *b;
-        }
-    }
 }
 
 /// What `--summary-by` groups the `-c` table by.
@@ -138,30 +131,52 @@ impl StatusSet {
     }
 }
 
-/// What an injection does.
+/// What an injection does to a call's return (strace's `error=`/`retval=`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InjectAction {
-    /// Fail with this errno.
-    Error(i64),
-    /// Return this value without running the call.
-    Retval(i64),
-    /// Deliver this signal after the call.
-    Signal(i32),
+pub enum InjectReturn {
+    /// Fail with this errno (1..=4095).
+    Error(u16),
+    /// Return this value (the call does not run).
+    Retval(u64),
 }
 
-/// One `-e inject=` rule.
+/// One `poke_enter=`/`poke_exit=` item: bytes written where argument `arg` points.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Poke {
+    /// The argument (1..=7) holding the address.
+    pub arg: u8,
+    /// The bytes.
+    pub data: Vec<u8>,
+}
+
+/// `when=`'s "no last call" (strace's `INJECT_LAST_INF`).
+pub const INJECT_LAST_INF: u16 = u16::MAX;
+
+/// One `-e inject=`/`-e fault=` rule, as strace's `inject_opts`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InjectRule {
     /// Syscalls it applies to.
     pub syscalls: SyscallSet,
-    /// What to do.
-    pub actions: Vec<InjectAction>,
-    /// First matching call (1-based) to inject into.
-    pub first: u64,
-    /// Last matching call, when bounded.
-    pub last: Option<u64>,
-    /// Every `step`-th call after `first` (0: only `first`).
-    pub step: u64,
+    /// The call (1-based, per thread and system call) of the first injection.
+    pub first: u16,
+    /// The last call injected into, counted from the first call ([`INJECT_LAST_INF`]: none).
+    pub last: u16,
+    /// Calls between two injections after the first (0: only the first).
+    pub step: u16,
+    /// `error=`/`retval=`.
+    pub ret: Option<InjectReturn>,
+    /// `signal=`: delivered when the call is entered.
+    pub signal: Option<u32>,
+    /// `syscall=`: the (pure) call run instead of the injected one.
+    pub syscall: Option<u32>,
+    /// `poke_enter=`.
+    pub poke_enter: Vec<Poke>,
+    /// `poke_exit=`.
+    pub poke_exit: Vec<Poke>,
+    /// `delay_enter=`.
+    pub delay_enter: Option<std::time::Duration>,
+    /// `delay_exit=`.
+    pub delay_exit: Option<std::time::Duration>,
 }
 
 /// `-t`/`--absolute-timestamps`: the format of the time printed before each line, and its
@@ -253,10 +268,16 @@ pub struct Config {
     pub timestamps: Timestamps,
     /// `-T`.
     pub syscall_times: bool,
+    /// `--syscall-times=`'s precision: digits after the second (0, 3, 6, 9).
+    pub syscall_times_digits: u8,
     /// `-r`.
     pub relative: bool,
+    /// `--relative-timestamps=`'s precision: digits after the second (0, 3, 6, 9).
+    pub relative_digits: u8,
     /// `-i`.
     pub instruction_pointer: bool,
+    /// `-d`: strace's debug messages (only "invalid syscall" so far).
+    pub debug: bool,
     /// `-n`.
     pub syscall_number: bool,
     /// `-k`.
@@ -327,6 +348,9 @@ impl Default for Config {
             decode: DecodeOpts::default(),
             timestamps: Timestamps::None,
             syscall_times: false,
+            syscall_times_digits: 6,
+            debug: false,
+            relative_digits: 6,
             relative: false,
             instruction_pointer: false,
             syscall_number: false,

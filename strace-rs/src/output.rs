@@ -26,6 +26,8 @@ pub struct Printer {
     acolumn: usize,
     timestamps: Timestamps,
     relative: bool,
+    /// `--relative-timestamps=`'s digits after the second.
+    relative_digits: u8,
     last_relative: Option<Instant>,
     /// `-r` in a JSON run: the last line's time (ns since the epoch).
     last_line_time: Option<u64>,
@@ -64,6 +66,7 @@ impl Printer {
             acolumn: cfg.acolumn,
             timestamps: cfg.timestamps,
             relative: cfg.relative,
+            relative_digits: cfg.relative_digits,
             last_relative: None,
             last_line_time: None,
             instruction_pointer: cfg.instruction_pointer,
@@ -208,7 +211,9 @@ impl Printer {
             s.push_str(&timestamp(ts, at));
         }
         if let Some(d) = rel {
-            s.push_str(&format!("{:6}.{:06} ", d.as_secs(), d.subsec_micros()));
+            s.push_str(&format!("{:6}", d.as_secs()));
+            push_fraction(&mut s, d, self.relative_digits);
+            s.push(' ');
         }
         if want_ip {
             if ip == UNKNOWN_IP {
@@ -349,6 +354,19 @@ fn timestamp(ts: Timestamps, at: Option<u64>) -> String {
 /// The processes traced from the start: each `-p` and the command, if any.
 fn initial_tracees(cfg: &Config) -> usize {
     cfg.attach.len() + usize::from(!cfg.command.is_empty())
+}
+
+/// `.` and the first `digits` digits of `d`'s fraction of a second (nothing for 0), as
+/// strace's `-r`/`-T` precisions print it (truncated).
+pub fn push_fraction(s: &mut String, d: std::time::Duration, digits: u8) {
+    if digits > 0 {
+        let scale = 10u32.pow(9 - u32::from(digits.min(9)));
+        s.push_str(&format!(
+            ".{:0w$}",
+            d.subsec_nanos() / scale,
+            w = usize::from(digits)
+        ));
+    }
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use std::time::Instant;
 use tracekit_log::strace as js;
 use tracekit_ptrace::{self as pt, Event, Options, Pid, Resume, Stop, SyscallInfo};
 
-use crate::config::{Config, InjectAction, SummaryBy, SummaryMode};
+use crate::config::{Config, InjectReturn, InjectRule, Poke, SummaryBy, SummaryMode};
 use crate::decode::{self, Abi, Ctx, Decoder, Rval, Step};
 use crate::output::{OutId, Printer};
 use crate::signals;
@@ -48,8 +48,12 @@ struct Tcb {
     stash: u64,
     rfmt: Rval,
     entry_text: String,
-    injected: Option<InjectAction>,
-    inject_counts: HashMap<u64, u64>,
+    /// What an injection did to the current call.
+    tamper: Tamper,
+    /// Per system call: the `when=` counters (first, last) of the rule that applies.
+    inject_counts: HashMap<u64, (u16, u16)>,
+    /// A signal to deliver when the tracee is resumed from this stop (`signal=`).
+    pending_signal: i32,
     stack: Vec<String>,
     /// Set after a seccomp stop: the next syscall stop is this call's exit.
     seccomp_entry: bool,
@@ -73,6 +77,25 @@ struct Tcb {
     entry_ip: u64,
     /// JSON with `-Y`: the command name the current call's entry line shows.
     entry_comm: Option<String>,
+}
+
+/// What an injection did or still does to the current call (strace's TCB_TAMPERED* flags).
+#[derive(Debug, Default)]
+struct Tamper {
+    /// `error=`/`retval=` to set at exit.
+    ret: Option<InjectReturn>,
+    /// The call's number was replaced (by -1 or `syscall=`'s).
+    scno_set: bool,
+    /// `syscall=` ran instead: the call must succeed (else it must fail with ENOSYS).
+    nofail: bool,
+    /// Memory was poked (`poke_enter=`, `poke_exit=`).
+    poked: bool,
+    /// `poke_exit=` to do at exit.
+    poke_exit: bool,
+    /// `delay_exit=` to do at exit.
+    delay_exit: Option<std::time::Duration>,
+    /// Delayed at entry or exit.
+    delayed: bool,
 }
 
 /// One `--summary-by` table: a thread or process id, a descriptor, a path, or the calls
@@ -854,6 +877,15 @@ impl<'c> Tracer<'c> {
                     }
                     return;
                 }
+                _ if !self.cfg.follow_forks => {
+                    // Without -f: a child its parent made with CLONE_PTRACE, traced by the
+                    // kernel's doing. strace lets it go.
+                    let _ = pt::detach(pid, 0);
+                    if !self.cfg.quiet.attach {
+                        self.message(&format!("Detached unknown pid {pid}"));
+                    }
+                    return;
+                }
                 _ => {
                     // A new child reporting before its parent's fork event.
                     if self.new_tcb(pid, false).is_err() {
@@ -1038,7 +1070,16 @@ impl<'c> Tracer<'c> {
 
     fn on_exec(&mut self, pid: Pid, old: Pid) {
         if old != pid && old.0 > 0 {
-            // A non-leader thread called execve: it takes over the leader's pid.
+            // A non-leader thread called execve: it takes over the leader's pid. Its execve
+            // line, still open, ends with strace's " <pid changed to PID ...>"; the return
+            // then prints as `<... execve resumed>`.
+            if let Some(out) = self.tcbs.get(&old).map(|t| t.out) {
+                if self.text && self.printer.owner(out) == Some(old) {
+                    self.printer
+                        .write(out, &format!(" <pid changed to {pid} ...>"));
+                    self.printer.line_end(out);
+                }
+            }
             if let Some(leader) = self.tcbs.remove(&pid) {
                 let mut times = (None, None);
                 if self.show() && !self.cfg.quiet.thread_execve && self.json.is_some() {
@@ -1256,7 +1297,13 @@ impl<'c> Tracer<'c> {
             SyscallInfo::Exit { rval, is_error, .. } => self.on_exit(pid, rval, is_error, ru),
             SyscallInfo::None => {}
         }
-        self.resume(pid, 0);
+        // `signal=`: delivered from the entry stop, as strace (the kernel sends it as
+        // SI_KERNEL, after the call).
+        let sig = self
+            .tcbs
+            .get_mut(&pid)
+            .map_or(0, |t| std::mem::take(&mut t.pending_signal));
+        self.resume(pid, sig);
     }
 
     /// Notes a switch between the x86_64 and i386 conventions, like strace.
@@ -1361,31 +1408,64 @@ impl<'c> Tracer<'c> {
         }
     }
 
-    fn injection(&mut self, pid: Pid, nr: u64) -> Option<InjectAction> {
+    /// The rule to apply to this call of `nr` by `pid`, if its `when=` selects this call
+    /// (strace's `tamper_with_syscall_entering`: the last rule naming a call is the one that
+    /// applies; per thread and call, `first` counts down to the first injection and then
+    /// restarts from `step`, `last` counts down from the first call).
+    fn injection(&mut self, pid: Pid, nr: u64) -> Option<&'c InjectRule> {
         let cfg = self.cfg;
         let t = self.tcbs.get_mut(&pid)?;
-        // The last rule naming a call is the one that applies to it, as in strace (a later
-        // `-e fault=exit:...` replaces an earlier `-e fault=all:...` for `exit`).
-        for rule in cfg.inject.iter().rev() {
-            if !rule.syscalls.contains(nr) {
-                continue;
-            }
-            let c = t.inject_counts.entry(nr).or_insert(0);
-            *c += 1;
-            let n = *c;
-            let hit = n >= rule.first
-                && rule.last.is_none_or(|l| n <= l)
-                && if rule.step == 0 {
-                    n == rule.first
-                } else {
-                    (n - rule.first) % rule.step == 0
-                };
-            if hit {
-                return rule.actions.first().copied();
-            }
+        let rule = cfg.inject.iter().rev().find(|r| r.syscalls.contains(nr))?;
+        let (first, last) = t.inject_counts.entry(nr).or_insert((rule.first, rule.last));
+        if *first == 0 || *last == 0 {
             return None;
         }
-        None
+        if *last != crate::config::INJECT_LAST_INF {
+            *last -= 1;
+        }
+        *first -= 1;
+        if *first != 0 {
+            return None;
+        }
+        *first = rule.step;
+        Some(rule)
+    }
+
+    /// The rule that applies to `nr` (the last one naming it).
+    fn injection_rule(&self, nr: u64) -> Option<&'c InjectRule> {
+        let cfg = self.cfg;
+        cfg.inject.iter().rev().find(|r| r.syscalls.contains(nr))
+    }
+
+    /// Writes `pokes` into the call's memory (strace's `poke_tcb`); true when something was
+    /// written.
+    fn poke(&mut self, pid: Pid, nr: u64, args: &[u64; 6], pokes: &[Poke]) -> bool {
+        let meta = self.meta.get(nr, false);
+        let (name, nargs) = (meta.name.clone(), meta.nargs);
+        let mut poked = false;
+        for p in pokes {
+            if nargs < p.arg as usize {
+                self.message(&format!(
+                    "poke_tcb: Failed to tamper with process {pid}: requested to tamper with \
+                     argument #{}, but system call '{name}' has only {nargs} arguments",
+                    p.arg
+                ));
+                continue;
+            }
+            let addr = args[p.arg as usize - 1];
+            let (n, msg) = pt::mem::write_reporting(pid, addr, &p.data);
+            if let Some(m) = msg {
+                self.message(&m);
+            }
+            if n == 0 {
+                self.message(&format!(
+                    "poke_tcb: Failed to tamper with process {pid}: couldn't poke"
+                ));
+            } else {
+                poked = true;
+            }
+        }
+        poked
     }
 
     fn on_entry(&mut self, pid: Pid, nr: u64, args: [u64; 6], ip: u64, sp: u64, ru: pt::Rusage) {
@@ -1405,7 +1485,12 @@ impl<'c> Tracer<'c> {
                 || sysent::by_name(crate::sysent32::filter_name(&self.meta.get(nr, true).name))
                     .is_some_and(|n| cfg.trace.contains(n as u64))
         } else {
-            cfg.trace.contains(nr)
+            // A number the table does not know is always traced (raw), as in strace.
+            let unknown = sysent::get(nr).is_none();
+            if unknown && cfg.debug {
+                self.message(&format!("pid {pid} invalid syscall {nr:#x}"));
+            }
+            unknown || cfg.trace.contains(nr)
         };
         let traced = traced
             && ((cfg.trace_paths.is_empty() && cfg.trace_fds.is_none())
@@ -1430,7 +1515,7 @@ impl<'c> Tracer<'c> {
             t.sp = sp;
             t.entry = Some(Instant::now());
             t.entry_stime_us = ru.stime_us;
-            t.injected = None;
+            t.tamper = Tamper::default();
             t.step = None;
             t.entry_text.clear();
             t.printed = false;
@@ -1459,17 +1544,37 @@ impl<'c> Tracer<'c> {
                 t.group = Some(group);
             }
         }
+        // Not while the started command runs strace-rs's own code (hidden), as in strace.
         if traced && !cfg.inject.is_empty() {
-            if let Some(act) = self.injection(pid, nr) {
-                let t = self.tcbs.get_mut(&pid).expect("tcb");
-                t.injected = Some(act);
-                if !matches!(act, InjectAction::Signal(_)) {
-                    // Skip the call: syscall number -1.
-                    if let Ok(mut r) = pt::get_regs(pid) {
-                        r.orig_rax = u64::MAX;
-                        let _ = pt::set_regs(pid, &r);
-                    }
+            if let Some(rule) = self.injection(pid, nr) {
+                let mut tamper = Tamper {
+                    ret: rule.ret,
+                    nofail: rule.syscall.is_some(),
+                    poke_exit: !rule.poke_exit.is_empty(),
+                    delay_exit: rule.delay_exit,
+                    ..Tamper::default()
+                };
+                if let Some(s) = rule.signal {
+                    self.tcbs.get_mut(&pid).expect("tcb").pending_signal = s as i32;
                 }
+                if rule.ret.is_some() {
+                    // Run another (pure) call instead, or none: syscall number -1.
+                    let scno = rule.syscall.map_or(u64::MAX, u64::from);
+                    tamper.scno_set = pt::get_regs(pid)
+                        .and_then(|mut r| {
+                            r.orig_rax = scno;
+                            pt::set_regs(pid, &r)
+                        })
+                        .is_ok();
+                }
+                if !rule.poke_enter.is_empty() {
+                    tamper.poked = self.poke(pid, nr, &args, &rule.poke_enter);
+                }
+                if let Some(d) = rule.delay_enter {
+                    std::thread::sleep(d);
+                    tamper.delayed = true;
+                }
+                self.tcbs.get_mut(&pid).expect("tcb").tamper = tamper;
             }
         }
         let t = &self.tcbs[&pid];
@@ -1483,10 +1588,15 @@ impl<'c> Tracer<'c> {
         ctx.sp = sp;
         ctx.rfmt = meta.rfmt;
         ctx.stash = prev_nr;
+        let raw = !compat && cfg.raw.contains(nr);
         let step = match meta.decoder {
-            Some(d) if compat || !cfg.raw.contains(nr) => d.run(&mut ctx),
+            Some(d) if !raw => d.run(&mut ctx),
             _ => decode::raw_args(&mut ctx, meta.nargs),
         };
+        if raw {
+            // `-e raw=`: the return value in hex too, as strace.
+            ctx.rfmt = Rval::Hex;
+        }
         let stack = match &mut self.stacks {
             Some(st) if t.printed => st.capture(pid, refresh_maps),
             _ => Vec::new(),
@@ -1533,30 +1643,50 @@ impl<'c> Tracer<'c> {
         }
         t.in_syscall = false;
         t.seccomp_entry = false;
-        let mut injected_note = "";
-        if let Some(act) = t.injected.take() {
-            match act {
-                InjectAction::Error(e) => {
-                    rval = -e;
-                    is_error = true;
-                    injected_note = " (INJECTED)";
-                }
-                InjectAction::Retval(v) => {
-                    rval = v;
-                    is_error = false;
-                    injected_note = " (INJECTED)";
-                }
-                InjectAction::Signal(s) => {
-                    let _ = pt::kill(pid, s);
-                }
+        let mut tamper = std::mem::take(&mut t.tamper);
+        let (nr, args) = (t.nr, t.args);
+        if tamper.poke_exit {
+            let rule = self.injection_rule(nr);
+            if let Some(rule) = rule {
+                tamper.poked |= self.poke(pid, nr, &args, &rule.poke_exit);
             }
-            if !injected_note.is_empty() {
+        }
+        if let Some(d) = tamper.delay_exit {
+            std::thread::sleep(d);
+            tamper.delayed = true;
+        }
+        let mut tampered = false;
+        if let (Some(ret), true) = (tamper.ret, tamper.scno_set) {
+            if is_error == tamper.nofail {
+                self.message(&format!(
+                    "Failed to tamper with process {pid}: unexpectedly got {}error \
+                     (return value {:#x}, error {})",
+                    if tamper.nofail { "" } else { "no " },
+                    if is_error { 0 } else { rval as u64 },
+                    if is_error { -rval } else { 0 },
+                ));
+            } else {
+                (rval, is_error) = match ret {
+                    InjectReturn::Error(e) => (-i64::from(e), true),
+                    InjectReturn::Retval(v) => (v as i64, false),
+                };
                 if let Ok(mut r) = pt::get_regs(pid) {
                     r.rax = rval as u64;
                     let _ = pt::set_regs(pid, &r);
                 }
+                tampered = true;
             }
         }
+        let injected_note = match (tampered, tamper.poked, tamper.delayed) {
+            (true, true, _) => " (INJECTED: args, retval)",
+            (false, true, _) => " (INJECTED: args)",
+            (true, false, _) => " (INJECTED)",
+            _ => "",
+        };
+        let delayed_note = if tamper.delayed { " (DELAYED)" } else { "" };
+        let Some(t) = self.tcbs.get_mut(&pid) else {
+            return;
+        };
         let nr = t.nr;
         let compat = t.compat;
         let elapsed = t.entry.map(|e| e.elapsed()).unwrap_or_default();
@@ -1611,14 +1741,12 @@ impl<'c> Tracer<'c> {
         let mut ret = String::new();
         decode::format_rval(&ctx, &mut ret);
         ret.push_str(injected_note);
+        ret.push_str(delayed_note);
         let ret_len = ret.len();
         if cfg.syscall_times {
-            let _ = write!(
-                ret,
-                " <{}.{:06}>",
-                elapsed.as_secs(),
-                elapsed.subsec_micros()
-            );
+            let _ = write!(ret, " <{}", elapsed.as_secs());
+            crate::output::push_fraction(&mut ret, elapsed, cfg.syscall_times_digits);
+            ret.push('>');
         }
         let name = meta.name.clone();
         if let Some(log) = &mut self.log {

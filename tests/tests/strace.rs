@@ -844,6 +844,58 @@ fn injection_never_reaches_untraced_calls() {
     );
 }
 
+/// Tampering as strace does it, compared with strace: `poke_enter=` rewrites the path before
+/// it is printed and the note says so; `signal=` is sent from the entry stop (si_code
+/// SI_KERNEL) together with `error=`; `when=2` leaves the first call alone.
+#[test]
+fn tampering_matches_strace() {
+    let ex = example("st_fileio");
+    let tmp = tempdir();
+    for (i, inject) in [
+        "inject=chdir:poke_enter=@arg1=2f00:error=ENOENT",
+        "inject=chdir:error=ENOENT:signal=CHLD",
+        "inject=chdir:when=2:retval=0",
+        "fault=chdir:when=1..2",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let dir = tmp.path().join(format!("t{i}"));
+        let args = [
+            "-qq",
+            "-e",
+            "trace=chdir",
+            "-e",
+            inject,
+            ex.to_str().unwrap(),
+            dir.to_str().unwrap(),
+        ];
+        let (want, got) = both(&args);
+        assert_same(&want, &got, inject);
+    }
+    // Syntax errors are refused with strace's message.
+    for (spec, msg) in [
+        (
+            "inject=chdir:when=65536:error=1",
+            "invalid inject argument 'chdir:when=65536:error=1'",
+        ),
+        (
+            "fault=chdir:retval=0",
+            "invalid fault argument 'chdir:retval=0'",
+        ),
+        (
+            "inject=chdir:poke_enter=@arg8=00",
+            "invalid inject argument 'chdir:poke_enter=@arg8=00'",
+        ),
+    ] {
+        let (want, got) = both(&["-e", spec, "true"]);
+        assert!(
+            want.contains(msg) && got.contains(msg),
+            "{spec}: {want} / {got}"
+        );
+    }
+}
+
 /// Runs strace and strace-rs with the same arguments and returns both stderr texts.
 fn both(args: &[&str]) -> (String, String) {
     let a = run(Command::new("strace")

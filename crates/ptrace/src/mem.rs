@@ -240,3 +240,68 @@ pub fn write_many(pid: Pid, pieces: &[(u64, &[u8])]) -> io::Result<()> {
     }
     Ok(())
 }
+
+/// Writes `data` at `addr` as strace's `upoken` (tampering's `poke_enter=`/`poke_exit=`):
+/// one `process_vm_writev`, or `PTRACE_POKEDATA` word by word where that is refused (`ENOSYS`,
+/// `EPERM`, `EFAULT`, `EIO`). The bytes written and, for a short write or an unexpected error,
+/// strace's message about it (without the program name).
+pub fn write_reporting(pid: Pid, addr: u64, data: &[u8]) -> (usize, Option<String>) {
+    let len = data.len();
+    if len == 0 {
+        return (0, None);
+    }
+    let local = libc::iovec {
+        iov_base: data.as_ptr() as *mut libc::c_void,
+        iov_len: len,
+    };
+    let remote = libc::iovec {
+        iov_base: addr as *mut libc::c_void,
+        iov_len: len,
+    };
+    // SAFETY: `local` describes `data`, which the kernel only reads; `remote` is only written
+    // in the other process, which the kernel checks.
+    let r = unsafe { libc::process_vm_writev(pid.0, &local, 1, &remote, 1, 0) };
+    if r >= 0 {
+        let r = r as usize;
+        let msg =
+            (r != len).then(|| format!("upoken: pid:{pid} short write ({r} < {len}) @{addr:#x}"));
+        return (r, msg);
+    }
+    let e = io::Error::last_os_error();
+    match e.raw_os_error() {
+        Some(libc::ENOSYS | libc::EPERM | libc::EFAULT | libc::EIO) => {}
+        Some(libc::ESRCH) => return (0, None),
+        _ => return (0, Some(format!("upoken: pid:{pid} @{addr:#x}: {e}"))),
+    }
+    // PTRACE_POKEDATA: an unaligned head and a short tail are merged with what is there.
+    let mut done = 0;
+    let mut a = addr;
+    let result = (|| -> io::Result<()> {
+        while done < len {
+            let aligned = a & !7;
+            let skip = (a - aligned) as usize;
+            let n = (8 - skip).min(len - done);
+            let mut word = if skip == 0 && n == 8 {
+                [0u8; 8]
+            } else {
+                peek(pid, aligned)?.to_ne_bytes()
+            };
+            word[skip..skip + n].copy_from_slice(&data[done..done + n]);
+            poke(pid, aligned, u64::from_ne_bytes(word))?;
+            done += n;
+            a = a.wrapping_add(n as u64);
+        }
+        Ok(())
+    })();
+    let msg = match result {
+        Ok(()) => None,
+        Err(e) => match e.raw_os_error() {
+            Some(libc::ESRCH | libc::EINVAL) => None,
+            Some(libc::EFAULT | libc::EIO | libc::EPERM) => (done > 0).then(|| {
+                format!("upoken_pokedata: pid:{pid} short write ({done} < {len}) @{addr:#x}: {e}")
+            }),
+            _ => Some(format!("upoken_pokedata: pid:{pid} @{a:#x}: {e}")),
+        },
+    };
+    (done, msg)
+}

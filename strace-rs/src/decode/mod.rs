@@ -438,6 +438,15 @@ impl<'a> Ctx<'a> {
                 text::quote(&mut self.out, &s[..4095], self.opts.hex, false);
                 self.out.push_str("...");
             }
+            Ok((s, false)) => {
+                // Readable bytes, then unreadable memory: strace's umovestr says so.
+                eprintln!(
+                    "{}: umovestr: short read ({} < 4096) @{addr:#x}: Bad address",
+                    crate::progname(),
+                    s.len()
+                );
+                let _ = write!(self.out, "{addr:#x}");
+            }
             _ => {
                 let _ = write!(self.out, "{addr:#x}");
             }
@@ -833,8 +842,13 @@ pub fn format_rval(ctx: &Ctx<'_>, out: &mut String) {
     }
     let v = ctx.rval;
     match ctx.rfmt {
+        // strace's default, RVAL_UDECIMAL: unsigned (an injected `retval=` can be above
+        // i64::MAX), of 32 bits for i386.
+        Rval::Dec if ctx.abi == Abi::I386 => {
+            let _ = write!(out, "{}", v as u32);
+        }
         Rval::Dec => {
-            let _ = write!(out, "{v}");
+            let _ = write!(out, "{}", v as u64);
         }
         Rval::Hex => {
             let _ = write!(out, "{}", text::Hx(v as u64));
