@@ -2057,16 +2057,52 @@ impl<'a> Tracer<'a> {
     /// Traces the running processes `pids` (`-p`): seizes every thread and resolves at once.
     pub fn run_attached(&mut self, pids: &[Pid]) -> io::Result<Outcome> {
         self.first = pids.first().map(|p| p.0);
+        // Every thread of every process is seized before any breakpoint is planted: a
+        // process that cannot be traced (another user's, EPERM) lets the others go untouched.
+        let mut seized: Vec<(Pid, Vec<i32>)> = Vec::new();
         for &pid in pids {
-            let tids: Vec<i32> = std::fs::read_dir(format!("/proc/{}/task", pid.0))?
-                .flatten()
-                .filter_map(|e| e.file_name().to_str()?.parse().ok())
-                .collect();
-            for &t in &tids {
-                pt::seize(Pid(t), crate::options(self.cfg))?;
-                pt::interrupt(Pid(t))?;
-                self.wait_first_stop(Pid(t))?;
+            let cannot = |e: io::Error| {
+                let e = match e.kind() {
+                    io::ErrorKind::NotFound => io::Error::from_raw_os_error(libc::ESRCH),
+                    _ => e,
+                };
+                let msg = e.to_string();
+                let msg = msg.split(" (os error").next().unwrap_or(&msg);
+                io::Error::new(e.kind(), format!("Cannot attach to pid {}: {msg}", pid.0))
+            };
+            let attach = |me: &mut Self, tids: &mut Vec<i32>| -> io::Result<()> {
+                let found: Vec<i32> = std::fs::read_dir(format!("/proc/{}/task", pid.0))?
+                    .flatten()
+                    .filter_map(|e| e.file_name().to_str()?.parse().ok())
+                    .collect();
+                for t in found {
+                    pt::seize(Pid(t), crate::options(me.cfg))?;
+                    tids.push(t);
+                    pt::interrupt(Pid(t))?;
+                    me.wait_first_stop(Pid(t))?;
+                }
+                Ok(())
+            };
+            let mut tids = Vec::new();
+            let r = attach(self, &mut tids);
+            seized.push((pid, tids));
+            if let Err(e) = r {
+                for t in seized.iter().flat_map(|(_, t)| t) {
+                    // A signal that stopped it meanwhile is delivered as it leaves.
+                    let sig = self
+                        .deferred
+                        .iter()
+                        .find_map(|(p, s)| match s {
+                            Stop::Signal(sig) if p.0 == *t => Some(*sig),
+                            _ => None,
+                        })
+                        .unwrap_or(0);
+                    let _ = pt::detach(Pid(*t), sig);
+                }
+                return Err(cannot(e));
             }
+        }
+        for (pid, tids) in seized {
             let space = self.new_image(pid, true)?;
             for &t in &tids {
                 self.threads.insert(

@@ -1132,6 +1132,90 @@ fn bad_input_gets_one_line_and_ltraces_exit_code() {
     one_line_error(&["-p", "999999999"], "No such process");
 }
 
+/// Starts `prog` (lt_attach) as user `uid` (when given) and waits for its "ready".
+fn start_attach_victim(prog: &Path, uid: Option<u32>) -> std::process::Child {
+    use std::io::BufRead;
+    use std::os::unix::process::CommandExt;
+    let mut cmd = Command::new(prog);
+    cmd.stdout(Stdio::piped());
+    if let Some(uid) = uid {
+        cmd.uid(uid).gid(uid);
+    }
+    let mut victim = cmd.spawn().expect("start lt_attach");
+    let mut ready = String::new();
+    std::io::BufReader::new(victim.stdout.take().unwrap())
+        .read_line(&mut ready)
+        .unwrap();
+    assert_eq!(ready, "ready\n");
+    victim
+}
+
+/// `-p` of a process that exists but may not be traced (another user's: EPERM) is a one-line
+/// error naming it, exit status 1, as ltrace says it (`Cannot attach to pid N: Operation not
+/// permitted`; ltrace 0.7.3 then exits 0). With several `-p`, one such process lets the others
+/// go: detached before any breakpoint went in, they run on to their normal end.
+#[test]
+fn a_process_that_cannot_be_traced_gets_one_line_and_is_left_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("SKIP: needs root, to run ltrace-rs as nobody against another user's process");
+        return;
+    }
+    const NOBODY: u32 = 65534;
+    // Copies nobody can run (the target directory may not be reachable for other users).
+    let dir = tempdir();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let copy = |from: &Path| {
+        let to = dir.path().join(from.file_name().unwrap());
+        std::fs::copy(from, &to).unwrap();
+        std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o755)).unwrap();
+        to
+    };
+    let tool = copy(&ltrace_rs());
+    let prog = copy(&example("lt_attach"));
+    let mut roots = start_attach_victim(&prog, None);
+    let mut nobodys = start_attach_victim(&prog, Some(NOBODY));
+    let as_nobody = |args: &[String]| {
+        run(Command::new(&tool)
+            .args(args)
+            .uid(NOBODY)
+            .gid(NOBODY)
+            .current_dir(dir.path()))
+    };
+    let check = |out: &Output, pid: u32, why: &str| {
+        let err = stderr(out);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert_eq!(
+            err,
+            format!("ltrace-rs: Cannot attach to pid {pid}: {why}\n"),
+            "one line naming the process"
+        );
+    };
+    let root_pid = roots.id();
+    let out = as_nobody(&["-p".into(), root_pid.to_string()]);
+    check(&out, root_pid, "Operation not permitted");
+    // The process nobody may trace comes first: seized, then let go when the second fails.
+    let out = as_nobody(&[
+        "-p".into(),
+        nobodys.id().to_string(),
+        "-p".into(),
+        root_pid.to_string(),
+    ]);
+    check(&out, root_pid, "Operation not permitted");
+    if let Some(diff) = code_differs_from_files(nobodys.id() as i32) {
+        panic!("a breakpoint left in the process that could be traced: {diff}");
+    }
+    // A process that does not exist, as an unprivileged user too.
+    let out = as_nobody(&["-p".into(), "999999999".into()]);
+    check(&out, 999999999, "No such process");
+    for (who, v) in [("root's", &mut roots), ("nobody's", &mut nobodys)] {
+        let st = v.wait().unwrap();
+        assert_eq!(st.code(), Some(0), "{who} lt_attach: {st:?}");
+    }
+}
+
 #[test]
 fn sigint_detaches_and_leaves_no_breakpoint() {
     use std::io::BufRead;
