@@ -765,6 +765,17 @@ pub fn needs_fp(proto: &Proto) -> bool {
         .any(|(t, _)| matches!(t, Ty::Float | Ty::Double | Ty::Format))
 }
 
+/// As [`needs_fp`] for a call whose `rax` at the entry is `rax`: a variadic call says in `al`
+/// how many SSE registers its arguments use, so a printf with no floating point argument in
+/// them (most) needs none.
+pub fn needs_fp_at(proto: &Proto, rax: u64) -> bool {
+    let fixed = proto
+        .params
+        .iter()
+        .any(|(t, _)| matches!(t, Ty::Float | Ty::Double));
+    fixed || (needs_fp(proto) && rax as u8 != 0)
+}
+
 /// Where a function returning `ty` leaves its value: `xmm0` (`float`, `double`), `st0`
 /// (`long double`), else `rax`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1266,6 +1277,9 @@ mod tests {
             call_args(&printf, &regs, 0x1000, 0..1, None, &m, STYLE),
             "\"%d %f %s %f %Lf\", 2, 1.500000, 0x9999, 3.000000, 5.000000"
         );
+        // printf's al: SSE registers its variadic arguments use; none, no register read.
+        assert!(needs_fp_at(&printf, 2) && !needs_fp_at(&printf, 0x100));
+        assert!(needs_fp_at(&p.get("f"), 0) && !needs_fp_at(&p.get("missing"), 1));
         assert_eq!(ret_word(&Ty::Double, 7, 9, None), 9);
         assert_eq!(ret_word(&Ty::LongDouble, 7, 9, Some(&ld)), 5f64.to_bits());
         assert_eq!(ret_word(&Ty::Int(4), 7, 9, None), 7);

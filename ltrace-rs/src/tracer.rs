@@ -232,7 +232,7 @@ impl Frame {
         proto: Rc<Proto>,
     ) -> Frame {
         let mut r = proto::Regs::gp([regs.rdi, regs.rsi, regs.rdx, regs.rcx, regs.r8, regs.r9]);
-        if proto::needs_fp(&proto) {
+        if proto::needs_fp_at(&proto, regs.rax) {
             if let Ok(fp) = pt::get_fpregs(pid) {
                 r.xmm = xmm_lows(&fp);
             }
