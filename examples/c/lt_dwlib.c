@@ -26,6 +26,17 @@ void touch(char *s) { s[0] = 'X'; }
 
 double scale(double x) { return x * 2; }
 
+/* Floating point among integers: i and l in rdi/rsi, f and d in xmm0/xmm1, the float result in
+ * xmm0; a long double on the stack, returned in st0; nine doubles, the last on the stack. */
+float mix(int i, float f, double d, long l) { return (float)(i + f + d + l); }
+
+long double halve(long double x) { return x / 2; }
+
+double sum9(double a, double b, double c, double d, double e, double f, double g, double h,
+            double i) {
+    return a + b + c + d + e + f + g + h + i;
+}
+
 struct pair {
     long a, b;
 };

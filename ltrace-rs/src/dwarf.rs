@@ -212,8 +212,8 @@ struct Sub {
     external: bool,
     ret: Option<Ty>,
     params: Vec<(Ty, bool)>,
-    /// A parameter of a type ltrace-rs does not print from integer registers (a float, a
-    /// struct by value): the function keeps the default formatting.
+    /// A parameter of a type ltrace-rs does not print (a struct by value, a 128-bit float,
+    /// ...): the function keeps the default formatting.
     unsupported: bool,
     done: bool,
 }
@@ -245,7 +245,7 @@ fn read_unit(
                     _ => None,
                 };
                 let ret = match follow_attr(unit, e, gimli::DW_AT_type) {
-                    Some(off) => ty(unit, off, 0),
+                    Some(off) => ty(dwarf, unit, off, 0),
                     None => Some(Ty::Void),
                 };
                 let external = follow_flag(unit, e, gimli::DW_AT_external);
@@ -262,7 +262,9 @@ fn read_unit(
             }
             gimli::DW_TAG_formal_parameter => {
                 if let Some(s) = cur.as_mut().filter(|s| depth == s.depth + 1 && !s.done) {
-                    match follow_attr(unit, e, gimli::DW_AT_type).and_then(|o| ty(unit, o, 0)) {
+                    match follow_attr(unit, e, gimli::DW_AT_type)
+                        .and_then(|o| ty(dwarf, unit, o, 0))
+                    {
                         Some(t) => s.params.push((t, false)),
                         None => s.unsupported = true,
                     }
@@ -397,9 +399,26 @@ fn udata(e: &gimli::DebuggingInformationEntry<R<'_>>, at: gimli::DwAt) -> Option
     e.attr_value(at).and_then(|v| v.udata_value())
 }
 
-/// ltrace's type for the DWARF type at `off`; `None` for one not printed from an integer
-/// register (floating point, aggregates by value, wider than 8 bytes).
-fn ty(unit: &gimli::Unit<R<'_>>, off: UnitOffset, depth: u32) -> Option<Ty> {
+/// Whether the entry `e`'s `DW_AT_name` is `name`.
+fn name_is(
+    dwarf: &gimli::Dwarf<R<'_>>,
+    unit: &gimli::Unit<R<'_>>,
+    e: &gimli::DebuggingInformationEntry<R<'_>>,
+    name: &str,
+) -> bool {
+    e.attr_value(gimli::DW_AT_name)
+        .and_then(|v| dwarf.attr_string(unit, v).ok())
+        .is_some_and(|s| s.slice() == name.as_bytes())
+}
+
+/// ltrace's type for the DWARF type at `off`; `None` for one ltrace-rs does not print
+/// (aggregates by value, integers wider than 8 bytes, complex and 128-bit floating point).
+fn ty(
+    dwarf: &gimli::Dwarf<R<'_>>,
+    unit: &gimli::Unit<R<'_>>,
+    off: UnitOffset,
+    depth: u32,
+) -> Option<Ty> {
     if depth > 16 {
         return None;
     }
@@ -412,12 +431,26 @@ fn ty(unit: &gimli::Unit<R<'_>>, off: UnitOffset, depth: u32) -> Option<Ty> {
     match e.tag() {
         gimli::DW_TAG_base_type => {
             let size = udata(&e, gimli::DW_AT_byte_size)?;
+            let enc = match e.attr_value(gimli::DW_AT_encoding) {
+                Some(AttributeValue::Encoding(enc)) => Some(enc),
+                _ => None,
+            };
+            if enc == Some(gimli::DW_ATE_float) {
+                return match size {
+                    4 => Some(Ty::Float),
+                    8 => Some(Ty::Double),
+                    // x86-64's long double (the x87 80-bit format in 16 bytes); not
+                    // _Float128, which has the same size and encoding but its own name.
+                    16 if name_is(dwarf, unit, &e, "long double") => Some(Ty::LongDouble),
+                    _ => None,
+                };
+            }
             if size > 8 {
                 return None;
             }
             let size = size as u8;
-            match e.attr_value(gimli::DW_AT_encoding) {
-                Some(AttributeValue::Encoding(enc)) => match enc {
+            match enc {
+                Some(enc) => match enc {
                     gimli::DW_ATE_boolean => Some(Ty::Bool),
                     gimli::DW_ATE_signed_char | gimli::DW_ATE_unsigned_char if size == 1 => {
                         Some(Ty::Char)
@@ -435,13 +468,13 @@ fn ty(unit: &gimli::Unit<R<'_>>, off: UnitOffset, depth: u32) -> Option<Ty> {
         | gimli::DW_TAG_volatile_type
         | gimli::DW_TAG_restrict_type
         | gimli::DW_TAG_atomic_type => match target(&e) {
-            Some(o) => ty(unit, o, depth + 1),
+            Some(o) => ty(dwarf, unit, o, depth + 1),
             None => Some(Ty::Void),
         },
         gimli::DW_TAG_enumeration_type => {
             let size = udata(&e, gimli::DW_AT_byte_size).unwrap_or(4).min(8) as u8;
             let signed = !matches!(
-                target(&e).and_then(|o| ty(unit, o, depth + 1)),
+                target(&e).and_then(|o| ty(dwarf, unit, o, depth + 1)),
                 Some(Ty::Uint(_))
             );
             Some(if signed {
@@ -454,7 +487,7 @@ fn ty(unit: &gimli::Unit<R<'_>>, off: UnitOffset, depth: u32) -> Option<Ty> {
         | gimli::DW_TAG_reference_type
         | gimli::DW_TAG_rvalue_reference_type => {
             let is_char = target(&e)
-                .and_then(|o| ty(unit, o, depth + 1))
+                .and_then(|o| ty(dwarf, unit, o, depth + 1))
                 .is_some_and(|t| t == Ty::Char);
             Some(if is_char { Ty::Str(Len::Nul) } else { Ty::Addr })
         }
@@ -478,8 +511,9 @@ mod tests {
         assert!(c.modules.contains_key(Path::new("/nonexistent")));
     }
 
-    /// C declarations compiled with -g map to ltrace's types; what integer registers do not
-    /// hold (a double, a struct by value) leaves the function to the default formatting.
+    /// C declarations compiled with -g map to ltrace's types (float, double and long double
+    /// too); a struct by value or a 128-bit float leaves the function to the default
+    /// formatting.
     #[test]
     fn c_types_map_to_ltrace_types() {
         let dir = std::env::temp_dir().join(format!("ltrace-rs-dwarf-{}", std::process::id()));
@@ -493,12 +527,15 @@ mod tests {
              void f3(int n, ...) {}\n\
              double f4(double d) { return d; }\n\
              long f5(struct s v) { return v.a; }\n\
-             char f6(unsigned char c, char **pp) { return 0; }\n",
+             char f6(unsigned char c, char **pp) { return 0; }\n\
+             long double f7(float f, long double ld, int n) { return ld; }\n\
+             __float128 f8(__float128 q) { return q; }\n",
         )
         .unwrap();
-        let obj = dir.join("t.o");
+        // Linked (a relocatable object's .debug_str references are relocations, not read).
+        let obj = dir.join("t.so");
         let st = std::process::Command::new("cc")
-            .args(["-g", "-O0", "-c", "-o"])
+            .args(["-g", "-O0", "-shared", "-fPIC", "-o"])
             .arg(&obj)
             .arg(&src)
             .status();
@@ -520,9 +557,12 @@ mod tests {
         assert_eq!(get("f1"), p(s(), vec![s(), Char, Uint(2), Int(8)]));
         assert_eq!(get("f2"), p(Bool, vec![Uint(8), Uint(4), Addr, Addr]));
         assert_eq!(get("f3"), p(Void, vec![Int(4)]));
-        assert_eq!(get("f4"), None);
+        assert_eq!(get("f4"), p(Double, vec![Double]));
         assert_eq!(get("f5"), None);
         assert_eq!(get("f6"), p(Char, vec![Char, Addr]));
+        assert_eq!(get("f7"), p(LongDouble, vec![Float, LongDouble, Int(4)]));
+        // Same size and encoding as long double, another format.
+        assert_eq!(get("f8"), None);
         assert_eq!(get("nope"), None);
     }
 

@@ -16,6 +16,9 @@ pub struct Import {
     pub name: String,
     /// The GOT slots (link-time addresses) that the dynamic linker fills with its address.
     pub got: Vec<u64>,
+    /// The library its symbol version comes from (`libm.so.6` for `ldexp@GLIBC_2.2.5`, which
+    /// libc exports too): where the dynamic linker binds it.
+    pub from: Option<String>,
 }
 
 /// A function an object defines.
@@ -107,9 +110,18 @@ pub fn parse(data: &[u8]) -> io::Result<ElfInfo> {
         if sym.is_undefined(endian) {
             if ty == elf::STT_FUNC && !CRT_CALLS.contains(&name) {
                 import_idx.insert(i, info.imports.len());
+                let from = versions
+                    .as_ref()
+                    .and_then(|v| {
+                        let idx = v.version_index(endian, object::SymbolIndex(i));
+                        v.version(idx).ok().flatten()
+                    })
+                    .and_then(|v| v.file())
+                    .map(|f| String::from_utf8_lossy(f).into_owned());
                 info.imports.push(Import {
                     name: name.to_owned(),
                     got: Vec::new(),
+                    from,
                 });
             }
             continue;
@@ -195,6 +207,8 @@ mod tests {
         assert!(info.interp);
         assert!(info.imports.iter().any(|i| i.name == "malloc"));
         assert!(info.imports.iter().all(|i| i.name != "__libc_start_main"));
+        let malloc = info.imports.iter().find(|i| i.name == "malloc").unwrap();
+        assert_eq!(malloc.from.as_deref(), Some("libc.so.6"));
     }
 
     #[test]

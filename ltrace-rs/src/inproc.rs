@@ -453,7 +453,7 @@ struct Record {
     depth: usize,
     time: u64,
     ret_addr: u64,
-    /// The argument registers (an entry), or [rax, entry time, ...] (a return).
+    /// The argument registers (an entry), or [rax, entry time, xmm0, ...] (a return).
     words: [u64; 6],
     slot: u64,
     tid: i32,
@@ -532,8 +532,30 @@ impl Memory for Snapshot {
 #[derive(Debug)]
 struct Open {
     index: usize,
-    args: [u64; 6],
+    regs: proto::Regs,
     slot: u64,
+}
+
+impl Record {
+    /// The registers of an entry: the integer ones, and xmm0-7 when the agent copied them.
+    fn regs(&self) -> proto::Regs {
+        let mut xmm = [0u64; 8];
+        if let Some(b) = self.mem.bytes(wire::FPREGS_ADDR, 64) {
+            for (x, w) in xmm.iter_mut().zip(b.chunks_exact(8)) {
+                *x = u64::from_le_bytes(w.try_into().expect("8 bytes"));
+            }
+        }
+        proto::Regs {
+            gp: self.words,
+            xmm,
+        }
+    }
+
+    /// A return's value as the formatter takes it for a function returning `ty`.
+    fn ret_word(&self, ty: &proto::Ty) -> u64 {
+        let st0 = self.mem.bytes(wire::ST0_ADDR, 10);
+        proto::ret_word(ty, self.words[0], self.words[2], st0.as_deref())
+    }
 }
 
 /// Runs `program` under the agent and prints its calls as the ptrace backend does (the
@@ -652,15 +674,16 @@ pub fn run_lines(
                     stack.truncate(rec.depth);
                     stack.push(Open {
                         index: rec.index,
-                        args: rec.words,
+                        regs: rec.regs(),
                         slot: rec.slot,
                     });
                 }
             }
             wire::KIND_ENTRY | wire::KIND_NORET => {
+                let regs = rec.regs();
                 let args = proto::call_args(
                     proto,
-                    &rec.words,
+                    &regs,
                     rec.slot,
                     0..proto.entry_params(),
                     None,
@@ -674,7 +697,7 @@ pub fn run_lines(
                     stack.truncate(rec.depth);
                     stack.push(Open {
                         index: rec.index,
-                        args: rec.words,
+                        regs: rec.regs(),
                         slot: rec.slot,
                     });
                 }
@@ -682,7 +705,8 @@ pub fn run_lines(
             _ => {
                 stack.truncate(rec.depth + 1);
                 let call = stack.pop().filter(|o| o.index == rec.index);
-                let (args, slot) = call.map_or(([0; 6], rec.slot), |o| (o.args, o.slot));
+                let (regs, slot) =
+                    call.map_or((proto::Regs::default(), rec.slot), |o| (o.regs, o.slot));
                 let rax = rec.words[0];
                 let spent = Duration::from_nanos(rec.time.saturating_sub(rec.words[1]));
                 let lib = &libs[rec.index];
@@ -702,16 +726,18 @@ pub fn run_lines(
                     return Ok(());
                 }
                 let printer = &mut tracer.printer;
+                let rv = rec.ret_word(&proto.ret);
                 let late = proto.entry_params()..proto.params.len();
                 let mut late_args = String::new();
                 if !late.is_empty() {
                     late_args =
-                        proto::call_args(proto, &args, slot, late, Some(rax), &rec.mem, style);
+                        proto::call_args(proto, &regs, slot, late, Some(rv), &rec.mem, style);
                     if proto.entry_params() > 0 {
                         late_args.insert_str(0, ", ");
                     }
                 }
-                let ret = proto::value(&proto.ret, rax, &args, Some(rax), &rec.mem, style);
+                let args = proto::param_words(proto, &regs, slot, &rec.mem);
+                let ret = proto::value(&proto.ret, rv, &args, Some(rv), &rec.mem, style);
                 printer.ret(
                     rec.tid,
                     rec.depth,
@@ -1027,7 +1053,10 @@ mod tests {
             ops("getenv"),
             vec![(op::CSTR, false, 1, 32), (op::CSTR, true, 0, 32)]
         );
-        assert_eq!(ops("printf"), vec![(op::FORMAT, false, 1, 32)]);
+        assert_eq!(
+            ops("printf"),
+            vec![(op::FPREGS, false, 0, 0), (op::FORMAT, false, 1, 32)]
+        );
         assert_eq!(ops("read"), vec![(op::CSTR, true, 2, 32)]);
         assert_eq!(
             ops("stat"),

@@ -4,7 +4,11 @@
 //! library that implements it, so calls are seen whatever the linkage (lazy or immediate
 //! binding, `.plt.sec`, `-fno-plt`, IFUNCs, non-PIE); a hit counts when its return address is
 //! in the program. Prototypes come from ltrace's own files and a bundled set ([`proto`]), then
-//! from the DWARF of the module that defines the function ([`dwarf`]).
+//! from the DWARF of the module that defines the function ([`dwarf`]). Arguments are read where
+//! the x86-64 SysV ABI puts them: integers in the six registers, `float`/`double` in xmm0-7
+//! (`PTRACE_GETFPREGS`; the agent's entry saves them), the rest on the stack; a `float` or
+//! `double` result in xmm0, a `long double` one in st0. A library function imported with a
+//! symbol version breaks in the library that version names (`ldexp` is libm's and libc's).
 //! `-c` of a program ltrace-rs starts runs in-process instead ([`inproc`]: the
 //! `preload-ltrace` agent counts the calls through redirected GOT slots).
 

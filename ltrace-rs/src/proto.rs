@@ -53,6 +53,13 @@ pub enum Ty {
     /// A pointer whose target is printed (`int*`, `struct(...)*`, `array(...)*`); `nil` when
     /// null, the address when unreadable.
     Ptr(Box<Ty>),
+    /// `float`: passed in an SSE register, printed with C's `%f` as ltrace does.
+    Float,
+    /// `double`: as `float`.
+    Double,
+    /// `long double` (from DWARF; ltrace's files have no such type): passed on the stack,
+    /// returned in `st0`; printed with `%f` of its value rounded to a double.
+    LongDouble,
 }
 
 /// A function's prototype.
@@ -215,7 +222,9 @@ impl Protos {
                 | Ty::Hex(_)
                 | Ty::Octal
                 | Ty::Enum(_)
-                | Ty::Bool) => Ty::Ptr(Box::new(t)),
+                | Ty::Bool
+                | Ty::Float
+                | Ty::Double) => Ty::Ptr(Box::new(t)),
                 _ => Ty::Addr,
             };
         }
@@ -232,6 +241,8 @@ impl Protos {
             ("ushort", None) => Ty::Uint(2),
             ("char", None) => Ty::Char,
             ("bool", None) => Ty::Bool,
+            ("float", None) => Ty::Float,
+            ("double", None) => Ty::Double,
             ("void", None) => Ty::Void,
             ("array", Some(a)) => match split_top(a)[..] {
                 [elem, len] => Ty::Array(Box::new(self.parse_ty(elem)), len_spec(len)),
@@ -497,6 +508,8 @@ fn format_value(ty: &Ty, v: u64, c: &Ctx<'_>) -> String {
             s
         }
         Ty::Bool => if v as u32 != 0 { "true" } else { "false" }.into(),
+        Ty::Float => c_f(f32::from_bits(v as u32) as f64),
+        Ty::Double | Ty::LongDouble => c_f(f64::from_bits(v)),
         Ty::Void => "<void>".into(),
         // ltrace prints pointers with "%#lx": a null one is "0" (strings say "nil").
         Ty::Addr => hex(v),
@@ -551,6 +564,50 @@ fn format_value(ty: &Ty, v: u64, c: &Ctx<'_>) -> String {
     }
 }
 
+/// C's `%f` (glibc's spelling of infinities and NaNs, the sign of a negative zero).
+pub fn c_f(x: f64) -> String {
+    if x.is_nan() {
+        return if x.is_sign_negative() { "-nan" } else { "nan" }.into();
+    }
+    if x.is_infinite() {
+        return if x < 0.0 { "-inf" } else { "inf" }.into();
+    }
+    // Rust's fixed precision is exact (as glibc's) and prints the sign of -0.0.
+    format!("{x:.6}")
+}
+
+/// The x87 80-bit `long double` in `b` (10 bytes, little-endian) rounded to a double, as the
+/// bits formatting uses for [`Ty::LongDouble`].
+pub fn f80_to_f64_bits(b: &[u8]) -> u64 {
+    let mut m = [0u8; 8];
+    let mut e = [0u8; 2];
+    m.copy_from_slice(&b[..8]);
+    e.copy_from_slice(&b[8..10]);
+    let (mant, se) = (u64::from_le_bytes(m), u16::from_le_bytes(e));
+    let neg = se & 0x8000 != 0;
+    let exp = (se & 0x7fff) as i32;
+    let x = if exp == 0x7fff {
+        if mant << 1 == 0 {
+            f64::INFINITY
+        } else {
+            f64::NAN
+        }
+    } else if mant == 0 {
+        0.0
+    } else {
+        // mant * 2^(exp - 16383 - 63); the scaling split in steps a double can hold.
+        let mut x = mant as f64;
+        let mut k = exp - 16383 - 63;
+        while k != 0 {
+            let step = k.clamp(-1000, 1000);
+            x *= 2f64.powi(step);
+            k -= step;
+        }
+        x
+    };
+    (if neg { -x } else { x }).to_bits()
+}
+
 /// C's `%#x`: `0` for zero, `0x...` otherwise.
 fn hex(v: u64) -> String {
     if v == 0 {
@@ -565,7 +622,8 @@ fn size_align(ty: &Ty) -> (usize, usize) {
     match ty {
         Ty::Char | Ty::Bool => (1, 1),
         Ty::Int(n) | Ty::Uint(n) | Ty::Hex(n) => (*n as usize, *n as usize),
-        Ty::Octal | Ty::Enum(_) => (4, 4),
+        Ty::Octal | Ty::Enum(_) | Ty::Float => (4, 4),
+        Ty::LongDouble => (16, 16),
         Ty::Void => (0, 1),
         Ty::Array(elem, Len::Fixed(n)) => {
             let (s, a) = size_align(elem);
@@ -650,6 +708,7 @@ fn in_bytes(ty: &Ty, b: &[u8], c: &Ctx<'_>) -> String {
             let more = if shown < n { "..." } else { "" };
             format!("[ {}{more} ]", parts.join(", "))
         }
+        Ty::LongDouble if b.len() >= 10 => format_value(ty, f80_to_f64_bits(b), c),
         _ => {
             let size = size_align(ty).0.min(8).min(b.len());
             let mut word = [0u8; 8];
@@ -660,8 +719,7 @@ fn in_bytes(ty: &Ty, b: &[u8], c: &Ctx<'_>) -> String {
 }
 
 /// The types of the variadic arguments a printf format describes (ltrace prints them after the
-/// format; floating point ones are not in integer registers and print as ltrace does not
-/// know them either: skipped).
+/// format).
 pub fn format_args(fmt: &[u8]) -> Vec<Ty> {
     use crate::wire::Conv;
     let mut out = Vec::new();
@@ -674,50 +732,171 @@ pub fn format_args(fmt: &[u8]) -> Vec<Ty> {
             Conv::Char => Ty::Char,
             Conv::Str => Ty::Str(Len::Nul),
             Conv::Addr => Ty::Addr,
+            Conv::Double => Ty::Double,
+            Conv::LongDouble => Ty::LongDouble,
         })
     });
     out
 }
 
+/// The registers a call's arguments are in at its entry (x86-64 SysV).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Regs {
+    /// rdi, rsi, rdx, rcx, r8, r9.
+    pub gp: [u64; 6],
+    /// The low 8 bytes of xmm0-7 (read only when the prototype has floating point or variadic
+    /// arguments: [`needs_fp`]).
+    pub xmm: [u64; 8],
+}
+
+impl Regs {
+    /// Integer registers only.
+    pub fn gp(gp: [u64; 6]) -> Regs {
+        Regs { gp, xmm: [0; 8] }
+    }
+}
+
+/// Whether printing a call of `proto` needs the SSE registers at its entry: a `float` or
+/// `double` parameter, or a printf format (its variadic doubles).
+pub fn needs_fp(proto: &Proto) -> bool {
+    proto
+        .params
+        .iter()
+        .any(|(t, _)| matches!(t, Ty::Float | Ty::Double | Ty::Format))
+}
+
+/// As [`needs_fp`] for a call whose `rax` at the entry is `rax`: a variadic call says in `al`
+/// how many SSE registers its arguments use, so a printf with no floating point argument in
+/// them (most) needs none.
+pub fn needs_fp_at(proto: &Proto, rax: u64) -> bool {
+    let fixed = proto
+        .params
+        .iter()
+        .any(|(t, _)| matches!(t, Ty::Float | Ty::Double));
+    fixed || (needs_fp(proto) && rax as u8 != 0)
+}
+
+/// Where a function returning `ty` leaves its value: `xmm0` (`float`, `double`), `st0`
+/// (`long double`), else `rax`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetReg {
+    /// rax.
+    Rax,
+    /// xmm0's low 8 bytes.
+    Xmm0,
+    /// The x87 stack's top.
+    St0,
+}
+
+/// Where a value of `ty` is returned.
+pub fn ret_reg(ty: &Ty) -> RetReg {
+    match ty {
+        Ty::Float | Ty::Double => RetReg::Xmm0,
+        Ty::LongDouble => RetReg::St0,
+        _ => RetReg::Rax,
+    }
+}
+
+/// The word the formatter takes for a return value of `ty`: `rax`, `xmm0`'s low 8 bytes, or
+/// `st0` (its 10 bytes) rounded to a double.
+pub fn ret_word(ty: &Ty, rax: u64, xmm0: u64, st0: Option<&[u8]>) -> u64 {
+    match ret_reg(ty) {
+        RetReg::Rax => rax,
+        RetReg::Xmm0 => xmm0,
+        RetReg::St0 => st0.filter(|b| b.len() >= 10).map_or(0, f80_to_f64_bits),
+    }
+}
+
+/// Where a parameter of type `ty` goes.
+fn next_loc(a: &mut crate::wire::Alloc, ty: &Ty) -> crate::wire::Loc {
+    match ty {
+        Ty::Float | Ty::Double => a.sse(),
+        Ty::LongDouble => a.x87(),
+        _ => a.int(),
+    }
+}
+
+/// The locations of `proto`'s parameters, and the allocation after them (where variadic
+/// arguments go).
+pub fn locations(proto: &Proto) -> (Vec<crate::wire::Loc>, crate::wire::Alloc) {
+    let mut a = crate::wire::Alloc::default();
+    let locs = proto
+        .params
+        .iter()
+        .map(|(t, _)| next_loc(&mut a, t))
+        .collect();
+    (locs, a)
+}
+
+/// The word holding an argument of type `ty` at `loc` (a `long double`: its value rounded to
+/// a double); 0 when its stack word is unreadable.
+fn word_at(loc: crate::wire::Loc, ty: &Ty, regs: &Regs, slot: u64, mem: &dyn Memory) -> u64 {
+    use crate::wire::Loc;
+    match loc {
+        Loc::Gp(i) => regs.gp[i],
+        Loc::Xmm(i) => regs.xmm[i],
+        Loc::Stack(off) => {
+            let at = slot + 8 + off as u64;
+            if *ty == Ty::LongDouble {
+                mem.bytes(at, 10).map_or(0, |b| f80_to_f64_bits(&b))
+            } else {
+                mem.bytes(at, 8).map_or(0, |b| {
+                    u64::from_le_bytes(b[..8].try_into().expect("8 bytes"))
+                })
+            }
+        }
+    }
+}
+
+/// The value of each of `proto`'s parameters, from the registers and the stack (`slot`: where
+/// the return address is).
+pub fn param_words(proto: &Proto, regs: &Regs, slot: u64, mem: &dyn Memory) -> Vec<u64> {
+    let (locs, _) = locations(proto);
+    proto
+        .params
+        .iter()
+        .zip(locs)
+        .map(|((ty, _), loc)| word_at(loc, ty, regs, slot, mem))
+        .collect()
+}
+
 /// The arguments `range` of a call of `proto` formatted as ltrace prints them, joined by
-/// `, `: `args` the argument registers, `slot` where the return address is (the arguments
-/// past the sixth follow it), `ret` the return value once known.
+/// `, `: `regs` the registers at the entry, `slot` where the return address is (the arguments
+/// not in registers follow it), `ret` the return value once known.
 pub fn call_args(
     proto: &Proto,
-    args: &[u64; 6],
+    regs: &Regs,
     slot: u64,
     range: std::ops::Range<usize>,
     ret: Option<u64>,
     mem: &dyn Memory,
     style: Style,
 ) -> String {
+    let (locs, mut after) = locations(proto);
+    let words: Vec<u64> = proto
+        .params
+        .iter()
+        .zip(&locs)
+        .map(|((ty, _), loc)| word_at(*loc, ty, regs, slot, mem))
+        .collect();
     let mut parts = Vec::new();
     let mut extra: Vec<Ty> = Vec::new();
     for i in range {
         let Some((ty, _)) = proto.params.get(i) else {
             break;
         };
-        let v = args.get(i).copied().unwrap_or(0);
-        parts.push(value(ty, v, args, ret, mem, style));
+        let v = words[i];
+        parts.push(value(ty, v, &words, ret, mem, style));
         if *ty == Ty::Format {
             if let Some((bytes, _)) = mem.cstr(v, crate::wire::FORMAT_MAX) {
                 extra = format_args(&bytes);
             }
         }
     }
-    // Variadic arguments after a format, from the remaining registers then the stack.
-    let first_extra = proto.params.len();
-    for (k, ty) in extra.iter().enumerate() {
-        let idx = first_extra + k;
-        let v = if idx < 6 {
-            args[idx]
-        } else {
-            mem.bytes(slot + 8 * (idx - 6 + 1) as u64, 8)
-                .map_or(0, |b| {
-                    u64::from_le_bytes(b[..8].try_into().expect("8 bytes"))
-                })
-        };
-        parts.push(value(ty, v, args, ret, mem, style));
+    // Variadic arguments after a format, where the ABI puts them after the fixed ones.
+    for ty in &extra {
+        let v = word_at(next_loc(&mut after, ty), ty, regs, slot, mem);
+        parts.push(value(ty, v, &words, ret, mem, style));
     }
     parts.join(", ")
 }
@@ -726,11 +905,42 @@ pub fn call_args(
 /// as [`call_args`] and [`value`] do with the tracee's memory: strings and what pointers point
 /// at, one level deep (a pointer inside a pointed-at struct prints as its address).
 pub fn reads(proto: &Proto, style: Style) -> Vec<crate::wire::Read> {
-    use crate::wire::{op, Read};
+    use crate::wire::{op, Loc, Read};
     let entry = proto.entry_params();
+    let (locs, after) = locations(proto);
     let mut out = Vec::new();
+    // The registers and stack the formatter reads besides the integer registers come first
+    // (the plan has room for [`crate::wire::READS`]).
+    if needs_fp(proto) {
+        out.push(Read {
+            op: op::FPREGS,
+            ..Read::default()
+        });
+    }
+    if ret_reg(&proto.ret) == RetReg::St0 {
+        out.push(Read {
+            op: op::ST0,
+            at_exit: true,
+            ..Read::default()
+        });
+    }
+    let has_format = proto.params.iter().any(|(t, _)| *t == Ty::Format);
+    if after.stack > 0 && !has_format {
+        out.push(Read {
+            op: op::STACK,
+            max: after.stack.min(256) as u64,
+            ..Read::default()
+        });
+    }
+    // A read's address or count: the return value (0) or the integer register (1..=6) that
+    // holds parameter `k` (1-based).
+    let src_of = |k: usize| match locs.get(k.wrapping_sub(1)) {
+        Some(Loc::Gp(g)) => Some(*g as u8 + 1),
+        _ => None,
+    };
     let len_src = |len: &Len| match len {
-        Len::Arg(k) if *k <= 6 => Some(*k as u8),
+        Len::Arg(0) => Some(0),
+        Len::Arg(k) => src_of(*k),
         _ => None,
     };
     // The elements printed of an array (behind a pointer): a fixed count, or one an argument
@@ -767,7 +977,7 @@ pub fn reads(proto: &Proto, style: Style) -> Vec<crate::wire::Read> {
                 None => read(op::CSTR, style.strsize),
             },
             Ty::Format => Read {
-                elem: proto.params.len() as u32,
+                elem: after.encode(),
                 ..read(op::FORMAT, style.strsize)
             },
             Ty::Array(elem, len) => array(elem, len, &read).unwrap_or_default(),
@@ -783,8 +993,10 @@ pub fn reads(proto: &Proto, style: Style) -> Vec<crate::wire::Read> {
             out.push(r);
         }
     };
-    for (i, (ty, _)) in proto.params.iter().enumerate().take(6) {
-        one(ty, i as u8 + 1, i >= entry, &mut out);
+    for (i, (ty, _)) in proto.params.iter().enumerate() {
+        if let Loc::Gp(g) = locs[i] {
+            one(ty, g as u8 + 1, i >= entry, &mut out);
+        }
     }
     one(&proto.ret, 0, true, &mut out);
     out.truncate(crate::wire::READS);
@@ -973,15 +1185,161 @@ mod tests {
     }
 
     #[test]
+    fn floating_point_prints_as_c_prints_it_with_percent_f() {
+        assert_eq!(c_f(1.0 / 3.0), "0.333333");
+        assert_eq!(c_f(-0.0), "-0.000000");
+        assert_eq!(c_f(1e20), "100000000000000000000.000000");
+        assert_eq!(c_f(f64::NAN), "nan");
+        assert_eq!(c_f(-f64::NAN), "-nan");
+        assert_eq!(c_f(f64::NEG_INFINITY), "-inf");
+        assert_eq!(c_f(2.5e-7), "0.000000");
+        // 80-bit long doubles: 1.5 (sign 0, exponent 16383, mantissa 0xc000...), -2, inf.
+        let f80 = |mant: u64, se: u16| {
+            let mut b = mant.to_le_bytes().to_vec();
+            b.extend(se.to_le_bytes());
+            f64::from_bits(f80_to_f64_bits(&b))
+        };
+        assert_eq!(f80(0xc000_0000_0000_0000, 0x3fff), 1.5);
+        assert_eq!(f80(0x8000_0000_0000_0000, 0xc000), -2.0);
+        assert_eq!(f80(0x8000_0000_0000_0000, 0x7fff), f64::INFINITY);
+        assert!(f80(0xc000_0000_0000_0000, 0x7fff).is_nan());
+        assert_eq!(f80(0x8000_0000_0000_0000, 0x3fff - 1074), 5e-324);
+        let m = NoMem;
+        let v = |ty: &Ty, w: u64| value(ty, w, &[], None, &m, STYLE);
+        assert_eq!(v(&Ty::Double, 2.5f64.to_bits()), "2.500000");
+        // A float is the low 32 bits of its register.
+        assert_eq!(
+            v(&Ty::Float, 0xdead_beef_0000_0000 | 0.25f32.to_bits() as u64),
+            "0.250000"
+        );
+    }
+
+    /// x86-64 SysV: integers in six registers, float/double in xmm0-7 (counted apart), the rest
+    /// on the stack in order (a long double 16-aligned), the variadic ones after the fixed.
+    #[test]
+    fn arguments_are_where_the_abi_puts_them() {
+        let mut p = Protos::default();
+        p.parse_text(
+            "double f(int, double, string, float, long);\n\
+             int g(int, int, int, int, int, int, int, double, double, double, double, double, double, double, double, double);\n\
+             int printf(format);\n",
+        );
+        let words: Vec<u64> = (1..=6).collect();
+        let xmm: Vec<u64> = (1..=8).map(|i| (i as f64 * 1.5).to_bits()).collect();
+        let regs = Regs {
+            gp: words.clone().try_into().unwrap(),
+            xmm: xmm.clone().try_into().unwrap(),
+        };
+        // The stack after the return address at 0x1000: 7, 13.5, then "hi" and 1.25 for printf.
+        let mut stack = vec![0u8; 0x40];
+        stack[8..16].copy_from_slice(&7u64.to_le_bytes());
+        stack[16..24].copy_from_slice(&13.5f64.to_bits().to_le_bytes());
+        stack[24..32].copy_from_slice(&0x1020u64.to_le_bytes());
+        stack[32..40].copy_from_slice(&1.25f64.to_bits().to_le_bytes());
+        stack[0x20..0x23].copy_from_slice(b"hi\0");
+        let m = Buf(0x1000, stack.clone());
+        let args = |name: &str| {
+            let proto = p.get(name);
+            call_args(
+                &proto,
+                &regs,
+                0x1000,
+                0..proto.params.len(),
+                None,
+                &m,
+                STYLE,
+            )
+        };
+        // f: int rdi=1, double xmm0, string rsi=2 (unreadable here), float xmm1, long rdx=3.
+        let f = p.get("f");
+        assert_eq!(
+            param_words(&f, &regs, 0x1000, &m),
+            vec![1, xmm[0], 2, xmm[1], 3]
+        );
+        assert_eq!(args("g").split(", ").last(), Some("13.500000"));
+        assert_eq!(
+            args("g").split(", ").take(8).collect::<Vec<_>>(),
+            vec!["1", "2", "3", "4", "5", "6", "7", "1.500000"]
+        );
+        // printf("%d %f %s %f %Lf", ...) with the format at 0x1020: 2 (rsi), xmm0, rdx, xmm1;
+        // a long double on the stack, 16-aligned (offset 0 of the stack arguments here).
+        let mut mem = vec![0u8; 0x60];
+        mem[0x20..0x32].copy_from_slice(b"%d %f %s %f %Lf\0\0\0");
+        let ld = [0u8, 0, 0, 0, 0, 0, 0, 0xa0, 0x01, 0x40]; // 5.0
+        mem[8..18].copy_from_slice(&ld);
+        let m = Buf(0x1000, mem);
+        let regs = Regs {
+            gp: [0x1020, 2, 0x9999, 0, 0, 0],
+            xmm: regs.xmm,
+        };
+        let printf = p.get("printf");
+        assert_eq!(
+            call_args(&printf, &regs, 0x1000, 0..1, None, &m, STYLE),
+            "\"%d %f %s %f %Lf\", 2, 1.500000, 0x9999, 3.000000, 5.000000"
+        );
+        // printf's al: SSE registers its variadic arguments use; none, no register read.
+        assert!(needs_fp_at(&printf, 2) && !needs_fp_at(&printf, 0x100));
+        assert!(needs_fp_at(&p.get("f"), 0) && !needs_fp_at(&p.get("missing"), 1));
+        assert_eq!(ret_word(&Ty::Double, 7, 9, None), 9);
+        assert_eq!(ret_word(&Ty::LongDouble, 7, 9, Some(&ld)), 5f64.to_bits());
+        assert_eq!(ret_word(&Ty::Int(4), 7, 9, None), 7);
+    }
+
+    /// The in-process agent copies the SSE registers for floating point arguments and formats,
+    /// st0 for a long double return, the stack for fixed parameters past the registers; a
+    /// parameter's address source is its integer register, not its position.
+    #[test]
+    fn plans_read_the_fp_registers_and_stack_the_formatter_needs() {
+        use crate::wire::op;
+        let mut p = Protos::default();
+        p.parse_text(
+            "double f(double, string);\nint g(float, int, int, int, int, int, int, string);\n\
+             int fprintf(file, format);\n",
+        );
+        let ops = |name: &str| -> Vec<(u8, bool, u8, u64, u32)> {
+            reads(&p.get(name), STYLE)
+                .iter()
+                .map(|r| (r.op, r.at_exit, r.src, r.max, r.elem))
+                .collect()
+        };
+        assert_eq!(
+            ops("f"),
+            vec![(op::FPREGS, false, 0, 0, 0), (op::CSTR, false, 1, 32, 0)]
+        );
+        // g's string is the seventh integer: on the stack, not read for the agent's copy.
+        assert_eq!(
+            ops("g"),
+            vec![(op::FPREGS, false, 0, 0, 0), (op::STACK, false, 0, 8, 0)]
+        );
+        let fmt = ops("fprintf");
+        assert_eq!(fmt[1].0, op::FORMAT);
+        assert_eq!(crate::wire::Alloc::decode(fmt[1].4).gp, 2);
+        let ld = Proto {
+            ret: Ty::LongDouble,
+            params: vec![(Ty::LongDouble, false)],
+        };
+        assert_eq!(
+            reads(&ld, STYLE)
+                .iter()
+                .map(|r| (r.op, r.at_exit, r.max))
+                .collect::<Vec<_>>(),
+            vec![(op::ST0, true, 0), (op::STACK, false, 16)]
+        );
+    }
+
+    #[test]
     fn printf_formats_give_argument_types() {
         assert_eq!(
-            format_args(b"%d %s %5.2lu %% %c %p"),
+            format_args(b"%d %s %5.2lu %% %c %p %.3f %Lg %le"),
             vec![
                 Ty::Int(4),
                 Ty::Str(Len::Nul),
                 Ty::Uint(8),
                 Ty::Char,
-                Ty::Addr
+                Ty::Addr,
+                Ty::Double,
+                Ty::LongDouble,
+                Ty::Double,
             ]
         );
     }

@@ -211,7 +211,7 @@ struct Frame {
     lib: Rc<str>,
     ret: u64,
     slot: u64,
-    args: [u64; 6],
+    regs: proto::Regs,
     proto: Rc<Proto>,
     start: Instant,
     /// The frame of an IFUNC resolver: what to plant where it returns.
@@ -222,21 +222,54 @@ struct Frame {
 }
 
 impl Frame {
-    /// The frame of a call of `f` stopped at its entry: its arguments in the registers, to
-    /// return to `ret`.
-    fn call(f: &Func, ret: u64, regs: &libc::user_regs_struct, proto: Rc<Proto>) -> Frame {
+    /// The frame of a call of `f` by thread `pid` stopped at its entry: its arguments in the
+    /// registers (the SSE ones read when the prototype needs them), to return to `ret`.
+    fn call(
+        pid: Pid,
+        f: &Func,
+        ret: u64,
+        regs: &libc::user_regs_struct,
+        proto: Rc<Proto>,
+    ) -> Frame {
+        let mut r = proto::Regs::gp([regs.rdi, regs.rsi, regs.rdx, regs.rcx, regs.r8, regs.r9]);
+        if proto::needs_fp_at(&proto, regs.rax) {
+            if let Ok(fp) = pt::get_fpregs(pid) {
+                r.xmm = xmm_lows(&fp);
+            }
+        }
         Frame {
             name: f.name.clone(),
             lib: f.lib.clone(),
             ret,
             slot: regs.rsp,
-            args: [regs.rdi, regs.rsi, regs.rdx, regs.rcx, regs.r8, regs.r9],
+            regs: r,
             proto,
             start: Instant::now(),
             resolves: None,
             lazy: None,
         }
     }
+}
+
+/// The low 8 bytes of xmm0-7.
+fn xmm_lows(fp: &libc::user_fpregs_struct) -> [u64; 8] {
+    std::array::from_fn(|i| fp.xmm_space[4 * i] as u64 | (fp.xmm_space[4 * i + 1] as u64) << 32)
+}
+
+/// What a function returning `ty` returned, as the formatter takes it: `rax`, or the SSE or
+/// x87 register read from thread `pid` (stopped at the return).
+fn ret_word(pid: Pid, ty: &proto::Ty, rax: u64) -> u64 {
+    if proto::ret_reg(ty) == proto::RetReg::Rax {
+        return rax;
+    }
+    let Ok(fp) = pt::get_fpregs(pid) else {
+        return 0;
+    };
+    let st0: Vec<u8> = fp.st_space[..3]
+        .iter()
+        .flat_map(|w| w.to_le_bytes())
+        .collect();
+    proto::ret_word(ty, rax, xmm_lows(&fp)[0], Some(&st0))
 }
 
 #[derive(Debug)]
@@ -358,6 +391,7 @@ pub(crate) fn lazy_returns(cfg: &Config) -> bool {
 /// return value printed from the register alone.
 fn quiet_return(proto: &Proto, style: proto::Style) -> bool {
     proto.entry_params() == proto.params.len()
+        && proto::ret_reg(&proto.ret) == proto::RetReg::Rax
         && !proto::reads(proto, style).iter().any(|r| r.at_exit)
 }
 
@@ -617,7 +651,12 @@ impl<'a> Tracer<'a> {
                 }
                 let mut ifunc = false;
                 if found.is_none() {
-                    for l in &libs {
+                    // The library the symbol's version names first (`ldexp@GLIBC_2.2.5` is
+                    // libm's and libc's: the dynamic linker binds the one in libm.so.6).
+                    let versioned = libs
+                        .iter()
+                        .filter(|l| imp.from.as_deref() == Some(&*l.obj.name));
+                    for l in versioned.chain(&libs) {
                         if caller.is_some_and(|c| c.obj == l.obj) {
                             continue;
                         }
@@ -1323,7 +1362,7 @@ impl<'a> Tracer<'a> {
     ) -> String {
         proto::call_args(
             &f.proto,
-            &f.args,
+            &f.regs,
             f.slot,
             range,
             ret,
@@ -1440,7 +1479,8 @@ impl<'a> Tracer<'a> {
                 }
                 if shown {
                     let spent = frame.start.elapsed();
-                    self.finish(pid, depth, &frame, regs.rax, Some(&regs), spent)?;
+                    let rv = ret_word(pid, &frame.proto.ret, regs.rax);
+                    self.finish(pid, depth, &frame, rv, Some(&regs), spent)?;
                 }
                 self.cont(pid, 0)
             }
@@ -1456,7 +1496,7 @@ impl<'a> Tracer<'a> {
                     lib: f.lib.clone(),
                     ret,
                     slot: regs.rsp,
-                    args: [0; 6],
+                    regs: proto::Regs::default(),
                     proto: self.proto(&f.name, Some((&space, addr))),
                     start: Instant::now(),
                     resolves: Some(Func {
@@ -1499,8 +1539,8 @@ impl<'a> Tracer<'a> {
                     // must stay the caller's. Shown without a return, never counted (as the
                     // calls that never return).
                     if !self.cfg.count {
-                        let frame =
-                            Frame::call(&f, ret, &regs, self.proto(&f.name, Some((&space, addr))));
+                        let proto = self.proto(&f.name, Some((&space, addr)));
+                        let frame = Frame::call(pid, &f, ret, &regs, proto);
                         let args =
                             self.format_args(pid, &frame, 0..frame.proto.entry_params(), None);
                         let depth = self.threads[&tid].frames.len();
@@ -1518,7 +1558,7 @@ impl<'a> Tracer<'a> {
                     };
                     let frame = Frame {
                         lazy: lazy.map(|(k, ..)| (k, crate::lazyret::tsc())),
-                        ..Frame::call(&f, ret, &regs, proto)
+                        ..Frame::call(pid, &f, ret, &regs, proto)
                     };
                     // The frame is recorded before anything can fail (the output), so that a
                     // detach always finds the return address it swapped.
@@ -1658,10 +1698,11 @@ impl<'a> Tracer<'a> {
             }
             s
         };
+        let args = proto::param_words(&frame.proto, &frame.regs, frame.slot, &Mem(pid));
         let ret = proto::value(
             &frame.proto.ret,
             rax,
-            &frame.args,
+            &args,
             Some(rax),
             &Mem(pid),
             self.style(),
@@ -1717,7 +1758,7 @@ impl<'a> Tracer<'a> {
                     lib: "".into(),
                     ret: ip,
                     slot: sp,
-                    args,
+                    regs: proto::Regs::gp(args),
                     start: Instant::now(),
                     resolves: None,
                     lazy: None,
@@ -2016,16 +2057,52 @@ impl<'a> Tracer<'a> {
     /// Traces the running processes `pids` (`-p`): seizes every thread and resolves at once.
     pub fn run_attached(&mut self, pids: &[Pid]) -> io::Result<Outcome> {
         self.first = pids.first().map(|p| p.0);
+        // Every thread of every process is seized before any breakpoint is planted: a
+        // process that cannot be traced (another user's, EPERM) lets the others go untouched.
+        let mut seized: Vec<(Pid, Vec<i32>)> = Vec::new();
         for &pid in pids {
-            let tids: Vec<i32> = std::fs::read_dir(format!("/proc/{}/task", pid.0))?
-                .flatten()
-                .filter_map(|e| e.file_name().to_str()?.parse().ok())
-                .collect();
-            for &t in &tids {
-                pt::seize(Pid(t), crate::options(self.cfg))?;
-                pt::interrupt(Pid(t))?;
-                self.wait_first_stop(Pid(t))?;
+            let cannot = |e: io::Error| {
+                let e = match e.kind() {
+                    io::ErrorKind::NotFound => io::Error::from_raw_os_error(libc::ESRCH),
+                    _ => e,
+                };
+                let msg = e.to_string();
+                let msg = msg.split(" (os error").next().unwrap_or(&msg);
+                io::Error::new(e.kind(), format!("Cannot attach to pid {}: {msg}", pid.0))
+            };
+            let attach = |me: &mut Self, tids: &mut Vec<i32>| -> io::Result<()> {
+                let found: Vec<i32> = std::fs::read_dir(format!("/proc/{}/task", pid.0))?
+                    .flatten()
+                    .filter_map(|e| e.file_name().to_str()?.parse().ok())
+                    .collect();
+                for t in found {
+                    pt::seize(Pid(t), crate::options(me.cfg))?;
+                    tids.push(t);
+                    pt::interrupt(Pid(t))?;
+                    me.wait_first_stop(Pid(t))?;
+                }
+                Ok(())
+            };
+            let mut tids = Vec::new();
+            let r = attach(self, &mut tids);
+            seized.push((pid, tids));
+            if let Err(e) = r {
+                for t in seized.iter().flat_map(|(_, t)| t) {
+                    // A signal that stopped it meanwhile is delivered as it leaves.
+                    let sig = self
+                        .deferred
+                        .iter()
+                        .find_map(|(p, s)| match s {
+                            Stop::Signal(sig) if p.0 == *t => Some(*sig),
+                            _ => None,
+                        })
+                        .unwrap_or(0);
+                    let _ = pt::detach(Pid(*t), sig);
+                }
+                return Err(cannot(e));
             }
+        }
+        for (pid, tids) in seized {
             let space = self.new_image(pid, true)?;
             for &t in &tids {
                 self.threads.insert(

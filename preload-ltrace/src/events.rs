@@ -182,8 +182,26 @@ fn source(src: u8, args: &[u64; 6], ret: u64) -> u64 {
     }
 }
 
+/// The registers a call's reads may need besides the integer arguments: the low 8 bytes of
+/// xmm0-7 at the entry, xmm0 at the return.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Fp<'a> {
+    /// At an entry.
+    Args(&'a [u64; 8]),
+    /// At a return.
+    Ret,
+}
+
 /// Does the reads of `plan` for this side of the call (`at_exit`).
-fn reads(b: &mut Builder<'_>, plan: &[Read], at_exit: bool, args: &[u64; 6], ret: u64, slot: u64) {
+fn reads(
+    b: &mut Builder<'_>,
+    plan: &[Read],
+    at_exit: bool,
+    args: &[u64; 6],
+    ret: u64,
+    slot: u64,
+    fp: Fp<'_>,
+) {
     for r in plan
         .iter()
         .filter(|r| r.op != op::NONE && r.at_exit == at_exit)
@@ -199,22 +217,47 @@ fn reads(b: &mut Builder<'_>, plan: &[Read], at_exit: bool, args: &[u64; 6], ret
                     b.bytes(addr, n.saturating_mul(r.elem as usize).min(max));
                 }
             }
-            op::FORMAT => format(b, addr, r.elem as usize, max, args, slot),
+            op::FORMAT => format(b, addr, r.elem, max, args, slot),
+            op::FPREGS => {
+                if let Fp::Args(xmm) = fp {
+                    b.capture(wire::FPREGS_ADDR, 64, |dst, room| {
+                        let n = room.min(64);
+                        // SAFETY: `dst` has `room` writable bytes, `xmm` 64 readable ones.
+                        unsafe { std::ptr::copy_nonoverlapping(xmm.as_ptr().cast(), dst, n) };
+                        n
+                    });
+                }
+            }
+            op::ST0 => {
+                let mut st0 = [0u8; 16];
+                // SAFETY: pushes a copy of st0 and stores it (10 bytes) into `st0`, leaving the
+                // x87 stack as it was. Only planned for a function returning `long double`,
+                // which leaves its value in st0; nothing between its return and here uses
+                // the x87 unit (the exit stub, this agent, the vDSO clock).
+                unsafe {
+                    std::arch::asm!(
+                        "fld st(0)",
+                        "fstp tbyte ptr [{p}]",
+                        p = in(reg) st0.as_mut_ptr(),
+                        options(nostack),
+                    )
+                };
+                b.capture(wire::ST0_ADDR, 10, |dst, room| {
+                    let n = room.min(10);
+                    // SAFETY: `dst` has `room` writable bytes, `st0` 16 readable ones.
+                    unsafe { std::ptr::copy_nonoverlapping(st0.as_ptr(), dst, n) };
+                    n
+                });
+            }
+            op::STACK => b.bytes(slot + 8, max),
             _ => {}
         }
     }
 }
 
 /// A printf format: its text, the strings of its `%s`, the stack words of its arguments past
-/// the sixth.
-fn format(
-    b: &mut Builder<'_>,
-    addr: u64,
-    first: usize,
-    strsize: usize,
-    args: &[u64; 6],
-    slot: u64,
-) {
+/// the registers. `first` is where its first variadic argument goes ([`wire::Alloc`]).
+fn format(b: &mut Builder<'_>, addr: u64, first: u32, strsize: usize, args: &[u64; 6], slot: u64) {
     let start = b.l.len;
     b.cstr(addr, wire::FORMAT_MAX);
     if b.l.len == start {
@@ -224,8 +267,8 @@ fn format(
     // The conversions are scanned in place (no copy of the format on the stack: a traced
     // call may run on a small one, a signal handler's alternate stack); the captures below
     // append after it.
-    let mut idx = first;
-    let mut strs = [0usize; 16];
+    let mut at = wire::Alloc::decode(first);
+    let mut strs = [wire::Loc::Gp(0); 16];
     let mut nstr = 0;
     {
         // SAFETY: the capture just written: `n` bytes after its two words, inside the buffer.
@@ -233,41 +276,45 @@ fn format(
             unsafe { std::slice::from_raw_parts(b.l.buf[start + 2..].as_ptr().cast::<u8>(), n) };
         let fmt = fmt.split(|&c| c == 0).next().unwrap_or(fmt);
         wire::conversions(fmt, |c| {
+            let loc = at.conv(c);
             if c == wire::Conv::Str && nstr < strs.len() {
-                strs[nstr] = idx;
+                strs[nstr] = loc;
                 nstr += 1;
             }
-            idx += 1;
         });
     }
-    let stack_words = idx.saturating_sub(6).min(32);
+    let stack_words = (at.stack / 8).min(32);
     if stack_words > 0 {
         b.bytes(slot + 8, stack_words * 8);
     }
-    for &i in &strs[..nstr] {
-        let v = if i < 6 {
-            args[i]
-        } else {
-            let mut w = [0u8; 8];
-            if read_mem(slot + 8 * (i as u64 - 6 + 1), w.as_mut_ptr(), 8) != 8 {
-                continue;
+    for &loc in &strs[..nstr] {
+        let v = match loc {
+            wire::Loc::Gp(i) => args[i],
+            wire::Loc::Stack(off) => {
+                let mut w = [0u8; 8];
+                if read_mem(slot + 8 + off as u64, w.as_mut_ptr(), 8) != 8 {
+                    continue;
+                }
+                u64::from_le_bytes(w)
             }
-            u64::from_le_bytes(w)
+            wire::Loc::Xmm(_) => continue,
         };
         b.cstr(v, strsize);
     }
 }
 
-/// Records a call's entry (`kind` [`wire::KIND_ENTRY`] or [`wire::KIND_NORET`]).
+/// Records a call's entry (`kind` [`wire::KIND_ENTRY`] or [`wire::KIND_NORET`]); `regs` are
+/// its integer argument registers and the low 8 bytes of xmm0-7.
 pub(crate) fn entry(
     kind: u64,
     index: usize,
     depth: usize,
     ret: usize,
     slot: usize,
-    args: &[u64; 6],
+    regs: (&[u64; 6], &[u64; 8]),
     time: u64,
 ) {
+    let (args, xmm) = regs;
     let map = EVENTS.load(Ordering::Acquire);
     if map.is_null() {
         return;
@@ -287,12 +334,12 @@ pub(crate) fn entry(
             b.push(a);
         }
         b.push(slot as u64);
-        reads(b, &plan, false, args, 0, slot as u64);
+        reads(b, &plan, false, args, 0, slot as u64, Fp::Args(xmm));
     });
 }
 
-/// Records the return of the call `f` (at `depth`) with `rax`.
-pub(crate) fn exit(f: &Frame, depth: usize, rax: u64, time: u64) {
+/// Records the return of the call `f` (at `depth`) with `rax` and `xmm0` (its low 8 bytes).
+pub(crate) fn exit(f: &Frame, depth: usize, rax: u64, xmm0: u64, time: u64) {
     let map = EVENTS.load(Ordering::Acquire);
     if map.is_null() {
         return;
@@ -307,7 +354,7 @@ pub(crate) fn exit(f: &Frame, depth: usize, rax: u64, time: u64) {
             f.ret as u64,
             rax,
             f.start,
-            0,
+            xmm0,
             0,
             0,
             0,
@@ -315,7 +362,7 @@ pub(crate) fn exit(f: &Frame, depth: usize, rax: u64, time: u64) {
         ] {
             b.push(w);
         }
-        reads(b, &plan, true, &f.args, rax, f.slot as u64);
+        reads(b, &plan, true, &f.args, rax, f.slot as u64, Fp::Ret);
     });
 }
 

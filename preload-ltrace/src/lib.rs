@@ -261,6 +261,7 @@ extern "C" fn lt_enter(index: usize, slot: *mut usize, saved: *const Saved) -> u
         // SAFETY: the registers the entry saved, on this thread's stack for this call.
         let r = unsafe { &*saved };
         let args = [r.rdi, r.rsi, r.rdx, r.rcx, r.r8, r.r9];
+        let xmm: [u64; 8] = std::array::from_fn(|i| r.xmm[2 * i]);
         // SAFETY: as above; a signal handler that runs between the steps below sees the
         // depth already raised and uses the frames above ours.
         let depth = unsafe { (*s).depth };
@@ -277,7 +278,15 @@ extern "C" fn lt_enter(index: usize, slot: *mut usize, saved: *const Saved) -> u
             if f.kind == Kind::Twice && f.first_returns_zero {
                 // `setjmp` and `getcontext` return 0 the first time: the line is complete, as
                 // the ptrace backend prints it (their second return is not followed).
-                events::entry(wire::KIND_ENTRY, index, depth, ret, slot as usize, &args, t);
+                events::entry(
+                    wire::KIND_ENTRY,
+                    index,
+                    depth,
+                    ret,
+                    slot as usize,
+                    (&args, &xmm),
+                    t,
+                );
                 let frame = Frame {
                     slot: slot as usize,
                     ret,
@@ -285,9 +294,17 @@ extern "C" fn lt_enter(index: usize, slot: *mut usize, saved: *const Saved) -> u
                     start: t,
                     args,
                 };
-                events::exit(&frame, depth, 0, t);
+                events::exit(&frame, depth, 0, 0, t);
             } else {
-                events::entry(wire::KIND_NORET, index, depth, ret, slot as usize, &args, t);
+                events::entry(
+                    wire::KIND_NORET,
+                    index,
+                    depth,
+                    ret,
+                    slot as usize,
+                    (&args, &xmm),
+                    t,
+                );
             }
             return;
         }
@@ -311,7 +328,7 @@ extern "C" fn lt_enter(index: usize, slot: *mut usize, saved: *const Saved) -> u
             depth,
             ret,
             slot as usize,
-            &args,
+            (&args, &xmm),
             start,
         );
         // SAFETY: the return-address slot of this call (see above).
@@ -321,9 +338,9 @@ extern "C" fn lt_enter(index: usize, slot: *mut usize, saved: *const Saved) -> u
 }
 
 /// The common exit's Rust half: `sp` is the stack pointer after the function returned (its
-/// return-address slot + 8), `rax` what it returned. Adds the time spent (records the return
-/// for call lines) and returns the real return address.
-extern "C" fn lt_leave(sp: usize, rax: u64) -> usize {
+/// return-address slot + 8), `rax` and `xmm0` (its low 8 bytes) what it returned. Adds the
+/// time spent (records the return for call lines) and returns the real return address.
+extern "C" fn lt_leave(sp: usize, rax: u64, xmm0: u64) -> usize {
     let end = now();
     let slot = sp - 8;
     SHADOW.with(|s| {
@@ -351,7 +368,7 @@ extern "C" fn lt_leave(sp: usize, rax: u64) -> usize {
                     c.nanos
                         .fetch_add(end.saturating_sub(f.start), Ordering::Relaxed);
                 }
-                events::exit(&f, depth - 1, rax, end);
+                events::exit(&f, depth - 1, rax, xmm0, end);
                 return f.ret;
             }
             break;
@@ -441,6 +458,7 @@ std::arch::global_asm!(
     "movdqu [rsp + 16], xmm1",
     "lea rdi, [rsp + 96]",
     "mov rsi, [rsp + 88]",
+    "mov rdx, [rsp]",
     "call {leave}",
     "mov r11, rax",
     "movdqu xmm0, [rsp]",

@@ -12,7 +12,8 @@
 //!
 //! A record: [`REC_WORDS`] words (`kind | len << 32`, seq, `index | depth << 32`, time in
 //! CLOCK_MONOTONIC nanoseconds, return address, then six argument registers at an entry or the
-//! return value and the entry's time at an exit, and the call's return-address slot), then captures: `addr`,
+//! return value (rax), the entry's time and xmm0's low 8 bytes at an exit, and the call's
+//! return-address slot), then captures: `addr`,
 //! `len`, `len` bytes (padded to 8). A capture of a string holds its bytes and the NUL when one
 //! was found within its limit.
 
@@ -94,9 +95,25 @@ pub mod op {
     pub const BYTES_LEN: u8 = 3;
     /// A printf format (up to [`super::FORMAT_MAX`]), the strings its `%s` take (at most
     /// `max` bytes each) and the stack words its arguments past the sixth use; `elem` is the
-    /// index of the first variadic argument.
+    /// where the first variadic argument goes (an [`super::Alloc`] as [`super::Alloc::encode`]
+    /// gives it, after the fixed parameters).
     pub const FORMAT: u8 = 4;
+    /// At the entry: the low 8 bytes of xmm0-7 (floating point arguments), captured at
+    /// [`super::FPREGS_ADDR`].
+    pub const FPREGS: u8 = 5;
+    /// At the return: `st0` (a `long double` return value, 10 bytes), captured at
+    /// [`super::ST0_ADDR`].
+    pub const ST0: u8 = 6;
+    /// At the entry: `max` bytes of the stack after the return address (the fixed
+    /// parameters that are not in registers).
+    pub const STACK: u8 = 7;
 }
+
+/// Where the [`op::FPREGS`] capture is put among a record's captures: an address no user
+/// memory has (the kernel's half).
+pub const FPREGS_ADDR: u64 = 0xffff_ffff_ffff_0000;
+/// Where the [`op::ST0`] capture is put.
+pub const ST0_ADDR: u64 = 0xffff_ffff_ffff_1000;
 
 /// One copy of memory a function's formatting needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -109,7 +126,8 @@ pub struct Read {
     pub src: u8,
     /// For [`op::BYTES_LEN`]: where the count is (0 the return value, 1..=6 an argument).
     pub len_src: u8,
-    /// Element size ([`op::BYTES_LEN`]) or first variadic index ([`op::FORMAT`]).
+    /// Element size ([`op::BYTES_LEN`]) or where the first variadic argument goes
+    /// ([`op::FORMAT`]).
     pub elem: u32,
     /// The most bytes.
     pub max: u64,
@@ -176,10 +194,93 @@ pub enum Conv {
     Str,
     /// `%p`, `%n`.
     Addr,
+    /// `%f`, `%e`, `%g`, `%a` (any case): a double.
+    Double,
+    /// The same with `L`: a `long double`.
+    LongDouble,
 }
 
-/// Calls `each` with the argument of every conversion of the printf format `fmt`, in order
-/// (floating point ones are skipped: they are not in the integer registers).
+/// Where an argument is (x86-64 SysV).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Loc {
+    /// An integer register: 0..6 for rdi, rsi, rdx, rcx, r8, r9.
+    Gp(usize),
+    /// An SSE register, xmm0..7.
+    Xmm(usize),
+    /// The stack: a byte offset from the word after the return address.
+    Stack(usize),
+}
+
+/// Hands out the locations of a call's arguments in order, as the x86-64 SysV ABI does:
+/// integers and pointers in the six integer registers, `float`/`double` in xmm0-7, the rest
+/// (and `long double`, 16-aligned) on the stack in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Alloc {
+    /// Integer registers used.
+    pub gp: usize,
+    /// SSE registers used.
+    pub xmm: usize,
+    /// Bytes of stack used.
+    pub stack: usize,
+}
+
+impl Alloc {
+    fn on_stack(&mut self, size: usize, align: usize) -> Loc {
+        self.stack = self.stack.next_multiple_of(align);
+        self.stack += size;
+        Loc::Stack(self.stack - size)
+    }
+
+    /// An integer or pointer.
+    pub fn int(&mut self) -> Loc {
+        if self.gp < 6 {
+            self.gp += 1;
+            Loc::Gp(self.gp - 1)
+        } else {
+            self.on_stack(8, 8)
+        }
+    }
+
+    /// A `float` or `double`.
+    pub fn sse(&mut self) -> Loc {
+        if self.xmm < 8 {
+            self.xmm += 1;
+            Loc::Xmm(self.xmm - 1)
+        } else {
+            self.on_stack(8, 8)
+        }
+    }
+
+    /// A `long double`.
+    pub fn x87(&mut self) -> Loc {
+        self.on_stack(16, 16)
+    }
+
+    /// A printf conversion's argument.
+    pub fn conv(&mut self, c: Conv) -> Loc {
+        match c {
+            Conv::Double => self.sse(),
+            Conv::LongDouble => self.x87(),
+            _ => self.int(),
+        }
+    }
+
+    /// As a [`Read`]'s `elem`.
+    pub fn encode(&self) -> u32 {
+        self.gp as u32 | (self.xmm as u32) << 4 | ((self.stack / 8).min(0xffff) as u32) << 8
+    }
+
+    /// Read back from [`Alloc::encode`].
+    pub fn decode(v: u32) -> Alloc {
+        Alloc {
+            gp: (v & 0xf) as usize,
+            xmm: (v >> 4 & 0xf) as usize,
+            stack: (v >> 8) as usize * 8,
+        }
+    }
+}
+
+/// Calls `each` with the argument of every conversion of the printf format `fmt`, in order.
 pub fn conversions(fmt: &[u8], mut each: impl FnMut(Conv)) {
     let mut i = 0;
     while i < fmt.len() {
@@ -193,6 +294,7 @@ pub fn conversions(fmt: &[u8], mut each: impl FnMut(Conv)) {
             continue;
         }
         let mut long = 0;
+        let mut big_l = false;
         while i < fmt.len() {
             let c = fmt[i];
             i += 1;
@@ -200,7 +302,19 @@ pub fn conversions(fmt: &[u8], mut each: impl FnMut(Conv)) {
             match c {
                 b'-' | b'+' | b' ' | b'#' | b'0'..=b'9' | b'.' | b'\'' => {}
                 b'*' => each(Conv::Int(4)),
-                b'l' | b'j' | b'z' | b't' | b'q' | b'L' => long += 1,
+                b'l' | b'j' | b'z' | b't' | b'q' => long += 1,
+                b'L' => {
+                    long += 1;
+                    big_l = true;
+                }
+                b'f' | b'F' | b'e' | b'E' | b'g' | b'G' | b'a' | b'A' => {
+                    each(if big_l {
+                        Conv::LongDouble
+                    } else {
+                        Conv::Double
+                    });
+                    break;
+                }
                 b'h' => {}
                 b'd' | b'i' => {
                     each(Conv::Int(size));

@@ -15,7 +15,8 @@
 //! - [`seize`], [`detach`], [`interrupt`], [`listen`], [`resume`] and friends drive tracees.
 //! - [`wait`] returns the next [`Stop`], already classified: syscall stop, signal-delivery stop,
 //!   group-stop, fork/vfork/clone/exec/exit events, seccomp stop, exit or death by signal.
-//! - [`syscall_info`] wraps `PTRACE_GET_SYSCALL_INFO`; [`get_regs`]/[`set_regs`] the registers.
+//! - [`syscall_info`] wraps `PTRACE_GET_SYSCALL_INFO`; [`get_regs`]/[`set_regs`] the registers,
+//!   [`get_fpregs`] the x87/SSE ones.
 //! - [`mem`] reads tracee memory with `process_vm_readv`, falling back to `/proc/PID/mem` and
 //!   `PTRACE_PEEKDATA`, and writes it with `PTRACE_POKEDATA`, which also writes read-only text
 //!   (ltrace-rs's breakpoints; `tests/live.rs` checks the round trip).

@@ -147,6 +147,22 @@ pub fn get_regs(pid: Pid) -> io::Result<Regs> {
     Ok(regs)
 }
 
+/// `PTRACE_GETFPREGS`: the x87 and SSE registers (`xmm_space`, `st_space`).
+pub fn get_fpregs(pid: Pid) -> io::Result<libc::user_fpregs_struct> {
+    // SAFETY: user_fpregs_struct is plain integers; all-zero is a valid value.
+    let mut regs: libc::user_fpregs_struct = unsafe { std::mem::zeroed() };
+    // SAFETY: PTRACE_GETFPREGS writes one user_fpregs_struct to `data`.
+    check(unsafe {
+        libc::ptrace(
+            libc::PTRACE_GETFPREGS,
+            pid.0,
+            0usize,
+            &mut regs as *mut libc::user_fpregs_struct,
+        )
+    })?;
+    Ok(regs)
+}
+
 /// `PTRACE_SETREGS`.
 pub fn set_regs(pid: Pid, regs: &Regs) -> io::Result<()> {
     // SAFETY: PTRACE_SETREGS only reads one user_regs_struct from `data`.
