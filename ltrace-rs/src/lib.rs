@@ -312,10 +312,11 @@ pub fn run(cfg: &Config) -> Result<Outcome, Error> {
         let pids: Vec<Pid> = cfg.pids.iter().map(|&p| Pid(p)).collect();
         for p in &pids {
             if !Path::new(&format!("/proc/{}", p.0)).exists() {
-                return Err(Error::new(format!(
-                    "Cannot attach to pid {}: No such process",
-                    p.0
-                )));
+                // Status 0, as ltrace (see `tracer::CannotAttach`).
+                return Err(Error {
+                    msg: format!("Cannot attach to pid {}: No such process", p.0),
+                    code: 0,
+                });
             }
         }
         if let Some(log) = open_log(&cfg)? {
@@ -374,6 +375,15 @@ fn finish(
         if e.kind() == io::ErrorKind::BrokenPipe {
             Error {
                 msg: String::new(),
+                code: 0,
+            }
+        } else if e
+            .get_ref()
+            .is_some_and(|inner| inner.is::<tracer::CannotAttach>())
+        {
+            // ltrace 0.7.3's status after "Cannot attach to pid N".
+            Error {
+                msg: e.to_string(),
                 code: 0,
             }
         } else {

@@ -27,6 +27,19 @@ use tracekit_ptrace::{self as pt, Breakpoint, Event, Pid, Resume, Stop};
 use crate::elf::{self, ElfInfo};
 use crate::output::{Printer, Summary};
 use crate::procfs;
+
+/// `Cannot attach to pid N: why`: ltrace 0.7.3 says it and then exits with status 0 (having
+/// traced nothing); ltrace-rs does the same, so scripts written for ltrace see what they saw.
+#[derive(Debug)]
+pub struct CannotAttach(pub String);
+
+impl std::fmt::Display for CannotAttach {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for CannotAttach {}
 use crate::proto::{self, Memory, Proto, Protos};
 use crate::Config;
 
@@ -2068,7 +2081,10 @@ impl<'a> Tracer<'a> {
                 };
                 let msg = e.to_string();
                 let msg = msg.split(" (os error").next().unwrap_or(&msg);
-                io::Error::new(e.kind(), format!("Cannot attach to pid {}: {msg}", pid.0))
+                io::Error::new(
+                    e.kind(),
+                    CannotAttach(format!("Cannot attach to pid {}: {msg}", pid.0)),
+                )
             };
             let attach = |me: &mut Self, tids: &mut Vec<i32>| -> io::Result<()> {
                 let found: Vec<i32> = std::fs::read_dir(format!("/proc/{}/task", pid.0))?

@@ -1106,9 +1106,12 @@ fn x_traces_the_programs_own_functions_even_static() {
     );
 }
 
+/// One line on stderr naming the problem, and ltrace 0.7.3's exit status for it: 1, but 0
+/// after "Cannot attach to pid N" (ltrace then exits as if it had traced the process).
 fn one_line_error(args: &[&str], needle: &str) {
     let out = run(Command::new(ltrace_rs()).args(args));
-    assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
+    let code = if args.first() == Some(&"-p") { 0 } else { 1 };
+    assert_eq!(out.status.code(), Some(code), "{args:?}: {}", stderr(&out));
     let err = stderr(&out);
     assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
     assert!(
@@ -1151,8 +1154,8 @@ fn start_attach_victim(prog: &Path, uid: Option<u32>) -> std::process::Child {
 }
 
 /// `-p` of a process that exists but may not be traced (another user's: EPERM) is a one-line
-/// error naming it, exit status 1, as ltrace says it (`Cannot attach to pid N: Operation not
-/// permitted`; ltrace 0.7.3 then exits 0). With several `-p`, one such process lets the others
+/// error naming it, as ltrace says it (`Cannot attach to pid N: Operation not permitted`),
+/// and ltrace 0.7.3's exit status after it, 0. With several `-p`, one such process lets the others
 /// go: detached before any breakpoint went in, they run on to their normal end.
 #[test]
 fn a_process_that_cannot_be_traced_gets_one_line_and_is_left_alone() {
@@ -1186,7 +1189,7 @@ fn a_process_that_cannot_be_traced_gets_one_line_and_is_left_alone() {
     };
     let check = |out: &Output, pid: u32, why: &str| {
         let err = stderr(out);
-        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert_eq!(out.status.code(), Some(0), "ltrace's status: {err}");
         assert_eq!(
             err,
             format!("ltrace-rs: Cannot attach to pid {pid}: {why}\n"),
