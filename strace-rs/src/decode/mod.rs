@@ -31,10 +31,13 @@ mod net_xlat;
 mod netlink;
 pub(crate) mod netlink_xlat;
 mod numa;
+mod perf;
+mod perf_xlat;
 pub(crate) mod process;
 mod ptrace;
 mod ptrace_xlat;
 pub(crate) mod signal;
+mod sockaddr;
 pub mod structs;
 mod system;
 pub mod table;
@@ -162,6 +165,8 @@ pub struct Ctx<'a> {
     pub rextra: String,
     /// State carried from entry to exit.
     pub stash: u64,
+    /// More state carried from entry to exit (recvmmsg's `msg_namelen`s, perf_event_open's attributes).
+    pub stash_bytes: Vec<u8>,
 }
 
 impl<'a> Ctx<'a> {
@@ -188,6 +193,7 @@ impl<'a> Ctx<'a> {
             rfmt: Rval::Dec,
             rextra: String::new(),
             stash: 0,
+            stash_bytes: Vec::new(),
         }
     }
 
@@ -694,6 +700,7 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         .or_else(|| cbpf::decoder(name))
         .or_else(|| ptrace::decoder(name))
         .or_else(|| mmsg::decoder(name))
+        .or_else(|| perf::decoder(name))
 }
 
 /// Syscalls whose return value is printed specially.

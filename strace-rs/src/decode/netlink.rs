@@ -572,7 +572,7 @@ fn nla_x16(ctx: &mut Ctx<'_>, addr: u64, len: u64) -> bool {
 
 /// A MAC address field (strace's `print_mac_addr`): `00:11:22:33:44:55`, the bytes in hex
 /// under `-X raw`, both under `-X verbose`.
-fn nla_mac(ctx: &mut Ctx<'_>, b: &[u8]) {
+pub(super) fn nla_mac(ctx: &mut Ctx<'_>, b: &[u8]) {
     let style = ctx.opts.xlat;
     if style != XlatStyle::Abbrev || b.len() > 32 {
         text::quote(&mut ctx.out, b, ctx.opts.hex, true);
@@ -715,12 +715,19 @@ fn nla_hwaddr(ctx: &mut Ctx<'_>, addr: u64, len: u64, devtype: Option<u32>) -> b
         ctx.addr(addr);
         return true;
     };
+    hwaddr(ctx, &b, devtype);
+    true
+}
+
+/// A hardware address of a device of type `devtype` (strace's `print_hwaddr`): its bytes,
+/// then (abbreviated) `00:11:...` cut at the type's address size.
+pub(super) fn hwaddr(ctx: &mut Ctx<'_>, b: &[u8], devtype: Option<u32>) {
     let style = ctx.opts.xlat;
     if style != XlatStyle::Abbrev {
-        text::quote(&mut ctx.out, &b, ctx.opts.hex, true);
+        text::quote(&mut ctx.out, b, ctx.opts.hex, true);
     }
     if style == XlatStyle::Raw {
-        return true;
+        return;
     }
     let n = b.len().min(devtype.map_or(255, hwaddr_size));
     let mac: Vec<String> = b[..n].iter().map(|x| format!("{x:02x}")).collect();
@@ -729,7 +736,6 @@ fn nla_hwaddr(ctx: &mut Ctx<'_>, addr: u64, len: u64, devtype: Option<u32>) -> b
     } else {
         ctx.push(&mac.join(":"));
     }
-    true
 }
 
 /// `{family=AF_INET, data="\x..."}`: a message strace has no decoder for.
@@ -2277,7 +2283,7 @@ fn unix_diag_attr(ctx: &mut Ctx<'_>, _fam: u8, typ: u16, addr: u64, len: u64) ->
 }
 
 /// A port in network order (strace's `PRINT_FIELD_NET_PORT`): `idiag_sport=htons(22)`.
-fn net_port(ctx: &mut Ctx<'_>, name: &str, b: &[u8]) {
+pub(super) fn net_port(ctx: &mut Ctx<'_>, name: &str, b: &[u8]) {
     let _ = write!(ctx.out, "{name}=");
     let style = ctx.opts.xlat;
     if style != XlatStyle::Abbrev {
