@@ -142,7 +142,13 @@ gen strace-rs/src/decode/ptrace_xlat.rs "ptrace_cmds ptrace_setoptions_flags ptr
 nt_descriptor_types ptrace_syscall_info_op" "ptrace.h elf.h"
 
 gen strace-rs/src/decode/net_xlat.rs "socketlayers scmvals ip_cmsg_types af_packet_types hci_channels
-bluetooth_l2_cid bluetooth_l2_psm" "if_packet"
+bluetooth_l2_cid bluetooth_l2_psm bdaddr_types rxrpc_services ieee802154_addr_types ieee802154_addrs
+ieee802154_pan_ids alg_sockaddr_flags nfc_saps nfc_sockaddr_protocols vsock_cids vsock_flags vsock_ports
+qipcrtr_nodes qipcrtr_ports xdp_sockaddr_flags mctp_addrs mctp_nets" "if_packet mctp vm_sockets qrtr if_xdp if_alg nfc"
+
+gen strace-rs/src/decode/perf_xlat.rs "perf_type_id perf_attr_size perf_hw_id perf_sw_ids perf_hw_cache_id
+perf_hw_cache_op_id perf_hw_cache_op_result_id perf_event_sample_format perf_event_read_format
+hw_breakpoint_type perf_branch_sample_type perf_event_open_flags clocknames" "perf_event hw_breakpoint"
 
 # ioctlent NAME TYPE...: the requests of ioctl types TYPE (hex, `12` for 0x12; `all` for every
 # type) as strace's built ioctlent0.h (x86_64) names them, codes shared by several requests as

@@ -46,6 +46,8 @@ struct Tcb {
     keep_text: bool,
     step: Option<Step>,
     stash: u64,
+    /// More state from entry to exit (recvmmsg's msg_namelens, perf_event_open's attributes).
+    stash_bytes: Vec<u8>,
     rfmt: Rval,
     entry_text: String,
     /// What an injection did to the current call.
@@ -1606,6 +1608,7 @@ impl<'c> Tracer<'c> {
         let t = self.tcbs.get_mut(&pid).expect("tcb");
         t.step = Some(step);
         t.stash = ctx.stash;
+        t.stash_bytes = std::mem::take(&mut ctx.stash_bytes);
         t.rfmt = ctx.rfmt;
         t.stack = stack;
         let out = t.out;
@@ -1731,6 +1734,7 @@ impl<'c> Tracer<'c> {
         ctx.rval = rval;
         ctx.error = is_error;
         ctx.stash = t.stash;
+        ctx.stash_bytes = std::mem::take(&mut t.stash_bytes);
         ctx.rfmt = t.rfmt;
         ctx.sp = t.sp;
         if t.step == Some(Step::Exit) {

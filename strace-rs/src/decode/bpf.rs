@@ -4,8 +4,8 @@
 //!
 //! Decoded: every command strace 6.1 decodes (maps, batches, program load, pin/get,
 //! attach/detach, test run, queries, ids, BTF, links, task fd query); an unknown command prints
-//! the attribute's address, as strace. With `-v` a program's instructions are listed; the info
-//! structure `BPF_OBJ_GET_INFO_BY_FD` fills prints as its address (strace lists it with `-v`).
+//! the attribute's address, as strace. With `-v` a program's instructions are listed, and the
+//! map or program information `BPF_OBJ_GET_INFO_BY_FD` fills (else its address).
 
 use std::fmt::Write as _;
 
@@ -275,10 +275,13 @@ fn decode(ctx: &mut Ctx<'_>, cmd: u32, a: &Attr) -> Step {
             let _ = write!(ctx.out, "btf_id={}", a.u32(0));
         }
         15 => {
-            // The info structure prints as its address (strace lists the fields of a map's or a
-            // program's with -v).
+            // The info structure prints as its address; with -v, a map's or a program's
+            // fields (a program's counts as they were at entry and as the kernel left them).
             if !ctx.exiting {
                 ctx.stash = u64::from(a.u32(4));
+                if ctx.opts.verbose {
+                    ctx.stash_bytes = obj_info(ctx, a.u64(8), a.u32(4)).unwrap_or_default();
+                }
                 fd_field(ctx, "info={bpf_fd", a.u32(0));
                 let _ = write!(ctx.out, ", info_len={}", a.u32(4));
                 return Step::Exit;
@@ -286,7 +289,18 @@ fn decode(ctx: &mut Ctx<'_>, cmd: u32, a: &Attr) -> Step {
             if ctx.stash != u64::from(a.u32(4)) {
                 let _ = write!(ctx.out, " => {}", a.u32(4));
             }
-            addr_field(ctx, ", info", a.u64(8));
+            ctx.push(", info=");
+            let saved = std::mem::take(&mut ctx.stash_bytes);
+            let kind = if ctx.opts.verbose {
+                obj_kind(ctx, a.u32(0) as i32)
+            } else {
+                None
+            };
+            match (kind, obj_info(ctx, a.u64(8), a.u32(4))) {
+                (Some(ObjKind::Map), Some(info)) => map_info(ctx, &info, a.u32(4)),
+                (Some(ObjKind::Prog), Some(info)) => prog_info(ctx, &info, &saved, a.u32(4)),
+                _ => ctx.addr(a.u64(8)),
+            }
             ctx.push("}");
         }
         28 => link_create(ctx, a),
@@ -775,6 +789,269 @@ fn test_run(ctx: &mut Ctx<'_>, a: &Attr) {
     }
     if !a.ends_before(72) {
         let _ = write!(ctx.out, ", batch_size={}", a.u32(72));
+    }
+    ctx.push("}");
+}
+
+/// The kinds of object whose information `BPF_OBJ_GET_INFO_BY_FD` prints with `-v`.
+enum ObjKind {
+    Map,
+    Prog,
+}
+
+/// What the descriptor `fd` of the tracee is, by its link in `/proc` (strace's
+/// `getfdpath`).
+fn obj_kind(ctx: &Ctx<'_>, fd: i32) -> Option<ObjKind> {
+    let dir = crate::pidns::proc_dir(ctx.pid.0);
+    let path = std::fs::read_link(format!("/proc/{dir}/fd/{fd}")).ok()?;
+    match path.to_str()? {
+        "anon_inode:bpf-map" => Some(ObjKind::Map),
+        "anon_inode:bpf-prog" => Some(ObjKind::Prog),
+        _ => None,
+    }
+}
+
+/// The `size` bytes of an info structure at `addr` (at most a page, strace's
+/// `fetch_bpf_obj_info`), zero-padded to a page.
+fn obj_info(ctx: &Ctx<'_>, addr: u64, size: u32) -> Option<Vec<u8>> {
+    const PAGE: usize = 4096;
+    if size == 0 || size as usize > PAGE || addr == 0 {
+        return None;
+    }
+    let mut b = ctx.read_bytes(addr, size as usize)?;
+    b.resize(PAGE, 0);
+    Some(b)
+}
+
+fn u32_at(b: &[u8], o: usize) -> u32 {
+    u32::from_ne_bytes(b[o..o + 4].try_into().unwrap())
+}
+
+fn u64_at(b: &[u8], o: usize) -> u64 {
+    u64::from_ne_bytes(b[o..o + 8].try_into().unwrap())
+}
+
+/// `struct bpf_map_info` (strace's `print_bpf_map_info`), cut where `size` ends.
+fn map_info(ctx: &mut Ctx<'_>, b: &[u8], size: u32) {
+    const SIZE: usize = 88;
+    let len = (size as usize).min(SIZE);
+    ctx.push("{type=");
+    ctx.xval(
+        bx::BPF_MAP_TYPES,
+        u64::from(u32_at(b, 0)),
+        "BPF_MAP_TYPE_???",
+    );
+    let _ = write!(
+        ctx.out,
+        ", id={}, key_size={}, value_size={}, max_entries={}, map_flags=",
+        u32_at(b, 4),
+        u32_at(b, 8),
+        u32_at(b, 12),
+        u32_at(b, 16)
+    );
+    ctx.flags(bx::BPF_MAP_FLAGS, u64::from(u32_at(b, 20)), "BPF_F_???");
+    'fields: {
+        if len <= 24 {
+            break 'fields;
+        }
+        cstring(ctx, ", name", &b[24..40]);
+        if len <= 40 {
+            break 'fields;
+        }
+        ctx.push(", ifindex=");
+        super::netlink::ifindex(ctx, u32_at(b, 40));
+        let _ = write!(
+            ctx.out,
+            ", btf_vmlinux_value_type_id={}, netns_dev={}, netns_ino={}",
+            u32_at(b, 44),
+            super::structs::makedev(u64_at(b, 48)),
+            u64_at(b, 56)
+        );
+        if len <= 64 {
+            break 'fields;
+        }
+        let _ = write!(
+            ctx.out,
+            ", btf_id={}, btf_key_type_id={}, btf_value_type_id={}",
+            u32_at(b, 64),
+            u32_at(b, 68),
+            u32_at(b, 72)
+        );
+        extra_data(ctx, &b[..size as usize], SIZE);
+    }
+    ctx.push("}");
+}
+
+/// `name=N` or, when the kernel changed it from what the program passed, `name=P => N`.
+fn changed_u32(ctx: &mut Ctx<'_>, name: &str, before: u32, after: u32) {
+    let _ = write!(ctx.out, ", {name}=");
+    if before != after {
+        let _ = write!(ctx.out, "{before} => ");
+    }
+    let _ = write!(ctx.out, "{after}");
+}
+
+/// [`changed_u32`] of an address.
+fn changed_addr(ctx: &mut Ctx<'_>, name: &str, before: u64, after: u64) {
+    let _ = write!(ctx.out, ", {name}=");
+    if before != after {
+        ctx.addr(before);
+        ctx.push(" => ");
+    }
+    ctx.addr(after);
+}
+
+/// ` /* 2026-12-07T19:58:09+0000 */`: the wall-clock time of a boot-time stamp, to the
+/// second (strace's `print_boottime`; approximate, as the offset is taken now).
+fn boottime_comment(ctx: &mut Ctx<'_>, ns: u64) {
+    if ctx.opts.xlat == XlatStyle::Raw {
+        return;
+    }
+    let now = |clock| {
+        // SAFETY: timespec is plain integers; all-zero is valid before clock_gettime fills it.
+        let mut ts: libc::timespec = unsafe { std::mem::zeroed() };
+        // SAFETY: clock_gettime writes one timespec into `ts`.
+        (unsafe { libc::clock_gettime(clock, &mut ts) } == 0)
+            .then(|| i128::from(ts.tv_sec) * 1_000_000_000 + i128::from(ts.tv_nsec))
+    };
+    let (Some(boot), Some(real)) = (now(libc::CLOCK_BOOTTIME), now(libc::CLOCK_REALTIME)) else {
+        return;
+    };
+    let t = i128::from(ns) + (real - boot);
+    let sec = t.div_euclid(1_000_000_000) as i64;
+    super::admin::time_comment(&mut ctx.out, sec, 0, 0, 0);
+}
+
+/// `struct bpf_prog_info` (strace's `print_bpf_prog_info`): `saved` is the structure as the
+/// program passed it (the counts and addresses the kernel may change), cut where `size` ends.
+fn prog_info(ctx: &mut Ctx<'_>, b: &[u8], saved: &[u8], size: u32) {
+    const SIZE: usize = 220;
+    let len = (size as usize).min(SIZE);
+    let mut before = vec![0u8; 4096];
+    let n = saved.len().min(len);
+    before[..n].copy_from_slice(&saved[..n]);
+    let s = &before[..];
+    ctx.push("{type=");
+    ctx.xval(
+        bx::BPF_PROG_TYPES,
+        u64::from(u32_at(b, 0)),
+        "BPF_PROG_TYPE_???",
+    );
+    let _ = write!(ctx.out, ", id={}, tag=", u32_at(b, 4));
+    text::quote(&mut ctx.out, &b[8..16], ctx.opts.hex, true);
+    changed_u32(ctx, "jited_prog_len", u32_at(s, 16), u32_at(b, 16));
+    ctx.push(", jited_prog_insns=");
+    ctx.buf_ex(u64_at(b, 24), u64::from(u32_at(b, 16)), true);
+    changed_u32(ctx, "xlated_prog_len", u32_at(s, 20), u32_at(b, 20));
+    ctx.push(", xlated_prog_insns=");
+    let insns = u32_at(s, 20).min(u32_at(b, 20)) / 8;
+    let mut count = 0u32;
+    ctx.array(
+        u64_at(b, 32),
+        u64::from(insns),
+        8,
+        &mut |c: &mut Ctx<'_>, e: &[u8]| {
+            count += 1;
+            if count > 4096 {
+                c.push("...");
+                return;
+            }
+            ebpf_insn(c, e);
+        },
+    );
+    'fields: {
+        if len <= 40 {
+            break 'fields;
+        }
+        let load_time = u64_at(b, 40);
+        let _ = write!(ctx.out, ", load_time={load_time}");
+        boottime_comment(ctx, load_time);
+        let uid = u32_at(b, 48);
+        if uid == u32::MAX {
+            ctx.push(", created_by_uid=-1");
+        } else {
+            let _ = write!(ctx.out, ", created_by_uid={uid}");
+        }
+        changed_u32(ctx, "nr_map_ids", u32_at(s, 52), u32_at(b, 52));
+        ctx.push(", map_ids=");
+        let ids = u32_at(s, 52).min(u32_at(b, 52));
+        ctx.array(
+            u64_at(b, 56),
+            u64::from(ids),
+            4,
+            &mut |c: &mut Ctx<'_>, e: &[u8]| {
+                let _ = write!(c.out, "{}", u32_at(e, 0));
+            },
+        );
+        cstring(ctx, ", name", &b[64..80]);
+        if len <= 80 {
+            break 'fields;
+        }
+        ctx.push(", ifindex=");
+        super::netlink::ifindex(ctx, u32_at(b, 80));
+        let _ = write!(
+            ctx.out,
+            ", gpl_compatible={}, netns_dev={}, netns_ino={}",
+            u32_at(b, 84) & 1,
+            super::structs::makedev(u64_at(b, 88)),
+            u64_at(b, 96)
+        );
+        if len <= 104 {
+            break 'fields;
+        }
+        changed_u32(ctx, "nr_jited_ksyms", u32_at(s, 104), u32_at(b, 104));
+        changed_u32(ctx, "nr_jited_func_lens", u32_at(s, 108), u32_at(b, 108));
+        changed_addr(ctx, "jited_ksyms", u64_at(s, 112), u64_at(b, 112));
+        changed_addr(ctx, "jited_func_lens", u64_at(s, 120), u64_at(b, 120));
+        if len <= 128 {
+            break 'fields;
+        }
+        let _ = write!(ctx.out, ", btf_id={}", u32_at(b, 128));
+        changed_u32(ctx, "func_info_rec_size", u32_at(s, 132), u32_at(b, 132));
+        addr_field(ctx, ", func_info", u64_at(b, 136));
+        changed_u32(ctx, "nr_func_info", u32_at(s, 144), u32_at(b, 144));
+        changed_u32(ctx, "nr_line_info", u32_at(s, 148), u32_at(b, 148));
+        addr_field(ctx, ", line_info", u64_at(b, 152));
+        changed_addr(ctx, "jited_line_info", u64_at(s, 160), u64_at(b, 160));
+        changed_u32(ctx, "nr_jited_line_info", u32_at(s, 168), u32_at(b, 168));
+        changed_u32(ctx, "line_info_rec_size", u32_at(s, 172), u32_at(b, 172));
+        changed_u32(
+            ctx,
+            "jited_line_info_rec_size",
+            u32_at(s, 176),
+            u32_at(b, 176),
+        );
+        changed_u32(ctx, "nr_prog_tags", u32_at(s, 180), u32_at(b, 180));
+        addr_field(ctx, ", prog_tags", u64_at(b, 184));
+        if len <= 192 {
+            break 'fields;
+        }
+        let _ = write!(
+            ctx.out,
+            ", run_time_ns={}, run_cnt={}",
+            u64_at(b, 192),
+            u64_at(b, 200)
+        );
+        if len <= 208 {
+            break 'fields;
+        }
+        let misses = u64_at(b, 208);
+        if misses == u64::MAX {
+            ctx.push(", recursion_misses=");
+            text::named(
+                &mut ctx.out,
+                ctx.opts.xlat,
+                &misses.to_string(),
+                "UINT64_MAX",
+            );
+        } else {
+            let _ = write!(ctx.out, ", recursion_misses={misses}");
+        }
+        if len <= 216 {
+            break 'fields;
+        }
+        let _ = write!(ctx.out, ", verified_insns={}", u32_at(b, 216));
+        extra_data(ctx, &b[..size as usize], SIZE);
     }
     ctx.push("}");
 }

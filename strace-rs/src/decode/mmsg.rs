@@ -29,11 +29,25 @@ fn mmsghdr_size(abi: Abi) -> u64 {
 
 /// `[{msg_hdr={...}, msg_len=N}, ...]`: `n` messages at `addr`; the first `with_len` show
 /// their `msg_len`; with `use_len` each message's data is cut at its `msg_len` (received).
-fn mmsgvec(ctx: &mut Ctx<'_>, addr: u64, n: u64, with_len: u64, use_len: bool) {
+/// `namelens`: the `msg_namelen`s the program passed (received messages): no more messages
+/// than were read at entry are shown.
+fn mmsgvec(
+    ctx: &mut Ctx<'_>,
+    addr: u64,
+    n: u64,
+    with_len: u64,
+    use_len: bool,
+    namelens: Option<&[i32]>,
+) {
+    // `-e verbose=none`: the address.
+    if !ctx.opts.deref {
+        ctx.addr(addr);
+        return;
+    }
     let size = mmsghdr_size(ctx.abi);
     let len_at = size - if ctx.abi == Abi::X86_64 { 8 } else { 4 };
     let mut i = 0u64;
-    let mut left = IOV_MAX;
+    let mut left = namelens.map_or(IOV_MAX, |l| IOV_MAX.min(l.len() as u64));
     ctx.array(addr, n, size, &mut |c, b| {
         let at = addr + i * size;
         i += 1;
@@ -46,7 +60,8 @@ fn mmsgvec(ctx: &mut Ctx<'_>, addr: u64, n: u64, with_len: u64, use_len: bool) {
         let msg_len = u32::from_ne_bytes(b[o..o + 4].try_into().unwrap());
         c.push("{msg_hdr=");
         let data_len = use_len.then_some(u64::from(msg_len));
-        structs::msghdr(c, at, data_len, true);
+        let user_namelen = namelens.and_then(|l| l.get(i as usize - 1).copied());
+        structs::msghdr_ex(c, at, data_len, true, user_namelen);
         if i <= with_len {
             let _ = write!(c.out, ", msg_len={msg_len}");
         }
@@ -68,7 +83,7 @@ fn sendmmsg(ctx: &mut Ctx<'_>) -> Step {
         return Step::Exit;
     }
     let sent = if ctx.error { 0 } else { ctx.rval as u64 };
-    mmsgvec(ctx, ctx.arg(1), vlen, sent, false);
+    mmsgvec(ctx, ctx.arg(1), vlen, sent, false, None);
     let _ = write!(ctx.out, ", {vlen}, ");
     msg_flags(ctx, 3);
     Step::Decoded
@@ -83,13 +98,18 @@ fn recvmmsg(ctx: &mut Ctx<'_>) -> Step {
         ctx.fd(0);
         ctx.comma();
         ctx.stash = pack_timeout(ctx, timeout);
+        ctx.stash_bytes = namelens(ctx, ctx.arg(1), vlen);
         return Step::Exit;
     }
     if ctx.error {
         ctx.addr(ctx.arg(1));
     } else {
         let n = ctx.rval as u64;
-        mmsgvec(ctx, ctx.arg(1), n, n, true);
+        let namelens: Vec<i32> = std::mem::take(&mut ctx.stash_bytes)
+            .chunks_exact(4)
+            .map(|c| i32::from_ne_bytes(c.try_into().unwrap()))
+            .collect();
+        mmsgvec(ctx, ctx.arg(1), n, n, true, Some(&namelens));
     }
     let _ = write!(ctx.out, ", {vlen}, ");
     msg_flags(ctx, 3);
@@ -100,12 +120,28 @@ fn recvmmsg(ctx: &mut Ctx<'_>) -> Step {
     }
     if ctx.rval == 0 {
         ctx.rextra = " (Timeout)".to_owned();
-    } else if timeout != 0 {
+    } else if timeout != 0 && ctx.opts.deref {
         let mut sub = ctx.scratch();
         structs::timespec(&mut sub, timeout);
         ctx.rextra = format!(" (left {})", sub.out);
     }
     Step::Decoded
+}
+
+/// The `msg_namelen` (as bytes) of each of the first `vlen` (at most IOV_MAX) messages at `addr`, up to
+/// the first that cannot be read (strace's `save_mmsgvec_namelen`).
+fn namelens(ctx: &Ctx<'_>, addr: u64, vlen: u64) -> Vec<u8> {
+    let size = mmsghdr_size(ctx.abi);
+    let namelen_at: usize = if ctx.abi == Abi::X86_64 { 8 } else { 4 };
+    let mut out = Vec::new();
+    for i in 0..vlen.min(IOV_MAX) {
+        let at = addr.wrapping_add(i * size);
+        let Some(b) = ctx.read_bytes(at, size as usize) else {
+            break;
+        };
+        out.extend_from_slice(&b[namelen_at..namelen_at + 4]);
+    }
+    out
 }
 
 /// The timeout at entry, kept until exit (the kernel overwrites it with the time left):
@@ -114,6 +150,9 @@ fn recvmmsg(ctx: &mut Ctx<'_>) -> Step {
 fn pack_timeout(ctx: &mut Ctx<'_>, addr: u64) -> u64 {
     if addr == 0 {
         return 0;
+    }
+    if !ctx.opts.deref {
+        return 1;
     }
     let t = match ctx.abi {
         Abi::X86_64 => ctx.read::<[i64; 2]>(addr),

@@ -33,11 +33,13 @@ mod netlink;
 pub(crate) mod netlink_xlat;
 mod numa;
 mod perf;
+mod perf_xlat;
 pub(crate) mod process;
 pub(crate) use process::user_desc_text;
 mod ptrace;
 mod ptrace_xlat;
 pub(crate) mod signal;
+mod sockaddr;
 pub mod structs;
 mod system;
 pub mod table;
@@ -169,6 +171,8 @@ pub struct Ctx<'a> {
     pub rextra: String,
     /// State carried from entry to exit.
     pub stash: u64,
+    /// More state carried from entry to exit (recvmmsg's `msg_namelen`s, perf_event_open's attributes).
+    pub stash_bytes: Vec<u8>,
 }
 
 impl<'a> Ctx<'a> {
@@ -195,6 +199,7 @@ impl<'a> Ctx<'a> {
             rfmt: Rval::Dec,
             rextra: String::new(),
             stash: 0,
+            stash_bytes: Vec::new(),
         }
     }
 

@@ -130,7 +130,13 @@ fn recvmsg(ctx: &mut Ctx<'_>) -> Step {
 
 /// The `msghdr` `recvmsg` filled, with the bytes received.
 fn msghdr_received(ctx: &mut Ctx<'_>, addr: u64) {
-    structs::msghdr(ctx, addr, Some(ctx.rval as u64), true);
+    structs::msghdr_ex(
+        ctx,
+        addr,
+        Some(ctx.rval as u64),
+        true,
+        Some(ctx.stash as u32 as i32),
+    );
 }
 
 /// The events `epoll_wait` returned (the return value says how many).

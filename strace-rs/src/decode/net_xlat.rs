@@ -112,3 +112,59 @@ pub const BLUETOOTH_L2_PSM: Xlat = &[
     (0x10ff, "L2CAP_PSM_AUTO_END"),
     (0xffff, "L2CAP_PSM_DYN_END"),
 ];
+pub const BDADDR_TYPES: Xlat = &[
+    (0, "BDADDR_BREDR"),
+    (0x1, "BDADDR_LE_PUBLIC"),
+    (0x2, "BDADDR_LE_RANDOM"),
+];
+pub const RXRPC_SERVICES: Xlat = &[
+    (0x1, "CM_SERVICE"),
+    (0x9c4, "YFS_FS_SERVICE"),
+    (0x9c5, "YFS_CM_SERVICE"),
+    (0x9c7, "YFS_VL_SERVICE"),
+];
+pub const IEEE802154_ADDR_TYPES: Xlat = &[
+    (0, "IEEE802154_ADDR_NONE"),
+    (0x2, "IEEE802154_ADDR_SHORT"),
+    (0x3, "IEEE802154_ADDR_LONG"),
+];
+pub const IEEE802154_ADDRS: Xlat = &[
+    (0xfffe, "IEEE802154_ADDR_UNDEF"),
+    (0xffff, "IEEE802154_ADDR_BROADCAST"),
+];
+pub const IEEE802154_PAN_IDS: Xlat = &[(0xffff, "IEEE802154_PANID_BROADCAST")];
+pub const ALG_SOCKADDR_FLAGS: Xlat = &[(0x1000, "CRYPTO_ALG_KERN_DRIVER_ONLY")];
+pub const NFC_SAPS: Xlat = &[
+    (0x1, "LLCP_SAP_SDP"),
+    (0x2, "LLCP_SAP_IP"),
+    (0x3, "LLCP_SAP_OBEX"),
+    (0x4, "LLCP_SAP_SNEP"),
+    (0xff, "LLCP_SAP_MAX"),
+];
+pub const NFC_SOCKADDR_PROTOCOLS: Xlat = &[
+    (0x1, "NFC_PROTO_JEWEL"),
+    (0x2, "NFC_PROTO_MIFARE"),
+    (0x3, "NFC_PROTO_FELICA"),
+    (0x4, "NFC_PROTO_ISO14443"),
+    (0x5, "NFC_PROTO_NFC_DEP"),
+    (0x6, "NFC_PROTO_ISO14443_B"),
+    (0x7, "NFC_PROTO_ISO15693"),
+];
+pub const VSOCK_CIDS: Xlat = &[
+    (0, "VMADDR_CID_HYPERVISOR"),
+    (0x1, "VMADDR_CID_LOCAL"),
+    (0x2, "VMADDR_CID_HOST"),
+    (0xffffffff, "VMADDR_CID_ANY"),
+];
+pub const VSOCK_FLAGS: Xlat = &[(0x1, "VMADDR_FLAG_TO_HOST")];
+pub const VSOCK_PORTS: Xlat = &[(0xffffffff, "VMADDR_PORT_ANY")];
+pub const QIPCRTR_NODES: Xlat = &[(0xffffffff, "QRTR_NODE_BCAST")];
+pub const QIPCRTR_PORTS: Xlat = &[(0xfffffffe, "QRTR_PORT_CTRL")];
+pub const XDP_SOCKADDR_FLAGS: Xlat = &[
+    (0x1, "XDP_SHARED_UMEM"),
+    (0x2, "XDP_COPY"),
+    (0x4, "XDP_ZEROCOPY"),
+    (0x8, "XDP_USE_NEED_WAKEUP"),
+];
+pub const MCTP_ADDRS: Xlat = &[(0, "MCTP_ADDR_NULL"), (0xff, "MCTP_ADDR_ANY")];
+pub const MCTP_NETS: Xlat = &[(0, "MCTP_NET_ANY")];

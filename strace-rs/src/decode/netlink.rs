@@ -572,7 +572,7 @@ fn nla_x16(ctx: &mut Ctx<'_>, addr: u64, len: u64) -> bool {
 
 /// A MAC address field (strace's `print_mac_addr`): `00:11:22:33:44:55`, the bytes in hex
 /// under `-X raw`, both under `-X verbose`.
-fn nla_mac(ctx: &mut Ctx<'_>, b: &[u8]) {
+pub(super) fn nla_mac(ctx: &mut Ctx<'_>, b: &[u8]) {
     let style = ctx.opts.xlat;
     if style != XlatStyle::Abbrev || b.len() > 32 {
         text::quote(&mut ctx.out, b, ctx.opts.hex, true);
@@ -2283,7 +2283,7 @@ fn unix_diag_attr(ctx: &mut Ctx<'_>, _fam: u8, typ: u16, addr: u64, len: u64) ->
 }
 
 /// A port in network order (strace's `PRINT_FIELD_NET_PORT`): `idiag_sport=htons(22)`.
-fn net_port(ctx: &mut Ctx<'_>, name: &str, b: &[u8]) {
+pub(super) fn net_port(ctx: &mut Ctx<'_>, name: &str, b: &[u8]) {
     let _ = write!(ctx.out, "{name}=");
     let style = ctx.opts.xlat;
     if style != XlatStyle::Abbrev {

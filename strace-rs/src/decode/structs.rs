@@ -145,6 +145,11 @@ fn time_pair(out: &mut String, [sec, sub]: [i64; 2], frac: &str) {
 
 /// A `timespec` (`frac` = `tv_nsec`) or `timeval` (`tv_usec`) at `addr`.
 fn time_at(ctx: &mut Ctx<'_>, addr: u64, frac: &str) {
+    // `-e verbose=none`: the address (strace's umove_or_printaddr).
+    if !ctx.opts.deref {
+        ctx.addr(addr);
+        return;
+    }
     match read_longs::<2>(ctx, addr) {
         Some(t) => time_pair(&mut ctx.out, t, frac),
         None => ctx.addr(addr),
@@ -729,76 +734,14 @@ pub fn utsname(ctx: &mut Ctx<'_>, addr: u64) {
     let _ = write!(ctx.out, "{{{}}}", parts.join(", "));
 }
 
-/// Decodes a `sockaddr` of `len` bytes at `addr`.
+/// Decodes a `sockaddr` of `len` bytes at `addr` (the length as the C `int` it is).
 pub fn sockaddr(ctx: &mut Ctx<'_>, addr: u64, len: u64) {
-    if addr == 0 {
-        ctx.out.push_str("NULL");
-        return;
-    }
-    let len = len.min(128) as usize;
-    let Some(b) = ctx.read_bytes(addr, len) else {
-        ctx.addr(addr);
-        return;
-    };
-    if b.len() < 2 {
-        ctx.addr(addr);
-        return;
-    }
-    sockaddr_bytes(ctx, &b);
+    super::sockaddr::decode(ctx, addr, len as u32 as i32);
 }
 
 /// A `sockaddr` already read (at least its family).
 pub fn sockaddr_bytes(ctx: &mut Ctx<'_>, b: &[u8]) {
-    let family = u16::from_ne_bytes([b[0], b[1]]) as u64;
-    let out = &mut ctx.out;
-    out.push_str("{sa_family=");
-    text::xval(out, ctx.opts.xlat, xlat::AF, family, "AF_???", true);
-    match family {
-        1 => {
-            let path = &b[2..];
-            if path.first() == Some(&0) && path.len() > 1 {
-                out.push_str(", sun_path=@");
-                let end = path[1..]
-                    .iter()
-                    .position(|&c| c == 0)
-                    .map_or(path.len(), |p| p + 1);
-                text::quote(out, &path[1..end], ctx.opts.hex, false);
-            } else if !path.is_empty() {
-                let end = path.iter().position(|&c| c == 0).unwrap_or(path.len());
-                out.push_str(", sun_path=");
-                text::quote(out, &path[..end], ctx.opts.hex, false);
-            }
-        }
-        2 if b.len() >= 8 => {
-            let port = u16::from_be_bytes([b[2], b[3]]);
-            let _ = write!(
-                out,
-                ", sin_port=htons({port}), sin_addr=inet_addr(\"{}.{}.{}.{}\")",
-                b[4], b[5], b[6], b[7]
-            );
-        }
-        10 if b.len() >= 28 => {
-            let port = u16::from_be_bytes([b[2], b[3]]);
-            let flow = u32::from_be_bytes([b[4], b[5], b[6], b[7]]);
-            let a: [u8; 16] = b[8..24].try_into().unwrap();
-            let ip = std::net::Ipv6Addr::from(a);
-            let scope = u32::from_ne_bytes([b[24], b[25], b[26], b[27]]);
-            let _ = write!(
-                out,
-                ", sin6_port=htons({port}), sin6_flowinfo=htonl({flow}), inet_pton(AF_INET6, \"{ip}\", &sin6_addr), sin6_scope_id={scope}"
-            );
-        }
-        16 if b.len() >= 12 => {
-            let pid = u32::from_ne_bytes([b[4], b[5], b[6], b[7]]);
-            let groups = u32::from_ne_bytes([b[8], b[9], b[10], b[11]]);
-            let _ = write!(out, ", nl_pid={pid}, nl_groups={groups:08x}");
-        }
-        _ => {
-            out.push_str(", sa_data=");
-            text::quote(out, &b[2..], ctx.opts.hex, false);
-        }
-    }
-    out.push('}');
+    super::sockaddr::print(ctx, b);
 }
 
 /// An iovec array (in the tracee's ABI); `data_len` limits how many bytes are shown in
@@ -909,6 +852,19 @@ fn iovec_entries(
 
 /// A `struct msghdr` at `addr`; `data_len` as for [`iovec`].
 pub fn msghdr(ctx: &mut Ctx<'_>, addr: u64, data_len: Option<u64>, show_data: bool) {
+    msghdr_ex(ctx, addr, data_len, show_data, None);
+}
+
+/// [`msghdr`] of a received message: `user_namelen` is the `msg_namelen` the program
+/// passed (strace prints `msg_namelen=16 => 8` when the kernel changed it, and decodes no
+/// more of the address than the program's buffer held).
+pub fn msghdr_ex(
+    ctx: &mut Ctx<'_>,
+    addr: u64,
+    data_len: Option<u64>,
+    show_data: bool,
+    user_namelen: Option<i32>,
+) {
     // i386: seven 32-bit words (pointers, lengths and flags), read as the x86_64 fields.
     let h = match ctx.abi {
         Abi::X86_64 => ctx.read::<[u64; 7]>(addr),
@@ -927,16 +883,20 @@ pub fn msghdr(ctx: &mut Ctx<'_>, addr: u64, data_len: Option<u64>, show_data: bo
         h[5],
         h[6] as u32 as u64,
     );
+    let namelen = namelen as u32 as i32;
+    let shown_len = match user_namelen {
+        Some(u) if namelen > u => u,
+        _ => namelen,
+    };
     ctx.out.push_str("{msg_name=");
-    if name == 0 {
-        ctx.out.push_str("NULL");
-    } else {
-        sockaddr(ctx, name, namelen);
+    let family = super::sockaddr::decode(ctx, name, shown_len);
+    ctx.out.push_str(", msg_namelen=");
+    if let Some(u) = user_namelen.filter(|&u| u != namelen) {
+        let _ = write!(ctx.out, "{u} => ");
     }
-    let _ = write!(ctx.out, ", msg_namelen={namelen}, msg_iov=");
+    let _ = write!(ctx.out, "{namelen}, msg_iov=");
     // strace decodes the data as netlink messages when the address is a netlink one.
-    let netlink = name != 0 && namelen >= 2 && ctx.read::<u16>(name) == Some(16);
-    let fd = netlink.then(|| ctx.arg_int(0));
+    let fd = (family == Some(16)).then(|| ctx.arg_int(0));
     iovec_ex(ctx, iov, iovlen, data_len, show_data, fd);
     let _ = write!(ctx.out, ", msg_iovlen={iovlen}");
     super::cmsg::msg_control(ctx, control, controllen);

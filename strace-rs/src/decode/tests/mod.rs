@@ -250,6 +250,7 @@ impl Call {
             Err(e) => (e, true),
         };
         exit.stash = entry.stash;
+        exit.stash_bytes = std::mem::take(&mut entry.stash_bytes);
         exit.rfmt = entry.rfmt;
         exit.sp = self.sp;
         if step == Step::Exit {
