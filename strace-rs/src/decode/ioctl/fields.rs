@@ -124,3 +124,13 @@ pub(super) fn str0(ctx: &mut Ctx<'_>, addr: u64, len: u64) -> Option<u64> {
     }
     terminated.then_some(s.len() as u64 + 1)
 }
+
+/// A UUID of 16 bytes, `01234567-89ab-cdef-fedc-ba9876543210` (strace's `print_uuid`).
+pub(super) fn uuid(ctx: &mut Ctx<'_>, b: &[u8]) {
+    for (i, c) in b[..16].iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            ctx.push("-");
+        }
+        let _ = write!(ctx.out, "{c:02x}");
+    }
+}

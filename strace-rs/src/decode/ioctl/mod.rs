@@ -27,6 +27,7 @@ mod rtc;
 mod scsi;
 mod seccomp;
 mod sock;
+mod tee;
 mod term;
 mod ubi;
 mod uffd;
@@ -67,6 +68,7 @@ const FAMILIES: &[Family] = &[
     kvm::FAMILY,
     dm::FAMILY,
     sock::FAMILY,
+    tee::FAMILY,
 ];
 
 fn family(req: u64) -> Option<&'static Family> {
