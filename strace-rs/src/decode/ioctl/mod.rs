@@ -10,6 +10,7 @@ use super::{Ctx, Rval, Step};
 use crate::text;
 
 mod block;
+mod btrfs;
 mod dm;
 mod evdev;
 mod fields;
@@ -69,6 +70,7 @@ const FAMILIES: &[Family] = &[
     dm::FAMILY,
     sock::FAMILY,
     tee::FAMILY,
+    btrfs::FAMILY,
 ];
 
 fn family(req: u64) -> Option<&'static Family> {
