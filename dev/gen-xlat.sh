@@ -138,7 +138,9 @@ btrfs_dev_replace_cmds btrfs_dev_replace_results btrfs_dev_replace_state btrfs_d
 btrfs_features_compat btrfs_features_compat_ro btrfs_features_incompat btrfs_fs_info_flags btrfs_key_types
 btrfs_logical_ino_args_flags btrfs_qgroup_ctl_cmds btrfs_qgroup_inherit_flags btrfs_qgroup_limit_flags
 btrfs_qgroup_status_flags btrfs_scrub_flags btrfs_send_flags btrfs_snap_flags_v2 btrfs_space_info_flags
-btrfs_tree_objectids" "kernel_fcntl.h fcntl ioctl types audit seccomp nbd loop userfaultfd mtd/mtd-abi.h scsi/sg.h bsg kvm tee dm-ioctl termios btrfs btrfs_tree $PWD/dev/gen-xlat-compat.h"
+btrfs_tree_objectids perf_type_id perf_attr_size perf_hw_id perf_sw_ids perf_hw_cache_op_result_id
+perf_hw_cache_op_id perf_hw_cache_id perf_event_sample_format perf_event_read_format hw_breakpoint_type
+perf_branch_sample_type" "kernel_fcntl.h fcntl ioctl types audit seccomp nbd loop userfaultfd mtd/mtd-abi.h scsi/sg.h bsg kvm tee dm-ioctl termios btrfs btrfs_tree perf_event hw_breakpoint $PWD/dev/gen-xlat-compat.h"
 
 # (bpf_size, bpf_src, bpf_op_alu and bpf_op_jmp are calls_xlat.rs's, shared with eBPF.)
 gen strace-rs/src/decode/cbpf_xlat.rs "bpf_class bpf_miscop bpf_mode bpf_rval skf_ad skf_off

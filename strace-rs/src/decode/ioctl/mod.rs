@@ -23,6 +23,7 @@ mod loop_dev;
 mod mtd;
 mod names;
 mod nbd;
+mod perf;
 mod ptp;
 mod rtc;
 mod scsi;
@@ -71,6 +72,7 @@ const FAMILIES: &[Family] = &[
     sock::FAMILY,
     tee::FAMILY,
     btrfs::FAMILY,
+    perf::FAMILY,
 ];
 
 fn family(req: u64) -> Option<&'static Family> {
