@@ -132,7 +132,13 @@ perf_ioctl_flags kvm_mem_flags kvm_cpuid_flags kvm_cap kvm_exit_reason
 tee_ioctl_gen_caps tee_ioctl_impl_ids tee_ioctl_login_types tee_ioctl_max_arg_size tee_ioctl_origins tee_ioctl_optee_caps tee_ioctl_param_attr_types tee_ioctl_shm_flags
 dm_flags tcxonc_options tcflsh_options baud_options modem_flags term_cflags term_cflags_csize term_iflags
 term_lflags term_oflags term_oflags_bsdly term_oflags_crdly term_oflags_ffdly term_oflags_nldly term_oflags_tabdly
-term_oflags_vtdly term_line_discs termios_cc" "kernel_fcntl.h fcntl ioctl types audit seccomp nbd loop userfaultfd mtd/mtd-abi.h scsi/sg.h bsg kvm tee dm-ioctl termios $PWD/dev/gen-xlat-compat.h"
+term_oflags_vtdly term_line_discs termios_cc btrfs_balance_args btrfs_balance_ctl_cmds btrfs_balance_flags
+btrfs_balance_state btrfs_compress_types btrfs_cont_reading_from_srcdev_mode btrfs_csum_types btrfs_defrag_flags
+btrfs_dev_replace_cmds btrfs_dev_replace_results btrfs_dev_replace_state btrfs_dev_stats_flags btrfs_dev_stats_values
+btrfs_features_compat btrfs_features_compat_ro btrfs_features_incompat btrfs_fs_info_flags btrfs_key_types
+btrfs_logical_ino_args_flags btrfs_qgroup_ctl_cmds btrfs_qgroup_inherit_flags btrfs_qgroup_limit_flags
+btrfs_qgroup_status_flags btrfs_scrub_flags btrfs_send_flags btrfs_snap_flags_v2 btrfs_space_info_flags
+btrfs_tree_objectids" "kernel_fcntl.h fcntl ioctl types audit seccomp nbd loop userfaultfd mtd/mtd-abi.h scsi/sg.h bsg kvm tee dm-ioctl termios btrfs btrfs_tree perf_event $PWD/dev/gen-xlat-compat.h"
 
 # (bpf_size, bpf_src, bpf_op_alu and bpf_op_jmp are calls_xlat.rs's, shared with eBPF.)
 gen strace-rs/src/decode/cbpf_xlat.rs "bpf_class bpf_miscop bpf_mode bpf_rval skf_ad skf_off

@@ -714,6 +714,10 @@ fn qualify(
             };
             *quiet_seen = true;
         }
+        "kvm" => match val {
+            "vcpu" => cfg.decode.kvm_vcpu = true,
+            _ => return Err(err(format!("invalid -e kvm= argument: '{val}'"))),
+        },
         "trace-fds" | "trace-fd" => {
             cfg.trace_fds = Some(parse_tokens(val, "descriptor", |tok| tok.parse().ok())?);
         }
@@ -1004,7 +1008,7 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, UsageError> {
                 }
                 "trace" | "signal" | "status" | "read" | "write" | "inject" | "fault" | "raw"
                 | "quiet" | "silent" | "silence" | "decode-fds" | "decode-pids" | "abbrev"
-                | "verbose" | "trace-fds" => {
+                | "verbose" | "trace-fds" | "kvm" => {
                     let v = value(&mut i)?;
                     qualify(
                         &mut cfg,

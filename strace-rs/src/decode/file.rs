@@ -531,16 +531,9 @@ fn ioctl(ctx: &mut Ctx<'_>) -> Step {
         if super::ioctl::handles(req) {
             return super::ioctl::enter(ctx, req);
         }
-        match req {
-            0x40049409 => {
-                ctx.comma();
-                ctx.fd(2);
-            }
-            _ => {
-                ctx.comma();
-                ctx.hex(2);
-            }
-        }
+        // strace's generic printing of an argument it does not decode.
+        ctx.comma();
+        ctx.hex(2);
         return Step::Decoded;
     }
     // Only the requests whose decoder asked for the exit get here.

@@ -79,6 +79,8 @@ pub struct DecodeOpts {
     /// `-e verbose=`: structures read from the tracee's memory; false after
     /// `-e verbose=none`, where strace prints their addresses only (its `verbose()`).
     pub deref: bool,
+    /// `-e kvm=vcpu`: `KVM_RUN`'s exit reason after its return value.
+    pub kvm_vcpu: bool,
     /// What `-y`/`-yy`/`-e decode-fds=` decorate descriptors with: a set of [`FD_PATH`],
     /// [`FD_SOCKET`], [`FD_DEV`], [`FD_PIDFD`] (`-y` is the path, `-yy` all).
     pub decode_fds: u8,
@@ -96,6 +98,7 @@ impl Default for DecodeOpts {
             xlat: XlatStyle::Abbrev,
             verbose: false,
             deref: true,
+            kvm_vcpu: false,
             decode_fds: 0,
             pid_comm: false,
             pidns: false,

@@ -76,8 +76,6 @@ fn fetch_attr(ctx: &Ctx<'_>, addr: u64) -> Option<Vec<u8>> {
 }
 
 /// A `struct perf_event_attr` read and printed at once (`PERF_EVENT_IOC_MODIFY_ATTRIBUTES`).
-// For the perf ioctl family, on its way from a helper's branch.
-#[allow(dead_code)]
 pub(super) fn attr_at(ctx: &mut Ctx<'_>, addr: u64) {
     match fetch_attr(ctx, addr) {
         Some(b) => print_attr(ctx, addr, &b),

@@ -265,6 +265,12 @@ pub fn date(sec: i64) -> String {
     fmt_time(sec, 0)
 }
 
+/// A time in seconds and nanoseconds as strace's `sprinttime_nsec` prints it
+/// (`2016-05-14T02:36:26.000012345+0000`); `None` for nanoseconds out of range.
+pub fn date_nsec(sec: i64, nsec: u64) -> Option<String> {
+    (nsec <= 999_999_999).then(|| fmt_time(sec, nsec as i64))
+}
+
 fn fmt_time(sec: i64, nsec: i64) -> String {
     // SAFETY: tm is plain integers and a pointer; all-zero is valid before localtime_r fills it.
     let mut tm: libc::tm = unsafe { std::mem::zeroed() };

@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use crate::decode::structs::makedev;
 use crate::decode::{Abi, Ctx};
 use crate::text;
 
@@ -123,4 +124,44 @@ pub(super) fn str0(ctx: &mut Ctx<'_>, addr: u64, len: u64) -> Option<u64> {
         ctx.push("...");
     }
     terminated.then_some(s.len() as u64 + 1)
+}
+
+/// A UUID of 16 bytes, `01234567-89ab-cdef-fedc-ba9876543210` (strace's `print_uuid`).
+pub(super) fn uuid(ctx: &mut Ctx<'_>, b: &[u8]) {
+    for (i, c) in b[..16].iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            ctx.push("-");
+        }
+        let _ = write!(ctx.out, "{c:02x}");
+    }
+}
+
+/// A device number (strace's `print_dev_t`): `makedev(0x8, 0x1)`; `-X raw` the number,
+/// verbose both.
+pub(super) fn dev_t(ctx: &mut Ctx<'_>, dev: u64) {
+    let style = ctx.opts.xlat;
+    if style != text::XlatStyle::Abbrev {
+        ctx.hex_value(dev);
+    }
+    match style {
+        text::XlatStyle::Raw => {}
+        text::XlatStyle::Abbrev => ctx.push(&makedev(dev)),
+        text::XlatStyle::Verbose => {
+            let _ = write!(ctx.out, " /* {} */", makedev(dev));
+        }
+    }
+}
+
+/// A constant printed as an unsigned decimal number (strace's `printxval_u` and
+/// `print_xlat_u`): its name, `-X raw` the number, verbose both; unknown, the number.
+pub(super) fn xval_u(ctx: &mut Ctx<'_>, table: text::Xlat, v: u64) {
+    match (text::lookup(table, v), ctx.opts.xlat) {
+        (Some(n), text::XlatStyle::Abbrev) => ctx.push(n),
+        (Some(n), text::XlatStyle::Verbose) => {
+            let _ = write!(ctx.out, "{v} /* {n} */");
+        }
+        _ => {
+            let _ = write!(ctx.out, "{v}");
+        }
+    }
 }

@@ -8,7 +8,7 @@ use super::fields::{array, fetch, u32_at, u64_at};
 use super::xlat as x;
 use super::Family;
 use crate::decode::{Ctx, Rval, Step};
-use crate::text::Hx;
+use crate::text::{self, Hx};
 
 pub(super) const FAMILY: Family = Family {
     handles: |req| {
@@ -25,6 +25,7 @@ pub(super) const FAMILY: Family = Family {
                 | GET_SREGS
                 | SET_SREGS
                 | SET_CPUID2
+                | RUN
         )
     },
     enter,
@@ -36,6 +37,7 @@ const CHECK_EXTENSION: u64 = 0xae03;
 const GET_SUPPORTED_CPUID: u64 = 0xc008_ae05;
 const GET_EMULATED_CPUID: u64 = 0xc008_ae09;
 const CREATE_VCPU: u64 = 0xae41;
+const RUN: u64 = 0xae80;
 const SET_USER_MEMORY_REGION: u64 = 0x4020_ae46;
 const GET_REGS: u64 = 0x8090_ae81;
 const SET_REGS: u64 = 0x4090_ae82;
@@ -57,6 +59,16 @@ fn enter(ctx: &mut Ctx<'_>, req: u64) -> Step {
             ctx.hex_value(arg);
             ctx.rfmt = Rval::Fd;
             return Step::Decoded;
+        }
+        // The argument is not used; with `-e kvm=vcpu` the exit reason follows at exit.
+        RUN => {
+            ctx.comma();
+            ctx.hex_value(arg);
+            return if ctx.opts.kvm_vcpu {
+                Step::Exit
+            } else {
+                Step::Decoded
+            };
         }
         CREATE_VCPU => {
             ctx.comma();
@@ -80,6 +92,13 @@ fn enter(ctx: &mut Ctx<'_>, req: u64) -> Step {
 
 fn exit(ctx: &mut Ctx<'_>, req: u64) {
     match req {
+        RUN => {
+            if !ctx.error {
+                if let Some(reason) = exit_reason(ctx) {
+                    ctx.rextra = format!(" ({reason})");
+                }
+            }
+        }
         GET_REGS => regs(ctx),
         GET_SREGS => sregs(ctx),
         _ => cpuid2(ctx),
@@ -231,4 +250,39 @@ fn cpuid2(ctx: &mut Ctx<'_>) {
         );
     });
     ctx.push("}");
+}
+
+/// `sizeof(struct kvm_run)` and `offsetof(struct kvm_run, exit_reason)` (x86_64).
+const KVM_RUN_SIZE: u64 = 2352;
+const EXIT_REASON: u64 = 8;
+
+/// The exit reason in the `struct kvm_run` the vCPU descriptor (argument 0) maps (strace's
+/// `vcpu_get_info`): the mapping of `anon_inode:kvm-vcpu:N` in the tracee, the name its
+/// descriptor links to.
+fn exit_reason(ctx: &Ctx<'_>) -> Option<&'static str> {
+    let fd = ctx.arg(0) as i32;
+    let path = crate::targets::fd_path(ctx.pid, fd)?;
+    let path = String::from_utf8(path).ok()?;
+    path.strip_prefix("anon_inode:kvm-vcpu:")?;
+    let maps = std::fs::read_to_string(format!("/proc/{}/maps", ctx.pid.0)).ok()?;
+    let (start, end) = maps.lines().find_map(|line| {
+        // start-end perms offset major:minor inode path
+        let mut f = line.split_whitespace();
+        let range = f.next()?;
+        let dev = f.nth(2)?;
+        let name = f.nth(1)?;
+        if name != path || !dev.starts_with("00:") {
+            return None;
+        }
+        let (s, e) = range.split_once('-')?;
+        Some((
+            u64::from_str_radix(s, 16).ok()?,
+            u64::from_str_radix(e, 16).ok()?,
+        ))
+    })?;
+    if end.saturating_sub(start) < KVM_RUN_SIZE {
+        return None;
+    }
+    let reason = ctx.read::<u32>(start + EXIT_REASON)?;
+    Some(text::lookup(x::KVM_EXIT_REASON, reason.into()).unwrap_or("KVM_EXIT_???"))
 }

@@ -10,6 +10,7 @@ use super::{Ctx, Rval, Step};
 use crate::text;
 
 mod block;
+mod btrfs;
 mod dm;
 mod evdev;
 mod fields;
@@ -22,11 +23,13 @@ mod loop_dev;
 mod mtd;
 mod names;
 mod nbd;
+mod perf;
 mod ptp;
 mod rtc;
 mod scsi;
 mod seccomp;
 mod sock;
+mod tee;
 mod term;
 mod ubi;
 mod uffd;
@@ -67,6 +70,9 @@ const FAMILIES: &[Family] = &[
     kvm::FAMILY,
     dm::FAMILY,
     sock::FAMILY,
+    tee::FAMILY,
+    btrfs::FAMILY,
+    perf::FAMILY,
 ];
 
 fn family(req: u64) -> Option<&'static Family> {

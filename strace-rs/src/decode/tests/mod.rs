@@ -33,6 +33,7 @@ mod cbpf;
 mod files;
 mod fuzz;
 mod i386;
+mod ioctl;
 mod kd;
 mod more;
 mod net;
