@@ -11,6 +11,7 @@
 //!   keyed by the block's address, doubled when half full.
 
 use crate::sys;
+use tracekit_leak_scan::Block;
 
 /// One live block.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -57,6 +58,9 @@ struct Direct {
     lo: usize,
     hi: usize,
     tries: u32,
+    /// Its memory was handed to a last check ([`LiveTable::take_in_place`]): no block is
+    /// kept here any more.
+    spent: bool,
 }
 
 impl Direct {
@@ -68,6 +72,7 @@ impl Direct {
             lo: usize::MAX,
             hi: 0,
             tries: 0,
+            spent: false,
         }
     }
 
@@ -79,6 +84,9 @@ impl Direct {
     /// the first inserts below the program break).
     #[inline]
     fn slot(&mut self, ptr: u64, setup: bool) -> Option<usize> {
+        if self.spent {
+            return None;
+        }
         if self.words.is_null() && !(setup && self.set_up(ptr)) {
             return None;
         }
@@ -398,6 +406,78 @@ impl LiveTable {
         }
     }
 
+    /// Blocks in the direct map.
+    pub fn direct_len(&self) -> usize {
+        self.direct.len
+    }
+
+    /// For a last check: the direct map's blocks in address order, laid out as `Block`s in
+    /// the map's own memory (already faulted in where blocks lie: no fresh page for them, as
+    /// a copy would need), each one's stack handed to `stack(i, id)`, with room after them for
+    /// `room` more. Returns the slice (blocks and room) and the number of blocks. The map is
+    /// spent: later inserts and removes go to the hash table; its memory stays mapped and in
+    /// [`LiveTable::ranges`]. `None`, with nothing changed, when the map holds no block or the
+    /// room does not fit in it.
+    pub fn take_in_place(
+        &mut self,
+        room: usize,
+        mut stack: impl FnMut(usize, u32),
+    ) -> Option<(&'static mut [Block], usize)> {
+        let d = &mut self.direct;
+        if d.words.is_null() || d.spent || d.lo > d.hi {
+            return None;
+        }
+        let total = Direct::bytes() / 8;
+        let (lo, hi, base) = (d.lo, d.hi, d.base);
+        if (d.len + room).checked_mul(2).is_none_or(|w| w > total - lo) {
+            return None;
+        }
+        let p = d.words;
+        // First each block as one word at the front, in order: (its word's offset from `lo`)
+        // << 32 | its map word, whose size and stack fit in 32 bits (sizes up to
+        // DIRECT_MAX_SIZE). The c-th block's word lies at `lo + c` or above, so each write
+        // lands on a word already read.
+        const _: () = assert!((DIRECT_MAX_SIZE + 1) << STACK_BITS < 1 << 32);
+        let mut c = 0;
+        for r in lo..=hi {
+            // SAFETY: lo..=hi are words of the mapping (slot() gave them out).
+            let w = unsafe { p.wrapping_add(r).read() };
+            if w != 0 {
+                // SAFETY: lo + c <= r: inside the mapping, already read.
+                unsafe {
+                    p.wrapping_add(lo + c)
+                        .write(((r - lo) as u64) << 32 | (w & 0xffff_ffff))
+                };
+                c += 1;
+            }
+        }
+        // Then, from the last down, each one widened to a `Block` at `lo + 2i`: the words it
+        // covers hold records already widened (above `i`) or its own.
+        let blocks = p.wrapping_add(lo).cast::<Block>();
+        for i in (0..c).rev() {
+            // SAFETY: record i, written above.
+            let rec = unsafe { p.wrapping_add(lo + i).read() };
+            let w = rec & 0xffff_ffff;
+            let at = lo + (rec >> 32) as usize;
+            let b = Block {
+                start: base + ((at as u64) << UNIT_SHIFT),
+                size: (w >> STACK_BITS) - 1,
+            };
+            stack(i, (w & ((1 << STACK_BITS) - 1)) as u32);
+            // SAFETY: words lo + 2i and lo + 2i + 1 lie in the mapping (checked above),
+            // 8-aligned as a Block needs; what they held was read already.
+            unsafe { blocks.wrapping_add(i).write(b) };
+        }
+        d.spent = true;
+        d.len = 0;
+        d.lo = usize::MAX;
+        d.hi = 0;
+        // SAFETY: (c + room) Blocks from word lo fit in the mapping (checked above), which is
+        // never unmapped and which nothing else reads or writes now that the map is spent.
+        let slice = unsafe { core::slice::from_raw_parts_mut(blocks, c + room) };
+        Some((slice, c))
+    }
+
     /// The other live blocks (the hash table's), in no order.
     pub fn for_each_unordered(&mut self, mut f: impl FnMut(Live)) {
         for &e in self.slots().iter() {
@@ -472,5 +552,32 @@ mod tests {
         assert!(ordered.windows(2).all(|w| w[0] < w[1]));
         let (lo, hi) = t.ordered_bounds().unwrap();
         assert!(lo <= ordered[0] && *ordered.last().unwrap() <= hi);
+
+        // Laid out in the map's memory for a last check (blocks as close as 16 bytes here,
+        // closer than glibc's chunks ever are): the same blocks in order, with their stacks.
+        let mut want = Vec::new();
+        t.for_each_in_order(|e| want.push(e));
+        let hashed = t.len() - want.len();
+        let mut stacks = vec![u32::MAX; want.len()];
+        let (blocks, c) = t.take_in_place(7, |i, s| stacks[i] = s).unwrap();
+        assert_eq!((c, blocks.len()), (want.len(), want.len() + 7));
+        for (i, e) in want.iter().enumerate() {
+            assert_eq!(
+                (blocks[i].start, blocks[i].size, u64::from(stacks[i])),
+                (e.ptr, e.size, e.stack),
+                "{i}"
+            );
+        }
+        // Spent: no block left in the map, later ones go to the hash table.
+        assert_eq!((t.direct_len(), t.len()), (0, hashed));
+        assert!(t.take_in_place(0, |_, _| {}).is_none());
+        t.insert(Live {
+            ptr: want[0].ptr,
+            size: 8,
+            stack: 3,
+        });
+        assert_eq!(t.len(), hashed + 1);
+        t.remove(want[0].ptr);
+        assert_eq!(t.len(), hashed);
     }
 }
