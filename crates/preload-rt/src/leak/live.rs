@@ -2,10 +2,12 @@
 //! `preload-sys` (never from the hooked allocator):
 //!
 //! - small blocks (up to 128 bytes) of glibc's main heap (below the program break) in a
-//!   direct map: one 8-byte word per 16 bytes of heap, at the block's address, holding its
-//!   size and stack. An insert or a remove is one store, with no probe and no rehash, and
-//!   the blocks come out in address order. Only its pages where blocks start are touched
-//!   (a 4 KiB page per 8 KiB of heap: 56 blocks of 128 bytes, 170 of 32);
+//!   direct map: one 8-byte word per 32 bytes of heap (glibc's smallest chunk: two live
+//!   blocks never start in the same 32 bytes), at the block's address, holding its size,
+//!   stack and which 16 bytes of the 32 it starts at. An insert or a remove is one store,
+//!   with no probe and no rehash, and the blocks come out in address order. Only its pages
+//!   where blocks start are touched (a 4 KiB page per 16 KiB of heap: 113 blocks of 128
+//!   bytes, 341 of 32);
 //! - the others (larger blocks, chunks glibc maps on their own, other arenas' heaps) in an
 //!   open-addressing hash table (linear probing, deletion by backward shift)
 //!   keyed by the block's address, doubled when half full.
@@ -33,13 +35,18 @@ const FIRST_CAP: usize = 4096;
 /// as many again.
 const HUGE_FROM: usize = 4 << 20;
 
-/// Heap bytes the direct map covers from its base (its reservation is half as much, touched
-/// only where blocks start).
+/// Heap bytes the direct map covers from its base (its reservation is a quarter as much,
+/// touched only where blocks start).
 const DIRECT_SPAN: u64 = 16 << 30;
-/// Bytes of heap per word of the direct map (glibc's alignment).
+/// Bytes of heap per word of the direct map (glibc's smallest chunk).
+const GRANULE_SHIFT: u32 = 5;
+/// glibc's alignment: a block starts at 0 or 16 bytes into its granule.
 const UNIT_SHIFT: u32 = 4;
-/// A direct map word: `(size + 1) << STACK_BITS | stack` (0: no block).
+/// A direct map word: `half << HALF_BIT | (size + 1) << STACK_BITS | stack` (0: no block),
+/// `half` 1 when the block starts 16 bytes into its granule.
 const STACK_BITS: u32 = 24;
+const SIZE_MASK: u64 = 0xffff;
+const HALF_BIT: u32 = 40;
 const _: () = assert!(crate::stacks::MAX_SLOTS <= 1 << STACK_BITS);
 /// The largest block the direct map holds: small blocks lie densely enough that a page of
 /// the map (8 KiB of heap) serves dozens of them; larger ones cost less in the hash table
@@ -77,7 +84,30 @@ impl Direct {
     }
 
     fn bytes() -> usize {
-        (DIRECT_SPAN >> UNIT_SHIFT) as usize * 8
+        (DIRECT_SPAN >> GRANULE_SHIFT) as usize * 8
+    }
+
+    /// The block of word `w` (`w` its index): address, size, stack.
+    #[inline]
+    fn decode(&self, at: usize, w: u64) -> Live {
+        Live {
+            ptr: self.base + ((at as u64) << GRANULE_SHIFT) + ((w >> HALF_BIT) << UNIT_SHIFT),
+            size: ((w >> STACK_BITS) & SIZE_MASK) - 1,
+            stack: w & ((1 << STACK_BITS) - 1),
+        }
+    }
+
+    /// The word for a block at `ptr` of `size` bytes and stack `stack`.
+    #[inline]
+    fn encode(ptr: u64, size: u64, stack: u64) -> u64 {
+        (ptr >> UNIT_SHIFT & 1) << HALF_BIT | (size + 1) << STACK_BITS | stack
+    }
+
+    /// True when the word `w` is the block starting at `ptr` (not one starting in the other
+    /// half of its granule).
+    #[inline]
+    fn holds(w: u64, ptr: u64) -> bool {
+        w != 0 && w >> HALF_BIT == (ptr >> UNIT_SHIFT & 1)
     }
 
     /// The word for a block at `ptr`, when the map holds it (setting the map up on one of
@@ -92,7 +122,7 @@ impl Direct {
         }
         let off = ptr.wrapping_sub(self.base);
         (off < DIRECT_SPAN && ptr.trailing_zeros() >= UNIT_SHIFT)
-            .then_some((off >> UNIT_SHIFT) as usize)
+            .then_some((off >> GRANULE_SHIFT) as usize)
     }
 
     #[cold]
@@ -132,12 +162,6 @@ impl Direct {
         let p = self.words.wrapping_add(w);
         // SAFETY: as in `get`; `&mut self` is the one access.
         unsafe { p.write(v) }
-    }
-
-    fn words(&mut self) -> &mut [u64] {
-        // SAFETY: `words` maps `bytes()` bytes of u64s that this map alone owns (set_up ran
-        // before any caller gets here with a slot); `&mut self` is the one access.
-        unsafe { core::slice::from_raw_parts_mut(self.words, Self::bytes() / 8) }
     }
 
     fn range(&self) -> (u64, u64) {
@@ -196,8 +220,8 @@ impl LiveTable {
     pub fn ordered_bounds(&self) -> Option<(u64, u64)> {
         let d = &self.direct;
         (d.lo <= d.hi).then(|| {
-            let at = |w: usize| d.base + ((w as u64) << UNIT_SHIFT);
-            (at(d.lo), at(d.hi))
+            let at = |w: usize| d.base + ((w as u64) << GRANULE_SHIFT);
+            (at(d.lo), at(d.hi) + (1 << UNIT_SHIFT))
         })
     }
 
@@ -249,7 +273,9 @@ impl LiveTable {
                 if d.get(w) == 0 {
                     d.len += 1;
                 }
-                d.set(w, (b.size + 1) << STACK_BITS | b.stack);
+                // A word of the other half of the granule is a block whose free was missed:
+                // the two cannot both be live (glibc's chunks are 32 bytes at least).
+                d.set(w, Direct::encode(b.ptr, b.size, b.stack));
                 d.lo = d.lo.min(w);
                 d.hi = d.hi.max(w);
                 return;
@@ -289,15 +315,13 @@ impl LiveTable {
         }
         if let Some(w) = self.direct.slot(ptr, false) {
             let d = &mut self.direct;
-            // Not here (0): a larger block, in the hash table (the read of a page of the map
-            // that no block touched maps the shared zero page, no memory).
-            match d.get(w) {
-                0 => {}
-                _ => {
-                    d.set(w, 0);
-                    d.len -= 1;
-                    return;
-                }
+            // Not here (0, or a block in the granule's other half): a larger block, in the
+            // hash table (the read of a page of the map that no block touched maps the
+            // shared zero page, no memory).
+            if Direct::holds(d.get(w), ptr) {
+                d.set(w, 0);
+                d.len -= 1;
+                return;
             }
         }
         self.hash_remove(ptr);
@@ -394,14 +418,14 @@ impl LiveTable {
         if d.lo > d.hi {
             return;
         }
-        let (lo, hi, base) = (d.lo, d.hi, d.base);
-        for (i, &w) in d.words()[lo..=hi].iter().enumerate() {
+        let (lo, hi) = (d.lo, d.hi);
+        let d = *d;
+        // SAFETY: lo..=hi are words of the mapping (slot() gave them out), which only this
+        // table (borrowed mutably) accesses.
+        let words = unsafe { core::slice::from_raw_parts(d.words.wrapping_add(lo), hi + 1 - lo) };
+        for (i, &w) in words.iter().enumerate() {
             if w != 0 {
-                f(Live {
-                    ptr: base + (((lo + i) as u64) << UNIT_SHIFT),
-                    size: (w >> STACK_BITS) - 1,
-                    stack: w & ((1 << STACK_BITS) - 1),
-                });
+                f(d.decode(lo + i, w));
             }
         }
     }
@@ -433,11 +457,12 @@ impl LiveTable {
             return None;
         }
         let p = d.words;
-        // First each block as one word at the front, in order: (its word's offset from `lo`)
-        // << 32 | its map word, whose size and stack fit in 32 bits (sizes up to
-        // DIRECT_MAX_SIZE). The c-th block's word lies at `lo + c` or above, so each write
-        // lands on a word already read.
+        // First each block as one word at the front, in order: (its offset from `lo`'s
+        // address in 16-byte units) << 32 | its size and stack, which fit in 32 bits (sizes
+        // up to DIRECT_MAX_SIZE). The c-th block's word lies at `lo + c` or above, so each
+        // write lands on a word already read.
         const _: () = assert!((DIRECT_MAX_SIZE + 1) << STACK_BITS < 1 << 32);
+        const _: () = assert!(DIRECT_SPAN >> UNIT_SHIFT < 1 << 32);
         let mut c = 0;
         for r in lo..=hi {
             // SAFETY: lo..=hi are words of the mapping (slot() gave them out).
@@ -446,7 +471,7 @@ impl LiveTable {
                 // SAFETY: lo + c <= r: inside the mapping, already read.
                 unsafe {
                     p.wrapping_add(lo + c)
-                        .write(((r - lo) as u64) << 32 | (w & 0xffff_ffff))
+                        .write((2 * (r - lo) as u64 + (w >> HALF_BIT)) << 32 | (w & 0xffff_ffff))
                 };
                 c += 1;
             }
@@ -458,9 +483,8 @@ impl LiveTable {
             // SAFETY: record i, written above.
             let rec = unsafe { p.wrapping_add(lo + i).read() };
             let w = rec & 0xffff_ffff;
-            let at = lo + (rec >> 32) as usize;
             let b = Block {
-                start: base + ((at as u64) << UNIT_SHIFT),
+                start: base + ((lo as u64) << GRANULE_SHIFT) + ((rec >> 32) << UNIT_SHIFT),
                 size: (w >> STACK_BITS) - 1,
             };
             stack(i, (w & ((1 << STACK_BITS) - 1)) as u32);
@@ -527,9 +551,13 @@ mod tests {
                 } else {
                     n % 1000
                 };
-                // The hooks see every free: an address is reused only once freed.
+                // The hooks see every free: an address is reused only once freed, and no two
+                // live blocks of glibc's start 16 bytes apart (its chunks: 32 bytes at least).
                 if model.remove(&ptr).is_some() {
                     t.remove(ptr);
+                }
+                if ptr.is_multiple_of(16) && model.remove(&(ptr ^ 16)).is_some() {
+                    t.remove(ptr ^ 16);
                 }
                 t.insert(Live { ptr, size, stack });
                 model.insert(ptr, (size, stack));
@@ -553,8 +581,8 @@ mod tests {
         let (lo, hi) = t.ordered_bounds().unwrap();
         assert!(lo <= ordered[0] && *ordered.last().unwrap() <= hi);
 
-        // Laid out in the map's memory for a last check (blocks as close as 16 bytes here,
-        // closer than glibc's chunks ever are): the same blocks in order, with their stacks.
+        // Laid out in the map's memory for a last check (blocks in neighbouring words, as
+        // close as 16 bytes, here): the same blocks in order, with their stacks.
         let mut want = Vec::new();
         t.for_each_in_order(|e| want.push(e));
         let hashed = t.len() - want.len();
