@@ -668,10 +668,16 @@ impl<'a, M: Memory> Scan<'a, M> {
         if self.extra[i].state != State::Unreached || i == leader {
             return;
         }
-        self.push(i);
         // Leaders come in address order: an unreached block below this one led a clique of
-        // its own, whose bytes come along; one above it has led none yet.
-        let former = if i < leader { self.indirect[i] } else { 0 };
+        // its own, whose bytes come along; one above it has led none yet. A former leader's
+        // blocks are scanned no more (memcheck scans them again): everything it reaches left
+        // the unreached when it led, and states only leave it, so that finds nothing.
+        let former = if i < leader {
+            self.indirect[i]
+        } else {
+            self.push(i);
+            0
+        };
         self.extra[i].state = State::Indirect;
         self.indirect[leader] += self.blocks[i].size + former;
     }

@@ -21,7 +21,7 @@
 
 use core::arch::asm;
 
-use tracekit_leak_scan::{AddressIndex, Block, Extra, Heuristics, Memory, Scan};
+use tracekit_leak_scan::{AddressIndex, Block, Extra, Heuristics, Kind, Memory, Scan};
 use tracekit_log::LeakLoss;
 
 use super::live::{Live, LiveTable};
@@ -104,13 +104,18 @@ impl Arena {
     #[allow(clippy::mut_from_ref)]
     fn take_filled<T: Zeroable>(&self, n: usize) -> &mut [T] {
         let piece = self.take::<T>(n);
-        let start = (piece.as_ptr() as usize).next_multiple_of(sys::PAGE);
-        let end = (piece.as_ptr() as usize + size_of_val(piece)) & !(sys::PAGE - 1);
+        self.fill(piece.as_ptr() as usize, size_of_val(piece));
+        piece
+    }
+
+    /// Faults in the whole pages of `[at, at + len)` (inside this arena) with one system call.
+    fn fill(&self, at: usize, len: usize) {
+        let start = at.next_multiple_of(sys::PAGE).max(self.base as usize);
+        let end = (at + len).min(self.base as usize + self.len) & !(sys::PAGE - 1);
         if end > start {
             // SAFETY: whole pages inside this arena's writable mapping.
             let _ = unsafe { sys::populate_write(start as *mut u8, end - start) };
         }
-        piece
     }
 
     fn range(&self) -> (u64, u64) {
@@ -260,6 +265,7 @@ pub fn check(
     let counts: &mut [u32] = arena.take(RADIX_DIGITS * RADIX);
     let extra: &mut [Extra] = arena.take_filled(n);
     let indirect: &mut [u64] = arena.take(n);
+    let indirect_at = indirect.as_ptr() as usize;
     let bits: &mut [u64] = arena.take(words);
     let before: &mut [u32] = arena.take(words);
     let stacks: &mut [u32] = arena.take_filled(n);
@@ -453,6 +459,12 @@ pub fn check(
         }
     }
     // Block memory is read until the scan ends: the threads go on only then.
+    // Each lost block leads a clique in turn (address order) and writes its indirect bytes:
+    // when most are lost, their memory faulted in at once.
+    let lost = (0..k).filter(|&i| scan.kind(i) == Kind::Definite).count();
+    if lost > k / 4 && lost > 4096 {
+        arena.fill(indirect_at, k * size_of::<u64>());
+    }
     scan.finish();
     world::resume();
 
