@@ -131,10 +131,14 @@ pub fn at_exit(frame: u64) {
     let mut batch = [LeakLoss::default(); LOSSES_PER_RECORD];
     let mut n = 0;
     let heuristics = HEURISTICS.load(Ordering::Relaxed);
+    // Called from `_dl_fini` (a destructor), not from the heap tracker's exit handler: the
+    // stack is read from `frame` up.
     let ok = roots::check(
         &mut table,
         frame,
+        false,
         tracekit_leak_scan::Heuristics(heuristics),
+        true,
         |loss| {
             summary.add(&loss);
             if let Some(log) = &mut log {

@@ -134,8 +134,9 @@ pub struct Scan<'a, M: Memory> {
     /// Lowest start and highest end of all blocks: most words are no pointer at all.
     lo: u64,
     hi: u64,
-    /// The blocks cut at the widest gaps between them (see [`Segments`]).
-    segments: Segments,
+    /// The blocks the index does not hold cut at the widest gaps between them (see
+    /// [`Segments`]), made at the first search that needs them.
+    segments: core::cell::OnceCell<Segments>,
     /// An address index over the blocks, when the caller made one (see [`AddressIndex`]).
     index: Option<IndexView<'a>>,
 }
@@ -159,7 +160,16 @@ struct Segments {
 }
 
 impl Segments {
-    fn of(blocks: &[Block]) -> Segments {
+    /// The segments of `blocks[from..]` (their indices counted in `blocks`).
+    fn of(blocks: &[Block], from: usize) -> Segments {
+        let mut seg = Self::of_slice(&blocks[from.min(blocks.len())..]);
+        for f in &mut seg.first[..=seg.len] {
+            *f += from as u32;
+        }
+        seg
+    }
+
+    fn of_slice(blocks: &[Block]) -> Segments {
         let n = blocks.len();
         // The widest gaps (their size and the index of the block after them), found in one
         // pass; `cuts` is unordered and replaces its narrowest entry.
@@ -242,6 +252,8 @@ struct IndexView<'a> {
     before: &'a [u32],
     /// The start of the first block above the index's (u64::MAX: none).
     below: u64,
+    /// The blocks it holds (the first ones in address order).
+    len: usize,
 }
 
 impl<'a> AddressIndex<'a> {
@@ -320,6 +332,7 @@ impl<'a> AddressIndex<'a> {
             bits: self.bits,
             before: self.before,
             below: u64::MAX,
+            len: self.len,
         }
     }
 }
@@ -365,7 +378,6 @@ impl<'a, M: Memory> Scan<'a, M> {
         extra[..n].fill(Extra::default());
         let lo = blocks.first().map_or(u64::MAX, |b| b.start);
         let hi = blocks.last().map_or(0, |b| b.start + b.size.max(1));
-        let segments = Segments::of(&blocks[..n]);
         Scan {
             blocks: &blocks[..n],
             extra,
@@ -378,7 +390,7 @@ impl<'a, M: Memory> Scan<'a, M> {
             heuristics,
             lo,
             hi,
-            segments,
+            segments: core::cell::OnceCell::new(),
             index: None,
         }
     }
@@ -401,6 +413,7 @@ impl<'a, M: Memory> Scan<'a, M> {
     }
 
     /// The index of the block that `ptr` points into (a zero-sized block: at).
+    #[inline]
     pub fn block_of(&self, ptr: u64) -> Option<usize> {
         if ptr < self.lo || ptr >= self.hi {
             return None;
@@ -420,13 +433,23 @@ impl<'a, M: Memory> Scan<'a, M> {
     /// touch two or three blocks near the guess instead of the ~20 scattered ones of a plain
     /// binary search among a million (each a cache miss); an uneven segment costs at most
     /// about twice the binary search.
+    #[inline]
     fn last_at_or_below(&self, ptr: u64) -> Option<usize> {
         if let Some(index) = &self.index {
             if ptr < index.below {
                 return index.last_at_or_below(ptr);
             }
         }
-        let seg = &self.segments;
+        self.search(ptr)
+    }
+
+    /// [`Scan::last_at_or_below`] among the blocks the index does not hold.
+    #[inline(never)]
+    fn search(&self, ptr: u64) -> Option<usize> {
+        let indexed = self.index.as_ref().map_or(0, |v| v.len);
+        let seg = self
+            .segments
+            .get_or_init(|| Segments::of(self.blocks, indexed));
         let k = seg.start[..seg.len]
             .partition_point(|&s| s <= ptr)
             .checked_sub(1)?;
@@ -494,10 +517,11 @@ impl<'a, M: Memory> Scan<'a, M> {
     }
 
     /// The block `ptr` points into, unless it is a chunk header left out.
+    #[inline]
     fn target(&self, ptr: u64) -> Option<usize> {
         let i = self.block_of(ptr)?;
         let b = self.blocks[i];
-        let header = self.skip_chunk_headers && ptr == next_chunk_header(b);
+        let header = self.skip_chunk_headers && ptr != b.start && ptr == next_chunk_header(b);
         (!header).then_some(i)
     }
 
@@ -644,10 +668,16 @@ impl<'a, M: Memory> Scan<'a, M> {
         if self.extra[i].state != State::Unreached || i == leader {
             return;
         }
-        self.push(i);
         // Leaders come in address order: an unreached block below this one led a clique of
-        // its own, whose bytes come along; one above it has led none yet.
-        let former = if i < leader { self.indirect[i] } else { 0 };
+        // its own, whose bytes come along; one above it has led none yet. A former leader's
+        // blocks are scanned no more (memcheck scans them again): everything it reaches left
+        // the unreached when it led, and states only leave it, so that finds nothing.
+        let former = if i < leader {
+            self.indirect[i]
+        } else {
+            self.push(i);
+            0
+        };
         self.extra[i].state = State::Indirect;
         self.indirect[leader] += self.blocks[i].size + former;
     }

@@ -559,3 +559,62 @@ fn block_of_agrees_with_a_binary_search_across_many_far_clusters() {
         }
     }
 }
+
+/// Cliques of random graphs of lost blocks against memcheck's procedure as written in
+/// `lc_process_markstack` (a former leader's blocks scanned again when it is absorbed, which
+/// the scan skips): the same kinds and the same indirect bytes.
+#[test]
+fn cliques_of_random_graphs_are_memchecks() {
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    let mut rand = move |m: u64| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x % m
+    };
+    for case in 0..500 {
+        let n = 1 + rand(40) as usize;
+        let edges: Vec<Vec<usize>> = (0..n)
+            .map(|_| (0..rand(4)).map(|_| rand(n as u64) as usize).collect())
+            .collect();
+        let sizes: Vec<u64> = edges
+            .iter()
+            .map(|e| 8 * (e.len() as u64).max(1) + rand(3) * 8)
+            .collect();
+        let contents: Vec<Vec<u64>> = edges
+            .iter()
+            .map(|e| e.iter().map(|&c| at(c as u64)).collect())
+            .collect();
+        let refs: Vec<&[u64]> = contents.iter().map(|c| c.as_slice()).collect();
+        let mut img = Image::new();
+        let blocks = heap(&mut img, &sizes, &refs);
+        let (k, ind, _) = classify(&mut img, &blocks, &[], Heuristics::ALL);
+        // The reference.
+        let mut indirect = vec![false; n];
+        let mut bytes = vec![0u64; n];
+        for l in 0..n {
+            if indirect[l] {
+                continue;
+            }
+            bytes[l] = 0;
+            let mut stack = vec![l];
+            while let Some(b) = stack.pop() {
+                for &c in &edges[b] {
+                    if !indirect[c] && c != l {
+                        stack.push(c);
+                        let former = if c < l { bytes[c] } else { 0 };
+                        indirect[c] = true;
+                        bytes[l] += sizes[c] + former;
+                    }
+                }
+            }
+        }
+        for i in 0..n {
+            let want = if indirect[i] { Indirect } else { Definite };
+            assert_eq!(k[i], want, "case {case}, block {i}");
+            if want == Definite {
+                assert_eq!(ind[i], bytes[i], "case {case}, block {i}");
+            }
+        }
+    }
+}

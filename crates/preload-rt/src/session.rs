@@ -1034,7 +1034,7 @@ extern "C" fn exit_handler(status: c_int, _arg: *mut c_void) {
     };
     let _g = crate::guard::Guard::enter();
     let frame = 0u64;
-    crate::leak::at_exit(core::hint::black_box(&frame) as *const u64 as u64);
+    crate::leak::at_exit(core::hint::black_box(&frame) as *const u64 as u64, true);
     finish(Some(status), freed);
 }
 
@@ -1056,7 +1056,7 @@ fn may_free_runtime_buffers() -> bool {
 pub fn exit_now(code: c_int) -> ! {
     let _g = crate::guard::Guard::enter();
     let frame = 0u64;
-    crate::leak::at_exit(core::hint::black_box(&frame) as *const u64 as u64);
+    crate::leak::at_exit(core::hint::black_box(&frame) as *const u64 as u64, false);
     finish(Some(code), 0);
     sys::exit_group(code)
 }

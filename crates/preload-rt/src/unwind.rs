@@ -319,6 +319,84 @@ fn is_below_main(ip: u64, next: u64) -> bool {
     within(&START_FN, next) && within(&START_LIB, ip)
 }
 
+/// A frame's registers for [`step_full`], by DWARF register number (x86-64: `rbx` 3, `rbp` 6,
+/// `rsp` 7, `r12`-`r15` 12-15, the return address 16); the others are not kept.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FullRegs {
+    /// Instruction pointer: a return address except in the first frame.
+    pub ip: u64,
+    /// The registers, indexed by DWARF number.
+    pub r: [u64; 17],
+}
+
+impl FullRegs {
+    /// The callee-saved registers (`rbx`, `rbp`, `r12`-`r15`).
+    pub fn callee_saved(&self) -> [u64; 6] {
+        let r = &self.r;
+        [r[3], r[6], r[12], r[13], r[14], r[15]]
+    }
+
+    /// The stack pointer.
+    pub fn sp(&self) -> u64 {
+        self.r[7]
+    }
+}
+
+/// One step up the stack restoring the callee-saved registers too (from `.eh_frame`, as a
+/// debugger unwinds: slow, for a few frames at a time): `regs` becomes the caller's, its
+/// `ip` the return address. `first`: `regs.ip` is the current instruction of the innermost
+/// frame, not a return address. `None` when a rule is one this does not model (the
+/// registers then are unchanged) or a saved value cannot be read.
+pub fn step_full(regs: &mut FullRegs, first: bool) -> Option<()> {
+    const KEPT: [u16; 6] = [3, 6, 12, 13, 14, 15];
+    let addr = if first {
+        regs.ip
+    } else {
+        regs.ip.checked_sub(1)?
+    };
+    let t = Tables::of(addr)?;
+    let table = t.hdr.table()?;
+    let mut ctx = UnwindContext::<usize, OnStack>::new_in();
+    let row = table
+        .unwind_info_for_address(
+            &t.eh_frame,
+            &t.bases,
+            &mut ctx,
+            addr,
+            EhFrame::cie_from_offset,
+        )
+        .ok()?;
+    let value = |r: Register| regs.r.get(usize::from(r.0)).copied();
+    let cfa = match *row.cfa() {
+        CfaRule::RegisterAndOffset { register, offset } => {
+            value(register)?.checked_add_signed(offset)?
+        }
+        CfaRule::Expression(_) => return None,
+    };
+    let read = |at: u64| crate::sys::read_u64(at);
+    let mut next = *regs;
+    for reg in KEPT.into_iter().chain([16]) {
+        let rule = row.register(Register(reg));
+        next.r[usize::from(reg)] = match rule {
+            None | Some(RegisterRule::Undefined) if reg == 16 => return None,
+            None | Some(RegisterRule::Undefined | RegisterRule::SameValue) => {
+                regs.r[usize::from(reg)]
+            }
+            Some(RegisterRule::Offset(o)) => read(cfa.checked_add_signed(o)?)?,
+            Some(RegisterRule::ValOffset(o)) => cfa.checked_add_signed(o)?,
+            Some(RegisterRule::Register(from)) => value(from)?,
+            Some(_) => return None,
+        };
+    }
+    next.r[7] = cfa;
+    next.ip = next.r[16];
+    if cfa <= regs.r[7] || cfa - regs.r[7] >= MAX_FRAME_SIZE {
+        return None;
+    }
+    *regs = next;
+    Some(())
+}
+
 /// The start and end of the function containing `addr`, from its FDE.
 pub fn function_range(addr: u64) -> Option<(u64, u64)> {
     let t = Tables::of(addr)?;

@@ -106,6 +106,7 @@ extern "C" fn on_fatal(sig: c_int, info: *mut libc::siginfo_t, _ctx: *mut c_void
         super::check_now(
             core::hint::black_box(&frame) as *const u64 as u64,
             Leak::AT_FATAL_SIGNAL,
+            false,
         );
         crate::session::finish_killed(sig as u32);
     }

@@ -2,15 +2,18 @@
 //! `preload-sys` (never from the hooked allocator):
 //!
 //! - small blocks (up to 128 bytes) of glibc's main heap (below the program break) in a
-//!   direct map: one 8-byte word per 16 bytes of heap, at the block's address, holding its
-//!   size and stack. An insert or a remove is one store, with no probe and no rehash, and
-//!   the blocks come out in address order. Only its pages where blocks start are touched
-//!   (a 4 KiB page per 8 KiB of heap: 56 blocks of 128 bytes, 170 of 32);
+//!   direct map: one 8-byte word per 32 bytes of heap (glibc's smallest chunk: two live
+//!   blocks never start in the same 32 bytes), at the block's address, holding its size,
+//!   stack and which 16 bytes of the 32 it starts at. An insert or a remove is one store,
+//!   with no probe and no rehash, and the blocks come out in address order. Only its pages
+//!   where blocks start are touched (a 4 KiB page per 16 KiB of heap: 113 blocks of 128
+//!   bytes, 341 of 32);
 //! - the others (larger blocks, chunks glibc maps on their own, other arenas' heaps) in an
 //!   open-addressing hash table (linear probing, deletion by backward shift)
 //!   keyed by the block's address, doubled when half full.
 
 use crate::sys;
+use tracekit_leak_scan::Block;
 
 /// One live block.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -32,13 +35,18 @@ const FIRST_CAP: usize = 4096;
 /// as many again.
 const HUGE_FROM: usize = 4 << 20;
 
-/// Heap bytes the direct map covers from its base (its reservation is half as much, touched
-/// only where blocks start).
+/// Heap bytes the direct map covers from its base (its reservation is a quarter as much,
+/// touched only where blocks start).
 const DIRECT_SPAN: u64 = 16 << 30;
-/// Bytes of heap per word of the direct map (glibc's alignment).
+/// Bytes of heap per word of the direct map (glibc's smallest chunk).
+const GRANULE_SHIFT: u32 = 5;
+/// glibc's alignment: a block starts at 0 or 16 bytes into its granule.
 const UNIT_SHIFT: u32 = 4;
-/// A direct map word: `(size + 1) << STACK_BITS | stack` (0: no block).
+/// A direct map word: `half << HALF_BIT | (size + 1) << STACK_BITS | stack` (0: no block),
+/// `half` 1 when the block starts 16 bytes into its granule.
 const STACK_BITS: u32 = 24;
+const SIZE_MASK: u64 = 0xffff;
+const HALF_BIT: u32 = 40;
 const _: () = assert!(crate::stacks::MAX_SLOTS <= 1 << STACK_BITS);
 /// The largest block the direct map holds: small blocks lie densely enough that a page of
 /// the map (8 KiB of heap) serves dozens of them; larger ones cost less in the hash table
@@ -57,6 +65,9 @@ struct Direct {
     lo: usize,
     hi: usize,
     tries: u32,
+    /// Its memory was handed to a last check ([`LiveTable::take_in_place`]): no block is
+    /// kept here any more.
+    spent: bool,
 }
 
 impl Direct {
@@ -68,23 +79,50 @@ impl Direct {
             lo: usize::MAX,
             hi: 0,
             tries: 0,
+            spent: false,
         }
     }
 
     fn bytes() -> usize {
-        (DIRECT_SPAN >> UNIT_SHIFT) as usize * 8
+        (DIRECT_SPAN >> GRANULE_SHIFT) as usize * 8
+    }
+
+    /// The block of word `w` (`w` its index): address, size, stack.
+    #[inline]
+    fn decode(&self, at: usize, w: u64) -> Live {
+        Live {
+            ptr: self.base + ((at as u64) << GRANULE_SHIFT) + ((w >> HALF_BIT) << UNIT_SHIFT),
+            size: ((w >> STACK_BITS) & SIZE_MASK) - 1,
+            stack: w & ((1 << STACK_BITS) - 1),
+        }
+    }
+
+    /// The word for a block at `ptr` of `size` bytes and stack `stack`.
+    #[inline]
+    fn encode(ptr: u64, size: u64, stack: u64) -> u64 {
+        (ptr >> UNIT_SHIFT & 1) << HALF_BIT | (size + 1) << STACK_BITS | stack
+    }
+
+    /// True when the word `w` is the block starting at `ptr` (not one starting in the other
+    /// half of its granule).
+    #[inline]
+    fn holds(w: u64, ptr: u64) -> bool {
+        w != 0 && w >> HALF_BIT == (ptr >> UNIT_SHIFT & 1)
     }
 
     /// The word for a block at `ptr`, when the map holds it (setting the map up on one of
     /// the first inserts below the program break).
     #[inline]
     fn slot(&mut self, ptr: u64, setup: bool) -> Option<usize> {
+        if self.spent {
+            return None;
+        }
         if self.words.is_null() && !(setup && self.set_up(ptr)) {
             return None;
         }
         let off = ptr.wrapping_sub(self.base);
         (off < DIRECT_SPAN && ptr.trailing_zeros() >= UNIT_SHIFT)
-            .then_some((off >> UNIT_SHIFT) as usize)
+            .then_some((off >> GRANULE_SHIFT) as usize)
     }
 
     #[cold]
@@ -124,12 +162,6 @@ impl Direct {
         let p = self.words.wrapping_add(w);
         // SAFETY: as in `get`; `&mut self` is the one access.
         unsafe { p.write(v) }
-    }
-
-    fn words(&mut self) -> &mut [u64] {
-        // SAFETY: `words` maps `bytes()` bytes of u64s that this map alone owns (set_up ran
-        // before any caller gets here with a slot); `&mut self` is the one access.
-        unsafe { core::slice::from_raw_parts_mut(self.words, Self::bytes() / 8) }
     }
 
     fn range(&self) -> (u64, u64) {
@@ -188,8 +220,8 @@ impl LiveTable {
     pub fn ordered_bounds(&self) -> Option<(u64, u64)> {
         let d = &self.direct;
         (d.lo <= d.hi).then(|| {
-            let at = |w: usize| d.base + ((w as u64) << UNIT_SHIFT);
-            (at(d.lo), at(d.hi))
+            let at = |w: usize| d.base + ((w as u64) << GRANULE_SHIFT);
+            (at(d.lo), at(d.hi) + (1 << UNIT_SHIFT))
         })
     }
 
@@ -241,7 +273,9 @@ impl LiveTable {
                 if d.get(w) == 0 {
                     d.len += 1;
                 }
-                d.set(w, (b.size + 1) << STACK_BITS | b.stack);
+                // A word of the other half of the granule is a block whose free was missed:
+                // the two cannot both be live (glibc's chunks are 32 bytes at least).
+                d.set(w, Direct::encode(b.ptr, b.size, b.stack));
                 d.lo = d.lo.min(w);
                 d.hi = d.hi.max(w);
                 return;
@@ -281,15 +315,13 @@ impl LiveTable {
         }
         if let Some(w) = self.direct.slot(ptr, false) {
             let d = &mut self.direct;
-            // Not here (0): a larger block, in the hash table (the read of a page of the map
-            // that no block touched maps the shared zero page, no memory).
-            match d.get(w) {
-                0 => {}
-                _ => {
-                    d.set(w, 0);
-                    d.len -= 1;
-                    return;
-                }
+            // Not here (0, or a block in the granule's other half): a larger block, in the
+            // hash table (the read of a page of the map that no block touched maps the
+            // shared zero page, no memory).
+            if Direct::holds(d.get(w), ptr) {
+                d.set(w, 0);
+                d.len -= 1;
+                return;
             }
         }
         self.hash_remove(ptr);
@@ -386,16 +418,88 @@ impl LiveTable {
         if d.lo > d.hi {
             return;
         }
-        let (lo, hi, base) = (d.lo, d.hi, d.base);
-        for (i, &w) in d.words()[lo..=hi].iter().enumerate() {
+        let (lo, hi) = (d.lo, d.hi);
+        let d = *d;
+        // SAFETY: lo..=hi are words of the mapping (slot() gave them out), which only this
+        // table (borrowed mutably) accesses.
+        let words = unsafe { core::slice::from_raw_parts(d.words.wrapping_add(lo), hi + 1 - lo) };
+        for (i, &w) in words.iter().enumerate() {
             if w != 0 {
-                f(Live {
-                    ptr: base + (((lo + i) as u64) << UNIT_SHIFT),
-                    size: (w >> STACK_BITS) - 1,
-                    stack: w & ((1 << STACK_BITS) - 1),
-                });
+                f(d.decode(lo + i, w));
             }
         }
+    }
+
+    /// Blocks in the direct map.
+    pub fn direct_len(&self) -> usize {
+        self.direct.len
+    }
+
+    /// For a last check: the direct map's blocks in address order, laid out as `Block`s in
+    /// the map's own memory (already faulted in where blocks lie: no fresh page for them, as
+    /// a copy would need), each one's stack handed to `stack(i, id)`, with room after them for
+    /// `room` more. Returns the slice (blocks and room) and the number of blocks. The map is
+    /// spent: later inserts and removes go to the hash table; its memory stays mapped and in
+    /// [`LiveTable::ranges`]. `None`, with nothing changed, when the map holds no block or the
+    /// room does not fit in it.
+    pub fn take_in_place(
+        &mut self,
+        room: usize,
+        mut stack: impl FnMut(usize, u32),
+    ) -> Option<(&'static mut [Block], usize)> {
+        let d = &mut self.direct;
+        if d.words.is_null() || d.spent || d.lo > d.hi {
+            return None;
+        }
+        let total = Direct::bytes() / 8;
+        let (lo, hi, base) = (d.lo, d.hi, d.base);
+        if (d.len + room).checked_mul(2).is_none_or(|w| w > total - lo) {
+            return None;
+        }
+        let p = d.words;
+        // First each block as one word at the front, in order: (its offset from `lo`'s
+        // address in 16-byte units) << 32 | its size and stack, which fit in 32 bits (sizes
+        // up to DIRECT_MAX_SIZE). The c-th block's word lies at `lo + c` or above, so each
+        // write lands on a word already read.
+        const _: () = assert!((DIRECT_MAX_SIZE + 1) << STACK_BITS < 1 << 32);
+        const _: () = assert!(DIRECT_SPAN >> UNIT_SHIFT < 1 << 32);
+        let mut c = 0;
+        for r in lo..=hi {
+            // SAFETY: lo..=hi are words of the mapping (slot() gave them out).
+            let w = unsafe { p.wrapping_add(r).read() };
+            if w != 0 {
+                // SAFETY: lo + c <= r: inside the mapping, already read.
+                unsafe {
+                    p.wrapping_add(lo + c)
+                        .write((2 * (r - lo) as u64 + (w >> HALF_BIT)) << 32 | (w & 0xffff_ffff))
+                };
+                c += 1;
+            }
+        }
+        // Then, from the last down, each one widened to a `Block` at `lo + 2i`: the words it
+        // covers hold records already widened (above `i`) or its own.
+        let blocks = p.wrapping_add(lo).cast::<Block>();
+        for i in (0..c).rev() {
+            // SAFETY: record i, written above.
+            let rec = unsafe { p.wrapping_add(lo + i).read() };
+            let w = rec & 0xffff_ffff;
+            let b = Block {
+                start: base + ((lo as u64) << GRANULE_SHIFT) + ((rec >> 32) << UNIT_SHIFT),
+                size: (w >> STACK_BITS) - 1,
+            };
+            stack(i, (w & ((1 << STACK_BITS) - 1)) as u32);
+            // SAFETY: words lo + 2i and lo + 2i + 1 lie in the mapping (checked above),
+            // 8-aligned as a Block needs; what they held was read already.
+            unsafe { blocks.wrapping_add(i).write(b) };
+        }
+        d.spent = true;
+        d.len = 0;
+        d.lo = usize::MAX;
+        d.hi = 0;
+        // SAFETY: (c + room) Blocks from word lo fit in the mapping (checked above), which is
+        // never unmapped and which nothing else reads or writes now that the map is spent.
+        let slice = unsafe { core::slice::from_raw_parts_mut(blocks, c + room) };
+        Some((slice, c))
     }
 
     /// The other live blocks (the hash table's), in no order.
@@ -447,9 +551,13 @@ mod tests {
                 } else {
                     n % 1000
                 };
-                // The hooks see every free: an address is reused only once freed.
+                // The hooks see every free: an address is reused only once freed, and no two
+                // live blocks of glibc's start 16 bytes apart (its chunks: 32 bytes at least).
                 if model.remove(&ptr).is_some() {
                     t.remove(ptr);
+                }
+                if ptr.is_multiple_of(16) && model.remove(&(ptr ^ 16)).is_some() {
+                    t.remove(ptr ^ 16);
                 }
                 t.insert(Live { ptr, size, stack });
                 model.insert(ptr, (size, stack));
@@ -472,5 +580,32 @@ mod tests {
         assert!(ordered.windows(2).all(|w| w[0] < w[1]));
         let (lo, hi) = t.ordered_bounds().unwrap();
         assert!(lo <= ordered[0] && *ordered.last().unwrap() <= hi);
+
+        // Laid out in the map's memory for a last check (blocks in neighbouring words, as
+        // close as 16 bytes, here): the same blocks in order, with their stacks.
+        let mut want = Vec::new();
+        t.for_each_in_order(|e| want.push(e));
+        let hashed = t.len() - want.len();
+        let mut stacks = vec![u32::MAX; want.len()];
+        let (blocks, c) = t.take_in_place(7, |i, s| stacks[i] = s).unwrap();
+        assert_eq!((c, blocks.len()), (want.len(), want.len() + 7));
+        for (i, e) in want.iter().enumerate() {
+            assert_eq!(
+                (blocks[i].start, blocks[i].size, u64::from(stacks[i])),
+                (e.ptr, e.size, e.stack),
+                "{i}"
+            );
+        }
+        // Spent: no block left in the map, later ones go to the hash table.
+        assert_eq!((t.direct_len(), t.len()), (0, hashed));
+        assert!(t.take_in_place(0, |_, _| {}).is_none());
+        t.insert(Live {
+            ptr: want[0].ptr,
+            size: 8,
+            stack: 3,
+        });
+        assert_eq!(t.len(), hashed + 1);
+        t.remove(want[0].ptr);
+        assert_eq!(t.len(), hashed);
     }
 }

@@ -138,6 +138,7 @@ extern "C" fn on_signal(_sig: c_int, _info: *mut libc::siginfo_t, _ctx: *mut c_v
     check_now(
         core::hint::black_box(&frame) as *const u64 as u64,
         Leak::ON_SIGNAL,
+        false,
     );
 }
 
@@ -151,6 +152,7 @@ pub fn run_pending() {
         check_now(
             core::hint::black_box(&frame) as *const u64 as u64,
             Leak::ON_SIGNAL,
+            false,
         );
     }
 }
@@ -160,7 +162,7 @@ pub fn run_pending() {
 /// blocks live now, classified and written as a `Leak` check of its own; the program goes on.
 /// Call holding the reentrancy guard and not the session lock; `frame` as for [`at_exit`].
 pub fn on_request(frame: u64) {
-    check_now(frame, Leak::ON_REQUEST);
+    check_now(frame, Leak::ON_REQUEST, false);
 }
 
 /// memcheck's `--leak-check-heuristics` list (`all`, `none`, or names joined by commas).
@@ -231,12 +233,14 @@ const LOSSES_PER_RECORD: usize = 128;
 /// reentrancy guard and not the session lock; `frame` is an address in the frame of the
 /// tracker's outermost function on this thread's stack (its exit handler): the stack is
 /// scanned from there up, as memcheck scans it at `exit_group` without the tracker's frames.
-pub fn at_exit(frame: u64) {
-    check_now(frame, Leak::AT_EXIT);
+/// `in_exit_handler`: called from the handler that glibc's `exit` runs, whose frames (and
+/// `exit`'s) the check then leaves out too (see [`roots::check`]).
+pub fn at_exit(frame: u64, in_exit_handler: bool) {
+    check_now(frame, Leak::AT_EXIT, in_exit_handler);
 }
 
 /// One check, numbered, with its cause.
-fn check_now(frame: u64, cause: u8) {
+fn check_now(frame: u64, cause: u8, in_exit: bool) {
     if !on() {
         return;
     }
@@ -263,7 +267,9 @@ fn check_now(frame: u64, cause: u8) {
     let ok = roots::check(
         &mut table,
         frame,
+        in_exit,
         tracekit_leak_scan::Heuristics(heuristics),
+        last,
         |loss| {
             buf[n] = loss;
             n += 1;

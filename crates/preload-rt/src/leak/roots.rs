@@ -3,7 +3,9 @@
 //!
 //! - every thread's registers, and its stack from its stack pointer up (the part below is
 //!   dead: memcheck makes it inaccessible); the thread's static TLS and `struct pthread` lie
-//!   at the top of a glibc thread stack, so they come with it;
+//!   at the top of a glibc thread stack, so they come with it. The checking thread's stack
+//!   is read from above the tracker's frames; at exit, from above glibc's `exit` frames too,
+//!   with the registers they saved (`caller_of_exit`);
 //! - every other readable and writable mapping (valgrind's rule: anonymous and private file
 //!   mappings; the modules' `.data`, `.bss` and relro, the main thread's TLS block, `mmap`ed
 //!   memory of the program), except heap memory: glibc's `[heap]` and its other arenas'
@@ -19,12 +21,12 @@
 
 use core::arch::asm;
 
-use tracekit_leak_scan::{AddressIndex, Block, Extra, Heuristics, Memory, Scan};
+use tracekit_leak_scan::{AddressIndex, Block, Extra, Heuristics, Kind, Memory, Scan};
 use tracekit_log::LeakLoss;
 
 use super::live::{Live, LiveTable};
 use super::world::{self, MAX_THREADS, NREGS};
-use crate::sys;
+use crate::{sys, unwind};
 use tracekit_preload_core::maps::{self, MAPS_CAP};
 
 /// `REG_RSP` in glibc's `gregset_t`.
@@ -97,6 +99,25 @@ impl Arena {
         unsafe { core::slice::from_raw_parts_mut(self.base.wrapping_add(at).cast::<T>(), n) }
     }
 
+    /// [`Arena::take`] of memory that will be written through: its pages faulted in with
+    /// one system call (`MADV_POPULATE_WRITE`) instead of one fault each.
+    #[allow(clippy::mut_from_ref)]
+    fn take_filled<T: Zeroable>(&self, n: usize) -> &mut [T] {
+        let piece = self.take::<T>(n);
+        self.fill(piece.as_ptr() as usize, size_of_val(piece));
+        piece
+    }
+
+    /// Faults in the whole pages of `[at, at + len)` (inside this arena) with one system call.
+    fn fill(&self, at: usize, len: usize) {
+        let start = at.next_multiple_of(sys::PAGE).max(self.base as usize);
+        let end = (at + len).min(self.base as usize + self.len) & !(sys::PAGE - 1);
+        if end > start {
+            // SAFETY: whole pages inside this arena's writable mapping.
+            let _ = unsafe { sys::populate_write(start as *mut u8, end - start) };
+        }
+    }
+
     fn range(&self) -> (u64, u64) {
         (self.base as u64, self.base as u64 + self.len as u64)
     }
@@ -132,36 +153,89 @@ impl Memory for Own<'_> {
     }
 }
 
-/// The callee-saved registers of the calling thread and its stack pointer (the caller's
-/// frame is the lowest the scan reads).
+/// The callee-saved registers of the calling thread, its stack pointer and an address in the
+/// caller (the caller's frame is the lowest the scan reads).
 #[inline(always)]
-fn own_registers() -> ([u64; 6], u64) {
-    let (rbx, rbp, r12, r13, r14, r15, rsp): (u64, u64, u64, u64, u64, u64, u64);
-    // SAFETY: only copies registers into outputs; no memory or flags touched.
+fn own_registers() -> ([u64; 6], u64, u64) {
+    let (rbx, rbp, r12, r13, r14, r15, rsp, rip): (u64, u64, u64, u64, u64, u64, u64, u64);
+    // SAFETY: only copies registers (and the address of this instruction) into outputs; no
+    // memory or flags touched.
     unsafe {
         asm!(
             "mov {0}, rbx", "mov {1}, rbp", "mov {2}, r12", "mov {3}, r13",
-            "mov {4}, r14", "mov {5}, r15", "mov {6}, rsp",
+            "mov {4}, r14", "mov {5}, r15", "mov {6}, rsp", "lea {7}, [rip]",
             out(reg) rbx, out(reg) rbp, out(reg) r12, out(reg) r13,
-            out(reg) r14, out(reg) r15, out(reg) rsp,
+            out(reg) r14, out(reg) r15, out(reg) rsp, out(reg) rip,
             options(nomem, nostack, preserves_flags),
         )
     };
-    ([rbx, rbp, r12, r13, r14, r15], rsp)
+    ([rbx, rbp, r12, r13, r14, r15], rsp, rip)
+}
+
+/// Where the check's thread stood when it called glibc's `exit`, for a check made in the
+/// tracker's exit handler (which `exit` runs through `__run_exit_handlers`): the caller's
+/// callee-saved registers and its stack pointer after the call, found by unwinding from here
+/// (`regs`, `sp`, `ip`: [`own_registers`]) through the tracker's frames and then libc's only,
+/// up to and out of `exit`'s frame. `None` when the frames are not those (or cannot be
+/// unwound).
+///
+/// The frames of `exit` and `__run_exit_handlers` lie where the program's deeper frames were
+/// (the hooks' among them), and slots they never wrote still hold what those left:
+/// memcheck reads no such word (it is undefined to it since the frame was made), so neither
+/// does the check: of those frames it takes only the program's registers they saved, which the
+/// unwinding restores.
+fn caller_of_exit(regs: [u64; 6], sp: u64, ip: u64) -> Option<unwind::FullRegs> {
+    let exit = libc::exit as unsafe extern "C" fn(core::ffi::c_int) -> ! as usize as u64;
+    let (lo, hi) = unwind::function_range(exit)?;
+    let libc_range = unwind::object_range(exit)?;
+    let own = crate::session::skip_range();
+    let mut r = unwind::FullRegs {
+        ip,
+        ..Default::default()
+    };
+    r.r[7] = sp;
+    for (&at, v) in [3usize, 6, 12, 13, 14, 15].iter().zip(regs) {
+        r.r[at] = v;
+    }
+    unwind::step_full(&mut r, true)?;
+    let within = |a: u64, range: (u64, u64)| a >= range.0 && a < range.1;
+    for _ in 0..64 {
+        let at = r.ip.checked_sub(1)?;
+        if !within(at, own) && !within(at, libc_range) {
+            return None;
+        }
+        unwind::step_full(&mut r, false)?;
+        if within(at, (lo, hi)) {
+            return Some(r);
+        }
+    }
+    None
 }
 
 /// Runs the scan over the live blocks of `table` (the calling thread's stack read from
 /// `frame` up: the frames below it are the tracker's own, whose unset slots still hold
 /// what its hooks left there) and hands each loss record (blocks of one
 /// kind from one stack) to `out`, in no particular order. False when memory for it could not
-/// be mapped.
+/// be mapped. `last`: the process ends after this check (its memory is left to the exit,
+/// which frees it faster than an unmap). `in_exit`: the check runs in the tracker's exit
+/// handler, called by glibc's `exit`: the stack is then read from `exit`'s caller's frame up
+/// (`caller_of_exit`), `frame` being the fallback.
 pub fn check(
     table: &mut LiveTable,
     frame: u64,
+    in_exit: bool,
     heuristics: Heuristics,
+    last: bool,
     mut out: impl FnMut(LeakLoss),
 ) -> bool {
-    let (own_regs, own_sp) = own_registers();
+    let (own_regs, own_sp, own_ip) = own_registers();
+    let (own_regs, stack_from) = match in_exit
+        .then(|| caller_of_exit(own_regs, own_sp, own_ip))
+        .flatten()
+    {
+        Some(r) => (r.callee_saved(), r.sp()),
+        None => (own_regs, frame.max(own_sp)),
+    };
     let n = table.len();
     // Memory is mapped for the largest need and touched only as used: the second sort
     // buffer only with more than two passes, the mark stack as deep as it gets, the loss
@@ -189,12 +263,12 @@ pub fn check(
     let entries: &mut [Live] = arena.take(n);
     let spare: &mut [Live] = arena.take(n);
     let counts: &mut [u32] = arena.take(RADIX_DIGITS * RADIX);
-    let blocks: &mut [Block] = arena.take(n);
-    let extra: &mut [Extra] = arena.take(n);
+    let extra: &mut [Extra] = arena.take_filled(n);
     let indirect: &mut [u64] = arena.take(n);
+    let indirect_at = indirect.as_ptr() as usize;
     let bits: &mut [u64] = arena.take(words);
     let before: &mut [u32] = arena.take(words);
-    let stacks: &mut [u64] = arena.take(n);
+    let stacks: &mut [u32] = arena.take_filled(n);
     let mark: &mut [u32] = arena.take(2 * n + 16);
     let groups: &mut [LeakLoss] = arena.take(groups_cap);
     let used: &mut [u32] = arena.take(n);
@@ -204,7 +278,22 @@ pub fn check(
     let rodata: &mut [(u64, u64)] = arena.take(MAX_EXCLUDED);
     let threads: &mut [ThreadRoot] = arena.take(MAX_THREADS);
 
-    let mut d = 0;
+    // The direct map's blocks come in address order: for a last check, laid out in the map's
+    // own memory (no fresh pages), else copied.
+    let room = n - table.direct_len().min(n);
+    let spent = if last {
+        table.take_in_place(room, |i, s| {
+            if let Some(slot) = stacks.get_mut(i) {
+                *slot = s;
+            }
+        })
+    } else {
+        None
+    };
+    let (blocks, mut d) = match spent {
+        Some((blocks, d)) => (blocks, d.min(n)),
+        None => (arena.take_filled::<Block>(n), 0),
+    };
     table.for_each_in_order(|e| {
         if d < n {
             put(blocks, stacks, d, e);
@@ -244,24 +333,27 @@ pub fn check(
     // The index: over the blocks below the program break, when they lie 16 bytes apart.
     let brk = super::live::program_break();
     let mut m = blocks[..k].partition_point(|b| b.start < brk);
-    if m > 0 {
-        let lo = blocks[0].start;
-        let differ = blocks[..m].iter().fold(0, |acc, b| acc | (b.start ^ lo));
-        if differ.trailing_zeros() < INDEX_SHIFT
-            || AddressIndex::words(lo, blocks[m - 1].start, INDEX_SHIFT) > words
-        {
-            m = 0;
-        }
-    }
     let (lo, hi) = if m > 0 {
         (blocks[0].start, blocks[m - 1].start)
     } else {
         (0, 0)
     };
+    let (lo, hi) = if m > 0 && AddressIndex::words(lo, hi, INDEX_SHIFT) <= words {
+        (lo, hi)
+    } else {
+        m = 0;
+        (0, 0)
+    };
     let mut index = AddressIndex::new(lo, hi, INDEX_SHIFT, bits, before);
     if m > 0 {
+        let mut differ = 0;
         for b in &blocks[..m] {
+            differ |= b.start ^ lo;
             index.insert(b.start);
+        }
+        // Not 16 bytes apart: no index (its bits are wrong, and unused).
+        if differ.trailing_zeros() < INDEX_SHIFT {
+            m = 0;
         }
     }
     index.seal();
@@ -296,7 +388,7 @@ pub fn check(
     exclude(crate::session::skip_range());
     sys::own::for_each(|s, e| exclude((s, e)));
     let stack_below = |sp: u64| maps::find(text, sp).map(|m| (m.start, sp));
-    if let Some(r) = stack_below(frame.max(own_sp)) {
+    if let Some(r) = stack_below(stack_from) {
         exclude(r);
     }
     for t in threads {
@@ -367,6 +459,12 @@ pub fn check(
         }
     }
     // Block memory is read until the scan ends: the threads go on only then.
+    // Each lost block leads a clique in turn (address order) and writes its indirect bytes:
+    // when most are lost, their memory faulted in at once.
+    let lost = (0..k).filter(|&i| scan.kind(i) == Kind::Definite).count();
+    if lost > k / 4 && lost > 4096 {
+        arena.fill(indirect_at, k * size_of::<u64>());
+    }
     scan.finish();
     world::resume();
 
@@ -375,6 +473,8 @@ pub fn check(
     // its memory is never touched).
     let mask = groups.len() - 1;
     let mut nused = 0;
+    // The group of the block before: blocks allocated in a row (by one loop) usually share it.
+    let mut previous: Option<(u64, usize)> = None;
     for (i, b) in blocks.iter().enumerate() {
         let kind = scan.kind(i) as u8;
         let heuristic = if kind == 0 {
@@ -383,8 +483,17 @@ pub fn check(
             0
         };
         let indirect = scan.indirect(i);
-        let stack = stacks[i];
+        let stack = u64::from(stacks[i]);
         let key = stack ^ u64::from(kind) << 56 ^ u64::from(heuristic) << 48;
+        if let Some((k, at)) = previous {
+            let g = &mut groups[at];
+            if k == key && (g.kind, g.heuristic, g.stack) == (kind, heuristic, stack) {
+                g.bytes += b.size;
+                g.blocks += 1;
+                g.indirect_bytes += indirect;
+                continue;
+            }
+        }
         let mut at = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize & mask;
         loop {
             let g = &mut groups[at];
@@ -409,9 +518,13 @@ pub fn check(
             }
             at = (at + 1) & mask;
         }
+        previous = Some((key, at));
     }
     for &at in &used[..nused] {
         out(groups[at as usize]);
+    }
+    if last {
+        core::mem::forget(arena);
     }
     true
 }
@@ -511,13 +624,13 @@ fn scan_piece(scan: &mut Scan<'_, Own<'_>>, start: u64, end: u64, copy: &mut [u6
 
 /// Merges the sorted runs `[0, d)` and `[d, k)` of `blocks` (with their `stacks`), the
 /// second one copied to `buf` first, from the end down.
-fn merge_tail(blocks: &mut [Block], stacks: &mut [u64], d: usize, k: usize, buf: &mut [Live]) {
+fn merge_tail(blocks: &mut [Block], stacks: &mut [u32], d: usize, k: usize, buf: &mut [Live]) {
     let h = k - d;
     for (j, e) in buf[..h].iter_mut().enumerate() {
         *e = Live {
             ptr: blocks[d + j].start,
             size: blocks[d + j].size,
-            stack: stacks[d + j],
+            stack: u64::from(stacks[d + j]),
         };
     }
     let (mut i, mut j, mut w) = (d, h, k);
@@ -535,12 +648,13 @@ fn merge_tail(blocks: &mut [Block], stacks: &mut [u64], d: usize, k: usize, buf:
 }
 
 /// Block `i` in address order is `e`.
-fn put(blocks: &mut [Block], stacks: &mut [u64], i: usize, e: Live) {
+fn put(blocks: &mut [Block], stacks: &mut [u32], i: usize, e: Live) {
     blocks[i] = Block {
         start: e.ptr,
         size: e.size,
     };
-    stacks[i] = e.stack;
+    // Stack ids stay below `stacks::MAX_SLOTS`.
+    stacks[i] = e.stack as u32;
 }
 
 /// The word at `addr`, 0 when it cannot be read.
@@ -635,7 +749,7 @@ mod tests {
                     all.push(Live {
                         ptr,
                         size: rand() % 300,
-                        stack: ptr ^ 0x55,
+                        stack: (ptr ^ 0x55) & 0x1f_ffff,
                     });
                 }
             }
@@ -643,7 +757,7 @@ mod tests {
             let (mut first, mut second) = (all[..d].to_vec(), all[d..].to_vec());
             first.sort_by_key(|e| e.ptr);
             let mut blocks = vec![Block::default(); n];
-            let mut stacks = vec![0u64; n];
+            let mut stacks = vec![0u32; n];
             for (i, &e) in first.iter().enumerate() {
                 put(&mut blocks, &mut stacks, i, e);
             }
@@ -659,7 +773,7 @@ mod tests {
             want.sort_by_key(|e| e.ptr);
             for (i, e) in want.iter().enumerate() {
                 assert_eq!(
-                    (blocks[i].start, blocks[i].size, stacks[i]),
+                    (blocks[i].start, blocks[i].size, u64::from(stacks[i])),
                     (e.ptr, e.size, e.stack),
                     "case {case}, {i}"
                 );
