@@ -28,6 +28,7 @@ use std::path::{Path, PathBuf};
 use blazesym::symbolize::source::{Elf, Source};
 use blazesym::symbolize::{CodeInfo, Input, Symbolized};
 
+use crate::reduce::Reducer;
 use crate::{demangle, Frame, Resolution};
 
 /// What one lookup gives: frames (maybe none, with a reason), or why the file cannot be used.
@@ -123,11 +124,12 @@ fn serve(sock: UnixStream, debug_root: &Path) -> ! {
             return;
         }
         let inner = blazesym_symbolizer(debug_root);
+        let mut reducer = Reducer::new(debug_root);
         let Ok(rx) = sock.try_clone() else { return };
         let mut rx = BufReader::new(rx);
         let mut out = Vec::with_capacity(256);
         while let Ok((file, offset)) = read_request(&mut rx) {
-            let answer = lookup(&inner, &file, offset);
+            let answer = lookup(&inner, &mut reducer, &file, offset);
             out.clear();
             put_answer(&mut out, &answer);
             if send_all(&sock, &out).is_err() {
@@ -153,8 +155,25 @@ fn blazesym_symbolizer(root: &Path) -> blazesym::symbolize::Symbolizer {
         .build()
 }
 
-/// One lookup, in the worker.
-fn lookup(inner: &blazesym::symbolize::Symbolizer, file: &Path, offset: u64) -> Answer {
+/// One lookup, in the worker: from the reduced copy of the file's debug file when there is
+/// one (see `reduce`), else (or when blazesym fails on the copy) from the file.
+fn lookup(
+    inner: &blazesym::symbolize::Symbolizer,
+    reducer: &mut Reducer,
+    file: &Path,
+    offset: u64,
+) -> Answer {
+    if let Some(copy) = reducer.source_for(file, offset) {
+        match resolve(inner, &copy, offset) {
+            Ok(r) => return Ok(r),
+            Err(_) => reducer.give_up(file),
+        }
+    }
+    resolve(inner, file, offset)
+}
+
+/// Looks `offset` up in `file` with blazesym.
+fn resolve(inner: &blazesym::symbolize::Symbolizer, file: &Path, offset: u64) -> Answer {
     let src = Source::Elf(Elf::new(file));
     match inner.symbolize_single(&src, Input::VirtOffset(offset)) {
         Ok(Symbolized::Sym(sym)) => {
@@ -411,5 +430,86 @@ mod tests {
         // Close its end by shutting the socket down: the next lookup fails, it does not hang.
         w.sock.shutdown(std::net::Shutdown::Both).unwrap();
         assert!(w.ask(&me, 0).is_err());
+    }
+
+    /// glibc's separate debug file (compressed DWARF) read through a reduced copy gives
+    /// blazesym's answers from the whole file, for functions all over it, asked in an order
+    /// that makes the copy grow several times. Skipped where libc has no debug file installed.
+    /// Run in a child process, as the worker is: blazesym's and the copy's mappings would
+    /// otherwise come and go under the other tests that read this process's maps.
+    #[test]
+    fn a_reduced_debug_file_answers_as_the_whole_one() {
+        // SAFETY: the child runs `compare_reduced_with_whole` and leaves with `_exit`.
+        let pid = unsafe { libc::fork() };
+        assert!(pid >= 0);
+        if pid == 0 {
+            let ok = std::panic::catch_unwind(compare_reduced_with_whole).is_ok();
+            // SAFETY: as in `intermediate`.
+            unsafe { libc::_exit(if ok { 0 } else { 1 }) }
+        }
+        let mut status = 0;
+        // SAFETY: waitpid writes one int to `status`, ours.
+        assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+        assert!(
+            libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+            "the comparison failed (its message is above): status {status:#x}"
+        );
+    }
+
+    fn compare_reduced_with_whole() {
+        use object::{Object, ObjectSymbol};
+        let map = crate::ModuleMap::from_proc_maps(std::process::id()).unwrap();
+        let Some(libc) = map
+            .modules()
+            .iter()
+            .map(|m| std::path::PathBuf::from(m.path.to_string_lossy().into_owned()))
+            .find(|p| p.file_name().is_some_and(|n| n == "libc.so.6"))
+        else {
+            eprintln!("no libc.so.6 mapped: skipped");
+            return;
+        };
+        let root = Path::new("/usr/lib/debug");
+        let Some(debug) = crate::reduce::debug_file_for(&libc, root) else {
+            eprintln!("no debug file for {}: skipped", libc.display());
+            return;
+        };
+        let data = std::fs::read(&debug).unwrap();
+        let file = object::File::parse(&*data).unwrap();
+        let mut addrs: Vec<u64> = file
+            .symbols()
+            .filter(|s| s.kind() == object::SymbolKind::Text && s.size() > 8)
+            .map(|s| s.address() + s.size() / 2)
+            .collect();
+        addrs.sort_unstable();
+        addrs.dedup();
+        assert!(addrs.len() > 1000, "{} functions", addrs.len());
+        // About 200 addresses, asked in a scattered order.
+        let step = addrs.len() / 200;
+        let mut picked: Vec<u64> = addrs.iter().step_by(step).copied().collect();
+        let n = picked.len();
+        picked = (0..n).map(|i| picked[(i * 73) % n]).collect();
+        let inner = blazesym_symbolizer(root);
+        let whole = blazesym_symbolizer(root);
+        let mut reducer = Reducer::new(root);
+        let (mut reduced, mut with_lines) = (0, 0);
+        for &a in &picked {
+            let want = resolve(&whole, &libc, a);
+            if want
+                .as_ref()
+                .is_ok_and(|r| r.frames.iter().any(|f| f.line.is_some()))
+            {
+                with_lines += 1;
+            }
+            if reducer.source_for(&libc, a).is_some() {
+                reduced += 1;
+            }
+            let got = lookup(&inner, &mut reducer, &libc, a);
+            assert_eq!(got, want, "{a:#x}");
+        }
+        assert!(reduced * 10 >= n * 9, "only {reduced} of {n} from the copy");
+        assert!(
+            with_lines * 10 >= n * 9,
+            "only {with_lines} of {n} with lines"
+        );
     }
 }

@@ -27,6 +27,7 @@ mod isolate;
 mod modules;
 mod notes;
 mod packed;
+mod reduce;
 pub mod remote;
 
 use std::collections::HashMap;
