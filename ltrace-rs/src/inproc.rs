@@ -279,6 +279,7 @@ fn spawn_seized(
         env: Some(env),
         user: None,
         seccomp: None,
+        exec_error_prefix: None,
     };
     let opts = tracekit_ptrace::Options {
         follow_forks: true,

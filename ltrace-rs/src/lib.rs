@@ -288,6 +288,7 @@ pub fn run(cfg: &Config) -> Result<Outcome, Error> {
             env: None,
             user: None,
             seccomp: None,
+            exec_error_prefix: None,
         };
         let log = open_log(&cfg)?;
         let pid = pt::spawn(&spawn, options(&cfg))

@@ -802,6 +802,103 @@ fn parse_ts_arg((mut format, mut digits): (TsFormat, u8), arg: &str) -> Option<(
     Some((format, digits))
 }
 
+/// Every long option name (strace 6.1's and strace-rs's own).
+const LONG_NAMES: &[&str] = &[
+    "columns",
+    "output-append-mode",
+    "detach-on",
+    "summary-only",
+    "summary",
+    "debug",
+    "daemonize",
+    "daemonise",
+    "daemonised",
+    "daemonized",
+    "env",
+    "follow-forks",
+    "output-separately",
+    "help",
+    "instruction-pointer",
+    "interruptible",
+    "stack-traces",
+    "syscall-number",
+    "output",
+    "summary-syscall-overhead",
+    "attach",
+    "trace-path",
+    "relative-timestamps",
+    "string-limit",
+    "summary-sort-by",
+    "absolute-timestamps",
+    "timestamps",
+    "syscall-times",
+    "user",
+    "summary-columns",
+    "no-abbrev",
+    "version",
+    "summary-wall-clock",
+    "strings-in-hex",
+    "const-print-style",
+    "pidns-translation",
+    "successful-only",
+    "failed-only",
+    "failing-only",
+    "seccomp-bpf",
+    "trace",
+    "abbrev",
+    "verbose",
+    "raw",
+    "signal",
+    "signals",
+    "status",
+    "read",
+    "write",
+    "fault",
+    "inject",
+    "quiet",
+    "silent",
+    "silence",
+    "decode-fd",
+    "decode-fds",
+    "decode-pids",
+    "json",
+    "json-output",
+    "kill-on-exit",
+    "log",
+    "no-seccomp-bpf",
+    "output-format",
+    "summary-by",
+    "summary-percentiles",
+];
+
+/// A long option as getopt_long reads it: its full name, or the one name it is a prefix of
+/// (`--stack-trace` is `--stack-traces`); unchanged otherwise (then rejected).
+fn long_name(name: &str) -> &str {
+    if name.is_empty() || LONG_NAMES.contains(&name) {
+        return name;
+    }
+    let mut found = LONG_NAMES.iter().filter(|n| n.starts_with(name));
+    match (found.next(), found.next()) {
+        (Some(n), None) => n,
+        _ => name,
+    }
+}
+
+/// The short option a long one is another spelling of, where strace-rs parses it as that.
+fn long_alias(name: &str) -> Option<char> {
+    Some(match name {
+        "output-append-mode" => 'A',
+        "detach-on" => 'b',
+        "debug" => 'd',
+        "syscall-number" => 'n',
+        "summary-syscall-overhead" => 'O',
+        "summary-sort-by" => 'S',
+        "const-print-style" => 'X',
+        "failing-only" => 'Z',
+        _ => return None,
+    })
+}
+
 fn lookup_user(name: &str) -> Result<(u32, u32), UsageError> {
     let text = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
     for line in text.lines() {
@@ -836,23 +933,47 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, UsageError> {
     let mut big_c = false;
     let mut no_seccomp = false;
     let mut i = 0;
-    let text: Vec<String> = args
+    let mut text: Vec<String> = args
         .iter()
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
     // Options with an argument.
     const WITH_ARG: &str = "abeEIoOpPsSuUX";
     while i < text.len() {
-        let arg = &text[i];
+        let arg = text[i].clone();
         if arg == "--" {
             i += 1;
             break;
         }
         if let Some(long) = arg.strip_prefix("--") {
             let (name, inline) = match long.split_once('=') {
-                Some((n, v)) => (n, Some(v.to_owned())),
-                None => (long, None),
+                Some((n, v)) => (long_name(n), Some(v.to_owned())),
+                None => (long_name(long), None),
             };
+            // A long spelling of a short option: parsed as the short one.
+            if let Some(short) = long_alias(name) {
+                let mut short_arg = format!("-{short}");
+                if WITH_ARG.contains(short) {
+                    let v = match inline {
+                        Some(v) => v,
+                        None if i + 1 < text.len() => text.remove(i + 1),
+                        None => {
+                            return Err(err_hint(format!("option '--{name}' requires an argument")))
+                        }
+                    };
+                    if v.is_empty() {
+                        // "-O" alone would take the next argument.
+                        return Err(err_hint(format!("invalid --{name} argument: ''")));
+                    }
+                    short_arg.push_str(&v);
+                } else if inline.is_some() {
+                    return Err(err_hint(format!(
+                        "option '--{name}' doesn't allow an argument"
+                    )));
+                }
+                text[i] = short_arg;
+                continue;
+            }
             let value = |i: &mut usize| -> Result<String, UsageError> {
                 if let Some(v) = &inline {
                     return Ok(v.clone());
@@ -1229,6 +1350,16 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, UsageError> {
             &mut quiet_seen,
         )?;
     }
+    if let (true, Some(out)) = (cfg.output_separately, &cfg.output) {
+        // strace: room is left for ".PID" (PATH_MAX - 3 * sizeof(int)).
+        if out.as_os_str().len() >= libc::PATH_MAX as usize - 12 {
+            return Err(err(format!(
+                "{}: {}",
+                out.display(),
+                crate::decode::strerror(libc::ENAMETOOLONG)
+            )));
+        }
+    }
     if cfg.user.is_some() {
         // SAFETY: getuid has no arguments and cannot fail.
         if unsafe { libc::getuid() } != 0 {
@@ -1478,6 +1609,24 @@ mod tests {
         let c = run(&["-e", "signal=!sigint,15", "true"]).unwrap();
         assert_eq!(c.signals & (1 << 1 | 1 << 14), 0);
         assert_ne!(c.signals & 1, 0);
+    }
+
+    #[test]
+    fn long_options_as_getopt_long() {
+        // Unique prefixes, and the long spellings of short options.
+        assert!(run(&["--stack-trace", "true"]).unwrap().stack_trace);
+        let c = run(&["--summary-sort-by=calls", "-c", "true"]).unwrap();
+        assert_eq!(c.sort_by, SortBy::Calls);
+        let c = run(&["--summary-syscall-overhead", "2ms", "-c", "true"]).unwrap();
+        assert_eq!(c.overhead_ns, 2_000_000);
+        let c = run(&["--syscall-num", "--debug", "true"]).unwrap();
+        assert!(c.syscall_number && c.debug);
+        assert_eq!(
+            run(&["--detach-on=chdir", "true"]).unwrap_err().message,
+            "Syscall 'chdir' for -b isn't supported"
+        );
+        // Ambiguous (--summary, --summary-only, ...): not an option.
+        assert!(run(&["--summ", "true"]).is_err());
     }
 
     #[test]

@@ -31,6 +31,8 @@ struct Tcb {
     out: OutId,
     /// Before the started command's execve: print nothing (strace's TCB_HIDE_LOG).
     hide: bool,
+    /// The current call is the started command's first execve.
+    check_exec: bool,
     in_syscall: bool,
     nr: u64,
     args: [u64; 6],
@@ -260,6 +262,13 @@ fn meta_table32() -> Vec<SyscallMeta> {
 
 fn resolve_path(cmd: &std::ffi::OsStr) -> Result<std::path::PathBuf, String> {
     let p = std::path::Path::new(cmd);
+    // strace's startup_child: a name longer than PATH_MAX - 1 fails before any lookup.
+    if cmd.len() > libc::PATH_MAX as usize - 1 {
+        return Err(format!(
+            "exec: {}",
+            crate::decode::strerror(libc::ENAMETOOLONG)
+        ));
+    }
     if cmd.as_bytes().contains(&b'/') {
         return match std::fs::metadata(p) {
             Ok(_) => Ok(p.to_path_buf()),
@@ -519,6 +528,7 @@ impl<'c> Tracer<'c> {
             env,
             user: cfg.user,
             seccomp,
+            exec_error_prefix: Some(cstr(format!("{}: exec: ", crate::progname()).as_bytes())?),
         };
         if cfg.daemonize > 0 {
             return self.spawn_detached(&spawn, &path);
@@ -862,6 +872,21 @@ impl<'c> Tracer<'c> {
                 ev.detached = true;
                 self.emit(tcb.out, &js::TraceEvent::Syscall(ev));
             }
+        }
+        // With `-e status=` the entry was kept back: printed now when `detached` is wanted.
+        if self.text
+            && tcb.in_syscall
+            && tcb.printed
+            && self.show()
+            && !tcb.hide
+            && !self.cfg.status.is_all()
+            && self.cfg.status.detached
+        {
+            let n = self.nprocs() + 1;
+            let name = self.meta.name(tcb.nr);
+            self.printer.leader(tcb.out, pid, n, tcb.ip);
+            self.printer
+                .write(tcb.out, &format!("{name}({}", tcb.entry_text));
         }
         self.printer.detached(tcb.out, pid);
     }
@@ -1218,8 +1243,10 @@ impl<'c> Tracer<'c> {
             self.outcome = Some(how);
         }
         let Some(t) = self.tcbs.get(&pid) else { return };
-        let (out, hide) = (t.out, t.hide);
-        if self.show() && !hide && !self.cfg.quiet.exit && self.json.is_some() {
+        let out = t.out;
+        // Shown even for a process hidden still (the started command whose execve failed),
+        // as strace's print_exited.
+        if self.show() && !self.cfg.quiet.exit && self.json.is_some() {
             let (tid, ns) = (pid.0 as u32, self.json.as_mut().map_or(0, |c| c.now()));
             let prefix = line_prefix(self.cfg, pid, crate::output::UNKNOWN_IP);
             let ev = match how {
@@ -1239,7 +1266,7 @@ impl<'c> Tracer<'c> {
             };
             self.emit(out, &ev);
         }
-        if self.text && self.show() && !hide && !self.cfg.quiet.exit {
+        if self.text && self.show() && !self.cfg.quiet.exit {
             let text = match how {
                 Outcome::Exited(c) => format!("+++ exited with {c} +++"),
                 Outcome::Signaled(s) => format!(
@@ -1518,6 +1545,8 @@ impl<'c> Tracer<'c> {
             if t.hide {
                 if nr == 59 || nr == 322 {
                     t.hide = false;
+                    // Hidden again if it fails (strace's TCB_CHECK_EXEC_SYSCALL).
+                    t.check_exec = true;
                 } else {
                     return;
                 }
@@ -1625,6 +1654,11 @@ impl<'c> Tracer<'c> {
             self.printer.write(out, &name);
             self.printer.write(out, "(");
             self.printer.write(out, &ctx.out);
+            if cfg.interruptible == crate::config::Interruptible::Anywhere {
+                // A signal may kill the tracer before the call returns: the entry is on
+                // disk, as strace's fflush after each entry leaves it.
+                self.printer.flush();
+            }
         }
     }
 
@@ -1638,6 +1672,11 @@ impl<'c> Tracer<'c> {
         }
         t.in_syscall = false;
         t.seccomp_entry = false;
+        if std::mem::take(&mut t.check_exec) && is_error {
+            // The started command's first execve failed: what follows is strace-rs's own
+            // code in the child (the message, the exit), not shown.
+            t.hide = true;
+        }
         let mut tamper = std::mem::take(&mut t.tamper);
         let (nr, args) = (t.nr, t.args);
         if tamper.poke_exit {

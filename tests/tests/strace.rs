@@ -896,6 +896,20 @@ fn tampering_matches_strace() {
     }
 }
 
+/// A command that cannot be run: its failed execve, strace's "exec: ..." message from the
+/// child and its exit status 1, as strace (and the same status for the tracer).
+#[test]
+fn exec_failure_like_strace() {
+    let a = run(Command::new("strace")
+        .args(["/"])
+        .env_remove("LD_LIBRARY_PATH"));
+    let b = ours(&["/"]);
+    let (want, got) = (stderr(&a), stderr(&b).replace("strace-rs: ", "strace: "));
+    assert_same(&want, &got, "strace /");
+    assert_eq!(a.status.code(), Some(1));
+    assert_eq!(b.status.code(), Some(1));
+}
+
 /// Runs strace and strace-rs with the same arguments and returns both stderr texts.
 fn both(args: &[&str]) -> (String, String) {
     let a = run(Command::new("strace")

@@ -19,6 +19,10 @@ pub struct SpawnOptions {
     pub user: Option<(u32, u32)>,
     /// Install this seccomp filter just before `execve`.
     pub seccomp: Option<Filter>,
+    /// When `execve` fails: write this, the error's text and a newline to stderr and exit
+    /// with status 1 (strace's "strace: exec: Permission denied"); `None`: exit
+    /// [`EXEC_FAILED`] silently.
+    pub exec_error_prefix: Option<CString>,
 }
 
 impl SpawnOptions {
@@ -37,6 +41,7 @@ impl SpawnOptions {
             env: None,
             user: None,
             seccomp: None,
+            exec_error_prefix: None,
         }
     }
 }
@@ -275,6 +280,26 @@ fn exec(
         // SAFETY: as for execve; execv takes the environment from `environ`.
         None => unsafe { libc::execv(path, argv.as_ptr()) },
     };
+    if let Some(prefix) = &cmd.exec_error_prefix {
+        // Reads errno; an OS error is stored inline (no allocation).
+        let errno = io::Error::last_os_error().raw_os_error().unwrap_or(0);
+        let mut buf = [0u8; 256];
+        // SAFETY: strerror_r (the XSI one) writes at most `buf.len()` bytes, NUL-terminated,
+        // into `buf`; it does not allocate.
+        let ok = unsafe { libc::strerror_r(errno, buf.as_mut_ptr().cast(), buf.len()) } == 0;
+        let text = if ok {
+            &buf[..buf.iter().position(|&b| b == 0).unwrap_or(0)]
+        } else {
+            &b"Unknown error"[..]
+        };
+        for part in [prefix.as_bytes(), text, b"\n"] {
+            // SAFETY: write reads `part.len()` bytes from `part`; a short or failed write
+            // of a diagnostic is ignored.
+            unsafe { libc::write(2, part.as_ptr().cast(), part.len()) };
+        }
+        // SAFETY: as in exit_exec_failed.
+        unsafe { libc::_exit(1) }
+    }
     exit_exec_failed()
 }
 
