@@ -280,6 +280,7 @@ fn spawn_seized(
         user: None,
         seccomp: None,
         exec_error_prefix: None,
+        inherit_signal_mask: false,
     };
     let opts = tracekit_ptrace::Options {
         follow_forks: true,

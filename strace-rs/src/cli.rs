@@ -1351,6 +1351,13 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, UsageError> {
         )?;
     }
     if let (true, Some(out)) = (cfg.output_separately, &cfg.output) {
+        if out.as_os_str().as_encoded_bytes().starts_with(b"|")
+            || out.as_os_str().as_encoded_bytes().starts_with(b"!")
+        {
+            return Err(err_hint(
+                "piping the output and -ff/--output-separately are mutually exclusive",
+            ));
+        }
         // strace: room is left for ".PID" (PATH_MAX - 3 * sizeof(int)).
         if out.as_os_str().len() >= libc::PATH_MAX as usize - 12 {
             return Err(err(format!(

@@ -529,6 +529,9 @@ impl<'c> Tracer<'c> {
             user: cfg.user,
             seccomp,
             exec_error_prefix: Some(cstr(format!("{}: exec: ", crate::progname()).as_bytes())?),
+            // The command starts with strace-rs's own blocked signals and (see main.rs)
+            // SIGPIPE's disposition as strace-rs was started with, as strace does.
+            inherit_signal_mask: true,
         };
         if cfg.daemonize > 0 {
             return self.spawn_detached(&spawn, &path);
@@ -709,6 +712,9 @@ impl<'c> Tracer<'c> {
     pub fn run(mut self) -> Result<Outcome, String> {
         if !self.cfg.command.is_empty() {
             self.spawn()?;
+            // As strace: the tracer lets go of its standard input and output (the command
+            // has them), so a pipe around it ends when the command closes its end.
+            crate::sys::redirect_standard_fds();
         }
         // After the spawn, as strace: the command starts with our dispositions untouched.
         // Before the attaches, as strace: a signal right after "Process N attached" detaches
@@ -977,7 +983,8 @@ impl<'c> Tracer<'c> {
                         .get_mut(&pid)
                         .is_some_and(|t| std::mem::take(&mut t.skip_detach_on_exec));
                     if !skip {
-                        self.detach(pid, false);
+                        // strace says "Process N detached" here too.
+                        self.detach(pid, true);
                         return;
                     }
                 }

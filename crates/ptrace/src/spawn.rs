@@ -23,6 +23,9 @@ pub struct SpawnOptions {
     /// with status 1 (strace's "strace: exec: Permission denied"); `None`: exit
     /// [`EXEC_FAILED`] silently.
     pub exec_error_prefix: Option<CString>,
+    /// Keep the caller's blocked signals for the command (strace does); otherwise it starts
+    /// with none blocked.
+    pub inherit_signal_mask: bool,
 }
 
 impl SpawnOptions {
@@ -42,6 +45,7 @@ impl SpawnOptions {
             user: None,
             seccomp: None,
             exec_error_prefix: None,
+            inherit_signal_mask: false,
         }
     }
 }
@@ -88,12 +92,27 @@ fn child(
 ) -> ! {
     // Between fork and execve: only async-signal-safe calls, on memory prepared before the
     // fork; every path ends in execve or _exit.
-    // SAFETY: an all-zero sigset_t is a valid value (sigemptyset then makes it the empty set).
-    let mut set: libc::sigset_t = unsafe { std::mem::zeroed() };
-    // SAFETY: sigemptyset writes one sigset_t, `set`.
-    unsafe { libc::sigemptyset(&mut set) };
-    // SAFETY: sigprocmask reads one sigset_t, `set`; the old mask is not asked for (null).
-    unsafe { libc::sigprocmask(libc::SIG_SETMASK, &set, std::ptr::null_mut()) };
+    // SAFETY: an all-zero sigset_t is a valid value (sigprocmask overwrites it).
+    let mut inherited: libc::sigset_t = unsafe { std::mem::zeroed() };
+    if cmd.inherit_signal_mask {
+        // SIGCONT must get through for the handshake below (the tracer waits for its
+        // delivery); the command's own mask is back before execve.
+        // SAFETY: an all-zero sigset_t is a valid value (sigemptyset then makes it empty).
+        let mut cont: libc::sigset_t = unsafe { std::mem::zeroed() };
+        // SAFETY: sigemptyset writes one sigset_t, `cont`.
+        unsafe { libc::sigemptyset(&mut cont) };
+        // SAFETY: sigaddset writes one sigset_t, `cont`.
+        unsafe { libc::sigaddset(&mut cont, libc::SIGCONT) };
+        // SAFETY: sigprocmask reads `cont` and writes the previous mask into `inherited`.
+        unsafe { libc::sigprocmask(libc::SIG_UNBLOCK, &cont, &mut inherited) };
+    } else {
+        // SAFETY: an all-zero sigset_t is a valid value (sigemptyset then makes it empty).
+        let mut set: libc::sigset_t = unsafe { std::mem::zeroed() };
+        // SAFETY: sigemptyset writes one sigset_t, `set`.
+        unsafe { libc::sigemptyset(&mut set) };
+        // SAFETY: sigprocmask reads one sigset_t, `set`; the old mask is not asked for.
+        unsafe { libc::sigprocmask(libc::SIG_SETMASK, &set, std::ptr::null_mut()) };
+    }
     if let Some((uid, gid)) = cmd.user {
         let groups = [gid];
         // SAFETY: setgroups reads one gid_t, from `groups`.
@@ -111,6 +130,10 @@ fn child(
     }
     // Wait here for the tracer to seize us (getpid and kill: no memory, no allocation).
     let _ = kill(Pid(std::process::id() as i32), libc::SIGSTOP);
+    if cmd.inherit_signal_mask {
+        // SAFETY: sigprocmask reads one sigset_t, `inherited`, set above.
+        unsafe { libc::sigprocmask(libc::SIG_SETMASK, &inherited, std::ptr::null_mut()) };
+    }
     if let Some(f) = &cmd.seccomp {
         if f.install().is_err() {
             exit_exec_failed();
