@@ -692,8 +692,12 @@ fn qualify(
         "inject" => cfg.inject.push(parse_inject(val, false)?),
         "fault" => cfg.inject.push(parse_inject(val, true)?),
         "raw" => cfg.raw = parse_syscall_set(val)?,
-        "abbrev" | "a" => cfg.decode.verbose = val == "none",
-        "verbose" | "v" => cfg.decode.verbose = val != "none",
+        // Per call, as strace: -v is `abbrev=none`.
+        "abbrev" | "a" => {
+            cfg.abbrev = parse_syscall_set(val)?;
+            cfg.decode.verbose = cfg.abbrev.numbers().is_empty();
+        }
+        "verbose" | "v" => cfg.verbose_set = parse_syscall_set(val)?,
         "quiet" | "silent" | "silence" | "q" => {
             let set = parse_tokens(val, "quiet", |tok| {
                 Some(match tok {
@@ -1022,7 +1026,10 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, UsageError> {
                 "user" => cfg.user = Some(lookup_user(&value(&mut i)?)?),
                 "string-limit" => cfg.decode.max_strlen = parse_num('s', &value(&mut i)?)?,
                 "columns" => cfg.acolumn = parse_num('a', &value(&mut i)?)?,
-                "no-abbrev" => cfg.decode.verbose = true,
+                "no-abbrev" => {
+                    cfg.decode.verbose = true;
+                    cfg.abbrev = SyscallSet::all(false);
+                }
                 "syscall-times" | "relative-timestamps" => {
                     // strace's str2timescale_optarg: the precision, microseconds by default.
                     let digits = match inline.as_deref() {
@@ -1183,7 +1190,10 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, UsageError> {
                     cfg.decode.max_strlen = n as usize;
                 }
                 'a' => cfg.acolumn = parse_num('a', v)?,
-                'v' => cfg.decode.verbose = true,
+                'v' => {
+                    cfg.decode.verbose = true;
+                    cfg.abbrev = SyscallSet::all(false);
+                }
                 'x' => hex += 1,
                 'X' => {
                     cfg.decode.xlat = match v {
@@ -1613,6 +1623,11 @@ mod tests {
             let e = run(&["-e", &format!("signal={bad}"), "true"]).unwrap_err();
             assert!(e.message.starts_with("invalid signal '"), "{bad}: {e}");
         }
+        // -e abbrev= and -e verbose= are sets of calls; -v is abbrev=none.
+        let c = run(&["-e", "verbose=!capget", "-e", "abbrev=execve", "true"]).unwrap();
+        assert!(!c.verbose_set.contains(125) && c.verbose_set.contains(126));
+        assert!(c.abbrev.contains(59) && !c.abbrev.contains(125));
+        assert!(run(&["-v", "true"]).unwrap().abbrev.numbers().is_empty());
         let c = run(&["-e", "signal=!sigint,15", "true"]).unwrap();
         assert_eq!(c.signals & (1 << 1 | 1 << 14), 0);
         assert_ne!(c.signals & 1, 0);

@@ -1614,7 +1614,8 @@ impl<'c> Tracer<'c> {
         }
         let meta = self.meta.get(nr, compat);
         let mem = decode::Ptrace(pid);
-        let mut ctx = Ctx::new(pid, &mem, nr, args, &cfg.decode);
+        let opts = call_opts(cfg, nr, compat);
+        let mut ctx = Ctx::new(pid, &mem, nr, args, &opts);
         ctx.abi = meta.abi;
         ctx.sp = sp;
         ctx.rfmt = meta.rfmt;
@@ -1766,7 +1767,8 @@ impl<'c> Tracer<'c> {
         }
         let meta = self.meta.get(nr, compat);
         let mem = decode::Ptrace(pid);
-        let mut ctx = Ctx::new(pid, &mem, nr, t.args, &cfg.decode);
+        let opts = call_opts(cfg, nr, compat);
+        let mut ctx = Ctx::new(pid, &mem, nr, t.args, &opts);
         ctx.abi = meta.abi;
         ctx.exiting = true;
         ctx.rval = rval;
@@ -1989,6 +1991,17 @@ fn io_dump(
 
 /// `-Y` in the JSON: the command name the text shows after `pid` (escaped as printed), or
 /// `None` (no `-Y`, or not known).
+/// The decoding options of one call: `-e abbrev=` and `-e verbose=` are per call (x86_64
+/// numbers; an i386 call keeps the global ones).
+fn call_opts(cfg: &Config, nr: u64, compat: bool) -> decode::DecodeOpts {
+    let mut opts = cfg.decode.clone();
+    if !compat {
+        opts.verbose = !cfg.abbrev.contains(nr);
+        opts.structs = cfg.verbose_set.contains(nr);
+    }
+    opts
+}
+
 fn comm_of(cfg: &Config, pid: Pid) -> Option<String> {
     if !cfg.decode.pid_comm {
         return None;

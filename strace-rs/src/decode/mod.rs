@@ -76,6 +76,9 @@ pub struct DecodeOpts {
     pub pid_comm: bool,
     /// `--pidns-translation`: a tracee's process ids followed by strace-rs's for them.
     pub pidns: bool,
+    /// The call is in `-e verbose=`'s set (the default): structures are decoded; outside it
+    /// the decoders that honour it (strace's `verbose(tcp)`) print their addresses.
+    pub structs: bool,
 }
 
 impl Default for DecodeOpts {
@@ -88,6 +91,7 @@ impl Default for DecodeOpts {
             decode_fds: 0,
             pid_comm: false,
             pidns: false,
+            structs: true,
         }
     }
 }

@@ -18,6 +18,8 @@ pub fn decoder(name: &str) -> Option<Decoder> {
     const TIMER: Arg = Flags(xlat::TIMER_FLAGS, "TIMER_???");
     Some(match name {
         "execve" => Row(&[Path, In(argv), In(envp)]),
+        "capget" => Func(capget),
+        "capset" => Func(capset),
         "execveat" => Row(&[
             Dirfd,
             Path,
@@ -333,6 +335,11 @@ fn read_ptr(ctx: &Ctx<'_>, addr: u64, i: u64) -> Option<u64> {
 /// `argv`, a NULL-terminated array of string pointers: `["a", "b"]`, at most `-s` strings unless
 /// `-v`.
 fn argv(ctx: &mut Ctx<'_>, addr: u64) {
+    if !ctx.opts.structs {
+        // Outside -e verbose=: the address (strace's printargv).
+        ctx.addr(addr);
+        return;
+    }
     if addr == 0 {
         ctx.push("NULL");
         return;
@@ -388,6 +395,10 @@ fn count_array(ctx: &Ctx<'_>, addr: u64) -> Option<u64> {
 
 /// `envp`: the strings with `-v`, else the address and the count, like strace.
 fn envp(ctx: &mut Ctx<'_>, addr: u64) {
+    if !ctx.opts.structs {
+        ctx.addr(addr);
+        return;
+    }
     if ctx.opts.verbose || addr == 0 {
         argv(ctx, addr);
         return;
@@ -1791,4 +1802,117 @@ fn ioprio_returned(ctx: &mut Ctx<'_>) {
     if !ctx.error && ctx.opts.xlat != crate::text::XlatStyle::Raw {
         ctx.rextra = format!(" ({})", ioprio_value(ctx.opts.xlat, ctx.rval as u64));
     }
+}
+
+/// `_LINUX_CAPABILITY_VERSION_*`.
+const CAP_VERSIONS: crate::text::Xlat = &[
+    (0x1998_0330, "_LINUX_CAPABILITY_VERSION_1"),
+    (0x2007_1026, "_LINUX_CAPABILITY_VERSION_2"),
+    (0x2008_0522, "_LINUX_CAPABILITY_VERSION_3"),
+];
+
+/// strace's cap_mask0 and cap_mask1: `1<<CAP_X` for the capabilities of one 32-bit word.
+fn cap_mask(word: usize) -> crate::text::Xlat {
+    static T: std::sync::OnceLock<[Vec<(u64, &'static str)>; 2]> = std::sync::OnceLock::new();
+    let t = T.get_or_init(|| {
+        let mut t = [Vec::new(), Vec::new()];
+        for &(n, name) in xlat::CAPS {
+            let text: &'static str = Box::leak(format!("1<<{name}").into_boxed_str());
+            t[(n / 32) as usize].push((1u64 << (n % 32), text));
+        }
+        t
+    });
+    &t[word]
+}
+
+/// The header `{version, pid}` at `addr`, when it is read (strace's `get_cap_header`: not
+/// outside `-e verbose=`).
+fn cap_header(ctx: &Ctx<'_>, addr: u64) -> Option<(u32, i32)> {
+    if !ctx.opts.structs {
+        return None;
+    }
+    ctx.read::<[u32; 2]>(addr).map(|[v, p]| (v, p as i32))
+}
+
+fn print_cap_header(ctx: &mut Ctx<'_>, addr: u64, h: Option<(u32, i32)>) {
+    let Some((version, pid)) = h else {
+        ctx.addr(addr);
+        return;
+    };
+    ctx.push("{version=");
+    ctx.xval(
+        CAP_VERSIONS,
+        version.into(),
+        "_LINUX_CAPABILITY_VERSION_???",
+    );
+    ctx.push(", pid=");
+    ctx.pid_arg(pid);
+    ctx.push("}");
+}
+
+/// One set of capabilities: the low word's, then `|` and the high word's (strace's
+/// `print_cap_bits`).
+fn cap_bits(ctx: &mut Ctx<'_>, lo: u32, hi: u32) {
+    if lo != 0 || hi == 0 {
+        ctx.flags(cap_mask(0), lo.into(), "CAP_???");
+    }
+    if hi != 0 {
+        if lo != 0 {
+            ctx.push("|");
+        }
+        ctx.flags(cap_mask(1), hi.into(), "CAP_???");
+    }
+}
+
+/// `{effective=..., permitted=..., inheritable=...}`: one or (versions 2 and 3) two words of
+/// each set.
+fn print_cap_data(ctx: &mut Ctx<'_>, addr: u64, h: Option<(u32, i32)>) {
+    let Some((version, _)) = h.filter(|_| addr != 0) else {
+        ctx.addr(addr);
+        return;
+    };
+    let two = version == 0x2007_1026 || version == 0x2008_0522;
+    let data: Option<[u32; 6]> = if two {
+        ctx.read::<[u32; 6]>(addr)
+    } else {
+        ctx.read::<[u32; 3]>(addr)
+            .map(|[e, p, i]| [e, p, i, 0, 0, 0])
+    };
+    let Some(d) = data else {
+        ctx.addr(addr);
+        return;
+    };
+    for (k, name) in ["effective", "permitted", "inheritable"].iter().enumerate() {
+        ctx.push(if k == 0 { "{" } else { ", " });
+        ctx.push(name);
+        ctx.push("=");
+        cap_bits(ctx, d[k], d[k + 3]);
+    }
+    ctx.push("}");
+}
+
+fn capget(ctx: &mut Ctx<'_>) -> Step {
+    let hdr = ctx.arg(0);
+    if !ctx.exiting {
+        let h = cap_header(ctx, hdr);
+        print_cap_header(ctx, hdr, h);
+        ctx.comma();
+        return Step::Exit;
+    }
+    let h = if ctx.error {
+        None
+    } else {
+        cap_header(ctx, hdr)
+    };
+    print_cap_data(ctx, ctx.arg(1), h);
+    Step::Decoded
+}
+
+fn capset(ctx: &mut Ctx<'_>) -> Step {
+    let hdr = ctx.arg(0);
+    let h = cap_header(ctx, hdr);
+    print_cap_header(ctx, hdr, h);
+    ctx.comma();
+    print_cap_data(ctx, ctx.arg(1), h);
+    Step::Decoded
 }
