@@ -33,6 +33,10 @@ struct Tcb {
     hide: bool,
     /// The current call is the started command's first execve.
     check_exec: bool,
+    /// Nothing needs the current call's exit (filtered, not counted, not tampered with):
+    /// its exit stop is let through without reading the call's state (strace skips
+    /// get_regs for filtered calls).
+    skip_exit: bool,
     in_syscall: bool,
     nr: u64,
     args: [u64; 6],
@@ -98,6 +102,17 @@ struct Tamper {
     delay_exit: Option<std::time::Duration>,
     /// Delayed at entry or exit.
     delayed: bool,
+}
+
+impl Tamper {
+    /// Nothing was or is to be done to the call.
+    fn is_none(&self) -> bool {
+        self.ret.is_none()
+            && !self.poke_exit
+            && self.delay_exit.is_none()
+            && !self.poked
+            && !self.delayed
+    }
 }
 
 /// One `--summary-by` table: a thread or process id, a descriptor, a path, or the calls
@@ -1296,6 +1311,16 @@ impl<'c> Tracer<'c> {
     }
 
     fn on_syscall(&mut self, pid: Pid, ru: pt::Rusage) {
+        if let Some(t) = self.tcbs.get_mut(&pid) {
+            if t.in_syscall && t.skip_exit {
+                // The exit of a call nothing wants: no PTRACE_GET_SYSCALL_INFO.
+                t.in_syscall = false;
+                t.skip_exit = false;
+                t.seccomp_entry = false;
+                self.resume(pid, 0);
+                return;
+            }
+        }
         let info = match pt::syscall_info(pid) {
             Ok(i) => i,
             Err(_) => return,
@@ -1549,12 +1574,14 @@ impl<'c> Tracer<'c> {
             t.entry_text.clear();
             t.printed = false;
             t.counted = false;
+            t.skip_exit = false;
             if t.hide {
                 if nr == 59 || nr == 322 {
                     t.hide = false;
                     // Hidden again if it fails (strace's TCB_CHECK_EXEC_SYSCALL).
                     t.check_exec = true;
                 } else {
+                    t.skip_exit = true;
                     return;
                 }
             }
@@ -1608,8 +1635,9 @@ impl<'c> Tracer<'c> {
                 self.tcbs.get_mut(&pid).expect("tcb").tamper = tamper;
             }
         }
-        let t = &self.tcbs[&pid];
+        let t = self.tcbs.get_mut(&pid).expect("tcb");
         if !t.printed && !t.keep_text {
+            t.skip_exit = !t.counted && !t.check_exec && t.tamper.is_none();
             return;
         }
         let meta = self.meta.get(nr, compat);

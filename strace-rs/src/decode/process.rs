@@ -414,6 +414,7 @@ const CLONE_PARENT_SETTID: u64 = 0x0010_0000;
 const CLONE_CHILD_SETTID: u64 = 0x0100_0000;
 const CLONE_CHILD_CLEARTID: u64 = 0x0020_0000;
 const CLONE_SETTLS: u64 = 0x0008_0000;
+const CLONE_PIDFD: u64 = 0x0000_1000;
 
 fn clone_flags(ctx: &mut Ctx<'_>, flags: u64) {
     let rest = flags & !CSIGNAL;
@@ -437,24 +438,41 @@ fn clone(ctx: &mut Ctx<'_>) -> Step {
         ctx.ptr(1);
         ctx.push(", flags=");
         clone_flags(ctx, flags);
-        if flags & (CLONE_PARENT_SETTID | CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | CLONE_SETTLS)
+        if flags
+            & (CLONE_PARENT_SETTID
+                | CLONE_PIDFD
+                | CLONE_CHILD_SETTID
+                | CLONE_CHILD_CLEARTID
+                | CLONE_SETTLS)
             == 0
         {
             return Step::Decoded;
         }
         return Step::Exit;
     }
+    // strace's order: parent_tid (with CLONE_PIDFD alone: the pidfd stored there), tls,
+    // child_tidptr.
     if flags & CLONE_PARENT_SETTID != 0 {
         ctx.push(", parent_tid=");
         ctx.int_ptr(ctx.arg(2));
-    }
-    if flags & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID) != 0 {
-        ctx.push(", child_tidptr=");
-        ctx.hex(3);
+    } else if flags & CLONE_PIDFD != 0 {
+        ctx.push(", parent_tid=");
+        match ctx.read::<i32>(ctx.arg(2)) {
+            Some(fd) => {
+                ctx.push("[");
+                ctx.fd_val(fd);
+                ctx.push("]");
+            }
+            None => ctx.hex(2),
+        }
     }
     if flags & CLONE_SETTLS != 0 {
         ctx.push(", tls=");
         ctx.hex(4);
+    }
+    if flags & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID) != 0 {
+        ctx.push(", child_tidptr=");
+        ctx.hex(3);
     }
     Step::Decoded
 }
