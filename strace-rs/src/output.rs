@@ -70,9 +70,12 @@ impl Printer {
             last_relative: None,
             last_line_time: None,
             instruction_pointer: cfg.instruction_pointer,
+            // strace's print_pid_pfx: -o FILE with -f, or more than one tracee at the start
+            // (the attached ones and the command).
             pid_prefix_always: cfg.output.is_some()
                 && !cfg.output_separately
-                && (cfg.follow_forks || cfg.attach.len() > 1),
+                && (cfg.follow_forks
+                    || cfg.attach.len() + usize::from(!cfg.command.is_empty()) > 1),
             separate: None,
             pid_comm: cfg.decode.pid_comm,
             append: cfg.append,
@@ -121,7 +124,8 @@ impl Printer {
             ..cfg.clone()
         })
         .expect("stderr printer");
-        p.pid_prefix_always = cfg.output.is_some() && (cfg.follow_forks || cfg.attach.len() > 1);
+        p.pid_prefix_always = cfg.output.is_some()
+            && (cfg.follow_forks || cfg.attach.len() + usize::from(!cfg.command.is_empty()) > 1);
         p.outs[0] = Out {
             w: BufWriter::new(w),
             curcol: 0,
