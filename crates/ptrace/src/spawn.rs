@@ -21,7 +21,7 @@ pub struct SpawnOptions {
     pub seccomp: Option<Filter>,
     /// When `execve` fails: write this, the error's text and a newline to stderr and exit
     /// with status 1 (strace's "strace: exec: Permission denied"); `None`: exit
-    /// [`EXEC_FAILED`] silently.
+    /// 127 silently.
     pub exec_error_prefix: Option<CString>,
     /// Keep the caller's blocked signals for the command (strace does); otherwise it starts
     /// with none blocked.
