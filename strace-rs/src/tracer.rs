@@ -1111,6 +1111,12 @@ impl<'c> Tracer<'c> {
     }
 
     fn on_exec(&mut self, pid: Pid, old: Pid) {
+        if self.cfg.decode.pid_comm {
+            // The new program's name, kept for lines printed once the process is gone (its
+            // `+++ exited` line can come after its parent reaped it), as strace reloads its
+            // tcb's comm after an execve.
+            crate::text::remember_comm(pid.0);
+        }
         if old != pid && old.0 > 0 {
             // A non-leader thread called execve: it takes over the leader's pid. Its execve
             // line, still open, ends with strace's " <pid changed to PID ...>"; the return
