@@ -279,6 +279,8 @@ fn spawn_seized(
         env: Some(env),
         user: None,
         seccomp: None,
+        exec_error_prefix: None,
+        inherit_signal_mask: false,
     };
     let opts = tracekit_ptrace::Options {
         follow_forks: true,

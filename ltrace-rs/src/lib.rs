@@ -292,6 +292,8 @@ pub fn run(cfg: &Config) -> Result<Outcome, Error> {
             env: None,
             user: None,
             seccomp: None,
+            exec_error_prefix: None,
+            inherit_signal_mask: false,
         };
         let log = open_log(&cfg)?;
         let pid = pt::spawn(&spawn, options(&cfg))

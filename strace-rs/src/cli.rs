@@ -692,8 +692,12 @@ fn qualify(
         "inject" => cfg.inject.push(parse_inject(val, false)?),
         "fault" => cfg.inject.push(parse_inject(val, true)?),
         "raw" => cfg.raw = parse_syscall_set(val)?,
-        "abbrev" | "a" => cfg.decode.verbose = val == "none",
-        "verbose" | "v" => cfg.decode.deref = val != "none",
+        // Per call, as strace: -v is `abbrev=none`.
+        "abbrev" | "a" => {
+            cfg.abbrev = parse_syscall_set(val)?;
+            cfg.decode.verbose = cfg.abbrev.numbers().is_empty();
+        }
+        "verbose" | "v" => cfg.verbose_set = parse_syscall_set(val)?,
         "quiet" | "silent" | "silence" | "q" => {
             let set = parse_tokens(val, "quiet", |tok| {
                 Some(match tok {
@@ -806,6 +810,103 @@ fn parse_ts_arg((mut format, mut digits): (TsFormat, u8), arg: &str) -> Option<(
     Some((format, digits))
 }
 
+/// Every long option name (strace 6.1's and strace-rs's own).
+const LONG_NAMES: &[&str] = &[
+    "columns",
+    "output-append-mode",
+    "detach-on",
+    "summary-only",
+    "summary",
+    "debug",
+    "daemonize",
+    "daemonise",
+    "daemonised",
+    "daemonized",
+    "env",
+    "follow-forks",
+    "output-separately",
+    "help",
+    "instruction-pointer",
+    "interruptible",
+    "stack-traces",
+    "syscall-number",
+    "output",
+    "summary-syscall-overhead",
+    "attach",
+    "trace-path",
+    "relative-timestamps",
+    "string-limit",
+    "summary-sort-by",
+    "absolute-timestamps",
+    "timestamps",
+    "syscall-times",
+    "user",
+    "summary-columns",
+    "no-abbrev",
+    "version",
+    "summary-wall-clock",
+    "strings-in-hex",
+    "const-print-style",
+    "pidns-translation",
+    "successful-only",
+    "failed-only",
+    "failing-only",
+    "seccomp-bpf",
+    "trace",
+    "abbrev",
+    "verbose",
+    "raw",
+    "signal",
+    "signals",
+    "status",
+    "read",
+    "write",
+    "fault",
+    "inject",
+    "quiet",
+    "silent",
+    "silence",
+    "decode-fd",
+    "decode-fds",
+    "decode-pids",
+    "json",
+    "json-output",
+    "kill-on-exit",
+    "log",
+    "no-seccomp-bpf",
+    "output-format",
+    "summary-by",
+    "summary-percentiles",
+];
+
+/// A long option as getopt_long reads it: its full name, or the one name it is a prefix of
+/// (`--stack-trace` is `--stack-traces`); unchanged otherwise (then rejected).
+fn long_name(name: &str) -> &str {
+    if name.is_empty() || LONG_NAMES.contains(&name) {
+        return name;
+    }
+    let mut found = LONG_NAMES.iter().filter(|n| n.starts_with(name));
+    match (found.next(), found.next()) {
+        (Some(n), None) => n,
+        _ => name,
+    }
+}
+
+/// The short option a long one is another spelling of, where strace-rs parses it as that.
+fn long_alias(name: &str) -> Option<char> {
+    Some(match name {
+        "output-append-mode" => 'A',
+        "detach-on" => 'b',
+        "debug" => 'd',
+        "syscall-number" => 'n',
+        "summary-syscall-overhead" => 'O',
+        "summary-sort-by" => 'S',
+        "const-print-style" => 'X',
+        "failing-only" => 'Z',
+        _ => return None,
+    })
+}
+
 fn lookup_user(name: &str) -> Result<(u32, u32), UsageError> {
     let text = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
     for line in text.lines() {
@@ -840,23 +941,47 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, UsageError> {
     let mut big_c = false;
     let mut no_seccomp = false;
     let mut i = 0;
-    let text: Vec<String> = args
+    let mut text: Vec<String> = args
         .iter()
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
     // Options with an argument.
     const WITH_ARG: &str = "abeEIoOpPsSuUX";
     while i < text.len() {
-        let arg = &text[i];
+        let arg = text[i].clone();
         if arg == "--" {
             i += 1;
             break;
         }
         if let Some(long) = arg.strip_prefix("--") {
             let (name, inline) = match long.split_once('=') {
-                Some((n, v)) => (n, Some(v.to_owned())),
-                None => (long, None),
+                Some((n, v)) => (long_name(n), Some(v.to_owned())),
+                None => (long_name(long), None),
             };
+            // A long spelling of a short option: parsed as the short one.
+            if let Some(short) = long_alias(name) {
+                let mut short_arg = format!("-{short}");
+                if WITH_ARG.contains(short) {
+                    let v = match inline {
+                        Some(v) => v,
+                        None if i + 1 < text.len() => text.remove(i + 1),
+                        None => {
+                            return Err(err_hint(format!("option '--{name}' requires an argument")))
+                        }
+                    };
+                    if v.is_empty() {
+                        // "-O" alone would take the next argument.
+                        return Err(err_hint(format!("invalid --{name} argument: ''")));
+                    }
+                    short_arg.push_str(&v);
+                } else if inline.is_some() {
+                    return Err(err_hint(format!(
+                        "option '--{name}' doesn't allow an argument"
+                    )));
+                }
+                text[i] = short_arg;
+                continue;
+            }
             let value = |i: &mut usize| -> Result<String, UsageError> {
                 if let Some(v) = &inline {
                     return Ok(v.clone());
@@ -905,7 +1030,10 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, UsageError> {
                 "user" => cfg.user = Some(lookup_user(&value(&mut i)?)?),
                 "string-limit" => cfg.decode.max_strlen = parse_num('s', &value(&mut i)?)?,
                 "columns" => cfg.acolumn = parse_num('a', &value(&mut i)?)?,
-                "no-abbrev" => cfg.decode.verbose = true,
+                "no-abbrev" => {
+                    cfg.decode.verbose = true;
+                    cfg.abbrev = SyscallSet::all(false);
+                }
                 "syscall-times" | "relative-timestamps" => {
                     // strace's str2timescale_optarg: the precision, microseconds by default.
                     let digits = match inline.as_deref() {
@@ -1066,7 +1194,10 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, UsageError> {
                     cfg.decode.max_strlen = n as usize;
                 }
                 'a' => cfg.acolumn = parse_num('a', v)?,
-                'v' => cfg.decode.verbose = true,
+                'v' => {
+                    cfg.decode.verbose = true;
+                    cfg.abbrev = SyscallSet::all(false);
+                }
                 'x' => hex += 1,
                 'X' => {
                     cfg.decode.xlat = match v {
@@ -1232,6 +1363,23 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, UsageError> {
             &mut trace_seen,
             &mut quiet_seen,
         )?;
+    }
+    if let (true, Some(out)) = (cfg.output_separately, &cfg.output) {
+        if out.as_os_str().as_encoded_bytes().starts_with(b"|")
+            || out.as_os_str().as_encoded_bytes().starts_with(b"!")
+        {
+            return Err(err_hint(
+                "piping the output and -ff/--output-separately are mutually exclusive",
+            ));
+        }
+        // strace: room is left for ".PID" (PATH_MAX - 3 * sizeof(int)).
+        if out.as_os_str().len() >= libc::PATH_MAX as usize - 12 {
+            return Err(err(format!(
+                "{}: {}",
+                out.display(),
+                crate::decode::strerror(libc::ENAMETOOLONG)
+            )));
+        }
     }
     if cfg.user.is_some() {
         // SAFETY: getuid has no arguments and cannot fail.
@@ -1479,9 +1627,32 @@ mod tests {
             let e = run(&["-e", &format!("signal={bad}"), "true"]).unwrap_err();
             assert!(e.message.starts_with("invalid signal '"), "{bad}: {e}");
         }
+        // -e abbrev= and -e verbose= are sets of calls; -v is abbrev=none.
+        let c = run(&["-e", "verbose=!capget", "-e", "abbrev=execve", "true"]).unwrap();
+        assert!(!c.verbose_set.contains(125) && c.verbose_set.contains(126));
+        assert!(c.abbrev.contains(59) && !c.abbrev.contains(125));
+        assert!(run(&["-v", "true"]).unwrap().abbrev.numbers().is_empty());
         let c = run(&["-e", "signal=!sigint,15", "true"]).unwrap();
         assert_eq!(c.signals & (1 << 1 | 1 << 14), 0);
         assert_ne!(c.signals & 1, 0);
+    }
+
+    #[test]
+    fn long_options_as_getopt_long() {
+        // Unique prefixes, and the long spellings of short options.
+        assert!(run(&["--stack-trace", "true"]).unwrap().stack_trace);
+        let c = run(&["--summary-sort-by=calls", "-c", "true"]).unwrap();
+        assert_eq!(c.sort_by, SortBy::Calls);
+        let c = run(&["--summary-syscall-overhead", "2ms", "-c", "true"]).unwrap();
+        assert_eq!(c.overhead_ns, 2_000_000);
+        let c = run(&["--syscall-num", "--debug", "true"]).unwrap();
+        assert!(c.syscall_number && c.debug);
+        assert_eq!(
+            run(&["--detach-on=chdir", "true"]).unwrap_err().message,
+            "Syscall 'chdir' for -b isn't supported"
+        );
+        // Ambiguous (--summary, --summary-only, ...): not an option.
+        assert!(run(&["--summ", "true"]).is_err());
     }
 
     #[test]

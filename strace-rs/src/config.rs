@@ -262,6 +262,10 @@ pub struct Config {
     pub write_all: bool,
     /// `-e inject=`.
     pub inject: Vec<InjectRule>,
+    /// `-e abbrev=`: calls whose arrays and environment are abbreviated (all; none with -v).
+    pub abbrev: SyscallSet,
+    /// `-e verbose=`: calls whose structures are decoded (all by default).
+    pub verbose_set: SyscallSet,
     /// Argument printing.
     pub decode: DecodeOpts,
     /// `-t`, `-tt`, `-ttt`.
@@ -345,6 +349,8 @@ impl Default for Config {
             read_all: false,
             write_all: false,
             inject: Vec::new(),
+            abbrev: SyscallSet::all(true),
+            verbose_set: SyscallSet::all(true),
             decode: DecodeOpts::default(),
             timestamps: Timestamps::None,
             syscall_times: false,

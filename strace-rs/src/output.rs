@@ -89,7 +89,15 @@ impl Printer {
         }
         let (w, line_flush): (Box<dyn Write>, bool) = match &cfg.output {
             Some(path) if !cfg.output_separately => {
-                (Box::new(open(path.as_os_str(), cfg.append)?), false)
+                let bytes = path.as_os_str().as_encoded_bytes();
+                if let Some(cmd) = bytes
+                    .strip_prefix(b"|")
+                    .or_else(|| bytes.strip_prefix(b"!"))
+                {
+                    (Box::new(PipeOutput::start(cmd)?), false)
+                } else {
+                    (Box::new(open(path.as_os_str(), cfg.append)?), false)
+                }
             }
             _ => (Box::new(io::stderr()), true),
         };
@@ -305,6 +313,55 @@ impl Printer {
                 }
             }
         }
+    }
+}
+
+/// `-o |COMMAND` (or `!COMMAND`): the trace written to `sh -c COMMAND`'s standard input;
+/// on drop the pipe is closed and the command waited for, as strace does at exit.
+struct PipeOutput {
+    child: std::process::Child,
+    stdin: Option<std::process::ChildStdin>,
+}
+
+impl PipeOutput {
+    fn start(cmd: &[u8]) -> io::Result<PipeOutput> {
+        use std::os::unix::ffi::OsStrExt;
+        let mut child = std::process::Command::new("/bin/sh")
+            .arg("-c")
+            .arg(std::ffi::OsStr::from_bytes(cmd))
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .map_err(|e| {
+                io::Error::new(
+                    e.kind(),
+                    format!("Can't popen '{}': {e}", String::from_utf8_lossy(cmd)),
+                )
+            })?;
+        let stdin = child.stdin.take();
+        Ok(PipeOutput { child, stdin })
+    }
+}
+
+impl Write for PipeOutput {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match &mut self.stdin {
+            Some(w) => w.write(buf),
+            None => Err(io::Error::from(io::ErrorKind::BrokenPipe)),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match &mut self.stdin {
+            Some(w) => w.flush(),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for PipeOutput {
+    fn drop(&mut self) {
+        drop(self.stdin.take());
+        let _ = self.child.wait();
     }
 }
 

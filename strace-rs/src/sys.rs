@@ -85,3 +85,21 @@ pub fn set_interruptible(mode: Interruptible) {
         }
     }
 }
+
+/// Points descriptors 0 and 1 at `/dev/null` (strace's `redirect_standard_fds`, after the
+/// command is started): strace-rs writes to stderr or its `-o` file only.
+pub fn redirect_standard_fds() {
+    let Ok(null) = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/null")
+    else {
+        return;
+    };
+    use std::os::fd::AsRawFd;
+    for fd in [0, 1] {
+        // SAFETY: dup2 only replaces descriptor `fd` with a copy of ours; nothing in this
+        // process holds a Rust handle that owns 0 or 1.
+        unsafe { libc::dup2(null.as_raw_fd(), fd) };
+    }
+}

@@ -31,6 +31,12 @@ struct Tcb {
     out: OutId,
     /// Before the started command's execve: print nothing (strace's TCB_HIDE_LOG).
     hide: bool,
+    /// The current call is the started command's first execve.
+    check_exec: bool,
+    /// Nothing needs the current call's exit (filtered, not counted, not tampered with):
+    /// its exit stop is let through without reading the call's state (strace skips
+    /// get_regs for filtered calls).
+    skip_exit: bool,
     in_syscall: bool,
     nr: u64,
     args: [u64; 6],
@@ -98,6 +104,17 @@ struct Tamper {
     delay_exit: Option<std::time::Duration>,
     /// Delayed at entry or exit.
     delayed: bool,
+}
+
+impl Tamper {
+    /// Nothing was or is to be done to the call.
+    fn is_none(&self) -> bool {
+        self.ret.is_none()
+            && !self.poke_exit
+            && self.delay_exit.is_none()
+            && !self.poked
+            && !self.delayed
+    }
 }
 
 /// One `--summary-by` table: a thread or process id, a descriptor, a path, or the calls
@@ -262,6 +279,13 @@ fn meta_table32() -> Vec<SyscallMeta> {
 
 fn resolve_path(cmd: &std::ffi::OsStr) -> Result<std::path::PathBuf, String> {
     let p = std::path::Path::new(cmd);
+    // strace's startup_child: a name longer than PATH_MAX - 1 fails before any lookup.
+    if cmd.len() > libc::PATH_MAX as usize - 1 {
+        return Err(format!(
+            "exec: {}",
+            crate::decode::strerror(libc::ENAMETOOLONG)
+        ));
+    }
     if cmd.as_bytes().contains(&b'/') {
         return match std::fs::metadata(p) {
             Ok(_) => Ok(p.to_path_buf()),
@@ -521,6 +545,10 @@ impl<'c> Tracer<'c> {
             env,
             user: cfg.user,
             seccomp,
+            exec_error_prefix: Some(cstr(format!("{}: exec: ", crate::progname()).as_bytes())?),
+            // The command starts with strace-rs's own blocked signals and (see main.rs)
+            // SIGPIPE's disposition as strace-rs was started with, as strace does.
+            inherit_signal_mask: true,
         };
         if cfg.daemonize > 0 {
             return self.spawn_detached(&spawn, &path);
@@ -701,6 +729,9 @@ impl<'c> Tracer<'c> {
     pub fn run(mut self) -> Result<Outcome, String> {
         if !self.cfg.command.is_empty() {
             self.spawn()?;
+            // As strace: the tracer lets go of its standard input and output (the command
+            // has them), so a pipe around it ends when the command closes its end.
+            crate::sys::redirect_standard_fds();
         }
         // After the spawn, as strace: the command starts with our dispositions untouched.
         // Before the attaches, as strace: a signal right after "Process N attached" detaches
@@ -865,6 +896,21 @@ impl<'c> Tracer<'c> {
                 self.emit(tcb.out, &js::TraceEvent::Syscall(ev));
             }
         }
+        // With `-e status=` the entry was kept back: printed now when `detached` is wanted.
+        if self.text
+            && tcb.in_syscall
+            && tcb.printed
+            && self.show()
+            && !tcb.hide
+            && !self.cfg.status.is_all()
+            && self.cfg.status.detached
+        {
+            let n = self.nprocs() + 1;
+            let name = self.meta.name(tcb.nr);
+            self.printer.leader(tcb.out, pid, n, tcb.ip);
+            self.printer
+                .write(tcb.out, &format!("{name}({}", tcb.entry_text));
+        }
         self.printer.detached(tcb.out, pid);
     }
 
@@ -954,7 +1000,8 @@ impl<'c> Tracer<'c> {
                         .get_mut(&pid)
                         .is_some_and(|t| std::mem::take(&mut t.skip_detach_on_exec));
                     if !skip {
-                        self.detach(pid, false);
+                        // strace says "Process N detached" here too.
+                        self.detach(pid, true);
                         return;
                     }
                 }
@@ -1071,6 +1118,12 @@ impl<'c> Tracer<'c> {
     }
 
     fn on_exec(&mut self, pid: Pid, old: Pid) {
+        if self.cfg.decode.pid_comm {
+            // The new program's name, kept for lines printed once the process is gone (its
+            // `+++ exited` line can come after its parent reaped it), as strace reloads its
+            // tcb's comm after an execve.
+            crate::text::remember_comm(pid.0);
+        }
         if old != pid && old.0 > 0 {
             // A non-leader thread called execve: it takes over the leader's pid. Its execve
             // line, still open, ends with strace's " <pid changed to PID ...>"; the return
@@ -1225,8 +1278,10 @@ impl<'c> Tracer<'c> {
             self.outcome = Some(how);
         }
         let Some(t) = self.tcbs.get(&pid) else { return };
-        let (out, hide) = (t.out, t.hide);
-        if self.show() && !hide && !self.cfg.quiet.exit && self.json.is_some() {
+        let out = t.out;
+        // Shown even for a process hidden still (the started command whose execve failed),
+        // as strace's print_exited.
+        if self.show() && !self.cfg.quiet.exit && self.json.is_some() {
             let (tid, ns) = (pid.0 as u32, self.json.as_mut().map_or(0, |c| c.now()));
             let prefix = line_prefix(self.cfg, pid, crate::output::UNKNOWN_IP);
             let ev = match how {
@@ -1246,7 +1301,7 @@ impl<'c> Tracer<'c> {
             };
             self.emit(out, &ev);
         }
-        if self.text && self.show() && !hide && !self.cfg.quiet.exit {
+        if self.text && self.show() && !self.cfg.quiet.exit {
             let text = match how {
                 Outcome::Exited(c) => format!("+++ exited with {c} +++"),
                 Outcome::Signaled(s) => format!(
@@ -1269,6 +1324,16 @@ impl<'c> Tracer<'c> {
     }
 
     fn on_syscall(&mut self, pid: Pid, ru: pt::Rusage) {
+        if let Some(t) = self.tcbs.get_mut(&pid) {
+            if t.in_syscall && t.skip_exit {
+                // The exit of a call nothing wants: no PTRACE_GET_SYSCALL_INFO.
+                t.in_syscall = false;
+                t.skip_exit = false;
+                t.seccomp_entry = false;
+                self.resume(pid, 0);
+                return;
+            }
+        }
         let info = match pt::syscall_info(pid) {
             Ok(i) => i,
             Err(_) => return,
@@ -1522,10 +1587,14 @@ impl<'c> Tracer<'c> {
             t.entry_text.clear();
             t.printed = false;
             t.counted = false;
+            t.skip_exit = false;
             if t.hide {
                 if nr == 59 || nr == 322 {
                     t.hide = false;
+                    // Hidden again if it fails (strace's TCB_CHECK_EXEC_SYSCALL).
+                    t.check_exec = true;
                 } else {
+                    t.skip_exit = true;
                     return;
                 }
             }
@@ -1579,13 +1648,15 @@ impl<'c> Tracer<'c> {
                 self.tcbs.get_mut(&pid).expect("tcb").tamper = tamper;
             }
         }
-        let t = &self.tcbs[&pid];
+        let t = self.tcbs.get_mut(&pid).expect("tcb");
         if !t.printed && !t.keep_text {
+            t.skip_exit = !t.counted && !t.check_exec && t.tamper.is_none();
             return;
         }
         let meta = self.meta.get(nr, compat);
         let mem = decode::Ptrace(pid);
-        let mut ctx = Ctx::new(pid, &mem, nr, args, &cfg.decode);
+        let opts = call_opts(cfg, nr, compat);
+        let mut ctx = Ctx::new(pid, &mem, nr, args, &opts);
         ctx.abi = meta.abi;
         ctx.sp = sp;
         ctx.rfmt = meta.rfmt;
@@ -1633,6 +1704,11 @@ impl<'c> Tracer<'c> {
             self.printer.write(out, &name);
             self.printer.write(out, "(");
             self.printer.write(out, &ctx.out);
+            if cfg.interruptible == crate::config::Interruptible::Anywhere {
+                // A signal may kill the tracer before the call returns: the entry is on
+                // disk, as strace's fflush after each entry leaves it.
+                self.printer.flush();
+            }
         }
     }
 
@@ -1646,6 +1722,11 @@ impl<'c> Tracer<'c> {
         }
         t.in_syscall = false;
         t.seccomp_entry = false;
+        if std::mem::take(&mut t.check_exec) && is_error {
+            // The started command's first execve failed: what follows is strace-rs's own
+            // code in the child (the message, the exit), not shown.
+            t.hide = true;
+        }
         let mut tamper = std::mem::take(&mut t.tamper);
         let (nr, args) = (t.nr, t.args);
         if tamper.poke_exit {
@@ -1728,7 +1809,8 @@ impl<'c> Tracer<'c> {
         }
         let meta = self.meta.get(nr, compat);
         let mem = decode::Ptrace(pid);
-        let mut ctx = Ctx::new(pid, &mem, nr, t.args, &cfg.decode);
+        let opts = call_opts(cfg, nr, compat);
+        let mut ctx = Ctx::new(pid, &mem, nr, t.args, &opts);
         ctx.abi = meta.abi;
         ctx.exiting = true;
         ctx.rval = rval;
@@ -1952,6 +2034,17 @@ fn io_dump(
 
 /// `-Y` in the JSON: the command name the text shows after `pid` (escaped as printed), or
 /// `None` (no `-Y`, or not known).
+/// The decoding options of one call: `-e abbrev=` and `-e verbose=` are per call (x86_64
+/// numbers; an i386 call keeps the global ones).
+fn call_opts(cfg: &Config, nr: u64, compat: bool) -> decode::DecodeOpts {
+    let mut opts = cfg.decode.clone();
+    if !compat {
+        opts.verbose = !cfg.abbrev.contains(nr);
+        opts.structs = cfg.verbose_set.contains(nr);
+    }
+    opts
+}
+
 fn comm_of(cfg: &Config, pid: Pid) -> Option<String> {
     if !cfg.decode.pid_comm {
         return None;

@@ -896,6 +896,43 @@ fn tampering_matches_strace() {
     }
 }
 
+/// A command that cannot be run: its failed execve, strace's "exec: ..." message from the
+/// child and its exit status 1, as strace (and the same status for the tracer).
+#[test]
+fn exec_failure_like_strace() {
+    let a = run(Command::new("strace")
+        .args(["/"])
+        .env_remove("LD_LIBRARY_PATH"));
+    let b = ours(&["/"]);
+    let (want, got) = (stderr(&a), stderr(&b).replace("strace-rs: ", "strace: "));
+    assert_same(&want, &got, "strace /");
+    assert_eq!(a.status.code(), Some(1));
+    assert_eq!(b.status.code(), Some(1));
+}
+
+/// `-o |COMMAND`: the trace goes to the command, which has finished when strace-rs returns;
+/// and the tracer holds no standard descriptor the command closed (strace's
+/// redirect_standard_fds).
+#[test]
+fn output_to_a_pipe_command() {
+    let tmp = tempdir();
+    let file = tmp.path().join("piped");
+    let o = ours(&[
+        "-o",
+        &format!("|sleep 0.2; cat > {}", file.display()),
+        "-e",
+        "trace=exit_group",
+        "true",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    let text = std::fs::read_to_string(&file).expect("the pipe command wrote its file");
+    assert!(text.starts_with("exit_group(0)"), "{text}");
+    let o = ours(&["-o", "|cat", "-ff", "true"]);
+    assert!(
+        stderr(&o).contains("piping the output and -ff/--output-separately are mutually exclusive")
+    );
+}
+
 /// Runs strace and strace-rs with the same arguments and returns both stderr texts.
 fn both(args: &[&str]) -> (String, String) {
     let a = run(Command::new("strace")

@@ -19,6 +19,13 @@ pub struct SpawnOptions {
     pub user: Option<(u32, u32)>,
     /// Install this seccomp filter just before `execve`.
     pub seccomp: Option<Filter>,
+    /// When `execve` fails: write this, the error's text and a newline to stderr and exit
+    /// with status 1 (strace's "strace: exec: Permission denied"); `None`: exit
+    /// 127 silently.
+    pub exec_error_prefix: Option<CString>,
+    /// Keep the caller's blocked signals for the command (strace does); otherwise it starts
+    /// with none blocked.
+    pub inherit_signal_mask: bool,
 }
 
 impl SpawnOptions {
@@ -37,6 +44,8 @@ impl SpawnOptions {
             env: None,
             user: None,
             seccomp: None,
+            exec_error_prefix: None,
+            inherit_signal_mask: false,
         }
     }
 }
@@ -83,12 +92,27 @@ fn child(
 ) -> ! {
     // Between fork and execve: only async-signal-safe calls, on memory prepared before the
     // fork; every path ends in execve or _exit.
-    // SAFETY: an all-zero sigset_t is a valid value (sigemptyset then makes it the empty set).
-    let mut set: libc::sigset_t = unsafe { std::mem::zeroed() };
-    // SAFETY: sigemptyset writes one sigset_t, `set`.
-    unsafe { libc::sigemptyset(&mut set) };
-    // SAFETY: sigprocmask reads one sigset_t, `set`; the old mask is not asked for (null).
-    unsafe { libc::sigprocmask(libc::SIG_SETMASK, &set, std::ptr::null_mut()) };
+    // SAFETY: an all-zero sigset_t is a valid value (sigprocmask overwrites it).
+    let mut inherited: libc::sigset_t = unsafe { std::mem::zeroed() };
+    if cmd.inherit_signal_mask {
+        // SIGCONT must get through for the handshake below (the tracer waits for its
+        // delivery); the command's own mask is back before execve.
+        // SAFETY: an all-zero sigset_t is a valid value (sigemptyset then makes it empty).
+        let mut cont: libc::sigset_t = unsafe { std::mem::zeroed() };
+        // SAFETY: sigemptyset writes one sigset_t, `cont`.
+        unsafe { libc::sigemptyset(&mut cont) };
+        // SAFETY: sigaddset writes one sigset_t, `cont`.
+        unsafe { libc::sigaddset(&mut cont, libc::SIGCONT) };
+        // SAFETY: sigprocmask reads `cont` and writes the previous mask into `inherited`.
+        unsafe { libc::sigprocmask(libc::SIG_UNBLOCK, &cont, &mut inherited) };
+    } else {
+        // SAFETY: an all-zero sigset_t is a valid value (sigemptyset then makes it empty).
+        let mut set: libc::sigset_t = unsafe { std::mem::zeroed() };
+        // SAFETY: sigemptyset writes one sigset_t, `set`.
+        unsafe { libc::sigemptyset(&mut set) };
+        // SAFETY: sigprocmask reads one sigset_t, `set`; the old mask is not asked for.
+        unsafe { libc::sigprocmask(libc::SIG_SETMASK, &set, std::ptr::null_mut()) };
+    }
     if let Some((uid, gid)) = cmd.user {
         let groups = [gid];
         // SAFETY: setgroups reads one gid_t, from `groups`.
@@ -106,6 +130,10 @@ fn child(
     }
     // Wait here for the tracer to seize us (getpid and kill: no memory, no allocation).
     let _ = kill(Pid(std::process::id() as i32), libc::SIGSTOP);
+    if cmd.inherit_signal_mask {
+        // SAFETY: sigprocmask reads one sigset_t, `inherited`, set above.
+        unsafe { libc::sigprocmask(libc::SIG_SETMASK, &inherited, std::ptr::null_mut()) };
+    }
     if let Some(f) = &cmd.seccomp {
         if f.install().is_err() {
             exit_exec_failed();
@@ -275,6 +303,26 @@ fn exec(
         // SAFETY: as for execve; execv takes the environment from `environ`.
         None => unsafe { libc::execv(path, argv.as_ptr()) },
     };
+    if let Some(prefix) = &cmd.exec_error_prefix {
+        // Reads errno; an OS error is stored inline (no allocation).
+        let errno = io::Error::last_os_error().raw_os_error().unwrap_or(0);
+        let mut buf = [0u8; 256];
+        // SAFETY: strerror_r (the XSI one) writes at most `buf.len()` bytes, NUL-terminated,
+        // into `buf`; it does not allocate.
+        let ok = unsafe { libc::strerror_r(errno, buf.as_mut_ptr().cast(), buf.len()) } == 0;
+        let text = if ok {
+            &buf[..buf.iter().position(|&b| b == 0).unwrap_or(0)]
+        } else {
+            &b"Unknown error"[..]
+        };
+        for part in [prefix.as_bytes(), text, b"\n"] {
+            // SAFETY: write reads `part.len()` bytes from `part`; a short or failed write
+            // of a diagnostic is ignored.
+            unsafe { libc::write(2, part.as_ptr().cast(), part.len()) };
+        }
+        // SAFETY: as in exit_exec_failed.
+        unsafe { libc::_exit(1) }
+    }
     exit_exec_failed()
 }
 

@@ -40,7 +40,7 @@ fn mmsgvec(
     namelens: Option<&[i32]>,
 ) {
     // `-e verbose=none`: the address.
-    if !ctx.opts.deref {
+    if !ctx.opts.structs {
         ctx.addr(addr);
         return;
     }
@@ -120,7 +120,7 @@ fn recvmmsg(ctx: &mut Ctx<'_>) -> Step {
     }
     if ctx.rval == 0 {
         ctx.rextra = " (Timeout)".to_owned();
-    } else if timeout != 0 && ctx.opts.deref {
+    } else if timeout != 0 && ctx.opts.structs {
         let mut sub = ctx.scratch();
         structs::timespec(&mut sub, timeout);
         ctx.rextra = format!(" (left {})", sub.out);
@@ -151,7 +151,7 @@ fn pack_timeout(ctx: &mut Ctx<'_>, addr: u64) -> u64 {
     if addr == 0 {
         return 0;
     }
-    if !ctx.opts.deref {
+    if !ctx.opts.structs {
         return 1;
     }
     let t = match ctx.abi {

@@ -76,9 +76,6 @@ pub struct DecodeOpts {
     pub xlat: XlatStyle,
     /// `-v`: structures in full.
     pub verbose: bool,
-    /// `-e verbose=`: structures read from the tracee's memory; false after
-    /// `-e verbose=none`, where strace prints their addresses only (its `verbose()`).
-    pub deref: bool,
     /// `-e kvm=vcpu`: `KVM_RUN`'s exit reason after its return value.
     pub kvm_vcpu: bool,
     /// What `-y`/`-yy`/`-e decode-fds=` decorate descriptors with: a set of [`FD_PATH`],
@@ -88,6 +85,9 @@ pub struct DecodeOpts {
     pub pid_comm: bool,
     /// `--pidns-translation`: a tracee's process ids followed by strace-rs's for them.
     pub pidns: bool,
+    /// The call is in `-e verbose=`'s set (the default): structures are decoded; outside it
+    /// the decoders that honour it (strace's `verbose(tcp)`) print their addresses.
+    pub structs: bool,
 }
 
 impl Default for DecodeOpts {
@@ -97,11 +97,11 @@ impl Default for DecodeOpts {
             hex: HexMode::None,
             xlat: XlatStyle::Abbrev,
             verbose: false,
-            deref: true,
             kvm_vcpu: false,
             decode_fds: 0,
             pid_comm: false,
             pidns: false,
+            structs: true,
         }
     }
 }

@@ -54,7 +54,7 @@ fn perf_event_open(ctx: &mut Ctx<'_>) -> Step {
 /// below the first published one.
 fn fetch_attr(ctx: &Ctx<'_>, addr: u64) -> Option<Vec<u8>> {
     // `-e verbose=none`: structures are their addresses.
-    if !ctx.opts.deref {
+    if !ctx.opts.structs {
         return None;
     }
     let size = ctx.read::<u32>(addr.checked_add(4)?)?;

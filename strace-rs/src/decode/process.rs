@@ -18,6 +18,8 @@ pub fn decoder(name: &str) -> Option<Decoder> {
     const TIMER: Arg = Flags(xlat::TIMER_FLAGS, "TIMER_???");
     Some(match name {
         "execve" => Row(&[Path, In(argv), In(envp)]),
+        "capget" => Func(capget),
+        "capset" => Func(capset),
         "execveat" => Row(&[
             Dirfd,
             Path,
@@ -346,6 +348,11 @@ fn read_ptr(ctx: &Ctx<'_>, addr: u64, i: u64) -> Option<u64> {
 /// at most `-s` strings unless `-v`; an element that cannot be read (or an array running off
 /// the end of the address space) ends it with `... /* 0x7f00 */`, its address.
 fn argv(ctx: &mut Ctx<'_>, addr: u64) {
+    if !ctx.opts.structs {
+        // Outside -e verbose=: the address (strace's printargv).
+        ctx.addr(addr);
+        return;
+    }
     if addr == 0 {
         ctx.push("NULL");
         return;
@@ -391,6 +398,10 @@ fn argv(ctx: &mut Ctx<'_>, addr: u64) {
 /// `envp` without `-v` (strace's `printargc`): the address and how many strings it holds,
 /// `, unterminated` when an element cannot be read before the NULL.
 fn envp(ctx: &mut Ctx<'_>, addr: u64) {
+    if !ctx.opts.structs {
+        ctx.addr(addr);
+        return;
+    }
     if ctx.opts.verbose || addr == 0 {
         argv(ctx, addr);
         return;
@@ -432,6 +443,7 @@ const CLONE_PARENT_SETTID: u64 = 0x0010_0000;
 const CLONE_CHILD_SETTID: u64 = 0x0100_0000;
 const CLONE_CHILD_CLEARTID: u64 = 0x0020_0000;
 const CLONE_SETTLS: u64 = 0x0008_0000;
+const CLONE_PIDFD: u64 = 0x0000_1000;
 
 fn clone_flags(ctx: &mut Ctx<'_>, flags: u64) {
     let rest = flags & !CSIGNAL;
@@ -455,24 +467,41 @@ fn clone(ctx: &mut Ctx<'_>) -> Step {
         ctx.ptr(1);
         ctx.push(", flags=");
         clone_flags(ctx, flags);
-        if flags & (CLONE_PARENT_SETTID | CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | CLONE_SETTLS)
+        if flags
+            & (CLONE_PARENT_SETTID
+                | CLONE_PIDFD
+                | CLONE_CHILD_SETTID
+                | CLONE_CHILD_CLEARTID
+                | CLONE_SETTLS)
             == 0
         {
             return Step::Decoded;
         }
         return Step::Exit;
     }
+    // strace's order: parent_tid (with CLONE_PIDFD alone: the pidfd stored there), tls,
+    // child_tidptr.
     if flags & CLONE_PARENT_SETTID != 0 {
         ctx.push(", parent_tid=");
         ctx.int_ptr(ctx.arg(2));
-    }
-    if flags & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID) != 0 {
-        ctx.push(", child_tidptr=");
-        ctx.hex(3);
+    } else if flags & CLONE_PIDFD != 0 {
+        ctx.push(", parent_tid=");
+        match ctx.read::<i32>(ctx.arg(2)) {
+            Some(fd) => {
+                ctx.push("[");
+                ctx.fd_val(fd);
+                ctx.push("]");
+            }
+            None => ctx.hex(2),
+        }
     }
     if flags & CLONE_SETTLS != 0 {
         ctx.push(", tls=");
         ctx.hex(4);
+    }
+    if flags & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID) != 0 {
+        ctx.push(", child_tidptr=");
+        ctx.hex(3);
     }
     Step::Decoded
 }
@@ -2098,4 +2127,117 @@ fn ioprio_returned(ctx: &mut Ctx<'_>) {
     if !ctx.error && ctx.opts.xlat != crate::text::XlatStyle::Raw {
         ctx.rextra = format!(" ({})", ioprio_value(ctx.opts.xlat, ctx.rval as u64));
     }
+}
+
+/// `_LINUX_CAPABILITY_VERSION_*`.
+const CAP_VERSIONS: crate::text::Xlat = &[
+    (0x1998_0330, "_LINUX_CAPABILITY_VERSION_1"),
+    (0x2007_1026, "_LINUX_CAPABILITY_VERSION_2"),
+    (0x2008_0522, "_LINUX_CAPABILITY_VERSION_3"),
+];
+
+/// strace's cap_mask0 and cap_mask1: `1<<CAP_X` for the capabilities of one 32-bit word.
+fn cap_mask(word: usize) -> crate::text::Xlat {
+    static T: std::sync::OnceLock<[Vec<(u64, &'static str)>; 2]> = std::sync::OnceLock::new();
+    let t = T.get_or_init(|| {
+        let mut t = [Vec::new(), Vec::new()];
+        for &(n, name) in xlat::CAPS {
+            let text: &'static str = Box::leak(format!("1<<{name}").into_boxed_str());
+            t[(n / 32) as usize].push((1u64 << (n % 32), text));
+        }
+        t
+    });
+    &t[word]
+}
+
+/// The header `{version, pid}` at `addr`, when it is read (strace's `get_cap_header`: not
+/// outside `-e verbose=`).
+fn cap_header(ctx: &Ctx<'_>, addr: u64) -> Option<(u32, i32)> {
+    if !ctx.opts.structs {
+        return None;
+    }
+    ctx.read::<[u32; 2]>(addr).map(|[v, p]| (v, p as i32))
+}
+
+fn print_cap_header(ctx: &mut Ctx<'_>, addr: u64, h: Option<(u32, i32)>) {
+    let Some((version, pid)) = h else {
+        ctx.addr(addr);
+        return;
+    };
+    ctx.push("{version=");
+    ctx.xval(
+        CAP_VERSIONS,
+        version.into(),
+        "_LINUX_CAPABILITY_VERSION_???",
+    );
+    ctx.push(", pid=");
+    ctx.pid_arg(pid);
+    ctx.push("}");
+}
+
+/// One set of capabilities: the low word's, then `|` and the high word's (strace's
+/// `print_cap_bits`).
+fn cap_bits(ctx: &mut Ctx<'_>, lo: u32, hi: u32) {
+    if lo != 0 || hi == 0 {
+        ctx.flags(cap_mask(0), lo.into(), "CAP_???");
+    }
+    if hi != 0 {
+        if lo != 0 {
+            ctx.push("|");
+        }
+        ctx.flags(cap_mask(1), hi.into(), "CAP_???");
+    }
+}
+
+/// `{effective=..., permitted=..., inheritable=...}`: one or (versions 2 and 3) two words of
+/// each set.
+fn print_cap_data(ctx: &mut Ctx<'_>, addr: u64, h: Option<(u32, i32)>) {
+    let Some((version, _)) = h.filter(|_| addr != 0) else {
+        ctx.addr(addr);
+        return;
+    };
+    let two = version == 0x2007_1026 || version == 0x2008_0522;
+    let data: Option<[u32; 6]> = if two {
+        ctx.read::<[u32; 6]>(addr)
+    } else {
+        ctx.read::<[u32; 3]>(addr)
+            .map(|[e, p, i]| [e, p, i, 0, 0, 0])
+    };
+    let Some(d) = data else {
+        ctx.addr(addr);
+        return;
+    };
+    for (k, name) in ["effective", "permitted", "inheritable"].iter().enumerate() {
+        ctx.push(if k == 0 { "{" } else { ", " });
+        ctx.push(name);
+        ctx.push("=");
+        cap_bits(ctx, d[k], d[k + 3]);
+    }
+    ctx.push("}");
+}
+
+fn capget(ctx: &mut Ctx<'_>) -> Step {
+    let hdr = ctx.arg(0);
+    if !ctx.exiting {
+        let h = cap_header(ctx, hdr);
+        print_cap_header(ctx, hdr, h);
+        ctx.comma();
+        return Step::Exit;
+    }
+    let h = if ctx.error {
+        None
+    } else {
+        cap_header(ctx, hdr)
+    };
+    print_cap_data(ctx, ctx.arg(1), h);
+    Step::Decoded
+}
+
+fn capset(ctx: &mut Ctx<'_>) -> Step {
+    let hdr = ctx.arg(0);
+    let h = cap_header(ctx, hdr);
+    print_cap_header(ctx, hdr, h);
+    ctx.comma();
+    print_cap_data(ctx, ctx.arg(1), h);
+    Step::Decoded
 }

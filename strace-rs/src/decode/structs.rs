@@ -146,7 +146,7 @@ fn time_pair(out: &mut String, [sec, sub]: [i64; 2], frac: &str) {
 /// A `timespec` (`frac` = `tv_nsec`) or `timeval` (`tv_usec`) at `addr`.
 fn time_at(ctx: &mut Ctx<'_>, addr: u64, frac: &str) {
     // `-e verbose=none`: the address (strace's umove_or_printaddr).
-    if !ctx.opts.deref {
+    if !ctx.opts.structs {
         ctx.addr(addr);
         return;
     }

@@ -616,7 +616,7 @@ fn qgroup_limit(ctx: &mut Ctx<'_>, b: &[u8]) {
 
 /// `struct btrfs_qgroup_inherit` at `addr` and, with `-v`, its qgroups.
 fn qgroup_inherit(ctx: &mut Ctx<'_>, addr: u64) {
-    let b = if addr == 0 || !ctx.opts.deref {
+    let b = if addr == 0 || !ctx.opts.structs {
         None
     } else {
         ctx.read_bytes(addr, 72)
@@ -889,7 +889,7 @@ fn space_info(ctx: &mut Ctx<'_>, b: &[u8]) {
 /// A `struct btrfs_data_container` at `addr`: inode records (`LOGICAL_INO`) or paths
 /// (`INO_PATHS`).
 fn data_container(ctx: &mut Ctx<'_>, req: u64, addr: u64) {
-    let b = if addr == 0 || !ctx.opts.deref {
+    let b = if addr == 0 || !ctx.opts.structs {
         None
     } else {
         ctx.read_bytes(addr, 16)

@@ -82,7 +82,7 @@ pub(super) fn nonzero_u32s(ctx: &mut Ctx<'_>, name: &str, b: &[u8], o: usize, n:
 /// `-e verbose=none`, or a 32-bit tracee (the layouts here are x86_64's).
 pub(super) fn fetch(ctx: &mut Ctx<'_>, len: usize) -> Option<Vec<u8>> {
     let arg = ctx.arg(2);
-    let skip = arg == 0 || (ctx.exiting && ctx.error) || !ctx.opts.deref;
+    let skip = arg == 0 || (ctx.exiting && ctx.error) || !ctx.opts.structs;
     let b = if skip || ctx.abi != Abi::X86_64 {
         None
     } else {

@@ -700,3 +700,33 @@ fn interrupted_sleep_and_restart_syscall() {
         "restart_syscall(<... resuming interrupted clock_nanosleep ...>) = 0",
     );
 }
+
+/// capget/capset as strace's caps.test expects them (its lines, from caps.awk).
+#[test]
+fn capget_capset() {
+    let v3 = Recorded::default()
+        .u32s(at(0), &[0x2008_0522, 0])
+        .u32s(at(0x100), &[2 | 4, 8, 0, 1 << 3, 1 << 4, 0]);
+    check(
+        call("capset", &[at(0), at(0x100)])
+            .memory(v3)
+            .fails(EPERM),
+        "capset({version=_LINUX_CAPABILITY_VERSION_3, pid=0}, {effective=1<<CAP_DAC_OVERRIDE|1<<CAP_DAC_READ_SEARCH|1<<CAP_WAKE_ALARM, permitted=1<<CAP_FOWNER|1<<CAP_BLOCK_SUSPEND, inheritable=0}) = -1 EPERM (Operation not permitted)",
+    );
+    let odd = Recorded::default().u32s(at(0), &[0xbadc_0ded, 2_718_281_828]);
+    check(
+        call("capset", &[at(0), at(0x100)])
+            .memory(odd)
+            .fails(EINVAL),
+        "capset({version=0xbadc0ded /* _LINUX_CAPABILITY_VERSION_??? */, pid=-1576685468}, 0x10000100) = -1 EINVAL (Invalid argument)",
+    );
+    let all = Recorded::default()
+        .u32s(at(0), &[0x2008_0522, 0])
+        .u32s(at(0x100), &[0, 0, 0, u32::MAX, 0, 0]);
+    check(
+        call("capget", &[at(0), at(0x100)])
+            .memory(all)
+            .returns(0),
+        "capget({version=_LINUX_CAPABILITY_VERSION_3, pid=0}, {effective=1<<CAP_MAC_OVERRIDE|1<<CAP_MAC_ADMIN|1<<CAP_SYSLOG|1<<CAP_WAKE_ALARM|1<<CAP_BLOCK_SUSPEND|1<<CAP_AUDIT_READ|1<<CAP_PERFMON|1<<CAP_BPF|1<<CAP_CHECKPOINT_RESTORE|0xfffffe00, permitted=0, inheritable=0}) = 0",
+    );
+}
