@@ -211,6 +211,11 @@ pub struct Tracer<'c> {
     json_file: Option<BufWriter<std::fs::File>>,
     /// The JSON line being written to `json_file`, kept for the next.
     json_buf: Vec<u8>,
+    /// The event of the last call written to the JSON, kept so that the next reuses its
+    /// strings' buffers.
+    call_ev: Option<js::Syscall>,
+    /// The joined argument text of that call, kept for the same reason.
+    call_args: String,
     /// Lines of text are printed (not with `--output-format=json`).
     text: bool,
     /// The JSON records the number of traced threads (`[pid N]` prefixes on a shared
@@ -398,6 +403,8 @@ impl<'c> Tracer<'c> {
             json,
             json_file,
             json_buf: Vec::new(),
+            call_ev: None,
+            call_args: String::new(),
             text: !cfg.json,
             summaries: Default::default(),
         })
@@ -1674,7 +1681,7 @@ impl<'c> Tracer<'c> {
             Some(st) if t.printed => st.capture(pid, refresh_maps),
             _ => Vec::new(),
         };
-        let name = meta.name.clone();
+        let name = &meta.name;
         let staged = !cfg.status.is_all();
         let t = self.tcbs.get_mut(&pid).expect("tcb");
         t.step = Some(step);
@@ -1684,8 +1691,13 @@ impl<'c> Tracer<'c> {
         t.stack = stack;
         let out = t.out;
         let printed = t.printed;
+        let print_now = self.text && printed && !staged;
         if keep_text {
-            t.entry_text = ctx.out.clone();
+            if print_now {
+                t.entry_text = ctx.out.clone();
+            } else {
+                t.entry_text = std::mem::take(&mut ctx.out);
+            }
         }
         let mut line_time = None;
         if let Some(clock) = &mut self.json {
@@ -1693,7 +1705,7 @@ impl<'c> Tracer<'c> {
             t.entry_tid = pid.0 as u32;
             line_time = Some(clock.unix(t.entry_ns));
         }
-        if self.text && printed && !staged {
+        if print_now {
             if let Some(u) = line_time {
                 self.printer.set_line_time(u);
             }
@@ -1701,7 +1713,7 @@ impl<'c> Tracer<'c> {
             if cfg.syscall_number {
                 self.printer.write(out, &format!("[{nr:>4}] "));
             }
-            self.printer.write(out, &name);
+            self.printer.write(out, name);
             self.printer.write(out, "(");
             self.printer.write(out, &ctx.out);
             if cfg.interruptible == crate::config::Interruptible::Anywhere {
@@ -1773,7 +1785,11 @@ impl<'c> Tracer<'c> {
         };
         let nr = t.nr;
         let compat = t.compat;
-        let elapsed = t.entry.map(|e| e.elapsed()).unwrap_or_default();
+        let now = Instant::now();
+        let elapsed = t
+            .entry
+            .map(|e| now.saturating_duration_since(e))
+            .unwrap_or_default();
         if t.counted {
             let ns = if cfg.wallclock {
                 elapsed.as_nanos() as u64
@@ -1834,11 +1850,12 @@ impl<'c> Tracer<'c> {
             crate::output::push_fraction(&mut ret, elapsed, cfg.syscall_times_digits);
             ret.push('>');
         }
-        let name = meta.name.clone();
+        // Borrowed until the text, which needs its own copy.
+        let name = &meta.name;
         if let Some(log) = &mut self.log {
             if t.keep_text {
                 let text = format!("{name}({}{}) = {ret}", t.entry_text, ctx.out);
-                log_syscall(log, self.log_start, pid, t, &name, Some(rval), &text);
+                log_syscall(log, self.log_start, pid, t, name, Some(rval), &text);
             }
         }
         let wanted = if is_error {
@@ -1848,24 +1865,29 @@ impl<'c> Tracer<'c> {
         };
         if self.json.is_some() && t.printed && (self.cfg.status.is_all() || wanted) {
             let entry_len = t.entry_text.len();
-            let text = if self.text {
-                t.entry_text.clone()
-            } else {
-                std::mem::take(&mut t.entry_text)
-            } + &ctx.out;
+            let mut text = std::mem::take(&mut self.call_args);
+            text.clear();
+            text.push_str(&t.entry_text);
+            text.push_str(&ctx.out);
+            if !self.text {
+                t.entry_text.clear();
+            }
             let Some(clock) = &mut self.json else {
                 unreachable!()
             };
-            // The arguments are written from their text, not parsed into the event.
-            let mut ev = syscall_event(self.cfg, clock, pid, t, name.clone(), "", entry_len);
+            // The arguments are written from their text, not parsed into the event; the
+            // event is the last call's, its strings overwritten in place.
+            let mut ev = self.call_ev.take().unwrap_or_else(blank_syscall);
+            fill_syscall_event(
+                &mut ev, self.cfg, clock, pid, t, name, entry_len, now, elapsed,
+            );
             ev.ret = Some(if is_error { -1 } else { rval });
             ev.errno = is_error.then(|| {
                 let e = (-rval) as u64;
                 crate::errno_names::errno_name(e).map_or_else(|| e.to_string(), str::to_owned)
             });
-            ev.ret_text = ret[..ret_len].to_owned();
+            set_text(&mut ev.ret_text, &ret[..ret_len]);
             ev.injected = !injected_note.is_empty();
-            ev.duration_ns = elapsed.as_nanos() as u64;
             ev.stack = if self.text {
                 t.stack.clone()
             } else {
@@ -1874,6 +1896,8 @@ impl<'c> Tracer<'c> {
             ev.io = io_dump(cfg, pid, nr, &t.args, rval, is_error, t.compat);
             let out = t.out;
             self.emit_call(out, &ev, &text);
+            self.call_ev = Some(ev);
+            self.call_args = text;
         }
         if !self.text {
             return;
@@ -1887,6 +1911,7 @@ impl<'c> Tracer<'c> {
         if !printed {
             return;
         }
+        let name = self.meta.get(nr, compat).name.clone();
         if !self.resume_line(out, pid, ip, &name, &entry_text, wanted) {
             return;
         }
@@ -2076,34 +2101,92 @@ fn syscall_event(
     text: &str,
     entry_len: usize,
 ) -> js::Syscall {
-    let now = Instant::now();
-    let entry = t.entry.unwrap_or(now);
-    let exit_comm = comm_of(cfg, pid).filter(|c| Some(c) != t.entry_comm.as_ref());
-    js::Syscall {
-        prefix: js::LinePrefix {
-            ip: cfg.instruction_pointer.then_some(t.entry_ip),
-            comm: t.entry_comm.clone(),
-        },
-        exit_ip: (cfg.instruction_pointer && t.ip != t.entry_ip).then_some(t.ip),
-        exit_comm,
-        detached: false,
-        pid: t.tgid,
-        tid: pid.0 as u32,
-        entry_tid: (t.entry_tid != pid.0 as u32).then_some(t.entry_tid),
-        nr: t.nr,
-        arch: if t.compat { "i386" } else { "x86_64" }.to_owned(),
+    let mut ev = js::Syscall {
         name,
-        args: js::split_args(text),
-        entry_len,
+        ..blank_syscall()
+    };
+    let name = std::mem::take(&mut ev.name);
+    let now = Instant::now();
+    let duration = now.saturating_duration_since(t.entry.unwrap_or(now));
+    fill_syscall_event(&mut ev, cfg, clock, pid, t, &name, entry_len, now, duration);
+    ev.args = js::split_args(text);
+    ev
+}
+
+/// An event of a call with nothing in it (for [`fill_syscall_event`]).
+fn blank_syscall() -> js::Syscall {
+    js::Syscall {
+        prefix: js::LinePrefix::default(),
+        exit_ip: None,
+        exit_comm: None,
+        detached: false,
+        pid: 0,
+        tid: 0,
+        entry_tid: None,
+        nr: 0,
+        arch: String::new(),
+        name: String::new(),
+        args: Vec::new(),
+        entry_len: 0,
         unfinished: false,
         ret: None,
         errno: None,
-        ret_text: "?".to_owned(),
+        ret_text: String::new(),
         injected: false,
-        entry_ns: t.entry_ns,
-        exit_ns: clock.stamp(now),
-        duration_ns: now.saturating_duration_since(entry).as_nanos() as u64,
+        entry_ns: 0,
+        exit_ns: 0,
+        duration_ns: 0,
         stack: Vec::new(),
         io: Vec::new(),
     }
+}
+
+/// Makes `ev` (any call's event: its strings' buffers are reused) the event
+/// [`syscall_event`] gives for the call `t` is making, `now` its return (`duration` after
+/// its entry), without arguments.
+#[allow(clippy::too_many_arguments)]
+fn fill_syscall_event(
+    ev: &mut js::Syscall,
+    cfg: &Config,
+    clock: &mut crate::json::Clock,
+    pid: Pid,
+    t: &Tcb,
+    name: &str,
+    entry_len: usize,
+    now: Instant,
+    duration: std::time::Duration,
+) {
+    ev.prefix.ip = cfg.instruction_pointer.then_some(t.entry_ip);
+    ev.prefix.comm.clone_from(&t.entry_comm);
+    ev.exit_comm = if cfg.decode.pid_comm {
+        comm_of(cfg, pid).filter(|c| Some(c) != t.entry_comm.as_ref())
+    } else {
+        None
+    };
+    ev.exit_ip = (cfg.instruction_pointer && t.ip != t.entry_ip).then_some(t.ip);
+    ev.detached = false;
+    ev.pid = t.tgid;
+    ev.tid = pid.0 as u32;
+    ev.entry_tid = (t.entry_tid != pid.0 as u32).then_some(t.entry_tid);
+    ev.nr = t.nr;
+    set_text(&mut ev.arch, if t.compat { "i386" } else { "x86_64" });
+    set_text(&mut ev.name, name);
+    ev.args.clear();
+    ev.entry_len = entry_len;
+    ev.unfinished = false;
+    ev.ret = None;
+    ev.errno = None;
+    set_text(&mut ev.ret_text, "?");
+    ev.injected = false;
+    ev.entry_ns = t.entry_ns;
+    ev.exit_ns = clock.stamp(now);
+    ev.duration_ns = duration.as_nanos() as u64;
+    ev.stack.clear();
+    ev.io.clear();
+}
+
+/// Makes `s` `v`, in its own buffer.
+fn set_text(s: &mut String, v: &str) {
+    s.clear();
+    s.push_str(v);
 }

@@ -435,7 +435,19 @@ enum Args<'a> {
 
 /// Writes [`arg_value`]`(text)` as serde_json writes it, without building it.
 pub fn write_arg_value(out: &mut Vec<u8>, text: &str) {
-    let t = text.trim();
+    // `text.trim()`: a text that starts and ends with ASCII other than white space (the
+    // usual) has nothing to trim; Unicode's white space is not ASCII.
+    let t = match (text.as_bytes().first(), text.as_bytes().last()) {
+        (Some(a), Some(z))
+            if a.is_ascii()
+                && !a.is_ascii_whitespace()
+                && z.is_ascii()
+                && !z.is_ascii_whitespace() =>
+        {
+            text
+        }
+        _ => text.trim(),
+    };
     let as_text = |out: &mut Vec<u8>| {
         out.extend_from_slice(b"{\"text\":");
         json_str(out, t);
@@ -445,27 +457,35 @@ pub fn write_arg_value(out: &mut Vec<u8>, text: &str) {
         out.extend_from_slice(b"null");
         return;
     }
-    if let Some(n) = number(t) {
-        json_value(out, &n);
-        return;
+    match int_parts(t) {
+        Some((false, v)) => return json_int(out, v),
+        Some((true, v)) => {
+            if let Ok(v) = i64::try_from(v) {
+                return json_int(out, -v);
+            }
+        }
+        None => {}
     }
     if t.starts_with('"') {
-        if let Some((s, rest)) = string_literal(t) {
+        let start = out.len();
+        if let Some(rest) = write_string_literal(out, t) {
             match rest {
-                "" => json_str(out, &s),
+                "" => {}
                 "..." => {
-                    out.extend_from_slice(b"{\"str\":");
-                    json_str(out, &s);
+                    out.splice(start..start, b"{\"str\":".iter().copied());
                     out.extend_from_slice(b",\"truncated\":true}");
                 }
-                _ => as_text(out),
+                _ => {
+                    out.truncate(start);
+                    as_text(out);
+                }
             }
             return;
         }
     }
     if let Some(inner) = t.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
         out.push(b'[');
-        for (i, e) in split_top(inner).into_iter().enumerate() {
+        for (i, e) in split_top(inner).enumerate() {
             if i > 0 {
                 out.push(b',');
             }
@@ -530,40 +550,43 @@ pub fn write_arg_value(out: &mut Vec<u8>, text: &str) {
 
 /// A JSON string, escaped as serde_json escapes it.
 fn json_str(out: &mut Vec<u8>, s: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    out.push(b'"');
     let b = s.as_bytes();
-    // Most strings need no escape: one pass that the compiler vectorizes, one copy.
-    if !b.iter().any(|&c| c < 0x20 || c == b'"' || c == b'\\') {
+    out.reserve(b.len() + 2);
+    out.push(b'"');
+    if b.len() < 32 {
+        // Short strings (names, numbers, most arguments): byte by byte, no copy calls.
+        for &c in b {
+            match c {
+                b'"' | b'\\' => out.extend_from_slice(&[b'\\', c]),
+                _ if c < 0x20 => json_ascii(out, c),
+                _ => out.push(c),
+            }
+        }
+        out.push(b'"');
+        return;
+    }
+    // Long ones (paths, buffers): copied in runs between the bytes escaped; when there are
+    // none, one pass that the compiler vectorizes and one copy.
+    if !b.iter().any(|&c| needs_escape(c)) {
         out.extend_from_slice(b);
         out.push(b'"');
         return;
     }
     let mut start = 0;
     for (i, &c) in b.iter().enumerate() {
-        let esc: &[u8] = match c {
-            b'"' => b"\\\"",
-            b'\\' => b"\\\\",
-            b'\n' => b"\\n",
-            b'\r' => b"\\r",
-            b'\t' => b"\\t",
-            0x08 => b"\\b",
-            0x0c => b"\\f",
-            0..=0x1f => b"",
-            _ => continue,
-        };
-        out.extend_from_slice(&b[start..i]);
-        if esc.is_empty() {
-            out.extend_from_slice(b"\\u00");
-            out.push(HEX[usize::from(c >> 4)]);
-            out.push(HEX[usize::from(c & 0xf)]);
-        } else {
-            out.extend_from_slice(esc);
+        if needs_escape(c) {
+            out.extend_from_slice(&b[start..i]);
+            json_ascii(out, c);
+            start = i + 1;
         }
-        start = i + 1;
     }
     out.extend_from_slice(&b[start..]);
     out.push(b'"');
+}
+
+/// A byte serde_json escapes in a string.
+fn needs_escape(c: u8) -> bool {
+    c < 0x20 || c == b'"' || c == b'\\'
 }
 
 fn json_value(out: &mut Vec<u8>, v: &Value) {
@@ -579,12 +602,13 @@ fn json_value(out: &mut Vec<u8>, v: &Value) {
 }
 
 /// An integer in decimal.
-fn json_int(out: &mut Vec<u8>, v: impl itoa::Integer) {
+fn json_int<T: itoa::Integer + Copy + TryInto<u8>>(out: &mut Vec<u8>, v: T) {
+    // One digit (descriptors, sizes, most return values): no formatting.
+    if let Ok(d @ 0..=9) = v.try_into() {
+        out.push(b'0' + d);
+        return;
+    }
     out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
-}
-
-fn json_bool(out: &mut Vec<u8>, v: bool) {
-    out.extend_from_slice(if v { b"true" } else { b"false" });
 }
 
 fn write_syscall(s: &Syscall, args: Args<'_>, out: &mut Vec<u8>) {
@@ -598,9 +622,15 @@ fn write_syscall(s: &Syscall, args: Args<'_>, out: &mut Vec<u8>) {
     }
     out.extend_from_slice(b",\"nr\":");
     json_int(out, s.nr);
-    out.extend_from_slice(b",\"arch\":");
-    json_str(out, &s.arch);
-    out.extend_from_slice(b",\"name\":");
+    match s.arch.as_str() {
+        "x86_64" => out.extend_from_slice(b",\"arch\":\"x86_64\",\"name\":"),
+        "i386" => out.extend_from_slice(b",\"arch\":\"i386\",\"name\":"),
+        arch => {
+            out.extend_from_slice(b",\"arch\":");
+            json_str(out, arch);
+            out.extend_from_slice(b",\"name\":");
+        }
+    }
     json_str(out, &s.name);
     out.extend_from_slice(b",\"args\":[");
     let arg = |out: &mut Vec<u8>, i: usize, text: &str| {
@@ -620,7 +650,7 @@ fn write_syscall(s: &Syscall, args: Args<'_>, out: &mut Vec<u8>) {
             }
         }
         Args::Text(text) => {
-            for (i, t) in split_top(text).into_iter().enumerate() {
+            for (i, t) in split_top(text).enumerate() {
                 arg(out, i, t);
                 write_arg_value(out, t);
                 out.push(b'}');
@@ -629,23 +659,30 @@ fn write_syscall(s: &Syscall, args: Args<'_>, out: &mut Vec<u8>) {
     }
     out.extend_from_slice(b"],\"entry_len\":");
     json_int(out, s.entry_len);
-    out.extend_from_slice(b",\"unfinished\":");
-    json_bool(out, s.unfinished);
-    out.extend_from_slice(b",\"ret\":");
+    // Keys and the constant values between them go in one piece each.
+    out.extend_from_slice(if s.unfinished {
+        b",\"unfinished\":true,\"ret\":"
+    } else {
+        b",\"unfinished\":false,\"ret\":"
+    });
     match s.ret {
         Some(r) => json_int(out, r),
         None => out.extend_from_slice(b"null"),
     }
-    out.extend_from_slice(b",\"errno\":");
     match &s.errno {
-        Some(e) => json_str(out, e),
-        None => out.extend_from_slice(b"null"),
+        Some(e) => {
+            out.extend_from_slice(b",\"errno\":");
+            json_str(out, e);
+            out.extend_from_slice(b",\"ret_text\":");
+        }
+        None => out.extend_from_slice(b",\"errno\":null,\"ret_text\":"),
     }
-    out.extend_from_slice(b",\"ret_text\":");
     json_str(out, &s.ret_text);
-    out.extend_from_slice(b",\"injected\":");
-    json_bool(out, s.injected);
-    out.extend_from_slice(b",\"entry_ns\":");
+    out.extend_from_slice(if s.injected {
+        b",\"injected\":true,\"entry_ns\":"
+    } else {
+        b",\"injected\":false,\"entry_ns\":"
+    });
     json_int(out, s.entry_ns);
     out.extend_from_slice(b",\"exit_ns\":");
     json_int(out, s.exit_ns);
@@ -689,7 +726,6 @@ fn write_syscall(s: &Syscall, args: Args<'_>, out: &mut Vec<u8>) {
 /// and parentheses); joining the texts with `", "` gives `text` back.
 pub fn split_args(text: &str) -> Vec<Arg> {
     split_top(text)
-        .into_iter()
         .map(|t| Arg {
             value: arg_value(t),
             text: t.to_owned(),
@@ -697,39 +733,59 @@ pub fn split_args(text: &str) -> Vec<Arg> {
         .collect()
 }
 
-fn split_top(text: &str) -> Vec<&str> {
-    if text.is_empty() {
-        return Vec::new();
+/// The top-level `", "`-separated parts of `text` (none for an empty text), one at a time.
+fn split_top(text: &str) -> SplitTop<'_> {
+    SplitTop {
+        text,
+        start: 0,
+        done: text.is_empty(),
     }
-    let b = text.as_bytes();
-    let (mut depth, mut in_str, mut start) = (0i32, false, 0);
-    let mut parts = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        let c = b[i];
-        if in_str {
-            match c {
-                b'\\' => i += 1,
-                b'"' => in_str = false,
-                _ => {}
-            }
-        } else {
-            match c {
-                b'"' => in_str = true,
-                b'[' | b'{' | b'(' => depth += 1,
-                b']' | b'}' | b')' => depth -= 1,
-                b',' if depth == 0 && b.get(i + 1) == Some(&b' ') => {
-                    parts.push(&text[start..i]);
-                    start = i + 2;
-                    i += 1;
-                }
-                _ => {}
-            }
+}
+
+/// The iterator of [`split_top`].
+struct SplitTop<'a> {
+    text: &'a str,
+    /// Where the next part starts.
+    start: usize,
+    done: bool,
+}
+
+impl<'a> Iterator for SplitTop<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        if self.done {
+            return None;
         }
-        i += 1;
+        let b = self.text.as_bytes();
+        let (mut depth, mut in_str) = (0i32, false);
+        let mut i = self.start;
+        while i < b.len() {
+            let c = b[i];
+            if in_str {
+                match c {
+                    b'\\' => i += 1,
+                    b'"' => in_str = false,
+                    _ => {}
+                }
+            } else {
+                match c {
+                    b'"' => in_str = true,
+                    b'[' | b'{' | b'(' => depth += 1,
+                    b']' | b'}' | b')' => depth -= 1,
+                    b',' if depth == 0 && b.get(i + 1) == Some(&b' ') => {
+                        let part = &self.text[self.start..i];
+                        self.start = i + 2;
+                        return Some(part);
+                    }
+                    _ => {}
+                }
+            }
+            i += 1;
+        }
+        self.done = true;
+        Some(&self.text[self.start..])
     }
-    parts.push(&text[start..]);
-    parts
 }
 
 /// The typed value of one argument (or structure field, or array element) as strace prints
@@ -752,7 +808,7 @@ pub fn arg_value(text: &str) -> Value {
         }
     }
     if let Some(inner) = t.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
-        return Value::Array(split_top(inner).into_iter().map(arg_value).collect());
+        return Value::Array(split_top(inner).map(arg_value).collect());
     }
     if let Some(inner) = t.strip_prefix('{').and_then(|r| r.strip_suffix('}')) {
         let mut m = Map::new();
@@ -793,6 +849,20 @@ fn is_ident(s: &str) -> bool {
 }
 
 fn number(t: &str) -> Option<Value> {
+    Some(match int_parts(t)? {
+        (true, v) => json!(-i64::try_from(v).ok()?),
+        (false, v) => json!(v),
+    })
+}
+
+/// An integer as strace prints it (decimal, `0x` hex, `0` octal, `-` before): whether it is
+/// negative, and its magnitude.
+fn int_parts(t: &str) -> Option<(bool, u64)> {
+    match t.as_bytes() {
+        [d @ b'0'..=b'9'] => return Some((false, u64::from(d - b'0'))),
+        [c, ..] if !c.is_ascii_digit() && *c != b'-' => return None,
+        _ => {}
+    }
     let (neg, digits) = match t.strip_prefix('-') {
         Some(d) => (true, d),
         None => (false, t),
@@ -806,11 +876,7 @@ fn number(t: &str) -> Option<Value> {
     } else {
         return None;
     };
-    Some(if neg {
-        json!(-i64::try_from(v).ok()?)
-    } else {
-        json!(v)
-    })
+    Some((neg, v))
 }
 
 /// A C string literal at the start of `t`, decoded (bytes that are not UTF-8 replaced), and
@@ -855,6 +921,118 @@ fn string_literal(t: &str) -> Option<(String, &str)> {
         i += 1;
     }
     None
+}
+
+/// Writes the C string literal at the start of `t` as a JSON string (what [`json_str`] writes
+/// of [`string_literal`]'s string) and returns what follows it; `None` (nothing written)
+/// when `t` does not start with a whole literal.
+fn write_string_literal<'t>(out: &mut Vec<u8>, t: &'t str) -> Option<&'t str> {
+    let start = out.len();
+    out.push(b'"');
+    let b = t.as_bytes();
+    let mut i = 1;
+    // Bytes of `t` itself are whole UTF-8 characters; a byte above 0x7f made by an escape
+    // may not be: those strings take the general way (decoded, then made valid UTF-8).
+    let general = |out: &mut Vec<u8>| {
+        out.truncate(start);
+        let (s, rest) = string_literal(t)?;
+        json_str(out, &s);
+        Some(rest)
+    };
+    loop {
+        let Some(&c) = b.get(i) else {
+            out.truncate(start);
+            return None;
+        };
+        let c = match c {
+            b'"' => {
+                out.push(b'"');
+                return Some(&t[i + 1..]);
+            }
+            b'\\' => {
+                i += 1;
+                let Some(&c) = b.get(i) else {
+                    out.truncate(start);
+                    return None;
+                };
+                match c {
+                    b'n' => b'\n',
+                    b't' => b'\t',
+                    b'r' => b'\r',
+                    b'v' => 0x0b,
+                    b'f' => 0x0c,
+                    b'x' => match t.get(i + 1..i + 3).map(|h| u8::from_str_radix(h, 16)) {
+                        Some(Ok(v)) => {
+                            i += 2;
+                            v
+                        }
+                        _ => {
+                            out.truncate(start);
+                            return None;
+                        }
+                    },
+                    b'0'..=b'7' => {
+                        let mut v = 0u32;
+                        let mut n = 0;
+                        while n < 3 && i < b.len() && (b'0'..=b'7').contains(&b[i]) {
+                            v = v * 8 + u32::from(b[i] - b'0');
+                            i += 1;
+                            n += 1;
+                        }
+                        i -= 1;
+                        v as u8
+                    }
+                    other => other,
+                }
+            }
+            c => {
+                if c >= 0x80 {
+                    // Part of a character of `t`: copied as it is.
+                    out.push(c);
+                    i += 1;
+                    continue;
+                }
+                c
+            }
+        };
+        if c >= 0x80 {
+            return general(out);
+        }
+        json_ascii(out, c);
+        i += 1;
+    }
+}
+
+/// One ASCII byte in a JSON string, escaped as serde_json escapes it.
+#[inline]
+fn json_ascii(out: &mut Vec<u8>, c: u8) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let e = match c {
+        b'"' => b'"',
+        b'\\' => b'\\',
+        b'\n' => b'n',
+        b'\r' => b'r',
+        b'\t' => b't',
+        0x08 => b'b',
+        0x0c => b'f',
+        0..=0x1f => {
+            let u = [
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[usize::from(c >> 4)],
+                HEX[usize::from(c & 0xf)],
+            ];
+            out.extend_from_slice(&u);
+            return;
+        }
+        _ => {
+            out.push(c);
+            return;
+        }
+    };
+    out.extend_from_slice(&[b'\\', e]);
 }
 
 /// Reads JSON lines (blank lines skipped) into events; the error names the line.
@@ -1462,12 +1640,44 @@ mod tests {
             "7 /* x */",
             "",
             "{st_mode=S_IFREG|0644, st_size=10, ...}",
+            // Integers: the edges of each form.
+            "00",
+            "08",
+            "-",
+            "0x",
+            "-0x10",
+            "0x+1",
+            "-9223372036854775808",
+            "-9223372036854775807",
+            "18446744073709551616",
+            // String literals: escapes, truncation, and what is not one.
+            r#""\0""#,
+            r#""\0\1\37\177\10\14\v""#,
+            r#""\0"..."#,
+            r#""\777\0012""#,
+            r#""\xc3\xa9""#,
+            "\"\\xc3\u{e9}\"",
+            "\"\u{e9}\\x80\"...",
+            r#""\xg1""#,
+            r#""\x4""#,
+            r#""abc"#,
+            r#""a\"#,
+            "\"",
+            r#""x"...y"#,
+            r#""\q\"\\""#,
+            "\"\\\u{e9}\"",
+            "[\"a\"..., \"\\n\"]",
+            // Long texts and strings (past the short strings' way), with and without escapes.
+            r#""0123456789abcdef0123456789abcdef\n\"\\\1""#,
+            r#""0123456789abcdef0123456789abcdef0123456789""..."#,
+            "/0123456789abcdef0123456789abcdef\u{1}\"\\",
         ] {
-            let mut out = Vec::new();
+            // Written after other bytes, as in a line: a way that gives up keeps them.
+            let mut out = b"[1,".to_vec();
             write_arg_value(&mut out, t);
             assert_eq!(
                 String::from_utf8(out).unwrap(),
-                serde_json::to_string(&arg_value(t)).unwrap(),
+                format!("[1,{}", serde_json::to_string(&arg_value(t)).unwrap()),
                 "{t}"
             );
         }
