@@ -637,8 +637,7 @@ fn run_delays(pid: i32) -> Vec<(Pid, Duration)> {
 
 /// The target's threads made to run first while they must run for us, where that is
 /// permitted (as for [`Boost`]): `SCHED_FIFO` at priority 1, below tracekit's own, with
-/// `SCHED_RESET_ON_FORK` (a thread started meanwhile, such as the agent's compressor, gets
-/// the normal policy). A thread held by ptrace runs nothing, but it takes its stop, runs to
+/// `SCHED_RESET_ON_FORK`, but for the calling thread (see [`Hurry::raise_caller`]). A thread held by ptrace runs nothing, but it takes its stop, runs to
 /// its safe point, or runs a call only once it gets a CPU: on a busy machine (load 30 on two
 /// cores) that wait was most of the held time, up to hundreds of ms for one of 17 threads to
 /// stop. Each thread gets its own policy and priority back as soon as it need not run for
@@ -646,6 +645,14 @@ fn run_delays(pid: i32) -> Vec<(Pid, Duration)> {
 /// dropped. Threads with a real-time policy of their own are left alone.
 struct Hurry {
     on: bool,
+    /// The process.
+    pid: i32,
+    /// Every thread held for the calls: a thread not among them was started by the calling
+    /// thread during a call (the tracker's compressor, its detach thread), inheriting its
+    /// priority (see [`Hurry::raise_caller`]), and is put back with it.
+    known: Vec<Pid>,
+    /// The calling thread raised without `SCHED_RESET_ON_FORK`: its policy and parameters.
+    caller: Option<(libc::c_int, libc::sched_param)>,
     /// Threads raised, with the policy (`SCHED_RESET_ON_FORK` included) and parameters to
     /// put back.
     raised: Vec<(Pid, libc::c_int, libc::sched_param)>,
@@ -656,8 +663,11 @@ const SCHED_RESET_ON_FORK: libc::c_int = 0x4000_0000;
 
 impl Hurry {
     /// Raises nothing unless `on` (tracekit itself could run `SCHED_FIFO`).
-    fn new(on: bool) -> Hurry {
+    fn new(pid: i32, on: bool) -> Hurry {
         Hurry {
+            pid,
+            known: Vec::new(),
+            caller: None,
             on: on && std::env::var_os("TRACEKIT_ATTACH_NO_HURRY").is_none(),
             raised: Vec::new(),
         }
@@ -692,6 +702,43 @@ impl Hurry {
         }
     }
 
+    /// Raises the calling thread `tid` (and puts back every other one) without
+    /// `SCHED_RESET_ON_FORK`: a thread it starts during a call runs at its priority too (the
+    /// tracker's compressor thread, started by `tracekit_attach`, takes the log's locks the
+    /// call then waits for: at the normal policy on a busy machine it kept the call waiting
+    /// 630 ms once); such threads are put back by [`Hurry::lower_new`]. `known`: every thread
+    /// held.
+    fn raise_caller(&mut self, tid: Pid, known: Vec<Pid>) {
+        self.lower_all_but(None);
+        self.known = known;
+        self.raise(&[tid]);
+        let Some(&(_, policy, param)) = self.raised.first() else {
+            return;
+        };
+        let fifo = libc::sched_param { sched_priority: 1 };
+        // SAFETY: reads one sched_param of ours.
+        if unsafe { libc::sched_setscheduler(tid.0, libc::SCHED_FIFO, &fifo) } == 0 {
+            self.caller = Some((policy, param));
+        }
+    }
+
+    /// Gives the threads started during the calls (not in `known`) the calling thread's own
+    /// policy and parameters back.
+    fn lower_new(&mut self) {
+        let Some((policy, param)) = self.caller.take() else {
+            return;
+        };
+        let Ok(dir) = std::fs::read_dir(format!("/proc/{}/task", self.pid)) else {
+            return;
+        };
+        for tid in dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok()) {
+            if !self.known.contains(&Pid(tid)) {
+                // SAFETY: reads one sched_param of ours; a thread that ended fails.
+                unsafe { libc::sched_setscheduler(tid, policy, &param) };
+            }
+        }
+    }
+
     /// Puts back every raised thread but `keep`.
     fn lower_all_but(&mut self, keep: Option<Pid>) {
         self.raised.retain(|&(tid, policy, param)| {
@@ -707,6 +754,7 @@ impl Hurry {
 
 impl Drop for Hurry {
     fn drop(&mut self) {
+        self.lower_new();
         self.lower_all_but(None);
     }
 }
@@ -799,10 +847,8 @@ fn stop_for_call(
              not attaching"
         );
     };
-    if caller != Pid(pid) {
-        hurry.lower_all_but(None);
-        hurry.raise(&[caller]);
-    }
+    let known = stopped.threads.iter().map(|t| t.tid).collect();
+    hurry.raise_caller(caller, known);
     let index = stopped.index_of(caller).expect("the caller is held");
     Ok((stopped, index))
 }
@@ -914,7 +960,7 @@ fn inject(
 ) -> anyhow::Result<(Agent, i64)> {
     let cpu = CpuClock::start(pid);
     let me = Boost::raise();
-    let mut hurry = Hurry::new(me.as_ref().is_some_and(|b| b.nice.is_none()));
+    let mut hurry = Hurry::new(pid, me.as_ref().is_some_and(|b| b.nice.is_none()));
     let delays = run_delays(pid);
     let t0 = Instant::now();
     let (mut s, t) = stop_for_call(pid, loader, phases, stacks, &mut hurry, &delays)?;
@@ -1379,7 +1425,7 @@ fn detach(
 ) -> anyhow::Result<()> {
     let cpu = CpuClock::start(pid);
     let me = Boost::raise();
-    let mut hurry = Hurry::new(me.as_ref().is_some_and(|b| b.nice.is_none()));
+    let mut hurry = Hurry::new(pid, me.as_ref().is_some_and(|b| b.nice.is_none()));
     let delays = run_delays(pid);
     let t0 = Instant::now();
     let (mut s, t) = stop_for_call(pid, loader, phases, stacks, &mut hurry, &delays)?;
