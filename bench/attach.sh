@@ -16,6 +16,13 @@
 #   RUNS=3 THREADS=4 bench/attach.sh
 #   PROFILE=debug bench/attach.sh        # the debug build (no release build needed)
 #   PART=latency bench/attach.sh         # only part 1 (PART=cost: only part 2)
+#   HT_RUNS=3 bench/attach.sh            # heaptrack -p's runs in part 1 (default RUNS; 0: none)
+#   TRACEKIT_ATTACH_NO_HURRY=1 bench/attach.sh   # the target's threads not raised to SCHED_FIFO
+#
+# Part 1 prints each attach's and detach's phases (stop, safe points, calls, release; how
+# long one thread of the program had waited for a CPU), then median, 90th percentile, max
+# and how many runs took over 100 ms. To measure under load, run busy loops meanwhile
+# (`for i in $(seq 30); do (while :; do :; done) & done`, killed after).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-5}
@@ -23,6 +30,7 @@ THREADS=${THREADS:-16}
 WINDOW=${WINDOW:-2}
 PROFILE=${PROFILE:-release}
 PART=${PART:-all}
+HT_RUNS=${HT_RUNS:-$RUNS}
 if [ "$PROFILE" = release ]; then
     cargo build --release -q -p preload-heaptrack -p tracekit -p tracekit-examples
 else
@@ -35,6 +43,12 @@ W=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$W"' EXIT
 
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+# Median, 90th percentile, max and how many over 100 ms, of the numbers on stdin.
+spread() {
+    sort -g | awk '{a[NR]=$1; if ($1 > 100) over++}
+        END {m = (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2; p = a[int((NR*9+9)/10)]
+             printf "median %s, p90 %s, max %s, %d of %d over 100 ms", m, p, a[NR], over, NR}'
+}
 
 # Starts heap_attach (with the command prefix given) reading $W/ctl; sets VPID and opens fd 3.
 start_victim() {
@@ -134,16 +148,19 @@ for _ in $(seq "$RUNS"); do
 done
 printf 'tracekit heap -p: attach %s ms, detach %s ms (median wall time the program is held; target: each under 100 ms)\n' \
     "$(median < "$W/att")" "$(median < "$W/det")"
+printf '  attach: %s\n  detach: %s\n' "$(spread < "$W/att")" "$(spread < "$W/det")"
 printf '  CPU (median): attach: target %s ms, tracekit %s ms; detach: target %s ms, tracekit %s ms\n' \
     "$(cut -d' ' -f1 "$W/attcpu" | median)" "$(cut -d' ' -f2 "$W/attcpu" | median)" \
     "$(cut -d' ' -f1 "$W/detcpu" | median)" "$(cut -d' ' -f2 "$W/detcpu" | median)"
 printf '  then the log finished by the program itself, running: %s ms (median)\n' "$(median < "$W/fin")"
 
 HT=0
-if command -v heaptrack >/dev/null && command -v gdb >/dev/null; then
+if [ "$HT_RUNS" = 0 ]; then
+    echo "heaptrack -p: not run (HT_RUNS=0)"
+elif command -v heaptrack >/dev/null && command -v gdb >/dev/null; then
     HT=1
     : > "$W/ht"
-    for _ in $(seq "$RUNS"); do
+    for _ in $(seq "$HT_RUNS"); do
             start_victim
         t0=$(date +%s.%N)
         start_heaptrack
@@ -154,6 +171,7 @@ if command -v heaptrack >/dev/null && command -v gdb >/dev/null; then
     done
     printf 'heaptrack -p (gdb): %s ms until "injection finished" (median; no detach: it records until the program exits)\n' \
         "$(median < "$W/ht")"
+    printf '  heaptrack -p: %s\n' "$(spread < "$W/ht")"
 else
     echo "heaptrack -p: not run (heaptrack or gdb missing)"
 fi

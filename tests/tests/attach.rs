@@ -259,6 +259,120 @@ fn attach_to_fno_plt_program_counts_the_attached_interval() {
     attach_counts_match("heap_attach_noplt");
 }
 
+/// The processes whose command line holds `heap -p PID` (a `tracekit heap -p PID`, or its
+/// attach worker).
+fn attachers_of(pid: i32) -> Vec<i32> {
+    let want = ["heap", "-p", &pid.to_string()].join("\0");
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|p| {
+            std::fs::read(format!("/proc/{p}/cmdline"))
+                .is_ok_and(|c| String::from_utf8_lossy(&c).contains(&want))
+        })
+        .collect()
+}
+
+/// The tracer of process `pid` (its `TracerPid`; 0: none).
+fn tracer_of(pid: i32) -> i32 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("TracerPid:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// `SIGKILL` to `tracekit heap -p` 0 to 20 ms after the program's threads were first seized,
+/// most often in the middle of the attach (a breakpoint planted, a thread in our call): the
+/// attach worker finishes the attach and detaches, so the program is never left with a
+/// breakpoint, a thread returning to address 0 or a `SIGTRAP` to take; it is left untraced,
+/// not stopped, its workers counting, and it ends normally. Killing the process that traces
+/// instead (what a kill of tracekit was before it had a worker) killed the program in 23 of
+/// 30 such rounds (bench/attach-kill.sh).
+#[test]
+fn sigkill_of_tracekit_during_the_attach_leaves_the_program_running() {
+    const ROUNDS: u64 = 8;
+    let dir = tempdir();
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos() as u64;
+    let mut said = String::new();
+    for round in 0..ROUNDS {
+        let mut v = Victim::start(Command::new(example("heap_attach")).arg("8"));
+        let pid = v.pid();
+        // 0 to 20 ms after the seize, spread over the rounds.
+        let delay = round * 2500 + (seed >> round) % 2500;
+        let err_path = dir.path().join(format!("tk{round}.err"));
+        let mut tk = tracekit()
+            .args(["heap", "-p", &pid.to_string(), "--duration", "0.2"])
+            .args(["-o", "logs/", "--report", "/dev/null"])
+            .current_dir(dir.path())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&err_path).unwrap())
+            .spawn()
+            .expect("start tracekit heap -p");
+        // Until the seize (or, when this thread missed the 10-20 ms the attach holds the
+        // program, until tracekit says it attached: the kill then lands while it records).
+        let attached =
+            || std::fs::read_to_string(&err_path).is_ok_and(|e| e.contains("attached to process"));
+        let mut in_attach = true;
+        while tracer_of(pid) == 0 {
+            if attached() {
+                in_attach = false;
+                break;
+            }
+            if let Some(status) = tk.try_wait().unwrap() {
+                let err = std::fs::read_to_string(&err_path).unwrap();
+                panic!("tracekit ended ({status}) before attaching: {err}");
+            }
+            std::thread::yield_now();
+        }
+        if in_attach {
+            std::thread::sleep(Duration::from_micros(delay));
+        }
+        // SAFETY: kill with our own child's pid and a signal number.
+        unsafe { libc::kill(tk.id() as i32, libc::SIGKILL) };
+        let _ = tk.wait();
+        // The worker goes on: it finishes the attach, detaches, finishes the log.
+        let mut waited = 0;
+        while !attachers_of(pid).is_empty() {
+            assert!(
+                waited < 6000,
+                "tracekit heap -p {pid} still runs a minute after"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+            waited += 1;
+        }
+        let tk_said = std::fs::read_to_string(&err_path).unwrap();
+        said += &format!(
+            "round {round}, SIGKILL {}: {tk_said}\n",
+            if in_attach {
+                format!("{delay} us after the seize")
+            } else {
+                "after the attach".to_owned()
+            }
+        );
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
+            .unwrap_or_else(|_| panic!("the program died; {said}"));
+        assert!(
+            status.lines().any(|l| l == "TracerPid:\t0"),
+            "still traced: {status}; {said}"
+        );
+        let state = v.state();
+        assert!(!"tTZX".contains(state), "state {state}; {said}");
+        assert!(tk_said.contains("detached from process"), "{said}");
+        let a = v.pause();
+        let b = v.run_a_while();
+        assert!(b[0] > a[0], "the program stopped counting; {said}");
+        let (last, code) = v.quit();
+        assert_eq!(code, Some(0), "{last}; {said}");
+        assert!(last.starts_with("done "), "{last}; {said}");
+    }
+    eprintln!("{said}");
+}
+
 /// A process that exits while attached: its exit ends the recording (the log has its exit
 /// status), and tracekit reports without detaching.
 #[test]

@@ -3,7 +3,8 @@
 //!
 //! [`Stopped::stop_all`] seizes and interrupts every thread of a process (threads started
 //! meanwhile too); [`Stopped::run_to`] runs chosen threads, the others held, each to an
-//! address of the caller's (a safe point: a one-shot breakpoint there); [`Stopped::settle`] lets the threads a caller deems unsafe (inside the
+//! address of the caller's (a safe point: a one-shot breakpoint there; others may run along,
+//! to no address, until they have all arrived); [`Stopped::settle`] lets the threads a caller deems unsafe (inside the
 //! allocator or the dynamic loader) run on, a moment at a time, until none is;
 //! [`Stopped::call`] runs a function of the target on one of its threads, with arguments
 //! (integers, or bytes placed below its stack), and returns its result; every register (the
@@ -103,6 +104,14 @@ impl Stopped {
     /// seize (`EPERM`: not allowed; `ESRCH`: no such process); threads already stopped are
     /// released again.
     pub fn stop_all(pid: Pid) -> io::Result<Stopped> {
+        Stopped::stop_all_then(pid, |_| {})
+    }
+
+    /// [`Stopped::stop_all`], calling `asked` with each batch of threads seized and
+    /// interrupted, before their stops are waited for (`tracekit heap -p` raises their
+    /// scheduling priority there: on a busy machine a thread takes its stop only once it gets
+    /// a CPU).
+    pub fn stop_all_then(pid: Pid, mut asked_to_stop: impl FnMut(&[Pid])) -> io::Result<Stopped> {
         let mut s = Stopped {
             pid,
             threads: Vec::new(),
@@ -130,6 +139,7 @@ impl Stopped {
                     Err(e) => return Err(e),
                 }
             }
+            asked_to_stop(&asked);
             for tid in asked {
                 let mut t = Thread {
                     tid,
@@ -245,10 +255,13 @@ impl Stopped {
     /// address, and the original bytes are put back before this returns. Threads that have
     /// not arrived after `timeout` are interrupted wherever they are. Every thread is held
     /// again when this returns (one that ended meanwhile is dropped); the `SIGTRAP`s of the
-    /// breakpoints are never delivered.
+    /// breakpoints are never delivered. The threads of `along` run meanwhile too, to no
+    /// address (one that may hold a lock a target waits for, and has no safe point of its
+    /// own), and are stopped again once every target has arrived or the time is up.
     pub fn run_to(
         &mut self,
         targets: &[(Pid, u64)],
+        along: &[Pid],
         timeout: std::time::Duration,
     ) -> io::Result<RunTo> {
         let mut out = RunTo::default();
@@ -270,7 +283,7 @@ impl Stopped {
             }
         }
         let ran = match planted {
-            Ok(()) => self.run_planted(targets, &bps, timeout, &mut out),
+            Ok(()) => self.run_planted(targets, along, &bps, timeout, &mut out),
             Err(e) => Err(e),
         };
         // Every thread is stopped again here (run_planted sees to it): the bytes go back.
@@ -303,13 +316,20 @@ impl Stopped {
     fn run_planted(
         &mut self,
         targets: &[(Pid, u64)],
+        along: &[Pid],
         bps: &[Breakpoint],
         timeout: std::time::Duration,
         out: &mut RunTo,
     ) -> io::Result<()> {
         let deadline = std::time::Instant::now() + timeout;
+        // The targets, then the threads that run along (from `first_along` on).
         let mut running: Vec<Pid> = Vec::new();
-        for &(tid, _) in targets {
+        let mut first_along = 0;
+        let want = targets.iter().map(|t| t.0);
+        for (k, tid) in want.chain(along.iter().copied()).enumerate() {
+            if k == targets.len() {
+                first_along = running.len();
+            }
             if self.index_of(tid).is_some() && !running.contains(&tid) {
                 match resume(tid, Resume::Continue, 0) {
                     Ok(()) => running.push(tid),
@@ -321,16 +341,25 @@ impl Stopped {
                 }
             }
         }
-        let mut interrupted = false;
+        if along.is_empty() {
+            first_along = running.len();
+        }
+        // Per thread: true once it was interrupted (the time is up, or, for one running
+        // along, every target has arrived).
+        let mut interrupted = vec![false; running.len()];
         const FIRST: std::time::Duration = std::time::Duration::from_micros(20);
         let mut pause = FIRST;
         while !running.is_empty() {
             let mut i = 0;
             while i < running.len() {
                 let tid = running[i];
-                match self.next_on_the_way(tid, bps, interrupted, out) {
+                match self.next_on_the_way(tid, bps, interrupted[i], out) {
                     Ok(true) => {
-                        running.swap_remove(i);
+                        running.remove(i);
+                        interrupted.remove(i);
+                        if i < first_along {
+                            first_along -= 1;
+                        }
                         pause = FIRST;
                     }
                     Ok(false) => i += 1,
@@ -343,16 +372,18 @@ impl Stopped {
             if running.is_empty() {
                 break;
             }
-            if !interrupted && std::time::Instant::now() >= deadline {
-                for &tid in &running {
+            let late = std::time::Instant::now() >= deadline;
+            for (i, &tid) in running.iter().enumerate() {
+                if !interrupted[i] && (late || first_along == 0) {
                     let _ = interrupt(tid);
+                    interrupted[i] = true;
+                    pause = FIRST;
                 }
-                interrupted = true;
-                pause = FIRST;
             }
             std::thread::sleep(pause);
             pause = (pause * 2).min(std::time::Duration::from_millis(1));
         }
+        out.missed.retain(|t| !along.contains(t));
         Ok(())
     }
 

@@ -15,7 +15,15 @@
 //! before reading the log. The library stays loaded, unused. Both steps print where their
 //! time went (threads stopped, agent loaded, called, released; the target's and tracekit's
 //! CPU time). While the program is held, tracekit's own thread runs `SCHED_FIFO` when
-//! permitted (see `Boost`).
+//! permitted (see `Boost`), and so do the target's threads while they must run for us (to
+//! their stop, to a safe point, through a call: see `Hurry`);
+//! `TRACEKIT_ATTACH_NO_HURRY=1` leaves the target's threads as they are (for comparisons:
+//! `bench/attach.sh`).
+//!
+//! The attach, the recording and the detach run in a worker process of their own, a second
+//! `tracekit` (see [`record_in_worker`]): a `SIGKILL` of tracekit in the middle of an attach
+//! or a detach does not leave the program with a breakpoint, a half-done call or a pending
+//! `SIGTRAP`; the worker finishes the step and detaches.
 //!
 //! A process that exits in the middle of an attach (between two `ptrace` calls, or inside
 //! the call) gets "process N exited during the attach". `TRACEKIT_ATTACH_FAULT` makes that
@@ -82,6 +90,14 @@ pub struct Phases {
     pub stop_all: Duration,
     /// Of `stop`, bringing them out.
     pub to_safe_points: Duration,
+    /// During `stop`, the longest time one thread of the target waited for a CPU (its run
+    /// queue delay, `/proc/PID/task/TID/schedstat`): a thread takes its stop, or runs to its
+    /// safe point, only once it gets one.
+    pub stop_cpu_wait: Duration,
+    /// During `load` and `call`, the time the calling thread waited for a CPU.
+    pub call_cpu_wait: Duration,
+    /// The target's threads were raised to `SCHED_FIFO` while they had to run (`Hurry`).
+    pub hurried: bool,
     /// How often threads held inside the allocator, the loader or the tracker were let run
     /// a while because a call waited for a lock (one count per thread and round).
     pub released: usize,
@@ -117,7 +133,7 @@ impl std::fmt::Display for Phases {
             f,
             "stop {:.1} ms ({} threads stopped in {:.1} ms, {} inside libc/ld.so/tracker, {} \
              brought out to a safe point in {:.1} ms, {} left inside; {} let run while a call \
-             waited)",
+             waited; one waited up to {:.1} ms for a CPU{})",
             ms(self.stop),
             self.threads,
             ms(self.stop_all),
@@ -125,15 +141,23 @@ impl std::fmt::Display for Phases {
             self.brought_out,
             ms(self.to_safe_points),
             self.still_inside,
-            self.released
+            self.released,
+            ms(self.stop_cpu_wait),
+            if self.hurried {
+                ", raised to SCHED_FIFO"
+            } else {
+                ""
+            }
         )?;
         if !self.load.is_zero() {
             write!(f, ", load {:.1} ms", ms(self.load))?;
         }
         write!(
             f,
-            ", call {:.1} ms, release {:.1} ms; CPU: target {:.1} ms, tracekit {:.1} ms",
+            ", call {:.1} ms (the caller waited {:.1} ms for a CPU), release {:.1} ms; CPU: \
+             target {:.1} ms, tracekit {:.1} ms",
             ms(self.call),
+            ms(self.call_cpu_wait),
             ms(self.release),
             ms(self.target_cpu),
             ms(self.own_cpu)
@@ -593,6 +617,148 @@ fn after_call(tid: Pid, ra: u64) -> bool {
     at(5) == 0xe8 || (2..=7).any(|k| at(k) == 0xff && (at(k - 1) >> 3) & 7 == 2)
 }
 
+/// How long thread `tid` of `pid` has waited on a run queue so far (the second field of
+/// `/proc/PID/task/TID/schedstat`, in ns); None when it cannot be read.
+fn run_delay(pid: i32, tid: Pid) -> Option<Duration> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/schedstat")).ok()?;
+    let ns = text.split_ascii_whitespace().nth(1)?.parse().ok()?;
+    Some(Duration::from_nanos(ns))
+}
+
+/// [`run_delay`] of every thread of `pid`.
+fn run_delays(pid: i32) -> Vec<(Pid, Duration)> {
+    let Ok(dir) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return Vec::new();
+    };
+    dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+        .filter_map(|tid| Some((Pid(tid), run_delay(pid, Pid(tid))?)))
+        .collect()
+}
+
+/// The target's threads made to run first while they must run for us, where that is
+/// permitted (as for [`Boost`]): `SCHED_FIFO` at priority 1, below tracekit's own, with
+/// `SCHED_RESET_ON_FORK`, but for the calling thread (see [`Hurry::raise_caller`]). A thread held by ptrace runs nothing, but it takes its stop, runs to
+/// its safe point, or runs a call only once it gets a CPU: on a busy machine (load 30 on two
+/// cores) that wait was most of the held time, up to hundreds of ms for one of 17 threads to
+/// stop. Each thread gets its own policy and priority back as soon as it need not run for
+/// us (stopped, at its safe point, the calls done), and every one of them when this is
+/// dropped. Threads with a real-time policy of their own are left alone.
+struct Hurry {
+    on: bool,
+    /// The process.
+    pid: i32,
+    /// Every thread held for the calls: a thread not among them was started by the calling
+    /// thread during a call (the tracker's compressor, its detach thread), inheriting its
+    /// priority (see [`Hurry::raise_caller`]), and is put back with it.
+    known: Vec<Pid>,
+    /// The calling thread raised without `SCHED_RESET_ON_FORK`: its policy and parameters.
+    caller: Option<(libc::c_int, libc::sched_param)>,
+    /// Threads raised, with the policy (`SCHED_RESET_ON_FORK` included) and parameters to
+    /// put back.
+    raised: Vec<(Pid, libc::c_int, libc::sched_param)>,
+}
+
+/// `SCHED_RESET_ON_FORK` (linux/sched.h; not in the libc crate for this target).
+const SCHED_RESET_ON_FORK: libc::c_int = 0x4000_0000;
+
+impl Hurry {
+    /// Raises nothing unless `on` (tracekit itself could run `SCHED_FIFO`).
+    fn new(pid: i32, on: bool) -> Hurry {
+        Hurry {
+            pid,
+            known: Vec::new(),
+            caller: None,
+            on: on && std::env::var_os("TRACEKIT_ATTACH_NO_HURRY").is_none(),
+            raised: Vec::new(),
+        }
+    }
+
+    /// Raises threads `tids` (those of ours, not yet raised).
+    fn raise(&mut self, tids: &[Pid]) {
+        if !self.on {
+            return;
+        }
+        for &tid in tids {
+            if self.raised.iter().any(|r| r.0 == tid) {
+                continue;
+            }
+            let mut param = libc::sched_param { sched_priority: 0 };
+            // SAFETY: plain integer argument; writes one sched_param of ours.
+            let policy = unsafe { libc::sched_getscheduler(tid.0) };
+            // SAFETY: as above.
+            if policy < 0 || unsafe { libc::sched_getparam(tid.0, &mut param) } != 0 {
+                continue;
+            }
+            let normal = [libc::SCHED_OTHER, libc::SCHED_BATCH, libc::SCHED_IDLE];
+            if !normal.contains(&(policy & !SCHED_RESET_ON_FORK)) {
+                continue;
+            }
+            let fifo = libc::sched_param { sched_priority: 1 };
+            let to = libc::SCHED_FIFO | SCHED_RESET_ON_FORK;
+            // SAFETY: reads one sched_param of ours.
+            if unsafe { libc::sched_setscheduler(tid.0, to, &fifo) } == 0 {
+                self.raised.push((tid, policy, param));
+            }
+        }
+    }
+
+    /// Raises the calling thread `tid` (and puts back every other one) without
+    /// `SCHED_RESET_ON_FORK`: a thread it starts during a call runs at its priority too (the
+    /// tracker's compressor thread, started by `tracekit_attach`, takes the log's locks the
+    /// call then waits for: at the normal policy on a busy machine it kept the call waiting
+    /// 630 ms once); such threads are put back by [`Hurry::lower_new`]. `known`: every thread
+    /// held.
+    fn raise_caller(&mut self, tid: Pid, known: Vec<Pid>) {
+        self.lower_all_but(None);
+        self.known = known;
+        self.raise(&[tid]);
+        let Some(&(_, policy, param)) = self.raised.first() else {
+            return;
+        };
+        let fifo = libc::sched_param { sched_priority: 1 };
+        // SAFETY: reads one sched_param of ours.
+        if unsafe { libc::sched_setscheduler(tid.0, libc::SCHED_FIFO, &fifo) } == 0 {
+            self.caller = Some((policy, param));
+        }
+    }
+
+    /// Gives the threads started during the calls (not in `known`) the calling thread's own
+    /// policy and parameters back.
+    fn lower_new(&mut self) {
+        let Some((policy, param)) = self.caller.take() else {
+            return;
+        };
+        let Ok(dir) = std::fs::read_dir(format!("/proc/{}/task", self.pid)) else {
+            return;
+        };
+        for tid in dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok()) {
+            if !self.known.contains(&Pid(tid)) {
+                // SAFETY: reads one sched_param of ours; a thread that ended fails.
+                unsafe { libc::sched_setscheduler(tid, policy, &param) };
+            }
+        }
+    }
+
+    /// Puts back every raised thread but `keep`.
+    fn lower_all_but(&mut self, keep: Option<Pid>) {
+        self.raised.retain(|&(tid, policy, param)| {
+            if Some(tid) == keep {
+                return true;
+            }
+            // SAFETY: reads one sched_param of ours. A thread that ended fails: nothing to do.
+            unsafe { libc::sched_setscheduler(tid.0, policy, &param) };
+            false
+        });
+    }
+}
+
+impl Drop for Hurry {
+    fn drop(&mut self) {
+        self.lower_new();
+        self.lower_all_but(None);
+    }
+}
+
 /// Stops every thread, brings those inside glibc, the loader or the tracker to safe points
 /// ([`safe_points`], [`Stopped::run_to`]: each runs alone with the others held until it has
 /// returned out of that code, where a one-shot breakpoint stops it), and picks one at a safe
@@ -608,10 +774,14 @@ fn stop_for_call(
     loader: &Loader,
     phases: &mut Phases,
     stacks: Option<&mut Stacks>,
+    hurry: &mut Hurry,
+    delays: &[(Pid, Duration)],
 ) -> anyhow::Result<(Stopped, usize)> {
     let t0 = Instant::now();
-    let mut stopped = Stopped::stop_all(Pid(pid)).map_err(|e| ptrace_refused(pid, &e))?;
+    let mut stopped = Stopped::stop_all_then(Pid(pid), |asked| hurry.raise(asked))
+        .map_err(|e| ptrace_refused(pid, &e))?;
     phases.stop_all = t0.elapsed();
+    phases.hurried = !hurry.raised.is_empty();
     phases.threads = stopped.threads.len();
     phases.inside = stopped
         .threads
@@ -621,13 +791,35 @@ fn stop_for_call(
     if let Some(stacks) = stacks {
         let (targets, waiting) = safe_points(pid, loader, &stopped, stacks);
         phases.inside += waiting;
+        // The threads inside that have no safe point (the tracker's compressor thread, whose
+        // stack never leaves the tracker) run along: one of them may hold a lock a target
+        // waits for (seen once: a detach right after an attach, 11 threads, none arrived in
+        // 100 ms).
+        let along: Vec<Pid> = stopped
+            .threads
+            .iter()
+            .filter(|t| loader.unsafe_at(t) && !targets.iter().any(|g| g.0 == t.tid))
+            .map(|t| t.tid)
+            .collect();
         let t0 = Instant::now();
         let run = stopped
-            .run_to(&targets, SAFE_POINT_TIME)
+            .run_to(&targets, &along, SAFE_POINT_TIME)
             .map_err(|e| ptrace_refused(pid, &e))?;
         phases.brought_out = run.reached.len();
         phases.to_safe_points = t0.elapsed();
     }
+    // The usual caller stays raised; the others need not run any more (those let run while
+    // a call waits, below and in `call_holding`, run as they were).
+    hurry.lower_all_but(Some(Pid(pid)));
+    phases.stop_cpu_wait = stopped
+        .threads
+        .iter()
+        .filter_map(|t| {
+            let before = delays.iter().find(|d| d.0 == t.tid)?.1;
+            Some(run_delay(pid, t.tid)?.saturating_sub(before))
+        })
+        .max()
+        .unwrap_or_default();
     phases.still_inside = stopped
         .threads
         .iter()
@@ -655,17 +847,19 @@ fn stop_for_call(
              not attaching"
         );
     };
+    let known = stopped.threads.iter().map(|t| t.tid).collect();
+    hurry.raise_caller(caller, known);
     let index = stopped.index_of(caller).expect("the caller is held");
     Ok((stopped, index))
 }
 
 /// Tracekit's own thread made to run first while the program is held, where that is
-/// permitted (root or `CAP_SYS_NICE`): the real-time policy `SCHED_FIFO` at its lowest
-/// priority (every wait of ours sleeps, so it never keeps a CPU), else nice -20; put back
+/// permitted (root or `CAP_SYS_NICE`): the real-time policy `SCHED_FIFO` at priority 2, one
+/// above the target's threads while [`Hurry`] raises them (every wait of ours sleeps, so it
+/// never keeps a CPU), else nice -20; put back
 /// when dropped. On a busy machine the held time is mostly tracekit's waits for a CPU: each
 /// released thread preempts it before it can release the next, and with autogroup
-/// scheduling its whole session competes with the other sessions' for the CPU. The
-/// program's threads are left as they are.
+/// scheduling its whole session competes with the other sessions' for the CPU.
 struct Boost {
     policy: libc::c_int,
     param: libc::sched_param,
@@ -684,7 +878,8 @@ impl Boost {
         if policy != libc::SCHED_OTHER {
             return None;
         }
-        let fifo = libc::sched_param { sched_priority: 1 };
+        // Above the target's threads while they are raised (`Hurry`).
+        let fifo = libc::sched_param { sched_priority: 2 };
         // SAFETY: reads one sched_param of ours; 0 is this thread.
         if unsafe { libc::sched_setscheduler(0, libc::SCHED_FIFO, &fifo) } == 0 {
             return Some(Boost {
@@ -765,9 +960,13 @@ fn inject(
 ) -> anyhow::Result<(Agent, i64)> {
     let cpu = CpuClock::start(pid);
     let me = Boost::raise();
+    let mut hurry = Hurry::new(pid, me.as_ref().is_some_and(|b| b.nice.is_none()));
+    let delays = run_delays(pid);
     let t0 = Instant::now();
-    let (mut s, t) = stop_for_call(pid, loader, phases, stacks)?;
+    let (mut s, t) = stop_for_call(pid, loader, phases, stacks, &mut hurry, &delays)?;
     phases.stop = t0.elapsed();
+    let caller = s.threads[t].tid;
+    let caller_delay = run_delay(pid, caller);
     let mut released = 0;
     let mut call = |s: &mut Stopped, f: u64, args: &[Arg<'_>]| {
         let (rax, n) = call_holding(s, t, f, args, loader).map_err(|e| match e.raw_os_error() {
@@ -825,8 +1024,10 @@ fn inject(
     let rc = call(&mut s, agent.attach, &[Arg::Bytes(&log)])? as i32 as i64;
     phases.call = t0.elapsed() - phases.stop - phases.load;
     phases.released = released;
+    phases.call_cpu_wait = waited_since(pid, caller, caller_delay);
     cpu.stop(phases);
     let t1 = Instant::now();
+    drop(hurry);
     drop(s);
     phases.release = t1.elapsed();
     drop(me);
@@ -1008,6 +1209,9 @@ pub fn record(
     // paths, so only in our own mount namespace.
     let mut stacks = same_ns.then(|| unwinder_of(pid));
     catch_interrupts();
+    if INTERRUPTED.load(Ordering::SeqCst) {
+        bail!("interrupted before attaching to process {pid}");
+    }
     let mut phases = Phases::default();
     let injected = inject(
         pid,
@@ -1028,7 +1232,7 @@ pub fn record(
         ..Timings::default()
     };
     if verbose {
-        eprintln!(
+        say(format_args!(
             "tracekit heap: attached to process {pid} in {:.1} ms ({phases}; {slots} relocations \
              redirected){}",
             timings.attach.as_secs_f64() * 1e3,
@@ -1036,7 +1240,7 @@ pub fn record(
                 Some(d) => format!("; detaching after {:.1} s or at Ctrl-C", d.as_secs_f64()),
                 None => "; Ctrl-C detaches".to_owned(),
             }
-        );
+        ));
     }
     let exited = wait_for_end(pid, to.duration)?;
     if !exited {
@@ -1065,17 +1269,139 @@ pub fn record(
         }
         if verbose {
             if let Some(d) = timings.detach {
-                eprintln!(
+                say(format_args!(
                     "tracekit heap: detached from process {pid} in {:.1} ms ({})",
                     d.as_secs_f64() * 1e3,
                     timings.detach_phases
-                );
+                ));
             }
         }
     } else if verbose {
-        eprintln!("tracekit heap: process {pid} exited");
+        say(format_args!("tracekit heap: process {pid} exited"));
     }
     Ok((handoff.collect()?, timings))
+}
+
+/// A status line on stderr; one that cannot be written is dropped (the attach worker goes on
+/// to its detach when whoever read its stderr is gone).
+fn say(line: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
+
+/// In the environment of the attach worker ([`record_in_worker`]): the log's path.
+const WORKER_ENV: &str = "TRACEKIT_ATTACH_WORKER";
+
+/// In the attach worker, the log its parent chose: this `tracekit heap -p` does the attach,
+/// the recording and the detach, prints the log's final path on stdout, and leaves the
+/// report to the process that started it.
+pub fn worker_log() -> Option<PathBuf> {
+    std::env::var_os(WORKER_ENV).map(PathBuf::from)
+}
+
+/// The attach worker's pid, for [`forward_interrupt`] (0: not started yet).
+static WORKER: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
+
+extern "C" fn forward_interrupt(_: libc::c_int) {
+    INTERRUPTED.store(true, Ordering::SeqCst);
+    let w = WORKER.load(Ordering::SeqCst);
+    if w > 0 {
+        // SAFETY: kill is async-signal-safe; w is our child.
+        unsafe { libc::kill(w, libc::SIGINT) };
+    }
+}
+
+/// [`record`] in a process of its own, so that a `SIGKILL` of tracekit cannot interrupt an
+/// attach or a detach halfway: that would leave the program with a breakpoint planted, a
+/// thread in the middle of our call (returning to address 0) or in a breakpoint's stop (its
+/// `SIGTRAP` delivered once the tracer is gone), or raised to `SCHED_FIFO` — each one, but
+/// the last, fatal to it. The worker is this same `tracekit` (same arguments, the log's path
+/// in `TRACEKIT_ATTACH_WORKER`), in a process group of its own (a signal to tracekit's group,
+/// Ctrl-C's or `kill -9 -PGID`'s, does not reach it), and it gets `SIGTERM` when tracekit
+/// dies (`PR_SET_PDEATHSIG`): like Ctrl-C, that lets a running attach finish and then
+/// detaches at once. Ctrl-C, `SIGTERM` and `SIGHUP` to tracekit are passed on to it as
+/// Ctrl-C. A `SIGKILL` of the worker itself in the milliseconds of an attach or detach still
+/// harms the program: nothing can stand in for a tracer killed in the middle. Returns the
+/// log's path, or the worker's exit status when it failed (it has said why on stderr). When
+/// the worker cannot be started, records in this process.
+pub fn record_in_worker(
+    to: AttachTo,
+    library: &Path,
+    log: &Path,
+    verbose: bool,
+) -> anyhow::Result<Result<PathBuf, u8>> {
+    use std::os::unix::process::CommandExt;
+    use std::process::{Command, Stdio};
+    let parent = std::process::id() as libc::pid_t;
+    // SAFETY: the handler only stores to atomics and calls kill (async-signal-safe).
+    unsafe {
+        let mut sa: libc::sigaction = std::mem::zeroed();
+        sa.sa_sigaction = forward_interrupt as extern "C" fn(libc::c_int) as usize;
+        sa.sa_flags = libc::SA_RESTART;
+        for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+            libc::sigaction(sig, &sa, std::ptr::null_mut());
+        }
+    }
+    let spawned = std::env::current_exe().and_then(|exe| {
+        let mut cmd = Command::new(exe);
+        cmd.args(std::env::args_os().skip(1))
+            .env(WORKER_ENV, log)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .process_group(0);
+        // SAFETY: prctl, getppid and signal are async-signal-safe, as a pre_exec hook must
+        // be.
+        unsafe {
+            cmd.pre_exec(move || {
+                // Its status lines reach the terminal from outside the foreground group
+                // even under `stty tostop` (a stopped worker would hold the program).
+                libc::signal(libc::SIGTTOU, libc::SIG_IGN);
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                // tracekit already gone: attach nothing.
+                if libc::getppid() != parent {
+                    return Err(std::io::Error::from_raw_os_error(libc::ESRCH));
+                }
+                Ok(())
+            })
+        };
+        cmd.spawn()
+    });
+    let mut child = match spawned {
+        Ok(c) => c,
+        Err(_) => return record(to, library, log, verbose).map(|(log, _)| Ok(log)),
+    };
+    WORKER.store(child.id() as i32, Ordering::SeqCst);
+    if INTERRUPTED.load(Ordering::SeqCst) {
+        // SAFETY: kill with our child's pid and a signal number.
+        unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    }
+    let mut said = Vec::new();
+    let read = child.stdout.take().map(|mut o| o.read_to_end(&mut said));
+    let status = child.wait().context("cannot wait for the attach worker")?;
+    WORKER.store(0, Ordering::SeqCst);
+    if let Some(Err(e)) = read {
+        bail!("cannot read the attach worker's output: {e}");
+    }
+    if !status.success() {
+        use std::os::unix::process::ExitStatusExt;
+        return Ok(Err(match (status.code(), status.signal()) {
+            (Some(c), _) => c.clamp(1, 255) as u8,
+            (None, Some(sig)) => {
+                say(format_args!(
+                    "tracekit: the attach worker was killed by signal {sig}"
+                ));
+                2
+            }
+            _ => 2,
+        }));
+    }
+    let path = said.strip_suffix(b"\n").unwrap_or(&said);
+    if path.is_empty() {
+        bail!("the attach worker ended without naming its log");
+    }
+    Ok(Ok(PathBuf::from(std::ffi::OsStr::from_bytes(path))))
 }
 
 /// The unwinder of process `pid`, its modules' tables read.
@@ -1099,15 +1425,21 @@ fn detach(
 ) -> anyhow::Result<()> {
     let cpu = CpuClock::start(pid);
     let me = Boost::raise();
+    let mut hurry = Hurry::new(pid, me.as_ref().is_some_and(|b| b.nice.is_none()));
+    let delays = run_delays(pid);
     let t0 = Instant::now();
-    let (mut s, t) = stop_for_call(pid, loader, phases, stacks)?;
+    let (mut s, t) = stop_for_call(pid, loader, phases, stacks, &mut hurry, &delays)?;
     phases.stop = t0.elapsed();
+    let caller = s.threads[t].tid;
+    let caller_delay = run_delay(pid, caller);
     let (finished, released) = call_holding(&mut s, t, agent.detach, &[], loader)
         .map_err(|e| anyhow!("process {pid}: detaching failed: {e}"))?;
     phases.call = t0.elapsed() - phases.stop;
     phases.released = released;
+    phases.call_cpu_wait = waited_since(pid, caller, caller_delay);
     cpu.stop(phases);
     let t1 = Instant::now();
+    drop(hurry);
     drop(s);
     phases.release = t1.elapsed();
     drop(me);
@@ -1115,6 +1447,14 @@ fn detach(
     wait_until_finished(pid, finished)?;
     phases.finish = t2.elapsed();
     Ok(())
+}
+
+/// How long thread `tid` waited for a CPU since its [`run_delay`] was `before`.
+fn waited_since(pid: i32, tid: Pid, before: Option<Duration>) -> Duration {
+    match (before, run_delay(pid, tid)) {
+        (Some(a), Some(b)) => b.saturating_sub(a),
+        _ => Duration::ZERO,
+    }
 }
 
 /// Waits until the word at `flag` in the target (what `tracekit_detach` returned) is 1: the

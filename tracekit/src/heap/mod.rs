@@ -212,6 +212,16 @@ fn run_attached(c: &HeapConfig, to: attach::AttachTo) -> anyhow::Result<u8> {
     let exe = std::fs::read_to_string(format!("/proc/{}/comm", to.pid))
         .map(|s| s.trim().to_owned())
         .map_err(|_| anyhow::anyhow!("no process {}", to.pid))?;
+    if let Some(log) = attach::worker_log() {
+        // The attach worker (see `attach::record_in_worker`): records to the log its parent
+        // chose, and gives back the path where the log ended up, for the parent to report.
+        let (log, _) = attach::record(to, &library, &log, c.verbose)?;
+        let mut out = std::io::stdout().lock();
+        let _ = out
+            .write_all(log.as_os_str().as_encoded_bytes())
+            .and_then(|()| out.write_all(b"\n"));
+        return Ok(0);
+    }
     let (pattern, made_dir) = prepare_logs(&c.logs, &OsString::from(&exe))?;
     let log = PathBuf::from(
         pattern
@@ -219,15 +229,16 @@ fn run_attached(c: &HeapConfig, to: attach::AttachTo) -> anyhow::Result<u8> {
             .replace("%p", &to.pid.to_string())
             .replace("%e", &exe),
     );
-    let recorded = attach::record(to, &library, &log, c.verbose);
-    let (log, _) = match recorded {
-        Ok(r) => r,
-        Err(e) => {
-            if let Some(dir) = &made_dir {
-                let _ = std::fs::remove_dir(dir);
-            }
-            return Err(e);
+    let recorded = attach::record_in_worker(to, &library, &log, c.verbose);
+    if !matches!(recorded, Ok(Ok(_))) {
+        if let Some(dir) = &made_dir {
+            let _ = std::fs::remove_dir(dir);
         }
+    }
+    let log = match recorded? {
+        Ok(log) => log,
+        // The worker said why.
+        Err(status) => return Ok(status),
     };
     if c.verbose {
         eprintln!("tracekit heap: log written to {}", log.display());
