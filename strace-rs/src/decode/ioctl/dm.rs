@@ -330,9 +330,17 @@ fn target_deps(ctx: &mut Ctx<'_>, h: &Header<'_>) {
     ctx.push("}");
 }
 
-/// `struct dm_name_list` entries: device, name and, from DM 4.37 on, the event number
-/// after the name.
-fn name_list(ctx: &mut Ctx<'_>, h: &Header<'_>) {
+/// A chain of variable-size entries in the data area (strace's loops over `dm_name_list` and
+/// `dm_target_versions`): each entry's `fixed`-byte head must lie after the previous one and
+/// inside the data, at most `-s` entries are shown; `entry` prints one from its first 16 bytes
+/// and returns the offset of the next (0: the last).
+fn entry_list(
+    ctx: &mut Ctx<'_>,
+    h: &Header<'_>,
+    what: &str,
+    fixed: u32,
+    mut entry: impl FnMut(&mut Ctx<'_>, u64, &[u8], u32) -> u32,
+) {
     if h.data_start() == h.data_size() || !full(ctx) {
         return;
     }
@@ -343,11 +351,11 @@ fn name_list(ctx: &mut Ctx<'_>, h: &Header<'_>) {
     loop {
         ctx.push(", ");
         if count > 0 && offset <= offset_end {
-            return misplaced(ctx, "struct dm_name_list");
+            return misplaced(ctx, what);
         }
-        offset_end = offset.wrapping_add(12);
+        offset_end = offset.wrapping_add(fixed);
         if offset_end <= offset || offset_end > h.data_size() {
-            return misplaced(ctx, "struct dm_name_list");
+            return misplaced(ctx, what);
         }
         if count >= ctx.opts.max_strlen {
             ctx.push("...");
@@ -358,18 +366,7 @@ fn name_list(ctx: &mut Ctx<'_>, h: &Header<'_>) {
             ctx.addr(at);
             return;
         };
-        let next = u32_at(&s, 8);
-        let _ = write!(ctx.out, "{{dev={}, name=", makedev(u64_at(&s, 0)));
-        let len = data_string(ctx, offset_end, h);
-        if let (Some(len), true) = (len, h.u(4) >= 37) {
-            let event_addr = (arg + u64::from(offset_end) + len + 7) & !7;
-            if event_addr + 4 <= at + u64::from(next) {
-                if let Some(nr) = ctx.read::<u32>(event_addr) {
-                    let _ = write!(ctx.out, ", event_nr={nr}");
-                }
-            }
-        }
-        ctx.push("}");
+        let next = entry(ctx, at, &s, offset_end);
         if next == 0 {
             return;
         }
@@ -378,49 +375,53 @@ fn name_list(ctx: &mut Ctx<'_>, h: &Header<'_>) {
     }
 }
 
+/// `struct dm_name_list` entries: device, name and, from DM 4.37 on, the event number
+/// after the name.
+fn name_list(ctx: &mut Ctx<'_>, h: &Header<'_>) {
+    let arg = ctx.arg(2);
+    entry_list(
+        ctx,
+        h,
+        "struct dm_name_list",
+        12,
+        |ctx, at, s, offset_end| {
+            let next = u32_at(s, 8);
+            let _ = write!(ctx.out, "{{dev={}, name=", makedev(u64_at(s, 0)));
+            let len = data_string(ctx, offset_end, h);
+            if let (Some(len), true) = (len, h.u(4) >= 37) {
+                let event_addr = (arg + u64::from(offset_end) + len + 7) & !7;
+                if event_addr + 4 <= at + u64::from(next) {
+                    if let Some(nr) = ctx.read::<u32>(event_addr) {
+                        let _ = write!(ctx.out, ", event_nr={nr}");
+                    }
+                }
+            }
+            ctx.push("}");
+            next
+        },
+    );
+}
+
 /// `struct dm_target_versions` entries: name and version.
 fn target_versions(ctx: &mut Ctx<'_>, h: &Header<'_>) {
-    if h.data_start() == h.data_size() || !full(ctx) {
-        return;
-    }
-    let arg = ctx.arg(2);
-    let mut offset = h.data_start();
-    let mut offset_end = 0u32;
-    let mut count = 0usize;
-    loop {
-        ctx.push(", ");
-        if count > 0 && offset <= offset_end {
-            return misplaced(ctx, "struct dm_target_versions");
-        }
-        offset_end = offset.wrapping_add(16);
-        if offset_end <= offset || offset_end > h.data_size() {
-            return misplaced(ctx, "struct dm_target_versions");
-        }
-        if count >= ctx.opts.max_strlen {
-            ctx.push("...");
-            return;
-        }
-        let at = arg + u64::from(offset);
-        let Some(s) = ctx.read_bytes(at, 16) else {
-            ctx.addr(at);
-            return;
-        };
-        ctx.push("{name=");
-        data_string(ctx, offset_end, h);
-        let _ = write!(
-            ctx.out,
-            ", version=[{}, {}, {}]}}",
-            u32_at(&s, 4),
-            u32_at(&s, 8),
-            u32_at(&s, 12)
-        );
-        let next = u32_at(&s, 0);
-        if next == 0 {
-            return;
-        }
-        offset = offset.wrapping_add(next);
-        count += 1;
-    }
+    entry_list(
+        ctx,
+        h,
+        "struct dm_target_versions",
+        16,
+        |ctx, _at, s, offset_end| {
+            ctx.push("{name=");
+            data_string(ctx, offset_end, h);
+            let _ = write!(
+                ctx.out,
+                ", version=[{}, {}, {}]}}",
+                u32_at(s, 4),
+                u32_at(s, 8),
+                u32_at(s, 12)
+            );
+            u32_at(s, 0)
+        },
+    );
 }
 
 /// `struct dm_target_msg`: the sector and the message.
