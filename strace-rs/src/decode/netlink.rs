@@ -442,12 +442,38 @@ fn nlmsgerr_attr(ctx: &mut Ctx<'_>, _fam: u8, typ: u16, addr: u64, len: u64) -> 
 type NlaFn = fn(&mut Ctx<'_>, u8, u16, u64, u64) -> bool;
 
 /// A list of attributes (strace's `decode_nlattr`).
-fn nlattrs(
+fn nlattrs(ctx: &mut Ctx<'_>, addr: u64, len: u64, table: (Xlat, &str), dec: NlaFn, fam: u8) {
+    nlattrs_with(ctx, addr, len, table, &dec, fam);
+}
+
+/// A list of attributes whose type-1 entries are each a list of `inner` attributes decoded by
+/// `dec` (`IFLA_VFINFO_LIST`, `MDBA_MDB`, `INET_DIAG_SK_BPF_STORAGES`, `BOND_XSTATS_3AD`'s
+/// parent); entries of other types print as hex bytes.
+fn nested_lists(
+    ctx: &mut Ctx<'_>,
+    addr: u64,
+    len: u64,
+    outer: (Xlat, &str),
+    inner: (Xlat, &str),
+    dec: NlaFn,
+    fam: u8,
+) {
+    let list = |ctx: &mut Ctx<'_>, fam: u8, typ: u16, addr: u64, len: u64| {
+        typ == 1 && {
+            nlattrs(ctx, addr, len, inner, dec, fam);
+            true
+        }
+    };
+    nlattrs_with(ctx, addr, len, outer, &list, fam);
+}
+
+/// [`nlattrs`] with a decoder that may hold state (a closure over the tables of a nested list).
+fn nlattrs_with(
     ctx: &mut Ctx<'_>,
     mut addr: u64,
     mut len: u64,
     table: (Xlat, &str),
-    dec: NlaFn,
+    dec: &dyn Fn(&mut Ctx<'_>, u8, u16, u64, u64) -> bool,
     fam: u8,
 ) {
     let mut is_array = false;

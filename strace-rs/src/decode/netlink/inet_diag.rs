@@ -6,8 +6,8 @@
 use std::fmt::Write as _;
 
 use super::{
-    inet_addr, nla_int, nla_str, nla_struct, nla_value, nlattrs, nx, u16_at, u32_at, u32_struct,
-    Ctx,
+    inet_addr, nested_lists, nla_int, nla_str, nla_struct, nla_value, nlattrs, nx, u16_at, u32_at,
+    u32_struct, Ctx,
 };
 use crate::text::{self, XlatStyle};
 
@@ -118,27 +118,16 @@ pub(super) fn attr(ctx: &mut Ctx<'_>, fam: u8, typ: u16, addr: u64, len: u64) ->
             true
         }
         20 => {
-            nlattrs(
+            nested_lists(
                 ctx,
                 addr,
                 len,
                 (nx::INET_DIAG_BPF_STORAGES_ATTRS, "SK_DIAG_BPF_STORAGE_???"),
-                |ctx, fam, typ, addr, len| {
-                    typ == 1 && {
-                        nlattrs(
-                            ctx,
-                            addr,
-                            len,
-                            (nx::INET_DIAG_BPF_STORAGE_ATTRS, "SK_DIAG_BPF_STORAGE_???"),
-                            |ctx, _fam, typ, addr, len| match typ {
-                                2 => nla_int::<u32>(ctx, addr, len),
-                                3 => nla_xint(ctx, addr, len),
-                                _ => false,
-                            },
-                            fam,
-                        );
-                        true
-                    }
+                (nx::INET_DIAG_BPF_STORAGE_ATTRS, "SK_DIAG_BPF_STORAGE_???"),
+                |ctx, _fam, typ, addr, len| match typ {
+                    2 => nla_int::<u32>(ctx, addr, len),
+                    3 => nla_xint(ctx, addr, len),
+                    _ => false,
                 },
                 fam,
             );

@@ -8,9 +8,9 @@ use std::cell::RefCell;
 use std::fmt::Write as _;
 
 use super::{
-    array, nla_clock, nla_flags, nla_hwaddr, nla_ifindex, nla_inet_addr, nla_int, nla_mac, nla_str,
-    nla_struct, nla_value, nla_x16, nla_xval, nlattrs, nx, u16_at, u32_at, u32_struct, Ctx,
-    AF_BRIDGE, AF_INET, AF_INET6,
+    array, nested_lists, nla_clock, nla_flags, nla_hwaddr, nla_ifindex, nla_inet_addr, nla_int,
+    nla_mac, nla_str, nla_struct, nla_value, nla_x16, nla_xval, nlattrs, nx, u16_at, u32_at,
+    u32_struct, Ctx, AF_BRIDGE, AF_INET, AF_INET6,
 };
 use crate::text;
 
@@ -124,24 +124,13 @@ pub(super) fn inet6_attr(ctx: &mut Ctx<'_>, _fam: u8, typ: u16, addr: u64, len: 
 
 /// `IFLA_VFINFO_LIST`: `IFLA_VF_INFO` lists.
 pub(super) fn vfinfo_list(ctx: &mut Ctx<'_>, fam: u8, addr: u64, len: u64) -> bool {
-    nlattrs(
+    nested_lists(
         ctx,
         addr,
         len,
         (nx::RTNL_IFLA_VFINFO_LIST_ATTRS, "IFLA_VF_INFO_???"),
-        |ctx, fam, typ, addr, len| {
-            typ == 1 && {
-                nlattrs(
-                    ctx,
-                    addr,
-                    len,
-                    (nx::RTNL_IFLA_VF_INFO_ATTRS, "IFLA_VF_???"),
-                    vf_attr,
-                    fam,
-                );
-                true
-            }
-        },
+        (nx::RTNL_IFLA_VF_INFO_ATTRS, "IFLA_VF_???"),
+        vf_attr,
         fam,
     );
     true

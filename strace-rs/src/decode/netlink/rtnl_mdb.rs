@@ -4,31 +4,20 @@
 use std::fmt::Write as _;
 
 use super::{
-    align4, ifindex, inet_addr, nla_clock, nla_struct, nlattrs, nx, u16_at, u32_at, Ctx, AF_INET,
-    AF_INET6,
+    align4, ifindex, inet_addr, nested_lists, nla_clock, nla_struct, nlattrs, nx, u16_at, u32_at,
+    Ctx, AF_INET, AF_INET6,
 };
 
 /// `MDBA_MDB`, `MDBA_ROUTER` of a `br_port_msg`.
 pub(super) fn attr(ctx: &mut Ctx<'_>, fam: u8, typ: u16, addr: u64, len: u64) -> bool {
     match typ {
-        1 => nlattrs(
+        1 => nested_lists(
             ctx,
             addr,
             len,
             (nx::RTNL_MDBA_MDB_ATTRS, "MDBA_MDB_???"),
-            |ctx, fam, typ, addr, len| {
-                typ == 1 && {
-                    nlattrs(
-                        ctx,
-                        addr,
-                        len,
-                        (nx::RTNL_MDBA_MDB_ENTRY_ATTRS, "MDBA_MDB_ENTRY_???"),
-                        |ctx, _fam, typ, addr, len| typ == 1 && entry_info(ctx, addr, len),
-                        fam,
-                    );
-                    true
-                }
-            },
+            (nx::RTNL_MDBA_MDB_ENTRY_ATTRS, "MDBA_MDB_ENTRY_???"),
+            |ctx, _fam, typ, addr, len| typ == 1 && entry_info(ctx, addr, len),
             fam,
         ),
         2 => nlattrs(

@@ -3,7 +3,9 @@
 
 use std::fmt::Write as _;
 
-use super::{array_index, link_stats, nla_int, nla_struct, nlattrs, nx, u16_at, u32_at, Ctx};
+use super::{
+    array_index, link_stats, nested_lists, nla_int, nla_struct, nlattrs, nx, u16_at, u32_at, Ctx,
+};
 use crate::text;
 
 const AF_MPLS: u16 = 28;
@@ -81,24 +83,13 @@ fn xstats_attr(ctx: &mut Ctx<'_>, fam: u8, typ: u16, addr: u64, len: u64) -> boo
             bridge_attr,
             fam,
         ),
-        2 => nlattrs(
+        2 => nested_lists(
             ctx,
             addr,
             len,
             (nx::IFSTATS_XSTATS_BOND_ATTRS, "BOND_XSTATS_???"),
-            |ctx, fam, typ, addr, len| {
-                typ == 1 && {
-                    nlattrs(
-                        ctx,
-                        addr,
-                        len,
-                        (nx::IFSTATS_XSTATS_BOND_3AD_ATTRS, "BOND_XSTATS_???"),
-                        |ctx, _fam, typ, addr, len| typ < 9 && nla_int::<u64>(ctx, addr, len),
-                        fam,
-                    );
-                    true
-                }
-            },
+            (nx::IFSTATS_XSTATS_BOND_3AD_ATTRS, "BOND_XSTATS_???"),
+            |ctx, _fam, typ, addr, len| typ < 9 && nla_int::<u64>(ctx, addr, len),
             fam,
         ),
         _ => return false,
