@@ -189,6 +189,18 @@ fn class_bits(name: &str) -> Option<u32> {
     })
 }
 
+/// strace's message for a regular expression regcomp rejects: `regcomp: RE: REASON` (scripts
+/// and strace's own tests grep for it), the reason being the regex crate's one-line summary.
+fn regcomp_error(re: &str, e: &regex::Error) -> String {
+    let full = e.to_string();
+    let reason = full
+        .lines()
+        .rev()
+        .find_map(|l| l.trim().strip_prefix("error: "))
+        .unwrap_or_else(|| full.lines().next().unwrap_or("invalid regular expression"));
+    format!("regcomp: {re}: {reason}")
+}
+
 /// Parses a syscall set (`-e trace=`, `-e raw=`, inject sets).
 pub fn parse_syscall_set(spec: &str) -> Result<SyscallSet, UsageError> {
     // strace's qualify_syscall_tokens: each leading '!' inverts, "none"/"all" stand alone,
@@ -204,10 +216,11 @@ pub fn parse_syscall_set(spec: &str) -> Result<SyscallSet, UsageError> {
     let one = |tok: &str| -> Result<Vec<u32>, UsageError> {
         let optional = tok.starts_with('?');
         let tok = tok.trim_start_matches('?');
+        // The token as written (with its personality suffix) is what errors name, as strace.
+        let written = tok;
         let tok = tok.strip_suffix("@64").unwrap_or(tok);
         if let Some(re) = tok.strip_prefix('/') {
-            let re = regex::Regex::new(re)
-                .map_err(|e| err(format!("invalid regular expression '{re}': {e}")))?;
+            let re = regex::Regex::new(re).map_err(|e| err(regcomp_error(re, &e)))?;
             let v: Vec<u32> = sysent::table()
                 .iter()
                 .flatten()
@@ -215,24 +228,27 @@ pub fn parse_syscall_set(spec: &str) -> Result<SyscallSet, UsageError> {
                 .map(|s| s.nr)
                 .collect();
             if v.is_empty() && !optional {
-                return Err(err(format!("invalid system call '/{re}'")));
+                return Err(err(format!("invalid system call '{written}'")));
             }
             return Ok(v);
         }
-        let cls = tok.strip_prefix('%').and_then(class_bits).or_else(|| {
-            // The old spelling without '%' for the classic classes.
-            matches!(
-                tok,
-                "file" | "process" | "network" | "signal" | "ipc" | "desc" | "memory"
-            )
-            .then(|| class_bits(tok))
-            .flatten()
+        // Class names in any case, as strace's find_xlat_val_case.
+        let lower = tok.to_ascii_lowercase();
+        let cls = lower.strip_prefix('%').and_then(class_bits).or_else(|| {
+            // The old spellings without '%': the classic classes, and "all" (every call).
+            match lower.as_str() {
+                "all" => Some(u32::MAX),
+                "file" | "process" | "network" | "signal" | "ipc" | "desc" | "memory" => {
+                    class_bits(&lower)
+                }
+                _ => None,
+            }
         });
         if let Some(bits) = cls {
             return Ok(sysent::table()
                 .iter()
                 .flatten()
-                .filter(|s| s.classes & bits != 0)
+                .filter(|s| bits == u32::MAX || s.classes & bits != 0)
                 .map(|s| s.nr)
                 .collect());
         }
@@ -248,7 +264,7 @@ pub fn parse_syscall_set(spec: &str) -> Result<SyscallSet, UsageError> {
         match sysent::by_name(tok) {
             Some(nr) => Ok(vec![nr]),
             None if optional => Ok(vec![]),
-            None => Err(err(format!("invalid system call '{tok}'"))),
+            None => Err(err(format!("invalid system call '{written}'"))),
         }
     };
     let mut any = false;
@@ -1553,6 +1569,23 @@ mod tests {
         assert_eq!(
             run(&["-e", "trace=bogus", "true"]).unwrap_err().message,
             "invalid system call 'bogus'"
+        );
+        assert_eq!(
+            run(&["-e", "trace=/+id", "true"]).unwrap_err().message,
+            "regcomp: +id: repetition operator missing expression"
+        );
+        // "all" and class names in any case are tokens of a list too.
+        assert_eq!(
+            run(&["-e", "trace=all,nonsense", "true"])
+                .unwrap_err()
+                .message,
+            "invalid system call 'nonsense'"
+        );
+        assert!(run(&["-e", "trace=%DESC,all", "true"]).is_ok());
+        // The personality suffix stays in the message (strace's filtering_syscall-syntax).
+        assert_eq!(
+            run(&["-e", "trace=-1@64", "true"]).unwrap_err().message,
+            "invalid system call '-1@64'"
         );
     }
 
