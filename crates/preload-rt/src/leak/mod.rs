@@ -12,11 +12,13 @@
 //! scan's memory are mapped with `preload-sys`.
 //!
 //! - [`live`]: the live-block table;
+//! - [`in_place`]: the scan's view of it, where it lies;
 //! - [`fatal`]: the check at the end of a process killed by a fatal signal;
 //! - [`world`]: stopping the other threads and reading their registers;
 //! - [`roots`]: the roots, from `/proc/self/maps`, and the scan.
 
 pub mod fatal;
+pub mod in_place;
 pub mod live;
 pub mod roots;
 pub mod world;
