@@ -139,6 +139,16 @@ pub trait Blocks {
     fn add_indirect(&mut self, id: u32, bytes: u64);
     /// The next block in address order from `at` (a fresh cursor: the first).
     fn next_in_order(&self, at: &mut Self::Cursor) -> Option<u32>;
+    /// The next block in address order from `at` whose state is [`State::Unreached`] (what
+    /// [`Scan::finish`] looks for: a store may skip the others faster than one by one).
+    fn next_unreached(&self, at: &mut Self::Cursor) -> Option<u32> {
+        while let Some(i) = self.next_in_order(at) {
+            if self.extra(i).state == State::Unreached {
+                return Some(i);
+            }
+        }
+        None
+    }
     /// The lowest block that ends above `at` (a zero-sized one counted as a byte) and starts
     /// below `end`.
     fn overlapping(&self, at: u64, end: u64) -> Option<Block>;
@@ -869,15 +879,13 @@ impl<'a, M: Memory, B: Blocks> Scan<'a, M, B> {
     /// Ends the scan: cliques of the lost blocks. Call it once, after every root.
     pub fn finish(&mut self) {
         let mut at = B::Cursor::default();
-        while let Some(i) = self.store.next_in_order(&mut at) {
-            if self.store.extra(i).state == State::Unreached {
-                if !self.store.lead(i) {
-                    self.overflowed = true;
-                    continue;
-                }
-                self.push(i);
-                self.drain(Some(i));
+        while let Some(i) = self.store.next_unreached(&mut at) {
+            if !self.store.lead(i) {
+                self.overflowed = true;
+                continue;
             }
+            self.push(i);
+            self.drain(Some(i));
         }
     }
 

@@ -365,6 +365,44 @@ impl Blocks for InPlace<'_> {
         }
     }
 
+    fn next_unreached(&self, at: &mut (usize, usize)) -> Option<u32> {
+        // The next unreached direct block: the words skipped with one test each (a block's
+        // word holds its state's bits; an empty word is 0).
+        const STATE: u64 = 7 << STATE_SHIFT;
+        let mut g = at.0.max(self.lo);
+        while g <= self.hi {
+            let w = self.word(g);
+            if w != 0 && w & STATE == 0 {
+                break;
+            }
+            g += 1;
+        }
+        let direct = (g <= self.hi).then_some(g);
+        let mut j = at.1;
+        let hashed = self.hashed.blocks();
+        while j < hashed.len() && self.hashed.extra(j as u32).state != State::Unreached {
+            j += 1;
+        }
+        match (direct, hashed.get(j)) {
+            (Some(g), Some(b)) if b.start < self.start(g, self.word(g)) => {
+                *at = (g, j + 1);
+                Some(HASHED | j as u32)
+            }
+            (Some(g), _) => {
+                *at = (g + 1, j);
+                Some(g as u32)
+            }
+            (None, Some(_)) => {
+                *at = (g, j + 1);
+                Some(HASHED | j as u32)
+            }
+            (None, None) => {
+                *at = (g, j);
+                None
+            }
+        }
+    }
+
     fn overlapping(&self, at: u64, end: u64) -> Option<Block> {
         let hashed = self.hashed.overlapping(at, end);
         let mut direct = None;
