@@ -123,7 +123,9 @@ pub fn realloc(g: &Guard, kind: AllocKind, old: u64, size: u64, real: impl FnOnc
         Found::Walk { .. } => w.stack_of_walk(frames, regs, traced.then_some(&trace), generation),
     };
     let new = real();
-    leak::note_realloc(&mut w, old, new, size, stack);
+    if leak::on() {
+        leak::note_realloc(&mut w, old, new, size, stack);
+    }
     let tid = w.tid_of(g);
     let time_ns = w.now();
     w.write_realloc(&Realloc {
