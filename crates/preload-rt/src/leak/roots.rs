@@ -21,7 +21,7 @@
 
 use core::arch::asm;
 
-use tracekit_leak_scan::{kind_of, Block, Extra, Heuristics, Memory, Scan, Sorted};
+use tracekit_leak_scan::{kind_of, AddressIndex, Block, Extra, Heuristics, Memory, Scan, Sorted};
 use tracekit_log::LeakLoss;
 
 use super::in_place::InPlace;
@@ -227,7 +227,9 @@ pub fn check(
     // bytes as they come, the loss records' table where their keys hash. The direct map's
     // blocks are scanned where they are (`InPlace`): nothing per block of theirs here.
     let groups_cap = (2 * n).next_power_of_two().max(16);
+    let words = h + 4096;
     let size = h * (2 * 24 + 16 + 2 + 8 + 4)
+        + words * 12
         + direct * 8
         + (2 * n + 16) * 4
         + groups_cap * size_of::<LeakLoss>()
@@ -249,6 +251,8 @@ pub fn check(
     let extra: &mut [Extra] = arena.take(h);
     let indirect: &mut [u64] = arena.take(h);
     let leaders: &mut [u64] = arena.take(direct);
+    let bits: &mut [u64] = arena.take(words);
+    let before: &mut [u32] = arena.take(words);
     let mark: &mut [u32] = arena.take(2 * n + 16);
     let groups: &mut [LeakLoss] = arena.take(groups_cap);
     let used: &mut [u32] = arena.take(n);
@@ -279,6 +283,33 @@ pub fn check(
         put(blocks, stacks, i, e)
     });
     let (blocks, stacks) = (&blocks[..kept], &stacks[..kept]);
+    // An address index over those below the program break (larger blocks of the main heap),
+    // when they lie densely enough: found in two loads instead of a search.
+    let brk = super::live::program_break();
+    let mut m = blocks.partition_point(|b| b.start < brk);
+    let (lo, hi) = match m {
+        0 => (0, 0),
+        _ => (blocks[0].start, blocks[m - 1].start),
+    };
+    if AddressIndex::words(lo, hi, INDEX_SHIFT) > words {
+        m = 0;
+    }
+    let mut index = match m {
+        0 => AddressIndex::new(0, 0, INDEX_SHIFT, bits, before),
+        _ => AddressIndex::new(lo, hi, INDEX_SHIFT, bits, before),
+    };
+    if m > 0 {
+        let mut differ = 0;
+        for b in &blocks[..m] {
+            differ |= b.start ^ lo;
+            index.insert(b.start);
+        }
+        // Not 16 bytes apart: no index (its bits are wrong, and unused).
+        if differ.trailing_zeros() < INDEX_SHIFT {
+            m = 0;
+        }
+    }
+    index.seal();
     let table_ranges = table.ranges();
 
     // Stop the world, then read the maps it has.
@@ -349,7 +380,11 @@ pub fn check(
     let rodata = &rodata[..nro];
 
     let mem = Own { rodata };
-    let store = table.in_place(Sorted::new(blocks, extra, indirect), leaders);
+    let mut hashed = Sorted::new(blocks, extra, indirect);
+    if m > 0 {
+        hashed.use_index(&index);
+    }
+    let store = table.in_place(hashed, leaders);
     let mut scan = Scan::over(store, mark, &mem, heuristics);
     scan.skip_chunk_headers(true);
     for m in maps::parse(text) {
@@ -442,6 +477,9 @@ pub fn check(
     }
     true
 }
+
+/// Bytes per bit of the address index (glibc's alignment).
+const INDEX_SHIFT: u32 = 4;
 
 /// Buckets of one radix sort pass (11 bits of the address at a time).
 const RADIX_BITS: u32 = 11;
