@@ -5,9 +5,9 @@
 //!   direct map: one 8-byte word per 32 bytes of heap (glibc's smallest chunk: two live
 //!   blocks never start in the same 32 bytes), at the block's address, holding its size,
 //!   stack and which 16 bytes of the 32 it starts at. An insert or a remove is one store,
-//!   with no probe and no rehash, and the blocks come out in address order. Only its pages
+//!   with no probe and no rehash, and the blocks come out in address order. Only its parts
 //!   where blocks start are touched (a 4 KiB page per 16 KiB of heap: 113 blocks of 128
-//!   bytes, 341 of 32). The check scans in place ([`InPlace`]): a pointer's block is found
+//!   bytes, 341 of 32), faulted in 128 KiB at a time. The check scans in place ([`InPlace`]): a pointer's block is found
 //!   from its address in at most five loads of neighbouring words, and the scan keeps each
 //!   block's state in the spare bits of its word;
 //! - the others (larger blocks, chunks glibc maps on their own, other arenas' heaps) in an
@@ -67,6 +67,14 @@ const _: () = assert!(DIRECT_MAX_SIZE < SIZE_MASK);
 const DIRECT_MAX_SIZE: u64 = 128;
 /// Inserts that may set the direct map up (the first block below the program break).
 const DIRECT_TRIES: u32 = 64;
+/// The direct map is faulted in this many bytes at a time (128 KiB: 512 KiB of heap), with
+/// one `MADV_POPULATE_WRITE` at the first insert there, instead of a page fault per 4 KiB:
+/// a million 32-byte blocks take 96 calls instead of ~1,900 faults (the table's upkeep in
+/// leak_bench list 1M, paired medians: 8.3 -> 6.8 ms). At most this much of the map is
+/// faulted in past the heap's end.
+const READY_SHIFT: u32 = 17;
+/// Words of the bitmap of the pieces faulted in.
+const READY_WORDS: usize = (DIRECT_SPAN >> GRANULE_SHIFT << 3 >> READY_SHIFT) as usize / 64;
 
 /// The direct map (see the module docs).
 #[derive(Debug, Clone, Copy)]
@@ -194,6 +202,8 @@ pub struct LiveTable {
     /// A map failed: blocks were lost from the table, so a check would be wrong.
     broken: bool,
     direct: Direct,
+    /// The pieces of the direct map faulted in (see [`READY_SHIFT`]).
+    ready: [u64; READY_WORDS],
 }
 
 // SAFETY: the table owns its mapping; its owner serializes access with a lock.
@@ -208,6 +218,7 @@ impl LiveTable {
             len: 0,
             broken: false,
             direct: Direct::new(),
+            ready: [0; READY_WORDS],
         }
     }
 
@@ -265,6 +276,10 @@ impl LiveTable {
         // Every free is seen, so an address is in one of the two at a time.
         if b.size <= DIRECT_MAX_SIZE && b.stack < 1 << STACK_BITS {
             if let Some(w) = self.direct.slot(b.ptr, true) {
+                let piece = w >> (READY_SHIFT - 3);
+                if self.ready[piece / 64] & 1 << (piece % 64) == 0 {
+                    self.make_ready(piece);
+                }
                 let d = &mut self.direct;
                 if d.get(w) == 0 {
                     d.len += 1;
@@ -278,6 +293,18 @@ impl LiveTable {
             }
         }
         self.hash_insert(b);
+    }
+
+    /// Faults in piece `piece` of the direct map (see [`READY_SHIFT`]); where that fails,
+    /// its pages fault in one by one as they are written.
+    #[cold]
+    fn make_ready(&mut self, piece: usize) {
+        self.ready[piece / 64] |= 1 << (piece % 64);
+        let at = self.direct.words.wrapping_add(piece << (READY_SHIFT - 3));
+        // SAFETY: the piece lies inside the direct map's writable mapping (its words are
+        // `slot()`'s, whose range is the mapping's, a whole number of pieces); the advice
+        // changes no contents.
+        let _ = unsafe { sys::populate_write(at.cast(), 1 << READY_SHIFT) };
     }
 
     fn hash_insert(&mut self, b: Live) {
