@@ -27,7 +27,7 @@ pub fn alloc(g: &Guard, kind: AllocKind, ptr: u64, size: u64, align: u64) {
     // Start in the hook's own frame (this function is inlined into it).
     let regs = unwind::here();
     let write = |w: &mut session::Writer, stack: u64| {
-        leak::note_alloc(ptr, size, stack);
+        leak::note_alloc(w, ptr, size, stack);
         let tid = w.tid_of(g);
         let time_ns = w.now();
         w.write_alloc(&Alloc {
@@ -82,7 +82,7 @@ pub fn free(g: &Guard, kind: FreeKind, ptr: u64, size: u64) {
         return;
     }
     session::with(|w| {
-        leak::note_free(ptr);
+        leak::note_free(w, ptr);
         let tid = w.tid_of(g);
         let time_ns = w.now();
         w.write_free(&Free {
@@ -123,7 +123,9 @@ pub fn realloc(g: &Guard, kind: AllocKind, old: u64, size: u64, real: impl FnOnc
         Found::Walk { .. } => w.stack_of_walk(frames, regs, traced.then_some(&trace), generation),
     };
     let new = real();
-    leak::note_realloc(old, new, size, stack);
+    if leak::on() {
+        leak::note_realloc(&mut w, old, new, size, stack);
+    }
     let tid = w.tid_of(g);
     let time_ns = w.now();
     w.write_realloc(&Realloc {

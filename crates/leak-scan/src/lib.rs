@@ -1,11 +1,14 @@
 //! The leak check's scanner: every live block classified as valgrind memcheck does
 //! (`memcheck/mc_leakcheck.c`, valgrind 3.19), from the roots a caller feeds it.
 //!
-//! The caller (a preload library at exit) owns all memory: the blocks, sorted by address and
-//! not overlapping; one [`Extra`] per block; a mark stack of at least twice as many entries
-//! as blocks (a block is pushed at most twice while roots are scanned: when it becomes
-//! possibly reachable, and again when it becomes reachable); and a [`Memory`] that reads the
-//! words of a block or root. Nothing here allocates, takes a lock or makes a system call.
+//! The caller (a preload library at exit) owns all memory: the blocks and each one's state,
+//! behind [`Blocks`] (the scan names a block by a `u32` id the store gives out: [`Sorted`],
+//! blocks sorted by address in a slice with one [`Extra`] per block, or a store of the
+//! caller's own that keeps the state in its block table's words); a mark stack of at least
+//! twice as many entries as blocks (a block is pushed at most twice while roots are scanned:
+//! when it becomes possibly reachable, and again when it becomes reachable); and a [`Memory`]
+//! that reads the words of a block or root. Nothing here allocates, takes a lock or makes a
+//! system call.
 //!
 //! The steps, as memcheck's `lc_scan_memory` and `lc_process_markstack`:
 //! 1. [`Scan::root_word`], [`Scan::root_range`]: every aligned word of the roots is looked up
@@ -87,20 +90,68 @@ impl Heuristics {
 /// The scan's state of one block (two bytes: the scan touches one per block it reaches).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Extra {
-    state: State,
+    /// Where the scan stands with the block.
+    pub state: State,
     /// The heuristic (one of [`Heuristics`]' rules) through which a reachable block was
     /// reached, 0 when through a start pointer.
     pub heuristic: u8,
 }
 
+/// Where the scan stands with a block ([`Extra::state`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[repr(u8)]
-enum State {
+pub enum State {
+    /// Not reached (yet): definitely lost unless something reaches it.
     #[default]
     Unreached,
+    /// Reached through start pointers from a root.
     Reachable,
+    /// Reached through an interior pointer somewhere on the way.
     Possible,
+    /// Lost, reached from a clique's leader.
     Indirect,
+    /// Lost, and led a clique of its own ([`Blocks::lead`]); definitely lost unless a later
+    /// leader absorbs it.
+    Leader,
+}
+
+/// Where the scan's blocks and their states are kept. Blocks are named by ids the store gives
+/// out (`u32`, so that the mark stack takes 4 bytes an entry); they must not overlap.
+pub trait Blocks {
+    /// Where the scan walks the blocks in address order ([`Blocks::next_in_order`]).
+    type Cursor: Default;
+    /// The lowest start and the highest end of all blocks (`(u64::MAX, 0)`: none).
+    fn bounds(&self) -> (u64, u64);
+    /// The block `ptr` points into (a zero-sized block: at), `ptr` within [`Blocks::bounds`].
+    fn find(&self, ptr: u64) -> Option<u32>;
+    /// Block `id`.
+    fn block(&self, id: u32) -> Block;
+    /// Block `id`'s state (all [`Extra::default`] when the scan starts).
+    fn extra(&self, id: u32) -> Extra;
+    /// Sets block `id`'s state (never [`State::Leader`]: see [`Blocks::lead`]).
+    fn set_extra(&mut self, id: u32, e: Extra);
+    /// Block `id` leads a clique: state [`State::Leader`], its indirect bytes 0. False when
+    /// the store has no room to count them (the scan then counts too much as lost).
+    fn lead(&mut self, id: u32) -> bool;
+    /// A leader's indirect bytes.
+    fn indirect(&self, id: u32) -> u64;
+    /// Adds `bytes` to a leader's indirect bytes.
+    fn add_indirect(&mut self, id: u32, bytes: u64);
+    /// The next block in address order from `at` (a fresh cursor: the first).
+    fn next_in_order(&self, at: &mut Self::Cursor) -> Option<u32>;
+    /// The next block in address order from `at` whose state is [`State::Unreached`] (what
+    /// [`Scan::finish`] looks for: a store may skip the others faster than one by one).
+    fn next_unreached(&self, at: &mut Self::Cursor) -> Option<u32> {
+        while let Some(i) = self.next_in_order(at) {
+            if self.extra(i).state == State::Unreached {
+                return Some(i);
+            }
+        }
+        None
+    }
+    /// The lowest block that ends above `at` (a zero-sized one counted as a byte) and starts
+    /// below `end`.
+    fn overlapping(&self, at: u64, end: u64) -> Option<Block>;
 }
 
 /// How the scan reads memory: the aligned words of `[start, end)` (both multiples of 8),
@@ -118,13 +169,8 @@ pub trait Memory {
 
 /// One leak scan over a set of blocks.
 #[derive(Debug)]
-pub struct Scan<'a, M: Memory> {
-    blocks: &'a [Block],
-    extra: &'a mut [Extra],
-    /// Per block, read only for clique leaders: the bytes their clique reaches (set to 0
-    /// when the block becomes a leader; other entries are never read, so the caller's memory
-    /// needs no reset and is touched only for leaders).
-    indirect: &'a mut [u64],
+pub struct Scan<'a, M: Memory, B: Blocks = Sorted<'a>> {
+    store: B,
     stack: &'a mut [u32],
     top: usize,
     overflowed: bool,
@@ -134,6 +180,18 @@ pub struct Scan<'a, M: Memory> {
     /// Lowest start and highest end of all blocks: most words are no pointer at all.
     lo: u64,
     hi: u64,
+}
+
+/// Blocks sorted by address in a slice, with their states in slices of the caller's:
+/// found by an address index (when the caller made one) or an interpolation search.
+#[derive(Debug)]
+pub struct Sorted<'a> {
+    blocks: &'a [Block],
+    extra: &'a mut [Extra],
+    /// Per block, read only for clique leaders: the bytes their clique reaches (set to 0
+    /// when the block becomes a leader; other entries are never read, so the caller's memory
+    /// needs no reset and is touched only for leaders).
+    indirect: &'a mut [u64],
     /// The blocks the index does not hold cut at the widest gaps between them (see
     /// [`Segments`]), made at the first search that needs them.
     segments: core::cell::OnceCell<Segments>,
@@ -362,34 +420,16 @@ fn next_chunk_header(b: Block) -> u64 {
     }
 }
 
-impl<'a, M: Memory> Scan<'a, M> {
-    /// A scan of `blocks` (sorted by start, not overlapping); `extra` and `indirect` have
-    /// one entry per block (`extra` is reset here, `indirect` needs no reset), `stack` has
-    /// room for twice as many entries as blocks.
-    pub fn new(
-        blocks: &'a [Block],
-        extra: &'a mut [Extra],
-        indirect: &'a mut [u64],
-        stack: &'a mut [u32],
-        mem: &'a M,
-        heuristics: Heuristics,
-    ) -> Self {
+impl<'a> Sorted<'a> {
+    /// A store of `blocks` (sorted by start, not overlapping); `extra` and `indirect` have
+    /// one entry per block (`extra` is reset here, `indirect` needs no reset).
+    pub fn new(blocks: &'a [Block], extra: &'a mut [Extra], indirect: &'a mut [u64]) -> Self {
         let n = blocks.len().min(extra.len()).min(indirect.len());
         extra[..n].fill(Extra::default());
-        let lo = blocks.first().map_or(u64::MAX, |b| b.start);
-        let hi = blocks.last().map_or(0, |b| b.start + b.size.max(1));
-        Scan {
+        Sorted {
             blocks: &blocks[..n],
             extra,
             indirect,
-            stack,
-            top: 0,
-            overflowed: false,
-            skip_chunk_headers: false,
-            mem,
-            heuristics,
-            lo,
-            hi,
             segments: core::cell::OnceCell::new(),
             index: None,
         }
@@ -412,15 +452,9 @@ impl<'a, M: Memory> Scan<'a, M> {
         }
     }
 
-    /// The index of the block that `ptr` points into (a zero-sized block: at).
-    #[inline]
-    pub fn block_of(&self, ptr: u64) -> Option<usize> {
-        if ptr < self.lo || ptr >= self.hi {
-            return None;
-        }
-        let i = self.last_at_or_below(ptr)?;
-        let b = self.blocks[i];
-        (ptr < b.start + b.size || (b.size == 0 && ptr == b.start)).then_some(i)
+    /// The blocks.
+    pub fn blocks(&self) -> &[Block] {
+        self.blocks
     }
 
     /// The index of the last block starting at or below `ptr` (`lo <= ptr < hi`).
@@ -443,7 +477,7 @@ impl<'a, M: Memory> Scan<'a, M> {
         self.search(ptr)
     }
 
-    /// [`Scan::last_at_or_below`] among the blocks the index does not hold.
+    /// [`Sorted::last_at_or_below`] among the blocks the index does not hold.
     #[inline(never)]
     fn search(&self, ptr: u64) -> Option<usize> {
         let indexed = self.index.as_ref().map_or(0, |v| v.len);
@@ -504,6 +538,137 @@ impl<'a, M: Memory> Scan<'a, M> {
         // The last start <= ptr lies in [lo, hi).
         Some(first + lo + blocks[lo + 1..hi].partition_point(|b| b.start <= ptr))
     }
+}
+
+impl Blocks for Sorted<'_> {
+    type Cursor = usize;
+
+    fn bounds(&self) -> (u64, u64) {
+        let lo = self.blocks.first().map_or(u64::MAX, |b| b.start);
+        let hi = self.blocks.last().map_or(0, |b| b.start + b.size.max(1));
+        (lo, hi)
+    }
+
+    #[inline]
+    fn find(&self, ptr: u64) -> Option<u32> {
+        let i = self.last_at_or_below(ptr)?;
+        let b = self.blocks[i];
+        (ptr < b.start + b.size || (b.size == 0 && ptr == b.start)).then_some(i as u32)
+    }
+
+    #[inline]
+    fn block(&self, id: u32) -> Block {
+        self.blocks[id as usize]
+    }
+
+    #[inline]
+    fn extra(&self, id: u32) -> Extra {
+        self.extra[id as usize]
+    }
+
+    #[inline]
+    fn set_extra(&mut self, id: u32, e: Extra) {
+        self.extra[id as usize] = e;
+    }
+
+    fn lead(&mut self, id: u32) -> bool {
+        self.extra[id as usize].state = State::Leader;
+        self.indirect[id as usize] = 0;
+        true
+    }
+
+    fn indirect(&self, id: u32) -> u64 {
+        self.indirect[id as usize]
+    }
+
+    fn add_indirect(&mut self, id: u32, bytes: u64) {
+        self.indirect[id as usize] += bytes;
+    }
+
+    fn next_in_order(&self, at: &mut usize) -> Option<u32> {
+        let i = *at;
+        (i < self.blocks.len()).then(|| {
+            *at += 1;
+            i as u32
+        })
+    }
+
+    fn overlapping(&self, at: u64, end: u64) -> Option<Block> {
+        let i = self
+            .blocks
+            .partition_point(|b| b.start + b.size.max(1) <= at);
+        self.blocks.get(i).filter(|b| b.start < end).copied()
+    }
+}
+
+impl<'a, M: Memory> Scan<'a, M> {
+    /// A scan of `blocks` (sorted by start, not overlapping); `extra` and `indirect` have
+    /// one entry per block (`extra` is reset here, `indirect` needs no reset), `stack` has
+    /// room for twice as many entries as blocks.
+    pub fn new(
+        blocks: &'a [Block],
+        extra: &'a mut [Extra],
+        indirect: &'a mut [u64],
+        stack: &'a mut [u32],
+        mem: &'a M,
+        heuristics: Heuristics,
+    ) -> Self {
+        Scan::over(Sorted::new(blocks, extra, indirect), stack, mem, heuristics)
+    }
+
+    /// See [`Sorted::use_index`].
+    pub fn use_index(&mut self, index: &'a AddressIndex<'a>) {
+        self.store.use_index(index);
+    }
+
+    /// The blocks scanned.
+    pub fn blocks(&self) -> &[Block] {
+        self.store.blocks()
+    }
+
+    /// The index of the block that `ptr` points into (a zero-sized block: at).
+    #[inline]
+    pub fn block_of(&self, ptr: u64) -> Option<usize> {
+        self.find(ptr).map(|i| i as usize)
+    }
+}
+
+impl<'a, M: Memory, B: Blocks> Scan<'a, M, B> {
+    /// A scan of the blocks of `store` (each one's state as at the start of a scan), with a
+    /// mark stack of room for twice as many entries as blocks.
+    pub fn over(store: B, stack: &'a mut [u32], mem: &'a M, heuristics: Heuristics) -> Self {
+        let (lo, hi) = store.bounds();
+        Scan {
+            store,
+            stack,
+            top: 0,
+            overflowed: false,
+            skip_chunk_headers: false,
+            mem,
+            heuristics,
+            lo,
+            hi,
+        }
+    }
+
+    /// The store of the blocks.
+    pub fn store(&self) -> &B {
+        &self.store
+    }
+
+    /// The store of the blocks, with the states the scan left in it.
+    pub fn into_store(self) -> B {
+        self.store
+    }
+
+    /// The block that `ptr` points into.
+    #[inline(always)]
+    fn find(&self, ptr: u64) -> Option<u32> {
+        if ptr < self.lo || ptr >= self.hi {
+            return None;
+        }
+        self.store.find(ptr)
+    }
 
     /// Leaves out pointers to where glibc's allocator puts the header of the chunk after a
     /// block, when that falls inside the block: a chunk is the request plus 8 rounded up to
@@ -517,12 +682,12 @@ impl<'a, M: Memory> Scan<'a, M> {
     }
 
     /// The block `ptr` points into, unless it is a chunk header left out.
-    #[inline]
-    fn target(&self, ptr: u64) -> Option<usize> {
-        let i = self.block_of(ptr)?;
-        let b = self.blocks[i];
+    #[inline(always)]
+    fn target(&self, ptr: u64) -> Option<(u32, Block)> {
+        let i = self.find(ptr)?;
+        let b = self.store.block(i);
         let header = self.skip_chunk_headers && ptr != b.start && ptr == next_chunk_header(b);
-        (!header).then_some(i)
+        (!header).then_some((i, b))
     }
 
     /// Root words copied out of memory (a region that holds no block).
@@ -552,21 +717,14 @@ impl<'a, M: Memory> Scan<'a, M> {
     pub fn for_gaps(&mut self, start: u64, end: u64, mut f: impl FnMut(&mut Self, u64, u64)) {
         let mut at = (start + 7) & !7;
         let end = end & !7;
-        // The first block that ends above `at`.
-        let mut i = self
-            .blocks
-            .partition_point(|b| b.start + b.size.max(1) <= at);
         while at < end {
-            let next = self.blocks.get(i).filter(|b| b.start < end).copied();
+            let next = self.store.overlapping(at, end);
             let gap_end = next.map_or(end, |b| b.start.max(at)) & !7;
             if gap_end > at {
                 f(self, at, gap_end);
             }
             match next {
-                Some(b) => {
-                    at = at.max((b.start + b.size.max(1) + 7) & !7);
-                    i += 1;
-                }
+                Some(b) => at = at.max((b.start + b.size.max(1) + 7) & !7),
                 None => break,
             }
         }
@@ -574,7 +732,8 @@ impl<'a, M: Memory> Scan<'a, M> {
 
     /// Scans the words of `[start, end)` as pointers from a parent that is definite or not;
     /// in a clique, `clique` is the leader.
-    fn scan_words(&mut self, start: u64, end: u64, definite: bool, clique: Option<usize>) {
+    #[inline]
+    fn scan_words(&mut self, start: u64, end: u64, definite: bool, clique: Option<u32>) {
         let mem = self.mem;
         for &w in mem.words(start, end) {
             if w < self.lo || w >= self.hi {
@@ -588,31 +747,35 @@ impl<'a, M: Memory> Scan<'a, M> {
     }
 
     /// memcheck's `lc_push_without_clique_if_a_chunk_ptr`.
+    #[inline]
     fn reach(&mut self, ptr: u64, definite: bool) {
-        let Some(i) = self.target(ptr) else {
+        let Some((i, b)) = self.target(ptr) else {
             return;
         };
-        let b = self.blocks[i];
-        let ex = &mut self.extra[i];
+        let mut ex = self.store.extra(i);
         if ex.state == State::Reachable {
             if ex.heuristic != 0 && ptr == b.start {
                 ex.heuristic = 0;
+                self.store.set_extra(i, ex);
             }
             return;
         }
         let mut via_start = ptr == b.start;
         if !via_start && self.heuristics.0 != 0 {
             let h = self.heuristic(ptr, b);
-            self.extra[i].heuristic = h;
+            ex.heuristic = h;
             via_start = h != 0;
         }
-        let ex = &mut self.extra[i];
         if via_start && definite {
             ex.state = State::Reachable;
+            self.store.set_extra(i, ex);
             self.push(i);
         } else if ex.state == State::Unreached {
             ex.state = State::Possible;
+            self.store.set_extra(i, ex);
             self.push(i);
+        } else {
+            self.store.set_extra(i, ex);
         }
     }
 
@@ -661,31 +824,37 @@ impl<'a, M: Memory> Scan<'a, M> {
     }
 
     /// memcheck's `lc_push_with_clique_if_a_chunk_ptr`.
-    fn join_clique(&mut self, ptr: u64, leader: usize) {
-        let Some(i) = self.target(ptr) else {
+    #[inline]
+    fn join_clique(&mut self, ptr: u64, leader: u32) {
+        let Some((i, b)) = self.target(ptr) else {
             return;
         };
-        if self.extra[i].state != State::Unreached || i == leader {
+        if i == leader {
             return;
         }
-        // Leaders come in address order: an unreached block below this one led a clique of
-        // its own, whose bytes come along; one above it has led none yet. A former leader's
-        // blocks are scanned no more (memcheck scans them again): everything it reaches left
-        // the unreached when it led, and states only leave it, so that finds nothing.
-        let former = if i < leader {
-            self.indirect[i]
-        } else {
-            self.push(i);
-            0
+        let mut ex = self.store.extra(i);
+        // Leaders come in address order: a former leader's clique comes along with its
+        // bytes; an unreached block has led none yet. A former leader's blocks are scanned no
+        // more (memcheck scans them again): everything it reaches left the unreached when it
+        // led, and states only leave it, so that finds nothing.
+        let former = match ex.state {
+            State::Leader => self.store.indirect(i),
+            State::Unreached => {
+                self.push(i);
+                0
+            }
+            _ => return,
         };
-        self.extra[i].state = State::Indirect;
-        self.indirect[leader] += self.blocks[i].size + former;
+        ex.state = State::Indirect;
+        self.store.set_extra(i, ex);
+        self.store.add_indirect(leader, b.size + former);
     }
 
-    fn push(&mut self, i: usize) {
+    #[inline]
+    fn push(&mut self, i: u32) {
         match self.stack.get_mut(self.top) {
             Some(slot) => {
-                *slot = i as u32;
+                *slot = i;
                 self.top += 1;
             }
             None => self.overflowed = true,
@@ -693,12 +862,12 @@ impl<'a, M: Memory> Scan<'a, M> {
     }
 
     /// memcheck's `lc_process_markstack`.
-    fn drain(&mut self, clique: Option<usize>) {
+    fn drain(&mut self, clique: Option<u32>) {
         while self.top > 0 {
             self.top -= 1;
-            let i = self.stack[self.top] as usize;
-            let b = self.blocks[i];
-            let definite = self.extra[i].state == State::Reachable;
+            let i = self.stack[self.top];
+            let b = self.store.block(i);
+            let definite = clique.is_none() && self.store.extra(i).state == State::Reachable;
             let end = (b.start + b.size) & !7;
             let start = (b.start + 7) & !7;
             if end > start {
@@ -709,49 +878,51 @@ impl<'a, M: Memory> Scan<'a, M> {
 
     /// Ends the scan: cliques of the lost blocks. Call it once, after every root.
     pub fn finish(&mut self) {
-        for i in 0..self.blocks.len() {
-            if self.extra[i].state == State::Unreached {
-                self.indirect[i] = 0;
-                self.push(i);
-                self.drain(Some(i));
+        let mut at = B::Cursor::default();
+        while let Some(i) = self.store.next_unreached(&mut at) {
+            if !self.store.lead(i) {
+                self.overflowed = true;
+                continue;
             }
+            self.push(i);
+            self.drain(Some(i));
         }
     }
 
     /// What block `i` is (after [`Scan::finish`]).
     pub fn kind(&self, i: usize) -> Kind {
-        match self.extra[i].state {
-            State::Reachable => Kind::Reachable,
-            State::Possible => Kind::Possible,
-            State::Indirect => Kind::Indirect,
-            State::Unreached => Kind::Definite,
-        }
+        kind_of(self.store.extra(i as u32).state)
     }
 
     /// The scan's state of block `i`.
-    pub fn extra(&self, i: usize) -> &Extra {
-        &self.extra[i]
+    pub fn extra(&self, i: usize) -> Extra {
+        self.store.extra(i as u32)
     }
 
     /// For a definitely lost block (a clique leader), after [`Scan::finish`]: the bytes of
     /// the blocks its clique reaches (indirectly lost); 0 for the others.
     pub fn indirect(&self, i: usize) -> u64 {
-        if self.kind(i) == Kind::Definite {
-            self.indirect[i]
+        if self.store.extra(i as u32).state == State::Leader {
+            self.store.indirect(i as u32)
         } else {
             0
         }
     }
 
-    /// True when the mark stack was too small (some blocks were not scanned through: the
-    /// result then counts too much as lost).
+    /// True when the mark stack was too small, or the store had no room for a leader's
+    /// bytes (some blocks were not scanned through: the result then counts too much as lost).
     pub fn overflowed(&self) -> bool {
         self.overflowed
     }
+}
 
-    /// The blocks scanned.
-    pub fn blocks(&self) -> &[Block] {
-        self.blocks
+/// The kind of a block in `state` after [`Scan::finish`].
+pub fn kind_of(state: State) -> Kind {
+    match state {
+        State::Reachable => Kind::Reachable,
+        State::Possible => Kind::Possible,
+        State::Indirect => Kind::Indirect,
+        State::Unreached | State::Leader => Kind::Definite,
     }
 }
 
@@ -781,10 +952,12 @@ pub struct Summary {
 
 impl Summary {
     /// The figures of a finished scan.
-    pub fn of<M: Memory>(scan: &Scan<'_, M>) -> Summary {
+    pub fn of<M: Memory, B: Blocks>(scan: &Scan<'_, M, B>) -> Summary {
         let mut s = Summary::default();
-        for (i, b) in scan.blocks().iter().enumerate() {
-            s.kinds[scan.kind(i) as usize].add(b.size);
+        let mut at = B::Cursor::default();
+        while let Some(i) = scan.store.next_in_order(&mut at) {
+            let kind = kind_of(scan.store.extra(i).state);
+            s.kinds[kind as usize].add(scan.store.block(i).size);
         }
         s
     }

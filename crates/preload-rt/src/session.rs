@@ -23,6 +23,7 @@
 //! `TRACEKIT_COMPRESS=0` (leave records uncompressed), `TRACEKIT_FREERES=0` (keep the
 //! runtimes' buffers at exit), `TRACEKIT_CLOCK=fine` (ns event times, see [`Writer::now`]).
 
+use crate::leak::live::LiveTable;
 use std::ffi::{c_char, c_int, c_void};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 
@@ -97,6 +98,9 @@ pub struct Writer {
     skip: (u64, u64),
     /// `TRACEKIT_CLOCK=fine`: events read `CLOCK_MONOTONIC` themselves (see [`Writer::now`]).
     fine_clock: bool,
+    /// The leak check's live blocks (kept while it is on): under the session lock that
+    /// every event takes anyway, so that keeping them takes no lock of its own.
+    live: LiveTable,
 }
 
 static W: SpinLock<Writer> = SpinLock::new(Writer {
@@ -118,6 +122,7 @@ static W: SpinLock<Writer> = SpinLock::new(Writer {
     freeres: false,
     skip: (0, 0),
     fine_clock: false,
+    live: LiveTable::new(),
 });
 
 /// True while events are being recorded.
@@ -360,6 +365,12 @@ fn inherited_log(pid: u32) -> Option<&'static [u8]> {
 }
 
 impl Writer {
+    /// The leak check's live-block table.
+    #[inline]
+    pub fn live(&mut self) -> &mut LiveTable {
+        &mut self.live
+    }
+
     /// Opens this process's log (appending to `append` when given) and writes the
     /// `Process` record. Returns false when there is no log.
     fn open_log(&mut self, append: Option<&[u8]>, ppid: u32, descendant: bool) -> bool {

@@ -7,16 +7,18 @@
 //!
 //! Cost: with the check off, one relaxed load per event; on, one store into the direct map
 //! (a block of up to 128 bytes of glibc's main heap) or a hash-table insert or remove (the
-//! others), under a lock that is only ever taken inside the session lock (so it is free of
-//! contention and held at no `fork`). Nothing allocates through the hooked allocator: the table and the
-//! scan's memory are mapped with `preload-sys`.
+//! others), in a table that the session's writer owns (under the session lock every event
+//! takes: no lock of its own). Nothing allocates through the hooked allocator: the table and
+//! the scan's memory are mapped with `preload-sys`.
 //!
 //! - [`live`]: the live-block table;
+//! - [`in_place`]: the scan's view of it, where it lies;
 //! - [`fatal`]: the check at the end of a process killed by a fatal signal;
 //! - [`world`]: stopping the other threads and reading their registers;
 //! - [`roots`]: the roots, from `/proc/self/maps`, and the scan.
 
 pub mod fatal;
+pub mod in_place;
 pub mod live;
 pub mod roots;
 pub mod world;
@@ -26,8 +28,8 @@ use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU8, Ordering};
 
 use tracekit_log::{Event, Leak, LeakLoss};
 
-use crate::lock::SpinLock;
-use live::{Live, LiveTable};
+use crate::session::Writer;
+use live::Live;
 
 static ON: AtomicBool = AtomicBool::new(false);
 /// memcheck's heuristics to apply (`TRACEKIT_LEAK_CHECK_HEURISTICS`; default all).
@@ -38,7 +40,6 @@ static CHECKS: AtomicU32 = AtomicU32::new(0);
 /// A check asked by the signal while its thread was inside the tracker, to run at the next
 /// event (any thread's) outside the session lock.
 static PENDING: AtomicBool = AtomicBool::new(false);
-static TABLE: SpinLock<LiveTable> = SpinLock::new(LiveTable::new());
 
 /// The environment variable that turns the check on (`summary`, `full` or `yes`; `no` or
 /// unset: off). What is printed is the reader's choice; the process records the same.
@@ -189,29 +190,29 @@ pub fn on() -> bool {
     ON.load(Ordering::Relaxed)
 }
 
-/// A block was allocated (call under the session lock, with the stack id just written).
+/// A block was allocated (`w`: the session, locked; the stack id just written).
 #[inline]
-pub fn note_alloc(ptr: u64, size: u64, stack: u64) {
+pub fn note_alloc(w: &mut Writer, ptr: u64, size: u64, stack: u64) {
     if on() && ptr != 0 {
-        TABLE.lock().insert(Live { ptr, size, stack });
+        w.live().insert(Live { ptr, size, stack });
     }
 }
 
-/// A block is about to be freed (call under the session lock).
+/// A block is about to be freed (`w`: the session, locked).
 #[inline]
-pub fn note_free(ptr: u64) {
+pub fn note_free(w: &mut Writer, ptr: u64) {
     if on() && ptr != 0 {
-        TABLE.lock().remove(ptr);
+        w.live().remove(ptr);
     }
 }
 
-/// `realloc(old, size)` returned `new` (call under the session lock).
+/// `realloc(old, size)` returned `new` (`w`: the session, locked).
 #[inline]
-pub fn note_realloc(old: u64, new: u64, size: u64, stack: u64) {
+pub fn note_realloc(w: &mut Writer, old: u64, new: u64, size: u64, stack: u64) {
     if !on() {
         return;
     }
-    let mut t = TABLE.lock();
+    let t = w.live();
     if new != 0 {
         t.remove(old);
         t.insert(Live {
@@ -256,8 +257,11 @@ fn check_now(frame: u64, cause: u8, in_exit: bool) {
     }
     let check = CHECKS.fetch_add(1, Ordering::Relaxed) + 1;
     let heuristics = HEURISTICS.load(Ordering::Relaxed);
-    let mut table = TABLE.lock();
+    // The table is taken out of the writer while the check writes records (the session lock
+    // held all along: no event comes meanwhile), and put back after.
+    let mut table = core::mem::take(w.live());
     if table.is_broken() {
+        *w.live() = table;
         crate::say!("leak check: the live-block table could not grow (out of memory): no check");
         return;
     }
@@ -285,6 +289,7 @@ fn check_now(frame: u64, cause: u8, in_exit: bool) {
     } else {
         crate::say!("leak check: no memory for the scan: no check");
     }
+    *w.live() = table;
 }
 
 fn write(

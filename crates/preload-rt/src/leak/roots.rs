@@ -21,9 +21,10 @@
 
 use core::arch::asm;
 
-use tracekit_leak_scan::{AddressIndex, Block, Extra, Heuristics, Kind, Memory, Scan};
+use tracekit_leak_scan::{kind_of, AddressIndex, Block, Extra, Heuristics, Memory, Scan, Sorted};
 use tracekit_log::LeakLoss;
 
+use super::in_place::InPlace;
 use super::live::{Live, LiveTable};
 use super::world::{self, MAX_THREADS, NREGS};
 use crate::{sys, unwind};
@@ -97,25 +98,6 @@ impl Arena {
         // zero-filled (a valid T per `Zeroable`), and no other piece overlaps it; it lives
         // as long as the arena's borrow.
         unsafe { core::slice::from_raw_parts_mut(self.base.wrapping_add(at).cast::<T>(), n) }
-    }
-
-    /// [`Arena::take`] of memory that will be written through: its pages faulted in with
-    /// one system call (`MADV_POPULATE_WRITE`) instead of one fault each.
-    #[allow(clippy::mut_from_ref)]
-    fn take_filled<T: Zeroable>(&self, n: usize) -> &mut [T] {
-        let piece = self.take::<T>(n);
-        self.fill(piece.as_ptr() as usize, size_of_val(piece));
-        piece
-    }
-
-    /// Faults in the whole pages of `[at, at + len)` (inside this arena) with one system call.
-    fn fill(&self, at: usize, len: usize) {
-        let start = at.next_multiple_of(sys::PAGE).max(self.base as usize);
-        let end = (at + len).min(self.base as usize + self.len) & !(sys::PAGE - 1);
-        if end > start {
-            // SAFETY: whole pages inside this arena's writable mapping.
-            let _ = unsafe { sys::populate_write(start as *mut u8, end - start) };
-        }
     }
 
     fn range(&self) -> (u64, u64) {
@@ -237,20 +219,21 @@ pub fn check(
         None => (own_regs, frame.max(own_sp)),
     };
     let n = table.len();
+    let direct = table.direct_len().min(n);
+    // The hash table's blocks (larger ones, mapped chunks, other arenas' heaps).
+    let h = n - direct;
     // Memory is mapped for the largest need and touched only as used: the second sort
-    // buffer only with more than two passes, the mark stack as deep as it gets, the loss
-    // records' table where their keys hash.
+    // buffer only with more than two passes, the mark stack as deep as it gets, the leaders'
+    // bytes as they come, the loss records' table where their keys hash. The direct map's
+    // blocks are scanned where they are (`InPlace`): nothing per block of theirs here.
     let groups_cap = (2 * n).next_power_of_two().max(16);
-    // The direct map's blocks (glibc's main heap's small ones) come in address order; the
-    // hash table's (larger blocks, mapped chunks, other arenas' heaps) are radix sorted and
-    // merged with them. An address index over the blocks below the program break (a bit per
-    // 16 bytes, when that is at most about as many words as blocks) then finds them in two
-    // loads.
-    let words = n + 4096;
-    let size = n * (2 * 24 + 16 + 2 + 8 + 8 + 4)
+    let words = h + 4096;
+    let size = h * (2 * 24 + 16 + 2 + 8 + 4)
         + words * 12
+        + direct * 8
         + (2 * n + 16) * 4
         + groups_cap * size_of::<LeakLoss>()
+        + n * 4
         + RADIX_DIGITS * RADIX * 4
         + MAPS_CAP
         + COPY
@@ -260,15 +243,16 @@ pub fn check(
     let Some(arena) = Arena::new(size) else {
         return false;
     };
-    let entries: &mut [Live] = arena.take(n);
-    let spare: &mut [Live] = arena.take(n);
+    let entries: &mut [Live] = arena.take(h);
+    let spare: &mut [Live] = arena.take(h);
     let counts: &mut [u32] = arena.take(RADIX_DIGITS * RADIX);
-    let extra: &mut [Extra] = arena.take_filled(n);
-    let indirect: &mut [u64] = arena.take(n);
-    let indirect_at = indirect.as_ptr() as usize;
+    let blocks: &mut [Block] = arena.take(h);
+    let stacks: &mut [u32] = arena.take(h);
+    let extra: &mut [Extra] = arena.take(h);
+    let indirect: &mut [u64] = arena.take(h);
+    let leaders: &mut [u64] = arena.take(direct);
     let bits: &mut [u64] = arena.take(words);
     let before: &mut [u32] = arena.take(words);
-    let stacks: &mut [u32] = arena.take_filled(n);
     let mark: &mut [u32] = arena.take(2 * n + 16);
     let groups: &mut [LeakLoss] = arena.take(groups_cap);
     let used: &mut [u32] = arena.take(n);
@@ -278,73 +262,42 @@ pub fn check(
     let rodata: &mut [(u64, u64)] = arena.take(MAX_EXCLUDED);
     let threads: &mut [ThreadRoot] = arena.take(MAX_THREADS);
 
-    // The direct map's blocks come in address order: for a last check, laid out in the map's
-    // own memory (no fresh pages), else copied.
-    let room = n - table.direct_len().min(n);
-    let spent = if last {
-        table.take_in_place(room, |i, s| {
-            if let Some(slot) = stacks.get_mut(i) {
-                *slot = s;
-            }
-        })
-    } else {
-        None
-    };
-    let (blocks, mut d) = match spent {
-        Some((blocks, d)) => (blocks, d.min(n)),
-        None => (arena.take_filled::<Block>(n), 0),
-    };
-    table.for_each_in_order(|e| {
-        if d < n {
-            put(blocks, stacks, d, e);
-            d += 1;
-        }
-    });
+    // The hashed blocks in address order (the direct map's are scanned where they lie),
+    // leaving out any at a direct block's address (a free the hooks missed could leave one
+    // in each part: the direct one is kept).
     let mut others = 0;
     table.for_each_unordered(|e| {
-        if d + others < n {
+        if others < h {
             entries[others] = e;
             others += 1;
         }
     });
-    sort_by_address(
-        &mut entries[..others],
-        &mut spare[..others],
-        counts,
-        |i, e| put(blocks, stacks, d + i, e),
-    );
-    let k = d + others;
-    if d > 0 && others > 0 && blocks[d].start < blocks[d - 1].start {
-        merge_tail(blocks, stacks, d, k, entries);
-    }
-    // One block per address (a free the hooks missed could leave one in each part).
-    let mut k = k;
-    if (1..k).any(|i| blocks[i].start == blocks[i - 1].start) {
-        let mut w = 1;
-        for i in 1..k {
-            if blocks[i].start != blocks[w - 1].start {
-                blocks[w] = blocks[i];
-                stacks[w] = stacks[i];
-                w += 1;
-            }
+    let mut kept = 0;
+    for i in 0..others {
+        if !table.direct_holds(entries[i].ptr) {
+            entries[kept] = entries[i];
+            kept += 1;
         }
-        k = w;
     }
-    // The index: over the blocks below the program break, when they lie 16 bytes apart.
+    sort_by_address(&mut entries[..kept], &mut spare[..kept], counts, |i, e| {
+        put(blocks, stacks, i, e)
+    });
+    let (blocks, stacks) = (&blocks[..kept], &stacks[..kept]);
+    // An address index over those below the program break (larger blocks of the main heap),
+    // when they lie densely enough: found in two loads instead of a search.
     let brk = super::live::program_break();
-    let mut m = blocks[..k].partition_point(|b| b.start < brk);
-    let (lo, hi) = if m > 0 {
-        (blocks[0].start, blocks[m - 1].start)
-    } else {
-        (0, 0)
+    let mut m = blocks.partition_point(|b| b.start < brk);
+    let (lo, hi) = match m {
+        0 => (0, 0),
+        _ => (blocks[0].start, blocks[m - 1].start),
     };
-    let (lo, hi) = if m > 0 && AddressIndex::words(lo, hi, INDEX_SHIFT) <= words {
-        (lo, hi)
-    } else {
+    if AddressIndex::words(lo, hi, INDEX_SHIFT) > words {
         m = 0;
-        (0, 0)
+    }
+    let mut index = match m {
+        0 => AddressIndex::new(0, 0, INDEX_SHIFT, bits, before),
+        _ => AddressIndex::new(lo, hi, INDEX_SHIFT, bits, before),
     };
-    let mut index = AddressIndex::new(lo, hi, INDEX_SHIFT, bits, before);
     if m > 0 {
         let mut differ = 0;
         for b in &blocks[..m] {
@@ -357,7 +310,7 @@ pub fn check(
         }
     }
     index.seal();
-    let blocks = &blocks[..k];
+    let table_ranges = table.ranges();
 
     // Stop the world, then read the maps it has.
     let helper = crate::compress::helper_tid();
@@ -381,7 +334,7 @@ pub fn check(
             nx += 1;
         }
     };
-    for r in table.ranges() {
+    for r in table_ranges {
         exclude(r);
     }
     exclude(arena.range());
@@ -427,10 +380,12 @@ pub fn check(
     let rodata = &rodata[..nro];
 
     let mem = Own { rodata };
-    let mut scan = Scan::new(blocks, extra, indirect, mark, &mem, heuristics);
+    let mut hashed = Sorted::new(blocks, extra, indirect);
     if m > 0 {
-        scan.use_index(&index);
+        hashed.use_index(&index);
     }
+    let store = table.in_place(hashed, leaders);
+    let mut scan = Scan::over(store, mark, &mem, heuristics);
     scan.skip_chunk_headers(true);
     for m in maps::parse(text) {
         if !m.is_rw() || (m.is_file() && m.perms[3] == b's') || m.path.starts_with(b"[v") {
@@ -459,14 +414,9 @@ pub fn check(
         }
     }
     // Block memory is read until the scan ends: the threads go on only then.
-    // Each lost block leads a clique in turn (address order) and writes its indirect bytes:
-    // when most are lost, their memory faulted in at once.
-    let lost = (0..k).filter(|&i| scan.kind(i) == Kind::Definite).count();
-    if lost > k / 4 && lost > 4096 {
-        arena.fill(indirect_at, k * size_of::<u64>());
-    }
     scan.finish();
     world::resume();
+    let mut store = scan.into_store();
 
     // Loss records: the blocks grouped by kind, heuristic and stack, in an open-addressing
     // table (`blocks == 0`: an empty slot), whose slots in use are listed in `used` (most of
@@ -475,23 +425,19 @@ pub fn check(
     let mut nused = 0;
     // The group of the block before: blocks allocated in a row (by one loop) usually share it.
     let mut previous: Option<(u64, usize)> = None;
-    for (i, b) in blocks.iter().enumerate() {
-        let kind = scan.kind(i) as u8;
-        let heuristic = if kind == 0 {
-            scan.extra(i).heuristic
-        } else {
-            0
-        };
-        let indirect = scan.indirect(i);
-        let stack = u64::from(stacks[i]);
+    store.for_each(|id, b| {
+        let kind = kind_of(b.extra.state) as u8;
+        let heuristic = if kind == 0 { b.extra.heuristic } else { 0 };
+        let indirect = b.indirect;
+        let stack = u64::from(id.map_or(b.stack, |j| stacks[j as usize]));
         let key = stack ^ u64::from(kind) << 56 ^ u64::from(heuristic) << 48;
         if let Some((k, at)) = previous {
             let g = &mut groups[at];
             if k == key && (g.kind, g.heuristic, g.stack) == (kind, heuristic, stack) {
-                g.bytes += b.size;
-                g.blocks += 1;
+                g.bytes += b.bytes;
+                g.blocks += b.blocks;
                 g.indirect_bytes += indirect;
-                continue;
+                return;
             }
         }
         let mut at = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize & mask;
@@ -502,8 +448,8 @@ pub fn check(
                     kind,
                     heuristic,
                     stack,
-                    bytes: b.size,
-                    blocks: 1,
+                    bytes: b.bytes,
+                    blocks: b.blocks,
                     indirect_bytes: indirect,
                 };
                 used[nused] = at as u32;
@@ -511,14 +457,17 @@ pub fn check(
                 break;
             }
             if (g.kind, g.heuristic, g.stack) == (kind, heuristic, stack) {
-                g.bytes += b.size;
-                g.blocks += 1;
+                g.bytes += b.bytes;
+                g.blocks += b.blocks;
                 g.indirect_bytes += indirect;
                 break;
             }
             at = (at + 1) & mask;
         }
         previous = Some((key, at));
+    });
+    if !last {
+        store.clear();
     }
     for &at in &used[..nused] {
         out(groups[at as usize]);
@@ -529,7 +478,7 @@ pub fn check(
     true
 }
 
-/// Bytes per bit of the address index (glibc's alignment, the direct map's unit).
+/// Bytes per bit of the address index (glibc's alignment).
 const INDEX_SHIFT: u32 = 4;
 
 /// Buckets of one radix sort pass (11 bits of the address at a time).
@@ -605,7 +554,7 @@ fn sort_by_address(
 /// `process_vm_readv`, which fails where a page cannot be read (a file mapping past its
 /// file's end, memory unmapped meanwhile, or, under valgrind, the tool's own) instead of
 /// faulting.
-fn scan_piece(scan: &mut Scan<'_, Own<'_>>, start: u64, end: u64, copy: &mut [u64]) {
+fn scan_piece(scan: &mut Scan<'_, Own<'_>, InPlace<'_>>, start: u64, end: u64, copy: &mut [u64]) {
     scan.for_gaps(start, end, |scan, s, e| {
         let mut at = s;
         while at < e {
@@ -620,31 +569,6 @@ fn scan_piece(scan: &mut Scan<'_, Own<'_>>, start: u64, end: u64, copy: &mut [u6
             at += n as u64;
         }
     });
-}
-
-/// Merges the sorted runs `[0, d)` and `[d, k)` of `blocks` (with their `stacks`), the
-/// second one copied to `buf` first, from the end down.
-fn merge_tail(blocks: &mut [Block], stacks: &mut [u32], d: usize, k: usize, buf: &mut [Live]) {
-    let h = k - d;
-    for (j, e) in buf[..h].iter_mut().enumerate() {
-        *e = Live {
-            ptr: blocks[d + j].start,
-            size: blocks[d + j].size,
-            stack: u64::from(stacks[d + j]),
-        };
-    }
-    let (mut i, mut j, mut w) = (d, h, k);
-    while j > 0 {
-        w -= 1;
-        if i > 0 && blocks[i - 1].start > buf[j - 1].ptr {
-            i -= 1;
-            blocks[w] = blocks[i];
-            stacks[w] = stacks[i];
-        } else {
-            j -= 1;
-            put(blocks, stacks, w, buf[j]);
-        }
-    }
 }
 
 /// Block `i` in address order is `e`.
@@ -725,10 +649,9 @@ fn helper_stack(tid: u32) -> Option<u64> {
 mod tests {
     use super::*;
 
-    /// Two sorted runs (the direct map's blocks, then the hashed ones) merge into address
-    /// order with their stacks, as the radix sort orders shuffled blocks.
+    /// The radix sort puts shuffled blocks in address order, with their stacks.
     #[test]
-    fn merging_the_hashed_blocks_and_sorting_give_address_order() {
+    fn sorting_gives_address_order() {
         let mut x = 0x2545_f491_4f6c_dd1du64;
         let mut rand = move || {
             x ^= x << 13;
@@ -753,22 +676,14 @@ mod tests {
                     });
                 }
             }
-            let d = (rand() as usize) % (n + 1);
-            let (mut first, mut second) = (all[..d].to_vec(), all[d..].to_vec());
-            first.sort_by_key(|e| e.ptr);
+            let mut shuffled = all.clone();
             let mut blocks = vec![Block::default(); n];
             let mut stacks = vec![0u32; n];
-            for (i, &e) in first.iter().enumerate() {
-                put(&mut blocks, &mut stacks, i, e);
-            }
             let mut spare = vec![Live::default(); n];
             let mut counts = vec![0u32; RADIX_DIGITS * RADIX];
-            let h = second.len();
-            sort_by_address(&mut second, &mut spare[..h], &mut counts, |i, e| {
-                put(&mut blocks, &mut stacks, d + i, e)
+            sort_by_address(&mut shuffled, &mut spare, &mut counts, |i, e| {
+                put(&mut blocks, &mut stacks, i, e)
             });
-            let mut buf = vec![Live::default(); n];
-            merge_tail(&mut blocks, &mut stacks, d, n, &mut buf);
             let mut want = all.clone();
             want.sort_by_key(|e| e.ptr);
             for (i, e) in want.iter().enumerate() {
