@@ -147,7 +147,7 @@ pub(crate) fn debug_file_for(file: &Path, root: &Path) -> Option<PathBuf> {
 
 /// A compressed section inflated as far as asked.
 struct Stream {
-    /// The deflate stream (after the compression header).
+    /// The zlib stream (after the compression header), or for a prefix, the deflate data in it.
     input: &'static [u8],
     dec: Decompress,
     /// A buffer of the section's full size, of which the first `done` bytes are inflated.
@@ -156,13 +156,35 @@ struct Stream {
 }
 
 impl Stream {
-    fn new(input: &'static [u8], size: usize) -> Self {
+    /// A section that will be inflated whole: zlib's checksum of it is checked at its end.
+    fn to_end(input: &'static [u8], size: usize) -> Self {
         Stream {
             input,
             dec: Decompress::new(true),
             out: vec![0; size],
             done: 0,
         }
+    }
+
+    /// A section that will be inflated as far as needed: the deflate data inside the zlib
+    /// stream, inflated without the running checksum (a tenth of the inflating), which is
+    /// checked only at the stream's end, seldom reached here. `None` for a zlib header
+    /// that is not plain deflate.
+    fn prefix(input: &'static [u8], size: usize) -> Option<Self> {
+        let [cmf, flg, ..] = *input else {
+            return None;
+        };
+        // RFC 1950: method 8 (deflate), the header's check, no preset dictionary.
+        let plain = cmf & 0x0f == 8 && (u16::from(cmf) << 8 | u16::from(flg)) % 31 == 0;
+        if !plain || flg & 0x20 != 0 {
+            return None;
+        }
+        Some(Stream {
+            input: &input[2..],
+            dec: Decompress::new(false),
+            out: vec![0; size],
+            done: 0,
+        })
     }
 
     /// Inflates until at least `n` bytes (or the whole section) are there.
@@ -315,10 +337,10 @@ impl Reduced {
             if UNREAD.contains(&name) {
                 contents.push(Content::Empty);
             } else if let Some(i) = PREFIX.iter().position(|p| *p == name) {
-                streams[i] = Some(Stream::new(body, usize::try_from(size).ok()?));
+                streams[i] = Some(Stream::prefix(body, usize::try_from(size).ok()?)?);
                 contents.push(Content::Prefix(i));
             } else {
-                let mut st = Stream::new(body, usize::try_from(size).ok()?);
+                let mut st = Stream::to_end(body, usize::try_from(size).ok()?);
                 st.ensure(usize::MAX).ok()?;
                 if name == ".debug_aranges" {
                     aranges = Some((std::mem::take(&mut st.out), index));
