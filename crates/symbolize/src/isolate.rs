@@ -94,9 +94,7 @@ impl Worker {
     /// it answered, with what happened, in words that follow "the DWARF reader".
     pub(crate) fn ask(&mut self, file: &Path, offset: u64) -> Result<Answer, String> {
         let mut req = Vec::with_capacity(64);
-        req.put_u64(LOOKUP);
-        req.put_bytes(file.as_os_str().as_bytes());
-        req.put_u64(offset);
+        put_lookup(&mut req, file, offset);
         send_all(&self.sock, &req).map_err(asking)?;
         read_answer(&mut self.rx).map_err(answering)
     }
@@ -105,12 +103,7 @@ impl Worker {
     /// they would without it. `Err` as for [`ask`](Self::ask).
     pub(crate) fn prepare(&mut self, file: &Path, offsets: &[u64]) -> Result<(), String> {
         let mut req = Vec::with_capacity(64 + 8 * offsets.len());
-        req.put_u64(PREPARE);
-        req.put_bytes(file.as_os_str().as_bytes());
-        req.put_u64(offsets.len() as u64);
-        for &o in offsets {
-            req.put_u64(o);
-        }
+        put_prepare(&mut req, file, offsets);
         send_all(&self.sock, &req).map_err(asking)?;
         get_u64(&mut self.rx).map(drop).map_err(answering)
     }
@@ -335,6 +328,21 @@ impl Wire for Vec<u8> {
     }
 }
 
+fn put_lookup(out: &mut Vec<u8>, file: &Path, offset: u64) {
+    out.put_u64(LOOKUP);
+    out.put_bytes(file.as_os_str().as_bytes());
+    out.put_u64(offset);
+}
+
+fn put_prepare(out: &mut Vec<u8>, file: &Path, offsets: &[u64]) {
+    out.put_u64(PREPARE);
+    out.put_bytes(file.as_os_str().as_bytes());
+    out.put_u64(offsets.len() as u64);
+    for &o in offsets {
+        out.put_u64(o);
+    }
+}
+
 fn put_answer(out: &mut Vec<u8>, answer: &Answer) {
     match answer {
         Ok(r) => {
@@ -400,7 +408,10 @@ fn read_request(r: &mut impl Read) -> io::Result<Request> {
             let offsets = (0..n).map(|_| get_u64(r)).collect::<io::Result<_>>()?;
             Ok(Request::Prepare(file, offsets))
         }
-        _ => Err(io::Error::new(io::ErrorKind::InvalidData, "unknown request")),
+        _ => Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "unknown request",
+        )),
     }
 }
 
@@ -473,11 +484,40 @@ mod tests {
     }
 
     #[test]
+    fn requests_round_trip() {
+        let mut buf = Vec::new();
+        put_lookup(&mut buf, Path::new("/lib/libc.so.6"), 0x1234);
+        put_prepare(&mut buf, Path::new("/bin/x"), &[1, 2, 0xffff_ffff_ffff]);
+        put_prepare(&mut buf, Path::new("/bin/y"), &[]);
+        let mut r = &buf[..];
+        assert!(matches!(read_request(&mut r).unwrap(),
+            Request::Lookup(f, 0x1234) if f == Path::new("/lib/libc.so.6")));
+        assert!(matches!(read_request(&mut r).unwrap(),
+            Request::Prepare(f, o) if f == Path::new("/bin/x") && o == [1, 2, 0xffff_ffff_ffff]));
+        assert!(matches!(read_request(&mut r).unwrap(),
+            Request::Prepare(f, o) if f == Path::new("/bin/y") && o.is_empty()));
+        assert!(r.is_empty());
+        // An unknown kind, and a batch longer than allowed, are damage.
+        let mut bad = Vec::new();
+        bad.put_u64(7);
+        bad.put_bytes(b"/bin/x");
+        assert!(read_request(&mut &bad[..]).is_err());
+        let mut long = Vec::new();
+        long.put_u64(PREPARE);
+        long.put_bytes(b"/bin/x");
+        long.put_u64(MAX_BATCH + 1);
+        assert!(read_request(&mut &long[..]).is_err());
+    }
+
+    #[test]
     fn a_worker_that_dies_is_reported_not_inherited() {
         let mut w = Worker::start(Path::new("/nonexistent")).unwrap();
         // A real lookup first: the worker answers.
         let me = std::env::current_exe().unwrap();
         assert!(w.ask(&me, 0).is_ok());
+        // A batch is acknowledged, and the worker goes on answering.
+        assert!(w.prepare(&me, &[0, 1]).is_ok());
+        assert!(w.ask(&me, 1).is_ok());
         // The worker is not our child, so a wait(-1) loop of ours never collects it.
         let status = std::fs::read_to_string(format!("/proc/{}/status", w.pid)).unwrap();
         let ppid = status
@@ -493,6 +533,7 @@ mod tests {
         // Close its end by shutting the socket down: the next lookup fails, it does not hang.
         w.sock.shutdown(std::net::Shutdown::Both).unwrap();
         assert!(w.ask(&me, 0).is_err());
+        assert!(w.prepare(&me, &[0]).is_err());
     }
 
     /// glibc's separate debug file (compressed DWARF) read through a reduced copy gives
