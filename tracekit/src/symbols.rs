@@ -62,6 +62,13 @@ pub trait Resolve {
         modules: &[Module<'static>],
         addr: u64,
     ) -> Vec<ResolvedFrame>;
+
+    /// Says that the return addresses `addrs` of process `process` will be resolved next, so
+    /// that a resolver can read what they need at once (see [`Symbolizer::prefetch`]). The
+    /// frames do not depend on it.
+    fn prefetch(&mut self, process: usize, modules: &[Module<'static>], addrs: &[u64]) {
+        let _ = (process, modules, addrs);
+    }
 }
 
 /// The real resolver: DWARF or ELF symbols of the modules recorded in the log.
@@ -102,6 +109,34 @@ impl Resolve for Symbols {
         self.cache.insert((process, addr), frames.clone());
         frames
     }
+
+    fn prefetch(&mut self, process: usize, modules: &[Module<'static>], addrs: &[u64]) {
+        let cache = &self.cache;
+        let todo = addrs
+            .iter()
+            .copied()
+            .filter(|&a| !cache.contains_key(&(process, a)));
+        let map = map_of(&mut self.maps, process, modules);
+        self.sym.prefetch(map, todo, AddrKind::Return);
+    }
+}
+
+/// The module map of process `process` (whose modules are `modules`), made at its first use.
+fn map_of<'a>(
+    maps: &'a mut Vec<Option<ModuleMap>>,
+    process: usize,
+    modules: &[Module<'static>],
+) -> &'a mut ModuleMap {
+    if maps.len() <= process {
+        maps.resize_with(process + 1, || None);
+    }
+    maps[process].get_or_insert_with(|| {
+        let mut m = ModuleMap::new();
+        for module in modules {
+            m.push(module.clone());
+        }
+        m
+    })
 }
 
 impl Symbols {
@@ -111,16 +146,7 @@ impl Symbols {
         modules: &[Module<'static>],
         addr: u64,
     ) -> Vec<ResolvedFrame> {
-        if self.maps.len() <= process {
-            self.maps.resize_with(process + 1, || None);
-        }
-        let map = self.maps[process].get_or_insert_with(|| {
-            let mut m = ModuleMap::new();
-            for module in modules {
-                m.push(module.clone());
-            }
-            m
-        });
+        let map = map_of(&mut self.maps, process, modules);
         let loc = self.sym.symbolize(map, addr, AddrKind::Return);
         let offset = loc.module.is_some().then_some(loc.module_offset);
         if loc.frames.is_empty() {

@@ -17,7 +17,10 @@
 //! dropped, or this process is gone) and leaves with `_exit`, which flushes nothing of the
 //! parent's copied buffers.
 //!
-//! The messages are little-endian integers and length-prefixed strings (see [`Wire`]).
+//! The messages are little-endian integers and length-prefixed strings (see [`Wire`]). A
+//! request is a lookup (answered with the frames) or a batch of the addresses about to be
+//! looked up in one file (answered with an empty acknowledgement once the worker has read what
+//! they need: see `Reducer::prepare`).
 
 use std::io::{self, BufReader, Read};
 use std::os::fd::AsRawFd;
@@ -36,6 +39,21 @@ pub(crate) type Answer = Result<Resolution, String>;
 
 /// The longest string a message may carry (a function name, a path); longer is damage.
 const MAX_STR: u64 = 1 << 24;
+
+/// The most addresses one batch request may carry; more is damage.
+const MAX_BATCH: u64 = 1 << 20;
+
+/// A request's first field: what it asks.
+const LOOKUP: u64 = 0;
+const PREPARE: u64 = 1;
+
+/// What the worker is asked.
+enum Request {
+    /// The frames at an offset of a file.
+    Lookup(PathBuf, u64),
+    /// Ready the lookups of these offsets of a file.
+    Prepare(PathBuf, Vec<u64>),
+}
 
 /// A worker process and the socket to it.
 pub(crate) struct Worker {
@@ -76,13 +94,31 @@ impl Worker {
     /// it answered, with what happened, in words that follow "the DWARF reader".
     pub(crate) fn ask(&mut self, file: &Path, offset: u64) -> Result<Answer, String> {
         let mut req = Vec::with_capacity(64);
-        req.put_bytes(file.as_os_str().as_bytes());
-        req.put_u64(offset);
-        send_all(&self.sock, &req).map_err(|e| format!("could not be asked ({e})"))?;
-        read_answer(&mut self.rx).map_err(|e| match e.kind() {
-            io::ErrorKind::UnexpectedEof => "failed on it".to_owned(),
-            _ => format!("could not answer ({e})"),
-        })
+        put_lookup(&mut req, file, offset);
+        send_all(&self.sock, &req).map_err(asking)?;
+        read_answer(&mut self.rx).map_err(answering)
+    }
+
+    /// Readies the lookups of `offsets` in `file` (see `Reducer::prepare`): they answer as
+    /// they would without it. `Err` as for [`ask`](Self::ask).
+    pub(crate) fn prepare(&mut self, file: &Path, offsets: &[u64]) -> Result<(), String> {
+        let mut req = Vec::with_capacity(64 + 8 * offsets.len());
+        put_prepare(&mut req, file, offsets);
+        send_all(&self.sock, &req).map_err(asking)?;
+        get_u64(&mut self.rx).map(drop).map_err(answering)
+    }
+}
+
+/// A request that could not be sent, in words that follow "the DWARF reader".
+fn asking(e: io::Error) -> String {
+    format!("could not be asked ({e})")
+}
+
+/// An answer that did not come, in words that follow "the DWARF reader".
+fn answering(e: io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::UnexpectedEof => "failed on it".to_owned(),
+        _ => format!("could not answer ({e})"),
     }
 }
 
@@ -128,10 +164,18 @@ fn serve(sock: UnixStream, debug_root: &Path) -> ! {
         let Ok(rx) = sock.try_clone() else { return };
         let mut rx = BufReader::new(rx);
         let mut out = Vec::with_capacity(256);
-        while let Ok((file, offset)) = read_request(&mut rx) {
-            let answer = lookup(&inner, &mut reducer, &file, offset);
+        while let Ok(request) = read_request(&mut rx) {
             out.clear();
-            put_answer(&mut out, &answer);
+            match request {
+                Request::Lookup(file, offset) => {
+                    let answer = lookup(&inner, &mut reducer, &file, offset);
+                    put_answer(&mut out, &answer);
+                }
+                Request::Prepare(file, offsets) => {
+                    reducer.prepare(&file, &offsets);
+                    out.put_u64(0);
+                }
+            }
             if send_all(&sock, &out).is_err() {
                 return;
             }
@@ -284,6 +328,21 @@ impl Wire for Vec<u8> {
     }
 }
 
+fn put_lookup(out: &mut Vec<u8>, file: &Path, offset: u64) {
+    out.put_u64(LOOKUP);
+    out.put_bytes(file.as_os_str().as_bytes());
+    out.put_u64(offset);
+}
+
+fn put_prepare(out: &mut Vec<u8>, file: &Path, offsets: &[u64]) {
+    out.put_u64(PREPARE);
+    out.put_bytes(file.as_os_str().as_bytes());
+    out.put_u64(offsets.len() as u64);
+    for &o in offsets {
+        out.put_u64(o);
+    }
+}
+
 fn put_answer(out: &mut Vec<u8>, answer: &Answer) {
     match answer {
         Ok(r) => {
@@ -336,9 +395,24 @@ fn get_opt<R: Read, T>(r: &mut R, get: fn(&mut R) -> io::Result<T>) -> io::Resul
     }
 }
 
-fn read_request(r: &mut impl Read) -> io::Result<(PathBuf, u64)> {
+fn read_request(r: &mut impl Read) -> io::Result<Request> {
+    let kind = get_u64(r)?;
     let file = PathBuf::from(std::ffi::OsString::from_vec(get_bytes(r)?));
-    Ok((file, get_u64(r)?))
+    match kind {
+        LOOKUP => Ok(Request::Lookup(file, get_u64(r)?)),
+        PREPARE => {
+            let n = get_u64(r)?;
+            if n > MAX_BATCH {
+                return Err(io::Error::new(io::ErrorKind::InvalidData, "batch too long"));
+            }
+            let offsets = (0..n).map(|_| get_u64(r)).collect::<io::Result<_>>()?;
+            Ok(Request::Prepare(file, offsets))
+        }
+        _ => Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "unknown request",
+        )),
+    }
 }
 
 fn read_answer<R: Read>(r: &mut R) -> io::Result<Answer> {
@@ -410,11 +484,40 @@ mod tests {
     }
 
     #[test]
+    fn requests_round_trip() {
+        let mut buf = Vec::new();
+        put_lookup(&mut buf, Path::new("/lib/libc.so.6"), 0x1234);
+        put_prepare(&mut buf, Path::new("/bin/x"), &[1, 2, 0xffff_ffff_ffff]);
+        put_prepare(&mut buf, Path::new("/bin/y"), &[]);
+        let mut r = &buf[..];
+        assert!(matches!(read_request(&mut r).unwrap(),
+            Request::Lookup(f, 0x1234) if f == Path::new("/lib/libc.so.6")));
+        assert!(matches!(read_request(&mut r).unwrap(),
+            Request::Prepare(f, o) if f == Path::new("/bin/x") && o == [1, 2, 0xffff_ffff_ffff]));
+        assert!(matches!(read_request(&mut r).unwrap(),
+            Request::Prepare(f, o) if f == Path::new("/bin/y") && o.is_empty()));
+        assert!(r.is_empty());
+        // An unknown kind, and a batch longer than allowed, are damage.
+        let mut bad = Vec::new();
+        bad.put_u64(7);
+        bad.put_bytes(b"/bin/x");
+        assert!(read_request(&mut &bad[..]).is_err());
+        let mut long = Vec::new();
+        long.put_u64(PREPARE);
+        long.put_bytes(b"/bin/x");
+        long.put_u64(MAX_BATCH + 1);
+        assert!(read_request(&mut &long[..]).is_err());
+    }
+
+    #[test]
     fn a_worker_that_dies_is_reported_not_inherited() {
         let mut w = Worker::start(Path::new("/nonexistent")).unwrap();
         // A real lookup first: the worker answers.
         let me = std::env::current_exe().unwrap();
         assert!(w.ask(&me, 0).is_ok());
+        // A batch is acknowledged, and the worker goes on answering.
+        assert!(w.prepare(&me, &[0, 1]).is_ok());
+        assert!(w.ask(&me, 1).is_ok());
         // The worker is not our child, so a wait(-1) loop of ours never collects it.
         let status = std::fs::read_to_string(format!("/proc/{}/status", w.pid)).unwrap();
         let ppid = status
@@ -430,11 +533,12 @@ mod tests {
         // Close its end by shutting the socket down: the next lookup fails, it does not hang.
         w.sock.shutdown(std::net::Shutdown::Both).unwrap();
         assert!(w.ask(&me, 0).is_err());
+        assert!(w.prepare(&me, &[0]).is_err());
     }
 
     /// glibc's separate debug file (compressed DWARF) read through a reduced copy gives
-    /// blazesym's answers from the whole file, for functions all over it, asked in an order
-    /// that makes the copy grow several times. Skipped where libc has no debug file installed.
+    /// blazesym's answers from the whole file, for functions all over it, half of them readied
+    /// as a batch, the others asked in an order that makes the copy grow several times. Skipped where libc has no debug file installed.
     /// Run in a child process, as the worker is: blazesym's and the copy's mappings would
     /// otherwise come and go under the other tests that read this process's maps.
     #[test]
@@ -491,6 +595,11 @@ mod tests {
         let inner = blazesym_symbolizer(root);
         let whole = blazesym_symbolizer(root);
         let mut reducer = Reducer::new(root);
+        // Half of them readied together first (as a report's sites are), the rest asked one
+        // by one: the copy made for the batch grows from there.
+        let mut batch: Vec<u64> = picked.iter().step_by(2).copied().collect();
+        batch.sort_unstable();
+        reducer.prepare(&libc, &batch);
         let (mut reduced, mut with_lines) = (0, 0);
         for &a in &picked {
             let want = resolve(&whole, &libc, a);

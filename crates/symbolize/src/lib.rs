@@ -215,6 +215,77 @@ impl Symbolizer {
         loc
     }
 
+    /// Readies the lookups of `addrs` (runtime addresses of `map`, obtained as `kind` says)
+    /// that will follow: a big debug file is then read once as far as all of them need,
+    /// rather than grown (and parsed again) address by address. The lookups answer exactly as
+    /// they would without it; a module this symbolizer will not read (missing, rebuilt,
+    /// damaged, answered by the log's own symbols) is left alone.
+    pub fn prefetch(
+        &mut self,
+        map: &mut ModuleMap,
+        addrs: impl IntoIterator<Item = u64>,
+        kind: AddrKind,
+    ) {
+        // (file, the path of the first module read from it, offsets)
+        let mut by_file: Vec<(PathBuf, String, Vec<u64>)> = Vec::new();
+        for addr in addrs {
+            let lookup = match kind {
+                AddrKind::Return => addr.saturating_sub(1),
+                AddrKind::Exact => addr,
+            };
+            let Some(module) = map.find(lookup) else {
+                continue;
+            };
+            let path = module.path.to_string_lossy();
+            let offset = lookup.wrapping_sub(module.base);
+            if path.starts_with('[')
+                || (module.build_id.is_empty() && self.packed.get(module, offset).is_some())
+            {
+                continue;
+            }
+            let Ok(file) = self.source_file(&path, &module.build_id) else {
+                continue;
+            };
+            if self.damaged.contains_key(&file) {
+                continue;
+            }
+            match by_file.iter_mut().find(|(f, _, _)| *f == file) {
+                Some((_, _, offsets)) => offsets.push(offset),
+                None => by_file.push((file, path.into_owned(), vec![offset])),
+            }
+        }
+        for (file, path, mut offsets) in by_file {
+            offsets.sort_unstable();
+            offsets.dedup();
+            let Ok(worker) = self.worker() else {
+                return;
+            };
+            if let Err(what) = worker.prepare(&file, &offsets) {
+                self.worker_died(file, &path, &what);
+            }
+        }
+    }
+
+    /// The worker, started if it is not running.
+    fn worker(&mut self) -> Result<&mut isolate::Worker, String> {
+        let worker = match self.worker.take() {
+            Some(w) => w,
+            None => isolate::Worker::start(&self.debug_root)
+                .map_err(|e| format!("cannot start the symbolizer process: {e}"))?,
+        };
+        Ok(self.worker.insert(worker))
+    }
+
+    /// The worker died reading `file` (blazesym panicked or crashed on it: `what`), the file
+    /// of module `path`: the next lookup starts another one, and this file is not read again.
+    /// Returns what to say for its addresses.
+    fn worker_died(&mut self, file: PathBuf, path: &str, what: &str) -> String {
+        self.worker = None;
+        let why = format!("{path}: its debug information is damaged (the DWARF reader {what})");
+        self.damaged.insert(file, why.clone());
+        why
+    }
+
     /// Symbolizes `offset` (the module-relative address to look up) from `module`'s file
     /// only (or its debug file found by build-id). `Err` says why the file cannot be used:
     /// missing, unreadable, or rebuilt since the run (its build-id differs from the one
@@ -229,24 +300,9 @@ impl Symbolizer {
         if let Some(why) = self.damaged.get(&file) {
             return Err(why.clone());
         }
-        let worker = match &mut self.worker {
-            Some(w) => w,
-            None => self.worker.insert(
-                isolate::Worker::start(&self.debug_root)
-                    .map_err(|e| format!("cannot start the symbolizer process: {e}"))?,
-            ),
-        };
-        match worker.ask(&file, offset) {
+        match self.worker()?.ask(&file, offset) {
             Ok(answer) => answer,
-            Err(what) => {
-                // The worker is gone (blazesym panicked or crashed on this file): the next
-                // lookup starts another one, and this file is not read again.
-                self.worker = None;
-                let why =
-                    format!("{path}: its debug information is damaged (the DWARF reader {what})");
-                self.damaged.insert(file, why.clone());
-                Err(why)
-            }
+            Err(what) => Err(self.worker_died(file, &path, &what)),
         }
     }
 }

@@ -9,7 +9,9 @@
 //! debug file in memory (a memfd) with those prefixes uncompressed, the small sections that
 //! any unit may point into inflated whole, and the sections symbolization never reads (location
 //! lists, macros, call frames) left empty. A later address beyond the prefix extends it and
-//! makes a new version of the copy. The answers are blazesym's, from the same DWARF: the units it sees are the
+//! makes a new version of the copy, which blazesym parses again; addresses known together
+//! (the sites a report prints) are asked for together first (`Reducer::prepare`), which makes
+//! one version for all of them. The answers are blazesym's, from the same DWARF: the units it sees are the
 //! ones that cover the address (every `.debug_aranges` set naming it, and every unit before them).
 //!
 //! Anything unexpected (no `.debug_aranges` entry for the address, a zstd-compressed or
@@ -77,12 +79,32 @@ impl Reducer {
         }
         let slot = self.files.get_mut(file)?;
         let r = slot.as_mut()?;
-        match r.for_addr(addr) {
+        match r.for_addrs(&[addr], true) {
             Ok(p) => p,
             Err(()) => {
                 // Something did not parse: blazesym reads the file itself from now on.
                 *slot = None;
                 None
+            }
+        }
+    }
+
+    /// Readies the copy of `file`'s debug file for all of `addrs` (virtual addresses of
+    /// `file`) at once: one version of the copy, inflated exactly as far as the farthest of
+    /// them needs, which blazesym then parses once, where asking them one by one may make a
+    /// version (and a parse) per address. [`source_for`](Self::source_for) then answers them
+    /// from that version.
+    pub(crate) fn prepare(&mut self, file: &Path, addrs: &[u64]) {
+        if !self.files.contains_key(file) {
+            let r = Reduced::open(file, &self.debug_root);
+            self.files.insert(file.to_owned(), r);
+        }
+        let Some(slot) = self.files.get_mut(file) else {
+            return;
+        };
+        if let Some(r) = slot.as_mut() {
+            if r.for_addrs(addrs, false).is_err() {
+                *slot = None;
             }
         }
     }
@@ -125,7 +147,7 @@ pub(crate) fn debug_file_for(file: &Path, root: &Path) -> Option<PathBuf> {
 
 /// A compressed section inflated as far as asked.
 struct Stream {
-    /// The deflate stream (after the compression header).
+    /// The zlib stream (after the compression header), or for a prefix, the deflate data in it.
     input: &'static [u8],
     dec: Decompress,
     /// A buffer of the section's full size, of which the first `done` bytes are inflated.
@@ -134,13 +156,35 @@ struct Stream {
 }
 
 impl Stream {
-    fn new(input: &'static [u8], size: usize) -> Self {
+    /// A section that will be inflated whole: zlib's checksum of it is checked at its end.
+    fn to_end(input: &'static [u8], size: usize) -> Self {
         Stream {
             input,
             dec: Decompress::new(true),
             out: vec![0; size],
             done: 0,
         }
+    }
+
+    /// A section that will be inflated as far as needed: the deflate data inside the zlib
+    /// stream, inflated without the running checksum (a tenth of the inflating), which is
+    /// checked only at the stream's end, seldom reached here. `None` for a zlib header
+    /// that is not plain deflate.
+    fn prefix(input: &'static [u8], size: usize) -> Option<Self> {
+        let [cmf, flg, ..] = *input else {
+            return None;
+        };
+        // RFC 1950: method 8 (deflate), the header's check, no preset dictionary.
+        let plain = cmf & 0x0f == 8 && (u16::from(cmf) << 8 | u16::from(flg)) % 31 == 0;
+        if !plain || flg & 0x20 != 0 {
+            return None;
+        }
+        Some(Stream {
+            input: &input[2..],
+            dec: Decompress::new(false),
+            out: vec![0; size],
+            done: 0,
+        })
     }
 
     /// Inflates until at least `n` bytes (or the whole section) are there.
@@ -293,10 +337,10 @@ impl Reduced {
             if UNREAD.contains(&name) {
                 contents.push(Content::Empty);
             } else if let Some(i) = PREFIX.iter().position(|p| *p == name) {
-                streams[i] = Some(Stream::new(body, usize::try_from(size).ok()?));
+                streams[i] = Some(Stream::prefix(body, usize::try_from(size).ok()?)?);
                 contents.push(Content::Prefix(i));
             } else {
-                let mut st = Stream::new(body, usize::try_from(size).ok()?);
+                let mut st = Stream::to_end(body, usize::try_from(size).ok()?);
                 st.ensure(usize::MAX).ok()?;
                 if name == ".debug_aranges" {
                     aranges = Some((std::mem::take(&mut st.out), index));
@@ -341,13 +385,14 @@ impl Reduced {
         })
     }
 
-    /// The copy to read `addr` from (`None`: the file itself); `Err` when the DWARF does
-    /// not parse as expected.
-    fn for_addr(&mut self, addr: u64) -> Result<Option<PathBuf>, ()> {
+    /// The copy to read `addrs` from (`None`: the file itself, when no unit covers any of
+    /// them); `Err` when the DWARF does not parse as expected. `slack`: grow by more than
+    /// these addresses need, as for addresses asked one by one (see [`extend`](Self::extend)).
+    fn for_addrs(&mut self, addrs: &[u64], slack: bool) -> Result<Option<PathBuf>, ()> {
         let mut covering: Vec<usize> = self
             .ranges
             .iter()
-            .filter(|r| r.0 <= addr && addr < r.1)
+            .filter(|r| addrs.iter().any(|&a| r.0 <= a && a < r.1))
             .map(|r| r.2)
             .collect();
         let Some(&last) = covering.iter().max() else {
@@ -359,7 +404,7 @@ impl Reduced {
         let need = dwarf_unit_end(self.streams[0].data(), last)?;
         let mut changed = false;
         if need > self.units_end {
-            self.extend(need)?;
+            self.extend(need, slack)?;
             changed = true;
         }
         for u in covering {
@@ -378,13 +423,14 @@ impl Reduced {
             .map(|p| p.1.clone()))
     }
 
-    /// Inflates `.debug_info` to whole units past `need` (a sixteenth of the section more,
-    /// so that addresses asked in order do not each make a new version), and the abbreviation
-    /// tables and line programs of the units added that `.debug_aranges` does not name
-    /// (blazesym reads those at once; the others only when an address falls in them).
-    fn extend(&mut self, need: usize) -> Result<(), ()> {
+    /// Inflates `.debug_info` to whole units past `need` (with `slack`, a sixteenth of the
+    /// section more, so that addresses asked in order do not each make a new version), and
+    /// the abbreviation tables and line programs of the units added that `.debug_aranges` does
+    /// not name (blazesym reads those at once; the others only when an address falls in them).
+    fn extend(&mut self, need: usize, slack: bool) -> Result<(), ()> {
         let total = self.streams[0].out.len();
-        let target = need.max(self.units_end + total / 16).min(total);
+        let more = if slack { total / 16 } else { 0 };
+        let target = need.max(self.units_end + more).min(total);
         self.streams[0].ensure(target)?;
         let mut end = self.units_end;
         let mut added = Vec::new();

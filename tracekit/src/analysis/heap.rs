@@ -604,7 +604,7 @@ impl HeapProcess {
     }
 
     /// An allocation (everything but realloc).
-    #[inline]
+    #[inline(always)]
     pub fn on_alloc(&mut self, a: &Alloc) {
         self.events += 1;
         self.last_time_ns = self.last_time_ns.max(a.time_ns);
@@ -655,7 +655,7 @@ impl HeapProcess {
     }
 
     /// A release.
-    #[inline]
+    #[inline(always)]
     pub fn on_free(&mut self, f: &Free) {
         self.events += 1;
         self.last_time_ns = self.last_time_ns.max(f.time_ns);
@@ -683,7 +683,7 @@ impl HeapProcess {
     }
 
     /// A `realloc` or `reallocarray`.
-    #[inline]
+    #[inline(always)]
     pub fn on_realloc(&mut self, r: &Realloc) {
         self.events += 1;
         self.last_time_ns = self.last_time_ns.max(r.time_ns);

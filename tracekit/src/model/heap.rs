@@ -758,6 +758,14 @@ pub fn build(heap: &HeapPass, sel: Selection, resolver: &mut dyn Resolve) -> Hea
     let mut processes = Vec::new();
     let mut sites = Vec::new();
     for (pi, p) in heap.processes.iter().enumerate() {
+        let selected = select_sites(p, sel);
+        let addrs: Vec<u64> = selected
+            .iter()
+            .filter_map(|&i| p.stack(p.sites()[i].stack))
+            .flatten()
+            .copied()
+            .collect();
+        resolver.prefetch(pi, &p.modules, &addrs);
         let summary = summarize(p);
         add(&mut total, &summary);
         processes.push(ProcessReport {
@@ -783,7 +791,7 @@ pub fn build(heap: &HeapPass, sel: Selection, resolver: &mut dyn Resolve) -> Hea
             unseen_allocators: unseen_allocators(heap, p),
             memory: memory_report(p, pi, resolver),
         });
-        for i in select_sites(p, sel) {
+        for i in selected {
             let s = &p.sites()[i];
             let frames = p
                 .stack(s.stack)
