@@ -1187,10 +1187,30 @@ fn heap_survives_ctrl_c_and_reports() {
         .stderr(std::process::Stdio::piped());
     let child = cmd.spawn().unwrap();
     let pgid = child.id() as i32;
-    // Wait until the command runs (its log exists), then interrupt the group.
+    // Wait until the command runs (its log exists) and tracekit waits for it with SIGINT
+    // ignored (a Ctrl-C typed before that kills tracekit too, as it would `time`; on a busy
+    // machine tracekit can get there well after the log appears), then interrupt the group.
     while std::fs::read_dir(dir.path()).unwrap().next().is_none() {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
+    let ignores_sigint = || {
+        let status = std::fs::read_to_string(format!("/proc/{pgid}/status")).unwrap_or_default();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("SigIgn:"))
+            .and_then(|m| u64::from_str_radix(m.trim(), 16).ok())
+            .is_some_and(|m| m & (1 << (libc::SIGINT - 1)) != 0)
+    };
+    for _ in 0..1500 {
+        if ignores_sigint() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(
+        ignores_sigint(),
+        "tracekit never ignored SIGINT while the command ran"
+    );
     std::thread::sleep(std::time::Duration::from_millis(100));
     // SAFETY: kill(2) with a process group we created; no memory is involved.
     assert_eq!(unsafe { libc::kill(-pgid, libc::SIGINT) }, 0);
