@@ -1,12 +1,11 @@
 //! The trace loop: starts or attaches to tracees, waits for their stops and prints them.
 
-use std::collections::HashMap;
 use std::ffi::CString;
 use std::fmt::Write as _;
 use std::io::{self, BufWriter, Write as _};
 use std::os::unix::ffi::OsStrExt;
-use std::time::Instant;
 
+use rustc_hash::FxHashMap;
 use tracekit_log::strace as js;
 use tracekit_ptrace::{self as pt, Event, Options, Pid, Resume, Stop, SyscallInfo};
 
@@ -42,7 +41,8 @@ struct Tcb {
     args: [u64; 6],
     ip: u64,
     sp: u64,
-    entry: Option<Instant>,
+    /// The entry's time ([`crate::sys::monotonic_ns`]), when something reads it.
+    entry: Option<u64>,
     entry_stime_us: u64,
     /// The entry was shown (trace set, not hidden, not -c).
     printed: bool,
@@ -59,7 +59,7 @@ struct Tcb {
     /// What an injection did to the current call.
     tamper: Tamper,
     /// Per system call: the `when=` counters (first, last) of the rule that applies.
-    inject_counts: HashMap<u64, (u16, u16)>,
+    inject_counts: FxHashMap<u64, (u16, u16)>,
     /// A signal to deliver when the tracee is resumed from this stop (`signal=`).
     pending_signal: i32,
     stack: Vec<String>,
@@ -144,21 +144,19 @@ type LogWriter = tracekit_log::FileWriter<BufWriter<std::fs::File>>;
 /// death): `ret` is None when it never returned, `text` the line as printed.
 fn log_syscall(
     log: &mut LogWriter,
-    log_start: Instant,
+    log_start: u64,
     tid: Pid,
     t: &Tcb,
     name: &str,
     ret: Option<i64>,
     text: &str,
 ) {
-    let entry_ns = t
-        .entry
-        .map_or(0, |e| e.duration_since(log_start).as_nanos() as u64);
+    let entry_ns = t.entry.map_or(0, |e| e.saturating_sub(log_start));
     let _ = log.write(&tracekit_log::Event::Syscall(tracekit_log::Syscall {
         pid: t.tgid,
         tid: tid.0 as u32,
         entry_ns,
-        exit_ns: log_start.elapsed().as_nanos() as u64,
+        exit_ns: crate::sys::monotonic_ns().saturating_sub(log_start),
         nr: t.nr,
         name: tracekit_log::Bytes(name.as_bytes().into()),
         args: t.args,
@@ -193,11 +191,15 @@ impl MetaTables {
 pub struct Tracer<'c> {
     cfg: &'c Config,
     printer: Printer,
-    tcbs: HashMap<Pid, Tcb>,
+    /// The traced threads. Looked up several times at every stop: FxHash, not SipHash (a
+    /// tracee cannot choose its pid to collide, and SipHash was ~1/3 of the tracer's
+    /// instructions per call under `-c`).
+    tcbs: FxHashMap<Pid, Tcb>,
     summary: Summary,
     meta: MetaTables,
     log: Option<LogWriter>,
-    log_start: Instant,
+    /// When the trace started ([`crate::sys::monotonic_ns`]): the `--log` events' times.
+    log_start: u64,
     started: Option<Pid>,
     outcome: Option<Outcome>,
     seccomp: bool,
@@ -213,7 +215,7 @@ pub struct Tracer<'c> {
     json_buf: Vec<u8>,
     /// The event of the last call written to the JSON, kept so that the next reuses its
     /// strings' buffers.
-    call_ev: Option<js::Syscall>,
+    call_ev: Option<Box<js::Syscall>>,
     /// The joined argument text of that call, kept for the same reason.
     call_args: String,
     /// Lines of text are printed (not with `--output-format=json`).
@@ -375,7 +377,7 @@ impl<'c> Tracer<'c> {
         Ok(Tracer {
             cfg,
             printer,
-            tcbs: HashMap::new(),
+            tcbs: FxHashMap::default(),
             summary: if cfg
                 .summary_columns
                 .iter()
@@ -390,7 +392,7 @@ impl<'c> Tracer<'c> {
                 compat: meta_table32(),
             },
             log,
-            log_start: Instant::now(),
+            log_start: crate::sys::monotonic_ns(),
             started: None,
             outcome: None,
             seccomp,
@@ -719,8 +721,8 @@ impl<'c> Tracer<'c> {
 
     fn resume_how(&self, pid: Pid) -> Resume {
         match self.tcbs.get(&pid) {
-            Some(t) if self.seccomp && !t.in_syscall => Resume::Continue,
-            _ => Resume::Syscall,
+            Some(t) => resume_after(self.seccomp, t),
+            None => Resume::Syscall,
         }
     }
 
@@ -1063,7 +1065,7 @@ impl<'c> Tracer<'c> {
             // The timeline's instant events.
             let si = pt::siginfo(pid).ok();
             let tgid = self.tgid(pid);
-            let time_ns = self.log_start.elapsed().as_nanos() as u64;
+            let time_ns = crate::sys::monotonic_ns().saturating_sub(self.log_start);
             if let Some(log) = &mut self.log {
                 let _ = log.write(&tracekit_log::Event::Signal(tracekit_log::Signal {
                     time_ns,
@@ -1337,7 +1339,7 @@ impl<'c> Tracer<'c> {
                 t.in_syscall = false;
                 t.skip_exit = false;
                 t.seccomp_entry = false;
-                self.resume(pid, 0);
+                let _ = pt::resume(pid, resume_after(self.seccomp, t), 0);
                 return;
             }
         }
@@ -1365,19 +1367,21 @@ impl<'c> Tracer<'c> {
                 if arch != pt::AUDIT_ARCH_X86_64 && !compat {
                     self.arch_warning(pid, arch);
                 }
-                self.personality(pid, compat);
-                self.on_entry(pid, nr, args, ip, sp, ru);
+                self.on_entry(pid, compat, nr, args, ip, sp, ru);
             }
             SyscallInfo::Exit { rval, is_error, .. } => self.on_exit(pid, rval, is_error, ru),
             SyscallInfo::None => {}
         }
         // `signal=`: delivered from the entry stop, as strace (the kernel sends it as
         // SI_KERNEL, after the call).
-        let sig = self
-            .tcbs
-            .get_mut(&pid)
-            .map_or(0, |t| std::mem::take(&mut t.pending_signal));
-        self.resume(pid, sig);
+        let (how, sig) = match self.tcbs.get_mut(&pid) {
+            Some(t) => (
+                resume_after(self.seccomp, t),
+                std::mem::take(&mut t.pending_signal),
+            ),
+            None => (Resume::Syscall, 0),
+        };
+        let _ = pt::resume(pid, how, sig);
     }
 
     /// Notes a switch between the x86_64 and i386 conventions, like strace.
@@ -1542,12 +1546,29 @@ impl<'c> Tracer<'c> {
         poked
     }
 
-    fn on_entry(&mut self, pid: Pid, nr: u64, args: [u64; 6], ip: u64, sp: u64, ru: pt::Rusage) {
+    /// The entry of call `nr` (of the i386 table when `compat`).
+    #[allow(clippy::too_many_arguments)]
+    fn on_entry(
+        &mut self,
+        pid: Pid,
+        compat: bool,
+        nr: u64,
+        args: [u64; 6],
+        ip: u64,
+        sp: u64,
+        ru: pt::Rusage,
+    ) {
         let cfg = self.cfg;
         let summary = cfg.summary;
         let keep_text = self.log.is_some() || !cfg.status.is_all() || self.json.is_some();
         let n = self.nprocs();
-        let compat = self.tcbs.get(&pid).is_some_and(|t| t.compat);
+        let Some(t) = self.tcbs.get(&pid) else {
+            return;
+        };
+        let prev_nr = t.nr;
+        if t.compat != compat || t.announced_compat != compat {
+            self.personality(pid, compat);
+        }
         let entry_comm = self.json.as_ref().and_then(|_| comm_of(cfg, pid));
         let (nr, args) = if compat {
             crate::sysent32::subcall(&decode::Ptrace(pid), nr, args)
@@ -1570,16 +1591,14 @@ impl<'c> Tracer<'c> {
             && ((cfg.trace_paths.is_empty() && cfg.trace_fds.is_none())
                 || self.touches_fds(pid, nr, &args, compat)
                 || (!cfg.trace_paths.is_empty() && self.touches_paths(pid, nr, args, compat)));
-        let prev_nr;
-        let refresh_maps = self.tcbs.get(&pid).is_some_and(|t| {
-            self.meta
+        let refresh_maps = self.stacks.is_some()
+            && self
+                .meta
                 .native
-                .get(t.nr as usize)
-                .is_some_and(|m| m.maps_change)
-        });
+                .get(prev_nr as usize)
+                .is_some_and(|m| m.maps_change);
         {
             let t = self.tcbs.get_mut(&pid).expect("tcb");
-            prev_nr = t.nr;
             t.in_syscall = true;
             t.nr = nr;
             t.args = args;
@@ -1587,7 +1606,6 @@ impl<'c> Tracer<'c> {
             t.entry_ip = ip;
             t.entry_comm = entry_comm;
             t.sp = sp;
-            t.entry = Some(Instant::now());
             t.entry_stime_us = ru.stime_us;
             t.tamper = Tamper::default();
             t.step = None;
@@ -1612,6 +1630,10 @@ impl<'c> Tracer<'c> {
             t.group = None;
             t.printed = traced && summary != SummaryMode::Only;
             t.keep_text = traced && keep_text;
+            // The clock only for what reads the entry's time (`-c` counts system time
+            // unless `-w`): two fewer clock reads per call under a plain `-c`.
+            t.entry = (t.printed || t.keep_text || (t.counted && cfg.wallclock))
+                .then(crate::sys::monotonic_ns);
         }
         if traced
             && summary != SummaryMode::None
@@ -1701,7 +1723,7 @@ impl<'c> Tracer<'c> {
         }
         let mut line_time = None;
         if let Some(clock) = &mut self.json {
-            t.entry_ns = clock.stamp(t.entry.unwrap_or_else(Instant::now));
+            t.entry_ns = clock.stamp(t.entry.unwrap_or_else(crate::sys::monotonic_ns));
             t.entry_tid = pid.0 as u32;
             line_time = Some(clock.unix(t.entry_ns));
         }
@@ -1724,6 +1746,60 @@ impl<'c> Tracer<'c> {
         }
     }
 
+    /// The exit side of an injection into call `nr` of `pid` (`args` its arguments): pokes
+    /// and delays still to do, the return value set (`rval`, `is_error` become what the
+    /// program sees). Returns the notes the line ends with (`(INJECTED...)`, `(DELAYED)`).
+    fn tamper_exit(
+        &mut self,
+        pid: Pid,
+        nr: u64,
+        args: &[u64; 6],
+        mut tamper: Tamper,
+        rval: &mut i64,
+        is_error: &mut bool,
+    ) -> (&'static str, &'static str) {
+        if tamper.poke_exit {
+            let rule = self.injection_rule(nr);
+            if let Some(rule) = rule {
+                tamper.poked |= self.poke(pid, nr, args, &rule.poke_exit);
+            }
+        }
+        if let Some(d) = tamper.delay_exit {
+            std::thread::sleep(d);
+            tamper.delayed = true;
+        }
+        let mut tampered = false;
+        if let (Some(ret), true) = (tamper.ret, tamper.scno_set) {
+            if *is_error == tamper.nofail {
+                self.message(&format!(
+                    "Failed to tamper with process {pid}: unexpectedly got {}error \
+                     (return value {:#x}, error {})",
+                    if tamper.nofail { "" } else { "no " },
+                    if *is_error { 0 } else { *rval as u64 },
+                    if *is_error { -*rval } else { 0 },
+                ));
+            } else {
+                (*rval, *is_error) = match ret {
+                    InjectReturn::Error(e) => (-i64::from(e), true),
+                    InjectReturn::Retval(v) => (v as i64, false),
+                };
+                if let Ok(mut r) = pt::get_regs(pid) {
+                    r.rax = *rval as u64;
+                    let _ = pt::set_regs(pid, &r);
+                }
+                tampered = true;
+            }
+        }
+        let injected_note = match (tampered, tamper.poked, tamper.delayed) {
+            (true, true, _) => " (INJECTED: args, retval)",
+            (false, true, _) => " (INJECTED: args)",
+            (true, false, _) => " (INJECTED)",
+            _ => "",
+        };
+        let delayed_note = if tamper.delayed { " (DELAYED)" } else { "" };
+        (injected_note, delayed_note)
+    }
+
     fn on_exit(&mut self, pid: Pid, mut rval: i64, mut is_error: bool, ru: pt::Rusage) {
         let cfg = self.cfg;
         let Some(t) = self.tcbs.get_mut(&pid) else {
@@ -1739,57 +1815,27 @@ impl<'c> Tracer<'c> {
             // code in the child (the message, the exit), not shown.
             t.hide = true;
         }
-        let mut tamper = std::mem::take(&mut t.tamper);
-        let (nr, args) = (t.nr, t.args);
-        if tamper.poke_exit {
-            let rule = self.injection_rule(nr);
-            if let Some(rule) = rule {
-                tamper.poked |= self.poke(pid, nr, &args, &rule.poke_exit);
-            }
-        }
-        if let Some(d) = tamper.delay_exit {
-            std::thread::sleep(d);
-            tamper.delayed = true;
-        }
-        let mut tampered = false;
-        if let (Some(ret), true) = (tamper.ret, tamper.scno_set) {
-            if is_error == tamper.nofail {
-                self.message(&format!(
-                    "Failed to tamper with process {pid}: unexpectedly got {}error \
-                     (return value {:#x}, error {})",
-                    if tamper.nofail { "" } else { "no " },
-                    if is_error { 0 } else { rval as u64 },
-                    if is_error { -rval } else { 0 },
-                ));
-            } else {
-                (rval, is_error) = match ret {
-                    InjectReturn::Error(e) => (-i64::from(e), true),
-                    InjectReturn::Retval(v) => (v as i64, false),
-                };
-                if let Ok(mut r) = pt::get_regs(pid) {
-                    r.rax = rval as u64;
-                    let _ = pt::set_regs(pid, &r);
-                }
-                tampered = true;
-            }
-        }
-        let injected_note = match (tampered, tamper.poked, tamper.delayed) {
-            (true, true, _) => " (INJECTED: args, retval)",
-            (false, true, _) => " (INJECTED: args)",
-            (true, false, _) => " (INJECTED)",
-            _ => "",
-        };
-        let delayed_note = if tamper.delayed { " (DELAYED)" } else { "" };
-        let Some(t) = self.tcbs.get_mut(&pid) else {
-            return;
+        let tamper = std::mem::take(&mut t.tamper);
+        let (t, injected_note, delayed_note) = if tamper.is_none() {
+            (t, "", "")
+        } else {
+            let (nr, args) = (t.nr, t.args);
+            let notes = self.tamper_exit(pid, nr, &args, tamper, &mut rval, &mut is_error);
+            let Some(t) = self.tcbs.get_mut(&pid) else {
+                return;
+            };
+            (t, notes.0, notes.1)
         };
         let nr = t.nr;
         let compat = t.compat;
-        let now = Instant::now();
-        let elapsed = t
-            .entry
-            .map(|e| now.saturating_duration_since(e))
-            .unwrap_or_default();
+        // No clock read for a call nothing times or prints (see on_entry); `now` is then
+        // read by nothing.
+        let now = if t.entry.is_some() || t.printed || t.keep_text {
+            crate::sys::monotonic_ns()
+        } else {
+            self.log_start
+        };
+        let elapsed = std::time::Duration::from_nanos(t.entry.map_or(0, |e| now.saturating_sub(e)));
         if t.counted {
             let ns = if cfg.wallclock {
                 elapsed.as_nanos() as u64
@@ -1877,7 +1923,11 @@ impl<'c> Tracer<'c> {
             };
             // The arguments are written from their text, not parsed into the event; the
             // event is the last call's, its strings overwritten in place.
-            let mut ev = self.call_ev.take().unwrap_or_else(blank_syscall);
+            // Boxed: the event is ~400 bytes, copied out and back at each call otherwise.
+            let mut ev = self
+                .call_ev
+                .take()
+                .unwrap_or_else(|| Box::new(blank_syscall()));
             fill_syscall_event(
                 &mut ev, self.cfg, clock, pid, t, name, entry_len, now, elapsed,
             );
@@ -2057,6 +2107,16 @@ fn io_dump(
     lines
 }
 
+/// How to resume the thread of `t` ([`Tracer::resume_how`] when the caller has `t`): to its
+/// next seccomp stop between calls when the filter stops the wanted ones.
+fn resume_after(seccomp: bool, t: &Tcb) -> Resume {
+    if seccomp && !t.in_syscall {
+        Resume::Continue
+    } else {
+        Resume::Syscall
+    }
+}
+
 /// `-Y` in the JSON: the command name the text shows after `pid` (escaped as printed), or
 /// `None` (no `-Y`, or not known).
 /// The decoding options of one call: `-e abbrev=` and `-e verbose=` are per call (x86_64
@@ -2106,8 +2166,8 @@ fn syscall_event(
         ..blank_syscall()
     };
     let name = std::mem::take(&mut ev.name);
-    let now = Instant::now();
-    let duration = now.saturating_duration_since(t.entry.unwrap_or(now));
+    let now = crate::sys::monotonic_ns();
+    let duration = std::time::Duration::from_nanos(now.saturating_sub(t.entry.unwrap_or(now)));
     fill_syscall_event(&mut ev, cfg, clock, pid, t, &name, entry_len, now, duration);
     ev.args = js::split_args(text);
     ev
@@ -2153,7 +2213,7 @@ fn fill_syscall_event(
     t: &Tcb,
     name: &str,
     entry_len: usize,
-    now: Instant,
+    now: u64,
     duration: std::time::Duration,
 ) {
     ev.prefix.ip = cfg.instruction_pointer.then_some(t.entry_ip);
