@@ -213,6 +213,8 @@ pub struct Tracer<'c> {
     json_file: Option<BufWriter<std::fs::File>>,
     /// The JSON line being written to `json_file`, kept for the next.
     json_buf: Vec<u8>,
+    /// The starts of the call lines written to `json_file`.
+    json_heads: js::LineHeads,
     /// The event of the last call written to the JSON, kept so that the next reuses its
     /// strings' buffers.
     call_ev: Option<Box<js::Syscall>>,
@@ -405,6 +407,7 @@ impl<'c> Tracer<'c> {
             json,
             json_file,
             json_buf: Vec::new(),
+            json_heads: Default::default(),
             call_ev: None,
             call_args: String::new(),
             text: !cfg.json,
@@ -421,7 +424,7 @@ impl<'c> Tracer<'c> {
         }
         match &mut self.json_file {
             Some(f) => {
-                let _ = js::write_call_line(ev, text, &mut self.json_buf, f);
+                let _ = js::write_call_line(ev, text, &mut self.json_heads, &mut self.json_buf, f);
             }
             None => self.printer.json_call_line(out, ev, text),
         }
