@@ -719,6 +719,19 @@ fn write_tail(s: &Syscall, args: Args<'_>, out: &mut Vec<u8>) {
         }
         Args::Text(text) => {
             for (i, t) in split_top(text).enumerate() {
+                if plain_int(t) {
+                    // Descriptors, sizes, counts: the text is the value's digits too, and
+                    // neither needs escaping or parsing.
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    out.extend_from_slice(b"{\"text\":\"");
+                    out.extend_from_slice(t.as_bytes());
+                    out.extend_from_slice(b"\",\"value\":");
+                    out.extend_from_slice(t.as_bytes());
+                    out.push(b'}');
+                    continue;
+                }
                 arg(out, i, t);
                 write_arg_value(out, t);
                 out.push(b'}');
@@ -788,6 +801,18 @@ fn write_tail(s: &Syscall, args: Args<'_>, out: &mut Vec<u8>) {
         out.extend_from_slice(b",\"detached\":true");
     }
     out.push(b'}');
+}
+
+/// True when `t` is a decimal integer that [`arg_value`] makes the number written the same
+/// way: digits without a leading zero (else octal), `-` before a nonzero one (not `-0`), at
+/// most 18 digits (within `i64` and `u64`).
+fn plain_int(t: &str) -> bool {
+    let d = t.strip_prefix('-').unwrap_or(t).as_bytes();
+    match d {
+        [b'0'] => d.len() == t.len(),
+        [b'1'..=b'9', rest @ ..] => rest.len() < 18 && rest.iter().all(u8::is_ascii_digit),
+        _ => false,
+    }
 }
 
 /// Splits a call's argument text at its top-level `", "`s (outside strings, brackets, braces
@@ -1623,6 +1648,9 @@ mod tests {
             "AT_FDCWD, \"/etc/\u{e9}t\u{e9}\", O_RDONLY|O_CLOEXEC",
             "{st_mode=S_IFREG|0644, st_size=10, ...}, [1, 2], NULL, -1, 0x7fff0000",
             "3</tmp/a b>, \"x\"..., 18446744073709551615, {text=\"\u{1}\"}, 1.5",
+            "0, -0, 00, 07, 10, -1, -10, 123456789012345678, 1234567890123456789, \
+             -123456789012345678, -1234567890123456789, 9223372036854775807, \
+             -9223372036854775808, 12a, -, 1 ",
         ];
         let mut buf = Vec::new();
         for (i, text) in texts.iter().enumerate() {
