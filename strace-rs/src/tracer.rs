@@ -220,6 +220,10 @@ pub struct Tracer<'c> {
     call_ev: Option<Box<js::Syscall>>,
     /// The joined argument text of that call, kept for the same reason.
     call_args: String,
+    /// A buffer for the text a call's decoder writes, kept from call to call.
+    decode_buf: String,
+    /// A buffer for a call's return text, kept from call to call.
+    ret_buf: String,
     /// Lines of text are printed (not with `--output-format=json`).
     text: bool,
     /// The JSON records the number of traced threads (`[pid N]` prefixes on a shared
@@ -410,6 +414,8 @@ impl<'c> Tracer<'c> {
             json_heads: Default::default(),
             call_ev: None,
             call_args: String::new(),
+            decode_buf: String::new(),
+            ret_buf: String::new(),
             text: !cfg.json,
             summaries: Default::default(),
         })
@@ -1689,6 +1695,8 @@ impl<'c> Tracer<'c> {
         let mem = decode::Ptrace(pid);
         let opts = call_opts(cfg, nr, compat);
         let mut ctx = Ctx::new(pid, &mem, nr, args, &opts);
+        // The text goes into a kept buffer: a new one grew two or three times per call.
+        ctx.out = std::mem::take(&mut self.decode_buf);
         ctx.abi = meta.abi;
         ctx.sp = sp;
         ctx.rfmt = meta.rfmt;
@@ -1719,9 +1727,10 @@ impl<'c> Tracer<'c> {
         let print_now = self.text && printed && !staged;
         if keep_text {
             if print_now {
-                t.entry_text = ctx.out.clone();
+                t.entry_text.clone_from(&ctx.out);
             } else {
-                t.entry_text = std::mem::take(&mut ctx.out);
+                // The entry's text stays in the thread's; its old buffer (empty) is kept.
+                std::mem::swap(&mut t.entry_text, &mut ctx.out);
             }
         }
         let mut line_time = None;
@@ -1747,6 +1756,8 @@ impl<'c> Tracer<'c> {
                 self.printer.flush();
             }
         }
+        ctx.out.clear();
+        self.decode_buf = ctx.out;
     }
 
     /// The exit side of an injection into call `nr` of `pid` (`args` its arguments): pokes
@@ -1876,6 +1887,7 @@ impl<'c> Tracer<'c> {
         let mem = decode::Ptrace(pid);
         let opts = call_opts(cfg, nr, compat);
         let mut ctx = Ctx::new(pid, &mem, nr, t.args, &opts);
+        ctx.out = std::mem::take(&mut self.decode_buf);
         ctx.abi = meta.abi;
         ctx.exiting = true;
         ctx.rval = rval;
@@ -1889,7 +1901,7 @@ impl<'c> Tracer<'c> {
                 d.run(&mut ctx);
             }
         }
-        let mut ret = String::new();
+        let mut ret = std::mem::take(&mut self.ret_buf);
         decode::format_rval(&ctx, &mut ret);
         ret.push_str(injected_note);
         ret.push_str(delayed_note);
@@ -1952,11 +1964,30 @@ impl<'c> Tracer<'c> {
             self.call_ev = Some(ev);
             self.call_args = text;
         }
-        if !self.text {
-            return;
+        if self.text {
+            self.print_exit(pid, &ctx.out, &ret, wanted, rval, is_error);
         }
+        ctx.out.clear();
+        self.decode_buf = ctx.out;
+        ret.clear();
+        self.ret_buf = ret;
+    }
+
+    /// The text of the return of `pid`'s call: the rest of its line (`exit_text` the
+    /// arguments decoded at exit, `ret` the return value's text), its `-x`/`-X` dumps and
+    /// stack.
+    #[allow(clippy::too_many_arguments)]
+    fn print_exit(
+        &mut self,
+        pid: Pid,
+        exit_text: &str,
+        ret: &str,
+        wanted: bool,
+        rval: i64,
+        is_error: bool,
+    ) {
         let t = self.tcbs.get_mut(&pid).expect("tcb");
-        let (out, ip, printed) = (t.out, t.ip, t.printed);
+        let (out, ip, printed, nr) = (t.out, t.ip, t.printed, t.nr);
         let entry_text = std::mem::take(&mut t.entry_text);
         let stack = std::mem::take(&mut t.stack);
         let args = t.args;
@@ -1968,11 +1999,11 @@ impl<'c> Tracer<'c> {
         if !self.resume_line(out, pid, ip, &name, &entry_text, wanted) {
             return;
         }
-        self.printer.write(out, &ctx.out);
+        self.printer.write(out, exit_text);
         self.printer.write(out, ") ");
         self.printer.tabto(out);
         self.printer.write(out, "= ");
-        self.printer.write(out, &ret);
+        self.printer.write(out, ret);
         self.printer.line_end(out);
         self.dump_io(pid, out, nr, &args, rval, is_error, compat);
         for frame in stack {
