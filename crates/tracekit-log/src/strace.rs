@@ -424,18 +424,16 @@ pub fn write_call_line(
     mut w: impl Write,
 ) -> io::Result<()> {
     buf.clear();
-    match heads.get(s) {
-        Some(head) => buf.extend_from_slice(head),
-        None => write_head(s, buf),
-    }
-    write_tail(s, Args::Text(args), buf);
+    heads.write_start(s, args, buf);
+    write_rest(s, buf);
     buf.push(b'\n');
     w.write_all(buf)
 }
 
-/// The starts of call lines (up to their arguments) written before, for
-/// [`write_call_line`]: a tracer writes one line per call, most of them calls a thread
-/// made before, whose start is the same bytes (~1/4 of the writer's instructions).
+/// The starts of call lines written before, for [`write_call_line`]: a tracer writes one
+/// line per call, most of them calls a thread made before, whose start (type, pid, tid, nr,
+/// arch, name) is the same bytes; the arguments too when their text is the same as the last
+/// time (a loop's calls; `dd bs=1`'s, where they were ~1/3 of the writer's instructions).
 #[derive(Debug, Default)]
 pub struct LineHeads {
     /// Direct-mapped on the thread and the number.
@@ -452,13 +450,49 @@ struct LineHead {
     name: String,
     /// Empty: the slot is free.
     bytes: Vec<u8>,
+    /// The text of the last arguments written after this start, and what they were
+    /// written as.
+    args_text: String,
+    args_json: Vec<u8>,
+    /// Misses still to come before arguments are kept again: after one that was kept, the
+    /// next few are not (calls whose arguments change each time, `read`'s data, pay a
+    /// comparison instead of two copies).
+    skip: u8,
 }
 
 impl LineHeads {
     const SLOTS: usize = 128;
 
-    /// The start of `s`'s line, written into its slot when that held another's.
-    fn get(&mut self, s: &Syscall) -> Option<&[u8]> {
+    /// Writes the start of `s`'s line and its arguments, `args`: copied from the slot of
+    /// `s`'s kind when that has them, else written and kept there.
+    fn write_start(&mut self, s: &Syscall, args: &str, out: &mut Vec<u8>) {
+        let Some(h) = self.slot(s) else {
+            write_head(s, out);
+            write_args(Args::Text(args), out);
+            return;
+        };
+        out.extend_from_slice(&h.bytes);
+        if h.args_text == args {
+            out.extend_from_slice(&h.args_json);
+            h.skip = 0;
+            return;
+        }
+        let start = out.len();
+        write_args(Args::Text(args), out);
+        if h.skip > 0 {
+            h.skip -= 1;
+            return;
+        }
+        h.skip = 8;
+        h.args_text.clear();
+        h.args_text.push_str(args);
+        h.args_json.clear();
+        h.args_json.extend_from_slice(&out[start..]);
+    }
+
+    /// The slot of `s`'s kind, its start written when it held another's; `None` for a
+    /// call whose start is not kept.
+    fn slot(&mut self, s: &Syscall) -> Option<&mut LineHead> {
         if s.entry_tid.is_some() {
             // Rare (an execve that changed the thread id): not kept.
             return None;
@@ -480,8 +514,12 @@ impl LineHeads {
             h.name.clone_from(&s.name);
             h.bytes.clear();
             write_head(s, &mut h.bytes);
+            // Empty arguments are written as nothing: the cleared pair holds for them.
+            h.args_text.clear();
+            h.args_json.clear();
+            h.skip = 0;
         }
-        Some(&h.bytes)
+        Some(h)
     }
 }
 
@@ -671,7 +709,8 @@ fn json_int<T: itoa::Integer + Copy + TryInto<u8>>(out: &mut Vec<u8>, v: T) {
 
 fn write_syscall(s: &Syscall, args: Args<'_>, out: &mut Vec<u8>) {
     write_head(s, out);
-    write_tail(s, args, out);
+    write_args(args, out);
+    write_rest(s, out);
 }
 
 /// The start of a call's line: up to its arguments' `[`.
@@ -699,8 +738,8 @@ fn write_head(s: &Syscall, out: &mut Vec<u8>) {
     out.extend_from_slice(b",\"args\":[");
 }
 
-/// The rest of a call's line after [`write_head`].
-fn write_tail(s: &Syscall, args: Args<'_>, out: &mut Vec<u8>) {
+/// A call's arguments, after [`write_head`] (without the `]`).
+fn write_args(args: Args<'_>, out: &mut Vec<u8>) {
     let arg = |out: &mut Vec<u8>, i: usize, text: &str| {
         if i > 0 {
             out.push(b',');
@@ -738,6 +777,10 @@ fn write_tail(s: &Syscall, args: Args<'_>, out: &mut Vec<u8>) {
             }
         }
     }
+}
+
+/// The rest of a call's line after [`write_args`].
+fn write_rest(s: &Syscall, out: &mut Vec<u8>) {
     out.extend_from_slice(b"],\"entry_len\":");
     json_int(out, s.entry_len);
     // Keys and the constant values between them go in one piece each.
@@ -1725,10 +1768,14 @@ mod tests {
                 if round == 2 && nr == 59 {
                     s.entry_tid = Some(301);
                 }
+                // The same arguments as the last call of the kind, other ones, none.
+                let args = ["3, \"x\"", "3, \"x\"", "4, [1, 2]", "", "3, \"x\""]
+                    [(round + nr as usize) % 5];
+                s.args = split_args(args);
                 want += &(to_line(&TraceEvent::Syscall(s.clone())) + "\n");
                 write_call_line(
                     &ev_without_args(&TraceEvent::Syscall(s)),
-                    "3, \"x\"",
+                    args,
                     &mut heads,
                     &mut buf,
                     &mut out,
