@@ -29,8 +29,8 @@ impl Clock {
         }
     }
 
-    /// The time of `at` ([`crate::sys::monotonic_ns`]) on this clock (later than every time
-    /// given before).
+    /// The time of `at` (ns on the monotonic clock, `Instant`'s) on this clock (later than
+    /// every time given before).
     pub fn stamp(&mut self, at: u64) -> u64 {
         let ns = at.saturating_sub(self.start);
         let ns = match self.last {
