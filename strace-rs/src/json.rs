@@ -1,7 +1,7 @@
 //! `--output-format=json`: the events of `tracekit_log::strace` (schema `tracekit.strace/3`),
 //! built from what the text output would print.
 
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use tracekit_log::strace::{self, Header, TraceEvent};
 
@@ -11,7 +11,8 @@ use crate::config::Config;
 /// order of the events' times is the order in which the text would have been printed.
 #[derive(Debug)]
 pub struct Clock {
-    start: Instant,
+    /// The start on [`crate::sys::monotonic_ns`]'s clock.
+    start: u64,
     start_unix_ns: u64,
     last: Option<u64>,
 }
@@ -20,7 +21,7 @@ impl Clock {
     /// Starts now.
     pub fn new() -> Clock {
         Clock {
-            start: Instant::now(),
+            start: crate::sys::monotonic_ns(),
             start_unix_ns: SystemTime::now()
                 .duration_since(UNIX_EPOCH)
                 .map_or(0, |d| d.as_nanos() as u64),
@@ -28,9 +29,10 @@ impl Clock {
         }
     }
 
-    /// The time of `at` on this clock (later than every time given before).
-    pub fn stamp(&mut self, at: Instant) -> u64 {
-        let ns = at.saturating_duration_since(self.start).as_nanos() as u64;
+    /// The time of `at` (ns on the monotonic clock, `Instant`'s) on this clock (later than
+    /// every time given before).
+    pub fn stamp(&mut self, at: u64) -> u64 {
+        let ns = at.saturating_sub(self.start);
         let ns = match self.last {
             Some(l) => ns.max(l + 1),
             None => ns,
@@ -41,7 +43,7 @@ impl Clock {
 
     /// The time now.
     pub fn now(&mut self) -> u64 {
-        self.stamp(Instant::now())
+        self.stamp(crate::sys::monotonic_ns())
     }
 
     /// The first line of a stream for `cfg`.

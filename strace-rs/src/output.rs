@@ -42,6 +42,8 @@ pub struct Printer {
     line_time: Option<u64>,
     /// The JSON line being written ([`Printer::json_line`]), kept for the next.
     json_buf: Vec<u8>,
+    /// The starts of the JSON call lines written ([`Printer::json_call_line`]).
+    json_heads: tracekit_log::strace::LineHeads,
 }
 
 impl std::fmt::Debug for Printer {
@@ -80,6 +82,7 @@ impl Printer {
             append: cfg.append,
             line_time: None,
             json_buf: Vec::new(),
+            json_heads: Default::default(),
         };
         if cfg.output_separately {
             p.separate = cfg
@@ -279,7 +282,13 @@ impl Printer {
     /// Writes the JSON line of the call `ev` whose arguments are `args` (their joined text).
     pub fn json_call_line(&mut self, out: OutId, ev: &tracekit_log::strace::Syscall, args: &str) {
         let o = &mut self.outs[out];
-        let _ = tracekit_log::strace::write_call_line(ev, args, &mut self.json_buf, &mut o.w);
+        let _ = tracekit_log::strace::write_call_line(
+            ev,
+            args,
+            &mut self.json_heads,
+            &mut self.json_buf,
+            &mut o.w,
+        );
     }
 
     /// Ends an unfinished line of `pid` on `out` with `<detached ...>` (when detaching).

@@ -1,12 +1,11 @@
 //! The trace loop: starts or attaches to tracees, waits for their stops and prints them.
 
-use std::collections::HashMap;
 use std::ffi::CString;
 use std::fmt::Write as _;
 use std::io::{self, BufWriter, Write as _};
 use std::os::unix::ffi::OsStrExt;
-use std::time::Instant;
 
+use rustc_hash::FxHashMap;
 use tracekit_log::strace as js;
 use tracekit_ptrace::{self as pt, Event, Options, Pid, Resume, Stop, SyscallInfo};
 
@@ -42,7 +41,8 @@ struct Tcb {
     args: [u64; 6],
     ip: u64,
     sp: u64,
-    entry: Option<Instant>,
+    /// The entry's time ([`crate::sys::monotonic_ns`]), when something reads it.
+    entry: Option<u64>,
     entry_stime_us: u64,
     /// The entry was shown (trace set, not hidden, not -c).
     printed: bool,
@@ -59,7 +59,7 @@ struct Tcb {
     /// What an injection did to the current call.
     tamper: Tamper,
     /// Per system call: the `when=` counters (first, last) of the rule that applies.
-    inject_counts: HashMap<u64, (u16, u16)>,
+    inject_counts: FxHashMap<u64, (u16, u16)>,
     /// A signal to deliver when the tracee is resumed from this stop (`signal=`).
     pending_signal: i32,
     stack: Vec<String>,
@@ -144,21 +144,19 @@ type LogWriter = tracekit_log::FileWriter<BufWriter<std::fs::File>>;
 /// death): `ret` is None when it never returned, `text` the line as printed.
 fn log_syscall(
     log: &mut LogWriter,
-    log_start: Instant,
+    log_start: u64,
     tid: Pid,
     t: &Tcb,
     name: &str,
     ret: Option<i64>,
     text: &str,
 ) {
-    let entry_ns = t
-        .entry
-        .map_or(0, |e| e.duration_since(log_start).as_nanos() as u64);
+    let entry_ns = t.entry.map_or(0, |e| e.saturating_sub(log_start));
     let _ = log.write(&tracekit_log::Event::Syscall(tracekit_log::Syscall {
         pid: t.tgid,
         tid: tid.0 as u32,
         entry_ns,
-        exit_ns: log_start.elapsed().as_nanos() as u64,
+        exit_ns: crate::sys::monotonic_ns().saturating_sub(log_start),
         nr: t.nr,
         name: tracekit_log::Bytes(name.as_bytes().into()),
         args: t.args,
@@ -193,11 +191,15 @@ impl MetaTables {
 pub struct Tracer<'c> {
     cfg: &'c Config,
     printer: Printer,
-    tcbs: HashMap<Pid, Tcb>,
+    /// The traced threads. Looked up several times at every stop: FxHash, not SipHash (a
+    /// tracee cannot choose its pid to collide, and SipHash was ~1/3 of the tracer's
+    /// instructions per call under `-c`).
+    tcbs: FxHashMap<Pid, Tcb>,
     summary: Summary,
     meta: MetaTables,
     log: Option<LogWriter>,
-    log_start: Instant,
+    /// When the trace started ([`crate::sys::monotonic_ns`]): the `--log` events' times.
+    log_start: u64,
     started: Option<Pid>,
     outcome: Option<Outcome>,
     seccomp: bool,
@@ -211,11 +213,17 @@ pub struct Tracer<'c> {
     json_file: Option<BufWriter<std::fs::File>>,
     /// The JSON line being written to `json_file`, kept for the next.
     json_buf: Vec<u8>,
+    /// The starts of the call lines written to `json_file`.
+    json_heads: js::LineHeads,
     /// The event of the last call written to the JSON, kept so that the next reuses its
     /// strings' buffers.
-    call_ev: Option<js::Syscall>,
+    call_ev: Option<Box<js::Syscall>>,
     /// The joined argument text of that call, kept for the same reason.
     call_args: String,
+    /// A buffer for the text a call's decoder writes, kept from call to call.
+    decode_buf: String,
+    /// A buffer for a call's return text, kept from call to call.
+    ret_buf: String,
     /// Lines of text are printed (not with `--output-format=json`).
     text: bool,
     /// The JSON records the number of traced threads (`[pid N]` prefixes on a shared
@@ -375,7 +383,7 @@ impl<'c> Tracer<'c> {
         Ok(Tracer {
             cfg,
             printer,
-            tcbs: HashMap::new(),
+            tcbs: FxHashMap::default(),
             summary: if cfg
                 .summary_columns
                 .iter()
@@ -390,7 +398,7 @@ impl<'c> Tracer<'c> {
                 compat: meta_table32(),
             },
             log,
-            log_start: Instant::now(),
+            log_start: crate::sys::monotonic_ns(),
             started: None,
             outcome: None,
             seccomp,
@@ -403,8 +411,11 @@ impl<'c> Tracer<'c> {
             json,
             json_file,
             json_buf: Vec::new(),
+            json_heads: Default::default(),
             call_ev: None,
             call_args: String::new(),
+            decode_buf: String::new(),
+            ret_buf: String::new(),
             text: !cfg.json,
             summaries: Default::default(),
         })
@@ -419,7 +430,7 @@ impl<'c> Tracer<'c> {
         }
         match &mut self.json_file {
             Some(f) => {
-                let _ = js::write_call_line(ev, text, &mut self.json_buf, f);
+                let _ = js::write_call_line(ev, text, &mut self.json_heads, &mut self.json_buf, f);
             }
             None => self.printer.json_call_line(out, ev, text),
         }
@@ -719,8 +730,8 @@ impl<'c> Tracer<'c> {
 
     fn resume_how(&self, pid: Pid) -> Resume {
         match self.tcbs.get(&pid) {
-            Some(t) if self.seccomp && !t.in_syscall => Resume::Continue,
-            _ => Resume::Syscall,
+            Some(t) => resume_after(self.seccomp, t),
+            None => Resume::Syscall,
         }
     }
 
@@ -1063,7 +1074,7 @@ impl<'c> Tracer<'c> {
             // The timeline's instant events.
             let si = pt::siginfo(pid).ok();
             let tgid = self.tgid(pid);
-            let time_ns = self.log_start.elapsed().as_nanos() as u64;
+            let time_ns = crate::sys::monotonic_ns().saturating_sub(self.log_start);
             if let Some(log) = &mut self.log {
                 let _ = log.write(&tracekit_log::Event::Signal(tracekit_log::Signal {
                     time_ns,
@@ -1337,7 +1348,7 @@ impl<'c> Tracer<'c> {
                 t.in_syscall = false;
                 t.skip_exit = false;
                 t.seccomp_entry = false;
-                self.resume(pid, 0);
+                let _ = pt::resume(pid, resume_after(self.seccomp, t), 0);
                 return;
             }
         }
@@ -1365,19 +1376,21 @@ impl<'c> Tracer<'c> {
                 if arch != pt::AUDIT_ARCH_X86_64 && !compat {
                     self.arch_warning(pid, arch);
                 }
-                self.personality(pid, compat);
-                self.on_entry(pid, nr, args, ip, sp, ru);
+                self.on_entry(pid, compat, nr, args, ip, sp, ru);
             }
             SyscallInfo::Exit { rval, is_error, .. } => self.on_exit(pid, rval, is_error, ru),
             SyscallInfo::None => {}
         }
         // `signal=`: delivered from the entry stop, as strace (the kernel sends it as
         // SI_KERNEL, after the call).
-        let sig = self
-            .tcbs
-            .get_mut(&pid)
-            .map_or(0, |t| std::mem::take(&mut t.pending_signal));
-        self.resume(pid, sig);
+        let (how, sig) = match self.tcbs.get_mut(&pid) {
+            Some(t) => (
+                resume_after(self.seccomp, t),
+                std::mem::take(&mut t.pending_signal),
+            ),
+            None => (Resume::Syscall, 0),
+        };
+        let _ = pt::resume(pid, how, sig);
     }
 
     /// Notes a switch between the x86_64 and i386 conventions, like strace.
@@ -1542,12 +1555,29 @@ impl<'c> Tracer<'c> {
         poked
     }
 
-    fn on_entry(&mut self, pid: Pid, nr: u64, args: [u64; 6], ip: u64, sp: u64, ru: pt::Rusage) {
+    /// The entry of call `nr` (of the i386 table when `compat`).
+    #[allow(clippy::too_many_arguments)]
+    fn on_entry(
+        &mut self,
+        pid: Pid,
+        compat: bool,
+        nr: u64,
+        args: [u64; 6],
+        ip: u64,
+        sp: u64,
+        ru: pt::Rusage,
+    ) {
         let cfg = self.cfg;
         let summary = cfg.summary;
         let keep_text = self.log.is_some() || !cfg.status.is_all() || self.json.is_some();
         let n = self.nprocs();
-        let compat = self.tcbs.get(&pid).is_some_and(|t| t.compat);
+        let Some(t) = self.tcbs.get(&pid) else {
+            return;
+        };
+        let prev_nr = t.nr;
+        if t.compat != compat || t.announced_compat != compat {
+            self.personality(pid, compat);
+        }
         let entry_comm = self.json.as_ref().and_then(|_| comm_of(cfg, pid));
         let (nr, args) = if compat {
             crate::sysent32::subcall(&decode::Ptrace(pid), nr, args)
@@ -1570,16 +1600,14 @@ impl<'c> Tracer<'c> {
             && ((cfg.trace_paths.is_empty() && cfg.trace_fds.is_none())
                 || self.touches_fds(pid, nr, &args, compat)
                 || (!cfg.trace_paths.is_empty() && self.touches_paths(pid, nr, args, compat)));
-        let prev_nr;
-        let refresh_maps = self.tcbs.get(&pid).is_some_and(|t| {
-            self.meta
+        let refresh_maps = self.stacks.is_some()
+            && self
+                .meta
                 .native
-                .get(t.nr as usize)
-                .is_some_and(|m| m.maps_change)
-        });
+                .get(prev_nr as usize)
+                .is_some_and(|m| m.maps_change);
         {
             let t = self.tcbs.get_mut(&pid).expect("tcb");
-            prev_nr = t.nr;
             t.in_syscall = true;
             t.nr = nr;
             t.args = args;
@@ -1587,7 +1615,6 @@ impl<'c> Tracer<'c> {
             t.entry_ip = ip;
             t.entry_comm = entry_comm;
             t.sp = sp;
-            t.entry = Some(Instant::now());
             t.entry_stime_us = ru.stime_us;
             t.tamper = Tamper::default();
             t.step = None;
@@ -1612,6 +1639,10 @@ impl<'c> Tracer<'c> {
             t.group = None;
             t.printed = traced && summary != SummaryMode::Only;
             t.keep_text = traced && keep_text;
+            // The clock only for what reads the entry's time (`-c` counts system time
+            // unless `-w`): two fewer clock reads per call under a plain `-c`.
+            t.entry = (t.printed || t.keep_text || (t.counted && cfg.wallclock))
+                .then(crate::sys::monotonic_ns);
         }
         if traced
             && summary != SummaryMode::None
@@ -1664,6 +1695,8 @@ impl<'c> Tracer<'c> {
         let mem = decode::Ptrace(pid);
         let opts = call_opts(cfg, nr, compat);
         let mut ctx = Ctx::new(pid, &mem, nr, args, &opts);
+        // The text goes into a kept buffer: a new one grew two or three times per call.
+        ctx.out = std::mem::take(&mut self.decode_buf);
         ctx.abi = meta.abi;
         ctx.sp = sp;
         ctx.rfmt = meta.rfmt;
@@ -1694,14 +1727,15 @@ impl<'c> Tracer<'c> {
         let print_now = self.text && printed && !staged;
         if keep_text {
             if print_now {
-                t.entry_text = ctx.out.clone();
+                t.entry_text.clone_from(&ctx.out);
             } else {
-                t.entry_text = std::mem::take(&mut ctx.out);
+                // The entry's text stays in the thread's; its old buffer (empty) is kept.
+                std::mem::swap(&mut t.entry_text, &mut ctx.out);
             }
         }
         let mut line_time = None;
         if let Some(clock) = &mut self.json {
-            t.entry_ns = clock.stamp(t.entry.unwrap_or_else(Instant::now));
+            t.entry_ns = clock.stamp(t.entry.unwrap_or_else(crate::sys::monotonic_ns));
             t.entry_tid = pid.0 as u32;
             line_time = Some(clock.unix(t.entry_ns));
         }
@@ -1722,6 +1756,62 @@ impl<'c> Tracer<'c> {
                 self.printer.flush();
             }
         }
+        ctx.out.clear();
+        self.decode_buf = ctx.out;
+    }
+
+    /// The exit side of an injection into call `nr` of `pid` (`args` its arguments): pokes
+    /// and delays still to do, the return value set (`rval`, `is_error` become what the
+    /// program sees). Returns the notes the line ends with (`(INJECTED...)`, `(DELAYED)`).
+    fn tamper_exit(
+        &mut self,
+        pid: Pid,
+        nr: u64,
+        args: &[u64; 6],
+        mut tamper: Tamper,
+        rval: &mut i64,
+        is_error: &mut bool,
+    ) -> (&'static str, &'static str) {
+        if tamper.poke_exit {
+            let rule = self.injection_rule(nr);
+            if let Some(rule) = rule {
+                tamper.poked |= self.poke(pid, nr, args, &rule.poke_exit);
+            }
+        }
+        if let Some(d) = tamper.delay_exit {
+            std::thread::sleep(d);
+            tamper.delayed = true;
+        }
+        let mut tampered = false;
+        if let (Some(ret), true) = (tamper.ret, tamper.scno_set) {
+            if *is_error == tamper.nofail {
+                self.message(&format!(
+                    "Failed to tamper with process {pid}: unexpectedly got {}error \
+                     (return value {:#x}, error {})",
+                    if tamper.nofail { "" } else { "no " },
+                    if *is_error { 0 } else { *rval as u64 },
+                    if *is_error { -*rval } else { 0 },
+                ));
+            } else {
+                (*rval, *is_error) = match ret {
+                    InjectReturn::Error(e) => (-i64::from(e), true),
+                    InjectReturn::Retval(v) => (v as i64, false),
+                };
+                if let Ok(mut r) = pt::get_regs(pid) {
+                    r.rax = *rval as u64;
+                    let _ = pt::set_regs(pid, &r);
+                }
+                tampered = true;
+            }
+        }
+        let injected_note = match (tampered, tamper.poked, tamper.delayed) {
+            (true, true, _) => " (INJECTED: args, retval)",
+            (false, true, _) => " (INJECTED: args)",
+            (true, false, _) => " (INJECTED)",
+            _ => "",
+        };
+        let delayed_note = if tamper.delayed { " (DELAYED)" } else { "" };
+        (injected_note, delayed_note)
     }
 
     fn on_exit(&mut self, pid: Pid, mut rval: i64, mut is_error: bool, ru: pt::Rusage) {
@@ -1739,57 +1829,27 @@ impl<'c> Tracer<'c> {
             // code in the child (the message, the exit), not shown.
             t.hide = true;
         }
-        let mut tamper = std::mem::take(&mut t.tamper);
-        let (nr, args) = (t.nr, t.args);
-        if tamper.poke_exit {
-            let rule = self.injection_rule(nr);
-            if let Some(rule) = rule {
-                tamper.poked |= self.poke(pid, nr, &args, &rule.poke_exit);
-            }
-        }
-        if let Some(d) = tamper.delay_exit {
-            std::thread::sleep(d);
-            tamper.delayed = true;
-        }
-        let mut tampered = false;
-        if let (Some(ret), true) = (tamper.ret, tamper.scno_set) {
-            if is_error == tamper.nofail {
-                self.message(&format!(
-                    "Failed to tamper with process {pid}: unexpectedly got {}error \
-                     (return value {:#x}, error {})",
-                    if tamper.nofail { "" } else { "no " },
-                    if is_error { 0 } else { rval as u64 },
-                    if is_error { -rval } else { 0 },
-                ));
-            } else {
-                (rval, is_error) = match ret {
-                    InjectReturn::Error(e) => (-i64::from(e), true),
-                    InjectReturn::Retval(v) => (v as i64, false),
-                };
-                if let Ok(mut r) = pt::get_regs(pid) {
-                    r.rax = rval as u64;
-                    let _ = pt::set_regs(pid, &r);
-                }
-                tampered = true;
-            }
-        }
-        let injected_note = match (tampered, tamper.poked, tamper.delayed) {
-            (true, true, _) => " (INJECTED: args, retval)",
-            (false, true, _) => " (INJECTED: args)",
-            (true, false, _) => " (INJECTED)",
-            _ => "",
-        };
-        let delayed_note = if tamper.delayed { " (DELAYED)" } else { "" };
-        let Some(t) = self.tcbs.get_mut(&pid) else {
-            return;
+        let tamper = std::mem::take(&mut t.tamper);
+        let (t, injected_note, delayed_note) = if tamper.is_none() {
+            (t, "", "")
+        } else {
+            let (nr, args) = (t.nr, t.args);
+            let notes = self.tamper_exit(pid, nr, &args, tamper, &mut rval, &mut is_error);
+            let Some(t) = self.tcbs.get_mut(&pid) else {
+                return;
+            };
+            (t, notes.0, notes.1)
         };
         let nr = t.nr;
         let compat = t.compat;
-        let now = Instant::now();
-        let elapsed = t
-            .entry
-            .map(|e| now.saturating_duration_since(e))
-            .unwrap_or_default();
+        // No clock read for a call nothing times or prints (see on_entry); `now` is then
+        // read by nothing.
+        let now = if t.entry.is_some() || t.printed || t.keep_text {
+            crate::sys::monotonic_ns()
+        } else {
+            self.log_start
+        };
+        let elapsed = std::time::Duration::from_nanos(t.entry.map_or(0, |e| now.saturating_sub(e)));
         if t.counted {
             let ns = if cfg.wallclock {
                 elapsed.as_nanos() as u64
@@ -1827,6 +1887,7 @@ impl<'c> Tracer<'c> {
         let mem = decode::Ptrace(pid);
         let opts = call_opts(cfg, nr, compat);
         let mut ctx = Ctx::new(pid, &mem, nr, t.args, &opts);
+        ctx.out = std::mem::take(&mut self.decode_buf);
         ctx.abi = meta.abi;
         ctx.exiting = true;
         ctx.rval = rval;
@@ -1840,7 +1901,7 @@ impl<'c> Tracer<'c> {
                 d.run(&mut ctx);
             }
         }
-        let mut ret = String::new();
+        let mut ret = std::mem::take(&mut self.ret_buf);
         decode::format_rval(&ctx, &mut ret);
         ret.push_str(injected_note);
         ret.push_str(delayed_note);
@@ -1877,7 +1938,11 @@ impl<'c> Tracer<'c> {
             };
             // The arguments are written from their text, not parsed into the event; the
             // event is the last call's, its strings overwritten in place.
-            let mut ev = self.call_ev.take().unwrap_or_else(blank_syscall);
+            // Boxed: the event is ~400 bytes, copied out and back at each call otherwise.
+            let mut ev = self
+                .call_ev
+                .take()
+                .unwrap_or_else(|| Box::new(blank_syscall()));
             fill_syscall_event(
                 &mut ev, self.cfg, clock, pid, t, name, entry_len, now, elapsed,
             );
@@ -1899,11 +1964,30 @@ impl<'c> Tracer<'c> {
             self.call_ev = Some(ev);
             self.call_args = text;
         }
-        if !self.text {
-            return;
+        if self.text {
+            self.print_exit(pid, &ctx.out, &ret, wanted, rval, is_error);
         }
+        ctx.out.clear();
+        self.decode_buf = ctx.out;
+        ret.clear();
+        self.ret_buf = ret;
+    }
+
+    /// The text of the return of `pid`'s call: the rest of its line (`exit_text` the
+    /// arguments decoded at exit, `ret` the return value's text), its `-x`/`-X` dumps and
+    /// stack.
+    #[allow(clippy::too_many_arguments)]
+    fn print_exit(
+        &mut self,
+        pid: Pid,
+        exit_text: &str,
+        ret: &str,
+        wanted: bool,
+        rval: i64,
+        is_error: bool,
+    ) {
         let t = self.tcbs.get_mut(&pid).expect("tcb");
-        let (out, ip, printed) = (t.out, t.ip, t.printed);
+        let (out, ip, printed, nr) = (t.out, t.ip, t.printed, t.nr);
         let entry_text = std::mem::take(&mut t.entry_text);
         let stack = std::mem::take(&mut t.stack);
         let args = t.args;
@@ -1915,11 +1999,11 @@ impl<'c> Tracer<'c> {
         if !self.resume_line(out, pid, ip, &name, &entry_text, wanted) {
             return;
         }
-        self.printer.write(out, &ctx.out);
+        self.printer.write(out, exit_text);
         self.printer.write(out, ") ");
         self.printer.tabto(out);
         self.printer.write(out, "= ");
-        self.printer.write(out, &ret);
+        self.printer.write(out, ret);
         self.printer.line_end(out);
         self.dump_io(pid, out, nr, &args, rval, is_error, compat);
         for frame in stack {
@@ -2057,6 +2141,16 @@ fn io_dump(
     lines
 }
 
+/// How to resume the thread of `t` ([`Tracer::resume_how`] when the caller has `t`): to its
+/// next seccomp stop between calls when the filter stops the wanted ones.
+fn resume_after(seccomp: bool, t: &Tcb) -> Resume {
+    if seccomp && !t.in_syscall {
+        Resume::Continue
+    } else {
+        Resume::Syscall
+    }
+}
+
 /// `-Y` in the JSON: the command name the text shows after `pid` (escaped as printed), or
 /// `None` (no `-Y`, or not known).
 /// The decoding options of one call: `-e abbrev=` and `-e verbose=` are per call (x86_64
@@ -2106,8 +2200,8 @@ fn syscall_event(
         ..blank_syscall()
     };
     let name = std::mem::take(&mut ev.name);
-    let now = Instant::now();
-    let duration = now.saturating_duration_since(t.entry.unwrap_or(now));
+    let now = crate::sys::monotonic_ns();
+    let duration = std::time::Duration::from_nanos(now.saturating_sub(t.entry.unwrap_or(now)));
     fill_syscall_event(&mut ev, cfg, clock, pid, t, &name, entry_len, now, duration);
     ev.args = js::split_args(text);
     ev
@@ -2153,7 +2247,7 @@ fn fill_syscall_event(
     t: &Tcb,
     name: &str,
     entry_len: usize,
-    now: Instant,
+    now: u64,
     duration: std::time::Duration,
 ) {
     ev.prefix.ip = cfg.instruction_pointer.then_some(t.entry_ip);

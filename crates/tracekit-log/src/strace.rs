@@ -414,17 +414,113 @@ pub fn write_line(ev: &TraceEvent, buf: &mut Vec<u8>, mut w: impl Write) -> io::
 
 /// [`write_line`] for the call `s` whose arguments are `args`, their joined text (`s.args`
 /// is not used): the line of `s` with `args: split_args(args)`, written without building
-/// the arguments' values.
+/// the arguments' values. The line's start (type, pid, tid, nr, arch, name) is copied from
+/// `heads` when a call of the same thread, number and name was written before.
 pub fn write_call_line(
     s: &Syscall,
     args: &str,
+    heads: &mut LineHeads,
     buf: &mut Vec<u8>,
     mut w: impl Write,
 ) -> io::Result<()> {
     buf.clear();
-    write_syscall(s, Args::Text(args), buf);
+    heads.write_start(s, args, buf);
+    write_rest(s, buf);
     buf.push(b'\n');
     w.write_all(buf)
+}
+
+/// The starts of call lines written before, for [`write_call_line`]: a tracer writes one
+/// line per call, most of them calls a thread made before, whose start (type, pid, tid, nr,
+/// arch, name) is the same bytes; the arguments too when their text is the same as the last
+/// time (a loop's calls; `dd bs=1`'s, where they were ~1/3 of the writer's instructions).
+#[derive(Debug, Default)]
+pub struct LineHeads {
+    /// Direct-mapped on the thread and the number.
+    slots: Vec<LineHead>,
+}
+
+/// One start of [`LineHeads`] and what it was written from.
+#[derive(Debug, Default)]
+struct LineHead {
+    pid: u32,
+    tid: u32,
+    nr: u64,
+    arch: String,
+    name: String,
+    /// Empty: the slot is free.
+    bytes: Vec<u8>,
+    /// The text of the last arguments written after this start, and what they were
+    /// written as.
+    args_text: String,
+    args_json: Vec<u8>,
+    /// Misses still to come before arguments are kept again: after one that was kept, the
+    /// next few are not (calls whose arguments change each time, `read`'s data, pay a
+    /// comparison instead of two copies).
+    skip: u8,
+}
+
+impl LineHeads {
+    const SLOTS: usize = 128;
+
+    /// Writes the start of `s`'s line and its arguments, `args`: copied from the slot of
+    /// `s`'s kind when that has them, else written and kept there.
+    fn write_start(&mut self, s: &Syscall, args: &str, out: &mut Vec<u8>) {
+        let Some(h) = self.slot(s) else {
+            write_head(s, out);
+            write_args(Args::Text(args), out);
+            return;
+        };
+        out.extend_from_slice(&h.bytes);
+        if h.args_text == args {
+            out.extend_from_slice(&h.args_json);
+            h.skip = 0;
+            return;
+        }
+        let start = out.len();
+        write_args(Args::Text(args), out);
+        if h.skip > 0 {
+            h.skip -= 1;
+            return;
+        }
+        h.skip = 8;
+        h.args_text.clear();
+        h.args_text.push_str(args);
+        h.args_json.clear();
+        h.args_json.extend_from_slice(&out[start..]);
+    }
+
+    /// The slot of `s`'s kind, its start written when it held another's; `None` for a
+    /// call whose start is not kept.
+    fn slot(&mut self, s: &Syscall) -> Option<&mut LineHead> {
+        if s.entry_tid.is_some() {
+            // Rare (an execve that changed the thread id): not kept.
+            return None;
+        }
+        if self.slots.is_empty() {
+            self.slots.resize_with(Self::SLOTS, LineHead::default);
+        }
+        let i = (s.nr ^ u64::from(s.tid).wrapping_mul(0x9e37_79b9)) as usize % Self::SLOTS;
+        let h = &mut self.slots[i];
+        let same = !h.bytes.is_empty()
+            && h.tid == s.tid
+            && h.nr == s.nr
+            && h.pid == s.pid
+            && h.name == s.name
+            && h.arch == s.arch;
+        if !same {
+            (h.pid, h.tid, h.nr) = (s.pid, s.tid, s.nr);
+            h.arch.clone_from(&s.arch);
+            h.name.clone_from(&s.name);
+            h.bytes.clear();
+            write_head(s, &mut h.bytes);
+            // Empty arguments are written as nothing: the cleared pair holds for them.
+            h.args_text.clear();
+            h.args_json.clear();
+            h.skip = 0;
+        }
+        Some(h)
+    }
 }
 
 /// A call's arguments: parsed, or their text.
@@ -612,6 +708,13 @@ fn json_int<T: itoa::Integer + Copy + TryInto<u8>>(out: &mut Vec<u8>, v: T) {
 }
 
 fn write_syscall(s: &Syscall, args: Args<'_>, out: &mut Vec<u8>) {
+    write_head(s, out);
+    write_args(args, out);
+    write_rest(s, out);
+}
+
+/// The start of a call's line: up to its arguments' `[`.
+fn write_head(s: &Syscall, out: &mut Vec<u8>) {
     out.extend_from_slice(b"{\"type\":\"syscall\",\"pid\":");
     json_int(out, s.pid);
     out.extend_from_slice(b",\"tid\":");
@@ -633,6 +736,10 @@ fn write_syscall(s: &Syscall, args: Args<'_>, out: &mut Vec<u8>) {
     }
     json_str(out, &s.name);
     out.extend_from_slice(b",\"args\":[");
+}
+
+/// A call's arguments, after [`write_head`] (without the `]`).
+fn write_args(args: Args<'_>, out: &mut Vec<u8>) {
     let arg = |out: &mut Vec<u8>, i: usize, text: &str| {
         if i > 0 {
             out.push(b',');
@@ -651,12 +758,29 @@ fn write_syscall(s: &Syscall, args: Args<'_>, out: &mut Vec<u8>) {
         }
         Args::Text(text) => {
             for (i, t) in split_top(text).enumerate() {
+                if plain_int(t) {
+                    // Descriptors, sizes, counts: the text is the value's digits too, and
+                    // neither needs escaping or parsing.
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    out.extend_from_slice(b"{\"text\":\"");
+                    out.extend_from_slice(t.as_bytes());
+                    out.extend_from_slice(b"\",\"value\":");
+                    out.extend_from_slice(t.as_bytes());
+                    out.push(b'}');
+                    continue;
+                }
                 arg(out, i, t);
                 write_arg_value(out, t);
                 out.push(b'}');
             }
         }
     }
+}
+
+/// The rest of a call's line after [`write_args`].
+fn write_rest(s: &Syscall, out: &mut Vec<u8>) {
     out.extend_from_slice(b"],\"entry_len\":");
     json_int(out, s.entry_len);
     // Keys and the constant values between them go in one piece each.
@@ -720,6 +844,18 @@ fn write_syscall(s: &Syscall, args: Args<'_>, out: &mut Vec<u8>) {
         out.extend_from_slice(b",\"detached\":true");
     }
     out.push(b'}');
+}
+
+/// True when `t` is a decimal integer that [`arg_value`] makes the number written the same
+/// way: digits without a leading zero (else octal), `-` before a nonzero one (not `-0`), at
+/// most 18 digits (within `i64` and `u64`).
+fn plain_int(t: &str) -> bool {
+    let d = t.strip_prefix('-').unwrap_or(t).as_bytes();
+    match d {
+        [b'0'] => d.len() == t.len(),
+        [b'1'..=b'9', rest @ ..] => rest.len() < 18 && rest.iter().all(u8::is_ascii_digit),
+        _ => false,
+    }
 }
 
 /// Splits a call's argument text at its top-level `", "`s (outside strings, brackets, braces
@@ -1555,6 +1691,9 @@ mod tests {
             "AT_FDCWD, \"/etc/\u{e9}t\u{e9}\", O_RDONLY|O_CLOEXEC",
             "{st_mode=S_IFREG|0644, st_size=10, ...}, [1, 2], NULL, -1, 0x7fff0000",
             "3</tmp/a b>, \"x\"..., 18446744073709551615, {text=\"\u{1}\"}, 1.5",
+            "0, -0, 00, 07, 10, -1, -10, 123456789012345678, 1234567890123456789, \
+             -123456789012345678, -1234567890123456789, 9223372036854775807, \
+             -9223372036854775808, 12a, -, 1 ",
         ];
         let mut buf = Vec::new();
         for (i, text) in texts.iter().enumerate() {
@@ -1592,13 +1731,59 @@ mod tests {
                 "{text}"
             );
             let mut out = Vec::new();
-            write_call_line(&ev_without_args(&ev), text, &mut buf, &mut out).unwrap();
+            let mut heads = LineHeads::default();
+            write_call_line(&ev_without_args(&ev), text, &mut heads, &mut buf, &mut out).unwrap();
             assert_eq!(
                 String::from_utf8(out).unwrap(),
                 to_line(&ev) + "\n",
                 "{text}"
             );
         }
+    }
+
+    #[test]
+    fn call_lines_from_kept_starts_are_serdes_bytes() {
+        // Calls that share a start and calls that differ from a kept one in each of its
+        // parts (and ones that land in the same slot), written through one LineHeads.
+        let mut heads = LineHeads::default();
+        let (mut buf, mut out, mut want) = (Vec::new(), Vec::new(), String::new());
+        for round in 0..3 {
+            for (pid, tid, nr, arch, name) in [
+                (1, 1, 0, "x86_64", "read"),
+                (1, 1, 1, "x86_64", "write"),
+                (1, 1, 0, "x86_64", "read"),
+                (1, 1, 0, "i386", "read"),
+                (2, 1, 0, "x86_64", "read"),
+                (1, 2, 0, "x86_64", "read"),
+                (1, 1, 0, "x86_64", "syscall_0"),
+                (1, 1, 128, "x86_64", "read"),
+                (1, 1, 0x1_0000_0000, "x86_64", "read"),
+                (7, 300, 59, "x86_64", "execve"),
+            ] {
+                let TraceEvent::Syscall(mut s) = call(tid, name, "3, \"x\"", 3, "1", (1, 2)) else {
+                    unreachable!()
+                };
+                (s.pid, s.nr) = (pid, nr);
+                s.arch = arch.into();
+                if round == 2 && nr == 59 {
+                    s.entry_tid = Some(301);
+                }
+                // The same arguments as the last call of the kind, other ones, none.
+                let args = ["3, \"x\"", "3, \"x\"", "4, [1, 2]", "", "3, \"x\""]
+                    [(round + nr as usize) % 5];
+                s.args = split_args(args);
+                want += &(to_line(&TraceEvent::Syscall(s.clone())) + "\n");
+                write_call_line(
+                    &ev_without_args(&TraceEvent::Syscall(s)),
+                    args,
+                    &mut heads,
+                    &mut buf,
+                    &mut out,
+                )
+                .unwrap();
+            }
+        }
+        assert_eq!(String::from_utf8(out).unwrap(), want);
     }
 
     fn ev_without_args(ev: &TraceEvent) -> Syscall {
