@@ -1015,6 +1015,37 @@ fn int_parts(t: &str) -> Option<(bool, u64)> {
     Some((neg, v))
 }
 
+/// The byte the C escape at `t[*i]` (the character after a backslash) stands for, as strace
+/// writes them (`\n`, `\x1f`, up to three octal digits, or the character itself); `*i` is left
+/// on the escape's last character. `None` for a `\x` without two hex digits.
+fn c_escape(t: &str, i: &mut usize) -> Option<u8> {
+    let b = t.as_bytes();
+    Some(match b[*i] {
+        b'n' => b'\n',
+        b't' => b'\t',
+        b'r' => b'\r',
+        b'v' => 0x0b,
+        b'f' => 0x0c,
+        b'x' => {
+            let v = u8::from_str_radix(t.get(*i + 1..*i + 3)?, 16).ok()?;
+            *i += 2;
+            v
+        }
+        b'0'..=b'7' => {
+            let mut v = 0u32;
+            let mut n = 0;
+            while n < 3 && *i < b.len() && (b'0'..=b'7').contains(&b[*i]) {
+                v = v * 8 + u32::from(b[*i] - b'0');
+                *i += 1;
+                n += 1;
+            }
+            *i -= 1;
+            v as u8
+        }
+        other => other,
+    })
+}
+
 /// A C string literal at the start of `t`, decoded (bytes that are not UTF-8 replaced), and
 /// what follows it.
 fn string_literal(t: &str) -> Option<(String, &str)> {
@@ -1026,31 +1057,8 @@ fn string_literal(t: &str) -> Option<(String, &str)> {
             b'"' => return Some((String::from_utf8_lossy(&out).into_owned(), &t[i + 1..])),
             b'\\' => {
                 i += 1;
-                let c = *b.get(i)?;
-                match c {
-                    b'n' => out.push(b'\n'),
-                    b't' => out.push(b'\t'),
-                    b'r' => out.push(b'\r'),
-                    b'v' => out.push(0x0b),
-                    b'f' => out.push(0x0c),
-                    b'x' => {
-                        let h = t.get(i + 1..i + 3)?;
-                        out.push(u8::from_str_radix(h, 16).ok()?);
-                        i += 2;
-                    }
-                    b'0'..=b'7' => {
-                        let mut v = 0u32;
-                        let mut n = 0;
-                        while n < 3 && i < b.len() && (b'0'..=b'7').contains(&b[i]) {
-                            v = v * 8 + u32::from(b[i] - b'0');
-                            i += 1;
-                            n += 1;
-                        }
-                        out.push(v as u8);
-                        continue;
-                    }
-                    other => out.push(other),
-                }
+                b.get(i)?;
+                out.push(c_escape(t, &mut i)?);
             }
             c => out.push(c),
         }
@@ -1087,38 +1095,12 @@ fn write_string_literal<'t>(out: &mut Vec<u8>, t: &'t str) -> Option<&'t str> {
             }
             b'\\' => {
                 i += 1;
-                let Some(&c) = b.get(i) else {
-                    out.truncate(start);
-                    return None;
-                };
-                match c {
-                    b'n' => b'\n',
-                    b't' => b'\t',
-                    b'r' => b'\r',
-                    b'v' => 0x0b,
-                    b'f' => 0x0c,
-                    b'x' => match t.get(i + 1..i + 3).map(|h| u8::from_str_radix(h, 16)) {
-                        Some(Ok(v)) => {
-                            i += 2;
-                            v
-                        }
-                        _ => {
-                            out.truncate(start);
-                            return None;
-                        }
-                    },
-                    b'0'..=b'7' => {
-                        let mut v = 0u32;
-                        let mut n = 0;
-                        while n < 3 && i < b.len() && (b'0'..=b'7').contains(&b[i]) {
-                            v = v * 8 + u32::from(b[i] - b'0');
-                            i += 1;
-                            n += 1;
-                        }
-                        i -= 1;
-                        v as u8
+                match b.get(i).and_then(|_| c_escape(t, &mut i)) {
+                    Some(v) => v,
+                    None => {
+                        out.truncate(start);
+                        return None;
                     }
-                    other => other,
                 }
             }
             c => {
@@ -1473,6 +1455,10 @@ mod tests {
         assert_eq!(
             arg_value(r#""\177ELF\2\1"..."#),
             json!({"str": "\u{7f}ELF\u{2}\u{1}", "truncated": true})
+        );
+        assert_eq!(
+            arg_value(r#""\n\t\r\v\f\x41\q\\\"\0012""#),
+            json!("\n\t\r\u{b}\u{c}Aq\\\"\u{1}2")
         );
         assert_eq!(
             arg_value("{st_mode=S_IFREG|0644, st_size=5, ...}"),
