@@ -8,6 +8,11 @@
 #
 #   bench/strace.sh            # COUNT=200000 dd bytes, RUNS=5 (slow on a small machine)
 #   COUNT=50000 RUNS=3 bench/strace.sh
+#   ONLY="-f -c" bench/strace.sh   # only the rows whose name contains ONLY
+#
+# strace-rs polls for the next stop for up to 100 us before it sleeps (--wait-spin=auto, see
+# tracekit_ptrace::Waiter); the "--wait-spin=off" row waits as strace does, to show what the
+# polling is worth on this machine (on VMs whose idle CPUs halt, most of the wall time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 COUNT=${COUNT:-200000}
@@ -48,6 +53,7 @@ median() {
 # Runs the arrays A (strace) and B (strace-rs) RUNS times each, alternating so that drift on a
 # shared machine hits both alike, and prints their row.
 pair() { # name
+    [[ -z ${ONLY:-} || "$1" == *"$ONLY"* ]] || return 0
     local ra=() rb=()
     for _ in $(seq "$RUNS"); do
         ra+=("$(timed "${A[@]}")")
@@ -69,11 +75,13 @@ row() { # name, "strace wall cpu", "ours wall cpu"
 command -v /usr/bin/time >/dev/null || { echo "/usr/bin/time is needed (apt-get install time)" >&2; exit 1; }
 echo "dd bs=1 count=$COUNT; $RUNS runs each; medians in seconds; ratio = strace-rs / strace"
 printf '%-42s %8s %8s %6s | %8s %8s %6s\n' "case" "strace" "ours" "ratio" "cpu" "cpu" "ratio"
-read -r nw nc <<<"$(median "${DD[@]}")"
+read -r nw nc <<<"$(RUNS=3 median "${DD[@]}")"
 printf '%-42s %8.3f (cpu %.3f)\n' "native dd" "$nw" "$nc"
 A=(strace -f -c -o "$OUT/s.c" "${DD[@]}")
 B=("$OURS" -f -c -o "$OUT/r.c" "${DD[@]}")
 pair "-f -c dd"
+B=("$OURS" --wait-spin=off -f -c -o "$OUT/r.c" "${DD[@]}")
+pair "-f -c dd (strace-rs --wait-spin=off)"
 A=(strace -f -o "$OUT/s.o" "${DD[@]}")
 B=("$OURS" -f -o "$OUT/r.o" "${DD[@]}")
 pair "-f -o FILE dd"

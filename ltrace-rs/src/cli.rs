@@ -44,6 +44,8 @@ Trace library calls of a given program.
   -t, -tt, -ttt       print absolute timestamps.
   -T                  show the time spent inside each call.
   -w, --where=NR      print backtrace showing NR stack frames at most.
+      --wait-spin=auto|off|USEC  (ptrace) poll for the next stop this long before
+                      sleeping; auto: up to 100 us while polling pays.
   -x NAME             trace the program's own symbol NAME (a glob) at its entry.
   -h, --help          display this help and exit.
   -V, --version       output version information and exit.
@@ -110,6 +112,11 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, String> {
                 "library" => cfg.filter.add_library(&value(&mut i)?),
                 "indent" => cfg.layout.indent = number(&value(&mut i)?)?,
                 "where" => cfg.backtrace = number(&value(&mut i)?)?,
+                "wait-spin" => {
+                    let v = value(&mut i)?;
+                    cfg.wait_spin = tracekit_ptrace::Spin::parse(&v)
+                        .ok_or_else(|| format!("invalid --wait-spin argument: '{v}'"))?;
+                }
                 _ => return Err(format!("unrecognized option '--{name}'")),
             }
             continue;

@@ -84,6 +84,8 @@ pub struct Config {
     pub layout: output::Layout,
     /// `--backend`.
     pub backend: inproc::Backend,
+    /// `--wait-spin`: how the ptrace tracer waits for the next stop.
+    pub wait_spin: tracekit_ptrace::Spin,
 }
 
 impl Default for Config {
@@ -108,6 +110,7 @@ impl Default for Config {
             log: None,
             layout: output::Layout::default(),
             backend: inproc::Backend::Auto,
+            wait_spin: tracekit_ptrace::Spin::Auto,
         }
     }
 }

@@ -351,6 +351,8 @@ pub struct Tracer<'a> {
     elf_cache: HashMap<PathBuf, Rc<ElfInfo>>,
     threads: HashMap<i32, Thread>,
     deferred: VecDeque<(Pid, Stop)>,
+    /// Waits for the stops, polling briefly first (`--wait-spin`).
+    waiter: pt::Waiter,
     /// New tasks whose first stop came before their parent's fork/clone event (the kernel
     /// reports the two in either order): they wait, stopped, for that event.
     unclaimed: Vec<i32>,
@@ -461,6 +463,7 @@ impl<'a> Tracer<'a> {
             elf_cache: HashMap::new(),
             threads: HashMap::new(),
             deferred: VecDeque::new(),
+            waiter: pt::Waiter::new(cfg.wait_spin).interruptible(crate::interrupted),
             unclaimed: Vec::new(),
             printer,
             summary: Summary::default(),
@@ -1955,21 +1958,22 @@ impl<'a> Tracer<'a> {
         if let Some(x) = self.deferred.pop_front() {
             return Ok(Some(x));
         }
+        match self.waiter.poll(false) {
+            Ok(Some((p, s, _))) => return Ok(Some((p, s))),
+            Ok(None) => {}
+            Err(e) if e.raw_os_error() == Some(libc::ECHILD) => return Ok(None),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {
+                return Ok(Some((Pid(0), Stop::Interrupt)))
+            }
+            Err(e) => return Err(e),
+        }
         // Before blocking, let a reader of the output (`tail -f` of `-o FILE`) see the lines
         // so far: a tracee that waits for something must not hold our output back.
         if self.printer.dirty() {
-            match pt::wait_pid(None, true) {
-                Ok(Some((p, s, _))) => return Ok(Some((p, s))),
-                Ok(None) => self.printer.flush()?,
-                Err(e) if e.raw_os_error() == Some(libc::ECHILD) => return Ok(None),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {
-                    return Ok(Some((Pid(0), Stop::Interrupt)))
-                }
-                Err(e) => return Err(e),
-            }
+            self.printer.flush()?;
         }
-        match pt::wait_any_fast() {
-            Ok(x) => Ok(Some(x)),
+        match self.waiter.block(false) {
+            Ok((p, s, _)) => Ok(Some((p, s))),
             Err(e) if e.raw_os_error() == Some(libc::ECHILD) => Ok(None),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => Ok(Some((Pid(0), Stop::Interrupt))),
             Err(e) => Err(e),

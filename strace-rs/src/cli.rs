@@ -101,6 +101,8 @@ are supported:
   -u USER        run the command as USER (needs root)
   --seccomp-bpf  filter syscalls in the kernel (default when -f and a narrowed trace set)
   --no-seccomp-bpf  never use a seccomp filter
+  --wait-spin=auto|off|USEC  poll for the next stop this long before sleeping (auto:
+                 up to 100 us while polling pays; saves a CPU wake-up a stop, off: as strace)
   --log FILE     also write the tracekit event log (syscall events) to FILE
   --output-format=json, --json   one JSON object per event (schema tracekit.strace/3;
                  `tracekit dump --strace-text` prints it back as text)
@@ -893,6 +895,7 @@ const LONG_NAMES: &[&str] = &[
     "output-format",
     "summary-by",
     "summary-percentiles",
+    "wait-spin",
 ];
 
 /// A long option as getopt_long reads it: its full name, or the one name it is a prefix of
@@ -1019,6 +1022,11 @@ pub fn parse(args: Vec<OsString>) -> Result<Action, UsageError> {
                 "summary" => big_c = true,
                 "summary-wall-clock" => cfg.wallclock = true,
                 "argv0" => cfg.argv0 = Some(value(&mut i)?.into()),
+                "wait-spin" => {
+                    let v = value(&mut i)?;
+                    cfg.wait_spin = tracekit_ptrace::Spin::parse(&v)
+                        .ok_or_else(|| err_hint(format!("invalid --wait-spin argument: '{v}'")))?;
+                }
                 "summary-by" => {
                     let v = value(&mut i)?;
                     cfg.summary_by = Some(match v.as_str() {

@@ -311,6 +311,8 @@ pub struct Config {
     pub overhead_ns: u64,
     /// `--argv0`: the started command's `argv[0]`.
     pub argv0: Option<OsString>,
+    /// `--wait-spin`: how the tracer waits for the next stop.
+    pub wait_spin: tracekit_ptrace::Spin,
     /// `-b execve`: detach from a process when it calls execve.
     pub detach_on_execve: bool,
     /// `--summary-by`: one summary per thread or process.
@@ -375,6 +377,7 @@ impl Default for Config {
             detach_on_execve: false,
             overhead_ns: 0,
             argv0: None,
+            wait_spin: tracekit_ptrace::Spin::Auto,
             summary_columns: crate::summary::Column::DEFAULT.to_vec(),
             trace_fds: None,
             interruptible: Interruptible::Waiting,

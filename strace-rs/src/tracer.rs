@@ -207,6 +207,8 @@ pub struct Tracer<'c> {
     stacks: Option<crate::stack::Stacks>,
     /// -c with system time needs the tracees' rusage from wait4.
     need_rusage: bool,
+    /// Waits for the stops, polling briefly first (`--wait-spin`).
+    waiter: pt::Waiter,
     /// `--output-format=json`: events instead of lines.
     json: Option<crate::json::Clock>,
     /// `--json-output FILE`: where the JSON events go while the text is printed too.
@@ -405,6 +407,8 @@ impl<'c> Tracer<'c> {
             opts,
             stacks: cfg.stack_trace.then(crate::stack::Stacks::new),
             need_rusage: cfg.summary != SummaryMode::None && !cfg.wallclock,
+            waiter: pt::Waiter::new(cfg.wait_spin)
+                .interruptible(|| crate::sys::interrupted().is_some()),
             count_tracees,
             tracees_noted: 0,
             json_messages: json_file.is_some() && cfg.output.is_none(),
@@ -769,11 +773,7 @@ impl<'c> Tracer<'c> {
                 self.cleanup(sig);
                 break;
             }
-            let waited = if self.need_rusage {
-                pt::wait_pid(None, false)
-            } else {
-                pt::wait_any_fast().map(|(p, s)| Some((p, s, pt::Rusage::default())))
-            };
+            let waited = self.waiter.wait(self.need_rusage).map(Some);
             match waited {
                 Ok(Some((pid, stop, ru))) => {
                     self.handle(pid, stop, ru);

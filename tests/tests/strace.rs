@@ -290,9 +290,24 @@ fn unvary_ipc(lines: Vec<String>) -> Vec<String> {
         .into_iter()
         .map(|l| {
             let mut l = l;
+            // Only where an identifier stands (a first argument, a `*get`'s result): the
+            // first ids after a boot are small numbers (0, 4) that other fields contain.
+            let get = ["msgget(", "semget(", "shmget("]
+                .iter()
+                .any(|p| l.starts_with(p));
             for (from, to) in &subst {
-                if !from.is_empty() {
+                if from.is_empty() {
+                    continue;
+                }
+                if *to == "PID" {
                     l = l.replace(from.as_str(), to);
+                    continue;
+                }
+                l = l.replace(&format!("({from},"), &format!("({to},"));
+                if get {
+                    if let Some(head) = l.strip_suffix(&format!(" = {from}")) {
+                        l = format!("{head} = {to}");
+                    }
                 }
             }
             for field in ["msg_ctime=", "sem_ctime=", "shm_ctime="] {
@@ -1762,10 +1777,18 @@ fn normalize_ipc(lines: Vec<String>) -> Vec<String> {
                     }
                 }
             }
+            // Only where an identifier stands (a first argument, a `*get`'s result): the
+            // first ids after a boot are 0, 1, ..., which results like `semop`'s 0 equal.
+            let get = ["semget(", "msgget(", "shmget("]
+                .iter()
+                .any(|c| l.starts_with(c));
             for (k, id) in ids.iter().enumerate() {
-                l = l
-                    .replace(&format!("({id},"), &format!("(ID{k},"))
-                    .replace(&format!("= {id}"), &format!("= ID{k}"));
+                l = l.replace(&format!("({id},"), &format!("(ID{k},"));
+                if get {
+                    if let Some(head) = l.strip_suffix(&format!(" = {id}")) {
+                        l = format!("{head} = ID{k}");
+                    }
+                }
             }
             for key in [
                 "time=",

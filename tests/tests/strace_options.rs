@@ -569,3 +569,54 @@ fn pidns_translation_names_the_ids_in_the_tracers_namespace_like_strace() {
     );
     assert_eq!(got, want);
 }
+
+/// The tracer polls for the next stop before it sleeps (`--wait-spin`): a SIGINT that lands
+/// while it polls still detaches at once (not at the tracee's next stop, which a sleeping
+/// tracee never makes), the tracee left running, untraced. A bad `--wait-spin` value is
+/// refused with the usage hint, exit 1.
+#[test]
+fn interrupt_while_the_tracer_polls_detaches_at_once() {
+    let tmp = tempdir();
+    let errors = tmp.path().join("err");
+    let mut victim = Command::new("sleep").arg("60").spawn().unwrap();
+    // A poll of up to a second after every stop: the signal below lands in one.
+    let mut tracer = tool("strace-rs")
+        .args(["--wait-spin=1000000", "-p", &victim.id().to_string()])
+        .stderr(std::fs::File::create(&errors).unwrap())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !std::fs::read_to_string(&errors)
+        .unwrap_or_default()
+        .contains("attached")
+    {
+        assert!(Instant::now() < deadline, "not attached");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    // SAFETY: kill has no memory arguments.
+    unsafe { libc::kill(tracer.id() as i32, libc::SIGINT) };
+    let st = tracer.wait().unwrap();
+    assert!(
+        victim.try_wait().unwrap().is_none(),
+        "the tracer ended only when the tracee did ({st:?})"
+    );
+    let status = std::fs::read_to_string(format!("/proc/{}/status", victim.id())).unwrap();
+    assert!(
+        status.lines().any(|l| l == "TracerPid:\t0"),
+        "still traced:\n{status}"
+    );
+    let printed = std::fs::read_to_string(&errors).unwrap();
+    assert!(printed.contains("detached"), "{printed}");
+    victim.kill().unwrap();
+    victim.wait().unwrap();
+
+    for bad in ["fast", "-5", "2000000"] {
+        let o = run(tool("strace-rs").args([&format!("--wait-spin={bad}"), "true"]));
+        assert_eq!(o.status.code(), Some(1), "{bad}");
+        assert!(
+            stderr(&o).contains(&format!("invalid --wait-spin argument: '{bad}'")),
+            "{}",
+            stderr(&o)
+        );
+    }
+}

@@ -53,7 +53,7 @@ mod stop;
 pub use breakpoint::{Breakpoint, INT3};
 pub use raw::*;
 pub use spawn::{spawn, spawn_detached, Daemonize, DetachError, SpawnOptions};
-pub use stop::{wait, wait_any_fast, wait_pid, Event, Rusage, Stop};
+pub use stop::{wait, wait_pid, Event, Rusage, Spin, Stop, Waiter};
 
 use std::fmt;
 

@@ -6,13 +6,24 @@
 
 use tracekit_ptrace::seccomp::Filter;
 use tracekit_ptrace::{
-    mem, resume, spawn, syscall_info, wait, Event, Options, Pid, Resume, SpawnOptions, Stop,
-    SyscallInfo,
+    mem, resume, spawn, syscall_info, wait, Event, Options, Pid, Resume, SpawnOptions, Spin, Stop,
+    SyscallInfo, Waiter,
 };
 
 /// Runs `argv` to the end, resuming with `how`; returns the syscall entries seen
 /// `(pid, nr, first string argument when it is execve/write)` and the exit code.
 fn trace(argv: &[&str], opts: Options, seccomp: Option<Filter>) -> (Vec<(Pid, u64, Vec<u8>)>, i32) {
+    trace_with(argv, opts, seccomp, Spin::Off)
+}
+
+/// [`trace`], the stops waited for by a [`Waiter`] that polls as `spin` says.
+fn trace_with(
+    argv: &[&str],
+    opts: Options,
+    seccomp: Option<Filter>,
+    spin: Spin,
+) -> (Vec<(Pid, u64, Vec<u8>)>, i32) {
+    let mut waiter = Waiter::new(spin);
     let mut cmd = SpawnOptions::new(argv[0], argv);
     let how = if seccomp.is_some() {
         Resume::Continue
@@ -26,7 +37,7 @@ fn trace(argv: &[&str], opts: Options, seccomp: Option<Filter>) -> (Vec<(Pid, u6
     let mut code = -1;
     let mut live = 1;
     while live > 0 {
-        let (pid, stop) = wait(None).expect("wait");
+        let (pid, stop, _) = waiter.wait(false).expect("wait");
         let mut next = how;
         match stop {
             Stop::Syscall | Stop::Event(Event::Seccomp) => {
@@ -153,10 +164,28 @@ fn memory_write_round_trip() {
     }
 }
 
+/// Polling before blocking changes when the tracer sees a stop, never which stops it sees:
+/// the same calls in the same order whether it polls always, never, or as it sees fit.
+fn polling_waits_see_every_stop() {
+    let argv = ["/bin/sh", "-c", "echo one; echo two >/dev/null; exit 4"];
+    let calls = |spin| {
+        let (seen, code) = trace_with(&argv, Options::default(), None, spin);
+        assert_eq!(code, 4, "{spin:?}");
+        seen.into_iter()
+            .map(|(_, nr, a)| (nr, a))
+            .collect::<Vec<_>>()
+    };
+    let blocking = calls(Spin::Off);
+    assert!(blocking.iter().any(|(nr, a)| *nr == 1 && a == b"one\n"));
+    assert_eq!(calls(Spin::Fixed(1000)), blocking);
+    assert_eq!(calls(Spin::Auto), blocking);
+}
+
 #[test]
 fn live_tracees() {
     syscall_stops_and_memory();
     seccomp_filter_reports_only_chosen_calls();
     follows_forks();
     memory_write_round_trip();
+    polling_waits_see_every_stop();
 }
