@@ -174,11 +174,16 @@ impl Spin {
 /// stopped). `strace -f -c dd` of 200k calls there: 4x less wall time and less CPU too, since
 /// the idle exits cost the kernel more than the polls.
 ///
-/// Polling pays only when stops come quickly. [`Spin::Auto`] keeps a score: a poll that found
-/// the stop raises it, one that gave up lowers it twice as much, and below zero the waiter
-/// blocks at once, trying a poll again every [`Waiter::PROBE_EVERY`] waits; so polling
-/// goes on only while at least two in three polls succeed, and a tracee that computes
-/// between its calls costs the tracer at most a poll budget every few dozen stops.
+/// Polling pays only when stops come quickly, and only when CPUs would otherwise idle.
+/// [`Spin::Auto`] keeps a score: a poll that found the stop raises it, one that gave up lowers
+/// it twice as much, and below zero the waiter blocks at once, trying a poll again every
+/// [`Waiter::PROBE_EVERY`] waits; so polling goes on only while at least two in three polls
+/// succeed, and a tracee that computes between its calls costs the tracer at most a poll
+/// budget every few dozen stops. And every [`Waiter::CHECK_EVERY`] waits it counts how often
+/// the scheduler took the CPU from the tracer: on a busy machine a polling tracer takes CPU
+/// time the tracee and the other programs need (there, `-f -c dd` took 1.3-1.6x the wall time
+/// of blocking waits), so when it was preempted at more than one wait in eight it blocks for
+/// the next [`Waiter::BACKOFF`] waits before it looks again.
 #[derive(Debug)]
 pub struct Waiter {
     budget_ns: u64,
@@ -188,11 +193,21 @@ pub struct Waiter {
     adaptive: bool,
     score: i32,
     since_probe: u32,
+    /// Waits since the last look at the involuntary context switches.
+    since_check: u32,
+    /// The thread's involuntary context switches at that look.
+    switches: u64,
+    /// Waits left that block at once because the machine was busy.
+    backoff: u32,
 }
 
 impl Waiter {
     /// With polling off, how many waits before one polls again to see whether it would pay.
     pub const PROBE_EVERY: u32 = 64;
+    /// How many waits between two looks at whether the tracer is being preempted.
+    pub const CHECK_EVERY: u32 = 256;
+    /// How many waits block at once after the tracer was found preempted while it polled.
+    pub const BACKOFF: u32 = 16 * Waiter::CHECK_EVERY;
     const SCORE_MAX: i32 = 8;
 
     /// A waiter that polls as `spin` says.
@@ -209,6 +224,9 @@ impl Waiter {
             adaptive,
             score: Waiter::SCORE_MAX / 2,
             since_probe: 0,
+            since_check: 0,
+            switches: involuntary_switches(),
+            backoff: 0,
         }
     }
 
@@ -222,10 +240,38 @@ impl Waiter {
 
     /// Whether the next wait will poll first.
     fn polls(&mut self) -> bool {
+        self.polls_with(involuntary_switches)
+    }
+
+    /// [`Waiter::polls`], with the thread's involuntary context switches read by `switches`.
+    fn polls_with(&mut self, switches: impl Fn() -> u64) -> bool {
         if self.budget_ns == 0 {
             return false;
         }
-        if !self.adaptive || self.score >= 0 {
+        if !self.adaptive {
+            return true;
+        }
+        if self.backoff > 0 {
+            self.backoff -= 1;
+            if self.backoff == 0 {
+                // Measure the next window from here: blocking waits are preempted too.
+                self.switches = switches();
+                self.since_check = 0;
+            }
+            return false;
+        }
+        self.since_check += 1;
+        if self.since_check >= Waiter::CHECK_EVERY {
+            self.since_check = 0;
+            let now = switches();
+            let preempted = now.saturating_sub(self.switches);
+            self.switches = now;
+            if preempted > u64::from(Waiter::CHECK_EVERY / 8) {
+                self.backoff = Waiter::BACKOFF;
+                return false;
+            }
+        }
+        if self.score >= 0 {
             return true;
         }
         self.since_probe += 1;
@@ -290,6 +336,18 @@ impl Waiter {
     }
 }
 
+/// How many times the scheduler has taken the CPU from this thread (`getrusage`'s
+/// `ru_nivcsw`); 0 when that fails.
+fn involuntary_switches() -> u64 {
+    // SAFETY: rusage is plain integers; all-zero is valid.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: getrusage writes one rusage into `ru`, ours.
+    if unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut ru) } != 0 {
+        return 0;
+    }
+    ru.ru_nivcsw as u64
+}
+
 /// How many CPUs this thread may run on (`sched_getaffinity`); 1 when that fails.
 fn usable_cpus() -> u32 {
     // SAFETY: cpu_set_t is a plain bit array; all-zero is valid.
@@ -314,6 +372,9 @@ mod tests {
             adaptive: true,
             score: Waiter::SCORE_MAX / 2,
             since_probe: 0,
+            since_check: 0,
+            switches: u64::MAX,
+            backoff: 0,
         }
     }
 
@@ -339,6 +400,30 @@ mod tests {
             w.scored(true);
             w.scored(false);
             assert!(w.polls());
+        }
+    }
+
+    #[test]
+    fn polling_backs_off_while_the_tracer_is_preempted() {
+        let mut w = auto();
+        w.switches = 0;
+        let mut preempted = 0;
+        // One preemption every fourth wait: more than one in eight.
+        for i in 0..Waiter::CHECK_EVERY - 1 {
+            preempted += u64::from(i % 4 == 0);
+            assert!(w.polls_with(|| preempted));
+            w.scored(true);
+        }
+        assert!(!w.polls_with(|| preempted), "busy: blocks at once");
+        let blocked = (0..2 * Waiter::BACKOFF)
+            .take_while(|_| !w.polls_with(|| preempted))
+            .count();
+        assert_eq!(blocked as u32, Waiter::BACKOFF);
+        // A quiet window (one preemption in 32 waits) keeps polling on.
+        for i in 0..3 * Waiter::CHECK_EVERY {
+            preempted += u64::from(i % 32 == 0);
+            assert!(w.polls_with(|| preempted), "wait {i}");
+            w.scored(true);
         }
     }
 
