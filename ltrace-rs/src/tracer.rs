@@ -1958,21 +1958,21 @@ impl<'a> Tracer<'a> {
         if let Some(x) = self.deferred.pop_front() {
             return Ok(Some(x));
         }
-        match self.waiter.poll(false) {
-            Ok(Some((p, s, _))) => return Ok(Some((p, s))),
-            Ok(None) => {}
-            Err(e) if e.raw_os_error() == Some(libc::ECHILD) => return Ok(None),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {
-                return Ok(Some((Pid(0), Stop::Interrupt)))
-            }
-            Err(e) => return Err(e),
-        }
         // Before blocking, let a reader of the output (`tail -f` of `-o FILE`) see the lines
         // so far: a tracee that waits for something must not hold our output back.
-        if self.printer.dirty() {
-            self.printer.flush()?;
-        }
-        match self.waiter.block(false) {
+        let waited = if self.printer.dirty() {
+            match self.waiter.poll(false) {
+                Ok(Some(x)) => Ok(x),
+                Ok(None) => {
+                    self.printer.flush()?;
+                    self.waiter.block(false)
+                }
+                Err(e) => Err(e),
+            }
+        } else {
+            self.waiter.wait(false)
+        };
+        match waited {
             Ok((p, s, _)) => Ok(Some((p, s))),
             Err(e) if e.raw_os_error() == Some(libc::ECHILD) => Ok(None),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => Ok(Some((Pid(0), Stop::Interrupt))),

@@ -294,27 +294,34 @@ impl Waiter {
         };
     }
 
-    /// Polls for a stop without blocking (one `wait4(WNOHANG)`), as [`wait_pid`] with
-    /// `nohang`; for a tracer that has work to do (flushing output) before it blocks.
+    /// Looks for a stop without blocking: polls for up to the budget when polling pays (see
+    /// [`Waiter`]), one `wait4(WNOHANG)` otherwise; for a tracer that has work to do
+    /// (flushing output) before it blocks.
     pub fn poll(&mut self, want_rusage: bool) -> io::Result<Option<(Pid, Stop, Rusage)>> {
         if self.polls() {
-            let start = std::time::Instant::now();
-            loop {
-                if let Some(r) = wait_raw(-1, libc::WNOHANG, want_rusage)? {
-                    self.scored(true);
-                    return Ok(Some(r));
-                }
-                if (self.interrupted)() {
-                    return Ok(None);
-                }
-                if start.elapsed().as_nanos() as u64 >= self.budget_ns {
-                    self.scored(false);
-                    return Ok(None);
-                }
-                std::hint::spin_loop();
-            }
+            return self.spin(want_rusage);
         }
         wait_raw(-1, libc::WNOHANG, want_rusage)
+    }
+
+    /// Polls `wait4(WNOHANG)` until a stop comes, the budget is spent or a signal asked the
+    /// tracer to stop.
+    fn spin(&mut self, want_rusage: bool) -> io::Result<Option<(Pid, Stop, Rusage)>> {
+        let start = std::time::Instant::now();
+        loop {
+            if let Some(r) = wait_raw(-1, libc::WNOHANG, want_rusage)? {
+                self.scored(true);
+                return Ok(Some(r));
+            }
+            if (self.interrupted)() {
+                return Ok(None);
+            }
+            if start.elapsed().as_nanos() as u64 >= self.budget_ns {
+                self.scored(false);
+                return Ok(None);
+            }
+            std::hint::spin_loop();
+        }
     }
 
     /// Blocks until the next stop of any tracee (after a [`Waiter::poll`] found none).
@@ -329,8 +336,11 @@ impl Waiter {
     /// Fails with `ECHILD` when there are no tracees left and `Interrupted` when a signal
     /// handler ran; without `want_rusage` the returned [`Rusage`] is zero (cheaper).
     pub fn wait(&mut self, want_rusage: bool) -> io::Result<(Pid, Stop, Rusage)> {
-        if let Some(r) = self.poll(want_rusage)? {
-            return Ok(r);
+        // Not polling: straight to the blocking wait (one system call, as strace).
+        if self.polls() {
+            if let Some(r) = self.spin(want_rusage)? {
+                return Ok(r);
+            }
         }
         self.block(want_rusage)
     }
