@@ -583,10 +583,12 @@ impl HeapProcess {
             s.temporary += 1;
         }
         let allocs = self.valgrind.allocs.saturating_sub(old.born);
-        if allocs < SHORT_LIVED_ALLOCS {
-            s.short_lived_blocks += 1;
-            s.short_lived_bytes = s.short_lived_bytes.saturating_add(old.size);
-        }
+        // Without a branch: whether a block was short-lived is as good as random.
+        let short = u64::from(allocs < SHORT_LIVED_ALLOCS);
+        s.short_lived_blocks += short;
+        s.short_lived_bytes = s
+            .short_lived_bytes
+            .saturating_add(old.size & short.wrapping_neg());
         self.lifetimes
             .add(allocs, time_ns.saturating_sub(old.born_ns), old.size);
         old.size
@@ -727,12 +729,10 @@ impl HeapProcess {
             return;
         }
         if r.old_ptr != 0 {
-            if r.new_ptr == r.old_ptr {
-                self.breakdown(r.kind).nomove += 1;
-            }
-            if old_len > r.size {
-                self.breakdown(r.kind).dec += 1;
-            }
+            // Without branches: whether a realloc moved its block is as good as random.
+            let b = self.breakdown(r.kind);
+            b.nomove += u64::from(r.new_ptr == r.old_ptr);
+            b.dec += u64::from(old_len > r.size);
         }
         // The old block's release leaves the time slices to the new block's insertion.
         let released = match old {
