@@ -1,13 +1,13 @@
 //! The live blocks of a process by address: the heap pass's one map, touched by every
 //! allocation and release of the log (twice by a `realloc`), so its cost is most of the pass's.
 //!
-//! Open addressing with linear probing in a table at most an eighth full (a quarter once it is
-//! large), the slot chosen by Fibonacci hashing of the address (multiply, keep the top bits:
-//! the bits in which heap addresses differ, the low middle ones, reach the top), and deletion
-//! by backward shift, so
-//! no tombstones build up however many blocks come and go. A lookup is one multiply and
-//! usually one slot; a general map (hashbrown: SIMD groups of control bytes, tombstones) costs
-//! several times that per operation here, where keys are addresses and the table small.
+//! Open addressing with linear probing in a table at most a sixteenth full (a quarter once
+//! it is large), the slot chosen by Fibonacci hashing of the address (multiply, keep the top
+//! bits: the bits in which heap addresses differ, the low middle ones, reach the top), and
+//! deletion by backward shift, so no tombstones build up however many blocks come and go. A
+//! lookup is one multiply and usually one slot; a general map (hashbrown: SIMD groups of
+//! control bytes, tombstones) costs several times that per operation here, where keys are
+//! addresses and the table small.
 
 /// Live blocks by address, each with a value `V`.
 #[derive(Debug, Clone)]
@@ -28,16 +28,17 @@ pub(crate) struct Blocks<V> {
 
 const FIB: u64 = 0x9E37_79B9_7F4A_7C15;
 const MIN_SLOTS_LOG2: u32 = 6;
-/// The table is at most an eighth full: most probes then end at the first slot, and a
+/// The table is at most a sixteenth full: most probes then end at the first slot, and a
 /// removal's backward shift at the next one, so the branches of both are predictable (at half
-/// full, the mispredicted probe loops were most of the cost of a release; from a quarter to an
-/// eighth full took a tenth off the CPU time of `tracekit report` on heap_bench's log, and a
-/// third of its mispredicted branches in callgrind's model).
-const SPARSE: usize = 8;
-/// From this many slots (40 MiB) on, the table grows at a quarter full instead: a slot is 40
-/// bytes, so an eighth full costs 320 to 640 bytes per live block, twice a quarter's, which a
-/// process with millions of live blocks should not pay for fewer mispredicted branches.
-const DENSE_FROM: usize = 1 << 20;
+/// full, the mispredicted probe loops were most of the cost of a release). CPU time of
+/// `tracekit report` on heap_bench's 10M-event log (perf stat, paired medians): from a quarter
+/// full to an eighth, 456 -> 403 ms; from an eighth to a sixteenth, 389 -> 359 ms.
+const SPARSE: usize = 16;
+/// From this many slots (10 MiB: a slot is 40 bytes) on, the table grows at a quarter full
+/// instead: the sparse table costs at most 10 MiB (reached at 8193 live blocks), and past
+/// 65536 live blocks the table is the size it was when it grew at a quarter full (160 to 320
+/// bytes per live block).
+const DENSE_FROM: usize = 1 << 18;
 
 /// A slot found by [`Blocks::locate`], for [`Blocks::remove_at`].
 #[derive(Debug, Clone, Copy)]
