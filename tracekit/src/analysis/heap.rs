@@ -288,6 +288,8 @@ pub struct HeapProcess {
     pub over_time: super::timeline::HeapOverTime,
     /// Takes [`over_time`](Self::over_time)'s snapshots.
     keep_over_time: bool,
+    /// Counts [`lifetimes`](Self::lifetimes).
+    keep_lifetimes: bool,
     /// Its anonymous mappings and memory samples, beside the heap.
     pub memory: super::mapped::Memory,
     /// The exports' numbers per site, when kept ([`keep_detail`](Self::keep_detail)).
@@ -332,6 +334,7 @@ impl HeapProcess {
             timeline: Default::default(),
             over_time: Default::default(),
             keep_over_time: true,
+            keep_lifetimes: true,
             memory: Default::default(),
             detail: None,
         }
@@ -341,6 +344,12 @@ impl HeapProcess {
     /// on: for a printer that draws no graph (they cost a little on every event).
     pub fn skip_over_time(&mut self) {
         self.keep_over_time = false;
+    }
+
+    /// Counts no [`lifetimes`](Self::lifetimes) (the histograms), from here on: for a printer
+    /// that does not show them (they cost a little on every release).
+    pub fn skip_lifetimes(&mut self) {
+        self.keep_lifetimes = false;
     }
 
     /// Also keeps what the exports need per site ([`SiteDetails`]), from here on.
@@ -583,14 +592,17 @@ impl HeapProcess {
             s.temporary += 1;
         }
         let allocs = self.valgrind.allocs.saturating_sub(old.born);
-        // Without a branch: whether a block was short-lived is as good as random.
+        // Without a branch: whether a block was short-lived is as good as random. (Always
+        // counted: the sites a report holds include the first by short-lived bytes.)
         let short = u64::from(allocs < SHORT_LIVED_ALLOCS);
         s.short_lived_blocks += short;
         s.short_lived_bytes = s
             .short_lived_bytes
             .saturating_add(old.size & short.wrapping_neg());
-        self.lifetimes
-            .add(allocs, time_ns.saturating_sub(old.born_ns), old.size);
+        if self.keep_lifetimes {
+            self.lifetimes
+                .add(allocs, time_ns.saturating_sub(old.born_ns), old.size);
+        }
         old.size
     }
 

@@ -296,6 +296,13 @@ pub fn report_logs(logs: &[PathBuf], config: &Config, out: &mut dyn Write) -> an
     if !graph {
         analysis.heap.skip_over_time();
     }
+    let lifetimes = config.lifetimes
+        || std::iter::once(config.format)
+            .chain(config.also.iter().map(|(f, _)| *f))
+            .any(|f| f.writer().needs_lifetimes());
+    if !lifetimes {
+        analysis.heap.skip_lifetimes();
+    }
     analysis.heap.pages_as_heap = config.pages_as_heap;
     let names = read_logs(&mut analysis, logs)?;
     if let Some(name) = &config.progname {
