@@ -1046,10 +1046,10 @@ fn markdown_report_has_the_gates() {
     insta::assert_snapshot!(text);
 }
 
-/// The lifetime histograms are counted only when something prints them (`--lifetimes`, JSON):
-/// those printers get them whole.
+/// The lifetime histograms are counted only when something prints them (`--lifetimes`, JSON),
+/// and the heap over time in slices (text, JSON): those printers get them whole.
 #[test]
-fn lifetimes_are_counted_when_printed() {
+fn lifetimes_and_the_timeline_are_kept_when_printed() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("k.log");
     std::fs::write(&path, encode(&heap_known(100, 1))).unwrap();
@@ -1087,8 +1087,18 @@ fn lifetimes_are_counted_when_printed() {
         .unwrap_or_else(|| panic!("{json}"));
     let blocks: u64 = rows.iter().map(|r| r["blocks"].as_u64().unwrap()).sum();
     assert_eq!(blocks, released);
+    let slices = a.heap.processes[0].timeline.maxima();
+    assert!(slices.len() > 2);
+    assert_eq!(
+        json["processes"][0]["timeline"]["heap_bytes"],
+        serde_json::json!(slices)
+    );
     let without = run(Format::Text, false);
     assert!(!without.contains("Lifetimes of the"), "{without}");
+    assert!(
+        without.contains("\nHeap over time (a column per "),
+        "{without}"
+    );
     // The rest of the report is the same.
     let cut = with.find("\nLifetimes of the").unwrap();
     assert_eq!(without[..cut], with[..cut]);

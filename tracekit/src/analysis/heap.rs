@@ -290,6 +290,8 @@ pub struct HeapProcess {
     keep_over_time: bool,
     /// Counts [`lifetimes`](Self::lifetimes).
     keep_lifetimes: bool,
+    /// Keeps [`timeline`](Self::timeline).
+    keep_timeline: bool,
     /// Its anonymous mappings and memory samples, beside the heap.
     pub memory: super::mapped::Memory,
     /// The exports' numbers per site, when kept ([`keep_detail`](Self::keep_detail)).
@@ -335,6 +337,7 @@ impl HeapProcess {
             over_time: Default::default(),
             keep_over_time: true,
             keep_lifetimes: true,
+            keep_timeline: true,
             memory: Default::default(),
             detail: None,
         }
@@ -344,6 +347,12 @@ impl HeapProcess {
     /// on: for a printer that draws no graph (they cost a little on every event).
     pub fn skip_over_time(&mut self) {
         self.keep_over_time = false;
+    }
+
+    /// Keeps no [`timeline`](Self::timeline), from here on: for a printer that does not show
+    /// it (it costs a little on every event).
+    pub fn skip_timeline(&mut self) {
+        self.keep_timeline = false;
     }
 
     /// Counts no [`lifetimes`](Self::lifetimes) (the histograms), from here on: for a printer
@@ -506,7 +515,9 @@ impl HeapProcess {
     /// The heap's level now, at `time_ns`, into the time slices.
     #[inline(always)]
     fn record_time_slices(&mut self, time_ns: u64) {
-        self.timeline.record(time_ns, self.current);
+        if self.keep_timeline {
+            self.timeline.record(time_ns, self.current);
+        }
         if let Some(d) = &mut self.detail {
             d.record(time_ns, self.current);
         }

@@ -21,6 +21,8 @@ pub struct HeapPass {
     skip_heap_counter: bool,
     /// Each process counts no lifetime histograms ([`HeapProcess::skip_lifetimes`]).
     skip_lifetimes: bool,
+    /// Each process keeps no timeline ([`HeapProcess::skip_timeline`]).
+    skip_timeline: bool,
     /// What `tracekit pack` found in the modules' symbol tables (allocators of their own, test
     /// harnesses), by module path.
     pub notes: Vec<tracekit_log::ModuleNote<'static>>,
@@ -44,6 +46,12 @@ impl HeapPass {
     /// will be drawn: they cost a little on every event).
     pub fn skip_over_time(&mut self) {
         self.skip_over_time = true;
+    }
+
+    /// The processes read from here on keep no timeline ([`HeapProcess::timeline`]: nothing
+    /// will print it, and it costs a little on every heap event).
+    pub fn skip_timeline(&mut self) {
+        self.skip_timeline = true;
     }
 
     /// The processes read from here on count no histograms of block lifetimes
@@ -72,6 +80,9 @@ impl HeapPass {
         }
         if self.skip_lifetimes {
             p.skip_lifetimes();
+        }
+        if self.skip_timeline {
+            p.skip_timeline();
         }
         self.processes.push(p);
         self.processes.len() - 1

@@ -11,6 +11,10 @@ use crate::model::Report;
 pub struct Json;
 
 impl Writer for Json {
+    fn needs_timeline(&self) -> bool {
+        true
+    }
+
     fn needs_lifetimes(&self) -> bool {
         true
     }

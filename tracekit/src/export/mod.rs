@@ -209,6 +209,13 @@ pub trait Writer {
         false
     }
 
+    /// True when the writer prints the heap over time in slices (each process's
+    /// [`timeline`](crate::analysis::HeapProcess::timeline)): then the analysis keeps it (it
+    /// costs on every heap event).
+    fn needs_timeline(&self) -> bool {
+        false
+    }
+
     /// True when the writer prints the histograms of block lifetimes whatever the options
     /// say: then the analysis counts them (they cost on every release). Text prints them only
     /// with `--lifetimes`.

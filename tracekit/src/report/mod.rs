@@ -296,12 +296,14 @@ pub fn report_logs(logs: &[PathBuf], config: &Config, out: &mut dyn Write) -> an
     if !graph {
         analysis.heap.skip_over_time();
     }
-    let lifetimes = config.lifetimes
-        || std::iter::once(config.format)
-            .chain(config.also.iter().map(|(f, _)| *f))
-            .any(|f| f.writer().needs_lifetimes());
-    if !lifetimes {
+    let mut writers = std::iter::once(config.format)
+        .chain(config.also.iter().map(|(f, _)| *f))
+        .map(|f| f.writer());
+    if !(config.lifetimes || writers.clone().any(|w| w.needs_lifetimes())) {
         analysis.heap.skip_lifetimes();
+    }
+    if !writers.any(|w| w.needs_timeline()) {
+        analysis.heap.skip_timeline();
     }
     analysis.heap.pages_as_heap = config.pages_as_heap;
     let names = read_logs(&mut analysis, logs)?;
