@@ -1045,3 +1045,61 @@ fn markdown_report_has_the_gates() {
     let text = text.replace(&path.display().to_string(), "k.log");
     insta::assert_snapshot!(text);
 }
+
+/// The lifetime histograms are counted only when something prints them (`--lifetimes`, JSON),
+/// and the heap over time in slices (text, JSON): those printers get them whole.
+#[test]
+fn lifetimes_and_the_timeline_are_kept_when_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("k.log");
+    std::fs::write(&path, encode(&heap_known(100, 1))).unwrap();
+    let run = |format, lifetimes| {
+        let config = Config {
+            lifetimes,
+            ..plain_config(format, Gates::default())
+        };
+        let mut out = Vec::new();
+        rep::report_logs(std::slice::from_ref(&path), &config, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    };
+    // What the analysis counts when it keeps everything.
+    let a = {
+        let mut a = Analysis::new();
+        a.read_log("k", std::fs::File::open(&path).unwrap())
+            .unwrap();
+        a
+    };
+    let released: u64 = a.heap.processes[0]
+        .lifetimes
+        .allocs
+        .iter()
+        .map(|c| c.blocks)
+        .sum();
+    assert!(released > 0);
+    let with = run(Format::Text, true);
+    assert!(
+        with.contains(&format!("Lifetimes of the {released} blocks released")),
+        "{with}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&run(Format::Json, false)).unwrap();
+    let rows = json["lifetimes"]["allocations"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{json}"));
+    let blocks: u64 = rows.iter().map(|r| r["blocks"].as_u64().unwrap()).sum();
+    assert_eq!(blocks, released);
+    let slices = a.heap.processes[0].timeline.maxima();
+    assert!(slices.len() > 2);
+    assert_eq!(
+        json["processes"][0]["timeline"]["heap_bytes"],
+        serde_json::json!(slices)
+    );
+    let without = run(Format::Text, false);
+    assert!(!without.contains("Lifetimes of the"), "{without}");
+    assert!(
+        without.contains("\nHeap over time (a column per "),
+        "{without}"
+    );
+    // The rest of the report is the same.
+    let cut = with.find("\nLifetimes of the").unwrap();
+    assert_eq!(without[..cut], with[..cut]);
+}

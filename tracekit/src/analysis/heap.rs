@@ -288,6 +288,10 @@ pub struct HeapProcess {
     pub over_time: super::timeline::HeapOverTime,
     /// Takes [`over_time`](Self::over_time)'s snapshots.
     keep_over_time: bool,
+    /// Counts [`lifetimes`](Self::lifetimes).
+    keep_lifetimes: bool,
+    /// Keeps [`timeline`](Self::timeline).
+    keep_timeline: bool,
     /// Its anonymous mappings and memory samples, beside the heap.
     pub memory: super::mapped::Memory,
     /// The exports' numbers per site, when kept ([`keep_detail`](Self::keep_detail)).
@@ -332,6 +336,8 @@ impl HeapProcess {
             timeline: Default::default(),
             over_time: Default::default(),
             keep_over_time: true,
+            keep_lifetimes: true,
+            keep_timeline: true,
             memory: Default::default(),
             detail: None,
         }
@@ -341,6 +347,18 @@ impl HeapProcess {
     /// on: for a printer that draws no graph (they cost a little on every event).
     pub fn skip_over_time(&mut self) {
         self.keep_over_time = false;
+    }
+
+    /// Keeps no [`timeline`](Self::timeline), from here on: for a printer that does not show
+    /// it (it costs a little on every event).
+    pub fn skip_timeline(&mut self) {
+        self.keep_timeline = false;
+    }
+
+    /// Counts no [`lifetimes`](Self::lifetimes) (the histograms), from here on: for a printer
+    /// that does not show them (they cost a little on every release).
+    pub fn skip_lifetimes(&mut self) {
+        self.keep_lifetimes = false;
     }
 
     /// Also keeps what the exports need per site ([`SiteDetails`]), from here on.
@@ -497,7 +515,9 @@ impl HeapProcess {
     /// The heap's level now, at `time_ns`, into the time slices.
     #[inline(always)]
     fn record_time_slices(&mut self, time_ns: u64) {
-        self.timeline.record(time_ns, self.current);
+        if self.keep_timeline {
+            self.timeline.record(time_ns, self.current);
+        }
         if let Some(d) = &mut self.detail {
             d.record(time_ns, self.current);
         }
@@ -583,12 +603,17 @@ impl HeapProcess {
             s.temporary += 1;
         }
         let allocs = self.valgrind.allocs.saturating_sub(old.born);
-        if allocs < SHORT_LIVED_ALLOCS {
-            s.short_lived_blocks += 1;
-            s.short_lived_bytes = s.short_lived_bytes.saturating_add(old.size);
+        // Without a branch: whether a block was short-lived is as good as random. (Always
+        // counted: the sites a report holds include the first by short-lived bytes.)
+        let short = u64::from(allocs < SHORT_LIVED_ALLOCS);
+        s.short_lived_blocks += short;
+        s.short_lived_bytes = s
+            .short_lived_bytes
+            .saturating_add(old.size & short.wrapping_neg());
+        if self.keep_lifetimes {
+            self.lifetimes
+                .add(allocs, time_ns.saturating_sub(old.born_ns), old.size);
         }
-        self.lifetimes
-            .add(allocs, time_ns.saturating_sub(old.born_ns), old.size);
         old.size
     }
 
@@ -727,12 +752,10 @@ impl HeapProcess {
             return;
         }
         if r.old_ptr != 0 {
-            if r.new_ptr == r.old_ptr {
-                self.breakdown(r.kind).nomove += 1;
-            }
-            if old_len > r.size {
-                self.breakdown(r.kind).dec += 1;
-            }
+            // Without branches: whether a realloc moved its block is as good as random.
+            let b = self.breakdown(r.kind);
+            b.nomove += u64::from(r.new_ptr == r.old_ptr);
+            b.dec += u64::from(old_len > r.size);
         }
         // The old block's release leaves the time slices to the new block's insertion.
         let released = match old {

@@ -19,6 +19,10 @@ pub struct HeapPass {
     skip_over_time: bool,
     /// Each process's detail keeps no heap over time ([`HeapProcess::skip_heap_counter`]).
     skip_heap_counter: bool,
+    /// Each process counts no lifetime histograms ([`HeapProcess::skip_lifetimes`]).
+    skip_lifetimes: bool,
+    /// Each process keeps no timeline ([`HeapProcess::skip_timeline`]).
+    skip_timeline: bool,
     /// What `tracekit pack` found in the modules' symbol tables (allocators of their own, test
     /// harnesses), by module path.
     pub notes: Vec<tracekit_log::ModuleNote<'static>>,
@@ -44,6 +48,19 @@ impl HeapPass {
         self.skip_over_time = true;
     }
 
+    /// The processes read from here on keep no timeline ([`HeapProcess::timeline`]: nothing
+    /// will print it, and it costs a little on every heap event).
+    pub fn skip_timeline(&mut self) {
+        self.skip_timeline = true;
+    }
+
+    /// The processes read from here on count no histograms of block lifetimes
+    /// ([`HeapProcess::lifetimes`]: nothing will print them, and they cost a little on every
+    /// release).
+    pub fn skip_lifetimes(&mut self) {
+        self.skip_lifetimes = true;
+    }
+
     /// The processes read from here on keep no heap over time in their detail (no export
     /// will draw it).
     pub fn skip_heap_counter(&mut self) {
@@ -60,6 +77,12 @@ impl HeapPass {
         }
         if self.skip_heap_counter {
             p.skip_heap_counter();
+        }
+        if self.skip_lifetimes {
+            p.skip_lifetimes();
+        }
+        if self.skip_timeline {
+            p.skip_timeline();
         }
         self.processes.push(p);
         self.processes.len() - 1

@@ -60,6 +60,12 @@ pub fn run(config: &ExportConfig) -> anyhow::Result<u8> {
     if !format.writer().needs_heap_counter() {
         analysis.heap.skip_heap_counter();
     }
+    if !format.writer().needs_lifetimes() {
+        analysis.heap.skip_lifetimes();
+    }
+    if !format.writer().needs_timeline() {
+        analysis.heap.skip_timeline();
+    }
     let names = report::read_logs(&mut analysis, &logs)?;
     // A damaged log may hold no event at all before the damage: that is said as for the
     // report (exit 3), with what there is exported.

@@ -11,6 +11,14 @@ use crate::model::Report;
 pub struct Json;
 
 impl Writer for Json {
+    fn needs_timeline(&self) -> bool {
+        true
+    }
+
+    fn needs_lifetimes(&self) -> bool {
+        true
+    }
+
     fn write(&self, report: &Report, _opts: &ExportOptions, out: &mut dyn Write) -> io::Result<()> {
         // As an io::Error, so a closed pipe is recognized (and is not an error).
         serde_json::to_writer_pretty(&mut *out, report).map_err(io::Error::from)?;

@@ -209,6 +209,20 @@ pub trait Writer {
         false
     }
 
+    /// True when the writer prints the heap over time in slices (each process's
+    /// [`timeline`](crate::analysis::HeapProcess::timeline)): then the analysis keeps it (it
+    /// costs on every heap event).
+    fn needs_timeline(&self) -> bool {
+        false
+    }
+
+    /// True when the writer prints the histograms of block lifetimes whatever the options
+    /// say: then the analysis counts them (they cost on every release). Text prints them only
+    /// with `--lifetimes`.
+    fn needs_lifetimes(&self) -> bool {
+        false
+    }
+
     /// True when the writer draws the heap over time: its model then holds
     /// [`Report::graph`](crate::model::Report::graph), on the configured time axis.
     fn needs_graph(&self) -> bool {

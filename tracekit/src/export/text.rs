@@ -23,6 +23,10 @@ type SiteKey = fn(&SiteReport) -> u64;
 pub struct Text;
 
 impl Writer for Text {
+    fn needs_timeline(&self) -> bool {
+        true
+    }
+
     fn write(&self, report: &Report, opts: &ExportOptions, out: &mut dyn Write) -> io::Result<()> {
         write(report, *opts, out)
     }

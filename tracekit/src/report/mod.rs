@@ -296,6 +296,15 @@ pub fn report_logs(logs: &[PathBuf], config: &Config, out: &mut dyn Write) -> an
     if !graph {
         analysis.heap.skip_over_time();
     }
+    let mut writers = std::iter::once(config.format)
+        .chain(config.also.iter().map(|(f, _)| *f))
+        .map(|f| f.writer());
+    if !(config.lifetimes || writers.clone().any(|w| w.needs_lifetimes())) {
+        analysis.heap.skip_lifetimes();
+    }
+    if !writers.any(|w| w.needs_timeline()) {
+        analysis.heap.skip_timeline();
+    }
     analysis.heap.pages_as_heap = config.pages_as_heap;
     let names = read_logs(&mut analysis, logs)?;
     if let Some(name) = &config.progname {
