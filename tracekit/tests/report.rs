@@ -1103,3 +1103,123 @@ fn lifetimes_and_the_timeline_are_kept_when_printed() {
     let cut = with.find("\nLifetimes of the").unwrap();
     assert_eq!(without[..cut], with[..cut]);
 }
+
+/// A log as the heap tracker writes it (heap events in batch records, a few in records of
+/// their own, `Sync` records now and then) of three processes, each with modules and stacks
+/// among more heap events than a batch of the decoding thread holds.
+fn batched_log_of_three_processes() -> Vec<u8> {
+    use tracekit_log::delta;
+    let mut file = vec![0u8; tracekit_log::HEADER_LEN];
+    tracekit_log::write_header(&mut file).unwrap();
+    let mut d = Box::new(delta::Encoder::new());
+    let mut buf = [0u8; 4096];
+    let mut rng = tracekit_log::fixtures::XorShift::new(7);
+    let mut open: Option<usize> = None;
+    let full = |file: &mut Vec<u8>, open: &mut Option<usize>, ev: &Event<'_>| {
+        *open = None;
+        let mut buf = [0u8; 4096];
+        let n = tracekit_log::encode(ev, &mut buf).unwrap();
+        file.extend_from_slice(&buf[..n]);
+    };
+    for pid in [100, 101, 102] {
+        full(&mut file, &mut open, &process(pid, 1));
+        let mut live: Vec<u64> = Vec::new();
+        let mut t = 0;
+        for i in 0..12_000u64 {
+            if i % 3000 == 0 {
+                full(&mut file, &mut open, &stack(1 + i / 3000, &[0x1000 + i]));
+            }
+            if i % 997 == 0 {
+                let n = delta::sync(&mut d, &mut buf).unwrap();
+                open = None;
+                file.extend_from_slice(&buf[..n]);
+            }
+            t += rng.next() % 3;
+            let r = rng.next();
+            let site = 1 + i / 3000;
+            let ev = match r % 5 {
+                0 | 1 => {
+                    let ptr = 0x5000_0000 + (r >> 20) % 100_000 * 16;
+                    live.push(ptr);
+                    Event::Alloc(Alloc {
+                        time_ns: t,
+                        tid: 1,
+                        kind: AllocKind::Malloc,
+                        ptr,
+                        size: (r >> 8) % 5000,
+                        align: 0,
+                        stack: site,
+                    })
+                }
+                2 | 3 if !live.is_empty() => Event::Free(Free {
+                    time_ns: t,
+                    tid: 1,
+                    kind: FreeKind::Free,
+                    ptr: live.swap_remove((r >> 8) as usize % live.len()),
+                    size: 0,
+                    stack: 0,
+                }),
+                _ => {
+                    let old_ptr = live.pop().unwrap_or(0);
+                    let new_ptr = 0x9000_0000 + (r >> 20) % 100_000 * 16;
+                    live.push(new_ptr);
+                    Event::Realloc(Realloc {
+                        time_ns: t,
+                        tid: 1,
+                        kind: AllocKind::Realloc,
+                        old_ptr,
+                        new_ptr,
+                        size: (r >> 8) % 70_000,
+                        stack: site,
+                    })
+                }
+            };
+            let batched = if i % 17 != 16 {
+                delta::encode_event(&ev, &mut d, &mut buf).unwrap()
+            } else {
+                None
+            };
+            match batched {
+                Some(n) => {
+                    let start = *open.get_or_insert_with(|| {
+                        file.extend_from_slice(&delta::batch_head(0));
+                        file.len() - 4
+                    });
+                    file.extend_from_slice(&buf[..n]);
+                    let len = file.len() - start - 4;
+                    file[start..start + 4].copy_from_slice(&delta::batch_head(len));
+                }
+                None => full(&mut file, &mut open, &ev),
+            }
+        }
+    }
+    file
+}
+
+#[test]
+fn decoding_on_a_thread_of_its_own_gives_what_one_thread_gives() {
+    use tracekit::analysis::DecodeThread;
+    let log = batched_log_of_three_processes();
+    // Whole, and cut inside a batch record and elsewhere (the damage is reported alike).
+    for cut in [log.len(), log.len() / 2 + 3, log.len() / 5] {
+        let read = |decode_thread| {
+            let mut a = Analysis::with_detail();
+            a.decode_thread = decode_thread;
+            a.read_log("three", &log[..cut]).unwrap();
+            a
+        };
+        let (one, two) = (read(DecodeThread::Same), read(DecodeThread::Own));
+        if cut == log.len() {
+            assert_eq!(one.heap.processes.len(), 3);
+            assert!(one.heap.processes.iter().all(|p| p.events == 12_000));
+        }
+        assert_eq!(
+            format!("{:?} {:?}", one.heap.processes, one.damage),
+            format!("{:?} {:?}", two.heap.processes, two.damage),
+            "cut at {cut}"
+        );
+        assert_eq!((cut == log.len()), one.damage.is_empty(), "cut at {cut}");
+        let names = ["three".to_string()];
+        assert_eq!(text_of(&one, &names, 5), text_of(&two, &names, 5));
+    }
+}

@@ -34,6 +34,7 @@ mod heap_pass;
 pub mod leak;
 pub mod libcalls;
 pub mod mapped;
+mod pipeline;
 pub mod syscalls;
 pub mod timeline;
 
@@ -103,6 +104,21 @@ pub struct Analysis {
     pub packed: tracekit_symbolize::PackedSymbols,
     /// What the exports need besides the report (off unless [`with_detail`](Self::with_detail)).
     pub detail: Option<Box<detail::Detail>>,
+    /// Where logs are decoded.
+    pub decode_thread: DecodeThread,
+}
+
+/// Where [`Analysis::read_log`] reads, decompresses and decodes a log.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DecodeThread {
+    /// On a thread of its own when this process may run on two CPUs or more, else on the
+    /// calling thread.
+    #[default]
+    Auto,
+    /// On the calling thread, which also counts.
+    Same,
+    /// On a thread of its own, while the calling thread counts.
+    Own,
 }
 
 impl Analysis {
@@ -124,15 +140,54 @@ impl Analysis {
     /// kept and the damage is recorded in [`damage`](Self::damage). The error is for a log that
     /// cannot be opened as a log at all (not a tracekit log, unsupported version).
     ///
-    /// One thread decodes and counts: each heap event of a batch record goes to its process as
-    /// it decodes, never stored. (Decoding on a second thread, handing batches of events over,
-    /// took about a fifth more CPU time for the copies and the hand-over than it saved in wall
-    /// time on two cores. Measured again with batches of 4096 events recycled through a
-    /// bounded channel: 10% more instructions, 15-40% more CPU time, a context switch per batch,
-    /// and no wall time saved on a shared 2-core machine.)
-    pub fn read_log(&mut self, name: &str, src: impl Read) -> Result<(), tracekit_log::Error> {
-        let mut reader = Reader::new(src)?;
+    /// With a core to spare ([`decode_thread`](Self::decode_thread): two cores or more and
+    /// fewer tasks runnable than cores), a second thread reads, decompresses and decodes while
+    /// this one counts (see `pipeline`): about a third less wall time for about a tenth more
+    /// CPU time. Otherwise one loop decodes and counts: each heap event of a batch record goes
+    /// to its process as it decodes, never stored (two threads on busy cores cost 15-40% more
+    /// CPU time, a context switch a batch, and saved no wall time, measured under load 4-6).
+    pub fn read_log(
+        &mut self,
+        name: &str,
+        src: impl Read + Send,
+    ) -> Result<(), tracekit_log::Error> {
+        let reader = Reader::new(src)?;
         let first = self.heap.processes.len();
+        let own = match self.decode_thread {
+            DecodeThread::Auto => pipeline::worth_it(),
+            DecodeThread::Same => false,
+            DecodeThread::Own => true,
+        };
+        let (end, skipped) = if !own {
+            self.read_fused(reader)
+        } else {
+            let mut cur = None;
+            let end = pipeline::run(reader, |batch| self.take_batch(&mut cur, batch));
+            (end.result, end.skipped)
+        };
+        if let Err(e) = end {
+            self.damage.push(Damage {
+                log: name.to_owned(),
+                offset: e.offset,
+                message: e.to_string(),
+            });
+        }
+        self.skipped_records += skipped;
+        for (i, p) in self.heap.processes.iter_mut().enumerate().skip(first) {
+            p.finish();
+            if let Some(d) = &mut self.detail {
+                d.finish(i, p.detail_end());
+            }
+        }
+        Ok(())
+    }
+
+    /// [`read_log`](Self::read_log)'s loop on one thread; returns how the log ended and the
+    /// records skipped.
+    fn read_fused(
+        &mut self,
+        mut reader: Reader<impl Read>,
+    ) -> (Result<(), tracekit_log::Error>, u64) {
         let mut cur: Option<usize> = None;
         let end = loop {
             match reader.next_record() {
@@ -162,21 +217,31 @@ impl Analysis {
                 Err(e) => break Err(e),
             }
         };
-        if let Err(e) = end {
-            self.damage.push(Damage {
-                log: name.to_owned(),
-                offset: e.offset,
-                message: e.to_string(),
-            });
-        }
-        self.skipped_records += reader.skipped();
-        for (i, p) in self.heap.processes.iter_mut().enumerate().skip(first) {
-            p.finish();
-            if let Some(d) = &mut self.detail {
-                d.finish(i, p.detail_end());
+        (end, reader.skipped())
+    }
+
+    /// A batch of events from the decoding thread (`pipeline`), in log order.
+    fn take_batch(&mut self, cur: &mut Option<usize>, batch: &pipeline::Batch) {
+        use pipeline::Item;
+        let items = &batch.items[..];
+        let mut i = 0;
+        while let Some(item) = items.get(i) {
+            match item {
+                Item::Heap(_) if self.heap.pages_as_heap => i += 1,
+                Item::Heap(_) => {
+                    // The run of heap events from here (nearly all of a heap log's).
+                    let p = self.heap.process(cur);
+                    while let Some(Item::Heap(h)) = items.get(i) {
+                        p.on_heap_event(h);
+                        i += 1;
+                    }
+                }
+                Item::Other(k) => {
+                    self.on_event(cur, &batch.others[*k as usize]);
+                    i += 1;
+                }
             }
         }
-        Ok(())
     }
 
     /// A heap event in a record of its own.
