@@ -122,10 +122,23 @@ pub trait Blocks {
     type Cursor: Default;
     /// The lowest start and the highest end of all blocks (`(u64::MAX, 0)`: none).
     fn bounds(&self) -> (u64, u64);
+    /// The number of blocks.
+    fn len(&self) -> usize;
+    /// True when there is no block.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
     /// The block `ptr` points into (a zero-sized block: at), `ptr` within [`Blocks::bounds`].
     fn find(&self, ptr: u64) -> Option<u32>;
     /// Block `id`.
     fn block(&self, id: u32) -> Block;
+    /// The block `ptr` points into (as [`Blocks::find`]), with the block and its state: a
+    /// store that keeps them together may read them once.
+    #[inline(always)]
+    fn lookup(&self, ptr: u64) -> Option<(u32, Block, Extra)> {
+        let i = self.find(ptr)?;
+        Some((i, self.block(i), self.extra(i)))
+    }
     /// Block `id`'s state (all [`Extra::default`] when the scan starts).
     fn extra(&self, id: u32) -> Extra;
     /// Sets block `id`'s state (never [`State::Leader`]: see [`Blocks::lead`]).
@@ -173,6 +186,11 @@ pub struct Scan<'a, M: Memory, B: Blocks = Sorted<'a>> {
     store: B,
     stack: &'a mut [u32],
     top: usize,
+    /// The mark stack's top entry, with its block, kept out of `stack`: the block pushed last
+    /// is the next one scanned, and a chain of blocks (a list) then goes from one block's
+    /// words to the next block's without a store to the stack, a load back and the block
+    /// looked up again on the way.
+    pending: Option<(u32, Block, State)>,
     overflowed: bool,
     skip_chunk_headers: bool,
     mem: &'a M,
@@ -180,6 +198,9 @@ pub struct Scan<'a, M: Memory, B: Blocks = Sorted<'a>> {
     /// Lowest start and highest end of all blocks: most words are no pointer at all.
     lo: u64,
     hi: u64,
+    /// Blocks still unreached that no clique took in yet: once none is left, [`Scan::finish`]
+    /// stops looking (a heap whose blocks are all reachable is not walked for cliques).
+    unreached: usize,
 }
 
 /// Blocks sorted by address in a slice, with their states in slices of the caller's:
@@ -543,6 +564,10 @@ impl<'a> Sorted<'a> {
 impl Blocks for Sorted<'_> {
     type Cursor = usize;
 
+    fn len(&self) -> usize {
+        self.blocks.len()
+    }
+
     fn bounds(&self) -> (u64, u64) {
         let lo = self.blocks.first().map_or(u64::MAX, |b| b.start);
         let hi = self.blocks.last().map_or(0, |b| b.start + b.size.max(1));
@@ -638,16 +663,19 @@ impl<'a, M: Memory, B: Blocks> Scan<'a, M, B> {
     /// mark stack of room for twice as many entries as blocks.
     pub fn over(store: B, stack: &'a mut [u32], mem: &'a M, heuristics: Heuristics) -> Self {
         let (lo, hi) = store.bounds();
+        let unreached = store.len();
         Scan {
             store,
             stack,
             top: 0,
+            pending: None,
             overflowed: false,
             skip_chunk_headers: false,
             mem,
             heuristics,
             lo,
             hi,
+            unreached,
         }
     }
 
@@ -681,13 +709,15 @@ impl<'a, M: Memory, B: Blocks> Scan<'a, M, B> {
         self.skip_chunk_headers = on;
     }
 
-    /// The block `ptr` points into, unless it is a chunk header left out.
+    /// The block `ptr` points into and its state, unless it is a chunk header left out;
+    /// `ptr` lies within the blocks' bounds (`lo..hi`: the callers look first, most words
+    /// being no pointer at all).
     #[inline(always)]
-    fn target(&self, ptr: u64) -> Option<(u32, Block)> {
-        let i = self.find(ptr)?;
-        let b = self.store.block(i);
+    fn target(&self, ptr: u64) -> Option<(u32, Block, Extra)> {
+        debug_assert!(ptr >= self.lo && ptr < self.hi);
+        let (i, b, ex) = self.store.lookup(ptr)?;
         let header = self.skip_chunk_headers && ptr != b.start && ptr == next_chunk_header(b);
-        (!header).then_some((i, b))
+        (!header).then_some((i, b, ex))
     }
 
     /// Root words copied out of memory (a region that holds no block).
@@ -697,13 +727,15 @@ impl<'a, M: Memory, B: Blocks> Scan<'a, M, B> {
                 self.reach(w, true);
             }
         }
-        self.drain(None);
+        self.drain();
     }
 
     /// A root word (a register).
     pub fn root_word(&mut self, word: u64) {
-        self.reach(word, true);
-        self.drain(None);
+        if word >= self.lo && word < self.hi {
+            self.reach(word, true);
+        }
+        self.drain();
     }
 
     /// The aligned words of `[start, end)` as roots, leaving out the bytes of the blocks
@@ -730,29 +762,24 @@ impl<'a, M: Memory, B: Blocks> Scan<'a, M, B> {
         }
     }
 
-    /// Scans the words of `[start, end)` as pointers from a parent that is definite or not;
-    /// in a clique, `clique` is the leader.
-    #[inline]
-    fn scan_words(&mut self, start: u64, end: u64, definite: bool, clique: Option<u32>) {
-        let mem = self.mem;
-        for &w in mem.words(start, end) {
-            if w < self.lo || w >= self.hi {
-                continue;
-            }
-            match clique {
-                None => self.reach(w, definite),
-                Some(leader) => self.join_clique(w, leader),
-            }
+    /// The words of block `b` (those of its bytes that are whole aligned words).
+    #[inline(always)]
+    fn words_of(&self, b: Block) -> &'a [u64] {
+        let end = (b.start + b.size) & !7;
+        let start = (b.start + 7) & !7;
+        if end > start {
+            self.mem.words(start, end)
+        } else {
+            &[]
         }
     }
 
     /// memcheck's `lc_push_without_clique_if_a_chunk_ptr`.
-    #[inline]
+    #[inline(always)]
     fn reach(&mut self, ptr: u64, definite: bool) {
-        let Some((i, b)) = self.target(ptr) else {
+        let Some((i, b, mut ex)) = self.target(ptr) else {
             return;
         };
-        let mut ex = self.store.extra(i);
         if ex.state == State::Reachable {
             if ex.heuristic != 0 && ptr == b.start {
                 ex.heuristic = 0;
@@ -766,14 +793,17 @@ impl<'a, M: Memory, B: Blocks> Scan<'a, M, B> {
             ex.heuristic = h;
             via_start = h != 0;
         }
+        if ex.state == State::Unreached {
+            self.unreached -= 1;
+        }
         if via_start && definite {
             ex.state = State::Reachable;
             self.store.set_extra(i, ex);
-            self.push(i);
+            self.push(i, b, State::Reachable);
         } else if ex.state == State::Unreached {
             ex.state = State::Possible;
             self.store.set_extra(i, ex);
-            self.push(i);
+            self.push(i, b, State::Possible);
         } else {
             self.store.set_extra(i, ex);
         }
@@ -824,15 +854,14 @@ impl<'a, M: Memory, B: Blocks> Scan<'a, M, B> {
     }
 
     /// memcheck's `lc_push_with_clique_if_a_chunk_ptr`.
-    #[inline]
+    #[inline(always)]
     fn join_clique(&mut self, ptr: u64, leader: u32) {
-        let Some((i, b)) = self.target(ptr) else {
+        let Some((i, b, mut ex)) = self.target(ptr) else {
             return;
         };
         if i == leader {
             return;
         }
-        let mut ex = self.store.extra(i);
         // Leaders come in address order: a former leader's clique comes along with its
         // bytes; an unreached block has led none yet. A former leader's blocks are scanned no
         // more (memcheck scans them again): everything it reaches left the unreached when it
@@ -840,7 +869,8 @@ impl<'a, M: Memory, B: Blocks> Scan<'a, M, B> {
         let former = match ex.state {
             State::Leader => self.store.indirect(i),
             State::Unreached => {
-                self.push(i);
+                self.unreached -= 1;
+                self.push(i, b, State::Indirect);
                 0
             }
             _ => return,
@@ -850,28 +880,58 @@ impl<'a, M: Memory, B: Blocks> Scan<'a, M, B> {
         self.store.add_indirect(leader, b.size + former);
     }
 
+    /// Pushes block `i` (`b`), whose state is now `state`, on the mark stack.
     #[inline]
-    fn push(&mut self, i: u32) {
+    fn push(&mut self, i: u32, b: Block, state: State) {
+        let Some((below, _, _)) = self.pending.replace((i, b, state)) else {
+            return;
+        };
         match self.stack.get_mut(self.top) {
             Some(slot) => {
-                *slot = i;
+                *slot = below;
                 self.top += 1;
             }
             None => self.overflowed = true,
         }
     }
 
-    /// memcheck's `lc_process_markstack`.
-    fn drain(&mut self, clique: Option<u32>) {
-        while self.top > 0 {
-            self.top -= 1;
-            let i = self.stack[self.top];
-            let b = self.store.block(i);
-            let definite = clique.is_none() && self.store.extra(i).state == State::Reachable;
-            let end = (b.start + b.size) & !7;
-            let start = (b.start + 7) & !7;
-            if end > start {
-                self.scan_words(start, end, definite, clique);
+    /// Pops the mark stack's top block, with its state. (The top entry's state is the one
+    /// it was pushed with: a block's state changes only where it is pushed again.)
+    #[inline]
+    fn pop(&mut self) -> Option<(u32, Block, State)> {
+        if let Some(p) = self.pending.take() {
+            return Some(p);
+        }
+        if self.top == 0 {
+            return None;
+        }
+        self.top -= 1;
+        let i = self.stack[self.top];
+        Some((i, self.store.block(i), self.store.extra(i).state))
+    }
+
+    /// memcheck's `lc_process_markstack` without a clique: the blocks reached from roots.
+    fn drain(&mut self) {
+        while let Some((_, b, state)) = self.pop() {
+            let definite = state == State::Reachable;
+            for &w in self.words_of(b) {
+                if w >= self.lo && w < self.hi {
+                    self.reach(w, definite);
+                }
+            }
+        }
+    }
+
+    /// memcheck's `lc_process_markstack` in the clique of `leader`: what the blocks on the
+    /// mark stack reach joins it. (A loop of its own, inlined into [`Scan::finish`]: a heap of
+    /// lost blocks runs it once per block.)
+    #[inline(always)]
+    fn drain_clique(&mut self, leader: u32) {
+        while let Some((_, b, _)) = self.pop() {
+            for &w in self.words_of(b) {
+                if w >= self.lo && w < self.hi {
+                    self.join_clique(w, leader);
+                }
             }
         }
     }
@@ -879,13 +939,17 @@ impl<'a, M: Memory, B: Blocks> Scan<'a, M, B> {
     /// Ends the scan: cliques of the lost blocks. Call it once, after every root.
     pub fn finish(&mut self) {
         let mut at = B::Cursor::default();
-        while let Some(i) = self.store.next_unreached(&mut at) {
+        while self.unreached > 0 {
+            let Some(i) = self.store.next_unreached(&mut at) else {
+                break;
+            };
+            self.unreached -= 1;
             if !self.store.lead(i) {
                 self.overflowed = true;
                 continue;
             }
-            self.push(i);
-            self.drain(Some(i));
+            self.push(i, self.store.block(i), State::Leader);
+            self.drain_clique(i);
         }
     }
 

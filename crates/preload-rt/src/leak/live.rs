@@ -469,12 +469,12 @@ impl LiveTable {
     /// borrow sees to it).
     pub fn in_place<'a>(&'a mut self, hashed: Sorted<'a>, leaders: &'a mut [u64]) -> InPlace<'a> {
         let d = &self.direct;
-        let (lo, hi) = if d.words.is_null() || d.lo > d.hi {
-            (1, 0)
+        let (lo, hi, len) = if d.words.is_null() || d.lo > d.hi {
+            (1, 0, 0)
         } else {
-            (d.lo, d.hi)
+            (d.lo, d.hi, d.len)
         };
-        InPlace::new(d.words, d.base, (lo, hi), hashed, leaders)
+        InPlace::new(d.words, d.base, (lo, hi), len, hashed, leaders)
     }
 
     /// True when the direct map holds a block at `ptr`.
