@@ -150,6 +150,21 @@ pub trait Blocks {
     fn indirect(&self, id: u32) -> u64;
     /// Adds `bytes` to a leader's indirect bytes.
     fn add_indirect(&mut self, id: u32, bytes: u64);
+    /// Block `id`, in state `ex` (unreached, or a former leader), joins the clique of
+    /// `leader`: it becomes [`State::Indirect`], and the leader's indirect bytes grow by
+    /// `bytes` (the block's) and, for a former leader, by its own indirect bytes. (One call
+    /// for what a store that keeps both in a word does with one read of each.)
+    #[inline(always)]
+    fn join(&mut self, id: u32, ex: Extra, leader: u32, bytes: u64) {
+        let former = if ex.state == State::Leader {
+            self.indirect(id)
+        } else {
+            0
+        };
+        let state = State::Indirect;
+        self.set_extra(id, Extra { state, ..ex });
+        self.add_indirect(leader, bytes + former);
+    }
     /// The next block in address order from `at` (a fresh cursor: the first).
     fn next_in_order(&self, at: &mut Self::Cursor) -> Option<u32>;
     /// The next block in address order from `at` whose state is [`State::Unreached`] (what
@@ -856,7 +871,7 @@ impl<'a, M: Memory, B: Blocks> Scan<'a, M, B> {
     /// memcheck's `lc_push_with_clique_if_a_chunk_ptr`.
     #[inline(always)]
     fn join_clique(&mut self, ptr: u64, leader: u32) {
-        let Some((i, b, mut ex)) = self.target(ptr) else {
+        let Some((i, b, ex)) = self.target(ptr) else {
             return;
         };
         if i == leader {
@@ -866,18 +881,15 @@ impl<'a, M: Memory, B: Blocks> Scan<'a, M, B> {
         // bytes; an unreached block has led none yet. A former leader's blocks are scanned no
         // more (memcheck scans them again): everything it reaches left the unreached when it
         // led, and states only leave it, so that finds nothing.
-        let former = match ex.state {
-            State::Leader => self.store.indirect(i),
+        match ex.state {
+            State::Leader => {}
             State::Unreached => {
                 self.unreached -= 1;
                 self.push(i, b, State::Indirect);
-                0
             }
             _ => return,
-        };
-        ex.state = State::Indirect;
-        self.store.set_extra(i, ex);
-        self.store.add_indirect(leader, b.size + former);
+        }
+        self.store.join(i, ex, leader, b.size);
     }
 
     /// Pushes block `i` (`b`), whose state is now `state`, on the mark stack.

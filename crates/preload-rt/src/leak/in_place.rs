@@ -372,6 +372,39 @@ impl Blocks for InPlace<'_> {
         self.leaders[(w >> FIELD_SHIFT) as usize] += bytes;
     }
 
+    #[inline(always)]
+    fn join(&mut self, id: u32, ex: Extra, leader: u32, bytes: u64) {
+        if (id | leader) & HASHED != 0 {
+            let former = if ex.state == State::Leader {
+                self.indirect(id)
+            } else {
+                0
+            };
+            let state = State::Indirect;
+            self.set_extra(id, Extra { state, ..ex });
+            return self.add_indirect(leader, bytes + former);
+        }
+        let g = id as usize;
+        let old = self.word(g);
+        let mut bytes = bytes;
+        let mut heuristic = u64::from(ex.heuristic);
+        if is_leader(old) {
+            // Absorbed with its clique's bytes: its number is free.
+            let n = (old >> FIELD_SHIFT) as usize;
+            bytes += self.leaders[n];
+            self.leaders[n] = self.free as u64;
+            self.free = n;
+            heuristic = 0;
+        }
+        let indirect = State::Indirect as u64;
+        self.set_word(
+            g,
+            old & BLOCK_MASK | indirect << STATE_SHIFT | heuristic << FIELD_SHIFT,
+        );
+        let n = (self.word(leader as usize) >> FIELD_SHIFT) as usize;
+        self.leaders[n] += bytes;
+    }
+
     fn next_in_order(&self, at: &mut (usize, usize)) -> Option<u32> {
         let direct = self.next_word(at.0);
         let hashed = self.hashed.blocks().get(at.1);
