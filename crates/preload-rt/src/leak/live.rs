@@ -82,7 +82,9 @@ struct Direct {
     words: *mut u64,
     base: u64,
     len: usize,
-    /// Lowest and highest word ever set (`lo > hi`: none).
+    /// The first and last word of the pieces faulted in (see [`READY_SHIFT`]), where every
+    /// block of the map lies (`lo > hi`: none). Kept per piece, not per block: a word more to
+    /// update on every insert cost more than the zero words a walk skips at both ends.
     lo: usize,
     hi: usize,
     tries: u32,
@@ -270,9 +272,41 @@ impl LiveTable {
         region.wrapping_add(((ptr >> 4) & 0xfff) as usize) & (cap - 1)
     }
 
-    /// Adds a block (at an address not in the table: the hooks see every free).
-    #[inline]
+    /// The word of the direct map for a block at `ptr`, when the map holds it and the
+    /// word's piece is faulted in (which also says the map is set up).
+    #[inline(always)]
+    fn ready_word(&self, ptr: u64) -> Option<usize> {
+        let off = ptr.wrapping_sub(self.direct.base);
+        if off >= DIRECT_SPAN || ptr & ((1 << UNIT_SHIFT) - 1) != 0 {
+            return None;
+        }
+        let w = (off >> GRANULE_SHIFT) as usize;
+        let piece = w >> (READY_SHIFT - 3);
+        (self.ready[piece / 64] & 1 << (piece % 64) != 0).then_some(w)
+    }
+
+    /// Adds a block (at an address not in the table: the hooks see every free). The usual
+    /// case, a small block where the map is faulted in already, is a load and a store (the
+    /// hooks' whole upkeep of the table); the others go to [`LiveTable::insert_other`].
+    #[inline(always)]
     pub fn insert(&mut self, b: Live) {
+        if b.size <= DIRECT_MAX_SIZE && b.stack < 1 << STACK_BITS {
+            if let Some(w) = self.ready_word(b.ptr) {
+                let d = &mut self.direct;
+                d.len += usize::from(d.get(w) == 0);
+                // A word of the other half of the granule is a block whose free was missed:
+                // the two cannot both be live (glibc's chunks are 32 bytes at least).
+                d.set(w, Direct::encode(b.ptr, b.size, b.stack));
+                return;
+            }
+        }
+        self.insert_other(b);
+    }
+
+    /// [`LiveTable::insert`]'s other cases: a larger block, or the map's piece not faulted in
+    /// yet (or the map not set up).
+    #[inline(never)]
+    fn insert_other(&mut self, b: Live) {
         if b.ptr == 0 {
             return;
         }
@@ -291,8 +325,6 @@ impl LiveTable {
                 // A word of the other half of the granule is a block whose free was missed:
                 // the two cannot both be live (glibc's chunks are 32 bytes at least).
                 d.set(w, Direct::encode(b.ptr, b.size, b.stack));
-                d.lo = d.lo.min(w);
-                d.hi = d.hi.max(w);
                 return;
             }
         }
@@ -304,7 +336,11 @@ impl LiveTable {
     #[cold]
     fn make_ready(&mut self, piece: usize) {
         self.ready[piece / 64] |= 1 << (piece % 64);
-        let at = self.direct.words.wrapping_add(piece << (READY_SHIFT - 3));
+        let first = piece << (READY_SHIFT - 3);
+        let d = &mut self.direct;
+        d.lo = d.lo.min(first);
+        d.hi = d.hi.max(first + (1 << (READY_SHIFT - 3)) - 1);
+        let at = self.direct.words.wrapping_add(first);
         // SAFETY: the piece lies inside the direct map's writable mapping (its words are
         // `slot()`'s, whose range is the mapping's, a whole number of pieces); the advice
         // changes no contents.
@@ -335,16 +371,16 @@ impl LiveTable {
     }
 
     /// Removes the block at `ptr`, if it is in the table.
-    #[inline]
+    #[inline(always)]
     pub fn remove(&mut self, ptr: u64) {
         if ptr == 0 {
             return;
         }
-        if let Some(w) = self.direct.slot(ptr, false) {
+        // A piece not faulted in holds no block.
+        if let Some(w) = self.ready_word(ptr) {
             let d = &mut self.direct;
             // Not here (0, or a block in the granule's other half): a larger block, in the
-            // hash table (the read of a page of the map that no block touched maps the
-            // shared zero page, no memory).
+            // hash table.
             if Direct::holds(d.get(w), ptr) {
                 d.set(w, 0);
                 d.len -= 1;
