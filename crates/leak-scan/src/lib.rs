@@ -960,7 +960,12 @@ impl<'a, M: Memory, B: Blocks> Scan<'a, M, B> {
                 self.overflowed = true;
                 continue;
             }
-            self.push(i, self.store.block(i), State::Leader);
+            // The leader's words first (as popped from the mark stack, without the push).
+            for &w in self.words_of(self.store.block(i)) {
+                if w >= self.lo && w < self.hi {
+                    self.join_clique(w, i);
+                }
+            }
             self.drain_clique(i);
         }
     }
