@@ -287,7 +287,7 @@ impl LiveTable {
 
     /// Adds a block (at an address not in the table: the hooks see every free). The usual
     /// case, a small block where the map is faulted in already, is a load and a store (the
-    /// hooks' whole upkeep of the table); the others go to [`LiveTable::insert_other`].
+    /// hooks' whole upkeep of the table); the others go to `insert_other`.
     #[inline(always)]
     pub fn insert(&mut self, b: Live) {
         if b.size <= DIRECT_MAX_SIZE && b.stack < 1 << STACK_BITS {
@@ -303,7 +303,7 @@ impl LiveTable {
         self.insert_other(b);
     }
 
-    /// [`LiveTable::insert`]'s other cases: a larger block, or the map's piece not faulted in
+    /// `insert`'s other cases: a larger block, or the map's piece not faulted in
     /// yet (or the map not set up).
     #[inline(never)]
     fn insert_other(&mut self, b: Live) {
