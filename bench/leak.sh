@@ -14,11 +14,19 @@
 #
 #   bench/leak.sh                     # RUNS=3 N=1000000 (release build: cargo build --release)
 #   ANCHORS=0 bench/leak.sh           # without valgrind (minutes at N=1M)
+#   PAIRED=1 RUNS=21 bench/leak.sh    # the 1.2x target alone, paired: see below
+#
+# PAIRED=1: only the tracker without the check and ours, in RUNS rounds of the two side by side
+# (which goes first alternates), and per workload the median of the per-round ratios ours /
+# tracker (CPU and wall) with the medians of each and their page faults: on a loaded machine
+# the medians of unpaired runs (above) move by more than the check costs, the ratio of two
+# runs made one after the other much less.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-3}
 N=${N:-1000000}
 ANCHORS=${ANCHORS:-1}
+PAIRED=${PAIRED:-0}
 cargo build --release -q -p preload-heaptrack -p tracekit-examples
 T=${CARGO_TARGET_DIR:-target}/release
 LIB=$(realpath "$T/libpreload_heaptrack.so")
@@ -29,16 +37,17 @@ trap 'rm -rf "$TMP"' EXIT
 CC=${CC:-cc}
 "$CC" -O2 -fsanitize=leak -o "$TMP/heap_bench.lsan" examples/c/heap_bench.c
 "$CC" -O2 -fsanitize=leak -o "$TMP/leak_bench.lsan" examples/c/leak_bench.c
-python3 - "$RUNS" "$N" "$LIB" "$HEAP" "$LEAK" "$TMP" "$ANCHORS" <<'PY'
+python3 - "$RUNS" "$N" "$LIB" "$HEAP" "$LEAK" "$TMP" "$ANCHORS" "$PAIRED" <<'PY'
 import os, shutil, statistics, subprocess, sys, time
 
-runs, n, lib, heap, leak, tmp, anchors = sys.argv[1:8]
-runs, anchors = int(runs), anchors == "1"
+runs, n, lib, heap, leak, tmp, anchors, paired = sys.argv[1:9]
+runs, anchors, paired = int(runs), anchors == "1", paired == "1"
 base = {k: v for k, v in os.environ.items()
         if k not in ("LD_PRELOAD", "TRACEKIT_LOG", "TRACEKIT_LEAK_CHECK")}
 
-def once(argv, env=None):
-    """wall s, cpu s (user+sys of the process and its waited-for children)"""
+def once(argv, env=None, faults=False):
+    """wall s, cpu s (user+sys of the process and its waited-for children); with `faults`,
+    its page faults too"""
     t = time.perf_counter()
     p = subprocess.Popen(argv, env=env or base, cwd=tmp,
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -50,11 +59,32 @@ def once(argv, env=None):
     for f in os.listdir(tmp):
         if f.endswith(".tklog"):
             os.unlink(os.path.join(tmp, f))
+    if faults:
+        return wall, ru.ru_utime + ru.ru_stime, ru.ru_minflt + ru.ru_majflt
     return wall, ru.ru_utime + ru.ru_stime
 
 workloads = [("heap_bench " + n, heap, [n])] + [
     (f"leak_bench {m} {n}", leak, [m, n]) for m in ("list", "array", "dropped")]
 log = os.path.join(tmp, "run.tklog")
+if paired:
+    med = statistics.median
+    for title, prog, args in workloads:
+        alone = dict(base, LD_PRELOAD=lib, TRACEKIT_LOG=log)
+        pair = [("tracker, no check", alone), ("ours (check full)", dict(alone, TRACEKIT_LEAK_CHECK="full"))]
+        got = {name: [] for name, _ in pair}
+        for r in range(runs):
+            for name, env in (pair if r % 2 == 0 else pair[::-1]):
+                got[name].append(once([prog] + args, env, faults=True))
+        a, o = got["tracker, no check"], got["ours (check full)"]
+        print(f"{title}: {runs} paired rounds")
+        for name, v in got.items():
+            print(f"  {name:20} wall {med(x[0] for x in v) * 1e3:8.1f} ms  cpu {med(x[1] for x in v) * 1e3:8.1f} ms"
+                  f"  page faults {med(x[2] for x in v):8.0f}")
+        for k, unit in ((1, "cpu"), (0, "wall")):
+            ratio = med(y[k] / x[k] for x, y in zip(a, o))
+            extra = med((y[k] - x[k]) * 1e3 for x, y in zip(a, o))
+            print(f"  ours/tracker ({unit}): median of the round ratios {ratio:.3f} (<= 1.2), +{extra:.1f} ms")
+    sys.exit(0)
 for title, prog, args in workloads:
     lsan = os.path.join(tmp, os.path.basename(prog) + ".lsan")
     setups = [("native", [prog] + args, None)]

@@ -122,10 +122,23 @@ pub trait Blocks {
     type Cursor: Default;
     /// The lowest start and the highest end of all blocks (`(u64::MAX, 0)`: none).
     fn bounds(&self) -> (u64, u64);
+    /// The number of blocks.
+    fn len(&self) -> usize;
+    /// True when there is no block.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
     /// The block `ptr` points into (a zero-sized block: at), `ptr` within [`Blocks::bounds`].
     fn find(&self, ptr: u64) -> Option<u32>;
     /// Block `id`.
     fn block(&self, id: u32) -> Block;
+    /// The block `ptr` points into (as [`Blocks::find`]), with the block and its state: a
+    /// store that keeps them together may read them once.
+    #[inline(always)]
+    fn lookup(&self, ptr: u64) -> Option<(u32, Block, Extra)> {
+        let i = self.find(ptr)?;
+        Some((i, self.block(i), self.extra(i)))
+    }
     /// Block `id`'s state (all [`Extra::default`] when the scan starts).
     fn extra(&self, id: u32) -> Extra;
     /// Sets block `id`'s state (never [`State::Leader`]: see [`Blocks::lead`]).
@@ -137,6 +150,21 @@ pub trait Blocks {
     fn indirect(&self, id: u32) -> u64;
     /// Adds `bytes` to a leader's indirect bytes.
     fn add_indirect(&mut self, id: u32, bytes: u64);
+    /// Block `id`, in state `ex` (unreached, or a former leader), joins the clique of
+    /// `leader`: it becomes [`State::Indirect`], and the leader's indirect bytes grow by
+    /// `bytes` (the block's) and, for a former leader, by its own indirect bytes. (One call
+    /// for what a store that keeps both in a word does with one read of each.)
+    #[inline(always)]
+    fn join(&mut self, id: u32, ex: Extra, leader: u32, bytes: u64) {
+        let former = if ex.state == State::Leader {
+            self.indirect(id)
+        } else {
+            0
+        };
+        let state = State::Indirect;
+        self.set_extra(id, Extra { state, ..ex });
+        self.add_indirect(leader, bytes + former);
+    }
     /// The next block in address order from `at` (a fresh cursor: the first).
     fn next_in_order(&self, at: &mut Self::Cursor) -> Option<u32>;
     /// The next block in address order from `at` whose state is [`State::Unreached`] (what
@@ -167,12 +195,21 @@ pub trait Memory {
     }
 }
 
+/// Blocks up to this size are looked at for pointers when reached, and left off the mark
+/// stack when they hold none ([`Scan::push`]): a block's words are read at most twice.
+const PRESCAN_MAX: u64 = 128;
+
 /// One leak scan over a set of blocks.
 #[derive(Debug)]
 pub struct Scan<'a, M: Memory, B: Blocks = Sorted<'a>> {
     store: B,
     stack: &'a mut [u32],
     top: usize,
+    /// The mark stack's top entry, with its block, kept out of `stack`: the block pushed last
+    /// is the next one scanned, and a chain of blocks (a list) then goes from one block's
+    /// words to the next block's without a store to the stack, a load back and the block
+    /// looked up again on the way.
+    pending: Option<(u32, Block, State)>,
     overflowed: bool,
     skip_chunk_headers: bool,
     mem: &'a M,
@@ -180,6 +217,9 @@ pub struct Scan<'a, M: Memory, B: Blocks = Sorted<'a>> {
     /// Lowest start and highest end of all blocks: most words are no pointer at all.
     lo: u64,
     hi: u64,
+    /// Blocks still unreached that no clique took in yet: once none is left, [`Scan::finish`]
+    /// stops looking (a heap whose blocks are all reachable is not walked for cliques).
+    unreached: usize,
 }
 
 /// Blocks sorted by address in a slice, with their states in slices of the caller's:
@@ -543,6 +583,10 @@ impl<'a> Sorted<'a> {
 impl Blocks for Sorted<'_> {
     type Cursor = usize;
 
+    fn len(&self) -> usize {
+        self.blocks.len()
+    }
+
     fn bounds(&self) -> (u64, u64) {
         let lo = self.blocks.first().map_or(u64::MAX, |b| b.start);
         let hi = self.blocks.last().map_or(0, |b| b.start + b.size.max(1));
@@ -638,16 +682,19 @@ impl<'a, M: Memory, B: Blocks> Scan<'a, M, B> {
     /// mark stack of room for twice as many entries as blocks.
     pub fn over(store: B, stack: &'a mut [u32], mem: &'a M, heuristics: Heuristics) -> Self {
         let (lo, hi) = store.bounds();
+        let unreached = store.len();
         Scan {
             store,
             stack,
             top: 0,
+            pending: None,
             overflowed: false,
             skip_chunk_headers: false,
             mem,
             heuristics,
             lo,
             hi,
+            unreached,
         }
     }
 
@@ -681,13 +728,15 @@ impl<'a, M: Memory, B: Blocks> Scan<'a, M, B> {
         self.skip_chunk_headers = on;
     }
 
-    /// The block `ptr` points into, unless it is a chunk header left out.
+    /// The block `ptr` points into and its state, unless it is a chunk header left out;
+    /// `ptr` lies within the blocks' bounds (`lo..hi`: the callers look first, most words
+    /// being no pointer at all).
     #[inline(always)]
-    fn target(&self, ptr: u64) -> Option<(u32, Block)> {
-        let i = self.find(ptr)?;
-        let b = self.store.block(i);
+    fn target(&self, ptr: u64) -> Option<(u32, Block, Extra)> {
+        debug_assert!(ptr >= self.lo && ptr < self.hi);
+        let (i, b, ex) = self.store.lookup(ptr)?;
         let header = self.skip_chunk_headers && ptr != b.start && ptr == next_chunk_header(b);
-        (!header).then_some((i, b))
+        (!header).then_some((i, b, ex))
     }
 
     /// Root words copied out of memory (a region that holds no block).
@@ -697,13 +746,15 @@ impl<'a, M: Memory, B: Blocks> Scan<'a, M, B> {
                 self.reach(w, true);
             }
         }
-        self.drain(None);
+        self.drain();
     }
 
     /// A root word (a register).
     pub fn root_word(&mut self, word: u64) {
-        self.reach(word, true);
-        self.drain(None);
+        if word >= self.lo && word < self.hi {
+            self.reach(word, true);
+        }
+        self.drain();
     }
 
     /// The aligned words of `[start, end)` as roots, leaving out the bytes of the blocks
@@ -730,29 +781,24 @@ impl<'a, M: Memory, B: Blocks> Scan<'a, M, B> {
         }
     }
 
-    /// Scans the words of `[start, end)` as pointers from a parent that is definite or not;
-    /// in a clique, `clique` is the leader.
-    #[inline]
-    fn scan_words(&mut self, start: u64, end: u64, definite: bool, clique: Option<u32>) {
-        let mem = self.mem;
-        for &w in mem.words(start, end) {
-            if w < self.lo || w >= self.hi {
-                continue;
-            }
-            match clique {
-                None => self.reach(w, definite),
-                Some(leader) => self.join_clique(w, leader),
-            }
+    /// The words of block `b` (those of its bytes that are whole aligned words).
+    #[inline(always)]
+    fn words_of(&self, b: Block) -> &'a [u64] {
+        let end = (b.start + b.size) & !7;
+        let start = (b.start + 7) & !7;
+        if end > start {
+            self.mem.words(start, end)
+        } else {
+            &[]
         }
     }
 
     /// memcheck's `lc_push_without_clique_if_a_chunk_ptr`.
-    #[inline]
+    #[inline(always)]
     fn reach(&mut self, ptr: u64, definite: bool) {
-        let Some((i, b)) = self.target(ptr) else {
+        let Some((i, b, mut ex)) = self.target(ptr) else {
             return;
         };
-        let mut ex = self.store.extra(i);
         if ex.state == State::Reachable {
             if ex.heuristic != 0 && ptr == b.start {
                 ex.heuristic = 0;
@@ -766,14 +812,17 @@ impl<'a, M: Memory, B: Blocks> Scan<'a, M, B> {
             ex.heuristic = h;
             via_start = h != 0;
         }
+        if ex.state == State::Unreached {
+            self.unreached -= 1;
+        }
         if via_start && definite {
             ex.state = State::Reachable;
             self.store.set_extra(i, ex);
-            self.push(i);
+            self.push(i, b, State::Reachable);
         } else if ex.state == State::Unreached {
             ex.state = State::Possible;
             self.store.set_extra(i, ex);
-            self.push(i);
+            self.push(i, b, State::Possible);
         } else {
             self.store.set_extra(i, ex);
         }
@@ -824,54 +873,93 @@ impl<'a, M: Memory, B: Blocks> Scan<'a, M, B> {
     }
 
     /// memcheck's `lc_push_with_clique_if_a_chunk_ptr`.
-    #[inline]
+    #[inline(always)]
     fn join_clique(&mut self, ptr: u64, leader: u32) {
-        let Some((i, b)) = self.target(ptr) else {
+        let Some((i, b, ex)) = self.target(ptr) else {
             return;
         };
         if i == leader {
             return;
         }
-        let mut ex = self.store.extra(i);
         // Leaders come in address order: a former leader's clique comes along with its
         // bytes; an unreached block has led none yet. A former leader's blocks are scanned no
         // more (memcheck scans them again): everything it reaches left the unreached when it
         // led, and states only leave it, so that finds nothing.
-        let former = match ex.state {
-            State::Leader => self.store.indirect(i),
+        match ex.state {
+            State::Leader => {}
             State::Unreached => {
-                self.push(i);
-                0
+                self.unreached -= 1;
+                self.push(i, b, State::Indirect);
             }
             _ => return,
-        };
-        ex.state = State::Indirect;
-        self.store.set_extra(i, ex);
-        self.store.add_indirect(leader, b.size + former);
+        }
+        self.store.join(i, ex, leader, b.size);
     }
 
+    /// Pushes block `i` (`b`), whose state is now `state`, on the mark stack; a small block
+    /// none of whose words can be a pointer is not pushed: scanning it would change nothing
+    /// (memory does not change during the scan), and a heap of pointer-free blocks (a
+    /// million reached from one array) then costs a look at each block's words instead of a
+    /// push, a pop and the block looked up again.
     #[inline]
-    fn push(&mut self, i: u32) {
+    fn push(&mut self, i: u32, b: Block, state: State) {
+        if b.size <= PRESCAN_MAX
+            && !self
+                .words_of(b)
+                .iter()
+                .any(|&w| w >= self.lo && w < self.hi)
+        {
+            return;
+        }
+        let Some((below, _, _)) = self.pending.replace((i, b, state)) else {
+            return;
+        };
         match self.stack.get_mut(self.top) {
             Some(slot) => {
-                *slot = i;
+                *slot = below;
                 self.top += 1;
             }
             None => self.overflowed = true,
         }
     }
 
-    /// memcheck's `lc_process_markstack`.
-    fn drain(&mut self, clique: Option<u32>) {
-        while self.top > 0 {
-            self.top -= 1;
-            let i = self.stack[self.top];
-            let b = self.store.block(i);
-            let definite = clique.is_none() && self.store.extra(i).state == State::Reachable;
-            let end = (b.start + b.size) & !7;
-            let start = (b.start + 7) & !7;
-            if end > start {
-                self.scan_words(start, end, definite, clique);
+    /// Pops the mark stack's top block, with its state. (The top entry's state is the one
+    /// it was pushed with: a block's state changes only where it is pushed again.)
+    #[inline]
+    fn pop(&mut self) -> Option<(u32, Block, State)> {
+        if let Some(p) = self.pending.take() {
+            return Some(p);
+        }
+        if self.top == 0 {
+            return None;
+        }
+        self.top -= 1;
+        let i = self.stack[self.top];
+        Some((i, self.store.block(i), self.store.extra(i).state))
+    }
+
+    /// memcheck's `lc_process_markstack` without a clique: the blocks reached from roots.
+    fn drain(&mut self) {
+        while let Some((_, b, state)) = self.pop() {
+            let definite = state == State::Reachable;
+            for &w in self.words_of(b) {
+                if w >= self.lo && w < self.hi {
+                    self.reach(w, definite);
+                }
+            }
+        }
+    }
+
+    /// memcheck's `lc_process_markstack` in the clique of `leader`: what the blocks on the
+    /// mark stack reach joins it. (A loop of its own, inlined into [`Scan::finish`]: a heap of
+    /// lost blocks runs it once per block.)
+    #[inline(always)]
+    fn drain_clique(&mut self, leader: u32) {
+        while let Some((_, b, _)) = self.pop() {
+            for &w in self.words_of(b) {
+                if w >= self.lo && w < self.hi {
+                    self.join_clique(w, leader);
+                }
             }
         }
     }
@@ -879,13 +967,22 @@ impl<'a, M: Memory, B: Blocks> Scan<'a, M, B> {
     /// Ends the scan: cliques of the lost blocks. Call it once, after every root.
     pub fn finish(&mut self) {
         let mut at = B::Cursor::default();
-        while let Some(i) = self.store.next_unreached(&mut at) {
+        while self.unreached > 0 {
+            let Some(i) = self.store.next_unreached(&mut at) else {
+                break;
+            };
+            self.unreached -= 1;
             if !self.store.lead(i) {
                 self.overflowed = true;
                 continue;
             }
-            self.push(i);
-            self.drain(Some(i));
+            // The leader's words first (as popped from the mark stack, without the push).
+            for &w in self.words_of(self.store.block(i)) {
+                if w >= self.lo && w < self.hi {
+                    self.join_clique(w, i);
+                }
+            }
+            self.drain_clique(i);
         }
     }
 

@@ -618,3 +618,79 @@ fn cliques_of_random_graphs_are_memchecks() {
         }
     }
 }
+
+/// Random graphs of which roots reach a part (start pointers only): the blocks reached are
+/// reachable, and the others form memcheck's cliques among themselves, with the same kinds and
+/// indirect bytes as the procedure written out here. The scan counts the blocks still
+/// unreached and stops looking for leaders when none is left: a count off by one would leave
+/// a block out of the cliques (or walk for nothing).
+#[test]
+fn roots_then_cliques_of_random_graphs() {
+    let mut x = 0x2545_f491_4f6c_dd1du64;
+    let mut rand = move |m: u64| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x % m
+    };
+    for case in 0..500 {
+        let n = 1 + rand(40) as usize;
+        let edges: Vec<Vec<usize>> = (0..n)
+            .map(|_| (0..rand(4)).map(|_| rand(n as u64) as usize).collect())
+            .collect();
+        let roots: Vec<usize> = (0..rand(4)).map(|_| rand(n as u64) as usize).collect();
+        let sizes: Vec<u64> = edges
+            .iter()
+            .map(|e| 8 * (e.len() as u64).max(1) + rand(3) * 8)
+            .collect();
+        let contents: Vec<Vec<u64>> = edges
+            .iter()
+            .map(|e| e.iter().map(|&c| at(c as u64)).collect())
+            .collect();
+        let refs: Vec<&[u64]> = contents.iter().map(|c| c.as_slice()).collect();
+        let mut img = Image::new();
+        let blocks = heap(&mut img, &sizes, &refs);
+        let root_words: Vec<u64> = roots.iter().map(|&r| at(r as u64)).collect();
+        let (k, ind, _) = classify(&mut img, &blocks, &root_words, Heuristics::ALL);
+        // The reference: what the roots reach, then cliques of the rest in address order.
+        let mut reached = vec![false; n];
+        let mut stack: Vec<usize> = roots.clone();
+        while let Some(b) = stack.pop() {
+            if !reached[b] {
+                reached[b] = true;
+                stack.extend(edges[b].iter().copied());
+            }
+        }
+        let mut indirect = vec![false; n];
+        let mut bytes = vec![0u64; n];
+        for l in 0..n {
+            if reached[l] || indirect[l] {
+                continue;
+            }
+            let mut stack = vec![l];
+            while let Some(b) = stack.pop() {
+                for &c in &edges[b] {
+                    if !reached[c] && !indirect[c] && c != l {
+                        stack.push(c);
+                        let former = if c < l { bytes[c] } else { 0 };
+                        indirect[c] = true;
+                        bytes[l] += sizes[c] + former;
+                    }
+                }
+            }
+        }
+        for i in 0..n {
+            let want = if reached[i] {
+                Reachable
+            } else if indirect[i] {
+                Indirect
+            } else {
+                Definite
+            };
+            assert_eq!(k[i], want, "case {case}, block {i}");
+            if want == Definite {
+                assert_eq!(ind[i], bytes[i], "case {case}, block {i}");
+            }
+        }
+    }
+}
