@@ -75,27 +75,13 @@ done
 [ "$CALLGRIND" = 1 ] || exit 0
 command -v valgrind >/dev/null || { echo "valgrind is not installed: no instruction counts" >&2; exit 0; }
 
-# Instructions (callgrind Ir) of the tracer attached to a dd of $1 bytes, with "${@:2}".
+# Instructions (callgrind Ir) of the tracer per traced call with options "$1", measured by
+# bench/strace-per-call.sh (the tracer attached to a dd waiting on a FIFO, two lengths).
 instructions() {
-    local n=$1
-    shift
-    rm -f "$OUT/go" && mkfifo "$OUT/go"
-    sh -c "read x <'$OUT/go'; exec dd if=/dev/zero of=/dev/null bs=1 count=$n" 2>/dev/null &
-    local dd=$!
-    valgrind --tool=callgrind --callgrind-out-file="$OUT/cg" \
-        "$OURS" -f -p "$dd" -o "$OUT/cg.out" "$@" 2>"$OUT/vg" &
-    local vg=$!
-    until grep -q "^TracerPid:[[:space:]]*[1-9]" "/proc/$dd/status" 2>/dev/null; do sleep 0.1; done
-    echo go >"$OUT/go"
-    wait "$vg" || true
-    wait "$dd" || true
-    grep -o "Collected : [0-9]*" "$OUT/vg" | grep -o "[0-9]*$"
+    OPTS="$1" SYSCALLS=0 CG_SHORT=$CG_SHORT CG_LONG=$CG_LONG bench/strace-per-call.sh "$OURS" |
+        awk '$1 == "instructions" {print $2}'
 }
 
 echo "callgrind, instructions of the tracer per traced call (dd of $CG_SHORT and $CG_LONG bytes):"
-calls=$((2 * (CG_LONG - CG_SHORT)))
-a=$(instructions "$CG_SHORT") b=$(instructions "$CG_LONG")
-c=$(instructions "$CG_SHORT" --output-format=json) d=$(instructions "$CG_LONG" --output-format=json)
-awk -v a="$a" -v b="$b" -v c="$c" -v d="$d" -v n="$calls" 'BEGIN {
-    t = (b - a) / n; j = (d - c) / n
-    printf "  text %.0f  json %.0f  json/text %.3f\n", t, j, j / t }'
+t=$(instructions "-f") j=$(instructions "-f --output-format=json")
+awk -v t="$t" -v j="$j" 'BEGIN {printf "  text %.0f  json %.0f  json/text %.3f\n", t, j, j / t}'

@@ -13,12 +13,14 @@
 #   OPTS="-f --output-format=json" bench/strace-per-call.sh
 #   bench/strace-per-call.sh /tmp/base/target/release/strace-rs target/release/strace-rs
 #   IF=/dev/urandom bench/strace-per-call.sh                   # calls whose arguments differ
+#   SYSCALLS=0 bench/strace-per-call.sh                        # instructions only
 set -euo pipefail
 cd "$(dirname "$0")/.."
 read -r -a OPTS <<<"${OPTS:--f -c}"
 CG_SHORT=${CG_SHORT:-2000}
 CG_LONG=${CG_LONG:-12000}
 IF=${IF:-/dev/zero}
+SYSCALLS=${SYSCALLS:-1}
 if [ $# = 0 ]; then
     cargo build --release -q -p strace-rs
     set -- "${CARGO_TARGET_DIR:-target}/release/strace-rs"
@@ -57,7 +59,7 @@ for bin in "$@"; do
         awk -v a="$a" -v b="$b" -v n=$((2 * (CG_LONG - CG_SHORT))) \
             'BEGIN {printf "  instructions %.0f\n", (b - a) / n}'
     fi
-    if command -v strace >/dev/null; then
+    if [ "$SYSCALLS" = 1 ] && command -v strace >/dev/null; then
         join -a 2 -e 0 -o 0,1.2,2.2 <(syscalls "$bin" 20000) <(syscalls "$bin" 60000) |
             awk '{d = ($3 - $2) / 80000; t += d; if (d >= 0.001) printf "  %-18s %.3f\n", $1, d}
                  END {printf "  system calls       %.3f\n", t}'

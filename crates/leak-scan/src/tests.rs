@@ -372,13 +372,8 @@ fn the_next_chunks_header_inside_a_block_is_no_pointer() {
 #[test]
 fn block_of_agrees_with_a_binary_search_on_uneven_heaps() {
     let img = Image::new();
-    let mut x = 0x2545_f491_4f6c_dd1du64;
-    let mut rand = move || {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x
-    };
+    let mut x = tracekit_log::fixtures::XorShift::new(0x2545_f491_4f6c_dd1d);
+    let mut rand = move || x.next();
     for case in 0..200 {
         let n = 1 + (rand() % 300) as usize;
         let mut blocks = Vec::new();
@@ -474,13 +469,8 @@ fn block_of_agrees_with_a_binary_search_on_uneven_heaps() {
 /// An [`AddressIndex`] ranks starts given in any order into address order.
 #[test]
 fn an_address_index_ranks_starts_into_address_order() {
-    let mut x = 0x9e37_79b9_7f4a_7c15u64;
-    let mut rand = move || {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x
-    };
+    let mut x = tracekit_log::fixtures::XorShift::new(0x9e37_79b9_7f4a_7c15);
+    let mut rand = move || x.next();
     for case in 0..50 {
         let shift = [0, 3, 4, 5][case % 4];
         let n = 1 + (rand() % 2000) as usize;
@@ -565,13 +555,8 @@ fn block_of_agrees_with_a_binary_search_across_many_far_clusters() {
 /// the scan skips): the same kinds and the same indirect bytes.
 #[test]
 fn cliques_of_random_graphs_are_memchecks() {
-    let mut x = 0x9e37_79b9_7f4a_7c15u64;
-    let mut rand = move |m: u64| {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x % m
-    };
+    let mut x = tracekit_log::fixtures::XorShift::new(0x9e37_79b9_7f4a_7c15);
+    let mut rand = move |m: u64| x.next() % m;
     for case in 0..500 {
         let n = 1 + rand(40) as usize;
         let edges: Vec<Vec<usize>> = (0..n)
@@ -626,13 +611,8 @@ fn cliques_of_random_graphs_are_memchecks() {
 /// a block out of the cliques (or walk for nothing).
 #[test]
 fn roots_then_cliques_of_random_graphs() {
-    let mut x = 0x2545_f491_4f6c_dd1du64;
-    let mut rand = move |m: u64| {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x % m
-    };
+    let mut x = tracekit_log::fixtures::XorShift::new(0x2545_f491_4f6c_dd1d);
+    let mut rand = move |m: u64| x.next() % m;
     for case in 0..500 {
         let n = 1 + rand(40) as usize;
         let edges: Vec<Vec<usize>> = (0..n)

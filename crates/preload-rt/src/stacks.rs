@@ -492,13 +492,8 @@ mod tests {
         use std::collections::HashMap;
         let mut t = StackTable::new();
         let mut model: HashMap<Vec<u64>, u64> = HashMap::new();
-        let mut x = 0x2545_F491_4F6C_DD1Du64;
-        let mut rnd = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut x = tracekit_log::fixtures::XorShift::new(0x2545_F491_4F6C_DD1D);
+        let mut rnd = move || x.next();
         for _ in 0..60_000 {
             let len = 1 + (rnd() % 40) as usize;
             let base = rnd() % 3;

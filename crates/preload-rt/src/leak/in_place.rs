@@ -528,13 +528,8 @@ mod tests {
     /// leader's bytes for every block.
     #[test]
     fn the_scan_in_place_classifies_as_the_scan_of_a_sorted_list() {
-        let mut x = 0x2545_f491_4f6c_dd1du64;
-        let mut rand = move |m: u64| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x % m
-        };
+        let mut x = tracekit_log::fixtures::XorShift::new(0x2545_f491_4f6c_dd1d);
+        let mut rand = move |m: u64| x.next() % m;
         // Below the program break (the direct map's), 16-byte aligned, laid out as glibc's
         // chunks: a block of `size` takes size + 8 rounded up to 16, 32 at least.
         let base = 0x10_0000u64;

@@ -553,11 +553,9 @@ mod tests {
     fn follows_a_random_stream_of_inserts_and_removes() {
         let mut t = LiveTable::new();
         let mut model = HashMap::new();
-        let mut x = 0x1234_5678_9abc_def1u64;
+        let mut rng = tracekit_log::fixtures::XorShift::new(0x1234_5678_9abc_def1);
         for n in 0..200_000u64 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
+            let x = rng.next();
             // Few distinct addresses, so removes hit often and runs collide: below the
             // program break (the direct map), unaligned or far above it (the hash table).
             let ptr = match (x >> 20) % 4 {

@@ -679,13 +679,8 @@ mod tests {
     /// The radix sort puts shuffled blocks in address order, with their stacks.
     #[test]
     fn sorting_gives_address_order() {
-        let mut x = 0x2545_f491_4f6c_dd1du64;
-        let mut rand = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut x = tracekit_log::fixtures::XorShift::new(0x2545_f491_4f6c_dd1d);
+        let mut rand = move || x.next();
         for case in 0..100 {
             let n = 1 + (rand() % 500) as usize;
             let mut all: Vec<Live> = Vec::new();
