@@ -270,45 +270,49 @@ fn differential_output_matches_strace() {
     }
 }
 
+/// Whether `l` is a `msgget`/`semget`/`shmget` line: its result is a System V IPC id.
+fn is_ipc_get(l: &str) -> bool {
+    ["msgget(", "semget(", "shmget("]
+        .iter()
+        .any(|p| l.starts_with(p))
+}
+
+/// `l` with the IPC id `id` named `to` where an id stands: a call's first argument, a
+/// `*get`'s result. Not elsewhere: the first ids after a boot are small numbers (0, 4) that
+/// other fields (16384) and results (`semop`'s 0) contain.
+fn name_ipc_id(l: String, id: &str, to: &str) -> String {
+    let l = l.replace(&format!("({id},"), &format!("({to},"));
+    match l.strip_suffix(&format!(" = {id}")) {
+        Some(head) if is_ipc_get(&l) => format!("{head} = {to}"),
+        _ => l,
+    }
+}
+
 /// What differs between two runs of `st_sysv`: the IPC ids the `*get` calls return, the
 /// process id, the queues' change times, `IPC_INFO`'s index.
 fn unvary_ipc(lines: Vec<String>) -> Vec<String> {
     let value = |l: &str| l.rsplit(" = ").next().unwrap_or("").trim().to_owned();
-    let mut subst: Vec<(String, &str)> = Vec::new();
+    let mut ids: Vec<String> = Vec::new();
+    let mut pids: Vec<String> = Vec::new();
     for l in &lines {
-        if ["msgget(", "semget(", "shmget("]
-            .iter()
-            .any(|p| l.starts_with(p))
-        {
-            subst.push((value(l), "ID"));
+        if is_ipc_get(l) {
+            ids.push(value(l));
         }
         if let Some(rest) = l.strip_prefix("kcmp(") {
-            subst.push((rest.split(',').next().unwrap_or("").to_owned(), "PID"));
+            pids.push(rest.split(',').next().unwrap_or("").to_owned());
         }
     }
+    ids.retain(|id| !id.is_empty());
+    pids.retain(|pid| !pid.is_empty());
     lines
         .into_iter()
         .map(|l| {
             let mut l = l;
-            // Only where an identifier stands (a first argument, a `*get`'s result): the
-            // first ids after a boot are small numbers (0, 4) that other fields contain.
-            let get = ["msgget(", "semget(", "shmget("]
-                .iter()
-                .any(|p| l.starts_with(p));
-            for (from, to) in &subst {
-                if from.is_empty() {
-                    continue;
-                }
-                if *to == "PID" {
-                    l = l.replace(from.as_str(), to);
-                    continue;
-                }
-                l = l.replace(&format!("({from},"), &format!("({to},"));
-                if get {
-                    if let Some(head) = l.strip_suffix(&format!(" = {from}")) {
-                        l = format!("{head} = {to}");
-                    }
-                }
+            for id in &ids {
+                l = name_ipc_id(l, id, "ID");
+            }
+            for pid in &pids {
+                l = l.replace(pid.as_str(), "PID");
             }
             for field in ["msg_ctime=", "sem_ctime=", "shm_ctime="] {
                 if let Some(p) = l.find(field) {
@@ -1767,28 +1771,15 @@ fn normalize_ipc(lines: Vec<String>) -> Vec<String> {
         .into_iter()
         .map(|l| {
             let mut l = l;
-            if ["semget(", "msgget(", "shmget("]
-                .iter()
-                .any(|c| l.starts_with(c))
-            {
+            if is_ipc_get(&l) {
                 if let Some((_, id)) = l.rsplit_once(" = ") {
                     if !id.starts_with('-') {
                         ids.push(id.to_owned());
                     }
                 }
             }
-            // Only where an identifier stands (a first argument, a `*get`'s result): the
-            // first ids after a boot are 0, 1, ..., which results like `semop`'s 0 equal.
-            let get = ["semget(", "msgget(", "shmget("]
-                .iter()
-                .any(|c| l.starts_with(c));
             for (k, id) in ids.iter().enumerate() {
-                l = l.replace(&format!("({id},"), &format!("(ID{k},"));
-                if get {
-                    if let Some(head) = l.strip_suffix(&format!(" = {id}")) {
-                        l = format!("{head} = ID{k}");
-                    }
-                }
+                l = name_ipc_id(l, id, &format!("ID{k}"));
             }
             for key in [
                 "time=",
