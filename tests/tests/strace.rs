@@ -1766,7 +1766,10 @@ fn squash_after(line: &str, key: &str) -> String {
 /// the times of the `*_ds` structures, the time left of `recvmmsg`, and what the `*_INFO`
 /// commands count system-wide (objects of other programs, the highest index in use).
 fn normalize_ipc(lines: Vec<String>) -> Vec<String> {
-    let mut ids: Vec<String> = Vec::new();
+    // (family: "sem", "msg" or "shm", id). Each family numbers its ids on its own, so a
+    // semaphore set and a segment can have the same id: a call names an id of its family
+    // (`semctl`, `msgsnd`, `shmat`, ...), and the latest id of that value.
+    let mut ids: Vec<(String, String)> = Vec::new();
     lines
         .into_iter()
         .map(|l| {
@@ -1774,12 +1777,14 @@ fn normalize_ipc(lines: Vec<String>) -> Vec<String> {
             if is_ipc_get(&l) {
                 if let Some((_, id)) = l.rsplit_once(" = ") {
                     if !id.starts_with('-') {
-                        ids.push(id.to_owned());
+                        ids.push((l[..3].to_owned(), id.to_owned()));
                     }
                 }
             }
-            for (k, id) in ids.iter().enumerate() {
-                l = name_ipc_id(l, id, &format!("ID{k}"));
+            for (k, (family, id)) in ids.iter().enumerate().rev() {
+                if l.starts_with(family.as_str()) {
+                    l = name_ipc_id(l, id, &format!("ID{k}"));
+                }
             }
             for key in [
                 "time=",
