@@ -136,8 +136,9 @@ pub fn wait_pid(pid: Option<Pid>, nohang: bool) -> io::Result<Option<(Pid, Stop,
 /// How a [`Waiter`] waits for the next stop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Spin {
-    /// Poll for up to this long before blocking, while polling keeps finding the stops; off
-    /// when the tracer may run on one CPU only (polling would only delay the tracee).
+    /// Poll for up to [`Spin::AUTO_BUDGET_US`] before blocking, while polling keeps finding the
+    /// stops and the tracer is not preempted; off when the tracer may run on one CPU only
+    /// (polling would only delay the tracee).
     Auto,
     /// Always block in `wait4`, as strace does.
     Off,
